@@ -1,0 +1,9 @@
+"""The one exception type nnom raises for user mistakes."""
+
+
+class NnomError(ValueError):
+    """A clear, user-facing error: names the layer or file and says what to do."""
+
+
+def layer_error(layer, message: str) -> NnomError:
+    return NnomError(f"layer '{layer.name}' ({type(layer).__name__}): {message}")

@@ -1,0 +1,282 @@
+"""Model: the Keras-like graph API (add, hook, active, merge, mergex) and compile().
+
+A model is a set of layers connected by `inputs`; compile() fixes the execution order (the
+order layers were added or hooked, which is always topological), infers shapes, folds
+BatchNorm, plans memory and prints the report. quantize(), predict() and the rest read that one
+compiled graph.
+"""
+import warnings
+
+import numpy as np
+
+from . import simulate
+from .errors import NnomError, layer_error
+from .layers.activation import as_act
+from .layers.base import Layer
+from .layers.dense import FOLDABLE, BatchNorm, fold_batchnorm
+from .layers.io import Input
+from .memory import plan_memory
+from .quant import QFormat, fixed
+from .quant.calibrate import frac_bits
+from .report import memory_figures, report_text
+
+
+class Model:
+    def __init__(self, name="model", seed=0):
+        self.name = name
+        self.seed = seed
+        self.layers: list[Layer] = []        # every registered layer, in hook order
+        self._counts: dict[str, int] = {}
+        self.inputs: list[Layer] = []
+        self.outputs: list[Layer] = []
+        self.order: list[Layer] = []
+        self.plan = None
+        self.compiled = False
+        self.quantized = False
+
+    # --- building ------------------------------------------------------------------------
+    def _register(self, layer):
+        if not isinstance(layer, Layer):
+            raise NnomError(f"{layer!r} is not a layer; activations such as act_relu() go through "
+                            "model.active(act, x) or as Activation(act)")
+        if any(layer is other for other in self.layers):
+            raise layer_error(layer, "is already in the model; create a new layer for each use")
+        if layer.name is None:
+            self._counts[layer.prefix] = self._counts.get(layer.prefix, 0) + 1
+            layer.name = f"{layer.prefix}_{self._counts[layer.prefix]}"
+        elif any(layer.name == other.name for other in self.layers):
+            raise layer_error(layer, "another layer has this name; names must be unique")
+        self.layers.append(layer)
+        self.compiled = self.quantized = False
+        return layer
+
+    def _check_known(self, layers):
+        for src in layers:
+            if not isinstance(src, Layer) or not any(src is other for other in self.layers):
+                raise NnomError(f"{src!r} is not a layer of this model; hook layers in order, "
+                                "starting from an Input")
+
+    def add(self, layer):
+        """Sequential API: append `layer` after the last one added."""
+        if not self.layers and not isinstance(layer, Input):
+            raise NnomError(f"the first layer added must be an Input, got {type(layer).__name__}")
+        if self.layers:
+            layer.inputs = [self.layers[-1]]
+        return self._register(layer)
+
+    def hook(self, layer, *prev):
+        """Functional API: x = model.hook(Conv2D(...), x)."""
+        if not prev:
+            raise NnomError(f"model.hook({type(layer).__name__}): give the layer it follows")
+        self._check_known(prev)
+        layer.inputs = list(prev)
+        return self._register(layer)
+
+    def active(self, act, layer):
+        """Attach an activation tail (act_relu(), act_tanh(), ...) to a layer's output."""
+        self._check_known([layer])
+        if layer.act is not None:
+            raise layer_error(layer, f"already has the activation {layer.act!r}; add an Activation layer")
+        layer.act = as_act(act)
+        self.compiled = self.quantized = False
+        return layer
+
+    def merge(self, method, a, b):
+        return self.mergex(method, a, b)
+
+    def mergex(self, method, *xs):
+        """mergex(Concat(-1), x1, x2, x3); the C form's count, mergex(m, 3, x1, x2, x3), works too."""
+        if xs and isinstance(xs[0], int):
+            count, xs = xs[0], xs[1:]
+            if count != len(xs):
+                raise NnomError(f"mergex: count {count} but {len(xs)} layers given")
+        return self.hook(method, *xs)
+
+    # --- compiling -----------------------------------------------------------------------
+    def compile(self, input_layer=None, output_layer=None, verbose=True):
+        if not any(isinstance(layer, Input) for layer in self.layers):
+            raise NnomError("the model has no Input layer; start with model.add(Input(shape(h, w, c)))")
+        inputs = _as_list(input_layer) or [self.layers[0]]
+        outputs = _as_list(output_layer) or [self.layers[-1]]
+        self._check_known(inputs + outputs)
+        for layer in inputs:
+            if not isinstance(layer, Input):
+                raise layer_error(layer, "is given as a model input but is not an Input layer")
+        self.inputs, self.outputs = inputs, outputs
+        self.order = self._reachable()
+        self._build_shapes()
+        if self._fold_batchnorms():
+            self.order = self._reachable()
+            self._build_shapes()
+        self.plan = plan_memory(self.order, self.outputs)
+        self.compiled, self.quantized = True, False
+        if verbose:
+            print(self.summary(show=False))
+        return self
+
+    def _reachable(self):
+        needed, stack = set(), list(self.outputs)
+        while stack:
+            layer = stack.pop()
+            if id(layer) in needed:
+                continue
+            needed.add(id(layer))
+            if not layer.inputs and not any(layer is i for i in self.inputs):
+                raise layer_error(layer, "has no input and is not a model input; hook it to a layer, "
+                                         "or pass it to compile() as an input")
+            stack.extend(layer.inputs)
+        unused = [i.name for i in self.inputs if id(i) not in needed]
+        if unused:
+            raise NnomError(f"model input(s) {unused} do not lead to any output")
+        return [layer for layer in self.layers if id(layer) in needed]
+
+    def _build_shapes(self):
+        rng = np.random.default_rng(self.seed)
+        for layer in self.order:
+            layer.build([src.out_shape for src in layer.inputs], rng)
+
+    def _fold_batchnorms(self) -> bool:
+        folded = False
+        for bn in [layer for layer in self.order if isinstance(layer, BatchNorm)]:
+            prev = bn.inputs[0]
+            readers = [layer for layer in self.order if any(prev is s for s in layer.inputs)]
+            if (isinstance(prev, FOLDABLE) and not isinstance(prev, BatchNorm) and prev.act is None
+                    and readers == [bn] and not any(prev is o for o in self.outputs)):
+                fold_batchnorm(prev, bn)
+                prev.act, bn.act = bn.act, None
+                for layer in self.layers:
+                    layer.inputs = [prev if s is bn else s for s in layer.inputs]
+                self.outputs = [prev if o is bn else o for o in self.outputs]
+                self.layers = [layer for layer in self.layers if layer is not bn]
+                folded = True
+        return folded
+
+    def _need(self, compiled=True, quantized=False):
+        if compiled and not self.compiled:
+            raise NnomError("compile the model first: model.compile()")
+        if quantized and not self.quantized:
+            raise NnomError("quantize the model first: model.quantize(calibration_data)")
+
+    # --- reports -------------------------------------------------------------------------
+    @property
+    def memory(self) -> dict:
+        self._need()
+        return memory_figures(self)
+
+    def summary(self, show=True):
+        self._need()
+        text = report_text(self)
+        if show:
+            print(text)
+        return text
+
+    # --- data in and out -----------------------------------------------------------------
+    def _batch(self, x, what="input"):
+        """Inputs as a list of (N, h, w, c) arrays, one per model input."""
+        xs = x if isinstance(x, (list, tuple)) else [x]
+        if len(xs) != len(self.inputs):
+            raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}")
+        out = []
+        for arr, layer in zip(xs, self.inputs):
+            arr = np.asarray(arr)
+            s = layer.out_shape
+            if arr.ndim >= 1 and arr.size and arr.size % s.size == 0 and arr[0].size == s.size:
+                out.append(arr.reshape((len(arr),) + tuple(s)))
+            elif arr.size == s.size:
+                out.append(arr.reshape((1,) + tuple(s)))
+            else:
+                raise NnomError(f"{what} of shape {arr.shape} does not fit Input '{layer.name}' of shape "
+                                f"{tuple(s)}: expected (N, {', '.join(map(str, s))}) or (N, {s.size})")
+        return out
+
+    def _shape_outputs(self, outs):
+        """(N, 1, 1, c) -> (N, c) and (N, 1, w, c) -> (N, w, c): the inverse of how shapes are read."""
+        shaped = []
+        for y in outs:
+            dims = y.shape[1:]
+            while len(dims) > 1 and dims[0] == 1:
+                dims = dims[1:]
+            shaped.append(y.reshape((len(y),) + dims))
+        return shaped if len(shaped) > 1 else shaped[0]
+
+    def quantize_input(self, x):
+        self._need(quantized=True)
+        return [fixed.quantize(a, layer.q_out.frac) for a, layer in zip(self._batch(x), self.inputs)]
+
+    def predict(self, x, quantized=False):
+        """Float outputs of the float model, or of the int8 simulator with quantized=True."""
+        self._need(quantized=quantized)
+        if not quantized:
+            return self._shape_outputs(simulate.run_float(self, self._batch(x))[0])
+        outs, _ = simulate.run_int8(self, self.quantize_input(x))
+        return self._shape_outputs([fixed.dequantize(y, o.q_out.frac) for y, o in zip(outs, self.outputs)])
+
+    def run(self, x_int8):
+        """Raw int8 outputs of the int8 simulator for int8 inputs in the inputs' Q-formats."""
+        self._need(quantized=True)
+        xs = self._batch(x_int8)
+        for arr, layer in zip(xs, self.inputs):
+            if arr.dtype != np.int8:
+                raise NnomError(f"model.run() takes int8 data for Input '{layer.name}', got {arr.dtype}; "
+                                "use model.predict(x, quantized=True) for float data")
+        return self._shape_outputs(simulate.run_int8(self, xs)[0])
+
+    def layer_outputs(self, x):
+        """Every layer's float and int8 outputs for float input x: {name: {float, int8, dequantized, qformat}}."""
+        self._need(quantized=True)
+        _, f = simulate.run_float(self, self._batch(x), keep="post")
+        _, q = simulate.run_int8(self, self.quantize_input(x), keep="post")
+        return {layer.name: {"float": f[layer.name], "int8": q[layer.name], "qformat": layer.q_out,
+                             "dequantized": fixed.dequantize(q[layer.name], layer.q_out.frac)}
+                for layer in self.order}
+
+    # --- quantization --------------------------------------------------------------------
+    def quantize(self, calibration_data, method="max", per_channel=True, verbose=True):
+        """Pick every tensor's Q-format from calibration data and quantize weights and biases."""
+        self._need()
+        xs = self._batch(calibration_data, "calibration data")
+        _, values = simulate.run_float(self, xs, keep="both")
+        for layer in self.order:
+            layer.q_pre, layer.q_out = self._formats(layer, values, method)
+            layer.quantize_params([src.q_out for src in layer.inputs], per_channel)
+        self.quantized = True
+        if verbose:
+            print(self.summary(show=False))
+        return self
+
+    def _formats(self, layer, values, method):
+        post, pre = values[layer.name], values[layer.name + ":pre"]
+        tail = layer.act
+        if isinstance(layer, Input):
+            q = layer.given_format or QFormat(frac_bits(post, method))
+            if layer.given_format is not None:
+                _check_given_format(layer, post, q)
+            return q, q
+        if layer.keeps_format:
+            q_pre = layer.inputs[0].q_out
+        elif layer.fixed_format is not None:
+            q_pre = layer.fixed_format
+        else:   # a clamp-only tail (ReLU) can share the format chosen from its output range
+            q_pre = QFormat(frac_bits(post if tail is None or tail.keeps_format else pre, method))
+        q_out = q_pre if tail is None or tail.keeps_format else QFormat(frac_bits(post, method))
+        return q_pre, q_out
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _check_given_format(layer, values, q: QFormat):
+    top = np.abs(values).max() if values.size else 0.0
+    hi = 127 * q.scale
+    clipped = float(np.mean(np.abs(values) > hi + q.scale / 2))
+    suggestion = QFormat(frac_bits(values, "max"))
+    if clipped > 0.01:
+        warnings.warn(f"Input '{layer.name}': {clipped:.1%} of the calibration data lies outside its given "
+                      f"{q} (range +-{hi:g}); {suggestion} would hold it. Pass qformat=None to calibrate.")
+    elif top > 0 and top < hi / 16:
+        warnings.warn(f"Input '{layer.name}': calibration data uses under 1/16 of its given {q}; "
+                      f"{suggestion} would keep {suggestion.frac - q.frac} more bits.")
+

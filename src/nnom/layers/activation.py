@@ -1,0 +1,201 @@
+"""Activations: as tails attached to a layer (act_relu()) or as layers of their own (ReLU()).
+
+ReLU and ReLU6 keep the Q-format and clamp. Every other element-wise function (tanh, sigmoid,
+hard sigmoid, leaky ReLU, a user's Lambda) becomes a 256-entry int8 lookup table computed here,
+exact by construction in the simulator and in C.
+"""
+import numpy as np
+
+from ..errors import NnomError, layer_error
+from ..quant import QFormat, fixed
+from .base import Layer, check_kwargs
+
+
+class Act:
+    """An element-wise activation function, attachable as a layer's tail."""
+
+    def __init__(self, kind: str, fn=None, alpha: float = 0.0):
+        self.kind = kind
+        self.fn = fn
+        self.alpha = alpha
+
+    @property
+    def keeps_format(self) -> bool:
+        return self.kind in ("relu", "relu6")
+
+    def float(self, x):
+        k = self.kind
+        if k == "relu":
+            return np.maximum(x, 0)
+        if k == "relu6":
+            return np.clip(x, 0, 6)
+        if k == "leaky_relu":
+            return np.where(x >= 0, x, x * np.float32(self.alpha))
+        if k == "tanh":
+            return np.tanh(x)
+        if k == "sigmoid":
+            return 1.0 / (1.0 + np.exp(-x))
+        if k == "hard_sigmoid":                    # Keras 3: relu6(x + 3) / 6
+            return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+        return np.asarray(self.fn(x), dtype=np.float32)
+
+    def relu6_cap(self, q: QFormat) -> int:
+        """int8 value of 6.0 in format q (saturated): the clamp ReLU6 applies."""
+        return int(fixed.quantize(6.0, q.frac))
+
+    def table(self, q_in: QFormat, q_out: QFormat) -> np.ndarray:
+        """256-entry lookup table: index (q + 128) -> int8 result, for LUT activations."""
+        grid = fixed.dequantize(np.arange(-128, 128), q_in.frac).astype(np.float64)
+        with np.errstate(over="ignore"):
+            y = np.asarray(self.float(grid), dtype=np.float64)
+        if y.shape != grid.shape or not np.all(np.isfinite(y)):
+            raise NnomError(f"activation '{self.kind}': the function must be element-wise and finite "
+                            f"on [{grid[0]}, {grid[-1]}]")
+        return fixed.quantize(y, q_out.frac)
+
+    def int(self, q, q_in: QFormat, q_out: QFormat):
+        if self.kind == "relu":
+            return np.maximum(q, 0).astype(np.int8)
+        if self.kind == "relu6":
+            return np.clip(q, 0, self.relu6_cap(q_in)).astype(np.int8)
+        return self.table(q_in, q_out)[q.astype(np.int64) + 128]
+
+    def table_bytes(self) -> int:
+        return 0 if self.keeps_format else 256
+
+    def __repr__(self):
+        return f"act_{self.kind}()"
+
+
+def act_relu():
+    return Act("relu")
+
+
+def act_relu6():
+    return Act("relu6")
+
+
+def act_leaky_relu(alpha=0.2):
+    return Act("leaky_relu", alpha=float(alpha))
+
+
+def act_tanh():
+    return Act("tanh")
+
+
+def act_sigmoid():
+    return Act("sigmoid")
+
+
+def act_hard_sigmoid():
+    return Act("hard_sigmoid")
+
+
+_BY_NAME = {"relu": act_relu, "relu6": act_relu6, "tanh": act_tanh, "sigmoid": act_sigmoid,
+            "hard_sigmoid": act_hard_sigmoid, "leaky_relu": act_leaky_relu}
+
+
+def as_act(value) -> Act:
+    if isinstance(value, Act):
+        return value
+    if isinstance(value, str) and value.lower() in _BY_NAME:
+        return _BY_NAME[value.lower()]()
+    raise NnomError(f"activation {value!r}: use one of {sorted(_BY_NAME)} or act_relu(), act_tanh(), ...; "
+                    "softmax is a layer of its own: Softmax()")
+
+
+class Activation(Layer):
+    """A layer that only applies an activation; it runs in place and costs no memory."""
+    prefix = "activation"
+    in_place = True
+    keeps_format = True
+
+    def __init__(self, act="relu", name=None, **kwargs):
+        check_kwargs(type(self).__name__, kwargs, set())
+        super().__init__(name=name)
+        self.act = as_act(act)
+
+    def forward(self, xs):
+        return xs[0]
+
+    def forward_int(self, xs, q_in):
+        return xs[0]
+
+    def describe(self):
+        return self.act.kind
+
+
+def ReLU(name=None):
+    return Activation(act_relu(), name=name)
+
+
+def ReLU6(name=None):
+    return Activation(act_relu6(), name=name)
+
+
+def LeakyReLU(alpha=0.2, name=None, negative_slope=None):
+    return Activation(act_leaky_relu(alpha if negative_slope is None else negative_slope), name=name)
+
+
+def TanH(name=None):
+    return Activation(act_tanh(), name=name)
+
+
+def Sigmoid(name=None):
+    return Activation(act_sigmoid(), name=name)
+
+
+def HardSigmoid(name=None):
+    return Activation(act_hard_sigmoid(), name=name)
+
+
+def Lambda(fn, name=None):
+    """Element-wise user function (a NumPy ufunc-like callable); runs as a lookup table in int8."""
+    if not callable(fn):
+        raise NnomError(f"Lambda({fn!r}): expected an element-wise function of a NumPy array")
+    layer = Activation(Act("lambda", fn=fn), name=name)
+    layer.prefix = "lambda"
+    return layer
+
+
+class Softmax(Layer):
+    """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7."""
+    prefix = "softmax"
+    in_place = True
+    fixed_format = QFormat(7)
+    EXP_ONE = 1 << 16            # exp table scale: exp(0) = 65536
+
+    def __init__(self, name=None, axis=-1, **kwargs):
+        check_kwargs("Softmax", kwargs, set())
+        super().__init__(name=name)
+        if axis not in (-1, 3):
+            raise NnomError(f"Softmax(axis={axis}): only the channel axis (-1) is supported")
+
+    def infer_shape(self, in_shapes, rng):
+        if in_shapes[0].c > 32767:
+            raise layer_error(self, "more than 32767 channels would overflow the int32 exp sum")
+        return in_shapes[0]
+
+    def forward(self, xs):
+        x = xs[0] - xs[0].max(axis=-1, keepdims=True)
+        e = np.exp(x)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def exp_table(self, q_in: QFormat) -> np.ndarray:
+        d = np.arange(256, dtype=np.float64) * np.exp2(-q_in.frac)
+        return np.floor(np.exp(-d) * self.EXP_ONE + 0.5).astype(np.int64)
+
+    def forward_int(self, xs, q_in):
+        x = xs[0].astype(np.int64)
+        e = self.exp_table(q_in[0])[x.max(axis=-1, keepdims=True) - x]
+        total = e.sum(axis=-1, keepdims=True)
+        scaled = e << self.fixed_format.frac
+        return fixed.saturate((2 * scaled + total) // (2 * total))     # round half up
+
+    def weight_bytes(self):
+        return 256 * 4 + super().weight_bytes()
+
+
+def check_tail(layer):
+    if layer.act is not None and not isinstance(layer.act, Act):
+        raise layer_error(layer, f"activation tail {layer.act!r} is not an activation")

@@ -1,0 +1,100 @@
+"""The Layer base class: what every layer knows about itself.
+
+A layer knows its output shape, its float forward pass, its int8 forward pass (bit-exact
+reference), its MACs, scratch and weight bytes, and which of its Q-formats it decides itself.
+Batches are (N, H, W, C) arrays; a layer's int8 forward returns its result *before* the
+activation tail, in the format `q_pre`; the simulator applies the tail.
+"""
+import numpy as np
+
+from ..errors import NnomError, layer_error
+from ..quant import QFormat
+from ..shapes import Shape
+
+# Bytes of one layer instance in the C runtime on a 32-bit target, before per-type extras.
+INSTANCE_BASE_BYTES = 48
+
+
+class Layer:
+    prefix = "layer"            # for automatic names: conv2d_1, dense_2, ...
+    n_inputs = 1                # None: two or more
+    is_view = False             # output aliases the input buffer unchanged (Flatten, Reshape)
+    in_place = False            # may overwrite its input buffer (activations, softmax)
+    keeps_format = False        # int8 output keeps the input's Q-format
+    fixed_format = None         # a Q-format the layer always outputs (softmax: Q0.7)
+
+    def __init__(self, name=None, activation=None):
+        self.name = name
+        self.inputs: list["Layer"] = []
+        self.act = None
+        self.in_shapes: list[Shape] = []
+        self.out_shape: Shape | None = None
+        self.q_pre: QFormat | None = None    # own result, before the activation tail
+        self.q_out: QFormat | None = None    # after the tail: what consumers read
+        if activation is not None:
+            from .activation import as_act
+            self.act = as_act(activation)
+
+    # --- graph-time -----------------------------------------------------------------------
+    def build(self, in_shapes: list[Shape], rng: np.random.Generator) -> Shape:
+        """Check input shapes, create missing weights, return and remember the output shape."""
+        if self.n_inputs is not None and len(in_shapes) != self.n_inputs:
+            raise layer_error(self, f"takes {self.n_inputs} input(s), got {len(in_shapes)}")
+        if self.n_inputs is None and len(in_shapes) < 2:
+            raise layer_error(self, f"merges two or more inputs, got {len(in_shapes)}")
+        self.in_shapes = list(in_shapes)
+        self.out_shape = Shape(*self.infer_shape(in_shapes, rng))
+        return self.out_shape
+
+    def infer_shape(self, in_shapes, rng) -> Shape:
+        return in_shapes[0]
+
+    # --- execution ------------------------------------------------------------------------
+    def forward(self, xs: list[np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward_int(self, xs: list[np.ndarray], q_in: list[QFormat]) -> np.ndarray:
+        raise NotImplementedError
+
+    # --- quantization ---------------------------------------------------------------------
+    def quantize_params(self, q_in: list[QFormat], per_channel: bool) -> None:
+        """Quantize weights once the input and output formats are known (layers with weights)."""
+
+    # --- costs ----------------------------------------------------------------------------
+    def macs(self) -> int:
+        return 0
+
+    def scratch_bytes(self) -> int:
+        return 0
+
+    def weight_bytes(self) -> int:
+        """Flash bytes of this layer's constants (weights, biases, shifts, tables)."""
+        return self.act.table_bytes() if self.act is not None else 0
+
+    def instance_bytes(self) -> int:
+        return INSTANCE_BASE_BYTES + 4 * len(self.inputs) + (8 if self.act is not None else 0)
+
+    def describe(self) -> str:
+        """Short configuration text for the report."""
+        return ""
+
+    def __repr__(self) -> str:
+        shape = f" -> {tuple(self.out_shape)}" if self.out_shape else ""
+        return f"<{type(self).__name__} {self.name}{shape}>"
+
+
+def check_kwargs(cls_name: str, kwargs: dict, allowed: set):
+    unknown = set(kwargs) - allowed
+    if unknown:
+        raise NnomError(f"{cls_name}: unknown argument(s) {sorted(unknown)}; accepted: {sorted(allowed)}")
+
+
+def as_weight(layer, name, value, expected_shape):
+    """Float32 copy of a user weight array, checked against the shape the layer needs."""
+    arr = np.asarray(value, dtype=np.float32)
+    if arr.shape != tuple(expected_shape):
+        raise layer_error(layer, f"{name} has shape {arr.shape}, expected {tuple(expected_shape)} "
+                                 "(Keras layout)")
+    if not np.all(np.isfinite(arr)):
+        raise layer_error(layer, f"{name} holds NaN or inf")
+    return arr.copy()

@@ -1,0 +1,185 @@
+"""Conv2D and DW_Conv2D (depthwise, with a depth multiplier); 1D is height 1.
+
+Kernels use the Keras layout: Conv2D (kh, kw, in, out), DW_Conv2D (kh, kw, channels, multiplier);
+output channel c * multiplier + m, as Keras orders it.
+"""
+import numpy as np
+
+from ..errors import NnomError, layer_error
+from ..quant import fixed
+from ..quant.weights import quantize_kernel
+from ..shapes import PADDING_VALID, Shape, as_pair, as_padding
+from .base import INSTANCE_BASE_BYTES, Layer, as_weight, check_kwargs
+from .window import im2col, out_size, pads_2d, windows
+
+_CONV_KW = {"filters", "kernel_size", "strides", "padding", "use_bias", "dilation", "dilation_rate",
+            "activation", "name", "kernel", "bias", "weights"}
+
+
+def _pick(kwargs, names, default):
+    """The value given under any of the synonyms in `names` (Keras and seed spellings)."""
+    found = [n for n in names if n in kwargs and kwargs[n] is not None]
+    if len(found) > 1:
+        raise NnomError(f"arguments {found} mean the same thing; give one")
+    return kwargs.pop(found[0]) if found else default
+
+
+class _ConvBase(Layer):
+    """Shared by Conv2D and DW_Conv2D: geometry, padding, weight quantization, int8 output step."""
+
+    def _init_geometry(self, kernel_size, strides, padding, dilation):
+        self.kernel = as_pair("kernel", kernel_size)
+        self.stride = as_pair("stride", strides)
+        self.dilation = as_pair("dilation", dilation)
+        self.padding = as_padding(padding)
+        if (self.stride.h > 1 or self.stride.w > 1) and (self.dilation.h > 1 or self.dilation.w > 1):
+            raise NnomError(f"{type(self).__name__}: stride > 1 together with dilation > 1 is not "
+                            "supported (nor in Keras)")
+
+    def _out_hw(self, s: Shape):
+        oh = out_size(s.h, self.kernel.h, self.stride.h, self.dilation.h, self.padding)
+        ow = out_size(s.w, self.kernel.w, self.stride.w, self.dilation.w, self.padding)
+        if oh < 1 or ow < 1:
+            raise layer_error(self, f"kernel {tuple(self.kernel)} (dilation {tuple(self.dilation)}) is "
+                                    f"larger than the input {tuple(s)} with padding '{self.padding}'")
+        return oh, ow
+
+    def _pads(self):
+        s = self.in_shapes[0]
+        return pads_2d((s.h, s.w), self.kernel, self.stride, self.dilation, self.padding)
+
+    def _set_weights(self, w, b, w_shape, rng, fan_in):
+        n_out = w_shape[-1]
+        if w is None:
+            w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=w_shape)      # He init, true fan-in
+            if b is None and self.use_bias:
+                b = rng.normal(0.0, 0.05, size=n_out)
+        self.w = as_weight(self, "kernel", w, w_shape)
+        self.b = np.zeros(n_out, np.float32) if b is None else as_weight(self, "bias", b, (n_out,))
+
+    def _kernel_2d(self):
+        """The float kernel with output channels last: (K, out)."""
+        return self.w.reshape(-1, self.w.shape[-1])
+
+    def quantize_params(self, q_in, per_channel):
+        self.qk = quantize_kernel(self._kernel_2d(), self.b, q_in[0].frac, self.q_pre.frac, per_channel)
+
+    def _output_int(self, acc):
+        return fixed.requantize(acc + self.qk.b, self.qk.shift)
+
+    def weight_bytes(self):
+        n_out = self.w.shape[-1]
+        return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
+                + super().weight_bytes())
+
+    def instance_bytes(self):
+        return super().instance_bytes() + 24
+
+    def describe(self):
+        d = f"k{self.kernel.h}x{self.kernel.w} s{self.stride.h}x{self.stride.w}"
+        if self.dilation != (1, 1):
+            d += f" d{self.dilation.h}x{self.dilation.w}"
+        return d + f" {self.padding}"
+
+
+class Conv2D(_ConvBase):
+    prefix = "conv2d"
+
+    def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
+                 w=None, b=None, **kwargs):
+        check_kwargs("Conv2D", kwargs, _CONV_KW)
+        filters = _pick(kwargs, ["filters"], filters)
+        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
+        strides = _pick(kwargs, ["strides"], strides)
+        padding = _pick(kwargs, ["padding"], padding)
+        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
+        if "weights" in kwargs:
+            w, b = kwargs.pop("weights")
+        self.use_bias = kwargs.pop("use_bias", True)
+        super().__init__(name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
+        if not isinstance(filters, int) or filters < 1:
+            raise NnomError(f"Conv2D(filters={filters!r}): expected a positive integer")
+        if kernel_size is None:
+            raise NnomError("Conv2D: kernel_size is required, e.g. Conv2D(16, kernel(3, 3))")
+        self.filters = filters
+        self._init_geometry(kernel_size, strides, padding, dil)
+        self._given = (w, b)
+
+    def infer_shape(self, in_shapes, rng):
+        s = in_shapes[0]
+        oh, ow = self._out_hw(s)
+        w_shape = (self.kernel.h, self.kernel.w, s.c, self.filters)
+        if not hasattr(self, "w") or self.w.shape != w_shape:
+            self._set_weights(*self._given, w_shape, rng, fan_in=self.kernel.h * self.kernel.w * s.c)
+        return Shape(oh, ow, self.filters)
+
+    def forward(self, xs):
+        cols = im2col(xs[0], self.kernel, self.stride, self.dilation, self._pads())
+        return cols @ self._kernel_2d() + self.b
+
+    def forward_int(self, xs, q_in):
+        cols = im2col(xs[0], self.kernel, self.stride, self.dilation, self._pads()).astype(np.float64)
+        acc = (cols @ self.qk.w.reshape(-1, self.filters).astype(np.float64)).astype(np.int64)
+        return self._output_int(acc)
+
+    def macs(self):
+        o = self.out_shape
+        return o.h * o.w * o.c * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+
+    def scratch_bytes(self):
+        # im2col buffer of the optimized kernels: two q15 columns
+        return 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+
+
+class DW_Conv2D(_ConvBase):
+    prefix = "dw_conv2d"
+
+    def __init__(self, multiplier=1, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
+                 w=None, b=None, **kwargs):
+        check_kwargs("DW_Conv2D", kwargs, _CONV_KW | {"depth_multiplier"})
+        multiplier = _pick(kwargs, ["depth_multiplier"], multiplier)
+        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
+        strides = _pick(kwargs, ["strides"], strides)
+        padding = _pick(kwargs, ["padding"], padding)
+        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
+        if "filters" in kwargs:
+            raise NnomError("DW_Conv2D has no 'filters': its outputs are channels x depth_multiplier")
+        if "weights" in kwargs:
+            w, b = kwargs.pop("weights")
+        self.use_bias = kwargs.pop("use_bias", True)
+        super().__init__(name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
+        if not isinstance(multiplier, int) or multiplier < 1:
+            raise NnomError(f"DW_Conv2D(multiplier={multiplier!r}): expected a positive integer")
+        if kernel_size is None:
+            raise NnomError("DW_Conv2D: kernel_size is required, e.g. DW_Conv2D(1, kernel(3, 3))")
+        self.multiplier = multiplier
+        self._init_geometry(kernel_size, strides, padding, dil)
+        self._given = (w, b)
+
+    def infer_shape(self, in_shapes, rng):
+        s = in_shapes[0]
+        oh, ow = self._out_hw(s)
+        w_shape = (self.kernel.h, self.kernel.w, s.c, self.multiplier)
+        if not hasattr(self, "w") or self.w.shape != w_shape:
+            self._set_weights(*self._given, w_shape, rng, fan_in=self.kernel.h * self.kernel.w)
+        return Shape(oh, ow, s.c * self.multiplier)
+
+    def _kernel_2d(self):
+        kh, kw, c, m = self.w.shape
+        return self.w.reshape(kh * kw, c * m)         # output channel c*m + j, as Keras
+
+    def _depthwise(self, x, w):
+        v = windows(x, self.kernel, self.stride, self.dilation, self._pads())   # N,OH,OW,C,KH,KW
+        y = np.einsum("nhwcij,ijcm->nhwcm", v, w)
+        return y.reshape(y.shape[:3] + (-1,))
+
+    def forward(self, xs):
+        return self._depthwise(xs[0], self.w) + self.b
+
+    def forward_int(self, xs, q_in):
+        acc = self._depthwise(xs[0].astype(np.float64), self.qk.w.reshape(self.w.shape).astype(np.float64))
+        return self._output_int(acc.astype(np.int64))
+
+    def macs(self):
+        o = self.out_shape
+        return o.h * o.w * o.c * self.kernel.h * self.kernel.w

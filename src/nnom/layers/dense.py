@@ -1,0 +1,104 @@
+"""Dense (fully connected) and BatchNorm.
+
+Dense flattens its input in (h, w, c) order, as the seed's C API does, so it can follow a conv
+or pool directly. BatchNorm is folded into the conv/dense before it at compile time when that
+layer feeds only the BatchNorm; otherwise it runs as a per-channel 1x1 depthwise convolution.
+"""
+import numpy as np
+
+from ..errors import NnomError
+from ..shapes import Shape
+from .base import Layer, as_weight, check_kwargs
+from .conv import DW_Conv2D, _ConvBase, _pick
+
+
+class Dense(_ConvBase):
+    prefix = "dense"
+
+    def __init__(self, units=None, w=None, b=None, **kwargs):
+        check_kwargs("Dense", kwargs, {"units", "use_bias", "activation", "name", "kernel", "bias", "weights"})
+        units = _pick(kwargs, ["units"], units)
+        if "weights" in kwargs:
+            w, b = kwargs.pop("weights")
+        w = _pick(kwargs, ["kernel"], w)
+        b = _pick(kwargs, ["bias"], b)
+        self.use_bias = kwargs.pop("use_bias", True)
+        Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
+        if not isinstance(units, int) or units < 1:
+            raise NnomError(f"Dense(units={units!r}): expected a positive integer")
+        self.units = units
+        self._given = (w, b)
+
+    def infer_shape(self, in_shapes, rng):
+        w_shape = (in_shapes[0].size, self.units)
+        if not hasattr(self, "w") or self.w.shape != w_shape:
+            self._set_weights(*self._given, w_shape, rng, fan_in=w_shape[0])
+        return Shape(1, 1, self.units)
+
+    def forward(self, xs):
+        x = xs[0].reshape(len(xs[0]), -1)
+        return (x @ self.w + self.b).reshape(-1, 1, 1, self.units)
+
+    def forward_int(self, xs, q_in):
+        x = xs[0].reshape(len(xs[0]), -1).astype(np.float64)
+        acc = (x @ self.qk.w.astype(np.float64)).astype(np.int64)
+        return self._output_int(acc).reshape(-1, 1, 1, self.units)
+
+    def macs(self):
+        return self.w.size
+
+    def describe(self):
+        return f"{self.w.shape[0]}->{self.units}"
+
+
+class BatchNorm(DW_Conv2D):
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel."""
+    prefix = "batch_norm"
+
+    def __init__(self, gamma=None, beta=None, mean=None, var=None, epsilon=1e-3, **kwargs):
+        check_kwargs("BatchNorm", kwargs, {"name", "activation", "weights", "moving_mean",
+                                           "moving_variance", "eps"})
+        if "weights" in kwargs:
+            gamma, beta, mean, var = kwargs.pop("weights")
+        mean = kwargs.pop("moving_mean", mean)
+        var = kwargs.pop("moving_variance", var)
+        epsilon = kwargs.pop("eps", epsilon)
+        super().__init__(1, (1, 1), name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
+        self.bn = [gamma, beta, mean, var]
+        self.epsilon = float(epsilon)
+
+    def scale_shift(self, channels):
+        """The folded per-channel affine (scale, shift) of this BatchNorm."""
+        defaults = (1.0, 0.0, 0.0, 1.0)
+        g, be, m, v = (np.full(channels, d, np.float32) if p is None else as_weight(self, n, p, (channels,))
+                       for p, d, n in zip(self.bn, defaults, ("gamma", "beta", "mean", "variance")))
+        if np.any(v + self.epsilon <= 0):
+            raise NnomError(f"layer '{self.name}' (BatchNorm): variance + epsilon must be positive")
+        scale = g / np.sqrt(v + self.epsilon)
+        return scale.astype(np.float32), (be - m * scale).astype(np.float32)
+
+    def infer_shape(self, in_shapes, rng):
+        c = in_shapes[0].c
+        scale, shift = self.scale_shift(c)
+        self._given = (scale.reshape(1, 1, c, 1), shift)
+        if hasattr(self, "w"):
+            del self.w
+        return super().infer_shape(in_shapes, rng)
+
+    def describe(self):
+        return "per-channel affine"
+
+
+FOLDABLE = (Dense, DW_Conv2D, _ConvBase)
+
+
+def fold_batchnorm(prev, bn: BatchNorm) -> None:
+    """Fold bn into prev's float weights (prev feeds only bn and has no activation tail)."""
+    scale, shift = bn.scale_shift(prev.out_shape.c)
+    if isinstance(prev, DW_Conv2D):
+        prev.w = prev.w * scale.reshape(prev.w.shape[2], prev.w.shape[3])
+    else:
+        prev.w = prev.w * scale
+    prev.b = prev.b * scale + shift
+    prev.use_bias = True
+    prev._given = (prev.w, prev.b)

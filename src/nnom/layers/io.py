@@ -1,0 +1,53 @@
+"""Input and Output: where data enters and leaves a model."""
+from ..errors import layer_error
+from ..quant import QFormat
+from ..shapes import as_shape
+from .base import Layer
+
+
+class Input(Layer):
+    """Input(shape(h, w, c), qformat(m, n)): a given qformat is the contract with the caller
+    (data arrives in it); without one, calibration picks it."""
+    prefix = "input"
+    n_inputs = 0
+
+    def __init__(self, input_shape, qformat: QFormat | None = None, name=None, buf=None):
+        super().__init__(name=name)
+        self.shape = as_shape(input_shape)
+        self.given_format = qformat
+
+    def infer_shape(self, in_shapes, rng):
+        return self.shape
+
+    def forward(self, xs):
+        return xs[0]
+
+    def forward_int(self, xs, q_in):
+        return xs[0]
+
+
+class Output(Layer):
+    """Output(shape, qformat): marks a model output. The shape must hold as many values as the
+    layer before it; the data keep that layer's shape and Q-format (an Output copies, it never
+    requantizes), so the given qformat is checked against the result, not applied."""
+    prefix = "output"
+    is_view = True
+    keeps_format = True
+
+    def __init__(self, output_shape=None, qformat: QFormat | None = None, name=None, buf=None):
+        super().__init__(name=name)
+        self.shape = None if output_shape is None else as_shape(output_shape)
+        self.given_format = qformat
+
+    def infer_shape(self, in_shapes, rng):
+        s = in_shapes[0]
+        if self.shape is not None and self.shape.size != s.size:
+            raise layer_error(self, f"declared shape {tuple(self.shape)} holds {self.shape.size} values but "
+                                    f"its input {tuple(s)} has {s.size}")
+        return s
+
+    def forward(self, xs):
+        return xs[0]
+
+    def forward_int(self, xs, q_in):
+        return xs[0]

@@ -1,0 +1,103 @@
+"""Layers that move data without arithmetic: Flatten, Reshape, UpSample, ZeroPadding, Cropping.
+
+All keep the input's Q-format; Flatten and Reshape are views that cost no memory.
+"""
+import numpy as np
+
+from ..errors import layer_error
+from ..shapes import Shape, as_border, as_pair, as_shape
+from .base import Layer, check_kwargs
+
+
+class _DataMove(Layer):
+    """Moves int8 values exactly as floats: the int8 pass is the float pass."""
+    keeps_format = True
+
+    def forward_int(self, xs, q_in):
+        return self.forward(xs)
+
+
+class Flatten(_DataMove):
+    prefix = "flatten"
+    is_view = True
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+
+    def infer_shape(self, in_shapes, rng):
+        return Shape(1, 1, in_shapes[0].size)
+
+    def forward(self, xs):
+        return xs[0].reshape(len(xs[0]), 1, 1, -1)
+
+
+class Reshape(_DataMove):
+    prefix = "reshape"
+    is_view = True
+
+    def __init__(self, target_shape, name=None):
+        super().__init__(name=name)
+        self.target = as_shape(target_shape)
+
+    def infer_shape(self, in_shapes, rng):
+        if self.target.size != in_shapes[0].size:
+            raise layer_error(self, f"cannot reshape {tuple(in_shapes[0])} ({in_shapes[0].size} values) "
+                                    f"to {tuple(self.target)} ({self.target.size} values)")
+        return self.target
+
+    def forward(self, xs):
+        return xs[0].reshape((len(xs[0]),) + tuple(self.target))
+
+
+class UpSample(_DataMove):
+    """Nearest-neighbour up-sampling by an integer factor per axis."""
+    prefix = "up_sample"
+
+    def __init__(self, size=(2, 2), name=None, **kwargs):
+        check_kwargs("UpSample", kwargs, {"kernel"})
+        super().__init__(name=name)
+        self.size = as_pair("size", kwargs.pop("kernel", size))
+
+    def infer_shape(self, in_shapes, rng):
+        s = in_shapes[0]
+        return Shape(s.h * self.size.h, s.w * self.size.w, s.c)
+
+    def forward(self, xs):
+        return xs[0].repeat(self.size.h, axis=1).repeat(self.size.w, axis=2)
+
+
+class ZeroPadding(_DataMove):
+    prefix = "zero_padding"
+
+    def __init__(self, padding=(1, 1), name=None):
+        super().__init__(name=name)
+        self.border = as_border(padding)
+
+    def infer_shape(self, in_shapes, rng):
+        s, b = in_shapes[0], self.border
+        return Shape(s.h + b.top + b.bottom, s.w + b.left + b.right, s.c)
+
+    def forward(self, xs):
+        b = self.border
+        return np.pad(xs[0], ((0, 0), (b.top, b.bottom), (b.left, b.right), (0, 0)))
+
+
+class Cropping(_DataMove):
+    prefix = "cropping"
+
+    def __init__(self, cropping=(1, 1), name=None):
+        super().__init__(name=name)
+        self.border = as_border(cropping)
+
+    def infer_shape(self, in_shapes, rng):
+        s, b = in_shapes[0], self.border
+        h, w = s.h - b.top - b.bottom, s.w - b.left - b.right
+        if h < 1 or w < 1:
+            raise layer_error(self, f"cropping {tuple(b)} removes all of the input {tuple(s)}")
+        return Shape(h, w, s.c)
+
+    def forward(self, xs):
+        b, s = self.border, self.in_shapes[0]
+        return xs[0][:, b.top:s.h - b.bottom, b.left:s.w - b.right, :]
+
+

@@ -1,0 +1,109 @@
+"""Static memory planning: tensor lifetimes, in-place layers, one arena, the lower bound.
+
+Every int8 tensor and scratch buffer gets an offset in one arena. Views (Flatten, Reshape,
+Output) alias their input; in-place layers (activations, softmax) overwrite their input when no
+later layer still reads it. Offsets are assigned greedily, largest buffer first, at the lowest
+offset that no buffer alive at the same time occupies. The C runtime runs the same algorithm.
+"""
+from dataclasses import dataclass, field
+
+ALIGN = 4          # arena offsets are word-aligned for the 32-bit kernels
+
+
+def aligned(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+@dataclass
+class Buffer:
+    size: int                       # bytes, aligned
+    first: int                      # first step it is alive (written)
+    last: int                       # last step it is alive (read)
+    kind: str                       # "tensor" or "scratch"
+    owners: list = field(default_factory=list)   # names of the layers whose output it holds
+    offset: int = -1
+
+    def overlaps_in_time(self, other: "Buffer") -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+@dataclass
+class MemoryPlan:
+    buffers: list
+    buffer_of: dict                 # layer name -> its output Buffer
+    scratch_of: dict                # layer name -> its scratch Buffer
+    arena_bytes: int
+    lower_bound_bytes: int
+    shared: dict                    # layer name -> "view" | "in-place" for outputs that cost nothing
+
+
+def plan_memory(order, outputs) -> MemoryPlan:
+    steps = {layer.name: i for i, layer in enumerate(order)}
+    end = len(order)                                   # graph outputs stay alive past the last step
+    readers: dict[str, list] = {layer.name: [] for layer in order}
+    for layer in order:
+        for src in layer.inputs:
+            readers[src.name].append(layer)
+    output_names = {o.name for o in outputs}
+
+    buffers, buffer_of, scratch_of, shared = [], {}, {}, {}
+    aliases: dict[int, list] = {}                      # id(buffer) -> layers sharing it
+
+    def still_read_after(buf, step):
+        for layer in aliases[id(buf)]:
+            if layer.name in output_names:
+                return True
+            if any(steps[r.name] > step for r in readers[layer.name]):
+                return True
+        return False
+
+    for i, layer in enumerate(order):
+        src_buf = buffer_of[layer.inputs[0].name] if layer.inputs else None
+        if layer.is_view:
+            buf, shared[layer.name] = src_buf, "view"
+        elif layer.in_place and not still_read_after(src_buf, i):
+            buf, shared[layer.name] = src_buf, "in-place"
+        else:
+            buf = Buffer(aligned(layer.out_shape.size), i, i, "tensor")
+            buffers.append(buf)
+            aliases[id(buf)] = []
+        buf.owners.append(layer.name)
+        aliases[id(buf)].append(layer)
+        buffer_of[layer.name] = buf
+        if layer.scratch_bytes():
+            scratch = Buffer(aligned(layer.scratch_bytes()), i, i, "scratch", [layer.name])
+            buffers.append(scratch)
+            scratch_of[layer.name] = scratch
+
+    for buf in buffers:                                # lifetime: through every alias's readers
+        if buf.kind != "tensor":
+            continue
+        for layer in aliases[id(buf)]:
+            buf.last = max([buf.last, steps[layer.name]] + [steps[r.name] for r in readers[layer.name]])
+            if layer.name in output_names:
+                buf.last = end
+
+    arena = place_greedy(buffers)
+    return MemoryPlan(buffers, buffer_of, scratch_of, arena, lower_bound(buffers), shared)
+
+
+def place_greedy(buffers) -> int:
+    """Assign offsets, largest first (ties: earlier first); return the arena size."""
+    placed = []
+    for buf in sorted(buffers, key=lambda b: (-b.size, b.first)):
+        offset = 0
+        for other in sorted((p for p in placed if p.overlaps_in_time(buf)), key=lambda p: p.offset):
+            if offset + buf.size <= other.offset:
+                break
+            offset = max(offset, other.offset + other.size)
+        buf.offset = offset
+        placed.append(buf)
+    return max((b.offset + b.size for b in buffers), default=0)
+
+
+def lower_bound(buffers) -> int:
+    """The largest total of buffers alive at one step: no plan can use less."""
+    if not buffers:
+        return 0
+    last = max(b.last for b in buffers)
+    return max(sum(b.size for b in buffers if b.first <= t <= b.last) for t in range(last + 1))

@@ -1,0 +1,2 @@
+from .qformat import QFormat, qformat
+from . import fixed

@@ -1,0 +1,32 @@
+"""The quantization parameters of one tensor, kept in one object.
+
+nnom uses power-of-two formats: an int8 tensor in Qm.n holds value = q * 2^-n. Keeping them in
+one class leaves room for a second scheme (affine, zero points) without rewiring layers.
+"""
+from dataclasses import dataclass
+
+from ..errors import NnomError
+
+
+@dataclass(frozen=True)
+class QFormat:
+    frac: int          # n: fraction bits, value = q * 2^-n (may be negative or > 7)
+    bits: int = 8
+
+    @property
+    def int_bits(self) -> int:
+        return self.bits - 1 - self.frac
+
+    @property
+    def scale(self) -> float:
+        return 2.0 ** -self.frac
+
+    def __str__(self) -> str:
+        return f"Q{self.int_bits}.{self.frac}"
+
+
+def qformat(m: int, n: int) -> QFormat:
+    """qformat(m, n): m integer bits and n fraction bits, as in the C API (m + n = 7 for int8)."""
+    if m + n != 7:
+        raise NnomError(f"qformat({m}, {n}): int8 needs m + n = 7 (e.g. qformat(7, 0) or qformat(0, 7))")
+    return QFormat(frac=n)

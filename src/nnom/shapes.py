@@ -1,0 +1,106 @@
+"""The small value helpers of the seed's C API: shape(), kernel(), stride(), dilation(), border().
+
+Every tensor is (height, width, channels), channels last; 1D data has height 1.
+"""
+from typing import NamedTuple
+
+from .errors import NnomError
+
+PADDING_VALID = "valid"
+PADDING_SAME = "same"
+
+
+class Shape(NamedTuple):
+    h: int
+    w: int
+    c: int
+
+    @property
+    def size(self) -> int:
+        return self.h * self.w * self.c
+
+
+class Pair(NamedTuple):
+    h: int
+    w: int
+
+
+class Border(NamedTuple):
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+def _positive(name, values, allow_zero=False):
+    for v in values:
+        if not isinstance(v, (int,)) or isinstance(v, bool) or v < (0 if allow_zero else 1):
+            raise NnomError(f"{name}{tuple(values)}: expected {'non-negative' if allow_zero else 'positive'} integers")
+    return values
+
+
+def shape(h, w, c) -> Shape:
+    return Shape(*_positive("shape", (int(h), int(w), int(c))))
+
+
+def kernel(h, w) -> Pair:
+    return Pair(*_positive("kernel", (int(h), int(w))))
+
+
+def stride(h, w) -> Pair:
+    return Pair(*_positive("stride", (int(h), int(w))))
+
+
+def dilation(h, w) -> Pair:
+    return Pair(*_positive("dilation", (int(h), int(w))))
+
+
+def border(top, bottom, left, right) -> Border:
+    return Border(*_positive("border", (int(top), int(bottom), int(left), int(right)), allow_zero=True))
+
+
+def as_pair(name, value) -> Pair:
+    """Accept kernel(1, 3), (1, 3), [1, 3] or 3 (square), as Keras does."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value, value)
+    try:
+        h, w = value
+    except (TypeError, ValueError):
+        raise NnomError(f"{name}={value!r}: expected two integers, e.g. {name}=(3, 3)") from None
+    return Pair(*_positive(name, (int(h), int(w))))
+
+
+def as_shape(value) -> Shape:
+    """(h, w, c); (steps, features) means (1, steps, features); (n,) means (1, 1, n)."""
+    try:
+        dims = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        raise NnomError(f"shape {value!r}: expected up to three integers (height, width, channels)") from None
+    if not 1 <= len(dims) <= 3:
+        raise NnomError(f"shape {value!r}: expected 1 to 3 dimensions (height, width, channels)")
+    dims = (1,) * (3 - len(dims)) + dims
+    return Shape(*_positive("shape", dims))
+
+
+def as_padding(value) -> str:
+    v = str(value).lower()
+    if v not in (PADDING_SAME, PADDING_VALID):
+        raise NnomError(f"padding={value!r}: use PADDING_SAME ('same') or PADDING_VALID ('valid')")
+    return v
+
+
+def as_border(value) -> Border:
+    """border(t, b, l, r), an int, ((t, b), (l, r)) or (vertical, horizontal) as in Keras."""
+    if isinstance(value, Border):
+        return value
+    if isinstance(value, int):
+        return border(value, value, value, value)
+    try:
+        if len(value) == 4:
+            return border(*value)
+        a, b = value
+        if isinstance(a, int) and isinstance(b, int):
+            return border(a, a, b, b)
+        return border(a[0], a[1], b[0], b[1])
+    except (TypeError, ValueError, IndexError):
+        raise NnomError(f"border {value!r}: expected border(top, bottom, left, right)") from None

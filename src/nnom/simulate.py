@@ -1,0 +1,48 @@
+"""Runs a compiled model in float or in int8 (the bit-exact reference), batch at a time.
+
+The int8 path uses exact integer arithmetic (float64 BLAS where every sum is an exactly
+representable integer), so it is both fast and the reference the C runtime must match.
+"""
+import numpy as np
+
+CHUNK = 512         # samples per pass: bounds the im2col memory of big batches
+
+
+def _run(model, inputs, integer: bool, keep: str | None):
+    """keep: None (outputs only), "post" (every layer's output), "both" (also before the tail)."""
+    n = len(inputs[0])
+    kept: dict[str, list] = {}
+    outs = [[] for _ in model.outputs]
+    for start in range(0, n, CHUNK):
+        values, pre = {}, {}
+        fed = {layer.name: x[start:start + CHUNK] for layer, x in zip(model.inputs, inputs)}
+        for layer in model.order:
+            xs = [fed[layer.name]] if layer.name in fed else [values[src.name] for src in layer.inputs]
+            if integer:
+                y = layer.forward_int(xs, [src.q_out for src in layer.inputs])
+                pre[layer.name] = y
+                if layer.act is not None:
+                    y = layer.act.int(y, layer.q_pre, layer.q_out)
+            else:
+                y = np.asarray(layer.forward(xs), dtype=np.float32)
+                pre[layer.name] = y
+                if layer.act is not None:
+                    y = layer.act.float(y).astype(np.float32)
+            values[layer.name] = y
+        for i, o in enumerate(model.outputs):
+            outs[i].append(values[o.name])
+        if keep:
+            for name, y in values.items():
+                kept.setdefault(name, []).append(y)
+                if keep == "both":
+                    kept.setdefault(name + ":pre", []).append(pre[name])
+    outs = [np.concatenate(o) for o in outs]
+    return outs, {k: np.concatenate(v) for k, v in kept.items()}
+
+
+def run_float(model, inputs, keep=None):
+    return _run(model, [np.asarray(x, dtype=np.float32) for x in inputs], False, keep)
+
+
+def run_int8(model, inputs, keep=None):
+    return _run(model, [np.asarray(x, dtype=np.int8) for x in inputs], True, keep)
