@@ -60,7 +60,7 @@ class Model:
         """Sequential API: append `layer` after the last one added."""
         if not self.layers and not isinstance(layer, Input):
             raise NnomError(f"the first layer added must be an Input, got {type(layer).__name__}")
-        if self.layers:
+        if self.layers and not isinstance(layer, Input):       # a further Input starts a new branch
             layer.inputs = [self.layers[-1]]
         return self._register(layer)
 
@@ -229,6 +229,14 @@ class Model:
         return {layer.name: {"float": f[layer.name], "int8": q[layer.name], "qformat": layer.q_out,
                              "dequantized": fixed.dequantize(q[layer.name], layer.q_out.frac)}
                 for layer in self.order}
+
+    def compare(self, x, show=True):
+        """Float vs int8 per layer (cosine, relative L2, RMSE, saturation); returns the rows."""
+        from .compare import compare_layers, format_comparison
+        rows = compare_layers(self, x)
+        if show:
+            print(format_comparison(rows))
+        return rows
 
     # --- quantization --------------------------------------------------------------------
     def quantize(self, calibration_data, method="max", per_channel=True, verbose=True):

@@ -48,8 +48,8 @@ class _ConvBase(Layer):
         s = self.in_shapes[0]
         return pads_2d((s.h, s.w), self.kernel, self.stride, self.dilation, self.padding)
 
-    def _set_weights(self, w, b, w_shape, rng, fan_in):
-        n_out = w_shape[-1]
+    def _set_weights(self, w, b, w_shape, rng, fan_in, n_out=None):
+        n_out = n_out or w_shape[-1]
         if w is None:
             w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=w_shape)      # He init, true fan-in
             if b is None and self.use_bias:
@@ -68,7 +68,7 @@ class _ConvBase(Layer):
         return fixed.requantize(acc + self.qk.b, self.qk.shift)
 
     def weight_bytes(self):
-        n_out = self.w.shape[-1]
+        n_out = self.b.size
         return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
                 + super().weight_bytes())
 
@@ -161,7 +161,8 @@ class DW_Conv2D(_ConvBase):
         oh, ow = self._out_hw(s)
         w_shape = (self.kernel.h, self.kernel.w, s.c, self.multiplier)
         if not hasattr(self, "w") or self.w.shape != w_shape:
-            self._set_weights(*self._given, w_shape, rng, fan_in=self.kernel.h * self.kernel.w)
+            self._set_weights(*self._given, w_shape, rng, fan_in=self.kernel.h * self.kernel.w,
+                              n_out=s.c * self.multiplier)
         return Shape(oh, ow, s.c * self.multiplier)
 
     def _kernel_2d(self):

@@ -1,0 +1,78 @@
+/* int8 kernels: one public function per file in src/kernels/local/ (plain reference loops) and,
+ * where it pays, an optimized variant in src/kernels/arm/ with the same signature and results.
+ *
+ * Tensors are int8, (h, w, c) channels-last, row-major. Formats are power-of-two; see
+ * docs/int8-semantics.md. All kernels are pure: no allocation, no globals. */
+#ifndef NNOM_KERNELS_H
+#define NNOM_KERNELS_H
+
+#include <stdint.h>
+
+typedef struct { uint16_t h, w, c; } nnom_dims_t;
+
+/* Window geometry of a convolution or pooling: kernel, stride, dilation, top/left padding. */
+typedef struct {
+    uint16_t kh, kw, sh, sw, dh, dw;
+    uint16_t pad_top, pad_left;
+} nnom_window_t;
+
+/* Conv2D. w: [out_c][kh][kw][in_c] (OHWI). bias: int32 per output channel at the accumulator
+ * scale (may be NULL: zero). shift: per output channel, right shift when > 0.
+ * scratch: at least 2 * 2 * kh * kw * in.c bytes (the optimized kernels' im2col; unused here). */
+void nnom_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                    const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims,
+                    int16_t *scratch);
+
+/* Depthwise conv with depth multiplier m = out.c / in.c. w: [kh][kw][in_c * m], output channel
+ * c * m + j (Keras order). */
+void nnom_dw_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                       const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims);
+
+/* Dense: out[o] = requant(bias[o] + sum_i in[i] * w[o * n_in + i], shift[o]). w: [n_out][n_in]. */
+void nnom_dense_s8(const int8_t *in, uint32_t n_in, const int8_t *w, const int32_t *bias,
+                   const int8_t *shift, int8_t *out, uint32_t n_out);
+
+/* Pooling over windows (padding: max ignores padded pixels, avg divides by the real pixels). */
+void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                     int8_t *out, nnom_dims_t out_dims);
+void nnom_avgpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                     int8_t *out, nnom_dims_t out_dims);
+/* out = requant(window sum, shift) */
+void nnom_sumpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int8_t shift,
+                     int8_t *out, nnom_dims_t out_dims);
+
+/* Element-wise merges of n inputs of `size` values. left[i]: left shift aligning input i to
+ * the finest input format; shift: the final requantize shift. out may alias ins[0]. */
+void nnom_add_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size,
+                 int8_t shift, int8_t *out);
+void nnom_sub_s8(const int8_t *a, const int8_t *b, int8_t left_a, int8_t left_b, uint32_t size,
+                 int8_t shift, int8_t *out);
+/* product of n (2 or 3) inputs, then requant(product, shift) */
+void nnom_mult_s8(const int8_t *const *ins, uint8_t n, uint32_t size, int8_t shift, int8_t *out);
+
+/* Copy with requantization: out[i] = requant(in[i], shift) (shift 0: plain copy). */
+void nnom_requant_copy_s8(const int8_t *in, uint32_t size, int8_t shift, int8_t *out);
+
+/* Concat along axis (0 = h, 1 = w, 2 = c) of n inputs, each requantized by its own shift. */
+void nnom_concat_s8(const int8_t *const *ins, const nnom_dims_t *in_dims, const int8_t *shifts,
+                    uint8_t n, uint8_t axis, int8_t *out, nnom_dims_t out_dims);
+
+/* Element-wise activations, in place allowed (out == in). */
+void nnom_relu_s8(const int8_t *in, uint32_t size, int8_t *out);
+void nnom_relu6_s8(const int8_t *in, uint32_t size, int8_t cap, int8_t *out);
+/* out[i] = table[in[i] + 128] */
+void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *out);
+
+/* Softmax over the last axis: rows of `channels` values, out Q0.7. exp_table: 256 entries
+ * E[d] for d = max - x. In place allowed. */
+void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const int32_t *exp_table,
+                     int8_t *out);
+
+/* Data movement: nearest up-sampling, zero padding, cropping. */
+void nnom_upsample_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t fh, uint16_t fw, int8_t *out);
+void nnom_zero_pad_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t bottom,
+                      uint16_t left, uint16_t right, int8_t *out);
+void nnom_crop_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t left, int8_t *out,
+                  nnom_dims_t out_dims);
+
+#endif
