@@ -1,7 +1,7 @@
 """Model: the Keras-like graph API (add, hook, active, merge, mergex) and compile().
 
-A model is a set of layers connected by `inputs`; compile() fixes the execution order (the
-order layers were added or hooked, which is always topological), infers shapes, folds
+A model is a set of layers connected by `inputs`; compile() fixes the execution order (depth
+first from the output, as the C runtime does), infers shapes, folds
 BatchNorm, plans memory and prints the report. quantize(), predict() and the rest read that one
 compiled graph.
 """
@@ -115,20 +115,32 @@ class Model:
         return self
 
     def _reachable(self):
-        needed, stack = set(), list(self.outputs)
-        while stack:
-            layer = stack.pop()
-            if id(layer) in needed:
-                continue
-            needed.add(id(layer))
-            if not layer.inputs and not any(layer is i for i in self.inputs):
-                raise layer_error(layer, "has no input and is not a model input; hook it to a layer, "
-                                         "or pass it to compile() as an input")
-            stack.extend(layer.inputs)
-        unused = [i.name for i in self.inputs if id(i) not in needed]
+        """Execution order: depth-first post-order from the outputs, inputs in order (as in C)."""
+        order, state = [], {}
+        for out in self.outputs:
+            stack = [(out, 0)]
+            while stack:
+                layer, i = stack.pop()
+                if i == 0:
+                    if state.get(id(layer)) == "done":
+                        continue
+                    if state.get(id(layer)) == "open":
+                        raise layer_error(layer, "is part of a cycle")
+                    state[id(layer)] = "open"
+                    if not layer.inputs and not any(layer is x for x in self.inputs):
+                        raise layer_error(layer, "has no input and is not a model input; hook it to a "
+                                                 "layer, or pass it to compile() as an input")
+                if i < len(layer.inputs):
+                    stack.append((layer, i + 1))
+                    if state.get(id(layer.inputs[i])) != "done":
+                        stack.append((layer.inputs[i], 0))
+                else:
+                    state[id(layer)] = "done"
+                    order.append(layer)
+        unused = [x.name for x in self.inputs if state.get(id(x)) != "done"]
         if unused:
             raise NnomError(f"model input(s) {unused} do not lead to any output")
-        return [layer for layer in self.layers if id(layer) in needed]
+        return order
 
     def _build_shapes(self):
         rng = np.random.default_rng(self.seed)

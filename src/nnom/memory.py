@@ -88,15 +88,17 @@ def plan_memory(order, outputs) -> MemoryPlan:
 
 
 def place_greedy(buffers) -> int:
-    """Assign offsets, largest first (ties: earlier first); return the arena size."""
+    """Assign offsets, largest first (ties: earlier first, then list order); return the arena size.
+
+    Each buffer goes to the lowest offset among 0 and the ends of buffers alive at the same time
+    where it overlaps none of them: the C planner runs exactly this.
+    """
     placed = []
     for buf in sorted(buffers, key=lambda b: (-b.size, b.first)):
-        offset = 0
-        for other in sorted((p for p in placed if p.overlaps_in_time(buf)), key=lambda p: p.offset):
-            if offset + buf.size <= other.offset:
-                break
-            offset = max(offset, other.offset + other.size)
-        buf.offset = offset
+        rivals = [p for p in placed if p.overlaps_in_time(buf)]
+        candidates = sorted({0} | {p.offset + p.size for p in rivals})
+        buf.offset = next(c for c in candidates
+                          if all(c + buf.size <= p.offset or p.offset + p.size <= c for p in rivals))
         placed.append(buf)
     return max((b.offset + b.size for b in buffers), default=0)
 

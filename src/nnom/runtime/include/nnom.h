@@ -1,0 +1,192 @@
+/* nnom: neural networks on microcontrollers. The public C API: build a model layer by layer as
+ * in Keras, compile it (shapes, order, memory plan, report), run it with no allocation. */
+#ifndef NNOM_H
+#define NNOM_H
+
+#include <stdint.h>
+
+#include "nnom_kernels.h"
+#include "nnom_port.h"
+
+#define NNOM_VERSION "0.1.0"
+
+typedef enum {
+    NN_SUCCESS = 0,
+    NN_ARGUMENT_ERROR = -1,
+    NN_LENGTH_ERROR = -2,
+    NN_SIZE_MISMATCH = -3,
+    NN_NO_MEMORY = -4,
+    NN_NOT_COMPILED = -5,
+} nnom_status_t;
+
+typedef enum { PADDING_VALID = 0, PADDING_SAME = 1 } nnom_padding_t;
+
+typedef struct { uint16_t h, w; } nnom_2d_t;
+typedef struct { uint16_t top, bottom, left, right; } nnom_border_t;
+typedef struct { int8_t n; } nnom_qformat_t;          /* value = q * 2^-n */
+
+/* Quantized constants produced by the code generator, kept in flash. */
+typedef struct {
+    const int8_t *data;      /* conv OHWI, depthwise HW(C*M), dense [out][in] */
+    const int8_t *shift;     /* per output channel: n_in + n_w - n_out (right shift if > 0) */
+} nnom_weight_t;
+typedef struct {
+    const int32_t *data;     /* per output channel, at the accumulator's scale; NULL: no bias */
+} nnom_bias_t;
+
+typedef enum {
+    NNOM_INPUT, NNOM_OUTPUT, NNOM_CONV2D, NNOM_DW_CONV2D, NNOM_DENSE, NNOM_FLATTEN, NNOM_RESHAPE,
+    NNOM_UPSAMPLE, NNOM_ZERO_PADDING, NNOM_CROPPING, NNOM_MAXPOOL, NNOM_AVGPOOL, NNOM_SUMPOOL,
+    NNOM_GLOBAL_MAXPOOL, NNOM_GLOBAL_AVGPOOL, NNOM_GLOBAL_SUMPOOL, NNOM_ADD, NNOM_SUB, NNOM_MULT,
+    NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION
+} nnom_layer_type_t;
+
+typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
+
+/* An activation, as a layer's tail or inside an Activation layer. */
+typedef struct {
+    nnom_act_type_t type;
+    const char *name;
+    const int8_t *table;     /* ACT_LUT: 256 entries, index q + 128 */
+    int8_t *own_table;       /* a table computed at compile (act_tanh() etc. without a given one) */
+    double (*fn)(double);    /* the function such a table is computed from */
+    int8_t cap;              /* ACT_RELU6: 6.0 in the layer's format */
+} nnom_act_t;
+
+/* Layer flags */
+#define NNOM_VIEW 1u         /* output aliases the input unchanged (Flatten, Reshape, Output) */
+#define NNOM_IN_PLACE 2u     /* may overwrite its input when nobody reads it later */
+#define NNOM_KEEPS_FORMAT 4u /* output format = input format */
+#define NNOM_FIXED_Q07 8u    /* output Q0.7 (softmax) */
+
+typedef struct nnom_layer_s nnom_layer_t;
+
+typedef struct {
+    nnom_status_t (*build)(nnom_layer_t *l);   /* output dims from input dims; check arguments */
+    void (*run)(nnom_layer_t *l);
+    uint32_t (*scratch)(const nnom_layer_t *l);
+    uint32_t (*macs)(const nnom_layer_t *l);
+    void (*free)(nnom_layer_t *l);             /* extra memory the layer owns (may be NULL) */
+} nnom_layer_ops_t;
+
+/* One buffer of the memory plan (a tensor or a scratch area). */
+typedef struct {
+    uint32_t size, offset;
+    uint16_t first, last;
+    uint8_t used, placed;
+} nnom_buf_t;
+
+struct nnom_layer_s {
+    const nnom_layer_ops_t *ops;
+    const char *type_name;
+    nnom_layer_type_t type;
+    uint8_t flags;
+    uint8_t n_in;
+    nnom_layer_t **in;           /* the layers this one reads */
+    nnom_dims_t out_dims;
+    int8_t q_pre, q_out;         /* own result before / after the activation tail */
+    uint8_t q_set;               /* formats given by nnom_qformat() */
+    nnom_act_t *act;
+    int8_t *out;                 /* output tensor in the arena (after compile) */
+    int16_t *scratch;
+    uint16_t index;              /* position in the execution order */
+    uint16_t n_readers;
+    nnom_layer_t *owner;         /* the layer whose buffer holds this output (itself if none) */
+    nnom_buf_t buf, scratch_buf;
+    uint32_t stat_us, stat_runs;
+    uint8_t visit;
+    uint32_t mem;                /* bytes this layer took (its struct and arrays) */
+    uint32_t struct_size;
+    nnom_layer_t *next;          /* every layer of a model (freeing) */
+};
+
+typedef struct nnom_model_s nnom_model_t;
+struct nnom_model_s {
+    nnom_status_t (*add)(nnom_model_t *m, nnom_layer_t *layer);
+    nnom_layer_t *(*hook)(nnom_layer_t *curr, nnom_layer_t *last);
+    nnom_layer_t *(*merge)(nnom_layer_t *method, nnom_layer_t *a, nnom_layer_t *b);
+    nnom_layer_t *(*mergex)(nnom_layer_t *method, int num, ...);
+    nnom_layer_t *(*active)(nnom_act_t *act, nnom_layer_t *target);
+
+    nnom_layer_t *head, *tail;   /* sequential API: first and last layer added */
+    nnom_layer_t *input, *output;
+    nnom_layer_t **order;
+    uint16_t n_layers;
+    int8_t *arena;
+    uint32_t arena_size, lower_bound;
+    uint32_t instance_bytes;     /* every byte nnom took for this model besides the arena */
+    uint32_t run_count;
+    uint8_t compiled;
+    uint8_t own_struct;          /* new_model(NULL) allocated the struct */
+};
+
+/* ---- values ---------------------------------------------------------------------------- */
+nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c);
+nnom_2d_t kernel(uint16_t h, uint16_t w);
+nnom_2d_t stride(uint16_t h, uint16_t w);
+nnom_2d_t dilation(uint16_t h, uint16_t w);
+nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t right);
+nnom_qformat_t qformat(int8_t m, int8_t n);
+
+/* ---- model ----------------------------------------------------------------------------- */
+nnom_model_t *new_model(nnom_model_t *m);      /* m may be NULL: allocated */
+nnom_status_t sequencial_compile(nnom_model_t *m);
+nnom_status_t sequential_compile(nnom_model_t *m);
+nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output);
+nnom_status_t model_run(nnom_model_t *m);
+void model_stat(nnom_model_t *m);
+void model_delete(nnom_model_t *m);
+/* Set a layer's Q-formats (fraction bits before and after its activation tail); returns it. */
+nnom_layer_t *nnom_qformat(nnom_layer_t *l, int8_t q_pre, int8_t q_out);
+
+#ifdef NNOM_STATIC_MEMORY
+void nnom_set_static_buf(void *buf, uint32_t size);
+uint32_t nnom_static_buf_used(void);
+#endif
+uint32_t nnom_mem_allocated(void);                 /* bytes currently taken by nnom */
+uint32_t nnom_alloc_calls(void);                   /* allocations so far (tests: none in run) */
+
+/* ---- layers ---------------------------------------------------------------------------- */
+nnom_layer_t *Input(nnom_dims_t s, nnom_qformat_t q, void *buf);
+nnom_layer_t *Output(nnom_dims_t s, nnom_qformat_t q, void *buf);
+nnom_layer_t *Conv2D(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
+                     const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *Conv2D_dilated(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
+                             const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *DW_Conv2D(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
+                        const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *DW_Conv2D_dilated(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d,
+                                nnom_padding_t pad, const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *Flatten(void);
+nnom_layer_t *Reshape(nnom_dims_t s);
+nnom_layer_t *UpSample(nnom_2d_t size);
+nnom_layer_t *ZeroPadding(nnom_border_t b);
+nnom_layer_t *Cropping(nnom_border_t b);
+nnom_layer_t *MaxPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad);
+nnom_layer_t *AvgPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad);
+nnom_layer_t *SumPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad);
+nnom_layer_t *GlobalMaxPool(void);
+nnom_layer_t *GlobalAvgPool(void);
+nnom_layer_t *GlobalSumPool(void);
+nnom_layer_t *Add(void);
+nnom_layer_t *Sub(void);
+nnom_layer_t *Mult(void);
+nnom_layer_t *Concat(int8_t axis);
+nnom_layer_t *Softmax(void);
+nnom_layer_t *Softmax_t(const int32_t *exp_table);  /* with the exp table from the generator */
+nnom_layer_t *Activation(nnom_act_t *act);
+nnom_layer_t *ReLU(void);
+nnom_layer_t *ReLU6(void);
+nnom_layer_t *TanH(void);
+nnom_layer_t *Sigmoid(void);
+nnom_layer_t *Lambda(const int8_t *table);        /* element-wise, as a 256-entry table */
+
+/* ---- activations (tails: model.active(act_relu(), x)) -------------------------------------- */
+nnom_act_t *act_relu(void);
+nnom_act_t *act_relu6(void);
+nnom_act_t *act_tanh(void);
+nnom_act_t *act_sigmoid(void);
+nnom_act_t *act_lut(const int8_t *table);         /* any element-wise function, as a table */
+
+#endif

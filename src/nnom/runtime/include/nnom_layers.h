@@ -1,0 +1,63 @@
+/* Internal: the layer structures and the helpers layers share. Not needed by applications. */
+#ifndef NNOM_LAYERS_H
+#define NNOM_LAYERS_H
+
+#include "nnom.h"
+#include "nnom_fixed.h"
+
+void *nnom_alloc(uint32_t size);               /* zeroed; counted; NULL when out of memory */
+void nnom_release(void *p, uint32_t size);
+nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char *name,
+                               const nnom_layer_ops_t *ops, uint8_t flags);
+uint32_t nnom_dims_size(nnom_dims_t d);
+nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k, nnom_2d_t s,
+                                nnom_2d_t d, nnom_padding_t pad, nnom_dims_t *out);
+nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *why);
+static inline uint32_t nnom_align4(uint32_t n) { return (n + 3u) & ~3u; }
+int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" */
+
+/* activations (nnom_act.c) */
+nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out);
+void nnom_act_free(nnom_act_t *a);
+uint32_t nnom_act_mem(const nnom_act_t *a);
+void nnom_apply_act(const nnom_act_t *a, int8_t *data, uint32_t size);
+
+/* memory plan (nnom_plan.c): offsets of every buffer in one arena, then the arena itself */
+nnom_status_t nnom_plan(nnom_model_t *m);
+
+#define NNOM_IN(l, i) ((l)->in[i])
+#define NNOM_IN_DIMS(l, i) ((l)->in[i]->out_dims)
+
+typedef struct {
+    nnom_layer_t base;
+    uint16_t filters;            /* conv: filters; depthwise: multiplier; dense: units */
+    nnom_2d_t k, s, d;
+    nnom_padding_t pad;
+    nnom_window_t win;
+    const nnom_weight_t *w;
+    const nnom_bias_t *b;
+} nnom_conv_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    nnom_2d_t k, s;
+    nnom_padding_t pad;
+    nnom_window_t win;
+} nnom_pool_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    nnom_dims_t dims;            /* reshape target / declared io shape */
+    nnom_border_t border;        /* zero padding, cropping */
+    nnom_2d_t size;              /* upsample */
+    void *buf;                   /* input / output: the user's buffer */
+} nnom_shape_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    int8_t axis;                 /* concat: 0 = h, 1 = w, 2 = c */
+    const int32_t *exp_table;    /* softmax */
+    int32_t *own_exp;
+} nnom_misc_layer_t;
+
+#endif

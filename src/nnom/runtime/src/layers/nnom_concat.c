@@ -1,0 +1,63 @@
+/* Concat along h, w or c; each input requantized to the output's format. */
+#include "nnom_layers.h"
+
+#define MAX_CONCAT 16
+
+static nnom_status_t concat_build(nnom_layer_t *l)
+{
+    nnom_misc_layer_t *c = (nnom_misc_layer_t *)l;
+    uint16_t dims[3], total = 0;
+    uint8_t i, a = (uint8_t)c->axis;
+    nnom_dims_t d0 = NNOM_IN_DIMS(l, 0);
+    if (l->n_in < 2 || l->n_in > MAX_CONCAT)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "concatenates 2 to 16 inputs");
+    for (i = 0; i < l->n_in; i++) {
+        nnom_dims_t d = NNOM_IN_DIMS(l, i);
+        dims[0] = d.h;
+        dims[1] = d.w;
+        dims[2] = d.c;
+        if ((a != 0 && d.h != d0.h) || (a != 1 && d.w != d0.w) || (a != 2 && d.c != d0.c))
+            return nnom_fail(l, NN_SIZE_MISMATCH, "inputs differ outside the concatenation axis");
+        total = (uint16_t)(total + dims[a]);
+    }
+    l->out_dims = d0;
+    if (a == 0)
+        l->out_dims.h = total;
+    else if (a == 1)
+        l->out_dims.w = total;
+    else
+        l->out_dims.c = total;
+    return NN_SUCCESS;
+}
+
+static void concat_run(nnom_layer_t *l)
+{
+    const int8_t *ins[MAX_CONCAT];
+    nnom_dims_t dims[MAX_CONCAT];
+    int8_t shifts[MAX_CONCAT];
+    uint8_t i;
+    for (i = 0; i < l->n_in; i++) {
+        ins[i] = l->in[i]->out;
+        dims[i] = l->in[i]->out_dims;
+        shifts[i] = (int8_t)(l->in[i]->q_out - l->q_pre);
+    }
+    nnom_concat_s8(ins, dims, shifts, l->n_in, (uint8_t)((nnom_misc_layer_t *)l)->axis, l->out, l->out_dims);
+}
+
+static const nnom_layer_ops_t concat_ops = {concat_build, concat_run, NULL, NULL, NULL};
+
+/* axis: negative from the end of (h, w, c), -1 = channels; positive counts the batch as Keras
+ * does (1 = h, 2 = w, 3 = c). */
+nnom_layer_t *Concat(int8_t axis)
+{
+    nnom_misc_layer_t *c;
+    if (axis == 0 || axis < -3 || axis > 3) {
+        NNOM_LOG("nnom: Concat(%d): use -1 (channels), -2 (width), -3 (height) or 1..3\n", (int)axis);
+        return NULL;
+    }
+    c = (nnom_misc_layer_t *)nnom_layer_alloc(sizeof(nnom_misc_layer_t), NNOM_CONCAT, "Concat", &concat_ops, 0);
+    if (c == NULL)
+        return NULL;
+    c->axis = (int8_t)(axis < 0 ? axis + 3 : axis - 1);
+    return &c->base;
+}

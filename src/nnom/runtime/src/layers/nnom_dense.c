@@ -1,0 +1,37 @@
+/* Dense: reads its input flattened in (h, w, c) order. */
+#include "nnom_layers.h"
+
+static nnom_status_t dense_build(nnom_layer_t *l)
+{
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
+    if (c->w == NULL || c->w->data == NULL || c->w->shift == NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
+    l->out_dims = shape(1, 1, c->filters);
+    return NN_SUCCESS;
+}
+
+static void dense_run(nnom_layer_t *l)
+{
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
+    nnom_dense_s8(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                  c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
+}
+
+static uint32_t dense_macs(const nnom_layer_t *l)
+{
+    return nnom_dims_size(NNOM_IN_DIMS(l, 0)) * l->out_dims.c;
+}
+
+static const nnom_layer_ops_t dense_ops = {dense_build, dense_run, NULL, dense_macs, NULL};
+
+nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b)
+{
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(sizeof(nnom_conv_layer_t), NNOM_DENSE,
+                                                                 "Dense", &dense_ops, 0);
+    if (c == NULL)
+        return NULL;
+    c->filters = units;
+    c->w = w;
+    c->b = b;
+    return &c->base;
+}

@@ -1,0 +1,163 @@
+/* Static memory plan, the same algorithm as nnom/memory.py (a test holds the two equal):
+ * views alias their input; in-place layers reuse their input's buffer when no later layer reads
+ * it; every other output and every scratch area is a buffer alive from its producer to its last
+ * reader (graph output: to the end); buffers are placed largest first (ties: earlier first,
+ * then list order) at the lowest offset, 0 or the end of a buffer alive at the same time, where
+ * they overlap nothing alive at the same time. */
+#include <string.h>
+
+#include "nnom_layers.h"
+
+static int reads(const nnom_layer_t *reader, const nnom_layer_t *l)
+{
+    uint8_t i;
+    for (i = 0; i < reader->n_in; i++)
+        if (reader->in[i] == l)
+            return 1;
+    return 0;
+}
+
+/* Is any tensor held in owner's buffer read after step `step` (or a graph output)? */
+static int still_read_after(const nnom_model_t *m, const nnom_layer_t *owner, uint16_t step)
+{
+    uint16_t i, j;
+    for (i = 0; i < step; i++) {
+        const nnom_layer_t *l = m->order[i];
+        if (l->owner != owner)
+            continue;
+        if (l == m->output)
+            return 1;
+        for (j = step + 1; j < m->n_layers; j++)
+            if (reads(m->order[j], l))
+                return 1;
+    }
+    return 0;
+}
+
+static uint32_t buffer_count(const nnom_model_t *m) { return 2u * m->n_layers; }
+
+/* Buffer k: layer k/2's output (even k) or scratch (odd k), in list order. */
+static nnom_buf_t *buffer_at(nnom_model_t *m, uint32_t k)
+{
+    nnom_layer_t *l = m->order[k / 2];
+    return (k & 1u) ? &l->scratch_buf : &l->buf;
+}
+
+static int alive_together(const nnom_buf_t *a, const nnom_buf_t *b)
+{
+    return a->first <= b->last && b->first <= a->last;
+}
+
+static int fits_at(nnom_model_t *m, const nnom_buf_t *b, uint32_t offset)
+{
+    uint32_t k;
+    for (k = 0; k < buffer_count(m); k++) {
+        const nnom_buf_t *o = buffer_at(m, k);
+        if (o->used && o->placed && alive_together(o, b) &&
+            offset < o->offset + o->size && o->offset < offset + b->size)
+            return 0;
+    }
+    return 1;
+}
+
+static void place(nnom_model_t *m, nnom_buf_t *b)
+{
+    uint32_t best = 0, k;
+    int found = fits_at(m, b, 0);
+    for (k = 0; k < buffer_count(m) && !(found && best == 0); k++) {
+        const nnom_buf_t *o = buffer_at(m, k);
+        uint32_t end = o->offset + o->size;
+        if (o->used && o->placed && alive_together(o, b) && (!found || end < best) && fits_at(m, b, end)) {
+            best = end;
+            found = 1;
+        }
+    }
+    b->offset = best;
+    b->placed = 1;
+}
+
+static void plan_lifetimes(nnom_model_t *m)
+{
+    uint16_t i, j;
+    for (i = 0; i < m->n_layers; i++) {
+        nnom_layer_t *l = m->order[i];
+        nnom_layer_t *src = l->n_in ? l->in[0]->owner : NULL;
+        uint32_t scratch = l->ops->scratch ? l->ops->scratch(l) : 0;
+        memset(&l->buf, 0, sizeof(l->buf));
+        memset(&l->scratch_buf, 0, sizeof(l->scratch_buf));
+        if (src != NULL && ((l->flags & NNOM_VIEW) ||
+                            ((l->flags & NNOM_IN_PLACE) && !still_read_after(m, src, i)))) {
+            l->owner = src;
+        } else {
+            l->owner = l;
+            l->buf.used = 1;
+            l->buf.size = nnom_align4(nnom_dims_size(l->out_dims));
+            l->buf.first = l->buf.last = i;
+        }
+        if (scratch) {
+            l->scratch_buf.used = 1;
+            l->scratch_buf.size = nnom_align4(scratch);
+            l->scratch_buf.first = l->scratch_buf.last = i;
+        }
+    }
+    for (i = 0; i < m->n_layers; i++) {             /* a buffer lives through all its aliases' readers */
+        nnom_layer_t *l = m->order[i];
+        nnom_buf_t *b = &l->owner->buf;
+        if (i > b->last)
+            b->last = i;
+        for (j = i + 1; j < m->n_layers; j++)
+            if (reads(m->order[j], l) && j > b->last)
+                b->last = j;
+        if (l == m->output)
+            b->last = m->n_layers;
+    }
+}
+
+static uint32_t lower_bound(nnom_model_t *m)
+{
+    uint32_t best = 0, k;
+    uint16_t t;
+    for (t = 0; t <= m->n_layers; t++) {
+        uint32_t sum = 0;
+        for (k = 0; k < buffer_count(m); k++) {
+            const nnom_buf_t *b = buffer_at(m, k);
+            if (b->used && b->first <= t && t <= b->last)
+                sum += b->size;
+        }
+        if (sum > best)
+            best = sum;
+    }
+    return best;
+}
+
+nnom_status_t nnom_plan(nnom_model_t *m)
+{
+    uint32_t k, arena = 0;
+    uint16_t i;
+    plan_lifetimes(m);
+    for (;;) {                                       /* largest unplaced first */
+        nnom_buf_t *next = NULL;
+        for (k = 0; k < buffer_count(m); k++) {
+            nnom_buf_t *b = buffer_at(m, k);
+            if (b->used && !b->placed &&
+                (next == NULL || b->size > next->size || (b->size == next->size && b->first < next->first)))
+                next = b;
+        }
+        if (next == NULL)
+            break;
+        place(m, next);
+        if (next->offset + next->size > arena)
+            arena = next->offset + next->size;
+    }
+    m->arena_size = arena;
+    m->lower_bound = lower_bound(m);
+    m->arena = (int8_t *)nnom_alloc(arena ? arena : 4);
+    if (m->arena == NULL)
+        return NN_NO_MEMORY;
+    for (i = 0; i < m->n_layers; i++) {
+        nnom_layer_t *l = m->order[i];
+        l->out = m->arena + l->owner->buf.offset;
+        l->scratch = l->scratch_buf.used ? (int16_t *)(void *)(m->arena + l->scratch_buf.offset) : NULL;
+    }
+    return NN_SUCCESS;
+}
