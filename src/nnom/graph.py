@@ -250,6 +250,25 @@ class Model:
             print(format_comparison(rows))
         return rows
 
+    # --- C ----------------------------------------------------------------------------------
+    def export_c(self, out_dir, name="model"):
+        """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files."""
+        from .codegen import export_c
+        return export_c(self, out_dir, name)
+
+    def run_c(self, x_int8, target="host", **kwargs):
+        """Build (cached) and run the generated C on `target`; returns its int8 outputs."""
+        self._need(quantized=True)
+        xs = self._batch(x_int8)
+        if xs[0].dtype != np.int8:
+            raise NnomError(f"run_c() takes int8 data, got {xs[0].dtype}; quantize it with model.quantize_input(x)")
+        if target == "host":
+            from .targets.host import run_host
+            y, _ = run_host(self, xs[0], **kwargs)
+        else:
+            raise NnomError(f"run_c(target={target!r}): available targets: 'host'")
+        return self._shape_outputs([y.reshape((len(y),) + tuple(self.outputs[0].out_shape))])
+
     # --- quantization --------------------------------------------------------------------
     def quantize(self, calibration_data, method="max", per_channel=True, verbose=True):
         """Pick every tensor's Q-format from calibration data and quantize weights and biases."""

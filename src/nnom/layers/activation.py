@@ -63,6 +63,13 @@ class Act:
     def table_bytes(self) -> int:
         return 0 if self.keeps_format else 256
 
+    def c_new(self, g, layer) -> str:
+        """C activation object for `layer`'s tail: clamps, or the table for its formats."""
+        if self.kind in ("relu", "relu6"):
+            return f"act_{self.kind}()"
+        table = g.array(f"{layer.name}_{self.kind}_table", "int8_t", self.table(layer.q_pre, layer.q_out))
+        return f"act_lut({table})"
+
     def __repr__(self):
         return f"act_{self.kind}()"
 
@@ -124,6 +131,9 @@ class Activation(Layer):
     def describe(self):
         return self.act.kind
 
+    def c_new(self, g):
+        return f"Activation({self.act.c_new(g, self)})"
+
 
 def ReLU(name=None):
     return Activation(act_relu(), name=name)
@@ -161,6 +171,7 @@ def Lambda(fn, name=None):
 class Softmax(Layer):
     """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7."""
     prefix = "softmax"
+    c_struct = "nnom_misc_layer_t"
     in_place = True
     fixed_format = QFormat(7)
     EXP_ONE = 1 << 16            # exp table scale: exp(0) = 65536
@@ -194,6 +205,9 @@ class Softmax(Layer):
 
     def weight_bytes(self):
         return 256 * 4 + super().weight_bytes()
+
+    def c_new(self, g):
+        return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.exp_table(self.inputs[0].q_out))})"
 
 
 def check_tail(layer):

@@ -22,6 +22,7 @@ class Layer:
     in_place = False            # may overwrite its input buffer (activations, softmax)
     keeps_format = False        # int8 output keeps the input's Q-format
     fixed_format = None         # a Q-format the layer always outputs (softmax: Q0.7)
+    c_struct = "nnom_layer_t"   # its struct in the C runtime
 
     def __init__(self, name=None, activation=None):
         self.name = name
@@ -77,6 +78,10 @@ class Layer:
     def describe(self) -> str:
         """Short configuration text for the report."""
         return ""
+
+    def c_new(self, g) -> str:
+        """The C constructor call that builds this layer; constants go through g (codegen.CWriter)."""
+        raise layer_error(self, "has no C implementation yet; it runs in the simulator only")
 
     def __repr__(self) -> str:
         shape = f" -> {tuple(self.out_shape)}" if self.out_shape else ""

@@ -26,6 +26,7 @@ def _pick(kwargs, names, default):
 
 class _ConvBase(Layer):
     """Shared by Conv2D and DW_Conv2D: geometry, padding, weight quantization, int8 output step."""
+    c_struct = "nnom_conv_layer_t"
 
     def _init_geometry(self, kernel_size, strides, padding, dilation):
         self.kernel = as_pair("kernel", kernel_size)
@@ -74,6 +75,16 @@ class _ConvBase(Layer):
 
     def instance_bytes(self):
         return super().instance_bytes() + 24
+
+    def _c_window(self, g, count):
+        """Shared tail of Conv2D / DW_Conv2D constructor calls."""
+        dil = self.dilation != (1, 1)
+        name = ("Conv2D" if isinstance(self, Conv2D) else "DW_Conv2D") + ("_dilated" if dil else "")
+        args = [str(count), g.pair("kernel", self.kernel), g.pair("stride", self.stride)]
+        if dil:
+            args.append(g.pair("dilation", self.dilation))
+        args += [g.padding(self.padding), g.weight(self, self._c_kernel()), g.bias(self)]
+        return f"{name}({', '.join(args)})"
 
     def describe(self):
         d = f"k{self.kernel.h}x{self.kernel.w} s{self.stride.h}x{self.stride.w}"
@@ -125,6 +136,12 @@ class Conv2D(_ConvBase):
     def macs(self):
         o = self.out_shape
         return o.h * o.w * o.c * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+
+    def _c_kernel(self):
+        return self.qk.w.reshape(self.w.shape).transpose(3, 0, 1, 2)   # (kh, kw, in, out) -> OHWI
+
+    def c_new(self, g):
+        return self._c_window(g, self.filters)
 
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels: two q15 columns
@@ -184,3 +201,9 @@ class DW_Conv2D(_ConvBase):
     def macs(self):
         o = self.out_shape
         return o.h * o.w * o.c * self.kernel.h * self.kernel.w
+
+    def _c_kernel(self):
+        return self.qk.w                                    # (kh*kw, c*m): [kh][kw][c*m]
+
+    def c_new(self, g):
+        return self._c_window(g, self.multiplier)

@@ -50,6 +50,9 @@ class Dense(_ConvBase):
     def describe(self):
         return f"{self.w.shape[0]}->{self.units}"
 
+    def c_new(self, g):
+        return f"Dense({self.units}, {g.weight(self, self.qk.w.T)}, {g.bias(self)})"
+
 
 class BatchNorm(DW_Conv2D):
     """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel."""

@@ -9,6 +9,7 @@ class Input(Layer):
     """Input(shape(h, w, c), qformat(m, n)): a given qformat is the contract with the caller
     (data arrives in it); without one, calibration picks it."""
     prefix = "input"
+    c_struct = "nnom_shape_layer_t"
     n_inputs = 0
 
     def __init__(self, input_shape, qformat: QFormat | None = None, name=None, buf=None):
@@ -18,6 +19,9 @@ class Input(Layer):
 
     def infer_shape(self, in_shapes, rng):
         return self.shape
+
+    def c_new(self, g):
+        return f"Input({g.dims(self.shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_input)"
 
     def forward(self, xs):
         return xs[0]
@@ -31,6 +35,7 @@ class Output(Layer):
     layer before it; the data keep that layer's shape and Q-format (an Output copies, it never
     requantizes), so the given qformat is checked against the result, not applied."""
     prefix = "output"
+    c_struct = "nnom_shape_layer_t"
     is_view = True
     keeps_format = True
 
@@ -48,6 +53,9 @@ class Output(Layer):
 
     def forward(self, xs):
         return xs[0]
+
+    def c_new(self, g):
+        return f"Output({g.dims(self.out_shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_output)"
 
     def forward_int(self, xs, q_in):
         return xs[0]

@@ -14,6 +14,9 @@ from .base import Layer, check_kwargs
 class _Elementwise(Layer):
     n_inputs = None
 
+    def c_new(self, g):
+        return f"{type(self).__name__}()"
+
     def __init__(self, name=None, **kwargs):
         check_kwargs(type(self).__name__, kwargs, {"activation"})
         super().__init__(name=name, activation=kwargs.pop("activation", None))
@@ -76,6 +79,7 @@ class Concat(Layer):
     """Concatenate along an axis of (h, w, c): negative counts from the end (-1 = channels);
     a positive axis counts the batch as Keras does (1 = height, 2 = width, 3 = channels)."""
     prefix = "concat"
+    c_struct = "nnom_misc_layer_t"
     n_inputs = None
 
     def __init__(self, axis=-1, name=None, **kwargs):
@@ -104,3 +108,6 @@ class Concat(Layer):
 
     def describe(self):
         return f"axis {'hwc'[self.axis]}"
+
+    def c_new(self, g):
+        return f"Concat({self.axis - 3})"

@@ -13,6 +13,7 @@ from .window import out_size, pads_2d, valid_count, windows
 
 
 class _Pool(Layer):
+    c_struct = "nnom_pool_layer_t"
     is_global = False
 
     def __init__(self, kernel_size=None, strides=None, padding=PADDING_VALID, **kwargs):
@@ -46,6 +47,12 @@ class _Pool(Layer):
     def _count(self):
         s = self.in_shapes[0]
         return valid_count((s.h, s.w), self.kernel, self.stride, (1, 1), self._pads())[None, :, :, None]
+
+    def c_new(self, g):
+        kind = type(self).__name__
+        if self.is_global:
+            return f"{kind}()"
+        return f"{kind}({g.pair('kernel', self.kernel)}, {g.pair('stride', self.stride)}, {g.padding(self.padding)})"
 
     def describe(self):
         if self.is_global:

@@ -11,6 +11,7 @@ from .base import Layer, check_kwargs
 
 class _DataMove(Layer):
     """Moves int8 values exactly as floats: the int8 pass is the float pass."""
+    c_struct = "nnom_shape_layer_t"
     keeps_format = True
 
     def forward_int(self, xs, q_in):
@@ -30,6 +31,9 @@ class Flatten(_DataMove):
     def forward(self, xs):
         return xs[0].reshape(len(xs[0]), 1, 1, -1)
 
+    def c_new(self, g):
+        return "Flatten()"
+
 
 class Reshape(_DataMove):
     prefix = "reshape"
@@ -48,6 +52,9 @@ class Reshape(_DataMove):
     def forward(self, xs):
         return xs[0].reshape((len(xs[0]),) + tuple(self.target))
 
+    def c_new(self, g):
+        return f"Reshape({g.dims(self.target)})"
+
 
 class UpSample(_DataMove):
     """Nearest-neighbour up-sampling by an integer factor per axis."""
@@ -65,6 +72,9 @@ class UpSample(_DataMove):
     def forward(self, xs):
         return xs[0].repeat(self.size.h, axis=1).repeat(self.size.w, axis=2)
 
+    def c_new(self, g):
+        return f"UpSample({g.pair('kernel', self.size)})"
+
 
 class ZeroPadding(_DataMove):
     prefix = "zero_padding"
@@ -80,6 +90,9 @@ class ZeroPadding(_DataMove):
     def forward(self, xs):
         b = self.border
         return np.pad(xs[0], ((0, 0), (b.top, b.bottom), (b.left, b.right), (0, 0)))
+
+    def c_new(self, g):
+        return f"ZeroPadding({g.border(self.border)})"
 
 
 class Cropping(_DataMove):
@@ -99,5 +112,8 @@ class Cropping(_DataMove):
     def forward(self, xs):
         b, s = self.border, self.in_shapes[0]
         return xs[0][:, b.top:s.h - b.bottom, b.left:s.w - b.right, :]
+
+    def c_new(self, g):
+        return f"Cropping({g.border(self.border)})"
 
 

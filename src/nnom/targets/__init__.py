@@ -1,0 +1,1 @@
+from .host import build_host, run_host
