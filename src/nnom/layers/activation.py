@@ -184,7 +184,7 @@ class Softmax(Layer):
 
     def infer_shape(self, in_shapes, rng):
         if in_shapes[0].c > 32767:
-            raise layer_error(self, "more than 32767 channels would overflow the int32 exp sum")
+            raise layer_error(self, "more than 32767 channels: the C runtime counts channels in int16")
         return in_shapes[0]
 
     def forward(self, xs):

@@ -28,7 +28,18 @@ class _Elementwise(Layer):
         return in_shapes[0]
 
 
-class Add(_Elementwise):
+class _Aligned(_Elementwise):
+    """Add/Sub: inputs aligned to the finest input format by left shifts, summed in int32."""
+
+    def quantize_params(self, q_in, per_channel):
+        spread = max(q.frac for q in q_in) - min(q.frac for q in q_in)
+        # 127 << spread, summed over the inputs, must stay inside int32 in C
+        if 127 * len(q_in) * 2 ** spread > 2 ** 31 - 1:
+            raise layer_error(self, f"its inputs' Q-formats are {spread} bits apart, too far to add in int32; "
+                                    "the branches' ranges differ by more than 2^20: check the model")
+
+
+class Add(_Aligned):
     prefix = "add"
 
     def forward(self, xs):
@@ -40,7 +51,7 @@ class Add(_Elementwise):
         return fixed.requantize(acc, top - self.q_pre.frac)
 
 
-class Sub(_Elementwise):
+class Sub(_Aligned):
     prefix = "sub"
     n_inputs = 2
 

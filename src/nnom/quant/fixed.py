@@ -17,13 +17,17 @@ def saturate(x, lo=INT8_MIN, hi=INT8_MAX):
     return y.astype(np.int8) if (lo, hi) == (INT8_MIN, INT8_MAX) else y
 
 
+MAX_RSHIFT, MAX_LSHIFT = 32, 24     # beyond these the int8 result no longer changes (as in C)
+
+
 def shift_round(x, shift):
     """x * 2^-shift with round-half-up: (x + 2^(shift-1)) >> shift; a left shift when shift <= 0.
 
-    `shift` may be a scalar or broadcast (per-channel shifts on the last axis).
+    `shift` may be a scalar or broadcast (per-channel shifts on the last axis). Shifts are
+    clamped to [-24, 32], where every int32 input already gives its final int8 result.
     """
     x = np.asarray(x, dtype=np.int64)
-    shift = np.asarray(shift, dtype=np.int64)
+    shift = np.clip(np.asarray(shift, dtype=np.int64), -MAX_LSHIFT, MAX_RSHIFT)
     right = np.maximum(shift, 0)
     left = np.maximum(-shift, 0)
     half = np.where(right > 0, np.left_shift(np.int64(1), np.maximum(right - 1, 0)), 0)

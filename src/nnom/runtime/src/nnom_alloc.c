@@ -7,8 +7,6 @@
 
 static uint32_t g_allocated, g_calls;
 
-static uint32_t align4(uint32_t n) { return (n + 3u) & ~3u; }
-
 #ifdef NNOM_STATIC_MEMORY
 static uint8_t *g_buf;
 static uint32_t g_size, g_used;
@@ -58,7 +56,7 @@ void *nnom_alloc(uint32_t size)
         NNOM_LOG("nnom: out of memory allocating %lu bytes\n", (unsigned long)size);
         return NULL;
     }
-    g_allocated += align4(size);
+    g_allocated += nnom_align4(size);
     g_calls++;
     memset(p, 0, size);
     return p;
@@ -68,7 +66,7 @@ void nnom_release(void *p, uint32_t size)
 {
     if (p == NULL)
         return;
-    g_allocated -= align4(size);
+    g_allocated -= nnom_align4(size);
     NNOM_FREE(p);
 }
 #endif

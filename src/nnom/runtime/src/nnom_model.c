@@ -271,7 +271,7 @@ static void print_report(const nnom_model_t *m)
     uint16_t i, j;
     uint32_t macs = 0;
     NNOM_LOG("nnom model: %u layers\n", (unsigned)m->n_layers);
-    NNOM_LOG("  #  %-14s %-8s %-14s %5s %10s %7s %7s %9s  %s\n", "type", "act", "output", "Q", "MACs",
+    NNOM_LOG("  #  %-14s %-8s %-14s %6s %10s %7s %7s %9s  %s\n", "type", "act", "output", "Q", "MACs",
              "in B", "out B", "scratch B", "arena");
     for (i = 0; i < m->n_layers; i++) {
         const nnom_layer_t *l = m->order[i];
@@ -283,7 +283,7 @@ static void print_report(const nnom_model_t *m)
             strcpy(where, (l->flags & NNOM_VIEW) ? "view" : "in-place");
         else
             snprintf(where, sizeof(where), "@%lu", (unsigned long)l->buf.offset);
-        NNOM_LOG("%3u  %-14s %-8s (%u, %u, %u)%*s %2d.%-2d %10lu %7lu %7lu %9lu  %s\n", (unsigned)i, l->type_name,
+        NNOM_LOG("%3u  %-14s %-8s (%u, %u, %u)%*s  Q%d.%-2d %10lu %7lu %7lu %9lu  %s\n", (unsigned)i, l->type_name,
                  act_name(l->act), (unsigned)l->out_dims.h, (unsigned)l->out_dims.w, (unsigned)l->out_dims.c,
                  (int)(14 - nnom_dims_text_len(l->out_dims)), "", 7 - l->q_out, l->q_out, (unsigned long)lm,
                  (unsigned long)in_b, (unsigned long)nnom_align4(nnom_dims_size(l->out_dims)),

@@ -1,0 +1,37 @@
+/* Conv2D, plain reference loops (docs/int8-semantics.md: Conv2D). */
+#include "nnom_fixed.h"
+#include "nnom_kernels.h"
+
+void nnom_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                    const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims,
+                    int16_t *scratch)
+{
+    uint32_t oy, ox, oc, ky, kx, ic;
+    (void)scratch; /* only the optimized kernels use an im2col buffer */
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        for (ox = 0; ox < out_dims.w; ox++) {
+            for (oc = 0; oc < out_dims.c; oc++) {
+                const int8_t *wk = w + (uint32_t)oc * win->kh * win->kw * in_dims.c;
+                int32_t acc = bias ? bias[oc] : 0;
+                for (ky = 0; ky < win->kh; ky++) {
+                    /* signed: the first rows and columns of a SAME window start in the padding */
+                    int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
+                    if (iy < 0 || iy >= (int32_t)in_dims.h)
+                        continue; /* padded rows contribute 0 */
+                    for (kx = 0; kx < win->kw; kx++) {
+                        int32_t ix = (int32_t)(ox * win->sw + kx * win->dw) - (int32_t)win->pad_left;
+                        const int8_t *px, *wp;
+                        if (ix < 0 || ix >= (int32_t)in_dims.w)
+                            continue;
+                        px = in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * in_dims.c;
+                        wp = wk + (ky * win->kw + kx) * in_dims.c;
+                        for (ic = 0; ic < in_dims.c; ic++)
+                            acc += (int32_t)px[ic] * wp[ic];
+                    }
+                }
+                out[(oy * out_dims.w + ox) * out_dims.c + oc] = nnom_requant(acc, shift[oc]);
+            }
+        }
+    }
+}

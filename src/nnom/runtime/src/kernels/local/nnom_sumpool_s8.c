@@ -1,0 +1,29 @@
+/* SumPool: the window sum (padding contributes 0) requantized to the output format. */
+#include "nnom_fixed.h"
+#include "nnom_kernels.h"
+
+void nnom_sumpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int8_t shift,
+                     int8_t *out, nnom_dims_t out_dims)
+{
+    uint32_t oy, ox, c, ky, kx;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        for (ox = 0; ox < out_dims.w; ox++) {
+            for (c = 0; c < out_dims.c; c++) {
+                int32_t sum = 0;
+                for (ky = 0; ky < win->kh; ky++) {
+                    int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
+                    if (iy < 0 || iy >= (int32_t)in_dims.h)
+                        continue;
+                    for (kx = 0; kx < win->kw; kx++) {
+                        int32_t ix = (int32_t)(ox * win->sw + kx * win->dw) - (int32_t)win->pad_left;
+                        if (ix < 0 || ix >= (int32_t)in_dims.w)
+                            continue;
+                        sum += in[((uint32_t)iy * in_dims.w + (uint32_t)ix) * in_dims.c + c];
+                    }
+                }
+                out[(oy * out_dims.w + ox) * out_dims.c + c] = nnom_requant(sum, shift);
+            }
+        }
+    }
+}

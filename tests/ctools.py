@@ -1,0 +1,49 @@
+"""Helpers for the C tests: compile the runtime with a driver, run it, parse its report."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nnom.codegen.export import RUNTIME, runtime_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"]
+
+
+def need(tool):
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+
+
+def sanitizers_work(tmp_path) -> bool:
+    src = tmp_path / "probe.c"
+    src.write_text("int main(void) { return 0; }\n")
+    res = subprocess.run(["gcc", *SANITIZE, str(src), "-o", str(tmp_path / "probe")], capture_output=True)
+    return res.returncode == 0 and subprocess.run([str(tmp_path / "probe")]).returncode == 0
+
+
+def build(sources, exe, flags=(), cc="gcc", includes=()):
+    inc = [f"-I{RUNTIME / 'include'}"] + [f"-I{i}" for i in includes]
+    cmd = [cc, *STRICT, *flags, *inc, *map(str, runtime_sources(RUNTIME)), *map(str, sources), "-lm", "-o", str(exe)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return exe
+
+
+def run(exe, stdin=b"", check=True):
+    res = subprocess.run([str(exe)], input=stdin, capture_output=True)
+    if check:
+        assert res.returncode == 0, res.stderr.decode(errors="replace")[-3000:]
+    return res
+
+
+def report_figures(text: str) -> dict:
+    """Arena, lower bound and instance bytes from a C compile report."""
+    arena = re.search(r"activation arena\s+(\d+) B\s+\(lower bound (\d+) B\)", text)
+    inst = re.search(r"layer instances\s+(\d+) B", text)
+    assert arena and inst, text
+    return {"arena_bytes": int(arena.group(1)), "lower_bound_bytes": int(arena.group(2)),
+            "instance_bytes": int(inst.group(1))}

@@ -1,0 +1,128 @@
+"""The C runtime: the seed's C examples, generated models bit-exact with the simulator,
+sanitizers, no allocation in model_run, static memory, and the plan equal to Python's."""
+import runpy
+import subprocess
+
+import numpy as np
+import pytest
+
+from nnom import *
+from nnom.targets.host import run_host
+
+from ctools import ROOT, SANITIZE, build, need, report_figures, run, sanitizers_work
+from test_quantization import random_cnn
+
+SEED_C = ROOT / "examples" / "seed" / "c"
+SEED_PY = ROOT / "examples" / "seed"
+
+
+@pytest.mark.parametrize("example", ["sequential", "inception"])
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+def test_seed_c_examples_build_strict_run_and_report(example, cc, tmp_path):
+    need(cc)
+    exe = build([SEED_C / f"{example}.c"], tmp_path / example, cc=cc, includes=[SEED_C])
+    out = run(exe).stdout.decode()
+    assert "memory analysis" in out and "bytes still allocated after model_delete: 0" in out
+    c = report_figures(out)
+    py = runpy.run_path(str(SEED_PY / f"{example}.py"))["build"]()
+    assert c["arena_bytes"] == py.memory["arena_bytes"]
+    assert c["lower_bound_bytes"] == py.memory["lower_bound_bytes"]
+
+
+@pytest.mark.parametrize("example", ["sequential", "inception"])
+def test_seed_c_examples_under_sanitizers(example, tmp_path):
+    if not sanitizers_work(tmp_path):
+        pytest.skip("AddressSanitizer/UBSan runtime not available")
+    exe = build([SEED_C / f"{example}.c"], tmp_path / example, flags=SANITIZE, includes=[SEED_C])
+    res = run(exe)
+    assert b"runtime error" not in res.stderr and b"AddressSanitizer" not in res.stderr
+
+
+def quantized(model, x_calib):
+    model.quantize(x_calib, verbose=False)
+    return model
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_generated_random_cnns_are_bit_exact_on_hundreds_of_inputs(seed):
+    m = random_cnn(seed)
+    x = np.random.default_rng(seed).normal(size=(300, 12, 12, 3)).astype(np.float32)
+    quantized(m, x[:100])
+    xq = m.quantize_input(x)[0]
+    sim = m.run(xq)
+    c = m.run_c(xq)
+    assert np.unique(sim, axis=0).shape[0] > 10, "outputs barely depend on the input"
+    assert c.dtype == np.int8 and np.array_equal(sim, c)
+
+
+def test_c_plan_and_report_equal_python(capfd):
+    m = random_cnn(5)
+    x = np.random.default_rng(0).normal(size=(20, 12, 12, 3)).astype(np.float32)
+    quantized(m, x)
+    _, err = run_host(m, m.quantize_input(x[:2])[0])
+    c = report_figures(err)
+    assert c["arena_bytes"] == m.memory["arena_bytes"]
+    assert c["lower_bound_bytes"] == m.memory["lower_bound_bytes"]
+
+
+def test_generated_model_under_sanitizers(tmp_path):
+    if not sanitizers_work(tmp_path):
+        pytest.skip("AddressSanitizer/UBSan runtime not available")
+    m = random_cnn(2)
+    x = np.random.default_rng(2).normal(size=(40, 12, 12, 3)).astype(np.float32)
+    quantized(m, x)
+    xq = m.quantize_input(x)[0]
+    y, err = run_host(m, xq, sanitize=True)
+    assert "runtime error" not in err and "AddressSanitizer" not in err
+    assert np.array_equal(y, m.run(xq))
+
+
+def test_model_run_calls_no_allocator(tmp_path):
+    m = random_cnn(1)
+    quantized(m, np.random.default_rng(1).normal(size=(20, 12, 12, 3)))
+    out = m.export_c(tmp_path / "gen")
+    exe = build([out / "model.c", ROOT / "tests" / "c" / "alloc_guard.c"], tmp_path / "guard",
+                flags=["-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free"], includes=[out])
+    res = run(exe)
+    assert b"allocator calls during 20 runs: 0" in res.stdout
+
+
+def test_static_memory_uses_the_stated_buffer_and_fails_cleanly_when_short(tmp_path):
+    m = random_cnn(3)
+    x = np.random.default_rng(3).normal(size=(30, 12, 12, 3)).astype(np.float32)
+    quantized(m, x)
+    out = m.export_c(tmp_path / "gen")
+    xq = m.quantize_input(x)[0]
+    flags = ["-DNNOM_STATIC_MEMORY", "-DNNOM_LOG(...)=fprintf(stderr,__VA_ARGS__)"]
+    exe = build([out / "model.c", ROOT / "tests" / "c" / "static_driver.c"], tmp_path / "static",
+                flags=flags, includes=[out])
+    res = run(exe, xq.tobytes())
+    y = np.frombuffer(res.stdout, np.int8).reshape(len(xq), -1)
+    assert np.array_equal(y, m.run(xq).reshape(len(xq), -1))
+    short = build([out / "model.c", ROOT / "tests" / "c" / "static_driver.c"], tmp_path / "short",
+                  flags=flags + ["-DSHRINK=64"], includes=[out])
+    res = run(short, xq.tobytes(), check=False)
+    assert res.returncode == 7 and b"static buffer too small" in res.stderr
+
+
+def test_export_writes_a_buildable_project(tmp_path):
+    need("make")
+    m = random_cnn(0)
+    quantized(m, np.random.default_rng(0).normal(size=(20, 12, 12, 3)))
+    out = m.export_c(tmp_path / "proj", name="tiny")
+    for f in ("tiny.h", "tiny.c", "tiny_main.c", "Makefile", "CMakeLists.txt", "nnom/include/nnom.h"):
+        assert (out / f).exists(), f
+    res = subprocess.run(["make", "-s", "-C", str(out)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert (out / "tiny_runner").exists()
+    text = (out / "tiny.c").read_text()
+    assert "/* conv2d_1: Conv2D" in text and "static const int8_t tiny_conv2d_1_w" in text
+
+
+def test_export_errors_are_clear():
+    m = Model()
+    m.add(Input(shape(2, 2, 1)))
+    m.add(Dense(2))
+    m.compile(verbose=False)
+    with pytest.raises(NnomError, match="quantize"):
+        m.export_c("/tmp/never")
