@@ -20,7 +20,9 @@ LOG_TO_STDERR = "-D'NNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)'"
 
 def runtime_sources(root: Path) -> list[Path]:
     src = root / "src"
-    return sorted(src.glob("*.c")) + sorted((src / "layers").glob("*.c")) + sorted((src / "kernels" / "local").glob("*.c"))
+    kernels = src / "kernels"
+    return (sorted(src.glob("*.c")) + sorted((src / "layers").glob("*.c"))
+            + sorted((kernels / "local").glob("*.c")) + sorted((kernels / "arm").glob("*.c")))
 
 
 def _check_exportable(model):
@@ -171,7 +173,7 @@ def _build_files(name) -> dict[str, str]:
 CC ?= gcc
 CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
 CFLAGS += -Innom/include -I. {LOG_TO_STDERR}
-SRC := $(wildcard nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/local/*.c) {name}.c {name}_main.c
+SRC := $(wildcard nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/*/*.c) {name}.c {name}_main.c
 
 {name}_runner: $(SRC)
 \t$(CC) $(CFLAGS) $(SRC) -lm -o $@
@@ -182,7 +184,7 @@ clean:
     cmake = f"""cmake_minimum_required(VERSION 3.13)
 project({c_ident(name)} C)
 set(CMAKE_C_STANDARD 99)
-file(GLOB NNOM_SRC nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/local/*.c)
+file(GLOB NNOM_SRC nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/*/*.c)
 add_library(nnom STATIC ${{NNOM_SRC}})
 target_include_directories(nnom PUBLIC nnom/include)
 add_library({c_ident(name)}_model STATIC {name}.c)

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codegen.export import export_c, runtime_sources
+from ..codegen.export import RUNTIME, generate, runtime_sources
 from ..errors import NnomError
 
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1"]
+LOG_DEFINE = "-DNNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)"      # keep stdout for the outputs
 
 
 def cache_root() -> Path:
@@ -29,34 +30,61 @@ def find_compiler(cc=None) -> str:
     return path
 
 
+def _digest(parts) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+    return h.hexdigest()[:20]
+
+
+def _compile(cmd):
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise NnomError(f"building the generated C failed ({' '.join(map(str, cmd[:3]))} ...):\n{res.stderr[-4000:]}")
+
+
+def runtime_library(compiler, flags) -> Path:
+    """The runtime compiled once per compiler, flags and source content: libnnom.a (cached)."""
+    sources = runtime_sources(RUNTIME)
+    headers = sorted((RUNTIME / "include").glob("*.h"))
+    key = _digest([compiler, *flags] + [f.read_bytes() for f in sources + headers])
+    lib_dir = cache_root() / "host" / f"runtime-{key}"
+    lib = lib_dir / "libnnom.a"
+    if lib.exists():
+        return lib
+    tmp = lib_dir.with_name(lib_dir.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    objs = []
+    for i, src in enumerate(sources):
+        obj = tmp / f"{i:03d}_{src.stem}.o"
+        _compile([compiler, *flags, "-I", str(RUNTIME / "include"), LOG_DEFINE, "-c", str(src), "-o", str(obj)])
+        objs.append(str(obj))
+    _compile(["ar", "rcs", str(tmp / "libnnom.a"), *objs])
+    if not lib.exists():
+        shutil.rmtree(lib_dir, ignore_errors=True)
+        os.replace(tmp, lib_dir)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return lib
+
+
 def build_host(model, name="model", sanitize=False, cc=None) -> Path:
-    """Export the model and build its host runner (cached); return the executable's path."""
+    """Generate the model's C and build its host runner against the cached runtime library."""
     compiler = find_compiler(cc)
-    staging = cache_root() / "staging" / f"{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    export_c(model, staging, name)
-    sources = runtime_sources(staging / "nnom") + [staging / f"{name}.c", staging / f"{name}_main.c"]
     flags = CFLAGS + (SANITIZE if sanitize else [])
-    h = hashlib.sha256(" ".join([compiler] + flags).encode())
-    for f in sorted(staging.rglob("*")):
-        if f.is_file() and f.suffix in (".c", ".h"):
-            h.update(str(f.relative_to(staging)).encode())
-            h.update(f.read_bytes())
-    build = cache_root() / "host" / h.hexdigest()[:20]
+    lib = runtime_library(compiler, flags)
+    files = generate(model, name)
+    build = cache_root() / "host" / _digest([lib, *flags] + [files[k] for k in sorted(files)])
     exe = build / f"{name}_runner"
-    if not exe.exists():
-        if build.exists():
-            shutil.rmtree(build)
-        shutil.move(str(staging), str(build))
-        sources = [build / s.relative_to(staging) for s in sources]
-        cmd = [compiler, *flags, "-I", str(build / "nnom" / "include"), "-I", str(build),
-               "-DNNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)", *map(str, sources), "-lm", "-o", str(exe)]
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        if res.returncode != 0:
-            raise NnomError(f"building the generated C failed ({' '.join(cmd[:3])} ...):\n{res.stderr[-4000:]}")
-    else:
-        shutil.rmtree(staging, ignore_errors=True)
+    if exe.exists():
+        return exe
+    build.mkdir(parents=True, exist_ok=True)
+    for fname, text in files.items():
+        (build / fname).write_text(text)
+    tmp_exe = build / f"{name}_runner.tmp{os.getpid()}"
+    _compile([compiler, *flags, "-I", str(RUNTIME / "include"), "-I", str(build), LOG_DEFINE,
+              str(build / f"{name}.c"), str(build / f"{name}_main.c"), str(lib), "-lm", "-o", str(tmp_exe)])
+    os.replace(tmp_exe, exe)
     return exe
 
 
