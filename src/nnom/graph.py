@@ -33,6 +33,7 @@ class Model:
         self.plan = None
         self.compiled = False
         self.quantized = False
+        self.per_channel = True
 
     # --- building ------------------------------------------------------------------------
     def _register(self, layer):
@@ -250,6 +251,11 @@ class Model:
             print(format_comparison(rows))
         return rows
 
+    def save(self, path):
+        """Save graph, float weights and Q-formats to one file (nnom.load(path) reads it back)."""
+        from .serialize import save
+        return save(self, path)
+
     # --- C ----------------------------------------------------------------------------------
     def export_c(self, out_dir, name="model"):
         """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files."""
@@ -274,6 +280,7 @@ class Model:
         """Pick every tensor's Q-format from calibration data and quantize weights and biases."""
         self._need()
         xs = self._batch(calibration_data, "calibration data")
+        self.per_channel = per_channel
         _, values = simulate.run_float(self, xs, keep="both")
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method)

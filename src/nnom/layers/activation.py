@@ -60,6 +60,12 @@ class Act:
             return np.clip(q, 0, self.relu6_cap(q_in)).astype(np.int8)
         return self.table(q_in, q_out)[q.astype(np.int64) + 128]
 
+    def config(self) -> dict:
+        if self.kind == "lambda":
+            raise NnomError("a Lambda's Python function cannot be saved; rebuild the model in code "
+                            "(its int8 table is in the exported C)")
+        return {"kind": self.kind, "alpha": self.alpha}
+
     def table_bytes(self) -> int:
         return 0 if self.keeps_format else 256
 
@@ -105,6 +111,8 @@ _BY_NAME = {"relu": act_relu, "relu6": act_relu6, "tanh": act_tanh, "sigmoid": a
 def as_act(value) -> Act:
     if isinstance(value, Act):
         return value
+    if isinstance(value, dict) and value.get("kind") in _BY_NAME:      # a saved activation
+        return Act(value["kind"], alpha=float(value.get("alpha", 0.0)))
     if isinstance(value, str) and value.lower() in _BY_NAME:
         return _BY_NAME[value.lower()]()
     raise NnomError(f"activation {value!r}: use one of {sorted(_BY_NAME)} or act_relu(), act_tanh(), ...; "
@@ -133,6 +141,9 @@ class Activation(Layer):
 
     def c_new(self, g):
         return f"Activation({self.act.c_new(g, self)})"
+
+    def config(self):
+        return {"act": self.act.config()}
 
 
 def ReLU(name=None):

@@ -79,6 +79,14 @@ class Layer:
         """Short configuration text for the report."""
         return ""
 
+    def config(self) -> dict:
+        """JSON-able constructor arguments (without weights) that rebuild this layer."""
+        return {}
+
+    def arrays(self) -> dict:
+        """Float arrays the layer needs besides its config (weights), for model.save()."""
+        return {}
+
     def c_new(self, g) -> str:
         """The C constructor call that builds this layer; constants go through g (codegen.CWriter)."""
         raise layer_error(self, "has no C implementation yet; it runs in the simulator only")

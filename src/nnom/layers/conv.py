@@ -76,6 +76,13 @@ class _ConvBase(Layer):
     def instance_bytes(self):
         return super().instance_bytes() + 24
 
+    def config(self):
+        return {"kernel_size": list(self.kernel), "strides": list(self.stride), "padding": self.padding,
+                "dilation": list(self.dilation), "use_bias": self.use_bias}
+
+    def arrays(self):
+        return {"w": self.w, "b": self.b}
+
     def _c_window(self, g, count):
         """Shared tail of Conv2D / DW_Conv2D constructor calls."""
         dil = self.dilation != (1, 1)
@@ -139,6 +146,9 @@ class Conv2D(_ConvBase):
 
     def _c_kernel(self):
         return self.qk.w.reshape(self.w.shape).transpose(3, 0, 1, 2)   # (kh, kw, in, out) -> OHWI
+
+    def config(self):
+        return {"filters": self.filters, **super().config()}
 
     def c_new(self, g):
         return self._c_window(g, self.filters)
@@ -204,6 +214,9 @@ class DW_Conv2D(_ConvBase):
 
     def _c_kernel(self):
         return self.qk.w                                    # (kh*kw, c*m): [kh][kw][c*m]
+
+    def config(self):
+        return {"depth_multiplier": self.multiplier, **super().config()}
 
     def c_new(self, g):
         return self._c_window(g, self.multiplier)

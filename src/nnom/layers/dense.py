@@ -53,6 +53,9 @@ class Dense(_ConvBase):
     def c_new(self, g):
         return f"Dense({self.units}, {g.weight(self, self.qk.w.T)}, {g.bias(self)})"
 
+    def config(self):
+        return {"units": self.units, "use_bias": self.use_bias}
+
 
 class BatchNorm(DW_Conv2D):
     """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel."""
@@ -60,7 +63,8 @@ class BatchNorm(DW_Conv2D):
 
     def __init__(self, gamma=None, beta=None, mean=None, var=None, epsilon=1e-3, **kwargs):
         check_kwargs("BatchNorm", kwargs, {"name", "activation", "weights", "moving_mean",
-                                           "moving_variance", "eps"})
+                                           "moving_variance", "eps", "w", "b"})
+        kwargs.pop("w", None), kwargs.pop("b", None)             # derived from the statistics
         if "weights" in kwargs:
             gamma, beta, mean, var = kwargs.pop("weights")
         mean = kwargs.pop("moving_mean", mean)
@@ -90,6 +94,13 @@ class BatchNorm(DW_Conv2D):
 
     def describe(self):
         return "per-channel affine"
+
+    def config(self):
+        return {"epsilon": self.epsilon}
+
+    def arrays(self):
+        names = ("gamma", "beta", "moving_mean", "moving_variance")
+        return {n: np.asarray(p, np.float32) for n, p in zip(names, self.bn) if p is not None}
 
 
 FOLDABLE = (Dense, DW_Conv2D, _ConvBase)

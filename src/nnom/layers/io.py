@@ -15,10 +15,14 @@ class Input(Layer):
     def __init__(self, input_shape, qformat: QFormat | None = None, name=None, buf=None):
         super().__init__(name=name)
         self.shape = as_shape(input_shape)
-        self.given_format = qformat
+        self.given_format = QFormat(qformat) if isinstance(qformat, int) else qformat
 
     def infer_shape(self, in_shapes, rng):
         return self.shape
+
+    def config(self):
+        return {"input_shape": list(self.shape),
+                "qformat": None if self.given_format is None else self.given_format.frac}
 
     def c_new(self, g):
         return f"Input({g.dims(self.shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_input)"
@@ -53,6 +57,9 @@ class Output(Layer):
 
     def forward(self, xs):
         return xs[0]
+
+    def config(self):
+        return {"output_shape": None if self.shape is None else list(self.shape)}
 
     def c_new(self, g):
         return f"Output({g.dims(self.out_shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_output)"

@@ -122,3 +122,6 @@ class Concat(Layer):
 
     def c_new(self, g):
         return f"Concat({self.axis - 3})"
+
+    def config(self):
+        return {"axis": self.axis - 3}

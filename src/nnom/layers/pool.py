@@ -48,6 +48,11 @@ class _Pool(Layer):
         s = self.in_shapes[0]
         return valid_count((s.h, s.w), self.kernel, self.stride, (1, 1), self._pads())[None, :, :, None]
 
+    def config(self):
+        if self.is_global:
+            return {}
+        return {"kernel_size": list(self.kernel), "strides": list(self.stride), "padding": self.padding}
+
     def c_new(self, g):
         kind = type(self).__name__
         if self.is_global:

@@ -55,6 +55,9 @@ class Reshape(_DataMove):
     def c_new(self, g):
         return f"Reshape({g.dims(self.target)})"
 
+    def config(self):
+        return {"target_shape": list(self.target)}
+
 
 class UpSample(_DataMove):
     """Nearest-neighbour up-sampling by an integer factor per axis."""
@@ -75,6 +78,9 @@ class UpSample(_DataMove):
     def c_new(self, g):
         return f"UpSample({g.pair('kernel', self.size)})"
 
+    def config(self):
+        return {"size": list(self.size)}
+
 
 class ZeroPadding(_DataMove):
     prefix = "zero_padding"
@@ -93,6 +99,9 @@ class ZeroPadding(_DataMove):
 
     def c_new(self, g):
         return f"ZeroPadding({g.border(self.border)})"
+
+    def config(self):
+        return {"padding": list(self.border)}
 
 
 class Cropping(_DataMove):
@@ -115,5 +124,8 @@ class Cropping(_DataMove):
 
     def c_new(self, g):
         return f"Cropping({g.border(self.border)})"
+
+    def config(self):
+        return {"cropping": list(self.border)}
 
 

@@ -1,0 +1,92 @@
+"""validate(): the generated C against the simulator (bit-exact?) and against the float model.
+
+Figures as ST's X-CUBE-AI reports them: accuracy (with labels), RMSE, MAE, relative L2 error and
+cosine similarity, per output and per layer; on a Cortex-M target also instructions per
+inference, flash and RAM.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compare import compare_layers, format_comparison, tensor_errors
+from .errors import NnomError
+from .quant import fixed
+
+
+@dataclass
+class ValidationReport:
+    target: str
+    samples: int
+    bit_exact: bool
+    mismatches: int                       # int8 values where the target differs from the simulator
+    outputs: list = field(default_factory=list)     # per output: errors of the target vs float
+    layers: list = field(default_factory=list)      # per layer: simulator int8 vs float
+    accuracy_float: float | None = None
+    accuracy_int8: float | None = None
+    instructions: int | None = None       # per inference (Cortex-M targets)
+    flash_bytes: int | None = None
+    ram_bytes: int | None = None
+    memory: dict = field(default_factory=dict)
+
+    def __str__(self):
+        lines = [f"validation on {self.target}, {self.samples} samples",
+                 f"  bit-exact with the simulator: {'yes' if self.bit_exact else 'NO'}"
+                 + ("" if self.bit_exact else f" ({self.mismatches} int8 values differ)")]
+        if self.accuracy_float is not None:
+            lines.append(f"  accuracy: float {self.accuracy_float:.4f}   int8 on {self.target} "
+                         f"{self.accuracy_int8:.4f}   ({100 * (self.accuracy_int8 - self.accuracy_float):+.2f} points)")
+        for o in self.outputs:
+            lines.append(f"  output {o['output']}: RMSE {o['rmse']:.4g}  MAE {o['mae']:.4g}  "
+                         f"rel. L2 {o['rel_l2']:.4f}  cosine {o['cosine']:.5f}")
+        if self.instructions is not None:
+            lines.append(f"  {self.target}: {self.instructions:,} instructions per inference, "
+                         f"flash {self.flash_bytes:,} B, RAM {self.ram_bytes:,} B")
+        m = self.memory
+        if m:
+            lines.append(f"  memory: arena {m['arena_bytes']:,} B (lower bound {m['lower_bound_bytes']:,} B), "
+                         f"weights {m['weight_bytes']:,} B")
+        lines.append("  per layer (simulator int8 vs float):")
+        lines += ["    " + line for line in format_comparison(self.layers).splitlines()]
+        return "\n".join(lines)
+
+
+def accuracy(outputs, labels):
+    labels = np.asarray(labels)
+    if labels.ndim > 1:
+        labels = labels.argmax(-1)
+    pred = np.asarray(outputs).reshape(len(labels), -1).argmax(-1)
+    return float(np.mean(pred == labels))
+
+
+def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) -> ValidationReport:
+    """Run x on the float model, the int8 simulator and the C runtime on `target`; compare."""
+    model._need(quantized=True)
+    if y is not None and len(y) != len(np.asarray(x)):
+        raise NnomError(f"validate: {len(np.asarray(x))} inputs but {len(y)} labels")
+    xq = model.quantize_input(x)[0]
+    sim = np.asarray(model.run(xq))
+    report_extra = {}
+    if target == "host":
+        target_out = np.asarray(model.run_c(xq, target="host"))
+    elif target.startswith("cortex-m"):
+        from .targets import cortex_m
+        raw, cm = cortex_m.run_model(model, xq, core=target)
+        target_out = raw.reshape(sim.shape)
+        report_extra = {"instructions": int(round(cm.instructions_per_inference)),
+                        "flash_bytes": cm.flash_bytes, "ram_bytes": cm.ram_bytes}
+    else:
+        raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
+    mismatches = int(np.sum(sim != target_out))
+    flt = np.asarray(model.predict(x))
+    deq = fixed.dequantize(target_out, model.outputs[0].q_out.frac)
+    out_row = {"output": model.outputs[0].name}
+    out_row.update(tensor_errors(flt, deq))
+    rep = ValidationReport(target=target, samples=len(xq), bit_exact=mismatches == 0, mismatches=mismatches,
+                           outputs=[out_row], layers=compare_layers(model, np.asarray(x)[:max_layer_samples]),
+                           memory=model.memory, **report_extra)
+    if y is not None:
+        rep.accuracy_float = accuracy(flt, y)
+        rep.accuracy_int8 = accuracy(deq, y)
+    if show:
+        print(rep)
+    return rep
