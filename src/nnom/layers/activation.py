@@ -30,11 +30,11 @@ class Act:
         if k == "relu6":
             return np.clip(x, 0, 6)
         if k == "leaky_relu":
-            return np.where(x >= 0, x, x * np.float32(self.alpha))
+            return np.where(x >= 0, x, x * self.alpha)      # float64 for the table, float32 for data
         if k == "tanh":
             return np.tanh(x)
         if k == "sigmoid":
-            return 1.0 / (1.0 + np.exp(-x))
+            return np.exp(-np.logaddexp(0, -x))          # no overflow for large |x|
         if k == "hard_sigmoid":                    # Keras 3: relu6(x + 3) / 6
             return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
         return np.asarray(self.fn(x), dtype=np.float32)
