@@ -7,7 +7,12 @@ STAMP  := $(VENV)/.installed
 # FAST=1 skips tests marked slow (CI runs them all)
 PYTEST_FLAGS := -q $(if $(FAST),-m "not slow",)
 
-.PHONY: demo test venv clean
+# Debian packages the C and Cortex-M tests use; installed when missing (as root, or with sudo).
+SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
+             qemu-system-arm:qemu-system-arm
+SYS_FILES := /usr/lib/arm-none-eabi/newlib/libc.a:libnewlib-arm-none-eabi
+
+.PHONY: demo test venv sysdeps clean
 
 venv: $(STAMP)
 
@@ -16,10 +21,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test,demo]"
 	touch $@
 
-demo: $(STAMP)
+sysdeps:
+	@missing=""; \
+	for pair in $(SYS_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	for pair in $(SYS_FILES); do [ -e $${pair%%:*} ] || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
+	    echo "warning: cannot install$$missing here; the tests that need them will be skipped"; \
+	  else \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	      || echo "warning: apt-get failed; the tests that need$$missing will be skipped"; \
+	  fi; \
+	fi
+
+demo: $(STAMP) sysdeps
 	$(PY) examples/digits/demo.py
 
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
 clean:

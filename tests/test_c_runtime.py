@@ -126,3 +126,37 @@ def test_export_errors_are_clear():
     m.compile(verbose=False)
     with pytest.raises(NnomError, match="quantize"):
         m.export_c("/tmp/never")
+
+
+SIZEOF_PROBE = """
+#include "nnom_layers.h"
+char nnom_layer_t_[sizeof(nnom_layer_t)], nnom_conv_layer_t_[sizeof(nnom_conv_layer_t)];
+char nnom_pool_layer_t_[sizeof(nnom_pool_layer_t)], nnom_shape_layer_t_[sizeof(nnom_shape_layer_t)];
+char nnom_misc_layer_t_[sizeof(nnom_misc_layer_t)], nnom_act_t_[sizeof(nnom_act_t)], ptr_[sizeof(void *)];
+"""
+
+
+def struct_sizes(tmp_path, cc, nm, flags=()):
+    from nnom.codegen.export import RUNTIME
+    need(cc)
+    src = tmp_path / "sizes.c"
+    src.write_text(SIZEOF_PROBE)
+    subprocess.run([cc, *flags, "-std=c99", f"-I{RUNTIME / 'include'}", "-c", str(src), "-o", str(tmp_path / "s.o")],
+                   check=True)
+    out = subprocess.run([nm, "-S", str(tmp_path / "s.o")], capture_output=True, text=True, check=True).stdout
+    return {name[:-1]: int(size, 16) for _, size, _, name in (line.split() for line in out.splitlines())}
+
+
+def test_python_instance_bytes_match_the_c_runtime_on_the_host(tmp_path):
+    from nnom.report import instance_bytes
+    m = random_cnn(6)
+    x = np.random.default_rng(0).normal(size=(20, 12, 12, 3)).astype(np.float32)
+    quantized(m, x)
+    _, err = run_host(m, m.quantize_input(x[:1])[0])
+    assert report_figures(err)["instance_bytes"] == instance_bytes(m, struct_sizes(tmp_path, "gcc", "nm"))
+
+
+def test_arm32_struct_sizes_are_current(tmp_path):
+    from nnom.report import ARM32_SIZES
+    sizes = struct_sizes(tmp_path, "arm-none-eabi-gcc", "arm-none-eabi-nm", ["-mcpu=cortex-m4", "-mthumb"])
+    assert sizes == ARM32_SIZES

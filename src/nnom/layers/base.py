@@ -11,9 +11,6 @@ from ..errors import NnomError, layer_error
 from ..quant import QFormat
 from ..shapes import Shape
 
-# Bytes of one layer instance in the C runtime on a 32-bit target, before per-type extras.
-INSTANCE_BASE_BYTES = 48
-
 
 class Layer:
     prefix = "layer"            # for automatic names: conv2d_1, dense_2, ...
@@ -71,9 +68,6 @@ class Layer:
     def weight_bytes(self) -> int:
         """Flash bytes of this layer's constants (weights, biases, shifts, tables)."""
         return self.act.table_bytes() if self.act is not None else 0
-
-    def instance_bytes(self) -> int:
-        return INSTANCE_BASE_BYTES + 4 * len(self.inputs) + (8 if self.act is not None else 0)
 
     def describe(self) -> str:
         """Short configuration text for the report."""

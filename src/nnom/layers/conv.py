@@ -9,7 +9,7 @@ from ..errors import NnomError, layer_error
 from ..quant import fixed
 from ..quant.weights import quantize_kernel
 from ..shapes import PADDING_VALID, Shape, as_pair, as_padding
-from .base import INSTANCE_BASE_BYTES, Layer, as_weight, check_kwargs
+from .base import Layer, as_weight, check_kwargs
 from .window import im2col, out_size, pads_2d, windows
 
 _CONV_KW = {"filters", "kernel_size", "strides", "padding", "use_bias", "dilation", "dilation_rate",
@@ -72,9 +72,6 @@ class _ConvBase(Layer):
         n_out = self.b.size
         return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
                 + super().weight_bytes())
-
-    def instance_bytes(self):
-        return super().instance_bytes() + 24
 
     def config(self):
         return {"kernel_size": list(self.kernel), "strides": list(self.stride), "padding": self.padding,
