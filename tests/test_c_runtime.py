@@ -160,3 +160,15 @@ def test_arm32_struct_sizes_are_current(tmp_path):
     from nnom.report import ARM32_SIZES
     sizes = struct_sizes(tmp_path, "arm-none-eabi-gcc", "arm-none-eabi-nm", ["-mcpu=cortex-m4", "-mthumb"])
     assert sizes == ARM32_SIZES
+
+
+def test_model_stat_prints_per_layer_time_with_a_port_timer(tmp_path):
+    timer = tmp_path / "timer.c"
+    timer.write_text("#include <stdint.h>\nstatic uint32_t t;\nuint32_t fake_us(void) { return t += 7; }\n")
+    flags = ["-DNNOM_US_GET()=fake_us()", "-include", "stdint.h", "-Dfake_us_decl",
+             "-include", str(tmp_path / "decl.h")]
+    (tmp_path / "decl.h").write_text("#include <stdint.h>\nuint32_t fake_us(void);\n")
+    exe = build([SEED_C / "sequential.c", timer], tmp_path / "timed", flags=flags, includes=[SEED_C])
+    out = run(exe).stdout.decode()
+    assert "us per run" in out and "MACs/us" in out
+    assert "      7 " in out or " 7 " in out                 # every layer took one 7 us tick

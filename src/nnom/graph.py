@@ -271,8 +271,12 @@ class Model:
         if target == "host":
             from .targets.host import run_host
             y, _ = run_host(self, xs[0], **kwargs)
+        elif str(target).lower().startswith("cortex-m"):
+            from .targets.cortex_m import run_model
+            y, self.last_target_report = run_model(self, xs[0], core=target, **kwargs)
         else:
-            raise NnomError(f"run_c(target={target!r}): available targets: 'host'")
+            from .targets.cortex_m import CORES
+            raise NnomError(f"run_c(target={target!r}): available targets: 'host', " + ", ".join(map(repr, CORES)))
         return self._shape_outputs([y.reshape((len(y),) + tuple(self.outputs[0].out_shape))])
 
     # --- quantization --------------------------------------------------------------------

@@ -44,12 +44,15 @@ typedef enum {
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
 
 /* An activation, as a layer's tail or inside an Activation layer. */
-typedef struct {
+typedef struct nnom_act_s {
     nnom_act_type_t type;
     const char *name;
     const int8_t *table;     /* ACT_LUT: 256 entries, index q + 128 */
     int8_t *own_table;       /* a table computed at compile (act_tanh() etc. without a given one) */
     double (*fn)(double);    /* the function such a table is computed from */
+    /* computes own_table; set only by act_tanh()/act_sigmoid(), so a model built with given tables
+     * (all generated code) links no floating-point maths */
+    int (*make_table)(struct nnom_act_s *a, int8_t q_in, int8_t q_out);
     int8_t cap;              /* ACT_RELU6: 6.0 in the layer's format */
 } nnom_act_t;
 

@@ -58,6 +58,7 @@ typedef struct {
     int8_t axis;                 /* concat: 0 = h, 1 = w, 2 = c */
     const int32_t *exp_table;    /* softmax */
     int32_t *own_exp;
+    nnom_status_t (*make_exp)(nnom_layer_t *l);   /* Softmax() without a table: computes own_exp */
 } nnom_misc_layer_t;
 
 #endif

@@ -19,17 +19,9 @@ static nnom_act_t *make(nnom_act_type_t type, const char *name, const int8_t *ta
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-nnom_act_t *act_relu(void) { return make(ACT_RELU, "relu", NULL, NULL); }
-nnom_act_t *act_relu6(void) { return make(ACT_RELU6, "relu6", NULL, NULL); }
-nnom_act_t *act_tanh(void) { return make(ACT_LUT, "tanh", NULL, tanh); }
-nnom_act_t *act_sigmoid(void) { return make(ACT_LUT, "sigmoid", NULL, sigmoid); }
-nnom_act_t *act_lut(const int8_t *table) { return table ? make(ACT_LUT, "lut", table, NULL) : NULL; }
-
-nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out)
+static int make_table(nnom_act_t *a, int8_t q_in, int8_t q_out)
 {
     int i;
-    if (a->fn == NULL)
-        return NN_ARGUMENT_ERROR;
     if (a->own_table == NULL) {
         a->own_table = (int8_t *)nnom_alloc(256);
         if (a->own_table == NULL)
@@ -41,6 +33,26 @@ nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out)
     }
     a->table = a->own_table;
     return NN_SUCCESS;
+}
+
+static nnom_act_t *with_table_maker(nnom_act_t *a)
+{
+    if (a != NULL)
+        a->make_table = make_table;
+    return a;
+}
+
+nnom_act_t *act_relu(void) { return make(ACT_RELU, "relu", NULL, NULL); }
+nnom_act_t *act_relu6(void) { return make(ACT_RELU6, "relu6", NULL, NULL); }
+nnom_act_t *act_tanh(void) { return with_table_maker(make(ACT_LUT, "tanh", NULL, tanh)); }
+nnom_act_t *act_sigmoid(void) { return with_table_maker(make(ACT_LUT, "sigmoid", NULL, sigmoid)); }
+nnom_act_t *act_lut(const int8_t *table) { return table ? make(ACT_LUT, "lut", table, NULL) : NULL; }
+
+nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out)
+{
+    if (a->make_table == NULL)
+        return NN_ARGUMENT_ERROR;
+    return (nnom_status_t)a->make_table(a, q_in, q_out);
 }
 
 uint32_t nnom_act_mem(const nnom_act_t *a)

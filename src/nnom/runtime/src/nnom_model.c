@@ -18,10 +18,20 @@ nnom_qformat_t qformat(int8_t m, int8_t n) { nnom_qformat_t q; (void)m; q.n = n;
 
 uint32_t nnom_dims_size(nnom_dims_t d) { return (uint32_t)d.h * d.w * d.c; }
 
+static int digits(unsigned v)
+{
+    int n = 1;
+    while (v >= 10u) {
+        v /= 10u;
+        n++;
+    }
+    return n;
+}
+
+/* characters of "(h, w, c)", for aligning the report without snprintf (a silent build links no stdio) */
 int nnom_dims_text_len(nnom_dims_t d)
 {
-    char tmp[24];
-    return snprintf(tmp, sizeof(tmp), "(%u, %u, %u)", (unsigned)d.h, (unsigned)d.w, (unsigned)d.c);
+    return digits(d.h) + digits(d.w) + digits(d.c) + 6;
 }
 
 nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *why)
@@ -276,18 +286,17 @@ static void print_report(const nnom_model_t *m)
     for (i = 0; i < m->n_layers; i++) {
         const nnom_layer_t *l = m->order[i];
         uint32_t in_b = 0, lm = l->ops->macs ? l->ops->macs(l) : 0;
-        char where[16];
         for (j = 0; j < l->n_in; j++)
             in_b += nnom_align4(nnom_dims_size(l->in[j]->out_dims));
-        if (l->owner != l)
-            strcpy(where, (l->flags & NNOM_VIEW) ? "view" : "in-place");
-        else
-            snprintf(where, sizeof(where), "@%lu", (unsigned long)l->buf.offset);
-        NNOM_LOG("%3u  %-14s %-8s (%u, %u, %u)%*s  Q%d.%-2d %10lu %7lu %7lu %9lu  %s\n", (unsigned)i, l->type_name,
+        NNOM_LOG("%3u  %-14s %-8s (%u, %u, %u)%*s  Q%d.%-2d %10lu %7lu %7lu %9lu  ", (unsigned)i, l->type_name,
                  act_name(l->act), (unsigned)l->out_dims.h, (unsigned)l->out_dims.w, (unsigned)l->out_dims.c,
                  (int)(14 - nnom_dims_text_len(l->out_dims)), "", 7 - l->q_out, l->q_out, (unsigned long)lm,
                  (unsigned long)in_b, (unsigned long)nnom_align4(nnom_dims_size(l->out_dims)),
-                 (unsigned long)(l->scratch_buf.used ? l->scratch_buf.size : 0), where);
+                 (unsigned long)(l->scratch_buf.used ? l->scratch_buf.size : 0));
+        if (l->owner != l)
+            NNOM_LOG("%s\n", (l->flags & NNOM_VIEW) ? "view" : "in-place");
+        else
+            NNOM_LOG("@%lu\n", (unsigned long)l->buf.offset);
         macs += lm;
     }
     NNOM_LOG("memory analysis:\n");
@@ -334,7 +343,10 @@ nnom_status_t model_run(nnom_model_t *m)
 void model_stat(nnom_model_t *m)
 {
     uint16_t i;
-    uint32_t macs = 0, us = 0;
+    uint32_t macs = 0;
+#ifdef NNOM_US_GET
+    uint32_t us = 0;
+#endif
     if (m == NULL || !m->compiled || m->run_count == 0) {
         NNOM_LOG("nnom: model_stat: compile and run the model first\n");
         return;
@@ -344,7 +356,9 @@ void model_stat(nnom_model_t *m)
         const nnom_layer_t *l = m->order[i];
         uint32_t lm = l->ops->macs ? l->ops->macs(l) : 0, t = l->stat_us / m->run_count;
         macs += lm;
+#ifdef NNOM_US_GET
         us += t;
+#endif
         if (t)
             NNOM_LOG("%3u  %-14s %10lu %12lu %10lu\n", (unsigned)i, l->type_name, (unsigned long)lm,
                      (unsigned long)t, (unsigned long)(lm / t));

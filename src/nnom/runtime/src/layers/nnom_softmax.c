@@ -3,22 +3,32 @@
 
 #include "nnom_layers.h"
 
-static nnom_status_t softmax_build(nnom_layer_t *l)
+/* The exp table for a hand-built model; generated code passes Python's (Softmax_t), and then
+ * this function and the floating-point maths it needs are not linked. */
+static nnom_status_t make_own_exp(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     int d;
-    l->out_dims = NNOM_IN_DIMS(l, 0);
-    if (s->exp_table != NULL)
-        return NN_SUCCESS;
     if (s->own_exp == NULL) {
         s->own_exp = (int32_t *)nnom_alloc(256 * sizeof(int32_t));
         if (s->own_exp == NULL)
             return NN_NO_MEMORY;
         l->mem += 256 * sizeof(int32_t);
     }
-    for (d = 0; d < 256; d++)         /* the generator passes Python's table; this is for hand-built models */
+    for (d = 0; d < 256; d++)
         s->own_exp[d] = (int32_t)floor(exp(-ldexp((double)d, -l->in[0]->q_out)) * 65536.0 + 0.5);
     return NN_SUCCESS;
+}
+
+static nnom_status_t softmax_build(nnom_layer_t *l)
+{
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
+    l->out_dims = NNOM_IN_DIMS(l, 0);
+    if (s->exp_table != NULL)
+        return NN_SUCCESS;
+    if (s->make_exp == NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "has no exp table");
+    return s->make_exp(l);
 }
 
 static void softmax_run(nnom_layer_t *l)
@@ -46,4 +56,11 @@ nnom_layer_t *Softmax_t(const int32_t *exp_table)
     return &s->base;
 }
 
-nnom_layer_t *Softmax(void) { return Softmax_t(NULL); }
+nnom_layer_t *Softmax(void)
+{
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)Softmax_t(NULL);
+    if (s == NULL)
+        return NULL;
+    s->make_exp = make_own_exp;
+    return &s->base;
+}
