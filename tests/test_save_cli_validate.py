@@ -118,3 +118,19 @@ def test_cli_errors_name_the_file(tmp_path, capsys):
 def test_console_entry_point_runs():
     res = subprocess.run([sys.executable, "-m", "nnom.cli", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "inspect" in res.stdout
+
+
+@pytest.mark.slow
+def test_validate_on_cortex_m_reports_instructions_flash_and_ram(saved, capsys):
+    from nnom.targets.cortex_m import require_tools
+    try:
+        require_tools()
+    except NnomError as e:
+        pytest.skip(str(e))
+    m, d, x = saved
+    rep = nnom.validate(m, x[:20], target="cortex-m3", show=False)
+    assert rep.bit_exact
+    assert rep.instructions > m.memory["macs"]             # at least one instruction per MAC
+    assert rep.flash_bytes > m.memory["weight_bytes"] and rep.ram_bytes > m.memory["arena_bytes"]
+    assert main(["validate", str(d / "m.nnom"), "--data", str(d / "x.npy"), "--target", "cortex-m3"]) == 0
+    assert "instructions per inference" in capsys.readouterr().out

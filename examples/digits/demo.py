@@ -123,6 +123,20 @@ def main():
     if not report.bit_exact:
         raise SystemExit("the C output differs from the simulator")
 
+    try:
+        from nnom.targets.cortex_m import require_tools
+        require_tools()
+    except nnom.NnomError as e:
+        print(f"\nCortex-M step skipped: {e}")
+        return
+    print("\nthe same C on an emulated Cortex-M4 (QEMU mps2-an386, exact instruction counts):")
+    m4 = nnom.validate(model, x_test, y_test, target="cortex-m4", show=False)
+    print(f"  bit-exact with the simulator: {'yes' if m4.bit_exact else 'NO'}; accuracy {m4.accuracy_int8:.4f}")
+    print(f"  {m4.instructions:,} instructions per inference ({m4.instructions / m['macs']:.2f} per MAC), "
+          f"flash {m4.flash_bytes:,} B, RAM {m4.ram_bytes:,} B")
+    if not m4.bit_exact:
+        raise SystemExit("the Cortex-M output differs from the simulator")
+
 
 if __name__ == "__main__":
     main()
