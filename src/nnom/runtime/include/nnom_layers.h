@@ -22,6 +22,22 @@ void nnom_act_free(nnom_act_t *a);
 uint32_t nnom_act_mem(const nnom_act_t *a);
 void nnom_apply_act(const nnom_act_t *a, int8_t *data, uint32_t size);
 
+/* shared by Conv2D and DW_Conv2D (nnom_conv2d.c) */
+nnom_status_t nnom_conv_build(nnom_layer_t *l);
+uint32_t nnom_conv_macs(const nnom_layer_t *l);
+nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,
+                            nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad, const nnom_weight_t *w,
+                            const nnom_bias_t *b);
+
+/* pooling layers (nnom_window.c) */
+nnom_status_t nnom_pool_build(nnom_layer_t *l);
+nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
+                            nnom_2d_t s, nnom_padding_t pad, uint8_t flags);
+
+/* element-wise merges (nnom_add.c): shape check, alignment to the finest input format */
+nnom_status_t nnom_merge_build(nnom_layer_t *l);
+int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left);
+
 /* memory plan (nnom_plan.c): offsets of every buffer in one arena, then the arena itself */
 nnom_status_t nnom_plan(nnom_model_t *m);
 
@@ -60,5 +76,9 @@ typedef struct {
     int32_t *own_exp;
     nnom_status_t (*make_exp)(nnom_layer_t *l);   /* Softmax() without a table: computes own_exp */
 } nnom_misc_layer_t;
+
+/* data-movement layers (nnom_reshape.c): a shape layer struct, format kept */
+nnom_shape_layer_t *nnom_shape_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
+                                   uint8_t flags);
 
 #endif

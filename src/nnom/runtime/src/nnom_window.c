@@ -30,3 +30,35 @@ nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k,
     out->c = in.c;
     return (out->h == 0 || out->w == 0) ? NN_SIZE_MISMATCH : NN_SUCCESS;
 }
+
+/* ---- pooling layers share their geometry (MaxPool, AvgPool, SumPool and global forms) ---- */
+static int is_global(nnom_layer_type_t t)
+{
+    return t == NNOM_GLOBAL_MAXPOOL || t == NNOM_GLOBAL_AVGPOOL || t == NNOM_GLOBAL_SUMPOOL;
+}
+
+nnom_status_t nnom_pool_build(nnom_layer_t *l)
+{
+    nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
+    nnom_dims_t in = NNOM_IN_DIMS(l, 0);
+    if (is_global(l->type)) {
+        p->k = kernel(in.h, in.w);
+        p->s = stride(1, 1);
+        p->pad = PADDING_VALID;
+    }
+    if (nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, &l->out_dims) != NN_SUCCESS)
+        return nnom_fail(l, NN_SIZE_MISMATCH, "pool window larger than its input");
+    return NN_SUCCESS;
+}
+
+nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
+                            nnom_2d_t s, nnom_padding_t pad, uint8_t flags)
+{
+    nnom_pool_layer_t *p = (nnom_pool_layer_t *)nnom_layer_alloc(sizeof(nnom_pool_layer_t), type, name, ops, flags);
+    if (p == NULL)
+        return NULL;
+    p->k = k;
+    p->s = s;
+    p->pad = pad;
+    return &p->base;
+}

@@ -1,7 +1,7 @@
-/* Conv2D and DW_Conv2D (depthwise, with a depth multiplier). */
+/* Conv2D: plain and dilated. */
 #include "nnom_layers.h"
 
-static nnom_status_t conv_build(nnom_layer_t *l)
+nnom_status_t nnom_conv_build(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
@@ -13,47 +13,18 @@ static nnom_status_t conv_build(nnom_layer_t *l)
     return NN_SUCCESS;
 }
 
-static const int32_t *bias_of(const nnom_conv_layer_t *c)
-{
-    return c->b != NULL ? c->b->data : NULL;
-}
-
-static void conv_run(nnom_layer_t *l)
-{
-    nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    nnom_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias_of(c), c->w->shift, &c->win,
-                   l->out, l->out_dims, l->scratch);
-}
-
-static void dw_run(nnom_layer_t *l)
-{
-    nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    nnom_dw_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias_of(c), c->w->shift, &c->win,
-                      l->out, l->out_dims);
-}
-
-static uint32_t conv_scratch(const nnom_layer_t *l)
-{
-    const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
-    return 2u * 2u * c->k.h * c->k.w * NNOM_IN_DIMS(l, 0).c;     /* two q15 im2col columns */
-}
-
-static uint32_t conv_macs(const nnom_layer_t *l)
+uint32_t nnom_conv_macs(const nnom_layer_t *l)
 {
     const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
     uint32_t per_out = (uint32_t)c->k.h * c->k.w * (l->type == NNOM_DW_CONV2D ? 1u : NNOM_IN_DIMS(l, 0).c);
     return nnom_dims_size(l->out_dims) * per_out;
 }
 
-static const nnom_layer_ops_t conv_ops = {conv_build, conv_run, conv_scratch, conv_macs, NULL};
-static const nnom_layer_ops_t dw_ops = {conv_build, dw_run, NULL, conv_macs, NULL};
-
-static nnom_layer_t *make(nnom_layer_type_t type, uint16_t n, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d,
-                          nnom_padding_t pad, const nnom_weight_t *w, const nnom_bias_t *b)
+nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,
+                            nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad, const nnom_weight_t *w,
+                            const nnom_bias_t *b)
 {
-    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(
-        sizeof(nnom_conv_layer_t), type, type == NNOM_CONV2D ? "Conv2D" : "DW_Conv2D",
-        type == NNOM_CONV2D ? &conv_ops : &dw_ops, 0);
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(sizeof(nnom_conv_layer_t), type, name, ops, 0);
     if (c == NULL)
         return NULL;
     c->filters = n;
@@ -66,26 +37,29 @@ static nnom_layer_t *make(nnom_layer_type_t type, uint16_t n, nnom_2d_t k, nnom_
     return &c->base;
 }
 
+static void conv_run(nnom_layer_t *l)
+{
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
+    nnom_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL, c->w->shift,
+                   &c->win, l->out, l->out_dims, l->scratch);
+}
+
+static uint32_t conv_scratch(const nnom_layer_t *l)
+{
+    const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
+    return 2u * 2u * c->k.h * c->k.w * NNOM_IN_DIMS(l, 0).c;     /* two q15 im2col columns */
+}
+
+static const nnom_layer_ops_t conv_ops = {nnom_conv_build, conv_run, conv_scratch, nnom_conv_macs, NULL};
+
 nnom_layer_t *Conv2D(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
                      const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return make(NNOM_CONV2D, filters, k, s, dilation(1, 1), pad, w, b);
+    return nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, dilation(1, 1), pad, w, b);
 }
 
 nnom_layer_t *Conv2D_dilated(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
                              const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return make(NNOM_CONV2D, filters, k, s, d, pad, w, b);
-}
-
-nnom_layer_t *DW_Conv2D(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
-                        const nnom_weight_t *w, const nnom_bias_t *b)
-{
-    return make(NNOM_DW_CONV2D, multiplier, k, s, dilation(1, 1), pad, w, b);
-}
-
-nnom_layer_t *DW_Conv2D_dilated(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d,
-                                nnom_padding_t pad, const nnom_weight_t *w, const nnom_bias_t *b)
-{
-    return make(NNOM_DW_CONV2D, multiplier, k, s, d, pad, w, b);
+    return nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, pad, w, b);
 }

@@ -1,0 +1,29 @@
+/* ZeroPadding: a border of zeros (zero is exact in every Q-format). */
+#include "nnom_layers.h"
+
+static nnom_status_t zero_pad_build(nnom_layer_t *l)
+{
+    nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
+    nnom_dims_t in = NNOM_IN_DIMS(l, 0);
+    l->out_dims = shape((uint16_t)(in.h + s->border.top + s->border.bottom),
+                        (uint16_t)(in.w + s->border.left + s->border.right), in.c);
+    return NN_SUCCESS;
+}
+
+static void zero_pad_run(nnom_layer_t *l)
+{
+    nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
+    nnom_zero_pad_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), s->border.top, s->border.bottom, s->border.left,
+                     s->border.right, l->out);
+}
+
+static const nnom_layer_ops_t zero_pad_ops = {zero_pad_build, zero_pad_run, NULL, NULL, NULL};
+
+nnom_layer_t *ZeroPadding(nnom_border_t b)
+{
+    nnom_shape_layer_t *s = nnom_shape_new(NNOM_ZERO_PADDING, "ZeroPadding", &zero_pad_ops, 0);
+    if (s == NULL)
+        return NULL;
+    s->border = b;
+    return &s->base;
+}
