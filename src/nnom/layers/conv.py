@@ -28,6 +28,24 @@ class _ConvBase(Layer):
     """Shared by Conv2D and DW_Conv2D: geometry, padding, weight quantization, int8 output step."""
     c_struct = "nnom_conv_layer_t"
 
+    def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
+        """Keras and seed spellings of the arguments both Conv2D and DW_Conv2D take."""
+        cls = type(self).__name__
+        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
+        strides = _pick(kwargs, ["strides"], strides)
+        padding = _pick(kwargs, ["padding"], padding)
+        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
+        if "weights" in kwargs:
+            w, b = kwargs.pop("weights")
+        self.use_bias = kwargs.pop("use_bias", True)
+        Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
+        if not isinstance(count, int) or count < 1:
+            raise NnomError(f"{cls}({count_name}={count!r}): expected a positive integer")
+        if kernel_size is None:
+            raise NnomError(f"{cls}: kernel_size is required, e.g. {cls}({count}, kernel(3, 3))")
+        self._init_geometry(kernel_size, strides, padding, dil)
+        self._given = (w, b)
+
     def _init_geometry(self, kernel_size, strides, padding, dilation):
         self.kernel = as_pair("kernel", kernel_size)
         self.stride = as_pair("stride", strides)
@@ -103,22 +121,8 @@ class Conv2D(_ConvBase):
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
                  w=None, b=None, **kwargs):
         check_kwargs("Conv2D", kwargs, _CONV_KW)
-        filters = _pick(kwargs, ["filters"], filters)
-        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
-        strides = _pick(kwargs, ["strides"], strides)
-        padding = _pick(kwargs, ["padding"], padding)
-        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
-        if "weights" in kwargs:
-            w, b = kwargs.pop("weights")
-        self.use_bias = kwargs.pop("use_bias", True)
-        super().__init__(name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
-        if not isinstance(filters, int) or filters < 1:
-            raise NnomError(f"Conv2D(filters={filters!r}): expected a positive integer")
-        if kernel_size is None:
-            raise NnomError("Conv2D: kernel_size is required, e.g. Conv2D(16, kernel(3, 3))")
-        self.filters = filters
-        self._init_geometry(kernel_size, strides, padding, dil)
-        self._given = (w, b)
+        self.filters = _pick(kwargs, ["filters"], filters)
+        self._init_conv("filters", self.filters, kernel_size, strides, padding, w, b, kwargs)
 
     def infer_shape(self, in_shapes, rng):
         s = in_shapes[0]
@@ -161,24 +165,10 @@ class DW_Conv2D(_ConvBase):
     def __init__(self, multiplier=1, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
                  w=None, b=None, **kwargs):
         check_kwargs("DW_Conv2D", kwargs, _CONV_KW | {"depth_multiplier"})
-        multiplier = _pick(kwargs, ["depth_multiplier"], multiplier)
-        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
-        strides = _pick(kwargs, ["strides"], strides)
-        padding = _pick(kwargs, ["padding"], padding)
-        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
         if "filters" in kwargs:
             raise NnomError("DW_Conv2D has no 'filters': its outputs are channels x depth_multiplier")
-        if "weights" in kwargs:
-            w, b = kwargs.pop("weights")
-        self.use_bias = kwargs.pop("use_bias", True)
-        super().__init__(name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
-        if not isinstance(multiplier, int) or multiplier < 1:
-            raise NnomError(f"DW_Conv2D(multiplier={multiplier!r}): expected a positive integer")
-        if kernel_size is None:
-            raise NnomError("DW_Conv2D: kernel_size is required, e.g. DW_Conv2D(1, kernel(3, 3))")
-        self.multiplier = multiplier
-        self._init_geometry(kernel_size, strides, padding, dil)
-        self._given = (w, b)
+        self.multiplier = _pick(kwargs, ["depth_multiplier"], multiplier)
+        self._init_conv("multiplier", self.multiplier, kernel_size, strides, padding, w, b, kwargs)
 
     def infer_shape(self, in_shapes, rng):
         s = in_shapes[0]
