@@ -12,13 +12,14 @@ from .layers import (Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, C
 from .quant import QFormat, qformat
 from .shapes import PADDING_SAME, PADDING_VALID, border, dilation, kernel, shape, stride
 
+from .frontends.keras import from_keras
 from .serialize import load
 from .validate import ValidationReport, validate
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Model", "NnomError", "load", "validate", "ValidationReport", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
+    "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
     "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",

@@ -1,7 +1,7 @@
 """The `nnom` command: inspect, convert and validate saved models.
 
-  nnom inspect model.nnom
-  nnom convert model.nnom [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model]
+  nnom inspect model.nnom|model.keras|model.h5
+  nnom convert model.nnom|model.keras [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model]
   nnom validate model.nnom --data x.npy [--labels y.npy] [--target host|cortex-m4]
 """
 import argparse
@@ -13,7 +13,14 @@ import numpy as np
 from .errors import NnomError
 
 
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
 def _load_model(path):
+    """A saved nnom model, or a Keras file (imported, not yet quantized)."""
+    if str(path).lower().endswith(KERAS_SUFFIXES):
+        from .frontends.keras import from_keras
+        return from_keras(path)
     from .serialize import load
     return load(path)
 

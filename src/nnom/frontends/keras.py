@@ -1,0 +1,969 @@
+"""nnom.from_keras(): a Keras model (or a .keras / .h5 file) as a compiled nnom Model.
+
+Works with Keras 3 on any backend and with tf.keras / tf_keras 2.x. Only public APIs are read:
+`model.get_config()` for the graph (the functional config names every layer's inbound tensors),
+`model.get_layer()` / `model.layers` for the layer objects, `layer.get_config()` and
+`layer.get_weights()` for their settings and float weights. Layers are recognised by class (the
+nearest Keras class in their MRO), never by name.
+
+Keras is channels-last like nnom, so tensors map directly: a Keras tensor (N, H, W, C) is nnom
+(H, W, C), (N, steps, features) is (1, steps, features) and (N, F) is (1, 1, F). Each imported
+tensor remembers its Keras rank, which is all that is needed to translate 1D layers (kernel
+(1, k)) and axis numbers. Activations become nnom activation tails; an Activation layer is fused
+into the layer before it when only it reads that layer. Every layer that cannot be imported is
+collected first and reported in one NnomError.
+"""
+import importlib
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import NnomError
+from ..graph import Model
+from ..layers import (Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
+                      UpSample, ZeroPadding)
+from ..layers.activation import Act
+from ..shapes import PADDING_VALID, border
+
+__all__ = ["from_keras", "SUPPORTED_LAYERS"]
+
+
+# --- element-wise activations -----------------------------------------------------------------
+# nnom knows relu, relu6, tanh, sigmoid, hard_sigmoid (Keras 3's relu6(x + 3) / 6) and leaky_relu;
+# the others Keras offers become element-wise Lambda tails (int8 lookup tables).
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _softplus(x):
+    return np.logaddexp(0, x)
+
+
+def _erf(x):
+    """erf to 1.5e-7 (Abramowitz & Stegun 7.1.26): float32 accuracy without SciPy."""
+    s = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return s * (1.0 - poly * np.exp(-a * a))
+
+
+def _elu(alpha):
+    return lambda x: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+_LAMBDAS = {
+    "elu": _elu(1.0),
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(np.minimum(x, 0))),
+    "softplus": _softplus,
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "silu": lambda x: x * _sigmoid(x),
+    "swish": lambda x: x * _sigmoid(x),
+    "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
+    "hard_silu": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
+    "hard_swish": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
+    "mish": lambda x: x * np.tanh(_softplus(x)),
+    "exponential": np.exp,
+    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
+    "log_sigmoid": lambda x: -_softplus(-x),
+}
+_NATIVE = ("relu", "relu6", "tanh", "sigmoid")
+
+
+def _lambda(name, fn):
+    """The Keras activation `name` as an element-wise Lambda tail (an int8 lookup table)."""
+    return Act("lambda", fn=fn)
+
+
+def _keras2_hard_sigmoid(x):
+    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def _relu_general(negative_slope, max_value, threshold):
+    """Keras' relu(x, negative_slope, max_value, threshold), as both Keras 2 and 3 compute it."""
+    def fn(x):
+        neg = np.maximum(threshold - x, 0) if negative_slope else 0.0
+        y = np.where(x > threshold, x, 0.0) if threshold else np.maximum(x, 0)
+        if max_value is not None:
+            y = np.clip(y, 0.0, max_value)
+        return y - negative_slope * neg
+    return fn
+
+
+class _Unsupported(Exception):
+    """A reason a layer (or one of its settings) cannot be imported."""
+
+
+def _activation(ctx, value, owner=None):
+    """None (linear), "softmax", or an nnom Act for a Keras activation given by name (or by an
+    activation layer, as Keras accepts)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):             # a serialized function or activation layer
+        inner = value.get("config")
+        if value.get("class_name") == "function" and isinstance(inner, str):
+            value = inner
+        elif owner is not None and getattr(owner, "activation", None) is not None \
+                and ctx.kind(owner.activation) in _ACT_LAYERS:
+            layer = owner.activation
+            return _ACT_LAYERS[ctx.kind(layer)](ctx, layer, layer.get_config())
+        else:
+            raise _Unsupported(f"activation {value.get('class_name', value)!r} is not supported")
+    if not isinstance(value, str):
+        raise _Unsupported(f"activation {value!r} is not supported")
+    name = value.lower()
+    if name == "linear":
+        return None
+    if name == "softmax":
+        return "softmax"
+    if name in _NATIVE:
+        return Act(name)
+    if name == "hard_sigmoid":
+        return Act("hard_sigmoid") if ctx.keras3 else _lambda(name, _keras2_hard_sigmoid)
+    if name == "leaky_relu":
+        return Act("leaky_relu", alpha=0.2)
+    if name in _LAMBDAS:
+        return _lambda(name, _LAMBDAS[name])
+    known = sorted(set(_NATIVE) | set(_LAMBDAS) | {"hard_sigmoid", "leaky_relu", "linear", "softmax"})
+    raise _Unsupported(f"activation '{value}' is not supported; supported: {', '.join(known)}")
+
+
+def _act_activation(ctx, layer, cfg):
+    return _activation(ctx, cfg.get("activation"))
+
+
+def _num(value, default):
+    return default if value is None else float(np.asarray(value))
+
+
+def _act_relu(ctx, layer, cfg):
+    slope = _num(cfg.get("negative_slope"), 0.0)
+    top = cfg.get("max_value")
+    top = None if top is None else _num(top, None)
+    threshold = _num(cfg.get("threshold"), 0.0)
+    if threshold == 0 and slope == 0 and top is None:
+        return Act("relu")
+    if threshold == 0 and slope == 0 and top == 6.0:
+        return Act("relu6")
+    if threshold == 0 and top is None and 0 < slope <= 1:
+        return Act("leaky_relu", alpha=slope)
+    return _lambda("relu", _relu_general(slope, top, threshold))
+
+
+def _act_leaky(ctx, layer, cfg):
+    slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
+    return Act("leaky_relu", alpha=float(np.asarray(slope)))
+
+
+def _act_elu(ctx, layer, cfg):
+    alpha = float(np.asarray(cfg.get("alpha", 1.0)))
+    return _lambda("elu", _elu(alpha))
+
+
+def _act_softmax(ctx, layer, cfg):
+    return "softmax"
+
+
+# Keras activation layers: class name -> (ctx, layer, config) -> Act | "softmax" | None
+_ACT_LAYERS = {"Activation": _act_activation, "ReLU": _act_relu, "LeakyReLU": _act_leaky, "ELU": _act_elu,
+               "Softmax": _act_softmax}
+
+
+# --- imported tensors ---------------------------------------------------------------------------
+
+class _T:
+    """A Keras tensor held by an nnom layer; rank counts the batch, as Keras does (2, 3 or 4)."""
+    __slots__ = ("layer", "rank")
+
+    def __init__(self, layer, rank):
+        self.layer = layer
+        self.rank = rank
+
+
+_POISON = _T(None, None)         # the output of a layer that could not be imported
+
+
+def _ident(name):
+    s = re.sub(r"\W", "_", str(name)).strip("_")
+    return s or "layer"
+
+
+def _tuple(value, n):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (int(value),) * n
+    out = tuple(int(v) for v in value)
+    if len(out) == 1 and n > 1:
+        out = out * n
+    if len(out) != n:
+        raise _Unsupported(f"expected {n} value(s), got {value!r}")
+    return out
+
+
+def _pairs(value, n):
+    """((a, b), ...) n pairs from Keras' int / (a, b) / ((a, b), (c, d)) forms."""
+    if isinstance(value, int):
+        return ((value, value),) * n
+    value = list(value)
+    if n == 1:
+        if len(value) == 2 and all(isinstance(v, int) for v in value):
+            return ((int(value[0]), int(value[1])),)
+        return tuple(tuple(int(x) for x in v) for v in value)
+    out = []
+    for v in value:
+        out.append((int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1])))
+    return tuple(out)
+
+
+def _axis(axis, rank):
+    if isinstance(axis, (list, tuple)):
+        if len(axis) != 1:
+            raise _Unsupported(f"axis {axis} (several axes) is not supported")
+        axis = axis[0]
+    axis = int(axis)
+    if not -rank <= axis < rank:
+        raise _Unsupported(f"axis {axis} is out of range for a rank-{rank} tensor")
+    return axis % rank
+
+
+# --- the importer ---------------------------------------------------------------------------------
+
+class _Importer:
+    def __init__(self, fw, keras3):
+        self.fw = fw                    # the Keras package the model comes from
+        self.keras3 = keras3
+        self.root = fw.__name__.split(".")[0]
+        layers = fw.layers
+        self.classes = {}               # Keras class -> its name in _CONVERTERS
+        for name in _CONVERTERS:
+            cls = getattr(layers, name, None)
+            if isinstance(cls, type):
+                self.classes.setdefault(cls, name)
+        self.model_classes = [c for c in (getattr(fw, "Sequential", None), getattr(fw, "Model", None))
+                              if isinstance(c, type)]
+        self.nodes = []                 # nnom layers, in creation (topological) order
+        self.inputs = []
+        self.problems = []              # (keras name, class name, reason)
+        self._names = set()
+        self.rng = np.random.default_rng(0)
+
+    # --- recognising layers --------------------------------------------------------------------
+    def _framework_class(self, cls):
+        mod = getattr(cls, "__module__", "") or ""
+        return mod.split(".")[0] in (self.root, "keras", "tf_keras") or mod.startswith("tensorflow.python.keras")
+
+    def kind(self, layer):
+        """The name of the converter for `layer`: the nearest Keras class in its MRO that nnom
+        knows; None if that class is unknown, or a subclass overrides call()."""
+        for cls in type(layer).__mro__:
+            if cls in self.classes:
+                if getattr(type(layer), "call", None) is not getattr(cls, "call", None):
+                    return None         # a user subclass that computes something else
+                return self.classes[cls]
+            if self._framework_class(cls):
+                return None             # a Keras class nnom does not know (e.g. Conv2DTranspose)
+        return None
+
+    def why_unknown(self, obj):
+        layer_cls = getattr(self.fw.layers, "Layer", None)
+        if isinstance(layer_cls, type) and not isinstance(obj, layer_cls):
+            cls = type(obj)
+            return (f"an operation ({cls.__module__}.{cls.__qualname__}) applied to Keras tensors, not a layer: "
+                    "use the keras.layers layer instead (e.g. layers.Add()([a, b]) for a + b)")
+        for cls in type(obj).__mro__:
+            if cls in self.classes and getattr(type(obj), "call", None) is not getattr(cls, "call", None):
+                return f"a subclass of {cls.__name__} that overrides call()"
+        return None
+
+    def is_sequential(self, obj):
+        return any(c.__name__ == "Sequential" and self._framework_class(c) for c in type(obj).__mro__)
+
+    def is_functional(self, obj):
+        return any(c.__name__ == "Functional" and self._framework_class(c) for c in type(obj).__mro__)
+
+    def is_model(self, obj):
+        return any(isinstance(obj, c) for c in self.model_classes) or self.is_sequential(obj) \
+            or self.is_functional(obj)
+
+    # --- building --------------------------------------------------------------------------------
+    def unique(self, base):
+        base = _ident(base)
+        name, i = base, 1
+        while name in self._names:
+            i += 1
+            name = f"{base}_{i}"
+        self._names.add(name)
+        return name
+
+    def add(self, layer, srcs, name):
+        layer.name = self.unique(name)
+        layer.inputs = [s.layer if isinstance(s, _T) else s for s in srcs]
+        layer.build([s.out_shape for s in layer.inputs], self.rng)
+        self.nodes.append(layer)
+        return layer
+
+    def tail(self, layer, act, rank, name):
+        """Attach a Keras activation to `layer`'s output: a tail, or a Softmax layer after it."""
+        if act == "softmax":
+            return _T(self.add(Softmax(), [layer], name + "_softmax"), rank)
+        layer.act = act
+        return _T(layer, rank)
+
+    def problem(self, klayer, reason, cls_name=None):
+        self.problems.append((getattr(klayer, "name", "?"), cls_name or type(klayer).__name__, reason))
+
+    # --- graphs ------------------------------------------------------------------------------------
+    def model(self, kmodel, bound=None):
+        """Import a Sequential or functional model; bound: the tensors feeding its inputs (nested
+        models), None for the top level. Returns its output tensors."""
+        if self.is_sequential(kmodel):
+            return self.sequential(kmodel, bound)
+        if self.is_functional(kmodel):
+            return self.functional(kmodel, bound)
+        raise NnomError(f"model '{kmodel.name}' ({type(kmodel).__name__}) is a subclassed Keras model: it has "
+                        "no layer graph to read. Rebuild it as a Sequential or functional model")
+
+    def sequential(self, kmodel, bound):
+        if bound is None:
+            try:
+                shape = tuple(kmodel.inputs[0].shape)
+            except (AttributeError, IndexError, TypeError, ValueError):
+                shape = None
+            if shape is None:
+                raise NnomError(f"Sequential model '{kmodel.name}' has no input shape: build it first, e.g. "
+                                "start it with keras.Input(shape=...) or call model.build(input_shape)")
+            x = self.input_tensor(kmodel, "input", shape)
+        else:
+            if len(bound) != 1:
+                raise NnomError(f"Sequential model '{kmodel.name}' called on {len(bound)} tensors")
+            x = bound[0]
+        outs = [x]
+        for klayer in kmodel.layers:
+            outs = self.call(klayer, outs, klayer.name)
+        return outs
+
+    def functional(self, kmodel, bound):
+        cfg = kmodel.get_config()
+        objects = {}
+        for op in list(getattr(kmodel, "layers", [])) + list(getattr(kmodel, "operations", []) or []):
+            objects.setdefault(op.name, op)
+        tensors = {}
+        in_refs = _refs(cfg.get("input_layers"))
+        if bound is not None and len(bound) != len(in_refs):
+            raise NnomError(f"model '{kmodel.name}' has {len(in_refs)} input(s), called on {len(bound)}")
+        for i, (name, node, index) in enumerate(in_refs):
+            if bound is not None:
+                tensors[(name, node, index)] = bound[i]
+            else:
+                klayer = objects.get(name)
+                shape = _input_batch_shape((klayer.get_config() if klayer is not None else {}))
+                if shape is None:
+                    try:
+                        shape = tuple(kmodel.inputs[i].shape)
+                    except (AttributeError, IndexError, TypeError):
+                        shape = None
+                tensors[(name, node, index)] = self.input_tensor(klayer or kmodel, name, shape)
+        pending = []
+        for lcfg in cfg["layers"]:
+            lname = lcfg.get("name") or lcfg.get("config", {}).get("name")
+            for node_index, node in enumerate(lcfg.get("inbound_nodes") or []):
+                pending.append((lname, lcfg.get("class_name", "?"), node_index, _node_refs(node)))
+        while pending:
+            left = []
+            for lname, cls_name, node_index, refs in pending:
+                if not all(tuple(r) in tensors for r in refs):
+                    left.append((lname, cls_name, node_index, refs))
+                    continue
+                ins = [tensors[tuple(r)] for r in refs]
+                klayer = objects.get(lname)
+                if klayer is None:
+                    self.problems.append((lname, cls_name, "an operation, not a Keras layer"))
+                    outs = [_POISON]
+                else:
+                    name = lname if node_index == 0 else f"{lname}_{node_index}"
+                    outs = self.call(klayer, ins, name)
+                for k, t in enumerate(outs):
+                    tensors[(lname, node_index, k)] = t
+            if len(left) == len(pending):
+                missing = sorted({tuple(r) for _, _, _, refs in left for r in refs if tuple(r) not in tensors})
+                raise NnomError(f"model '{kmodel.name}': cannot resolve the inputs {missing} of layers "
+                                f"{[p[0] for p in left]}")
+            pending = left
+        outs = []
+        for ref in _refs(cfg.get("output_layers")):
+            if ref not in tensors:
+                raise NnomError(f"model '{kmodel.name}': output {ref} is not computed by any layer")
+            outs.append(tensors[ref])
+        return outs
+
+    def input_tensor(self, klayer, name, batch_shape):
+        if batch_shape is None:
+            self.problem(klayer, "no input shape")
+            return _POISON
+        dims = tuple(batch_shape)[1:]
+        if any(d is None for d in dims):
+            self.problem(klayer, f"input shape {tuple(batch_shape)} has unknown dimensions; nnom needs fixed "
+                                 "shapes: rebuild the model with keras.Input(shape=...) fully given")
+            return _POISON
+        if not 1 <= len(dims) <= 3:
+            self.problem(klayer, f"input shape {tuple(batch_shape)}: nnom takes (N, F), (N, steps, features) "
+                                 "or (N, H, W, C)")
+            return _POISON
+        layer = self.add(Input(tuple(int(d) for d in dims)), [], name)
+        self.inputs.append(layer)
+        return _T(layer, len(dims) + 1)
+
+    def call(self, klayer, ins, name):
+        """Import one call of a Keras layer on imported tensors; returns its output tensors."""
+        if self.is_model(klayer):
+            if not (self.is_sequential(klayer) or self.is_functional(klayer)):
+                self.problem(klayer, "a subclassed Keras model: it has no layer graph to read")
+                return [_POISON]
+            if any(t is _POISON for t in ins):
+                self._check_nested(klayer)
+                return [_POISON] * max(1, len(getattr(klayer, "outputs", None) or [1]))
+            return self.model(klayer, ins)
+        kind = self.kind(klayer)
+        if kind is None:
+            self.problem(klayer, self.why_unknown(klayer))
+            return [_POISON]
+        cfg = klayer.get_config()
+        try:
+            _static_checks(self, kind, klayer, cfg)
+            if any(t is _POISON for t in ins):
+                return [_POISON]
+            out = _CONVERTERS[kind](self, klayer, cfg, ins, name)
+        except _Unsupported as e:
+            self.problem(klayer, str(e))
+            return [_POISON]
+        return out if isinstance(out, list) else [out]
+
+    def _check_nested(self, kmodel):
+        """Record the problems of a nested model that cannot be imported because its input could not."""
+        for klayer in getattr(kmodel, "layers", []):
+            if self.is_model(klayer):
+                self._check_nested(klayer)
+                continue
+            kind = self.kind(klayer)
+            if kind is None:
+                if type(klayer).__name__ != "InputLayer":
+                    self.problem(klayer, self.why_unknown(klayer))
+                continue
+            try:
+                _static_checks(self, kind, klayer, klayer.get_config())
+            except _Unsupported as e:
+                self.problem(klayer, str(e))
+
+    # --- the result ----------------------------------------------------------------------------------
+    def finish(self, outputs, name):
+        if self.problems:
+            raise _unsupported_error(self)
+        for t in outputs:
+            if isinstance(t.layer, Input):
+                raise NnomError(f"Keras model '{name}': output '{t.layer.name}' is the input unchanged")
+        out_layers = [t.layer for t in outputs]
+        self._fuse_activations(out_layers)
+        model = Model(_ident(name))
+        for layer in self.nodes:
+            if isinstance(layer, Input):
+                model.add(layer)
+            else:
+                model.hook(layer, *layer.inputs)
+        model.compile(self.inputs, out_layers, verbose=False)
+        return model
+
+    def _fuse_activations(self, out_layers):
+        """An Activation layer becomes the tail of the layer before it when only it reads that layer."""
+        readers = {}
+        for layer in self.nodes:
+            for src in layer.inputs:
+                readers[id(src)] = readers.get(id(src), 0) + 1
+        for o in out_layers:
+            readers[id(o)] = readers.get(id(o), 0) + 1
+        for a in list(self.nodes):
+            if type(a) is not Activation:
+                continue
+            src = a.inputs[0]
+            if not isinstance(src, _FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
+                continue
+            src.act = a.act
+            for layer in self.nodes:
+                layer.inputs = [src if s is a else s for s in layer.inputs]
+            out_layers[:] = [src if o is a else o for o in out_layers]
+            readers[id(src)] = readers.get(id(a), 0)
+            self.nodes.remove(a)
+
+
+# layers whose output may carry an activation tail (not views, not Softmax's fixed Q0.7, not Input)
+_FUSABLE = (Conv2D, DW_Conv2D, Dense, Add, Sub, Mult, Concat, MaxPool, AvgPool)
+
+
+def _refs(value):
+    """[(layer, node, tensor)] from a config's input_layers / output_layers (Keras 2 or 3 form)."""
+    if not value:
+        return []
+    if isinstance(value[0], str):
+        value = [value]
+    return [(r[0], int(r[1]), int(r[2])) for r in value]
+
+
+def _node_refs(node):
+    """The (layer, node, tensor) references a serialized inbound node reads, in order."""
+    refs = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            if v.get("class_name") == "__keras_tensor__":                  # Keras 3
+                h = v["config"]["keras_history"]
+                refs.append((h[0], int(h[1]), int(h[2])))
+            elif "args" in v:
+                walk(v["args"])
+        elif isinstance(v, (list, tuple)):
+            if len(v) >= 3 and isinstance(v[0], str) and isinstance(v[1], int) and isinstance(v[2], int):
+                refs.append((v[0], int(v[1]), int(v[2])))                # Keras 2
+            else:
+                for item in v:
+                    walk(item)
+
+    walk(node)
+    return refs
+
+
+def _input_batch_shape(cfg):
+    shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
+    return None if shape is None else tuple(shape)
+
+
+# --- static checks: settings nnom cannot represent, whatever the input --------------------------------
+
+def _static_checks(ctx, kind, klayer, cfg):
+    if cfg.get("data_format") == "channels_first":
+        raise _Unsupported("data_format='channels_first': nnom is channels-last; rebuild the model with "
+                           "data_format='channels_last' (the default)")
+    if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1:
+        raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported")
+    if kind == "UpSampling2D" and cfg.get("interpolation", "nearest") != "nearest":
+        raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom up-samples by nearest neighbour only")
+    if cfg.get("lora_rank"):
+        raise _Unsupported("LoRA is enabled: merge the LoRA weights into the kernel first")
+    if getattr(klayer, "dtype_policy", None) is not None and "int" in str(getattr(klayer.dtype_policy, "name", "")):
+        raise _Unsupported(f"quantized Keras layer (dtype policy {klayer.dtype_policy.name}); import the float model")
+    if "activation" in cfg and kind != "Activation":
+        _activation(ctx, cfg.get("activation"), klayer)
+    if kind in _ACT_LAYERS:
+        _ACT_LAYERS[kind](ctx, klayer, cfg)
+
+
+# --- converters: (ctx, keras layer, its config, input tensors, name) -> tensor(s) ------------------------
+
+def _need_rank(kind, x, ranks):
+    if x.rank not in ranks:
+        raise _Unsupported(f"{kind} on a rank-{x.rank} tensor")
+
+
+def _weights(klayer, n_min):
+    w = [np.asarray(a, dtype=np.float32) for a in klayer.get_weights()]
+    if len(w) < n_min:
+        raise _Unsupported(f"expected {n_min} weight arrays, found {len(w)} (is the layer built?)")
+    return w
+
+
+def _conv_geometry(cfg, one_d):
+    n = 1 if one_d else 2
+    k = _tuple(cfg["kernel_size"], n)
+    s = _tuple(cfg.get("strides", 1), n)
+    d = _tuple(cfg.get("dilation_rate", 1), n)
+    if one_d:
+        k, s, d = (1,) + k, (1,) + s, (1,) + d
+    padding = str(cfg.get("padding", "valid")).lower()
+    if padding not in ("same", "valid", "causal"):
+        raise _Unsupported(f"padding='{padding}' is not supported")
+    return k, s, d, padding
+
+
+def _causal(ctx, x, k, d, padding, name):
+    """Causal padding (1D): (kernel - 1) * dilation zeros on the left, then a valid convolution."""
+    if padding != "causal":
+        return x.layer, padding
+    left = (k[1] - 1) * d[1]
+    if left == 0:
+        return x.layer, PADDING_VALID
+    return ctx.add(ZeroPadding(border(0, 0, left, 0)), [x], name + "_pad"), PADDING_VALID
+
+
+def _conv(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "Conv1D"
+    _need_rank("Conv1D" if one_d else "Conv2D", x, (3,) if one_d else (4,))
+    k, s, d, padding = _conv_geometry(cfg, one_d)
+    use_bias = bool(cfg.get("use_bias", True))
+    w = _weights(klayer, 2 if use_bias else 1)
+    kernel = w[0].reshape(k + w[0].shape[-2:])
+    bias = w[1] if use_bias else None
+    src, padding = _causal(ctx, x, k, d, padding, name)
+    layer = ctx.add(Conv2D(int(cfg["filters"]), k, s, padding, kernel, bias, dilation=d, use_bias=use_bias),
+                    [src], name)
+    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+
+
+def _depthwise(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "DepthwiseConv1D"
+    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
+    k, s, d, padding = _conv_geometry(cfg, one_d)
+    use_bias = bool(cfg.get("use_bias", True))
+    w = _weights(klayer, 2 if use_bias else 1)
+    kernel = w[0].reshape(k + w[0].shape[-2:])
+    bias = w[1] if use_bias else None
+    src, padding = _causal(ctx, x, k, d, padding, name)
+    layer = ctx.add(DW_Conv2D(int(cfg.get("depth_multiplier", 1)), k, s, padding, kernel, bias, dilation=d,
+                              use_bias=use_bias), [src], name)
+    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+
+
+def _separable(ctx, klayer, cfg, ins, name):
+    """SeparableConv: a depthwise convolution (no bias) then a 1x1 convolution with the bias."""
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "SeparableConv1D"
+    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
+    k, s, d, padding = _conv_geometry(cfg, one_d)
+    use_bias = bool(cfg.get("use_bias", True))
+    w = _weights(klayer, 3 if use_bias else 2)
+    dw = w[0].reshape(k + w[0].shape[-2:])
+    pw = w[1].reshape((1, 1) + w[1].shape[-2:])
+    bias = w[2] if use_bias else None
+    src, padding = _causal(ctx, x, k, d, padding, name)
+    dwl = ctx.add(DW_Conv2D(int(cfg.get("depth_multiplier", 1)), k, s, padding, dw, None, dilation=d,
+                            use_bias=False), [src], name + "_dw")
+    pwl = ctx.add(Conv2D(int(cfg["filters"]), (1, 1), (1, 1), PADDING_VALID, pw, bias, use_bias=use_bias),
+                  [dwl], name)
+    return ctx.tail(pwl, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+
+
+def _dense(ctx, klayer, cfg, ins, name):
+    """Dense on (N, F) is nnom's Dense; on (N, ..., F) Keras applies it to the last axis: a 1x1 Conv2D."""
+    x = ins[0]
+    use_bias = bool(cfg.get("use_bias", True))
+    w = _weights(klayer, 2 if use_bias else 1)
+    bias = w[1] if use_bias else None
+    units = int(cfg["units"])
+    if x.rank == 2:
+        layer = Dense(units, w[0], bias, use_bias=use_bias)
+    else:
+        _need_rank("Dense", x, (3, 4))
+        layer = Conv2D(units, (1, 1), (1, 1), PADDING_VALID, w[0].reshape(1, 1, *w[0].shape), bias,
+                       use_bias=use_bias)
+    layer = ctx.add(layer, [x], name)
+    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+
+
+def _batchnorm(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    if _axis(cfg.get("axis", -1), x.rank) != x.rank - 1:
+        raise _Unsupported(f"axis={cfg.get('axis')}: nnom normalizes the channels (last axis) only")
+    w = _weights(klayer, 2)
+    i = 0
+    gamma = beta = None
+    if cfg.get("scale", True):
+        gamma, i = w[i], i + 1
+    if cfg.get("center", True):
+        beta, i = w[i], i + 1
+    mean, var = w[i], w[i + 1]
+    layer = ctx.add(BatchNorm(gamma, beta, mean, var, epsilon=float(cfg.get("epsilon", 1e-3))), [x], name)
+    return _T(layer, x.rank)
+
+
+def _rescaling(ctx, klayer, cfg, ins, name):
+    """x * scale + offset: a per-channel affine, run as a BatchNorm (folded into a conv before it)."""
+    x = ins[0]
+    c = int(x.layer.out_shape.c)
+    try:
+        scale, offset = (np.broadcast_to(np.asarray(getattr(klayer, key, default), np.float32).reshape(-1), (c,))
+                         for key, default in (("scale", 1.0), ("offset", 0.0)))
+    except (TypeError, ValueError):
+        raise _Unsupported("scale and offset must be scalars or per-channel values") from None
+    layer = ctx.add(BatchNorm(scale.copy(), offset.copy(), np.zeros(c, np.float32), np.ones(c, np.float32),
+                              epsilon=0.0), [x], name)
+    return _T(layer, x.rank)
+
+
+def _identity(ctx, klayer, cfg, ins, name):
+    return ins[0]
+
+
+def _activation_layer(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    act = _ACT_LAYERS[ctx.kind(klayer)](ctx, klayer, cfg)
+    if act is None:
+        return x
+    if act == "softmax":
+        axis = cfg.get("axis", -1)
+        if _axis(axis, x.rank) != x.rank - 1:
+            raise _Unsupported(f"softmax over axis {axis}: nnom's Softmax runs over the last axis (channels)")
+        return _T(ctx.add(Softmax(), [x], name), x.rank)
+    return _T(ctx.add(Activation(act), [x], name), x.rank)
+
+
+def _pool(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    kind = ctx.kind(klayer)
+    one_d = kind.endswith("1D")
+    _need_rank(kind, x, (3,) if one_d else (4,))
+    n = 1 if one_d else 2
+    k = _tuple(cfg["pool_size"], n)
+    s = _tuple(cfg.get("strides") or k, n)
+    if one_d:
+        k, s = (1,) + k, (1,) + s
+    padding = str(cfg.get("padding", "valid")).lower()
+    cls = MaxPool if kind.startswith("Max") else AvgPool
+    return _T(ctx.add(cls(k, s, padding), [x], name), x.rank)
+
+
+def _global_pool(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    kind = ctx.kind(klayer)
+    _need_rank(kind, x, (3,) if kind.endswith("1D") else (4,))
+    cls = GlobalMaxPool if "Max" in kind else GlobalAvgPool
+    layer = ctx.add(cls(), [x], name)
+    return _T(layer, x.rank if cfg.get("keepdims", False) else 2)
+
+
+def _flatten(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    if x.rank == 2:
+        return x
+    return _T(ctx.add(Flatten(), [x], name), 2)
+
+
+def _reshape(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    target = [int(d) for d in cfg["target_shape"]]
+    size = x.layer.out_shape.size
+    if target.count(-1) > 1:
+        raise _Unsupported(f"target_shape {tuple(target)} has more than one -1")
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1]))
+        target[target.index(-1)] = size // known if known and size % known == 0 else -1
+    if not 1 <= len(target) <= 3:
+        raise _Unsupported(f"target_shape {tuple(target)}: nnom tensors have at most 3 dimensions")
+    if any(d < 1 for d in target) or int(np.prod(target)) != size:
+        raise _Unsupported(f"cannot reshape {size} values to {tuple(cfg['target_shape'])}")
+    dims = (1,) * (3 - len(target)) + tuple(target)
+    if tuple(x.layer.out_shape) == dims:
+        return _T(x.layer, len(target) + 1)
+    layer = Flatten() if dims[:2] == (1, 1) else Reshape(dims)
+    return _T(ctx.add(layer, [x], name), len(target) + 1)
+
+
+def _merge(ctx, klayer, cfg, ins, name):
+    kind = ctx.kind(klayer)
+    ranks = {t.rank for t in ins}
+    if len(ranks) != 1:
+        raise _Unsupported(f"inputs of different ranks {sorted(ranks)} (broadcasting) are not supported")
+    rank = ins[0].rank
+    shapes = [tuple(t.layer.out_shape) for t in ins]
+    if any(s != shapes[0] for s in shapes):
+        raise _Unsupported(f"inputs of different shapes {shapes} (broadcasting) are not supported")
+    if kind == "Subtract":
+        if len(ins) != 2:
+            raise _Unsupported(f"Subtract takes 2 inputs, got {len(ins)}")
+        return _T(ctx.add(Sub(), ins, name), rank)
+    if kind == "Add":
+        return _T(ctx.add(Add(), ins, name), rank)
+    # Multiply: nnom multiplies up to 3 inputs in int32; chain more
+    xs = list(ins)
+    part = 0
+    while len(xs) > Mult.MAX_INPUTS:
+        part += 1
+        xs = [_T(ctx.add(Mult(), xs[:Mult.MAX_INPUTS], f"{name}_part{part}"), rank)] + xs[Mult.MAX_INPUTS:]
+    return _T(ctx.add(Mult(), xs, name), rank)
+
+
+def _concat(ctx, klayer, cfg, ins, name):
+    ranks = {t.rank for t in ins}
+    if len(ranks) != 1:
+        raise _Unsupported(f"inputs of different ranks {sorted(ranks)}")
+    rank = ins[0].rank
+    axis = _axis(cfg.get("axis", -1), rank)
+    if axis == 0:
+        raise _Unsupported("concatenation along the batch axis")
+    if len(ins) == 1:
+        return ins[0]
+    return _T(ctx.add(Concat(axis + 4 - rank), ins, name), rank)     # nnom: 1 = h, 2 = w, 3 = c
+
+
+def _zero_padding(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "ZeroPadding1D"
+    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
+    if one_d:
+        ((left, right),) = _pairs(cfg["padding"], 1)
+        b = border(0, 0, left, right)
+    else:
+        (top, bottom), (left, right) = _pairs(cfg["padding"], 2)
+        b = border(top, bottom, left, right)
+    if not any(b):
+        return x
+    return _T(ctx.add(ZeroPadding(b), [x], name), x.rank)
+
+
+def _cropping(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "Cropping1D"
+    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
+    if one_d:
+        ((left, right),) = _pairs(cfg["cropping"], 1)
+        b = border(0, 0, left, right)
+    else:
+        (top, bottom), (left, right) = _pairs(cfg["cropping"], 2)
+        b = border(top, bottom, left, right)
+    if not any(b):
+        return x
+    return _T(ctx.add(Cropping(b), [x], name), x.rank)
+
+
+def _upsampling(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    one_d = ctx.kind(klayer) == "UpSampling1D"
+    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
+    size = (1,) + _tuple(cfg["size"], 1) if one_d else _tuple(cfg["size"], 2)
+    if size == (1, 1):
+        return x
+    return _T(ctx.add(UpSample(size), [x], name), x.rank)
+
+
+def _input_layer(ctx, klayer, cfg, ins, name):
+    return ins[0]           # an InputLayer met inside a Sequential's layer list: the tensor itself
+
+
+_CONVERTERS = {
+    "InputLayer": _input_layer,
+    "Conv1D": _conv, "Conv2D": _conv,
+    "DepthwiseConv1D": _depthwise, "DepthwiseConv2D": _depthwise,
+    "SeparableConv1D": _separable, "SeparableConv2D": _separable,
+    "Dense": _dense,
+    "BatchNormalization": _batchnorm,
+    "Rescaling": _rescaling,
+    "Dropout": _identity, "SpatialDropout1D": _identity, "SpatialDropout2D": _identity,
+    "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
+    "ActivityRegularization": _identity, "Identity": _identity,
+    "Activation": _activation_layer, "ReLU": _activation_layer, "LeakyReLU": _activation_layer,
+    "ELU": _activation_layer, "Softmax": _activation_layer,
+    "MaxPooling1D": _pool, "MaxPooling2D": _pool, "AveragePooling1D": _pool, "AveragePooling2D": _pool,
+    "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
+    "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
+    "Flatten": _flatten, "Reshape": _reshape,
+    "Add": _merge, "Subtract": _merge, "Multiply": _merge, "Concatenate": _concat,
+    "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
+    "Cropping1D": _cropping, "Cropping2D": _cropping,
+    "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,
+}
+
+SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)")
+
+
+def _unsupported_error(ctx):
+    lines = [f"cannot import the Keras model: {len(ctx.problems)} layer(s) cannot be converted:"]
+    for name, cls_name, reason in ctx.problems:
+        lines.append(f"  - '{name}' ({cls_name})" + (f": {reason}" if reason else ": layer type not supported"))
+    lines.append("Supported Keras layers: " + ", ".join(SUPPORTED_LAYERS))
+    return NnomError("\n".join(lines))
+
+
+# --- loading and entry point -------------------------------------------------------------------------
+
+def _framework(kmodel):
+    """The Keras package a model object comes from, and whether it is Keras 3."""
+    root = type(kmodel).__module__.split(".")[0]
+    if root == "tensorflow":
+        import tensorflow as tf
+        fw = tf.keras
+    elif root in ("keras", "tf_keras"):
+        fw = importlib.import_module(root)
+    else:
+        for cls in type(kmodel).__mro__:
+            r = cls.__module__.split(".")[0]
+            if r in ("keras", "tf_keras"):
+                return _framework_from(importlib.import_module(r))
+        raise NnomError(f"from_keras expects a Keras model or a path to a .keras / .h5 file, got "
+                        f"{type(kmodel).__name__}")
+    return _framework_from(fw)
+
+
+def _framework_from(fw):
+    return fw, hasattr(fw, "ops")          # keras.ops exists from Keras 3 on
+
+
+def _loaders(path: Path):
+    """Loaders to try, best first: Keras 3, then tf_keras / tf.keras (Keras 2, SavedModel)."""
+    out = []
+    try:
+        import keras
+        out.append(("keras", keras.models.load_model))
+    except Exception:           # keras missing, or its backend fails to import
+        pass
+    if path.suffix != ".keras":         # .keras files are Keras 3 only
+        try:
+            import tf_keras
+            out.append(("tf_keras", tf_keras.models.load_model))
+        except Exception:
+            pass
+        if _h5_keras_major(path) == "2":
+            out.reverse()               # written by Keras 2: its layers (hard_sigmoid...) behave as in Keras 2
+    return out
+
+
+def _h5_keras_major(path: Path):
+    """The major Keras version an HDF5 model file was written with, if h5py can tell."""
+    try:
+        import h5py
+        with h5py.File(path, "r") as f:
+            v = f.attrs.get("keras_version")
+    except Exception:
+        return None
+    if isinstance(v, bytes):
+        v = v.decode(errors="replace")
+    return str(v).split(".")[0] if v is not None else None
+
+
+def load_keras(path):
+    """Load a .keras / .h5 model file (or a SavedModel directory) with the Keras installed."""
+    p = Path(path)
+    if not p.exists():
+        raise NnomError(f"Keras model file '{path}' not found")
+    if p.is_file() and p.stat().st_size == 0:
+        raise NnomError(f"Keras model file '{path}' is empty")
+    loaders = _loaders(p)
+    if not loaders:
+        raise NnomError(f"cannot load '{path}': Keras is not installed (pip install keras, or nnom[keras])")
+    errors = []
+    for name, load in loaders:
+        try:
+            return load(str(p), compile=False)
+        except Exception as e:          # Keras raises many kinds for a malformed file
+            errors.append(f"{name}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
+    raise NnomError(f"cannot load '{path}' as a Keras model (malformed or not a Keras file?): " + "; ".join(errors))
+
+
+def from_keras(model_or_path, name=None) -> Model:
+    """Import a Keras model (object, or path to a .keras / .h5 file) as a compiled nnom Model.
+
+    Sequential and functional models (branches, residuals, nested models, shared layers) of
+    Keras 3 (any backend) or tf.keras 2.x; the result is compiled and ready for quantize().
+    Raises one NnomError listing every layer that cannot be imported.
+    """
+    kmodel = model_or_path
+    if isinstance(model_or_path, (str, Path)):
+        kmodel = load_keras(model_or_path)
+    fw, keras3 = _framework(kmodel)
+    ctx = _Importer(fw, keras3)
+    if not ctx.is_model(kmodel):
+        raise NnomError(f"from_keras expects a Keras Model (Sequential or functional), got {type(kmodel).__name__}")
+    outputs = ctx.model(kmodel)
+    return ctx.finish(outputs, name or kmodel.name)
