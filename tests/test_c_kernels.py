@@ -374,7 +374,8 @@ def declared_functions():
 def test_every_declared_kernel_has_a_file_and_a_test():
     names = declared_functions()
     assert sorted(names) == sorted(ck.SIGNATURES), "tests/ckernels.py SIGNATURES is out of date"
-    files = sorted(p.stem for p in ck.KERNEL_SOURCES)
+    recurrent = ("nnom_rnn_", "nnom_gru_", "nnom_lstm_")       # declared in nnom_rnn.h, tested in test_rnn.py
+    files = sorted(p.stem for p in ck.KERNEL_SOURCES if not p.stem.startswith(recurrent))
     assert files == sorted(names), "one public function per file, named after it"
     tested = {fn for gen, count in GENERATORS.values() for seed in range(min(count, 8))
               for _, fn, _, _ in gen(seed)}

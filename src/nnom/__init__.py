@@ -4,7 +4,7 @@
 """
 from .errors import NnomError
 from .graph import Model
-from .layers import (Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+from .layers import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN, Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
                      Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, HardSigmoid, Input, Lambda, Layer,
                      LeakyReLU, MaxPool, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid, Softmax, Sub, SumPool,
                      TanH, UpSample, ZeroPadding, act_hard_sigmoid, act_leaky_relu, act_relu, act_relu6,
@@ -13,16 +13,19 @@ from .quant import QFormat, qformat
 from .shapes import PADDING_SAME, PADDING_VALID, border, dilation, kernel, shape, stride
 
 from .frontends.keras import from_keras
+from .frontends.onnx import from_onnx
+from .frontends.torch import from_torch
 from .serialize import load
 from .validate import ValidationReport, validate
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
+    "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "from_torch", "from_onnx", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
     "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",
     "Activation", "ReLU", "ReLU6", "LeakyReLU", "TanH", "Sigmoid", "HardSigmoid", "Lambda", "Softmax",
     "Act", "act_relu", "act_relu6", "act_leaky_relu", "act_tanh", "act_sigmoid", "act_hard_sigmoid",
+    "RNN", "SimpleCell", "GRUCell", "LSTMCell", "SimpleRNN", "GRU", "LSTM",
 ]

@@ -279,13 +279,20 @@ class Model:
             raise NnomError(f"run_c(target={target!r}): available targets: 'host', " + ", ".join(map(repr, CORES)))
         return self._shape_outputs([y.reshape((len(y),) + tuple(self.outputs[0].out_shape))])
 
+    def reset_states(self):
+        """Zero the state that stateful layers (RNN(..., stateful=True)) carry between runs."""
+        for layer in self.layers:
+            if hasattr(layer, "reset_states"):
+                layer.reset_states()
+        return self
+
     # --- quantization --------------------------------------------------------------------
     def quantize(self, calibration_data, method="max", per_channel=True, verbose=True):
         """Pick every tensor's Q-format from calibration data and quantize weights and biases."""
         self._need()
         xs = self._batch(calibration_data, "calibration data")
         self.per_channel = per_channel
-        _, values = simulate.run_float(self, xs, keep="both")
+        _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method)
             layer.quantize_params([src.q_out for src in layer.inputs], per_channel)

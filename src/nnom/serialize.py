@@ -19,7 +19,7 @@ VERSION = 1
 LAYER_TYPES = {cls.__name__: cls for cls in (
     L.Input, L.Output, L.Conv2D, L.DW_Conv2D, L.Dense, L.BatchNorm, L.Flatten, L.Reshape, L.UpSample,
     L.ZeroPadding, L.Cropping, L.MaxPool, L.AvgPool, L.SumPool, L.GlobalMaxPool, L.GlobalAvgPool,
-    L.GlobalSumPool, L.Add, L.Sub, L.Mult, L.Concat, L.Softmax, L.Activation)}
+    L.GlobalSumPool, L.Add, L.Sub, L.Mult, L.Concat, L.Softmax, L.Activation, L.RNN)}
 
 
 def save(model, path):

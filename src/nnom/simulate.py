@@ -3,32 +3,44 @@
 The int8 path uses exact integer arithmetic (float64 BLAS where every sum is an exactly
 representable integer), so it is both fast and the reference the C runtime must match.
 """
+import itertools
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 import numpy as np
 
 CHUNK = 512         # samples per pass: bounds the im2col memory of big batches
 
 
-def _run(model, inputs, integer: bool, keep: str | None):
+@dataclass(frozen=True)
+class RunInfo:
+    """What a layer may need to know about the pass it is part of (stateful layers do)."""
+    row_offset: int = 0        # first batch row of the current chunk
+    calibrating: bool = False  # the float pass of Model.quantize()
+    run_id: int = 0            # one id per run_float / run_int8 call
+
+
+_RUN = ContextVar("nnom_run", default=RunInfo())
+_IDS = itertools.count(1)
+
+
+def run_info() -> RunInfo:
+    return _RUN.get()
+
+
+def _run(model, inputs, integer: bool, keep: str | None, calibrating=False):
     """keep: None (outputs only), "post" (every layer's output), "both" (also before the tail)."""
     n = len(inputs[0])
+    run_id = next(_IDS)
     kept: dict[str, list] = {}
     outs = [[] for _ in model.outputs]
     for start in range(0, n, CHUNK):
-        values, pre = {}, {}
         fed = {layer.name: x[start:start + CHUNK] for layer, x in zip(model.inputs, inputs)}
-        for layer in model.order:
-            xs = [fed[layer.name]] if layer.name in fed else [values[src.name] for src in layer.inputs]
-            if integer:
-                y = layer.forward_int(xs, [src.q_out for src in layer.inputs])
-                pre[layer.name] = y
-                if layer.act is not None:
-                    y = layer.act.int(y, layer.q_pre, layer.q_out)
-            else:
-                y = np.asarray(layer.forward(xs), dtype=np.float32)
-                pre[layer.name] = y
-                if layer.act is not None:
-                    y = layer.act.float(y).astype(np.float32)
-            values[layer.name] = y
+        token = _RUN.set(RunInfo(start, calibrating, run_id))
+        try:
+            values, pre = _run_chunk(model, fed, integer)
+        finally:
+            _RUN.reset(token)
         for i, o in enumerate(model.outputs):
             outs[i].append(values[o.name])
         if keep:
@@ -40,8 +52,26 @@ def _run(model, inputs, integer: bool, keep: str | None):
     return outs, {k: np.concatenate(v) for k, v in kept.items()}
 
 
-def run_float(model, inputs, keep=None):
-    return _run(model, [np.asarray(x, dtype=np.float32) for x in inputs], False, keep)
+def _run_chunk(model, fed, integer):
+    values, pre = {}, {}
+    for layer in model.order:
+        xs = [fed[layer.name]] if layer.name in fed else [values[src.name] for src in layer.inputs]
+        if integer:
+            y = layer.forward_int(xs, [src.q_out for src in layer.inputs])
+            pre[layer.name] = y
+            if layer.act is not None:
+                y = layer.act.int(y, layer.q_pre, layer.q_out)
+        else:
+            y = np.asarray(layer.forward(xs), dtype=np.float32)
+            pre[layer.name] = y
+            if layer.act is not None:
+                y = layer.act.float(y).astype(np.float32)
+        values[layer.name] = y
+    return values, pre
+
+
+def run_float(model, inputs, keep=None, calibrating=False):
+    return _run(model, [np.asarray(x, dtype=np.float32) for x in inputs], False, keep, calibrating)
 
 
 def run_int8(model, inputs, keep=None):

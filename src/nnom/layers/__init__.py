@@ -7,3 +7,4 @@ from .io import Input, Output
 from .merge import Add, Concat, Mult, Sub
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
 from .reshape import Cropping, Flatten, Reshape, UpSample, ZeroPadding
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN

@@ -38,7 +38,8 @@ typedef enum {
     NNOM_INPUT, NNOM_OUTPUT, NNOM_CONV2D, NNOM_DW_CONV2D, NNOM_DENSE, NNOM_FLATTEN, NNOM_RESHAPE,
     NNOM_UPSAMPLE, NNOM_ZERO_PADDING, NNOM_CROPPING, NNOM_MAXPOOL, NNOM_AVGPOOL, NNOM_SUMPOOL,
     NNOM_GLOBAL_MAXPOOL, NNOM_GLOBAL_AVGPOOL, NNOM_GLOBAL_SUMPOOL, NNOM_ADD, NNOM_SUB, NNOM_MULT,
-    NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION
+    NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
+    NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM       /* recurrent layers: nnom_rnn.h */
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -139,6 +140,8 @@ nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *
 nnom_status_t model_run(nnom_model_t *m);
 void model_stat(nnom_model_t *m);
 void model_delete(nnom_model_t *m);
+/* Zero the state stateful layers (RNN(..., stateful = 1)) carry between model_run() calls. */
+nnom_status_t model_reset_state(nnom_model_t *m);
 /* Set a layer's Q-formats (fraction bits before and after its activation tail); returns it. */
 nnom_layer_t *nnom_qformat(nnom_layer_t *l, int8_t q_pre, int8_t q_out);
 
@@ -191,5 +194,7 @@ nnom_act_t *act_relu6(void);
 nnom_act_t *act_tanh(void);
 nnom_act_t *act_sigmoid(void);
 nnom_act_t *act_lut(const int8_t *table);         /* any element-wise function, as a table */
+
+#include "nnom_rnn.h"      /* recurrent layers: RNN, SimpleCell, GRUCell, LSTMCell */
 
 #endif

@@ -374,6 +374,17 @@ void model_stat(nnom_model_t *m)
 #endif
 }
 
+/* ---- state ---------------------------------------------------------------------------------- */
+nnom_status_t model_reset_state(nnom_model_t *m)
+{
+    uint16_t i;
+    if (m == NULL || !m->compiled)
+        return NN_NOT_COMPILED;
+    for (i = 0; i < m->n_layers; i++)
+        nnom_rnn_reset_state(m->order[i]);          /* stateful recurrent layers; others: nothing */
+    return NN_SUCCESS;
+}
+
 /* ---- delete ----------------------------------------------------------------------------------- */
 void model_delete(nnom_model_t *m)
 {

@@ -1,0 +1,630 @@
+"""Shared core of the PyTorch and ONNX importers: channels-first tensors as nnom layers.
+
+A framework tensor (batch first, then channels: (N, C, H, W), (N, C, L) or (N, F)) lives in nnom
+as a layer whose output is channels last: (H, W, C), (1, L, C) or (1, 1, F). `Tensor` records that
+correspondence as `order`: nnom's flat element i holds the framework's flat element order[i]
+(batch excluded). Every tensor an op produces normally has the canonical order of its shape
+(perm None); a flatten of a (C, H, W) tensor does not, since nnom flattens in (h, w, c) order: its
+perm is kept so that a Linear after it gets its input features permuted to match, and so that
+unflattening it again gives back a proper spatial tensor.
+
+`Builder` turns framework ops into nnom layers (weights converted to nnom's Keras layout,
+explicit paddings into ZeroPadding or PADDING_SAME, per-channel constants into foldable
+BatchNorms), checks every shape as it goes, and at the end fuses activations into the layer
+before them as nnom tails and compiles the Model.
+"""
+import re
+import warnings
+
+import numpy as np
+
+from ..errors import NnomError
+from ..graph import Model
+from ..layers import (Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Dense, DW_Conv2D, Flatten,
+                      GlobalAvgPool, GlobalMaxPool, Input, Lambda, MaxPool, Mult, Reshape, Softmax, Sub,
+                      UpSample, ZeroPadding)
+from ..layers.activation import Act
+from ..layers.reshape import Cropping
+from ..layers.window import same_pads
+from ..shapes import PADDING_SAME, PADDING_VALID, Shape
+
+# layers that may take an activation as their tail (the C runtime applies it after the layer)
+FUSABLE = (Conv2D, DW_Conv2D, Dense, Add, Sub, Mult, Concat, MaxPool, AvgPool)
+# activations whose output is never negative: zero padding before a max pool is then exact
+NON_NEGATIVE = ("relu", "relu6", "sigmoid", "hard_sigmoid")
+
+
+class Poison:
+    """The value of a node that could not be imported; nodes reading it are skipped."""
+
+
+POISON = Poison()
+
+
+def canonical_perm(shape) -> np.ndarray:
+    """nnom flat index -> framework flat index for a tensor of `shape` (batch excluded)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    idx = np.arange(n, dtype=np.int64)
+    if len(shape) == 1:
+        return idx
+    if len(shape) == 2:                                   # (C, L) -> (1, L, C)
+        return idx.reshape(shape).T.ravel()
+    if len(shape) == 3:                                   # (C, H, W) -> (H, W, C)
+        return idx.reshape(shape).transpose(1, 2, 0).ravel()
+    raise NnomError(f"tensors of rank {len(shape) + 1} (shape (N, {', '.join(map(str, shape))})) have no "
+                    "nnom layout: nnom takes (N, C, H, W), (N, C, L) or (N, F)")
+
+
+def nnom_shape(shape) -> Shape:
+    """nnom (h, w, c) shape of a canonical tensor of framework shape `shape` (batch excluded)."""
+    if len(shape) == 1:
+        return Shape(1, 1, shape[0])
+    if len(shape) == 2:
+        return Shape(1, shape[1], shape[0])
+    if len(shape) == 3:
+        return Shape(shape[1], shape[2], shape[0])
+    canonical_perm(shape)                                 # raises the rank error
+    raise AssertionError
+
+
+class Tensor:
+    """A framework tensor held by an nnom layer. shape excludes the batch."""
+    __slots__ = ("layer", "shape", "perm")
+
+    def __init__(self, layer, shape, perm=None):
+        self.layer = layer
+        self.shape = tuple(int(d) for d in shape)
+        if perm is not None and np.array_equal(perm, canonical_perm(self.shape)):
+            perm = None
+        self.perm = perm
+
+    @property
+    def rank(self) -> int:
+        """Rank without the batch: 1 for (N, F), 2 for (N, C, L), 3 for (N, C, H, W)."""
+        return len(self.shape)
+
+    @property
+    def canonical(self) -> bool:
+        return self.perm is None
+
+    def order(self) -> np.ndarray:
+        return canonical_perm(self.shape) if self.perm is None else self.perm
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"<Tensor (N, {', '.join(map(str, self.shape))}) in {self.layer.name}>"
+
+
+def shape_text(shape) -> str:
+    return "(N, " + ", ".join(map(str, shape)) + ")"
+
+
+def ident(name: str) -> str:
+    s = re.sub(r"\W", "_", str(name)).strip("_")
+    return ("n" + s if s[:1].isdigit() else s) or "layer"
+
+
+def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
+    """A constant that broadcasts against x (with batch) and varies along channels only, as a
+    vector over x's channels (axis 1), or a NnomError."""
+    c = np.asarray(const, dtype=np.float64)
+    full = (1,) + x.shape
+    if c.ndim > len(full):
+        raise NnomError(f"{what}: the constant of shape {c.shape} has more dimensions than the tensor "
+                        f"{shape_text(x.shape)}")
+    try:
+        b = np.broadcast_to(c, full)
+    except ValueError:
+        raise NnomError(f"{what}: the constant of shape {c.shape} does not broadcast against the tensor "
+                        f"{shape_text(x.shape)}") from None
+    b = b.reshape(x.shape[0], -1) if x.rank > 1 else b.reshape(-1, 1)
+    if not np.all(b == b[:, :1]):
+        raise NnomError(f"{what}: the constant of shape {c.shape} varies over the positions of the tensor "
+                        f"{shape_text(x.shape)}; only scalars and per-channel constants (shape (C, 1, 1)) "
+                        "are supported")
+    return b[:, 0]
+
+
+class Builder:
+    """Builds an nnom Model from framework ops; see the module docstring."""
+
+    def __init__(self, name: str, source: str):
+        self.name = ident(name)
+        self.source = source
+        self.nodes = []                  # every layer, in creation (topological) order
+        self.inputs = []                 # Input layers
+        self._names = set()
+        self.rng = np.random.default_rng(0)
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _unique(self, base):
+        base = ident(base)
+        name, i = base, 1
+        while name in self._names:
+            i += 1
+            name = f"{base}_{i}"
+        self._names.add(name)
+        return name
+
+    def _add(self, layer, inputs, name):
+        layer.name = self._unique(name)
+        layer.inputs = list(inputs)
+        layer.build([src.out_shape for src in layer.inputs], self.rng)
+        self.nodes.append(layer)
+        return layer
+
+    def _spatial(self, x: Tensor, what: str, ranks=(2, 3)) -> None:
+        if x.rank not in ranks:
+            want = " or ".join({1: "(N, F)", 2: "(N, C, L)", 3: "(N, C, H, W)"}[r] for r in ranks)
+            raise NnomError(f"{what} takes a {want} tensor, got {shape_text(x.shape)}")
+        if not x.canonical:
+            raise NnomError(f"{what}: its input {shape_text(x.shape)} comes from a reshape that reorders "
+                            "values across channels and positions; nnom keeps tensors channels-last and "
+                            "has no transpose, so this layout cannot be represented")
+
+    def _out(self, layer, shape, perm=None) -> Tensor:
+        t = Tensor(layer, shape, perm)
+        if t.canonical and tuple(layer.out_shape) != tuple(nnom_shape(t.shape)):
+            raise NnomError(f"internal: layer '{layer.name}' gives {tuple(layer.out_shape)}, expected "
+                            f"{tuple(nnom_shape(t.shape))} for {shape_text(t.shape)}")
+        return t
+
+    @staticmethod
+    def _spatial_hw(x: Tensor):
+        """nnom (h, w) of a canonical rank-2/3 tensor."""
+        s = nnom_shape(x.shape)
+        return s.h, s.w
+
+    @staticmethod
+    def _to_2d(x: Tensor, kernel, strides, pads, dilations):
+        """1D (one spatial dim) arguments as nnom's 2D ones with height 1."""
+        kernel, strides, dilations = tuple(kernel), tuple(strides), tuple(dilations)
+        pads = [tuple(p) for p in pads]
+        if x.rank == 2:
+            kernel, strides, dilations = (1,) + kernel, (1,) + strides, (1,) + dilations
+            pads = [(0, 0)] + pads
+        if not (len(kernel) == len(strides) == len(dilations) == len(pads) == 2):
+            raise NnomError(f"expected {x.rank - 1} spatial dimension(s) in kernel, strides, pads and "
+                            f"dilations, got {kernel}, {strides}, {pads}, {dilations}")
+        if any(p < 0 for pair in pads for p in pair):
+            raise NnomError(f"negative padding {pads} (cropping) is not supported")
+        return kernel, strides, pads, dilations
+
+    def _padding(self, x: Tensor, kernel, strides, dilations, pads, name, allow_pad_layer=True,
+                 why_not="", allow_same=True):
+        """(source layer, nnom padding) for explicit pads: VALID, TensorFlow SAME, or a ZeroPadding
+        layer then VALID."""
+        if all(p == 0 for pair in pads for p in pair):
+            return x.layer, PADDING_VALID
+        h, w = self._spatial_hw(x)
+        same = [same_pads(h, kernel[0], strides[0], dilations[0]), same_pads(w, kernel[1], strides[1], dilations[1])]
+        if allow_same and [tuple(p) for p in pads] == [tuple(p) for p in same]:
+            return x.layer, PADDING_SAME
+        if not allow_pad_layer:
+            raise NnomError(why_not.format(pads=_pads_text(pads, x.rank), same=_pads_text(same, x.rank)))
+        (pt, pb), (pl, pr) = pads
+        pad = self._add(ZeroPadding((pt, pb, pl, pr)), [x.layer], name + "_pad")
+        return pad, PADDING_VALID
+
+    def _check_out(self, layer, x: Tensor, expected_hw, what):
+        if expected_hw is not None and tuple(layer.out_shape[:2]) != tuple(expected_hw):
+            raise NnomError(f"internal: {what} gives {tuple(layer.out_shape)}, expected spatial size "
+                            f"{tuple(expected_hw)}")
+
+    # --- ops ----------------------------------------------------------------------------------
+    def input(self, shape, name) -> Tensor:
+        shape = tuple(int(d) for d in shape)
+        if not 1 <= len(shape) <= 3:
+            raise NnomError(f"input '{name}' has shape (N, {', '.join(map(str, shape))}); nnom takes "
+                            "(N, C, H, W), (N, C, L) or (N, F) inputs")
+        layer = self._add(Input(nnom_shape(shape)), [], name)
+        self.inputs.append(layer)
+        return self._out(layer, shape)
+
+    def conv(self, x: Tensor, w, b, strides, pads, dilations, groups, name) -> Tensor:
+        """w: (out, in / groups, *kernel) as PyTorch and ONNX store it; pads: (begin, end) per
+        spatial dim."""
+        self._spatial(x, "convolution")
+        w = np.asarray(w, dtype=np.float32)
+        if w.ndim != x.rank + 1:
+            raise NnomError(f"convolution weight of shape {w.shape} does not fit the input {shape_text(x.shape)}")
+        if x.rank == 2:
+            w = w[:, :, None, :]
+        out_c, in_per_group = w.shape[:2]
+        c_in = x.shape[0]
+        kernel, strides, pads, dilations = self._to_2d(x, w.shape[2:] if x.rank == 3 else w.shape[3:],
+                                                       strides, pads, dilations)
+        kernel = tuple(w.shape[2:])
+        src, padding = self._padding(x, kernel, strides, dilations, pads, name)
+        use_bias = b is not None
+        if groups == 1:
+            if in_per_group != c_in:
+                raise NnomError(f"convolution weight {w.shape} expects {in_per_group} input channels, "
+                                f"the input has {c_in}")
+            layer = Conv2D(out_c, kernel, strides, padding, w.transpose(2, 3, 1, 0), b,
+                           dilation=dilations, use_bias=use_bias)
+        elif groups == c_in and in_per_group == 1 and out_c % c_in == 0:
+            mult = out_c // c_in                          # output c * mult + j, in PyTorch and nnom
+            kw = w.reshape(c_in, mult, *kernel).transpose(2, 3, 0, 1)
+            layer = DW_Conv2D(mult, kernel, strides, padding, kw, b, dilation=dilations, use_bias=use_bias)
+        else:
+            raise NnomError(f"grouped convolution (groups={groups}, {c_in} input and {out_c} output "
+                            "channels) is not supported: nnom has standard (groups=1) and depthwise "
+                            "(groups = input channels, outputs a multiple of them) convolutions")
+        layer = self._add(layer, [src], name)
+        oh, ow = layer.out_shape[:2]
+        shape = (out_c, oh, ow) if x.rank == 3 else (out_c, ow)
+        return self._out(layer, shape)
+
+    def dense(self, x: Tensor, w, b, name) -> Tensor:
+        """w: (out, in) as PyTorch's Linear stores it."""
+        w = np.asarray(w, dtype=np.float32)
+        if x.rank != 1:
+            raise NnomError(f"a fully connected layer on a {shape_text(x.shape)} tensor applies to its last "
+                            "dimension only; nnom's Dense takes (N, F): flatten the tensor first")
+        if w.ndim != 2 or w.shape[1] != x.shape[0]:
+            raise NnomError(f"weight of shape {w.shape} does not fit the input {shape_text(x.shape)}")
+        kernel = w[:, x.order()].T                         # features in nnom's (h, w, c) order
+        layer = self._add(Dense(w.shape[0], kernel, b, use_bias=b is not None), [x.layer], name)
+        return self._out(layer, (w.shape[0],))
+
+    def _channel_params(self, x: Tensor, vectors, what):
+        if x.rank > 1:
+            self._spatial(x, what)
+        c = x.shape[0]
+        out = []
+        for v in vectors:
+            v = np.asarray(v, dtype=np.float32).reshape(-1)
+            if v.size == 1:
+                v = np.full(c, v[0], np.float32)
+            if v.size != c:
+                raise NnomError(f"{what}: {v.size} values for {c} channels")
+            out.append(v[x.order()] if x.rank == 1 else v)
+        return out
+
+    def batchnorm(self, x: Tensor, gamma, beta, mean, var, eps, name) -> Tensor:
+        g, be, m, v = self._channel_params(x, [gamma, beta, mean, var], "batch normalization")
+        layer = self._add(BatchNorm(g, be, m, v, epsilon=float(eps)), [x.layer], name)
+        return self._out(layer, x.shape, x.perm)
+
+    def affine(self, x: Tensor, scale, shift, name) -> Tensor:
+        """x * scale + shift per channel: a BatchNorm, folded into a conv or dense before it."""
+        s, t = self._channel_params(x, [scale, shift], "per-channel constant")
+        layer = self._add(BatchNorm(s, t, np.zeros_like(s), np.ones_like(s), epsilon=0.0), [x.layer], name)
+        return self._out(layer, x.shape, x.perm)
+
+    def const_op(self, op, x: Tensor, const, x_first: bool, name) -> Tensor:
+        """x (op) const or const (op) x for a scalar or per-channel constant."""
+        what = f"{op} with a constant"
+        c = per_channel_vector(const, x, what)
+        ones = np.ones_like(c)
+        if op == "add":
+            scale, shift = ones, c
+        elif op == "sub":
+            scale, shift = (ones, -c) if x_first else (-ones, c)
+        elif op == "mul":
+            scale, shift = c, np.zeros_like(c)
+        elif op == "div" and x_first:
+            if np.any(c == 0):
+                raise NnomError(f"{what}: division by zero")
+            scale, shift = 1.0 / c, np.zeros_like(c)
+        else:
+            raise NnomError(f"{what}: a constant divided by a tensor is not supported")
+        if np.all(scale == 1) and np.all(shift == 0):
+            return x
+        return self.affine(x, scale, shift, name)
+
+    def activation(self, x: Tensor, kind, name, alpha=0.0, fn=None) -> Tensor:
+        act = Act("lambda", fn=fn) if kind == "lambda" else Act(kind, alpha=float(alpha))
+        layer = Lambda(fn) if kind == "lambda" else Activation(act)
+        layer = self._add(layer, [x.layer], name)
+        return self._out(layer, x.shape, x.perm)
+
+    def softmax(self, x: Tensor, axis, name) -> Tensor:
+        axis = _axis(axis, x.rank + 1)
+        if axis != 1:
+            raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
+                            "the channels (axis 1)")
+        if x.rank > 1:
+            self._spatial(x, "softmax")
+        layer = self._add(Softmax(), [x.layer], name)
+        return self._out(layer, x.shape, x.perm)
+
+    def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
+        self._spatial(x, what)
+        kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
+        if any(d != 1 for d in dilations):
+            raise NnomError(f"{what} with dilation {dilations[2 - (x.rank - 1):]} is not supported")
+        if ceil_mode:
+            h, w = self._spatial_hw(x)
+            floor_hw = [_pool_out(n, k, s, p, False) for n, k, s, p in zip((h, w), kernel, strides, pads)]
+            ceil_hw = [_pool_out(n, k, s, p, True) for n, k, s, p in zip((h, w), kernel, strides, pads)]
+            if floor_hw != ceil_hw:
+                raise NnomError(f"{what} with ceil_mode=True gives {ceil_hw[2 - (x.rank - 1):]} outputs where "
+                                f"nnom gives {floor_hw[2 - (x.rank - 1):]}: use ceil_mode=False or pad the "
+                                "input explicitly")
+        return kernel, strides, pads
+
+    def _pool_shape(self, x: Tensor, layer):
+        oh, ow = layer.out_shape[:2]
+        return (x.shape[0], oh, ow) if x.rank == 3 else (x.shape[0], ow)
+
+    def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
+        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
+        nonneg = _non_negative(x.layer)
+        why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
+               "max pooling with -inf, nnom only as SAME, and zero padding would change the result for "
+               "negative inputs; pad with SAME geometry, or put a ReLU before the pooling")
+        src, padding = self._padding(x, kernel, strides, (1, 1), pads, name, allow_pad_layer=nonneg, why_not=why)
+        layer = self._add(MaxPool(kernel, strides, padding), [src], name)
+        return self._out(layer, self._pool_shape(x, layer))
+
+    def avg_pool(self, x: Tensor, kernel, strides, pads, ceil_mode, count_include_pad, name) -> Tensor:
+        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, (1,) * (x.rank - 1), ceil_mode,
+                                                  "average pooling")
+        why = ("average pooling with padding {pads} and count_include_pad=False: nnom excludes padding "
+               "from the average only with TensorFlow SAME padding ({same} here); use "
+               "count_include_pad=True or SAME geometry")
+        # nnom's SAME average leaves the padding out; counting it in means averaging zeros: ZeroPadding
+        src, padding = self._padding(x, kernel, strides, (1, 1), pads, name,
+                                     allow_pad_layer=bool(count_include_pad), why_not=why,
+                                     allow_same=not count_include_pad)
+        layer = self._add(AvgPool(kernel, strides, padding), [src], name)
+        return self._out(layer, self._pool_shape(x, layer))
+
+    def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
+        self._spatial(x, f"global {kind} pooling")
+        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [x.layer], name)
+        shape = (x.shape[0],) + (1,) * (x.rank - 1) if keepdims else (x.shape[0],)
+        return self._out(layer, shape)
+
+    def adaptive_pool(self, x: Tensor, kind, out_size, name) -> Tensor:
+        self._spatial(x, f"adaptive {kind} pooling")
+        sizes = x.shape[1:]
+        out = [s if o is None else int(o) for s, o in zip(sizes, out_size)]
+        if all(o == 1 for o in out):
+            return self.global_pool(x, kind, True, name)
+        if out == list(sizes):
+            return x
+        if any(s % o for s, o in zip(sizes, out)):
+            raise NnomError(f"adaptive {kind} pooling from {tuple(sizes)} to {tuple(out)}: nnom supports "
+                            "output size 1 (global) or sizes that divide the input")
+        k = [s // o for s, o in zip(sizes, out)]
+        pads = [(0, 0)] * len(k)
+        if kind == "avg":
+            return self.avg_pool(x, k, k, pads, False, False, name)
+        return self.max_pool(x, k, k, pads, [1] * len(k), False, name)
+
+    def reshape(self, x: Tensor, new_shape, name) -> Tensor:
+        """Any reshape that keeps the batch; new_shape excludes it and holds no -1."""
+        new_shape = tuple(int(d) for d in new_shape)
+        if int(np.prod(new_shape, dtype=np.int64)) != x.size:
+            raise NnomError(f"cannot reshape {shape_text(x.shape)} to {shape_text(new_shape)}")
+        if not 1 <= len(new_shape) <= 3:
+            raise NnomError(f"reshape to {shape_text(new_shape)}: nnom tensors have rank 2 to 4 "
+                            "((N, F), (N, C, L) or (N, C, H, W))")
+        if new_shape == x.shape:
+            return x
+        return self._with_order(x, new_shape, x.order(), name)
+
+    def permute(self, x: Tensor, dims, name) -> Tensor:
+        """Transpose of the non-batch axes (dims index them from 0). nnom has no transpose: the data
+        stay as they are and only their order is tracked, so this works where the result is then
+        flattened (a Dense after it gets matching weights) or is channels-last again."""
+        dims = [int(d) for d in dims]
+        if sorted(dims) != list(range(x.rank)):
+            raise NnomError(f"permutation {dims} of {shape_text(x.shape)}")
+        new_shape = tuple(x.shape[d] for d in dims)
+        multi = np.unravel_index(x.order(), x.shape)
+        order = np.ravel_multi_index([multi[d] for d in dims], new_shape)
+        return self._with_order(x, new_shape, order, name)
+
+    def _with_order(self, x: Tensor, new_shape, order, name) -> Tensor:
+        """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i."""
+        if len(new_shape) > 3:
+            raise NnomError(f"{shape_text(new_shape)}: nnom tensors have rank 2 to 4")
+        if np.array_equal(order, canonical_perm(new_shape)):
+            target = nnom_shape(new_shape)
+            if tuple(x.layer.out_shape) == tuple(target):
+                return Tensor(x.layer, new_shape)
+            layer = Flatten() if target[:2] == (1, 1) else Reshape(target)
+            return self._out(self._add(layer, [x.layer], name), new_shape)
+        src = x.layer
+        if tuple(src.out_shape[:2]) != (1, 1):
+            src = self._add(Flatten(), [src], name)
+        return Tensor(src, new_shape, order)
+
+    def reshape_full(self, x: Tensor, target, batch: int, name) -> Tensor:
+        """Reshape to a full target shape: batch first, at most one -1."""
+        full = (int(batch),) + x.shape
+        target = [int(t) for t in target]
+        if target.count(-1) > 1:
+            raise NnomError(f"reshape to {tuple(target)}: more than one -1")
+        if -1 in target:
+            known = int(np.prod([t for t in target if t != -1], dtype=np.int64))
+            total = int(np.prod(full, dtype=np.int64))
+            if known == 0 or total % known:
+                raise NnomError(f"cannot reshape {shape_text(x.shape)} to {tuple(target)}")
+            target[target.index(-1)] = total // known
+        if not target or target[0] != full[0]:
+            raise NnomError(f"reshape of {shape_text(x.shape)} (batch {full[0]}) to {tuple(target)} does not keep "
+                            "the batch as the first dimension")
+        return self.reshape(x, target[1:], name)
+
+    def pad(self, x: Tensor, pads, name) -> Tensor:
+        """Zero padding; pads: (begin, end) per spatial dim."""
+        self._spatial(x, "zero padding")
+        pads = [tuple(int(v) for v in p) for p in pads]
+        if x.rank == 2:
+            pads = [(0, 0)] + pads
+        if any(v < 0 for p in pads for v in p):
+            if all(v <= 0 for p in pads for v in p):
+                (pt, pb), (pl, pr) = pads
+                layer = self._add(Cropping((-pt, -pb, -pl, -pr)), [x.layer], name)
+                return self._out(layer, self._pool_shape(x, layer))
+            raise NnomError(f"padding {pads} mixes padding and cropping; not supported")
+        if all(v == 0 for p in pads for v in p):
+            return x
+        (pt, pb), (pl, pr) = pads
+        layer = self._add(ZeroPadding((pt, pb, pl, pr)), [x.layer], name)
+        return self._out(layer, self._pool_shape(x, layer))
+
+    def upsample(self, x: Tensor, scales, name) -> Tensor:
+        """Nearest-neighbour up-sampling by integer scales, one per spatial dim."""
+        self._spatial(x, "up-sampling")
+        scales = [int(s) for s in scales]
+        if x.rank == 2:
+            scales = [1] + scales
+        if any(s < 1 for s in scales):
+            raise NnomError(f"up-sampling by {scales}: scales must be positive integers")
+        if scales == [1, 1]:
+            return x
+        layer = self._add(UpSample(tuple(scales)), [x.layer], name)
+        return self._out(layer, self._pool_shape(x, layer))
+
+    def concat(self, xs, axis, name) -> Tensor:
+        if len(xs) == 1:
+            return xs[0]
+        rank = xs[0].rank
+        if any(x.rank != rank for x in xs):
+            raise NnomError(f"concatenation of tensors of different ranks {[shape_text(x.shape) for x in xs]}")
+        axis = _axis(axis, rank + 1)
+        if axis == 0:
+            raise NnomError("concatenation along the batch axis (0) is not supported")
+        if rank == 1:
+            orders, offset = [], 0
+            for x in xs:
+                orders.append(x.order() + offset)
+                offset += x.size
+            layer = self._add(Concat(-1), [x.layer for x in xs], name)
+            return Tensor(layer, (offset,), np.concatenate(orders))
+        for x in xs:
+            self._spatial(x, "concatenation")
+        nnom_axis = {1: -1, 2: -3, 3: -2}[axis] if rank == 3 else {1: -1, 2: -2}[axis]
+        layer = self._add(Concat(nnom_axis), [x.layer for x in xs], name)
+        shape = list(xs[0].shape)
+        shape[axis - 1] = sum(x.shape[axis - 1] for x in xs)
+        return self._out(layer, shape)
+
+    def binary(self, op, a: Tensor, b: Tensor, name) -> Tensor:
+        """Element-wise add, sub or mul of two tensors of the same shape."""
+        if a.shape != b.shape:
+            raise NnomError(f"element-wise {op} of {shape_text(a.shape)} and {shape_text(b.shape)}: nnom "
+                            "needs tensors of the same shape (no broadcasting)")
+        if not np.array_equal(a.order(), b.order()):
+            raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
+                            "(one comes from a reshape that reorders values); not supported")
+        cls = {"add": Add, "sub": Sub, "mul": Mult}[op]
+        layer = self._add(cls(), [a.layer, b.layer], name)
+        return self._out(layer, a.shape, a.perm)
+
+    def hard_swish(self, x: Tensor, name) -> Tensor:
+        return self.binary("mul", x, self.activation(x, "hard_sigmoid", name + "_hsig"), name)
+
+    def silu(self, x: Tensor, name) -> Tensor:
+        return self.binary("mul", x, self.activation(x, "sigmoid", name + "_sig"), name)
+
+    # --- the model ----------------------------------------------------------------------------
+    def finish(self, outputs, output_names=None) -> Model:
+        output_names = output_names or [f"output {i}" for i in range(len(outputs))]
+        if not outputs:
+            raise NnomError(f"the {self.source} model has no output")
+        for t, n in zip(outputs, output_names):
+            if not isinstance(t, Tensor):
+                raise NnomError(f"output '{n}' of the {self.source} model is a constant, not computed from the input")
+            if isinstance(t.layer, Input):
+                raise NnomError(f"output '{n}' of the {self.source} model is its input unchanged")
+            if not t.canonical:
+                warnings.warn(f"output '{n}' {shape_text(t.shape)} comes out flattened in nnom's (h, w, c) "
+                              f"order, not {self.source}'s channels-first order", stacklevel=3)
+        out_layers = [t.layer for t in outputs]
+        self._fuse_activations(out_layers)
+        keep = _reachable(out_layers)
+        model = Model(self.name)
+        for layer in self.nodes:
+            if id(layer) not in keep and not isinstance(layer, Input):
+                continue
+            if isinstance(layer, Input):
+                model.add(layer)
+            else:
+                model.hook(layer, *layer.inputs)
+        model.compile(self.inputs, out_layers, verbose=False)
+        return model
+
+    def _fuse_activations(self, out_layers):
+        """Activation layers become the tail of the layer before them when only they read it."""
+        readers = {}
+        for layer in self.nodes:
+            for src in layer.inputs:
+                readers[id(src)] = readers.get(id(src), 0) + 1
+        for o in out_layers:
+            readers[id(o)] = readers.get(id(o), 0) + 1
+        for a in list(self.nodes):
+            if type(a) is not Activation:
+                continue
+            src = a.inputs[0]
+            if not isinstance(src, FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
+                continue
+            src.act = a.act
+            for layer in self.nodes:
+                layer.inputs = [src if s is a else s for s in layer.inputs]
+            out_layers[:] = [src if o is a else o for o in out_layers]
+            readers[id(src)] = readers.get(id(a), 0)
+            self.nodes.remove(a)
+
+
+def _reachable(out_layers):
+    seen, stack = set(), list(out_layers)
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        stack.extend(layer.inputs)
+    return seen
+
+
+def _axis(axis, rank):
+    axis = int(axis)
+    if not -rank <= axis < rank:
+        raise NnomError(f"axis {axis} is out of range for a tensor of rank {rank}")
+    return axis + rank if axis < 0 else axis
+
+
+def _pool_out(n, k, s, pads, ceil):
+    """PyTorch's / ONNX's pooling output length (ceil mode drops a window starting in the end pad)."""
+    span = n + pads[0] + pads[1] - k
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= n + pads[0]:
+        out -= 1
+    return out
+
+
+def _pads_text(pads, rank):
+    pads = [tuple(p) for p in pads][2 - (rank - 1):]
+    return "[" + ", ".join(f"({a}, {b})" for a, b in pads) + "]"
+
+
+def _non_negative(layer) -> bool:
+    act = layer.act
+    if act is not None:
+        return act.kind in NON_NEGATIVE
+    if isinstance(layer, Softmax):
+        return True
+    if isinstance(layer, (MaxPool, AvgPool, UpSample, ZeroPadding, Cropping, Flatten, Reshape)):
+        return _non_negative(layer.inputs[0])
+    if isinstance(layer, Concat):
+        return all(_non_negative(s) for s in layer.inputs)
+    return False
+
+
+def unsupported_error(source, problems, supported) -> NnomError:
+    """One error for every node that cannot be imported: [(node name, node type, reason or None)]."""
+    lines = [f"cannot import the {source} model: {len(problems)} node(s) cannot be converted:"]
+    for name, kind, reason in problems:
+        lines.append(f"  - {name} ({kind})" + (f": {reason}" if reason else ": not supported"))
+    lines.append("Supported: " + "; ".join(supported))
+    return NnomError("\n".join(lines))

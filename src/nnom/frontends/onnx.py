@@ -1,0 +1,669 @@
+"""from_onnx(path_or_model): an ONNX model as a compiled nnom Model.
+
+Reads a .onnx file (or an onnx.ModelProto, or its bytes) with the `onnx` package, checks it and
+runs ONNX shape inference. Initializers and Constant nodes are the weights; nodes computed from
+constants only (Shape -> Gather -> Concat chains feeding a Reshape, ...) are folded with ONNX's
+reference evaluator. The input (N, C, H, W) becomes nnom's (H, W, C), (N, C, L) becomes (1, L, C)
+and (N, F) becomes (1, 1, F): feed the imported model the channels-last array. A symbolic batch
+dimension is taken as 1.
+
+Every node that cannot be converted is reported in one NnomError, with the supported set.
+
+Limits: as for from_torch (per-channel or scalar constants, same-shape element-wise ops, the
+batch first, Transpose only where the result is flattened or channels-last again, grouped Conv
+only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
+AveragePool count_include_pad=0 only with SAME geometry, ceil_mode only where it changes
+nothing); Resize and Upsample only nearest with integer factors whose coordinate mode repeats
+each pixel; HardSigmoid with alpha/beta other than 1/6, 0.5 becomes a Lambda (a lookup table in
+int8, but such a model cannot be saved with model.save); Softmax on a rank > 2 tensor needs
+opset 13+ unless the trailing dimensions are 1.
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import NnomError
+from .common import POISON, Builder, Tensor, shape_text, unsupported_error
+
+
+def _import_onnx():
+    try:
+        import onnx
+        import onnx.numpy_helper  # noqa: F401
+        import onnx.shape_inference  # noqa: F401
+    except ImportError:
+        raise NnomError("from_onnx needs the onnx package: pip install 'nnom[onnx]'") from None
+    return onnx
+
+
+def from_onnx(path_or_model, name=None):
+    """Import an ONNX model: a path to a .onnx file, an onnx.ModelProto or the model's bytes.
+
+    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
+    onnx = _import_onnx()
+    model, label = _load(onnx, path_or_model)
+    return _Importer(onnx, model, label, name).run()
+
+
+def _load(onnx, src):
+    if isinstance(src, onnx.ModelProto):
+        model, label = src, "the ONNX model"
+    elif isinstance(src, (bytes, bytearray)):
+        label = "the ONNX bytes"
+        try:
+            model = onnx.load_from_string(bytes(src))
+        except Exception as e:
+            raise NnomError(f"{label}: not an ONNX model ({type(e).__name__}: {e})") from None
+    else:
+        try:
+            path = Path(os.fspath(src))
+        except TypeError:
+            raise NnomError(f"from_onnx: expected a file path, an onnx.ModelProto or bytes, got "
+                            f"{type(src).__name__}") from None
+        label = str(path)
+        if not path.exists():
+            raise NnomError(f"{path}: no such ONNX file")
+        if not path.is_file():
+            raise NnomError(f"{path}: not a file")
+        try:
+            model = onnx.load(str(path))
+        except Exception as e:
+            raise NnomError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from None
+    try:            # inference first: it also fills in graph outputs declared without a shape
+        model = onnx.shape_inference.infer_shapes(model)
+        onnx.checker.check_model(model)
+    except Exception as e:
+        raise NnomError(f"{label}: malformed ONNX model ({type(e).__name__}: {str(e).strip()[:500]})") from None
+    if not model.graph.node:
+        raise NnomError(f"{label}: the graph has no nodes")
+    return model, label
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _ints(v, n=None, default=None):
+    if v is None:
+        return None if default is None else [default] * n
+    return [int(a) for a in v]
+
+
+def _pairs(pads, nsp):
+    """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end] as [(begin, end)] per spatial dim."""
+    if pads is None:
+        return [(0, 0)] * nsp
+    if len(pads) != 2 * nsp:
+        raise NnomError(f"pads {pads}: expected {2 * nsp} values")
+    return [(int(pads[i]), int(pads[i + nsp])) for i in range(nsp)]
+
+
+def _auto_pads(c, x, kernel, strides, dilations):
+    """Explicit pads for the node's auto_pad / pads attributes."""
+    nsp = x.rank - 1
+    auto = c.attr("auto_pad", "NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto in ("NOTSET", ""):
+        return _pairs(c.attr("pads"), nsp)
+    if auto == "VALID":
+        return [(0, 0)] * nsp
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        pads = []
+        for n, k, s, d in zip(x.shape[1:], kernel, strides, dilations):
+            out = -(-n // s)
+            total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+            small, big = total // 2, total - total // 2
+            pads.append((small, big) if auto == "SAME_UPPER" else (big, small))
+        return pads
+    raise NnomError(f"auto_pad={auto!r} is not supported")
+
+
+def _scalar(v, what):
+    if v is None:
+        return None
+    if isinstance(v, Tensor):
+        raise NnomError(f"{what} must be a constant")
+    a = np.asarray(v, dtype=np.float64).reshape(-1)
+    if a.size != 1:
+        raise NnomError(f"{what} must be a scalar, got shape {np.shape(v)}")
+    return float(a[0])
+
+
+def _const(v, what):
+    if isinstance(v, Tensor):
+        raise NnomError(f"{what} must be a constant (an initializer), not computed from the input")
+    return None if v is None else np.asarray(v)
+
+
+def _nearest_index(n_in, n_out, scale, ctm, mode):
+    """Source index of every output position of ONNX Resize (nearest), per its formulas."""
+    x = np.arange(n_out, dtype=np.float64)
+    if ctm == "half_pixel":
+        v = (x + 0.5) / scale - 0.5
+    elif ctm == "pytorch_half_pixel":
+        v = (x + 0.5) / scale - 0.5 if n_out > 1 else np.zeros_like(x)
+    elif ctm == "align_corners":
+        v = x * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros_like(x)
+    elif ctm == "asymmetric":
+        v = x / scale
+    elif ctm == "tf_half_pixel_for_nn":
+        v = (x + 0.5) / scale
+    else:
+        raise NnomError(f"coordinate_transformation_mode={ctm!r} is not supported for nearest resizing")
+    if mode == "round_prefer_floor":
+        i = np.ceil(v - 0.5)
+    elif mode == "round_prefer_ceil":
+        i = np.floor(v + 0.5)
+    elif mode == "floor":
+        i = np.floor(v)
+    elif mode == "ceil":
+        i = np.ceil(v)
+    else:
+        raise NnomError(f"nearest_mode={mode!r} is not supported")
+    return np.clip(i, 0, n_in - 1).astype(np.int64)
+
+
+class _Call:
+    def __init__(self, imp, node, values):
+        self.imp, self.b, self.node, self.values = imp, imp.b, node, values
+        self.name = node.name or node.output[0]
+        self.attrs = {a.name: imp.onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+    def attr(self, key, default=None):
+        v = self.attrs.get(key, default)
+        return v.decode() if isinstance(v, bytes) else v
+
+    def input(self, i):
+        return self.values[i] if i < len(self.values) else None
+
+    def tensor(self, i=0):
+        x = self.input(i)
+        if not isinstance(x, Tensor):
+            raise NnomError(f"input {i} must be a tensor computed from the model input")
+        return x
+
+    def unused_outputs(self, first, what):
+        for out in self.node.output[first:]:
+            if out and out in self.imp.consumed:
+                raise NnomError(f"its output {out!r} ({what}) is used; not supported")
+
+    def full_shape(self, x):
+        return (self.imp.batch,) + x.shape
+
+
+# --- op converters ------------------------------------------------------------------------------
+def _conv(c):
+    x = c.tensor(0)
+    w = _const(c.input(1), "the Conv weight").astype(np.float32)
+    b = c.input(2)
+    b = None if b is None else _const(b, "the Conv bias").astype(np.float32)
+    nsp = x.rank - 1
+    kernel = list(w.shape[2:])
+    strides = _ints(c.attr("strides"), nsp, 1)
+    dilations = _ints(c.attr("dilations"), nsp, 1)
+    pads = _auto_pads(c, x, kernel, strides, dilations)
+    return c.b.conv(x, w, b, strides, pads, dilations, int(c.attr("group", 1)), c.name)
+
+
+def _gemm(c):
+    if c.attr("transA", 0):
+        raise NnomError("Gemm with transA=1 is not supported")
+    x = c.tensor(0)
+    w = _const(c.input(1), "the Gemm weight B").astype(np.float64)
+    if w.ndim != 2:
+        raise NnomError(f"Gemm weight of shape {w.shape}")
+    w = w if c.attr("transB", 0) else w.T                    # (out, in)
+    w = w * float(c.attr("alpha", 1.0))
+    bias = c.input(2)
+    if bias is not None:
+        bias = np.broadcast_to(_const(bias, "the Gemm bias C").astype(np.float64) * float(c.attr("beta", 1.0)),
+                               (1, w.shape[0]))[0]
+    return c.b.dense(x, w.astype(np.float32), None if bias is None else bias.astype(np.float32), c.name)
+
+
+def _matmul(c):
+    x = c.input(0)
+    if not isinstance(x, Tensor):
+        raise NnomError("MatMul of a constant by a tensor is not supported")
+    w = _const(c.input(1), "the MatMul weight").astype(np.float32)
+    if w.ndim != 2:
+        raise NnomError(f"MatMul by a constant of shape {w.shape}: expected a 2D weight")
+    return c.b.dense(x, w.T, None, c.name)
+
+
+def _batchnorm(c):
+    c.unused_outputs(1, "training statistics")
+    if c.attr("training_mode", 0):
+        raise NnomError("BatchNormalization in training mode is not supported")
+    x = c.tensor(0)
+    g, be, m, v = (_const(c.input(i), n).astype(np.float32) for i, n in
+                   zip(range(1, 5), ("scale", "bias", "mean", "variance")))
+    return c.b.batchnorm(x, g, be, m, v, float(c.attr("epsilon", 1e-5)), c.name)
+
+
+def _clip(c):
+    x = c.tensor(0)
+    if c.imp.opset >= 11:
+        lo, hi = _scalar(c.input(1), "Clip min"), _scalar(c.input(2), "Clip max")
+    else:
+        lo, hi = c.attr("min"), c.attr("max")
+    if lo == 0 and hi is not None and abs(hi - 6.0) < 1e-6:
+        return c.b.activation(x, "relu6", c.name)
+    if lo == 0 and (hi is None or hi >= 3.4e38):
+        return c.b.activation(x, "relu", c.name)
+    raise NnomError(f"Clip to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
+
+
+def _hard_sigmoid(c):
+    x = c.tensor(0)
+    alpha, beta = float(c.attr("alpha", 0.2)), float(c.attr("beta", 0.5))
+    if abs(alpha - 1 / 6) < 1e-6 and abs(beta - 0.5) < 1e-6:
+        return c.b.activation(x, "hard_sigmoid", c.name)
+    # any other slope: an element-wise lookup table (Lambda)
+    return c.b.activation(x, "lambda", c.name,
+                          fn=lambda v, a=alpha, b=beta: np.clip(a * np.asarray(v) + b, 0.0, 1.0))
+
+
+def _softmax(c):
+    x = c.tensor(0)
+    rank = x.rank + 1
+    axis = int(c.attr("axis", -1 if c.imp.opset >= 13 else 1))
+    axis = axis + rank if axis < 0 else axis
+    if c.imp.opset < 13 and axis < rank - 1 and any(d != 1 for d in c.full_shape(x)[axis + 1:]):
+        raise NnomError(f"Softmax (opset {c.imp.opset}) with axis {axis} on {shape_text(x.shape)} runs over "
+                        "the flattened trailing dimensions; only the channels are supported (export with opset 13+)")
+    return c.b.softmax(x, axis, c.name)
+
+
+def _pool(c, kind):
+    x = c.tensor(0)
+    if x.rank not in (2, 3):
+        raise NnomError(f"pooling takes (N, C, L) or (N, C, H, W), got {shape_text(x.shape)}")
+    nsp = x.rank - 1
+    kernel = _ints(c.attr("kernel_shape"))
+    strides = _ints(c.attr("strides"), nsp, 1)
+    dilations = _ints(c.attr("dilations"), nsp, 1)
+    pads = _auto_pads(c, x, kernel, strides, dilations)
+    ceil = bool(c.attr("ceil_mode", 0))
+    if kind == "max":
+        c.unused_outputs(1, "indices")
+        return c.b.max_pool(x, kernel, strides, pads, dilations, ceil, c.name)
+    if any(d != 1 for d in dilations):
+        raise NnomError(f"average pooling with dilations {dilations} is not supported")
+    return c.b.avg_pool(x, kernel, strides, pads, ceil, bool(c.attr("count_include_pad", 0)), c.name)
+
+
+def _flatten(c):
+    x = c.input(0)
+    axis = int(c.attr("axis", 1))
+    if not isinstance(x, Tensor):
+        a = np.asarray(x)
+        axis = axis + a.ndim if axis < 0 else axis
+        return a.reshape(int(np.prod(a.shape[:axis], dtype=np.int64)), -1)
+    full = c.full_shape(x)
+    axis = axis + len(full) if axis < 0 else axis
+    target = [int(np.prod(full[:axis], dtype=np.int64)), int(np.prod(full[axis:], dtype=np.int64))]
+    return c.b.reshape_full(x, target, c.imp.batch, c.name)
+
+
+def _reshape(c):
+    x = c.input(0)
+    shape = [int(v) for v in _const(c.input(1), "the Reshape shape").reshape(-1)]
+    src = list(np.shape(x)) if not isinstance(x, Tensor) else list(c.full_shape(x))
+    if not c.attr("allowzero", 0):
+        shape = [src[i] if v == 0 and i < len(src) else v for i, v in enumerate(shape)]
+    if not isinstance(x, Tensor):
+        return np.asarray(x).reshape(shape)
+    return c.b.reshape_full(x, shape, c.imp.batch, c.name)
+
+
+def _axes(c, i):
+    """Axes from the attribute (old opsets) or the input i (opset 13+ Squeeze/Unsqueeze, 18+ Reduce)."""
+    v = c.input(i)
+    if v is not None:
+        return [int(a) for a in _const(v, "axes").reshape(-1)]
+    a = c.attr("axes")
+    return None if a is None else [int(v) for v in a]
+
+
+def _squeeze(c):
+    x = c.input(0)
+    axes = _axes(c, 1)
+    if not isinstance(x, Tensor):
+        return np.squeeze(np.asarray(x), axis=None if axes is None else tuple(axes))
+    full = list(c.full_shape(x))
+    if axes is None:                                       # every size-1 dimension but the batch
+        axes = [i for i, d in enumerate(full) if d == 1 and i > 0]
+    axes = [a + len(full) if a < 0 else a for a in axes]
+    if 0 in axes:
+        raise NnomError("squeezing the batch dimension is not supported")
+    return c.b.reshape(x, [d for i, d in enumerate(full) if i not in axes][1:], c.name)
+
+
+def _unsqueeze(c):
+    x = c.input(0)
+    axes = _axes(c, 1)
+    full = list(np.shape(x)) if not isinstance(x, Tensor) else list(c.full_shape(x))
+    rank = len(full) + len(axes)
+    axes = sorted(a + rank if a < 0 else a for a in axes)
+    if not isinstance(x, Tensor):
+        return np.expand_dims(np.asarray(x), tuple(axes))
+    if 0 in axes:
+        raise NnomError("adding a dimension before the batch is not supported")
+    for a in axes:
+        full.insert(a, 1)
+    return c.b.reshape(x, full[1:], c.name)
+
+
+def _transpose(c):
+    x = c.input(0)
+    perm = c.attr("perm")
+    if not isinstance(x, Tensor):
+        return np.transpose(np.asarray(x), perm)
+    perm = list(range(x.rank, -1, -1)) if perm is None else [int(p) for p in perm]
+    if perm[0] != 0:
+        raise NnomError(f"Transpose with perm {perm} moves the batch dimension; not supported")
+    return c.b.permute(x, [p - 1 for p in perm[1:]], c.name)
+
+
+def _binary(op):
+    def convert(c):
+        a, b = c.input(0), c.input(1)
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            if op == "div":
+                raise NnomError("division of two tensors is not supported")
+            return c.b.binary(op, a, b, c.name)
+        x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
+        return c.b.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, c.name)
+    return convert
+
+
+def _sum(c):
+    xs = list(c.values)
+    if not all(isinstance(x, Tensor) for x in xs):
+        raise NnomError("Sum with a constant is not supported")
+    out = xs[0]
+    for i, x in enumerate(xs[1:]):
+        out = c.b.binary("add", out, x, c.name if i == len(xs) - 2 else f"{c.name}_{i}")
+    return out
+
+
+def _concat(c):
+    xs = list(c.values)
+    axis = int(c.attr("axis"))
+    if not all(isinstance(x, Tensor) for x in xs):
+        raise NnomError("concatenation of a tensor with a constant is not supported")
+    return c.b.concat(xs, axis, c.name)
+
+
+def _pad(c):
+    x = c.tensor(0)
+    mode = c.attr("mode", "constant")
+    if c.imp.opset >= 11:
+        pads = _const(c.input(1), "the Pad pads").reshape(-1)
+        value = _scalar(c.input(2), "the Pad value") if c.input(2) is not None else 0.0
+        axes = c.input(3)
+        axes = None if axes is None else [int(a) for a in _const(axes, "the Pad axes").reshape(-1)]
+    else:
+        pads, value, axes = c.attr("pads"), float(c.attr("value", 0.0)), None
+    rank = x.rank + 1
+    axes = list(range(rank)) if axes is None else [a + rank if a < 0 else a for a in axes]
+    if mode != "constant" or value != 0.0:
+        raise NnomError(f"Pad mode {mode!r} with value {value}: only zero padding is supported")
+    per_axis = {a: (int(pads[i]), int(pads[i + len(axes)])) for i, a in enumerate(axes)}
+    if any(per_axis.get(a, (0, 0)) != (0, 0) for a in (0, 1)):
+        raise NnomError(f"Pad {list(pads)} pads the batch or channel dimension; only spatial padding is supported")
+    return c.b.pad(x, [per_axis.get(a, (0, 0)) for a in range(2, rank)], c.name)
+
+
+def _resize(c):
+    x = c.tensor(0)
+    mode = c.attr("mode", "nearest")
+    if mode != "nearest":
+        raise NnomError(f"{c.node.op_type} mode {mode!r}: only 'nearest' is supported")
+    full = c.full_shape(x)
+    rank = len(full)
+    if c.node.op_type == "Upsample":
+        scales = c.attr("scales") if c.imp.opset < 9 else _const(c.input(1), "the scales")
+        scales, sizes = np.asarray(scales, dtype=np.float64).reshape(-1), None
+        ctm, nearest = "asymmetric", "floor"
+    else:
+        scales = c.input(1) if c.imp.opset < 11 else c.input(2)
+        sizes = None if c.imp.opset < 11 else c.input(3)
+        scales = None if scales is None or np.size(scales) == 0 else _const(scales, "the scales").astype(np.float64)
+        sizes = None if sizes is None or np.size(sizes) == 0 else _const(sizes, "the sizes").astype(np.int64)
+        ctm = c.attr("coordinate_transformation_mode", "half_pixel") if c.imp.opset >= 11 else "asymmetric"
+        nearest = c.attr("nearest_mode", "round_prefer_floor") if c.imp.opset >= 11 else "round_prefer_floor"
+        if c.imp.opset < 11:
+            ctm, nearest = "asymmetric", "floor"
+        axes = c.attr("axes")
+        if axes is not None:
+            axes = [a + rank if a < 0 else a for a in axes]
+            if scales is not None:
+                s = np.ones(rank)
+                s[axes] = scales
+                scales = s
+            if sizes is not None:
+                s = np.array(full, dtype=np.int64)
+                s[axes] = sizes
+                sizes = s
+        if c.attr("keep_aspect_ratio_policy", "stretch") != "stretch" and sizes is not None:
+            raise NnomError("Resize with keep_aspect_ratio_policy other than 'stretch' is not supported")
+    if sizes is not None:
+        out = [int(v) for v in sizes]
+        scales = [o / i for o, i in zip(out, full)]
+    elif scales is not None:
+        out = [int(np.floor(i * s)) for i, s in zip(full, scales)]
+    else:
+        raise NnomError("Resize needs constant scales or sizes")
+    if len(out) != rank or out[:2] != list(full[:2]):
+        raise NnomError(f"resizing {shape_text(x.shape)} to {out}: only the spatial dimensions may change")
+    factors = []
+    for i, o, s in zip(full[2:], out[2:], list(scales)[2:]):
+        if o % i:
+            raise NnomError(f"resizing {tuple(full[2:])} to {tuple(out[2:])}: only integer scale factors are supported")
+        f = o // i
+        if not np.array_equal(_nearest_index(i, o, float(s), ctm, nearest), np.arange(o) // f):
+            raise NnomError(f"nearest resizing with coordinate_transformation_mode={ctm!r} and "
+                            f"nearest_mode={nearest!r} does not repeat each pixel {f} times; not supported")
+        factors.append(f)
+    return c.b.upsample(x, factors, c.name)
+
+
+def _reduce(kind):
+    op = {"avg": "ReduceMean", "max": "ReduceMax"}[kind]
+
+    def convert(c):
+        x = c.tensor(0)
+        axes = _axes(c, 1) if c.imp.opset >= 18 else c.attr("axes")
+        if axes is None:
+            raise NnomError(f"{op} over every dimension (including the batch) is not supported")
+        rank = x.rank + 1
+        axes = sorted({a + rank if a < 0 else a for a in axes})
+        if x.rank not in (2, 3) or axes != list(range(2, rank)):
+            raise NnomError(f"{op} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
+                            f"dimensions (global {kind} pooling) is supported")
+        return c.b.global_pool(x, kind, bool(c.attr("keepdims", 1)), c.name)
+    return convert
+
+
+def _alias(c):
+    if c.node.op_type == "Dropout":
+        c.unused_outputs(1, "mask")
+    return c.input(0)
+
+
+def _cast(c):
+    if c.attr("to") != 1:
+        raise NnomError(f"Cast of a tensor to type {c.attr('to')}: only float is supported")
+    return c.input(0)
+
+
+def _act(kind, alpha_key=None, alpha_default=0.0):
+    def convert(c):
+        alpha = float(c.attr(alpha_key, alpha_default)) if alpha_key else 0.0
+        return c.b.activation(c.tensor(0), kind, c.name, alpha=alpha)
+    return convert
+
+
+CONVERTERS = {
+    "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
+    "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
+    "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
+    "HardSwish": lambda c: c.b.hard_swish(c.tensor(0), c.name), "Softmax": _softmax,
+    "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
+    "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
+    "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
+    "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
+    "Flatten": _flatten, "Reshape": _reshape, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
+    "Transpose": _transpose,
+    "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _sum,
+    "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
+    "Dropout": _alias, "Identity": _alias, "Cast": _cast,
+}
+SUPPORTED = ["operators " + ", ".join(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
+             + " (element-wise Add/Sub/Mul: same shapes, or a scalar or per-channel constant; Div by a "
+             "constant); any operator whose inputs are all constants is computed at import"]
+# these take constants too (computed with NumPy, not the reference evaluator)
+NUMPY_CONST = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"}
+
+
+class _Importer:
+    def __init__(self, onnx, model, label, name):
+        self.onnx, self.model, self.label = onnx, model, label
+        g = model.graph
+        self.graph = g
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+        if self.opset < 7:
+            raise NnomError(f"{label}: opset {self.opset} is too old; export with opset 13 or newer")
+        self.b = Builder(name or g.name or "onnx_model", "ONNX")
+        self.consumed = {i for n in g.node for i in n.input if i} | {o.name for o in g.output}
+        self.shapes = {}
+        for vi in list(g.value_info) + list(g.output):
+            dims = _dims(vi)
+            if dims is not None:
+                self.shapes[vi.name] = dims
+        self.batch = 1
+
+    def _scan(self, inputs):
+        live, problems = set(inputs), []
+        for node in self.graph.node:
+            if not any(i in live for i in node.input if i):
+                continue
+            if node.op_type == "Shape":
+                continue                                       # its output is a constant
+            live.update(o for o in node.output if o)
+            if node.domain not in ("", "ai.onnx"):
+                problems.append((node.name or node.output[0], f"{node.domain}::{node.op_type}", None))
+            elif node.op_type not in CONVERTERS:
+                problems.append((node.name or node.output[0], node.op_type, None))
+        return problems
+
+    def run(self):
+        g, onnx = self.graph, self.onnx
+        env = {}
+        for init in g.initializer:
+            env[init.name] = onnx.numpy_helper.to_array(init)
+        inputs = [i for i in g.input if i.name not in env]
+        if not inputs:
+            raise NnomError(f"{self.label}: the graph has no input")
+        problems = self._scan([i.name for i in inputs])
+        if problems:
+            raise unsupported_error("ONNX", problems, SUPPORTED)
+        for i, vi in enumerate(inputs):
+            tt = vi.type.tensor_type
+            if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11):
+                raise NnomError(f"{self.label}: input '{vi.name}' is not a float tensor")
+            dims = _dims(vi, keep_unknown=True)
+            if dims is None or len(dims) < 2 or any(d is None for d in dims[1:]):
+                raise NnomError(f"{self.label}: input '{vi.name}' has shape {dims}: expected a known (N, C, H, W), "
+                                "(N, C, L) or (N, F) shape (only the batch may be symbolic)")
+            batch = 1 if dims[0] is None else dims[0]
+            if i == 0:
+                self.batch = batch
+            elif batch != self.batch:
+                raise NnomError(f"{self.label}: inputs have different batch sizes")
+            env[vi.name] = self.b.input(dims[1:], vi.name)
+        errors = []
+        for node in g.node:
+            name = node.name or node.output[0]
+            missing = [i for i in node.input if i and i not in env]
+            if missing:
+                raise NnomError(f"{self.label}: node '{name}' ({node.op_type}) reads {missing}, which no node "
+                                "computes (the graph is not in topological order or is broken)")
+            values = [env[i] if i else None for i in node.input]
+            if any(v is POISON for v in values):
+                for o in node.output:
+                    env[o] = POISON
+                continue
+            try:
+                outs = self._convert(node, values)
+            except NnomError as e:
+                errors.append((name, node.op_type, str(e)))
+                outs = [POISON] * len(node.output)
+            for o, v in zip(node.output, outs):
+                if o:
+                    env[o] = v
+        if errors:
+            raise unsupported_error("ONNX", errors, SUPPORTED)
+        outputs = [o.name for o in g.output]
+        missing = [o for o in outputs if o not in env]
+        if missing:
+            raise NnomError(f"{self.label}: graph outputs {missing} are not computed by any node")
+        return self.b.finish([env[o] for o in outputs], outputs)
+
+    def _convert(self, node, values):
+        onnx = self.onnx
+        if node.domain not in ("", "ai.onnx"):
+            raise NnomError(f"operator domain {node.domain!r} is not supported")
+        if node.op_type == "Constant":
+            return self._fold(node, [])
+        if node.op_type == "Shape":
+            x = values[0]
+            full = np.asarray(self.batch_shape(x), dtype=np.int64)
+            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            start, end = attrs.get("start", 0), attrs.get("end", None)
+            return [full[start:end]]
+        tensors = [v for v in values if isinstance(v, Tensor)]
+        if not tensors and node.op_type not in NUMPY_CONST:
+            return self._fold(node, values)
+        call = _Call(self, node, values)
+        result = CONVERTERS[node.op_type](call)
+        if isinstance(result, Tensor):
+            known = self.shapes.get(node.output[0])
+            if known is not None and len(known) >= 1 and all(d is not None for d in known[1:]) \
+                    and tuple(known[1:]) != result.shape:
+                raise NnomError(f"internal: converted to shape {shape_text(result.shape)}, ONNX shape inference "
+                                f"gives {tuple(known)}")
+        return [result] + [None] * (len(node.output) - 1)
+
+    def batch_shape(self, x):
+        return (self.batch,) + x.shape if isinstance(x, Tensor) else np.shape(x)
+
+    def _fold(self, node, values):
+        """Run a node whose inputs are all constants with ONNX's reference evaluator."""
+        onnx = self.onnx
+        from onnx import helper
+        from onnx.reference import ReferenceEvaluator
+        feeds, ins = {}, []
+        for name, v in zip(node.input, values):
+            if name and v is not None:
+                a = np.asarray(v)
+                feeds[name] = a
+                ins.append(helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape))
+        outs = [helper.make_tensor_value_info(o, 0, None) for o in node.output if o]
+        graph = helper.make_graph([node], "fold", ins, outs)
+        opsets = [helper.make_opsetid(o.domain, o.version) for o in self.model.opset_import]
+        try:
+            model = helper.make_model(graph, opset_imports=opsets, ir_version=self.model.ir_version)
+            res = ReferenceEvaluator(model).run(None, feeds)
+        except Exception as e:
+            raise NnomError(f"cannot compute this constant node ({type(e).__name__}: {e})") from None
+        res = iter(res)
+        return [next(res) if o else None for o in node.output]
+
+
+def _dims(vi, keep_unknown=False):
+    t = vi.type
+    if not t.HasField("tensor_type") or not t.tensor_type.HasField("shape"):
+        return None
+    dims = [d.dim_value if d.HasField("dim_value") else None for d in t.tensor_type.shape.dim]
+    return dims

@@ -1,0 +1,718 @@
+"""from_torch(module, example_input): a PyTorch nn.Module as a compiled nnom Model.
+
+The module is traced with torch.fx.symbolic_trace and run once on the example input (in eval
+mode, without gradients; its training flag is restored) to learn every tensor's shape. Its input
+(N, C, H, W) becomes nnom's (H, W, C), (N, C, L) becomes (1, L, C), (N, F) becomes (1, 1, F): feed
+the imported model the channels-last array. Weights are converted to nnom's Keras layout, a Linear
+after a flatten gets its input features permuted from (c, h, w) to nnom's (h, w, c) order,
+BatchNorms fold into the conv before them, activations become tails of the layer before them.
+
+Every node that cannot be converted is reported in one NnomError, with the supported set.
+
+Limits: the forward must be traceable by torch.fx (no branching on tensor values); no tensor
+indexing or slicing; the batch must stay the first dimension; constants in arithmetic must be
+scalars or per-channel; tensors combined element-wise must have the same shape; permute/transpose
+only where the result is flattened or channels-last again (nnom has no transpose); grouped
+convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
+non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
+ceil_mode only where it changes nothing. A flattened (c, h, w) tensor as a model output comes out
+in nnom's (h, w, c) order (a warning says so).
+"""
+import operator
+
+import numpy as np
+
+from ..errors import NnomError
+from .common import POISON, Builder, Tensor, shape_text, unsupported_error
+
+
+def _import_torch():
+    try:
+        import torch
+        import torch.fx  # noqa: F401
+    except ImportError:
+        raise NnomError("from_torch needs PyTorch: pip install 'nnom[torch]' (torch==2.13.0)") from None
+    return torch
+
+
+def from_torch(module, example_input, name=None):
+    """Import `module` (a torch.nn.Module) traced on `example_input` (a tensor or array of shape
+    (N, C, H, W), (N, C, L) or (N, F); a tuple or list of them for several inputs).
+
+    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
+    torch = _import_torch()
+    if not isinstance(module, torch.nn.Module):
+        raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
+    try:
+        examples = tuple(torch.as_tensor(np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e,
+                                                    dtype=np.float32)) for e in examples)
+    except (TypeError, ValueError) as e:
+        raise NnomError(f"from_torch: the example input must be tensors or arrays ({e})") from None
+    if not examples:
+        raise NnomError("from_torch: give an example input, e.g. torch.zeros(1, 3, 32, 32)")
+    was_training = module.training
+    module.eval()
+    try:
+        try:
+            gm = torch.fx.symbolic_trace(module)
+        except Exception as e:
+            raise NnomError(f"from_torch: torch.fx cannot trace {type(module).__name__} "
+                            f"({type(e).__name__}: {e}); the forward must not branch on tensor values") from None
+        from torch.fx.passes.shape_prop import ShapeProp
+        try:
+            with torch.no_grad():
+                ShapeProp(gm).propagate(*examples)
+        except Exception as e:
+            raise NnomError(f"from_torch: running {type(module).__name__} on the example input failed "
+                            f"({type(e).__name__}: {e})") from None
+        return _Importer(torch, gm, examples, name or type(module).__name__).run()
+    finally:
+        module.train(was_training)
+
+
+# --- argument helpers --------------------------------------------------------------------------
+def _tup(v, n):
+    if isinstance(v, (tuple, list)):
+        v = tuple(int(a) for a in v)
+        return v * n if len(v) == 1 else v
+    return (int(v),) * n
+
+
+class _Call:
+    """One node being converted: its resolved arguments and the builder."""
+
+    def __init__(self, imp, node, args, kwargs, mod=None):
+        self.imp, self.b, self.node, self.args, self.kwargs, self.mod = imp, imp.b, node, args, kwargs, mod
+        self.name = node.name
+
+    def get(self, i, key, default=None):
+        if i is not None and i < len(self.args):
+            return self.args[i]
+        return self.kwargs.get(key, default)
+
+    def tensor(self, i=0, key="input"):
+        x = self.get(i, key)
+        if not isinstance(x, Tensor):
+            raise NnomError(f"expected a tensor computed from the input as argument {key!r}")
+        return x
+
+    def full_shape(self, x: Tensor):
+        return (self.imp.batch,) + x.shape
+
+
+def _const(torch, v):
+    """A parameter, buffer or folded tensor as a NumPy array (float32 for floating point)."""
+    if isinstance(v, torch.Tensor):
+        a = v.detach().cpu().numpy()
+        return a.astype(np.float32) if a.dtype.kind == "f" else a
+    return v
+
+
+def _np(v, what):
+    if isinstance(v, Tensor):
+        raise NnomError(f"{what} must be a constant (a parameter or buffer), not computed from the input")
+    return None if v is None else np.asarray(v, dtype=np.float32)
+
+
+# --- shared op implementations ----------------------------------------------------------------
+def _conv(c, x, w, b, stride, padding, dilation, groups):
+    nsp = x.rank - 1
+    w = _np(w, "the convolution weight")
+    k = w.shape[2:]
+    stride, dilation = _tup(stride, nsp), _tup(dilation, nsp)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = [(0, 0)] * nsp
+        elif padding == "same":
+            pads = []
+            for kk, d in zip(k, dilation):
+                total = d * (kk - 1)
+                pads.append((total // 2, total - total // 2))
+        else:
+            raise NnomError(f"padding={padding!r}")
+    else:
+        pads = [(p, p) for p in _tup(padding, nsp)]
+    return c.b.conv(x, w, _np(b, "the convolution bias"), stride, pads, dilation, int(groups), c.name)
+
+
+def _max_pool(c, x, k, stride, padding, dilation, ceil_mode, return_indices):
+    if return_indices:
+        raise NnomError("max pooling with return_indices=True is not supported")
+    nsp = x.rank - 1
+    k = _tup(k, nsp)
+    stride = k if stride is None or stride == [] or stride == () else _tup(stride, nsp)
+    pads = [(p, p) for p in _tup(padding, nsp)]
+    return c.b.max_pool(x, k, stride, pads, _tup(dilation, nsp), bool(ceil_mode), c.name)
+
+
+def _avg_pool(c, x, k, stride, padding, ceil_mode, count_include_pad, divisor_override=None):
+    if divisor_override is not None:
+        raise NnomError("average pooling with divisor_override is not supported")
+    nsp = x.rank - 1
+    k = _tup(k, nsp)
+    stride = k if stride is None or stride == [] or stride == () else _tup(stride, nsp)
+    pads = [(p, p) for p in _tup(padding, nsp)]
+    return c.b.avg_pool(x, k, stride, pads, bool(ceil_mode), bool(count_include_pad), c.name)
+
+
+def _adaptive(c, x, kind, out):
+    if x.rank not in (2, 3):
+        raise NnomError(f"adaptive pooling takes (N, C, L) or (N, C, H, W), got {shape_text(x.shape)}")
+    nsp = x.rank - 1
+    out = list(out) if isinstance(out, (tuple, list)) else [out] * nsp
+    if len(out) == 1 and nsp > 1:
+        out = out * nsp
+    return c.b.adaptive_pool(x, kind, out, c.name)
+
+
+def _reshape_to(c, x, target):
+    """Reshape to a full target shape (batch first, may hold one -1)."""
+    return c.b.reshape_full(x, target, c.imp.batch, c.name)
+
+
+def _flatten(c, x, start, end):
+    full = list(c.full_shape(x))
+    start, end = _norm(start, len(full)), _norm(end, len(full))
+    if start == 0 and end > 0:
+        raise NnomError("flattening the batch dimension (start_dim=0) is not supported: use flatten(x, 1)")
+    if end < start:
+        return x
+    merged = int(np.prod(full[start:end + 1], dtype=np.int64))
+    return _reshape_to(c, x, full[:start] + [merged] + full[end + 1:])
+
+
+def _norm(d, rank):
+    d = int(d)
+    if not -rank <= d < rank:
+        raise NnomError(f"dimension {d} is out of range for rank {rank}")
+    return d + rank if d < 0 else d
+
+
+def _softmax(c, x, dim):
+    if dim is None:                       # PyTorch's legacy implicit dim
+        dim = 0 if x.rank + 1 in (0, 1, 3) else 1
+    return c.b.softmax(x, dim, c.name)
+
+
+def _clamp(c, x, lo, hi):
+    lo = None if lo is None else float(lo)
+    hi = None if hi is None else float(hi)
+    if lo == 0 and hi == 6:
+        return c.b.activation(x, "relu6", c.name)
+    if lo == 0 and (hi is None or hi == float("inf")):
+        return c.b.activation(x, "relu", c.name)
+    raise NnomError(f"clamp to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
+
+
+def _binary(c, op, a, b, alpha=1):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if op == "div":
+            raise NnomError("division of two tensors is not supported")
+        if alpha != 1:
+            raise NnomError(f"{op} with alpha={alpha} between two tensors is not supported")
+        return c.b.binary(op, a, b, c.name)
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
+        k = np.asarray(k, dtype=np.float64)
+        if op in ("add", "sub") and alpha != 1:
+            if not x_first:
+                raise NnomError(f"{op} with alpha={alpha} is not supported")
+            k = k * alpha
+        return c.b.const_op(op, x, k, x_first, c.name)
+    fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}[op]
+    return fn(a, b)
+
+
+def _mean(c, x, dim, keepdim):
+    if dim is None:
+        raise NnomError("mean over every dimension (including the batch) is not supported")
+    dims = sorted({_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])})
+    if x.rank not in (2, 3) or dims != list(range(2, x.rank + 1)):
+        raise NnomError(f"mean over dims {dims} of {shape_text(x.shape)}: only the mean over all spatial "
+                        "dimensions (global average pooling) is supported")
+    return c.b.global_pool(x, "avg", bool(keepdim), c.name)
+
+
+def _pad(c, x, pad, mode="constant", value=None):
+    if mode != "constant" or (value is not None and float(value) != 0.0):
+        raise NnomError(f"padding mode {mode!r} with value {value}: only zero padding is supported")
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise NnomError(f"pad {tuple(pad)}: expected pairs")
+    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]      # last dim first
+    nsp = x.rank - 1
+    if len(pairs) > nsp and any(p != (0, 0) for p in pairs[nsp:]):
+        raise NnomError(f"pad {tuple(pad)} pads the channel or batch dimension; only spatial padding is supported")
+    pairs = (pairs + [(0, 0)] * nsp)[:nsp]
+    return c.b.pad(x, list(reversed(pairs)), c.name)
+
+
+def _upsample(c, x, mode):
+    if mode not in ("nearest", "nearest-exact"):
+        raise NnomError(f"up-sampling mode {mode!r}: only 'nearest' is supported")
+    out = c.imp.meta_shape(c.node)
+    if out is None or len(out) != x.rank + 1:
+        raise NnomError("the output shape of the up-sampling is unknown")
+    scales = []
+    for o, i in zip(out[2:], c.full_shape(x)[2:]):
+        if o % i:
+            raise NnomError(f"up-sampling from {tuple(c.full_shape(x)[2:])} to {tuple(out[2:])}: only integer "
+                            "scale factors are supported")
+        scales.append(o // i)
+    return c.b.upsample(x, scales, c.name)
+
+
+def _squeeze(c, x, dim):
+    full = list(c.full_shape(x))
+    if dim is None:
+        dims = [i for i in range(1, len(full)) if full[i] == 1]
+    else:
+        dims = [_norm(d, len(full)) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
+        dims = [d for d in dims if full[d] == 1]
+    if 0 in dims:
+        raise NnomError("squeezing the batch dimension is not supported")
+    return c.b.reshape(x, [s for i, s in enumerate(full) if i not in dims][1:], c.name)
+
+
+def _unsqueeze(c, x, dim):
+    full = list(c.full_shape(x))
+    dim = _norm(dim, len(full) + 1)
+    if dim == 0:
+        raise NnomError("adding a dimension before the batch is not supported")
+    full.insert(dim, 1)
+    return c.b.reshape(x, full[1:], c.name)
+
+
+def _batch_norm(c, x, mean, var, weight, bias, eps, training=False):
+    if training:
+        raise NnomError("batch normalization in training mode (batch statistics) is not supported")
+    if mean is None or var is None:
+        raise NnomError("batch normalization without running statistics (track_running_stats=False) is not "
+                        "supported: its output depends on the batch")
+    mean, var = _np(mean, "the running mean"), _np(var, "the running variance")
+    weight = np.ones_like(mean) if weight is None else _np(weight, "the weight")
+    bias = np.zeros_like(mean) if bias is None else _np(bias, "the bias")
+    return c.b.batchnorm(x, weight, bias, mean, var, eps, c.name)
+
+
+def _shape_args(c, start=1):
+    """view(x, a, b) / view(x, (a, b)) / reshape(x, shape=...)."""
+    rest = list(c.args[start:])
+    if not rest:
+        rest = [c.kwargs.get("shape", c.kwargs.get("size"))]
+    if len(rest) == 1 and isinstance(rest[0], (tuple, list)):          # torch.Size is a tuple
+        rest = list(rest[0])
+    return rest
+
+
+def _permute(c, x, dims):
+    full = len(x.shape) + 1
+    dims = [_norm(d, full) for d in dims]
+    if not dims or dims[0] != 0:
+        raise NnomError(f"permutation {tuple(dims)} moves the batch dimension; not supported")
+    return c.b.permute(x, [d - 1 for d in dims[1:]], c.name)
+
+
+def _transpose(c, x, d0, d1):
+    full = len(x.shape) + 1
+    dims = list(range(full))
+    d0, d1 = _norm(d0, full), _norm(d1, full)
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return _permute(c, x, dims)
+
+
+def _alias(c):
+    return c.get(0, "input")
+
+
+def _concat(c):
+    xs = c.get(0, "tensors")
+    dim = c.get(1, "dim", c.kwargs.get("axis", 0))
+    if not all(isinstance(x, Tensor) for x in xs):
+        raise NnomError("concatenation with a constant is not supported")
+    return c.b.concat(list(xs), dim, c.name)
+
+
+# --- modules ----------------------------------------------------------------------------------
+def _module_table(torch):
+    nn = torch.nn
+
+    def conv(c):
+        m = c.mod
+        if m.padding_mode != "zeros":
+            raise NnomError(f"padding_mode={m.padding_mode!r}: only 'zeros' is supported")
+        x = c.tensor()
+        want = 2 if isinstance(m, nn.Conv1d) else 3
+        if x.rank != want:
+            raise NnomError(f"{type(m).__name__} on a {shape_text(x.shape)} tensor")
+        return _conv(c, x, _const(torch, m.weight), _const(torch, m.bias), m.stride, m.padding, m.dilation, m.groups)
+
+    def linear(c):
+        return c.b.dense(c.tensor(), _const(torch, c.mod.weight), _const(torch, c.mod.bias), c.name)
+
+    def bn(c):
+        m = c.mod
+        return _batch_norm(c, c.tensor(), _const(torch, m.running_mean), _const(torch, m.running_var),
+                           _const(torch, m.weight), _const(torch, m.bias), m.eps)
+
+    def hardtanh(c):
+        return _clamp(c, c.tensor(), c.mod.min_val, c.mod.max_val)
+
+    def maxpool(c):
+        m = c.mod
+        return _max_pool(c, c.tensor(), m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, m.return_indices)
+
+    def avgpool(c):
+        m = c.mod
+        return _avg_pool(c, c.tensor(), m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad,
+                         getattr(m, "divisor_override", None))
+
+    def adaptive(kind):
+        def handler(c):
+            if getattr(c.mod, "return_indices", False):
+                raise NnomError("adaptive max pooling with return_indices=True is not supported")
+            return _adaptive(c, c.tensor(), kind, c.mod.output_size)
+        return handler
+
+    def flatten(c):
+        return _flatten(c, c.tensor(), c.mod.start_dim, c.mod.end_dim)
+
+    def unflatten(c):
+        x = c.tensor()
+        full = list(c.full_shape(x))
+        d = _norm(c.mod.dim, len(full))
+        return _reshape_to(c, x, full[:d] + list(c.mod.unflattened_size) + full[d + 1:])
+
+    def zeropad(c):
+        value = getattr(c.mod, "value", 0.0)
+        return _pad(c, c.tensor(), c.mod.padding, "constant", value)
+
+    def upsample(c):
+        return _upsample(c, c.tensor(), c.mod.mode)
+
+    def act(kind, **kw):
+        return lambda c: c.b.activation(c.tensor(), kind, c.name, **kw)
+
+    return {
+        nn.Conv1d: conv, nn.Conv2d: conv, nn.Linear: linear,
+        nn.BatchNorm1d: bn, nn.BatchNorm2d: bn,
+        nn.ReLU: act("relu"), nn.ReLU6: act("relu6"),
+        nn.LeakyReLU: lambda c: c.b.activation(c.tensor(), "leaky_relu", c.name, alpha=c.mod.negative_slope),
+        nn.Tanh: act("tanh"), nn.Sigmoid: act("sigmoid"), nn.Hardsigmoid: act("hard_sigmoid"),
+        nn.Hardtanh: hardtanh,
+        nn.Hardswish: lambda c: c.b.hard_swish(c.tensor(), c.name),
+        nn.SiLU: lambda c: c.b.silu(c.tensor(), c.name),
+        nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
+        nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
+        nn.AdaptiveAvgPool1d: adaptive("avg"), nn.AdaptiveAvgPool2d: adaptive("avg"),
+        nn.AdaptiveMaxPool1d: adaptive("max"), nn.AdaptiveMaxPool2d: adaptive("max"),
+        nn.Flatten: flatten, nn.Unflatten: unflatten,
+        nn.Dropout: _alias, nn.Dropout1d: _alias, nn.Dropout2d: _alias, nn.AlphaDropout: _alias,
+        nn.Identity: _alias,
+        nn.ZeroPad1d: zeropad, nn.ZeroPad2d: zeropad, nn.ConstantPad1d: zeropad, nn.ConstantPad2d: zeropad,
+        nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
+    }
+
+
+# --- functions and methods --------------------------------------------------------------------
+def _function_table(torch):
+    F = torch.nn.functional
+
+    def act(kind):
+        return lambda c: c.b.activation(c.tensor(), kind, c.name)
+
+    def leaky(c):
+        return c.b.activation(c.tensor(), "leaky_relu", c.name, alpha=float(c.get(1, "negative_slope", 0.01)))
+
+    def conv(c):
+        x = c.tensor()
+        return _conv(c, x, c.get(1, "weight"), c.get(2, "bias"), c.get(3, "stride", 1), c.get(4, "padding", 0),
+                     c.get(5, "dilation", 1), c.get(6, "groups", 1))
+
+    def linear(c):
+        return c.b.dense(c.tensor(), _np(c.get(1, "weight"), "the weight"), _np(c.get(2, "bias"), "the bias"), c.name)
+
+    def batch_norm(c):
+        return _batch_norm(c, c.tensor(), c.get(1, "running_mean"), c.get(2, "running_var"), c.get(3, "weight"),
+                           c.get(4, "bias"), c.get(7, "eps", 1e-5), c.get(5, "training", False))
+
+    def max_pool(c):
+        return _max_pool(c, c.tensor(), c.get(1, "kernel_size"), c.get(2, "stride"), c.get(3, "padding", 0),
+                         c.get(4, "dilation", 1), c.get(5, "ceil_mode", False), c.get(6, "return_indices", False))
+
+    def avg_pool(c):
+        return _avg_pool(c, c.tensor(), c.get(1, "kernel_size"), c.get(2, "stride"), c.get(3, "padding", 0),
+                         c.get(4, "ceil_mode", False), c.get(5, "count_include_pad", True),
+                         c.get(6, "divisor_override"))
+
+    def adaptive(kind):
+        def handler(c):
+            if c.get(2, "return_indices", False):
+                raise NnomError("adaptive max pooling with return_indices=True is not supported")
+            return _adaptive(c, c.tensor(), kind, c.get(1, "output_size"))
+        return handler
+
+    def binary(op):
+        return lambda c: _binary(c, op, c.get(0, "input"), c.get(1, "other"), c.kwargs.get("alpha", 1))
+
+    def getitem(c):
+        container, index = c.args
+        if isinstance(container, Tensor):
+            raise NnomError("indexing or slicing a tensor is not supported")
+        return container[index]
+
+    def getattr_(c):
+        obj, attr = c.args[0], c.args[1]
+        if isinstance(obj, Tensor):
+            if attr == "shape":
+                return tuple(c.full_shape(obj))
+            raise NnomError(f"tensor attribute {attr!r} is not supported")
+        return getattr(obj, attr)
+
+    table = {
+        F.relu: act("relu"), torch.relu: act("relu"), torch.relu_: act("relu"), F.relu_: act("relu"),
+        F.relu6: act("relu6"), F.leaky_relu: leaky,
+        torch.tanh: act("tanh"), F.tanh: act("tanh"), torch.sigmoid: act("sigmoid"), F.sigmoid: act("sigmoid"),
+        F.hardsigmoid: act("hard_sigmoid"),
+        F.hardtanh: lambda c: _clamp(c, c.tensor(), c.get(1, "min_val", -1.0), c.get(2, "max_val", 1.0)),
+        torch.clamp: lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
+        torch.clip: lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
+        F.hardswish: lambda c: c.b.hard_swish(c.tensor(), c.name),
+        F.silu: lambda c: c.b.silu(c.tensor(), c.name),
+        F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
+        torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
+        F.conv1d: conv, F.conv2d: conv, F.linear: linear, F.batch_norm: batch_norm,
+        F.max_pool1d: max_pool, F.max_pool2d: max_pool, F.avg_pool1d: avg_pool, F.avg_pool2d: avg_pool,
+        F.adaptive_avg_pool1d: adaptive("avg"), F.adaptive_avg_pool2d: adaptive("avg"),
+        F.adaptive_max_pool1d: adaptive("max"), F.adaptive_max_pool2d: adaptive("max"),
+        torch.flatten: lambda c: _flatten(c, c.tensor(), c.get(1, "start_dim", 0), c.get(2, "end_dim", -1)),
+        torch.reshape: lambda c: _reshape_to(c, c.tensor(), _shape_args(c)),
+        torch.permute: lambda c: _permute(c, c.tensor(), c.get(1, "dims")),
+        torch.transpose: lambda c: _transpose(c, c.tensor(), c.get(1, "dim0"), c.get(2, "dim1")),
+        torch.squeeze: lambda c: _squeeze(c, c.tensor(), c.get(1, "dim")),
+        torch.unsqueeze: lambda c: _unsqueeze(c, c.tensor(), c.get(1, "dim")),
+        torch.cat: _concat, torch.concat: _concat, torch.concatenate: _concat,
+        operator.add: binary("add"), torch.add: binary("add"), operator.iadd: binary("add"),
+        operator.sub: binary("sub"), torch.sub: binary("sub"), torch.subtract: binary("sub"),
+        operator.isub: binary("sub"),
+        operator.mul: binary("mul"), torch.mul: binary("mul"), torch.multiply: binary("mul"),
+        operator.imul: binary("mul"),
+        operator.truediv: binary("div"), torch.div: binary("div"), torch.divide: binary("div"),
+        operator.itruediv: binary("div"),
+        torch.mean: lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        F.dropout: _alias, F.dropout1d: _alias, F.dropout2d: _alias, F.alpha_dropout: _alias,
+        F.pad: lambda c: _pad(c, c.tensor(), c.get(1, "pad"), c.get(2, "mode", "constant"), c.get(3, "value")),
+        F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
+        F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
+        operator.getitem: getitem, getattr: getattr_,
+    }
+    return table
+
+
+def _method_table():
+    def act(kind):
+        return lambda c: c.b.activation(c.tensor(), kind, c.name)
+
+    def binary(op):
+        return lambda c: _binary(c, op, c.get(0, "input"), c.get(1, "other"), c.kwargs.get("alpha", 1))
+
+    def size(c):
+        full = c.full_shape(c.tensor())
+        dim = c.get(1, "dim")
+        return tuple(full) if dim is None else full[_norm(dim, len(full))]
+
+    return {
+        "relu": act("relu"), "relu_": act("relu"), "sigmoid": act("sigmoid"), "sigmoid_": act("sigmoid"),
+        "tanh": act("tanh"), "tanh_": act("tanh"),
+        "clamp": lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
+        "clip": lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
+        "softmax": lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
+        "view": lambda c: _reshape_to(c, c.tensor(), _shape_args(c)),
+        "reshape": lambda c: _reshape_to(c, c.tensor(), _shape_args(c)),
+        "flatten": lambda c: _flatten(c, c.tensor(), c.get(1, "start_dim", 0), c.get(2, "end_dim", -1)),
+        "permute": lambda c: _permute(c, c.tensor(), _shape_args(c) if c.args[1:] else c.kwargs["dims"]),
+        "transpose": lambda c: _transpose(c, c.tensor(), c.get(1, "dim0"), c.get(2, "dim1")),
+        "squeeze": lambda c: _squeeze(c, c.tensor(), c.get(1, "dim")),
+        "unsqueeze": lambda c: _unsqueeze(c, c.tensor(), c.get(1, "dim")),
+        "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
+        "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
+        "size": size, "dim": lambda c: c.tensor().rank + 1,
+        "contiguous": _alias, "clone": _alias, "detach": _alias,
+    }
+
+
+def _function_name(torch, fn):
+    name = getattr(fn, "__name__", None)
+    if name and getattr(torch.nn.functional, name, None) is fn:
+        return f"torch.nn.functional.{name}"
+    if name and getattr(torch, name, None) is fn:
+        return f"torch.{name}"
+    try:
+        from torch.fx.node import _get_qualified_name
+        return _get_qualified_name(fn)
+    except Exception:
+        return repr(fn)
+
+
+def _module_name(mod):
+    cls = type(mod)
+    if cls.__module__.startswith("torch.nn"):
+        return f"torch.nn.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class _Importer:
+    def __init__(self, torch, gm, examples, name):
+        self.torch, self.gm, self.examples = torch, gm, examples
+        self.b = Builder(name, "PyTorch")
+        self.modules = _module_table(torch)
+        self.functions = _function_table(torch)
+        self.methods = _method_table()
+        self.batch = int(examples[0].shape[0]) if examples[0].dim() > 0 else 1
+
+    def supported(self):
+        mods = sorted(m.__name__ for m in self.modules)
+        names = {getattr(f, "__name__", "").rstrip("_") for f in self.functions
+                 if f not in (operator.getitem, getattr) and getattr(f, "__module__", None) != "_operator"}
+        names |= {m.rstrip("_") for m in self.methods}
+        return ["modules nn." + ", nn.".join(mods),
+                "functions and tensor methods (torch.*, F.*, Tensor.*) " + ", ".join(sorted(names - {""})),
+                "+, -, * (same shapes, or a scalar or per-channel constant), / by a constant"]
+
+    @staticmethod
+    def meta_shape(node):
+        meta = node.meta.get("tensor_meta")
+        shape = getattr(meta, "shape", None)
+        return None if shape is None else tuple(int(d) for d in shape)
+
+    def _label(self, node):
+        return node.target if node.op == "call_module" else node.name
+
+    def _describe(self, node):
+        if node.op == "call_module":
+            return _module_name(self.gm.get_submodule(node.target))
+        if node.op == "call_function":
+            return _function_name(self.torch, node.target)
+        return f"Tensor.{node.target}"
+
+    def _scan(self):
+        """Nodes that depend on the input and have no converter: (name, type, None)."""
+        live, problems = set(), []
+        for node in self.gm.graph.nodes:
+            if node.op == "placeholder":
+                live.add(node)
+                continue
+            if node.op in ("get_attr", "output"):
+                continue
+            if not any(n in live for n in node.all_input_nodes):
+                continue                                   # computed from constants only: folded
+            live.add(node)
+            if node.op == "call_module":
+                ok = type(self.gm.get_submodule(node.target)) in self.modules
+            elif node.op == "call_function":
+                ok = node.target in self.functions
+                if ok and node.target is operator.getitem and node.args and hasattr(node.args[0], "meta") \
+                        and type(node.args[0].meta.get("tensor_meta")).__name__ == "TensorMetadata":
+                    problems.append((node.name, "tensor indexing", "indexing or slicing a tensor is not supported"))
+                    continue
+            else:
+                ok = node.target in self.methods
+            if not ok:
+                problems.append((self._label(node), self._describe(node), None))
+        return problems
+
+    def run(self):
+        torch = self.torch
+        problems = self._scan()
+        if problems:
+            raise unsupported_error("PyTorch", problems, self.supported())
+        env, errors, placeholders, outputs = {}, [], 0, None
+        for node in self.gm.graph.nodes:
+            if node.op == "placeholder":
+                if placeholders >= len(self.examples):
+                    raise NnomError(f"from_torch: the module takes more inputs than the {len(self.examples)} "
+                                    f"example(s) given (input '{node.name}')")
+                x = self.examples[placeholders]
+                placeholders += 1
+                if x.dim() < 2 or int(x.shape[0]) != self.batch:
+                    raise NnomError(f"from_torch: example input '{node.name}' of shape {tuple(x.shape)}: "
+                                    "expected (N, C, H, W), (N, C, L) or (N, F) with the same N for every input")
+                env[node] = self.b.input(tuple(x.shape[1:]), node.name)
+                continue
+            if node.op == "get_attr":
+                obj = self.gm
+                for part in node.target.split("."):
+                    obj = getattr(obj, part)
+                env[node] = _const(torch, obj)
+                continue
+            if node.op == "output":
+                outputs = node.args[0]
+                continue
+            args = torch.fx.node.map_arg(node.args, lambda n: env[n])
+            kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])
+            if _has_poison(args) or _has_poison(kwargs):
+                env[node] = POISON
+                continue
+            try:
+                env[node] = self._convert(node, args, kwargs)
+            except NnomError as e:
+                errors.append((self._label(node), self._describe(node), str(e)))
+                env[node] = POISON
+        if errors:
+            raise unsupported_error("PyTorch", errors, self.supported())
+        if placeholders < len(self.examples):
+            raise NnomError(f"from_torch: {len(self.examples)} example inputs given, the module takes {placeholders}")
+        outs = outputs if isinstance(outputs, (tuple, list)) else [outputs]
+        if any(not isinstance(o, torch.fx.Node) for o in outs):
+            raise NnomError("from_torch: the module must return a tensor or a tuple/list of tensors")
+        return self.b.finish([env[o] for o in outs], [o.name for o in outs])
+
+    def _convert(self, node, args, kwargs):
+        torch = self.torch
+        if not any(isinstance(v, Tensor) for v in _flat(args) + _flat(kwargs)):
+            return self._fold(node, args, kwargs)
+        mod = self.gm.get_submodule(node.target) if node.op == "call_module" else None
+        call = _Call(self, node, list(args), dict(kwargs), mod)
+        if node.op == "call_module":
+            result = self.modules[type(mod)](call)
+        elif node.op == "call_function":
+            result = self.functions[node.target](call)
+        else:
+            result = self.methods[node.target](call)
+        if isinstance(result, Tensor):
+            shape = self.meta_shape(node)
+            squeeze = node.target in ("squeeze",) or node.target is torch.squeeze
+            if shape is not None and not squeeze and shape != (self.batch,) + result.shape:
+                raise NnomError(f"internal: converted to shape {shape_text(result.shape)}, PyTorch gives {shape}")
+        return result
+
+    def _fold(self, node, args, kwargs):
+        """A node computed from constants only: run it with PyTorch."""
+        torch = self.torch
+
+        def to_torch(v):
+            return torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+        args = [to_torch(a) for a in args]
+        kwargs = {k: to_torch(v) for k, v in kwargs.items()}
+        with torch.no_grad():
+            if node.op == "call_module":
+                out = self.gm.get_submodule(node.target)(*args, **kwargs)
+            elif node.op == "call_function":
+                out = node.target(*args, **kwargs)
+            else:
+                out = getattr(args[0], node.target)(*args[1:], **kwargs)
+        return _const(torch, out)
+
+
+def _flat(v):
+    if isinstance(v, (tuple, list)):
+        return [a for x in v for a in _flat(x)]
+    if isinstance(v, dict):
+        return [a for x in v.values() for a in _flat(x)]
+    return [v]
+
+
+def _has_poison(v):
+    return any(a is POISON for a in _flat(v))

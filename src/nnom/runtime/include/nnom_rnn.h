@@ -1,0 +1,147 @@
+/* Recurrent layers: RNN(SimpleCell(...)), RNN(GRUCell(...)), RNN(LSTMCell(...)).
+ *
+ *   layer = model.hook(RNN(GRUCell(32, &gru_weights), 1, 0, 0), input);   // return_sequences
+ *
+ * The input (1, T, F) is T steps of F features; an input (H, W, C) with H > 1 is T = H steps of
+ * F = W * C features (the same bytes). The output is (1, T, units) with return_sequences, else
+ * (1, 1, units): the last step's hidden state. The arithmetic is in docs/int8-semantics.md
+ * ("Recurrent layers"); the Python simulator (nnom/layers/rnn.py) is its bit-exact reference.
+ *
+ * Memory: the per-step gate buffer and, unless the layer is stateful, the state live in the
+ * layer's scratch in the arena. A stateful layer keeps its state between model_run() calls in a
+ * buffer of its own: given with nnom_rnn_state_buf() (generated code passes a static array), or
+ * taken with nnom_alloc at model_compile() and counted in the layer's instance bytes.
+ * model_reset_state() zeroes it. Included by nnom.h. */
+#ifndef NNOM_RNN_H
+#define NNOM_RNN_H
+
+#include <stdint.h>
+
+#include "nnom.h"
+#include "nnom_fixed.h"
+
+#define NNOM_RNN_PRE_FRAC 12          /* gate pre-activations: Q3.12 in int16 */
+#define NNOM_RNN_ACT_FRAC 15          /* gate activations and each step's new h: Q0.15 */
+#define NNOM_RNN_TABLE_SHIFT 7        /* activation table: a knot every 2^7 Q3.12 steps (1/32) */
+#define NNOM_RNN_TABLE_SIZE 513       /* knots at -8, -8 + 1/32, ..., 8 */
+
+/* nnom_rnn_weights_t.options */
+#define NNOM_RNN_ACT_SIGMOID 1u       /* the cell's activation is sigmoid (default tanh) */
+#define NNOM_RNN_REC_ACT_TANH 2u      /* GRU/LSTM gate activation is tanh (default sigmoid) */
+#define NNOM_RNN_RESET_AFTER 4u       /* GRU: r multiplies (h U_h + b_rec), Keras' default and PyTorch */
+
+/* RNN(..., go_backwards): */
+#define NNOM_RNN_FORWARDS 0
+#define NNOM_RNN_BACKWARDS 1          /* from the last step; outputs in processing order (Keras) */
+#define NNOM_RNN_BACKWARDS_ALIGNED 2  /* from the last step; outputs at their input's time index */
+
+typedef enum { NNOM_CELL_SIMPLE, NNOM_CELL_GRU, NNOM_CELL_LSTM } nnom_rnn_cell_type_t;
+
+/* Quantized constants of one cell, from the code generator (flash). G = gates (1, 3, 4),
+ * U = units, F = input features; gate columns j = 0 .. G*U-1 in Keras order. */
+typedef struct {
+    const int8_t *kernel;            /* [G*U][F] */
+    const int8_t *kernel_shift;      /* per gate column: n_x + n_w[j] - 12 */
+    const int32_t *bias;             /* per gate column at scale n_x + n_w[j]; NULL: none */
+    const int8_t *recurrent;         /* [G*U][U] */
+    const int8_t *recurrent_shift;   /* per gate column: n_h + n_r[j] - 12 */
+    const int32_t *recurrent_bias;   /* GRU reset_after: at n_h + n_r[j]; otherwise NULL */
+    uint8_t state_bits;              /* 8 or 16: width of h (and LSTM c) */
+    int8_t h_frac;                   /* h = q * 2^-h_frac */
+    int8_t c_frac;                   /* LSTM c = q * 2^-c_frac */
+    uint8_t options;                 /* NNOM_RNN_* flags */
+} nnom_rnn_weights_t;
+
+/* A cell, by value: RNN() copies it. */
+typedef struct {
+    nnom_rnn_cell_type_t type;
+    uint16_t units;
+    const nnom_rnn_weights_t *w;
+} nnom_rnn_cell_t;
+
+typedef struct {
+    nnom_layer_t base;
+    nnom_rnn_cell_t cell;
+    uint16_t timesteps, features;
+    uint8_t return_sequences, stateful, go_backwards;
+    uint8_t own_state;               /* state taken with nnom_alloc (released by model_delete) */
+    void *state;                     /* stateful: h then c (4-byte aligned parts) */
+    uint32_t state_size;
+} nnom_rnn_layer_t;
+
+/* ---- cells and the layer ---------------------------------------------------------------- */
+nnom_rnn_cell_t SimpleCell(uint16_t units, const nnom_rnn_weights_t *w);
+nnom_rnn_cell_t GRUCell(uint16_t units, const nnom_rnn_weights_t *w);
+nnom_rnn_cell_t LSTMCell(uint16_t units, const nnom_rnn_weights_t *w);
+nnom_layer_t *RNN(nnom_rnn_cell_t cell, uint8_t return_sequences, uint8_t stateful, uint8_t go_backwards);
+/* A stateful layer's state buffer (at least nnom_rnn_state_bytes(cell) bytes, 4-byte aligned);
+ * without one, model_compile takes it from nnom_alloc. Returns rnn. */
+nnom_layer_t *nnom_rnn_state_buf(nnom_layer_t *rnn, void *buf, uint32_t size);
+uint32_t nnom_rnn_state_bytes(nnom_rnn_cell_t cell);
+/* Zero a stateful recurrent layer's state; any other layer is left alone. */
+void nnom_rnn_reset_state(nnom_layer_t *l);
+
+/* ---- kernels (src/kernels/local/nnom_rnn_*.c, nnom_gru_*.c, nnom_lstm_*.c) -------------- */
+extern const int16_t nnom_rnn_sigmoid_table[NNOM_RNN_TABLE_SIZE];   /* Q0.15 knots */
+extern const int16_t nnom_rnn_tanh_table[NNOM_RNN_TABLE_SIZE];
+
+/* table[i] + ((table[i+1] - table[i]) * f + 64 >> 7) with u = pre + 32768, i = u >> 7,
+ * f = u & 127: a Q3.12 int16 pre-activation -> Q0.15. */
+int32_t nnom_rnn_act_q15(int32_t pre, const int16_t *table);
+
+/* Gate pre-activation parts in Q3.12 (clamped to int32): shift_round(bias + sum x[i] w[i], shift).
+ * The input part reads int8 x; the recurrent part int8 (bits 8) or int16 (bits 16) h. */
+int32_t nnom_rnn_input_q12(const int8_t *x, uint16_t n, const int8_t *w, int32_t bias, int8_t shift);
+int32_t nnom_rnn_recurrent_q12(const void *h, uint8_t bits, uint16_t n, const int8_t *w, int32_t bias,
+                               int8_t shift);
+
+/* One step of a cell. x: the step's F int8 inputs; h (and c): the state, updated; work: the
+ * per-step scratch (2 * G * U bytes); y: the step's U int8 outputs (NULL: not written), each
+ * nnom_requant(h', out_shift) from the new h' in Q0.15. */
+typedef struct {
+    const nnom_rnn_weights_t *w;
+    uint16_t units, features;
+    int8_t out_shift;                /* 15 - the layer's output fraction bits */
+} nnom_rnn_step_t;
+
+void nnom_rnn_simple_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_gru_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_lstm_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+/* Stores the new h' (Q0.15, U values) as the state (its width and format) and writes y. */
+void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
+                        int8_t *y, int8_t out_shift);
+
+/* ---- integer helpers shared by the kernels -------------------------------------------------- */
+/* x * 2^-s in int64, round half up (s > 0), exact (s <= 0). Callers keep |x * 2^-s| < 2^62. */
+static inline int64_t nnom_rnn_shift(int64_t x, int32_t s)
+{
+    if (s > 0)
+        return (x + ((int64_t)1 << (s - 1))) >> s;
+    return x * ((int64_t)1 << -s);
+}
+
+static inline int32_t nnom_rnn_sat(int64_t x, uint8_t bits)
+{
+    int64_t hi = ((int64_t)1 << (bits - 1)) - 1;
+    return (int32_t)(x > hi ? hi : (x < -hi - 1 ? -hi - 1 : x));
+}
+
+static inline int32_t nnom_rnn_clamp32(int64_t x)
+{
+    return (int32_t)(x > INT32_MAX ? INT32_MAX : (x < INT32_MIN ? INT32_MIN : x));
+}
+
+static inline int32_t nnom_rnn_get(const void *s, uint8_t bits, uint32_t i)
+{
+    return bits == 8 ? ((const int8_t *)s)[i] : ((const int16_t *)s)[i];
+}
+
+static inline void nnom_rnn_put(void *s, uint8_t bits, uint32_t i, int32_t v)
+{
+    if (bits == 8)
+        ((int8_t *)s)[i] = (int8_t)v;
+    else
+        ((int16_t *)s)[i] = (int16_t)v;
+}
+
+#endif
