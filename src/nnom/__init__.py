@@ -4,14 +4,13 @@
 """
 from .errors import NnomError
 from .graph import Model
-from .layers import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN, Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                     Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, HardSigmoid, Input, Lambda, Layer,
-                     LeakyReLU, MaxPool, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid, Softmax, Sub, SumPool,
-                     TanH, UpSample, ZeroPadding, act_hard_sigmoid, act_leaky_relu, act_relu, act_relu6,
-                     act_sigmoid, act_tanh)
+from .layers import (GRU, LSTM, RNN, Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense,
+                     DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, GRUCell, HardSigmoid, Input,
+                     Lambda, Layer, LeakyReLU, LSTMCell, MaxPool, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid,
+                     SimpleCell, SimpleRNN, Softmax, Sub, SumPool, TanH, UpSample, ZeroPadding, act_hard_sigmoid,
+                     act_leaky_relu, act_relu, act_relu6, act_sigmoid, act_tanh)
 from .quant import QFormat, qformat
 from .shapes import PADDING_SAME, PADDING_VALID, border, dilation, kernel, shape, stride
-
 from .frontends.keras import from_keras
 from .frontends.onnx import from_onnx
 from .frontends.torch import from_torch
