@@ -83,25 +83,25 @@ typedef struct {
 struct nnom_layer_s {
     const nnom_layer_ops_t *ops;
     const char *type_name;
-    nnom_layer_type_t type;
-    uint8_t flags;
-    uint8_t n_in;
     nnom_layer_t **in;           /* the layers this one reads */
-    nnom_dims_t out_dims;
-    int8_t q_pre, q_out;         /* own result before / after the activation tail */
-    uint8_t q_set;               /* formats given by nnom_qformat() */
     nnom_act_t *act;
     int8_t *out;                 /* output tensor in the arena (after compile) */
     int16_t *scratch;
-    uint16_t index;              /* position in the execution order */
-    uint16_t n_readers;
     nnom_layer_t *owner;         /* the layer whose buffer holds this output (itself if none) */
-    nnom_buf_t buf, scratch_buf;
-    uint32_t stat_us, stat_runs;
+    nnom_dims_t out_dims;
+    uint16_t index;              /* position in the execution order */
+    int8_t q_pre, q_out;         /* own result before / after the activation tail */
+    uint8_t q_set;               /* formats given by nnom_qformat() */
+    uint8_t flags;
+    uint8_t n_in;
+    uint8_t type;                /* nnom_layer_type_t */
     uint8_t visit;
-    uint32_t mem;                /* bytes this layer took (its struct and arrays) */
-    uint32_t struct_size;
-    nnom_layer_t *next;          /* every layer of a model (freeing) */
+    uint16_t mem;                /* bytes this layer took (its struct and arrays) */
+    uint16_t struct_size;
+    nnom_buf_t buf, scratch_buf; /* the memory plan's records (compile time) */
+#ifdef NNOM_US_GET
+    uint32_t stat_us;            /* model_stat(): accumulated time */
+#endif
 };
 
 typedef struct nnom_model_s nnom_model_t;

@@ -46,13 +46,13 @@ nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char
     nnom_layer_t *l = (nnom_layer_t *)nnom_alloc(size);
     if (l == NULL)
         return NULL;
-    l->type = type;
+    l->type = (uint8_t)type;
     l->type_name = name;
     l->ops = ops;
     l->flags = flags;
     l->owner = l;
-    l->mem = a8(size);
-    l->struct_size = size;
+    l->mem = (uint16_t)a8(size);
+    l->struct_size = (uint16_t)size;
     return l;
 }
 
@@ -82,7 +82,7 @@ static nnom_layer_t *connect(nnom_layer_t *l, int n, nnom_layer_t **ins)
     l->in = (nnom_layer_t **)nnom_alloc((uint32_t)(n * sizeof(nnom_layer_t *)));
     if (l->in == NULL)
         return NULL;
-    l->mem += a8((uint32_t)(n * sizeof(nnom_layer_t *)));
+    l->mem = (uint16_t)(l->mem + a8((uint32_t)(n * sizeof(nnom_layer_t *))));
     memcpy(l->in, ins, (size_t)n * sizeof(nnom_layer_t *));
     l->n_in = (uint8_t)n;
     return l;
@@ -334,7 +334,6 @@ nnom_status_t model_run(nnom_model_t *m)
 #ifdef NNOM_US_GET
         l->stat_us += NNOM_US_GET() - t0;
 #endif
-        l->stat_runs++;
     }
     m->run_count++;
     return NN_SUCCESS;
@@ -354,7 +353,10 @@ void model_stat(nnom_model_t *m)
     NNOM_LOG("  #  %-14s %10s %12s %10s\n", "type", "MACs", "time us/run", "MACs/us");
     for (i = 0; i < m->n_layers; i++) {
         const nnom_layer_t *l = m->order[i];
-        uint32_t lm = l->ops->macs ? l->ops->macs(l) : 0, t = l->stat_us / m->run_count;
+        uint32_t lm = l->ops->macs ? l->ops->macs(l) : 0, t = 0;
+#ifdef NNOM_US_GET
+        t = l->stat_us / m->run_count;
+#endif
         macs += lm;
 #ifdef NNOM_US_GET
         us += t;

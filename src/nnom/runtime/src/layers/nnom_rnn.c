@@ -65,7 +65,7 @@ static nnom_status_t rnn_build(nnom_layer_t *l)
                 return NN_NO_MEMORY;
             r->state_size = need;
             r->own_state = 1;
-            l->mem += a8(need);
+            l->mem = (uint16_t)(l->mem + a8(need));
         }
         memset(r->state, 0, r->state_size);
     }
