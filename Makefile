@@ -1,4 +1,4 @@
-# make demo: the main job end to end.   make test: the test suite.
+# make demo: the main job end to end.   make test: the test suite.   make bench: nnom vs TFLM.
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +12,7 @@ SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
              qemu-system-arm:qemu-system-arm
 SYS_FILES := /usr/lib/arm-none-eabi/newlib/libc.a:libnewlib-arm-none-eabi
 
-.PHONY: demo test venv sysdeps clean
+.PHONY: demo test bench venv sysdeps clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ sysdeps:
 
 demo: $(STAMP) sysdeps
 	$(PY) examples/digits/demo.py
+
+bench: $(STAMP) sysdeps
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/run.py
 
 test: $(STAMP) sysdeps
 	$(PY) -m pytest $(PYTEST_FLAGS)
