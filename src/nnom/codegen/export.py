@@ -74,9 +74,9 @@ def _layer_lines(model, g: CWriter) -> list[str]:
     last = model.order[-1]
     if not isinstance(last, Output):            # the runtime hands results over through an Output
         q = last.q_out
-        lines.append(f"    /* output: copies {last.name} to {g.prefix}_output */")
+        lines.append(f"    /* output: marks {last.name} as the model's result */")
         lines.append(f"    layer[{len(model.order)}] = model.hook(Output({g.dims(last.out_shape)}, "
-                     f"qformat({q.int_bits}, {q.frac}), {g.prefix}_output), layer[{len(model.order) - 1}]);")
+                     f"qformat({q.int_bits}, {q.frac}), NULL), layer[{len(model.order) - 1}]);")
     return lines
 
 
@@ -111,8 +111,10 @@ def generate(model, name="model") -> dict[str, str]:
 #define {P}_STATIC_BUF_SIZE ( \\
     {_static_size_expr(model)})
 
-extern int8_t {p}_input[{P}_INPUT_SIZE];
-extern int8_t {p}_output[{P}_OUTPUT_SIZE];
+/* The input and the output live in the activation arena (no copies, no extra RAM); both point
+ * there after {p}_create(). Write the input before every model_run(): the arena is reused. */
+extern int8_t *{p}_input;
+extern int8_t *{p}_output;
 
 /* Builds and compiles the model (prints its memory report); NULL on failure. */
 nnom_model_t *{p}_create(void);
@@ -124,8 +126,8 @@ nnom_model_t *{p}_create(void);
 
 {chr(10).join(g.blocks)}
 
-int8_t {p}_input[{P}_INPUT_SIZE];
-int8_t {p}_output[{P}_OUTPUT_SIZE];
+int8_t *{p}_input;
+int8_t *{p}_output;
 
 static nnom_model_t model;
 
@@ -138,6 +140,8 @@ nnom_model_t *{p}_create(void)
         model_delete(&model);
         return NULL;
     }}
+    {p}_input = layer[0]->out;
+    {p}_output = layer[{n_layers - 1}]->out;
     return &model;
 }}
 """

@@ -25,7 +25,7 @@ class Input(Layer):
                 "qformat": None if self.given_format is None else self.given_format.frac}
 
     def c_new(self, g):
-        return f"Input({g.dims(self.shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_input)"
+        return f"Input({g.dims(self.shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), NULL)"
 
     def forward(self, xs):
         return xs[0]
@@ -62,7 +62,7 @@ class Output(Layer):
         return {"output_shape": None if self.shape is None else list(self.shape)}
 
     def c_new(self, g):
-        return f"Output({g.dims(self.out_shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), {g.prefix}_output)"
+        return f"Output({g.dims(self.out_shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), NULL)"
 
     def forward_int(self, xs, q_in):
         return xs[0]
