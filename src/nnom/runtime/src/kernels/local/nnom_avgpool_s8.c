@@ -1,4 +1,8 @@
 /* AvgPool: the sum of the real pixels under the window divided (rounded) by their count. */
+/* The reference; kernels/arm/ replaces it when the DSP extension is present, unless
+ * NNOM_REFERENCE_KERNELS is defined. */
+#if !defined(__ARM_FEATURE_DSP) || defined(NNOM_REFERENCE_KERNELS)
+
 #include "nnom_fixed.h"
 #include "nnom_kernels.h"
 
@@ -30,3 +34,7 @@ void nnom_avgpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t 
         }
     }
 }
+
+#else
+typedef int nnom_avgpool_s8_local_unused_t; /* ISO C forbids an empty translation unit */
+#endif

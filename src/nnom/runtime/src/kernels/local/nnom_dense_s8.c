@@ -1,4 +1,8 @@
 /* Dense (fully connected): the input is read flattened in (h, w, c) order. */
+/* The reference; kernels/arm/ replaces it when the DSP extension is present, unless
+ * NNOM_REFERENCE_KERNELS is defined. */
+#if !defined(__ARM_FEATURE_DSP) || defined(NNOM_REFERENCE_KERNELS)
+
 #include "nnom_fixed.h"
 #include "nnom_kernels.h"
 
@@ -15,3 +19,7 @@ void nnom_dense_s8(const int8_t *in, uint32_t n_in, const int8_t *w, const int32
         out[o] = nnom_requant(acc, shift[o]);
     }
 }
+
+#else
+typedef int nnom_dense_s8_local_unused_t; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,4 +1,8 @@
 /* Depthwise Conv2D with depth multiplier, plain reference loops (docs/int8-semantics.md). */
+/* The reference; kernels/arm/ replaces it when the DSP extension is present, unless
+ * NNOM_REFERENCE_KERNELS is defined. */
+#if !defined(__ARM_FEATURE_DSP) || defined(NNOM_REFERENCE_KERNELS)
+
 #include "nnom_fixed.h"
 #include "nnom_kernels.h"
 
@@ -32,3 +36,7 @@ void nnom_dw_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, c
         }
     }
 }
+
+#else
+typedef int nnom_dw_conv2d_s8_local_unused_t; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,4 +1,8 @@
 /* MaxPool: the maximum of the real pixels under the window; padded pixels never win. */
+/* The reference; kernels/arm/ replaces it when the DSP extension is present, unless
+ * NNOM_REFERENCE_KERNELS is defined. */
+#if !defined(__ARM_FEATURE_DSP) || defined(NNOM_REFERENCE_KERNELS)
+
 #include "nnom_kernels.h"
 
 void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
@@ -29,3 +33,7 @@ void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t 
         }
     }
 }
+
+#else
+typedef int nnom_maxpool_s8_local_unused_t; /* ISO C forbids an empty translation unit */
+#endif

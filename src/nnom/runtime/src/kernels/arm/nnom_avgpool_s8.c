@@ -1,0 +1,80 @@
+/* AvgPool for Cortex-M with the DSP extension, bit-exact with kernels/local/nnom_avgpool_s8.c:
+ * four channels per word summed by two SXTAB16 into 16-bit lanes (exact up to 256 real pixels:
+ * |sum| <= 256 * 128), then the rounded division of each sum by the count of real pixels. */
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_dsp.h"
+#include "nnom_kernels.h"
+
+/* The window's taps inside [0, n): k in [*k0, *k1) for the window starting at i0. */
+static void valid_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
+{
+    uint32_t a = 0, b = k;
+    while (a < b && i0 + (int32_t)(a * d) < 0)
+        a++;
+    while (b > a && i0 + (int32_t)((b - 1) * d) >= (int32_t)n)
+        b--;
+    *k0 = a;
+    *k1 = b;
+}
+
+void nnom_avgpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                     int8_t *out, nnom_dims_t out_dims)
+{
+    const uint32_t C = in_dims.c, row = (uint32_t)in_dims.w * C;
+    const uint32_t step_y = (uint32_t)win->dh * row, step_x = (uint32_t)win->dw * C;
+    uint32_t oy, ox, c, ky, kx;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+        uint32_t ky0, ky1;
+        valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+        for (ox = 0; ox < out_dims.w; ox++) {
+            const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+            int8_t *o = out + (oy * out_dims.w + ox) * out_dims.c;
+            const int8_t *first;
+            uint32_t kx0, kx1, count;
+            valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+            /* the window's first real pixel; with none, no tap loop runs */
+            first = (ky0 < ky1 && kx0 < kx1)
+                        ? in + (uint32_t)(iy0 + (int32_t)(ky0 * win->dh)) * row
+                              + (uint32_t)(ix0 + (int32_t)(kx0 * win->dw)) * C
+                        : in;
+            count = (ky1 - ky0) * (kx1 - kx0);
+            c = 0;
+            if (count && count <= 256) {
+                for (; c + 4 <= C; c += 4) {
+                    uint32_t se = 0, so = 0;
+                    const int8_t *py = first + c;
+                    for (ky = ky0; ky < ky1; ky++, py += step_y) {
+                        const int8_t *p = py;
+                        for (kx = kx0; kx < kx1; kx++, p += step_x) {
+                            uint32_t v = nnom_ld32(p);
+                            se = __sxtab16(se, v);
+                            so = nnom_sxtab16_ror8(so, v);
+                        }
+                    }
+                    o[c] = nnom_sat8(nnom_div_round((int16_t)se, (int32_t)count));
+                    o[c + 1] = nnom_sat8(nnom_div_round((int16_t)so, (int32_t)count));
+                    o[c + 2] = nnom_sat8(nnom_div_round((int16_t)(se >> 16), (int32_t)count));
+                    o[c + 3] = nnom_sat8(nnom_div_round((int16_t)(so >> 16), (int32_t)count));
+                }
+            }
+            for (; c < C; c++) {
+                int32_t sum = 0;
+                const int8_t *py = first + c;
+                for (ky = ky0; ky < ky1; ky++, py += step_y) {
+                    const int8_t *p = py;
+                    for (kx = kx0; kx < kx1; kx++, p += step_x)
+                        sum += *p;
+                }
+                /* a window always covers a real pixel under SAME/VALID; guard the division anyway */
+                o[c] = count ? nnom_sat8(nnom_div_round(sum, (int32_t)count)) : 0;
+            }
+        }
+    }
+}
+
+#else
+typedef int nnom_avgpool_s8_arm_unused_t; /* ISO C forbids an empty translation unit */
+#endif
