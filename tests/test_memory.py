@@ -104,3 +104,16 @@ def test_graph_outputs_stay_alive_to_the_end():
     m.compile(inp, [a, c], verbose=False)
     assert m.plan.buffer_of[a.name].last == len(m.order)
     assert_valid_plan(m.plan)
+
+
+def test_residual_add_overwrites_the_input_that_dies():
+    m = Model()
+    inp = m.add(Input(shape(8, 8, 4)))
+    a = m.hook(Conv2D(4, kernel(3, 3), padding="same"), inp)
+    b = m.hook(Conv2D(4, kernel(3, 3), padding="same"), a)
+    s = m.merge(Add(), b, a)                  # a (the shortcut) and b both die here
+    out = m.hook(Conv2D(2, kernel(1, 1)), s)
+    m.compile(inp, out, verbose=False)
+    assert m.plan.shared["add_1"] == "in-place"
+    assert m.plan.buffer_of["add_1"] is m.plan.buffer_of["conv2d_2"]
+    assert_valid_plan(m.plan)

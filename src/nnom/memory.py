@@ -1,8 +1,8 @@
 """Static memory planning: tensor lifetimes, in-place layers, one arena, the lower bound.
 
 Every int8 tensor and scratch buffer gets an offset in one arena. Views (Flatten, Reshape,
-Output) alias their input; in-place layers (activations, softmax) overwrite their input when no
-later layer still reads it. Offsets are assigned greedily, largest buffer first, at the lowest
+Output) alias their input; in-place layers (activations, softmax, element-wise Add/Sub/Mult)
+overwrite an input that no later layer still reads. Offsets are assigned greedily, largest buffer first, at the lowest
 offset that no buffer alive at the same time occupies. The C runtime runs the same algorithm.
 """
 from dataclasses import dataclass, field
@@ -58,11 +58,13 @@ def plan_memory(order, outputs) -> MemoryPlan:
         return False
 
     for i, layer in enumerate(order):
-        src_buf = buffer_of[layer.inputs[0].name] if layer.inputs else None
+        src_bufs = [buffer_of[s.name] for s in layer.inputs]
+        # an in-place layer (element-wise) may overwrite any input nobody reads afterwards
+        free = [b for b in src_bufs if not still_read_after(b, i)] if layer.in_place else []
         if layer.is_view:
-            buf, shared[layer.name] = src_buf, "view"
-        elif layer.in_place and not still_read_after(src_buf, i):
-            buf, shared[layer.name] = src_buf, "in-place"
+            buf, shared[layer.name] = src_bufs[0], "view"
+        elif free:
+            buf, shared[layer.name] = free[0], "in-place"
         else:
             buf = Buffer(aligned(layer.out_shape.size), i, i, "tensor")
             buffers.append(buf)

@@ -12,6 +12,14 @@ unflattening it again gives back a proper spatial tensor.
 explicit paddings into ZeroPadding or PADDING_SAME, per-channel constants into foldable
 BatchNorms), checks every shape as it goes, and at the end fuses activations into the layer
 before them as nnom tails and compiles the Model.
+
+Recurrent layers read sequences. A framework sequence (N, T, F) is nnom's (1, T, F) in the
+framework's own element order (t * F + f), which is not the channels-first canonical order of a
+(N, C, L) tensor: such tensors carry that identity order as their perm. A tensor may also hold
+its batch at another axis than the first (`batch_axis`: PyTorch's batch_first=False, ONNX's
+time-major layouts); only transposes, reshapes, squeezes, indexing and recurrent layers accept
+such tensors. When a recurrent layer reads a model input whose canonical layout would be the
+transposed one, the import is redone with that input laid out as a sequence (`Relayout`).
 """
 import re
 import warnings
@@ -25,6 +33,7 @@ from ..layers import (Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Dense
                       UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..layers.reshape import Cropping
+from ..layers.rnn import RNN
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
 
@@ -68,15 +77,27 @@ def nnom_shape(shape) -> Shape:
 
 
 class Tensor:
-    """A framework tensor held by an nnom layer. shape excludes the batch."""
-    __slots__ = ("layer", "shape", "perm")
+    """A framework tensor held by an nnom layer. shape excludes the batch, which sits at batch_axis
+    of the framework's full shape (0 but for time-major tensors)."""
+    __slots__ = ("layer", "shape", "perm", "batch_axis")
 
-    def __init__(self, layer, shape, perm=None):
+    def __init__(self, layer, shape, perm=None, batch_axis=0):
         self.layer = layer
         self.shape = tuple(int(d) for d in shape)
         if perm is not None and np.array_equal(perm, canonical_perm(self.shape)):
             perm = None
         self.perm = perm
+        self.batch_axis = int(batch_axis)
+
+    def full_shape(self, batch) -> tuple:
+        """The framework's shape, batch included."""
+        b = self.batch_axis
+        return self.shape[:b] + (int(batch),) + self.shape[b:]
+
+    @property
+    def identity(self) -> bool:
+        """nnom holds the values in the framework's own (row-major) order."""
+        return np.array_equal(self.order(), np.arange(self.size))
 
     @property
     def rank(self) -> int:
@@ -95,11 +116,55 @@ class Tensor:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def __repr__(self):
-        return f"<Tensor (N, {', '.join(map(str, self.shape))}) in {self.layer.name}>"
+        return f"<Tensor {shape_text(self.shape, self.batch_axis)} in {self.layer.name}>"
 
 
-def shape_text(shape) -> str:
-    return "(N, " + ", ".join(map(str, shape)) + ")"
+class Stacked(Tensor):
+    """A tensor (K, U) (batch excluded) made of K rows that exist on their own as (U,) tensors:
+    the final states of recurrent layers (PyTorch's h_n, ONNX's Y_h). Taking row k gives parts[k]."""
+    __slots__ = ("parts",)
+
+    def __init__(self, layer, parts, batch_axis):
+        k, u = len(parts), parts[0].shape[0]
+        super().__init__(layer, (k, u), np.arange(k * u), batch_axis)
+        self.parts = list(parts)
+
+
+class Relayout(Exception):
+    """A recurrent layer reads model input `name` as a sequence: import again with that input laid
+    out as (1, T, F) in the framework's order, batch first ("seq") or second ("time_major")."""
+
+    def __init__(self, name, layout):
+        super().__init__(f"input {name!r} laid out as {layout}")
+        self.name, self.layout = name, layout
+
+
+def shape_text(shape, batch_axis=0) -> str:
+    dims = [str(d) for d in shape]
+    dims.insert(batch_axis, "N")
+    return "(" + ", ".join(dims) + ")"
+
+
+def check_batch_first(values, what):
+    """A NnomError if a tensor among `values` has its batch elsewhere than first."""
+    for v in values:
+        if isinstance(v, Tensor) and v.batch_axis != 0:
+            raise NnomError(f"{what} needs the batch as the first dimension; its input {shape_text(v.shape, v.batch_axis)} "
+                            f"has it at axis {v.batch_axis} (a time-major sequence: batch_first=False or a "
+                            "transpose); transpose it back to batch first")
+
+
+def import_with_relayout(run, n_inputs):
+    """Call run(layouts) again with the inputs that recurrent layers read laid out as sequences."""
+    layouts = {}
+    for _ in range(n_inputs + 1):
+        try:
+            return run(dict(layouts))
+        except Relayout as r:
+            if layouts.get(r.name) == r.layout:
+                raise NnomError(f"internal: input {r.name!r} asked twice to be laid out as {r.layout}") from None
+            layouts[r.name] = r.layout
+    raise NnomError("internal: the input layouts for the recurrent layers do not settle")
 
 
 def ident(name: str) -> str:
@@ -131,9 +196,10 @@ def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
 class Builder:
     """Builds an nnom Model from framework ops; see the module docstring."""
 
-    def __init__(self, name: str, source: str):
+    def __init__(self, name: str, source: str, layouts=None):
         self.name = ident(name)
         self.source = source
+        self.layouts = dict(layouts or {})  # input name -> "seq" / "time_major" (see Relayout)
         self.nodes = []                  # every layer, in creation (topological) order
         self.inputs = []                 # Input layers
         self._names = set()
@@ -215,11 +281,20 @@ class Builder:
                             f"{tuple(expected_hw)}")
 
     # --- ops ----------------------------------------------------------------------------------
-    def input(self, shape, name) -> Tensor:
+    def input(self, shape, name, layout=None) -> Tensor:
+        """A model input; shape excludes the batch. layout "seq" / "time_major": a sequence (T, F)
+        read by a recurrent layer, nnom (1, T, F) in the framework's order, batch first / second."""
         shape = tuple(int(d) for d in shape)
         if not 1 <= len(shape) <= 3:
             raise NnomError(f"input '{name}' has shape (N, {', '.join(map(str, shape))}); nnom takes "
                             "(N, C, H, W), (N, C, L) or (N, F) inputs")
+        if layout is not None:
+            if len(shape) != 2:
+                raise NnomError(f"input '{name}' {shape_text(shape)} is read by a recurrent layer: expected a "
+                                "sequence (N, T, F)")
+            layer = self._add(Input(Shape(1, *shape)), [], name)
+            self.inputs.append(layer)
+            return Tensor(layer, shape, np.arange(shape[0] * shape[1]), 1 if layout == "time_major" else 0)
         layer = self._add(Input(nnom_shape(shape)), [], name)
         self.inputs.append(layer)
         return self._out(layer, shape)
@@ -398,19 +473,22 @@ class Builder:
             return self.avg_pool(x, k, k, pads, False, False, name)
         return self.max_pool(x, k, k, pads, [1] * len(k), False, name)
 
-    def reshape(self, x: Tensor, new_shape, name) -> Tensor:
-        """Any reshape that keeps the batch; new_shape excludes it and holds no -1."""
+    def reshape(self, x: Tensor, new_shape, name, batch_axis=0) -> Tensor:
+        """Any reshape of the values of each sample; new_shape excludes the batch (at batch_axis
+        of the result) and holds no -1."""
         new_shape = tuple(int(d) for d in new_shape)
         if int(np.prod(new_shape, dtype=np.int64)) != x.size:
-            raise NnomError(f"cannot reshape {shape_text(x.shape)} to {shape_text(new_shape)}")
+            raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to {shape_text(new_shape, batch_axis)}")
         if not 1 <= len(new_shape) <= 3:
-            raise NnomError(f"reshape to {shape_text(new_shape)}: nnom tensors have rank 2 to 4 "
+            raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
                             "((N, F), (N, C, L) or (N, C, H, W))")
+        if isinstance(x, Stacked) and len(x.parts) == 1 and new_shape == x.shape[1:]:
+            return x.parts[0] if batch_axis == 0 else Tensor(x.parts[0].layer, new_shape, None, batch_axis)
         if new_shape == x.shape:
-            return x
-        return self._with_order(x, new_shape, x.order(), name)
+            return x if batch_axis == x.batch_axis else Tensor(x.layer, x.shape, x.perm, batch_axis)
+        return self._with_order(x, new_shape, x.order(), name, batch_axis)
 
-    def permute(self, x: Tensor, dims, name) -> Tensor:
+    def permute(self, x: Tensor, dims, name, batch_axis=0) -> Tensor:
         """Transpose of the non-batch axes (dims index them from 0). nnom has no transpose: the data
         stay as they are and only their order is tracked, so this works where the result is then
         flattened (a Dense after it gets matching weights) or is channels-last again."""
@@ -420,26 +498,47 @@ class Builder:
         new_shape = tuple(x.shape[d] for d in dims)
         multi = np.unravel_index(x.order(), x.shape)
         order = np.ravel_multi_index([multi[d] for d in dims], new_shape)
-        return self._with_order(x, new_shape, order, name)
+        return self._with_order(x, new_shape, order, name, batch_axis)
 
-    def _with_order(self, x: Tensor, new_shape, order, name) -> Tensor:
+    def permute_full(self, x: Tensor, perm, name) -> Tensor:
+        """Transpose with the batch included (perm over the full rank); the batch may move."""
+        rank = x.rank + 1
+        perm = [_axis(p, rank) for p in perm]
+        if sorted(perm) != list(range(rank)):
+            raise NnomError(f"permutation {tuple(perm)} of {shape_text(x.shape, x.batch_axis)}")
+        b = x.batch_axis
+        rest = [p - (p > b) for p in perm if p != b]
+        return self.permute(x, rest, name, batch_axis=perm.index(b))
+
+    def _with_order(self, x: Tensor, new_shape, order, name, batch_axis=0) -> Tensor:
         """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i."""
         if len(new_shape) > 3:
-            raise NnomError(f"{shape_text(new_shape)}: nnom tensors have rank 2 to 4")
+            raise NnomError(f"{shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4")
+        if tuple(new_shape) == x.shape and np.array_equal(order, x.order()):
+            return Tensor(x.layer, new_shape, x.perm, batch_axis)
         if np.array_equal(order, canonical_perm(new_shape)):
             target = nnom_shape(new_shape)
             if tuple(x.layer.out_shape) == tuple(target):
-                return Tensor(x.layer, new_shape)
+                return Tensor(x.layer, new_shape, None, batch_axis)
             layer = Flatten() if target[:2] == (1, 1) else Reshape(target)
-            return self._out(self._add(layer, [x.layer], name), new_shape)
+            return Tensor(self._add(layer, [x.layer], name), new_shape, None, batch_axis)
+        if len(new_shape) > 1 and np.array_equal(order, np.arange(len(order))):
+            # the framework's own order (a sequence (T, F) is nnom's (1, T, F)): keep it row-major
+            target = Shape(*((1,) * (3 - len(new_shape)) + tuple(new_shape)))
+            src = x.layer
+            if tuple(src.out_shape) != tuple(target):
+                src = self._add(Reshape(target), [src], name)
+            return Tensor(src, new_shape, order, batch_axis)
         src = x.layer
         if tuple(src.out_shape[:2]) != (1, 1):
             src = self._add(Flatten(), [src], name)
-        return Tensor(src, new_shape, order)
+        return Tensor(src, new_shape, order, batch_axis)
 
     def reshape_full(self, x: Tensor, target, batch: int, name) -> Tensor:
-        """Reshape to a full target shape: batch first, at most one -1."""
-        full = (int(batch),) + x.shape
+        """Reshape to a full target shape: at most one -1; the batch keeps its place among the
+        values (the dimensions before it hold as many values as before), so each sample's values
+        stay the same."""
+        full = x.full_shape(batch)
         target = [int(t) for t in target]
         if target.count(-1) > 1:
             raise NnomError(f"reshape to {tuple(target)}: more than one -1")
@@ -447,12 +546,149 @@ class Builder:
             known = int(np.prod([t for t in target if t != -1], dtype=np.int64))
             total = int(np.prod(full, dtype=np.int64))
             if known == 0 or total % known:
-                raise NnomError(f"cannot reshape {shape_text(x.shape)} to {tuple(target)}")
+                raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to {tuple(target)}")
             target[target.index(-1)] = total // known
-        if not target or target[0] != full[0]:
-            raise NnomError(f"reshape of {shape_text(x.shape)} (batch {full[0]}) to {tuple(target)} does not keep "
-                            "the batch as the first dimension")
-        return self.reshape(x, target[1:], name)
+        before = int(np.prod(x.shape[:x.batch_axis], dtype=np.int64))
+        at = [j for j in range(len(target))
+              if target[j] == full[x.batch_axis] and int(np.prod(target[:j], dtype=np.int64)) == before]
+        if not at:
+            where = "first" if x.batch_axis == 0 else f"at axis {x.batch_axis}"
+            raise NnomError(f"reshape of {shape_text(x.shape, x.batch_axis)} (batch {full[x.batch_axis]}) to "
+                            f"{tuple(target)} does not keep the batch as a dimension of its own ({where})")
+        j = 0 if 0 in at else at[0]
+        return self.reshape(x, target[:j] + target[j + 1:], name, batch_axis=j)
+
+    def squeeze_full(self, x: Tensor, axes, batch: int, name) -> Tensor:
+        """Remove size-1 axes (full-rank indices; None: all but the batch)."""
+        full = list(x.full_shape(batch))
+        b = x.batch_axis
+        if axes is None:
+            axes = [i for i, d in enumerate(full) if d == 1 and i != b]
+        axes = sorted({_axis(a, len(full)) for a in axes})
+        if b in axes:
+            raise NnomError("squeezing the batch dimension is not supported")
+        if any(full[a] != 1 for a in axes):
+            raise NnomError(f"squeeze of axes {axes} of {shape_text(x.shape, b)}: they are not of size 1")
+        keep = [d for i, d in enumerate(full) if i not in axes and i != b]
+        return self.reshape(x, keep, name, batch_axis=b - sum(a < b for a in axes))
+
+    def unsqueeze_full(self, x: Tensor, axes, batch: int, name) -> Tensor:
+        """Insert size-1 axes at the full-rank positions `axes` of the result."""
+        full = list(x.full_shape(batch))
+        rank = len(full) + len(axes)
+        axes = sorted(_axis(a, rank) for a in axes)
+        marks = [None] * len(full)
+        marks[x.batch_axis] = "N"
+        for a in axes:
+            full.insert(a, 1)
+            marks.insert(a, None)
+        b = marks.index("N")
+        return self.reshape(x, full[:b] + full[b + 1:], name, batch_axis=b)
+
+    def take(self, x: Tensor, axis, start, stop, name, keep=True) -> Tensor:
+        """x[..., start:stop, ...] along full-rank `axis` (keep=False: a single index, the axis
+        dropped). A Cropping where the values taken are whole rows or columns of nnom's layout
+        (time steps of a sequence, rows or columns of an image); channels cannot be sliced."""
+        full = x.full_shape(1)
+        axis = _axis(axis, len(full))
+        b = x.batch_axis
+        if axis == b:
+            raise NnomError("indexing or slicing the batch dimension is not supported")
+        a = axis - (axis > b)
+        n = x.shape[a]
+        start, stop, step = slice(start, stop).indices(n)
+        if stop <= start:
+            raise NnomError(f"an empty slice [{start}:{stop}] of axis {axis} of {shape_text(x.shape, b)}")
+        new_b = b if keep or axis > b else b - 1
+        if isinstance(x, Stacked) and a == 0 and not keep:
+            part = x.parts[start]
+            return part if new_b == 0 else Tensor(part.layer, part.shape, part.perm, new_b)
+        sub = x
+        if (start, stop) != (0, n):
+            out = tuple(x.layer.out_shape)
+            order = x.order()
+            fw = np.unravel_index(order, x.shape)
+            sel = ((fw[a] >= start) & (fw[a] < stop)).reshape(out)
+            box = None
+            for k in (0, 1):                                # nnom's h, then w
+                along = np.flatnonzero(sel.any(axis=tuple(i for i in range(3) if i != k)))
+                want = np.zeros(out, bool)
+                idx = [slice(None)] * 3
+                idx[k] = slice(along[0], along[-1] + 1)
+                want[tuple(idx)] = True
+                if np.array_equal(sel, want):
+                    box = (k, int(along[0]), int(along[-1]) + 1)
+                    break
+            if box is None:
+                raise NnomError(f"indexing [{start}:{stop}] along axis {axis} of {shape_text(x.shape, b)}: the "
+                                "values taken are not whole rows or time steps of nnom's (h, w, c) layout (nnom "
+                                "cannot slice channels or features)")
+            k, p, q = box
+            crop = (p, out[0] - q, 0, 0) if k == 0 else (0, 0, p, out[1] - q)
+            layer = self._add(Cropping(crop), [x.layer], name)
+            shape = list(x.shape)
+            shape[a] = stop - start
+            multi = list(np.unravel_index(order[sel.ravel()], x.shape))
+            multi[a] = multi[a] - start
+            sub = Tensor(layer, shape, np.ravel_multi_index(multi, shape), b)
+        if keep:
+            return sub
+        if stop - start != 1:
+            raise NnomError("internal: take() drops one index only")
+        return self.reshape(sub, sub.shape[:a] + sub.shape[a + 1:], name + "_squeeze", batch_axis=new_b)
+
+    # --- recurrent layers ---------------------------------------------------------------------
+    def sequence_source(self, x: Tensor, batch_axis: int, what: str, name):
+        """The nnom layer holding x, a sequence (T, F) with its batch at batch_axis, as (1, T, F)."""
+        if x.batch_axis != batch_axis:
+            if (batch_axis == 1 and isinstance(x.layer, Input) and x.rank == 2
+                    and self.layouts.get(x.layer.name) is None):
+                raise Relayout(x.layer.name, "time_major")
+            raise NnomError(f"{what} reads its input as {'(T, N, F)' if batch_axis else '(N, T, F)'}, the tensor "
+                            f"{shape_text(x.shape, x.batch_axis)} has its batch at axis {x.batch_axis}")
+        if x.rank != 2:
+            raise NnomError(f"{what} takes a sequence {'(T, N, F)' if batch_axis else '(N, T, F)'}, got "
+                            f"{shape_text(x.shape, x.batch_axis)}")
+        if not x.identity:
+            if (isinstance(x.layer, Input) and np.array_equal(x.order(), canonical_perm(x.shape))
+                    and self.layouts.get(x.layer.name) is None):
+                raise Relayout(x.layer.name, "seq")
+            raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
+                            "features transposed in nnom (channels last: a (N, C, L) tensor read as (N, T, F) "
+                            "has T = C); nnom has no transpose: permute it to (N, L, C) first, e.g. "
+                            "x.permute(0, 2, 1) after a Conv1d")
+        t, f = x.shape
+        src = x.layer
+        if tuple(src.out_shape) != (1, t, f):
+            src = self._add(Reshape(Shape(1, t, f)), [src], name + "_steps")
+        return src
+
+    def recurrent(self, x: Tensor, layers, batch_axis: int, what: str, name):
+        """Stacked recurrent layers over the sequence x; layers: per layer, its cells (forward, and
+        reverse for a bidirectional layer). Returns (the last layer's output: a layer holding
+        (1, T, D * U), directions concatenated, and the final states, one (U,) tensor per layer and
+        direction in that order). Every RNN returns sequences; finish() turns those whose only
+        reader takes the last step into return_sequences=False."""
+        src = self.sequence_source(x, batch_axis, what, name)
+        finals = []
+        for i, cells in enumerate(layers):
+            outs = []
+            for d, cell in enumerate(cells):
+                suffix = (f"_l{i}" if len(layers) > 1 else "") + ("_reverse" if d else "")
+                rnn = self._add(RNN(cell, return_sequences=True, go_backwards=bool(d), time_aligned=bool(d)),
+                                [src], name + suffix)
+                outs.append(rnn)
+                t = rnn.timesteps
+                crop = (0, 0, t - 1, 0) if d == 0 else (0, 0, 0, t - 1)
+                last = rnn if t == 1 else self._add(Cropping(crop), [rnn], name + suffix + "_last")
+                finals.append(Tensor(last, (cell.units,)))
+            src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, name + (f"_l{i}" if len(layers) > 1 else ""))
+        return src, finals
+
+    def stacked(self, parts, batch_axis, name) -> Stacked:
+        """Final states (U,) stacked as (K, U) with the batch at batch_axis (h_n, Y_h)."""
+        layer = parts[0].layer if len(parts) == 1 else self._add(Concat(-1), [p.layer for p in parts], name)
+        return Stacked(layer, parts, batch_axis)
 
     def pad(self, x: Tensor, pads, name) -> Tensor:
         """Zero padding; pads: (begin, end) per spatial dim."""

@@ -13,6 +13,7 @@ from .base import Layer, check_kwargs
 
 class _Elementwise(Layer):
     n_inputs = None
+    in_place = True             # out[i] depends on in[i] only: it may overwrite a dying input
 
     def c_new(self, g):
         return f"{type(self).__name__}()"

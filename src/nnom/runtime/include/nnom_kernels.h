@@ -42,7 +42,7 @@ void nnom_sumpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t 
                      int8_t *out, nnom_dims_t out_dims);
 
 /* Element-wise merges of n inputs of `size` values. left[i]: left shift aligning input i to
- * the finest input format; shift: the final requantize shift. out may alias ins[0]. */
+ * the finest input format; shift: the final requantize shift. out may alias any input. */
 void nnom_add_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size,
                  int8_t shift, int8_t *out);
 void nnom_sub_s8(const int8_t *a, const int8_t *b, int8_t left_a, int8_t left_b, uint32_t size,

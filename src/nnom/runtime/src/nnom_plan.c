@@ -1,6 +1,5 @@
 /* Static memory plan, the same algorithm as nnom/memory.py (a test holds the two equal):
- * views alias their input; in-place layers reuse their input's buffer when no later layer reads
- * it; every other output and every scratch area is a buffer alive from its producer to its last
+ * views alias their input; in-place layers reuse an input's buffer that no later layer reads; every other output and every scratch area is a buffer alive from its producer to its last
  * reader (graph output: to the end); buffers are placed largest first (ties: earlier first,
  * then list order) at the lowest offset, 0 or the end of a buffer alive at the same time, where
  * they overlap nothing alive at the same time. */
@@ -81,12 +80,17 @@ static void plan_lifetimes(nnom_model_t *m)
     uint16_t i, j;
     for (i = 0; i < m->n_layers; i++) {
         nnom_layer_t *l = m->order[i];
-        nnom_layer_t *src = l->n_in ? l->in[0]->owner : NULL;
+        nnom_layer_t *src = NULL;
         uint32_t scratch = l->ops->scratch ? l->ops->scratch(l) : 0;
+        uint8_t k;
         memset(&l->buf, 0, sizeof(l->buf));
         memset(&l->scratch_buf, 0, sizeof(l->scratch_buf));
-        if (src != NULL && ((l->flags & NNOM_VIEW) ||
-                            ((l->flags & NNOM_IN_PLACE) && !still_read_after(m, src, i)))) {
+        if (l->n_in && (l->flags & NNOM_VIEW))
+            src = l->in[0]->owner;
+        for (k = 0; k < l->n_in && src == NULL && (l->flags & NNOM_IN_PLACE); k++)
+            if (!still_read_after(m, l->in[k]->owner, i))   /* an input nobody reads afterwards */
+                src = l->in[k]->owner;
+        if (src != NULL) {
             l->owner = src;
         } else {
             l->owner = l;

@@ -46,4 +46,4 @@ static void add_run(nnom_layer_t *l)
 
 static const nnom_layer_ops_t add_ops = {nnom_merge_build, add_run, NULL, NULL, NULL};
 
-nnom_layer_t *Add(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_ADD, "Add", &add_ops, 0); }
+nnom_layer_t *Add(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_ADD, "Add", &add_ops, NNOM_IN_PLACE); }

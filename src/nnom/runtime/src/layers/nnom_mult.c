@@ -15,4 +15,4 @@ static void mult_run(nnom_layer_t *l)
 
 static const nnom_layer_ops_t mult_ops = {nnom_merge_build, mult_run, NULL, NULL, NULL};
 
-nnom_layer_t *Mult(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_MULT, "Mult", &mult_ops, 0); }
+nnom_layer_t *Mult(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_MULT, "Mult", &mult_ops, NNOM_IN_PLACE); }

@@ -11,4 +11,4 @@ static void sub_run(nnom_layer_t *l)
 
 static const nnom_layer_ops_t sub_ops = {nnom_merge_build, sub_run, NULL, NULL, NULL};
 
-nnom_layer_t *Sub(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_SUB, "Sub", &sub_ops, 0); }
+nnom_layer_t *Sub(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_SUB, "Sub", &sub_ops, NNOM_IN_PLACE); }
