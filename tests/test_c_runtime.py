@@ -173,3 +173,29 @@ def test_model_stat_prints_per_layer_time_with_a_port_timer(tmp_path):
     out = run(exe).stdout.decode()
     assert "us per run" in out and "MACs/us" in out
     assert "      7 " in out or " 7 " in out                 # every layer took one 7 us tick
+
+
+def test_planner_keeps_the_better_order_in_python_and_c():
+    """MobileNetV1's head at 96x96: largest-first placement leaves a hole (64,512 B); first-used
+    order meets the lower bound (55,328 B). C and Python must both pick the latter."""
+    from nnom.memory import STRATEGIES, place_in_order
+    import copy
+    m = Model()
+    x = m.add(Input(shape(96, 96, 3)))
+    x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(2, 2), PADDING_SAME), x))
+    for filters, s in [(16, 1), (32, 2), (32, 1), (64, 2)]:
+        x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(s, s), PADDING_SAME), x))
+        x = m.active(act_relu(), m.hook(Conv2D(filters, kernel(1, 1)), x))
+    x = m.hook(Dense(2), m.hook(GlobalAvgPool(), x))
+    m.compile(m.layers[0], x, verbose=False)
+    arenas = []
+    for _, key in STRATEGIES:
+        bufs = [copy.copy(b) for b in m.plan.buffers]
+        arenas.append(place_in_order(bufs, sorted(range(len(bufs)), key=lambda i: key(bufs[i], i))))
+    assert arenas[0] > arenas[1] == m.memory["arena_bytes"] == m.memory["lower_bound_bytes"]
+    xin = np.random.default_rng(0).normal(size=(4, 96, 96, 3)).astype(np.float32)
+    quantized(m, xin)
+    xq = m.quantize_input(xin)[0]
+    y, err = run_host(m, xq)
+    assert report_figures(err)["arena_bytes"] == m.memory["arena_bytes"]
+    assert np.array_equal(y.reshape(len(xq), -1), m.run(xq).reshape(len(xq), -1))

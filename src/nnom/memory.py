@@ -2,8 +2,9 @@
 
 Every int8 tensor and scratch buffer gets an offset in one arena. Views (Flatten, Reshape,
 Output) alias their input; in-place layers (activations, softmax, element-wise Add/Sub/Mult)
-overwrite an input that no later layer still reads. Offsets are assigned greedily, largest buffer first, at the lowest
-offset that no buffer alive at the same time occupies. The C runtime runs the same algorithm.
+overwrite an input that no later layer still reads. Offsets are assigned greedily: each buffer,
+in a given order, goes to the lowest offset that no buffer alive at the same time occupies; two
+orders are tried and the smaller arena kept. The C runtime runs the same algorithm.
 """
 from dataclasses import dataclass, field
 
@@ -89,20 +90,40 @@ def plan_memory(order, outputs) -> MemoryPlan:
     return MemoryPlan(buffers, buffer_of, scratch_of, arena, lower_bound(buffers), shared)
 
 
-def place_greedy(buffers) -> int:
-    """Assign offsets, largest first (ties: earlier first, then list order); return the arena size.
+# The orders greedy placement tries: largest first (what the best interpreters do) and first
+# used first (it packs long chains, e.g. MobileNet, where largest-first leaves holes).
+STRATEGIES = (
+    ("largest first", lambda b, i: (-b.size, b.first, i)),
+    ("first used first", lambda b, i: (b.first, -b.size, i)),
+)
 
-    Each buffer goes to the lowest offset among 0 and the ends of buffers alive at the same time
-    where it overlaps none of them: the C planner runs exactly this.
-    """
+
+def place_in_order(buffers, order) -> int:
+    """Give each buffer, in `order`, the lowest offset among 0 and the ends of buffers alive at
+    the same time where it overlaps none of them; return the arena size."""
     placed = []
-    for buf in sorted(buffers, key=lambda b: (-b.size, b.first)):
+    for i in order:
+        buf = buffers[i]
         rivals = [p for p in placed if p.overlaps_in_time(buf)]
         candidates = sorted({0} | {p.offset + p.size for p in rivals})
         buf.offset = next(c for c in candidates
                           if all(c + buf.size <= p.offset or p.offset + p.size <= c for p in rivals))
         placed.append(buf)
     return max((b.offset + b.size for b in buffers), default=0)
+
+
+def place_greedy(buffers) -> int:
+    """Place with every strategy and keep the smallest arena (ties: the earlier strategy).
+    The C planner runs exactly this."""
+    best = None
+    for _, key in STRATEGIES:
+        order = sorted(range(len(buffers)), key=lambda i: key(buffers[i], i))
+        arena = place_in_order(buffers, order)
+        if best is None or arena < best[0]:
+            best = (arena, [b.offset for b in buffers])
+    for b, offset in zip(buffers, best[1]):
+        b.offset = offset
+    return best[0]
 
 
 def lower_bound(buffers) -> int:

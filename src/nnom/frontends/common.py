@@ -483,9 +483,7 @@ class Builder:
             raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
                             "((N, F), (N, C, L) or (N, C, H, W))")
         if isinstance(x, Stacked) and len(x.parts) == 1 and new_shape == x.shape[1:]:
-            return x.parts[0] if batch_axis == 0 else Tensor(x.parts[0].layer, new_shape, None, batch_axis)
-        if new_shape == x.shape:
-            return x if batch_axis == x.batch_axis else Tensor(x.layer, x.shape, x.perm, batch_axis)
+            return _rebatch(x.parts[0], batch_axis)
         return self._with_order(x, new_shape, x.order(), name, batch_axis)
 
     def permute(self, x: Tensor, dims, name, batch_axis=0) -> Tensor:
@@ -515,7 +513,7 @@ class Builder:
         if len(new_shape) > 3:
             raise NnomError(f"{shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4")
         if tuple(new_shape) == x.shape and np.array_equal(order, x.order()):
-            return Tensor(x.layer, new_shape, x.perm, batch_axis)
+            return _rebatch(x, batch_axis)
         if np.array_equal(order, canonical_perm(new_shape)):
             target = nnom_shape(new_shape)
             if tuple(x.layer.out_shape) == tuple(target):
@@ -555,7 +553,7 @@ class Builder:
             where = "first" if x.batch_axis == 0 else f"at axis {x.batch_axis}"
             raise NnomError(f"reshape of {shape_text(x.shape, x.batch_axis)} (batch {full[x.batch_axis]}) to "
                             f"{tuple(target)} does not keep the batch as a dimension of its own ({where})")
-        j = 0 if 0 in at else at[0]
+        j = x.batch_axis if x.batch_axis in at else at[0]
         return self.reshape(x, target[:j] + target[j + 1:], name, batch_axis=j)
 
     def squeeze_full(self, x: Tensor, axes, batch: int, name) -> Tensor:
@@ -601,8 +599,7 @@ class Builder:
             raise NnomError(f"an empty slice [{start}:{stop}] of axis {axis} of {shape_text(x.shape, b)}")
         new_b = b if keep or axis > b else b - 1
         if isinstance(x, Stacked) and a == 0 and not keep:
-            part = x.parts[start]
-            return part if new_b == 0 else Tensor(part.layer, part.shape, part.perm, new_b)
+            return _rebatch(x.parts[start], new_b)
         sub = x
         if (start, stop) != (0, n):
             out = tuple(x.layer.out_shape)
@@ -773,11 +770,17 @@ class Builder:
                 raise NnomError(f"output '{n}' of the {self.source} model is a constant, not computed from the input")
             if isinstance(t.layer, Input):
                 raise NnomError(f"output '{n}' of the {self.source} model is its input unchanged")
-            if not t.canonical:
+            if t.batch_axis != 0:
+                warnings.warn(f"output '{n}' {shape_text(t.shape, t.batch_axis)} has its batch at axis "
+                              f"{t.batch_axis} in {self.source}; nnom gives it first (each sample's values "
+                              "unchanged)", stacklevel=3)
+            if not t.canonical and not t.identity:
                 warnings.warn(f"output '{n}' {shape_text(t.shape)} comes out flattened in nnom's (h, w, c) "
                               f"order, not {self.source}'s channels-first order", stacklevel=3)
         out_layers = [t.layer for t in outputs]
         self._fuse_activations(out_layers)
+        keep = _reachable(out_layers)
+        self._last_steps(keep, out_layers)
         keep = _reachable(out_layers)
         model = Model(self.name)
         for layer in self.nodes:
@@ -789,6 +792,33 @@ class Builder:
                 model.hook(layer, *layer.inputs)
         model.compile(self.inputs, out_layers, verbose=False)
         return model
+
+    def _last_steps(self, keep, out_layers):
+        """A recurrent layer whose only reader is a Cropping to its last processed step (the final
+        state: PyTorch's out[:, -1] or h_n, ONNX's Y_h) becomes return_sequences=False."""
+        readers = {}
+        for layer in self.nodes:
+            if id(layer) in keep:
+                for src in layer.inputs:
+                    readers[id(src)] = readers.get(id(src), 0) + 1
+        for o in out_layers:
+            readers[id(o)] = readers.get(id(o), 0) + 1
+        for crop in list(self.nodes):
+            if id(crop) not in keep or type(crop) is not Cropping or crop.act is not None:
+                continue
+            rnn = crop.inputs[0]
+            if not isinstance(rnn, RNN) or not rnn.return_sequences or rnn.stateful or readers.get(id(rnn)) != 1:
+                continue
+            t, b = rnn.timesteps, crop.border
+            last = (0, t - 1) if rnn.go_backwards and rnn.time_aligned else (t - 1, 0)
+            if (b.top, b.bottom, b.left, b.right) != (0, 0) + last:
+                continue
+            rnn.return_sequences = False
+            rnn.build(rnn.in_shapes, self.rng)
+            for layer in self.nodes:
+                layer.inputs = [rnn if s is crop else s for s in layer.inputs]
+            out_layers[:] = [rnn if o is crop else o for o in out_layers]
+            self.nodes.remove(crop)
 
     def _fuse_activations(self, out_layers):
         """Activation layers become the tail of the layer before them when only they read it."""
@@ -810,6 +840,15 @@ class Builder:
             out_layers[:] = [src if o is a else o for o in out_layers]
             readers[id(src)] = readers.get(id(a), 0)
             self.nodes.remove(a)
+
+
+def _rebatch(x: Tensor, batch_axis) -> Tensor:
+    """x with its batch at batch_axis (same values, same nnom layer)."""
+    if x.batch_axis == batch_axis:
+        return x
+    if isinstance(x, Stacked):
+        return Stacked(x.layer, x.parts, batch_axis)
+    return Tensor(x.layer, x.shape, x.perm, batch_axis)
 
 
 def _reachable(out_layers):

@@ -9,8 +9,22 @@ BatchNorms fold into the conv before them, activations become tails of the layer
 
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 
-Limits: the forward must be traceable by torch.fx (no branching on tensor values); no tensor
-indexing or slicing; the batch must stay the first dimension; constants in arithmetic must be
+Recurrent layers: nn.RNN (tanh), nn.GRU and nn.LSTM, any number of layers, bidirectional,
+batch_first or not, without an initial state (hx) and without LSTM projections (proj_size). Each
+direction of each layer is an nnom RNN (the reverse one go_backwards=True, time_aligned=True), the
+directions joined by Concat(-1). The output sequence (N, T, D * U) is nnom's (1, T, D * U); h_n[k]
+is the final state of layer k // D, direction k % D; out[:, -1] and h_n of a forward layer become
+an RNN with return_sequences=False. The LSTM's cell state c_n is not available. A model input
+that a recurrent layer reads as (N, T, F) (batch_first=True, or transposed to (T, N, F) before a
+batch_first=False layer) is nnom's (1, T, F): feed it as PyTorch takes it, (N, T, F); a model
+input of shape (T, N, F) read directly by a batch_first=False layer is fed to nnom as (N, T, F).
+Time-major tensors (batch second) may only be transposed, reshaped, squeezed, indexed or read by
+a recurrent layer.
+
+Limits: the forward must be traceable by torch.fx (no branching on tensor values); indexing and
+slicing only along time steps, rows or columns (whole positions, never the channels or
+features), with integers and step-1 slices; the batch must stay the first dimension (but for the
+time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape; permute/transpose
 only where the result is flattened or channels-last again (nnom has no transpose); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
@@ -23,7 +37,9 @@ import operator
 import numpy as np
 
 from ..errors import NnomError
-from .common import POISON, Builder, Tensor, shape_text, unsupported_error
+from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
+                     unsupported_error)
 
 
 def _import_torch():
@@ -66,7 +82,9 @@ def from_torch(module, example_input, name=None):
         except Exception as e:
             raise NnomError(f"from_torch: running {type(module).__name__} on the example input failed "
                             f"({type(e).__name__}: {e})") from None
-        return _Importer(torch, gm, examples, name or type(module).__name__).run()
+        return import_with_relayout(
+            lambda layouts: _Importer(torch, gm, examples, name or type(module).__name__, layouts).run(),
+            len(examples))
     finally:
         module.train(was_training)
 
@@ -98,7 +116,7 @@ class _Call:
         return x
 
     def full_shape(self, x: Tensor):
-        return (self.imp.batch,) + x.shape
+        return x.full_shape(self.imp.batch)
 
 
 def _const(torch, v):
@@ -266,13 +284,11 @@ def _upsample(c, x, mode):
 def _squeeze(c, x, dim):
     full = list(c.full_shape(x))
     if dim is None:
-        dims = [i for i in range(1, len(full)) if full[i] == 1]
+        dims = None
     else:
         dims = [_norm(d, len(full)) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
-        dims = [d for d in dims if full[d] == 1]
-    if 0 in dims:
-        raise NnomError("squeezing the batch dimension is not supported")
-    return c.b.reshape(x, [s for i, s in enumerate(full) if i not in dims][1:], c.name)
+        dims = [d for d in dims if full[d] == 1]           # PyTorch leaves other sizes alone
+    return c.b.squeeze_full(x, dims, c.imp.batch, c.name)
 
 
 def _unsqueeze(c, x, dim):
@@ -280,8 +296,7 @@ def _unsqueeze(c, x, dim):
     dim = _norm(dim, len(full) + 1)
     if dim == 0:
         raise NnomError("adding a dimension before the batch is not supported")
-    full.insert(dim, 1)
-    return c.b.reshape(x, full[1:], c.name)
+    return c.b.unsqueeze_full(x, [dim], c.imp.batch, c.name)
 
 
 def _batch_norm(c, x, mean, var, weight, bias, eps, training=False):
@@ -309,9 +324,9 @@ def _shape_args(c, start=1):
 def _permute(c, x, dims):
     full = len(x.shape) + 1
     dims = [_norm(d, full) for d in dims]
-    if not dims or dims[0] != 0:
-        raise NnomError(f"permutation {tuple(dims)} moves the batch dimension; not supported")
-    return c.b.permute(x, [d - 1 for d in dims[1:]], c.name)
+    if len(dims) != full:
+        raise NnomError(f"permutation {tuple(dims)} of a rank-{full} tensor")
+    return c.b.permute_full(x, dims, c.name)
 
 
 def _transpose(c, x, d0, d1):
@@ -332,6 +347,86 @@ def _concat(c):
     if not all(isinstance(x, Tensor) for x in xs):
         raise NnomError("concatenation with a constant is not supported")
     return c.b.concat(list(xs), dim, c.name)
+
+
+class _CellState:
+    """The final cell state c_n of an nn.LSTM: nnom's recurrent layers do not output it."""
+
+    def __repr__(self):
+        return "c_n"
+
+
+_C_N = _CellState()
+_CELLS = {"RNN": SimpleCell, "GRU": GRUCell, "LSTM": LSTMCell}
+
+
+def _recurrent(torch, c):
+    """nn.RNN / nn.GRU / nn.LSTM: (output, h_n), or (output, (h_n, c_n)) for the LSTM."""
+    m = c.mod
+    kind = type(m).__name__                               # the module table matches exact types
+    if kind == "RNN" and m.nonlinearity != "tanh":
+        raise NnomError(f"nn.RNN(nonlinearity={m.nonlinearity!r}): nnom's SimpleRNN cell computes tanh "
+                        "(relu is not supported)")
+    if getattr(m, "proj_size", 0):
+        raise NnomError(f"nn.LSTM(proj_size={m.proj_size}): LSTM projections are not supported")
+    hx = c.get(1, "hx")
+    if hx is not None:
+        states = _flat(hx)
+        if any(isinstance(v, Tensor) for v in states) or any(v is not None and np.any(np.asarray(v) != 0)
+                                                             for v in states):
+            raise NnomError(f"nn.{kind} called with an initial state (hx): nnom's recurrent layers start from "
+                            "zeros; leave it out")
+    x = c.tensor()
+    layers = []
+    for i in range(m.num_layers):
+        cells = []
+        for d in range(2 if m.bidirectional else 1):
+            sfx = f"_l{i}" + ("_reverse" if d else "")
+            w = [_const(torch, getattr(m, f"{n}{sfx}", None)) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            kw = {"nonlinearity": m.nonlinearity} if kind == "RNN" else {}
+            cells.append(_CELLS[kind].from_torch(*w, **kw))
+        layers.append(cells)
+    batch_axis = 0 if m.batch_first else 1
+    src, finals = c.b.recurrent(x, layers, batch_axis, f"nn.{kind}", c.name)
+    t, width = x.shape[0], src.out_shape.c
+    out = Tensor(src, (t, width), np.arange(t * width), batch_axis)
+    h_n = c.b.stacked(finals, 1, c.name + "_h_n")
+    return (out, (h_n, _C_N)) if kind == "LSTM" else (out, h_n)
+
+
+def _index(c, x, index):
+    """x[index] with integers, step-1 slices and ... (see Builder.take)."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    rank = x.rank + 1
+    for it in items:
+        if isinstance(it, Tensor) or not (it is Ellipsis or isinstance(it, slice) or
+                                          (isinstance(it, int) and not isinstance(it, bool))):
+            raise NnomError(f"indexing with {it!r}: only integers, slices and ... are supported")
+    if items.count(Ellipsis) > 1:
+        raise NnomError("indexing with more than one ...")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items[at:at + 1] = [slice(None)] * (rank - len(items) + 1)
+    if len(items) > rank:
+        raise NnomError(f"too many indices for a rank-{rank} tensor")
+    items += [slice(None)] * (rank - len(items))
+    full = c.full_shape(x)
+    for axis in reversed(range(rank)):
+        it = items[axis]
+        if isinstance(it, slice):
+            if any(v is not None and not isinstance(v, int) for v in (it.start, it.stop, it.step)):
+                raise NnomError(f"slicing with {it!r}: only constant integer bounds are supported")
+            start, stop, step = it.indices(full[axis])
+            if step != 1:
+                raise NnomError(f"slicing with step {step}: only step 1 is supported")
+            if (start, stop) != (0, full[axis]):
+                x = c.b.take(x, axis, start, stop, c.name)
+        else:
+            if not -full[axis] <= it < full[axis]:
+                raise NnomError(f"index {it} is out of range for axis {axis} of size {full[axis]}")
+            i = it % full[axis]
+            x = c.b.take(x, axis, i, i + 1, c.name, keep=False)
+    return x
 
 
 # --- modules ----------------------------------------------------------------------------------
@@ -412,6 +507,8 @@ def _module_table(torch):
         nn.Identity: _alias,
         nn.ZeroPad1d: zeropad, nn.ZeroPad2d: zeropad, nn.ConstantPad1d: zeropad, nn.ConstantPad2d: zeropad,
         nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
+        nn.RNN: lambda c: _recurrent(torch, c), nn.GRU: lambda c: _recurrent(torch, c),
+        nn.LSTM: lambda c: _recurrent(torch, c),
     }
 
 
@@ -459,7 +556,7 @@ def _function_table(torch):
     def getitem(c):
         container, index = c.args
         if isinstance(container, Tensor):
-            raise NnomError("indexing or slicing a tensor is not supported")
+            return _index(c, container, index)
         return container[index]
 
     def getattr_(c):
@@ -563,13 +660,26 @@ def _module_name(mod):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+# ops that take tensors whose batch is not the first dimension (time-major sequences)
+_BATCH_AWARE_METHODS = {"permute", "transpose", "squeeze", "unsqueeze", "view", "reshape", "contiguous", "clone",
+                        "detach", "size", "dim"}
+
+
+def _batch_aware(torch):
+    nn, F = torch.nn, torch.nn.functional
+    return ({nn.RNN, nn.GRU, nn.LSTM, nn.Dropout, nn.Identity},
+            {operator.getitem, getattr, torch.permute, torch.transpose, torch.squeeze, torch.unsqueeze,
+             torch.reshape, F.dropout})
+
+
 class _Importer:
-    def __init__(self, torch, gm, examples, name):
+    def __init__(self, torch, gm, examples, name, layouts=None):
         self.torch, self.gm, self.examples = torch, gm, examples
-        self.b = Builder(name, "PyTorch")
+        self.b = Builder(name, "PyTorch", layouts)
         self.modules = _module_table(torch)
         self.functions = _function_table(torch)
         self.methods = _method_table()
+        self.aware_modules, self.aware_functions = _batch_aware(torch)
         self.batch = int(examples[0].shape[0]) if examples[0].dim() > 0 else 1
 
     def supported(self):
@@ -613,10 +723,6 @@ class _Importer:
                 ok = type(self.gm.get_submodule(node.target)) in self.modules
             elif node.op == "call_function":
                 ok = node.target in self.functions
-                if ok and node.target is operator.getitem and node.args and hasattr(node.args[0], "meta") \
-                        and type(node.args[0].meta.get("tensor_meta")).__name__ == "TensorMetadata":
-                    problems.append((node.name, "tensor indexing", "indexing or slicing a tensor is not supported"))
-                    continue
             else:
                 ok = node.target in self.methods
             if not ok:
@@ -635,11 +741,16 @@ class _Importer:
                     raise NnomError(f"from_torch: the module takes more inputs than the {len(self.examples)} "
                                     f"example(s) given (input '{node.name}')")
                 x = self.examples[placeholders]
+                layout = self.b.layouts.get(ident(node.name))
+                at = 1 if layout == "time_major" else 0             # (T, N, F) read by a batch_first=False RNN
+                if placeholders == 0 and x.dim() > at:
+                    self.batch = int(x.shape[at])
                 placeholders += 1
-                if x.dim() < 2 or int(x.shape[0]) != self.batch:
+                if x.dim() < 2 or int(x.shape[at]) != self.batch:
                     raise NnomError(f"from_torch: example input '{node.name}' of shape {tuple(x.shape)}: "
                                     "expected (N, C, H, W), (N, C, L) or (N, F) with the same N for every input")
-                env[node] = self.b.input(tuple(x.shape[1:]), node.name)
+                shape = tuple(int(d) for i, d in enumerate(x.shape) if i != at)
+                env[node] = self.b.input(shape, node.name, layout)
                 continue
             if node.op == "get_attr":
                 obj = self.gm
@@ -667,13 +778,26 @@ class _Importer:
         outs = outputs if isinstance(outputs, (tuple, list)) else [outputs]
         if any(not isinstance(o, torch.fx.Node) for o in outs):
             raise NnomError("from_torch: the module must return a tensor or a tuple/list of tensors")
+        if any(env[o] is _C_N for o in outs):
+            raise NnomError("from_torch: the module returns the LSTM's cell state c_n, which nnom's recurrent "
+                            "layers do not output")
         return self.b.finish([env[o] for o in outs], [o.name for o in outs])
 
     def _convert(self, node, args, kwargs):
         torch = self.torch
-        if not any(isinstance(v, Tensor) for v in _flat(args) + _flat(kwargs)):
+        flat = _flat(args) + _flat(kwargs)
+        unpack = node.target is operator.getitem and isinstance(args[0], (tuple, list))
+        if any(v is _C_N for v in flat) and not unpack:
+            raise NnomError("it reads the LSTM's final cell state c_n, which nnom's recurrent layers do not "
+                            "output (they give the hidden states: the output sequence and h_n)")
+        if not any(isinstance(v, Tensor) for v in flat):
             return self._fold(node, args, kwargs)
         mod = self.gm.get_submodule(node.target) if node.op == "call_module" else None
+        aware = (type(mod) in self.aware_modules if mod is not None else
+                 node.target in self.aware_functions if node.op == "call_function" else
+                 node.target in _BATCH_AWARE_METHODS)
+        if not aware:
+            check_batch_first(flat, "this operation")
         call = _Call(self, node, list(args), dict(kwargs), mod)
         if node.op == "call_module":
             result = self.modules[type(mod)](call)
@@ -684,7 +808,7 @@ class _Importer:
         if isinstance(result, Tensor):
             shape = self.meta_shape(node)
             squeeze = node.target in ("squeeze",) or node.target is torch.squeeze
-            if shape is not None and not squeeze and shape != (self.batch,) + result.shape:
+            if shape is not None and not squeeze and shape != result.full_shape(self.batch):
                 raise NnomError(f"internal: converted to shape {shape_text(result.shape)}, PyTorch gives {shape}")
         return result
 

@@ -1,8 +1,8 @@
 /* Static memory plan, the same algorithm as nnom/memory.py (a test holds the two equal):
  * views alias their input; in-place layers reuse an input's buffer that no later layer reads; every other output and every scratch area is a buffer alive from its producer to its last
- * reader (graph output: to the end); buffers are placed largest first (ties: earlier first,
- * then list order) at the lowest offset, 0 or the end of a buffer alive at the same time, where
- * they overlap nothing alive at the same time. */
+ * reader (graph output: to the end); buffers are placed one by one at the lowest offset, 0 or the
+ * end of a buffer alive at the same time, where they overlap nothing alive at the same time, in
+ * two orders (largest first; first used first), and the smaller arena is kept. */
 #include <string.h>
 
 #include "nnom_layers.h"
@@ -134,18 +134,38 @@ static uint32_t lower_bound(nnom_model_t *m)
     return best;
 }
 
-nnom_status_t nnom_plan(nnom_model_t *m)
+/* Is a placed before b in the order of `strategy`? 0: largest first (then first used, then list
+ * order), 1: first used first (then largest, then list order). The list index breaks ties. */
+static int before(const nnom_buf_t *a, uint32_t ia, const nnom_buf_t *b, uint32_t ib, int strategy)
+{
+    if (strategy == 0) {
+        if (a->size != b->size)
+            return a->size > b->size;
+        if (a->first != b->first)
+            return a->first < b->first;
+    } else {
+        if (a->first != b->first)
+            return a->first < b->first;
+        if (a->size != b->size)
+            return a->size > b->size;
+    }
+    return ia < ib;
+}
+
+static uint32_t place_all(nnom_model_t *m, int strategy)
 {
     uint32_t k, arena = 0;
-    uint16_t i;
-    plan_lifetimes(m);
-    for (;;) {                                       /* largest unplaced first */
+    for (k = 0; k < buffer_count(m); k++)
+        buffer_at(m, k)->placed = 0;
+    for (;;) {
         nnom_buf_t *next = NULL;
+        uint32_t next_k = 0;
         for (k = 0; k < buffer_count(m); k++) {
             nnom_buf_t *b = buffer_at(m, k);
-            if (b->used && !b->placed &&
-                (next == NULL || b->size > next->size || (b->size == next->size && b->first < next->first)))
+            if (b->used && !b->placed && (next == NULL || before(b, k, next, next_k, strategy))) {
                 next = b;
+                next_k = k;
+            }
         }
         if (next == NULL)
             break;
@@ -153,6 +173,18 @@ nnom_status_t nnom_plan(nnom_model_t *m)
         if (next->offset + next->size > arena)
             arena = next->offset + next->size;
     }
+    return arena;
+}
+
+nnom_status_t nnom_plan(nnom_model_t *m)
+{
+    uint32_t arena;
+    uint16_t i;
+    int best = 0;
+    plan_lifetimes(m);
+    if (place_all(m, 1) < place_all(m, 0))          /* keep the smaller arena; ties: largest first */
+        best = 1;
+    arena = place_all(m, best);
     m->arena_size = arena;
     m->lower_bound = lower_bound(m);
     m->arena = (int8_t *)nnom_alloc(arena ? arena : 4);
