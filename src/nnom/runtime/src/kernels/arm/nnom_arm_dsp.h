@@ -115,6 +115,19 @@ static NNOM_ARM_OUT_OF_LINE int8_t nnom_arm_requant_slow(int32_t acc, int32_t sh
     return nnom_requant(acc, shift);
 }
 
+/* The window's taps inside [0, n): k in [*k0, *k1) for the window starting at i0 (taps d apart). */
+static inline void nnom_arm_valid_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0,
+                                       uint32_t *k1)
+{
+    uint32_t a = 0, b = k;
+    while (a < b && i0 + (int32_t)(a * d) < 0)
+        a++;
+    while (b > a && i0 + (int32_t)((b - 1) * d) >= (int32_t)n)
+        b--;
+    *k0 = a;
+    *k1 = b;
+}
+
 /* requant(acc, shift) with the multiply when shift allows it. */
 static inline int8_t nnom_arm_requant(int32_t acc, int32_t shift)
 {

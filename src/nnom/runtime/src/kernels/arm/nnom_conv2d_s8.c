@@ -46,18 +46,6 @@ static void zero_bytes(int8_t *dst, uint32_t n)
         *dst++ = 0;
 }
 
-/* The window's taps inside [0, n): k in [*k0, *k1) for the window starting at i0. */
-static void valid_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
-{
-    uint32_t lo = 0, hi = k;
-    while (lo < hi && i0 + (int32_t)(lo * d) < 0)
-        lo++;
-    while (hi > lo && i0 + (int32_t)((hi - 1) * d) >= (int32_t)n)
-        hi--;
-    *k0 = lo;
-    *k1 = hi;
-}
-
 /* The column of output pixel (oy, ox): K values, padded pixels 0. */
 static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, uint32_t oy,
                    uint32_t ox, int16_t *col, uint32_t K)
@@ -73,13 +61,13 @@ static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
         ky0 = 0; /* the usual case: the whole window inside */
         ky1 = win->kh;
     } else {
-        valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+        nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     }
     if (ix0 >= 0 && ix0 + (int32_t)((win->kw - 1u) * win->dw) < (int32_t)in_dims.w) {
         kx0 = 0;
         kx1 = win->kw;
     } else {
-        valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+        nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     }
     if ((c & 3u) == 0) {
         /* every pixel starts a group of four: widen straight from the input */

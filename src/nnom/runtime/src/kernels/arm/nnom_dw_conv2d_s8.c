@@ -170,18 +170,6 @@ static void dw_plain(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, con
     }
 }
 
-/* The window's taps inside [0, n): k in [*k0, *k1) for the window starting at i0. */
-static void valid_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
-{
-    uint32_t lo = 0, hi = k;
-    while (lo < hi && i0 + (int32_t)(lo * d) < 0)
-        lo++;
-    while (hi > lo && i0 + (int32_t)((hi - 1) * d) >= (int32_t)n)
-        hi--;
-    *k0 = lo;
-    *k1 = hi;
-}
-
 /* First and one-past-last output index whose window [o*s - pad, o*s - pad + (k-1)*d] is inside
  * [0, n). */
 static void inner_range(uint32_t n_out, uint32_t n, uint32_t k, uint32_t s, uint32_t d, uint32_t pad,
@@ -220,8 +208,8 @@ static void dw_block(dw_inner_t *job, const int8_t *in, nnom_dims_t in_dims, con
     uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, i, c0;
     const int8_t *first;
 
-    valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
-    valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+    nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+    nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     n = (ky1 - ky0) * (kx1 - kx0);
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++)

@@ -6,18 +6,6 @@
 #include "nnom_arm_dsp.h"
 #include "nnom_kernels.h"
 
-/* The window's taps inside [0, n): k in [*k0, *k1) for the window starting at i0. */
-static void valid_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
-{
-    uint32_t a = 0, b = k;
-    while (a < b && i0 + (int32_t)(a * d) < 0)
-        a++;
-    while (b > a && i0 + (int32_t)((b - 1) * d) >= (int32_t)n)
-        b--;
-    *k0 = a;
-    *k1 = b;
-}
-
 void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
                      int8_t *out, nnom_dims_t out_dims)
 {
@@ -28,13 +16,13 @@ void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t 
     for (oy = 0; oy < out_dims.h; oy++) {
         const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
         uint32_t ky0, ky1;
-        valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+        nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
         for (ox = 0; ox < out_dims.w; ox++) {
             const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
             int8_t *o = out + (oy * out_dims.w + ox) * out_dims.c;
             const int8_t *first;
             uint32_t kx0, kx1;
-            valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+            nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
             /* the window's first real pixel; with none, no tap loop runs */
             first = (ky0 < ky1 && kx0 < kx1)
                         ? in + (uint32_t)(iy0 + (int32_t)(ky0 * win->dh)) * row
