@@ -11,6 +11,11 @@ def _a8(n: int) -> int:
     return (n + 7) // 8 * 8
 
 
+def owns_act(layer) -> bool:
+    """Does the layer's activation take an nnom_act_t of its own in C? (ReLU is one shared object.)"""
+    return layer.act is not None and layer.act.kind != "relu"
+
+
 def instance_bytes(model, sizes=ARM32_SIZES) -> int:
     """Bytes the C runtime allocates for the exported model besides the arena: every layer's
     struct, its input list and activation, and the execution order (nnom_model.c counts alike)."""
@@ -18,7 +23,7 @@ def instance_bytes(model, sizes=ARM32_SIZES) -> int:
     total, n = 0, len(model.order)
     for layer in model.order:
         total += _a8(sizes[layer.c_struct]) + (_a8(len(layer.inputs) * sizes["ptr"]) if layer.inputs else 0)
-        total += _a8(sizes["nnom_act_t"]) if layer.act is not None else 0
+        total += _a8(sizes["nnom_act_t"]) if owns_act(layer) else 0
     if not isinstance(model.order[-1], Output):           # the exporter appends one
         total += _a8(sizes["nnom_shape_layer_t"]) + _a8(sizes["ptr"])
         n += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import NnomError
 from ..layers.activation import Activation
 from ..layers.io import Input, Output
+from ..report import owns_act
 from .writer import CWriter, c_ident
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -43,7 +44,7 @@ def _static_size_expr(model) -> str:
         terms.append(f"NNOM_A8(sizeof({layer.c_struct}))")
         if layer.inputs:
             terms.append(f"NNOM_A8({len(layer.inputs)} * sizeof(nnom_layer_t *))")
-        if layer.act is not None:
+        if owns_act(layer):
             terms.append("NNOM_A8(sizeof(nnom_act_t))")
     n_layers = len(model.order) + (0 if isinstance(model.order[-1], Output) else 1)
     terms.append(f"NNOM_A8({n_layers} * sizeof(nnom_layer_t *))")

@@ -661,8 +661,9 @@ class Builder:
         return src
 
     def recurrent(self, x: Tensor, layers, batch_axis: int, what: str, name):
-        """Stacked recurrent layers over the sequence x; layers: per layer, its cells (forward, and
-        reverse for a bidirectional layer). Returns (the last layer's output: a layer holding
+        """Stacked recurrent layers over the sequence x; layers: per layer, its directions as (cell,
+        reverse) pairs (forward, then reverse for a bidirectional layer). A reverse direction is
+        go_backwards=True, time_aligned=True. Returns (the last layer's output: a layer holding
         (1, T, D * U), directions concatenated, and the final states, one (U,) tensor per layer and
         direction in that order). Every RNN returns sequences; finish() turns those whose only
         reader takes the last step into return_sequences=False."""
@@ -670,13 +671,13 @@ class Builder:
         finals = []
         for i, cells in enumerate(layers):
             outs = []
-            for d, cell in enumerate(cells):
-                suffix = (f"_l{i}" if len(layers) > 1 else "") + ("_reverse" if d else "")
-                rnn = self._add(RNN(cell, return_sequences=True, go_backwards=bool(d), time_aligned=bool(d)),
+            for cell, reverse in cells:
+                suffix = (f"_l{i}" if len(layers) > 1 else "") + ("_reverse" if reverse else "")
+                rnn = self._add(RNN(cell, return_sequences=True, go_backwards=reverse, time_aligned=reverse),
                                 [src], name + suffix)
                 outs.append(rnn)
                 t = rnn.timesteps
-                crop = (0, 0, t - 1, 0) if d == 0 else (0, 0, 0, t - 1)
+                crop = (0, 0, 0, t - 1) if reverse else (0, 0, t - 1, 0)
                 last = rnn if t == 1 else self._add(Cropping(crop), [rnn], name + suffix + "_last")
                 finals.append(Tensor(last, (cell.units,)))
             src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, name + (f"_l{i}" if len(layers) > 1 else ""))

@@ -12,6 +12,14 @@ tensor remembers its Keras rank, which is all that is needed to translate 1D lay
 (1, k)) and axis numbers. Activations become nnom activation tails; an Activation layer is fused
 into the layer before it when only it reads that layer. Every layer that cannot be imported is
 collected first and reported in one NnomError.
+
+Recurrent layers: SimpleRNN, GRU (reset_after True or False), LSTM and RNN(SimpleRNNCell |
+GRUCell | LSTMCell) become nnom RNN layers with the same return_sequences, go_backwards and
+stateful (the state carries over from one run to the next, per batch row: Keras with batch size
+1); activations 'tanh' or 'sigmoid' only; return_state and time_major are not supported.
+Bidirectional is two RNNs, the backward one time_aligned (as Keras reverses its outputs), merged
+by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave") or left as two
+outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
 """
 import importlib
 import math
@@ -22,9 +30,9 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
-                      UpSample, ZeroPadding)
+from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+                      Flatten, GlobalAvgPool, GlobalMaxPool, GRUCell, Input, LSTMCell, MaxPool, Mult, Reshape,
+                      SimpleCell, Softmax, Sub, UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..shapes import PADDING_VALID, border
 
@@ -558,6 +566,17 @@ def _static_checks(ctx, kind, klayer, cfg):
         _activation(ctx, cfg.get("activation"), klayer)
     if kind in _ACT_LAYERS:
         _ACT_LAYERS[kind](ctx, klayer, cfg)
+    if kind in _RNN_LAYERS:
+        _rnn_settings(ctx, klayer, cfg)
+    if kind == "Bidirectional":
+        for inner in (getattr(klayer, "forward_layer", None), getattr(klayer, "backward_layer", None)):
+            if ctx.kind(inner) not in _RNN_LAYERS:
+                raise _Unsupported(f"Bidirectional over {type(inner).__name__}: nnom wraps SimpleRNN, GRU, LSTM "
+                                   "and RNN layers only")
+            _rnn_settings(ctx, inner, inner.get_config())
+        if cfg.get("merge_mode", "concat") not in _MERGE_MODES:
+            raise _Unsupported(f"merge_mode={cfg.get('merge_mode')!r}: supported are "
+                               + ", ".join(repr(m) for m in _MERGE_MODES))
 
 
 # --- converters: (ctx, keras layer, its config, input tensors, name) -> tensor(s) ------------------------
@@ -838,6 +857,98 @@ def _upsampling(ctx, klayer, cfg, ins, name):
     return _T(ctx.add(UpSample(size), [x], name), x.rank)
 
 
+# --- recurrent layers -------------------------------------------------------------------------------
+
+_RNN_LAYERS = {"SimpleRNN": SimpleCell, "GRU": GRUCell, "LSTM": LSTMCell, "RNN": None}
+_RNN_CELLS = {"SimpleRNNCell": SimpleCell, "GRUCell": GRUCell, "LSTMCell": LSTMCell}
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def _rnn_act(cfg, key, default):
+    value = cfg.get(key, default)
+    if isinstance(value, dict) and value.get("class_name") == "function":
+        value = value.get("config")
+    if not isinstance(value, str) or value.lower() not in ("tanh", "sigmoid"):
+        raise _Unsupported(f"{key}={value!r}: nnom's recurrent cells compute 'tanh' or 'sigmoid' only")
+    return value.lower()
+
+
+def _rnn_settings(ctx, klayer, cfg):
+    """(nnom cell class, the cell's Keras config, cell keyword arguments) of a recurrent layer, or
+    _Unsupported for settings nnom cannot run."""
+    kind = ctx.kind(klayer)
+    cls, ccfg = _RNN_LAYERS[kind], cfg
+    if cls is None:                                     # keras.layers.RNN(cell)
+        kcell = getattr(klayer, "cell", None)
+        name = next((n for n in _RNN_CELLS if type(kcell) is getattr(ctx.fw.layers, n, None)), None)
+        if name is None:
+            raise _Unsupported(f"RNN with a {type(kcell).__name__} cell: nnom runs one SimpleRNNCell, GRUCell or "
+                               "LSTMCell (not stacked or custom cells)")
+        cls, ccfg = _RNN_CELLS[name], kcell.get_config()
+    if cfg.get("return_state"):
+        raise _Unsupported("return_state=True is not supported: nnom's recurrent layers have one output (use "
+                           "return_sequences=False for the last hidden state)")
+    if cfg.get("time_major"):
+        raise _Unsupported("time_major=True is not supported: give the layer (batch, steps, features)")
+    kw = {"activation": _rnn_act(ccfg, "activation", "tanh")}
+    if cls is not SimpleCell:
+        kw["recurrent_activation"] = _rnn_act(ccfg, "recurrent_activation", "sigmoid")
+    if cls is GRUCell:
+        kw["reset_after"] = bool(ccfg.get("reset_after", True))
+    return cls, ccfg, kw
+
+
+def _rnn_layer(ctx, klayer, x, name, time_aligned=False):
+    cfg = klayer.get_config()
+    cls, ccfg, kw = _rnn_settings(ctx, klayer, cfg)
+    use_bias = bool(ccfg.get("use_bias", True))
+    w = _weights(klayer, 3 if use_bias else 2)
+    try:
+        cell = cls(int(ccfg["units"]), kernel=w[0], recurrent_kernel=w[1], bias=w[2] if use_bias else None,
+                   use_bias=use_bias, **kw)
+        return ctx.add(RNN(cell, return_sequences=bool(cfg.get("return_sequences", False)),
+                           stateful=bool(cfg.get("stateful", False)), go_backwards=bool(cfg.get("go_backwards", False)),
+                           time_aligned=time_aligned), [x], name)
+    except NnomError as e:
+        raise _Unsupported(str(e)) from None
+
+
+def _recurrent(ctx, klayer, cfg, ins, name):
+    x = ins[0]
+    _need_rank(ctx.kind(klayer), x, (3,))
+    layer = _rnn_layer(ctx, klayer, x, name)
+    return _T(layer, 3 if layer.return_sequences else 2)
+
+
+def _bidirectional(ctx, klayer, cfg, ins, name):
+    """The forward and backward layers, the backward one's outputs aligned with the input steps
+    (Keras reverses them), merged as merge_mode says."""
+    x = ins[0]
+    _need_rank("Bidirectional", x, (3,))
+    fwd, bwd = klayer.forward_layer, klayer.backward_layer
+    seq = bool(fwd.get_config().get("return_sequences", False))
+    if seq and not bwd.get_config().get("go_backwards", False):
+        raise _Unsupported("the backward layer runs forwards (go_backwards=True on the wrapped layer) and Keras "
+                           "reverses its output sequence: nnom cannot reverse a forward run's outputs")
+    f = _rnn_layer(ctx, fwd, x, name + "_forward")
+    b = _rnn_layer(ctx, bwd, x, name + "_backward", time_aligned=seq)
+    rank = 3 if seq else 2
+    mode = cfg.get("merge_mode", "concat")
+    if mode is None:
+        return [_T(f, rank), _T(b, rank)]
+    if mode == "concat":
+        return _T(ctx.add(Concat(-1), [f, b], name), rank)
+    if mode == "mul":
+        return _T(ctx.add(Mult(), [f, b], name), rank)
+    total = ctx.add(Add(), [f, b], name if mode == "sum" else name + "_sum")
+    if mode == "sum":
+        return _T(total, rank)
+    u = f.out_shape.c                                   # "ave": (f + b) / 2, a per-channel scale
+    half = BatchNorm(np.full(u, 0.5, np.float32), np.zeros(u, np.float32), np.zeros(u, np.float32),
+                     np.ones(u, np.float32), epsilon=0.0)
+    return _T(ctx.add(half, [total], name), rank)
+
+
 def _input_layer(ctx, klayer, cfg, ins, name):
     return ins[0]           # an InputLayer met inside a Sequential's layer list: the tensor itself
 
@@ -863,6 +974,8 @@ _CONVERTERS = {
     "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
     "Cropping1D": _cropping, "Cropping2D": _cropping,
     "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,
+    "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent, "RNN": _recurrent,
+    "Bidirectional": _bidirectional,
 }
 
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)")

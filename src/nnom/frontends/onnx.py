@@ -7,6 +7,18 @@ reference evaluator. The input (N, C, H, W) becomes nnom's (H, W, C), (N, C, L) 
 and (N, F) becomes (1, 1, F): feed the imported model the channels-last array. A symbolic batch
 dimension is taken as 1.
 
+Recurrent operators RNN, GRU (linear_before_reset 0 or 1) and LSTM (no peepholes, input_forget=0):
+directions forward, reverse and bidirectional, layout 0 (time-major) and 1, sigmoid / tanh
+activations, no clip, no initial state (or zeros), sequence_lens absent or the full length. Each
+direction is an nnom RNN (reverse: go_backwards=True, time_aligned=True), Y the directions joined
+by Concat(-1); the Squeeze / Transpose / Reshape / Gather / Slice nodes exporters put around them
+are followed (time-major tensors, with the batch second or third, are allowed there), Y_h's rows
+are the final states and a forward direction read only at its last step becomes an RNN with
+return_sequences=False. Y_c (the LSTM cell state) is not available. A model input read as a
+sequence (N, T, F), directly (layout=1) or through a Transpose to (T, N, F), is nnom's (1, T, F):
+feed it as ONNX takes it; an input (T, N, F) read directly by a layout-0 operator is fed to nnom
+as (N, T, F).
+
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 
 Limits: as for from_torch (per-channel or scalar constants, same-shape element-wise ops, the
@@ -24,7 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NnomError
-from .common import POISON, Builder, Tensor, shape_text, unsupported_error
+from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
+                     unsupported_error)
 
 
 def _import_onnx():
@@ -43,7 +57,8 @@ def from_onnx(path_or_model, name=None):
     Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
     onnx = _import_onnx()
     model, label = _load(onnx, path_or_model)
-    return _Importer(onnx, model, label, name).run()
+    return import_with_relayout(lambda layouts: _Importer(onnx, model, label, name, layouts).run(),
+                                len(model.graph.input))
 
 
 def _load(onnx, src):
@@ -186,7 +201,7 @@ class _Call:
                 raise NnomError(f"its output {out!r} ({what}) is used; not supported")
 
     def full_shape(self, x):
-        return (self.imp.batch,) + x.shape
+        return x.full_shape(self.imp.batch)
 
 
 # --- op converters ------------------------------------------------------------------------------
@@ -329,13 +344,7 @@ def _squeeze(c):
     axes = _axes(c, 1)
     if not isinstance(x, Tensor):
         return np.squeeze(np.asarray(x), axis=None if axes is None else tuple(axes))
-    full = list(c.full_shape(x))
-    if axes is None:                                       # every size-1 dimension but the batch
-        axes = [i for i, d in enumerate(full) if d == 1 and i > 0]
-    axes = [a + len(full) if a < 0 else a for a in axes]
-    if 0 in axes:
-        raise NnomError("squeezing the batch dimension is not supported")
-    return c.b.reshape(x, [d for i, d in enumerate(full) if i not in axes][1:], c.name)
+    return c.b.squeeze_full(x, axes, c.imp.batch, c.name)     # axes None: every size-1 one but the batch
 
 
 def _unsqueeze(c):
@@ -346,11 +355,9 @@ def _unsqueeze(c):
     axes = sorted(a + rank if a < 0 else a for a in axes)
     if not isinstance(x, Tensor):
         return np.expand_dims(np.asarray(x), tuple(axes))
-    if 0 in axes:
+    if 0 in axes and x.batch_axis == 0:
         raise NnomError("adding a dimension before the batch is not supported")
-    for a in axes:
-        full.insert(a, 1)
-    return c.b.reshape(x, full[1:], c.name)
+    return c.b.unsqueeze_full(x, axes, c.imp.batch, c.name)
 
 
 def _transpose(c):
@@ -359,9 +366,107 @@ def _transpose(c):
     if not isinstance(x, Tensor):
         return np.transpose(np.asarray(x), perm)
     perm = list(range(x.rank, -1, -1)) if perm is None else [int(p) for p in perm]
-    if perm[0] != 0:
-        raise NnomError(f"Transpose with perm {perm} moves the batch dimension; not supported")
-    return c.b.permute(x, [p - 1 for p in perm[1:]], c.name)
+    return c.b.permute_full(x, perm, c.name)
+
+
+def _gather(c):
+    x = c.input(0)
+    if not isinstance(x, Tensor):
+        raise NnomError("Gather from a constant at indices computed from the input is not supported")
+    idx = np.asarray(_const(c.input(1), "the Gather indices")).astype(np.int64)
+    full = c.full_shape(x)
+    axis = int(c.attr("axis", 0))
+    axis = axis + len(full) if axis < 0 else axis
+    n = full[axis]
+    if np.any(idx < -n) or np.any(idx >= n):
+        raise NnomError(f"Gather indices {idx.tolist()} out of range for axis {axis} of size {n}")
+    idx = idx % n
+    if idx.ndim == 0:
+        return c.b.take(x, axis, int(idx), int(idx) + 1, c.name, keep=False)
+    if idx.ndim == 1 and idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+        return c.b.take(x, axis, int(idx[0]), int(idx[0]) + idx.size, c.name)
+    raise NnomError(f"Gather of indices {idx.tolist()}: only one index or a run of consecutive ones is supported")
+
+
+def _slice(c):
+    x = c.tensor(0)
+    full = c.full_shape(x)
+    if c.imp.opset >= 10:
+        starts, ends, axes, steps = (None if c.input(i) is None else
+                                     [int(v) for v in _const(c.input(i), "the Slice " + n).reshape(-1)]
+                                     for i, n in zip(range(1, 5), ("starts", "ends", "axes", "steps")))
+    else:
+        starts, ends, axes, steps = _ints(c.attr("starts")), _ints(c.attr("ends")), _ints(c.attr("axes")), None
+    axes = list(range(len(starts))) if axes is None else [a + len(full) if a < 0 else a for a in axes]
+    steps = [1] * len(starts) if steps is None else steps
+    for start, end, axis, step in sorted(zip(starts, ends, axes, steps), key=lambda v: -v[2]):
+        if step != 1:
+            raise NnomError(f"Slice with step {step}: only step 1 is supported")
+        lo, hi, _ = slice(start, end).indices(full[axis])
+        if (lo, hi) != (0, full[axis]):
+            x = c.b.take(x, axis, lo, hi, c.name)
+    return x
+
+
+_RNN_CELLS = {"RNN": SimpleCell, "GRU": GRUCell, "LSTM": LSTMCell}
+_RNN_ACTS = {"RNN": ["tanh"], "GRU": ["sigmoid", "tanh"], "LSTM": ["sigmoid", "tanh", "tanh"]}
+
+
+def _recurrent(c):
+    """RNN / GRU / LSTM: outputs Y (T, D, N, U) or (N, T, D, U) and Y_h (D, N, U) or (N, D, U)."""
+    op = c.node.op_type
+    x = c.tensor(0)
+    direction = c.attr("direction", "forward")
+    if direction not in ("forward", "reverse", "bidirectional"):
+        raise NnomError(f"direction={direction!r}")
+    nd = 2 if direction == "bidirectional" else 1
+    layout = int(c.attr("layout", 0))
+    for key in ("clip", "activation_alpha", "activation_beta"):
+        if c.attr(key) is not None:
+            raise NnomError(f"{op} with {key}: not supported")
+    if op == "LSTM" and c.attr("input_forget", 0):
+        raise NnomError("LSTM with input_forget=1 (coupled input and forget gates) is not supported")
+    default = _RNN_ACTS[op]
+    acts = c.attr("activations")
+    acts = default * nd if acts is None else [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in acts]
+    if len(acts) != len(default) * nd or any(a not in ("sigmoid", "tanh") for a in acts):
+        raise NnomError(f"{op} activations {acts}: nnom's recurrent cells take Sigmoid and Tanh only")
+    W = _const(c.input(1), f"the {op} weight W").astype(np.float32)
+    R = _const(c.input(2), f"the {op} recurrence weight R").astype(np.float32)
+    B = c.input(3)
+    B = None if B is None else _const(B, f"the {op} bias B").astype(np.float32)
+    for i, what in ((5, "initial_h"), (6, "initial_c")):
+        v = c.input(i)
+        if v is not None and (isinstance(v, Tensor) or np.any(np.asarray(v) != 0)):
+            raise NnomError(f"{op} with an initial state ({what}): nnom's recurrent layers start from zeros")
+    P = c.input(7)
+    P = None if P is None else _const(P, "the LSTM peepholes P").astype(np.float32)
+    if op == "LSTM" and P is not None and np.any(P != 0):
+        raise NnomError("LSTM with peephole weights (P) is not supported")
+    c.unused_outputs(2, "the final cell state Y_c")
+    cells = []
+    for d in range(nd):
+        a = acts[d * len(default):(d + 1) * len(default)]
+        if op == "RNN":
+            kw = {"activation": a[0]}
+        else:
+            kw = {"recurrent_activation": a[0], "activation": a[1]}
+            if op == "LSTM" and a[2] != a[1]:
+                raise NnomError(f"LSTM activations {a}: the cell and output activations must be the same")
+            if op == "GRU":
+                kw["linear_before_reset"] = int(c.attr("linear_before_reset", 0))
+        cell = _RNN_CELLS[op].from_onnx(W[d], R[d], None if B is None else B[d], **kw)
+        cells.append((cell, direction == "reverse" or d == 1))
+    batch_axis = 0 if layout else 1
+    src, finals = c.b.recurrent(x, [cells], batch_axis, f"ONNX {op} (layout={layout})", c.name)
+    t, u = x.shape[0], cells[0][0].units
+    lens = c.input(4)
+    if lens is not None and np.any(np.asarray(_const(lens, "sequence_lens")) != t):
+        raise NnomError(f"sequence_lens {np.asarray(lens).tolist()}: only full-length sequences ({t} steps) "
+                        "are supported")
+    y = Tensor(src, (t, nd, u), np.arange(t * nd * u), 0 if layout else 2)
+    y_h = c.b.stacked(finals, 0 if layout else 1, c.name + "_Y_h")
+    return [y, y_h] + [None] * (len(c.node.output) - 2)
 
 
 def _binary(op):
@@ -518,23 +623,27 @@ CONVERTERS = {
     "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _sum,
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "Dropout": _alias, "Identity": _alias, "Cast": _cast,
+    "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
 SUPPORTED = ["operators " + ", ".join(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
              + " (element-wise Add/Sub/Mul: same shapes, or a scalar or per-channel constant; Div by a "
              "constant); any operator whose inputs are all constants is computed at import"]
 # these take constants too (computed with NumPy, not the reference evaluator)
 NUMPY_CONST = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"}
+# these take tensors whose batch is not the first dimension (time-major sequences)
+BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Reshape", "Gather", "Slice",
+               "Identity", "Dropout", "Cast", "Shape"}
 
 
 class _Importer:
-    def __init__(self, onnx, model, label, name):
+    def __init__(self, onnx, model, label, name, layouts=None):
         self.onnx, self.model, self.label = onnx, model, label
         g = model.graph
         self.graph = g
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
         if self.opset < 7:
             raise NnomError(f"{label}: opset {self.opset} is too old; export with opset 13 or newer")
-        self.b = Builder(name or g.name or "onnx_model", "ONNX")
+        self.b = Builder(name or g.name or "onnx_model", "ONNX", layouts)
         self.consumed = {i for n in g.node for i in n.input if i} | {o.name for o in g.output}
         self.shapes = {}
         for vi in list(g.value_info) + list(g.output):
@@ -573,15 +682,17 @@ class _Importer:
             if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11):
                 raise NnomError(f"{self.label}: input '{vi.name}' is not a float tensor")
             dims = _dims(vi, keep_unknown=True)
-            if dims is None or len(dims) < 2 or any(d is None for d in dims[1:]):
+            layout = self.b.layouts.get(ident(vi.name))
+            at = 1 if layout == "time_major" else 0           # (T, N, F) read by a layout-0 recurrent op
+            if dims is None or len(dims) < 2 or any(d is None for j, d in enumerate(dims) if j != at):
                 raise NnomError(f"{self.label}: input '{vi.name}' has shape {dims}: expected a known (N, C, H, W), "
                                 "(N, C, L) or (N, F) shape (only the batch may be symbolic)")
-            batch = 1 if dims[0] is None else dims[0]
+            batch = 1 if dims[at] is None else dims[at]
             if i == 0:
                 self.batch = batch
             elif batch != self.batch:
                 raise NnomError(f"{self.label}: inputs have different batch sizes")
-            env[vi.name] = self.b.input(dims[1:], vi.name)
+            env[vi.name] = self.b.input([d for j, d in enumerate(dims) if j != at], vi.name, layout)
         errors = []
         for node in g.node:
             name = node.name or node.output[0]
@@ -625,18 +736,24 @@ class _Importer:
         tensors = [v for v in values if isinstance(v, Tensor)]
         if not tensors and node.op_type not in NUMPY_CONST:
             return self._fold(node, values)
+        if node.op_type not in BATCH_AWARE:
+            check_batch_first(tensors, "this operator")
         call = _Call(self, node, values)
         result = CONVERTERS[node.op_type](call)
-        if isinstance(result, Tensor):
-            known = self.shapes.get(node.output[0])
-            if known is not None and len(known) >= 1 and all(d is not None for d in known[1:]) \
-                    and tuple(known[1:]) != result.shape:
-                raise NnomError(f"internal: converted to shape {shape_text(result.shape)}, ONNX shape inference "
-                                f"gives {tuple(known)}")
-        return [result] + [None] * (len(node.output) - 1)
+        results = result if isinstance(result, list) else [result] + [None] * (len(node.output) - 1)
+        for out, r in zip(node.output, results):
+            known = self.shapes.get(out)
+            if isinstance(r, Tensor) and known is not None and len(known) >= 1:
+                known = list(known)
+                if len(known) == r.rank + 1:
+                    del known[r.batch_axis]
+                if all(d is not None for d in known) and tuple(known) != r.shape:
+                    raise NnomError(f"internal: converted to shape {shape_text(r.shape, r.batch_axis)}, ONNX shape "
+                                    f"inference gives {tuple(self.shapes[out])}")
+        return results
 
     def batch_shape(self, x):
-        return (self.batch,) + x.shape if isinstance(x, Tensor) else np.shape(x)
+        return x.full_shape(self.batch) if isinstance(x, Tensor) else np.shape(x)
 
     def _fold(self, node, values):
         """Run a node whose inputs are all constants with ONNX's reference evaluator."""

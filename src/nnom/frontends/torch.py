@@ -384,7 +384,7 @@ def _recurrent(torch, c):
             sfx = f"_l{i}" + ("_reverse" if d else "")
             w = [_const(torch, getattr(m, f"{n}{sfx}", None)) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             kw = {"nonlinearity": m.nonlinearity} if kind == "RNN" else {}
-            cells.append(_CELLS[kind].from_torch(*w, **kw))
+            cells.append((_CELLS[kind].from_torch(*w, **kw), d == 1))
         layers.append(cells)
     batch_axis = 0 if m.batch_first else 1
     src, finals = c.b.recurrent(x, layers, batch_axis, f"nn.{kind}", c.name)

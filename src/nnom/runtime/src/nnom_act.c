@@ -42,7 +42,10 @@ static nnom_act_t *with_table_maker(nnom_act_t *a)
     return a;
 }
 
-nnom_act_t *act_relu(void) { return make(ACT_RELU, "relu", NULL, NULL); }
+/* ReLU carries no per-layer data: every layer shares this one, and it costs no RAM. */
+static nnom_act_t shared_relu = {ACT_RELU, "relu", NULL, NULL, NULL, NULL, 0};
+
+nnom_act_t *act_relu(void) { return &shared_relu; }
 nnom_act_t *act_relu6(void) { return make(ACT_RELU6, "relu6", NULL, NULL); }
 nnom_act_t *act_tanh(void) { return with_table_maker(make(ACT_LUT, "tanh", NULL, tanh)); }
 nnom_act_t *act_sigmoid(void) { return with_table_maker(make(ACT_LUT, "sigmoid", NULL, sigmoid)); }
@@ -57,11 +60,15 @@ nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out)
 
 uint32_t nnom_act_mem(const nnom_act_t *a)
 {
-    return a == NULL ? 0u : ((sizeof(nnom_act_t) + 7u) & ~7u) + (a->own_table ? 256u : 0u);
+    if (a == NULL || a == &shared_relu)
+        return 0u;
+    return ((sizeof(nnom_act_t) + 7u) & ~7u) + (a->own_table ? 256u : 0u);
 }
 
 void nnom_act_free(nnom_act_t *a)
 {
+    if (a == &shared_relu)
+        return;
     nnom_release(a->own_table, 256);
     nnom_release(a, sizeof(nnom_act_t));
 }
