@@ -48,7 +48,8 @@ def _static_size_expr(model) -> str:
             terms.append("NNOM_A8(sizeof(nnom_act_t))")
     n_layers = len(model.order) + (0 if isinstance(model.order[-1], Output) else 1)
     terms.append(f"NNOM_A8({n_layers} * sizeof(nnom_layer_t *))")
-    terms.append(f"NNOM_A8({model.plan.arena_bytes})")
+    # the planner's records are given back before the arena is taken: the larger of the two
+    terms.append(f"NNOM_MAX(NNOM_A8({model.plan.arena_bytes}), NNOM_A8(2 * {n_layers} * sizeof(nnom_buf_t)))")
     terms.append("8")                                      # aligning the buffer's start
     return " \\\n    + ".join(terms)
 
@@ -107,6 +108,9 @@ def generate(model, name="model") -> dict[str, str]:
 
 #ifndef NNOM_A8
 #define NNOM_A8(n) (((n) + 7u) & ~7u)
+#endif
+#ifndef NNOM_MAX
+#define NNOM_MAX(a, b) ((a) > (b) ? (a) : (b))
 #endif
 /* With NNOM_STATIC_MEMORY: the buffer to give nnom_set_static_buf() before {p}_create(). */
 #define {P}_STATIC_BUF_SIZE ( \\

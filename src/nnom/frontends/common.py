@@ -154,9 +154,9 @@ def check_batch_first(values, what):
                             "transpose); transpose it back to batch first")
 
 
-def import_with_relayout(run, n_inputs):
+def import_with_relayout(run, n_inputs, layouts=None):
     """Call run(layouts) again with the inputs that recurrent layers read laid out as sequences."""
-    layouts = {}
+    layouts = dict(layouts or {})
     for _ in range(n_inputs + 1):
         try:
             return run(dict(layouts))
@@ -598,8 +598,8 @@ class Builder:
         if stop <= start:
             raise NnomError(f"an empty slice [{start}:{stop}] of axis {axis} of {shape_text(x.shape, b)}")
         new_b = b if keep or axis > b else b - 1
-        if isinstance(x, Stacked) and a == 0 and not keep:
-            return _rebatch(x.parts[start], new_b)
+        if isinstance(x, Stacked) and a == 0:
+            return _rebatch(x.parts[start], new_b) if not keep else self.stacked(x.parts[start:stop], b, name)
         sub = x
         if (start, stop) != (0, n):
             out = tuple(x.layer.out_shape)
@@ -683,6 +683,16 @@ class Builder:
             src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, name + (f"_l{i}" if len(layers) > 1 else ""))
         return src, finals
 
+    def sequence_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
+        """Mean ("avg") or max over the steps of a sequence (T, U) held in the framework's order:
+        nnom's global pooling of (1, T, U)."""
+        t, u = x.shape
+        src = x.layer
+        if tuple(src.out_shape) != (1, t, u):
+            src = self._add(Reshape(Shape(1, t, u)), [src], name + "_steps")
+        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [src], name)
+        return Tensor(layer, (1, u) if keepdims else (u,), None, x.batch_axis if keepdims else 0)
+
     def stacked(self, parts, batch_axis, name) -> Stacked:
         """Final states (U,) stacked as (K, U) with the batch at batch_axis (h_n, Y_h)."""
         layer = parts[0].layer if len(parts) == 1 else self._add(Concat(-1), [p.layer for p in parts], name)
@@ -722,6 +732,11 @@ class Builder:
     def concat(self, xs, axis, name) -> Tensor:
         if len(xs) == 1:
             return xs[0]
+        if all(isinstance(x, Stacked) for x in xs) and len({(x.batch_axis, x.shape[1]) for x in xs}) == 1:
+            b = xs[0].batch_axis
+            if _axis(axis, 3) == (1 if b == 0 else 0):        # along the stacking axis: more final states
+                return self.stacked([p for x in xs for p in x.parts], b, name)
+        check_batch_first(xs, "concatenation")
         rank = xs[0].rank
         if any(x.rank != rank for x in xs):
             raise NnomError(f"concatenation of tensors of different ranks {[shape_text(x.shape) for x in xs]}")

@@ -57,8 +57,13 @@ def from_onnx(path_or_model, name=None):
     Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
     onnx = _import_onnx()
     model, label = _load(onnx, path_or_model)
+    g = model.graph
+    inputs = {i.name for i in g.input} - {i.name for i in g.initializer}
+    time_major = {ident(n.input[0]): "time_major" for n in g.node      # read directly as (T, N, F)
+                  if n.op_type in _RNN_CELLS and n.domain in ("", "ai.onnx") and n.input and n.input[0] in inputs
+                  and not any(a.name == "layout" and a.i for a in n.attribute)}
     return import_with_relayout(lambda layouts: _Importer(onnx, model, label, name, layouts).run(),
-                                len(model.graph.input))
+                                len(g.input), time_major)
 
 
 def _load(onnx, src):
@@ -583,6 +588,8 @@ def _reduce(kind):
             raise NnomError(f"{op} over every dimension (including the batch) is not supported")
         rank = x.rank + 1
         axes = sorted({a + rank if a < 0 else a for a in axes})
+        if x.rank == 2 and x.identity and axes == [1]:      # over the steps of a sequence (N, T, U)
+            return c.b.sequence_pool(x, kind, bool(c.attr("keepdims", 1)), c.name)
         if x.rank not in (2, 3) or axes != list(range(2, rank)):
             raise NnomError(f"{op} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
                             f"dimensions (global {kind} pooling) is supported")
@@ -632,7 +639,7 @@ SUPPORTED = ["operators " + ", ".join(sorted(list(CONVERTERS) + ["Constant", "Sh
 NUMPY_CONST = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"}
 # these take tensors whose batch is not the first dimension (time-major sequences)
 BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Reshape", "Gather", "Slice",
-               "Identity", "Dropout", "Cast", "Shape"}
+               "Identity", "Dropout", "Cast", "Shape", "Concat"}
 
 
 class _Importer:

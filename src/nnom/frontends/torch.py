@@ -246,6 +246,8 @@ def _mean(c, x, dim, keepdim):
     if dim is None:
         raise NnomError("mean over every dimension (including the batch) is not supported")
     dims = sorted({_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])})
+    if x.rank == 2 and x.identity and dims == [1]:        # over the steps of a sequence (N, T, U)
+        return c.b.sequence_pool(x, "avg", bool(keepdim), c.name)
     if x.rank not in (2, 3) or dims != list(range(2, x.rank + 1)):
         raise NnomError(f"mean over dims {dims} of {shape_text(x.shape)}: only the mean over all spatial "
                         "dimensions (global average pooling) is supported")
@@ -669,7 +671,7 @@ def _batch_aware(torch):
     nn, F = torch.nn, torch.nn.functional
     return ({nn.RNN, nn.GRU, nn.LSTM, nn.Dropout, nn.Identity},
             {operator.getitem, getattr, torch.permute, torch.transpose, torch.squeeze, torch.unsqueeze,
-             torch.reshape, F.dropout})
+             torch.reshape, F.dropout, torch.cat, torch.concat, torch.concatenate})
 
 
 class _Importer:

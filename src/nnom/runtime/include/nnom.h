@@ -98,7 +98,6 @@ struct nnom_layer_s {
     uint8_t visit;
     uint16_t mem;                /* bytes this layer took (its struct and arrays) */
     uint16_t struct_size;
-    nnom_buf_t buf, scratch_buf; /* the memory plan's records (compile time) */
 #ifdef NNOM_US_GET
     uint32_t stat_us;            /* model_stat(): accumulated time */
 #endif
@@ -115,6 +114,7 @@ struct nnom_model_s {
     nnom_layer_t *head, *tail;   /* sequential API: first and last layer added */
     nnom_layer_t *input, *output;
     nnom_layer_t **order;
+    nnom_buf_t *plan;            /* compile time only: 2 records per layer (output, scratch) */
     uint16_t n_layers;
     int8_t *arena;
     uint32_t arena_size, lower_bound;

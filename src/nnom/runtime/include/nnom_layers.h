@@ -7,6 +7,8 @@
 
 void *nnom_alloc(uint32_t size);               /* zeroed; counted; NULL when out of memory */
 void nnom_release(void *p, uint32_t size);
+void *nnom_alloc_temp(uint32_t size);          /* compile-time scratch, given back before the arena */
+void nnom_release_temp(void *p, uint32_t size);
 nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char *name,
                                const nnom_layer_ops_t *ops, uint8_t flags);
 uint32_t nnom_dims_size(nnom_dims_t d);
@@ -40,6 +42,9 @@ int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left);
 
 /* memory plan (nnom_plan.c): offsets of every buffer in one arena, then the arena itself */
 nnom_status_t nnom_plan(nnom_model_t *m);
+nnom_status_t nnom_plan_finish(nnom_model_t *m);   /* drops the records, takes the arena */
+uint32_t nnom_plan_offset(const nnom_model_t *m, const nnom_layer_t *l);   /* while planning */
+uint32_t nnom_plan_scratch(const nnom_model_t *m, const nnom_layer_t *l);
 
 #define NNOM_IN(l, i) ((l)->in[i])
 #define NNOM_IN_DIMS(l, i) ((l)->in[i]->out_dims)

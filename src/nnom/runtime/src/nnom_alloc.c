@@ -9,7 +9,7 @@ static uint32_t g_allocated, g_calls;
 
 #ifdef NNOM_STATIC_MEMORY
 static uint8_t *g_buf;
-static uint32_t g_size, g_used;
+static uint32_t g_size, g_used, g_top_used;
 
 void nnom_set_static_buf(void *buf, uint32_t size)
 {
@@ -17,16 +17,41 @@ void nnom_set_static_buf(void *buf, uint32_t size)
     g_buf = (uint8_t *)start;
     g_size = size > (uint32_t)(start - (uintptr_t)buf) ? size - (uint32_t)(start - (uintptr_t)buf) : 0;
     g_used = 0;
+    g_top_used = 0;
     g_allocated = 0;
 }
 
 uint32_t nnom_static_buf_used(void) { return g_used; }
 
+/* Compile-time scratch from the top of the buffer, given back before the arena is taken from
+ * the bottom: the buffer needs instances + max(arena, this), not their sum. */
+
+void *nnom_alloc_temp(uint32_t size)
+{
+    uint8_t *p;
+    size = (size + 7u) & ~7u;
+    if (g_buf == NULL || g_used + g_top_used + size > g_size) {
+        NNOM_LOG("nnom: static buffer too small for the memory planner (%lu bytes more needed); "
+                 "use the size the generated header states\n", (unsigned long)size);
+        return NULL;
+    }
+    g_top_used += size;
+    p = g_buf + g_size - g_top_used;
+    memset(p, 0, size);
+    return p;
+}
+
+void nnom_release_temp(void *p, uint32_t size)
+{
+    if (p != NULL)
+        g_top_used -= (size + 7u) & ~7u;
+}
+
 void *nnom_alloc(uint32_t size)
 {
     void *p;
     size = (size + 7u) & ~7u;
-    if (g_buf == NULL || g_used + size > g_size) {
+    if (g_buf == NULL || g_used + g_top_used + size > g_size) {
         NNOM_LOG("nnom: static buffer too small: needs more than %lu bytes (have %lu); "
                  "use the size the generated header states\n",
                  (unsigned long)(g_used + size), (unsigned long)g_size);
@@ -49,6 +74,9 @@ void nnom_release(void *p, uint32_t size)
         g_used = 0;
 }
 #else
+void *nnom_alloc_temp(uint32_t size) { return nnom_alloc(size); }
+void nnom_release_temp(void *p, uint32_t size) { nnom_release(p, size); }
+
 void *nnom_alloc(uint32_t size)
 {
     void *p = NNOM_MALLOC(size);

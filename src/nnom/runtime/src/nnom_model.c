@@ -257,8 +257,11 @@ nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *
     m->instance_bytes = a8(sizeof(nnom_model_t)) * m->own_struct + a8((uint32_t)(m->n_layers * sizeof(nnom_layer_t *)));
     for (i = 0; i < m->n_layers; i++)
         m->instance_bytes += m->order[i]->mem + nnom_act_mem(m->order[i]->act);
+    print_report(m);                     /* reads the plan's records, so before they go */
+    st = nnom_plan_finish(m);
+    if (st != NN_SUCCESS)
+        return st;
     m->compiled = 1;
-    print_report(m);
     return NN_SUCCESS;
 }
 
@@ -292,11 +295,11 @@ static void print_report(const nnom_model_t *m)
                  act_name(l->act), (unsigned)l->out_dims.h, (unsigned)l->out_dims.w, (unsigned)l->out_dims.c,
                  (int)(14 - nnom_dims_text_len(l->out_dims)), "", 7 - l->q_out, l->q_out, (unsigned long)lm,
                  (unsigned long)in_b, (unsigned long)nnom_align4(nnom_dims_size(l->out_dims)),
-                 (unsigned long)(l->scratch_buf.used ? l->scratch_buf.size : 0));
+                 (unsigned long)nnom_plan_scratch(m, l));
         if (l->owner != l)
             NNOM_LOG("%s\n", (l->flags & NNOM_VIEW) ? "view" : "in-place");
         else
-            NNOM_LOG("@%lu\n", (unsigned long)l->buf.offset);
+            NNOM_LOG("@%lu\n", (unsigned long)nnom_plan_offset(m, l));
         macs += lm;
     }
     NNOM_LOG("memory analysis:\n");
@@ -402,6 +405,7 @@ void model_delete(nnom_model_t *m)
         nnom_release(l->in, (uint32_t)(l->n_in * sizeof(nnom_layer_t *)));
         nnom_release(l, l->struct_size);
     }
+    nnom_release_temp(m->plan, 2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));   /* a failed compile */
     nnom_release(m->order, (uint32_t)(m->n_layers * sizeof(nnom_layer_t *)));
     nnom_release(m->arena, m->arena_size);
     if (m->own_struct)

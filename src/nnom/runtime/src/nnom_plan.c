@@ -38,9 +38,11 @@ static uint32_t buffer_count(const nnom_model_t *m) { return 2u * m->n_layers; }
 /* Buffer k: layer k/2's output (even k) or scratch (odd k), in list order. */
 static nnom_buf_t *buffer_at(nnom_model_t *m, uint32_t k)
 {
-    nnom_layer_t *l = m->order[k / 2];
-    return (k & 1u) ? &l->scratch_buf : &l->buf;
+    return &m->plan[k];
 }
+
+static nnom_buf_t *out_buf(nnom_model_t *m, const nnom_layer_t *l) { return &m->plan[2u * l->index]; }
+static nnom_buf_t *scratch_buf(nnom_model_t *m, const nnom_layer_t *l) { return &m->plan[2u * l->index + 1u]; }
 
 static int alive_together(const nnom_buf_t *a, const nnom_buf_t *b)
 {
@@ -83,8 +85,6 @@ static void plan_lifetimes(nnom_model_t *m)
         nnom_layer_t *src = NULL;
         uint32_t scratch = l->ops->scratch ? l->ops->scratch(l) : 0;
         uint8_t k;
-        memset(&l->buf, 0, sizeof(l->buf));
-        memset(&l->scratch_buf, 0, sizeof(l->scratch_buf));
         if (l->n_in && (l->flags & NNOM_VIEW))
             src = l->in[0]->owner;
         for (k = 0; k < l->n_in && src == NULL && (l->flags & NNOM_IN_PLACE); k++)
@@ -94,19 +94,21 @@ static void plan_lifetimes(nnom_model_t *m)
             l->owner = src;
         } else {
             l->owner = l;
-            l->buf.used = 1;
-            l->buf.size = nnom_align4(nnom_dims_size(l->out_dims));
-            l->buf.first = l->buf.last = i;
+            nnom_buf_t *b = out_buf(m, l);
+            b->used = 1;
+            b->size = nnom_align4(nnom_dims_size(l->out_dims));
+            b->first = b->last = i;
         }
         if (scratch) {
-            l->scratch_buf.used = 1;
-            l->scratch_buf.size = nnom_align4(scratch);
-            l->scratch_buf.first = l->scratch_buf.last = i;
+            nnom_buf_t *b = scratch_buf(m, l);
+            b->used = 1;
+            b->size = nnom_align4(scratch);
+            b->first = b->last = i;
         }
     }
     for (i = 0; i < m->n_layers; i++) {             /* a buffer lives through all its aliases' readers */
         nnom_layer_t *l = m->order[i];
-        nnom_buf_t *b = &l->owner->buf;
+        nnom_buf_t *b = out_buf(m, l->owner);
         if (i > b->last)
             b->last = i;
         for (j = i + 1; j < m->n_layers; j++)
@@ -178,22 +180,48 @@ static uint32_t place_all(nnom_model_t *m, int strategy)
 
 nnom_status_t nnom_plan(nnom_model_t *m)
 {
-    uint32_t arena;
-    uint16_t i;
     int best = 0;
+    m->plan = (nnom_buf_t *)nnom_alloc_temp(2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));
+    if (m->plan == NULL)
+        return NN_NO_MEMORY;
     plan_lifetimes(m);
     if (place_all(m, 1) < place_all(m, 0))          /* keep the smaller arena; ties: largest first */
         best = 1;
-    arena = place_all(m, best);
-    m->arena_size = arena;
+    m->arena_size = place_all(m, best);
     m->lower_bound = lower_bound(m);
-    m->arena = (int8_t *)nnom_alloc(arena ? arena : 4);
+    return NN_SUCCESS;
+}
+
+uint32_t nnom_plan_offset(const nnom_model_t *m, const nnom_layer_t *l)
+{
+    return m->plan[2u * l->owner->index].offset;
+}
+
+uint32_t nnom_plan_scratch(const nnom_model_t *m, const nnom_layer_t *l)
+{
+    const nnom_buf_t *b = &m->plan[2u * l->index + 1u];
+    return b->used ? b->size : 0u;
+}
+
+nnom_status_t nnom_plan_finish(nnom_model_t *m)
+{
+    uint16_t i;
+    /* the offsets ride in the layers' pointers while the records go and the arena comes */
+    for (i = 0; i < m->n_layers; i++) {
+        nnom_layer_t *l = m->order[i];
+        l->out = (int8_t *)(uintptr_t)nnom_plan_offset(m, l);
+        l->scratch = (int16_t *)(uintptr_t)m->plan[2u * i + 1u].offset;
+    }
+    nnom_release_temp(m->plan, 2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));
+    m->plan = NULL;
+    m->arena = (int8_t *)nnom_alloc(m->arena_size ? m->arena_size : 4);
     if (m->arena == NULL)
         return NN_NO_MEMORY;
     for (i = 0; i < m->n_layers; i++) {
         nnom_layer_t *l = m->order[i];
-        l->out = m->arena + l->owner->buf.offset;
-        l->scratch = l->scratch_buf.used ? (int16_t *)(void *)(m->arena + l->scratch_buf.offset) : NULL;
+        uint32_t scratch = l->ops->scratch ? l->ops->scratch(l) : 0;
+        l->out = m->arena + (uintptr_t)l->out;
+        l->scratch = scratch ? (int16_t *)(void *)(m->arena + (uintptr_t)l->scratch) : NULL;
     }
     return NN_SUCCESS;
 }
