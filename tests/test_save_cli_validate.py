@@ -134,3 +134,22 @@ def test_validate_on_cortex_m_reports_instructions_flash_and_ram(saved, capsys):
     assert rep.flash_bytes > m.memory["weight_bytes"] and rep.ram_bytes > m.memory["arena_bytes"]
     assert main(["validate", str(d / "m.nnom"), "--data", str(d / "x.npy"), "--target", "cortex-m3"]) == 0
     assert "instructions per inference" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cli_converts_keras_and_onnx_files(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(0).normal(size=(32, 8, 8, 2)).astype(np.float32)
+    np.save(tmp_path / "calib.npy", x)
+    km = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(4, 3, activation="relu"),
+                           keras.layers.Flatten(), keras.layers.Dense(3)])
+    km.save(tmp_path / "m.keras")
+    net = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 3))
+    torch.onnx.export(net.eval(), torch.zeros(1, 2, 8, 8), str(tmp_path / "m.onnx"), dynamo=False)
+    for f in ("m.keras", "m.onnx"):
+        out = tmp_path / f"out_{f}"
+        assert main(["convert", str(tmp_path / f), "--calib", str(tmp_path / "calib.npy"), "-o", str(out)]) == 0
+        assert (out / "model.c").exists()
+    assert "memory analysis" in capsys.readouterr().out

@@ -1,7 +1,7 @@
 """The `nnom` command: inspect, convert and validate saved models.
 
-  nnom inspect model.nnom|model.keras|model.h5
-  nnom convert model.nnom|model.keras [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model]
+  nnom inspect model.nnom|model.keras|model.h5|model.onnx
+  nnom convert model.nnom|model.keras|model.onnx [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model]
   nnom validate model.nnom --data x.npy [--labels y.npy] [--target host|cortex-m4]
 """
 import argparse
@@ -17,10 +17,13 @@ KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 def _load_model(path):
-    """A saved nnom model, or a Keras file (imported, not yet quantized)."""
+    """A saved nnom model, or a Keras or ONNX file (imported, not yet quantized)."""
     if str(path).lower().endswith(KERAS_SUFFIXES):
         from .frontends.keras import from_keras
         return from_keras(path)
+    if str(path).lower().endswith(".onnx"):
+        from .frontends.onnx import from_onnx
+        return from_onnx(path)
     from .serialize import load
     return load(path)
 
