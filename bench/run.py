@@ -287,26 +287,27 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
     # memory
     w("## RAM\n")
     w("| model | nnom arena | nnom lower bound | nnom instances | static buffer | stack M4 | other data+bss | "
-      "of which input buffer | nnom RAM M4 | nnom RAM M7 | "
+      "nnom RAM M4 | nnom RAM M7 | "
       "TFLM head (host) | TFLM arena used (host) | TFLM arena needed (host) | TFLM arena M4 *anchor* | "
-      "RAM M4 / TFLM arena M4 | same without the input buffer | RAM M4 / TFLM needed (host) | arena / TFLM head |")
-    w("|---|" + "---:|" * 17)
+      "RAM M4 / TFLM arena M4 | static buffer / TFLM arena M4 | RAM M4 / TFLM needed (host) | arena / TFLM head |")
+    w("|---|" + "---:|" * 16)
     for r in rows:
         n, t, m4, m7, d = r.get("nnom") or {}, r.get("tflm") or {}, r.get("cortex-m4") or {}, r.get("cortex-m7") or {}, r["derived"]
         a = ANCHORS.get(r["model"], {})
         anchor_arena = _b(a.get("arena")) + (f" (needs {_b(a['arena_needed'])})" if a.get("arena_needed") else "")
         w(f"| {r['model']} | {_b(n.get('arena'))} | {_b(n.get('lower_bound'))} | {_b(n.get('instance_bytes'))} | "
-          f"{_b(m4.get('static_buf'))} | {_b(m4.get('stack'))} | {_b(d.get('other_ram'))} | {_b(n.get('input_bytes'))} | "
+          f"{_b(m4.get('static_buf'))} | {_b(m4.get('stack'))} | {_b(d.get('other_ram'))} | "
           f"{_b(m4.get('ram'))} | {_b(m7.get('ram'))} | {_b(t.get('arena_head'))} | "
           f"{_b(t.get('arena_total'))} | {_b(t.get('arena_min'))} | {anchor_arena} | "
-          f"{_x(d['ram_vs_tflm_m4'])} | {_x(d.get('ram_wo_input_vs_tflm_m4'))} | {_x(d['ram_vs_tflm_host'])} | "
+          f"{_x(d['ram_vs_tflm_m4'])} | {_x(_r(m4.get('static_buf'), a.get('arena')))} | "
+          f"{_x(d['ram_vs_tflm_host'])} | "
           f"{_x(d['arena_vs_tflm_head'])} |")
     w("")
     w("Bytes. nnom arena / lower bound / instances: `model.memory` (arena_bytes, lower_bound_bytes, "
       "instance_bytes). Static buffer: the firmware's NNOM_STATIC_MEMORY buffer (instances + arena), stack: the "
-      "measured stack peak, other data+bss: the rest of the firmware's RAM, mostly the generated "
-      "`model_input[]` / `model_output[]` buffers, which live outside the arena (input buffer = h x w x c of the "
-      "input: the 'without the input buffer' ratio shows the RAM if the input lived only in the arena). "
+      "measured stack peak, other data+bss: the rest of the firmware's RAM (start-up and C library data; the "
+      "model's input and output live in the arena). 'static buffer / TFLM arena M4' compares like with like: "
+      "nnom's activations plus every runtime structure against TFLM's arena, both without the stack. "
       "nnom RAM: `run_model(...).ram_bytes` on each core (all of the above). TFLM head / used: its "
       "RecordingMicroAllocator after one inference on the 64-bit host (`print_allocations()`: head = "
       "activation plan, used = head + tail); TFLM needed: the smallest `arena_size` with which the host "
