@@ -339,12 +339,12 @@ def test_unsupported_modules_are_listed_in_one_error():
     assert "Supported:" in msg and "nn.Conv2d" in msg and "nn.BatchNorm2d" in msg
 
 
-def test_lstm_is_listed():
+def test_unsupported_lstm_option_is_listed():
     class Seq(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(4, 8, batch_first=True)
-            self.fc = nn.Linear(8, 2)
+            self.lstm = nn.LSTM(4, 8, batch_first=True, proj_size=2)
+            self.fc = nn.Linear(2, 2)
 
         def forward(self, x):
             y, _ = self.lstm(x)

@@ -149,9 +149,9 @@ def check_batch_first(values, what):
     """A NnomError if a tensor among `values` has its batch elsewhere than first."""
     for v in values:
         if isinstance(v, Tensor) and v.batch_axis != 0:
-            raise NnomError(f"{what} needs the batch as the first dimension; its input {shape_text(v.shape, v.batch_axis)} "
-                            f"has it at axis {v.batch_axis} (a time-major sequence: batch_first=False or a "
-                            "transpose); transpose it back to batch first")
+            raise NnomError(f"{what} needs the batch as the first dimension; its input "
+                            f"{shape_text(v.shape, v.batch_axis)} has it at axis {v.batch_axis} (a time-major "
+                            "sequence: batch_first=False or a transpose); transpose it back to batch first")
 
 
 def import_with_relayout(run, n_inputs, layouts=None):
@@ -478,7 +478,8 @@ class Builder:
         of the result) and holds no -1."""
         new_shape = tuple(int(d) for d in new_shape)
         if int(np.prod(new_shape, dtype=np.int64)) != x.size:
-            raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to {shape_text(new_shape, batch_axis)}")
+            raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to "
+                            f"{shape_text(new_shape, batch_axis)}")
         if not 1 <= len(new_shape) <= 3:
             raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
                             "((N, F), (N, C, L) or (N, C, H, W))")
@@ -680,7 +681,8 @@ class Builder:
                 crop = (0, 0, 0, t - 1) if reverse else (0, 0, t - 1, 0)
                 last = rnn if t == 1 else self._add(Cropping(crop), [rnn], name + suffix + "_last")
                 finals.append(Tensor(last, (cell.units,)))
-            src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, name + (f"_l{i}" if len(layers) > 1 else ""))
+            joined = name + (f"_l{i}" if len(layers) > 1 else "")
+            src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, joined)
         return src, finals
 
     def sequence_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:

@@ -17,7 +17,9 @@ are the final states and a forward direction read only at its last step becomes 
 return_sequences=False. Y_c (the LSTM cell state) is not available. A model input read as a
 sequence (N, T, F), directly (layout=1) or through a Transpose to (T, N, F), is nnom's (1, T, F):
 feed it as ONNX takes it; an input (T, N, F) read directly by a layout-0 operator is fed to nnom
-as (N, T, F).
+as (N, T, F). ReduceMean / ReduceMax over the steps of a sequence is a global pooling.
+torch.onnx.export(dynamo=True) writes nn.RNN (not GRU or LSTM) unrolled into per-step MatMul and
+Tanh nodes on time-major slices, which cannot be imported: export it with dynamo=False.
 
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 

@@ -18,8 +18,8 @@ an RNN with return_sequences=False. The LSTM's cell state c_n is not available. 
 that a recurrent layer reads as (N, T, F) (batch_first=True, or transposed to (T, N, F) before a
 batch_first=False layer) is nnom's (1, T, F): feed it as PyTorch takes it, (N, T, F); a model
 input of shape (T, N, F) read directly by a batch_first=False layer is fed to nnom as (N, T, F).
-Time-major tensors (batch second) may only be transposed, reshaped, squeezed, indexed or read by
-a recurrent layer.
+Time-major tensors (batch second) may only be transposed, reshaped, squeezed, indexed, stacked
+(h_n) or read by a recurrent layer. out.mean(1) over the steps is a global average pooling.
 
 Limits: the forward must be traceable by torch.fx (no branching on tensor values); indexing and
 slicing only along time steps, rows or columns (whole positions, never the channels or
