@@ -839,25 +839,30 @@ class Builder:
             self.nodes.remove(crop)
 
     def _fuse_activations(self, out_layers):
-        """Activation layers become the tail of the layer before them when only they read it."""
-        readers = {}
-        for layer in self.nodes:
-            for src in layer.inputs:
-                readers[id(src)] = readers.get(id(src), 0) + 1
-        for o in out_layers:
-            readers[id(o)] = readers.get(id(o), 0) + 1
-        for a in list(self.nodes):
-            if type(a) is not Activation:
-                continue
-            src = a.inputs[0]
-            if not isinstance(src, FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
-                continue
-            src.act = a.act
-            for layer in self.nodes:
-                layer.inputs = [src if s is a else s for s in layer.inputs]
-            out_layers[:] = [src if o is a else o for o in out_layers]
-            readers[id(src)] = readers.get(id(a), 0)
-            self.nodes.remove(a)
+        fuse_activations(self.nodes, out_layers)
+
+
+def fuse_activations(nodes, out_layers):
+    """Activation layers become the tail of the layer before them when only they read it
+    (shared by every frontend). Edits `nodes` and `out_layers` in place."""
+    readers = {}
+    for layer in nodes:
+        for src in layer.inputs:
+            readers[id(src)] = readers.get(id(src), 0) + 1
+    for o in out_layers:
+        readers[id(o)] = readers.get(id(o), 0) + 1
+    for a in list(nodes):
+        if type(a) is not Activation:
+            continue
+        src = a.inputs[0]
+        if not isinstance(src, FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
+            continue
+        src.act = a.act
+        for layer in nodes:
+            layer.inputs = [src if s is a else s for s in layer.inputs]
+        out_layers[:] = [src if o is a else o for o in out_layers]
+        readers[id(src)] = readers.get(id(a), 0)
+        nodes.remove(a)
 
 
 def _rebatch(x: Tensor, batch_axis) -> Tensor:

@@ -35,6 +35,7 @@ from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, 
                       SimpleCell, Softmax, Sub, UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..shapes import PADDING_VALID, border
+from .common import fuse_activations
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -487,29 +488,7 @@ class _Importer:
         return model
 
     def _fuse_activations(self, out_layers):
-        """An Activation layer becomes the tail of the layer before it when only it reads that layer."""
-        readers = {}
-        for layer in self.nodes:
-            for src in layer.inputs:
-                readers[id(src)] = readers.get(id(src), 0) + 1
-        for o in out_layers:
-            readers[id(o)] = readers.get(id(o), 0) + 1
-        for a in list(self.nodes):
-            if type(a) is not Activation:
-                continue
-            src = a.inputs[0]
-            if not isinstance(src, _FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
-                continue
-            src.act = a.act
-            for layer in self.nodes:
-                layer.inputs = [src if s is a else s for s in layer.inputs]
-            out_layers[:] = [src if o is a else o for o in out_layers]
-            readers[id(src)] = readers.get(id(a), 0)
-            self.nodes.remove(a)
-
-
-# layers whose output may carry an activation tail (not views, not Softmax's fixed Q0.7, not Input)
-_FUSABLE = (Conv2D, DW_Conv2D, Dense, Add, Sub, Mult, Concat, MaxPool, AvgPool)
+        fuse_activations(self.nodes, out_layers)
 
 
 def _refs(value):
