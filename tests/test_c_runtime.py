@@ -199,3 +199,19 @@ def test_planner_keeps_the_better_order_in_python_and_c():
     y, err = run_host(m, xq)
     assert report_figures(err)["arena_bytes"] == m.memory["arena_bytes"]
     assert np.array_equal(y.reshape(len(xq), -1), m.run(xq).reshape(len(xq), -1))
+
+
+@pytest.mark.parametrize("cpu", ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"])
+def test_runtime_and_generated_model_build_strict_with_arm_gcc(cpu, tmp_path):
+    from nnom.codegen.export import runtime_sources
+    need("arm-none-eabi-gcc")
+    m = random_cnn(2)
+    quantized(m, np.random.default_rng(2).normal(size=(10, 12, 12, 3)))
+    out = m.export_c(tmp_path / "gen")
+    fpu = {"cortex-m4": ["-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"], "cortex-m7": ["-mfloat-abi=hard", "-mfpu=fpv5-d16"],
+           "cortex-m33": ["-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"]}.get(cpu, [])
+    for src in runtime_sources(out / "nnom") + [out / "model.c"]:
+        res = subprocess.run(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, "-O2", "-std=c99", "-Wall", "-Wextra",
+                              "-Werror", "-pedantic", f"-I{out / 'nnom' / 'include'}", f"-I{out}", "-c", str(src),
+                              "-o", str(tmp_path / (src.stem + ".o"))], capture_output=True, text=True)
+        assert res.returncode == 0, f"{src.name}: {res.stderr[-2000:]}"
