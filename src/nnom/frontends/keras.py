@@ -796,34 +796,28 @@ def _concat(ctx, klayer, cfg, ins, name):
     return _T(ctx.add(Concat(axis + 4 - rank), ins, name), rank)     # nnom: 1 = h, 2 = w, 3 = c
 
 
-def _zero_padding(ctx, klayer, cfg, ins, name):
+def _border_layer(ctx, klayer, cfg, ins, name, key, layer_cls):
+    """ZeroPadding1D/2D and Cropping1D/2D: a border (top, bottom, left, right) around h x w."""
     x = ins[0]
-    one_d = ctx.kind(klayer) == "ZeroPadding1D"
+    one_d = ctx.kind(klayer).endswith("1D")
     _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
     if one_d:
-        ((left, right),) = _pairs(cfg["padding"], 1)
+        ((left, right),) = _pairs(cfg[key], 1)
         b = border(0, 0, left, right)
     else:
-        (top, bottom), (left, right) = _pairs(cfg["padding"], 2)
+        (top, bottom), (left, right) = _pairs(cfg[key], 2)
         b = border(top, bottom, left, right)
     if not any(b):
         return x
-    return _T(ctx.add(ZeroPadding(b), [x], name), x.rank)
+    return _T(ctx.add(layer_cls(b), [x], name), x.rank)
+
+
+def _zero_padding(ctx, klayer, cfg, ins, name):
+    return _border_layer(ctx, klayer, cfg, ins, name, "padding", ZeroPadding)
 
 
 def _cropping(ctx, klayer, cfg, ins, name):
-    x = ins[0]
-    one_d = ctx.kind(klayer) == "Cropping1D"
-    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
-    if one_d:
-        ((left, right),) = _pairs(cfg["cropping"], 1)
-        b = border(0, 0, left, right)
-    else:
-        (top, bottom), (left, right) = _pairs(cfg["cropping"], 2)
-        b = border(top, bottom, left, right)
-    if not any(b):
-        return x
-    return _T(ctx.add(Cropping(b), [x], name), x.rank)
+    return _border_layer(ctx, klayer, cfg, ins, name, "cropping", Cropping)
 
 
 def _upsampling(ctx, klayer, cfg, ins, name):
