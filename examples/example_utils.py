@@ -167,3 +167,28 @@ def finish(rows, out_dir, started: float) -> int:
     if bad:
         print(f"NOT OK (not bit-exact, int8 loss over the target or a failed check): {', '.join(bad)}")
     return 1 if bad else 0
+
+
+def load_mnist1d():
+    """MNIST-1D as (N, 40, 1) float32 sequences (40 steps, one channel) and labels: train, test.
+    Generated locally by the mnist1d package (defaults: 5,000 samples, length 40, seed 42)."""
+    from mnist1d.data import get_dataset_args, make_dataset
+    state = np.random.get_state()                 # make_dataset seeds NumPy's global generator
+    try:
+        d = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(state)
+    f = lambda a: np.asarray(a, np.float32)[:, :, None]  # noqa: E731
+    return f(d["x"]), np.asarray(d["y"]), f(d["x_test"]), np.asarray(d["y_test"])
+
+
+def train_keras_classifier(build, x, y, epochs, seed=0, lr=1e-3, batch_size=64):
+    """Seeded Keras training with 10% held out: (model, seconds, validation accuracy)."""
+    import keras
+    keras.utils.set_random_seed(seed)
+    km = build()
+    km.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
+               metrics=["accuracy"])
+    t0 = time.time()
+    hist = km.fit(x, y, epochs=epochs, batch_size=batch_size, validation_split=0.1, shuffle=True, verbose=0)
+    return km, time.time() - t0, hist.history["val_accuracy"][-1]

@@ -67,14 +67,7 @@ def keras_inception():
 
 
 def train(build, x, y, epochs, seed=0):
-    import keras
-    keras.utils.set_random_seed(seed)
-    km = build()
-    km.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-               metrics=["accuracy"])
-    t0 = time.time()
-    hist = km.fit(x, y, epochs=epochs, batch_size=64, validation_split=0.1, shuffle=True, verbose=0)
-    return km, time.time() - t0, hist.history["val_accuracy"][-1]
+    return U.train_keras_classifier(build, x, y, epochs, seed)
 
 
 def same_structure(model, seed_build):

@@ -35,15 +35,7 @@ TARGET_POINTS = 1.0            # int8 within 1 point of float
 
 
 def load_data():
-    """MNIST-1D as (N, 40, 1) float32 sequences (channels last) and labels: train, test."""
-    from mnist1d.data import get_dataset_args, make_dataset
-    state = np.random.get_state()                 # make_dataset seeds NumPy's global generator
-    try:
-        d = make_dataset(get_dataset_args())      # defaults: 5,000 samples, length 40, seed 42
-    finally:
-        np.random.set_state(state)
-    f = lambda a: np.asarray(a, np.float32)[:, :, None]  # noqa: E731
-    return f(d["x"]), np.asarray(d["y"]), f(d["x_test"]), np.asarray(d["y_test"])
+    return U.load_mnist1d()
 
 
 def keras_cnn():
@@ -61,14 +53,7 @@ def keras_cnn():
 
 
 def train(x, y, epochs, seed=0):
-    import keras
-    keras.utils.set_random_seed(seed)
-    km = keras_cnn()
-    km.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-               metrics=["accuracy"])
-    t0 = time.time()
-    hist = km.fit(x, y, epochs=epochs, batch_size=64, validation_split=0.1, shuffle=True, verbose=0)
-    return km, time.time() - t0, hist.history["val_accuracy"][-1]
+    return U.train_keras_classifier(keras_cnn, x, y, epochs, seed)
 
 
 def main(quick=None, out_dir="default", m4_samples=None):

@@ -43,15 +43,7 @@ STEPS, UNITS = 40, 32
 
 
 def load_data():
-    """MNIST-1D as (N, 40, 1) float32 sequences: 40 steps of one feature. Train, test."""
-    from mnist1d.data import get_dataset_args, make_dataset
-    state = np.random.get_state()                 # make_dataset seeds NumPy's global generator
-    try:
-        d = make_dataset(get_dataset_args())      # defaults: 5,000 samples, length 40, seed 42
-    finally:
-        np.random.set_state(state)
-    f = lambda a: np.asarray(a, np.float32)[:, :, None]  # noqa: E731
-    return f(d["x"]), np.asarray(d["y"]), f(d["x_test"]), np.asarray(d["y_test"])
+    return U.load_mnist1d()
 
 
 def keras_rnn(kind):
@@ -63,14 +55,7 @@ def keras_rnn(kind):
 
 
 def train(kind, x, y, epochs, seed=0):
-    import keras
-    keras.utils.set_random_seed(seed)
-    km = keras_rnn(kind)
-    km.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
-               metrics=["accuracy"])
-    t0 = time.time()
-    hist = km.fit(x, y, epochs=epochs, batch_size=128, validation_split=0.1, shuffle=True, verbose=0)
-    return km, time.time() - t0, hist.history["val_accuracy"][-1]
+    return U.train_keras_classifier(lambda: keras_rnn(kind), x, y, epochs, seed, lr=1e-2, batch_size=128)
 
 
 def by_hand(km, kind):

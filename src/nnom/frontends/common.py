@@ -167,6 +167,16 @@ def import_with_relayout(run, n_inputs, layouts=None):
     raise NnomError("internal: the input layouts for the recurrent layers do not settle")
 
 
+def unique_name(taken: set, base: str) -> str:
+    """base, or base_2, base_3, ... : the first not in `taken` (which it joins)."""
+    name, i = base, 1
+    while name in taken:
+        i += 1
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name
+
+
 def ident(name: str) -> str:
     s = re.sub(r"\W", "_", str(name)).strip("_")
     return ("n" + s if s[:1].isdigit() else s) or "layer"
@@ -207,13 +217,7 @@ class Builder:
 
     # --- plumbing ----------------------------------------------------------------------------
     def _unique(self, base):
-        base = ident(base)
-        name, i = base, 1
-        while name in self._names:
-            i += 1
-            name = f"{base}_{i}"
-        self._names.add(name)
-        return name
+        return unique_name(self._names, ident(base))
 
     def _add(self, layer, inputs, name):
         layer.name = self._unique(name)

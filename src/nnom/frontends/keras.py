@@ -35,7 +35,7 @@ from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, 
                       SimpleCell, Softmax, Sub, UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..shapes import PADDING_VALID, border
-from .common import fuse_activations
+from .common import fuse_activations, unique_name
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -302,13 +302,7 @@ class _Importer:
 
     # --- building --------------------------------------------------------------------------------
     def unique(self, base):
-        base = _ident(base)
-        name, i = base, 1
-        while name in self._names:
-            i += 1
-            name = f"{base}_{i}"
-        self._names.add(name)
-        return name
+        return unique_name(self._names, _ident(base))
 
     def add(self, layer, srcs, name):
         layer.name = self.unique(name)
