@@ -15,6 +15,7 @@ from .layers.activation import as_act
 from .layers.base import Layer
 from .layers.dense import FOLDABLE, BatchNorm, fold_batchnorm
 from .layers.io import Input
+from .names import check_name
 from .memory import plan_memory
 from .quant import QFormat, fixed
 from .quant.calibrate import frac_bits
@@ -23,7 +24,7 @@ from .report import memory_figures, report_text
 
 class Model:
     def __init__(self, name="model", seed=0):
-        self.name = name
+        self.name = check_name(name, "model")
         self.seed = seed
         self.layers: list[Layer] = []        # every registered layer, in hook order
         self._counts: dict[str, int] = {}
@@ -257,10 +258,14 @@ class Model:
         return save(self, path)
 
     # --- C ----------------------------------------------------------------------------------
-    def export_c(self, out_dir, name="model"):
-        """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files."""
+    def export_c(self, out_dir, name="model", overwrite=False):
+        """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files.
+
+        name must be a C identifier (it names files and symbols). A re-export into the same
+        folder replaces only what nnom wrote there; files the user changed or added stop it with
+        their names unless overwrite=True, and nnom/include/nnom_user_port.h is never replaced."""
         from .codegen import export_c
-        return export_c(self, out_dir, name)
+        return export_c(self, out_dir, name, overwrite=overwrite)
 
     def run_c(self, x_int8, target="host", **kwargs):
         """Build (cached) and run the generated C on `target`; returns its int8 outputs."""

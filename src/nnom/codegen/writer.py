@@ -1,29 +1,36 @@
 """Writing C: constant arrays and the small value expressions of the C API."""
-import re
-
 import numpy as np
 
+from ..errors import NnomError
+from ..names import c_ident
 from ..shapes import PADDING_SAME
 
 
-def c_ident(name: str) -> str:
-    ident = re.sub(r"\W", "_", name)
-    return ident if re.match(r"[A-Za-z_]", ident) else "_" + ident
-
-
 class CWriter:
-    """Collects the constants of one model; layers call it from their c_new()."""
+    """Collects the constants of one model; layers call it from their c_new().
+
+    The exporter sets `layer` to the layer being written, so that every C identifier is
+    recorded with its owner: two layers whose names map to one identifier are both named."""
 
     def __init__(self, prefix: str):
         self.prefix = c_ident(prefix)
         self.blocks: list[str] = []
-        self.names: set[str] = set()
+        self.owners: dict[str, str] = {}
+        self.layer = None
+
+    def ident(self, name: str) -> str:
+        """A new file-level C identifier '<prefix>_<name>', unique in the generated file."""
+        ident = c_ident(f"{self.prefix}_{name}")
+        owner = self.layer.name if self.layer is not None else "the model"
+        if ident in self.owners:
+            raise NnomError(f"layers '{self.owners[ident]}' and '{owner}' both need the C identifier "
+                            f"{ident}: their names differ only in characters C does not allow; "
+                            "rename one of them")
+        self.owners[ident] = owner
+        return ident
 
     def array(self, name: str, ctype: str, values) -> str:
-        ident = c_ident(f"{self.prefix}_{name}")
-        if ident in self.names:
-            raise ValueError(f"duplicate C constant {ident}")
-        self.names.add(ident)
+        ident = self.ident(name)
         flat = np.asarray(values).astype(np.int64).ravel()
         lines = []
         for i in range(0, len(flat), 16):
@@ -35,7 +42,7 @@ class CWriter:
     def weight(self, layer, kernel_c_layout) -> str:
         data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
         shift = self.array(f"{layer.name}_shift", "int8_t", layer.qk.shift)
-        ident = c_ident(f"{self.prefix}_{layer.name}_weight")
+        ident = self.ident(f"{layer.name}_weight")
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")
         return "&" + ident
 
@@ -43,7 +50,7 @@ class CWriter:
         if not layer.use_bias:
             return "NULL"
         data = self.array(f"{layer.name}_b", "int32_t", layer.qk.b)
-        ident = c_ident(f"{self.prefix}_{layer.name}_bias")
+        ident = self.ident(f"{layer.name}_bias")
         self.blocks.append(f"static const nnom_bias_t {ident} = {{{data}}};")
         return "&" + ident
 

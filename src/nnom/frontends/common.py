@@ -178,7 +178,7 @@ def unique_name(taken: set, base: str) -> str:
 
 
 def ident(name: str) -> str:
-    s = re.sub(r"\W", "_", str(name)).strip("_")
+    s = re.sub(r"[^A-Za-z0-9_]", "_", str(name)).strip("_")     # ASCII: C identifiers never clash
     return ("n" + s if s[:1].isdigit() else s) or "layer"
 
 

@@ -8,6 +8,7 @@ activation tail, in the format `q_pre`; the simulator applies the tail.
 import numpy as np
 
 from ..errors import NnomError, layer_error
+from ..names import check_name
 from ..quant import QFormat
 from ..shapes import Shape
 
@@ -84,6 +85,15 @@ class Layer:
     def c_new(self, g) -> str:
         """The C constructor call that builds this layer; constants go through g (codegen.CWriter)."""
         raise layer_error(self, "has no C implementation yet; it runs in the simulator only")
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        # every way a name enters (constructor, importers, load()) passes here
+        self._name = None if value is None else check_name(value, f"{type(self).__name__} layer")
 
     def __repr__(self) -> str:
         shape = f" -> {tuple(self.out_shape)}" if self.out_shape else ""

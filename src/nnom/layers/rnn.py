@@ -546,11 +546,6 @@ def _calibrating() -> bool:
     return simulate.run_info().calibrating
 
 
-def _row_offset() -> int:
-    """First batch row of this forward call within the simulator's run (it runs in chunks)."""
-    return simulate.run_info().row_offset
-
-
 _RNN_KW = {"return_state", "unroll", "name", "kernel", "recurrent_kernel", "bias", "state", "time_major",
            "zero_output_for_mask", "time_aligned"}
 
@@ -598,8 +593,8 @@ class RNN(Layer):
         self.state_format = None if saved_state is None else StateFormat(*[int(v) for v in saved_state])
         self.state_errors: dict = {}          # calibration RMSE per state width, when both were tried
         self._calib = None
-        self._fstate = None                   # stateful: float (h, c) per batch row
-        self._istate = None                   # stateful: integer (h, c) per batch row
+        self._fstate = None                   # stateful: float (h, c) of the stream, batch of one
+        self._istate = None                   # stateful: integer (h, c) of the stream
         self.timesteps = self.features = None
 
     # --- graph-time -------------------------------------------------------------------------
@@ -616,10 +611,6 @@ class RNN(Layer):
         return Shape(1, t, u) if self.return_sequences else Shape(1, 1, u)
 
     # --- running ----------------------------------------------------------------------------
-    def _steps(self):
-        t = self.timesteps
-        return range(t - 1, -1, -1) if self.go_backwards else range(t)
-
     def _arrange(self, seq):
         """Outputs (N, T, U) in processing order -> the layer's output (N, 1, T | 1, U)."""
         if not self.return_sequences:
@@ -628,41 +619,39 @@ class RNN(Layer):
             seq = seq[:, ::-1]
         return seq[:, None]
 
-    def _initial(self, store, n, start, zeros):
-        """The state rows [start, start + n) of a stateful layer (zeros where none is kept)."""
-        if not self.stateful or store is None:
-            return zeros()
-        h0, c0 = zeros()
-        h, c = store
-        rows = max(0, min(n, len(h) - start))
-        h0[:rows] = h[start:start + rows]
-        if c0 is not None:
-            c0[:rows] = c[start:start + rows]
-        return h0, c0
+    def _scan(self, p, h, c, step, dtype, watch_c=False):
+        """Run the cell over per-step inputs p (N, T, G*U), in time order, from the state (h, c).
 
-    def _keep(self, store, start, h, c):
-        n = len(h)
-        if store is None:
-            store = (h[:0].copy(), None if c is None else c[:0].copy())
-        sh, sc = store
-        if len(sh) < start + n:                 # grow, zero rows for the ones not seen yet
-            pad = start + n - len(sh)
-            sh = np.concatenate([sh, np.zeros((pad,) + sh.shape[1:], sh.dtype)])
-            sc = None if sc is None else np.concatenate([sc, np.zeros((pad,) + sc.shape[1:], sc.dtype)])
-        sh[start:start + n] = h
-        if sc is not None:
-            sc[start:start + n] = c
-        return sh, sc
+        Returns the outputs (N, T, U) in processing order, the final (h, c) and the largest |c|
+        seen (watch_c: LSTM calibration). Not stateful: the N samples run side by side, each from
+        (h, c). Stateful: the N samples are one stream, as model_run() sees them in C: a batch of
+        one over N*T steps, each sample starting from the state the one before it left."""
+        n, t = p.shape[:2]
+        if self.go_backwards:
+            p = p[:, ::-1]
+        if self.stateful:
+            p = p.reshape(1, n * t, p.shape[-1])
+        seq = np.empty(p.shape[:2] + (self.cell.units,), dtype)
+        top = 0.0
+        for k in range(p.shape[1]):
+            seq[:, k], h, c = step(p[:, k], h, c)
+            if watch_c:
+                top = max(top, float(np.abs(c).max(initial=0.0)))
+        return seq.reshape(n, t, -1), h, c, top
 
-    def _float_sequence(self, x, h, c):
+    def _rows(self, n):
+        """Rows of the state for a batch of n: one stream (1) when stateful."""
+        return 1 if self.stateful else n
+
+    def _float_step(self, xw, h, c):
+        h, c = self.cell.float_step(xw, h, c)
+        return h, h, c
+
+    def _float_sequence(self, x, h, c, watch_c=False):
         cell = self.cell
         bx, _ = cell.split_bias()
         xw = x @ cell.kernel.astype(np.float64) + bx
-        seq = np.empty((len(x), self.timesteps, cell.units))
-        for k, t in enumerate(self._steps()):
-            h, c = cell.float_step(xw[:, t], h, c)
-            seq[:, k] = h
-        return seq, h, c
+        return self._scan(xw, h, c, self._float_step, np.float64, watch_c)
 
     def _float_zeros(self, n):
         u = self.cell.units
@@ -670,39 +659,33 @@ class RNN(Layer):
 
     def forward(self, xs):
         x = np.asarray(xs[0], dtype=np.float64).reshape(len(xs[0]), self.timesteps, self.features)
-        n = len(x)
-        calibrating = _calibrating()
-        start = 0 if calibrating else _row_offset()
-        h0, c0 = self._initial(None if calibrating else self._fstate, n, start, lambda: self._float_zeros(n))
-        seq, h, c = self._float_sequence(x, h0, c0)
-        if calibrating:
-            self._record(x, seq, h0, c0)
-        elif self.stateful:
-            self._fstate = self._keep(self._fstate, start, h, c)
+        if _calibrating():
+            return self._calibration_forward(x)
+        state = self._fstate if self._fstate is not None else self._float_zeros(self._rows(len(x)))
+        seq, h, c, _ = self._float_sequence(x, *state)
+        if self.stateful:
+            self._fstate = (h, c)
         return self._arrange(seq).astype(np.float32)
 
-    def _record(self, x, seq, h0, c0):
-        """Calibration statistics: state ranges and some inputs to compare int8 and int16 states."""
+    def _calibration_forward(self, x):
+        """The float pass of quantize(), with its statistics: state ranges and some inputs to
+        compare int8 and int16 states. A stateful layer's calibration batch is one stream from a
+        zero state, kept apart from the predict() state (quantize_params() zeroes both after)."""
         rec, run = self._calib, simulate.run_info().run_id
         if rec is None or rec["run"] != run:              # a new quantize() call
-            rec = self._calib = {"run": run, "h": 0.0, "c": 0.0, "x": []}
+            rec = self._calib = {"run": run, "h": 0.0, "c": 0.0, "x": [], "state": None}
+        lstm = self.cell.kind == "lstm"
+        state = rec["state"] if rec["state"] is not None else self._float_zeros(self._rows(len(x)))
+        seq, h, c, top = self._float_sequence(x, *state, watch_c=lstm)
+        if self.stateful:                                 # the next chunk of the batch carries on
+            rec["state"] = (h, c)
         rec["h"] = max(rec["h"], float(np.abs(seq).max(initial=0.0)))
-        if self.cell.kind == "lstm":
-            rec["c"] = max(rec["c"], self._max_c(x))
+        if lstm:
+            rec["c"] = max(rec["c"], top)
         kept = sum(len(a) for a in rec["x"])
         if kept < self.CALIB_ROWS:
             rec["x"].append(x[:self.CALIB_ROWS - kept].astype(np.float32))
-
-    def _max_c(self, x):
-        cell = self.cell
-        bx, _ = cell.split_bias()
-        xw = x @ cell.kernel.astype(np.float64) + bx
-        h, c = self._float_zeros(len(x))
-        top = 0.0
-        for t in self._steps():
-            h, c = cell.float_step(xw[:, t], h, c)
-            top = max(top, float(np.abs(c).max(initial=0.0)))
-        return top
+        return self._arrange(seq).astype(np.float32)
 
     def _int_zeros(self, n):
         u = self.cell.units
@@ -711,22 +694,16 @@ class RNN(Layer):
 
     def _int_sequence(self, x_int, h, c):
         """Q0.15 hidden outputs (N, T, U) in processing order and the final states."""
-        cell = self.cell
-        px = cell.input_q12(x_int.reshape(len(x_int), self.timesteps, self.features))
-        seq = np.empty((len(x_int), self.timesteps, cell.units), np.int64)
-        for k, t in enumerate(self._steps()):
-            hn, h, c = cell.int_step(px[:, t], h, c)
-            seq[:, k] = hn
+        px = self.cell.input_q12(x_int.reshape(len(x_int), self.timesteps, self.features))
+        seq, h, c, _ = self._scan(px, h, c, self.cell.int_step, np.int64)
         return seq, h, c
 
     def forward_int(self, xs, q_in):
         x = np.asarray(xs[0], dtype=np.int64)
-        n = len(x)
-        start = _row_offset()
-        h0, c0 = self._initial(self._istate, n, start, lambda: self._int_zeros(n))
-        seq, h, c = self._int_sequence(x, h0, c0)
+        state = self._istate if self._istate is not None else self._int_zeros(self._rows(len(x)))
+        seq, h, c = self._int_sequence(x, *state)
         if self.stateful:
-            self._istate = self._keep(self._istate, start, h, c)
+            self._istate = (h, c)
         return fixed.requantize(self._arrange(seq), ACT_FRAC - self.q_pre.frac)
 
     def reset_states(self):
@@ -755,20 +732,20 @@ class RNN(Layer):
             t = self.timesteps
             self.state_format = self._formats_for(bits, {"h": 1.0, "c": float(t)})
         self.cell.quantize(n_x, self.state_format, per_channel)
-        self._istate = None
+        self.reset_states()                   # calibration leaves no state behind; formats changed
 
     def _choose_state(self, rec, n_x, per_channel):
         """int8 state if its calibration error on the layer's int8 outputs (every step) is within
         STATE_TOLERANCE of the int16 state's; otherwise int16."""
         x = np.concatenate(rec["x"]).astype(np.float64)
-        ref, _, _ = self._float_sequence(x, *self._float_zeros(len(x)))
+        ref = self._float_sequence(x, *self._float_zeros(self._rows(len(x))))[0]
         xq = fixed.quantize(x, n_x).astype(np.int64)
         shift = ACT_FRAC - self.q_pre.frac
         errors = {}
         for bits in (16, 8):
             fmt = self._formats_for(bits, rec)
             self.cell.quantize(n_x, fmt, per_channel)
-            seq, _, _ = self._int_sequence(xq, *self._int_zeros(len(xq)))
+            seq = self._int_sequence(xq, *self._int_zeros(self._rows(len(xq))))[0]
             y = fixed.dequantize(fixed.requantize(seq, shift), self.q_pre.frac)
             errors[bits] = float(np.sqrt(np.mean((y - ref) ** 2))) if ref.size else 0.0
         self.state_errors = errors
@@ -823,7 +800,6 @@ class RNN(Layer):
 
     # --- C ------------------------------------------------------------------------------------
     def c_new(self, g):
-        from ..codegen.writer import c_ident
         cell, q = self.cell, self.cell.q
         n = self.name
         k = g.array(f"{n}_kernel", "int8_t", q.w.T)                    # [gate column][feature]
@@ -833,15 +809,14 @@ class RNN(Layer):
         rs = g.array(f"{n}_recurrent_shift", "int8_t", q.sh)
         rb = g.array(f"{n}_recurrent_bias", "int32_t", q.bh) if cell.has_recurrent_bias() else "NULL"
         f = q.fmt
-        ident = c_ident(f"{g.prefix}_{n}_weights")
+        ident = g.ident(f"{n}_weights")
         g.blocks.append(f"static const nnom_rnn_weights_t {ident} = {{{k}, {ks}, {b}, {r}, {rs}, {rb}, "
                         f"{f.bits}, {f.h_frac}, {f.c_frac}, {cell.options()}}};")
         backwards = (2 if self.time_aligned else 1) if self.go_backwards else 0
         expr = (f"RNN({cell.c_name}({cell.units}, &{ident}), {int(self.return_sequences)}, "
                 f"{int(self.stateful)}, {backwards})")
         if self.stateful:               # the persistent state: a static array, not the arena or heap
-            state = c_ident(f"{g.prefix}_{n}_state")
-            g.names.add(state)
+            state = g.ident(f"{n}_state")
             g.blocks.append(f"static int32_t {state}[{self.state_bytes() // 4}];   "
                             "/* h (and c): kept across model_run */")
             expr = f"nnom_rnn_state_buf({expr}, {state}, sizeof({state}))"

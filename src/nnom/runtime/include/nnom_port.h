@@ -1,14 +1,13 @@
-/* nnom_port.h: the only file a port edits. Every macro can also be given on the compiler's
- * command line (-DNNOM_LOG=...), which wins over the defaults below. */
+/* nnom_port.h: nnom's defaults for what a port may change. Do not edit it (an export rewrites
+ * it): put your settings in nnom_user_port.h, which this file includes first and which export
+ * never overwrites. Every macro can also be given on the compiler's command line (-DNNOM_LOG=...). */
 #ifndef NNOM_PORT_H
 #define NNOM_PORT_H
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Define NNOM_STATIC_MEMORY to take every byte (layer instances and the activation arena) from
- * one buffer given with nnom_set_static_buf(); no heap at all. */
-/* #define NNOM_STATIC_MEMORY */
+#include "nnom_user_port.h"
 
 #ifndef NNOM_MALLOC
 #define NNOM_MALLOC(n) malloc(n)
@@ -21,8 +20,5 @@
 #ifndef NNOM_LOG
 #define NNOM_LOG(...) printf(__VA_ARGS__)
 #endif
-
-/* A microsecond timer for model_stat(); leave undefined when the port has none. */
-/* #define NNOM_US_GET() my_timer_us() */
 
 #endif

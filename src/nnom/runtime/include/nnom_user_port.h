@@ -1,0 +1,21 @@
+/* nnom_user_port.h: your port settings. nnom writes this file once, when it is missing, and
+ * never overwrites it: re-exporting a model keeps what you put here. nnom_port.h includes it
+ * first, so what you define here wins over nnom's defaults. */
+#ifndef NNOM_USER_PORT_H
+#define NNOM_USER_PORT_H
+
+/* Take every byte (layer instances and the activation arena) from one buffer given with
+ * nnom_set_static_buf(); no heap at all. */
+/* #define NNOM_STATIC_MEMORY */
+
+/* The allocator when NNOM_STATIC_MEMORY is not defined (default: malloc/free). */
+/* #define NNOM_MALLOC(n) my_malloc(n) */
+/* #define NNOM_FREE(p) my_free(p) */
+
+/* Log output of model_compile() and model_stat() (default: printf). Empty silences nnom:
+ * #define NNOM_LOG(...) */
+
+/* A microsecond timer for model_stat(); leave undefined when the port has none. */
+/* #define NNOM_US_GET() my_timer_us() */
+
+#endif
