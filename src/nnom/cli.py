@@ -1,7 +1,10 @@
 """The `nnom` command: inspect, convert and validate saved models.
 
+Exit codes: 0 success, 1 a check failed (validate: not bit-exact), 2 an error (one message on
+stderr, no traceback), 130 interrupted.
+
   nnom inspect model.nnom|model.keras|model.h5|model.onnx
-  nnom convert model.nnom|model.keras|model.onnx [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model]
+  nnom convert model.nnom|model.keras|model.onnx [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--force]
   nnom validate model.nnom --data x.npy [--labels y.npy] [--target host|cortex-m4]
 """
 import argparse
@@ -11,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NnomError
+from .names import check_export_name
 
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -31,11 +35,16 @@ def _load_model(path):
 def _load_array(path, what):
     p = Path(path)
     try:
-        return np.load(p, allow_pickle=False)
+        arr = np.load(p, allow_pickle=False)
     except FileNotFoundError:
         raise NnomError(f"{what} file {p}: no such file") from None
-    except (OSError, ValueError) as e:
-        raise NnomError(f"{what} file {p}: not a NumPy .npy array ({e})") from None
+    except Exception as e:          # noqa: BLE001 - a damaged or foreign file: one clear message
+        raise NnomError(f"{what} file {p}: not a readable NumPy .npy array ({type(e).__name__}: {e}); "
+                        "write it with numpy.save") from None
+    if not isinstance(arr, np.ndarray):
+        arr.close()
+        raise NnomError(f"{what} file {p}: a .npz archive; give one array saved with numpy.save (.npy)")
+    return arr
 
 
 def cmd_inspect(args):
@@ -48,6 +57,7 @@ def cmd_inspect(args):
 
 
 def cmd_convert(args):
+    check_export_name(args.name, "--name")          # before the slow steps
     model = _load_model(args.model)
     if args.calib:
         model.quantize(_load_array(args.calib, "calibration"), method=args.method,
@@ -55,7 +65,7 @@ def cmd_convert(args):
     elif not model.quantized:
         raise NnomError(f"{args.model} is not quantized: give calibration data with --calib calib.npy")
     model.summary()
-    out = model.export_c(args.output, name=args.name)
+    out = model.export_c(args.output, name=args.name, overwrite=args.force)
     print(f"wrote {out}/{args.name}.h, {args.name}.c, the runtime (nnom/) and a Makefile / CMakeLists.txt")
 
 
@@ -83,7 +93,10 @@ def main(argv=None):
     s.add_argument("--per-channel", action="store_true", default=True, help="per-channel weight formats (default)")
     s.add_argument("--per-tensor", action="store_true", help="one weight format per tensor")
     s.add_argument("-o", "--output", required=True, help="output directory")
-    s.add_argument("--name", default="model", help="C name prefix (default: model)")
+    s.add_argument("--name", default="model", help="C name prefix and file stem, a C identifier (default: model)")
+    s.add_argument("--force", action="store_true",
+                   help="write into a folder that is not an earlier nnom export, or over files changed "
+                        "since (nnom never deletes files it did not write)")
     s.set_defaults(fn=cmd_convert)
     s = sub.add_parser("validate", help="compare the generated C with the simulator and the float model")
     s.add_argument("model")
@@ -96,7 +109,18 @@ def main(argv=None):
         return args.fn(args) or 0
     except NnomError as e:
         print(f"nnom: error: {e}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("nnom: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("nnom: error: out of memory; try fewer samples or a smaller model", file=sys.stderr)
+    except OSError as e:
+        print(f"nnom: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+    except Exception as e:          # noqa: BLE001 - one message, never a traceback, for any input
+        print(f"nnom: error: {args.command} failed on {getattr(args, 'model', '')}: "
+              f"{type(e).__name__}: {e}\n(this is a bug in nnom or an input it should have refused "
+              "with a clear message; please report it with the command line)", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from .layers.base import Layer
 from .layers.dense import FOLDABLE, BatchNorm, fold_batchnorm
 from .layers.io import Input
 from .names import check_name
+from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat, fixed
 from .quant.calibrate import frac_bits
@@ -111,6 +112,7 @@ class Model:
             self.order = self._reachable()
             self._build_shapes()
         self.plan = plan_memory(self.order, self.outputs)
+        check_graph(self)
         self.compiled, self.quantized = True, False
         if verbose:
             print(self.summary(show=False))
@@ -186,31 +188,44 @@ class Model:
 
     # --- data in and out -----------------------------------------------------------------
     def _batch(self, x, what="input"):
-        """Inputs as a list of (N, h, w, c) arrays, one per model input."""
+        """Inputs as a list of (N, h, w, c) arrays, one per model input.
+
+        Each input is a batch (N, h, w, c), or the same without its leading 1-dims, the form
+        outputs come back in ((N, w, c) when h is 1, (N, c) when h = w = 1); one sample may drop
+        the N. Anything else, a transposed layout above all, is an error: reading it as the model's
+        layout would give wrong results silently. Float data must be finite."""
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
             raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}")
         out = []
         for arr, layer in zip(xs, self.inputs):
             arr = np.asarray(arr)
-            s = layer.out_shape
-            if arr.ndim >= 1 and arr.size and arr.size % s.size == 0 and arr[0].size == s.size:
-                out.append(arr.reshape((len(arr),) + tuple(s)))
-            elif arr.size == s.size:
-                out.append(arr.reshape((1,) + tuple(s)))
+            full = tuple(layer.out_shape)
+            short = _squeeze_leading(full)
+            name = f"Input '{layer.name}'"
+            if arr.dtype.kind not in "biuf":
+                raise NnomError(f"{what} for {name} has the non-numeric type {arr.dtype}")
+            if arr.shape[1:] in (full, short) and len(arr):
+                out.append(arr.reshape((len(arr),) + full))
+            elif arr.shape in (full, short):
+                out.append(arr.reshape((1,) + full))
             else:
-                raise NnomError(f"{what} of shape {arr.shape} does not fit Input '{layer.name}' of shape "
-                                f"{tuple(s)}: expected (N, {', '.join(map(str, s))}) or (N, {s.size})")
+                hint = ""
+                if arr.ndim >= 2 and sorted(arr.shape[1:]) == sorted(short) and arr.shape[1:] != short:
+                    hint = (" (the same sizes in another order: nnom tensors are channels-last (h, w, c); "
+                            "transpose the data, e.g. x.transpose(0, 2, 3, 1) for (N, C, H, W))")
+                raise NnomError(f"{what} of shape {arr.shape} does not fit {name} of shape {full}: "
+                                f"expected (N, {', '.join(map(str, short))})"
+                                + (f" or (N, {', '.join(map(str, full))})" if short != full else "") + hint)
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+                bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+                raise NnomError(f"{what} for {name} holds {bad} NaN or infinite value(s); clean the data "
+                                "(they would quantize to 0 or saturate silently)")
         return out
 
     def _shape_outputs(self, outs):
         """(N, 1, 1, c) -> (N, c) and (N, 1, w, c) -> (N, w, c): the inverse of how shapes are read."""
-        shaped = []
-        for y in outs:
-            dims = y.shape[1:]
-            while len(dims) > 1 and dims[0] == 1:
-                dims = dims[1:]
-            shaped.append(y.reshape((len(y),) + dims))
+        shaped = [y.reshape((len(y),) + _squeeze_leading(y.shape[1:])) for y in outs]
         return shaped if len(shaped) > 1 else shaped[0]
 
     def quantize_input(self, x):
@@ -218,7 +233,11 @@ class Model:
         return [fixed.quantize(a, layer.q_out.frac) for a, layer in zip(self._batch(x), self.inputs)]
 
     def predict(self, x, quantized=False):
-        """Float outputs of the float model, or of the int8 simulator with quantized=True."""
+        """Float outputs of the float model, or of the int8 simulator with quantized=True.
+
+        A model with stateful layers (RNN(..., stateful=True)) reads x as one stream, as the C
+        does: sample i + 1 continues the state sample i left, and the next call continues this
+        one, until reset_states(). The float and the int8 simulator keep separate states."""
         self._need(quantized=quantized)
         if not quantized:
             return self._shape_outputs(simulate.run_float(self, self._batch(x))[0])
@@ -226,7 +245,10 @@ class Model:
         return self._shape_outputs([fixed.dequantize(y, o.q_out.frac) for y, o in zip(outs, self.outputs)])
 
     def run(self, x_int8):
-        """Raw int8 outputs of the int8 simulator for int8 inputs in the inputs' Q-formats."""
+        """Raw int8 outputs of the int8 simulator for int8 inputs in the inputs' Q-formats.
+
+        Stateful layers: the samples are one stream carried across calls until reset_states(),
+        as successive model_run() calls in C; from a zero state, run(x) == run_c(x)."""
         self._need(quantized=True)
         xs = self._batch(x_int8)
         for arr, layer in zip(xs, self.inputs):
@@ -236,7 +258,9 @@ class Model:
         return self._shape_outputs(simulate.run_int8(self, xs)[0])
 
     def layer_outputs(self, x):
-        """Every layer's float and int8 outputs for float input x: {name: {float, int8, dequantized, qformat}}."""
+        """Every layer's float and int8 outputs for float input x: {name: {float, int8, dequantized, qformat}}.
+
+        Stateful layers continue their float and int8 streams, as predict() and run() do."""
         self._need(quantized=True)
         _, f = simulate.run_float(self, self._batch(x), keep="post")
         _, q = simulate.run_int8(self, self.quantize_input(x), keep="post")
@@ -268,7 +292,11 @@ class Model:
         return export_c(self, out_dir, name, overwrite=overwrite)
 
     def run_c(self, x_int8, target="host", **kwargs):
-        """Build (cached) and run the generated C on `target`; returns its int8 outputs."""
+        """Build (cached) and run the generated C on `target`; returns its int8 outputs.
+
+        The C calls model_run() once per sample in order, in a fresh program each call: stateful
+        layers start from a zero state and carry it from sample to sample (one stream), so the
+        result equals reset_states() then run(x). The simulator's own state is left alone."""
         self._need(quantized=True)
         xs = self._batch(x_int8)
         if xs[0].dtype != np.int8:
@@ -285,7 +313,8 @@ class Model:
         return self._shape_outputs([y.reshape((len(y),) + tuple(self.outputs[0].out_shape))])
 
     def reset_states(self):
-        """Zero the state that stateful layers (RNN(..., stateful=True)) carry between runs."""
+        """Zero the state that stateful layers (RNN(..., stateful=True)) carry from sample to sample
+        and from call to call, in the float and the int8 simulator (C: model_reset_state())."""
         for layer in self.layers:
             if hasattr(layer, "reset_states"):
                 layer.reset_states()
@@ -300,6 +329,7 @@ class Model:
         _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method)
+            _warn_outliers(layer, values[layer.name], layer.q_out)
             layer.quantize_params([src.q_out for src in layer.inputs], per_channel)
         self.quantized = True
         if verbose:
@@ -324,10 +354,34 @@ class Model:
         return q_pre, q_out
 
 
+def _squeeze_leading(dims):
+    """(1, 1, c) -> (c,), (1, w, c) -> (w, c): the form outputs are returned in."""
+    dims = tuple(dims)
+    while len(dims) > 1 and dims[0] == 1:
+        dims = dims[1:]
+    return dims
+
+
 def _as_list(x):
     if x is None:
         return []
     return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _warn_outliers(layer, values, q: QFormat):
+    """A range set by a few huge values leaves the rest of the tensor at 0: say so."""
+    a = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    a = a[a > 0]
+    if a.size < 16:
+        return
+    lost = float(np.mean(a < q.scale / 2))
+    typical = float(np.percentile(a, 99))
+    if lost > 0.5 and a.max() > 64 * typical:
+        what = f"Input '{layer.name}'" if isinstance(layer, Input) else f"the output of layer '{layer.name}'"
+        warnings.warn(f"{what}: its calibration range (+-{a.max():.3g}) is set by outliers (99% of the "
+                      f"values lie within +-{typical:.3g}), so {lost:.0%} of its nonzero values quantize "
+                      "to 0 in its format " + str(q) + ". Remove the outliers from the calibration data "
+                      "or use method='kld'.", stacklevel=3)
 
 
 def _check_given_format(layer, values, q: QFormat):

@@ -34,65 +34,114 @@ def save(model, path):
                  else layer.act.config()}
         if model.quantized:
             entry["q"] = [layer.q_pre.frac, layer.q_out.frac]
-        for key, arr in layer.arrays().items():
-            arrays[f"{i}/{key}"] = np.asarray(arr)
+        saved = {key: np.asarray(arr) for key, arr in layer.arrays().items() if arr is not None}
+        entry["arrays"] = sorted(saved)         # load() checks that every one of them is there
+        arrays.update({f"{i}/{key}": arr for key, arr in saved.items()})
         layers.append(entry)
     graph = {"format": FORMAT, "version": VERSION, "name": model.name, "seed": model.seed,
              "inputs": [x.name for x in model.inputs], "outputs": [x.name for x in model.outputs],
              "quantized": model.quantized, "per_channel": getattr(model, "per_channel", True),
              "layers": layers}
     path = Path(path)
-    with open(path, "wb") as f:
-        np.savez_compressed(f, graph=np.frombuffer(json.dumps(graph).encode(), dtype=np.uint8), **arrays)
+    try:
+        with open(path, "wb") as f:
+            np.savez_compressed(f, graph=np.frombuffer(json.dumps(graph).encode(), dtype=np.uint8), **arrays)
+    except OSError as e:
+        raise NnomError(f"cannot save the model to {path}: {e.strerror or e}; check the path and its "
+                        "permissions") from None
     return path
 
 
+# a model file is untrusted: bound what it may make nnom decompress and allocate
+MAX_GRAPH_BYTES = 64 << 20
+MAX_ARRAY_BYTES = 1 << 30
+
+
 def load(path):
+    """Read a model written by model.save(); NnomError naming the file for anything else."""
     from .graph import Model
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            graph = json.loads(bytes(data["graph"]).decode())
-            arrays = {k: data[k] for k in data.files if k != "graph"}
+        graph, arrays = _read(path)
+        if not isinstance(graph, dict) or graph.get("format") != FORMAT:
+            raise NnomError("not a saved nnom model")
+        if not isinstance(graph.get("version"), int) or graph["version"] > VERSION:
+            raise NnomError(f"written by a newer nnom (format version {graph.get('version')!r}, this "
+                            f"nnom reads up to {VERSION}); upgrade nnom")
+        return _rebuild(Model, graph, arrays)
     except FileNotFoundError:
         raise NnomError(f"{path}: no such file") from None
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError,
-            UnicodeDecodeError) as e:
-        raise NnomError(f"{path}: not a saved nnom model ({type(e).__name__}: {e}); "
-                        "create one with model.save(path)") from None
-    if graph.get("format") != FORMAT or graph.get("version", 0) > VERSION:
-        raise NnomError(f"{path}: not a saved nnom model of version <= {VERSION}")
-    try:
-        return _rebuild(Model, graph, arrays)
-    except (KeyError, TypeError) as e:
-        raise NnomError(f"{path}: damaged model description ({type(e).__name__}: {e})") from None
+    except IsADirectoryError:
+        raise NnomError(f"{path}: is a folder, not a saved nnom model") from None
+    except NnomError as e:
+        raise NnomError(f"{path}: not a saved nnom model, or a damaged one: {e}; save it again with "
+                        "model.save(path)") from None
+    except Exception as e:          # noqa: BLE001 - any damage (zlib, zip, JSON, types) is one clear error
+        raise NnomError(f"{path}: not a saved nnom model, or a damaged one ({type(e).__name__}: {e}); "
+                        "save it again with model.save(path)") from None
+
+
+def _read(path):
+    """The graph JSON and the arrays, with sizes checked before anything is decompressed."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        sizes = {i.filename: i.file_size for i in infos}
+        if sizes.get("graph.npy", 0) > MAX_GRAPH_BYTES:
+            raise NnomError(f"its graph claims {sizes['graph.npy']} bytes (limit {MAX_GRAPH_BYTES})")
+        if sum(sizes.values()) > MAX_ARRAY_BYTES:
+            raise NnomError(f"its arrays claim {sum(sizes.values())} bytes (limit {MAX_ARRAY_BYTES})")
+    with np.load(path, allow_pickle=False) as data:
+        graph = json.loads(bytes(data["graph"].astype(np.uint8, copy=False)).decode())
+        arrays = {k: data[k] for k in data.files if k != "graph"}
+    return graph, arrays
 
 
 def _rebuild(Model, graph, arrays):
-    model = Model(graph["name"], seed=graph["seed"])
-    by_name = {}
-    for i, entry in enumerate(graph["layers"]):
+    model = Model(graph["name"], seed=int(graph["seed"]))
+    by_name, saved = {}, {}
+    for i, entry in enumerate(_list(graph["layers"], "layers")):
         cls = LAYER_TYPES.get(entry["type"])
         if cls is None:
-            raise NnomError(f"unknown layer type {entry['type']!r} in the saved model")
+            raise NnomError(f"unknown layer type {entry['type']!r}")
+        mine = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{i}/")}
+        listed = entry.get("arrays")
+        if listed is not None and sorted(_list(listed, "arrays")) != sorted(mine):
+            raise NnomError(f"layer '{entry['name']}': the file lists the arrays {sorted(listed)} but holds "
+                            f"{sorted(mine)}")
+        for key, arr in mine.items():
+            if arr.dtype.kind not in "fiub":
+                raise NnomError(f"layer '{entry['name']}': array {key} has the non-numeric type {arr.dtype}")
         kwargs = dict(entry["config"])
-        kwargs.update({k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{i}/")})
+        kwargs.update(mine)
         layer = cls(name=entry["name"], **kwargs)
         if entry.get("act"):
             layer.act = L.activation.as_act(entry["act"])
-        srcs = [by_name[n] for n in entry["inputs"]]
+        srcs = [by_name[n] for n in _list(entry["inputs"], "inputs")]
         if srcs:
             model.hook(layer, *srcs)
         else:
             model._register(layer)
         by_name[layer.name] = layer
+        saved[layer.name] = set(mine)
     model.compile([by_name[n] for n in graph["inputs"]], [by_name[n] for n in graph["outputs"]], verbose=False)
+    for layer in model.layers:      # weights a layer creates when none are given must come from the file
+        missing = {k for k, v in layer.arrays().items() if v is not None} - saved[layer.name]
+        if missing:
+            raise NnomError(f"layer '{layer.name}' ({type(layer).__name__}): its arrays {sorted(missing)} "
+                            "are missing")
     if graph["quantized"]:
-        model.per_channel = graph["per_channel"]
+        model.per_channel = bool(graph["per_channel"])
         for entry in graph["layers"]:
             layer = by_name[entry["name"]]
-            layer.q_pre, layer.q_out = QFormat(entry["q"][0]), QFormat(entry["q"][1])
+            q_pre, q_out = (int(q) for q in _list(entry["q"], "q"))
+            layer.q_pre, layer.q_out = QFormat(q_pre), QFormat(q_out)
         for layer in model.order:
             layer.quantize_params([s.q_out for s in layer.inputs], model.per_channel)
         model.quantized = True
     return model
+
+
+def _list(value, what):
+    if not isinstance(value, list):
+        raise NnomError(f"'{what}' must be a list, got {type(value).__name__}")
+    return value

@@ -32,11 +32,24 @@ class Border(NamedTuple):
     right: int
 
 
+C_U16_MAX = 65535        # dims, kernels, strides, borders and counts are uint16_t in the C runtime
+
+
 def _positive(name, values, allow_zero=False):
     for v in values:
         if not isinstance(v, (int,)) or isinstance(v, bool) or v < (0 if allow_zero else 1):
             raise NnomError(f"{name}{tuple(values)}: expected {'non-negative' if allow_zero else 'positive'} integers")
+        if v > C_U16_MAX:
+            raise NnomError(f"{name}{tuple(values)}: {v} is above {C_U16_MAX}, the largest value the C "
+                            "runtime holds (uint16_t)")
     return values
+
+
+def check_count(cls_name, what, value):
+    """A unit, filter or multiplier count: a positive int that fits the C runtime's uint16_t."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= C_U16_MAX:
+        raise NnomError(f"{cls_name}({what}={value!r}): expected a positive integer (at most {C_U16_MAX})")
+    return value
 
 
 def shape(h, w, c) -> Shape:

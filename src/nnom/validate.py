@@ -51,11 +51,24 @@ class ValidationReport:
 
 
 def accuracy(outputs, labels):
+    """Top-1 accuracy for class indices (N,) or one-hot / scores (N, classes)."""
+    scores = np.asarray(outputs).reshape(len(outputs), -1)
     labels = np.asarray(labels)
+    if labels.dtype.kind not in "biuf" or labels.size == 0:
+        raise NnomError(f"labels must be class indices (N,) or one-hot rows (N, {scores.shape[1]}); "
+                        f"got {labels.dtype} data of shape {labels.shape}")
     if labels.ndim > 1:
-        labels = labels.argmax(-1)
-    pred = np.asarray(outputs).reshape(len(labels), -1).argmax(-1)
-    return float(np.mean(pred == labels))
+        if labels.shape[0] != len(scores) or labels.reshape(len(labels), -1).shape[1] != scores.shape[1]:
+            raise NnomError(f"one-hot labels of shape {labels.shape} do not match the model's "
+                            f"{scores.shape[1]} outputs for {len(scores)} samples")
+        labels = labels.reshape(len(labels), -1).argmax(-1)
+    elif len(labels) != len(scores):
+        raise NnomError(f"{len(labels)} labels for {len(scores)} samples")
+    elif not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) \
+            or labels.min() < 0 or labels.max() >= scores.shape[1]:
+        raise NnomError(f"labels must be whole class indices in 0..{scores.shape[1] - 1} (the model has "
+                        f"{scores.shape[1]} outputs); got values from {labels.min()} to {labels.max()}")
+    return float(np.mean(scores.argmax(-1) == labels))
 
 
 def _like_c(model, run, x):

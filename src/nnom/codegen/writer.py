@@ -6,6 +6,10 @@ from ..names import c_ident
 from ..shapes import PADDING_SAME
 
 
+C_RANGES = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-2 ** 15, 2 ** 15 - 1),
+            "uint16_t": (0, 2 ** 16 - 1), "int32_t": (-2 ** 31, 2 ** 31 - 1)}
+
+
 class CWriter:
     """Collects the constants of one model; layers call it from their c_new().
 
@@ -32,6 +36,11 @@ class CWriter:
     def array(self, name: str, ctype: str, values) -> str:
         ident = self.ident(name)
         flat = np.asarray(values).astype(np.int64).ravel()
+        lo, hi = C_RANGES[ctype]
+        if flat.size and (flat.min() < lo or flat.max() > hi):
+            owner = f"layer '{self.layer.name}'" if self.layer is not None else "the model"
+            raise NnomError(f"{owner}: constant {ident} holds {flat.min()}..{flat.max()}, outside "
+                            f"{ctype} ({lo}..{hi}); this is a bug in nnom, please report it")
         lines = []
         for i in range(0, len(flat), 16):
             lines.append("    " + ", ".join(str(int(v)) for v in flat[i:i + 16]) + ",")

@@ -8,6 +8,7 @@ activation tail, in the format `q_pre`; the simulator applies the tail.
 import numpy as np
 
 from ..errors import NnomError, layer_error
+from ..limits import check_shape
 from ..names import check_name
 from ..quant import QFormat
 from ..shapes import Shape
@@ -43,6 +44,7 @@ class Layer:
             raise layer_error(self, f"merges two or more inputs, got {len(in_shapes)}")
         self.in_shapes = list(in_shapes)
         self.out_shape = Shape(*self.infer_shape(in_shapes, rng))
+        check_shape(self, "output", self.out_shape)       # before a later layer sizes weights from it
         return self.out_shape
 
     def infer_shape(self, in_shapes, rng) -> Shape:

@@ -6,9 +6,10 @@ output channel c * multiplier + m, as Keras orders it.
 import numpy as np
 
 from ..errors import NnomError, layer_error
+from ..limits import MAX_WEIGHT_VALUES
 from ..quant import fixed
 from ..quant.weights import quantize_kernel
-from ..shapes import PADDING_VALID, Shape, as_pair, as_padding
+from ..shapes import PADDING_VALID, Shape, as_pair, as_padding, check_count
 from .base import Layer, as_weight, check_kwargs
 from .window import im2col, out_size, pads_2d, windows
 
@@ -39,8 +40,7 @@ class _ConvBase(Layer):
             w, b = kwargs.pop("weights")
         self.use_bias = kwargs.pop("use_bias", True)
         Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
-        if not isinstance(count, int) or count < 1:
-            raise NnomError(f"{cls}({count_name}={count!r}): expected a positive integer")
+        check_count(cls, count_name, count)
         if kernel_size is None:
             raise NnomError(f"{cls}: kernel_size is required, e.g. {cls}({count}, kernel(3, 3))")
         self._init_geometry(kernel_size, strides, padding, dil)
@@ -69,6 +69,9 @@ class _ConvBase(Layer):
 
     def _set_weights(self, w, b, w_shape, rng, fan_in, n_out=None):
         n_out = n_out or w_shape[-1]
+        if int(np.prod(w_shape)) > MAX_WEIGHT_VALUES:
+            raise layer_error(self, f"its kernel {tuple(w_shape)} would hold {int(np.prod(w_shape))} "
+                                    f"weights; nnom takes at most {MAX_WEIGHT_VALUES} per layer")
         if w is None:
             w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=w_shape)      # He init, true fan-in
             if b is None and self.use_bias:

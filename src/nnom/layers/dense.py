@@ -7,7 +7,7 @@ layer feeds only the BatchNorm; otherwise it runs as a per-channel 1x1 depthwise
 import numpy as np
 
 from ..errors import NnomError
-from ..shapes import Shape
+from ..shapes import Shape, check_count
 from .base import Layer, as_weight, check_kwargs
 from .conv import DW_Conv2D, _ConvBase, _pick
 
@@ -24,9 +24,7 @@ class Dense(_ConvBase):
         b = _pick(kwargs, ["bias"], b)
         self.use_bias = kwargs.pop("use_bias", True)
         Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
-        if not isinstance(units, int) or units < 1:
-            raise NnomError(f"Dense(units={units!r}): expected a positive integer")
-        self.units = units
+        self.units = check_count("Dense", "units", units)
         self._given = (w, b)
 
     def infer_shape(self, in_shapes, rng):

@@ -6,6 +6,7 @@ mirrors each function once. All functions work on NumPy integer arrays (int64) o
 import numpy as np
 
 from ..errors import NnomError
+from .qformat import FRAC_LIMIT
 
 INT8_MIN, INT8_MAX = -128, 127
 INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -58,7 +59,8 @@ def frac_bits_for(max_abs: float, bits: int = 8) -> int:
     if max_abs <= 0:
         return bits - 1
     int_bits = int(np.ceil(np.log2(max_abs)))
-    return (bits - 1) - int_bits
+    # ranges beyond 2^+-40 are degenerate (all zero or all saturated) but must still fit C's int8_t
+    return int(np.clip((bits - 1) - int_bits, -FRAC_LIMIT, FRAC_LIMIT))
 
 
 def quantize(x, frac_bits, bits: int = 8):

@@ -5,13 +5,25 @@ one class leaves room for a second scheme (affine, zero points) without rewiring
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import NnomError
 
+# Fraction bits a format may have: 2^-40..2^40 covers any real tensor, and keeps every shift the
+# runtime derives from two or three formats (differences, sums) inside its int8_t fields.
+FRAC_LIMIT = 40
 
 @dataclass(frozen=True)
 class QFormat:
     frac: int          # n: fraction bits, value = q * 2^-n (may be negative or > 7)
     bits: int = 8
+
+    def __post_init__(self):
+        f = self.frac
+        if isinstance(f, bool) or not isinstance(f, (int, np.integer)) or not -FRAC_LIMIT <= f <= FRAC_LIMIT:
+            raise NnomError(f"Q-format with {f!r} fraction bits: expected an integer in "
+                            f"[-{FRAC_LIMIT}, {FRAC_LIMIT}] (the C runtime keeps formats in int8_t)")
+        object.__setattr__(self, "frac", int(f))
 
     @property
     def int_bits(self) -> int:
