@@ -330,3 +330,25 @@ def test_grouped_conv_is_a_clear_error():
     m = graph([helper.make_node("Conv", ["x", "cw"], ["y"], group=2)], [1, 4, 5, 5], {"cw": w(6, 2, 1, 1)})
     with pytest.raises(NnomError, match="grouped convolution"):
         from_onnx(m)
+
+
+def test_external_data_is_read_only_from_the_models_folder(tmp_path):
+
+    w = numpy_helper.from_array(np.ones((4, 3), np.float32), "W")
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save_model(m, str(tmp_path / "ok.onnx"), save_as_external_data=True, location="w.bin",
+                    size_threshold=0)
+    assert len(from_onnx(tmp_path / "ok.onnx").order) == 2             # beside the model: fine
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.ones((4, 3), np.float32).tobytes())
+    (tmp_path / "sub").mkdir()
+    evil = onnx.load(str(tmp_path / "ok.onnx"), load_external_data=False)
+    for e in evil.graph.initializer[0].external_data:
+        if e.key == "location":
+            e.value = "../secret.bin"
+    onnx.save_model(evil, str(tmp_path / "sub" / "evil.onnx"))
+    with pytest.raises(NnomError, match="not a file beside the model"):
+        from_onnx(tmp_path / "sub" / "evil.onnx")

@@ -89,7 +89,10 @@ def _load(onnx, src):
         if not path.is_file():
             raise NnomError(f"{path}: not a file")
         try:
-            model = onnx.load(str(path))
+            model = onnx.load(str(path), load_external_data=False)
+            _load_external_data(onnx, model, path)
+        except NnomError:
+            raise
         except Exception as e:
             raise NnomError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from None
     try:            # inference first: it also fills in graph outputs declared without a shape
@@ -100,6 +103,36 @@ def _load(onnx, src):
     if not model.graph.node:
         raise NnomError(f"{label}: the graph has no nodes")
     return model, label
+
+
+def _load_external_data(onnx, model, path: Path):
+    """Weights stored beside the .onnx file: read only from plain files in its own folder (a
+    hostile model could otherwise point at any file on the machine)."""
+    from onnx.external_data_helper import uses_external_data
+    folder = path.resolve().parent
+    for t in _all_tensors(model.graph):
+        if not uses_external_data(t):
+            continue
+        location = next((e.value for e in t.external_data if e.key == "location"), "")
+        target = (folder / location).resolve()
+        if not location or Path(location).is_absolute() or target.parent != folder or not target.is_file():
+            raise NnomError(f"{path}: tensor {t.name!r} keeps its data in {location!r}, which is not a "
+                            "file beside the model; nnom reads external data only from the model's folder")
+    onnx.external_data_helper.load_external_data_for_model(model, str(folder))
+
+
+def _all_tensors(graph):
+    """Initializers and constant attributes of a graph and of every subgraph in it."""
+    yield from graph.initializer
+    for node in graph.node:
+        for a in node.attribute:
+            if a.HasField("t"):
+                yield a.t
+            yield from a.tensors
+            if a.HasField("g"):
+                yield from _all_tensors(a.g)
+            for sub in a.graphs:
+                yield from _all_tensors(sub)
 
 
 # --- helpers ------------------------------------------------------------------------------------
