@@ -22,8 +22,10 @@ by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave"
 outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
 """
 import importlib
+import json
 import math
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -980,54 +982,340 @@ def _framework_from(fw):
     return fw, hasattr(fw, "ops")          # keras.ops exists from Keras 3 on
 
 
-def _loaders(path: Path):
-    """Loaders to try, best first: Keras 3, then tf_keras / tf.keras (Keras 2, SavedModel)."""
+# --- model files are untrusted: the config is checked before any Keras code runs ---------------------
+#
+# A Lambda layer stores Python bytecode and a class name can point at any importable code; legacy
+# loaders (tf_keras, Keras 2) run both while they rebuild the model, before nnom sees a layer. So the
+# config is read with h5py / zipfile alone and walked first: Lambda layers, classes Keras does not
+# ship and serialized functions are refused before a loader is even imported. What passes is loaded
+# with safe_mode=True (Keras' own guard) as a second line.
+
+KERAS_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
+_CONFIG_MAX_BYTES = 64 << 20        # real configs are KBs, a few MB for huge models
+_CONFIG_MAX_DEPTH = 200             # nesting levels; a model with 30 nested submodels needs ~100
+_ZIP_BOMB_FLOOR = 1 << 28           # an archive member may inflate past 256 MiB only...
+_ZIP_MAX_RATIO = 100                # ...if it does not expand more than 100x (what Keras also allows)
+_MAX_LISTED = 200                   # offending layers named in one error
+
+_MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+# Keras' built-in layers that compute on tensors only (Keras 3 and tf.keras 2.x). Left out on purpose:
+# Lambda (bytecode), TFSMLayer / TorchModuleWrapper / JaxLayer / FlaxLayer / Pipeline (wrap foreign
+# code or models), TFOpLambda (calls a TensorFlow function named in the file), lookup / text layers
+# (read vocabulary files), base classes.
+_SAFE_LAYERS = frozenset("""
+    Activation ActivityRegularization Add AdditiveAttention AlphaDropout Attention Average
+    AdaptiveAveragePooling1D AdaptiveAveragePooling2D AdaptiveAveragePooling3D AdaptiveMaxPooling1D
+    AdaptiveMaxPooling2D AdaptiveMaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D AvgPool1D
+    AvgPool2D AvgPool3D BatchNormalization Bidirectional CategoryEncoding CenterCrop Concatenate Conv1D
+    Conv1DTranspose Conv2D Conv2DTranspose Conv3D Conv3DTranspose ConvLSTM1D ConvLSTM2D ConvLSTM3D Convolution1D
+    Convolution1DTranspose Convolution2D Convolution2DTranspose Convolution3D Convolution3DTranspose Cropping1D
+    Cropping2D Cropping3D Dense DepthwiseConv1D DepthwiseConv2D Discretization Dot Dropout ELU EinsumDense
+    Embedding Flatten GRU GRUCell GaussianDropout GaussianNoise GlobalAveragePooling1D GlobalAveragePooling2D
+    GlobalAveragePooling3D GlobalAvgPool1D GlobalAvgPool2D GlobalAvgPool3D GlobalMaxPool1D GlobalMaxPool2D
+    GlobalMaxPool3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D GroupNormalization
+    GroupQueryAttention Identity InputLayer LSTM LSTMCell LayerNormalization LeakyReLU LocallyConnected1D
+    LocallyConnected2D Masking MaxPool1D MaxPool2D MaxPool3D MaxPooling1D MaxPooling2D MaxPooling3D Maximum
+    Minimum MultiHeadAttention Multiply Normalization PReLU Permute RMSNormalization RNN RandomBrightness
+    RandomContrast RandomCrop RandomFlip RandomHeight RandomRotation RandomTranslation RandomWidth RandomZoom ReLU
+    RepeatVector Rescaling Reshape Resizing SeparableConv1D SeparableConv2D SeparableConvolution1D
+    SeparableConvolution2D SimpleRNN SimpleRNNCell Softmax SpatialDropout1D SpatialDropout2D SpatialDropout3D
+    SpectralNormalization StackedRNNCells Subtract ThresholdedReLU TimeDistributed UnitNormalization UpSampling1D
+    UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D
+""".split())
+# Built-in objects a layer's settings may hold: initializers, regularizers, constraints, dtype policies
+_SAFE_OBJECTS = frozenset("""
+    Constant GlorotNormal GlorotUniform HeNormal HeUniform Identity IdentityInitializer LecunNormal LecunUniform
+    Ones Orthogonal OrthogonalInitializer RandomNormal RandomUniform STFT STFTInitializer TruncatedNormal
+    VarianceScaling Zeros constant glorot_normal glorot_uniform he_normal he_uniform identity lecun_normal
+    lecun_uniform ones orthogonal random_normal random_uniform truncated_normal variance_scaling zeros
+    L1 L1L2 L2 OrthogonalRegularizer l1 l1_l2 l2 orthogonal_regularizer
+    MaxNorm MinMaxNorm NonNeg RadialConstraint UnitNorm max_norm min_max_norm non_neg radial_constraint unit_norm
+    DTypePolicy DTypePolicyMap FloatDTypePolicy QuantizedDTypePolicy QuantizedFloat8DTypePolicy Int4DTypePolicy
+    AWQDTypePolicy GPTQDTypePolicy Policy
+""".split())
+# Keras' serialized data (tensors, arrays, slices): values, not code
+_DATA_MARKERS = frozenset({"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "__ellipsis__", "__slice__"})
+_ACTIVATION_FNS = frozenset("""
+    celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh leaky_relu linear
+    log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink softmax softplus softsign sparse_plus
+    sparse_sigmoid sparsemax squareplus swish tanh tanh_shrink threshold
+""".split())
+_LAYER_KEYS = frozenset({"layers", "layer", "forward_layer", "backward_layer", "cell", "cells"})
+
+
+class _BadConfig(Exception):
+    """The model config is malformed (not malicious as far as can be told)."""
+
+
+def _keras_module(module):
+    return isinstance(module, str) and module.split(".")[0] in ("keras", "tf_keras")
+
+
+def _object_problems(obj, key, layerish):
+    """Why the serialized Keras object `obj` (found under `key`) would run code, as a list of reasons."""
+    cls, cfg = obj.get("class_name"), obj.get("config")
+    module, registered = obj.get("module"), obj.get("registered_name")
+    arg = "" if layerish else f"{key}: "
+    if cls == "Lambda":
+        return [f"{arg}a Lambda layer runs Python code stored in the file"]
+    if cls in ("TFOpLambda", "SlicingOpLambda"):
+        return [f"{arg}a TensorFlow function applied to Keras tensors ({cls} calls the function the file names)"]
+    if cls == "__lambda__":
+        return [f"{arg}a Python lambda serialized as bytecode"]
+    if cls in _DATA_MARKERS:
+        return []
+    if isinstance(module, str) and module.startswith(("keras.src.ops.", "keras.ops.")):
+        return [f"{arg}a Keras operation applied to tensors, not a layer: nnom imports layers only (use the "
+                "keras.layers layer, e.g. layers.Add()([a, b]) for a + b)"]
+    if cls == "function":
+        ok = (_keras_module(module) and "activations" in module.split(".") and isinstance(cfg, str)
+              and cfg in _ACTIVATION_FNS and registered in (None, "function", cfg))
+        return [] if ok else [f"{arg}the Python function {cfg!r} from module {module!r} (only Keras' built-in "
+                              "activations are accepted)"]
+    out = []
+    if module is not None and not _keras_module(module):
+        out.append(f"{arg}class {cls!r} from module {module!r}, not from Keras")
+    if registered is not None and registered != cls:
+        out.append(f"{arg}a custom object registered as {registered!r}")
+    if cls not in _SAFE_LAYERS and cls not in _MODEL_CLASSES and cls not in _SAFE_OBJECTS and not out:
+        out.append(f"{arg}{cls!r} is not a built-in Keras " + ("layer (a custom class)" if layerish
+                                                                 else "object (a custom class)"))
+    return out
+
+
+def _config_problems(config):
+    """[(layer name, class name, [reasons])] for what loading `config` (a Keras model config, parsed
+    JSON) would run as code: Lambda layers, classes Keras does not ship, functions serialized as
+    bytecode or from outside keras.activations. Walks everything: nested models, wrappers, cells.
+    _BadConfig if it is malformed or nested too deeply."""
+    found = {}                                   # (name, class) -> reasons, in walk order
+    root_cls = config.get("class_name") if isinstance(config, dict) else None
+    stack = [(config, 0, ("(model)", str(root_cls)), None)]      # iterative: no recursion to exhaust
+    while stack:
+        value, depth, owner, key = stack.pop()
+        if depth > _CONFIG_MAX_DEPTH:
+            raise _BadConfig(f"the model config is nested more than {_CONFIG_MAX_DEPTH} levels deep")
+        if isinstance(value, list):
+            if key == "config":                  # Keras 2.2's Sequential: its config is the layer list
+                key = "layers"
+            stack.extend((v, depth + 1, owner, key) for v in reversed(value))
+            continue
+        if not isinstance(value, dict):
+            continue
+        if key == "layers" and not isinstance(value.get("class_name"), str):
+            raise _BadConfig(f"a layer of '{owner[0]}' has no class name")
+        if value.get("function_type") == "lambda" or value.get("output_shape_type") == "lambda":
+            found.setdefault(owner, []).append("holds Python bytecode (a serialized lambda)")   # tf.keras 2.x form
+        if "class_name" in value:
+            cls, cfg = value["class_name"], value.get("config")
+            if not isinstance(cls, str):
+                raise _BadConfig(f"an object in '{owner[0]}' has class_name {cls!r}")
+            layerish = depth == 0 or key in _LAYER_KEYS or cls in _SAFE_LAYERS or cls in _MODEL_CLASSES \
+                or cls == "Lambda"
+            if layerish:
+                name = cfg.get("name") if isinstance(cfg, dict) else None
+                name = name if isinstance(name, str) else value.get("name")
+                owner = (name if isinstance(name, str) else "?", cls)
+            reasons = _object_problems(value, key, layerish)
+            if reasons:
+                found.setdefault(owner, []).extend(reasons)
+            if cls in _MODEL_CLASSES and isinstance(cfg, dict) and "layers" in cfg \
+                    and not isinstance(cfg["layers"], list):
+                raise _BadConfig(f"model '{owner[0]}': its layers are not a list")
+        for k, v in reversed(list(value.items())):
+            if depth == 0 and k == "compile_config":
+                continue                         # Keras discards it when loading with compile=False
+            stack.append((v, depth + 1, owner, k))
+    return [(name, cls, reasons) for (name, cls), reasons in found.items()]
+
+
+def _unsafe_error(path, problems):
+    lines = [f"refusing to load '{path}': {len(problems)} layer(s) hold code, or objects that are not Keras "
+             "built-ins, which loading would run:"]
+    for name, cls, reasons in problems[:_MAX_LISTED]:
+        lines.append(f"  - '{name}' ({cls}): " + "; ".join(dict.fromkeys(reasons)))
+    if len(problems) > _MAX_LISTED:
+        lines.append(f"  ... and {len(problems) - _MAX_LISTED} more")
+    lines.append("nnom never runs code from a model file. Replace each Lambda layer by built-in Keras layers "
+                 "(Activation, Rescaling, Reshape, Add, Multiply, ...) and each custom layer or function by built-in "
+                 "ones, then save the model again; or, if you trust the file, build the model in Python (with its "
+                 "custom objects) and pass the model object to nnom.from_keras(model).")
+    return NnomError("\n".join(lines))
+
+
+def _h5_string_attr(f, name):
+    """A string attribute of an HDF5 file's root, checked for type and size before it is read."""
+    if name not in f.attrs:
+        return None
+    import h5py
+    aid = f.attrs.get_id(name)
+    dt = aid.dtype
+    info = h5py.check_string_dtype(dt)         # None for numbers, compounds...; length None if variable
+    if info is None or aid.shape not in ((), (1,)):
+        raise _BadConfig(f"its {name} attribute is not a string (type {dt}, shape {aid.shape})")
+    if info.length is not None and info.length > _CONFIG_MAX_BYTES:
+        raise _BadConfig(f"its {name} attribute is {info.length >> 20} MB (more than {_CONFIG_MAX_BYTES >> 20} MB)")
+    value = f.attrs[name]             # variable-length: its size is only known once read
+    if isinstance(value, np.ndarray):
+        value = value.reshape(-1)[0]
+    if isinstance(value, np.bytes_):
+        value = bytes(value)
+    if len(value) > _CONFIG_MAX_BYTES:
+        raise _BadConfig(f"its {name} attribute is {len(value) >> 20} MB (more than {_CONFIG_MAX_BYTES >> 20} MB)")
+    return value
+
+
+def _read_h5_config(p):
+    """(model_config text, keras_version) of a legacy .h5 model file, read with h5py only."""
+    try:
+        import h5py
+    except ImportError:
+        raise NnomError(f"cannot read '{p}': h5py is not installed (pip install h5py)") from None
+    try:
+        with h5py.File(p, "r") as f:
+            text = _h5_string_attr(f, "model_config")
+            if text is None:
+                raise _BadConfig("it holds no model config (a weights-only file, from save_weights()?): save the "
+                                 "whole model with model.save(), or build it in Python, load_weights() and pass the "
+                                 "model object to nnom.from_keras()")
+            try:
+                version = _h5_string_attr(f, "keras_version")
+            except _BadConfig:
+                version = None
+    except (_BadConfig, NnomError):
+        raise
+    except Exception as e:           # h5py raises OSError, KeyError, ValueError... for damaged files
+        raise _BadConfig(f"not a readable HDF5 file ({type(e).__name__}: {_first_line(e)})") from None
+    if isinstance(version, bytes):
+        version = version.decode("utf-8", "replace")
+    return text, version
+
+
+def _read_keras_zip_config(p):
+    """The config.json text of a .keras archive, read with zipfile only, sizes checked first."""
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = z.infolist()
+            configs = [i for i in infos if i.filename == "config.json"]
+            if not configs:
+                raise _BadConfig("it has no config.json: not a Keras model archive")
+            if len(configs) > 1:
+                raise _BadConfig("it has several config.json members")
+            info = configs[0]
+            if info.file_size > _CONFIG_MAX_BYTES:
+                raise _BadConfig(f"its config.json claims {info.file_size / 2**20:.0f} MB (a model config needs "
+                                 f"less than {_CONFIG_MAX_BYTES >> 20} MB)")
+            for i in infos:             # Keras inflates the weights too: refuse a bomb before it does
+                if i.file_size > _ZIP_BOMB_FLOOR and i.file_size > _ZIP_MAX_RATIO * max(i.compress_size, 1):
+                    raise _BadConfig(f"its member '{i.filename}' claims to inflate from {i.compress_size} to "
+                                     f"{i.file_size} bytes (a zip bomb?)")
+            with z.open(info) as fh:
+                data = fh.read(_CONFIG_MAX_BYTES + 1)       # zipfile stops at the claimed size anyway
+            if len(data) > _CONFIG_MAX_BYTES:
+                raise _BadConfig(f"its config.json is larger than {_CONFIG_MAX_BYTES >> 20} MB")
+            return data
+    except _BadConfig:
+        raise
+    except Exception as e:           # BadZipFile, encrypted or unknown compression, CRC errors, truncation...
+        raise _BadConfig(f"not a readable .keras (zip) archive ({type(e).__name__}: {_first_line(e)})") from None
+
+
+def _first_line(e):
+    s = str(e).strip()
+    return s.splitlines()[0][:300] if s else ""
+
+
+def _parse_config(text):
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _BadConfig(f"its model config is not UTF-8 text ({e})") from None
+    if not isinstance(text, str):
+        raise _BadConfig(f"its model config is a {type(text).__name__}, not JSON text")
+    try:
+        config = json.loads(text)
+    except RecursionError:
+        raise _BadConfig("its model config is nested too deeply to parse") from None
+    except ValueError as e:
+        raise _BadConfig(f"its model config is not valid JSON ({_first_line(e)})") from None
+    if not isinstance(config, dict):
+        raise _BadConfig(f"its model config is a JSON {type(config).__name__}, not an object")
+    return config
+
+
+def check_keras_file(path):
+    """Read the model config of a .keras / .h5 / .hdf5 file without Keras and refuse what loading
+    would run as code. Returns the major Keras version that wrote the file ("2", "3") or None.
+    NnomError (naming the file) for a hostile, malformed or unsupported file."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".keras":
+            text, version = _read_keras_zip_config(p), None
+        else:
+            text, version = _read_h5_config(p)
+        config = _parse_config(text)
+        problems = _config_problems(config)
+        if problems:
+            raise _unsafe_error(path, problems)
+        cls = config.get("class_name")
+        if not isinstance(cls, str):
+            raise _BadConfig("its model config has no class name")
+        if cls not in _MODEL_CLASSES:
+            raise _BadConfig(f"it holds a {cls}, not a Sequential or functional model")
+        if not isinstance(config.get("config"), (dict, list)):
+            raise _BadConfig("its model config has no settings")
+    except _BadConfig as e:
+        raise NnomError(f"cannot read '{path}' as a Keras model: {e}") from None
+    return None if version is None else str(version).split(".")[0]
+
+
+def _loaders(path: Path, major):
+    """Loaders for a file that passed check_keras_file, best first; each runs with safe_mode=True.
+    Keras 3 reads everything; tf_keras only .h5, first for files Keras 2 wrote (its layers, e.g.
+    hard_sigmoid, compute as in Keras 2)."""
     out = []
     try:
         import keras
         out.append(("keras", keras.models.load_model))
     except Exception:           # keras missing, or its backend fails to import
         pass
-    if path.suffix != ".keras":         # .keras files are Keras 3 only
+    if path.suffix.lower() != ".keras":
         try:
             import tf_keras
             out.append(("tf_keras", tf_keras.models.load_model))
         except Exception:
             pass
-        if _h5_keras_major(path) == "2":
-            out.reverse()               # written by Keras 2: its layers (hard_sigmoid...) behave as in Keras 2
+        if major == "2":
+            out.reverse()
     return out
 
 
-def _h5_keras_major(path: Path):
-    """The major Keras version an HDF5 model file was written with, if h5py can tell."""
-    try:
-        import h5py
-        with h5py.File(path, "r") as f:
-            v = f.attrs.get("keras_version")
-    except Exception:
-        return None
-    if isinstance(v, bytes):
-        v = v.decode(errors="replace")
-    return str(v).split(".")[0] if v is not None else None
-
-
 def load_keras(path):
-    """Load a .keras / .h5 model file (or a SavedModel directory) with the Keras installed."""
+    """Load a .keras / .h5 / .hdf5 model file, after check_keras_file() found nothing in it that
+    loading would run as code."""
     p = Path(path)
     if not p.exists():
         raise NnomError(f"Keras model file '{path}' not found")
-    if p.is_file() and p.stat().st_size == 0:
+    if p.is_dir():
+        raise NnomError(f"'{path}' is a directory (a TensorFlow SavedModel?): nnom reads .keras and .h5 files only, "
+                        "whose config it can check before loading. Load the model in Python and pass the model "
+                        "object to nnom.from_keras(model)")
+    if p.suffix.lower() not in KERAS_FILE_SUFFIXES:
+        raise NnomError(f"'{path}': not a Keras model file name (expected {', '.join(KERAS_FILE_SUFFIXES)}); load "
+                        "the model in Python and pass the model object to nnom.from_keras(model)")
+    if p.stat().st_size == 0:
         raise NnomError(f"Keras model file '{path}' is empty")
-    loaders = _loaders(p)
+    major = check_keras_file(p)
+    loaders = _loaders(p, major)
     if not loaders:
         raise NnomError(f"cannot load '{path}': Keras is not installed (pip install keras, or nnom[keras])")
     errors = []
     for name, load in loaders:
         try:
-            return load(str(p), compile=False)
+            return load(str(p), compile=False, safe_mode=True)     # never without safe mode
         except Exception as e:          # Keras raises many kinds for a malformed file
-            errors.append(f"{name}: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
+            errors.append(f"{name}: {type(e).__name__}: {_first_line(e)}")
     raise NnomError(f"cannot load '{path}' as a Keras model (malformed or not a Keras file?): " + "; ".join(errors))
 
 
