@@ -5,7 +5,8 @@
 - int8: the simulator against a scalar reference written here from docs/int8-semantics.md
   ("Recurrent layers"), and against the C runtime on the host for every cell and option;
 - accuracy of int8 against float on a small sequence task (digits rows as sequences);
-- stateful layers (Python per batch row, C across model_run, reset), memory figures, save/load.
+- stateful layers (a batch is one stream in the simulator, as across model_run in C; reset),
+  memory figures, save/load.
 """
 import math
 import os
@@ -18,6 +19,7 @@ import pytest
 from nnom import *
 from nnom.codegen.export import RUNTIME
 from nnom.layers import rnn as R
+from nnom.quant import fixed
 from nnom.report import ARM32_SIZES, instance_bytes
 from nnom.targets.host import run_host
 
@@ -338,7 +340,7 @@ OPTIONS = [
 
 
 def run_rows(m, xq):
-    """The simulator one row per call: what the C runner does (a stateful state carries on)."""
+    """The simulator one row per call (for a stateful model the same as one call on the batch)."""
     return np.concatenate([m.run(xq[i:i + 1]).reshape(1, -1) for i in range(len(xq))])
 
 
@@ -353,7 +355,7 @@ def test_c_runtime_is_bit_exact(kind, opt):
     x = (rng.normal(size=(60, t, f)) * gain).astype(np.float32)
     m.quantize(x[:40], per_channel=per_channel, verbose=False)
     xq = m.quantize_input(x)[0]
-    sim = run_rows(m, xq) if o.get("stateful") else m.run(xq).reshape(len(xq), -1)
+    sim = m.run(xq).reshape(len(xq), -1)              # stateful too: the batch is one stream
     c = m.run_c(xq).reshape(len(xq), -1)
     assert c.dtype == np.int8 and np.array_equal(sim, c)
     assert len(np.unique(sim)) > 4, "outputs barely depend on the input"
@@ -458,36 +460,133 @@ def test_state_width_follows_the_calibration_error_and_can_be_forced():
 # =================================================================================================
 # Stateful layers
 # =================================================================================================
+def stream_pair(kind, t, f, u, n, go_backwards=False, seed=5):
+    """A stateful layer over (n, t, f) samples and the plain layer over the one sequence of n * t
+    steps they make (samples reversed for go_backwards), with the same formats: one stream of n
+    samples of a stateful layer is that long sequence. Quantized on all n samples."""
+    rng = np.random.default_rng(seed)
+    opts = dict(return_sequences=True, go_backwards=go_backwards)
+    half = seq_model(make_cell(kind, u, f, np.random.default_rng(seed)), t, f, q=qformat(2, 5),
+                     stateful=True, **opts)
+    full = seq_model(make_cell(kind, u, f, np.random.default_rng(seed)), n * t, f, q=qformat(2, 5),
+                     return_sequences=True)
+    x = rng.normal(size=(n, t, f)).astype(np.float32)
+    long = (x[:, ::-1] if go_backwards else x).reshape(1, n * t, f)
+    quantized(half, x)
+    quantized(full, long)
+    return half, full, x, long
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_stateful_state_carries_over_per_batch_row_and_resets(kind):
-    rng = np.random.default_rng(5)
-    t, f, u = 10, 3, 6
-    cell = make_cell(kind, u, f, rng)
-    full = seq_model(cell, 2 * t, f, q=qformat(2, 5), return_sequences=True)
-    half = seq_model(make_cell(kind, u, f, np.random.default_rng(5)), t, f, q=qformat(2, 5),
-                     return_sequences=True, stateful=True)
-    x = rng.normal(size=(600, 2 * t, f)).astype(np.float32)       # > 512 rows: simulator chunks
-    quantized(full, x[:100])
-    quantized(half, x[:100, :t])
-    layer = half.order[1]
-    layer.q_pre = full.order[1].q_pre                        # same formats -> same integers
-    layer.state_format = full.order[1].state_format
-    layer.quantize_params([half.order[0].q_out], True)
-    assert half.order[0].q_out == full.order[0].q_out
-    # float: two halves of the sequence through the stateful layer = the whole sequence
-    y1, y2 = half.predict(x[:, :t]), half.predict(x[:, t:])
-    ref = full.predict(x)
-    assert np.abs(np.concatenate([y1, y2], axis=1) - ref).max() < 1e-5
-    # int8: exactly
-    xq = full.quantize_input(x)[0].reshape(600, 2 * t, f)
-    q1, q2 = half.run(xq[:, :t]), half.run(xq[:, t:])
-    assert np.array_equal(np.concatenate([q1, q2], axis=1), full.run(xq))
-    # fewer rows next time: the first rows carry on, the rest are kept
-    q3 = half.run(xq[:3, :t])
-    assert not np.array_equal(q3, q1[:3])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_stateful_batch_is_one_stream_across_chunks_and_calls_until_reset(kind, go_backwards):
+    t, f, u, n = 5, 3, 6, 600                                  # > 512 rows: the simulator chunks
+    half, full, x, long = stream_pair(kind, t, f, u, n, go_backwards)
+    hl, fl = half.order[1], full.order[1]
+    # calibration is the same stream from a zero state: same ranges, formats, state choice
+    assert (hl.q_pre, hl.q_out, hl.state_format) == (fl.q_pre, fl.q_out, fl.state_format)
+    assert hl.state_errors.keys() == fl.state_errors.keys()
+    for bits in hl.state_errors:
+        assert hl.state_errors[bits] == pytest.approx(fl.state_errors[bits], rel=1e-9, abs=1e-12)
+    # float: the batch, then as two calls, = the long sequence; reset_states() starts again
+    ref = full.predict(long).reshape(n, t, u)
+    assert np.abs(half.predict(x) - ref).max() < 1e-5
     half.reset_states()
-    assert np.array_equal(half.run(xq[:3, :t]), q1[:3])
-    assert np.abs(half.predict(x[:2, :t]) - y1[:2]).max() < 1e-6
+    y1, y2 = half.predict(x[:250]), half.predict(x[250:])
+    assert np.abs(np.concatenate([y1, y2]) - ref).max() < 1e-5
+    half.reset_states()
+    assert np.abs(half.predict(x[:2]) - ref[:2]).max() < 1e-6
+    # int8: exactly
+    xq = half.quantize_input(x)[0]
+    refq = full.run(full.quantize_input(long)[0]).reshape(n, t, u)
+    half.reset_states()
+    assert np.array_equal(half.run(xq), refq)
+    half.reset_states()
+    q1, q2 = half.run(xq[:250]), half.run(xq[250:])
+    assert np.array_equal(np.concatenate([q1, q2]), refq)
+    half.reset_states()
+    assert np.array_equal(half.run(xq[:3]), refq[:3])
+    assert not np.array_equal(half.run(xq[:3]), refq[:3])       # it carried on from there
+
+
+STREAM_OPTIONS = [dict(), dict(go_backwards=True, bits=8), dict(time_aligned=True, go_backwards=True)]
+
+
+def stream_model(kind, opt, seed):
+    """Input -> stateful RNN(kind, return_sequences) -> stateful LSTM -> Dense, quantized."""
+    o = dict(STREAM_OPTIONS[opt])
+    bits = o.pop("bits", None)
+    rng = np.random.default_rng(seed)
+    m = Model()
+    m.add(Input(shape(1, 4, 3)))
+    m.add(RNN(make_cell(kind, 5, 3, rng, gain=1.5, state_bits=bits), return_sequences=True, stateful=True, **o))
+    m.add(RNN(make_cell("lstm", 4, 5, rng, gain=1.5), stateful=True))
+    m.add(Dense(3))
+    m.compile(verbose=False)
+    x = (rng.normal(size=(40, 4, 3)) * 1.5).astype(np.float32)
+    quantized(m, x)
+    return m, x
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("opt", range(len(STREAM_OPTIONS)))
+def test_stateful_run_equals_run_c_byte_for_byte_as_one_stream(kind, opt):
+    """run(batch) == run_c(batch): both one stream from a zero state (after quantize() or
+    reset_states()); the same as two calls, as one sample per call, and as predict / layer_outputs."""
+    m, x = stream_model(kind, opt, seed=30 + opt)
+    xq = m.quantize_input(x)[0]
+    sim = m.run(xq)                                       # quantize() left the state zero
+    c = m.run_c(xq)
+    assert sim.dtype == c.dtype == np.int8 and np.array_equal(sim, c)
+    assert len(np.unique(sim)) > 4
+    # run_c is a fresh program each call: from zero again; it leaves the simulator's state alone
+    assert np.array_equal(m.run_c(xq[:15]), c[:15])
+    assert np.array_equal(m.run(xq[:15]), m.run_c(np.concatenate([xq, xq[:15]]))[40:])
+    m.reset_states()
+    assert np.array_equal(np.concatenate([m.run(xq[:15]), m.run(xq[15:])]), c)      # across calls
+    m.reset_states()
+    assert np.array_equal(run_rows(m, xq).reshape(c.shape), c)                       # one at a time
+    m.reset_states()
+    late = m.run(xq[15:])
+    assert not np.array_equal(late, c[15:])                  # the state mattered
+    assert np.array_equal(late, m.run_c(xq[15:]))
+    # predict(quantized=True) and layer_outputs run the same int8 stream
+    m.reset_states()
+    out = m.order[-1]
+    assert np.array_equal(m.predict(x, quantized=True), fixed.dequantize(c, out.q_out.frac))
+    m.reset_states()
+    assert np.array_equal(m.layer_outputs(x)[out.name]["int8"].reshape(c.shape), c)
+    # float predict: the same stream semantics
+    m.reset_states()
+    y = m.predict(x)
+    m.reset_states()
+    assert np.abs(np.concatenate([m.predict(x[:15]), m.predict(x[15:])]) - y).max() < 1e-6
+    m.reset_states()
+    assert np.abs(np.concatenate([m.predict(x[i:i + 1]) for i in range(len(x))]) - y).max() < 1e-6
+    assert np.abs(fixed.dequantize(c, out.q_out.frac) - y).max() < 0.25    # int8 follows the float
+
+
+def test_stateful_calibration_starts_from_zero_and_leaves_no_state():
+    m, x = stream_model("gru", 0, seed=41)
+    fresh_q = m.run(m.quantize_input(x[:6])[0])
+    m.reset_states()
+    fresh_f = m.predict(x[:6])
+    m.run(m.quantize_input(x[::-1])[0])
+    m.predict(x[::-1])                                      # leave some state behind
+    formats = [(layer.q_out, getattr(layer, "state_format", None)) for layer in m.order]
+    m.quantize(x, verbose=False)                           # the same data: the same formats
+    assert [(layer.q_out, getattr(layer, "state_format", None)) for layer in m.order] == formats
+    assert np.array_equal(m.run(m.quantize_input(x[:6])[0]), fresh_q)
+    assert np.abs(m.predict(x[:6]) - fresh_f).max() < 1e-6
+
+
+def test_validate_a_stateful_model_from_a_zero_state():
+    from nnom.validate import validate
+    m, x = stream_model("lstm", 1, seed=43)
+    m.run(m.quantize_input(x[:7])[0])                        # validate starts from zero anyway
+    rep = validate(m, x, show=False)
+    assert rep.bit_exact and rep.outputs[0]["cosine"] > 0.95
+    assert np.array_equal(m.run(m.quantize_input(x)[0]), m.run_c(m.quantize_input(x)[0]))
 
 
 STATE_DRIVER = r"""

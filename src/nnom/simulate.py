@@ -2,6 +2,11 @@
 
 The int8 path uses exact integer arithmetic (float64 BLAS where every sum is an exactly
 representable integer), so it is both fast and the reference the C runtime must match.
+
+Samples are one stream for stateful layers (RNN(..., stateful=True)): the C calls model_run() once
+per sample, so sample i + 1 continues the state sample i left, and the next call continues the
+last one until reset_states(). The layer itself does that (layers/rnn.py, RNN._scan), so chunks
+must reach it in batch order, as they do here; every other layer stays vectorised over the batch.
 """
 import itertools
 from contextvars import ContextVar
@@ -14,8 +19,7 @@ CHUNK = 512         # samples per pass: bounds the im2col memory of big batches
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What a layer may need to know about the pass it is part of (stateful layers do)."""
-    row_offset: int = 0        # first batch row of the current chunk
+    """What a layer may need to know about the pass it is part of (recurrent layers do)."""
     calibrating: bool = False  # the float pass of Model.quantize()
     run_id: int = 0            # one id per run_float / run_int8 call
 
@@ -36,7 +40,7 @@ def _run(model, inputs, integer: bool, keep: str | None, calibrating=False):
     outs = [[] for _ in model.outputs]
     for start in range(0, n, CHUNK):
         fed = {layer.name: x[start:start + CHUNK] for layer, x in zip(model.inputs, inputs)}
-        token = _RUN.set(RunInfo(start, calibrating, run_id))
+        token = _RUN.set(RunInfo(calibrating, run_id))
         try:
             values, pre = _run_chunk(model, fed, integer)
         finally:

@@ -71,24 +71,17 @@ def accuracy(outputs, labels):
     return float(np.mean(scores.argmax(-1) == labels))
 
 
-def _like_c(model, run, x):
-    """run(x) as the C sees the samples: one after another. A stateful layer carries its state
-    from sample to sample in C, so the simulator then runs them one by one from a reset state."""
-    if not any(getattr(layer, "stateful", False) for layer in model.order):
-        return np.asarray(run(x))
-    model.reset_states()
-    out = np.concatenate([np.asarray(run(x[i:i + 1])) for i in range(len(x))])
-    model.reset_states()
-    return out
-
-
 def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) -> ValidationReport:
-    """Run x on the float model, the int8 simulator and the C runtime on `target`; compare."""
+    """Run x on the float model, the int8 simulator and the C runtime on `target`; compare.
+
+    A stateful model's x is one stream (as everywhere): each run here starts from a zero state,
+    as the C program does, and the model's states are zero afterwards (model.reset_states())."""
     model._need(quantized=True)
     if y is not None and len(y) != len(np.asarray(x)):
         raise NnomError(f"validate: {len(np.asarray(x))} inputs but {len(y)} labels")
     xq = model.quantize_input(x)[0]
-    sim = _like_c(model, model.run, xq)
+    model.reset_states()
+    sim = np.asarray(model.run(xq))
     report_extra = {}
     if target == "host":
         target_out = np.asarray(model.run_c(xq, target="host"))
@@ -101,13 +94,15 @@ def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) 
     else:
         raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
     mismatches = int(np.sum(sim != target_out))
-    flt = _like_c(model, model.predict, np.asarray(x))
+    flt = np.asarray(model.predict(np.asarray(x)))
+    model.reset_states()                  # the per-layer comparison starts from zero too
     deq = fixed.dequantize(target_out, model.outputs[0].q_out.frac)
     out_row = {"output": model.outputs[0].name}
     out_row.update(tensor_errors(flt, deq))
+    layers = compare_layers(model, np.asarray(x)[:max_layer_samples])
+    model.reset_states()
     rep = ValidationReport(target=target, samples=len(xq), bit_exact=mismatches == 0, mismatches=mismatches,
-                           outputs=[out_row], layers=compare_layers(model, np.asarray(x)[:max_layer_samples]),
-                           memory=model.memory, **report_extra)
+                           outputs=[out_row], layers=layers, memory=model.memory, **report_extra)
     if y is not None:
         rep.accuracy_float = accuracy(flt, y)
         rep.accuracy_int8 = accuracy(deq, y)

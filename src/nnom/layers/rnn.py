@@ -10,12 +10,22 @@ Input layout. An input of shape (1, T, F) is T steps of F features. An input wit
 are the same bytes, step t at offset t * F. The output is (1, T, units) with return_sequences,
 otherwise (1, 1, units).
 
-Options (as in Keras): return_sequences, stateful (the state carries over from one run to the
-next, per batch row; model.reset_states() / C model_reset_state() zero it), go_backwards (the
+Options (as in Keras): return_sequences, stateful (see below), go_backwards (the
 sequence is processed from its last step; with return_sequences the outputs come in processing
 order, as Keras' RNN gives them). time_aligned=True (nnom only) writes a backwards layer's
 outputs at their input time index instead, as PyTorch's reverse direction and Keras'
 Bidirectional do: Concat(-1) of a forward and an aligned backward RNN is a bidirectional layer.
+
+stateful=True: the samples are one stream, as on a microcontroller where each model_run()
+continues the state the previous one left. In the simulator (run, predict, predict(quantized=True),
+layer_outputs) the N samples of a batch run in order, sample i + 1 starting from the state sample
+i left, and the next call continues from the last sample of this one, until model.reset_states()
+(C: model_reset_state()) zeroes it; float and int8 keep separate states. So run(x) of a batch
+equals running its samples one call at a time, and equals model.run_c(x) from a zero state
+(run_c starts a fresh C program each call). This is not Keras' batch semantics (one stream per
+batch row); with batch size 1 they agree. Calibration (quantize) reads its batch as one stream
+from a zero state and leaves every state zero. Cost: the layer steps through N * T steps one
+sample at a time instead of T steps for the whole batch.
 
 Weights, Keras layout (layer.get_weights() order: kernel, recurrent_kernel, bias), gates on the
 last axis in Keras order:
@@ -96,18 +106,38 @@ def act_q15(pre, table):
     return lo + (((hi - lo) * f + (1 << (TABLE_SHIFT - 1))) >> TABLE_SHIFT)
 
 
+def _clamp(x, lo, hi):
+    # not np.clip: its per-call overhead dominates the batch-of-one steps of a stateful stream
+    return np.minimum(np.maximum(x, lo), hi)
+
+
 def q12(acc, shift):
     """An int32 accumulator to the Q3.12 scale: nnom's shift_round, then clamped to int32."""
-    return np.clip(fixed.shift_round(acc, shift), *INT32)
+    return _clamp(fixed.shift_round(acc, shift), *INT32)
+
+
+class _ColumnShift:
+    """q12(acc, shift) for fixed per-column shifts, the shift_round constants computed once."""
+
+    def __init__(self, shift):
+        s = np.clip(np.asarray(shift, dtype=np.int64), -fixed.MAX_LSHIFT, fixed.MAX_RSHIFT)
+        self.pos = s > 0
+        self.right = np.maximum(s, 0)
+        self.left = np.maximum(-s, 0)
+        self.half = np.where(self.pos, np.left_shift(np.int64(1), np.maximum(self.right - 1, 0)), 0)
+
+    def __call__(self, acc, cols=slice(None)):
+        y = np.where(self.pos[cols], (acc + self.half[cols]) >> self.right[cols], acc << self.left[cols])
+        return _clamp(y, *INT32)
 
 
 def sat16(x):
-    return np.clip(x, -32768, 32767)
+    return _clamp(x, -32768, 32767)
 
 
 def sat_bits(x, bits):
     lo = -(1 << (bits - 1))
-    return np.clip(x, lo, -lo - 1)
+    return _clamp(x, lo, -lo - 1)
 
 
 def sr(x, s: int):
@@ -144,6 +174,9 @@ class QuantCell:
     w_frac: np.ndarray
     r_frac: np.ndarray
     fmt: StateFormat
+
+    def __post_init__(self):
+        self.rq12 = _ColumnShift(self.sh)       # the recurrent shifts, applied at every step
 
 
 def quantize_recurrent(r, b, in_frac: int, in_bits: int, per_channel: bool):
@@ -308,7 +341,7 @@ class _Cell:
 
     def recurrent_q12(self, h, cols=slice(None)):
         q = self.q
-        return q12(_imatmul(h, q.r[:, cols]) + q.bh[cols], q.sh[cols])
+        return q.rq12(_imatmul(h, q.r[:, cols]) + q.bh[cols], cols)
 
     def int_step(self, px, h, c):
         """px: Q3.12 input parts (N, G*U); h, c: states. Returns (h' in Q0.15, h, c)."""
@@ -552,11 +585,16 @@ _RNN_KW = {"return_state", "unroll", "name", "kernel", "recurrent_kernel", "bias
 
 class RNN(Layer):
     """RNN(cell, return_sequences=False, stateful=False, go_backwards=False): runs `cell` over the
-    steps of its input (see the module docstring for the layout, options and weights)."""
+    steps of its input (see the module docstring for the layout, options and weights).
+
+    stateful=True: the samples of a batch and of successive calls are one stream, each starting
+    from the state the previous sample left (as successive model_run() calls in C) until
+    reset_states(); otherwise every sample starts from a zero state."""
     prefix = "rnn"
     c_struct = "nnom_rnn_layer_t"
     STATE_TOLERANCE = 1.1         # int8 state when its calibration RMSE <= 1.1 x that of int16 state
     CALIB_ROWS = 1024             # calibration rows kept for that comparison
+    CALIB_STREAM_STEPS = 8192     # stateful: at most this many steps of them (a stream runs one step at a time)
 
     def __init__(self, cell=None, return_sequences=False, stateful=False, go_backwards=False, **kwargs):
         check_kwargs("RNN", kwargs, _RNN_KW)
@@ -683,8 +721,11 @@ class RNN(Layer):
         if lstm:
             rec["c"] = max(rec["c"], top)
         kept = sum(len(a) for a in rec["x"])
-        if kept < self.CALIB_ROWS:
-            rec["x"].append(x[:self.CALIB_ROWS - kept].astype(np.float32))
+        rows = self.CALIB_ROWS
+        if self.stateful:
+            rows = max(1, min(rows, self.CALIB_STREAM_STEPS // self.timesteps))
+        if kept < rows:
+            rec["x"].append(x[:rows - kept].astype(np.float32))
         return self._arrange(seq).astype(np.float32)
 
     def _int_zeros(self, n):
@@ -707,7 +748,7 @@ class RNN(Layer):
         return fixed.requantize(self._arrange(seq), ACT_FRAC - self.q_pre.frac)
 
     def reset_states(self):
-        """Zero the state a stateful layer carries between runs (float and int8 simulators)."""
+        """Zero the state a stateful layer carries from sample to sample (float and int8 simulators)."""
         self._fstate = self._istate = None
 
     # --- quantization -----------------------------------------------------------------------
