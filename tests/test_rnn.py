@@ -743,6 +743,7 @@ def test_bit_exact_on_an_emulated_cortex_m4():
     need("qemu-system-arm")
     m, xq = stateful_model("gru", seed=13)
     y = m.run_c(xq[:10], target="cortex-m4")
+    assert np.array_equal(y, m.run(xq[:10]))                      # one stream on the board too
     m.reset_states()
     assert np.array_equal(y.reshape(10, -1), run_rows(m, xq[:10]))
 
