@@ -18,11 +18,12 @@ def need(tool):
         pytest.skip(f"{tool} is not installed")
 
 
-def sanitizers_work(tmp_path) -> bool:
+def sanitizers_work(tmp_path, cc="gcc") -> bool:
     src = tmp_path / "probe.c"
     src.write_text("int main(void) { return 0; }\n")
-    res = subprocess.run(["gcc", *SANITIZE, str(src), "-o", str(tmp_path / "probe")], capture_output=True)
-    return res.returncode == 0 and subprocess.run([str(tmp_path / "probe")]).returncode == 0
+    exe = tmp_path / f"probe_{cc}"
+    res = subprocess.run([cc, *SANITIZE, str(src), "-o", str(exe)], capture_output=True)
+    return res.returncode == 0 and subprocess.run([str(exe)]).returncode == 0
 
 
 def build(sources, exe, flags=(), cc="gcc", includes=()):

@@ -55,6 +55,7 @@ typedef struct nnom_act_s {
      * (all generated code) links no floating-point maths */
     int (*make_table)(struct nnom_act_s *a, int8_t q_in, int8_t q_out);
     int8_t cap;              /* ACT_RELU6: 6.0 in the layer's format */
+    uint8_t attached;        /* given to a layer, which frees it (one layer per activation) */
 } nnom_act_t;
 
 /* Layer flags */
@@ -62,6 +63,7 @@ typedef struct nnom_act_s {
 #define NNOM_IN_PLACE 2u     /* may overwrite its input when nobody reads it later */
 #define NNOM_KEEPS_FORMAT 4u /* output format = input format */
 #define NNOM_FIXED_Q07 8u    /* output Q0.7 (softmax) */
+#define NNOM_BROKEN 16u      /* an activation given to it failed or was refused: compile fails */
 
 typedef struct nnom_layer_s nnom_layer_t;
 
@@ -77,6 +79,7 @@ typedef struct {
 typedef struct {
     uint32_t size, offset;
     uint16_t first, last;
+    uint16_t owner;          /* output records: index of the layer whose buffer holds the output */
     uint8_t used, placed;
 } nnom_buf_t;
 
@@ -87,7 +90,7 @@ struct nnom_layer_s {
     nnom_act_t *act;
     int8_t *out;                 /* output tensor in the arena (after compile) */
     int16_t *scratch;
-    nnom_layer_t *owner;         /* the layer whose buffer holds this output (itself if none) */
+    nnom_layer_t *next;          /* the model's layers, newest first: model_delete() frees them all */
     nnom_dims_t out_dims;
     uint16_t index;              /* position in the execution order */
     int8_t q_pre, q_out;         /* own result before / after the activation tail */
@@ -95,9 +98,9 @@ struct nnom_layer_s {
     uint8_t flags;
     uint8_t n_in;
     uint8_t type;                /* nnom_layer_type_t */
-    uint8_t visit;
-    uint16_t mem;                /* bytes this layer took (its struct and arrays) */
-    uint16_t struct_size;
+    uint8_t visit;               /* model_compile's graph walk (cycle detection) */
+    uint8_t struct_size;         /* every layer struct is under 256 bytes (nnom_layer_alloc checks) */
+    uint32_t mem;                /* bytes this layer took (its struct and arrays) */
 #ifdef NNOM_US_GET
     uint32_t stat_us;            /* model_stat(): accumulated time */
 #endif
@@ -112,6 +115,7 @@ struct nnom_model_s {
     nnom_layer_t *(*active)(nnom_act_t *act, nnom_layer_t *target);
 
     nnom_layer_t *head, *tail;   /* sequential API: first and last layer added */
+    nnom_layer_t *layers;        /* every layer created for this model (nnom_layer_t.next) */
     nnom_layer_t *input, *output;
     nnom_layer_t **order;
     nnom_buf_t *plan;            /* compile time only: 2 records per layer (output, scratch) */
@@ -121,6 +125,8 @@ struct nnom_model_s {
     uint32_t instance_bytes;     /* every byte nnom took for this model besides the arena */
     uint32_t run_count;
     uint8_t compiled;
+    uint8_t tried;               /* model_compile() was called: a second call is refused */
+    uint8_t add_failed;          /* an add() failed: sequential_compile() refuses the model */
     uint8_t own_struct;          /* new_model(NULL) allocated the struct */
 };
 
@@ -133,6 +139,9 @@ nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t righ
 nnom_qformat_t qformat(int8_t m, int8_t n);
 
 /* ---- model ----------------------------------------------------------------------------- */
+/* A model owns every layer created after its new_model() (and any created while no model was
+ * being built) until model_compile() is called on it; model_delete() frees them all, compiled,
+ * half-built or failed. Build one model at a time. model_compile() may be called once. */
 nnom_model_t *new_model(nnom_model_t *m);      /* m may be NULL: allocated */
 nnom_status_t sequencial_compile(nnom_model_t *m);
 nnom_status_t sequential_compile(nnom_model_t *m);
@@ -189,6 +198,9 @@ nnom_layer_t *Sigmoid(void);
 nnom_layer_t *Lambda(const int8_t *table);        /* element-wise, as a 256-entry table */
 
 /* ---- activations (tails: model.active(act_relu(), x)) -------------------------------------- */
+/* One activation object per layer (act_relu() excepted: it is shared and costs nothing).
+ * model.active() and Activation() take the object: when they fail it is freed, unless another
+ * layer already holds it. */
 nnom_act_t *act_relu(void);
 nnom_act_t *act_relu6(void);
 nnom_act_t *act_tanh(void);

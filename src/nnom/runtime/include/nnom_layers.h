@@ -12,8 +12,18 @@ void nnom_release_temp(void *p, uint32_t size);
 nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char *name,
                                const nnom_layer_ops_t *ops, uint8_t flags);
 uint32_t nnom_dims_size(nnom_dims_t d);
+/* The largest tensor, scratch area, weight array or arena nnom accepts: the kernels index with
+ * int32/uint32 arithmetic and the planner adds offsets in uint32 without overflow below it. */
+#define NNOM_MAX_BYTES 0x7FFFFFFFu
+/* No zero dimension and h * w * c <= NNOM_MAX_BYTES. */
+int nnom_dims_fit(nnom_dims_t d);
+/* MAC counts saturate at UINT32_MAX rather than wrap (report only). */
+static inline uint32_t nnom_sat_u32(uint64_t v) { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)v; }
+/* NN_ARGUMENT_ERROR: a zero kernel, stride or dilation; NN_SIZE_MISMATCH: a VALID window larger
+ * than its input; NN_LENGTH_ERROR: SAME padding over 65535. */
 nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k, nnom_2d_t s,
                                 nnom_2d_t d, nnom_padding_t pad, nnom_dims_t *out);
+nnom_status_t nnom_window_fail(const nnom_layer_t *l, nnom_status_t st);   /* logs which of them */
 nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *why);
 static inline uint32_t nnom_align4(uint32_t n) { return (n + 3u) & ~3u; }
 int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" */
@@ -23,6 +33,7 @@ nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out);
 void nnom_act_free(nnom_act_t *a);
 uint32_t nnom_act_mem(const nnom_act_t *a);
 void nnom_apply_act(const nnom_act_t *a, int8_t *data, uint32_t size);
+nnom_status_t nnom_act_attach(nnom_act_t *act, nnom_layer_t *l);   /* or frees act (nnom_model.c) */
 
 /* shared by Conv2D and DW_Conv2D (nnom_conv2d.c) */
 nnom_status_t nnom_conv_build(nnom_layer_t *l);
@@ -45,6 +56,7 @@ nnom_status_t nnom_plan(nnom_model_t *m);
 nnom_status_t nnom_plan_finish(nnom_model_t *m);   /* drops the records, takes the arena */
 uint32_t nnom_plan_offset(const nnom_model_t *m, const nnom_layer_t *l);   /* while planning */
 uint32_t nnom_plan_scratch(const nnom_model_t *m, const nnom_layer_t *l);
+int nnom_plan_shares(const nnom_model_t *m, const nnom_layer_t *l);   /* output in another's buffer */
 
 #define NNOM_IN(l, i) ((l)->in[i])
 #define NNOM_IN_DIMS(l, i) ((l)->in[i]->out_dims)

@@ -43,7 +43,7 @@ static nnom_act_t *with_table_maker(nnom_act_t *a)
 }
 
 /* ReLU carries no per-layer data: every layer shares this one, and it costs no RAM. */
-static nnom_act_t shared_relu = {ACT_RELU, "relu", NULL, NULL, NULL, NULL, 0};
+static nnom_act_t shared_relu = {ACT_RELU, "relu", NULL, NULL, NULL, NULL, 0, 0};
 
 nnom_act_t *act_relu(void) { return &shared_relu; }
 nnom_act_t *act_relu6(void) { return make(ACT_RELU6, "relu6", NULL, NULL); }

@@ -5,6 +5,12 @@
 #include "nnom_layers.h"
 
 #define NNOM_MAX_INPUTS 16
+#define NNOM_MAX_LAYERS 65534u   /* indices are uint16 and the planner's lifetimes run to n_layers */
+
+/* Layers created while no model is being built wait here for the next new_model(). */
+static nnom_layer_t *g_orphans;
+/* The model given to new_model() whose construction model_compile() has not ended yet. */
+static nnom_model_t *g_building;
 
 static uint32_t a8(uint32_t n) { return (n + 7u) & ~7u; }
 
@@ -17,6 +23,12 @@ nnom_border_t border(uint16_t t, uint16_t b, uint16_t l, uint16_t r) { nnom_bord
 nnom_qformat_t qformat(int8_t m, int8_t n) { nnom_qformat_t q; (void)m; q.n = n; return q; }
 
 uint32_t nnom_dims_size(nnom_dims_t d) { return (uint32_t)d.h * d.w * d.c; }
+
+int nnom_dims_fit(nnom_dims_t d)
+{
+    /* h * w < 2^32 always; dividing keeps the product with c from wrapping */
+    return d.h != 0 && d.w != 0 && d.c != 0 && (uint32_t)d.h * d.w <= NNOM_MAX_BYTES / d.c;
+}
 
 static int digits(unsigned v)
 {
@@ -43,16 +55,23 @@ nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *w
 nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char *name,
                                const nnom_layer_ops_t *ops, uint8_t flags)
 {
-    nnom_layer_t *l = (nnom_layer_t *)nnom_alloc(size);
+    nnom_layer_t *l, **list;
+    if (size > 0xFFu) {                       /* struct_size is a byte: a port's oversized struct */
+        NNOM_LOG("nnom: a %s layer struct of %lu bytes is over 255\n", name, (unsigned long)size);
+        return NULL;
+    }
+    l = (nnom_layer_t *)nnom_alloc(size);
     if (l == NULL)
         return NULL;
     l->type = (uint8_t)type;
     l->type_name = name;
     l->ops = ops;
     l->flags = flags;
-    l->owner = l;
-    l->mem = (uint16_t)a8(size);
-    l->struct_size = (uint16_t)size;
+    l->mem = a8(size);
+    l->struct_size = (uint8_t)size;
+    list = g_building != NULL ? &g_building->layers : &g_orphans;
+    l->next = *list;
+    *list = l;
     return l;
 }
 
@@ -82,7 +101,7 @@ static nnom_layer_t *connect(nnom_layer_t *l, int n, nnom_layer_t **ins)
     l->in = (nnom_layer_t **)nnom_alloc((uint32_t)(n * sizeof(nnom_layer_t *)));
     if (l->in == NULL)
         return NULL;
-    l->mem = (uint16_t)(l->mem + a8((uint32_t)(n * sizeof(nnom_layer_t *))));
+    l->mem += a8((uint32_t)(n * sizeof(nnom_layer_t *)));
     memcpy(l->in, ins, (size_t)n * sizeof(nnom_layer_t *));
     l->n_in = (uint8_t)n;
     return l;
@@ -115,33 +134,54 @@ static nnom_layer_t *model_mergex(nnom_layer_t *method, int num, ...)
     return connect(method, num, ins);
 }
 
-static nnom_layer_t *model_active(nnom_act_t *act, nnom_layer_t *target)
+/* Gives act to l, or frees it (unless another layer holds it): an activation never leaks. */
+nnom_status_t nnom_act_attach(nnom_act_t *act, nnom_layer_t *l)
 {
-    if (act == NULL || target == NULL)
-        return NULL;
-    if (target->act != NULL) {
-        NNOM_LOG("nnom: a %s layer already has an activation; add an Activation layer\n", target->type_name);
-        return NULL;
+    /* a caller of the sequential API may ignore the NULL: the layer then refuses to compile */
+    if (act == NULL || act->attached || l == NULL || l->act != NULL) {
+        if (l != NULL)
+            l->flags |= NNOM_BROKEN;
+        if (act != NULL && act->attached)
+            NNOM_LOG("nnom: an activation object is already used by another layer; create one per layer\n");
+        else if (act != NULL && l != NULL)
+            NNOM_LOG("nnom: a %s layer already has an activation; add an Activation layer\n", l->type_name);
+        if (act != NULL && !act->attached)
+            nnom_act_free(act);
+        return NN_ARGUMENT_ERROR;
     }
-    target->act = act;
-    return target;
+    if (nnom_act_mem(act) != 0)               /* the shared ReLU stays unattached */
+        act->attached = 1;
+    l->act = act;
+    return NN_SUCCESS;
 }
 
+static nnom_layer_t *model_active(nnom_act_t *act, nnom_layer_t *target)
+{
+    return nnom_act_attach(act, target) == NN_SUCCESS ? target : NULL;
+}
+
+/* A failed add() spoils the model (callers of the sequential API seldom check it): compiling it
+ * without the layer would give a different network. */
 static nnom_status_t model_add(nnom_model_t *m, nnom_layer_t *layer)
 {
-    if (layer == NULL)
-        return NN_ARGUMENT_ERROR;
-    if (m->tail == NULL) {
+    nnom_status_t st = NN_SUCCESS;
+    if (layer == NULL) {
+        st = NN_ARGUMENT_ERROR;
+    } else if (m->tail == NULL) {
         if (layer->type != NNOM_INPUT) {
             NNOM_LOG("nnom: the first layer added must be an Input\n");
-            return NN_ARGUMENT_ERROR;
+            st = NN_ARGUMENT_ERROR;
+        } else {
+            m->head = layer;
         }
-        m->head = layer;
     } else if (connect(layer, 1, &m->tail) == NULL) {
-        return NN_NO_MEMORY;
+        st = NN_NO_MEMORY;
     }
-    m->tail = layer;
-    return NN_SUCCESS;
+    if (st != NN_SUCCESS)
+        m->add_failed = 1;
+    else
+        m->tail = layer;
+    return st;
 }
 
 nnom_model_t *new_model(nnom_model_t *m)
@@ -154,6 +194,9 @@ nnom_model_t *new_model(nnom_model_t *m)
         own = 1;
     }
     memset(m, 0, sizeof(*m));
+    m->layers = g_orphans;                    /* layers made before new_model() are this model's */
+    g_orphans = NULL;
+    g_building = m;
     m->add = model_add;
     m->hook = model_hook;
     m->merge = model_merge;
@@ -164,25 +207,40 @@ nnom_model_t *new_model(nnom_model_t *m)
 }
 
 /* ---- compile -------------------------------------------------------------------------------- */
-/* Execution order: depth-first post-order from the output, inputs in order (Python does the same). */
-static nnom_status_t visit(nnom_model_t *m, nnom_layer_t *l, uint16_t *n, int count_only)
+/* Execution order: depth-first post-order from the output, inputs in order (Python does the same).
+ * A layer is `open` while its inputs are visited and open + 1 once placed; meeting an open layer
+ * again means it is among its own inputs (a cycle). The counting pass uses 1/2, the ordering 3/4. */
+static nnom_status_t visit(nnom_model_t *m, nnom_layer_t *l, uint32_t *n, uint8_t open)
 {
     uint8_t i;
-    if (l->visit == (count_only ? 1 : 2))
+    nnom_status_t st;
+    if (l->visit == open + 1u)
         return NN_SUCCESS;
-    l->visit = (uint8_t)(count_only ? 1 : 2);
+    if (l->visit == open) {
+        NNOM_LOG("nnom: the layers form a cycle through a %s layer (it is among its own inputs)\n",
+                 l->type_name);
+        return NN_ARGUMENT_ERROR;
+    }
+    l->visit = open;
     if (l->n_in == 0 && l != m->input) {
         NNOM_LOG("nnom: a %s layer has no input and is not the model input\n", l->type_name);
         return NN_ARGUMENT_ERROR;
     }
-    for (i = 0; i < l->n_in; i++)
-        if (visit(m, l->in[i], n, count_only) != NN_SUCCESS)
-            return NN_ARGUMENT_ERROR;
-    if (!count_only) {
-        l->index = *n;
+    for (i = 0; i < l->n_in; i++) {
+        st = visit(m, l->in[i], n, open);
+        if (st != NN_SUCCESS)
+            return st;
+    }
+    if (*n >= NNOM_MAX_LAYERS) {
+        NNOM_LOG("nnom: more than %u layers\n", (unsigned)NNOM_MAX_LAYERS);
+        return NN_LENGTH_ERROR;
+    }
+    if (m->order != NULL) {
+        l->index = (uint16_t)*n;
         m->order[*n] = l;
     }
     (*n)++;
+    l->visit = (uint8_t)(open + 1u);
     return NN_SUCCESS;
 }
 
@@ -214,37 +272,53 @@ static nnom_status_t prepare_act(nnom_layer_t *l)
 
 static void print_report(const nnom_model_t *m);
 
-nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+/* What build() promised: an output with no zero dimension that nnom can index and plan. */
+static nnom_status_t check_built(nnom_layer_t *l)
 {
-    uint16_t n = 0, i;
+    nnom_dims_t d = l->out_dims;
+    if (d.h == 0 || d.w == 0 || d.c == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "output has a zero dimension");
+    if (!nnom_dims_fit(d))
+        return nnom_fail(l, NN_LENGTH_ERROR, "output larger than 2^31 - 1 bytes");
+    if (l->ops->scratch != NULL && l->ops->scratch(l) > NNOM_MAX_BYTES - 3u)
+        return nnom_fail(l, NN_LENGTH_ERROR, "scratch larger than 2^31 - 1 bytes");
+    return NN_SUCCESS;
+}
+
+static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+{
+    uint32_t n = 0;
+    uint16_t i;
     nnom_status_t st;
-    if (m == NULL || input == NULL || output == NULL) {
-        NNOM_LOG("nnom: model_compile needs the model, its input and its output layer "
-                 "(a NULL here means a layer constructor failed earlier)\n");
-        return NN_ARGUMENT_ERROR;
-    }
     if (input->type != NNOM_INPUT) {
         NNOM_LOG("nnom: the model input must be an Input layer, got %s\n", input->type_name);
         return NN_ARGUMENT_ERROR;
     }
     m->input = input;
     m->output = output;
-    if (visit(m, output, &n, 1) != NN_SUCCESS)
-        return NN_ARGUMENT_ERROR;
-    m->order = (nnom_layer_t **)nnom_alloc((uint32_t)(n * sizeof(nnom_layer_t *)));
+    st = visit(m, output, &n, 1);
+    if (st != NN_SUCCESS)
+        return st;
+    m->order = (nnom_layer_t **)nnom_alloc(n * (uint32_t)sizeof(nnom_layer_t *));
     if (m->order == NULL)
         return NN_NO_MEMORY;
-    m->n_layers = n;
+    m->n_layers = (uint16_t)n;
     n = 0;
-    visit(m, output, &n, 0);
-    if (input->visit != 2) {
+    st = visit(m, output, &n, 3);
+    if (st != NN_SUCCESS)
+        return st;
+    if (input->visit != 4) {
         NNOM_LOG("nnom: the model input does not lead to the output\n");
         return NN_ARGUMENT_ERROR;
     }
     for (i = 0; i < m->n_layers; i++) {
         nnom_layer_t *l = m->order[i];
+        if (l->flags & NNOM_BROKEN)
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "an activation given to it failed or was refused");
         default_formats(l);
         st = l->ops->build(l);
+        if (st == NN_SUCCESS)
+            st = check_built(l);
         if (st != NN_SUCCESS)
             return st;
         st = prepare_act(l);
@@ -265,10 +339,40 @@ nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *
     return NN_SUCCESS;
 }
 
+nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+{
+    nnom_status_t st;
+    if (m == NULL) {
+        NNOM_LOG("nnom: model_compile needs a model\n");
+        return NN_ARGUMENT_ERROR;
+    }
+    if (m->tried) {
+        /* a second plan would take a second arena and leave the layers half rebuilt */
+        NNOM_LOG("nnom: model_compile: this model was compiled before; model_delete() it and build a new one\n");
+        return NN_ARGUMENT_ERROR;
+    }
+    m->tried = 1;
+    if (g_building == m)
+        g_building = NULL;               /* compiling ends the model's construction */
+    if (input == NULL || output == NULL) {
+        NNOM_LOG("nnom: model_compile needs the model's input and output layer "
+                 "(a NULL here means a layer constructor failed earlier; model_delete() frees the rest)\n");
+        return NN_ARGUMENT_ERROR;
+    }
+    st = compile(m, input, output);
+    if (st != NN_SUCCESS)
+        NNOM_LOG("nnom: model_compile failed (%d); model_delete() frees the model\n", (int)st);
+    return st;
+}
+
 nnom_status_t sequencial_compile(nnom_model_t *m)
 {
     if (m == NULL || m->head == NULL) {
         NNOM_LOG("nnom: sequencial_compile: add an Input and layers first\n");
+        return NN_ARGUMENT_ERROR;
+    }
+    if (m->add_failed) {
+        NNOM_LOG("nnom: sequencial_compile: a layer could not be added (see above); model_delete() the model\n");
         return NN_ARGUMENT_ERROR;
     }
     return model_compile(m, m->head, m->tail);
@@ -296,11 +400,11 @@ static void print_report(const nnom_model_t *m)
                  (int)(14 - nnom_dims_text_len(l->out_dims)), "", 7 - l->q_out, l->q_out, (unsigned long)lm,
                  (unsigned long)in_b, (unsigned long)nnom_align4(nnom_dims_size(l->out_dims)),
                  (unsigned long)nnom_plan_scratch(m, l));
-        if (l->owner != l)
+        if (nnom_plan_shares(m, l))
             NNOM_LOG("%s\n", (l->flags & NNOM_VIEW) ? "view" : "in-place");
         else
             NNOM_LOG("@%lu\n", (unsigned long)nnom_plan_offset(m, l));
-        macs += lm;
+        macs = nnom_sat_u32((uint64_t)macs + lm);
     }
     NNOM_LOG("memory analysis:\n");
     NNOM_LOG("  activation arena    %10lu B   (lower bound %lu B)\n", (unsigned long)m->arena_size,
@@ -360,7 +464,7 @@ void model_stat(nnom_model_t *m)
 #ifdef NNOM_US_GET
         t = l->stat_us / m->run_count;
 #endif
-        macs += lm;
+        macs = nnom_sat_u32((uint64_t)macs + lm);
 #ifdef NNOM_US_GET
         us += t;
 #endif
@@ -391,23 +495,33 @@ nnom_status_t model_reset_state(nnom_model_t *m)
 }
 
 /* ---- delete ----------------------------------------------------------------------------------- */
+static void free_layer(nnom_layer_t *l)
+{
+    if (l->ops->free)
+        l->ops->free(l);
+    if (l->act != NULL)
+        nnom_act_free(l->act);            /* each activation belongs to one layer (nnom_act_attach) */
+    nnom_release(l->in, (uint32_t)(l->n_in * sizeof(nnom_layer_t *)));
+    nnom_release(l, l->struct_size);
+}
+
+/* Frees everything the model took, whatever state it is in: built but never compiled, failed
+ * anywhere in compile, or compiled. The layer list, not the graph, finds the layers: it also
+ * holds those a failed hook or constructor left unconnected. */
 void model_delete(nnom_model_t *m)
 {
-    uint16_t i;
     if (m == NULL)
         return;
-    for (i = 0; i < m->n_layers; i++) {
-        nnom_layer_t *l = m->order[i];
-        if (l->ops->free)
-            l->ops->free(l);
-        if (l->act != NULL)
-            nnom_act_free(l->act);
-        nnom_release(l->in, (uint32_t)(l->n_in * sizeof(nnom_layer_t *)));
-        nnom_release(l, l->struct_size);
+    if (g_building == m)
+        g_building = NULL;
+    while (m->layers != NULL) {
+        nnom_layer_t *l = m->layers;
+        m->layers = l->next;
+        free_layer(l);
     }
     nnom_release_temp(m->plan, 2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));   /* a failed compile */
     nnom_release(m->order, (uint32_t)(m->n_layers * sizeof(nnom_layer_t *)));
-    nnom_release(m->arena, m->arena_size);
+    nnom_release(m->arena, m->arena_size ? m->arena_size : 4u);
     if (m->own_struct)
         nnom_release(m, sizeof(nnom_model_t));
     else

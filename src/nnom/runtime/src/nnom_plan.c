@@ -16,13 +16,17 @@ static int reads(const nnom_layer_t *reader, const nnom_layer_t *l)
     return 0;
 }
 
+/* The index of the layer whose buffer holds l's output (its own index if none); kept in l's output
+ * record, so it costs no RAM once compiled. */
+static uint16_t owner_of(const nnom_model_t *m, const nnom_layer_t *l) { return m->plan[2u * l->index].owner; }
+
 /* Is any tensor held in owner's buffer read after step `step` (or a graph output)? */
-static int still_read_after(const nnom_model_t *m, const nnom_layer_t *owner, uint16_t step)
+static int still_read_after(const nnom_model_t *m, uint16_t owner, uint16_t step)
 {
     uint16_t i, j;
     for (i = 0; i < step; i++) {
         const nnom_layer_t *l = m->order[i];
-        if (l->owner != owner)
+        if (owner_of(m, l) != owner)
             continue;
         if (l == m->output)
             return 1;
@@ -77,38 +81,45 @@ static void place(nnom_model_t *m, nnom_buf_t *b)
     b->placed = 1;
 }
 
-static void plan_lifetimes(nnom_model_t *m)
+/* Sizes and lifetimes of every buffer. Each is at most NNOM_MAX_BYTES (check_built); their sum
+ * must be too, so that no offset or end in the placement below can wrap. */
+static nnom_status_t plan_lifetimes(nnom_model_t *m)
 {
     uint16_t i, j;
+    uint64_t total = 0;
     for (i = 0; i < m->n_layers; i++) {
         nnom_layer_t *l = m->order[i];
-        nnom_layer_t *src = NULL;
         uint32_t scratch = l->ops->scratch ? l->ops->scratch(l) : 0;
+        uint32_t src = i;
         uint8_t k;
         if (l->n_in && (l->flags & NNOM_VIEW))
-            src = l->in[0]->owner;
-        for (k = 0; k < l->n_in && src == NULL && (l->flags & NNOM_IN_PLACE); k++)
-            if (!still_read_after(m, l->in[k]->owner, i))   /* an input nobody reads afterwards */
-                src = l->in[k]->owner;
-        if (src != NULL) {
-            l->owner = src;
-        } else {
-            l->owner = l;
+            src = owner_of(m, l->in[0]);
+        for (k = 0; k < l->n_in && src == i && (l->flags & NNOM_IN_PLACE); k++)
+            if (!still_read_after(m, owner_of(m, l->in[k]), i))   /* an input nobody reads afterwards */
+                src = owner_of(m, l->in[k]);
+        out_buf(m, l)->owner = (uint16_t)src;
+        if (src == i) {
             nnom_buf_t *b = out_buf(m, l);
             b->used = 1;
             b->size = nnom_align4(nnom_dims_size(l->out_dims));
             b->first = b->last = i;
+            total += b->size;
         }
         if (scratch) {
             nnom_buf_t *b = scratch_buf(m, l);
             b->used = 1;
             b->size = nnom_align4(scratch);
             b->first = b->last = i;
+            total += b->size;
         }
+    }
+    if (total > NNOM_MAX_BYTES) {
+        NNOM_LOG("nnom: the model's tensors and scratch areas add up to more than 2^31 - 1 bytes\n");
+        return NN_LENGTH_ERROR;
     }
     for (i = 0; i < m->n_layers; i++) {             /* a buffer lives through all its aliases' readers */
         nnom_layer_t *l = m->order[i];
-        nnom_buf_t *b = out_buf(m, l->owner);
+        nnom_buf_t *b = &m->plan[2u * owner_of(m, l)];
         if (i > b->last)
             b->last = i;
         for (j = i + 1; j < m->n_layers; j++)
@@ -117,6 +128,7 @@ static void plan_lifetimes(nnom_model_t *m)
         if (l == m->output)
             b->last = m->n_layers;
     }
+    return NN_SUCCESS;
 }
 
 static uint32_t lower_bound(nnom_model_t *m)
@@ -181,10 +193,13 @@ static uint32_t place_all(nnom_model_t *m, int strategy)
 nnom_status_t nnom_plan(nnom_model_t *m)
 {
     int best = 0;
+    nnom_status_t st;
     m->plan = (nnom_buf_t *)nnom_alloc_temp(2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));
     if (m->plan == NULL)
         return NN_NO_MEMORY;
-    plan_lifetimes(m);
+    st = plan_lifetimes(m);
+    if (st != NN_SUCCESS)
+        return st;                                  /* model_delete() gives the records back */
     if (place_all(m, 1) < place_all(m, 0))          /* keep the smaller arena; ties: largest first */
         best = 1;
     m->arena_size = place_all(m, best);
@@ -194,8 +209,10 @@ nnom_status_t nnom_plan(nnom_model_t *m)
 
 uint32_t nnom_plan_offset(const nnom_model_t *m, const nnom_layer_t *l)
 {
-    return m->plan[2u * l->owner->index].offset;
+    return m->plan[2u * owner_of(m, l)].offset;
 }
+
+int nnom_plan_shares(const nnom_model_t *m, const nnom_layer_t *l) { return owner_of(m, l) != l->index; }
 
 uint32_t nnom_plan_scratch(const nnom_model_t *m, const nnom_layer_t *l)
 {

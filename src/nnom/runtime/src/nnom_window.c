@@ -1,22 +1,33 @@
 /* Output size and SAME padding of a window, as TensorFlow/Keras compute them. */
 #include "nnom_layers.h"
 
-static uint16_t out_len(uint16_t in, uint16_t k, uint16_t s, uint16_t d, nnom_padding_t pad, uint16_t *before)
+/* One axis. k, s, d >= 1. The SAME padding before the first window is kept in a uint16, so it may
+ * not exceed 65535; then no kernel index (oy * s + ky * d) comes near 2^31. */
+static nnom_status_t out_len(uint16_t in, uint16_t k, uint16_t s, uint16_t d, nnom_padding_t pad, uint16_t *out,
+                             uint16_t *before)
 {
-    uint32_t span = (uint32_t)(k - 1) * d + 1;
+    uint32_t span = (uint32_t)(k - 1u) * d + 1u;          /* < 2^32 for any uint16 k and d */
     *before = 0;
     if (pad == PADDING_SAME) {
-        uint32_t out = (in + s - 1u) / s;
-        int32_t total = (int32_t)((out - 1u) * s + span) - (int32_t)in;
-        *before = (uint16_t)(total > 0 ? total / 2 : 0);
-        return (uint16_t)out;
+        uint32_t n = ((uint32_t)in + s - 1u) / s;
+        uint32_t reach = (n - 1u) * s + span;             /* (n - 1) * s < in: no wrap */
+        uint32_t total = reach > in ? reach - in : 0u;
+        if (total / 2u > 0xFFFFu)
+            return NN_LENGTH_ERROR;
+        *before = (uint16_t)(total / 2u);
+        *out = (uint16_t)n;                               /* n <= in */
+        return NN_SUCCESS;
     }
-    return (uint16_t)(in >= span ? (in - span) / s + 1u : 0u);
+    if (in < span)
+        return NN_SIZE_MISMATCH;
+    *out = (uint16_t)((in - span) / s + 1u);
+    return NN_SUCCESS;
 }
 
 nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k, nnom_2d_t s,
                                 nnom_2d_t d, nnom_padding_t pad, nnom_dims_t *out)
 {
+    nnom_status_t st;
     if (k.h == 0 || k.w == 0 || s.h == 0 || s.w == 0 || d.h == 0 || d.w == 0)
         return NN_ARGUMENT_ERROR;
     win->kh = k.h;
@@ -25,10 +36,20 @@ nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k,
     win->sw = s.w;
     win->dh = d.h;
     win->dw = d.w;
-    out->h = out_len(in.h, k.h, s.h, d.h, pad, &win->pad_top);
-    out->w = out_len(in.w, k.w, s.w, d.w, pad, &win->pad_left);
+    st = out_len(in.h, k.h, s.h, d.h, pad, &out->h, &win->pad_top);
+    if (st == NN_SUCCESS)
+        st = out_len(in.w, k.w, s.w, d.w, pad, &out->w, &win->pad_left);
     out->c = in.c;
-    return (out->h == 0 || out->w == 0) ? NN_SIZE_MISMATCH : NN_SUCCESS;
+    return st;
+}
+
+nnom_status_t nnom_window_fail(const nnom_layer_t *l, nnom_status_t st)
+{
+    if (st == NN_ARGUMENT_ERROR)
+        return nnom_fail(l, st, "kernel, stride and dilation must be at least 1");
+    if (st == NN_LENGTH_ERROR)
+        return nnom_fail(l, st, "SAME padding over 65535 (kernel span too large)");
+    return nnom_fail(l, st, "kernel larger than its input");
 }
 
 /* ---- pooling layers share their geometry (MaxPool, AvgPool, SumPool and global forms) ---- */
@@ -41,14 +62,14 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
+    nnom_status_t st;
     if (is_global(l->type)) {
         p->k = kernel(in.h, in.w);
         p->s = stride(1, 1);
         p->pad = PADDING_VALID;
     }
-    if (nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, &l->out_dims) != NN_SUCCESS)
-        return nnom_fail(l, NN_SIZE_MISMATCH, "pool window larger than its input");
-    return NN_SUCCESS;
+    st = nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, &l->out_dims);
+    return st == NN_SUCCESS ? NN_SUCCESS : nnom_window_fail(l, st);
 }
 
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,

@@ -21,12 +21,14 @@ static const nnom_layer_ops_t act_ops = {act_build, act_run, NULL, NULL, NULL};
 nnom_layer_t *Activation(nnom_act_t *act)
 {
     nnom_layer_t *l;
-    if (act == NULL)
+    if (act == NULL || act->attached) {
+        if (act != NULL)
+            NNOM_LOG("nnom: Activation: the activation object is already used by another layer\n");
         return NULL;
+    }
     l = nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_ACTIVATION, "Activation", &act_ops, NNOM_IN_PLACE);
-    if (l != NULL)
-        l->act = act;
-    return l;
+    /* attach, or (no layer) free the activation: TanH() etc. allocate twice and must not leak */
+    return nnom_act_attach(act, l) == NN_SUCCESS ? l : NULL;
 }
 
 nnom_layer_t *ReLU(void) { return Activation(act_relu()); }

@@ -6,7 +6,8 @@
 static nnom_status_t concat_build(nnom_layer_t *l)
 {
     nnom_misc_layer_t *c = (nnom_misc_layer_t *)l;
-    uint16_t dims[3], total = 0;
+    uint16_t dims[3];
+    uint32_t total = 0;
     uint8_t i, a = (uint8_t)c->axis;
     nnom_dims_t d0 = NNOM_IN_DIMS(l, 0);
     if (l->n_in < 2 || l->n_in > MAX_CONCAT)
@@ -18,15 +19,17 @@ static nnom_status_t concat_build(nnom_layer_t *l)
         dims[2] = d.c;
         if ((a != 0 && d.h != d0.h) || (a != 1 && d.w != d0.w) || (a != 2 && d.c != d0.c))
             return nnom_fail(l, NN_SIZE_MISMATCH, "inputs differ outside the concatenation axis");
-        total = (uint16_t)(total + dims[a]);
+        total += dims[a];
     }
+    if (total > 0xFFFFu)
+        return nnom_fail(l, NN_LENGTH_ERROR, "concatenated axis over 65535");
     l->out_dims = d0;
     if (a == 0)
-        l->out_dims.h = total;
+        l->out_dims.h = (uint16_t)total;
     else if (a == 1)
-        l->out_dims.w = total;
+        l->out_dims.w = (uint16_t)total;
     else
-        l->out_dims.c = total;
+        l->out_dims.c = (uint16_t)total;
     return NN_SUCCESS;
 }
 

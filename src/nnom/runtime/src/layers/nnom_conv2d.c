@@ -5,19 +5,32 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
+    int dw = l->type == NNOM_DW_CONV2D;
+    uint64_t taps = (uint64_t)c->k.h * c->k.w * in.c;            /* weights one filter reads */
+    uint32_t out_c = dw ? (uint32_t)in.c * c->filters : c->filters;
+    nnom_status_t st;
     if (c->w == NULL || c->w->data == NULL || c->w->shift == NULL)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
-    if (nnom_window_build(&c->win, in, c->k, c->s, c->d, c->pad, &l->out_dims) != NN_SUCCESS)
-        return nnom_fail(l, NN_SIZE_MISMATCH, "kernel larger than its input");
-    l->out_dims.c = (l->type == NNOM_DW_CONV2D) ? (uint16_t)(in.c * c->filters) : c->filters;
+    if (c->filters == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, dw ? "depth multiplier 0" : "0 filters");
+    st = nnom_window_build(&c->win, in, c->k, c->s, c->d, c->pad, &l->out_dims);
+    if (st != NN_SUCCESS)
+        return nnom_window_fail(l, st);
+    if (out_c > 0xFFFFu)
+        return nnom_fail(l, NN_LENGTH_ERROR, "more than 65535 output channels");
+    if (taps * c->filters > NNOM_MAX_BYTES)                     /* conv: taps x filters; dw: taps x m */
+        return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
+    if (!dw && 4u * taps > NNOM_MAX_BYTES)                       /* conv_scratch() */
+        return nnom_fail(l, NN_LENGTH_ERROR, "im2col scratch over 2^31 - 1 bytes");
+    l->out_dims.c = (uint16_t)out_c;
     return NN_SUCCESS;
 }
 
 uint32_t nnom_conv_macs(const nnom_layer_t *l)
 {
     const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
-    uint32_t per_out = (uint32_t)c->k.h * c->k.w * (l->type == NNOM_DW_CONV2D ? 1u : NNOM_IN_DIMS(l, 0).c);
-    return nnom_dims_size(l->out_dims) * per_out;
+    uint64_t per_out = (uint64_t)c->k.h * c->k.w * (l->type == NNOM_DW_CONV2D ? 1u : NNOM_IN_DIMS(l, 0).c);
+    return nnom_sat_u32(nnom_dims_size(l->out_dims) * per_out);
 }
 
 nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,

@@ -6,6 +6,10 @@ static nnom_status_t dense_build(nnom_layer_t *l)
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     if (c->w == NULL || c->w->data == NULL || c->w->shift == NULL)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
+    if (c->filters == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "0 units");
+    if ((uint64_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)) * c->filters > NNOM_MAX_BYTES)
+        return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
     l->out_dims = shape(1, 1, c->filters);
     return NN_SUCCESS;
 }
@@ -19,7 +23,7 @@ static void dense_run(nnom_layer_t *l)
 
 static uint32_t dense_macs(const nnom_layer_t *l)
 {
-    return nnom_dims_size(NNOM_IN_DIMS(l, 0)) * l->out_dims.c;
+    return nnom_dims_size(NNOM_IN_DIMS(l, 0)) * l->out_dims.c;   /* the weight count: fits (build) */
 }
 
 static const nnom_layer_ops_t dense_ops = {dense_build, dense_run, NULL, dense_macs, NULL};

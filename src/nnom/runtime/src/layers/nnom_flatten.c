@@ -3,9 +3,9 @@
 
 static nnom_status_t flatten_build(nnom_layer_t *l)
 {
-    l->out_dims = shape(1, 1, (uint16_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)));
     if (nnom_dims_size(NNOM_IN_DIMS(l, 0)) > 0xFFFFu)
-        return nnom_fail(l, NN_SIZE_MISMATCH, "more than 65535 values to flatten");
+        return nnom_fail(l, NN_LENGTH_ERROR, "more than 65535 values to flatten");
+    l->out_dims = shape(1, 1, (uint16_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)));
     return NN_SUCCESS;
 }
 

@@ -7,8 +7,10 @@ static nnom_status_t input_build(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
     l->out_dims = s->dims;
-    if (nnom_dims_size(s->dims) == 0)
+    if (s->dims.h == 0 || s->dims.w == 0 || s->dims.c == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "shape has a zero dimension");
+    if (!nnom_dims_fit(s->dims))
+        return nnom_fail(l, NN_LENGTH_ERROR, "shape larger than 2^31 - 1 bytes");
     return NN_SUCCESS;
 }
 

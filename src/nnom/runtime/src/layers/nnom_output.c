@@ -7,7 +7,9 @@ static nnom_status_t output_build(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
     l->out_dims = NNOM_IN_DIMS(l, 0);
-    if (nnom_dims_size(s->dims) != nnom_dims_size(l->out_dims))
+    if (s->dims.h == 0 || s->dims.w == 0 || s->dims.c == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "declared shape has a zero dimension");
+    if (!nnom_dims_fit(s->dims) || nnom_dims_size(s->dims) != nnom_dims_size(l->out_dims))
         return nnom_fail(l, NN_SIZE_MISMATCH, "declared shape does not hold its input's values");
     return NN_SUCCESS;
 }

@@ -4,7 +4,9 @@
 static nnom_status_t reshape_build(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
-    if (nnom_dims_size(s->dims) != nnom_dims_size(NNOM_IN_DIMS(l, 0)))
+    if (s->dims.h == 0 || s->dims.w == 0 || s->dims.c == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "target shape has a zero dimension");
+    if (!nnom_dims_fit(s->dims) || nnom_dims_size(s->dims) != nnom_dims_size(NNOM_IN_DIMS(l, 0)))
         return nnom_fail(l, NN_SIZE_MISMATCH, "target shape holds a different number of values");
     l->out_dims = s->dims;
     return NN_SUCCESS;

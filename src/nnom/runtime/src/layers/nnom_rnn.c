@@ -65,7 +65,7 @@ static nnom_status_t rnn_build(nnom_layer_t *l)
                 return NN_NO_MEMORY;
             r->state_size = need;
             r->own_state = 1;
-            l->mem = (uint16_t)(l->mem + a8(need));
+            l->mem += a8(need);
         }
         memset(r->state, 0, r->state_size);
     }
@@ -125,7 +125,8 @@ static void rnn_run(nnom_layer_t *l)
 static uint32_t rnn_macs(const nnom_layer_t *l)
 {
     const nnom_rnn_layer_t *r = (const nnom_rnn_layer_t *)l;
-    return (uint32_t)r->timesteps * gates_of(r->cell.type) * r->cell.units * ((uint32_t)r->features + r->cell.units);
+    return nnom_sat_u32((uint64_t)r->timesteps * gates_of(r->cell.type) * r->cell.units *
+                        ((uint32_t)r->features + r->cell.units));
 }
 
 static void rnn_free(nnom_layer_t *l)

@@ -13,7 +13,7 @@ static nnom_status_t make_own_exp(nnom_layer_t *l)
         s->own_exp = (int32_t *)nnom_alloc(256 * sizeof(int32_t));
         if (s->own_exp == NULL)
             return NN_NO_MEMORY;
-        l->mem = (uint16_t)(l->mem + 256 * sizeof(int32_t));
+        l->mem += 256u * (uint32_t)sizeof(int32_t);
     }
     for (d = 0; d < 256; d++)
         s->own_exp[d] = (int32_t)floor(exp(-ldexp((double)d, -l->in[0]->q_out)) * 65536.0 + 0.5);

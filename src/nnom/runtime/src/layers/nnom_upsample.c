@@ -5,8 +5,13 @@ static nnom_status_t upsample_build(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
-    l->out_dims = shape((uint16_t)(in.h * s->size.h), (uint16_t)(in.w * s->size.w), in.c);
-    return (s->size.h && s->size.w) ? NN_SUCCESS : nnom_fail(l, NN_ARGUMENT_ERROR, "zero up-sampling factor");
+    uint32_t h = (uint32_t)in.h * s->size.h, w = (uint32_t)in.w * s->size.w;
+    if (s->size.h == 0 || s->size.w == 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "zero up-sampling factor");
+    if (h > 0xFFFFu || w > 0xFFFFu)
+        return nnom_fail(l, NN_LENGTH_ERROR, "output height or width over 65535");
+    l->out_dims = shape((uint16_t)h, (uint16_t)w, in.c);
+    return NN_SUCCESS;
 }
 
 static void upsample_run(nnom_layer_t *l)

@@ -5,8 +5,11 @@ static nnom_status_t zero_pad_build(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
-    l->out_dims = shape((uint16_t)(in.h + s->border.top + s->border.bottom),
-                        (uint16_t)(in.w + s->border.left + s->border.right), in.c);
+    uint32_t h = (uint32_t)in.h + s->border.top + s->border.bottom;
+    uint32_t w = (uint32_t)in.w + s->border.left + s->border.right;
+    if (h > 0xFFFFu || w > 0xFFFFu)
+        return nnom_fail(l, NN_LENGTH_ERROR, "output height or width over 65535");
+    l->out_dims = shape((uint16_t)h, (uint16_t)w, in.c);
     return NN_SUCCESS;
 }
 
