@@ -20,6 +20,11 @@ stateful (the state carries over from one run to the next, per batch row: Keras 
 Bidirectional is two RNNs, the backward one time_aligned (as Keras reverses its outputs), merged
 by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave") or left as two
 outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
+
+Model files are untrusted input: check_keras_file() reads a .keras / .h5 file's config with zipfile
+/ h5py (sizes and nesting bounded) and refuses Lambda layers, classes Keras does not ship and
+functions serialized as bytecode before any Keras loader runs; the file is then loaded with
+safe_mode=True only. Models that need such code are imported by passing the model object instead.
 """
 import importlib
 import json
@@ -1044,11 +1049,30 @@ _LAYER_KEYS = frozenset({"layers", "layer", "forward_layer", "backward_layer", "
 
 
 class _BadConfig(Exception):
-    """The model config is malformed (not malicious as far as can be told)."""
+    """The file or its model config is malformed; hint: what to do, when the generic advice does not fit."""
+
+    def __init__(self, msg, hint=None):
+        super().__init__(msg)
+        self.hint = hint
+
+
+# Where Keras keeps the classes above; a built-in class name from any other module is not trusted
+_KERAS_PACKAGES = frozenset({"layers", "models", "engine", "initializers", "regularizers", "constraints",
+                             "activations", "dtype_policies", "mixed_precision"})
 
 
 def _keras_module(module):
-    return isinstance(module, str) and module.split(".")[0] in ("keras", "tf_keras")
+    """Whether `module` is one of Keras' layer / model / initializer... modules (keras.layers,
+    keras.src.models.functional, tf_keras...), not just any module under keras."""
+    if not isinstance(module, str):
+        return False
+    parts = module.split(".")
+    if parts[0] not in ("keras", "tf_keras"):
+        return False
+    rest = parts[2:] if parts[1:2] == ["src"] else parts[1:]
+    if not rest:
+        return parts[1:] == []              # "keras" itself (Sequential, DTypePolicy), not "keras.src"
+    return rest[0] in _KERAS_PACKAGES
 
 
 def _object_problems(obj, key, layerish):
@@ -1074,7 +1098,7 @@ def _object_problems(obj, key, layerish):
                               "activations are accepted)"]
     out = []
     if module is not None and not _keras_module(module):
-        out.append(f"{arg}class {cls!r} from module {module!r}, not from Keras")
+        out.append(f"{arg}class {cls!r} from module {module!r}, not from Keras' layers")
     if registered is not None and registered != cls:
         out.append(f"{arg}a custom object registered as {registered!r}")
     if cls not in _SAFE_LAYERS and cls not in _MODEL_CLASSES and cls not in _SAFE_OBJECTS and not out:
@@ -1098,6 +1122,8 @@ def _config_problems(config):
         if isinstance(value, list):
             if key == "config":                  # Keras 2.2's Sequential: its config is the layer list
                 key = "layers"
+            if key == "layers" and not all(isinstance(v, dict) for v in value):
+                raise _BadConfig(f"a layer of '{owner[0]}' is not a JSON object")
             stack.extend((v, depth + 1, owner, key) for v in reversed(value))
             continue
         if not isinstance(value, dict):
@@ -1116,6 +1142,9 @@ def _config_problems(config):
                 name = cfg.get("name") if isinstance(cfg, dict) else None
                 name = name if isinstance(name, str) else value.get("name")
                 owner = (name if isinstance(name, str) else "?", cls)
+                if not isinstance(cfg, dict) and not (isinstance(cfg, list) and cls == "Sequential"):
+                    raise _BadConfig(f"layer '{owner[0]}' ({cls}): its config is not a JSON object but "
+                                     f"{type(cfg).__name__}")
             reasons = _object_problems(value, key, layerish)
             if reasons:
                 found.setdefault(owner, []).extend(reasons)
@@ -1175,9 +1204,9 @@ def _read_h5_config(p):
         with h5py.File(p, "r") as f:
             text = _h5_string_attr(f, "model_config")
             if text is None:
-                raise _BadConfig("it holds no model config (a weights-only file, from save_weights()?): save the "
-                                 "whole model with model.save(), or build it in Python, load_weights() and pass the "
-                                 "model object to nnom.from_keras()")
+                raise _BadConfig("it holds no model config (a weights-only file, from save_weights()?)",
+                                 "save the whole model with model.save(), or build it in Python, load_weights() "
+                                 "and pass the model object to nnom.from_keras(model)")
             try:
                 version = _h5_string_attr(f, "keras_version")
             except _BadConfig:
@@ -1232,7 +1261,7 @@ def _parse_config(text):
         except UnicodeDecodeError as e:
             raise _BadConfig(f"its model config is not UTF-8 text ({e})") from None
     if not isinstance(text, str):
-        raise _BadConfig(f"its model config is a {type(text).__name__}, not JSON text")
+        raise _BadConfig(f"its model config is not JSON text but {type(text).__name__}")
     try:
         config = json.loads(text)
     except RecursionError:
@@ -1240,7 +1269,7 @@ def _parse_config(text):
     except ValueError as e:
         raise _BadConfig(f"its model config is not valid JSON ({_first_line(e)})") from None
     if not isinstance(config, dict):
-        raise _BadConfig(f"its model config is a JSON {type(config).__name__}, not an object")
+        raise _BadConfig(f"its model config is not a JSON object but {type(config).__name__}")
     return config
 
 
@@ -1266,7 +1295,9 @@ def check_keras_file(path):
         if not isinstance(config.get("config"), (dict, list)):
             raise _BadConfig("its model config has no settings")
     except _BadConfig as e:
-        raise NnomError(f"cannot read '{path}' as a Keras model: {e}") from None
+        hint = e.hint or ("the file is damaged or not a Keras model: save the model again with "
+                          "model.save('model.keras'), or pass the model object to nnom.from_keras(model)")
+        raise NnomError(f"cannot read '{path}' as a Keras model: {e}. {hint[0].upper()}{hint[1:]}") from None
     return None if version is None else str(version).split(".")[0]
 
 
