@@ -50,25 +50,30 @@ class ValidationReport:
         return "\n".join(lines)
 
 
+def class_labels(labels, n: int, n_classes: int) -> np.ndarray:
+    """Labels as class indices (N,): given as indices or one-hot rows; NnomError otherwise."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biuf" or labels.size == 0:
+        raise NnomError(f"labels must be class indices (N,) or one-hot rows (N, {n_classes}); "
+                        f"got {labels.dtype} data of shape {labels.shape}")
+    if labels.ndim > 1:
+        if labels.shape[0] != n or labels.reshape(n, -1).shape[1] != n_classes:
+            raise NnomError(f"one-hot labels of shape {labels.shape} do not match the model's "
+                            f"{n_classes} outputs for {n} samples")
+        return labels.reshape(n, -1).argmax(-1)
+    if len(labels) != n:
+        raise NnomError(f"{len(labels)} labels for {n} samples")
+    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) \
+            or labels.min() < 0 or labels.max() >= n_classes:
+        raise NnomError(f"labels must be whole class indices in 0..{n_classes - 1} (the model has "
+                        f"{n_classes} outputs); got values from {labels.min()} to {labels.max()}")
+    return labels.astype(np.int64)
+
+
 def accuracy(outputs, labels):
     """Top-1 accuracy for class indices (N,) or one-hot / scores (N, classes)."""
     scores = np.asarray(outputs).reshape(len(outputs), -1)
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biuf" or labels.size == 0:
-        raise NnomError(f"labels must be class indices (N,) or one-hot rows (N, {scores.shape[1]}); "
-                        f"got {labels.dtype} data of shape {labels.shape}")
-    if labels.ndim > 1:
-        if labels.shape[0] != len(scores) or labels.reshape(len(labels), -1).shape[1] != scores.shape[1]:
-            raise NnomError(f"one-hot labels of shape {labels.shape} do not match the model's "
-                            f"{scores.shape[1]} outputs for {len(scores)} samples")
-        labels = labels.reshape(len(labels), -1).argmax(-1)
-    elif len(labels) != len(scores):
-        raise NnomError(f"{len(labels)} labels for {len(scores)} samples")
-    elif not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) \
-            or labels.min() < 0 or labels.max() >= scores.shape[1]:
-        raise NnomError(f"labels must be whole class indices in 0..{scores.shape[1] - 1} (the model has "
-                        f"{scores.shape[1]} outputs); got values from {labels.min()} to {labels.max()}")
-    return float(np.mean(scores.argmax(-1) == labels))
+    return float(np.mean(scores.argmax(-1) == class_labels(labels, len(scores), scores.shape[1])))
 
 
 def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) -> ValidationReport:
@@ -77,9 +82,11 @@ def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) 
     A stateful model's x is one stream (as everywhere): each run here starts from a zero state,
     as the C program does, and the model's states are zero afterwards (model.reset_states())."""
     model._need(quantized=True)
-    if y is not None and len(y) != len(np.asarray(x)):
-        raise NnomError(f"validate: {len(np.asarray(x))} inputs but {len(y)} labels")
+    if target != "host" and not str(target).startswith("cortex-m"):
+        raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
     xq = model.quantize_input(x)[0]
+    if y is not None:                     # checked before the slow steps
+        class_labels(y, len(xq), model.outputs[0].out_shape.size)
     model.reset_states()
     sim = np.asarray(model.run(xq))
     report_extra = {}
