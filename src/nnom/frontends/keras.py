@@ -15,8 +15,8 @@ collected first and reported in one NnomError.
 
 Recurrent layers: SimpleRNN, GRU (reset_after True or False), LSTM and RNN(SimpleRNNCell |
 GRUCell | LSTMCell) become nnom RNN layers with the same return_sequences, go_backwards and
-stateful (the state carries over from one run to the next, per batch row: Keras with batch size
-1); activations 'tanh' or 'sigmoid' only; return_state and time_major are not supported.
+stateful (the samples are one stream, as in C; this matches Keras with batch size 1);
+activations 'tanh' or 'sigmoid' only; return_state and time_major are not supported.
 Bidirectional is two RNNs, the backward one time_aligned (as Keras reverses its outputs), merged
 by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave") or left as two
 outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
@@ -30,6 +30,8 @@ import importlib
 import json
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -1337,16 +1339,26 @@ def load_keras(path):
                         "the model in Python and pass the model object to nnom.from_keras(model)")
     if p.stat().st_size == 0:
         raise NnomError(f"Keras model file '{path}' is empty")
-    major = check_keras_file(p)
-    loaders = _loaders(p, major)
-    if not loaders:
-        raise NnomError(f"cannot load '{path}': Keras is not installed (pip install keras, or nnom[keras])")
-    errors = []
-    for name, load in loaders:
+    # check and load one private copy: the file cannot change between the check and the load
+    with tempfile.TemporaryDirectory(prefix="nnom-keras-") as tmp:
+        copy = Path(tmp) / ("model" + p.suffix.lower())
         try:
-            return load(str(p), compile=False, safe_mode=True)     # never without safe mode
-        except Exception as e:          # Keras raises many kinds for a malformed file
-            errors.append(f"{name}: {type(e).__name__}: {_first_line(e)}")
+            shutil.copyfile(p, copy)
+        except OSError as e:
+            raise NnomError(f"cannot read '{path}': {e.strerror or e}") from None
+        try:
+            major = check_keras_file(copy)
+        except NnomError as e:
+            raise NnomError(str(e).replace(str(copy), str(p))) from None
+        loaders = _loaders(copy, major)
+        if not loaders:
+            raise NnomError(f"cannot load '{path}': Keras is not installed (pip install keras, or nnom[keras])")
+        errors = []
+        for name, load in loaders:
+            try:
+                return load(str(copy), compile=False, safe_mode=True)     # never without safe mode
+            except Exception as e:          # Keras raises many kinds for a malformed file
+                errors.append(f"{name}: {type(e).__name__}: {_first_line(e)}".replace(str(copy), str(p)))
     raise NnomError(f"cannot load '{path}' as a Keras model (malformed or not a Keras file?): " + "; ".join(errors))
 
 
