@@ -24,7 +24,8 @@ Flash = text + data (arm-none-eabi-size, Berkeley); RAM = data + bss + stack pea
 + heap peak (_sbrk).
 
 Needs the Debian packages gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm and gcc.
-Builds and the plugin are cached under $NNOM_CACHE (default ~/.cache/nnom)/cortex-m/.
+Builds and the plugin are cached under $NNOM_CACHE (default ~/.cache/nnom)/cortex-m/, one folder
+each, built privately and checked against its recorded hashes on use (host.cached_build).
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NnomError
+from ..names import check_export_name
+from .host import cached_build
 
 DATA = Path(__file__).resolve().parent / "cortex_m"
 STARTUP = DATA / "startup.c"
@@ -207,14 +210,8 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
     for i, d in enumerate(includes):
         _hash_tree(h, d, True, f"inc{i}")
     key = h.hexdigest()[:24]
-    out = cache_root() / key
-    elf = out / "firmware.elf"
-    if elf.exists():
-        return elf
 
-    cache_root().mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache_root()))
-    try:
+    def build(tmp: Path):
         objs, log = _compile(gcc, [STARTUP, *sources], flags + inc, tmp, spec)
         cmd = [gcc, *flags, *map(str, objs), *link, f"-Wl,-Map={tmp / 'firmware.map'}",
                "-o", str(tmp / "firmware.elf")]
@@ -225,14 +222,9 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
         for o in objs:
             o.unlink()
         (tmp / "build.txt").write_text(f"core {spec.name}\n{' '.join(cmd)}\n{log}{res.stderr}")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        os.rename(tmp, out)
-    except OSError:                          # built meanwhile by another process
-        shutil.rmtree(tmp, ignore_errors=True)
-    return elf
+
+    # verified on every use: a truncated ELF (or build.txt, which names the core) is rebuilt
+    return cached_build(cache_root() / key, ["firmware.elf", "build.txt"], build) / "firmware.elf"
 
 
 def _compile(gcc, sources, flags, obj_dir: Path, spec) -> tuple[list[Path], str]:
@@ -301,17 +293,14 @@ def plugin_path() -> Path:
         raise NnomError(f"the host compiler '{cc}' (NNOM_HOST_CC) is not installed")
     src = PLUGIN_SOURCE.read_bytes()
     key = hashlib.sha256(src + _tool_version(cc_path).encode()).hexdigest()[:16]
-    so = cache_root() / f"nnom_icount-{key}.so"
-    if so.exists():
-        return so
-    cache_root().mkdir(parents=True, exist_ok=True)
-    tmp = so.with_name(f"{so.name}.{os.getpid()}.tmp")
-    cmd = [cc_path, "-O2", "-Wall", "-shared", "-fPIC", str(PLUGIN_SOURCE), "-o", str(tmp)]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise NnomError(f"building the QEMU counting plugin failed ({' '.join(cmd)}):\n{res.stderr}")
-    os.replace(tmp, so)
-    return so
+
+    def build(tmp: Path):
+        cmd = [cc_path, "-O2", "-Wall", "-shared", "-fPIC", str(PLUGIN_SOURCE), "-o", str(tmp / "nnom_icount.so")]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise NnomError(f"building the QEMU counting plugin failed ({' '.join(cmd)}):\n{res.stderr}")
+
+    return cached_build(cache_root() / f"nnom_icount-{key}", ["nnom_icount.so"], build) / "nnom_icount.so"
 
 
 # ---------------------------------------------------------------------------------- run
@@ -548,6 +537,7 @@ int main(void)
 def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=()) -> Path:
     """Export the model and build its Cortex-M runner (cached); return the ELF's path.
     log=True sends the compile report to the firmware's stderr (links printf)."""
+    check_export_name(name, "run_c name")          # it becomes file names: never a path
     from ..codegen.export import export_c, runtime_sources
     from ..codegen.writer import c_ident
 
@@ -571,6 +561,7 @@ def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="
     x_int8: int8 inputs (N, h, w, c) in the input's Q-format (model.quantize_input(x)[0]).
     Returns (outputs as int8 (N, out_size), CortexMReport).
     """
+    check_export_name(name, "run_c name")
     model._need(quantized=True)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise NnomError("run_model: the C runtime takes one input and one output")

@@ -1,17 +1,26 @@
 """The host target: build the generated C with the PC's compiler and run it on int8 inputs.
 
 Builds are cached by a hash of every source and flag, under $NNOM_CACHE (default ~/.cache/nnom).
+Each cache entry is a folder built privately (a temporary folder beside it) and renamed into
+place whole, with a MANIFEST.sha256 of its artifacts written last: an entry whose artifacts do not
+match their recorded hashes (truncated, emptied, half-copied) is rebuilt. The Cortex-M target
+caches its firmware the same way (cached_build).
 """
+import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 from ..codegen.export import RUNTIME, generate, runtime_sources
 from ..errors import NnomError
+from ..names import check_export_name
 
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1"]
@@ -22,6 +31,124 @@ def cache_root() -> Path:
     return Path(os.environ.get("NNOM_CACHE", Path.home() / ".cache" / "nnom"))
 
 
+# ---------------------------------------------------------------------------------- cache
+MANIFEST = "MANIFEST.sha256"        # `sha256sum -c MANIFEST.sha256` checks an entry by hand
+TMP_PREFIX = ".tmp-"                # private build folders, and bad entries on their way out
+STALE_SECONDS = 6 * 3600            # a build folder untouched this long was left by a killed build
+# what earlier versions left behind: runtime-<key>.tmp<pid>, <key>.<mkdtemp suffix>,
+# nnom_icount-<key>.so.<pid>.tmp
+_LEGACY_TMP = re.compile(r".+\.tmp\d+|[0-9a-f]{24}\.[a-z0-9_]{8}|.+\.so\.\d+\.tmp")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def entry_ok(entry: Path, artifacts) -> bool:
+    """The entry's manifest lists every artifact and each one still has the recorded hash."""
+    try:
+        text = (entry / MANIFEST).read_text()
+    except (OSError, UnicodeDecodeError):
+        return False
+    recorded = {}
+    for line in text.splitlines():
+        digest, sep, fname = line.partition("  ")
+        if sep:
+            recorded[fname] = digest
+    try:
+        return all(a in recorded and _sha256(entry / a) == recorded[a] for a in artifacts)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _lock(root: Path):
+    """An exclusive lock on the cache folder (threads and processes), held only to publish."""
+    try:
+        import fcntl
+    except ImportError:                      # not POSIX: publishing stays atomic, repair is racy
+        yield
+        return
+    with open(root / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield                                # closing the file releases the lock
+
+
+def _discard(entry: Path) -> None:
+    """Move an entry aside in one rename (readers never see it half-deleted), then delete it."""
+    trash = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{entry.name}-bad-", dir=entry.parent))
+    try:
+        os.rename(entry, trash / "entry")
+    except FileNotFoundError:
+        pass
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _publish(tmp: Path, entry: Path, artifacts) -> None:
+    # Under the lock an entry changes only here, so the one found bad is the one discarded
+    # (never a good one another process published in between).
+    with _lock(entry.parent):
+        error = None
+        for _ in range(3):
+            if entry_ok(entry, artifacts):
+                return                       # another builder won the race: keep theirs
+            if entry.exists() or entry.is_symlink():
+                _discard(entry)              # bad or incomplete
+            try:
+                os.rename(tmp, entry)        # atomic: tmp is in the same folder
+                return
+            except OSError as e:
+                error = e
+    raise NnomError(f"cannot put the build into the cache at {entry}: {error}")
+
+
+def sweep_stale(root: Path, max_age: float = STALE_SECONDS) -> None:
+    """Delete temporary folders and files that builds killed before their cleanup left behind."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    now = time.time()
+    for fname in names:
+        if not (fname.startswith(TMP_PREFIX) or _LEGACY_TMP.fullmatch(fname)):
+            continue
+        path = root / fname
+        try:
+            if now - path.lstat().st_mtime < max_age:
+                continue                     # probably a build still running
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def cached_build(entry: Path, artifacts, build) -> Path:
+    """The cache folder `entry` holding the files named in `artifacts`; if it is missing or
+    corrupt, build(folder) writes them into a private folder that is then renamed into place.
+    Concurrent builders never share files; a failed or interrupted build leaves nothing."""
+    if entry_ok(entry, artifacts):
+        return entry
+    root = entry.parent
+    root.mkdir(parents=True, exist_ok=True)
+    sweep_stale(root)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{entry.name}-", dir=root))
+    try:
+        build(tmp)
+        (tmp / MANIFEST).write_text("".join(f"{_sha256(tmp / a)}  {a}\n" for a in artifacts))
+        _publish(tmp, entry, artifacts)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)   # gone when published; else failed or lost the race
+    return entry
+
+
+# ---------------------------------------------------------------------------------- build
 def find_compiler(cc=None) -> str:
     cc = cc or os.environ.get("CC", "gcc")
     path = shutil.which(cc)
@@ -48,48 +175,40 @@ def runtime_library(compiler, flags) -> Path:
     sources = runtime_sources(RUNTIME)
     headers = sorted((RUNTIME / "include").glob("*.h"))
     key = _digest([compiler, *flags] + [f.read_bytes() for f in sources + headers])
-    lib_dir = cache_root() / "host" / f"runtime-{key}"
-    lib = lib_dir / "libnnom.a"
-    if lib.exists():
-        return lib
-    tmp = lib_dir.with_name(lib_dir.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    objs = []
-    for i, src in enumerate(sources):
-        obj = tmp / f"{i:03d}_{src.stem}.o"
-        _compile([compiler, *flags, "-I", str(RUNTIME / "include"), LOG_DEFINE, "-c", str(src), "-o", str(obj)])
-        objs.append(str(obj))
-    _compile(["ar", "rcs", str(tmp / "libnnom.a"), *objs])
-    if not lib.exists():
-        shutil.rmtree(lib_dir, ignore_errors=True)
-        os.replace(tmp, lib_dir)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return lib
+
+    def build(tmp: Path):
+        objs = [tmp / f"{i:03d}_{src.stem}.o" for i, src in enumerate(sources)]
+        for src, obj in zip(sources, objs):
+            _compile([compiler, *flags, "-I", str(RUNTIME / "include"), LOG_DEFINE, "-c", str(src), "-o", str(obj)])
+        _compile(["ar", "rcs", str(tmp / "libnnom.a"), *map(str, objs)])
+        for obj in objs:
+            obj.unlink()                     # the archive holds them
+
+    return cached_build(cache_root() / "host" / f"runtime-{key}", ["libnnom.a"], build) / "libnnom.a"
 
 
 def build_host(model, name="model", sanitize=False, cc=None) -> Path:
     """Generate the model's C and build its host runner against the cached runtime library."""
+    check_export_name(name, "run_c name")
     compiler = find_compiler(cc)
     flags = CFLAGS + (SANITIZE if sanitize else [])
     lib = runtime_library(compiler, flags)
     files = generate(model, name)
-    build = cache_root() / "host" / _digest([lib, *flags] + [files[k] for k in sorted(files)])
-    exe = build / f"{name}_runner"
-    if exe.exists():
-        return exe
-    build.mkdir(parents=True, exist_ok=True)
-    for fname, text in files.items():
-        (build / fname).write_text(text)
-    tmp_exe = build / f"{name}_runner.tmp{os.getpid()}"
-    _compile([compiler, *flags, "-I", str(RUNTIME / "include"), "-I", str(build), LOG_DEFINE,
-              str(build / f"{name}.c"), str(build / f"{name}_main.c"), str(lib), "-lm", "-o", str(tmp_exe)])
-    os.replace(tmp_exe, exe)
-    return exe
+    exe = f"{name}_runner"
+
+    def build(tmp: Path):
+        for fname, text in files.items():
+            (tmp / fname).write_text(text)
+        _compile([compiler, *flags, "-I", str(RUNTIME / "include"), "-I", str(tmp), LOG_DEFINE,
+                  str(tmp / f"{name}.c"), str(tmp / f"{name}_main.c"), str(lib), "-lm", "-o", str(tmp / exe)])
+
+    key = _digest([lib, *flags] + [f"{k}\0{files[k]}\0" for k in sorted(files)])
+    return cached_build(cache_root() / "host" / key, [exe], build) / exe
 
 
 def run_host(model, x_int8, name="model", sanitize=False, stat=False):
     """Run int8 inputs (N, ...) through the host build; return (outputs (N, out_size), stderr)."""
+    check_export_name(name, "run_c name")
     exe = build_host(model, name, sanitize=sanitize)
     x = np.ascontiguousarray(np.asarray(x_int8, dtype=np.int8))
     n = len(x)
