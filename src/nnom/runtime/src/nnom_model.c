@@ -175,7 +175,7 @@ static nnom_status_t model_add(nnom_model_t *m, nnom_layer_t *layer)
             m->head = layer;
         }
     } else if (connect(layer, 1, &m->tail) == NULL) {
-        st = NN_NO_MEMORY;
+        st = layer->in != NULL ? NN_ARGUMENT_ERROR : NN_NO_MEMORY;   /* hooked before, or no memory */
     }
     if (st != NN_SUCCESS)
         m->add_failed = 1;
@@ -394,7 +394,7 @@ static void print_report(const nnom_model_t *m)
         const nnom_layer_t *l = m->order[i];
         uint32_t in_b = 0, lm = l->ops->macs ? l->ops->macs(l) : 0;
         for (j = 0; j < l->n_in; j++)
-            in_b += nnom_align4(nnom_dims_size(l->in[j]->out_dims));
+            in_b = nnom_sat_u32((uint64_t)in_b + nnom_align4(nnom_dims_size(l->in[j]->out_dims)));
         NNOM_LOG("%3u  %-14s %-8s (%u, %u, %u)%*s  Q%d.%-2d %10lu %7lu %7lu %9lu  ", (unsigned)i, l->type_name,
                  act_name(l->act), (unsigned)l->out_dims.h, (unsigned)l->out_dims.w, (unsigned)l->out_dims.c,
                  (int)(14 - nnom_dims_text_len(l->out_dims)), "", 7 - l->q_out, l->q_out, (unsigned long)lm,
