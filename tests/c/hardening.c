@@ -156,6 +156,9 @@ static void oversized(void)
     single(shape(1, 1, 1), Conv2D_dilated(1, kernel(1, 65535), stride(1, 1), dilation(1, 3), PADDING_SAME, &w, &b),
            NN_LENGTH_ERROR, "layer #1 (Conv2D)");
     single(shape(1, 1, 1), MaxPool(kernel(65535, 65535), stride(1, 1), PADDING_SAME), NN_SUCCESS, NULL);
+    single(shape(1, 1, 1), SumPool(kernel(4097, 4097), stride(1, 1), PADDING_SAME), NN_LENGTH_ERROR,
+           "layer #1 (SumPool)");
+    single(shape(1, 1, 1), AvgPool(kernel(4096, 4096), stride(1, 1), PADDING_SAME), NN_SUCCESS, NULL);
     /* the im2col scratch: 4 x 1000 x 1000 x 2048 bytes wraps a uint32 */
     single(shape(1, 1, 2048), Conv2D(1, kernel(1000, 1000), stride(1, 1), PADDING_SAME, &w, &b), NN_LENGTH_ERROR,
            "layer #1 (Conv2D)");

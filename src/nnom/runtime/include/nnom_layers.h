@@ -11,6 +11,7 @@ void *nnom_alloc_temp(uint32_t size);          /* compile-time scratch, given ba
 void nnom_release_temp(void *p, uint32_t size);
 nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char *name,
                                const nnom_layer_ops_t *ops, uint8_t flags);
+void nnom_layers_forget(void);                 /* a new static buffer: the layers made so far are gone */
 uint32_t nnom_dims_size(nnom_dims_t d);
 /* The largest tensor, scratch area, weight array or arena nnom accepts: the kernels index with
  * int32/uint32 arithmetic and the planner adds offsets in uint32 without overflow below it. */

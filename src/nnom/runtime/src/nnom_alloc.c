@@ -23,6 +23,7 @@ void nnom_set_static_buf(void *buf, uint32_t size)
     g_used = 0;
     g_top_used = 0;
     g_allocated = 0;
+    nnom_layers_forget();             /* no model may adopt a layer left in the old buffer */
 }
 
 uint32_t nnom_static_buf_used(void) { return g_used; }

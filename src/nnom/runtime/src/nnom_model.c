@@ -75,6 +75,12 @@ nnom_layer_t *nnom_layer_alloc(uint32_t size, nnom_layer_type_t type, const char
     return l;
 }
 
+void nnom_layers_forget(void)
+{
+    g_orphans = NULL;
+    g_building = NULL;
+}
+
 nnom_layer_t *nnom_qformat(nnom_layer_t *l, int8_t q_pre, int8_t q_out)
 {
     if (l != NULL) {

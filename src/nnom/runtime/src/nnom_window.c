@@ -69,7 +69,12 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l)
         p->pad = PADDING_VALID;
     }
     st = nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, &l->out_dims);
-    return st == NN_SUCCESS ? NN_SUCCESS : nnom_window_fail(l, st);
+    if (st != NN_SUCCESS)
+        return nnom_window_fail(l, st);
+    /* the average and sum kernels add up to kh * kw int8 values in an int32 */
+    if (l->type != NNOM_MAXPOOL && l->type != NNOM_GLOBAL_MAXPOOL && (uint32_t)p->k.h * p->k.w > (1u << 24))
+        return nnom_fail(l, NN_LENGTH_ERROR, "window of more than 2^24 pixels (its int32 sum could overflow)");
+    return NN_SUCCESS;
 }
 
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
