@@ -388,3 +388,42 @@ def test_no_false_alarms_on_any_supported_layer_config():
         return
     for model in tk._tf_cases(tf_keras).values():       # what tf.keras 2.x writes to .h5
         assert kfront._config_problems(json.loads(model.to_json())) == [], model.name
+
+
+def _data_elsewhere_variants(tmp_path):
+    """.h5 files whose objects read other files: an external link, external raw storage, a
+    virtual dataset (each beside a legit config)."""
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(16, dtype=np.float32).tobytes())
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["data"] = np.ones(4)
+    config = k2_sequential([k2_input((1, 4)), k2_dense(2, "dense")])
+    made = []
+    for kind in ("link", "raw", "virtual"):
+        path = write_h5(tmp_path / f"{kind}.h5", config, weights_for=["dense"])
+        with h5py.File(path, "a") as f:
+            if kind == "link":
+                f["model_weights/dense/pulled"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/data")
+            elif kind == "raw":
+                f.create_dataset("model_weights/dense/raw", shape=(16,), dtype="f4",
+                                 external=[(str(secret), 0, 64)])
+            else:
+                layout = h5py.VirtualLayout(shape=(4,), dtype="f8")
+                layout[:] = h5py.VirtualSource(str(tmp_path / "other.h5"), "data", shape=(4,))
+                f.create_virtual_dataset("model_weights/dense/virtual", layout)
+        made.append(path)
+    return made
+
+
+def test_h5_objects_that_read_other_files_are_refused(tmp_path, no_loader):
+    for path in _data_elsewhere_variants(tmp_path):
+        with pytest.raises(NnomError, match="other files"):
+            nnom.from_keras(path)
+
+
+def test_keras_archive_whose_weights_read_other_files_is_refused(tmp_path, no_loader):
+    link = _data_elsewhere_variants(tmp_path)[0]
+    config = json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": []}})
+    path = write_keras_zip(tmp_path / "m.keras", config, extra=[("model.weights.h5", link.read_bytes())])
+    with pytest.raises(NnomError, match="other files"):
+        nnom.from_keras(path)

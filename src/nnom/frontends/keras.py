@@ -27,6 +27,7 @@ functions serialized as bytecode before any Keras loader runs; the file is then 
 safe_mode=True only. Models that need such code are imported by passing the model object instead.
 """
 import importlib
+import io
 import json
 import math
 import re
@@ -1204,6 +1205,7 @@ def _read_h5_config(p):
         raise NnomError(f"cannot read '{p}': h5py is not installed (pip install h5py)") from None
     try:
         with h5py.File(p, "r") as f:
+            _h5_no_outside_data(f)
             text = _h5_string_attr(f, "model_config")
             if text is None:
                 raise _BadConfig("it holds no model config (a weights-only file, from save_weights()?)",
@@ -1220,6 +1222,25 @@ def _read_h5_config(p):
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
     return text, version
+
+
+def _h5_no_outside_data(f):
+    """Refuse HDF5 objects that read other files on the machine: external links, datasets kept in
+    external raw files, virtual datasets (they run no code, but could pull in local data)."""
+    import h5py
+    outside = []
+
+    def visit(name, link):
+        if isinstance(link, h5py.ExternalLink):
+            outside.append(f"'{name}' links to {link.filename!r}")
+        elif isinstance(link, h5py.HardLink):
+            obj = f.get(name)
+            if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+                outside.append(f"dataset '{name}' keeps its data in other files")
+    f.visititems_links(visit)
+    if outside:
+        raise _BadConfig("it refers to data in other files: " + "; ".join(outside[:5]),
+                         "save the model again with model.save() into one self-contained file")
 
 
 def _read_keras_zip_config(p):
@@ -1240,6 +1261,11 @@ def _read_keras_zip_config(p):
                 if i.file_size > _ZIP_BOMB_FLOOR and i.file_size > _ZIP_MAX_RATIO * max(i.compress_size, 1):
                     raise _BadConfig(f"its member '{i.filename}' claims to inflate from {i.compress_size} to "
                                      f"{i.file_size} bytes (a zip bomb?)")
+            for i in infos:             # the weights Keras will read: an HDF5 file inside the archive
+                if i.filename.endswith(".h5"):
+                    import h5py
+                    with z.open(i) as fh, h5py.File(io.BytesIO(fh.read()), "r") as f:
+                        _h5_no_outside_data(f)
             with z.open(info) as fh:
                 data = fh.read(_CONFIG_MAX_BYTES + 1)       # zipfile stops at the claimed size anyway
             if len(data) > _CONFIG_MAX_BYTES:
