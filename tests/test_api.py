@@ -201,3 +201,16 @@ def test_multiple_inputs_and_outputs():
     y1, y2 = m.predict([xa, xb])
     assert y1.shape == (2, 3) and y2.shape == (2, 2)
     assert np.allclose(y2, 3.0)
+
+
+def test_functional_api_takes_an_input_it_was_never_given_with_add():
+    # the seed's functional example: input_layer = Input(...); x = model.hook(Conv2D(...), input_layer)
+    model = Model()
+    input_layer = Input(shape(1, 16, 2), qformat(7, 0))
+    x = model.hook(Conv2D(4, kernel(1, 3), stride(1, 1), PADDING_SAME), input_layer)
+    x = model.active(act_relu(), x)
+    x = model.hook(Dense(3), x)
+    model.compile(input_layer, x, verbose=False)
+    assert model.order[0] is input_layer and len(model.order) == 3
+    with pytest.raises(NnomError, match="not a layer of this model"):
+        model.hook(Dense(2), Dense(2))          # any other stranger is still refused

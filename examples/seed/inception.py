@@ -10,7 +10,6 @@ c1_w = c1_b = c2_w = c2_b = c3_w = c3_b = ip1_w = ip1_b = ip2_w = ip2_b = None
 def build():
     model = Model("har_inception")
     input_layer = Input(shape(INPUT_HIGHT, INPUT_WIDTH, INPUT_CH), qformat(7, 0))
-    model.add(input_layer)
     # conv2d
     x = model.hook(Conv2D(16, kernel(1, 9), stride(1, 2), PADDING_SAME, c1_w, c1_b), input_layer)
     x = model.active(act_relu(), x)

@@ -71,6 +71,9 @@ class Model:
         """Functional API: x = model.hook(Conv2D(...), x)."""
         if not prev:
             raise NnomError(f"model.hook({type(layer).__name__}): give the layer it follows")
+        for src in prev:                # the seed hooks to an Input it never add()ed: take it in
+            if isinstance(src, Input) and not any(src is other for other in self.layers):
+                self._register(src)
         self._check_known(prev)
         layer.inputs = list(prev)
         return self._register(layer)
