@@ -3,7 +3,10 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+DEMO_STAMP := $(VENV)/.installed-demo
+# the CPU build of torch (a plain `torch` can pull a multi-GB CUDA build)
+TORCH  := torch==2.13.0
 # FAST=1 skips tests marked slow (CI runs them all)
 PYTEST_FLAGS := -q $(if $(FAST),-m "not slow",)
 
@@ -14,12 +17,19 @@ SYS_FILES := /usr/lib/arm-none-eabi/newlib/libc.a:libnewlib-arm-none-eabi
 
 .PHONY: demo test bench venv sysdeps clean
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[test,demo]"
+
+# make demo installs only what the demo needs; make test adds the importers' frameworks
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[demo]" "$(TORCH)"
 	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[test,demo]" "$(TORCH)"
+	touch $@ $(DEMO_STAMP)
 
 sysdeps:
 	@missing=""; \
@@ -36,14 +46,14 @@ sysdeps:
 	  fi; \
 	fi
 
-demo: $(STAMP) sysdeps
+demo: $(DEMO_STAMP) sysdeps
 	$(PY) examples/digits/demo.py
 
-bench: $(STAMP) sysdeps
+bench: $(TEST_STAMP) sysdeps
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/run.py
 
-test: $(STAMP) sysdeps
+test: $(TEST_STAMP) sysdeps
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
 clean:

@@ -27,6 +27,7 @@ functions serialized as bytecode before any Keras loader runs; the file is then 
 safe_mode=True only. Models that need such code are imported by passing the model object instead.
 """
 import importlib
+import importlib.util
 import io
 import json
 import math
@@ -1329,6 +1330,15 @@ def check_keras_file(path):
     return None if version is None else str(version).split(".")[0]
 
 
+def _backend_missing(e) -> str:
+    """Keras 3 is installed but cannot start: say which backend failed and how to get one."""
+    import os
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    return (f"Keras is installed but its backend '{backend}' failed to load ({type(e).__name__}: "
+            f"{_first_line(e)}). Keras 3 needs one backend: pip install tensorflow, or install torch or "
+            "jax and set KERAS_BACKEND=torch (or jax)")
+
+
 def _loaders(path: Path, major):
     """Loaders for a file that passed check_keras_file, best first; each runs with safe_mode=True.
     Keras 3 reads everything; tf_keras only .h5, first for files Keras 2 wrote (its layers, e.g.
@@ -1337,8 +1347,9 @@ def _loaders(path: Path, major):
     try:
         import keras
         out.append(("keras", keras.models.load_model))
-    except Exception:           # keras missing, or its backend fails to import
-        pass
+    except Exception as e:      # keras missing, or its backend fails to import
+        if importlib.util.find_spec("keras") is not None and major != "2":
+            raise NnomError(_backend_missing(e)) from None
     if path.suffix.lower() != ".keras":
         try:
             import tf_keras
