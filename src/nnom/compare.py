@@ -29,8 +29,9 @@ def compare_layers(model, x) -> list[dict]:
 
 
 def format_comparison(rows) -> str:
-    lines = [f"{'layer':<20} {'Q-format':>9} {'cosine':>8} {'rel L2':>8} {'RMSE':>10} {'sat %':>6}"]
-    for r in rows:
-        lines.append(f"{r['layer']:<20} {r['qformat']:>9} {r['cosine']:>8.4f} {r['rel_l2']:>8.4f} "
-                     f"{r['rmse']:>10.4g} {100 * r['saturated']:>6.2f}")
-    return "\n".join(lines)
+    from .report import format_table
+    header = ("layer", "Q-format", "cosine", "rel L2", "RMSE", "sat %")
+    body = [(r["layer"], r["qformat"], f"{r['cosine']:.4f}", f"{r['rel_l2']:.4f}", f"{r['rmse']:.4g}",
+             f"{100 * r['saturated']:.2f}") for r in rows]
+    lines = format_table(header, body, right={1, 2, 3, 4, 5})
+    return "\n".join(lines[:1] + lines[2:])        # without the rule, as it always printed

@@ -5,6 +5,7 @@ first from the output, as the C runtime does), infers shapes, folds
 BatchNorm, plans memory and prints the report. quantize(), predict() and the rest read that one
 compiled graph.
 """
+import json
 import warnings
 
 import numpy as np
@@ -20,7 +21,7 @@ from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat, fixed
 from .quant.calibrate import frac_bits
-from .report import memory_figures, report_text
+from .report import memory_figures, model_html, model_report, report_text
 
 
 class Model:
@@ -189,6 +190,22 @@ class Model:
             print(text)
         return text
 
+    def to_dict(self) -> dict:
+        """The report as a JSON-serializable dict: per-layer rows and totals (report.model_report)."""
+        self._need()
+        return model_report(self)
+
+    def to_json(self, path=None, indent=2) -> str:
+        """The report as JSON text; also written to `path` when given."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        return text
+
+    def _repr_html_(self):
+        return model_html(self) if self.compiled else None
+
     # --- data in and out -----------------------------------------------------------------
     def _batch(self, x, what="input"):
         """Inputs as a list of (N, h, w, c) arrays, one per model input.
@@ -329,6 +346,7 @@ class Model:
         self._need()
         xs = self._batch(calibration_data, "calibration data")
         self.per_channel = per_channel
+        self.quant_method = method
         _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method)

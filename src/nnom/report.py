@@ -1,5 +1,8 @@
 """The compile-time report: per-layer table and memory analysis, and the figures as a dict."""
+import html
+
 from .memory import aligned
+
 
 # sizeof() of the C runtime's structs on a 32-bit Cortex-M (arm-none-eabi-gcc); a test checks them
 ARM32_SIZES = {"nnom_layer_t": 48, "nnom_conv_layer_t": 88, "nnom_pool_layer_t": 76,
@@ -45,35 +48,87 @@ def memory_figures(model) -> dict:
     }
 
 
+REPORT_VERSION = 1     # of model_report()'s layout: bump when a key changes meaning or goes away
+
+
+def layer_rows(model) -> list[dict]:
+    """One dict per layer in execution order: the single source of the report's table and of
+    model_report() (JSON-able values only)."""
+    plan = model.plan
+    rows = []
+    for i, layer in enumerate(model.order):
+        scratch = plan.scratch_of.get(layer.name)
+        rows.append({
+            "index": i,
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "activation": layer.act.kind if layer.act is not None else None,
+            "inputs": [src.name for src in layer.inputs],
+            "output_shape": [int(d) for d in layer.out_shape],
+            "q_pre": None if layer.q_pre is None else str(layer.q_pre),
+            "q_out": None if layer.q_out is None else str(layer.q_out),
+            "q_pre_frac": None if layer.q_pre is None else layer.q_pre.frac,
+            "q_out_frac": None if layer.q_out is None else layer.q_out.frac,
+            "macs": int(layer.macs()),
+            "weight_bytes": int(layer.weight_bytes()),
+            "input_bytes": sum(aligned(s.out_shape.size) for s in layer.inputs),
+            "output_bytes": aligned(layer.out_shape.size),
+            "scratch_bytes": scratch.size if scratch else 0,
+            # an offset in the arena, or "view" / "in-place" for outputs that share an input's bytes
+            "arena": plan.shared.get(layer.name, plan.buffer_of[layer.name].offset),
+        })
+    return rows
+
+
+def model_report(model) -> dict:
+    """The compile-time report as a JSON-serializable dict (the figures report_text prints)."""
+    from . import __version__
+    return {
+        "report_version": REPORT_VERSION,
+        "nnom_version": __version__,
+        "model": model.name,
+        "quantized": bool(model.quantized),
+        "quantization": ({"method": getattr(model, "quant_method", None),
+                          "per_channel": bool(getattr(model, "per_channel", True))}
+                         if model.quantized else None),
+        "inputs": [layer.name for layer in model.inputs],
+        "outputs": [layer.name for layer in model.outputs],
+        "layers": layer_rows(model),
+        "totals": memory_figures(model),
+    }
+
+
 def _shape(s):
     return "(" + ", ".join(str(d) for d in s) + ")"
 
 
+def _qtext(r) -> str:
+    if r["q_out"] is None:
+        return "-"
+    return r["q_out"] if r["q_pre"] in (None, r["q_out"]) else f"{r['q_pre']}>{r['q_out']}"
+
+
+def format_table(header, rows, right=()) -> list[str]:
+    """Columns as wide as their longest cell (names of any length), two spaces apart, a rule
+    under the header; every line has the same width. `right`: indices of right-aligned columns."""
+    cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
+    widths = [max(len(r[c]) for r in cells) for c in range(len(header))]
+    lines = ["  ".join(v.rjust(w) if c in right else v.ljust(w) for c, (v, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    return lines[:1] + ["-" * len(lines[0])] + lines[1:]
+
+
 def report_text(model) -> str:
-    plan = model.plan
-    rows = [("#", "layer", "type", "output", "Q-format", "MACs", "in B", "out B", "scratch B", "arena")]
-    for i, layer in enumerate(model.order):
-        kind = type(layer).__name__ + (f"+{layer.act.kind}" if layer.act is not None and
-                                       type(layer).__name__ != "Activation" else "")
-        if type(layer).__name__ == "Activation":
-            kind = f"Activation({layer.act.kind})"
-        q = "-" if layer.q_out is None else (
-            str(layer.q_out) if layer.q_pre in (None, layer.q_out) else f"{layer.q_pre}>{layer.q_out}")
-        buf = plan.buffer_of[layer.name]
-        where = plan.shared.get(layer.name, f"@{buf.offset}")
-        scratch = plan.scratch_of.get(layer.name)
-        rows.append((str(i), layer.name, kind, _shape(layer.out_shape), q, f"{layer.macs():,}",
-                     f"{sum(aligned(s.out_shape.size) for s in layer.inputs):,}",
-                     f"{aligned(layer.out_shape.size):,}", f"{scratch.size if scratch else 0:,}", where))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    right = {0, 5, 6, 7, 8}
-    lines = [f"nnom model '{model.name}': {len(model.order)} layers"
+    rows = layer_rows(model)
+    header = ("#", "layer", "type", "output", "Q-format", "MACs", "weight B", "in B", "out B",
+              "scratch B", "arena")
+    body = [(r["index"], r["name"], _kind_text(r), _shape(r["output_shape"]), _qtext(r), f"{r['macs']:,}",
+             f"{r['weight_bytes']:,}", f"{r['input_bytes']:,}", f"{r['output_bytes']:,}",
+             f"{r['scratch_bytes']:,}", r["arena"] if isinstance(r["arena"], str) else f"@{r['arena']}")
+            for r in rows]
+    lines = [f"nnom model '{model.name}': {len(rows)} layers"
              + (", quantized" if model.quantized else ", float (not quantized yet)")]
-    for j, r in enumerate(rows):
-        lines.append("  ".join(v.rjust(w) if c in right else v.ljust(w)
-                               for c, (v, w) in enumerate(zip(r, widths))).rstrip())
-        if j == 0:
-            lines.append("-" * len(lines[-1]))
+    lines += format_table(header, body, right={0, 5, 6, 7, 8, 9, 10})
     m = memory_figures(model)
     lines += [
         "memory analysis:",
@@ -85,3 +140,37 @@ def report_text(model) -> str:
         f"  MACs per inference  {m['macs']:>10,}",
     ]
     return "\n".join(lines)
+
+
+def _kind_text(r) -> str:
+    if r["type"] == "Activation":
+        return f"Activation({r['activation']})"
+    return r["type"] + (f"+{r['activation']}" if r["activation"] else "")
+
+
+def html_table(header, rows, right=()) -> str:
+    """An HTML table; every cell is escaped (layer and model names come from model files)."""
+    def cell(tag, c, v):
+        style = ' style="text-align:right"' if c in right else ""
+        return f"<{tag}{style}>{html.escape(str(v))}</{tag}>"
+    head = "".join(cell("th", c, v) for c, v in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", c, v) for c, v in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def model_html(model) -> str:
+    """The report as HTML for Jupyter (Model._repr_html_)."""
+    rep = model_report(model)
+    header = ("#", "layer", "type", "inputs", "output", "Q-format", "MACs", "weight B", "out B",
+              "scratch B", "arena")
+    rows = [(r["index"], r["name"], _kind_text(r), ", ".join(r["inputs"]), _shape(r["output_shape"]), _qtext(r),
+             f"{r['macs']:,}", f"{r['weight_bytes']:,}", f"{r['output_bytes']:,}", f"{r['scratch_bytes']:,}",
+             r["arena"] if isinstance(r["arena"], str) else f"@{r['arena']}") for r in rep["layers"]]
+    t = rep["totals"]
+    totals = [("activation arena", f"{t['arena_bytes']:,} B"), ("lower bound", f"{t['lower_bound_bytes']:,} B"),
+              ("layer instances", f"{t['instance_bytes']:,} B"), ("total RAM", f"{t['total_ram_bytes']:,} B"),
+              ("weights (flash)", f"{t['weight_bytes']:,} B"), ("MACs per inference", f"{t['macs']:,}")]
+    state = "quantized" if rep["quantized"] else "float (not quantized yet)"
+    return (f"<div><p>nnom model <b>{html.escape(rep['model'])}</b>: {len(rows)} layers, {state}</p>"
+            + html_table(header, rows, right={0, 6, 7, 8, 9, 10})
+            + "<p>memory analysis</p>" + html_table(("", ""), totals, right={1}) + "</div>")
