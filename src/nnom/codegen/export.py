@@ -14,7 +14,7 @@ from ..layers.activation import Activation
 from ..layers.io import Input, Output
 from ..report import owns_act
 from ..names import c_comment, check_export_name
-from .outdir import write_export
+from .outdir import _safe_rel, write_export
 from .writer import CWriter
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -220,13 +220,19 @@ def runtime_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
     return owned, user
 
 
-def export_c(model, out_dir, name="model", overwrite=False) -> Path:
+def export_c(model, out_dir, name="model", overwrite=False, extra_files=None) -> Path:
     """Write the model's C files, the runtime and build files into out_dir; return its path.
 
     Never deletes or overwrites a file nnom did not write (see codegen/outdir.py); overwrite=True
-    writes into a folder that is not an earlier export, or over files changed since."""
+    writes into a folder that is not an earlier export, or over files changed since.
+    extra_files {relative path: bytes} (nnom convert: the .nnom model and its .json report) are
+    written and recorded under the same rules."""
     files = {k: v.encode() for k, v in generate(model, name).items()}
     files.update({k: v.encode() for k, v in _build_files(name).items()})
     owned, user = runtime_files()
     files.update(owned)
+    for rel, data in (extra_files or {}).items():
+        if not _safe_rel(rel) or rel in files or rel in user:
+            raise NnomError(f"export_c(extra_files=...): {rel!r} is not a new plain path inside the folder")
+        files[rel] = bytes(data)
     return write_export(out_dir, files, user, overwrite=overwrite)
