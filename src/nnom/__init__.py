@@ -17,7 +17,11 @@ from .frontends.torch import from_torch
 from .serialize import load
 from .validate import ValidationReport, validate
 
-__version__ = "0.1.0"
+try:                                   # one version, pyproject.toml's, read from the installed metadata
+    from importlib.metadata import PackageNotFoundError as _NotInstalled, version as _version
+    __version__ = _version("nnom")
+except _NotInstalled:                  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "from_torch", "from_onnx", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",

@@ -341,17 +341,23 @@ class Model:
         return self
 
     # --- quantization --------------------------------------------------------------------
-    def quantize(self, calibration_data, method="max", per_channel=True, verbose=True):
-        """Pick every tensor's Q-format from calibration data and quantize weights and biases."""
+    def quantize(self, calibration_data, method="max", per_channel=True, verbose=False):
+        """Pick every tensor's Q-format from calibration data and quantize weights and biases.
+
+        Prints nothing unless verbose=True (the report with the chosen Q-formats): library calls
+        stay quiet; compile() alone prints its memory analysis by default, as the seed does."""
         self._need()
         xs = self._batch(calibration_data, "calibration data")
         self.per_channel = per_channel
         self.quant_method = method
         _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
+        clipped = []
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method)
             _warn_outliers(layer, values[layer.name], layer.q_out)
+            clipped += _clipped_tensors(layer, values)
             layer.quantize_params([src.q_out for src in layer.inputs], per_channel)
+        _warn_saturation(clipped, method)
         self.quantized = True
         if verbose:
             print(self.summary(show=False))
@@ -403,6 +409,51 @@ def _warn_outliers(layer, values, q: QFormat):
                       f"values lie within +-{typical:.3g}), so {lost:.0%} of its nonzero values quantize "
                       "to 0 in its format " + str(q) + ". Remove the outliers from the calibration data "
                       "or use method='kld'.", stacklevel=3)
+
+
+SATURATION_WARN = 0.02      # share of a tensor's calibration values that may clip unremarked
+
+
+def clip_share(values, q: QFormat) -> float:
+    """Share of values that saturate in q by more than one step (a value a step past the range,
+    such as a softmax of 1.0 in Q0.7, is rounding, not clipping)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if not v.size:
+        return 0.0
+    return float(np.mean((v > 128 * q.scale) | (v < -129 * q.scale)))
+
+
+def _clipped_tensors(layer, values) -> list:
+    """(tensor description, share) for each of the layer's tensors that clips over SATURATION_WARN."""
+    if isinstance(layer, Input) and layer.given_format is not None:
+        return []                       # _check_given_format() already speaks about it
+    found = []
+    share = clip_share(values[layer.name], layer.q_out)
+    if share > SATURATION_WARN:
+        found.append((f"'{layer.name}' ({type(layer).__name__}) output in {layer.q_out}", share))
+    # the result before a tanh/sigmoid-like tail has a format of its own; before a ReLU tail it
+    # shares the output's and its clipped negatives become 0 anyway
+    tail = layer.act
+    if (tail is not None and not tail.keeps_format and not layer.keeps_format and layer.fixed_format is None
+            and layer.name + ":pre" in values):
+        share = clip_share(values[layer.name + ":pre"], layer.q_pre)
+        if share > SATURATION_WARN:
+            found.append((f"'{layer.name}' ({type(layer).__name__}) before its {tail.kind} in {layer.q_pre}", share))
+    return found
+
+
+def _warn_saturation(clipped, method):
+    """One warning per quantize() naming every tensor whose calibration values clip too often."""
+    if not clipped:
+        return
+    clipped = sorted(clipped, key=lambda c: -c[1])
+    listed = "; ".join(f"{what}: {share:.1%}" for what, share in clipped[:8])
+    more = f" and {len(clipped) - 8} more" if len(clipped) > 8 else ""
+    hint = ("method='kld' clips the tails of the range on purpose; quantize with method='max' to keep them"
+            if method == "kld" else "check the calibration data's range")
+    warnings.warn(f"quantize(): calibration values saturate in {len(clipped)} tensor(s) beyond "
+                  f"{SATURATION_WARN:.0%} of their values: {listed}{more}. {hint}; model.compare(x) "
+                  "shows the int8 saturation per layer.", stacklevel=3)
 
 
 def _check_given_format(layer, values, q: QFormat):
