@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import progress
+
 CHUNK = 512         # samples per pass: bounds the im2col memory of big batches
 
 
@@ -38,7 +40,8 @@ def _run(model, inputs, integer: bool, keep: str | None, calibrating=False):
     run_id = next(_IDS)
     kept: dict[str, list] = {}
     outs = [[] for _ in model.outputs]
-    for start in range(0, n, CHUNK):
+    desc = "calibrating" if calibrating else "int8 simulator" if integer else "float model"
+    for start in progress.track(range(0, n, CHUNK), desc, unit="chunk"):    # a bar only when asked
         fed = {layer.name: x[start:start + CHUNK] for layer, x in zip(model.inputs, inputs)}
         token = _RUN.set(RunInfo(calibrating, run_id))
         try:
