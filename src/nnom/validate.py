@@ -4,7 +4,9 @@ Figures as ST's X-CUBE-AI reports them: accuracy (with labels), RMSE, MAE, relat
 cosine similarity, per output and per layer; on a Cortex-M target also instructions per
 inference, flash and RAM.
 """
-from dataclasses import dataclass, field
+import html
+import json
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -27,6 +29,11 @@ class ValidationReport:
     flash_bytes: int | None = None
     ram_bytes: int | None = None
     memory: dict = field(default_factory=dict)
+    # with labels: {"top1": {"float": a, "int8": b}, "top5": ...} and confusion matrices
+    # (rows: true class, columns: predicted class; int8 is the target's output)
+    top_k: dict = field(default_factory=dict)
+    confusion_float: list | None = None
+    confusion_int8: list | None = None
 
     def __str__(self):
         lines = [f"validation on {self.target}, {self.samples} samples",
@@ -35,6 +42,7 @@ class ValidationReport:
         if self.accuracy_float is not None:
             lines.append(f"  accuracy: float {self.accuracy_float:.4f}   int8 on {self.target} "
                          f"{self.accuracy_int8:.4f}   ({100 * (self.accuracy_int8 - self.accuracy_float):+.2f} points)")
+            lines += ["  " + line for line in self._accuracy_lines()]
         for o in self.outputs:
             lines.append(f"  output {o['output']}: RMSE {o['rmse']:.4g}  MAE {o['mae']:.4g}  "
                          f"rel. L2 {o['rel_l2']:.4f}  cosine {o['cosine']:.5f}")
@@ -48,6 +56,79 @@ class ValidationReport:
         lines.append("  per layer (simulator int8 vs float):")
         lines += ["    " + line for line in format_comparison(self.layers).splitlines()]
         return "\n".join(lines)
+
+    # --- accuracy tables (with labels) ------------------------------------------------------
+    CONFUSION_MAX_CLASSES = 20        # larger matrices stay in to_dict() only
+
+    def _accuracy_lines(self) -> list[str]:
+        from .report import format_table
+        lines = [f"{key[:3]}-{key[3:]} accuracy: float {v['float']:.4f}   int8 on {self.target} {v['int8']:.4f}"
+                 for key, v in self.top_k.items() if key != "top1"]     # top-1 is the line above
+        cm_q, cm_f = self.confusion_int8, self.confusion_float
+        if cm_q is None or cm_f is None:
+            return lines
+        n = len(cm_q)
+        if n > self.CONFUSION_MAX_CLASSES:
+            return lines + [f"confusion matrices: {n} classes, in to_dict()"]
+        # int8 and float side by side: one row per label
+        lines.append(f"confusion matrix (rows: label, columns: predicted), int8 on {self.target} | float:")
+        header = ["label"] + [str(c) for c in range(n)] + ["|"] + [str(c) for c in range(n)]
+        rows = [[str(i)] + [str(v) for v in cm_q[i]] + ["|"] + [str(v) for v in cm_f[i]] for i in range(n)]
+        lines += ["  " + line for line in format_table(header, rows, right=set(range(2 * n + 2)))]
+        return lines
+
+    def to_dict(self) -> dict:
+        """Every figure as JSON-serializable values."""
+        return _jsonable(asdict(self))
+
+    def to_json(self, path=None, indent=2) -> str:
+        """The report as JSON text; also written to `path` when given."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        return text
+
+    def _repr_html_(self) -> str:
+        from .report import html_table
+        esc = html.escape
+        d = self.to_dict()
+        parts = [f"<p>validation on <b>{esc(self.target)}</b>, {self.samples} samples; bit-exact with the "
+                 f"simulator: <b>{'yes' if self.bit_exact else 'NO'}</b>"
+                 + ("" if self.bit_exact else f" ({self.mismatches} int8 values differ)") + "</p>"]
+        if self.top_k:
+            parts.append(html_table(("", "float", f"int8 on {self.target}"),
+                                    [(k, f"{v['float']:.4f}", f"{v['int8']:.4f}") for k, v in self.top_k.items()],
+                                    right={1, 2}))
+        if self.confusion_int8 is not None and len(self.confusion_int8) <= self.CONFUSION_MAX_CLASSES:
+            n = len(self.confusion_int8)
+            parts.append(f"<p>confusion matrix (int8 on {esc(self.target)}; rows: label, columns: predicted)</p>"
+                         + html_table(["label"] + list(range(n)),
+                                      [[i] + row for i, row in enumerate(self.confusion_int8)], right=set(range(n + 1))))
+        if self.outputs:
+            parts.append(html_table(("output", "RMSE", "MAE", "rel. L2", "cosine"),
+                                    [(o["output"], f"{o['rmse']:.4g}", f"{o['mae']:.4g}", f"{o['rel_l2']:.4f}",
+                                      f"{o['cosine']:.5f}") for o in d["outputs"]], right={1, 2, 3, 4}))
+        if self.layers:
+            parts.append("<p>per layer (simulator int8 vs float)</p>"
+                         + html_table(("layer", "Q-format", "cosine", "rel L2", "RMSE", "sat %"),
+                                      [(r["layer"], r["qformat"], f"{r['cosine']:.4f}", f"{r['rel_l2']:.4f}",
+                                        f"{r['rmse']:.4g}", f"{100 * r['saturated']:.2f}") for r in self.layers],
+                                      right={1, 2, 3, 4, 5}))
+        return "<div>" + "".join(parts) + "</div>"
+
+
+def _jsonable(v):
+    """NumPy scalars and arrays, tuples and non-string keys as plain JSON values."""
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def class_labels(labels, n: int, n_classes: int) -> np.ndarray:
@@ -74,6 +155,34 @@ def accuracy(outputs, labels):
     """Top-1 accuracy for class indices (N,) or one-hot / scores (N, classes)."""
     scores = np.asarray(outputs).reshape(len(outputs), -1)
     return float(np.mean(scores.argmax(-1) == class_labels(labels, len(scores), scores.shape[1])))
+
+
+def top_k_accuracy(outputs, labels, k: int) -> float:
+    """Share of samples whose label is among the k highest scores (ties: the lower class index
+    ranks first, as argmax picks it, so top-1 equals accuracy())."""
+    scores = np.asarray(outputs).reshape(len(outputs), -1)
+    y = class_labels(labels, len(scores), scores.shape[1])
+    ranked = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return float(np.mean(np.any(ranked == y[:, None], axis=1)))
+
+
+def confusion_matrix(outputs, labels) -> list:
+    """counts[label][predicted] over the samples, predicted = argmax of the scores."""
+    scores = np.asarray(outputs).reshape(len(outputs), -1)
+    n = scores.shape[1]
+    y = class_labels(labels, len(scores), n)
+    counts = np.zeros((n, n), dtype=np.int64)
+    np.add.at(counts, (y, scores.argmax(-1)), 1)
+    return counts.tolist()
+
+
+def label_figures(flt, target, labels) -> dict:
+    """top_k, confusion_float and confusion_int8 of a ValidationReport."""
+    n = np.asarray(flt).reshape(len(flt), -1).shape[1]
+    ks = [1, 5] if n > 5 else [1]
+    return {"top_k": {f"top{k}": {"float": top_k_accuracy(flt, labels, k), "int8": top_k_accuracy(target, labels, k)}
+                      for k in ks},
+            "confusion_float": confusion_matrix(flt, labels), "confusion_int8": confusion_matrix(target, labels)}
 
 
 def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) -> ValidationReport:
@@ -113,6 +222,8 @@ def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) 
     if y is not None:
         rep.accuracy_float = accuracy(flt, y)
         rep.accuracy_int8 = accuracy(deq, y)
+        for key, value in label_figures(flt, deq, y).items():
+            setattr(rep, key, value)
     if show:
         print(rep)
     return rep
