@@ -302,14 +302,17 @@ class Model:
         return save(self, path)
 
     # --- C ----------------------------------------------------------------------------------
-    def export_c(self, out_dir, name="model", overwrite=False):
+    def export_c(self, out_dir, name="model", overwrite=False, project=None):
         """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files.
 
-        name must be a C identifier (it names files and symbols). A re-export into the same
-        folder replaces only what nnom wrote there; files the user changed or added stop it with
-        their names unless overwrite=True, and nnom/include/nnom_user_port.h is never replaced."""
+        name must be a C identifier (it names files and symbols). project picks the layout and
+        build files: "cmake" (default: Makefile, CMakeLists.txt, host runner), "bare" (Cortex-M
+        main.c and Makefile), "arduino", "platformio", "zephyr" or "esp-idf"
+        (nnom.codegen.projects.PROJECTS). A re-export into the same folder replaces only what
+        nnom wrote there; files the user changed or added stop it with their names unless
+        overwrite=True, and the port header nnom_user_port.h is never replaced."""
         from .codegen import export_c
-        return export_c(self, out_dir, name, overwrite=overwrite)
+        return export_c(self, out_dir, name, overwrite=overwrite, project=project)
 
     def run_c(self, x_int8, target="host", **kwargs):
         """Build (cached) and run the generated C on `target`; returns its int8 outputs.

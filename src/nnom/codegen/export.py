@@ -6,6 +6,9 @@ out_dir/
   nnom/                  the runtime sources (include/, src/); nnom/include/nnom_user_port.h is the user's
   Makefile, CMakeLists.txt
   nnom_export.json       what nnom wrote (hashes): a re-export replaces only those files
+
+That is the default project, "cmake"; export_c(project=...) lays the same files out for other
+build systems (codegen/projects.py).
 """
 from pathlib import Path
 
@@ -15,11 +18,12 @@ from ..layers.io import Input, Output
 from ..report import owns_act
 from ..names import c_comment, check_export_name
 from .outdir import _safe_rel, write_export
+from .projects import check_project, project_files
 from .writer import CWriter
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 USER_PORT = "nnom_user_port.h"       # the port settings a user edits: written once, never replaced
-LOG_TO_STDERR = "-D'NNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)'"
+LOG_TO_STDERR = "-DNNOM_LOG_STDERR"   # runners write outputs to stdout: the log goes to stderr
 
 
 def runtime_sources(root: Path) -> list[Path]:
@@ -105,6 +109,10 @@ def generate(model, name="model") -> dict[str, str]:
 #include "nnom.h"
 #include "nnom_layers.h"        /* the layer structs the static buffer size is made of */
 
+#ifdef __cplusplus
+extern "C" {{                   /* C linkage: a C++ program can include this header */
+#endif
+
 #define {P}_INPUT_SIZE {inp.out_shape.size}
 #define {P}_INPUT_FRAC {inp.q_out.frac}      /* input value = q * 2^-{inp.q_out.frac} */
 #define {P}_OUTPUT_SIZE {out.out_shape.size}
@@ -129,6 +137,10 @@ extern int8_t *{p}_output;
 
 /* Builds and compiles the model (prints its memory report); NULL on failure. */
 nnom_model_t *{p}_create(void);
+
+#ifdef __cplusplus
+}}
+#endif
 
 #endif
 """
@@ -183,29 +195,77 @@ int main(int argc, char **argv)
 
 
 def _build_files(name) -> dict[str, str]:
-    make = f"""# Builds the host runner of '{name}'. For a board, compile nnom/src/**/*.c and {name}.c
-# with your toolchain and -Innom/include, and call {name}_create() / model_run().
-CC ?= gcc
+    """The "cmake" project's Makefile and CMakeLists.txt (host runner; libraries for a target)."""
+    P = name.upper()
+    make = f"""# Builds the host runner of '{name}' (int8 inputs on stdin -> int8 outputs on stdout):
+#   make [CC=clang] [CFLAGS=-O3] [LDLIBS=]
+# For a board, compile nnom/src/**/*.c and {name}.c with your toolchain and -Innom/include and
+# call {name}_create() / model_run() (or export with project="bare").
+ifeq ($(origin CC),default)
+CC = gcc
+endif
 CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
-CFLAGS += -Innom/include -I. {LOG_TO_STDERR}
+# Apart from CFLAGS, so that `make CFLAGS=...` keeps them. The runner writes its outputs to
+# stdout, so nnom's log (the compile report) goes to stderr.
+NNOM_CPPFLAGS = -Innom/include -I. {LOG_TO_STDERR}
+# libm: only act_tanh(), act_sigmoid(), TanH(), Sigmoid() and Softmax() without tables use it
+# (generated code passes its tables), but without --gc-sections their objects still refer to it.
+LDLIBS ?= -lm
 SRC := $(wildcard nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/*/*.c) {name}.c {name}_main.c
+HDR := $(wildcard nnom/include/*.h nnom/src/kernels/*/*.h) {name}.h
 
-{name}_runner: $(SRC)
-\t$(CC) $(CFLAGS) $(SRC) -lm -o $@
+{name}_runner: $(SRC) $(HDR)
+\t$(CC) $(NNOM_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(SRC) $(LDFLAGS) $(LDLIBS) -o $@
 
 clean:
 \trm -f {name}_runner
+
+.PHONY: clean
 """
-    cmake = f"""cmake_minimum_required(VERSION 3.13)
+    cmake = f"""# Builds '{name}' with CMake.
+# On the host: the libraries nnom and {name}_model, and the runner {name}_runner (int8 inputs on
+# stdin -> int8 outputs on stdout; -D{P}_RUNNER=OFF to skip it).
+# Cross-compiling (-DCMAKE_TOOLCHAIN_FILE=...): only the two libraries, for your firmware to link
+# (add_subdirectory() this folder and target_link_libraries(app PRIVATE {name}_model)); link the
+# firmware with --gc-sections, or with libm (see README, "libm").
+cmake_minimum_required(VERSION 3.13)
 project({name} C)
-set(CMAKE_C_STANDARD 99)
-file(GLOB NNOM_SRC nnom/src/*.c nnom/src/layers/*.c nnom/src/kernels/*/*.c)
-add_library(nnom STATIC ${{NNOM_SRC}})
-target_include_directories(nnom PUBLIC nnom/include)
+
+if(CMAKE_CROSSCOMPILING)
+  set(_{name}_runner_default OFF)
+else()
+  set(_{name}_runner_default ON)
+endif()
+option({P}_RUNNER "Build the host runner {name}_runner" ${{_{name}_runner_default}})
+
+if(NOT TARGET nnom)     # one runtime per project, however many models
+  file(GLOB NNOM_SRC CONFIGURE_DEPENDS
+       ${{CMAKE_CURRENT_SOURCE_DIR}}/nnom/src/*.c
+       ${{CMAKE_CURRENT_SOURCE_DIR}}/nnom/src/layers/*.c
+       ${{CMAKE_CURRENT_SOURCE_DIR}}/nnom/src/kernels/*/*.c)
+  add_library(nnom STATIC ${{NNOM_SRC}})
+  target_include_directories(nnom PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}}/nnom/include)
+  set_target_properties(nnom PROPERTIES C_STANDARD 99)
+  if(NOT CMAKE_CROSSCOMPILING)
+    # act_tanh(), act_sigmoid(), TanH(), Sigmoid() and Softmax() without tables need libm
+    find_library(NNOM_LIBM m)
+    if(NNOM_LIBM)
+      target_link_libraries(nnom PUBLIC ${{NNOM_LIBM}})
+    endif()
+  endif()
+endif()
+
 add_library({name}_model STATIC {name}.c)
-target_link_libraries({name}_model PUBLIC nnom m)
-add_executable({name}_runner {name}_main.c)
-target_link_libraries({name}_runner {name}_model)
+target_include_directories({name}_model PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})
+target_link_libraries({name}_model PUBLIC nnom)
+set_target_properties({name}_model PROPERTIES C_STANDARD 99)
+
+if({P}_RUNNER)
+  add_executable({name}_runner {name}_main.c)
+  target_link_libraries({name}_runner PRIVATE {name}_model)
+  # the runner writes its outputs to stdout: nnom's log (the compile report) goes to stderr
+  target_compile_definitions(nnom PUBLIC NNOM_LOG_STDERR)
+endif()
 """
     return {"Makefile": make, "CMakeLists.txt": cmake}
 
@@ -220,17 +280,18 @@ def runtime_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
     return owned, user
 
 
-def export_c(model, out_dir, name="model", overwrite=False, extra_files=None) -> Path:
+def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, project=None) -> Path:
     """Write the model's C files, the runtime and build files into out_dir; return its path.
 
-    Never deletes or overwrites a file nnom did not write (see codegen/outdir.py); overwrite=True
-    writes into a folder that is not an earlier export, or over files changed since.
+    project: one of projects.PROJECTS, the layout and build files ("cmake", the default when
+    None: Makefile, CMakeLists.txt and a host runner). Never deletes or overwrites a file nnom
+    did not write (see codegen/outdir.py); overwrite=True writes into a folder that is not an
+    earlier export, or over files changed since.
     extra_files {relative path: bytes} (nnom convert: the .nnom model and its .json report) are
     written and recorded under the same rules."""
-    files = {k: v.encode() for k, v in generate(model, name).items()}
-    files.update({k: v.encode() for k, v in _build_files(name).items()})
+    project = check_project(project)
     owned, user = runtime_files()
-    files.update(owned)
+    files, user = project_files(project, name, generate(model, name), _build_files(name), owned, user)
     for rel, data in (extra_files or {}).items():
         if not _safe_rel(rel) or rel in files or rel in user:
             raise NnomError(f"export_c(extra_files=...): {rel!r} is not a new plain path inside the folder")

@@ -8,6 +8,10 @@
 #include "nnom_kernels.h"
 #include "nnom_port.h"
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers */
+#endif
+
 #define NNOM_VERSION "0.1.0"
 
 typedef enum {
@@ -206,6 +210,10 @@ nnom_act_t *act_relu6(void);
 nnom_act_t *act_tanh(void);
 nnom_act_t *act_sigmoid(void);
 nnom_act_t *act_lut(const int8_t *table);         /* any element-wise function, as a table */
+
+#ifdef __cplusplus
+}
+#endif
 
 #include "nnom_rnn.h"      /* recurrent layers: RNN, SimpleCell, GRUCell, LSTMCell */
 

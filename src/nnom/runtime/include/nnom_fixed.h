@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers */
+#endif
+
 /* Shifts are clamped where the result no longer changes: a right shift of 32 or more rounds
  * every int32 to 0, and a left shift of 24 or more saturates every nonzero int8 result. */
 #define NNOM_MAX_RSHIFT 32
@@ -40,5 +44,9 @@ static inline int32_t nnom_div_round(int32_t a, int32_t b)
     int32_t mag = ((a < 0 ? -a : a) + b / 2) / b;
     return a < 0 ? -mag : mag;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

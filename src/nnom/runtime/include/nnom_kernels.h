@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers */
+#endif
+
 typedef struct { uint16_t h, w, c; } nnom_dims_t;
 
 /* Window geometry of a convolution or pooling: kernel, stride, dilation, top/left padding. */
@@ -74,5 +78,9 @@ void nnom_zero_pad_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint1
                       uint16_t left, uint16_t right, int8_t *out);
 void nnom_crop_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t left, int8_t *out,
                   nnom_dims_t out_dims);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

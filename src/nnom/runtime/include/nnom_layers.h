@@ -5,6 +5,10 @@
 #include "nnom.h"
 #include "nnom_fixed.h"
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers */
+#endif
+
 void *nnom_alloc(uint32_t size);               /* zeroed; counted; NULL when out of memory */
 void nnom_release(void *p, uint32_t size);
 void *nnom_alloc_temp(uint32_t size);          /* compile-time scratch, given back before the arena */
@@ -98,5 +102,9 @@ typedef struct {
 /* data-movement layers (nnom_reshape.c): a shape layer struct, format kept */
 nnom_shape_layer_t *nnom_shape_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
                                    uint8_t flags);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 
 #include "nnom_user_port.h"
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers (functions a port declares) */
+#endif
+
 #ifndef NNOM_MALLOC
 #define NNOM_MALLOC(n) malloc(n)
 #endif
@@ -16,9 +20,28 @@
 #define NNOM_FREE(p) free(p)
 #endif
 
-/* Log output of model_compile() and model_stat(). Define it empty to silence nnom. */
+/* Log output of model_compile() (its report and error messages) and model_stat().
+ * The rule, first match wins:
+ *   1. NNOM_LOG(...) defined (nnom_user_port.h or -D'NNOM_LOG(...)=...'): used as given;
+ *   2. NNOM_LOG_STDERR defined: fprintf(stderr, ...); NNOM_LOG_PRINTF defined: printf(...)
+ *      (plain switches for build systems that cannot pass a function-like macro: CMake, Kconfig);
+ *   3. built for an operating system (__unix__, __APPLE__, _WIN32): printf(...);
+ *   4. otherwise (bare metal, an RTOS): silent, and printf is not linked (it costs ~8 KB of flash
+ *      on a Cortex-M4 with newlib-nano).
+ * The host runner (Makefile, CMake), run_c() and nnom's Cortex-M builds choose explicitly.
+ * Silent still "uses" the arguments, so no variable becomes unused, but never evaluates them. */
 #ifndef NNOM_LOG
+#if defined(NNOM_LOG_STDERR)
+#define NNOM_LOG(...) fprintf(stderr, __VA_ARGS__)
+#elif defined(NNOM_LOG_PRINTF) || defined(__unix__) || defined(__APPLE__) || defined(_WIN32)
 #define NNOM_LOG(...) printf(__VA_ARGS__)
+#else
+#define NNOM_LOG(...) (0 ? (void)printf(__VA_ARGS__) : (void)0)
+#endif
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif

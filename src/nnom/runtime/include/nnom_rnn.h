@@ -20,6 +20,10 @@
 #include "nnom.h"
 #include "nnom_fixed.h"
 
+#ifdef __cplusplus
+extern "C" {      /* C linkage for C++ callers */
+#endif
+
 #define NNOM_RNN_PRE_FRAC 12          /* gate pre-activations: Q3.12 in int16 */
 #define NNOM_RNN_ACT_FRAC 15          /* gate activations and each step's new h: Q0.15 */
 #define NNOM_RNN_TABLE_SHIFT 7        /* activation table: a knot every 2^7 Q3.12 steps (1/32) */
@@ -143,5 +147,9 @@ static inline void nnom_rnn_put(void *s, uint8_t bits, uint32_t i, int32_t v)
     else
         ((int16_t *)s)[i] = (int16_t)v;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
