@@ -1,35 +1,89 @@
-"""The `nnom` command: inspect, convert and validate saved models.
+"""The `nnom` command (also `python -m nnom`): inspect, convert and validate models, and list what
+the importers take.
 
+  nnom inspect MODEL [--json]
+  nnom convert MODEL [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--force] [--json]
+  nnom validate MODEL --data x.npy [--labels y.npy] [--calib calib.npy] [--target host|cortex-m4] [--json]
+  nnom supported-ops [--format keras|onnx|torch] [--json]
+
+MODEL is a saved nnom model (.nnom), a Keras file (.keras, .h5, .hdf5) or an ONNX file (.onnx).
 Exit codes: 0 success, 1 a check failed (validate: not bit-exact), 2 an error (one message on
-stderr, no traceback), 130 interrupted.
-
-  nnom inspect model.nnom|model.keras|model.h5|model.onnx
-  nnom convert model.nnom|model.keras|model.onnx [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--force]
-  nnom validate model.nnom --data x.npy [--labels y.npy] [--target host|cortex-m4]
+stderr, no traceback), 130 interrupted. Progress bars go to stderr, only when it is a terminal
+and --quiet is not given.
 """
 import argparse
+import contextlib
+import dataclasses
+import importlib
+import json
+import math
+import os
 import sys
+import tempfile
+import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from . import __version__, progress
 from .errors import NnomError
+from .frontends.keras import KERAS_FILE_SUFFIXES
 from .names import check_export_name
 
+KERAS_SUFFIXES = KERAS_FILE_SUFFIXES
 
-KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+# model file suffix -> (format, module, loader); a new format (.tflite) is one entry here
+MODEL_FORMATS = {
+    ".nnom": ("a model saved with model.save", "serialize", "load"),
+    **{suffix: ("Keras", "frontends.keras", "from_keras") for suffix in KERAS_FILE_SUFFIXES},
+    ".onnx": ("ONNX", "frontends.onnx", "from_onnx"),
+}
+DEFAULT_FORMAT = ".nnom"            # any other name: read as a saved nnom model (save() takes any path)
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    a check failed (validate: the C is not bit-exact with the simulator)
+  2    an error: bad arguments or input (one message on stderr, never a traceback)
+  130  interrupted
+
+Progress bars go to stderr, only when it is a terminal and --quiet is not given."""
 
 
-def _load_model(path):
-    """A saved nnom model, or a Keras or ONNX file (imported, not yet quantized)."""
-    if str(path).lower().endswith(KERAS_SUFFIXES):
-        from .frontends.keras import from_keras
-        return from_keras(path)
-    if str(path).lower().endswith(".onnx"):
-        from .frontends.onnx import from_onnx
-        return from_onnx(path)
-    from .serialize import load
-    return load(path)
+def _formats_text() -> str:
+    groups = {}
+    for suffix, (what, _, _) in MODEL_FORMATS.items():
+        groups.setdefault(what, []).append(suffix)
+    return ", ".join(f"{' / '.join(suffixes)} ({what})" for what, suffixes in groups.items())
+
+
+def _load_model(path, quiet=False):
+    """A saved nnom model, or a file of another framework (imported, not yet quantized)."""
+    suffix = Path(path).suffix.lower()
+    _, module, loader = MODEL_FORMATS.get(suffix, MODEL_FORMATS[DEFAULT_FORMAT])
+    load = getattr(importlib.import_module(f".{module}", __package__), loader)
+    with progress.step(f"reading {Path(path).name}"), _native_stderr_off(quiet and suffix in MODEL_FORMATS
+                                                                          and suffix != DEFAULT_FORMAT):
+        return load(path)
+
+
+@contextlib.contextmanager
+def _native_stderr_off(on):
+    """--quiet while a framework loads: TensorFlow's C++ start-up log writes to file descriptor 2
+    itself (past sys.stderr, whatever TF_CPP_MIN_LOG_LEVEL says), so point that at /dev/null.
+    Errors are exceptions, printed after it is restored."""
+    if not on:
+        yield
+        return
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _load_array(path, what):
@@ -47,8 +101,56 @@ def _load_array(path, what):
     return arr
 
 
+def _quantize(model, args, hint):
+    """Quantize with --calib when given; otherwise the model must be quantized already."""
+    if args.calib:
+        model.quantize(_load_array(args.calib, "calibration"), method=args.method or "max",
+                       per_channel=args.per_channel is not False)
+    elif args.method is not None or args.per_channel is not None:
+        raise NnomError("--method, --per-channel and --per-tensor choose how --calib quantizes: "
+                        "give calibration data with --calib calib.npy")
+    elif not model.quantized:
+        raise NnomError(f"{args.model} is not quantized: {hint}")
+
+
+# --- JSON --------------------------------------------------------------------------------------------
+def _jsonable(obj):
+    """Plain JSON values: NumPy scalars and arrays as numbers and lists, NaN/inf as null, other
+    objects (Q-formats, paths) as their text."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    return str(obj)
+
+
+def _json_text(obj) -> str:
+    return json.dumps(_jsonable(obj), indent=2)
+
+
+def _model_report(model) -> dict:
+    from .report import model_report
+    return model_report(model)
+
+
+def _report_dict(rep) -> dict:
+    return rep.to_dict() if hasattr(rep, "to_dict") else dataclasses.asdict(rep)
+
+
+# --- the commands --------------------------------------------------------------------------------
 def cmd_inspect(args):
-    model = _load_model(args.model)
+    model = _load_model(args.model, args.quiet)
+    if args.json:
+        print(_json_text(_model_report(model)))
+        return
     model.summary()
     if model.quantized:
         print("quantized: yes (per-channel weights)" if model.per_channel else "quantized: yes (per-tensor weights)")
@@ -56,57 +158,235 @@ def cmd_inspect(args):
         print("quantized: no (nnom convert --calib calib.npy quantizes it)")
 
 
+def _saved_bytes(model):
+    """The model as model.save writes it, or (None, why) when it cannot be saved (Lambda layers)."""
+    with tempfile.TemporaryDirectory(prefix="nnom-convert-") as tmp:
+        try:
+            model.save(Path(tmp) / "model.nnom")
+        except NnomError as e:
+            return None, str(e)
+        return (Path(tmp) / "model.nnom").read_bytes(), None
+
+
 def cmd_convert(args):
     check_export_name(args.name, "--name")          # before the slow steps
-    model = _load_model(args.model)
-    if args.calib:
-        model.quantize(_load_array(args.calib, "calibration"), method=args.method,
-                       per_channel=not args.per_tensor, verbose=False)
-    elif not model.quantized:
-        raise NnomError(f"{args.model} is not quantized: give calibration data with --calib calib.npy")
+    model = _load_model(args.model, args.quiet)
+    _quantize(model, args, "give calibration data with --calib calib.npy")
+    report = _model_report(model)
+    extra = {f"{args.name}.json": (_json_text(report) + "\n").encode()}
+    saved, why = _saved_bytes(model)
+    if saved is not None:
+        extra[f"{args.name}.nnom"] = saved
+    else:
+        warnings.warn(f"{args.name}.nnom not written: {why}")
+    from .codegen.export import export_c
+    kwargs = {"project": args.project} if getattr(args, "project", None) else {}
+    with progress.step("writing the C"):
+        out = export_c(model, args.output, args.name, overwrite=args.force, extra_files=extra, **kwargs)
+    if args.json:
+        print(_json_text({"output": str(out), "model_file": f"{args.name}.nnom" if saved else None,
+                          "report_file": f"{args.name}.json", "files": _written(out), "report": report}))
+        return
     model.summary()
-    out = model.export_c(args.output, name=args.name, overwrite=args.force)
-    print(f"wrote {out}/{args.name}.h, {args.name}.c, the runtime (nnom/) and a Makefile / CMakeLists.txt")
+    print(f"wrote {out}/{args.name}.h, {args.name}.c, {args.name}.json (the report)"
+          + (f", {args.name}.nnom (the quantized model)" if saved else "")
+          + ", the runtime (nnom/) and the build files")
+
+
+def _written(out: Path):
+    """{relative path: sha256} of the files nnom keeps in an export folder: its manifest (outdir.py)."""
+    from .codegen.outdir import MANIFEST
+    return json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
 
 
 def cmd_validate(args):
     from .validate import validate
-    model = _load_model(args.model)
-    if not model.quantized:
-        raise NnomError(f"{args.model} is not quantized: run nnom convert --calib first, or save it after quantize()")
+    model = _load_model(args.model, args.quiet)
+    _quantize(model, args, "give calibration data with --calib calib.npy, or convert it first")
     x = _load_array(args.data, "data")
     y = _load_array(args.labels, "labels") if args.labels else None
-    rep = validate(model, x, y, target=args.target, show=True)
+    where = "on the host" if args.target == "host" else f"on an emulated {args.target}"
+    with progress.step(f"validating {where}"):
+        rep = validate(model, x, y, target=args.target, show=False)
+    print(_json_text(_report_dict(rep)) if args.json else rep)
     return 0 if rep.bit_exact else 1
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="nnom", description="nnom: neural networks on microcontrollers")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("inspect", help="print a saved model's layers, Q-formats and memory")
-    s.add_argument("model")
+# --- supported-ops: read from the importers' own tables ------------------------------------------------
+FRAMEWORKS = ("keras", "onnx", "torch")
+
+
+def _constraints(module) -> list[str]:
+    """The importer's documented limits: its docstring's 'Limits' and 'Recurrent' paragraphs."""
+    paragraphs = [" ".join(p.split()) for p in (module.__doc__ or "").split("\n\n")]
+    return [p for p in paragraphs if p.startswith(("Limits", "Recurrent"))]
+
+
+def _supported(framework) -> dict:
+    if framework == "keras":
+        from .frontends import keras as mod
+        ops = {"layers": list(mod.SUPPORTED_LAYERS), "activations": list(mod.SUPPORTED_ACTIVATIONS)}
+        files, api = list(KERAS_FILE_SUFFIXES), "nnom.from_keras(model or path)"
+    elif framework == "onnx":
+        from .frontends import onnx as mod
+        ops = {"operators": list(mod.SUPPORTED_OPS)}
+        files, api = [".onnx"], "nnom.from_onnx(path or ModelProto)"
+    else:
+        from .frontends import torch as mod
+        ops = mod.supported_ops()                   # its tables are keyed by torch objects: needs torch
+        files, api = [], "nnom.from_torch(module, example_input); for the command line, export to ONNX"
+    return {"files": files, "api": api, "ops": ops, "constraints": _constraints(mod)}
+
+
+def _wrap(text, indent):
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def cmd_supported_ops(args):
+    found = {}
+    for framework in [args.format] if args.format else FRAMEWORKS:
+        try:
+            found[framework] = _supported(framework)
+        except NnomError as e:
+            if args.format:                         # asked for by name: an error
+                raise
+            found[framework] = {"error": str(e)}    # listing them all: say what is missing
+    if args.json:
+        print(_json_text(found))
+        return
+    for framework, info in found.items():
+        if "error" in info:
+            print(f"{framework}: cannot list: {info['error']}\n")
+            continue
+        print(f"{framework}: " + (", ".join(info["files"]) + " files, " if info["files"] else "") + info["api"])
+        for group, names in info["ops"].items():
+            print(_wrap(f"{group} ({len(names)}): " + ", ".join(names), "  "))
+        for text in info["constraints"]:
+            print(_wrap(text, "  "))
+        print()
+
+
+# --- the parser ------------------------------------------------------------------------------------
+def _targets():
+    from .targets.cortex_m import CORES
+    return ("host", *CORES)
+
+
+def _project_option(s):
+    """--project, once codegen offers templates (export_c(project=...))."""
+    import inspect
+    from .codegen.export import export_c
+    try:
+        from .codegen.projects import PROJECTS
+    except ImportError:
+        return
+    if "project" in inspect.signature(export_c).parameters:
+        s.add_argument("--project", choices=PROJECTS, metavar="PROJECT",
+                       help=f"build files to write beside the C: {', '.join(PROJECTS)} (default: {PROJECTS[0]})")
+
+
+def _add_common(s):
+    s.add_argument("--json", action="store_true", help="print the result as JSON on stdout, nothing else")
+    s.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bars or warnings on stderr (errors are still printed)")
+
+
+def _add_quantization(s):
+    q = s.add_argument_group("quantization (of an imported model, or again)")
+    q.add_argument("--calib", metavar="CALIB.npy",
+                   help="calibration inputs (.npy from numpy.save; N samples in the model's input shape, "
+                        "e.g. N x h x w x c): quantize the model on them first")
+    q.add_argument("--method", choices=["max", "kld"], default=None,
+                   help="how --calib picks each tensor's range: max (default) or kld (KL divergence)")
+    pc = q.add_mutually_exclusive_group()        # one switch: both set per_channel
+    pc.add_argument("--per-channel", dest="per_channel", action="store_const", const=True, default=None,
+                    help="one weight format per output channel (the default with --calib)")
+    pc.add_argument("--per-tensor", dest="per_channel", action="store_const", const=False,
+                    help="one weight format per weight tensor")
+
+
+def _text(*paragraphs) -> str:
+    return "\n\n".join(textwrap.fill(p, width=79) for p in paragraphs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formats = _formats_text()
+    accepts = f"MODEL: {formats}."
+    fmt = argparse.RawDescriptionHelpFormatter          # keeps the exit code table as written
+    p = argparse.ArgumentParser(prog="nnom", formatter_class=fmt, epilog=EXIT_CODES,
+                                description=_text("nnom: int8 neural networks on microcontrollers.", accepts))
+    p.add_argument("--version", action="version", version=f"nnom {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, help_, *description):
+        s = sub.add_parser(name, help=help_, description=_text(*description), epilog=EXIT_CODES,
+                           formatter_class=fmt)
+        if name != "supported-ops":
+            s.add_argument("model", metavar="MODEL", help=f"model file: {formats}")
+        return s
+
+    s = command("inspect", "print a model's layers, Q-formats and memory",
+                "Print a model's layers, Q-formats and memory report (--json: the report as JSON).", accepts)
+    _add_common(s)
     s.set_defaults(fn=cmd_inspect)
-    s = sub.add_parser("convert", help="quantize (optional) and write the C files")
-    s.add_argument("model")
-    s.add_argument("--calib", help="calibration data (.npy, N x h x w x c)")
-    s.add_argument("--method", choices=["max", "kld"], default="max")
-    s.add_argument("--per-channel", action="store_true", default=True, help="per-channel weight formats (default)")
-    s.add_argument("--per-tensor", action="store_true", help="one weight format per tensor")
-    s.add_argument("-o", "--output", required=True, help="output directory")
-    s.add_argument("--name", default="model", help="C name prefix and file stem, a C identifier (default: model)")
+
+    s = command("convert", "quantize (optional) and write the C, the .nnom model and a .json report",
+                "Import (Keras, ONNX) or load (.nnom) a model, quantize it with --calib, and write into "
+                "OUTPUT: NAME.h and NAME.c (the model), NAME.nnom (the quantized model; nnom.load and "
+                "nnom validate read it), NAME.json (its report), the runtime (nnom/) and build files.", accepts)
+    s.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="output folder: new, empty or an earlier nnom export (see --force)")
+    s.add_argument("--name", default="model",
+                   help="C name prefix and file stem, a C identifier (default: model)")
+    _project_option(s)
     s.add_argument("--force", action="store_true",
                    help="write into a folder that is not an earlier nnom export, or over files changed "
                         "since (nnom never deletes files it did not write)")
+    _add_common(s)
+    _add_quantization(s)
     s.set_defaults(fn=cmd_convert)
-    s = sub.add_parser("validate", help="compare the generated C with the simulator and the float model")
-    s.add_argument("model")
-    s.add_argument("--data", required=True, help="inputs (.npy)")
-    s.add_argument("--labels", help="labels (.npy) for accuracy")
-    s.add_argument("--target", default="host", help="host (default) or a core: cortex-m4, cortex-m7, ...")
+
+    s = command("validate", "compare the generated C with the simulator and the float model",
+                "Build and run the generated C on the host or an emulated Cortex-M core and compare it "
+                "with the int8 simulator (bit-exact?) and the float model (errors, accuracy with "
+                "--labels). A model that is not quantized (a Keras or ONNX file) needs --calib.", accepts)
+    s.add_argument("--data", required=True, metavar="DATA.npy",
+                   help="inputs (.npy from numpy.save, N samples in the model's input shape)")
+    s.add_argument("--labels", metavar="LABELS.npy",
+                   help="class labels (.npy: N class indices or N one-hot rows) for accuracy")
+    targets = _targets()
+    s.add_argument("--target", default="host", choices=targets, metavar="TARGET",
+                   help=f"where the C runs: {', '.join(targets)} (default: host; the Cortex-M cores need "
+                        "arm-none-eabi-gcc and qemu-system-arm)")
+    _add_common(s)
+    _add_quantization(s)
     s.set_defaults(fn=cmd_validate)
-    args = p.parse_args(argv)
+
+    s = command("supported-ops", "list the layers and operators each importer converts",
+                "List what the importers convert, read from their own tables, with their documented "
+                "limits. The command line takes Keras files (.keras, .h5, .hdf5) and ONNX files (.onnx); "
+                "PyTorch modules import in Python (nnom.from_torch), and listing them needs torch.")
+    s.add_argument("--format", choices=FRAMEWORKS, help="one importer: keras, onnx or torch (default: all)")
+    _add_common(s)
+    s.set_defaults(fn=cmd_supported_ops)
+    return p
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"nnom: warning: {message}", file=sys.stderr)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     try:
-        return args.fn(args) or 0
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(progress.enabled(sys.stderr.isatty() and not args.quiet))
+            stack.enter_context(warnings.catch_warnings())
+            if args.quiet:
+                warnings.simplefilter("ignore")
+            else:
+                warnings.showwarning = _show_warning       # one line, not a source excerpt
+            return args.fn(args) or 0
     except NnomError as e:
         print(f"nnom: error: {e}", file=sys.stderr)
     except KeyboardInterrupt:

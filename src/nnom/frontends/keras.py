@@ -21,6 +21,12 @@ Bidirectional is two RNNs, the backward one time_aligned (as Keras reverses its 
 by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave") or left as two
 outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
 
+Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
+groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
+the last axis; tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
+policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
+natively, the others Keras names become int8 lookup tables (model.save cannot store those).
+
 Model files are untrusted input: check_keras_file() reads a .keras / .h5 file's config with zipfile
 / h5py (sizes and nesting bounded) and refuses Lambda layers, classes Keras does not ship and
 functions serialized as bytecode before any Keras loader runs; the file is then loaded with
@@ -95,6 +101,9 @@ _LAMBDAS = {
     "log_sigmoid": lambda x: -_softplus(-x),
 }
 _NATIVE = ("relu", "relu6", "tanh", "sigmoid")
+# every name _activation() takes (also listed by `nnom supported-ops`)
+SUPPORTED_ACTIVATIONS = tuple(sorted(set(_NATIVE) | set(_LAMBDAS)
+                                     | {"hard_sigmoid", "leaky_relu", "linear", "softmax"}))
 
 
 def _lambda(name, fn):
@@ -151,8 +160,7 @@ def _activation(ctx, value, owner=None):
         return Act("leaky_relu", alpha=0.2)
     if name in _LAMBDAS:
         return _lambda(name, _LAMBDAS[name])
-    known = sorted(set(_NATIVE) | set(_LAMBDAS) | {"hard_sigmoid", "leaky_relu", "linear", "softmax"})
-    raise _Unsupported(f"activation '{value}' is not supported; supported: {', '.join(known)}")
+    raise _Unsupported(f"activation '{value}' is not supported; supported: {', '.join(SUPPORTED_ACTIVATIONS)}")
 
 
 def _act_activation(ctx, layer, cfg):

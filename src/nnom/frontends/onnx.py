@@ -667,7 +667,8 @@ CONVERTERS = {
     "Dropout": _alias, "Identity": _alias, "Cast": _cast,
     "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
-SUPPORTED = ["operators " + ", ".join(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
+SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
+SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS)
              + " (element-wise Add/Sub/Mul: same shapes, or a scalar or per-channel constant; Div by a "
              "constant); any operator whose inputs are all constants is computed at import"]
 # these take constants too (computed with NumPy, not the reference evaluator)

@@ -674,6 +674,17 @@ def _batch_aware(torch):
              torch.reshape, F.dropout, torch.cat, torch.concat, torch.concatenate})
 
 
+def supported_ops(torch=None) -> dict:
+    """What from_torch converts, {group: names}, read from its dispatch tables (needs torch)."""
+    torch = torch or _import_torch()
+    names = {getattr(f, "__name__", "").rstrip("_") for f in _function_table(torch)
+             if f not in (operator.getitem, getattr) and getattr(f, "__module__", None) != "_operator"}
+    names |= {m.rstrip("_") for m in _method_table()}
+    return {"modules": sorted("nn." + m.__name__ for m in _module_table(torch)),
+            "functions and tensor methods (torch.*, F.*, Tensor.*)": sorted(names - {""}),
+            "arithmetic": ["+, -, * (same shapes, or a scalar or per-channel constant), / by a constant"]}
+
+
 class _Importer:
     def __init__(self, torch, gm, examples, name, layouts=None):
         self.torch, self.gm, self.examples = torch, gm, examples
@@ -685,13 +696,7 @@ class _Importer:
         self.batch = int(examples[0].shape[0]) if examples[0].dim() > 0 else 1
 
     def supported(self):
-        mods = sorted(m.__name__ for m in self.modules)
-        names = {getattr(f, "__name__", "").rstrip("_") for f in self.functions
-                 if f not in (operator.getitem, getattr) and getattr(f, "__module__", None) != "_operator"}
-        names |= {m.rstrip("_") for m in self.methods}
-        return ["modules nn." + ", nn.".join(mods),
-                "functions and tensor methods (torch.*, F.*, Tensor.*) " + ", ".join(sorted(names - {""})),
-                "+, -, * (same shapes, or a scalar or per-channel constant), / by a constant"]
+        return [f"{group}: {', '.join(names)}" for group, names in supported_ops(self.torch).items()]
 
     @staticmethod
     def meta_shape(node):
