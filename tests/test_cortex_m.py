@@ -105,7 +105,8 @@ def test_hello_world_output_and_exit_code(tools, tmp_path, core):
     assert 0 < res.stack_bytes < 4096 and res.heap_bytes > 0      # printf's buffer is on the heap
     if core == "cortex-m4":                                        # without the counting plugin
         plain = cm.run_firmware(elf, core=core, stdin=data, count=False)
-        assert (plain.stdout, plain.exit_code, plain.instructions) == (res.stdout, 42, 0)
+        assert (plain.stdout, plain.exit_code, plain.instructions) == (res.stdout, 42, None)
+        assert not plain.counted and plain.count_warning is None and res.counted
 
 
 LOOP = r"""

@@ -25,9 +25,15 @@ class ValidationReport:
     layers: list = field(default_factory=list)      # per layer: simulator int8 vs float
     accuracy_float: float | None = None
     accuracy_int8: float | None = None
-    instructions: int | None = None       # per inference (Cortex-M targets)
+    instructions: int | None = None       # per inference (Cortex-M targets; None: not counted)
     flash_bytes: int | None = None
     ram_bytes: int | None = None
+    # Cortex-M: flash by origin (weights, model_code, nnom, startup, libc, other; sums to
+    # flash_bytes), per-layer instructions per inference with per_layer=True (dicts: name, type,
+    # instructions, macs, per_mac), and why instructions is None when counting was impossible
+    flash_split: dict = field(default_factory=dict)
+    layer_instructions: list = field(default_factory=list)
+    count_warning: str | None = None
     memory: dict = field(default_factory=dict)
     # with labels: {"top1": {"float": a, "int8": b}, "top5": ...} and confusion matrices
     # (rows: true class, columns: predicted class; int8 is the target's output)
@@ -46,9 +52,8 @@ class ValidationReport:
         for o in self.outputs:
             lines.append(f"  output {o['output']}: RMSE {o['rmse']:.4g}  MAE {o['mae']:.4g}  "
                          f"rel. L2 {o['rel_l2']:.4f}  cosine {o['cosine']:.5f}")
-        if self.instructions is not None:
-            lines.append(f"  {self.target}: {self.instructions:,} instructions per inference, "
-                         f"flash {self.flash_bytes:,} B, RAM {self.ram_bytes:,} B")
+        if self.flash_bytes is not None:
+            lines += self._cortex_m_lines()
         m = self.memory
         if m:
             lines.append(f"  memory: arena {m['arena_bytes']:,} B (lower bound {m['lower_bound_bytes']:,} B), "
@@ -56,6 +61,21 @@ class ValidationReport:
         lines.append("  per layer (simulator int8 vs float):")
         lines += ["    " + line for line in format_comparison(self.layers).splitlines()]
         return "\n".join(lines)
+
+    def _cortex_m_lines(self) -> list[str]:
+        from .targets.cortex_m import LayerCount, format_flash_split, format_layer_counts
+        counted = (f"{self.instructions:,} instructions per inference" if self.instructions is not None
+                   else "instructions not counted")
+        lines = [f"  {self.target}: {counted}, flash {self.flash_bytes:,} B, RAM {self.ram_bytes:,} B"]
+        if self.count_warning:
+            lines.append(f"    ({self.count_warning[:300]})")
+        if self.flash_split:
+            lines.append("    flash: " + format_flash_split(self.flash_split))
+        if self.layer_instructions:
+            lines.append(f"    instructions per layer on {self.target}:")
+            table = format_layer_counts([LayerCount(**r) for r in self.layer_instructions])
+            lines += ["      " + line for line in table.splitlines()]
+        return lines
 
     # --- accuracy tables (with labels) ------------------------------------------------------
     CONFUSION_MAX_CLASSES = 20        # larger matrices stay in to_dict() only
@@ -185,14 +205,20 @@ def label_figures(flt, target, labels) -> dict:
             "confusion_float": confusion_matrix(flt, labels), "confusion_int8": confusion_matrix(target, labels)}
 
 
-def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) -> ValidationReport:
+def validate(model, x, y=None, target="host", show=True, max_layer_samples=256, *, per_layer=False,
+             count=True) -> ValidationReport:
     """Run x on the float model, the int8 simulator and the C runtime on `target`; compare.
 
     A stateful model's x is one stream (as everywhere): each run here starts from a zero state,
-    as the C program does, and the model's states are zero afterwards (model.reset_states())."""
+    as the C program does, and the model's states are zero afterwards (model.reset_states()).
+    On a Cortex-M core, per_layer=True adds instructions per layer (a build whose layers are
+    bracketed) and count=False skips the instruction counter (instructions None)."""
     model._need(quantized=True)
     if target != "host" and not str(target).startswith("cortex-m"):
         raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
+    if per_layer and target == "host":
+        raise NnomError("validate(per_layer=True) counts instructions per layer: it needs a Cortex-M "
+                        "target such as 'cortex-m4'")
     xq = model.quantize_input(x)[0]
     if y is not None:                     # checked before the slow steps
         class_labels(y, len(xq), model.outputs[0].out_shape.size)
@@ -203,10 +229,12 @@ def validate(model, x, y=None, target="host", show=True, max_layer_samples=256) 
         target_out = np.asarray(model.run_c(xq, target="host"))
     elif target.startswith("cortex-m"):
         from .targets import cortex_m
-        raw, cm = cortex_m.run_model(model, xq, core=target)
+        raw, cm = cortex_m.run_model(model, xq, core=target, count=count, per_layer=per_layer)
         target_out = raw.reshape(sim.shape)
-        report_extra = {"instructions": int(round(cm.instructions_per_inference)),
-                        "flash_bytes": cm.flash_bytes, "ram_bytes": cm.ram_bytes}
+        report_extra = {"instructions": int(round(cm.instructions_per_inference)) if cm.counted else None,
+                        "flash_bytes": cm.flash_bytes, "ram_bytes": cm.ram_bytes,
+                        "flash_split": dict(cm.flash_split), "count_warning": cm.count_warning,
+                        "layer_instructions": [r._asdict() for r in cm.layers]}
     else:
         raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
     mismatches = int(np.sum(sim != target_out))

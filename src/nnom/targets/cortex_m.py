@@ -13,15 +13,19 @@ mps3-an547 (M55). The firmware is linked with this package's startup (cortex_m/s
 table, .data/.bss, stack painting, newlib syscalls over ARM semihosting, exit status) and board
 linker scripts. Its stdin, stdout and stderr are files in the scratch directory QEMU runs in.
 
-Instructions are counted by a small TCG plugin (cortex_m/nnom_icount.c, built once with the host
-gcc): every translated block adds its instruction count to a total each time it runs, so the total
-is exact (it equals the number of lines of a `-singlestep -d exec,nochain` trace). Regions are the
+Instructions are counted by a small TCG plugin (cortex_m/nnom_icount.c, built with the host gcc
+for the installed QEMU's plugin API: version 1 before QEMU 9.0, the scoreboard API from 9.0 on):
+every translated block adds its instruction count to a total each time it runs, so the total is
+exact (it equals the number of lines of a `-singlestep -d exec,nochain` trace). Regions are the
 instructions between NNOM_BENCH_BEGIN(name) and NNOM_BENCH_END() (cortex_m/nnom_bench.h), found
-by the marker functions' addresses in the ELF. QEMU models no timing: these are instruction
-counts, not cycles.
+by the marker functions' addresses in the ELF; per-layer regions come from the runtime's
+NNOM_US_GET() hooks (run_model(per_layer=True)). QEMU models no timing: these are instruction
+counts, not cycles. When the plugin cannot be built or QEMU refuses it, the firmware still runs,
+without counts (None), and an InstructionCountWarning says why.
 
-Flash = text + data (arm-none-eabi-size, Berkeley); RAM = data + bss + stack peak (painted stack)
-+ heap peak (_sbrk).
+Flash = text + data (arm-none-eabi-size, Berkeley), split by the linker map into weights, model
+code, nnom runtime, start-up and C library (flash_split()); RAM = data + bss + stack peak (painted
+stack) + heap peak (_sbrk).
 
 Needs the Debian packages gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm and gcc.
 Builds and the plugin are cached under $NNOM_CACHE (default ~/.cache/nnom)/cortex-m/, one folder
@@ -37,8 +41,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,6 +56,10 @@ DATA = Path(__file__).resolve().parent / "cortex_m"
 STARTUP = DATA / "startup.c"
 PLUGIN_SOURCE = DATA / "nnom_icount.c"
 DEFAULT_STACK = 32 * 1024
+
+
+class InstructionCountWarning(UserWarning):
+    """The firmware ran, but its instructions could not be counted (plugin not built or refused)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi",
     "arm-none-eabi-size": "binutils-arm-none-eabi",
     "arm-none-eabi-nm": "binutils-arm-none-eabi",
+    "arm-none-eabi-objdump": "binutils-arm-none-eabi",
     "qemu-system-arm": "qemu-system-arm",
     "gcc": "gcc",
 }
@@ -224,7 +235,8 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
         (tmp / "build.txt").write_text(f"core {spec.name}\n{' '.join(cmd)}\n{log}{res.stderr}")
 
     # verified on every use: a truncated ELF (or build.txt, which names the core) is rebuilt
-    return cached_build(cache_root() / key, ["firmware.elf", "build.txt"], build) / "firmware.elf"
+    # the map (flash_split) is checked too: a firmware entry without one is rebuilt
+    return cached_build(cache_root() / key, ["firmware.elf", "build.txt", "firmware.map"], build) / "firmware.elf"
 
 
 def _compile(gcc, sources, flags, obj_dir: Path, spec) -> tuple[list[Path], str]:
@@ -285,22 +297,41 @@ def _elf_info(elf: Path) -> _ElfInfo:
 
 
 # ---------------------------------------------------------------------------------- plugin
-def plugin_path() -> Path:
-    """The counting plugin, built with the host compiler on first use (cached)."""
+def plugin_api(version=None) -> int:
+    """The plugin API version the counting plugin declares for a QEMU version (default: the
+    installed qemu-system-arm's). QEMU 4.2-8.2 load version 0-1 plugins and have the plain inline
+    counters; 9.0 removed those (scoreboards instead) and accepts versions 2 up to its own (9.0: 2,
+    9.1: 3, 9.2 and 10.0: 4), so 2 serves every later release that keeps 2 as its minimum."""
+    v = qemu_version() if version is None else tuple(version)
+    return 1 if v < (9, 0, 0) else 2
+
+
+def plugin_path(api=None) -> Path:
+    """The counting plugin for plugin API version `api` (default: plugin_api()), built with the
+    host compiler on first use (cached per compiler, source and API version)."""
     cc = os.environ.get("NNOM_HOST_CC") or "gcc"
     cc_path = find_tool(cc) if cc in PACKAGES else shutil.which(cc)
     if cc_path is None:
         raise NnomError(f"the host compiler '{cc}' (NNOM_HOST_CC) is not installed")
+    api = plugin_api() if api is None else int(api)
+    if api < 1:
+        raise NnomError(f"plugin API version {api}: the counting plugin needs 1 or later (QEMU 4.2+)")
     src = PLUGIN_SOURCE.read_bytes()
-    key = hashlib.sha256(src + _tool_version(cc_path).encode()).hexdigest()[:16]
+    key = hashlib.sha256(src + _tool_version(cc_path).encode() + f"\0api={api}".encode()).hexdigest()[:16]
 
     def build(tmp: Path):
-        cmd = [cc_path, "-O2", "-Wall", "-shared", "-fPIC", str(PLUGIN_SOURCE), "-o", str(tmp / "nnom_icount.so")]
+        cmd = [cc_path, "-O2", "-Wall", "-shared", "-fPIC", f"-DNNOM_QEMU_PLUGIN_API={api}",
+               str(PLUGIN_SOURCE), "-o", str(tmp / "nnom_icount.so")]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise NnomError(f"building the QEMU counting plugin failed ({' '.join(cmd)}):\n{res.stderr}")
 
     return cached_build(cache_root() / f"nnom_icount-{key}", ["nnom_icount.so"], build) / "nnom_icount.so"
+
+
+# QEMU's words when it will not load a plugin of this API version; the number it names is tried once
+_API_RANGE = re.compile(r"requires API version (\d+), but this QEMU supports only "
+                        r"(?:a minimum version of|up to version) (\d+)")
 
 
 # ---------------------------------------------------------------------------------- run
@@ -318,7 +349,7 @@ class FirmwareResult:
     stdout: bytes                  # what the firmware wrote to fd 1
     stderr: str                    # fd 2, then any fault report and QEMU's own messages
     exit_code: int                 # main()'s return value / exit() status; 0xF0|n: fault n
-    instructions: int              # whole run, exact (TCG plugin); 0 with count=False
+    instructions: int | None       # whole run, exact (TCG plugin); None when not counted
     regions: dict[str, int]        # instructions per NNOM_BENCH region, in order; repeated
                                    # names get '#2', '#3', ... (every region: region_list)
     flash_bytes: int               # text + rodata + data image
@@ -333,6 +364,13 @@ class FirmwareResult:
     stack_reserve: int = 0
     fault: str | None = None       # "vector=3 pc=0x... lr=... cfsr=..." when the core faulted
     seconds: float = 0.0           # wall time of the QEMU run
+    layer_regions: list[int] = field(default_factory=list)   # per-layer regions, in order
+    notes: list[str] = field(default_factory=list)   # other lines the firmware wrote (nnom_bench_text)
+    count_warning: str | None = None   # why instructions is None although counting was asked for
+
+    @property
+    def counted(self) -> bool:
+        return self.instructions is not None
 
     @property
     def stack_overflow(self) -> bool:
@@ -341,7 +379,7 @@ class FirmwareResult:
 
 
 def _parse_meta(text: str):
-    names, exit_info, fault = [], None, None
+    names, exit_info, fault, notes = [], None, None, []
     for line in text.splitlines():
         if line.startswith("region "):
             names.append(line[7:])
@@ -349,23 +387,31 @@ def _parse_meta(text: str):
             exit_info = {k: int(v) for k, _, v in (kv.partition("=") for kv in line[5:].split())}
         elif line.startswith("fault "):
             fault = line[6:]
-    return names, exit_info, fault
+        elif line:
+            notes.append(line)
+    return names, exit_info, fault, notes
 
 
 def _parse_counts(text: str, names: list[str]):
-    regions, begin, n_begin, total = [], None, 0, None
+    """(named regions in begin order, per-layer regions, total) from the plugin's output."""
+    regions, stack, n_begin, layers, layer_start, total = [], [], 0, [], None, None
     for line in text.splitlines():
         kind, _, value = line.partition(" ")
-        if kind == "B":
-            begin = (n_begin, int(value))
+        if kind == "B":                        # named regions nest: an inference around its layers
+            stack.append((n_begin, int(value)))
             n_begin += 1
-        elif kind == "E" and begin is not None:
-            i, start = begin
-            regions.append((names[i] if i < len(names) else f"region{i}", int(value) - start))
-            begin = None
+        elif kind == "E" and stack:
+            i, start = stack.pop()
+            regions.append((i, names[i] if i < len(names) else f"region{i}", int(value) - start))
+        elif kind == "b":
+            layer_start = int(value)
+        elif kind == "e" and layer_start is not None:
+            layers.append(int(value) - layer_start)
+            layer_start = None
         elif kind == "T":
             total = int(value)
-    return regions, total
+    regions.sort(key=lambda r: r[0])
+    return [(name, n) for _, name, n in regions], layers, total
 
 
 def _region_dict(region_list):
@@ -376,13 +422,105 @@ def _region_dict(region_list):
     return out
 
 
+@dataclass
+class _Run:
+    returncode: int
+    stdout: bytes
+    stderr: str
+    meta: str
+    counts: str | None
+    qemu_msgs: str
+    cmd: list
+    seconds: float
+
+
+def _launch(cmd, elf, spec, stdin, timeout, plugin=None, marks=()) -> _Run:
+    """Run QEMU once in a scratch directory, with the counting plugin when `plugin` is given."""
+    with tempfile.TemporaryDirectory(prefix="nnom-cortex-m-") as work:
+        work = Path(work)
+        (work / "nnom_stdin.bin").write_bytes(bytes(stdin))
+        counts = work / "counts.txt"
+        if plugin is not None:
+            esc = lambda p: str(p).replace(",", ",,")         # noqa: E731 (QEMU option syntax)
+            arg = f"{esc(plugin)},out={esc(counts)}" + "".join(f",{k}={a}" for k, a in marks)
+            cmd = cmd + ["-plugin", arg]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            qout, qerr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()                 # QEMU exits cleanly: the plugin still writes its total
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+            done = _parse_counts(counts.read_text(), []) if counts.exists() else ([], [], None)
+            ran = f" ({done[2]:,} instructions executed)" if done[2] is not None else ""
+            raise NnomError(f"the firmware {elf} on {spec.name} did not finish within {timeout} s"
+                            f"{ran}; raise timeout= or look for an endless loop") from None
+        seconds = time.monotonic() - t0
+        read = lambda name: (work / name).read_bytes() if (work / name).exists() else b""  # noqa: E731
+        return _Run(
+            returncode=proc.returncode, stdout=read("nnom_stdout.bin"),
+            stderr=read("nnom_stderr.txt").decode(errors="replace"),
+            meta=read("nnom_meta.txt").decode(errors="replace"),
+            counts=counts.read_text() if counts.exists() else None,
+            qemu_msgs="\n".join(line for line in (qout + qerr).decode(errors="replace").splitlines()
+                                if line.strip() and "has no peer" not in line),   # the boards' unused NIC
+            cmd=cmd, seconds=seconds)
+
+
+def _plugin_refused(run: _Run) -> bool:
+    """QEMU stopped before the firmware ran because of the plugin (not loadable, wrong API)."""
+    return _parse_meta(run.meta)[1] is None and ("plugin" in run.qemu_msgs.lower()
+                                                 or "nnom_icount" in run.qemu_msgs)
+
+
+def _counted_run(cmd, elf, spec, stdin, timeout, info):
+    """Run with the counting plugin; (run, None), or (None, why) when counting is impossible."""
+    marks = [(key, f"0x{info.symbols[sym] & ~1:x}") for key, sym in
+             (("begin", "nnom_bench_begin"), ("end", "nnom_bench_end"),
+              ("lbegin", "nnom_bench_layer_begin"), ("lend", "nnom_bench_layer_end"))
+             if sym in info.symbols]
+    if qemu_version() >= (8, 0, 0):          # blocks abandoned at an I/O access: count per instruction
+        marks.append(("per_insn", "1"))
+    tried = []
+    try:
+        api = plugin_api()
+        while True:
+            tried.append(api)
+            run = _launch(cmd, elf, spec, stdin, timeout, plugin_path(api), marks)
+            if not _plugin_refused(run):
+                return run, None
+            # QEMU names the API versions it takes: build for that one, once; a QEMU that lacks
+            # a call of this generation (dlopen: undefined symbol) gets the other generation
+            m = _API_RANGE.search(run.qemu_msgs)
+            if m is not None:
+                api = int(m.group(2))
+            elif "undefined symbol: qemu_plugin_" in run.qemu_msgs:
+                api = 1 if api >= 2 else 2
+            if api in tried or api < 1:
+                qemu = ".".join(map(str, qemu_version()))
+                return None, (f"QEMU {qemu} refused the instruction-counting plugin (plugin API "
+                              f"version {', '.join(map(str, tried))}): {run.qemu_msgs.strip()[-600:]}")
+    except NnomError as e:
+        if "did not finish within" in str(e):
+            raise
+        return None, f"the instruction-counting plugin could not be built: {e}"
+
+
 def run_firmware(elf, core="cortex-m4", stdin: bytes = b"", timeout=600, *, count=True) -> FirmwareResult:
     """Run a firmware built by build_firmware() on the core's QEMU board.
 
     `stdin` is what the firmware reads from fd 0. Returns its output, exit status, exact
-    instruction counts (whole run and NNOM_BENCH regions) and flash/RAM figures. Raises NnomError
-    when QEMU cannot run it or the run exceeds `timeout` seconds. count=False runs without the
-    plugin (instructions and regions are then 0 and empty).
+    instruction counts (whole run, NNOM_BENCH regions and per-layer regions) and flash/RAM
+    figures. Raises NnomError when QEMU cannot run it or the run exceeds `timeout` seconds.
+    count=False runs without the plugin: instructions is None and the regions are empty. With
+    count=True but no usable plugin (it does not build, or this QEMU refuses it) the firmware
+    runs without it all the same: counts None, an InstructionCountWarning, and the reason in
+    count_warning.
     """
     spec = core_spec(core)
     elf = Path(elf).resolve()
@@ -398,71 +536,147 @@ def run_firmware(elf, core="cortex-m4", stdin: bytes = b"", timeout=600, *, coun
     if "Reset_Handler" not in info.symbols or "nnom_vectors" not in info.symbols:
         raise NnomError(f"run_firmware: {elf} is not linked with the nnom Cortex-M startup "
                         "(build it with build_firmware)")
-    with tempfile.TemporaryDirectory(prefix="nnom-cortex-m-") as work:
-        work = Path(work)
-        (work / "nnom_stdin.bin").write_bytes(bytes(stdin))
-        counts = work / "counts.txt"
-        if count:
-            ver = qemu_version()
-            if ver[0] >= 9:
-                raise NnomError(f"QEMU {'.'.join(map(str, ver))} no longer offers the plugin API "
-                                "version 1 the instruction counter uses (tested with QEMU 7.2, "
-                                "Debian 12): install qemu-system-arm 7.2/8.x, or pass count=False")
-            esc = lambda p: str(p).replace(",", ",,")         # noqa: E731 (QEMU option syntax)
-            arg = f"{esc(plugin_path())},out={esc(counts)}"
-            for key, sym in (("begin", "nnom_bench_begin"), ("end", "nnom_bench_end")):
-                if sym in info.symbols:
-                    arg += f",{key}=0x{info.symbols[sym] & ~1:x}"
-            cmd += ["-plugin", arg]
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        try:
-            qout, qerr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.terminate()                 # QEMU exits cleanly: the plugin still writes its total
-            try:
-                proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-            done = _parse_counts(counts.read_text(), []) if counts.exists() else ([], None)
-            raise NnomError(f"the firmware {elf} on {spec.name} did not finish within {timeout} s "
-                            f"({done[1] or 0:,} instructions executed); raise timeout= or look for "
-                            "an endless loop") from None
-        seconds = time.monotonic() - t0
-        read = lambda name: (work / name).read_bytes() if (work / name).exists() else b""  # noqa: E731
-        stdout, stderr = read("nnom_stdout.bin"), read("nnom_stderr.txt").decode(errors="replace")
-        names, exit_info, fault = _parse_meta(read("nnom_meta.txt").decode(errors="replace"))
-        region_list, total = _parse_counts(read("counts.txt").decode(), names)
-    qemu_msgs = "\n".join(line for line in (qout + qerr).decode(errors="replace").splitlines()
-                          if line.strip() and "has no peer" not in line)   # the boards' unused NIC
+    run, why = _counted_run(cmd, elf, spec, stdin, timeout, info) if count else (None, None)
+    if run is None:
+        run = _launch(cmd, elf, spec, stdin, timeout)
+    names, exit_info, fault, notes = _parse_meta(run.meta)
+    region_list, layer_regions, total = _parse_counts(run.counts or "", names)
     if exit_info is None:
         raise NnomError(f"QEMU ({spec.board}) stopped without the firmware reaching its exit "
-                        f"(status {proc.returncode}):\n{' '.join(cmd)}\n{qemu_msgs[-4000:]}")
-    if count and total is None:
-        raise NnomError(f"the counting plugin wrote no total:\n{' '.join(cmd)}\n{qemu_msgs[-4000:]}")
+                        f"(status {run.returncode}):\n{' '.join(run.cmd)}\n{run.qemu_msgs[-4000:]}")
+    if run.counts is not None and total is None:
+        why = f"the counting plugin wrote no total ({' '.join(run.cmd)}): {run.qemu_msgs[-600:]}"
+        region_list, layer_regions = [], []
+    if why:
+        warnings.warn(f"{spec.name}: instructions not counted: {why}", InstructionCountWarning, stacklevel=2)
+    stderr = run.stderr
     if fault:
         stderr += ("" if not stderr or stderr.endswith("\n") else "\n") + f"[cortex-m] fault {fault}\n"
-    if qemu_msgs:
-        stderr += "".join(f"[qemu] {line}\n" for line in qemu_msgs.splitlines())
+    if run.qemu_msgs:
+        stderr += "".join(f"[qemu] {line}\n" for line in run.qemu_msgs.splitlines())
     stack, heap = exit_info.get("stack_peak", 0), exit_info.get("heap_peak", 0)
     return FirmwareResult(
-        stdout=stdout, stderr=stderr, exit_code=proc.returncode, instructions=total or 0,
+        stdout=run.stdout, stderr=stderr, exit_code=run.returncode,
+        instructions=total if run.counts is not None else None,
         regions=_region_dict(region_list), flash_bytes=info.text + info.data,
         ram_bytes=info.data + info.bss + stack + heap, stack_bytes=stack, heap_bytes=heap,
         core=spec.name, region_list=region_list, text_bytes=info.text, data_bytes=info.data,
-        bss_bytes=info.bss, stack_reserve=exit_info.get("stack_size", 0), fault=fault, seconds=seconds)
+        bss_bytes=info.bss, stack_reserve=exit_info.get("stack_size", 0), fault=fault,
+        seconds=run.seconds, layer_regions=layer_regions, notes=notes, count_warning=why)
+
+
+# ---------------------------------------------------------------------------------- flash
+_MAP_SECTION = re.compile(r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)")        # output section
+_MAP_INPUT = re.compile(r"^ (\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$")
+_MAP_WRAPPED = re.compile(r"^\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*)$")  # after a long name
+
+
+def _map_inputs(text: str):
+    """(output section, input section, size, file) of every input section in a GNU ld map."""
+    start = text.find("Linker script and memory map")
+    lines = text[start:].splitlines() if start >= 0 else []
+    out_sec, pending = None, None
+    for line in lines:
+        if line and not line[0].isspace():
+            m = _MAP_SECTION.match(line)
+            out_sec = m.group(1) if m else line.split()[0]
+            pending = None
+            continue
+        if pending is not None:
+            m = _MAP_WRAPPED.match(line)
+            if m:
+                yield out_sec, pending, int(m.group(2), 16), m.group(3).strip()
+            pending = None
+            continue
+        m = _MAP_INPUT.match(line)
+        if m:
+            if m.group(1) != "*fill*":
+                yield out_sec, m.group(1), int(m.group(3), 16), m.group(4).strip()
+        elif re.fullmatch(r" (\.\S+|COMMON)", line):
+            pending = line.strip()
+
+
+@functools.lru_cache(maxsize=None)
+def _flash_sections(elf: str, mtime_ns: int) -> tuple[tuple[str, int], ...]:
+    """The output sections stored in flash (ALLOC + LOAD: code, constants, .data's image)."""
+    res = subprocess.run([find_tool("arm-none-eabi-objdump"), "-h", elf], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise NnomError(f"arm-none-eabi-objdump failed on {elf}:\n{res.stderr}")
+    lines, out = res.stdout.splitlines(), []
+    for head, flags in zip(lines, lines[1:]):
+        parts = head.split()
+        if len(parts) >= 7 and parts[0].isdigit() and "ALLOC" in flags and "LOAD" in flags:
+            out.append((parts[1], int(parts[2], 16)))
+    return tuple(out)
+
+
+FLASH_PARTS = ("weights", "model_code", "nnom", "startup", "libc", "other")
+
+
+def flash_split(elf, model_name: str | None = None) -> dict[str, int]:
+    """The firmware's flash bytes by origin, from its linker map; the values sum to flash_bytes.
+
+    weights     the model's constant arrays (read-only data of the generated <model_name>.c)
+    model_code  the generated model's code and data, and its runner (<model_name>_cortex_m.c)
+    nnom        the nnom runtime's objects (layers, kernels, planner)
+    startup     this target's start-up code, vector table and semihosting syscalls
+    libc        the C library, libm and libgcc (archive members)
+    other       alignment padding and linker stubs
+    Without model_name, the firmware's own objects count as model_code ('code' of the program).
+    """
+    elf = Path(elf).resolve()
+    map_file = elf.parent / "firmware.map"
+    if not map_file.is_file():
+        raise NnomError(f"flash_split: {elf} has no linker map beside it (build it with build_firmware)")
+    sections = dict(_flash_sections(str(elf), elf.stat().st_mtime_ns))
+    inputs = [i for i in _map_inputs(map_file.read_text(errors="replace")) if i[0] in sections and i[2]]
+    # build_firmware numbers its objects in source order (NNN_stem.o): startup first, the model
+    # and its runner last, so a model named like a runtime file is still told apart
+    objs = sorted({Path(i[3]).name for i in inputs if i[3].endswith(".o") and ".a(" not in i[3]})
+    stem = lambda obj: re.sub(r"^\d{3}_", "", obj[:-2])            # noqa: E731
+    mine = [o for o in objs if stem(o) == model_name] if model_name else []
+    model_obj = mine[-1] if mine else None
+    split = dict.fromkeys(FLASH_PARTS, 0)
+    for _, in_sec, size, origin in inputs:
+        obj = Path(origin).name
+        if ".a(" in origin or origin.endswith(".a"):
+            part = "libc"
+        elif not origin.endswith(".o"):
+            part = "other"                               # "linker stubs" and the like
+        elif stem(obj) == "startup" and obj == objs[0]:
+            part = "startup"
+        elif obj == model_obj:
+            part = "weights" if in_sec.startswith(".rodata") else "model_code"
+        elif model_name is None or stem(obj) == f"{model_name}_cortex_m":
+            part = "model_code"
+        else:
+            part = "nnom"
+        split[part] += size
+    info = _elf_info(elf)
+    split["other"] += info.text + info.data - sum(split.values())   # padding between inputs
+    if split["other"] < 0:
+        raise NnomError(f"flash_split: the map of {elf} lists more bytes than its sections hold")
+    return split
 
 
 # ---------------------------------------------------------------------------------- models
+class LayerCount(NamedTuple):
+    """One layer's instructions per inference on the core (run_model(per_layer=True))."""
+    name: str
+    type: str
+    instructions: float                 # mean over the inferences
+    macs: int                           # the runtime's count (model_stat())
+    per_mac: float | None               # instructions / MAC; None for layers without MACs
+
+
 @dataclass
 class CortexMReport:
-    """What run_model() measured; str() gives a short block for humans."""
+    """What run_model() measured; str() gives a short block for humans. The instruction figures
+    are None when they were not counted (count=False, or no usable counting plugin)."""
     core: str
-    instructions_per_inference: float   # mean over the model_run regions
-    instructions_max: int               # the largest (data-dependent branches)
-    instructions_min: int
+    instructions_per_inference: float | None   # mean over the model_run regions
+    instructions_max: int | None        # the largest (data-dependent branches)
+    instructions_min: int | None
     inferences: int
     flash_bytes: int                    # the whole firmware: weights, runtime, startup
     ram_bytes: int                      # data + bss (static buffer) + stack peak + heap peak
@@ -471,25 +685,95 @@ class CortexMReport:
     arena_bytes: int                    # model.memory['arena_bytes'] (part of ram_bytes)
     static_buf_bytes: int = 0           # the NNOM_STATIC_MEMORY buffer (instances + arena)
     macs: int = 0
-    instructions_total: int = 0         # the whole run, startup and I/O included
+    instructions_total: int | None = 0  # the whole run, startup and I/O included
     seconds: float = 0.0
     stderr: str = field(default="", repr=False)   # the compile report with log=True
+    flash_split: dict = field(default_factory=dict)   # flash_split(): sums to flash_bytes
+    layers: list = field(default_factory=list)        # LayerCount per layer (per_layer=True)
+    count_warning: str | None = None    # why the instructions were not counted
+
+    @property
+    def counted(self) -> bool:
+        return self.instructions_per_inference is not None
 
     def __str__(self) -> str:
-        spread = ("" if self.instructions_max == self.instructions_min
-                  else f" (min {self.instructions_min:,}, max {self.instructions_max:,})")
-        per_mac = (f", {self.instructions_per_inference / self.macs:.2f} per MAC" if self.macs else "")
-        return "\n".join([
-            f"{self.core}: {self.inferences} inference(s) on QEMU",
-            f"  instructions / inference {self.instructions_per_inference:,.0f}{spread}{per_mac}",
-            f"  flash {self.flash_bytes:,} B   RAM {self.ram_bytes:,} B "
-            f"(stack peak {self.stack_bytes:,} B, heap {self.heap_bytes:,} B, "
-            f"static buffer {self.static_buf_bytes:,} B of which arena {self.arena_bytes:,} B)",
-        ])
+        lines = [f"{self.core}: {self.inferences} inference(s) on QEMU"]
+        if self.counted:
+            spread = ("" if self.instructions_max == self.instructions_min
+                      else f" (min {self.instructions_min:,}, max {self.instructions_max:,})")
+            per_mac = (f", {self.instructions_per_inference / self.macs:.2f} per MAC" if self.macs else "")
+            lines.append(f"  instructions / inference {self.instructions_per_inference:,.0f}{spread}{per_mac}"
+                         + (" (per-layer build)" if self.layers else ""))
+        else:
+            lines.append("  instructions not counted" + (f": {self.count_warning}" if self.count_warning else ""))
+        lines.append(f"  flash {self.flash_bytes:,} B   RAM {self.ram_bytes:,} B "
+                     f"(stack peak {self.stack_bytes:,} B, heap {self.heap_bytes:,} B, "
+                     f"static buffer {self.static_buf_bytes:,} B of which arena {self.arena_bytes:,} B)")
+        if self.flash_split:
+            lines.append("  flash: " + format_flash_split(self.flash_split))
+        if self.layers:
+            lines += ["  " + line for line in format_layer_counts(self.layers).splitlines()]
+        return "\n".join(lines)
 
 
-def _firmware_main(name: str, p: str) -> str:
+def format_flash_split(split: dict) -> str:
+    """'weights 1,904 B, nnom 12,345 B, ...' (the parts that are not empty)."""
+    return ", ".join(f"{k} {v:,} B" for k, v in split.items() if v)
+
+
+def format_layer_counts(layers) -> str:
+    """A per-layer table of LayerCount rows, as model_stat() prints times."""
+    total = sum(r.instructions for r in layers)
+    out = [f"{'#':>3}  {'layer':<20} {'type':<14} {'instructions':>13} {'MACs':>10} {'instr/MAC':>9} {'share':>6}"]
+    for i, r in enumerate(layers):
+        per_mac = f"{r.per_mac:.2f}" if r.per_mac is not None else "-"
+        share = f"{100 * r.instructions / total:.1f}%" if total else "-"
+        out.append(f"{i:>3}  {r.name[:20]:<20} {r.type[:14]:<14} {r.instructions:>13,.0f} {r.macs:>10,} "
+                   f"{per_mac:>9} {share:>6}")
+    macs = sum(r.macs for r in layers)
+    out.append(f"{'':>3}  {'total':<20} {'':<14} {total:>13,.0f} {macs:>10,} "
+               f"{(f'{total / macs:.2f}' if macs else '-'):>9}")
+    return "\n".join(out)
+
+
+# the per-layer build: the runtime's model_stat() timer hook brackets each layer of model_run()
+PER_LAYER_DEFINES = ("NNOM_US_GET()=nnom_bench_layer_tick()",)
+PER_LAYER_CFLAGS = ("-include", "nnom_bench.h")
+
+
+def _firmware_main(name: str, p: str, per_layer: bool = False) -> str:
     P = p.upper()
+    # per layer: which layer each region is (execution order, creation order, MACs, type), written
+    # before the first inference so that it costs no counted instruction
+    describe = """
+static void describe_layers(const nnom_model_t *m)
+{
+    const nnom_layer_t *p;
+    unsigned long created = 0;
+    uint16_t i;
+    for (p = m->layers; p != NULL; p = p->next)
+        created++;
+    nnom_bench_text("layers ");
+    nnom_bench_number(created);
+    nnom_bench_text("\\n");
+    for (i = 0; i < m->n_layers; i++) {
+        const nnom_layer_t *l = m->order[i];
+        unsigned long newer = 0;              /* m->layers lists the newest first */
+        for (p = m->layers; p != NULL && p != l; p = p->next)
+            newer++;
+        nnom_bench_text("layer ");
+        nnom_bench_number(i);
+        nnom_bench_text(" ");
+        nnom_bench_number(created - 1u - newer);
+        nnom_bench_text(" ");
+        nnom_bench_number(l->ops->macs ? l->ops->macs(l) : 0u);
+        nnom_bench_text(" ");
+        nnom_bench_text(l->type_name);
+        nnom_bench_text("\\n");
+    }
+}
+""" if per_layer else ""
+    call = "    describe_layers(m);\n" if per_layer else ""
     return f"""/* Cortex-M runner of '{name}': int8 inputs on stdin, int8 outputs on stdout, one
  * NNOM_BENCH region per model_run(). Generated by nnom.targets.cortex_m. */
 #include <stdint.h>
@@ -511,7 +795,7 @@ static int read_all(void *buf, int size)
     }}
     return got;
 }}
-
+{describe}
 int main(void)
 {{
     nnom_model_t *m;
@@ -519,7 +803,7 @@ int main(void)
     m = {p}_create();
     if (m == NULL)
         return 2;
-    while (read_all({p}_input, {P}_INPUT_SIZE) == {P}_INPUT_SIZE) {{
+{call}    while (read_all({p}_input, {P}_INPUT_SIZE) == {P}_INPUT_SIZE) {{
         nnom_status_t st;
         NNOM_BENCH_BEGIN("model_run");
         st = model_run(m);
@@ -534,9 +818,12 @@ int main(void)
 """
 
 
-def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=()) -> Path:
+def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=(),
+                per_layer=False) -> Path:
     """Export the model and build its Cortex-M runner (cached); return the ELF's path.
-    log=True sends the compile report to the firmware's stderr (links printf)."""
+    log=True sends the compile report to the firmware's stderr (links printf). per_layer=True
+    brackets every layer of model_run() with a per-layer region (a separate build: the default
+    one has no per-layer code)."""
     check_export_name(name, "run_c name")          # it becomes file names: never a path
     from ..codegen.export import export_c, runtime_sources
     from ..codegen.writer import c_ident
@@ -545,21 +832,54 @@ def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", 
         out = export_c(model, Path(tmp) / "fw", name)
         (out / f"{name}_main.c").unlink()                    # the host runner
         main = out / f"{name}_cortex_m.c"
-        main.write_text(_firmware_main(name, c_ident(name)))
+        main.write_text(_firmware_main(name, c_ident(name), per_layer))
         sources = runtime_sources(out / "nnom") + [out / f"{name}.c", main]
         # silent: the arguments are still "used" (no unused warnings) but never evaluated
         log_def = ("NNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)" if log
                    else "NNOM_LOG(...)=(0 ? (void)printf(__VA_ARGS__) : (void)0)")
+        defines = ["NNOM_STATIC_MEMORY", log_def] + (list(PER_LAYER_DEFINES) if per_layer else [])
         return build_firmware(sources, include_dirs=[out / "nnom" / "include"], core=core,
-                              defines=["NNOM_STATIC_MEMORY", log_def], opt=opt, cflags=cflags)
+                              defines=defines, opt=opt,
+                              cflags=tuple(cflags) + (PER_LAYER_CFLAGS if per_layer else ()))
+
+
+def _layer_counts(model, res: FirmwareResult, inferences: int) -> list[LayerCount]:
+    """The per-layer regions, averaged over the inferences and named after the model's layers."""
+    from ..layers.io import Output
+    created, rows = None, []
+    for note in res.notes:
+        parts = note.split(" ", 4)
+        if parts[0] == "layers" and len(parts) == 2:
+            created = int(parts[1])
+        elif parts[0] == "layer" and len(parts) == 5:
+            rows.append((int(parts[2]), int(parts[3]), parts[4]))
+    if not rows or len(res.layer_regions) != inferences * len(rows):
+        raise NnomError(f"the per-layer firmware reported {len(res.layer_regions)} layer regions for "
+                        f"{inferences} inference(s) of {len(rows)} layers: the runtime's NNOM_US_GET() "
+                        "hooks no longer bracket each layer once")
+    # the exporter creates the model's layers in model.order, then an Output if the model has none
+    py = list(model.order)
+    named = created == len(py) + (0 if isinstance(py[-1], Output) else 1)
+    counts = np.asarray(res.layer_regions, dtype=np.float64).reshape(inferences, len(rows)).mean(0)
+    out = []
+    for (k, macs, ctype), n in zip(rows, counts):
+        if named and k < len(py):
+            lname, ltype = py[k].name, type(py[k]).__name__
+        else:
+            lname, ltype = ("output" if named else f"layer{k}"), ctype
+        out.append(LayerCount(lname, ltype, float(n), macs, float(n) / macs if macs else None))
+    return out
 
 
 def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=(),
-              timeout=600):
+              timeout=600, count=True, per_layer=False):
     """Run the generated C of a quantized model on an emulated Cortex-M core.
 
     x_int8: int8 inputs (N, h, w, c) in the input's Q-format (model.quantize_input(x)[0]).
-    Returns (outputs as int8 (N, out_size), CortexMReport).
+    Returns (outputs as int8 (N, out_size), CortexMReport). count=False runs without the
+    instruction counter (figures None); per_layer=True also counts each layer (report.layers),
+    in a build whose layers are bracketed (its whole-inference figure includes the brackets,
+    about ten instructions per layer).
     """
     check_export_name(name, "run_c name")
     model._need(quantized=True)
@@ -572,10 +892,12 @@ def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="
     if x.size % in_size != 0:
         raise NnomError(f"run_model: {x.shape} is not a batch of inputs of {in_size} values "
                         f"{tuple(model.inputs[0].out_shape)}")
+    if per_layer and not count:
+        raise NnomError("run_model: per_layer=True counts instructions: it needs count=True")
     n = x.size // in_size
     spec = core_spec(core)
-    elf = build_model(model, spec, name, log=log, opt=opt, cflags=cflags)
-    res = run_firmware(elf, spec, np.ascontiguousarray(x).tobytes(), timeout=timeout)
+    elf = build_model(model, spec, name, log=log, opt=opt, cflags=cflags, per_layer=per_layer)
+    res = run_firmware(elf, spec, np.ascontiguousarray(x).tobytes(), timeout=timeout, count=count)
     if res.exit_code != 0:
         why = {2: "model creation failed (static buffer or compile error)", 3: "model_run failed",
                4: "writing the outputs failed"}.get(res.exit_code, "")
@@ -588,12 +910,15 @@ def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="
     if y.size != n * out_size:
         raise NnomError(f"the model's firmware returned {y.size} bytes, expected {n * out_size}")
     runs = [c for region, c in res.region_list if region == "model_run"]
+    counted = res.counted and bool(runs)
     static_buf = _elf_info(elf).sizes.get("static_buf", 0)
     report = CortexMReport(
-        core=spec.name, instructions_per_inference=float(np.mean(runs)) if runs else 0.0,
-        instructions_max=max(runs, default=0), instructions_min=min(runs, default=0), inferences=len(runs),
-        flash_bytes=res.flash_bytes, ram_bytes=res.ram_bytes, stack_bytes=res.stack_bytes,
+        core=spec.name, instructions_per_inference=float(np.mean(runs)) if counted else None,
+        instructions_max=max(runs) if counted else None, instructions_min=min(runs) if counted else None,
+        inferences=n, flash_bytes=res.flash_bytes, ram_bytes=res.ram_bytes, stack_bytes=res.stack_bytes,
         heap_bytes=res.heap_bytes, arena_bytes=int(model.memory["arena_bytes"]),
         static_buf_bytes=static_buf, macs=int(model.memory.get("macs", 0)),
-        instructions_total=res.instructions, seconds=res.seconds, stderr=res.stderr)
+        instructions_total=res.instructions, seconds=res.seconds, stderr=res.stderr,
+        flash_split=flash_split(elf, name), count_warning=res.count_warning,
+        layers=_layer_counts(model, res, n) if per_layer and counted else [])
     return y.reshape(n, out_size).copy(), report

@@ -7,7 +7,8 @@
  *       nnom_stdin.bin   read by fd 0 (binary)
  *       nnom_stdout.bin  written by fd 1 (binary)
  *       nnom_stderr.txt  written by fd 2
- *       nnom_meta.txt    this file's protocol: "region <name>" per NNOM_BENCH_BEGIN, and at exit
+ *       nnom_meta.txt    this file's protocol: "region <name>" per NNOM_BENCH_BEGIN, any lines
+ *                        the firmware writes with nnom_bench_text(), and at exit
  *                        "exit status=S stack_peak=P stack_size=R heap_peak=H", or a "fault ..."
  *                        line first when the core took a fault;
  * - the region markers of nnom_bench.h, which the counting plugin recognises by address;
@@ -100,6 +101,22 @@ static void meta_num(const char *key, uint32_t v, int hex)
  * --gc-sections, which is fine. */
 __attribute__((noinline, noipa, used)) void nnom_bench_begin(void) { __asm__ volatile("" ::: "memory"); }
 __attribute__((noinline, noipa, used)) void nnom_bench_end(void) { __asm__ volatile("nop" ::: "memory"); }
+__attribute__((noinline, noipa, used)) void nnom_bench_layer_begin(void) { __asm__ volatile("nop\n\tnop" ::: "memory"); }
+__attribute__((noinline, noipa, used)) void nnom_bench_layer_end(void) { __asm__ volatile("nop\n\tnop\n\tnop" ::: "memory"); }
+
+/* NNOM_US_GET() of a per-layer build: model_run() calls it before and after each layer */
+unsigned long nnom_bench_layer_tick(void)
+{
+    static uint8_t layer_open;
+    if (layer_open) {
+        layer_open = 0;
+        nnom_bench_layer_end();
+    } else {
+        layer_open = 1;
+        nnom_bench_layer_begin();
+    }
+    return 0;
+}
 
 void nnom_bench_name(const char *name)
 {
@@ -107,6 +124,9 @@ void nnom_bench_name(const char *name)
     meta_str(name);
     meta_str("\n");
 }
+
+void nnom_bench_text(const char *text) { meta_str(text); }
+void nnom_bench_number(unsigned long value) { meta_num("", (uint32_t)value, 0); }
 
 /* ---------------------------------------------------------------- newlib syscalls */
 static char *heap_end = (char *)&__heap_start;
