@@ -76,6 +76,21 @@ def test_help_lists_the_real_targets_and_one_weight_switch(capsys):
     assert code == 2 and "cortex-m4" in err
 
 
+def test_convert_project_choices_come_from_the_codegen(files, tmp_path, capsys):
+    from nnom.codegen.projects import PROJECTS
+    _, out, _ = run(["convert", "--help"], capsys)
+    assert all(p in out for p in PROJECTS)
+    code, _, err = run(["convert", "m.nnom", "-o", "o", "--project", "makefile-9000"], capsys)
+    assert code == 2 and "arduino" in err
+    d, _ = files
+    code, out, err = run(["convert", str(d / "q.nnom"), "-o", str(tmp_path), "--project", "arduino",
+                          "--name", "net", "--json"], capsys)
+    assert code == 0, err
+    written = json.loads(out)["files"]
+    assert "library.properties" in written and "net.nnom" in written and "net.json" in written
+    assert (tmp_path / "net.nnom").is_file()
+
+
 # ---- --json -------------------------------------------------------------------------------------
 def test_inspect_json_is_the_model_report(files, capsys):
     d, _ = files

@@ -250,7 +250,7 @@ ARGS = ["inspect", "convert", "validate", "good.nnom", "junk.nnom", "junk.onnx",
         "x.npy", "y.npy", "nan.npy", "str.npy", "arch.npz", "junk.npy", "empty", "--calib", "--data",
         "--labels", "--target", "cortex-m99", "host", "-o", "out", "--name", "../evil", "/abs", "ok_name",
         "--method", "kld", "bogus", "--per-tensor", "--per-channel", "--force", "--help-me", "--json", "-q",
-        "supported-ops", "--format", "onnx"]
+        "supported-ops", "--format", "onnx", "--project", "arduino"]
 
 
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

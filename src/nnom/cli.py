@@ -2,7 +2,8 @@
 the importers take.
 
   nnom inspect MODEL [--json]
-  nnom convert MODEL [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--force] [--json]
+  nnom convert MODEL [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--project P]
+               [--force] [--json]
   nnom validate MODEL --data x.npy [--labels y.npy] [--calib calib.npy] [--target host|cortex-m4] [--json]
   nnom supported-ops [--format keras|onnx|torch] [--json]
 
@@ -13,7 +14,6 @@ and --quiet is not given.
 """
 import argparse
 import contextlib
-import dataclasses
 import importlib
 import json
 import math
@@ -27,11 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, progress
+from .codegen.projects import DEFAULT as DEFAULT_PROJECT, PROJECTS
 from .errors import NnomError
 from .frontends.keras import KERAS_FILE_SUFFIXES
 from .names import check_export_name
-
-KERAS_SUFFIXES = KERAS_FILE_SUFFIXES
 
 # model file suffix -> (format, module, loader); a new format (.tflite) is one entry here
 MODEL_FORMATS = {
@@ -72,11 +71,15 @@ def _native_stderr_off(on):
     """--quiet while a framework loads: TensorFlow's C++ start-up log writes to file descriptor 2
     itself (past sys.stderr, whatever TF_CPP_MIN_LOG_LEVEL says), so point that at /dev/null.
     Errors are exceptions, printed after it is restored."""
-    if not on:
+    try:
+        saved = os.dup(2) if on else None
+    except OSError:                 # no file descriptor 2 at all: nothing to silence
+        saved = None
+    if saved is None:
         yield
         return
     sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(null, 2)
         yield
@@ -136,20 +139,11 @@ def _json_text(obj) -> str:
     return json.dumps(_jsonable(obj), indent=2)
 
 
-def _model_report(model) -> dict:
-    from .report import model_report
-    return model_report(model)
-
-
-def _report_dict(rep) -> dict:
-    return rep.to_dict() if hasattr(rep, "to_dict") else dataclasses.asdict(rep)
-
-
 # --- the commands --------------------------------------------------------------------------------
 def cmd_inspect(args):
     model = _load_model(args.model, args.quiet)
     if args.json:
-        print(_json_text(_model_report(model)))
+        print(_json_text(model.to_dict()))
         return
     model.summary()
     if model.quantized:
@@ -172,7 +166,7 @@ def cmd_convert(args):
     check_export_name(args.name, "--name")          # before the slow steps
     model = _load_model(args.model, args.quiet)
     _quantize(model, args, "give calibration data with --calib calib.npy")
-    report = _model_report(model)
+    report = model.to_dict()
     extra = {f"{args.name}.json": (_json_text(report) + "\n").encode()}
     saved, why = _saved_bytes(model)
     if saved is not None:
@@ -180,17 +174,17 @@ def cmd_convert(args):
     else:
         warnings.warn(f"{args.name}.nnom not written: {why}")
     from .codegen.export import export_c
-    kwargs = {"project": args.project} if getattr(args, "project", None) else {}
     with progress.step("writing the C"):
-        out = export_c(model, args.output, args.name, overwrite=args.force, extra_files=extra, **kwargs)
+        out = export_c(model, args.output, args.name, overwrite=args.force, extra_files=extra,
+                       project=args.project)
     if args.json:
         print(_json_text({"output": str(out), "model_file": f"{args.name}.nnom" if saved else None,
                           "report_file": f"{args.name}.json", "files": _written(out), "report": report}))
         return
     model.summary()
-    print(f"wrote {out}/{args.name}.h, {args.name}.c, {args.name}.json (the report)"
+    print(f"wrote into {out}: {args.name}.h and {args.name}.c, {args.name}.json (the report)"
           + (f", {args.name}.nnom (the quantized model)" if saved else "")
-          + ", the runtime (nnom/) and the build files")
+          + f", the runtime and the build files ({args.project or DEFAULT_PROJECT} layout)")
 
 
 def _written(out: Path):
@@ -208,7 +202,7 @@ def cmd_validate(args):
     where = "on the host" if args.target == "host" else f"on an emulated {args.target}"
     with progress.step(f"validating {where}"):
         rep = validate(model, x, y, target=args.target, show=False)
-    print(_json_text(_report_dict(rep)) if args.json else rep)
+    print(_json_text(rep.to_dict()) if args.json else rep)
     return 0 if rep.bit_exact else 1
 
 
@@ -272,19 +266,6 @@ def _targets():
     return ("host", *CORES)
 
 
-def _project_option(s):
-    """--project, once codegen offers templates (export_c(project=...))."""
-    import inspect
-    from .codegen.export import export_c
-    try:
-        from .codegen.projects import PROJECTS
-    except ImportError:
-        return
-    if "project" in inspect.signature(export_c).parameters:
-        s.add_argument("--project", choices=PROJECTS, metavar="PROJECT",
-                       help=f"build files to write beside the C: {', '.join(PROJECTS)} (default: {PROJECTS[0]})")
-
-
 def _add_common(s):
     s.add_argument("--json", action="store_true", help="print the result as JSON on stdout, nothing else")
     s.add_argument("-q", "--quiet", action="store_true",
@@ -333,12 +314,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("convert", "quantize (optional) and write the C, the .nnom model and a .json report",
                 "Import (Keras, ONNX) or load (.nnom) a model, quantize it with --calib, and write into "
                 "OUTPUT: NAME.h and NAME.c (the model), NAME.nnom (the quantized model; nnom.load and "
-                "nnom validate read it), NAME.json (its report), the runtime (nnom/) and build files.", accepts)
+                "nnom validate read it), NAME.json (its report), the runtime and the build files of "
+                "--project.", accepts)
     s.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                    help="output folder: new, empty or an earlier nnom export (see --force)")
     s.add_argument("--name", default="model",
                    help="C name prefix and file stem, a C identifier (default: model)")
-    _project_option(s)
+    s.add_argument("--project", choices=PROJECTS, default=None, metavar="PROJECT",
+                   help=f"layout and build files around the C: {', '.join(PROJECTS)} (default: {DEFAULT_PROJECT}: "
+                        "Makefile, CMakeLists.txt and a host runner; bare: a Cortex-M main and Makefile; "
+                        "the others: a library or component for that build system)")
     s.add_argument("--force", action="store_true",
                    help="write into a folder that is not an earlier nnom export, or over files changed "
                         "since (nnom never deletes files it did not write)")
