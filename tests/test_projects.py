@@ -89,30 +89,36 @@ def need_arm():
         pytest.skip("newlib for arm-none-eabi is not installed")
 
 
+def yaml_subset(text: str) -> dict:
+    """The YAML the templates write (comments, 'key: value', 'key:' opening an indented block),
+    read without PyYAML; anything else fails the test."""
+    root = {}
+    stack = [(-1, root)]
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        key, sep, value = line.strip().partition(":")
+        assert sep and re.fullmatch(r"[A-Za-z_][\w-]*", key), f"not YAML of this subset: {line!r}"
+        while stack[-1][0] >= indent:
+            stack.pop()
+        parent, value = stack[-1][1], value.strip()
+        if value:
+            assert value[0] not in "[{&*!|>'" and (value[0] != '"' or value.endswith('"')), line
+            parent[key] = value.strip('"')
+        else:
+            parent[key] = {}
+            stack.append((indent, parent[key]))
+    return root
+
+
 def yaml_load(text: str):
-    """PyYAML when installed; else a check of the flat 'key: value' / nested-block subset used here."""
+    """PyYAML when installed, else yaml_subset."""
     try:
         import yaml
-        return yaml.safe_load(text)
     except ImportError:
-        root, stack = {}, [(-1, None)]
-        stack[0] = (-1, root)
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            indent = len(line) - len(line.lstrip())
-            key, sep, value = line.strip().partition(":")
-            assert sep and re.fullmatch(r"[A-Za-z_][\w-]*", key), f"not YAML of this subset: {line!r}"
-            while stack[-1][0] >= indent:
-                stack.pop()
-            parent = stack[-1][1]
-            value = value.strip()
-            if value:
-                parent[key] = value.strip('"')
-            else:
-                parent[key] = {}
-                stack.append((indent, parent[key]))
-        return root
+        return yaml_subset(text)
+    return yaml.safe_load(text)
 
 
 def cmake_call_args(text: str, command: str) -> list[str]:
@@ -363,6 +369,14 @@ def test_zephyr_module_parses_and_its_sources_build_for_the_m4(model, tmp_path):
     assert defs == ["NNOM_STATIC_MEMORY", "NNOM_LOG_PRINTF"]
     compile_c("arm-none-eabi-gcc", [*M4, "-O2", *C99, *(f"-I{out / d}" for d in includes),
                                     *(f"-D{d}" for d in defs)], [out / s for s in sources], tmp_path / "arm")
+
+
+def test_yaml_subset_reader_agrees_with_pyyaml(model, tmp_path):
+    yaml = pytest.importorskip("yaml")
+    z = model.export_c(tmp_path / "z", name="kws", project="zephyr")
+    e = model.export_c(tmp_path / "e", name="kws", project="esp-idf")
+    for f in (z / "zephyr" / "module.yml", e / "idf_component.yml"):
+        assert yaml_subset(f.read_text()) == yaml.safe_load(f.read_text())
 
 
 # ---------------------------------------------------------------------------------- esp-idf

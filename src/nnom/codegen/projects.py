@@ -81,8 +81,8 @@ def _bare(name, P, files, user):
 static uint64_t nnom_buf[({P}_STATIC_BUF_SIZE + 7u) / 8u];
 #endif
 
-/* the index of the largest output, where a debugger (or your code) can read it */
-volatile int32_t {name}_top = -1;
+/* the index of the largest output, where a debugger can read it */
+static volatile int32_t top_class = -1;
 
 int main(void)
 {{
@@ -102,7 +102,7 @@ int main(void)
     for (i = 1; i < {P}_OUTPUT_SIZE; i++)
         if ({name}_output[i] > {name}_output[best])
             best = i;
-    {name}_top = (int32_t)best;
+    top_class = (int32_t)best;
     return 0;
 }}
 """
