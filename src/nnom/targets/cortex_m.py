@@ -164,6 +164,7 @@ def require_tools(build=True, run=True) -> None:
         _newlib_nano(find_tool("arm-none-eabi-gcc"))
         find_tool("arm-none-eabi-size")
         find_tool("arm-none-eabi-nm")
+        find_tool("arm-none-eabi-objdump")       # flash_split
     if run:
         find_tool("qemu-system-arm")
 
