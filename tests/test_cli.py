@@ -1,6 +1,7 @@
 """The `nnom` command: --version, python -m nnom, help, --json, the .nnom/.json beside the C,
 validate with --calib, supported-ops, --per-tensor, --quiet and progress bars."""
 import importlib.metadata
+import importlib.util
 import json
 import subprocess
 import sys
@@ -323,3 +324,7 @@ def test_library_calls_print_nothing(files, monkeypatch, capsys):
     assert capsys.readouterr() == ("", "")
     m.quantize(x, verbose=True)                                    # asked: the report
     assert "memory" in capsys.readouterr().out.lower()
+    if importlib.util.find_spec("tqdm"):
+        with nnom.progress.enabled():                              # asked: the bars
+            m.quantize(np.repeat(x, 30, axis=0))
+        assert "calibrating" in capsys.readouterr().err

@@ -33,32 +33,12 @@ def _tqdm():
     return tqdm
 
 
-class _Silent:
-    def update(self, n=1):
-        pass
-
-
 def track(iterable, desc, unit="it"):
     """The iterable itself, or wrapped in a bar when progress is on and it has 2+ items."""
     tqdm = _tqdm()
     if tqdm is None or len(iterable) < 2:
         return iterable
     return tqdm(iterable, desc=desc, unit=unit, leave=False, file=sys.stderr, dynamic_ncols=True)
-
-
-@contextlib.contextmanager
-def counter(total, desc, unit="it"):
-    """A bar for `total` units of work; the block calls .update(n) as it goes. A single-unit job
-    gets no bar (it would flash by)."""
-    tqdm = _tqdm()
-    if tqdm is None or total < 2:
-        yield _Silent()
-        return
-    bar = tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr, dynamic_ncols=True)
-    try:
-        yield bar
-    finally:
-        bar.close()
 
 
 @contextlib.contextmanager
