@@ -66,7 +66,9 @@ class ValidationReport:
         from .targets.cortex_m import LayerCount, format_flash_split, format_layer_counts
         counted = (f"{self.instructions:,} instructions per inference" if self.instructions is not None
                    else "instructions not counted")
-        lines = [f"  {self.target}: {counted}, flash {self.flash_bytes:,} B, RAM {self.ram_bytes:,} B"]
+        # per_layer=True measures a build whose layers are bracketed: say so beside its figures
+        build = " (per-layer build)" if self.layer_instructions else ""
+        lines = [f"  {self.target}: {counted}, flash {self.flash_bytes:,} B, RAM {self.ram_bytes:,} B{build}"]
         if self.count_warning:
             lines.append(f"    ({self.count_warning[:300]})")
         if self.flash_split:
