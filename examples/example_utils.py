@@ -114,10 +114,10 @@ def evaluate(model, x_test, y_test, *, example: str, source: str, target_points:
         row.update(m4_skipped=why)
     else:
         print(f"  Cortex-M4 (QEMU mps2-an386, {n4} test inputs): bit-exact with the simulator: "
-              f"{'yes' if m4.bit_exact else 'NO'};  {m4.instructions:,} instructions per inference "
-              f"({m4.instructions / max(m['macs'], 1):.2f} per MAC), flash {m4.flash_bytes:,} B, "
-              f"RAM {m4.ram_bytes:,} B")
-        row.update(m4_samples=n4, m4_bit_exact=bool(m4.bit_exact), m4_instructions=int(m4.instructions),
+              f"{'yes' if m4.bit_exact else 'NO'};  {instructions_text(m4.instructions, m['macs'])}, "
+              f"flash {m4.flash_bytes:,} B, RAM {m4.ram_bytes:,} B")
+        row.update(m4_samples=n4, m4_bit_exact=bool(m4.bit_exact),
+                   m4_instructions=None if m4.instructions is None else int(m4.instructions),
                    m4_flash_bytes=int(m4.flash_bytes), m4_ram_bytes=int(m4.ram_bytes))
     row.update(extra or {})
     row["eval_seconds"] = round(time.time() - t0, 1)
@@ -192,3 +192,10 @@ def train_keras_classifier(build, x, y, epochs, seed=0, lr=1e-3, batch_size=64):
     t0 = time.time()
     hist = km.fit(x, y, epochs=epochs, batch_size=batch_size, validation_split=0.1, shuffle=True, verbose=0)
     return km, time.time() - t0, hist.history["val_accuracy"][-1]
+
+
+def instructions_text(instructions, macs) -> str:
+    """Instructions per inference, or why there are none (QEMU refused the counting plugin)."""
+    if instructions is None:
+        return "instructions not counted (see the warning above)"
+    return f"{instructions:,} instructions per inference ({instructions / max(macs, 1):.2f} per MAC)"

@@ -29,5 +29,5 @@ def build():
 if __name__ == "__main__":
     model = build()
     x = np.random.default_rng(1).integers(-100, 100, size=(256, INPUT_HIGHT, INPUT_WIDTH, INPUT_CH))
-    model.quantize(x.astype(np.float32))
+    model.quantize(x.astype(np.float32), verbose=True)     # prints the formats chosen
     print(model.predict(x[:4], quantized=True))

@@ -200,8 +200,11 @@ def cmd_validate(args):
     x = _load_array(args.data, "data")
     y = _load_array(args.labels, "labels") if args.labels else None
     where = "on the host" if args.target == "host" else f"on an emulated {args.target}"
+    if args.target == "host" and (args.per_layer or args.no_count):
+        raise NnomError("--per-layer and --no-count apply to Cortex-M targets (--target cortex-m4, ...)")
+    kw = {} if args.target == "host" else {"count": not args.no_count, "per_layer": args.per_layer}
     with progress.step(f"validating {where}"):
-        rep = validate(model, x, y, target=args.target, show=False)
+        rep = validate(model, x, y, target=args.target, show=False, **kw)
     print(_json_text(rep.to_dict()) if args.json else rep)
     return 0 if rep.bit_exact else 1
 
@@ -343,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--target", default="host", choices=targets, metavar="TARGET",
                    help=f"where the C runs: {', '.join(targets)} (default: host; the Cortex-M cores need "
                         "arm-none-eabi-gcc and qemu-system-arm)")
+    s.add_argument("--no-count", action="store_true",
+                   help="Cortex-M targets: run without the instruction-counting QEMU plugin (no instruction "
+                        "figures; bit-exactness, flash and RAM are still reported)")
+    s.add_argument("--per-layer", action="store_true",
+                   help="Cortex-M targets: also count instructions per layer (a separately built firmware)")
     _add_common(s)
     _add_quantization(s)
     s.set_defaults(fn=cmd_validate)

@@ -326,9 +326,11 @@ class Model:
             raise NnomError(f"run_c() takes int8 data, got {xs[0].dtype}; quantize it with model.quantize_input(x)")
         if target == "host":
             from .targets.host import run_host
+            _check_options(run_host, kwargs, target)
             y, _ = run_host(self, xs[0], **kwargs)
         elif str(target).lower().startswith("cortex-m"):
             from .targets.cortex_m import run_model
+            _check_options(run_model, kwargs, target)
             y, self.last_target_report = run_model(self, xs[0], core=target, **kwargs)
         else:
             from .targets.cortex_m import CORES
@@ -382,6 +384,18 @@ class Model:
             q_pre = QFormat(frac_bits(post if tail is None or tail.keeps_format else pre, method))
         q_out = q_pre if tail is None or tail.keeps_format else QFormat(frac_bits(post, method))
         return q_pre, q_out
+
+
+def _check_options(fn, kwargs, target):
+    """run_c's keywords are the target runner's own: name the ones this target does not take."""
+    import inspect
+    accepted = [p.name for p in list(inspect.signature(fn).parameters.values())[2:]
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "core"]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise NnomError(f"run_c(target={target!r}) does not take {', '.join(unknown)}; it takes "
+                        f"{', '.join(accepted)}" + ("; per_layer and count apply to Cortex-M targets"
+                                                    if target == "host" else ""))
 
 
 def _squeeze_leading(dims):

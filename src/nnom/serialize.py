@@ -41,6 +41,7 @@ def save(model, path):
     graph = {"format": FORMAT, "version": VERSION, "name": model.name, "seed": model.seed,
              "inputs": [x.name for x in model.inputs], "outputs": [x.name for x in model.outputs],
              "quantized": model.quantized, "per_channel": getattr(model, "per_channel", True),
+             "method": getattr(model, "quant_method", None),
              "layers": layers}
     path = Path(path)
     try:
@@ -131,6 +132,8 @@ def _rebuild(Model, graph, arrays):
                             "are missing")
     if graph["quantized"]:
         model.per_channel = bool(graph["per_channel"])
+        method = graph.get("method")           # absent from files written before it was saved
+        model.quant_method = method if method in ("max", "kld") else None
         for entry in graph["layers"]:
             layer = by_name[entry["name"]]
             q_pre, q_out = (int(q) for q in _list(entry["q"], "q"))

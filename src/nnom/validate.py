@@ -207,7 +207,7 @@ def label_figures(flt, target, labels) -> dict:
             "confusion_float": confusion_matrix(flt, labels), "confusion_int8": confusion_matrix(target, labels)}
 
 
-def validate(model, x, y=None, target="host", show=True, max_layer_samples=256, *, per_layer=False,
+def validate(model, x, y=None, target="host", show=False, max_layer_samples=256, *, per_layer=False,
              count=True) -> ValidationReport:
     """Run x on the float model, the int8 simulator and the C runtime on `target`; compare.
 

@@ -1,4 +1,4 @@
-/* Every byte nnom takes goes through here: the heap (nnom_port.h) or, with NNOM_STATIC_MEMORY,
+/* Every byte nnom takes goes through here: the heap (NNOM_MALLOC, nnom_port.h) or, with NNOM_STATIC_MEMORY,
  * one user buffer handed out from the front. Allocation happens only while building and
  * compiling a model, never in model_run(); the counters let tests prove it. */
 #include <string.h>

@@ -484,7 +484,7 @@ void model_stat(nnom_model_t *m)
     NNOM_LOG("total: %lu MACs, %lu us per run, %lu runs\n", (unsigned long)macs, (unsigned long)us,
              (unsigned long)m->run_count);
 #else
-    NNOM_LOG("total: %lu MACs, %lu runs (define NNOM_US_GET in nnom_port.h for times)\n",
+    NNOM_LOG("total: %lu MACs, %lu runs (define NNOM_US_GET in nnom_user_port.h for times)\n",
              (unsigned long)macs, (unsigned long)m->run_count);
 #endif
 }
