@@ -163,11 +163,27 @@ def test_stale_runtime_files_of_an_earlier_export_are_removed_only_if_unchanged(
     for rel, text in (("nnom/src/old_a.c", b"old"), ("nnom/src/old_b.c", b"old")):
         (out / rel).write_bytes(text)
         data["files"][rel] = hashlib.sha256(b"old").hexdigest()
+        data["runtime"].append(rel)
     (out / MANIFEST).write_text(json.dumps(data))
     (out / "nnom/src/old_b.c").write_text("edited by the user")
     m.export_c(out)
     assert not (out / "nnom/src/old_a.c").exists()
     assert (out / "nnom/src/old_b.c").read_text() == "edited by the user"
+
+
+def test_stale_runtime_files_are_tidied_in_every_layout_and_other_models_are_kept(tmp_path):
+    import hashlib, json
+    m = small_model()
+    out = m.export_c(tmp_path / "lib", name="first", project="arduino")
+    m.export_c(out, name="second", project="arduino")                  # two models, one library
+    data = json.loads((out / MANIFEST).read_text())
+    (out / "src/nnom/gone.c").write_bytes(b"old")                        # a file an older runtime had
+    data["files"]["src/nnom/gone.c"] = hashlib.sha256(b"old").hexdigest()
+    data["runtime"].append("src/nnom/gone.c")
+    (out / MANIFEST).write_text(json.dumps(data))
+    m.export_c(out, name="second", project="arduino")
+    assert not (out / "src/nnom/gone.c").exists()
+    assert (out / "src/first.c").exists() and (out / "src/second.c").exists()
 
 
 def test_export_errors_from_the_file_system_are_nnom_errors(tmp_path):

@@ -18,7 +18,7 @@ from ..layers.io import Input, Output
 from ..report import owns_act
 from ..names import c_comment, check_export_name
 from .outdir import _safe_rel, write_export
-from .projects import check_project, project_files
+from .projects import check_project, project_files, runtime_paths
 from .writer import CWriter
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -296,4 +296,4 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
         if not _safe_rel(rel) or rel in files or rel in user:
             raise NnomError(f"export_c(extra_files=...): {rel!r} is not a new plain path inside the folder")
         files[rel] = bytes(data)
-    return write_export(out_dir, files, user, overwrite=overwrite)
+    return write_export(out_dir, files, user, overwrite=overwrite, runtime=runtime_paths(project, owned))

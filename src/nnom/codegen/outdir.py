@@ -34,7 +34,8 @@ def _safe_rel(rel) -> bool:
     return not p.is_absolute() and all(part not in ("", ".", "..") for part in p.parts)
 
 
-def _read_manifest(out: Path) -> dict | None:
+def _read_manifest(out: Path) -> tuple[dict, set] | None:
+    """({path: sha256} nnom wrote, the paths among them that were runtime files), or None."""
     path = out / MANIFEST
     if not path.exists():
         return None
@@ -44,7 +45,11 @@ def _read_manifest(out: Path) -> dict | None:
         if data.get("format") != _FORMAT or not isinstance(files, dict):
             raise ValueError("not an nnom export manifest")
         # a hostile or damaged manifest must not make nnom touch anything outside the folder
-        return {rel: h for rel, h in files.items() if _safe_rel(rel) and isinstance(h, str)}
+        files = {rel: h for rel, h in files.items() if _safe_rel(rel) and isinstance(h, str)}
+        runtime = data.get("runtime")          # manifests before it: the runtime was under nnom/
+        runtime = ({r for r in files if r.startswith("nnom/")} if runtime is None
+                   else {r for r in runtime if isinstance(r, str) and r in files})
+        return files, runtime
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
         raise NnomError(f"{path}: damaged export manifest ({e}); delete it and export with "
                         "overwrite=True (nnom convert --force) to write into this folder again") from None
@@ -96,9 +101,11 @@ def _write_atomic(path: Path, data: bytes):
 
 
 def write_export(out_dir, files: dict[str, bytes], user_files: dict[str, bytes] = None,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, runtime: set = frozenset()) -> Path:
     """Write files {relative path: bytes} into out_dir under the rules above; user_files are
-    written only where missing and never recorded as nnom's."""
+    written only where missing and never recorded as nnom's. runtime: the paths among files that
+    are the runtime's; one an earlier export wrote and this one does not is removed if unchanged
+    (the model files of another export name in the same folder are kept)."""
     out = Path(out_dir)
     user_files = user_files or {}
     try:
@@ -106,14 +113,14 @@ def write_export(out_dir, files: dict[str, bytes], user_files: dict[str, bytes] 
             raise NnomError(f"{out} exists and is not a folder; give export a folder path")
         out.mkdir(parents=True, exist_ok=True)
         with _locked(out):
-            _write_locked(out, files, user_files, overwrite)
+            _write_locked(out, files, user_files, overwrite, set(runtime))
     except OSError as e:
         raise NnomError(f"cannot write the export into {out}: {e.strerror or e} "
                         f"({e.filename or out}); check the path and its permissions") from None
     return out
 
 
-def _write_locked(out: Path, files, user_files, overwrite):
+def _write_locked(out: Path, files, user_files, overwrite, runtime):
     old = _read_manifest(out)
     ours = {MANIFEST, LOCK}
     if old is None and not overwrite:
@@ -122,7 +129,7 @@ def _write_locked(out: Path, files, user_files, overwrite):
             raise NnomError(f"{out} is not empty and holds no earlier nnom export ({', '.join(present[:5])}"
                             f"{', ...' if len(present) > 5 else ''}); export into an empty or new folder, "
                             "or pass overwrite=True (nnom convert --force) to write beside these files")
-    old = old or {}
+    old, old_runtime = old or ({}, set())
     linked = [rel for rel in files if _through_symlink(out, rel)]
     if linked:
         raise NnomError(f"{out}: a folder on the way to {linked[0]} is a symbolic link; nnom writes only "
@@ -143,11 +150,11 @@ def _write_locked(out: Path, files, user_files, overwrite):
         if not (out / rel).exists():
             _write_atomic(out / rel, data)
     # runtime files an earlier export wrote and this one does not: removed if still unchanged
-    stale = [rel for rel in old if rel not in files and rel.startswith("nnom/")
-             and _file_sha(out / rel) == old[rel]]
+    stale = [rel for rel in old_runtime if rel not in files and _file_sha(out / rel) == old[rel]]
     for rel in stale:
         (out / rel).unlink()
     manifest = {rel: h for rel, h in old.items() if rel not in stale and (out / rel).exists()}
     manifest.update({rel: _sha(data) for rel, data in files.items()})
-    _write_atomic(out / MANIFEST, json.dumps({"format": _FORMAT, "files": dict(sorted(manifest.items()))},
-                                             indent=1).encode())
+    runtime |= {rel for rel in old_runtime if rel in manifest and rel not in files}   # changed by the user
+    _write_atomic(out / MANIFEST, json.dumps({"format": _FORMAT, "files": dict(sorted(manifest.items())),
+                                              "runtime": sorted(runtime)}, indent=1).encode())

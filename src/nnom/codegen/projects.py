@@ -295,6 +295,11 @@ _WRITERS = {"bare": _bare, "arduino": _arduino, "platformio": _platformio, "zeph
             "esp-idf": _esp_idf}
 
 
+def runtime_paths(project, owned: dict) -> set:
+    """Where `project` puts the runtime's files: what a later export may tidy when it drops one."""
+    return set(_place_runtime(check_project(project), owned, {})[0])
+
+
 def project_files(project, name, model_files: dict, cmake_files: dict, owned: dict, user: dict):
     """The export's files for `project` as ({path: bytes} nnom owns, {path: bytes} of the user).
 
