@@ -5,7 +5,6 @@ first from the output, as the C runtime does), infers shapes, folds
 BatchNorm, plans memory and prints the report. quantize(), predict() and the rest read that one
 compiled graph.
 """
-import json
 import warnings
 
 import numpy as np
@@ -197,11 +196,8 @@ class Model:
 
     def to_json(self, path=None, indent=2) -> str:
         """The report as JSON text; also written to `path` when given."""
-        text = json.dumps(self.to_dict(), indent=indent)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-        return text
+        from .report import json_text
+        return json_text(self.to_dict(), path, indent)
 
     def _repr_html_(self):
         return model_html(self) if self.compiled else None

@@ -1,5 +1,6 @@
 """The compile-time report: per-layer table and memory analysis, and the figures as a dict."""
 import html
+import json
 
 from .memory import aligned
 
@@ -96,6 +97,16 @@ def model_report(model) -> dict:
         "layers": layer_rows(model),
         "totals": memory_figures(model),
     }
+
+
+def json_text(data: dict, path=None, indent=2) -> str:
+    """A report dict as JSON text; also written to `path` when given (to_json of Model and
+    ValidationReport)."""
+    text = json.dumps(data, indent=indent)
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return text
 
 
 def _shape(s):

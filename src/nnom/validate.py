@@ -5,7 +5,6 @@ cosine similarity, per output and per layer; on a Cortex-M target also instructi
 inference, flash and RAM.
 """
 import html
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -105,11 +104,8 @@ class ValidationReport:
 
     def to_json(self, path=None, indent=2) -> str:
         """The report as JSON text; also written to `path` when given."""
-        text = json.dumps(self.to_dict(), indent=indent)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-        return text
+        from .report import json_text
+        return json_text(self.to_dict(), path, indent)
 
     def _repr_html_(self) -> str:
         from .report import html_table
