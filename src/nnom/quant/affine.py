@@ -1,0 +1,78 @@
+"""The affine int8 scheme's fixed-point arithmetic: TFLite's, written from its specification.
+
+A tensor holds real = scale * (q - zero_point). A kernel accumulates in int32 and requantizes
+with a multiplier given as an int32 fraction m (Q0.31, in [2^30, 2^31)) and a power-of-two
+shift: real_multiplier = m * 2^(shift - 31). The rounding is exactly TFLite's (and gemmlowp's):
+
+- saturating_rounding_doubling_high_mul(a, b): the high 32 bits of 2*a*b, rounded to nearest
+  with ties upward (toward +inf); the one overflowing case (INT32_MIN * INT32_MIN) saturates;
+- rounding_divide_by_pot(x, e): x / 2^e, rounded to nearest, ties away from zero;
+- multiply_by_quantized_multiplier(x, m, shift): a left shift for shift > 0 first (in int32,
+  wrapping as two's complement), the high multiply, then the rounding right shift.
+
+Every function takes NumPy arrays (broadcasting; per-channel multipliers on the last axis) or
+ints, computes in int64 and returns int64 values inside the int32 range. The C runtime mirrors
+each one in nnom_affine.h; the tests hold them equal to each other and to TFLite Micro.
+"""
+import numpy as np
+
+INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def wrap_int32(x):
+    """Two's complement wrap to int32, as C's int32 arithmetic does on every target nnom runs on."""
+    x = np.asarray(x, dtype=np.int64)
+    return ((x - INT32_MIN) & 0xFFFFFFFF) + INT32_MIN
+
+
+def quantize_multiplier(real):
+    """(m, shift) with real = m * 2^(shift - 31), m an int32 in [2^30, 2^31) (0 for real = 0),
+    rounded as TFLite's QuantizeMultiplier does (frexp, then round half away from zero)."""
+    real = np.asarray(real, dtype=np.float64)
+    if np.any(real < 0) or not np.all(np.isfinite(real)):
+        raise ValueError("quantize_multiplier takes finite non-negative multipliers")
+    frac, shift = np.frexp(real)
+    m = np.floor(np.abs(frac) * 2.0 ** 31 + 0.5).astype(np.int64)      # half away from zero (>= 0)
+    carry = m == 2 ** 31
+    m = np.where(carry, m // 2, m)
+    shift = np.where(carry, shift + 1, shift).astype(np.int64)
+    tiny = shift < -31                                                  # below 2^-32: flushes to 0
+    m, shift = np.where(tiny, 0, m), np.where(tiny, 0, shift)
+    huge = shift > 30                                                   # saturate, as TFLite does
+    m, shift = np.where(huge, INT32_MAX, m), np.where(huge, 30, shift)
+    zero = real == 0
+    return np.where(zero, 0, m), np.where(zero, 0, shift)
+
+
+def saturating_rounding_doubling_high_mul(a, b):
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b                                                          # exact: |a*b| <= 2^62
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    s = ab + nudge
+    high = np.where(s >= 0, s >> 31, -((-s) >> 31))                    # C division: toward zero
+    return np.where((a == INT32_MIN) & (b == INT32_MIN), INT32_MAX, high)
+
+
+def rounding_divide_by_pot(x, exponent):
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> exponent) + (remainder > threshold)
+
+
+def multiply_by_quantized_multiplier(x, m, shift):
+    x = np.asarray(x, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(wrap_int32(x << left), m), right)
+
+
+def requantize(acc, m, shift, zero_point, lo=-128, hi=127):
+    """int32 accumulator -> int8: the multiplier, the output zero point, then the clamp (which
+    is also where a fused ReLU/ReLU6 acts: lo and hi are the activation's range)."""
+    y = multiply_by_quantized_multiplier(acc, m, shift) + zero_point
+    return np.clip(y, lo, hi).astype(np.int8)
