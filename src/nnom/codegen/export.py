@@ -30,7 +30,7 @@ def runtime_sources(root: Path) -> list[Path]:
     src = root / "src"
     kernels = src / "kernels"
     return (sorted(src.glob("*.c")) + sorted((src / "layers").glob("*.c"))
-            + sorted((kernels / "local").glob("*.c")) + sorted((kernels / "arm").glob("*.c")))
+            + sorted(kernels.glob("*/*.c")))       # local/ (reference), arm/ (DSP), affine/, ...
 
 
 def _check_exportable(model):
