@@ -31,6 +31,7 @@ from .codegen.projects import DEFAULT as DEFAULT_PROJECT, PROJECTS
 from .errors import NnomError
 from .frontends.keras import KERAS_FILE_SUFFIXES
 from .names import check_export_name
+from .quant.calibrate import METHODS
 
 # model file suffix -> (format, module, loader); a new format (.tflite) is one entry here
 MODEL_FORMATS = {
@@ -280,8 +281,10 @@ def _add_quantization(s):
     q.add_argument("--calib", metavar="CALIB.npy",
                    help="calibration inputs (.npy from numpy.save; N samples in the model's input shape, "
                         "e.g. N x h x w x c): quantize the model on them first")
-    q.add_argument("--method", choices=["max", "kld"], default=None,
-                   help="how --calib picks each tensor's range: max (default) or kld (KL divergence)")
+    q.add_argument("--method", choices=METHODS, default=None,
+                   help="how --calib picks each tensor's range: max (default: nothing saturates), "
+                        "percentile (99.99th), mse (least quantization error, never more than max's) "
+                        "or kld (KL divergence)")
     pc = q.add_mutually_exclusive_group()        # one switch: both set per_channel
     pc.add_argument("--per-channel", dest="per_channel", action="store_const", const=True, default=None,
                     help="one weight format per output channel (the default with --calib)")

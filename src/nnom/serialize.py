@@ -13,6 +13,7 @@ import numpy as np
 from . import layers as L
 from .errors import NnomError
 from .quant import QFormat
+from .quant.calibrate import METHODS
 
 FORMAT = "nnom-model"
 VERSION = 1
@@ -133,7 +134,7 @@ def _rebuild(Model, graph, arrays):
     if graph["quantized"]:
         model.per_channel = bool(graph["per_channel"])
         method = graph.get("method")           # absent from files written before it was saved
-        model.quant_method = method if method in ("max", "kld") else None
+        model.quant_method = method if method in METHODS else None
         for entry in graph["layers"]:
             layer = by_name[entry["name"]]
             q_pre, q_out = (int(q) for q in _list(entry["q"], "q"))

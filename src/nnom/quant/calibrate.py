@@ -1,20 +1,34 @@
-"""Choosing a tensor's power-of-two format from calibration data: max-abs or KLD.
+"""Choosing a tensor's power-of-two format from calibration data.
 
-KLD (TensorRT's entropy calibration): build a histogram of |x|, and pick the clipping threshold
-whose 128-level quantized distribution loses the least information; the format is then the
-finest power-of-two format that holds that threshold.
+Methods (METHODS, the one list the API, the CLI and saved models read):
+- max: the finest format that holds the largest |x| (no value saturates);
+- percentile: the finest format that holds the 99.99th percentile of |x| (a few outliers clip);
+- mse: of the formats from max's to 6 bits finer, the one whose quantize-dequantize error
+  (rounding and saturation) is smallest on the data; max's format is a candidate, so the
+  tensor's error is never larger than with max;
+- kld (TensorRT's entropy calibration): build a histogram of the nonzero |x|, and pick the
+  clipping threshold whose 128-level quantized distribution loses the least information. Exact
+  zeros (half of every ReLU output) are left out: their spike at 0 would otherwise pull the
+  threshold far below the values that matter.
 """
 import numpy as np
 
 from ..errors import NnomError
 from . import fixed
+from .qformat import FRAC_LIMIT as QFORMAT_FRAC_LIMIT
 
 BINS = 2048
 LEVELS = 128
 
 
+MSE_FINER = 6                   # mse: how many formats finer than max's are tried
+MSE_SAMPLES = 1 << 18           # mse: values it measures on (a fixed subsample beyond that)
+PERCENTILE = 99.99
+
+
 def kld_threshold(values) -> float:
     a = np.abs(np.asarray(values, dtype=np.float64).ravel())
+    a = a[a > 0]
     top = a.max() if a.size else 0.0
     if top == 0:
         return 0.0
@@ -35,11 +49,39 @@ def kld_threshold(values) -> float:
     return float(edges[best_i] if best_i < len(edges) else top)
 
 
+def _max_frac(values) -> int:
+    return fixed.frac_bits_for(float(np.max(np.abs(values))) if np.size(values) else 0.0)
+
+
+def _percentile_frac(values) -> int:
+    a = np.abs(np.asarray(values, dtype=np.float64).ravel())
+    return fixed.frac_bits_for(float(np.percentile(a, PERCENTILE)) if a.size else 0.0)
+
+
+def _mse_frac(values) -> int:
+    a = np.asarray(values, dtype=np.float64).ravel()
+    if a.size > MSE_SAMPLES:                                  # deterministic subsample
+        a = a[np.random.default_rng(0).choice(a.size, MSE_SAMPLES, replace=False)]
+    first = _max_frac(a)
+    best, best_err = first, np.inf
+    for frac in range(first, min(first + MSE_FINER, QFORMAT_FRAC_LIMIT) + 1):
+        err = float(np.mean((fixed.dequantize(fixed.quantize(a, frac), frac) - a) ** 2)) if a.size else 0.0
+        if err < best_err:                                    # ties keep the coarser format
+            best, best_err = frac, err
+    return best
+
+
+def _kld_frac(values) -> int:
+    return fixed.frac_bits_for(kld_threshold(values))
+
+
+_FRAC_OF = {"max": _max_frac, "percentile": _percentile_frac, "mse": _mse_frac, "kld": _kld_frac}
+METHODS = tuple(_FRAC_OF)
+
+
 def frac_bits(values, method: str) -> int:
-    if method == "max":
-        top = float(np.max(np.abs(values))) if np.size(values) else 0.0
-    elif method == "kld":
-        top = kld_threshold(values)
-    else:
-        raise NnomError(f"quantize(method={method!r}): use 'max' or 'kld'")
-    return fixed.frac_bits_for(top)
+    """The format (fraction bits) `method` picks for a tensor's calibration values."""
+    fn = _FRAC_OF.get(method)
+    if fn is None:
+        raise NnomError(f"quantize(method={method!r}): use one of {', '.join(map(repr, METHODS))}")
+    return fn(values)

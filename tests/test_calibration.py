@@ -1,0 +1,54 @@
+"""Calibration methods: max, percentile, mse (never worse than max per tensor), kld (not fooled by
+the zeros of a ReLU output)."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnom import NnomError
+from nnom.quant import fixed
+from nnom.quant.calibrate import METHODS, frac_bits, kld_threshold
+
+from test_quantization import random_cnn
+
+
+def q_error(values, frac):
+    return float(np.mean((fixed.dequantize(fixed.quantize(values, frac), frac) - values) ** 2))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), kind=st.sampled_from(["normal", "relu", "laplace", "outliers"]),
+       scale=st.floats(1e-3, 1e3))
+def test_mse_is_never_worse_than_max_on_the_tensor(seed, kind, scale):
+    rng = np.random.default_rng(seed)
+    v = {"normal": rng.normal(size=5000), "relu": np.maximum(rng.normal(size=5000), 0),
+         "laplace": rng.laplace(size=5000), "outliers": np.r_[rng.normal(size=5000), 60.0]}[kind] * scale
+    assert q_error(v, frac_bits(v, "mse")) <= q_error(v, frac_bits(v, "max")) + 1e-12
+
+
+def test_percentile_lets_a_few_outliers_clip():
+    v = np.r_[np.random.default_rng(0).normal(size=100_000), 1000.0]
+    assert frac_bits(v, "percentile") > frac_bits(v, "max") + 5
+
+
+def test_kld_is_not_pulled_down_by_the_zeros_of_a_relu_output():
+    rng = np.random.default_rng(1)
+    dense = np.abs(rng.normal(0, 1.5, 100_000))
+    relu = np.r_[dense, np.zeros(300_000)]                  # three quarters exact zeros
+    assert kld_threshold(relu) == pytest.approx(kld_threshold(dense))
+    assert np.mean(dense > kld_threshold(relu)) < 0.01     # it does not clip the tensor's body
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_quantizes_a_model(method):
+    m = random_cnn(5)
+    x = np.random.default_rng(5).normal(size=(64, 12, 12, 3)).astype(np.float32)
+    m.quantize(x, method=method)
+    assert m.quant_method == method
+    err = np.abs(m.predict(x[:16], quantized=True) - m.predict(x[:16])).mean()
+    assert np.isfinite(err)
+
+
+def test_an_unknown_method_lists_the_known_ones():
+    with pytest.raises(NnomError, match="'mse'"):
+        frac_bits(np.ones(4), "median")
