@@ -81,3 +81,21 @@ def test_c_header_equals_python_under_sanitizers(tmp_path, cc):
     assert np.array_equal(c[:, 0], A.saturating_rounding_doubling_high_mul(x, m))
     assert np.array_equal(c[:, 1], A.rounding_divide_by_pot(x, e))
     assert np.array_equal(c[:, 2], A.multiply_by_quantized_multiplier(x, m, shift))
+
+
+def test_activation_formats_hold_zero_exactly_and_span_the_range():
+    for lo, hi in [(-1.0, 3.0), (0.0, 6.0), (-2.5, -0.5), (0.3, 0.9), (-7.0, 0.0), (-1e-3, 1e4)]:
+        f = A.activation_format(lo, hi)
+        assert f.quantize(0.0) == f.zero_point and f.dequantize(f.zero_point) == 0.0
+        lo0, hi0 = min(lo, 0), max(hi, 0)
+        assert f.dequantize(-128) <= lo0 + f.scale and f.dequantize(127) >= hi0 - f.scale
+    relu = A.activation_format(0.0, 6.0)
+    assert relu.zero_point == -128                         # non-negative data use all 256 levels
+    with pytest.raises(ValueError):
+        A.AffineFormat(0.0)
+
+
+def test_affine_quantize_rounds_half_away_from_zero():
+    f = A.AffineFormat(0.5, 0)
+    assert f.quantize([0.25, -0.25, 0.75, -0.75, 100, -100]).tolist() == [1, -1, 2, -2, 127, -128]
+    np.testing.assert_array_equal(A.weight_scales(np.array([[1.0, -254.0], [0.5, 0.0]])), [1 / 127, 2.0])

@@ -76,3 +76,55 @@ def requantize(acc, m, shift, zero_point, lo=-128, hi=127):
     is also where a fused ReLU/ReLU6 acts: lo and hi are the activation's range)."""
     y = multiply_by_quantized_multiplier(acc, m, shift) + zero_point
     return np.clip(y, lo, hi).astype(np.int8)
+
+
+# ---- choosing formats ---------------------------------------------------------------------------
+class AffineFormat:
+    """An int8 tensor's affine format: real = scale * (q - zero_point)."""
+    __slots__ = ("scale", "zero_point")
+
+    def __init__(self, scale: float, zero_point: int = 0):
+        scale = float(scale)
+        if not np.isfinite(scale) or scale <= 0:
+            raise ValueError(f"an affine format needs a positive finite scale, got {scale!r}")
+        if not -128 <= int(zero_point) <= 127:
+            raise ValueError(f"an int8 zero point lies in -128..127, got {zero_point!r}")
+        self.scale, self.zero_point = scale, int(zero_point)
+
+    def __eq__(self, other):
+        return isinstance(other, AffineFormat) and (self.scale, self.zero_point) == (other.scale, other.zero_point)
+
+    def __hash__(self):
+        return hash((self.scale, self.zero_point))
+
+    def __repr__(self):
+        return f"AffineFormat(scale={self.scale:.6g}, zero_point={self.zero_point})"
+
+    def quantize(self, x):
+        """Float -> int8: round half away from zero (TFLite's std::round), then saturate."""
+        v = np.asarray(x, dtype=np.float64) / self.scale
+        q = np.sign(v) * np.floor(np.abs(v) + 0.5) + self.zero_point
+        return np.clip(q, -128, 127).astype(np.int8)
+
+    def dequantize(self, q):
+        return ((np.asarray(q, dtype=np.float64) - self.zero_point) * self.scale).astype(np.float32)
+
+
+def activation_format(lo: float, hi: float) -> AffineFormat:
+    """The asymmetric format of a tensor whose values lie in [lo, hi], as TFLite chooses it: the
+    range is widened to hold 0, spread over the 256 levels, and the zero point nudged to the
+    nearest integer so that 0.0 is exact (zero padding, ReLU)."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo <= 0:                                        # an all-zero tensor: any scale will do
+        return AffineFormat(1.0 / 256, -128 if lo == 0 else 0)
+    scale = (hi - lo) / 255.0
+    zero_from_min = -128 - lo / scale
+    zero = int(np.clip(np.floor(zero_from_min + 0.5), -128, 127))
+    return AffineFormat(scale, zero)
+
+
+def weight_scales(w, axis=-1):
+    """Symmetric per-output-channel weight scales (max |w| / 127; channels on `axis`)."""
+    w = np.asarray(w, dtype=np.float64)
+    top = np.abs(np.moveaxis(w, axis, -1)).reshape(-1, w.shape[axis]).max(axis=0)
+    return np.where(top > 0, top / 127.0, 1.0)
