@@ -17,19 +17,17 @@ from .quant.calibrate import METHODS
 
 FORMAT = "nnom-model"
 VERSION = 1
-LAYER_TYPES = {cls.__name__: cls for cls in (
-    L.Input, L.Output, L.Conv2D, L.DW_Conv2D, L.Dense, L.BatchNorm, L.Flatten, L.Reshape, L.UpSample,
-    L.ZeroPadding, L.Cropping, L.MaxPool, L.AvgPool, L.SumPool, L.GlobalMaxPool, L.GlobalAvgPool,
-    L.GlobalSumPool, L.Add, L.Sub, L.Mult, L.Concat, L.Softmax, L.Activation, L.RNN)}
+# {serial name: class}: nnom's concrete layer classes register themselves (layers/base.py)
+LAYER_TYPES = L.base.layer_classes()
 
 
 def save(model, path):
     model._need()
     layers, arrays = [], {}
     for i, layer in enumerate(model.order):
-        kind = type(layer).__name__
-        if kind not in LAYER_TYPES:
-            raise NnomError(f"layer '{layer.name}' ({kind}) cannot be saved")
+        kind = type(layer).serial_name
+        if LAYER_TYPES.get(kind) is not type(layer):        # a subclass written outside nnom
+            raise NnomError(f"layer '{layer.name}' ({type(layer).__name__}) cannot be saved")
         entry = {"type": kind, "name": layer.name, "inputs": [s.name for s in layer.inputs],
                  "config": layer.config(), "act": None if layer.act is None or kind == "Activation"
                  else layer.act.config()}

@@ -36,11 +36,8 @@ from ..layers.reshape import Cropping
 from ..layers.rnn import RNN
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
+from . import passes
 
-# layers that may take an activation as their tail (the C runtime applies it after the layer)
-FUSABLE = (Conv2D, DW_Conv2D, Dense, Add, Sub, Mult, Concat, MaxPool, AvgPool)
-# activations whose output is never negative: zero padding before a max pool is then exact
-NON_NEGATIVE = ("relu", "relu6", "sigmoid", "hard_sigmoid")
 
 
 class Poison:
@@ -433,7 +430,7 @@ class Builder:
 
     def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
-        nonneg = _non_negative(x.layer)
+        nonneg = passes.non_negative(x.layer)
         why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
                "max pooling with -inf, nnom only as SAME, and zero padding would change the result for "
                "negative inputs; pad with SAME geometry, or put a ReLU before the pooling")
@@ -799,74 +796,7 @@ class Builder:
             if not t.canonical and not t.identity:
                 warnings.warn(f"output '{n}' {shape_text(t.shape)} comes out flattened in nnom's (h, w, c) "
                               f"order, not {self.source}'s channels-first order", stacklevel=3)
-        out_layers = [t.layer for t in outputs]
-        self._fuse_activations(out_layers)
-        keep = _reachable(out_layers)
-        self._last_steps(keep, out_layers)
-        keep = _reachable(out_layers)
-        model = Model(self.name)
-        for layer in self.nodes:
-            if id(layer) not in keep and not isinstance(layer, Input):
-                continue
-            if isinstance(layer, Input):
-                model.add(layer)
-            else:
-                model.hook(layer, *layer.inputs)
-        model.compile(self.inputs, out_layers, verbose=False)
-        return model
-
-    def _last_steps(self, keep, out_layers):
-        """A recurrent layer whose only reader is a Cropping to its last processed step (the final
-        state: PyTorch's out[:, -1] or h_n, ONNX's Y_h) becomes return_sequences=False."""
-        readers = {}
-        for layer in self.nodes:
-            if id(layer) in keep:
-                for src in layer.inputs:
-                    readers[id(src)] = readers.get(id(src), 0) + 1
-        for o in out_layers:
-            readers[id(o)] = readers.get(id(o), 0) + 1
-        for crop in list(self.nodes):
-            if id(crop) not in keep or type(crop) is not Cropping or crop.act is not None:
-                continue
-            rnn = crop.inputs[0]
-            if not isinstance(rnn, RNN) or not rnn.return_sequences or rnn.stateful or readers.get(id(rnn)) != 1:
-                continue
-            t, b = rnn.timesteps, crop.border
-            last = (0, t - 1) if rnn.go_backwards and rnn.time_aligned else (t - 1, 0)
-            if (b.top, b.bottom, b.left, b.right) != (0, 0) + last:
-                continue
-            rnn.return_sequences = False
-            rnn.build(rnn.in_shapes, self.rng)
-            for layer in self.nodes:
-                layer.inputs = [rnn if s is crop else s for s in layer.inputs]
-            out_layers[:] = [rnn if o is crop else o for o in out_layers]
-            self.nodes.remove(crop)
-
-    def _fuse_activations(self, out_layers):
-        fuse_activations(self.nodes, out_layers)
-
-
-def fuse_activations(nodes, out_layers):
-    """Activation layers become the tail of the layer before them when only they read it
-    (shared by every frontend). Edits `nodes` and `out_layers` in place."""
-    readers = {}
-    for layer in nodes:
-        for src in layer.inputs:
-            readers[id(src)] = readers.get(id(src), 0) + 1
-    for o in out_layers:
-        readers[id(o)] = readers.get(id(o), 0) + 1
-    for a in list(nodes):
-        if type(a) is not Activation:
-            continue
-        src = a.inputs[0]
-        if not isinstance(src, FUSABLE) or src.act is not None or readers.get(id(src), 0) != 1:
-            continue
-        src.act = a.act
-        for layer in nodes:
-            layer.inputs = [src if s is a else s for s in layer.inputs]
-        out_layers[:] = [src if o is a else o for o in out_layers]
-        readers[id(src)] = readers.get(id(a), 0)
-        nodes.remove(a)
+        return passes.run(self.nodes, self.inputs, [t.layer for t in outputs], self.name, self.rng)
 
 
 def _rebatch(x: Tensor, batch_axis) -> Tensor:
@@ -876,17 +806,6 @@ def _rebatch(x: Tensor, batch_axis) -> Tensor:
     if isinstance(x, Stacked):
         return Stacked(x.layer, x.parts, batch_axis)
     return Tensor(x.layer, x.shape, x.perm, batch_axis)
-
-
-def _reachable(out_layers):
-    seen, stack = set(), list(out_layers)
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        stack.extend(layer.inputs)
-    return seen
 
 
 def _axis(axis, rank):
@@ -908,19 +827,6 @@ def _pool_out(n, k, s, pads, ceil):
 def _pads_text(pads, rank):
     pads = [tuple(p) for p in pads][2 - (rank - 1):]
     return "[" + ", ".join(f"({a}, {b})" for a, b in pads) + "]"
-
-
-def _non_negative(layer) -> bool:
-    act = layer.act
-    if act is not None:
-        return act.kind in NON_NEGATIVE
-    if isinstance(layer, Softmax):
-        return True
-    if isinstance(layer, (MaxPool, AvgPool, UpSample, ZeroPadding, Cropping, Flatten, Reshape)):
-        return _non_negative(layer.inputs[0])
-    if isinstance(layer, Concat):
-        return all(_non_negative(s) for s in layer.inputs)
-    return False
 
 
 def unsupported_error(source, problems, supported) -> NnomError:

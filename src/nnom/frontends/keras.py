@@ -52,7 +52,8 @@ from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, 
                       SimpleCell, Softmax, Sub, UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..shapes import PADDING_VALID, border
-from .common import fuse_activations, unique_name
+from . import passes
+from .common import unique_name
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -501,7 +502,7 @@ class _Importer:
         return model
 
     def _fuse_activations(self, out_layers):
-        fuse_activations(self.nodes, out_layers)
+        passes.fuse_activations(self.nodes, out_layers)
 
 
 def _refs(value):

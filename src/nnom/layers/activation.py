@@ -11,6 +11,10 @@ from ..quant import QFormat, fixed
 from .base import Layer, check_kwargs
 
 
+# activations whose output is never negative (a zero padding before a max pool is then exact)
+NON_NEGATIVE_KINDS = ("relu", "relu6", "sigmoid", "hard_sigmoid")
+
+
 class Act:
     """An element-wise activation function, attachable as a layer's tail."""
 
@@ -22,6 +26,11 @@ class Act:
     @property
     def keeps_format(self) -> bool:
         return self.kind in ("relu", "relu6")
+
+    @property
+    def non_negative(self) -> bool:
+        """The function never gives a negative value."""
+        return self.kind in NON_NEGATIVE_KINDS
 
     def float(self, x):
         k = self.kind
@@ -185,6 +194,7 @@ class Softmax(Layer):
     c_struct = "nnom_misc_layer_t"
     in_place = True
     fixed_format = QFormat(7)
+    non_negative = True
     EXP_ONE = 1 << 16            # exp table scale: exp(0) = 65536
 
     def __init__(self, name=None, axis=-1, **kwargs):

@@ -8,10 +8,20 @@ activation tail, in the format `q_pre`; the simulator applies the tail.
 import numpy as np
 
 from ..errors import NnomError, layer_error
-from ..limits import check_shape
+from ..limits import MAX_INPUTS, check_shape
 from ..names import check_name
 from ..quant import QFormat
 from ..shapes import Shape
+
+
+# every concrete layer class of nnom, by serial name (filled as the classes are defined)
+_REGISTRY: dict = {}
+
+
+def layer_classes() -> dict:
+    """{serial name: class} of every concrete nnom layer class: what model files may name
+    (serialize.LAYER_TYPES is this dict) and what tests/test_registry.py checks one by one."""
+    return _REGISTRY
 
 
 class Layer:
@@ -22,6 +32,28 @@ class Layer:
     keeps_format = False        # int8 output keeps the input's Q-format
     fixed_format = None         # a Q-format the layer always outputs (softmax: Q0.7)
     c_struct = "nnom_layer_t"   # its struct in the C runtime
+    # --- capabilities: what the importers, model files and the C runtime may count on ------------
+    takes_tail = False          # accepts an activation tail (the C runtime applies it to the output)
+    keeps_sign = False          # non-negative inputs give a non-negative output (before any tail)
+    non_negative = False        # the output is never negative, whatever the input
+    max_inputs = MAX_INPUTS     # inputs the C runtime merges in one layer of this kind
+    simulator_only = False      # no C implementation (c_new raises): runs in the simulator only
+    serial_name = None          # its name in model files: the class name unless a class sets one
+    abstract = True             # a base class: never in a model, not registered
+
+    def __init_subclass__(cls, abstract=False, **kwargs):
+        """Register a concrete nnom layer class under its serial name (class Foo(Layer,
+        abstract=True) for shared bases). Subclasses written outside nnom stay unregistered, so
+        model files only ever name nnom's own classes."""
+        super().__init_subclass__(**kwargs)
+        cls.abstract = abstract
+        if abstract or not cls.__module__.startswith("nnom."):
+            return
+        name = cls.__dict__.get("serial_name") or cls.__name__
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise TypeError(f"layer serial name {name!r} is taken by {_REGISTRY[name].__qualname__}")
+        cls.serial_name = name
+        _REGISTRY[name] = cls
 
     def __init__(self, name=None, activation=None):
         self.name = name

@@ -25,9 +25,10 @@ def _pick(kwargs, names, default):
     return kwargs.pop(found[0]) if found else default
 
 
-class _ConvBase(Layer):
+class _ConvBase(Layer, abstract=True):
     """Shared by Conv2D and DW_Conv2D: geometry, padding, weight quantization, int8 output step."""
     c_struct = "nnom_conv_layer_t"
+    takes_tail = True
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
         """Keras and seed spellings of the arguments both Conv2D and DW_Conv2D take."""

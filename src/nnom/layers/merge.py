@@ -11,9 +11,10 @@ from ..shapes import Shape
 from .base import Layer, check_kwargs
 
 
-class _Elementwise(Layer):
+class _Elementwise(Layer, abstract=True):
     n_inputs = None
     in_place = True             # out[i] depends on in[i] only: it may overwrite a dying input
+    takes_tail = True
 
     def c_new(self, g):
         return f"{type(self).__name__}()"
@@ -29,7 +30,7 @@ class _Elementwise(Layer):
         return in_shapes[0]
 
 
-class _Aligned(_Elementwise):
+class _Aligned(_Elementwise, abstract=True):
     """Add/Sub: inputs aligned to the finest input format by left shifts, summed in int32."""
 
     def quantize_params(self, q_in, per_channel):
@@ -67,11 +68,12 @@ class Sub(_Aligned):
 
 class Mult(_Elementwise):
     prefix = "mult"
-    MAX_INPUTS = 3              # the int32 product of three int8 values cannot overflow
+    max_inputs = 3              # the int32 product of three int8 values cannot overflow
+    MAX_INPUTS = max_inputs     # its former name
 
     def infer_shape(self, in_shapes, rng):
-        if len(in_shapes) > self.MAX_INPUTS:
-            raise layer_error(self, f"multiplies at most {self.MAX_INPUTS} inputs; chain two Mult layers")
+        if len(in_shapes) > self.max_inputs:
+            raise layer_error(self, f"multiplies at most {self.max_inputs} inputs; chain two Mult layers")
         return super().infer_shape(in_shapes, rng)
 
     def forward(self, xs):
@@ -93,6 +95,8 @@ class Concat(Layer):
     prefix = "concat"
     c_struct = "nnom_misc_layer_t"
     n_inputs = None
+    takes_tail = True
+    keeps_sign = True
 
     def __init__(self, axis=-1, name=None, **kwargs):
         check_kwargs("Concat", kwargs, {"activation"})

@@ -12,7 +12,7 @@ from .base import Layer, check_kwargs
 from .window import out_size, pads_2d, valid_count, windows
 
 
-class _Pool(Layer):
+class _Pool(Layer, abstract=True):
     c_struct = "nnom_pool_layer_t"
     is_global = False
 
@@ -68,6 +68,8 @@ class _Pool(Layer):
 class MaxPool(_Pool):
     prefix = "max_pool"
     keeps_format = True
+    takes_tail = True
+    keeps_sign = True
 
     def forward(self, xs):
         return self._windows(xs[0], -np.inf).max(axis=(-1, -2))
@@ -79,6 +81,8 @@ class MaxPool(_Pool):
 class AvgPool(_Pool):
     prefix = "avg_pool"
     keeps_format = True
+    takes_tail = True
+    keeps_sign = True
 
     def forward(self, xs):
         return self._windows(xs[0]).sum(axis=(-1, -2)) / self._count()

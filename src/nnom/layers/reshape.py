@@ -9,10 +9,11 @@ from ..shapes import Shape, as_border, as_pair, as_shape
 from .base import Layer, check_kwargs
 
 
-class _DataMove(Layer):
+class _DataMove(Layer, abstract=True):
     """Moves int8 values exactly as floats: the int8 pass is the float pass."""
     c_struct = "nnom_shape_layer_t"
     keeps_format = True
+    keeps_sign = True
 
     def forward_int(self, xs, q_in):
         return self.forward(xs)
