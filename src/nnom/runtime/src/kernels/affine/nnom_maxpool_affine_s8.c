@@ -1,0 +1,30 @@
+/* MAX_POOL_2D of the affine scheme (TFLite's arithmetic; Python: nnom.affine.pool.max_pool2d). */
+#include "nnom_affine_kernels.h"
+
+void nnom_maxpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                            int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    uint32_t oy, ox, c;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        int32_t top = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+        int32_t y0 = top < 0 ? 0 : top;
+        int32_t y1 = top + (int32_t)win->kh < (int32_t)in_dims.h ? top + (int32_t)win->kh : (int32_t)in_dims.h;
+        for (ox = 0; ox < out_dims.w; ox++) {
+            int32_t left = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+            int32_t x0 = left < 0 ? 0 : left;
+            int32_t x1 = left + (int32_t)win->kw < (int32_t)in_dims.w ? left + (int32_t)win->kw : (int32_t)in_dims.w;
+            for (c = 0; c < in_dims.c; c++) {
+                int32_t best = -128, y, x;             /* padding never wins */
+                for (y = y0; y < y1; y++)
+                    for (x = x0; x < x1; x++) {
+                        int32_t v = in[((uint32_t)y * in_dims.w + (uint32_t)x) * in_dims.c + c];
+                        best = v > best ? v : best;
+                    }
+                best = best < p->act_min ? p->act_min : (best > p->act_max ? p->act_max : best);
+                out[(oy * out_dims.w + ox) * out_dims.c + c] = (int8_t)best;
+            }
+        }
+    }
+}
