@@ -59,7 +59,9 @@ def _record(op, scalars, arrays):
 
 
 def _per_channel(v, n):
-    return np.broadcast_to(np.asarray(v, np.int64), (n,))
+    v = np.asarray(v, np.int64)
+    assert v.shape == (n,), "the C kernels read one multiplier and shift per output channel"
+    return v
 
 
 def c_call(op, x, p, w=None, bias=None):
@@ -111,12 +113,15 @@ def run_c(exe, records):
 PADDING = {0: "SAME", 1: "VALID"}           # TFLite's Padding enum
 
 
-def oracle(fn, shape, rng, n_test=4, op_name=None, edit=None):
+def oracle(fn, shape, rng, n_test=4, op_name=None, edit=None, positive=False):
     """Convert fn over an input of `shape` (batch included) and run it in TFLM. The calibration
-    data are N(0, 1); the test inputs are uniform int8 (about twice the calibrated spread, so
-    results saturate) plus the extremes. Returns (op, int8 inputs (N, ...), TFLM outputs)."""
+    data are N(0, 1) (|N(0, 1)| with positive: the input's zero point is then -128); the test
+    inputs are uniform int8 (about twice the calibrated spread, so results saturate) plus the
+    extremes. Returns (op, int8 inputs (N, ...), TFLM outputs)."""
     O.need_oracle()
     x_rep = rng.normal(size=(48,) + tuple(shape[1:])).astype(np.float32)
+    if positive:
+        x_rep = np.abs(x_rep)
     model = O.make_tflite(fn, [shape], [x_rep])
     if edit is not None:
         model = edit_tflite(model, edit)
@@ -155,7 +160,8 @@ def params_of(op):
         w = op.inputs[1]
         return AC.conv_params_from(si, zi, w.scale, so, zo, o.fusedActivationFunction,
                                    stride=(o.strideH, o.strideW), dilation=(o.dilationHFactor, o.dilationWFactor),
-                                   padding=PADDING[o.padding], input_hw=x.shape[1:3], kernel_hw=w.shape[1:3])
+                                   padding=PADDING[o.padding], input_hw=x.shape[1:3], kernel_hw=w.shape[1:3],
+                                   n_out=w.shape[0] if op.name == "CONV_2D" else w.shape[3])
     if op.name == "FULLY_CONNECTED":
         w = op.inputs[1]
         return AC.fully_connected_params_from(si, zi, w.scale, so, zo, o.fusedActivationFunction, n_out=w.shape[0])
@@ -396,6 +402,29 @@ def test_pad_tflm_numpy_c(shape, pads, driver):
     assert p.value == op.outputs[0].zero_point[0]
 
 
+# ---- non-negative inputs (zero point -128) ------------------------------------------------------
+@pytest.mark.parametrize("kind", ["conv", "dw", "avg", "mean"])
+def test_inputs_with_zero_point_minus_128(kind, driver):
+    """The largest input offset (128). Average pooling rounds the raw sum (zero point included),
+    which differs from rounding the centred one for an even count: this case has such windows."""
+    rng = _rng(kind)
+    tf = tf_()
+    W = (rng.normal(size=(3, 3, 3, 4)) / 5).astype(np.float32)
+    fn = {"conv": lambda a: tf.nn.relu(tf.nn.conv2d(a, W, strides=2, padding="SAME")),
+          "dw": lambda a: tf.nn.depthwise_conv2d(a, W[:, :, :, :2], strides=[1, 1, 1, 1], padding="SAME"),
+          "avg": lambda a: tf.nn.avg_pool2d(a, 2, 1, "SAME"),
+          "mean": lambda a: tf.reduce_mean(a, axis=[1, 2], keepdims=True)}[kind]
+    op, x, y = oracle(fn, (1, 6, 7, 3), rng, n_test=6, positive=True)
+    assert op.inputs[0].zero_point[0] == -128
+    p = check_three_way(op, x, y, driver)
+    if kind == "avg":            # rounding the centred sum instead would have failed
+        args = (p.kernel, p.stride, (1, 1), p.pad, p.pad_offset, 0)
+        sums, _ = AC._windows(x.astype(np.int64) + 128, *args)
+        counts, _ = AC._windows(np.ones((1,) + x.shape[1:], np.int64), *args)
+        centred = AP._round_div(sums.sum(axis=(3, 4)), counts.sum(axis=(3, 4))) - 128
+        assert np.any(y != np.clip(centred, p.act_min, p.act_max))
+
+
 # ---- semantics that hold without the oracle -----------------------------------------------------
 def test_activation_ranges_as_tflite():
     assert activation_range(None, 0.1, -3) == (-128, 127)
@@ -465,10 +494,11 @@ def random_case(kind, rng):
         oc = int(rng.integers(1, 6)) if kind == CONV else c * int(rng.integers(1, 4))
         x = rng.integers(-128, 128, (h, w, c)).astype(np.int8)
         wt = rng.integers(-127, 128, (oc,) + k + (c,) if kind == CONV else (1,) + k + (oc,)).astype(np.int8)
-        scale_w = np.exp(rng.uniform(-7, -2, oc)) * (1 if rng.random() < 0.7 else 40)
+        scale_w = np.exp(rng.uniform(-7, -2, oc if rng.random() < 0.8 else 1)) * (1 if rng.random() < 0.7 else 40)
         bias = None if rng.random() < 0.2 else rng.integers(-2 ** 16, 2 ** 16, oc).astype(np.int32)
         p = AC.conv_params_from(s_in, zp_in, scale_w, s_out, zp_out, act, stride=s, dilation=d, padding=padding,
-                                input_hw=(h, w), kernel_hw=k)
+                                input_hw=(h, w), kernel_hw=k, n_out=oc)
+        assert p.multiplier.shape == (oc,)
         y = (AC.conv2d if kind == CONV else AC.depthwise_conv2d)(x, wt, bias, p)
         return kind, x, p, wt, bias, y
     if kind == FC:

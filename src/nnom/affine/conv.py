@@ -134,17 +134,23 @@ def channel_multipliers(scale_in, scale_w, scale_out):
     return quantize_multiplier(real)
 
 
+def _per_unit(scale_w, n_out):
+    scale_w = np.atleast_1d(np.asarray(scale_w, np.float64))
+    return np.repeat(scale_w, n_out) if scale_w.size == 1 and n_out else scale_w
+
+
 def conv_params_from(scale_in, zp_in, scale_w, scale_out, zp_out, activation=None, *, stride=1,
-                     dilation=1, padding="VALID", input_hw=None, kernel_hw=None) -> ConvParams:
-    """ConvParams from tensor formats. scale_w: one scale per output channel (one value: the same
-    for every channel, as TFLite treats a per-tensor filter). padding: "VALID", "SAME" (then
-    input_hw and kernel_hw are needed) or explicit (pad_h, pad_w, offset_h, offset_w)."""
+                     dilation=1, padding="VALID", input_hw=None, kernel_hw=None, n_out=None) -> ConvParams:
+    """ConvParams from tensor formats. scale_w: one scale per output channel, or a single one
+    (a per-tensor filter; n_out repeats its multiplier for every channel, as the C kernels read
+    one per channel). padding: "VALID", "SAME" (then input_hw and kernel_hw are needed) or
+    explicit (pad_h, pad_w, offset_h, offset_w)."""
     stride, dilation = _pair(stride), _pair(dilation)
     if min(stride + dilation) < 1:
         raise ValueError("stride and dilation are at least 1")
     pad, offset = window_padding(input_hw, None if kernel_hw is None else _pair(kernel_hw),
                                  stride, dilation, padding)
-    m, s = channel_multipliers(scale_in, scale_w, scale_out)
+    m, s = channel_multipliers(scale_in, _per_unit(scale_w, n_out), scale_out)
     lo, hi = activation_range(activation, scale_out, zp_out)
     return ConvParams(stride, dilation, pad, offset, int(zp_in), int(zp_out), lo, hi,
                       np.asarray(m, np.int64), np.asarray(s, np.int64))
@@ -161,10 +167,7 @@ def fully_connected_params_from(scale_in, zp_in, scale_w, scale_out, zp_out,
     one (per-tensor; n_out repeats its multiplier for every unit). Both of TFLM's paths multiply
     s_in * s_w in double (the oracle holds a per-tensor filter to it, where a float32 product
     would round differently)."""
-    scale_w = np.atleast_1d(np.asarray(scale_w, np.float64))
-    if scale_w.size == 1 and n_out:
-        scale_w = np.repeat(scale_w, n_out)
-    m, s = channel_multipliers(scale_in, scale_w, scale_out)
+    m, s = channel_multipliers(scale_in, _per_unit(scale_w, n_out), scale_out)
     lo, hi = activation_range(activation, scale_out, zp_out)
     return FullyConnectedParams(int(zp_in), int(zp_out), lo, hi, np.asarray(m, np.int64),
                                 np.asarray(s, np.int64))

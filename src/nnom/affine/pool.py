@@ -21,7 +21,7 @@ import numpy as np
 
 from nnom.affine.conv import _batched, _pair, _windows, window_padding
 from nnom.affine.fused import activation_range
-from nnom.quant.affine import multiply_by_quantized_multiplier, quantize_multiplier
+from nnom.quant.affine import multiply_by_quantized_multiplier, quantize_multiplier, wrap_int32
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def mean_hw(x, p: MeanParams, keep_dims=True):
     if x.shape[1] * x.shape[2] != p.count:
         raise ValueError(f"MeanParams for {p.count} values, the input has {x.shape[1] * x.shape[2]}")
     s = x.astype(np.int64).sum(axis=(1, 2))                          # int32 in TFLM: |s| < 2^31
-    centred = s - p.input_zero_point * p.count
+    centred = wrap_int32(s - p.input_zero_point * p.count)           # TFLM's cast to int32
     y = multiply_by_quantized_multiplier(centred, p.multiplier, p.shift) + p.output_zero_point
     y = np.clip(y, -128, 127).astype(np.int8)
     if keep_dims:
