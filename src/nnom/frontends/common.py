@@ -1,17 +1,20 @@
-"""Shared core of the PyTorch and ONNX importers: channels-first tensors as nnom layers.
+"""The one lowering core of the importers: framework tensors as nnom layers.
 
-A framework tensor (batch first, then channels: (N, C, H, W), (N, C, L) or (N, F)) lives in nnom
-as a layer whose output is channels last: (H, W, C), (1, L, C) or (1, 1, F). `Tensor` records that
-correspondence as `order`: nnom's flat element i holds the framework's flat element order[i]
-(batch excluded). Every tensor an op produces normally has the canonical order of its shape
-(perm None); a flatten of a (C, H, W) tensor does not, since nnom flattens in (h, w, c) order: its
-perm is kept so that a Linear after it gets its input features permuted to match, and so that
-unflattening it again gives back a proper spatial tensor.
+Every importer (Keras, PyTorch, ONNX) is a table from its framework's layers or operators to
+calls on `Builder`, which owns every lowering to nnom layers: weights converted to nnom's Keras
+layout, explicit paddings into PADDING_SAME or a ZeroPadding, per-channel constants into foldable
+BatchNorms, merges chained within the layers' C limits, recurrent layers from cells; it checks
+every shape as it goes. The passes that need the whole graph (activation fusion, last-step
+recurrent layers) then run once in frontends/passes.py.
 
-`Builder` turns framework ops into nnom layers (weights converted to nnom's Keras layout,
-explicit paddings into ZeroPadding or PADDING_SAME, per-channel constants into foldable
-BatchNorms), checks every shape as it goes, and at the end fuses activations into the layer
-before them as nnom tails and compiles the Model.
+A framework tensor lives in nnom as a layer whose output is channels last: (H, W, C), (1, L, C)
+or (1, 1, F). `Layout` says where the framework keeps the channels: first for PyTorch and ONNX
+((N, C, H, W), (N, C, L), (N, F)), last for Keras ((N, H, W, C), (N, L, C), (N, F)), which is
+nnom's own order. `Tensor` records the correspondence as `order`: nnom's flat element i holds the
+framework's flat element order[i] (batch excluded). Every tensor an op produces normally has the
+canonical order of its shape (perm None); a flatten of a channels-first (C, H, W) tensor does not,
+since nnom flattens in (h, w, c) order: its perm is kept so that a Linear after it gets its input
+features permuted to match, and so that unflattening it again gives back a proper spatial tensor.
 
 Recurrent layers read sequences. A framework sequence (N, T, F) is nnom's (1, T, F) in the
 framework's own element order (t * F + f), which is not the channels-first canonical order of a
@@ -28,16 +31,13 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Dense, DW_Conv2D, Flatten,
-                      GlobalAvgPool, GlobalMaxPool, Input, Lambda, MaxPool, Mult, Reshape, Softmax, Sub,
+from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
                       UpSample, ZeroPadding)
 from ..layers.activation import Act
-from ..layers.reshape import Cropping
-from ..layers.rnn import RNN
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
 from . import passes
-
 
 
 class Poison:
@@ -47,41 +47,66 @@ class Poison:
 POISON = Poison()
 
 
-def canonical_perm(shape) -> np.ndarray:
-    """nnom flat index -> framework flat index for a tensor of `shape` (batch excluded)."""
-    n = int(np.prod(shape, dtype=np.int64))
-    idx = np.arange(n, dtype=np.int64)
-    if len(shape) == 1:
-        return idx
-    if len(shape) == 2:                                   # (C, L) -> (1, L, C)
-        return idx.reshape(shape).T.ravel()
-    if len(shape) == 3:                                   # (C, H, W) -> (H, W, C)
-        return idx.reshape(shape).transpose(1, 2, 0).ravel()
-    raise NnomError(f"tensors of rank {len(shape) + 1} (shape (N, {', '.join(map(str, shape))})) have no "
-                    "nnom layout: nnom takes (N, C, H, W), (N, C, L) or (N, F)")
+class Layout:
+    """Where a framework keeps the channels of a sample (batch excluded): first ((C, H, W),
+    (C, L), (F,)) or last ((H, W, C), (L, C), (F,)), and how that maps to nnom's (h, w, c)."""
+
+    def __init__(self, channels_first: bool):
+        self.channels_first = channels_first
+        self.forms = {1: "(N, F)", 2: "(N, C, L)" if channels_first else "(N, L, C)",
+                      3: "(N, C, H, W)" if channels_first else "(N, H, W, C)"}
+
+    def channel_axis(self, rank) -> int:
+        """Index of the channels in a shape of `rank` dimensions (batch excluded)."""
+        return 0 if self.channels_first else rank - 1
+
+    def channels(self, shape) -> int:
+        return int(shape[self.channel_axis(len(shape))])
+
+    def spatial(self, shape) -> tuple:
+        return tuple(shape[1:]) if self.channels_first else tuple(shape[:-1])
+
+    def shape(self, channels, spatial) -> tuple:
+        """The framework shape (batch excluded) of `channels` over the `spatial` dims."""
+        spatial = tuple(int(d) for d in spatial)
+        return (int(channels),) + spatial if self.channels_first else spatial + (int(channels),)
+
+    def _check_rank(self, shape):
+        if not 1 <= len(shape) <= 3:
+            raise NnomError(f"tensors of rank {len(shape) + 1} (shape (N, {', '.join(map(str, shape))})) have no "
+                            f"nnom layout: nnom takes {self.forms[3]}, {self.forms[2]} or {self.forms[1]}")
+
+    def canonical_perm(self, shape) -> np.ndarray:
+        """nnom flat index -> framework flat index for a tensor of `shape` (batch excluded)."""
+        self._check_rank(shape)
+        idx = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64)
+        if not self.channels_first or len(shape) == 1:
+            return idx                                    # nnom's own order
+        if len(shape) == 2:                               # (C, L) -> (1, L, C)
+            return idx.reshape(shape).T.ravel()
+        return idx.reshape(shape).transpose(1, 2, 0).ravel()    # (C, H, W) -> (H, W, C)
+
+    def nnom_shape(self, shape) -> Shape:
+        """nnom (h, w, c) shape of a canonical tensor of framework shape `shape` (batch excluded)."""
+        self._check_rank(shape)
+        spatial = self.spatial(shape) if len(shape) > 1 else ()
+        return Shape(*((1,) * (2 - len(spatial)) + spatial + (self.channels(shape),)))
 
 
-def nnom_shape(shape) -> Shape:
-    """nnom (h, w, c) shape of a canonical tensor of framework shape `shape` (batch excluded)."""
-    if len(shape) == 1:
-        return Shape(1, 1, shape[0])
-    if len(shape) == 2:
-        return Shape(1, shape[1], shape[0])
-    if len(shape) == 3:
-        return Shape(shape[1], shape[2], shape[0])
-    canonical_perm(shape)                                 # raises the rank error
-    raise AssertionError
+CHANNELS_FIRST = Layout(True)       # PyTorch, ONNX
+CHANNELS_LAST = Layout(False)       # Keras, nnom
 
 
 class Tensor:
     """A framework tensor held by an nnom layer. shape excludes the batch, which sits at batch_axis
     of the framework's full shape (0 but for time-major tensors)."""
-    __slots__ = ("layer", "shape", "perm", "batch_axis")
+    __slots__ = ("layer", "shape", "perm", "batch_axis", "layout")
 
-    def __init__(self, layer, shape, perm=None, batch_axis=0):
+    def __init__(self, layer, shape, perm=None, batch_axis=0, layout=CHANNELS_FIRST):
         self.layer = layer
         self.shape = tuple(int(d) for d in shape)
-        if perm is not None and np.array_equal(perm, canonical_perm(self.shape)):
+        self.layout = layout
+        if perm is not None and np.array_equal(perm, layout.canonical_perm(self.shape)):
             perm = None
         self.perm = perm
         self.batch_axis = int(batch_axis)
@@ -106,7 +131,7 @@ class Tensor:
         return self.perm is None
 
     def order(self) -> np.ndarray:
-        return canonical_perm(self.shape) if self.perm is None else self.perm
+        return self.layout.canonical_perm(self.shape) if self.perm is None else self.perm
 
     @property
     def size(self) -> int:
@@ -123,7 +148,7 @@ class Stacked(Tensor):
 
     def __init__(self, layer, parts, batch_axis):
         k, u = len(parts), parts[0].shape[0]
-        super().__init__(layer, (k, u), np.arange(k * u), batch_axis)
+        super().__init__(layer, (k, u), np.arange(k * u), batch_axis, parts[0].layout)
         self.parts = list(parts)
 
 
@@ -181,7 +206,7 @@ def ident(name: str) -> str:
 
 def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     """A constant that broadcasts against x (with batch) and varies along channels only, as a
-    vector over x's channels (axis 1), or a NnomError."""
+    vector over x's channels, or a NnomError."""
     c = np.asarray(const, dtype=np.float64)
     full = (1,) + x.shape
     if c.ndim > len(full):
@@ -192,7 +217,9 @@ def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     except ValueError:
         raise NnomError(f"{what}: the constant of shape {c.shape} does not broadcast against the tensor "
                         f"{shape_text(x.shape)}") from None
-    b = b.reshape(x.shape[0], -1) if x.rank > 1 else b.reshape(-1, 1)
+    b = b[0]
+    b = np.moveaxis(b, x.layout.channel_axis(x.rank), 0).reshape(b.shape[x.layout.channel_axis(x.rank)], -1) \
+        if x.rank > 1 else b.reshape(-1, 1)
     if not np.all(b == b[:, :1]):
         raise NnomError(f"{what}: the constant of shape {c.shape} varies over the positions of the tensor "
                         f"{shape_text(x.shape)}; only scalars and per-channel constants (shape (C, 1, 1)) "
@@ -201,11 +228,17 @@ def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
 
 
 class Builder:
-    """Builds an nnom Model from framework ops; see the module docstring."""
+    """Builds an nnom Model from framework ops, in the framework's layout; see the module docstring.
 
-    def __init__(self, name: str, source: str, layouts=None):
-        self.name = ident(name)
+    Every lowering to nnom layers is a method here; a frontend names the source op and calls it.
+    Methods take and return `Tensor`s; weights come in the framework's layout where a method says
+    so (conv: PyTorch/ONNX's (out, in / groups, *kernel)), else in nnom's Keras layout."""
+
+    def __init__(self, name: str, source: str, layouts=None, layout=CHANNELS_FIRST, naming=None):
+        self.naming = naming or ident       # framework name -> nnom layer name
+        self.name = self.naming(name)
         self.source = source
+        self.layout = layout
         self.layouts = dict(layouts or {})  # input name -> "seq" / "time_major" (see Relayout)
         self.nodes = []                  # every layer, in creation (topological) order
         self.inputs = []                 # Input layers
@@ -214,18 +247,22 @@ class Builder:
 
     # --- plumbing ----------------------------------------------------------------------------
     def _unique(self, base):
-        return unique_name(self._names, ident(base))
+        return unique_name(self._names, self.naming(base))
 
     def _add(self, layer, inputs, name):
+        """layer, named after `name`, reading `inputs` (layers or Tensors), built and recorded."""
         layer.name = self._unique(name)
-        layer.inputs = list(inputs)
+        layer.inputs = [s.layer if isinstance(s, Tensor) else s for s in inputs]
         layer.build([src.out_shape for src in layer.inputs], self.rng)
         self.nodes.append(layer)
         return layer
 
+    def _tensor(self, layer, shape, perm=None, batch_axis=0) -> Tensor:
+        return Tensor(layer, shape, perm, batch_axis, self.layout)
+
     def _spatial(self, x: Tensor, what: str, ranks=(2, 3)) -> None:
         if x.rank not in ranks:
-            want = " or ".join({1: "(N, F)", 2: "(N, C, L)", 3: "(N, C, H, W)"}[r] for r in ranks)
+            want = " or ".join(x.layout.forms[r] for r in ranks)
             raise NnomError(f"{what} takes a {want} tensor, got {shape_text(x.shape)}")
         if not x.canonical:
             raise NnomError(f"{what}: its input {shape_text(x.shape)} comes from a reshape that reorders "
@@ -233,23 +270,31 @@ class Builder:
                             "has no transpose, so this layout cannot be represented")
 
     def _out(self, layer, shape, perm=None) -> Tensor:
-        t = Tensor(layer, shape, perm)
-        if t.canonical and tuple(layer.out_shape) != tuple(nnom_shape(t.shape)):
+        t = self._tensor(layer, shape, perm)
+        if t.canonical and tuple(layer.out_shape) != tuple(self.layout.nnom_shape(t.shape)):
             raise NnomError(f"internal: layer '{layer.name}' gives {tuple(layer.out_shape)}, expected "
-                            f"{tuple(nnom_shape(t.shape))} for {shape_text(t.shape)}")
+                            f"{tuple(self.layout.nnom_shape(t.shape))} for {shape_text(t.shape)}")
         return t
+
+    def _same_shape(self, x: Tensor, layer) -> Tensor:
+        """x's channels over `layer`'s spatial size (convolutions, pooling, padding, up-sampling)."""
+        oh, ow = layer.out_shape[:2]
+        c = layer.out_shape.c
+        return self._out(layer, self.layout.shape(c, (oh, ow) if x.rank == 3 else (ow,)))
 
     @staticmethod
     def _spatial_hw(x: Tensor):
         """nnom (h, w) of a canonical rank-2/3 tensor."""
-        s = nnom_shape(x.shape)
+        s = x.layout.nnom_shape(x.shape)
         return s.h, s.w
 
     @staticmethod
     def _to_2d(x: Tensor, kernel, strides, pads, dilations):
-        """1D (one spatial dim) arguments as nnom's 2D ones with height 1."""
+        """1D (one spatial dim) arguments as nnom's 2D ones with height 1; pads: (begin, end) per
+        spatial dim, or "same" (TensorFlow SAME, as Keras says it)."""
         kernel, strides, dilations = tuple(kernel), tuple(strides), tuple(dilations)
-        pads = [tuple(p) for p in pads]
+        same = isinstance(pads, str)
+        pads = [(0, 0)] * len(kernel) if same else [tuple(p) for p in pads]
         if x.rank == 2:
             kernel, strides, dilations = (1,) + kernel, (1,) + strides, (1,) + dilations
             pads = [(0, 0)] + pads
@@ -258,12 +303,14 @@ class Builder:
                             f"dilations, got {kernel}, {strides}, {pads}, {dilations}")
         if any(p < 0 for pair in pads for p in pair):
             raise NnomError(f"negative padding {pads} (cropping) is not supported")
-        return kernel, strides, pads, dilations
+        return kernel, strides, PADDING_SAME if same else pads, dilations
 
     def _padding(self, x: Tensor, kernel, strides, dilations, pads, name, allow_pad_layer=True,
                  why_not="", allow_same=True):
         """(source layer, nnom padding) for explicit pads: VALID, TensorFlow SAME, or a ZeroPadding
         layer then VALID."""
+        if pads == PADDING_SAME:
+            return x.layer, PADDING_SAME
         if all(p == 0 for pair in pads for p in pair):
             return x.layer, PADDING_VALID
         h, w = self._spatial_hw(x)
@@ -276,33 +323,30 @@ class Builder:
         pad = self._add(ZeroPadding((pt, pb, pl, pr)), [x.layer], name + "_pad")
         return pad, PADDING_VALID
 
-    def _check_out(self, layer, x: Tensor, expected_hw, what):
-        if expected_hw is not None and tuple(layer.out_shape[:2]) != tuple(expected_hw):
-            raise NnomError(f"internal: {what} gives {tuple(layer.out_shape)}, expected spatial size "
-                            f"{tuple(expected_hw)}")
-
-    # --- ops ----------------------------------------------------------------------------------
+    # --- inputs -------------------------------------------------------------------------------
     def input(self, shape, name, layout=None) -> Tensor:
         """A model input; shape excludes the batch. layout "seq" / "time_major": a sequence (T, F)
         read by a recurrent layer, nnom (1, T, F) in the framework's order, batch first / second."""
         shape = tuple(int(d) for d in shape)
         if not 1 <= len(shape) <= 3:
+            f = self.layout.forms
             raise NnomError(f"input '{name}' has shape (N, {', '.join(map(str, shape))}); nnom takes "
-                            "(N, C, H, W), (N, C, L) or (N, F) inputs")
+                            f"{f[3]}, {f[2]} or {f[1]} inputs")
         if layout is not None:
             if len(shape) != 2:
                 raise NnomError(f"input '{name}' {shape_text(shape)} is read by a recurrent layer: expected a "
                                 "sequence (N, T, F)")
             layer = self._add(Input(Shape(1, *shape)), [], name)
             self.inputs.append(layer)
-            return Tensor(layer, shape, np.arange(shape[0] * shape[1]), 1 if layout == "time_major" else 0)
-        layer = self._add(Input(nnom_shape(shape)), [], name)
+            return self._tensor(layer, shape, np.arange(shape[0] * shape[1]), 1 if layout == "time_major" else 0)
+        layer = self._add(Input(self.layout.nnom_shape(shape)), [], name)
         self.inputs.append(layer)
         return self._out(layer, shape)
 
+    # --- convolutions and dense ---------------------------------------------------------------
     def conv(self, x: Tensor, w, b, strides, pads, dilations, groups, name) -> Tensor:
-        """w: (out, in / groups, *kernel) as PyTorch and ONNX store it; pads: (begin, end) per
-        spatial dim."""
+        """w: (out, in / groups, *kernel) as PyTorch and ONNX store it; groups 1 is a Conv2D,
+        groups = input channels a DW_Conv2D; pads: (begin, end) per spatial dim."""
         self._spatial(x, "convolution")
         w = np.asarray(w, dtype=np.float32)
         if w.ndim != x.rank + 1:
@@ -310,49 +354,77 @@ class Builder:
         if x.rank == 2:
             w = w[:, :, None, :]
         out_c, in_per_group = w.shape[:2]
-        c_in = x.shape[0]
-        kernel, strides, pads, dilations = self._to_2d(x, w.shape[2:] if x.rank == 3 else w.shape[3:],
-                                                       strides, pads, dilations)
-        kernel = tuple(w.shape[2:])
-        src, padding = self._padding(x, kernel, strides, dilations, pads, name)
-        use_bias = b is not None
+        c_in = self.layout.channels(x.shape)
         if groups == 1:
             if in_per_group != c_in:
                 raise NnomError(f"convolution weight {w.shape} expects {in_per_group} input channels, "
                                 f"the input has {c_in}")
-            layer = Conv2D(out_c, kernel, strides, padding, w.transpose(2, 3, 1, 0), b,
-                           dilation=dilations, use_bias=use_bias)
-        elif groups == c_in and in_per_group == 1 and out_c % c_in == 0:
+            return self.conv2d(x, w.transpose(2, 3, 1, 0), b, strides, pads, dilations, name)
+        if groups == c_in and in_per_group == 1 and out_c % c_in == 0:
             mult = out_c // c_in                          # output c * mult + j, in PyTorch and nnom
-            kw = w.reshape(c_in, mult, *kernel).transpose(2, 3, 0, 1)
-            layer = DW_Conv2D(mult, kernel, strides, padding, kw, b, dilation=dilations, use_bias=use_bias)
-        else:
-            raise NnomError(f"grouped convolution (groups={groups}, {c_in} input and {out_c} output "
-                            "channels) is not supported: nnom has standard (groups=1) and depthwise "
-                            "(groups = input channels, outputs a multiple of them) convolutions")
-        layer = self._add(layer, [src], name)
-        oh, ow = layer.out_shape[:2]
-        shape = (out_c, oh, ow) if x.rank == 3 else (out_c, ow)
-        return self._out(layer, shape)
+            kernel = w.reshape(c_in, mult, *w.shape[2:]).transpose(2, 3, 0, 1)
+            return self.depthwise(x, kernel, b, strides, pads, dilations, name)
+        raise NnomError(f"grouped convolution (groups={groups}, {c_in} input and {out_c} output "
+                        "channels) is not supported: nnom has standard (groups=1) and depthwise "
+                        "(groups = input channels, outputs a multiple of them) convolutions")
 
-    def dense(self, x: Tensor, w, b, name) -> Tensor:
-        """w: (out, in) as PyTorch's Linear stores it."""
-        w = np.asarray(w, dtype=np.float32)
+    def _window(self, cls, x, kernel, b, strides, pads, dilations, name, pad_name=None):
+        """A Conv2D / DW_Conv2D over x; kernel (kh, kw, ...) or, on a 1D tensor, (k, ...)."""
+        self._spatial(x, "convolution")
+        kernel = np.asarray(kernel, dtype=np.float32)
+        if x.rank == 2 and kernel.ndim == 3:
+            kernel = kernel[None]
+        if kernel.ndim != 4 or (x.rank == 2 and kernel.shape[0] != 1):
+            raise NnomError(f"convolution kernel of shape {kernel.shape} does not fit the input {shape_text(x.shape)}")
+        k = kernel.shape[:2] if x.rank == 3 else kernel.shape[1:2]
+        k, strides, pads, dilations = self._to_2d(x, k, strides, pads, dilations)
+        src, padding = self._padding(x, k, strides, dilations, pads, pad_name or name)
+        layer = cls(kernel.shape[-1], k, strides, padding, kernel, b, dilation=dilations, use_bias=b is not None)
+        return self._same_shape(x, self._add(layer, [src], name))
+
+    def conv2d(self, x: Tensor, kernel, b, strides, pads, dilations, name, pad_name=None) -> Tensor:
+        """A Conv2D; kernel (kh, kw, in, out) (Keras' layout, (k, in, out) for 1D); pads: (begin,
+        end) per spatial dim, or "same"."""
+        return self._window(Conv2D, x, kernel, b, strides, pads, dilations, name, pad_name)
+
+    def depthwise(self, x: Tensor, kernel, b, strides, pads, dilations, name, pad_name=None) -> Tensor:
+        """A DW_Conv2D; kernel (kh, kw, channels, multiplier) (Keras' layout, (k, c, m) for 1D)."""
+        return self._window(DW_Conv2D, x, kernel, b, strides, pads, dilations, name, pad_name)
+
+    def separable(self, x: Tensor, dw_kernel, pw_kernel, b, strides, pads, dilations, name) -> Tensor:
+        """A separable convolution: the depthwise one (no bias), then a 1x1 convolution with the bias."""
+        n = x.rank - 1
+        dw = self.depthwise(x, dw_kernel, None, strides, pads, dilations, name + "_dw", pad_name=name)
+        pw = np.asarray(pw_kernel, dtype=np.float32).reshape((1, 1) + np.shape(pw_kernel)[-2:])
+        return self.conv2d(dw, pw, b, (1,) * n, [(0, 0)] * n, (1,) * n, name)
+
+    def dense(self, x: Tensor, kernel, b, name) -> Tensor:
+        """kernel: (in, out), the inputs in the framework's order of x's values. Channels-last
+        frameworks (Keras) apply it to the channels of a (N, ..., C) tensor: a 1x1 Conv2D."""
+        kernel = np.asarray(kernel, dtype=np.float32)
         if x.rank != 1:
+            if not self.layout.channels_first and x.rank in (2, 3) and kernel.ndim == 2:
+                n = x.rank - 1
+                return self.conv2d(x, kernel.reshape(1, 1, *kernel.shape), b, (1,) * n, [(0, 0)] * n, (1,) * n, name)
             raise NnomError(f"a fully connected layer on a {shape_text(x.shape)} tensor applies to its last "
                             "dimension only; nnom's Dense takes (N, F): flatten the tensor first")
-        if w.ndim != 2 or w.shape[1] != x.shape[0]:
-            raise NnomError(f"weight of shape {w.shape} does not fit the input {shape_text(x.shape)}")
-        kernel = w[:, x.order()].T                         # features in nnom's (h, w, c) order
-        layer = self._add(Dense(w.shape[0], kernel, b, use_bias=b is not None), [x.layer], name)
-        return self._out(layer, (w.shape[0],))
+        if kernel.ndim != 2 or kernel.shape[0] != x.shape[0]:
+            raise NnomError(f"weight of shape {kernel.T.shape} (outputs, inputs) does not fit the input "
+                            f"{shape_text(x.shape)}")
+        layer = self._add(Dense(kernel.shape[1], kernel[x.order()], b, use_bias=b is not None), [x.layer], name)
+        return self._out(layer, (kernel.shape[1],))
 
+    # --- per-channel affine maps --------------------------------------------------------------
     def _channel_params(self, x: Tensor, vectors, what):
+        """Per-channel vectors (None stays None) in nnom's channel order."""
         if x.rank > 1:
             self._spatial(x, what)
-        c = x.shape[0]
+        c = self.layout.channels(x.shape)
         out = []
         for v in vectors:
+            if v is None:
+                out.append(None)
+                continue
             v = np.asarray(v, dtype=np.float32).reshape(-1)
             if v.size == 1:
                 v = np.full(c, v[0], np.float32)
@@ -362,6 +434,7 @@ class Builder:
         return out
 
     def batchnorm(self, x: Tensor, gamma, beta, mean, var, eps, name) -> Tensor:
+        """gamma / beta None: 1 / 0 (Keras' scale=False / center=False)."""
         g, be, m, v = self._channel_params(x, [gamma, beta, mean, var], "batch normalization")
         layer = self._add(BatchNorm(g, be, m, v, epsilon=float(eps)), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
@@ -393,22 +466,45 @@ class Builder:
             return x
         return self.affine(x, scale, shift, name)
 
-    def activation(self, x: Tensor, kind, name, alpha=0.0, fn=None) -> Tensor:
-        act = Act("lambda", fn=fn) if kind == "lambda" else Act(kind, alpha=float(alpha))
-        layer = Lambda(fn) if kind == "lambda" else Activation(act)
-        layer = self._add(layer, [x.layer], name)
+    # --- activations --------------------------------------------------------------------------
+    def activation(self, x: Tensor, act, name, alpha=0.0, fn=None) -> Tensor:
+        """An Activation layer (fused into the layer before it by passes.fuse_activations); act: an
+        Act, or its kind ("relu", "leaky_relu" with alpha, "lambda" with fn, ...)."""
+        if not isinstance(act, Act):
+            act = Act("lambda", fn=fn) if act == "lambda" else Act(act, alpha=float(alpha))
+        layer = self._add(Activation(act), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
+
+    def tail(self, x: Tensor, act, name) -> Tensor:
+        """An activation that is a setting of the layer that just made x (Keras' activation=): its
+        tail, or a Softmax layer after it; act None (linear), "softmax" or an Act."""
+        if act is None:
+            return x
+        if act == "softmax":
+            return self.softmax(x, -1 if not self.layout.channels_first else 1, name + "_softmax")
+        if x.layer.takes_tail and x.layer.act is None:
+            x.layer.act = act                      # the layer was made for this op: nothing else reads it
+            return x
+        return self.activation(x, act, name + "_act")
 
     def softmax(self, x: Tensor, axis, name) -> Tensor:
         axis = _axis(axis, x.rank + 1)
-        if axis != 1:
+        channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
+        if axis != channels:
             raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
-                            "the channels (axis 1)")
+                            f"the channels (axis {channels})")
         if x.rank > 1:
             self._spatial(x, "softmax")
         layer = self._add(Softmax(), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
+    def hard_swish(self, x: Tensor, name) -> Tensor:
+        return self.merge("mul", [x, self.activation(x, "hard_sigmoid", name + "_hsig")], name)
+
+    def silu(self, x: Tensor, name) -> Tensor:
+        return self.merge("mul", [x, self.activation(x, "sigmoid", name + "_sig")], name)
+
+    # --- pooling ------------------------------------------------------------------------------
     def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
         self._spatial(x, what)
         kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
@@ -424,21 +520,18 @@ class Builder:
                                 "input explicitly")
         return kernel, strides, pads
 
-    def _pool_shape(self, x: Tensor, layer):
-        oh, ow = layer.out_shape[:2]
-        return (x.shape[0], oh, ow) if x.rank == 3 else (x.shape[0], ow)
-
     def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
+        """pads: (begin, end) per spatial dim (padded with -inf, as PyTorch and ONNX do), or "same"."""
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
         nonneg = passes.non_negative(x.layer)
         why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
                "max pooling with -inf, nnom only as SAME, and zero padding would change the result for "
                "negative inputs; pad with SAME geometry, or put a ReLU before the pooling")
         src, padding = self._padding(x, kernel, strides, (1, 1), pads, name, allow_pad_layer=nonneg, why_not=why)
-        layer = self._add(MaxPool(kernel, strides, padding), [src], name)
-        return self._out(layer, self._pool_shape(x, layer))
+        return self._same_shape(x, self._add(MaxPool(kernel, strides, padding), [src], name))
 
     def avg_pool(self, x: Tensor, kernel, strides, pads, ceil_mode, count_include_pad, name) -> Tensor:
+        """pads: (begin, end) per spatial dim, or "same" (the padding left out of the average)."""
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, (1,) * (x.rank - 1), ceil_mode,
                                                   "average pooling")
         why = ("average pooling with padding {pads} and count_include_pad=False: nnom excludes padding "
@@ -448,18 +541,17 @@ class Builder:
         src, padding = self._padding(x, kernel, strides, (1, 1), pads, name,
                                      allow_pad_layer=bool(count_include_pad), why_not=why,
                                      allow_same=not count_include_pad)
-        layer = self._add(AvgPool(kernel, strides, padding), [src], name)
-        return self._out(layer, self._pool_shape(x, layer))
+        return self._same_shape(x, self._add(AvgPool(kernel, strides, padding), [src], name))
 
     def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
         self._spatial(x, f"global {kind} pooling")
         layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [x.layer], name)
-        shape = (x.shape[0],) + (1,) * (x.rank - 1) if keepdims else (x.shape[0],)
-        return self._out(layer, shape)
+        c = self.layout.channels(x.shape)
+        return self._out(layer, self.layout.shape(c, (1,) * (x.rank - 1)) if keepdims else (c,))
 
     def adaptive_pool(self, x: Tensor, kind, out_size, name) -> Tensor:
         self._spatial(x, f"adaptive {kind} pooling")
-        sizes = x.shape[1:]
+        sizes = self.layout.spatial(x.shape)
         out = [s if o is None else int(o) for s, o in zip(sizes, out_size)]
         if all(o == 1 for o in out):
             return self.global_pool(x, kind, True, name)
@@ -482,8 +574,9 @@ class Builder:
             raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to "
                             f"{shape_text(new_shape, batch_axis)}")
         if not 1 <= len(new_shape) <= 3:
+            f = self.layout.forms
             raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
-                            "((N, F), (N, C, L) or (N, C, H, W))")
+                            f"({f[1]}, {f[2]} or {f[3]})")
         if isinstance(x, Stacked) and len(x.parts) == 1 and new_shape == x.shape[1:]:
             return _rebatch(x.parts[0], batch_axis)
         return self._with_order(x, new_shape, x.order(), name, batch_axis)
@@ -516,23 +609,23 @@ class Builder:
             raise NnomError(f"{shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4")
         if tuple(new_shape) == x.shape and np.array_equal(order, x.order()):
             return _rebatch(x, batch_axis)
-        if np.array_equal(order, canonical_perm(new_shape)):
-            target = nnom_shape(new_shape)
+        if np.array_equal(order, self.layout.canonical_perm(new_shape)):
+            target = self.layout.nnom_shape(new_shape)
             if tuple(x.layer.out_shape) == tuple(target):
-                return Tensor(x.layer, new_shape, None, batch_axis)
+                return self._tensor(x.layer, new_shape, None, batch_axis)
             layer = Flatten() if target[:2] == (1, 1) else Reshape(target)
-            return Tensor(self._add(layer, [x.layer], name), new_shape, None, batch_axis)
+            return self._tensor(self._add(layer, [x.layer], name), new_shape, None, batch_axis)
         if len(new_shape) > 1 and np.array_equal(order, np.arange(len(order))):
             # the framework's own order (a sequence (T, F) is nnom's (1, T, F)): keep it row-major
             target = Shape(*((1,) * (3 - len(new_shape)) + tuple(new_shape)))
             src = x.layer
             if tuple(src.out_shape) != tuple(target):
                 src = self._add(Reshape(target), [src], name)
-            return Tensor(src, new_shape, order, batch_axis)
+            return self._tensor(src, new_shape, order, batch_axis)
         src = x.layer
         if tuple(src.out_shape[:2]) != (1, 1):
             src = self._add(Flatten(), [src], name)
-        return Tensor(src, new_shape, order, batch_axis)
+        return self._tensor(src, new_shape, order, batch_axis)
 
     def reshape_full(self, x: Tensor, target, batch: int, name) -> Tensor:
         """Reshape to a full target shape: at most one -1; the batch keeps its place among the
@@ -629,7 +722,7 @@ class Builder:
             shape[a] = stop - start
             multi = list(np.unravel_index(order[sel.ravel()], x.shape))
             multi[a] = multi[a] - start
-            sub = Tensor(layer, shape, np.ravel_multi_index(multi, shape), b)
+            sub = self._tensor(layer, shape, np.ravel_multi_index(multi, shape), b)
         if keep:
             return sub
         if stop - start != 1:
@@ -649,7 +742,7 @@ class Builder:
             raise NnomError(f"{what} takes a sequence {'(T, N, F)' if batch_axis else '(N, T, F)'}, got "
                             f"{shape_text(x.shape, x.batch_axis)}")
         if not x.identity:
-            if (isinstance(x.layer, Input) and np.array_equal(x.order(), canonical_perm(x.shape))
+            if (isinstance(x.layer, Input) and np.array_equal(x.order(), x.layout.canonical_perm(x.shape))
                     and self.layouts.get(x.layer.name) is None):
                 raise Relayout(x.layer.name, "seq")
             raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
@@ -662,26 +755,38 @@ class Builder:
             src = self._add(Reshape(Shape(1, t, f)), [src], name + "_steps")
         return src
 
+    def rnn(self, x: Tensor, cell, name, return_sequences=False, stateful=False, go_backwards=False,
+            time_aligned=False, what="a recurrent layer") -> Tensor:
+        """One recurrent layer (RNN over `cell`) reading the batch-first sequence x (T, F): its
+        output (T, U) or, return_sequences=False, (U,)."""
+        layer = self._rnn(self.sequence_source(x, 0, what, name), cell, name, return_sequences, stateful,
+                          go_backwards, time_aligned)
+        t, u = x.shape[0], cell.units
+        return self._tensor(layer, (t, u), np.arange(t * u)) if return_sequences else self._tensor(layer, (u,))
+
+    def _rnn(self, src, cell, name, return_sequences, stateful=False, go_backwards=False, time_aligned=False):
+        return self._add(RNN(cell, return_sequences=return_sequences, stateful=stateful, go_backwards=go_backwards,
+                             time_aligned=time_aligned), [src], name)
+
     def recurrent(self, x: Tensor, layers, batch_axis: int, what: str, name):
         """Stacked recurrent layers over the sequence x; layers: per layer, its directions as (cell,
         reverse) pairs (forward, then reverse for a bidirectional layer). A reverse direction is
         go_backwards=True, time_aligned=True. Returns (the last layer's output: a layer holding
         (1, T, D * U), directions concatenated, and the final states, one (U,) tensor per layer and
-        direction in that order). Every RNN returns sequences; finish() turns those whose only
-        reader takes the last step into return_sequences=False."""
+        direction in that order). Every RNN returns sequences; passes.last_steps turns those whose
+        only reader takes the last step into return_sequences=False."""
         src = self.sequence_source(x, batch_axis, what, name)
         finals = []
         for i, cells in enumerate(layers):
             outs = []
             for cell, reverse in cells:
                 suffix = (f"_l{i}" if len(layers) > 1 else "") + ("_reverse" if reverse else "")
-                rnn = self._add(RNN(cell, return_sequences=True, go_backwards=reverse, time_aligned=reverse),
-                                [src], name + suffix)
+                rnn = self._rnn(src, cell, name + suffix, True, go_backwards=reverse, time_aligned=reverse)
                 outs.append(rnn)
                 t = rnn.timesteps
                 crop = (0, 0, 0, t - 1) if reverse else (0, 0, t - 1, 0)
                 last = rnn if t == 1 else self._add(Cropping(crop), [rnn], name + suffix + "_last")
-                finals.append(Tensor(last, (cell.units,)))
+                finals.append(self._tensor(last, (cell.units,)))
             joined = name + (f"_l{i}" if len(layers) > 1 else "")
             src = outs[0] if len(outs) == 1 else self._add(Concat(-1), outs, joined)
         return src, finals
@@ -694,15 +799,16 @@ class Builder:
         if tuple(src.out_shape) != (1, t, u):
             src = self._add(Reshape(Shape(1, t, u)), [src], name + "_steps")
         layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [src], name)
-        return Tensor(layer, (1, u) if keepdims else (u,), None, x.batch_axis if keepdims else 0)
+        return self._tensor(layer, (1, u) if keepdims else (u,), None, x.batch_axis if keepdims else 0)
 
     def stacked(self, parts, batch_axis, name) -> Stacked:
         """Final states (U,) stacked as (K, U) with the batch at batch_axis (h_n, Y_h)."""
         layer = parts[0].layer if len(parts) == 1 else self._add(Concat(-1), [p.layer for p in parts], name)
         return Stacked(layer, parts, batch_axis)
 
+    # --- padding, up-sampling ---------------------------------------------------------------
     def pad(self, x: Tensor, pads, name) -> Tensor:
-        """Zero padding; pads: (begin, end) per spatial dim."""
+        """Zero padding; pads: (begin, end) per spatial dim, all negative: a cropping."""
         self._spatial(x, "zero padding")
         pads = [tuple(int(v) for v in p) for p in pads]
         if x.rank == 2:
@@ -710,14 +816,16 @@ class Builder:
         if any(v < 0 for p in pads for v in p):
             if all(v <= 0 for p in pads for v in p):
                 (pt, pb), (pl, pr) = pads
-                layer = self._add(Cropping((-pt, -pb, -pl, -pr)), [x.layer], name)
-                return self._out(layer, self._pool_shape(x, layer))
+                return self._same_shape(x, self._add(Cropping((-pt, -pb, -pl, -pr)), [x.layer], name))
             raise NnomError(f"padding {pads} mixes padding and cropping; not supported")
         if all(v == 0 for p in pads for v in p):
             return x
         (pt, pb), (pl, pr) = pads
-        layer = self._add(ZeroPadding((pt, pb, pl, pr)), [x.layer], name)
-        return self._out(layer, self._pool_shape(x, layer))
+        return self._same_shape(x, self._add(ZeroPadding((pt, pb, pl, pr)), [x.layer], name))
+
+    def crop(self, x: Tensor, crops, name) -> Tensor:
+        """Cropping; crops: (begin, end) per spatial dim."""
+        return self.pad(x, [(-int(a), -int(b)) for a, b in crops], name)
 
     def upsample(self, x: Tensor, scales, name) -> Tensor:
         """Nearest-neighbour up-sampling by integer scales, one per spatial dim."""
@@ -729,10 +837,11 @@ class Builder:
             raise NnomError(f"up-sampling by {scales}: scales must be positive integers")
         if scales == [1, 1]:
             return x
-        layer = self._add(UpSample(tuple(scales)), [x.layer], name)
-        return self._out(layer, self._pool_shape(x, layer))
+        return self._same_shape(x, self._add(UpSample(tuple(scales)), [x.layer], name))
 
+    # --- merges -------------------------------------------------------------------------------
     def concat(self, xs, axis, name) -> Tensor:
+        """Concatenation along the framework's `axis` (batch included)."""
         if len(xs) == 1:
             return xs[0]
         if all(isinstance(x, Stacked) for x in xs) and len({(x.batch_axis, x.shape[1]) for x in xs}) == 1:
@@ -752,35 +861,43 @@ class Builder:
                 orders.append(x.order() + offset)
                 offset += x.size
             layer = self._add(Concat(-1), [x.layer for x in xs], name)
-            return Tensor(layer, (offset,), np.concatenate(orders))
+            return self._tensor(layer, (offset,), np.concatenate(orders))
         for x in xs:
             self._spatial(x, "concatenation")
-        nnom_axis = {1: -1, 2: -3, 3: -2}[axis] if rank == 3 else {1: -1, 2: -2}[axis]
+        dims = list(range(rank))
+        channel = dims.pop(self.layout.channel_axis(rank))
+        # nnom's axes counted from the end: channels -1, then the spatial dims (h -3, w -2)
+        nnom_axis = -1 if axis - 1 == channel else dims.index(axis - 1) - len(dims) - 1
         layer = self._add(Concat(nnom_axis), [x.layer for x in xs], name)
         shape = list(xs[0].shape)
         shape[axis - 1] = sum(x.shape[axis - 1] for x in xs)
         return self._out(layer, shape)
 
-    def binary(self, op, a: Tensor, b: Tensor, name) -> Tensor:
-        """Element-wise add, sub or mul of two tensors of the same shape."""
-        if a.shape != b.shape:
-            raise NnomError(f"element-wise {op} of {shape_text(a.shape)} and {shape_text(b.shape)}: nnom "
-                            "needs tensors of the same shape (no broadcasting)")
-        if not np.array_equal(a.order(), b.order()):
-            raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
-                            "(one comes from a reshape that reorders values); not supported")
+    def merge(self, op, xs, name) -> Tensor:
+        """Element-wise "add", "sub" or "mul" of tensors of the same shape; more inputs than the
+        layer's C runtime merges at once are chained (parts named name_part1, ...)."""
+        if len(xs) == 1:
+            return xs[0]
+        a = xs[0]
+        for b in xs[1:]:
+            if a.shape != b.shape:
+                raise NnomError(f"element-wise {op} of {shape_text(a.shape)} and {shape_text(b.shape)}: nnom "
+                                "needs tensors of the same shape (no broadcasting)")
+            if not np.array_equal(a.order(), b.order()):
+                raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
+                                "(one comes from a reshape that reorders values); not supported")
         cls = {"add": Add, "sub": Sub, "mul": Mult}[op]
-        layer = self._add(cls(), [a.layer, b.layer], name)
-        return self._out(layer, a.shape, a.perm)
-
-    def hard_swish(self, x: Tensor, name) -> Tensor:
-        return self.binary("mul", x, self.activation(x, "hard_sigmoid", name + "_hsig"), name)
-
-    def silu(self, x: Tensor, name) -> Tensor:
-        return self.binary("mul", x, self.activation(x, "sigmoid", name + "_sig"), name)
+        if cls.n_inputs is not None and len(xs) != cls.n_inputs:
+            raise NnomError(f"element-wise {op} takes {cls.n_inputs} inputs, got {len(xs)}")
+        layers, part = [x.layer for x in xs], 0
+        while len(layers) > cls.max_inputs:
+            part += 1
+            layers = [self._add(cls(), layers[:cls.max_inputs], f"{name}_part{part}")] + layers[cls.max_inputs:]
+        return self._out(self._add(cls(), layers, name), a.shape, a.perm)
 
     # --- the model ----------------------------------------------------------------------------
     def finish(self, outputs, output_names=None) -> Model:
+        """The passes (frontends/passes.py), then the compiled Model."""
         output_names = output_names or [f"output {i}" for i in range(len(outputs))]
         if not outputs:
             raise NnomError(f"the {self.source} model has no output")
@@ -805,7 +922,7 @@ def _rebatch(x: Tensor, batch_axis) -> Tensor:
         return x
     if isinstance(x, Stacked):
         return Stacked(x.layer, x.parts, batch_axis)
-    return Tensor(x.layer, x.shape, x.perm, batch_axis)
+    return Tensor(x.layer, x.shape, x.perm, batch_axis, x.layout)
 
 
 def _axis(axis, rank):

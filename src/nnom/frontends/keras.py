@@ -47,13 +47,9 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, GRUCell, Input, LSTMCell, MaxPool, Mult, Reshape,
-                      SimpleCell, Softmax, Sub, UpSample, ZeroPadding)
+from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
-from ..shapes import PADDING_VALID, border
-from . import passes
-from .common import unique_name
+from .common import CHANNELS_LAST, POISON, Builder
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -205,19 +201,7 @@ _ACT_LAYERS = {"Activation": _act_activation, "ReLU": _act_relu, "LeakyReLU": _a
                "Softmax": _act_softmax}
 
 
-# --- imported tensors ---------------------------------------------------------------------------
-
-class _T:
-    """A Keras tensor held by an nnom layer; rank counts the batch, as Keras does (2, 3 or 4)."""
-    __slots__ = ("layer", "rank")
-
-    def __init__(self, layer, rank):
-        self.layer = layer
-        self.rank = rank
-
-
-_POISON = _T(None, None)         # the output of a layer that could not be imported
-
+# --- names and settings -------------------------------------------------------------------------
 
 def _ident(name):
     s = re.sub(r"\W", "_", str(name)).strip("_")
@@ -264,23 +248,24 @@ def _axis(axis, rank):
 # --- the importer ---------------------------------------------------------------------------------
 
 class _Importer:
-    def __init__(self, fw, keras3):
+    """Walks a Keras model's graph; each layer call is lowered by its converter (_CONVERTERS) on
+    the shared Builder, in Keras' own channels-last layout. Tensors are common.Tensor: their rank
+    excludes the batch (Keras counts it: a Keras rank is tensor.rank + 1)."""
+
+    def __init__(self, fw, keras3, name):
         self.fw = fw                    # the Keras package the model comes from
         self.keras3 = keras3
         self.root = fw.__name__.split(".")[0]
         layers = fw.layers
         self.classes = {}               # Keras class -> its name in _CONVERTERS
-        for name in _CONVERTERS:
-            cls = getattr(layers, name, None)
+        for kind in _CONVERTERS:
+            cls = getattr(layers, kind, None)
             if isinstance(cls, type):
-                self.classes.setdefault(cls, name)
+                self.classes.setdefault(cls, kind)
         self.model_classes = [c for c in (getattr(fw, "Sequential", None), getattr(fw, "Model", None))
                               if isinstance(c, type)]
-        self.nodes = []                 # nnom layers, in creation (topological) order
-        self.inputs = []
+        self.b = Builder(name, "Keras", layout=CHANNELS_LAST, naming=_ident)
         self.problems = []              # (keras name, class name, reason)
-        self._names = set()
-        self.rng = np.random.default_rng(0)
 
     # --- recognising layers --------------------------------------------------------------------
     def _framework_class(self, cls):
@@ -319,24 +304,6 @@ class _Importer:
     def is_model(self, obj):
         return any(isinstance(obj, c) for c in self.model_classes) or self.is_sequential(obj) \
             or self.is_functional(obj)
-
-    # --- building --------------------------------------------------------------------------------
-    def unique(self, base):
-        return unique_name(self._names, _ident(base))
-
-    def add(self, layer, srcs, name):
-        layer.name = self.unique(name)
-        layer.inputs = [s.layer if isinstance(s, _T) else s for s in srcs]
-        layer.build([s.out_shape for s in layer.inputs], self.rng)
-        self.nodes.append(layer)
-        return layer
-
-    def tail(self, layer, act, rank, name):
-        """Attach a Keras activation to `layer`'s output: a tail, or a Softmax layer after it."""
-        if act == "softmax":
-            return _T(self.add(Softmax(), [layer], name + "_softmax"), rank)
-        layer.act = act
-        return _T(layer, rank)
 
     def problem(self, klayer, reason, cls_name=None):
         self.problems.append((getattr(klayer, "name", "?"), cls_name or type(klayer).__name__, reason))
@@ -407,7 +374,7 @@ class _Importer:
                 klayer = objects.get(lname)
                 if klayer is None:
                     self.problems.append((lname, cls_name, "an operation, not a Keras layer"))
-                    outs = [_POISON]
+                    outs = [POISON]
                 else:
                     name = lname if node_index == 0 else f"{lname}_{node_index}"
                     outs = self.call(klayer, ins, name)
@@ -428,43 +395,41 @@ class _Importer:
     def input_tensor(self, klayer, name, batch_shape):
         if batch_shape is None:
             self.problem(klayer, "no input shape")
-            return _POISON
+            return POISON
         dims = tuple(batch_shape)[1:]
         if any(d is None for d in dims):
             self.problem(klayer, f"input shape {tuple(batch_shape)} has unknown dimensions; nnom needs fixed "
                                  "shapes: rebuild the model with keras.Input(shape=...) fully given")
-            return _POISON
+            return POISON
         if not 1 <= len(dims) <= 3:
             self.problem(klayer, f"input shape {tuple(batch_shape)}: nnom takes (N, F), (N, steps, features) "
                                  "or (N, H, W, C)")
-            return _POISON
-        layer = self.add(Input(tuple(int(d) for d in dims)), [], name)
-        self.inputs.append(layer)
-        return _T(layer, len(dims) + 1)
+            return POISON
+        return self.b.input(dims, name)
 
     def call(self, klayer, ins, name):
         """Import one call of a Keras layer on imported tensors; returns its output tensors."""
         if self.is_model(klayer):
             if not (self.is_sequential(klayer) or self.is_functional(klayer)):
                 self.problem(klayer, "a subclassed Keras model: it has no layer graph to read")
-                return [_POISON]
-            if any(t is _POISON for t in ins):
+                return [POISON]
+            if any(t is POISON for t in ins):
                 self._check_nested(klayer)
-                return [_POISON] * max(1, len(getattr(klayer, "outputs", None) or [1]))
+                return [POISON] * max(1, len(getattr(klayer, "outputs", None) or [1]))
             return self.model(klayer, ins)
         kind = self.kind(klayer)
         if kind is None:
             self.problem(klayer, self.why_unknown(klayer))
-            return [_POISON]
+            return [POISON]
         cfg = klayer.get_config()
         try:
             _static_checks(self, kind, klayer, cfg)
-            if any(t is _POISON for t in ins):
-                return [_POISON]
+            if any(t is POISON for t in ins):
+                return [POISON]
             out = _CONVERTERS[kind](self, klayer, cfg, ins, name)
-        except _Unsupported as e:
+        except (_Unsupported, NnomError) as e:      # the builder's NnomErrors: this layer cannot be lowered
             self.problem(klayer, str(e))
-            return [_POISON]
+            return [POISON]
         return out if isinstance(out, list) else [out]
 
     def _check_nested(self, kmodel):
@@ -484,25 +449,10 @@ class _Importer:
                 self.problem(klayer, str(e))
 
     # --- the result ----------------------------------------------------------------------------------
-    def finish(self, outputs, name):
+    def finish(self, outputs) -> Model:
         if self.problems:
             raise _unsupported_error(self)
-        for t in outputs:
-            if isinstance(t.layer, Input):
-                raise NnomError(f"Keras model '{name}': output '{t.layer.name}' is the input unchanged")
-        out_layers = [t.layer for t in outputs]
-        self._fuse_activations(out_layers)
-        model = Model(_ident(name))
-        for layer in self.nodes:
-            if isinstance(layer, Input):
-                model.add(layer)
-            else:
-                model.hook(layer, *layer.inputs)
-        model.compile(self.inputs, out_layers, verbose=False)
-        return model
-
-    def _fuse_activations(self, out_layers):
-        passes.fuse_activations(self.nodes, out_layers)
+        return self.b.finish(outputs, [t.layer.name for t in outputs])
 
 
 def _refs(value):
@@ -573,10 +523,12 @@ def _static_checks(ctx, kind, klayer, cfg):
 
 
 # --- converters: (ctx, keras layer, its config, input tensors, name) -> tensor(s) ------------------------
+# Each reads the Keras settings and calls the shared builder (ctx.b), which does the lowering.
 
 def _need_rank(kind, x, ranks):
-    if x.rank not in ranks:
-        raise _Unsupported(f"{kind} on a rank-{x.rank} tensor")
+    """ranks as Keras counts them (batch included)."""
+    if x.rank + 1 not in ranks:
+        raise _Unsupported(f"{kind} on a rank-{x.rank + 1} tensor")
 
 
 def _weights(klayer, n_min):
@@ -586,98 +538,58 @@ def _weights(klayer, n_min):
     return w
 
 
-def _conv_geometry(cfg, one_d):
-    n = 1 if one_d else 2
+def _spatial_dims(ctx, klayer, x):
+    """1 or 2, as the layer's class says (Conv1D / Conv2D, ...), checked against the input."""
+    kind = ctx.kind(klayer)
+    n = 1 if kind.endswith("1D") else 2
+    _need_rank(kind, x, (n + 2,))
+    return n
+
+
+def _conv_geometry(cfg, n):
+    """(kernel, strides, dilations, pads) over n spatial dims; pads "same", or (begin, end) per dim:
+    zeros for 'valid', (kernel - 1) * dilation zeros before the last dim for 'causal'."""
     k = _tuple(cfg["kernel_size"], n)
     s = _tuple(cfg.get("strides", 1), n)
     d = _tuple(cfg.get("dilation_rate", 1), n)
-    if one_d:
-        k, s, d = (1,) + k, (1,) + s, (1,) + d
     padding = str(cfg.get("padding", "valid")).lower()
     if padding not in ("same", "valid", "causal"):
         raise _Unsupported(f"padding='{padding}' is not supported")
-    return k, s, d, padding
-
-
-def _causal(ctx, x, k, d, padding, name):
-    """Causal padding (1D): (kernel - 1) * dilation zeros on the left, then a valid convolution."""
-    if padding != "causal":
-        return x.layer, padding
-    left = (k[1] - 1) * d[1]
-    if left == 0:
-        return x.layer, PADDING_VALID
-    return ctx.add(ZeroPadding(border(0, 0, left, 0)), [x], name + "_pad"), PADDING_VALID
+    if padding == "same":
+        return k, s, d, "same"
+    left = (k[-1] - 1) * d[-1] if padding == "causal" else 0
+    return k, s, d, [(0, 0)] * (n - 1) + [(left, 0)]
 
 
 def _conv(ctx, klayer, cfg, ins, name):
+    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail."""
     x = ins[0]
-    one_d = ctx.kind(klayer) == "Conv1D"
-    _need_rank("Conv1D" if one_d else "Conv2D", x, (3,) if one_d else (4,))
-    k, s, d, padding = _conv_geometry(cfg, one_d)
+    kind = ctx.kind(klayer)
+    k, s, d, pads = _conv_geometry(cfg, _spatial_dims(ctx, klayer, x))
     use_bias = bool(cfg.get("use_bias", True))
-    w = _weights(klayer, 2 if use_bias else 1)
-    kernel = w[0].reshape(k + w[0].shape[-2:])
-    bias = w[1] if use_bias else None
-    src, padding = _causal(ctx, x, k, d, padding, name)
-    layer = ctx.add(Conv2D(int(cfg["filters"]), k, s, padding, kernel, bias, dilation=d, use_bias=use_bias),
-                    [src], name)
-    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
-
-
-def _depthwise(ctx, klayer, cfg, ins, name):
-    x = ins[0]
-    one_d = ctx.kind(klayer) == "DepthwiseConv1D"
-    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
-    k, s, d, padding = _conv_geometry(cfg, one_d)
-    use_bias = bool(cfg.get("use_bias", True))
-    w = _weights(klayer, 2 if use_bias else 1)
-    kernel = w[0].reshape(k + w[0].shape[-2:])
-    bias = w[1] if use_bias else None
-    src, padding = _causal(ctx, x, k, d, padding, name)
-    layer = ctx.add(DW_Conv2D(int(cfg.get("depth_multiplier", 1)), k, s, padding, kernel, bias, dilation=d,
-                              use_bias=use_bias), [src], name)
-    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
-
-
-def _separable(ctx, klayer, cfg, ins, name):
-    """SeparableConv: a depthwise convolution (no bias) then a 1x1 convolution with the bias."""
-    x = ins[0]
-    one_d = ctx.kind(klayer) == "SeparableConv1D"
-    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
-    k, s, d, padding = _conv_geometry(cfg, one_d)
-    use_bias = bool(cfg.get("use_bias", True))
-    w = _weights(klayer, 3 if use_bias else 2)
-    dw = w[0].reshape(k + w[0].shape[-2:])
-    pw = w[1].reshape((1, 1) + w[1].shape[-2:])
-    bias = w[2] if use_bias else None
-    src, padding = _causal(ctx, x, k, d, padding, name)
-    dwl = ctx.add(DW_Conv2D(int(cfg.get("depth_multiplier", 1)), k, s, padding, dw, None, dilation=d,
-                            use_bias=False), [src], name + "_dw")
-    pwl = ctx.add(Conv2D(int(cfg["filters"]), (1, 1), (1, 1), PADDING_VALID, pw, bias, use_bias=use_bias),
-                  [dwl], name)
-    return ctx.tail(pwl, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+    if kind.startswith("Separable"):
+        w = _weights(klayer, 3 if use_bias else 2)
+        y = ctx.b.separable(x, w[0], w[1], w[2] if use_bias else None, s, pads, d, name)
+    else:
+        w = _weights(klayer, 2 if use_bias else 1)
+        lower = ctx.b.depthwise if kind.startswith("Depthwise") else ctx.b.conv2d
+        y = lower(x, w[0], w[1] if use_bias else None, s, pads, d, name)
+    return ctx.b.tail(y, _activation(ctx, cfg.get("activation"), klayer), name)
 
 
 def _dense(ctx, klayer, cfg, ins, name):
-    """Dense on (N, F) is nnom's Dense; on (N, ..., F) Keras applies it to the last axis: a 1x1 Conv2D."""
+    """Dense on (N, F); on (N, ..., F) Keras applies it to the last axis (the builder: a 1x1 conv)."""
     x = ins[0]
+    _need_rank("Dense", x, (2, 3, 4))
     use_bias = bool(cfg.get("use_bias", True))
     w = _weights(klayer, 2 if use_bias else 1)
-    bias = w[1] if use_bias else None
-    units = int(cfg["units"])
-    if x.rank == 2:
-        layer = Dense(units, w[0], bias, use_bias=use_bias)
-    else:
-        _need_rank("Dense", x, (3, 4))
-        layer = Conv2D(units, (1, 1), (1, 1), PADDING_VALID, w[0].reshape(1, 1, *w[0].shape), bias,
-                       use_bias=use_bias)
-    layer = ctx.add(layer, [x], name)
-    return ctx.tail(layer, _activation(ctx, cfg.get("activation"), klayer), x.rank, name)
+    y = ctx.b.dense(x, w[0], w[1] if use_bias else None, name)
+    return ctx.b.tail(y, _activation(ctx, cfg.get("activation"), klayer), name)
 
 
 def _batchnorm(ctx, klayer, cfg, ins, name):
     x = ins[0]
-    if _axis(cfg.get("axis", -1), x.rank) != x.rank - 1:
+    if _axis(cfg.get("axis", -1), x.rank + 1) != x.rank:
         raise _Unsupported(f"axis={cfg.get('axis')}: nnom normalizes the channels (last axis) only")
     w = _weights(klayer, 2)
     i = 0
@@ -686,13 +598,11 @@ def _batchnorm(ctx, klayer, cfg, ins, name):
         gamma, i = w[i], i + 1
     if cfg.get("center", True):
         beta, i = w[i], i + 1
-    mean, var = w[i], w[i + 1]
-    layer = ctx.add(BatchNorm(gamma, beta, mean, var, epsilon=float(cfg.get("epsilon", 1e-3))), [x], name)
-    return _T(layer, x.rank)
+    return ctx.b.batchnorm(x, gamma, beta, w[i], w[i + 1], float(cfg.get("epsilon", 1e-3)), name)
 
 
 def _rescaling(ctx, klayer, cfg, ins, name):
-    """x * scale + offset: a per-channel affine, run as a BatchNorm (folded into a conv before it)."""
+    """x * scale + offset: a per-channel affine (a BatchNorm, folded into a conv before it)."""
     x = ins[0]
     c = int(x.layer.out_shape.c)
     try:
@@ -700,9 +610,7 @@ def _rescaling(ctx, klayer, cfg, ins, name):
                          for key, default in (("scale", 1.0), ("offset", 0.0)))
     except (TypeError, ValueError):
         raise _Unsupported("scale and offset must be scalars or per-channel values") from None
-    layer = ctx.add(BatchNorm(scale.copy(), offset.copy(), np.zeros(c, np.float32), np.ones(c, np.float32),
-                              epsilon=0.0), [x], name)
-    return _T(layer, x.rank)
+    return ctx.b.affine(x, scale, offset, name)
 
 
 def _identity(ctx, klayer, cfg, ins, name):
@@ -715,48 +623,37 @@ def _activation_layer(ctx, klayer, cfg, ins, name):
     if act is None:
         return x
     if act == "softmax":
-        axis = cfg.get("axis", -1)
-        if _axis(axis, x.rank) != x.rank - 1:
-            raise _Unsupported(f"softmax over axis {axis}: nnom's Softmax runs over the last axis (channels)")
-        return _T(ctx.add(Softmax(), [x], name), x.rank)
-    return _T(ctx.add(Activation(act), [x], name), x.rank)
+        return ctx.b.softmax(x, _axis(cfg.get("axis", -1), x.rank + 1), name)
+    return ctx.b.activation(x, act, name)
 
 
 def _pool(ctx, klayer, cfg, ins, name):
     x = ins[0]
-    kind = ctx.kind(klayer)
-    one_d = kind.endswith("1D")
-    _need_rank(kind, x, (3,) if one_d else (4,))
-    n = 1 if one_d else 2
+    n = _spatial_dims(ctx, klayer, x)
     k = _tuple(cfg["pool_size"], n)
     s = _tuple(cfg.get("strides") or k, n)
-    if one_d:
-        k, s = (1,) + k, (1,) + s
-    padding = str(cfg.get("padding", "valid")).lower()
-    cls = MaxPool if kind.startswith("Max") else AvgPool
-    return _T(ctx.add(cls(k, s, padding), [x], name), x.rank)
+    pads = "same" if str(cfg.get("padding", "valid")).lower() == "same" else [(0, 0)] * n
+    if ctx.kind(klayer).startswith("Max"):
+        return ctx.b.max_pool(x, k, s, pads, (1,) * n, False, name)
+    return ctx.b.avg_pool(x, k, s, pads, False, False, name)
 
 
 def _global_pool(ctx, klayer, cfg, ins, name):
     x = ins[0]
-    kind = ctx.kind(klayer)
-    _need_rank(kind, x, (3,) if kind.endswith("1D") else (4,))
-    cls = GlobalMaxPool if "Max" in kind else GlobalAvgPool
-    layer = ctx.add(cls(), [x], name)
-    return _T(layer, x.rank if cfg.get("keepdims", False) else 2)
+    _spatial_dims(ctx, klayer, x)
+    kind = "max" if "Max" in ctx.kind(klayer) else "avg"
+    return ctx.b.global_pool(x, kind, bool(cfg.get("keepdims", False)), name)
 
 
 def _flatten(ctx, klayer, cfg, ins, name):
     x = ins[0]
-    if x.rank == 2:
-        return x
-    return _T(ctx.add(Flatten(), [x], name), 2)
+    return x if x.rank == 1 else ctx.b.reshape(x, (x.size,), name)
 
 
 def _reshape(ctx, klayer, cfg, ins, name):
     x = ins[0]
     target = [int(d) for d in cfg["target_shape"]]
-    size = x.layer.out_shape.size
+    size = x.size
     if target.count(-1) > 1:
         raise _Unsupported(f"target_shape {tuple(target)} has more than one -1")
     if -1 in target:
@@ -766,82 +663,28 @@ def _reshape(ctx, klayer, cfg, ins, name):
         raise _Unsupported(f"target_shape {tuple(target)}: nnom tensors have at most 3 dimensions")
     if any(d < 1 for d in target) or int(np.prod(target)) != size:
         raise _Unsupported(f"cannot reshape {size} values to {tuple(cfg['target_shape'])}")
-    dims = (1,) * (3 - len(target)) + tuple(target)
-    if tuple(x.layer.out_shape) == dims:
-        return _T(x.layer, len(target) + 1)
-    layer = Flatten() if dims[:2] == (1, 1) else Reshape(dims)
-    return _T(ctx.add(layer, [x], name), len(target) + 1)
+    return ctx.b.reshape(x, target, name)
 
 
 def _merge(ctx, klayer, cfg, ins, name):
-    kind = ctx.kind(klayer)
-    ranks = {t.rank for t in ins}
-    if len(ranks) != 1:
-        raise _Unsupported(f"inputs of different ranks {sorted(ranks)} (broadcasting) are not supported")
-    rank = ins[0].rank
-    shapes = [tuple(t.layer.out_shape) for t in ins]
-    if any(s != shapes[0] for s in shapes):
-        raise _Unsupported(f"inputs of different shapes {shapes} (broadcasting) are not supported")
-    if kind == "Subtract":
-        if len(ins) != 2:
-            raise _Unsupported(f"Subtract takes 2 inputs, got {len(ins)}")
-        return _T(ctx.add(Sub(), ins, name), rank)
-    if kind == "Add":
-        return _T(ctx.add(Add(), ins, name), rank)
-    # Multiply: nnom multiplies up to 3 inputs in int32; chain more
-    xs = list(ins)
-    part = 0
-    while len(xs) > Mult.MAX_INPUTS:
-        part += 1
-        xs = [_T(ctx.add(Mult(), xs[:Mult.MAX_INPUTS], f"{name}_part{part}"), rank)] + xs[Mult.MAX_INPUTS:]
-    return _T(ctx.add(Mult(), xs, name), rank)
+    op = {"Add": "add", "Subtract": "sub", "Multiply": "mul"}[ctx.kind(klayer)]
+    return ctx.b.merge(op, ins, name)
 
 
 def _concat(ctx, klayer, cfg, ins, name):
-    ranks = {t.rank for t in ins}
-    if len(ranks) != 1:
-        raise _Unsupported(f"inputs of different ranks {sorted(ranks)}")
-    rank = ins[0].rank
-    axis = _axis(cfg.get("axis", -1), rank)
-    if axis == 0:
-        raise _Unsupported("concatenation along the batch axis")
-    if len(ins) == 1:
-        return ins[0]
-    return _T(ctx.add(Concat(axis + 4 - rank), ins, name), rank)     # nnom: 1 = h, 2 = w, 3 = c
-
-
-def _border_layer(ctx, klayer, cfg, ins, name, key, layer_cls):
-    """ZeroPadding1D/2D and Cropping1D/2D: a border (top, bottom, left, right) around h x w."""
-    x = ins[0]
-    one_d = ctx.kind(klayer).endswith("1D")
-    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
-    if one_d:
-        ((left, right),) = _pairs(cfg[key], 1)
-        b = border(0, 0, left, right)
-    else:
-        (top, bottom), (left, right) = _pairs(cfg[key], 2)
-        b = border(top, bottom, left, right)
-    if not any(b):
-        return x
-    return _T(ctx.add(layer_cls(b), [x], name), x.rank)
+    return ctx.b.concat(ins, _axis(cfg.get("axis", -1), ins[0].rank + 1), name)
 
 
 def _zero_padding(ctx, klayer, cfg, ins, name):
-    return _border_layer(ctx, klayer, cfg, ins, name, "padding", ZeroPadding)
+    return ctx.b.pad(ins[0], _pairs(cfg["padding"], _spatial_dims(ctx, klayer, ins[0])), name)
 
 
 def _cropping(ctx, klayer, cfg, ins, name):
-    return _border_layer(ctx, klayer, cfg, ins, name, "cropping", Cropping)
+    return ctx.b.crop(ins[0], _pairs(cfg["cropping"], _spatial_dims(ctx, klayer, ins[0])), name)
 
 
 def _upsampling(ctx, klayer, cfg, ins, name):
-    x = ins[0]
-    one_d = ctx.kind(klayer) == "UpSampling1D"
-    _need_rank(ctx.kind(klayer), x, (3,) if one_d else (4,))
-    size = (1,) + _tuple(cfg["size"], 1) if one_d else _tuple(cfg["size"], 2)
-    if size == (1, 1):
-        return x
-    return _T(ctx.add(UpSample(size), [x], name), x.rank)
+    return ctx.b.upsample(ins[0], _tuple(cfg["size"], _spatial_dims(ctx, klayer, ins[0])), name)
 
 
 # --- recurrent layers -------------------------------------------------------------------------------
@@ -886,25 +729,21 @@ def _rnn_settings(ctx, klayer, cfg):
 
 
 def _rnn_layer(ctx, klayer, x, name, time_aligned=False):
+    """The builder's recurrent layer for a Keras SimpleRNN / GRU / LSTM / RNN(cell) and its weights."""
     cfg = klayer.get_config()
     cls, ccfg, kw = _rnn_settings(ctx, klayer, cfg)
     use_bias = bool(ccfg.get("use_bias", True))
     w = _weights(klayer, 3 if use_bias else 2)
-    try:
-        cell = cls(int(ccfg["units"]), kernel=w[0], recurrent_kernel=w[1], bias=w[2] if use_bias else None,
-                   use_bias=use_bias, **kw)
-        return ctx.add(RNN(cell, return_sequences=bool(cfg.get("return_sequences", False)),
-                           stateful=bool(cfg.get("stateful", False)), go_backwards=bool(cfg.get("go_backwards", False)),
-                           time_aligned=time_aligned), [x], name)
-    except NnomError as e:
-        raise _Unsupported(str(e)) from None
+    cell = cls(int(ccfg["units"]), kernel=w[0], recurrent_kernel=w[1], bias=w[2] if use_bias else None,
+               use_bias=use_bias, **kw)
+    return ctx.b.rnn(x, cell, name, return_sequences=bool(cfg.get("return_sequences", False)),
+                     stateful=bool(cfg.get("stateful", False)), go_backwards=bool(cfg.get("go_backwards", False)),
+                     time_aligned=time_aligned)
 
 
 def _recurrent(ctx, klayer, cfg, ins, name):
-    x = ins[0]
-    _need_rank(ctx.kind(klayer), x, (3,))
-    layer = _rnn_layer(ctx, klayer, x, name)
-    return _T(layer, 3 if layer.return_sequences else 2)
+    _need_rank(ctx.kind(klayer), ins[0], (3,))
+    return _rnn_layer(ctx, klayer, ins[0], name)
 
 
 def _bidirectional(ctx, klayer, cfg, ins, name):
@@ -919,21 +758,15 @@ def _bidirectional(ctx, klayer, cfg, ins, name):
                            "reverses its output sequence: nnom cannot reverse a forward run's outputs")
     f = _rnn_layer(ctx, fwd, x, name + "_forward")
     b = _rnn_layer(ctx, bwd, x, name + "_backward", time_aligned=seq)
-    rank = 3 if seq else 2
     mode = cfg.get("merge_mode", "concat")
     if mode is None:
-        return [_T(f, rank), _T(b, rank)]
+        return [f, b]
     if mode == "concat":
-        return _T(ctx.add(Concat(-1), [f, b], name), rank)
+        return ctx.b.concat([f, b], -1, name)
     if mode == "mul":
-        return _T(ctx.add(Mult(), [f, b], name), rank)
-    total = ctx.add(Add(), [f, b], name if mode == "sum" else name + "_sum")
-    if mode == "sum":
-        return _T(total, rank)
-    u = f.out_shape.c                                   # "ave": (f + b) / 2, a per-channel scale
-    half = BatchNorm(np.full(u, 0.5, np.float32), np.zeros(u, np.float32), np.zeros(u, np.float32),
-                     np.ones(u, np.float32), epsilon=0.0)
-    return _T(ctx.add(half, [total], name), rank)
+        return ctx.b.merge("mul", [f, b], name)
+    total = ctx.b.merge("add", [f, b], name if mode == "sum" else name + "_sum")
+    return total if mode == "sum" else ctx.b.affine(total, 0.5, 0.0, name)     # "ave": (f + b) / 2
 
 
 def _input_layer(ctx, klayer, cfg, ins, name):
@@ -943,8 +776,8 @@ def _input_layer(ctx, klayer, cfg, ins, name):
 _CONVERTERS = {
     "InputLayer": _input_layer,
     "Conv1D": _conv, "Conv2D": _conv,
-    "DepthwiseConv1D": _depthwise, "DepthwiseConv2D": _depthwise,
-    "SeparableConv1D": _separable, "SeparableConv2D": _separable,
+    "DepthwiseConv1D": _conv, "DepthwiseConv2D": _conv,
+    "SeparableConv1D": _conv, "SeparableConv2D": _conv,
     "Dense": _dense,
     "BatchNormalization": _batchnorm,
     "Rescaling": _rescaling,
@@ -1419,8 +1252,7 @@ def from_keras(model_or_path, name=None) -> Model:
     if isinstance(model_or_path, (str, Path)):
         kmodel = load_keras(model_or_path)
     fw, keras3 = _framework(kmodel)
-    ctx = _Importer(fw, keras3)
+    ctx = _Importer(fw, keras3, name or getattr(kmodel, "name", None) or "model")
     if not ctx.is_model(kmodel):
         raise NnomError(f"from_keras expects a Keras Model (Sequential or functional), got {type(kmodel).__name__}")
-    outputs = ctx.model(kmodel)
-    return ctx.finish(outputs, name or kmodel.name)
+    return ctx.finish(ctx.model(kmodel))

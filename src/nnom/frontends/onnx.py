@@ -271,7 +271,7 @@ def _gemm(c):
     if bias is not None:
         bias = np.broadcast_to(_const(bias, "the Gemm bias C").astype(np.float64) * float(c.attr("beta", 1.0)),
                                (1, w.shape[0]))[0]
-    return c.b.dense(x, w.astype(np.float32), None if bias is None else bias.astype(np.float32), c.name)
+    return c.b.dense(x, w.T.astype(np.float32), None if bias is None else bias.astype(np.float32), c.name)
 
 
 def _matmul(c):
@@ -281,7 +281,7 @@ def _matmul(c):
     w = _const(c.input(1), "the MatMul weight").astype(np.float32)
     if w.ndim != 2:
         raise NnomError(f"MatMul by a constant of shape {w.shape}: expected a 2D weight")
-    return c.b.dense(x, w.T, None, c.name)
+    return c.b.dense(x, w, None, c.name)
 
 
 def _batchnorm(c):
@@ -515,7 +515,7 @@ def _binary(op):
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             if op == "div":
                 raise NnomError("division of two tensors is not supported")
-            return c.b.binary(op, a, b, c.name)
+            return c.b.merge(op, [a, b], c.name)
         x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
         return c.b.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, c.name)
     return convert
@@ -525,10 +525,7 @@ def _sum(c):
     xs = list(c.values)
     if not all(isinstance(x, Tensor) for x in xs):
         raise NnomError("Sum with a constant is not supported")
-    out = xs[0]
-    for i, x in enumerate(xs[1:]):
-        out = c.b.binary("add", out, x, c.name if i == len(xs) - 2 else f"{c.name}_{i}")
-    return out
+    return c.b.merge("add", xs, c.name)
 
 
 def _concat(c):

@@ -229,7 +229,7 @@ def _binary(c, op, a, b, alpha=1):
             raise NnomError("division of two tensors is not supported")
         if alpha != 1:
             raise NnomError(f"{op} with alpha={alpha} between two tensors is not supported")
-        return c.b.binary(op, a, b, c.name)
+        return c.b.merge(op, [a, b], c.name)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
         k = np.asarray(k, dtype=np.float64)
@@ -446,7 +446,7 @@ def _module_table(torch):
         return _conv(c, x, _const(torch, m.weight), _const(torch, m.bias), m.stride, m.padding, m.dilation, m.groups)
 
     def linear(c):
-        return c.b.dense(c.tensor(), _const(torch, c.mod.weight), _const(torch, c.mod.bias), c.name)
+        return c.b.dense(c.tensor(), _const(torch, c.mod.weight).T, _const(torch, c.mod.bias), c.name)
 
     def bn(c):
         m = c.mod
@@ -530,7 +530,8 @@ def _function_table(torch):
                      c.get(5, "dilation", 1), c.get(6, "groups", 1))
 
     def linear(c):
-        return c.b.dense(c.tensor(), _np(c.get(1, "weight"), "the weight"), _np(c.get(2, "bias"), "the bias"), c.name)
+        return c.b.dense(c.tensor(), _np(c.get(1, "weight"), "the weight").T, _np(c.get(2, "bias"), "the bias"),
+                         c.name)
 
     def batch_norm(c):
         return _batch_norm(c, c.tensor(), c.get(1, "running_mean"), c.get(2, "running_var"), c.get(3, "weight"),
