@@ -85,6 +85,97 @@ typedef struct {
 void nnom_pad_affine_s8(const nnom_pad_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, int8_t *out);
 
 /* ---- element-wise, concatenation, softmax, activations, quantize ------------------------------ */
+/* Python's nnom.affine.elementwise / concat / softmax / activation / quantize compute the same
+ * bytes and derive every params struct below from scales and zero points. Element-wise kernels
+ * and softmax may run in place (out == in). LOGISTIC, TANH and HARD_SWISH are 256-entry tables
+ * built in Python (nnom.affine.activation.*_table) and applied with nnom_lut_s8; RESHAPE keeps
+ * the bytes. No kernel here needs scratch memory. */
+
+/* int8 -> int8 requantization: out = clamp(out_zp + mul_by_qm(in - in_zp, mult, shift), act_min,
+ * act_max). QUANTIZE (int8 -> int8), RELU (act_min = max(-128, out_zp)), RELU6 (mult = 2^30,
+ * shift = 1, in_zp = out_zp: the identity, so only the clamp to the input's 0 and 6). */
+typedef struct {
+    int32_t in_zp, mult, shift, out_zp;
+    int32_t act_min, act_max;
+} nnom_requant_affine_params_t;
+
+void nnom_requant_affine_s8(const nnom_requant_affine_params_t *p, const int8_t *in, uint32_t size,
+                            int8_t *out);
+
+/* ADD and SUB: a_k = mul_by_qm((in_k - in_k_zp) << left_shift, in_k_mult, in_k_shift) (shifts <= 0,
+ * left_shift 20), out = clamp(out_zp + mul_by_qm(a_1 +- a_2, out_mult, out_shift), act_min, act_max).
+ * Broadcasting: out has size elements, in1 n1 and in2 n2, each dividing size; element i reads
+ * in1[i % n1] and in2[i % n2] (a full tensor, a (1, 1, C) vector over (H, W, C), a scalar, or any
+ * block that repeats along the leading dimensions). */
+typedef struct {
+    int32_t in1_zp, in2_zp;
+    int32_t in1_mult, in1_shift, in2_mult, in2_shift;
+    int32_t out_mult, out_shift, out_zp;
+    int32_t act_min, act_max;
+    int32_t left_shift;
+} nnom_add_affine_params_t;
+
+void nnom_add_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                        const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+void nnom_sub_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                        const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+
+/* MUL: out = clamp(out_zp + mul_by_qm((in1 - in1_zp) * (in2 - in2_zp), mult, shift), act_min,
+ * act_max); broadcasting as ADD. */
+typedef struct {
+    int32_t in1_zp, in2_zp;
+    int32_t mult, shift, out_zp;
+    int32_t act_min, act_max;
+} nnom_mul_affine_params_t;
+
+void nnom_mul_affine_s8(const nnom_mul_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                        const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+
+/* CONCATENATION of n inputs along any axis: outer = the product of the dimensions before the
+ * axis; chunk[k] = input k's extent on the axis times the product of the dimensions after it. The
+ * output is, for each outer step, chunk[0] bytes of input 0, then chunk[1] of input 1, ...; each
+ * input requantized by in_rq[k] to the output's format (a copy when that is the identity). */
+typedef struct {
+    const nnom_requant_affine_params_t *in_rq;
+    const uint32_t *chunk;
+    uint32_t outer;
+    uint8_t n;
+} nnom_concat_affine_params_t;
+
+void nnom_concat_affine_s8(const nnom_concat_affine_params_t *p, const int8_t *const *ins, int8_t *out);
+
+/* SOFTMAX over rows of depth elements (the last axis), output scale 1/256, zero point -128.
+ * mult, shift (>= 0): beta * s_in * 2^26 capped at 2^31 - 1; diff_min: -floor(31 * 2^26 / 2^shift).
+ * Rows of up to 4095 elements (TFLite also refuses a row whose sum of exps reaches 2^28, where it
+ * would need a shift above 31: its elements give -128 here). */
+typedef struct {
+    int32_t mult, shift, diff_min;
+} nnom_softmax_affine_params_t;
+
+void nnom_softmax_affine_s8(const nnom_softmax_affine_params_t *p, const int8_t *in, uint32_t rows,
+                            uint32_t depth, int8_t *out);
+
+/* LEAKY_RELU: d = in - in_zp; out = clamp(out_zp + mul_by_qm(d, id_mult, id_shift)) for d >= 0,
+ * with alpha_mult, alpha_shift below 0. */
+typedef struct {
+    int32_t in_zp, out_zp;
+    int32_t id_mult, id_shift;
+    int32_t alpha_mult, alpha_shift;
+} nnom_leaky_relu_affine_params_t;
+
+void nnom_leaky_relu_affine_s8(const nnom_leaky_relu_affine_params_t *p, const int8_t *in, uint32_t size,
+                               int8_t *out);
+
+/* QUANTIZE float -> int8 (a float model input): clamp(round(in / scale) + zp), the division in
+ * float (exact float32 where FLT_EVAL_METHOD is 0, as on Arm and x86-64), ties away from zero,
+ * saturating beyond int8; NaN gives zp. No libm. */
+typedef struct {
+    float scale;
+    int32_t zp;
+} nnom_quantize_affine_params_t;
+
+void nnom_quantize_affine_f32_s8(const nnom_quantize_affine_params_t *p, const float *in, uint32_t size,
+                                 int8_t *out);
 
 #ifdef __cplusplus
 }
