@@ -154,3 +154,39 @@ def test_layer_class_in_c_equals_simulator(case):
         pytest.skip(f"{case} runs in the simulator only")
     xq = m.quantize_input(np.random.default_rng(9).normal(size=(24, H, W, C)))[0]
     assert np.array_equal(m.run_c(xq), m.run(xq))
+
+
+def test_hard_swish_is_one_table_whatever_the_framework(tmp_path):
+    """Keras' hard_swish, PyTorch's Hardswish and ONNX's HardSwish lower to the same single lookup
+    table (one rounding), so the same weights give the same int8 outputs; it saves by name."""
+    import contextlib
+    import io
+    import os
+    import sys
+    import warnings
+    torch = pytest.importorskip("torch")
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("onnx")
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.Hardswish()).eval()
+    x = torch.randn(2, 3, 6, 5)
+    f = io.BytesIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x,), f, dynamo=False, opset_version=17, input_names=["x"])
+    conv = module[0]
+    kmodel = keras.Sequential([keras.Input((6, 5, 3)), keras.layers.Conv2D(4, 3, padding="same", activation="hard_swish")])
+    kmodel.layers[0].set_weights([conv.weight.detach().numpy().transpose(2, 3, 1, 0), conv.bias.detach().numpy()])
+    models = [nnom.from_torch(module, x), nnom.from_onnx(f.getvalue()), nnom.from_keras(kmodel)]
+    calib = np.random.default_rng(1).normal(size=(64, 6, 5, 3)).astype(np.float32)
+    outs = []
+    for m in models:
+        assert [type(layer).__name__ for layer in m.order] == ["Input", "Conv2D"]
+        assert m.order[1].act.kind == "hard_swish"
+        m.quantize(calib, verbose=False)
+        outs.append(m.run(m.quantize_input(calib[:8])[0]))
+    assert all(np.array_equal(o, outs[0]) for o in outs[1:])
+    loaded = nnom.load(models[0].save(tmp_path / "hs.nnom"))
+    assert np.array_equal(loaded.run(models[0].quantize_input(calib[:8])[0]), outs[0])

@@ -498,11 +498,11 @@ class Builder:
         layer = self._add(Softmax(), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
-    def hard_swish(self, x: Tensor, name) -> Tensor:
-        return self.merge("mul", [x, self.activation(x, "hard_sigmoid", name + "_hsig")], name)
+    def clamp(self, x: Tensor, lo, hi, name) -> Tensor:
+        return self.activation(x, clamp_act(lo, hi), name)
 
-    def silu(self, x: Tensor, name) -> Tensor:
-        return self.merge("mul", [x, self.activation(x, "sigmoid", name + "_sig")], name)
+    def hard_sigmoid(self, x: Tensor, alpha, beta, name) -> Tensor:
+        return self.activation(x, hard_sigmoid_act(alpha, beta), name)
 
     # --- pooling ------------------------------------------------------------------------------
     def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
@@ -944,6 +944,31 @@ def _pool_out(n, k, s, pads, ceil):
 def _pads_text(pads, rank):
     pads = [tuple(p) for p in pads][2 - (rank - 1):]
     return "[" + ", ".join(f"({a}, {b})" for a, b in pads) + "]"
+
+
+# --- activation lowerings: a framework's function as an nnom Act (a tail or an Activation layer) ---
+# hard_swish and silu are one lookup table each (layers/activation.py: TABLE_FUNCTIONS), whatever
+# the framework: one rounding from the input's format to the output's.
+
+def hard_sigmoid_act(alpha, beta) -> Act:
+    """clip(alpha * x + beta, 0, 1): nnom's hard sigmoid for Keras 3's and PyTorch's slope (1/6,
+    0.5), else a lookup table (Keras 2's and ONNX's default 0.2, 0.5)."""
+    alpha, beta = float(alpha), float(beta)
+    if abs(alpha - 1 / 6) < 1e-6 and abs(beta - 0.5) < 1e-6:
+        return Act("hard_sigmoid")
+    return Act("lambda", fn=lambda v, a=alpha, b=beta: np.clip(a * np.asarray(v) + b, 0.0, 1.0))
+
+
+def clamp_act(lo, hi) -> Act:
+    """clip(x, lo, hi) with lo 0: ReLU6 (hi 6) or ReLU (no hi, or the float32 maximum); a
+    NnomError for any other range."""
+    lo = None if lo is None else float(lo)
+    hi = None if hi is None else float(hi)
+    if lo == 0 and hi is not None and abs(hi - 6.0) < 1e-6:
+        return Act("relu6")
+    if lo == 0 and (hi is None or hi >= 3.4e38):
+        return Act("relu")
+    raise NnomError(f"clamp to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
 
 
 def unsupported_error(source, problems, supported) -> NnomError:

@@ -25,7 +25,8 @@ Limits: channels-last only (data_format='channels_first' is refused); Conv1D / C
 groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
 the last axis; tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
 policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
-natively, the others Keras names become int8 lookup tables (model.save cannot store those).
+natively, hard_swish (hard_silu) and silu (swish) as lookup tables saved by name, the others Keras
+names become int8 lookup tables (model.save cannot store those).
 
 Model files are untrusted input: check_keras_file() reads a .keras / .h5 file's config with zipfile
 / h5py (sizes and nesting bounded) and refuses Lambda layers, classes Keras does not ship and
@@ -49,7 +50,7 @@ from ..errors import NnomError
 from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
-from .common import CHANNELS_LAST, POISON, Builder
+from .common import CHANNELS_LAST, POISON, Builder, hard_sigmoid_act
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -57,10 +58,6 @@ __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 # --- element-wise activations -----------------------------------------------------------------
 # nnom knows relu, relu6, tanh, sigmoid, hard_sigmoid (Keras 3's relu6(x + 3) / 6) and leaky_relu;
 # the others Keras offers become element-wise Lambda tails (int8 lookup tables).
-
-def _sigmoid(x):
-    return np.exp(-np.logaddexp(0, -x))
-
 
 def _softplus(x):
     return np.logaddexp(0, x)
@@ -87,29 +84,23 @@ _LAMBDAS = {
     "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(np.minimum(x, 0))),
     "softplus": _softplus,
     "softsign": lambda x: x / (1 + np.abs(x)),
-    "silu": lambda x: x * _sigmoid(x),
-    "swish": lambda x: x * _sigmoid(x),
     "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
-    "hard_silu": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
-    "hard_swish": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
     "mish": lambda x: x * np.tanh(_softplus(x)),
     "exponential": np.exp,
     "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
     "log_sigmoid": lambda x: -_softplus(-x),
 }
 _NATIVE = ("relu", "relu6", "tanh", "sigmoid")
+# Keras' names for the tables every importer shares (common.py: one lowering each)
+_SHARED = {"hard_swish": "hard_swish", "hard_silu": "hard_swish", "silu": "silu", "swish": "silu"}
 # every name _activation() takes (also listed by `nnom supported-ops`)
-SUPPORTED_ACTIVATIONS = tuple(sorted(set(_NATIVE) | set(_LAMBDAS)
+SUPPORTED_ACTIVATIONS = tuple(sorted(set(_NATIVE) | set(_LAMBDAS) | set(_SHARED)
                                      | {"hard_sigmoid", "leaky_relu", "linear", "softmax"}))
 
 
 def _lambda(name, fn):
     """The Keras activation `name` as an element-wise Lambda tail (an int8 lookup table)."""
     return Act("lambda", fn=fn)
-
-
-def _keras2_hard_sigmoid(x):
-    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
 def _relu_general(negative_slope, max_value, threshold):
@@ -151,8 +142,10 @@ def _activation(ctx, value, owner=None):
         return "softmax"
     if name in _NATIVE:
         return Act(name)
-    if name == "hard_sigmoid":
-        return Act("hard_sigmoid") if ctx.keras3 else _lambda(name, _keras2_hard_sigmoid)
+    if name == "hard_sigmoid":                  # Keras 3: relu6(x + 3) / 6; Keras 2: clip(0.2 x + 0.5)
+        return hard_sigmoid_act(1 / 6, 0.5) if ctx.keras3 else hard_sigmoid_act(0.2, 0.5)
+    if name in _SHARED:
+        return Act(_SHARED[name])
     if name == "leaky_relu":
         return Act("leaky_relu", alpha=0.2)
     if name in _LAMBDAS:

@@ -300,21 +300,11 @@ def _clip(c):
         lo, hi = _scalar(c.input(1), "Clip min"), _scalar(c.input(2), "Clip max")
     else:
         lo, hi = c.attr("min"), c.attr("max")
-    if lo == 0 and hi is not None and abs(hi - 6.0) < 1e-6:
-        return c.b.activation(x, "relu6", c.name)
-    if lo == 0 and (hi is None or hi >= 3.4e38):
-        return c.b.activation(x, "relu", c.name)
-    raise NnomError(f"Clip to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
+    return c.b.clamp(x, lo, hi, c.name)
 
 
 def _hard_sigmoid(c):
-    x = c.tensor(0)
-    alpha, beta = float(c.attr("alpha", 0.2)), float(c.attr("beta", 0.5))
-    if abs(alpha - 1 / 6) < 1e-6 and abs(beta - 0.5) < 1e-6:
-        return c.b.activation(x, "hard_sigmoid", c.name)
-    # any other slope: an element-wise lookup table (Lambda)
-    return c.b.activation(x, "lambda", c.name,
-                          fn=lambda v, a=alpha, b=beta: np.clip(a * np.asarray(v) + b, 0.0, 1.0))
+    return c.b.hard_sigmoid(c.tensor(0), c.attr("alpha", 0.2), c.attr("beta", 0.5), c.name)
 
 
 def _softmax(c):
@@ -652,7 +642,7 @@ CONVERTERS = {
     "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
-    "HardSwish": lambda c: c.b.hard_swish(c.tensor(0), c.name), "Softmax": _softmax,
+    "HardSwish": _act("hard_swish"), "Softmax": _softmax,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
@@ -797,7 +787,6 @@ class _Importer:
 
     def _fold(self, node, values):
         """Run a node whose inputs are all constants with ONNX's reference evaluator."""
-        onnx = self.onnx
         from onnx import helper
         from onnx.reference import ReferenceEvaluator
         feeds, ins = {}, []

@@ -213,16 +213,6 @@ def _softmax(c, x, dim):
     return c.b.softmax(x, dim, c.name)
 
 
-def _clamp(c, x, lo, hi):
-    lo = None if lo is None else float(lo)
-    hi = None if hi is None else float(hi)
-    if lo == 0 and hi == 6:
-        return c.b.activation(x, "relu6", c.name)
-    if lo == 0 and (hi is None or hi == float("inf")):
-        return c.b.activation(x, "relu", c.name)
-    raise NnomError(f"clamp to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
-
-
 def _binary(c, op, a, b, alpha=1):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if op == "div":
@@ -454,7 +444,7 @@ def _module_table(torch):
                            _const(torch, m.weight), _const(torch, m.bias), m.eps)
 
     def hardtanh(c):
-        return _clamp(c, c.tensor(), c.mod.min_val, c.mod.max_val)
+        return c.b.clamp(c.tensor(), c.mod.min_val, c.mod.max_val, c.name)
 
     def maxpool(c):
         m = c.mod
@@ -498,8 +488,7 @@ def _module_table(torch):
         nn.LeakyReLU: lambda c: c.b.activation(c.tensor(), "leaky_relu", c.name, alpha=c.mod.negative_slope),
         nn.Tanh: act("tanh"), nn.Sigmoid: act("sigmoid"), nn.Hardsigmoid: act("hard_sigmoid"),
         nn.Hardtanh: hardtanh,
-        nn.Hardswish: lambda c: c.b.hard_swish(c.tensor(), c.name),
-        nn.SiLU: lambda c: c.b.silu(c.tensor(), c.name),
+        nn.Hardswish: act("hard_swish"), nn.SiLU: act("silu"),
         nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
         nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
         nn.AdaptiveAvgPool1d: adaptive("avg"), nn.AdaptiveAvgPool2d: adaptive("avg"),
@@ -575,11 +564,10 @@ def _function_table(torch):
         F.relu6: act("relu6"), F.leaky_relu: leaky,
         torch.tanh: act("tanh"), F.tanh: act("tanh"), torch.sigmoid: act("sigmoid"), F.sigmoid: act("sigmoid"),
         F.hardsigmoid: act("hard_sigmoid"),
-        F.hardtanh: lambda c: _clamp(c, c.tensor(), c.get(1, "min_val", -1.0), c.get(2, "max_val", 1.0)),
-        torch.clamp: lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
-        torch.clip: lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
-        F.hardswish: lambda c: c.b.hard_swish(c.tensor(), c.name),
-        F.silu: lambda c: c.b.silu(c.tensor(), c.name),
+        F.hardtanh: lambda c: c.b.clamp(c.tensor(), c.get(1, "min_val", -1.0), c.get(2, "max_val", 1.0), c.name),
+        torch.clamp: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
+        torch.clip: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
+        F.hardswish: act("hard_swish"), F.silu: act("silu"),
         F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         F.conv1d: conv, F.conv2d: conv, F.linear: linear, F.batch_norm: batch_norm,
@@ -625,8 +613,8 @@ def _method_table():
     return {
         "relu": act("relu"), "relu_": act("relu"), "sigmoid": act("sigmoid"), "sigmoid_": act("sigmoid"),
         "tanh": act("tanh"), "tanh_": act("tanh"),
-        "clamp": lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
-        "clip": lambda c: _clamp(c, c.tensor(), c.get(1, "min"), c.get(2, "max")),
+        "clamp": lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
+        "clip": lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
         "softmax": lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         "view": lambda c: _reshape_to(c, c.tensor(), _shape_args(c)),
         "reshape": lambda c: _reshape_to(c, c.tensor(), _shape_args(c)),

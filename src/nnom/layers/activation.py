@@ -15,6 +15,19 @@ from .base import Layer, check_kwargs
 NON_NEGATIVE_KINDS = ("relu", "relu6", "sigmoid", "hard_sigmoid")
 
 
+def _hard_swish(x):
+    return x * np.clip(x / 6.0 + 0.5, 0.0, 1.0)          # x * relu6(x + 3) / 6
+
+
+def _silu(x):
+    return x * np.exp(-np.logaddexp(0, -x))               # x * sigmoid(x), no overflow
+
+
+# functions the importers meet under these names, run as lookup tables like a Lambda but saved by
+# name (a Lambda's function cannot be); float32 like a Lambda's, so their tables are the same
+TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu}
+
+
 class Act:
     """An element-wise activation function, attachable as a layer's tail."""
 
@@ -46,7 +59,7 @@ class Act:
             return np.exp(-np.logaddexp(0, -x))          # no overflow for large |x|
         if k == "hard_sigmoid":                    # Keras 3: relu6(x + 3) / 6
             return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
-        return np.asarray(self.fn(x), dtype=np.float32)
+        return np.asarray((TABLE_FUNCTIONS.get(k) or self.fn)(x), dtype=np.float32)
 
     def relu6_cap(self, q: QFormat) -> int:
         """int8 value of 6.0 in format q (saturated): the clamp ReLU6 applies."""
@@ -120,12 +133,14 @@ _BY_NAME = {"relu": act_relu, "relu6": act_relu6, "tanh": act_tanh, "sigmoid": a
 def as_act(value) -> Act:
     if isinstance(value, Act):
         return value
-    if isinstance(value, dict) and value.get("kind") in _BY_NAME:      # a saved activation
-        return Act(value["kind"], alpha=float(value.get("alpha", 0.0)))
+    if isinstance(value, dict) and (value.get("kind") in _BY_NAME or value.get("kind") in TABLE_FUNCTIONS):
+        return Act(value["kind"], alpha=float(value.get("alpha", 0.0)))          # a saved activation
     if isinstance(value, str) and value.lower() in _BY_NAME:
         return _BY_NAME[value.lower()]()
-    raise NnomError(f"activation {value!r}: use one of {sorted(_BY_NAME)} or act_relu(), act_tanh(), ...; "
-                    "softmax is a layer of its own: Softmax()")
+    if isinstance(value, str) and value.lower() in TABLE_FUNCTIONS:
+        return Act(value.lower())
+    raise NnomError(f"activation {value!r}: use one of {sorted(_BY_NAME) + sorted(TABLE_FUNCTIONS)} or act_relu(), "
+                    "act_tanh(), ...; softmax is a layer of its own: Softmax()")
 
 
 class Activation(Layer):
