@@ -294,6 +294,8 @@ class Builder:
         spatial dim, or "same" (TensorFlow SAME, as Keras says it)."""
         kernel, strides, dilations = tuple(kernel), tuple(strides), tuple(dilations)
         same = isinstance(pads, str)
+        if same and pads != PADDING_SAME:
+            raise NnomError(f"padding {pads!r}: give 'same' or (begin, end) pairs")
         pads = [(0, 0)] * len(kernel) if same else [tuple(p) for p in pads]
         if x.rank == 2:
             kernel, strides, dilations = (1,) + kernel, (1,) + strides, (1,) + dilations
@@ -445,6 +447,16 @@ class Builder:
         layer = self._add(BatchNorm(s, t, np.zeros_like(s), np.ones_like(s), epsilon=0.0), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
+    def arith(self, op, a, b, name) -> Tensor:
+        """a (op) b for "add", "sub", "mul", "div" where a or b is a tensor: of two tensors an
+        element-wise merge, of a tensor and a scalar or per-channel constant a foldable affine."""
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            if op == "div":
+                raise NnomError("division of two tensors is not supported")
+            return self.merge(op, [a, b], name)
+        x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
+        return self.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, name)
+
     def const_op(self, op, x: Tensor, const, x_first: bool, name) -> Tensor:
         """x (op) const or const (op) x for a scalar or per-channel constant."""
         what = f"{op} with a constant"
@@ -542,6 +554,20 @@ class Builder:
                                      allow_pad_layer=bool(count_include_pad), why_not=why,
                                      allow_same=not count_include_pad)
         return self._same_shape(x, self._add(AvgPool(kernel, strides, padding), [src], name))
+
+    def reduce(self, x: Tensor, kind, axes, keepdims, name, what) -> Tensor:
+        """Mean ("avg") or max over the framework's `axes` (batch included): over every spatial
+        dimension a global pooling; over the steps of a sequence (N, T, U) held in the framework's
+        order, the global pooling of nnom's (1, T, U)."""
+        axes = sorted({_axis(a, x.rank + 1) for a in axes})
+        if x.rank == 2 and x.identity and axes == [1]:
+            return self.sequence_pool(x, kind, keepdims, name)
+        spatial = [1 + i for i in range(x.rank) if i != self.layout.channel_axis(x.rank)]
+        if x.rank not in (2, 3) or axes != spatial:
+            raise NnomError(f"{what} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
+                            f"dimensions (global {'average' if kind == 'avg' else 'max'} pooling) or over the "
+                            "steps of a sequence is supported")
+        return self.global_pool(x, kind, keepdims, name)
 
     def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
         self._spatial(x, f"global {kind} pooling")

@@ -500,15 +500,7 @@ def _recurrent(c):
 
 
 def _binary(op):
-    def convert(c):
-        a, b = c.input(0), c.input(1)
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
-            if op == "div":
-                raise NnomError("division of two tensors is not supported")
-            return c.b.merge(op, [a, b], c.name)
-        x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
-        return c.b.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, c.name)
-    return convert
+    return lambda c: c.b.arith(op, c.input(0), c.input(1), c.name)
 
 
 def _sum(c):
@@ -608,14 +600,7 @@ def _reduce(kind):
         axes = _axes(c, 1) if c.imp.opset >= 18 else c.attr("axes")
         if axes is None:
             raise NnomError(f"{op} over every dimension (including the batch) is not supported")
-        rank = x.rank + 1
-        axes = sorted({a + rank if a < 0 else a for a in axes})
-        if x.rank == 2 and x.identity and axes == [1]:      # over the steps of a sequence (N, T, U)
-            return c.b.sequence_pool(x, kind, bool(c.attr("keepdims", 1)), c.name)
-        if x.rank not in (2, 3) or axes != list(range(2, rank)):
-            raise NnomError(f"{op} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
-                            f"dimensions (global {kind} pooling) is supported")
-        return c.b.global_pool(x, kind, bool(c.attr("keepdims", 1)), c.name)
+        return c.b.reduce(x, kind, axes, bool(c.attr("keepdims", 1)), c.name, op)
     return convert
 
 

@@ -6,8 +6,16 @@ compiled: activation layers become the tail of the layer before them, recurrent 
 only reader takes their last step stop returning sequences, and layers that lead to no output
 are dropped. Each pass reads the layer classes' capabilities (layers/base.py: takes_tail,
 keeps_sign, non_negative) rather than lists of layer types, and edits the node list and the
-output list in place. BatchNorm folding and Q-format choices belong to Model.compile() and
-quantize(), not to the importers.
+output list in place.
+
+What is not here, and why: explicit paddings become PADDING_SAME or a ZeroPadding as the op is
+lowered (Builder._padding: it needs the op and its input shape only); nodes computed from
+constants are evaluated as they are met, by the framework's own runtime (torch.py and onnx.py
+_fold), and constants applied to tensors become BatchNorms that Model.compile() folds into the
+conv or dense before them; the layout of inputs that recurrent layers read as sequences is still
+found by importing again (common.import_with_relayout), since it depends on how the transposes
+and reshapes between an input and the recurrent layer move the values, which only lowering them
+tells.
 """
 from ..graph import Model
 from ..layers import Activation, Cropping, Input

@@ -214,34 +214,22 @@ def _softmax(c, x, dim):
 
 
 def _binary(c, op, a, b, alpha=1):
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if op == "div":
-            raise NnomError("division of two tensors is not supported")
-        if alpha != 1:
-            raise NnomError(f"{op} with alpha={alpha} between two tensors is not supported")
-        return c.b.merge(op, [a, b], c.name)
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
-        k = np.asarray(k, dtype=np.float64)
-        if op in ("add", "sub") and alpha != 1:
-            if not x_first:
-                raise NnomError(f"{op} with alpha={alpha} is not supported")
-            k = k * alpha
-        return c.b.const_op(op, x, k, x_first, c.name)
-    fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}[op]
-    return fn(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        fn = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}[op]
+        return fn(a, b)
+    if alpha != 1:                                        # torch.add(a, b, alpha=k): a + k * b
+        if op not in ("add", "sub") or isinstance(b, Tensor):
+            raise NnomError(f"{op} with alpha={alpha}" + (" between two tensors" if isinstance(a, Tensor) else "")
+                            + " is not supported")
+        b = np.asarray(b, dtype=np.float64) * alpha
+    return c.b.arith(op, a, b, c.name)
 
 
 def _mean(c, x, dim, keepdim):
     if dim is None:
         raise NnomError("mean over every dimension (including the batch) is not supported")
-    dims = sorted({_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])})
-    if x.rank == 2 and x.identity and dims == [1]:        # over the steps of a sequence (N, T, U)
-        return c.b.sequence_pool(x, "avg", bool(keepdim), c.name)
-    if x.rank not in (2, 3) or dims != list(range(2, x.rank + 1)):
-        raise NnomError(f"mean over dims {dims} of {shape_text(x.shape)}: only the mean over all spatial "
-                        "dimensions (global average pooling) is supported")
-    return c.b.global_pool(x, "avg", bool(keepdim), c.name)
+    dims = [_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
+    return c.b.reduce(x, "avg", dims, bool(keepdim), c.name, "mean")
 
 
 def _pad(c, x, pad, mode="constant", value=None):
