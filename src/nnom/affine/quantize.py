@@ -95,7 +95,8 @@ def quantize_params(scale, zero_point) -> QuantizeParams:
 
 def quantize(x, p: QuantizeParams) -> np.ndarray:
     """float -> int8 as TFLM's AffineQuantize: float32 division, round half away, clamp."""
-    v = np.asarray(x, dtype=np.float32) / np.float32(p.scale)          # float32 division
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.asarray(x, dtype=np.float32) / np.float32(p.scale)      # float32 division
     v = np.clip(np.nan_to_num(v.astype(np.float64), nan=0.0), -1024.0, 1024.0)
     t = np.trunc(v)
     frac = v - t                                                       # exact in float64
