@@ -24,6 +24,7 @@ from nnom.quant.affine import multiply_by_quantized_multiplier as mbqm
 
 LEFT_SHIFT = 20                              # int8 ADD / SUB headroom bits (TFLite's constant)
 
+
 def _smaller_than_one(real: float, what: str):
     if not 0.0 < real < 1.0:
         raise ValueError(f"{what} multiplier {real!r} is outside (0, 1): TFLite refuses these scales")

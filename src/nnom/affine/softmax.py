@@ -8,7 +8,9 @@ m * 2^shift (shift >= 0), the elements with d >= diff_min = -floor(31 * 2^26 / 2
     S = sum of RDBPOT(e, 12)                       Q12.19 (int32: rows of up to 4095 elements)
     (r, k) = reciprocal of S                       1/S = r * 2^-k, r in Q0.31
     out = clamp(RDBPOT(SRDHM(r, e), k + 23) - 128, -128, 127)
-and the others give -128. The fixed-point functions are nnom.affine.fixed_math's.
+and the others give -128. The fixed-point functions are nnom.affine.fixed_math's. TFLite aborts
+on a row whose S reaches 2^28 (k + 23 would pass 31; 512 elements at the maximum make it);
+nnom gives -128 for all of it, in Python and in C.
 """
 import math
 from dataclasses import dataclass
