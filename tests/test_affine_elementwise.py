@@ -36,23 +36,10 @@ def oracle():
 
 
 def convert(fn, shapes, reps):
-    """make_tflite, with each representative array calibrating the input it belongs to: the
-    converter may order a function's inputs differently from its arguments (make_tflite feeds
-    x_rep by position, in the model's order), so a permuted model is converted again with the
-    arrays permuted alike. Returns (tflite, arg) where arg[k] is the argument of model input k."""
-    names = list(inspect.signature(fn).parameters)
+    """(tflite, arg): the model (each input calibrated on its own data) and arg[k], the argument
+    of fn that model input k is."""
     m = O.make_tflite(fn, shapes, reps)
-    arg = _input_args(m, names)
-    if arg != list(range(len(names))):
-        m = O.make_tflite(fn, shapes, [reps[j] for j in arg])
-        assert _input_args(m, names) == arg
-    return m, arg
-
-
-def _input_args(m, names):
-    sg = O._model(m).subgraphs[0]
-    got = [sg.tensors[i].name.decode().split("serving_default_")[-1].split(":")[0] for i in sg.inputs]
-    return [names.index(g) for g in got]
+    return m, O.input_args(m, list(inspect.signature(fn).parameters))
 
 
 def run_all(m, feed):

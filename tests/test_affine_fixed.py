@@ -52,8 +52,10 @@ def test_quantize_multiplier_represents_the_real_multiplier():
     assert np.all((m >= 2 ** 30) & (m < 2 ** 31))
     np.testing.assert_allclose(m * np.exp2(shift - 31.0), reals, rtol=2 ** -30)
     assert A.quantize_multiplier(0.0) == (0, 0)
+    assert A.quantize_multiplier(-0.75) == (-(3 << 29), 0)       # the sign is kept
+    assert A.quantize_multiplier(2.0 ** 40)[1] == 41               # shifts are not capped
     with pytest.raises(ValueError):
-        A.quantize_multiplier(-1.0)
+        A.quantize_multiplier(float("nan"))
 
 
 def test_requantize_clamps_and_adds_the_zero_point():

@@ -32,10 +32,8 @@ def _quiet_fd2():
             os.close(saved)
 
 
-def make_tflite(fn, input_shapes, x_rep, n_rep=64) -> bytes:
-    """Full-integer .tflite of fn(*inputs) (int8 inputs, outputs and activations, int8 weights
-    per channel where TFLite does that, int32 biases). input_shapes: one shape per input, batch
-    included (use batch 1); x_rep: a list with one float array (N, ...) per input."""
+def _convert(fn, input_shapes, x_rep, n_rep=64) -> bytes:
+    """One conversion; the representative arrays are fed by position, in the model's order."""
     import tensorflow as tf
     specs = [tf.TensorSpec(s, tf.float32) for s in input_shapes]
     module = tf.Module()                      # what the converter tracks the function's constants by
@@ -55,6 +53,32 @@ def make_tflite(fn, input_shapes, x_rep, n_rep=64) -> bytes:
     conv.inference_output_type = tf.int8
     with _quiet_fd2():
         return bytes(conv.convert())
+
+
+def make_tflite(fn, input_shapes, x_rep, n_rep=64) -> bytes:
+    """Full-integer .tflite of fn(*inputs) (int8 inputs, outputs and activations, int8 weights
+    per channel where TFLite does that, int32 biases). input_shapes: one shape per input, batch
+    included (use batch 1); x_rep: a list with one float array (N, ...) per argument of fn.
+
+    The converter may order the model's inputs differently from fn's arguments and feeds the
+    representative data by position, so a model whose order differs is converted again with the
+    data permuted alike: every input is calibrated on its own data. input_args() gives the order
+    (run_tflm takes the inputs in the model's order)."""
+    import inspect
+    names = list(inspect.signature(fn).parameters)
+    model = _convert(fn, input_shapes, x_rep, n_rep)
+    arg = input_args(model, names)
+    if arg != list(range(len(names))):
+        model = _convert(fn, input_shapes, [x_rep[j] for j in arg], n_rep)
+        assert input_args(model, names) == arg, "the converter's input order is not stable"
+    return model
+
+
+def input_args(tflite: bytes, names) -> list:
+    """arg[k]: the position in `names` (fn's argument names) of the model's input k."""
+    sg = _model(tflite).subgraphs[0]
+    got = [sg.tensors[i].name.decode().split("serving_default_")[-1].split(":")[0] for i in sg.inputs]
+    return [list(names).index(g) for g in got]
 
 
 def run_tflm(tflite: bytes, inputs) -> list:

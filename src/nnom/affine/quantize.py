@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnom.quant.affine import multiply_by_quantized_multiplier as mbqm
+from nnom.quant import affine as affine_fixed
 
 IDENTITY_M, IDENTITY_SHIFT = 1 << 30, 1     # m * 2^(shift - 31) = 1, and MBQM(x) == x exactly
 
@@ -29,24 +30,12 @@ def f32(x) -> float:
 
 
 def quantize_multiplier_tflite(real: float):
-    """TFLite's QuantizeMultiplier exactly (double rounding build): frexp, the fraction rounded
-    half away from zero to 31 bits, a carry into the exponent, shifts below -31 flushed to 0.
-    Negative multipliers keep their sign (a fraction of exactly -1 stays -2^31). Unlike
-    nnom.quant.affine.quantize_multiplier, shifts above 30 are not saturated: TFLM's softmax
-    relies on a shift of 31."""
+    """TFLite's QuantizeMultiplier for one real multiplier: (m, shift) as ints. One rule, in
+    nnom.quant.affine.quantize_multiplier (sign kept, shifts not capped: softmax needs 31)."""
     real = float(real)
     if not math.isfinite(real):
         raise ValueError(f"a requantization multiplier must be finite, got {real!r}")
-    if real == 0.0:
-        return 0, 0
-    q, shift = math.frexp(real)
-    m = int(math.floor(abs(q) * 2.0 ** 31 + 0.5))
-    m = m if q > 0 else -m
-    if m == 1 << 31:
-        m, shift = m // 2, shift + 1
-    if shift < -31:
-        return 0, 0
-    return m, shift
+    return affine_fixed.quantize_multiplier(real)
 
 
 @dataclass(frozen=True)

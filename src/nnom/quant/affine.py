@@ -26,22 +26,25 @@ def wrap_int32(x):
 
 
 def quantize_multiplier(real):
-    """(m, shift) with real = m * 2^(shift - 31), m an int32 in [2^30, 2^31) (0 for real = 0),
-    rounded as TFLite's QuantizeMultiplier does (frexp, then round half away from zero)."""
+    """(m, shift) with real = m * 2^(shift - 31), |m| an int32 in [2^30, 2^31) (0 for real = 0),
+    exactly as TFLite's QuantizeMultiplier (its default, double-rounding build): frexp, the
+    fraction rounded half away from zero to 31 bits with a carry into the exponent, multipliers
+    below 2^-32 flushed to 0. The sign is kept (LeakyReLU's negative alpha); shifts are not
+    capped (TFLite's softmax needs 31)."""
     real = np.asarray(real, dtype=np.float64)
-    if np.any(real < 0) or not np.all(np.isfinite(real)):
-        raise ValueError("quantize_multiplier takes finite non-negative multipliers")
+    if not np.all(np.isfinite(real)):
+        raise ValueError("quantize_multiplier takes finite multipliers")
     frac, shift = np.frexp(real)
-    m = np.floor(np.abs(frac) * 2.0 ** 31 + 0.5).astype(np.int64)      # half away from zero (>= 0)
-    carry = m == 2 ** 31
-    m = np.where(carry, m // 2, m)
+    mag = np.floor(np.abs(frac) * 2.0 ** 31 + 0.5).astype(np.int64)    # half away from zero
+    carry = mag == 2 ** 31
+    mag = np.where(carry, mag // 2, mag)
     shift = np.where(carry, shift + 1, shift).astype(np.int64)
-    tiny = shift < -31                                                  # below 2^-32: flushes to 0
+    m = np.where(frac < 0, -mag, mag)
+    tiny = (shift < -31) | (real == 0)
     m, shift = np.where(tiny, 0, m), np.where(tiny, 0, shift)
-    huge = shift > 30                                                   # saturate, as TFLite does
-    m, shift = np.where(huge, INT32_MAX, m), np.where(huge, 30, shift)
-    zero = real == 0
-    return np.where(zero, 0, m), np.where(zero, 0, shift)
+    if m.ndim == 0:
+        return int(m), int(shift)
+    return m, shift
 
 
 def saturating_rounding_doubling_high_mul(a, b):
