@@ -58,6 +58,15 @@ typedef struct {
     int32_t act_min, act_max;
 } nnom_pool_affine_params_t;
 
+/* The part [*lo, *hi) of 0..n that a pooling window of size k starting at `start` (negative in
+ * the padding) covers; empty when *hi <= *lo. */
+static inline void nnom_pool_span(int32_t start, uint32_t k, uint32_t n, int32_t *lo, int32_t *hi)
+{
+    int32_t end = start + (int32_t)k;
+    *lo = start < 0 ? 0 : start;
+    *hi = end < (int32_t)n ? end : (int32_t)n;
+}
+
 void nnom_avgpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                             int8_t *out, nnom_dims_t out_dims);
 void nnom_maxpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

@@ -8,13 +8,10 @@ void nnom_maxpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in
     uint32_t oy, ox, c;
 
     for (oy = 0; oy < out_dims.h; oy++) {
-        int32_t top = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-        int32_t y0 = top < 0 ? 0 : top;
-        int32_t y1 = top + (int32_t)win->kh < (int32_t)in_dims.h ? top + (int32_t)win->kh : (int32_t)in_dims.h;
+        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
         for (ox = 0; ox < out_dims.w; ox++) {
-            int32_t left = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-            int32_t x0 = left < 0 ? 0 : left;
-            int32_t x1 = left + (int32_t)win->kw < (int32_t)in_dims.w ? left + (int32_t)win->kw : (int32_t)in_dims.w;
+            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
             for (c = 0; c < in_dims.c; c++) {
                 int32_t best = -128, y, x;             /* padding never wins */
                 for (y = y0; y < y1; y++)
