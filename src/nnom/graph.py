@@ -13,7 +13,7 @@ from . import simulate
 from .errors import NnomError, layer_error
 from .layers.activation import as_act
 from .layers.base import Layer
-from .layers.dense import FOLDABLE, BatchNorm, fold_batchnorm
+from .layers.dense import BatchNorm, fold_batchnorm
 from .layers.io import Input
 from .names import check_name
 from .limits import check_graph
@@ -159,7 +159,7 @@ class Model:
         for bn in [layer for layer in self.order if isinstance(layer, BatchNorm)]:
             prev = bn.inputs[0]
             readers = [layer for layer in self.order if any(prev is s for s in layer.inputs)]
-            if (isinstance(prev, FOLDABLE) and not isinstance(prev, BatchNorm) and prev.act is None
+            if (prev.absorbs_batchnorm and prev.act is None
                     and readers == [bn] and not any(prev is o for o in self.outputs)):
                 fold_batchnorm(prev, bn)
                 prev.act, bn.act = bn.act, None

@@ -38,6 +38,7 @@ class Layer:
     non_negative = False        # the output is never negative, whatever the input
     max_inputs = MAX_INPUTS     # inputs the C runtime merges in one layer of this kind
     simulator_only = False      # no C implementation (c_new raises): runs in the simulator only
+    absorbs_batchnorm = False   # a following BatchNorm folds into its float weights (conv, dense)
     serial_name = None          # its name in model files: the class name unless a class sets one
     abstract = True             # a base class: never in a model, not registered
 

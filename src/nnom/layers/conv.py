@@ -28,6 +28,7 @@ def _pick(kwargs, names, default):
 class _ConvBase(Layer, abstract=True):
     """Shared by Conv2D and DW_Conv2D: geometry, padding, weight quantization, int8 output step."""
     c_struct = "nnom_conv_layer_t"
+    absorbs_batchnorm = True
     takes_tail = True
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):

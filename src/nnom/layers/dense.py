@@ -58,6 +58,7 @@ class Dense(_ConvBase):
 class BatchNorm(DW_Conv2D):
     """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel."""
     prefix = "batch_norm"
+    absorbs_batchnorm = False   # two BatchNorms in a row stay two layers
 
     def __init__(self, gamma=None, beta=None, mean=None, var=None, epsilon=1e-3, **kwargs):
         check_kwargs("BatchNorm", kwargs, {"name", "activation", "weights", "moving_mean",
@@ -99,9 +100,6 @@ class BatchNorm(DW_Conv2D):
     def arrays(self):
         names = ("gamma", "beta", "moving_mean", "moving_variance")
         return {n: np.asarray(p, np.float32) for n, p in zip(names, self.bn) if p is not None}
-
-
-FOLDABLE = (Dense, DW_Conv2D, _ConvBase)
 
 
 def fold_batchnorm(prev, bn: BatchNorm) -> None:
