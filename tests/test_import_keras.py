@@ -527,3 +527,21 @@ def test_tf_keras_2_h5_file(tmp_path):
     model.save(path)
     x = inputs_for(model)
     assert np.abs(from_keras(path).predict(x) - model(x).numpy()).max() < TOL
+
+
+def test_every_unsupported_layer_is_listed_even_behind_another():
+    # three squeeze-excite blocks: each Multiply broadcasts; the second and third come after the
+    # first, and are still checked (a placeholder of the Keras output shape stands in for it)
+    inp = keras.Input((8, 8, 4))
+    x = inp
+    for _ in range(3):
+        x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+        s = keras.layers.GlobalAveragePooling2D(keepdims=True)(x)
+        s = keras.layers.Conv2D(4, 1, activation="sigmoid")(s)
+        x = keras.layers.Multiply()([x, s])
+    out = keras.layers.Dense(3)(keras.layers.Flatten()(x))
+    with pytest.raises(NnomError) as e:
+        from_keras(keras.Model(inp, out))
+    text = str(e.value)
+    assert "3 layer(s) cannot be converted" in text
+    assert text.count("(Multiply): element-wise mul") == 3

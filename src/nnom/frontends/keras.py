@@ -413,7 +413,7 @@ class _Importer:
         kind = self.kind(klayer)
         if kind is None:
             self.problem(klayer, self.why_unknown(klayer))
-            return [POISON]
+            return self._stand_in(klayer, name)
         cfg = klayer.get_config()
         try:
             _static_checks(self, kind, klayer, cfg)
@@ -422,8 +422,20 @@ class _Importer:
             out = _CONVERTERS[kind](self, klayer, cfg, ins, name)
         except (_Unsupported, NnomError) as e:      # the builder's NnomErrors: this layer cannot be lowered
             self.problem(klayer, str(e))
-            return [POISON]
+            return self._stand_in(klayer, name)
         return out if isinstance(out, list) else [out]
+
+    def _stand_in(self, klayer, name):
+        """After a layer that cannot be imported, a placeholder of its output shape, so that the
+        layers after it are still lowered and every unsupported one is listed (the import fails
+        anyway); POISON when Keras does not know one fixed output shape."""
+        try:
+            shape = tuple(klayer.output.shape)[1:]
+            if any(d is None for d in shape):
+                return [POISON]
+            return [self.b.input(shape, f"{name}_stand_in")]
+        except Exception:           # several calls, several outputs, or no shape: give up on this branch
+            return [POISON]
 
     def _check_nested(self, kmodel):
         """Record the problems of a nested model that cannot be imported because its input could not."""
