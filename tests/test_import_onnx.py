@@ -352,3 +352,32 @@ def test_external_data_is_read_only_from_the_models_folder(tmp_path):
     onnx.save_model(evil, str(tmp_path / "sub" / "evil.onnx"))
     with pytest.raises(NnomError, match="not a file beside the model"):
         from_onnx(tmp_path / "sub" / "evil.onnx")
+
+
+class _SE(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.f = torch.nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.c(x))
+        return x * torch.sigmoid(self.f(x.mean((2, 3), keepdim=True)))
+
+
+def test_every_unsupported_node_is_listed_even_behind_another():
+    # three squeeze-excite blocks: each mul broadcasts; the later ones come after the first and are
+    # still checked (a placeholder of the traced / inferred shape stands in for a failed node)
+    from nnom import from_torch
+    net = torch.nn.Sequential(_SE(), _SE(), _SE(), torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
+    example = torch.zeros(1, 4, 8, 8)
+    with pytest.raises(NnomError) as e:
+        from_torch(net, example)
+    assert str(e.value).count("element-wise mul") == 3
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, example, buf, dynamo=False)
+    with pytest.raises(NnomError) as e:
+        from_onnx(buf.getvalue())
+    assert str(e.value).count("element-wise mul") == 3

@@ -724,7 +724,7 @@ class _Importer:
                 outs = self._convert(node, values)
             except NnomError as e:
                 errors.append((name, node.op_type, str(e)))
-                outs = [POISON] * len(node.output)
+                outs = [self._stand_in(o) for o in node.output]
             for o, v in zip(node.output, outs):
                 if o:
                     env[o] = v
@@ -735,6 +735,18 @@ class _Importer:
         if missing:
             raise NnomError(f"{self.label}: graph outputs {missing} are not computed by any node")
         return self.b.finish([env[o] for o in outputs], outputs)
+
+    def _stand_in(self, output):
+        """After a node that cannot be converted, a placeholder of its inferred output shape, so
+        that the nodes after it are still converted and every unsupported one is listed (the
+        import fails anyway); POISON when shape inference gave no fixed (N, ...) shape."""
+        dims = self.shapes.get(output)
+        if not dims or not 2 <= len(dims) <= 4 or any(d is None for d in dims[1:]):
+            return POISON
+        try:
+            return self.b.input(list(dims[1:]), f"{output}_stand_in")
+        except NnomError:
+            return POISON
 
     def _convert(self, node, values):
         onnx = self.onnx

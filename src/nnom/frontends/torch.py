@@ -675,6 +675,18 @@ class _Importer:
     def supported(self):
         return [f"{group}: {', '.join(names)}" for group, names in supported_ops(self.torch).items()]
 
+    def _stand_in(self, node):
+        """After a node that cannot be converted, a placeholder of its traced output shape, so that
+        the nodes after it are still converted and every unsupported one is listed (the import
+        fails anyway); POISON when the node has no single tensor shape."""
+        shape = self.meta_shape(node)
+        if shape is None or not 2 <= len(shape) <= 4:
+            return POISON
+        try:
+            return self.b.input(shape[1:], f"{node.name}_stand_in")
+        except NnomError:
+            return POISON
+
     @staticmethod
     def meta_shape(node):
         meta = node.meta.get("tensor_meta")
@@ -754,7 +766,7 @@ class _Importer:
                 env[node] = self._convert(node, args, kwargs)
             except NnomError as e:
                 errors.append((self._label(node), self._describe(node), str(e)))
-                env[node] = POISON
+                env[node] = self._stand_in(node)
         if errors:
             raise unsupported_error("PyTorch", errors, self.supported())
         if placeholders < len(self.examples):
