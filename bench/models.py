@@ -1,6 +1,7 @@
 """The benchmark's models, built in Keras 3 and trained briefly on generated data.
 
-Seven models (the same seven as /work/shared/anchors.md, MAC for MAC):
+Seven models (the same seven as the TFLM + CMSIS-NN anchor figures in bench/run.py's ANCHORS,
+MAC for MAC):
 
     har_seq         the seed's sequential HAR model, input (1, 128, 9), 6 classes
     har_inception   the seed's Inception-style HAR model, input (1, 128, 9), 6 classes

@@ -6,7 +6,7 @@ interpreter and reference kernels, built for the host).
     res = measure(tfl, x_test)                   # TflmResult: arena figures, outputs, sizes
 
 What is measured (on the 64-bit host: TFLM's persistent structures hold pointers, so its arena is
-somewhat larger here than on a 32-bit Cortex-M; /work/shared/anchors.md has the Cortex-M4 figures):
+somewhat larger here than on a 32-bit Cortex-M; bench/run.py's ANCHORS has the Cortex-M4 figures):
 - arena_total / arena_head / arena_tail: TFLM's RecordingMicroAllocator after one invoke
   (`print_allocations()`: "Arena allocation total/head/tail"): the head holds the activation
   tensors and scratch buffers (its memory planner's plan), the tail the persistent structures.

@@ -119,13 +119,14 @@ def test_export_writes_a_buildable_project(tmp_path):
     assert "/* conv2d_1: Conv2D" in text and "static const int8_t tiny_conv2d_1_w" in text
 
 
-def test_export_errors_are_clear():
+def test_export_errors_are_clear(tmp_path):
     m = Model()
     m.add(Input(shape(2, 2, 1)))
     m.add(Dense(2))
     m.compile(verbose=False)
     with pytest.raises(NnomError, match="quantize"):
-        m.export_c("/tmp/never")
+        m.export_c(tmp_path / "never")
+    assert not (tmp_path / "never").exists()
 
 
 SIZEOF_PROBE = """

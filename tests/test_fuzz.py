@@ -44,12 +44,12 @@ REF = MODEL.run(XQ)
 
 
 def _saved_bytes():
-    buf = io.BytesIO()
-    path = "/tmp/nnom_fuzz_ref.nnom"
-    MODEL.save(path)
-    with open(path, "rb") as f:
-        buf.write(f.read())
-    return buf.getvalue()
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/ref.nnom"
+        MODEL.save(path)
+        with open(path, "rb") as f:
+            return f.read()
 
 
 SAVED = _saved_bytes()

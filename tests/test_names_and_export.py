@@ -11,7 +11,7 @@ from nnom.codegen.export import RUNTIME
 from nnom.codegen.outdir import MANIFEST
 from nnom.names import c_comment, c_ident, check_export_name
 
-INJECT = 'd */ int injected = system("touch /tmp/nnom-pwned"); /*'
+INJECT = 'd */ int injected = system("touch pwned"); /*'
 
 
 def small_model(layer_name="dense_a", model_name="model", other_name=None):
