@@ -124,6 +124,13 @@ typedef struct {
     int32_t left_shift;
 } nnom_add_affine_params_t;
 
+/* One ADD/SUB input on the common scale: (q - zp) << left_shift, then its own multiplier.
+ * |q - zp| <= 255, so the headroom shift stays far inside int32. */
+static inline int32_t nnom_add_affine_term(int8_t q, int32_t zp, int32_t left_shift, int32_t mult, int32_t shift)
+{
+    return nnom_mul_by_qm(((int32_t)q - zp) * (INT32_C(1) << left_shift), mult, shift);
+}
+
 void nnom_add_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
                         const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 void nnom_sub_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,

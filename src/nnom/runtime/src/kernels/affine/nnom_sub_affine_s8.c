@@ -8,11 +8,8 @@ void nnom_sub_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, ui
     uint32_t i, j1 = 0, j2 = 0;
 
     for (i = 0; i < size; i++) {
-        /* |in - zp| <= 255, so the headroom shift stays far inside int32 */
-        int32_t a1 = nnom_mul_by_qm(((int32_t)in1[j1] - p->in1_zp) * (INT32_C(1) << p->left_shift),
-                                    p->in1_mult, p->in1_shift);
-        int32_t a2 = nnom_mul_by_qm(((int32_t)in2[j2] - p->in2_zp) * (INT32_C(1) << p->left_shift),
-                                    p->in2_mult, p->in2_shift);
+        int32_t a1 = nnom_add_affine_term(in1[j1], p->in1_zp, p->left_shift, p->in1_mult, p->in1_shift);
+        int32_t a2 = nnom_add_affine_term(in2[j2], p->in2_zp, p->left_shift, p->in2_mult, p->in2_shift);
         out[i] = nnom_requant_affine(a1 - a2, p->out_mult, p->out_shift, p->out_zp, p->act_min, p->act_max);
         if (++j1 == n1)
             j1 = 0;
