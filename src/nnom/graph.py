@@ -19,7 +19,9 @@ from .names import check_name
 from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat, fixed
-from .quant.calibrate import frac_bits
+from .quant.affine import AffineFormat
+from .quant.calibrate import affine_format, frac_bits
+from .quant.schemes import pick_scheme
 from .report import memory_figures, model_html, model_report, report_text
 
 
@@ -36,6 +38,7 @@ class Model:
         self.compiled = False
         self.quantized = False
         self.per_channel = True
+        self.scheme = None              # "affine" or "qformat" once quantized (quantize(scheme=...))
 
     # --- building ------------------------------------------------------------------------
     def _register(self, layer):
@@ -246,7 +249,7 @@ class Model:
 
     def quantize_input(self, x):
         self._need(quantized=True)
-        return [fixed.quantize(a, layer.q_out.frac) for a, layer in zip(self._batch(x), self.inputs)]
+        return [layer.q_out.quantize(a) for a, layer in zip(self._batch(x), self.inputs)]
 
     def predict(self, x, quantized=False):
         """Float outputs of the float model, or of the int8 simulator with quantized=True.
@@ -258,7 +261,7 @@ class Model:
         if not quantized:
             return self._shape_outputs(simulate.run_float(self, self._batch(x))[0])
         outs, _ = simulate.run_int8(self, self.quantize_input(x))
-        return self._shape_outputs([fixed.dequantize(y, o.q_out.frac) for y, o in zip(outs, self.outputs)])
+        return self._shape_outputs([o.q_out.dequantize(y) for y, o in zip(outs, self.outputs)])
 
     def run(self, x_int8):
         """Raw int8 outputs of the int8 simulator for int8 inputs in the inputs' Q-formats.
@@ -281,7 +284,7 @@ class Model:
         _, f = simulate.run_float(self, self._batch(x), keep="post")
         _, q = simulate.run_int8(self, self.quantize_input(x), keep="post")
         return {layer.name: {"float": f[layer.name], "int8": q[layer.name], "qformat": layer.q_out,
-                             "dequantized": fixed.dequantize(q[layer.name], layer.q_out.frac)}
+                             "format": layer.q_out, "dequantized": layer.q_out.dequantize(q[layer.name])}
                 for layer in self.order}
 
     def compare(self, x, show=True):
@@ -342,43 +345,69 @@ class Model:
         return self
 
     # --- quantization --------------------------------------------------------------------
-    def quantize(self, calibration_data, method="max", per_channel=True, verbose=False):
-        """Pick every tensor's Q-format from calibration data and quantize weights and biases.
+    def quantize(self, calibration_data, method="max", per_channel=True, verbose=False, scheme=None):
+        """Pick every tensor's format from calibration data and quantize weights and biases.
 
-        Prints nothing unless verbose=True (the report with the chosen Q-formats): library calls
+        scheme: "affine" (TFLite's arithmetic: a scale and zero point per tensor, per-channel
+        weight scales, int32 multipliers) or "qformat" (the seed's power-of-two Q-formats). None
+        picks qformat for a model whose Input was given a qformat(), else the default
+        (nnom.quant.schemes.DEFAULT_SCHEME).
+        Prints nothing unless verbose=True (the report with the chosen formats): library calls
         stay quiet; compile() alone prints its memory analysis by default, as the seed does."""
         self._need()
+        scheme = pick_scheme(scheme, self)
         xs = self._batch(calibration_data, "calibration data")
         self.per_channel = per_channel
         self.quant_method = method
+        self.scheme = scheme
         _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
         clipped = []
         for layer in self.order:
-            layer.q_pre, layer.q_out = self._formats(layer, values, method)
+            layer.q_pre, layer.q_out = self._formats(layer, values, method, scheme)
             _warn_outliers(layer, values[layer.name], layer.q_out)
             clipped += _clipped_tensors(layer, values)
-            layer.quantize_params([src.q_out for src in layer.inputs], per_channel)
+            q_in = [src.q_out for src in layer.inputs]
+            if scheme == "affine":
+                layer.quantize_affine(q_in, per_channel)
+            else:
+                layer.quantize_params(q_in, per_channel)
         _warn_saturation(clipped, method)
         self.quantized = True
         if verbose:
             print(self.summary(show=False))
         return self
 
-    def _formats(self, layer, values, method):
+    def _formats(self, layer, values, method, scheme):
         post, pre = values[layer.name], values[layer.name + ":pre"]
         tail = layer.act
+        affine = scheme == "affine"
+        if affine:
+            def choose(v):
+                return affine_format(v, method)
+        else:
+            def choose(v):
+                return QFormat(frac_bits(v, method))
+        if affine and layer.preset_formats is not None:     # kept from an imported file (.tflite)
+            return layer.preset_formats
         if isinstance(layer, Input):
-            q = layer.given_format or QFormat(frac_bits(post, method))
-            if layer.given_format is not None:
-                _check_given_format(layer, post, q)
+            given = layer.given_format
+            if given is not None:
+                _check_given_format(layer, post, given)
+                q = AffineFormat(given.scale, 0) if affine and isinstance(given, QFormat) else given
+            else:
+                q = choose(post)
             return q, q
-        if layer.keeps_format:
+        fixed_format = layer.affine_format if affine else layer.fixed_format
+        keeps = layer.keeps_format
+        if affine and layer.affine_keeps_format is not None:
+            keeps = layer.affine_keeps_format
+        if keeps:
             q_pre = layer.inputs[0].q_out
-        elif layer.fixed_format is not None:
-            q_pre = layer.fixed_format
+        elif fixed_format is not None:
+            q_pre = fixed_format
         else:   # a clamp-only tail (ReLU) can share the format chosen from its output range
-            q_pre = QFormat(frac_bits(post if tail is None or tail.keeps_format else pre, method))
-        q_out = q_pre if tail is None or tail.keeps_format else QFormat(frac_bits(post, method))
+            q_pre = choose(post if tail is None or tail.keeps_format else pre)
+        q_out = q_pre if tail is None or tail.keeps_format else choose(post)
         return q_pre, q_out
 
 
@@ -427,13 +456,14 @@ def _warn_outliers(layer, values, q: QFormat):
 SATURATION_WARN = 0.02      # share of a tensor's calibration values that may clip unremarked
 
 
-def clip_share(values, q: QFormat) -> float:
-    """Share of values that saturate in q by more than one step (a value a step past the range,
-    such as a softmax of 1.0 in Q0.7, is rounding, not clipping)."""
+def clip_share(values, q) -> float:
+    """Share of values that saturate in q (either scheme's format) by more than one step (a value
+    a step past the range, such as a softmax of 1.0 in Q0.7, is rounding, not clipping)."""
     v = np.asarray(values, dtype=np.float64).ravel()
     if not v.size:
         return 0.0
-    return float(np.mean((v > 128 * q.scale) | (v < -129 * q.scale)))
+    hi, lo = (128 - q.zero_point) * q.scale, (-129 - q.zero_point) * q.scale
+    return float(np.mean((v > hi) | (v < lo)))
 
 
 def _clipped_tensors(layer, values) -> list:

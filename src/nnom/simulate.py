@@ -61,10 +61,12 @@ def _run(model, inputs, integer: bool, keep: str | None, calibrating=False):
 
 def _run_chunk(model, fed, integer):
     values, pre = {}, {}
+    affine = getattr(model, "scheme", "qformat") == "affine"
     for layer in model.order:
         xs = [fed[layer.name]] if layer.name in fed else [values[src.name] for src in layer.inputs]
         if integer:
-            y = layer.forward_int(xs, [src.q_out for src in layer.inputs])
+            q_in = [src.q_out for src in layer.inputs]
+            y = layer.forward_affine(xs, q_in) if affine else layer.forward_int(xs, q_in)
             pre[layer.name] = y
             if layer.act is not None:
                 y = layer.act.int(y, layer.q_pre, layer.q_out)

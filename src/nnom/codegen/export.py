@@ -12,11 +12,14 @@ build systems (codegen/projects.py).
 """
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import NnomError
 from ..layers.activation import Activation
-from ..layers.io import Input, Output
+from ..layers.io import Input, Output, c_qformat
 from ..report import owns_act
 from ..names import c_comment, check_export_name
+from ..quant import QFormat
 from .outdir import _safe_rel, write_export
 from .projects import check_project, project_files, runtime_paths
 from .writer import CWriter
@@ -61,6 +64,14 @@ def _static_size_expr(model) -> str:
     return " \\\n    + ".join(terms)
 
 
+def _format_macros(prefix, q) -> str:
+    """How the caller converts a tensor's int8 values: its Q-format, or its scale and zero point."""
+    if isinstance(q, QFormat):
+        return f"#define {prefix}_FRAC {q.frac}      /* value = q * 2^-{q.frac} */"
+    return (f"#define {prefix}_SCALE {float(np.float32(q.scale))!r}f   /* value = scale * (q - zero point) */\n"
+            f"#define {prefix}_ZERO_POINT {q.zero_point}")
+
+
 def _layer_lines(model, g: CWriter) -> list[str]:
     index = {layer.name: i for i, layer in enumerate(model.order)}
     lines = []
@@ -71,7 +82,11 @@ def _layer_lines(model, g: CWriter) -> list[str]:
         lines.append(f"    /* {c_comment(note)} */")
         g.layer = layer
         expr = layer.c_new(g)
-        if not isinstance(layer, Input):
+        if layer.affine:
+            fields = layer.c_affine(g)
+            if fields is not None:
+                expr = f"nnom_affine({expr}, {g.affine(layer, fields)})"
+        elif not isinstance(layer, Input):
             expr = f"nnom_qformat({expr}, {layer.q_pre.frac}, {q.frac})"
         srcs = [f"layer[{index[s.name]}]" for s in layer.inputs]
         if not srcs:
@@ -80,14 +95,14 @@ def _layer_lines(model, g: CWriter) -> list[str]:
             lines.append(f"    layer[{i}] = model.hook({expr}, {srcs[0]});")
         else:
             lines.append(f"    layer[{i}] = model.mergex({expr}, {len(srcs)}, {', '.join(srcs)});")
-        if layer.act is not None and not isinstance(layer, Activation):
+        if layer.act is not None and not isinstance(layer, Activation) and not layer.tail_fused():
             lines.append(f"    layer[{i}] = model.active({layer.act.c_new(g, layer)}, layer[{i}]);")
     last = model.order[-1]
     if not isinstance(last, Output):            # the runtime hands results over through an Output
         q = last.q_out
         lines.append(f"    /* output: marks {c_comment(last.name)} as the model's result */")
         lines.append(f"    layer[{len(model.order)}] = model.hook(Output({g.dims(last.out_shape)}, "
-                     f"qformat({q.int_bits}, {q.frac}), NULL), layer[{len(model.order) - 1}]);")
+                     f"{c_qformat(q)}, NULL), layer[{len(model.order) - 1}]);")
     return lines
 
 
@@ -114,9 +129,9 @@ extern "C" {{                   /* C linkage: a C++ program can include this hea
 #endif
 
 #define {P}_INPUT_SIZE {inp.out_shape.size}
-#define {P}_INPUT_FRAC {inp.q_out.frac}      /* input value = q * 2^-{inp.q_out.frac} */
+{_format_macros(P + "_INPUT", inp.q_out)}
 #define {P}_OUTPUT_SIZE {out.out_shape.size}
-#define {P}_OUTPUT_FRAC {out.q_out.frac}
+{_format_macros(P + "_OUTPUT", out.q_out)}
 #define {P}_ARENA_BYTES {m['arena_bytes']}
 #define {P}_MACS {m['macs']}
 

@@ -48,19 +48,49 @@ class CWriter:
         self.blocks.append(f"static const {ctype} {ident}[{max(len(flat), 1)}] = {{\n{body}\n}};")
         return ident
 
-    def weight(self, layer, kernel_c_layout) -> str:
+    def weight(self, layer, kernel_c_layout, shift) -> str:
+        """An nnom_weight_t: the int8 kernel and its per-channel shifts (qformat; None: affine)."""
         data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
-        shift = self.array(f"{layer.name}_shift", "int8_t", layer.qk.shift)
+        shift = "NULL" if shift is None else self.array(f"{layer.name}_shift", "int8_t", shift)
         ident = self.ident(f"{layer.name}_weight")
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")
         return "&" + ident
 
-    def bias(self, layer) -> str:
-        if not layer.use_bias:
+    def bias(self, layer, values) -> str:
+        """An nnom_bias_t of int32 values, or NULL for None."""
+        if values is None:
             return "NULL"
-        data = self.array(f"{layer.name}_b", "int32_t", layer.qk.b)
+        data = self.array(f"{layer.name}_b", "int32_t", values)
         ident = self.ident(f"{layer.name}_bias")
         self.blocks.append(f"static const nnom_bias_t {ident} = {{{data}}};")
+        return "&" + ident
+
+    # the nnom_affine_t fields, in declaration order, and their defaults
+    AFFINE_FIELDS = {"in_zp": [], "mult": [], "shift": [], "table": None, "out_zp": 0,
+                     "act_min": -128, "act_max": 127, "extra": 0}
+
+    def affine(self, layer, fields: dict) -> str:
+        """'&ident' of a const nnom_affine_t holding `fields` (Layer.c_affine()); arrays go to flash."""
+        unknown = set(fields) - set(self.AFFINE_FIELDS)
+        if unknown:
+            raise NnomError(f"layer '{layer.name}': unknown nnom_affine_t fields {sorted(unknown)}; "
+                            "this is a bug in nnom, please report it")
+        f = {**self.AFFINE_FIELDS, **fields}
+        in_zp, mult, shift = (np.asarray(f[k], np.int64).ravel() for k in ("in_zp", "mult", "shift"))
+        if mult.size != shift.size:
+            raise NnomError(f"layer '{layer.name}': {mult.size} multipliers but {shift.size} shifts; "
+                            "this is a bug in nnom, please report it")
+        arrays = [self.array(f"{layer.name}_in_zp", "int32_t", in_zp) if in_zp.size else "NULL",
+                  self.array(f"{layer.name}_mult", "int32_t", mult) if mult.size else "NULL",
+                  self.array(f"{layer.name}_qshift", "int32_t", shift) if shift.size else "NULL",
+                  "NULL" if f["table"] is None else self.array(f"{layer.name}_table", "int8_t", f["table"])]
+        scalars = [int(f[k]) for k in ("out_zp", "act_min", "act_max", "extra")]
+        for k, v in zip(("out_zp", "act_min", "act_max", "extra"), scalars):
+            if not -2 ** 31 <= v < 2 ** 31:
+                raise NnomError(f"layer '{layer.name}': affine {k} {v} is outside int32")
+        ident = self.ident(f"{layer.name}_affine")
+        self.blocks.append(f"static const nnom_affine_t {ident} = {{{', '.join(arrays)}, "
+                           f"{', '.join(map(str, scalars))}, {mult.size}, {in_zp.size}}};")
         return "&" + ident
 
     @staticmethod

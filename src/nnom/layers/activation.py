@@ -31,10 +31,15 @@ TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu}
 class Act:
     """An element-wise activation function, attachable as a layer's tail."""
 
-    def __init__(self, kind: str, fn=None, alpha: float = 0.0):
+    def __init__(self, kind: str, fn=None, alpha: float = 0.0, preset_table=None):
         self.kind = kind
         self.fn = fn
         self.alpha = alpha
+        # an importer's int8 table for the affine scheme (a .tflite's LOGISTIC / TANH computed with
+        # TFLite's own arithmetic from the file's formats); fn stays the float function
+        self.preset_table = None if preset_table is None else np.asarray(preset_table, np.int8).copy()
+        if self.preset_table is not None and self.preset_table.shape != (256,):
+            raise NnomError(f"activation '{kind}': a preset table has 256 entries")
 
     @property
     def keeps_format(self) -> bool:
@@ -65,21 +70,38 @@ class Act:
         """int8 value of 6.0 in format q (saturated): the clamp ReLU6 applies."""
         return int(fixed.quantize(6.0, q.frac))
 
-    def table(self, q_in: QFormat, q_out: QFormat) -> np.ndarray:
-        """256-entry lookup table: index (q + 128) -> int8 result, for LUT activations."""
-        grid = fixed.dequantize(np.arange(-128, 128), q_in.frac).astype(np.float64)
+    def affine_clamp(self, q):
+        """(lo, hi) a ReLU / ReLU6 keeps of an int8 tensor in the affine format q, as TFLite's
+        fused activation range computes it; None for the other kinds (they are tables)."""
+        if self.kind not in ("relu", "relu6"):
+            return None
+        from ..affine.fused import activation_range
+        return activation_range(self.kind, q.scale, q.zero_point)
+
+    def clamp(self, q_in):
+        """(lo, hi): ReLU / ReLU6 in q_in's format, either scheme."""
+        if isinstance(q_in, QFormat):
+            return (0, 127) if self.kind == "relu" else (0, self.relu6_cap(q_in))
+        return self.affine_clamp(q_in)
+
+    def table(self, q_in, q_out) -> np.ndarray:
+        """256-entry lookup table: index (q + 128) -> int8 result, for LUT activations. The formats
+        are either scheme's (QFormat or AffineFormat): each quantizes with its own rounding."""
+        if self.preset_table is not None and not isinstance(q_in, QFormat):
+            return self.preset_table
+        if self.kind in ("relu", "relu6"):
+            return np.clip(np.arange(-128, 128), *self.clamp(q_in)).astype(np.int8)
+        grid = q_in.dequantize(np.arange(-128, 128)).astype(np.float64)
         with np.errstate(over="ignore"):
             y = np.asarray(self.float(grid), dtype=np.float64)
         if y.shape != grid.shape or not np.all(np.isfinite(y)):
             raise NnomError(f"activation '{self.kind}': the function must be element-wise and finite "
                             f"on [{grid[0]}, {grid[-1]}]")
-        return fixed.quantize(y, q_out.frac)
+        return q_out.quantize(y)
 
-    def int(self, q, q_in: QFormat, q_out: QFormat):
-        if self.kind == "relu":
-            return np.maximum(q, 0).astype(np.int8)
-        if self.kind == "relu6":
-            return np.clip(q, 0, self.relu6_cap(q_in)).astype(np.int8)
+    def int(self, q, q_in, q_out):
+        if self.kind in ("relu", "relu6"):
+            return np.clip(q, *self.clamp(q_in)).astype(np.int8)
         return self.table(q_in, q_out)[q.astype(np.int64) + 128]
 
     def config(self) -> dict:
@@ -93,7 +115,7 @@ class Act:
 
     def c_new(self, g, layer) -> str:
         """C activation object for `layer`'s tail: clamps, or the table for its formats."""
-        if self.kind in ("relu", "relu6"):
+        if self.kind in ("relu", "relu6") and isinstance(layer.q_pre, QFormat):
             return f"act_{self.kind}()"
         table = g.array(f"{layer.name}_{self.kind}_table", "int8_t", self.table(layer.q_pre, layer.q_out))
         return f"act_lut({table})"

@@ -11,6 +11,7 @@ from ..errors import NnomError, layer_error
 from ..limits import MAX_INPUTS, check_shape
 from ..names import check_name
 from ..quant import QFormat
+from ..quant.affine import AffineFormat
 from ..shapes import Shape
 
 
@@ -40,6 +41,13 @@ class Layer:
     simulator_only = False      # no C implementation (c_new raises): runs in the simulator only
     absorbs_batchnorm = False   # a following BatchNorm folds into its float weights (conv, dense)
     serial_name = None          # its name in model files: the class name unless a class sets one
+    # --- the affine scheme (quantize(scheme="affine")) --------------------------------------------
+    fuses_clamp = False         # a ReLU / ReLU6 tail is the clamp of its requantization (C: no tail)
+    scheme_free = False         # its int8 result is the same in both schemes (it moves or picks values)
+    affine_format = None        # the output format it always has in the affine scheme (softmax)
+    affine_keeps_format = None  # its output keeps the input's format in the affine scheme (None: as
+                                # keeps_format; GlobalAvgPool is TFLite's MEAN, with a format of its own)
+    preset_formats = None       # (q_pre, q_out) an importer kept from a file (.tflite): not calibrated
     abstract = True             # a base class: never in a model, not registered
 
     def __init_subclass__(cls, abstract=False, **kwargs):
@@ -90,9 +98,44 @@ class Layer:
     def forward_int(self, xs: list[np.ndarray], q_in: list[QFormat]) -> np.ndarray:
         raise NotImplementedError
 
+    def forward_affine(self, xs: list[np.ndarray], q_in: list) -> np.ndarray:
+        """The affine scheme's int8 forward: its result in q_pre (AffineFormat), before the tail.
+        Bit-exact with the C runtime's affine path (nnom_affine_t parameters)."""
+        if self.scheme_free:
+            return self.forward_int(xs, q_in)
+        raise layer_error(self, "has no implementation in the affine scheme yet; quantize the model "
+                                "with scheme='qformat'")
+
     # --- quantization ---------------------------------------------------------------------
     def quantize_params(self, q_in: list[QFormat], per_channel: bool) -> None:
         """Quantize weights once the input and output formats are known (layers with weights)."""
+
+    def quantize_affine(self, q_in: list, per_channel: bool) -> None:
+        """The affine scheme's quantize_params: int8 weights, int32 biases, multipliers."""
+
+    def c_affine(self, g) -> dict | None:
+        """The fields of this layer's nnom_affine_t (CWriter.affine()), or None when its C needs
+        none (layers that only move or pick values)."""
+        if self.scheme_free:
+            return None
+        raise layer_error(self, "has no C implementation in the affine scheme yet; quantize the model "
+                                "with scheme='qformat'")
+
+    def fused_range(self):
+        """(act_min, act_max) of the tail this layer fuses into its requantization clamp in the
+        affine scheme, or None when the tail (if any) runs after it as a table."""
+        if not self.fuses_clamp:
+            return None
+        return (self.act.affine_clamp(self.q_out) if self.act is not None else None) or (-128, 127)
+
+    def tail_fused(self) -> bool:
+        """Its tail is a ReLU / ReLU6 the affine requantization clamps (no tail in C)."""
+        return self.affine and self.fuses_clamp and self.act is not None and self.act.kind in ("relu", "relu6")
+
+    @property
+    def affine(self) -> bool:
+        """Quantized in the affine scheme (its formats are AffineFormats)."""
+        return isinstance(self.q_pre, AffineFormat)
 
     # --- costs ----------------------------------------------------------------------------
     def macs(self) -> int:

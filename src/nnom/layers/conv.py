@@ -7,7 +7,9 @@ import numpy as np
 
 from ..errors import NnomError, layer_error
 from ..limits import MAX_WEIGHT_VALUES
+from ..affine import conv as affine_conv
 from ..quant import fixed
+from ..quant.affine import quantize_bias, quantize_weights
 from ..quant.weights import quantize_kernel
 from ..shapes import PADDING_VALID, Shape, as_pair, as_padding, check_count
 from .base import Layer, as_weight, check_kwargs
@@ -30,6 +32,8 @@ class _ConvBase(Layer, abstract=True):
     c_struct = "nnom_conv_layer_t"
     absorbs_batchnorm = True
     takes_tail = True
+    fuses_clamp = True
+    preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
         """Keras and seed spellings of the arguments both Conv2D and DW_Conv2D take."""
@@ -91,6 +95,41 @@ class _ConvBase(Layer, abstract=True):
     def _output_int(self, acc):
         return fixed.requantize(acc + self.qk.b, self.qk.shift)
 
+    # --- the affine scheme --------------------------------------------------------------------
+    def quantize_affine(self, q_in, per_channel):
+        """int8 weights (K, out) with a scale per output channel, int32 biases, and the kernel's
+        parameters; a .tflite's own weights (preset_weights) are kept exactly."""
+        if self.preset_weights is not None:
+            self.aw, self.aw_scale, self.ab = self.preset_weights
+        else:
+            self.aw, self.aw_scale = quantize_weights(self._kernel_2d(), per_channel)
+            self.ab = quantize_bias(self.b, q_in[0].scale, self.aw_scale) if self.use_bias else None
+        self.ap = self._affine_params(q_in[0])
+
+    def _affine_params(self, q_in):
+        (pt, pb), (pl, pr) = self._pads()
+        return affine_conv.conv_params_from(
+            q_in.scale, q_in.zero_point, self.aw_scale, self.q_pre.scale, self.q_pre.zero_point,
+            stride=tuple(self.stride), dilation=tuple(self.dilation), padding=(pt, pl, pb - pt, pr - pl))
+
+    def _affine_clamped(self, y):
+        """The kernels clamp to int8; a fused ReLU / ReLU6 clamps further, as the C's act range."""
+        lo, hi = self.fused_range()
+        return np.clip(y, lo, hi).astype(np.int8)
+
+    def c_affine(self, g):
+        lo, hi = self.fused_range()
+        return {"in_zp": [self.ap.input_zero_point], "mult": self.ap.multiplier, "shift": self.ap.shift,
+                "out_zp": self.ap.output_zero_point, "act_min": lo, "act_max": hi}
+
+    def _c_weights(self, g):
+        """'&weight, &bias' (or NULL) in the layer's scheme: the kernel in its C layout (_c_kernel)
+        with per-channel shifts (qformat) or none (affine: multipliers in nnom_affine_t)."""
+        if self.affine:
+            return f"{g.weight(self, self._c_kernel(self.aw), None)}, {g.bias(self, self.ab)}"
+        return (f"{g.weight(self, self._c_kernel(self.qk.w), self.qk.shift)}, "
+                f"{g.bias(self, self.qk.b if self.use_bias else None)}")
+
     def weight_bytes(self):
         n_out = self.b.size
         return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
@@ -110,7 +149,7 @@ class _ConvBase(Layer, abstract=True):
         args = [str(count), g.pair("kernel", self.kernel), g.pair("stride", self.stride)]
         if dil:
             args.append(g.pair("dilation", self.dilation))
-        args += [g.padding(self.padding), g.weight(self, self._c_kernel()), g.bias(self)]
+        args += [g.padding(self.padding), self._c_weights(g)]
         return f"{name}({', '.join(args)})"
 
     def describe(self):
@@ -146,12 +185,16 @@ class Conv2D(_ConvBase):
         acc = (cols @ self.qk.w.reshape(-1, self.filters).astype(np.float64)).astype(np.int64)
         return self._output_int(acc)
 
+    def forward_affine(self, xs, q_in):
+        w = self.aw.reshape(self.w.shape).transpose(3, 0, 1, 2)          # OHWI
+        return self._affine_clamped(affine_conv.conv2d(xs[0], w, self.ab, self.ap))
+
     def macs(self):
         o = self.out_shape
         return o.h * o.w * o.c * self.kernel.h * self.kernel.w * self.in_shapes[0].c
 
-    def _c_kernel(self):
-        return self.qk.w.reshape(self.w.shape).transpose(3, 0, 1, 2)   # (kh, kw, in, out) -> OHWI
+    def _c_kernel(self, k2d):
+        return k2d.reshape(self.w.shape).transpose(3, 0, 1, 2)         # (kh, kw, in, out) -> OHWI
 
     def config(self):
         return {"filters": self.filters, **super().config()}
@@ -200,12 +243,17 @@ class DW_Conv2D(_ConvBase):
         acc = self._depthwise(xs[0].astype(np.float64), self.qk.w.reshape(self.w.shape).astype(np.float64))
         return self._output_int(acc.astype(np.int64))
 
+    def forward_affine(self, xs, q_in):
+        kh, kw, c, m = self.w.shape
+        w = self.aw.reshape(kh, kw, c * m)                               # [kh][kw][c * m]
+        return self._affine_clamped(affine_conv.depthwise_conv2d(xs[0], w, self.ab, self.ap))
+
     def macs(self):
         o = self.out_shape
         return o.h * o.w * o.c * self.kernel.h * self.kernel.w
 
-    def _c_kernel(self):
-        return self.qk.w                                    # (kh*kw, c*m): [kh][kw][c*m]
+    def _c_kernel(self, k2d):
+        return k2d                                    # (kh*kw, c*m): [kh][kw][c*m]
 
     def config(self):
         return {"depth_multiplier": self.multiplier, **super().config()}

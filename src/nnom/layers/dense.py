@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import NnomError
 from ..shapes import Shape, check_count
 from .base import Layer, as_weight, check_kwargs
+from ..affine import conv as affine_conv
 from .conv import DW_Conv2D, _ConvBase, _pick
 
 
@@ -49,7 +50,19 @@ class Dense(_ConvBase):
         return f"{self.w.shape[0]}->{self.units}"
 
     def c_new(self, g):
-        return f"Dense({self.units}, {g.weight(self, self.qk.w.T)}, {g.bias(self)})"
+        return f"Dense({self.units}, {self._c_weights(g)})"
+
+    def _c_kernel(self, k2d):
+        return k2d.T                                                    # [out][in]
+
+    def forward_affine(self, xs, q_in):
+        x = xs[0].reshape(len(xs[0]), -1)
+        y = affine_conv.fully_connected(x, self.aw.T, self.ab, self.ap)
+        return self._affine_clamped(y).reshape(-1, 1, 1, self.units)
+
+    def _affine_params(self, q_in):
+        return affine_conv.fully_connected_params_from(q_in.scale, q_in.zero_point, self.aw_scale,
+                                                       self.q_pre.scale, self.q_pre.zero_point)
 
     def config(self):
         return {"units": self.units, "use_bias": self.use_bias}

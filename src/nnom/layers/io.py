@@ -5,6 +5,12 @@ from ..shapes import as_shape
 from .base import Layer
 
 
+def c_qformat(q) -> str:
+    """The C API's qformat(m, n) argument of Input/Output: the format, or for an affine tensor
+    (whose layers carry their zero points themselves) Q7.0, which the runtime does not read."""
+    return f"qformat({q.int_bits}, {q.frac})" if isinstance(q, QFormat) else "qformat(7, 0)"
+
+
 class Input(Layer):
     """Input(shape(h, w, c), qformat(m, n)): a given qformat is the contract with the caller
     (data arrives in it); without one, calibration picks it."""
@@ -24,8 +30,10 @@ class Input(Layer):
         return {"input_shape": list(self.shape),
                 "qformat": None if self.given_format is None else self.given_format.frac}
 
+    scheme_free = True
+
     def c_new(self, g):
-        return f"Input({g.dims(self.shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), NULL)"
+        return f"Input({g.dims(self.shape)}, {c_qformat(self.q_out)}, NULL)"
 
     def forward(self, xs):
         return xs[0]
@@ -61,8 +69,10 @@ class Output(Layer):
     def config(self):
         return {"output_shape": None if self.shape is None else list(self.shape)}
 
+    scheme_free = True
+
     def c_new(self, g):
-        return f"Output({g.dims(self.out_shape)}, qformat({self.q_out.int_bits}, {self.q_out.frac}), NULL)"
+        return f"Output({g.dims(self.out_shape)}, {c_qformat(self.q_out)}, NULL)"
 
     def forward_int(self, xs, q_in):
         return xs[0]

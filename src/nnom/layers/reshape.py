@@ -20,6 +20,7 @@ class _DataMove(Layer, abstract=True):
 
 
 class Flatten(_DataMove):
+    scheme_free = True
     prefix = "flatten"
     is_view = True
 
@@ -37,6 +38,7 @@ class Flatten(_DataMove):
 
 
 class Reshape(_DataMove):
+    scheme_free = True
     prefix = "reshape"
     is_view = True
 

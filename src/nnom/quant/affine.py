@@ -103,6 +103,9 @@ class AffineFormat:
     def __repr__(self):
         return f"AffineFormat(scale={self.scale:.6g}, zero_point={self.zero_point})"
 
+    def __str__(self):
+        return f"s{self.scale:.4g}/z{self.zero_point}"
+
     def quantize(self, x):
         """Float -> int8: round half away from zero (TFLite's std::round), then saturate."""
         v = np.asarray(x, dtype=np.float64) / self.scale
@@ -131,3 +134,25 @@ def weight_scales(w, axis=-1):
     w = np.asarray(w, dtype=np.float64)
     top = np.abs(np.moveaxis(w, axis, -1)).reshape(-1, w.shape[axis]).max(axis=0)
     return np.where(top > 0, top / 127.0, 1.0)
+
+
+def _round_away(v):
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def quantize_weights(w2d, per_channel=True):
+    """Symmetric int8 weights of a (K, out) kernel: (int8 (K, out), scale per output channel),
+    values in -127..127 as TFLite's converter writes them; per_channel=False: one scale, repeated."""
+    w2d = np.asarray(w2d, dtype=np.float64)
+    scales = weight_scales(w2d, axis=-1)
+    if not per_channel:
+        scales = np.full_like(scales, float(np.abs(w2d).max()) / 127.0 if np.any(w2d) else 1.0)
+    q = np.clip(_round_away(w2d / scales), -127, 127).astype(np.int8)
+    return q, scales
+
+
+def quantize_bias(b, scale_in, w_scales):
+    """int32 biases at s_in * s_w[c] (as TFLite's converter: round half away, saturated)."""
+    real = np.float64(np.float32(scale_in)) * np.asarray(w_scales, np.float32).astype(np.float64)
+    q = _round_away(np.asarray(b, np.float64) / real)
+    return np.clip(q, INT32_MIN, INT32_MAX).astype(np.int64)

@@ -85,3 +85,53 @@ def frac_bits(values, method: str) -> int:
     if fn is None:
         raise NnomError(f"quantize(method={method!r}): use one of {', '.join(map(repr, METHODS))}")
     return fn(values)
+
+
+# ---- the affine scheme: a [lo, hi] range per tensor -----------------------------------------------
+MSE_SHRINKS = np.linspace(1.0, 0.25, 16)     # mse: fractions of max's range that are tried
+
+
+def _max_range(a):
+    return (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+
+
+def _percentile_range(a):
+    if not a.size:
+        return 0.0, 0.0
+    return float(np.percentile(a, 100 - PERCENTILE)), float(np.percentile(a, PERCENTILE))
+
+
+def _mse_range(a):
+    """Of max's range shrunk toward 0 by each of MSE_SHRINKS, the one whose quantize-dequantize
+    error on the data is smallest; max's own range is the first candidate (never worse)."""
+    from .affine import activation_format
+    if a.size > MSE_SAMPLES:
+        a = a[np.random.default_rng(0).choice(a.size, MSE_SAMPLES, replace=False)]
+    lo, hi = _max_range(a)
+    best, best_err = (lo, hi), np.inf
+    for f in MSE_SHRINKS:
+        fmt = activation_format(lo * f, hi * f)
+        err = float(np.mean((fmt.dequantize(fmt.quantize(a)) - a) ** 2)) if a.size else 0.0
+        if err < best_err:
+            best, best_err = (lo * f, hi * f), err
+    return best
+
+
+def _kld_range(a):
+    """kld's threshold on each side of 0 (a side with no values stays at 0)."""
+    pos, neg = a[a > 0], -a[a < 0]
+    return (-kld_threshold(neg) if neg.size else 0.0), (kld_threshold(pos) if pos.size else 0.0)
+
+
+_RANGE_OF = {"max": _max_range, "percentile": _percentile_range, "mse": _mse_range, "kld": _kld_range}
+assert tuple(_RANGE_OF) == METHODS
+
+
+def affine_format(values, method: str):
+    """The affine format (scale, zero point) `method` picks for a tensor's calibration values."""
+    from .affine import activation_format
+    fn = _RANGE_OF.get(method)
+    if fn is None:
+        raise NnomError(f"quantize(method={method!r}): use one of {', '.join(map(repr, METHODS))}")
+    lo, hi = fn(np.asarray(values, dtype=np.float64).ravel())
+    return activation_format(lo, hi)

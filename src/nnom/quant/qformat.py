@@ -33,6 +33,16 @@ class QFormat:
     def scale(self) -> float:
         return 2.0 ** -self.frac
 
+    zero_point = 0      # the interface both schemes' formats share (quant.affine.AffineFormat)
+
+    def quantize(self, x):
+        from . import fixed
+        return fixed.quantize(x, self.frac)
+
+    def dequantize(self, q):
+        from . import fixed
+        return fixed.dequantize(q, self.frac)
+
     def __str__(self) -> str:
         return f"Q{self.int_bits}.{self.frac}"
 

@@ -38,6 +38,22 @@ typedef struct {
     const int32_t *data;     /* per output channel, at the accumulator's scale; NULL: no bias */
 } nnom_bias_t;
 
+/* A layer's parameters in the affine scheme (TFLite's arithmetic), given by nnom_affine(): what
+ * the generator derived from the tensors' scales and zero points (real = scale * (q - zp)).
+ * Each layer type reads the fields it needs and its build checks their counts; nnom_layers.h
+ * lists which fields each layer reads. A model is affine when its layers carry these. */
+typedef struct {
+    const int32_t *in_zp;        /* the zero point of each input: n_in entries */
+    const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
+    const int32_t *shift;        /* their shifts, TFLite's sign (> 0: left), n_mult */
+    const int8_t *table;         /* element-wise layers: 256 entries, index q + 128; else NULL */
+    int32_t out_zp;              /* the output's zero point */
+    int32_t act_min, act_max;    /* the output clamp, where a fused ReLU / ReLU6 acts */
+    int32_t extra;               /* a layer type's own value (ADD/SUB: the left shift) */
+    uint16_t n_mult;
+    uint8_t n_in;
+} nnom_affine_t;
+
 typedef enum {
     NNOM_INPUT, NNOM_OUTPUT, NNOM_CONV2D, NNOM_DW_CONV2D, NNOM_DENSE, NNOM_FLATTEN, NNOM_RESHAPE,
     NNOM_UPSAMPLE, NNOM_ZERO_PADDING, NNOM_CROPPING, NNOM_MAXPOOL, NNOM_AVGPOOL, NNOM_SUMPOOL,
@@ -92,6 +108,7 @@ struct nnom_layer_s {
     const char *type_name;
     nnom_layer_t **in;           /* the layers this one reads */
     nnom_act_t *act;
+    const nnom_affine_t *aff;    /* the affine scheme's parameters (nnom_affine()); NULL: Q-formats */
     int8_t *out;                 /* output tensor in the arena (after compile) */
     int16_t *scratch;
     nnom_layer_t *next;          /* the model's layers, newest first: model_delete() frees them all */
@@ -157,6 +174,8 @@ void model_delete(nnom_model_t *m);
 nnom_status_t model_reset_state(nnom_model_t *m);
 /* Set a layer's Q-formats (fraction bits before and after its activation tail); returns it. */
 nnom_layer_t *nnom_qformat(nnom_layer_t *l, int8_t q_pre, int8_t q_out);
+/* The generator's affine parameters of a layer (the affine scheme; kept by pointer, in flash). */
+nnom_layer_t *nnom_affine(nnom_layer_t *l, const nnom_affine_t *params);
 
 #ifdef NNOM_STATIC_MEMORY
 void nnom_set_static_buf(void *buf, uint32_t size);

@@ -3,6 +3,7 @@
 #define NNOM_LAYERS_H
 
 #include "nnom.h"
+#include "nnom_affine_kernels.h"
 #include "nnom_fixed.h"
 
 #ifdef __cplusplus
@@ -33,6 +34,13 @@ nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *w
 static inline uint32_t nnom_align4(uint32_t n) { return (n + 3u) & ~3u; }
 int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" */
 
+/* The affine scheme (nnom_affine.c). A layer's build calls nnom_affine_check(l, n_in, n_mult,
+ * needs_table): with parameters given (l->aff), they must hold n_in input zero points, n_mult
+ * multipliers and shifts (0: none read) and, when asked, a table; without them it succeeds.
+ * The fields each layer reads:
+ *   Conv2D, DW_Conv2D, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel */
+nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_mult, int needs_table);
+
 /* activations (nnom_act.c) */
 nnom_status_t nnom_act_make_table(nnom_act_t *a, int8_t q_in, int8_t q_out);
 void nnom_act_free(nnom_act_t *a);
@@ -46,6 +54,9 @@ uint32_t nnom_conv_macs(const nnom_layer_t *l);
 nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,
                             nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad, const nnom_weight_t *w,
                             const nnom_bias_t *b);
+
+/* the affine kernel parameters of a Conv2D / DW_Conv2D (window from its build, rest from l->aff) */
+nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l);
 
 /* pooling layers (nnom_window.c) */
 nnom_status_t nnom_pool_build(nnom_layer_t *l);

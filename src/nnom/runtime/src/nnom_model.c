@@ -91,6 +91,13 @@ nnom_layer_t *nnom_qformat(nnom_layer_t *l, int8_t q_pre, int8_t q_out)
     return l;
 }
 
+nnom_layer_t *nnom_affine(nnom_layer_t *l, const nnom_affine_t *params)
+{
+    if (l != NULL)
+        l->aff = params;
+    return l;
+}
+
 /* ---- connecting layers ---------------------------------------------------------------------- */
 static nnom_layer_t *connect(nnom_layer_t *l, int n, nnom_layer_t **ins)
 {

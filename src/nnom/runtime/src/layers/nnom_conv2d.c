@@ -9,7 +9,7 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
     uint64_t taps = (uint64_t)c->k.h * c->k.w * in.c;            /* weights one filter reads */
     uint32_t out_c = dw ? (uint32_t)in.c * c->filters : c->filters;
     nnom_status_t st;
-    if (c->w == NULL || c->w->data == NULL || c->w->shift == NULL)
+    if (c->w == NULL || c->w->data == NULL || (l->aff == NULL && c->w->shift == NULL))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, dw ? "depth multiplier 0" : "0 filters");
@@ -23,7 +23,21 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
     if (!dw && 4u * taps > NNOM_MAX_BYTES)                       /* conv_scratch() */
         return nnom_fail(l, NN_LENGTH_ERROR, "im2col scratch over 2^31 - 1 bytes");
     l->out_dims.c = (uint16_t)out_c;
-    return NN_SUCCESS;
+    return nnom_affine_check(l, 1, (uint16_t)out_c, 0);
+}
+
+nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l)
+{
+    const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
+    nnom_conv_affine_params_t p;
+    p.win = c->win;
+    p.in_zp = l->aff->in_zp[0];
+    p.out_zp = l->aff->out_zp;
+    p.act_min = l->aff->act_min;
+    p.act_max = l->aff->act_max;
+    p.mult = l->aff->mult;
+    p.shift = l->aff->shift;
+    return p;
 }
 
 uint32_t nnom_conv_macs(const nnom_layer_t *l)
@@ -53,6 +67,12 @@ nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom
 static void conv_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
+    if (l->aff != NULL) {
+        nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
+        nnom_conv2d_affine_s8(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL,
+                              l->out, l->out_dims);
+        return;
+    }
     nnom_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL, c->w->shift,
                    &c->win, l->out, l->out_dims, l->scratch);
 }
@@ -60,6 +80,8 @@ static void conv_run(nnom_layer_t *l)
 static uint32_t conv_scratch(const nnom_layer_t *l)
 {
     const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
+    if (l->aff != NULL)
+        return 0;                                                 /* the affine kernel needs none */
     return 2u * 2u * c->k.h * c->k.w * NNOM_IN_DIMS(l, 0).c;     /* two q15 im2col columns */
 }
 

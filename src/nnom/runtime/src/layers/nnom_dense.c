@@ -4,19 +4,31 @@
 static nnom_status_t dense_build(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    if (c->w == NULL || c->w->data == NULL || c->w->shift == NULL)
+    if (c->w == NULL || c->w->data == NULL || (l->aff == NULL && c->w->shift == NULL))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "0 units");
     if ((uint64_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)) * c->filters > NNOM_MAX_BYTES)
         return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
     l->out_dims = shape(1, 1, c->filters);
-    return NN_SUCCESS;
+    return nnom_affine_check(l, 1, c->filters, 0);
 }
 
 static void dense_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
+    if (l->aff != NULL) {
+        nnom_fc_affine_params_t p;
+        p.in_zp = l->aff->in_zp[0];
+        p.out_zp = l->aff->out_zp;
+        p.act_min = l->aff->act_min;
+        p.act_max = l->aff->act_max;
+        p.mult = l->aff->mult;
+        p.shift = l->aff->shift;
+        nnom_fully_connected_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                                       c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+        return;
+    }
     nnom_dense_s8(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
                   c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
 }

@@ -1,0 +1,26 @@
+/* The affine scheme's parameters of a layer: the checks every layer's build shares. */
+#include "nnom_layers.h"
+
+nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_mult, int needs_table)
+{
+    const nnom_affine_t *a = l->aff;
+    uint8_t i;
+    uint16_t k;
+    if (a == NULL)
+        return NN_SUCCESS;
+    if (a->n_in != n_in || (n_in > 0 && a->in_zp == NULL))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with the wrong number of input zero points");
+    for (i = 0; i < n_in; i++)
+        if (a->in_zp[i] < -128 || a->in_zp[i] > 127)
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "an input zero point outside int8");
+    if (a->n_mult != n_mult || (n_mult > 0 && (a->mult == NULL || a->shift == NULL)))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with the wrong number of multipliers");
+    for (k = 0; k < n_mult; k++)
+        if (a->shift[k] < -31 || a->shift[k] > 31)
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "a requantization shift outside -31..31");
+    if (needs_table && a->table == NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters without their table");
+    if (a->act_min < -128 || a->act_max > 127 || a->act_min > a->act_max || a->out_zp < -128 || a->out_zp > 127)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with a clamp or zero point outside int8");
+    return NN_SUCCESS;
+}
