@@ -2,8 +2,8 @@
 the importers take.
 
   nnom inspect MODEL [--json]
-  nnom convert MODEL [--calib calib.npy [--method kld] [--per-tensor]] -o out/ [--name model] [--project P]
-               [--force] [--json]
+  nnom convert MODEL [--calib calib.npy [--method kld] [--scheme affine|qformat] [--per-tensor]] -o out/
+               [--name model] [--project P] [--force] [--json]
   nnom validate MODEL --data x.npy [--labels y.npy] [--calib calib.npy] [--target host|cortex-m4] [--json]
   nnom supported-ops [--format keras|onnx|torch] [--json]
 
@@ -32,6 +32,7 @@ from .errors import NnomError
 from .frontends.keras import KERAS_FILE_SUFFIXES
 from .names import check_export_name
 from .quant.calibrate import METHODS
+from .quant.schemes import DEFAULT_SCHEME, SCHEMES
 
 # model file suffix -> (format, module, loader); a new format (.tflite) is one entry here
 MODEL_FORMATS = {
@@ -109,9 +110,9 @@ def _quantize(model, args, hint):
     """Quantize with --calib when given; otherwise the model must be quantized already."""
     if args.calib:
         model.quantize(_load_array(args.calib, "calibration"), method=args.method or "max",
-                       per_channel=args.per_channel is not False)
-    elif args.method is not None or args.per_channel is not None:
-        raise NnomError("--method, --per-channel and --per-tensor choose how --calib quantizes: "
+                       per_channel=args.per_channel is not False, scheme=args.scheme)
+    elif args.method is not None or args.per_channel is not None or args.scheme is not None:
+        raise NnomError("--method, --scheme, --per-channel and --per-tensor choose how --calib quantizes: "
                         "give calibration data with --calib calib.npy")
     elif not model.quantized:
         raise NnomError(f"{args.model} is not quantized: {hint}")
@@ -148,7 +149,8 @@ def cmd_inspect(args):
         return
     model.summary()
     if model.quantized:
-        print("quantized: yes (per-channel weights)" if model.per_channel else "quantized: yes (per-tensor weights)")
+        weights = "per-channel weights" if model.per_channel else "per-tensor weights"
+        print(f"quantized: yes ({model.scheme} scheme, {weights})")
     else:
         print("quantized: no (nnom convert --calib calib.npy quantizes it)")
 
@@ -285,6 +287,9 @@ def _add_quantization(s):
                    help="how --calib picks each tensor's range: max (default: nothing saturates), "
                         "percentile (99.99th), mse (least quantization error, never more than max's) "
                         "or kld (KL divergence)")
+    q.add_argument("--scheme", choices=SCHEMES, default=None,
+                   help="affine: a scale and zero point per tensor, TFLite's arithmetic; qformat: the "
+                        "seed's power-of-two Q-formats (default: " + DEFAULT_SCHEME + ")")
     pc = q.add_mutually_exclusive_group()        # one switch: both set per_channel
     pc.add_argument("--per-channel", dest="per_channel", action="store_const", const=True, default=None,
                     help="one weight format per output channel (the default with --calib)")

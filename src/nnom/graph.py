@@ -18,7 +18,7 @@ from .layers.io import Input
 from .names import check_name
 from .limits import check_graph
 from .memory import plan_memory
-from .quant import QFormat, fixed
+from .quant import QFormat
 from .quant.affine import AffineFormat
 from .quant.calibrate import affine_format, frac_bits
 from .quant.schemes import pick_scheme

@@ -68,8 +68,10 @@ def layer_rows(model) -> list[dict]:
             "output_shape": [int(d) for d in layer.out_shape],
             "q_pre": None if layer.q_pre is None else str(layer.q_pre),
             "q_out": None if layer.q_out is None else str(layer.q_out),
-            "q_pre_frac": None if layer.q_pre is None else layer.q_pre.frac,
-            "q_out_frac": None if layer.q_out is None else layer.q_out.frac,
+            "q_pre_frac": getattr(layer.q_pre, "frac", None),       # qformat
+            "q_out_frac": getattr(layer.q_out, "frac", None),
+            "q_out_scale": None if layer.q_out is None else float(layer.q_out.scale),
+            "q_out_zero_point": None if layer.q_out is None else int(layer.q_out.zero_point),
             "macs": int(layer.macs()),
             "weight_bytes": int(layer.weight_bytes()),
             "input_bytes": sum(aligned(s.out_shape.size) for s in layer.inputs),

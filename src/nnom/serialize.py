@@ -13,6 +13,8 @@ import numpy as np
 from . import layers as L
 from .errors import NnomError
 from .quant import QFormat
+from .quant.affine import AffineFormat
+from .quant.schemes import SCHEMES
 from .quant.calibrate import METHODS
 
 FORMAT = "nnom-model"
@@ -31,7 +33,13 @@ def save(model, path):
         entry = {"type": kind, "name": layer.name, "inputs": [s.name for s in layer.inputs],
                  "config": layer.config(), "act": None if layer.act is None or kind == "Activation"
                  else layer.act.config()}
-        if model.quantized:
+        if model.quantized and model.scheme == "affine":
+            entry["q"] = [[q.scale, q.zero_point] for q in (layer.q_pre, layer.q_out)]
+            ints = layer.affine_arrays() if hasattr(layer, "affine_arrays") else {}
+            entry["affine_arrays"] = sorted(ints)
+            entry["preset"] = layer.preset_formats is not None      # kept from a .tflite: not recalibrated
+            arrays.update({f"q{i}/{key}": np.asarray(arr) for key, arr in ints.items()})
+        elif model.quantized:
             entry["q"] = [layer.q_pre.frac, layer.q_out.frac]
         saved = {key: np.asarray(arr) for key, arr in layer.arrays().items() if arr is not None}
         entry["arrays"] = sorted(saved)         # load() checks that every one of them is there
@@ -40,7 +48,7 @@ def save(model, path):
     graph = {"format": FORMAT, "version": VERSION, "name": model.name, "seed": model.seed,
              "inputs": [x.name for x in model.inputs], "outputs": [x.name for x in model.outputs],
              "quantized": model.quantized, "per_channel": getattr(model, "per_channel", True),
-             "method": getattr(model, "quant_method", None),
+             "method": getattr(model, "quant_method", None), "scheme": model.scheme,
              "layers": layers}
     path = Path(path)
     try:
@@ -133,14 +141,62 @@ def _rebuild(Model, graph, arrays):
         model.per_channel = bool(graph["per_channel"])
         method = graph.get("method")           # absent from files written before it was saved
         model.quant_method = method if method in METHODS else None
-        for entry in graph["layers"]:
+        scheme = graph.get("scheme") or "qformat"      # files written before affine: qformat
+        if scheme not in SCHEMES:
+            raise NnomError(f"unknown quantization scheme {scheme!r}")
+        model.scheme = scheme
+        for i, entry in enumerate(graph["layers"]):
             layer = by_name[entry["name"]]
-            q_pre, q_out = (int(q) for q in _list(entry["q"], "q"))
-            layer.q_pre, layer.q_out = QFormat(q_pre), QFormat(q_out)
+            if scheme == "affine":
+                layer.q_pre, layer.q_out = (_affine_format(q) for q in _pair(entry["q"]))
+                _set_affine_arrays(layer, entry, {k.split("/", 1)[1]: v for k, v in arrays.items()
+                                                  if k.startswith(f"q{i}/")})
+            else:
+                q_pre, q_out = (int(q) for q in _pair(entry["q"]))
+                layer.q_pre, layer.q_out = QFormat(q_pre), QFormat(q_out)
         for layer in model.order:
-            layer.quantize_params([s.q_out for s in layer.inputs], model.per_channel)
+            q_in = [s.q_out for s in layer.inputs]
+            if scheme == "affine":
+                layer.quantize_affine(q_in, model.per_channel)
+            else:
+                layer.quantize_params(q_in, model.per_channel)
+        for entry in graph["layers"]:           # a later quantize() recalibrates all but a file's own
+            layer = by_name[entry["name"]]
+            if scheme == "affine" and entry.get("preset") is True:
+                layer.preset_formats = (layer.q_pre, layer.q_out)
+            elif hasattr(layer, "preset_weights"):
+                layer.preset_weights = None
         model.quantized = True
     return model
+
+
+def _pair(value):
+    value = _list(value, "q")
+    if len(value) != 2:
+        raise NnomError(f"'q' holds two formats, got {len(value)}")
+    return value
+
+
+def _affine_format(value):
+    scale, zp = _list(value, "affine format")
+    if isinstance(zp, bool) or not isinstance(zp, int) or not isinstance(scale, (int, float)):
+        raise NnomError(f"an affine format is [scale, zero point], got {value!r}")
+    try:
+        return AffineFormat(scale, zp)
+    except ValueError as e:
+        raise NnomError(str(e)) from None
+
+
+def _set_affine_arrays(layer, entry, mine):
+    """A layer's saved integer constants (its preset weights on reload), all or none."""
+    listed = sorted(_list(entry.get("affine_arrays", []), "affine_arrays"))
+    if listed != sorted(mine):
+        raise NnomError(f"layer '{layer.name}': the file lists the affine arrays {listed} but holds {sorted(mine)}")
+    if not mine:
+        return
+    if not hasattr(layer, "set_preset_weights") or not {"aw", "aw_scale"} <= set(mine):
+        raise NnomError(f"layer '{layer.name}' ({type(layer).__name__}): unexpected affine arrays {sorted(mine)}")
+    layer.set_preset_weights(mine["aw"], mine["aw_scale"], mine.get("ab"))
 
 
 def _list(value, what):

@@ -11,7 +11,6 @@ import numpy as np
 
 from .compare import compare_layers, format_comparison, tensor_errors
 from .errors import NnomError
-from .quant import fixed
 
 
 @dataclass
@@ -238,7 +237,7 @@ def validate(model, x, y=None, target="host", show=False, max_layer_samples=256,
     mismatches = int(np.sum(sim != target_out))
     flt = np.asarray(model.predict(np.asarray(x)))
     model.reset_states()                  # the per-layer comparison starts from zero too
-    deq = fixed.dequantize(target_out, model.outputs[0].q_out.frac)
+    deq = model.outputs[0].q_out.dequantize(target_out)
     out_row = {"output": model.outputs[0].name}
     out_row.update(tensor_errors(flt, deq))
     layers = compare_layers(model, np.asarray(x)[:max_layer_samples])

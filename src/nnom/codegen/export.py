@@ -68,7 +68,7 @@ def _format_macros(prefix, q) -> str:
     """How the caller converts a tensor's int8 values: its Q-format, or its scale and zero point."""
     if isinstance(q, QFormat):
         return f"#define {prefix}_FRAC {q.frac}      /* value = q * 2^-{q.frac} */"
-    return (f"#define {prefix}_SCALE {float(np.float32(q.scale))!r}f   /* value = scale * (q - zero point) */\n"
+    return (f"#define {prefix}_SCALE {np.float32(q.scale)!s}f   /* value = scale * (q - zero point) */\n"
             f"#define {prefix}_ZERO_POINT {q.zero_point}")
 
 

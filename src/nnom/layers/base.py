@@ -146,7 +146,9 @@ class Layer:
 
     def weight_bytes(self) -> int:
         """Flash bytes of this layer's constants (weights, biases, shifts, tables)."""
-        return self.act.table_bytes() if self.act is not None else 0
+        if self.act is None or self.tail_fused():
+            return 0
+        return 256 if self.affine else self.act.table_bytes()     # affine: every unfused tail is a table
 
     def describe(self) -> str:
         """Short configuration text for the report."""

@@ -106,6 +106,28 @@ class _ConvBase(Layer, abstract=True):
             self.ab = quantize_bias(self.b, q_in[0].scale, self.aw_scale) if self.use_bias else None
         self.ap = self._affine_params(q_in[0])
 
+    def set_preset_weights(self, w, scales, bias):
+        """Keep a file's own int8 weights (K, out), per-output-channel scales and int32 biases (or
+        None) for the affine scheme (.tflite import, nnom.load()), checked against the layer."""
+        n_out = self.b.size
+        k = self._kernel_2d().shape
+        w, scales = np.asarray(w), np.asarray(scales, np.float64).ravel()
+        if w.shape != k or w.dtype.kind not in "iu" or w.size and (w.min() < -128 or w.max() > 127):
+            raise layer_error(self, f"its int8 weights must have shape {k} and values in -128..127")
+        if scales.shape != (n_out,) or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
+            raise layer_error(self, f"its weight scales must be {n_out} positive finite values")
+        if bias is not None:
+            bias = np.asarray(bias)
+            if (bias.shape != (n_out,) or bias.dtype.kind not in "iu"
+                    or bias.size and (bias.min() < -2 ** 31 or bias.max() > 2 ** 31 - 1)):
+                raise layer_error(self, f"its int32 biases must have shape ({n_out},)")
+            bias = bias.astype(np.int64)
+        self.preset_weights = (w.astype(np.int8), scales, bias)
+
+    def affine_arrays(self) -> dict:
+        """The affine scheme's integer constants (saved with the model: exact on reload)."""
+        return {"aw": self.aw, "aw_scale": self.aw_scale, **({} if self.ab is None else {"ab": self.ab})}
+
     def _affine_params(self, q_in):
         (pt, pb), (pl, pr) = self._pads()
         return affine_conv.conv_params_from(
@@ -132,6 +154,9 @@ class _ConvBase(Layer, abstract=True):
 
     def weight_bytes(self):
         n_out = self.b.size
+        if self.affine:         # + int32 multiplier and shift per channel, the nnom_affine_t
+            return (self.w.size + (4 * n_out if self.ab is not None else 0) + 8 * n_out + 36
+                    + super().weight_bytes())
         return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
                 + super().weight_bytes())
 
