@@ -6,8 +6,10 @@ exact by construction in the simulator and in C.
 """
 import numpy as np
 
+from ..affine import softmax as affine_softmax
 from ..errors import NnomError, layer_error
 from ..quant import QFormat, fixed
+from ..quant.affine import AffineFormat
 from .base import Layer, check_kwargs
 
 
@@ -170,6 +172,9 @@ class Activation(Layer):
     prefix = "activation"
     in_place = True
     keeps_format = True
+    # affine: the layer itself is the identity; its tail is a clamp at the input's zero point (ReLU,
+    # ReLU6: the format kept) or a table to a calibrated format, C's act_lut either way
+    scheme_free = True
 
     def __init__(self, act="relu", name=None, **kwargs):
         check_kwargs(type(self).__name__, kwargs, set())
@@ -226,11 +231,13 @@ def Lambda(fn, name=None):
 
 
 class Softmax(Layer):
-    """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7."""
+    """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7.
+    Affine: TFLite's SOFTMAX (beta 1), out scale 1/256, zero point -128."""
     prefix = "softmax"
     c_struct = "nnom_misc_layer_t"
     in_place = True
     fixed_format = QFormat(7)
+    affine_format = AffineFormat(affine_softmax.OUTPUT_SCALE, affine_softmax.OUTPUT_ZERO_POINT)
     non_negative = True
     EXP_ONE = 1 << 16            # exp table scale: exp(0) = 65536
 
@@ -261,10 +268,30 @@ class Softmax(Layer):
         scaled = e << self.fixed_format.frac
         return fixed.saturate((2 * scaled + total) // (2 * total))     # round half up
 
+    def quantize_affine(self, q_in, per_channel):
+        if self.in_shapes[0].c > affine_softmax.MAX_DEPTH:
+            raise layer_error(self, f"{self.in_shapes[0].c} channels: the affine scheme's softmax (TFLite's) takes "
+                                    f"at most {affine_softmax.MAX_DEPTH} (its int32 sum of exps overflows beyond)")
+        try:
+            self.ap = affine_softmax.softmax_params(q_in[0].scale)
+        except ValueError as e:         # an input scale below 2^-26
+            raise layer_error(self, str(e)) from None
+
+    def forward_affine(self, xs, q_in):
+        return affine_softmax.softmax(xs[0], self.ap)
+
+    def c_affine(self, g):
+        return {"mult": [self.ap.mult], "shift": [self.ap.shift], "extra": self.ap.diff_min,
+                "out_zp": affine_softmax.OUTPUT_ZERO_POINT}
+
     def weight_bytes(self):
+        if self.affine:         # the nnom_affine_t, one multiplier and shift
+            return 36 + 8 + super().weight_bytes()
         return 256 * 4 + super().weight_bytes()
 
     def c_new(self, g):
+        if self.affine:         # no exp table: the affine kernel computes exp in fixed point
+            return "Softmax_t(NULL)"
         return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.exp_table(self.inputs[0].q_out))})"
 
 

@@ -38,7 +38,18 @@ int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" 
  * needs_table): with parameters given (l->aff), they must hold n_in input zero points, n_mult
  * multipliers and shifts (0: none read) and, when asked, a table; without them it succeeds.
  * The fields each layer reads:
- *   Conv2D, DW_Conv2D, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel */
+ *   Conv2D, DW_Conv2D, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel
+ *   SimpleRNN, GRU, LSTM: mult/shift[0] (2^-15 / s_out), out_zp; in_zp[0] is only checked (in the bias)
+ *   Add, Sub: in_zp per input, mult/shift per input then the output's, out_zp, act_min/act_max,
+ *     extra: the left shift
+ *   Mult: in_zp per input, mult/shift[0] (s_1 * ... * s_n / s_out), out_zp, act_min/act_max
+ *   Concat: in_zp and mult/shift per input (its requantization to the output's format), out_zp
+ *   Softmax: mult/shift[0] (s_in * 2^26), extra: diff_min (output scale 1/256, zero point -128)
+ *   Activation: none (no nnom_affine_t): its act_lut table is the clamp or the function
+ *   MaxPool, AvgPool, GlobalMaxPool: act_min/act_max (the format is kept)
+ *   GlobalAvgPool (MEAN): in_zp[0], mult/shift[0] (s_in / s_out with 1 / (h * w) folded in), out_zp, act_min/act_max
+ *   SumPool, GlobalSumPool: in_zp[0], mult/shift[0] (s_in / s_out), out_zp, act_min/act_max
+ *   ZeroPadding: out_zp (the pad value: the kept format's zero point); UpSample, Cropping: none */
 nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_mult, int needs_table);
 
 /* activations (nnom_act.c) */

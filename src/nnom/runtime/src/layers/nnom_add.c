@@ -1,5 +1,6 @@
 /* Add (two or more inputs): aligned to the finest input format by left shifts, summed in int32,
- * requantized once. Also the shape check that Sub and Mult share. */
+ * requantized once. Also the shape check that Sub and Mult share.
+ * Affine: TFLite's ADD; more than two inputs sum ADD's rescaled terms, one per input. */
 #include "nnom_layers.h"
 
 #define MAX_MERGE 16
@@ -33,17 +34,84 @@ int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left)
     return top;
 }
 
+/* Affine: in_zp and mult / shift per input, then the output's mult / shift; extra: the left shift.
+ * Every input's multiplier must be below 1 and the terms' sum must stay inside int32. */
+static nnom_status_t add_build(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    int64_t bound = 0;
+    nnom_status_t st = nnom_merge_build(l);
+    uint8_t k;
+    if (st != NN_SUCCESS)
+        return st;
+    st = nnom_affine_check(l, l->n_in, (uint16_t)(l->n_in + 1u), 0);
+    if (st != NN_SUCCESS || a == NULL)
+        return st;
+    if (a->extra < 0 || a->extra > 20)      /* TFLite's 20: (q - zp) << 20 leaves headroom in int32 */
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine left shift outside 0..20");
+    for (k = 0; k < l->n_in; k++) {
+        int64_t hi, lo;
+        if (a->shift[k] > 0)
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "an input multiplier of 1 or more");
+        /* the widest term: q - zp = +-255 (the rounding differs with the sign) */
+        hi = nnom_add_affine_term(127, -128, a->extra, a->mult[k], a->shift[k]);
+        lo = nnom_add_affine_term(-128, 127, a->extra, a->mult[k], a->shift[k]);
+        hi = hi < 0 ? -hi : hi;
+        lo = lo < 0 ? -lo : lo;
+        bound += hi > lo ? hi : lo;
+    }
+    if (bound > INT32_MAX)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "the sum of the rescaled inputs could leave int32");
+    return NN_SUCCESS;
+}
+
+static void add_affine(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    uint32_t i, size = nnom_dims_size(l->out_dims);
+    uint8_t k, n = l->n_in;
+    if (n == 2) {
+        nnom_add_affine_params_t p;
+        p.in1_zp = a->in_zp[0];
+        p.in2_zp = a->in_zp[1];
+        p.in1_mult = a->mult[0];
+        p.in1_shift = a->shift[0];
+        p.in2_mult = a->mult[1];
+        p.in2_shift = a->shift[1];
+        p.out_mult = a->mult[2];
+        p.out_shift = a->shift[2];
+        p.out_zp = a->out_zp;
+        p.act_min = a->act_min;
+        p.act_max = a->act_max;
+        p.left_shift = a->extra;
+        nnom_add_affine_s8(&p, l->in[0]->out, size, l->in[1]->out, size, l->out, size);
+        return;
+    }
+    /* element i of every input is read before out[i] is written: safe in place */
+    for (i = 0; i < size; i++) {
+        int32_t acc = 0;
+        for (k = 0; k < n; k++)
+            acc += nnom_add_affine_term(l->in[k]->out[i], a->in_zp[k], a->extra, a->mult[k], a->shift[k]);
+        l->out[i] = nnom_requant_affine(acc, a->mult[n], a->shift[n], a->out_zp, a->act_min, a->act_max);
+    }
+}
+
 static void add_run(nnom_layer_t *l)
 {
     const int8_t *ins[MAX_MERGE];
     int8_t left[MAX_MERGE];
-    int8_t top = nnom_merge_align(l, left);
+    int8_t top;
     uint8_t i;
+    if (l->aff != NULL) {
+        add_affine(l);
+        return;
+    }
+    top = nnom_merge_align(l, left);
     for (i = 0; i < l->n_in; i++)
         ins[i] = l->in[i]->out;
     nnom_add_s8(ins, left, l->n_in, nnom_dims_size(l->out_dims), (int8_t)(top - l->q_pre), l->out);
 }
 
-static const nnom_layer_ops_t add_ops = {nnom_merge_build, add_run, NULL, NULL, NULL};
+static const nnom_layer_ops_t add_ops = {add_build, add_run, NULL, NULL, NULL};
 
 nnom_layer_t *Add(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_ADD, "Add", &add_ops, NNOM_IN_PLACE); }

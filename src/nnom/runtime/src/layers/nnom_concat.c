@@ -1,4 +1,5 @@
-/* Concat along h, w or c; each input requantized to the output's format. */
+/* Concat along h, w or c; each input requantized to the output's format (affine: as TFLite's
+ * QUANTIZE before its CONCATENATION; a copy where the formats agree). */
 #include "nnom_layers.h"
 
 #define MAX_CONCAT 16
@@ -30,7 +31,36 @@ static nnom_status_t concat_build(nnom_layer_t *l)
         l->out_dims.w = (uint16_t)total;
     else
         l->out_dims.c = (uint16_t)total;
-    return NN_SUCCESS;
+    /* affine: in_zp and mult / shift per input (its requantization to the output's format) */
+    return nnom_affine_check(l, l->n_in, l->n_in, 0);
+}
+
+static void concat_affine(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    const int8_t *ins[MAX_CONCAT];
+    nnom_requant_affine_params_t rq[MAX_CONCAT];
+    uint32_t chunk[MAX_CONCAT];
+    nnom_concat_affine_params_t p;
+    nnom_dims_t o = l->out_dims;
+    uint8_t i, axis = (uint8_t)((nnom_misc_layer_t *)l)->axis;
+    for (i = 0; i < l->n_in; i++) {
+        nnom_dims_t d = l->in[i]->out_dims;
+        ins[i] = l->in[i]->out;
+        /* the bytes input i adds per step of the dimensions before the axis */
+        chunk[i] = axis == 0 ? nnom_dims_size(d) : axis == 1 ? (uint32_t)d.w * d.c : d.c;
+        rq[i].in_zp = a->in_zp[i];
+        rq[i].mult = a->mult[i];
+        rq[i].shift = a->shift[i];
+        rq[i].out_zp = a->out_zp;
+        rq[i].act_min = -128;
+        rq[i].act_max = 127;
+    }
+    p.in_rq = rq;
+    p.chunk = chunk;
+    p.outer = axis == 0 ? 1u : axis == 1 ? o.h : (uint32_t)o.h * o.w;
+    p.n = l->n_in;
+    nnom_concat_affine_s8(&p, ins, l->out);
 }
 
 static void concat_run(nnom_layer_t *l)
@@ -39,6 +69,10 @@ static void concat_run(nnom_layer_t *l)
     nnom_dims_t dims[MAX_CONCAT];
     int8_t shifts[MAX_CONCAT];
     uint8_t i;
+    if (l->aff != NULL) {
+        concat_affine(l);
+        return;
+    }
     for (i = 0; i < l->n_in; i++) {
         ins[i] = l->in[i]->out;
         dims[i] = l->in[i]->out_dims;

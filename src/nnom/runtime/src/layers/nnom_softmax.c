@@ -1,4 +1,5 @@
-/* Softmax over channels, output Q0.7, with an exp table of (max - x) (see docs/int8-semantics.md). */
+/* Softmax over channels, output Q0.7, with an exp table of (max - x) (see docs/int8-semantics.md).
+ * Affine: TFLite's SOFTMAX (beta 1), output scale 1/256 and zero point -128; no table. */
 #include <math.h>
 
 #include "nnom_layers.h"
@@ -20,10 +21,29 @@ static nnom_status_t make_own_exp(nnom_layer_t *l)
     return NN_SUCCESS;
 }
 
+/* TFLite's int32 sum of exps holds rows of up to 4095 elements */
+#define AFFINE_MAX_DEPTH 4095u
+
+/* Affine: mult / shift: the input scale * 2^26 (shift 0..31); extra: diff_min (<= 0). */
+static nnom_status_t softmax_affine_build(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    nnom_status_t st = nnom_affine_check(l, 0, 1, 0);
+    if (st != NN_SUCCESS)
+        return st;
+    if (l->out_dims.c > AFFINE_MAX_DEPTH)
+        return nnom_fail(l, NN_LENGTH_ERROR, "more than 4095 channels in the affine scheme");
+    if (a->shift[0] < 0 || a->extra > 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with a negative shift or a positive diff_min");
+    return NN_SUCCESS;
+}
+
 static nnom_status_t softmax_build(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     l->out_dims = NNOM_IN_DIMS(l, 0);
+    if (l->aff != NULL)
+        return softmax_affine_build(l);
     if (s->exp_table != NULL)
         return NN_SUCCESS;
     if (s->make_exp == NULL)
@@ -35,6 +55,14 @@ static void softmax_run(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     nnom_dims_t d = l->out_dims;
+    if (l->aff != NULL) {
+        nnom_softmax_affine_params_t p;
+        p.mult = l->aff->mult[0];
+        p.shift = l->aff->shift[0];
+        p.diff_min = l->aff->extra;
+        nnom_softmax_affine_s8(&p, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
+        return;
+    }
     nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->exp_table ? s->exp_table : s->own_exp, l->out);
 }
 

@@ -1,14 +1,57 @@
-/* Sub: a - b, both aligned to the finer format in int32, requantized once. */
+/* Sub: a - b, both aligned to the finer format in int32, requantized once. Affine: TFLite's SUB. */
 #include "nnom_layers.h"
+
+/* Affine: in_zp and mult / shift of both inputs, then the output's mult / shift; extra: the left
+ * shift. With a left shift <= 20 and input multipliers below 1 each term is below 2^28. */
+static nnom_status_t sub_build(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    nnom_status_t st = nnom_merge_build(l);
+    if (st != NN_SUCCESS)
+        return st;
+    st = nnom_affine_check(l, 2, 3, 0);
+    if (st != NN_SUCCESS || a == NULL)
+        return st;
+    if (a->extra < 0 || a->extra > 20)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine left shift outside 0..20");
+    if (a->shift[0] > 0 || a->shift[1] > 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "an input multiplier of 1 or more");
+    return NN_SUCCESS;
+}
+
+static void sub_affine(nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    uint32_t size = nnom_dims_size(l->out_dims);
+    nnom_add_affine_params_t p;
+    p.in1_zp = a->in_zp[0];
+    p.in2_zp = a->in_zp[1];
+    p.in1_mult = a->mult[0];
+    p.in1_shift = a->shift[0];
+    p.in2_mult = a->mult[1];
+    p.in2_shift = a->shift[1];
+    p.out_mult = a->mult[2];
+    p.out_shift = a->shift[2];
+    p.out_zp = a->out_zp;
+    p.act_min = a->act_min;
+    p.act_max = a->act_max;
+    p.left_shift = a->extra;
+    nnom_sub_affine_s8(&p, l->in[0]->out, size, l->in[1]->out, size, l->out, size);
+}
 
 static void sub_run(nnom_layer_t *l)
 {
     int8_t left[2];
-    int8_t top = nnom_merge_align(l, left);
+    int8_t top;
+    if (l->aff != NULL) {
+        sub_affine(l);
+        return;
+    }
+    top = nnom_merge_align(l, left);
     nnom_sub_s8(l->in[0]->out, l->in[1]->out, left[0], left[1], nnom_dims_size(l->out_dims),
                 (int8_t)(top - l->q_pre), l->out);
 }
 
-static const nnom_layer_ops_t sub_ops = {nnom_merge_build, sub_run, NULL, NULL, NULL};
+static const nnom_layer_ops_t sub_ops = {sub_build, sub_run, NULL, NULL, NULL};
 
 nnom_layer_t *Sub(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_SUB, "Sub", &sub_ops, NNOM_IN_PLACE); }
