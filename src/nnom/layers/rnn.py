@@ -60,6 +60,17 @@ brought to a Q3.12 gate pre-activation by its own shift; sigmoid and tanh are a 
 with linear interpolation in integers (Q3.12 -> Q0.15), the same table and arithmetic in C; the
 hidden state h (and the LSTM cell state c) is int8 or int16, chosen per layer at quantization
 by comparing the calibration error of both (or forced with state_bits=8 / 16 on the cell).
+
+The affine scheme (quantize(scheme="affine")) keeps that inner arithmetic and makes only the
+boundaries affine. Input: x = s_in * (q - zp) with q the int8 input. The input kernel is
+quantized as s_in * kernel (power-of-two per gate column, as above, for an input in units of
+s_in) and the zero point is folded into its int32 bias, b - zp * sum_i w[i], so the unchanged
+input kernel's sum b + sum_i q[i] w[i] is exactly sum_i w[i] (q[i] - zp) + b: no work per step
+and no change to the C kernels. The bound that keeps that int32 sum from overflowing counts
+|q - zp| <= 255 (9 bits). Output: each step's h' (Q0.15) is requantized with TFLite's
+multiplier arithmetic, round(h' * 2^-15 / s_out) + zp_out (nnom.quant.affine.requantize; C:
+nnom_rnn_output_affine_s8), from the same Q0.15 value the qformat scheme shifts. The state's
+width and formats are chosen as in qformat (the comparison uses the affine input and output).
 """
 from dataclasses import dataclass
 
@@ -68,6 +79,7 @@ import numpy as np
 from .. import simulate
 from ..errors import NnomError, layer_error
 from ..quant import fixed
+from ..quant import affine as qa
 from ..quant.weights import quantize_kernel
 from ..shapes import Shape
 from .base import Layer, as_weight, check_kwargs
@@ -174,6 +186,7 @@ class QuantCell:
     w_frac: np.ndarray
     r_frac: np.ndarray
     fmt: StateFormat
+    in_zp: int = 0          # affine: the input zero point folded into bx (0 in qformat)
 
     def __post_init__(self):
         self.rq12 = _ColumnShift(self.sh)       # the recurrent shifts, applied at every step
@@ -181,7 +194,8 @@ class QuantCell:
 
 def quantize_recurrent(r, b, in_frac: int, in_bits: int, per_channel: bool):
     """Recurrent kernel (U, G*U) per gate column, like quantize_kernel but for an int8 or int16
-    state: the worst-case accumulator 2^(bits-1) * sum|r| + |b| must stay inside int32."""
+    state: the worst-case accumulator 2^(bits-1) * sum|r| + |b| must stay inside int32. (The
+    affine input kernel uses it too, for inputs q - zp of in_bits = 9.)"""
     r2 = np.asarray(r, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     ch_max = np.abs(r2).max(axis=0)
@@ -332,6 +346,20 @@ class _Cell:
         self.q = QuantCell(w=qk.w.astype(np.int64), bx=qk.b, sx=_clip_shift(qk.shift), r=r, bh=bhq,
                            sh=_clip_shift(fmt.h_frac + r_frac - PRE_FRAC), w_frac=qk.w_frac, r_frac=r_frac,
                            fmt=fmt)
+        return self.q
+
+    def quantize_affine(self, q_in, fmt: StateFormat, per_channel: bool):
+        """The affine scheme: the input kernel for int8 inputs q in q_in (x = s * (q - zp)), as
+        s * kernel over inputs in units of s, the zero point folded into the bias (see the module
+        docstring); the recurrent part exactly as quantize()."""
+        bx, bh = self.split_bias()
+        zp = q_in.zero_point
+        # |q - zp| <= 255: 9 bits, so every partial sum b - zp*sum(w) + sum(q*w) stays in int32
+        w, bxq, w_frac = quantize_recurrent(self.kernel.astype(np.float64) * q_in.scale, bx, 0, 9, per_channel)
+        r, bhq, r_frac = quantize_recurrent(self.recurrent_kernel, bh, fmt.h_frac, fmt.bits, per_channel)
+        self.q = QuantCell(w=w, bx=bxq - zp * w.sum(axis=0), sx=_clip_shift(w_frac - PRE_FRAC), r=r, bh=bhq,
+                           sh=_clip_shift(fmt.h_frac + r_frac - PRE_FRAC), w_frac=w_frac, r_frac=r_frac,
+                           fmt=fmt, in_zp=zp)
         return self.q
 
     def input_q12(self, x_int):
@@ -745,7 +773,18 @@ class RNN(Layer):
         seq, h, c = self._int_sequence(x, *state)
         if self.stateful:
             self._istate = (h, c)
-        return fixed.requantize(self._arrange(seq), ACT_FRAC - self.q_pre.frac)
+        return self._output_int(self._arrange(seq))
+
+    def forward_affine(self, xs, q_in):
+        # the same steps: the input's zero point is in the cell's bias, the output's in _output_int
+        return self.forward_int(xs, q_in)
+
+    def _output_int(self, h15):
+        """Q0.15 hidden values -> the int8 output in q_pre: a shift (qformat) or TFLite's
+        multiplier and the output zero point (affine)."""
+        if self.affine:
+            return qa.requantize(h15, *self.out_mult, self.q_pre.zero_point)
+        return fixed.requantize(h15, ACT_FRAC - self.q_pre.frac)
 
     def reset_states(self):
         """Zero the state a stateful layer carries from sample to sample (float and int8 simulators)."""
@@ -760,34 +799,50 @@ class RNN(Layer):
         return StateFormat(bits, min(h_frac, bits - 1 + 8), c_frac)
 
     def quantize_params(self, q_in, per_channel):
+        self._quantize(q_in[0], per_channel)
+
+    def quantize_affine(self, q_in, per_channel):
+        """The affine scheme: the cell as in qformat with an affine input (quantize_affine of the
+        cell), and the multiplier 2^-15 / s_out that takes a step's h' (Q0.15) to the output."""
+        m, shift = qa.quantize_multiplier(2.0 ** -ACT_FRAC / self.q_pre.scale)
+        if not -31 <= shift <= 31:
+            raise layer_error(self, f"output scale {self.q_pre.scale:g} is outside what its int32 "
+                                    "multiplier can reach from Q0.15")
+        self.out_mult = (m, shift)
+        self._quantize(q_in[0], per_channel)
+
+    def _quantize_cell(self, q_in, fmt, per_channel):
+        if self.affine:
+            return self.cell.quantize_affine(q_in, fmt, per_channel)
+        return self.cell.quantize(q_in.frac, fmt, per_channel)
+
+    def _quantize(self, q_in, per_channel):
         rec, self._calib = self._calib, None
-        n_x = q_in[0].frac
         if rec is not None:
             choices = [self.cell.state_bits] if self.cell.state_bits else [16, 8]
             if len(choices) == 1:
                 self.state_format = self._formats_for(choices[0], rec)
             else:
-                self.state_format = self._choose_state(rec, n_x, per_channel)
+                self.state_format = self._choose_state(rec, q_in, per_channel)
         elif self.state_format is None:                     # no calibration: safe defaults
             bits = self.cell.state_bits or 16
             t = self.timesteps
             self.state_format = self._formats_for(bits, {"h": 1.0, "c": float(t)})
-        self.cell.quantize(n_x, self.state_format, per_channel)
+        self._quantize_cell(q_in, self.state_format, per_channel)
         self.reset_states()                   # calibration leaves no state behind; formats changed
 
-    def _choose_state(self, rec, n_x, per_channel):
+    def _choose_state(self, rec, q_in, per_channel):
         """int8 state if its calibration error on the layer's int8 outputs (every step) is within
         STATE_TOLERANCE of the int16 state's; otherwise int16."""
         x = np.concatenate(rec["x"]).astype(np.float64)
         ref = self._float_sequence(x, *self._float_zeros(self._rows(len(x))))[0]
-        xq = fixed.quantize(x, n_x).astype(np.int64)
-        shift = ACT_FRAC - self.q_pre.frac
+        xq = q_in.quantize(x).astype(np.int64)
         errors = {}
         for bits in (16, 8):
             fmt = self._formats_for(bits, rec)
-            self.cell.quantize(n_x, fmt, per_channel)
+            self._quantize_cell(q_in, fmt, per_channel)
             seq = self._int_sequence(xq, *self._int_zeros(self._rows(len(xq))))[0]
-            y = fixed.dequantize(fixed.requantize(seq, shift), self.q_pre.frac)
+            y = self.q_pre.dequantize(self._output_int(seq))
             errors[bits] = float(np.sqrt(np.mean((y - ref) ** 2))) if ref.size else 0.0
         self.state_errors = errors
         bits = 8 if errors[8] <= self.STATE_TOLERANCE * errors[16] else 16
@@ -813,9 +868,16 @@ class RNN(Layer):
     def weight_bytes(self):
         g = self.cell.gate_units
         n = self.cell.kernel.size + self.cell.recurrent_kernel.size + 2 * g
-        n += 4 * g if self.cell.use_bias else 0
+        n += 4 * g if self._has_input_bias() else 0
         n += 4 * g if self.cell.has_recurrent_bias() else 0
+        if self.affine:         # its nnom_affine_t: one input zero point, one multiplier and shift
+            n += 4 + 8 + 36
         return n + super().weight_bytes()
+
+    def _has_input_bias(self) -> bool:
+        """An input bias array in C: the cell's bias, or (affine) the input zero point folded in."""
+        q = self.cell.q
+        return self.cell.use_bias or (self.affine and q is not None and q.in_zp != 0)
 
     def describe(self):
         d = f"{self.cell.describe()} T={self.timesteps} F={self.features}"
@@ -845,7 +907,7 @@ class RNN(Layer):
         n = self.name
         k = g.array(f"{n}_kernel", "int8_t", q.w.T)                    # [gate column][feature]
         ks = g.array(f"{n}_kernel_shift", "int8_t", q.sx)
-        b = g.array(f"{n}_bias", "int32_t", q.bx) if cell.use_bias else "NULL"
+        b = g.array(f"{n}_bias", "int32_t", q.bx) if self._has_input_bias() else "NULL"
         r = g.array(f"{n}_recurrent", "int8_t", q.r.T)                 # [gate column][unit]
         rs = g.array(f"{n}_recurrent_shift", "int8_t", q.sh)
         rb = g.array(f"{n}_recurrent_bias", "int32_t", q.bh) if cell.has_recurrent_bias() else "NULL"
@@ -862,6 +924,12 @@ class RNN(Layer):
                             "/* h (and c): kept across model_run */")
             expr = f"nnom_rnn_state_buf({expr}, {state}, sizeof({state}))"
         return expr
+
+
+    def c_affine(self, g):
+        # in_zp is already folded into the input bias (checked, not read, by the C build)
+        return {"in_zp": [self.cell.q.in_zp], "mult": [self.out_mult[0]], "shift": [self.out_mult[1]],
+                "out_zp": self.q_pre.zero_point}
 
 
 def _align4(n: int) -> int:

@@ -11,7 +11,12 @@
  * layer's scratch in the arena. A stateful layer keeps its state between model_run() calls in a
  * buffer of its own: given with nnom_rnn_state_buf() (generated code passes a static array), or
  * taken with nnom_alloc at model_compile() and counted in the layer's instance bytes.
- * model_reset_state() zeroes it. Included by nnom.h. */
+ * model_reset_state() zeroes it.
+ *
+ * The affine scheme (nnom_affine() on the layer) keeps the cells' inner arithmetic: the input's
+ * zero point and scale are folded by the generator into the input kernel and bias (bias - zp *
+ * sum(w)), and each step's h' (Q0.15) is requantized to the output with a multiplier and the
+ * output zero point (nnom_rnn_output_affine_s8) instead of the shift. Included by nnom.h. */
 #ifndef NNOM_RNN_H
 #define NNOM_RNN_H
 
@@ -101,7 +106,8 @@ int32_t nnom_rnn_recurrent_q12(const void *h, uint8_t bits, uint16_t n, const in
 
 /* One step of a cell. x: the step's F int8 inputs; h (and c): the state, updated; work: the
  * per-step scratch (2 * G * U bytes); y: the step's U int8 outputs (NULL: not written), each
- * nnom_requant(h', out_shift) from the new h' in Q0.15. */
+ * nnom_requant(h', out_shift) from the new h' in Q0.15. On return work[0 .. U) holds h' (the
+ * affine scheme passes y = NULL and requantizes it with nnom_rnn_output_affine_s8). */
 typedef struct {
     const nnom_rnn_weights_t *w;
     uint16_t units, features;
@@ -114,6 +120,15 @@ void nnom_lstm_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, void 
 /* Stores the new h' (Q0.15, U values) as the state (its width and format) and writes y. */
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
                         int8_t *y, int8_t out_shift);
+
+/* The affine scheme's step output: y[u] = clamp(h15[u] * 2^-15 / s_out + zero point), with
+ * TFLite's multiplier arithmetic (nnom_mul_by_qm; mult, shift: 2^-15 / s_out). */
+typedef struct {
+    int32_t mult, shift;             /* Q0.31 multiplier and its shift (> 0: left) */
+    int32_t out_zp;                  /* the output's zero point */
+} nnom_rnn_affine_out_t;
+
+void nnom_rnn_output_affine_s8(const nnom_rnn_affine_out_t *p, const int16_t *h15, uint16_t units, int8_t *y);
 
 /* ---- integer helpers shared by the kernels -------------------------------------------------- */
 /* x * 2^-s in int64, round half up (s > 0), exact (s <= 0). Callers keep |x * 2^-s| < 2^62. */

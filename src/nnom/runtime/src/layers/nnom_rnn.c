@@ -38,6 +38,7 @@ static nnom_status_t rnn_build(nnom_layer_t *l)
     nnom_dims_t in = NNOM_IN_DIMS(l, 0);
     const nnom_rnn_weights_t *w = r->cell.w;
     uint32_t need;
+    nnom_status_t st;
     if (w == NULL || w->kernel == NULL || w->kernel_shift == NULL || w->recurrent == NULL ||
         w->recurrent_shift == NULL)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs kernel and recurrent weights with their shifts");
@@ -55,6 +56,11 @@ static nnom_status_t rnn_build(nnom_layer_t *l)
         r->features = (uint16_t)(in.w * in.c);
     }
     l->out_dims = shape(1, r->return_sequences ? r->timesteps : 1, r->cell.units);
+    st = nnom_affine_check(l, 1, 1, 0);              /* affine: the output's multiplier */
+    if (st != NN_SUCCESS)
+        return st;
+    if (l->aff != NULL && l->aff->in_zp[0] != 0 && w->bias == NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "an affine input zero point needs the input bias it is folded into");
     if (r->stateful) {
         need = nnom_rnn_state_bytes(r->cell);
         if (r->state != NULL && r->state_size < need)
@@ -94,6 +100,7 @@ static void rnn_run(nnom_layer_t *l)
     int16_t *work = l->scratch;
     uint8_t *h, *c;
     nnom_rnn_step_t p;
+    nnom_rnn_affine_out_t ao = {0, 0, 0};
 
     if (r->stateful) {
         h = (uint8_t *)r->state;
@@ -106,19 +113,27 @@ static void rnn_run(nnom_layer_t *l)
     p.units = units;
     p.features = r->features;
     p.out_shift = (int8_t)(NNOM_RNN_ACT_FRAC - l->q_pre);
+    if (l->aff != NULL) {         /* the input side is in the weights; the output is requantized here */
+        ao.mult = l->aff->mult[0];
+        ao.shift = l->aff->shift[0];
+        ao.out_zp = l->aff->out_zp;
+    }
     for (t = 0; t < steps; t++) {
         uint16_t src = r->go_backwards ? (uint16_t)(steps - 1u - t) : t;
-        int8_t *y = NULL;
+        int8_t *y = NULL, *ys;
         if (r->return_sequences)
             y = l->out + (uint32_t)(r->go_backwards == NNOM_RNN_BACKWARDS_ALIGNED ? src : t) * units;
         else if (t + 1u == steps)
             y = l->out;
+        ys = l->aff != NULL ? NULL : y;
         if (r->cell.type == NNOM_CELL_GRU)
-            nnom_gru_step_s8(&p, in + (uint32_t)src * r->features, h, work, y);
+            nnom_gru_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
         else if (r->cell.type == NNOM_CELL_LSTM)
-            nnom_lstm_step_s8(&p, in + (uint32_t)src * r->features, h, c, work, y);
+            nnom_lstm_step_s8(&p, in + (uint32_t)src * r->features, h, c, work, ys);
         else
-            nnom_rnn_simple_step_s8(&p, in + (uint32_t)src * r->features, h, work, y);
+            nnom_rnn_simple_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
+        if (l->aff != NULL && y != NULL)          /* the step left h' (Q0.15) in work[0 .. units) */
+            nnom_rnn_output_affine_s8(&ao, work, units, y);
     }
 }
 
