@@ -1,18 +1,12 @@
 """Every layer type in the affine scheme (TFLite's arithmetic): the C runtime's int8 outputs
 equal the simulator's byte for byte, on the randomized cases of test_c_layers (odd sizes,
 strides, dilation, padding, saturation from inputs wider than the calibration data)."""
-import os
-
 import numpy as np
 import pytest
 
 from nnom import *
 from test_c_layers import CASES, build_case
 
-# layer types whose affine path is still being written: skipped here, listed so none is forgotten
-PENDING = {"batchnorm_standalone", "maxpool_same", "avgpool_same", "sumpool", "global_max", "global_avg",
-           "global_sum", "upsample", "zero_padding", "cropping"}
-PENDING -= set(os.environ.get("NNOM_AFFINE_TRY", "").split(","))    # NNOM_AFFINE_TRY=case1,case2 runs them
 
 
 def quantized_case(case, seed):
@@ -26,8 +20,6 @@ def quantized_case(case, seed):
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_affine_layer_in_c_equals_simulator(case, seed):
-    if case in PENDING:
-        pytest.skip("affine path not written yet")
     m, xq = quantized_case(case, seed)
     assert m.scheme == "affine" and all(layer.affine for layer in m.order)
     sim = m.run(xq)
@@ -39,8 +31,6 @@ def test_affine_layer_in_c_equals_simulator(case, seed):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_affine_is_close_to_float(case):
     """The affine int8 model tracks the float one (a wrong zero point or multiplier would not)."""
-    if case in PENDING:
-        pytest.skip("affine path not written yet")
     m, (h, w) = build_case(case, 3)
     rng = np.random.default_rng(7)
     x = rng.normal(size=(64, h, w, 3))

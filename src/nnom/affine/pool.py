@@ -14,6 +14,10 @@ m' = (m << k) // count, shift' = shift - k; then
 out = clamp(multiply_by_quantized_multiplier(sum - zp_in * count, m', shift') + zp_out), the sum
 in int32. TFLM takes this path even when the input and output formats are equal (older TFLite
 versions divided the raw sum there instead; the oracle holds nnom to the current behaviour).
+
+SUM (nnom's SumPool and GlobalSumPool; TFLite has no such op) is MEAN's arithmetic without the
+1 / count: the centred sum of the window's pixels inside the image (padding is real 0), with
+the multiplier, shift of s_in / s_out, then the output zero point and the activation clamp.
 """
 from dataclasses import dataclass
 
@@ -44,6 +48,21 @@ class MeanParams:
     shift: int
 
 
+@dataclass(frozen=True)
+class SumPoolParams:
+    """nnom's SUM pool: the window, and the requantization of the centred sum."""
+    kernel: tuple
+    stride: tuple
+    pad: tuple
+    pad_offset: tuple
+    input_zero_point: int
+    output_zero_point: int
+    multiplier: int                 # s_in / s_out
+    shift: int
+    act_min: int
+    act_max: int
+
+
 def pool_params_from(scale_out, zp_out, activation=None, *, kernel, stride=None, padding="VALID",
                      input_hw=None) -> PoolParams:
     """PoolParams from the output's format (the input's, too) and the window. stride defaults to
@@ -67,6 +86,17 @@ def mean_params_from(scale_in, zp_in, scale_out, zp_out, count) -> MeanParams:
     k = min(count.bit_length() - 1, 32, 31 + shift)     # >= 0: quantize_multiplier keeps shift >= -31
     m_folded = (m << k) // count
     return MeanParams(int(zp_in), int(zp_out), count, m_folded, shift - k)
+
+
+def sum_pool_params_from(scale_in, zp_in, scale_out, zp_out, activation=None, *, kernel, stride=None,
+                         padding="VALID", input_hw=None) -> SumPoolParams:
+    """SumPoolParams from the input's and output's formats and the window (as pool_params_from)."""
+    w = pool_params_from(scale_out, zp_out, activation, kernel=kernel, stride=stride, padding=padding,
+                         input_hw=input_hw)
+    s_in, s_out = np.float32(scale_in), np.float32(scale_out)      # float32, as MEAN's
+    m, shift = (int(v) for v in quantize_multiplier(float(s_in) / float(s_out)))
+    return SumPoolParams(w.kernel, w.stride, w.pad, w.pad_offset, int(zp_in), int(zp_out), m, shift,
+                         w.act_min, w.act_max)
 
 
 def _round_div(acc, count):
@@ -97,6 +127,19 @@ def max_pool2d(x, p: PoolParams):
     x, single = _batched(x)
     win, _ = _windows(x.astype(np.int64), p.kernel, p.stride, (1, 1), p.pad, p.pad_offset, -128)
     y = np.clip(win.max(axis=(3, 4)), p.act_min, p.act_max).astype(np.int8)
+    return y[0] if single else y
+
+
+def sum_pool2d(x, p: SumPoolParams):
+    """SUM pool over x (H, W, C) or (N, H, W, C) int8: sum - zp_in * count over the pixels
+    inside the image, in int32 (the caller keeps 255 * count << max(shift, 0) inside it)."""
+    x, single = _batched(x)
+    win, _ = _windows(x.astype(np.int64), p.kernel, p.stride, (1, 1), p.pad, p.pad_offset, 0)
+    inside = np.ones((1,) + x.shape[1:3] + (1,), np.int64)
+    cnt, _ = _windows(inside, p.kernel, p.stride, (1, 1), p.pad, p.pad_offset, 0)
+    centred = win.sum(axis=(3, 4)) - p.input_zero_point * cnt.sum(axis=(3, 4))
+    y = multiply_by_quantized_multiplier(centred, p.multiplier, p.shift) + p.output_zero_point
+    y = np.clip(y, p.act_min, p.act_max).astype(np.int8)
     return y[0] if single else y
 
 

@@ -2,19 +2,32 @@
 
 Max and average keep the input's Q-format; AvgPool divides by the number of real pixels in the
 window (SAME padding excluded, as Keras does) with rounding; SumPool requantizes its sum.
+
+In the affine scheme they are TFLite's MAX_POOL_2D and AVERAGE_POOL_2D (format kept; the average
+rounds ties away from zero), GlobalAvgPool is TFLite's MEAN over h and w with a format of its own,
+and SumPool is MEAN's arithmetic without the 1 / count (nnom.affine.pool); a ReLU / ReLU6 tail is
+the clamp of each.
 """
+import dataclasses
+
 import numpy as np
 
+from ..affine import pool as affine_pool
 from ..errors import layer_error
 from ..quant import fixed
+from ..quant.affine import INT32_MAX
 from ..shapes import PADDING_VALID, Shape, as_pair, as_padding
 from .base import Layer, check_kwargs
 from .window import out_size, pads_2d, valid_count, windows
 
 
+AFFINE_T_BYTES = 36         # sizeof(nnom_affine_t) on a 32-bit target
+
+
 class _Pool(Layer, abstract=True):
     c_struct = "nnom_pool_layer_t"
     is_global = False
+    fuses_clamp = True          # affine: TFLite's pools clamp to their fused activation's range
 
     def __init__(self, kernel_size=None, strides=None, padding=PADDING_VALID, **kwargs):
         check_kwargs(type(self).__name__, kwargs, {"name", "pool_size", "activation", "kernel"})
@@ -48,6 +61,33 @@ class _Pool(Layer, abstract=True):
         s = self.in_shapes[0]
         return valid_count((s.h, s.w), self.kernel, self.stride, (1, 1), self._pads())[None, :, :, None]
 
+    # --- the affine scheme ----------------------------------------------------------------------
+    def _affine_window(self):
+        """The window as nnom.affine.pool's *_params_from take it (TFLite's padding values)."""
+        (pt, pb), (pl, pr) = self._pads()
+        return {"kernel": tuple(self.kernel), "stride": tuple(self.stride), "padding": (pt, pl, pb - pt, pr - pl)}
+
+    def quantize_affine(self, q_in, per_channel):
+        """MAX_POOL_2D / AVERAGE_POOL_2D: the window and the fused clamp (the format is kept)."""
+        lo, hi = self.fused_range()
+        p = affine_pool.pool_params_from(self.q_pre.scale, self.q_pre.zero_point, **self._affine_window())
+        self.ap = dataclasses.replace(p, act_min=lo, act_max=hi)
+
+    def _requant_check(self, m, shift, q_in):
+        if m == 0 or not -31 <= shift <= 31:
+            real = q_in.scale / self.q_pre.scale
+            raise layer_error(self, f"its multiplier {real:.6g} (input scale / output scale) is outside "
+                                    "2^-32..2^31: its input and output ranges are too far apart; check the model")
+
+    def c_affine(self, g):
+        return {"act_min": self.ap.act_min, "act_max": self.ap.act_max}
+
+    def weight_bytes(self):
+        if not self.affine:
+            return super().weight_bytes()
+        f = self.c_affine(None)     # the nnom_affine_t and its arrays
+        return AFFINE_T_BYTES + 4 * len(f.get("in_zp", ())) + 8 * len(f.get("mult", ())) + super().weight_bytes()
+
     def config(self):
         if self.is_global:
             return {}
@@ -77,6 +117,9 @@ class MaxPool(_Pool):
     def forward_int(self, xs, q_in):
         return self._windows(xs[0], -128).max(axis=(-1, -2)).astype(np.int8)
 
+    def forward_affine(self, xs, q_in):
+        return affine_pool.max_pool2d(xs[0], self.ap)
+
 
 class AvgPool(_Pool):
     prefix = "avg_pool"
@@ -91,6 +134,9 @@ class AvgPool(_Pool):
         total = self._windows(xs[0].astype(np.int64)).sum(axis=(-1, -2))
         return fixed.saturate(fixed.div_round(total, self._count()))
 
+    def forward_affine(self, xs, q_in):
+        return affine_pool.avg_pool2d(xs[0], self.ap)
+
 
 class SumPool(_Pool):
     prefix = "sum_pool"
@@ -102,6 +148,26 @@ class SumPool(_Pool):
         total = self._windows(xs[0].astype(np.int64)).sum(axis=(-1, -2))
         return fixed.requantize(total, q_in[0].frac - self.q_pre.frac)
 
+    def quantize_affine(self, q_in, per_channel):
+        """The centred window sum, requantized by s_in / s_out (MEAN's arithmetic without 1 / count)."""
+        lo, hi = self.fused_range()
+        q, o = q_in[0], self.q_pre
+        p = affine_pool.sum_pool_params_from(q.scale, q.zero_point, o.scale, o.zero_point, **self._affine_window())
+        self._requant_check(p.multiplier, p.shift, q)
+        count = self.kernel.h * self.kernel.w
+        if (255 * count) << max(p.shift, 0) > INT32_MAX:      # the centred sum, shifted, in int32
+            raise layer_error(self, f"the sum of its {count}-pixel window, scaled to its output format, could "
+                                    "leave int32; use a smaller window or check the model")
+        self.ap = dataclasses.replace(p, act_min=lo, act_max=hi)
+
+    def forward_affine(self, xs, q_in):
+        return affine_pool.sum_pool2d(xs[0], self.ap)
+
+    def c_affine(self, g):
+        p = self.ap
+        return {"in_zp": [p.input_zero_point], "mult": [p.multiplier], "shift": [p.shift],
+                "out_zp": p.output_zero_point, "act_min": p.act_min, "act_max": p.act_max}
+
 
 class GlobalMaxPool(MaxPool):
     prefix = "global_max_pool"
@@ -111,6 +177,23 @@ class GlobalMaxPool(MaxPool):
 class GlobalAvgPool(AvgPool):
     prefix = "global_avg_pool"
     is_global = True
+    affine_keeps_format = False     # TFLite's MEAN: its output has a format of its own
+
+    def quantize_affine(self, q_in, per_channel):
+        """TFLite's MEAN over h and w, then the fused clamp (MEAN has none: a ReLU tail is nnom's)."""
+        self.act_range = self.fused_range()
+        q, o = q_in[0], self.q_pre
+        self.mp = affine_pool.mean_params_from(q.scale, q.zero_point, o.scale, o.zero_point,
+                                               self.in_shapes[0].h * self.in_shapes[0].w)
+        self._requant_check(self.mp.multiplier, self.mp.shift, q)
+
+    def forward_affine(self, xs, q_in):
+        return np.clip(affine_pool.mean_hw(xs[0], self.mp), *self.act_range).astype(np.int8)
+
+    def c_affine(self, g):
+        p = self.mp
+        return {"in_zp": [p.input_zero_point], "mult": [p.multiplier], "shift": [p.shift],
+                "out_zp": p.output_zero_point, "act_min": self.act_range[0], "act_max": self.act_range[1]}
 
 
 class GlobalSumPool(SumPool):

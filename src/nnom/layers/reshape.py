@@ -1,9 +1,12 @@
 """Layers that move data without arithmetic: Flatten, Reshape, UpSample, ZeroPadding, Cropping.
 
-All keep the input's Q-format; Flatten and Reshape are views that cost no memory.
+All keep the input's Q-format; Flatten and Reshape are views that cost no memory. In the affine
+scheme all but ZeroPadding move the same bytes; ZeroPadding pads with the input's zero point (real
+0), as TFLite's PAD.
 """
 import numpy as np
 
+from ..affine import pad as affine_pad
 from ..errors import layer_error
 from ..shapes import Shape, as_border, as_pair, as_shape
 from .base import Layer, check_kwargs
@@ -64,6 +67,7 @@ class Reshape(_DataMove):
 
 class UpSample(_DataMove):
     """Nearest-neighbour up-sampling by an integer factor per axis."""
+    scheme_free = True
     prefix = "up_sample"
 
     def __init__(self, size=(2, 2), name=None, **kwargs):
@@ -100,6 +104,17 @@ class ZeroPadding(_DataMove):
         b = self.border
         return np.pad(xs[0], ((0, 0), (b.top, b.bottom), (b.left, b.right), (0, 0)))
 
+    def forward_affine(self, xs, q_in):
+        b = self.border
+        p = affine_pad.pad_params_from(q_in[0].zero_point, [(b.top, b.bottom), (b.left, b.right), (0, 0)])
+        return affine_pad.pad(xs[0], p)
+
+    def c_affine(self, g):
+        return {"out_zp": self.q_pre.zero_point}        # the pad value: the kept format's real 0
+
+    def weight_bytes(self):
+        return (36 if self.affine else 0) + super().weight_bytes()     # its nnom_affine_t
+
     def c_new(self, g):
         return f"ZeroPadding({g.border(self.border)})"
 
@@ -108,6 +123,7 @@ class ZeroPadding(_DataMove):
 
 
 class Cropping(_DataMove):
+    scheme_free = True
     prefix = "cropping"
 
     def __init__(self, cropping=(1, 1), name=None):

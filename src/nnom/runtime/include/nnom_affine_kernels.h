@@ -84,6 +84,20 @@ typedef struct {
 void nnom_mean_affine_s8(const nnom_mean_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                          int8_t *out);
 
+/* SUM pool (nnom's SumPool and GlobalSumPool; no TFLite op): MEAN's arithmetic without 1 / count,
+ * out = clamp(mul_by_qm(sum - in_zp * count, mult, shift) + out_zp, act_min, act_max), sum and count
+ * over the window's pixels inside the image. mult, shift: s_in / s_out. The centred sum, shifted
+ * left by shift > 0, must stay in int32 (255 * kh * kw << shift; the generator checks it). */
+typedef struct {
+    nnom_window_t win;
+    int32_t in_zp, out_zp;
+    int32_t mult, shift;
+    int32_t act_min, act_max;
+} nnom_sumpool_affine_params_t;
+
+void nnom_sumpool_affine_s8(const nnom_sumpool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                            int8_t *out, nnom_dims_t out_dims);
+
 /* PAD of an (h, w, c) tensor: out is (top + h + bottom, left + w + right, front + c + back), the
  * new values `value` (the output zero point: real 0). */
 typedef struct {

@@ -58,6 +58,24 @@ static int is_global(nnom_layer_type_t t)
     return t == NNOM_GLOBAL_MAXPOOL || t == NNOM_GLOBAL_AVGPOOL || t == NNOM_GLOBAL_SUMPOOL;
 }
 
+/* Affine: max and average pools read only the clamp; MEAN (GlobalAvgPool) and the sums one zero
+ * point and one multiplier. A sum's centred value (up to 255 per pixel), shifted left, stays in
+ * int32 (the generator checks the same). */
+static nnom_status_t pool_affine_check(const nnom_layer_t *l)
+{
+    const nnom_pool_layer_t *p = (const nnom_pool_layer_t *)l;
+    int sum = l->type == NNOM_SUMPOOL || l->type == NNOM_GLOBAL_SUMPOOL;
+    nnom_status_t st;
+    if (!sum && l->type != NNOM_GLOBAL_AVGPOOL)
+        return nnom_affine_check(l, 0, 0, 0);
+    st = nnom_affine_check(l, 1, 1, 0);
+    if (st != NN_SUCCESS || l->aff == NULL || !sum)
+        return st;
+    if (((uint64_t)255u * p->k.h * p->k.w << (l->aff->shift[0] > 0 ? l->aff->shift[0] : 0)) > INT32_MAX)
+        return nnom_fail(l, NN_LENGTH_ERROR, "its window sum, scaled to the output format, could leave int32");
+    return NN_SUCCESS;
+}
+
 nnom_status_t nnom_pool_build(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
@@ -74,7 +92,7 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l)
     /* the average and sum kernels add up to kh * kw int8 values in an int32 */
     if (l->type != NNOM_MAXPOOL && l->type != NNOM_GLOBAL_MAXPOOL && (uint32_t)p->k.h * p->k.w > (1u << 24))
         return nnom_fail(l, NN_LENGTH_ERROR, "window of more than 2^24 pixels (its int32 sum could overflow)");
-    return NN_SUCCESS;
+    return pool_affine_check(l);
 }
 
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,

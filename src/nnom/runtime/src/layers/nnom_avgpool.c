@@ -1,9 +1,42 @@
-/* AvgPool and GlobalAvgPool: the rounded mean of the real pixels of each window. */
+/* AvgPool and GlobalAvgPool: the rounded mean of the real pixels of each window. Affine: TFLite's
+ * AVERAGE_POOL_2D (format kept, ties away from zero) and, for GlobalAvgPool, MEAN over h and w
+ * into a format of its own. */
 #include "nnom_layers.h"
+
+static void avgpool_affine(nnom_layer_t *l)
+{
+    nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
+    const nnom_affine_t *a = l->aff;
+    if (l->type == NNOM_GLOBAL_AVGPOOL) {
+        nnom_mean_affine_params_t m;
+        uint32_t c;
+        m.in_zp = a->in_zp[0];
+        m.out_zp = a->out_zp;
+        m.mult = a->mult[0];
+        m.shift = a->shift[0];
+        nnom_mean_affine_s8(&m, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out);
+        for (c = 0; c < l->out_dims.c; c++) {    /* MEAN has no fused clamp: a ReLU tail is nnom's */
+            int32_t v = l->out[c];
+            l->out[c] = (int8_t)(v < a->act_min ? a->act_min : (v > a->act_max ? a->act_max : v));
+        }
+        return;
+    }
+    {
+        nnom_pool_affine_params_t q;
+        q.win = p->win;
+        q.act_min = a->act_min;
+        q.act_max = a->act_max;
+        nnom_avgpool_affine_s8(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+    }
+}
 
 static void avgpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
+    if (l->aff != NULL) {
+        avgpool_affine(l);
+        return;
+    }
     nnom_avgpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
 }
 

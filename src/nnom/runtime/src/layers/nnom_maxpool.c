@@ -4,6 +4,14 @@
 static void maxpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
+    if (l->aff != NULL) {                  /* MAX_POOL_2D: the same pick, then the fused clamp */
+        nnom_pool_affine_params_t a;
+        a.win = p->win;
+        a.act_min = l->aff->act_min;
+        a.act_max = l->aff->act_max;
+        nnom_maxpool_affine_s8(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+        return;
+    }
     nnom_maxpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
 }
 

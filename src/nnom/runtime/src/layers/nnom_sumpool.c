@@ -1,9 +1,22 @@
-/* SumPool and GlobalSumPool: the window sum, requantized to the output format. */
+/* SumPool and GlobalSumPool: the window sum, requantized to the output format (affine: MEAN's
+ * arithmetic without the 1 / count, nnom_sumpool_affine_s8). */
 #include "nnom_layers.h"
 
 static void sumpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
+    if (l->aff != NULL) {
+        nnom_sumpool_affine_params_t a;
+        a.win = p->win;
+        a.in_zp = l->aff->in_zp[0];
+        a.out_zp = l->aff->out_zp;
+        a.mult = l->aff->mult[0];
+        a.shift = l->aff->shift[0];
+        a.act_min = l->aff->act_min;
+        a.act_max = l->aff->act_max;
+        nnom_sumpool_affine_s8(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+        return;
+    }
     nnom_sumpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, (int8_t)(l->in[0]->q_out - l->q_pre), l->out,
                     l->out_dims);
 }

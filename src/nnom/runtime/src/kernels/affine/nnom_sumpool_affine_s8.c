@@ -1,0 +1,28 @@
+/* SUM pool of the affine scheme: MEAN's requantization of the window sum, without the 1 / count
+ * (Python: nnom.affine.pool.sum_pool2d). */
+#include "nnom_affine_kernels.h"
+
+void nnom_sumpool_affine_s8(const nnom_sumpool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                            int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    uint32_t oy, ox, c;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
+        for (ox = 0; ox < out_dims.w; ox++) {
+            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
+            int32_t count = (y1 > y0 && x1 > x0) ? (y1 - y0) * (x1 - x0) : 0;
+            for (c = 0; c < in_dims.c; c++) {
+                int32_t acc = 0, y, x;
+                for (y = y0; y < y1; y++)
+                    for (x = x0; x < x1; x++)
+                        acc += in[((uint32_t)y * in_dims.w + (uint32_t)x) * in_dims.c + c];
+                /* padded pixels are real 0: only the pixels inside give up their zero point */
+                out[(oy * out_dims.w + ox) * out_dims.c + c] =
+                    nnom_requant_affine(acc - p->in_zp * count, p->mult, p->shift, p->out_zp, p->act_min, p->act_max);
+            }
+        }
+    }
+}
