@@ -7,7 +7,8 @@ the importers take.
   nnom validate MODEL --data x.npy [--labels y.npy] [--calib calib.npy] [--target host|cortex-m4] [--json]
   nnom supported-ops [--format keras|onnx|torch] [--json]
 
-MODEL is a saved nnom model (.nnom), a Keras file (.keras, .h5, .hdf5) or an ONNX file (.onnx).
+MODEL is a saved nnom model (.nnom), a Keras file (.keras, .h5, .hdf5), an ONNX file (.onnx) or a
+full-integer TensorFlow Lite file (.tflite: imported already quantized, with the file's own formats).
 Exit codes: 0 success, 1 a check failed (validate: not bit-exact), 2 an error (one message on
 stderr, no traceback), 130 interrupted. Progress bars go to stderr, only when it is a terminal
 and --quiet is not given.
@@ -39,6 +40,7 @@ MODEL_FORMATS = {
     ".nnom": ("a model saved with model.save", "serialize", "load"),
     **{suffix: ("Keras", "frontends.keras", "from_keras") for suffix in KERAS_FILE_SUFFIXES},
     ".onnx": ("ONNX", "frontends.onnx", "from_onnx"),
+    ".tflite": ("TensorFlow Lite, int8: quantized as the file says", "frontends.tflite", "from_tflite"),
 }
 DEFAULT_FORMAT = ".nnom"            # any other name: read as a saved nnom model (save() takes any path)
 
@@ -200,7 +202,8 @@ def cmd_validate(args):
     from .validate import validate
     model = _load_model(args.model, args.quiet)
     _quantize(model, args, "give calibration data with --calib calib.npy, or convert it first")
-    x = _load_array(args.data, "data")
+    x = [_load_array(d, "data") for d in args.data]      # one --data per model input, in order
+    x = x[0] if len(x) == 1 else x
     y = _load_array(args.labels, "labels") if args.labels else None
     where = "on the host" if args.target == "host" else f"on an emulated {args.target}"
     if args.target == "host" and (args.per_layer or args.no_count):
@@ -346,8 +349,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "Build and run the generated C on the host or an emulated Cortex-M core and compare it "
                 "with the int8 simulator (bit-exact?) and the float model (errors, accuracy with "
                 "--labels). A model that is not quantized (a Keras or ONNX file) needs --calib.", accepts)
-    s.add_argument("--data", required=True, metavar="DATA.npy",
-                   help="inputs (.npy from numpy.save, N samples in the model's input shape)")
+    s.add_argument("--data", required=True, metavar="DATA.npy", action="append",
+                   help="inputs (.npy from numpy.save, N samples in the model's input shape); a model with "
+                        "several inputs takes one --data per input, in its input order (errors are "
+                        "printed per output; --labels are for the first output)")
     s.add_argument("--labels", metavar="LABELS.npy",
                    help="class labels (.npy: N class indices or N one-hot rows) for accuracy")
     targets = _targets()

@@ -316,25 +316,31 @@ class Model:
     def run_c(self, x_int8, target="host", **kwargs):
         """Build (cached) and run the generated C on `target`; returns its int8 outputs.
 
+        Inputs and outputs as in run(): one array per input (a list for several) and a list of
+        outputs for a model with several (one array for one).
+
         The C calls model_run() once per sample in order, in a fresh program each call: stateful
         layers start from a zero state and carry it from sample to sample (one stream), so the
         result equals reset_states() then run(x). The simulator's own state is left alone."""
         self._need(quantized=True)
         xs = self._batch(x_int8)
-        if xs[0].dtype != np.int8:
-            raise NnomError(f"run_c() takes int8 data, got {xs[0].dtype}; quantize it with model.quantize_input(x)")
+        for arr, layer in zip(xs, self.inputs):
+            if arr.dtype != np.int8:
+                raise NnomError(f"run_c() takes int8 data for Input '{layer.name}', got {arr.dtype}; "
+                                "quantize it with model.quantize_input(x)")
         if target == "host":
             from .targets.host import run_host
             _check_options(run_host, kwargs, target)
-            y, _ = run_host(self, xs[0], **kwargs)
+            ys, _ = run_host(self, xs, **kwargs)
         elif str(target).lower().startswith("cortex-m"):
             from .targets.cortex_m import run_model
             _check_options(run_model, kwargs, target)
-            y, self.last_target_report = run_model(self, xs[0], core=target, **kwargs)
+            ys, self.last_target_report = run_model(self, xs, core=target, **kwargs)
         else:
             from .targets.cortex_m import CORES
             raise NnomError(f"run_c(target={target!r}): available targets: 'host', " + ", ".join(map(repr, CORES)))
-        return self._shape_outputs([y.reshape((len(y),) + tuple(self.outputs[0].out_shape))])
+        ys = ys if isinstance(ys, list) else [ys]
+        return self._shape_outputs([y.reshape((len(y),) + tuple(o.out_shape)) for y, o in zip(ys, self.outputs)])
 
     def reset_states(self):
         """Zero the state that stateful layers (RNN(..., stateful=True)) carry from sample to sample

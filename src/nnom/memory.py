@@ -2,7 +2,9 @@
 
 Every int8 tensor and scratch buffer gets an offset in one arena. Views (Flatten, Reshape,
 Output) alias their input; in-place layers (activations, softmax, element-wise Add/Sub/Mult)
-overwrite an input that no later layer still reads. Offsets are assigned greedily: each buffer,
+overwrite an input that no later layer still reads. A model input's buffer is alive from the
+start (the caller writes every input before the run), a model output's to the end (the caller
+reads every output after it), however many there are. Offsets are assigned greedily: each buffer,
 in a given order, goes to the lowest offset that no buffer alive at the same time occupies; two
 orders are tried and the smaller arena kept. The C runtime runs the same algorithm.
 """
@@ -67,7 +69,8 @@ def plan_memory(order, outputs) -> MemoryPlan:
         elif free:
             buf, shared[layer.name] = free[0], "in-place"
         else:
-            buf = Buffer(aligned(layer.out_shape.size), i, i, "tensor")
+            # a layer without inputs is a model input (compile checks it): alive from the start
+            buf = Buffer(aligned(layer.out_shape.size), 0 if not layer.inputs else i, i, "tensor")
             buffers.append(buf)
             aliases[id(buf)] = []
         buf.owners.append(layer.name)

@@ -19,7 +19,9 @@ class ValidationReport:
     samples: int
     bit_exact: bool
     mismatches: int                       # int8 values where the target differs from the simulator
-    outputs: list = field(default_factory=list)     # per output: errors of the target vs float
+    # per output, in the model's order: its name, mismatches (int8 values where the target differs
+    # from the simulator) and the errors of the target vs float
+    outputs: list = field(default_factory=list)
     layers: list = field(default_factory=list)      # per layer: simulator int8 vs float
     accuracy_float: float | None = None
     accuracy_int8: float | None = None
@@ -44,12 +46,14 @@ class ValidationReport:
                  f"  bit-exact with the simulator: {'yes' if self.bit_exact else 'NO'}"
                  + ("" if self.bit_exact else f" ({self.mismatches} int8 values differ)")]
         if self.accuracy_float is not None:
-            lines.append(f"  accuracy: float {self.accuracy_float:.4f}   int8 on {self.target} "
+            first = f" (labels: output {self.outputs[0]['output']})" if len(self.outputs) > 1 else ""
+            lines.append(f"  accuracy{first}: float {self.accuracy_float:.4f}   int8 on {self.target} "
                          f"{self.accuracy_int8:.4f}   ({100 * (self.accuracy_int8 - self.accuracy_float):+.2f} points)")
             lines += ["  " + line for line in self._accuracy_lines()]
         for o in self.outputs:
+            differ = f"  ({o['mismatches']} int8 values differ)" if o.get("mismatches") else ""
             lines.append(f"  output {o['output']}: RMSE {o['rmse']:.4g}  MAE {o['mae']:.4g}  "
-                         f"rel. L2 {o['rel_l2']:.4f}  cosine {o['cosine']:.5f}")
+                         f"rel. L2 {o['rel_l2']:.4f}  cosine {o['cosine']:.5f}{differ}")
         if self.flash_bytes is not None:
             lines += self._cortex_m_lines()
         m = self.memory
@@ -202,10 +206,20 @@ def label_figures(flt, target, labels) -> dict:
             "confusion_float": confusion_matrix(flt, labels), "confusion_int8": confusion_matrix(target, labels)}
 
 
+def _listed(outputs) -> list:
+    """Model outputs as a list (run(), predict() and run_c() give one array for one output)."""
+    return list(outputs) if isinstance(outputs, list) else [outputs]
+
+
 def validate(model, x, y=None, target="host", show=False, max_layer_samples=256, *, per_layer=False,
              count=True) -> ValidationReport:
     """Run x on the float model, the int8 simulator and the C runtime on `target`; compare.
 
+    x: float inputs as for model.predict(): an array, or for a model with several inputs a list
+    with one per input. The report has one row of errors per output (report.outputs, in the
+    model's output order, each with its own count of int8 values that differ from the
+    simulator). Labels y (class indices or one-hot rows) are for the first output: accuracy,
+    top-k and the confusion matrices are computed on it.
     A stateful model's x is one stream (as everywhere): each run here starts from a zero state,
     as the C program does, and the model's states are zero afterwards (model.reset_states()).
     On a Cortex-M core, per_layer=True adds instructions per layer (a build whose layers are
@@ -216,38 +230,43 @@ def validate(model, x, y=None, target="host", show=False, max_layer_samples=256,
     if per_layer and target == "host":
         raise NnomError("validate(per_layer=True) counts instructions per layer: it needs a Cortex-M "
                         "target such as 'cortex-m4'")
-    xq = model.quantize_input(x)[0]
+    xs = model._batch(x)                  # one (N, h, w, c) array per input, checked
+    xq = model.quantize_input(xs)
+    n = len(xq[0])
     if y is not None:                     # checked before the slow steps
-        class_labels(y, len(xq), model.outputs[0].out_shape.size)
+        class_labels(y, n, model.outputs[0].out_shape.size)
     model.reset_states()
-    sim = np.asarray(model.run(xq))
+    sim = _listed(model.run(xq))
     report_extra = {}
     if target == "host":
-        target_out = np.asarray(model.run_c(xq, target="host"))
+        target_out = _listed(model.run_c(xq, target="host"))
     elif target.startswith("cortex-m"):
         from .targets import cortex_m
         raw, cm = cortex_m.run_model(model, xq, core=target, count=count, per_layer=per_layer)
-        target_out = raw.reshape(sim.shape)
+        target_out = [r.reshape(s.shape) for r, s in zip(_listed(raw), sim)]
         report_extra = {"instructions": int(round(cm.instructions_per_inference)) if cm.counted else None,
                         "flash_bytes": cm.flash_bytes, "ram_bytes": cm.ram_bytes,
                         "flash_split": dict(cm.flash_split), "count_warning": cm.count_warning,
                         "layer_instructions": [r._asdict() for r in cm.layers]}
     else:
         raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")
-    mismatches = int(np.sum(sim != target_out))
-    flt = np.asarray(model.predict(np.asarray(x)))
+    flt = _listed(model.predict(xs))
     model.reset_states()                  # the per-layer comparison starts from zero too
-    deq = model.outputs[0].q_out.dequantize(target_out)
-    out_row = {"output": model.outputs[0].name}
-    out_row.update(tensor_errors(flt, deq))
-    layers = compare_layers(model, np.asarray(x)[:max_layer_samples])
+    rows, deq = [], []
+    for out, s, t, f in zip(model.outputs, sim, target_out, flt):
+        deq.append(out.q_out.dequantize(t))
+        row = {"output": out.name, "mismatches": int(np.sum(s != t))}
+        row.update(tensor_errors(f, deq[-1]))
+        rows.append(row)
+    mismatches = sum(r["mismatches"] for r in rows)
+    layers = compare_layers(model, [a[:max_layer_samples] for a in xs])
     model.reset_states()
-    rep = ValidationReport(target=target, samples=len(xq), bit_exact=mismatches == 0, mismatches=mismatches,
-                           outputs=[out_row], layers=layers, memory=model.memory, **report_extra)
+    rep = ValidationReport(target=target, samples=n, bit_exact=mismatches == 0, mismatches=mismatches,
+                           outputs=rows, layers=layers, memory=model.memory, **report_extra)
     if y is not None:
-        rep.accuracy_float = accuracy(flt, y)
-        rep.accuracy_int8 = accuracy(deq, y)
-        for key, value in label_figures(flt, deq, y).items():
+        rep.accuracy_float = accuracy(flt[0], y)
+        rep.accuracy_int8 = accuracy(deq[0], y)
+        for key, value in label_figures(flt[0], deq[0], y).items():
             setattr(rep, key, value)
     if show:
         print(rep)

@@ -70,7 +70,8 @@ def _bare(name, P, files, user):
         raise NnomError("export name 'main' clashes with the bare project's main.c; choose another")
     main = f"""/* main.c: bare-metal start of the nnom model '{name}'. Builds the model in a static buffer,
  * runs it once on a zero input and returns 0 (1: {name}_create() failed, 2: model_run() failed).
- * Put your input in {name}_input before each model_run(); read {name}_output after it. */
+ * Put your inputs in {name}_inputs[] ({name}_input: the first) before each model_run(); read
+ * {name}_outputs[] ({name}_output: the first) after it. */
 #include <stdint.h>
 #include <string.h>
 
@@ -94,11 +95,12 @@ int main(void)
     m = {name}_create();
     if (m == NULL)
         return 1;
-    /* int8 input: value = q * 2^-{P}_INPUT_FRAC */
-    memset({name}_input, 0, {P}_INPUT_SIZE);
+    /* every input, int8 in its format ({P}_INPUTk_SIZE bytes and format macros in {name}.h) */
+    for (i = 0; i < {P}_NUM_INPUTS; i++)
+        memset({name}_inputs[i], 0, model_input_size(m, i));
     if (model_run(m) != NN_SUCCESS)
         return 2;
-    /* int8 outputs: value = q * 2^-{P}_OUTPUT_FRAC */
+    /* output 0, int8 in its format ({P}_OUTPUT_* macros) */
     for (i = 1; i < {P}_OUTPUT_SIZE; i++)
         if ({name}_output[i] > {name}_output[best])
             best = i;
@@ -159,7 +161,7 @@ architectures=*
 includes={name}.h
 """
     ino = f"""/* {name}.ino: runs the nnom model '{name}' once a second on a zero input and prints the index
- * of its largest output. Put your input in {name}_input before model_run(). Compiled as C++:
+ * of its largest output. Put your inputs in {name}_inputs[] before model_run(). Compiled as C++:
  * {name}.h and nnom.h declare C functions with C linkage. */
 #include <string.h>
 
@@ -180,8 +182,9 @@ void loop()
     uint32_t i, best = 0;
     if (model == NULL)
         return;
-    /* int8 input: value = q * 2^-{P}_INPUT_FRAC */
-    memset({name}_input, 0, {P}_INPUT_SIZE);
+    /* every input, int8 in its format ({P}_INPUTk_SIZE bytes and format macros in {name}.h) */
+    for (i = 0; i < {P}_NUM_INPUTS; i++)
+        memset({name}_inputs[i], 0, model_input_size(model, i));
     if (model_run(model) != NN_SUCCESS) {{
         Serial.println("nnom: model_run() failed");
         return;

@@ -206,22 +206,57 @@ def build_host(model, name="model", sanitize=False, cc=None) -> Path:
     return cached_build(cache_root() / "host" / key, [exe], build) / exe
 
 
+def sample_bytes(model, x_int8, who="run_c") -> tuple[bytes, int]:
+    """The runners' stdin: per sample, each input's int8 values in the model's input order.
+    x_int8: one array (N, ...) for a one-input model, or a list with one per input; returns the
+    bytes and N."""
+    xs = list(x_int8) if isinstance(x_int8, (list, tuple)) else [x_int8]
+    if len(xs) != len(model.inputs):
+        raise NnomError(f"{who}: the model has {len(model.inputs)} input(s), {len(xs)} given")
+    flat, n = [], None
+    for arr, layer in zip(xs, model.inputs):
+        arr = np.asarray(arr)
+        size = layer.out_shape.size
+        if arr.dtype != np.int8:
+            raise NnomError(f"{who} takes int8 data for Input '{layer.name}', got {arr.dtype}; "
+                            "quantize it with model.quantize_input(x)")
+        if arr.size % size != 0 or (n is not None and arr.size // size != n):
+            raise NnomError(f"{who}: {arr.shape} is not a batch of {'' if n is None else f'{n} '}inputs of "
+                            f"{size} values {tuple(layer.out_shape)} for Input '{layer.name}'")
+        n = arr.size // size
+        flat.append(np.ascontiguousarray(arr).reshape(n, size))
+    return np.concatenate(flat, axis=1).tobytes(), n
+
+
+def split_outputs(model, raw: bytes, n: int, who: str):
+    """The runners' stdout as int8 arrays (N, size), one per output in order: a list, or the one
+    array of a one-output model."""
+    sizes = [o.out_shape.size for o in model.outputs]
+    y = np.frombuffer(raw, dtype=np.int8)
+    if y.size != n * sum(sizes):
+        raise NnomError(f"{who} returned {y.size} bytes, expected {n * sum(sizes)}")
+    y = y.reshape(n, sum(sizes))
+    ends = np.cumsum(sizes)
+    ys = [y[:, end - size:end].copy() for size, end in zip(sizes, ends)]
+    return ys if len(ys) > 1 else ys[0]
+
+
 def run_host(model, x_int8, name="model", sanitize=False, stat=False):
-    """Run int8 inputs (N, ...) through the host build; return (outputs (N, out_size), stderr)."""
+    """Run int8 inputs through the host build: x_int8 is an array (N, ...) for a one-input model,
+    else a list with one per input. Returns (outputs, stderr): outputs (N, out_size) for a
+    one-output model, else a list of them in the model's output order."""
     check_export_name(name, "run_c name")
+    data, n = sample_bytes(model, x_int8, "run_host")
     exe = build_host(model, name, sanitize=sanitize)
-    x = np.ascontiguousarray(np.asarray(x_int8, dtype=np.int8))
-    n = len(x)
-    out_size = model.outputs[0].out_shape.size
     env = dict(os.environ)
     if sanitize:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-    res = subprocess.run([str(exe)] + (["--stat"] if stat else []), input=x.tobytes(),
+    res = subprocess.run([str(exe)] + (["--stat"] if stat else []), input=data,
                          capture_output=True, env=env)
     err = res.stderr.decode(errors="replace")
     if res.returncode != 0:
         raise NnomError(f"the generated C exited with code {res.returncode}:\n{err[-4000:]}")
-    y = np.frombuffer(res.stdout, dtype=np.int8)
-    if y.size != n * out_size:
-        raise NnomError(f"the generated C returned {y.size} bytes, expected {n * out_size}:\n{err[-2000:]}")
-    return y.reshape(n, out_size), err
+    try:
+        return split_outputs(model, res.stdout, n, "the generated C"), err
+    except NnomError as e:
+        raise NnomError(f"{e}:\n{err[-2000:]}") from None

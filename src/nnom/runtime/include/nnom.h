@@ -127,6 +127,12 @@ struct nnom_layer_s {
 #endif
 };
 
+/* The most inputs, and the most outputs, one model may have (model_compile_io). A port may
+ * change it in nnom_user_port.h; the generator checks against the default. */
+#ifndef NNOM_MAX_IO
+#define NNOM_MAX_IO 8
+#endif
+
 typedef struct nnom_model_s nnom_model_t;
 struct nnom_model_s {
     nnom_status_t (*add)(nnom_model_t *m, nnom_layer_t *layer);
@@ -137,10 +143,13 @@ struct nnom_model_s {
 
     nnom_layer_t *head, *tail;   /* sequential API: first and last layer added */
     nnom_layer_t *layers;        /* every layer created for this model (nnom_layer_t.next) */
-    nnom_layer_t *input, *output;
+    nnom_layer_t *input, *output;        /* the first input and the first output */
+    nnom_layer_t *inputs[NNOM_MAX_IO];   /* every input and output, in the order compiled with */
+    nnom_layer_t *outputs[NNOM_MAX_IO];
     nnom_layer_t **order;
     nnom_buf_t *plan;            /* compile time only: 2 records per layer (output, scratch) */
     uint16_t n_layers;
+    uint8_t n_inputs, n_outputs;
     int8_t *arena;
     uint32_t arena_size, lower_bound;
     uint32_t instance_bytes;     /* every byte nnom took for this model besides the arena */
@@ -167,6 +176,28 @@ nnom_model_t *new_model(nnom_model_t *m);      /* m may be NULL: allocated */
 nnom_status_t sequencial_compile(nnom_model_t *m);
 nnom_status_t sequential_compile(nnom_model_t *m);
 nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output);
+/* A model with several inputs and outputs (1 to NNOM_MAX_IO of each), e.g. two sensor streams in,
+ * gains and voice activity out:
+ *     nnom_layer_t *ins[2] = {in_a, in_b}, *outs[2] = {gains, vad};
+ *     model_compile_io(m, ins, 2, outs, 2);
+ * Each input is an Input layer, listed once; each output is any layer, listed once, that the
+ * inputs lead to. The order given is the order of model_input_at(m, i) and model_output_at(m, i).
+ * The plan keeps every input alive from the start of model_run() and every output to its end,
+ * so all inputs can be written before model_run() and all outputs read after it.
+ * model_compile(m, input, output) is model_compile_io() with one of each. */
+nnom_status_t model_compile_io(nnom_model_t *m, nnom_layer_t *const *inputs, unsigned n_in,
+                               nnom_layer_t *const *outputs, unsigned n_out);
+/* After a successful compile: input / output i's tensor in the activation arena (write inputs
+ * there before model_run(), read outputs after it; the arena is reused, so only then) and its
+ * size in bytes. NULL and 0 for a model not compiled or an index past the count. An Input given
+ * a buffer (Input(shape, q, buf)) copies it there when model_run() reaches it, over what was
+ * written there; an Output given one copies its result into it when it runs. */
+unsigned model_input_count(const nnom_model_t *m);
+unsigned model_output_count(const nnom_model_t *m);
+int8_t *model_input_at(const nnom_model_t *m, unsigned i);
+int8_t *model_output_at(const nnom_model_t *m, unsigned i);
+uint32_t model_input_size(const nnom_model_t *m, unsigned i);
+uint32_t model_output_size(const nnom_model_t *m, unsigned i);
 nnom_status_t model_run(nnom_model_t *m);
 void model_stat(nnom_model_t *m);
 void model_delete(nnom_model_t *m);

@@ -6,6 +6,9 @@
 
 #define NNOM_MAX_INPUTS 16
 #define NNOM_MAX_LAYERS 65534u   /* indices are uint16 and the planner's lifetimes run to n_layers */
+#if NNOM_MAX_IO < 1 || NNOM_MAX_IO > 255
+#error "NNOM_MAX_IO must be 1 to 255 (the model counts its inputs and outputs in uint8_t)"
+#endif
 
 /* Layers created while no model is being built wait here for the next new_model(). */
 static nnom_layer_t *g_orphans;
@@ -220,6 +223,15 @@ nnom_model_t *new_model(nnom_model_t *m)
 }
 
 /* ---- compile -------------------------------------------------------------------------------- */
+static int listed(nnom_layer_t *const *list, unsigned n, const nnom_layer_t *l)
+{
+    unsigned i;
+    for (i = 0; i < n; i++)
+        if (list[i] == l)
+            return 1;
+    return 0;
+}
+
 /* Execution order: depth-first post-order from the output, inputs in order (Python does the same).
  * A layer is `open` while its inputs are visited and open + 1 once placed; meeting an open layer
  * again means it is among its own inputs (a cycle). The counting pass uses 1/2, the ordering 3/4. */
@@ -235,8 +247,9 @@ static nnom_status_t visit(nnom_model_t *m, nnom_layer_t *l, uint32_t *n, uint8_
         return NN_ARGUMENT_ERROR;
     }
     l->visit = open;
-    if (l->n_in == 0 && l != m->input) {
-        NNOM_LOG("nnom: a %s layer has no input and is not the model input\n", l->type_name);
+    if (l->n_in == 0 && !listed(m->inputs, m->n_inputs, l)) {
+        /* an output that the given inputs do not lead to ends here too */
+        NNOM_LOG("nnom: a %s layer has no input and is not one of the model's inputs\n", l->type_name);
         return NN_ARGUMENT_ERROR;
     }
     for (i = 0; i < l->n_in; i++) {
@@ -298,31 +311,57 @@ static nnom_status_t check_built(nnom_layer_t *l)
     return NN_SUCCESS;
 }
 
-static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+/* Execution order: the outputs' post-orders one after the other (a layer already placed stays
+ * where it is), counted first (open 1) and then recorded (open 3). */
+static nnom_status_t order_layers(nnom_model_t *m, uint32_t *n, uint8_t open)
+{
+    uint8_t k;
+    nnom_status_t st;
+    *n = 0;
+    for (k = 0; k < m->n_outputs; k++) {
+        st = visit(m, m->outputs[k], n, open);
+        if (st != NN_SUCCESS)
+            return st;
+    }
+    return NN_SUCCESS;
+}
+
+/* The inputs and outputs were checked (model_compile_io); they are kept in the model. */
+static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *const *inputs, unsigned n_in,
+                             nnom_layer_t *const *outputs, unsigned n_out)
 {
     uint32_t n = 0;
     uint16_t i;
     nnom_status_t st;
-    if (input->type != NNOM_INPUT) {
-        NNOM_LOG("nnom: the model input must be an Input layer, got %s\n", input->type_name);
-        return NN_ARGUMENT_ERROR;
+    for (i = 0; i < n_in; i++) {
+        if (inputs[i]->type != NNOM_INPUT) {
+            NNOM_LOG("nnom: model input %u must be an Input layer, got %s\n", (unsigned)i, inputs[i]->type_name);
+            return NN_ARGUMENT_ERROR;
+        }
+        m->inputs[i] = inputs[i];
     }
-    m->input = input;
-    m->output = output;
-    st = visit(m, output, &n, 1);
+    for (i = 0; i < n_out; i++)
+        m->outputs[i] = outputs[i];
+    m->n_inputs = (uint8_t)n_in;
+    m->n_outputs = (uint8_t)n_out;
+    m->input = inputs[0];
+    m->output = outputs[0];
+    st = order_layers(m, &n, 1);
     if (st != NN_SUCCESS)
         return st;
     m->order = (nnom_layer_t **)nnom_alloc(n * (uint32_t)sizeof(nnom_layer_t *));
     if (m->order == NULL)
         return NN_NO_MEMORY;
     m->n_layers = (uint16_t)n;
-    n = 0;
-    st = visit(m, output, &n, 3);
+    st = order_layers(m, &n, 3);
     if (st != NN_SUCCESS)
         return st;
-    if (input->visit != 4) {
-        NNOM_LOG("nnom: the model input does not lead to the output\n");
-        return NN_ARGUMENT_ERROR;
+    for (i = 0; i < n_in; i++) {
+        if (inputs[i]->visit != 4) {
+            NNOM_LOG("nnom: model input %u leads to no output%s\n", (unsigned)i,
+                     n_out > 1 ? "s" : "");
+            return NN_ARGUMENT_ERROR;
+        }
     }
     for (i = 0; i < m->n_layers; i++) {
         nnom_layer_t *l = m->order[i];
@@ -352,30 +391,110 @@ static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t 
     return NN_SUCCESS;
 }
 
-nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+/* The start of either compile: a model, compiled at most once; its construction ends here. */
+static nnom_status_t begin_compile(nnom_model_t *m, const char *fn)
 {
-    nnom_status_t st;
     if (m == NULL) {
-        NNOM_LOG("nnom: model_compile needs a model\n");
+        NNOM_LOG("nnom: %s needs a model\n", fn);
         return NN_ARGUMENT_ERROR;
     }
     if (m->tried) {
         /* a second plan would take a second arena and leave the layers half rebuilt */
-        NNOM_LOG("nnom: model_compile: this model was compiled before; model_delete() it and build a new one\n");
+        NNOM_LOG("nnom: %s: this model was compiled before; model_delete() it and build a new one\n", fn);
         return NN_ARGUMENT_ERROR;
     }
     m->tried = 1;
     if (g_building == m)
         g_building = NULL;               /* compiling ends the model's construction */
+    return NN_SUCCESS;
+}
+
+static nnom_status_t end_compile(nnom_model_t *m, nnom_layer_t *const *inputs, unsigned n_in,
+                                 nnom_layer_t *const *outputs, unsigned n_out, const char *fn)
+{
+    nnom_status_t st = compile(m, inputs, n_in, outputs, n_out);
+    if (st != NN_SUCCESS)
+        NNOM_LOG("nnom: %s failed (%d); model_delete() frees the model\n", fn, (int)st);
+    return st;
+}
+
+nnom_status_t model_compile(nnom_model_t *m, nnom_layer_t *input, nnom_layer_t *output)
+{
+    nnom_status_t st = begin_compile(m, "model_compile");
+    if (st != NN_SUCCESS)
+        return st;
     if (input == NULL || output == NULL) {
         NNOM_LOG("nnom: model_compile needs the model's input and output layer "
                  "(a NULL here means a layer constructor failed earlier; model_delete() frees the rest)\n");
         return NN_ARGUMENT_ERROR;
     }
-    st = compile(m, input, output);
+    return end_compile(m, &input, 1, &output, 1, "model_compile");
+}
+
+/* One line on what is wrong with a list of inputs or outputs, or NN_SUCCESS. */
+static nnom_status_t check_list(nnom_layer_t *const *list, unsigned n, const char *what)
+{
+    unsigned i, j;
+    if (list == NULL) {
+        NNOM_LOG("nnom: model_compile_io: the array of %ss is NULL\n", what);
+        return NN_ARGUMENT_ERROR;
+    }
+    if (n < 1 || n > NNOM_MAX_IO) {
+        NNOM_LOG("nnom: model_compile_io: %u %ss; a model takes 1 to %u (NNOM_MAX_IO)\n", n, what,
+                 (unsigned)NNOM_MAX_IO);
+        return NN_ARGUMENT_ERROR;
+    }
+    for (i = 0; i < n; i++) {
+        if (list[i] == NULL) {
+            NNOM_LOG("nnom: model_compile_io: %s %u is NULL (a layer constructor failed earlier; "
+                     "model_delete() frees the rest)\n", what, i);
+            return NN_ARGUMENT_ERROR;
+        }
+        for (j = 0; j < i; j++) {
+            if (list[j] == list[i]) {
+                NNOM_LOG("nnom: model_compile_io: %s %u is %s %u again (a %s layer); list each once\n",
+                         what, i, what, j, list[i]->type_name);
+                return NN_ARGUMENT_ERROR;
+            }
+        }
+    }
+    return NN_SUCCESS;
+}
+
+nnom_status_t model_compile_io(nnom_model_t *m, nnom_layer_t *const *inputs, unsigned n_in,
+                               nnom_layer_t *const *outputs, unsigned n_out)
+{
+    nnom_status_t st = begin_compile(m, "model_compile_io");
+    if (st == NN_SUCCESS)
+        st = check_list(inputs, n_in, "input");
+    if (st == NN_SUCCESS)
+        st = check_list(outputs, n_out, "output");
     if (st != NN_SUCCESS)
-        NNOM_LOG("nnom: model_compile failed (%d); model_delete() frees the model\n", (int)st);
-    return st;
+        return st;
+    return end_compile(m, inputs, n_in, outputs, n_out, "model_compile_io");
+}
+
+unsigned model_input_count(const nnom_model_t *m) { return m != NULL && m->compiled ? m->n_inputs : 0u; }
+unsigned model_output_count(const nnom_model_t *m) { return m != NULL && m->compiled ? m->n_outputs : 0u; }
+
+int8_t *model_input_at(const nnom_model_t *m, unsigned i)
+{
+    return i < model_input_count(m) ? m->inputs[i]->out : NULL;
+}
+
+int8_t *model_output_at(const nnom_model_t *m, unsigned i)
+{
+    return i < model_output_count(m) ? m->outputs[i]->out : NULL;
+}
+
+uint32_t model_input_size(const nnom_model_t *m, unsigned i)
+{
+    return i < model_input_count(m) ? nnom_dims_size(m->inputs[i]->out_dims) : 0u;
+}
+
+uint32_t model_output_size(const nnom_model_t *m, unsigned i)
+{
+    return i < model_output_count(m) ? nnom_dims_size(m->outputs[i]->out_dims) : 0u;
 }
 
 nnom_status_t sequencial_compile(nnom_model_t *m)

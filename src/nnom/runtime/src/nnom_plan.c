@@ -1,11 +1,23 @@
 /* Static memory plan, the same algorithm as nnom/memory.py (a test holds the two equal):
- * views alias their input; in-place layers reuse an input's buffer that no later layer reads; every other output and every scratch area is a buffer alive from its producer to its last
- * reader (graph output: to the end); buffers are placed one by one at the lowest offset, 0 or the
- * end of a buffer alive at the same time, where they overlap nothing alive at the same time, in
- * two orders (largest first; first used first), and the smaller arena is kept. */
+ * views alias their input; in-place layers reuse an input's buffer that no later layer reads;
+ * every other output and every scratch area is a buffer alive from its producer to its last
+ * reader (a model input: from the start, as the caller writes every input before model_run();
+ * a model output: to the end, as the caller reads every output after it); buffers are placed one
+ * by one at the lowest offset, 0 or the end of a buffer alive at the same time, where they
+ * overlap nothing alive at the same time, in two orders (largest first; first used first), and
+ * the smaller arena is kept. */
 #include <string.h>
 
 #include "nnom_layers.h"
+
+static int is_output(const nnom_model_t *m, const nnom_layer_t *l)
+{
+    uint8_t k;
+    for (k = 0; k < m->n_outputs; k++)
+        if (m->outputs[k] == l)
+            return 1;
+    return 0;
+}
 
 static int reads(const nnom_layer_t *reader, const nnom_layer_t *l)
 {
@@ -28,7 +40,7 @@ static int still_read_after(const nnom_model_t *m, uint16_t owner, uint16_t step
         const nnom_layer_t *l = m->order[i];
         if (owner_of(m, l) != owner)
             continue;
-        if (l == m->output)
+        if (is_output(m, l))
             return 1;
         for (j = step + 1; j < m->n_layers; j++)
             if (reads(m->order[j], l))
@@ -103,6 +115,8 @@ static nnom_status_t plan_lifetimes(nnom_model_t *m)
             b->used = 1;
             b->size = nnom_align4(nnom_dims_size(l->out_dims));
             b->first = b->last = i;
+            if (l->n_in == 0)
+                b->first = 0;                       /* a model input (compile checked it) */
             total += b->size;
         }
         if (scratch) {
@@ -125,7 +139,7 @@ static nnom_status_t plan_lifetimes(nnom_model_t *m)
         for (j = i + 1; j < m->n_layers; j++)
             if (reads(m->order[j], l) && j > b->last)
                 b->last = j;
-        if (l == m->output)
+        if (is_output(m, l))
             b->last = m->n_layers;
     }
     return NN_SUCCESS;
