@@ -38,3 +38,15 @@ def test_affine_is_close_to_float(case):
     f, q = m.predict(x), m.predict(x, quantized=True)
     spread = float(np.abs(f).max()) or 1.0
     assert np.sqrt(np.mean((f - q) ** 2)) < 0.05 * spread, case
+
+
+@pytest.mark.parametrize("case", ["conv_same_stride", "dw_mult2", "add3", "concat_c", "softmax", "avgpool_same"])
+def test_affine_arena_in_c_equals_python(case, tmp_path):
+    """quantize() plans memory for the scheme's kernels: the C runtime's arena is the same."""
+    from ctools import report_figures
+    from nnom.targets.host import run_host
+    m, xq = quantized_case(case, 0)
+    _, err = run_host(m, xq[:1])
+    figures = report_figures(err)
+    assert figures["arena_bytes"] == m.memory["arena_bytes"]
+    assert figures["lower_bound_bytes"] == m.memory["lower_bound_bytes"]

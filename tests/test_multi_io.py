@@ -144,13 +144,8 @@ def check_c_equals_simulator(m, xq, tmp_path=None):
         assert np.array_equal(s, c), f"output {k} ({o.name}): {np.sum(s != c)} of {s.size} values differ"
         assert np.unique(s, axis=0).shape[0] > 3, f"output {k} barely depends on the input"
     figures = report_figures(err)
-    if m.scheme == "qformat":
-        assert figures["arena_bytes"] == m.memory["arena_bytes"]
-        assert figures["lower_bound_bytes"] == m.memory["lower_bound_bytes"]
-    else:
-        # Python plans at compile() with the Q-format kernels' scratch areas, which the affine
-        # kernels do not take in C: Python's figure is an upper bound until quantize() re-plans
-        assert figures["arena_bytes"] <= m.memory["arena_bytes"]
+    assert figures["arena_bytes"] == m.memory["arena_bytes"]          # quantize() plans per scheme
+    assert figures["lower_bound_bytes"] == m.memory["lower_bound_bytes"]
     if tmp_path is not None:
         from nnom.report import instance_bytes
         assert figures["instance_bytes"] == instance_bytes(m, struct_sizes(tmp_path, "gcc", "nm"))

@@ -14,6 +14,7 @@ from .shapes import PADDING_SAME, PADDING_VALID, border, dilation, kernel, shape
 from .frontends.keras import from_keras
 from .frontends.onnx import from_onnx
 from .frontends.torch import from_torch
+from .frontends.tflite import from_tflite
 from .serialize import load
 from .validate import ValidationReport, validate
 
@@ -24,7 +25,7 @@ except _NotInstalled:                  # run from a source tree that was never i
     __version__ = "0+unknown"
 
 __all__ = [
-    "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "from_torch", "from_onnx", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
+    "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "from_torch", "from_onnx", "from_tflite", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
     "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",

@@ -124,6 +124,12 @@ class Model:
             print(self.summary(show=False))
         return self
 
+    def _replan(self):
+        """Plan memory again once the scheme is known: a layer's scratch can depend on it (the
+        affine conv kernels need a different im2col buffer from the qformat ones)."""
+        self.plan = plan_memory(self.order, self.outputs)
+        check_graph(self)
+
     def _reachable(self):
         """Execution order: depth-first post-order from the outputs, inputs in order (as in C)."""
         order, state = [], {}
@@ -378,6 +384,7 @@ class Model:
             else:
                 layer.quantize_params(q_in, per_channel)
         _warn_saturation(clipped, method)
+        self._replan()
         self.quantized = True
         if verbose:
             print(self.summary(show=False))

@@ -166,6 +166,7 @@ def _rebuild(Model, graph, arrays):
                 layer.preset_formats = (layer.q_pre, layer.q_out)
             elif hasattr(layer, "preset_weights"):
                 layer.preset_weights = None
+        model._replan()
         model.quantized = True
     return model
 
