@@ -506,3 +506,28 @@ def test_cli_converts_inspects_and_validates_a_tflite_file(tmp_path, capsys):
     assert '"bit_exact": true' in capsys.readouterr().out
     assert main(["inspect", str(DATA / "trained_lstm_int8.tflite")]) == 2
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "hard_swish", "relu_op", "logistic", "conv_same_stride_relu"])
+def test_saved_and_loaded_import_keeps_tflm_bytes(keras, name, tmp_path):
+    """model.save keeps a .tflite's own tables, weights and formats: the loaded model still equals
+    TFLite Micro byte for byte, and a quantize() on new data keeps the file's formats."""
+    data, shape = case_tflite(keras, name)
+    x = int8_batch(shape, seed=11)
+    want = O.run_tflm(data, [x])[0]
+    model = nnom.from_tflite(data)
+    model.save(tmp_path / "m.nnom")
+    loaded = nnom.load(tmp_path / "m.nnom")
+    same_bytes(loaded.run(x), want, "loaded model")
+    loaded.quantize(np.random.default_rng(0).normal(size=(8,) + tuple(shape)) * 5, scheme="affine")
+    same_bytes(loaded.run(x), want, "loaded model quantized again")
+
+
+def test_saved_rescaling_relu_and_fused_clamp_keep_their_tables(keras, tmp_path):
+    import tflite
+    data, shape = case_tflite(keras, "conv_same_stride_relu")
+    data = _patch_fused_activation(data, "CONV_2D", tflite.ActivationFunctionType.RELU_N1_TO_1)
+    x = int8_batch(shape, seed=12)
+    want = O.run_tflm(data, [x])[0]
+    nnom.from_tflite(data).save(tmp_path / "m.nnom")
+    same_bytes(nnom.load(tmp_path / "m.nnom").run(x), want, "loaded model")

@@ -376,8 +376,9 @@ class Model:
         clipped = []
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method, scheme)
-            _warn_outliers(layer, values[layer.name], layer.q_out)
-            clipped += _clipped_tensors(layer, values)
+            if scheme != "affine" or layer.preset_formats is None:     # a file's own formats: no advice
+                _warn_outliers(layer, values[layer.name], layer.q_out)
+                clipped += _clipped_tensors(layer, values)
             q_in = [src.q_out for src in layer.inputs]
             if scheme == "affine":
                 layer.quantize_affine(q_in, per_channel)

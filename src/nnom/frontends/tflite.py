@@ -36,8 +36,9 @@ beta 1; MEAN over the spatial dimensions; PAD of the spatial dimensions; TRANSPO
 result is flattened or channels last again; pools, PAD and RESHAPE that keep the format (as
 TFLite's converter writes them); a dilated convolution written as SPACE_TO_BATCH_ND, CONV_2D,
 BATCH_TO_SPACE_ND (TensorFlow does so for a free batch) is not taken. UNIDIRECTIONAL_SEQUENCE_LSTM
-and the other recurrent operators are not supported. RELU, RELU6 and QUANTIZE that rescale and a
-fused RELU_N1_TO_1 are Lambda tables: such a model exports to C but model.save cannot store it.
+and the other recurrent operators are not supported. Element-wise operators (LOGISTIC, TANH,
+HARD_SWISH, LEAKY_RELU, and RELU, RELU6, QUANTIZE that rescale, a fused RELU_N1_TO_1) are 256-entry
+tables computed with TFLite's own arithmetic; model.save keeps them.
 """
 import os
 import warnings
@@ -697,8 +698,7 @@ def _relu(kind):
             return c.b.activation(c.x(0), Act(kind), c.name)
         p = (relu_params(a.scale, a.zero_point, o.scale, o.zero_point) if kind == "relu"
              else relu6_params(a.scale, a.zero_point))          # TFLM's RELU6 clamps the input's bytes
-        fn = (lambda v: np.maximum(v, 0)) if kind == "relu" else (lambda v: np.clip(v, 0, 6))
-        return _table_act(c, "lambda", table_of(requant, p), fn)
+        return _table_act(c, f"{kind}_requantize", table_of(requant, p), None)
     return convert
 
 
@@ -712,8 +712,8 @@ def _quantize(c):
     a, o = c.in_fmt(), c.out_fmt()
     if a == o:
         return c.x(0)
-    return _table_act(c, "lambda", table_of(requant, requant_params(a.scale, a.zero_point, o.scale, o.zero_point)),
-                      lambda v: v)
+    return _table_act(c, "requantize", table_of(requant, requant_params(a.scale, a.zero_point, o.scale, o.zero_point)),
+                      None)
 
 
 CONVERTERS = {
@@ -800,10 +800,6 @@ SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS) + "; " + ", ".join(sorted(F
              "(evaluated at import); a float QUANTIZE after an input, a DEQUANTIZE before an "
              "output and a TRANSPOSE of an NCHW input to channels last are the model's boundary; fused "
              "activations NONE, RELU, RELU6, RELU_N1_TO_1"]
-
-
-def _relu_n1_to_1(v):
-    return np.clip(v, -1.0, 1.0)
 
 
 class _Importer:
@@ -1011,7 +1007,7 @@ class _Importer:
             if act is None:             # RELU_N1_TO_1: a clamp of the output's bytes, as a table
                 from ..affine.fused import activation_range
                 lo, hi = activation_range(c.fused, out_fmt.scale, out_fmt.zero_point)
-                act = Act("lambda", fn=_relu_n1_to_1, preset_table=np.clip(np.arange(-128, 128), lo, hi))
+                act = Act("relu_n1_to_1", preset_table=np.clip(np.arange(-128, 128), lo, hi))
             nodes = len(self.b.nodes)
             y = self.b.tail(y, act, c.name)
             self.act_out[id(act)] = out_fmt

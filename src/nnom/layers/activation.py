@@ -27,7 +27,10 @@ def _silu(x):
 
 # functions the importers meet under these names, run as lookup tables like a Lambda but saved by
 # name (a Lambda's function cannot be); float32 like a Lambda's, so their tables are the same
-TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu}
+TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu,
+                   # a .tflite's element-wise ops that change the format (their tables are TFLite's)
+                   "requantize": lambda x: x, "relu_requantize": lambda x: np.maximum(x, 0),
+                   "relu6_requantize": lambda x: np.clip(x, 0, 6), "relu_n1_to_1": lambda x: np.clip(x, -1, 1)}
 
 
 class Act:
@@ -39,9 +42,12 @@ class Act:
         self.alpha = alpha
         # an importer's int8 table for the affine scheme (a .tflite's LOGISTIC / TANH computed with
         # TFLite's own arithmetic from the file's formats); fn stays the float function
-        self.preset_table = None if preset_table is None else np.asarray(preset_table, np.int8).copy()
-        if self.preset_table is not None and self.preset_table.shape != (256,):
-            raise NnomError(f"activation '{kind}': a preset table has 256 entries")
+        self.preset_table = None
+        if preset_table is not None:
+            t = np.asarray(preset_table)
+            if t.shape != (256,) or t.dtype.kind not in "iu" or t.min() < -128 or t.max() > 127:
+                raise NnomError(f"activation '{kind}': a preset table holds 256 int8 values")
+            self.preset_table = t.astype(np.int8)
 
     @property
     def keeps_format(self) -> bool:
@@ -110,7 +116,10 @@ class Act:
         if self.kind == "lambda":
             raise NnomError("a Lambda's Python function cannot be saved; rebuild the model in code "
                             "(its int8 table is in the exported C)")
-        return {"kind": self.kind, "alpha": self.alpha}
+        cfg = {"kind": self.kind, "alpha": self.alpha}
+        if self.preset_table is not None:
+            cfg["table"] = self.preset_table.tolist()
+        return cfg
 
     def table_bytes(self) -> int:
         return 0 if self.keeps_format else 256
@@ -158,7 +167,10 @@ def as_act(value) -> Act:
     if isinstance(value, Act):
         return value
     if isinstance(value, dict) and (value.get("kind") in _BY_NAME or value.get("kind") in TABLE_FUNCTIONS):
-        return Act(value["kind"], alpha=float(value.get("alpha", 0.0)))          # a saved activation
+        table = value.get("table")                                               # a saved activation
+        if table is not None and (not isinstance(table, list) or not all(type(v) is int for v in table)):
+            raise NnomError(f"activation {value['kind']!r}: its saved table must be a list of integers")
+        return Act(value["kind"], alpha=float(value.get("alpha", 0.0)), preset_table=table)
     if isinstance(value, str) and value.lower() in _BY_NAME:
         return _BY_NAME[value.lower()]()
     if isinstance(value, str) and value.lower() in TABLE_FUNCTIONS:
