@@ -44,10 +44,20 @@ def test_bench_pipeline_on_har_seq(tmp_path):
     assert n["float_max_diff"] < 1e-4                     # nnom's float model = Keras
     assert n["lower_bound"] <= n["arena"]
     assert abs(n["score"] - row["float_score"]) < 5 and n["agreement"] > 90
+    for scheme in ("affine", "qformat"):                  # both schemes measured against float
+        sc = n["schemes"][scheme]
+        assert abs(sc["score"] - row["float_score"]) < 5 and 0 < sc["rmse"] < 0.2
+    assert 0 < t["rmse"] < 0.2
+    route = row["tflite_route"]                            # TFLM's own file through from_tflite
+    assert route["bit_exact"] and route["compared"] > 0, route
     if cores:
         m4 = row["cortex-m4"]
         assert m4["bit_exact"] and m4["inferences"] == 3 and m4["instr"] > 0
         assert m4["ram"] >= n["arena"] and m4["flash"] > n["weight_bytes"]
+        per = row["m4_by_scheme"]
+        assert per["affine"]["mismatches"] == per["qformat"]["mismatches"] == 0
+        assert per["affine"]["instr"] > 0 and per["qformat"]["instr"] > 0
+        assert route["m4_bytes_differing"] == 0
     text = (tmp_path / "results.md").read_text()
-    assert "| har_seq |" in text and "## Goals" in text
+    assert "| har_seq |" in text and "## Goals" in text and "## The .tflite route" in text
     assert (tmp_path / "results.png").stat().st_size > 10_000

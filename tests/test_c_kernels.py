@@ -54,7 +54,7 @@ def quantized(m, inputs, layer, shapes, rng, scales=None, per_channel=True):
     m.compile(inputs, layer, verbose=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m.quantize(calib, per_channel=per_channel, verbose=False)
+        m.quantize(calib, per_channel=per_channel, verbose=False, scheme="qformat")
         outs = m.layer_outputs(test)
     xs = [outs[s.name]["int8"] for s in layer.inputs]
     return xs, [s.q_out for s in layer.inputs], outs

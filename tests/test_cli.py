@@ -267,7 +267,7 @@ def test_per_tensor_changes_the_quantization(files, tmp_path, capsys):
     assert report["quantization"]["per_channel"] is False
     conv = next(l for l in pc.order if type(l).__name__ == "Conv2D")
     conv_t = next(l for l in pt.order if l.name == conv.name)
-    assert len(set(conv_t.qk.w_frac)) < len(set(conv.qk.w_frac))      # one format (bar bias fixes) vs many
+    assert len(set(conv_t.aw_scale)) == 1 < len(set(conv.aw_scale))   # one weight scale vs one per channel
     xq = pc.quantize_input(x)[0]
     assert not np.array_equal(pc.run(xq), pt.run(xq))
 

@@ -336,7 +336,7 @@ def data(rng, n, shp, scale=1.0):
 def quantize_and_run(m, inputs, output, x_eval, calib):
     """Compile, quantize with `calib`, return layer_outputs(x_eval); checks the Inputs' int8 too."""
     m.compile(inputs, output, verbose=False)
-    m.quantize(calib, verbose=False)
+    m.quantize(calib, verbose=False, scheme="qformat")     # the Q-format arithmetic written out here
     outs = m.layer_outputs(x_eval)
     xs = x_eval if isinstance(x_eval, list) else [x_eval]
     for layer, x in zip(m.inputs, xs):

@@ -42,8 +42,10 @@ def test_int8_tracks_float_on_random_cnns(seed, method, per_channel):
 def test_every_tensor_gets_its_own_format():
     m = random_cnn(0)
     x = np.random.default_rng(0).normal(size=(64, 12, 12, 3)).astype(np.float32)
-    m.quantize(x, verbose=False)
+    m.quantize(x, verbose=False, scheme="qformat")
     assert len({layer.q_out.frac for layer in m.order}) >= 3
+    m.quantize(x, verbose=False, scheme="affine")
+    assert len({(layer.q_out.scale, layer.q_out.zero_point) for layer in m.order}) >= 5
 
 
 def test_quantized_weights_use_per_channel_formats():
@@ -53,12 +55,16 @@ def test_quantized_weights_use_per_channel_formats():
     m.add(Input(shape(1, 1, 1)))
     m.add(Conv2D(2, kernel(1, 1), w=w, b=np.zeros(2)))
     m.compile(verbose=False)
-    m.quantize(np.ones((4, 1, 1, 1)), verbose=False)
+    m.quantize(np.ones((4, 1, 1, 1)), verbose=False, scheme="qformat")
     conv = m.order[1]
     assert list(conv.qk.w_frac) == [13, 5]
     assert list(conv.qk.w.ravel()) == [82, 96]
-    m.quantize(np.ones((4, 1, 1, 1)), per_channel=False, verbose=False)
+    m.quantize(np.ones((4, 1, 1, 1)), per_channel=False, verbose=False, scheme="qformat")
     assert list(conv.qk.w_frac) == [5, 5]
+    m.quantize(np.ones((4, 1, 1, 1)), verbose=False, scheme="affine")     # symmetric, 127 at the top
+    assert list(conv.aw.ravel()) == [127, 127] and np.allclose(conv.aw_scale, [0.01 / 127, 3.0 / 127])
+    m.quantize(np.ones((4, 1, 1, 1)), per_channel=False, verbose=False, scheme="affine")
+    assert list(conv.aw.ravel()) == [0, 127] and np.allclose(conv.aw_scale, 3.0 / 127)
 
 
 def test_bias_is_int32_at_accumulator_scale():
@@ -90,7 +96,7 @@ def test_softmax_output_is_q07_and_concat_requantizes_branches():
     s = m.hook(Softmax(), c)
     m.compile(inp, s, verbose=False)
     x = np.random.default_rng(0).uniform(-1, 1, size=(50, 1, 4, 2))
-    m.quantize(x, verbose=False)
+    m.quantize(x, verbose=False, scheme="qformat")
     assert s.q_out == QFormat(7)
     assert a.q_out != b.q_out and c.q_out == QFormat(min(a.q_out.frac, b.q_out.frac))
 

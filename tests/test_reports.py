@@ -125,12 +125,12 @@ def test_html_escapes_names():
 
 
 # --- saturation warning at quantize() ------------------------------------------------------
-def _quantize_warnings(x, method):
+def _quantize_warnings(x, method, scheme="qformat"):
     import warnings
     m = small_model()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        m.quantize(x, method=method, verbose=False)
+        m.quantize(x, method=method, verbose=False, scheme=scheme)
     return [str(w.message) for w in caught if "saturate" in str(w.message)]
 
 
