@@ -103,6 +103,8 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
 
     # ---- TFLM
     t = time.time()
+    tfl = None
+    n_q = qemu_inputs if qemu_inputs is not None else spec.qemu_inputs
     try:
         tfl = tflm.convert(kmodel, data.x_train)
         if save_dir is not None:
@@ -113,11 +115,22 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
                            score=M.score(data.task, x_eval, y_eval, r.outputs),
                            agreement=M.agreement(data.task, x_eval, y_float, r.outputs),
                            tflite_agree=r.tflite_agree, tflite_max_diff=r.tflite_max_diff,
-                           tflite_checked=r.tflite_checked, probe_crashes=r.probe_crashes)
+                           tflite_checked=r.tflite_checked, probe_crashes=r.probe_crashes,
+                           rmse=_rmse(r.outputs.reshape(y_float.shape), y_float))
     except Exception as e:
         row["errors"]["tflm"] = _err(e)
         traceback.print_exc()
     row["seconds"]["tflm"] = round(time.time() - t, 1)
+
+    # ---- the .tflite route: TFLM's own file imported with nnom.from_tflite, against TFLM byte for byte
+    if tfl is not None and row.get("tflm"):
+        t = time.time()
+        try:
+            row["tflite_route"] = tflite_route(tfl, x_eval, r.outputs_int8, n_q, cores)
+        except Exception as e:
+            row["errors"]["tflite import"] = _err(e)
+            traceback.print_exc()
+        row["seconds"]["tflite import"] = round(time.time() - t, 1)
 
     # ---- nnom: import, quantize, simulate
     from_keras, why = get_from_keras()
@@ -143,10 +156,15 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
                            float_agreement=M.agreement(data.task, x_eval, y_float, yf))
         rng = np.random.default_rng(seed)
         cal = data.x_train[np.sort(rng.permutation(len(data.x_train))[:calib])]
-        model.quantize(cal, verbose=False)
-        yq = np.asarray(model.predict(x_eval, quantized=True)).reshape(y_float.shape)
-        row["nnom"].update(score=M.score(data.task, x_eval, y_eval, yq),
-                           agreement=M.agreement(data.task, x_eval, y_float, yq))
+        by_scheme = {}
+        for scheme in _schemes_default_last():          # the model is left in the default scheme
+            model.quantize(cal, verbose=False, scheme=scheme)
+            yq = np.asarray(model.predict(x_eval, quantized=True)).reshape(y_float.shape)
+            by_scheme[scheme] = dict(score=M.score(data.task, x_eval, y_eval, yq),
+                                     agreement=M.agreement(data.task, x_eval, y_float, yq), rmse=_rmse(yq, y_float))
+        row["nnom"]["schemes"] = by_scheme
+        row["nnom"]["scheme"] = model.scheme
+        row["nnom"].update({k: by_scheme[model.scheme][k] for k in ("score", "agreement", "rmse")})
     except Exception as e:
         row["errors"]["nnom"] = _err(e)
         traceback.print_exc()
@@ -154,7 +172,6 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
     row["seconds"]["nnom"] = round(time.time() - t, 1)
 
     # ---- nnom: the generated C on the Cortex-M cores
-    n_q = qemu_inputs if qemu_inputs is not None else spec.qemu_inputs
     xq = model.quantize_input(data.x_test[:n_q])[0]
     sim = np.asarray(model.run(xq)).reshape(n_q, -1)
     for core in cores:
@@ -173,7 +190,57 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
             row["errors"][core] = _err(e)
             traceback.print_exc()
         row["seconds"][core] = round(time.time() - t, 1)
+
+    # ---- the other schemes on the M4 (instructions, flash and RAM per scheme)
+    if "cortex-m4" in cores:
+        per = row.setdefault("m4_by_scheme", {})
+        if row.get("cortex-m4"):
+            per[model.scheme] = {k: row["cortex-m4"][k] for k in ("instr", "flash", "ram", "mismatches")}
+        for scheme in _schemes_default_last()[:-1]:
+            t = time.time()
+            try:
+                from nnom.targets.cortex_m import run_model
+                model.quantize(cal, verbose=False, scheme=scheme)
+                xs = model.quantize_input(data.x_test[:n_q])[0]
+                y, rep = run_model(model, xs, core="cortex-m4")
+                ref = np.asarray(model.run(xs)).reshape(n_q, -1)
+                per[scheme] = dict(instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
+                                   mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
+            except Exception as e:
+                row["errors"][f"cortex-m4 {scheme}"] = _err(e)
+                traceback.print_exc()
+            row["seconds"][f"cortex-m4 {scheme}"] = round(time.time() - t, 1)
     return row
+
+
+def tflite_route(tfl: bytes, x_eval, tflm_int8, n_q: int, cores) -> dict:
+    """nnom.from_tflite on the converter's file: int8 outputs against TFLM's on the whole test set
+    (the same int8 inputs), the memory plan, and the C on the M4 against TFLM's anchors."""
+    from nnom import from_tflite
+    imp = from_tflite(tfl)
+    din = tflm.interpreter(tfl).get_input_details(0)
+    xq = tflm.quantize(np.asarray(x_eval).reshape((len(x_eval),) + tuple(din["shape"][1:])), din)
+    y = np.asarray(imp.run(xq.reshape((len(xq),) + tuple(imp.inputs[0].out_shape)))).reshape(len(xq), -1)
+    ref = np.asarray(tflm_int8).reshape(y.shape)
+    out = dict(bytes_differing=int(np.sum(y != ref)), compared=int(ref.size), arena=int(imp.memory["arena_bytes"]),
+               weight_bytes=int(imp.memory["weight_bytes"]))
+    out["bit_exact"] = out["bytes_differing"] == 0
+    if "cortex-m4" in cores:
+        from nnom.targets.cortex_m import run_model
+        x4 = xq[:n_q].reshape((n_q,) + tuple(imp.inputs[0].out_shape))
+        y4, rep = run_model(imp, x4, core="cortex-m4")
+        out.update(m4_instr=rep.instructions_per_inference, m4_flash=rep.flash_bytes, m4_ram=rep.ram_bytes,
+                   m4_bytes_differing=int(np.sum(np.asarray(y4).reshape(n_q, -1) != ref[:n_q])))
+    return out
+
+
+def _schemes_default_last():
+    from nnom.quant.schemes import DEFAULT_SCHEME, SCHEMES
+    return [s for s in SCHEMES if s != DEFAULT_SCHEME] + [DEFAULT_SCHEME]
+
+
+def _rmse(y, ref) -> float:
+    return float(np.sqrt(np.mean((np.asarray(y, np.float64) - np.asarray(ref, np.float64)) ** 2)))
 
 
 # --------------------------------------------------------------------------------- report
@@ -222,7 +289,11 @@ def derive(row: dict) -> dict:
     if n and t and "score" in n:
         d["nnom_loss"] = row["float_score"] - n["score"]
         d["tflm_loss"] = row["float_score"] - t["score"]
+    d["rmse_vs_tflm"] = _r(n and n.get("rmse"), t and t.get("rmse"))
+    per = row.get("m4_by_scheme") or {}
+    d["affine_vs_qformat_instr"] = _r((per.get("affine") or {}).get("instr"), (per.get("qformat") or {}).get("instr"))
     goals = {}
+    goals["rmse"] = None if d["rmse_vs_tflm"] is None else d["rmse_vs_tflm"] <= 1.0
     goals["ram"] = None if d["ram_vs_tflm_m4"] is None else d["ram_vs_tflm_m4"] <= GOAL_RAM
     goals["ram_anchors"] = None if d["ram_vs_tflm_m4"] is None else d["ram_vs_tflm_m4"] <= GOAL_RAM_ANCHORS
     goals["arena"] = None if d["arena_vs_lb"] is None else d["arena_vs_lb"] <= GOAL_ARENA_LB
@@ -266,8 +337,8 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
     w("## Goals, per model\n")
     w(f"| model | every stage ran | RAM <= {GOAL_RAM}x TFLM arena (M4) | (anchors.md: <= {GOAL_RAM_ANCHORS}x) | arena <= "
       f"{GOAL_ARENA_LB:.2f}x lower bound | instructions <= {GOAL_INSTR}x TFLM+CMSIS-NN (M4) | int8 loss <= "
-      f"TFLM's + {GOAL_ACC_POINTS} pt | bit-exact sim = M4 = M7 |")
-    w("|---|---|---|---|---|---|---|---|")
+      f"TFLM's + {GOAL_ACC_POINTS} pt | int8 RMSE vs float <= TFLM's | bit-exact sim = M4 = M7 |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         d = r["derived"]
         g = d["goals"]
@@ -275,7 +346,7 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
         ran = "pass" if g["runs"] else "**FAIL**: " + ", ".join(r["errors"])
         w(f"| {r['model']} | {ran} | {_g(g['ram'])} ({_x(d['ram_vs_tflm_m4'])}) | {_g(g['ram_anchors'])} | "
           f"{_g(g['arena'])} ({_x(d['arena_vs_lb'])}) | {_g(g['instr'])} ({_x(d['instr_vs_anchor'])}) | "
-          f"{_g(g['accuracy'])} ({loss}) | {_g(g['bit_exact'])} |")
+          f"{_g(g['accuracy'])} ({loss}) | {_g(g['rmse'])} ({_x(d['rmse_vs_tflm'])}) | {_g(g['bit_exact'])} |")
     w("")
     w("RAM is nnom's whole RAM on the Cortex-M4 (data + bss + measured stack peak + heap: the static buffer "
       "with the activation arena and the layer instances, the input and output buffers, the startup's data) "
@@ -377,6 +448,53 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
       "the simulator, which equals the C on the cores (bit-exact column above); TFLM int8 = TFLM on the host, "
       "which anchors.md found equal to TFLM on the M4 byte for byte. The last column cross-checks TFLM against "
       "TensorFlow Lite's own interpreter (reference kernels) on the first inputs.\n")
+
+    # the two quantization schemes
+    w("## Quantization schemes: error against the float model\n")
+    w("| model | TFLM RMSE | affine RMSE | qformat RMSE | affine / TFLM | qformat / TFLM | float score | TFLM | "
+      "affine | qformat | TFLM agreement | affine agreement | qformat agreement |")
+    w("|---|" + "---:|" * 12)
+    for r in rows:
+        n, t = r.get("nnom") or {}, r.get("tflm") or {}
+        sc = n.get("schemes") or {}
+        a_, q_ = sc.get("affine") or {}, sc.get("qformat") or {}
+        g = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
+        w(f"| {r['model']} | {g(t.get('rmse'))} | {g(a_.get('rmse'))} | {g(q_.get('rmse'))} | "
+          f"{_x(_r(a_.get('rmse'), t.get('rmse')))} | {_x(_r(q_.get('rmse'), t.get('rmse')))} | "
+          f"{_p(r.get('float_score'))} | {_p(t.get('score'))} | {_p(a_.get('score'))} | {_p(q_.get('score'))} | "
+          f"{_p(t.get('agreement'))} | {_p(a_.get('agreement'))} | {_p(q_.get('agreement'))} |")
+    w("")
+    w("RMSE of the int8 model's dequantized outputs against the float Keras model's on the whole test set; "
+      "scores and top-1 agreement with the float model as in the accuracy table. nnom quantizes on the same "
+      "calibration samples with `method='max'` in each scheme (`quantize(scheme=...)`): affine is TFLite's "
+      "arithmetic (scale and zero point per tensor, per-channel weights), qformat the seed's power-of-two "
+      "formats.\n")
+    w("## Cortex-M4 per scheme\n")
+    w("| model | qformat instructions | affine instructions | affine / qformat | qformat flash | affine flash | "
+      "qformat RAM | affine RAM | bytes differing from the simulator (q / a) |")
+    w("|---|" + "---:|" * 8)
+    for r in rows:
+        per = r.get("m4_by_scheme") or {}
+        a_, q_ = per.get("affine") or {}, per.get("qformat") or {}
+        w(f"| {r['model']} | {_b(q_.get('instr'))} | {_b(a_.get('instr'))} | {_x(r['derived'].get('affine_vs_qformat_instr'))} | "
+          f"{_b(q_.get('flash'))} | {_b(a_.get('flash'))} | {_b(q_.get('ram'))} | {_b(a_.get('ram'))} | "
+          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} |")
+    w("")
+    w("## The .tflite route: TFLM's own file through `nnom.from_tflite`\n")
+    w("| model | bit-exact with TFLM | bytes differing | nnom arena | TFLM arena needed (host) | TFLM arena M4 *anchor* | "
+      "nnom M4 instructions | TFLM+CMSIS-NN M4 *anchor* | nnom M4 flash | TFLM flash M4 *anchor* | M4 bytes differing |")
+    w("|---|---|" + "---:|" * 9)
+    for r in rows:
+        tr, t, a = r.get("tflite_route") or {}, r.get("tflm") or {}, ANCHORS.get(r["model"], {})
+        ok = "-" if "bit_exact" not in tr else ("yes" if tr["bit_exact"] else "**no**")
+        diff = "-" if "bytes_differing" not in tr else f"{tr['bytes_differing']:,} of {tr['compared']:,}"
+        w(f"| {r['model']} | {ok} | {diff} | {_b(tr.get('arena'))} | {_b(t.get('arena_min'))} | {_b(a.get('arena'))} | "
+          f"{_b(tr.get('m4_instr'))} | {_b(a.get('instr'))} | {_b(tr.get('m4_flash'))} | {_b(a.get('flash'))} | "
+          f"{tr.get('m4_bytes_differing', '-')} |")
+    w("")
+    w("The converter's full-int8 .tflite (the one TFLM runs above) imported with `nnom.from_tflite`: every "
+      "scale, zero point and weight kept; its int8 outputs on the whole test set against TFLM's for the same "
+      "int8 inputs, and the generated C on the emulated Cortex-M4 on the first inputs.\n")
 
     # bit-exactness and runtime
     w("## Bit-exactness and run time\n")

@@ -19,7 +19,6 @@ import pytest
 from nnom import *
 from nnom.codegen.export import RUNTIME
 from nnom.layers import rnn as R
-from nnom.quant import fixed
 from nnom.report import ARM32_SIZES, instance_bytes
 from nnom.targets.host import run_host
 
