@@ -78,14 +78,21 @@ def keras_tflite(model, shape, seed=0, float_io=False, scale=2.0):
 
 @pytest.fixture(scope="module")
 def keras():
+    """Keras for TensorFlow's converter: Keras 3 on its TensorFlow backend, or tf.keras 2.x
+    (tf_keras) when another test module loaded Keras 3 on another backend first."""
     O.need_oracle()
     import keras
+    if keras.backend.backend() != "tensorflow":
+        keras = pytest.importorskip("tf_keras")
     return keras
 
 
 # ---- one Keras model per operator ------------------------------------------------------------------
 def _cases(keras):
     L = keras.layers
+
+    def hard_swish(y):          # x * relu6(x + 3) / 6: the converter fuses it into HARD_SWISH
+        return L.Multiply()([y, L.ReLU(6.0)(y + 3.0)]) * (1.0 / 6.0)
 
     def branches(merge):
         return lambda a: merge([L.Conv2D(4, 1)(a), L.Conv2D(4, 3, padding="same")(a)])
@@ -114,7 +121,7 @@ def _cases(keras):
         "concat": ((6, 7, 3), branches(L.Concatenate()), {"CONCATENATION"}),
         "logistic": ((5, 6, 3), lambda a: L.Activation("sigmoid")(L.Conv2D(4, 1)(a)), {"LOGISTIC"}),
         "tanh": ((5, 6, 3), lambda a: L.Activation("tanh")(L.Conv2D(4, 1)(a)), {"TANH"}),
-        "hard_swish": ((5, 6, 3), lambda a: L.Activation("hard_swish")(L.Conv2D(4, 1)(a)), {"HARD_SWISH"}),
+        "hard_swish": ((5, 6, 3), lambda a: hard_swish(L.Conv2D(4, 1)(a)), {"HARD_SWISH"}),
         "relu_op": ((5, 6, 3), lambda a: L.Conv2D(2, 1)(L.ReLU()(a)), {"RELU"}),
         "relu6_op": ((5, 6, 3), lambda a: L.Conv2D(2, 1)(L.ReLU(6.0)(a)), {"RELU6"}),
         "leaky_relu": ((5, 6, 3), lambda a: L.LeakyReLU(0.2)(L.Conv2D(4, 1)(a)), {"LEAKY_RELU"}),
