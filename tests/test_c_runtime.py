@@ -149,11 +149,26 @@ def struct_sizes(tmp_path, cc, nm, flags=()):
     return {name[:-1]: int(size, 16) for _, size, _, name in (line.split() for line in out.splitlines())}
 
 
-def test_python_instance_bytes_match_the_c_runtime_on_the_host(tmp_path):
+def relu_tails_and_layers():
+    """ReLU as a fused tail, as a tail of a layer that cannot fuse it, and as a layer of its own."""
+    m = Model(seed=2)
+    i = m.add(Input(shape(6, 6, 2)))
+    x = m.active(act_relu(), m.hook(Conv2D(4, kernel(3, 3), padding="same"), i))
+    x = m.active(act_relu6(), m.hook(UpSample((2, 1)), x))
+    x = m.hook(ReLU(), m.hook(Conv2D(3, kernel(1, 1)), x))
+    x = m.active(act_tanh(), m.hook(Dense(5), x))
+    m.compile(i, x, verbose=False)
+    return m
+
+
+@pytest.mark.parametrize("scheme", ["qformat", "affine"])
+@pytest.mark.parametrize("make", [lambda: random_cnn(6), relu_tails_and_layers])
+def test_python_instance_bytes_match_the_c_runtime_on_the_host(tmp_path, scheme, make):
     from nnom.report import instance_bytes
-    m = random_cnn(6)
-    x = np.random.default_rng(0).normal(size=(20, 12, 12, 3)).astype(np.float32)
-    quantized(m, x)
+    m = make()
+    h, w, c = m.inputs[0].out_shape
+    x = np.random.default_rng(0).normal(size=(20, h, w, c)).astype(np.float32)
+    m.quantize(x, scheme=scheme)
     _, err = run_host(m, m.quantize_input(x[:1])[0])
     assert report_figures(err)["instance_bytes"] == instance_bytes(m, struct_sizes(tmp_path, "gcc", "nm"))
 

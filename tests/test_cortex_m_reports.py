@@ -213,7 +213,7 @@ def test_model_flash_split_and_a_refused_plugin(tools, small_cnn, monkeypatch, t
     assert (rep2.flash_bytes, rep2.flash_split, rep2.inferences) == (rep.flash_bytes, split, len(xq))
     assert "instructions not counted" in str(rep2)
     with pytest.warns(cm.InstructionCountWarning):
-        v = nnom.validate(m, xq.astype(np.float32) / 2 ** m.inputs[0].q_out.frac, target="cortex-m4", show=False)
+        v = nnom.validate(m, m.inputs[0].q_out.dequantize(xq), target="cortex-m4", show=False)
     assert v.bit_exact and v.instructions is None and v.flash_split == split and v.count_warning
     assert "instructions not counted" in str(v)
     # count=False: no plugin, no warning
@@ -250,7 +250,7 @@ def test_instructions_per_layer(tools, small_cnn):
     text = str(rep)
     assert "instr/MAC" in text and "conv2d_1" in text and "(per-layer build)" in text
 
-    v = nnom.validate(m, xq.astype(np.float32) / 2 ** m.inputs[0].q_out.frac, target="cortex-m4",
+    v = nnom.validate(m, m.inputs[0].q_out.dequantize(xq), target="cortex-m4",
                       per_layer=True, show=False)
     assert v.bit_exact and [r["name"] for r in v.layer_instructions] == names
     assert "instructions per layer on cortex-m4" in str(v)

@@ -16,8 +16,11 @@ def _a8(n: int) -> int:
 
 
 def owns_act(layer) -> bool:
-    """Does the layer's activation take an nnom_act_t of its own in C? (ReLU is one shared object.)"""
-    return layer.act is not None and layer.act.kind != "relu"
+    """Does the layer's activation take an nnom_act_t of its own in C? (qformat's ReLU is one shared
+    object; in the affine scheme a fused ReLU / ReLU6 is no object at all, any other tail a table.)"""
+    if layer.act is None or layer.tail_fused():
+        return False
+    return layer.affine or layer.act.kind != "relu"
 
 
 def instance_bytes(model, sizes=ARM32_SIZES) -> int:

@@ -10,7 +10,7 @@ from ..errors import NnomError
 from .qformat import QFormat
 
 SCHEMES = ("affine", "qformat")
-DEFAULT_SCHEME = "qformat"
+DEFAULT_SCHEME = "affine"
 
 
 def pick_scheme(scheme, model) -> str:
