@@ -370,7 +370,7 @@ def test_other_refusals():
         from_keras(keras.Sequential([L.Dense(3)]))
     i = keras.Input((4, 4, 2))
     with pytest.raises(NnomError, match=r"an operation \(keras.*not a layer"):
-        from_keras(keras.Model(i, keras.ops.add(L.Conv2D(2, 1)(i), i)))
+        from_keras(keras.Model(i, keras.ops.maximum(L.Conv2D(2, 1)(i), i)))
 
     class Sub(keras.Model):
         def __init__(self):
@@ -530,14 +530,13 @@ def test_tf_keras_2_h5_file(tmp_path):
 
 
 def test_every_unsupported_layer_is_listed_even_behind_another():
-    # three squeeze-excite blocks: each Multiply broadcasts; the second and third come after the
-    # first, and are still checked (a placeholder of the Keras output shape stands in for it)
+    # three spatial gates (H, W, 1) x (H, W, C), which nnom does not broadcast: the second and third
+    # come after the first, and are still checked (a placeholder of the Keras output shape stands in)
     inp = keras.Input((8, 8, 4))
     x = inp
     for _ in range(3):
         x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(x)
-        s = keras.layers.GlobalAveragePooling2D(keepdims=True)(x)
-        s = keras.layers.Conv2D(4, 1, activation="sigmoid")(s)
+        s = keras.layers.Conv2D(1, 1, activation="sigmoid")(x)      # one weight per position
         x = keras.layers.Multiply()([x, s])
     out = keras.layers.Dense(3)(keras.layers.Flatten()(x))
     with pytest.raises(NnomError) as e:

@@ -358,16 +358,16 @@ class _SE(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.c = torch.nn.Conv2d(4, 4, 3, padding=1)
-        self.f = torch.nn.Conv2d(4, 4, 1)
+        self.f = torch.nn.Conv2d(4, 1, 1)
 
     def forward(self, x):
         x = torch.relu(self.c(x))
-        return x * torch.sigmoid(self.f(x.mean((2, 3), keepdim=True)))
+        return x * torch.sigmoid(self.f(x))         # one weight per position: not broadcast by nnom
 
 
 def test_every_unsupported_node_is_listed_even_behind_another():
-    # three squeeze-excite blocks: each mul broadcasts; the later ones come after the first and are
-    # still checked (a placeholder of the traced / inferred shape stands in for a failed node)
+    # three spatial gates (H, W, 1) x (H, W, C), which nnom does not broadcast: the later ones come
+    # after the first and are still checked (a placeholder of the traced / inferred shape stands in)
     from nnom import from_torch
     net = torch.nn.Sequential(_SE(), _SE(), _SE(), torch.nn.Flatten(), torch.nn.Linear(256, 3)).eval()
     example = torch.zeros(1, 4, 8, 8)

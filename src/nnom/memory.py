@@ -62,8 +62,10 @@ def plan_memory(order, outputs) -> MemoryPlan:
 
     for i, layer in enumerate(order):
         src_bufs = [buffer_of[s.name] for s in layer.inputs]
-        # an in-place layer (element-wise) may overwrite any input nobody reads afterwards
-        free = [b for b in src_bufs if not still_read_after(b, i)] if layer.in_place else []
+        # an in-place layer (element-wise) may overwrite any input of its output's size (not one it
+        # broadcasts) that nobody reads afterwards
+        free = [b for b, s in zip(src_bufs, layer.inputs) if s.out_shape.size == layer.out_shape.size
+                and not still_read_after(b, i)] if layer.in_place else []
         if layer.is_view:
             buf, shared[layer.name] = src_bufs[0], "view"
         elif free:

@@ -117,3 +117,30 @@ def as_border(value) -> Border:
         return border(a[0], a[1], b[0], b[1])
     except (TypeError, ValueError, IndexError):
         raise NnomError(f"border {value!r}: expected border(top, bottom, left, right)") from None
+
+
+def repeats_into(small, full) -> bool:
+    """small is full with its leading dimensions set to 1 ((1, 1, C), (1, W, C), (1, 1, 1) or full
+    itself): full's flat element i then pairs with small's element i % small.size, the broadcast
+    the C runtime's element-wise kernels read."""
+    return any(all(d == 1 for d in small[:k]) and tuple(small[k:]) == tuple(full[k:]) for k in range(4))
+
+
+def broadcast(shapes) -> Shape:
+    """The output shape of an element-wise op over `shapes`: NumPy's broadcast, where one input has
+    the output shape and every other repeats into it (repeats_into); ValueError naming the shapes
+    otherwise."""
+    shapes = [Shape(*s) for s in shapes]
+    out = shapes[0]
+    for s in shapes[1:]:
+        if any(a != b and 1 not in (a, b) for a, b in zip(out, s)):
+            raise ValueError(f"shapes {tuple(out)} and {tuple(s)} do not broadcast")
+        out = Shape(*(max(a, b) for a, b in zip(out, s)))
+    if out not in shapes:
+        raise ValueError(f"shapes {[tuple(s) for s in shapes]} broadcast to {tuple(out)}, which none of them "
+                         "has: nnom broadcasts an input against another of the output's shape")
+    for s in shapes:
+        if not repeats_into(s, out):
+            raise ValueError(f"shape {tuple(s)} does not repeat along the leading dimensions of {tuple(out)}: "
+                             "nnom broadcasts (1, 1, C), (1, W, C) or (1, 1, 1) over (H, W, C) only")
+    return out

@@ -900,26 +900,73 @@ class Builder:
         return self._out(layer, shape)
 
     def merge(self, op, xs, name) -> Tensor:
-        """Element-wise "add", "sub" or "mul" of tensors of the same shape; more inputs than the
+        """Element-wise "add", "sub" or "mul" of tensors of the same shape, or broadcast (NumPy's
+        rule, batch included) where one input has the output's shape and each other one repeats
+        along the leading dimensions of nnom's channels-last layout: per channel ((C, 1, 1) in
+        PyTorch, (1, 1, C) in Keras), a scalar (1, 1, 1), or whole rows; more inputs than the
         layer's C runtime merges at once are chained (parts named name_part1, ...)."""
         if len(xs) == 1:
             return xs[0]
-        a = xs[0]
-        for b in xs[1:]:
-            if a.shape != b.shape:
-                raise NnomError(f"element-wise {op} of {shape_text(a.shape)} and {shape_text(b.shape)}: nnom "
-                                "needs tensors of the same shape (no broadcasting)")
-            if not np.array_equal(a.order(), b.order()):
-                raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
-                                "(one comes from a reshape that reorders values); not supported")
         cls = {"add": Add, "sub": Sub, "mul": Mult}[op]
         if cls.n_inputs is not None and len(xs) != cls.n_inputs:
             raise NnomError(f"element-wise {op} takes {cls.n_inputs} inputs, got {len(xs)}")
-        layers, part = [x.layer for x in xs], 0
+        a = xs[0]
+        if all(x.shape == a.shape for x in xs):
+            for b in xs[1:]:
+                if not np.array_equal(a.order(), b.order()):
+                    raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
+                                    "(one comes from a reshape that reorders values); not supported")
+            layers = [x.layer for x in xs]
+        else:
+            a, layers = self._broadcast(op, xs, name)
+            if len(layers) > cls.max_inputs:    # full-size inputs first: every chained part is full-size
+                layers.sort(key=lambda src: -src.out_shape.size)
+        part = 0
         while len(layers) > cls.max_inputs:
             part += 1
             layers = [self._add(cls(), layers[:cls.max_inputs], f"{name}_part{part}")] + layers[cls.max_inputs:]
         return self._out(self._add(cls(), layers, name), a.shape, a.perm)
+
+    def _broadcast(self, op, xs, name):
+        """(the input of the output's shape, the nnom layers to merge): each smaller input checked
+        to repeat along nnom's leading dimensions (its flat element i % size pairs with the
+        output's i), reshaped to (1, 1, C), (1, W, C) or (1, 1, 1) where its nnom shape is not."""
+        what = f"element-wise {op} of {' and '.join(shape_text(x.shape) for x in xs)}"
+        check_batch_first(xs, what)
+        fulls = [(1,) + x.shape for x in xs]
+        try:
+            out = tuple(np.broadcast_shapes(*fulls))
+        except ValueError:
+            raise NnomError(f"{what}: the shapes do not broadcast") from None
+        big = next((x for x in xs if (1,) + x.shape == out), None)
+        if big is None:
+            raise NnomError(f"{what}: they broadcast to {shape_text(out[1:])}, which neither has; nnom broadcasts "
+                            "an input against another of the output's shape")
+        target = tuple(big.layer.out_shape)
+        fw = np.unravel_index(big.order(), out[1:])        # each nnom element's framework index
+        layers = []
+        for k, x in enumerate(xs):
+            if x.shape == big.shape:
+                if not np.array_equal(x.order(), big.order()):
+                    raise NnomError(f"element-wise {op}: its inputs hold their values in different orders "
+                                    "(one comes from a reshape that reorders values); not supported")
+                layers.append(x.layer)
+                continue
+            dims = (1,) * (len(out) - 1 - x.rank) + x.shape
+            at = np.ravel_multi_index([np.zeros_like(i) if d == 1 else i for i, d in zip(fw, dims)], dims)
+            where = np.empty(x.size, np.int64)
+            where[x.order()] = np.arange(x.size)            # framework index -> nnom index in x
+            shape = next((Shape(*((1,) * j + target[j:])) for j in range(4)
+                          if int(np.prod(target[j:], dtype=np.int64)) == x.size), None)
+            if shape is None or not np.array_equal(where[at], np.arange(big.size) % x.size):
+                raise NnomError(f"{what}: nnom broadcasts an input that repeats along the leading dimensions of "
+                                f"its channels-last layout (one value per channel, a scalar, or whole rows); "
+                                f"{shape_text(x.shape)} does not (e.g. one value per position for all channels)")
+            src = x.layer
+            if tuple(src.out_shape) != tuple(shape):
+                src = self._add(Reshape(shape), [src], f"{name}_in{k + 1}")
+            layers.append(src)
+        return big, layers
 
     # --- the model ----------------------------------------------------------------------------
     def finish(self, outputs, output_names=None) -> Model:

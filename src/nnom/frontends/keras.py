@@ -21,6 +21,13 @@ Bidirectional is two RNNs, the backward one time_aligned (as Keras reverses its 
 by Concat(-1) ("concat"), Add ("sum"), Mult ("mul"), Add then a 0.5 scale ("ave") or left as two
 outputs (merge_mode=None). A Keras sequence (N, T, F) is nnom's (1, T, F).
 
+Keras 3 records arithmetic on Keras tensors in a functional model as operation nodes (x + 3.0,
+x * (1 / 6), a - b, x / s, -x: keras.src.ops.numpy Add, Subtract, Multiply, TrueDivide, Divide,
+Negative); they are lowered like the Add / Subtract / Multiply layers (broadcasting per channel or
+as a scalar) or, with a scalar or per-channel constant, as per-channel affines that fold into the
+layer or activation next to them (frontends/passes.py: relu6(x + 3) / 6 is one hard sigmoid).
+Other operations (keras.ops.maximum, ...) are listed as unsupported.
+
 Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
 groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
 the last axis; tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
@@ -50,7 +57,7 @@ from ..errors import NnomError
 from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
-from .common import CHANNELS_LAST, POISON, Builder, hard_sigmoid_act
+from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -356,25 +363,27 @@ class _Importer:
         for lcfg in cfg["layers"]:
             lname = lcfg.get("name") or lcfg.get("config", {}).get("name")
             for node_index, node in enumerate(lcfg.get("inbound_nodes") or []):
-                pending.append((lname, lcfg.get("class_name", "?"), node_index, _node_refs(node)))
+                pending.append((lname, lcfg.get("class_name", "?"), node_index, _node_refs(node), node))
         while pending:
             left = []
-            for lname, cls_name, node_index, refs in pending:
+            for lname, cls_name, node_index, refs, node in pending:
                 if not all(tuple(r) in tensors for r in refs):
-                    left.append((lname, cls_name, node_index, refs))
+                    left.append((lname, cls_name, node_index, refs, node))
                     continue
                 ins = [tensors[tuple(r)] for r in refs]
                 klayer = objects.get(lname)
+                name = lname if node_index == 0 else f"{lname}_{node_index}"
                 if klayer is None:
                     self.problems.append((lname, cls_name, "an operation, not a Keras layer"))
                     outs = [POISON]
+                elif _op_kind(klayer) is not None:
+                    outs = self.op(klayer, node, tensors, name)
                 else:
-                    name = lname if node_index == 0 else f"{lname}_{node_index}"
                     outs = self.call(klayer, ins, name)
                 for k, t in enumerate(outs):
                     tensors[(lname, node_index, k)] = t
             if len(left) == len(pending):
-                missing = sorted({tuple(r) for _, _, _, refs in left for r in refs if tuple(r) not in tensors})
+                missing = sorted({tuple(r) for _, _, _, refs, _ in left for r in refs if tuple(r) not in tensors})
                 raise NnomError(f"model '{kmodel.name}': cannot resolve the inputs {missing} of layers "
                                 f"{[p[0] for p in left]}")
             pending = left
@@ -424,6 +433,25 @@ class _Importer:
             self.problem(klayer, str(e))
             return self._stand_in(klayer, name)
         return out if isinstance(out, list) else [out]
+
+    def op(self, kop, node, tensors, name):
+        """A Keras 3 tensor operation recorded in a functional model (x + 3.0, x * (1 / 6), a - b,
+        -x): its arguments are tensors or constants in the node itself."""
+        kind = _op_kind(kop)
+        try:
+            args = _node_args(node, tensors)
+            if any(a is POISON for a in args):
+                return [POISON]
+            if kind == "neg":
+                if len(args) != 1 or not isinstance(args[0], Tensor):
+                    raise _Unsupported(f"expected one tensor argument, got {len(args)}")
+                return [self.b.const_op("mul", args[0], np.float64(-1.0), True, name)]
+            if len(args) != 2 or not any(isinstance(a, Tensor) for a in args):
+                raise _Unsupported(f"expected two arguments, one of them a tensor, got {len(args)}")
+            return [self.b.arith(kind, args[0], args[1], name)]
+        except (_Unsupported, NnomError) as e:
+            self.problem(kop, str(e))
+            return self._stand_in(kop, name)
 
     def _stand_in(self, klayer, name):
         """After a layer that cannot be imported, a placeholder of its output shape, so that the
@@ -489,6 +517,40 @@ def _node_refs(node):
 
     walk(node)
     return refs
+
+
+# Keras 3's tensor operations nnom lowers (keras.ops / operators on Keras tensors in a functional
+# model): element-wise arithmetic with a tensor, a scalar or a per-channel constant
+_OPS = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "TrueDivide": "div", "Divide": "div",
+        "Negative": "neg"}
+_OPS_MODULE = "keras.src.ops.numpy"
+
+
+def _op_kind(obj):
+    """"add", "sub", "mul", "div" or "neg" for a Keras 3 operation object nnom lowers, else None."""
+    cls = type(obj)
+    if cls.__module__ != _OPS_MODULE or cls.__name__ not in _OPS:
+        return None
+    return _OPS[cls.__name__]
+
+
+def _node_args(node, tensors):
+    """The positional arguments of a serialized Keras 3 node: imported tensors, or constants
+    (numbers, __numpy__ / __tensor__ arrays) as float64 arrays."""
+    if not isinstance(node, dict) or node.get("kwargs"):
+        raise _Unsupported("keyword arguments in the operation's call are not supported")
+    out = []
+    for v in node.get("args") or []:
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            h = v["config"]["keras_history"]
+            out.append(tensors[(h[0], int(h[1]), int(h[2]))])
+        elif isinstance(v, dict) and v.get("class_name") in ("__numpy__", "__tensor__"):
+            out.append(np.asarray(v["config"]["value"], dtype=np.float64))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(np.float64(v))
+        else:
+            raise _Unsupported(f"argument {str(v)[:60]!r} is neither a tensor nor a numeric constant")
+    return out
 
 
 def _input_batch_shape(cfg):
@@ -616,6 +678,26 @@ def _rescaling(ctx, klayer, cfg, ins, name):
     except (TypeError, ValueError):
         raise _Unsupported("scale and offset must be scalars or per-channel values") from None
     return ctx.b.affine(x, scale, offset, name)
+
+
+def _normalization(ctx, klayer, cfg, ins, name):
+    """(x - mean) / max(sqrt(variance), epsilon) per channel (invert: x * that + mean): a
+    per-channel affine, folded into a conv before it."""
+    x = ins[0]
+    axis = cfg.get("axis", -1)
+    axes = [axis] if isinstance(axis, int) else list(axis or [])
+    if [_axis(a, x.rank + 1) for a in axes] != [x.rank]:
+        raise _Unsupported(f"axis={axis}: nnom normalizes the channels (last axis) only")
+    c = int(x.layer.out_shape.c)
+    try:
+        mean, var = (np.broadcast_to(np.asarray(getattr(klayer, key), np.float64).reshape(-1), (c,))
+                     for key in ("mean", "variance"))
+    except (TypeError, ValueError):
+        raise _Unsupported("mean and variance must be per-channel values (is the layer built?)") from None
+    std = np.maximum(np.sqrt(var), float(ctx.fw.backend.epsilon()))
+    if cfg.get("invert", False):
+        return ctx.b.affine(x, std, mean, name)
+    return ctx.b.affine(x, 1.0 / std, -mean / std, name)
 
 
 def _identity(ctx, klayer, cfg, ins, name):
@@ -785,7 +867,7 @@ _CONVERTERS = {
     "SeparableConv1D": _conv, "SeparableConv2D": _conv,
     "Dense": _dense,
     "BatchNormalization": _batchnorm,
-    "Rescaling": _rescaling,
+    "Rescaling": _rescaling, "Normalization": _normalization,
     "Dropout": _identity, "SpatialDropout1D": _identity, "SpatialDropout2D": _identity,
     "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
     "ActivityRegularization": _identity, "Identity": _identity,
@@ -803,7 +885,8 @@ _CONVERTERS = {
     "Bidirectional": _bidirectional,
 }
 
-SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)")
+SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
+                                                  "tensor ops +, -, *, / and unary - (Keras 3 ops nodes)")
 
 
 def _unsupported_error(ctx):
@@ -939,6 +1022,8 @@ def _object_problems(obj, key, layerish):
         return [f"{arg}a Python lambda serialized as bytecode"]
     if cls in _DATA_MARKERS:
         return []
+    if module == _OPS_MODULE and cls in _OPS and registered in (None, cls) and layerish:
+        return []                               # x + c, x * c, ...: arithmetic Keras rebuilds itself
     if isinstance(module, str) and module.startswith(("keras.src.ops.", "keras.ops.")):
         return [f"{arg}a Keras operation applied to tensors, not a layer: nnom imports layers only (use the "
                 "keras.layers layer, e.g. layers.Add()([a, b]) for a + b)"]

@@ -23,7 +23,8 @@ Tanh nodes on time-major slices, which cannot be imported: export it with dynamo
 
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 
-Limits: as for from_torch (per-channel or scalar constants, same-shape element-wise ops, the
+Limits: as for from_torch (per-channel or scalar constants, element-wise ops of one shape or
+broadcasting per channel, as a scalar or along whole rows, the
 batch first, Transpose only where the result is flattened or channels-last again, grouped Conv
 only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
 AveragePool count_include_pad=0 only with SAME geometry, ceil_mode only where it changes
@@ -641,7 +642,8 @@ CONVERTERS = {
 }
 SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
 SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS)
-             + " (element-wise Add/Sub/Mul: same shapes, or a scalar or per-channel constant; Div by a "
+             + " (element-wise Add/Sub/Mul: same shapes, a per-channel (N, C, 1, 1) or scalar tensor "
+             "broadcast, or a scalar or per-channel constant; Div by a "
              "constant); any operator whose inputs are all constants is computed at import"]
 # these take constants too (computed with NumPy, not the reference evaluator)
 NUMPY_CONST = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"}

@@ -2,23 +2,31 @@
 
 The frontends lower every framework op to nnom layers as they meet it (frontends/common.py,
 Builder); what needs the whole graph happens here, after the last op and before the Model is
-compiled: activation layers become the tail of the layer before them, recurrent layers whose
-only reader takes their last step stop returning sequences, and layers that lead to no output
-are dropped. Each pass reads the layer classes' capabilities (layers/base.py: takes_tail,
-keeps_sign, non_negative) rather than lists of layer types, and edits the node list and the
-output list in place.
+compiled: consecutive per-channel constant ops (BatchNorms) become one; a scalar constant op right
+before or after an activation joins that activation's function, and x * f(x) becomes one
+activation of x (relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish:
+named where the joined function is a named one, else a table); activation layers become the tail
+of the layer before them; recurrent layers whose only reader takes their last step stop
+returning sequences; layers that lead to no output are dropped. Each pass reads the layer
+classes' capabilities (layers/base.py: takes_tail, keeps_sign, non_negative, absorbs_batchnorm)
+rather than lists of layer types, and edits the node list and the output list in place.
 
 What is not here, and why: explicit paddings become PADDING_SAME or a ZeroPadding as the op is
 lowered (Builder._padding: it needs the op and its input shape only); nodes computed from
 constants are evaluated as they are met, by the framework's own runtime (torch.py and onnx.py
-_fold), and constants applied to tensors become BatchNorms that Model.compile() folds into the
-conv or dense before them; the layout of inputs that recurrent layers read as sequences is still
-found by importing again (common.import_with_relayout), since it depends on how the transposes
-and reshapes between an input and the recurrent layer move the values, which only lowering them
-tells.
+_fold); scalar or per-channel constants applied to tensors become BatchNorms (1x1 depthwise
+convolutions, Builder.const_op) that Model.compile() folds into the conv or dense before them
+where fold_scalar_ops has not joined them to an activation; broadcasting merges are checked as
+they are lowered (Builder.merge); the layout of inputs that recurrent layers read as sequences is
+still found by importing again (common.import_with_relayout), since it depends on how the
+transposes and reshapes between an input and the recurrent layer move the values, which only
+lowering them tells.
 """
+import numpy as np
+
 from ..graph import Model
-from ..layers import Activation, Cropping, Input
+from ..layers import Activation, BatchNorm, Cropping, Input, Mult
+from ..layers.activation import Act
 from ..layers.rnn import RNN
 
 
@@ -54,6 +62,129 @@ def fuse_activations(nodes, out_layers):
         src.act = a.act
         count[id(src)] = count.get(id(a), 0)
         _replace(nodes, out_layers, a, src)
+
+
+def merge_affines(nodes, out_layers, rng):
+    """A BatchNorm (a per-channel scale and shift: a BatchNormalization, or a constant op such as
+    x * c, x - c) reading only another one without a tail becomes one with both: consecutive
+    constant ops are one 1x1 depthwise convolution, not several."""
+    count = readers(nodes, out_layers)
+    for b2 in list(nodes):
+        if type(b2) is not BatchNorm or b2 not in nodes:
+            continue
+        merged = False
+        while type(b2.inputs[0]) is BatchNorm and b2.inputs[0].act is None and count.get(id(b2.inputs[0])) == 1:
+            b1 = b2.inputs[0]
+            c = b1.out_shape.c
+            (s1, t1), (s2, t2) = b1.scale_shift(c), b2.scale_shift(c)
+            b2.bn, b2.epsilon = [s1 * s2, s2 * t1 + t2, None, None], 0.0
+            b2.inputs = list(b1.inputs)
+            nodes.remove(b1)
+            merged = True
+        if merged:
+            b2.build([b2.inputs[0].out_shape], rng)
+
+
+def _scalar_affine(layer):
+    """(scale, shift) of a BatchNorm without a tail that applies one scale and shift to every
+    channel (a scalar constant op: x + c, x * c, ...), else None."""
+    if type(layer) is not BatchNorm or layer.act is not None:
+        return None
+    s, t = layer.scale_shift(layer.out_shape.c)
+    if np.all(s == s[0]) and np.all(t == t[0]):
+        return float(s[0]), float(t[0])
+    return None
+
+
+# named activations a joined function may turn out to be (saved by name; ReLU / ReLU6 stay clamps)
+_NAMED = ("relu", "relu6", "sigmoid", "tanh", "hard_sigmoid", "hard_swish", "silu")
+_GRID = np.linspace(-64.0, 64.0, 25601)
+
+
+def _named(fn, fallback=None) -> Act:
+    """The named activation equal to the element-wise fn (to float32 precision on a fine grid over
+    [-64, 64], where every int8 table of these functions is flat or linear outside), else
+    `fallback` or a table of fn: relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the
+    hard swish, x * sigmoid(x) SiLU."""
+    with np.errstate(all="ignore"):
+        y = np.asarray(fn(_GRID), np.float64)
+    if y.shape == _GRID.shape and np.all(np.isfinite(y)):
+        for kind in _NAMED:
+            ref = np.asarray(Act(kind).float(_GRID), np.float64)
+            if np.all(np.abs(y - ref) <= 1e-5 * np.maximum(1.0, np.abs(ref))):
+                return Act(kind)
+    return fallback or Act("lambda", fn=fn)
+
+
+def _composed(act, pre, post) -> Act:
+    """post_s * act(pre_s * x + pre_t) + post_t as one Act (named where it is one, _named)."""
+    (a, b), (c, d) = pre, post
+    if (a, b, c, d) == (1.0, 0.0, 1.0, 0.0):
+        return act
+    return _named(lambda v, inner=act.float: c * np.asarray(inner(a * np.asarray(v, np.float64) + b), np.float64) + d)
+
+
+def fold_scalar_ops(nodes, out_layers):
+    """A scalar constant op (a uniform BatchNorm, what Builder.const_op makes of x + c, x * c, x - c,
+    c - x, x / c) read only by an activation, or the only reader of one, becomes part of that
+    activation's function: one table instead of a layer. An op before the activation stays where a
+    conv or dense before it absorbs it, unless joining gives a named activation (relu6(x + 3) / 6:
+    the hard sigmoid), so that named activations stay named (saved by name; ReLU stays a clamp)."""
+    for holder in list(nodes):
+        if holder not in nodes or holder.act is None or holder.act.preset_table is not None:
+            continue
+        count = readers(nodes, out_layers)
+        pre, post, pre_layers, post_layers = (1.0, 0.0), (1.0, 0.0), [], []
+        if type(holder) is Activation:
+            src = holder.inputs[0]
+            while count.get(id(src), 0) == 1 and _scalar_affine(src) is not None:
+                s, t = _scalar_affine(src)
+                pre = (pre[0] * s, pre[0] * t + pre[1])       # applied before: x -> s x + t, then pre
+                pre_layers.append(src)
+                src = src.inputs[0]
+        last = holder
+        while count.get(id(last), 0) == 1 and not any(last is o for o in out_layers):
+            nxt = [layer for layer in nodes if any(s is last for s in layer.inputs)]
+            if len(nxt) != 1 or _scalar_affine(nxt[0]) is None:
+                break
+            s, t = _scalar_affine(nxt[0])
+            post = (s * post[0], s * post[1] + t)
+            post_layers.append(nxt[0])
+            last = nxt[0]
+        act = _composed(holder.act, pre, post)
+        if pre_layers and act.kind == "lambda":
+            src = pre_layers[-1].inputs[0]
+            if src.absorbs_batchnorm and src.act is None and count.get(id(src), 0) == 1:
+                pre_layers, act = [], _composed(holder.act, (1.0, 0.0), post)   # compile folds it
+        if not pre_layers and not post_layers:
+            continue
+        holder.act = act
+        if pre_layers:
+            holder.inputs = [pre_layers[-1].inputs[0]]
+            for layer in pre_layers:
+                nodes.remove(layer)
+        for layer in post_layers:
+            _replace(nodes, out_layers, layer, holder)
+
+
+def fold_self_gates(nodes, out_layers):
+    """Mult(x, f(x)) with f an Activation layer of x read only by it: one Activation of x * f(x)
+    (hard swish for the hard sigmoid, SiLU for the sigmoid, else a table)."""
+    count = readers(nodes, out_layers)
+    for m in list(nodes):
+        if type(m) is not Mult or m.act is not None or len(m.inputs) != 2:
+            continue
+        for x, gate in (m.inputs, m.inputs[::-1]):
+            if (type(gate) is Activation and gate.act.preset_table is None and gate.inputs[0] is x
+                    and count.get(id(gate), 0) == 1):
+                new = Activation(_named(lambda v, f=gate.act.float: np.asarray(v, np.float64)
+                                        * np.asarray(f(v), np.float64)))
+                new.name, new.inputs = m.name, [x]
+                new.build([x.out_shape], None)
+                nodes.insert(nodes.index(m), new)
+                _replace(nodes, out_layers, m, new)
+                nodes.remove(gate)
+                break
 
 
 def last_steps(nodes, out_layers, rng):
@@ -100,6 +231,10 @@ def non_negative(layer) -> bool:
 
 def run(nodes, inputs, out_layers, name, rng) -> Model:
     """The passes, then the compiled Model of the layers that lead to an output (and every input)."""
+    merge_affines(nodes, out_layers, rng)
+    fold_scalar_ops(nodes, out_layers)
+    fold_self_gates(nodes, out_layers)
+    fold_scalar_ops(nodes, out_layers)          # what follows x * f(x) (torch's x * relu6(x + 3) / 6)
     fuse_activations(nodes, out_layers)
     last_steps(nodes, out_layers, rng)
     keep = reachable(out_layers)

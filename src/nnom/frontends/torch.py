@@ -25,7 +25,8 @@ Limits: the forward must be traceable by torch.fx (no branching on tensor values
 slicing only along time steps, rows or columns (whole positions, never the channels or
 features), with integers and step-1 slices; the batch must stay the first dimension (but for the
 time-major sequences above); constants in arithmetic must be
-scalars or per-channel; tensors combined element-wise must have the same shape; permute/transpose
+scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
+broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose
 only where the result is flattened or channels-last again (nnom has no transpose); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
@@ -659,7 +660,8 @@ def supported_ops(torch=None) -> dict:
     names |= {m.rstrip("_") for m in _method_table()}
     return {"modules": sorted("nn." + m.__name__ for m in _module_table(torch)),
             "functions and tensor methods (torch.*, F.*, Tensor.*)": sorted(names - {""}),
-            "arithmetic": ["+, -, * (same shapes, or a scalar or per-channel constant), / by a constant"]}
+            "arithmetic": ["+, -, * (same shapes, a per-channel (N, C, 1, 1) or scalar tensor broadcast, or a "
+                           "scalar or per-channel constant), / by a constant"]}
 
 
 class _Importer:

@@ -3,6 +3,11 @@
 Add/Sub align their inputs to the finest input format by left shifts in int32, then requantize
 once; Concat requantizes each branch to the output's format, so branches need not share one.
 
+Add, Sub and Mult broadcast: an input of shape (1, 1, C), (1, W, C) or (1, 1, 1) repeats over one
+of the output's shape (H, W, C) (NumPy's rule where input k's element i % size_k pairs with the
+output's i, as the C runtime reads it; shapes.broadcast). An in-place output only ever takes the
+buffer of an input of its own size.
+
 In the affine scheme they are TFLite's ADD, SUB, MUL and CONCATENATION (nnom.affine.elementwise
 and concat), with a ReLU / ReLU6 tail fused into the clamp. Add of n > 2 inputs is ADD's
 arithmetic over n terms: every input rescaled to the common scale 2 * max(s_i) after the 20-bit
@@ -20,7 +25,7 @@ from ..affine.quantize import f32, quantize_multiplier_tflite
 from ..errors import NnomError, layer_error
 from ..quant import fixed
 from ..quant.affine import INT32_MAX, multiply_by_quantized_multiplier, requantize
-from ..shapes import Shape
+from ..shapes import Shape, broadcast
 from .base import Layer, check_kwargs
 
 AFFINE_T_BYTES = 36         # sizeof(nnom_affine_t) on a 32-bit target
@@ -67,8 +72,12 @@ class AddNParams:
 
 
 class _Elementwise(Layer, abstract=True):
+    """Inputs of one shape, or broadcast: an input of shape (1, 1, C), (1, W, C) or (1, 1, 1) repeats
+    over another of the output's shape (H, W, C), NumPy's rule where the C runtime reads input k at
+    i % size_k (shapes.broadcast)."""
     n_inputs = None
-    in_place = True             # out[i] depends on in[i] only: it may overwrite a dying input
+    in_place = True             # out[i] depends on element i (mod size) of each input: it may overwrite
+                                # a dying input of the output's size (the planners check the size)
     takes_tail = True
     fuses_clamp = True          # affine: TFLite's ADD / SUB / MUL clamp to the fused activation's range
 
@@ -85,10 +94,11 @@ class _Elementwise(Layer, abstract=True):
         super().__init__(name=name, activation=kwargs.pop("activation", None))
 
     def infer_shape(self, in_shapes, rng):
-        if any(s != in_shapes[0] for s in in_shapes):
-            raise layer_error(self, f"inputs must have the same shape, got {[tuple(s) for s in in_shapes]}; "
-                                    "add a Reshape or a pooling layer to make them agree")
-        return in_shapes[0]
+        try:
+            return broadcast(in_shapes)
+        except ValueError as e:
+            raise layer_error(self, f"inputs must have the same shape, or repeat into the largest one: {e}; "
+                                    "add a Reshape or a pooling layer to make them agree") from None
 
 
 class _Aligned(_Elementwise, abstract=True):
@@ -215,7 +225,7 @@ class Mult(_Elementwise):
         p = self.ap
         if len(xs) == 2:
             return affine_ew.mul(xs[0], xs[1], p)
-        prod = np.ones(xs[0].shape, np.int64)
+        prod = np.int64(1)                  # NumPy broadcasts the batches as the C runtime does
         for x, zp in zip(xs, self.a_zp):
             prod = prod * (x.astype(np.int64) - zp)
         return requantize(prod, p.mult, p.shift, p.out_zp, p.act_min, p.act_max)

@@ -74,9 +74,11 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l);
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
                             nnom_2d_t s, nnom_padding_t pad, uint8_t flags);
 
-/* element-wise merges (nnom_add.c): shape check, alignment to the finest input format */
+/* element-wise merges (nnom_add.c): shape check (an input may repeat into the output: out[i]
+ * reads it at i % its size), alignment to the finest input format, the smallest input's size */
 nnom_status_t nnom_merge_build(nnom_layer_t *l);
 int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left);
+uint32_t nnom_merge_block(const nnom_layer_t *l);
 
 /* memory plan (nnom_plan.c): offsets of every buffer in one arena, then the arena itself */
 nnom_status_t nnom_plan(nnom_model_t *m);

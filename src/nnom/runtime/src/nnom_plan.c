@@ -107,7 +107,8 @@ static nnom_status_t plan_lifetimes(nnom_model_t *m)
         if (l->n_in && (l->flags & NNOM_VIEW))
             src = owner_of(m, l->in[0]);
         for (k = 0; k < l->n_in && src == i && (l->flags & NNOM_IN_PLACE); k++)
-            if (!still_read_after(m, owner_of(m, l->in[k]), i))   /* an input nobody reads afterwards */
+            if (nnom_dims_size(l->in[k]->out_dims) == nnom_dims_size(l->out_dims) &&  /* not broadcast */
+                !still_read_after(m, owner_of(m, l->in[k]), i))   /* an input nobody reads afterwards */
                 src = owner_of(m, l->in[k]);
         out_buf(m, l)->owner = (uint16_t)src;
         if (src == i) {

@@ -1,24 +1,51 @@
 /* Add (two or more inputs): aligned to the finest input format by left shifts, summed in int32,
  * requantized once. Also the shape check that Sub and Mult share.
- * Affine: TFLite's ADD; more than two inputs sum ADD's rescaled terms, one per input. */
+ * Affine: TFLite's ADD; more than two inputs sum ADD's rescaled terms, one per input.
+ * Broadcast: an input of shape (1, 1, C), (1, W, C) or (1, 1, 1) repeats over one of the output's
+ * shape (H, W, C); out[i] reads input k at i % size_k. The qformat kernels take inputs of equal
+ * size, so they run once per block of the smallest input's size (every size_k is a multiple of
+ * it): one call of the whole size when the shapes agree. */
 #include "nnom_layers.h"
 
 #define MAX_MERGE 16
 
+/* e is d with its leading dimensions set to 1, so that d's element i pairs with e's i % size(e). */
+static int repeats_into(nnom_dims_t e, nnom_dims_t d)
+{
+    if (e.c != d.c)
+        return e.h == 1 && e.w == 1 && e.c == 1;
+    if (e.w != d.w)
+        return e.h == 1 && e.w == 1;
+    return e.h == d.h || e.h == 1;
+}
+
 nnom_status_t nnom_merge_build(nnom_layer_t *l)
 {
     uint8_t i;
-    nnom_dims_t d = NNOM_IN_DIMS(l, 0);
+    nnom_dims_t d;
     if (l->n_in < 2 || l->n_in > MAX_MERGE || (l->type == NNOM_SUB && l->n_in != 2) ||
         (l->type == NNOM_MULT && l->n_in > 3))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of inputs (Add: 2-16, Sub: 2, Mult: 2 or 3)");
-    for (i = 1; i < l->n_in; i++) {
-        nnom_dims_t e = NNOM_IN_DIMS(l, i);
-        if (e.h != d.h || e.w != d.w || e.c != d.c)
-            return nnom_fail(l, NN_SIZE_MISMATCH, "inputs must have the same shape");
-    }
+    d = NNOM_IN_DIMS(l, 0);
+    for (i = 1; i < l->n_in; i++)           /* the output: the largest input */
+        if (nnom_dims_size(NNOM_IN_DIMS(l, i)) > nnom_dims_size(d))
+            d = NNOM_IN_DIMS(l, i);
+    for (i = 0; i < l->n_in; i++)
+        if (!repeats_into(NNOM_IN_DIMS(l, i), d))
+            return nnom_fail(l, NN_SIZE_MISMATCH, "inputs must have the same shape, or repeat into the largest "
+                                                  "one ((1, 1, C), (1, W, C) or (1, 1, 1) over (H, W, C))");
     l->out_dims = d;
     return NN_SUCCESS;
+}
+
+uint32_t nnom_merge_block(const nnom_layer_t *l)
+{
+    uint32_t m = nnom_dims_size(NNOM_IN_DIMS(l, 0));
+    uint8_t i;
+    for (i = 1; i < l->n_in; i++)
+        if (nnom_dims_size(NNOM_IN_DIMS(l, i)) < m)
+            m = nnom_dims_size(NNOM_IN_DIMS(l, i));
+    return m;
 }
 
 /* The finest input format; left[i] aligns input i to it. */
@@ -68,7 +95,7 @@ static nnom_status_t add_build(nnom_layer_t *l)
 static void add_affine(nnom_layer_t *l)
 {
     const nnom_affine_t *a = l->aff;
-    uint32_t i, size = nnom_dims_size(l->out_dims);
+    uint32_t i, size = nnom_dims_size(l->out_dims), n_k[MAX_MERGE], j[MAX_MERGE];
     uint8_t k, n = l->n_in;
     if (n == 2) {
         nnom_add_affine_params_t p;
@@ -84,14 +111,22 @@ static void add_affine(nnom_layer_t *l)
         p.act_min = a->act_min;
         p.act_max = a->act_max;
         p.left_shift = a->extra;
-        nnom_add_affine_s8(&p, l->in[0]->out, size, l->in[1]->out, size, l->out, size);
+        nnom_add_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                           nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
         return;
+    }
+    for (k = 0; k < n; k++) {
+        n_k[k] = nnom_dims_size(NNOM_IN_DIMS(l, k));
+        j[k] = 0;
     }
     /* element i of every input is read before out[i] is written: safe in place */
     for (i = 0; i < size; i++) {
         int32_t acc = 0;
-        for (k = 0; k < n; k++)
-            acc += nnom_add_affine_term(l->in[k]->out[i], a->in_zp[k], a->extra, a->mult[k], a->shift[k]);
+        for (k = 0; k < n; k++) {
+            acc += nnom_add_affine_term(l->in[k]->out[j[k]], a->in_zp[k], a->extra, a->mult[k], a->shift[k]);
+            if (++j[k] == n_k[k])
+                j[k] = 0;
+        }
         l->out[i] = nnom_requant_affine(acc, a->mult[n], a->shift[n], a->out_zp, a->act_min, a->act_max);
     }
 }
@@ -99,17 +134,30 @@ static void add_affine(nnom_layer_t *l)
 static void add_run(nnom_layer_t *l)
 {
     const int8_t *ins[MAX_MERGE];
+    uint32_t n_k[MAX_MERGE], at[MAX_MERGE];
     int8_t left[MAX_MERGE];
     int8_t top;
+    uint32_t off, size = nnom_dims_size(l->out_dims), m;
     uint8_t i;
     if (l->aff != NULL) {
         add_affine(l);
         return;
     }
     top = nnom_merge_align(l, left);
-    for (i = 0; i < l->n_in; i++)
-        ins[i] = l->in[i]->out;
-    nnom_add_s8(ins, left, l->n_in, nnom_dims_size(l->out_dims), (int8_t)(top - l->q_pre), l->out);
+    m = nnom_merge_block(l);
+    for (i = 0; i < l->n_in; i++) {
+        n_k[i] = nnom_dims_size(NNOM_IN_DIMS(l, i));
+        at[i] = 0;
+    }
+    for (off = 0; off < size; off += m) {
+        for (i = 0; i < l->n_in; i++) {
+            ins[i] = l->in[i]->out + at[i];
+            at[i] += m;
+            if (at[i] == n_k[i])
+                at[i] = 0;
+        }
+        nnom_add_s8(ins, left, l->n_in, m, (int8_t)(top - l->q_pre), l->out + off);
+    }
 }
 
 static const nnom_layer_ops_t add_ops = {add_build, add_run, NULL, NULL, NULL};

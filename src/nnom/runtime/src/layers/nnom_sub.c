@@ -1,4 +1,5 @@
-/* Sub: a - b, both aligned to the finer format in int32, requantized once. Affine: TFLite's SUB. */
+/* Sub: a - b, both aligned to the finer format in int32, requantized once. Affine: TFLite's SUB.
+ * Either input may repeat into the other (nnom_add.c: nnom_merge_build). */
 #include "nnom_layers.h"
 
 /* Affine: in_zp and mult / shift of both inputs, then the output's mult / shift; extra: the left
@@ -36,20 +37,29 @@ static void sub_affine(nnom_layer_t *l)
     p.act_min = a->act_min;
     p.act_max = a->act_max;
     p.left_shift = a->extra;
-    nnom_sub_affine_s8(&p, l->in[0]->out, size, l->in[1]->out, size, l->out, size);
+    nnom_sub_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                       nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
 }
 
 static void sub_run(nnom_layer_t *l)
 {
     int8_t left[2];
     int8_t top;
+    uint32_t off, size = nnom_dims_size(l->out_dims), m, n_a, n_b, at_a = 0, at_b = 0;
     if (l->aff != NULL) {
         sub_affine(l);
         return;
     }
     top = nnom_merge_align(l, left);
-    nnom_sub_s8(l->in[0]->out, l->in[1]->out, left[0], left[1], nnom_dims_size(l->out_dims),
-                (int8_t)(top - l->q_pre), l->out);
+    m = nnom_merge_block(l);            /* the whole size when the shapes agree: one call */
+    n_a = nnom_dims_size(NNOM_IN_DIMS(l, 0));
+    n_b = nnom_dims_size(NNOM_IN_DIMS(l, 1));
+    for (off = 0; off < size; off += m) {
+        nnom_sub_s8(l->in[0]->out + at_a, l->in[1]->out + at_b, left[0], left[1], m, (int8_t)(top - l->q_pre),
+                    l->out + off);
+        at_a = at_a + m == n_a ? 0 : at_a + m;
+        at_b = at_b + m == n_b ? 0 : at_b + m;
+    }
 }
 
 static const nnom_layer_ops_t sub_ops = {sub_build, sub_run, NULL, NULL, NULL};
