@@ -7,7 +7,12 @@ ref_ names by tests/c/arm_kernels_ref.c) on the same pseudo-random data and comp
 (odd channel counts, 1x1, 3x3, 5x5, strides, dilations, SAME/VALID, depth multipliers, misaligned
 buffers, saturating and extreme shifts, the int32 accumulator extremes, in-place add and relu),
 then counts the instructions of both on benchmark shapes. It is built and run with nnom's own
-Cortex-M target (nnom.targets.cortex_m: arm-none-eabi-gcc + QEMU)."""
+Cortex-M target (nnom.targets.cortex_m: arm-none-eabi-gcc + QEMU).
+
+The affine scheme's DSP kernels (kernels/arm/nnom_*_affine_s8_fast.c) are checked the same way by
+tests/c/arm_kernels_affine.c, against their references in kernels/affine/, which are always compiled
+beside them (a fast kernel calls its reference for what it does not cover, and is the reference
+without the DSP extension); their benchmarks also count the Q-format DSP kernel of the same shape."""
 import re
 import shutil
 import subprocess
@@ -20,7 +25,14 @@ import nnom
 RUNTIME = Path(nnom.__file__).parent / "runtime"
 INCLUDE = RUNTIME / "include"
 KERNELS = RUNTIME / "src" / "kernels"
-ARM_SOURCES = sorted((KERNELS / "arm").glob("*.c"))
+# the Q-format DSP kernels, each replacing the local/ file of the same name
+ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c") if "_affine_" not in p.name)
+# the affine scheme's DSP kernels and the references they call
+AFFINE_ARM_SOURCES = sorted((KERNELS / "arm").glob("*_affine_s8_fast.c"))
+AFFINE_REFERENCES = [KERNELS / "affine" / p.name.replace("_fast", "") for p in AFFINE_ARM_SOURCES]
+AFFINE_KERNELS = ["nnom_conv2d_affine_s8_fast", "nnom_dw_conv2d_affine_s8_fast",
+                  "nnom_fully_connected_affine_s8_fast"]
+AFFINE_CHECKED = ["conv2d", "dw_conv2d", "fully_connected"]
 # the references the arm/ files replace (the other local/ kernels are not involved)
 LOCAL_SOURCES = [KERNELS / "local" / p.name for p in ARM_SOURCES]
 C_DIR = Path(__file__).parent / "c"
@@ -188,3 +200,109 @@ def test_kernels_compile_strict_c99_for_cortex_m(cpu, fpu, tmp_path):
     for flags, dsp_expected in builds:
         objs = compile_all(cc, [f"-mcpu={cpu}", "-mthumb", *flags], tmp_path / str(len(list(tmp_path.iterdir()))))
         assert_one_definition(nm, objs, dsp_expected, f"{cpu} {' '.join(flags)}")
+
+
+# --- the affine scheme's DSP kernels --------------------------------------------------------
+# Instructions per MAC of the affine DSP kernel over the Q-format DSP kernel of the same shape on
+# the M4 (measured: conv 1.00-1.10, depthwise 1.15-1.20, fully connected 1.01-1.05): the affine
+# requantization (nnom_arm_affine.h) costs a few instructions per output more than the Q-format
+# multiply, most visible where an output has few MACs (depthwise, a first layer with in_c = 1).
+AFFINE_BOUNDS = {"conv3x3_32to32_16x16": 1.03, "conv3x3_64to64_8x8": 1.03, "conv1x1_64to64_16x16": 1.04,
+                 "conv3x3_1to8_28x28": 1.15, "conv3x3_3to16_16x16": 1.10, "dw3x3_64_16x16": 1.20,
+                 "dw3x3_16_8x8": 1.25, "dw3x3_16_32x32": 1.20, "fc_256to128": 1.08, "fc_640to128": 1.04}
+
+
+def run_affine_firmware(core, opt="-O2", defines=()):
+    cm = cortex_m_target()
+    qformat = ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8")     # the benchmarks' "q"
+    sources = [C_DIR / "arm_kernels_affine.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES,
+               *(KERNELS / d / f"{k}.c" for d in ("arm", "local") for k in qformat)]
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core=core, defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core=core)
+    return res, res.stdout.decode(errors="replace")
+
+
+def assert_affine_exact(res, out, label):
+    mismatches = [line for line in out.splitlines() if line.startswith("MISMATCH")]
+    assert not mismatches and res.exit_code == 0, \
+        f"{label}: affine DSP and reference kernels differ (exit {res.exit_code}):\n" \
+        + "\n".join(mismatches[:20]) + f"\n{out[-2000:]}\n{res.stderr[-2000:]}"
+    checked = {m.group(1): tuple(map(int, m.group(2, 3, 4)))
+               for m in re.finditer(r"^checked (\S+) (\d+) (-?\d+) (\d+)$", out, flags=re.M)}
+    assert sorted(checked) == sorted(AFFINE_CHECKED), f"{label}: the firmware did not finish:\n{out[-2000:]}"
+    for name, (cases, fails, fast) in checked.items():
+        # most cases take the fast path, some go to the reference by design
+        assert fails == 0 and cases > 0 and cases // 2 < fast < cases, f"{label}: {name}: {checked[name]}"
+
+
+@pytest.mark.slow
+def test_affine_dsp_kernels_bit_exact_and_near_qformat_on_cortex_m4():
+    res, out = run_affine_firmware("cortex-m4", defines=("N_CASES=300",))
+    assert_affine_exact(res, out, "cortex-m4")
+    rows = {}
+    for m in re.finditer(r"^BENCH (\S+) (\d+) (\S+)$", out, flags=re.M):
+        name, macs = m.group(1), int(m.group(2))
+        assert m.group(3) == "same", f"benchmark {name}: the DSP kernel's output differs from the reference"
+        rows[name] = (macs, *(res.regions[f"{name}/{v}"] for v in ("ref", "dsp", "q")))
+    assert set(rows) == set(AFFINE_BOUNDS), sorted(rows)
+    head = f"{'benchmark (cortex-m4, -O2)':26s} {'ref/MAC':>8s} {'dsp/MAC':>8s} {'q/MAC':>8s} {'dsp/q':>6s}"
+    report = "\n".join([head] + [f"{n:26s} {r / w:8.2f} {d / w:8.2f} {q / w:8.2f} {d / q:6.3f}"
+                                  for n, (w, r, d, q) in rows.items()])
+    print("\n" + report)
+    for name, (macs, ref, dsp, q) in rows.items():
+        assert dsp * 3 < ref, f"{name}: the DSP kernel is not much faster than the reference\n{report}"
+        assert dsp <= AFFINE_BOUNDS[name] * q, f"{name}: {dsp / q:.3f} x the Q-format kernel\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core, opt, defines", [
+    ("cortex-m7", "-O2", ()),
+    ("cortex-m33", "-O2", ()),
+    ("cortex-m4", "-Os", ()),
+    ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
+    ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
+    ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
+    ("cortex-m3", "-O2", ()),                        # no DSP: the references on both sides
+])
+def test_affine_dsp_kernels_bit_exact_on_other_cores_and_builds(core, opt, defines):
+    res, out = run_affine_firmware(core, opt, ("NO_BENCH", "N_CASES=60", *defines))
+    assert_affine_exact(res, out, f"{core} {opt} {' '.join(defines)}")
+
+
+def affine_symbols(nm, obj):
+    res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
+    return sorted(parts[-1] for parts in map(str.split, res.stdout.splitlines())
+                  if len(parts) == 3 and parts[1] == "T")
+
+
+def check_affine_objects(cc, nm, flags, out_dir):
+    """Each fast file compiles strictly and defines its kernel (and, for conv, the scratch size),
+    nothing else, whether it holds the DSP loops or calls the reference."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    assert [p.stem for p in AFFINE_ARM_SOURCES] == AFFINE_KERNELS, "AFFINE_KERNELS is out of date"
+    for src in AFFINE_ARM_SOURCES:
+        obj = out_dir / f"{src.stem}.o"
+        cmd = [cc, *STRICT, *flags, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
+        extra = ["nnom_conv2d_affine_s8_scratch_size"] if src.stem.startswith("nnom_conv2d") else []
+        assert affine_symbols(nm, obj) == sorted([src.stem, *extra]), f"{src.name} {' '.join(flags)}"
+
+
+def test_affine_fast_kernels_compile_strict_c99_on_host(tmp_path):
+    if shutil.which("gcc") is None or shutil.which("nm") is None:
+        pytest.skip("gcc / nm not installed")
+    for i, flags in enumerate((["-O2"], ["-O0", "-DNNOM_REFERENCE_KERNELS"])):
+        check_affine_objects("gcc", "nm", flags, tmp_path / str(i))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cpu", ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"])
+def test_affine_fast_kernels_compile_strict_c99_for_cortex_m(cpu, tmp_path):
+    cc, nm = shutil.which("arm-none-eabi-gcc"), shutil.which("arm-none-eabi-nm")
+    if cc is None or nm is None:
+        pytest.skip("arm-none-eabi-gcc / arm-none-eabi-nm not installed (Debian: gcc-arm-none-eabi)")
+    builds = [["-O2"], ["-Os"], ["-O0"], ["-O3"], ["-Og", "-fno-omit-frame-pointer"],
+              ["-O2", "-DNNOM_REFERENCE_KERNELS"]]
+    for i, flags in enumerate(builds):
+        check_affine_objects(cc, nm, [f"-mcpu={cpu}", "-mthumb", *flags], tmp_path / str(i))

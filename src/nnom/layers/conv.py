@@ -228,10 +228,10 @@ class Conv2D(_ConvBase):
         return self._c_window(g, self.filters)
 
     def scratch_bytes(self):
-        if self.affine:
-            return 0            # the affine kernel reads its input in place (nnom_conv2d.c conv_scratch)
-        # im2col buffer of the optimized kernels: two q15 columns
-        return 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+        # im2col buffer of the optimized kernels: two q15 columns; in the affine scheme then the
+        # channels' requantization constants (nnom_conv2d_affine_s8_scratch_size)
+        cols = 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+        return cols + 2 + 12 * self.filters if self.affine else cols
 
 
 class DW_Conv2D(_ConvBase):

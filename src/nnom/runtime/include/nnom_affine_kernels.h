@@ -16,8 +16,8 @@ extern "C" {
 
 /* ---- convolutions, fully connected, pooling, mean, pad ------------------------------------- */
 /* Tensors are (h, w, c) int8, channels last. Python's nnom.affine.conv / pool / pad compute the
- * same bytes; none of these kernels needs scratch memory. Accumulators are int32: a model whose
- * sums leave int32 is broken in TFLite as well. */
+ * same bytes; none of these reference kernels needs scratch memory. Accumulators are int32: a
+ * model whose sums leave int32 is broken in TFLite as well. */
 
 /* CONV_2D and DEPTHWISE_CONV_2D. win: kernel, stride, dilation and TFLite's padding values
  * (pad_top, pad_left: pixels before the first window; taps outside the image add nothing).
@@ -48,6 +48,21 @@ typedef struct {
 
 void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                     const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+
+/* The same three for the Cortex-M DSP extension (kernels/arm/nnom_..._affine_s8_fast.c): the same
+ * bytes in fewer instructions. Each calls its reference above for what it does not cover, and is
+ * the reference without the extension or with NNOM_REFERENCE_KERNELS defined; the layers call
+ * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
+ * (4 * kh * kw * in_c + 2 + 12 * out_c: two q15 im2col columns and the channels' requantization
+ * constants); NULL: the reference. */
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, uint32_t out_c);
+void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                int16_t *scratch);
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                         const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
 
 /* AVERAGE_POOL_2D and MAX_POOL_2D (output format = input format). win's dilation is not used
  * (TFLite's pools have none). Average: the rounded mean of the pixels inside the image

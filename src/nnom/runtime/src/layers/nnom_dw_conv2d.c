@@ -6,8 +6,8 @@ static void dw_run(nnom_layer_t *l)
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     if (l->aff != NULL) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
-        nnom_dw_conv2d_affine_s8(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
-                                 c->b != NULL ? c->b->data : NULL, l->out, l->out_dims);
+        nnom_dw_conv2d_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
+                                      c->b != NULL ? c->b->data : NULL, l->out, l->out_dims);
         return;
     }
     nnom_dw_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL,

@@ -1,0 +1,372 @@
+/* CONV_2D of the affine scheme for Cortex-M with the DSP extension (SXTAB16 + SMLAD), bit-exact
+ * with the reference, kernels/affine/nnom_conv2d_affine_s8.c, which it calls for what it does not
+ * cover: a channel outside the fast requantization of nnom_arm_affine.h (in practice: a real
+ * multiplier of 1/2 or more), or no scratch. Without the DSP extension, or with
+ * NNOM_REFERENCE_KERNELS defined, it is the reference.
+ *
+ * Output pixels go two at a time: each one's receptive field, minus the input zero point, is
+ * widened into a q15 column of K = kh * kw * in_c values in the scratch (SXTAB16 subtracts the
+ * zero point as it widens, at no cost; taps in the padding are 0, the real zero), then every pair
+ * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
+ * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding widens
+ * the input pixel straight into its column. Each channel's requantization constants
+ * (nnom_arm_rq_t) are worked out once per call, into the scratch after the columns. */
+#include "nnom_affine_kernels.h"
+
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, uint32_t out_c)
+{
+    /* two q15 columns, then (word-aligned) the output channels' requantization constants; on
+     * every target, so that the C's memory plan stays equal to Python's (Conv2D.scratch_bytes) */
+    return 2u * 2u * win->kh * win->kw * in_dims.c + 2u + 12u * out_c;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_affine.h"
+
+/* n int8 values minus the zero point into q15: groups of four in SXTB16 order (b0 b2 b1 b3), the
+ * last n % 4 in order. zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n:
+ * each group is read before the bytes it is written over. */
+static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2, int32_t zp)
+{
+    uint32_t g;
+    for (g = n >> 2; g > 0; g--) {
+        uint32_t v = nnom_ld32(src);
+        src += 4;
+        nnom_st32(dst, __sxtab16(zp2, v));
+        nnom_st32(dst + 2, nnom_sxtab16_ror8(zp2, v));
+        dst += 4;
+    }
+    for (n &= 3; n > 0; n--)
+        *dst++ = (int16_t)(*src++ - zp);
+}
+
+static void set_bytes(int8_t *dst, int8_t v, uint32_t n)
+{
+    const uint32_t word = (uint32_t)(uint8_t)v * 0x01010101u;
+    for (; n >= 4; n -= 4, dst += 4)
+        nnom_st32(dst, word);
+    for (; n > 0; n--)
+        *dst++ = v;
+}
+
+static void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
+{
+    for (; n >= 4; n -= 4, src += 4, dst += 4)
+        nnom_st32(dst, nnom_ld32(src));
+    for (; n > 0; n--)
+        *dst++ = *src++;
+}
+
+/* The column of output pixel (oy, ox). The groups of four run over the whole column, so when
+ * in_c is a multiple of 4 each pixel widens into its own place; otherwise the int8 field is
+ * gathered into the column's upper half (padding: the zero point) and widened in place. */
+static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
+                   uint32_t oy, uint32_t ox, int16_t *col, uint32_t K)
+{
+    const uint32_t c = in_dims.c, row = (uint32_t)win->kw * c;
+    const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+    const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+    const int direct = (c & 3u) == 0;
+    uint32_t ky0, ky1, kx0, kx1, ky, kx;
+    int whole_rows;
+    int8_t *stage = (int8_t *)col + K;
+
+    if (iy0 >= 0 && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)in_dims.h) {
+        ky0 = 0; /* the usual case: all rows inside */
+        ky1 = win->kh;
+    } else {
+        nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+    }
+    if (ix0 >= 0 && ix0 + (int32_t)((win->kw - 1u) * win->dw) < (int32_t)in_dims.w) {
+        kx0 = 0;
+        kx1 = win->kw;
+    } else {
+        nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+    }
+    /* a window row inside the input and without dilation is one run of bytes */
+    whole_rows = kx0 == 0 && kx1 == win->kw && (win->dw == 1 || win->kw == 1);
+    for (ky = 0; ky < win->kh; ky++) {
+        int16_t *d = col + ky * row;
+        int8_t *s = stage + ky * row;
+        const int8_t *src;
+        if (ky < ky0 || ky >= ky1) {
+            if (direct)
+                set_bytes((int8_t *)d, 0, 2u * row);
+            else
+                set_bytes(s, (int8_t)zp, row);
+            continue;
+        }
+        src = in + (uint32_t)(iy0 + (int32_t)(ky * win->dh)) * in_dims.w * c;
+        if (whole_rows) {
+            if (direct)
+                widen_zp(src + (uint32_t)ix0 * c, row, d, zp2, zp);
+            else
+                copy_bytes(s, src + (uint32_t)ix0 * c, row);
+            continue;
+        }
+        for (kx = 0; kx < win->kw; kx++) {
+            if (kx < kx0 || kx >= kx1) {
+                if (direct)
+                    set_bytes((int8_t *)(d + kx * c), 0, 2u * c);
+                else
+                    set_bytes(s + kx * c, (int8_t)zp, c);
+            } else {
+                const int8_t *px = src + (uint32_t)(ix0 + (int32_t)(kx * win->dw)) * c;
+                if (direct)
+                    widen_zp(px, c, d + kx * c, zp2, zp);
+                else
+                    copy_bytes(s + kx * c, px, c);
+            }
+        }
+    }
+    if (!direct)
+        widen_zp(stage, K, col, zp2, zp);
+}
+
+/* One group of four k, two weight rows (w and w + K) against two columns (c and c + 2K bytes):
+ * in asm, as GCC's allocator spills with 13 values live in C. */
+#define NNOM_AFF_MAC2X2                                                                       \
+    "ldr    %[q], [%[w], %[k]]\n\t"                                                           \
+    "ldr    %[p], [%[w]], #4\n\t"                                                             \
+    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[t], %[q]\n\t"                                                                   \
+    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
+    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
+    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
+
+/* What every call of the MAC loops shares. */
+typedef struct {
+    const int8_t *w;
+    const int32_t *bias;
+    const nnom_arm_rq_t *rq; /* per output channel, in the scratch */
+    uint32_t K, out_c;
+    int32_t lo, hi;
+    uint32_t lo4, hi4;
+} conv_job_t;
+
+static inline int32_t requant(int32_t acc, nnom_arm_rq_t q)
+{
+    return nnom_arm_rq_apply1(acc, q.m, q.k, q.r);
+}
+
+static inline int8_t out_value(const conv_job_t *j, int32_t acc, nnom_arm_rq_t q)
+{
+    return nnom_arm_clamp(requant(acc, q), j->lo, j->hi);
+}
+
+/* Every output channel against the columns ca and ca + K, results to oa[oc] and ob[oc]: pairs of
+ * channels against both columns, then an odd last channel. */
+static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+{
+    const uint32_t K = j->K, K4 = K & ~3u, out_c = j->out_c;
+    uint32_t oc, k;
+
+    for (oc = 0; oc + 1 < out_c; oc += 2) {
+        const int8_t *w0 = j->w + oc * K;
+        const int16_t *xa = ca;
+        int32_t a00 = 0, a10 = 0, a01, a11;
+        nnom_arm_rq_t q0, q1;
+        if (j->bias != NULL) {
+            a00 = j->bias[oc];
+            a10 = j->bias[oc + 1];
+        }
+        a01 = a00;
+        a11 = a10;
+#if NNOM_ARM_ASM
+        {
+            uint32_t p, q, x, y, t, n = K >> 3;
+            if (n)
+                __asm__("1:\n\t" NNOM_AFF_MAC2X2 NNOM_AFF_MAC2X2
+                        "subs   %[n], %[n], #1\n\t"
+                        "bne    1b\n\t"
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w0),
+                          [c] "+r"(xa), [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y),
+                          [t] "=&r"(t)
+                        : [k] "r"(K)
+                        : "cc", "memory");
+            if (K & 4u)
+                __asm__(NNOM_AFF_MAC2X2
+                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w0),
+                          [c] "+r"(xa), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
+                        : [k] "r"(K)
+                        : "memory");
+        }
+#else
+        for (k = K >> 2; k > 0; k--) {
+            uint32_t p = nnom_ld32(w0), q = nnom_ld32(w0 + K), t;
+            uint32_t x = nnom_ld32(xa), y = nnom_ld32(xa + K);
+            t = __sxtb16(p);
+            a00 = __smlad(t, x, a00);
+            a01 = __smlad(t, y, a01);
+            t = __sxtb16(q);
+            a10 = __smlad(t, x, a10);
+            a11 = __smlad(t, y, a11);
+            x = nnom_ld32(xa + 2);
+            y = nnom_ld32(xa + 2 + K);
+            t = nnom_sxtb16_ror8(p);
+            a00 = __smlad(t, x, a00);
+            a01 = __smlad(t, y, a01);
+            t = nnom_sxtb16_ror8(q);
+            a10 = __smlad(t, x, a10);
+            a11 = __smlad(t, y, a11);
+            w0 += 4;
+            xa += 4;
+        }
+#endif
+        for (k = K4; k < K; k++, w0++, xa++) {
+            int32_t u = w0[0], v = w0[K], x = xa[0], y = xa[K];
+            a00 += u * x;
+            a01 += u * y;
+            a10 += v * x;
+            a11 += v * y;
+        }
+        q0 = j->rq[oc];
+        q1 = j->rq[oc + 1];
+        {
+            /* bytes: oa[oc], oa[oc + 1], ob[oc], ob[oc + 1] */
+            const uint32_t v = nnom_arm_pack4(requant(a00, q0), requant(a10, q1), requant(a01, q0),
+                                              requant(a11, q1), j->lo4, j->hi4);
+            const uint16_t va = (uint16_t)v, vb = (uint16_t)(v >> 16);
+            memcpy(oa + oc, &va, 2);
+            memcpy(ob + oc, &vb, 2);
+        }
+    }
+    if (oc < out_c) {
+        const int8_t *w0 = j->w + oc * K;
+        const int16_t *xa = ca, *xb = ca + K;
+        int32_t a0 = j->bias != NULL ? j->bias[oc] : 0, a1 = a0;
+        nnom_arm_rq_t q0;
+        for (k = K >> 2; k > 0; k--) {
+            uint32_t p = nnom_ld32(w0), t;
+            w0 += 4;
+            t = __sxtb16(p);
+            a0 = __smlad(t, nnom_ld32(xa), a0);
+            a1 = __smlad(t, nnom_ld32(xb), a1);
+            t = nnom_sxtb16_ror8(p);
+            a0 = __smlad(t, nnom_ld32(xa + 2), a0);
+            a1 = __smlad(t, nnom_ld32(xb + 2), a1);
+            xa += 4;
+            xb += 4;
+        }
+        for (k = K & 3u; k > 0; k--) {
+            int32_t u = *w0++;
+            a0 += u * *xa++;
+            a1 += u * *xb++;
+        }
+        q0 = j->rq[oc];
+        oa[oc] = out_value(j, a0, q0);
+        ob[oc] = out_value(j, a1, q0);
+    }
+}
+
+/* Every output channel against one column (the last pixel of an odd count). */
+static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
+{
+    const uint32_t K = j->K, out_c = j->out_c;
+    uint32_t oc, k;
+
+    for (oc = 0; oc < out_c; oc++) {
+        const int8_t *w0 = j->w + oc * K;
+        const int16_t *xa = ca;
+        int32_t a0 = j->bias != NULL ? j->bias[oc] : 0;
+        for (k = K >> 2; k > 0; k--) {
+            uint32_t p = nnom_ld32(w0);
+            w0 += 4;
+            a0 = __smlad(__sxtb16(p), nnom_ld32(xa), a0);
+            a0 = __smlad(nnom_sxtb16_ror8(p), nnom_ld32(xa + 2), a0);
+            xa += 4;
+        }
+        for (k = K & 3u; k > 0; k--)
+            a0 += *w0++ * *xa++;
+        oa[oc] = out_value(j, a0, j->rq[oc]);
+    }
+}
+
+void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                int16_t *scratch)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    /* 1x1 without padding: the column is the input pixel itself (inside the input) */
+    const int pointwise = win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0
+                          && (out_dims.h == 0 || (uint32_t)(out_dims.h - 1) * win->sh < in_dims.h)
+                          && (out_dims.w == 0 || (uint32_t)(out_dims.w - 1) * win->sw < in_dims.w);
+    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp);
+    int16_t *ca, *cb;
+    nnom_arm_rq_t *rq;
+    conv_job_t j;
+    uint32_t px, oc, oy = 0, ox = 0;
+
+    if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    ca = scratch;
+    cb = scratch + K;
+    rq = (nnom_arm_rq_t *)(((uintptr_t)(scratch + 2u * K) + 3u) & ~(uintptr_t)3u);
+    for (oc = 0; oc < out_dims.c; oc++)
+        rq[oc] = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
+    j.w = w;
+    j.bias = bias;
+    j.rq = rq;
+    j.K = K;
+    j.out_c = out_dims.c;
+    j.lo = p->act_min;
+    j.hi = p->act_max;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+
+    for (px = 0; px < n_pix; px += 2) {
+        int8_t *oa = out + px * out_dims.c;
+        uint32_t oy1 = oy, ox1 = ox + 1;
+        if (ox1 == out_dims.w) {
+            ox1 = 0;
+            oy1++;
+        }
+        if (pointwise) {
+            widen_zp(in + (oy * win->sh * in_dims.w + ox * win->sw) * in_dims.c, K, ca, zp2, p->in_zp);
+            if (px + 1 < n_pix)
+                widen_zp(in + (oy1 * win->sh * in_dims.w + ox1 * win->sw) * in_dims.c, K, cb, zp2, p->in_zp);
+        } else {
+            im2col(in, in_dims, win, p->in_zp, zp2, oy, ox, ca, K);
+            if (px + 1 < n_pix)
+                im2col(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
+        }
+        if (px + 1 < n_pix)
+            mac_two_columns(&j, ca, oa, oa + out_dims.c);
+        else
+            mac_one_column(&j, ca, oa);
+        oy = oy1; /* two pixels on */
+        ox = ox1 + 1;
+        if (ox == out_dims.w) {
+            ox = 0;
+            oy++;
+        }
+    }
+}
+
+#else
+
+void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                int16_t *scratch)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+}
+
+#endif

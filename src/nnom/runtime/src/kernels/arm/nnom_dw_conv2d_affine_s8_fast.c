@@ -1,0 +1,298 @@
+/* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c, which it calls for what it does not cover:
+ * depth multipliers above 1, fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps,
+ * a channel outside the fast requantization of nnom_arm_affine.h. Without the DSP extension, or
+ * with NNOM_REFERENCE_KERNELS defined, it is the reference.
+ *
+ * Four channels at a time, taps in pairs: the input words of taps t1 and t2 (four channels each)
+ * are repacked by two PKHs into [a0 a1 b0 b1] and [a2 a3 b2 b3], whose SXTB16s give the q15 pairs
+ * (a_c, b_c), and one SMLAD per channel adds both taps against the weight pair (w_t1c, w_t2c): 15
+ * instructions for 8 MACs; an odd last tap takes SMLABB / SMLATT. Output pixels go in blocks whose
+ * windows have the same taps inside the input (the inner pixels, each border row and column, the
+ * corners); per block and group of four channels the taps' input offsets and weight pairs are laid
+ * out in a table on the stack (~0.5 KB) and the block's pixels run through it. The input zero point
+ * never reaches the inner loop: over a block's taps, sum w * (x - zp) = sum w * x - zp * sum w, and
+ * the last term goes into the block's bias. The weights are doubled in the table, which gives the
+ * requantization (nnom_arm_affine.h) its 2 * accumulator for free. When in_c is not a multiple of
+ * 4, the last group is channels in_c - 4 .. in_c - 1, overlapping the one before: the same bytes
+ * are written twice. */
+#include "nnom_affine_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_affine.h"
+
+/* Windows of up to this many taps use the table (24 bytes per pair on the stack): 25 covers 5x5;
+ * the same setting as the Q-format kernel's. */
+#ifndef NNOM_DW_MAX_TAPS
+#define NNOM_DW_MAX_TAPS 25
+#endif
+#if NNOM_DW_MAX_TAPS > 127
+#error "NNOM_DW_MAX_TAPS above 127: the sums of a channel's doubled weights would leave int16"
+#endif
+
+/* One tap pair (a tap_pair_t at pr, 24 bytes) for the four channels at pa, in asm (in C, GCC loads
+ * the offsets one by one and keeps a separate pointer increment). */
+#define NNOM_AFF_DW_PAIR                                                                      \
+    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
+    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
+    "ldr    %[y], [%[pa], %[v]]\n\t"                                                         \
+    "pkhbt  %[lo], %[x], %[y], lsl #16\n\t"                                                  \
+    "pkhtb  %[y], %[y], %[x], asr #16\n\t"                                                   \
+    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
+    "sxtb16 %[x], %[lo]\n\t"                                                                 \
+    "smlad  %[a0], %[x], %[u], %[a0]\n\t"                                                    \
+    "sxtb16 %[lo], %[lo], ror #8\n\t"                                                        \
+    "smlad  %[a1], %[lo], %[v], %[a1]\n\t"                                                   \
+    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
+    "sxtb16 %[x], %[y]\n\t"                                                                  \
+    "smlad  %[a2], %[x], %[u], %[a2]\n\t"                                                    \
+    "sxtb16 %[y], %[y], ror #8\n\t"                                                          \
+    "smlad  %[a3], %[y], %[v], %[a3]\n\t"
+
+/* The last tap of an odd count: a tap_pair_t at pr with off[0] and w[0] = (w_c0, w_c2),
+ * w[1] = (w_c1, w_c3). */
+#define NNOM_AFF_DW_SINGLE                                                                    \
+    "ldr    %[u], [%[pr]]\n\t"                                                               \
+    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
+    "ldrd   %[u], %[v], [%[pr], #8]\n\t"                                                     \
+    "sxtb16 %[y], %[x]\n\t"                                                                  \
+    "smlabb %[a0], %[y], %[u], %[a0]\n\t"                                                    \
+    "smlatt %[a2], %[y], %[u], %[a2]\n\t"                                                    \
+    "sxtb16 %[x], %[x], ror #8\n\t"                                                          \
+    "smlabb %[a1], %[x], %[v], %[a1]\n\t"                                                    \
+    "smlatt %[a3], %[x], %[v], %[a3]\n\t"
+
+typedef struct {
+    uint32_t off[2]; /* input byte offsets of the two taps from the block's first tap */
+    uint32_t w[4];   /* per channel: twice the weight of tap 1 (low half) and of tap 2 (high half) */
+} tap_pair_t;
+
+/* A block of output pixels (rows x count) and one group of four channels. */
+typedef struct {
+    const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
+    int8_t *o;                /* its output */
+    uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
+    uint32_t ostep, out_row;  /* the same in the output */
+    uint32_t count, rows;     /* pixels per row, rows */
+    uint32_t n_pairs, single; /* tap pairs, then 0 or 1 single tap */
+    int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
+    int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
+    uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
+    uint32_t clamp;           /* unless it is the whole int8 range */
+    tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
+} dw_job_t;
+
+/* The block's pixels; clamp: the clamp is narrower than int8 (a constant in each of the two
+ * copies below). */
+static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
+{
+    const int8_t *row = j->pa;
+    int8_t *orow = j->o;
+    uint32_t r, x;
+
+    for (r = j->rows; r > 0; r--, row += j->row_step, orow += j->out_row) {
+        const int8_t *pa = row;
+        int8_t *o = orow;
+        for (x = j->count; x > 0; x--, pa += j->step, o += j->ostep) {
+            int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+            const tap_pair_t *pr = j->pairs;
+#if NNOM_ARM_ASM
+            uint32_t t, y, lo, u, v, n = j->n_pairs >> 1;
+            if (n)
+                __asm__("1:\n\t" NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR
+                        "subs   %[n], %[n], #1\n\t"
+                        "bne    1b\n\t"
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
+                          [n] "+r"(n), [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u),
+                          [v] "=&r"(v)
+                        : [pa] "r"(pa)
+                        : "cc", "memory");
+            if (j->n_pairs & 1u)
+                __asm__(NNOM_AFF_DW_PAIR
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
+                          [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
+                        : [pa] "r"(pa)
+                        : "memory");
+            if (j->single)
+                __asm__(NNOM_AFF_DW_SINGLE
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(t),
+                          [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
+                        : [pa] "r"(pa), [pr] "r"(pr)
+                        : "memory");
+#else
+            uint32_t t;
+            for (t = j->n_pairs; t > 0; t--, pr++) {
+                uint32_t p = nnom_ld32(pa + pr->off[0]), q = nnom_ld32(pa + pr->off[1]);
+                uint32_t lo = nnom_pkhbt16(p, q), hi = nnom_pkhtb16(p, q);
+                a0 = __smlad(__sxtb16(lo), pr->w[0], a0);
+                a1 = __smlad(nnom_sxtb16_ror8(lo), pr->w[1], a1);
+                a2 = __smlad(__sxtb16(hi), pr->w[2], a2);
+                a3 = __smlad(nnom_sxtb16_ror8(hi), pr->w[3], a3);
+            }
+            if (j->single) {
+                uint32_t p = nnom_ld32(pa + pr->off[0]), pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
+                a0 = __smlabb(pe, pr->w[0], a0);
+                a2 = __smlatt(pe, pr->w[0], a2);
+                a1 = __smlabb(po, pr->w[1], a1);
+                a3 = __smlatt(po, pr->w[1], a3);
+            }
+#endif
+            {
+                const uint32_t v = nnom_arm_rq4(a0, a1, a2, a3, &j->rq[0][0]);
+                nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
+            }
+        }
+    }
+}
+
+static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
+{
+    dw_pixels(j, 0);
+}
+
+static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
+{
+    dw_pixels(j, 1);
+}
+
+/* The valid taps [*k0, *k1) of output index o's window along one axis. */
+static void taps_of(uint32_t o, uint32_t s, uint32_t pad, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0,
+                    uint32_t *k1)
+{
+    nnom_arm_valid_taps((int32_t)(o * s) - (int32_t)pad, k, d, n, k0, k1);
+}
+
+/* The end of the run of output indices from o whose windows have o's valid taps. */
+static uint32_t run_end(uint32_t o, uint32_t n_out, uint32_t s, uint32_t pad, uint32_t k, uint32_t d,
+                        uint32_t n)
+{
+    uint32_t a, b, a2, b2, e;
+    taps_of(o, s, pad, k, d, n, &a, &b);
+    for (e = o + 1; e < n_out; e++) {
+        taps_of(e, s, pad, k, d, n, &a2, &b2);
+        if (a2 != a || b2 != b)
+            break;
+    }
+    return e;
+}
+
+/* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
+ * list the taps' offsets once, then per group of four channels their weight pairs, the block's
+ * biases and the requantization, and run it. */
+static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t oy0,
+                     uint32_t oy1, uint32_t ox0, uint32_t ox1)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c;
+    const int32_t iy0 = (int32_t)(oy0 * win->sh) - (int32_t)win->pad_top;
+    const int32_t ix0 = (int32_t)(ox0 * win->sw) - (int32_t)win->pad_left;
+    const int32_t z1 = 1 + 2 * p->out_zp, zp = p->in_zp;
+    uint32_t woff[NNOM_DW_MAX_TAPS]; /* weight offsets of the taps inside */
+    uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0;
+    const int8_t *first;
+
+    nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+    nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+    n = (ky1 - ky0) * (kx1 - kx0);
+    for (ky = ky0; ky < ky1; ky++)
+        for (kx = kx0; kx < kx1; kx++, t++) {
+            j->pairs[t >> 1].off[t & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
+            woff[t] = (ky * win->kw + kx) * C;
+        }
+    j->n_pairs = n >> 1;
+    j->single = n & 1u;
+    j->count = ox1 - ox0;
+    j->rows = oy1 - oy0;
+    /* no tap inside (a window all in the padding): the bias alone, and pa is never read */
+    first = n ? in + ((uint32_t)(iy0 + (int32_t)(ky0 * win->dh)) * in_dims.w
+                      + (uint32_t)(ix0 + (int32_t)(kx0 * win->dw))) * C
+              : in;
+    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+        const int8_t *wc = w + c0;
+        tap_pair_t *pr = j->pairs;
+        /* the sums of the doubled weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
+        uint32_t sum_e = 0, sum_o = 0, i;
+        for (t = 0; t + 1 < n; t += 2, pr++) {
+            /* taps a, b: (2 a_c, 2 b_c) for c = 0..3 */
+            const uint32_t a = nnom_ld32(wc + woff[t]), b = nnom_ld32(wc + woff[t + 1]);
+            uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
+            ae = __sadd16(ae, ae);
+            ao = __sadd16(ao, ao);
+            be = __sadd16(be, be);
+            bo = __sadd16(bo, bo);
+            sum_e = __sadd16(__sadd16(sum_e, ae), be);
+            sum_o = __sadd16(__sadd16(sum_o, ao), bo);
+            pr->w[0] = nnom_pkhbt16(ae, be);
+            pr->w[1] = nnom_pkhbt16(ao, bo);
+            pr->w[2] = nnom_pkhtb16(ae, be);
+            pr->w[3] = nnom_pkhtb16(ao, bo);
+        }
+        if (n & 1u) { /* the single last tap: (2 w_c0, 2 w_c2), (2 w_c1, 2 w_c3) */
+            const uint32_t a = nnom_ld32(wc + woff[t]), ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a);
+            pr->w[0] = __sadd16(ae, ae);
+            pr->w[1] = __sadd16(ao, ao);
+            sum_e = __sadd16(sum_e, pr->w[0]);
+            sum_o = __sadd16(sum_o, pr->w[1]);
+        }
+        /* 2 * (bias - zp * sum w): channel i's sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
+        j->b[0] = -zp * (int16_t)(sum_e & 0xFFFFu);
+        j->b[1] = -zp * (int16_t)(sum_o & 0xFFFFu);
+        j->b[2] = -zp * (int16_t)(sum_e >> 16);
+        j->b[3] = -zp * (int16_t)(sum_o >> 16);
+        for (i = 0; i < 4; i++) {
+            const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
+            if (bias != NULL)
+                j->b[i] += 2 * bias[c0 + i];
+            j->rq[i >> 1][2 * (i & 1u)] = q.m;
+            j->rq[i >> 1][2 * (i & 1u) + 1] = q.k;
+            j->rq[2][i] = q.r;
+        }
+        j->pa = first + (n ? c0 : 0);
+        j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
+        if (j->clamp)
+            dw_run_clamp(j);
+        else
+            dw_run_sat(j);
+    }
+}
+
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
+    uint32_t oy, ox, oy1, ox1;
+    dw_job_t j;
+
+    if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
+        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    j.step = (uint32_t)win->sw * C;
+    j.row_step = (uint32_t)win->sh * in_dims.w * C;
+    j.ostep = C;
+    j.out_row = (uint32_t)out_dims.w * C;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.clamp = p->act_min > -128 || p->act_max < 127;
+    for (oy = 0; oy < out_dims.h; oy = oy1) {
+        oy1 = run_end(oy, out_dims.h, win->sh, win->pad_top, win->kh, win->dh, in_dims.h);
+        for (ox = 0; ox < out_dims.w; ox = ox1) {
+            ox1 = run_end(ox, out_dims.w, win->sw, win->pad_left, win->kw, win->dw, in_dims.w);
+            dw_block(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
+        }
+    }
+}
+
+#else
+
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+}
+
+#endif

@@ -1,0 +1,141 @@
+"""The affine scheme's Cortex-M DSP kernels inside generated models: Conv2D, DW_Conv2D and Dense
+quantized with scheme="affine" run on the emulated Cortex-M4 (DSP kernels) byte for byte like the
+simulator, and like the same firmware built with -DNNOM_REFERENCE_KERNELS and like the host build
+(the references). Randomized shapes: odd channel counts, 1x1 / 3x3 / 5x3 kernels, strides,
+dilation, SAME and VALID, depth multipliers 1 and 2, fused ReLU / ReLU6 and table tails, inputs
+wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
+the fast paths, misaligned buffers, other cores and builds) are in test_arm_kernels.py."""
+import numpy as np
+import pytest
+
+from nnom import *
+
+ACTS = [None, act_relu, act_relu6, act_tanh]
+
+
+def tail(m, layer, act):
+    return m.active(act(), layer) if act is not None else layer
+
+
+def conv_model(seed):
+    """Conv2D layers of random geometry, one after the other."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(6, 12)), int(rng.integers(6, 12)), int(rng.integers(1, 9))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    for i in range(3):
+        k = [(1, 1), (3, 3), (5, 3), (3, 1)][int(rng.integers(0, 4))]
+        pad = ["same", "valid"][int(rng.integers(0, 2))] if i < 2 else "same"
+        dil = (2, 2) if rng.random() < 0.25 and k != (1, 1) else (1, 1)
+        s = (1, 1) if dil != (1, 1) else [(1, 1), (2, 2), (1, 2)][int(rng.integers(0, 3))]
+        layer = Conv2D(int(rng.integers(3, 20)), kernel(*k), stride(*s), padding=pad, dilation=dil,
+                       use_bias=bool(rng.random() < 0.8))
+        x = tail(m, m.hook(layer, x), ACTS[int(rng.integers(0, 4))])
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def dw_model(seed):
+    """Depthwise layers (multipliers 1 and 2) between 1x1 convolutions."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(6, 12)), int(rng.integers(5, 12)), int(rng.integers(3, 9))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    for i in range(2):
+        mult = 2 if rng.random() < 0.3 else 1
+        k = [(3, 3), (5, 5), (3, 1), (1, 1)][int(rng.integers(0, 4))]
+        dil = (2, 2) if rng.random() < 0.3 and k != (1, 1) else (1, 1)
+        s = (1, 1) if dil != (1, 1) else [(1, 1), (2, 2), (2, 1)][int(rng.integers(0, 3))]
+        pad = "same" if i == 1 else ["same", "valid"][int(rng.integers(0, 2))]
+        x = tail(m, m.hook(DW_Conv2D(mult, kernel(*k), stride(*s), padding=pad, dilation=dil), x),
+                 ACTS[int(rng.integers(0, 4))])
+        x = tail(m, m.hook(Conv2D(int(rng.integers(4, 13)), kernel(1, 1)), x), act_relu)
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def dense_model(seed):
+    """Dense layers of odd widths after a flattened image."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(2, 7)), int(rng.integers(2, 7)), int(rng.integers(1, 6))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    x = m.hook(Flatten(), x)
+    for _ in range(3):
+        x = tail(m, m.hook(Dense(int(rng.integers(1, 40)), use_bias=bool(rng.random() < 0.8)), x),
+                 ACTS[int(rng.integers(0, 4))])
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (dw_model, 0), (dw_model, 1), (dw_model, 2),
+         (dense_model, 0), (dense_model, 1)]
+
+
+def quantized(build, seed, per_channel=True):
+    m, s = build(seed)
+    rng = np.random.default_rng(50 + seed)
+    m.quantize(rng.normal(size=(48,) + s), scheme="affine", per_channel=per_channel)
+    x = rng.normal(size=(24,) + s) * np.where(np.arange(24) % 3 == 0, 4.0, 1.0)[:, None, None, None]
+    return m, m.quantize_input(x)[0]
+
+
+def cortex_m4():
+    from nnom.targets import cortex_m as cm
+    try:
+        cm.require_tools()
+    except NnomError as e:
+        pytest.skip(str(e))
+
+
+@pytest.mark.parametrize("build, seed", CASES, ids=[f"{b.__name__}{s}" for b, s in CASES])
+def test_affine_model_on_host_equals_simulator(build, seed):
+    m, xq = quantized(build, seed)
+    sim = m.run(xq)
+    assert np.unique(sim.reshape(len(sim), -1), axis=0).shape[0] > 5, "output does not vary with the input"
+    assert np.array_equal(m.run_c(xq), sim)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build, seed", CASES, ids=[f"{b.__name__}{s}" for b, s in CASES])
+def test_affine_model_dsp_kernels_on_cortex_m4_equal_simulator(build, seed):
+    cortex_m4()
+    m, xq = quantized(build, seed)
+    sim = m.run(xq)
+    dsp = m.run_c(xq, target="cortex-m4", count=False)
+    assert np.array_equal(dsp, sim), f"{np.sum(dsp != sim)} of {sim.size} values differ"
+    ref = m.run_c(xq, target="cortex-m4", count=False, cflags=("-DNNOM_REFERENCE_KERNELS",))
+    assert np.array_equal(ref, sim)
+
+
+@pytest.mark.slow
+def test_affine_per_tensor_weights_on_cortex_m4():
+    """Per-tensor weight scales: every channel has the same multiplier."""
+    cortex_m4()
+    for build in (conv_model, dw_model, dense_model):
+        m, xq = quantized(build, 7, per_channel=False)
+        assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), m.run(xq)), build.__name__
+
+
+@pytest.mark.slow
+def test_affine_dsp_kernels_are_used_and_fast_on_cortex_m4():
+    """A small CNN in the affine scheme stays near its Q-format twin in instructions (the DSP
+    kernels run; the references would take several times as many)."""
+    cortex_m4()
+    counts = {}
+    for scheme in ("qformat", "affine"):
+        m = Model(seed=4)
+        x = inp = m.add(Input(shape(16, 16, 8)))
+        x = m.active(act_relu(), m.hook(Conv2D(16, kernel(3, 3), padding="same"), x))
+        x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), padding="same"), x))
+        x = m.active(act_relu(), m.hook(Conv2D(32, kernel(1, 1)), x))
+        x = m.hook(Dense(10), m.hook(Flatten(), x))
+        m.compile(inp, x, verbose=False)
+        data = np.random.default_rng(0).normal(size=(32, 16, 16, 8))
+        m.quantize(data, scheme=scheme)
+        xq = m.quantize_input(data[:2])[0]
+        assert np.array_equal(m.run_c(xq, target="cortex-m4"), m.run(xq))
+        counts[scheme] = m.last_target_report.instructions_per_inference
+    if counts["affine"] is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    assert counts["affine"] < 1.10 * counts["qformat"], counts
