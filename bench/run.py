@@ -84,7 +84,7 @@ def _err(e: BaseException) -> str:
 
 
 def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_limit=None,
-                calib=1000, seed=0, save_dir: Path | None = None) -> dict:
+                calib=300, seed=0, save_dir: Path | None = None) -> dict:
     """Train, convert, import, quantize, simulate and run one model; returns its result row.
     Each stage's failure is recorded in row['errors'] and the stages that do not need it go on."""
     spec = M.MODELS[name]
@@ -106,7 +106,7 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
     tfl = None
     n_q = qemu_inputs if qemu_inputs is not None else spec.qemu_inputs
     try:
-        tfl = tflm.convert(kmodel, data.x_train)
+        tfl = tflm.convert(kmodel, data.x_train, n_rep=calib, seed=seed)
         if save_dir is not None:
             (save_dir / f"{name}.tflite").write_bytes(tfl)
         r = tflm.measure(tfl, x_eval)
@@ -154,8 +154,8 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
                            output_bytes=int(model.outputs[0].out_shape.size),
                            float_max_diff=float(np.max(np.abs(yf - y_float))),
                            float_agreement=M.agreement(data.task, x_eval, y_float, yf))
-        rng = np.random.default_rng(seed)
-        cal = data.x_train[np.sort(rng.permutation(len(data.x_train))[:calib])]
+        # the samples TFLite's converter calibrated on (tflm.convert), in its order
+        cal = data.x_train[np.random.default_rng(seed).permutation(len(data.x_train))[:calib]]
         by_scheme = {}
         for scheme in _schemes_default_last():          # the model is left in the default scheme
             model.quantize(cal, verbose=False, scheme=scheme)
@@ -320,8 +320,8 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
       "architectures for the last four), trains it for a few epochs on generated, learnable data (digits: "
       "scikit-learn's), with fixed seeds. TFLM: TensorFlow's converter, full int8 (representative dataset: 300 "
       "training samples, batch-1 signature), run with the `tflite-micro` Python package on the host "
-      "(`bench/tflm.py`). nnom: `nnom.from_keras`, `quantize()` on up to 1,000 training samples (max "
-      "calibration, per-channel weights), the int8 simulator on the test set, and the generated C built with "
+      "(`bench/tflm.py`). nnom: `nnom.from_keras`, `quantize()` on the same 300 training samples (each "
+      "scheme's default method: mse for affine, max for qformat; per-channel weights), the int8 simulator on the test set, and the generated C built with "
       "arm-none-eabi-gcc -O2 and run in QEMU on a few test inputs (`nnom.targets.cortex_m.run_model`).\n")
 
     errs = [(r["model"], k, v) for r in rows for k, v in r["errors"].items()]
@@ -466,7 +466,7 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
     w("")
     w("RMSE of the int8 model's dequantized outputs against the float Keras model's on the whole test set; "
       "scores and top-1 agreement with the float model as in the accuracy table. nnom quantizes on the same "
-      "calibration samples with `method='max'` in each scheme (`quantize(scheme=...)`): affine is TFLite's "
+      "calibration samples as TFLite's converter, with each scheme's default method (`quantize(scheme=...)`: mse for affine, max for qformat): affine is TFLite's "
       "arithmetic (scale and zero point per tensor, per-channel weights), qformat the seed's power-of-two "
       "formats.\n")
     w("## Cortex-M4 per scheme\n")

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from nnom import NnomError
 from nnom.quant import fixed
-from nnom.quant.calibrate import METHODS, frac_bits, kld_threshold
+from nnom.quant.calibrate import METHODS, affine_format, frac_bits, kld_threshold
 
 from test_quantization import random_cnn
 
@@ -24,6 +24,30 @@ def test_mse_is_never_worse_than_max_on_the_tensor(seed, kind, scale):
     v = {"normal": rng.normal(size=5000), "relu": np.maximum(rng.normal(size=5000), 0),
          "laplace": rng.laplace(size=5000), "outliers": np.r_[rng.normal(size=5000), 60.0]}[kind] * scale
     assert q_error(v, frac_bits(v, "mse")) <= q_error(v, frac_bits(v, "max")) + 1e-12
+
+
+def affine_error(values, fmt):
+    return float(np.mean((fmt.dequantize(fmt.quantize(values)) - values) ** 2))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), kind=st.sampled_from(["normal", "relu", "laplace", "outliers", "shifted"]),
+       scale=st.floats(1e-3, 1e3))
+def test_affine_mse_is_never_worse_than_max_on_the_tensor(seed, kind, scale):
+    rng = np.random.default_rng(seed)
+    v = {"normal": rng.normal(size=5000), "relu": np.maximum(rng.normal(size=5000), 0),
+         "laplace": rng.laplace(size=5000), "outliers": np.r_[rng.normal(size=5000), 60.0],
+         "shifted": rng.normal(3.0, 0.5, size=5000)}[kind] * scale
+    assert affine_error(v, affine_format(v, "mse")) <= affine_error(v, affine_format(v, "max")) * (1 + 1e-9)
+
+
+def test_affine_default_method_is_mse_and_qformat_keeps_max():
+    m = random_cnn(7)
+    x = np.random.default_rng(7).normal(size=(64, 12, 12, 3)).astype(np.float32)
+    m.quantize(x)
+    assert (m.scheme, m.quant_method) == ("affine", "mse")
+    m.quantize(x, scheme="qformat")
+    assert m.quant_method == "max"
 
 
 def test_percentile_lets_a_few_outliers_clip():

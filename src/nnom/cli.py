@@ -111,7 +111,7 @@ def _load_array(path, what):
 def _quantize(model, args, hint):
     """Quantize with --calib when given; otherwise the model must be quantized already."""
     if args.calib:
-        model.quantize(_load_array(args.calib, "calibration"), method=args.method or "max",
+        model.quantize(_load_array(args.calib, "calibration"), method=args.method,
                        per_channel=args.per_channel is not False, scheme=args.scheme)
     elif args.method is not None or args.per_channel is not None or args.scheme is not None:
         raise NnomError("--method, --scheme, --per-channel and --per-tensor choose how --calib quantizes: "
@@ -287,9 +287,9 @@ def _add_quantization(s):
                    help="calibration inputs (.npy from numpy.save; N samples in the model's input shape, "
                         "e.g. N x h x w x c): quantize the model on them first")
     q.add_argument("--method", choices=METHODS, default=None,
-                   help="how --calib picks each tensor's range: max (default: nothing saturates), "
-                        "percentile (99.99th), mse (least quantization error, never more than max's) "
-                        "or kld (KL divergence)")
+                   help="how --calib picks each tensor's range: max (nothing saturates; the qformat "
+                        "scheme's default), percentile (99.99th), mse (least quantization error, never "
+                        "more than max's; the affine scheme's default) or kld (KL divergence)")
     q.add_argument("--scheme", choices=SCHEMES, default=None,
                    help="affine: a scale and zero point per tensor, TFLite's arithmetic; qformat: the "
                         "seed's power-of-two Q-formats (default: " + DEFAULT_SCHEME + ")")

@@ -21,7 +21,7 @@ from .memory import plan_memory
 from .quant import QFormat
 from .quant.affine import AffineFormat
 from .quant.calibrate import affine_format, frac_bits
-from .quant.schemes import pick_scheme
+from .quant.schemes import DEFAULT_METHOD, pick_scheme
 from .report import memory_figures, model_html, model_report, report_text
 
 
@@ -357,17 +357,20 @@ class Model:
         return self
 
     # --- quantization --------------------------------------------------------------------
-    def quantize(self, calibration_data, method="max", per_channel=True, verbose=False, scheme=None):
+    def quantize(self, calibration_data, method=None, per_channel=True, verbose=False, scheme=None):
         """Pick every tensor's format from calibration data and quantize weights and biases.
 
         scheme: "affine" (TFLite's arithmetic: a scale and zero point per tensor, per-channel
         weight scales, int32 multipliers) or "qformat" (the seed's power-of-two Q-formats). None
         picks qformat for a model whose Input was given a qformat(), else the default
         (nnom.quant.schemes.DEFAULT_SCHEME).
+        method: how a tensor's range is picked from its calibration values: "max", "percentile",
+        "mse" or "kld" (nnom.quant.calibrate); None: "mse" in the affine scheme, "max" in qformat.
         Prints nothing unless verbose=True (the report with the chosen formats): library calls
         stay quiet; compile() alone prints its memory analysis by default, as the seed does."""
         self._need()
         scheme = pick_scheme(scheme, self)
+        method = DEFAULT_METHOD[scheme] if method is None else method
         xs = self._batch(calibration_data, "calibration data")
         self.per_channel = per_channel
         self.quant_method = method
@@ -506,8 +509,8 @@ def _warn_saturation(clipped, method):
     clipped = sorted(clipped, key=lambda c: -c[1])
     listed = "; ".join(f"{what}: {share:.1%}" for what, share in clipped[:8])
     more = f" and {len(clipped) - 8} more" if len(clipped) > 8 else ""
-    hint = ("method='kld' clips the tails of the range on purpose; quantize with method='max' to keep them"
-            if method == "kld" else "check the calibration data's range")
+    hint = (f"method='{method}' clips the tails of the range on purpose; quantize with method='max' to keep them"
+            if method in ("kld", "mse", "percentile") else "check the calibration data's range")
     warnings.warn(f"quantize(): calibration values saturate in {len(clipped)} tensor(s) beyond "
                   f"{SATURATION_WARN:.0%} of their values: {listed}{more}. {hint}; model.compare(x) "
                   "shows the int8 saturation per layer.", stacklevel=3)

@@ -8,6 +8,7 @@ from .memory import aligned
 # sizeof() of the C runtime's structs on a 32-bit Cortex-M (arm-none-eabi-gcc); a test checks them
 ARM32_SIZES = {"nnom_layer_t": 52, "nnom_conv_layer_t": 92, "nnom_pool_layer_t": 80,
                "nnom_shape_layer_t": 76, "nnom_misc_layer_t": 68, "nnom_rnn_layer_t": 76,
+               "nnom_tflite_lstm_layer_t": 72,
                "nnom_act_t": 28, "ptr": 4}
 
 
@@ -94,7 +95,7 @@ def model_report(model) -> dict:
         "nnom_version": __version__,
         "model": model.name,
         "quantized": bool(model.quantized),
-        "quantization": ({"method": getattr(model, "quant_method", None),
+        "quantization": ({"scheme": model.scheme, "method": getattr(model, "quant_method", None),
                           "per_channel": bool(getattr(model, "per_channel", True))}
                          if model.quantized else None),
         "inputs": [layer.name for layer in model.inputs],
