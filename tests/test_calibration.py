@@ -50,6 +50,24 @@ def test_affine_default_method_is_mse_and_qformat_keeps_max():
     assert m.quant_method == "max"
 
 
+def output_error(m, x):
+    f, q = m.predict(x), m.predict(x, quantized=True)
+    return float(np.mean((q - f) ** 2))
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+@pytest.mark.parametrize("seed", range(4))
+def test_mse_is_never_worse_than_max_on_the_model_output(seed, scheme):
+    """On the calibration data, method='mse' gives outputs at least as close to float as max."""
+    m = random_cnn(seed)
+    x = np.random.default_rng(seed).normal(size=(96, 12, 12, 3)).astype(np.float32)
+    m.quantize(x, method="max", scheme=scheme)
+    with_max = output_error(m, x)
+    m.quantize(x, method="mse", scheme=scheme)
+    assert m.quant_method == "mse" and m.quant_method_used in ("mse", "max")
+    assert output_error(m, x) <= with_max * (1 + 1e-9)
+
+
 def test_percentile_lets_a_few_outliers_clip():
     v = np.r_[np.random.default_rng(0).normal(size=100_000), 1000.0]
     assert frac_bits(v, "percentile") > frac_bits(v, "max") + 5

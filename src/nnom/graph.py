@@ -376,23 +376,54 @@ class Model:
         self.quant_method = method
         self.scheme = scheme
         _, values = simulate.run_float(self, xs, keep="both", calibrating=True)
+        used = method
+        if method == "mse":
+            # per tensor, mse's range is never worse than max's; errors still add up differently
+            # through the layers, so the model's outputs on the calibration data decide between them
+            mse_error = self._assign_formats(values, "mse", scheme, per_channel, xs)
+            if self._assign_formats(values, "max", scheme, per_channel, xs) >= mse_error:
+                self._assign_formats(values, "mse", scheme, per_channel)
+            else:
+                used = "max"
+        else:
+            self._assign_formats(values, method, scheme, per_channel)
+        self.quant_method_used = used           # mse: "max" where max's formats did better
         clipped = []
         for layer in self.order:
-            layer.q_pre, layer.q_out = self._formats(layer, values, method, scheme)
             if scheme != "affine" or layer.preset_formats is None:     # a file's own formats: no advice
                 _warn_outliers(layer, values[layer.name], layer.q_out)
                 clipped += _clipped_tensors(layer, values)
-            q_in = [src.q_out for src in layer.inputs]
-            if scheme == "affine":
-                layer.quantize_affine(q_in, per_channel)
-            else:
-                layer.quantize_params(q_in, per_channel)
-        _warn_saturation(clipped, method)
+        _warn_saturation(clipped, used)
         self._replan()
         self.quantized = True
         if verbose:
             print(self.summary(show=False))
         return self
+
+    OUTPUT_CHECK_SAMPLES = 512      # quantize(method="mse") compares output errors on these
+
+    def _assign_formats(self, values, method, scheme, per_channel, xs=None):
+        """Give every layer its formats and integer parameters; with xs, return the int8 model's
+        output error on the first calibration samples (relative MSE against the float outputs)."""
+        for layer in self.order:
+            layer.q_pre, layer.q_out = self._formats(layer, values, method, scheme)
+            q_in = [src.q_out for src in layer.inputs]
+            if scheme == "affine":
+                layer.quantize_affine(q_in, per_channel)
+            else:
+                layer.quantize_params(q_in, per_channel)
+        if xs is None:
+            return None
+        n = self.OUTPUT_CHECK_SAMPLES
+        qx = [layer.q_out.quantize(x[:n]) for layer, x in zip(self.inputs, xs)]
+        outs, _ = simulate.run_int8(self, qx)
+        self.reset_states()             # a stateful layer's int8 stream starts from zero again
+        err = 0.0
+        for o, y in zip(self.outputs, outs):
+            ref = np.asarray(values[o.name][:n], np.float64)
+            diff = o.q_out.dequantize(y).astype(np.float64) - ref
+            err += float(np.mean(diff ** 2)) / (float(np.var(ref)) + 1e-12)
+        return err
 
     def _formats(self, layer, values, method, scheme):
         post, pre = values[layer.name], values[layer.name + ":pre"]
