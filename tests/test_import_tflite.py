@@ -174,14 +174,13 @@ def test_tflm_example_model_equals_tflm(name):
     assert model.inputs[0].preset_formats[0].zero_point == int(ins[0].zero_point[0])
 
 
-def test_lstm_example_model_is_refused_naming_the_operator():
-    path = DATA / "trained_lstm_int8.tflite"
-    with pytest.raises(NnomError) as e:
-        nnom.from_tflite(path)
-    msg = str(e.value)
-    assert str(path) in msg and "operator 0" in msg and "UNIDIRECTIONAL_SEQUENCE_LSTM" in msg
-    assert "'tfl.unidirectional_sequence_lstm'" in msg and "not supported" in msg
-    assert msg.count("\n  - ") == 1, msg
+def test_lstm_example_model_imports_as_a_tflite_lstm():
+    """TFLite Micro's mnist_lstm: UNIDIRECTIONAL_SEQUENCE_LSTM becomes a stateful TFLiteLSTM with the
+    file's weights and state formats (its bytes against TFLM: tests/test_tflite_lstm.py)."""
+    model = nnom.from_tflite(DATA / "trained_lstm_int8.tflite")
+    assert [type(layer).__name__ for layer in model.order] == ["Input", "TFLiteLSTM", "Flatten", "Dense", "Softmax"]
+    lstm = model.order[1]
+    assert lstm.stateful and lstm.units == 20 and lstm.cell_scale == 2.0 ** -12 and lstm.cell_clip == 10.0
 
 
 def test_path_and_bytes_give_the_same_model(tmp_path):
@@ -511,8 +510,8 @@ def test_cli_converts_inspects_and_validates_a_tflite_file(tmp_path, capsys):
     capsys.readouterr()
     assert main(["validate", str(src), "--data", str(tmp_path / "x.npy"), "--json", "--quiet"]) == 0
     assert '"bit_exact": true' in capsys.readouterr().out
-    assert main(["inspect", str(DATA / "trained_lstm_int8.tflite")]) == 2
-    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in capsys.readouterr().err
+    assert main(["inspect", str(DATA / "trained_lstm_int8.tflite")]) == 0
+    assert "TFLiteLSTM" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", ["leaky_relu", "hard_swish", "relu_op", "logistic", "conv_same_stride_relu"])

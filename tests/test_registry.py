@@ -62,6 +62,7 @@ CASES = {
     "Softmax": lambda m, x: m.hook(Softmax(), pre(m, x)),
     "Activation": lambda m, x: m.hook(HardSigmoid(), pre(m, x)),
     "RNN": lambda m, x: m.hook(GRU(4, return_sequences=True), seq(m, x)),
+    "TFLiteLSTM": lambda m, x: m.hook(nnom.layers.TFLiteLSTM(4), seq(m, x)),
 }
 
 

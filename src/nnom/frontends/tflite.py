@@ -21,7 +21,9 @@ write them) takes its input as NHWC: the TRANSPOSE is left out, so feed x.transp
 
 Operators: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB,
 MUL, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU, MEAN, PAD,
-RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8). SHAPE, STRIDED_SLICE, PACK,
+RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8), UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite
+Micro's integer LSTM: a TFLiteLSTM layer, stateful as TFLite's variable tensors are), STRIDED_SLICE of
+whole steps, rows or columns (a Keras LSTM's last step). SHAPE, STRIDED_SLICE, PACK,
 CONCATENATION, RESHAPE, GATHER and REDUCE_PROD on constants (the shape computations converters
 emit for a free batch) are evaluated at import; RESHAPE takes the output tensor's shape, as
 TFLite Micro does. Fused activations NONE, RELU, RELU6 and RELU_N1_TO_1. Every operator that
@@ -36,7 +38,9 @@ beta 1; MEAN over the spatial dimensions; PAD of the spatial dimensions; TRANSPO
 result is flattened or channels last again; pools, PAD and RESHAPE that keep the format (as
 TFLite's converter writes them); a dilated convolution written as SPACE_TO_BATCH_ND, CONV_2D,
 BATCH_TO_SPACE_ND (TensorFlow does so for a free batch) is not taken. UNIDIRECTIONAL_SEQUENCE_LSTM
-and the other recurrent operators are not supported. Element-wise operators (LOGISTIC, TANH,
+of one sequence (batch 1), int8 with an int16 cell state of a power-of-two scale, cell activation
+TANH, without peepholes, projection, layer normalization or CIFG (as TFLite Micro's kernel); the other
+recurrent operators are not supported. Element-wise operators (LOGISTIC, TANH,
 HARD_SWISH, LEAKY_RELU, and RELU, RELU6, QUANTIZE that rescale, a fused RELU_N1_TO_1) are 256-entry
 tables computed with TFLite's own arithmetic; model.save keeps them.
 """
@@ -66,6 +70,14 @@ NAME_LEN = 64                       # of the layer names made from tensor names
 # model runs once (quantize_preset): values of all layer outputs, and multiply-accumulates
 MAX_VALUES = 1 << 26
 MAX_MACS = 1 << 33
+
+
+class _Variable:
+    """The value of a variable tensor (a state the interpreter keeps between invocations)."""
+
+
+VARIABLE = _Variable()
+VARIABLE_READERS = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)      # the operators that may read one
 
 
 def _import_tflite():
@@ -156,13 +168,15 @@ _OPTIONS = {
     "PACK": ("PackOptions", ("ValuesCount", "Axis")),
     "GATHER": ("GatherOptions", ("Axis", "BatchDims")),
     "REDUCE_PROD": ("ReducerOptions", ("KeepDims",)),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("UnidirectionalSequenceLSTMOptions", ("FusedActivationFunction", "CellClip",
+                                                                           "TimeMajor")),
 }
 
 
 class _Tensor:
     """One tensor of the file: shape (batch included), type name, constant data (or None),
     quantization (scales as float64 of the float32 values, zero points, axis)."""
-    __slots__ = ("index", "name", "shape", "type", "data", "scale", "zero_point", "axis", "sparse")
+    __slots__ = ("index", "name", "shape", "type", "data", "scale", "zero_point", "axis", "sparse", "variable")
 
     def fmt(self, what="tensor"):
         """The per-tensor AffineFormat of an int8 activation."""
@@ -308,6 +322,7 @@ def _read_tensor(m, t, index, types, n_buffers, buffers, budget, data, label):
     r.shape = tuple(shape)
     r.type = types.get(int(t.Type()), f"type {int(t.Type())}")
     r.sparse = t.Sparsity() is not None
+    r.variable = bool(t.IsVariable())        # a state kept between invocations (LSTM's h and c)
     q = t.Quantization()
     r.scale, r.zero_point, r.axis = np.zeros(0), np.zeros(0, np.int64), 0
     if q is not None:
@@ -397,6 +412,8 @@ class _Call:
         v = self.values[i]
         if isinstance(v, Tensor):
             raise NnomError(f"the {what} must be a constant, not computed from the input")
+        if v is VARIABLE:
+            raise NnomError(f"the {what} '{info.name}' is a variable tensor (a state), not a constant")
         if info.sparse:
             raise NnomError(f"the {what} '{info.name}' is sparse; nnom reads dense tensors only")
         if dtype is not None and info.type != dtype:
@@ -716,6 +733,153 @@ def _quantize(c):
                       None)
 
 
+def _strided_slice(c):
+    """STRIDED_SLICE of a tensor: whole time steps, rows or columns (a Keras LSTM's last step), a
+    Cropping (Builder.take); strides 1, the batch kept."""
+    x = c.x(0)
+    c.same_format("STRIDED_SLICE")
+    begin, end, strides = (c.const(i, what) for i, what in ((1, "begin"), (2, "end"), (3, "strides")))
+    if any(v is None or v.dtype.kind not in "iu" for v in (begin, end, strides)):
+        raise NnomError("begin, end and strides must be constant int tensors")
+    bm, em, ellipsis, new_axis, shrink, offset = c.options("BeginMask", "EndMask", "EllipsisMask", "NewAxisMask",
+                                                           "ShrinkAxisMask", "Offset")
+    if ellipsis or new_axis:
+        raise NnomError("STRIDED_SLICE with an ellipsis or new-axis mask is not supported")
+    full = (1,) + x.shape
+    n = begin.size
+    if not (end.size == strides.size == n <= len(full)):
+        raise NnomError(f"begin {begin.tolist()}, end {end.tolist()}, strides {strides.tolist()} of a "
+                        f"{len(full)}-dimensional tensor")
+    if np.any(strides.ravel() != 1):
+        raise NnomError(f"strides {strides.ravel().tolist()}: nnom takes STRIDED_SLICE of a tensor with strides 1")
+    spans = []
+    for i in range(n):
+        b, e, size = int(begin.flat[i]), int(end.flat[i]), full[i]
+        if offset:
+            e = b + e
+        if shrink >> i & 1:
+            if not -size <= b < size:
+                raise NnomError(f"index {b} out of range {size}")
+            b = b % size
+            span = (b, b + 1)
+        else:
+            span = slice(None if bm >> i & 1 else b, None if em >> i & 1 else e).indices(size)[:2]
+        if span[1] <= span[0]:
+            raise NnomError(f"an empty slice {span} of axis {i}")
+        spans.append(span)
+    if spans and spans[0] != (0, 1):
+        raise NnomError("slicing the batch dimension is not supported")
+    y = x
+    for axis, (b, e) in enumerate(spans[1:], start=1):
+        if (b, e) != (0, full[axis]):
+            y = c.b.take(y, axis, b, e, c.name)
+    dims = _dims(c.out.shape)
+    if y.shape != dims:
+        if int(np.prod(dims, dtype=np.int64)) != y.size:
+            raise NnomError(f"its output {c.out.shape} does not hold the {y.size} values sliced")
+        y = c.b.reshape(y, dims, c.name + "_shape")
+    return y
+
+
+# UNIDIRECTIONAL_SEQUENCE_LSTM's inputs: 0 the sequence, 1-4 the input weights, 5-8 the recurrent
+# weights, 12-15 the biases (gates input, forget, cell, output), 18 the hidden state, 19 the cell state
+_LSTM_VARIANTS = {9: "peephole", 10: "peephole", 11: "peephole", 16: "projection", 17: "projection",
+                  20: "layer normalization", 21: "layer normalization", 22: "layer normalization",
+                  23: "layer normalization"}
+
+
+def _lstm_weights(c, first, shape, what):
+    """Four per-tensor int8 gate weights (inputs first .. first + 3): (4, *shape) ints, (4,) scales."""
+    ws, scales = [], []
+    for g, gate in enumerate(("input", "forget", "cell", "output")):
+        info = c.tensor_info(first + g)
+        w = c.const(first + g, f"{what} weights of the {gate} gate", "INT8")
+        if w.shape != shape:
+            raise NnomError(f"the {what} weights of the {gate} gate '{info.name}' have shape {w.shape}, "
+                            f"expected {shape}")
+        if info.scale.size != 1:
+            raise NnomError(f"the {what} weights of the {gate} gate '{info.name}' have {info.scale.size} scales; "
+                            "TFLite Micro's LSTM takes one scale per weight tensor")
+        scales.append(_per_channel_scales(c, info, 1, 0, f"{what} weights of the {gate} gate")[0])
+        ws.append(w.astype(np.int64))
+        c.imp.charge_weights(w.size, f"the {what} weights")
+    return np.stack(ws), np.asarray(scales)
+
+
+def _unidirectional_sequence_lstm(c):
+    """TFLite Micro's integer LSTM (int8 in and out, int16 cell state): a TFLiteLSTM with the file's
+    weights, biases and state formats, stateful as TFLite's variable tensors are."""
+    from ..layers.tflite_lstm import TFLiteLSTM
+    act, clip, time_major = c.options("FusedActivationFunction", "CellClip", "TimeMajor")
+    if len(c.op.inputs) != 24:
+        raise NnomError(f"{len(c.op.inputs)} inputs; the operator has 24")
+    variants = sorted({what for i, what in _LSTM_VARIANTS.items() if c.tensor_info(i) is not None})
+    if variants:
+        raise NnomError(f"the {' and '.join(variants)} variant is not supported (TFLite Micro's integer LSTM has "
+                        "none of peepholes, projection and layer normalization)")
+    if c.tensor_info(1) is None or c.tensor_info(5) is None:
+        raise NnomError("the CIFG variant (no input gate) is not supported")
+    for i in list(range(1, 9)) + list(range(12, 16)):
+        if c.tensor_info(i) is None:
+            raise NnomError(f"input {i} (a weight or bias tensor) is missing")
+    if act != 4:
+        raise NnomError(f"the cell activation {_ACTIVATION_NAMES.get(act, act)} is not supported (TANH is)")
+    clip = float(np.float32(clip))
+    if not np.isfinite(clip) or clip < 0:
+        raise NnomError(f"cell clip {clip}")
+    x = c.x(0)
+    full = c.tensor_info(0).shape
+    if len(full) != 3:
+        raise NnomError(f"its input has the shape {full}; expected (batch, steps, features)")
+    batch, t, f = (full[1], full[0], full[2]) if time_major else full
+    if batch != 1:
+        raise NnomError(f"a batch of {batch} sequences: nnom runs batch 1")
+    hid, cell = c.tensor_info(18), c.tensor_info(19)
+    if hid is None or cell is None or c.values[18] is not VARIABLE or c.values[19] is not VARIABLE:
+        raise NnomError("its hidden and cell states (inputs 18, 19) must be variable tensors without data")
+    u = int(np.prod(hid.shape, dtype=np.int64))
+    if not 1 <= u <= 16383 or hid.type != "INT8" or cell.type != "INT16" or \
+            int(np.prod(cell.shape, dtype=np.int64)) != u:
+        raise NnomError(f"hidden state {hid.type} {hid.shape} and cell state {cell.type} {cell.shape}: nnom takes "
+                        "an int8 hidden and an int16 cell state of 1 .. 16383 units")
+    h_fmt = hid.fmt("hidden state")
+    if cell.scale.size != 1 or (cell.zero_point.size and np.any(cell.zero_point != 0)):
+        raise NnomError(f"the cell state '{cell.name}' needs one scale and a zero point of 0")
+    from ..affine.lstm import CELL_POWER_MAX, CELL_POWER_MIN, cell_power_of
+    power = cell_power_of(float(cell.scale[0]))
+    if power is None or not CELL_POWER_MIN <= power <= CELL_POWER_MAX:
+        raise NnomError(f"the cell state's scale {float(cell.scale[0]):g} is not a power of two between "
+                        f"2^{CELL_POWER_MIN} and 2^{CELL_POWER_MAX}")
+    if c.out.shape != ((t, 1, u) if time_major else (1, t, u)):
+        raise NnomError(f"its output has the shape {c.out.shape}; expected {(t, 1, u) if time_major else (1, t, u)}")
+    w_in, s_in = _lstm_weights(c, 1, (u, f), "input")
+    w_rec, s_rec = _lstm_weights(c, 5, (u, u), "recurrent")
+    biases = []
+    for g in range(4):
+        b = c.const(12 + g, "bias", "INT32")
+        if b.shape != (u,):
+            raise NnomError(f"the bias '{c.tensor_info(12 + g).name}' has shape {b.shape}, expected ({u},)")
+        biases.append(b.astype(np.int64))
+    bias = np.stack(biases)
+    s_x = c.in_fmt().scale
+    if tuple(x.shape) != (t, f):
+        x = c.b.reshape(x, (t, f), c.name + "_steps")
+    src = c.b.sequence_source(x, 0, "UNIDIRECTIONAL_SEQUENCE_LSTM", c.name)
+    keras = np.concatenate                      # Keras layout: (F, 4U), (U, 4U), (4U,)
+    kernel = keras([w_in[g].T * np.float32(s_in[g]) for g in range(4)], axis=1)
+    recurrent = keras([w_rec[g].T * np.float32(s_rec[g]) for g in range(4)], axis=1)
+    bias_f = keras([bias[g] * (np.float32(s_x) * np.float64(np.float32(s_in[g]))) for g in range(4)])
+    layer = c.b._add(TFLiteLSTM(u, kernel=kernel.astype(np.float32), recurrent_kernel=recurrent.astype(np.float32),
+                                bias=bias_f.astype(np.float32), cell_clip=clip, stateful=True,
+                                cell_scale=float(cell.scale[0]), state_format=(h_fmt.scale, h_fmt.zero_point)),
+                     [src], c.name)
+    layer.set_preset_weights(np.concatenate([keras([w.T for w in w_in], axis=1), keras([w.T for w in w_rec], axis=1)]),
+                             np.concatenate([s_in, s_rec]), bias.reshape(-1))
+    c.main = layer
+    y = c.b._out(layer, (t, u))
+    return c.b.reshape(y, (t, 1, u), c.name + "_time_major") if time_major else y
+
+
 CONVERTERS = {
     "CONV_2D": _conv_2d, "DEPTHWISE_CONV_2D": _depthwise_conv_2d, "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool("avg"), "MAX_POOL_2D": _pool("max"),
@@ -724,6 +888,7 @@ CONVERTERS = {
     "RELU": _relu("relu"), "RELU6": _relu("relu6"), "LEAKY_RELU": _leaky_relu,
     "MEAN": _mean, "PAD": _pad, "RESHAPE": _reshape, "EXPAND_DIMS": _reshape, "SQUEEZE": _reshape,
     "TRANSPOSE": _transpose, "QUANTIZE": _quantize,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _unidirectional_sequence_lstm, "STRIDED_SLICE": _strided_slice,
 }
 
 
@@ -901,6 +1066,8 @@ class _Importer:
         for t in flat.tensors:
             if t.data is not None:
                 env[t.index] = t.data
+            elif t.variable:
+                env[t.index] = VARIABLE
         for t in ins:
             try:
                 x = self.b.input(t.shape[1:], t.name)
@@ -966,6 +1133,9 @@ class _Importer:
         return x
 
     def _convert(self, op, values):
+        if op.kind not in VARIABLE_READERS and any(v is VARIABLE for v in values):
+            raise NnomError("it reads a variable tensor (a state kept between invocations); nnom takes those "
+                            "only as the states of " + ", ".join(VARIABLE_READERS))
         if not any(isinstance(v, Tensor) for v in values) and op.kind in FOLDS:
             c = _Call(self, op, values)
             if op.kind != "SHAPE" and any(v is None for v in values[:1]):

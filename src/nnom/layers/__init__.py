@@ -8,3 +8,4 @@ from .merge import Add, Concat, Mult, Sub
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
 from .reshape import Cropping, Flatten, Reshape, UpSample, ZeroPadding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN
+from .tflite_lstm import TFLiteLSTM

@@ -59,6 +59,7 @@ typedef enum {
     NNOM_UPSAMPLE, NNOM_ZERO_PADDING, NNOM_CROPPING, NNOM_MAXPOOL, NNOM_AVGPOOL, NNOM_SUMPOOL,
     NNOM_GLOBAL_MAXPOOL, NNOM_GLOBAL_AVGPOOL, NNOM_GLOBAL_SUMPOOL, NNOM_ADD, NNOM_SUB, NNOM_MULT,
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
+    NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM       /* recurrent layers: nnom_rnn.h */
 } nnom_layer_type_t;
 
@@ -266,5 +267,6 @@ nnom_act_t *act_lut(const int8_t *table);         /* any element-wise function, 
 #endif
 
 #include "nnom_rnn.h"      /* recurrent layers: RNN, SimpleCell, GRUCell, LSTMCell */
+#include "nnom_tflite_lstm.h"   /* TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM: TFLiteLSTM */
 
 #endif

@@ -40,6 +40,7 @@ int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" 
  * The fields each layer reads:
  *   Conv2D, DW_Conv2D, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel
  *   SimpleRNN, GRU, LSTM: mult/shift[0] (2^-15 / s_out), out_zp; in_zp[0] is only checked (in the bias)
+ *   TFLiteLSTM: in_zp[0], out_zp (the hidden state's), mult/shift[11] (nnom_tflite_lstm.h)
  *   Add, Sub: in_zp per input, mult/shift per input then the output's, out_zp, act_min/act_max,
  *     extra: the left shift
  *   Mult: in_zp per input, mult/shift[0] (s_1 * ... * s_n / s_out), out_zp, act_min/act_max

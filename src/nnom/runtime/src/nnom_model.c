@@ -621,8 +621,10 @@ nnom_status_t model_reset_state(nnom_model_t *m)
     uint16_t i;
     if (m == NULL || !m->compiled)
         return NN_NOT_COMPILED;
-    for (i = 0; i < m->n_layers; i++)
-        nnom_rnn_reset_state(m->order[i]);          /* stateful recurrent layers; others: nothing */
+    for (i = 0; i < m->n_layers; i++) {             /* stateful recurrent layers; others: nothing */
+        nnom_rnn_reset_state(m->order[i]);
+        nnom_tflite_lstm_reset_state(m->order[i]);
+    }
     return NN_SUCCESS;
 }
 
