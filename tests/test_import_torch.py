@@ -228,11 +228,12 @@ def test_linear_after_flatten_permutes_features():
     assert np.array_equal(dense.w, w[:, perm].T)
 
 
-def test_explicit_padding_becomes_zero_padding_or_same():
+def test_explicit_padding_becomes_a_border_or_same():
     module, x, _ = make_case("conv_stride2_pad1")           # 9 x 8 input: SAME pads (1, 1) and (0, 1)
     model = from_torch(module, x)
     types = [type(layer).__name__ for layer in model.order]
-    assert types == ["Input", "ZeroPadding", "Conv2D"]
+    assert types == ["Input", "Conv2D"]                     # the ZeroPadding folded into the conv
+    assert tuple(model.order[1].padding) == (1, 1, 1, 1)
     module = randomize(nn.Sequential(nn.Conv2d(3, 5, 3, stride=2, padding=1)))
     model = from_torch(module, torch.randn(1, 3, 9, 9))
     assert [type(layer).__name__ for layer in model.order] == ["Input", "Conv2D"]

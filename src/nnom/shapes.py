@@ -102,6 +102,21 @@ def as_padding(value) -> str:
     return v
 
 
+def as_window_padding(value):
+    """A convolution's padding: PADDING_SAME, PADDING_VALID, or an explicit border (top, bottom,
+    left, right) in any form as_border takes (all zeros: PADDING_VALID)."""
+    if isinstance(value, str):
+        return as_padding(value)
+    try:
+        if isinstance(value, bool):
+            raise NnomError("a bool is not a padding")
+        b = as_border(value)
+    except NnomError:
+        raise NnomError(f"padding={value!r}: use PADDING_SAME ('same'), PADDING_VALID ('valid') or "
+                        "border(top, bottom, left, right)") from None
+    return PADDING_VALID if not any(b) else b
+
+
 def as_border(value) -> Border:
     """border(t, b, l, r), an int, ((t, b), (l, r)) or (vertical, horizontal) as in Keras."""
     if isinstance(value, Border):

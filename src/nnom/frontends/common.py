@@ -5,7 +5,8 @@ calls on `Builder`, which owns every lowering to nnom layers: weights converted 
 layout, explicit paddings into PADDING_SAME or a ZeroPadding, per-channel constants into foldable
 BatchNorms, merges chained within the layers' C limits, recurrent layers from cells; it checks
 every shape as it goes. The passes that need the whole graph (activation fusion, last-step
-recurrent layers) then run once in frontends/passes.py.
+recurrent layers, a ZeroPadding folded into the convolution that reads it) then run once in
+frontends/passes.py.
 
 A framework tensor lives in nnom as a layer whose output is channels last: (H, W, C), (1, L, C)
 or (1, 1, F). `Layout` says where the framework keeps the channels: first for PyTorch and ONNX
@@ -310,7 +311,7 @@ class Builder:
     def _padding(self, x: Tensor, kernel, strides, dilations, pads, name, allow_pad_layer=True,
                  why_not="", allow_same=True):
         """(source layer, nnom padding) for explicit pads: VALID, TensorFlow SAME, or a ZeroPadding
-        layer then VALID."""
+        layer then VALID (which passes.fold_paddings turns into a convolution's own border)."""
         if pads == PADDING_SAME:
             return x.layer, PADDING_SAME
         if all(p == 0 for pair in pads for p in pair):

@@ -2,19 +2,24 @@
 
 The frontends lower every framework op to nnom layers as they meet it (frontends/common.py,
 Builder); what needs the whole graph happens here, after the last op and before the Model is
-compiled: consecutive per-channel constant ops (BatchNorms) become one; a scalar constant op right
-before or after an activation joins that activation's function, and x * f(x) becomes one
-activation of x (relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish:
-named where the joined function is a named one, else a table); activation layers become the tail
-of the layer before them; recurrent layers whose only reader takes their last step stop
-returning sequences; layers that lead to no output are dropped. Each pass reads the layer
-classes' capabilities (layers/base.py: takes_tail, keeps_sign, non_negative, absorbs_batchnorm)
-rather than lists of layer types, and edits the node list and the output list in place.
+compiled: a ZeroPadding read only by a convolution becomes that convolution's own padding (no
+padded copy in the arena; SAME where it equals TensorFlow's SAME, else an explicit border), and
+one before a max pool SAME's padding where that cannot change the maximum; consecutive
+per-channel constant ops (BatchNorms) become one; a scalar constant op right before or after an
+activation joins that activation's function, and x * f(x) becomes one activation of x
+(relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish: named where the
+joined function is a named one, else a table); activation layers become the tail of the layer
+before them; recurrent layers whose only reader takes their last step stop returning sequences;
+layers that lead to no output are dropped. Each pass reads the layer classes' capabilities
+(layers/base.py: takes_tail, keeps_sign, non_negative, absorbs_batchnorm; conv.py:
+absorbs_padding) rather than lists of layer types, and edits the node list and the output list
+in place.
 
 What is not here, and why: explicit paddings become PADDING_SAME or a ZeroPadding as the op is
-lowered (Builder._padding: it needs the op and its input shape only); nodes computed from
-constants are evaluated as they are met, by the framework's own runtime (torch.py and onnx.py
-_fold); scalar or per-channel constants applied to tensors become BatchNorms (1x1 depthwise
+lowered (Builder._padding: it needs the op and its input shape only; fold_paddings then moves a
+convolution's into it, as it does a framework's own padding op); nodes computed from constants
+are evaluated as they are met, by the framework's own runtime (torch.py and onnx.py _fold);
+scalar or per-channel constants applied to tensors become BatchNorms (1x1 depthwise
 convolutions, Builder.const_op) that Model.compile() folds into the conv or dense before them
 where fold_scalar_ops has not joined them to an activation; broadcasting merges are checked as
 they are lowered (Builder.merge); the layout of inputs that recurrent layers read as sequences is
@@ -24,10 +29,13 @@ lowering them tells.
 """
 import numpy as np
 
+from ..errors import NnomError
 from ..graph import Model
-from ..layers import Activation, BatchNorm, Cropping, Input, Mult
+from ..layers import Activation, BatchNorm, Cropping, Input, MaxPool, Mult, ZeroPadding
 from ..layers.activation import Act
 from ..layers.rnn import RNN
+from ..layers.window import pads_2d
+from ..shapes import PADDING_SAME, PADDING_VALID
 
 
 def readers(nodes, out_layers) -> dict:
@@ -207,6 +215,52 @@ def last_steps(nodes, out_layers, rng):
         _replace(nodes, out_layers, crop, rnn)
 
 
+def _max_pool_padding(pool, pad):
+    """PADDING_SAME for a VALID MaxPool reading ZeroPadding `pad` where the border is SAME's
+    padding of pad's input and the padded zeros cannot be a window's maximum (that input is never
+    negative: in the Q-format scheme zero is then its smallest value, in the affine one its zero
+    point is), else None. MaxPool has no explicit border, and AvgPool would count the zeros: those
+    keep the ZeroPadding."""
+    src, b = pad.inputs[0], pad.border
+    if type(pool) is not MaxPool or pool.padding != PADDING_VALID or not non_negative(src):
+        return None
+    same = pads_2d((src.out_shape.h, src.out_shape.w), pool.kernel, pool.stride, (1, 1), PADDING_SAME)
+    return PADDING_SAME if ((b.top, b.bottom), (b.left, b.right)) == same else None
+
+
+def fold_paddings(nodes, out_layers, rng):
+    """A ZeroPadding (Keras' ZeroPadding2D, or the one Builder._padding puts before a convolution
+    whose padding is not TensorFlow's SAME, e.g. PyTorch's padding=1 at stride 2) read only by a
+    Conv2D / DW_Conv2D (absorbs_padding) becomes that layer's padding, so the padded copy of the
+    tensor never exists: the windows read the unpadded input with the border outside it (the same
+    output: the padded taps add nothing in either scheme, the affine one padding with the zero
+    point). One before a VALID MaxPool becomes its SAME padding where that is exact
+    (_max_pool_padding)."""
+    count = readers(nodes, out_layers)
+    for pad in list(nodes):
+        if (type(pad) is not ZeroPadding or pad.act is not None or count.get(id(pad), 0) != 1
+                or any(o is pad for o in out_layers)):
+            continue
+        users = [layer for layer in nodes if any(s is pad for s in layer.inputs)]
+        if len(users) != 1 or len(users[0].inputs) != 1:
+            continue
+        user, src = users[0], pad.inputs[0]
+        if getattr(user, "absorbs_padding", False):
+            try:
+                padding = user.padding_absorbing(pad.border, src.out_shape)
+            except NnomError:                   # a side over 65535: keep the layer
+                continue
+        else:
+            padding = _max_pool_padding(user, pad)
+            if padding is None:
+                continue
+        out = user.out_shape
+        user.padding, user.inputs = padding, [src]
+        user.build([src.out_shape], rng)
+        assert user.out_shape == out, f"internal: folding {pad.name} into {user.name} changed its shape"
+        nodes.remove(pad)
+
+
 def reachable(out_layers) -> set:
     """ids of the layers the outputs depend on."""
     seen, stack = set(), list(out_layers)
@@ -231,6 +285,7 @@ def non_negative(layer) -> bool:
 
 def run(nodes, inputs, out_layers, name, rng) -> Model:
     """The passes, then the compiled Model of the layers that lead to an output (and every input)."""
+    fold_paddings(nodes, out_layers, rng)
     merge_affines(nodes, out_layers, rng)
     fold_scalar_ops(nodes, out_layers)
     fold_self_gates(nodes, out_layers)

@@ -3,6 +3,8 @@
 Kernels use the Keras layout: Conv2D (kh, kw, in, out), DW_Conv2D (kh, kw, channels, multiplier);
 output channel c * multiplier + m, as Keras orders it.
 """
+import dataclasses
+
 import numpy as np
 
 from ..errors import NnomError, layer_error
@@ -11,7 +13,7 @@ from ..affine import conv as affine_conv
 from ..quant import fixed
 from ..quant.affine import quantize_bias, quantize_weights
 from ..quant.weights import quantize_kernel
-from ..shapes import PADDING_VALID, Shape, as_pair, as_padding, check_count
+from ..shapes import PADDING_SAME, PADDING_VALID, Border, Shape, as_pair, as_window_padding, border, check_count
 from .base import Layer, as_weight, check_kwargs
 from .window import im2col, out_size, pads_2d, windows
 
@@ -33,6 +35,7 @@ class _ConvBase(Layer, abstract=True):
     absorbs_batchnorm = True
     takes_tail = True
     fuses_clamp = True
+    absorbs_padding = True      # a ZeroPadding read only by it becomes its border (frontends/passes.py)
     preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
@@ -56,18 +59,35 @@ class _ConvBase(Layer, abstract=True):
         self.kernel = as_pair("kernel", kernel_size)
         self.stride = as_pair("stride", strides)
         self.dilation = as_pair("dilation", dilation)
-        self.padding = as_padding(padding)
+        self.padding = as_window_padding(padding)      # "same", "valid" or a Border
         if (self.stride.h > 1 or self.stride.w > 1) and (self.dilation.h > 1 or self.dilation.w > 1):
             raise NnomError(f"{type(self).__name__}: stride > 1 together with dilation > 1 is not "
                             "supported (nor in Keras)")
 
     def _out_hw(self, s: Shape):
-        oh = out_size(s.h, self.kernel.h, self.stride.h, self.dilation.h, self.padding)
-        ow = out_size(s.w, self.kernel.w, self.stride.w, self.dilation.w, self.padding)
+        ph, pw = pads_2d((s.h, s.w), self.kernel, self.stride, self.dilation, self.padding)
+        explicit = isinstance(self.padding, Border)
+        oh = out_size(s.h, self.kernel.h, self.stride.h, self.dilation.h, ph if explicit else self.padding)
+        ow = out_size(s.w, self.kernel.w, self.stride.w, self.dilation.w, pw if explicit else self.padding)
         if oh < 1 or ow < 1:
             raise layer_error(self, f"kernel {tuple(self.kernel)} (dilation {tuple(self.dilation)}) is "
-                                    f"larger than the input {tuple(s)} with padding '{self.padding}'")
+                                    f"larger than the input {tuple(s)} with padding {self._padding_text()}")
         return oh, ow
+
+    def padding_absorbing(self, b: Border, in_shape: Shape):
+        """This layer's padding once it reads in_shape directly instead of in_shape padded with
+        border b (a ZeroPadding before it, whose shape it was built for): b plus its own SAME
+        pads (none for VALID). PADDING_SAME where the sum is SAME's over in_shape (TensorFlow pads
+        the odd pixel after: Keras' ZeroPadding2D before a stride-2 MobileNet block is that), else
+        the border; the output is the same size. NnomError: a side over the C runtime's 65535."""
+        (pt, pb), (pl, pr) = self._pads()
+        total = border(b.top + pt, b.bottom + pb, b.left + pl, b.right + pr)
+        same = pads_2d((in_shape.h, in_shape.w), self.kernel, self.stride, self.dilation, PADDING_SAME)
+        return PADDING_SAME if ((total.top, total.bottom), (total.left, total.right)) == same else total
+
+    def _padding_text(self):
+        p = self.padding
+        return f"border({p.top}, {p.bottom}, {p.left}, {p.right})" if isinstance(p, Border) else f"'{p}'"
 
     def _pads(self):
         s = self.in_shapes[0]
@@ -130,9 +150,12 @@ class _ConvBase(Layer, abstract=True):
 
     def _affine_params(self, q_in):
         (pt, pb), (pl, pr) = self._pads()
-        return affine_conv.conv_params_from(
+        p = affine_conv.conv_params_from(
             q_in.scale, q_in.zero_point, self.aw_scale, self.q_pre.scale, self.q_pre.zero_point,
-            stride=tuple(self.stride), dilation=tuple(self.dilation), padding=(pt, pl, pb - pt, pr - pl))
+            stride=tuple(self.stride), dilation=tuple(self.dilation), padding=(pt, pl, 0, 0))
+        # the kernels read pad before the first window; the pixels after only set the output size
+        # (pad + offset of them), so an explicit border with less after than before has offset < 0
+        return dataclasses.replace(p, pad_offset=(pb - pt, pr - pl))
 
     def _affine_clamped(self, y):
         """The kernels clamp to int8; a fused ReLU / ReLU6 clamps further, as the C's act range."""
@@ -161,26 +184,32 @@ class _ConvBase(Layer, abstract=True):
                 + super().weight_bytes())
 
     def config(self):
-        return {"kernel_size": list(self.kernel), "strides": list(self.stride), "padding": self.padding,
+        padding = list(self.padding) if isinstance(self.padding, Border) else self.padding
+        return {"kernel_size": list(self.kernel), "strides": list(self.stride), "padding": padding,
                 "dilation": list(self.dilation), "use_bias": self.use_bias}
 
     def arrays(self):
         return {"w": self.w, "b": self.b}
 
     def _c_window(self, g, count):
-        """Shared tail of Conv2D / DW_Conv2D constructor calls."""
-        dil = self.dilation != (1, 1)
-        name = ("Conv2D" if isinstance(self, Conv2D) else "DW_Conv2D") + ("_dilated" if dil else "")
+        """Shared tail of Conv2D / DW_Conv2D constructor calls: _padded with an explicit border
+        (it always takes the dilation), else _dilated where the dilation is not 1."""
+        explicit = isinstance(self.padding, Border)
+        dil = explicit or self.dilation != (1, 1)
+        name = ("Conv2D" if isinstance(self, Conv2D) else "DW_Conv2D")
+        name += "_padded" if explicit else "_dilated" if dil else ""
         args = [str(count), g.pair("kernel", self.kernel), g.pair("stride", self.stride)]
         if dil:
             args.append(g.pair("dilation", self.dilation))
-        args += [g.padding(self.padding), self._c_weights(g)]
+        args += [g.border(self.padding) if explicit else g.padding(self.padding), self._c_weights(g)]
         return f"{name}({', '.join(args)})"
 
     def describe(self):
         d = f"k{self.kernel.h}x{self.kernel.w} s{self.stride.h}x{self.stride.w}"
         if self.dilation != (1, 1):
             d += f" d{self.dilation.h}x{self.dilation.w}"
+        if isinstance(self.padding, Border):
+            return d + " border({}, {}, {}, {})".format(*self.padding)
         return d + f" {self.padding}"
 
 

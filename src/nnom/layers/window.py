@@ -2,14 +2,17 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..shapes import PADDING_SAME
+from ..shapes import PADDING_SAME, Border
 
 
-def out_size(size: int, k: int, s: int, d: int, padding: str) -> int:
-    """Output length along one axis, as Keras computes it."""
+def out_size(size: int, k: int, s: int, d: int, padding) -> int:
+    """Output length along one axis, as Keras computes it; padding: PADDING_SAME, PADDING_VALID or
+    the explicit (before, after) of this axis (a window starts at every stride that fits)."""
     if padding == PADDING_SAME:
         return -(-size // s)
     span = (k - 1) * d + 1
+    if not isinstance(padding, str):
+        size += padding[0] + padding[1]
     return (size - span) // s + 1
 
 
@@ -21,6 +24,9 @@ def same_pads(size: int, k: int, s: int, d: int) -> tuple[int, int]:
 
 
 def pads_2d(in_hw, k, s, d, padding):
+    """((top, bottom), (left, right)) of PADDING_SAME, PADDING_VALID or an explicit Border."""
+    if isinstance(padding, Border):
+        return (padding.top, padding.bottom), (padding.left, padding.right)
     if padding != PADDING_SAME:
         return (0, 0), (0, 0)
     return same_pads(in_hw[0], k[0], s[0], d[0]), same_pads(in_hw[1], k[1], s[1], d[1])

@@ -227,6 +227,13 @@ nnom_layer_t *DW_Conv2D(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_padd
                         const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *DW_Conv2D_dilated(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d,
                                 nnom_padding_t pad, const nnom_weight_t *w, const nnom_bias_t *b);
+/* With an explicit border of zeros around the input (top, bottom, left, right), each side its
+ * own: what a ZeroPadding before a VALID convolution does, without the padded copy (PyTorch's
+ * symmetric padding=1 at stride 2 is border(1, 1, 1, 1); TensorFlow's SAME would be (0, 1, 0, 1)). */
+nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
+                            const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *DW_Conv2D_padded(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
+                               const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *Flatten(void);
 nnom_layer_t *Reshape(nnom_dims_t s);

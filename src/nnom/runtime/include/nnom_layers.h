@@ -25,10 +25,11 @@ uint32_t nnom_dims_size(nnom_dims_t d);
 int nnom_dims_fit(nnom_dims_t d);
 /* MAC counts saturate at UINT32_MAX rather than wrap (report only). */
 static inline uint32_t nnom_sat_u32(uint64_t v) { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)v; }
-/* NN_ARGUMENT_ERROR: a zero kernel, stride or dilation; NN_SIZE_MISMATCH: a VALID window larger
- * than its input; NN_LENGTH_ERROR: SAME padding over 65535. */
+/* border: zeros around the input that VALID windows cover too (NULL: none; SAME ignores it).
+ * NN_ARGUMENT_ERROR: a zero kernel, stride or dilation; NN_SIZE_MISMATCH: a VALID window larger
+ * than its (bordered) input; NN_LENGTH_ERROR: SAME padding, or an output length, over 65535. */
 nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k, nnom_2d_t s,
-                                nnom_2d_t d, nnom_padding_t pad, nnom_dims_t *out);
+                                nnom_2d_t d, nnom_padding_t pad, const nnom_border_t *border, nnom_dims_t *out);
 nnom_status_t nnom_window_fail(const nnom_layer_t *l, nnom_status_t st);   /* logs which of them */
 nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *why);
 static inline uint32_t nnom_align4(uint32_t n) { return (n + 3u) & ~3u; }
@@ -96,6 +97,7 @@ typedef struct {
     uint16_t filters;            /* conv: filters; depthwise: multiplier; dense: units */
     nnom_2d_t k, s, d;
     nnom_padding_t pad;
+    nnom_border_t border;        /* Conv2D_padded / DW_Conv2D_padded: explicit padding (pad VALID) */
     nnom_window_t win;
     const nnom_weight_t *w;
     const nnom_bias_t *b;

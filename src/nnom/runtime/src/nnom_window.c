@@ -1,12 +1,16 @@
-/* Output size and SAME padding of a window, as TensorFlow/Keras compute them. */
+/* Output size and padding of a window: SAME and VALID as TensorFlow/Keras compute them, or VALID
+ * over the input with an explicit border around it. */
 #include "nnom_layers.h"
 
-/* One axis. k, s, d >= 1. The SAME padding before the first window is kept in a uint16, so it may
- * not exceed 65535; then no kernel index (oy * s + ky * d) comes near 2^31. */
-static nnom_status_t out_len(uint16_t in, uint16_t k, uint16_t s, uint16_t d, nnom_padding_t pad, uint16_t *out,
-                             uint16_t *before)
+/* One axis. k, s, d >= 1. VALID windows cover the input with add_before / add_after zeros around
+ * it (an explicit border; 0 for plain VALID). The padding before the first window is kept in a
+ * uint16, so SAME's may not exceed 65535, and so must the output length; then no kernel index
+ * (oy * s + ky * d, below in + add_before + add_after) comes near 2^31. */
+static nnom_status_t out_len(uint16_t in, uint16_t k, uint16_t s, uint16_t d, nnom_padding_t pad,
+                             uint16_t add_before, uint16_t add_after, uint16_t *out, uint16_t *before)
 {
     uint32_t span = (uint32_t)(k - 1u) * d + 1u;          /* < 2^32 for any uint16 k and d */
+    uint32_t padded = (uint32_t)in + add_before + add_after;
     *before = 0;
     if (pad == PADDING_SAME) {
         uint32_t n = ((uint32_t)in + s - 1u) / s;
@@ -18,27 +22,33 @@ static nnom_status_t out_len(uint16_t in, uint16_t k, uint16_t s, uint16_t d, nn
         *out = (uint16_t)n;                               /* n <= in */
         return NN_SUCCESS;
     }
-    if (in < span)
+    if (padded < span)
         return NN_SIZE_MISMATCH;
-    *out = (uint16_t)((in - span) / s + 1u);
+    if ((padded - span) / s + 1u > 0xFFFFu)
+        return NN_LENGTH_ERROR;
+    *before = add_before;
+    *out = (uint16_t)((padded - span) / s + 1u);
     return NN_SUCCESS;
 }
 
 nnom_status_t nnom_window_build(nnom_window_t *win, nnom_dims_t in, nnom_2d_t k, nnom_2d_t s,
-                                nnom_2d_t d, nnom_padding_t pad, nnom_dims_t *out)
+                                nnom_2d_t d, nnom_padding_t pad, const nnom_border_t *border, nnom_dims_t *out)
 {
+    nnom_border_t b = {0, 0, 0, 0};
     nnom_status_t st;
     if (k.h == 0 || k.w == 0 || s.h == 0 || s.w == 0 || d.h == 0 || d.w == 0)
         return NN_ARGUMENT_ERROR;
+    if (border != NULL && pad != PADDING_SAME)             /* SAME finds its own padding */
+        b = *border;
     win->kh = k.h;
     win->kw = k.w;
     win->sh = s.h;
     win->sw = s.w;
     win->dh = d.h;
     win->dw = d.w;
-    st = out_len(in.h, k.h, s.h, d.h, pad, &out->h, &win->pad_top);
+    st = out_len(in.h, k.h, s.h, d.h, pad, b.top, b.bottom, &out->h, &win->pad_top);
     if (st == NN_SUCCESS)
-        st = out_len(in.w, k.w, s.w, d.w, pad, &out->w, &win->pad_left);
+        st = out_len(in.w, k.w, s.w, d.w, pad, b.left, b.right, &out->w, &win->pad_left);
     out->c = in.c;
     return st;
 }
@@ -48,7 +58,7 @@ nnom_status_t nnom_window_fail(const nnom_layer_t *l, nnom_status_t st)
     if (st == NN_ARGUMENT_ERROR)
         return nnom_fail(l, st, "kernel, stride and dilation must be at least 1");
     if (st == NN_LENGTH_ERROR)
-        return nnom_fail(l, st, "SAME padding over 65535 (kernel span too large)");
+        return nnom_fail(l, st, "padding or output length over 65535");
     return nnom_fail(l, st, "kernel larger than its input");
 }
 
@@ -86,7 +96,7 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l)
         p->s = stride(1, 1);
         p->pad = PADDING_VALID;
     }
-    st = nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, &l->out_dims);
+    st = nnom_window_build(&p->win, in, p->k, p->s, dilation(1, 1), p->pad, NULL, &l->out_dims);
     if (st != NN_SUCCESS)
         return nnom_window_fail(l, st);
     /* the average and sum kernels add up to kh * kw int8 values in an int32 */

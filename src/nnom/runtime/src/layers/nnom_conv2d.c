@@ -1,4 +1,4 @@
-/* Conv2D: plain and dilated. */
+/* Conv2D: plain, dilated, and with an explicit border (padding folded in from a ZeroPadding). */
 #include "nnom_layers.h"
 
 nnom_status_t nnom_conv_build(nnom_layer_t *l)
@@ -13,7 +13,7 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, dw ? "depth multiplier 0" : "0 filters");
-    st = nnom_window_build(&c->win, in, c->k, c->s, c->d, c->pad, &l->out_dims);
+    st = nnom_window_build(&c->win, in, c->k, c->s, c->d, c->pad, &c->border, &l->out_dims);
     if (st != NN_SUCCESS)
         return nnom_window_fail(l, st);
     if (out_c > 0xFFFFu)
@@ -97,4 +97,14 @@ nnom_layer_t *Conv2D_dilated(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d
                              const nnom_weight_t *w, const nnom_bias_t *b)
 {
     return nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, pad, w, b);
+}
+
+/* VALID windows over the input with the border around it (nnom_window_build) */
+nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
+                            const nnom_weight_t *w, const nnom_bias_t *b)
+{
+    nnom_layer_t *l = nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, PADDING_VALID, w, b);
+    if (l != NULL)
+        ((nnom_conv_layer_t *)l)->border = border;
+    return l;
 }

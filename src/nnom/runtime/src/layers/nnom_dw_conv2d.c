@@ -27,3 +27,12 @@ nnom_layer_t *DW_Conv2D_dilated(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, n
 {
     return nnom_conv_new(NNOM_DW_CONV2D, "DW_Conv2D", &dw_ops, multiplier, k, s, d, pad, w, b);
 }
+
+nnom_layer_t *DW_Conv2D_padded(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
+                               const nnom_weight_t *w, const nnom_bias_t *b)
+{
+    nnom_layer_t *l = nnom_conv_new(NNOM_DW_CONV2D, "DW_Conv2D", &dw_ops, multiplier, k, s, d, PADDING_VALID, w, b);
+    if (l != NULL)
+        ((nnom_conv_layer_t *)l)->border = border;
+    return l;
+}
