@@ -1,9 +1,10 @@
-"""The affine scheme's Cortex-M DSP kernels inside generated models: Conv2D, DW_Conv2D and Dense
-quantized with scheme="affine" run on the emulated Cortex-M4 (DSP kernels) byte for byte like the
-simulator, and like the same firmware built with -DNNOM_REFERENCE_KERNELS and like the host build
-(the references). Randomized shapes: odd channel counts, 1x1 / 3x3 / 5x3 kernels, strides,
-dilation, SAME and VALID, depth multipliers 1 and 2, fused ReLU / ReLU6 and table tails, inputs
-wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
+"""The affine scheme's Cortex-M DSP kernels inside generated models: Conv2D, DW_Conv2D, Dense, the
+pools, Add, Sub, Mult, Concat and Softmax quantized with scheme="affine" run on the emulated Cortex-M4
+(DSP kernels) byte for byte like the simulator, and like the same firmware built with
+-DNNOM_REFERENCE_KERNELS and like the host build (the references). Randomized shapes: odd channel
+counts, 1x1 / 3x3 / 5x3 kernels, strides, dilation, SAME and VALID, depth multipliers 1 and 2,
+pools with fewer than 4 channels, inputs repeating into an Add, fused ReLU / ReLU6 and table
+tails, inputs wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
 the fast paths, misaligned buffers, other cores and builds) are in test_arm_kernels.py."""
 import numpy as np
 import pytest
@@ -68,8 +69,53 @@ def dense_model(seed):
     return m, (h, w, c)
 
 
+def pool_model(seed):
+    """Pools of random geometry (fused ReLU / ReLU6 or none; channel counts below 4 and odd), a
+    global pool, then Dense and Softmax (its exps from the generated table)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(6, 14)), int(rng.integers(6, 14)), int(rng.integers(1, 5))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    x = m.hook(Conv2D(int(rng.integers(2, 19)), kernel(3, 3), padding="same"), x)
+    for pool in (MaxPool, AvgPool):
+        k = [(2, 2), (3, 3), (1, 3), (2, 1)][int(rng.integers(0, 4))]
+        s = [k, (1, 1), (2, 2)][int(rng.integers(0, 3))]
+        pad = ["same", "valid"][int(rng.integers(0, 2))]
+        x = tail(m, m.hook(pool(kernel(*k), stride(*s), padding=pad), x), [None, act_relu, act_relu6][int(rng.integers(0, 3))])
+    x = m.hook(Conv2D(int(rng.integers(3, 21)), kernel(1, 1)), x)
+    if rng.random() < 0.5:
+        x = m.hook(SumPool(kernel(2, 2), stride(1, 1), padding="same"), x)
+    x = m.hook([GlobalAvgPool, GlobalMaxPool, GlobalSumPool][int(rng.integers(0, 3))](), x)
+    x = m.hook(Softmax(), m.hook(Dense(int(rng.integers(2, 30))), m.hook(Flatten(), x)))
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def merge_model(seed):
+    """Add (ReLU-fused, three inputs) or Sub (a (1, 1, C) input repeating over the image), Mult
+    (likewise), and Concat (inputs of different formats, along channels, width or height)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(4, 10)), int(rng.integers(4, 10)), int(rng.integers(1, 5))
+    f = int(rng.choice([3, 8, 16, 20]))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    a = m.active(act_relu(), m.hook(Conv2D(f, kernel(3, 3), padding="same"), x))
+    b = m.hook(Conv2D(f, kernel(1, 1)), x)
+    s = m.active(act_relu(), m.merge(Add() if seed % 2 == 0 else Sub(), a, b))
+    # Sub in the odd seeds only: with Add and Sub in one firmware, flash_split() fails (the linker
+    # merges their equal error strings, which the map lists twice)
+    d = m.merge(Sub() if seed % 2 else Add(), b, m.hook(Conv2D(f, kernel(3, 3), padding="same"), s))
+    t = m.mergex(Add(), s, d, a) if seed % 2 == 0 else m.merge(Sub(), d, m.hook(GlobalAvgPool(), s))
+    t = m.merge(Mult(), t, m.hook(GlobalAvgPool(), a) if seed % 2 == 0 else s)
+    y = m.mergex(Concat(int(rng.choice([-1, -2, -3]))), t, m.active(act_tanh(), d), s)
+    y = m.hook(Conv2D(int(rng.integers(3, 9)), kernel(1, 1)), y)
+    m.compile(inp, y, verbose=False)
+    return m, (h, w, c)
+
+
 CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (dw_model, 0), (dw_model, 1), (dw_model, 2),
-         (dense_model, 0), (dense_model, 1)]
+         (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
+         (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3)]
 
 
 def quantized(build, seed, per_channel=True):

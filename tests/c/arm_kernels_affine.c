@@ -1,17 +1,22 @@
 /* Firmware for tests/test_arm_kernels.py: the affine scheme's Cortex-M DSP kernels
  * (kernels/arm/nnom_*_affine_s8_fast.c) against their references (kernels/affine/, always compiled
- * beside them) on the same pseudo-random data, byte for byte, then instruction counts of the
- * reference, the DSP kernel and the Q-format DSP kernel of the same shape.
+ * beside them) on the same pseudo-random data, byte for byte, and the softmax of an exp table
+ * (nnom_softmax_affine_lut_s8, the table built here from the reference's fixed-point functions)
+ * against the softmax computing its exps; then instruction counts of the reference, the DSP
+ * kernel and the Q-format kernel of the same shape.
  *
  * Output: "MISMATCH ..." lines for failing cases (the first five per kernel), "checked <kernel>
  * <cases> <failures> <fast>" per kernel (fast: the cases whose parameters the fast path takes,
- * the others go to the reference by design), and "BENCH <name> <MACs> same|DIFFERENT" per
- * benchmark, whose NNOM_BENCH regions are "<name>/ref", "<name>/dsp" and "<name>/q". Returns the
- * number of failures (at most 100). Defines: N_CASES (random cases per kernel), NO_BENCH. */
+ * the others go to the reference by design), and "BENCH <name> <work> same|DIFFERENT" per
+ * benchmark (work: MACs, or values read), whose NNOM_BENCH regions are "<name>/ref",
+ * "<name>/dsp" and "<name>/q". Returns the number of failures (at most 100). Defines: N_CASES
+ * (random cases per kernel), NO_BENCH. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
+#include "affine/nnom_softmax_fixed.h"
 #include "nnom_bench.h"
 #include "nnom_kernels.h"
 
@@ -368,6 +373,480 @@ static void check_fc(void)
     report("fully_connected", N_CASES, fails, fast);
 }
 
+/* A random pooling window: SAME or VALID, strides, sometimes the whole input (a global pool);
+ * channels often below 4 or not a multiple of 4. Returns 0 if the shape does not fit. */
+static int rand_pool(nnom_dims_t *in, nnom_window_t *win, nnom_dims_t *out, uint32_t max_c)
+{
+    uint32_t r = rnd() % 6;
+    in->h = (uint16_t)urange(1, 12);
+    in->w = (uint16_t)urange(1, 12);
+    in->c = (uint16_t)(r == 0 ? urange(1, 3) : r == 1 ? 4 * urange(1, max_c / 4) : urange(1, max_c));
+    win->kh = (uint16_t)urange(1, in->h < 5 ? in->h : 5);
+    win->kw = (uint16_t)urange(1, in->w < 5 ? in->w : 5);
+    win->sh = (uint16_t)(rnd() % 3 == 0 ? urange(1, 3) : win->kh);
+    win->sw = (uint16_t)(rnd() % 3 == 0 ? urange(1, 3) : win->kw);
+    win->dh = win->dw = 1;
+    win->pad_top = win->pad_left = 0;
+    if (rnd() % 6 == 0) {                              /* global */
+        win->kh = in->h;
+        win->kw = in->w;
+        win->sh = win->sw = 1;
+    }
+    if (rnd() & 1) {                                   /* SAME */
+        uint32_t th, tw;
+        out->h = (uint16_t)((in->h + win->sh - 1) / win->sh);
+        out->w = (uint16_t)((in->w + win->sw - 1) / win->sw);
+        th = (uint32_t)(out->h - 1) * win->sh + win->kh;
+        tw = (uint32_t)(out->w - 1) * win->sw + win->kw;
+        win->pad_top = (uint16_t)(th > in->h ? (th - in->h) / 2 : 0);
+        win->pad_left = (uint16_t)(tw > in->w ? (tw - in->w) / 2 : 0);
+    } else {
+        out->h = (uint16_t)((in->h - win->kh) / win->sh + 1);
+        out->w = (uint16_t)((in->w - win->kw) / win->sw + 1);
+    }
+    out->c = in->c;
+    return (uint32_t)in->h * in->w * in->c <= IN_MAX && (uint32_t)out->h * out->w * out->c <= OUT_MAX;
+}
+
+static void describe_pool(char *what, const char *kind, nnom_dims_t in, const nnom_window_t *win, nnom_dims_t out,
+                          int32_t lo, int32_t hi)
+{
+    sprintf(what, "%s in %ux%ux%u k %ux%u s %ux%u pad %u,%u out %ux%ux%u act %ld..%ld", kind, in.h, in.w, in.c,
+            win->kh, win->kw, win->sh, win->sw, win->pad_top, win->pad_left, out.h, out.w, out.c, (long)lo,
+            (long)hi);
+}
+
+static void check_maxpool(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_pool_affine_params_t p;
+        int32_t in_zp, out_zp;
+        uint32_t mis = rnd() & 3, n_out;
+        int8_t *x = in_buf + mis, *got;
+        char what[160];
+        while (!rand_pool(&in, &p.win, &out, 40))
+            ;
+        rand_affine(&in_zp, &out_zp, &p.act_min, &p.act_max);
+        fill(x, (uint32_t)in.h * in.w * in.c, rnd() % 8 == 0 ? 2 : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        fast += in.c >= 4;
+        nnom_maxpool_affine_s8(&p, x, in, ref_out, out);
+        got = dsp_out(mis ^ 1);
+        nnom_maxpool_affine_s8_fast(&p, x, in, got, out);
+        describe_pool(what, "maxpool", in, &p.win, out, p.act_min, p.act_max);
+        fails += compare("maxpool", cs, got, n_out, what, &printed);
+    }
+    report("maxpool", N_CASES, fails, fast);
+}
+
+static void check_avgpool(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_pool_affine_params_t p;
+        int32_t in_zp, out_zp;
+        uint32_t mis = rnd() & 3, n_out;
+        int8_t *x = in_buf + mis, *got;
+        char what[160];
+        while (!rand_pool(&in, &p.win, &out, 40))
+            ;
+        if (rnd() % 8 == 0) {                          /* windows past 256 pixels: the reference */
+            in.h = (uint16_t)urange(17, 24);
+            in.w = (uint16_t)urange(17, 24);
+            in.c = (uint16_t)urange(1, 12);
+            p.win.kh = in.h;
+            p.win.kw = in.w;
+            p.win.sh = p.win.sw = 1;
+            p.win.pad_top = p.win.pad_left = 0;
+            out.h = out.w = 1;
+            out.c = in.c;
+        }
+        rand_affine(&in_zp, &out_zp, &p.act_min, &p.act_max);
+        fill(x, (uint32_t)in.h * in.w * in.c, rnd() % 4 == 0 ? (int)(1 + rnd() % 2) : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        fast += in.c >= 4 && (uint32_t)p.win.kh * p.win.kw <= 256;
+        nnom_avgpool_affine_s8(&p, x, in, ref_out, out);
+        got = dsp_out(mis ^ 2);
+        nnom_avgpool_affine_s8_fast(&p, x, in, got, out);
+        describe_pool(what, "avgpool", in, &p.win, out, p.act_min, p.act_max);
+        fails += compare("avgpool", cs, got, n_out, what, &printed);
+    }
+    report("avgpool", N_CASES, fails, fast);
+}
+
+/* A multiplier and shift: mostly the fast requantization's shifts (-23..-1), sometimes outside. */
+static void rand_mult(int32_t *mult, int32_t *shift)
+{
+    static const int32_t outside[] = {0, 1, 3, -24, -31};
+    *mult = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+    if (rnd() % 8 == 0)
+        *mult = rnd() & 1 ? 0x7FFFFFFF : 0x40000000;
+    *shift = rnd() % 5 == 0 ? -(int32_t)urange(1, 23) : srange(-14, -2);
+    if (rnd() % 6 == 0)
+        *shift = outside[rnd() % 5];
+}
+
+static void check_mean(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_dims_t in;
+        nnom_mean_affine_params_t p;
+        int32_t lo, hi;
+        uint32_t mis = rnd() & 3;
+        int8_t *x = in_buf + mis, *got;
+        char what[120];
+        in.h = (uint16_t)urange(1, rnd() % 4 == 0 ? 40 : 12);
+        in.w = (uint16_t)urange(1, rnd() % 4 == 0 ? 40 : 12);
+        in.c = (uint16_t)(rnd() % 5 == 0 ? urange(1, 3) : urange(4, 40));
+        if ((uint32_t)in.h * in.w * in.c > IN_MAX)
+            in.c = (uint16_t)(IN_MAX / ((uint32_t)in.h * in.w));
+        if (in.c == 0)
+            in.h = in.w = in.c = 1;
+        rand_affine(&p.in_zp, &p.out_zp, &lo, &hi);
+        rand_mult(&p.mult, &p.shift);
+        if (p.shift > 0)
+            p.shift = 0;                               /* left shifts of 255 * n leave int32 */
+        fill(x, (uint32_t)in.h * in.w * in.c, rnd() % 4 == 0 ? (int)(1 + rnd() % 2) : 0);
+        fast += in.c >= 4;
+        nnom_mean_affine_s8(&p, x, in, ref_out);
+        got = dsp_out(mis ^ 3);
+        nnom_mean_affine_s8_fast(&p, x, in, got);
+        sprintf(what, "mean in %ux%ux%u zp %ld,%ld mult %ld shift %ld", in.h, in.w, in.c, (long)p.in_zp,
+                (long)p.out_zp, (long)p.mult, (long)p.shift);
+        fails += compare("mean", cs, got, in.c, what, &printed);
+    }
+    report("mean", N_CASES, fails, fast);
+}
+
+static void check_sumpool(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_sumpool_affine_params_t p;
+        uint32_t mis = rnd() & 3, n_out;
+        int8_t *x = in_buf + mis, *got;
+        char what[200];
+        while (!rand_pool(&in, &p.win, &out, 40))
+            ;
+        rand_affine(&p.in_zp, &p.out_zp, &p.act_min, &p.act_max);
+        rand_mult(&p.mult, &p.shift);
+        if (p.shift > 3)
+            p.shift = 3;                               /* 255 * 25 << 3 stays in int32 */
+        fill(x, (uint32_t)in.h * in.w * in.c, rnd() % 4 == 0 ? (int)(1 + rnd() % 2) : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        fast += in.c >= 4 && p.shift <= -1 && p.shift >= -23;
+        nnom_sumpool_affine_s8(&p, x, in, ref_out, out);
+        got = dsp_out(mis);
+        nnom_sumpool_affine_s8_fast(&p, x, in, got, out);
+        describe_pool(what, "sumpool", in, &p.win, out, p.act_min, p.act_max);
+        sprintf(what + strlen(what), " zp %ld,%ld mult %ld shift %ld", (long)p.in_zp, (long)p.out_zp, (long)p.mult,
+                (long)p.shift);
+        fails += compare("sumpool", cs, got, n_out, what, &printed);
+    }
+    report("sumpool", N_CASES, fails, fast);
+}
+
+/* TFLite's QuantizeMultiplier of a real in (0, 1): m in [2^30, 2^31), real = m * 2^(shift - 31). */
+static void quantize_multiplier(double real, int32_t *m, int32_t *shift)
+{
+    int e = 0;
+    double f = frexp(real, &e);
+    int64_t q = (int64_t)floor(f * 2147483648.0 + 0.5);
+    if (q == (INT64_C(1) << 31)) {
+        q /= 2;
+        e++;
+    }
+    *m = (int32_t)q;
+    *shift = e;
+}
+
+/* A random scale: 2^-12 .. 2^2, log-uniform. */
+static double rand_scale(void)
+{
+    return ldexp(1.0 + (double)(rnd() % 1000) / 1000.0, -(int)urange(0, 14) + 2);
+}
+
+/* ADD / SUB parameters as TFLite derives them from three scales (sometimes two equal input
+ * scales), or, in some cases, values outside the fast path (a left shift of 19, no input at 1/2,
+ * an output shift past -23). */
+static void rand_add_params(nnom_add_affine_params_t *p)
+{
+    double s1 = rand_scale(), s2 = rnd() % 4 == 0 ? s1 : rand_scale(), so = rand_scale(), twice;
+    uint32_t r = rnd() % 10;
+    if (rnd() % 3 == 0)
+        so = (s1 > s2 ? s1 : s2) * (0.5 + (double)(rnd() % 100) / 50.0);
+    twice = 2.0 * (s1 > s2 ? s1 : s2);
+    quantize_multiplier(s1 / twice, &p->in1_mult, &p->in1_shift);
+    quantize_multiplier(s2 / twice, &p->in2_mult, &p->in2_shift);
+    quantize_multiplier(twice / (1048576.0 * so), &p->out_mult, &p->out_shift);
+    rand_affine(&p->in1_zp, &p->out_zp, &p->act_min, &p->act_max);
+    p->in2_zp = rnd() % 4 == 0 ? -128 : srange(-128, 127);
+    p->left_shift = 20;
+    if (r == 0)
+        p->left_shift = 19;
+    else if (r == 1)
+        p->in1_shift = p->in2_shift = -1;                  /* no input at exactly 1/2 */
+    else if (r == 2)
+        p->out_shift = -24 - (int32_t)(rnd() % 4);
+}
+
+static void check_add_sub(int sub)
+{
+    const char *name = sub ? "sub" : "add";
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_add_affine_params_t p;
+        uint32_t size = rnd() % 4 == 0 ? urange(1, 40) : urange(1, 3000), n1 = size, n2 = size, small, i;
+        uint32_t mis = rnd() & 3, mode = rnd() % 6, r = rnd() % 6;
+        int8_t *x1 = in_buf + mis, *x2 = w_buf + (rnd() & 3), *got, *a = x1, *b = x2;
+        char what[200];
+        rand_add_params(&p);
+        if (r == 0 || r == 1) {                           /* one input repeats in blocks */
+            small = rnd() % 3 == 0 ? urange(1, 15) : urange(16, 64);
+            size = small * urange(1, 40);
+            if (r == 0)
+                n1 = small;
+            else
+                n2 = small;
+            if (r == 0)
+                n2 = size;
+            else
+                n1 = size;
+        }
+        fill(x1, n1, mode == 0 ? 2 : 0);
+        fill(x2, n2, mode == 0 ? 2 : 0);
+        {
+            uint32_t lo = n1 < n2 ? n1 : n2;
+            fast += p.left_shift == 20 && (p.in1_mult == 0x40000000 && p.in1_shift == 0 ? 1 : p.in2_mult == 0x40000000 && p.in2_shift == 0)
+                    && p.out_shift >= -23 && (lo == size || lo >= 16);
+        }
+        if (sub)
+            nnom_sub_affine_s8(&p, x1, n1, x2, n2, ref_out, size);
+        else
+            nnom_add_affine_s8(&p, x1, n1, x2, n2, ref_out, size);
+        got = dsp_out(mis);
+        if (mode == 1 && n1 == size) {                    /* in place over input 1 */
+            for (i = 0; i < size; i++)
+                got[i] = x1[i];
+            a = got;
+        } else if (mode == 2 && n2 == size) {             /* over input 2 */
+            for (i = 0; i < size; i++)
+                got[i] = x2[i];
+            b = got;
+        }
+        if (sub)
+            nnom_sub_affine_s8_fast(&p, a, n1, b, n2, got, size);
+        else
+            nnom_add_affine_s8_fast(&p, a, n1, b, n2, got, size);
+        sprintf(what, "%s %lu (%lu, %lu) zp %ld,%ld,%ld m %ld,%ld,%ld s %ld,%ld,%ld ls %ld act %ld..%ld%s", name,
+                (unsigned long)size, (unsigned long)n1, (unsigned long)n2, (long)p.in1_zp, (long)p.in2_zp,
+                (long)p.out_zp, (long)p.in1_mult, (long)p.in2_mult, (long)p.out_mult, (long)p.in1_shift,
+                (long)p.in2_shift, (long)p.out_shift, (long)p.left_shift, (long)p.act_min, (long)p.act_max,
+                a != x1 || b != x2 ? " in place" : "");
+        fails += compare(name, cs, got, size, what, &printed);
+    }
+    report(name, N_CASES, fails, fast);
+}
+
+/* int8 -> int8 requantization parameters: a ratio of two random scales (either direction), the
+ * identity (a concatenation's copy), ReLU / ReLU6-like clamps, sometimes shifts outside the fast
+ * range. */
+static void rand_requant(nnom_requant_affine_params_t *p)
+{
+    uint32_t r = rnd() % 10;
+    quantize_multiplier(rand_scale() / rand_scale() / 16.0, &p->mult, &p->shift);
+    rand_affine(&p->in_zp, &p->out_zp, &p->act_min, &p->act_max);
+    if (r == 0) {
+        p->mult = 0x40000000;
+        p->shift = 1;
+        p->out_zp = p->in_zp;
+    } else if (r == 1) {
+        p->shift = rnd() & 1 ? -24 - (int32_t)(rnd() % 6) : 23 + (int32_t)(rnd() % 3);
+    }
+    if (rnd() % 3 == 0) {
+        p->act_min = -128;
+        p->act_max = 127;
+    }
+}
+
+static void check_requant(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0, i;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_requant_affine_params_t p;
+        uint32_t size = rnd() % 3 == 0 ? urange(1, 9) : urange(1, 3000), mis = rnd() & 3;
+        int8_t *x = in_buf + mis, *got;
+        char what[160];
+        rand_requant(&p);
+        fill(x, size, rnd() % 6 == 0 ? 2 : 0);
+        fast += p.shift >= -23 && p.shift <= 22;
+        nnom_requant_affine_s8(&p, x, size, ref_out);
+        got = dsp_out(mis ^ 1);
+        if (rnd() % 4 == 0) {                             /* in place */
+            for (i = 0; i < size; i++)
+                got[i] = x[i];
+            nnom_requant_affine_s8_fast(&p, got, size, got);
+        } else {
+            nnom_requant_affine_s8_fast(&p, x, size, got);
+        }
+        sprintf(what, "requant %lu zp %ld,%ld m %ld s %ld act %ld..%ld", (unsigned long)size, (long)p.in_zp,
+                (long)p.out_zp, (long)p.mult, (long)p.shift, (long)p.act_min, (long)p.act_max);
+        fails += compare("requant", cs, got, size, what, &printed);
+    }
+    report("requant", N_CASES, fails, fast);
+}
+
+static void check_concat(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_requant_affine_params_t rq[6];
+        uint32_t chunk[6], total = 0, k, all_fast = 1, mis = rnd() & 3;
+        const int8_t *ins[6];
+        int8_t *src = in_buf + mis, *got;
+        nnom_concat_affine_params_t p;
+        char what[160];
+        p.n = (uint8_t)urange(2, 6);
+        p.outer = rnd() % 3 == 0 ? 1 : urange(1, 30);
+        for (k = 0; k < p.n; k++) {
+            chunk[k] = rnd() % 3 == 0 ? urange(1, 7) : urange(1, 64);
+            total += chunk[k];
+        }
+        if (total * p.outer > OUT_MAX)
+            p.outer = OUT_MAX / total;
+        for (k = 0; k < p.n; k++) {
+            int32_t zp_out = k == 0 ? 0 : rq[0].out_zp;
+            rand_requant(&rq[k]);
+            if (k > 0) {                                  /* one output zero point */
+                if (rq[k].mult == 0x40000000 && rq[k].shift == 1 && rq[k].in_zp == rq[k].out_zp)
+                    rq[k].in_zp = zp_out;
+                rq[k].out_zp = zp_out;
+            }
+            rq[k].act_min = -128;
+            rq[k].act_max = 127;
+            all_fast &= rq[k].shift >= -23 && rq[k].shift <= 22;
+            ins[k] = src;
+            fill(src, chunk[k] * p.outer, 0);
+            src += chunk[k] * p.outer;
+        }
+        p.in_rq = rq;
+        p.chunk = chunk;
+        fast += all_fast;
+        nnom_concat_affine_s8(&p, ins, ref_out);
+        got = dsp_out(mis);
+        nnom_concat_affine_s8_fast(&p, ins, got);
+        sprintf(what, "concat n %u outer %lu total %lu", p.n, (unsigned long)p.outer, (unsigned long)total);
+        fails += compare("concat", cs, got, total * p.outer, what, &printed);
+    }
+    report("concat", N_CASES, fails, fast);
+}
+
+/* SOFTMAX parameters for an input scale (nnom.affine.softmax.softmax_params, beta 1) and the exp
+ * table the generator writes for them (nnom.layers.Softmax.affine_exp_table), from the same
+ * fixed-point functions as the reference (kernels/affine/nnom_softmax_fixed.h). */
+static void softmax_setup(double scale, nnom_softmax_affine_params_t *p, int32_t *table)
+{
+    double real = scale * 67108864.0;
+    int32_t k;
+    if (real > 2147483647.0)
+        real = 2147483647.0;
+    quantize_multiplier(real / 2147483648.0, &p->mult, &p->shift);
+    p->shift += 31;                                    /* real = mult * 2^(shift - 31) */
+    p->diff_min = -(int32_t)floor(31.0 * 67108864.0 / ldexp(1.0, p->shift));
+    for (k = 0; k < 256; k++)
+        table[k] = -k >= p->diff_min ? nnom_sm_exp_negative(nnom_srdhm((int32_t)((uint32_t)-k << p->shift), p->mult))
+                                     : 0;
+}
+
+static int32_t exp_table[256];
+
+static void check_softmax(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_softmax_affine_params_t p;
+        uint32_t depth = rnd() % 3 == 0 ? urange(1, 8) : urange(1, 300), rows = urange(1, 4), i, mis = rnd() & 3;
+        int8_t *x = in_buf + mis, *got;
+        char what[120];
+        softmax_setup(ldexp(1.0 + (double)(rnd() % 1000) / 1000.0, -(int)urange(0, 20)), &p, exp_table);
+        if (rnd() % 10 == 0) {                            /* a row whose sum passes 2^28: all -128 */
+            depth = urange(500, 700);
+            rows = 1;
+        }
+        if (depth * rows > IN_MAX)
+            rows = 1;
+        fill(x, depth * rows, rnd() % 5 == 0 ? 2 : 0);
+        if (depth >= 500)
+            for (i = 0; i < depth; i++)
+                x[i] = (int8_t)(rnd() % 8 == 0 ? 99 : 100);
+        nnom_softmax_affine_s8(&p, x, rows, depth, ref_out);
+        got = dsp_out(mis);
+        nnom_softmax_affine_lut_s8(exp_table, x, rows, depth, got);
+        sprintf(what, "softmax %lu x %lu mult %ld shift %ld diff_min %ld", (unsigned long)rows, (unsigned long)depth,
+                (long)p.mult, (long)p.shift, (long)p.diff_min);
+        fails += compare("softmax", cs, got, depth * rows, what, &printed);
+    }
+    report("softmax", N_CASES, fails, N_CASES);
+}
+
+static void check_mul(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < N_CASES; cs++) {
+        nnom_mul_affine_params_t p;
+        uint32_t size = rnd() % 4 == 0 ? urange(1, 40) : urange(1, 3000), n1 = size, n2 = size, small, i, lo;
+        uint32_t mis = rnd() & 3, mode = rnd() % 6, r = rnd() % 6;
+        int8_t *x1 = in_buf + mis, *x2 = w_buf + (rnd() & 3), *got, *a = x1, *b = x2;
+        char what[160];
+        quantize_multiplier(rand_scale() * rand_scale() / rand_scale() / 64.0, &p.mult, &p.shift);
+        if (rnd() % 8 == 0)
+            p.shift = rnd() & 1 ? 14 + (int32_t)(rnd() % 3) : -24 - (int32_t)(rnd() % 3);
+        rand_affine(&p.in1_zp, &p.out_zp, &p.act_min, &p.act_max);
+        p.in2_zp = rnd() % 4 == 0 ? -128 : srange(-128, 127);
+        if (r == 0 || r == 1) {                           /* one input repeats in blocks */
+            small = rnd() % 3 == 0 ? urange(1, 15) : urange(16, 64);
+            size = small * urange(1, 40);
+            n1 = r == 0 ? small : size;
+            n2 = r == 0 ? size : small;
+        }
+        fill(x1, n1, mode == 0 ? 2 : 0);
+        fill(x2, n2, mode == 0 ? 2 : 0);
+        lo = n1 < n2 ? n1 : n2;
+        fast += p.shift >= -23 && p.shift <= 13 && (lo == size || lo >= 16);
+        nnom_mul_affine_s8(&p, x1, n1, x2, n2, ref_out, size);
+        got = dsp_out(mis);
+        if (mode == 1 && n1 == size) {                    /* in place over input 1 */
+            for (i = 0; i < size; i++)
+                got[i] = x1[i];
+            a = got;
+        } else if (mode == 2 && n2 == size) {
+            for (i = 0; i < size; i++)
+                got[i] = x2[i];
+            b = got;
+        }
+        nnom_mul_affine_s8_fast(&p, a, n1, b, n2, got, size);
+        sprintf(what, "mul %lu (%lu, %lu) zp %ld,%ld,%ld m %ld s %ld act %ld..%ld", (unsigned long)size,
+                (unsigned long)n1, (unsigned long)n2, (long)p.in1_zp, (long)p.in2_zp, (long)p.out_zp, (long)p.mult,
+                (long)p.shift, (long)p.act_min, (long)p.act_max);
+        fails += compare("mul", cs, got, size, what, &printed);
+    }
+    report("mul", N_CASES, fails, fast);
+}
+
 /* --- benchmarks: one shape through the reference, the DSP kernel and the Q-format DSP kernel --- */
 static void bench_done(const char *name, uint32_t macs, const int8_t *got, uint32_t n_out)
 {
@@ -477,6 +956,138 @@ static void bench_fc(const char *name, uint32_t n_in, uint32_t n_out)
     bench_done(name, n_in * n_out, got, n_out);
 }
 
+static void bench_names(const char *name, char *r, char *d, char *q)
+{
+    sprintf(r, "%s/ref", name);
+    sprintf(d, "%s/dsp", name);
+    sprintf(q, "%s/q", name);
+}
+
+/* MAX_POOL_2D / AVERAGE_POOL_2D (VALID, stride = kernel, ReLU-fused clamp) against the Q-format
+ * DSP kernel of the same shape; work: input values read. */
+static void bench_pool(const char *name, int avg, uint16_t h, uint16_t w, uint16_t c, uint16_t kh, uint16_t kw)
+{
+    nnom_dims_t in = {h, w, c}, out = {(uint16_t)(h / kh), (uint16_t)(w / kw), c};
+    nnom_window_t win = {kh, kw, kh, kw, 1, 1, 0, 0};
+    nnom_pool_affine_params_t p;
+    uint32_t n_out = (uint32_t)out.h * out.w * c;
+    int8_t *got = dsp_out(0);
+    char r[48], d[48], q[48];
+    p.win = win;
+    p.act_min = -20;
+    p.act_max = 127;
+    fill(in_buf, (uint32_t)h * w * c, 0);
+    bench_names(name, r, d, q);
+    NNOM_BENCH_BEGIN(r);
+    if (avg)
+        nnom_avgpool_affine_s8(&p, in_buf, in, ref_out, out);
+    else
+        nnom_maxpool_affine_s8(&p, in_buf, in, ref_out, out);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(d);
+    if (avg)
+        nnom_avgpool_affine_s8_fast(&p, in_buf, in, got, out);
+    else
+        nnom_maxpool_affine_s8_fast(&p, in_buf, in, got, out);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(q);
+    if (avg)
+        nnom_avgpool_s8(in_buf, in, &win, q_out, out);
+    else
+        nnom_maxpool_s8(in_buf, in, &win, q_out, out);
+    NNOM_BENCH_END();
+    bench_done(name, (uint32_t)out.h * kh * out.w * kw * c, got, n_out);
+}
+
+/* ADD of two tensors of n values at TFLite's multipliers for the scales 0.02, 0.05 -> 0.06,
+ * ReLU-fused, against the Q-format DSP ADD; work: values. */
+static void bench_add(const char *name, uint32_t n)
+{
+    nnom_add_affine_params_t p;
+    const int8_t *ins[2];
+    int8_t left[2] = {0, 1};
+    int8_t *got = dsp_out(0);
+    char r[48], d[48], q[48];
+    quantize_multiplier(0.02 / 0.1, &p.in1_mult, &p.in1_shift);
+    quantize_multiplier(0.05 / 0.1, &p.in2_mult, &p.in2_shift);
+    quantize_multiplier(0.1 / (1048576.0 * 0.06), &p.out_mult, &p.out_shift);
+    p.in1_zp = -3;
+    p.in2_zp = 10;
+    p.out_zp = p.act_min = -128;
+    p.act_max = 127;
+    p.left_shift = 20;
+    fill(in_buf, n, 0);
+    fill(w_buf, n, 0);
+    ins[0] = in_buf;
+    ins[1] = w_buf;
+    bench_names(name, r, d, q);
+    NNOM_BENCH_BEGIN(r);
+    nnom_add_affine_s8(&p, in_buf, n, w_buf, n, ref_out, n);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(d);
+    nnom_add_affine_s8_fast(&p, in_buf, n, w_buf, n, got, n);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(q);
+    nnom_add_s8(ins, left, 2, n, 1, q_out);
+    NNOM_BENCH_END();
+    bench_done(name, n, got, n);
+}
+
+/* MUL of two tensors of n values (scales 0.02 * 0.05 -> 0.01) against the Q-format kernel. */
+static void bench_mul(const char *name, uint32_t n)
+{
+    nnom_mul_affine_params_t p;
+    const int8_t *ins[2];
+    int8_t *got = dsp_out(0);
+    char r[48], d[48], q[48];
+    quantize_multiplier(0.02 * 0.05 / 0.01, &p.mult, &p.shift);
+    p.in1_zp = -3;
+    p.in2_zp = 10;
+    p.out_zp = -5;
+    p.act_min = -128;
+    p.act_max = 127;
+    fill(in_buf, n, 0);
+    fill(w_buf, n, 0);
+    ins[0] = in_buf;
+    ins[1] = w_buf;
+    bench_names(name, r, d, q);
+    NNOM_BENCH_BEGIN(r);
+    nnom_mul_affine_s8(&p, in_buf, n, w_buf, n, ref_out, n);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(d);
+    nnom_mul_affine_s8_fast(&p, in_buf, n, w_buf, n, got, n);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(q);
+    nnom_mult_s8(ins, 2, n, 7, q_out);
+    NNOM_BENCH_END();
+    bench_done(name, n, got, n);
+}
+
+/* SOFTMAX of one row: the reference, the table kernel ("dsp") and the Q-format kernel; work: values. */
+static void bench_softmax(const char *name, uint32_t depth)
+{
+    nnom_softmax_affine_params_t p;
+    static int32_t q_table[256];
+    int8_t *got = dsp_out(0);
+    char r[48], d[48], q[48];
+    uint32_t i;
+    softmax_setup(0.1, &p, exp_table);
+    for (i = 0; i < 256; i++)
+        q_table[i] = (int32_t)floor(exp(-(double)i / 16.0) * 65536.0 + 0.5);
+    fill(in_buf, depth, 0);
+    bench_names(name, r, d, q);
+    NNOM_BENCH_BEGIN(r);
+    nnom_softmax_affine_s8(&p, in_buf, 1, depth, ref_out);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(d);
+    nnom_softmax_affine_lut_s8(exp_table, in_buf, 1, depth, got);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(q);
+    nnom_softmax_s8(in_buf, 1, (uint16_t)depth, q_table, q_out);
+    NNOM_BENCH_END();
+    bench_done(name, depth, got, depth);
+}
+
 static void benchmarks(void)
 {
     bench_conv("conv3x3_32to32_16x16", 16, 32, 32, 3);
@@ -489,6 +1100,16 @@ static void benchmarks(void)
     bench_dw("dw3x3_16_32x32", 32, 16, 3);
     bench_fc("fc_256to128", 256, 128);
     bench_fc("fc_640to128", 640, 128);
+    bench_pool("maxpool_1x64x16_k1x4", 0, 1, 64, 16, 1, 4);
+    bench_pool("maxpool_8x8x32_k2x2", 0, 8, 8, 32, 2, 2);
+    bench_pool("avgpool_24x5x64_k24x5", 1, 24, 5, 64, 24, 5);
+    bench_pool("avgpool_8x8x64_k8x8", 1, 8, 8, 64, 8, 8);
+    bench_pool("avgpool_3x3x256_k3x3", 1, 3, 3, 256, 3, 3);
+    bench_add("add_16384", 16384);
+    bench_add("add_4096", 4096);
+    bench_mul("mul_4096", 4096);
+    bench_softmax("softmax_10", 10);
+    bench_softmax("softmax_100", 100);
 }
 
 int main(void)
@@ -496,6 +1117,16 @@ int main(void)
     check_conv();
     check_dw();
     check_fc();
+    check_maxpool();
+    check_avgpool();
+    check_mean();
+    check_sumpool();
+    check_add_sub(0);
+    check_add_sub(1);
+    check_mul();
+    check_requant();
+    check_concat();
+    check_softmax();
 #ifndef NO_BENCH
     benchmarks();
 #endif

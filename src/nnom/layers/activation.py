@@ -6,10 +6,12 @@ exact by construction in the simulator and in C.
 """
 import numpy as np
 
+from ..affine import fixed_math as affine_fixed_math
 from ..affine import softmax as affine_softmax
 from ..errors import NnomError, layer_error
 from ..quant import QFormat, fixed
 from ..quant.affine import AffineFormat
+from ..quant.affine import saturating_rounding_doubling_high_mul as srdhm
 from .base import Layer, check_kwargs
 
 
@@ -296,14 +298,24 @@ class Softmax(Layer):
         return {"mult": [self.ap.mult], "shift": [self.ap.shift], "extra": self.ap.diff_min,
                 "out_zp": affine_softmax.OUTPUT_ZERO_POINT}
 
+    def affine_exp_table(self) -> np.ndarray:
+        """The affine exps by max - x = 0..255 (Q0.31, TFLite's fixed point: exactly the values
+        nnom.affine.softmax computes), 0 where x - max < diff_min; the C kernel
+        nnom_softmax_affine_lut_s8 reads them instead of computing them per element."""
+        k = np.arange(256, dtype=np.int64)
+        inside = -k >= self.ap.diff_min
+        z = srdhm(np.where(inside, -k, 0) << self.ap.shift, self.ap.mult)
+        e = affine_fixed_math.exp_on_negative_values(z, affine_softmax.SCALED_DIFF_BITS)
+        return np.where(inside, e, 0)
+
     def weight_bytes(self):
-        if self.affine:         # the nnom_affine_t, one multiplier and shift
-            return 36 + 8 + super().weight_bytes()
+        if self.affine:         # the nnom_affine_t, one multiplier and shift, the exp table
+            return 36 + 8 + 256 * 4 + super().weight_bytes()
         return 256 * 4 + super().weight_bytes()
 
     def c_new(self, g):
-        if self.affine:         # no exp table: the affine kernel computes exp in fixed point
-            return "Softmax_t(NULL)"
+        if self.affine:
+            return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.affine_exp_table())})"
         return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.exp_table(self.inputs[0].q_out))})"
 
 

@@ -87,6 +87,14 @@ void nnom_avgpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in
 void nnom_maxpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                             int8_t *out, nnom_dims_t out_dims);
 
+/* The DSP variants of the pools and MEAN (kernels/arm/nnom_..._affine_s8_fast.c): the same bytes,
+ * the reference without the extension (see the convolutions' above); the layers call these. None
+ * needs scratch memory. The output must not alias the input. */
+void nnom_avgpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims);
+void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims);
+
 /* MEAN over h and w: in.c outputs (keep_dims or not, the same bytes). mult, shift: s_in / s_out
  * with 1 / count folded in (nnom.affine.pool.mean_params_from);
  * out = clamp(mul_by_qm(sum - in_zp * count, mult, shift) + out_zp), also when the input and
@@ -98,6 +106,8 @@ typedef struct {
 
 void nnom_mean_affine_s8(const nnom_mean_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                          int8_t *out);
+void nnom_mean_affine_s8_fast(const nnom_mean_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                              int8_t *out);
 
 /* SUM pool (nnom's SumPool and GlobalSumPool; no TFLite op): MEAN's arithmetic without 1 / count,
  * out = clamp(mul_by_qm(sum - in_zp * count, mult, shift) + out_zp, act_min, act_max), sum and count
@@ -112,6 +122,8 @@ typedef struct {
 
 void nnom_sumpool_affine_s8(const nnom_sumpool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                             int8_t *out, nnom_dims_t out_dims);
+void nnom_sumpool_affine_s8_fast(const nnom_sumpool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims);
 
 /* PAD of an (h, w, c) tensor: out is (top + h + bottom, left + w + right, front + c + back), the
  * new values `value` (the output zero point: real 0). */
@@ -139,6 +151,10 @@ typedef struct {
 
 void nnom_requant_affine_s8(const nnom_requant_affine_params_t *p, const int8_t *in, uint32_t size,
                             int8_t *out);
+/* Its DSP variant (kernels/arm/): the same bytes, the reference without the extension; out may be
+ * in. */
+void nnom_requant_affine_s8_fast(const nnom_requant_affine_params_t *p, const int8_t *in, uint32_t size,
+                                 int8_t *out);
 
 /* ADD and SUB: a_k = mul_by_qm((in_k - in_k_zp) << left_shift, in_k_mult, in_k_shift) (shifts <= 0,
  * left_shift 20), out = clamp(out_zp + mul_by_qm(a_1 +- a_2, out_mult, out_shift), act_min, act_max).
@@ -164,6 +180,12 @@ void nnom_add_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, ui
                         const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 void nnom_sub_affine_s8(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
                         const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+/* Their DSP variants (kernels/arm/): the same bytes, the reference without the extension. The
+ * output may be either input (in place). */
+void nnom_add_affine_s8_fast(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                             const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+void nnom_sub_affine_s8_fast(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                             const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 
 /* MUL: out = clamp(out_zp + mul_by_qm((in1 - in1_zp) * (in2 - in2_zp), mult, shift), act_min,
  * act_max); broadcasting as ADD. */
@@ -175,6 +197,10 @@ typedef struct {
 
 void nnom_mul_affine_s8(const nnom_mul_affine_params_t *p, const int8_t *in1, uint32_t n1,
                         const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+/* Its DSP variant (kernels/arm/): the same bytes, the reference without the extension; in place as
+ * ADD. */
+void nnom_mul_affine_s8_fast(const nnom_mul_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                             const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 
 /* CONCATENATION of n inputs along any axis: outer = the product of the dimensions before the
  * axis; chunk[k] = input k's extent on the axis times the product of the dimensions after it. The
@@ -188,6 +214,9 @@ typedef struct {
 } nnom_concat_affine_params_t;
 
 void nnom_concat_affine_s8(const nnom_concat_affine_params_t *p, const int8_t *const *ins, int8_t *out);
+/* Its DSP variant (kernels/arm/): the same bytes, the reference without the extension. The output
+ * must not alias an input. */
+void nnom_concat_affine_s8_fast(const nnom_concat_affine_params_t *p, const int8_t *const *ins, int8_t *out);
 
 /* SOFTMAX over rows of depth elements (the last axis), output scale 1/256, zero point -128.
  * mult, shift (>= 0): beta * s_in * 2^26 capped at 2^31 - 1; diff_min: -floor(31 * 2^26 / 2^shift).
@@ -199,6 +228,12 @@ typedef struct {
 
 void nnom_softmax_affine_s8(const nnom_softmax_affine_params_t *p, const int8_t *in, uint32_t rows,
                             uint32_t depth, int8_t *out);
+
+/* The same bytes with the exps read from exp_table[max - x] (256 entries: the generator's
+ * nnom.layers.Softmax.affine_exp_table(), from these parameters; 0 below diff_min): a few
+ * operations per element instead of two fixed-point exps. */
+void nnom_softmax_affine_lut_s8(const int32_t *exp_table, const int8_t *in, uint32_t rows, uint32_t depth,
+                                int8_t *out);
 
 /* LEAKY_RELU: d = in - in_zp; out = clamp(out_zp + mul_by_qm(d, id_mult, id_shift)) for d >= 0,
  * with alpha_mult, alpha_shift below 0. */

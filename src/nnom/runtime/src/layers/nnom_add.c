@@ -111,8 +111,8 @@ static void add_affine(nnom_layer_t *l)
         p.act_min = a->act_min;
         p.act_max = a->act_max;
         p.left_shift = a->extra;
-        nnom_add_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
-                           nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+        nnom_add_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                                nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
         return;
     }
     for (k = 0; k < n; k++) {

@@ -14,7 +14,7 @@ static void avgpool_affine(nnom_layer_t *l)
         m.out_zp = a->out_zp;
         m.mult = a->mult[0];
         m.shift = a->shift[0];
-        nnom_mean_affine_s8(&m, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out);
+        nnom_mean_affine_s8_fast(&m, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out);
         for (c = 0; c < l->out_dims.c; c++) {    /* MEAN has no fused clamp: a ReLU tail is nnom's */
             int32_t v = l->out[c];
             l->out[c] = (int8_t)(v < a->act_min ? a->act_min : (v > a->act_max ? a->act_max : v));
@@ -26,7 +26,7 @@ static void avgpool_affine(nnom_layer_t *l)
         q.win = p->win;
         q.act_min = a->act_min;
         q.act_max = a->act_max;
-        nnom_avgpool_affine_s8(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+        nnom_avgpool_affine_s8_fast(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
     }
 }
 

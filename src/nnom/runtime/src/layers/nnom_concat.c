@@ -60,7 +60,7 @@ static void concat_affine(nnom_layer_t *l)
     p.chunk = chunk;
     p.outer = axis == 0 ? 1u : axis == 1 ? o.h : (uint32_t)o.h * o.w;
     p.n = l->n_in;
-    nnom_concat_affine_s8(&p, ins, l->out);
+    nnom_concat_affine_s8_fast(&p, ins, l->out);
 }
 
 static void concat_run(nnom_layer_t *l)

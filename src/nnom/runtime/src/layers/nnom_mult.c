@@ -38,7 +38,7 @@ static void mult_affine(nnom_layer_t *l)
         p.out_zp = a->out_zp;
         p.act_min = a->act_min;
         p.act_max = a->act_max;
-        nnom_mul_affine_s8(&p, x, n_x, y, n_y, l->out, size);
+        nnom_mul_affine_s8_fast(&p, x, n_x, y, n_y, l->out, size);
         return;
     }
     z = l->in[2]->out;

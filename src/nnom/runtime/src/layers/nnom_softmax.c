@@ -1,5 +1,6 @@
 /* Softmax over channels, output Q0.7, with an exp table of (max - x) (see docs/int8-semantics.md).
- * Affine: TFLite's SOFTMAX (beta 1), output scale 1/256 and zero point -128; no table. */
+ * Affine: TFLite's SOFTMAX (beta 1), output scale 1/256 and zero point -128; generated code
+ * passes its exps as a table (nnom_softmax_affine_lut_s8), else they are computed per element. */
 #include <math.h>
 
 #include "nnom_layers.h"
@@ -55,6 +56,10 @@ static void softmax_run(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     nnom_dims_t d = l->out_dims;
+    if (l->aff != NULL && s->exp_table != NULL) {      /* the generator's table of the exps */
+        nnom_softmax_affine_lut_s8(s->exp_table, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
+        return;
+    }
     if (l->aff != NULL) {
         nnom_softmax_affine_params_t p;
         p.mult = l->aff->mult[0];

@@ -14,7 +14,7 @@ static void sumpool_run(nnom_layer_t *l)
         a.shift = l->aff->shift[0];
         a.act_min = l->aff->act_min;
         a.act_max = l->aff->act_max;
-        nnom_sumpool_affine_s8(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+        nnom_sumpool_affine_s8_fast(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
         return;
     }
     nnom_sumpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, (int8_t)(l->in[0]->q_out - l->q_pre), l->out,

@@ -3,69 +3,7 @@
  * Q12.19, a Newton-Raphson reciprocal, as TFLite Micro's reference kernel computes them. Values
  * are raw int32 fixed-point numbers; products are the rounding doubling high multiply. */
 #include "nnom_affine_kernels.h"
-
-#define DIFF_INT_BITS 5                 /* the exp input is Q5.26 */
-#define DIFF_FRAC_BITS (31 - DIFF_INT_BITS)
-#define ACCUM_INT_BITS 12               /* the sum of exps is Q12.19 */
-
-/* x * 2^e (e > 0), saturating to int32 */
-static int32_t sat_shl(int32_t x, int e)
-{
-    const int32_t limit = (int32_t)((INT32_C(1) << (31 - e)) - 1);
-
-    if (x > limit)
-        return INT32_MAX;
-    if (x < -limit)
-        return INT32_MIN;
-    return (int32_t)((uint32_t)x << e);     /* in range: the wrap-free two's complement result */
-}
-
-/* exp(a) for a in [-1/4, 0), Q0.31 in and out: the series around -1/8 */
-static int32_t exp_quarter(int32_t a)
-{
-    const int32_t exp_m1_8 = 1895147668, one_third = 715827883;
-    int32_t x = a + (INT32_C(1) << 28);
-    int32_t x2 = nnom_srdhm(x, x);
-    int32_t x3 = nnom_srdhm(x2, x);
-    int32_t x4 = nnom_srdhm(x2, x2);
-    int32_t poly = nnom_rdbpot(nnom_srdhm(nnom_rdbpot(x4, 2) + x3, one_third) + x2, 1);
-
-    return exp_m1_8 + nnom_srdhm(exp_m1_8, x + poly);
-}
-
-/* exp(a) for a Q5.26 a <= 0, as Q0.31: a mod 1/4 by the series, then exp(-2^k) per set bit */
-static int32_t exp_negative(int32_t a)
-{
-    static const int32_t mult[7] = { 1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242 };
-    const int32_t quarter = INT32_C(1) << (DIFF_FRAC_BITS - 2);
-    int32_t a_mod = (a & (quarter - 1)) - quarter;
-    int32_t remainder = a_mod - a;
-    int32_t result = exp_quarter(sat_shl(a_mod, DIFF_INT_BITS));
-    int k;
-
-    if (a == 0)
-        return INT32_MAX;
-    for (k = 0; k < 7; k++)            /* exponents -2 .. 4: bits 24 .. 30 of the remainder */
-        if (remainder & (INT32_C(1) << (DIFF_FRAC_BITS - 2 + k)))
-            result = nnom_srdhm(result, mult[k]);
-    return result;
-}
-
-/* 1 / (1 + a) for a Q0.31 a in [0, 1): Newton-Raphson on half the denominator, in Q2.29 */
-static int32_t one_over_one_plus(int32_t a)
-{
-    const int32_t one_q2 = INT32_C(1) << 29;
-    int64_t s = (int64_t)a + INT32_MAX;
-    int32_t half_den = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
-    int32_t x = 1515870810 + nnom_srdhm(half_den, -1010580540);      /* 48/17 - 32/17 d */
-    int i;
-
-    for (i = 0; i < 3; i++) {
-        int32_t e = one_q2 - nnom_srdhm(half_den, x);
-        x = x + sat_shl(nnom_srdhm(x, e), 2);
-    }
-    return sat_shl(x, 1);
-}
+#include "nnom_softmax_fixed.h"
 
 static int32_t rescaled_diff(const nnom_softmax_affine_params_t *p, int32_t d)
 {
@@ -80,8 +18,6 @@ void nnom_softmax_affine_s8(const nnom_softmax_affine_params_t *p, const int8_t 
 
     for (r = 0; r < rows; r++, in += depth, out += depth) {
         int32_t max = -128, sum = 0, scale, exponent;
-        uint32_t top;
-        int clz = 0;
 
         for (c = 0; c < depth; c++)
             if (in[c] > max)
@@ -89,17 +25,14 @@ void nnom_softmax_affine_s8(const nnom_softmax_affine_params_t *p, const int8_t 
         for (c = 0; c < depth; c++) {
             int32_t d = (int32_t)in[c] - max;
             if (d >= p->diff_min)
-                sum += nnom_rdbpot(exp_negative(rescaled_diff(p, d)), ACCUM_INT_BITS);
+                sum += nnom_rdbpot(nnom_sm_exp_negative(rescaled_diff(p, d)), ACCUM_INT_BITS);
         }
-        /* 1 / sum = scale * 2^-(ACCUM_INT_BITS - clz); sum >= 2^19 (the maximum's own term) */
-        for (top = (uint32_t)sum; !(top & UINT32_C(0x80000000)); top <<= 1)
-            clz++;
-        scale = one_over_one_plus((int32_t)(top - UINT32_C(0x80000000)));
-        exponent = ACCUM_INT_BITS - clz + 31 - 8;
+        /* sum >= 2^19: the maximum's own term */
+        nnom_sm_reciprocal(sum, &scale, &exponent);
         for (c = 0; c < depth; c++) {
             int32_t d = (int32_t)in[c] - max, y = -128;
             if (d >= p->diff_min && exponent <= 31) {
-                y = nnom_rdbpot(nnom_srdhm(scale, exp_negative(rescaled_diff(p, d))), exponent) - 128;
+                y = nnom_rdbpot(nnom_srdhm(scale, nnom_sm_exp_negative(rescaled_diff(p, d))), exponent) - 128;
                 y = y > 127 ? 127 : (y < -128 ? -128 : y);
             }
             out[c] = (int8_t)y;

@@ -189,7 +189,7 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
     const int32_t iy0 = (int32_t)(oy0 * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox0 * win->sw) - (int32_t)win->pad_left;
     const int32_t z1 = 1 + 2 * p->out_zp, zp = p->in_zp;
-    uint32_t woff[NNOM_DW_MAX_TAPS]; /* weight offsets of the taps inside */
+    uint8_t tap[NNOM_DW_MAX_TAPS]; /* ky * kw + kx of the taps inside (a byte each: little stack) */
     uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0;
     const int8_t *first;
 
@@ -199,7 +199,7 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++) {
             j->pairs[t >> 1].off[t & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
-            woff[t] = (ky * win->kw + kx) * C;
+            tap[t] = (uint8_t)(ky * win->kw + kx);
         }
     j->n_pairs = n >> 1;
     j->single = n & 1u;
@@ -216,7 +216,7 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
         uint32_t sum_e = 0, sum_o = 0, i;
         for (t = 0; t + 1 < n; t += 2, pr++) {
             /* taps a, b: (2 a_c, 2 b_c) for c = 0..3 */
-            const uint32_t a = nnom_ld32(wc + woff[t]), b = nnom_ld32(wc + woff[t + 1]);
+            const uint32_t a = nnom_ld32(wc + tap[t] * C), b = nnom_ld32(wc + tap[t + 1] * C);
             uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
             ae = __sadd16(ae, ae);
             ao = __sadd16(ao, ao);
@@ -230,7 +230,7 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
             pr->w[3] = nnom_pkhtb16(ao, bo);
         }
         if (n & 1u) { /* the single last tap: (2 w_c0, 2 w_c2), (2 w_c1, 2 w_c3) */
-            const uint32_t a = nnom_ld32(wc + woff[t]), ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a);
+            const uint32_t a = nnom_ld32(wc + tap[t] * C), ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a);
             pr->w[0] = __sadd16(ae, ae);
             pr->w[1] = __sadd16(ao, ao);
             sum_e = __sadd16(sum_e, pr->w[0]);

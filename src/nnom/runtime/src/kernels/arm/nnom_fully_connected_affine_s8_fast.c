@@ -1,8 +1,8 @@
 /* FULLY_CONNECTED of the affine scheme for Cortex-M with the DSP extension (SXTAB16 + SMLAD),
- * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c, which it calls for
- * what it does not cover (a channel outside the fast requantization of nnom_arm_affine.h, or more
- * than 32,767 inputs). Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is
- * the reference.
+ * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c: an output outside
+ * the fast requantization of nnom_arm_affine.h (its channel's multiplier, or an accumulator of
+ * 2^30 or more) takes the reference's arithmetic (nnom_affine.h). Without the DSP extension, or
+ * with NNOM_REFERENCE_KERNELS defined, it is the reference.
  *
  * Four weight rows at a time share each input word: per four inputs, one load and two SXTAB16
  * (which subtract the input zero point as they widen), then per row one weight load, two SXTB16
@@ -93,11 +93,22 @@ static void mac4rows(const int8_t *x, const int8_t *r0, uint32_t n_in, uint32_t 
 }
 #endif
 
-/* y + zp of output o, before the clamp */
+/* The reference's value before the clamp, for an output the fast requantization does not take. */
+static NNOM_ARM_NOINLINE int32_t requant_slow(int32_t acc, int32_t m, int32_t shift, int32_t zp)
+{
+    return nnom_mul_by_qm(acc, m, shift) + zp;
+}
+
+/* y + zp of output o, before the clamp. The conditions of the fast requantization are checked
+ * here, per output, on the values at hand (m >= 0, shift in [-23, -1] and |acc| < 2^30, folded into
+ * one unsigned compare): cheaper than a pass over the channels before the MACs. */
 static inline int32_t requant(const nnom_fc_affine_params_t *p, uint32_t o, int32_t acc, int32_t z1)
 {
-    nnom_arm_rq_t q = nnom_arm_rq(p->mult[o], p->shift[o], z1);
-    return nnom_arm_rq_apply1(acc, q.m, q.k, q.r);
+    const int32_t m = p->mult[o], shift = p->shift[o], r1 = -shift - 1;
+    uint32_t bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)acc + 0x40000000u) >> 31);
+    if (bad > NNOM_ARM_AFF_MAX_R - 1u)
+        return requant_slow(acc, m, shift, p->out_zp);
+    return nnom_arm_rq_apply1(acc, m, (int32_t)((uint32_t)z1 << r1), r1 + 1);
 }
 
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
@@ -108,10 +119,6 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     const int32_t zp = p->in_zp, z1 = 1 + 2 * p->out_zp;
     uint32_t o = 0, i, g;
 
-    if (!nnom_arm_aff_fast(p->mult, p->shift, bias, n_out, n_in)) {
-        nnom_fully_connected_affine_s8(p, in, n_in, w, bias, out, n_out);
-        return;
-    }
     for (; o + 4 <= n_out; o += 4) {
         const int8_t *r0 = w + o * n_in;
         int32_t acc[4];

@@ -1,0 +1,76 @@
+/* MAX_POOL_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
+ * reference, kernels/affine/nnom_maxpool_affine_s8.c (it covers every shape). Without the DSP
+ * extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference.
+ *
+ * The maximum is the Q-format kernel's (four channels per word, SSUB8 sets a GE flag per byte
+ * where the new value is >= the best so far and SEL takes those bytes); the fused clamp costs
+ * nothing in the taps: the best starts at act_min (max(act_min, max x) = clamp below of max x,
+ * also for a window with no pixel inside), and one SSUB8 / SEL per word applies act_max. When
+ * in_c is not a multiple of 4, the last group is channels in_c - 4 .. in_c - 1, overlapping the one
+ * before (the same bytes written twice: the output never aliases the input). */
+#include "nnom_affine_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_affine.h"
+
+/* The clamped maximum of four channels over the window's rows [0, ny) and columns [0, nx) from
+ * p (rows `row` bytes apart, columns C). */
+static inline uint32_t max4(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t row, uint32_t C, uint32_t lo4,
+                            uint32_t hi4)
+{
+    uint32_t best = lo4, y, x;
+    for (y = 0; y < ny; y++, p += row) {
+        const int8_t *q = p;
+        for (x = 0; x < nx; x++, q += C) {
+            uint32_t v = nnom_ld32(q);
+            __ssub8(v, best);
+            best = __sel(v, best);
+        }
+    }
+    __ssub8(hi4, best);
+    return __sel(best, hi4);
+}
+
+void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, row = (uint32_t)in_dims.w * C;
+    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
+    uint32_t oy, ox, c;
+
+    if (C < 4) {
+        nnom_maxpool_affine_s8(p, in, in_dims, out, out_dims);
+        return;
+    }
+    for (oy = 0; oy < out_dims.h; oy++) {
+        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
+        for (ox = 0; ox < out_dims.w; ox++) {
+            int8_t *o = out + (oy * out_dims.w + ox) * C;
+            const int8_t *first;
+            uint32_t ny, nx;
+            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
+            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
+            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
+            if (nx == 0)
+                ny = 0;                                /* no pixel: act_min, as the reference */
+            first = in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(nx ? x0 : 0)) * C;
+            for (c = 0; c + 4 <= C; c += 4)
+                nnom_st32(o + c, max4(first + c, ny, nx, row, C, lo4, hi4));
+            if (c < C)
+                nnom_st32(o + C - 4, max4(first + C - 4, ny, nx, row, C, lo4, hi4));
+        }
+    }
+}
+
+#else
+
+void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_maxpool_affine_s8(p, in, in_dims, out, out_dims);
+}
+
+#endif
