@@ -258,3 +258,25 @@ def test_instructions_per_layer(tools, small_cnn):
         nnom.validate(m, xq.astype(np.float32), target="host", per_layer=True, show=False)
     with pytest.raises(NnomError, match="count=True"):
         cm.run_model(m, xq, per_layer=True, count=False)
+
+
+def test_flash_split_with_strings_the_linker_merges():
+    """Add and Sub log the same messages: the linker keeps one copy of each string, the map lists
+    both; the split still adds up to the firmware's flash."""
+    from nnom import Add, Conv2D, Input, Model, Sub, kernel, shape
+    from nnom.targets import cortex_m as cm
+    try:
+        cm.require_tools()
+    except Exception as e:      # noqa: BLE001 - no toolchain: nothing to measure
+        pytest.skip(str(e))
+    m = Model()
+    i = m.add(Input(shape(4, 4, 2)))
+    a = m.hook(Conv2D(2, kernel(1, 1)), i)
+    y = m.merge(Sub(), m.merge(Add(), a, i), a)
+    m.compile(i, y, verbose=False)
+    x = np.random.default_rng(0).normal(size=(8, 4, 4, 2))
+    m.quantize(x)
+    xq = m.quantize_input(x[:2])[0]
+    y, rep = cm.run_model(m, xq)
+    assert np.array_equal(y.reshape(2, -1), m.run(xq).reshape(2, -1))
+    assert sum(rep.flash_split.values()) == rep.flash_bytes and min(rep.flash_split.values()) >= 0

@@ -638,6 +638,7 @@ def flash_split(elf, model_name: str | None = None) -> dict[str, int]:
     mine = [o for o in objs if stem(o) == model_name] if model_name else []
     model_obj = mine[-1] if mine else None
     split = dict.fromkeys(FLASH_PARTS, 0)
+    merged = dict.fromkeys(FLASH_PARTS, 0)          # mergeable strings, listed before the linker merges them
     for _, in_sec, size, origin in inputs:
         obj = Path(origin).name
         if ".a(" in origin or origin.endswith(".a"):
@@ -653,7 +654,17 @@ def flash_split(elf, model_name: str | None = None) -> dict[str, int]:
         else:
             part = "nnom"
         split[part] += size
+        if in_sec.startswith(".rodata") and re.search(r"\.str\d", in_sec):   # .rodata[.fn].str1.4
+            merged[part] += size
     info = _elf_info(elf)
+    excess = sum(split.values()) - (info.text + info.data)
+    if 0 < excess <= sum(merged.values()):
+        # identical strings of several objects (two layers' error messages) are kept once: the
+        # map still lists each copy, so take the bytes saved from the parts that listed strings
+        total = sum(merged.values())
+        cut = {k: excess * v // total for k, v in merged.items()}
+        cut[max(merged, key=merged.get)] += excess - sum(cut.values())
+        split = {k: split[k] - cut[k] for k in split}
     split["other"] += info.text + info.data - sum(split.values())   # padding between inputs
     if split["other"] < 0:
         raise NnomError(f"flash_split: the map of {elf} lists more bytes than its sections hold")
