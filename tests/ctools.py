@@ -48,3 +48,30 @@ def report_figures(text: str) -> dict:
     assert arena and inst, text
     return {"arena_bytes": int(arena.group(1)), "lower_bound_bytes": int(arena.group(2)),
             "instance_bytes": int(inst.group(1))}
+
+
+def build_and_run_export(out, src_text, xq, flags=(), cc="gcc"):
+    """Build an export folder's host runner with model.c replaced by src_text (its Makefile,
+    the given compiler and flags) and run it on the int8 samples xq; the CompletedProcess."""
+    import subprocess
+    (out / "model.c").write_text(src_text)
+    exe = out / f"runner_{abs(hash((src_text, tuple(flags), cc)))}"
+    res = subprocess.run(["make", "-C", str(out), f"CC={cc}",
+                          f"CFLAGS=-std=c99 -O1 -Wall -Wextra -Werror {' '.join(flags)}", "LDLIBS=-lm"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    (out / "model_runner").rename(exe)
+    return subprocess.run([str(exe)], input=xq.tobytes(), capture_output=True)
+
+
+def run_tampered_export(out, xq, pattern, repl):
+    """The generated model.c with one regex substitution (a broken parameter), built and run;
+    model.c is restored afterwards."""
+    import re
+    text = (out / "model.c").read_text()
+    broken, n = re.subn(pattern, repl, text, count=1, flags=re.S)
+    assert n == 1, f"pattern {pattern!r} not found in the generated code"
+    try:
+        return build_and_run_export(out, broken, xq)
+    finally:
+        (out / "model.c").write_text(text)

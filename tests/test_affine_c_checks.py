@@ -2,13 +2,11 @@
 wrong counts, zero points or shifts outside their ranges stop model_compile with the layer's
 name, never a wrong result or an out-of-bounds read. The affine kernels also run clean under
 AddressSanitizer and UBSan."""
-import re
-import subprocess
 
 import numpy as np
 import pytest
 
-from ctools import SANITIZE, need, sanitizers_work
+from ctools import SANITIZE, build_and_run_export, need, run_tampered_export, sanitizers_work
 from nnom import *
 
 
@@ -28,14 +26,6 @@ def exported(tmp_path_factory):
     return out, xq, m.run(xq)
 
 
-def _build_and_run(out, src_text, xq, flags=(), cc="gcc"):
-    (out / "model.c").write_text(src_text)
-    exe = out / f"runner_{abs(hash((src_text, tuple(flags))))}"
-    res = subprocess.run(["make", "-C", str(out), f"CC={cc}", f"CFLAGS=-std=c99 -O1 -Wall -Wextra -Werror {' '.join(flags)}",
-                          "LDLIBS=-lm"], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr[-3000:]
-    (out / "model_runner").rename(exe)
-    return subprocess.run([str(exe)], input=xq.tobytes(), capture_output=True)
 
 
 TAMPER = {
@@ -53,14 +43,8 @@ TAMPER = {
 def test_broken_affine_parameters_stop_the_build(exported, case):
     need("gcc")
     out, xq, _ = exported
-    text = (out / "model.c").read_text()
     pattern, repl, why = TAMPER[case]
-    broken, n = re.subn(pattern, repl, text, count=1, flags=re.S)
-    assert n == 1, f"pattern of {case} not found in the generated code"
-    try:
-        res = _build_and_run(out, broken, xq)
-    finally:
-        (out / "model.c").write_text(text)
+    res = run_tampered_export(out, xq, pattern, repl)
     assert res.returncode == 2, res.stderr.decode()[-2000:]
     assert why in res.stderr.decode(), res.stderr.decode()[-2000:]
     assert not res.stdout
@@ -72,7 +56,7 @@ def test_affine_model_under_sanitizers(exported, cc, tmp_path):
     if not sanitizers_work(tmp_path, cc):
         pytest.skip(f"AddressSanitizer/UBSan runtime not available for {cc}")
     out, xq, want = exported
-    res = _build_and_run(out, (out / "model.c").read_text(), xq, flags=SANITIZE, cc=cc)
+    res = build_and_run_export(out, (out / "model.c").read_text(), xq, flags=SANITIZE, cc=cc)
     err = res.stderr.decode(errors="replace")
     assert res.returncode == 0 and "runtime error" not in err and "Sanitizer" not in err, err[-3000:]
     assert np.array_equal(np.frombuffer(res.stdout, np.int8).reshape(want.shape), want)

@@ -8,11 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from ctools import SANITIZE, need, sanitizers_work
+from ctools import SANITIZE, build_and_run_export, need, run_tampered_export, sanitizers_work
 from nnom import *
 from nnom.errors import NnomError
 from nnom.quant.affine import AffineFormat
-from test_affine_c_checks import _build_and_run
 
 POOLS = {"max": MaxPool, "avg": AvgPool, "sum": SumPool}
 GLOBALS = {"gmax": GlobalMaxPool, "gavg": GlobalAvgPool, "gsum": GlobalSumPool}
@@ -250,14 +249,8 @@ def test_exported_pools_run_as_simulated(exported):
 def test_broken_pool_parameters_stop_the_build(exported, case):
     need("gcc")
     _, out, xq = exported
-    text = (out / "model.c").read_text()
     pattern, repl, why = TAMPER[case]
-    broken, n = re.subn(pattern, repl, text, count=1, flags=re.S)
-    assert n == 1, f"pattern of {case} not found in the generated code"
-    try:
-        res = _build_and_run(out, broken, xq)
-    finally:
-        (out / "model.c").write_text(text)
+    res = run_tampered_export(out, xq, pattern, repl)
     assert res.returncode == 2, res.stderr.decode()[-2000:]
     assert why in res.stderr.decode(), res.stderr.decode()[-2000:]
 
@@ -279,7 +272,7 @@ def test_affine_pools_under_sanitizers(exported, cc, tmp_path):
         pytest.skip(f"AddressSanitizer/UBSan runtime not available for {cc}")
     m, out, xq = exported
     want = m.run(xq)
-    res = _build_and_run(out, (out / "model.c").read_text(), xq, flags=SANITIZE, cc=cc)
+    res = build_and_run_export(out, (out / "model.c").read_text(), xq, flags=SANITIZE, cc=cc)
     err = res.stderr.decode(errors="replace")
     assert res.returncode == 0 and "runtime error" not in err and "Sanitizer" not in err, err[-3000:]
     assert np.array_equal(np.frombuffer(res.stdout, np.int8).reshape(want.shape), want)

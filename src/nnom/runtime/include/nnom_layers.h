@@ -81,6 +81,8 @@ nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom
 nnom_status_t nnom_merge_build(nnom_layer_t *l);
 int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left);
 uint32_t nnom_merge_block(const nnom_layer_t *l);
+/* a two-input Add / Sub's TFLite ADD/SUB parameters from l->aff (nnom_add.c) */
+nnom_add_affine_params_t nnom_add_affine_params(const nnom_layer_t *l);
 
 /* memory plan (nnom_plan.c): offsets of every buffer in one arena, then the arena itself */
 nnom_status_t nnom_plan(nnom_model_t *m);

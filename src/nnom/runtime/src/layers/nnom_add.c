@@ -92,25 +92,32 @@ static nnom_status_t add_build(nnom_layer_t *l)
     return NN_SUCCESS;
 }
 
+nnom_add_affine_params_t nnom_add_affine_params(const nnom_layer_t *l)
+{
+    const nnom_affine_t *a = l->aff;
+    nnom_add_affine_params_t p;
+    p.in1_zp = a->in_zp[0];
+    p.in2_zp = a->in_zp[1];
+    p.in1_mult = a->mult[0];
+    p.in1_shift = a->shift[0];
+    p.in2_mult = a->mult[1];
+    p.in2_shift = a->shift[1];
+    p.out_mult = a->mult[2];
+    p.out_shift = a->shift[2];
+    p.out_zp = a->out_zp;
+    p.act_min = a->act_min;
+    p.act_max = a->act_max;
+    p.left_shift = a->extra;
+    return p;
+}
+
 static void add_affine(nnom_layer_t *l)
 {
     const nnom_affine_t *a = l->aff;
     uint32_t i, size = nnom_dims_size(l->out_dims), n_k[MAX_MERGE], j[MAX_MERGE];
     uint8_t k, n = l->n_in;
     if (n == 2) {
-        nnom_add_affine_params_t p;
-        p.in1_zp = a->in_zp[0];
-        p.in2_zp = a->in_zp[1];
-        p.in1_mult = a->mult[0];
-        p.in1_shift = a->shift[0];
-        p.in2_mult = a->mult[1];
-        p.in2_shift = a->shift[1];
-        p.out_mult = a->mult[2];
-        p.out_shift = a->shift[2];
-        p.out_zp = a->out_zp;
-        p.act_min = a->act_min;
-        p.act_max = a->act_max;
-        p.left_shift = a->extra;
+        nnom_add_affine_params_t p = nnom_add_affine_params(l);
         nnom_add_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
                                 nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
         return;

@@ -22,21 +22,8 @@ static nnom_status_t sub_build(nnom_layer_t *l)
 
 static void sub_affine(nnom_layer_t *l)
 {
-    const nnom_affine_t *a = l->aff;
     uint32_t size = nnom_dims_size(l->out_dims);
-    nnom_add_affine_params_t p;
-    p.in1_zp = a->in_zp[0];
-    p.in2_zp = a->in_zp[1];
-    p.in1_mult = a->mult[0];
-    p.in1_shift = a->shift[0];
-    p.in2_mult = a->mult[1];
-    p.in2_shift = a->shift[1];
-    p.out_mult = a->mult[2];
-    p.out_shift = a->shift[2];
-    p.out_zp = a->out_zp;
-    p.act_min = a->act_min;
-    p.act_max = a->act_max;
-    p.left_shift = a->extra;
+    nnom_add_affine_params_t p = nnom_add_affine_params(l);
     nnom_sub_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
                             nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
 }
