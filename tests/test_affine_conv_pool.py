@@ -77,12 +77,12 @@ def c_call(op, x, p, w=None, bias=None):
         s = [h, wd, c, oh, ow, oc, kh, kw, *p.stride, *p.dilation, *p.pad, p.input_zero_point,
              p.output_zero_point, p.act_min, p.act_max]
         return _record(op, s, [("i8", x), ("i8", w), ("i32", bias), ("i32", _per_channel(p.multiplier, oc)),
-                               ("i32", _per_channel(p.shift, oc))])
+                               ("i8", _per_channel(p.shift, oc))])
     if op == FC:
         n_out, n_in = np.shape(w)
         s = [n_in, n_out, p.input_zero_point, p.output_zero_point, p.act_min, p.act_max]
         return _record(op, s, [("i8", x), ("i8", w), ("i32", bias), ("i32", _per_channel(p.multiplier, n_out)),
-                               ("i32", _per_channel(p.shift, n_out))])
+                               ("i8", _per_channel(p.shift, n_out))])
     h, wd, c = x.shape
     if op in (AVG, MAX):
         oh = AC.out_size(h, p.kernel[0], p.stride[0], 1, p.pad[0], p.pad_offset[0])

@@ -63,7 +63,7 @@ class StepP(ctypes.Structure):
     _fields_ = [("n_in", ctypes.c_uint16), ("units", ctypes.c_uint16), ("in_zp", ctypes.c_int32),
                 ("h_zp", ctypes.c_int32), ("kernel", ctypes.POINTER(ctypes.c_int8)),
                 ("recurrent", ctypes.POINTER(ctypes.c_int8)), ("bias", ctypes.POINTER(ctypes.c_int32)),
-                ("mult", ctypes.POINTER(ctypes.c_int32)), ("shift", ctypes.POINTER(ctypes.c_int32)),
+                ("mult", ctypes.POINTER(ctypes.c_int32)), ("shift", ctypes.POINTER(ctypes.c_int8)),
                 ("cell_clip", ctypes.c_int32), ("cell_power", ctypes.c_int32)]
 
 
@@ -135,9 +135,9 @@ def test_step_in_c_equals_python_with_random_parameters_and_saturation(lib):
         k8, r8, b32 = (np.ascontiguousarray(w_in, np.int8), np.ascontiguousarray(w_rec, np.int8),
                        np.ascontiguousarray(bias, np.int32))
         m = np.array([a for a, _ in p.mults()], np.int32)
-        s = np.array([b for _, b in p.mults()], np.int32)
+        s = np.array([b for _, b in p.mults()], np.int8)
         sp = StepP(f, u, p.in_zp, p.h_zp, _ptr(k8, ctypes.c_int8), _ptr(r8, ctypes.c_int8),
-                   _ptr(b32, ctypes.c_int32), _ptr(m, ctypes.c_int32), _ptr(s, ctypes.c_int32), p.cell_clip,
+                   _ptr(b32, ctypes.c_int32), _ptr(m, ctypes.c_int32), _ptr(s, ctypes.c_int8), p.cell_clip,
                    p.cell_power)
         for row in range(len(x)):
             xi, hi = x[row].astype(np.int8), h[row].astype(np.int8)

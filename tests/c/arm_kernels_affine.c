@@ -57,7 +57,8 @@ static int32_t srange(int32_t lo, int32_t hi)
 static int8_t in_buf[IN_MAX + 8], w_buf[W_MAX + 8];
 static int8_t ref_out[OUT_MAX], dsp_buf[OUT_MAX + 2 * GUARD + 4];
 static int16_t scratch_buf[SCRATCH_MAX + 2 * GUARD + 2];
-static int32_t bias_buf[CH_MAX], mult_buf[CH_MAX], shift_buf[CH_MAX];
+static int32_t bias_buf[CH_MAX], mult_buf[CH_MAX];
+static int8_t shift_buf[CH_MAX];
 static int8_t qshift_buf[CH_MAX];
 
 static void fill(int8_t *p, uint32_t n, int mode)
@@ -91,13 +92,13 @@ static void fill_requant(uint32_t n, uint32_t taps, int no_bias)
             mult_buf[i] = 0x7FFFFFFF;
         else if (r == 1)
             mult_buf[i] = 0x40000000;
-        shift_buf[i] = rnd() % 6 == 0 ? edges[rnd() % 5] : srange(-12, -3);
+        shift_buf[i] = (int8_t)(rnd() % 6 == 0 ? edges[rnd() % 5] : srange(-12, -3));
         r = rnd() % 8;
         bias_buf[i] = r == 0 ? room - 1 : r == 1 ? 1 - room : srange(-100000, 100000);
         if (!all_fast && rnd() % 3 == 0) {
             r = rnd() % 3;
             if (r == 0)
-                shift_buf[i] = outside[rnd() % 6];
+                shift_buf[i] = (int8_t)outside[rnd() % 6];
             else if (r == 1)
                 mult_buf[i] = -(int32_t)(rnd() & 0x7FFFFFFF);
             else
@@ -861,7 +862,7 @@ static void bench_requant(uint32_t n)
     uint32_t i;
     for (i = 0; i < n; i++) {
         mult_buf[i] = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
-        shift_buf[i] = srange(-10, -7);
+        shift_buf[i] = (int8_t)srange(-10, -7);
         bias_buf[i] = srange(-3000, 3000);
         qshift_buf[i] = 9;
     }

@@ -80,9 +80,13 @@ class CWriter:
         if mult.size != shift.size:
             raise NnomError(f"layer '{layer.name}': {mult.size} multipliers but {shift.size} shifts; "
                             "this is a bug in nnom, please report it")
+        if shift.size and (shift.min() < -31 or shift.max() > 31):
+            raise NnomError(f"layer '{layer.name}': a requantization multiplier of 2^{int(shift.max())} "
+                            "is beyond int8's reach (shifts -31..31): its scales are out of proportion; "
+                            "recalibrate, or check the scales the model file gives")
         arrays = [self.array(f"{layer.name}_in_zp", "int32_t", in_zp) if in_zp.size else "NULL",
                   self.array(f"{layer.name}_mult", "int32_t", mult) if mult.size else "NULL",
-                  self.array(f"{layer.name}_qshift", "int32_t", shift) if shift.size else "NULL",
+                  self.array(f"{layer.name}_qshift", "int8_t", shift) if shift.size else "NULL",
                   "NULL" if f["table"] is None else self.array(f"{layer.name}_table", "int8_t", f["table"])]
         scalars = [int(f[k]) for k in ("out_zp", "act_min", "act_max", "extra")]
         for k, v in zip(("out_zp", "act_min", "act_max", "extra"), scalars):

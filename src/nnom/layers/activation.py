@@ -309,9 +309,7 @@ class Softmax(Layer):
         return np.where(inside, e, 0)
 
     def weight_bytes(self):
-        if self.affine:         # the nnom_affine_t, one multiplier and shift, the exp table
-            return 36 + 8 + 256 * 4 + super().weight_bytes()
-        return 256 * 4 + super().weight_bytes()
+        return 256 * 4 + super().weight_bytes()     # the exp table
 
     def c_new(self, g):
         if self.affine:

@@ -15,6 +15,8 @@ from ..quant.affine import AffineFormat
 from ..shapes import Shape
 
 
+AFFINE_T_BYTES = 36         # sizeof(nnom_affine_t) on a 32-bit target
+
 # every concrete layer class of nnom, by serial name (filled as the classes are defined)
 _REGISTRY: dict = {}
 
@@ -145,10 +147,22 @@ class Layer:
         return 0
 
     def weight_bytes(self) -> int:
-        """Flash bytes of this layer's constants (weights, biases, shifts, tables)."""
-        if self.act is None or self.tail_fused():
+        """Flash bytes of this layer's constants (weights, biases, shifts, tables): its
+        nnom_affine_t and its tail's table here, layers with weights add theirs."""
+        tail = 0
+        if self.act is not None and not self.tail_fused():
+            tail = 256 if self.affine else self.act.table_bytes()     # affine: every unfused tail is a table
+        return tail + self.affine_bytes()
+
+    def affine_bytes(self) -> int:
+        """Flash bytes of this layer's nnom_affine_t and its arrays (int32 zero points and
+        multipliers, int8 shifts, an int8 table); 0 in the qformat scheme or without one."""
+        f = self.c_affine(None) if self.affine else None
+        if f is None:
             return 0
-        return 256 if self.affine else self.act.table_bytes()     # affine: every unfused tail is a table
+        table = f.get("table")
+        return (AFFINE_T_BYTES + 4 * len(f.get("in_zp", ())) + 5 * len(f.get("mult", ()))
+                + (0 if table is None else len(table)))
 
     def describe(self) -> str:
         """Short configuration text for the report."""

@@ -177,9 +177,8 @@ class _ConvBase(Layer, abstract=True):
 
     def weight_bytes(self):
         n_out = self.b.size
-        if self.affine:         # + int32 multiplier and shift per channel, the nnom_affine_t
-            return (self.w.size + (4 * n_out if self.ab is not None else 0) + 8 * n_out + 36
-                    + super().weight_bytes())
+        if self.affine:
+            return self.w.size + (4 * n_out if self.ab is not None else 0) + super().weight_bytes()
         return (self.w.size + (4 * n_out if self.use_bias else 0) + 2 * n_out   # + shift, w_frac
                 + super().weight_bytes())
 

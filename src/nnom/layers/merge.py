@@ -28,9 +28,6 @@ from ..quant.affine import INT32_MAX, multiply_by_quantized_multiplier, requanti
 from ..shapes import Shape, broadcast
 from .base import Layer, check_kwargs
 
-AFFINE_T_BYTES = 36         # sizeof(nnom_affine_t) on a 32-bit target
-
-
 def _multiplier(layer, real, what, below_one=False):
     """TFLite's (m, shift) for a real multiplier, refused when the C runtime could not use it."""
     if below_one and not 0.0 < real < 1.0:
@@ -46,11 +43,6 @@ def _multiplier(layer, real, what, below_one=False):
 def _widest(m, shift, x):
     """The largest |mul_by_qm(v, m, shift)| for |v| <= x (rounding differs with the sign)."""
     return max(abs(int(multiply_by_quantized_multiplier(v, m, shift))) for v in (-x, x))
-
-
-def _affine_bytes(fields) -> int:
-    """Flash of a layer's nnom_affine_t and its arrays."""
-    return AFFINE_T_BYTES + 4 * len(fields.get("in_zp", ())) + 8 * len(fields.get("mult", ()))
 
 
 @dataclass(frozen=True)
@@ -83,11 +75,6 @@ class _Elementwise(Layer, abstract=True):
 
     def c_new(self, g):
         return f"{type(self).__name__}()"
-
-    def weight_bytes(self):
-        if self.affine:
-            return _affine_bytes(self.c_affine(None)) + super().weight_bytes()
-        return super().weight_bytes()
 
     def __init__(self, name=None, **kwargs):
         check_kwargs(type(self).__name__, kwargs, {"activation"})
@@ -287,11 +274,6 @@ class Concat(Layer):
         rq = self.ap.inputs
         return {"in_zp": [r.in_zp for r in rq], "mult": [r.mult for r in rq], "shift": [r.shift for r in rq],
                 "out_zp": self.q_pre.zero_point}
-
-    def weight_bytes(self):
-        if self.affine:
-            return _affine_bytes(self.c_affine(None)) + super().weight_bytes()
-        return super().weight_bytes()
 
     def describe(self):
         return f"axis {'hwc'[self.axis]}"

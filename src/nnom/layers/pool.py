@@ -21,9 +21,6 @@ from .base import Layer, check_kwargs
 from .window import out_size, pads_2d, valid_count, windows
 
 
-AFFINE_T_BYTES = 36         # sizeof(nnom_affine_t) on a 32-bit target
-
-
 class _Pool(Layer, abstract=True):
     c_struct = "nnom_pool_layer_t"
     is_global = False
@@ -81,12 +78,6 @@ class _Pool(Layer, abstract=True):
 
     def c_affine(self, g):
         return {"act_min": self.ap.act_min, "act_max": self.ap.act_max}
-
-    def weight_bytes(self):
-        if not self.affine:
-            return super().weight_bytes()
-        f = self.c_affine(None)     # the nnom_affine_t and its arrays
-        return AFFINE_T_BYTES + 4 * len(f.get("in_zp", ())) + 8 * len(f.get("mult", ())) + super().weight_bytes()
 
     def config(self):
         if self.is_global:

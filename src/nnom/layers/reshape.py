@@ -112,9 +112,6 @@ class ZeroPadding(_DataMove):
     def c_affine(self, g):
         return {"out_zp": self.q_pre.zero_point}        # the pad value: the kept format's real 0
 
-    def weight_bytes(self):
-        return (36 if self.affine else 0) + super().weight_bytes()     # its nnom_affine_t
-
     def c_new(self, g):
         return f"ZeroPadding({g.border(self.border)})"
 

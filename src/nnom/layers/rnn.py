@@ -870,8 +870,6 @@ class RNN(Layer):
         n = self.cell.kernel.size + self.cell.recurrent_kernel.size + 2 * g
         n += 4 * g if self._has_input_bias() else 0
         n += 4 * g if self.cell.has_recurrent_bias() else 0
-        if self.affine:         # its nnom_affine_t: one input zero point, one multiplier and shift
-            n += 4 + 8 + 36
         return n + super().weight_bytes()
 
     def _has_input_bias(self) -> bool:

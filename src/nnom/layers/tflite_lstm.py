@@ -315,9 +315,7 @@ class TFLiteLSTM(Layer):
         gu = GATES * self.units
         n = gu * (self.features + self.units) + (4 * gu if self.use_bias else 0)
         n += 20                                         # its nnom_tflite_lstm_weights_t (32-bit MCU)
-        if self.affine:                                 # its nnom_affine_t: in_zp, 11 multipliers and shifts
-            n += 4 + 8 * K.N_MULTS + 36
-        return n
+        return n + super().weight_bytes()
 
     def describe(self):
         d = f"{self.units} units T={self.timesteps} F={self.features}"

@@ -45,7 +45,7 @@ typedef struct {
 typedef struct {
     const int32_t *in_zp;        /* the zero point of each input: n_in entries */
     const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
-    const int32_t *shift;        /* their shifts, TFLite's sign (> 0: left), n_mult */
+    const int8_t *shift;         /* their shifts, TFLite's sign (> 0: left), -31..31, n_mult */
     const int8_t *table;         /* element-wise layers: 256 entries, index q + 128; else NULL */
     int32_t out_zp;              /* the output's zero point */
     int32_t act_min, act_max;    /* the output clamp, where a fused ReLU / ReLU6 acts */

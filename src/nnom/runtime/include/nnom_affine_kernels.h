@@ -27,7 +27,8 @@ typedef struct {
     nnom_window_t win;
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
-    const int32_t *mult, *shift;
+    const int32_t *mult;
+    const int8_t *shift;
 } nnom_conv_affine_params_t;
 
 /* w: [out_c][kh][kw][in_c] (OHWI); bias: int32 per output channel at s_in * s_w[c] (NULL: 0). */
@@ -43,7 +44,8 @@ void nnom_dw_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *
 typedef struct {
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
-    const int32_t *mult, *shift;
+    const int32_t *mult;
+    const int8_t *shift;
 } nnom_fc_affine_params_t;
 
 void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,

@@ -69,7 +69,8 @@ typedef struct {
     int32_t in_zp, h_zp;
     const int8_t *kernel, *recurrent;   /* as nnom_tflite_lstm_weights_t */
     const int32_t *bias;
-    const int32_t *mult, *shift;        /* NNOM_TFLITE_LSTM_MULTS, in the nnom_affine_t's order */
+    const int32_t *mult;                /* NNOM_TFLITE_LSTM_MULTS, in the nnom_affine_t's order */
+    const int8_t *shift;                /* NNOM_TFLITE_LSTM_MULTS, in the nnom_affine_t's order */
     int32_t cell_clip;                  /* -1: none */
     int32_t cell_power;
 } nnom_lstm_affine_params_t;

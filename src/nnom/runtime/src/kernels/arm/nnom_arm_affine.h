@@ -152,7 +152,7 @@ static inline uint32_t nnom_arm_pack4(int32_t y0, int32_t y1, int32_t y2, int32_
 /* Whether every channel takes the fast requantization: m >= 0, shift in [-23, -1], and the
  * accumulator bias + (sum of `taps` products of an int8 weight and an input minus its zero point,
  * each at most 2^15 in size) stays within +-2^30, so that twice it fits in int32. */
-static inline int nnom_arm_aff_fast(const int32_t *mult, const int32_t *shift, const int32_t *bias,
+static inline int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias,
                                     uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
