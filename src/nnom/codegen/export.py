@@ -363,6 +363,24 @@ def runtime_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
     return owned, user
 
 
+SCHEMES_HEADER = "nnom/include/nnom_schemes.h"
+
+
+def schemes_header(model) -> bytes:
+    """nnom_schemes.h for an export of `model`: only its scheme's kernels are built in (the
+    package's copy builds both; a user's -D or nnom_user_port.h still wins)."""
+    affine = model.scheme == "affine"
+    return (f"/* nnom_schemes.h, written by nnom's export for a model in the {model.scheme or 'qformat'} "
+            "scheme: only its kernels are\n"
+            " * built in, so the other scheme's are not linked. A model of the other scheme stops\n"
+            " * model_compile() with an error naming the layer; to run both from this copy of the\n"
+            " * runtime, define both as 1 in nnom_user_port.h or on the command line. */\n"
+            "#ifndef NNOM_SCHEMES_H\n#define NNOM_SCHEMES_H\n\n"
+            f"#ifndef NNOM_SCHEME_QFORMAT\n#define NNOM_SCHEME_QFORMAT {0 if affine else 1}\n#endif\n"
+            f"#ifndef NNOM_SCHEME_AFFINE\n#define NNOM_SCHEME_AFFINE {1 if affine else 0}\n#endif\n\n"
+            "#endif\n").encode()
+
+
 def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, project=None) -> Path:
     """Write the model's C files, the runtime and build files into out_dir; return its path.
 
@@ -374,6 +392,7 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
     written and recorded under the same rules."""
     project = check_project(project)
     owned, user = runtime_files()
+    owned[SCHEMES_HEADER] = schemes_header(model)
     files, user = project_files(project, name, generate(model, name), _build_files(name), owned, user)
     for rel, data in (extra_files or {}).items():
         if not _safe_rel(rel) or rel in files or rel in user:

@@ -256,10 +256,9 @@ class Conv2D(_ConvBase):
         return self._c_window(g, self.filters)
 
     def scratch_bytes(self):
-        # im2col buffer of the optimized kernels: two q15 columns; in the affine scheme then the
-        # channels' requantization constants (nnom_conv2d_affine_s8_scratch_size)
-        cols = 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
-        return cols + 2 + 12 * self.filters if self.affine else cols
+        # im2col buffer of the optimized kernels, in both schemes: two q15 columns
+        # (nnom_conv2d_affine_s8_scratch_size)
+        return 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
 
 
 class DW_Conv2D(_ConvBase):

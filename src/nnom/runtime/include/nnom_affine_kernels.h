@@ -55,9 +55,8 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * bytes in fewer instructions. Each calls its reference above for what it does not cover, and is
  * the reference without the extension or with NNOM_REFERENCE_KERNELS defined; the layers call
  * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
- * (4 * kh * kw * in_c + 2 + 12 * out_c: two q15 im2col columns and the channels' requantization
- * constants); NULL: the reference. */
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, uint32_t out_c);
+ * (4 * kh * kw * in_c: two q15 im2col columns); NULL: the reference. */
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);

@@ -35,6 +35,11 @@ nnom_status_t nnom_fail(const nnom_layer_t *l, nnom_status_t code, const char *w
 static inline uint32_t nnom_align4(uint32_t n) { return (n + 3u) & ~3u; }
 int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" */
 
+/* Whether layer l runs its affine kernels: l->aff given, in a runtime built with the affine
+ * scheme. A constant in a one-scheme build (nnom_schemes.h), so the other scheme's kernels are
+ * not referenced and the linker leaves them out; nnom_affine_check() refuses the wrong scheme. */
+#define nnom_runs_affine(l) (NNOM_SCHEME_AFFINE && (!NNOM_SCHEME_QFORMAT || (l)->aff != NULL))
+
 /* The affine scheme (nnom_affine.c). A layer's build calls nnom_affine_check(l, n_in, n_mult,
  * needs_table): with parameters given (l->aff), they must hold n_in input zero points, n_mult
  * multipliers and shifts (0: none read) and, when asked, a table; without them it succeeds.

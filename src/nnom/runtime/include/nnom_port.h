@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "nnom_user_port.h"
+#include "nnom_schemes.h"
 
 #ifdef __cplusplus
 extern "C" {      /* C linkage for C++ callers (functions a port declares) */

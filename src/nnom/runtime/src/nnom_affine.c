@@ -7,7 +7,12 @@ nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_
     uint8_t i;
     uint16_t k;
     if (a == NULL)
-        return NN_SUCCESS;
+        return NNOM_SCHEME_QFORMAT ? NN_SUCCESS
+            : nnom_fail(l, NN_ARGUMENT_ERROR, "no affine parameters, and this runtime runs the affine scheme only "
+                                              "(NNOM_SCHEME_QFORMAT is 0: see nnom_schemes.h)");
+    if (!NNOM_SCHEME_AFFINE)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters, and this runtime runs the qformat scheme only "
+                                               "(NNOM_SCHEME_AFFINE is 0: see nnom_schemes.h)");
     if (a->n_in != n_in || (n_in > 0 && a->in_zp == NULL))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with the wrong number of input zero points");
     for (i = 0; i < n_in; i++)

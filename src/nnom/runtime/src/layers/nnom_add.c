@@ -146,7 +146,7 @@ static void add_run(nnom_layer_t *l)
     int8_t top;
     uint32_t off, size = nnom_dims_size(l->out_dims), m;
     uint8_t i;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         add_affine(l);
         return;
     }

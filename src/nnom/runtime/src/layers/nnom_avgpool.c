@@ -33,7 +33,7 @@ static void avgpool_affine(nnom_layer_t *l)
 static void avgpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         avgpool_affine(l);
         return;
     }

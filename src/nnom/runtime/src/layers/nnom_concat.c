@@ -69,7 +69,7 @@ static void concat_run(nnom_layer_t *l)
     nnom_dims_t dims[MAX_CONCAT];
     int8_t shifts[MAX_CONCAT];
     uint8_t i;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         concat_affine(l);
         return;
     }

@@ -67,7 +67,7 @@ nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom
 static void conv_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
         nnom_conv2d_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                    c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, l->scratch);
@@ -80,8 +80,8 @@ static void conv_run(nnom_layer_t *l)
 static uint32_t conv_scratch(const nnom_layer_t *l)
 {
     const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
-    if (l->aff != NULL)
-        return nnom_conv2d_affine_s8_scratch_size(NNOM_IN_DIMS(l, 0), &c->win, l->out_dims.c);
+    if (nnom_runs_affine(l))
+        return nnom_conv2d_affine_s8_scratch_size(NNOM_IN_DIMS(l, 0), &c->win);
     return 2u * 2u * c->k.h * c->k.w * NNOM_IN_DIMS(l, 0).c;     /* two q15 im2col columns */
 }
 

@@ -17,7 +17,7 @@ static nnom_status_t dense_build(nnom_layer_t *l)
 static void dense_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_fc_affine_params_t p;
         p.in_zp = l->aff->in_zp[0];
         p.out_zp = l->aff->out_zp;

@@ -4,7 +4,7 @@
 static void dw_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
         nnom_dw_conv2d_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                       c->b != NULL ? c->b->data : NULL, l->out, l->out_dims);

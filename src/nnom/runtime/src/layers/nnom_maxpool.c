@@ -4,7 +4,7 @@
 static void maxpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
-    if (l->aff != NULL) {                  /* MAX_POOL_2D: the same pick, then the fused clamp */
+    if (nnom_runs_affine(l)) {                  /* MAX_POOL_2D: the same pick, then the fused clamp */
         nnom_pool_affine_params_t a;
         a.win = p->win;
         a.act_min = l->aff->act_min;

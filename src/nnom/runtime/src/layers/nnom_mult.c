@@ -62,7 +62,7 @@ static void mult_run(nnom_layer_t *l)
     uint32_t n_k[3], at[3], off, size = nnom_dims_size(l->out_dims), m;
     int8_t sum_q = 0;
     uint8_t i;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         mult_affine(l);
         return;
     }

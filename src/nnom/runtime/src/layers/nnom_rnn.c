@@ -113,7 +113,7 @@ static void rnn_run(nnom_layer_t *l)
     p.units = units;
     p.features = r->features;
     p.out_shift = (int8_t)(NNOM_RNN_ACT_FRAC - l->q_pre);
-    if (l->aff != NULL) {         /* the input side is in the weights; the output is requantized here */
+    if (nnom_runs_affine(l)) {         /* the input side is in the weights; the output is requantized here */
         ao.mult = l->aff->mult[0];
         ao.shift = l->aff->shift[0];
         ao.out_zp = l->aff->out_zp;
@@ -125,14 +125,14 @@ static void rnn_run(nnom_layer_t *l)
             y = l->out + (uint32_t)(r->go_backwards == NNOM_RNN_BACKWARDS_ALIGNED ? src : t) * units;
         else if (t + 1u == steps)
             y = l->out;
-        ys = l->aff != NULL ? NULL : y;
+        ys = nnom_runs_affine(l) ? NULL : y;
         if (r->cell.type == NNOM_CELL_GRU)
             nnom_gru_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
         else if (r->cell.type == NNOM_CELL_LSTM)
             nnom_lstm_step_s8(&p, in + (uint32_t)src * r->features, h, c, work, ys);
         else
             nnom_rnn_simple_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
-        if (l->aff != NULL && y != NULL)          /* the step left h' (Q0.15) in work[0 .. units) */
+        if (nnom_runs_affine(l) && y != NULL)          /* the step left h' (Q0.15) in work[0 .. units) */
             nnom_rnn_output_affine_s8(&ao, work, units, y);
     }
 }

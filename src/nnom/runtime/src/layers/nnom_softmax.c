@@ -43,7 +43,7 @@ static nnom_status_t softmax_build(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     l->out_dims = NNOM_IN_DIMS(l, 0);
-    if (l->aff != NULL)
+    if (nnom_runs_affine(l))
         return softmax_affine_build(l);
     if (s->exp_table != NULL)
         return NN_SUCCESS;
@@ -56,11 +56,11 @@ static void softmax_run(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     nnom_dims_t d = l->out_dims;
-    if (l->aff != NULL && s->exp_table != NULL) {      /* the generator's table of the exps */
+    if (nnom_runs_affine(l) && s->exp_table != NULL) {      /* the generator's table of the exps */
         nnom_softmax_affine_lut_s8(s->exp_table, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
         return;
     }
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_softmax_affine_params_t p;
         p.mult = l->aff->mult[0];
         p.shift = l->aff->shift[0];

@@ -33,7 +33,7 @@ static void sub_run(nnom_layer_t *l)
     int8_t left[2];
     int8_t top;
     uint32_t off, size = nnom_dims_size(l->out_dims), m, n_a, n_b, at_a = 0, at_b = 0;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         sub_affine(l);
         return;
     }

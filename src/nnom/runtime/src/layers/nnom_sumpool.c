@@ -5,7 +5,7 @@
 static void sumpool_run(nnom_layer_t *l)
 {
     nnom_pool_layer_t *p = (nnom_pool_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_sumpool_affine_params_t a;
         a.win = p->win;
         a.in_zp = l->aff->in_zp[0];

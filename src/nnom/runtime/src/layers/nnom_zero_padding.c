@@ -17,7 +17,7 @@ static nnom_status_t zero_pad_build(nnom_layer_t *l)
 static void zero_pad_run(nnom_layer_t *l)
 {
     nnom_shape_layer_t *s = (nnom_shape_layer_t *)l;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_pad_affine_params_t p = {0, 0, 0, 0, 0, 0, 0};
         p.top = s->border.top;
         p.bottom = s->border.bottom;

@@ -10,14 +10,15 @@
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding widens
  * the input pixel straight into its column. Each channel's requantization constants
- * (nnom_arm_rq_t) are worked out once per call, into the scratch after the columns. */
+ * (nnom_arm_rq_t) are worked out from its multiplier and shift where its outputs are made (a
+ * few instructions per channel and two pixels), so the scratch holds the columns alone. */
 #include "nnom_affine_kernels.h"
 
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, uint32_t out_c)
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win)
 {
-    /* two q15 columns, then (word-aligned) the output channels' requantization constants; on
-     * every target, so that the C's memory plan stays equal to Python's (Conv2D.scratch_bytes) */
-    return 2u * 2u * win->kh * win->kw * in_dims.c + 2u + 12u * out_c;
+    /* two q15 columns; on every target, so that the C's memory plan stays equal to Python's
+     * (Conv2D.scratch_bytes) */
+    return 2u * 2u * win->kh * win->kw * in_dims.c;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -150,11 +151,18 @@ static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
 typedef struct {
     const int8_t *w;
     const int32_t *bias;
-    const nnom_arm_rq_t *rq; /* per output channel, in the scratch */
+    const int32_t *mult;     /* per output channel */
+    const int8_t *shift;
+    int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t K, out_c;
     int32_t lo, hi;
     uint32_t lo4, hi4;
 } conv_job_t;
+
+static inline nnom_arm_rq_t rq_of(const conv_job_t *j, uint32_t oc)
+{
+    return nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
+}
 
 static inline int32_t requant(int32_t acc, nnom_arm_rq_t q)
 {
@@ -232,8 +240,8 @@ static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t
             a10 += v * x;
             a11 += v * y;
         }
-        q0 = j->rq[oc];
-        q1 = j->rq[oc + 1];
+        q0 = rq_of(j, oc);
+        q1 = rq_of(j, oc + 1);
         {
             /* bytes: oa[oc], oa[oc + 1], ob[oc], ob[oc + 1] */
             const uint32_t v = nnom_arm_pack4(requant(a00, q0), requant(a10, q1), requant(a01, q0),
@@ -265,7 +273,7 @@ static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t
             a0 += u * *xa++;
             a1 += u * *xb++;
         }
-        q0 = j->rq[oc];
+        q0 = rq_of(j, oc);
         oa[oc] = out_value(j, a0, q0);
         ob[oc] = out_value(j, a1, q0);
     }
@@ -290,7 +298,7 @@ static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
         }
         for (k = K & 3u; k > 0; k--)
             a0 += *w0++ * *xa++;
-        oa[oc] = out_value(j, a0, j->rq[oc]);
+        oa[oc] = out_value(j, a0, rq_of(j, oc));
     }
 }
 
@@ -307,9 +315,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                           && (out_dims.w == 0 || (uint32_t)(out_dims.w - 1) * win->sw < in_dims.w);
     const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp);
     int16_t *ca, *cb;
-    nnom_arm_rq_t *rq;
     conv_job_t j;
-    uint32_t px, oc, oy = 0, ox = 0;
+    uint32_t px, oy = 0, ox = 0;
 
     if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
@@ -317,12 +324,11 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     }
     ca = scratch;
     cb = scratch + K;
-    rq = (nnom_arm_rq_t *)(((uintptr_t)(scratch + 2u * K) + 3u) & ~(uintptr_t)3u);
-    for (oc = 0; oc < out_dims.c; oc++)
-        rq[oc] = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
     j.w = w;
     j.bias = bias;
-    j.rq = rq;
+    j.mult = p->mult;
+    j.shift = p->shift;
+    j.z1 = 1 + 2 * p->out_zp;
     j.K = K;
     j.out_c = out_dims.c;
     j.lo = p->act_min;
