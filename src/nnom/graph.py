@@ -198,6 +198,13 @@ class Model:
             print(text)
         return text
 
+    def plot_memory(self, path=None):
+        """The arena timeline as a matplotlib Figure (nnom.plots.plot_memory); also written to
+        `path` (.png, .svg, .pdf) when given. Needs matplotlib (the extra nnom[plot])."""
+        self._need()
+        from .plots import plot_memory
+        return plot_memory(self, path)
+
     def to_dict(self) -> dict:
         """The report as a JSON-serializable dict: per-layer rows and totals (report.model_report)."""
         self._need()

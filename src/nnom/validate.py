@@ -110,6 +110,17 @@ class ValidationReport:
         from .report import json_text
         return json_text(self.to_dict(), path, indent)
 
+    def plot(self, kind="error", path=None):
+        """A matplotlib Figure of this report, also written to `path` (.png, .svg, .pdf) when given:
+        kind="error" the int8 error against float per layer (nnom.plots.plot_layer_errors),
+        kind="instructions" the instructions per layer on the core (per_layer=True). Raises
+        NnomError for another kind, or when matplotlib (the extra nnom[plot]) is missing."""
+        from . import plots
+        draw = {"error": plots.plot_layer_errors, "instructions": plots.plot_layer_instructions}.get(kind)
+        if draw is None:
+            raise NnomError(f"report.plot(kind={kind!r}): use 'error' or 'instructions'")
+        return draw(self, path)
+
     def _repr_html_(self) -> str:
         from .report import html_table
         esc = html.escape
