@@ -133,3 +133,13 @@ def test_the_site_builds_strictly_with_a_page_per_layer_family(tmp_path):
     for command in ("inspect", "convert", "validate", "supported-ops"):
         assert f"nnom {command}" in cli
     assert "--calib" in cli and (site / "figures" / "digits_torch_memory.png").exists()
+
+
+def test_every_public_name_and_layer_class_has_a_docstring():
+    import nnom
+    from nnom.layers.base import layer_classes
+    public = {n: getattr(nnom, n) for n in nnom.__all__ if callable(getattr(nnom, n))}
+    public.update({f"layer {n}": c for n, c in layer_classes().items()})
+    missing = [n for n, obj in public.items()
+               if not (obj.__dict__.get("__doc__") if isinstance(obj, type) else obj.__doc__ or "").strip()]
+    assert not missing, f"these public names have no docstring (the API pages come from them): {missing}"

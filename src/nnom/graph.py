@@ -26,6 +26,20 @@ from .report import memory_figures, model_html, model_report, report_text
 
 
 class Model:
+    """A neural network: a graph of layers, built as with nnom's C API, then compiled, quantized,
+    simulated, exported to C.
+
+    Build it sequentially (`model.add(layer)`) or functionally (`x = model.hook(layer, prev)`,
+    `model.active(act, x)`, `model.merge(Add(), a, b)`, `model.mergex(Concat(-1), a, b, c)`), then
+    `compile()`; `quantize(x)` picks the int8 formats; `predict`, `run`, `run_c`, `export_c` and
+    `save` use the result. Importers (`nnom.from_keras`, ...) return a compiled Model.
+
+    Args:
+        name: the model's name, a C identifier prefix for its exports (default "model").
+        seed: the seed of the He initialisation given to layers created without weights.
+
+    Raises:
+        NnomError: a name that is not printable text."""
     def __init__(self, name="model", seed=0):
         self.name = check_name(name, "model")
         self.seed = seed

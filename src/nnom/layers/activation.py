@@ -138,26 +138,35 @@ class Act:
 
 
 def act_relu():
+    """The ReLU activation tail, max(x, 0): for `activation=` or `model.active()`."""
     return Act("relu")
 
 
 def act_relu6():
+    """The ReLU6 activation tail, min(max(x, 0), 6)."""
     return Act("relu6")
 
 
 def act_leaky_relu(alpha=0.2):
+    """The leaky ReLU tail: x for x >= 0, alpha * x below (int8: a lookup table).
+
+    Args:
+        alpha: the slope below zero."""
     return Act("leaky_relu", alpha=float(alpha))
 
 
 def act_tanh():
+    """The tanh activation tail (int8: a 256-entry lookup table, shared by Python and C)."""
     return Act("tanh")
 
 
 def act_sigmoid():
+    """The sigmoid activation tail (int8: a 256-entry lookup table)."""
     return Act("sigmoid")
 
 
 def act_hard_sigmoid():
+    """The hard sigmoid tail, min(max(x / 6 + 0.5, 0), 1) (int8: a lookup table)."""
     return Act("hard_sigmoid")
 
 
@@ -212,26 +221,37 @@ class Activation(Layer):
 
 
 def ReLU(name=None):
+    """An Activation layer applying ReLU, max(x, 0), in place."""
     return Activation(act_relu(), name=name)
 
 
 def ReLU6(name=None):
+    """An Activation layer applying ReLU6, min(max(x, 0), 6), in place."""
     return Activation(act_relu6(), name=name)
 
 
 def LeakyReLU(alpha=0.2, name=None, negative_slope=None):
+    """An Activation layer applying the leaky ReLU, in place.
+
+    Args:
+        alpha: the slope below zero (Keras 3's `negative_slope` is accepted too and wins).
+        name: the layer's name.
+        negative_slope: Keras 3's name for alpha."""
     return Activation(act_leaky_relu(alpha if negative_slope is None else negative_slope), name=name)
 
 
 def TanH(name=None):
+    """An Activation layer applying tanh (an int8 lookup table), in place."""
     return Activation(act_tanh(), name=name)
 
 
 def Sigmoid(name=None):
+    """An Activation layer applying the sigmoid (an int8 lookup table), in place."""
     return Activation(act_sigmoid(), name=name)
 
 
 def HardSigmoid(name=None):
+    """An Activation layer applying the hard sigmoid, min(max(x / 6 + 0.5, 0), 1), in place."""
     return Activation(act_hard_sigmoid(), name=name)
 
 

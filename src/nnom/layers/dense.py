@@ -14,6 +14,13 @@ from .conv import DW_Conv2D, _ConvBase, _pick
 
 
 class Dense(_ConvBase):
+    """Fully connected layer: flattens its input, then `units` outputs, with an optional tail.
+
+    `Dense(units, w, b)` as in C, or Keras' keywords (`units=`, `use_bias=`, `activation=`).
+    Weights (in, out) as float arrays.
+
+    Raises:
+        NnomError: unknown keywords, weights of the wrong shape."""
     prefix = "dense"
 
     def __init__(self, units=None, w=None, b=None, **kwargs):

@@ -140,6 +140,8 @@ class _Aligned(_Elementwise, abstract=True):
 
 
 class Add(_Aligned):
+    """Element-wise sum of two or more inputs (`model.merge(Add(), a, b)`); an input may be
+    broadcast per channel (1, 1, c) or as a scalar. Runs in place when an input dies there."""
     prefix = "add"
 
     def forward(self, xs):
@@ -161,6 +163,7 @@ class Add(_Aligned):
 
 
 class Sub(_Aligned):
+    """Element-wise difference of two inputs, a - b (`model.merge(Sub(), a, b)`), with broadcasting as Add."""
     prefix = "sub"
     n_inputs = 2
 
@@ -181,6 +184,7 @@ class Sub(_Aligned):
 
 
 class Mult(_Elementwise):
+    """Element-wise product of two or more inputs (`model.merge(Mult(), a, b)`), with broadcasting as Add."""
     prefix = "mult"
     max_inputs = 3              # the int32 product of three int8 values cannot overflow
     MAX_INPUTS = max_inputs     # its former name

@@ -106,6 +106,8 @@ class _Pool(Layer, abstract=True):
 
 
 class MaxPool(_Pool):
+    """Max pooling: `MaxPool(kernel(kh, kw), stride(sh, sw), PADDING_VALID)` as in C, or Keras'
+    `pool_size=`, `strides=`, `padding=`. Keeps its input's format."""
     prefix = "max_pool"
     keeps_format = True
     takes_tail = True
@@ -122,6 +124,8 @@ class MaxPool(_Pool):
 
 
 class AvgPool(_Pool):
+    """Average pooling, with a rounded division: `AvgPool(kernel, stride, padding)` as in C, or
+    Keras' keywords."""
     prefix = "avg_pool"
     keeps_format = True
     takes_tail = True
@@ -139,6 +143,7 @@ class AvgPool(_Pool):
 
 
 class SumPool(_Pool):
+    """Sum pooling (the sum of each window, requantized): `SumPool(kernel, stride, padding)`."""
     prefix = "sum_pool"
 
     def forward(self, xs):
@@ -170,11 +175,13 @@ class SumPool(_Pool):
 
 
 class GlobalMaxPool(MaxPool):
+    """The maximum over height and width of each channel: output (1, 1, c)."""
     prefix = "global_max_pool"
     is_global = True
 
 
 class GlobalAvgPool(AvgPool):
+    """The mean over height and width of each channel (TFLite's MEAN in the affine scheme): (1, 1, c)."""
     prefix = "global_avg_pool"
     is_global = True
     affine_keeps_format = False     # TFLite's MEAN: its output has a format of its own
@@ -197,5 +204,6 @@ class GlobalAvgPool(AvgPool):
 
 
 class GlobalSumPool(SumPool):
+    """The sum over height and width of each channel, requantized: output (1, 1, c)."""
     prefix = "global_sum_pool"
     is_global = True

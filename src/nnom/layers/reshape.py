@@ -23,6 +23,7 @@ class _DataMove(Layer, abstract=True):
 
 
 class Flatten(_DataMove):
+    """Flattens (h, w, c) to (1, 1, h * w * c): a view, it costs no memory."""
     scheme_free = True
     prefix = "flatten"
     is_view = True
@@ -41,6 +42,10 @@ class Flatten(_DataMove):
 
 
 class Reshape(_DataMove):
+    """Gives the data a new (h, w, c) shape of the same size: a view, it costs no memory.
+
+    Raises:
+        NnomError: a target shape of another size."""
     scheme_free = True
     prefix = "reshape"
     is_view = True
@@ -90,6 +95,10 @@ class UpSample(_DataMove):
 
 
 class ZeroPadding(_DataMove):
+    """Pads height and width with zeros (the tensor's zero point in the affine scheme).
+
+    Args:
+        padding: (h, w) on both sides each, or a `border(top, bottom, left, right)`."""
     prefix = "zero_padding"
 
     def __init__(self, padding=(1, 1), name=None):
@@ -123,6 +132,10 @@ class ZeroPadding(_DataMove):
 
 
 class Cropping(_DataMove):
+    """Crops height and width.
+
+    Args:
+        cropping: (h, w) on both sides each, or a `border(top, bottom, left, right)`."""
     scheme_free = True
     prefix = "cropping"
 
