@@ -84,8 +84,13 @@ def c_prototypes() -> dict:
     for header in sorted(HEADERS.glob("*.h")):
         text = header.read_text()
         for m in re.finditer(r"^nnom_layer_t \*([A-Z][A-Za-z0-9_]*)\(([^;]*)\);", text, re.M):
-            protos[m.group(1)] = "nnom_layer_t *" + m.group(1) + "(" + " ".join(m.group(2).split()) + ");"
+            protos[m.group(1)] = m.group(0)              # as the header lays it out
     return protos
+
+
+def _signature(cls) -> str:
+    sig = inspect.signature(cls.__init__)
+    return str(sig.replace(parameters=list(sig.parameters.values())[1:]))     # without self
 
 
 def _capabilities(cls) -> list[str]:
@@ -103,7 +108,8 @@ def _capabilities(cls) -> list[str]:
     if cls.absorbs_batchnorm:
         facts.append("a following BatchNorm folds into its weights")
     if cls.scheme_free:
-        facts.append("moves or picks values: the same int8 result in both schemes")
+        facts.append("its own int8 step is the same in both schemes (it moves, picks or passes values; "
+                     "an activation tail is requantized as the scheme says)")
     else:
         fmt = ("keeps its input's format" if cls.keeps_format else
                f"always outputs {cls.fixed_format}" if cls.fixed_format is not None else
@@ -139,9 +145,10 @@ def family_pages() -> dict:
         title = FAMILIES.get(module, module.replace("_", " ").capitalize())
         lines = [f"# {title}", "", f"Module `nnom.layers.{module}`.", ""]
         for name, cls in by_module[module]:
-            lines += [f"## {name}", "", f"::: nnom.layers.{module}.{cls.__name__}",
+            lines += [f"## {name}", "", "```python", f"{name}{_signature(cls)}", "```", "",
+                      f"::: nnom.layers.{module}.{cls.__name__}",
                       "    options:", "      show_root_heading: false", "      show_root_toc_entry: false",
-                      "      members: false", ""]
+                      "      members: false", "      show_bases: false", ""]
             c_names = [c for c in protos if c == name or c.startswith(name + "_")]
             if c_names:
                 lines += ["**C**:", "", "```c"] + [protos[c] for c in c_names] + ["```", ""]
@@ -150,6 +157,12 @@ def family_pages() -> dict:
             if found:
                 lines += ["**Imported from**:", ""] + [f"- {imp}: " + ", ".join(f"`{n}`" for n in names)
                                                       for imp, names in found.items()] + [""]
+        helpers = [n for n in nnom.__all__ if inspect.isfunction(getattr(nnom, n))
+                   and getattr(nnom, n).__module__ == f"nnom.layers.{module}"]
+        if helpers:                                   # ReLU(), act_relu(), ...: constructors of the above
+            lines += ["## Constructors and tails", "",
+                      "Functions of this module that return one of the layers above, or an activation tail.", ""]
+            lines += [f"::: nnom.layers.{module}.{n}\n    options:\n      heading_level: 3\n" for n in helpers]
         pages[f"reference/layers/{module}.md"] = "\n".join(lines)
         index.append(f"| [{title}]({module}.md) | " + ", ".join(n for n, _ in by_module[module]) + " |")
     pages["reference/layers/index.md"] = "\n".join(index) + "\n"

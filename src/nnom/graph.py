@@ -105,6 +105,9 @@ class Model:
         return layer
 
     def merge(self, method, a, b):
+        """Merge two tensors with a merge layer (Add(), Sub(), Mult(), Concat(axis)) and return the
+        result, as C's `model.merge(method, a, b)`. Shapes are checked by compile(), which raises
+        NnomError naming the layer when they cannot be merged."""
         return self.mergex(method, a, b)
 
     def mergex(self, method, *xs):
@@ -117,6 +120,17 @@ class Model:
 
     # --- compiling -----------------------------------------------------------------------
     def compile(self, input_layer=None, output_layer=None, verbose=True):
+        """Infer every shape, order the layers and plan the memory; prints the layer table and
+        the memory analysis as the seed does unless verbose=False.
+
+        Args:
+            input_layer: the input layer, or a list of them (default: the first layer added).
+            output_layer: the output layer, or a list of them (default: the last layer added).
+            verbose: print the report.
+
+        Raises:
+            NnomError: no Input layer, a cycle, shapes that do not fit, or sizes the C runtime's
+                types cannot hold (the layer is named)."""
         if not any(isinstance(layer, Input) for layer in self.layers):
             raise NnomError("the model has no Input layer; start with model.add(Input(shape(h, w, c)))")
         inputs = _as_list(input_layer) or [self.layers[0]]
@@ -202,10 +216,16 @@ class Model:
     # --- reports -------------------------------------------------------------------------
     @property
     def memory(self) -> dict:
+        """The memory figures of the compiled model: arena_bytes, lower_bound_bytes,
+        instance_bytes, weight_bytes, total_ram_bytes, macs and per-layer rows."""
         self._need()
         return memory_figures(self)
 
     def summary(self, show=True):
+        """The compile report (layers, formats, MACs, memory) as text; printed when show=True.
+
+        Raises:
+            NnomError: the model is not compiled."""
         self._need()
         text = report_text(self)
         if show:
@@ -275,6 +295,10 @@ class Model:
         return shaped if len(shaped) > 1 else shaped[0]
 
     def quantize_input(self, x):
+        """Float inputs to the int8 the model's input layers take: one array per input.
+
+        Raises:
+            NnomError: the model is not quantized, or x does not fit its inputs."""
         self._need(quantized=True)
         return [layer.q_out.quantize(a) for a, layer in zip(self._batch(x), self.inputs)]
 

@@ -27,19 +27,23 @@ class QFormat:
 
     @property
     def int_bits(self) -> int:
+        """Integer bits m of Qm.n (bits - 1 - frac)."""
         return self.bits - 1 - self.frac
 
     @property
     def scale(self) -> float:
+        """The value of one step, 2^-frac."""
         return 2.0 ** -self.frac
 
     zero_point = 0      # the interface both schemes' formats share (quant.affine.AffineFormat)
 
     def quantize(self, x):
+        """Float values to int8 in this format (round half up, saturated)."""
         from . import fixed
         return fixed.quantize(x, self.frac)
 
     def dequantize(self, q):
+        """int8 values in this format to float."""
         from . import fixed
         return fixed.dequantize(q, self.frac)
 
