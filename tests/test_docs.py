@@ -143,3 +143,11 @@ def test_every_public_name_and_layer_class_has_a_docstring():
     missing = [n for n, obj in public.items()
                if not (obj.__dict__.get("__doc__") if isinstance(obj, type) else obj.__doc__ or "").strip()]
     assert not missing, f"these public names have no docstring (the API pages come from them): {missing}"
+
+
+def test_the_readme_links_to_docs_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(((?:docs|bench)/[^)#]+)", readme)
+    assert "docs/tutorial.md" in links and "docs/start.md" in links
+    for link in links:
+        assert (ROOT / link).exists(), f"README.md links to {link}, which does not exist"
