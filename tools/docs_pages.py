@@ -33,18 +33,25 @@ FAMILIES = {"io": "Input and output", "conv": "Convolutions", "dense": "Dense an
             "activation": "Activations and Softmax", "rnn": "Recurrent", "tflite_lstm": "TFLite LSTM"}
 
 # importer spellings that do not contain the layer's own name (normalised) but produce it
-ALIASES = {"Dense": ["fullyconnected", "gemm", "matmul", "linear"], "DW_Conv2D": ["depthwiseconv"],
+ALIASES = {"Dense": ["fullyconnected", "gemm", "matmul", "linear"],
+           "DW_Conv2D": ["depthwiseconv"],
            "Conv2D": ["conv", "separableconv"], "BatchNorm": ["batchnormalization", "batchnorm"],
-           "AvgPool": ["averagepool", "avgpool", "adaptiveavgpool"], "MaxPool": ["maxpool", "adaptivemaxpool"],
-           "GlobalAvgPool": ["globalaveragepool", "mean", "reducemean"], "GlobalMaxPool": ["globalmaxpool", "reducemax"],
-           "Concat": ["concatenat", "cat"], "Mult": ["mul", "multiply"], "Sub": ["subtract"],
-           "UpSample": ["upsampl", "resize", "interpolate"], "ZeroPadding": ["zeropad", "pad", "constantpad"],
-           "Cropping": ["cropping", "slice", "stridedslice"], "Softmax": ["softmax"],
-           "Sigmoid": ["logistic", "sigmoid"], "HardSigmoid": ["hardsigmoid"], "LeakyReLU": ["leakyrelu"],
+           "AvgPool": ["averagepool", "averagepooling", "avgpool", "adaptiveavgpool"],
+           "MaxPool": ["maxpool", "maxpooling", "adaptivemaxpool"],
+           "GlobalAvgPool": ["globalaveragepool", "globalaveragepooling", "mean", "reducemean"],
+           "GlobalMaxPool": ["globalmaxpool", "globalmaxpooling", "reducemax"],
+           "Concat": ["concatenate", "concatenation", "cat", "concat"], "Mult": ["mul", "multiply"],
+           "Sub": ["subtract"], "UpSample": ["upsampling", "upsample", "resize", "interpolate", "upsamplingnearest",
+                                             "upsamplenearest"],
+           "ZeroPadding": ["zeropad", "pad", "constantpad"], "Cropping": ["cropping", "slice", "stridedslice"],
            "RNN": ["rnn", "gru", "lstm", "simplernn", "bidirectional"], "TFLiteLSTM": ["unidirectionalsequencelstm"],
-           "Input": ["inputlayer", "quantize"], "Flatten": ["flatten"], "Reshape": ["reshape", "view", "unflatten"],
+           "Input": ["inputlayer"], "Reshape": ["reshape", "view", "unflatten"],
            "Activation": ["activation", "relu", "relu6", "tanh", "elu", "hardtanh", "hardswish", "silu", "clip",
-                          "clamp"]}
+                          "clamp", "leakyrelu", "sigmoid", "logistic", "hardsigmoid"]}
+
+# spellings that produce a layer only with some option, said in words
+WITH_OPTIONS = {"DW_Conv2D": {"ONNX": ["Conv (group = channels)"],
+                              "PyTorch": ["nn.Conv1d, nn.Conv2d, conv2d (groups = channels)"]}}
 
 
 def _norm(name: str) -> str:
@@ -68,13 +75,13 @@ def importer_tables() -> dict:
 
 def spellings(cls_name: str, tables: dict) -> dict:
     keys = {_norm(cls_name)} | set(ALIASES.get(cls_name, []))
-    if cls_name == "Activation":            # the named activation layers are its spellings too
-        keys |= {"relu", "relu6", "tanh"}
     found = {}
     for importer, names in tables.items():
         hits = [n for n in names if _norm(n) in keys]
         if hits:
-            found[importer] = hits
+            found[importer] = [f"`{n}`" for n in hits]
+    for importer, texts in WITH_OPTIONS.get(cls_name, {}).items():
+        found.setdefault(importer, []).extend(texts)
     return found
 
 
@@ -155,7 +162,7 @@ def family_pages() -> dict:
             lines += ["**Properties**:", ""] + [f"- {f}" for f in _capabilities(cls)] + [""]
             found = spellings(name, tables)
             if found:
-                lines += ["**Imported from**:", ""] + [f"- {imp}: " + ", ".join(f"`{n}`" for n in names)
+                lines += ["**Imported from** (the importers' ops of that name):", ""] + [f"- {imp}: " + ", ".join(names)
                                                       for imp, names in found.items()] + [""]
         helpers = [n for n in nnom.__all__ if inspect.isfunction(getattr(nnom, n))
                    and getattr(nnom, n).__module__ == f"nnom.layers.{module}"]
