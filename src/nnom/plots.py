@@ -81,7 +81,7 @@ def plot_memory(model, path=None):
 
 def plot_layer_errors(report, path=None):
     """Per layer, the int8 simulator against the float model: relative L2 error (bars) and the
-    share of saturated int8 values, from a ValidationReport (report.layers).
+    share of int8 values at -128 or 127 (dots, own axis), from a ValidationReport (report.layers).
 
     Args:
         report: a ValidationReport from nnom.validate().
@@ -100,12 +100,18 @@ def plot_layer_errors(report, path=None):
     names = [r["layer"] for r in rows]
     x = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(names) + 2), 4.0))
-    ax.bar(x, [100 * r["rel_l2"] for r in rows], color=COLORS["tensor"], label="relative L2 error (%)")
-    ax.plot(x, [100 * r["saturated"] for r in rows], "o", color=COLORS["peak"], label="saturated int8 values (%)")
+    ax.bar(x, [100 * r["rel_l2"] for r in rows], color=COLORS["tensor"], label="relative L2 error")
+    ax.set_ylabel("relative L2 error (%)", color=COLORS["tensor"])
+    # its own axis: a share of values at -128 or 127 is not an error (the affine scheme stores a
+    # ReLU's zeros as -128), it shows where a range is tight
+    limits = ax.twinx()
+    limits.plot(x, [100 * r["saturated"] for r in rows], "o", color=COLORS["peak"], label="int8 values at -128 or 127")
+    limits.set_ylabel("values at the int8 limits (%)", color=COLORS["peak"])
+    limits.set_ylim(0, 105)
     ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel("%")
     ax.set_title(f"int8 against float, per layer ({report.samples} samples)")
-    ax.legend(fontsize=8)
+    handles = ax.get_legend_handles_labels()[0] + limits.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper left")
     ax.grid(axis="y", alpha=0.3)
     return _finish(fig, path)
 
