@@ -151,3 +151,29 @@ def test_the_readme_links_to_docs_that_exist():
     assert "docs/tutorial.md" in links and "docs/start.md" in links
     for link in links:
         assert (ROOT / link).exists(), f"README.md links to {link}, which does not exist"
+
+
+def test_public_docstrings_name_every_argument_and_what_they_raise():
+    """The API pages come from these: each argument is described (`name` is every layer's own, said
+    once on Layer), and a callable that takes arguments says what it raises."""
+    import dataclasses
+    import inspect
+    import nnom
+    from nnom.layers.base import layer_classes
+    public = {n: getattr(nnom, n) for n in nnom.__all__ if callable(getattr(nnom, n))}
+    public.update(layer_classes())      # results (dataclasses such as ValidationReport) raise nothing
+    problems = []
+    for n, obj in public.items():
+        doc = (obj.__dict__.get("__doc__") if isinstance(obj, type) else obj.__doc__) or ""
+        try:
+            sig = inspect.signature(obj.__init__ if isinstance(obj, type) else obj)
+        except (TypeError, ValueError):
+            continue
+        params = [p.name for p in sig.parameters.values() if p.name not in ("self", "name")
+                  and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        missing = [p for p in params if not re.search(rf"\b{p}\b", doc)]
+        if missing:
+            problems.append(f"{n}: arguments not described: {missing}")
+        if params and not dataclasses.is_dataclass(obj) and "NnomError" not in doc and "Raises" not in doc:
+            problems.append(f"{n}: does not say what it raises")
+    assert not problems, "\n".join(problems)

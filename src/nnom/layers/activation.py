@@ -36,7 +36,17 @@ TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu,
 
 
 class Act:
-    """An element-wise activation function, attachable as a layer's tail."""
+    """An element-wise activation function, attachable as a layer's tail.
+
+    Args:
+        kind: its name: relu, relu6, tanh, sigmoid, hard_sigmoid, leaky_relu, or a table function's.
+        fn: the float function, for kinds computed as a lookup table.
+        alpha: leaky_relu's slope below zero.
+        preset_table: an importer's 256-entry int8 table (a .tflite's), or None.
+
+    Raises:
+        NnomError: a preset table that is not 256 int8 values.
+    """
 
     def __init__(self, kind: str, fn=None, alpha: float = 0.0, preset_table=None):
         self.kind = kind
@@ -151,7 +161,10 @@ def act_leaky_relu(alpha=0.2):
     """The leaky ReLU tail: x for x >= 0, alpha * x below (int8: a lookup table).
 
     Args:
-        alpha: the slope below zero."""
+        alpha: the slope below zero.
+
+    Raises:
+        ValueError, TypeError: alpha is not a number."""
     return Act("leaky_relu", alpha=float(alpha))
 
 
@@ -191,7 +204,15 @@ def as_act(value) -> Act:
 
 
 class Activation(Layer):
-    """A layer that only applies an activation; it runs in place and costs no memory."""
+    """A layer that only applies an activation; it runs in place and costs no memory.
+
+    Args:
+        act: an activation: a name ("relu", "tanh", ...) or an Act (act_relu(), ...).
+        name: the layer's name.
+
+    Raises:
+        NnomError: an unknown activation, or unknown keywords.
+    """
     prefix = "activation"
     in_place = True
     keeps_format = True
@@ -236,7 +257,10 @@ def LeakyReLU(alpha=0.2, name=None, negative_slope=None):
     Args:
         alpha: the slope below zero (Keras 3's `negative_slope` is accepted too and wins).
         name: the layer's name.
-        negative_slope: Keras 3's name for alpha."""
+        negative_slope: Keras 3's name for alpha.
+
+    Raises:
+        ValueError, TypeError: alpha is not a number."""
     return Activation(act_leaky_relu(alpha if negative_slope is None else negative_slope), name=name)
 
 
@@ -256,7 +280,15 @@ def HardSigmoid(name=None):
 
 
 def Lambda(fn, name=None):
-    """Element-wise user function (a NumPy ufunc-like callable); runs as a lookup table in int8."""
+    """Element-wise user function (a NumPy ufunc-like callable); runs as a lookup table in int8.
+
+    Args:
+        fn: the element-wise function of a NumPy array.
+        name: the layer's name.
+
+    Raises:
+        NnomError: fn is not callable.
+    """
     if not callable(fn):
         raise NnomError(f"Lambda({fn!r}): expected an element-wise function of a NumPy array")
     layer = Activation(Act("lambda", fn=fn), name=name)
@@ -266,7 +298,15 @@ def Lambda(fn, name=None):
 
 class Softmax(Layer):
     """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7.
-    Affine: TFLite's SOFTMAX (beta 1), out scale 1/256, zero point -128."""
+    Affine: TFLite's SOFTMAX (beta 1), out scale 1/256, zero point -128.
+
+    Args:
+        name: the layer's name.
+        axis: -1 (the channels), the only axis nnom's C computes it over.
+
+    Raises:
+        NnomError: another axis, or unknown keywords.
+    """
     prefix = "softmax"
     c_struct = "nnom_misc_layer_t"
     in_place = True

@@ -32,7 +32,11 @@ class Layer:
 
     Args:
         name: the layer's name (printable text; a C identifier is made from it).
-        activation: an activation tail ("relu", act_relu(), ...) for layers that take one."""
+        activation: an activation tail ("relu", act_relu(), ...) for layers that take one.
+
+    Raises:
+        NnomError: an unknown activation, or a name that is not printable text.
+    """
     prefix = "layer"            # for automatic names: conv2d_1, dense_2, ...
     n_inputs = 1                # None: two or more
     is_view = False             # output aliases the input buffer unchanged (Flatten, Reshape)

@@ -222,7 +222,16 @@ class Conv2D(_ConvBase):
     given none gets a seeded He initialisation. `padding` may also be an explicit `border()`.
 
     Raises:
-        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape."""
+        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape.
+
+    Args:
+        filters: output channels.
+        kernel_size: kernel(kh, kw) or a (kh, kw) pair.
+        strides: stride(sh, sw) or a pair.
+        padding: PADDING_VALID, PADDING_SAME or a border().
+        w: float weights (kh, kw, in, filters), or None.
+        b: float bias (filters,), or None.
+    """
     prefix = "conv2d"
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
@@ -280,7 +289,16 @@ class DW_Conv2D(_ConvBase):
     (kh, kw, channels, multiplier).
 
     Raises:
-        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape."""
+        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape.
+
+    Args:
+        multiplier: outputs per input channel.
+        kernel_size: kernel(kh, kw) or a (kh, kw) pair.
+        strides: stride(sh, sw) or a pair.
+        padding: PADDING_VALID, PADDING_SAME or a border().
+        w: float weights (kh, kw, channels, multiplier), or None.
+        b: float bias (channels * multiplier,), or None.
+    """
     prefix = "dw_conv2d"
 
     def __init__(self, multiplier=1, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,

@@ -242,7 +242,15 @@ class Mult(_Elementwise):
 
 class Concat(Layer):
     """Concatenate along an axis of (h, w, c): negative counts from the end (-1 = channels);
-    a positive axis counts the batch as Keras does (1 = height, 2 = width, 3 = channels)."""
+    a positive axis counts the batch as Keras does (1 = height, 2 = width, 3 = channels).
+
+    Args:
+        axis: the axis to concatenate along.
+        name: the layer's name.
+
+    Raises:
+        NnomError: (at compile) inputs whose other axes differ, or more inputs than the C runtime merges.
+    """
     prefix = "concat"
     c_struct = "nnom_misc_layer_t"
     n_inputs = None
