@@ -227,7 +227,7 @@ def all_pages() -> dict:
 def layer_nav() -> list:
     """The Layers section of the site's navigation: the index, then one page per family."""
     pages = family_pages()
-    return ["reference/layers/index.md"] + [p for p in pages if p != "reference/layers/index.md"]
+    return [{"Overview": "reference/layers/index.md"}] + [p for p in pages if p != "reference/layers/index.md"]
 
 
 def on_config(config):
