@@ -1,10 +1,12 @@
 # make demo: the main job end to end.   make test: the test suite.   make bench: nnom vs TFLM.
+# make docs: the docs site in site/ (strict: a warning fails it).
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 TEST_STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
+DOCS_STAMP := $(VENV)/.installed-docs
 # the CPU build of torch (a plain `torch` can pull a multi-GB CUDA build)
 TORCH  := torch==2.13.0
 # FAST=1 skips tests marked slow (CI runs them all)
@@ -14,8 +16,10 @@ PYTEST_FLAGS := -q $(if $(FAST),-m "not slow",)
 SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
              qemu-system-arm:qemu-system-arm
 SYS_FILES := /usr/lib/arm-none-eabi/newlib/libc.a:libnewlib-arm-none-eabi
+# the docs' browser test (tests/test_docs_site.py) opens the built site in Debian's Chromium
+BROWSER_TOOLS := chromium:chromium chromedriver:chromium-driver
 
-.PHONY: demo test bench venv sysdeps clean
+.PHONY: demo test bench docs venv sysdeps clean
 
 venv: $(TEST_STAMP)
 
@@ -31,9 +35,14 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[test,demo]" "$(TORCH)"
 	touch $@ $(DEMO_STAMP)
 
+# the docs' pictures come from the tutorial models (PyTorch), so docs installs the demo's packages too
+$(DOCS_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[docs,demo]" "$(TORCH)"
+	touch $@ $(DEMO_STAMP)
+
 sysdeps:
 	@missing=""; \
-	for pair in $(SYS_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	for pair in $(SYS_TOOLS) $(EXTRA_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	for pair in $(SYS_FILES); do [ -e $${pair%%:*} ] || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -53,8 +62,15 @@ bench: $(TEST_STAMP) sysdeps
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/run.py
 
+# the pictures are redrawn by nnom (the Cortex-M profile only where the toolchain and QEMU are),
+# then the site is built strictly: a broken link, a missing reference or any warning fails it
+docs: $(DOCS_STAMP) sysdeps
+	$(PY) tools/docs_figures.py
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+test: EXTRA_TOOLS := $(BROWSER_TOOLS)
 test: $(TEST_STAMP) sysdeps
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
 clean:
-	rm -rf $(VENV) build out .pytest_cache
+	rm -rf $(VENV) build out site .pytest_cache

@@ -26,6 +26,20 @@ from .report import memory_figures, model_html, model_report, report_text
 
 
 class Model:
+    """A neural network: a graph of layers, built as with nnom's C API, then compiled, quantized,
+    simulated, exported to C.
+
+    Build it sequentially (`model.add(layer)`) or functionally (`x = model.hook(layer, prev)`,
+    `model.active(act, x)`, `model.merge(Add(), a, b)`, `model.mergex(Concat(-1), a, b, c)`), then
+    `compile()`; `quantize(x)` picks the int8 formats; `predict`, `run`, `run_c`, `export_c` and
+    `save` use the result. Importers (`nnom.from_keras`, ...) return a compiled Model.
+
+    Args:
+        name: the model's name, a C identifier prefix for its exports (default "model").
+        seed: the seed of the He initialisation given to layers created without weights.
+
+    Raises:
+        NnomError: a name that is not printable text."""
     def __init__(self, name="model", seed=0):
         self.name = check_name(name, "model")
         self.seed = seed
@@ -91,6 +105,9 @@ class Model:
         return layer
 
     def merge(self, method, a, b):
+        """Merge two tensors with a merge layer (Add(), Sub(), Mult(), Concat(axis)) and return the
+        result, as C's `model.merge(method, a, b)`. Shapes are checked by compile(), which raises
+        NnomError naming the layer when they cannot be merged."""
         return self.mergex(method, a, b)
 
     def mergex(self, method, *xs):
@@ -103,6 +120,17 @@ class Model:
 
     # --- compiling -----------------------------------------------------------------------
     def compile(self, input_layer=None, output_layer=None, verbose=True):
+        """Infer every shape, order the layers and plan the memory; prints the layer table and
+        the memory analysis as the seed does unless verbose=False.
+
+        Args:
+            input_layer: the input layer, or a list of them (default: the first layer added).
+            output_layer: the output layer, or a list of them (default: the last layer added).
+            verbose: print the report.
+
+        Raises:
+            NnomError: no Input layer, a cycle, shapes that do not fit, or sizes the C runtime's
+                types cannot hold (the layer is named)."""
         if not any(isinstance(layer, Input) for layer in self.layers):
             raise NnomError("the model has no Input layer; start with model.add(Input(shape(h, w, c)))")
         inputs = _as_list(input_layer) or [self.layers[0]]
@@ -188,15 +216,28 @@ class Model:
     # --- reports -------------------------------------------------------------------------
     @property
     def memory(self) -> dict:
+        """The memory figures of the compiled model: arena_bytes, lower_bound_bytes,
+        instance_bytes, weight_bytes, total_ram_bytes, macs and per-layer rows."""
         self._need()
         return memory_figures(self)
 
     def summary(self, show=True):
+        """The compile report (layers, formats, MACs, memory) as text; printed when show=True.
+
+        Raises:
+            NnomError: the model is not compiled."""
         self._need()
         text = report_text(self)
         if show:
             print(text)
         return text
+
+    def plot_memory(self, path=None):
+        """The arena timeline as a matplotlib Figure (nnom.plots.plot_memory); also written to
+        `path` (.png, .svg, .pdf) when given. Needs matplotlib (the extra nnom[plot])."""
+        self._need()
+        from .plots import plot_memory
+        return plot_memory(self, path)
 
     def to_dict(self) -> dict:
         """The report as a JSON-serializable dict: per-layer rows and totals (report.model_report)."""
@@ -254,6 +295,10 @@ class Model:
         return shaped if len(shaped) > 1 else shaped[0]
 
     def quantize_input(self, x):
+        """Float inputs to the int8 the model's input layers take: one array per input.
+
+        Raises:
+            NnomError: the model is not quantized, or x does not fit its inputs."""
         self._need(quantized=True)
         return [layer.q_out.quantize(a) for a, layer in zip(self._batch(x), self.inputs)]
 

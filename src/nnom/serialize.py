@@ -66,7 +66,17 @@ MAX_ARRAY_BYTES = 1 << 30
 
 
 def load(path):
-    """Read a model written by model.save(); NnomError naming the file for anything else."""
+    """Read a model written by model.save(); NnomError naming the file for anything else.
+
+    Args:
+        path: a .nnom file written by model.save().
+
+    Returns:
+        The Model, compiled, and quantized when it was saved quantized.
+
+    Raises:
+        NnomError: the file is missing, damaged, not an nnom model, or names something nnom does not know.
+    """
     from .graph import Model
     path = Path(path)
     try:

@@ -53,22 +53,43 @@ def check_count(cls_name, what, value):
 
 
 def shape(h, w, c) -> Shape:
+    """A tensor shape (height, width, channels), as C's `shape(h, w, c)`; 1D data has h = 1.
+
+    Raises:
+        NnomError: a size that is not a positive integer within the C runtime's uint16_t."""
     return Shape(*_positive("shape", (int(h), int(w), int(c))))
 
 
 def kernel(h, w) -> Pair:
+    """A kernel size (height, width), as C's `kernel(h, w)`.
+
+    Raises:
+        NnomError: a size that is not a positive integer within uint16_t."""
     return Pair(*_positive("kernel", (int(h), int(w))))
 
 
 def stride(h, w) -> Pair:
+    """A stride (height, width), as C's `stride(h, w)`.
+
+    Raises:
+        NnomError: a step that is not a positive integer within uint16_t."""
     return Pair(*_positive("stride", (int(h), int(w))))
 
 
 def dilation(h, w) -> Pair:
+    """A dilation (height, width) of a convolution's kernel, as C's `dilation(h, w)`.
+
+    Raises:
+        NnomError: a factor that is not a positive integer within uint16_t."""
     return Pair(*_positive("dilation", (int(h), int(w))))
 
 
 def border(top, bottom, left, right) -> Border:
+    """A border in pixels (top, bottom, left, right): explicit convolution padding, ZeroPadding,
+    Cropping; as C's `border(t, b, l, r)`.
+
+    Raises:
+        NnomError: a count that is negative or beyond uint16_t."""
     return Border(*_positive("border", (int(top), int(bottom), int(left), int(right)), allow_zero=True))
 
 

@@ -15,6 +15,29 @@ from .errors import NnomError
 
 @dataclass
 class ValidationReport:
+    """What nnom.validate() measured; str() is the human report, to_dict() / to_json() the data,
+    and plot() draws the per-layer error or instructions.
+
+    Attributes:
+        target: where the C ran ("host", "cortex-m4", ...).
+        samples: how many inputs were run.
+        bit_exact: the target's int8 outputs equal the simulator's, every byte.
+        mismatches: int8 values where the target differs from the simulator.
+        outputs: per output: its name, mismatches and errors against float (rmse, mae, rel_l2, cosine).
+        layers: per layer: the simulator's int8 against float (nnom.compare.compare_layers rows).
+        accuracy_float: top-1 accuracy of the float model (with labels).
+        accuracy_int8: top-1 accuracy of the target's int8 output (with labels).
+        instructions: instructions per inference (Cortex-M; None when not counted).
+        flash_bytes: the firmware's flash (Cortex-M).
+        ram_bytes: data + bss + stack and heap peaks (Cortex-M).
+        flash_split: flash by origin: weights, model_code, nnom, startup, libc, other.
+        layer_instructions: per layer: name, type, instructions, macs, per_mac (per_layer=True).
+        count_warning: why instructions is None, when counting was impossible.
+        memory: model.memory.
+        top_k: {"top1": {"float": a, "int8": b}, "top5": ...} with labels.
+        confusion_float: confusion matrix of the float model (rows: true class).
+        confusion_int8: confusion matrix of the target's output.
+    """
     target: str
     samples: int
     bit_exact: bool
@@ -109,6 +132,17 @@ class ValidationReport:
         """The report as JSON text; also written to `path` when given."""
         from .report import json_text
         return json_text(self.to_dict(), path, indent)
+
+    def plot(self, kind="error", path=None):
+        """A matplotlib Figure of this report, also written to `path` (.png, .svg, .pdf) when given:
+        kind="error" the int8 error against float per layer (nnom.plots.plot_layer_errors),
+        kind="instructions" the instructions per layer on the core (per_layer=True). Raises
+        NnomError for another kind, or when matplotlib (the extra nnom[plot]) is missing."""
+        from . import plots
+        draw = {"error": plots.plot_layer_errors, "instructions": plots.plot_layer_instructions}.get(kind)
+        if draw is None:
+            raise NnomError(f"report.plot(kind={kind!r}): use 'error' or 'instructions'")
+        return draw(self, path)
 
     def _repr_html_(self) -> str:
         from .report import html_table
@@ -223,7 +257,25 @@ def validate(model, x, y=None, target="host", show=False, max_layer_samples=256,
     A stateful model's x is one stream (as everywhere): each run here starts from a zero state,
     as the C program does, and the model's states are zero afterwards (model.reset_states()).
     On a Cortex-M core, per_layer=True adds instructions per layer (a build whose layers are
-    bracketed) and count=False skips the instruction counter (instructions None)."""
+    bracketed) and count=False skips the instruction counter (instructions None).
+
+    Args:
+        model: a quantized Model.
+        x: float inputs, as for model.predict().
+        y: optional labels for the first output (class indices or one-hot rows).
+        target: "host" (the C built with the host's compiler) or a Cortex-M core such as "cortex-m4".
+        show: print the report.
+        max_layer_samples: how many of the inputs the per-layer comparison uses.
+        per_layer: count instructions per layer (Cortex-M targets only).
+        count: count instructions at all (Cortex-M targets; False skips QEMU's plugin).
+
+    Returns:
+        A ValidationReport.
+
+    Raises:
+        NnomError: the model is not quantized, an unknown target, per_layer=True on the host, inputs
+            or labels that do not fit the model, or a toolchain the target needs is missing.
+    """
     model._need(quantized=True)
     if target != "host" and not str(target).startswith("cortex-m"):
         raise NnomError(f"validate(target={target!r}): use 'host' or a Cortex-M core such as 'cortex-m4'")

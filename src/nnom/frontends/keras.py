@@ -1337,6 +1337,17 @@ def from_keras(model_or_path, name=None) -> Model:
     Sequential and functional models (branches, residuals, nested models, shared layers) of
     Keras 3 (any backend) or tf.keras 2.x; the result is compiled and ready for quantize().
     Raises one NnomError listing every layer that cannot be imported.
+
+    Args:
+        model_or_path: a keras.Model, or the path of a .keras / .h5 file (checked before Keras loads it).
+        name: the nnom model's name (default: the Keras model's).
+
+    Returns:
+        A compiled Model; call model.quantize(x) next.
+
+    Raises:
+        NnomError: Keras is missing, the file is unsafe or damaged, or layers cannot be imported (all
+            of them listed).
     """
     kmodel = model_or_path
     if isinstance(model_or_path, (str, Path)):

@@ -57,7 +57,16 @@ def _import_onnx():
 def from_onnx(path_or_model, name=None):
     """Import an ONNX model: a path to a .onnx file, an onnx.ModelProto or the model's bytes.
 
-    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
+    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next.
+
+    Args:
+        path_or_model: a .onnx path, an onnx.ModelProto or the model's bytes.
+        name: the nnom model's name (default: the graph's, else "onnx_model").
+
+    Raises:
+        NnomError: onnx is missing, the file is damaged or unsafe, or operators cannot be converted
+            (all of them listed).
+    """
     onnx = _import_onnx()
     model, label = _load(onnx, path_or_model)
     g = model.graph

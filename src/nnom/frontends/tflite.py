@@ -95,7 +95,17 @@ def from_tflite(path_or_bytes, name=None, quantize=True):
     Returns an nnom Model quantized in the affine scheme with the file's own scales, zero points
     and weights (model.run(x_int8) gives TFLite Micro's bytes); quantize=False returns it compiled
     only. Its input is the int8 tensor, batch first and channels last (see the module docstring
-    for float boundaries and NCHW inputs)."""
+    for float boundaries and NCHW inputs).
+
+    Args:
+        path_or_bytes: a .tflite path, or the flatbuffer's bytes.
+        name: the nnom model's name (default: the file's stem).
+        quantize: keep the file's int8 formats (True), or return the model compiled only.
+
+    Raises:
+        NnomError: the file is damaged or not full-integer, or operators cannot be converted (all of
+            them named).
+    """
     tfl = _import_tflite()
     data, label = _read(path_or_bytes)
     flat = _decode(tfl, data, label)

@@ -56,7 +56,17 @@ def from_torch(module, example_input, name=None):
     """Import `module` (a torch.nn.Module) traced on `example_input` (a tensor or array of shape
     (N, C, H, W), (N, C, L) or (N, F); a tuple or list of them for several inputs).
 
-    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next."""
+    Returns a compiled nnom Model whose input is channels-last: call model.quantize(x) next.
+
+    Args:
+        module: the torch.nn.Module, in eval mode.
+        example_input: an input of the right shape for tracing (its values do not matter).
+        name: the nnom model's name (default: the module's class name).
+
+    Raises:
+        NnomError: torch is missing, the module cannot be traced, or nodes cannot be converted (all
+            of them listed).
+    """
     torch = _import_torch()
     if not isinstance(module, torch.nn.Module):
         raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")

@@ -36,7 +36,17 @@ TABLE_FUNCTIONS = {"hard_swish": _hard_swish, "silu": _silu,
 
 
 class Act:
-    """An element-wise activation function, attachable as a layer's tail."""
+    """An element-wise activation function, attachable as a layer's tail.
+
+    Args:
+        kind: its name: relu, relu6, tanh, sigmoid, hard_sigmoid, leaky_relu, or a table function's.
+        fn: the float function, for kinds computed as a lookup table.
+        alpha: leaky_relu's slope below zero.
+        preset_table: an importer's 256-entry int8 table (a .tflite's), or None.
+
+    Raises:
+        NnomError: a preset table that is not 256 int8 values.
+    """
 
     def __init__(self, kind: str, fn=None, alpha: float = 0.0, preset_table=None):
         self.kind = kind
@@ -138,26 +148,38 @@ class Act:
 
 
 def act_relu():
+    """The ReLU activation tail, max(x, 0): for `activation=` or `model.active()`."""
     return Act("relu")
 
 
 def act_relu6():
+    """The ReLU6 activation tail, min(max(x, 0), 6)."""
     return Act("relu6")
 
 
 def act_leaky_relu(alpha=0.2):
+    """The leaky ReLU tail: x for x >= 0, alpha * x below (int8: a lookup table).
+
+    Args:
+        alpha: the slope below zero.
+
+    Raises:
+        ValueError, TypeError: alpha is not a number."""
     return Act("leaky_relu", alpha=float(alpha))
 
 
 def act_tanh():
+    """The tanh activation tail (int8: a 256-entry lookup table, shared by Python and C)."""
     return Act("tanh")
 
 
 def act_sigmoid():
+    """The sigmoid activation tail (int8: a 256-entry lookup table)."""
     return Act("sigmoid")
 
 
 def act_hard_sigmoid():
+    """The hard sigmoid tail, min(max(x / 6 + 0.5, 0), 1) (int8: a lookup table)."""
     return Act("hard_sigmoid")
 
 
@@ -182,7 +204,15 @@ def as_act(value) -> Act:
 
 
 class Activation(Layer):
-    """A layer that only applies an activation; it runs in place and costs no memory."""
+    """A layer that only applies an activation; it runs in place and costs no memory.
+
+    Args:
+        act: an activation: a name ("relu", "tanh", ...) or an Act (act_relu(), ...).
+        name: the layer's name.
+
+    Raises:
+        NnomError: an unknown activation, or unknown keywords.
+    """
     prefix = "activation"
     in_place = True
     keeps_format = True
@@ -212,31 +242,53 @@ class Activation(Layer):
 
 
 def ReLU(name=None):
+    """An Activation layer applying ReLU, max(x, 0), in place."""
     return Activation(act_relu(), name=name)
 
 
 def ReLU6(name=None):
+    """An Activation layer applying ReLU6, min(max(x, 0), 6), in place."""
     return Activation(act_relu6(), name=name)
 
 
 def LeakyReLU(alpha=0.2, name=None, negative_slope=None):
+    """An Activation layer applying the leaky ReLU, in place.
+
+    Args:
+        alpha: the slope below zero (Keras 3's `negative_slope` is accepted too and wins).
+        name: the layer's name.
+        negative_slope: Keras 3's name for alpha.
+
+    Raises:
+        ValueError, TypeError: alpha is not a number."""
     return Activation(act_leaky_relu(alpha if negative_slope is None else negative_slope), name=name)
 
 
 def TanH(name=None):
+    """An Activation layer applying tanh (an int8 lookup table), in place."""
     return Activation(act_tanh(), name=name)
 
 
 def Sigmoid(name=None):
+    """An Activation layer applying the sigmoid (an int8 lookup table), in place."""
     return Activation(act_sigmoid(), name=name)
 
 
 def HardSigmoid(name=None):
+    """An Activation layer applying the hard sigmoid, min(max(x / 6 + 0.5, 0), 1), in place."""
     return Activation(act_hard_sigmoid(), name=name)
 
 
 def Lambda(fn, name=None):
-    """Element-wise user function (a NumPy ufunc-like callable); runs as a lookup table in int8."""
+    """Element-wise user function (a NumPy ufunc-like callable); runs as a lookup table in int8.
+
+    Args:
+        fn: the element-wise function of a NumPy array.
+        name: the layer's name.
+
+    Raises:
+        NnomError: fn is not callable.
+    """
     if not callable(fn):
         raise NnomError(f"Lambda({fn!r}): expected an element-wise function of a NumPy array")
     layer = Activation(Act("lambda", fn=fn), name=name)
@@ -246,7 +298,15 @@ def Lambda(fn, name=None):
 
 class Softmax(Layer):
     """Softmax over channels. int8: exp table of (max - x), integer sum, rounded division; out Q0.7.
-    Affine: TFLite's SOFTMAX (beta 1), out scale 1/256, zero point -128."""
+    Affine: TFLite's SOFTMAX (beta 1), out scale 1/256, zero point -128.
+
+    Args:
+        name: the layer's name.
+        axis: -1 (the channels), the only axis nnom's C computes it over.
+
+    Raises:
+        NnomError: another axis, or unknown keywords.
+    """
     prefix = "softmax"
     c_struct = "nnom_misc_layer_t"
     in_place = True

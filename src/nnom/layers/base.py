@@ -28,6 +28,17 @@ def layer_classes() -> dict:
 
 
 class Layer:
+    """The base of every nnom layer: its shapes, float and int8 forward passes (the bit-exact
+    reference of the C runtime), MACs, memory, formats and C code. Concrete subclasses register
+    themselves (`layer_classes()`), which is what model files may name.
+
+    Args:
+        name: the layer's name (printable text; a C identifier is made from it).
+        activation: an activation tail ("relu", act_relu(), ...) for layers that take one.
+
+    Raises:
+        NnomError: an unknown activation, or a name that is not printable text.
+    """
     prefix = "layer"            # for automatic names: conv2d_1, dense_2, ...
     n_inputs = 1                # None: two or more
     is_view = False             # output aliases the input buffer unchanged (Flatten, Reshape)

@@ -213,6 +213,24 @@ class _ConvBase(Layer, abstract=True):
 
 
 class Conv2D(_ConvBase):
+    """2D convolution (1D with a (1, k) kernel), channels last, with an optional activation tail.
+
+    `Conv2D(filters, kernel(kh, kw), stride(sh, sw), PADDING_SAME, w, b)` as in C, or Keras'
+    keywords (`filters=`, `kernel_size=`, `strides=`, `padding="same"`, `dilation=`, `use_bias=`,
+    `activation=`, `name=`). Weights are float arrays in Keras layout (kh, kw, in, out); a layer
+    given none gets a seeded He initialisation. `padding` may also be an explicit `border()`.
+
+    Raises:
+        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape.
+
+    Args:
+        filters: output channels.
+        kernel_size: kernel(kh, kw) or a (kh, kw) pair.
+        strides: stride(sh, sw) or a pair.
+        padding: PADDING_VALID, PADDING_SAME or a border().
+        w: float weights (kh, kw, in, filters), or None.
+        b: float bias (filters,), or None.
+    """
     prefix = "conv2d"
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
@@ -262,6 +280,23 @@ class Conv2D(_ConvBase):
 
 
 class DW_Conv2D(_ConvBase):
+    """Depthwise 2D convolution: each input channel convolved with its own `multiplier` kernels.
+
+    `DW_Conv2D(multiplier, kernel(kh, kw), stride(sh, sw), PADDING_SAME, w, b)` as in C, or
+    Keras' keywords (`depth_multiplier=`, `kernel_size=`, ...). Weights in Keras layout
+    (kh, kw, channels, multiplier).
+
+    Raises:
+        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape.
+
+    Args:
+        multiplier: outputs per input channel.
+        kernel_size: kernel(kh, kw) or a (kh, kw) pair.
+        strides: stride(sh, sw) or a pair.
+        padding: PADDING_VALID, PADDING_SAME or a border().
+        w: float weights (kh, kw, channels, multiplier), or None.
+        b: float bias (channels * multiplier,), or None.
+    """
     prefix = "dw_conv2d"
 
     def __init__(self, multiplier=1, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,

@@ -14,6 +14,19 @@ from .conv import DW_Conv2D, _ConvBase, _pick
 
 
 class Dense(_ConvBase):
+    """Fully connected layer: flattens its input, then `units` outputs, with an optional tail.
+
+    `Dense(units, w, b)` as in C, or Keras' keywords (`units=`, `use_bias=`, `activation=`).
+    Weights (in, out) as float arrays.
+
+    Raises:
+        NnomError: unknown keywords, weights of the wrong shape.
+
+    Args:
+        units: outputs.
+        w: float weights (in, units), or None.
+        b: float bias (units,), or None.
+    """
     prefix = "dense"
 
     def __init__(self, units=None, w=None, b=None, **kwargs):
@@ -69,7 +82,22 @@ class Dense(_ConvBase):
 
 
 class BatchNorm(DW_Conv2D):
-    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel."""
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel.
+
+    Folded into the conv or dense before it when possible; otherwise a per-channel scale and shift
+    (a 1x1 depthwise convolution). Keras' `moving_mean=`, `moving_variance=`, `eps=` and
+    `weights=[gamma, beta, mean, var]` work too.
+
+    Args:
+        gamma: per-channel scale, or None (ones).
+        beta: per-channel offset, or None (zeros).
+        mean: per-channel moving mean, or None (zeros).
+        var: per-channel moving variance, or None (ones).
+        epsilon: added to var.
+
+    Raises:
+        NnomError: unknown keywords, or statistics of another channel count than the input's.
+    """
     prefix = "batch_norm"
     absorbs_batchnorm = False   # two BatchNorms in a row stay two layers
 

@@ -13,7 +13,17 @@ def c_qformat(q) -> str:
 
 class Input(Layer):
     """Input(shape(h, w, c), qformat(m, n)): a given qformat is the contract with the caller
-    (data arrives in it); without one, calibration picks it."""
+    (data arrives in it); without one, calibration picks it.
+
+    Args:
+        input_shape: shape(h, w, c) or a (h, w, c) tuple.
+        qformat: the format the data arrive in (qformat(m, n) or fraction bits), or None.
+        name: the layer's name.
+        buf: C's input buffer argument; unused in Python (the generated code passes NULL).
+
+    Raises:
+        NnomError: a shape that is not three positive sizes within the C runtime's limits.
+    """
     prefix = "input"
     c_struct = "nnom_shape_layer_t"
     n_inputs = 0
@@ -45,7 +55,17 @@ class Input(Layer):
 class Output(Layer):
     """Output(shape, qformat): marks a model output. The shape must hold as many values as the
     layer before it; the data keep that layer's shape and Q-format (an Output copies, it never
-    requantizes), so the given qformat is checked against the result, not applied."""
+    requantizes), so the given qformat is checked against the result, not applied.
+
+    Args:
+        output_shape: shape(h, w, c) holding as many values as the layer before, or None.
+        qformat: the expected format, checked against the result, or None.
+        name: the layer's name.
+        buf: C's output buffer argument; unused in Python (the generated code passes NULL).
+
+    Raises:
+        NnomError: (at compile) a shape of another size than its input's.
+    """
     prefix = "output"
     c_struct = "nnom_shape_layer_t"
     is_view = True

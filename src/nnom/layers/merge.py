@@ -127,6 +127,8 @@ class _Aligned(_Elementwise, abstract=True):
 
 
 class Add(_Aligned):
+    """Element-wise sum of two or more inputs (`model.merge(Add(), a, b)`); an input may be
+    broadcast per channel (1, 1, c) or as a scalar. Runs in place when an input dies there."""
     prefix = "add"
 
     def forward(self, xs):
@@ -148,6 +150,7 @@ class Add(_Aligned):
 
 
 class Sub(_Aligned):
+    """Element-wise difference of two inputs, a - b (`model.merge(Sub(), a, b)`), with broadcasting as Add."""
     prefix = "sub"
     n_inputs = 2
 
@@ -168,6 +171,7 @@ class Sub(_Aligned):
 
 
 class Mult(_Elementwise):
+    """Element-wise product of two or more inputs (`model.merge(Mult(), a, b)`), with broadcasting as Add."""
     prefix = "mult"
     max_inputs = 3              # the int32 product of three int8 values cannot overflow
     MAX_INPUTS = max_inputs     # its former name
@@ -225,7 +229,15 @@ class Mult(_Elementwise):
 
 class Concat(Layer):
     """Concatenate along an axis of (h, w, c): negative counts from the end (-1 = channels);
-    a positive axis counts the batch as Keras does (1 = height, 2 = width, 3 = channels)."""
+    a positive axis counts the batch as Keras does (1 = height, 2 = width, 3 = channels).
+
+    Args:
+        axis: the axis to concatenate along.
+        name: the layer's name.
+
+    Raises:
+        NnomError: (at compile) inputs whose other axes differ, or more inputs than the C runtime merges.
+    """
     prefix = "concat"
     c_struct = "nnom_misc_layer_t"
     n_inputs = None

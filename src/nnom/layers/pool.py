@@ -97,6 +97,17 @@ class _Pool(Layer, abstract=True):
 
 
 class MaxPool(_Pool):
+    """Max pooling: `MaxPool(kernel(kh, kw), stride(sh, sw), PADDING_VALID)` as in C, or Keras'
+    `pool_size=`, `strides=`, `padding=`. Keeps its input's format.
+
+    Args:
+        kernel_size: kernel(kh, kw) or a pair (required; Keras' `pool_size=`).
+        strides: stride(sh, sw) or a pair (default: the kernel).
+        padding: PADDING_VALID or PADDING_SAME.
+
+    Raises:
+        NnomError: no kernel, unknown keywords, sizes beyond the C runtime's limits.
+    """
     prefix = "max_pool"
     keeps_format = True
     takes_tail = True
@@ -113,6 +124,17 @@ class MaxPool(_Pool):
 
 
 class AvgPool(_Pool):
+    """Average pooling, with a rounded division: `AvgPool(kernel, stride, padding)` as in C, or
+    Keras' keywords.
+
+    Args:
+        kernel_size: kernel(kh, kw) or a pair (required; Keras' `pool_size=`).
+        strides: stride(sh, sw) or a pair (default: the kernel).
+        padding: PADDING_VALID or PADDING_SAME.
+
+    Raises:
+        NnomError: no kernel, unknown keywords, sizes beyond the C runtime's limits.
+    """
     prefix = "avg_pool"
     keeps_format = True
     takes_tail = True
@@ -130,6 +152,16 @@ class AvgPool(_Pool):
 
 
 class SumPool(_Pool):
+    """Sum pooling (the sum of each window, requantized): `SumPool(kernel, stride, padding)`.
+
+    Args:
+        kernel_size: kernel(kh, kw) or a pair (required).
+        strides: stride(sh, sw) or a pair (default: the kernel).
+        padding: PADDING_VALID or PADDING_SAME.
+
+    Raises:
+        NnomError: no kernel, unknown keywords, sizes beyond the C runtime's limits.
+    """
     prefix = "sum_pool"
 
     def forward(self, xs):
@@ -161,11 +193,31 @@ class SumPool(_Pool):
 
 
 class GlobalMaxPool(MaxPool):
+    """The maximum over height and width of each channel: output (1, 1, c).
+
+    Args:
+        kernel_size: ignored (the window is the whole input).
+        strides: ignored.
+        padding: ignored.
+
+    Raises:
+        NnomError: unknown keywords.
+    """
     prefix = "global_max_pool"
     is_global = True
 
 
 class GlobalAvgPool(AvgPool):
+    """The mean over height and width of each channel (TFLite's MEAN in the affine scheme): (1, 1, c).
+
+    Args:
+        kernel_size: ignored (the window is the whole input).
+        strides: ignored.
+        padding: ignored.
+
+    Raises:
+        NnomError: unknown keywords; (affine) input and output ranges too far apart to requantize.
+    """
     prefix = "global_avg_pool"
     is_global = True
     affine_keeps_format = False     # TFLite's MEAN: its output has a format of its own
@@ -188,5 +240,15 @@ class GlobalAvgPool(AvgPool):
 
 
 class GlobalSumPool(SumPool):
+    """The sum over height and width of each channel, requantized: output (1, 1, c).
+
+    Args:
+        kernel_size: ignored (the window is the whole input).
+        strides: ignored.
+        padding: ignored.
+
+    Raises:
+        NnomError: unknown keywords.
+    """
     prefix = "global_sum_pool"
     is_global = True

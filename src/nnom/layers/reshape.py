@@ -23,6 +23,7 @@ class _DataMove(Layer, abstract=True):
 
 
 class Flatten(_DataMove):
+    """Flattens (h, w, c) to (1, 1, h * w * c): a view, it costs no memory."""
     scheme_free = True
     prefix = "flatten"
     is_view = True
@@ -41,6 +42,15 @@ class Flatten(_DataMove):
 
 
 class Reshape(_DataMove):
+    """Gives the data a new (h, w, c) shape of the same size: a view, it costs no memory.
+
+    Raises:
+        NnomError: a target shape of another size.
+
+    Args:
+        target_shape: shape(h, w, c) or a (h, w, c) tuple.
+        name: the layer's name.
+    """
     scheme_free = True
     prefix = "reshape"
     is_view = True
@@ -66,7 +76,15 @@ class Reshape(_DataMove):
 
 
 class UpSample(_DataMove):
-    """Nearest-neighbour up-sampling by an integer factor per axis."""
+    """Nearest-neighbour up-sampling by an integer factor per axis.
+
+    Args:
+        size: (fh, fw) factors, or one factor for both (C's `kernel=` spelling works too).
+        name: the layer's name.
+
+    Raises:
+        NnomError: factors that are not positive integers within the C runtime's limits.
+    """
     scheme_free = True
     prefix = "up_sample"
 
@@ -90,6 +108,14 @@ class UpSample(_DataMove):
 
 
 class ZeroPadding(_DataMove):
+    """Pads height and width with zeros (the tensor's zero point in the affine scheme).
+
+    Args:
+        padding: (h, w) on both sides each, or a `border(top, bottom, left, right)`.
+
+    Raises:
+        NnomError: negative counts, or counts beyond the C runtime's uint16_t.
+    """
     prefix = "zero_padding"
 
     def __init__(self, padding=(1, 1), name=None):
@@ -120,6 +146,14 @@ class ZeroPadding(_DataMove):
 
 
 class Cropping(_DataMove):
+    """Crops height and width.
+
+    Args:
+        cropping: (h, w) on both sides each, or a `border(top, bottom, left, right)`.
+
+    Raises:
+        NnomError: negative counts, or (at compile) a crop that leaves nothing.
+    """
     scheme_free = True
     prefix = "cropping"
 

@@ -405,7 +405,23 @@ class _Cell:
 
 class SimpleCell(_Cell):
     """h' = activation(x @ kernel + h @ recurrent_kernel + bias), activation 'tanh' (or 'sigmoid').
-    Keras SimpleRNNCell; PyTorch nn.RNN: from_torch(); ONNX RNN: from_onnx()."""
+    Keras SimpleRNNCell; PyTorch nn.RNN: from_torch(); ONNX RNN: from_onnx().
+
+    Args:
+        units: the state's size (1 to 8191).
+        activation: 'tanh' or 'sigmoid'.
+        recurrent_activation: 'tanh' or 'sigmoid' (the gated cells' gates).
+        use_bias: add a bias.
+        kernel: float (F, gates * units), or None.
+        recurrent_kernel: float (units, gates * units), or None.
+        bias: float bias, or None.
+        weights: [kernel, recurrent_kernel, bias] in Keras' get_weights() order, instead.
+        state_bits: 8 or 16 for the int8 state's width, or None to let calibration choose.
+
+    Raises:
+        NnomError: units out of range, another activation, dropout or initializers (inference only),
+            weights of the wrong shapes.
+    """
     kind = "simple"
     gates = 1
     prefix = "simple_rnn"
@@ -450,7 +466,15 @@ class GRUCell(_Cell):
             hh = act(x W_h + b_h + r * (h U_h + br_h)),  bias (2, 3U) = [b, br]
         reset_after=False:  hh = act(x W_h + b_h + (r * h) U_h),  bias (3U,)
         h' = z * h + (1 - z) * hh
-    PyTorch nn.GRU: from_torch() (gate order r, z, n there); ONNX GRU: from_onnx()."""
+    PyTorch nn.GRU: from_torch() (gate order r, z, n there); ONNX GRU: from_onnx().
+
+    Args:
+        units: the state's size.
+        reset_after: where the reset gate applies (see above); the other arguments are SimpleCell's.
+
+    Raises:
+        NnomError: as SimpleCell, or a bias of the wrong shape for reset_after.
+    """
     kind = "gru"
     gates = 3
     prefix = "gru"
@@ -539,7 +563,23 @@ class LSTMCell(_Cell):
     """Keras LSTMCell, gates i, f, c, o (PyTorch nn.LSTM has the same order; ONNX has i, o, f, c):
         i, f, o = rec_act(x W + h U + b),  g = act(x W_c + h U_c + b_c)
         c' = f * c + i * g,  h' = o * act(c')
-    PyTorch: from_torch() (bias = bias_ih + bias_hh); ONNX LSTM: from_onnx()."""
+    PyTorch: from_torch() (bias = bias_ih + bias_hh); ONNX LSTM: from_onnx().
+
+    Args:
+        units: the state's size (1 to 8191).
+        activation: 'tanh' or 'sigmoid'.
+        recurrent_activation: 'tanh' or 'sigmoid' (the gates).
+        use_bias: add a bias.
+        kernel: float (F, 4 * units), or None.
+        recurrent_kernel: float (units, 4 * units), or None.
+        bias: float (4 * units,), or None.
+        weights: [kernel, recurrent_kernel, bias] in Keras' get_weights() order, instead.
+        state_bits: 8 or 16 for the int8 state's width, or None to let calibration choose.
+
+    Raises:
+        NnomError: units out of range, another activation, dropout or initializers, weights of the
+            wrong shapes.
+    """
     kind = "lstm"
     gates = 4
     prefix = "lstm"
@@ -617,7 +657,12 @@ class RNN(Layer):
 
     stateful=True: the samples of a batch and of successive calls are one stream, each starting
     from the state the previous sample left (as successive model_run() calls in C) until
-    reset_states(); otherwise every sample starts from a zero state."""
+    reset_states(); otherwise every sample starts from a zero state.
+
+    Raises:
+        NnomError: no cell, return_state or time_major (unsupported), unknown keywords, or (at
+            compile) an input the cell cannot read.
+    """
     prefix = "rnn"
     c_struct = "nnom_rnn_layer_t"
     STATE_TOLERANCE = 1.1         # int8 state when its calibration RMSE <= 1.1 x that of int16 state
@@ -945,15 +990,27 @@ def _layer(cell_cls, units, kwargs):
 
 
 def SimpleRNN(units=None, **kwargs):
-    """Keras' SimpleRNN(units, ...): RNN(SimpleCell(units, ...), return_sequences=..., ...)."""
+    """Keras' SimpleRNN(units, ...): RNN(SimpleCell(units, ...), return_sequences=..., ...).
+
+    Raises:
+        NnomError: as RNN and SimpleCell.
+    """
     return _layer(SimpleCell, units, kwargs)
 
 
 def GRU(units=None, **kwargs):
-    """Keras' GRU(units, reset_after=True, ...): RNN(GRUCell(units, ...), ...)."""
+    """Keras' GRU(units, reset_after=True, ...): RNN(GRUCell(units, ...), ...).
+
+    Raises:
+        NnomError: as RNN and GRUCell.
+    """
     return _layer(GRUCell, units, kwargs)
 
 
 def LSTM(units=None, **kwargs):
-    """Keras' LSTM(units, ...): RNN(LSTMCell(units, ...), ...)."""
+    """Keras' LSTM(units, ...): RNN(LSTMCell(units, ...), ...).
+
+    Raises:
+        NnomError: as RNN and LSTMCell.
+    """
     return _layer(LSTMCell, units, kwargs)

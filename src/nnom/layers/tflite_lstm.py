@@ -60,7 +60,23 @@ def _align4(n: int) -> int:
 
 class TFLiteLSTM(Layer):
     """TFLiteLSTM(units, kernel=None, recurrent_kernel=None, bias=None, cell_clip=0.0, stateful=True):
-    TensorFlow Lite's UNIDIRECTIONAL_SEQUENCE_LSTM (see the module docstring)."""
+    TensorFlow Lite's UNIDIRECTIONAL_SEQUENCE_LSTM (see the module docstring).
+
+    Args:
+        units: the state's size (at most 16383).
+        kernel: float (F, 4 * units), or None.
+        recurrent_kernel: float (units, 4 * units), or None.
+        bias: float (4 * units,), or None.
+        use_bias: add a bias.
+        cell_clip: clip of the cell state (0: none).
+        stateful: keep the state from run to run, as TFLite Micro does.
+        cell_scale: the cell state's scale, a power of two (a .tflite's), or None to calibrate.
+        state_format: the output state's [scale, zero point] (a .tflite's), or None to calibrate.
+
+    Raises:
+        NnomError: units out of range, a negative cell_clip, a cell_scale that is not a power of
+            two, a malformed state_format, unknown keywords.
+    """
     prefix = "lstm"
     c_struct = "nnom_tflite_lstm_layer_t"
     preset_weights = None       # (w_in (4, U, F) int8, w_rec (4, U, U) int8, scales (8,), bias (4, U) or None)

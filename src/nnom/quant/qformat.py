@@ -15,6 +15,12 @@ FRAC_LIMIT = 40
 
 @dataclass(frozen=True)
 class QFormat:
+    """The qformat scheme's format of a tensor: real = q * 2^-frac (Qm.n with n = frac).
+
+    Args:
+        frac: fraction bits n (may be negative or above 7 for tensors of large or small range).
+        bits: the integer's width (8).
+    """
     frac: int          # n: fraction bits, value = q * 2^-n (may be negative or > 7)
     bits: int = 8
 
@@ -27,19 +33,23 @@ class QFormat:
 
     @property
     def int_bits(self) -> int:
+        """Integer bits m of Qm.n (bits - 1 - frac)."""
         return self.bits - 1 - self.frac
 
     @property
     def scale(self) -> float:
+        """The value of one step, 2^-frac."""
         return 2.0 ** -self.frac
 
     zero_point = 0      # the interface both schemes' formats share (quant.affine.AffineFormat)
 
     def quantize(self, x):
+        """Float values to int8 in this format (round half up, saturated)."""
         from . import fixed
         return fixed.quantize(x, self.frac)
 
     def dequantize(self, q):
+        """int8 values in this format to float."""
         from . import fixed
         return fixed.dequantize(q, self.frac)
 
@@ -48,7 +58,15 @@ class QFormat:
 
 
 def qformat(m: int, n: int) -> QFormat:
-    """qformat(m, n): m integer bits and n fraction bits, as in the C API (m + n = 7 for int8)."""
+    """qformat(m, n): m integer bits and n fraction bits, as in the C API (m + n = 7 for int8).
+
+    Args:
+        m: integer bits.
+        n: fraction bits.
+
+    Raises:
+        NnomError: m + n is not 7.
+    """
     if m + n != 7:
         raise NnomError(f"qformat({m}, {n}): int8 needs m + n = 7 (e.g. qformat(7, 0) or qformat(0, 7))")
     return QFormat(frac=n)
