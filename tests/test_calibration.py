@@ -68,6 +68,30 @@ def test_mse_is_never_worse_than_max_on_the_model_output(seed, scheme):
     assert output_error(m, x) <= with_max * (1 + 1e-9)
 
 
+def _logits_error(m, x):
+    """The error of the Dense logits that feed random_cnn's final Softmax, on x."""
+    from nnom import simulate
+    dense = m.outputs[0].inputs[0]
+    _, f = simulate.run_float(m, [x], keep="post")
+    _, q = simulate.run_int8(m, [m.inputs[0].q_out.quantize(x)], keep="post")
+    return float(np.mean((dense.q_out.dequantize(q[dense.name]) - f[dense.name]) ** 2))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mse_judges_a_softmax_model_on_its_logits(seed):
+    """A softmax saturates on confident samples and would hide the ranges' errors: mse or max is
+    chosen by the error of the logits feeding it."""
+    m = random_cnn(seed, softmax=True)
+    assert type(m.outputs[0]).__name__ == "Softmax"
+    x = np.random.default_rng(seed).normal(size=(96, 12, 12, 3)).astype(np.float32)
+    errors = {}
+    for method in ("max", "mse"):
+        m.quantize(x, method=method)
+        errors[method] = _logits_error(m, x)
+    assert m.quant_method_used in ("mse", "max")
+    assert _logits_error(m, x) == min(errors.values())
+
+
 def test_percentile_lets_a_few_outliers_clip():
     v = np.r_[np.random.default_rng(0).normal(size=100_000), 1000.0]
     assert frac_bits(v, "percentile") > frac_bits(v, "max") + 5

@@ -7,8 +7,9 @@ from nnom.compare import tensor_errors
 from nnom.quant import fixed
 
 
-def random_cnn(seed, h=12, w=12, c=3):
-    """A residual/branchy CNN with He-initialised kernels: the signal stays alive to the end."""
+def random_cnn(seed, h=12, w=12, c=3, softmax=False):
+    """A residual/branchy CNN with He-initialised kernels: the signal stays alive to the end
+    (softmax=True: a classifier, its Dense logits into a Softmax)."""
     rng = np.random.default_rng(seed)
     m = Model(seed=seed)
     inp = m.add(Input(shape(h, w, c)))
@@ -22,6 +23,8 @@ def random_cnn(seed, h=12, w=12, c=3):
     x = m.mergex(Concat(-1), a, b)
     x = m.hook(GlobalAvgPool(), x)
     x = m.hook(Dense(10), x)
+    if softmax:
+        x = m.hook(Softmax(), x)
     m.compile(inp, x, verbose=False)
     return m
 

@@ -25,6 +25,22 @@ from .quant.schemes import DEFAULT_METHOD, pick_scheme
 from .report import memory_figures, model_html, model_report, report_text
 
 
+SATURATING = ("sigmoid", "tanh", "hard_sigmoid")     # output functions that hide their input's errors
+
+
+def _judged_tensor(out):
+    """(values key, format) of the tensor whose int8 error judges calibration at output `out`: the
+    output itself, or the logits before a final softmax or sigmoid, which saturates on the
+    confidently classified calibration samples and so hides how well the ranges serve the rest."""
+    from .layers.activation import Softmax
+    if isinstance(out, Softmax):
+        src = out.inputs[0]
+        return src.name, src.q_out
+    if out.act is not None and out.act.kind in SATURATING:      # a tail, or an Activation layer
+        return out.name + ":pre", out.q_pre
+    return out.name, out.q_out
+
+
 class Model:
     """A neural network: a graph of layers, built as with nnom's C API, then compiled, quantized,
     simulated, exported to C.
@@ -461,12 +477,12 @@ class Model:
             return None
         n = self.OUTPUT_CHECK_SAMPLES
         qx = [layer.q_out.quantize(x[:n]) for layer, x in zip(self.inputs, xs)]
-        outs, _ = simulate.run_int8(self, qx)
+        _, kept = simulate.run_int8(self, qx, keep="both")
         self.reset_states()             # a stateful layer's int8 stream starts from zero again
         err = 0.0
-        for o, y in zip(self.outputs, outs):
-            ref = np.asarray(values[o.name][:n], np.float64)
-            diff = o.q_out.dequantize(y).astype(np.float64) - ref
+        for key, q in map(_judged_tensor, self.outputs):
+            ref = np.asarray(values[key][:n], np.float64)
+            diff = q.dequantize(kept[key]).astype(np.float64) - ref
             err += float(np.mean(diff ** 2)) / (float(np.var(ref)) + 1e-12)
         return err
 
