@@ -10,8 +10,10 @@
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding widens
  * the input pixel straight into its column. Each channel's requantization constants
- * (nnom_arm_rq_t) are worked out from its multiplier and shift where its outputs are made (a
- * few instructions per channel and two pixels), so the scratch holds the columns alone. */
+ * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
+ * written to before the end: the pixels up to there read them, and the last few, which overwrite
+ * them, work them out where they are used. So the scratch holds the columns alone and the table
+ * costs no RAM. */
 #include "nnom_affine_kernels.h"
 
 uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win)
@@ -151,7 +153,8 @@ static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
 typedef struct {
     const int8_t *w;
     const int32_t *bias;
-    const int32_t *mult;     /* per output channel */
+    const nnom_arm_rq_t *rq; /* per output channel, in the output's tail; NULL: from mult, shift */
+    const int32_t *mult;
     const int8_t *shift;
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t K, out_c;
@@ -159,9 +162,10 @@ typedef struct {
     uint32_t lo4, hi4;
 } conv_job_t;
 
-static inline nnom_arm_rq_t rq_of(const conv_job_t *j, uint32_t oc)
+/* Channel oc's constants: from the table (tab), or worked out. */
+static NNOM_ARM_ALWAYS_INLINE nnom_arm_rq_t rq_of(const conv_job_t *j, uint32_t oc, int tab)
 {
-    return nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
+    return tab ? j->rq[oc] : nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
 }
 
 static inline int32_t requant(int32_t acc, nnom_arm_rq_t q)
@@ -176,7 +180,8 @@ static inline int8_t out_value(const conv_job_t *j, int32_t acc, nnom_arm_rq_t q
 
 /* Every output channel against the columns ca and ca + K, results to oa[oc] and ob[oc]: pairs of
  * channels against both columns, then an odd last channel. */
-static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob,
+                                                   int tab)
 {
     const uint32_t K = j->K, K4 = K & ~3u, out_c = j->out_c;
     uint32_t oc, k;
@@ -240,8 +245,8 @@ static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t
             a10 += v * x;
             a11 += v * y;
         }
-        q0 = rq_of(j, oc);
-        q1 = rq_of(j, oc + 1);
+        q0 = rq_of(j, oc, tab);
+        q1 = rq_of(j, oc + 1, tab);
         {
             /* bytes: oa[oc], oa[oc + 1], ob[oc], ob[oc + 1] */
             const uint32_t v = nnom_arm_pack4(requant(a00, q0), requant(a10, q1), requant(a01, q0),
@@ -273,10 +278,21 @@ static NNOM_ARM_NOINLINE void mac_two_columns(const conv_job_t *j, const int16_t
             a0 += u * *xa++;
             a1 += u * *xb++;
         }
-        q0 = rq_of(j, oc);
+        q0 = rq_of(j, oc, tab);
         oa[oc] = out_value(j, a0, q0);
         ob[oc] = out_value(j, a1, q0);
     }
+}
+
+/* The two of the loop above, so that neither tests for the table per channel. */
+static NNOM_ARM_NOINLINE void mac_two_columns_table(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+{
+    mac_two_columns(j, ca, oa, ob, 1);
+}
+
+static NNOM_ARM_NOINLINE void mac_two_columns_calc(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+{
+    mac_two_columns(j, ca, oa, ob, 0);
 }
 
 /* Every output channel against one column (the last pixel of an odd count). */
@@ -298,7 +314,7 @@ static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
         }
         for (k = K & 3u; k > 0; k--)
             a0 += *w0++ * *xa++;
-        oa[oc] = out_value(j, a0, rq_of(j, oc));
+        oa[oc] = out_value(j, a0, rq_of(j, oc, j->rq != NULL));
     }
 }
 
@@ -314,9 +330,11 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                           && (out_dims.h == 0 || (uint32_t)(out_dims.h - 1) * win->sh < in_dims.h)
                           && (out_dims.w == 0 || (uint32_t)(out_dims.w - 1) * win->sw < in_dims.w);
     const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp);
+    const uint32_t C = out_dims.c;
     int16_t *ca, *cb;
     conv_job_t j;
-    uint32_t px, oy = 0, ox = 0;
+    uint32_t px, oc, oy = 0, ox = 0, table_px = 0;
+    nnom_arm_rq_t *table = NULL;
 
     if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
@@ -329,6 +347,15 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     j.mult = p->mult;
     j.shift = p->shift;
     j.z1 = 1 + 2 * p->out_zp;
+    /* the table in the output's last 12 * C bytes (word-aligned down); table_px: the pixels
+     * whose outputs end before it */
+    if ((uint64_t)n_pix * C >= 12u * (uint64_t)C + 3u && C > 0) {
+        uintptr_t at = ((uintptr_t)(out + n_pix * C) - 12u * C) & ~(uintptr_t)3u;
+        table = (nnom_arm_rq_t *)at;
+        table_px = (uint32_t)((at - (uintptr_t)out) / C);
+        for (oc = 0; oc < C; oc++)
+            table[oc] = nnom_arm_rq(p->mult[oc], p->shift[oc], j.z1);
+    }
     j.K = K;
     j.out_c = out_dims.c;
     j.lo = p->act_min;
@@ -339,6 +366,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     for (px = 0; px < n_pix; px += 2) {
         int8_t *oa = out + px * out_dims.c;
         uint32_t oy1 = oy, ox1 = ox + 1;
+        j.rq = px + 2 <= table_px ? table : NULL;
         if (ox1 == out_dims.w) {
             ox1 = 0;
             oy1++;
@@ -353,7 +381,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                 im2col(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
         }
         if (px + 1 < n_pix)
-            mac_two_columns(&j, ca, oa, oa + out_dims.c);
+            (j.rq != NULL ? mac_two_columns_table : mac_two_columns_calc)(&j, ca, oa, oa + out_dims.c);
         else
             mac_one_column(&j, ca, oa);
         oy = oy1; /* two pixels on */
