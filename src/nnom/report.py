@@ -35,6 +35,8 @@ def instance_bytes(model, sizes=ARM32_SIZES) -> int:
     if not isinstance(model.order[-1], Output):           # the exporter appends one
         total += _a8(sizes["nnom_shape_layer_t"]) + _a8(sizes["ptr"])
         n += 1
+    for io in (model.inputs, model.outputs):              # several: an array of pointers each
+        total += _a8(len(io) * sizes["ptr"]) if len(io) > 1 else 0
     return total + _a8(n * sizes["ptr"])
 
 

@@ -145,8 +145,8 @@ struct nnom_model_s {
     nnom_layer_t *head, *tail;   /* sequential API: first and last layer added */
     nnom_layer_t *layers;        /* every layer created for this model (nnom_layer_t.next) */
     nnom_layer_t *input, *output;        /* the first input and the first output */
-    nnom_layer_t *inputs[NNOM_MAX_IO];   /* every input and output, in the order compiled with */
-    nnom_layer_t *outputs[NNOM_MAX_IO];
+    nnom_layer_t **inputs, **outputs;    /* every input and output, in the order compiled with
+                                          * (one of each: &input, &output; else counted arrays) */
     nnom_layer_t **order;
     nnom_buf_t *plan;            /* compile time only: 2 records per layer (output, scratch) */
     uint16_t n_layers;

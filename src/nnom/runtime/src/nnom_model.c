@@ -338,14 +338,23 @@ static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *const *inputs, unsig
             NNOM_LOG("nnom: model input %u must be an Input layer, got %s\n", (unsigned)i, inputs[i]->type_name);
             return NN_ARGUMENT_ERROR;
         }
-        m->inputs[i] = inputs[i];
     }
-    for (i = 0; i < n_out; i++)
-        m->outputs[i] = outputs[i];
-    m->n_inputs = (uint8_t)n_in;
-    m->n_outputs = (uint8_t)n_out;
     m->input = inputs[0];
     m->output = outputs[0];
+    /* one input and one output (most models) need no arrays of their own; the counts are set as
+     * soon as an array exists, so that model_delete() gives it back */
+    m->inputs = n_in == 1 ? &m->input : (nnom_layer_t **)nnom_alloc(n_in * (uint32_t)sizeof(nnom_layer_t *));
+    if (m->inputs == NULL)
+        return NN_NO_MEMORY;
+    m->n_inputs = (uint8_t)n_in;
+    m->outputs = n_out == 1 ? &m->output : (nnom_layer_t **)nnom_alloc(n_out * (uint32_t)sizeof(nnom_layer_t *));
+    if (m->outputs == NULL)
+        return NN_NO_MEMORY;
+    m->n_outputs = (uint8_t)n_out;
+    for (i = 0; i < n_in; i++)
+        m->inputs[i] = inputs[i];
+    for (i = 0; i < n_out; i++)
+        m->outputs[i] = outputs[i];
     st = order_layers(m, &n, 1);
     if (st != NN_SUCCESS)
         return st;
@@ -380,7 +389,9 @@ static nnom_status_t compile(nnom_model_t *m, nnom_layer_t *const *inputs, unsig
     st = nnom_plan(m);
     if (st != NN_SUCCESS)
         return st;
-    m->instance_bytes = a8(sizeof(nnom_model_t)) * m->own_struct + a8((uint32_t)(m->n_layers * sizeof(nnom_layer_t *)));
+    m->instance_bytes = a8(sizeof(nnom_model_t)) * m->own_struct + a8((uint32_t)(m->n_layers * sizeof(nnom_layer_t *)))
+                        + (m->n_inputs > 1 ? a8((uint32_t)(m->n_inputs * sizeof(nnom_layer_t *))) : 0u)
+                        + (m->n_outputs > 1 ? a8((uint32_t)(m->n_outputs * sizeof(nnom_layer_t *))) : 0u);
     for (i = 0; i < m->n_layers; i++)
         m->instance_bytes += m->order[i]->mem + nnom_act_mem(m->order[i]->act);
     print_report(m);                     /* reads the plan's records, so before they go */
@@ -655,6 +666,10 @@ void model_delete(nnom_model_t *m)
     }
     nnom_release_temp(m->plan, 2u * m->n_layers * (uint32_t)sizeof(nnom_buf_t));   /* a failed compile */
     nnom_release(m->order, (uint32_t)(m->n_layers * sizeof(nnom_layer_t *)));
+    if (m->n_inputs > 1)
+        nnom_release(m->inputs, (uint32_t)(m->n_inputs * sizeof(nnom_layer_t *)));
+    if (m->n_outputs > 1)
+        nnom_release(m->outputs, (uint32_t)(m->n_outputs * sizeof(nnom_layer_t *)));
     nnom_release(m->arena, m->arena_size ? m->arena_size : 4u);
     if (m->own_struct)
         nnom_release(m, sizeof(nnom_model_t));
