@@ -1,0 +1,36 @@
+/* Private helpers of the no-DSP kernels (kernels/nodsp/), compiled to code only where
+ * NNOM_NODSP_KERNELS is on (nnom_affine_kernels.h: ARMv7-M, i.e. Cortex-M3, or a build that
+ * defines it, such as the host tests).
+ *
+ * Two lanes in one multiply: without SMLAD, an int8 weight w meets two values a and b (two output
+ * pixels) at once as w * (a + b * 2^22), accumulated into an int64 by SMLAL. The sum of the w * a
+ * stays in the low 22 bits while it is below 2^21 in magnitude: |w * a| <= 128 * 255 < 2^15, so
+ * 64 products at most (NNOM_LANE_CHUNK); then nnom_lane_drain() moves both lanes into int32 sums
+ * and the accumulator starts again at 0. Every product is exact, so the sums equal the
+ * reference's int32 ones (modulo 2^32, as the reference wraps). */
+#ifndef NNOM_NODSP_H
+#define NNOM_NODSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NNOM_LANE_BITS 22
+#define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
+#define NNOM_LANE_CHUNK 64u
+
+/* a + b * 2^22 for a, b in [-255, 255]: |b| * 2^22 < 2^31, no overflow */
+static inline int32_t nnom_lane_pack(int32_t a, int32_t b)
+{
+    return a + b * NNOM_LANE_ONE;
+}
+
+/* Adds the low lane of acc (sign-extended from 22 bits) to *sa and the high lane to *sb. */
+static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
+{
+    const int32_t lo = (int32_t)(((uint32_t)acc & 0x3FFFFFu) ^ 0x200000u) - 0x200000;
+    const int64_t hi = (acc - lo) / NNOM_LANE_ONE;                  /* exact: a multiple of 2^22 */
+    *sa = (int32_t)((uint32_t)*sa + (uint32_t)lo);
+    *sb = (int32_t)((uint32_t)*sb + (uint32_t)hi);
+}
+
+#endif
