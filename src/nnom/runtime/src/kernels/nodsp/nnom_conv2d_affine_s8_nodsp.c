@@ -130,9 +130,9 @@ void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_
             else
                 mac1(w + oc * K, col, K, sa, sb);
             for (j = 0; j < m; j++, oc++) {
-                oa[oc] = nnom_requant_affine(sa[j], p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+                oa[oc] = nnom_nodsp_requant(sa[j], p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
                 if (two)
-                    ob[oc] = nnom_requant_affine(sb[j], p->mult[oc], p->shift[oc], p->out_zp, p->act_min,
+                    ob[oc] = nnom_nodsp_requant(sb[j], p->mult[oc], p->shift[oc], p->out_zp, p->act_min,
                                                  p->act_max);
             }
         }

@@ -10,7 +10,7 @@
 
 #if NNOM_NODSP_KERNELS
 
-#include <stddef.h>
+#include "nnom_nodsp.h"
 
 /* Rows w, w + n, w + 2n and w + 3n against the input; sums into acc[0..3] (which hold the bias). */
 static void rows4(const int8_t *in, uint32_t n, const int8_t *w, int32_t *acc)
@@ -61,7 +61,7 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
         acc[4] = p->in_zp;
         rows4(in, n_in, w + o * n_in, acc);
         for (j = 0; j < 4u; j++)
-            out[o + j] = nnom_requant_affine(acc[j], p->mult[o + j], p->shift[o + j], p->out_zp, p->act_min,
+            out[o + j] = nnom_nodsp_requant(acc[j], p->mult[o + j], p->shift[o + j], p->out_zp, p->act_min,
                                              p->act_max);
     }
     if (o < n_out) { /* the last rows, fewer than four: the reference */

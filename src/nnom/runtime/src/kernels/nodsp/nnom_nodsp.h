@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnom_affine.h"
+
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
 #define NNOM_LANE_CHUNK 64u
@@ -31,6 +33,21 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
     const int64_t hi = (acc - lo) / NNOM_LANE_ONE;                  /* exact: a multiple of 2^22 */
     *sa = (int32_t)((uint32_t)*sa + (uint32_t)lo);
     *sb = (int32_t)((uint32_t)*sb + (uint32_t)hi);
+}
+
+/* nnom_requant_affine() in fewer instructions for a shift <= 0 (the usual case), the same bytes:
+ * the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero) with its division
+ * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
+ * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
+ * reference); then the same rounding right shift, zero point and clamp. */
+static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t lo, int32_t hi)
+{
+    int32_t y;
+    if (shift > 0 || m == INT32_MIN)
+        return nnom_requant_affine(acc, m, shift, zp, lo, hi);
+    y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
+    y = nnom_rdbpot(y, -shift) + zp;
+    return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
 }
 
 #endif
