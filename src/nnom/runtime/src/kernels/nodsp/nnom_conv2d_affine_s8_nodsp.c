@@ -5,8 +5,8 @@
  * Output pixels go two at a time: both receptive fields, minus the input zero point (taps in the
  * padding are 0, the real zero), are packed into one int32 column of K = kh * kw * in_c words,
  * a + b * 2^22 (nnom_nodsp.h), in the scratch the layer already has (4 K + 2 bytes at least).
- * Then each weight, loaded once, meets both pixels in one SMLAL, two output channels at a time:
- * per two k one column load (LDRD), four weight loads and four SMLALs for 8 MACs. */
+ * Then each weight, loaded once, meets both pixels in one SMLAL, three output channels at a time
+ * (in asm on ARMv7-M with optimization: GCC's allocator spills the weight pointers otherwise). */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -45,34 +45,67 @@ static void gather(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
     }
 }
 
-/* Two output channels (weight rows w and w + K) against the packed column, two k per turn;
- * the sums of pixel a go to sa[0..1], those of pixel b to sb[0..1] (both start at the bias). Two
- * channels keep every value in a register on the M3 (four would spill the weight pointers). */
-static void mac2(const int8_t *w, const int32_t *col, uint32_t K, int32_t *sa, int32_t *sb)
+/* Three output channels (weight rows w, w + K, w + 2K) against the packed column; the sums of
+ * pixel a go to sa[0..2], those of pixel b to sb[0..2] (both start at the bias). Per two k: one
+ * LDRD of the column, six LDRSB (one pointer, the rows at [w], [w, K], [w, K, lsl #1]) and six
+ * SMLALs for 12 MACs; three channels are what fits in registers (13 values live). */
+static void mac3(const int8_t *w, const int32_t *col, uint32_t K, int32_t *sa, int32_t *sb)
 {
-    const int8_t *w0 = w, *w1 = w + K;
     uint32_t k0, n;
     for (k0 = 0; k0 < K; k0 += n) {
         const int32_t *x = col + k0, *end;
-        int64_t a0 = 0, a1 = 0;
+        int64_t a0 = 0, a1 = 0, a2 = 0;
         n = K - k0 < NNOM_LANE_CHUNK ? K - k0 : NNOM_LANE_CHUNK;
         end = x + (n & ~1u);
+#if NNOM_NODSP_ASM
+        if (x != end) {
+            uint32_t a0l = 0, a0h = 0, a1l = 0, a1h = 0, a2l = 0, a2h = 0, u, v, t;
+            __asm__("1:\n\t"
+                    "ldrd   %[u], %[v], [%[x]], #8\n\t"
+                    "ldrsb  %[t], [%[w], %[K]]\n\t"
+                    "smlal  %[a1l], %[a1h], %[t], %[u]\n\t"
+                    "ldrsb  %[t], [%[w], %[K], lsl #1]\n\t"
+                    "smlal  %[a2l], %[a2h], %[t], %[u]\n\t"
+                    "ldrsb  %[t], [%[w]], #1\n\t"
+                    "smlal  %[a0l], %[a0h], %[t], %[u]\n\t"
+                    "ldrsb  %[t], [%[w], %[K]]\n\t"
+                    "smlal  %[a1l], %[a1h], %[t], %[v]\n\t"
+                    "ldrsb  %[t], [%[w], %[K], lsl #1]\n\t"
+                    "smlal  %[a2l], %[a2h], %[t], %[v]\n\t"
+                    "ldrsb  %[t], [%[w]], #1\n\t"
+                    "smlal  %[a0l], %[a0h], %[t], %[v]\n\t"
+                    "cmp    %[x], %[end]\n\t"
+                    "bne    1b\n\t"
+                    : [a0l] "+r"(a0l), [a0h] "+r"(a0h), [a1l] "+r"(a1l), [a1h] "+r"(a1h), [a2l] "+r"(a2l),
+                      [a2h] "+r"(a2h), [x] "+r"(x), [w] "+r"(w), [u] "=&r"(u), [v] "=&r"(v), [t] "=&r"(t)
+                    : [K] "r"(K), [end] "r"(end)
+                    : "cc", "memory");
+            a0 = (int64_t)(((uint64_t)a0h << 32) | a0l);
+            a1 = (int64_t)(((uint64_t)a1h << 32) | a1l);
+            a2 = (int64_t)(((uint64_t)a2h << 32) | a2l);
+        }
+#else
         while (x != end) {
             const int32_t u = x[0], v = x[1];
             x += 2;
-            a0 += (int64_t)w0[0] * u;
-            a1 += (int64_t)w1[0] * u;
-            a0 += (int64_t)w0[1] * v;
-            a1 += (int64_t)w1[1] * v;
-            w0 += 2;
-            w1 += 2;
+            a1 += (int64_t)w[K] * u;
+            a2 += (int64_t)w[2u * K] * u;
+            a0 += (int64_t)w[0] * u;
+            a1 += (int64_t)w[K + 1u] * v;
+            a2 += (int64_t)w[2u * K + 1u] * v;
+            a0 += (int64_t)w[1] * v;
+            w += 2;
         }
+#endif
         if (n & 1u) {
-            a0 += (int64_t)*w0++ * *x;
-            a1 += (int64_t)*w1++ * *x;
+            a0 += (int64_t)w[0] * *x;
+            a1 += (int64_t)w[K] * *x;
+            a2 += (int64_t)w[2u * K] * *x;
+            w++;
         }
         nnom_lane_drain(a0, &sa[0], &sb[0]);
         nnom_lane_drain(a1, &sa[1], &sb[1]);
+        nnom_lane_drain(a2, &sa[2], &sb[2]);
     }
 }
 
@@ -121,12 +154,12 @@ void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_
             }
         }
         for (oc = 0; oc < out_c;) {
-            int32_t sa[2], sb[2];
-            const uint32_t m = out_c - oc >= 2u ? 2u : 1u;
+            int32_t sa[3], sb[3];
+            const uint32_t m = out_c - oc >= 3u ? 3u : 1u;
             for (j = 0; j < m; j++)
                 sa[j] = sb[j] = bias != NULL ? bias[oc + j] : 0;
-            if (m == 2u)
-                mac2(w + oc * K, col, K, sa, sb);
+            if (m == 3u)
+                mac3(w + oc * K, col, K, sa, sb);
             else
                 mac1(w + oc * K, col, K, sa, sb);
             for (j = 0; j < m; j++, oc++) {

@@ -1,52 +1,76 @@
 /* FULLY_CONNECTED of the affine scheme for Arm cores without the DSP extension (Cortex-M3),
  * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c, which it is where
- * NNOM_NODSP_KERNELS is off.
+ * NNOM_NODSP_KERNELS is off and which it calls for the last rows (fewer than six).
  *
- * Four weight rows at a time share each input: per input one load and one subtraction of the zero
- * point, then per row one weight load and one MLA (10 instructions for 4 MACs, where the
- * reference loop takes 6 per MAC). A single row has no input to share with another, so the
- * packed lanes of the convolutions (nnom_nodsp.h) would cost as much as they save. */
+ * Six weight rows at a time share each input: per input one load and one subtraction of the zero
+ * point, then per row one weight load and one MLA (14 instructions for 6 MACs, where the
+ * reference loop takes 6 per MAC). Two weights per multiply, as the convolutions' packed lanes do
+ * (nnom_nodsp.h), would need them packed first, which costs what it saves: a weight here meets one
+ * input only. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
 
 #include "nnom_nodsp.h"
 
-/* Rows w, w + n, w + 2n and w + 3n against the input; sums into acc[0..3] (which hold the bias). */
-static void rows4(const int8_t *in, uint32_t n, const int8_t *w, int32_t *acc)
+#define ROWS 6u
+
+/* Rows w + r * n (r = 0..5) against the input, two inputs per turn; sums into acc[0..5] (which
+ * hold the bias), unsigned so that they wrap as the reference's int32 ones do in practice. In asm
+ * 13 values are live (what GCC can give with a frame pointer), so the loop's end stays in memory. */
+static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
-    const int8_t *w0 = w, *w1 = w + n, *w2 = w + 2u * n, *w3 = w + 3u * n;
-    const int8_t *end = in + (n & ~1u);
-    const int32_t zp = acc[4];
-    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
-    /* unsigned sums: they wrap as the reference's int32 ones do in practice, without overflow */
-    while (in != end) {
-        const uint32_t x = (uint32_t)((int32_t)in[0] - zp), y = (uint32_t)((int32_t)in[1] - zp);
-        in += 2;
-        a0 += (uint32_t)(int32_t)w0[0] * x;
-        a1 += (uint32_t)(int32_t)w1[0] * x;
-        a2 += (uint32_t)(int32_t)w2[0] * x;
-        a3 += (uint32_t)(int32_t)w3[0] * x;
-        a0 += (uint32_t)(int32_t)w0[1] * y;
-        a1 += (uint32_t)(int32_t)w1[1] * y;
-        a2 += (uint32_t)(int32_t)w2[1] * y;
-        a3 += (uint32_t)(int32_t)w3[1] * y;
-        w0 += 2;
-        w1 += 2;
-        w2 += 2;
-        w3 += 2;
+    const int8_t *end = x + n;
+#if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
+    const int8_t *w3 = w + 3u * n;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
+/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3 */
+#define NNOM_FC6_INPUT                                                                        \
+    "ldrsb  %[v], [%[x]], #1\n\t"                                                             \
+    "sub    %[v], %[v], %[zp]\n\t"                                                            \
+    "ldrsb  %[t], [%[w], %[n]]\n\t"                                                           \
+    "mla    %[a1], %[t], %[v], %[a1]\n\t"                                                     \
+    "ldrsb  %[t], [%[w], %[n], lsl #1]\n\t"                                                   \
+    "mla    %[a2], %[t], %[v], %[a2]\n\t"                                                     \
+    "ldrsb  %[t], [%[w]], #1\n\t"                                                             \
+    "mla    %[a0], %[t], %[v], %[a0]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3], %[n]]\n\t"                                                          \
+    "mla    %[a4], %[t], %[v], %[a4]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3], %[n], lsl #1]\n\t"                                                  \
+    "mla    %[a5], %[t], %[v], %[a5]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
+    "mla    %[a3], %[t], %[v], %[a3]\n\t"
+    if (n & 1u)
+        __asm__(NNOM_FC6_INPUT
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
+                : [n] "r"(n), [zp] "r"(zp)
+                : "memory");
+    if (x != end)
+        __asm__("1:\n\t" NNOM_FC6_INPUT NNOM_FC6_INPUT
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
+                : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
+                : "cc", "memory");
+#undef NNOM_FC6_INPUT
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+#else
+    const uint32_t m = n;
+    for (; x != end; x++, w++) {
+        const uint32_t v = (uint32_t)((int32_t)*x - zp);
+        uint32_t r;
+        for (r = 0; r < ROWS; r++)
+            acc[r] += (uint32_t)(int32_t)w[r * m] * v;
     }
-    if (n & 1u) {
-        const uint32_t x = (uint32_t)((int32_t)in[0] - zp);
-        a0 += (uint32_t)(int32_t)*w0 * x;
-        a1 += (uint32_t)(int32_t)*w1 * x;
-        a2 += (uint32_t)(int32_t)*w2 * x;
-        a3 += (uint32_t)(int32_t)*w3 * x;
-    }
-    acc[0] = (int32_t)a0;
-    acc[1] = (int32_t)a1;
-    acc[2] = (int32_t)a2;
-    acc[3] = (int32_t)a3;
+#endif
 }
 
 void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
@@ -54,17 +78,16 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
 {
     uint32_t o = 0, j;
 
-    for (; o + 4u <= n_out; o += 4u) {
-        int32_t acc[5];
-        for (j = 0; j < 4u; j++)
-            acc[j] = bias != NULL ? bias[o + j] : 0;
-        acc[4] = p->in_zp;
-        rows4(in, n_in, w + o * n_in, acc);
-        for (j = 0; j < 4u; j++)
-            out[o + j] = nnom_nodsp_requant(acc[j], p->mult[o + j], p->shift[o + j], p->out_zp, p->act_min,
-                                             p->act_max);
+    for (; o + ROWS <= n_out; o += ROWS) {
+        uint32_t acc[ROWS];
+        for (j = 0; j < ROWS; j++)
+            acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
+        rows6(in, n_in, w + o * n_in, p->in_zp, acc);
+        for (j = 0; j < ROWS; j++)
+            out[o + j] = nnom_nodsp_requant((int32_t)acc[j], p->mult[o + j], p->shift[o + j], p->out_zp,
+                                            p->act_min, p->act_max);
     }
-    if (o < n_out) { /* the last rows, fewer than four: the reference */
+    if (o < n_out) { /* the last rows: the reference */
         nnom_fc_affine_params_t tail = *p;
         tail.mult += o;
         tail.shift += o;

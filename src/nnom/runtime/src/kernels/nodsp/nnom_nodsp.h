@@ -16,6 +16,15 @@
 
 #include "nnom_affine.h"
 
+/* the hot loops in inline asm: ARMv7-M with GCC or clang, optimizing (at -O0 the operands do not
+ * all get registers); the same loops in C otherwise */
+#if NNOM_NODSP_KERNELS && defined(__ARM_ARCH_7M__) && defined(__GNUC__) && defined(__OPTIMIZE__) \
+    && !defined(NNOM_NODSP_NO_ASM)
+#define NNOM_NODSP_ASM 1
+#else
+#define NNOM_NODSP_ASM 0
+#endif
+
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
 #define NNOM_LANE_CHUNK 64u
