@@ -66,17 +66,9 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
 
-/* The same three for Arm cores without the DSP extension (kernels/nodsp/, SMLAL on two packed
- * lanes): on where NNOM_NODSP_KERNELS is (ARMv7-M, the Cortex-M3, unless NNOM_REFERENCE_KERNELS
- * is defined; a host build may define it to test them), the reference elsewhere; the layers call
- * these there instead of the _fast ones. The conv's scratch is the one above. */
-#if !defined(NNOM_NODSP_KERNELS)
-#if defined(__ARM_ARCH_7M__) && !defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
-#define NNOM_NODSP_KERNELS 1
-#else
-#define NNOM_NODSP_KERNELS 0
-#endif
-#endif
+/* The same three for Arm cores without the DSP extension (kernels/nodsp/, NNOM_NODSP_KERNELS in
+ * nnom_kernels.h): the reference elsewhere; the layers call these there instead of the _fast
+ * ones. The conv's scratch is the one above. */
 void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                  const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                  int16_t *scratch);

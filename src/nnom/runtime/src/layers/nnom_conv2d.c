@@ -78,8 +78,13 @@ static void conv_run(nnom_layer_t *l)
 #endif
         return;
     }
+#if NNOM_NODSP_KERNELS
+    nnom_conv2d_s8_nodsp(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL,
+                         c->w->shift, &c->win, l->out, l->out_dims, l->scratch);
+#else
     nnom_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL, c->w->shift,
                    &c->win, l->out, l->out_dims, l->scratch);
+#endif
 }
 
 static uint32_t conv_scratch(const nnom_layer_t *l)

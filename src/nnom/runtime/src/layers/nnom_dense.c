@@ -34,8 +34,13 @@ static void dense_run(nnom_layer_t *l)
 #endif
         return;
     }
+#if NNOM_NODSP_KERNELS
+    nnom_dense_s8_nodsp(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                        c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
+#else
     nnom_dense_s8(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
                   c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
+#endif
 }
 
 static uint32_t dense_macs(const nnom_layer_t *l)

@@ -15,8 +15,13 @@ static void dw_run(nnom_layer_t *l)
 #endif
         return;
     }
+#if NNOM_NODSP_KERNELS
+    nnom_dw_conv2d_s8_nodsp(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL,
+                            c->w->shift, &c->win, l->out, l->out_dims);
+#else
     nnom_dw_conv2d_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, c->b != NULL ? c->b->data : NULL,
                       c->w->shift, &c->win, l->out, l->out_dims);
+#endif
 }
 
 static const nnom_layer_ops_t dw_ops = {nnom_conv_build, dw_run, NULL, nnom_conv_macs, NULL};

@@ -1,6 +1,8 @@
 /* Private helpers of the no-DSP kernels (kernels/nodsp/), compiled to code only where
  * NNOM_NODSP_KERNELS is on (nnom_affine_kernels.h: ARMv7-M, i.e. Cortex-M3, or a build that
- * defines it, such as the host tests).
+ * defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
+ * nnom_nodsp_dw, nnom_nodsp_fc, one file each); the public kernels, one per scheme and layer,
+ * check what the loops cover and call them or their reference.
  *
  * Two lanes in one multiply: without SMLAD, an int8 weight w meets two values a and b (two output
  * pixels) at once as w * (a + b * 2^22), accumulated into an int64 by SMLAL. The sum of the w * a
@@ -15,6 +17,8 @@
 #include <stdint.h>
 
 #include "nnom_affine.h"
+#include "nnom_fixed.h"
+#include "nnom_kernels.h"
 
 /* the hot loops in inline asm: ARMv7-M with GCC or clang, optimizing (at -O0 the operands do not
  * all get registers); the same loops in C otherwise */
@@ -58,5 +62,34 @@ static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, i
     y = nnom_rdbpot(y, -shift) + zp;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
 }
+
+/* How a kernel turns its int32 sums (bias included) into int8: the affine scheme's
+ * requantization (mult != NULL: per channel mult and shift, zero point, clamp) or the Q-format
+ * rounding shift (mult == NULL: per channel right shift, nnom_requant). */
+typedef struct {
+    const int32_t *mult;
+    const int8_t *shift;
+    int32_t out_zp, act_min, act_max;
+} nnom_nodsp_out_t;
+
+static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
+{
+    if (q->mult == NULL)
+        return nnom_requant(acc, q->shift[c]);
+    return nnom_nodsp_requant(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
+}
+
+/* The loops, for any shape, with in_zp subtracted from the input (0 in the Q-format scheme):
+ * conv (col: 4 * kh * kw * in_c bytes, 4-byte aligned), depthwise with multiplier 1 and at most
+ * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks of six (returns the rows done;
+ * the caller's reference does the rest). */
+#define NNOM_DW_PAIR_TAPS 32 /* two 256-byte tables of tap offsets on the stack */
+void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
+                     nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                     int32_t *col);
+void nnom_nodsp_dw(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
+                   nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out);
 
 #endif
