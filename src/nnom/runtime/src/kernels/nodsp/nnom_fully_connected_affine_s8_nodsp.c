@@ -1,7 +1,7 @@
 /* FULLY_CONNECTED of the affine scheme for Arm cores without the DSP extension (Cortex-M3),
  * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c, which it is where
- * NNOM_NODSP_KERNELS is off and which it calls for the last rows (fewer than six). The loops:
- * nnom_nodsp_fc.c. */
+ * NNOM_NODSP_KERNELS is off and which it calls for the rows nnom_nodsp_fc() leaves (at most
+ * five). The loops: nnom_nodsp_fc.c. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -19,7 +19,7 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
     q.act_min = p->act_min;
     q.act_max = p->act_max;
     o = nnom_nodsp_fc(&q, p->in_zp, in, n_in, w, bias, out, n_out);
-    if (o < n_out) { /* the last rows: the reference */
+    if (o < n_out) { /* the rows left: the reference */
         nnom_fc_affine_params_t tail = *p;
         tail.mult += o;
         tail.shift += o;
