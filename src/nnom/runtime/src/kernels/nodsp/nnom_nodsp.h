@@ -1,5 +1,5 @@
 /* Private helpers of the no-DSP kernels (kernels/nodsp/), compiled to code only where
- * NNOM_NODSP_KERNELS is on (nnom_affine_kernels.h: ARMv7-M, i.e. Cortex-M3, or a build that
+ * NNOM_NODSP_KERNELS is on (nnom_kernels.h: ARMv7-M, i.e. the Cortex-M3, or a build that
  * defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
  * nnom_nodsp_dw, nnom_nodsp_fc, one file each); the public kernels, one per scheme and layer,
  * check what the loops cover and call them or their reference.
