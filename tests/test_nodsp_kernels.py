@@ -10,11 +10,11 @@ the simulator)."""
 import re
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from nnom import *
 from test_affine_arm import conv_model, dense_model, dw_model, quantized
 from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, LOCAL_SOURCES, STRICT,
                               assert_affine_exact, assert_bit_exact, cortex_m_target)
@@ -61,10 +61,8 @@ def test_nodsp_kernels_bit_exact_on_host(tmp_path):
         res = subprocess.run(cmd, capture_output=True, text=True)
         assert res.returncode == 0, res.stderr[-3000:]
         run = subprocess.run([str(exe)], capture_output=True, timeout=120)
-
-        class Res:
-            exit_code, stderr = run.returncode, run.stderr.decode(errors="replace")
-        check(Res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1, {scheme}")
+        res = SimpleNamespace(exit_code=run.returncode, stderr=run.stderr.decode(errors="replace"))
+        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1, {scheme}")
 
 
 def run_m3(sources, opt="-O2", defines=()):
