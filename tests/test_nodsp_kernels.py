@@ -6,7 +6,7 @@ tests/c/arm_kernels_main.c) built with the no-DSP kernels in the place of the DS
 multipliers and shifts, misaligned buffers, the accumulator extremes): on the host (the portable C,
 NNOM_NODSP_KERNELS=1) and on the emulated Cortex-M3 (the asm loops), where the benchmarks also count
 instructions against the reference loops. The layers pick them on the M3 (a model run there equals
-the simulator)."""
+the simulator); the Cortex-M0 (micro:bit) keeps the references, measured per layer beside the M3."""
 import re
 import shutil
 import subprocess
@@ -164,3 +164,39 @@ def test_models_on_cortex_m3_equal_simulator_and_beat_the_references(build, seed
     if fast is None or ref is None:
         pytest.skip("instructions not counted (no QEMU plugin)")
     assert fast < ref, (fast, ref)   # whole models: the other layers are the same code
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
+    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 (the reference loops:
+    ARMv6-M has no long multiply for the packed lanes) and on the M3, where each layer takes fewer
+    instructions than with the references; prints instructions per MAC per layer."""
+    from nnom import Conv2D, DW_Conv2D, Dense, Flatten, Input, Model, act_relu, kernel, shape
+    cortex_m_target()
+    m = Model(seed=3)
+    x = inp = m.add(Input(shape(10, 10, 16)))
+    x = m.active(act_relu(), m.hook(Conv2D(16, kernel(1, 1)), x))
+    x = m.active(act_relu(), m.hook(Conv2D(16, kernel(3, 3), padding="same"), x))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), padding="same"), x))
+    x = m.hook(Dense(24), m.hook(Flatten(), x))
+    m.compile(inp, x, verbose=False)
+    data = np.random.default_rng(0).normal(size=(16, 10, 10, 16))
+    m.quantize(data, scheme=scheme)
+    xq = m.quantize_input(data[:1])[0]
+    lines, speedup = [], {}
+    for core in ("cortex-m0", "cortex-m3"):
+        layers = {}
+        for build, cflags in (("ref", ("-DNNOM_REFERENCE_KERNELS",)), ("default", ())):
+            assert np.array_equal(m.run_c(xq, target=core, per_layer=True, cflags=cflags), m.run(xq)), (core, build)
+            layers[build] = m.last_target_report.layers
+        if any(lc.per_mac is None and lc.macs for lc in layers["default"]):
+            pytest.skip("instructions not counted (no QEMU plugin)")
+        for i, (r, d) in enumerate(zip(layers["ref"], layers["default"])):
+            if r.macs:
+                speedup[core, i] = r.instructions / d.instructions
+                lines.append(f"{core:10s} {r.type:10s} {r.macs:7d} {r.per_mac:8.2f} {d.per_mac:8.2f} "
+                             f"{speedup[core, i]:6.2f}x")
+    print(f"\n{scheme}: core, layer, MACs, ref/MAC, default/MAC\n" + "\n".join(lines))
+    for (core, i), s in speedup.items():
+        assert s > 1.8 if core == "cortex-m3" else s > 0.99, "\n".join(lines)
