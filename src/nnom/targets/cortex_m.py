@@ -8,8 +8,8 @@ QEMU and measure it exactly.
     y, report = run_model(model, x_int8, core="cortex-m3")   # generated C on the core
     print(report)
 
-Boards (QEMU 7.2): mps2-an385 (M3), mps2-an386 (M4), mps2-an500 (M7), mps2-an505 (M33) and
-mps3-an547 (M55). The firmware is linked with this package's startup (cortex_m/startup.c: vector
+Boards (QEMU 7.2): microbit (M0, 16 KB of RAM), mps2-an385 (M3), mps2-an386 (M4), mps2-an500
+(M7), mps2-an505 (M33) and mps3-an547 (M55). The firmware is linked with this package's startup (cortex_m/startup.c: vector
 table, .data/.bss, stack painting, newlib syscalls over ARM semihosting, exit status) and board
 linker scripts. Its stdin, stdout and stderr are files in the scratch directory QEMU runs in.
 
@@ -72,6 +72,7 @@ class Core:
     ram: tuple[int, int]         # (origin, bytes): data, bss, heap, stack
     dsp: bool                    # the DSP extension (SMLAD, SXTB16, ...)
     mve: bool = False            # Helium
+    stack: int = DEFAULT_STACK   # the default stack reserve (the micro:bit has 16 KB of RAM)
 
     @property
     def linker_script(self) -> Path:
@@ -82,6 +83,8 @@ _MB = 1024 * 1024
 # Memory maps read from QEMU 7.2 (`info mtree`). The M33 and M55 boards start in the Secure state
 # (initial secure VTOR 0x10000000), so their images are linked at the secure aliases.
 CORES = {
+    "cortex-m0": Core("cortex-m0", "microbit", ("-mcpu=cortex-m0", "-mfloat-abi=soft"),
+                      (0x00000000, 256 * 1024), (0x20000000, 16 * 1024), dsp=False, stack=4 * 1024),
     "cortex-m3": Core("cortex-m3", "mps2-an385", ("-mcpu=cortex-m3", "-mfloat-abi=soft"),
                       (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=False),
     "cortex-m4": Core("cortex-m4", "mps2-an386",
@@ -181,16 +184,18 @@ def _hash_tree(h, root: Path, recursive: bool, tag: str) -> None:
 
 
 def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="-O2", cflags=(),
-                   *, ldflags=(), stack_size=DEFAULT_STACK) -> Path:
+                   *, ldflags=(), stack_size=None) -> Path:
     """Compile and link C sources (one defines main()) with this target's startup and the board's
     linker script; return the ELF's path.
 
     The ELF is cached under $NNOM_CACHE/cortex-m/<hash>/ by the content of the sources, of the
     headers in each source's directory and (recursively) in include_dirs, of the startup files,
     the flags and the compiler version. `defines` are "NAME" or "NAME=VALUE"; `opt` e.g. "-Os";
-    `stack_size` is the stack reserve at the top of RAM (its peak use is measured at run time).
+    `stack_size` is the stack reserve at the top of RAM (its peak use is measured at run time;
+    None: the core's default, 32 KB, 4 KB on the M0's 16 KB micro:bit).
     """
     spec = core_spec(core)
+    stack_size = spec.stack if stack_size is None else stack_size
     gcc = find_tool("arm-none-eabi-gcc")
     _newlib_nano(gcc)
     sources = [Path(s).resolve() for s in ([sources] if isinstance(sources, (str, Path)) else sources)]

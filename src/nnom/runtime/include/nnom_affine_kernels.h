@@ -65,6 +65,17 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
 
+/* The same three for Arm cores without the DSP extension (kernels/nodsp/, NNOM_NODSP_KERNELS in
+ * nnom_kernels.h): the reference elsewhere; the layers call these there instead of the _fast
+ * ones. The conv's scratch is the one above. */
+void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                 int16_t *scratch);
+void nnom_dw_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+
 /* AVERAGE_POOL_2D and MAX_POOL_2D (output format = input format). win's dilation is not used
  * (TFLite's pools have none). Average: the rounded mean of the pixels inside the image
  * ((sum +- count / 2) / count, truncating: ties away from zero); max: the largest of them. Both

@@ -1,4 +1,4 @@
-/* startup.c: bare-metal startup of the nnom Cortex-M target (QEMU MPS2/MPS3 boards).
+/* startup.c: bare-metal startup of the nnom Cortex-M target (QEMU MPS2/MPS3 boards, micro:bit).
  *
  * - the vector table and Reset_Handler: FPU/MVE access, .data copied from flash, .bss zeroed,
  *   the stack reserve painted (its high-water mark is measured at exit), constructors, main();
@@ -215,6 +215,19 @@ void __attribute__((noreturn)) nnom_fault(uint32_t ipsr, const uint32_t *frame)
 
 __attribute__((naked)) void Fault_Handler(void)
 {
+#if defined(__ARM_ARCH_6M__) /* Thumb-1 only: no IT block, TST of registers */
+    __asm__ volatile(
+        "movs r0, #4\n"
+        "mov r1, lr\n"
+        "tst r0, r1\n"
+        "bne 1f\n"
+        "mrs r1, msp\n"
+        "b 2f\n"
+        "1: mrs r1, psp\n"
+        "2: mrs r0, ipsr\n"
+        "ldr r2, =nnom_fault\n"
+        "bx r2\n");
+#else
     __asm__ volatile(
         "tst lr, #4\n"
         "ite eq\n"
@@ -222,14 +235,17 @@ __attribute__((naked)) void Fault_Handler(void)
         "mrsne r1, psp\n"
         "mrs r0, ipsr\n"
         "b nnom_fault\n");
+#endif
 }
 
 /* ---------------------------------------------------------------- reset */
 void Reset_Handler(void)
 {
+#if !defined(__ARM_ARCH_6M__) /* v6-M has no CPACR */
     /* CP10/CP11 (FPU, MVE) full access; RAZ/WI on cores without them */
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
 #if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
     /* v8-M: the core faults on a stack overflow */
     __asm__ volatile("msr msplim, %0" : : "r"(&__stack_limit));

@@ -25,12 +25,22 @@ static void dense_run(nnom_layer_t *l)
         p.act_max = l->aff->act_max;
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
+#if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
+        nnom_fully_connected_affine_s8_nodsp(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
+                                             c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+#else
         nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                             c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+#endif
         return;
     }
+#if NNOM_NODSP_KERNELS
+    nnom_dense_s8_nodsp(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                        c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
+#else
     nnom_dense_s8(l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
                   c->b != NULL ? c->b->data : NULL, c->w->shift, l->out, c->filters);
+#endif
 }
 
 static uint32_t dense_macs(const nnom_layer_t *l)

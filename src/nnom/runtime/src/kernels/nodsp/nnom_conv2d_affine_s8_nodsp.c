@@ -1,0 +1,40 @@
+/* CONV_2D of the affine scheme for Arm cores without the DSP extension (Cortex-M3), bit-exact
+ * with the reference, kernels/affine/nnom_conv2d_affine_s8.c, which it is where
+ * NNOM_NODSP_KERNELS is off and which it calls without a 4-byte aligned scratch.
+ * The loops: nnom_nodsp_conv.c, in the scratch the layer already has (4 K bytes,
+ * K = kh * kw * in_c: one int32 column of two packed pixels). */
+#include "nnom_affine_kernels.h"
+
+#if NNOM_NODSP_KERNELS
+
+#include "nnom_nodsp.h"
+
+void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                 int16_t *scratch)
+{
+    nnom_nodsp_out_t q;
+    if (scratch == NULL || ((uintptr_t)scratch & 3u) != 0) {
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    q.mult = p->mult;
+    q.shift = p->shift;
+    q.out_zp = p->out_zp;
+    q.act_min = p->act_min;
+    q.act_max = p->act_max;
+    nnom_nodsp_conv(&q, &p->win, p->in_zp, in, in_dims, w, bias, out, out_dims,
+                    (int32_t *)(void *)scratch);
+}
+
+#else
+
+void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                 int16_t *scratch)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+}
+
+#endif

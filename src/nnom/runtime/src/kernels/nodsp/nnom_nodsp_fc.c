@@ -1,0 +1,96 @@
+/* The no-DSP fully connected loops (nnom_nodsp.h), for both schemes' kernels
+ * (nnom_fully_connected_affine_s8_nodsp.c, nnom_dense_s8_nodsp.c).
+ *
+ * Six weight rows at a time share each input: per input one load and one subtraction of the zero
+ * point, then per row one weight load and one MLA (14 instructions for 6 MACs, where the
+ * reference loop takes 6 per MAC). Two weights per multiply, as the convolutions' packed lanes do,
+ * would need them packed first, which costs what it saves: a weight here meets one input only. */
+#include "nnom_affine_kernels.h"
+
+#if NNOM_NODSP_KERNELS
+
+#include "nnom_nodsp.h"
+
+#define ROWS 6u
+
+/* Rows w + r * n (r = 0..5) against the input, two inputs per turn; sums into acc[0..5] (which
+ * hold the bias), unsigned so that they wrap as the reference's int32 ones do in practice. In asm
+ * 13 values are live (what GCC can give with a frame pointer), so the loop's end stays in memory. */
+static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
+{
+    const int8_t *end = x + n;
+#if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
+    const int8_t *w3 = w + 3u * n;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
+/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3 */
+#define NNOM_FC6_INPUT                                                                        \
+    "ldrsb  %[v], [%[x]], #1\n\t"                                                             \
+    "sub    %[v], %[v], %[zp]\n\t"                                                            \
+    "ldrsb  %[t], [%[w], %[n]]\n\t"                                                           \
+    "mla    %[a1], %[t], %[v], %[a1]\n\t"                                                     \
+    "ldrsb  %[t], [%[w], %[n], lsl #1]\n\t"                                                   \
+    "mla    %[a2], %[t], %[v], %[a2]\n\t"                                                     \
+    "ldrsb  %[t], [%[w]], #1\n\t"                                                             \
+    "mla    %[a0], %[t], %[v], %[a0]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3], %[n]]\n\t"                                                          \
+    "mla    %[a4], %[t], %[v], %[a4]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3], %[n], lsl #1]\n\t"                                                  \
+    "mla    %[a5], %[t], %[v], %[a5]\n\t"                                                     \
+    "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
+    "mla    %[a3], %[t], %[v], %[a3]\n\t"
+    if (n & 1u)
+        __asm__(NNOM_FC6_INPUT
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
+                : [n] "r"(n), [zp] "r"(zp)
+                : "memory");
+    if (x != end)
+        __asm__("1:\n\t" NNOM_FC6_INPUT NNOM_FC6_INPUT
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
+                : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
+                : "cc", "memory");
+#undef NNOM_FC6_INPUT
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+#else
+    const uint32_t m = n;
+    for (; x != end; x++, w++) {
+        const uint32_t v = (uint32_t)((int32_t)*x - zp);
+        uint32_t r;
+        for (r = 0; r < ROWS; r++)
+            acc[r] += (uint32_t)(int32_t)w[r * m] * v;
+    }
+#endif
+}
+
+uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out)
+{
+    uint32_t o = 0, j;
+    /* three to five rows left: the last six again (the same bytes; out is not the input), in fewer
+     * instructions than the reference's for them */
+    const uint32_t end = n_out % ROWS >= 3u && n_out > ROWS ? n_out : n_out - n_out % ROWS;
+    for (; o < end; o += ROWS) {
+        uint32_t acc[ROWS];
+        if (o + ROWS > n_out)
+            o = n_out - ROWS;
+        for (j = 0; j < ROWS; j++)
+            acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
+        rows6(in, n_in, w + o * n_in, in_zp, acc);
+        for (j = 0; j < ROWS; j++)
+            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+    }
+    return end;
+}
+
+#else
+typedef int nnom_nodsp_fc_unused_t; /* ISO C forbids an empty translation unit */
+#endif

@@ -1,0 +1,202 @@
+"""The kernels for Arm cores without the DSP extension (src/nnom/runtime/src/kernels/nodsp/: conv,
+depthwise, fully connected / dense in both schemes; on for ARMv7-M, the Cortex-M3) against their
+references, byte for byte, through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c,
+tests/c/arm_kernels_main.c) built with the no-DSP kernels in the place of the DSP ones
+(tests/c/nodsp_*_harness.c; randomized shapes, padding, strides, dilation, depth multipliers,
+multipliers and shifts, misaligned buffers, the accumulator extremes): on the host (the portable C,
+NNOM_NODSP_KERNELS=1) and on the emulated Cortex-M3 (the asm loops), where the benchmarks also count
+instructions against the reference loops. The layers pick them on the M3 (a model run there equals
+the simulator); the Cortex-M0 (micro:bit) keeps the references, measured per layer beside the M3."""
+import re
+import shutil
+import subprocess
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from test_affine_arm import conv_model, dense_model, dw_model, quantized
+from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, LOCAL_SOURCES, STRICT,
+                              assert_affine_exact, assert_bit_exact, cortex_m_target)
+
+NODSP_DIR = KERNELS / "nodsp"
+AFFINE_NODSP = ["nnom_conv2d_affine_s8_nodsp", "nnom_dw_conv2d_affine_s8_nodsp", "nnom_fully_connected_affine_s8_nodsp"]
+QFORMAT_NODSP = ["nnom_conv2d_s8_nodsp", "nnom_dw_conv2d_s8_nodsp", "nnom_dense_s8_nodsp"]
+CORES = ["nnom_nodsp_conv", "nnom_nodsp_dw", "nnom_nodsp_fc"]             # the loops both schemes share
+NODSP_SOURCES = [NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + QFORMAT_NODSP + CORES]
+assert sorted(NODSP_DIR.glob("*.c")) == sorted(NODSP_SOURCES), "the lists above are out of date"
+QFORMAT = [KERNELS / "local" / f"{k}.c" for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
+                                                  "nnom_maxpool_s8", "nnom_avgpool_s8", "nnom_add_s8",
+                                                  "nnom_mult_s8", "nnom_softmax_s8")]
+# the least speed-up (reference instructions / no-DSP instructions) on the M3, by benchmark prefix:
+# a fully connected weight meets one input only, so it keeps a load and a multiply per MAC (the
+# Q-format reference, without a zero point, is the tighter loop)
+MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.1, "dense": 1.75}
+
+
+def affine_sources():
+    """The affine harness with every affine DSP file (the references on a core without DSP)."""
+    return [C_DIR / "nodsp_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT,
+            *(NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + CORES)]
+
+
+def qformat_sources():
+    """The Q-format harness, its references under ref_ names, the local/ kernels (the no-DSP
+    kernels' fallbacks) and the nodsp/ files."""
+    return [C_DIR / "nodsp_qformat_harness.c", C_DIR / "arm_kernels_ref.c", *LOCAL_SOURCES,
+            *(NODSP_DIR / f"{k}.c" for k in QFORMAT_NODSP + CORES)]
+
+
+def test_nodsp_kernels_bit_exact_on_host(tmp_path):
+    """The portable C of the no-DSP kernels (the SMLAL lanes in int64), switched on by a define."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    for scheme, sources, check in (("affine", affine_sources(), assert_affine_exact),
+                                   ("qformat", qformat_sources(), assert_bit_exact)):
+        exe = tmp_path / scheme
+        defines = ["NNOM_NODSP_KERNELS=1", "NO_BENCH", "N_CASES=300"]
+        cmd = ["gcc", *STRICT, "-Wno-unused-function", "-O2", *(f"-D{d}" for d in defines), f"-I{INCLUDE}",
+               f"-I{KERNELS}", f"-I{KERNELS.parents[2] / 'targets' / 'cortex_m'}", *map(str, sources), "-lm",
+               "-o", str(exe)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr[-3000:]
+        run = subprocess.run([str(exe)], capture_output=True, timeout=120)
+        res = SimpleNamespace(exit_code=run.returncode, stderr=run.stderr.decode(errors="replace"))
+        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1, {scheme}")
+
+
+def run_m3(sources, opt="-O2", defines=()):
+    cm = cortex_m_target()
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m3", defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core="cortex-m3")
+    return res, res.stdout.decode(errors="replace")
+
+
+def speedups(res, out):
+    """{benchmark: (MACs, reference instructions, no-DSP instructions)} for conv, dw and fc."""
+    rows = {}
+    for m in re.finditer(r"^BENCH (\S+) (\d+) (\S+)$", out, flags=re.M):
+        name = m.group(1)
+        if name.startswith(("conv", "dw", "fc", "dense")):
+            assert m.group(3) == "same", f"benchmark {name}: the no-DSP kernel's output differs"
+            rows[name] = (int(m.group(2)), res.regions[f"{name}/ref"], res.regions[f"{name}/dsp"])
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
+    if scheme == "affine":
+        res, out = run_m3(affine_sources(), defines=("N_CASES=150",))
+        assert_affine_exact(res, out, "cortex-m3")
+    else:
+        res, out = run_m3(qformat_sources(), defines=("N_CASES=150",))
+        assert_bit_exact(res, out, "cortex-m3")
+    rows = speedups(res, out)
+    report = "\n".join([f"{f'benchmark (cortex-m3, {scheme})':26s} {'ref/MAC':>8s} {'nodsp/MAC':>9s} {'speed-up':>8s}"]
+                       + [f"{n:26s} {r / w:8.2f} {d / w:9.2f} {r / d:7.2f}x" for n, (w, r, d) in rows.items()])
+    print("\n" + report)
+    assert len(rows) >= 4, report
+    for name, (w, r, d) in rows.items():
+        assert r >= MIN_SPEEDUP[re.match(r"[a-z]+", name).group(0)] * d, f"{name}\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["-Os", "-O0", "-Og"])
+def test_nodsp_kernels_bit_exact_on_cortex_m3_other_builds(opt):
+    res, out = run_m3(affine_sources(), opt, ("NO_BENCH", "N_CASES=60"))
+    assert_affine_exact(res, out, f"cortex-m3 {opt}")
+    res, out = run_m3(qformat_sources(), opt, ("NO_BENCH", "N_CASES=30"))
+    assert_bit_exact(res, out, f"cortex-m3 {opt} qformat")
+
+
+def defined(nm, obj):
+    res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
+    return sorted(p[-1] for p in map(str.split, res.stdout.splitlines()) if len(p) == 3 and p[1] == "T")
+
+
+@pytest.mark.parametrize("cc, flags, on", [
+    ("gcc", [], False), ("gcc", ["-DNNOM_NODSP_KERNELS=1"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-fno-omit-frame-pointer"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], False),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"], False)])
+def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
+    """Each kernel file defines its one kernel (a call of its reference where NNOM_NODSP_KERNELS
+    is off), each file of shared loops its one function only where it is on, at every level."""
+    nm = "nm" if cc == "gcc" else "arm-none-eabi-nm"
+    if shutil.which(cc) is None or shutil.which(nm) is None:
+        pytest.skip(f"{cc} / {nm} not installed")
+    for i, opt in enumerate(["-O2", "-Os", "-O0"]):
+        for src in NODSP_SOURCES:
+            obj = tmp_path / f"{i}_{src.stem}.o"
+            cmd = [cc, *STRICT, *flags, opt, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
+            # the shared loops only where the kernels are on; each kernel always (elsewhere: its reference)
+            expect = [src.stem] if on or src.stem not in CORES else []
+            assert defined(nm, obj) == expect, f"{src.name} {' '.join(flags)} {opt}"
+
+
+MODELS = [(conv_model, 0), (dw_model, 0), (dense_model, 0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+@pytest.mark.parametrize("build, seed", MODELS, ids=[f"{b.__name__}{s}" for b, s in MODELS])
+def test_models_on_cortex_m3_equal_simulator_and_beat_the_references(build, seed, scheme):
+    """The layers run the no-DSP kernels on the M3: the bytes of the simulator, in fewer
+    instructions than the same firmware with the references (NNOM_REFERENCE_KERNELS)."""
+    cortex_m_target()
+    if scheme == "affine":
+        m, xq = quantized(build, seed)
+    else:
+        m, shape_ = build(seed)
+        rng = np.random.default_rng(50 + seed)
+        m.quantize(rng.normal(size=(48,) + shape_), scheme="qformat")
+        xq = m.quantize_input(rng.normal(size=(24,) + shape_))[0]
+    sim = m.run(xq)
+    assert np.array_equal(m.run_c(xq, target="cortex-m3"), sim)
+    fast = m.last_target_report.instructions_per_inference
+    assert np.array_equal(m.run_c(xq, target="cortex-m3", cflags=("-DNNOM_REFERENCE_KERNELS",)), sim)
+    ref = m.last_target_report.instructions_per_inference
+    if fast is None or ref is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    assert fast < ref, (fast, ref)   # whole models: the other layers are the same code
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
+    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 (the reference loops:
+    ARMv6-M has no long multiply for the packed lanes) and on the M3, where each layer takes fewer
+    instructions than with the references; prints instructions per MAC per layer."""
+    from nnom import Conv2D, DW_Conv2D, Dense, Flatten, Input, Model, act_relu, kernel, shape
+    cortex_m_target()
+    m = Model(seed=3)
+    x = inp = m.add(Input(shape(10, 10, 16)))
+    x = m.active(act_relu(), m.hook(Conv2D(16, kernel(1, 1)), x))
+    x = m.active(act_relu(), m.hook(Conv2D(16, kernel(3, 3), padding="same"), x))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), padding="same"), x))
+    x = m.hook(Dense(24), m.hook(Flatten(), x))
+    m.compile(inp, x, verbose=False)
+    data = np.random.default_rng(0).normal(size=(16, 10, 10, 16))
+    m.quantize(data, scheme=scheme)
+    xq = m.quantize_input(data[:1])[0]
+    lines, speedup = [], {}
+    for core in ("cortex-m0", "cortex-m3"):
+        layers = {}
+        for build, cflags in (("ref", ("-DNNOM_REFERENCE_KERNELS",)), ("default", ())):
+            assert np.array_equal(m.run_c(xq, target=core, per_layer=True, cflags=cflags), m.run(xq)), (core, build)
+            layers[build] = m.last_target_report.layers
+        if any(lc.per_mac is None and lc.macs for lc in layers["default"]):
+            pytest.skip("instructions not counted (no QEMU plugin)")
+        for i, (r, d) in enumerate(zip(layers["ref"], layers["default"])):
+            if r.macs:
+                speedup[core, i] = r.instructions / d.instructions
+                lines.append(f"{core:10s} {r.type:10s} {r.macs:7d} {r.per_mac:8.2f} {d.per_mac:8.2f} "
+                             f"{speedup[core, i]:6.2f}x")
+    print(f"\n{scheme}: core, layer, MACs, ref/MAC, default/MAC\n" + "\n".join(lines))
+    for (core, i), s in speedup.items():
+        assert s > 1.8 if core == "cortex-m3" else s > 0.99, "\n".join(lines)
