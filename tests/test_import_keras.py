@@ -136,6 +136,8 @@ CASES = {
     "conv2d_transpose_valid_k2s3_nobias": lambda: seq((4, 5, 3), L.Conv2DTranspose(3, (2, 1), strides=(3, 2),
                                                                                    use_bias=False)),
     "conv2d_transpose_output_padding": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 3, strides=2, output_padding=1)),
+    "conv2d_transpose_same_output_padding": lambda: seq((5, 4, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same",
+                                                                                     output_padding=0)),
     "conv2d_transpose_bn": lambda: seq((4, 4, 3), L.Conv2DTranspose(4, 2, strides=2), L.BatchNormalization(),
                                        L.ReLU()),
     "conv1d_transpose_same_dilated": lambda: seq((9, 3), L.Conv1DTranspose(4, 3, padding="same", dilation_rate=2)),

@@ -59,10 +59,12 @@ class Conv2DTranspose(_ConvBase):
         self.kernel = as_pair("kernel", kernel_size)
         self.stride = as_pair("stride", strides)
         self.dilation = as_pair("dilation", dil)
-        if isinstance(padding, str):
+        if isinstance(padding, str) and padding.lower() in (PADDING_SAME, PADDING_VALID):
             self.padding = as_padding(padding)
         else:
             try:
+                if isinstance(padding, (str, bool)):
+                    raise NnomError("not a padding")
                 self.padding = as_border(padding)
             except NnomError:
                 raise NnomError(f"Conv2DTranspose: padding={padding!r}: use 'same', 'valid' or "
