@@ -38,6 +38,7 @@ def transpose_geometry(size, k, stride, dilation, padding, output_padding):
 
 class Conv2DTranspose(_ConvBase):
     prefix = "conv2d_transpose"
+    c_struct = "nnom_conv_transpose_layer_t"
     absorbs_padding = False         # its padding crops the output; a ZeroPadding before it stays
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
