@@ -3,22 +3,24 @@
 
 nnom_2d_t output_padding(uint16_t h, uint16_t w) { nnom_2d_t p = {h, w}; return p; }
 
-/* One axis: its output length and the rows cropped before it (nnom_conv2d_transpose_s8). */
+/* One axis: its output length and the rows cropped before it (nnom_conv2d_transpose_s8). In
+ * uint64: the full length of a large kernel, dilation and stride leaves uint32. Both results fit
+ * uint16 or the build fails, which also keeps the kernels' tap offsets (k * d <= pad + out) in int32. */
 static nnom_status_t transpose_axis(const nnom_conv_transpose_layer_t *t, uint16_t in, uint16_t k, uint16_t s,
                                     uint16_t d, uint16_t before, uint16_t after, uint16_t extra,
                                     uint16_t *out, uint16_t *pad)
 {
-    uint32_t span = (uint32_t)(k - 1u) * d + 1u, full = (uint32_t)(in - 1u) * s + span, o, p = 0;
+    uint64_t span = (uint64_t)(k - 1u) * d + 1u, full = (uint64_t)(in - 1u) * s + span, o, p = 0;
     if (t->cropped) {
-        if ((uint32_t)before + after >= full + extra)
+        if ((uint64_t)before + after >= full + extra)
             return NN_SIZE_MISMATCH;
         o = full + extra - before - after;
         p = before;
     } else if (t->conv.pad == PADDING_SAME) {
-        o = (uint32_t)in * s;
+        o = (uint64_t)in * s;
         p = full > o ? (full - o) / 2u : 0u;
     } else {
-        o = (uint32_t)in * s + (span > s ? span - s : 0u);
+        o = (uint64_t)in * s + (span > s ? span - s : 0u);
     }
     if (o > 0xFFFFu || p > 0xFFFFu)
         return NN_LENGTH_ERROR;
