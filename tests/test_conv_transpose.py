@@ -127,3 +127,36 @@ def test_a_crop_of_the_whole_output_names_the_layer():
     y = m.hook(Conv2DTranspose(2, kernel(2, 2), stride(1, 1), border(2, 2, 0, 0), name="up"), i)
     with pytest.raises(NnomError, match="up.*crops the whole output"):
         m.compile(i, y, verbose=False)
+
+
+@pytest.mark.parametrize("k, s, padding", [(3, 2, "SAME"), (4, 2, "SAME"), (3, 3, "SAME"), (2, 3, "VALID"),
+                                           (3, 1, "VALID")])
+def test_affine_kernel_is_tflite_micros_transpose_conv(k, s, padding):
+    """nnom's TRANSPOSE_CONV (with its 'same' / 'valid' geometry) against TFLite Micro running
+    the converter's int8 model: per-channel weights, bias, fused ReLU, saturating inputs."""
+    import tflm_oracle as O
+    from nnom.affine import conv as AC
+    from nnom.affine.conv_transpose import transpose_conv2d
+    from nnom.layers.conv_transpose import transpose_geometry
+    O.need_oracle()
+    import tensorflow as tf
+    rng = np.random.default_rng(k * 10 + s)
+    in_hw = (5, 4)
+    geo = [transpose_geometry(n, k, s, 1, padding.lower(), 0) for n in in_hw]
+    out_hw = tuple(o for _, o in geo)
+    w = rng.normal(size=(k, k, 4, 3)).astype(np.float32)                       # (kh, kw, out, in)
+    b = rng.normal(size=4).astype(np.float32)
+    model = O.make_tflite(lambda a: tf.nn.relu(tf.nn.conv2d_transpose(a, w, (1, *out_hw, 4), s, padding) + b),
+                          [(1, *in_hw, 3)], [rng.normal(size=(48, *in_hw, 3)).astype(np.float32)])
+    (op,) = O.read_ops(model)
+    assert op.name == "TRANSPOSE_CONV"
+    _, wt, xt, bt = op.inputs
+    yt = op.outputs[0]
+    x = rng.integers(-128, 128, size=(6, *in_hw, 3)).astype(np.int8)
+    x[0], x[1] = 127, np.where(rng.random(x.shape[1:]) < 0.5, -128, 127)
+    want = O.run_tflm(model, [x])[0]
+    p = AC.conv_params_from(xt.scale[0], xt.zero_point[0], wt.scale, yt.scale[0], yt.zero_point[0],
+                            op.options.fusedActivationFunction, stride=s, padding=(geo[0][0], geo[1][0], 0, 0),
+                            n_out=4)
+    got = transpose_conv2d(x, wt.data.transpose(1, 2, 3, 0), bt.data, p, out_hw)
+    assert np.array_equal(got, want), f"{np.sum(got != want)} of {want.size} values differ"
