@@ -160,3 +160,20 @@ def test_affine_kernel_is_tflite_micros_transpose_conv(k, s, padding):
                             n_out=4)
     got = transpose_conv2d(x, wt.data.transpose(1, 2, 3, 0), bt.data, p, out_hw)
     assert np.array_equal(got, want), f"{np.sum(got != want)} of {want.size} values differ"
+
+
+@pytest.mark.parametrize("scheme", ["qformat", "affine"])
+def test_save_and_load_give_the_same_int8_model_and_c(scheme, tmp_path):
+    from nnom.codegen.export import generate
+    rng = np.random.default_rng(4)
+    m = Model(seed=4)
+    i = m.add(Input(shape(4, 5, 3)))
+    x = m.active(act_relu(), m.hook(Conv2DTranspose(4, kernel(3, 3), stride(2, 2), PADDING_SAME), i))
+    x = m.hook(Conv2DTranspose(2, kernel(2, 3), stride(3, 1), border(0, 1, 2, 0), output_padding=(2, 0),
+                               dilation=(1, 2), use_bias=False), x)
+    m.compile(i, x, verbose=False)
+    m.quantize(rng.normal(size=(32, 4, 5, 3)), scheme=scheme, verbose=False)
+    loaded = load(m.save(tmp_path / "t.nnom"))
+    xq = m.quantize_input(rng.normal(size=(8, 4, 5, 3)))[0]
+    assert np.array_equal(loaded.run(xq), m.run(xq))
+    assert generate(loaded) == generate(m)

@@ -212,6 +212,14 @@ HAND = {
     "batchnorm_on_input_1d": (lambda: graph(
         [helper.make_node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"], epsilon=1e-3)],
         [1, 3, 7], {"g": w(3) + 1, "b": w(3), "m": w(3), "v": np.abs(w(3)) + 0.5}), (2, 3, 7)),
+    "conv_transpose_output_shape_and_same_upper": (lambda: graph(
+        [helper.make_node("ConvTranspose", ["x", "t1_w", "t1_b"], ["t"], strides=[2, 2], output_shape=[9, 8]),
+         helper.make_node("ConvTranspose", ["t", "t2_w"], ["y"], auto_pad="SAME_UPPER", strides=[1, 2],
+                          kernel_shape=[3, 2], dilations=[2, 1])],
+        [1, 3, 4, 4], {"t1_w": w(3, 4, 3, 3), "t1_b": w(4), "t2_w": w(4, 2, 3, 2)}), (2, 3, 4, 4)),
+    "conv_transpose_1d_pads_output_padding": (lambda: graph(
+        [helper.make_node("ConvTranspose", ["x", "t_w", "t_b"], ["y"], strides=[3], pads=[1, 2],
+                          output_padding=[2])], [1, 3, 6], {"t_w": w(3, 2, 4), "t_b": w(2)}), (2, 3, 6)),
     "global_max_and_avg": (lambda: graph(
         [helper.make_node("GlobalMaxPool", ["x"], ["a"]), helper.make_node("GlobalAveragePool", ["x"], ["b"]),
          helper.make_node("Concat", ["a", "b"], ["y"], axis=1)], [1, 3, 4, 4]), (2, 3, 4, 4)),
