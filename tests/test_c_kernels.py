@@ -492,7 +492,7 @@ def test_negative_shift_saturates_past_int32(kernels):
 
 
 def sanitizer_cases():
-    families = ["conv", "dw", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add", "sub",
+    families = ["conv", "dw", "transpose", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add", "sub",
                 "mult", "act", "move"]
     cases = []
     for family in families:

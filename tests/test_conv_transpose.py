@@ -162,9 +162,9 @@ def test_affine_kernel_is_tflite_micros_transpose_conv(k, s, padding):
     assert np.array_equal(got, want), f"{np.sum(got != want)} of {want.size} values differ"
 
 
-@pytest.mark.parametrize("scheme", ["qformat", "affine"])
-def test_save_and_load_give_the_same_int8_model_and_c(scheme, tmp_path):
-    from nnom.codegen.export import generate
+def two_transposes(scheme):
+    """A quantized model with both C forms of the layer (Keras' 'same'; a crop, output padding and
+    dilation), and int8 inputs for it."""
     rng = np.random.default_rng(4)
     m = Model(seed=4)
     i = m.add(Input(shape(4, 5, 3)))
@@ -173,7 +173,25 @@ def test_save_and_load_give_the_same_int8_model_and_c(scheme, tmp_path):
                                dilation=(1, 2), use_bias=False), x)
     m.compile(i, x, verbose=False)
     m.quantize(rng.normal(size=(32, 4, 5, 3)), scheme=scheme, verbose=False)
+    return m, m.quantize_input(rng.normal(size=(8, 4, 5, 3)) * 3)[0]
+
+
+@pytest.mark.parametrize("scheme", ["qformat", "affine"])
+def test_save_and_load_give_the_same_int8_model_and_c(scheme, tmp_path):
+    from nnom.codegen.export import generate
+    m, xq = two_transposes(scheme)
     loaded = load(m.save(tmp_path / "t.nnom"))
-    xq = m.quantize_input(rng.normal(size=(8, 4, 5, 3)))[0]
     assert np.array_equal(loaded.run(xq), m.run(xq))
     assert generate(loaded) == generate(m)
+
+
+@pytest.mark.parametrize("scheme", ["qformat", "affine"])
+def test_c_runs_clean_under_address_and_undefined_sanitizers(scheme, tmp_path):
+    from ctools import sanitizers_work
+    from nnom.targets.host import run_host
+    if not sanitizers_work(tmp_path):
+        pytest.skip("the ASan/UBSan runtime is missing or does not run here")
+    m, xq = two_transposes(scheme)
+    out, err = run_host(m, xq, sanitize=True)
+    assert "runtime error" not in err and "Sanitizer" not in err, err[-3000:]
+    assert np.array_equal(np.asarray(out).reshape(m.run(xq).shape), m.run(xq))
