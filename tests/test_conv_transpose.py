@@ -78,8 +78,7 @@ def test_float_matches_pytorch_with_crop_output_padding_and_dilation():
 @pytest.mark.parametrize("padding, k, s", [("SAME", 3, 2), ("SAME", 3, 3), ("SAME", 5, 2), ("VALID", 2, 3),
                                            ("VALID", 3, 2)])
 def test_keras_sizes_and_crop_are_tensorflows(padding, k, s):
-    """'same' crops half the excess before, the odd row after, as TensorFlow's conv2d_transpose
-    (Keras' torch backend differs where it warns of inconsistencies across backends)."""
+    """'same' crops half the excess before, the odd row after, as TensorFlow's conv2d_transpose."""
     tf = pytest.importorskip("tensorflow")
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 5, 4, 3)).astype(np.float32)

@@ -128,9 +128,10 @@ CASES = {
     "separable2d_relu6": lambda: seq((9, 9, 3), L.SeparableConv2D(6, 3, depth_multiplier=2, strides=2, padding="same",
                                                                    activation="relu6")),
     "separable1d_nobias": lambda: seq((12, 3), L.SeparableConv1D(5, 3, use_bias=False)),
-    # transposed convolutions (the settings where Keras' torch backend computes what TensorFlow does)
+    # transposed convolutions (nnom computes TensorFlow's crop; Keras' torch backend agrees on these)
     "conv2d_transpose_same_k2s2_relu": lambda: seq((5, 6, 3), L.Conv2DTranspose(4, 2, strides=2, padding="same",
                                                                                 activation="relu")),
+    "conv2d_transpose_same_k3s2": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same")),
     "conv2d_transpose_same_k4s2": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 4, strides=2, padding="same")),
     "conv2d_transpose_valid_k3s2": lambda: seq((5, 4, 3), L.Conv2DTranspose(4, 3, strides=2)),
     "conv2d_transpose_valid_k2s3_nobias": lambda: seq((4, 5, 3), L.Conv2DTranspose(3, (2, 1), strides=(3, 2),
