@@ -69,8 +69,8 @@ static void transpose_run(nnom_layer_t *l)
     const int32_t *bias = c->b != NULL ? c->b->data : NULL;
     if (l->aff != NULL) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
-        nnom_conv2d_transpose_affine_s8(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, l->out,
-                                        l->out_dims);
+        nnom_conv2d_transpose_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, l->out,
+                                             l->out_dims);
         return;
     }
     nnom_conv2d_transpose_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, c->w->shift, &c->win, l->out,
