@@ -20,8 +20,8 @@ from ..shapes import (PADDING_SAME, PADDING_VALID, Border, Pair, Shape, _positiv
 from .base import check_kwargs
 from .conv import _ConvBase, _pick
 
-_KW = {"filters", "kernel_size", "strides", "padding", "output_padding", "use_bias", "dilation",
-       "dilation_rate", "activation", "name", "kernel", "bias", "weights"}
+_KW = {"filters", "kernel_size", "strides", "padding", "use_bias", "dilation", "dilation_rate", "activation",
+       "name", "kernel", "bias", "weights"}
 
 
 def transpose_geometry(size, k, stride, dilation, padding, output_padding):
@@ -43,7 +43,7 @@ class Conv2DTranspose(_ConvBase):
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
                  w=None, b=None, output_padding=None, **kwargs):
-        check_kwargs("Conv2DTranspose", kwargs, _KW - {"output_padding"})
+        check_kwargs("Conv2DTranspose", kwargs, _KW)
         self.filters = _pick(kwargs, ["filters"], filters)
         kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
         strides = _pick(kwargs, ["strides"], strides)
