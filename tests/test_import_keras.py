@@ -559,3 +559,12 @@ def test_every_unsupported_layer_is_listed_even_behind_another():
     text = str(e.value)
     assert "3 layer(s) cannot be converted" in text
     assert text.count("(Multiply): element-wise mul") == 3
+
+
+def test_a_cropping_read_alone_of_a_transposed_conv_folds_into_its_crop():
+    i = keras.Input((4, 5, 2))
+    a = L.Cropping2D(((0, 1), (1, 0)))(L.Conv2DTranspose(3, 3, strides=2, activation="relu")(i))   # folded
+    t = L.Conv2DTranspose(3, 2, strides=2)(i)                            # read twice: its Cropping stays
+    b = L.Add()([L.Cropping2D(1)(t), L.Conv2D(3, 3)(t)])
+    nm = assert_imports(randomize(keras.Model(i, [a, b]), seed=3))
+    assert [type(layer).__name__ for layer in nm.order].count("Cropping") == 1

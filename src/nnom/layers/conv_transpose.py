@@ -16,7 +16,7 @@ from ..affine.conv_transpose import full_length, transpose_conv2d, transposed_su
 from ..errors import NnomError, layer_error
 from ..quant import fixed
 from ..shapes import (PADDING_SAME, PADDING_VALID, Border, Pair, Shape, _positive, as_border, as_padding,
-                      as_pair, check_count)
+                      as_pair, border, check_count)
 from .base import check_kwargs
 from .conv import _ConvBase, _pick
 
@@ -40,6 +40,7 @@ class Conv2DTranspose(_ConvBase):
     prefix = "conv2d_transpose"
     c_struct = "nnom_conv_transpose_layer_t"
     absorbs_padding = False         # its padding crops the output; a ZeroPadding before it stays
+    absorbs_crop = True             # a Cropping that reads it alone folds into its crop (frontends/passes.py)
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
                  w=None, b=None, output_padding=None, **kwargs):
@@ -95,15 +96,24 @@ class Conv2DTranspose(_ConvBase):
         (ph, oh), (pw, ow) = self._axes(self.in_shapes[0])
         return (ph, pw), (oh, ow)
 
-    def c_crop(self):
-        """The resolved geometry as the C runtime's explicit form: (border, output padding)."""
+    def c_crop(self, axes=None):
+        """The geometry ((pad_top, out_h), (pad_left, out_w)) (its own by default) in the explicit
+        form: (border cropped from the full output, output padding added after it)."""
         s = self.in_shapes[0]
         crop, extra = [], []
-        for n, k, st, d, (pad, out) in zip((s.h, s.w), self.kernel, self.stride, self.dilation, self._axes(s)):
+        for n, k, st, d, (pad, out) in zip((s.h, s.w), self.kernel, self.stride, self.dilation,
+                                           axes or self._axes(s)):
             after = full_length(n, k, st, d) - pad - out
             crop += [pad, max(after, 0)]
             extra.append(max(-after, 0))
-        return Border(*crop), Pair(*extra)
+        return border(*crop), Pair(*extra)
+
+    def absorb_crop(self, b: Border):
+        """Crop b more off its output (a Cropping that reads it alone, folded in by
+        frontends/passes.py): the same values, the cropped ones never computed."""
+        (ph, oh), (pw, ow) = self._axes(self.in_shapes[0])
+        self.padding, self.output_padding = self.c_crop(((ph + b.top, oh - b.top - b.bottom),
+                                                         (pw + b.left, ow - b.left - b.right)))
 
     def infer_shape(self, in_shapes, rng):
         s = in_shapes[0]
