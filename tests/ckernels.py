@@ -32,6 +32,7 @@ CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SIGNATURES = {
     "nnom_conv2d_s8": ["i8", "dims", "i8", "i32", "i8", "win", "out", "dims", "i16buf"],
     "nnom_dw_conv2d_s8": ["i8", "dims", "i8", "i32", "i8", "win", "out", "dims"],
+    "nnom_conv2d_transpose_s8": ["i8", "dims", "i8", "i32", "i8", "win", "out", "dims"],
     "nnom_dense_s8": ["i8", "u32", "i8", "i32", "i8", "out", "u32"],
     "nnom_maxpool_s8": ["i8", "dims", "win", "out", "dims"],
     "nnom_avgpool_s8": ["i8", "dims", "win", "out", "dims"],

@@ -40,7 +40,8 @@ def test_affine_is_close_to_float(case):
     assert np.sqrt(np.mean((f - q) ** 2)) < 0.05 * spread, case
 
 
-@pytest.mark.parametrize("case", ["conv_same_stride", "dw_mult2", "add3", "concat_c", "softmax", "avgpool_same"])
+@pytest.mark.parametrize("case", ["conv_same_stride", "dw_mult2", "add3", "concat_c", "softmax", "avgpool_same",
+                                  "transpose_crop_dilated"])
 def test_affine_arena_in_c_equals_python(case, tmp_path):
     """quantize() plans memory for the scheme's kernels: the C runtime's arena is the same."""
     from ctools import report_figures

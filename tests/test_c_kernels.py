@@ -117,6 +117,27 @@ def conv_cases(seed):
              ref[i]) for i in range(N)]
 
 
+def transpose_cases(seed):
+    from test_conv_transpose import random_transpose
+    rng = np.random.default_rng(seed)
+    layer, (h, w, c) = random_transpose(rng)
+    act = pick_act(rng)
+    layer.act = None if act is None else as_act(act)
+    m = Model(seed=seed)
+    inp = m.add(Input(shape(h, w, c)))
+    m.add(layer)
+    xs, q_in, outs = quantized(m, inp, layer, [(h, w, c)], rng, per_channel=rng.random() < 0.7)
+    ref = reference(layer, xs, q_in, outs)
+    o = layer.out_shape
+    wq = as_i8(layer._c_kernel(layer.qk.w))                                 # OHWI
+    bias = as_i32(layer.qk.b) if layer.use_bias else None
+    (pt, pl), _ = layer._geometry()
+    win = (*layer.kernel, *layer.stride, *layer.dilation, pt, pl)
+    return [(f"transpose {h}x{w}x{c} {layer.describe()} -> {tuple(o)}", "nnom_conv2d_transpose_s8",
+             [("i8", xs[0][i]), ("dims", (h, w, c)), ("i8", wq), ("i32", bias), ("i8", as_i8(layer.qk.shift)),
+              ("win", win), ("out", o.size), ("dims", tuple(o))], ref[i]) for i in range(N)]
+
+
 def dw_cases(seed):
     rng = np.random.default_rng(seed)
     m = Model(seed=seed)
@@ -347,7 +368,8 @@ def move_cases(seed):
 
 # family -> (generator, seeds); each seed is one model and N kernel calls
 GENERATORS = {
-    "conv": (conv_cases, 300), "dw": (dw_cases, 200), "dense": (dense_cases, 100),
+    "conv": (conv_cases, 300), "dw": (dw_cases, 200), "transpose": (transpose_cases, 150),
+    "dense": (dense_cases, 100),
     "maxpool": (lambda s: pool_cases(s, "max"), 120), "avgpool": (lambda s: pool_cases(s, "avg"), 120),
     "sumpool": (lambda s: pool_cases(s, "sum"), 120), "add": (add_cases, 80), "sub": (sub_cases, 60),
     "mult": (mult_cases, 80), "concat": (concat_cases, 120), "act": (act_cases, 140),
@@ -470,7 +492,7 @@ def test_negative_shift_saturates_past_int32(kernels):
 
 
 def sanitizer_cases():
-    families = ["conv", "dw", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add", "sub",
+    families = ["conv", "dw", "transpose", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add", "sub",
                 "mult", "act", "move"]
     cases = []
     for family in families:

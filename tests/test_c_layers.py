@@ -26,6 +26,13 @@ CASES = {
     "conv_no_bias": lambda m, i, rng: m.hook(Conv2D(3, kernel(3, 3), use_bias=False), i),
     "dw_mult2": lambda m, i, rng: m.hook(DW_Conv2D(2, kernel(3, 3), stride(2, 1), PADDING_SAME), i),
     "dw_dilated_valid": lambda m, i, rng: m.hook(DW_Conv2D(1, kernel(3, 3), padding="valid", dilation=(2, 2)), i),
+    "transpose_same_s2": lambda m, i, rng: m.hook(Conv2DTranspose(4, kernel(3, 3), stride(2, 2), PADDING_SAME), i),
+    "transpose_valid_s3_relu": lambda m, i, rng: m.active(act_relu(), m.hook(
+        Conv2DTranspose(3, kernel(2, 3), stride(3, 1), PADDING_VALID), pre(m, i, 2))),
+    "transpose_crop_dilated": lambda m, i, rng: m.hook(Conv2DTranspose(
+        3, kernel(3, 2), stride(1, 2), border(1, 0, 0, 1), output_padding=(0, 1), dilation=(2, 1)), i),
+    "transpose_1d": lambda m, i, rng: m.hook(Conv2DTranspose(4, kernel(1, 4), stride(1, 2), PADDING_SAME),
+                                             m.hook(Reshape((1, 35, 3)), i)),
     "dense_tail_tanh": lambda m, i, rng: m.active(act_tanh(), m.hook(Dense(7), i)),
     "batchnorm_standalone": lambda m, i, rng: m.hook(BatchNorm(*rng.uniform(0.5, 2, (4, 3)), epsilon=1e-3),
                                                      m.hook(MaxPool(kernel(2, 2), stride(1, 1)), i)),
@@ -64,7 +71,7 @@ def relu_read_twice(m, inp):
 def build_case(case, seed):
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(5, 9)), int(rng.integers(5, 8))
-    if case == "conv_1d":
+    if case in ("conv_1d", "transpose_1d"):
         h, w = 5, 7
     m = Model(seed=seed)
     inp = m.add(Input(shape(h, w, 3)))

@@ -136,6 +136,7 @@ char nnom_pool_layer_t_[sizeof(nnom_pool_layer_t)], nnom_shape_layer_t_[sizeof(n
 char nnom_misc_layer_t_[sizeof(nnom_misc_layer_t)], nnom_act_t_[sizeof(nnom_act_t)], ptr_[sizeof(void *)];
 char nnom_rnn_layer_t_[sizeof(nnom_rnn_layer_t)];
 char nnom_tflite_lstm_layer_t_[sizeof(nnom_tflite_lstm_layer_t)];
+char nnom_conv_transpose_layer_t_[sizeof(nnom_conv_transpose_layer_t)];
 """
 
 
@@ -162,8 +163,18 @@ def relu_tails_and_layers():
     return m
 
 
+def transposed_convolutions():
+    """Conv2DTranspose in both of its C forms (its own, larger struct)."""
+    m = Model(seed=3)
+    i = m.add(Input(shape(5, 4, 2)))
+    x = m.active(act_relu(), m.hook(Conv2DTranspose(3, kernel(2, 2), stride(2, 2), PADDING_SAME), i))
+    x = m.hook(Conv2DTranspose(2, kernel(3, 3), stride(2, 1), border(1, 1, 1, 1), output_padding=(1, 0)), x)
+    m.compile(i, x, verbose=False)
+    return m
+
+
 @pytest.mark.parametrize("scheme", ["qformat", "affine"])
-@pytest.mark.parametrize("make", [lambda: random_cnn(6), relu_tails_and_layers])
+@pytest.mark.parametrize("make", [lambda: random_cnn(6), relu_tails_and_layers, transposed_convolutions])
 def test_python_instance_bytes_match_the_c_runtime_on_the_host(tmp_path, scheme, make):
     from nnom.report import instance_bytes
     m = make()

@@ -18,6 +18,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CASES = {                     # script: (modules it needs, models it reports)
     "har/run.py": (("keras", "sklearn"), 2),
     "digits/run_torch.py": (("torch", "onnx", "sklearn"), 2),
+    "unet/run_torch.py": (("torch", "sklearn"), 2),
     "mnist1d/run.py": (("keras", "mnist1d"), 1),
     "rnn/run.py": (("keras", "mnist1d"), 2),
 }

@@ -128,6 +128,21 @@ CASES = {
     "separable2d_relu6": lambda: seq((9, 9, 3), L.SeparableConv2D(6, 3, depth_multiplier=2, strides=2, padding="same",
                                                                    activation="relu6")),
     "separable1d_nobias": lambda: seq((12, 3), L.SeparableConv1D(5, 3, use_bias=False)),
+    # transposed convolutions (nnom computes TensorFlow's crop; Keras' torch backend agrees on these)
+    "conv2d_transpose_same_k2s2_relu": lambda: seq((5, 6, 3), L.Conv2DTranspose(4, 2, strides=2, padding="same",
+                                                                                activation="relu")),
+    "conv2d_transpose_same_k3s2": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same")),
+    "conv2d_transpose_same_k4s2": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 4, strides=2, padding="same")),
+    "conv2d_transpose_valid_k3s2": lambda: seq((5, 4, 3), L.Conv2DTranspose(4, 3, strides=2)),
+    "conv2d_transpose_valid_k2s3_nobias": lambda: seq((4, 5, 3), L.Conv2DTranspose(3, (2, 1), strides=(3, 2),
+                                                                                   use_bias=False)),
+    "conv2d_transpose_output_padding": lambda: seq((4, 5, 2), L.Conv2DTranspose(3, 3, strides=2, output_padding=1)),
+    "conv2d_transpose_same_output_padding": lambda: seq((5, 4, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same",
+                                                                                     output_padding=0)),
+    "conv2d_transpose_bn": lambda: seq((4, 4, 3), L.Conv2DTranspose(4, 2, strides=2), L.BatchNormalization(),
+                                       L.ReLU()),
+    "conv1d_transpose_same_dilated": lambda: seq((9, 3), L.Conv1DTranspose(4, 3, padding="same", dilation_rate=2)),
+    "conv1d_transpose_valid_s2_tanh": lambda: seq((7, 2), L.Conv1DTranspose(3, 3, strides=2, activation="tanh")),
     # dense
     "dense_softmax": lambda: seq((12,), L.Dense(6, activation="softmax")),
     "flatten_dense": lambda: seq((4, 4, 3), L.Flatten(), L.Dense(7, activation="tanh"), L.Dense(3)),
@@ -333,7 +348,7 @@ def test_import_from_keras_and_h5_files(tmp_path):
 
 def test_unsupported_layers_are_all_listed_in_one_error():
     i1, i2 = keras.Input((8, 8, 3)), keras.Input((5, 4))
-    x = L.Conv2DTranspose(4, 3, name="deconv")(i1)
+    x = L.Resizing(10, 10, name="resize")(i1)
     x = L.UpSampling2D(interpolation="bilinear", name="bilinear_up")(x)     # after an unsupported layer too
     x = L.Flatten()(L.Conv2D(2, 3)(x))
     y = L.Permute((2, 1), name="permute")(i2)
@@ -342,7 +357,7 @@ def test_unsupported_layers_are_all_listed_in_one_error():
     with pytest.raises(NnomError) as e:
         from_keras(model)
     msg = str(e.value)
-    for name, cls in [("deconv", "Conv2DTranspose"), ("bilinear_up", "UpSampling2D"), ("permute", "Permute"),
+    for name, cls in [("resize", "Resizing"), ("bilinear_up", "UpSampling2D"), ("permute", "Permute"),
                       ("layer_norm", "LayerNormalization")]:
         assert f"'{name}' ({cls})" in msg
     assert "bilinear" in msg and "4 layer(s)" in msg
@@ -544,3 +559,12 @@ def test_every_unsupported_layer_is_listed_even_behind_another():
     text = str(e.value)
     assert "3 layer(s) cannot be converted" in text
     assert text.count("(Multiply): element-wise mul") == 3
+
+
+def test_a_cropping_read_alone_of_a_transposed_conv_folds_into_its_crop():
+    i = keras.Input((4, 5, 2))
+    a = L.Cropping2D(((0, 1), (1, 0)))(L.Conv2DTranspose(3, 3, strides=2, activation="relu")(i))   # folded
+    t = L.Conv2DTranspose(3, 2, strides=2)(i)                            # read twice: its Cropping stays
+    b = L.Add()([L.Cropping2D(1)(t), L.Conv2D(3, 3)(t)])
+    nm = assert_imports(randomize(keras.Model(i, [a, b]), seed=3))
+    assert [type(layer).__name__ for layer in nm.order].count("Cropping") == 1

@@ -212,6 +212,14 @@ HAND = {
     "batchnorm_on_input_1d": (lambda: graph(
         [helper.make_node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"], epsilon=1e-3)],
         [1, 3, 7], {"g": w(3) + 1, "b": w(3), "m": w(3), "v": np.abs(w(3)) + 0.5}), (2, 3, 7)),
+    "conv_transpose_output_shape_and_same_upper": (lambda: graph(
+        [helper.make_node("ConvTranspose", ["x", "t1_w", "t1_b"], ["t"], strides=[2, 2], output_shape=[9, 8]),
+         helper.make_node("ConvTranspose", ["t", "t2_w"], ["y"], auto_pad="SAME_UPPER", strides=[1, 2],
+                          kernel_shape=[3, 2], dilations=[2, 1])],
+        [1, 3, 4, 4], {"t1_w": w(3, 4, 3, 3), "t1_b": w(4), "t2_w": w(4, 2, 3, 2)}), (2, 3, 4, 4)),
+    "conv_transpose_1d_pads_output_padding": (lambda: graph(
+        [helper.make_node("ConvTranspose", ["x", "t_w", "t_b"], ["y"], strides=[3], pads=[1, 2],
+                          output_padding=[2])], [1, 3, 6], {"t_w": w(3, 2, 4), "t_b": w(2)}), (2, 3, 6)),
     "global_max_and_avg": (lambda: graph(
         [helper.make_node("GlobalMaxPool", ["x"], ["a"]), helper.make_node("GlobalAveragePool", ["x"], ["b"]),
          helper.make_node("Concat", ["a", "b"], ["y"], axis=1)], [1, 3, 4, 4]), (2, 3, 4, 4)),
@@ -273,7 +281,7 @@ def test_wrong_argument_type():
 
 def test_unsupported_operators_are_listed_in_one_error():
     m = graph([conv("x", "c", name="c"),
-               helper.make_node("ConvTranspose", ["c", "t_w"], ["t"], name="deconv"),
+               helper.make_node("SpaceToDepth", ["c"], ["t"], name="s2d", blocksize=2),
                helper.make_node("Erf", ["t"], ["e"], name="erf1"),
                helper.make_node("Elu", ["e"], ["y"], name="elu")],
               [1, 3, 4, 4], {"c_w": w(2, 3, 1, 1), "c_b": w(2), "t_w": w(2, 2, 2, 2)})
@@ -281,17 +289,17 @@ def test_unsupported_operators_are_listed_in_one_error():
         from_onnx(m)
     msg = str(e.value)
     assert "3 node(s)" in msg
-    for name, op in [("deconv", "ConvTranspose"), ("erf1", "Erf"), ("elu", "Elu")]:
+    for name, op in [("s2d", "SpaceToDepth"), ("erf1", "Erf"), ("elu", "Elu")]:
         assert f"{name} ({op})" in msg
     assert "Supported:" in msg and "Conv" in msg and "BatchNormalization" in msg
 
 
-def test_exported_gelu_and_conv_transpose_are_listed():
-    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.ConvTranspose2d(4, 4, 2),
+def test_exported_gelu_and_pixel_shuffle_are_listed():
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.PixelShuffle(2),
                                  torch.nn.GELU()).eval()
     with pytest.raises(NnomError) as e:
         from_onnx(export(module, torch.randn(1, 3, 4, 4)))
-    assert "(ConvTranspose)" in str(e.value) and "(Erf)" in str(e.value)
+    assert "(DepthToSpace)" in str(e.value) and "(Erf)" in str(e.value)
 
 
 @pytest.mark.parametrize("nodes, inits, pattern", [

@@ -112,6 +112,10 @@ def _cases(keras):
                           {"FULLY_CONNECTED"}),
         "dense_per_position": ((6, 5), lambda a: L.Dense(3)(L.Conv1D(4, 1)(a)), {"FULLY_CONNECTED"}),
         "conv1d": ((10, 4), lambda a: L.Conv1D(3, 2, activation="relu")(a), {"CONV_2D"}),
+        "transpose_conv_same_relu": ((5, 4, 3), lambda a: L.Conv2DTranspose(4, 3, strides=2, padding="same",
+                                                                             activation="relu")(a), {"TRANSPOSE_CONV"}),
+        "transpose_conv_valid": ((4, 5, 2), lambda a: L.Conv2DTranspose(3, 2, strides=3)(L.Conv2D(3, 1)(a)),
+                                 {"TRANSPOSE_CONV"}),
         "max_pool": ((7, 9, 3), lambda a: L.MaxPooling2D(2, strides=1)(L.Conv2D(4, 1)(a)), {"MAX_POOL_2D"}),
         "avg_pool_same": ((7, 9, 3), lambda a: L.AveragePooling2D(2, padding="same")(L.Conv2D(4, 1)(a)),
                           {"AVERAGE_POOL_2D"}),
@@ -132,12 +136,13 @@ def _cases(keras):
 
 
 CASE_NAMES = ["conv_same_stride_relu", "conv_dilated_relu6", "conv_no_bias", "depthwise", "grouped_as_depthwise",
-              "dense_flatten_softmax", "dense_no_bias", "dense_per_position", "conv1d", "max_pool", "avg_pool_same", "add_relu", "sub",
+              "dense_flatten_softmax", "dense_no_bias", "dense_per_position", "conv1d", "transpose_conv_same_relu",
+              "transpose_conv_valid", "max_pool", "avg_pool_same", "add_relu", "sub",
               "mul", "concat", "logistic", "tanh", "hard_swish", "relu_op", "relu6_op", "leaky_relu", "mean", "pad",
               "reshape"]
 
 
-STATIC_BATCH = {"conv_dilated_relu6", "dense_per_position"}
+STATIC_BATCH = {"conv_dilated_relu6", "dense_per_position", "transpose_conv_valid"}
 
 
 def case_tflite(keras, name, seed=0):

@@ -80,6 +80,20 @@ CASES = {
     "conv1d": (lambda: nn.Sequential(nn.Conv1d(4, 6, 5, stride=2, padding=2), nn.ReLU()), (2, 4, 20)),
     "depthwise_mult2": (lambda: nn.Sequential(nn.Conv2d(4, 8, 3, padding=1, groups=4)), (2, 4, 6, 6)),
     "depthwise1d": (lambda: nn.Sequential(nn.Conv1d(4, 4, 3, padding=1, groups=4), nn.ReLU6()), (2, 4, 9)),
+    # transposed convolutions: padding (crop) with output_padding, stride over kernel, dilation, 1D,
+    # BatchNorm folded, the functional form
+    "conv_transpose_s2_p1_op1": (lambda: nn.Sequential(nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
+                                                                          output_padding=1)), (2, 3, 5, 6)),
+    "conv_transpose_s3_nobias": (lambda: nn.Sequential(nn.ConvTranspose2d(3, 2, (2, 3), stride=(3, 2), bias=False)),
+                                 (2, 3, 4, 5)),
+    "conv_transpose_dilated": (lambda: nn.Sequential(nn.ConvTranspose2d(3, 4, 3, padding=(2, 1), dilation=2)),
+                               (2, 3, 5, 5)),
+    "conv_transpose1d": (lambda: nn.Sequential(nn.ConvTranspose1d(4, 3, 4, stride=2, padding=1), nn.ReLU()),
+                         (2, 4, 9)),
+    "conv_transpose_bn": (lambda: nn.Sequential(nn.ConvTranspose2d(3, 4, 2, stride=2), nn.BatchNorm2d(4),
+                                                nn.ReLU()), (2, 3, 4, 3)),
+    "conv_transpose_functional": (lambda: Fn(lambda m, x: F.conv_transpose2d(x, m.c.weight, m.c.bias, 2, 1, 1),
+                                             c=nn.ConvTranspose2d(3, 2, 3)), (2, 3, 4, 5)),
     # dense: flatten of (C, H, W) permuted to (h, w, c), and plain (N, F)
     "linear_after_flatten": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 3 * 4, 6)),
                              (2, 3, 5, 6)),
@@ -324,7 +338,7 @@ def test_unsupported_modules_are_listed_in_one_error():
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(3, 4, 3)
-            self.up = nn.ConvTranspose2d(4, 4, 2)
+            self.up = nn.PixelShuffle(2)
             self.act = nn.GELU()
 
         def forward(self, x):
@@ -334,7 +348,7 @@ def test_unsupported_modules_are_listed_in_one_error():
         from_torch(Bad().eval(), torch.randn(1, 3, 8, 8))
     msg = str(e.value)
     assert "3 node(s)" in msg
-    for name, kind in [("up", "torch.nn.ConvTranspose2d"), ("act", "torch.nn.GELU"),
+    for name, kind in [("up", "torch.nn.PixelShuffle"), ("act", "torch.nn.GELU"),
                        ("elu", "torch.nn.functional.elu")]:
         assert f"{name} ({kind})" in msg
     assert "Supported:" in msg and "nn.Conv2d" in msg and "nn.BatchNorm2d" in msg

@@ -41,6 +41,8 @@ CASES = {
     "Output": lambda m, x: m.hook(Output(shape(H, W, 3)), pre(m, x)),
     "Conv2D": lambda m, x: m.hook(Conv2D(4, kernel(3, 3), stride(2, 1), PADDING_SAME), x),
     "DW_Conv2D": lambda m, x: m.hook(DW_Conv2D(2, kernel(3, 3)), x),
+    "Conv2DTranspose": lambda m, x: m.hook(Conv2DTranspose(3, kernel(3, 2), stride(2, 2), border(1, 1, 0, 1),
+                                                           output_padding=(1, 0)), x),
     "Dense": lambda m, x: m.hook(Dense(5), x),
     "BatchNorm": lambda m, x: m.hook(BatchNorm(*np.random.default_rng(0).uniform(0.5, 2, (4, C))),
                                      m.hook(MaxPool(kernel(2, 2), stride(1, 1)), x)),

@@ -4,7 +4,7 @@
 """
 from .errors import NnomError
 from .graph import Model
-from .layers import (GRU, LSTM, RNN, Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense,
+from .layers import (GRU, LSTM, RNN, Act, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose, Cropping, Dense,
                      DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, GRUCell, HardSigmoid, Input,
                      Lambda, Layer, LeakyReLU, LSTMCell, MaxPool, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid,
                      SimpleCell, SimpleRNN, Softmax, Sub, SumPool, TanH, UpSample, ZeroPadding, act_hard_sigmoid,
@@ -26,7 +26,7 @@ except _NotInstalled:                  # run from a source tree that was never i
 
 __all__ = [
     "Model", "NnomError", "load", "validate", "ValidationReport", "from_keras", "from_torch", "from_onnx", "from_tflite", "QFormat", "qformat", "shape", "kernel", "stride", "dilation", "border",
-    "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "DW_Conv2D", "Dense",
+    "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "Conv2DTranspose", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",
     "Activation", "ReLU", "ReLU6", "LeakyReLU", "TanH", "Sigmoid", "HardSigmoid", "Lambda", "Softmax",

@@ -374,6 +374,59 @@ static void check_fc(void)
     report("fully_connected", N_CASES, fails, fast);
 }
 
+/* TRANSPOSE_CONV (no fallback: every case takes the DSP loop): kernels up to 4, strides up to 3,
+ * some dilations, any crop before the output and output lengths up to two past the full output
+ * (rows only the bias reaches); channels often not a multiple of 4. */
+static void check_transpose(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, done = 0;
+    for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win;
+        nnom_conv_affine_params_t p;
+        uint32_t K, n_out, full_h, full_w, mis = rnd() & 3, wmis = rnd() & 3;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w, *got;
+        char what[200];
+        in.h = (uint16_t)urange(1, 8);
+        in.w = (uint16_t)urange(1, 8);
+        in.c = (uint16_t)(rnd() % 4 == 0 ? 4 * urange(1, 6) : urange(1, 24));
+        win.kh = (uint16_t)urange(1, 4);
+        win.kw = (uint16_t)urange(1, 4);
+        win.sh = (uint16_t)urange(1, 3);
+        win.sw = (uint16_t)urange(1, 3);
+        win.dh = (uint16_t)(rnd() % 5 == 0 ? urange(1, 2) : 1);
+        win.dw = (uint16_t)(rnd() % 5 == 0 ? urange(1, 2) : 1);
+        full_h = (uint32_t)(in.h - 1) * win.sh + (uint32_t)(win.kh - 1) * win.dh + 1;
+        full_w = (uint32_t)(in.w - 1) * win.sw + (uint32_t)(win.kw - 1) * win.dw + 1;
+        win.pad_top = (uint16_t)urange(0, full_h - 1);
+        win.pad_left = (uint16_t)urange(0, full_w - 1);
+        out.h = (uint16_t)urange(1, full_h - win.pad_top + 2);
+        out.w = (uint16_t)urange(1, full_w - win.pad_left + 2);
+        out.c = (uint16_t)urange(1, 21);
+        K = (uint32_t)win.kh * win.kw * in.c;
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if (K * out.c > W_MAX || n_out > OUT_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        fill(x, (uint32_t)in.h * in.w * in.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
+        fill(w, K * out.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
+        fill_requant(out.c, K, no_bias);
+        p = conv_params(&win);
+        if (mode < 2) /* saturating: the widest inputs minus the zero point */
+            p.in_zp = x[0] < 0 ? 127 : -128;
+        nnom_conv2d_transpose_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        nnom_conv2d_transpose_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);
+        describe(what, "transpose", in, &win, out, &p);
+        fails += compare("conv2d_transpose", cs, got, n_out, what, &printed);
+        done++;
+    }
+    report("conv2d_transpose", done, fails, done);
+}
+
 /* A random pooling window: SAME or VALID, strides, sometimes the whole input (a global pool);
  * channels often below 4 or not a multiple of 4. Returns 0 if the shape does not fit. */
 static int rand_pool(nnom_dims_t *in, nnom_window_t *win, nnom_dims_t *out, uint32_t max_c)
@@ -1118,6 +1171,7 @@ int main(void)
     check_conv();
     check_dw();
     check_fc();
+    check_transpose();
     check_maxpool();
     check_avgpool();
     check_mean();

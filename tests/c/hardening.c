@@ -132,6 +132,15 @@ static void zero_sizes(void)
            "layer #1 (Conv2D)");
     single(s, DW_Conv2D(0, kernel(1, 1), stride(1, 1), PADDING_VALID, &w, &b), NN_ARGUMENT_ERROR,
            "layer #1 (DW_Conv2D)");
+    single(s, Conv2DTranspose(0, kernel(2, 2), stride(2, 2), PADDING_SAME, &w, &b), NN_ARGUMENT_ERROR,
+           "layer #1 (Conv2DTranspose)");
+    single(s, Conv2DTranspose(2, kernel(2, 2), stride(0, 2), PADDING_VALID, &w, &b), NN_ARGUMENT_ERROR,
+           "layer #1 (Conv2DTranspose)");
+    single(s, Conv2DTranspose_padded(2, kernel(2, 2), stride(1, 1), dilation(1, 0), border(0, 0, 0, 0),
+                                     output_padding(0, 0), &w, &b), NN_ARGUMENT_ERROR, "layer #1 (Conv2DTranspose)");
+    /* a crop of the whole output: 5 rows, 3 + 2 cropped */
+    single(s, Conv2DTranspose_padded(2, kernel(2, 2), stride(1, 1), dilation(1, 1), border(3, 2, 0, 0),
+                                     output_padding(0, 0), &w, &b), NN_SIZE_MISMATCH, "layer #1 (Conv2DTranspose)");
     single(s, MaxPool(kernel(0, 2), stride(1, 1), PADDING_VALID), NN_ARGUMENT_ERROR, "layer #1 (MaxPool)");
     single(s, AvgPool(kernel(2, 2), stride(0, 1), PADDING_SAME), NN_ARGUMENT_ERROR, "layer #1 (AvgPool)");
     single(s, SumPool(kernel(2, 2), stride(1, 0), PADDING_VALID), NN_ARGUMENT_ERROR, "layer #1 (SumPool)");
@@ -162,6 +171,14 @@ static void oversized(void)
     /* the im2col scratch: 4 x 1000 x 1000 x 2048 bytes wraps a uint32 */
     single(shape(1, 1, 2048), Conv2D(1, kernel(1000, 1000), stride(1, 1), PADDING_SAME, &w, &b), NN_LENGTH_ERROR,
            "layer #1 (Conv2D)");
+    single(shape(1, 40000, 1), Conv2DTranspose(1, kernel(1, 1), stride(1, 2), PADDING_VALID, &w, &b),
+           NN_LENGTH_ERROR, "layer #1 (Conv2DTranspose)");
+    /* SAME: an output of 65535 * 65535; then a dilated kernel whose full output is near 2^32 */
+    single(shape(1, 65535, 1), Conv2DTranspose(1, kernel(1, 65535), stride(1, 65535), PADDING_SAME, &w, &b),
+           NN_LENGTH_ERROR, "layer #1 (Conv2DTranspose)");
+    single(shape(1, 2, 1), Conv2DTranspose_padded(1, kernel(1, 65535), stride(1, 1), dilation(1, 65535),
+                                                  border(0, 0, 65535, 65535), output_padding(0, 0), &w, &b),
+           NN_LENGTH_ERROR, "layer #1 (Conv2DTranspose)");
     single(shape(1, 60000, 1), Dense(60000, &w, &b), NN_LENGTH_ERROR, "layer #1 (Dense)");
     single(shape(300, 300, 1), Flatten(), NN_LENGTH_ERROR, "layer #1 (Flatten)");
     single(shape(65535, 65535, 2), ReLU(), NN_LENGTH_ERROR, "layer #0 (Input)");

@@ -32,7 +32,8 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose, Cropping, Dense,
+                      DW_Conv2D,
                       Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
                       UpSample, ZeroPadding)
 from ..layers.activation import Act
@@ -400,6 +401,56 @@ class Builder:
         dw = self.depthwise(x, dw_kernel, None, strides, pads, dilations, name + "_dw", pad_name=name)
         pw = np.asarray(pw_kernel, dtype=np.float32).reshape((1, 1) + np.shape(pw_kernel)[-2:])
         return self.conv2d(dw, pw, b, (1,) * n, [(0, 0)] * n, (1,) * n, name)
+
+    def conv_transpose(self, x: Tensor, w, b, strides, pads, output_padding, dilations, groups, name) -> Tensor:
+        """w: (in, out / groups, *kernel) as PyTorch and ONNX store a transposed convolution's weight;
+        pads: (begin, end) per spatial dim, cropped from the full output; output_padding: per
+        spatial dim, added after it. groups 1 only."""
+        self._spatial(x, "transposed convolution")
+        w = np.asarray(w, dtype=np.float32)
+        if w.ndim != x.rank + 1:
+            raise NnomError(f"transposed convolution weight of shape {w.shape} does not fit the input "
+                            f"{shape_text(x.shape)}")
+        if groups != 1:
+            raise NnomError(f"grouped transposed convolution (groups={groups}) is not supported: nnom has "
+                            "the standard one (groups=1)")
+        kernel = w.transpose(*range(2, w.ndim), 1, 0)          # (*kernel, out, in): Keras' layout
+        return self.conv2d_transpose(x, kernel, b, strides, pads, dilations, name, output_padding)
+
+    def conv2d_transpose(self, x: Tensor, kernel, b, strides, pads, dilations, name, output_padding=None) -> Tensor:
+        """A Conv2DTranspose; kernel (kh, kw, out, in) (Keras' layout, (k, out, in) for 1D); pads
+        "same" / "valid" (Keras' output sizes) or (begin, end) per spatial dim cropped from the full
+        output, then output_padding per spatial dim added after it."""
+        self._spatial(x, "transposed convolution")
+        kernel = np.asarray(kernel, dtype=np.float32)
+        if x.rank == 2 and kernel.ndim == 3:
+            kernel = kernel[None]
+        c_in = self.layout.channels(x.shape)
+        if kernel.ndim != 4 or (x.rank == 2 and kernel.shape[0] != 1) or kernel.shape[3] != c_in:
+            raise NnomError(f"transposed convolution kernel of shape {kernel.shape} does not fit the input "
+                            f"{shape_text(x.shape)}")
+        n = x.rank - 1
+        extra = (0,) * n if output_padding is None else tuple(int(v) for v in output_padding)
+        strides, dilations = tuple(int(v) for v in strides), tuple(int(v) for v in dilations)
+        if len(strides) != n or len(dilations) != n or len(extra) != n:
+            raise NnomError(f"expected {n} spatial dimension(s) in strides, dilations and output_padding, got "
+                            f"{strides}, {dilations}, {extra}")
+        if n == 1:
+            strides, dilations, extra = (1,) + strides, (1,) + dilations, (0,) + extra
+        if isinstance(pads, str):
+            if any(extra):
+                raise NnomError(f"internal: output_padding {extra} with padding {pads!r}")
+            padding, extra = pads, None
+        else:
+            pads = [(0, 0)] * (2 - n) + [tuple(int(v) for v in p) for p in pads]
+            if any(v < 0 for p in pads for v in p) or any(v < 0 for v in extra):
+                raise NnomError(f"transposed convolution with negative padding {pads} or output_padding {extra} "
+                                "is not supported")
+            (pt, pb), (pl, pr) = pads
+            padding = (pt, pb, pl, pr)
+        layer = Conv2DTranspose(kernel.shape[2], kernel.shape[:2], strides, padding, kernel, b, output_padding=extra,
+                                dilation=dilations, use_bias=b is not None)
+        return self._same_shape(x, self._add(layer, [x.layer], name))
 
     def dense(self, x: Tensor, kernel, b, name) -> Tensor:
         """kernel: (in, out), the inputs in the framework's order of x's values. Channels-last

@@ -281,7 +281,7 @@ class _Importer:
                     return None         # a user subclass that computes something else
                 return self.classes[cls]
             if self._framework_class(cls):
-                return None             # a Keras class nnom does not know (e.g. Conv2DTranspose)
+                return None             # a Keras class nnom does not know (e.g. Conv3D)
         return None
 
     def why_unknown(self, obj):
@@ -644,6 +644,33 @@ def _conv(ctx, klayer, cfg, ins, name):
     return ctx.b.tail(y, _activation(ctx, cfg.get("activation"), klayer), name)
 
 
+def _conv_transpose(ctx, klayer, cfg, ins, name):
+    """Conv1DTranspose / Conv2DTranspose. Without output_padding, Keras' 'same' / 'valid' output
+    sizes are the layer's own; with it, the size Keras computes and TensorFlow's crop before it
+    (half the excess, the odd row after) become an explicit crop."""
+    x = ins[0]
+    n = 1 if "1D" in ctx.kind(klayer) else 2
+    _need_rank(ctx.kind(klayer), x, (n + 2,))
+    k, s, d = _tuple(cfg["kernel_size"], n), _tuple(cfg.get("strides", 1), n), _tuple(cfg.get("dilation_rate", 1), n)
+    padding = str(cfg.get("padding", "valid")).lower()
+    if padding not in ("same", "valid"):
+        raise _Unsupported(f"padding='{padding}' is not supported")
+    pads, extra = padding, None
+    if cfg.get("output_padding") is not None:
+        pads, extra = [], []
+        for size, kk, ss, dd, op in zip(ctx.b._spatial_hw(x)[2 - n:], k, s, d, _tuple(cfg["output_padding"], n)):
+            span = (kk - 1) * dd + 1
+            full = (size - 1) * ss + span
+            out = full - 2 * (span // 2 if padding == "same" else 0) + op
+            before = max(full - out, 0) // 2 if padding == "same" else 0
+            pads.append((before, max(full - before - out, 0)))
+            extra.append(max(out + before - full, 0))
+    use_bias = bool(cfg.get("use_bias", True))
+    w = _weights(klayer, 2 if use_bias else 1)
+    y = ctx.b.conv2d_transpose(x, w[0], w[1] if use_bias else None, s, pads, d, name, extra)
+    return ctx.b.tail(y, _activation(ctx, cfg.get("activation"), klayer), name)
+
+
 def _dense(ctx, klayer, cfg, ins, name):
     """Dense on (N, F); on (N, ..., F) Keras applies it to the last axis (the builder: a 1x1 conv)."""
     x = ins[0]
@@ -865,6 +892,7 @@ _CONVERTERS = {
     "Conv1D": _conv, "Conv2D": _conv,
     "DepthwiseConv1D": _conv, "DepthwiseConv2D": _conv,
     "SeparableConv1D": _conv, "SeparableConv2D": _conv,
+    "Conv1DTranspose": _conv_transpose, "Conv2DTranspose": _conv_transpose,
     "Dense": _dense,
     "BatchNormalization": _batchnorm,
     "Rescaling": _rescaling, "Normalization": _normalization,

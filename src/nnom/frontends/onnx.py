@@ -268,6 +268,40 @@ def _conv(c):
     return c.b.conv(x, w, b, strides, pads, dilations, int(c.attr("group", 1)), c.name)
 
 
+def _conv_transpose(c):
+    """ConvTranspose: pads cropped from the full output, output_padding added after it; an
+    output_shape or auto_pad SAME_* gives the pads as the ONNX specification computes them."""
+    x = c.tensor(0)
+    w = _const(c.input(1), "the ConvTranspose weight").astype(np.float32)
+    b = c.input(2)
+    b = None if b is None else _const(b, "the ConvTranspose bias").astype(np.float32)
+    nsp = x.rank - 1
+    kernel = list(w.shape[2:])
+    strides = _ints(c.attr("strides"), nsp, 1)
+    dilations = _ints(c.attr("dilations"), nsp, 1)
+    extra = _ints(c.attr("output_padding"), nsp, 0)
+    auto = c.attr("auto_pad", "NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto not in ("NOTSET", "", "VALID", "SAME_UPPER", "SAME_LOWER"):
+        raise NnomError(f"auto_pad={auto!r} is not supported")
+    out_shape = c.attr("output_shape")
+    if out_shape is None and not auto.startswith("SAME"):
+        pads = [(0, 0)] * nsp if auto == "VALID" else _pairs(c.attr("pads"), nsp)
+    else:
+        targets = ([n * s for n, s in zip(x.shape[1:], strides)] if out_shape is None
+                   else [int(v) for v in out_shape][-nsp:])
+        pads = []
+        for n, k, s, d, op, o in zip(x.shape[1:], kernel, strides, dilations, extra, targets):
+            total = s * (n - 1) + op + (k - 1) * d + 1 - o
+            half = total // 2 if total >= 0 else -(-total // 2)          # C's division, as the spec
+            pads.append((half, total - half) if auto == "SAME_UPPER" else (total - half, half))
+    if any(p[0] < 0 for p in pads):
+        raise NnomError(f"ConvTranspose pads {pads} grow the output before its first row: not supported")
+    extra = [op + max(-end, 0) for op, (_, end) in zip(extra, pads)]
+    pads = [(begin, max(end, 0)) for begin, end in pads]
+    return c.b.conv_transpose(x, w, b, strides, pads, extra, dilations, int(c.attr("group", 1)), c.name)
+
+
 def _gemm(c):
     if c.attr("transA", 0):
         raise NnomError("Gemm with transA=1 is not supported")
@@ -634,7 +668,7 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
 
 
 CONVERTERS = {
-    "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
+    "Conv": _conv, "ConvTranspose": _conv_transpose, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,

@@ -4,7 +4,8 @@ The frontends lower every framework op to nnom layers as they meet it (frontends
 Builder); what needs the whole graph happens here, after the last op and before the Model is
 compiled: a ZeroPadding read only by a convolution becomes that convolution's own padding (no
 padded copy in the arena; SAME where it equals TensorFlow's SAME, else an explicit border), and
-one before a max pool SAME's padding where that cannot change the maximum; consecutive
+one before a max pool SAME's padding where that cannot change the maximum; a Cropping of a
+transposed convolution read by it alone becomes part of that layer's crop; consecutive
 per-channel constant ops (BatchNorms) become one; a scalar constant op right before or after an
 activation joins that activation's function, and x * f(x) becomes one activation of x
 (relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish: named where the
@@ -12,7 +13,7 @@ joined function is a named one, else a table); activation layers become the tail
 before them; recurrent layers whose only reader takes their last step stop returning sequences;
 layers that lead to no output are dropped. Each pass reads the layer classes' capabilities
 (layers/base.py: takes_tail, keeps_sign, non_negative, absorbs_batchnorm; conv.py:
-absorbs_padding) rather than lists of layer types, and edits the node list and the output list
+absorbs_padding; conv_transpose.py: absorbs_crop) rather than lists of layer types, and edits the node list and the output list
 in place.
 
 What is not here, and why: explicit paddings become PADDING_SAME or a ZeroPadding as the op is
@@ -261,6 +262,26 @@ def fold_paddings(nodes, out_layers, rng):
         nodes.remove(pad)
 
 
+def fold_crops(nodes, out_layers, rng):
+    """A Cropping (Keras' Cropping2D after a 'valid' Conv2DTranspose, to an even size) of a layer
+    read by it alone that crops its own output (absorbs_crop: Conv2DTranspose) becomes part of
+    that layer's crop: the cropped values are never computed. A tail on the layer stays (it acts
+    on each value alone)."""
+    count = readers(nodes, out_layers)
+    for crop in list(nodes):
+        if type(crop) is not Cropping or crop.act is not None:
+            continue
+        src = crop.inputs[0]
+        if (not getattr(src, "absorbs_crop", False) or count.get(id(src), 0) != 1
+                or any(o is src for o in out_layers)):
+            continue
+        out = crop.out_shape
+        src.absorb_crop(crop.border)
+        src.build(src.in_shapes, rng)
+        assert src.out_shape == out, f"internal: folding {crop.name} into {src.name} changed its shape"
+        _replace(nodes, out_layers, crop, src)
+
+
 def reachable(out_layers) -> set:
     """ids of the layers the outputs depend on."""
     seen, stack = set(), list(out_layers)
@@ -286,6 +307,7 @@ def non_negative(layer) -> bool:
 def run(nodes, inputs, out_layers, name, rng) -> Model:
     """The passes, then the compiled Model of the layers that lead to an output (and every input)."""
     fold_paddings(nodes, out_layers, rng)
+    fold_crops(nodes, out_layers, rng)
     merge_affines(nodes, out_layers, rng)
     fold_scalar_ops(nodes, out_layers)
     fold_self_gates(nodes, out_layers)

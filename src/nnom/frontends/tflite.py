@@ -19,8 +19,8 @@ output and gives the DEQUANTIZE's int8 input (model.quantize_input / q_out.dequa
 A model whose input is NCHW behind a TRANSPOSE to channels last (as PyTorch / ONNX converters
 write them) takes its input as NHWC: the TRANSPOSE is left out, so feed x.transpose(0, 2, 3, 1).
 
-Operators: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB,
-MUL, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU, MEAN, PAD,
+Operators: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D,
+MAX_POOL_2D, ADD, SUB, MUL, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU, MEAN, PAD,
 RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8), UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite
 Micro's integer LSTM: a TFLiteLSTM layer, stateful as TFLite's variable tensors are), STRIDED_SLICE of
 whole steps, rows or columns (a Keras LSTM's last step). SHAPE, STRIDED_SLICE, PACK,
@@ -161,6 +161,7 @@ _OPTIONS = {
                                   "FusedActivationFunction")),
     "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", ("Padding", "StrideW", "StrideH", "DepthMultiplier",
                                                      "DilationWFactor", "DilationHFactor", "FusedActivationFunction")),
+    "TRANSPOSE_CONV": ("TransposeConvOptions", ("Padding", "StrideW", "StrideH", "FusedActivationFunction")),
     "FULLY_CONNECTED": ("FullyConnectedOptions", ("FusedActivationFunction", "WeightsFormat", "KeepNumDims")),
     "AVERAGE_POOL_2D": ("Pool2DOptions", ("Padding", "StrideW", "StrideH", "FilterWidth", "FilterHeight",
                                           "FusedActivationFunction")),
@@ -523,6 +524,43 @@ def _conv_2d(c):
     kernel = w.transpose(1, 2, 3, 0)                            # (KH, KW, I, O): Keras' layout
     y = c.b.conv2d(x, kernel * scales.astype(np.float32), bias_f, strides, pads, dil, c.name)
     y.layer.set_preset_weights(kernel.reshape(-1, n_out), scales, bias_q)
+    return y
+
+
+def _transpose_conv(c):
+    """TRANSPOSE_CONV (inputs: output shape, weights (O, KH, KW, I), input, bias): TFLite crops the
+    full output by the padding a convolution from the output size back to the input would have
+    (ComputePaddingHeightWidth), an explicit crop here."""
+    x = c.x(2)
+    if x.rank != 3:
+        raise NnomError(f"TRANSPOSE_CONV takes a (N, H, W, C) tensor, got {x.rank + 1} dimensions")
+    padding, sw, sh, act = c.options("Padding", "StrideW", "StrideH", "FusedActivationFunction")
+    if padding not in (SAME, VALID) or min(sw, sh) < 1:
+        raise NnomError(f"padding {padding}, strides ({sh}, {sw}): SAME or VALID, strides of at least 1")
+    c.fuse(act)
+    w, n_out, scales, _ = _conv_weights(c, 0, "transposed convolution")    # (O, KH, KW, I)
+    out_shape = c.const(0, "output shape", "INT32")
+    if out_shape is None or out_shape.shape != (4,) or out_shape[3] != n_out or w.shape[3] != x.shape[-1]:
+        raise NnomError(f"output shape {None if out_shape is None else out_shape.tolist()} and weights {w.shape} "
+                        f"do not fit the input (N, {', '.join(map(str, x.shape))})")
+    crops, extra = [], []
+    for size, k, s, o in zip(x.shape[:2], w.shape[1:3], (sh, sw), (int(v) for v in out_shape[1:3])):
+        if o < 1:
+            raise NnomError(f"output shape {out_shape.tolist()}: sizes of at least 1")
+        back = -(-o // s) if padding == SAME else (o - k + s) // s
+        before = max((back - 1) * s + k - o, 0) // 2
+        after = (size - 1) * s + k - before - o
+        crops.append((before, max(after, 0)))
+        extra.append(max(-after, 0))
+    s_in = c.in_fmt(2).scale
+    b = c.const(3, "bias", "INT32")
+    if b is not None and b.shape != (n_out,):
+        raise NnomError(f"the bias has shape {b.shape}, expected ({n_out},)")
+    bias_q = None if b is None else b.astype(np.int64)
+    bias_f = None if b is None else (b * (s_in * scales)).astype(np.float32)
+    kernel = w.transpose(1, 2, 0, 3) * scales.astype(np.float32)[:, None]       # (KH, KW, O, I): Keras' layout
+    y = c.b.conv2d_transpose(x, kernel, bias_f, (sh, sw), crops, (1, 1), c.name, extra)
+    y.layer.set_preset_weights(w.transpose(1, 2, 3, 0).reshape(-1, n_out), scales, bias_q)
     return y
 
 
@@ -891,7 +929,8 @@ def _unidirectional_sequence_lstm(c):
 
 
 CONVERTERS = {
-    "CONV_2D": _conv_2d, "DEPTHWISE_CONV_2D": _depthwise_conv_2d, "FULLY_CONNECTED": _fully_connected,
+    "CONV_2D": _conv_2d, "DEPTHWISE_CONV_2D": _depthwise_conv_2d, "TRANSPOSE_CONV": _transpose_conv,
+    "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool("avg"), "MAX_POOL_2D": _pool("max"),
     "ADD": _binary("add"), "SUB": _binary("sub"), "MUL": _binary("mul"), "CONCATENATION": _concatenation,
     "SOFTMAX": _softmax, "LOGISTIC": _logistic, "TANH": _tanh, "HARD_SWISH": _hard_swish,

@@ -165,6 +165,14 @@ def _conv(c, x, w, b, stride, padding, dilation, groups):
     return c.b.conv(x, w, _np(b, "the convolution bias"), stride, pads, dilation, int(groups), c.name)
 
 
+def _conv_transpose(c, x, w, b, stride, padding, output_padding, groups, dilation):
+    nsp = x.rank - 1
+    pads = [(p, p) for p in _tup(padding, nsp)]
+    return c.b.conv_transpose(x, _np(w, "the transposed convolution weight"), _np(b, "the transposed convolution bias"),
+                              _tup(stride, nsp), pads, _tup(output_padding, nsp), _tup(dilation, nsp), int(groups),
+                              c.name)
+
+
 def _max_pool(c, x, k, stride, padding, dilation, ceil_mode, return_indices):
     if return_indices:
         raise NnomError("max pooling with return_indices=True is not supported")
@@ -434,6 +442,19 @@ def _module_table(torch):
             raise NnomError(f"{type(m).__name__} on a {shape_text(x.shape)} tensor")
         return _conv(c, x, _const(torch, m.weight), _const(torch, m.bias), m.stride, m.padding, m.dilation, m.groups)
 
+    def conv_transpose(c):
+        m = c.mod
+        if m.padding_mode != "zeros":
+            raise NnomError(f"padding_mode={m.padding_mode!r}: only 'zeros' is supported")
+        if len(c.args) > 1 or c.kwargs.get("output_size") is not None:
+            raise NnomError(f"{type(m).__name__} called with output_size: give output_padding instead")
+        x = c.tensor()
+        want = 2 if isinstance(m, nn.ConvTranspose1d) else 3
+        if x.rank != want:
+            raise NnomError(f"{type(m).__name__} on a {shape_text(x.shape)} tensor")
+        return _conv_transpose(c, x, _const(torch, m.weight), _const(torch, m.bias), m.stride, m.padding,
+                               m.output_padding, m.groups, m.dilation)
+
     def linear(c):
         return c.b.dense(c.tensor(), _const(torch, c.mod.weight).T, _const(torch, c.mod.bias), c.name)
 
@@ -482,6 +503,7 @@ def _module_table(torch):
 
     return {
         nn.Conv1d: conv, nn.Conv2d: conv, nn.Linear: linear,
+        nn.ConvTranspose1d: conv_transpose, nn.ConvTranspose2d: conv_transpose,
         nn.BatchNorm1d: bn, nn.BatchNorm2d: bn,
         nn.ReLU: act("relu"), nn.ReLU6: act("relu6"),
         nn.LeakyReLU: lambda c: c.b.activation(c.tensor(), "leaky_relu", c.name, alpha=c.mod.negative_slope),
@@ -516,6 +538,11 @@ def _function_table(torch):
         x = c.tensor()
         return _conv(c, x, c.get(1, "weight"), c.get(2, "bias"), c.get(3, "stride", 1), c.get(4, "padding", 0),
                      c.get(5, "dilation", 1), c.get(6, "groups", 1))
+
+    def conv_transpose(c):
+        return _conv_transpose(c, c.tensor(), c.get(1, "weight"), c.get(2, "bias"), c.get(3, "stride", 1),
+                               c.get(4, "padding", 0), c.get(5, "output_padding", 0), c.get(6, "groups", 1),
+                               c.get(7, "dilation", 1))
 
     def linear(c):
         return c.b.dense(c.tensor(), _np(c.get(1, "weight"), "the weight").T, _np(c.get(2, "bias"), "the bias"),
@@ -569,7 +596,8 @@ def _function_table(torch):
         F.hardswish: act("hard_swish"), F.silu: act("silu"),
         F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
-        F.conv1d: conv, F.conv2d: conv, F.linear: linear, F.batch_norm: batch_norm,
+        F.conv1d: conv, F.conv2d: conv, F.linear: linear,
+        F.conv_transpose1d: conv_transpose, F.conv_transpose2d: conv_transpose, F.batch_norm: batch_norm,
         F.max_pool1d: max_pool, F.max_pool2d: max_pool, F.avg_pool1d: avg_pool, F.avg_pool2d: avg_pool,
         F.adaptive_avg_pool1d: adaptive("avg"), F.adaptive_avg_pool2d: adaptive("avg"),
         F.adaptive_max_pool1d: adaptive("max"), F.adaptive_max_pool2d: adaptive("max"),

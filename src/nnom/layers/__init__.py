@@ -2,6 +2,7 @@ from .activation import (Act, Activation, HardSigmoid, Lambda, LeakyReLU, ReLU, 
                          TanH, act_hard_sigmoid, act_leaky_relu, act_relu, act_relu6, act_sigmoid, act_tanh)
 from .base import Layer
 from .conv import Conv2D, DW_Conv2D
+from .conv_transpose import Conv2DTranspose
 from .dense import BatchNorm, Dense
 from .io import Input, Output
 from .merge import Add, Concat, Mult, Sub

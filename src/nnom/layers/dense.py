@@ -11,6 +11,7 @@ from ..shapes import Shape, check_count
 from .base import Layer, as_weight, check_kwargs
 from ..affine import conv as affine_conv
 from .conv import DW_Conv2D, _ConvBase, _pick
+from .conv_transpose import Conv2DTranspose
 
 
 class Dense(_ConvBase):
@@ -148,6 +149,8 @@ def fold_batchnorm(prev, bn: BatchNorm) -> None:
     scale, shift = bn.scale_shift(prev.out_shape.c)
     if isinstance(prev, DW_Conv2D):
         prev.w = prev.w * scale.reshape(prev.w.shape[2], prev.w.shape[3])
+    elif isinstance(prev, Conv2DTranspose):
+        prev.w = prev.w * scale[:, None]               # (kh, kw, out, in): outputs second to last
     else:
         prev.w = prev.w * scale
     prev.b = prev.b * scale + shift

@@ -60,7 +60,8 @@ typedef enum {
     NNOM_GLOBAL_MAXPOOL, NNOM_GLOBAL_AVGPOOL, NNOM_GLOBAL_SUMPOOL, NNOM_ADD, NNOM_SUB, NNOM_MULT,
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
-    NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM       /* recurrent layers: nnom_rnn.h */
+    NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
+    NNOM_CONV2D_TRANSPOSE
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -234,6 +235,16 @@ nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_
                             const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *DW_Conv2D_padded(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
                                const nnom_weight_t *w, const nnom_bias_t *b);
+/* Transposed convolution (up-sampling; 1D: height 1). w: [filters][kh][kw][in_c] (OHWI), shifts
+ * and bias as Conv2D's. PADDING_VALID: out = in * s + max(k - s, 0); PADDING_SAME: out = in * s
+ * (Keras' sizes). _padded: the full output ((in - 1) * s + (k - 1) * d + 1 per axis) with `crop`
+ * removed from its sides and output_padding rows / columns added after (PyTorch's padding p is
+ * border(p, p, p, p), its output_padding output_padding(h, w)). */
+nnom_layer_t *Conv2DTranspose(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
+                              const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_layer_t *Conv2DTranspose_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t crop,
+                                     nnom_2d_t output_pad, const nnom_weight_t *w, const nnom_bias_t *b);
+nnom_2d_t output_padding(uint16_t h, uint16_t w);
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *Flatten(void);
 nnom_layer_t *Reshape(nnom_dims_t s);

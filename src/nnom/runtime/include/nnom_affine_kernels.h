@@ -39,6 +39,17 @@ void nnom_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in,
 void nnom_dw_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 
+/* TRANSPOSE_CONV: input pixel (iy, ix) adds w[oc][ky][kx] * (in - in_zp) to output (iy * sh +
+ * ky * dh - pad_top, ix * sw + kx * dw - pad_left) (win: pad_top / pad_left are the rows and
+ * columns cropped before the output; TFLite's padding values). w: [out_c][kh][kw][in_c] (OHWI);
+ * bias, mult, shift and the clamp as CONV_2D's. */
+void nnom_conv2d_transpose_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* Its DSP variant (kernels/arm/): the same bytes, the reference without the extension; the layer calls it. */
+void nnom_conv2d_transpose_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in,
+                                          nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
+                                          nnom_dims_t out_dims);
+
 /* FULLY_CONNECTED of one row: out[o] = requant(bias[o] + sum_i w[o][i] * (in[i] - in_zp)).
  * w: [n_out][n_in]; mult / shift: n_out entries (a per-tensor filter: the same in each). */
 typedef struct {

@@ -32,6 +32,12 @@ void nnom_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, cons
 void nnom_dw_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
                        const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims);
 
+/* Conv2DTranspose: input pixel (iy, ix) adds in * w[oc][ky][kx] to output (iy * sh + ky * dh -
+ * pad_top, ix * sw + kx * dw - pad_left); win->pad_top / pad_left: rows and columns cropped before
+ * the output. w: [out_c][kh][kw][in_c] (OHWI); bias and shift as Conv2D's. No scratch. */
+void nnom_conv2d_transpose_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                              const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims);
+
 /* Dense: out[o] = requant(bias[o] + sum_i in[i] * w[o * n_in + i], shift[o]). w: [n_out][n_in]. */
 void nnom_dense_s8(const int8_t *in, uint32_t n_in, const int8_t *w, const int32_t *bias,
                    const int8_t *shift, int8_t *out, uint32_t n_out);

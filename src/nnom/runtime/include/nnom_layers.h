@@ -44,7 +44,7 @@ int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" 
  * needs_table): with parameters given (l->aff), they must hold n_in input zero points, n_mult
  * multipliers and shifts (0: none read) and, when asked, a table; without them it succeeds.
  * The fields each layer reads:
- *   Conv2D, DW_Conv2D, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel
+ *   Conv2D, DW_Conv2D, Conv2DTranspose, Dense: in_zp[0], out_zp, act_min/act_max, mult/shift per output channel
  *   SimpleRNN, GRU, LSTM: mult/shift[0] (2^-15 / s_out), out_zp; in_zp[0] is only checked (in the bias)
  *   TFLiteLSTM: in_zp[0], out_zp (the hidden state's), mult/shift[11] (nnom_tflite_lstm.h)
  *   Add, Sub: in_zp per input, mult/shift per input then the output's, out_zp, act_min/act_max,
@@ -109,6 +109,15 @@ typedef struct {
     const nnom_weight_t *w;
     const nnom_bias_t *b;
 } nnom_conv_layer_t;
+
+/* Conv2DTranspose: a conv layer (nnom_conv_affine_params() reads it as one) whose border is
+ * cropped from the output (`cropped`: Conv2DTranspose_padded) and win.pad_top / pad_left the
+ * rows and columns cropped before it. */
+typedef struct {
+    nnom_conv_layer_t conv;
+    nnom_2d_t out_pad;           /* rows / columns added after the output (_padded only) */
+    uint8_t cropped;
+} nnom_conv_transpose_layer_t;
 
 typedef struct {
     nnom_layer_t base;
