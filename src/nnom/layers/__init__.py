@@ -4,6 +4,8 @@ from .base import Layer
 from .conv import Conv2D, DW_Conv2D
 from .dense import BatchNorm, Dense
 from .io import Input, Output
+from .layernorm import LayerNorm
+from .matmul import MatMul
 from .merge import Add, Concat, Mult, Sub
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
 from .reshape import Cropping, Flatten, Reshape, UpSample, ZeroPadding
