@@ -39,6 +39,7 @@ from ..layers.activation import Act
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
 from . import passes
+from .transformer import TransformerOps
 
 
 class Poison:
@@ -228,7 +229,7 @@ def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     return b[:, 0]
 
 
-class Builder:
+class Builder(TransformerOps):
     """Builds an nnom Model from framework ops, in the framework's layout; see the module docstring.
 
     Every lowering to nnom layers is a method here; a frontend names the source op and calls it.

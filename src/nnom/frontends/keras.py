@@ -885,6 +885,9 @@ _CONVERTERS = {
     "Bidirectional": _bidirectional,
 }
 
+from .keras_transformer import CONVERTERS as _TRANSFORMER_CONVERTERS     # noqa: E402 (reads the helpers above)
+_CONVERTERS.update(_TRANSFORMER_CONVERTERS)
+
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
                                                   "tensor ops +, -, *, / and unary - (Keras 3 ops nodes)")
 

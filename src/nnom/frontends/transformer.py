@@ -1,0 +1,72 @@
+"""The Builder's transformer lowerings: layer normalization, matrix products of activations and
+attention, on sequences (N, T, D) (nnom's (1, T, D), in the framework's own row-major order).
+
+Attention is lowered into nnom layers without any transpose: the projections are 1x1 Conv2Ds
+(queries scaled by 1 / sqrt(d_k), folded into their weights), the heads stay side by side in the
+channels of Q, K and V, `MatMul(heads, transpose_b=True)` gives the scores (heads, T, T), a
+Softmax over channels normalizes every head's rows, `MatMul(heads, concat_heads=True)` gives
+(1, T, heads * d_v) ready for the output projection.
+"""
+import numpy as np
+
+from ..errors import NnomError
+from ..layers import Conv2D, LayerNorm, MatMul, Softmax
+
+
+class TransformerOps:
+    """Mixed into Builder (frontends/common.py)."""
+
+    def _sequence(self, x, what):
+        """(T, D) of a sequence tensor nnom holds as (1, T, D) in row-major order."""
+        if x.rank == 1:
+            return 1, x.shape[0]
+        if x.rank != 2 or not x.identity or tuple(x.layer.out_shape) != (1,) + x.shape:
+            raise NnomError(f"{what} takes a sequence (N, T, D), got (N, {', '.join(map(str, x.shape))}); "
+                            "nnom's transformer layers read (steps, features) tensors")
+        return x.shape
+
+    def _seq_out(self, layer, shape):
+        return self._tensor(layer, shape, np.arange(int(np.prod(shape))))
+
+    def layer_norm(self, x, gamma, beta, eps, name):
+        """Normalization over the last axis of a sequence (or of a vector), gamma / beta None: 1 / 0."""
+        _, d = self._sequence(x, "layer normalization")
+        layer = self._add(LayerNorm(gamma, beta, epsilon=float(eps)), [x.layer], name)
+        return self._seq_out(layer, x.shape)
+
+    def seq_dense(self, x, kernel, b, name):
+        """A projection of every step: kernel (D, U) as a 1x1 Conv2D."""
+        t, d = self._sequence(x, "a projection")
+        kernel = np.asarray(kernel, np.float32)
+        if kernel.shape[0] != d:
+            raise NnomError(f"projection weight {kernel.shape} does not fit {d} features")
+        layer = self._add(Conv2D(kernel.shape[1], (1, 1), w=kernel.reshape(1, 1, *kernel.shape), b=b,
+                                 use_bias=b is not None), [x.layer], name)
+        return self._seq_out(layer, (t, kernel.shape[1]))
+
+    def matmul(self, a, b, name, heads=1, transpose_b=False, concat_heads=False):
+        """Per head a x b (b^T); a, b sequences (heads packed in their features) or (heads, T, D)."""
+        layer = self._add(MatMul(heads, transpose_b=transpose_b, concat_heads=concat_heads), [a, b], name)
+        h, w, c = layer.out_shape
+        return self._seq_out(layer, (w, c) if h == 1 else (h, w, c))
+
+    def attention(self, q, k, v, heads, name, scale=None):
+        """softmax(q k^T * scale) v per head, heads packed in the features of q, k and v (scale: a
+        constant folded by the caller into the query projection when None)."""
+        if scale is not None:
+            q = self.const_op("mul", q, np.float64(scale), True, name + "_scale")
+        scores = self.matmul(q, k, name + "_scores", heads, transpose_b=True)
+        probs = self._seq_out(self._add(Softmax(), [scores.layer], name + "_softmax"), scores.shape)
+        return self.matmul(probs, v, name + "_context", heads, concat_heads=True)
+
+    def multi_head_attention(self, q_in, kv_in, w, heads, name):
+        """Projections and attention; w: {"q", "k", "v", "o"}: (kernel (D, heads * d), bias or None)
+        in Keras' layout, the heads' columns side by side."""
+        wq, bq = w["q"]
+        dk = wq.shape[1] // heads
+        s = 1.0 / np.sqrt(dk)
+        q = self.seq_dense(q_in, wq * s, None if bq is None else bq * s, name + "_query")
+        k = self.seq_dense(kv_in, *w["k"], name + "_key")
+        v = self.seq_dense(kv_in, *w["v"], name + "_value")
+        ctx = self.attention(q, k, v, heads, name)
+        return self.seq_dense(ctx, *w["o"], name + "_output")
