@@ -40,13 +40,19 @@ def layer_norm_case(m, x, rng, t, d):
 
 
 def block_case(m, x, rng, t, d):
-    """LayerNorm, two-head attention and a residual add, as in an encoder block."""
+    """A positional embedding, LayerNorm, attention and a residual add, as in an encoder block."""
+    x = m.hook(AddConst(rng.uniform(-1, 1, (1, t, d))), proj(m, x, d))
     n = m.hook(LayerNorm(rng.uniform(0.5, 1.5, d), rng.uniform(-0.5, 0.5, d)), x)
     a = attention_case(m, n, np.random.default_rng(5), t, d)
     return m.merge(Add(), x, proj(m, a, d))
 
 
-CASES = {"attention": attention_case, "split": split_case, "layer_norm": layer_norm_case, "block": block_case}
+def add_const_case(m, x, rng, t, d):
+    """A constant far wider (or narrower) than the input: the formats differ."""
+    return m.hook(AddConst(rng.normal(size=(1, t, d)) * float(rng.choice([0.05, 1.0, 20.0]))), x)
+
+
+CASES = {"add_const": add_const_case, "attention": attention_case, "split": split_case, "layer_norm": layer_norm_case, "block": block_case}
 
 
 def build(case, seed, scheme):

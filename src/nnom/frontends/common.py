@@ -206,6 +206,14 @@ def ident(name: str) -> str:
     return ("n" + s if s[:1].isdigit() else s) or "layer"
 
 
+def _per_channel(const, x: Tensor) -> bool:
+    try:
+        per_channel_vector(const, x, "")
+        return True
+    except NnomError:
+        return False
+
+
 def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     """A constant that broadcasts against x (with batch) and varies along channels only, as a
     vector over x's channels, or a NnomError."""
@@ -462,6 +470,8 @@ class Builder(TransformerOps):
     def const_op(self, op, x: Tensor, const, x_first: bool, name) -> Tensor:
         """x (op) const or const (op) x for a scalar or per-channel constant."""
         what = f"{op} with a constant"
+        if op in ("add", "sub") and (x_first or op == "add") and not _per_channel(const, x):
+            return self.add_const(x, const if op == "add" else -np.asarray(const), name)   # a positional embedding
         c = per_channel_vector(const, x, what)
         ones = np.ones_like(c)
         if op == "add":

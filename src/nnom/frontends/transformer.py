@@ -10,7 +10,7 @@ Softmax over channels normalizes every head's rows, `MatMul(heads, concat_heads=
 import numpy as np
 
 from ..errors import NnomError
-from ..layers import Conv2D, LayerNorm, MatMul, Softmax
+from ..layers import AddConst, Conv2D, LayerNorm, MatMul, Softmax
 
 
 class TransformerOps:
@@ -33,6 +33,18 @@ class TransformerOps:
         _, d = self._sequence(x, "layer normalization")
         layer = self._add(LayerNorm(gamma, beta, epsilon=float(eps)), [x.layer], name)
         return self._seq_out(layer, x.shape)
+
+    def add_const(self, x, const, name):
+        """x + a constant that broadcasts against x (a positional embedding): an AddConst holding
+        it in nnom's order of x's values."""
+        try:
+            full = np.broadcast_to(np.asarray(const, np.float32), (1,) + x.shape)[0]
+        except ValueError:
+            raise NnomError(f"the constant of shape {np.shape(const)} does not broadcast against the tensor "
+                            f"(N, {', '.join(map(str, x.shape))})") from None
+        value = full.reshape(-1)[x.order()].reshape(tuple(x.layer.out_shape))
+        layer = self._add(AddConst(value), [x.layer], name)
+        return self._tensor(layer, x.shape, x.perm)
 
     def seq_dense(self, x, kernel, b, name):
         """A projection of every step: kernel (D, U) as a 1x1 Conv2D."""

@@ -1,5 +1,6 @@
 from .activation import (Act, Activation, HardSigmoid, Lambda, LeakyReLU, ReLU, ReLU6, Sigmoid, Softmax,
                          TanH, act_hard_sigmoid, act_leaky_relu, act_relu, act_relu6, act_sigmoid, act_tanh)
+from .add_const import AddConst
 from .base import Layer
 from .conv import Conv2D, DW_Conv2D
 from .dense import BatchNorm, Dense

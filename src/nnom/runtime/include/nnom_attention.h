@@ -16,7 +16,8 @@
  * the normalized value z (Q12); qformat: w->shift per channel, affine: mult/shift per channel and
  * out_zp. eps: epsilon in the input's integer units, times C^2 (the generator computes it). The
  * arithmetic is in docs/int8-semantics.md ("LayerNorm"); nnom/layers/layernorm.py is its
- * bit-exact reference. Included by nnom.h. */
+ * bit-exact reference. AddConst: x + a constant tensor from flash (a positional embedding).
+ * Included by nnom.h. */
 #ifndef NNOM_ATTENTION_H
 #define NNOM_ATTENTION_H
 
@@ -43,6 +44,12 @@ typedef struct {
     const nnom_bias_t *b;        /* beta: int32 per channel at the scale 2^-12 * s_w */
     int64_t eps;                 /* epsilon / s_in^2 * C^2, rounded (>= 0) */
 } nnom_layer_norm_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    const int8_t *value;         /* the constant, the input's size */
+    int8_t frac;                 /* qformat: its fraction bits */
+} nnom_add_const_layer_t;
 
 /* ---- kernels (src/kernels/local, src/kernels/affine; tested through the layers in
  * tests/test_attention.py) ---------------------------------------------------------------- */
@@ -91,6 +98,9 @@ void nnom_layer_norm_affine_s8(const int8_t *in, uint32_t rows, uint16_t c, int6
 /* ---- layers ---------------------------------------------------------------------------- */
 nnom_layer_t *MatMul(uint16_t heads, uint8_t transpose_b, uint8_t concat_heads);
 nnom_layer_t *LayerNorm(const nnom_weight_t *w, const nnom_bias_t *b, int64_t eps);
+/* x + a constant of x's size (a positional embedding) in int8 with fraction bits frac (qformat),
+ * added as Add adds (affine: the ADD parameters of x and the constant, as Add's). */
+nnom_layer_t *AddConst(const int8_t *value, int8_t frac);
 
 #ifdef __cplusplus
 }
