@@ -1,0 +1,106 @@
+"""Transformer models from the frameworks: Keras LayerNormalization, MultiHeadAttention and
+Attention (and a positional embedding as a constant add) import with the framework's float
+results, and quantize in both schemes with the host C bit-exact with the simulator."""
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from nnom import NnomError
+
+if "keras" not in sys.modules:
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+
+SCHEMES = ["qformat", "affine"]
+
+
+def _keras():
+    keras = pytest.importorskip("keras")
+    if not hasattr(keras, "ops"):
+        pytest.skip("needs Keras 3")
+    return keras
+
+
+def _close(y, ref):
+    y, ref = np.asarray(y, np.float64), np.asarray(ref, np.float64)
+    y = y.reshape(ref.shape)
+    assert np.abs(y - ref).max() <= 1e-4 * max(1.0, float(np.abs(ref).max())), np.abs(y - ref).max()
+
+
+def _in_c_both_schemes(make, x, tol=0.1):
+    if shutil.which("gcc") is None:
+        return
+    for scheme in SCHEMES:
+        nm = make()
+        nm.quantize(x, scheme=scheme, verbose=False)
+        xq = nm.quantize_input(x)[0]
+        assert np.array_equal(nm.run(xq), nm.run_c(xq)), scheme
+        f, q = nm.predict(x), nm.predict(x, quantized=True)
+        assert np.sqrt(np.mean((f - q) ** 2)) < tol * float(np.abs(f).max()), scheme
+
+
+def kws_transformer(keras, t=16, f=10, patch=2, d=16, blocks=2, classes=12):
+    """MFCC frames (t * patch, f) -> patches by Reshape + Dense, a positional embedding (constant
+    add), pre-norm encoder blocks (LayerNorm, 2-head self-attention, residual, LayerNorm, MLP,
+    residual), average over steps, classifier."""
+    L = keras.layers
+    inp = keras.Input((t * patch, f))
+    x = L.Dense(d)(L.Reshape((t, patch * f))(inp))
+    x = x + np.random.default_rng(0).normal(size=(t, d)).astype(np.float32) * 0.1
+    for _ in range(blocks):
+        h = L.LayerNormalization(epsilon=1e-6)(x)
+        x = L.Add()([x, L.MultiHeadAttention(2, d // 2)(h, h)])
+        h = L.LayerNormalization(epsilon=1e-6)(x)
+        x = L.Add()([x, L.Dense(d)(L.Dense(2 * d, activation="relu")(h))])
+    x = L.GlobalAveragePooling1D()(x)
+    return keras.Model(inp, L.Dense(classes, activation="softmax")(x))
+
+
+@pytest.mark.slow
+def test_keras_kws_transformer_imports_and_runs_bit_exact_in_c():
+    keras = _keras()
+    from nnom import from_keras
+    keras.utils.set_random_seed(0)
+    km = kws_transformer(keras)
+    x = np.random.default_rng(1).normal(size=(64, 32, 10)).astype(np.float32)
+    ref = keras.ops.convert_to_numpy(km(x))
+    nm = from_keras(km)
+    kinds = [type(layer).__name__ for layer in nm.order]
+    assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 4 and kinds.count("AddConst") == 1, kinds
+    _close(nm.predict(x), ref)
+    _in_c_both_schemes(lambda: from_keras(km), x)
+    for scheme in SCHEMES:         # the int8 model keeps the framework's decisions
+        nm = from_keras(km)
+        nm.quantize(x, scheme=scheme, verbose=False)
+        q = nm.predict(x, quantized=True).reshape(ref.shape)
+        assert (q.argmax(1) == ref.argmax(1)).mean() >= 0.9, scheme
+
+
+def test_keras_attention_layers_and_options():
+    keras = _keras()
+    from nnom import from_keras
+    L = keras.layers
+    keras.utils.set_random_seed(2)
+    inp = keras.Input((7, 6))
+    a = L.MultiHeadAttention(3, 2, value_dim=3, use_bias=False)(inp, inp)
+    b = L.LayerNormalization(center=False, epsilon=0.01)(L.Add()([inp, a]))
+    att = L.Attention(use_scale=True)
+    c = att([b, inp])
+    km = keras.Model(inp, L.LayerNormalization(scale=False)(c))
+    att.scale.assign(0.7)
+    x = np.random.default_rng(0).normal(size=(16, 7, 6)).astype(np.float32)
+    _close(from_keras(km).predict(x), keras.ops.convert_to_numpy(km(x)))
+    _in_c_both_schemes(lambda: from_keras(km), x)
+
+
+def test_keras_unsupported_attention_settings_are_named():
+    keras = _keras()
+    from nnom import from_keras
+    L = keras.layers
+    inp = keras.Input((5, 4))
+    y = L.Attention(score_mode="concat")([inp, inp])
+    z = L.LayerNormalization(rms_scaling=True)(y)
+    with pytest.raises(NnomError, match=r"score_mode='concat'(.|\n)*rms_scaling"):
+        from_keras(keras.Model(inp, z))
