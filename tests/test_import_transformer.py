@@ -104,3 +104,72 @@ def test_keras_unsupported_attention_settings_are_named():
     z = L.LayerNormalization(rms_scaling=True)(y)
     with pytest.raises(NnomError, match=r"score_mode='concat'(.|\n)*rms_scaling"):
         from_keras(keras.Model(inp, z))
+
+
+def _torch_block(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class Encoder(nn.Module):
+        """A patch embedding (Linear per step), a positional buffer, a pre-norm block with
+        nn.MultiheadAttention, F.layer_norm and an MLP, F.scaled_dot_product_attention, a head."""
+
+        def __init__(self, f=5, d=8, heads=2, t=6, classes=4):
+            super().__init__()
+            self.emb = nn.Linear(f, d)
+            self.register_buffer("pos", torch.randn(t, d) * 0.1)
+            self.ln1 = nn.LayerNorm(d)
+            self.att = nn.MultiheadAttention(d, heads, batch_first=True)
+            self.fc1, self.fc2 = nn.Linear(d, 2 * d), nn.Linear(2 * d, d)
+            self.head = nn.Linear(d, classes)
+
+        def forward(self, x):
+            x = self.emb(x) + self.pos
+            h = self.ln1(x)
+            x = x + self.att(h, h, h, need_weights=False)[0]
+            h = F.layer_norm(x, (x.shape[-1],), eps=1e-4)
+            x = x + self.fc2(F.relu(self.fc1(h)))
+            x = x + F.scaled_dot_product_attention(x, x, x)
+            return self.head(x.mean(1))
+
+    torch.manual_seed(0)
+    return Encoder().eval()
+
+
+def test_torch_transformer_block_imports_and_runs_bit_exact_in_c():
+    torch = pytest.importorskip("torch")
+    from nnom import from_torch
+    module = _torch_block(torch)
+    x = torch.randn(32, 6, 5)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    nm = from_torch(module, x)
+    kinds = [type(layer).__name__ for layer in nm.order]
+    assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 2 and "AddConst" in kinds, kinds
+    _close(nm.predict(x.numpy()), ref)
+    _in_c_both_schemes(lambda: from_torch(module, x), x.numpy())
+
+
+def test_torch_unsupported_attention_settings_are_named():
+    torch = pytest.importorskip("torch")
+    from nnom import from_torch
+    nn = torch.nn
+
+    with pytest.raises(NnomError, match=r"att .*batch_first=True"):
+        from_torch(nn.Sequential(nn.Linear(4, 4), _SelfAttention(nn.MultiheadAttention(4, 2))).eval(),
+                   torch.randn(2, 3, 4))
+    with pytest.raises(NnomError, match=r"LayerNorm.*last dimension only"):
+        from_torch(nn.Sequential(nn.Linear(4, 4), nn.LayerNorm((3, 4))).eval(), torch.randn(2, 3, 4))
+
+
+def _SelfAttention(att):
+    import torch
+
+    class SelfAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.att = att
+
+        def forward(self, x):
+            return self.att(x, x, x)[0]
+
+    return SelfAttention()

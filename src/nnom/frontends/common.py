@@ -414,6 +414,8 @@ class Builder(TransformerOps):
         """kernel: (in, out), the inputs in the framework's order of x's values. Channels-last
         frameworks (Keras) apply it to the channels of a (N, ..., C) tensor: a 1x1 Conv2D."""
         kernel = np.asarray(kernel, dtype=np.float32)
+        if x.rank == 2 and (x.identity or isinstance(x.layer, Input)) and x.batch_axis == 0 and kernel.ndim == 2:
+            return self.seq_dense(x, kernel, b, name)         # a sequence (N, T, F): every step (an input: as one)
         if x.rank != 1:
             if not self.layout.channels_first and x.rank in (2, 3) and kernel.ndim == 2:
                 n = x.rank - 1

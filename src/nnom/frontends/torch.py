@@ -39,6 +39,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from . import torch_transformer
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
 
@@ -489,6 +490,7 @@ def _module_table(torch):
         nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
         nn.RNN: lambda c: _recurrent(torch, c), nn.GRU: lambda c: _recurrent(torch, c),
         nn.LSTM: lambda c: _recurrent(torch, c),
+        **torch_transformer.modules(torch),
     }
 
 
@@ -583,6 +585,7 @@ def _function_table(torch):
         F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
+        **torch_transformer.functions(torch),
     }
     return table
 

@@ -10,28 +10,29 @@ Softmax over channels normalizes every head's rows, `MatMul(heads, concat_heads=
 import numpy as np
 
 from ..errors import NnomError
-from ..layers import AddConst, Conv2D, LayerNorm, MatMul, Softmax
+from ..layers import AddConst, BatchNorm, Conv2D, LayerNorm, MatMul, Softmax
 
 
 class TransformerOps:
     """Mixed into Builder (frontends/common.py)."""
 
-    def _sequence(self, x, what):
-        """(T, D) of a sequence tensor nnom holds as (1, T, D) in row-major order."""
+    def _sequence(self, x, what, name):
+        """(layer holding x as (1, T, D), T, D) of a sequence tensor (N, T, D) (a model input read as
+        one is imported again laid out so), or of a vector (N, D) as T = 1."""
         if x.rank == 1:
-            return 1, x.shape[0]
-        if x.rank != 2 or not x.identity or tuple(x.layer.out_shape) != (1,) + x.shape:
-            raise NnomError(f"{what} takes a sequence (N, T, D), got (N, {', '.join(map(str, x.shape))}); "
-                            "nnom's transformer layers read (steps, features) tensors")
-        return x.shape
+            return x.layer, 1, x.shape[0]
+        if x.rank == 3 and x.identity and tuple(x.layer.out_shape) == x.shape:
+            return x.layer, x.shape[0] * x.shape[1], x.shape[2]       # heads (H, T, D): MatMul's own
+        src = self.sequence_source(x, 0, what, name)
+        return src, x.shape[0], x.shape[1]
 
     def _seq_out(self, layer, shape):
         return self._tensor(layer, shape, np.arange(int(np.prod(shape))))
 
     def layer_norm(self, x, gamma, beta, eps, name):
         """Normalization over the last axis of a sequence (or of a vector), gamma / beta None: 1 / 0."""
-        _, d = self._sequence(x, "layer normalization")
-        layer = self._add(LayerNorm(gamma, beta, epsilon=float(eps)), [x.layer], name)
+        src, _, _ = self._sequence(x, "layer normalization", name)
+        layer = self._add(LayerNorm(gamma, beta, epsilon=float(eps)), [src], name)
         return self._seq_out(layer, x.shape)
 
     def add_const(self, x, const, name):
@@ -48,25 +49,30 @@ class TransformerOps:
 
     def seq_dense(self, x, kernel, b, name):
         """A projection of every step: kernel (D, U) as a 1x1 Conv2D."""
-        t, d = self._sequence(x, "a projection")
+        src, t, d = self._sequence(x, "a projection", name)
         kernel = np.asarray(kernel, np.float32)
         if kernel.shape[0] != d:
             raise NnomError(f"projection weight {kernel.shape} does not fit {d} features")
         layer = self._add(Conv2D(kernel.shape[1], (1, 1), w=kernel.reshape(1, 1, *kernel.shape), b=b,
-                                 use_bias=b is not None), [x.layer], name)
+                                 use_bias=b is not None), [src], name)
         return self._seq_out(layer, (t, kernel.shape[1]))
 
     def matmul(self, a, b, name, heads=1, transpose_b=False, concat_heads=False):
         """Per head a x b (b^T); a, b sequences (heads packed in their features) or (heads, T, D)."""
-        layer = self._add(MatMul(heads, transpose_b=transpose_b, concat_heads=concat_heads), [a, b], name)
+        srcs = [self._sequence(t, "a matrix product", name)[0] for t in (a, b)]
+        layer = self._add(MatMul(heads, transpose_b=transpose_b, concat_heads=concat_heads), srcs, name)
         h, w, c = layer.out_shape
         return self._seq_out(layer, (w, c) if h == 1 else (h, w, c))
 
     def attention(self, q, k, v, heads, name, scale=None):
         """softmax(q k^T * scale) v per head, heads packed in the features of q, k and v (scale: a
         constant folded by the caller into the query projection when None)."""
-        if scale is not None:
-            q = self.const_op("mul", q, np.float64(scale), True, name + "_scale")
+        if scale is not None:           # on the queries: a per-channel affine (folded into a projection)
+            src, t, d = self._sequence(q, "attention", name)
+            ones, zeros = np.ones(d, np.float32), np.zeros(d, np.float32)
+            layer = self._add(BatchNorm(ones * np.float32(scale), zeros, zeros, ones, epsilon=0.0), [src],
+                              name + "_scale")
+            q = self._seq_out(layer, (t, d))
         scores = self.matmul(q, k, name + "_scores", heads, transpose_b=True)
         probs = self._seq_out(self._add(Softmax(), [scores.layer], name + "_softmax"), scores.shape)
         return self.matmul(probs, v, name + "_context", heads, concat_heads=True)
