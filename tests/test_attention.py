@@ -123,3 +123,31 @@ def test_refusals_name_the_layer():
     x = m.add(Input(shape(1, 5, 6)))
     with pytest.raises(NnomError, match="matmul_y.*neither 4 head"):
         m.compile(x, m.merge(MatMul(4, name="matmul_y"), x, x), verbose=False)
+
+
+@needs_gcc
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_embedding_in_c_equals_simulator_ids_clamped(scheme):
+    """Ids are the int8 input values (Input Q7.0); ids outside 0..vocab-1 clamp into it."""
+    rng = np.random.default_rng(4)
+    m = Model(seed=4)
+    x = m.add(Input(shape(1, 1, 9), qformat=QFormat(0)))
+    e = m.hook(Embedding(table=rng.normal(size=(13, 5)) * 3), x)
+    m.compile(x, m.hook(LayerNorm(), e), verbose=False)
+    ids = rng.integers(0, 13, size=(40, 1, 1, 9)).astype(np.float32)
+    m.quantize(ids, scheme=scheme, verbose=False)
+    xq = rng.integers(-128, 128, size=(60, 1, 1, 9)).astype(np.int8)     # out of range too
+    sim = m.run(xq)
+    assert np.array_equal(sim, m.run_c(xq))
+    lookup = m.order[1].forward_int([xq], None)
+    assert np.array_equal(lookup[:, 0, 3], m.order[1].tq[np.clip(xq[:, 0, 0, 3], 0, 12)])
+
+
+def test_embedding_refuses_a_non_integer_input():
+    m = Model()
+    x = m.add(Input(shape(1, 1, 4)))
+    m.compile(x, m.hook(Embedding(5, 3, name="emb"), x), verbose=False)
+    with pytest.raises(NnomError, match="emb.*token ids.*qformat"):
+        m.quantize(np.random.default_rng(0).normal(size=(8, 1, 1, 4)), scheme="qformat", verbose=False)
+    with pytest.raises(NnomError, match="at most 128"):
+        Embedding(200, 3)

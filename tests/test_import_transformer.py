@@ -173,3 +173,32 @@ def _SelfAttention(att):
             return self.att(x, x, x)[0]
 
     return SelfAttention()
+
+
+def test_keras_and_torch_embeddings_of_token_ids():
+    keras = _keras()
+    torch = pytest.importorskip("torch")
+    from nnom import from_keras, from_torch
+    L = keras.layers
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((7,), dtype="int32")
+    x = L.LayerNormalization()(L.Embedding(20, 6)(inp))
+    km = keras.Model(inp, L.GlobalAveragePooling1D()(L.MultiHeadAttention(2, 3)(x, x)))
+    ids = np.random.default_rng(0).integers(0, 20, size=(40, 7))
+    _close(from_keras(km).predict(ids), keras.ops.convert_to_numpy(km(ids)))
+    _in_c_both_schemes(lambda: from_keras(km), ids.astype(np.float32))
+
+    class Tokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.fc = torch.nn.Embedding(20, 6), torch.nn.Linear(6, 3)
+
+        def forward(self, t):
+            return self.fc(self.emb(t)).mean(1)
+
+    torch.manual_seed(0)
+    tm = Tokens().eval()
+    with torch.no_grad():
+        ref = tm(torch.tensor(ids)).numpy()
+    _close(from_torch(tm, ids).predict(ids), ref)
+    _in_c_both_schemes(lambda: from_torch(tm, ids), ids.astype(np.float32))

@@ -58,5 +58,11 @@ def _attention(ctx, klayer, cfg, ins, name):
     return ctx.b.attention(q, k, v, 1, name, scale=scale)
 
 
-CONVERTERS = {"LayerNormalization": _layer_norm, "MultiHeadAttention": _multi_head_attention,
+def _embedding(ctx, klayer, cfg, ins, name):
+    if cfg.get("mask_zero"):
+        raise _Unsupported("mask_zero=True: nnom has no masks")
+    return ctx.b.embedding(ins[0], _weights(klayer, 1)[0], name)
+
+
+CONVERTERS = {"Embedding": _embedding, "LayerNormalization": _layer_norm, "MultiHeadAttention": _multi_head_attention,
               "Attention": _attention}

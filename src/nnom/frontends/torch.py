@@ -63,8 +63,10 @@ def from_torch(module, example_input, name=None):
         raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     try:
-        examples = tuple(torch.as_tensor(np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e,
-                                                    dtype=np.float32)) for e in examples)
+        arrays = [np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e) for e in examples]
+        # token ids (an nn.Embedding's input) stay integers
+        examples = tuple(torch.as_tensor(a.astype(np.int64 if a.dtype.kind in "iu" else np.float32))
+                         for a in arrays)
     except (TypeError, ValueError) as e:
         raise NnomError(f"from_torch: the example input must be tensors or arrays ({e})") from None
     if not examples:

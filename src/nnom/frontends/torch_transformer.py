@@ -55,7 +55,13 @@ def modules(torch):
         out = c.b.multi_head_attention(q, k, parts, m.num_heads, c.name)
         return out, NO_WEIGHTS
 
-    return {nn.LayerNorm: layer_norm, nn.MultiheadAttention: mha}
+    def embedding(c):
+        m = c.mod
+        if m.max_norm is not None or m.padding_idx is not None and torch.any(m.weight[m.padding_idx] != 0):
+            raise NnomError("nn.Embedding with max_norm (or a nonzero padding_idx row) is not supported")
+        return c.b.embedding(c.tensor(), _np(torch, m.weight), c.name)
+
+    return {nn.LayerNorm: layer_norm, nn.MultiheadAttention: mha, nn.Embedding: embedding}
 
 
 def functions(torch):

@@ -10,7 +10,7 @@ Softmax over channels normalizes every head's rows, `MatMul(heads, concat_heads=
 import numpy as np
 
 from ..errors import NnomError
-from ..layers import AddConst, BatchNorm, Conv2D, LayerNorm, MatMul, Softmax
+from ..layers import AddConst, BatchNorm, Conv2D, Embedding, Input, LayerNorm, MatMul, Softmax
 
 
 class TransformerOps:
@@ -46,6 +46,17 @@ class TransformerOps:
         value = full.reshape(-1)[x.order()].reshape(tuple(x.layer.out_shape))
         layer = self._add(AddConst(value), [x.layer], name)
         return self._tensor(layer, x.shape, x.perm)
+
+    def embedding(self, x, table, name):
+        """Token ids read from a model input (given Q7.0: the int8 values are the ids) to rows of
+        table (vocab, dim): a sequence (T, dim)."""
+        if not isinstance(x.layer, Input):
+            raise NnomError("an embedding reads its token ids from a model input directly (nnom's inputs "
+                            "are int8: ids 0..127)")
+        from ..quant import QFormat
+        x.layer.given_format = QFormat(0)
+        layer = self._add(Embedding(table=np.asarray(table, np.float32)), [x.layer], name)
+        return self._seq_out(layer, (x.size, layer.dim))
 
     def seq_dense(self, x, kernel, b, name):
         """A projection of every step: kernel (D, U) as a 1x1 Conv2D."""

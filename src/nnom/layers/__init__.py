@@ -4,6 +4,7 @@ from .add_const import AddConst
 from .base import Layer
 from .conv import Conv2D, DW_Conv2D
 from .dense import BatchNorm, Dense
+from .embedding import Embedding
 from .io import Input, Output
 from .layernorm import LayerNorm
 from .matmul import MatMul

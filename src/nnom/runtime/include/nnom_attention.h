@@ -16,7 +16,8 @@
  * the normalized value z (Q12); qformat: w->shift per channel, affine: mult/shift per channel and
  * out_zp. eps: epsilon in the input's integer units, times C^2 (the generator computes it). The
  * arithmetic is in docs/int8-semantics.md ("LayerNorm"); nnom/layers/layernorm.py is its
- * bit-exact reference. AddConst: x + a constant tensor from flash (a positional embedding).
+ * bit-exact reference. AddConst: x + a constant tensor from flash (a positional embedding);
+ * Embedding: token ids to rows of a table.
  * Included by nnom.h. */
 #ifndef NNOM_ATTENTION_H
 #define NNOM_ATTENTION_H
@@ -50,6 +51,12 @@ typedef struct {
     const int8_t *value;         /* the constant, the input's size */
     int8_t frac;                 /* qformat: its fraction bits */
 } nnom_add_const_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    const int8_t *table;         /* [vocab][dim], in the output's format */
+    uint16_t vocab, dim;
+} nnom_embedding_layer_t;
 
 /* ---- kernels (src/kernels/local, src/kernels/affine; tested through the layers in
  * tests/test_attention.py) ---------------------------------------------------------------- */
@@ -101,6 +108,9 @@ nnom_layer_t *LayerNorm(const nnom_weight_t *w, const nnom_bias_t *b, int64_t ep
 /* x + a constant of x's size (a positional embedding) in int8 with fraction bits frac (qformat),
  * added as Add adds (affine: the ADD parameters of x and the constant, as Add's). */
 nnom_layer_t *AddConst(const int8_t *value, int8_t frac);
+/* Token ids (the input's int8 values, clamped to 0..vocab-1) to rows of a table: an input of n
+ * values gives (1, n, dim). Both schemes alike (no nnom_affine_t). */
+nnom_layer_t *Embedding(const int8_t *table, uint16_t vocab, uint16_t dim);
 
 #ifdef __cplusplus
 }
