@@ -202,3 +202,43 @@ def test_keras_and_torch_embeddings_of_token_ids():
         ref = tm(torch.tensor(ids)).numpy()
     _close(from_torch(tm, ids).predict(ids), ref)
     _in_c_both_schemes(lambda: from_torch(tm, ids), ids.astype(np.float32))
+
+
+def test_onnx_layer_norm_and_single_head_attention_from_torch():
+    """ONNX LayerNormalization, MatMul of two activations (K^T through a Transpose), Softmax over
+    the features, scalar and per-feature constants on sequences, a positional constant."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import io
+    import warnings
+    from nnom import from_onnx
+    nn, F = torch.nn, torch.nn.functional
+
+    class Encoder(nn.Module):
+        def __init__(self, d=8, t=6):
+            super().__init__()
+            self.register_buffer("pos", torch.randn(t, d) * 0.1)
+            self.ln = nn.LayerNorm(d)
+            self.q, self.k, self.v = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+            self.fc = nn.Linear(d, d)
+
+        def forward(self, x):
+            x = x + self.pos
+            h = self.ln(x)
+            x = x + F.scaled_dot_product_attention(self.q(h), self.k(h), self.v(h))
+            return x + self.fc(torch.softmax(h @ h.transpose(1, 2) * 0.5, -1) @ h)
+
+    torch.manual_seed(1)
+    module = Encoder().eval()
+    x = torch.randn(32, 6, 8)
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x[:2],), f, dynamo=False, opset_version=17)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    om = from_onnx(f.getvalue())
+    kinds = [type(layer).__name__ for layer in om.order]
+    assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 1 and "Transpose" not in kinds, kinds
+    _close(om.predict(x.numpy()), ref)
+    _in_c_both_schemes(lambda: from_onnx(f.getvalue()), x.numpy())

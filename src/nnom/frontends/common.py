@@ -472,6 +472,10 @@ class Builder(TransformerOps):
     def const_op(self, op, x: Tensor, const, x_first: bool, name) -> Tensor:
         """x (op) const or const (op) x for a scalar or per-channel constant."""
         what = f"{op} with a constant"
+        if not x.canonical and x.batch_axis == 0:          # a sequence's bias or scale, any layout
+            per_channel = self.nnom_channel_op(op, x, const, x_first, name)
+            if per_channel is not None:
+                return per_channel
         if op in ("add", "sub") and (x_first or op == "add") and not _per_channel(const, x):
             return self.add_const(x, const if op == "add" else -np.asarray(const), name)   # a positional embedding
         c = per_channel_vector(const, x, what)
@@ -516,6 +520,8 @@ class Builder(TransformerOps):
     def softmax(self, x: Tensor, axis, name) -> Tensor:
         axis = _axis(axis, x.rank + 1)
         channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
+        if axis == x.rank and x.rank == 2 and x.identity and x.batch_axis == 0 and axis != channels:
+            return self.seq_softmax(x, name)                 # over the features of a sequence (N, T, D)
         if axis != channels:
             raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
                             f"the channels (axis {channels})")

@@ -461,7 +461,9 @@ class _Importer:
             shape = tuple(klayer.output.shape)[1:]
             if any(d is None for d in shape):
                 return [POISON]
-            return [self.b.input(shape, f"{name}_stand_in")]
+            t = self.b.input(shape, f"{name}_stand_in")
+            t.layer.stand_in = True          # not a model input: never laid out again (Relayout)
+            return [t]
         except Exception:           # several calls, several outputs, or no shape: give up on this branch
             return [POISON]
 

@@ -279,10 +279,23 @@ def _matmul(c):
     x = c.input(0)
     if not isinstance(x, Tensor):
         raise NnomError("MatMul of a constant by a tensor is not supported")
+    if isinstance(c.input(1), Tensor):             # two activations: attention's products
+        return c.b.matmul_tensors(x, c.input(1), c.name)
     w = _const(c.input(1), "the MatMul weight").astype(np.float32)
     if w.ndim != 2:
         raise NnomError(f"MatMul by a constant of shape {w.shape}: expected a 2D weight")
     return c.b.dense(x, w, None, c.name)
+
+
+def _layer_norm(c):
+    c.unused_outputs(1, "mean and inverse standard deviation")
+    x = c.tensor(0)
+    axis = int(c.attr("axis", -1))
+    if axis not in (-1, x.rank):
+        raise NnomError(f"LayerNormalization over axis {axis}: nnom normalizes over the last axis only")
+    gamma = _const(c.input(1), "the LayerNormalization scale").astype(np.float32)
+    beta = None if c.input(2) is None else _const(c.input(2), "the LayerNormalization bias").astype(np.float32)
+    return c.b.layer_norm(x, gamma, beta, float(c.attr("epsilon", 1e-5)), c.name)
 
 
 def _batchnorm(c):
@@ -626,6 +639,7 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
 
 CONVERTERS = {
     "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
+    "LayerNormalization": _layer_norm,
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
@@ -746,7 +760,9 @@ class _Importer:
         if not dims or not 2 <= len(dims) <= 4 or any(d is None for d in dims[1:]):
             return POISON
         try:
-            return self.b.input(list(dims[1:]), f"{output}_stand_in")
+            t = self.b.input(list(dims[1:]), f"{output}_stand_in")
+            t.layer.stand_in = True          # not a model input: never laid out again (Relayout)
+            return t
         except NnomError:
             return POISON
 

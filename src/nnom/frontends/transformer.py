@@ -23,11 +23,54 @@ class TransformerOps:
             return x.layer, 1, x.shape[0]
         if x.rank == 3 and x.identity and tuple(x.layer.out_shape) == x.shape:
             return x.layer, x.shape[0] * x.shape[1], x.shape[2]       # heads (H, T, D): MatMul's own
+        if getattr(x.layer, "stand_in", False):
+            raise NnomError(f"{what} after a layer that could not be imported")
         src = self.sequence_source(x, 0, what, name)
         return src, x.shape[0], x.shape[1]
 
     def _seq_out(self, layer, shape):
         return self._tensor(layer, shape, np.arange(int(np.prod(shape))))
+
+    def nnom_channel_op(self, op, x, const, x_first, name):
+        """x (op) const on a tensor in any layout where the constant, laid out as nnom holds x,
+        varies along nnom's channels only (a bias or scale on a sequence's features): a BatchNorm of
+        every value, the layout kept. None when it does not, or for const / x."""
+        try:
+            full = np.broadcast_to(np.asarray(const, np.float64), (1,) + x.shape)[0]
+        except ValueError:
+            return None
+        h, w, n = x.layer.out_shape
+        rows = full.reshape(-1)[x.order()].reshape(h * w, n)
+        if not np.all(rows == rows[:1]):
+            return None
+        c = rows[0]
+        ones = np.ones(n)
+        scale, shift = {"add": (ones, c), "sub": (ones, -c) if x_first else (-ones, c), "mul": (c, 0 * c),
+                        "div": (1.0 / c if x_first and np.all(c != 0) else None, 0 * c)}[op]
+        if scale is None:
+            return None
+        zeros = np.zeros(n, np.float32)
+        layer = self._add(BatchNorm(scale.astype(np.float32), np.asarray(shift, np.float32), zeros,
+                                    np.ones(n, np.float32), epsilon=0.0), [x.layer], name)
+        return self._tensor(layer, x.shape, x.perm)
+
+    def seq_softmax(self, x, name):
+        """Softmax over the features of a sequence (its nnom channels)."""
+        src, t, d = self._sequence(x, "softmax", name)
+        return self._seq_out(self._add(Softmax(), [src], name), x.shape)
+
+    def matmul_tensors(self, a, b, name):
+        """a @ b of two sequences as ONNX / PyTorch multiply them per sample: a (M, K), b (K, N) held
+        as it is, or as the transpose of a (N, K) sequence (b read transposed)."""
+        if a.rank != 2 or b.rank != 2:
+            raise NnomError(f"a matrix product of (N, {', '.join(map(str, a.shape))}) and (N, "
+                            f"{', '.join(map(str, b.shape))}) tensors: nnom multiplies (N, M, K) by (N, K, N') "
+                            "(heads: use nn.MultiheadAttention from PyTorch)")
+        k, n = b.shape
+        transposed = np.arange(k * n).reshape(k, n).T.ravel()     # nnom holds (n, k) row-major
+        if np.array_equal(b.order(), transposed) and tuple(b.layer.out_shape) == (1, n, k) and b.batch_axis == 0:
+            return self.matmul(a, self._seq_out(b.layer, (n, k)), name, transpose_b=True)
+        return self.matmul(a, b, name)
 
     def layer_norm(self, x, gamma, beta, eps, name):
         """Normalization over the last axis of a sequence (or of a vector), gamma / beta None: 1 / 0."""
@@ -43,6 +86,9 @@ class TransformerOps:
         except ValueError:
             raise NnomError(f"the constant of shape {np.shape(const)} does not broadcast against the tensor "
                             f"(N, {', '.join(map(str, x.shape))})") from None
+        if (x.rank == 2 and isinstance(x.layer, Input) and not getattr(x.layer, "stand_in", False)
+                and not x.identity and self.layouts.get(x.layer.name) is None):
+            self.sequence_source(x, 0, "a positional embedding", name)   # (N, T, D) input: as a sequence
         value = full.reshape(-1)[x.order()].reshape(tuple(x.layer.out_shape))
         layer = self._add(AddConst(value), [x.layer], name)
         return self._tensor(layer, x.shape, x.perm)
