@@ -151,3 +151,27 @@ def test_embedding_refuses_a_non_integer_input():
         m.quantize(np.random.default_rng(0).normal(size=(8, 1, 1, 4)), scheme="qformat", verbose=False)
     with pytest.raises(NnomError, match="at most 128"):
         Embedding(200, 3)
+
+
+def _qemu():
+    return shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _qemu(), reason="needs arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_transformer_layers_on_cortex_m4_and_under_sanitizers(scheme):
+    """Embedding, AddConst, LayerNorm and attention: the M4 build (the int64 statistics, the
+    integer square root) and the host build under ASan + UBSan equal the simulator."""
+    rng = np.random.default_rng(6)
+    m = Model(seed=6)
+    x = m.add(Input(shape(1, 1, 8), qformat=QFormat(0)))
+    e = m.hook(AddConst(rng.normal(size=(1, 8, 6)) * 0.3), m.hook(Embedding(table=rng.normal(size=(11, 6))), x))
+    n = m.hook(LayerNorm(rng.uniform(0.5, 1.5, 6), rng.uniform(-0.5, 0.5, 6), epsilon=1e-5), e)
+    y = m.merge(Add(), e, proj(m, attention_case(m, n, np.random.default_rng(8), 8, 6), 6))
+    m.compile(x, y, verbose=False)
+    m.quantize(rng.integers(0, 11, size=(64, 1, 1, 8)).astype(np.float32), scheme=scheme, verbose=False)
+    xq = rng.integers(-20, 30, size=(12, 1, 1, 8)).astype(np.int8)
+    sim = m.run(xq)
+    assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
+    assert np.array_equal(m.run_c(xq[:3], sanitize=True), sim[:3])
