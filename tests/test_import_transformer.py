@@ -242,3 +242,33 @@ def test_onnx_layer_norm_and_single_head_attention_from_torch():
     assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 1 and "Transpose" not in kinds, kinds
     _close(om.predict(x.numpy()), ref)
     _in_c_both_schemes(lambda: from_onnx(f.getvalue()), x.numpy())
+
+
+def test_onnx_gather_on_a_constant_table_is_an_embedding():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import io
+    import warnings
+    from nnom import from_onnx
+
+    class Tokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.ln, self.fc = torch.nn.Embedding(20, 6), torch.nn.LayerNorm(6), torch.nn.Linear(6, 3)
+
+        def forward(self, t):
+            return self.fc(self.ln(self.emb(t))).mean(1)
+
+    torch.manual_seed(0)
+    module = Tokens().eval()
+    ids = np.random.default_rng(0).integers(0, 20, size=(30, 7))
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.tensor(ids[:2]),), f, dynamo=False, opset_version=17)
+    with torch.no_grad():
+        ref = module(torch.tensor(ids)).numpy()
+    om = from_onnx(f.getvalue())
+    assert [type(layer).__name__ for layer in om.order][:3] == ["Input", "Embedding", "LayerNorm"]
+    _close(om.predict(ids), ref)
+    _in_c_both_schemes(lambda: from_onnx(f.getvalue()), ids.astype(np.float32))

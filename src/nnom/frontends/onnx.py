@@ -416,7 +416,11 @@ def _transpose(c):
 def _gather(c):
     x = c.input(0)
     if not isinstance(x, Tensor):
-        raise NnomError("Gather from a constant at indices computed from the input is not supported")
+        table, ids = np.asarray(x), c.input(1)
+        if isinstance(ids, Tensor) and table.ndim == 2 and int(c.attr("axis", 0)) == 0:
+            return c.b.embedding(ids, table.astype(np.float32), c.name)      # token ids to rows
+        raise NnomError("Gather from a constant at indices computed from the input is supported as an "
+                        "embedding only (a 2-D table, axis 0)")
     idx = np.asarray(_const(c.input(1), "the Gather indices")).astype(np.int64)
     full = c.full_shape(x)
     axis = int(c.attr("axis", 0))
@@ -710,8 +714,9 @@ class _Importer:
             raise unsupported_error("ONNX", problems, SUPPORTED)
         for i, vi in enumerate(inputs):
             tt = vi.type.tensor_type
-            if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11):
-                raise NnomError(f"{self.label}: input '{vi.name}' is not a float tensor")
+            # floats, or integers (token ids: ONNX only lets Gather and the like read them)
+            if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11, 2, 3, 4, 5, 6, 7, 12, 13):
+                raise NnomError(f"{self.label}: input '{vi.name}' is not a float or integer tensor")
             dims = _dims(vi, keep_unknown=True)
             layout = self.b.layouts.get(ident(vi.name))
             at = 1 if layout == "time_major" else 0           # (T, N, F) read by a layout-0 recurrent op
