@@ -272,3 +272,27 @@ def test_onnx_gather_on_a_constant_table_is_an_embedding():
     assert [type(layer).__name__ for layer in om.order][:3] == ["Input", "Embedding", "LayerNorm"]
     _close(om.predict(ids), ref)
     _in_c_both_schemes(lambda: from_onnx(f.getvalue()), ids.astype(np.float32))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_onnx_written_out_layer_norm_is_one_layer(affine):
+    """torch.onnx before opset 17 writes LayerNorm as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
+    Div, Mul, Add: nnom imports it as one LayerNorm."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    import io
+    import warnings
+    from nnom import from_onnx
+    nn = torch.nn
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8, elementwise_affine=affine), nn.Linear(8, 3)).eval()
+    x = torch.randn(20, 6, 8)
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x[:2],), f, dynamo=False, opset_version=15)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    om = from_onnx(f.getvalue())
+    assert [type(layer).__name__ for layer in om.order] == ["Input", "Conv2D", "LayerNorm", "Conv2D"]
+    _close(om.predict(x.numpy()), ref)

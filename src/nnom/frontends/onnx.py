@@ -42,6 +42,7 @@ from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
+from .onnx_patterns import fuse_layer_norms
 
 
 def _import_onnx():
@@ -293,7 +294,7 @@ def _layer_norm(c):
     axis = int(c.attr("axis", -1))
     if axis not in (-1, x.rank):
         raise NnomError(f"LayerNormalization over axis {axis}: nnom normalizes over the last axis only")
-    gamma = _const(c.input(1), "the LayerNormalization scale").astype(np.float32)
+    gamma = None if c.input(1) is None else _const(c.input(1), "the LayerNormalization scale").astype(np.float32)
     beta = None if c.input(2) is None else _const(c.input(2), "the LayerNormalization bias").astype(np.float32)
     return c.b.layer_norm(x, gamma, beta, float(c.attr("epsilon", 1e-5)), c.name)
 
@@ -672,6 +673,7 @@ BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Resha
 
 class _Importer:
     def __init__(self, onnx, model, label, name, layouts=None):
+        model = fuse_layer_norms(onnx, model)          # written-out layer norms: one node each
         self.onnx, self.model, self.label = onnx, model, label
         g = model.graph
         self.graph = g
