@@ -296,3 +296,51 @@ def test_onnx_written_out_layer_norm_is_one_layer(affine):
     om = from_onnx(f.getvalue())
     assert [type(layer).__name__ for layer in om.order] == ["Input", "Conv2D", "LayerNorm", "Conv2D"]
     _close(om.predict(x.numpy()), ref)
+
+
+@pytest.mark.slow
+def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
+    """The KWS transformer of the Keras test written in PyTorch: MFCC patches (N, T, patch * F) by
+    a Linear, a positional parameter, 2 pre-norm blocks with nn.MultiheadAttention, mean, head."""
+    torch = pytest.importorskip("torch")
+    from nnom import from_torch
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
+            self.att = nn.MultiheadAttention(d, 2, batch_first=True)
+            self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
+
+        def forward(self, x):
+            h = self.ln1(x)
+            x = x + self.att(h, h, h, need_weights=False)[0]
+            return x + self.mlp(self.ln2(x))
+
+    class KWS(nn.Module):
+        def __init__(self, t=16, f=20, d=16, classes=12):
+            super().__init__()
+            self.emb = nn.Linear(f, d)
+            self.pos = nn.Parameter(torch.randn(t, d) * 0.1)
+            self.blocks = nn.Sequential(Block(d), Block(d))
+            self.head = nn.Linear(d, classes)
+
+        def forward(self, x):
+            return torch.softmax(self.head(self.blocks(self.emb(x) + self.pos).mean(1)), -1)
+
+    torch.manual_seed(0)
+    module = KWS().eval()
+    x = torch.randn(64, 16, 20)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    nm = from_torch(module, x)
+    kinds = [type(layer).__name__ for layer in nm.order]
+    assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 4 and kinds.count("AddConst") == 1, kinds
+    _close(nm.predict(x.numpy()), ref)
+    _in_c_both_schemes(lambda: from_torch(module, x), x.numpy())
+    for scheme in SCHEMES:
+        nm = from_torch(module, x)
+        nm.quantize(x.numpy(), scheme=scheme, verbose=False)
+        q = nm.predict(x.numpy(), quantized=True).reshape(ref.shape)     # an untrained model's classes
+        assert np.linalg.norm(q - ref) < 0.05 * np.linalg.norm(ref), scheme   # nearly tie: no argmax test
