@@ -344,3 +344,56 @@ def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
         nm.quantize(x.numpy(), scheme=scheme, verbose=False)
         q = nm.predict(x.numpy(), quantized=True).reshape(ref.shape)     # an untrained model's classes
         assert np.linalg.norm(q - ref) < 0.05 * np.linalg.norm(ref), scheme   # nearly tie: no argmax test
+
+
+def _hand_written_attention(torch, d=8, heads=2):
+    nn = torch.nn
+
+    class Attention(nn.Module):
+        """Multi-head self-attention as often written by hand: view / transpose to heads, q k^T
+        scaled, softmax, @ v, transpose back, reshape, output projection, residual."""
+
+        def __init__(self):
+            super().__init__()
+            self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+
+        def forward(self, x):
+            n, t, dim = x.shape
+            hd = dim // heads
+            q = self.q(x).view(n, t, heads, hd).transpose(1, 2)
+            k = self.k(x).view(n, t, heads, hd).transpose(1, 2)
+            v = self.v(x).view(n, t, heads, hd).transpose(1, 2)
+            a = torch.softmax(q @ k.transpose(-2, -1) * hd ** -0.5, -1)
+            return x + self.o((a @ v).transpose(1, 2).reshape(n, t, dim))
+
+    torch.manual_seed(0)
+    return Attention().eval()
+
+
+@pytest.mark.parametrize("route", ["torch", "onnx"])
+def test_hand_written_multi_head_attention_needs_no_transpose(route):
+    """The view / transpose to heads only re-labels values: MatMul reads the heads side by side in
+    the projections' channels, and the transpose back makes the second MatMul write them so."""
+    torch = pytest.importorskip("torch")
+    from nnom import from_onnx, from_torch
+    module = _hand_written_attention(torch)
+    x = torch.randn(24, 6, 8)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    if route == "torch":
+        make = lambda: from_torch(module, x)          # noqa: E731
+    else:
+        pytest.importorskip("onnx")
+        import io
+        import warnings
+        f = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, (x[:2],), f, dynamo=False, opset_version=17)
+        make = lambda: from_onnx(f.getvalue())        # noqa: E731
+    nm = make()
+    kinds = [type(layer).__name__ for layer in nm.order]
+    assert kinds.count("MatMul") == 2 and "Reshape" not in kinds and "Flatten" not in kinds, kinds
+    assert [layer.concat_heads for layer in nm.order if type(layer).__name__ == "MatMul"] == [False, True]
+    _close(nm.predict(x.numpy()), ref)
+    _in_c_both_schemes(make, x.numpy())

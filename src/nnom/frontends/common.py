@@ -414,6 +414,8 @@ class Builder(TransformerOps):
         """kernel: (in, out), the inputs in the framework's order of x's values. Channels-last
         frameworks (Keras) apply it to the channels of a (N, ..., C) tensor: a 1x1 Conv2D."""
         kernel = np.asarray(kernel, dtype=np.float32)
+        if x.rank == 2 and not x.identity:
+            x = self._heads_concatenated(x)                  # attention heads put side by side again
         if x.rank == 2 and (x.identity or isinstance(x.layer, Input)) and x.batch_axis == 0 and kernel.ndim == 2:
             return self.seq_dense(x, kernel, b, name)         # a sequence (N, T, F): every step (an input: as one)
         if x.rank != 1:
@@ -520,7 +522,8 @@ class Builder(TransformerOps):
     def softmax(self, x: Tensor, axis, name) -> Tensor:
         axis = _axis(axis, x.rank + 1)
         channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
-        if axis == x.rank and x.rank == 2 and x.identity and x.batch_axis == 0 and axis != channels:
+        if (axis == x.rank and x.rank in (2, 3) and x.identity and x.batch_axis == 0 and axis != channels
+                and (x.rank == 2 or tuple(x.layer.out_shape) == x.shape)):
             return self.seq_softmax(x, name)                 # over the features of a sequence (N, T, D)
         if axis != channels:
             raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "

@@ -3,9 +3,12 @@ dimension, nn.MultiheadAttention (batch_first, one tensor or (query, key=value);
 bias_kv, no zero attention; its averaged attention weights are not available) and
 F.scaled_dot_product_attention on (N, T, D) sequences (one head; no mask, not causal). Lowered by
 the Builder's transformer methods (frontends/transformer.py)."""
+import operator
+
 import numpy as np
 
 from ..errors import NnomError
+from .common import Tensor
 
 
 class _NoWeights:
@@ -86,4 +89,22 @@ def functions(torch):
         scale = c.kwargs.get("scale")
         return c.b.attention(q, k, v, 1, c.name, scale=1.0 / np.sqrt(q.shape[-1]) if scale is None else scale)
 
-    return {F.layer_norm: layer_norm, F.scaled_dot_product_attention: sdpa}
+    def matmul(c):
+        a, b = c.get(0, "input"), c.get(1, "other")
+        if not isinstance(b, Tensor):
+            b = c.get(1, "mat2")
+        if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+            raise NnomError("a matrix product with a constant: use nn.Linear")
+        return c.b.matmul_tensors(a, b, c.name)
+
+    def constant(fn):
+        """Arithmetic on sizes and constants (head_dim = d // heads, head_dim ** -0.5)."""
+        def handler(c):
+            if any(isinstance(a, Tensor) for a in c.args):
+                raise NnomError(f"{fn.__name__} of a tensor is not supported")
+            return fn(*c.args)
+        return handler
+
+    return {F.layer_norm: layer_norm, F.scaled_dot_product_attention: sdpa, operator.matmul: matmul,
+            torch.matmul: matmul, torch.bmm: matmul, operator.floordiv: constant(operator.floordiv),
+            operator.pow: constant(operator.pow)}

@@ -10,7 +10,7 @@ Softmax over channels normalizes every head's rows, `MatMul(heads, concat_heads=
 import numpy as np
 
 from ..errors import NnomError
-from ..layers import AddConst, BatchNorm, Conv2D, Embedding, Input, LayerNorm, MatMul, Softmax
+from ..layers import AddConst, BatchNorm, Conv2D, Embedding, Input, Reshape, LayerNorm, MatMul, Softmax
 
 
 class TransformerOps:
@@ -25,6 +25,7 @@ class TransformerOps:
             return x.layer, x.shape[0] * x.shape[1], x.shape[2]       # heads (H, T, D): MatMul's own
         if getattr(x.layer, "stand_in", False):
             raise NnomError(f"{what} after a layer that could not be imported")
+        x = self._heads_concatenated(x)
         src = self.sequence_source(x, 0, what, name)
         return src, x.shape[0], x.shape[1]
 
@@ -59,13 +60,68 @@ class TransformerOps:
         src, t, d = self._sequence(x, "softmax", name)
         return self._seq_out(self._add(Softmax(), [src], name), x.shape)
 
+    def _heads_concatenated(self, x):
+        """x, or a split MatMul output (heads, M, N) seen as (M, heads * N) (a transpose and a reshape
+        in the framework) when nothing else reads it yet: that MatMul then writes its heads side by
+        side (concat_heads), so x is a plain sequence."""
+        mm = x.layer
+        while mm.is_view and len(mm.inputs) == 1 and not any(mm in layer.inputs for layer in self.nodes):
+            mm = mm.inputs[0]            # a Flatten / Reshape of the framework's reshape: the same bytes
+        if not isinstance(mm, MatMul) or mm.concat_heads or x.rank != 2 or x.batch_axis != 0:
+            return x
+        h, m, n = mm.out_shape
+        hh, mm_, nn_ = np.meshgrid(np.arange(h), np.arange(m), np.arange(n), indexing="ij")
+        if x.shape != (m, h * n) or not np.array_equal(x.order(), (mm_ * h * n + hh * n + nn_).ravel()):
+            return x
+        if sum(mm in layer.inputs for layer in self.nodes) > (mm is not x.layer):
+            return x
+        mm.concat_heads = True
+        mm.build(mm.in_shapes, self.rng)
+        return self._seq_out(mm, x.shape)
+
+    def _head_view(self, x, transposed):
+        """The layer holding x (heads, R, C) as MatMul reads an operand (split (heads, P, Q) or packed
+        (1, P, heads * Q), (P, Q) = (R, C), or (C, R) read transposed), or None."""
+        h, r, c = x.shape
+        p, q = (c, r) if transposed else (r, c)
+        hh, pp, qq = (a.ravel() for a in np.meshgrid(np.arange(h), np.arange(p), np.arange(q), indexing="ij"))
+        framework = hh * r * c + (qq * c + pp if transposed else pp * c + qq)
+        for shape, data in (((h, p, q), hh * p * q + pp * q + qq), ((1, p, h * q), pp * h * q + hh * q + qq)):
+            order = np.empty(h * p * q, np.int64)
+            order[data] = framework
+            if np.array_equal(x.order(), order):
+                base = x.layer
+                while base.is_view and len(base.inputs) == 1 and tuple(base.out_shape) != shape:
+                    base = base.inputs[0]                  # Flatten / Reshape: the same bytes
+                if tuple(base.out_shape) == shape:
+                    return base
+                return self._add(Reshape(shape), [base], base.name + "_heads")    # a view: free
+        return None
+
+    def matmul_heads(self, a, b, name):
+        """a @ b of (heads, M, K) and (heads, K, N) tensors whose heads nnom holds split along the
+        height or packed in the channels (a framework's view / transpose to heads), b possibly as
+        the transpose of (heads, N, K): one MatMul, its output split (heads, M, N)."""
+        la = self._head_view(a, False)
+        lb, tb = self._head_view(b, False), False
+        if lb is None:
+            lb, tb = self._head_view(b, True), True
+        if la is None or lb is None or a.batch_axis or b.batch_axis:
+            raise NnomError(f"a matrix product of (N, {', '.join(map(str, a.shape))}) and (N, "
+                            f"{', '.join(map(str, b.shape))}) tensors whose heads are neither split nor side by "
+                            "side in the features of a projection")
+        layer = self._add(MatMul(a.shape[0], transpose_b=tb), [la, lb], name)
+        return self._seq_out(layer, tuple(layer.out_shape))
+
     def matmul_tensors(self, a, b, name):
         """a @ b of two sequences as ONNX / PyTorch multiply them per sample: a (M, K), b (K, N) held
         as it is, or as the transpose of a (N, K) sequence (b read transposed)."""
+        if a.rank == 3 and b.rank == 3 and a.shape[0] == b.shape[0]:
+            return self.matmul_heads(a, b, name)
         if a.rank != 2 or b.rank != 2:
             raise NnomError(f"a matrix product of (N, {', '.join(map(str, a.shape))}) and (N, "
                             f"{', '.join(map(str, b.shape))}) tensors: nnom multiplies (N, M, K) by (N, K, N') "
-                            "(heads: use nn.MultiheadAttention from PyTorch)")
+                            "or (N, heads, M, K) by (N, heads, K, N')")
         k, n = b.shape
         transposed = np.arange(k * n).reshape(k, n).T.ravel()     # nnom holds (n, k) row-major
         if np.array_equal(b.order(), transposed) and tuple(b.layer.out_shape) == (1, n, k) and b.batch_axis == 0:
