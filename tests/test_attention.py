@@ -175,3 +175,20 @@ def test_transformer_layers_on_cortex_m4_and_under_sanitizers(scheme):
     sim = m.run(xq)
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
     assert np.array_equal(m.run_c(xq[:3], sanitize=True), sim[:3])
+
+
+@needs_gcc
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("case", ["block", "add_const", "split"])
+def test_memory_plan_and_instances_in_c_equal_python(case, scheme, tmp_path):
+    """The planner's arena (AddConst in place) and the layer structs' bytes agree with the C runtime."""
+    from ctools import report_figures
+    from nnom.report import instance_bytes
+    from nnom.targets.host import run_host
+    from test_c_runtime import struct_sizes
+    m, x = build(case, 0, scheme)
+    _, err = run_host(m, m.quantize_input(x[:1])[0])
+    figures = report_figures(err)
+    assert figures["arena_bytes"] == m.memory["arena_bytes"]
+    assert figures["lower_bound_bytes"] == m.memory["lower_bound_bytes"]
+    assert figures["instance_bytes"] == instance_bytes(m, struct_sizes(tmp_path, "gcc", "nm"))
