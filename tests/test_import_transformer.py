@@ -104,6 +104,12 @@ def test_keras_unsupported_attention_settings_are_named():
     z = L.LayerNormalization(rms_scaling=True)(y)
     with pytest.raises(NnomError, match=r"score_mode='concat'(.|\n)*rms_scaling"):
         from_keras(keras.Model(inp, z))
+    k = L.Dense(4)(inp)        # a separate key, a mask: refused, never silently ignored
+    for y in (L.MultiHeadAttention(2, 2)(inp, inp, key=k),
+              L.MultiHeadAttention(2, 2)(inp, inp, attention_mask=np.ones((5, 5), bool)),
+              L.Attention()([inp, inp], use_causal_mask=True)):
+        with pytest.raises(NnomError, match=r"called with (key|attention_mask|use_causal_mask)="):
+            from_keras(keras.Model(inp, y))
 
 
 def _torch_block(torch):

@@ -266,6 +266,7 @@ class _Importer:
                               if isinstance(c, type)]
         self.b = Builder(name, "Keras", layout=CHANNELS_LAST, naming=_ident)
         self.problems = []              # (keras name, class name, reason)
+        self.node = None                # the serialized call being converted (functional models)
 
     # --- recognising layers --------------------------------------------------------------------
     def _framework_class(self, cls):
@@ -379,7 +380,9 @@ class _Importer:
                 elif _op_kind(klayer) is not None:
                     outs = self.op(klayer, node, tensors, name)
                 else:
+                    self.node = node            # its keyword arguments, for converters that check them
                     outs = self.call(klayer, ins, name)
+                    self.node = None
                 for k, t in enumerate(outs):
                     tensors[(lname, node_index, k)] = t
             if len(left) == len(pending):

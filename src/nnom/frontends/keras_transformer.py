@@ -6,6 +6,28 @@ import numpy as np
 from .keras import _Unsupported, _axis, _weights
 
 
+def _call_kwargs(ctx):
+    """The keyword arguments of the call being converted (Keras 3's {"kwargs": ...}, Keras 2's
+    [[layer, node, tensor, kwargs], ...])."""
+    node = ctx.node
+    if isinstance(node, dict):
+        return dict(node.get("kwargs") or {})
+    found = {}
+    for entry in node or []:
+        if isinstance(entry, (list, tuple)) and len(entry) > 3 and isinstance(entry[3], dict):
+            found.update(entry[3])
+    return found
+
+
+def _refuse_call_options(ctx, allowed=()):
+    """Masks, a separate key tensor, causal masks or returned scores nnom would otherwise ignore."""
+    for key, value in _call_kwargs(ctx).items():
+        if key in allowed or value is None or value is False or key in ("training",):
+            continue
+        raise _Unsupported(f"called with {key}=...: nnom's attention takes no masks, no separate key "
+                           "tensor and returns no attention scores")
+
+
 def _layer_norm(ctx, klayer, cfg, ins, name):
     x = ins[0]
     axis = cfg.get("axis", -1)
@@ -21,6 +43,7 @@ def _layer_norm(ctx, klayer, cfg, ins, name):
 
 
 def _multi_head_attention(ctx, klayer, cfg, ins, name):
+    _refuse_call_options(ctx)
     if len(ins) not in (2, 3):
         raise _Unsupported(f"called on {len(ins)} tensors: give (query, value) or (query, value, key)")
     q_in, v_in = ins[0], ins[1]
@@ -48,6 +71,7 @@ def _multi_head_attention(ctx, klayer, cfg, ins, name):
 def _attention(ctx, klayer, cfg, ins, name):
     if cfg.get("score_mode", "dot") != "dot":
         raise _Unsupported(f"score_mode={cfg.get('score_mode')!r}: nnom computes dot-product scores only")
+    _refuse_call_options(ctx)
     if len(ins) not in (2, 3):
         raise _Unsupported(f"called on {len(ins)} tensors: give [query, value] or [query, value, key]")
     q, v = ins[0], ins[1]
