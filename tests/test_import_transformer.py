@@ -163,6 +163,18 @@ def test_torch_unsupported_attention_settings_are_named():
     with pytest.raises(NnomError, match=r"att .*batch_first=True"):
         from_torch(nn.Sequential(nn.Linear(4, 4), _SelfAttention(nn.MultiheadAttention(4, 2))).eval(),
                    torch.randn(2, 3, 4))
+    mask = torch.zeros(3, 3, dtype=torch.bool)
+
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.att = nn.MultiheadAttention(4, 2, batch_first=True)
+
+        def forward(self, x):
+            return self.att(x, x, x, None, False, mask)[0]        # attn_mask given positionally
+
+    with pytest.raises(NnomError, match=r"attn_mask: masks are not supported"):
+        from_torch(Masked().eval(), torch.randn(2, 3, 4))
     with pytest.raises(NnomError, match=r"LayerNorm.*last dimension only"):
         from_torch(nn.Sequential(nn.Linear(4, 4), nn.LayerNorm((3, 4))).eval(), torch.randn(2, 3, 4))
 

@@ -43,10 +43,10 @@ def modules(torch):
             raise NnomError("nn.MultiheadAttention(batch_first=False): give batch_first=True")
         if k is not v:
             raise NnomError("nn.MultiheadAttention: nnom takes key and value as one tensor")
-        for key in ("key_padding_mask", "attn_mask"):
-            if c.kwargs.get(key) is not None:
+        for i, key in ((3, "key_padding_mask"), (5, "attn_mask")):
+            if c.get(i, key) is not None:
                 raise NnomError(f"nn.MultiheadAttention with {key}: masks are not supported")
-        if c.kwargs.get("is_causal") or not m._qkv_same_embed_dim or m.bias_k is not None or m.add_zero_attn:
+        if c.get(7, "is_causal") or not m._qkv_same_embed_dim or m.bias_k is not None or m.add_zero_attn:
             raise NnomError("nn.MultiheadAttention: causal masks, kdim / vdim, add_bias_kv and add_zero_attn "
                             "are not supported")
         d = m.embed_dim
@@ -81,12 +81,12 @@ def functions(torch):
         q, k, v = c.tensor(0, "query"), c.tensor(1, "key"), c.tensor(2, "value")
         if c.get(3, "attn_mask") is not None or c.get(5, "is_causal", False) or c.get(4, "dropout_p", 0.0):
             raise NnomError("F.scaled_dot_product_attention with a mask, is_causal or dropout is not supported")
-        if c.kwargs.get("enable_gqa"):
+        if c.get(7, "enable_gqa"):
             raise NnomError("F.scaled_dot_product_attention(enable_gqa=True) is not supported")
         if q.rank != 2:
             raise NnomError(f"F.scaled_dot_product_attention on {q.rank + 1}-d tensors: nnom takes (N, T, D) "
                             "(several heads: use nn.MultiheadAttention)")
-        scale = c.kwargs.get("scale")
+        scale = c.get(6, "scale")
         return c.b.attention(q, k, v, 1, c.name, scale=1.0 / np.sqrt(q.shape[-1]) if scale is None else scale)
 
     def matmul(c):
