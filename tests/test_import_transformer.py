@@ -415,3 +415,24 @@ def test_hand_written_multi_head_attention_needs_no_transpose(route):
     assert [layer.concat_heads for layer in nm.order if type(layer).__name__ == "MatMul"] == [False, True]
     _close(nm.predict(x.numpy()), ref)
     _in_c_both_schemes(make, x.numpy())
+
+
+def test_keras_cross_attention_of_two_sequences():
+    """Queries from one sequence, keys and values from another of a different length."""
+    keras = _keras()
+    from nnom import from_keras
+    L = keras.layers
+    keras.utils.set_random_seed(4)
+    a, b = keras.Input((5, 6)), keras.Input((9, 4))
+    y = L.MultiHeadAttention(2, 3, value_dim=2)(a, b)
+    km = keras.Model([a, b], L.LayerNormalization()(y))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(24, 5, 6)).astype(np.float32), rng.normal(size=(24, 9, 4)).astype(np.float32)]
+    nm = from_keras(km)
+    _close(nm.predict(xs), keras.ops.convert_to_numpy(km(xs)))
+    if shutil.which("gcc") is not None:
+        for scheme in SCHEMES:
+            nm = from_keras(km)
+            nm.quantize(xs, scheme=scheme, verbose=False)
+            xq = nm.quantize_input(xs)
+            assert np.array_equal(nm.run(xq), nm.run_c(xq)), scheme
