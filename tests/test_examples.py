@@ -20,6 +20,7 @@ CASES = {                     # script: (modules it needs, models it reports)
     "digits/run_torch.py": (("torch", "onnx", "sklearn"), 2),
     "mnist1d/run.py": (("keras", "mnist1d"), 1),
     "rnn/run.py": (("keras", "mnist1d"), 2),
+    "transformer/run.py": (("keras", "mnist1d"), 2),
 }
 
 
