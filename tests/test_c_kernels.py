@@ -397,6 +397,7 @@ def test_every_declared_kernel_has_a_file_and_a_test():
     names = declared_functions()
     assert sorted(names) == sorted(ck.SIGNATURES), "tests/ckernels.py SIGNATURES is out of date"
     recurrent = ("nnom_rnn_", "nnom_gru_", "nnom_lstm_")       # declared in nnom_rnn.h, tested in test_rnn.py
+    recurrent += ("nnom_matmul_", "nnom_norm_", "nnom_layer_norm_")   # nnom_attention.h, test_attention.py
     files = sorted(p.stem for p in ck.KERNEL_SOURCES if not p.stem.startswith(recurrent))
     assert files == sorted(names), "one public function per file, named after it"
     tested = {fn for gen, count in GENERATORS.values() for seed in range(min(count, 8))

@@ -137,6 +137,8 @@ char nnom_misc_layer_t_[sizeof(nnom_misc_layer_t)], nnom_act_t_[sizeof(nnom_act_
 char nnom_rnn_layer_t_[sizeof(nnom_rnn_layer_t)];
 char nnom_tflite_lstm_layer_t_[sizeof(nnom_tflite_lstm_layer_t)];
 char nnom_conv_transpose_layer_t_[sizeof(nnom_conv_transpose_layer_t)];
+char nnom_matmul_layer_t_[sizeof(nnom_matmul_layer_t)], nnom_layer_norm_layer_t_[sizeof(nnom_layer_norm_layer_t)];
+char nnom_add_const_layer_t_[sizeof(nnom_add_const_layer_t)], nnom_embedding_layer_t_[sizeof(nnom_embedding_layer_t)];
 """
 
 

@@ -21,6 +21,7 @@ CASES = {                     # script: (modules it needs, models it reports)
     "unet/run_torch.py": (("torch", "sklearn"), 2),
     "mnist1d/run.py": (("keras", "mnist1d"), 1),
     "rnn/run.py": (("keras", "mnist1d"), 2),
+    "transformer/run.py": (("keras", "mnist1d"), 2),
 }
 
 

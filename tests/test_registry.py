@@ -65,6 +65,10 @@ CASES = {
     "Activation": lambda m, x: m.hook(HardSigmoid(), pre(m, x)),
     "RNN": lambda m, x: m.hook(GRU(4, return_sequences=True), seq(m, x)),
     "TFLiteLSTM": lambda m, x: m.hook(nnom.layers.TFLiteLSTM(4), seq(m, x)),
+    "MatMul": lambda m, x: m.merge(MatMul(H, transpose_b=True), *branches(m, x)),
+    "AddConst": lambda m, x: m.hook(AddConst(np.linspace(-2, 3, H * W * 3).reshape(H, W, 3)), pre(m, x)),
+    "Embedding": lambda m, x: (setattr(x, "given_format", QFormat(0)), m.hook(Embedding(8, 4), x))[1],
+    "LayerNorm": lambda m, x: m.hook(LayerNorm(np.linspace(0.5, 2, 3), np.linspace(-1, 1, 3)), pre(m, x)),
 }
 
 

@@ -40,6 +40,7 @@ from ..layers.activation import Act
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
 from . import passes
+from .transformer import TransformerOps
 
 
 class Poison:
@@ -206,6 +207,14 @@ def ident(name: str) -> str:
     return ("n" + s if s[:1].isdigit() else s) or "layer"
 
 
+def _per_channel(const, x: Tensor) -> bool:
+    try:
+        per_channel_vector(const, x, "")
+        return True
+    except NnomError:
+        return False
+
+
 def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     """A constant that broadcasts against x (with batch) and varies along channels only, as a
     vector over x's channels, or a NnomError."""
@@ -229,7 +238,7 @@ def per_channel_vector(const, x: Tensor, what: str) -> np.ndarray:
     return b[:, 0]
 
 
-class Builder:
+class Builder(TransformerOps):
     """Builds an nnom Model from framework ops, in the framework's layout; see the module docstring.
 
     Every lowering to nnom layers is a method here; a frontend names the source op and calls it.
@@ -456,6 +465,10 @@ class Builder:
         """kernel: (in, out), the inputs in the framework's order of x's values. Channels-last
         frameworks (Keras) apply it to the channels of a (N, ..., C) tensor: a 1x1 Conv2D."""
         kernel = np.asarray(kernel, dtype=np.float32)
+        if x.rank == 2 and not x.identity:
+            x = self._heads_concatenated(x)                  # attention heads put side by side again
+        if x.rank == 2 and (x.identity or isinstance(x.layer, Input)) and x.batch_axis == 0 and kernel.ndim == 2:
+            return self.seq_dense(x, kernel, b, name)         # a sequence (N, T, F): every step (an input: as one)
         if x.rank != 1:
             if not self.layout.channels_first and x.rank in (2, 3) and kernel.ndim == 2:
                 n = x.rank - 1
@@ -512,6 +525,12 @@ class Builder:
     def const_op(self, op, x: Tensor, const, x_first: bool, name) -> Tensor:
         """x (op) const or const (op) x for a scalar or per-channel constant."""
         what = f"{op} with a constant"
+        if not x.canonical and x.batch_axis == 0:          # a sequence's bias or scale, any layout
+            per_channel = self.nnom_channel_op(op, x, const, x_first, name)
+            if per_channel is not None:
+                return per_channel
+        if op in ("add", "sub") and (x_first or op == "add") and not _per_channel(const, x):
+            return self.add_const(x, const if op == "add" else -np.asarray(const), name)   # a positional embedding
         c = per_channel_vector(const, x, what)
         ones = np.ones_like(c)
         if op == "add":
@@ -554,6 +573,9 @@ class Builder:
     def softmax(self, x: Tensor, axis, name) -> Tensor:
         axis = _axis(axis, x.rank + 1)
         channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
+        if (axis == x.rank and x.rank in (2, 3) and x.identity and x.batch_axis == 0 and axis != channels
+                and (x.rank == 2 or tuple(x.layer.out_shape) == x.shape)):
+            return self.seq_softmax(x, name)                 # over the features of a sequence (N, T, D)
         if axis != channels:
             raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
                             f"the channels (axis {channels})")

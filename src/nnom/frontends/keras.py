@@ -266,6 +266,7 @@ class _Importer:
                               if isinstance(c, type)]
         self.b = Builder(name, "Keras", layout=CHANNELS_LAST, naming=_ident)
         self.problems = []              # (keras name, class name, reason)
+        self.node = None                # the serialized call being converted (functional models)
 
     # --- recognising layers --------------------------------------------------------------------
     def _framework_class(self, cls):
@@ -379,7 +380,9 @@ class _Importer:
                 elif _op_kind(klayer) is not None:
                     outs = self.op(klayer, node, tensors, name)
                 else:
+                    self.node = node            # its keyword arguments, for converters that check them
                     outs = self.call(klayer, ins, name)
+                    self.node = None
                 for k, t in enumerate(outs):
                     tensors[(lname, node_index, k)] = t
             if len(left) == len(pending):
@@ -461,7 +464,9 @@ class _Importer:
             shape = tuple(klayer.output.shape)[1:]
             if any(d is None for d in shape):
                 return [POISON]
-            return [self.b.input(shape, f"{name}_stand_in")]
+            t = self.b.input(shape, f"{name}_stand_in")
+            t.layer.stand_in = True          # not a model input: never laid out again (Relayout)
+            return [t]
         except Exception:           # several calls, several outputs, or no shape: give up on this branch
             return [POISON]
 
@@ -912,6 +917,9 @@ _CONVERTERS = {
     "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent, "RNN": _recurrent,
     "Bidirectional": _bidirectional,
 }
+
+from .keras_transformer import CONVERTERS as _TRANSFORMER_CONVERTERS     # noqa: E402 (reads the helpers above)
+_CONVERTERS.update(_TRANSFORMER_CONVERTERS)
 
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
                                                   "tensor ops +, -, *, / and unary - (Keras 3 ops nodes)")

@@ -42,6 +42,7 @@ from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
+from .onnx_patterns import fuse_layer_norms
 
 
 def _import_onnx():
@@ -322,10 +323,23 @@ def _matmul(c):
     x = c.input(0)
     if not isinstance(x, Tensor):
         raise NnomError("MatMul of a constant by a tensor is not supported")
+    if isinstance(c.input(1), Tensor):             # two activations: attention's products
+        return c.b.matmul_tensors(x, c.input(1), c.name)
     w = _const(c.input(1), "the MatMul weight").astype(np.float32)
     if w.ndim != 2:
         raise NnomError(f"MatMul by a constant of shape {w.shape}: expected a 2D weight")
     return c.b.dense(x, w, None, c.name)
+
+
+def _layer_norm(c):
+    c.unused_outputs(1, "mean and inverse standard deviation")
+    x = c.tensor(0)
+    axis = int(c.attr("axis", -1))
+    if axis not in (-1, x.rank):
+        raise NnomError(f"LayerNormalization over axis {axis}: nnom normalizes over the last axis only")
+    gamma = None if c.input(1) is None else _const(c.input(1), "the LayerNormalization scale").astype(np.float32)
+    beta = None if c.input(2) is None else _const(c.input(2), "the LayerNormalization bias").astype(np.float32)
+    return c.b.layer_norm(x, gamma, beta, float(c.attr("epsilon", 1e-5)), c.name)
 
 
 def _batchnorm(c):
@@ -446,7 +460,11 @@ def _transpose(c):
 def _gather(c):
     x = c.input(0)
     if not isinstance(x, Tensor):
-        raise NnomError("Gather from a constant at indices computed from the input is not supported")
+        table, ids = np.asarray(x), c.input(1)
+        if isinstance(ids, Tensor) and table.ndim == 2 and int(c.attr("axis", 0)) == 0:
+            return c.b.embedding(ids, table.astype(np.float32), c.name)      # token ids to rows
+        raise NnomError("Gather from a constant at indices computed from the input is supported as an "
+                        "embedding only (a 2-D table, axis 0)")
     idx = np.asarray(_const(c.input(1), "the Gather indices")).astype(np.int64)
     full = c.full_shape(x)
     axis = int(c.attr("axis", 0))
@@ -669,6 +687,7 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
 
 CONVERTERS = {
     "Conv": _conv, "ConvTranspose": _conv_transpose, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
+    "LayerNormalization": _layer_norm,
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
@@ -697,6 +716,7 @@ BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Resha
 
 class _Importer:
     def __init__(self, onnx, model, label, name, layouts=None):
+        model = fuse_layer_norms(onnx, model)          # written-out layer norms: one node each
         self.onnx, self.model, self.label = onnx, model, label
         g = model.graph
         self.graph = g
@@ -739,8 +759,9 @@ class _Importer:
             raise unsupported_error("ONNX", problems, SUPPORTED)
         for i, vi in enumerate(inputs):
             tt = vi.type.tensor_type
-            if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11):
-                raise NnomError(f"{self.label}: input '{vi.name}' is not a float tensor")
+            # floats, or integers (token ids: ONNX only lets Gather and the like read them)
+            if not vi.type.HasField("tensor_type") or tt.elem_type not in (1, 10, 11, 2, 3, 4, 5, 6, 7, 12, 13):
+                raise NnomError(f"{self.label}: input '{vi.name}' is not a float or integer tensor")
             dims = _dims(vi, keep_unknown=True)
             layout = self.b.layouts.get(ident(vi.name))
             at = 1 if layout == "time_major" else 0           # (T, N, F) read by a layout-0 recurrent op
@@ -789,7 +810,9 @@ class _Importer:
         if not dims or not 2 <= len(dims) <= 4 or any(d is None for d in dims[1:]):
             return POISON
         try:
-            return self.b.input(list(dims[1:]), f"{output}_stand_in")
+            t = self.b.input(list(dims[1:]), f"{output}_stand_in")
+            t.layer.stand_in = True          # not a model input: never laid out again (Relayout)
+            return t
         except NnomError:
             return POISON
 

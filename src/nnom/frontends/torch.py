@@ -39,6 +39,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from . import torch_transformer
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
 
@@ -72,8 +73,10 @@ def from_torch(module, example_input, name=None):
         raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     try:
-        examples = tuple(torch.as_tensor(np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e,
-                                                    dtype=np.float32)) for e in examples)
+        arrays = [np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e) for e in examples]
+        # token ids (an nn.Embedding's input) stay integers
+        examples = tuple(torch.as_tensor(a.astype(np.int64 if a.dtype.kind in "iu" else np.float32))
+                         for a in arrays)
     except (TypeError, ValueError) as e:
         raise NnomError(f"from_torch: the example input must be tensors or arrays ({e})") from None
     if not examples:
@@ -521,6 +524,7 @@ def _module_table(torch):
         nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
         nn.RNN: lambda c: _recurrent(torch, c), nn.GRU: lambda c: _recurrent(torch, c),
         nn.LSTM: lambda c: _recurrent(torch, c),
+        **torch_transformer.modules(torch),
     }
 
 
@@ -621,6 +625,7 @@ def _function_table(torch):
         F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
+        **torch_transformer.functions(torch),
     }
     return table
 

@@ -61,6 +61,7 @@ typedef enum {
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
+    NNOM_MATMUL, NNOM_LAYER_NORM, NNOM_ADD_CONST, NNOM_EMBEDDING,  /* transformer layers: nnom_attention.h */
     NNOM_CONV2D_TRANSPOSE
 } nnom_layer_type_t;
 
@@ -286,5 +287,6 @@ nnom_act_t *act_lut(const int8_t *table);         /* any element-wise function, 
 
 #include "nnom_rnn.h"      /* recurrent layers: RNN, SimpleCell, GRUCell, LSTMCell */
 #include "nnom_tflite_lstm.h"   /* TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM: TFLiteLSTM */
+#include "nnom_attention.h"     /* transformer layers: MatMul, LayerNorm, AddConst, Embedding */
 
 #endif
