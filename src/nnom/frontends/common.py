@@ -32,8 +32,8 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
+from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
+                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum, MaxPool, Minimum, Mult, Reshape, Softmax, Sub,
                       UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
@@ -901,16 +901,18 @@ class Builder:
         return self._out(layer, shape)
 
     def merge(self, op, xs, name) -> Tensor:
-        """Element-wise "add", "sub" or "mul" of tensors of the same shape, or broadcast (NumPy's
+        """Element-wise "add", "sub", "mul", "max", "min" or "mean" of tensors of the same shape, or broadcast (NumPy's
         rule, batch included) where one input has the output's shape and each other one repeats
         along the leading dimensions of nnom's channels-last layout: per channel ((C, 1, 1) in
         PyTorch, (1, 1, C) in Keras), a scalar (1, 1, 1), or whole rows; more inputs than the
         layer's C runtime merges at once are chained (parts named name_part1, ...)."""
         if len(xs) == 1:
             return xs[0]
-        cls = {"add": Add, "sub": Sub, "mul": Mult}[op]
+        cls = {"add": Add, "sub": Sub, "mul": Mult, "max": Maximum, "min": Minimum, "mean": Average}[op]
         if cls.n_inputs is not None and len(xs) != cls.n_inputs:
             raise NnomError(f"element-wise {op} takes {cls.n_inputs} inputs, got {len(xs)}")
+        if op == "mean" and len(xs) > cls.max_inputs:       # a mean of means is not the mean: no chaining
+            raise NnomError(f"element-wise mean of {len(xs)} inputs: nnom averages at most {cls.max_inputs}")
         a = xs[0]
         if all(x.shape == a.shape for x in xs):
             for b in xs[1:]:

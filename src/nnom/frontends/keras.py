@@ -754,7 +754,8 @@ def _reshape(ctx, klayer, cfg, ins, name):
 
 
 def _merge(ctx, klayer, cfg, ins, name):
-    op = {"Add": "add", "Subtract": "sub", "Multiply": "mul"}[ctx.kind(klayer)]
+    op = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "Maximum": "max", "Minimum": "min",
+          "Average": "mean"}[ctx.kind(klayer)]
     return ctx.b.merge(op, ins, name)
 
 
@@ -878,6 +879,7 @@ _CONVERTERS = {
     "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
     "Flatten": _flatten, "Reshape": _reshape,
     "Add": _merge, "Subtract": _merge, "Multiply": _merge, "Concatenate": _concat,
+    "Maximum": _merge, "Minimum": _merge, "Average": _merge,
     "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
     "Cropping1D": _cropping, "Cropping2D": _cropping,
     "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,

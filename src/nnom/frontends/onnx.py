@@ -504,11 +504,14 @@ def _binary(op):
     return lambda c: c.b.arith(op, c.input(0), c.input(1), c.name)
 
 
-def _sum(c):
-    xs = list(c.values)
-    if not all(isinstance(x, Tensor) for x in xs):
-        raise NnomError("Sum with a constant is not supported")
-    return c.b.merge("add", xs, c.name)
+def _variadic(op):
+    """Sum, Max, Min, Mean of one or more tensors (no constants): one element-wise merge."""
+    def convert(c):
+        xs = list(c.values)
+        if not all(isinstance(x, Tensor) for x in xs):
+            raise NnomError(f"{c.node.op_type} with a constant is not supported")
+        return c.b.merge(op, xs, c.name)
+    return convert
 
 
 def _concat(c):
@@ -635,7 +638,8 @@ CONVERTERS = {
     "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
     "Flatten": _flatten, "Reshape": _reshape, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
     "Transpose": _transpose,
-    "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _sum,
+    "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _variadic("add"),
+    "Max": _variadic("max"), "Min": _variadic("min"), "Mean": _variadic("mean"),
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "Dropout": _alias, "Identity": _alias, "Cast": _cast,
     "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,

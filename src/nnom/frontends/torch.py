@@ -226,6 +226,23 @@ def _binary(c, op, a, b, alpha=1):
     return c.b.arith(op, a, b, c.name)
 
 
+def _select(c, op, a, b):
+    """torch.maximum / minimum (torch.max / min of two tensors): an element-wise Maximum / Minimum."""
+    what = {"max": "maximum", "min": "minimum"}[op]
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise NnomError(f"torch.{what} with a constant is not supported (only of two tensors)")
+    return c.b.merge(op, [a, b], c.name)
+
+
+def _max_min(c, op):
+    """torch.max / torch.min: of two tensors only (the reductions over a dim are not supported)."""
+    other = c.get(1, "other")
+    if not isinstance(other, Tensor):
+        raise NnomError(f"torch.{op} over a dimension (a reduction) is not supported; torch.{op}(a, b) of two "
+                        "tensors is")
+    return _select(c, op, c.tensor(), other)
+
+
 def _mean(c, x, dim, keepdim):
     if dim is None:
         raise NnomError("mean over every dimension (including the batch) is not supported")
@@ -578,6 +595,9 @@ def _function_table(torch):
         operator.truediv: binary("div"), torch.div: binary("div"), torch.divide: binary("div"),
         operator.itruediv: binary("div"),
         torch.mean: lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        torch.maximum: lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
+        torch.minimum: lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
+        torch.max: lambda c: _max_min(c, "max"), torch.min: lambda c: _max_min(c, "min"),
         F.dropout: _alias, F.dropout1d: _alias, F.dropout2d: _alias, F.alpha_dropout: _alias,
         F.pad: lambda c: _pad(c, c.tensor(), c.get(1, "pad"), c.get(2, "mode", "constant"), c.get(3, "value")),
         F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
@@ -615,6 +635,9 @@ def _method_table():
         "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
         "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
         "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
+        "maximum": lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
+        "minimum": lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
+        "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
         "contiguous": _alias, "clone": _alias, "detach": _alias,
     }

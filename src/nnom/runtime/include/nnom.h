@@ -60,7 +60,8 @@ typedef enum {
     NNOM_GLOBAL_MAXPOOL, NNOM_GLOBAL_AVGPOOL, NNOM_GLOBAL_SUMPOOL, NNOM_ADD, NNOM_SUB, NNOM_MULT,
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
-    NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM       /* recurrent layers: nnom_rnn.h */
+    NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
+    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -250,6 +251,10 @@ nnom_layer_t *Add(void);
 nnom_layer_t *Sub(void);
 nnom_layer_t *Mult(void);
 nnom_layer_t *Concat(int8_t axis);
+/* element-wise largest, smallest and mean of 2 to 16 inputs, broadcasting as Add */
+nnom_layer_t *Maximum(void);
+nnom_layer_t *Minimum(void);
+nnom_layer_t *Average(void);
 nnom_layer_t *Softmax(void);
 nnom_layer_t *Softmax_t(const int32_t *exp_table);  /* with the exp table from the generator */
 nnom_layer_t *Activation(nnom_act_t *act);

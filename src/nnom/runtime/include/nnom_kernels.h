@@ -51,6 +51,15 @@ void nnom_add_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32
                  int8_t shift, int8_t *out);
 void nnom_sub_s8(const int8_t *a, const int8_t *b, int8_t left_a, int8_t left_b, uint32_t size,
                  int8_t shift, int8_t *out);
+/* the largest / smallest of the n aligned inputs, then requant(it, shift) */
+void nnom_maximum_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
+void nnom_minimum_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
+/* the sum of the n aligned inputs divided by n * 2^shift (shift < 0: times 2^-shift), rounded half
+ * away from zero, saturated; |shift| <= 24 */
+void nnom_average_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
 /* product of n (2 or 3) inputs, then requant(product, shift) */
 void nnom_mult_s8(const int8_t *const *ins, uint8_t n, uint32_t size, int8_t shift, int8_t *out);
 
