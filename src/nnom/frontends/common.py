@@ -33,7 +33,7 @@ import numpy as np
 from ..errors import NnomError
 from ..graph import Model
 from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum, MaxPool, Minimum, Mult, Reshape, Softmax, Sub,
+                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum, MaxPool, Minimum, Mult, PReLU, Reshape, Softmax, Sub,
                       UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
@@ -509,6 +509,19 @@ class Builder:
         if x.rank > 1:
             self._spatial(x, "softmax")
         layer = self._add(Softmax(), [x.layer], name)
+        return self._out(layer, x.shape, x.perm)
+
+    def prelu(self, x: Tensor, alpha, name, per_channel=False) -> Tensor:
+        """A PReLU layer. alpha: one slope or one per channel (per_channel: PyTorch's nn.PReLU weight),
+        else a constant that broadcasts against x (Keras' (H, W, C) with shared axes, ONNX's slope)
+        and varies along the channels only."""
+        a = np.asarray(alpha, dtype=np.float64)
+        if per_channel or a.size == 1:
+            a = a.reshape(-1)
+        else:
+            a = per_channel_vector(a, x, "PReLU")
+        (a,) = self._channel_params(x, [a], "PReLU")
+        layer = self._add(PReLU(a), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
     def clamp(self, x: Tensor, lo, hi, name) -> Tensor:

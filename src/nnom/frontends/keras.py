@@ -714,6 +714,11 @@ def _activation_layer(ctx, klayer, cfg, ins, name):
     return ctx.b.activation(x, act, name)
 
 
+def _prelu(ctx, klayer, cfg, ins, name):
+    """PReLU: its alpha (the input's shape with the shared axes 1) must vary along channels only."""
+    return ctx.b.prelu(ins[0], _weights(klayer, 1)[0], name)
+
+
 def _pool(ctx, klayer, cfg, ins, name):
     x = ins[0]
     n = _spatial_dims(ctx, klayer, x)
@@ -873,7 +878,7 @@ _CONVERTERS = {
     "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
     "ActivityRegularization": _identity, "Identity": _identity,
     "Activation": _activation_layer, "ReLU": _activation_layer, "LeakyReLU": _activation_layer,
-    "ELU": _activation_layer, "Softmax": _activation_layer,
+    "ELU": _activation_layer, "Softmax": _activation_layer, "PReLU": _prelu,
     "MaxPooling1D": _pool, "MaxPooling2D": _pool, "AveragePooling1D": _pool, "AveragePooling2D": _pool,
     "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,

@@ -627,9 +627,16 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
     return convert
 
 
+def _prelu(c):
+    slope = c.input(1)
+    if isinstance(slope, Tensor) or slope is None:
+        raise NnomError("PRelu needs a constant slope")
+    return c.b.prelu(c.tensor(0), slope, c.name)
+
+
 CONVERTERS = {
     "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
-    "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
+    "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01), "PRelu": _prelu,
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),

@@ -496,6 +496,7 @@ def _module_table(torch):
         nn.Hardtanh: hardtanh,
         nn.Hardswish: act("hard_swish"), nn.SiLU: act("silu"),
         nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
+        nn.PReLU: lambda c: c.b.prelu(c.tensor(), c.mod.weight.detach().cpu().numpy(), c.name, per_channel=True),
         nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
         nn.AdaptiveAvgPool1d: adaptive("avg"), nn.AdaptiveAvgPool2d: adaptive("avg"),
         nn.AdaptiveMaxPool1d: adaptive("max"), nn.AdaptiveMaxPool2d: adaptive("max"),
@@ -568,6 +569,7 @@ def _function_table(torch):
     table = {
         F.relu: act("relu"), torch.relu: act("relu"), torch.relu_: act("relu"), F.relu_: act("relu"),
         F.relu6: act("relu6"), F.leaky_relu: leaky,
+        F.prelu: lambda c: c.b.prelu(c.tensor(), np.asarray(c.get(1, "weight")), c.name, per_channel=True),
         torch.tanh: act("tanh"), F.tanh: act("tanh"), torch.sigmoid: act("sigmoid"), F.sigmoid: act("sigmoid"),
         F.hardsigmoid: act("hard_sigmoid"),
         F.hardtanh: lambda c: c.b.clamp(c.tensor(), c.get(1, "min_val", -1.0), c.get(2, "max_val", 1.0), c.name),

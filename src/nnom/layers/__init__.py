@@ -6,6 +6,7 @@ from .dense import BatchNorm, Dense
 from .io import Input, Output
 from .merge import Add, Concat, Mult, Sub
 from .merge_reduce import Average, Maximum, Minimum
+from .prelu import PReLU
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
 from .reshape import Cropping, Flatten, Reshape, UpSample, ZeroPadding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN

@@ -61,7 +61,7 @@ typedef enum {
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
-    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE
+    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -263,6 +263,9 @@ nnom_layer_t *ReLU6(void);
 nnom_layer_t *TanH(void);
 nnom_layer_t *Sigmoid(void);
 nnom_layer_t *Lambda(const int8_t *table);        /* element-wise, as a 256-entry table */
+/* x, or alpha[c] * x below 0: one int8 slope per channel with alpha_frac fraction bits (qformat;
+ * the affine scheme gives the slopes' scale and zero point in its nnom_affine_t) */
+nnom_layer_t *PReLU(const int8_t *alpha, int8_t alpha_frac);
 
 /* ---- activations (tails: model.active(act_relu(), x)) -------------------------------------- */
 /* One activation object per layer (act_relu() excepted: it is shared and costs nothing).

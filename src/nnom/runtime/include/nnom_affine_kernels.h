@@ -266,6 +266,19 @@ typedef struct {
 void nnom_leaky_relu_affine_s8(const nnom_leaky_relu_affine_params_t *p, const int8_t *in, uint32_t size,
                                int8_t *out);
 
+/* PRELU over pixels of `channels` values: d = in - in_zp; out = clamp(out_zp + mul_by_qm(d, id_mult,
+ * id_shift)) for d >= 0, else clamp(out_zp + mul_by_qm(d * (alpha[c] - alpha_zp), alpha_mult,
+ * alpha_shift)). In place allowed. */
+typedef struct {
+    int32_t in_zp, out_zp, alpha_zp;
+    int32_t id_mult, id_shift;
+    int32_t alpha_mult, alpha_shift;
+    const int8_t *alpha;
+} nnom_prelu_affine_params_t;
+
+void nnom_prelu_affine_s8(const nnom_prelu_affine_params_t *p, const int8_t *in, uint32_t pixels, uint16_t channels,
+                          int8_t *out);
+
 /* QUANTIZE float -> int8 (a float model input): clamp(round(in / scale) + zp), the division in
  * float (exact float32 where FLT_EVAL_METHOD is 0, as on Arm and x86-64), ties away from zero,
  * saturating beyond int8; NaN gives zp. No libm. */

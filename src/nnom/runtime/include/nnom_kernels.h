@@ -73,6 +73,10 @@ void nnom_concat_s8(const int8_t *const *ins, const nnom_dims_t *in_dims, const 
 /* Element-wise activations, in place allowed (out == in). */
 void nnom_relu_s8(const int8_t *in, uint32_t size, int8_t *out);
 void nnom_relu6_s8(const int8_t *in, uint32_t size, int8_t cap, int8_t *out);
+/* PReLU over pixels of `channels` values: acc = x << alpha_frac (x >= 0) or x * alpha[c];
+ * out = requant(acc, shift). In place allowed. */
+void nnom_prelu_s8(const int8_t *in, uint32_t pixels, uint16_t channels, const int8_t *alpha, int8_t alpha_frac,
+                   int8_t shift, int8_t *out);
 /* out[i] = table[in[i] + 128] */
 void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *out);
 

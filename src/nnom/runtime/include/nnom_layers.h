@@ -49,6 +49,8 @@ int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" 
  *   Maximum, Minimum: in_zp and mult/shift per input (its requantization to the output's format),
  *     out_zp, act_min/act_max
  *   Average: as Add, the output multiplier carrying 1 / n
+ *   PReLU: in_zp[0], mult/shift[0] (s_in / s_out) and [1] (s_in * s_alpha / s_out), out_zp,
+ *     extra: the slopes' zero point
  *   Softmax: mult/shift[0] (s_in * 2^26), extra: diff_min (output scale 1/256, zero point -128)
  *   Activation: none (no nnom_affine_t): its act_lut table is the clamp or the function
  *   MaxPool, AvgPool, GlobalMaxPool: act_min/act_max (the format is kept)
@@ -138,6 +140,12 @@ typedef struct {
     int32_t *own_exp;
     nnom_status_t (*make_exp)(nnom_layer_t *l);   /* Softmax() without a table: computes own_exp */
 } nnom_misc_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    const int8_t *alpha;         /* PReLU: one int8 slope per channel */
+    int8_t alpha_frac;           /* its fraction bits (qformat; 0 in the affine scheme) */
+} nnom_prelu_layer_t;
 
 /* data-movement layers (nnom_reshape.c): a shape layer struct, format kept */
 nnom_shape_layer_t *nnom_shape_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
