@@ -372,10 +372,14 @@ def test_unsupported_parameters_are_clear_errors(module, shape, pattern):
     assert "cannot import the PyTorch model" in str(e.value)
 
 
-def test_conv_after_a_layout_changing_permute_is_a_clear_error():
-    module = Fn(lambda m, x: m.c(x.permute(0, 2, 3, 1)), c=nn.Conv2d(4, 2, 1))
-    with pytest.raises(NnomError, match="no transpose"):
-        from_torch(module.eval(), torch.randn(1, 3, 4, 5))
+def test_conv_after_a_layout_changing_permute_gets_a_permute_layer():
+    module = randomize(Fn(lambda m, x: m.c(x.permute(0, 2, 3, 1)), c=nn.Conv2d(4, 2, 1)))
+    x = torch.randn(3, 3, 4, 5)
+    model = from_torch(module, x)
+    assert "Permute" in [type(layer).__name__ for layer in model.order]
+    with torch.no_grad():
+        ref = module(x).numpy()
+    assert np.abs(model.predict(channels_last(x.numpy())) - channels_last(ref)).max() < TOL
 
 
 def test_untraceable_module_is_a_clear_error():

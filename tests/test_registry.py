@@ -63,6 +63,7 @@ CASES = {
     "Minimum": lambda m, x: m.merge(Minimum(), *branches(m, x)),
     "Average": lambda m, x: m.mergex(Average(), *branches(m, x), pre(m, x)),
     "PReLU": lambda m, x: m.hook(PReLU([0.1, -0.3, 1.5]), pre(m, x)),
+    "Permute": lambda m, x: m.hook(Permute((3, 1, 2)), pre(m, x)),
     "Softmax": lambda m, x: m.hook(Softmax(), pre(m, x)),
     "Activation": lambda m, x: m.hook(HardSigmoid(), pre(m, x)),
     "RNN": lambda m, x: m.hook(GRU(4, return_sequences=True), seq(m, x)),

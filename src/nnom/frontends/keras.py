@@ -714,6 +714,11 @@ def _activation_layer(ctx, klayer, cfg, ins, name):
     return ctx.b.activation(x, act, name)
 
 
+def _permute(ctx, klayer, cfg, ins, name):
+    """Permute(dims), dims counted from 1 without the batch: a Permute layer (channels-last after it)."""
+    return ctx.b.transpose(ins[0], [int(d) - 1 for d in cfg["dims"]], name)
+
+
 def _prelu(ctx, klayer, cfg, ins, name):
     """PReLU: its alpha (the input's shape with the shared axes 1) must vary along channels only."""
     return ctx.b.prelu(ins[0], _weights(klayer, 1)[0], name)
@@ -882,7 +887,7 @@ _CONVERTERS = {
     "MaxPooling1D": _pool, "MaxPooling2D": _pool, "AveragePooling1D": _pool, "AveragePooling2D": _pool,
     "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
-    "Flatten": _flatten, "Reshape": _reshape,
+    "Flatten": _flatten, "Reshape": _reshape, "Permute": _permute,
     "Add": _merge, "Subtract": _merge, "Multiply": _merge, "Concatenate": _concat,
     "Maximum": _merge, "Minimum": _merge, "Average": _merge,
     "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,

@@ -25,7 +25,7 @@ Every node that cannot be converted is reported in one NnomError, with the suppo
 
 Limits: as for from_torch (per-channel or scalar constants, element-wise ops of one shape or
 broadcasting per channel, as a scalar or along whole rows, the
-batch first, Transpose only where the result is flattened or channels-last again, grouped Conv
+batch first, Transpose of activations (a Permute layer where a channels-last layer reads it), grouped Conv
 only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
 AveragePool count_include_pad=0 only with SAME geometry, ceil_mode only where it changes
 nothing); Resize and Upsample only nearest with integer factors whose coordinate mode repeats

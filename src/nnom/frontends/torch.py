@@ -26,8 +26,8 @@ slicing only along time steps, rows or columns (whole positions, never the chann
 features), with integers and step-1 slices; the batch must stay the first dimension (but for the
 time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
-broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose
-only where the result is flattened or channels-last again (nnom has no transpose); grouped
+broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose of
+activations (free where the result is flattened, else a Permute layer); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
 ceil_mode only where it changes nothing. A flattened (c, h, w) tensor as a model output comes out

@@ -22,6 +22,7 @@ MAX_ALPHA_FRAC = 16             # x << 16 of an int8 stays far inside int32
 
 class PReLU(Layer):
     prefix = "prelu"
+    c_struct = "nnom_prelu_layer_t"
     in_place = True             # out[i] depends on in[i] only
     takes_tail = True
 

@@ -61,7 +61,7 @@ typedef enum {
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
-    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU
+    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU, NNOM_PERMUTE
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -238,6 +238,8 @@ nnom_layer_t *DW_Conv2D_padded(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nn
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *Flatten(void);
 nnom_layer_t *Reshape(nnom_dims_t s);
+/* output axis i is input axis a_i (0 = h, 1 = w, 2 = c): Permute(1, 0, 2) swaps height and width */
+nnom_layer_t *Permute(uint8_t a0, uint8_t a1, uint8_t a2);
 nnom_layer_t *UpSample(nnom_2d_t size);
 nnom_layer_t *ZeroPadding(nnom_border_t b);
 nnom_layer_t *Cropping(nnom_border_t b);

@@ -85,7 +85,9 @@ void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *o
 void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const int32_t *exp_table,
                      int8_t *out);
 
-/* Data movement: nearest up-sampling, zero padding, cropping. */
+/* Data movement: a permutation of the axes (output axis i is input axis perm[i]; out must not
+ * alias in), nearest up-sampling, zero padding, cropping. */
+void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, const uint8_t *perm, int8_t *out);
 void nnom_upsample_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t fh, uint16_t fw, int8_t *out);
 void nnom_zero_pad_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t bottom,
                       uint16_t left, uint16_t right, int8_t *out);
