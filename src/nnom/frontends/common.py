@@ -543,15 +543,26 @@ class Builder:
         return self.activation(x, act, name + "_act")
 
     def softmax(self, x: Tensor, axis, name) -> Tensor:
+        """Softmax over the framework's `axis` (batch included). nnom's Softmax runs over the
+        channels; over a spatial axis it runs between two Permutes that swap that axis and the
+        channels (exact: they only move bytes; the cost is two copies of the tensor)."""
         axis = _axis(axis, x.rank + 1)
+        if axis == 0:
+            raise NnomError(f"softmax over the batch axis of {shape_text(x.shape)} is not supported")
         channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
-        if axis != channels:
-            raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
-                            f"the channels (axis {channels})")
         if x.rank > 1:
             x = self._spatial(x, "softmax")
-        layer = self._add(Softmax(), [x.layer], name)
-        return self._out(layer, x.shape, x.perm)
+        if axis == channels:
+            layer = self._add(Softmax(), [x.layer], name)
+            return self._out(layer, x.shape, x.perm)
+        spatial = [d for d in range(x.rank) if d != channels - 1]
+        a = 2 - len(spatial) + spatial.index(axis - 1)          # nnom's h (0) or w (1)
+        swap = [1, 2, 3]
+        swap[a], swap[2] = 3, a + 1
+        moved = self._add(Permute(tuple(swap)), [x.layer], name + "_to_channels")
+        layer = self._add(Softmax(), [moved], name)
+        back = self._add(Permute(tuple(swap)), [layer], name + "_back")
+        return self._out(back, x.shape)
 
     def prelu(self, x: Tensor, alpha, name, per_channel=False) -> Tensor:
         """A PReLU layer. alpha: one slope or one per channel (per_channel: PyTorch's nn.PReLU weight),

@@ -30,7 +30,7 @@ Other operations (keras.ops.maximum, ...) are listed as unsupported.
 
 Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
 groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
-the last axis; tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
+any axis (off the last one between two Permutes); tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
 policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
 natively, hard_swish (hard_silu) and silu (swish) as lookup tables saved by name, the others Keras
 names become int8 lookup tables (model.save cannot store those).
