@@ -58,6 +58,7 @@ from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
 from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
+from .keras_time import time_distributed
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -867,6 +868,11 @@ def _bidirectional(ctx, klayer, cfg, ins, name):
     return total if mode == "sum" else ctx.b.affine(total, 0.5, 0.0, name)     # "ave": (f + b) / 2
 
 
+def _time_distributed(ctx, klayer, cfg, ins, name):
+    return time_distributed(ctx, klayer, ins, name, _CONVERTERS, _Unsupported, _conv_geometry, _weights,
+                            _activation, _tuple)
+
+
 def _input_layer(ctx, klayer, cfg, ins, name):
     return ins[0]           # an InputLayer met inside a Sequential's layer list: the tensor itself
 
@@ -894,7 +900,7 @@ _CONVERTERS = {
     "Cropping1D": _cropping, "Cropping2D": _cropping,
     "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,
     "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent, "RNN": _recurrent,
-    "Bidirectional": _bidirectional,
+    "Bidirectional": _bidirectional, "TimeDistributed": _time_distributed,
 }
 
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
