@@ -137,6 +137,7 @@ char nnom_misc_layer_t_[sizeof(nnom_misc_layer_t)], nnom_act_t_[sizeof(nnom_act_
 char nnom_rnn_layer_t_[sizeof(nnom_rnn_layer_t)];
 char nnom_tflite_lstm_layer_t_[sizeof(nnom_tflite_lstm_layer_t)];
 char nnom_prelu_layer_t_[sizeof(nnom_prelu_layer_t)], nnom_permute_layer_t_[sizeof(nnom_permute_layer_t)];
+char nnom_resize_layer_t_[sizeof(nnom_resize_layer_t)];
 """
 
 

@@ -64,6 +64,7 @@ CASES = {
     "Average": lambda m, x: m.mergex(Average(), *branches(m, x), pre(m, x)),
     "PReLU": lambda m, x: m.hook(PReLU([0.1, -0.3, 1.5]), pre(m, x)),
     "Permute": lambda m, x: m.hook(Permute((3, 1, 2)), pre(m, x)),
+    "Resize": lambda m, x: m.hook(Resize((4, 7), "bilinear"), pre(m, x)),
     "Softmax": lambda m, x: m.hook(Softmax(), pre(m, x)),
     "Activation": lambda m, x: m.hook(HardSigmoid(), pre(m, x)),
     "RNN": lambda m, x: m.hook(GRU(4, return_sequences=True), seq(m, x)),

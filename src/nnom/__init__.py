@@ -6,7 +6,7 @@ from .errors import NnomError
 from .graph import Model
 from .layers import (GRU, LSTM, RNN, Act, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense,
                      DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, GRUCell, HardSigmoid, Input,
-                     Lambda, Layer, LeakyReLU, LSTMCell, Permute, PReLU, Maximum, MaxPool, Minimum, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid,
+                     Lambda, Layer, LeakyReLU, LSTMCell, Permute, PReLU, Resize, Maximum, MaxPool, Minimum, Mult, Output, ReLU, ReLU6, Reshape, Sigmoid,
                      SimpleCell, SimpleRNN, Softmax, Sub, SumPool, TanH, UpSample, ZeroPadding, act_hard_sigmoid,
                      act_leaky_relu, act_relu, act_relu6, act_sigmoid, act_tanh)
 from .quant import QFormat, qformat
@@ -29,7 +29,7 @@ __all__ = [
     "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",
-    "Maximum", "Minimum", "Average", "PReLU", "Permute",
+    "Maximum", "Minimum", "Average", "PReLU", "Permute", "Resize",
     "Activation", "ReLU", "ReLU6", "LeakyReLU", "TanH", "Sigmoid", "HardSigmoid", "Lambda", "Softmax",
     "Act", "act_relu", "act_relu6", "act_leaky_relu", "act_tanh", "act_sigmoid", "act_hard_sigmoid",
     "RNN", "SimpleCell", "GRUCell", "LSTMCell", "SimpleRNN", "GRU", "LSTM",

@@ -33,8 +33,8 @@ import numpy as np
 from ..errors import NnomError
 from ..graph import Model
 from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Cropping, Dense, DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum, MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Softmax, Sub,
-                      UpSample, ZeroPadding)
+                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum, MaxPool, Minimum, Mult, Permute, PReLU,
+                      Reshape, Resize, Softmax, Sub, UpSample, ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
@@ -935,6 +935,28 @@ class Builder:
         if scales == [1, 1]:
             return x
         return self._same_shape(x, self._add(UpSample(tuple(scales)), [x.layer], name))
+
+    def resize(self, x: Tensor, out_size, interpolation, coords, name, tables=None) -> Tensor:
+        """Resampling of the spatial dims to out_size (one per spatial dim): "bilinear" with
+        TFLite's RESIZE_BILINEAR arithmetic for coords "half_pixel" / "align_corners" /
+        "asymmetric", or "nearest" from per-dim source index tables (None: TFLite's rule); an
+        integer nearest up-sampling that repeats every pixel stays an UpSample."""
+        x = self._spatial(x, "resizing")
+        out_size = [int(v) for v in out_size]
+        sizes = list(self._spatial_hw(x))
+        if x.rank == 2:
+            out_size = [1] + out_size
+            tables = None if tables is None else [np.zeros(1, np.int64)] + list(tables)
+        if out_size == sizes:
+            return x
+        if interpolation == "nearest" and tables is not None:
+            tables = [np.asarray(t, np.int64) for t in tables]
+            if all(o % i == 0 and np.array_equal(t, np.arange(o) // (o // i))
+                   for i, o, t in zip(sizes, out_size, tables)):
+                return self.upsample(x, [o // i for i, o in zip(sizes, out_size)][2 - x.rank + 1:], name)
+        rows, cols = (None, None) if tables is None else tables
+        layer = Resize(out_size, interpolation, coords, rows=rows, cols=cols)
+        return self._same_shape(x, self._add(layer, [x.layer], name))
 
     # --- merges -------------------------------------------------------------------------------
     def concat(self, xs, axis, name) -> Tensor:

@@ -26,12 +26,13 @@ x * (1 / 6), a - b, x / s, -x: keras.src.ops.numpy Add, Subtract, Multiply, True
 Negative); they are lowered like the Add / Subtract / Multiply layers (broadcasting per channel or
 as a scalar) or, with a scalar or per-channel constant, as per-channel affines that fold into the
 layer or activation next to them (frontends/passes.py: relu6(x + 3) / 6 is one hard sigmoid).
-Other operations (keras.ops.maximum, ...) are listed as unsupported.
+Other operations (keras.ops.maximum, ...) are listed as unsupported (the Maximum layer is not).
 
 Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
-groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
-any axis (off the last one between two Permutes); tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
-policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
+groups; padding 'valid', 'same' or 'causal'; UpSampling2D and Resizing nearest or bilinear (half-pixel
+centres, no cropping / padding to the aspect ratio); Softmax over any axis (off the last one
+between two Permutes); tensors of at most 3 dimensions besides the batch; float layers only (no
+int8 dtype policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
 natively, hard_swish (hard_silu) and silu (swish) as lookup tables saved by name, the others Keras
 names become int8 lookup tables (model.save cannot store those).
 
@@ -567,8 +568,13 @@ def _static_checks(ctx, kind, klayer, cfg):
                            "data_format='channels_last' (the default)")
     if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1:
         raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported")
-    if kind == "UpSampling2D" and cfg.get("interpolation", "nearest") != "nearest":
-        raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom up-samples by nearest neighbour only")
+    if kind in ("UpSampling2D", "Resizing") and cfg.get("interpolation", "nearest" if kind == "UpSampling2D"
+                                                         else "bilinear") not in ("nearest", "bilinear"):
+        raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom resizes by nearest neighbour or bilinear "
+                           "only")
+    if kind == "Resizing" and (cfg.get("crop_to_aspect_ratio") or cfg.get("pad_to_aspect_ratio")
+                               or cfg.get("antialias")):
+        raise _Unsupported("crop_to_aspect_ratio, pad_to_aspect_ratio and antialias are not supported")
     if cfg.get("lora_rank"):
         raise _Unsupported("LoRA is enabled: merge the LoRA weights into the kernel first")
     if getattr(klayer, "dtype_policy", None) is not None and "int" in str(getattr(klayer.dtype_policy, "name", "")):
@@ -783,7 +789,23 @@ def _cropping(ctx, klayer, cfg, ins, name):
 
 
 def _upsampling(ctx, klayer, cfg, ins, name):
-    return ctx.b.upsample(ins[0], _tuple(cfg["size"], _spatial_dims(ctx, klayer, ins[0])), name)
+    size = _tuple(cfg["size"], _spatial_dims(ctx, klayer, ins[0]))
+    if cfg.get("interpolation", "nearest") == "bilinear":          # tf.image.resize: half-pixel centres
+        x = ins[0]
+        return ctx.b.resize(x, [s * n for s, n in zip(size, x.shape[:-1])], "bilinear", "half_pixel", name)
+    return ctx.b.upsample(ins[0], size, name)
+
+
+def _resizing(ctx, klayer, cfg, ins, name):
+    """Resizing(height, width): TensorFlow's resize with half-pixel centres, bilinear or nearest."""
+    x = ins[0]
+    _need_rank("Resizing", x, (4,))
+    out = (int(cfg["height"]), int(cfg["width"]))
+    if cfg.get("interpolation", "bilinear") == "bilinear":
+        return ctx.b.resize(x, out, "bilinear", "half_pixel", name)
+    from ..layers.resize import nearest_table
+    tables = [nearest_table(n, o, "half_pixel") for n, o in zip(x.shape[:2], out)]
+    return ctx.b.resize(x, out, "nearest", "half_pixel", name, tables=tables)
 
 
 # --- recurrent layers -------------------------------------------------------------------------------
@@ -898,7 +920,7 @@ _CONVERTERS = {
     "Maximum": _merge, "Minimum": _merge, "Average": _merge,
     "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
     "Cropping1D": _cropping, "Cropping2D": _cropping,
-    "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,
+    "UpSampling1D": _upsampling, "UpSampling2D": _upsampling, "Resizing": _resizing,
     "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent, "RNN": _recurrent,
     "Bidirectional": _bidirectional, "TimeDistributed": _time_distributed,
 }

@@ -30,7 +30,8 @@ broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/
 activations (free where the result is flattened, else a Permute layer); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
-ceil_mode only where it changes nothing. A flattened (c, h, w) tensor as a model output comes out
+ceil_mode only where it changes nothing; interpolate / Upsample nearest (any factor) or bilinear
+(the scale factor the ratio of the sizes), no antialias. A flattened (c, h, w) tensor as a model output comes out
 in nnom's (h, w, c) order (a warning says so).
 """
 import operator
@@ -264,19 +265,34 @@ def _pad(c, x, pad, mode="constant", value=None):
     return c.b.pad(x, list(reversed(pairs)), c.name)
 
 
-def _upsample(c, x, mode):
-    if mode not in ("nearest", "nearest-exact"):
-        raise NnomError(f"up-sampling mode {mode!r}: only 'nearest' is supported")
+def _upsample(c, x, mode, scale_factor=None, align_corners=None, recompute=None, antialias=False):
+    """nn.Upsample / F.interpolate: nearest ('nearest', 'nearest-exact', any factor, as index tables
+    computed with PyTorch's float32 rule) or bilinear / linear (align_corners False: half-pixel
+    centres; True: aligned corners) with TFLite's RESIZE_BILINEAR arithmetic."""
+    if antialias:
+        raise NnomError("interpolation with antialias=True is not supported")
     out = c.imp.meta_shape(c.node)
     if out is None or len(out) != x.rank + 1:
         raise NnomError("the output shape of the up-sampling is unknown")
-    scales = []
-    for o, i in zip(out[2:], c.full_shape(x)[2:]):
-        if o % i:
-            raise NnomError(f"up-sampling from {tuple(c.full_shape(x)[2:])} to {tuple(out[2:])}: only integer "
-                            "scale factors are supported")
-        scales.append(o // i)
-    return c.b.upsample(x, scales, c.name)
+    sizes, outs = list(c.full_shape(x)[2:]), [int(o) for o in out[2:]]
+    factors = None
+    if scale_factor is not None and not recompute:
+        f = scale_factor if isinstance(scale_factor, (tuple, list)) else [scale_factor] * len(sizes)
+        factors = [float(v) for v in f]
+    if mode in ("nearest", "nearest-exact"):
+        offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
+        tables = []
+        for i, o, k in zip(sizes, outs, range(len(sizes))):
+            scale = np.float32(1.0 / factors[k]) if factors is not None else np.float32(i) / np.float32(o)
+            src = np.floor((np.arange(o, dtype=np.float32) + offset) * scale)
+            tables.append(np.minimum(src, i - 1).astype(np.int64))
+        return c.b.resize(x, outs, "nearest", "asymmetric", c.name, tables=tables)
+    if mode in ("bilinear", "linear"):
+        if factors is not None and any(abs(o / i - f) > 1e-6 for i, o, f in zip(sizes, outs, factors)):
+            raise NnomError(f"bilinear resizing from {tuple(sizes)} by {tuple(factors)}: the scale factor must be "
+                            "the ratio of the sizes (or recompute_scale_factor=True)")
+        return c.b.resize(x, outs, "bilinear", "align_corners" if align_corners else "half_pixel", c.name)
+    raise NnomError(f"up-sampling mode {mode!r}: 'nearest', 'nearest-exact', 'bilinear' and 'linear' are supported")
 
 
 def _squeeze(c, x, dim):
@@ -482,7 +498,9 @@ def _module_table(torch):
         return _pad(c, c.tensor(), c.mod.padding, "constant", value)
 
     def upsample(c):
-        return _upsample(c, c.tensor(), c.mod.mode)
+        m = c.mod
+        return _upsample(c, c.tensor(), m.mode, m.scale_factor, m.align_corners,
+                         getattr(m, "recompute_scale_factor", None))
 
     def act(kind, **kw):
         return lambda c: c.b.activation(c.tensor(), kind, c.name, **kw)
@@ -504,7 +522,7 @@ def _module_table(torch):
         nn.Dropout: _alias, nn.Dropout1d: _alias, nn.Dropout2d: _alias, nn.AlphaDropout: _alias,
         nn.Identity: _alias,
         nn.ZeroPad1d: zeropad, nn.ZeroPad2d: zeropad, nn.ConstantPad1d: zeropad, nn.ConstantPad2d: zeropad,
-        nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
+        nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample, nn.UpsamplingBilinear2d: upsample,
         nn.RNN: lambda c: _recurrent(torch, c), nn.GRU: lambda c: _recurrent(torch, c),
         nn.LSTM: lambda c: _recurrent(torch, c),
     }
@@ -602,7 +620,9 @@ def _function_table(torch):
         torch.max: lambda c: _max_min(c, "max"), torch.min: lambda c: _max_min(c, "min"),
         F.dropout: _alias, F.dropout1d: _alias, F.dropout2d: _alias, F.alpha_dropout: _alias,
         F.pad: lambda c: _pad(c, c.tensor(), c.get(1, "pad"), c.get(2, "mode", "constant"), c.get(3, "value")),
-        F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
+        F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest"), c.get(2, "scale_factor"),
+                                           c.get(4, "align_corners"), c.get(5, "recompute_scale_factor"),
+                                           c.get(6, "antialias", False)),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
     }

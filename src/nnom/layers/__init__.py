@@ -7,6 +7,7 @@ from .io import Input, Output
 from .merge import Add, Concat, Mult, Sub
 from .merge_reduce import Average, Maximum, Minimum
 from .prelu import PReLU
+from .resize import Resize
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
 from .reshape import Cropping, Flatten, Permute, Reshape, UpSample, ZeroPadding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN

@@ -61,7 +61,7 @@ typedef enum {
     NNOM_CONCAT, NNOM_SOFTMAX, NNOM_ACTIVATION,
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
-    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU, NNOM_PERMUTE
+    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU, NNOM_PERMUTE, NNOM_RESIZE
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -241,6 +241,10 @@ nnom_layer_t *Reshape(nnom_dims_t s);
 /* output axis i is input axis a_i (0 = h, 1 = w, 2 = c): Permute(1, 0, 2) swaps height and width */
 nnom_layer_t *Permute(uint8_t a0, uint8_t a1, uint8_t a2);
 nnom_layer_t *UpSample(nnom_2d_t size);
+/* Resampling to h x w (TFLite's RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR, the format kept), from
+ * the generator's tables: bilinear: (lo, hi, d) per output row in rows[3 * h] and per column in
+ * cols[3 * w] (d: 10 fraction bits); nearest: one source index per row and per column. */
+nnom_layer_t *Resize(uint16_t h, uint16_t w, const int16_t *rows, const int16_t *cols, uint8_t bilinear);
 nnom_layer_t *ZeroPadding(nnom_border_t b);
 nnom_layer_t *Cropping(nnom_border_t b);
 nnom_layer_t *MaxPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad);

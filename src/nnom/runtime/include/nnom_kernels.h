@@ -88,6 +88,13 @@ void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const i
 /* Data movement: a permutation of the axes (output axis i is input axis perm[i]; out must not
  * alias in), nearest up-sampling, zero padding, cropping. */
 void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, const uint8_t *perm, int8_t *out);
+/* Resize to out_dims (channels kept) from per-row and per-column tables (nnom_resize_layer_t):
+ * bilinear: TFLite's integer RESIZE_BILINEAR, the four weighted neighbours summed in int64 and
+ * divided by 2^20 rounding half away from zero; nearest: a gather. out must not alias in. */
+void nnom_resize_bilinear_s8(const int8_t *in, nnom_dims_t in_dims, const int16_t *rows, const int16_t *cols,
+                             int8_t *out, nnom_dims_t out_dims);
+void nnom_resize_nearest_s8(const int8_t *in, nnom_dims_t in_dims, const int16_t *rows, const int16_t *cols,
+                            int8_t *out, nnom_dims_t out_dims);
 void nnom_upsample_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t fh, uint16_t fw, int8_t *out);
 void nnom_zero_pad_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t bottom,
                       uint16_t left, uint16_t right, int8_t *out);

@@ -152,6 +152,13 @@ typedef struct {
     uint8_t perm[3];             /* Permute: output axis i is input axis perm[i] (0 = h, 1 = w, 2 = c) */
 } nnom_permute_layer_t;
 
+typedef struct {
+    nnom_layer_t base;
+    const int16_t *rows, *cols;  /* Resize: per output row / column (lo, hi, d) or (nearest) one index */
+    uint16_t h, w;               /* the output's height and width */
+    uint8_t bilinear;
+} nnom_resize_layer_t;
+
 /* data-movement layers (nnom_reshape.c): a shape layer struct, format kept */
 nnom_shape_layer_t *nnom_shape_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
                                    uint8_t flags);
