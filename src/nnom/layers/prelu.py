@@ -13,7 +13,7 @@ import numpy as np
 from ..affine.quantize import f32
 from ..errors import layer_error
 from ..quant import fixed
-from ..quant.affine import activation_format, multiply_by_quantized_multiplier as mbqm
+from ..quant.affine import AffineFormat, activation_format, multiply_by_quantized_multiplier as mbqm
 from .base import Layer, as_weight, check_kwargs
 from .merge import _multiplier
 
@@ -30,6 +30,7 @@ class PReLU(Layer):
         check_kwargs("PReLU", kwargs, {"activation"})
         super().__init__(name=name, activation=kwargs.pop("activation", None))
         self._given = alpha
+        self.preset_weights = None      # affine: (int8 slopes, their AffineFormat) kept from a file
 
     def infer_shape(self, in_shapes, rng):
         c = in_shapes[0].c
@@ -59,9 +60,12 @@ class PReLU(Layer):
 
     # --- affine: TFLite's PRELU ---------------------------------------------------------------
     def quantize_affine(self, q_in, per_channel):
-        a = activation_format(float(self.alpha.min()), float(self.alpha.max()))
+        if self.preset_weights is not None:
+            self.alpha_q, a = self.preset_weights
+        else:
+            a = activation_format(float(self.alpha.min()), float(self.alpha.max()))
+            self.alpha_q = a.quantize(self.alpha)
         self.alpha_format = a
-        self.alpha_q = a.quantize(self.alpha)
         s_in, s_out = f32(q_in[0].scale), f32(self.q_pre.scale)
         self.m_id = _multiplier(self, s_in / s_out, "identity")
         self.m_alpha = _multiplier(self, s_in * f32(a.scale) / s_out, "alpha")
@@ -76,6 +80,27 @@ class PReLU(Layer):
         return {"in_zp": [self.inputs[0].q_out.zero_point], "mult": [self.m_id[0], self.m_alpha[0]],
                 "shift": [self.m_id[1], self.m_alpha[1]], "out_zp": self.q_pre.zero_point,
                 "extra": self.alpha_format.zero_point}
+
+    def set_preset_weights(self, alpha_q, alpha_format: AffineFormat):
+        """Keep a file's own int8 slopes and their format (.tflite import, nnom.load())."""
+        alpha_q = np.asarray(alpha_q)
+        if (alpha_q.shape != self.alpha.shape or alpha_q.dtype.kind not in "iu" or alpha_q.min() < -128
+                or alpha_q.max() > 127):
+            raise layer_error(self, f"its int8 slopes must be {self.alpha.size} values in -128..127")
+        self.preset_weights = (alpha_q.astype(np.int8), alpha_format)
+
+    def affine_arrays(self) -> dict:
+        """The affine scheme's integer constants (saved with the model: exact on reload)."""
+        a = self.alpha_format
+        return {"alpha_q": self.alpha_q, "alpha_format": np.array([a.scale, a.zero_point], np.float64)}
+
+    def set_affine_arrays(self, arrays):
+        if set(arrays) != {"alpha_q", "alpha_format"} or np.shape(arrays["alpha_format"]) != (2,):
+            raise layer_error(self, f"unexpected affine arrays {sorted(arrays)}")
+        scale, zp = (float(v) for v in arrays["alpha_format"])
+        if zp != int(zp) or not -128 <= zp <= 127 or not np.isfinite(scale) or scale <= 0:
+            raise layer_error(self, "its slopes' affine format is not a positive scale and an int8 zero point")
+        self.set_preset_weights(arrays["alpha_q"], AffineFormat(scale, int(zp)))
 
     # --- C, costs, files ------------------------------------------------------------------------
     def c_new(self, g):
