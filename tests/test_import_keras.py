@@ -334,7 +334,7 @@ def test_import_from_keras_and_h5_files(tmp_path):
 def test_unsupported_layers_are_all_listed_in_one_error():
     i1, i2 = keras.Input((8, 8, 3)), keras.Input((5, 4))
     x = L.Conv2DTranspose(4, 3, name="deconv")(i1)
-    x = L.UpSampling2D(interpolation="bilinear", name="bilinear_up")(x)     # after an unsupported layer too
+    x = L.UpSampling2D(interpolation="bicubic", name="bilinear_up")(x)      # after an unsupported layer too
     x = L.Flatten()(L.Conv2D(2, 3)(x))
     y = L.Permute((2, 1), name="permute")(i2)        # supported: not listed
     y = L.LayerNormalization(name="layer_norm")(L.Flatten()(y))
@@ -345,7 +345,7 @@ def test_unsupported_layers_are_all_listed_in_one_error():
     for name, cls in [("deconv", "Conv2DTranspose"), ("bilinear_up", "UpSampling2D"),
                       ("layer_norm", "LayerNormalization")]:
         assert f"'{name}' ({cls})" in msg
-    assert "bilinear" in msg and "3 layer(s)" in msg and "'permute'" not in msg
+    assert "bicubic" in msg and "3 layer(s)" in msg and "'permute'" not in msg
     assert "Supported Keras layers:" in msg and "DepthwiseConv2D" in msg and "Concatenate" in msg
 
 

@@ -361,8 +361,9 @@ def test_unsupported_lstm_option_is_listed():
      "count_include_pad"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2, ceil_mode=True)), (1, 3, 7, 7), "ceil_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1, padding_mode="reflect", padding=1)), (1, 3, 5, 5), "padding_mode"),
-    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=2)), (1, 3, 4, 4), "channels"),
-    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bilinear")), (1, 3, 4, 4), "nearest"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=0)), (1, 3, 4, 4), "batch axis"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bicubic")), (1, 3, 4, 4),
+     "'nearest', 'nearest-exact', 'bilinear'"),
     (nn.Sequential(nn.Linear(4, 4), nn.Hardtanh()), (1, 4), "clamp"),
     (nn.Sequential(nn.Conv1d(3, 4, 1), nn.Linear(5, 2)), (1, 3, 5), "flatten the tensor first"),
 ])

@@ -138,3 +138,19 @@ def test_onnx_max_min_mean(op):
                   np.random.default_rng(0).normal(size=(2, 3, 6, 5)).astype(np.float32))
     want = {"Max": "Maximum", "Min": "Minimum", "Mean": "Average"}[op]
     assert want in [type(layer).__name__ for layer in model.order]
+
+
+def test_torch_sum_halved_becomes_one_average():
+    torch = pytest.importorskip("torch")
+    from test_import_torch import Fn, channels_last, randomize
+    from nnom.frontends.torch import from_torch
+    module = randomize(Fn(lambda m, x: torch.relu((m.a(x) + m.b(x)) / 2) + (m.b(x) + m.c(x)) * 0.5,
+                          a=torch.nn.Conv2d(3, 4, 3, padding=1), b=torch.nn.Conv2d(3, 4, 1),
+                          c=torch.nn.Conv2d(3, 4, 1)))
+    model = from_torch(module, torch.randn(1, 3, 8, 8))
+    types = [type(layer).__name__ for layer in model.order]
+    assert types.count("Average") == 2 and "BatchNorm" not in types
+    x = np.random.default_rng(2).normal(size=(16, 3, 8, 8)).astype(np.float32)
+    with torch.no_grad():
+        ref = channels_last(module(torch.from_numpy(x)).numpy())
+    assert np.abs(model.predict(channels_last(x)) - ref).max() < 1e-4
