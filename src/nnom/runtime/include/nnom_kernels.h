@@ -85,9 +85,9 @@ void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *o
 void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const int32_t *exp_table,
                      int8_t *out);
 
-/* Data movement: a permutation of the axes (output axis i is input axis perm[i]; out must not
- * alias in), nearest up-sampling, zero padding, cropping. */
-void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, const uint8_t *perm, int8_t *out);
+/* Data movement: a permutation of the axes (output axis i is input axis a_i, 0 = h, 1 = w,
+ * 2 = c; out must not alias in), nearest up-sampling, zero padding, cropping. */
+void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, uint8_t a0, uint8_t a1, uint8_t a2, int8_t *out);
 /* Resize to out_dims (channels kept) from per-row and per-column tables (nnom_resize_layer_t):
  * bilinear: TFLite's integer RESIZE_BILINEAR, the four weighted neighbours summed in int64 and
  * divided by 2^20 rounding half away from zero; nearest: a gather. out must not alias in. */

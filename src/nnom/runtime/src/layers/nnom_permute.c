@@ -16,7 +16,7 @@ static nnom_status_t permute_build(nnom_layer_t *l)
 static void permute_run(nnom_layer_t *l)
 {
     const nnom_permute_layer_t *s = (const nnom_permute_layer_t *)l;
-    nnom_permute_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), s->perm, l->out);
+    nnom_permute_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), s->perm[0], s->perm[1], s->perm[2], l->out);
 }
 
 static const nnom_layer_ops_t permute_ops = {permute_build, permute_run, NULL, NULL, NULL};

@@ -2,8 +2,9 @@
  * axes it came from. */
 #include "nnom_kernels.h"
 
-void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, const uint8_t *perm, int8_t *out)
+void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, uint8_t a0, uint8_t a1, uint8_t a2, int8_t *out)
 {
+    const uint8_t perm[3] = {a0, a1, a2};
     const uint32_t size[3] = {in_dims.h, in_dims.w, in_dims.c};
     const uint32_t stride[3] = {(uint32_t)in_dims.w * in_dims.c, in_dims.c, 1u};
     const uint32_t n0 = size[perm[0]], n1 = size[perm[1]], n2 = size[perm[2]];
