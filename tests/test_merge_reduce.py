@@ -101,6 +101,19 @@ def test_keras_maximum_minimum_average():
     assert {"Maximum", "Minimum", "Average"} <= {type(layer).__name__ for layer in nm.order}
 
 
+def test_keras_ops_maximum_minimum_of_two_tensors():
+    keras = pytest.importorskip("keras")
+    from test_import_keras import assert_imports, randomize
+    from nnom.frontends.keras import from_keras
+    L = keras.layers
+    x = keras.Input((6, 5, 3))
+    a, b = L.Conv2D(4, 3, padding="same")(x), L.Conv2D(4, 1)(x)
+    nm = assert_imports(randomize(keras.Model(x, keras.ops.maximum(a, b) + keras.ops.minimum(a, b))))
+    assert {"Maximum", "Minimum"} <= {type(layer).__name__ for layer in nm.order}
+    with pytest.raises(NnomError, match="max with a constant"):
+        from_keras(keras.Model(x, keras.ops.maximum(a, 0.5)))
+
+
 def test_torch_maximum_minimum():
     torch = pytest.importorskip("torch")
     from test_import_torch import Fn, channels_last, randomize

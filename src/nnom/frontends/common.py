@@ -491,12 +491,14 @@ class Builder:
         return self._out(layer, x.shape, x.perm)
 
     def arith(self, op, a, b, name) -> Tensor:
-        """a (op) b for "add", "sub", "mul", "div" where a or b is a tensor: of two tensors an
-        element-wise merge, of a tensor and a scalar or per-channel constant a foldable affine."""
+        """a (op) b for "add", "sub", "mul", "div", "max", "min" where a or b is a tensor: of two
+        tensors an element-wise merge, of a tensor and a scalar or per-channel constant a foldable affine."""
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             if op == "div":
                 raise NnomError("division of two tensors is not supported")
             return self.merge(op, [a, b], name)
+        if op in ("max", "min"):
+            raise NnomError(f"element-wise {op} with a constant is not supported (only of two tensors)")
         x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
         return self.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, name)
 

@@ -26,7 +26,8 @@ x * (1 / 6), a - b, x / s, -x: keras.src.ops.numpy Add, Subtract, Multiply, True
 Negative); they are lowered like the Add / Subtract / Multiply layers (broadcasting per channel or
 as a scalar) or, with a scalar or per-channel constant, as per-channel affines that fold into the
 layer or activation next to them (frontends/passes.py: relu6(x + 3) / 6 is one hard sigmoid).
-Other operations (keras.ops.maximum, ...) are listed as unsupported (the Maximum layer is not).
+keras.ops.maximum / minimum of two tensors are Maximum / Minimum; other operations are listed as
+unsupported.
 
 Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
 groups; padding 'valid', 'same' or 'causal'; UpSampling2D and Resizing nearest or bilinear (half-pixel
@@ -524,12 +525,13 @@ def _node_refs(node):
 # Keras 3's tensor operations nnom lowers (keras.ops / operators on Keras tensors in a functional
 # model): element-wise arithmetic with a tensor, a scalar or a per-channel constant
 _OPS = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "TrueDivide": "div", "Divide": "div",
-        "Negative": "neg"}
+        "Negative": "neg", "Maximum": "max", "Minimum": "min"}
 _OPS_MODULE = "keras.src.ops.numpy"
 
 
 def _op_kind(obj):
-    """"add", "sub", "mul", "div" or "neg" for a Keras 3 operation object nnom lowers, else None."""
+    """"add", "sub", "mul", "div", "neg", "max" or "min" for a Keras 3 operation object nnom lowers,
+    else None."""
     cls = type(obj)
     if cls.__module__ != _OPS_MODULE or cls.__name__ not in _OPS:
         return None
@@ -926,7 +928,8 @@ _CONVERTERS = {
 }
 
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
-                                                  "tensor ops +, -, *, / and unary - (Keras 3 ops nodes)")
+                                                  "tensor ops +, -, *, /, unary -, maximum and minimum "
+                                                  "(Keras 3 ops nodes)")
 
 
 def _unsupported_error(ctx):
