@@ -101,3 +101,16 @@ def test_onnx_transpose_then_conv():
     model = check(graph(nodes, [2, 3, 6, 5], inits).SerializeToString(),
                   np.random.default_rng(0).normal(size=(2, 3, 6, 5)).astype(np.float32))
     assert "Permute" in [type(layer).__name__ for layer in model.order]
+
+
+def test_torch_sum_of_a_tensor_and_its_transpose():
+    torch = pytest.importorskip("torch")
+    from test_import_torch import Fn, channels_last, randomize
+    from nnom.frontends.torch import from_torch
+    module = randomize(Fn(lambda m, x: m.c(x) + m.c(x).transpose(2, 3), c=torch.nn.Conv2d(3, 4, 3, padding=1)))
+    x = torch.randn(8, 3, 6, 6)
+    model = from_torch(module, x[:1])
+    assert "Permute" in [type(layer).__name__ for layer in model.order]
+    with torch.no_grad():
+        ref = channels_last(module(x).numpy())
+    assert np.abs(model.predict(channels_last(x.numpy())) - ref).max() < 1e-4

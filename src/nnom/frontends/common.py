@@ -1006,6 +1006,9 @@ class Builder:
             raise NnomError(f"element-wise {op} takes {cls.n_inputs} inputs, got {len(xs)}")
         if op == "mean" and len(xs) > cls.max_inputs:       # a mean of means is not the mean: no chaining
             raise NnomError(f"element-wise mean of {len(xs)} inputs: nnom averages at most {cls.max_inputs}")
+        if any(not np.array_equal(x.order(), xs[0].order()) for x in xs[1:]):
+            # a transposed input among others: every one moved to channels-last where a Permute can
+            xs = [x if x.canonical else (self._materialize(x) or x) for x in xs]
         a = xs[0]
         if all(x.shape == a.shape for x in xs):
             for b in xs[1:]:
