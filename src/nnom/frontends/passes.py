@@ -5,8 +5,8 @@ Builder); what needs the whole graph happens here, after the last op and before 
 compiled: a ZeroPadding read only by a convolution becomes that convolution's own padding (no
 padded copy in the arena; SAME where it equals TensorFlow's SAME, else an explicit border), and
 one before a max pool SAME's padding where that cannot change the maximum; consecutive
-per-channel constant ops (BatchNorms) become one; an Add scaled by 1 / n becomes an Average; a scalar constant op right before or after an
-activation joins that activation's function, and x * f(x) becomes one activation of x
+per-channel constant ops (BatchNorms) become one; an Add scaled by 1 / n becomes an Average; a
+scalar constant op right before or after an activation joins that activation's function, and x * f(x) becomes one activation of x
 (relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish: named where the
 joined function is a named one, else a table); activation layers become the tail of the layer
 before them; recurrent layers whose only reader takes their last step stop returning sequences;
