@@ -11,6 +11,7 @@ Argument kinds (the C type each stands for):
     ("alias", k)         int8_t * output in the buffer of argument k (a "ptrs" argument: its first)
     ("i16buf", n)        int16_t * scratch      ("dims", (h, w, c))     nnom_dims_t by value
     ("dimsarr", [dims])  const nnom_dims_t *    ("win", 8 ints)         const nnom_window_t *
+    ("i16", array)       const int16_t *
     ("u8"|"s8"|"u16"|"u32", int)                 the integer types
 Every call has exactly one "out" or "alias" argument: the result the tests compare.
 """
@@ -49,10 +50,17 @@ SIGNATURES = {
     "nnom_upsample_s8": ["i8", "dims", "u16", "u16", "out"],
     "nnom_zero_pad_s8": ["i8", "dims", "u16", "u16", "u16", "u16", "out"],
     "nnom_crop_s8": ["i8", "dims", "u16", "u16", "out", "dims"],
+    "nnom_maximum_s8": ["ptrs", "i8", "u8", "u32", "s8", "out"],
+    "nnom_minimum_s8": ["ptrs", "i8", "u8", "u32", "s8", "out"],
+    "nnom_average_s8": ["ptrs", "i8", "u8", "u32", "s8", "out"],
+    "nnom_prelu_s8": ["i8", "u32", "u16", "i8", "s8", "s8", "out"],
+    "nnom_permute_s8": ["i8", "dims", "u8", "u8", "u8", "out"],
+    "nnom_resize_bilinear_s8": ["i8", "dims", "i16", "i16", "out", "dims"],
+    "nnom_resize_nearest_s8": ["i8", "dims", "i16", "i16", "out", "dims"],
 }
 OPS = list(SIGNATURES)
 KIND_CODES = {k: i for i, k in enumerate(
-    ["i8", "i32", "ptrs", "out", "alias", "i16buf", "dims", "dimsarr", "win", "u8", "s8", "u16", "u32"])}
+    ["i8", "i32", "ptrs", "out", "alias", "i16buf", "dims", "dimsarr", "win", "u8", "s8", "u16", "u32", "i16"])}
 OUTPUT_KINDS = ("out", "alias")
 GUARD = 16          # canary bytes on each side of a ctypes output buffer
 
@@ -88,7 +96,8 @@ class Window(ctypes.Structure):
 
 P8 = ctypes.POINTER(ctypes.c_int8)
 _CTYPES = {
-    "i8": P8, "i32": ctypes.POINTER(ctypes.c_int32), "ptrs": ctypes.POINTER(P8), "out": P8,
+    "i8": P8, "i32": ctypes.POINTER(ctypes.c_int32), "i16": ctypes.POINTER(ctypes.c_int16),
+    "ptrs": ctypes.POINTER(P8), "out": P8,
     "i16buf": ctypes.POINTER(ctypes.c_int16), "dims": Dims, "dimsarr": ctypes.POINTER(Dims),
     "win": ctypes.POINTER(Window), "u8": ctypes.c_uint8, "s8": ctypes.c_int8, "u16": ctypes.c_uint16,
     "u32": ctypes.c_uint32,
@@ -112,11 +121,12 @@ class Kernels:
         cargs, bufs, keep = [], {}, []
         out, guarded = None, None
         for i, (kind, val) in enumerate(args):
-            if kind in ("i8", "i32"):
+            if kind in ("i8", "i32", "i16"):
                 if val is None:
                     cargs.append(None)
                     continue
-                arr = np.ascontiguousarray(val, dtype=np.int8 if kind == "i8" else np.int32).ravel().copy()
+                dtype = {"i8": np.int8, "i32": np.int32, "i16": np.int16}[kind]
+                arr = np.ascontiguousarray(val, dtype=dtype).ravel().copy()
                 bufs[i] = arr
                 cargs.append(arr.ctypes.data_as(_CTYPES[kind]))
             elif kind == "ptrs":
@@ -250,6 +260,11 @@ int main(int argc, char **argv)
                 a[i].p = a[i].n < 0 ? NULL : rdbuf(a[i].n, 4);
                 a[i].own = 1;
                 break;
+            case KIND_I16:
+                a[i].n = rd();
+                a[i].p = rdbuf(a[i].n, 2);
+                a[i].own = 1;
+                break;
             case KIND_PTRS:
                 a[i].n = rd();
                 a[i].pp = (int8_t **)malloc((size_t)a[i].n * sizeof(int8_t *));
@@ -318,7 +333,7 @@ int main(int argc, char **argv)
 
 
 def _c_expr(kind, k):
-    if kind in ("i8", "i32", "out", "alias", "i16buf"):
+    if kind in ("i8", "i32", "i16", "out", "alias", "i16buf"):
         return f"a[{k}].p"
     if kind == "ptrs":
         return f"(const int8_t *const *)a[{k}].pp"
@@ -355,11 +370,11 @@ def encode_calls(calls):
         sizes = {}
         for i, (kind, val) in enumerate(args):
             words(KIND_CODES[kind])
-            if kind in ("i8", "i32"):
+            if kind in ("i8", "i32", "i16"):
                 if val is None:
                     words(-1)
                     continue
-                arr = np.ascontiguousarray(val, dtype="<i1" if kind == "i8" else "<i4").ravel()
+                arr = np.ascontiguousarray(val, dtype={"i8": "<i1", "i32": "<i4", "i16": "<i2"}[kind]).ravel()
                 sizes[i] = arr.size
                 words(arr.size)
                 chunks.append(arr.tobytes())

@@ -366,6 +366,61 @@ def move_cases(seed):
             for i in range(N)]
 
 
+def select_cases(seed):
+    """Maximum, Minimum and Average of 2-4 inputs in formats of their own."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 5))
+    cls, fn = [(Maximum, "nnom_maximum_s8"), (Minimum, "nnom_minimum_s8"), (Average, "nnom_average_s8")][seed % 3]
+    layer, xs, q_in, ref = merge_model(rng, seed, cls, n)
+    top = max(q.frac for q in q_in)
+    left = as_i8([top - q.frac for q in q_in])
+    size = layer.out_shape.size
+    out = ("alias", 0) if rng.random() < 0.5 else ("out", size)     # out may alias ins[0]
+    return [(f"{cls.__name__} of {n} {[q.frac for q in q_in]} -> {layer.q_pre.frac}", fn,
+             [("ptrs", [x[i] for x in xs]), ("i8", left), ("u8", n), ("u32", size),
+              ("s8", top - layer.q_pre.frac), out], ref[i]) for i in range(N)]
+
+
+def prelu_cases(seed):
+    rng = np.random.default_rng(seed)
+    h, w, c = (int(v) for v in rng.integers(1, 6, 3))
+    m = Model(seed=seed)
+    inp = m.add(Input(shape(h, w, c)))
+    layer = m.add(PReLU(rng.uniform(-1, 2, c) * 2.0 ** rng.uniform(-6, 4)))
+    xs, q_in, outs = quantized(m, inp, layer, [(h, w, c)], rng)
+    ref = reference(layer, xs, q_in, outs)
+    out = ("alias", 0) if rng.random() < 0.5 else ("out", h * w * c)          # in place allowed
+    return [(f"prelu {h}x{w}x{c} a{layer.alpha_frac} shift {layer.shift}", "nnom_prelu_s8",
+             [("i8", xs[0][i]), ("u32", h * w), ("u16", c), ("i8", layer.alpha_q), ("s8", layer.alpha_frac),
+              ("s8", layer.shift), out], ref[i]) for i in range(N)]
+
+
+def move2_cases(seed):
+    """Permute and Resize (bilinear and nearest)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = (int(v) for v in rng.integers(1, 7, 3))
+    kind = ("permute", "bilinear", "nearest")[seed % 3]
+    m = Model(seed=seed)
+    inp = m.add(Input(shape(h, w, c)))
+    if kind == "permute":
+        dims = tuple(int(d) + 1 for d in rng.permutation(3))
+        layer = m.add(Permute(dims))
+    else:
+        size = tuple(int(v) for v in rng.integers(1, 13, 2))
+        layer = m.add(Resize(size, kind, ("half_pixel", "align_corners", "asymmetric")[(seed // 3) % 3]))
+    xs, q_in, outs = quantized(m, inp, layer, [(h, w, c)], rng)
+    ref = reference(layer, xs, q_in, outs)
+    o = layer.out_shape
+    if kind == "permute":
+        fn, tail = "nnom_permute_s8", [("u8", d - 1) for d in dims] + [("out", o.size)]
+    else:
+        tables = [np.stack(t, axis=1) if kind == "bilinear" else t for t in layer.tables]
+        fn, tail = f"nnom_resize_{kind}_s8", [("i16", tables[0]), ("i16", tables[1]), ("out", o.size),
+                                              ("dims", tuple(o))]
+    return [(f"{kind} {h}x{w}x{c} -> {tuple(o)}", fn, [("i8", xs[0][i]), ("dims", (h, w, c))] + tail, ref[i])
+            for i in range(N)]
+
+
 # family -> (generator, seeds); each seed is one model and N kernel calls
 GENERATORS = {
     "conv": (conv_cases, 300), "dw": (dw_cases, 200), "transpose": (transpose_cases, 150),
@@ -374,6 +429,7 @@ GENERATORS = {
     "sumpool": (lambda s: pool_cases(s, "sum"), 120), "add": (add_cases, 80), "sub": (sub_cases, 60),
     "mult": (mult_cases, 80), "concat": (concat_cases, 120), "act": (act_cases, 140),
     "softmax": (softmax_cases, 100), "move": (move_cases, 90),
+    "select": (select_cases, 60), "prelu": (prelu_cases, 60), "move2": (move2_cases, 90),
 }
 
 
@@ -389,8 +445,10 @@ def check(kernels, label, fn, args, expected, seed):
 
 # --- tests ----------------------------------------------------------------------------------
 def declared_functions():
+    """The reference kernels nnom_kernels.h declares (the no-DSP variants beside them live in
+    kernels/nodsp/ and are tested against these in test_nodsp_kernels.py)."""
     header = (ck.INCLUDE / "nnom_kernels.h").read_text()
-    return re.findall(r"^void\s+(nnom_\w+)\s*\(", header, flags=re.M)
+    return [n for n in re.findall(r"^void\s+(nnom_\w+)\s*\(", header, flags=re.M) if not n.endswith("_nodsp")]
 
 
 def test_every_declared_kernel_has_a_file_and_a_test():
@@ -493,8 +551,8 @@ def test_negative_shift_saturates_past_int32(kernels):
 
 
 def sanitizer_cases():
-    families = ["conv", "dw", "transpose", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add", "sub",
-                "mult", "act", "move"]
+    families = ["conv", "dw", "transpose", "dense", "maxpool", "avgpool", "sumpool", "softmax", "concat", "add",
+                "sub", "mult", "act", "move", "select", "prelu", "move2"]
     cases = []
     for family in families:
         gen, count = GENERATORS[family]

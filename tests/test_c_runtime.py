@@ -139,6 +139,8 @@ char nnom_tflite_lstm_layer_t_[sizeof(nnom_tflite_lstm_layer_t)];
 char nnom_conv_transpose_layer_t_[sizeof(nnom_conv_transpose_layer_t)];
 char nnom_matmul_layer_t_[sizeof(nnom_matmul_layer_t)], nnom_layer_norm_layer_t_[sizeof(nnom_layer_norm_layer_t)];
 char nnom_add_const_layer_t_[sizeof(nnom_add_const_layer_t)], nnom_embedding_layer_t_[sizeof(nnom_embedding_layer_t)];
+char nnom_prelu_layer_t_[sizeof(nnom_prelu_layer_t)], nnom_permute_layer_t_[sizeof(nnom_permute_layer_t)];
+char nnom_resize_layer_t_[sizeof(nnom_resize_layer_t)];
 """
 
 

@@ -132,6 +132,15 @@ def _cases(keras):
         "mean": ((5, 6, 3), lambda a: L.GlobalAveragePooling2D()(L.Conv2D(4, 1)(a)), {"MEAN"}),
         "pad": ((5, 6, 3), lambda a: L.ZeroPadding2D(((1, 2), (0, 1)))(L.Conv2D(4, 1)(a)), {"PAD"}),
         "reshape": ((4, 6, 3), lambda a: L.Conv2D(2, 1)(L.Reshape((6, 4, 4))(L.Conv2D(4, 1)(a))), {"RESHAPE"}),
+        "maximum": ((6, 7, 3), branches(L.Maximum()), {"MAXIMUM"}),
+        "minimum": ((6, 7, 3), branches(L.Minimum()), {"MINIMUM"}),
+        "prelu": ((5, 6, 3), lambda a: L.PReLU(alpha_initializer=keras.initializers.RandomUniform(-0.5, 1.5),
+                                               shared_axes=[1, 2])(L.Conv2D(4, 1)(a)), {"PRELU"}),
+        "resize_bilinear": ((5, 6, 3), lambda a: L.Resizing(9, 4)(L.Conv2D(4, 1)(a)), {"RESIZE_BILINEAR"}),
+        "upsample_bilinear": ((5, 6, 3), lambda a: L.UpSampling2D(2, interpolation="bilinear")(L.Conv2D(4, 1)(a)),
+                              {"RESIZE_BILINEAR"}),
+        "resize_nearest": ((5, 6, 3), lambda a: L.Resizing(7, 11, interpolation="nearest")(L.Conv2D(4, 1)(a)),
+                           {"RESIZE_NEAREST_NEIGHBOR"}),
     }
 
 
@@ -139,7 +148,7 @@ CASE_NAMES = ["conv_same_stride_relu", "conv_dilated_relu6", "conv_no_bias", "de
               "dense_flatten_softmax", "dense_no_bias", "dense_per_position", "conv1d", "transpose_conv_same_relu",
               "transpose_conv_valid", "max_pool", "avg_pool_same", "add_relu", "sub",
               "mul", "concat", "logistic", "tanh", "hard_swish", "relu_op", "relu6_op", "leaky_relu", "mean", "pad",
-              "reshape"]
+              "reshape", "maximum", "minimum", "prelu", "resize_bilinear", "upsample_bilinear", "resize_nearest"]
 
 
 STATIC_BATCH = {"conv_dilated_relu6", "dense_per_position", "transpose_conv_valid"}

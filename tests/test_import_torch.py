@@ -375,8 +375,9 @@ def test_unsupported_lstm_option_is_listed():
      "count_include_pad"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2, ceil_mode=True)), (1, 3, 7, 7), "ceil_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1, padding_mode="reflect", padding=1)), (1, 3, 5, 5), "padding_mode"),
-    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=2)), (1, 3, 4, 4), "channels"),
-    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bilinear")), (1, 3, 4, 4), "nearest"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=0)), (1, 3, 4, 4), "batch axis"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bicubic")), (1, 3, 4, 4),
+     "'nearest', 'nearest-exact', 'bilinear'"),
     (nn.Sequential(nn.Linear(4, 4), nn.Hardtanh()), (1, 4), "clamp"),
     (nn.Sequential(nn.Conv1d(3, 4, 1), nn.Linear(5, 2)), (1, 3, 5), "flatten the tensor first"),
 ])
@@ -386,10 +387,14 @@ def test_unsupported_parameters_are_clear_errors(module, shape, pattern):
     assert "cannot import the PyTorch model" in str(e.value)
 
 
-def test_conv_after_a_layout_changing_permute_is_a_clear_error():
-    module = Fn(lambda m, x: m.c(x.permute(0, 2, 3, 1)), c=nn.Conv2d(4, 2, 1))
-    with pytest.raises(NnomError, match="no transpose"):
-        from_torch(module.eval(), torch.randn(1, 3, 4, 5))
+def test_conv_after_a_layout_changing_permute_gets_a_permute_layer():
+    module = randomize(Fn(lambda m, x: m.c(x.permute(0, 2, 3, 1)), c=nn.Conv2d(4, 2, 1)))
+    x = torch.randn(3, 3, 4, 5)
+    model = from_torch(module, x)
+    assert "Permute" in [type(layer).__name__ for layer in model.order]
+    with torch.no_grad():
+        ref = module(x).numpy()
+    assert np.abs(model.predict(channels_last(x.numpy())) - channels_last(ref)).max() < TOL
 
 
 def test_untraceable_module_is_a_clear_error():

@@ -4,13 +4,13 @@
 """
 from .errors import NnomError
 from .graph import Model
-from .layers import (GRU, LSTM, RNN, Act, Activation, Add, AddConst, AvgPool, BatchNorm, Concat,
-                     Conv2D, Conv2DTranspose, Cropping, Dense, Embedding, DW_Conv2D, Flatten,
+from .layers import (GRU, LSTM, RNN, Act, Activation, Add, AddConst, Average, AvgPool, BatchNorm,
+                     Concat, Conv2D, Conv2DTranspose, Cropping, Dense, Embedding, DW_Conv2D, Flatten,
                      GlobalAvgPool, GlobalMaxPool, GlobalSumPool, GRUCell, HardSigmoid, Input,
-                     Lambda, Layer, LayerNorm, LeakyReLU, LSTMCell, MatMul, MaxPool, Mult, Output,
-                     ReLU, ReLU6, Reshape, Sigmoid, SimpleCell, SimpleRNN, Softmax, Sub, SumPool,
-                     TanH, UpSample, ZeroPadding, act_hard_sigmoid, act_leaky_relu, act_relu,
-                     act_relu6, act_sigmoid, act_tanh)
+                     Lambda, Layer, LayerNorm, LeakyReLU, LSTMCell, MatMul, Maximum, MaxPool, Minimum,
+                     Mult, Output, Permute, PReLU, ReLU, ReLU6, Reshape, Resize, Sigmoid, SimpleCell,
+                     SimpleRNN, Softmax, Sub, SumPool, TanH, UpSample, ZeroPadding, act_hard_sigmoid,
+                     act_leaky_relu, act_relu, act_relu6, act_sigmoid, act_tanh)
 from .quant import QFormat, qformat
 from .shapes import PADDING_SAME, PADDING_VALID, border, dilation, kernel, shape, stride
 from .frontends.keras import from_keras
@@ -31,6 +31,7 @@ __all__ = [
     "PADDING_SAME", "PADDING_VALID", "Layer", "Input", "Output", "Conv2D", "Conv2DTranspose", "DW_Conv2D", "Dense",
     "BatchNorm", "Flatten", "Reshape", "UpSample", "ZeroPadding", "Cropping", "MaxPool", "AvgPool",
     "SumPool", "GlobalMaxPool", "GlobalAvgPool", "GlobalSumPool", "Add", "Sub", "Mult", "Concat",
+    "Maximum", "Minimum", "Average", "PReLU", "Permute", "Resize",
     "Activation", "ReLU", "ReLU6", "LeakyReLU", "TanH", "Sigmoid", "HardSigmoid", "Lambda", "Softmax",
     "Act", "act_relu", "act_relu6", "act_leaky_relu", "act_tanh", "act_sigmoid", "act_hard_sigmoid",
     "RNN", "SimpleCell", "GRUCell", "LSTMCell", "SimpleRNN", "GRU", "LSTM", "MatMul", "LayerNorm", "AddConst", "Embedding",

@@ -10,8 +10,8 @@ ARM32_SIZES = {"nnom_layer_t": 52, "nnom_conv_layer_t": 100, "nnom_conv_transpos
                "nnom_pool_layer_t": 80,
                "nnom_shape_layer_t": 76, "nnom_misc_layer_t": 68, "nnom_rnn_layer_t": 76,
                "nnom_tflite_lstm_layer_t": 72, "nnom_matmul_layer_t": 56, "nnom_layer_norm_layer_t": 72,
-               "nnom_add_const_layer_t": 60,
-               "nnom_embedding_layer_t": 60,
+               "nnom_add_const_layer_t": 60, "nnom_embedding_layer_t": 60,
+               "nnom_prelu_layer_t": 60, "nnom_permute_layer_t": 56, "nnom_resize_layer_t": 68,
                "nnom_act_t": 28, "ptr": 4}
 
 

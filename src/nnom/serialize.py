@@ -205,6 +205,9 @@ def _set_affine_arrays(layer, entry, mine):
         raise NnomError(f"layer '{layer.name}': the file lists the affine arrays {listed} but holds {sorted(mine)}")
     if not mine:
         return
+    if hasattr(layer, "set_affine_arrays"):         # a layer with constants of its own kind (PReLU)
+        layer.set_affine_arrays(mine)
+        return
     if not hasattr(layer, "set_preset_weights") or not {"aw", "aw_scale"} <= set(mine):
         raise NnomError(f"layer '{layer.name}' ({type(layer).__name__}): unexpected affine arrays {sorted(mine)}")
     layer.set_preset_weights(mine["aw"], mine["aw_scale"], mine.get("ab"))

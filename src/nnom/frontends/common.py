@@ -32,10 +32,10 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import (RNN, Activation, Add, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose, Cropping, Dense,
-                      DW_Conv2D,
-                      Flatten, GlobalAvgPool, GlobalMaxPool, Input, MaxPool, Mult, Reshape, Softmax, Sub,
-                      UpSample, ZeroPadding)
+from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose,
+                      Cropping, Dense, DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum,
+                      MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Resize, Softmax, Sub, UpSample,
+                      ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
 from ..shapes import PADDING_SAME, PADDING_VALID, Shape
@@ -271,14 +271,54 @@ class Builder(TransformerOps):
     def _tensor(self, layer, shape, perm=None, batch_axis=0) -> Tensor:
         return Tensor(layer, shape, perm, batch_axis, self.layout)
 
-    def _spatial(self, x: Tensor, what: str, ranks=(2, 3)) -> None:
+    def _spatial(self, x: Tensor, what: str, ranks=(2, 3)) -> Tensor:
+        """x as a channels-last tensor of a rank in `ranks`: a transposed one (torch permute, ONNX
+        Transpose) gets the Permute layer that moves its values there (_materialize)."""
         if x.rank not in ranks:
             want = " or ".join(x.layout.forms[r] for r in ranks)
             raise NnomError(f"{what} takes a {want} tensor, got {shape_text(x.shape)}")
         if not x.canonical:
-            raise NnomError(f"{what}: its input {shape_text(x.shape)} comes from a reshape that reorders "
-                            "values across channels and positions; nnom keeps tensors channels-last and "
-                            "has no transpose, so this layout cannot be represented")
+            moved = self._materialize(x)
+            if moved is None:
+                raise NnomError(f"{what}: its input {shape_text(x.shape)} comes from a reshape that reorders "
+                                "values across channels and positions in a way no transpose of nnom's (h, w, c) "
+                                "axes undoes, so this layout cannot be represented")
+            return moved
+        return x
+
+    def _materialize(self, x: Tensor):
+        """x's values moved into its canonical channels-last layout by one Permute of nnom's axes
+        (after a Reshape of the flat values when they sit flattened), or None when no permutation
+        of three axes gets them there."""
+        if x.batch_axis != 0 or not 2 <= x.rank <= 3:
+            return None
+        target = tuple(self.layout.nnom_shape(x.shape))
+        want = self.layout.canonical_perm(x.shape)
+        order = x.order()
+        for p in ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (0, 1, 2)):
+            src_shape = [0, 0, 0]
+            for i, a in enumerate(p):
+                src_shape[a] = target[i]
+            if np.array_equal(order.reshape(src_shape).transpose(p).ravel(), want):
+                src = x.layer
+                if tuple(src.out_shape) != tuple(src_shape):
+                    src = self._add(Reshape(Shape(*src_shape)), [src], src.name + "_grid")
+                if p != (0, 1, 2):
+                    src = self._add(Permute(tuple(a + 1 for a in p)), [src], x.layer.name + "_permute")
+                return self._tensor(src, x.shape, None)
+        return None
+
+    def transpose(self, x: Tensor, dims, name) -> Tensor:
+        """A transpose of the non-batch axes whose result is moved into channels-last at once (Keras'
+        Permute, which a channels-last layer always follows)."""
+        t = self.permute(x, dims, name)
+        if t.canonical:
+            return t
+        moved = self._materialize(t)
+        if moved is None:
+            raise NnomError(f"permutation {list(dims)} of {shape_text(x.shape)}: nnom permutes the axes of its "
+                            "(h, w, c) tensors only")
+        return moved
 
     def _out(self, layer, shape, perm=None) -> Tensor:
         t = self._tensor(layer, shape, perm)
@@ -360,7 +400,7 @@ class Builder(TransformerOps):
     def conv(self, x: Tensor, w, b, strides, pads, dilations, groups, name) -> Tensor:
         """w: (out, in / groups, *kernel) as PyTorch and ONNX store it; groups 1 is a Conv2D,
         groups = input channels a DW_Conv2D; pads: (begin, end) per spatial dim."""
-        self._spatial(x, "convolution")
+        x = self._spatial(x, "convolution")
         w = np.asarray(w, dtype=np.float32)
         if w.ndim != x.rank + 1:
             raise NnomError(f"convolution weight of shape {w.shape} does not fit the input {shape_text(x.shape)}")
@@ -383,7 +423,7 @@ class Builder(TransformerOps):
 
     def _window(self, cls, x, kernel, b, strides, pads, dilations, name, pad_name=None):
         """A Conv2D / DW_Conv2D over x; kernel (kh, kw, ...) or, on a 1D tensor, (k, ...)."""
-        self._spatial(x, "convolution")
+        x = self._spatial(x, "convolution")
         kernel = np.asarray(kernel, dtype=np.float32)
         if x.rank == 2 and kernel.ndim == 3:
             kernel = kernel[None]
@@ -502,23 +542,27 @@ class Builder(TransformerOps):
 
     def batchnorm(self, x: Tensor, gamma, beta, mean, var, eps, name) -> Tensor:
         """gamma / beta None: 1 / 0 (Keras' scale=False / center=False)."""
+        x = self._spatial(x, "batch normalization") if x.rank > 1 else x
         g, be, m, v = self._channel_params(x, [gamma, beta, mean, var], "batch normalization")
         layer = self._add(BatchNorm(g, be, m, v, epsilon=float(eps)), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
     def affine(self, x: Tensor, scale, shift, name) -> Tensor:
         """x * scale + shift per channel: a BatchNorm, folded into a conv or dense before it."""
+        x = self._spatial(x, "per-channel constant") if x.rank > 1 else x
         s, t = self._channel_params(x, [scale, shift], "per-channel constant")
         layer = self._add(BatchNorm(s, t, np.zeros_like(s), np.ones_like(s), epsilon=0.0), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
     def arith(self, op, a, b, name) -> Tensor:
-        """a (op) b for "add", "sub", "mul", "div" where a or b is a tensor: of two tensors an
-        element-wise merge, of a tensor and a scalar or per-channel constant a foldable affine."""
+        """a (op) b for "add", "sub", "mul", "div", "max", "min" where a or b is a tensor: of two
+        tensors an element-wise merge, of a tensor and a scalar or per-channel constant a foldable affine."""
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             if op == "div":
                 raise NnomError("division of two tensors is not supported")
             return self.merge(op, [a, b], name)
+        if op in ("max", "min"):
+            raise NnomError(f"element-wise {op} with a constant is not supported (only of two tensors)")
         x, k, x_first = (a, b, True) if isinstance(a, Tensor) else (b, a, False)
         return self.const_op(op, x, np.asarray(k, dtype=np.float64), x_first, name)
 
@@ -571,17 +615,42 @@ class Builder(TransformerOps):
         return self.activation(x, act, name + "_act")
 
     def softmax(self, x: Tensor, axis, name) -> Tensor:
+        """Softmax over the framework's `axis` (batch included). nnom's Softmax runs over the
+        channels; over a spatial axis it runs between two Permutes that swap that axis and the
+        channels (exact: they only move bytes; the cost is two copies of the tensor)."""
         axis = _axis(axis, x.rank + 1)
+        if axis == 0:
+            raise NnomError(f"softmax over the batch axis of {shape_text(x.shape)} is not supported")
         channels = 1 if x.rank == 1 else 1 + self.layout.channel_axis(x.rank)
         if (axis == x.rank and x.rank in (2, 3) and x.identity and x.batch_axis == 0 and axis != channels
                 and (x.rank == 2 or tuple(x.layer.out_shape) == x.shape)):
             return self.seq_softmax(x, name)                 # over the features of a sequence (N, T, D)
-        if axis != channels:
-            raise NnomError(f"softmax over axis {axis} of {shape_text(x.shape)}: nnom's Softmax runs over "
-                            f"the channels (axis {channels})")
         if x.rank > 1:
-            self._spatial(x, "softmax")
-        layer = self._add(Softmax(), [x.layer], name)
+            x = self._spatial(x, "softmax")
+        if axis == channels:
+            layer = self._add(Softmax(), [x.layer], name)
+            return self._out(layer, x.shape, x.perm)
+        spatial = [d for d in range(x.rank) if d != channels - 1]
+        a = 2 - len(spatial) + spatial.index(axis - 1)          # nnom's h (0) or w (1)
+        swap = [1, 2, 3]
+        swap[a], swap[2] = 3, a + 1
+        moved = self._add(Permute(tuple(swap)), [x.layer], name + "_to_channels")
+        layer = self._add(Softmax(), [moved], name)
+        back = self._add(Permute(tuple(swap)), [layer], name + "_back")
+        return self._out(back, x.shape)
+
+    def prelu(self, x: Tensor, alpha, name, per_channel=False) -> Tensor:
+        """A PReLU layer. alpha: one slope or one per channel (per_channel: PyTorch's nn.PReLU weight),
+        else a constant that broadcasts against x (Keras' (H, W, C) with shared axes, ONNX's slope)
+        and varies along the channels only."""
+        x = self._spatial(x, "PReLU") if x.rank > 1 else x
+        a = np.asarray(alpha, dtype=np.float64)
+        if per_channel or a.size == 1:
+            a = a.reshape(-1)
+        else:
+            a = per_channel_vector(a, x, "PReLU")
+        (a,) = self._channel_params(x, [a], "PReLU")
+        layer = self._add(PReLU(a), [x.layer], name)
         return self._out(layer, x.shape, x.perm)
 
     def clamp(self, x: Tensor, lo, hi, name) -> Tensor:
@@ -592,7 +661,7 @@ class Builder(TransformerOps):
 
     # --- pooling ------------------------------------------------------------------------------
     def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
-        self._spatial(x, what)
+        x = self._spatial(x, what)
         kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
         if any(d != 1 for d in dilations):
             raise NnomError(f"{what} with dilation {dilations[2 - (x.rank - 1):]} is not supported")
@@ -608,6 +677,7 @@ class Builder(TransformerOps):
 
     def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
         """pads: (begin, end) per spatial dim (padded with -inf, as PyTorch and ONNX do), or "same"."""
+        x = self._spatial(x, "max pooling")
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
         nonneg = passes.non_negative(x.layer)
         why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
@@ -618,6 +688,7 @@ class Builder(TransformerOps):
 
     def avg_pool(self, x: Tensor, kernel, strides, pads, ceil_mode, count_include_pad, name) -> Tensor:
         """pads: (begin, end) per spatial dim, or "same" (the padding left out of the average)."""
+        x = self._spatial(x, "average pooling")
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, (1,) * (x.rank - 1), ceil_mode,
                                                   "average pooling")
         why = ("average pooling with padding {pads} and count_include_pad=False: nnom excludes padding "
@@ -644,13 +715,13 @@ class Builder(TransformerOps):
         return self.global_pool(x, kind, keepdims, name)
 
     def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
-        self._spatial(x, f"global {kind} pooling")
+        x = self._spatial(x, f"global {kind} pooling")
         layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [x.layer], name)
         c = self.layout.channels(x.shape)
         return self._out(layer, self.layout.shape(c, (1,) * (x.rank - 1)) if keepdims else (c,))
 
     def adaptive_pool(self, x: Tensor, kind, out_size, name) -> Tensor:
-        self._spatial(x, f"adaptive {kind} pooling")
+        x = self._spatial(x, f"adaptive {kind} pooling")
         sizes = self.layout.spatial(x.shape)
         out = [s if o is None else int(o) for s, o in zip(sizes, out_size)]
         if all(o == 1 for o in out):
@@ -682,9 +753,10 @@ class Builder(TransformerOps):
         return self._with_order(x, new_shape, x.order(), name, batch_axis)
 
     def permute(self, x: Tensor, dims, name, batch_axis=0) -> Tensor:
-        """Transpose of the non-batch axes (dims index them from 0). nnom has no transpose: the data
-        stay as they are and only their order is tracked, so this works where the result is then
-        flattened (a Dense after it gets matching weights) or is channels-last again."""
+        """Transpose of the non-batch axes (dims index them from 0). The data stay as they are and
+        only their order is tracked: free where the result is then flattened (a Dense after it gets
+        matching weights) or is channels-last again; a layer that needs channels-last values gets a
+        Permute layer first (_spatial)."""
         dims = [int(d) for d in dims]
         if sorted(dims) != list(range(x.rank)):
             raise NnomError(f"permutation {dims} of {shape_text(x.shape)}")
@@ -909,7 +981,7 @@ class Builder(TransformerOps):
     # --- padding, up-sampling ---------------------------------------------------------------
     def pad(self, x: Tensor, pads, name) -> Tensor:
         """Zero padding; pads: (begin, end) per spatial dim, all negative: a cropping."""
-        self._spatial(x, "zero padding")
+        x = self._spatial(x, "zero padding")
         pads = [tuple(int(v) for v in p) for p in pads]
         if x.rank == 2:
             pads = [(0, 0)] + pads
@@ -929,7 +1001,7 @@ class Builder(TransformerOps):
 
     def upsample(self, x: Tensor, scales, name) -> Tensor:
         """Nearest-neighbour up-sampling by integer scales, one per spatial dim."""
-        self._spatial(x, "up-sampling")
+        x = self._spatial(x, "up-sampling")
         scales = [int(s) for s in scales]
         if x.rank == 2:
             scales = [1] + scales
@@ -938,6 +1010,28 @@ class Builder(TransformerOps):
         if scales == [1, 1]:
             return x
         return self._same_shape(x, self._add(UpSample(tuple(scales)), [x.layer], name))
+
+    def resize(self, x: Tensor, out_size, interpolation, coords, name, tables=None) -> Tensor:
+        """Resampling of the spatial dims to out_size (one per spatial dim): "bilinear" with
+        TFLite's RESIZE_BILINEAR arithmetic for coords "half_pixel" / "align_corners" /
+        "asymmetric", or "nearest" from per-dim source index tables (None: TFLite's rule); an
+        integer nearest up-sampling that repeats every pixel stays an UpSample."""
+        x = self._spatial(x, "resizing")
+        out_size = [int(v) for v in out_size]
+        sizes = list(self._spatial_hw(x))
+        if x.rank == 2:
+            out_size = [1] + out_size
+            tables = None if tables is None else [np.zeros(1, np.int64)] + list(tables)
+        if out_size == sizes:
+            return x
+        if interpolation == "nearest" and tables is not None:
+            tables = [np.asarray(t, np.int64) for t in tables]
+            if all(o % i == 0 and np.array_equal(t, np.arange(o) // (o // i))
+                   for i, o, t in zip(sizes, out_size, tables)):
+                return self.upsample(x, [o // i for i, o in zip(sizes, out_size)][2 - x.rank + 1:], name)
+        rows, cols = (None, None) if tables is None else tables
+        layer = Resize(out_size, interpolation, coords, rows=rows, cols=cols)
+        return self._same_shape(x, self._add(layer, [x.layer], name))
 
     # --- merges -------------------------------------------------------------------------------
     def concat(self, xs, axis, name) -> Tensor:
@@ -962,8 +1056,7 @@ class Builder(TransformerOps):
                 offset += x.size
             layer = self._add(Concat(-1), [x.layer for x in xs], name)
             return self._tensor(layer, (offset,), np.concatenate(orders))
-        for x in xs:
-            self._spatial(x, "concatenation")
+        xs = [self._spatial(x, "concatenation") for x in xs]
         dims = list(range(rank))
         channel = dims.pop(self.layout.channel_axis(rank))
         # nnom's axes counted from the end: channels -1, then the spatial dims (h -3, w -2)
@@ -974,16 +1067,21 @@ class Builder(TransformerOps):
         return self._out(layer, shape)
 
     def merge(self, op, xs, name) -> Tensor:
-        """Element-wise "add", "sub" or "mul" of tensors of the same shape, or broadcast (NumPy's
+        """Element-wise "add", "sub", "mul", "max", "min" or "mean" of tensors of the same shape, or broadcast (NumPy's
         rule, batch included) where one input has the output's shape and each other one repeats
         along the leading dimensions of nnom's channels-last layout: per channel ((C, 1, 1) in
         PyTorch, (1, 1, C) in Keras), a scalar (1, 1, 1), or whole rows; more inputs than the
         layer's C runtime merges at once are chained (parts named name_part1, ...)."""
         if len(xs) == 1:
             return xs[0]
-        cls = {"add": Add, "sub": Sub, "mul": Mult}[op]
+        cls = {"add": Add, "sub": Sub, "mul": Mult, "max": Maximum, "min": Minimum, "mean": Average}[op]
         if cls.n_inputs is not None and len(xs) != cls.n_inputs:
             raise NnomError(f"element-wise {op} takes {cls.n_inputs} inputs, got {len(xs)}")
+        if op == "mean" and len(xs) > cls.max_inputs:       # a mean of means is not the mean: no chaining
+            raise NnomError(f"element-wise mean of {len(xs)} inputs: nnom averages at most {cls.max_inputs}")
+        if any(not np.array_equal(x.order(), xs[0].order()) for x in xs[1:]):
+            # a transposed input among others: every one moved to channels-last where a Permute can
+            xs = [x if x.canonical else (self._materialize(x) or x) for x in xs]
         a = xs[0]
         if all(x.shape == a.shape for x in xs):
             for b in xs[1:]:

@@ -26,12 +26,14 @@ x * (1 / 6), a - b, x / s, -x: keras.src.ops.numpy Add, Subtract, Multiply, True
 Negative); they are lowered like the Add / Subtract / Multiply layers (broadcasting per channel or
 as a scalar) or, with a scalar or per-channel constant, as per-channel affines that fold into the
 layer or activation next to them (frontends/passes.py: relu6(x + 3) / 6 is one hard sigmoid).
-Other operations (keras.ops.maximum, ...) are listed as unsupported.
+keras.ops.maximum / minimum of two tensors are Maximum / Minimum; other operations are listed as
+unsupported.
 
 Limits: channels-last only (data_format='channels_first' is refused); Conv1D / Conv2D without
-groups; padding 'valid', 'same' or 'causal'; UpSampling by nearest neighbour only; Softmax over
-the last axis; tensors of at most 3 dimensions besides the batch; float layers only (no int8 dtype
-policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
+groups; padding 'valid', 'same' or 'causal'; UpSampling2D and Resizing nearest or bilinear (half-pixel
+centres, no cropping / padding to the aspect ratio); Softmax over any axis (off the last one
+between two Permutes); tensors of at most 3 dimensions besides the batch; float layers only (no
+int8 dtype policies, no unmerged LoRA); activations relu, relu6, tanh, sigmoid, hard_sigmoid and leaky_relu
 natively, hard_swish (hard_silu) and silu (swish) as lookup tables saved by name, the others Keras
 names become int8 lookup tables (model.save cannot store those).
 
@@ -58,6 +60,7 @@ from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
 from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
+from .keras_time import time_distributed
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
@@ -527,12 +530,13 @@ def _node_refs(node):
 # Keras 3's tensor operations nnom lowers (keras.ops / operators on Keras tensors in a functional
 # model): element-wise arithmetic with a tensor, a scalar or a per-channel constant
 _OPS = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "TrueDivide": "div", "Divide": "div",
-        "Negative": "neg"}
+        "Negative": "neg", "Maximum": "max", "Minimum": "min"}
 _OPS_MODULE = "keras.src.ops.numpy"
 
 
 def _op_kind(obj):
-    """"add", "sub", "mul", "div" or "neg" for a Keras 3 operation object nnom lowers, else None."""
+    """"add", "sub", "mul", "div", "neg", "max" or "min" for a Keras 3 operation object nnom lowers,
+    else None."""
     cls = type(obj)
     if cls.__module__ != _OPS_MODULE or cls.__name__ not in _OPS:
         return None
@@ -571,8 +575,13 @@ def _static_checks(ctx, kind, klayer, cfg):
                            "data_format='channels_last' (the default)")
     if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1:
         raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported")
-    if kind == "UpSampling2D" and cfg.get("interpolation", "nearest") != "nearest":
-        raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom up-samples by nearest neighbour only")
+    if kind in ("UpSampling2D", "Resizing") and cfg.get("interpolation", "nearest" if kind == "UpSampling2D"
+                                                         else "bilinear") not in ("nearest", "bilinear"):
+        raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom resizes by nearest neighbour or bilinear "
+                           "only")
+    if kind == "Resizing" and (cfg.get("crop_to_aspect_ratio") or cfg.get("pad_to_aspect_ratio")
+                               or cfg.get("antialias")):
+        raise _Unsupported("crop_to_aspect_ratio, pad_to_aspect_ratio and antialias are not supported")
     if cfg.get("lora_rank"):
         raise _Unsupported("LoRA is enabled: merge the LoRA weights into the kernel first")
     if getattr(klayer, "dtype_policy", None) is not None and "int" in str(getattr(klayer.dtype_policy, "name", "")):
@@ -746,6 +755,16 @@ def _activation_layer(ctx, klayer, cfg, ins, name):
     return ctx.b.activation(x, act, name)
 
 
+def _permute(ctx, klayer, cfg, ins, name):
+    """Permute(dims), dims counted from 1 without the batch: a Permute layer (channels-last after it)."""
+    return ctx.b.transpose(ins[0], [int(d) - 1 for d in cfg["dims"]], name)
+
+
+def _prelu(ctx, klayer, cfg, ins, name):
+    """PReLU: its alpha (the input's shape with the shared axes 1) must vary along channels only."""
+    return ctx.b.prelu(ins[0], _weights(klayer, 1)[0], name)
+
+
 def _pool(ctx, klayer, cfg, ins, name):
     x = ins[0]
     n = _spatial_dims(ctx, klayer, x)
@@ -786,7 +805,8 @@ def _reshape(ctx, klayer, cfg, ins, name):
 
 
 def _merge(ctx, klayer, cfg, ins, name):
-    op = {"Add": "add", "Subtract": "sub", "Multiply": "mul"}[ctx.kind(klayer)]
+    op = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "Maximum": "max", "Minimum": "min",
+          "Average": "mean"}[ctx.kind(klayer)]
     return ctx.b.merge(op, ins, name)
 
 
@@ -803,7 +823,23 @@ def _cropping(ctx, klayer, cfg, ins, name):
 
 
 def _upsampling(ctx, klayer, cfg, ins, name):
-    return ctx.b.upsample(ins[0], _tuple(cfg["size"], _spatial_dims(ctx, klayer, ins[0])), name)
+    size = _tuple(cfg["size"], _spatial_dims(ctx, klayer, ins[0]))
+    if cfg.get("interpolation", "nearest") == "bilinear":          # tf.image.resize: half-pixel centres
+        x = ins[0]
+        return ctx.b.resize(x, [s * n for s, n in zip(size, x.shape[:-1])], "bilinear", "half_pixel", name)
+    return ctx.b.upsample(ins[0], size, name)
+
+
+def _resizing(ctx, klayer, cfg, ins, name):
+    """Resizing(height, width): TensorFlow's resize with half-pixel centres, bilinear or nearest."""
+    x = ins[0]
+    _need_rank("Resizing", x, (4,))
+    out = (int(cfg["height"]), int(cfg["width"]))
+    if cfg.get("interpolation", "bilinear") == "bilinear":
+        return ctx.b.resize(x, out, "bilinear", "half_pixel", name)
+    from ..layers.resize import nearest_table
+    tables = [nearest_table(n, o, "half_pixel") for n, o in zip(x.shape[:2], out)]
+    return ctx.b.resize(x, out, "nearest", "half_pixel", name, tables=tables)
 
 
 # --- recurrent layers -------------------------------------------------------------------------------
@@ -888,6 +924,11 @@ def _bidirectional(ctx, klayer, cfg, ins, name):
     return total if mode == "sum" else ctx.b.affine(total, 0.5, 0.0, name)     # "ave": (f + b) / 2
 
 
+def _time_distributed(ctx, klayer, cfg, ins, name):
+    return time_distributed(ctx, klayer, ins, name, _CONVERTERS, _Unsupported, _conv_geometry, _weights,
+                            _activation, _tuple)
+
+
 def _input_layer(ctx, klayer, cfg, ins, name):
     return ins[0]           # an InputLayer met inside a Sequential's layer list: the tensor itself
 
@@ -905,24 +946,26 @@ _CONVERTERS = {
     "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
     "ActivityRegularization": _identity, "Identity": _identity,
     "Activation": _activation_layer, "ReLU": _activation_layer, "LeakyReLU": _activation_layer,
-    "ELU": _activation_layer, "Softmax": _activation_layer,
+    "ELU": _activation_layer, "Softmax": _activation_layer, "PReLU": _prelu,
     "MaxPooling1D": _pool, "MaxPooling2D": _pool, "AveragePooling1D": _pool, "AveragePooling2D": _pool,
     "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
-    "Flatten": _flatten, "Reshape": _reshape,
+    "Flatten": _flatten, "Reshape": _reshape, "Permute": _permute,
     "Add": _merge, "Subtract": _merge, "Multiply": _merge, "Concatenate": _concat,
+    "Maximum": _merge, "Minimum": _merge, "Average": _merge,
     "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
     "Cropping1D": _cropping, "Cropping2D": _cropping,
-    "UpSampling1D": _upsampling, "UpSampling2D": _upsampling,
+    "UpSampling1D": _upsampling, "UpSampling2D": _upsampling, "Resizing": _resizing,
     "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent, "RNN": _recurrent,
-    "Bidirectional": _bidirectional,
+    "Bidirectional": _bidirectional, "TimeDistributed": _time_distributed,
 }
 
 from .keras_transformer import CONVERTERS as _TRANSFORMER_CONVERTERS     # noqa: E402 (reads the helpers above)
 _CONVERTERS.update(_TRANSFORMER_CONVERTERS)
 
 SUPPORTED_LAYERS = tuple(sorted(_CONVERTERS)) + ("Sequential", "Functional (nested models)",
-                                                  "tensor ops +, -, *, / and unary - (Keras 3 ops nodes)")
+                                                  "tensor ops +, -, *, /, unary -, maximum and minimum "
+                                                  "(Keras 3 ops nodes)")
 
 
 def _unsupported_error(ctx):

@@ -25,13 +25,14 @@ Every node that cannot be converted is reported in one NnomError, with the suppo
 
 Limits: as for from_torch (per-channel or scalar constants, element-wise ops of one shape or
 broadcasting per channel, as a scalar or along whole rows, the
-batch first, Transpose only where the result is flattened or channels-last again, grouped Conv
+batch first, Transpose of activations (a Permute layer where a channels-last layer reads it), grouped Conv
 only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
 AveragePool count_include_pad=0 only with SAME geometry, ceil_mode only where it changes
-nothing); Resize and Upsample only nearest with integer factors whose coordinate mode repeats
-each pixel; HardSigmoid with alpha/beta other than 1/6, 0.5 becomes a Lambda (a lookup table in
-int8, but such a model cannot be saved with model.save); Softmax on a rank > 2 tensor needs
-opset 13+ unless the trailing dimensions are 1.
+nothing); Resize and Upsample nearest (any factor and rule) or linear over H and W (half_pixel,
+pytorch_half_pixel, align_corners or asymmetric, with TFLite's RESIZE_BILINEAR arithmetic);
+HardSigmoid with alpha/beta other than 1/6, 0.5 becomes a Lambda (a lookup table in int8, but such
+a model cannot be saved with model.save); Softmax on a rank > 2 tensor needs opset 13+ unless the
+trailing dimensions are 1 (any axis: off the channels between two Permutes).
 """
 import os
 from pathlib import Path
@@ -565,11 +566,14 @@ def _binary(op):
     return lambda c: c.b.arith(op, c.input(0), c.input(1), c.name)
 
 
-def _sum(c):
-    xs = list(c.values)
-    if not all(isinstance(x, Tensor) for x in xs):
-        raise NnomError("Sum with a constant is not supported")
-    return c.b.merge("add", xs, c.name)
+def _variadic(op):
+    """Sum, Max, Min, Mean of one or more tensors (no constants): one element-wise merge."""
+    def convert(c):
+        xs = list(c.values)
+        if not all(isinstance(x, Tensor) for x in xs):
+            raise NnomError(f"{c.node.op_type} with a constant is not supported")
+        return c.b.merge(op, xs, c.name)
+    return convert
 
 
 def _concat(c):
@@ -603,8 +607,8 @@ def _pad(c):
 def _resize(c):
     x = c.tensor(0)
     mode = c.attr("mode", "nearest")
-    if mode != "nearest":
-        raise NnomError(f"{c.node.op_type} mode {mode!r}: only 'nearest' is supported")
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise NnomError(f"{c.node.op_type} mode {mode!r}: only 'nearest' and 'linear' are supported")
     full = c.full_shape(x)
     rank = len(full)
     if c.node.op_type == "Upsample":
@@ -642,16 +646,31 @@ def _resize(c):
         raise NnomError("Resize needs constant scales or sizes")
     if len(out) != rank or out[:2] != list(full[:2]):
         raise NnomError(f"resizing {shape_text(x.shape)} to {out}: only the spatial dimensions may change")
-    factors = []
-    for i, o, s in zip(full[2:], out[2:], list(scales)[2:]):
-        if o % i:
-            raise NnomError(f"resizing {tuple(full[2:])} to {tuple(out[2:])}: only integer scale factors are supported")
-        f = o // i
-        if not np.array_equal(_nearest_index(i, o, float(s), ctm, nearest), np.arange(o) // f):
-            raise NnomError(f"nearest resizing with coordinate_transformation_mode={ctm!r} and "
-                            f"nearest_mode={nearest!r} does not repeat each pixel {f} times; not supported")
-        factors.append(f)
-    return c.b.upsample(x, factors, c.name)
+    if mode != "nearest":
+        return _resize_linear(c, x, full, out, scales, ctm)
+    tables = [_nearest_index(i, o, float(s), ctm, nearest) for i, o, s in zip(full[2:], out[2:], list(scales)[2:])]
+    return c.b.resize(x, out[2:], "nearest", "asymmetric", c.name, tables=tables)
+
+
+# ONNX's coordinate transformations that TFLite's RESIZE_BILINEAR computes
+_LINEAR_COORDS = {"half_pixel": "half_pixel", "pytorch_half_pixel": "half_pixel", "align_corners": "align_corners",
+                  "asymmetric": "asymmetric"}
+
+
+def _resize_linear(c, x, full, out, scales, ctm):
+    """Resize linear over H and W: TFLite's RESIZE_BILINEAR, whose coordinates use the ratio of the
+    sizes (the scales must be that ratio)."""
+    coords = _LINEAR_COORDS.get(ctm)
+    if coords is None:
+        raise NnomError(f"linear Resize with coordinate_transformation_mode={ctm!r} is not supported")
+    if ctm == "pytorch_half_pixel" and any(o == 1 for o in out[2:]):
+        raise NnomError("linear Resize with pytorch_half_pixel to a size of 1 is not supported")
+    if any(abs(o / i - float(s)) > 1e-6 for i, o, s in zip(full[2:], out[2:], list(scales)[2:])):
+        raise NnomError(f"linear Resize from {tuple(full[2:])} to {tuple(out[2:])} with scales {list(scales)[2:]}: "
+                        "the scales must be the ratio of the sizes")
+    if c.attr("antialias", 0):
+        raise NnomError("Resize with antialias is not supported")
+    return c.b.resize(x, out[2:], "bilinear", coords, c.name)
 
 
 def _reduce(kind):
@@ -685,10 +704,17 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
     return convert
 
 
+def _prelu(c):
+    slope = c.input(1)
+    if isinstance(slope, Tensor) or slope is None:
+        raise NnomError("PRelu needs a constant slope")
+    return c.b.prelu(c.tensor(0), slope, c.name)
+
+
 CONVERTERS = {
     "Conv": _conv, "ConvTranspose": _conv_transpose, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
     "LayerNormalization": _layer_norm,
-    "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01),
+    "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01), "PRelu": _prelu,
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
@@ -697,7 +723,8 @@ CONVERTERS = {
     "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
     "Flatten": _flatten, "Reshape": _reshape, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
     "Transpose": _transpose,
-    "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _sum,
+    "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _variadic("add"),
+    "Max": _variadic("max"), "Min": _variadic("min"), "Mean": _variadic("mean"),
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "Dropout": _alias, "Identity": _alias, "Cast": _cast,
     "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,

@@ -6,8 +6,8 @@ compiled: a ZeroPadding read only by a convolution becomes that convolution's ow
 padded copy in the arena; SAME where it equals TensorFlow's SAME, else an explicit border), and
 one before a max pool SAME's padding where that cannot change the maximum; a Cropping of a
 transposed convolution read by it alone becomes part of that layer's crop; consecutive
-per-channel constant ops (BatchNorms) become one; a scalar constant op right before or after an
-activation joins that activation's function, and x * f(x) becomes one activation of x
+per-channel constant ops (BatchNorms) become one; an Add scaled by 1 / n becomes an Average; a
+scalar constant op right before or after an activation joins that activation's function, and x * f(x) becomes one activation of x
 (relu6(x + 3) / 6 is the hard sigmoid, x * relu6(x + 3) / 6 the hard swish: named where the
 joined function is a named one, else a table); activation layers become the tail of the layer
 before them; recurrent layers whose only reader takes their last step stop returning sequences;
@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..graph import Model
-from ..layers import Activation, BatchNorm, Cropping, Input, MaxPool, Mult, ZeroPadding
+from ..layers import Activation, Add, Average, BatchNorm, Cropping, Input, MaxPool, Mult, ZeroPadding
 from ..layers.activation import Act
 from ..layers.rnn import RNN
 from ..layers.window import pads_2d
@@ -92,6 +92,25 @@ def merge_affines(nodes, out_layers, rng):
             merged = True
         if merged:
             b2.build([b2.inputs[0].out_shape], rng)
+
+
+def fold_means(nodes, out_layers, rng):
+    """An Add of n inputs without a tail, read only by a scale of 1 / n ((a + b) / 2, Keras'
+    Bidirectional "ave"), becomes one Average: no BatchNorm, and the division in the merge."""
+    count = readers(nodes, out_layers)
+    for b in list(nodes):
+        st = _scalar_affine(b)
+        a = b.inputs[0] if b.inputs else None
+        if st is None or type(a) is not Add or a.act is not None or count.get(id(a), 0) != 1:
+            continue
+        n = len(a.inputs)
+        if st[1] != 0.0 or not np.isclose(st[0], 1.0 / n, rtol=1e-6, atol=0.0) or n > Average.max_inputs:
+            continue
+        avg = Average(name=a.name)
+        avg.inputs = list(a.inputs)
+        avg.build([src.out_shape for src in avg.inputs], rng)
+        nodes[nodes.index(a)] = avg
+        _replace(nodes, out_layers, b, avg)
 
 
 def _scalar_affine(layer):
@@ -309,6 +328,7 @@ def run(nodes, inputs, out_layers, name, rng) -> Model:
     fold_paddings(nodes, out_layers, rng)
     fold_crops(nodes, out_layers, rng)
     merge_affines(nodes, out_layers, rng)
+    fold_means(nodes, out_layers, rng)
     fold_scalar_ops(nodes, out_layers)
     fold_self_gates(nodes, out_layers)
     fold_scalar_ops(nodes, out_layers)          # what follows x * f(x) (torch's x * relu6(x + 3) / 6)

@@ -20,7 +20,8 @@ A model whose input is NCHW behind a TRANSPOSE to channels last (as PyTorch / ON
 write them) takes its input as NHWC: the TRANSPOSE is left out, so feed x.transpose(0, 2, 3, 1).
 
 Operators: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D,
-MAX_POOL_2D, ADD, SUB, MUL, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU, MEAN, PAD,
+MAX_POOL_2D, ADD, SUB, MUL, MAXIMUM, MINIMUM, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH,
+RELU, RELU6, LEAKY_RELU, PRELU (the file's int8 slopes), RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, MEAN, PAD,
 RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8), UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite
 Micro's integer LSTM: a TFLiteLSTM layer, stateful as TFLite's variable tensors are), STRIDED_SLICE of
 whole steps, rows or columns (a Keras LSTM's last step). SHAPE, STRIDED_SLICE, PACK,
@@ -174,6 +175,8 @@ _OPTIONS = {
     "SOFTMAX": ("SoftmaxOptions", ("Beta",)),
     "LEAKY_RELU": ("LeakyReluOptions", ("Alpha",)),
     "MEAN": ("ReducerOptions", ("KeepDims",)),
+    "RESIZE_BILINEAR": ("ResizeBilinearOptions", ("AlignCorners", "HalfPixelCenters")),
+    "RESIZE_NEAREST_NEIGHBOR": ("ResizeNearestNeighborOptions", ("AlignCorners", "HalfPixelCenters")),
     "STRIDED_SLICE": ("StridedSliceOptions", ("BeginMask", "EndMask", "EllipsisMask", "NewAxisMask",
                                               "ShrinkAxisMask", "Offset")),
     "PACK": ("PackOptions", ("ValuesCount", "Axis")),
@@ -710,6 +713,44 @@ def _transpose(c):
     return c.b.permute_full(c.x(0), [int(p) for p in perm.ravel()], c.name)
 
 
+def _select(kind):
+    """MAXIMUM / MINIMUM of two tensors: TFLite compares the bytes, so the converter gives both inputs
+    the output's format (nnom's Maximum then requantizes by the identity)."""
+    def convert(c):
+        a, b = c.values[0], c.values[1]
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+            raise NnomError(f"{c.op.kind} with a constant operand is not supported (only of two tensors)")
+        o = c.out_fmt()
+        if c.in_fmt(0) != o or c.in_fmt(1) != o:
+            raise NnomError(f"{c.op.kind}: its inputs' formats ({c.in_fmt(0)}, {c.in_fmt(1)}) differ from its "
+                            f"output's ({o}); TFLite's kernel compares bytes, and the converter never writes this")
+        return c.b.merge(kind, [a, b], c.name)
+    return convert
+
+
+def _prelu(c):
+    """PRELU with the file's int8 slopes and their format (TFLite's two-multiplier arithmetic)."""
+    x = c.x(0)
+    alpha_q = c.const(1, "alpha", "INT8")
+    fmt = c.tensor_info(1).fmt("alpha")
+    y = c.b.prelu(x, fmt.dequantize(alpha_q), c.name)
+    y.layer.set_preset_weights(fmt.quantize(y.layer.alpha), fmt)      # the file's bytes, in nnom's order
+    return y
+
+
+def _resize(kind):
+    def convert(c):
+        x = c.x(0)
+        c.same_format(c.op.kind)
+        size = c.const(1, "size")
+        if size is None or size.dtype.kind not in "iu" or size.size != 2:
+            raise NnomError(f"the size of {c.op.kind} must be a constant int tensor of 2 values")
+        corners, half = c.options("AlignCorners", "HalfPixelCenters")
+        coords = "half_pixel" if half else "align_corners" if corners else "asymmetric"
+        return c.b.resize(x, [int(v) for v in size.ravel()], kind, coords, c.name)
+    return convert
+
+
 # element-wise operators of one int8 value: an Activation whose table is TFLite's
 def _table_act(c, kind, table, fn, alpha=0.0):
     return c.b.activation(c.x(0), Act(kind, fn=fn, alpha=alpha, preset_table=table), c.name)
@@ -937,6 +978,8 @@ CONVERTERS = {
     "RELU": _relu("relu"), "RELU6": _relu("relu6"), "LEAKY_RELU": _leaky_relu,
     "MEAN": _mean, "PAD": _pad, "RESHAPE": _reshape, "EXPAND_DIMS": _reshape, "SQUEEZE": _reshape,
     "TRANSPOSE": _transpose, "QUANTIZE": _quantize,
+    "MAXIMUM": _select("max"), "MINIMUM": _select("min"), "PRELU": _prelu,
+    "RESIZE_BILINEAR": _resize("bilinear"), "RESIZE_NEAREST_NEIGHBOR": _resize("nearest"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _unidirectional_sequence_lstm, "STRIDED_SLICE": _strided_slice,
 }
 

@@ -26,11 +26,12 @@ slicing only along time steps, rows or columns (whole positions, never the chann
 features), with integers and step-1 slices; the batch must stay the first dimension (but for the
 time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
-broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose
-only where the result is flattened or channels-last again (nnom has no transpose); grouped
+broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose of
+activations (free where the result is flattened, else a Permute layer); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
-ceil_mode only where it changes nothing. A flattened (c, h, w) tensor as a model output comes out
+ceil_mode only where it changes nothing; interpolate / Upsample nearest (any factor) or bilinear
+(the scale factor the ratio of the sizes), no antialias. A flattened (c, h, w) tensor as a model output comes out
 in nnom's (h, w, c) order (a warning says so).
 """
 import operator
@@ -247,6 +248,23 @@ def _binary(c, op, a, b, alpha=1):
     return c.b.arith(op, a, b, c.name)
 
 
+def _select(c, op, a, b):
+    """torch.maximum / minimum (torch.max / min of two tensors): an element-wise Maximum / Minimum."""
+    what = {"max": "maximum", "min": "minimum"}[op]
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise NnomError(f"torch.{what} with a constant is not supported (only of two tensors)")
+    return c.b.merge(op, [a, b], c.name)
+
+
+def _max_min(c, op):
+    """torch.max / torch.min: of two tensors only (the reductions over a dim are not supported)."""
+    other = c.get(1, "other")
+    if not isinstance(other, Tensor):
+        raise NnomError(f"torch.{op} over a dimension (a reduction) is not supported; torch.{op}(a, b) of two "
+                        "tensors is")
+    return _select(c, op, c.tensor(), other)
+
+
 def _mean(c, x, dim, keepdim):
     if dim is None:
         raise NnomError("mean over every dimension (including the batch) is not supported")
@@ -268,19 +286,34 @@ def _pad(c, x, pad, mode="constant", value=None):
     return c.b.pad(x, list(reversed(pairs)), c.name)
 
 
-def _upsample(c, x, mode):
-    if mode not in ("nearest", "nearest-exact"):
-        raise NnomError(f"up-sampling mode {mode!r}: only 'nearest' is supported")
+def _upsample(c, x, mode, scale_factor=None, align_corners=None, recompute=None, antialias=False):
+    """nn.Upsample / F.interpolate: nearest ('nearest', 'nearest-exact', any factor, as index tables
+    computed with PyTorch's float32 rule) or bilinear / linear (align_corners False: half-pixel
+    centres; True: aligned corners) with TFLite's RESIZE_BILINEAR arithmetic."""
+    if antialias:
+        raise NnomError("interpolation with antialias=True is not supported")
     out = c.imp.meta_shape(c.node)
     if out is None or len(out) != x.rank + 1:
         raise NnomError("the output shape of the up-sampling is unknown")
-    scales = []
-    for o, i in zip(out[2:], c.full_shape(x)[2:]):
-        if o % i:
-            raise NnomError(f"up-sampling from {tuple(c.full_shape(x)[2:])} to {tuple(out[2:])}: only integer "
-                            "scale factors are supported")
-        scales.append(o // i)
-    return c.b.upsample(x, scales, c.name)
+    sizes, outs = list(c.full_shape(x)[2:]), [int(o) for o in out[2:]]
+    factors = None
+    if scale_factor is not None and not recompute:
+        f = scale_factor if isinstance(scale_factor, (tuple, list)) else [scale_factor] * len(sizes)
+        factors = [float(v) for v in f]
+    if mode in ("nearest", "nearest-exact"):
+        offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
+        tables = []
+        for i, o, k in zip(sizes, outs, range(len(sizes))):
+            scale = np.float32(1.0 / factors[k]) if factors is not None else np.float32(i) / np.float32(o)
+            src = np.floor((np.arange(o, dtype=np.float32) + offset) * scale)
+            tables.append(np.minimum(src, i - 1).astype(np.int64))
+        return c.b.resize(x, outs, "nearest", "asymmetric", c.name, tables=tables)
+    if mode in ("bilinear", "linear"):
+        if factors is not None and any(abs(o / i - f) > 1e-6 for i, o, f in zip(sizes, outs, factors)):
+            raise NnomError(f"bilinear resizing from {tuple(sizes)} by {tuple(factors)}: the scale factor must be "
+                            "the ratio of the sizes (or recompute_scale_factor=True)")
+        return c.b.resize(x, outs, "bilinear", "align_corners" if align_corners else "half_pixel", c.name)
+    raise NnomError(f"up-sampling mode {mode!r}: 'nearest', 'nearest-exact', 'bilinear' and 'linear' are supported")
 
 
 def _squeeze(c, x, dim):
@@ -499,7 +532,9 @@ def _module_table(torch):
         return _pad(c, c.tensor(), c.mod.padding, "constant", value)
 
     def upsample(c):
-        return _upsample(c, c.tensor(), c.mod.mode)
+        m = c.mod
+        return _upsample(c, c.tensor(), m.mode, m.scale_factor, m.align_corners,
+                         getattr(m, "recompute_scale_factor", None))
 
     def act(kind, **kw):
         return lambda c: c.b.activation(c.tensor(), kind, c.name, **kw)
@@ -514,6 +549,7 @@ def _module_table(torch):
         nn.Hardtanh: hardtanh,
         nn.Hardswish: act("hard_swish"), nn.SiLU: act("silu"),
         nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
+        nn.PReLU: lambda c: c.b.prelu(c.tensor(), c.mod.weight.detach().cpu().numpy(), c.name, per_channel=True),
         nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
         nn.AdaptiveAvgPool1d: adaptive("avg"), nn.AdaptiveAvgPool2d: adaptive("avg"),
         nn.AdaptiveMaxPool1d: adaptive("max"), nn.AdaptiveMaxPool2d: adaptive("max"),
@@ -521,7 +557,7 @@ def _module_table(torch):
         nn.Dropout: _alias, nn.Dropout1d: _alias, nn.Dropout2d: _alias, nn.AlphaDropout: _alias,
         nn.Identity: _alias,
         nn.ZeroPad1d: zeropad, nn.ZeroPad2d: zeropad, nn.ConstantPad1d: zeropad, nn.ConstantPad2d: zeropad,
-        nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample,
+        nn.Upsample: upsample, nn.UpsamplingNearest2d: upsample, nn.UpsamplingBilinear2d: upsample,
         nn.RNN: lambda c: _recurrent(torch, c), nn.GRU: lambda c: _recurrent(torch, c),
         nn.LSTM: lambda c: _recurrent(torch, c),
         **torch_transformer.modules(torch),
@@ -592,6 +628,7 @@ def _function_table(torch):
     table = {
         F.relu: act("relu"), torch.relu: act("relu"), torch.relu_: act("relu"), F.relu_: act("relu"),
         F.relu6: act("relu6"), F.leaky_relu: leaky,
+        F.prelu: lambda c: c.b.prelu(c.tensor(), np.asarray(c.get(1, "weight")), c.name, per_channel=True),
         torch.tanh: act("tanh"), F.tanh: act("tanh"), torch.sigmoid: act("sigmoid"), F.sigmoid: act("sigmoid"),
         F.hardsigmoid: act("hard_sigmoid"),
         F.hardtanh: lambda c: c.b.clamp(c.tensor(), c.get(1, "min_val", -1.0), c.get(2, "max_val", 1.0), c.name),
@@ -620,9 +657,14 @@ def _function_table(torch):
         operator.truediv: binary("div"), torch.div: binary("div"), torch.divide: binary("div"),
         operator.itruediv: binary("div"),
         torch.mean: lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        torch.maximum: lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
+        torch.minimum: lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
+        torch.max: lambda c: _max_min(c, "max"), torch.min: lambda c: _max_min(c, "min"),
         F.dropout: _alias, F.dropout1d: _alias, F.dropout2d: _alias, F.alpha_dropout: _alias,
         F.pad: lambda c: _pad(c, c.tensor(), c.get(1, "pad"), c.get(2, "mode", "constant"), c.get(3, "value")),
-        F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest")),
+        F.interpolate: lambda c: _upsample(c, c.tensor(), c.get(3, "mode", "nearest"), c.get(2, "scale_factor"),
+                                           c.get(4, "align_corners"), c.get(5, "recompute_scale_factor"),
+                                           c.get(6, "antialias", False)),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
         **torch_transformer.functions(torch),
@@ -658,6 +700,9 @@ def _method_table():
         "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
         "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
         "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
+        "maximum": lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
+        "minimum": lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
+        "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
         "contiguous": _alias, "clone": _alias, "detach": _alias,
     }

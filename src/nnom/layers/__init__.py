@@ -10,7 +10,10 @@ from .io import Input, Output
 from .layernorm import LayerNorm
 from .matmul import MatMul
 from .merge import Add, Concat, Mult, Sub
+from .merge_reduce import Average, Maximum, Minimum
+from .prelu import PReLU
+from .resize import Resize
 from .pool import AvgPool, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, MaxPool, SumPool
-from .reshape import Cropping, Flatten, Reshape, UpSample, ZeroPadding
+from .reshape import Cropping, Flatten, Permute, Reshape, UpSample, ZeroPadding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleCell, SimpleRNN
 from .tflite_lstm import TFLiteLSTM

@@ -98,20 +98,25 @@ class _Aligned(_Elementwise, abstract=True):
             raise layer_error(self, f"its inputs' Q-formats are {spread} bits apart, too far to add in int32; "
                                     "the branches' ranges differ by more than 2^20: check the model")
 
+    def out_divisor(self, n_in) -> int:
+        """What the sum is divided by (Average: the input count, folded into the output multiplier)."""
+        return 1
+
     # --- the affine scheme: TFLite's ADD / SUB ----------------------------------------------------
     def quantize_affine(self, q_in, per_channel):
         lo, hi = self.fused_range()
         s = [f32(q.scale) for q in q_in]
         twice_max = 2.0 * max(s)
+        div = self.out_divisor(len(q_in))
         ins = [_multiplier(self, si / twice_max, f"input {k + 1}", below_one=True) for k, si in enumerate(s)]
-        out = _multiplier(self, twice_max / ((1 << affine_ew.LEFT_SHIFT) * f32(self.q_pre.scale)), "output",
+        out = _multiplier(self, twice_max / ((1 << affine_ew.LEFT_SHIFT) * f32(self.q_pre.scale) * div), "output",
                           below_one=True)
         # every term is at most 255 << 20 times its multiplier (<= 1/2): 16 of them still fit int32
         if sum(_widest(m, sh, 255 << affine_ew.LEFT_SHIFT) for m, sh in ins) > INT32_MAX:
             raise layer_error(self, f"the sum of its {len(q_in)} rescaled inputs could leave int32")
         self.ap = AddNParams(tuple(q.zero_point for q in q_in), tuple(m for m, _ in ins) + (out[0],),
                              tuple(sh for _, sh in ins) + (out[1],), self.q_pre.zero_point, lo, hi)
-        if len(q_in) == 2:          # TFLite's own derivation, which the one above generalizes
+        if len(q_in) == 2 and div == 1:     # TFLite's own derivation, which the one above generalizes
             pair = self._tflite_params(q_in)
             self.ap = dataclasses.replace(self.ap, mult=(pair.in1_mult, pair.in2_mult, pair.out_mult),
                                           shift=(pair.in1_shift, pair.in2_shift, pair.out_shift))

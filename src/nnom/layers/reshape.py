@@ -1,4 +1,4 @@
-"""Layers that move data without arithmetic: Flatten, Reshape, UpSample, ZeroPadding, Cropping.
+"""Layers that move data without arithmetic: Flatten, Reshape, Permute, UpSample, ZeroPadding, Cropping.
 
 All keep the input's Q-format; Flatten and Reshape are views that cost no memory. In the affine
 scheme all but ZeroPadding move the same bytes; ZeroPadding pads with the input's zero point (real
@@ -7,7 +7,7 @@ scheme all but ZeroPadding move the same bytes; ZeroPadding pads with the input'
 import numpy as np
 
 from ..affine import pad as affine_pad
-from ..errors import layer_error
+from ..errors import NnomError, layer_error
 from ..shapes import Shape, as_border, as_pair, as_shape
 from .base import Layer, check_kwargs
 
@@ -73,6 +73,38 @@ class Reshape(_DataMove):
 
     def config(self):
         return {"target_shape": list(self.target)}
+
+
+class Permute(_DataMove):
+    """Any order of the three non-batch axes, counted from 1 as Keras does: output axis i is input
+    axis dims[i] (1 = height, 2 = width, 3 = channels); Permute((2, 1, 3)) swaps height and width."""
+    scheme_free = True
+    prefix = "permute"
+    c_struct = "nnom_permute_layer_t"
+
+    def __init__(self, dims, name=None):
+        super().__init__(name=name)
+        dims = tuple(int(d) for d in dims) if isinstance(dims, (tuple, list)) else None
+        if dims is None or sorted(dims) != [1, 2, 3]:
+            raise NnomError(f"Permute(dims={dims!r}): give an order of the axes 1, 2, 3 (height, width, "
+                            "channels), e.g. (2, 1, 3)")
+        self.dims = dims
+
+    def infer_shape(self, in_shapes, rng):
+        s = in_shapes[0]
+        return Shape(*(s[d - 1] for d in self.dims))
+
+    def forward(self, xs):
+        return np.ascontiguousarray(xs[0].transpose((0,) + self.dims))
+
+    def describe(self):
+        return "(" + ", ".join("hwc"[d - 1] for d in self.dims) + ")"
+
+    def c_new(self, g):
+        return f"Permute({', '.join(str(d - 1) for d in self.dims)})"
+
+    def config(self):
+        return {"dims": list(self.dims)}
 
 
 class UpSample(_DataMove):

@@ -62,7 +62,8 @@ typedef enum {
     NNOM_TFLITE_LSTM,                          /* TFLite's integer LSTM: nnom_tflite_lstm.h */
     NNOM_SIMPLE_RNN, NNOM_GRU, NNOM_LSTM,      /* recurrent layers: nnom_rnn.h */
     NNOM_MATMUL, NNOM_LAYER_NORM, NNOM_ADD_CONST, NNOM_EMBEDDING,  /* transformer layers: nnom_attention.h */
-    NNOM_CONV2D_TRANSPOSE
+    NNOM_CONV2D_TRANSPOSE,
+    NNOM_MAXIMUM, NNOM_MINIMUM, NNOM_AVERAGE, NNOM_PRELU, NNOM_PERMUTE, NNOM_RESIZE
 } nnom_layer_type_t;
 
 typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6, ACT_LUT } nnom_act_type_t;
@@ -249,7 +250,13 @@ nnom_2d_t output_padding(uint16_t h, uint16_t w);
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_layer_t *Flatten(void);
 nnom_layer_t *Reshape(nnom_dims_t s);
+/* output axis i is input axis a_i (0 = h, 1 = w, 2 = c): Permute(1, 0, 2) swaps height and width */
+nnom_layer_t *Permute(uint8_t a0, uint8_t a1, uint8_t a2);
 nnom_layer_t *UpSample(nnom_2d_t size);
+/* Resampling to h x w (TFLite's RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR, the format kept), from
+ * the generator's tables: bilinear: (lo, hi, d) per output row in rows[3 * h] and per column in
+ * cols[3 * w] (d: 10 fraction bits); nearest: one source index per row and per column. */
+nnom_layer_t *Resize(uint16_t h, uint16_t w, const int16_t *rows, const int16_t *cols, uint8_t bilinear);
 nnom_layer_t *ZeroPadding(nnom_border_t b);
 nnom_layer_t *Cropping(nnom_border_t b);
 nnom_layer_t *MaxPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad);
@@ -262,6 +269,10 @@ nnom_layer_t *Add(void);
 nnom_layer_t *Sub(void);
 nnom_layer_t *Mult(void);
 nnom_layer_t *Concat(int8_t axis);
+/* element-wise largest, smallest and mean of 2 to 16 inputs, broadcasting as Add */
+nnom_layer_t *Maximum(void);
+nnom_layer_t *Minimum(void);
+nnom_layer_t *Average(void);
 nnom_layer_t *Softmax(void);
 nnom_layer_t *Softmax_t(const int32_t *exp_table);  /* with the exp table from the generator */
 nnom_layer_t *Activation(nnom_act_t *act);
@@ -270,6 +281,9 @@ nnom_layer_t *ReLU6(void);
 nnom_layer_t *TanH(void);
 nnom_layer_t *Sigmoid(void);
 nnom_layer_t *Lambda(const int8_t *table);        /* element-wise, as a 256-entry table */
+/* x, or alpha[c] * x below 0: one int8 slope per channel with alpha_frac fraction bits (qformat;
+ * the affine scheme gives the slopes' scale and zero point in its nnom_affine_t) */
+nnom_layer_t *PReLU(const int8_t *alpha, int8_t alpha_frac);
 
 /* ---- activations (tails: model.active(act_relu(), x)) -------------------------------------- */
 /* One activation object per layer (act_relu() excepted: it is shared and costs nothing).

@@ -225,6 +225,24 @@ void nnom_mul_affine_s8(const nnom_mul_affine_params_t *p, const int8_t *in1, ui
 void nnom_mul_affine_s8_fast(const nnom_mul_affine_params_t *p, const int8_t *in1, uint32_t n1,
                              const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 
+/* MAXIMUM and MINIMUM of n inputs: input k requantized to the output's format as QUANTIZE does,
+ * clamp(out_zp + mul_by_qm(q_k - in_zp[k], mult[k], shift[k]), -128, 127) (the identity where the
+ * formats agree), the largest / smallest of them clamped to act_min..act_max. Broadcasting:
+ * element i reads input k at i % n_in[k]. Each input is read at i before out[i] is written. */
+typedef struct {
+    const int32_t *in_zp;
+    const int32_t *mult;
+    const int8_t *shift;
+    int32_t out_zp;
+    int32_t act_min, act_max;
+    uint8_t n;
+} nnom_select_affine_params_t;
+
+void nnom_maximum_affine_s8(const nnom_select_affine_params_t *p, const int8_t *const *ins, const uint32_t *n_in,
+                            int8_t *out, uint32_t size);
+void nnom_minimum_affine_s8(const nnom_select_affine_params_t *p, const int8_t *const *ins, const uint32_t *n_in,
+                            int8_t *out, uint32_t size);
+
 /* CONCATENATION of n inputs along any axis: outer = the product of the dimensions before the
  * axis; chunk[k] = input k's extent on the axis times the product of the dimensions after it. The
  * output is, for each outer step, chunk[0] bytes of input 0, then chunk[1] of input 1, ...; each
@@ -268,6 +286,19 @@ typedef struct {
 
 void nnom_leaky_relu_affine_s8(const nnom_leaky_relu_affine_params_t *p, const int8_t *in, uint32_t size,
                                int8_t *out);
+
+/* PRELU over pixels of `channels` values: d = in - in_zp; out = clamp(out_zp + mul_by_qm(d, id_mult,
+ * id_shift)) for d >= 0, else clamp(out_zp + mul_by_qm(d * (alpha[c] - alpha_zp), alpha_mult,
+ * alpha_shift)). In place allowed. */
+typedef struct {
+    int32_t in_zp, out_zp, alpha_zp;
+    int32_t id_mult, id_shift;
+    int32_t alpha_mult, alpha_shift;
+    const int8_t *alpha;
+} nnom_prelu_affine_params_t;
+
+void nnom_prelu_affine_s8(const nnom_prelu_affine_params_t *p, const int8_t *in, uint32_t pixels, uint16_t channels,
+                          int8_t *out);
 
 /* QUANTIZE float -> int8 (a float model input): clamp(round(in / scale) + zp), the division in
  * float (exact float32 where FLT_EVAL_METHOD is 0, as on Arm and x86-64), ties away from zero,

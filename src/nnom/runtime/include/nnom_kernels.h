@@ -79,6 +79,15 @@ void nnom_add_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32
                  int8_t shift, int8_t *out);
 void nnom_sub_s8(const int8_t *a, const int8_t *b, int8_t left_a, int8_t left_b, uint32_t size,
                  int8_t shift, int8_t *out);
+/* the largest / smallest of the n aligned inputs, then requant(it, shift) */
+void nnom_maximum_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
+void nnom_minimum_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
+/* the sum of the n aligned inputs divided by n * 2^shift (shift < 0: times 2^-shift), rounded half
+ * away from zero, saturated; |shift| <= 24 */
+void nnom_average_s8(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size, int8_t shift,
+                     int8_t *out);
 /* product of n (2 or 3) inputs, then requant(product, shift) */
 void nnom_mult_s8(const int8_t *const *ins, uint8_t n, uint32_t size, int8_t shift, int8_t *out);
 
@@ -92,6 +101,10 @@ void nnom_concat_s8(const int8_t *const *ins, const nnom_dims_t *in_dims, const 
 /* Element-wise activations, in place allowed (out == in). */
 void nnom_relu_s8(const int8_t *in, uint32_t size, int8_t *out);
 void nnom_relu6_s8(const int8_t *in, uint32_t size, int8_t cap, int8_t *out);
+/* PReLU over pixels of `channels` values: acc = x << alpha_frac (x >= 0) or x * alpha[c];
+ * out = requant(acc, shift). In place allowed. */
+void nnom_prelu_s8(const int8_t *in, uint32_t pixels, uint16_t channels, const int8_t *alpha, int8_t alpha_frac,
+                   int8_t shift, int8_t *out);
 /* out[i] = table[in[i] + 128] */
 void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *out);
 
@@ -100,7 +113,16 @@ void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *o
 void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const int32_t *exp_table,
                      int8_t *out);
 
-/* Data movement: nearest up-sampling, zero padding, cropping. */
+/* Data movement: a permutation of the axes (output axis i is input axis a_i, 0 = h, 1 = w,
+ * 2 = c; out must not alias in), nearest up-sampling, zero padding, cropping. */
+void nnom_permute_s8(const int8_t *in, nnom_dims_t in_dims, uint8_t a0, uint8_t a1, uint8_t a2, int8_t *out);
+/* Resize to out_dims (channels kept) from per-row and per-column tables (nnom_resize_layer_t):
+ * bilinear: TFLite's integer RESIZE_BILINEAR, the four weighted neighbours summed in int64 and
+ * divided by 2^20 rounding half away from zero; nearest: a gather. out must not alias in. */
+void nnom_resize_bilinear_s8(const int8_t *in, nnom_dims_t in_dims, const int16_t *rows, const int16_t *cols,
+                             int8_t *out, nnom_dims_t out_dims);
+void nnom_resize_nearest_s8(const int8_t *in, nnom_dims_t in_dims, const int16_t *rows, const int16_t *cols,
+                            int8_t *out, nnom_dims_t out_dims);
 void nnom_upsample_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t fh, uint16_t fw, int8_t *out);
 void nnom_zero_pad_s8(const int8_t *in, nnom_dims_t in_dims, uint16_t top, uint16_t bottom,
                       uint16_t left, uint16_t right, int8_t *out);

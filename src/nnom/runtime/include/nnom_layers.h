@@ -51,6 +51,11 @@ int nnom_dims_text_len(nnom_dims_t d);             /* characters of "(h, w, c)" 
  *     extra: the left shift
  *   Mult: in_zp per input, mult/shift[0] (s_1 * ... * s_n / s_out), out_zp, act_min/act_max
  *   Concat: in_zp and mult/shift per input (its requantization to the output's format), out_zp
+ *   Maximum, Minimum: in_zp and mult/shift per input (its requantization to the output's format),
+ *     out_zp, act_min/act_max
+ *   Average: as Add, the output multiplier carrying 1 / n
+ *   PReLU: in_zp[0], mult/shift[0] (s_in / s_out) and [1] (s_in * s_alpha / s_out), out_zp,
+ *     extra: the slopes' zero point
  *   Softmax: mult/shift[0] (s_in * 2^26), extra: diff_min (output scale 1/256, zero point -128)
  *   Activation: none (no nnom_affine_t): its act_lut table is the clamp or the function
  *   MaxPool, AvgPool, GlobalMaxPool: act_min/act_max (the format is kept)
@@ -86,6 +91,14 @@ nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom
 nnom_status_t nnom_merge_build(nnom_layer_t *l);
 int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left);
 uint32_t nnom_merge_block(const nnom_layer_t *l);
+/* the qformat kernel of an element-wise merge of n equal-sized inputs (nnom_add_s8's form) */
+typedef void (*nnom_merge_kernel_t)(const int8_t *const *ins, const int8_t *left, uint8_t n, uint32_t size,
+                                    int8_t shift, int8_t *out);
+/* runs it once per block of the smallest input's size (broadcast inputs repeat) */
+void nnom_merge_run_blocks(nnom_layer_t *l, nnom_merge_kernel_t kernel);
+/* Add's build and affine run (ADD over n inputs), which Average shares (nnom_add.c) */
+nnom_status_t nnom_add_build(nnom_layer_t *l);
+void nnom_add_affine_run(nnom_layer_t *l);
 /* a two-input Add / Sub's TFLite ADD/SUB parameters from l->aff (nnom_add.c) */
 nnom_add_affine_params_t nnom_add_affine_params(const nnom_layer_t *l);
 
@@ -141,6 +154,24 @@ typedef struct {
     int32_t *own_exp;
     nnom_status_t (*make_exp)(nnom_layer_t *l);   /* Softmax() without a table: computes own_exp */
 } nnom_misc_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    const int8_t *alpha;         /* PReLU: one int8 slope per channel */
+    int8_t alpha_frac;           /* its fraction bits (qformat; 0 in the affine scheme) */
+} nnom_prelu_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    uint8_t perm[3];             /* Permute: output axis i is input axis perm[i] (0 = h, 1 = w, 2 = c) */
+} nnom_permute_layer_t;
+
+typedef struct {
+    nnom_layer_t base;
+    const int16_t *rows, *cols;  /* Resize: per output row / column (lo, hi, d) or (nearest) one index */
+    uint16_t h, w;               /* the output's height and width */
+    uint8_t bilinear;
+} nnom_resize_layer_t;
 
 /* data-movement layers (nnom_reshape.c): a shape layer struct, format kept */
 nnom_shape_layer_t *nnom_shape_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,

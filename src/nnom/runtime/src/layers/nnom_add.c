@@ -25,7 +25,8 @@ nnom_status_t nnom_merge_build(nnom_layer_t *l)
     nnom_dims_t d;
     if (l->n_in < 2 || l->n_in > MAX_MERGE || (l->type == NNOM_SUB && l->n_in != 2) ||
         (l->type == NNOM_MULT && l->n_in > 3))
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of inputs (Add: 2-16, Sub: 2, Mult: 2 or 3)");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of inputs (Add, Maximum, Minimum, Average: 2-16, "
+                                               "Sub: 2, Mult: 2 or 3)");
     d = NNOM_IN_DIMS(l, 0);
     for (i = 1; i < l->n_in; i++)           /* the output: the largest input */
         if (nnom_dims_size(NNOM_IN_DIMS(l, i)) > nnom_dims_size(d))
@@ -63,7 +64,7 @@ int8_t nnom_merge_align(const nnom_layer_t *l, int8_t *left)
 
 /* Affine: in_zp and mult / shift per input, then the output's mult / shift; extra: the left shift.
  * Every input's multiplier must be below 1 and the terms' sum must stay inside int32. */
-static nnom_status_t add_build(nnom_layer_t *l)
+nnom_status_t nnom_add_build(nnom_layer_t *l)
 {
     const nnom_affine_t *a = l->aff;
     int64_t bound = 0;
@@ -111,7 +112,7 @@ nnom_add_affine_params_t nnom_add_affine_params(const nnom_layer_t *l)
     return p;
 }
 
-static void add_affine(nnom_layer_t *l)
+void nnom_add_affine_run(nnom_layer_t *l)
 {
     const nnom_affine_t *a = l->aff;
     uint32_t i, size = nnom_dims_size(l->out_dims), n_k[MAX_MERGE], j[MAX_MERGE];
@@ -138,7 +139,7 @@ static void add_affine(nnom_layer_t *l)
     }
 }
 
-static void add_run(nnom_layer_t *l)
+void nnom_merge_run_blocks(nnom_layer_t *l, nnom_merge_kernel_t kernel)
 {
     const int8_t *ins[MAX_MERGE];
     uint32_t n_k[MAX_MERGE], at[MAX_MERGE];
@@ -146,10 +147,6 @@ static void add_run(nnom_layer_t *l)
     int8_t top;
     uint32_t off, size = nnom_dims_size(l->out_dims), m;
     uint8_t i;
-    if (nnom_runs_affine(l)) {
-        add_affine(l);
-        return;
-    }
     top = nnom_merge_align(l, left);
     m = nnom_merge_block(l);
     for (i = 0; i < l->n_in; i++) {
@@ -163,10 +160,18 @@ static void add_run(nnom_layer_t *l)
             if (at[i] == n_k[i])
                 at[i] = 0;
         }
-        nnom_add_s8(ins, left, l->n_in, m, (int8_t)(top - l->q_pre), l->out + off);
+        kernel(ins, left, l->n_in, m, (int8_t)(top - l->q_pre), l->out + off);
     }
 }
 
-static const nnom_layer_ops_t add_ops = {add_build, add_run, NULL, NULL, NULL};
+static void add_run(nnom_layer_t *l)
+{
+    if (nnom_runs_affine(l))
+        nnom_add_affine_run(l);
+    else
+        nnom_merge_run_blocks(l, nnom_add_s8);
+}
+
+static const nnom_layer_ops_t add_ops = {nnom_add_build, add_run, NULL, NULL, NULL};
 
 nnom_layer_t *Add(void) { return nnom_layer_alloc(sizeof(nnom_layer_t), NNOM_ADD, "Add", &add_ops, NNOM_IN_PLACE); }

@@ -18,7 +18,7 @@ static void add_const_run(nnom_layer_t *l)
     uint32_t size = nnom_dims_size(l->out_dims);
     const int8_t *ins[2];
     int8_t left[2], top;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_add_affine_params_t p = nnom_add_affine_params(l);
         nnom_add_affine_s8(&p, l->in[0]->out, size, a->value, size, l->out, size);
         return;

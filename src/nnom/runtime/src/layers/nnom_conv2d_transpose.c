@@ -67,7 +67,7 @@ static void transpose_run(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     const int32_t *bias = c->b != NULL ? c->b->data : NULL;
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
         nnom_conv2d_transpose_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, l->out,
                                              l->out_dims);

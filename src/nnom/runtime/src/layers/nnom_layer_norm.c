@@ -19,7 +19,7 @@ static void layer_norm_run(nnom_layer_t *l)
     nnom_layer_norm_layer_t *n = (nnom_layer_norm_layer_t *)l;
     nnom_dims_t d = l->out_dims;
     uint32_t rows = (uint32_t)d.h * d.w;
-    if (l->aff != NULL)
+    if (nnom_runs_affine(l))
         nnom_layer_norm_affine_s8(l->in[0]->out, rows, d.c, n->eps, n->w->data, n->b->data, l->aff->mult,
                                   l->aff->shift, l->aff->out_zp, l->out);
     else

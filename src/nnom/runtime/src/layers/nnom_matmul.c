@@ -76,7 +76,7 @@ static void matmul_run(nnom_layer_t *l)
     out_base = mm->concat_heads ? g.n : (uint32_t)g.m * g.n;
     shift = (int32_t)l->in[0]->q_out + l->in[1]->q_out - l->q_pre;
     shift = shift > NNOM_MAX_RSHIFT ? NNOM_MAX_RSHIFT : (shift < -NNOM_MAX_LSHIFT ? -NNOM_MAX_LSHIFT : shift);
-    if (l->aff != NULL) {
+    if (nnom_runs_affine(l)) {
         p.a_zp = l->aff->in_zp[0];
         p.b_zp = l->aff->in_zp[1];
         p.mult = l->aff->mult[0];
@@ -86,7 +86,7 @@ static void matmul_run(nnom_layer_t *l)
     for (h = 0; h < mm->heads; h++) {
         const int8_t *pa = l->in[0]->out + h * a.base, *pb = l->in[1]->out + h * b.base;
         int8_t *po = l->out + h * out_base;
-        if (l->aff != NULL)
+        if (nnom_runs_affine(l))
             nnom_matmul_affine_s8(&g, &p, pa, pb, po);
         else
             nnom_matmul_s8(&g, pa, pb, (int8_t)shift, po);
