@@ -81,3 +81,143 @@ def test_mobilenet_v3_large():
     m, xq = _host_c_equals_simulator(lambda: nnom.from_keras(km), x, x[:2])
     assert m.scheme == "affine"
     assert np.array_equal(_on_the_cortex_m4(m, xq), m.run(xq))
+
+
+# --- an SE-ResNet in PyTorch, directly and through ONNX -----------------------------------------------
+
+def _torch_se_resnet():
+    """Basic residual blocks (two 3x3 convolutions with BatchNorm, a 1x1 projection where the shape
+    changes) with squeeze-and-excite as usually written: AdaptiveAvgPool2d, view, Linear, ReLU,
+    Linear, Sigmoid, view, expand_as, multiply."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class SE(nn.Module):
+        def __init__(self, c, r=4):
+            super().__init__()
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Sequential(nn.Linear(c, c // r), nn.ReLU(inplace=True), nn.Linear(c // r, c), nn.Sigmoid())
+
+        def forward(self, x):
+            b, c, _, _ = x.size()
+            y = self.fc(self.pool(x).view(b, c)).view(b, c, 1, 1)
+            return x * y.expand_as(x)
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.se = SE(cout)
+            self.down = None
+            if stride != 1 or cin != cout:
+                self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            out = torch.relu(self.bn1(self.conv1(x)))
+            out = self.se(self.bn2(self.conv2(out)))
+            return torch.relu(out + (x if self.down is None else self.down(x)))
+
+    class SEResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+            self.blocks = nn.Sequential(Block(16, 16, 1), Block(16, 24, 2), Block(24, 24, 1), Block(24, 32, 2))
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(32, 10)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
+
+    return torch, SEResNet()
+
+
+def torch_signal_preserving(torch, module, x, seed=0):
+    """He initialisation by fan-in, then each BatchNorm's statistics measured on x (one training-mode
+    pass with cumulative averages: every BatchNorm sees what the ones before it give)."""
+    nn = torch.nn
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, (nn.Conv2d, nn.Conv1d, nn.Linear)):
+                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * (2.0 / m.weight[0].numel()) ** 0.5)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+            elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.weight.copy_(torch.rand(m.num_features, generator=g) * 0.4 + 0.8)
+                m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.2)
+                m.reset_running_stats()
+                m.momentum = None
+        module.train()
+        module(x)
+    return module.eval()
+
+
+def _se_resnet_imports():
+    """{"torch": make, "onnx": make}, calibration and test inputs (channels last), PyTorch's outputs."""
+    import io
+    import warnings
+    torch, module = _torch_se_resnet()
+    x = np.random.default_rng(0).normal(size=(40, 16, 16, 3)).astype(np.float32)
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    torch_signal_preserving(torch, module, xt[:32])
+    with torch.no_grad():
+        ref = module(xt[32:]).numpy()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (xt[:1],), buf, dynamo=False)
+    makes = {"torch": lambda: nnom.from_torch(module, xt[:1]), "onnx": lambda: nnom.from_onnx(buf.getvalue())}
+    return makes, x[:32], x[32:], ref
+
+
+@needs_gcc
+@pytest.mark.parametrize("frontend", ["torch", "onnx"])
+def test_se_resnet(frontend):
+    makes, calib, test, ref = _se_resnet_imports()
+    assert _varies(ref)
+    m = makes[frontend]()
+    assert _close(m.predict(test), ref, 1e-5)
+    kinds = [type(layer).__name__ + (f"+{layer.act.kind}" if layer.act is not None else "") for layer in m.order]
+    assert kinds.count("Mult") == 4 and kinds.count("Dense+sigmoid") == 4 and kinds.count("Add+relu") == 4, kinds
+    assert "BatchNorm" not in kinds, kinds                             # all folded into the convolutions
+    m, xq = _host_c_equals_simulator(makes[frontend], calib, test)
+    q = m.predict(test, quantized=True)
+    assert np.corrcoef(q.ravel(), ref.ravel())[0, 1] > 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("frontend", ["torch", "onnx"])
+def test_se_resnet_on_the_cortex_m4(frontend):
+    makes, calib, test, _ = _se_resnet_imports()
+    m = makes[frontend]()
+    m.quantize(calib, scheme="affine", verbose=False)
+    xq = m.quantize_input(test[:4])
+    assert np.array_equal(_on_the_cortex_m4(m, xq), m.run(xq))
+
+
+def test_expand_read_by_other_than_arithmetic_is_refused():
+    """expand_as / Expand is kept out of the graph only when arithmetic broadcasts it anyway."""
+    import io
+    import warnings
+    torch = pytest.importorskip("torch")
+
+    class Tiled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 1)
+
+        def forward(self, x):
+            return self.conv(x.mean((2, 3), keepdim=True).expand_as(x))
+
+    module, x = Tiled().eval(), torch.randn(1, 3, 5, 4)
+    with pytest.raises(NnomError, match=r"expand.*read by 'conv'.*element-wise arithmetic"):
+        nnom.from_torch(module, x)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x,), buf, dynamo=False)
+    with pytest.raises(NnomError, match=r"Expand.*read by \['Conv'\].*element-wise arithmetic"):
+        nnom.from_onnx(buf.getvalue())

@@ -672,6 +672,23 @@ def _alias(c):
     return c.input(0)
 
 
+def _expand(c):
+    """Expand read only by element-wise arithmetic (SE blocks' gate): the arithmetic broadcasts the
+    input itself, so the Expand is its input; nnom has no layer that repeats a tensor."""
+    x = c.tensor(0)
+    full = tuple(c.full_shape(x))
+    target = tuple(int(d) for d in np.broadcast_shapes(full, tuple(_const(c.input(1), "the Expand shape").astype(int))))
+    if len(target) != len(full) or any(a not in (1, b) for a, b in zip(full, target)):
+        raise NnomError(f"Expand of shape {full} to {target}: only a broadcast of size-1 dimensions is supported")
+    readers = [n for n in c.imp.graph.node if c.node.output[0] in n.input]
+    if c.node.output[0] in {o.name for o in c.imp.graph.output} or any(
+            n.op_type not in ("Add", "Sub", "Mul", "Div") for n in readers):
+        raise NnomError(f"Expand to {target} read by {[n.op_type for n in readers] or 'the graph output'}: only an "
+                        "Expand read by element-wise arithmetic (Add, Sub, Mul, Div, which broadcast anyway) is "
+                        "supported; broadcast in that arithmetic instead")
+    return x
+
+
 def _cast(c):
     if c.attr("to") != 1:
         raise NnomError(f"Cast of a tensor to type {c.attr('to')}: only float is supported")
@@ -699,7 +716,7 @@ CONVERTERS = {
     "Transpose": _transpose,
     "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _sum,
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
-    "Dropout": _alias, "Identity": _alias, "Cast": _cast,
+    "Dropout": _alias, "Identity": _alias, "Cast": _cast, "Expand": _expand,
     "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
 SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
@@ -838,7 +855,8 @@ class _Importer:
         results = result if isinstance(result, list) else [result] + [None] * (len(node.output) - 1)
         for out, r in zip(node.output, results):
             known = self.shapes.get(out)
-            if isinstance(r, Tensor) and known is not None and len(known) >= 1:
+            lazy = node.op_type == "Expand"                   # broadcast by its readers instead
+            if isinstance(r, Tensor) and known is not None and len(known) >= 1 and not lazy:
                 known = list(known)
                 if len(known) == r.rank + 1:
                     del known[r.batch_axis]
