@@ -6,7 +6,8 @@ done here by hand), so that a wrong layer shows in the outputs instead of vanish
 
 - Keras' MobileNetV3Large in its default form (hard swish, squeeze-and-excite), 64x64, alpha 0.75;
 - an SE-ResNet in PyTorch, through from_torch and through its ONNX export;
-- NNoM's rnn-denoise model: stacked GRUs, two sigmoid outputs (gains and voice activity).
+- NNoM's rnn-denoise model: stacked GRUs, two sigmoid outputs (gains and voice activity), over a
+  sequence (RNNoise's graph) and streamed one frame per run with stateful GRUs (NNoM's example).
 """
 import shutil
 
@@ -221,3 +222,86 @@ def test_expand_read_by_other_than_arithmetic_is_refused():
         torch.onnx.export(module, (x,), buf, dynamo=False)
     with pytest.raises(NnomError, match=r"Expand.*read by \['Conv'\].*element-wise arithmetic"):
         nnom.from_onnx(buf.getvalue())
+
+
+# --- NNoM's rnn-denoise: stacked GRUs, two sigmoid outputs ------------------------------------------
+
+def _rnn_denoise(form):
+    """The rnn-denoise model (42 features per frame in; 20 band gains and a voice-activity value out,
+    both sigmoid). "sequence": RNNoise's graph over 12 frames (Dense tanh, a VAD GRU, a noise GRU and
+    a denoise GRU reading concatenations of what came before); "streaming": NNoM's example, one frame
+    per run with stateful GRUs carrying the state from frame to frame, dropout between them."""
+    from test_import_keras import keras, reinit_and_calibrate
+    L = keras.layers
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    if form == "sequence":
+        x_in = keras.Input((12, 42))
+        tmp = L.Dense(24, activation="tanh")(x_in)
+        vad_gru = L.GRU(24, return_sequences=True)(tmp)
+        noise_gru = L.GRU(48, return_sequences=True)(L.Concatenate()([tmp, vad_gru, x_in]))
+        denoise_gru = L.GRU(64, return_sequences=True)(L.Concatenate()([vad_gru, noise_gru, x_in]))
+        x = rng.normal(size=(48, 12, 42)).astype(np.float32)
+    else:
+        x_in = keras.Input((1, 42), batch_size=1)
+        vad_gru = L.Dropout(0.3)(L.GRU(48, return_sequences=True, stateful=True)(x_in))
+        noise_gru = L.Dropout(0.3)(L.GRU(48, return_sequences=True, stateful=True)(vad_gru))
+        denoise_gru = L.Concatenate()([noise_gru, L.GRU(48, return_sequences=True, stateful=True)(
+            L.Concatenate()([vad_gru, noise_gru]))])
+        x = rng.normal(size=(48, 1, 42)).astype(np.float32)
+    gains = L.Dense(20, activation="sigmoid", name="gains")(denoise_gru)
+    vad = L.Dense(1, activation="sigmoid", name="vad")(vad_gru if form == "sequence" else noise_gru)
+    km = keras.Model(x_in, [gains, vad])
+    reinit_and_calibrate(km, x[:32] if form == "sequence" else x[:1])
+    return km, x
+
+
+def _keras_denoise_outputs(km, x, form):
+    """Keras' gains and voice activity; streaming: frame by frame from a zero state."""
+    from test_import_keras import keras_outputs
+    if form == "sequence":
+        return keras_outputs(km, x)
+    for layer in km.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
+    frames = [keras_outputs(km, x[i:i + 1]) for i in range(len(x))]
+    return [np.concatenate(outs) for outs in zip(*frames)]
+
+
+@needs_gcc
+@pytest.mark.parametrize("form", ["sequence", "streaming"])
+def test_rnn_denoise(form):
+    km, x = _rnn_denoise(form)
+    ref = _keras_denoise_outputs(km, x, form)
+    assert all(_varies(r) for r in ref)
+    xn = x if form == "sequence" else x.reshape(len(x), 42)            # nnom reads a (1, 42) frame as (N, 42)
+    m = nnom.from_keras(km)
+    assert [type(layer).__name__ for layer in m.order].count("RNN") == 3
+    gains, vad = m.predict(xn)
+    assert _close(gains.reshape(ref[0].shape), ref[0], 1e-5) and _close(vad.reshape(ref[1].shape), ref[1], 1e-5)
+    for scheme in SCHEMES:
+        m = nnom.from_keras(km)
+        m.quantize(xn[:32], scheme=scheme, verbose=False)
+        m.reset_states()
+        xq = m.quantize_input(xn[32:])
+        sim = m.run(xq)                            # from a zero state, as each run_c program starts
+        assert len(sim) == 2
+        for a, b in zip(sim, m.run_c(xq)):
+            assert np.array_equal(a, b), f"{scheme}: {np.sum(a != b)} of {a.size} values differ"
+        m.reset_states()                           # the whole stream, as Keras' reference ran it
+        for q, r in zip(m.predict(xn, quantized=True), ref):
+            assert np.abs(q.reshape(r.shape) - r).max() < 0.05               # sigmoid outputs in 0..1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("form", ["sequence", "streaming"])
+def test_rnn_denoise_on_the_cortex_m4(form, scheme):
+    km, x = _rnn_denoise(form)
+    xn = x if form == "sequence" else x.reshape(len(x), 42)
+    m = nnom.from_keras(km)
+    m.quantize(xn[:32], scheme=scheme, verbose=False)
+    m.reset_states()
+    xq = m.quantize_input(xn[32:40])
+    m4 = _on_the_cortex_m4(m, xq)
+    assert all(np.array_equal(a, b) for a, b in zip(m4, m.run(xq)))
