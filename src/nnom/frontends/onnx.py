@@ -42,7 +42,7 @@ from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
-from .onnx_patterns import fuse_layer_norms
+from .onnx_patterns import fuse_layer_norms, torch_attention_export
 
 
 def _import_onnx():
@@ -811,6 +811,14 @@ class _Importer:
             for o, v in zip(node.output, outs):
                 if o:
                     env[o] = v
+        attention = torch_attention_export(onnx, g) if errors else None
+        if attention is not None:
+            raise NnomError(f"{self.label}: node '{attention}' and what follows it are PyTorch's nn.MultiheadAttention "
+                            "as torch.onnx exports it, with the batch folded into the heads ((T, N * heads, d)), "
+                            "which nnom cannot import. Import the PyTorch module itself with nnom.from_torch(module, "
+                            "example), or write the attention batch-first before exporting (Linear projections, "
+                            "view to (N, T, heads, d) and transpose to heads, q @ k.transpose(-2, -1) * scale, "
+                            "softmax, @ v, transpose back and reshape): that form imports from ONNX")
         if errors:
             raise unsupported_error("ONNX", errors, SUPPORTED)
         outputs = [o.name for o in g.output]

@@ -97,3 +97,19 @@ def fuse_layer_norms(onnx, model):
         elif id(n) not in drop:
             new.graph.node.append(n)
     return new
+
+
+def torch_attention_export(onnx, graph):
+    """The name of the node that marks torch.onnx's export of nn.MultiheadAttention, or None.
+
+    That export splits the packed in-projection with a 5-d Transpose of perm (3, 1, 2, 0, 4)
+    (unflatten to (T, N, 3, E), unsqueeze, swap), then computes the heads time-major with the batch
+    folded into them ((T, N * heads, d)): nnom keeps the batch apart from every other axis, so such
+    a graph cannot be followed; the importer names the way out instead of each node it fails on."""
+    for n in graph.node:
+        if n.op_type != "Transpose":
+            continue
+        for a in n.attribute:
+            if a.name == "perm" and list(onnx.helper.get_attribute_value(a)) == [3, 1, 2, 0, 4]:
+                return n.name or n.output[0]
+    return None
