@@ -1,7 +1,8 @@
 """PyTorch's nn.MultiheadAttention exported to ONNX: torch.onnx folds the batch into the heads
-((T, N * heads, d), time-major), which nnom (the batch apart from every other axis) cannot follow,
-even for a batch of 1. The import stops with one error that says so and names the two ways that
-work: from_torch on the module, or the attention written batch-first before the export."""
+((T, N * heads, d), time-major). Exported with a batch of 1, self-attention is rewritten
+batch-first at import (frontends/onnx_attention.py) and imports as from_torch imports the module:
+the float graph equals PyTorch's and both schemes run bit-exact in C. Any other export of it (a
+batch of more than 1, cross-attention) stops with one error that says what to do."""
 import io
 import warnings
 
@@ -10,6 +11,8 @@ import pytest
 
 import nnom
 from nnom import NnomError
+
+from test_import_transformer import _close, _in_c_both_schemes
 
 
 def _export(torch, module, x):
@@ -20,33 +23,81 @@ def _export(torch, module, x):
     return buf.getvalue()
 
 
+def _kws(torch, bias=True):
+    """A small KWS transformer: a Linear over MFCC patches, a positional parameter, 2 pre-norm blocks
+    with 2-head nn.MultiheadAttention (batch_first) and an MLP, mean over the steps, a head."""
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
+            self.att = nn.MultiheadAttention(d, 2, batch_first=True, bias=bias)
+            self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
+
+        def forward(self, x):
+            h = self.ln1(x)
+            x = x + self.att(h, h, h, need_weights=False)[0]
+            return x + self.mlp(self.ln2(x))
+
+    class KWS(nn.Module):
+        def __init__(self, t=12, f=10, d=16, classes=6):
+            super().__init__()
+            self.emb = nn.Linear(f, d)
+            self.pos = nn.Parameter(torch.randn(t, d) * 0.1)
+            self.blocks = nn.Sequential(Block(d), Block(d))
+            self.head = nn.Linear(d, classes)
+
+        def forward(self, x):
+            return self.head(self.blocks(self.emb(x) + self.pos).mean(1))
+
+    torch.manual_seed(0)
+    return KWS().eval()
+
+
+def _kinds(m):
+    return sorted(type(layer).__name__ for layer in m.order)
+
+
 @pytest.mark.parametrize("bias", [True, False])
-def test_exported_multihead_attention_says_what_to_do(bias):
+def test_exported_multihead_attention_of_batch_1_imports(bias):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    module = _kws(torch, bias)
+    x = torch.randn(48, 12, 10)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    data = _export(torch, module, x[:1])
+    om = nnom.from_onnx(data)
+    # the same layers as the module imported directly: the heads read side by side, no transposes
+    assert _kinds(om) == _kinds(nnom.from_torch(module, x[:1]))
+    assert _kinds(om).count("MatMul") == 4 and "Permute" not in _kinds(om), _kinds(om)
+    _close(om.predict(x.numpy()), ref)
+    _in_c_both_schemes(lambda: nnom.from_onnx(data), x.numpy())
+
+
+def test_other_exports_of_multihead_attention_say_what_to_do():
+    """A batch of 2 folded into the heads, and cross-attention (k and v packed apart from q)."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("onnx")
 
-    class Block(torch.nn.Module):
+    class Cross(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.inp = torch.nn.Linear(5, 16)
-            self.att = torch.nn.MultiheadAttention(16, 2, batch_first=True, bias=bias)
+            self.att = torch.nn.MultiheadAttention(16, 2, batch_first=True)
 
         def forward(self, x):
-            h = self.inp(x)
-            return self.att(h, h, h, need_weights=False)[0]
+            return self.att(x, 2.0 * x, 2.0 * x, need_weights=False)[0]
 
     torch.manual_seed(0)
-    module, x = Block().eval(), torch.randn(1, 6, 5)
-    with pytest.raises(NnomError) as e:
-        nnom.from_onnx(_export(torch, module, x))
-    msg = str(e.value)
-    assert "nn.MultiheadAttention" in msg and "batch folded into the heads" in msg
-    assert "nnom.from_torch(module, example)" in msg and "batch-first" in msg
-    assert msg.count("\n") == 0                       # one error, not one line per node it fails on
-    # and the first way out works: the module itself imports and equals PyTorch
-    with torch.no_grad():
-        ref = module(x).numpy()
-    assert np.abs(nnom.from_torch(module, x).predict(x.numpy()) - ref).max() < 1e-5
+    cases = [(_kws(torch), torch.randn(2, 12, 10)), (Cross().eval(), torch.randn(1, 6, 16))]
+    for module, x in cases:
+        with pytest.raises(NnomError) as e:
+            nnom.from_onnx(_export(torch, module, x))
+        msg = str(e.value)
+        assert "nn.MultiheadAttention" in msg and "batch folded into the heads" in msg, msg
+        assert "nnom.from_torch(module, example)" in msg and "batch-first" in msg, msg
+        assert msg.count("\n") == 0                   # one error, not one line per node it fails on
 
 
 def test_other_unsupported_graphs_keep_the_usual_listing():
@@ -61,3 +112,4 @@ def test_other_unsupported_graphs_keep_the_usual_listing():
     with pytest.raises(NnomError, match=r"cannot be converted:\n  - .*CumSum") as e:
         nnom.from_onnx(_export(torch, Cumulative(), torch.randn(1, 4, 3)))
     assert "MultiheadAttention" not in str(e.value)
+

@@ -42,6 +42,7 @@ from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
+from .onnx_attention import rewrite_torch_attention
 from .onnx_patterns import fuse_layer_norms, torch_attention_export
 
 
@@ -734,6 +735,7 @@ BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Resha
 class _Importer:
     def __init__(self, onnx, model, label, name, layouts=None):
         model = fuse_layer_norms(onnx, model)          # written-out layer norms: one node each
+        model = rewrite_torch_attention(onnx, model)   # torch's nn.MultiheadAttention, batch-first
         self.onnx, self.model, self.label = onnx, model, label
         g = model.graph
         self.graph = g
@@ -814,8 +816,9 @@ class _Importer:
         attention = torch_attention_export(onnx, g) if errors else None
         if attention is not None:
             raise NnomError(f"{self.label}: node '{attention}' and what follows it are PyTorch's nn.MultiheadAttention "
-                            "as torch.onnx exports it, with the batch folded into the heads ((T, N * heads, d)), "
-                            "which nnom cannot import. Import the PyTorch module itself with nnom.from_torch(module, "
+                            "as torch.onnx exports it, with the batch folded into the heads ((T, N * heads, d)); nnom "
+                            "imports that form only for self-attention (query = key = value) exported with a batch "
+                            "of 1. Export it so, import the PyTorch module itself with nnom.from_torch(module, "
                             "example), or write the attention batch-first before exporting (Linear projections, "
                             "view to (N, T, heads, d) and transpose to heads, q @ k.transpose(-2, -1) * scale, "
                             "softmax, @ v, transpose back and reshape): that form imports from ONNX")
