@@ -43,7 +43,8 @@ from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
-from .onnx_patterns import fuse_layer_norms
+from .onnx_attention import rewrite_torch_attention
+from .onnx_patterns import fuse_layer_norms, torch_attention_export
 
 
 def _import_onnx():
@@ -691,6 +692,23 @@ def _alias(c):
     return c.input(0)
 
 
+def _expand(c):
+    """Expand read only by element-wise arithmetic (SE blocks' gate): the arithmetic broadcasts the
+    input itself, so the Expand is its input; nnom has no layer that repeats a tensor."""
+    x = c.tensor(0)
+    full = tuple(c.full_shape(x))
+    target = tuple(int(d) for d in np.broadcast_shapes(full, tuple(_const(c.input(1), "the Expand shape").astype(int))))
+    if len(target) != len(full) or any(a not in (1, b) for a, b in zip(full, target)):
+        raise NnomError(f"Expand of shape {full} to {target}: only a broadcast of size-1 dimensions is supported")
+    readers = [n for n in c.imp.graph.node if c.node.output[0] in n.input]
+    if c.node.output[0] in {o.name for o in c.imp.graph.output} or any(
+            n.op_type not in ("Add", "Sub", "Mul", "Div") for n in readers):
+        raise NnomError(f"Expand to {target} read by {[n.op_type for n in readers] or 'the graph output'}: only an "
+                        "Expand read by element-wise arithmetic (Add, Sub, Mul, Div, which broadcast anyway) is "
+                        "supported; broadcast in that arithmetic instead")
+    return x
+
+
 def _cast(c):
     if c.attr("to") != 1:
         raise NnomError(f"Cast of a tensor to type {c.attr('to')}: only float is supported")
@@ -726,7 +744,7 @@ CONVERTERS = {
     "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _variadic("add"),
     "Max": _variadic("max"), "Min": _variadic("min"), "Mean": _variadic("mean"),
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
-    "Dropout": _alias, "Identity": _alias, "Cast": _cast,
+    "Dropout": _alias, "Identity": _alias, "Cast": _cast, "Expand": _expand,
     "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
 SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
@@ -744,6 +762,7 @@ BATCH_AWARE = {"RNN", "GRU", "LSTM", "Transpose", "Squeeze", "Unsqueeze", "Resha
 class _Importer:
     def __init__(self, onnx, model, label, name, layouts=None):
         model = fuse_layer_norms(onnx, model)          # written-out layer norms: one node each
+        model = rewrite_torch_attention(onnx, model)   # torch's nn.MultiheadAttention, batch-first
         self.onnx, self.model, self.label = onnx, model, label
         g = model.graph
         self.graph = g
@@ -821,6 +840,15 @@ class _Importer:
             for o, v in zip(node.output, outs):
                 if o:
                     env[o] = v
+        attention = torch_attention_export(onnx, g) if errors else None
+        if attention is not None:
+            raise NnomError(f"{self.label}: node '{attention}' and what follows it are PyTorch's nn.MultiheadAttention "
+                            "as torch.onnx exports it, with the batch folded into the heads ((T, N * heads, d)); nnom "
+                            "imports that form only for self-attention (query = key = value) exported with a batch "
+                            "of 1. Export it so, import the PyTorch module itself with nnom.from_torch(module, "
+                            "example), or write the attention batch-first before exporting (Linear projections, "
+                            "view to (N, T, heads, d) and transpose to heads, q @ k.transpose(-2, -1) * scale, "
+                            "softmax, @ v, transpose back and reshape): that form imports from ONNX")
         if errors:
             raise unsupported_error("ONNX", errors, SUPPORTED)
         outputs = [o.name for o in g.output]
@@ -865,7 +893,8 @@ class _Importer:
         results = result if isinstance(result, list) else [result] + [None] * (len(node.output) - 1)
         for out, r in zip(node.output, results):
             known = self.shapes.get(out)
-            if isinstance(r, Tensor) and known is not None and len(known) >= 1:
+            lazy = node.op_type == "Expand"                   # broadcast by its readers instead
+            if isinstance(r, Tensor) and known is not None and len(known) >= 1 and not lazy:
                 known = list(known)
                 if len(known) == r.rank + 1:
                     del known[r.batch_axis]

@@ -97,3 +97,34 @@ def fuse_layer_norms(onnx, model):
         elif id(n) not in drop:
             new.graph.node.append(n)
     return new
+
+
+def torch_attention_export(onnx, graph):
+    """The name of a node that marks torch.onnx's export of nn.MultiheadAttention, or None.
+
+    That export computes the heads time-major with the batch folded into them: the packed
+    in-projection split by a 5-d Transpose of perm (3, 1, 2, 0, 4), and for every form (cross-
+    attention too) each of q, k, v reshaped to (T, N * heads, d), transposed to (N * heads, T, d)
+    and reshaped to (N, heads, T, d). nnom keeps the batch apart from every other axis, so such a
+    graph cannot be followed; the importer names the way out instead of each node it fails on."""
+    consts = _constants(onnx, graph)
+    producer = {o: n for n in graph.node for o in n.output}
+    readers = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    for n in graph.node:
+        if n.op_type != "Transpose":
+            continue
+        perm = next((list(onnx.helper.get_attribute_value(a)) for a in n.attribute if a.name == "perm"), None)
+        if perm == [3, 1, 2, 0, 4]:
+            return n.name or n.output[0]
+        if perm != [1, 0, 2]:
+            continue
+        before = producer.get(n.input[0])
+        folded = np.ravel(consts.get(before.input[1], [])) if before is not None and before.op_type == "Reshape" else []
+        for after in readers.get(n.output[0], []):
+            heads = np.ravel(consts.get(after.input[1], [])) if after.op_type == "Reshape" else []
+            if len(folded) == 3 and len(heads) == 4 and heads[0] * heads[1] == folded[1]:
+                return before.name or before.output[0]
+    return None

@@ -376,6 +376,31 @@ def _alias(c):
     return c.get(0, "input")
 
 
+_ARITH_FUNCTIONS = {operator.add, operator.iadd, operator.sub, operator.isub, operator.mul, operator.imul,
+                    operator.truediv, operator.itruediv}
+_ARITH_METHODS = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_"}
+
+
+def _expand(c):
+    """x.expand_as(y) / x.expand(*sizes) read only by element-wise arithmetic (SE blocks' gate): the
+    arithmetic broadcasts x itself, so the expand is x; nnom has no layer that repeats a tensor."""
+    x = c.tensor()
+    target = c.imp.meta_shape(c.node)
+    full = tuple(c.full_shape(x))
+    if target is None or len(target) != len(full) or any(a not in (1, b) for a, b in zip(full, target)):
+        raise NnomError(f"expand of shape {full} to {target}: only a broadcast of size-1 dimensions is supported")
+    torch = c.imp.torch
+    for user in c.node.users:
+        arith = (user.op == "call_function" and (user.target in _ARITH_FUNCTIONS
+                                                 or user.target in (torch.add, torch.sub, torch.mul, torch.div))
+                 or user.op == "call_method" and user.target in _ARITH_METHODS)
+        if not arith:
+            raise NnomError(f"expand to {target} read by '{user.name}': only an expand read by element-wise "
+                            "arithmetic (+, -, *, /, which broadcast anyway) is supported; broadcast in that "
+                            "arithmetic instead")
+    return x
+
+
 def _concat(c):
     xs = c.get(0, "tensors")
     dim = c.get(1, "dim", c.kwargs.get("axis", 0))
@@ -704,7 +729,7 @@ def _method_table():
         "minimum": lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
         "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
-        "contiguous": _alias, "clone": _alias, "detach": _alias,
+        "contiguous": _alias, "clone": _alias, "detach": _alias, "expand_as": _expand, "expand": _expand,
     }
 
 
@@ -894,7 +919,8 @@ class _Importer:
         if isinstance(result, Tensor):
             shape = self.meta_shape(node)
             squeeze = node.target in ("squeeze",) or node.target is torch.squeeze
-            if shape is not None and not squeeze and shape != result.full_shape(self.batch):
+            lazy = node.op == "call_method" and node.target in ("expand", "expand_as")   # broadcast by its readers
+            if shape is not None and not squeeze and not lazy and shape != result.full_shape(self.batch):
                 raise NnomError(f"internal: converted to shape {shape_text(result.shape)}, PyTorch gives {shape}")
         return result
 
