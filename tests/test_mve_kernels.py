@@ -1,0 +1,122 @@
+"""The Helium (MVE) kernels of the affine scheme (src/nnom/runtime/src/kernels/mve/: conv,
+depthwise, fully connected) against their references, byte for byte, on the emulated Cortex-M55
+(QEMU mps3-an547), through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c)
+built with the MVE kernels in the place of the DSP ones (tests/c/mve_affine_harness.c: randomized
+shapes, padding, strides, dilation, depth multipliers, multipliers and shifts at the edges of their
+ranges, misaligned buffers, the accumulator extremes). The benchmarks count instructions per MAC of
+the reference, the MVE kernel and the DSP kernel (the M4's, which the M55 ran before) on the same
+core; a model run on the M55 equals the simulator."""
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from test_affine_arm import conv_model, dense_model, dw_model, quantized
+from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, STRICT,
+                              assert_affine_exact, cortex_m_target, run_affine_firmware)
+
+MVE_DIR = KERNELS / "mve"
+MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve"]
+MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
+assert sorted(MVE_DIR.glob("*.c")) == sorted(MVE_SOURCES), "the list above is out of date"
+QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
+                                                 "nnom_maxpool_s8", "nnom_avgpool_s8", "nnom_add_s8", "nnom_mult_s8",
+                                                 "nnom_softmax_s8")
+           if (p := KERNELS / d / f"{k}.c").exists()]
+# the least speed-up of the MVE kernel over the DSP one on the M55, by benchmark prefix
+MIN_SPEEDUP_OVER_DSP = {"conv": 3.0, "dw": 1.5, "fc": 3.0}
+
+
+def run_m55(opt="-O2", defines=()):
+    cm = cortex_m_target()
+    sources = [C_DIR / "mve_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT, *MVE_SOURCES]
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m55", defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core="cortex-m55")
+    return res, res.stdout.decode(errors="replace")
+
+
+def bench_rows(res, out, prefixes=("conv", "dw", "fc")):
+    """{benchmark: (MACs, reference instructions, kernel instructions)}"""
+    rows = {}
+    for m in re.finditer(r"^BENCH (\S+) (\d+) (\S+)$", out, flags=re.M):
+        name = m.group(1)
+        if name.startswith(prefixes):
+            assert m.group(3) == "same", f"benchmark {name}: the kernel's output differs from the reference"
+            rows[name] = (int(m.group(2)), res.regions[f"{name}/ref"], res.regions[f"{name}/dsp"])
+    return rows
+
+
+@pytest.mark.slow
+def test_mve_kernels_bit_exact_and_faster_on_cortex_m55():
+    res, out = run_m55(defines=("N_CASES=200",))
+    assert_affine_exact(res, out, "cortex-m55 MVE")
+    mve = bench_rows(res, out)
+    res_dsp, out_dsp = run_affine_firmware("cortex-m55")          # the same benchmarks, the DSP kernels
+    assert_affine_exact(res_dsp, out_dsp, "cortex-m55 DSP")
+    dsp = bench_rows(res_dsp, out_dsp)
+    if any(r is None for _, *rs in mve.values() for r in rs):
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    lines = [f"{'benchmark (cortex-m55, -O2)':28s} {'ref/MAC':>8s} {'dsp/MAC':>8s} {'mve/MAC':>8s} {'mve vs dsp':>10s}"]
+    for name, (w, r, v) in mve.items():
+        d = dsp[name][2]
+        lines.append(f"{name:28s} {r / w:8.2f} {d / w:8.2f} {v / w:8.2f} {d / v:9.2f}x")
+    report = "\n".join(lines)
+    print("\n" + report)
+    assert len(mve) >= 8, report
+    for name, (w, r, v) in mve.items():
+        assert dsp[name][2] >= MIN_SPEEDUP_OVER_DSP[re.match(r"[a-z]+", name).group(0)] * v, f"{name}\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["-Os", "-O0", "-O3"])
+def test_mve_kernels_bit_exact_on_cortex_m55_other_builds(opt):
+    res, out = run_m55(opt, ("NO_BENCH", "N_CASES=60"))
+    assert_affine_exact(res, out, f"cortex-m55 {opt}")
+
+
+def defined(nm, obj):
+    res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
+    return sorted(p[-1] for p in map(str.split, res.stdout.splitlines()) if len(p) == 3 and p[1] == "T")
+
+
+@pytest.mark.parametrize("cc, flags", [
+    ("gcc", []),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb", "-DNNOM_REFERENCE_KERNELS"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"])])
+def test_mve_kernels_compile_strict_c99(cc, flags, tmp_path):
+    """Each file defines its one kernel at every level: the MVE loops, or a call of the DSP kernel."""
+    nm = "nm" if cc == "gcc" else "arm-none-eabi-nm"
+    if shutil.which(cc) is None or shutil.which(nm) is None:
+        pytest.skip(f"{cc} / {nm} not installed")
+    for i, opt in enumerate(["-O2", "-Os", "-O0"]):
+        for src in MVE_SOURCES:
+            obj = tmp_path / f"{i}_{src.stem}.o"
+            cmd = [cc, *STRICT, *flags, opt, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
+            assert defined(nm, obj) == [src.stem], f"{src.name} {' '.join(flags)} {opt}"
+
+
+MODELS = [(conv_model, 0), (dw_model, 0), (dense_model, 0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build, seed", MODELS, ids=[f"{b.__name__}{s}" for b, s in MODELS])
+def test_models_on_cortex_m55_equal_simulator_and_beat_the_dsp_kernels(build, seed):
+    """The layers run the MVE kernels on the M55: the simulator's bytes, in fewer instructions than
+    the same firmware with the references."""
+    cortex_m_target()
+    m, xq = quantized(build, seed)
+    sim = m.run(xq)
+    assert np.array_equal(m.run_c(xq, target="cortex-m55"), sim)
+    fast = m.last_target_report.instructions_per_inference
+    assert np.array_equal(m.run_c(xq, target="cortex-m55", cflags=("-DNNOM_REFERENCE_KERNELS",)), sim)
+    ref = m.last_target_report.instructions_per_inference
+    if fast is None or ref is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    print(f"\n{build.__name__}: {ref} instructions with the references, {fast} with MVE ({ref / fast:.2f}x)")
+    assert fast < ref, (fast, ref)
