@@ -8,7 +8,7 @@
  * per 16 taps one weight load, four column loads, four VMLADAVA and one VADDVA (the row's sum,
  * which brings the zero point in: sum w * (x - zp) = sum w * x - zp * sum w, the padding adding
  * zp - zp = 0), the requantization of the four pixels in one vector and a scattered store. */
-#include <string.h>
+#include <stddef.h>
 
 #include "nnom_affine_kernels.h"
 
@@ -16,27 +16,56 @@
 
 #include "nnom_mve.h"
 
+/* n bytes from src to dst, 16 at a time, the last 1..15 under a predicate (the first layers'
+ * taps are 1 to 3 bytes: cheaper than a call of memcpy) */
+static inline void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
+{
+    for (; n >= 16; n -= 16, src += 16, dst += 16)
+        vstrbq_s8(dst, vldrbq_s8(src));
+    if (n > 0) {
+        const mve_pred16_t pr = vctp8q(n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, pr), pr);
+    }
+}
+
+static inline void fill_bytes(int8_t *dst, int8x16_t v, uint32_t n)
+{
+    for (; n >= 16; n -= 16, dst += 16)
+        vstrbq_s8(dst, v);
+    if (n > 0)
+        vstrbq_p_s8(dst, v, vctp8q(n));
+}
+
 /* The column of output pixel `pix`: in the input itself for a 1x1 kernel inside the image, else
- * gathered into col (k = kh * kw * in_c bytes). */
+ * gathered into col (kh * kw * in_c bytes), a row of taps in one copy when it lies inside the
+ * image without dilation. */
 static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                             uint32_t out_w, uint32_t pix, int8_t *col)
 {
     const nnom_window_t *win = &p->win;
     const int32_t y0 = (int32_t)(pix / out_w * win->sh) - win->pad_top;
     const int32_t x0 = (int32_t)(pix % out_w * win->sw) - win->pad_left;
-    const uint32_t c = in_dims.c;
+    const uint32_t c = in_dims.c, kw = win->kw, row = kw * c;
+    const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+    const int cols_in = x0 >= 0 && x0 + (int32_t)((kw - 1) * win->dw) < in_dims.w;
     int8_t *dst = col;
     uint32_t ky, kx;
-    if (win->kh == 1 && win->kw == 1 && y0 >= 0 && x0 >= 0 && y0 < in_dims.h && x0 < in_dims.w)
+    if (win->kh == 1 && kw == 1 && y0 >= 0 && cols_in && y0 < in_dims.h)
         return in + ((uint32_t)y0 * in_dims.w + (uint32_t)x0) * c;
-    for (ky = 0; ky < win->kh; ky++) {
+    for (ky = 0; ky < win->kh; ky++, dst += row) {
         const int32_t iy = y0 + (int32_t)(ky * win->dh);
-        for (kx = 0; kx < win->kw; kx++, dst += c) {
-            const int32_t ix = x0 + (int32_t)(kx * win->dw);
-            if (iy >= 0 && ix >= 0 && iy < in_dims.h && ix < in_dims.w)
-                memcpy(dst, in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * c, c);
-            else
-                memset(dst, (int8_t)p->in_zp, c);
+        if (iy < 0 || iy >= in_dims.h) {
+            fill_bytes(dst, zp, row);
+        } else if (cols_in && win->dw == 1) {
+            copy_bytes(dst, in + ((uint32_t)iy * in_dims.w + (uint32_t)x0) * c, row);
+        } else {
+            for (kx = 0; kx < kw; kx++) {
+                const int32_t ix = x0 + (int32_t)(kx * win->dw);
+                if (ix >= 0 && ix < in_dims.w)
+                    copy_bytes(dst + kx * c, in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * c, c);
+                else
+                    fill_bytes(dst + kx * c, zp, c);
+            }
         }
     }
     return col;
@@ -74,6 +103,16 @@ static void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int
     *wsum = s;
 }
 
+/* Channel oc of four pixels from their dot products with its weight row and the row's sum:
+ * + bias - zp * sum, requantized, stored at o + oc + offs (the lanes of pr). */
+static NNOM_MVE_INLINE void store4(const nnom_conv_affine_params_t *p, uint32_t oc, int32x4_t dot, int32_t wsum,
+                                   const int32_t *bias, int8_t *o, uint32x4_t offs, mve_pred16_t pr)
+{
+    const nnom_mve_rq_t q = nnom_mve_rq(vdupq_n_s32(p->mult[oc]), vdupq_n_s32(p->shift[oc]));
+    dot = vaddq_n_s32(dot, (int32_t)((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)p->in_zp * (uint32_t)wsum));
+    vstrbq_scatter_offset_p_s32(o + oc, offs, nnom_mve_requant(dot, &q, p->out_zp, p->act_min, p->act_max), pr);
+}
+
 void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                int16_t *scratch)
@@ -97,15 +136,23 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
         int8_t *o = out + pix * oc_n;
         for (j = 0; j < 4; j++)
             c[j] = j < n ? column(p, in, in_dims, out_dims.w, pix + j, cols + j * k) : c[j - 1];
-        for (oc = 0; oc < oc_n; oc++) {
-            const nnom_mve_rq_t q = nnom_mve_rq(vdupq_n_s32(p->mult[oc]), vdupq_n_s32(p->shift[oc]));
-            int32x4_t dot;
-            int32_t wsum;
-            dot4cols(c, w + oc * k, k, &dot, &wsum);
-            dot = vaddq_n_s32(dot, (int32_t)((bias != NULL ? (uint32_t)bias[oc] : 0u)
-                                             - (uint32_t)p->in_zp * (uint32_t)wsum));
-            vstrbq_scatter_offset_p_s32(o + oc, offs, nnom_mve_requant(dot, &q, p->out_zp, p->act_min, p->act_max),
-                                        pr);
+        if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
+            const mve_pred16_t pk = vctp8q(k);
+            const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
+            const int8x16_t c2 = vldrbq_z_s8(c[2], pk), c3 = vldrbq_z_s8(c[3], pk);
+            for (oc = 0; oc < oc_n; oc++) {
+                const int8x16_t wv = vldrbq_z_s8(w + oc * k, pk);
+                const int32x4_t dot = nnom_mve_vec4(vmladavq_s8(c0, wv), vmladavq_s8(c1, wv), vmladavq_s8(c2, wv),
+                                                    vmladavq_s8(c3, wv));
+                store4(p, oc, dot, vaddvq_s8(wv), bias, o, offs, pr);
+            }
+        } else {
+            for (oc = 0; oc < oc_n; oc++) {
+                int32x4_t dot;
+                int32_t wsum;
+                dot4cols(c, w + oc * k, k, &dot, &wsum);
+                store4(p, oc, dot, wsum, bias, o, offs, pr);
+            }
         }
     }
 }

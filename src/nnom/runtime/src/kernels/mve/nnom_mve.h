@@ -17,6 +17,12 @@
 
 #include "nnom_affine_kernels.h"
 
+#if defined(__GNUC__)
+#define NNOM_MVE_INLINE inline __attribute__((always_inline))
+#else
+#define NNOM_MVE_INLINE inline
+#endif
+
 /* One block of four channels' requantization constants, split once per block. */
 typedef struct {
     int32x4_t mult, left, right;    /* left >= 0, right <= 0 */
