@@ -79,6 +79,18 @@ def test_mve_kernels_bit_exact_on_cortex_m55_other_builds(opt):
     assert_affine_exact(res, out, f"cortex-m55 {opt}")
 
 
+@pytest.mark.slow
+def test_mve_requantization_equals_tflite_reference_on_cortex_m55():
+    """VQRDMULH and the fixed-up VRSHL against nnom_requant_affine() at every shift, the ties of
+    the rounding, negative values and the int32 extremes."""
+    cm = cortex_m_target()
+    elf = cm.build_firmware([C_DIR / "mve_requant.c"], include_dirs=[INCLUDE, KERNELS], core="cortex-m55")
+    res = cm.run_firmware(elf, core="cortex-m55")
+    out = res.stdout.decode(errors="replace")
+    m = re.search(r"^requant (\d+) (\d+)$", out, flags=re.M)
+    assert m and res.exit_code == 0 and int(m.group(2)) == 0 and int(m.group(1)) > 20000, out[-2000:]
+
+
 def defined(nm, obj):
     res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
     return sorted(p[-1] for p in map(str.split, res.stdout.splitlines()) if len(p) == 3 and p[1] == "T")
