@@ -91,6 +91,25 @@ def test_mve_requantization_equals_tflite_reference_on_cortex_m55():
     assert m and res.exit_code == 0 and int(m.group(2)) == 0 and int(m.group(1)) > 20000, out[-2000:]
 
 
+@pytest.mark.slow
+def test_instruction_count_of_mve_code_equals_a_single_step_trace(tmp_path):
+    """The counting plugin on the M55 running Helium code: one per executed instruction, as QEMU's
+    single-step trace logs them (the requantization firmware: every MVE instruction it uses)."""
+    cm = cortex_m_target()
+    elf = cm.build_firmware([C_DIR / "mve_requant.c"], include_dirs=[INCLUDE, KERNELS], core="cortex-m55")
+    res = cm.run_firmware(elf, core="cortex-m55")
+    if res.instructions is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    one_insn = (["-accel", "tcg,one-insn-per-tb=on"] if cm.qemu_version() >= (8, 1, 0) else ["-singlestep"])
+    log = tmp_path / "trace.log"
+    run = subprocess.run(cm.qemu_command(elf, "cortex-m55") + one_insn + ["-d", "exec,nochain", "-D", str(log)],
+                         cwd=tmp_path, capture_output=True, timeout=600)
+    assert run.returncode == 0
+    with open(log, errors="replace") as f:
+        traced = sum(1 for line in f if line.startswith("Trace "))
+    assert res.instructions == traced
+
+
 def defined(nm, obj):
     res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
     return sorted(p[-1] for p in map(str.split, res.stdout.splitlines()) if len(p) == 3 and p[1] == "T")
