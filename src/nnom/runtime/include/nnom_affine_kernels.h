@@ -87,6 +87,25 @@ void nnom_dw_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const in
 void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                           const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
 
+/* The same three for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS: __ARM_FEATURE_MVE, e.g.
+ * the Cortex-M55, unless NNOM_REFERENCE_KERNELS is defined): int8 dot products over 16 lanes
+ * (VMLADAVA) and the requantization in vectors; the _fast kernels elsewhere. The layers call these
+ * there. The conv's scratch is the one above (any alignment; NULL: the reference). */
+#if !defined(NNOM_MVE_KERNELS)
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(NNOM_REFERENCE_KERNELS)
+#define NNOM_MVE_KERNELS 1
+#else
+#define NNOM_MVE_KERNELS 0
+#endif
+#endif
+void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                               int16_t *scratch);
+void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                  const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+void nnom_fully_connected_affine_s8_mve(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                        const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+
 /* AVERAGE_POOL_2D and MAX_POOL_2D (output format = input format). win's dilation is not used
  * (TFLite's pools have none). Average: the rounded mean of the pixels inside the image
  * ((sum +- count / 2) / count, truncating: ties away from zero); max: the largest of them. Both

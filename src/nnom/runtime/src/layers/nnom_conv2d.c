@@ -72,6 +72,9 @@ static void conv_run(nnom_layer_t *l)
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_conv2d_affine_s8_nodsp(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                     c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, l->scratch);
+#elif NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        nnom_conv2d_affine_s8_mve(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
+                                  c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, l->scratch);
 #else
         nnom_conv2d_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                    c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, l->scratch);

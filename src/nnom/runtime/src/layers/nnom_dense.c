@@ -28,6 +28,9 @@ static void dense_run(nnom_layer_t *l)
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_nodsp(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                              c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+#elif NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        nnom_fully_connected_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
+                                           c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #else
         nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                             c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);

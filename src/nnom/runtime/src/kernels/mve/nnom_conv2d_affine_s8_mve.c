@@ -1,0 +1,169 @@
+/* CONV_2D of the affine scheme for cores with Helium (MVE), bit-exact with the reference,
+ * kernels/affine/nnom_conv2d_affine_s8.c, which it calls without a scratch. Elsewhere it is the
+ * DSP kernel (itself the reference without the extension).
+ *
+ * Four output pixels at a time: their int8 im2col columns (kh * kw * in_c bytes each, the
+ * scratch's 4 * kh * kw * in_c bytes; a 1x1 kernel reads the input in place), the taps in the
+ * padding set to the input zero point. Then per output channel one pass over its weight row:
+ * per 16 taps one weight load, four column loads, four VMLADAVA and one VADDVA (the row's sum,
+ * which brings the zero point in: sum w * (x - zp) = sum w * x - zp * sum w, the padding adding
+ * zp - zp = 0), the requantization of the four pixels in one vector and a scattered store. */
+#include <stddef.h>
+
+#include "nnom_affine_kernels.h"
+
+#if NNOM_MVE_KERNELS
+
+#include "nnom_mve.h"
+
+/* n bytes from src to dst, 16 at a time, the last 1..15 under a predicate (the first layers'
+ * taps are 1 to 3 bytes: cheaper than a call of memcpy) */
+static inline void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
+{
+    for (; n >= 16; n -= 16, src += 16, dst += 16)
+        vstrbq_s8(dst, vldrbq_s8(src));
+    if (n > 0) {
+        const mve_pred16_t pr = vctp8q(n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, pr), pr);
+    }
+}
+
+static inline void fill_bytes(int8_t *dst, int8x16_t v, uint32_t n)
+{
+    for (; n >= 16; n -= 16, dst += 16)
+        vstrbq_s8(dst, v);
+    if (n > 0)
+        vstrbq_p_s8(dst, v, vctp8q(n));
+}
+
+/* The column of output pixel `pix`: in the input itself for a 1x1 kernel inside the image, else
+ * gathered into col (kh * kw * in_c bytes), a row of taps in one copy when it lies inside the
+ * image without dilation. */
+static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                            uint32_t out_w, uint32_t pix, int8_t *col)
+{
+    const nnom_window_t *win = &p->win;
+    const int32_t y0 = (int32_t)(pix / out_w * win->sh) - win->pad_top;
+    const int32_t x0 = (int32_t)(pix % out_w * win->sw) - win->pad_left;
+    const uint32_t c = in_dims.c, kw = win->kw, row = kw * c;
+    const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+    const int cols_in = x0 >= 0 && x0 + (int32_t)((kw - 1) * win->dw) < in_dims.w;
+    int8_t *dst = col;
+    uint32_t ky, kx;
+    if (win->kh == 1 && kw == 1 && y0 >= 0 && cols_in && y0 < in_dims.h)
+        return in + ((uint32_t)y0 * in_dims.w + (uint32_t)x0) * c;
+    for (ky = 0; ky < win->kh; ky++, dst += row) {
+        const int32_t iy = y0 + (int32_t)(ky * win->dh);
+        if (iy < 0 || iy >= in_dims.h) {
+            fill_bytes(dst, zp, row);
+        } else if (cols_in && win->dw == 1) {
+            copy_bytes(dst, in + ((uint32_t)iy * in_dims.w + (uint32_t)x0) * c, row);
+        } else {
+            for (kx = 0; kx < kw; kx++) {
+                const int32_t ix = x0 + (int32_t)(kx * win->dw);
+                if (ix >= 0 && ix < in_dims.w)
+                    copy_bytes(dst + kx * c, in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * c, c);
+                else
+                    fill_bytes(dst + kx * c, zp, c);
+            }
+        }
+    }
+    return col;
+}
+
+/* the dot products of one weight row with four columns (lanes of *dot) and the row's sum */
+static void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int32x4_t *dot, int32_t *wsum)
+{
+    const int8_t *c0 = cols[0], *c1 = cols[1], *c2 = cols[2], *c3 = cols[3];
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
+    uint32_t i;
+    for (i = k >> 4; i > 0; i--) {
+        const int8x16_t wv = vldrbq_s8(w);
+        a0 = vmladavaq_s8(a0, vldrbq_s8(c0), wv);
+        a1 = vmladavaq_s8(a1, vldrbq_s8(c1), wv);
+        a2 = vmladavaq_s8(a2, vldrbq_s8(c2), wv);
+        a3 = vmladavaq_s8(a3, vldrbq_s8(c3), wv);
+        s = vaddvaq_s8(s, wv);
+        w += 16;
+        c0 += 16;
+        c1 += 16;
+        c2 += 16;
+        c3 += 16;
+    }
+    if (k & 15u) { /* the last 1..15 taps: the other lanes load zeros */
+        const mve_pred16_t pr = vctp8q(k & 15u);
+        const int8x16_t wv = vldrbq_z_s8(w, pr);
+        a0 = vmladavaq_s8(a0, vldrbq_z_s8(c0, pr), wv);
+        a1 = vmladavaq_s8(a1, vldrbq_z_s8(c1, pr), wv);
+        a2 = vmladavaq_s8(a2, vldrbq_z_s8(c2, pr), wv);
+        a3 = vmladavaq_s8(a3, vldrbq_z_s8(c3, pr), wv);
+        s = vaddvaq_s8(s, wv);
+    }
+    *dot = nnom_mve_vec4(a0, a1, a2, a3);
+    *wsum = s;
+}
+
+/* Channel oc of four pixels from their dot products with its weight row and the row's sum:
+ * + bias - zp * sum, requantized, stored at o + oc + offs (the lanes of pr). */
+static NNOM_MVE_INLINE void store4(const nnom_conv_affine_params_t *p, uint32_t oc, int32x4_t dot, int32_t wsum,
+                                   const int32_t *bias, int8_t *o, uint32x4_t offs, mve_pred16_t pr)
+{
+    const nnom_mve_rq_t q = nnom_mve_rq(vdupq_n_s32(p->mult[oc]), vdupq_n_s32(p->shift[oc]));
+    dot = vaddq_n_s32(dot, (int32_t)((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)p->in_zp * (uint32_t)wsum));
+    vstrbq_scatter_offset_p_s32(o + oc, offs, nnom_mve_requant(dot, &q, p->out_zp, p->act_min, p->act_max), pr);
+}
+
+void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                               int16_t *scratch)
+{
+    const uint32_t k = (uint32_t)p->win.kh * p->win.kw * in_dims.c, oc_n = out_dims.c;
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    /* the byte offsets of four consecutive output pixels' channel */
+    const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), oc_n);
+    int8_t *cols = (int8_t *)scratch;
+    uint32_t pix, oc, j;
+
+    if (scratch == NULL || n_pix == 0) {
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    for (pix = 0; pix < n_pix; pix += 4) {
+        /* a last group of fewer than four pixels repeats its last one, kept out of the store */
+        const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
+        const mve_pred16_t pr = vctp32q(n);
+        const int8_t *c[4];
+        int8_t *o = out + pix * oc_n;
+        for (j = 0; j < 4; j++)
+            c[j] = j < n ? column(p, in, in_dims, out_dims.w, pix + j, cols + j * k) : c[j - 1];
+        if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
+            const mve_pred16_t pk = vctp8q(k);
+            const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
+            const int8x16_t c2 = vldrbq_z_s8(c[2], pk), c3 = vldrbq_z_s8(c[3], pk);
+            for (oc = 0; oc < oc_n; oc++) {
+                const int8x16_t wv = vldrbq_z_s8(w + oc * k, pk);
+                const int32x4_t dot = nnom_mve_vec4(vmladavq_s8(c0, wv), vmladavq_s8(c1, wv), vmladavq_s8(c2, wv),
+                                                    vmladavq_s8(c3, wv));
+                store4(p, oc, dot, vaddvq_s8(wv), bias, o, offs, pr);
+            }
+        } else {
+            for (oc = 0; oc < oc_n; oc++) {
+                int32x4_t dot;
+                int32_t wsum;
+                dot4cols(c, w + oc * k, k, &dot, &wsum);
+                store4(p, oc, dot, wsum, bias, o, offs, pr);
+            }
+        }
+    }
+}
+
+#else
+
+void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                               int16_t *scratch)
+{
+    nnom_conv2d_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+
+#endif

@@ -1,0 +1,162 @@
+/* DEPTHWISE_CONV_2D of the affine scheme for cores with Helium (MVE), bit-exact with the
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c, which it calls for a depth multiplier
+ * above 1. Elsewhere it is the DSP kernel (itself the reference without the extension).
+ *
+ * Eight channels in the int16 lanes of a vector (VLDRB widening loads); MVE has no lane-wise
+ * multiply-accumulate of two vectors, so VMULLB / VMULLT give the products of the even and of the
+ * odd channels in int32 lanes, added to two accumulators. A block of channels goes through every
+ * output pixel: its -zp * (sum of its weights over the window) is computed once, so a pixel whose
+ * window lies inside the image takes per tap two loads, two multiplies and two adds for 8 MACs; a
+ * pixel at the border subtracts the zero point from its taps inside the image. The requantized
+ * halves narrow back into channel order (VMOVNB / VMOVNT). The last block of 1..7 channels is
+ * predicated. */
+#include <stddef.h>
+
+#include "nnom_affine_kernels.h"
+
+#if NNOM_MVE_KERNELS
+
+#include "nnom_mve.h"
+
+/* acc_b / acc_t += the products of the even / odd lanes of x and w */
+#define NNOM_MVE_MAC8(acc_b, acc_t, x, w)                                                      \
+    do {                                                                                        \
+        const int16x8_t x_ = (x), w_ = (w);                                                     \
+        acc_b = vaddq_s32(acc_b, vmullbq_int_s16(x_, w_));                                      \
+        acc_t = vaddq_s32(acc_t, vmulltq_int_s16(x_, w_));                                      \
+    } while (0)
+
+/* A block's per-channel constants, even channels in one vector, odd ones in the other. */
+typedef struct {
+    nnom_mve_rq_t qb, qt;
+    int32x4_t bb, bt;           /* the bias */
+    int32x4_t fb, ft;           /* the bias - zp * the sum of the weights over the window */
+} dw_block_t;
+
+static void block_setup(const nnom_conv_affine_params_t *p, const int8_t *wc, const int32_t *bias, uint32_t c0,
+                        uint32_t n, uint32_t ch, uint32_t taps, mve_pred16_t pr, dw_block_t *b)
+{
+    int32_t m[8] = {0}, s[8] = {0}, bs[8] = {0};
+    const int16x8_t nzp = vdupq_n_s16((int16_t)-p->in_zp);
+    uint32_t j;
+    for (j = 0; j < n; j++) {
+        m[j] = p->mult[c0 + j];
+        s[j] = p->shift[c0 + j];
+        bs[j] = bias != NULL ? bias[c0 + j] : 0;
+    }
+    b->qb = nnom_mve_rq(nnom_mve_vec4(m[0], m[2], m[4], m[6]), nnom_mve_vec4(s[0], s[2], s[4], s[6]));
+    b->qt = nnom_mve_rq(nnom_mve_vec4(m[1], m[3], m[5], m[7]), nnom_mve_vec4(s[1], s[3], s[5], s[7]));
+    b->fb = b->bb = nnom_mve_vec4(bs[0], bs[2], bs[4], bs[6]);
+    b->ft = b->bt = nnom_mve_vec4(bs[1], bs[3], bs[5], bs[7]);
+    for (j = 0; j < taps; j++)
+        NNOM_MVE_MAC8(b->fb, b->ft, nzp, vldrbq_z_s16(wc + j * ch, pr));
+}
+
+/* The first tap k (of step d) with start + k * d >= 0, and the end of those below n. */
+static inline uint32_t first_tap(int32_t start, uint32_t d)
+{
+    return start >= 0 ? 0u : ((uint32_t)-start + d - 1) / d;
+}
+
+static inline uint32_t end_tap(int32_t start, uint32_t d, uint32_t k, uint32_t n)
+{
+    uint32_t e;
+    if (start >= (int32_t)n)
+        return 0;
+    e = start >= 0 ? (n - (uint32_t)start + d - 1) / d : (n + (uint32_t)-start + d - 1) / d;
+    return e < k ? e : k;
+}
+
+/* a load of 8 channels, widened to int16: unpredicated in a full block, else the lanes of pr */
+#define NNOM_MVE_LD8(ptr) (full ? vldrbq_s16(ptr) : vldrbq_z_s16((ptr), pr))
+
+/* Every output pixel of one block of channels (c0: its first; full: 8 of them, else pr's). Inlined
+ * twice, so that a full block's loads carry no predicate. */
+static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                     const int8_t *wc, const dw_block_t *b, int8_t *out, nnom_dims_t out_dims,
+                                     uint32_t c0, mve_pred16_t pr, int full)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t ch = in_dims.c, kh = win->kh, kw = win->kw;
+    const int32_t span_h = (int32_t)((kh - 1) * win->dh), span_w = (int32_t)((kw - 1) * win->dw);
+    const uint32_t row = (uint32_t)in_dims.w * ch, dstep = win->dw * ch, rstep = win->dh * row;
+    const int16x8_t zp = vdupq_n_s16((int16_t)p->in_zp);
+    uint32_t oy, ox, ky, kx;
+    for (oy = 0; oy < out_dims.h; oy++) {
+        const int32_t y0 = (int32_t)(oy * win->sh) - win->pad_top;
+        const int rows_in = y0 >= 0 && y0 + span_h < in_dims.h;
+        int8_t *o = out + (uint32_t)oy * out_dims.w * ch + c0;
+        for (ox = 0; ox < out_dims.w; ox++, o += ch) {
+            const int32_t x0 = (int32_t)(ox * win->sw) - win->pad_left;
+            int32x4_t ab, at;
+            int16x8_t y;
+            if (rows_in && x0 >= 0 && x0 + span_w < in_dims.w) {
+                const int8_t *src = in + (uint32_t)y0 * row + (uint32_t)x0 * ch + c0, *wt = wc;
+                ab = b->fb;
+                at = b->ft;
+                if (kw == 3) { /* the common 3-wide kernel, unrolled */
+                    for (ky = 0; ky < kh; ky++, src += rstep, wt += 3 * ch) {
+                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src), NNOM_MVE_LD8(wt));
+                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src + dstep), NNOM_MVE_LD8(wt + ch));
+                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src + 2 * dstep), NNOM_MVE_LD8(wt + 2 * ch));
+                    }
+                } else {
+                    for (ky = 0; ky < kh; ky++, src += rstep) {
+                        const int8_t *s = src;
+                        for (kx = 0; kx < kw; kx++, s += dstep, wt += ch)
+                            NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(s), NNOM_MVE_LD8(wt));
+                    }
+                }
+            } else { /* at the border: the taps inside, ky in [ky0, ky1), kx in [kx0, kx1) */
+                const uint32_t ky0 = first_tap(y0, win->dh), ky1 = end_tap(y0, win->dh, kh, in_dims.h);
+                const uint32_t kx0 = first_tap(x0, win->dw), kx1 = end_tap(x0, win->dw, kw, in_dims.w);
+                ab = b->bb;
+                at = b->bt;
+                for (ky = ky0; ky < ky1; ky++) {
+                    const int8_t *s = in + (uint32_t)(y0 + (int32_t)(ky * win->dh)) * row
+                                      + (uint32_t)(x0 + (int32_t)(kx0 * win->dw)) * ch + c0;
+                    const int8_t *wt = wc + (ky * kw + kx0) * ch;
+                    for (kx = kx0; kx < kx1; kx++, s += dstep, wt += ch)
+                        NNOM_MVE_MAC8(ab, at, vsubq_s16(NNOM_MVE_LD8(s), zp), NNOM_MVE_LD8(wt));
+                }
+            }
+            y = vmovnbq_s32(vdupq_n_s16(0), nnom_mve_requant(ab, &b->qb, p->out_zp, p->act_min, p->act_max));
+            y = vmovntq_s32(y, nnom_mve_requant(at, &b->qt, p->out_zp, p->act_min, p->act_max));
+            if (full)
+                vstrbq_s16(o, y);
+            else
+                vstrbq_p_s16(o, y, pr);
+        }
+    }
+}
+
+void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                  const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const uint32_t ch = in_dims.c;
+    uint32_t c0;
+    if (out_dims.c != ch) {
+        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    for (c0 = 0; c0 < ch; c0 += 8) {
+        const uint32_t n = ch - c0 < 8 ? ch - c0 : 8;
+        const mve_pred16_t pr = vctp16q(n);
+        dw_block_t b;
+        block_setup(p, w + c0, bias, c0, n, ch, (uint32_t)p->win.kh * p->win.kw, pr, &b);
+        if (n == 8)
+            dw_block(p, in, in_dims, w + c0, &b, out, out_dims, c0, pr, 1);
+        else
+            dw_block(p, in, in_dims, w + c0, &b, out, out_dims, c0, pr, 0);
+    }
+}
+
+#else
+
+void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                  const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_dw_conv2d_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+}
+
+#endif

@@ -1,0 +1,156 @@
+"""The Helium (MVE) kernels of the affine scheme (src/nnom/runtime/src/kernels/mve/: conv,
+depthwise, fully connected) against their references, byte for byte, on the emulated Cortex-M55
+(QEMU mps3-an547), through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c)
+built with the MVE kernels in the place of the DSP ones (tests/c/mve_affine_harness.c: randomized
+shapes, padding, strides, dilation, depth multipliers, multipliers and shifts at the edges of their
+ranges, misaligned buffers, the accumulator extremes). The benchmarks count instructions per MAC of
+the reference, the MVE kernel and the DSP kernel (the M4's, which the M55 ran before) on the same
+core; a model run on the M55 equals the simulator."""
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from test_affine_arm import conv_model, dense_model, dw_model, quantized
+from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, STRICT,
+                              assert_affine_exact, cortex_m_target, run_affine_firmware)
+
+MVE_DIR = KERNELS / "mve"
+MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve"]
+MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
+assert sorted(MVE_DIR.glob("*.c")) == sorted(MVE_SOURCES), "the list above is out of date"
+QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
+                                                 "nnom_maxpool_s8", "nnom_avgpool_s8", "nnom_add_s8", "nnom_mult_s8",
+                                                 "nnom_softmax_s8")
+           if (p := KERNELS / d / f"{k}.c").exists()]
+# the least speed-up of the MVE kernel over the DSP one on the M55 (default: 3): a first layer of 1
+# or 3 input channels spends most of its instructions gathering its columns and requantizing; a
+# depthwise MAC needs its own two loads (no input is shared between channels)
+MIN_SPEEDUP_OVER_DSP = {"conv3x3_1to8_28x28": 1.8, "conv3x3_3to16_16x16": 2.0, "dw3x3_64_16x16": 1.3,
+                        "dw3x3_16_8x8": 1.3, "dw3x3_16_32x32": 1.3}
+
+
+def run_m55(opt="-O2", defines=()):
+    cm = cortex_m_target()
+    sources = [C_DIR / "mve_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT, *MVE_SOURCES]
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m55", defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core="cortex-m55")
+    return res, res.stdout.decode(errors="replace")
+
+
+def bench_rows(res, out, prefixes=("conv", "dw", "fc")):
+    """{benchmark: (MACs, reference instructions, kernel instructions)}"""
+    rows = {}
+    for m in re.finditer(r"^BENCH (\S+) (\d+) (\S+)$", out, flags=re.M):
+        name = m.group(1)
+        if name.startswith(prefixes):
+            assert m.group(3) == "same", f"benchmark {name}: the kernel's output differs from the reference"
+            rows[name] = (int(m.group(2)), res.regions[f"{name}/ref"], res.regions[f"{name}/dsp"])
+    return rows
+
+
+@pytest.mark.slow
+def test_mve_kernels_bit_exact_and_faster_on_cortex_m55():
+    res, out = run_m55(defines=("N_CASES=200",))
+    assert_affine_exact(res, out, "cortex-m55 MVE")
+    mve = bench_rows(res, out)
+    res_dsp, out_dsp = run_affine_firmware("cortex-m55")          # the same benchmarks, the DSP kernels
+    assert_affine_exact(res_dsp, out_dsp, "cortex-m55 DSP")
+    dsp = bench_rows(res_dsp, out_dsp)
+    if any(r is None for _, *rs in mve.values() for r in rs):
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    lines = [f"{'benchmark (cortex-m55, -O2)':28s} {'ref/MAC':>8s} {'dsp/MAC':>8s} {'mve/MAC':>8s} {'mve vs dsp':>10s}"]
+    for name, (w, r, v) in mve.items():
+        d = dsp[name][2]
+        lines.append(f"{name:28s} {r / w:8.2f} {d / w:8.2f} {v / w:8.2f} {d / v:9.2f}x")
+    report = "\n".join(lines)
+    print("\n" + report)
+    assert len(mve) >= 8, report
+    for name, (w, r, v) in mve.items():
+        assert dsp[name][2] >= MIN_SPEEDUP_OVER_DSP.get(name, 3.0) * v, f"{name}\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["-Os", "-O0", "-O3"])
+def test_mve_kernels_bit_exact_on_cortex_m55_other_builds(opt):
+    res, out = run_m55(opt, ("NO_BENCH", "N_CASES=60"))
+    assert_affine_exact(res, out, f"cortex-m55 {opt}")
+
+
+@pytest.mark.slow
+def test_mve_requantization_equals_tflite_reference_on_cortex_m55():
+    """VQRDMULH and the fixed-up VRSHL against nnom_requant_affine() at every shift, the ties of
+    the rounding, negative values and the int32 extremes."""
+    cm = cortex_m_target()
+    elf = cm.build_firmware([C_DIR / "mve_requant.c"], include_dirs=[INCLUDE, KERNELS], core="cortex-m55")
+    res = cm.run_firmware(elf, core="cortex-m55")
+    out = res.stdout.decode(errors="replace")
+    m = re.search(r"^requant (\d+) (\d+)$", out, flags=re.M)
+    assert m and res.exit_code == 0 and int(m.group(2)) == 0 and int(m.group(1)) > 20000, out[-2000:]
+
+
+@pytest.mark.slow
+def test_instruction_count_of_mve_code_equals_a_single_step_trace(tmp_path):
+    """The counting plugin on the M55 running Helium code: one per executed instruction, as QEMU's
+    single-step trace logs them (the requantization firmware: every MVE instruction it uses)."""
+    cm = cortex_m_target()
+    elf = cm.build_firmware([C_DIR / "mve_requant.c"], include_dirs=[INCLUDE, KERNELS], core="cortex-m55")
+    res = cm.run_firmware(elf, core="cortex-m55")
+    if res.instructions is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    one_insn = (["-accel", "tcg,one-insn-per-tb=on"] if cm.qemu_version() >= (8, 1, 0) else ["-singlestep"])
+    log = tmp_path / "trace.log"
+    run = subprocess.run(cm.qemu_command(elf, "cortex-m55") + one_insn + ["-d", "exec,nochain", "-D", str(log)],
+                         cwd=tmp_path, capture_output=True, timeout=600)
+    assert run.returncode == 0
+    with open(log, errors="replace") as f:
+        traced = sum(1 for line in f if line.startswith("Trace "))
+    assert res.instructions == traced
+
+
+def defined(nm, obj):
+    res = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True, check=True)
+    return sorted(p[-1] for p in map(str.split, res.stdout.splitlines()) if len(p) == 3 and p[1] == "T")
+
+
+@pytest.mark.parametrize("cc, flags", [
+    ("gcc", []),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb", "-DNNOM_REFERENCE_KERNELS"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"]),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"])])
+def test_mve_kernels_compile_strict_c99(cc, flags, tmp_path):
+    """Each file defines its one kernel at every level: the MVE loops, or a call of the DSP kernel."""
+    nm = "nm" if cc == "gcc" else "arm-none-eabi-nm"
+    if shutil.which(cc) is None or shutil.which(nm) is None:
+        pytest.skip(f"{cc} / {nm} not installed")
+    for i, opt in enumerate(["-O2", "-Os", "-O0"]):
+        for src in MVE_SOURCES:
+            obj = tmp_path / f"{i}_{src.stem}.o"
+            cmd = [cc, *STRICT, *flags, opt, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
+            assert defined(nm, obj) == [src.stem], f"{src.name} {' '.join(flags)} {opt}"
+
+
+MODELS = [(conv_model, 0), (dw_model, 0), (dense_model, 0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build, seed", MODELS, ids=[f"{b.__name__}{s}" for b, s in MODELS])
+def test_models_on_cortex_m55_equal_simulator_and_beat_the_dsp_kernels(build, seed):
+    """The layers run the MVE kernels on the M55: the simulator's bytes, in fewer instructions than
+    the same firmware with the DSP kernels (NNOM_MVE_KERNELS=0) or the references."""
+    cortex_m_target()
+    m, xq = quantized(build, seed)
+    sim = m.run(xq)
+    counts = {}
+    for name, cflags in (("mve", ()), ("dsp", ("-DNNOM_MVE_KERNELS=0",)), ("ref", ("-DNNOM_REFERENCE_KERNELS",))):
+        assert np.array_equal(m.run_c(xq, target="cortex-m55", cflags=cflags), sim), name
+        counts[name] = m.last_target_report.instructions_per_inference
+    if None in counts.values():
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    print(f"\n{build.__name__} on the M55, instructions per inference: {counts}")
+    assert counts["mve"] < counts["dsp"] < counts["ref"], counts
