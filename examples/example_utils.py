@@ -230,13 +230,14 @@ def train_keras_classifier(build, x, y, epochs, seed=0, lr=1e-3, batch_size=64):
 
 def train_torch_classifier(make_net, x, y, epochs, seed=0, lr=3e-3, batch_size=64):
     """Seeded PyTorch training (Adam, cosine schedule, cross entropy; one thread: tensors this small
-    train fastest so, much so on a busy machine); the net in eval mode."""
+    train fastest so, much so on a busy machine): (net in eval mode, seconds)."""
     import torch
     import torch.nn.functional as F
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         torch.manual_seed(seed)
+        t0 = time.time()
         net = make_net()
         opt = torch.optim.Adam(net.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
@@ -250,7 +251,7 @@ def train_torch_classifier(make_net, x, y, epochs, seed=0, lr=3e-3, batch_size=6
                 F.cross_entropy(net(xt[idx]), yt[idx]).backward()
                 opt.step()
             sched.step()
-        return net.eval()
+        return net.eval(), time.time() - t0
     finally:
         torch.set_num_threads(threads)
 

@@ -85,9 +85,9 @@ class DigitsNet(nn.Module):
 
 
 def train(x, y, epochs, seed=0):
-    net = U.train_torch_classifier(DigitsNet, x, y, epochs, seed)
+    net, seconds = U.train_torch_classifier(DigitsNet, x, y, epochs, seed)
     net.softmax = True
-    return net
+    return net, seconds
 
 
 def via_onnx(net, example):
@@ -133,9 +133,7 @@ def main(quick=None, out_dir="default", m4_samples=None):
     quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
                                                     epochs=(8, 40), m4_full=32)
     x_train, x_test, y_train, y_test = load_data()
-    t0 = time.time()
-    net = train(x_train, y_train, epochs)
-    seconds = time.time() - t0
+    net, seconds = train(x_train, y_train, epochs)
     with torch.no_grad():
         torch_out = net(torch.tensor(x_test)).numpy()
     torch_acc = U.accuracy(torch_out, y_test)

@@ -109,12 +109,11 @@ def main(quick=None, out_dir="default", m4_samples=None):
     quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
                                                     epochs=(6, 30), m4_full=16)
     x_train, y_train, x_test, y_test = load_data()
-    t0 = time.time()
-    net = train(x_train, y_train, epochs)
+    net, seconds = train(x_train, y_train, epochs)
     with torch.no_grad():
         torch_out = net(torch.tensor(x_test)).numpy().transpose(0, 2, 3, 1)
     print(f"digits segmentation: {len(x_train)} training and {len(x_test)} test images; trained in PyTorch for "
-          f"{epochs} epochs in {time.time() - t0:.1f} s, {sum(p.numel() for p in net.parameters()):,} parameters, "
+          f"{epochs} epochs in {seconds:.1f} s, {sum(p.numel() for p in net.parameters()):,} parameters, "
           f"pixel accuracy {pixel_accuracy(torch_out, y_test):.4f}{' (quick mode)' if quick else ''}")
     xtr, xte = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)      # nnom: channels last
     rows = []
