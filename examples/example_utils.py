@@ -1,10 +1,17 @@
 """What the examples share: the command line, one evaluation of an imported model (float, int8
 simulator, C on the host, C on an emulated Cortex-M4, memory) and the summary files.
 
-    args = parse_args(__doc__)                       # --quick, --out DIR, --m4-samples N
-    row = evaluate(model, x_test, y_test, example="har", source="Keras -> nnom.from_keras",
-                   target_points=1.0, m4_samples=32)
-    write_summary([row, ...], out_dir)               # results.jsonl and results.md, one line per model
+    def main(quick=None, out_dir="default", m4_samples=None):
+        started = time.time()
+        quick, epochs, m4_samples, out_dir = settings(quick, out_dir, m4_samples, here=HERE,
+                                                      epochs=(2, 8), m4_full=32)
+        ...
+        row = evaluate(model, x_test, y_test, example="har", source="Keras -> nnom.from_keras",
+                       target_points=1.0, m4_samples=m4_samples)
+        return [row], finish([row], out_dir, started)    # the table, results.jsonl and results.md
+
+    if __name__ == "__main__":
+        run_main(main, __doc__)                          # --quick, --out DIR, --m4-samples N
 
 Accuracies are top-1 on the whole test set: float = nnom's float model, int8 = nnom's int8
 simulator, C host = the generated C built with the host's gcc and run on every test input
@@ -63,6 +70,25 @@ def parse_args(doc: str):
     return p.parse_args()
 
 
+def settings(quick, out_dir, m4_samples, *, here, epochs, m4_full):
+    """A main()'s (quick, epochs, m4_samples, out_dir): the reduced mode trains epochs[0] epochs, runs
+    2 Cortex-M4 inputs and writes nothing unless out_dir is given; the full one epochs[1] epochs,
+    m4_full inputs, and out_dir "default" is the example's folder `here`."""
+    quick = quick_mode(quick)
+    m4_samples = m4_samples if m4_samples is not None else (2 if quick else m4_full)
+    if out_dir == "default":
+        out_dir = None if quick else here
+    return quick, epochs[0] if quick else epochs[1], m4_samples, out_dir
+
+
+def run_main(main, doc: str):
+    """An example's command line: main(quick, out_dir, m4_samples) from the arguments, then exit
+    with its status."""
+    args = parse_args(doc)
+    _, status = main(quick=args.quick, out_dir=args.out if args.out else "default", m4_samples=args.m4_samples)
+    sys.exit(status)
+
+
 def accuracy(outputs, labels) -> float:
     labels = np.asarray(labels)
     return float(np.mean(np.asarray(outputs).reshape(len(labels), -1).argmax(-1) == labels))
@@ -103,18 +129,26 @@ def evaluate(model, x_test, y_test, *, example: str, source: str, target_points:
     row = {"example": example, "model": model.name, "source": source, "test_samples": int(len(y_test)),
            "float_acc": round(acc_float, 4), "int8_acc": round(acc_int8, 4),
            "c_host_acc": round(float(host.accuracy_int8), 4), "bit_exact": bool(host.bit_exact),
-           "loss_points": round(gap, 2), "target_points": target_points,
-           "arena_bytes": int(m["arena_bytes"]), "lower_bound_bytes": int(m["lower_bound_bytes"]),
-           "instance_bytes": int(m["instance_bytes"]), "weight_bytes": int(m["weight_bytes"]),
-           "macs": int(m["macs"])}
-    n4 = min(m4_samples, len(y_test))
-    m4, why = cortex_m4(model, x_test[:n4], y_test[:n4]) if n4 > 0 else (None, "not asked for (0 inputs)")
+           "loss_points": round(gap, 2), "target_points": target_points, **memory_figures(m)}
+    return finish_row(row, model, x_test, y_test, m4_samples, extra, t0)
+
+
+def memory_figures(m) -> dict:
+    """The row's memory figures from model.memory."""
+    return {k: int(m[k]) for k in ("arena_bytes", "lower_bound_bytes", "instance_bytes", "weight_bytes", "macs")}
+
+
+def finish_row(row, model, x, y, m4_samples, extra, t0, what="test inputs") -> dict:
+    """The row completed: the Cortex-M4 figures on the first m4_samples inputs (y: their labels, or
+    None), the example's extra figures and the evaluation's seconds since t0."""
+    n4 = min(m4_samples, len(x))
+    m4, why = cortex_m4(model, x[:n4], None if y is None else y[:n4]) if n4 > 0 else (None, "not asked for (0 inputs)")
     if m4 is None:
         print(f"  Cortex-M4: skipped ({why})")
         row.update(m4_skipped=why)
     else:
-        print(f"  Cortex-M4 (QEMU mps2-an386, {n4} test inputs): bit-exact with the simulator: "
-              f"{'yes' if m4.bit_exact else 'NO'};  {instructions_text(m4.instructions, m['macs'])}, "
+        print(f"  Cortex-M4 (QEMU mps2-an386, {n4} {what}): bit-exact with the simulator: "
+              f"{'yes' if m4.bit_exact else 'NO'};  {instructions_text(m4.instructions, model.memory['macs'])}, "
               f"flash {m4.flash_bytes:,} B, RAM {m4.ram_bytes:,} B")
         row.update(m4_samples=n4, m4_bit_exact=bool(m4.bit_exact),
                    m4_instructions=None if m4.instructions is None else int(m4.instructions),
@@ -192,6 +226,34 @@ def train_keras_classifier(build, x, y, epochs, seed=0, lr=1e-3, batch_size=64):
     t0 = time.time()
     hist = km.fit(x, y, epochs=epochs, batch_size=batch_size, validation_split=0.1, shuffle=True, verbose=0)
     return km, time.time() - t0, hist.history["val_accuracy"][-1]
+
+
+def train_torch_classifier(make_net, x, y, epochs, seed=0, lr=3e-3, batch_size=64):
+    """Seeded PyTorch training (Adam, cosine schedule, cross entropy; one thread: tensors this small
+    train fastest so, much so on a busy machine): (net in eval mode, seconds)."""
+    import torch
+    import torch.nn.functional as F
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(seed)
+        t0 = time.time()
+        net = make_net()
+        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+        xt, yt = torch.tensor(x), torch.tensor(y)
+        net.train()
+        for _ in range(epochs):
+            perm = torch.randperm(len(xt))
+            for i in range(0, len(xt), batch_size):
+                idx = perm[i:i + batch_size]
+                opt.zero_grad()
+                F.cross_entropy(net(xt[idx]), yt[idx]).backward()
+                opt.step()
+            sched.step()
+        return net.eval(), time.time() - t0
+    finally:
+        torch.set_num_threads(threads)
 
 
 def instructions_text(instructions, macs) -> str:

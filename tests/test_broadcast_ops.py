@@ -11,14 +11,13 @@ framework's, scalar constants around an activation join its table (relu6(x + 3) 
 sigmoid, x * relu6(x + 3) / 6 one hard swish), and both schemes run bit-exact in C.
 """
 import io
-import os
 import shutil
-import sys
 import warnings
 
 import numpy as np
 import pytest
 
+from keras_helpers import assert_close, keras3
 from nnom import *
 from nnom import NnomError
 from nnom.shapes import broadcast, repeats_into
@@ -181,20 +180,8 @@ def test_se_multiply_runs_in_place_over_the_feature_map():
 
 # --- importers ------------------------------------------------------------------------------------
 
-if "keras" not in sys.modules:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-
-
-def _keras():
-    keras = pytest.importorskip("keras")
-    if not hasattr(keras, "ops"):
-        pytest.skip("needs Keras 3")
-    return keras
-
-
 def _close(y, ref):
-    y, ref = np.asarray(y, np.float64), np.asarray(ref, np.float64).reshape(np.shape(y))
-    assert np.abs(y - ref).max() <= 1e-4 * max(1.0, float(np.abs(ref).max())), np.abs(y - ref).max()
+    assert_close(y, ref)
     assert np.std(ref) > 1e-3
 
 
@@ -240,7 +227,7 @@ def keras_se_model(keras):
 
 
 def test_keras_se_block_and_tensor_ops(tmp_path):
-    keras = _keras()
+    keras = keras3()
     from nnom.frontends.keras import from_keras
     keras.utils.set_random_seed(1)
     km = keras_se_model(keras)
@@ -263,7 +250,7 @@ def test_keras_se_block_and_tensor_ops(tmp_path):
 
 
 def test_keras_normalization_layer():
-    keras = _keras()
+    keras = keras3()
     from nnom.frontends.keras import from_keras
     L = keras.layers
     inp = keras.Input((5, 5, 3))
@@ -274,7 +261,7 @@ def test_keras_normalization_layer():
 
 
 def test_keras_unsupported_op_is_listed():
-    keras = _keras()
+    keras = keras3()
     from nnom.frontends.keras import from_keras
     inp = keras.Input((4, 4, 2))
     x = keras.layers.Conv2D(2, 1)(inp)
@@ -357,7 +344,7 @@ def test_torch_positionwise_gate_is_refused_naming_both_shapes():
 @pytest.mark.slow
 @pytest.mark.parametrize("arch", ["MobileNetV3Small", "EfficientNetB0"])
 def test_keras_applications_with_se_blocks(arch):
-    keras = _keras()
+    keras = keras3()
     from nnom.frontends.keras import from_keras
     from test_import_keras import reinit_and_calibrate
     keras.utils.set_random_seed(0)

@@ -1,32 +1,15 @@
 """Transformer models from the frameworks: Keras LayerNormalization, MultiHeadAttention and
 Attention (and a positional embedding as a constant add) import with the framework's float
 results, and quantize in both schemes with the host C bit-exact with the simulator."""
-import os
 import shutil
-import sys
 
 import numpy as np
 import pytest
 
+from keras_helpers import assert_close, keras3
 from nnom import NnomError
 
-if "keras" not in sys.modules:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-
 SCHEMES = ["qformat", "affine"]
-
-
-def _keras():
-    keras = pytest.importorskip("keras")
-    if not hasattr(keras, "ops"):
-        pytest.skip("needs Keras 3")
-    return keras
-
-
-def _close(y, ref):
-    y, ref = np.asarray(y, np.float64), np.asarray(ref, np.float64)
-    y = y.reshape(ref.shape)
-    assert np.abs(y - ref).max() <= 1e-4 * max(1.0, float(np.abs(ref).max())), np.abs(y - ref).max()
 
 
 def _in_c_both_schemes(make, x, tol=0.1):
@@ -60,7 +43,7 @@ def kws_transformer(keras, t=16, f=10, patch=2, d=16, blocks=2, classes=12):
 
 @pytest.mark.slow
 def test_keras_kws_transformer_imports_and_runs_bit_exact_in_c():
-    keras = _keras()
+    keras = keras3()
     from nnom import from_keras
     keras.utils.set_random_seed(0)
     km = kws_transformer(keras)
@@ -69,7 +52,7 @@ def test_keras_kws_transformer_imports_and_runs_bit_exact_in_c():
     nm = from_keras(km)
     kinds = [type(layer).__name__ for layer in nm.order]
     assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 4 and kinds.count("AddConst") == 1, kinds
-    _close(nm.predict(x), ref)
+    assert_close(nm.predict(x), ref)
     _in_c_both_schemes(lambda: from_keras(km), x)
     for scheme in SCHEMES:         # the int8 model keeps the framework's decisions
         nm = from_keras(km)
@@ -79,7 +62,7 @@ def test_keras_kws_transformer_imports_and_runs_bit_exact_in_c():
 
 
 def test_keras_attention_layers_and_options():
-    keras = _keras()
+    keras = keras3()
     from nnom import from_keras
     L = keras.layers
     keras.utils.set_random_seed(2)
@@ -91,12 +74,12 @@ def test_keras_attention_layers_and_options():
     km = keras.Model(inp, L.LayerNormalization(scale=False)(c))
     att.scale.assign(0.7)
     x = np.random.default_rng(0).normal(size=(16, 7, 6)).astype(np.float32)
-    _close(from_keras(km).predict(x), keras.ops.convert_to_numpy(km(x)))
+    assert_close(from_keras(km).predict(x), keras.ops.convert_to_numpy(km(x)))
     _in_c_both_schemes(lambda: from_keras(km), x)
 
 
 def test_keras_unsupported_attention_settings_are_named():
-    keras = _keras()
+    keras = keras3()
     from nnom import from_keras
     L = keras.layers
     inp = keras.Input((5, 4))
@@ -151,7 +134,7 @@ def test_torch_transformer_block_imports_and_runs_bit_exact_in_c():
     nm = from_torch(module, x)
     kinds = [type(layer).__name__ for layer in nm.order]
     assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 2 and "AddConst" in kinds, kinds
-    _close(nm.predict(x.numpy()), ref)
+    assert_close(nm.predict(x.numpy()), ref)
     _in_c_both_schemes(lambda: from_torch(module, x), x.numpy())
 
 
@@ -194,7 +177,7 @@ def _SelfAttention(att):
 
 
 def test_keras_and_torch_embeddings_of_token_ids():
-    keras = _keras()
+    keras = keras3()
     torch = pytest.importorskip("torch")
     from nnom import from_keras, from_torch
     L = keras.layers
@@ -203,7 +186,7 @@ def test_keras_and_torch_embeddings_of_token_ids():
     x = L.LayerNormalization()(L.Embedding(20, 6)(inp))
     km = keras.Model(inp, L.GlobalAveragePooling1D()(L.MultiHeadAttention(2, 3)(x, x)))
     ids = np.random.default_rng(0).integers(0, 20, size=(40, 7))
-    _close(from_keras(km).predict(ids), keras.ops.convert_to_numpy(km(ids)))
+    assert_close(from_keras(km).predict(ids), keras.ops.convert_to_numpy(km(ids)))
     _in_c_both_schemes(lambda: from_keras(km), ids.astype(np.float32))
 
     class Tokens(torch.nn.Module):
@@ -218,7 +201,7 @@ def test_keras_and_torch_embeddings_of_token_ids():
     tm = Tokens().eval()
     with torch.no_grad():
         ref = tm(torch.tensor(ids)).numpy()
-    _close(from_torch(tm, ids).predict(ids), ref)
+    assert_close(from_torch(tm, ids).predict(ids), ref)
     _in_c_both_schemes(lambda: from_torch(tm, ids), ids.astype(np.float32))
 
 
@@ -258,7 +241,7 @@ def test_onnx_layer_norm_and_single_head_attention_from_torch():
     om = from_onnx(f.getvalue())
     kinds = [type(layer).__name__ for layer in om.order]
     assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 1 and "Transpose" not in kinds, kinds
-    _close(om.predict(x.numpy()), ref)
+    assert_close(om.predict(x.numpy()), ref)
     _in_c_both_schemes(lambda: from_onnx(f.getvalue()), x.numpy())
 
 
@@ -288,7 +271,7 @@ def test_onnx_gather_on_a_constant_table_is_an_embedding():
         ref = module(torch.tensor(ids)).numpy()
     om = from_onnx(f.getvalue())
     assert [type(layer).__name__ for layer in om.order][:3] == ["Input", "Embedding", "LayerNorm"]
-    _close(om.predict(ids), ref)
+    assert_close(om.predict(ids), ref)
     _in_c_both_schemes(lambda: from_onnx(f.getvalue()), ids.astype(np.float32))
 
 
@@ -313,7 +296,7 @@ def test_onnx_written_out_layer_norm_is_one_layer(affine):
         ref = module(x).numpy()
     om = from_onnx(f.getvalue())
     assert [type(layer).__name__ for layer in om.order] == ["Input", "Conv2D", "LayerNorm", "Conv2D"]
-    _close(om.predict(x.numpy()), ref)
+    assert_close(om.predict(x.numpy()), ref)
 
 
 @pytest.mark.slow
@@ -355,7 +338,7 @@ def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
     nm = from_torch(module, x)
     kinds = [type(layer).__name__ for layer in nm.order]
     assert kinds.count("MatMul") == 4 and kinds.count("LayerNorm") == 4 and kinds.count("AddConst") == 1, kinds
-    _close(nm.predict(x.numpy()), ref)
+    assert_close(nm.predict(x.numpy()), ref)
     _in_c_both_schemes(lambda: from_torch(module, x), x.numpy())
     for scheme in SCHEMES:
         nm = from_torch(module, x)
@@ -413,13 +396,13 @@ def test_hand_written_multi_head_attention_needs_no_transpose(route):
     kinds = [type(layer).__name__ for layer in nm.order]
     assert kinds.count("MatMul") == 2 and "Reshape" not in kinds and "Flatten" not in kinds, kinds
     assert [layer.concat_heads for layer in nm.order if type(layer).__name__ == "MatMul"] == [False, True]
-    _close(nm.predict(x.numpy()), ref)
+    assert_close(nm.predict(x.numpy()), ref)
     _in_c_both_schemes(make, x.numpy())
 
 
 def test_keras_cross_attention_of_two_sequences():
     """Queries from one sequence, keys and values from another of a different length."""
-    keras = _keras()
+    keras = keras3()
     from nnom import from_keras
     L = keras.layers
     keras.utils.set_random_seed(4)
@@ -429,7 +412,7 @@ def test_keras_cross_attention_of_two_sequences():
     rng = np.random.default_rng(0)
     xs = [rng.normal(size=(24, 5, 6)).astype(np.float32), rng.normal(size=(24, 9, 4)).astype(np.float32)]
     nm = from_keras(km)
-    _close(nm.predict(xs), keras.ops.convert_to_numpy(km(xs)))
+    assert_close(nm.predict(xs), keras.ops.convert_to_numpy(km(xs)))
     if shutil.which("gcc") is not None:
         for scheme in SCHEMES:
             nm = from_keras(km)

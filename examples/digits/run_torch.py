@@ -85,32 +85,9 @@ class DigitsNet(nn.Module):
 
 
 def train(x, y, epochs, seed=0):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)           # tensors this small: one thread is fastest, much so on a busy machine
-    try:
-        return _train(x, y, epochs, seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train(x, y, epochs, seed):
-    torch.manual_seed(seed)
-    net = DigitsNet()
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    xt, yt = torch.tensor(x), torch.tensor(y)
-    net.train()
-    for _ in range(epochs):
-        perm = torch.randperm(len(xt))
-        for i in range(0, len(xt), 64):
-            idx = perm[i:i + 64]
-            opt.zero_grad()
-            F.cross_entropy(net(xt[idx]), yt[idx]).backward()
-            opt.step()
-        sched.step()
-    net.eval()
+    net, seconds = U.train_torch_classifier(DigitsNet, x, y, epochs, seed)
     net.softmax = True
-    return net
+    return net, seconds
 
 
 def via_onnx(net, example):
@@ -153,15 +130,10 @@ def compare_imports(a, b, x):
 
 def main(quick=None, out_dir="default", m4_samples=None):
     started = time.time()
-    quick = U.quick_mode(quick)
-    epochs = 8 if quick else 40
-    m4_samples = m4_samples if m4_samples is not None else (2 if quick else 32)
-    if out_dir == "default":
-        out_dir = None if quick else HERE
+    quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
+                                                    epochs=(8, 40), m4_full=32)
     x_train, x_test, y_train, y_test = load_data()
-    t0 = time.time()
-    net = train(x_train, y_train, epochs)
-    seconds = time.time() - t0
+    net, seconds = train(x_train, y_train, epochs)
     with torch.no_grad():
         torch_out = net(torch.tensor(x_test)).numpy()
     torch_acc = U.accuracy(torch_out, y_test)
@@ -193,6 +165,4 @@ def main(quick=None, out_dir="default", m4_samples=None):
 
 
 if __name__ == "__main__":
-    args = U.parse_args(__doc__)
-    _, status = main(quick=args.quick, out_dir=args.out if args.out else "default", m4_samples=args.m4_samples)
-    sys.exit(status)
+    U.run_main(main, __doc__)

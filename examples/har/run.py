@@ -86,11 +86,8 @@ def same_structure(model, seed_build):
 
 def main(quick=None, out_dir="default", m4_samples=None):
     started = time.time()
-    quick = U.quick_mode(quick)
-    epochs = 2 if quick else 8
-    m4_samples = m4_samples if m4_samples is not None else (2 if quick else 32)
-    if out_dir == "default":
-        out_dir = None if quick else HERE
+    quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
+                                                    epochs=(2, 8), m4_full=32)
     x_train, y_train, x_test, y_test = har_data.split(seed=0)
     print(f"HAR-style data: {len(x_train)} training and {len(x_test)} test windows of {x_train.shape[1:]}, "
           f"{len(har_data.ACTIVITIES)} activities; {epochs} epochs{' (quick mode)' if quick else ''}")
@@ -115,6 +112,4 @@ def main(quick=None, out_dir="default", m4_samples=None):
 
 
 if __name__ == "__main__":
-    args = U.parse_args(__doc__)
-    _, status = main(quick=args.quick, out_dir=args.out if args.out else "default", m4_samples=args.m4_samples)
-    sys.exit(status)
+    U.run_main(main, __doc__)

@@ -57,11 +57,8 @@ def keras_transformer():
 
 def main(quick=None, out_dir="default", m4_samples=None):
     started = time.time()
-    quick = U.quick_mode(quick)
-    epochs = 15 if quick else 40
-    m4_samples = m4_samples if m4_samples is not None else (2 if quick else 8)
-    if out_dir == "default":
-        out_dir = None if quick else HERE
+    quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
+                                                    epochs=(15, 40), m4_full=8)
     x_train, y_train, x_test, y_test = U.load_mnist1d()
     print(f"MNIST-1D (generated): {len(x_train)} training and {len(x_test)} test sequences of {STEPS} steps; "
           f"{epochs} epochs{' (quick mode)' if quick else ''}")
@@ -84,6 +81,4 @@ def main(quick=None, out_dir="default", m4_samples=None):
 
 
 if __name__ == "__main__":
-    args = U.parse_args(__doc__)
-    _, status = main(quick=args.quick, out_dir=args.out if args.out else "default", m4_samples=args.m4_samples)
-    sys.exit(status)
+    U.run_main(main, __doc__)

@@ -76,26 +76,7 @@ class UNet(nn.Module):
 
 
 def train(x, y, epochs, seed=0):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)           # tensors this small: one thread is fastest
-    try:
-        torch.manual_seed(seed)
-        net = UNet()
-        opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-        xt, yt = torch.tensor(x), torch.tensor(y)
-        net.train()
-        for _ in range(epochs):
-            perm = torch.randperm(len(xt))
-            for i in range(0, len(xt), 64):
-                idx = perm[i:i + 64]
-                opt.zero_grad()
-                F.cross_entropy(net(xt[idx]), yt[idx]).backward()
-                opt.step()
-            sched.step()
-        return net.eval()
-    finally:
-        torch.set_num_threads(threads)
+    return U.train_torch_classifier(UNet, x, y, epochs, seed)
 
 
 def pixel_accuracy(scores, mask) -> float:
@@ -110,7 +91,6 @@ def evaluate(model, x, mask, source, m4_samples, torch_diff):
     xq = model.quantize_input(x)[0]
     sim, c = model.run(xq), model.run_c(xq)
     acc_f, acc_q, acc_c = (pixel_accuracy(v, mask) for v in (model.predict(x), sim, c))
-    m = model.memory
     gap = 100 * (acc_f - acc_q)
     print(f"\n-- {model.name} ({source}) --")
     model.summary()
@@ -119,39 +99,21 @@ def evaluate(model, x, mask, source, m4_samples, torch_diff):
     row = {"example": "unet", "model": model.name, "source": source, "test_samples": int(len(x)),
            "float_acc": round(acc_f, 4), "int8_acc": round(acc_q, 4), "c_host_acc": round(acc_c, 4),
            "bit_exact": bool(np.array_equal(sim, c)), "loss_points": round(gap, 2), "target_points": TARGET_POINTS,
-           "arena_bytes": int(m["arena_bytes"]), "lower_bound_bytes": int(m["lower_bound_bytes"]),
-           "instance_bytes": int(m["instance_bytes"]), "weight_bytes": int(m["weight_bytes"]),
-           "macs": int(m["macs"]), "torch_float_diff": torch_diff, "checks_ok": torch_diff <= 1e-4}
-    n4 = min(m4_samples, len(x))
-    m4, why = U.cortex_m4(model, x[:n4], None) if n4 > 0 else (None, "not asked for (0 inputs)")
-    if m4 is None:
-        print(f"  Cortex-M4: skipped ({why})")
-        row.update(m4_skipped=why)
-    else:
-        print(f"  Cortex-M4 (QEMU mps2-an386, {n4} test images): bit-exact with the simulator: "
-              f"{'yes' if m4.bit_exact else 'NO'};  {U.instructions_text(m4.instructions, m['macs'])}, "
-              f"flash {m4.flash_bytes:,} B, RAM {m4.ram_bytes:,} B")
-        row.update(m4_samples=n4, m4_bit_exact=bool(m4.bit_exact),
-                   m4_instructions=None if m4.instructions is None else int(m4.instructions),
-                   m4_flash_bytes=int(m4.flash_bytes), m4_ram_bytes=int(m4.ram_bytes))
-    row["eval_seconds"] = round(time.time() - t0, 1)
-    return row
+           **U.memory_figures(model.memory)}
+    extra = {"torch_float_diff": torch_diff, "checks_ok": torch_diff <= 1e-4}
+    return U.finish_row(row, model, x, None, m4_samples, extra, t0, what="test images")
 
 
 def main(quick=None, out_dir="default", m4_samples=None):
     started = time.time()
-    quick = U.quick_mode(quick)
-    epochs = 6 if quick else 30
-    m4_samples = m4_samples if m4_samples is not None else (2 if quick else 16)
-    if out_dir == "default":
-        out_dir = None if quick else HERE
+    quick, epochs, m4_samples, out_dir = U.settings(quick, out_dir, m4_samples, here=HERE,
+                                                    epochs=(6, 30), m4_full=16)
     x_train, y_train, x_test, y_test = load_data()
-    t0 = time.time()
-    net = train(x_train, y_train, epochs)
+    net, seconds = train(x_train, y_train, epochs)
     with torch.no_grad():
         torch_out = net(torch.tensor(x_test)).numpy().transpose(0, 2, 3, 1)
     print(f"digits segmentation: {len(x_train)} training and {len(x_test)} test images; trained in PyTorch for "
-          f"{epochs} epochs in {time.time() - t0:.1f} s, {sum(p.numel() for p in net.parameters()):,} parameters, "
+          f"{epochs} epochs in {seconds:.1f} s, {sum(p.numel() for p in net.parameters()):,} parameters, "
           f"pixel accuracy {pixel_accuracy(torch_out, y_test):.4f}{' (quick mode)' if quick else ''}")
     xtr, xte = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)      # nnom: channels last
     rows = []
@@ -165,6 +127,4 @@ def main(quick=None, out_dir="default", m4_samples=None):
 
 
 if __name__ == "__main__":
-    args = U.parse_args(__doc__)
-    _, status = main(quick=args.quick, out_dir=args.out if args.out else "default", m4_samples=args.m4_samples)
-    sys.exit(status)
+    U.run_main(main, __doc__)

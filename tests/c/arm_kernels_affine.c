@@ -245,6 +245,22 @@ static nnom_conv_affine_params_t conv_params(const nnom_window_t *win)
     return p;
 }
 
+/* A convolution case's data: nx inputs at x and nw weights at w (mode 0 and 1: the extremes,
+ * else random), n_ch channels' requantization for sums of `taps` products, and its params, whose
+ * input zero point in modes 0 and 1 saturates (the widest inputs minus the zero point). */
+static nnom_conv_affine_params_t conv_case(const nnom_window_t *win, int8_t *x, uint32_t nx, int8_t *w, uint32_t nw,
+                                           uint32_t n_ch, uint32_t taps, int mode, int no_bias)
+{
+    nnom_conv_affine_params_t p;
+    fill(x, nx, mode == 0 ? 1 : mode == 1 ? 2 : 0);
+    fill(w, nw, mode == 0 ? 1 : mode == 1 ? 2 : 0);
+    fill_requant(n_ch, taps, no_bias);
+    p = conv_params(win);
+    if (mode < 2)
+        p.in_zp = x[0] < 0 ? 127 : -128;
+    return p;
+}
+
 static void describe(char *what, const char *kind, nnom_dims_t in, const nnom_window_t *win, nnom_dims_t out,
                      const nnom_conv_affine_params_t *p)
 {
@@ -277,12 +293,7 @@ static void check_conv(void)
             continue;
         x = in_buf + mis;
         w = w_buf + wmis;
-        fill(x, (uint32_t)in.h * in.w * in.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill(w, K * out.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill_requant(out.c, K, no_bias);
-        p = conv_params(&win);
-        if (mode < 2) /* saturating: the widest inputs minus the zero point */
-            p.in_zp = x[0] < 0 ? 127 : -128;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
         fast += is_fast(out.c, K, no_bias);
         nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
@@ -325,12 +336,7 @@ static void check_dw(void)
             continue;
         x = in_buf + mis;
         w = w_buf + wmis;
-        fill(x, (uint32_t)in.h * in.w * in.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill(w, nw, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill_requant(out.c, taps, no_bias);
-        p = conv_params(&win);
-        if (mode < 2)
-            p.in_zp = x[0] < 0 ? 127 : -128;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, nw, out.c, taps, mode, no_bias);
         fast += mult == 1 && in.c >= 4 && taps <= 25 && is_fast(out.c, taps, no_bias);
         nnom_dw_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
@@ -411,12 +417,7 @@ static void check_transpose(void)
             continue;
         x = in_buf + mis;
         w = w_buf + wmis;
-        fill(x, (uint32_t)in.h * in.w * in.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill(w, K * out.c, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill_requant(out.c, K, no_bias);
-        p = conv_params(&win);
-        if (mode < 2) /* saturating: the widest inputs minus the zero point */
-            p.in_zp = x[0] < 0 ? 127 : -128;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
         nnom_conv2d_transpose_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
         nnom_conv2d_transpose_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);

@@ -37,6 +37,7 @@ class _ConvBase(Layer, abstract=True):
     fuses_clamp = True
     absorbs_padding = True      # a ZeroPadding read only by it becomes its border (frontends/passes.py)
     preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
+    _example_more = ""          # more arguments for the example of the missing-kernel_size error
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
         """Keras and seed spellings of the arguments both Conv2D and DW_Conv2D take."""
@@ -51,7 +52,7 @@ class _ConvBase(Layer, abstract=True):
         Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
         check_count(cls, count_name, count)
         if kernel_size is None:
-            raise NnomError(f"{cls}: kernel_size is required, e.g. {cls}({count}, kernel(3, 3))")
+            raise NnomError(f"{cls}: kernel_size is required, e.g. {cls}({count}, kernel(3, 3){self._example_more})")
         self._init_geometry(kernel_size, strides, padding, dil)
         self._given = (w, b)
 
@@ -59,10 +60,15 @@ class _ConvBase(Layer, abstract=True):
         self.kernel = as_pair("kernel", kernel_size)
         self.stride = as_pair("stride", strides)
         self.dilation = as_pair("dilation", dilation)
-        self.padding = as_window_padding(padding)      # "same", "valid" or a Border
+        self.padding = self._padding_of(padding)
+
+    def _padding_of(self, padding):
+        """"same", "valid" or a Border (once stride and dilation are set)."""
+        p = as_window_padding(padding)
         if (self.stride.h > 1 or self.stride.w > 1) and (self.dilation.h > 1 or self.dilation.w > 1):
             raise NnomError(f"{type(self).__name__}: stride > 1 together with dilation > 1 is not "
                             "supported (nor in Keras)")
+        return p
 
     def _out_hw(self, s: Shape):
         ph, pw = pads_2d((s.h, s.w), self.kernel, self.stride, self.dilation, self.padding)

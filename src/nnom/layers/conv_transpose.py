@@ -15,8 +15,7 @@ from ..affine import conv as affine_conv
 from ..affine.conv_transpose import full_length, transpose_conv2d, transposed_sum
 from ..errors import NnomError, layer_error
 from ..quant import fixed
-from ..shapes import (PADDING_SAME, PADDING_VALID, Border, Pair, Shape, _positive, as_border, as_padding,
-                      as_pair, border, check_count)
+from ..shapes import PADDING_SAME, PADDING_VALID, Border, Pair, Shape, _positive, as_border, as_padding, border
 from .base import check_kwargs
 from .conv import _ConvBase, _pick
 
@@ -41,36 +40,13 @@ class Conv2DTranspose(_ConvBase):
     c_struct = "nnom_conv_transpose_layer_t"
     absorbs_padding = False         # its padding crops the output; a ZeroPadding before it stays
     absorbs_crop = True             # a Cropping that reads it alone folds into its crop (frontends/passes.py)
+    _example_more = ", stride(2, 2)"
 
     def __init__(self, filters=None, kernel_size=None, strides=(1, 1), padding=PADDING_VALID,
                  w=None, b=None, output_padding=None, **kwargs):
         check_kwargs("Conv2DTranspose", kwargs, _KW)
         self.filters = _pick(kwargs, ["filters"], filters)
-        kernel_size = _pick(kwargs, ["kernel_size", "kernel"], kernel_size)
-        strides = _pick(kwargs, ["strides"], strides)
-        padding = _pick(kwargs, ["padding"], padding)
-        dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
-        if "weights" in kwargs:
-            w, b = kwargs.pop("weights")
-        self.use_bias = kwargs.pop("use_bias", True)
-        super(_ConvBase, self).__init__(name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
-        check_count("Conv2DTranspose", "filters", self.filters)
-        if kernel_size is None:
-            raise NnomError("Conv2DTranspose: kernel_size is required, e.g. Conv2DTranspose(8, kernel(3, 3), "
-                            "stride(2, 2))")
-        self.kernel = as_pair("kernel", kernel_size)
-        self.stride = as_pair("stride", strides)
-        self.dilation = as_pair("dilation", dil)
-        if isinstance(padding, str) and padding.lower() in (PADDING_SAME, PADDING_VALID):
-            self.padding = as_padding(padding)
-        else:
-            try:
-                if isinstance(padding, (str, bool)):
-                    raise NnomError("not a padding")
-                self.padding = as_border(padding)
-            except NnomError:
-                raise NnomError(f"Conv2DTranspose: padding={padding!r}: use 'same', 'valid' or "
-                                "border(top, bottom, left, right) (cropped from the full output)") from None
+        self._init_conv("filters", self.filters, kernel_size, strides, padding, w, b, kwargs)
         if output_padding is not None:
             if not isinstance(self.padding, Border):
                 raise NnomError("Conv2DTranspose: output_padding goes with an explicit padding "
@@ -82,7 +58,18 @@ class Conv2DTranspose(_ConvBase):
             self.output_padding = Pair(*_positive("output_padding", tuple(int(v) for v in op), allow_zero=True))
         else:
             self.output_padding = Pair(0, 0)
-        self._given = (w, b)
+
+    def _padding_of(self, padding):
+        """'same', 'valid' or the Border cropped from the full output (stride goes with dilation)."""
+        if isinstance(padding, str) and padding.lower() in (PADDING_SAME, PADDING_VALID):
+            return as_padding(padding)
+        try:
+            if isinstance(padding, (str, bool)):
+                raise NnomError("not a padding")
+            return as_border(padding)
+        except NnomError:
+            raise NnomError(f"Conv2DTranspose: padding={padding!r}: use 'same', 'valid' or "
+                            "border(top, bottom, left, right) (cropped from the full output)") from None
 
     # --- geometry ------------------------------------------------------------------------------
     def _axes(self, s: Shape):

@@ -31,6 +31,25 @@ typedef struct {
     const int8_t *shift;
 } nnom_conv_affine_params_t;
 
+/* sum over c < n of w[c] * (x[c] + in_offset) added to acc: one tap of a convolution. */
+static inline int32_t nnom_affine_dot(const int8_t *x, const int8_t *w, uint32_t n, int32_t in_offset, int32_t acc)
+{
+    uint32_t c;
+    for (c = 0; c < n; c++)
+        acc += (int32_t)w[c] * ((int32_t)x[c] + in_offset);
+    return acc;
+}
+
+/* Output channel oc of a convolution from its int32 sum: the bias (NULL: 0), then the channel's
+ * requantization and the clamp. */
+static inline int8_t nnom_conv_affine_out(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t oc,
+                                          int32_t acc)
+{
+    if (bias)
+        acc += bias[oc];
+    return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+}
+
 /* w: [out_c][kh][kw][in_c] (OHWI); bias: int32 per output channel at s_in * s_w[c] (NULL: 0). */
 void nnom_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);

@@ -68,6 +68,20 @@ typedef struct {
     uint8_t transpose_b;
     uint32_t a_row, b_row, out_row;
 } nnom_matmul_geom_t;
+/* out[i][j]'s int32 sum, both schemes': sum over t of (a[i][t] - a_zp) * (b[t][j] - b_zp)
+ * (qformat: zero points 0). */
+static inline int32_t nnom_matmul_acc(const nnom_matmul_geom_t *g, const int8_t *a, const int8_t *b, uint32_t i,
+                                      uint32_t j, int32_t a_zp, int32_t b_zp)
+{
+    /* b's step along k and along n: a row of b per k, or (transposed) one value per k */
+    const uint32_t step_k = g->transpose_b ? 1u : g->b_row, step_n = g->transpose_b ? g->b_row : 1u;
+    const int8_t *row = a + i * g->a_row, *col = b + j * step_n;
+    int32_t acc = 0;
+    uint32_t t;
+    for (t = 0; t < g->k; t++)
+        acc += ((int32_t)row[t] - a_zp) * ((int32_t)col[t * step_k] - b_zp);
+    return acc;
+}
 void nnom_matmul_s8(const nnom_matmul_geom_t *g, const int8_t *a, const int8_t *b, int8_t shift, int8_t *out);
 
 /* The affine scheme's (TFLite's BATCH_MATMUL): out = clamp(out_zp + mul_by_qm(sum (a - a_zp) *

@@ -71,12 +71,13 @@ uint32_t nnom_act_mem(const nnom_act_t *a);
 void nnom_apply_act(const nnom_act_t *a, int8_t *data, uint32_t size);
 nnom_status_t nnom_act_attach(nnom_act_t *act, nnom_layer_t *l);   /* or frees act (nnom_model.c) */
 
-/* shared by Conv2D and DW_Conv2D (nnom_conv2d.c) */
+/* shared by Conv2D and DW_Conv2D (nnom_conv2d.c); nnom_conv_new() also by Conv2DTranspose, whose
+ * layer struct begins with a nnom_conv_layer_t (size: the whole struct's) */
 nnom_status_t nnom_conv_build(nnom_layer_t *l);
 uint32_t nnom_conv_macs(const nnom_layer_t *l);
-nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,
-                            nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad, const nnom_weight_t *w,
-                            const nnom_bias_t *b);
+nnom_layer_t *nnom_conv_new(uint32_t size, nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
+                            uint16_t n, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
+                            const nnom_weight_t *w, const nnom_bias_t *b);
 
 /* the affine kernel parameters of a Conv2D / DW_Conv2D (window from its build, rest from l->aff) */
 nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l);

@@ -47,11 +47,11 @@ uint32_t nnom_conv_macs(const nnom_layer_t *l)
     return nnom_sat_u32(nnom_dims_size(l->out_dims) * per_out);
 }
 
-nnom_layer_t *nnom_conv_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, uint16_t n,
-                            nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad, const nnom_weight_t *w,
-                            const nnom_bias_t *b)
+nnom_layer_t *nnom_conv_new(uint32_t size, nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops,
+                            uint16_t n, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
+                            const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(sizeof(nnom_conv_layer_t), type, name, ops, 0);
+    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(size, type, name, ops, 0);
     if (c == NULL)
         return NULL;
     c->filters = n;
@@ -103,20 +103,22 @@ static const nnom_layer_ops_t conv_ops = {nnom_conv_build, conv_run, conv_scratc
 nnom_layer_t *Conv2D(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
                      const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, dilation(1, 1), pad, w, b);
+    return nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_CONV2D, "Conv2D",
+                         &conv_ops, filters, k, s, dilation(1, 1), pad, w, b);
 }
 
 nnom_layer_t *Conv2D_dilated(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
                              const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, pad, w, b);
+    return nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, pad, w, b);
 }
 
 /* VALID windows over the input with the border around it (nnom_window_build) */
 nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
                             const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    nnom_layer_t *l = nnom_conv_new(NNOM_CONV2D, "Conv2D", &conv_ops, filters, k, s, d, PADDING_VALID, w, b);
+    nnom_layer_t *l = nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_CONV2D, "Conv2D",
+                                    &conv_ops, filters, k, s, d, PADDING_VALID, w, b);
     if (l != NULL)
         ((nnom_conv_layer_t *)l)->border = border;
     return l;

@@ -86,35 +86,19 @@ static uint32_t transpose_macs(const nnom_layer_t *l)
 
 static const nnom_layer_ops_t transpose_ops = {transpose_build, transpose_run, NULL, transpose_macs, NULL};
 
-static nnom_layer_t *transpose_new(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_padding_t pad,
-                                   const nnom_weight_t *w, const nnom_bias_t *b)
-{
-    nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(sizeof(nnom_conv_transpose_layer_t),
-                                                                 NNOM_CONV2D_TRANSPOSE, "Conv2DTranspose",
-                                                                 &transpose_ops, 0);
-    if (c == NULL)
-        return NULL;
-    c->filters = filters;
-    c->k = k;
-    c->s = s;
-    c->d = d;
-    c->pad = pad;
-    c->w = w;
-    c->b = b;
-    return &c->base;
-}
-
 nnom_layer_t *Conv2DTranspose(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
                               const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return transpose_new(filters, k, s, dilation(1, 1), pad, w, b);
+    return nnom_conv_new(sizeof(nnom_conv_transpose_layer_t), NNOM_CONV2D_TRANSPOSE, "Conv2DTranspose",
+                         &transpose_ops, filters, k, s, dilation(1, 1), pad, w, b);
 }
 
 nnom_layer_t *Conv2DTranspose_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t crop,
                                      nnom_2d_t output_pad, const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    nnom_conv_transpose_layer_t *t = (nnom_conv_transpose_layer_t *)transpose_new(filters, k, s, d, PADDING_VALID,
-                                                                                  w, b);
+    nnom_conv_transpose_layer_t *t = (nnom_conv_transpose_layer_t *)nnom_conv_new(
+        sizeof(nnom_conv_transpose_layer_t), NNOM_CONV2D_TRANSPOSE, "Conv2DTranspose", &transpose_ops, filters, k, s,
+        d, PADDING_VALID, w, b);
     if (t == NULL)
         return NULL;
     t->conv.border = crop;

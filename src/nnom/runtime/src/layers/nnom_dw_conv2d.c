@@ -32,19 +32,22 @@ static const nnom_layer_ops_t dw_ops = {nnom_conv_build, dw_run, NULL, nnom_conv
 nnom_layer_t *DW_Conv2D(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad,
                         const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return nnom_conv_new(NNOM_DW_CONV2D, "DW_Conv2D", &dw_ops, multiplier, k, s, dilation(1, 1), pad, w, b);
+    return nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_DW_CONV2D, "DW_Conv2D",
+                         &dw_ops, multiplier, k, s, dilation(1, 1), pad, w, b);
 }
 
 nnom_layer_t *DW_Conv2D_dilated(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d,
                                 nnom_padding_t pad, const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    return nnom_conv_new(NNOM_DW_CONV2D, "DW_Conv2D", &dw_ops, multiplier, k, s, d, pad, w, b);
+    return nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_DW_CONV2D, "DW_Conv2D",
+                         &dw_ops, multiplier, k, s, d, pad, w, b);
 }
 
 nnom_layer_t *DW_Conv2D_padded(uint16_t multiplier, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t border,
                                const nnom_weight_t *w, const nnom_bias_t *b)
 {
-    nnom_layer_t *l = nnom_conv_new(NNOM_DW_CONV2D, "DW_Conv2D", &dw_ops, multiplier, k, s, d, PADDING_VALID, w, b);
+    nnom_layer_t *l = nnom_conv_new(sizeof(nnom_conv_layer_t), NNOM_DW_CONV2D, "DW_Conv2D",
+                                    &dw_ops, multiplier, k, s, d, PADDING_VALID, w, b);
     if (l != NULL)
         ((nnom_conv_layer_t *)l)->border = border;
     return l;

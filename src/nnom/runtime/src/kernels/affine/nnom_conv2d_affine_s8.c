@@ -7,7 +7,7 @@ void nnom_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in,
     const nnom_window_t *win = &p->win;
     const int32_t in_offset = -p->in_zp;
     const uint32_t cin = in_dims.c;
-    uint32_t oy, ox, oc, ky, kx, c;
+    uint32_t oy, ox, oc, ky, kx;
 
     for (oy = 0; oy < out_dims.h; oy++) {
         int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
@@ -21,19 +21,13 @@ void nnom_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *in,
                         continue;                      /* taps outside the image add nothing */
                     for (kx = 0; kx < win->kw; kx++) {
                         int32_t ix = ix0 + (int32_t)(kx * win->dw);
-                        const int8_t *x, *k;
                         if (ix < 0 || ix >= (int32_t)in_dims.w)
                             continue;
-                        x = in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * cin;
-                        k = w + ((oc * win->kh + ky) * win->kw + kx) * cin;
-                        for (c = 0; c < cin; c++)
-                            acc += (int32_t)k[c] * ((int32_t)x[c] + in_offset);
+                        acc = nnom_affine_dot(in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * cin,
+                                              w + ((oc * win->kh + ky) * win->kw + kx) * cin, cin, in_offset, acc);
                     }
                 }
-                if (bias)
-                    acc += bias[oc];
-                out[(oy * out_dims.w + ox) * out_dims.c + oc] =
-                    nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+                out[(oy * out_dims.w + ox) * out_dims.c + oc] = nnom_conv_affine_out(p, bias, oc, acc);
             }
         }
     }

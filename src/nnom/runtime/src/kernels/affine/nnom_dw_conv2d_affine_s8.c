@@ -32,10 +32,7 @@ void nnom_dw_conv2d_affine_s8(const nnom_conv_affine_params_t *p, const int8_t *
                                       + in_offset);
                         }
                     }
-                    if (bias)
-                        acc += bias[oc];
-                    o[oc] = nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min,
-                                                p->act_max);
+                    o[oc] = nnom_conv_affine_out(p, bias, oc, acc);
                 }
             }
         }

@@ -10,22 +10,7 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_dsp.h"
-
-/* The input index whose tap k reaches output index o (o + pad - k * d = i * s), or -1. */
-static int32_t tap_source(uint32_t o, uint32_t k, uint16_t s, uint16_t d, uint16_t pad, uint16_t n)
-{
-    int32_t t = (int32_t)o + (int32_t)pad - (int32_t)(k * d);
-    if (t < 0 || t % s != 0 || t / s >= (int32_t)n)
-        return -1;
-    return t / s;
-}
-
-/* The first tap that can reach output index o and the step to the next (every s-th without dilation). */
-static uint32_t tap_first(uint32_t o, uint16_t s, uint16_t d, uint16_t pad, uint32_t *step)
-{
-    *step = d == 1 ? s : 1u;
-    return d == 1 ? (o + pad) % s : 0u;
-}
+#include "nnom_transpose_taps.h"
 
 /* acc + sum over c < n of w[c] * (x[c] - zp); neg_zp2: -zp in both halfwords. */
 static int32_t centred_dot(const int8_t *x, const int8_t *w, uint32_t n, int32_t zp, uint32_t neg_zp2, int32_t acc)
@@ -50,17 +35,17 @@ void nnom_conv2d_transpose_affine_s8_fast(const nnom_conv_affine_params_t *p, co
     uint32_t oy, ox, oc, ky, kx, ky0, kx0, sy, sx;
 
     for (oy = 0; oy < out_dims.h; oy++) {
-        ky0 = tap_first(oy, win->sh, win->dh, win->pad_top, &sy);
+        ky0 = nnom_transpose_first(oy, win->sh, win->dh, win->pad_top, &sy);
         for (ox = 0; ox < out_dims.w; ox++) {
-            kx0 = tap_first(ox, win->sw, win->dw, win->pad_left, &sx);
+            kx0 = nnom_transpose_first(ox, win->sw, win->dw, win->pad_left, &sx);
             for (oc = 0; oc < out_dims.c; oc++) {
                 int32_t acc = 0;
                 for (ky = ky0; ky < win->kh; ky += sy) {
-                    int32_t iy = tap_source(oy, ky, win->sh, win->dh, win->pad_top, in_dims.h);
+                    int32_t iy = nnom_transpose_source(oy, ky, win->sh, win->dh, win->pad_top, in_dims.h);
                     if (iy < 0)
                         continue;
                     for (kx = kx0; kx < win->kw; kx += sx) {
-                        int32_t ix = tap_source(ox, kx, win->sw, win->dw, win->pad_left, in_dims.w);
+                        int32_t ix = nnom_transpose_source(ox, kx, win->sw, win->dw, win->pad_left, in_dims.w);
                         if (ix < 0)
                             continue;
                         acc = centred_dot(in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * cin,
@@ -68,10 +53,7 @@ void nnom_conv2d_transpose_affine_s8_fast(const nnom_conv_affine_params_t *p, co
                                           acc);
                     }
                 }
-                if (bias)
-                    acc += bias[oc];
-                out[(oy * out_dims.w + ox) * out_dims.c + oc] =
-                    nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+                out[(oy * out_dims.w + ox) * out_dims.c + oc] = nnom_conv_affine_out(p, bias, oc, acc);
             }
         }
     }

@@ -13,16 +13,11 @@ void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_
                                  const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                  int16_t *scratch)
 {
-    nnom_nodsp_out_t q;
+    const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
     if (scratch == NULL || ((uintptr_t)scratch & 3u) != 0) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
-    q.mult = p->mult;
-    q.shift = p->shift;
-    q.out_zp = p->out_zp;
-    q.act_min = p->act_min;
-    q.act_max = p->act_max;
     nnom_nodsp_conv(&q, &p->win, p->in_zp, in, in_dims, w, bias, out, out_dims,
                     (int32_t *)(void *)scratch);
 }

@@ -11,16 +11,11 @@
 void nnom_dw_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    nnom_nodsp_out_t q;
+    const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
     if (out_dims.c != in_dims.c || (uint32_t)p->win.kh * p->win.kw > NNOM_DW_PAIR_TAPS) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
-    q.mult = p->mult;
-    q.shift = p->shift;
-    q.out_zp = p->out_zp;
-    q.act_min = p->act_min;
-    q.act_max = p->act_max;
     nnom_nodsp_dw(&q, &p->win, p->in_zp, in, in_dims, w, bias, out, out_dims);
 }
 

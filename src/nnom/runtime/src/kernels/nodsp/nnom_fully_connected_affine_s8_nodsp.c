@@ -11,13 +11,8 @@
 void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                           const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    nnom_nodsp_out_t q;
+    const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
     uint32_t o;
-    q.mult = p->mult;
-    q.shift = p->shift;
-    q.out_zp = p->out_zp;
-    q.act_min = p->act_min;
-    q.act_max = p->act_max;
     o = nnom_nodsp_fc(&q, p->in_zp, in, n_in, w, bias, out, n_out);
     if (o < n_out) { /* the rows left: the reference */
         nnom_fc_affine_params_t tail = *p;
