@@ -12,7 +12,8 @@ import pytest
 import nnom
 from nnom import NnomError
 
-from test_import_transformer import _close, _in_c_both_schemes
+from keras_helpers import assert_close
+from test_import_transformer import _in_c_both_schemes
 
 
 def _export(torch, module, x):
@@ -72,7 +73,7 @@ def test_exported_multihead_attention_of_batch_1_imports(bias):
     # the same layers as the module imported directly: the heads read side by side, no transposes
     assert _kinds(om) == _kinds(nnom.from_torch(module, x[:1]))
     assert _kinds(om).count("MatMul") == 4 and "Permute" not in _kinds(om), _kinds(om)
-    _close(om.predict(x.numpy()), ref)
+    assert_close(om.predict(x.numpy()), ref)
     _in_c_both_schemes(lambda: nnom.from_onnx(data), x.numpy())
 
 
