@@ -34,8 +34,8 @@ TAMPER = {
                "wrong number of multipliers"),
     "n_in": (r"(static const nnom_affine_t model_dense_1_affine = \{.*?, \d+, )1(\};)", r"\g<1>2\g<2>",
              "wrong number of input zero points"),
-    "zero_point": (r"(model_dw_conv2d_1_in_zp\[1\] = \{\n    )-?\d+", r"\g<1>300", "input zero point outside int8"),
-    "shift": (r"(model_dense_1_qshift\[4\] = \{\n    )-?\d+", r"\g<1>40", "shift outside -31..31"),
+    "zero_point": (r"(model_dw_conv2d_1_in_zp\[1\] NNOM_WEIGHTS_ATTR = \{\n    )-?\d+", r"\g<1>300", "input zero point outside int8"),
+    "shift": (r"(model_dense_1_qshift\[4\] NNOM_WEIGHTS_ATTR = \{\n    )-?\d+", r"\g<1>40", "shift outside -31..31"),
 }
 
 

@@ -236,7 +236,7 @@ TAMPER = {
                        r"\g<1>200", "zero point outside int8"),
     "max_clamp": (r"(static const nnom_affine_t model_max_pool_1_affine = \{NULL, NULL, NULL, NULL, -?\d+, )-?\d+",
                   r"\g<1>-300", "clamp or zero point outside int8"),
-    "sum_shift": (r"(model_sum_pool_1_qshift\[1\] = \{\n    )-?\d+", r"\g<1>29", "could leave int32"),
+    "sum_shift": (r"(model_sum_pool_1_qshift\[1\] NNOM_WEIGHTS_ATTR = \{\n    )-?\d+", r"\g<1>29", "could leave int32"),
 }
 
 

@@ -82,6 +82,8 @@ def test_core_table_matches_the_linker_scripts():
             m = re.search(rf"{region}\s*\([rwx]+\)\s*:\s*ORIGIN = (0x[0-9a-fA-F]+), LENGTH = (\d+)([KM])", text)
             assert m, (spec.name, region)
             assert (int(m.group(1), 16), int(m.group(2)) * size[m.group(3)]) == (origin, length)
+        m = re.search(r"EXTFLASH\s*\(r\)\s*:\s*ORIGIN = 0x[0-9a-fA-F]+, LENGTH = (\d+)([KM]?)", text)
+        assert m and int(m.group(1)) * size.get(m.group(2), 1) == spec.ext_flash, spec.name
         assert any(f.startswith("-mcpu=" + spec.name) for f in spec.cflags)
     assert cm.core_spec("m4") is cm.CORES["cortex-m4"] and cm.core_spec("Cortex-M55").mve
     with pytest.raises(NnomError, match="cortex-m0"):
@@ -274,3 +276,32 @@ def test_model_errors_are_clear(tools, small_cnn):
         cm.run_model(m, xq.reshape(-1)[:100])
     y, rep = cm.run_model(m, xq[:1], core="m4")                # one input; the M4 build is cached
     assert np.array_equal(y, m.run(xq[:1]).reshape(1, -1)) and rep.inferences == 1
+
+
+@pytest.mark.slow
+def test_weights_beyond_flash_go_to_external_flash(tools, small_cnn, monkeypatch):
+    """A model whose weights do not fit beside the code is built with NNOM_WEIGHTS_ATTR naming the
+    board's EXTFLASH region (here forced by reserving all the flash for code): its constant arrays
+    live there, and it still equals the simulator."""
+    m, xq = small_cnn
+    monkeypatch.setattr(cm, "CODE_RESERVE", cm.CORES["cortex-m4"].flash[1])
+    elf = cm.build_model(m, "cortex-m4")
+    weights = [a for n, a in cm._elf_info(elf).symbols.items() if n.startswith("model_") and n.endswith("_w")]
+    assert weights and all(a >= 0x21000000 for a in weights)
+    y, _ = cm.run_model(m, xq[:2], core="cortex-m4", count=False)
+    assert np.array_equal(y, m.run(xq[:2]).reshape(2, -1))
+
+
+@pytest.mark.slow
+def test_a_model_beyond_the_boards_flash_is_named(tools):
+    """The micro:bit has 256 KB of flash and no external flash: a 300 KB dense layer is refused
+    with the region, the board and the overflow, not a linker log."""
+    from nnom import Dense, Flatten, Input, Model, shape
+    m = Model(seed=0)
+    m.add(Input(shape(1, 1, 300)))
+    m.add(Flatten())
+    m.add(Dense(1000))
+    m.compile(verbose=False)
+    m.quantize(np.random.default_rng(0).normal(size=(8, 1, 1, 300)), verbose=False)
+    with pytest.raises(NnomError, match=r"does not fit the FLASH of cortex-m0's board microbit \(262,144 B\)"):
+        cm.build_model(m, "cortex-m0")

@@ -45,7 +45,8 @@ class CWriter:
         for i in range(0, len(flat), 16):
             lines.append("    " + ", ".join(str(int(v)) for v in flat[i:i + 16]) + ",")
         body = "\n".join(lines) if lines else "    0,"
-        self.blocks.append(f"static const {ctype} {ident}[{max(len(flat), 1)}] = {{\n{body}\n}};")
+        self.blocks.append(f"static const {ctype} {ident}[{max(len(flat), 1)}] NNOM_WEIGHTS_ATTR = "
+                           f"{{\n{body}\n}};")
         return ident
 
     def weight(self, layer, kernel_c_layout, shift) -> str:

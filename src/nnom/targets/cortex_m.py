@@ -72,6 +72,7 @@ class Core:
     ram: tuple[int, int]         # (origin, bytes): data, bss, heap, stack
     dsp: bool                    # the DSP extension (SMLAD, SXTB16, ...)
     mve: bool = False            # Helium
+    ext_flash: int = 0           # bytes of the board's EXTFLASH region (models beyond FLASH)
     stack: int = DEFAULT_STACK   # the default stack reserve (the micro:bit has 16 KB of RAM)
 
     @property
@@ -86,10 +87,10 @@ CORES = {
     "cortex-m0": Core("cortex-m0", "microbit", ("-mcpu=cortex-m0", "-mfloat-abi=soft"),
                       (0x00000000, 256 * 1024), (0x20000000, 16 * 1024), dsp=False, stack=4 * 1024),
     "cortex-m3": Core("cortex-m3", "mps2-an385", ("-mcpu=cortex-m3", "-mfloat-abi=soft"),
-                      (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=False),
+                      (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=False, ext_flash=16 * _MB),
     "cortex-m4": Core("cortex-m4", "mps2-an386",
                       ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
-                      (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=True),
+                      (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=True, ext_flash=16 * _MB),
     "cortex-m7": Core("cortex-m7", "mps2-an500",
                       ("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
                       (0x00000000, 4 * _MB), (0x20000000, 4 * _MB), dsp=True),
@@ -233,6 +234,13 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
         cmd = [gcc, *flags, *map(str, objs), *link, f"-Wl,-Map={tmp / 'firmware.map'}",
                "-o", str(tmp / "firmware.elf")]
         res = subprocess.run(cmd, capture_output=True, text=True)
+        over = re.search(r"region `(\w+)' overflowed by (\d+) bytes", res.stderr)
+        if res.returncode != 0 and over:
+            region, size = over.group(1), {"FLASH": spec.flash[1], "RAM": spec.ram[1],
+                                           "EXTFLASH": spec.ext_flash}.get(over.group(1), 0)
+            raise NnomError(f"the firmware does not fit the {region} of {spec.name}'s board {spec.board} "
+                            f"({size:,} B): {int(over.group(2)):,} B too many; choose a smaller model "
+                            "or a core with more memory" + (" (or a smaller stack reserve)" if region == "RAM" else ""))
         if res.returncode != 0:
             raise NnomError(f"linking the Cortex-M firmware for {spec.name} failed:\n"
                             f"{' '.join(cmd)}\n{res.stderr[-6000:]}")
@@ -852,6 +860,18 @@ int main(void)
 """
 
 
+# the constant arrays of a model beyond the board's flash go to its EXTFLASH region (sections.ld)
+EXTERNAL_WEIGHTS = 'NNOM_WEIGHTS_ATTR=__attribute__((section(".nnom_weights")))'
+CODE_RESERVE = 256 * 1024        # flash left for the runtime's code when deciding the above
+
+
+def _weights_external(model, spec: Core) -> bool:
+    """The model's weights go to external flash: they do not fit beside the code, and the board
+    has some (else the link fails with a clear error)."""
+    weights = sum(layer.weight_bytes() for layer in model.order)
+    return spec.ext_flash > 0 and weights > spec.flash[1] - CODE_RESERVE
+
+
 def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=(),
                 per_layer=False) -> Path:
     """Export the model and build its Cortex-M runner (cached); return the ELF's path.
@@ -872,6 +892,8 @@ def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", 
         log_def = ("NNOM_LOG(...)=fprintf(stderr, __VA_ARGS__)" if log
                    else "NNOM_LOG(...)=(0 ? (void)printf(__VA_ARGS__) : (void)0)")
         defines = ["NNOM_STATIC_MEMORY", log_def] + (list(PER_LAYER_DEFINES) if per_layer else [])
+        if _weights_external(model, core_spec(core)):
+            defines.append(EXTERNAL_WEIGHTS)
         return build_firmware(sources, include_dirs=[out / "nnom" / "include"], core=core,
                               defines=defines, opt=opt,
                               cflags=tuple(cflags) + (PER_LAYER_CFLAGS if per_layer else ()))

@@ -41,6 +41,14 @@ extern "C" {      /* C linkage for C++ callers (functions a port declares) */
 #endif
 #endif
 
+/* Where a model's constant arrays (weights, biases, requantization tables) go. Empty: where the
+ * toolchain puts const data (.rodata, in flash). A model larger than the internal flash can name
+ * its own section, e.g. -D'NNOM_WEIGHTS_ATTR=__attribute__((section(".extflash")))', which the
+ * board's linker script places in external (memory-mapped QSPI) flash. */
+#ifndef NNOM_WEIGHTS_ATTR
+#define NNOM_WEIGHTS_ATTR
+#endif
+
 #ifdef __cplusplus
 }
 #endif
