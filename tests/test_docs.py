@@ -73,6 +73,7 @@ PAGES = sorted(p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").
 SLOW_PAGES = {"tutorial.md"} | {p for p in PAGES if p.startswith("tutorials/")}
 NEEDS = {"importers.md": ["torch"], "tutorials/digits-torch.md": ["torch", "sklearn", "onnx"],
          "tutorials/har.md": ["keras"], "tutorials/kws.md": ["keras"], "tutorials/rnn.md": ["keras"],
+         "tutorials/transformer.md": ["keras", "mnist1d"], "tutorials/unet.md": ["torch", "sklearn"],
          "benchmark.md": ["matplotlib"], "concepts.md": ["matplotlib"]}
 
 
