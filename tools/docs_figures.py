@@ -31,7 +31,7 @@ def digits_torch(cortex_m: bool):
     import torch
     import run_torch                                  # examples/digits/run_torch.py
     x_train, x_test, y_train, y_test = run_torch.load_data()
-    net = run_torch.train(x_train, y_train, epochs=6)
+    net, _ = run_torch.train(x_train, y_train, epochs=6)
     model = nnom.from_torch(net, torch.tensor(x_train[:1]), name="digits_torch")
     calib = np.transpose(x_train[:300], (0, 2, 3, 1))           # nnom's channels-last layout
     test = np.transpose(x_test[:200], (0, 2, 3, 1))
