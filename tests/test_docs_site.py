@@ -13,7 +13,7 @@ from test_docs import ROOT, build_site
 
 SHOTS = ROOT / "build" / "docs-screenshots"
 PAGES = {"start": "start/", "layer": "reference/layers/conv/", "tutorial": "tutorials/digits-torch/",
-         "api": "reference/api/", "concepts": "concepts/"}
+         "api": "reference/api/", "concepts": "concepts/", "transformer": "tutorials/transformer/"}
 
 
 def chromium():
@@ -107,8 +107,14 @@ def test_search_finds_a_layer(site, browser):
     box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")     # in the header
     box.click()
     box.send_keys("DW_Conv2D")
-    items = wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".md-search-result__item") or False, 30)
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def conv_result(b):             # the results re-render while the index answers: read them afresh
+        try:
+            return any("conv" in (a.get_attribute("href") or "")
+                       for a in b.find_elements(By.CSS_SELECTOR, ".md-search-result__item a"))
+        except StaleElementReferenceException:
+            return False
+    wait(browser, conv_result, 30)
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / "search.png"))
-    assert any("conv" in (a.get_attribute("href") or "") for item in items
-               for a in item.find_elements(By.CSS_SELECTOR, "a"))

@@ -5,6 +5,9 @@
   for a few epochs, imported with nnom.from_torch: its arena, its int8 error per layer and (with
   arm-none-eabi-gcc and qemu-system-arm) its instructions per layer on an emulated Cortex-M4.
 - har_sequential_memory: the seed's sequential HAR model (examples/seed/sequential.py).
+- transformer_memory, unet_memory: the arenas of the transformer (examples/transformer/run.py) and
+  U-Net (examples/unet/run_torch.py) tutorials' models, untrained (an arena depends on the shapes
+  only), so they cost seconds.
 - benchmark: bench/results.json.
 """
 import argparse
@@ -28,7 +31,7 @@ def digits_torch(cortex_m: bool):
     import torch
     import run_torch                                  # examples/digits/run_torch.py
     x_train, x_test, y_train, y_test = run_torch.load_data()
-    net = run_torch.train(x_train, y_train, epochs=6)
+    net, _ = run_torch.train(x_train, y_train, epochs=6)
     model = nnom.from_torch(net, torch.tensor(x_train[:1]), name="digits_torch")
     calib = np.transpose(x_train[:300], (0, 2, 3, 1))           # nnom's channels-last layout
     test = np.transpose(x_test[:200], (0, 2, 3, 1))
@@ -50,6 +53,28 @@ def har_sequential():
     model.plot_memory(OUT / "har_sequential_memory.png")
 
 
+def transformer():
+    import example_utils
+    run = example_utils.load_module(ROOT / "examples" / "transformer" / "run.py", "transformer_run")
+    model = nnom.from_keras(run.keras_transformer(), name="transformer")
+    x = np.random.default_rng(1).normal(size=(64, run.STEPS, 1)).astype(np.float32)
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.quantize(x)
+    model.plot_memory(OUT / "transformer_memory.png")
+
+
+def unet():
+    import torch
+    import example_utils
+    run = example_utils.load_module(ROOT / "examples" / "unet" / "run_torch.py", "unet_run")
+    torch.manual_seed(0)
+    model = nnom.from_torch(run.UNet().eval(), torch.zeros(1, 1, 8, 8), name="unet")
+    x = np.random.default_rng(1).uniform(0, 1, size=(64, 8, 8, 1)).astype(np.float32)
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.quantize(x)
+    model.plot_memory(OUT / "unet_memory.png")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-cortex-m", action="store_true", help="skip the Cortex-M instruction profile")
@@ -59,6 +84,8 @@ def main():
     if not cortex_m:
         print("docs figures: no Cortex-M toolchain or QEMU here; keeping the instruction profile as it is")
     har_sequential()
+    transformer()
+    unet()
     digits_torch(cortex_m)
     plots.plot_benchmark(ROOT / "bench" / "results.json", OUT / "benchmark.png")
     for f in sorted(OUT.glob("*.png")):

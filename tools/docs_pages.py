@@ -28,21 +28,35 @@ HEADERS = ROOT / "src" / "nnom" / "runtime" / "include"
 
 # the family pages, in nav order: module of nnom.layers -> title (a new module gets a page titled
 # after itself, so layers added later appear without touching this file)
-FAMILIES = {"io": "Input and output", "conv": "Convolutions", "dense": "Dense and BatchNorm",
-            "pool": "Pooling", "reshape": "Reshaping and padding", "merge": "Merging",
-            "activation": "Activations and Softmax", "rnn": "Recurrent", "tflite_lstm": "TFLite LSTM"}
+FAMILIES = {"io": "Input and output", "conv": "Convolutions", "conv_transpose": "Transposed convolutions",
+            "dense": "Dense and BatchNorm", "layernorm": "LayerNorm", "pool": "Pooling",
+            "reshape": "Reshaping and padding", "resize": "Resize", "merge": "Merging",
+            "merge_reduce": "Maximum, Minimum, Average", "add_const": "Constant offsets",
+            "matmul": "MatMul (attention)", "embedding": "Embedding", "activation": "Activations and Softmax",
+            "prelu": "PReLU", "rnn": "Recurrent", "tflite_lstm": "TFLite LSTM"}
 
-# importer spellings that do not contain the layer's own name (normalised) but produce it
+# importer spellings that do not contain the layer's own name (normalised) but produce it;
+# "Importer:spelling" holds for that importer only (ONNX's variadic Mean is an Average, PyTorch's mean
+# a pooling)
 ALIASES = {"Dense": ["fullyconnected", "gemm", "matmul", "linear"],
            "DW_Conv2D": ["depthwiseconv"],
            "Conv2D": ["conv", "separableconv"], "BatchNorm": ["batchnormalization", "batchnorm"],
+           "Conv2DTranspose": ["convtranspose", "conv1dtranspose", "transposeconv"],
+           "LayerNorm": ["layernormalization"],
+           "MatMul": ["bmm", "attention", "multiheadattention", "scaleddotproductattention"],
+           "Embedding": ["ONNX:gather"],
            "AvgPool": ["averagepool", "averagepooling", "avgpool", "adaptiveavgpool"],
            "MaxPool": ["maxpool", "maxpooling", "adaptivemaxpool"],
-           "GlobalAvgPool": ["globalaveragepool", "globalaveragepooling", "mean", "reducemean"],
+           "GlobalAvgPool": ["globalaveragepool", "globalaveragepooling", ".tflite:mean", "PyTorch:mean",
+                             "reducemean"],
            "GlobalMaxPool": ["globalmaxpool", "globalmaxpooling", "reducemax"],
            "Concat": ["concatenate", "concatenation", "cat", "concat"], "Mult": ["mul", "multiply"],
-           "Sub": ["subtract"], "UpSample": ["upsampling", "upsample", "resize", "interpolate", "upsamplingnearest",
-                                             "upsamplenearest"],
+           "Add": ["ONNX:sum"], "Sub": ["subtract"],
+           "Maximum": ["ONNX:max", "PyTorch:max"], "Minimum": ["ONNX:min", "PyTorch:min"], "Average": ["ONNX:mean"],
+           "UpSample": ["upsampling", "upsample", "resize", "interpolate", "upsamplingnearest", "upsamplenearest"],
+           "Resize": ["resizing", "resizebilinear", "resizenearestneighbor", "upsampling", "upsample",
+                      "upsamplingbilinear", "interpolate"],
+           "Permute": ["transpose"],
            "ZeroPadding": ["zeropad", "pad", "constantpad"], "Cropping": ["cropping", "slice", "stridedslice"],
            "RNN": ["rnn", "gru", "lstm", "simplernn", "bidirectional"], "TFLiteLSTM": ["unidirectionalsequencelstm"],
            "Input": ["inputlayer"], "Reshape": ["reshape", "view", "unflatten"],
@@ -51,7 +65,10 @@ ALIASES = {"Dense": ["fullyconnected", "gemm", "matmul", "linear"],
 
 # spellings that produce a layer only with some option, said in words
 WITH_OPTIONS = {"DW_Conv2D": {"ONNX": ["Conv (group = channels)"],
-                              "PyTorch": ["nn.Conv1d, nn.Conv2d, conv2d (groups = channels)"]}}
+                              "PyTorch": ["nn.Conv1d, nn.Conv2d, conv2d (groups = channels)"]},
+                "AddConst": {"Keras": ["x + a constant of x's shape (keras.ops.add)"],
+                             "ONNX": ["Add, Sub of a constant of the input's shape"],
+                             "PyTorch": ["+, - of a constant or parameter of the input's shape"]}}
 
 
 def _norm(name: str) -> str:
@@ -77,7 +94,7 @@ def spellings(cls_name: str, tables: dict) -> dict:
     keys = {_norm(cls_name)} | set(ALIASES.get(cls_name, []))
     found = {}
     for importer, names in tables.items():
-        hits = [n for n in names if _norm(n) in keys]
+        hits = [n for n in names if _norm(n) in keys or f"{importer}:{_norm(n)}" in keys]
         if hits:
             found[importer] = [f"`{n}`" for n in hits]
     for importer, texts in WITH_OPTIONS.get(cls_name, {}).items():

@@ -16,6 +16,19 @@ from .merge import _multiplier
 
 
 class AddConst(Layer):
+    """x + a constant tensor of the input's shape (a transformer's learned positional embedding).
+
+    The constant is stored as int8 in a format of its own and added as Add adds two inputs
+    (affine: TFLite's ADD). Runs in place.
+
+    Args:
+        value: the float constant, of the input's shape (or as many values); None: a seeded
+            random one (for trying shapes).
+
+    Raises:
+        NnomError: a constant of the wrong size, or one whose range is more than 2^20 from the
+            input's.
+    """
     prefix = "add_const"
     c_struct = "nnom_add_const_layer_t"
     in_place = True             # out[i] reads x[i] only

@@ -36,6 +36,28 @@ def transpose_geometry(size, k, stride, dilation, padding, output_padding):
 
 
 class Conv2DTranspose(_ConvBase):
+    """Transposed 2D convolution (1D: a (1, k) kernel), the up-sampling convolution of decoders.
+
+    Every input pixel scatters `x * w` over a kernel-sized window of the output, `strides` apart;
+    an optional activation tail follows. Takes Conv2D's positional form and Keras' keywords
+    (`dilation=`, `use_bias=`, `activation=`, `name=`). Weights given none get a seeded He
+    initialisation.
+
+    Args:
+        filters: output channels.
+        kernel_size: kernel(kh, kw) or a (kh, kw) pair.
+        strides: stride(sh, sw) or a pair: the up-sampling factor.
+        padding: PADDING_VALID or PADDING_SAME (Keras' output sizes), or a border(top, bottom,
+            left, right) cropped from the full output (PyTorch's and ONNX's padding).
+        w: float weights in Keras' layout (kh, kw, filters, in), or None.
+        b: float bias (filters,), or None.
+        output_padding: rows and columns added at the bottom and right (an int or a pair; with a
+            border() padding only), as PyTorch's `output_padding`.
+
+    Raises:
+        NnomError: unknown keywords, sizes the C runtime cannot hold, weights of the wrong shape,
+            output_padding without a border() padding.
+    """
     prefix = "conv2d_transpose"
     c_struct = "nnom_conv_transpose_layer_t"
     absorbs_padding = False         # its padding crops the output; a ZeroPadding before it stays

@@ -17,6 +17,21 @@ from .base import Layer, as_weight
 
 
 class Embedding(Layer):
+    """A table lookup of token ids: an input of n integer values (ids 0..vocab-1) gives (1, n, dim),
+    row i = table[id_i]; ids outside the table are clamped into it.
+
+    The ids are the int8 input values themselves, so the input must hold integers: an Input given
+    qformat(7, 0) (affine: scale 1, zero point 0), as the importers set. The table is stored as
+    int8 in the output's format: no arithmetic, the same C in both schemes.
+
+    Args:
+        vocab: the number of tokens, at most 128 (read from `table` when given).
+        dim: the length of each row (read from `table` when given).
+        table: the float table (vocab, dim), or None: a seeded random one.
+
+    Raises:
+        NnomError: vocab above 128, counts that are not positive, a table of the wrong shape.
+    """
     prefix = "embedding"
     c_struct = "nnom_embedding_layer_t"
 

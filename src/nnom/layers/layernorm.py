@@ -50,6 +50,20 @@ def normalize(x, eps):
 
 
 class LayerNorm(Layer):
+    """Layer normalization over the channels of every (h, w): (x - mean) / sqrt(var + epsilon) *
+    gamma + beta, as Keras' LayerNormalization(axis=-1) and PyTorch's nn.LayerNorm(channels).
+
+    Integer-only in both schemes (an integer square root; see the int8 semantics page); takes an
+    activation tail (`activation=`).
+
+    Args:
+        gamma: the per-channel scale (channels,), or None (ones).
+        beta: the per-channel offset (channels,), or None (zeros).
+        epsilon: added to the variance, >= 0.
+
+    Raises:
+        NnomError: unknown keywords, a negative epsilon, gamma or beta of the wrong shape.
+    """
     prefix = "layer_norm"
     c_struct = "nnom_layer_norm_layer_t"
     takes_tail = True

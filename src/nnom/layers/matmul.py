@@ -23,6 +23,22 @@ from .merge import _multiplier
 
 
 class MatMul(Layer):
+    """The product of two activations per head (attention's Q x K^T and P x V), `model.merge(MatMul(), a, b)`.
+
+    Each operand holds its heads along the height (heads, rows, cols) or side by side in the
+    channels (1, rows, heads * cols), told apart by its shape. The output is (heads, M, N), so a
+    Softmax over channels normalizes each head's rows. int8: an int32 sum of products requantized
+    once; affine: TFLite's BATCH_MATMUL.
+
+    Args:
+        heads: the number of matrix pairs multiplied (attention heads), 1 or more.
+        transpose_b: read the second operand's matrices transposed (K^T from K).
+        concat_heads: give the output packed, (1, M, heads * N), ready for an output projection.
+
+    Raises:
+        NnomError: heads not a positive count, flags that are not booleans, operand shapes that
+            hold neither layout of `heads` heads or do not multiply.
+    """
     prefix = "matmul"
     n_inputs = 2
     c_struct = "nnom_matmul_layer_t"

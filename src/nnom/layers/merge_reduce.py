@@ -77,11 +77,15 @@ class _Select(_Aligned, abstract=True):
 
 
 class Maximum(_Select):
+    """Element-wise maximum of two or more inputs (`model.merge(Maximum(), a, b)`), with Add's
+    broadcasting; affine: TFLite's MAXIMUM after requantizing every input to the output's format."""
     prefix = "maximum"
     pick = np.maximum
 
 
 class Minimum(_Select):
+    """Element-wise minimum of two or more inputs (`model.merge(Minimum(), a, b)`), with Add's
+    broadcasting; affine: TFLite's MINIMUM after requantizing every input to the output's format."""
     prefix = "minimum"
     pick = np.minimum
 

@@ -21,6 +21,17 @@ MAX_ALPHA_FRAC = 16             # x << 16 of an int8 stays far inside int32
 
 
 class PReLU(Layer):
+    """Parametric ReLU: x for x >= 0, alpha[c] * x below, one learned slope per channel.
+
+    Runs in place and takes an activation tail (`activation=`). Affine: TFLite's PRELU.
+
+    Args:
+        alpha: the slopes, one per channel or one for all (float); None: 0.25, as PyTorch starts.
+
+    Raises:
+        NnomError: unknown keywords, slopes of the wrong shape, a slope of 128 or more in
+            magnitude (int8 cannot hold it).
+    """
     prefix = "prelu"
     c_struct = "nnom_prelu_layer_t"
     in_place = True             # out[i] depends on in[i] only

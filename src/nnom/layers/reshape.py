@@ -77,7 +77,14 @@ class Reshape(_DataMove):
 
 class Permute(_DataMove):
     """Any order of the three non-batch axes, counted from 1 as Keras does: output axis i is input
-    axis dims[i] (1 = height, 2 = width, 3 = channels); Permute((2, 1, 3)) swaps height and width."""
+    axis dims[i] (1 = height, 2 = width, 3 = channels); Permute((2, 1, 3)) swaps height and width.
+
+    Args:
+        dims: the order, a permutation of (1, 2, 3).
+
+    Raises:
+        NnomError: dims that are not an order of the axes 1, 2, 3.
+    """
     scheme_free = True
     prefix = "permute"
     c_struct = "nnom_permute_layer_t"

@@ -69,8 +69,25 @@ def _float_coords(n_in, n_out, coords):
 
 
 class Resize(_DataMove):
-    """Resize(size=(h, w), interpolation="bilinear" | "nearest", coords="half_pixel" |
-    "align_corners" | "asymmetric"); nearest may take its own source index tables rows, cols."""
+    """Resampling of height and width to any size, bilinear or nearest-neighbour, with TFLite's
+    integer arithmetic (the int8 result is the same in both schemes; the output keeps the input's
+    format). Keras' Resizing / UpSampling2D(interpolation="bilinear"), PyTorch's interpolate and
+    ONNX's Resize import as it.
+
+    Args:
+        size: the output (height, width), each 1..65535.
+        interpolation: "bilinear" or "nearest".
+        coords: how output pixels map to input coordinates: "half_pixel", "align_corners" or
+            "asymmetric" (as TFLite's half_pixel_centers / align_corners flags and ONNX's
+            coordinate_transformation_mode).
+        rows: nearest only: the source row of every output row (size[0] indices), or None to
+            compute them from coords (ONNX's rounding modes give their own).
+        cols: nearest only: the source column of every output column, as rows.
+
+    Raises:
+        NnomError: a size that is not two counts, an unknown interpolation or coords, index
+            tables with bilinear, or tables of the wrong length or out of the input's range.
+    """
     scheme_free = True
     prefix = "resize"
     c_struct = "nnom_resize_layer_t"
