@@ -216,7 +216,7 @@ def test_affine_report_counts_the_folded_bias():
     layer = m.order[1]
     assert layer.cell.q.in_zp != 0 and layer._has_input_bias()
     without = layer.cell.kernel.size + layer.cell.recurrent_kernel.size + 2 * 3
-    assert layer.weight_bytes() == without + 4 * 3 + 48
+    assert layer.weight_bytes() == without + 4 * 3 + layer.affine_bytes()
 
 
 def test_missing_folded_bias_stops_model_compile(tmp_path):
