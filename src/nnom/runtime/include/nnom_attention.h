@@ -83,6 +83,8 @@ static inline int32_t nnom_matmul_acc(const nnom_matmul_geom_t *g, const int8_t 
     return acc;
 }
 void nnom_matmul_s8(const nnom_matmul_geom_t *g, const int8_t *a, const int8_t *b, int8_t shift, int8_t *out);
+/* The same on Cortex-M with the DSP extension (kernels/arm/; the reference elsewhere). */
+void nnom_matmul_s8_fast(const nnom_matmul_geom_t *g, const int8_t *a, const int8_t *b, int8_t shift, int8_t *out);
 
 /* The affine scheme's (TFLite's BATCH_MATMUL): out = clamp(out_zp + mul_by_qm(sum (a - a_zp) *
  * (b - b_zp), mult, shift)) to int8. */
@@ -92,6 +94,8 @@ typedef struct {
 } nnom_matmul_affine_params_t;
 void nnom_matmul_affine_s8(const nnom_matmul_geom_t *g, const nnom_matmul_affine_params_t *p, const int8_t *a,
                            const int8_t *b, int8_t *out);
+void nnom_matmul_affine_s8_fast(const nnom_matmul_geom_t *g, const nnom_matmul_affine_params_t *p, const int8_t *a,
+                                const int8_t *b, int8_t *out);
 
 /* LayerNorm's integer normalization of one row of c values (docs/int8-semantics.md "LayerNorm"):
  * nnom_norm_stats() reads the row once; nnom_norm_q12() then gives each value's z in Q12. */

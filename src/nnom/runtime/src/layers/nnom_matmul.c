@@ -87,9 +87,9 @@ static void matmul_run(nnom_layer_t *l)
         const int8_t *pa = l->in[0]->out + h * a.base, *pb = l->in[1]->out + h * b.base;
         int8_t *po = l->out + h * out_base;
         if (nnom_runs_affine(l))
-            nnom_matmul_affine_s8(&g, &p, pa, pb, po);
+            nnom_matmul_affine_s8_fast(&g, &p, pa, pb, po);
         else
-            nnom_matmul_s8(&g, pa, pb, (int8_t)shift, po);
+            nnom_matmul_s8_fast(&g, pa, pb, (int8_t)shift, po);
     }
 }
 
