@@ -84,10 +84,27 @@ def test_generated_model_survives_an_allocation_failure_anywhere(cc, generated, 
     assert int(re.search(r"PASSED after (\d+) allocation points", text).group(1)) > 20
 
 
+@pytest.fixture(scope="module")
+def generated_multi(tmp_path_factory):
+    """A model with one input and five outputs: the header's static size counts its output list
+    (it did not: 20 bytes short on a 32-bit core)."""
+    from nnom import Conv2D, Input, Model, kernel, shape
+    m = Model(seed=5)
+    x = m.add(Input(shape(6, 5, 3)))
+    m.compile(x, [m.hook(Conv2D(c, kernel(3, 3)), x) for c in range(1, 6)], verbose=False)
+    xs = np.random.default_rng(5).normal(size=(16, 6, 5, 3)).astype(np.float32)
+    m.quantize(xs, verbose=False)
+    xq = m.quantize_input(xs[:4])[0]
+    want = m.run(xq)[0].astype(np.int8).tobytes()        # static_sizes.c compares output 0
+    out = m.export_c(tmp_path_factory.mktemp("gen_multi") / "model")
+    return out, len(xq), xq.tobytes() + want, None
+
+
 @pytest.mark.parametrize("cc", COMPILERS)
-def test_static_buffer_of_any_size_and_alignment(cc, generated, tmp_path_factory):
-    out, n, data, _ = generated
-    exe = sanitized(cc, tmp_path_factory, "static_sizes", [out / "model.c", C / "static_sizes.c", C / "hooks.c"],
+@pytest.mark.parametrize("model", ["generated", "generated_multi"])
+def test_static_buffer_of_any_size_and_alignment(cc, model, tmp_path_factory, request):
+    out, n, data, _ = request.getfixturevalue(model)
+    exe = sanitized(cc, tmp_path_factory, f"static_sizes_{model}", [out / "model.c", C / "static_sizes.c", C / "hooks.c"],
                     ["-DNNOM_STATIC_MEMORY", *LOG], includes=[out])
     text = run_clean([exe, n], data)
     header, min0, worst = map(int, re.search(r"header (\d+), aligned minimum (\d+), worst minimum (\d+)", text).groups())

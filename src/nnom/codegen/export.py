@@ -79,6 +79,9 @@ def _static_size_expr(model) -> str:
             terms.append("NNOM_A8(sizeof(nnom_act_t))")
     n_layers = len(model.order) + (0 if isinstance(model.order[-1], Output) else 1)
     terms.append(f"NNOM_A8({n_layers} * sizeof(nnom_layer_t *))")
+    for io in (model.inputs, model.outputs):             # several: an array of pointers each
+        if len(io) > 1:
+            terms.append(f"NNOM_A8({len(io)} * sizeof(nnom_layer_t *))")
     # the planner's records are given back before the arena is taken: the larger of the two
     terms.append(f"NNOM_MAX(NNOM_A8({model.plan.arena_bytes}), NNOM_A8(2 * {n_layers} * sizeof(nnom_buf_t)))")
     terms.append("8")                                      # aligning the buffer's start

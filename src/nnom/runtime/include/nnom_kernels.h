@@ -37,6 +37,9 @@ void nnom_dw_conv2d_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, c
  * the output. w: [out_c][kh][kw][in_c] (OHWI); bias and shift as Conv2D's. No scratch. */
 void nnom_conv2d_transpose_s8(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
                               const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims);
+/* The same on Cortex-M with the DSP extension (kernels/arm/; the reference elsewhere). */
+void nnom_conv2d_transpose_s8_fast(const int8_t *in, nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                                   const int8_t *shift, const nnom_window_t *win, int8_t *out, nnom_dims_t out_dims);
 
 /* Dense: out[o] = requant(bias[o] + sum_i in[i] * w[o * n_in + i], shift[o]). w: [n_out][n_in]. */
 void nnom_dense_s8(const int8_t *in, uint32_t n_in, const int8_t *w, const int32_t *bias,

@@ -73,8 +73,8 @@ static void transpose_run(nnom_layer_t *l)
                                              l->out_dims);
         return;
     }
-    nnom_conv2d_transpose_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, c->w->shift, &c->win, l->out,
-                             l->out_dims);
+    nnom_conv2d_transpose_s8_fast(l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data, bias, c->w->shift, &c->win, l->out,
+                                  l->out_dims);
 }
 
 /* every input value meets every tap of every filter once */
