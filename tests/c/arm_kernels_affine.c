@@ -1150,6 +1150,10 @@ static void benchmarks(void)
     bench_conv("conv1x1_64to64_16x16", 16, 64, 64, 1);
     bench_conv("conv3x3_1to8_28x28", 28, 1, 8, 3);
     bench_conv("conv3x3_3to16_16x16", 16, 3, 16, 3);
+    bench_conv("conv3x3_1to16_8x8", 8, 1, 16, 3);
+    bench_conv("conv1x1_16to32_8x8", 8, 16, 32, 1);
+    bench_conv("conv1x1_8to16_16x16", 16, 8, 16, 1);
+    bench_conv("conv1x1_32to32_16x16", 16, 32, 32, 1);
     bench_dw("dw3x3_64_16x16", 16, 64, 3);
     bench_dw("dw3x3_16_8x8", 8, 16, 3);
     bench_dw("dw3x3_16_32x32", 32, 16, 3);
