@@ -286,15 +286,11 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
     }
 }
 
-/* The two of the loop above, so that neither tests for the table per channel. */
-static NNOM_ARM_NOINLINE void mac_two_columns_table(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+/* The loop above once in flash: the table's test per channel pair costs less than a second copy's
+ * ~1 KB. */
+static NNOM_ARM_NOINLINE void mac_two_columns_any(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
 {
-    mac_two_columns(j, ca, oa, ob, 1);
-}
-
-static NNOM_ARM_NOINLINE void mac_two_columns_calc(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
-{
-    mac_two_columns(j, ca, oa, ob, 0);
+    mac_two_columns(j, ca, oa, ob, j->rq != NULL);
 }
 
 /* Every output channel against one column (the last pixel of an odd count). */
@@ -385,7 +381,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                 im2col(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
         }
         if (px + 1 < n_pix)
-            (j.rq != NULL ? mac_two_columns_table : mac_two_columns_calc)(&j, ca, oa, oa + out_dims.c);
+            mac_two_columns_any(&j, ca, oa, oa + out_dims.c);
         else
             mac_one_column(&j, ca, oa);
         oy = oy1; /* two pixels on */
