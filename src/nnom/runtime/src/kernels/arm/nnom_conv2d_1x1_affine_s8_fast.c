@@ -7,38 +7,41 @@
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
  * widens the raw int8 input and weights with SXTB16. Output pixels go two at a time and output
  * channels two at a time: per four input channels one word of each pixel and of each weight row,
- * eight SXTB16 and eight SMLADs (16 MACs in 20 instructions). Each channel's folded bias and
- * requantization constants are worked out once per call into the output's last 16 * out_c bytes,
- * which no output is written to before the end (as nnom_conv2d_affine_s8_fast.c does); the last
- * pixels, which overwrite them, run four channels at a time with the four's constants on the stack. */
+ * eight SXTB16 and eight SMLADs (16 MACs in 20 instructions). The output channels go in blocks of
+ * 16 whose folded biases and requantization constants sit on the stack (256 B), worked out once
+ * per call; each block runs over every pixel, reading the input again (no table in the output's
+ * tail, whose last pixels would need blocks of their own). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_affine.h"
 
-/* One output channel's constants: the bias with the zero point's term folded in, and the
- * requantization (nnom_arm_rq_t). */
+/* A pair of output channels' constants: the biases with the zero point's term folded in, then
+ * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
 typedef struct {
-    int32_t b, m, k, r;
-} pw_const_t;
+    int32_t b0, b1, m0, k0, m1, k1, r0, r1;
+} pw_pair_t;
+
+/* the output channels whose constants are on the stack at once: 8 pairs, 256 B */
+#define PW_BLOCK_PAIRS 8u
 
 typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in;
+    nnom_dims_t in_dims, out_dims;
+    int8_t *out;
     const int8_t *w;
     uint32_t K;                 /* input channels: the weight rows' length */
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
-    int32_t lo, hi;
-    const nnom_conv_affine_params_t *p;
-    const int32_t *bias;
 } pw_job_t;
 
-static pw_const_t pw_const(const pw_job_t *j, uint32_t oc)
+/* Output channel oc's bias with the zero point's term, and its requantization. */
+static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
     const int8_t *w = j->w + oc * j->K;
-    const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], 1 + 2 * j->p->out_zp);
     uint32_t s = 0, k;
     int32_t sum;
-    pw_const_t c;
     for (k = j->K >> 2; k > 0; k--, w += 4) { /* the pairs (w0 + w2, w1 + w3) in the halfwords */
         const uint32_t v = nnom_ld32(w);
         s = __sxtab16(s, v);
@@ -47,16 +50,59 @@ static pw_const_t pw_const(const pw_job_t *j, uint32_t oc)
     sum = (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16); /* at most 2 * 128 * K / 4 in a lane */
     for (k = j->K & 3u; k > 0; k--)
         sum += *w++;
-    c.b = (j->bias != NULL ? j->bias[oc] : 0) - j->p->in_zp * sum;
-    c.m = q.m;
-    c.k = q.k;
-    c.r = q.r;
-    return c;
+    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
 }
 
-static inline int32_t requant(int32_t acc, const pw_const_t *c)
+static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
 {
-    return nnom_arm_rq_apply1(acc, c->m, c->k, c->r);
+    const int32_t z1 = 1 + 2 * j->p->out_zp;
+    uint32_t i;
+    for (i = 0; i < n; i++, oc++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], z1);
+        pw_pair_t *d = c + (i >> 1);
+        if (i & 1u) {
+            d->b1 = pw_bias(j, bias, oc);
+            d->m1 = q.m;
+            d->k1 = q.k;
+            d->r1 = q.r;
+        } else {
+            d->b0 = pw_bias(j, bias, oc);
+            d->m0 = q.m;
+            d->k0 = q.k;
+            d->r0 = q.r;
+        }
+    }
+}
+
+/* The four outputs of a pair of channels (0, 1) at two pixels (a, b), requantized (the
+ * four-instruction form of nnom_arm_affine.h) and saturated, as the bytes a0, a1, b0, b1. In asm:
+ * in C, GCC doubles each accumulator twice and reloads the constants. */
+static inline uint32_t rq2x2(int32_t a0, int32_t a1, int32_t b0, int32_t b1, const pw_pair_t *c)
+{
+    int32_t m, k, t, u;
+#define NNOM_PW_RQ(x)                                                                         \
+    "lsl    %[t], %[" x "], #1\n\t"                                                         \
+    "add    %[u], %[k], %[t], asr #31\n\t"                                                  \
+    "smmlar %[" x "], %[t], %[m], %[u]\n\t"
+    __asm__("ldrd   %[m], %[k], [%[c], #8]\n\t" NNOM_PW_RQ("a0") NNOM_PW_RQ("b0")
+            "ldrd   %[m], %[k], [%[c], #16]\n\t" NNOM_PW_RQ("a1") NNOM_PW_RQ("b1")
+            "ldrd   %[m], %[k], [%[c], #24]\n\t"
+            "asr    %[a0], %[a0], %[m]\n\t"
+            "asr    %[b0], %[b0], %[m]\n\t"
+            "asr    %[a1], %[a1], %[k]\n\t"
+            "asr    %[b1], %[b1], %[k]\n\t"
+            "ssat   %[a0], #8, %[a0]\n\t"
+            "ssat   %[a1], #8, %[a1]\n\t"
+            "ssat   %[b0], #8, %[b0]\n\t"
+            "ssat   %[b1], #8, %[b1]\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[b0], #16, #8\n\t"
+            "bfi    %[a0], %[b1], #24, #8"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [m] "=&r"(m), [k] "=&r"(k),
+              [t] "=&r"(t), [u] "=&r"(u)
+            : [c] "r"(c), "m"(*c));
+#undef NNOM_PW_RQ
+    return (uint32_t)a0;
 }
 
 /* Four input channels of two pixels (a at [x], b at [x, kb]) against two weight rows (0 at [w],
@@ -83,59 +129,34 @@ static inline int32_t requant(int32_t acc, const pw_const_t *c)
     "smlad  %[a10], %[T], %[Ao], %[a10]\n\t"                                                  \
     "smlad  %[a11], %[T], %[Bo], %[a11]\n\t"
 
-/* n_pairs pairs of output channels (weight rows from w, constants from c) of the pixels xa and xb,
- * to oa[0..] and ob[0..]. */
-static NNOM_ARM_NOINLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
-                                       const pw_const_t *c, const int8_t *w, uint32_t n_pairs)
+/* n_pairs pairs of output channels (weight rows from w, constants c) of the pixels xa and xb, to
+ * oa[0..] and ob[0..] (ob = oa and xb = xa for an odd last pixel: the same bytes twice). */
+static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa,
+                                            int8_t *ob, const pw_pair_t *c, const int8_t *w, uint32_t n_pairs)
 {
     const uint32_t K = j->K;
     uint32_t k;
 
-    for (; n_pairs > 0; n_pairs--, c += 2, oa += 2, ob += 2, w += K) {
+    for (; n_pairs > 0; n_pairs--, c++, oa += 2, ob += 2, w += K) {
         const int8_t *x = xa, *y = xb;
-        int32_t a00 = c[0].b, a10 = c[1].b, a01 = a00, a11 = a10;
-#if NNOM_ARM_ASM
-        if (y == x + K) { /* contiguous pixels: one register for both offsets */
-            uint32_t A, B, Ao, Bo, Q, T, n = K >> 3;
-            const uint32_t kb = K - 4u;
-            if (n)
-                __asm__("1:\n\t" NNOM_AFF_PW2X2 NNOM_AFF_PW2X2
-                        "subs   %[n], %[n], #1\n\t"
-                        "bne    1b\n\t"
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w),
-                          [x] "+r"(x), [n] "+r"(n), [A] "=&r"(A), [B] "=&r"(B), [Ao] "=&r"(Ao), [Bo] "=&r"(Bo),
-                          [Q] "=&r"(Q), [T] "=&r"(T)
-                        : [kb] "r"(kb)
-                        : "cc", "memory");
-            if (K & 4u)
-                __asm__(NNOM_AFF_PW2X2
-                        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w),
-                          [x] "+r"(x), [A] "=&r"(A), [B] "=&r"(B), [Ao] "=&r"(Ao), [Bo] "=&r"(Bo), [Q] "=&r"(Q),
-                          [T] "=&r"(T)
-                        : [kb] "r"(kb)
-                        : "memory");
-            y = x + K;
-        } else
-#endif
-        {
-            for (k = K >> 2; k > 0; k--, w += 4, x += 4, y += 4) {
-                const uint32_t u = nnom_ld32(w), v = nnom_ld32(w + K);
-                const uint32_t p = nnom_ld32(x), q = nnom_ld32(y);
-                const uint32_t pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
-                const uint32_t qe = __sxtb16(q), qo = nnom_sxtb16_ror8(q);
-                uint32_t t = __sxtb16(u);
-                a00 = __smlad(t, pe, a00);
-                a01 = __smlad(t, qe, a01);
-                t = nnom_sxtb16_ror8(u);
-                a00 = __smlad(t, po, a00);
-                a01 = __smlad(t, qo, a01);
-                t = __sxtb16(v);
-                a10 = __smlad(t, pe, a10);
-                a11 = __smlad(t, qe, a11);
-                t = nnom_sxtb16_ror8(v);
-                a10 = __smlad(t, po, a10);
-                a11 = __smlad(t, qo, a11);
-            }
+        int32_t a00 = c->b0, a10 = c->b1, a01 = a00, a11 = a10;
+        for (k = K >> 2; k > 0; k--, w += 4, x += 4, y += 4) {
+            const uint32_t u = nnom_ld32(w), v = nnom_ld32(w + K);
+            const uint32_t p = nnom_ld32(x), q = nnom_ld32(y);
+            const uint32_t pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
+            const uint32_t qe = __sxtb16(q), qo = nnom_sxtb16_ror8(q);
+            uint32_t t = __sxtb16(u);
+            a00 = __smlad(t, pe, a00);
+            a01 = __smlad(t, qe, a01);
+            t = nnom_sxtb16_ror8(u);
+            a00 = __smlad(t, po, a00);
+            a01 = __smlad(t, qo, a01);
+            t = __sxtb16(v);
+            a10 = __smlad(t, pe, a10);
+            a11 = __smlad(t, qe, a11);
+            t = nnom_sxtb16_ror8(v);
+            a10 = __smlad(t, po, a10);
+            a11 = __smlad(t, qo, a11);
         }
         for (k = K & 3u; k > 0; k--, w++, x++, y++) {
             const int32_t u = w[0], v = w[K];
@@ -146,8 +167,7 @@ static NNOM_ARM_NOINLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, cons
         }
         {
             /* bytes: oa[0], oa[1], ob[0], ob[1] */
-            const uint32_t r = nnom_arm_pack4(requant(a00, c), requant(a10, c + 1), requant(a01, c),
-                                              requant(a11, c + 1), j->lo4, j->hi4);
+            const uint32_t r = nnom_arm_clamp4(rq2x2(a00, a10, a01, a11, c), j->lo4, j->hi4);
             const uint16_t ra = (uint16_t)r, rb = (uint16_t)(r >> 16);
             memcpy(oa, &ra, 2);
             memcpy(ob, &rb, 2);
@@ -155,11 +175,98 @@ static NNOM_ARM_NOINLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, cons
     }
 }
 
-/* One output channel (weight row w, constants c) of the pixels xa and xb. */
-static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
-                   const pw_const_t *c, const int8_t *w)
+#if NNOM_ARM_ASM
+/* pw_pairs() of two contiguous pixels (xb = xa + K) with K = 4, 8, 12 or 16 (kb = K - 4): the
+ * loop over the pairs in one asm, the MACs unrolled (entered at the block K needs) and 13
+ * registers, so that it also builds with a frame pointer; in C, GCC keeps the output pointers and
+ * the counter on the stack and reloads the clamp per pair. What does not fit in registers is in
+ * st. */
+static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, int8_t *oa, const pw_pair_t *c,
+                                           const int8_t *w, uint32_t n_pairs)
 {
-    int32_t s0 = c->b, s1 = s0;
+    struct {
+        const pw_pair_t *c, *end; /* the pairs' constants, their end */
+        int8_t *o;                /* the output of pixel a */
+        const int8_t *x;          /* pixel a */
+        uint32_t lo4, hi4, ob;    /* the clamp; pixel b's output from o + 2 */
+    } st;
+    int32_t a00, a01, a10, a11;
+    uint32_t A, B, Ao, Bo, Q, T;
+    const int8_t *x;
+    const uint32_t kb = j->K - 4u;
+    st.c = c;
+    st.end = c + n_pairs;
+    st.o = oa;
+    st.x = xa;
+    st.lo4 = j->lo4;
+    st.hi4 = j->hi4;
+    st.ob = j->out_dims.c - 2u;
+#define NNOM_PW_RQ(x)                                                                         \
+    "lsl    %[Q], %[" x "], #1\n\t"                                                         \
+    "add    %[Ao], %[B], %[Q], asr #31\n\t"                                                 \
+    "smmlar %[" x "], %[Q], %[A], %[Ao]\n\t"
+    __asm__("0:\n\t"
+            "ldr    %[T], %[sc]\n\t"
+            "ldrd   %[a00], %[a10], [%[T]]\n\t"
+            "mov    %[a01], %[a00]\n\t"
+            "mov    %[a11], %[a10]\n\t"
+            "ldr    %[x], %[sx]\n\t"
+            "cmp    %[kb], #8\n\t"
+            "beq    12f\n\t"
+            "bhi    16f\n\t"
+            "cmp    %[kb], #4\n\t"
+            "beq    8f\n\t"
+            "b      4f\n\t"
+            "16:\n\t" NNOM_AFF_PW2X2 "12:\n\t" NNOM_AFF_PW2X2 "8:\n\t" NNOM_AFF_PW2X2 "4:\n\t" NNOM_AFF_PW2X2
+            "add    %[w], %[w], %[kb]\n\t"          /* on to the next pair's rows */
+            "add    %[w], %[w], #4\n\t"
+            "ldr    %[T], %[sc]\n\t"
+            "ldrd   %[A], %[B], [%[T], #8]\n\t" NNOM_PW_RQ("a00") NNOM_PW_RQ("a01")
+            "ldrd   %[A], %[B], [%[T], #16]\n\t" NNOM_PW_RQ("a10") NNOM_PW_RQ("a11")
+            "ldrd   %[A], %[B], [%[T], #24]\n\t"
+            "asr    %[a00], %[a00], %[A]\n\t"
+            "asr    %[a01], %[a01], %[A]\n\t"
+            "asr    %[a10], %[a10], %[B]\n\t"
+            "asr    %[a11], %[a11], %[B]\n\t"
+            "add    %[T], %[T], #32\n\t"
+            "str    %[T], %[sc]\n\t"
+            "ssat   %[a00], #8, %[a00]\n\t"
+            "ssat   %[a01], #8, %[a01]\n\t"
+            "ssat   %[a10], #8, %[a10]\n\t"
+            "ssat   %[a11], #8, %[a11]\n\t"
+            "bfi    %[a00], %[a10], #8, #8\n\t"
+            "bfi    %[a00], %[a01], #16, #8\n\t"
+            "bfi    %[a00], %[a11], #24, #8\n\t"
+            "ldr    %[A], %[slo]\n\t"               /* the clamp (nnom_arm_clamp4) */
+            "ldr    %[B], %[shi]\n\t"
+            "ssub8  %[Q], %[a00], %[A]\n\t"
+            "sel    %[a00], %[a00], %[A]\n\t"
+            "ssub8  %[Q], %[B], %[a00]\n\t"
+            "sel    %[a00], %[a00], %[B]\n\t"
+            "ldr    %[x], %[so]\n\t"
+            "ldr    %[Bo], %[sob]\n\t"
+            "strh   %[a00], [%[x]], #2\n\t"
+            "lsr    %[a00], %[a00], #16\n\t"
+            "strh   %[a00], [%[x], %[Bo]]\n\t"
+            "str    %[x], %[so]\n\t"
+            "ldr    %[Bo], %[send]\n\t"
+            "cmp    %[T], %[Bo]\n\t"
+            "bne    0b"
+            : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [x] "=&r"(x),
+              [A] "=&r"(A), [B] "=&r"(B), [Ao] "=&r"(Ao), [Bo] "=&r"(Bo), [Q] "=&r"(Q), [T] "=&r"(T),
+              [sc] "+m"(st.c), [so] "+m"(st.o)
+            : [kb] "r"(kb), [send] "m"(st.end), [sx] "m"(st.x), [slo] "m"(st.lo4), [shi] "m"(st.hi4),
+              [sob] "m"(st.ob)
+            : "cc", "memory"); /* memory: the constants read, the output written */
+#undef NNOM_PW_RQ
+}
+#endif
+
+/* One output channel (weight row w, the constants of channel 0 of c) of the pixels xa and xb. */
+static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
+                   const pw_pair_t *c, const int8_t *w)
+{
+    int32_t s0 = c->b0, s1 = s0;
     uint32_t k;
     for (k = j->K >> 2; k > 0; k--, w += 4, xa += 4, xb += 4) {
         const uint32_t u = nnom_ld32(w), ue = __sxtb16(u), uo = nnom_sxtb16_ror8(u);
@@ -173,72 +280,64 @@ static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t
         s0 += *w * *xa;
         s1 += *w * *xb;
     }
-    *oa = nnom_arm_clamp(requant(s0, c), j->lo, j->hi);
-    *ob = nnom_arm_clamp(requant(s1, c), j->lo, j->hi);
+    *oa = nnom_arm_clamp(nnom_arm_rq_apply1(s0, c->m0, c->k0, c->r0), j->p->act_min, j->p->act_max);
+    *ob = nnom_arm_clamp(nnom_arm_rq_apply1(s1, c->m0, c->k0, c->r0), j->p->act_min, j->p->act_max);
 }
 
 /* The input pixel of output pixel px. */
-static const int8_t *pw_in(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, uint32_t out_w,
-                           uint32_t px)
+static const int8_t *pw_in(const pw_job_t *j, uint32_t px)
 {
-    return in + ((px / out_w) * p->win.sh * in_dims.w + (px % out_w) * p->win.sw) * in_dims.c;
+    const nnom_window_t *win = &j->p->win;
+    return j->in + ((px / j->out_dims.w) * win->sh * j->in_dims.w + (px % j->out_dims.w) * win->sw) * j->K;
+}
+
+/* Output channels oc .. oc + n - 1 (constants c) of every pixel, two pixels at a time. */
+static NNOM_ARM_NOINLINE void pw_block(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, uint32_t n)
+{
+    const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
+    const int8_t *w = j->w + oc * j->K;
+    uint32_t px;
+    for (px = 0; px < n_pix; px += 2) {
+        const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
+        const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
+        int8_t *oa = j->out + px * C + oc, *ob = j->out + pb * C + oc;
+#if NNOM_ARM_ASM
+        if (xb == xa + j->K && (j->K & 3u) == 0 && j->K <= 16 && n >= 2)
+            pw_pairs_asm(j, xa, oa, c, w, n >> 1);
+        else
+#endif
+            pw_pairs(j, xa, xb, oa, ob, c, w, n >> 1);
+        if (n & 1u)
+            pw_one(j, xa, xb, oa + (n - 1), ob + (n - 1), c + (n >> 1), w + (n - 1) * j->K);
+    }
 }
 
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    const uint32_t C = out_dims.c, even = C & ~1u, K = in_dims.c, n_pix = (uint32_t)out_dims.h * out_dims.w;
-    uint32_t px, oc, px0 = 0;
-    pw_const_t *table;
-    pw_const_t own[4]; /* the last pixels' constants, four channels at a time */
+    const uint32_t C = out_dims.c;
+    pw_pair_t c[PW_BLOCK_PAIRS];
     pw_job_t j;
+    uint32_t oc;
 
     if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, K)) {
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, in_dims.c)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
+    j.p = p;
+    j.in = in;
+    j.in_dims = in_dims;
+    j.out_dims = out_dims;
+    j.out = out;
     j.w = w;
-    j.K = K;
-    j.lo = p->act_min;
-    j.hi = p->act_max;
+    j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.p = p;
-    j.bias = bias;
-    /* the table in the output's last 16 * C bytes (word-aligned down); px0: the pixel pairs whose
-     * outputs end before it run with it */
-    if ((uint64_t)n_pix * C >= 16u * (uint64_t)C + 3u && C > 0) {
-        const uintptr_t at = ((uintptr_t)(out + n_pix * C) - 16u * C) & ~(uintptr_t)3u;
-        table = (pw_const_t *)at;
-        px0 = (uint32_t)((at - (uintptr_t)out) / C) & ~1u;
-        for (oc = 0; oc < C; oc++)
-            table[oc] = pw_const(&j, oc);
-        for (px = 0; px < px0; px += 2) {
-            int8_t *o = out + px * C;
-            const int8_t *xa = pw_in(p, in, in_dims, out_dims.w, px);
-            pw_pairs(&j, xa, pw_in(p, in, in_dims, out_dims.w, px + 1), o, o + C, table, w, even >> 1);
-            if (C & 1u)
-                pw_one(&j, xa, pw_in(p, in, in_dims, out_dims.w, px + 1), o + even, o + C + even, table + even,
-                       w + even * K);
-        }
-    }
-    /* the pixels left (an odd last one as both of a pair: the same bytes twice), over blocks of
-     * channels */
-    for (oc = 0; oc < C; oc += 4) {
-        const uint32_t nb = C - oc < 4 ? C - oc : 4, pairs = nb >> 1;
-        uint32_t i;
-        for (i = 0; i < nb; i++)
-            own[i] = pw_const(&j, oc + i);
-        for (px = px0; px < n_pix; px += 2) {
-            const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
-            const int8_t *xa = pw_in(p, in, in_dims, out_dims.w, px), *xb = pw_in(p, in, in_dims, out_dims.w, pb);
-            int8_t *oa = out + px * C + oc, *ob = out + pb * C + oc;
-            if (pairs)
-                pw_pairs(&j, xa, xb, oa, ob, own, w + oc * K, pairs);
-            if (nb & 1u)
-                pw_one(&j, xa, xb, oa + 2 * pairs, ob + 2 * pairs, own + 2 * pairs, w + (oc + 2 * pairs) * K);
-        }
+    for (oc = 0; oc < C; oc += 2u * PW_BLOCK_PAIRS) {
+        const uint32_t n = C - oc < 2u * PW_BLOCK_PAIRS ? C - oc : 2u * PW_BLOCK_PAIRS;
+        pw_consts(&j, bias, oc, n, c);
+        pw_block(&j, c, oc, n);
     }
 }
 
