@@ -78,13 +78,14 @@ typedef struct {
     uint32_t n_pairs, single; /* tap pairs, then 0 or 1 single tap */
     int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
     int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
-    uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4) */
+    uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
+    uint32_t clamp;           /* unless it is the whole int8 range */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
 } dw_job_t;
 
-/* The block's pixels. The clamp runs also when it is the whole int8 range (5 instructions per four
- * outputs): one copy of this loop in flash instead of two (~0.5 KB). */
-static NNOM_ARM_NOINLINE void dw_run(const dw_job_t *j)
+/* The block's pixels; clamp: the clamp is narrower than int8 (a constant in each of the two
+ * copies below: clamping always would cost a depthwise layer without activation 3-5 %). */
+static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
 {
     const int8_t *row = j->pa;
     int8_t *orow = j->o;
@@ -139,10 +140,20 @@ static NNOM_ARM_NOINLINE void dw_run(const dw_job_t *j)
 #endif
             {
                 const uint32_t v = nnom_arm_rq4(a0, a1, a2, a3, &j->rq[0][0]);
-                nnom_st32(o, nnom_arm_clamp4(v, j->lo4, j->hi4));
+                nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
             }
         }
     }
+}
+
+static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
+{
+    dw_pixels(j, 0);
+}
+
+static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
+{
+    dw_pixels(j, 1);
 }
 
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
@@ -176,10 +187,10 @@ static void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq
     }
 }
 
-/* A block of fewer than DW_DIRECT pixels (a corner, a short border run): each pixel's taps straight
- * from the input and the weights (SXTAB16 takes the zero point off), no table, whose setup would
- * cost more than the pixels. */
-#define DW_DIRECT 4u
+/* A block of fewer than DW_DIRECT pixels (a corner): each pixel's taps straight from the input and
+ * the weights (SXTAB16 takes the zero point off), no table, whose setup would cost more than the
+ * pixel (longer blocks: the table is cheaper, 3-pixel ones already). */
+#define DW_DIRECT 2u
 static NNOM_ARM_NOINLINE void dw_direct(const dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in,
                                         nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
                                         nnom_dims_t out_dims, uint32_t oy0, uint32_t oy1, uint32_t ox0,
@@ -223,7 +234,7 @@ static NNOM_ARM_NOINLINE void dw_direct(const dw_job_t *j, const nnom_conv_affin
                     }
                 }
                 v = nnom_arm_rq4(2 * a0, 2 * a1, 2 * a2, 2 * a3, &rq[0][0]);
-                nnom_st32(out + (oy * out_dims.w + ox) * C + c0, nnom_arm_clamp4(v, j->lo4, j->hi4));
+                nnom_st32(out + (oy * out_dims.w + ox) * C + c0, j->clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
             }
     }
 }
@@ -298,7 +309,10 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
                 j->b[i] += 2 * bias[c0 + i];
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
-        dw_run(j);
+        if (j->clamp)
+            dw_run_clamp(j);
+        else
+            dw_run_sat(j);
     }
 }
 
@@ -321,6 +335,7 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.clamp = p->act_min > -128 || p->act_max < 127;
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
     for (oy = 0; oy < out_dims.h; oy = oy1) {
