@@ -89,14 +89,16 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * reference, or the 1x1 kernel for a pointwise one. */
 uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win);
 
-/* A 1x1 kernel without padding before the image over at most NNOM_CONV_1X1_MAX_C input channels:
- * the convolution kernels take no scratch for it (nnom_conv2d_affine_s8_scratch_size() gives 0;
- * the layer runs nnom_conv2d_1x1_affine_s8_fast). Wider inputs keep the scratch: widening each
- * pixel once into it makes the DSP inner loop 10 % shorter. Python: Conv2D.scratch_bytes. */
+/* A 1x1 kernel with stride 1 and without padding before the image over at most NNOM_CONV_1X1_MAX_C
+ * input channels: the convolution kernels take no scratch for it (nnom_conv2d_affine_s8_scratch_size()
+ * gives 0; the layer runs nnom_conv2d_1x1_affine_s8_fast). Wider inputs keep the scratch: widening
+ * each pixel once into it makes the DSP inner loop 10 % shorter; so do strided ones, whose pixel
+ * pairs are not contiguous (8 % slower without). Python: Conv2D.scratch_bytes. */
 #define NNOM_CONV_1X1_MAX_C 16u
 static inline int nnom_conv2d_affine_s8_pointwise(const nnom_window_t *win, uint32_t in_c)
 {
-    return win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0 && in_c <= NNOM_CONV_1X1_MAX_C;
+    return win->kh == 1 && win->kw == 1 && win->sh == 1 && win->sw == 1 && win->pad_top == 0 && win->pad_left == 0
+           && in_c <= NNOM_CONV_1X1_MAX_C;
 }
 
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
