@@ -314,6 +314,46 @@ static void check_conv(void)
     report("conv2d", done, fails, fast);
 }
 
+/* Pointwise (1x1, no padding) convolutions, most without scratch (nnom_conv2d_1x1_affine_s8_fast):
+ * narrow and wide inputs, odd and even channel counts across its blocks of 16, strides 1 and 2. */
+static void check_conv1x1(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, done = 0, fast = 0;
+    for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {1, 1, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t n_out, mis = rnd() & 3, wmis = rnd() & 3;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w, *got;
+        char what[200];
+        win.sh = (uint16_t)(rnd() % 3 == 0 ? 2 : 1);
+        win.sw = (uint16_t)(rnd() % 3 == 0 ? 2 : 1);
+        in.h = (uint16_t)urange(1, 11);
+        in.w = (uint16_t)urange(1, 11);
+        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 6) : urange(1, 20));
+        out.h = (uint16_t)((in.h - 1) / win.sh + 1);
+        out.w = (uint16_t)((in.w - 1) / win.sw + 1);
+        out.c = (uint16_t)urange(1, 40);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if ((uint32_t)in.c * out.c > W_MAX || n_out > OUT_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, (uint32_t)in.c * out.c, out.c, in.c, mode, no_bias);
+        fast += is_fast(out.c, in.c, no_bias);
+        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out,
+                                   nnom_conv2d_affine_s8_scratch_size(in, &win) ? scratch_buf : NULL);
+        describe(what, "conv1x1", in, &win, out, &p);
+        fails += compare("conv2d_1x1", cs, got, n_out, what, &printed);
+        done++;
+    }
+    report("conv2d_1x1", done, fails, fast);
+}
+
 static void check_dw(void)
 {
     int fails = 0, printed = 0;
@@ -1150,6 +1190,10 @@ static void benchmarks(void)
     bench_conv("conv1x1_64to64_16x16", 16, 64, 64, 1);
     bench_conv("conv3x3_1to8_28x28", 28, 1, 8, 3);
     bench_conv("conv3x3_3to16_16x16", 16, 3, 16, 3);
+    bench_conv("conv3x3_1to16_8x8", 8, 1, 16, 3);
+    bench_conv("conv1x1_16to32_8x8", 8, 16, 32, 1);
+    bench_conv("conv1x1_8to16_16x16", 16, 8, 16, 1);
+    bench_conv("conv1x1_32to32_16x16", 16, 32, 32, 1);
     bench_dw("dw3x3_64_16x16", 16, 64, 3);
     bench_dw("dw3x3_16_8x8", 8, 16, 3);
     bench_dw("dw3x3_16_32x32", 32, 16, 3);
@@ -1170,6 +1214,7 @@ static void benchmarks(void)
 int main(void)
 {
     check_conv();
+    check_conv1x1();
     check_dw();
     check_fc();
     check_transpose();

@@ -280,8 +280,13 @@ class Conv2D(_ConvBase):
         return self._c_window(g, self.filters)
 
     def scratch_bytes(self):
-        # im2col buffer of the optimized kernels, in both schemes: two q15 columns
-        # (nnom_conv2d_affine_s8_scratch_size)
+        # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the
+        # affine scheme's pointwise kernel over up to 16 input channels with stride 1, which reads
+        # the input in place (nnom_conv2d_affine_s8_scratch_size, nnom_conv2d_affine_s8_pointwise)
+        (pt, _), (pl, _) = self._pads()
+        if (self.affine and self.kernel.h == self.kernel.w == 1 and pt == 0 and pl == 0
+                and self.stride.h == self.stride.w == 1 and self.in_shapes[0].c <= 16):
+            return 0
         return 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
 
 

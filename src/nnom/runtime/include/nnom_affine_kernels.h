@@ -85,8 +85,36 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * bytes in fewer instructions. Each calls its reference above for what it does not cover, and is
  * the reference without the extension or with NNOM_REFERENCE_KERNELS defined; the layers call
  * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
- * (4 * kh * kw * in_c: two q15 im2col columns); NULL: the reference. */
+ * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, below); NULL: the
+ * reference, or the 1x1 kernel for a pointwise one. */
 uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win);
+
+/* A 1x1 kernel with stride 1 and without padding before the image over at most NNOM_CONV_1X1_MAX_C
+ * input channels: the convolution kernels take no scratch for it (nnom_conv2d_affine_s8_scratch_size()
+ * gives 0; the layer runs nnom_conv2d_1x1_affine_s8_fast). Wider inputs keep the scratch: widening
+ * each pixel once into it makes the DSP inner loop 10 % shorter; so do strided ones, whose pixel
+ * pairs are not contiguous (8 % slower without). Python: Conv2D.scratch_bytes. */
+#define NNOM_CONV_1X1_MAX_C 16u
+static inline int nnom_conv2d_affine_s8_pointwise(const nnom_window_t *win, uint32_t in_c)
+{
+    return win->kh == 1 && win->kw == 1 && win->sh == 1 && win->sw == 1 && win->pad_top == 0 && win->pad_left == 0
+           && in_c <= NNOM_CONV_1X1_MAX_C;
+}
+
+/* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
+ * padding after the image was folded in). */
+static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    return win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0
+           && (out_dims.h == 0 || (uint32_t)(out_dims.h - 1) * win->sh < in_dims.h)
+           && (out_dims.w == 0 || (uint32_t)(out_dims.w - 1) * win->sw < in_dims.w);
+}
+
+/* CONV_2D with such a kernel, reading the input in place: the DSP loops (kernels/arm/), the no-DSP
+ * fully connected kernel per pixel on the Cortex-M3, else the reference (also for windows outside
+ * the input). */
+void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);

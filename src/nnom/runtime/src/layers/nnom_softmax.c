@@ -39,27 +39,38 @@ static nnom_status_t softmax_affine_build(nnom_layer_t *l)
     return NN_SUCCESS;
 }
 
-static nnom_status_t softmax_build(nnom_layer_t *l)
+/* Softmax_t(): the generator's exp table */
+static nnom_status_t softmax_table_build(nnom_layer_t *l)
 {
-    nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     l->out_dims = NNOM_IN_DIMS(l, 0);
-    if (nnom_runs_affine(l))
-        return softmax_affine_build(l);
-    if (s->exp_table != NULL)
-        return NN_SUCCESS;
-    if (s->make_exp == NULL)
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "has no exp table");
-    return s->make_exp(l);
+    if (((nnom_misc_layer_t *)l)->exp_table == NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "Softmax_t() without an exp table: call Softmax() instead");
+    return nnom_runs_affine(l) ? softmax_affine_build(l) : NN_SUCCESS;
 }
 
+/* Softmax(): the Q-format exps into own_exp */
+static nnom_status_t softmax_build(nnom_layer_t *l)
+{
+    l->out_dims = NNOM_IN_DIMS(l, 0);
+    return nnom_runs_affine(l) ? softmax_affine_build(l) : ((nnom_misc_layer_t *)l)->make_exp(l);
+}
+
+/* With the generator's table of the exps (Softmax_t): the only kernels it links. */
+static void softmax_run_table(nnom_layer_t *l)
+{
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
+    nnom_dims_t d = l->out_dims;
+    if (nnom_runs_affine(l))
+        nnom_softmax_affine_lut_s8(s->exp_table, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
+    else
+        nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->exp_table, l->out);
+}
+
+/* Without one (Softmax()): the affine exps per element, the Q-format ones from own_exp. */
 static void softmax_run(nnom_layer_t *l)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     nnom_dims_t d = l->out_dims;
-    if (nnom_runs_affine(l) && s->exp_table != NULL) {      /* the generator's table of the exps */
-        nnom_softmax_affine_lut_s8(s->exp_table, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
-        return;
-    }
     if (nnom_runs_affine(l)) {
         nnom_softmax_affine_params_t p;
         p.mult = l->aff->mult[0];
@@ -68,7 +79,7 @@ static void softmax_run(nnom_layer_t *l)
         nnom_softmax_affine_s8(&p, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
         return;
     }
-    nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->exp_table ? s->exp_table : s->own_exp, l->out);
+    nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->own_exp, l->out);
 }
 
 static void softmax_free(nnom_layer_t *l)
@@ -77,21 +88,29 @@ static void softmax_free(nnom_layer_t *l)
     nnom_release(s->own_exp, 256 * sizeof(int32_t));
 }
 
+/* Two sets of operations, each constructor naming one, so that --gc-sections drops the other's
+ * kernels: a generated model (Softmax_t) does not link the per-element affine softmax. */
+static const nnom_layer_ops_t softmax_table_ops = {softmax_table_build, softmax_run_table, NULL, NULL, NULL};
 static const nnom_layer_ops_t softmax_ops = {softmax_build, softmax_run, NULL, NULL, softmax_free};
 
-nnom_layer_t *Softmax_t(const int32_t *exp_table)
+static nnom_layer_t *softmax_new(const int32_t *exp_table, const nnom_layer_ops_t *ops)
 {
-    nnom_misc_layer_t *s = (nnom_misc_layer_t *)nnom_layer_alloc(
-        sizeof(nnom_misc_layer_t), NNOM_SOFTMAX, "Softmax", &softmax_ops, NNOM_IN_PLACE | NNOM_FIXED_Q07);
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)nnom_layer_alloc(sizeof(nnom_misc_layer_t), NNOM_SOFTMAX, "Softmax",
+                                                                 ops, NNOM_IN_PLACE | NNOM_FIXED_Q07);
     if (s == NULL)
         return NULL;
     s->exp_table = exp_table;
     return &s->base;
 }
 
+nnom_layer_t *Softmax_t(const int32_t *exp_table)
+{
+    return softmax_new(exp_table, &softmax_table_ops);
+}
+
 nnom_layer_t *Softmax(void)
 {
-    nnom_misc_layer_t *s = (nnom_misc_layer_t *)Softmax_t(NULL);
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)softmax_new(NULL, &softmax_ops);
     if (s == NULL)
         return NULL;
     s->make_exp = make_own_exp;

@@ -8,8 +8,9 @@
  * widened into a q15 column of K = kh * kw * in_c values in the scratch (SXTAB16 subtracts the
  * zero point as it widens, at no cost; taps in the padding are 0, the real zero), then every pair
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
- * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding widens
- * the input pixel straight into its column. Each channel's requantization constants
+ * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
+ * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none; wider
+ * ones widen the input pixel straight into its column. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
  * written to before the end: the pixels up to there read them, and the last few, which overwrite
  * them, work them out where they are used. So the scratch holds the columns alone and the table
@@ -18,9 +19,10 @@
 
 uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win)
 {
-    /* two q15 columns; on every target, so that the C's memory plan stays equal to Python's
+    /* two q15 columns, none for a pointwise kernel (nnom_conv2d_1x1_affine_s8_fast reads the input
+     * in place); on every target, so that the C's memory plan stays equal to Python's
      * (Conv2D.scratch_bytes) */
-    return 2u * 2u * win->kh * win->kw * in_dims.c;
+    return nnom_conv2d_affine_s8_pointwise(win, in_dims.c) ? 0u : 2u * 2u * win->kh * win->kw * in_dims.c;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -284,15 +286,11 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
     }
 }
 
-/* The two of the loop above, so that neither tests for the table per channel. */
-static NNOM_ARM_NOINLINE void mac_two_columns_table(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
+/* The loop above once in flash: the table's test per channel pair costs less than a second copy's
+ * ~1 KB. */
+static NNOM_ARM_NOINLINE void mac_two_columns_any(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
 {
-    mac_two_columns(j, ca, oa, ob, 1);
-}
-
-static NNOM_ARM_NOINLINE void mac_two_columns_calc(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob)
-{
-    mac_two_columns(j, ca, oa, ob, 0);
+    mac_two_columns(j, ca, oa, ob, j->rq != NULL);
 }
 
 /* Every output channel against one column (the last pixel of an odd count). */
@@ -325,10 +323,6 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     const nnom_window_t *win = &p->win;
     const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
-    /* 1x1 without padding: the column is the input pixel itself (inside the input) */
-    const int pointwise = win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0
-                          && (out_dims.h == 0 || (uint32_t)(out_dims.h - 1) * win->sh < in_dims.h)
-                          && (out_dims.w == 0 || (uint32_t)(out_dims.w - 1) * win->sw < in_dims.w);
     const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp);
     const uint32_t C = out_dims.c;
     int16_t *ca, *cb;
@@ -336,6 +330,12 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     uint32_t px, oc, oy = 0, ox = 0, table_px = 0;
     nnom_arm_rq_t *table = NULL;
 
+    /* 1x1 without padding, every window inside: the column is the input pixel itself */
+    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL)) {
+        nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
     if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
@@ -381,7 +381,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                 im2col(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
         }
         if (px + 1 < n_pix)
-            (j.rq != NULL ? mac_two_columns_table : mac_two_columns_calc)(&j, ca, oa, oa + out_dims.c);
+            mac_two_columns_any(&j, ca, oa, oa + out_dims.c);
         else
             mac_one_column(&j, ca, oa);
         oy = oy1; /* two pixels on */

@@ -1,5 +1,6 @@
 /* CONV_2D of the affine scheme for cores with Helium (MVE), bit-exact with the reference,
- * kernels/affine/nnom_conv2d_affine_s8.c, which it calls without a scratch. Elsewhere it is the
+ * kernels/affine/nnom_conv2d_affine_s8.c, which it calls without a scratch (but for a 1x1 kernel
+ * inside the image, which needs none). Elsewhere it is the
  * DSP kernel (itself the reference without the extension).
  *
  * Four output pixels at a time: their int8 im2col columns (kh * kw * in_c bytes each, the
@@ -124,7 +125,8 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     int8_t *cols = (int8_t *)scratch;
     uint32_t pix, oc, j;
 
-    if (scratch == NULL || n_pix == 0) {
+    /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
+    if ((scratch == NULL && !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)) || n_pix == 0) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
@@ -135,7 +137,8 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
         const int8_t *c[4];
         int8_t *o = out + pix * oc_n;
         for (j = 0; j < 4; j++)
-            c[j] = j < n ? column(p, in, in_dims, out_dims.w, pix + j, cols + j * k) : c[j - 1];
+            c[j] = j < n ? column(p, in, in_dims, out_dims.w, pix + j, cols != NULL ? cols + j * k : NULL)
+                         : c[j - 1];
         if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
             const mve_pred16_t pk = vctp8q(k);
             const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
