@@ -117,6 +117,33 @@ typedef struct {
 void nnom_rnn_simple_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_gru_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_lstm_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+/* The cells' two activations: the cell's own (default tanh) and the GRU / LSTM gates' (sigmoid). */
+static inline const int16_t *nnom_rnn_act_table(const nnom_rnn_weights_t *w)
+{
+    return (w->options & NNOM_RNN_ACT_SIGMOID) ? nnom_rnn_sigmoid_table : nnom_rnn_tanh_table;
+}
+
+static inline const int16_t *nnom_rnn_rec_table(const nnom_rnn_weights_t *w)
+{
+    return (w->options & NNOM_RNN_REC_ACT_TANH) ? nnom_rnn_tanh_table : nnom_rnn_sigmoid_table;
+}
+
+/* The per-unit ends of the steps, shared by the references and the DSP kernels (kernels/arm/,
+ * the same steps with their matrix-vector products four rows at a time, nnom_*_step_s8_fast:
+ * the reference without the DSP extension or with NNOM_REFERENCE_KERNELS defined; the layer
+ * calls these). LSTM: unit u's new c (stored in c) from its gates i, f, g, o (Q0.15); returns
+ * its h' (Q0.15). GRU: unit u's h' from z, r (Q0.15) and the candidate's input and recurrent
+ * parts px, ph (Q3.12; reset_before: ph is the recurrent part of r * h, see below). */
+int32_t nnom_lstm_unit_q15(const nnom_rnn_weights_t *w, void *c, uint32_t u, int32_t i, int32_t f, int32_t g,
+                           int32_t o);
+int32_t nnom_gru_unit_q15(const nnom_rnn_weights_t *w, const void *h, uint32_t u, int32_t z, int32_t r, int32_t px,
+                          int32_t ph);
+/* GRU reset_before: r[u] = sat_state(shift(r[u] * h[u], 15)), r * h in h's format, u < units. */
+void nnom_gru_reset_before(const nnom_rnn_weights_t *w, const void *h, int16_t *r, uint16_t units);
+void nnom_rnn_simple_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+
 /* Stores the new h' (Q0.15, U values) as the state (its width and format) and writes y. */
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
                         int8_t *y, int8_t out_shift);
