@@ -6,27 +6,38 @@
 
 #include "nnom_arm_rnn.h"
 
-static int32_t q12(int32_t acc, int32_t s)
+static NNOM_ARM_NOINLINE int32_t q12_slow(int32_t acc, int32_t s)
+{
+    return nnom_rnn_clamp32(nnom_shift_round(acc, s));
+}
+
+static inline int32_t q12(int32_t acc, int32_t s)
 {
     if ((uint32_t)(s - 1) < 31u)                 /* GCC, Clang and Arm's compilers shift arithmetically */
         return (acc >> s) + ((acc >> (s - 1)) & 1);
-    return nnom_rnn_clamp32(nnom_shift_round(acc, s));
+    return q12_slow(acc, s);
 }
 
 void nnom_arm_rnn_q12x4(const nnom_arm_rnn_part_t *p, uint32_t c, uint32_t a, uint32_t b, int32_t *q)
 {
-    const uint32_t col[4] = {c, c + a, c + b, c + a + b};
-    const int8_t *w = p->w + c * p->len;
-    int32_t acc[4];
-    uint32_t k;
-    for (k = 0; k < 4; k++)
-        acc[k] = p->bias != NULL ? p->bias[col[k]] : 0;
+    const uint32_t len = p->len;
+    const int8_t *w = p->w + c * len, *s = p->shift + c;
+    int32_t acc[4] = {0, 0, 0, 0};
+    if (p->bias != NULL) {
+        const int32_t *bias = p->bias + c;
+        acc[0] = bias[0];
+        acc[1] = bias[a];
+        acc[2] = bias[b];
+        acc[3] = bias[a + b];
+    }
     if (p->bits == 8)
-        nnom_arm_rnn_mac4_s8((const int8_t *)p->v, 0, w, a * p->len, b * p->len, p->len, acc);
+        nnom_arm_rnn_mac4_s8((const int8_t *)p->v, 0, w, a * len, b * len, len, acc);
     else
-        nnom_arm_rnn_mac4_s16((const int16_t *)p->v, w, a * p->len, b * p->len, p->len, acc);
-    for (k = 0; k < 4; k++)
-        q[k] = q12(acc[k], p->shift[col[k]]);
+        nnom_arm_rnn_mac4_s16((const int16_t *)p->v, w, a * len, b * len, len, acc);
+    q[0] = q12(acc[0], s[0]);
+    q[1] = q12(acc[1], s[a]);
+    q[2] = q12(acc[2], s[b]);
+    q[3] = q12(acc[3], s[a + b]);
 }
 
 #else
