@@ -97,6 +97,15 @@ extern const int16_t nnom_rnn_tanh_table[NNOM_RNN_TABLE_SIZE];
 /* table[i] + ((table[i+1] - table[i]) * f + 64 >> 7) with u = pre + 32768, i = u >> 7,
  * f = u & 127: a Q3.12 int16 pre-activation -> Q0.15. */
 int32_t nnom_rnn_act_q15(int32_t pre, const int16_t *table);
+/* The same inline (the kernels' per-gate calls), -32768 <= pre <= 32767. */
+static inline int32_t nnom_rnn_act(int32_t pre, const int16_t *table)
+{
+    uint32_t u = (uint32_t)(pre + 32768);
+    uint32_t i = u >> NNOM_RNN_TABLE_SHIFT;
+    int32_t f = (int32_t)(u & ((1u << NNOM_RNN_TABLE_SHIFT) - 1u));
+    int32_t lo = table[i], hi = table[i + 1];
+    return lo + (((hi - lo) * f + (1 << (NNOM_RNN_TABLE_SHIFT - 1))) >> NNOM_RNN_TABLE_SHIFT);
+}
 
 /* Gate pre-activation parts in Q3.12 (clamped to int32): shift_round(bias + sum x[i] w[i], shift).
  * The input part reads int8 x; the recurrent part int8 (bits 8) or int16 (bits 16) h. */

@@ -28,17 +28,17 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
         int32_t px[4], ph[4];
         nnom_arm_rnn_q12x4(&in, u, 1, units, px);
         nnom_arm_rnn_q12x4(&hp, u, 1, units, ph);
-        z[u] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px[0], ph[0]), rec);
-        z[u + 1] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px[1], ph[1]), rec);
-        r[u] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px[2], ph[2]), rec);
-        r[u + 1] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px[3], ph[3]), rec);
+        z[u] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px[0], ph[0]), rec);
+        z[u + 1] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px[1], ph[1]), rec);
+        r[u] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px[2], ph[2]), rec);
+        r[u + 1] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px[3], ph[3]), rec);
     }
     for (j = u; u < units && j < 2u * units; j += units) {  /* the odd unit's z and r */
         int32_t px = nnom_rnn_input_q12(x, features, w->kernel + j * features, w->bias ? w->bias[j] : 0,
                                         w->kernel_shift[j]);
         int32_t ph = nnom_rnn_recurrent_q12(h, bits, units, w->recurrent + j * units,
                                             w->recurrent_bias ? w->recurrent_bias[j] : 0, w->recurrent_shift[j]);
-        work[j] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px, ph), rec);
+        work[j] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px, ph), rec);
     }
     if (!after)
         nnom_gru_reset_before(w, h, r, units);

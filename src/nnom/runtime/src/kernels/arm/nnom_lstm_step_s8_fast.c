@@ -23,10 +23,10 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
         int32_t px[4], ph[4];
         nnom_arm_rnn_q12x4(&in, u, units, 2u * units, px);
         nnom_arm_rnn_q12x4(&hp, u, units, 2u * units, ph);
-        work[u] = (int16_t)nnom_lstm_unit_q15(w, c, u, nnom_rnn_act_q15(nnom_arm_rnn_pre(px[0], ph[0]), rec),
-                                              nnom_rnn_act_q15(nnom_arm_rnn_pre(px[1], ph[1]), rec),
-                                              nnom_rnn_act_q15(nnom_arm_rnn_pre(px[2], ph[2]), act),
-                                              nnom_rnn_act_q15(nnom_arm_rnn_pre(px[3], ph[3]), rec));
+        work[u] = (int16_t)nnom_lstm_unit_q15(w, c, u, nnom_rnn_act(nnom_arm_rnn_pre(px[0], ph[0]), rec),
+                                              nnom_rnn_act(nnom_arm_rnn_pre(px[1], ph[1]), rec),
+                                              nnom_rnn_act(nnom_arm_rnn_pre(px[2], ph[2]), act),
+                                              nnom_rnn_act(nnom_arm_rnn_pre(px[3], ph[3]), rec));
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }

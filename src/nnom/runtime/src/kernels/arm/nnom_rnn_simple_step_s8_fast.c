@@ -22,14 +22,14 @@ void nnom_rnn_simple_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, voi
         nnom_arm_rnn_q12x4(&in, u, 1, 2, px);
         nnom_arm_rnn_q12x4(&rec, u, 1, 2, ph);
         for (k = 0; k < 4; k++)
-            work[u + k] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px[k], ph[k]), act);
+            work[u + k] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px[k], ph[k]), act);
     }
     for (; u < units; u++) {
         int32_t px = nnom_rnn_input_q12(x, p->features, w->kernel + u * p->features, w->bias ? w->bias[u] : 0,
                                         w->kernel_shift[u]);
         int32_t ph = nnom_rnn_recurrent_q12(h, w->state_bits, units, w->recurrent + u * units,
                                             w->recurrent_bias ? w->recurrent_bias[u] : 0, w->recurrent_shift[u]);
-        work[u] = (int16_t)nnom_rnn_act_q15(nnom_arm_rnn_pre(px, ph), act);
+        work[u] = (int16_t)nnom_rnn_act(nnom_arm_rnn_pre(px, ph), act);
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }

@@ -1,16 +1,37 @@
 /* The end of every cell step: the new h' (Q0.15) becomes the state, saturate(shift_round(h',
- * 15 - h_frac)) in the state's width, and the step's int8 output, requantize(h', out_shift). */
+ * 15 - h_frac)) in the state's width, and the step's int8 output, requantize(h', out_shift).
+ * |h'| <= 2^15, so for shifts in [-16, 31] both fit in 32 bits (the loop every step runs); the
+ * 64-bit arithmetic of nnom_rnn_shift / nnom_requant otherwise. */
 #include "nnom_rnn.h"
+
+static int32_t shift16(int32_t v, int32_t s)   /* v * 2^-s rounded half up: |v| <= 2^15, -16 <= s <= 31 */
+{
+    return s > 0 ? (v + (1 << (s - 1))) >> s : (int32_t)((uint32_t)v << -s);
+}
+
+static int32_t sat(int32_t v, int32_t hi) { return v > hi ? hi : (v < -hi - 1 ? -hi - 1 : v); }
 
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
                         int8_t *y, int8_t out_shift)
 {
+    const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac, hi = w->state_bits == 8 ? 127 : 32767;
     uint16_t u;
 
+    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31) {
+        for (u = 0; u < units; u++) {
+            nnom_rnn_put(h, w->state_bits, u, nnom_rnn_sat(nnom_rnn_shift(h15[u], s), w->state_bits));
+            if (y != NULL)
+                y[u] = nnom_requant(h15[u], out_shift);
+        }
+        return;
+    }
     for (u = 0; u < units; u++) {
-        nnom_rnn_put(h, w->state_bits, u,
-                     nnom_rnn_sat(nnom_rnn_shift(h15[u], NNOM_RNN_ACT_FRAC - w->h_frac), w->state_bits));
+        int32_t v = sat(shift16(h15[u], s), hi);
+        if (hi == 127)
+            ((int8_t *)h)[u] = (int8_t)v;
+        else
+            ((int16_t *)h)[u] = (int16_t)v;
         if (y != NULL)
-            y[u] = nnom_requant(h15[u], out_shift);
+            y[u] = (int8_t)sat(shift16(h15[u], out_shift), 127);
     }
 }
