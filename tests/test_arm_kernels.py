@@ -28,10 +28,12 @@ import nnom
 RUNTIME = Path(nnom.__file__).parent / "runtime"
 INCLUDE = RUNTIME / "include"
 KERNELS = RUNTIME / "src" / "kernels"
+# the recurrent cells' DSP files: tests/test_rnn_kernels.py checks them
+RNN_ARM = re.compile(r"rnn|gru|lstm")
 # the Q-format DSP kernels, each replacing the local/ file of the same name
-ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c") if "_affine_" not in p.name)
+ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c") if "_affine_" not in p.name and not RNN_ARM.search(p.name))
 # the affine scheme's DSP kernels and the references they call
-AFFINE_ARM_SOURCES = sorted((KERNELS / "arm").glob("*_affine_s8_fast.c"))
+AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.c") if not RNN_ARM.search(p.name))
 AFFINE_REFERENCES = [KERNELS / "affine" / p.name.replace("_fast", "") for p in AFFINE_ARM_SOURCES] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c"]
 AFFINE_KERNELS = sorted(["nnom_conv2d_affine_s8_fast", "nnom_conv2d_transpose_affine_s8_fast",

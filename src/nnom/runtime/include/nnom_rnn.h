@@ -175,6 +175,12 @@ static inline int64_t nnom_rnn_shift(int64_t x, int32_t s)
     return x * ((int64_t)1 << -s);
 }
 
+/* The same in 32 bits, exact for |x| <= 2^15 and -16 <= s <= 31 (a state, a gate, an h'). */
+static inline int32_t nnom_rnn_shift16(int32_t x, int32_t s)
+{
+    return s > 0 ? (x + (1 << (s - 1))) >> s : (int32_t)((uint32_t)x << -s);
+}
+
 static inline int32_t nnom_rnn_sat(int64_t x, uint8_t bits)
 {
     int64_t hi = ((int64_t)1 << (bits - 1)) - 1;

@@ -10,6 +10,7 @@ int32_t nnom_gru_unit_q15(const nnom_rnn_weights_t *w, const void *h, uint32_t u
     int64_t pre = (w->options & NNOM_RNN_RESET_AFTER) ? (int64_t)px + nnom_rnn_shift((int64_t)r * ph, NNOM_RNN_ACT_FRAC)
                                                       : (int64_t)px + ph;
     int32_t hh = nnom_rnn_act(nnom_rnn_sat(pre, 16), nnom_rnn_act_table(w));
-    int64_t h15 = nnom_rnn_shift(nnom_rnn_get(h, w->state_bits, u), w->h_frac - NNOM_RNN_ACT_FRAC);
+    const int32_t s = w->h_frac - NNOM_RNN_ACT_FRAC, hv = nnom_rnn_get(h, w->state_bits, u);
+    int64_t h15 = s >= -16 && s <= 31 ? nnom_rnn_shift16(hv, s) : nnom_rnn_shift(hv, s);     /* |hv| <= 2^15 */
     return (int32_t)nnom_rnn_shift((int64_t)z * h15 + (int64_t)(32768 - z) * hh, NNOM_RNN_ACT_FRAC);
 }

@@ -18,7 +18,9 @@ int32_t nnom_lstm_unit_q15(const nnom_rnn_weights_t *w, void *c, uint32_t u, int
         int64_t acc = fc + nnom_rnn_shift((int64_t)i * g, 2 * NNOM_RNN_ACT_FRAC - top);
         cn = nnom_rnn_sat(nnom_rnn_shift(acc, top - nc), w->state_bits);
     }
-    tc = nnom_rnn_act(nnom_rnn_sat(nnom_rnn_shift(cn, nc - NNOM_RNN_PRE_FRAC), 16), nnom_rnn_act_table(w));
+    tc = nc - NNOM_RNN_PRE_FRAC >= -16 && nc - NNOM_RNN_PRE_FRAC <= 31      /* |cn| <= 2^15 */
+       ? nnom_rnn_shift16(cn, nc - NNOM_RNN_PRE_FRAC) : nnom_rnn_clamp32(nnom_rnn_shift(cn, nc - NNOM_RNN_PRE_FRAC));
+    tc = nnom_rnn_act(tc > 32767 ? 32767 : (tc < -32768 ? -32768 : tc), nnom_rnn_act_table(w));
     nnom_rnn_put(c, w->state_bits, u, cn);
     return (o * tc + (1 << 14)) >> NNOM_RNN_ACT_FRAC;     /* |o|, |tc| <= 2^15 */
 }

@@ -4,11 +4,6 @@
  * 64-bit arithmetic of nnom_rnn_shift / nnom_requant otherwise. */
 #include "nnom_rnn.h"
 
-static int32_t shift16(int32_t v, int32_t s)   /* v * 2^-s rounded half up: |v| <= 2^15, -16 <= s <= 31 */
-{
-    return s > 0 ? (v + (1 << (s - 1))) >> s : (int32_t)((uint32_t)v << -s);
-}
-
 static int32_t sat(int32_t v, int32_t hi) { return v > hi ? hi : (v < -hi - 1 ? -hi - 1 : v); }
 
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
@@ -26,12 +21,12 @@ void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weigh
         return;
     }
     for (u = 0; u < units; u++) {
-        int32_t v = sat(shift16(h15[u], s), hi);
+        int32_t v = sat(nnom_rnn_shift16(h15[u], s), hi);
         if (hi == 127)
             ((int8_t *)h)[u] = (int8_t)v;
         else
             ((int16_t *)h)[u] = (int16_t)v;
         if (y != NULL)
-            y[u] = (int8_t)sat(shift16(h15[u], out_shift), 127);
+            y[u] = (int8_t)sat(nnom_rnn_shift16(h15[u], out_shift), 127);
     }
 }
