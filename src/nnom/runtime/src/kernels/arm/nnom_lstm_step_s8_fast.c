@@ -1,9 +1,8 @@
 /* One step of an LSTM cell for Cortex-M with the DSP extension, bit-exact with
- * kernels/local/nnom_lstm_step_s8.c and fused per unit: the four gate rows of unit u (i, f, g, o:
- * u, u + U, u + 2U, u + 3U) of both weight matrices at once (nnom_arm_rnn_q12x4), their
- * activations, then the unit's new c and h' (nnom_lstm_unit_q15) without a gate buffer. h' goes
- * to work (every unit reads the old h), c is updated in place (only its unit reads it). Without
- * the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * kernels/local/nnom_lstm_step_s8.c: the pre-activations of the 4U gate columns in work
+ * (nnom_arm_rnn_pre), then per unit its four gates' activations and its new c and h'
+ * (nnom_lstm_unit_q15); h' goes in the place of the unit's i gate, read just before. Without the
+ * DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -17,17 +16,13 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     const uint16_t units = p->units;
     const nnom_arm_rnn_part_t in = {x, 8, p->features, w->kernel, w->bias, w->kernel_shift};
     const nnom_arm_rnn_part_t hp = {h, w->state_bits, units, w->recurrent, w->recurrent_bias, w->recurrent_shift};
+    const int16_t *gf = work + units, *gg = work + 2u * units, *go = work + 3u * units;
     uint32_t u;
 
-    for (u = 0; u < units; u++) {
-        int32_t px[4], ph[4];
-        nnom_arm_rnn_q12x4(&in, u, units, 2u * units, px);
-        nnom_arm_rnn_q12x4(&hp, u, units, 2u * units, ph);
-        work[u] = (int16_t)nnom_lstm_unit_q15(w, c, u, nnom_rnn_act(nnom_arm_rnn_pre(px[0], ph[0]), rec),
-                                              nnom_rnn_act(nnom_arm_rnn_pre(px[1], ph[1]), rec),
-                                              nnom_rnn_act(nnom_arm_rnn_pre(px[2], ph[2]), act),
-                                              nnom_rnn_act(nnom_arm_rnn_pre(px[3], ph[3]), rec));
-    }
+    nnom_arm_rnn_pre(&in, &hp, 0, 4u * units, work);
+    for (u = 0; u < units; u++)
+        work[u] = (int16_t)nnom_lstm_unit_q15(w, c, u, nnom_rnn_act(work[u], rec), nnom_rnn_act(gf[u], rec),
+                                              nnom_rnn_act(gg[u], act), nnom_rnn_act(go[u], rec));
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
