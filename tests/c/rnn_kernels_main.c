@@ -105,7 +105,7 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     w->recurrent_shift = rshift;
     w->state_bits = rnd() & 1 ? 8 : 16;
     w->h_frac = (int8_t)(w->state_bits == 8 ? srange(5, 8) : srange(11, 15));
-    w->c_frac = (int8_t)(w->state_bits == 8 ? srange(3, 7) : srange(9, 13));
+    w->c_frac = (int8_t)(w->state_bits == 8 ? srange(-1, 7) : srange(9, 16));   /* LSTM: 1 .. 15 inline */
     w->options = (uint8_t)(rnd() & 7u);
     if (type != NNOM_CELL_GRU || (w->options & NNOM_RNN_RESET_AFTER))
         w->recurrent_bias = rnd() % 3 == 0 ? NULL : rbias;

@@ -20,13 +20,20 @@ void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weigh
         }
         return;
     }
-    for (u = 0; u < units; u++) {
-        int32_t v = sat(nnom_rnn_shift16(h15[u], s), hi);
+    /* shift16(v, s) = ((v << L) + R) >> S, branch-free in the loops (|v| <= 2^15, L <= 16: no
+     * overflow); one loop per store width, so that each clamp has constant bounds (SSAT) */
+    {
+        const int32_t L = s < 0 ? -s : 0, S = s > 0 ? s : 0, R = s > 0 ? 1 << (s - 1) : 0;
+        const int32_t Ly = out_shift < 0 ? -out_shift : 0, Sy = out_shift > 0 ? out_shift : 0;
+        const int32_t Ry = out_shift > 0 ? 1 << (out_shift - 1) : 0;
         if (hi == 127)
-            ((int8_t *)h)[u] = (int8_t)v;
+            for (u = 0; u < units; u++)
+                ((int8_t *)h)[u] = (int8_t)sat(((int32_t)((uint32_t)h15[u] << L) + R) >> S, 127);
         else
-            ((int16_t *)h)[u] = (int16_t)v;
+            for (u = 0; u < units; u++)
+                ((int16_t *)h)[u] = (int16_t)sat(((int32_t)((uint32_t)h15[u] << L) + R) >> S, 32767);
         if (y != NULL)
-            y[u] = (int8_t)sat(nnom_rnn_shift16(h15[u], out_shift), 127);
+            for (u = 0; u < units; u++)
+                y[u] = (int8_t)sat(((int32_t)((uint32_t)h15[u] << Ly) + Ry) >> Sy, 127);
     }
 }
