@@ -117,15 +117,17 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w
     uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
     uint32_t i, g;
 #if NNOM_ARM_ASM
+    /* the end in memory, as in nnom_arm_rnn_mac4_s8: inline, the caller's values need registers too */
     const int16_t *end = x + (n & ~7u);
     uint32_t e, o, p, t;
     if (x != end)
         __asm__("1:\n\t" NNOM_RNN16_GROUP NNOM_RNN16_GROUP
-                "cmp    %[x], %[end]\n\t"
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
                 "bne    1b\n\t"
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
                   [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
-                : [b] "r"(b), [end] "r"(end)
+                : [b] "r"(b), [end] "m"(end)
                 : "cc", "memory");
     for (g = (n >> 2) & 1u; g > 0; g--)
         __asm__(NNOM_RNN16_GROUP
@@ -178,30 +180,49 @@ typedef struct {
     const int8_t *shift;
 } nnom_arm_rnn_part_t;
 
-/* Whether every shift s[0 .. n) (n >= 4) is in [2, 31], where nnom_arm_rnn_q12_fast is exact: four
- * at a time, their OR has no bit 5 .. 7 (none negative or above 31) and UQSUB8 from 2 leaves
- * nothing (none 0 or 1). The last word overlaps the one before it. */
-static inline int nnom_arm_rnn_shifts_fast(const int8_t *s, uint32_t n)
+#if NNOM_MAX_LSHIFT != 24
+#error "nnom_arm_rnn_shifts_fast() takes left shifts up to NNOM_MAX_LSHIFT = 24 (nnom_fixed.h)"
+#endif
+
+/* The shifts s[0 .. n) (n >= 4): NNOM_ARM_RNN_RIGHT when all are in [1, 31], NNOM_ARM_RNN_ANY
+ * when all are in [-24, 31] (nnom_arm_rnn_q12 takes them), else 0. Four at a time, t = s + 32 in
+ * each byte (UADD8): the OR of the t has no bit 6 or 7 and no t is below 8 (UQSUB8 from 8 leaves
+ * nothing) or, for right shifts, below 33. The last word overlaps the one before it. */
+#define NNOM_ARM_RNN_RIGHT 1u
+#define NNOM_ARM_RNN_ANY 2u
+static inline uint32_t nnom_arm_rnn_shifts(const int8_t *s, uint32_t n)
 {
-    uint32_t any = 0, low = 0, i;
-    for (i = 0; i + 4 <= n; i += 4) {
-        uint32_t v = nnom_ld32(s + i);
-        any |= v;
-        low |= __uqsub8(0x02020202u, v);
+    uint32_t any = 0, low = 0, left = 0, i = 0, t;
+    for (;;) {
+        t = __uadd8(nnom_ld32(s + (i + 4 <= n ? i : n - 4)), 0x20202020u);
+        any |= t;
+        low |= __uqsub8(0x08080808u, t);
+        left |= __uqsub8(0x21212121u, t);
+        i += 4;
+        if (i >= n)
+            break;
     }
-    if (i < n) {
-        uint32_t v = nnom_ld32(s + n - 4);
-        any |= v;
-        low |= __uqsub8(0x02020202u, v);
-    }
-    return ((any & 0xE0E0E0E0u) | low) == 0;
+    if (((any & 0xC0C0C0C0u) | low) != 0)
+        return 0;
+    return left != 0 ? NNOM_ARM_RNN_ANY : NNOM_ARM_RNN_RIGHT;
 }
 
-/* shift_round(acc, s) for s in [2, 31]: floor((acc + 2^(s-1)) / 2^s) = (floor(acc / 2^(s-1)) + 1) >> 1,
- * which cannot overflow (GCC, Clang and Arm's compilers shift negative values arithmetically). */
-static inline int32_t nnom_arm_rnn_q12_fast(int32_t acc, int32_t s)
+/* shift_round(acc, s) (nnom_fixed.h) for s in [1, 31]: floor((acc + 2^(s-1)) / 2^s) = (acc >> s) +
+ * bit s-1 of acc, no overflow (GCC, Clang and Arm's compilers shift negative values arithmetically). */
+static inline int32_t nnom_arm_rnn_q12r(int32_t acc, int32_t s)
 {
-    return ((acc >> (s - 1)) + 1) >> 1;
+    return (acc >> s) + ((acc >> (s - 1)) & 1);
+}
+
+/* clamp32(shift_round(acc, s)) for s in [-24, 31]: s <= 0: acc * 2^-s, saturated when it does not
+ * come back unchanged. */
+static inline int32_t nnom_arm_rnn_q12(int32_t acc, int32_t s)
+{
+    int32_t v;
+    if (s > 0)
+        return nnom_arm_rnn_q12r(acc, s);
+    v = (int32_t)((uint32_t)acc << -s);
+    return (v >> -s) == acc ? v : (acc >> 31) ^ INT32_MAX;
 }
 
 /* A part's columns from c on, four at a time: the part's vector, the weights, shifts and biases of
@@ -212,13 +233,15 @@ typedef struct {
     const int32_t *b;
     uint32_t len, bmask;
     uint32_t bits;
+    uint32_t shifts;                 /* nnom_arm_rnn_shifts() of the columns it will go through */
 } nnom_arm_rnn_cur_t;
 
 static const int32_t nnom_arm_rnn_no_bias[4] = {0, 0, 0, 0};
 
-NNOM_ARM_RNN_INLINE nnom_arm_rnn_cur_t nnom_arm_rnn_cur(const nnom_arm_rnn_part_t *p, uint32_t c)
+NNOM_ARM_RNN_INLINE nnom_arm_rnn_cur_t nnom_arm_rnn_cur(const nnom_arm_rnn_part_t *p, uint32_t c, uint32_t shifts)
 {
     nnom_arm_rnn_cur_t r;
+    r.shifts = shifts;
     r.v = p->v;
     r.len = p->len;
     r.bits = p->bits;
@@ -238,7 +261,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_adv(nnom_arm_rnn_cur_t *r, uint32_t k)
 }
 
 /* q[k] = the part's Q3.12 value of the cursor's column + k, k < 4 (nnom_rnn_input_q12 /
- * nnom_rnn_recurrent_q12 of four consecutive columns), its shifts in [2, 31]. bits: the vector's,
+ * nnom_rnn_recurrent_q12 of four consecutive columns), its shifts checked. bits: the vector's,
  * 8 or 16 (a constant where the caller knows it). */
 NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t bits, int32_t *q)
 {
@@ -252,10 +275,17 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
         nnom_arm_rnn_mac4_s8((const int8_t *)r->v, 0, r->w, len, 2u * len, len, acc);
     else
         nnom_arm_rnn_mac4_s16((const int16_t *)r->v, r->w, len, 2u * len, len, acc);
-    q[0] = nnom_arm_rnn_q12_fast(acc[0], r->s[0]);
-    q[1] = nnom_arm_rnn_q12_fast(acc[1], r->s[1]);
-    q[2] = nnom_arm_rnn_q12_fast(acc[2], r->s[2]);
-    q[3] = nnom_arm_rnn_q12_fast(acc[3], r->s[3]);
+    if (r->shifts == NNOM_ARM_RNN_RIGHT) {
+        q[0] = nnom_arm_rnn_q12r(acc[0], r->s[0]);
+        q[1] = nnom_arm_rnn_q12r(acc[1], r->s[1]);
+        q[2] = nnom_arm_rnn_q12r(acc[2], r->s[2]);
+        q[3] = nnom_arm_rnn_q12r(acc[3], r->s[3]);
+    } else {
+        q[0] = nnom_arm_rnn_q12(acc[0], r->s[0]);
+        q[1] = nnom_arm_rnn_q12(acc[1], r->s[1]);
+        q[2] = nnom_arm_rnn_q12(acc[2], r->s[2]);
+        q[3] = nnom_arm_rnn_q12(acc[3], r->s[3]);
+    }
 }
 
 /* The part's Q3.12 value of one gate column (the references' functions). */

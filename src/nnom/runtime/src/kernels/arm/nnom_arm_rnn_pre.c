@@ -2,7 +2,7 @@
  * consecutive gate columns at a time, their input and recurrent parts each by the inline four-row
  * loop, shifted to Q3.12 and summed. The last one to three columns are the group ending at the
  * last column (recomputing up to three: pre is only written). Fewer than four columns, or a shift
- * outside [2, 31] (not seen in practice), go through the references' functions. */
+ * outside [-24, 31] (not seen in practice), go through the references' functions. */
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_rnn.h"
@@ -11,14 +11,18 @@ void nnom_arm_rnn_pre(const nnom_arm_rnn_part_t *x, const nnom_arm_rnn_part_t *h
                       int16_t *pre)
 {
     nnom_arm_rnn_cur_t cx, ch;
-    uint32_t left = n, k;                       /* columns from the group's first to the last */
-    if (n < 4 || !nnom_arm_rnn_shifts_fast(x->shift + c, n) || !nnom_arm_rnn_shifts_fast(h->shift + c, n)) {
+    uint32_t left = n, k, sx = 0, sh = 0;       /* left: columns from the group's first to the last */
+    if (n >= 4) {
+        sx = nnom_arm_rnn_shifts(x->shift + c, n);
+        sh = nnom_arm_rnn_shifts(h->shift + c, n);
+    }
+    if (sx == 0 || sh == 0) {
         for (k = 0; k < n; k++)
             pre[k] = (int16_t)nnom_arm_rnn_sum(nnom_arm_rnn_part1(x, c + k), nnom_arm_rnn_part1(h, c + k));
         return;
     }
-    cx = nnom_arm_rnn_cur(x, c);
-    ch = nnom_arm_rnn_cur(h, c);
+    cx = nnom_arm_rnn_cur(x, c, sx);
+    ch = nnom_arm_rnn_cur(h, c, sh);
     for (;;) {
         int32_t qx[4], qh[4];
         nnom_arm_rnn_q4(&cx, 8, qx);

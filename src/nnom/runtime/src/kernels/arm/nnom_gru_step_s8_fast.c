@@ -45,7 +45,7 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const int16_t *act = nnom_rnn_act_table(w);
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
-    uint32_t u, g, k;
+    uint32_t u, g, k, cs = 0, rs = 0;
 
     nnom_arm_rnn_pre(&in, &hp, 0, cand, work);
     for (u = 0; u < cand; u++)
@@ -54,13 +54,16 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
         nnom_gru_reset_before(w, h, r, units);
         hc = &rh;
     }
-    if (units < 4 || sh < -16 || sh > 31 || !nnom_arm_rnn_shifts_fast(w->kernel_shift + cand, units)
-        || !nnom_arm_rnn_shifts_fast(w->recurrent_shift + cand, units)) {
+    if (units >= 4) {
+        cs = nnom_arm_rnn_shifts(w->kernel_shift + cand, units);
+        rs = nnom_arm_rnn_shifts(w->recurrent_shift + cand, units);
+    }
+    if (cs == 0 || rs == 0 || sh < -16 || sh > 31) {
         for (u = 0; u < units; u++)
             z[u] = (int16_t)nnom_gru_unit_q15(w, h, u, z[u], r[u], nnom_arm_rnn_part1(&in, cand + u),
                                               nnom_arm_rnn_part1(hc, cand + u));
     } else {
-        nnom_arm_rnn_cur_t cx = nnom_arm_rnn_cur(&in, cand), ch = nnom_arm_rnn_cur(hc, cand);
+        nnom_arm_rnn_cur_t cx = nnom_arm_rnn_cur(&in, cand, cs), ch = nnom_arm_rnn_cur(hc, cand, rs);
         for (u = 0, g = 0;;) {                  /* units g .. g + 3, u the first not done */
             int32_t px[4], ph[4];
             nnom_arm_rnn_q4(&cx, 8, px);
