@@ -28,12 +28,15 @@ import nnom
 RUNTIME = Path(nnom.__file__).parent / "runtime"
 INCLUDE = RUNTIME / "include"
 KERNELS = RUNTIME / "src" / "kernels"
-# the Q-format DSP kernels, each replacing the local/ file of the same name
+# the recurrent cells' DSP files: tests/test_rnn_kernels.py checks them
+RNN_ARM = re.compile(r"rnn|gru|lstm")
 # the qformat DSP kernels that replace a reference of the same name (a *_fast kernel calls its
-# reference instead, as the affine ones do: tests/test_attention.py checks the MatMul one)
-ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c") if "_affine_" not in p.name and not p.stem.endswith("_fast"))
+# reference instead, as the affine ones do: tests/test_attention.py checks the MatMul one,
+# tests/test_rnn_kernels.py the recurrent cells')
+ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c")
+                     if "_affine_" not in p.name and not p.stem.endswith("_fast") and not RNN_ARM.search(p.name))
 # the affine scheme's DSP kernels and the references they call
-AFFINE_ARM_SOURCES = sorted((KERNELS / "arm").glob("*_affine_s8_fast.c"))
+AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.c") if not RNN_ARM.search(p.name))
 # (the 1x1 conv's reference is the conv's; on the Cortex-M3 it runs the no-DSP fully connected kernel)
 AFFINE_REFERENCES = [r for p in AFFINE_ARM_SOURCES if (r := KERNELS / "affine" / p.name.replace("_fast", "")).exists()] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c",

@@ -30,7 +30,7 @@ from nnom.layers import TFLiteLSTM
 
 DATA = Path(__file__).parent / "data" / "tflite"
 AFFINE = RUNTIME / "src" / "kernels" / "affine"
-SOURCES = [AFFINE / f"nnom_{k}_affine{s}.c" for k, s in (("sigmoid_s16", ""), ("tanh_s16", ""), ("lstm_step", "_s8"))]
+SOURCES = [AFFINE / f"nnom_{k}_affine{s}.c" for k, s in (("sigmoid_s16", ""), ("tanh_s16", ""), ("lstm_step", "_s8"), ("lstm_unit", "_s8"))]
 
 
 def same_bytes(got, want, what):

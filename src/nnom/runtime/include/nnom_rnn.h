@@ -97,6 +97,15 @@ extern const int16_t nnom_rnn_tanh_table[NNOM_RNN_TABLE_SIZE];
 /* table[i] + ((table[i+1] - table[i]) * f + 64 >> 7) with u = pre + 32768, i = u >> 7,
  * f = u & 127: a Q3.12 int16 pre-activation -> Q0.15. */
 int32_t nnom_rnn_act_q15(int32_t pre, const int16_t *table);
+/* The same inline (the kernels' per-gate calls), -32768 <= pre <= 32767. */
+static inline int32_t nnom_rnn_act(int32_t pre, const int16_t *table)
+{
+    uint32_t u = (uint32_t)(pre + 32768);
+    uint32_t i = u >> NNOM_RNN_TABLE_SHIFT;
+    int32_t f = (int32_t)(u & ((1u << NNOM_RNN_TABLE_SHIFT) - 1u));
+    int32_t lo = table[i], hi = table[i + 1];
+    return lo + (((hi - lo) * f + (1 << (NNOM_RNN_TABLE_SHIFT - 1))) >> NNOM_RNN_TABLE_SHIFT);
+}
 
 /* Gate pre-activation parts in Q3.12 (clamped to int32): shift_round(bias + sum x[i] w[i], shift).
  * The input part reads int8 x; the recurrent part int8 (bits 8) or int16 (bits 16) h. */
@@ -117,6 +126,33 @@ typedef struct {
 void nnom_rnn_simple_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_gru_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_lstm_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+/* The cells' two activations: the cell's own (default tanh) and the GRU / LSTM gates' (sigmoid). */
+static inline const int16_t *nnom_rnn_act_table(const nnom_rnn_weights_t *w)
+{
+    return (w->options & NNOM_RNN_ACT_SIGMOID) ? nnom_rnn_sigmoid_table : nnom_rnn_tanh_table;
+}
+
+static inline const int16_t *nnom_rnn_rec_table(const nnom_rnn_weights_t *w)
+{
+    return (w->options & NNOM_RNN_REC_ACT_TANH) ? nnom_rnn_tanh_table : nnom_rnn_sigmoid_table;
+}
+
+/* The per-unit ends of the steps, shared by the references and the DSP kernels (kernels/arm/,
+ * the same steps with their matrix-vector products four rows at a time, nnom_*_step_s8_fast:
+ * the reference without the DSP extension or with NNOM_REFERENCE_KERNELS defined; the layer
+ * calls these). LSTM: unit u's new c (stored in c) from its gates i, f, g, o (Q0.15); returns
+ * its h' (Q0.15). GRU: unit u's h' from z, r (Q0.15) and the candidate's input and recurrent
+ * parts px, ph (Q3.12; reset_before: ph is the recurrent part of r * h, see below). */
+int32_t nnom_lstm_unit_q15(const nnom_rnn_weights_t *w, void *c, uint32_t u, int32_t i, int32_t f, int32_t g,
+                           int32_t o);
+int32_t nnom_gru_unit_q15(const nnom_rnn_weights_t *w, const void *h, uint32_t u, int32_t z, int32_t r, int32_t px,
+                          int32_t ph);
+/* GRU reset_before: r[u] = sat_state(shift(r[u] * h[u], 15)), r * h in h's format, u < units. */
+void nnom_gru_reset_before(const nnom_rnn_weights_t *w, const void *h, int16_t *r, uint16_t units);
+void nnom_rnn_simple_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+
 /* Stores the new h' (Q0.15, U values) as the state (its width and format) and writes y. */
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,
                         int8_t *y, int8_t out_shift);
@@ -137,6 +173,12 @@ static inline int64_t nnom_rnn_shift(int64_t x, int32_t s)
     if (s > 0)
         return (x + ((int64_t)1 << (s - 1))) >> s;
     return x * ((int64_t)1 << -s);
+}
+
+/* The same in 32 bits, exact for |x| <= 2^15 and -16 <= s <= 31 (a state, a gate, an h'). */
+static inline int32_t nnom_rnn_shift16(int32_t x, int32_t s)
+{
+    return s > 0 ? (x + (1 << (s - 1))) >> s : (int32_t)((uint32_t)x << -s);
 }
 
 static inline int32_t nnom_rnn_sat(int64_t x, uint8_t bits)

@@ -77,6 +77,15 @@ typedef struct {
 
 void nnom_lstm_step_affine_s8(const nnom_lstm_affine_params_t *p, const int8_t *x, const int8_t *h,
                               int16_t *c, int8_t *h_out);
+/* The same step for Cortex-M with the DSP extension (kernels/arm/): the same bytes in fewer
+ * instructions; the reference without the extension or with NNOM_REFERENCE_KERNELS defined. The
+ * layer calls this one. */
+void nnom_lstm_step_affine_s8_fast(const nnom_lstm_affine_params_t *p, const int8_t *x, const int8_t *h,
+                                   int16_t *c, int8_t *h_out);
+/* The end of a step for one unit, shared by both: from the int32 sums of its gates' input FCs
+ * (bias included) and recurrent FCs (i, f, g, o), updates its cell value *c and returns its new h. */
+int8_t nnom_lstm_unit_affine_s8(const nnom_lstm_affine_params_t *p, const int32_t *acc_x, const int32_t *acc_h,
+                                int16_t *c);
 
 #ifdef __cplusplus
 }

@@ -127,11 +127,11 @@ static void rnn_run(nnom_layer_t *l)
             y = l->out;
         ys = nnom_runs_affine(l) ? NULL : y;
         if (r->cell.type == NNOM_CELL_GRU)
-            nnom_gru_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
+            nnom_gru_step_s8_fast(&p, in + (uint32_t)src * r->features, h, work, ys);
         else if (r->cell.type == NNOM_CELL_LSTM)
-            nnom_lstm_step_s8(&p, in + (uint32_t)src * r->features, h, c, work, ys);
+            nnom_lstm_step_s8_fast(&p, in + (uint32_t)src * r->features, h, c, work, ys);
         else
-            nnom_rnn_simple_step_s8(&p, in + (uint32_t)src * r->features, h, work, ys);
+            nnom_rnn_simple_step_s8_fast(&p, in + (uint32_t)src * r->features, h, work, ys);
         if (nnom_runs_affine(l) && y != NULL)          /* the step left h' (Q0.15) in work[0 .. units) */
             nnom_rnn_output_affine_s8(&ao, work, units, y);
     }

@@ -98,9 +98,5 @@ const int16_t nnom_rnn_tanh_table[NNOM_RNN_TABLE_SIZE] = {
 
 int32_t nnom_rnn_act_q15(int32_t pre, const int16_t *table)
 {
-    uint32_t u = (uint32_t)(pre + 32768);
-    uint32_t i = u >> NNOM_RNN_TABLE_SHIFT;
-    int32_t f = (int32_t)(u & ((1u << NNOM_RNN_TABLE_SHIFT) - 1u));
-    int32_t lo = table[i], hi = table[i + 1];
-    return lo + (((hi - lo) * f + (1 << (NNOM_RNN_TABLE_SHIFT - 1))) >> NNOM_RNN_TABLE_SHIFT);
+    return nnom_rnn_act(pre, table);
 }

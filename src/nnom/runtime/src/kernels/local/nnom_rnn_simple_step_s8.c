@@ -4,7 +4,7 @@
 void nnom_rnn_simple_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
-    const int16_t *act = (w->options & NNOM_RNN_ACT_SIGMOID) ? nnom_rnn_sigmoid_table : nnom_rnn_tanh_table;
+    const int16_t *act = nnom_rnn_act_table(w);
     uint16_t units = p->units, j;
 
     for (j = 0; j < units; j++) {          /* h' goes to work: every column reads the old h */

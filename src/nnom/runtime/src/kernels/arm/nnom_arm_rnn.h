@@ -1,0 +1,309 @@
+/* Private helpers of the recurrent cells' Cortex-M DSP kernels (kernels/arm/nnom_arm_rnn_pre.c,
+ * nnom_*_step_*_fast.c), included only when __ARM_FEATURE_DSP is defined and
+ * NNOM_REFERENCE_KERNELS is not.
+ *
+ * A cell step is matrix-vector products over its gate rows. The loops take four weight rows at
+ * once, w, w + a, w + b and w + a + b (a, b in bytes): four consecutive gate columns (a = F,
+ * b = 2F) or the four gates of a unit of TFLite's LSTM (a = U * F, b = 2 * U * F). Per four vector
+ * values: one load and two SXTAB16 (int8, minus the zero point) or two loads and PKHBT / PKHTB
+ * (int16), then per row one weight load, two SXTB16 and two SMLADs: 16 MACs in 23 (int8) or 24
+ * (int16) instructions. SMLAD wraps as the int32 sums of the references do. The loops are inline
+ * in their callers (no call, the sums stay in registers); their asm needs 13 registers, which an
+ * optimized build always has (NNOM_ARM_ASM, nnom_arm_dsp.h). */
+#ifndef NNOM_ARM_RNN_H
+#define NNOM_ARM_RNN_H
+
+#include "nnom_arm_dsp.h"
+#include "nnom_rnn.h"
+
+#if defined(__GNUC__)
+#define NNOM_ARM_RNN_INLINE static inline __attribute__((always_inline))
+#else
+#define NNOM_ARM_RNN_INLINE static inline
+#endif
+
+/* One row of a group of four values: rows w + b and w + a + b are reached as [r0, b], [r1, b]. */
+#define NNOM_RNN_ROW(acc, addr, even, odd)                                                    \
+    "ldr    %[p], " addr "\n\t"                                                               \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[" acc "], %[t], %[" even "], %[" acc "]\n\t"                                    \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[" acc "], %[p], %[" odd "], %[" acc "]\n\t"
+#define NNOM_RNN_ROWS(even, odd)                                                              \
+    NNOM_RNN_ROW("a2", "[%[r0], %[b]]", even, odd)                                            \
+    NNOM_RNN_ROW("a0", "[%[r0]], #4", even, odd)                                              \
+    NNOM_RNN_ROW("a3", "[%[r1], %[b]]", even, odd)                                            \
+    NNOM_RNN_ROW("a1", "[%[r1]], #4", even, odd)
+/* int8 values minus the zero point (zp: -zp in both halves) as (x0, x2) in xe, (x1, x3) in xo */
+#define NNOM_RNN8_GROUP                                                                       \
+    "ldr    %[xo], [%[x]], #4\n\t"                                                            \
+    "sxtab16 %[xe], %[zp], %[xo]\n\t"                                                         \
+    "sxtab16 %[xo], %[zp], %[xo], ror #8\n\t"                                                 \
+    NNOM_RNN_ROWS("xe", "xo")
+/* int16 values: (x0, x2) in e, (x1, x3) in o */
+#define NNOM_RNN16_GROUP                                                                      \
+    "ldr    %[t], [%[x]], #4\n\t"                                                             \
+    "ldr    %[o], [%[x]], #4\n\t"                                                             \
+    "pkhbt  %[e], %[t], %[o], lsl #16\n\t"                                                    \
+    "pkhtb  %[o], %[o], %[t], asr #16\n\t"                                                    \
+    NNOM_RNN_ROWS("e", "o")
+
+/* acc[k] += sum_i (x[i] - zp) * row_k[i], i < n, rows w, w + a, w + b, w + a + b. */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s8(const int8_t *x, int32_t zp, const int8_t *w, uint32_t a, uint32_t b,
+                                              uint32_t n, int32_t *acc)
+{
+    const int8_t *r0 = w, *r1 = w + a;
+    const uint32_t zp2 = (uint32_t)(uint16_t)(int16_t)-zp * 0x10001u;
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+    uint32_t i, g;
+#if NNOM_ARM_ASM
+    /* 13 values live (4 sums, x, r0, r1, b, the zero point pair, 4 temporaries): the loop ends on
+     * x reaching an end kept in memory, as a frame pointer may take the 14th register */
+    const int8_t *end = x + (n & ~15u);
+    uint32_t xe, xo, p, t;
+    if (x != end)
+        __asm__("1:\n\t" NNOM_RNN8_GROUP NNOM_RNN8_GROUP NNOM_RNN8_GROUP NNOM_RNN8_GROUP
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [zp] "r"(zp2), [end] "m"(end)
+                : "cc", "memory");
+    for (g = (n >> 2) & 3u; g > 0; g--)
+        __asm__(NNOM_RNN8_GROUP
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [zp] "r"(zp2)
+                : "memory");
+#else
+    for (g = n >> 2; g > 0; g--) {
+        uint32_t v = nnom_ld32(x), xe = __sxtab16(zp2, v), xo = nnom_sxtab16_ror8(zp2, v), p;
+        x += 4;
+        p = nnom_ld32(r0);
+        a0 = (uint32_t)__smlad(__sxtb16(p), xe, (int32_t)a0);
+        a0 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), xo, (int32_t)a0);
+        p = nnom_ld32(r1);
+        a1 = (uint32_t)__smlad(__sxtb16(p), xe, (int32_t)a1);
+        a1 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), xo, (int32_t)a1);
+        p = nnom_ld32(r0 + b);
+        a2 = (uint32_t)__smlad(__sxtb16(p), xe, (int32_t)a2);
+        a2 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), xo, (int32_t)a2);
+        p = nnom_ld32(r1 + b);
+        a3 = (uint32_t)__smlad(__sxtb16(p), xe, (int32_t)a3);
+        a3 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), xo, (int32_t)a3);
+        r0 += 4;
+        r1 += 4;
+    }
+#endif
+    for (i = 0; i < (n & 3u); i++) {            /* wrapping, as SMLAD and TFLite's sums */
+        int32_t v = (int32_t)x[i] - zp;
+        a0 += (uint32_t)(v * r0[i]);
+        a1 += (uint32_t)(v * r1[i]);
+        a2 += (uint32_t)(v * r0[b + i]);
+        a3 += (uint32_t)(v * r1[b + i]);
+    }
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+    acc[2] = (int32_t)a2;
+    acc[3] = (int32_t)a3;
+}
+
+/* The same for an int16 vector (no zero point): a 16-bit state h, a GRU's r * h. */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w, uint32_t a, uint32_t b, uint32_t n,
+                                               int32_t *acc)
+{
+    const int8_t *r0 = w, *r1 = w + a;
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+    uint32_t i, g;
+#if NNOM_ARM_ASM
+    /* the end in memory, as in nnom_arm_rnn_mac4_s8: inline, the caller's values need registers too */
+    const int16_t *end = x + (n & ~7u);
+    uint32_t e, o, p, t;
+    if (x != end)
+        __asm__("1:\n\t" NNOM_RNN16_GROUP NNOM_RNN16_GROUP
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [end] "m"(end)
+                : "cc", "memory");
+    for (g = (n >> 2) & 1u; g > 0; g--)
+        __asm__(NNOM_RNN16_GROUP
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b)
+                : "memory");
+#else
+    for (g = n >> 2; g > 0; g--) {
+        uint32_t lo = nnom_ld32(x), hi = nnom_ld32(x + 2), e = nnom_pkhbt16(lo, hi), o = nnom_pkhtb16(lo, hi), p;
+        x += 4;
+        p = nnom_ld32(r0);
+        a0 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a0);
+        a0 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a0);
+        p = nnom_ld32(r1);
+        a1 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a1);
+        a1 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a1);
+        p = nnom_ld32(r0 + b);
+        a2 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a2);
+        a2 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a2);
+        p = nnom_ld32(r1 + b);
+        a3 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a3);
+        a3 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a3);
+        r0 += 4;
+        r1 += 4;
+    }
+#endif
+    for (i = 0; i < (n & 3u); i++) {
+        int32_t v = x[i];
+        a0 += (uint32_t)(v * r0[i]);
+        a1 += (uint32_t)(v * r1[i]);
+        a2 += (uint32_t)(v * r0[b + i]);
+        a3 += (uint32_t)(v * r1[b + i]);
+    }
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+    acc[2] = (int32_t)a2;
+    acc[3] = (int32_t)a3;
+}
+
+/* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
+ * len values, the weights [columns][len], per column an int32 bias (NULL: none) and the shift to
+ * Q3.12. */
+typedef struct {
+    const void *v;
+    uint8_t bits;
+    uint16_t len;
+    const int8_t *w;
+    const int32_t *bias;
+    const int8_t *shift;
+} nnom_arm_rnn_part_t;
+
+#if NNOM_MAX_LSHIFT != 24
+#error "nnom_arm_rnn_shifts_fast() takes left shifts up to NNOM_MAX_LSHIFT = 24 (nnom_fixed.h)"
+#endif
+
+/* The shifts s[0 .. n) (n >= 4): NNOM_ARM_RNN_RIGHT when all are in [1, 31], NNOM_ARM_RNN_ANY
+ * when all are in [-24, 31] (nnom_arm_rnn_q12 takes them), else 0. Four at a time, t = s + 32 in
+ * each byte (UADD8): the OR of the t has no bit 6 or 7 and no t is below 8 (UQSUB8 from 8 leaves
+ * nothing) or, for right shifts, below 33. The last word overlaps the one before it. */
+#define NNOM_ARM_RNN_RIGHT 1u
+#define NNOM_ARM_RNN_ANY 2u
+static inline uint32_t nnom_arm_rnn_shifts(const int8_t *s, uint32_t n)
+{
+    uint32_t any = 0, low = 0, left = 0, i = 0, t;
+    for (;;) {
+        t = __uadd8(nnom_ld32(s + (i + 4 <= n ? i : n - 4)), 0x20202020u);
+        any |= t;
+        low |= __uqsub8(0x08080808u, t);
+        left |= __uqsub8(0x21212121u, t);
+        i += 4;
+        if (i >= n)
+            break;
+    }
+    if (((any & 0xC0C0C0C0u) | low) != 0)
+        return 0;
+    return left != 0 ? NNOM_ARM_RNN_ANY : NNOM_ARM_RNN_RIGHT;
+}
+
+/* shift_round(acc, s) (nnom_fixed.h) for s in [1, 31]: floor((acc + 2^(s-1)) / 2^s) = (acc >> s) +
+ * bit s-1 of acc, no overflow (GCC, Clang and Arm's compilers shift negative values arithmetically). */
+static inline int32_t nnom_arm_rnn_q12r(int32_t acc, int32_t s)
+{
+    return (acc >> s) + ((acc >> (s - 1)) & 1);
+}
+
+/* clamp32(shift_round(acc, s)) for s in [-24, 31]: s <= 0: acc * 2^-s, saturated when it does not
+ * come back unchanged. */
+static inline int32_t nnom_arm_rnn_q12(int32_t acc, int32_t s)
+{
+    int32_t v;
+    if (s > 0)
+        return nnom_arm_rnn_q12r(acc, s);
+    v = (int32_t)((uint32_t)acc << -s);
+    return (v >> -s) == acc ? v : (acc >> 31) ^ INT32_MAX;
+}
+
+/* A part's columns from c on, four at a time: the part's vector, the weights, shifts and biases of
+ * column c (bias: a row of zeros, not advanced, for none). */
+typedef struct {
+    const void *v;
+    const int8_t *w, *s;
+    const int32_t *b;
+    uint32_t len, bmask;
+    uint32_t bits;
+    uint32_t shifts;                 /* nnom_arm_rnn_shifts() of the columns it will go through */
+} nnom_arm_rnn_cur_t;
+
+static const int32_t nnom_arm_rnn_no_bias[4] = {0, 0, 0, 0};
+
+NNOM_ARM_RNN_INLINE nnom_arm_rnn_cur_t nnom_arm_rnn_cur(const nnom_arm_rnn_part_t *p, uint32_t c, uint32_t shifts)
+{
+    nnom_arm_rnn_cur_t r;
+    r.shifts = shifts;
+    r.v = p->v;
+    r.len = p->len;
+    r.bits = p->bits;
+    r.w = p->w + c * r.len;
+    r.s = p->shift + c;
+    r.b = p->bias != NULL ? p->bias + c : nnom_arm_rnn_no_bias;
+    r.bmask = p->bias != NULL ? ~0u : 0u;
+    return r;
+}
+
+/* The cursor k columns further. */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_adv(nnom_arm_rnn_cur_t *r, uint32_t k)
+{
+    r->w += k * r->len;
+    r->s += k;
+    r->b += k & r->bmask;
+}
+
+/* q[k] = the part's Q3.12 value of the cursor's column + k, k < 4 (nnom_rnn_input_q12 /
+ * nnom_rnn_recurrent_q12 of four consecutive columns), its shifts checked. bits: the vector's,
+ * 8 or 16 (a constant where the caller knows it). */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t bits, int32_t *q)
+{
+    const uint32_t len = r->len;
+    int32_t acc[4];
+    acc[0] = r->b[0];
+    acc[1] = r->b[1];
+    acc[2] = r->b[2];
+    acc[3] = r->b[3];
+    if (bits == 8)
+        nnom_arm_rnn_mac4_s8((const int8_t *)r->v, 0, r->w, len, 2u * len, len, acc);
+    else
+        nnom_arm_rnn_mac4_s16((const int16_t *)r->v, r->w, len, 2u * len, len, acc);
+    if (r->shifts == NNOM_ARM_RNN_RIGHT) {
+        q[0] = nnom_arm_rnn_q12r(acc[0], r->s[0]);
+        q[1] = nnom_arm_rnn_q12r(acc[1], r->s[1]);
+        q[2] = nnom_arm_rnn_q12r(acc[2], r->s[2]);
+        q[3] = nnom_arm_rnn_q12r(acc[3], r->s[3]);
+    } else {
+        q[0] = nnom_arm_rnn_q12(acc[0], r->s[0]);
+        q[1] = nnom_arm_rnn_q12(acc[1], r->s[1]);
+        q[2] = nnom_arm_rnn_q12(acc[2], r->s[2]);
+        q[3] = nnom_arm_rnn_q12(acc[3], r->s[3]);
+    }
+}
+
+/* The part's Q3.12 value of one gate column (the references' functions). */
+static inline int32_t nnom_arm_rnn_part1(const nnom_arm_rnn_part_t *p, uint32_t c)
+{
+    return nnom_rnn_recurrent_q12(p->v, p->bits, p->len, p->w + c * p->len, p->bias != NULL ? p->bias[c] : 0,
+                                  p->shift[c]);
+}
+
+/* sat16(px + ph) of two Q3.12 parts: saturating to int32 first changes nothing. */
+static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
+{
+    return __ssat(__qadd(px, ph), 16);
+}
+
+/* pre[k] = sat16(x part + h part) of gate column c + k, k < n: the gates' pre-activations in Q3.12
+ * (nnom_arm_rnn_pre.c). */
+void nnom_arm_rnn_pre(const nnom_arm_rnn_part_t *x, const nnom_arm_rnn_part_t *h, uint32_t c, uint32_t n,
+                      int16_t *pre);
+
+#endif

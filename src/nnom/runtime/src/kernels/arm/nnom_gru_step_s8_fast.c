@@ -1,0 +1,96 @@
+/* One step of a GRU cell for Cortex-M with the DSP extension, bit-exact with
+ * kernels/local/nnom_gru_step_s8.c: the pre-activations of z and r (the 2U first gate columns,
+ * nnom_arm_rnn_pre) and their activations in work, then the candidate's columns four units at a
+ * time (the recurrent part over h or, reset_before, over r * h) fused with their h'
+ * (unit() below, nnom_gru_unit_q15 inline), which takes z's place: each unit reads only its own.
+ * The last group ends at the last unit (recomputing the parts of up to three done units, not their
+ * h'); fewer than four units, or a shift outside the fast ranges, go through the references'
+ * functions. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
+ * reference. */
+#include "nnom_rnn.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_rnn.h"
+
+/* nnom_gru_unit_q15 with h's shift to Q0.15 as ((hv << l) + rr) >> s (h_frac - 15 in [-16, 31],
+ * |hv| <= 2^15: no overflow), the table act and the variant (after) chosen per step. */
+NNOM_ARM_RNN_INLINE int32_t unit(int32_t z, int32_t r, int32_t px, int32_t ph, int32_t hv, int after, int32_t l,
+                                 int32_t rr, int32_t s, const int16_t *act)
+{
+    int32_t hh, h15;
+    if (after) {
+        int64_t pre = px + (((int64_t)r * ph + (1 << 14)) >> 15);
+        hh = (int32_t)(pre < -32768 ? -32768 : (pre > 32767 ? 32767 : pre));
+    } else {
+        hh = nnom_arm_rnn_sum(px, ph);
+    }
+    hh = nnom_rnn_act(hh, act);
+    h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
+    return (int32_t)(((int64_t)z * h15 + (int64_t)(32768 - z) * hh + (1 << 14)) >> 15);
+}
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const int16_t *rec = nnom_rnn_rec_table(w);
+    const uint16_t units = p->units;
+    const uint32_t cand = 2u * units;           /* the candidate's first column */
+    int16_t *z = work, *r = work + units;
+    const nnom_arm_rnn_part_t in = {x, 8, p->features, w->kernel, w->bias, w->kernel_shift};
+    const nnom_arm_rnn_part_t hp = {h, w->state_bits, units, w->recurrent, w->recurrent_bias, w->recurrent_shift};
+    const nnom_arm_rnn_part_t rh = {r, 16, units, w->recurrent, NULL, w->recurrent_shift};
+    const nnom_arm_rnn_part_t *hc = &hp;
+    const int after = (w->options & NNOM_RNN_RESET_AFTER) != 0;
+    const int16_t *act = nnom_rnn_act_table(w);
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
+    uint32_t u, g, k, cs = 0, rs = 0;
+
+    nnom_arm_rnn_pre(&in, &hp, 0, cand, work);
+    for (u = 0; u < cand; u++)
+        work[u] = (int16_t)nnom_rnn_act(work[u], rec);
+    if (!after) {
+        nnom_gru_reset_before(w, h, r, units);
+        hc = &rh;
+    }
+    if (units >= 4) {
+        cs = nnom_arm_rnn_shifts(w->kernel_shift + cand, units);
+        rs = nnom_arm_rnn_shifts(w->recurrent_shift + cand, units);
+    }
+    if (cs == 0 || rs == 0 || sh < -16 || sh > 31) {
+        for (u = 0; u < units; u++)
+            z[u] = (int16_t)nnom_gru_unit_q15(w, h, u, z[u], r[u], nnom_arm_rnn_part1(&in, cand + u),
+                                              nnom_arm_rnn_part1(hc, cand + u));
+    } else {
+        nnom_arm_rnn_cur_t cx = nnom_arm_rnn_cur(&in, cand, cs), ch = nnom_arm_rnn_cur(hc, cand, rs);
+        for (u = 0, g = 0;;) {                  /* units g .. g + 3, u the first not done */
+            int32_t px[4], ph[4];
+            nnom_arm_rnn_q4(&cx, 8, px);
+            if (ch.bits == 8)
+                nnom_arm_rnn_q4(&ch, 8, ph);
+            else
+                nnom_arm_rnn_q4(&ch, 16, ph);
+            for (k = u - g; k < 4; k++)
+                z[g + k] = (int16_t)unit(z[g + k], r[g + k], px[k], ph[k], nnom_rnn_get(h, w->state_bits, g + k),
+                                         after, l, rr, s, act);
+            u = g + 4;
+            if (u == units)
+                break;
+            k = units - u < 4 ? units - u : 4;
+            nnom_arm_rnn_adv(&cx, k);
+            nnom_arm_rnn_adv(&ch, k);
+            g += k;
+        }
+    }
+    nnom_rnn_output_s8(z, units, w, h, y, p->out_shift);
+}
+
+#else
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+    nnom_gru_step_s8(p, x, h, work, y);
+}
+
+#endif
