@@ -47,14 +47,16 @@ def qformat_sources():
             *(NODSP_DIR / f"{k}.c" for k in QFORMAT_NODSP + CORES)]
 
 
-def test_nodsp_kernels_bit_exact_on_host(tmp_path):
-    """The portable C of the no-DSP kernels (the SMLAL lanes in int64), switched on by a define."""
+@pytest.mark.parametrize("v6m", [0, 1], ids=["armv7m_loops", "armv6m_loops"])
+def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
+    """The portable C of the no-DSP kernels (the SMLAL lanes in int64; or, NNOM_NODSP_V6M, the
+    ARMv6-M loops' C), switched on by a define."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc not installed")
     for scheme, sources, check in (("affine", affine_sources(), assert_affine_exact),
                                    ("qformat", qformat_sources(), assert_bit_exact)):
         exe = tmp_path / scheme
-        defines = ["NNOM_NODSP_KERNELS=1", "NO_BENCH", "N_CASES=300"]
+        defines = ["NNOM_NODSP_KERNELS=1", f"NNOM_NODSP_V6M={v6m}", "NO_BENCH", "N_CASES=300"]
         cmd = ["gcc", *STRICT, "-Wno-unused-function", "-O2", *(f"-D{d}" for d in defines), f"-I{INCLUDE}",
                f"-I{KERNELS}", f"-I{KERNELS.parents[2] / 'targets' / 'cortex_m'}", *map(str, sources), "-lm",
                "-o", str(exe)]
@@ -62,7 +64,7 @@ def test_nodsp_kernels_bit_exact_on_host(tmp_path):
         assert res.returncode == 0, res.stderr[-3000:]
         run = subprocess.run([str(exe)], capture_output=True, timeout=120)
         res = SimpleNamespace(exit_code=run.returncode, stderr=run.stderr.decode(errors="replace"))
-        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1, {scheme}")
+        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1 V6M={v6m}, {scheme}")
 
 
 def run_m3(sources, opt="-O2", defines=()):
@@ -120,7 +122,9 @@ def defined(nm, obj):
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-fno-omit-frame-pointer"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
-    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], False),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-fno-omit-frame-pointer", "-DNNOM_NODSP_NO_ASM"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"], False)])
 def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
     """Each kernel file defines its one kernel (a call of its reference where NNOM_NODSP_KERNELS

@@ -29,6 +29,35 @@
 #define NNOM_NODSP_ASM 0
 #endif
 
+/* ARMv6-M (Cortex-M0/M0+: no SMLAL, MULS only 32x32->32, eight low registers) has loops of its own
+ * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution and the fully
+ * connected layer four weight rows at a time against one input column, a weight loaded per MAC
+ * by LDRSB with the row's end and one shared negative index, the sums in four high registers;
+ * the depthwise convolution one pixel at a time over its flat table of taps. Their inline asm
+ * needs all eight low registers: at -Os, or where r7 is kept as the frame pointer, GCC cannot give
+ * them (define NNOM_NODSP_NO_ASM with -fno-omit-frame-pointer), and the C loops run instead. */
+#if !defined(NNOM_NODSP_V6M)
+#if defined(__ARM_ARCH_6M__)
+#define NNOM_NODSP_V6M 1
+#else
+#define NNOM_NODSP_V6M 0
+#endif
+#endif
+#if NNOM_NODSP_KERNELS && defined(__ARM_ARCH_6M__) && defined(__GNUC__) && defined(__OPTIMIZE__) \
+    && !defined(__OPTIMIZE_SIZE__) && !defined(NNOM_NODSP_NO_ASM)
+#define NNOM_NODSP_ASM_V6M 1
+/* GCC hands Thumb-1 inline asm over in divided syntax; these loops are written in unified */
+#if defined(__clang__)
+#define NNOM_V6M_UNIFIED ""
+#define NNOM_V6M_DIVIDED ""
+#else
+#define NNOM_V6M_UNIFIED ".syntax unified\n\t"
+#define NNOM_V6M_DIVIDED ".syntax divided\n\t"
+#endif
+#else
+#define NNOM_NODSP_ASM_V6M 0
+#endif
+
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
 #define NNOM_LANE_CHUNK 64u
@@ -53,12 +82,35 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
  * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
  * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
  * reference); then the same rounding right shift, zero point and clamp. */
+#if NNOM_NODSP_V6M
+/* The same floor((a * m + 2^30) / 2^31) without a long multiply (ARMv6-M has none: GCC would call
+ * __aeabi_lmul): the 64-bit product's high word from four 16 x 16 products (the signed high
+ * multiply of Hacker's Delight, 8-2), its low word from one MULS, then the nudge's carry. */
+static inline int32_t nnom_nodsp_mul_round31(int32_t a, int32_t m)
+{
+    const uint32_t a0 = (uint32_t)a & 0xFFFFu, m0 = (uint32_t)m & 0xFFFFu;
+    const int32_t a1 = (a - (int32_t)a0) / 65536, m1 = (m - (int32_t)m0) / 65536; /* exact: floor */
+    const uint32_t w0 = a0 * m0;
+    const int32_t t = a1 * (int32_t)m0 + (int32_t)(w0 >> 16);
+    const int32_t w1 = (int32_t)a0 * m1 + (int32_t)((uint32_t)t & 0xFFFFu);
+    const int32_t t1 = (t - (int32_t)((uint32_t)t & 0xFFFFu)) / 65536;
+    const int32_t w11 = (w1 - (int32_t)((uint32_t)w1 & 0xFFFFu)) / 65536;
+    const uint32_t high = (uint32_t)(a1 * m1 + t1 + w11);
+    const uint32_t low = (uint32_t)a * (uint32_t)m, nudged = low + 0x40000000u;
+    return (int32_t)(((high + (nudged < low)) << 1) | (nudged >> 31));
+}
+#endif
+
 static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t lo, int32_t hi)
 {
     int32_t y;
     if (shift > 0 || m == INT32_MIN)
         return nnom_requant_affine(acc, m, shift, zp, lo, hi);
+#if NNOM_NODSP_V6M
+    y = nnom_nodsp_mul_round31(acc, m);
+#else
     y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
+#endif
     y = nnom_rdbpot(y, -shift) + zp;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
 }

@@ -5,7 +5,9 @@
  * padding are 0, the real zero), are packed into one int32 column of K = kh * kw * in_c words,
  * a + b * 2^22 (nnom_nodsp.h). Then each weight, loaded once, meets both pixels in one SMLAL,
  * three output channels at a time (in asm on ARMv7-M with optimization: GCC's allocator spills
- * the weight pointers otherwise): 12 MACs in 15 instructions. */
+ * the weight pointers otherwise): 12 MACs in 15 instructions. ARMv6-M (NNOM_NODSP_V6M) has no
+ * SMLAL: one pixel's column (minus the zero point) meets four channels at a time, in 3.75
+ * instructions per MAC. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -43,6 +45,90 @@ static void gather(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
         }
     }
 }
+
+#if NNOM_NODSP_V6M
+
+/* Four output channels (weight rows w, w + K, w + 2K, w + 3K) against one pixel's column (K int32,
+ * the zero point already subtracted), added into acc[0..3]. Per k: LDM of the column word, then
+ * per row LDRSB, MULS and ADD to a high register: 15 instructions for 4 MACs. */
+static void rows4(const int32_t *col, const int8_t *w, uint32_t K, int32_t *acc)
+{
+#if NNOM_NODSP_ASM_V6M
+    const int8_t *r0 = w + K, *r1 = r0 + K, *r2 = r1 + K, *r3 = r2 + K; /* the rows' ends */
+    int32_t kk = -(int32_t)K, x, t;                                      /* up to 0 */
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    __asm__(NNOM_V6M_UNIFIED
+            "1:\n\t"
+            "ldm    %[col]!, {%[x]}\n\t"
+            "ldrsb  %[t], [%[r0], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[a0], %[t]\n\t"
+            "ldrsb  %[t], [%[r1], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[a1], %[t]\n\t"
+            "ldrsb  %[t], [%[r2], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[a2], %[t]\n\t"
+            "ldrsb  %[t], [%[r3], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[a3], %[t]\n\t"
+            "adds   %[kk], #1\n\t"
+            "bne    1b\n\t" NNOM_V6M_DIVIDED
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [col] "+l"(col), [kk] "+l"(kk),
+              [x] "=&l"(x), [t] "=&l"(t)
+            : [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    uint32_t k, r;
+    for (k = 0; k < K; k++)
+        for (r = 0; r < 4u; r++)
+            acc[r] = (int32_t)((uint32_t)acc[r] + (uint32_t)((int32_t)w[r * K + k] * col[k]));
+#endif
+}
+
+/* One output channel against the column. */
+static int32_t row1(const int32_t *col, const int8_t *w, uint32_t K, int32_t acc)
+{
+    uint32_t k;
+    for (k = 0; k < K; k++)
+        acc = (int32_t)((uint32_t)acc + (uint32_t)((int32_t)w[k] * col[k]));
+    return acc;
+}
+
+void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
+                     nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                     int32_t *col)
+{
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    const uint32_t out_c = out_dims.c;
+    uint32_t oy, ox, oc, j;
+
+    for (oy = 0; oy < out_dims.h; oy++)
+        for (ox = 0; ox < out_dims.w; ox++, out += out_c) {
+            gather(in, in_dims, win, in_zp, oy, ox, col, 0);
+            for (oc = 0; oc < out_c;) {
+                int32_t acc[4];
+                if (out_c - oc < 2u || out_c < 4u) { /* one row (the others in fours) */
+                    out[oc] = nnom_nodsp_out(q, row1(col, w + oc * K, K, bias != NULL ? bias[oc] : 0), oc);
+                    oc++;
+                    continue;
+                }
+                if (out_c - oc < 4u) /* two or three left: the last four again (the same bytes) */
+                    oc = out_c - 4u;
+                for (j = 0; j < 4u; j++)
+                    acc[j] = bias != NULL ? bias[oc + j] : 0;
+                rows4(col, w + oc * K, K, acc);
+                for (j = 0; j < 4u; j++, oc++)
+                    out[oc] = nnom_nodsp_out(q, acc[j], oc);
+            }
+        }
+}
+
+#else
 
 /* Three output channels (weight rows w, w + K, w + 2K) against the packed column; the sums of
  * pixel a go to sa[0..2], those of pixel b to sb[0..2] (both start at the bias). Per two k: one
@@ -163,6 +249,8 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
         }
     }
 }
+
+#endif
 
 #else
 typedef int nnom_nodsp_conv_unused_t; /* ISO C forbids an empty translation unit */

@@ -5,7 +5,8 @@
  * Two neighbouring output pixels of a row whose windows lie inside the input across (rows outside
  * are skipped for both) share each weight: per tap and channel, both inputs minus the zero point
  * are packed as a + b * 2^22 and meet the weight in one SMLAL (nnom_nodsp.h). Other pixels go
- * alone. Either way the taps inside the input are a table of (input, weight) offsets, built once
+ * alone (all of them on ARMv6-M, NNOM_NODSP_V6M: without SMLAL the lanes cost more than they
+ * save). Either way the taps inside the input are a table of (input, weight) offsets, built once
  * per output row (pairs) or pixel (the others), so that the loop over them is flat. */
 #include "nnom_affine_kernels.h"
 
@@ -127,7 +128,7 @@ void nnom_nodsp_dw(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t 
             const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
             const int32_t last = ix0 + (int32_t)(win->sw + (win->kw - 1u) * win->dw); /* pixel b's last column */
             uint32_t kx0, kx1, n;
-            if (ox + 1u < out_dims.w && ix0 >= 0 && last < (int32_t)in_dims.w) {
+            if (!NNOM_NODSP_V6M && ox + 1u < out_dims.w && ix0 >= 0 && last < (int32_t)in_dims.w) {
                 /* no row inside (n_pair 0): the bias alone, and no input read */
                 two_pixels(&j, n_pair > 0 ? in + (uint32_t)j.iy * j.row + (uint32_t)ix0 * j.C : in, pair_tap,
                            n_pair, o);
