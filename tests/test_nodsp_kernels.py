@@ -5,11 +5,13 @@ tests/c/arm_kernels_main.c) built with the no-DSP kernels in the place of the DS
 (tests/c/nodsp_*_harness.c; randomized shapes, padding, strides, dilation, depth multipliers,
 multipliers and shifts, misaligned buffers, the accumulator extremes): on the host (the portable C,
 NNOM_NODSP_KERNELS=1) and on the emulated Cortex-M3 (the asm loops), where the benchmarks also count
-instructions against the reference loops. The layers pick them on the M3 (a model run there equals
-the simulator); the Cortex-M0 (micro:bit) keeps the references, measured per layer beside the M3."""
+instructions against the reference loops; the same for the ARMv6-M loops (NNOM_NODSP_V6M: host C,
+and the Cortex-M0's code on the M3's board, whose RAM holds the firmware). The layers pick them on the
+M3 and the M0 (a model run there equals the simulator; a small CNN on the micro:bit itself)."""
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -31,7 +33,12 @@ QFORMAT = [KERNELS / "local" / f"{k}.c" for k in ("nnom_conv2d_s8", "nnom_dw_con
 # the least speed-up (reference instructions / no-DSP instructions) on the M3, by benchmark prefix:
 # a fully connected weight meets one input only, so it keeps a load and a multiply per MAC (the
 # Q-format reference, without a zero point, is the tighter loop)
-MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.1, "dense": 1.75}
+MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.2, "dense": 1.75}
+# the same on the M0 (ARMv6-M): a MAC there is at least LDRSB, MULS and ADD (no SMLAL for two
+# pixels per multiply, no room for more than one pixel's column in the scratch), 3.75 instructions
+# per MAC in the conv loop against the reference's 6.7 to 12; the depthwise reference checks the
+# borders per tap
+MIN_SPEEDUP_V6M = {"conv": 1.6, "dw": 2.0, "fc": 1.8, "dense": 1.6}
 
 
 def affine_sources():
@@ -67,10 +74,18 @@ def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
         check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1 V6M={v6m}, {scheme}")
 
 
-def run_m3(sources, opt="-O2", defines=()):
+def armv6m_on_m3_board(cm):
+    """The Cortex-M0's code (ARMv6-M, -mcpu=cortex-m0) on the M3's board: the comparison firmware
+    needs more than the micro:bit's 16 KB of RAM, and ARMv7-M runs every ARMv6-M instruction, one
+    for one, so the instruction counts are the M0's (QEMU counts instructions, not cycles)."""
+    return replace(cm.CORES["cortex-m3"], name="cortex-m0", cflags=cm.CORES["cortex-m0"].cflags)
+
+
+def run_m3(sources, opt="-O2", defines=(), v6m=False):
     cm = cortex_m_target()
-    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m3", defines=defines, opt=opt)
-    res = cm.run_firmware(elf, core="cortex-m3")
+    core = armv6m_on_m3_board(cm) if v6m else "cortex-m3"
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core=core, defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core=core)
     return res, res.stdout.decode(errors="replace")
 
 
@@ -89,7 +104,7 @@ def speedups(res, out):
 @pytest.mark.parametrize("scheme", ["affine", "qformat"])
 def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
     if scheme == "affine":
-        res, out = run_m3(affine_sources(), defines=("N_CASES=150",))
+        res, out = run_m3(affine_sources(), defines=("N_CASES=160",))
         assert_affine_exact(res, out, "cortex-m3")
     else:
         res, out = run_m3(qformat_sources(), defines=("N_CASES=150",))
@@ -104,12 +119,32 @@ def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_nodsp_kernels_bit_exact_and_faster_on_armv6m(scheme):
+    """The ARMv6-M loops (Thumb-1 asm) against the references, both built for the Cortex-M0."""
+    if scheme == "affine":
+        res, out = run_m3(affine_sources(), defines=("N_CASES=160",), v6m=True)
+        assert_affine_exact(res, out, "cortex-m0 code")
+    else:
+        res, out = run_m3(qformat_sources(), defines=("N_CASES=150",), v6m=True)
+        assert_bit_exact(res, out, "cortex-m0 code")
+    rows = speedups(res, out)
+    report = "\n".join([f"{f'benchmark (cortex-m0, {scheme})':26s} {'ref/MAC':>8s} {'nodsp/MAC':>9s} {'speed-up':>8s}"]
+                       + [f"{n:26s} {r / w:8.2f} {d / w:9.2f} {r / d:7.2f}x" for n, (w, r, d) in rows.items()])
+    print("\n" + report)
+    assert len(rows) >= 4, report
+    for name, (w, r, d) in rows.items():
+        assert r >= MIN_SPEEDUP_V6M[re.match(r"[a-z]+", name).group(0)] * d, f"{name}\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("v6m", [False, True], ids=["cortex-m3", "cortex-m0"])
 @pytest.mark.parametrize("opt", ["-Os", "-O0", "-Og"])
-def test_nodsp_kernels_bit_exact_on_cortex_m3_other_builds(opt):
-    res, out = run_m3(affine_sources(), opt, ("NO_BENCH", "N_CASES=60"))
-    assert_affine_exact(res, out, f"cortex-m3 {opt}")
-    res, out = run_m3(qformat_sources(), opt, ("NO_BENCH", "N_CASES=30"))
-    assert_bit_exact(res, out, f"cortex-m3 {opt} qformat")
+def test_nodsp_kernels_bit_exact_on_cortex_m3_other_builds(opt, v6m):
+    res, out = run_m3(affine_sources(), opt, ("NO_BENCH", "N_CASES=60"), v6m)
+    assert_affine_exact(res, out, f"v6m={v6m} {opt}")
+    res, out = run_m3(qformat_sources(), opt, ("NO_BENCH", "N_CASES=30"), v6m)
+    assert_bit_exact(res, out, f"v6m={v6m} {opt} qformat")
 
 
 def defined(nm, obj):
@@ -173,9 +208,9 @@ def test_models_on_cortex_m3_equal_simulator_and_beat_the_references(build, seed
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["affine", "qformat"])
 def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
-    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 (the reference loops:
-    ARMv6-M has no long multiply for the packed lanes) and on the M3, where each layer takes fewer
-    instructions than with the references; prints instructions per MAC per layer."""
+    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 and on the M3 (the
+    no-DSP kernels: ARMv6-M's loops and ARMv7-M's), where each layer takes fewer instructions than
+    with the references; prints instructions per MAC per layer."""
     from nnom import Conv2D, DW_Conv2D, Dense, Flatten, Input, Model, act_relu, kernel, shape
     cortex_m_target()
     m = Model(seed=3)
@@ -203,4 +238,4 @@ def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
                              f"{speedup[core, i]:6.2f}x")
     print(f"\n{scheme}: core, layer, MACs, ref/MAC, default/MAC\n" + "\n".join(lines))
     for (core, i), s in speedup.items():
-        assert s > 1.8 if core == "cortex-m3" else s > 0.99, "\n".join(lines)
+        assert s > 1.8 if core == "cortex-m3" else s > 1.5, "\n".join(lines)
