@@ -83,21 +83,36 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
  * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
  * reference); then the same rounding right shift, zero point and clamp. */
 #if NNOM_NODSP_V6M
-/* The same floor((a * m + 2^30) / 2^31) without a long multiply (ARMv6-M has none: GCC would call
- * __aeabi_lmul): the 64-bit product's high word from four 16 x 16 products (the signed high
- * multiply of Hacker's Delight, 8-2), its low word from one MULS, then the nudge's carry. */
+/* ARMv6-M has no long multiply (GCC would call __aeabi_lmul and shift 64-bit values): the same
+ * bytes in 32-bit steps. floor((a * m + 2^30) / 2^31) mod 2^32: the unsigned 64-bit product's high
+ * word from four 16 x 16 products (Hacker's Delight, 8-2), made signed by subtracting m where a < 0
+ * and a where m < 0; its low word from one MULS, then the nudge's carry. */
 static inline int32_t nnom_nodsp_mul_round31(int32_t a, int32_t m)
 {
-    const uint32_t a0 = (uint32_t)a & 0xFFFFu, m0 = (uint32_t)m & 0xFFFFu;
-    const int32_t a1 = (a - (int32_t)a0) / 65536, m1 = (m - (int32_t)m0) / 65536; /* exact: floor */
-    const uint32_t w0 = a0 * m0;
-    const int32_t t = a1 * (int32_t)m0 + (int32_t)(w0 >> 16);
-    const int32_t w1 = (int32_t)a0 * m1 + (int32_t)((uint32_t)t & 0xFFFFu);
-    const int32_t t1 = (t - (int32_t)((uint32_t)t & 0xFFFFu)) / 65536;
-    const int32_t w11 = (w1 - (int32_t)((uint32_t)w1 & 0xFFFFu)) / 65536;
-    const uint32_t high = (uint32_t)(a1 * m1 + t1 + w11);
-    const uint32_t low = (uint32_t)a * (uint32_t)m, nudged = low + 0x40000000u;
+    const uint32_t ua = (uint32_t)a, um = (uint32_t)m;
+    const uint32_t a0 = ua & 0xFFFFu, a1 = ua >> 16, m0 = um & 0xFFFFu, m1 = um >> 16;
+    const uint32_t w0 = a0 * m0, t = a1 * m0 + (w0 >> 16), w1 = (t & 0xFFFFu) + a0 * m1;
+    const uint32_t low = ua * um, nudged = low + 0x40000000u;
+    uint32_t high = a1 * m1 + (t >> 16) + (w1 >> 16);
+    high -= ((0u - (ua >> 31)) & um) + ((0u - (um >> 31)) & ua);
     return (int32_t)(((high + (nudged < low)) << 1) | (nudged >> 31));
+}
+
+/* x / 2^e rounded as nnom_rdbpot() rounds (half away from zero), e in [0, 31], in 32 bits. */
+static inline int32_t nnom_nodsp_rdbpot(int32_t x, uint32_t e)
+{
+    const uint32_t ux = (uint32_t)x, neg = ux >> 31, sign = 0u - neg, mask = (1u << e) - 1u;
+    const int32_t q = (int32_t)(((ux ^ sign) >> e) ^ sign); /* arithmetic shift */
+    return q + ((ux & mask) > (mask >> 1) + neg);
+}
+
+/* nnom_requant(x, shift) for a right shift in [1, 31]: (x + 2^(shift - 1)) >> shift without the
+ * int64 (bit shift - 1 of x is the rounding's carry), saturated to int8. */
+static inline int8_t nnom_nodsp_requant_q(int32_t x, uint32_t shift)
+{
+    const uint32_t ux = (uint32_t)x, sign = 0u - (ux >> 31);
+    const int32_t y = (int32_t)(((ux ^ sign) >> shift) ^ sign) + (int32_t)((ux >> (shift - 1u)) & 1u);
+    return (int8_t)(y > 127 ? 127 : (y < -128 ? -128 : y));
 }
 #endif
 
@@ -107,10 +122,12 @@ static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, i
     if (shift > 0 || m == INT32_MIN)
         return nnom_requant_affine(acc, m, shift, zp, lo, hi);
 #if NNOM_NODSP_V6M
-    y = nnom_nodsp_mul_round31(acc, m);
-#else
-    y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
+    if (shift >= -31) {
+        y = nnom_nodsp_rdbpot(nnom_nodsp_mul_round31(acc, m), (uint32_t)-shift) + zp;
+        return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+    }
 #endif
+    y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
     y = nnom_rdbpot(y, -shift) + zp;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
 }
@@ -126,8 +143,13 @@ typedef struct {
 
 static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
 {
-    if (q->mult == NULL)
+    if (q->mult == NULL) {
+#if NNOM_NODSP_V6M
+        if (q->shift[c] >= 1 && q->shift[c] <= 31)
+            return nnom_nodsp_requant_q(acc, (uint32_t)q->shift[c]);
+#endif
         return nnom_requant(acc, q->shift[c]);
+    }
     return nnom_nodsp_requant(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
 }
 
