@@ -87,7 +87,7 @@ def _err(e: BaseException) -> str:
 
 def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_limit=None,
                 calib=300, seed=0, save_dir: Path | None = None, profile_cores=core_profile.PROFILE_CORES,
-                profile_inputs=2) -> dict:
+                profile_inputs=2, reference_cores=core_profile.REFERENCE_CORES) -> dict:
     """Train, convert, import, quantize, simulate and run one model; returns its result row.
     Each stage's failure is recorded in row['errors'] and the stages that do not need it go on."""
     spec = M.MODELS[name]
@@ -198,7 +198,8 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
     if profile_cores and profile_inputs:
         t = time.time()
         k = min(profile_inputs, n_q)
-        row["profile"] = core_profile.profile_model(model, xq[:k], sim[:k], profile_cores, log=log)
+        row["profile"] = core_profile.profile_model(model, xq[:k], sim[:k], profile_cores, log=log,
+                                                    reference_cores=reference_cores)
         row["seconds"]["profile"] = round(time.time() - t, 1)
 
     # ---- the other schemes on the M4 (instructions, flash and RAM per scheme)
@@ -604,6 +605,8 @@ def main(argv=None):
     ap.add_argument("--profile-cores", default=",".join(core_profile.PROFILE_CORES),
                     help="cores of the per-core and per-layer tables ('' for none)")
     ap.add_argument("--profile-inputs", type=int, default=2, help="inputs run per core for those tables")
+    ap.add_argument("--reference-cores", default=",".join(core_profile.REFERENCE_CORES),
+                    help="profile cores also run with the reference kernels (the no-DSP kernels' speed-up)")
     ap.add_argument("--out", default=str(HERE), help="where results.md/.json/.png go (default: bench/)")
     ap.add_argument("--save-models", default=None, help="directory to keep the .keras and .tflite files in")
     args = ap.parse_args(argv)
@@ -632,6 +635,7 @@ def main(argv=None):
                               eval_limit=args.eval_limit,
                               profile_cores=tuple(c.strip() for c in args.profile_cores.split(",") if c.strip()),
                               profile_inputs=args.profile_inputs,
+                              reference_cores=tuple(c.strip() for c in args.reference_cores.split(",") if c.strip()),
                               save_dir=Path(args.save_models) if args.save_models else None)
         except Exception as e:                              # training itself failed
             traceback.print_exc()

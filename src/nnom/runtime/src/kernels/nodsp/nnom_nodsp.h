@@ -1,6 +1,6 @@
 /* Private helpers of the no-DSP kernels (kernels/nodsp/), compiled to code only where
- * NNOM_NODSP_KERNELS is on (nnom_kernels.h: ARMv7-M, i.e. the Cortex-M3, or a build that
- * defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
+ * NNOM_NODSP_KERNELS is on (nnom_kernels.h: ARMv7-M and ARMv6-M, the Cortex-M3 and M0, or a
+ * build that defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
  * nnom_nodsp_dw, nnom_nodsp_fc, one file each); the public kernels, one per scheme and layer,
  * check what the loops cover and call them or their reference.
  *
@@ -30,12 +30,13 @@
 #endif
 
 /* ARMv6-M (Cortex-M0/M0+: no SMLAL, MULS only 32x32->32, eight low registers) has loops of its own
- * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution and the fully
- * connected layer four weight rows at a time against one input column, a weight loaded per MAC
- * by LDRSB with the row's end and one shared negative index, the sums in four high registers;
- * the depthwise convolution one pixel at a time over its flat table of taps. Their inline asm
- * needs all eight low registers: at -Os, or where r7 is kept as the frame pointer, GCC cannot give
- * them (define NNOM_NODSP_NO_ASM with -fno-omit-frame-pointer), and the C loops run instead. */
+ * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution two pixels per
+ * MULS, three weight rows at a time; the fully connected layer four rows against one input; the
+ * depthwise convolution one pixel at a time over its flat table of taps; a weight loaded per MAC
+ * by LDRSB with the row's end and one shared negative index, the sums in high registers. The fully
+ * connected loop's inline asm needs all eight low registers: where r7 is kept as the frame pointer
+ * define NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers
+ * asked for, and the C loops run instead. */
 #if !defined(NNOM_NODSP_V6M)
 #if defined(__ARM_ARCH_6M__)
 #define NNOM_NODSP_V6M 1

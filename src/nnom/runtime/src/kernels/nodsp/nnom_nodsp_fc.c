@@ -4,7 +4,8 @@
  * Six weight rows at a time share each input: per input one load and one subtraction of the zero
  * point, then per row one weight load and one MLA (14 instructions for 6 MACs, where the
  * reference loop takes 6 per MAC). Two weights per multiply, as the convolutions' packed lanes do,
- * would need them packed first, which costs what it saves: a weight here meets one input only. */
+ * would need them packed first, which costs what it saves: a weight here meets one input only.
+ * ARMv6-M (NNOM_NODSP_V6M): four rows per input, LDRSB, MULS and ADD per MAC (below). */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
