@@ -3,8 +3,9 @@
 For every model: train it in Keras (seconds, generated data, fixed seeds), convert it to a full-int8
 .tflite with TensorFlow's converter and run it with TFLM (bench/tflm.py), import it into nnom with
 nnom.from_keras, quantize it with training data, run the int8 simulator on the test set and the
-generated C on emulated Cortex-M4 and Cortex-M7 cores (QEMU, exact instruction counts), then
-write bench/results.md, bench/results.json and bench/results.png.
+generated C on emulated Cortex-M4 and Cortex-M7 cores (QEMU, exact instruction counts) and, layer by
+layer, on the M0, M3, M4, M7, M33 and M55 (bench/core_profile.py), then write bench/results.md,
+bench/results.json and bench/results.png.
 
     python bench/run.py                       # everything (what `make bench` runs)
     python bench/run.py --models har_seq,kws_dscnn --qemu-inputs 4 --epochs 1 --out out/bench
@@ -34,6 +35,7 @@ import numpy as np  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import core_profile  # noqa: E402
 import models as M  # noqa: E402
 import tflm  # noqa: E402
 
@@ -84,7 +86,8 @@ def _err(e: BaseException) -> str:
 
 
 def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_limit=None,
-                calib=300, seed=0, save_dir: Path | None = None) -> dict:
+                calib=300, seed=0, save_dir: Path | None = None, profile_cores=core_profile.PROFILE_CORES,
+                profile_inputs=2, reference_cores=core_profile.REFERENCE_CORES) -> dict:
     """Train, convert, import, quantize, simulate and run one model; returns its result row.
     Each stage's failure is recorded in row['errors'] and the stages that do not need it go on."""
     spec = M.MODELS[name]
@@ -190,6 +193,14 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
             row["errors"][core] = _err(e)
             traceback.print_exc()
         row["seconds"][core] = round(time.time() - t, 1)
+
+    # ---- per core and per layer (bracketed builds, a couple of inputs)
+    if profile_cores and profile_inputs:
+        t = time.time()
+        k = min(profile_inputs, n_q)
+        row["profile"] = core_profile.profile_model(model, xq[:k], sim[:k], profile_cores, log=log,
+                                                    reference_cores=reference_cores)
+        row["seconds"]["profile"] = round(time.time() - t, 1)
 
     # ---- the other schemes on the M4 (instructions, flash and RAM per scheme)
     if "cortex-m4" in cores:
@@ -517,6 +528,7 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
           + "; ".join(f"{m}: {', '.join(str(s) for s, _ in c)} B" for m, c in crashes) + ".\n")
     w("Files: `results.json` holds every figure above and the full error texts; `results.png` draws RAM, flash "
       "and instructions per model.")
+    core_profile.write_markdown(rows, w)
     path.write_text("\n".join(L) + "\n")
 
 
@@ -590,6 +602,11 @@ def main(argv=None):
     ap.add_argument("--qemu-inputs", type=int, default=None, help="inputs run on each core (default: each model's own, 10-16)")
     ap.add_argument("--eval-limit", type=int, default=None, help="test samples for accuracy (default: all)")
     ap.add_argument("--cores", default="cortex-m4,cortex-m7")
+    ap.add_argument("--profile-cores", default=",".join(core_profile.PROFILE_CORES),
+                    help="cores of the per-core and per-layer tables ('' for none)")
+    ap.add_argument("--profile-inputs", type=int, default=2, help="inputs run per core for those tables")
+    ap.add_argument("--reference-cores", default=",".join(core_profile.REFERENCE_CORES),
+                    help="profile cores also run with the reference kernels (the no-DSP kernels' speed-up)")
     ap.add_argument("--out", default=str(HERE), help="where results.md/.json/.png go (default: bench/)")
     ap.add_argument("--save-models", default=None, help="directory to keep the .keras and .tflite files in")
     args = ap.parse_args(argv)
@@ -616,6 +633,9 @@ def main(argv=None):
         try:
             row = bench_model(name, epochs=args.epochs, qemu_inputs=args.qemu_inputs, cores=CORES,
                               eval_limit=args.eval_limit,
+                              profile_cores=tuple(c.strip() for c in args.profile_cores.split(",") if c.strip()),
+                              profile_inputs=args.profile_inputs,
+                              reference_cores=tuple(c.strip() for c in args.reference_cores.split(",") if c.strip()),
                               save_dir=Path(args.save_models) if args.save_models else None)
         except Exception as e:                              # training itself failed
             traceback.print_exc()

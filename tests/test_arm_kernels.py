@@ -261,8 +261,9 @@ def assert_affine_exact(res, out, label):
                for m in re.finditer(r"^checked (\S+) (\d+) (-?\d+) (\d+)$", out, flags=re.M)}
     assert sorted(checked) == sorted(AFFINE_CHECKED), f"{label}: the firmware did not finish:\n{out[-2000:]}"
     for name, (cases, fails, fast) in checked.items():
-        # most cases take the fast path, some go to the reference by design
-        assert fails == 0 and cases > 0 and (cases // 2 < fast < cases or name in AFFINE_NO_FALLBACK and fast == cases), \
+        # many cases take the fast path (the random parameters send about half of add's elsewhere),
+        # some go to the reference by design
+        assert fails == 0 and cases > 0 and (cases // 3 < fast < cases or name in AFFINE_NO_FALLBACK and fast == cases), \
             f"{label}: {name}: {checked[name]}"
 
 

@@ -5,11 +5,13 @@ tests/c/arm_kernels_main.c) built with the no-DSP kernels in the place of the DS
 (tests/c/nodsp_*_harness.c; randomized shapes, padding, strides, dilation, depth multipliers,
 multipliers and shifts, misaligned buffers, the accumulator extremes): on the host (the portable C,
 NNOM_NODSP_KERNELS=1) and on the emulated Cortex-M3 (the asm loops), where the benchmarks also count
-instructions against the reference loops. The layers pick them on the M3 (a model run there equals
-the simulator); the Cortex-M0 (micro:bit) keeps the references, measured per layer beside the M3."""
+instructions against the reference loops; the same for the ARMv6-M loops (NNOM_NODSP_V6M: host C,
+and the Cortex-M0's code on the M3's board, whose RAM holds the firmware). The layers pick them on the
+M3 and the M0 (a model run there equals the simulator; a small CNN on the micro:bit itself)."""
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -31,19 +33,24 @@ QFORMAT = [KERNELS / "local" / f"{k}.c" for k in ("nnom_conv2d_s8", "nnom_dw_con
 # the least speed-up (reference instructions / no-DSP instructions) on the M3, by benchmark prefix:
 # a fully connected weight meets one input only, so it keeps a load and a multiply per MAC (the
 # Q-format reference, without a zero point, is the tighter loop)
-MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.1, "dense": 1.75}
+MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.2, "dense": 1.75}
+# the same on the M0 (ARMv6-M, no SMLAL): the conv loop takes 3 instructions per MAC (two pixels
+# per 32-bit MULS, the scratch holding one column of pixel pairs) against the reference's 6.7 to
+# 12; a fully connected weight costs LDRSB, MULS and ADD (4 per MAC with the input's load); the
+# depthwise outputs (9 MACs each) pay for the requantization without a long multiply
+MIN_SPEEDUP_V6M = {"conv": 1.8, "dw": 2.0, "fc": 1.8, "dense": 1.6}
 # affine pointwise convs of up to 16 input channels at stride 1 take no scratch (the arena plan is
-# one for every target, and the DSP 1x1 kernel needs none): on the M3 they are one no-DSP dense
+# one for every target, and the DSP 1x1 kernel needs none): without DSP they are one no-DSP dense
 # product per pixel, the FC's speed-up on short rows
 POINTWISE_NO_SCRATCH = re.compile(r"conv1x1_(\d+)to")
-MIN_SPEEDUP_POINTWISE = 1.8
+MIN_SPEEDUP_POINTWISE = {"v7m": 1.8, "v6m": 1.5}
 
 
-def min_speedup(name, scheme):
+def min_speedup(name, scheme, arch="v7m"):
     m = POINTWISE_NO_SCRATCH.match(name)
     if scheme == "affine" and m and int(m.group(1)) <= 16:
-        return MIN_SPEEDUP_POINTWISE
-    return MIN_SPEEDUP[re.match(r"[a-z]+", name).group(0)]
+        return MIN_SPEEDUP_POINTWISE[arch]
+    return (MIN_SPEEDUP if arch == "v7m" else MIN_SPEEDUP_V6M)[re.match(r"[a-z]+", name).group(0)]
 
 
 def affine_sources():
@@ -60,14 +67,16 @@ def qformat_sources():
             *(NODSP_DIR / f"{k}.c" for k in QFORMAT_NODSP + CORES)]
 
 
-def test_nodsp_kernels_bit_exact_on_host(tmp_path):
-    """The portable C of the no-DSP kernels (the SMLAL lanes in int64), switched on by a define."""
+@pytest.mark.parametrize("v6m", [0, 1], ids=["armv7m_loops", "armv6m_loops"])
+def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
+    """The portable C of the no-DSP kernels (the SMLAL lanes in int64; or, NNOM_NODSP_V6M, the
+    ARMv6-M loops' C), switched on by a define."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc not installed")
     for scheme, sources, check in (("affine", affine_sources(), assert_affine_exact),
                                    ("qformat", qformat_sources(), assert_bit_exact)):
         exe = tmp_path / scheme
-        defines = ["NNOM_NODSP_KERNELS=1", "NO_BENCH", "N_CASES=300"]
+        defines = ["NNOM_NODSP_KERNELS=1", f"NNOM_NODSP_V6M={v6m}", "NO_BENCH", "N_CASES=300"]
         cmd = ["gcc", *STRICT, "-Wno-unused-function", "-O2", *(f"-D{d}" for d in defines), f"-I{INCLUDE}",
                f"-I{KERNELS}", f"-I{KERNELS.parents[2] / 'targets' / 'cortex_m'}", *map(str, sources), "-lm",
                "-o", str(exe)]
@@ -75,13 +84,21 @@ def test_nodsp_kernels_bit_exact_on_host(tmp_path):
         assert res.returncode == 0, res.stderr[-3000:]
         run = subprocess.run([str(exe)], capture_output=True, timeout=120)
         res = SimpleNamespace(exit_code=run.returncode, stderr=run.stderr.decode(errors="replace"))
-        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1, {scheme}")
+        check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1 V6M={v6m}, {scheme}")
 
 
-def run_m3(sources, opt="-O2", defines=()):
+def armv6m_on_m3_board(cm):
+    """The Cortex-M0's code (ARMv6-M, -mcpu=cortex-m0) on the M3's board: the comparison firmware
+    needs more than the micro:bit's 16 KB of RAM, and ARMv7-M runs every ARMv6-M instruction, one
+    for one, so the instruction counts are the M0's (QEMU counts instructions, not cycles)."""
+    return replace(cm.CORES["cortex-m3"], name="cortex-m0", cflags=cm.CORES["cortex-m0"].cflags)
+
+
+def run_m3(sources, opt="-O2", defines=(), v6m=False):
     cm = cortex_m_target()
-    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m3", defines=defines, opt=opt)
-    res = cm.run_firmware(elf, core="cortex-m3")
+    core = armv6m_on_m3_board(cm) if v6m else "cortex-m3"
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core=core, defines=defines, opt=opt)
+    res = cm.run_firmware(elf, core=core)
     return res, res.stdout.decode(errors="replace")
 
 
@@ -100,7 +117,7 @@ def speedups(res, out):
 @pytest.mark.parametrize("scheme", ["affine", "qformat"])
 def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
     if scheme == "affine":
-        res, out = run_m3(affine_sources(), defines=("N_CASES=150",))
+        res, out = run_m3(affine_sources(), defines=("N_CASES=160",))
         assert_affine_exact(res, out, "cortex-m3")
     else:
         res, out = run_m3(qformat_sources(), defines=("N_CASES=150",))
@@ -115,12 +132,32 @@ def test_nodsp_kernels_bit_exact_and_faster_on_cortex_m3(scheme):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_nodsp_kernels_bit_exact_and_faster_on_armv6m(scheme):
+    """The ARMv6-M loops (Thumb-1 asm) against the references, both built for the Cortex-M0."""
+    if scheme == "affine":
+        res, out = run_m3(affine_sources(), defines=("N_CASES=160",), v6m=True)
+        assert_affine_exact(res, out, "cortex-m0 code")
+    else:
+        res, out = run_m3(qformat_sources(), defines=("N_CASES=150",), v6m=True)
+        assert_bit_exact(res, out, "cortex-m0 code")
+    rows = speedups(res, out)
+    report = "\n".join([f"{f'benchmark (cortex-m0, {scheme})':26s} {'ref/MAC':>8s} {'nodsp/MAC':>9s} {'speed-up':>8s}"]
+                       + [f"{n:26s} {r / w:8.2f} {d / w:9.2f} {r / d:7.2f}x" for n, (w, r, d) in rows.items()])
+    print("\n" + report)
+    assert len(rows) >= 4, report
+    for name, (w, r, d) in rows.items():
+        assert r >= min_speedup(name, scheme, "v6m") * d, f"{name}\n{report}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("v6m", [False, True], ids=["cortex-m3", "cortex-m0"])
 @pytest.mark.parametrize("opt", ["-Os", "-O0", "-Og"])
-def test_nodsp_kernels_bit_exact_on_cortex_m3_other_builds(opt):
-    res, out = run_m3(affine_sources(), opt, ("NO_BENCH", "N_CASES=60"))
-    assert_affine_exact(res, out, f"cortex-m3 {opt}")
-    res, out = run_m3(qformat_sources(), opt, ("NO_BENCH", "N_CASES=30"))
-    assert_bit_exact(res, out, f"cortex-m3 {opt} qformat")
+def test_nodsp_kernels_bit_exact_on_cortex_m3_other_builds(opt, v6m):
+    res, out = run_m3(affine_sources(), opt, ("NO_BENCH", "N_CASES=60"), v6m)
+    assert_affine_exact(res, out, f"v6m={v6m} {opt}")
+    res, out = run_m3(qformat_sources(), opt, ("NO_BENCH", "N_CASES=30"), v6m)
+    assert_bit_exact(res, out, f"v6m={v6m} {opt} qformat")
 
 
 def defined(nm, obj):
@@ -133,7 +170,9 @@ def defined(nm, obj):
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-fno-omit-frame-pointer"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
-    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], False),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-fno-omit-frame-pointer", "-DNNOM_NODSP_NO_ASM"], True),
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"], False)])
 def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
     """Each kernel file defines its one kernel (a call of its reference where NNOM_NODSP_KERNELS
@@ -182,9 +221,9 @@ def test_models_on_cortex_m3_equal_simulator_and_beat_the_references(build, seed
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["affine", "qformat"])
 def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
-    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 (the reference loops:
-    ARMv6-M has no long multiply for the packed lanes) and on the M3, where each layer takes fewer
-    instructions than with the references; prints instructions per MAC per layer."""
+    """A CNN that fits the M0's micro:bit (16 KB of RAM): bit-exact on the M0 and on the M3 (the
+    no-DSP kernels: ARMv6-M's loops and ARMv7-M's), where each layer takes fewer instructions than
+    with the references; prints instructions per MAC per layer."""
     from nnom import Conv2D, DW_Conv2D, Dense, Flatten, Input, Model, act_relu, kernel, shape
     cortex_m_target()
     m = Model(seed=3)
@@ -212,4 +251,4 @@ def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
                              f"{speedup[core, i]:6.2f}x")
     print(f"\n{scheme}: core, layer, MACs, ref/MAC, default/MAC\n" + "\n".join(lines))
     for (core, i), s in speedup.items():
-        assert s > 1.8 if core == "cortex-m3" else s > 0.99, "\n".join(lines)
+        assert s > 1.8 if core == "cortex-m3" else s > 1.5, "\n".join(lines)

@@ -47,13 +47,14 @@ void nnom_dense_s8(const int8_t *in, uint32_t n_in, const int8_t *w, const int32
 
 /* Kernels for Arm cores without the DSP extension (kernels/nodsp/: two output pixels packed in
  * one SMLAL, a + b * 2^22; rows sharing each input), in both schemes: on where NNOM_NODSP_KERNELS
- * is 1 (ARMv7-M, the Cortex-M3, unless NNOM_REFERENCE_KERNELS is defined; a host build may define
- * it to test them), the reference elsewhere; the layers call them there. The same bytes as the
+ * is 1 (ARMv7-M and ARMv6-M, the Cortex-M3 and M0/M0+, unless NNOM_REFERENCE_KERNELS is defined;
+ * a host build may define it to test them), the reference elsewhere; the layers call them there. The same bytes as the
  * reference, which they call for what they do not cover. These three are the Q-format ones
  * (conv: the scratch above, 4-byte aligned, or the reference); the affine ones are in
  * nnom_affine_kernels.h. */
 #if !defined(NNOM_NODSP_KERNELS)
-#if defined(__ARM_ARCH_7M__) && !defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+#if (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_6M__)) && !defined(__ARM_FEATURE_DSP) \
+    && !defined(NNOM_REFERENCE_KERNELS)
 #define NNOM_NODSP_KERNELS 1
 #else
 #define NNOM_NODSP_KERNELS 0

@@ -1,4 +1,4 @@
-/* CONV_2D of the affine scheme for Arm cores without the DSP extension (Cortex-M3), bit-exact
+/* CONV_2D of the affine scheme for Arm cores without the DSP extension (Cortex-M3, M0), bit-exact
  * with the reference, kernels/affine/nnom_conv2d_affine_s8.c, which it is where
  * NNOM_NODSP_KERNELS is off and which it calls without a 4-byte aligned scratch.
  * The loops: nnom_nodsp_conv.c, in the scratch the layer already has (4 K bytes,

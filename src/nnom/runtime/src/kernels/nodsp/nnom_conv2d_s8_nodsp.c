@@ -1,4 +1,4 @@
-/* Conv2D of the Q-format scheme for Arm cores without the DSP extension (Cortex-M3), bit-exact
+/* Conv2D of the Q-format scheme for Arm cores without the DSP extension (Cortex-M3, M0), bit-exact
  * with the reference, kernels/local/nnom_conv2d_s8.c, which it is where NNOM_NODSP_KERNELS is off
  * and which it calls when the scratch (4 * kh * kw * in_c bytes) is missing or not 4-byte
  * aligned. The loops: nnom_nodsp_conv.c (input zero point 0). */

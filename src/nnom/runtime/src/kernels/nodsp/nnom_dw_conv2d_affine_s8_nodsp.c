@@ -1,4 +1,4 @@
-/* DEPTHWISE_CONV_2D of the affine scheme for Arm cores without the DSP extension (Cortex-M3),
+/* DEPTHWISE_CONV_2D of the affine scheme for Arm cores without the DSP extension (Cortex-M3, M0),
  * bit-exact with the reference, kernels/affine/nnom_dw_conv2d_affine_s8.c, which it is where
  * NNOM_NODSP_KERNELS is off and which it calls for a depth multiplier above 1 or more than
  * NNOM_DW_PAIR_TAPS taps. The loops: nnom_nodsp_dw.c. */

@@ -1,4 +1,4 @@
-/* Depthwise Conv2D of the Q-format scheme for Arm cores without the DSP extension (Cortex-M3),
+/* Depthwise Conv2D of the Q-format scheme for Arm cores without the DSP extension (Cortex-M3, M0),
  * bit-exact with the reference, kernels/local/nnom_dw_conv2d_s8.c, which it is where
  * NNOM_NODSP_KERNELS is off and which it calls for a depth multiplier above 1 or more than
  * NNOM_DW_PAIR_TAPS taps. The loops: nnom_nodsp_dw.c (input zero point 0). */

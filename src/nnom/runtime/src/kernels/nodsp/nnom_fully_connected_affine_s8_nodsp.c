@@ -1,4 +1,4 @@
-/* FULLY_CONNECTED of the affine scheme for Arm cores without the DSP extension (Cortex-M3),
+/* FULLY_CONNECTED of the affine scheme for Arm cores without the DSP extension (Cortex-M3, M0),
  * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c, which it is where
  * NNOM_NODSP_KERNELS is off and which it calls for the rows nnom_nodsp_fc() leaves (at most
  * five). The loops: nnom_nodsp_fc.c. */

@@ -1,6 +1,6 @@
 /* Private helpers of the no-DSP kernels (kernels/nodsp/), compiled to code only where
- * NNOM_NODSP_KERNELS is on (nnom_kernels.h: ARMv7-M, i.e. the Cortex-M3, or a build that
- * defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
+ * NNOM_NODSP_KERNELS is on (nnom_kernels.h: ARMv7-M and ARMv6-M, the Cortex-M3 and M0, or a
+ * build that defines it, such as the host tests). The loops are shared by both schemes (nnom_nodsp_conv,
  * nnom_nodsp_dw, nnom_nodsp_fc, one file each); the public kernels, one per scheme and layer,
  * check what the loops cover and call them or their reference.
  *
@@ -29,6 +29,36 @@
 #define NNOM_NODSP_ASM 0
 #endif
 
+/* ARMv6-M (Cortex-M0/M0+: no SMLAL, MULS only 32x32->32, eight low registers) has loops of its own
+ * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution two pixels per
+ * MULS, three weight rows at a time; the fully connected layer four rows against one input; the
+ * depthwise convolution one pixel at a time over its flat table of taps; a weight loaded per MAC
+ * by LDRSB with the row's end and one shared negative index, the sums in high registers. The fully
+ * connected loop's inline asm needs all eight low registers: where r7 is kept as the frame pointer
+ * define NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers
+ * asked for, and the C loops run instead. */
+#if !defined(NNOM_NODSP_V6M)
+#if defined(__ARM_ARCH_6M__)
+#define NNOM_NODSP_V6M 1
+#else
+#define NNOM_NODSP_V6M 0
+#endif
+#endif
+#if NNOM_NODSP_KERNELS && defined(__ARM_ARCH_6M__) && defined(__GNUC__) && defined(__OPTIMIZE__) \
+    && !defined(__OPTIMIZE_SIZE__) && !defined(NNOM_NODSP_NO_ASM)
+#define NNOM_NODSP_ASM_V6M 1
+/* GCC hands Thumb-1 inline asm over in divided syntax; these loops are written in unified */
+#if defined(__clang__)
+#define NNOM_V6M_UNIFIED ""
+#define NNOM_V6M_DIVIDED ""
+#else
+#define NNOM_V6M_UNIFIED ".syntax unified\n\t"
+#define NNOM_V6M_DIVIDED ".syntax divided\n\t"
+#endif
+#else
+#define NNOM_NODSP_ASM_V6M 0
+#endif
+
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
 #define NNOM_LANE_CHUNK 64u
@@ -53,11 +83,51 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
  * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
  * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
  * reference); then the same rounding right shift, zero point and clamp. */
+#if NNOM_NODSP_V6M
+/* ARMv6-M has no long multiply (GCC would call __aeabi_lmul and shift 64-bit values): the same
+ * bytes in 32-bit steps. floor((a * m + 2^30) / 2^31) mod 2^32: the unsigned 64-bit product's high
+ * word from four 16 x 16 products (Hacker's Delight, 8-2), made signed by subtracting m where a < 0
+ * and a where m < 0; its low word from one MULS, then the nudge's carry. */
+static inline int32_t nnom_nodsp_mul_round31(int32_t a, int32_t m)
+{
+    const uint32_t ua = (uint32_t)a, um = (uint32_t)m;
+    const uint32_t a0 = ua & 0xFFFFu, a1 = ua >> 16, m0 = um & 0xFFFFu, m1 = um >> 16;
+    const uint32_t w0 = a0 * m0, t = a1 * m0 + (w0 >> 16), w1 = (t & 0xFFFFu) + a0 * m1;
+    const uint32_t low = ua * um, nudged = low + 0x40000000u;
+    uint32_t high = a1 * m1 + (t >> 16) + (w1 >> 16);
+    high -= ((0u - (ua >> 31)) & um) + ((0u - (um >> 31)) & ua);
+    return (int32_t)(((high + (nudged < low)) << 1) | (nudged >> 31));
+}
+
+/* x / 2^e rounded as nnom_rdbpot() rounds (half away from zero), e in [0, 31], in 32 bits. */
+static inline int32_t nnom_nodsp_rdbpot(int32_t x, uint32_t e)
+{
+    const uint32_t ux = (uint32_t)x, neg = ux >> 31, sign = 0u - neg, mask = (1u << e) - 1u;
+    const int32_t q = (int32_t)(((ux ^ sign) >> e) ^ sign); /* arithmetic shift */
+    return q + ((ux & mask) > (mask >> 1) + neg);
+}
+
+/* nnom_requant(x, shift) for a right shift in [1, 31]: (x + 2^(shift - 1)) >> shift without the
+ * int64 (bit shift - 1 of x is the rounding's carry), saturated to int8. */
+static inline int8_t nnom_nodsp_requant_q(int32_t x, uint32_t shift)
+{
+    const uint32_t ux = (uint32_t)x, sign = 0u - (ux >> 31);
+    const int32_t y = (int32_t)(((ux ^ sign) >> shift) ^ sign) + (int32_t)((ux >> (shift - 1u)) & 1u);
+    return (int8_t)(y > 127 ? 127 : (y < -128 ? -128 : y));
+}
+#endif
+
 static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t lo, int32_t hi)
 {
     int32_t y;
     if (shift > 0 || m == INT32_MIN)
         return nnom_requant_affine(acc, m, shift, zp, lo, hi);
+#if NNOM_NODSP_V6M
+    if (shift >= -31) {
+        y = nnom_nodsp_rdbpot(nnom_nodsp_mul_round31(acc, m), (uint32_t)-shift) + zp;
+        return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+    }
+#endif
     y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
     y = nnom_rdbpot(y, -shift) + zp;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
@@ -74,8 +144,13 @@ typedef struct {
 
 static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
 {
-    if (q->mult == NULL)
+    if (q->mult == NULL) {
+#if NNOM_NODSP_V6M
+        if (q->shift[c] >= 1 && q->shift[c] <= 31)
+            return nnom_nodsp_requant_q(acc, (uint32_t)q->shift[c]);
+#endif
         return nnom_requant(acc, q->shift[c]);
+    }
     return nnom_nodsp_requant(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
 }
 

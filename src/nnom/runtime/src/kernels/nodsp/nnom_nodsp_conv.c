@@ -5,13 +5,16 @@
  * padding are 0, the real zero), are packed into one int32 column of K = kh * kw * in_c words,
  * a + b * 2^22 (nnom_nodsp.h). Then each weight, loaded once, meets both pixels in one SMLAL,
  * three output channels at a time (in asm on ARMv7-M with optimization: GCC's allocator spills
- * the weight pointers otherwise): 12 MACs in 15 instructions. */
+ * the weight pointers otherwise): 12 MACs in 15 instructions. ARMv6-M (NNOM_NODSP_V6M) has no
+ * SMLAL: two pixels share a 32-bit MULS there (below), three channels at a time, in 3 instructions
+ * per MAC. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
 
 #include "nnom_nodsp.h"
 
+#if !NNOM_NODSP_V6M
 /* The receptive field of output pixel (oy, ox), minus the zero point, into col: stored as the
  * low lane (second == 0: the padding's taps become 0) or added as the high lane (second != 0). */
 static void gather(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t oy,
@@ -43,6 +46,195 @@ static void gather(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
         }
     }
 }
+#endif
+
+#if NNOM_NODSP_V6M
+
+/* ARMv6-M: two output pixels a and b per multiply in 32 bits. The column holds, per k, the raw
+ * inputs (the zero point at padded taps) as X = (xa + 129) + (xb + 128) * 2^16, both lanes
+ * non-negative, xa' = xa + 129 in [1, 256], xb' = xb + 128 in [0, 255]. A weight times X is
+ * P = w * xa' + 2^16 * w * xb' exactly (|P| < 2^31), and floor(P / 2^16) = w * xb' - (w < 0),
+ * since 0 < xa' makes w * xa' (|.| <= 2^15) negative exactly where w is. So two sums per row,
+ * L = sum P and H = sum floor(P / 2^16), give both pixels: sum w * xb' = H + (negative weights of
+ * the row), sum w * xa' = L - 2^16 * that (mod 2^32); the row's sum of weights W removes the
+ * offsets (xa' - (xa - zp) = 129 + zp). Both start at constants per row (bias, W, negatives) so
+ * that out_b = H and out_a = L - 2^16 H at the end. Per k and three rows: one LDM of X, then per
+ * row LDRSB, MULS, ADD, ASRS, ADD: 18 instructions for 6 MACs, the six sums in high registers. */
+#define ROWS_CHUNK 48u /* rows whose constants sit on the stack at once (384 bytes) */
+
+typedef struct {
+    uint32_t l, h; /* the sums' start values */
+} row_start_t;
+
+/* Rows w, w + K and w + 2K against the column; acc: L0, H0, L1, H1, L2, H2. */
+static void rows3(const uint32_t *col, const int8_t *w, uint32_t K, uint32_t *acc)
+{
+#if NNOM_NODSP_ASM_V6M
+    const int8_t *r0 = w + K, *r1 = r0 + K, *r2 = r1 + K; /* the rows' ends */
+    int32_t kk = -(int32_t)K;                             /* up to 0 */
+    uint32_t *x = acc, t;
+    uint32_t l0 = acc[0], h0 = acc[1], l1 = acc[2], h1 = acc[3];
+    /* the third row's sums in ip and lr (GCC hands out four high registers): loaded and stored
+     * through acc, whose pointer waits on the stack during the loop */
+    __asm__(NNOM_V6M_UNIFIED
+            "ldr    %[t], [%[x], #16]\n\t"
+            "mov    ip, %[t]\n\t"
+            "ldr    %[t], [%[x], #20]\n\t"
+            "mov    lr, %[t]\n\t"
+            "push   {%[x]}\n\t"
+            "1:\n\t"
+            "ldm    %[col]!, {%[x]}\n\t"
+            "ldrsb  %[t], [%[r0], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[l0], %[t]\n\t"
+            "asrs   %[t], %[t], #16\n\t"
+            "add    %[h0], %[t]\n\t"
+            "ldrsb  %[t], [%[r1], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    %[l1], %[t]\n\t"
+            "asrs   %[t], %[t], #16\n\t"
+            "add    %[h1], %[t]\n\t"
+            "ldrsb  %[t], [%[r2], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "add    ip, %[t]\n\t"
+            "asrs   %[t], %[t], #16\n\t"
+            "add    lr, %[t]\n\t"
+            "adds   %[kk], #1\n\t"
+            "bne    1b\n\t"
+            "pop    {%[x]}\n\t"
+            "mov    %[t], ip\n\t"
+            "str    %[t], [%[x], #16]\n\t"
+            "mov    %[t], lr\n\t"
+            "str    %[t], [%[x], #20]\n\t" NNOM_V6M_DIVIDED
+            : [l0] "+h"(l0), [h0] "+h"(h0), [l1] "+h"(l1), [h1] "+h"(h1), [col] "+l"(col), [kk] "+l"(kk),
+              [x] "+l"(x), [t] "=&l"(t)
+            : [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2)
+            : "cc", "memory", "ip", "lr");
+    acc[0] = l0;
+    acc[1] = h0;
+    acc[2] = l1;
+    acc[3] = h1;
+#else
+    uint32_t k, r;
+    for (k = 0; k < K; k++)
+        for (r = 0; r < 3u; r++) {
+            const int32_t p = (int32_t)w[r * K + k] * (int32_t)col[k];
+            acc[2u * r] += (uint32_t)p;
+            acc[2u * r + 1u] += (uint32_t)((p - (int32_t)((uint32_t)p & 0xFFFFu)) / 65536); /* floor */
+        }
+#endif
+}
+
+/* The start values of the sums of row w (K weights): see above. */
+static row_start_t row_start(const int8_t *w, uint32_t K, int32_t bias, int32_t zp)
+{
+    uint32_t k, sum = 0, neg = 0;
+    row_start_t s;
+    for (k = 0; k < K; k++) {
+        sum += (uint32_t)(int32_t)w[k];
+        neg += w[k] < 0;
+    }
+    s.h = (uint32_t)bias - (uint32_t)(128 + zp) * sum + neg;
+    s.l = ((uint32_t)bias - (uint32_t)(128 + zp) * sum) * 65536u + (uint32_t)bias - (uint32_t)(129 + zp) * sum;
+    return s;
+}
+
+/* The packed column of pixels (oy, ox) and (oy2, ox2) (see above); the padding's taps hold zp. */
+static void gather2(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t oy,
+                    uint32_t ox, uint32_t oy2, uint32_t ox2, uint32_t *col)
+{
+    const uint32_t c = in_dims.c;
+    const int32_t ay = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+    const int32_t ax = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+    const int32_t by = (int32_t)(oy2 * win->sh) - (int32_t)win->pad_top;
+    const int32_t bx = (int32_t)(ox2 * win->sw) - (int32_t)win->pad_left;
+    const uint32_t pad_a = (uint32_t)(zp + 129), pad_b = (uint32_t)(zp + 128) << 16;
+    uint32_t ky, kx, i;
+
+    for (ky = 0; ky < win->kh; ky++) {
+        const int32_t dy = (int32_t)(ky * win->dh);
+        for (kx = 0; kx < win->kw; kx++, col += c) {
+            const int32_t dx = (int32_t)(kx * win->dw);
+            const int32_t iya = ay + dy, ixa = ax + dx, iyb = by + dy, ixb = bx + dx;
+            const int8_t *xa = NULL, *xb = NULL;
+            if (iya >= 0 && iya < (int32_t)in_dims.h && ixa >= 0 && ixa < (int32_t)in_dims.w)
+                xa = in + ((uint32_t)iya * in_dims.w + (uint32_t)ixa) * c;
+            if (iyb >= 0 && iyb < (int32_t)in_dims.h && ixb >= 0 && ixb < (int32_t)in_dims.w)
+                xb = in + ((uint32_t)iyb * in_dims.w + (uint32_t)ixb) * c;
+            if (xa != NULL && xb != NULL)
+                for (i = 0; i < c; i++)
+                    col[i] = (uint32_t)((int32_t)xa[i] + 129) + ((uint32_t)((int32_t)xb[i] + 128) << 16);
+            else if (xa != NULL)
+                for (i = 0; i < c; i++)
+                    col[i] = (uint32_t)((int32_t)xa[i] + 129) + pad_b;
+            else if (xb != NULL)
+                for (i = 0; i < c; i++)
+                    col[i] = pad_a + ((uint32_t)((int32_t)xb[i] + 128) << 16);
+            else
+                for (i = 0; i < c; i++)
+                    col[i] = pad_a + pad_b;
+        }
+    }
+}
+
+void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
+                     nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                     int32_t *col_)
+{
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w, out_c = out_dims.c;
+    uint32_t *col = (uint32_t *)(void *)col_;
+    row_start_t start[ROWS_CHUNK];
+    uint32_t c0, n, px, oc, j;
+
+    for (c0 = 0; c0 < out_c; c0 += n) {
+        n = out_c - c0 < ROWS_CHUNK ? out_c - c0 : ROWS_CHUNK;
+        for (j = 0; j < n; j++)
+            start[j] = row_start(w + (c0 + j) * K, K, bias != NULL ? bias[c0 + j] : 0, in_zp);
+        for (px = 0; px < n_pix; px += 2) {
+            const int two = px + 1 < n_pix; /* the last pixel alone: b is a again */
+            const uint32_t pb = two ? px + 1 : px;
+            int8_t *oa = out + px * out_c, *ob = oa + out_c;
+            gather2(in, in_dims, win, in_zp, px / out_dims.w, px % out_dims.w, pb / out_dims.w, pb % out_dims.w,
+                    col);
+            for (j = 0; j < n;) {
+                uint32_t acc[6], r;
+                if (n < 3u) { /* one row */
+                    acc[0] = start[j].l;
+                    acc[1] = start[j].h;
+                    acc[2] = acc[3] = acc[4] = acc[5] = 0;
+                    r = 1;
+                } else {
+                    if (n - j < 3u) /* one or two left: the last three again (the same bytes) */
+                        j = n - 3u;
+                    for (r = 0; r < 3u; r++) {
+                        acc[2u * r] = start[j + r].l;
+                        acc[2u * r + 1u] = start[j + r].h;
+                    }
+                }
+                if (r == 1u) { /* rows3 reads three rows: one alone in C */
+                    const int8_t *wr = w + (c0 + j) * K;
+                    uint32_t k;
+                    for (k = 0; k < K; k++) {
+                        const int32_t p = (int32_t)wr[k] * (int32_t)col[k];
+                        acc[0] += (uint32_t)p;
+                        acc[1] += (uint32_t)((p - (int32_t)((uint32_t)p & 0xFFFFu)) / 65536);
+                    }
+                } else {
+                    rows3(col, w + (c0 + j) * K, K, acc);
+                }
+                for (oc = 0; oc < r; oc++, j++) {
+                    const uint32_t l = acc[2u * oc], h = acc[2u * oc + 1u];
+                    oa[c0 + j] = nnom_nodsp_out(q, (int32_t)(l - (h << 16)), c0 + j);
+                    if (two)
+                        ob[c0 + j] = nnom_nodsp_out(q, (int32_t)h, c0 + j);
+                }
+            }
+        }
+    }
+}
+
+#else
 
 /* Three output channels (weight rows w, w + K, w + 2K) against the packed column; the sums of
  * pixel a go to sa[0..2], those of pixel b to sb[0..2] (both start at the bias). Per two k: one
@@ -163,6 +355,8 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
         }
     }
 }
+
+#endif
 
 #else
 typedef int nnom_nodsp_conv_unused_t; /* ISO C forbids an empty translation unit */

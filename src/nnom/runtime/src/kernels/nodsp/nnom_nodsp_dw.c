@@ -5,7 +5,8 @@
  * Two neighbouring output pixels of a row whose windows lie inside the input across (rows outside
  * are skipped for both) share each weight: per tap and channel, both inputs minus the zero point
  * are packed as a + b * 2^22 and meet the weight in one SMLAL (nnom_nodsp.h). Other pixels go
- * alone. Either way the taps inside the input are a table of (input, weight) offsets, built once
+ * alone (all of them on ARMv6-M, NNOM_NODSP_V6M: without SMLAL the lanes cost more than they
+ * save). Either way the taps inside the input are a table of (input, weight) offsets, built once
  * per output row (pairs) or pixel (the others), so that the loop over them is flat. */
 #include "nnom_affine_kernels.h"
 
@@ -61,7 +62,9 @@ static inline int8_t requant(const dw_job_t *j, int32_t acc, uint32_t c)
     return nnom_nodsp_out(j->q, acc, c);
 }
 
-/* One output pixel over n taps from input x (its first tap inside the input). */
+/* One output pixel over n taps from input x (its first tap inside the input). On ARMv6-M in asm:
+ * per tap one LDM of both offsets (into r4 and r5, the struct's order), two LDRSB, the zero
+ * point's ADD, MULS, ADD: 8 instructions per MAC with the loop. */
 static void one_pixel(const dw_job_t *j, const int8_t *x, const dw_tap_t *tap, uint32_t n, int8_t *o)
 {
     const int32_t zp = j->zp;
@@ -70,8 +73,29 @@ static void one_pixel(const dw_job_t *j, const int8_t *x, const dw_tap_t *tap, u
     for (c = 0; c < j->C; c++, x++, k++) {
         const dw_tap_t *t = tap, *end = tap + n;
         uint32_t acc = j->bias != NULL ? (uint32_t)j->bias[c] : 0u; /* wraps as the reference */
+#if NNOM_NODSP_ASM_V6M
+        if (t != end) {
+            register uint32_t tx __asm__("r4");
+            register uint32_t tw __asm__("r5");
+            const int32_t nzp = -zp;
+            __asm__(NNOM_V6M_UNIFIED
+                    "1:\n\t"
+                    "ldm    %[t]!, {%[tx], %[tw]}\n\t"
+                    "ldrsb  %[tw], [%[k], %[tw]]\n\t"
+                    "ldrsb  %[tx], [%[x], %[tx]]\n\t"
+                    "add    %[tx], %[nzp]\n\t"
+                    "muls   %[tw], %[tx]\n\t"
+                    "add    %[acc], %[tw]\n\t"
+                    "cmp    %[t], %[end]\n\t"
+                    "bne    1b\n\t" NNOM_V6M_DIVIDED
+                    : [acc] "+h"(acc), [t] "+l"(t), [tx] "=&l"(tx), [tw] "=&l"(tw)
+                    : [k] "l"(k), [x] "l"(x), [nzp] "h"(nzp), [end] "h"(end)
+                    : "cc", "memory");
+        }
+#else
         for (; t != end; t++)
             acc += (uint32_t)((int32_t)k[t->w] * ((int32_t)x[t->x] - zp));
+#endif
         o[c] = requant(j, (int32_t)acc, c);
     }
 }
@@ -127,7 +151,7 @@ void nnom_nodsp_dw(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t 
             const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
             const int32_t last = ix0 + (int32_t)(win->sw + (win->kw - 1u) * win->dw); /* pixel b's last column */
             uint32_t kx0, kx1, n;
-            if (ox + 1u < out_dims.w && ix0 >= 0 && last < (int32_t)in_dims.w) {
+            if (!NNOM_NODSP_V6M && ox + 1u < out_dims.w && ix0 >= 0 && last < (int32_t)in_dims.w) {
                 /* no row inside (n_pair 0): the bias alone, and no input read */
                 two_pixels(&j, n_pair > 0 ? in + (uint32_t)j.iy * j.row + (uint32_t)ix0 * j.C : in, pair_tap,
                            n_pair, o);

@@ -4,18 +4,87 @@
  * Six weight rows at a time share each input: per input one load and one subtraction of the zero
  * point, then per row one weight load and one MLA (14 instructions for 6 MACs, where the
  * reference loop takes 6 per MAC). Two weights per multiply, as the convolutions' packed lanes do,
- * would need them packed first, which costs what it saves: a weight here meets one input only. */
+ * would need them packed first, which costs what it saves: a weight here meets one input only.
+ * ARMv6-M (NNOM_NODSP_V6M): four rows per input, LDRSB, MULS and ADD per MAC (below). */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
 
 #include "nnom_nodsp.h"
 
+#if NNOM_NODSP_V6M
+
+/* ARMv6-M: four rows w + r * n (r = 0..3) against the input minus zp, added into acc[0..3]. Per
+ * input one LDRSB and one ADD of -zp, then per row LDRSB, MULS and ADD to a high register: 16
+ * instructions for 4 MACs, every array read at its end plus one negative index. */
+static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
+{
+#if NNOM_NODSP_ASM_V6M
+    const int8_t *xe = x + n, *r0 = w + n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+    int32_t kk = -(int32_t)n, v, t;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int32_t nzp = -zp;
+    __asm__(NNOM_V6M_UNIFIED
+            "1:\n\t"
+            "ldrsb  %[v], [%[xe], %[kk]]\n\t"
+            "add    %[v], %[nzp]\n\t"
+            "ldrsb  %[t], [%[r0], %[kk]]\n\t"
+            "muls   %[t], %[v]\n\t"
+            "add    %[a0], %[t]\n\t"
+            "ldrsb  %[t], [%[r1], %[kk]]\n\t"
+            "muls   %[t], %[v]\n\t"
+            "add    %[a1], %[t]\n\t"
+            "ldrsb  %[t], [%[r2], %[kk]]\n\t"
+            "muls   %[t], %[v]\n\t"
+            "add    %[a2], %[t]\n\t"
+            "ldrsb  %[t], [%[r3], %[kk]]\n\t"
+            "muls   %[t], %[v]\n\t"
+            "add    %[a3], %[t]\n\t"
+            "adds   %[kk], #1\n\t"
+            "bne    1b\n\t" NNOM_V6M_DIVIDED
+            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [kk] "+l"(kk), [v] "=&l"(v),
+              [t] "=&l"(t)
+            : [xe] "l"(xe), [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3), [nzp] "h"(nzp)
+            : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    uint32_t k, r;
+    for (k = 0; k < n; k++)
+        for (r = 0; r < 4u; r++)
+            acc[r] += (uint32_t)(int32_t)w[r * n + k] * (uint32_t)((int32_t)x[k] - zp);
+#endif
+}
+
+uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out)
+{
+    uint32_t o = 0, j;
+    /* two or three rows left: the last four again (the same bytes; out is not the input) */
+    const uint32_t end = n_out % 4u >= 2u && n_out > 4u ? n_out : n_out - n_out % 4u;
+    for (; o < end; o += 4u) {
+        uint32_t acc[4];
+        if (o + 4u > n_out)
+            o = n_out - 4u;
+        for (j = 0; j < 4u; j++)
+            acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
+        rows4(in, n_in, w + o * n_in, in_zp, acc);
+        for (j = 0; j < 4u; j++)
+            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+    }
+    return end;
+}
+
+#else
+
 #define ROWS 6u
 
-/* Rows w + r * n (r = 0..5) against the input, two inputs per turn; sums into acc[0..5] (which
- * hold the bias), unsigned so that they wrap as the reference's int32 ones do in practice. In asm
- * 13 values are live (what GCC can give with a frame pointer), so the loop's end stays in memory. */
+/* Rows w + r * n (r = 0..5) against the input, four inputs per turn (the first n % 4 alone); sums
+ * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
+ * in practice. In asm 13 values are live (what GCC can give with a frame pointer), so the loop's
+ * end stays in memory: 59 instructions for 24 MACs. */
 static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
     const int8_t *end = x + n;
@@ -38,14 +107,14 @@ static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
     "mla    %[a5], %[t], %[v], %[a5]\n\t"                                                     \
     "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
     "mla    %[a3], %[t], %[v], %[a3]\n\t"
-    if (n & 1u)
+    while (((uint32_t)(end - x) & 3u) != 0)
         __asm__(NNOM_FC6_INPUT
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
                   [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
                 : [n] "r"(n), [zp] "r"(zp)
                 : "memory");
     if (x != end)
-        __asm__("1:\n\t" NNOM_FC6_INPUT NNOM_FC6_INPUT
+        __asm__("1:\n\t" NNOM_FC6_INPUT NNOM_FC6_INPUT NNOM_FC6_INPUT NNOM_FC6_INPUT
                 "ldr    %[t], %[end]\n\t"
                 "cmp    %[x], %[t]\n\t"
                 "bne    1b\n\t"
@@ -90,6 +159,8 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
     }
     return end;
 }
+
+#endif
 
 #else
 typedef int nnom_nodsp_fc_unused_t; /* ISO C forbids an empty translation unit */
