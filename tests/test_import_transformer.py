@@ -299,19 +299,17 @@ def test_onnx_written_out_layer_norm_is_one_layer(affine):
     assert_close(om.predict(x.numpy()), ref)
 
 
-@pytest.mark.slow
-def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
-    """The KWS transformer of the Keras test written in PyTorch: MFCC patches (N, T, patch * F) by
-    a Linear, a positional parameter, 2 pre-norm blocks with nn.MultiheadAttention, mean, head."""
-    torch = pytest.importorskip("torch")
-    from nnom import from_torch
+def torch_kws(torch, t=12, f=10, classes=6, bias=True, softmax=False):
+    """A small KWS transformer: a Linear over MFCC patches, a positional parameter, 2 pre-norm blocks
+    with 2-head nn.MultiheadAttention (batch_first) and an MLP, mean over the steps, a head (and a
+    softmax), over t steps of f features; shared with test_onnx_torch_attention."""
     nn = torch.nn
 
     class Block(nn.Module):
         def __init__(self, d):
             super().__init__()
             self.ln1, self.ln2 = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
-            self.att = nn.MultiheadAttention(d, 2, batch_first=True)
+            self.att = nn.MultiheadAttention(d, 2, batch_first=True, bias=bias)
             self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
 
         def forward(self, x):
@@ -320,7 +318,7 @@ def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
             return x + self.mlp(self.ln2(x))
 
     class KWS(nn.Module):
-        def __init__(self, t=16, f=20, d=16, classes=12):
+        def __init__(self, d=16):
             super().__init__()
             self.emb = nn.Linear(f, d)
             self.pos = nn.Parameter(torch.randn(t, d) * 0.1)
@@ -328,10 +326,20 @@ def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
             self.head = nn.Linear(d, classes)
 
         def forward(self, x):
-            return torch.softmax(self.head(self.blocks(self.emb(x) + self.pos).mean(1)), -1)
+            y = self.head(self.blocks(self.emb(x) + self.pos).mean(1))
+            return torch.softmax(y, -1) if softmax else y
 
     torch.manual_seed(0)
-    module = KWS().eval()
+    return KWS().eval()
+
+
+@pytest.mark.slow
+def test_torch_kws_transformer_imports_and_runs_bit_exact_in_c():
+    """The KWS transformer of the Keras test written in PyTorch: MFCC patches (N, T, patch * F) by
+    a Linear, a positional parameter, 2 pre-norm blocks with nn.MultiheadAttention, mean, head."""
+    torch = pytest.importorskip("torch")
+    from nnom import from_torch
+    module = torch_kws(torch, t=16, f=20, classes=12, softmax=True)
     x = torch.randn(64, 16, 20)
     with torch.no_grad():
         ref = module(x).numpy()

@@ -13,7 +13,7 @@ import nnom
 from nnom import NnomError
 
 from keras_helpers import assert_close
-from test_import_transformer import _in_c_both_schemes
+from test_import_transformer import _in_c_both_schemes, torch_kws
 
 
 def _export(torch, module, x):
@@ -24,38 +24,6 @@ def _export(torch, module, x):
     return buf.getvalue()
 
 
-def _kws(torch, bias=True):
-    """A small KWS transformer: a Linear over MFCC patches, a positional parameter, 2 pre-norm blocks
-    with 2-head nn.MultiheadAttention (batch_first) and an MLP, mean over the steps, a head."""
-    nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self, d):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
-            self.att = nn.MultiheadAttention(d, 2, batch_first=True, bias=bias)
-            self.mlp = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
-
-        def forward(self, x):
-            h = self.ln1(x)
-            x = x + self.att(h, h, h, need_weights=False)[0]
-            return x + self.mlp(self.ln2(x))
-
-    class KWS(nn.Module):
-        def __init__(self, t=12, f=10, d=16, classes=6):
-            super().__init__()
-            self.emb = nn.Linear(f, d)
-            self.pos = nn.Parameter(torch.randn(t, d) * 0.1)
-            self.blocks = nn.Sequential(Block(d), Block(d))
-            self.head = nn.Linear(d, classes)
-
-        def forward(self, x):
-            return self.head(self.blocks(self.emb(x) + self.pos).mean(1))
-
-    torch.manual_seed(0)
-    return KWS().eval()
-
-
 def _kinds(m):
     return sorted(type(layer).__name__ for layer in m.order)
 
@@ -64,7 +32,7 @@ def _kinds(m):
 def test_exported_multihead_attention_of_batch_1_imports(bias):
     torch = pytest.importorskip("torch")
     pytest.importorskip("onnx")
-    module = _kws(torch, bias)
+    module = torch_kws(torch, bias=bias)
     x = torch.randn(48, 12, 10)
     with torch.no_grad():
         ref = module(x).numpy()
@@ -91,7 +59,7 @@ def test_other_exports_of_multihead_attention_say_what_to_do():
             return self.att(x, 2.0 * x, 2.0 * x, need_weights=False)[0]
 
     torch.manual_seed(0)
-    cases = [(_kws(torch), torch.randn(2, 12, 10)), (Cross().eval(), torch.randn(1, 6, 16))]
+    cases = [(torch_kws(torch), torch.randn(2, 12, 10)), (Cross().eval(), torch.randn(1, 6, 16))]
     for module, x in cases:
         with pytest.raises(NnomError) as e:
             nnom.from_onnx(_export(torch, module, x))

@@ -31,27 +31,8 @@
 #define GUARD 16
 #define SCRATCH_MAX (4 * 1024 + 800) /* int16 values */
 
-static uint32_t rng_state = 0x2468ACE1u;
-
-static uint32_t rnd(void)
-{
-    /* xorshift32 */
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-
-static uint32_t urange(uint32_t lo, uint32_t hi) /* [lo, hi] */
-{
-    return lo + rnd() % (hi - lo + 1);
-}
-
-static int32_t srange(int32_t lo, int32_t hi)
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
+#define TEST_RNG_SEED 0x2468ACE1u
+#include "test_rng.h"
 
 /* Inputs and weights start at a random misalignment (0..3), outputs sit between guard bytes. */
 static int8_t in_buf[IN_MAX + 8], w_buf[W_MAX + 8];

@@ -38,22 +38,8 @@ void ref_relu_s8(const int8_t *in, uint32_t size, int8_t *out);
 #define CH_MAX 512
 #define GUARD 16
 
-static uint32_t rng_state = 0x12345678u;
-
-static uint32_t rnd(void)
-{
-    /* xorshift32 */
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-
-static uint32_t urange(uint32_t lo, uint32_t hi) /* [lo, hi] */
-{
-    return lo + rnd() % (hi - lo + 1);
-}
+#define TEST_RNG_SEED 0x12345678u
+#include "test_rng.h"
 
 /* Buffers: inputs and weights start at a random misalignment (0..3), outputs sit between guard
  * bytes. */

@@ -9,16 +9,8 @@
 #include "nnom_affine_kernels.h"
 #include "mve/nnom_mve.h"
 
-static uint32_t rng_state = 0x13579BDFu;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
+#define TEST_RNG_SEED 0x13579BDFu
+#include "test_rng.h"
 
 static const int32_t MULTS[] = {0, 1, 0x40000000, 0x40000001, 0x7FFFFFFF, 0x5A827999, -0x40000000, INT32_MIN};
 

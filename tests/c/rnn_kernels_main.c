@@ -27,21 +27,8 @@
 #define F_MAX 64
 #define STEPS 3
 
-static uint32_t rng_state = 0x13579BDFu;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-
-static int32_t srange(int32_t lo, int32_t hi) /* [lo, hi] */
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
+#define TEST_RNG_SEED 0x13579BDFu
+#include "test_rng.h"
 
 static int8_t wk[4 * U_MAX * F_MAX + 4], recurrent[4 * U_MAX * U_MAX + 4];
 static int32_t bias[4 * U_MAX], rbias[4 * U_MAX], mults[NNOM_TFLITE_LSTM_MULTS];
