@@ -233,6 +233,8 @@ def test_matmul_dsp_kernels_on_cortex_m4(case, scheme):
     sim = m.run(xq)
     y, fast = cm.run_model(m, xq, core="cortex-m4", per_layer=True)
     assert np.array_equal(y, sim.reshape(len(sim), -1))
+    if case == "odd" and scheme == "qformat":
+        return                            # the instruction bound: on the other three (a build each)
     _, ref = cm.run_model(m, xq[:1], core="cortex-m4", per_layer=True, cflags=("-DNNOM_REFERENCE_KERNELS",))
     bound = 0.75 if case == "odd" else 0.5
     layers = [(f, r) for f, r in zip(fast.layers, ref.layers) if f.type == "MatMul"]

@@ -4,7 +4,8 @@ simulator's bytes. Weights are random but keep the signal alive to the outputs: 
 and BatchNorm statistics measured on the inputs (Keras: reinit_and_calibrate; PyTorch: the same
 done here by hand), so that a wrong layer shows in the outputs instead of vanishing in zeros.
 
-- Keras' MobileNetV3Large in its default form (hard swish, squeeze-and-excite), 64x64, alpha 0.75;
+- Keras' MobileNetV3Large in its default form (hard swish, squeeze-and-excite), 64x64, alpha 0.75
+  (MobileNetV3Small and EfficientNetB0: test_broadcast_ops, with their Cortex-M4 runs);
 - an SE-ResNet in PyTorch, through from_torch and through its ONNX export;
 - NNoM's rnn-denoise model: stacked GRUs, two sigmoid outputs (gains and voice activity), over a
   sequence (RNNoise's graph) and streamed one frame per run with stateful GRUs (NNoM's example).
@@ -81,27 +82,6 @@ def test_mobilenet_v3_large():
     assert not any(k.startswith(("ZeroPadding", "Activation")) for k in kinds), kinds
     m, xq = _host_c_equals_simulator(lambda: nnom.from_keras(km), x, x[:2])
     assert m.scheme == "affine"
-    assert np.array_equal(_on_the_cortex_m4(m, xq), m.run(xq))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("arch", ["MobileNetV3Small", "EfficientNetB0"])
-def test_keras_se_applications_on_the_cortex_m4(arch):
-    """The other two squeeze-and-excite applications of the proof (their import, float graph and
-    host C are in test_broadcast_ops): the emulated Cortex-M4 gives the simulator's bytes.
-    EfficientNetB0's 4.1 MB of constants exceed the board's 4 MB flash: they go to its external
-    flash (NNOM_WEIGHTS_ATTR, the EXTFLASH region), as a product would put them in QSPI flash."""
-    from test_import_keras import keras, reinit_and_calibrate
-    keras.utils.set_random_seed(0)
-    size = 64
-    kw = {"minimalistic": False} if arch == "MobileNetV3Small" else {}
-    km = getattr(keras.applications, arch)(input_shape=(size, size, 3), weights=None, classes=10,
-                                           classifier_activation=None, **kw)
-    x = np.random.default_rng(0).uniform(0, 255, size=(6, size, size, 3)).astype(np.float32)
-    reinit_and_calibrate(km, x[:4])
-    m = nnom.from_keras(km)
-    m.quantize(x[:4], verbose=False)
-    xq = m.quantize_input(x[4:6])
     assert np.array_equal(_on_the_cortex_m4(m, xq), m.run(xq))
 
 
