@@ -26,9 +26,11 @@ def test_bench_pipeline_on_har_seq(tmp_path):
         cores = "cortex-m4"
     except Exception:
         cores = ""
+    # the per-core tables on two cores (one also with the reference kernels): `make bench` runs six
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2")
     res = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--models", "har_seq", "--epochs", "1",
-                          "--qemu-inputs", "3", "--eval-limit", "200", "--cores", cores, "--out", str(tmp_path)],
+                          "--qemu-inputs", "3", "--eval-limit", "200", "--cores", cores, "--out", str(tmp_path),
+                          "--profile-cores", "cortex-m3,cortex-m4" if cores else "", "--reference-cores", "cortex-m3"],
                          capture_output=True, text=True, env=env, timeout=900)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     data = json.loads((tmp_path / "results.json").read_text())
@@ -58,6 +60,9 @@ def test_bench_pipeline_on_har_seq(tmp_path):
         assert per["affine"]["mismatches"] == per["qformat"]["mismatches"] == 0
         assert per["affine"]["instr"] > 0 and per["qformat"]["instr"] > 0
         assert route["m4_bytes_differing"] == 0
+        prof = row["profile"]
+        assert prof["cortex-m4"]["mismatches"] == 0 and prof["cortex-m3"]["reference"]["mismatches"] == 0
+        assert "## Instructions per MAC per layer type and core" in (tmp_path / "results.md").read_text()
     text = (tmp_path / "results.md").read_text()
     assert "| har_seq |" in text and "## Goals" in text and "## The .tflite route" in text
     assert (tmp_path / "results.png").stat().st_size > 10_000
