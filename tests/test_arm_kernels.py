@@ -57,6 +57,16 @@ LOCAL_SOURCES = [KERNELS / "local" / p.name for p in ARM_SOURCES]
 C_DIR = Path(__file__).parent / "c"
 FIRMWARE = [C_DIR / "arm_kernels_main.c", C_DIR / "arm_kernels_ref.c"]
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+# the other cores and builds a kernel test firmware is checked on besides the M4 at -O2
+OTHER_BUILDS = [
+    ("cortex-m7", "-O2", ()),
+    ("cortex-m33", "-O2", ()),
+    ("cortex-m4", "-Os", ()),
+    ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
+    ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
+    ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
+    ("cortex-m3", "-O2", ()),                        # no DSP: the references on both sides
+]
 
 # The kernels with a DSP variant, and what the firmware checks.
 DSP_KERNELS = ["nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8", "nnom_maxpool_s8",
@@ -288,15 +298,7 @@ def test_affine_dsp_kernels_bit_exact_and_near_qformat_on_cortex_m4():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("core, opt, defines", [
-    ("cortex-m7", "-O2", ()),
-    ("cortex-m33", "-O2", ()),
-    ("cortex-m4", "-Os", ()),
-    ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
-    ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
-    ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
-    ("cortex-m3", "-O2", ()),                        # no DSP: the references on both sides
-])
+@pytest.mark.parametrize("core, opt, defines", OTHER_BUILDS)
 def test_affine_dsp_kernels_bit_exact_on_other_cores_and_builds(core, opt, defines):
     res, out = run_affine_firmware(core, opt, ("NO_BENCH", "N_CASES=60", *defines))
     assert_affine_exact(res, out, f"{core} {opt} {' '.join(defines)}")

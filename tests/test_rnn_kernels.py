@@ -19,6 +19,8 @@ import pytest
 
 import nnom
 
+from test_arm_kernels import OTHER_BUILDS
+
 RUNTIME = Path(nnom.__file__).parent / "runtime"
 INCLUDE = RUNTIME / "include"
 KERNELS = RUNTIME / "src" / "kernels"
@@ -92,15 +94,7 @@ def test_rnn_dsp_steps_bit_exact_and_fast_on_cortex_m4():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("core, opt, defines", [
-    ("cortex-m7", "-O2", ()),
-    ("cortex-m33", "-O2", ()),
-    ("cortex-m4", "-Os", ()),
-    ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
-    ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
-    ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
-    ("cortex-m3", "-O2", ()),                        # no DSP: the references on both sides
-])
+@pytest.mark.parametrize("core, opt, defines", OTHER_BUILDS)
 def test_rnn_dsp_steps_bit_exact_on_other_cores_and_builds(core, opt, defines):
     res, out = run_firmware(core, opt, ("NO_BENCH", "N_CASES=40", *defines))
     assert_bit_exact(res, out, f"{core} {opt} {' '.join(defines)}")
