@@ -316,6 +316,253 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
     }
 }
 
+/* ---- 3x3 windows, stride 1 or 2 in both axes, no dilation, any depth multiplier, no clamp inside
+ * int8: one input channel at a time ("planes", as TinyEngine does). A tile of the channel (up to
+ * DW_TILE_ROWS rows x NNOM_DW_TILE_COLS columns, about 0.5 KB on the stack) is widened to q15 column
+ * by column, rows contiguous, the padding filled with the input zero point: every window is then
+ * whole, and sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps puts the zero point into the
+ * bias. A word of a column holds two rows, (x_y, x_y+1), the pairs SMLAD takes against the weights
+ * of two kernel rows; output rows go in pairs (y, y+1) along the tile's columns (the core: 12
+ * multiplies and 3 LDRDs for 18 MACs), the weights of the channel in six registers. */
+#define DW_TILE_ROWS 18u /* 14 output rows at stride 1, 7 at stride 2, with the pairs' last reads */
+#define DW_CS 36         /* bytes per column: DW_TILE_ROWS q15 (an immediate in the core) */
+#ifndef NNOM_DW_TILE_COLS
+#define NNOM_DW_TILE_COLS 14u
+#endif
+#if NNOM_DW_TILE_COLS < 4 || NNOM_DW_TILE_COLS > 28
+#error "NNOM_DW_TILE_COLS: 4 to 28 columns"
+#endif
+
+/* The core's job: one pair of output rows along a tile (field offsets used by the asm). */
+typedef struct {
+    int32_t b2;       /*  0: 2 * (bias - zp * sum w) */
+    int32_t pad;      /*  4 */
+    int32_t m, k;     /*  8: the requantization (nnom_arm_rq) */
+    int32_t r, orow;  /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
+    int32_t ocs;      /* 24: output bytes to the next column */
+    const int16_t *end; /* 28: p after the last output column */
+    const int16_t *p; /* 32: the first window's top left q15 in the tile */
+    int8_t *o;        /* 36: its output */
+    uint32_t w[6];    /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+} dw_core_t;
+
+#define DW_STR_(x) #x
+#define DW_STR(x) DW_STR_(x)
+
+#if NNOM_ARM_ASM
+/* Registers: r0 job, r1 p, r2 o, r3-r8 weights, r9 r10 the two rows' accumulators, r11 r12 lr data.
+ * COLS: the three kernel columns' multiplies; RQ: the requantization with (fix) or without the
+ * sign correction (without it a negative accumulator may round down by one, which the clamp at
+ * out_zp = -128 hides: nnom_arm_affine.h). */
+#define DW_COL_S1(off, post, wa, wb, a1)                                                      \
+    "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
+    "smlatb r10, r11, " wa ", " a1 "\n\t"                                                        \
+    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
+    "smlabt r9, r12, " wb ", r9\n\t"                                                          \
+    "smlad  r10, r12, " wb ", r10\n\t"
+#define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
+    "ldr    lr, [r1, #" off8 "]\n\t"                                                         \
+    "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
+    "smlad  r10, r12, " wa ", " a1 "\n\t"                                                        \
+    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
+    "smlabt r9, r12, " wb ", r9\n\t"                                                          \
+    "smlabt r10, lr, " wb ", r10\n\t"
+#define DW_RQ_FIX                                                                             \
+    "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
+    "add    lr, r12, r9, asr #31\n\t"                                                        \
+    "smmlar r9, r9, r11, lr\n\t"                                                             \
+    "add    lr, r12, r10, asr #31\n\t"                                                       \
+    "smmlar r10, r10, r11, lr\n\t"
+#define DW_RQ_NOFIX                                                                           \
+    "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
+    "smmlar r9, r9, r11, r12\n\t"                                                            \
+    "smmlar r10, r10, r11, r12\n\t"
+#define DW_CORE(name, COLS, RQ)                                                               \
+    static __attribute__((naked, noinline, unused)) void name(const dw_core_t *j __attribute__((unused)))   \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "add    r3, r0, #40\n\t"                                             \
+                         "ldm    r3, {r3-r8}\n\t"                                             \
+                         "1:\n\t"                                                            \
+                         "ldr    r9, [r0]\n\t" COLS RQ                                        \
+                         "ldrd   r11, r12, [r0, #16]\n\t"                                     \
+                         "asr    r9, r9, r11\n\t"                                             \
+                         "asr    r10, r10, r11\n\t"                                           \
+                         "ssat   r9, #8, r9\n\t"                                              \
+                         "ssat   r10, #8, r10\n\t"                                            \
+                         "strb   r10, [r2, r12]\n\t"                                          \
+                         "strb   r9, [r2]\n\t"                                                \
+                         "ldrd   r11, r12, [r0, #24]\n\t"                                     \
+                         "add    r2, r2, r11\n\t"                                             \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "bne    1b\n\t"                                                      \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+/* columns 1 and 2 at their offsets, column 0 last with the step to the next output column */
+#define DW_COLS_S1                                                                            \
+    DW_COL_S1(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                                     \
+    DW_COL_S1(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                                   \
+    DW_COL_S1("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")
+#define DW_COLS_S2                                                                            \
+    DW_COL_S2(", #" DW_STR(DW_CS), DW_STR(DW_CS8), "", "r5", "r6", "r9")                      \
+    DW_COL_S2(", #" DW_STR(DW_CS2), DW_STR(DW_CS28), "", "r7", "r8", "r10")                   \
+    DW_COL_S2("", "8", ", #" DW_STR(DW_CS2), "r3", "r4", "r10")
+#define DW_CS2 72
+#define DW_CS8 44
+#define DW_CS28 80
+DW_CORE(dw_core_s1_fix, DW_COLS_S1, DW_RQ_FIX)
+DW_CORE(dw_core_s1, DW_COLS_S1, DW_RQ_NOFIX)
+DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX)
+DW_CORE(dw_core_s2, DW_COLS_S2, DW_RQ_NOFIX)
+#endif
+
+/* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
+static NNOM_ARM_OUT_OF_LINE void dw_core_c(const dw_core_t *j, uint32_t s, int fix)
+{
+    const int16_t *p = j->p;
+    int8_t *o = j->o;
+    for (; p != j->end; p += s * (DW_CS / 2), o += j->ocs) {
+        int32_t a0 = j->b2, a1 = j->b2;
+        uint32_t kx;
+        for (kx = 0; kx < 3; kx++) {
+            const int16_t *q = p + kx * (DW_CS / 2);
+            const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
+            const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
+            if (s == 1) {
+                a1 = __smlatb(x, wa, a1);
+                a0 = __smlad(x, wa, a0);
+                a0 = __smlabt(y, wb, a0);
+                a1 = __smlad(y, wb, a1);
+            } else {
+                a1 = __smlad(y, wa, a1);
+                a0 = __smlad(x, wa, a0);
+                a0 = __smlabt(y, wb, a0);
+                a1 = __smlabt(nnom_ld32(q + 4), wb, a1);
+            }
+        }
+        a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
+        a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
+        o[j->orow] = (int8_t)__ssat(a1, 8);
+        o[0] = (int8_t)__ssat(a0, 8);
+    }
+}
+
+static void dw_core(const dw_core_t *j, uint32_t s, int fix)
+{
+#if NNOM_ARM_ASM
+    if (s == 1)
+        fix ? dw_core_s1_fix(j) : dw_core_s1(j);
+    else
+        fix ? dw_core_s2_fix(j) : dw_core_s2(j);
+#else
+    dw_core_c(j, s, fix);
+#endif
+}
+
+/* Tile columns x0 .. x0 + ncol - 1 and rows y0 .. y0 + nrow - 1 of input channel c (a coordinate
+ * outside the image: the zero point), column by column. */
+static void dw_fill(int16_t *buf, const int8_t *in, nnom_dims_t in_dims, uint32_t c, int32_t y0, uint32_t nrow,
+                    int32_t x0, uint32_t ncol, int16_t zp)
+{
+    const uint32_t rstep = (uint32_t)in_dims.w * in_dims.c, zz = (uint32_t)(uint16_t)zp * 0x10001u;
+    uint32_t top = 0, bottom = nrow, left = 0, right = ncol, col, r;
+    while (top < nrow && y0 + (int32_t)top < 0)
+        top++;
+    while (bottom > top && y0 + (int32_t)bottom > (int32_t)in_dims.h)
+        bottom--;
+    while (left < ncol && x0 + (int32_t)left < 0)
+        left++;
+    while (right > left && x0 + (int32_t)right > (int32_t)in_dims.w)
+        right--;
+    if (top == bottom)
+        left = right = ncol;
+    /* columns in the padding: zp words (nrow is even, columns word-aligned) */
+    for (col = 0; col < ncol; col = col + 1 == left ? right : col + 1) {
+        uint32_t *d = (uint32_t *)(void *)(buf + col * (DW_CS / 2));
+        if (col >= left && col < right)
+            continue;
+        for (r = 0; r < nrow; r += 2)
+            *d++ = zz;
+    }
+    if (left >= right)
+        return;
+    {
+        const int8_t *src0 = in + ((uint32_t)(y0 + (int32_t)top) * in_dims.w + (uint32_t)(x0 + (int32_t)left)) * in_dims.c + c;
+        for (col = left; col < right; col++, src0 += in_dims.c) {
+            int16_t *d = buf + col * (DW_CS / 2);
+            const int8_t *src = src0;
+            for (r = 0; r < top; r++)
+                *d++ = zp;
+            for (r = bottom - top; r >= 2; r -= 2, d += 2, src += 2 * rstep) /* two rows a store */
+                nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
+            if (r)
+                *d++ = *src;
+            for (r = bottom; r < nrow; r++)
+                *d++ = zp;
+        }
+    }
+}
+
+/* The plane path (see above); returns 0 for what it does not cover. */
+static int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                     const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t s = win->sh, OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
+    /* output rows and columns per tile */
+    const uint32_t tr = s == 1 ? DW_TILE_ROWS - 4u : (DW_TILE_ROWS - 4u) / 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
+    const int fix = p->out_zp != -128;
+    const int16_t zp = (int16_t)p->in_zp;
+    uint32_t words[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* word-aligned for the LDRDs */
+    int16_t *buf = (int16_t *)(void *)words;
+    uint32_t oy0, ox0, c, jm, y;
+    dw_core_t j;
+
+    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sw != s || s > 2 || M == 0
+        || M * in_dims.c != OC || p->act_min != -128 || p->act_max != 127
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9))
+        return 0;
+    j.ocs = (int32_t)OC;
+    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
+        const uint32_t nro = out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr, npair = (nro + 1u) / 2u;
+        /* rows the pairs read: the last pair's (y, y + 1) windows and a word below at stride 2 */
+        const uint32_t nrow = s == 1 ? 2u * npair + 2u : 4u * npair + 2u;
+        for (ox0 = 0; ox0 < out_dims.w; ox0 += tc) {
+            const uint32_t nco = out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc;
+            for (c = 0; c < in_dims.c; c++) {
+                dw_fill(buf, in, in_dims, c, (int32_t)(oy0 * s) - (int32_t)win->pad_top, nrow,
+                        (int32_t)(ox0 * s) - (int32_t)win->pad_left, (nco - 1u) * s + 3u, zp);
+                for (jm = 0; jm < M; jm++) {
+                    const uint32_t oc = c * M + jm;
+                    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
+                    int32_t sum = 0;
+                    uint32_t kx;
+                    for (kx = 0; kx < 3; kx++) {
+                        const int32_t w0 = 2 * w[kx * OC + oc], w1 = 2 * w[(3 + kx) * OC + oc],
+                                      w2 = 2 * w[(6 + kx) * OC + oc];
+                        j.w[2 * kx] = (uint32_t)(uint16_t)w0 | (uint32_t)w1 << 16;
+                        j.w[2 * kx + 1] = (uint32_t)(uint16_t)w1 | (uint32_t)w2 << 16;
+                        sum += w0 + w1 + w2;
+                    }
+                    j.b2 = (bias != NULL ? 2 * bias[oc] : 0) - (int32_t)zp * sum;
+                    j.m = q.m;
+                    j.k = q.k;
+                    j.r = q.r;
+                    for (y = 0; y < nro; y += 2) {
+                        j.p = buf + y * s;
+                        j.end = j.p + nco * s * (DW_CS / 2);
+                        j.o = out + ((oy0 + y) * out_dims.w + ox0) * OC + oc;
+                        j.orow = y + 1 < nro ? (int32_t)(out_dims.w * OC) : 0;
+                        dw_core(&j, s, fix);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
@@ -324,6 +571,8 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     uint32_t oy, ox, oy1, ox1, ylo, yhi, xlo, xhi;
     dw_job_t j;
 
+    if (dw_planes(p, in, in_dims, w, bias, out, out_dims))
+        return;
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
