@@ -326,6 +326,11 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
  * multiplies and 3 LDRDs for 18 MACs), the weights of the channel in six registers. */
 #define DW_TILE_ROWS 18u /* 14 output rows at stride 1, 7 at stride 2, with the pairs' last reads */
 #define DW_CS 36         /* bytes per column: DW_TILE_ROWS q15 (an immediate in the core) */
+/* Stride 2 runs the plane core too (bit-exact) but measured slower than the table path on VWW's
+ * layers (7 against 3.5 instructions per MAC: tiles of 7 x 6 outputs): off by default. */
+#ifndef NNOM_DW_PLANE_MAX_STRIDE
+#define NNOM_DW_PLANE_MAX_STRIDE 1
+#endif
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 14u
 #endif
@@ -519,7 +524,7 @@ static int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_
     uint32_t oy0, ox0, c, jm, y;
     dw_core_t j;
 
-    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sw != s || s > 2 || M == 0
+    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sw != s || s > NNOM_DW_PLANE_MAX_STRIDE || M == 0
         || M * in_dims.c != OC || p->act_min != -128 || p->act_max != 127
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9))
         return 0;
