@@ -1,6 +1,7 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
- * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c, which it calls for what it does not cover:
- * depth multipliers above 1, fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps,
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 without a clamp inside
+ * int8 (any depth multiplier) take the plane path (dw_planes(), below); the rest the table path
+ * described here, which calls the reference for what it does not cover: depth multipliers above 1, fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps,
  * a channel outside the fast requantization of nnom_arm_affine.h. Without the DSP extension, or
  * with NNOM_REFERENCE_KERNELS defined, it is the reference.
  *
