@@ -7,10 +7,10 @@
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
  * widens the raw int8 input and weights with SXTB16. Output pixels go two at a time and output
  * channels two at a time: per four input channels one word of each pixel and of each weight row,
- * eight SXTB16 and eight SMLADs (16 MACs in 20 instructions). The output channels go in blocks of
- * 16 whose folded biases and requantization constants sit on the stack (256 B), worked out once
- * per call; each block runs over every pixel, reading the input again (no table in the output's
- * tail, whose last pixels would need blocks of their own). */
+ * eight SXTB16 and eight SMLADs (16 MACs in 20 instructions). Each pair of output channels runs
+ * over every pixel with its folded biases and requantization constants on the stack (32 B), worked
+ * out once per call (a block of 16 channels took 256 B of stack, more than the RAM the Q-format
+ * kernel's columns take in the arena); contiguous pixels go in one asm loop. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -22,9 +22,6 @@
 typedef struct {
     int32_t b0, b1, m0, k0, m1, k1, r0, r1;
 } pw_pair_t;
-
-/* the output channels whose constants are on the stack at once: 8 pairs, 256 B */
-#define PW_BLOCK_PAIRS 8u
 
 typedef struct {
     const nnom_conv_affine_params_t *p;
@@ -176,31 +173,33 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
 }
 
 #if NNOM_ARM_ASM
-/* pw_pairs() of two contiguous pixels (xb = xa + K) with K = 4, 8, 12 or 16 (kb = K - 4): the
- * loop over the pairs in one asm, the MACs unrolled (entered at the block K needs) and 13
- * registers, so that it also builds with a frame pointer; in C, GCC keeps the output pointers and
- * the counter on the stack and reloads the clamp per pair. What does not fit in registers is in
- * st. */
-static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, int8_t *oa, const pw_pair_t *c,
-                                           const int8_t *w, uint32_t n_pairs)
+/* pw_pairs() of one pair of channels (weight rows from w, constants c) over n_px2 pairs of
+ * contiguous pixels from xa (pixel b at xa + K, the next pair at xa + 2K; outputs C bytes apart
+ * from oa) with K = 4, 8, 12 or 16 (kb = K - 4): the loop over the pixel pairs in one asm, the MACs
+ * unrolled (entered at the block K needs) and 13 registers, so that it also builds with a frame
+ * pointer; in C, GCC keeps the output pointer and the counter on the stack and reloads the clamp
+ * per pair. What does not fit in registers is in st. */
+static NNOM_ARM_NOINLINE void pw_pixels_asm(const pw_job_t *j, const int8_t *xa, int8_t *oa, const pw_pair_t *c,
+                                            const int8_t *w, uint32_t n_px2)
 {
     struct {
-        const pw_pair_t *c, *end; /* the pairs' constants, their end */
+        const pw_pair_t *c;       /* the pair's constants */
+        const int8_t *end;        /* the input after the last pixel pair */
         int8_t *o;                /* the output of pixel a */
-        const int8_t *x;          /* pixel a */
-        uint32_t lo4, hi4, ob;    /* the clamp; pixel b's output from o + 2 */
+        uint32_t lo4, hi4, C;     /* the clamp; pixel b's output at o + C */
+        uint32_t clamp;           /* whether the clamp is narrower than int8 */
     } st;
     int32_t a00, a01, a10, a11;
     uint32_t A, B, Ao, Bo, Q, T;
-    const int8_t *x;
+    const int8_t *x = xa;
     const uint32_t kb = j->K - 4u;
     st.c = c;
-    st.end = c + n_pairs;
+    st.end = xa + 2u * j->K * n_px2;
     st.o = oa;
-    st.x = xa;
     st.lo4 = j->lo4;
     st.hi4 = j->hi4;
-    st.ob = j->out_dims.c - 2u;
+    st.C = j->out_dims.c;
+    st.clamp = j->p->act_min > -128 || j->p->act_max < 127;
 #define NNOM_PW_RQ(x)                                                                         \
     "lsl    %[Q], %[" x "], #1\n\t"                                                         \
     "add    %[Ao], %[B], %[Q], asr #31\n\t"                                                 \
@@ -210,7 +209,6 @@ static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, 
             "ldrd   %[a00], %[a10], [%[T]]\n\t"
             "mov    %[a01], %[a00]\n\t"
             "mov    %[a11], %[a10]\n\t"
-            "ldr    %[x], %[sx]\n\t"
             "cmp    %[kb], #8\n\t"
             "beq    12f\n\t"
             "bhi    16f\n\t"
@@ -218,8 +216,10 @@ static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, 
             "beq    8f\n\t"
             "b      4f\n\t"
             "16:\n\t" NNOM_AFF_PW2X2 "12:\n\t" NNOM_AFF_PW2X2 "8:\n\t" NNOM_AFF_PW2X2 "4:\n\t" NNOM_AFF_PW2X2
-            "add    %[w], %[w], %[kb]\n\t"          /* on to the next pair's rows */
-            "add    %[w], %[w], #4\n\t"
+            "sub    %[w], %[w], %[kb]\n\t"          /* back to the rows' start */
+            "sub    %[w], %[w], #4\n\t"
+            "add    %[x], %[x], %[kb]\n\t"          /* on to the next pixel pair */
+            "add    %[x], %[x], #4\n\t"
             "ldr    %[T], %[sc]\n\t"
             "ldrd   %[A], %[B], [%[T], #8]\n\t" NNOM_PW_RQ("a00") NNOM_PW_RQ("a01")
             "ldrd   %[A], %[B], [%[T], #16]\n\t" NNOM_PW_RQ("a10") NNOM_PW_RQ("a11")
@@ -228,8 +228,6 @@ static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, 
             "asr    %[a01], %[a01], %[A]\n\t"
             "asr    %[a10], %[a10], %[B]\n\t"
             "asr    %[a11], %[a11], %[B]\n\t"
-            "add    %[T], %[T], #32\n\t"
-            "str    %[T], %[sc]\n\t"
             "ssat   %[a00], #8, %[a00]\n\t"
             "ssat   %[a01], #8, %[a01]\n\t"
             "ssat   %[a10], #8, %[a10]\n\t"
@@ -237,27 +235,32 @@ static NNOM_ARM_NOINLINE void pw_pairs_asm(const pw_job_t *j, const int8_t *xa, 
             "bfi    %[a00], %[a10], #8, #8\n\t"
             "bfi    %[a00], %[a01], #16, #8\n\t"
             "bfi    %[a00], %[a11], #24, #8\n\t"
-            "ldr    %[A], %[slo]\n\t"               /* the clamp (nnom_arm_clamp4) */
+            "ldr    %[A], %[sclamp]\n\t"            /* the clamp (nnom_arm_clamp4), unless it */
+            "cmp    %[A], #0\n\t"                     /* is int8's whole range */
+            "beq    1f\n\t"
+            "ldr    %[A], %[slo]\n\t"
             "ldr    %[B], %[shi]\n\t"
             "ssub8  %[Q], %[a00], %[A]\n\t"
             "sel    %[a00], %[a00], %[A]\n\t"
             "ssub8  %[Q], %[B], %[a00]\n\t"
             "sel    %[a00], %[a00], %[B]\n\t"
-            "ldr    %[x], %[so]\n\t"
-            "ldr    %[Bo], %[sob]\n\t"
-            "strh   %[a00], [%[x]], #2\n\t"
+            "1:\n\t"
+            "ldr    %[Ao], %[so]\n\t"
+            "ldr    %[Bo], %[sC]\n\t"
+            "strh   %[a00], [%[Ao]]\n\t"
             "lsr    %[a00], %[a00], #16\n\t"
-            "strh   %[a00], [%[x], %[Bo]]\n\t"
-            "str    %[x], %[so]\n\t"
+            "strh   %[a00], [%[Ao], %[Bo]]\n\t"
+            "add    %[Ao], %[Ao], %[Bo], lsl #1\n\t"
+            "str    %[Ao], %[so]\n\t"
             "ldr    %[Bo], %[send]\n\t"
-            "cmp    %[T], %[Bo]\n\t"
+            "cmp    %[x], %[Bo]\n\t"
             "bne    0b"
-            : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [x] "=&r"(x),
+            : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [x] "+r"(x),
               [A] "=&r"(A), [B] "=&r"(B), [Ao] "=&r"(Ao), [Bo] "=&r"(Bo), [Q] "=&r"(Q), [T] "=&r"(T),
-              [sc] "+m"(st.c), [so] "+m"(st.o)
-            : [kb] "r"(kb), [send] "m"(st.end), [sx] "m"(st.x), [slo] "m"(st.lo4), [shi] "m"(st.hi4),
-              [sob] "m"(st.ob)
-            : "cc", "memory"); /* memory: the constants read, the output written */
+              [so] "+m"(st.o)
+            : [kb] "r"(kb), [sc] "m"(st.c), [send] "m"(st.end), [slo] "m"(st.lo4), [shi] "m"(st.hi4),
+              [sC] "m"(st.C), [sclamp] "m"(st.clamp)
+            : "cc", "memory"); /* memory: the constants and input read, the output written */
 #undef NNOM_PW_RQ
 }
 #endif
@@ -291,24 +294,28 @@ static const int8_t *pw_in(const pw_job_t *j, uint32_t px)
     return j->in + ((px / j->out_dims.w) * win->sh * j->in_dims.w + (px % j->out_dims.w) * win->sw) * j->K;
 }
 
-/* Output channels oc .. oc + n - 1 (constants c) of every pixel, two pixels at a time. */
-static NNOM_ARM_NOINLINE void pw_block(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, uint32_t n)
+/* Output channel oc, and oc + 1 when two (constants c), of every pixel, two pixels at a time. */
+static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, int two)
 {
     const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
     const int8_t *w = j->w + oc * j->K;
-    uint32_t px;
-    for (px = 0; px < n_pix; px += 2) {
+    uint32_t px = 0;
+#if NNOM_ARM_ASM
+    /* the pixels one after the other in the input: stride 1 along the rows, which follow each other */
+    if (two && (j->K & 3u) == 0 && j->K <= 16 && j->p->win.sw == 1 && n_pix >= 2
+        && (j->out_dims.h == 1 || (uint32_t)j->p->win.sh * j->in_dims.w == j->out_dims.w)) {
+        pw_pixels_asm(j, j->in, j->out + oc, c, w, n_pix >> 1);
+        px = n_pix & ~1u;
+    }
+#endif
+    for (; px < n_pix; px += 2) {
         const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
         const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
         int8_t *oa = j->out + px * C + oc, *ob = j->out + pb * C + oc;
-#if NNOM_ARM_ASM
-        if (xb == xa + j->K && (j->K & 3u) == 0 && j->K <= 16 && n >= 2)
-            pw_pairs_asm(j, xa, oa, c, w, n >> 1);
+        if (two)
+            pw_pairs(j, xa, xb, oa, ob, c, w, 1);
         else
-#endif
-            pw_pairs(j, xa, xb, oa, ob, c, w, n >> 1);
-        if (n & 1u)
-            pw_one(j, xa, xb, oa + (n - 1), ob + (n - 1), c + (n >> 1), w + (n - 1) * j->K);
+            pw_one(j, xa, xb, oa, ob, c, w);
     }
 }
 
@@ -316,7 +323,7 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const uint32_t C = out_dims.c;
-    pw_pair_t c[PW_BLOCK_PAIRS];
+    pw_pair_t c;
     pw_job_t j;
     uint32_t oc;
 
@@ -334,10 +341,10 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
     j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    for (oc = 0; oc < C; oc += 2u * PW_BLOCK_PAIRS) {
-        const uint32_t n = C - oc < 2u * PW_BLOCK_PAIRS ? C - oc : 2u * PW_BLOCK_PAIRS;
-        pw_consts(&j, bias, oc, n, c);
-        pw_block(&j, c, oc, n);
+    for (oc = 0; oc < C; oc += 2) {
+        const int two = oc + 1 < C;
+        pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
+        pw_channels(&j, &c, oc, two);
     }
 }
 

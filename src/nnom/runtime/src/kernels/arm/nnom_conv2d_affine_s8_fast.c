@@ -29,9 +29,10 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 
 #include "nnom_arm_affine.h"
 
-/* n int8 values minus the zero point into q15: groups of four in SXTB16 order (b0 b2 b1 b3), the
- * last n % 4 in order. zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n:
- * each group is read before the bytes it is written over. */
+/* n int8 values minus the zero point into q15: groups of four in SXTB16 order (b0 b2 b1 b3), then
+ * the last n % 4 (when n >= 4, in the order tail_mac() takes them: three go as n-3, n-1, n-2).
+ * zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n: each group is read
+ * before the bytes it is written over. */
 static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2, int32_t zp)
 {
     uint32_t g;
@@ -42,8 +43,27 @@ static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2, 
         nnom_st32(dst + 2, nnom_sxtab16_ror8(zp2, v));
         dst += 4;
     }
+    if ((n & 3u) == 3 && n > 4) {
+        const int16_t a = (int16_t)(src[0] - zp), b = (int16_t)(src[1] - zp), c = (int16_t)(src[2] - zp);
+        dst[0] = a;
+        dst[1] = c;
+        dst[2] = b;
+        return;
+    }
     for (n &= 3; n > 0; n--)
         *dst++ = (int16_t)(*src++ - zp);
+}
+
+/* The last r = K % 4 taps of a row of K >= 4 weights (u: the row's last word) against a column's
+ * tail x (widen_zp()'s order): SXTB16 rotated by 8 gives the taps K-3 and K-1, SXTB16's top half K-2. */
+static NNOM_ARM_ALWAYS_INLINE int32_t tail_mac(int32_t acc, uint32_t u, const int16_t *x, uint32_t r)
+{
+    if (r == 3)
+        return __smlatb((int32_t)__sxtb16(u), x[2], __smlad(nnom_sxtb16_ror8(u), nnom_ld32(x), acc));
+    if (r == 2)
+        return __smlatt((int32_t)nnom_sxtb16_ror8(u), (int32_t)nnom_ld32(x),
+                        __smlatb((int32_t)__sxtb16(u), (int32_t)nnom_ld32(x), acc));
+    return __smlatb((int32_t)nnom_sxtb16_ror8(u), x[0], acc);
 }
 
 static void set_bytes(int8_t *dst, int8_t v, uint32_t n)
@@ -66,7 +86,7 @@ static void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
 /* The column of output pixel (oy, ox). The groups of four run over the whole column, so when
  * in_c is a multiple of 4 each pixel widens into its own place; otherwise the int8 field is
  * gathered into the column's upper half (padding: the zero point) and widened in place. */
-static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
+static NNOM_ARM_NOINLINE void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
                    uint32_t oy, uint32_t ox, int16_t *col, uint32_t K)
 {
     const uint32_t c = in_dims.c, row = (uint32_t)win->kw * c;
@@ -127,6 +147,39 @@ static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
     }
     if (!direct)
         widen_zp(stage, K, col, zp2, zp);
+}
+
+/* The column of a window wholly inside the input whose rows are runs of `row` bytes (no dilation
+ * along them), `stride` bytes apart from src on: the usual case, without im2col()'s bookkeeping. */
+static void window_col(const int8_t *src, uint32_t stride, uint32_t kh, uint32_t row, int16_t *col, uint32_t K,
+                       uint32_t zp2, int32_t zp)
+{
+    int8_t *stage = (int8_t *)col + K, *s = stage;
+    if ((row & 3u) == 0) {
+        for (; kh > 0; kh--, src += stride, col += row)
+            widen_zp(src, row, col, zp2, zp);
+        return;
+    }
+    for (; kh > 0; kh--, src += stride, s += row)
+        copy_bytes(s, src, row);
+    widen_zp(stage, K, col, zp2, zp);
+}
+
+/* The column of output pixel (oy, ox): window_col() when the window is inside and its rows are
+ * runs of bytes, else im2col(). */
+static void column(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
+                   uint32_t oy, uint32_t ox, int16_t *col, uint32_t K)
+{
+    const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+    const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+    const uint32_t c = in_dims.c, row_px = (uint32_t)in_dims.w * c;
+    if (iy0 >= 0 && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
+        && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)in_dims.h
+        && ix0 + (int32_t)win->kw <= (int32_t)in_dims.w)
+        window_col(in + (uint32_t)iy0 * row_px + (uint32_t)ix0 * c, win->dh * row_px, win->kh, win->kw * c, col, K,
+                   zp2, zp);
+    else
+        im2col(in, in_dims, win, zp, zp2, oy, ox, col, K);
 }
 
 /* One group of four k, two weight rows (w and w + K) against two columns (c and c + 2K bytes):
@@ -197,8 +250,30 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
             a00 = j->bias[oc];
             a10 = j->bias[oc + 1];
         }
-        a01 = a00;
-        a11 = a10;
+        if (K4 != K) { /* the tail first: fewer values live than after the loop */
+            const int8_t *wt = w0 + K4;
+            const int16_t *xt = xa + K4;
+            if (K >= 4) {
+                const uint32_t r = K - K4, u = nnom_ld32(wt + r - 4), v = nnom_ld32(wt + K + r - 4);
+                a01 = tail_mac(a00, u, xt + K, r);
+                a00 = tail_mac(a00, u, xt, r);
+                a11 = tail_mac(a10, v, xt + K, r);
+                a10 = tail_mac(a10, v, xt, r);
+            } else {
+                a01 = a00;
+                a11 = a10;
+                for (k = 0; k < K; k++, wt++, xt++) {
+                    int32_t u = wt[0], v = wt[K], x = xt[0], y = xt[K];
+                    a00 += u * x;
+                    a01 += u * y;
+                    a10 += v * x;
+                    a11 += v * y;
+                }
+            }
+        } else {
+            a01 = a00;
+            a11 = a10;
+        }
 #if NNOM_ARM_ASM
         {
             uint32_t p, q, x, y, t, n = K >> 3;
@@ -240,13 +315,6 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
             xa += 4;
         }
 #endif
-        for (k = K4; k < K; k++, w0++, xa++) {
-            int32_t u = w0[0], v = w0[K], x = xa[0], y = xa[K];
-            a00 += u * x;
-            a01 += u * y;
-            a10 += v * x;
-            a11 += v * y;
-        }
         q0 = rq_of(j, oc, tab);
         q1 = rq_of(j, oc + 1, tab);
         {
@@ -275,7 +343,12 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
             xa += 4;
             xb += 4;
         }
-        for (k = K & 3u; k > 0; k--) {
+        if (K >= 4 && (K & 3u) != 0) {
+            const uint32_t u = nnom_ld32(w0 + (K & 3u) - 4);
+            a0 = tail_mac(a0, u, xa, K & 3u);
+            a1 = tail_mac(a1, u, xb, K & 3u);
+        }
+        for (k = K < 4 ? K : 0; k > 0; k--) {
             int32_t u = *w0++;
             a0 += u * *xa++;
             a1 += u * *xb++;
@@ -310,7 +383,9 @@ static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
             a0 = __smlad(nnom_sxtb16_ror8(p), nnom_ld32(xa + 2), a0);
             xa += 4;
         }
-        for (k = K & 3u; k > 0; k--)
+        if (K >= 4 && (K & 3u) != 0)
+            a0 = tail_mac(a0, nnom_ld32(w0 + (K & 3u) - 4), xa, K & 3u);
+        for (k = K < 4 ? K : 0; k > 0; k--)
             a0 += *w0++ * *xa++;
         oa[oc] = out_value(j, a0, rq_of(j, oc, j->rq != NULL));
     }
@@ -376,9 +451,9 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
             if (px + 1 < n_pix)
                 widen_zp(in + (oy1 * win->sh * in_dims.w + ox1 * win->sw) * in_dims.c, K, cb, zp2, p->in_zp);
         } else {
-            im2col(in, in_dims, win, p->in_zp, zp2, oy, ox, ca, K);
+            column(in, in_dims, win, p->in_zp, zp2, oy, ox, ca, K);
             if (px + 1 < n_pix)
-                im2col(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
+                column(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
         }
         if (px + 1 < n_pix)
             mac_two_columns_any(&j, ca, oa, oa + out_dims.c);
