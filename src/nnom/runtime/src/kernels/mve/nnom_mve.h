@@ -65,6 +65,31 @@ static inline int32x4_t nnom_mve_requant(int32x4_t acc, const nnom_mve_rq_t *q, 
     return nnom_mve_requant_v(acc, q, zp, vdupq_n_s32(lo), vdupq_n_s32(hi));
 }
 
+/* mul_by_qm(x, mult, shift) per lane with one multiplier for all lanes, in scalar operands:
+ * x << left, VQRDMULH, the rounding right shift by -right (VRSHL) after a negative value lost 1
+ * (saturating: INT32_MIN stays), its sign bit found by an unsigned shift by fix: -31, or -32
+ * (always 0) when there is no right shift. No branch, no vector register. */
+typedef struct {
+    int32_t mult, left, right, fix;
+} nnom_mve_qm_t;
+
+static inline nnom_mve_qm_t nnom_mve_qm(int32_t mult, int32_t shift)
+{
+    nnom_mve_qm_t q;
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift < 0 ? shift : 0;
+    q.fix = shift < 0 ? -31 : -32;
+    return q;
+}
+
+static inline int32x4_t nnom_mve_mul_qm_n(int32x4_t x, nnom_mve_qm_t q)
+{
+    x = vqrdmulhq_n_s32(vshlq_r_s32(x, q.left), q.mult);
+    x = vqsubq_s32(x, vreinterpretq_s32_u32(vshlq_r_u32(vreinterpretq_u32_s32(x), q.fix)));
+    return vrshlq_n_s32(x, q.right);
+}
+
 /* Four int32 values as one vector, a0 in lane 0. */
 static inline int32x4_t nnom_mve_vec4(int32_t a0, int32_t a1, int32_t a2, int32_t a3)
 {
