@@ -119,8 +119,13 @@ void nnom_add_affine_run(nnom_layer_t *l)
     uint8_t k, n = l->n_in;
     if (n == 2) {
         nnom_add_affine_params_t p = nnom_add_affine_params(l);
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        nnom_add_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                               nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#else
         nnom_add_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
                                 nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#endif
         return;
     }
     for (k = 0; k < n; k++) {

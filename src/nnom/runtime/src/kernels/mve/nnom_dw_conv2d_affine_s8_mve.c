@@ -9,7 +9,11 @@
  * window lies inside the image takes per tap two loads, two multiplies and two adds for 8 MACs; a
  * pixel at the border subtracts the zero point from its taps inside the image. The requantized
  * halves narrow back into channel order (VMOVNB / VMOVNT). The last block of 1..7 channels is
- * predicated. */
+ * predicated.
+ *
+ * The block's constants and (for a 3x3 kernel) its weights, repacked 8 bytes a tap, live in a
+ * stack record read where they are used: eight vector registers cannot hold them beside the
+ * accumulators, and immediate offsets (below 128) reach every packed tap. */
 #include <stddef.h>
 
 #include "nnom_affine_kernels.h"
@@ -21,16 +25,24 @@
 /* acc_b / acc_t += the products of the even / odd lanes of x and w */
 #define NNOM_MVE_MAC8(acc_b, acc_t, x, w)                                                      \
     do {                                                                                        \
-        const int16x8_t x_ = (x), w_ = (w);                                                     \
+        int16x8_t x_ = (x), w_ = (w);                                                           \
+        NNOM_MVE_LOADED(x_, w_);                                                                \
         acc_b = vaddq_s32(acc_b, vmullbq_int_s16(x_, w_));                                      \
         acc_t = vaddq_s32(acc_t, vmulltq_int_s16(x_, w_));                                      \
+        NNOM_MVE_KEEP(acc_b);                                                                   \
+        NNOM_MVE_KEEP(acc_t);                                                                   \
     } while (0)
+
+#define DW_PACKED_TAPS 9u /* the 3x3 kernel */
 
 /* A block's per-channel constants, even channels in one vector, odd ones in the other. */
 typedef struct {
-    nnom_mve_rq_t qb, qt;
-    int32x4_t bb, bt;           /* the bias */
+    int8_t w[DW_PACKED_TAPS * 8 + 8]; /* a 3x3 kernel's weights, tap by tap, 0 beyond the block;
+                                       * first, at the offsets (< 128) of byte loads */
     int32x4_t fb, ft;           /* the bias - zp * the sum of the weights over the window */
+    int32x4_t bb, bt;           /* the bias */
+    nnom_mve_rq_t qb, qt;
+    int32x4_t lo, hi;           /* the clamp */
 } dw_block_t;
 
 static void block_setup(const nnom_conv_affine_params_t *p, const int8_t *wc, const int32_t *bias, uint32_t c0,
@@ -48,8 +60,14 @@ static void block_setup(const nnom_conv_affine_params_t *p, const int8_t *wc, co
     b->qt = nnom_mve_rq(nnom_mve_vec4(m[1], m[3], m[5], m[7]), nnom_mve_vec4(s[1], s[3], s[5], s[7]));
     b->fb = b->bb = nnom_mve_vec4(bs[0], bs[2], bs[4], bs[6]);
     b->ft = b->bt = nnom_mve_vec4(bs[1], bs[3], bs[5], bs[7]);
-    for (j = 0; j < taps; j++)
-        NNOM_MVE_MAC8(b->fb, b->ft, nzp, vldrbq_z_s16(wc + j * ch, pr));
+    b->lo = vdupq_n_s32(p->act_min);
+    b->hi = vdupq_n_s32(p->act_max);
+    for (j = 0; j < taps; j++) {
+        const int16x8_t wv = vldrbq_z_s16(wc + j * ch, pr);
+        NNOM_MVE_MAC8(b->fb, b->ft, nzp, wv);
+        if (taps == DW_PACKED_TAPS)
+            vstrbq_s16(b->w + 8 * j, wv);
+    }
 }
 
 /* The first tap k (of step d) with start + k * d >= 0, and the end of those below n. */
@@ -67,8 +85,58 @@ static inline uint32_t end_tap(int32_t start, uint32_t d, uint32_t k, uint32_t n
     return e < k ? e : k;
 }
 
+/* ab / at += the products of a full block's 3x3 window at s (dstep between taps, rstep between
+ * rows) with its packed weights wp: one tap = two loads, VMULLB, VMULLT and two adds, in this
+ * order (GCC's intrinsics would hold the nine taps' loads at once and spill them). */
+#if defined(__GNUC__)
+#define DW_TAP(off)                                                                             \
+    "vldrb.s16 %q[x], [%[a]]\n\t"                                                              \
+    "vldrb.s16 %q[w], [%[wp], #" #off "]\n\t"                                                  \
+    "vmullb.s16 %q[t], %q[x], %q[w]\n\t"                                                       \
+    "vadd.i32 %q[ab], %q[ab], %q[t]\n\t"                                                       \
+    "vmullt.s16 %q[t], %q[x], %q[w]\n\t"                                                       \
+    "vadd.i32 %q[at], %q[at], %q[t]\n\t"
+#define DW_ROW(first, off0, off1, off2)                                                         \
+    first DW_TAP(off0) "add %[a], %[a], %[d]\n\t" DW_TAP(off1) "add %[a], %[a], %[d]\n\t" DW_TAP(off2)
+
+static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t rstep, const int8_t *wp,
+                                       int32x4_t *ab, int32x4_t *at)
+{
+    int16x8_t x, w;
+    int32x4_t t;
+    const int8_t *a, *r;
+    __asm__(DW_ROW("mov %[a], %[s]\n\t", 0, 8, 16)
+            DW_ROW("add %[r], %[s], %[rs]\n\tmov %[a], %[r]\n\t", 24, 32, 40)
+            DW_ROW("add %[r], %[r], %[rs]\n\tmov %[a], %[r]\n\t", 48, 56, 64)
+            : [ab] "+w"(*ab), [at] "+w"(*at), [x] "=&w"(x), [w] "=&w"(w), [t] "=&w"(t), [a] "=&r"(a),
+              [r] "=&r"(r)
+            : [s] "r"(s), [wp] "r"(wp), [d] "r"(dstep), [rs] "r"(rstep)
+            : "memory");
+}
+#else
+static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t rstep, const int8_t *wp,
+                                       int32x4_t *ab, int32x4_t *at)
+{
+    uint32_t k;
+    for (k = 0; k < 9; k++)
+        NNOM_MVE_MAC8(*ab, *at, vldrbq_s16(s + k / 3 * rstep + k % 3 * dstep), vldrbq_s16(wp + 8 * k));
+}
+#endif
+
 /* a load of 8 channels, widened to int16: unpredicated in a full block, else the lanes of pr */
 #define NNOM_MVE_LD8(ptr) (full ? vldrbq_s16(ptr) : vldrbq_z_s16((ptr), pr))
+
+/* the block's requantized accumulators, back in channel order, stored at o */
+static NNOM_MVE_INLINE void dw_store(const nnom_conv_affine_params_t *p, const dw_block_t *b, int32x4_t ab,
+                                     int32x4_t at, int8_t *o, mve_pred16_t pr, int full)
+{
+    int16x8_t y = vmovnbq_s32(vreinterpretq_s16_s32(ab), nnom_mve_requant_v(ab, &b->qb, p->out_zp, b->lo, b->hi));
+    y = vmovntq_s32(y, nnom_mve_requant_v(at, &b->qt, p->out_zp, b->lo, b->hi));
+    if (full)
+        vstrbq_s16(o, y);
+    else
+        vstrbq_p_s16(o, y, pr);
+}
 
 /* Every output pixel of one block of channels (c0: its first; full: 8 of them, else pr's). Inlined
  * twice, so that a full block's loads carry no predicate. */
@@ -80,6 +148,12 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
     const uint32_t ch = in_dims.c, kh = win->kh, kw = win->kw;
     const int32_t span_h = (int32_t)((kh - 1) * win->dh), span_w = (int32_t)((kw - 1) * win->dw);
     const uint32_t row = (uint32_t)in_dims.w * ch, dstep = win->dw * ch, rstep = win->dh * row;
+    const uint32_t sstep = win->sw * ch;
+    const int packed = full && kh * kw == DW_PACKED_TAPS && kw == 3;
+    /* the output columns whose windows lie inside the image's width: [ox_lo, ox_hi) */
+    const uint32_t ox_lo = first_tap(-win->pad_left, win->sw);
+    const int32_t last_in = (int32_t)in_dims.w - 1 - span_w + win->pad_left;
+    const uint32_t ox_hi = last_in < 0 ? 0u : (uint32_t)last_in / win->sw + 1u;
     const int16x8_t zp = vdupq_n_s16((int16_t)p->in_zp);
     uint32_t oy, ox, ky, kx;
     for (oy = 0; oy < out_dims.h; oy++) {
@@ -89,18 +163,28 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
         for (ox = 0; ox < out_dims.w; ox++, o += ch) {
             const int32_t x0 = (int32_t)(ox * win->sw) - win->pad_left;
             int32x4_t ab, at;
-            int16x8_t y;
-            if (rows_in && x0 >= 0 && x0 + span_w < in_dims.w) {
-                const int8_t *src = in + (uint32_t)y0 * row + (uint32_t)x0 * ch + c0, *wt = wc;
+            if (rows_in && ox >= ox_lo && ox < ox_hi) {
+                const int8_t *src = in + (uint32_t)y0 * row + (uint32_t)x0 * ch + c0;
+                if (packed) { /* the common 3x3 kernel, unrolled, along the row's inside part */
+                    const uint32_t end = ox_hi < out_dims.w ? ox_hi : out_dims.w;
+                    for (; ox < end; ox++, o += ch, src += sstep) {
+                        const int8_t *wp;
+                        const dw_block_t *bk = b; /* opaque: immediate offsets from one register */
+                        NNOM_MVE_KEEP_PTR(bk);
+                        wp = bk->w;
+                        ab = bk->fb;
+                        at = bk->ft;
+                        dw3x3_taps(src, dstep, rstep, wp, &ab, &at);
+                        dw_store(p, bk, ab, at, o, pr, full);
+                    }
+                    ox--; /* the outer loop's step */
+                    o -= ch;
+                    continue;
+                }
                 ab = b->fb;
                 at = b->ft;
-                if (kw == 3) { /* the common 3-wide kernel, unrolled */
-                    for (ky = 0; ky < kh; ky++, src += rstep, wt += 3 * ch) {
-                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src), NNOM_MVE_LD8(wt));
-                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src + dstep), NNOM_MVE_LD8(wt + ch));
-                        NNOM_MVE_MAC8(ab, at, NNOM_MVE_LD8(src + 2 * dstep), NNOM_MVE_LD8(wt + 2 * ch));
-                    }
-                } else {
+                {
+                    const int8_t *wt = wc;
                     for (ky = 0; ky < kh; ky++, src += rstep) {
                         const int8_t *s = src;
                         for (kx = 0; kx < kw; kx++, s += dstep, wt += ch)
@@ -120,12 +204,7 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
                         NNOM_MVE_MAC8(ab, at, vsubq_s16(NNOM_MVE_LD8(s), zp), NNOM_MVE_LD8(wt));
                 }
             }
-            y = vmovnbq_s32(vdupq_n_s16(0), nnom_mve_requant(ab, &b->qb, p->out_zp, p->act_min, p->act_max));
-            y = vmovntq_s32(y, nnom_mve_requant(at, &b->qt, p->out_zp, p->act_min, p->act_max));
-            if (full)
-                vstrbq_s16(o, y);
-            else
-                vstrbq_p_s16(o, y, pr);
+            dw_store(p, b, ab, at, o, pr, full);
         }
     }
 }
