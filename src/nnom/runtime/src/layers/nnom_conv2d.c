@@ -73,6 +73,9 @@ static void conv_run(nnom_layer_t *l)
 #if NNOM_MVE_KERNELS /* reads the input in place without one */
             nnom_conv2d_affine_s8_mve(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                       c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, NULL);
+#elif NNOM_NODSP_KERNELS /* its column on the stack */
+            nnom_conv2d_affine_s8_nodsp(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
+                                        c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, NULL);
 #else
             nnom_conv2d_1x1_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                            c->b != NULL ? c->b->data : NULL, l->out, l->out_dims);

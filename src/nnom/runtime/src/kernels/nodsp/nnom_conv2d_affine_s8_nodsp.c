@@ -2,8 +2,8 @@
  * with the reference, kernels/affine/nnom_conv2d_affine_s8.c, which it is where
  * NNOM_NODSP_KERNELS is off and which it calls without a 4-byte aligned scratch.
  * The loops: nnom_nodsp_conv.c, in the scratch the layer already has (4 K bytes,
- * K = kh * kw * in_c: one int32 column of two packed pixels); a pointwise kernel, which has none,
- * is the 1x1 kernel's (one no-DSP dense product per pixel). */
+ * K = kh * kw * in_c: one int32 column of two packed pixels); a pointwise kernel, which has none
+ * (at most NNOM_CONV_1X1_MAX_C input channels), has its column on the stack. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -15,8 +15,10 @@ void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_
                                  int16_t *scratch)
 {
     const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
-    if (nnom_conv2d_affine_s8_pointwise(&p->win, in_dims.c)) {   /* no scratch for it (scratch_size) */
-        nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+    if (nnom_conv2d_affine_s8_pointwise(&p->win, in_dims.c)) {
+        /* no scratch for it (scratch_size): its column, K = in_c words, on the stack */
+        int32_t col[NNOM_CONV_1X1_MAX_C];
+        nnom_nodsp_conv(&q, &p->win, p->in_zp, in, in_dims, w, bias, out, out_dims, col);
         return;
     }
     if (scratch == NULL || ((uintptr_t)scratch & 3u) != 0) {

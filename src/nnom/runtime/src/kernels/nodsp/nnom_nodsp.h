@@ -99,6 +99,25 @@ static inline int32_t nnom_nodsp_mul_round31(int32_t a, int32_t m)
     return (int32_t)(((high + (nudged < low)) << 1) | (nudged >> 31));
 }
 
+/* nnom_nodsp_mul_round31() in two MULS where acc fits 16 bits and m >= 0 (the usual case: sums
+ * of few products, TFLite's multipliers in [2^30, 2^31)): with m = mh * 2^16 + ml,
+ * floor((a * m + 2^30) / 2^31) = floor((a * mh + floor(a * ml / 2^16) + 2^14) / 2^15), every term
+ * inside int32 (|a * ml| < 2^31, |a * mh| < 2^30). */
+static inline int32_t nnom_nodsp_asr(int32_t x, uint32_t e)
+{
+    const uint32_t sign = 0u - ((uint32_t)x >> 31);
+    return (int32_t)((((uint32_t)x ^ sign) >> e) ^ sign);
+}
+
+static inline int32_t nnom_nodsp_mul_round31_short(int32_t a, int32_t m)
+{
+    if ((uint32_t)a + 32768u < 65536u && m >= 0) {
+        const int32_t mh = (int32_t)((uint32_t)m >> 16), ml = (int32_t)((uint32_t)m & 0xFFFFu);
+        return nnom_nodsp_asr(a * mh + nnom_nodsp_asr(a * ml, 16) + 16384, 15);
+    }
+    return nnom_nodsp_mul_round31(a, m);
+}
+
 /* x / 2^e rounded as nnom_rdbpot() rounds (half away from zero), e in [0, 31], in 32 bits. */
 static inline int32_t nnom_nodsp_rdbpot(int32_t x, uint32_t e)
 {
@@ -124,7 +143,7 @@ static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, i
         return nnom_requant_affine(acc, m, shift, zp, lo, hi);
 #if NNOM_NODSP_V6M
     if (shift >= -31) {
-        y = nnom_nodsp_rdbpot(nnom_nodsp_mul_round31(acc, m), (uint32_t)-shift) + zp;
+        y = nnom_nodsp_rdbpot(nnom_nodsp_mul_round31_short(acc, m), (uint32_t)-shift) + zp;
         return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
     }
 #endif

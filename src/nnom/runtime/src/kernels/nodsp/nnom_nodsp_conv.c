@@ -184,19 +184,30 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
     const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w, out_c = out_dims.c;
     uint32_t *col = (uint32_t *)(void *)col_;
+    const nnom_nodsp_out_t qq = *q; /* a copy the output's stores cannot alias: not read again per output */
     row_start_t start[ROWS_CHUNK];
     uint32_t c0, n, px, oc, j;
 
     for (c0 = 0; c0 < out_c; c0 += n) {
+        uint32_t oy = 0, ox = 0; /* pixel a; no division (a library call here) */
         n = out_c - c0 < ROWS_CHUNK ? out_c - c0 : ROWS_CHUNK;
         for (j = 0; j < n; j++)
             start[j] = row_start(w + (c0 + j) * K, K, bias != NULL ? bias[c0 + j] : 0, in_zp);
         for (px = 0; px < n_pix; px += 2) {
             const int two = px + 1 < n_pix; /* the last pixel alone: b is a again */
-            const uint32_t pb = two ? px + 1 : px;
+            uint32_t oy2 = oy, ox2 = ox + (two ? 1u : 0u);
             int8_t *oa = out + px * out_c, *ob = oa + out_c;
-            gather2(in, in_dims, win, in_zp, px / out_dims.w, px % out_dims.w, pb / out_dims.w, pb % out_dims.w,
-                    col);
+            if (ox2 == out_dims.w) {
+                ox2 = 0;
+                oy2++;
+            }
+            gather2(in, in_dims, win, in_zp, oy, ox, oy2, ox2, col);
+            oy = oy2;
+            ox = ox2 + 1u;
+            if (ox == out_dims.w) {
+                ox = 0;
+                oy++;
+            }
             for (j = 0; j < n;) {
                 uint32_t acc[6], r;
                 if (n < 3u) { /* one row */
@@ -225,9 +236,9 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
                 }
                 for (oc = 0; oc < r; oc++, j++) {
                     const uint32_t l = acc[2u * oc], h = acc[2u * oc + 1u];
-                    oa[c0 + j] = nnom_nodsp_out(q, (int32_t)(l - (h << 16)), c0 + j);
+                    oa[c0 + j] = nnom_nodsp_out(&qq, (int32_t)(l - (h << 16)), c0 + j);
                     if (two)
-                        ob[c0 + j] = nnom_nodsp_out(q, (int32_t)h, c0 + j);
+                        ob[c0 + j] = nnom_nodsp_out(&qq, (int32_t)h, c0 + j);
                 }
             }
         }

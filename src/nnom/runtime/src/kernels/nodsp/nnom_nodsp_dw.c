@@ -57,10 +57,6 @@ static uint32_t tap_table(const dw_job_t *j, uint32_t kx0, uint32_t kx1, dw_tap_
     return n;
 }
 
-static inline int8_t requant(const dw_job_t *j, int32_t acc, uint32_t c)
-{
-    return nnom_nodsp_out(j->q, acc, c);
-}
 
 /* One output pixel over n taps from input x (its first tap inside the input). On ARMv6-M in asm:
  * per tap one LDM of both offsets (into r4 and r5, the struct's order), two LDRSB, the zero
@@ -69,6 +65,7 @@ static void one_pixel(const dw_job_t *j, const int8_t *x, const dw_tap_t *tap, u
 {
     const int32_t zp = j->zp;
     const int8_t *k = j->w;
+    const nnom_nodsp_out_t q = *j->q; /* a copy the output's stores cannot alias: read once */
     uint32_t c;
     for (c = 0; c < j->C; c++, x++, k++) {
         const dw_tap_t *t = tap, *end = tap + n;
@@ -96,7 +93,7 @@ static void one_pixel(const dw_job_t *j, const int8_t *x, const dw_tap_t *tap, u
         for (; t != end; t++)
             acc += (uint32_t)((int32_t)k[t->w] * ((int32_t)x[t->x] - zp));
 #endif
-        o[c] = requant(j, (int32_t)acc, c);
+        o[c] = nnom_nodsp_out(&q, (int32_t)acc, c);
     }
 }
 
@@ -107,6 +104,7 @@ static void two_pixels(const dw_job_t *j, const int8_t *xa, const dw_tap_t *tap,
     const uint32_t C = j->C;
     const int8_t *xb = xa + j->win->sw * C, *k = j->w;
     int8_t *ob = oa + C;
+    const nnom_nodsp_out_t q = *j->q;
     uint32_t c;
     for (c = 0; c < C; c++, xa++, xb++, k++) {
         const dw_tap_t *t = tap, *end = tap + n;
@@ -121,8 +119,8 @@ static void two_pixels(const dw_job_t *j, const int8_t *xa, const dw_tap_t *tap,
             acc += (int64_t)k[t[1].w] * (nnom_lane_pack(xa[t[1].x], xb[t[1].x]) - zp2);
         }
         nnom_lane_drain(acc, &sa, &sb);
-        oa[c] = requant(j, sa, c);
-        ob[c] = requant(j, sb, c);
+        oa[c] = nnom_nodsp_out(&q, sa, c);
+        ob[c] = nnom_nodsp_out(&q, sb, c);
     }
 }
 

@@ -15,8 +15,9 @@
 #if NNOM_NODSP_V6M
 
 /* ARMv6-M: four rows w + r * n (r = 0..3) against the input minus zp, added into acc[0..3]. Per
- * input one LDRSB and one ADD of -zp, then per row LDRSB, MULS and ADD to a high register: 16
- * instructions for 4 MACs, every array read at its end plus one negative index. */
+ * input one LDRSB and one ADD of -zp (none for zero point 0), then per row LDRSB, MULS and ADD to a
+ * high register: 16 (15) instructions for 4 MACs, every array read at its end plus one negative
+ * index. */
 static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
 #if NNOM_NODSP_ASM_V6M
@@ -24,28 +25,38 @@ static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
     int32_t kk = -(int32_t)n, v, t;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int32_t nzp = -zp;
-    __asm__(NNOM_V6M_UNIFIED
-            "1:\n\t"
-            "ldrsb  %[v], [%[xe], %[kk]]\n\t"
-            "add    %[v], %[nzp]\n\t"
-            "ldrsb  %[t], [%[r0], %[kk]]\n\t"
-            "muls   %[t], %[v]\n\t"
-            "add    %[a0], %[t]\n\t"
-            "ldrsb  %[t], [%[r1], %[kk]]\n\t"
-            "muls   %[t], %[v]\n\t"
-            "add    %[a1], %[t]\n\t"
-            "ldrsb  %[t], [%[r2], %[kk]]\n\t"
-            "muls   %[t], %[v]\n\t"
-            "add    %[a2], %[t]\n\t"
-            "ldrsb  %[t], [%[r3], %[kk]]\n\t"
-            "muls   %[t], %[v]\n\t"
-            "add    %[a3], %[t]\n\t"
-            "adds   %[kk], #1\n\t"
-            "bne    1b\n\t" NNOM_V6M_DIVIDED
-            : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [kk] "+l"(kk), [v] "=&l"(v),
-              [t] "=&l"(t)
-            : [xe] "l"(xe), [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3), [nzp] "h"(nzp)
-            : "cc", "memory");
+/* one input against the four rows, ZP: the zero point's ADD or nothing (zero point 0) */
+#define NNOM_FC4_LOOP(ZP)                                                                     \
+    NNOM_V6M_UNIFIED                                                                          \
+    "1:\n\t"                                                                                  \
+    "ldrsb  %[v], [%[xe], %[kk]]\n\t" ZP                                                     \
+    "ldrsb  %[t], [%[r0], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a0], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[r1], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a1], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[r2], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a2], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[r3], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a3], %[t]\n\t"                                                                  \
+    "adds   %[kk], #1\n\t"                                                                    \
+    "bne    1b\n\t" NNOM_V6M_DIVIDED
+    if (zp != 0)
+        __asm__(NNOM_FC4_LOOP("add    %[v], %[nzp]\n\t")
+                : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [kk] "+l"(kk), [v] "=&l"(v),
+                  [t] "=&l"(t)
+                : [xe] "l"(xe), [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3), [nzp] "h"(nzp)
+                : "cc", "memory");
+    else
+        __asm__(NNOM_FC4_LOOP("")
+                : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [kk] "+l"(kk), [v] "=&l"(v),
+                  [t] "=&l"(t)
+                : [xe] "l"(xe), [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3)
+                : "cc", "memory");
+#undef NNOM_FC4_LOOP
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
@@ -84,17 +95,18 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 /* Rows w + r * n (r = 0..5) against the input, four inputs per turn (the first n % 4 alone); sums
  * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
  * in practice. In asm 13 values are live (what GCC can give with a frame pointer), so the loop's
- * end stays in memory: 59 instructions for 24 MACs. */
+ * end stays in memory: 59 instructions for 24 MACs; without a zero point (no SUB) it fits a
+ * register: 54. */
 static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
     const int8_t *end = x + n;
 #if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
     const int8_t *w3 = w + 3u * n;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
-/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3 */
-#define NNOM_FC6_INPUT                                                                        \
-    "ldrsb  %[v], [%[x]], #1\n\t"                                                             \
-    "sub    %[v], %[v], %[zp]\n\t"                                                            \
+/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3;
+ * ZP: the zero point's SUB or nothing (zero point 0) */
+#define NNOM_FC6_INPUT(ZP)                                                                    \
+    "ldrsb  %[v], [%[x]], #1\n\t" ZP                                                          \
     "ldrsb  %[t], [%[w], %[n]]\n\t"                                                           \
     "mla    %[a1], %[t], %[v], %[a1]\n\t"                                                     \
     "ldrsb  %[t], [%[w], %[n], lsl #1]\n\t"                                                   \
@@ -107,21 +119,30 @@ static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
     "mla    %[a5], %[t], %[v], %[a5]\n\t"                                                     \
     "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
     "mla    %[a3], %[t], %[v], %[a3]\n\t"
+#define NNOM_FC6_SUB "sub    %[v], %[v], %[zp]\n\t"
+#define NNOM_FC6_OUT                                                                          \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(x), \
+        [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
     while (((uint32_t)(end - x) & 3u) != 0)
-        __asm__(NNOM_FC6_INPUT
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
-                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
-                : [n] "r"(n), [zp] "r"(zp)
-                : "memory");
-    if (x != end)
-        __asm__("1:\n\t" NNOM_FC6_INPUT NNOM_FC6_INPUT NNOM_FC6_INPUT NNOM_FC6_INPUT
+        __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT : [n] "r"(n), [zp] "r"(zp) : "memory");
+    if (x != end && zp != 0)
+        __asm__("1:\n\t" NNOM_FC6_INPUT(NNOM_FC6_SUB) NNOM_FC6_INPUT(NNOM_FC6_SUB) NNOM_FC6_INPUT(NNOM_FC6_SUB)
+                NNOM_FC6_INPUT(NNOM_FC6_SUB)
                 "ldr    %[t], %[end]\n\t"
                 "cmp    %[x], %[t]\n\t"
                 "bne    1b\n\t"
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
-                  [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
+                : NNOM_FC6_OUT
                 : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
                 : "cc", "memory");
+    else if (x != end) /* no SUB: a register for the end */
+        __asm__("1:\n\t" NNOM_FC6_INPUT("") NNOM_FC6_INPUT("") NNOM_FC6_INPUT("") NNOM_FC6_INPUT("")
+                "cmp    %[x], %[end]\n\t"
+                "bne    1b\n\t"
+                : NNOM_FC6_OUT
+                : [n] "r"(n), [end] "r"(end)
+                : "cc", "memory");
+#undef NNOM_FC6_SUB
+#undef NNOM_FC6_OUT
 #undef NNOM_FC6_INPUT
     acc[0] = a0;
     acc[1] = a1;
