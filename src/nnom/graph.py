@@ -20,7 +20,7 @@ from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat
 from .quant.affine import AffineFormat
-from .quant.calibrate import affine_format, frac_bits
+from .quant.calibrate import affine_format, clearly_lower, frac_bits
 from .quant.schemes import DEFAULT_METHOD, pick_scheme
 from .report import memory_figures, model_html, model_report, report_text
 
@@ -440,9 +440,11 @@ class Model:
         used = method
         if method == "mse":
             # per tensor, mse's range is never worse than max's; errors still add up differently
-            # through the layers, so the model's outputs on the calibration data decide between them
-            mse_error = self._assign_formats(values, "mse", scheme, per_channel, xs)
-            if self._assign_formats(values, "max", scheme, per_channel, xs) >= mse_error:
+            # through the layers, so the model's outputs on the calibration data decide between
+            # them, and mse's clipping must win there beyond sampling noise (it cannot help on
+            # inputs outside the calibration set, where max's ranges, TFLite's, are the safe side)
+            mse_errors = self._assign_formats(values, "mse", scheme, per_channel, xs)
+            if clearly_lower(mse_errors, self._assign_formats(values, "max", scheme, per_channel, xs)):
                 self._assign_formats(values, "mse", scheme, per_channel)
             else:
                 used = "max"
@@ -465,7 +467,8 @@ class Model:
 
     def _assign_formats(self, values, method, scheme, per_channel, xs=None):
         """Give every layer its formats and integer parameters; with xs, return the int8 model's
-        output error on the first calibration samples (relative MSE against the float outputs)."""
+        output error on each of the first calibration samples (squared error against the float
+        outputs, relative to their variance, summed over the outputs)."""
         for layer in self.order:
             layer.q_pre, layer.q_out = self._formats(layer, values, method, scheme)
             q_in = [src.q_out for src in layer.inputs]
@@ -483,7 +486,7 @@ class Model:
         for key, q in map(_judged_tensor, self.outputs):
             ref = np.asarray(values[key][:n], np.float64)
             diff = q.dequantize(kept[key]).astype(np.float64) - ref
-            err += float(np.mean(diff ** 2)) / (float(np.var(ref)) + 1e-12)
+            err = err + np.mean(diff.reshape(len(ref), -1) ** 2, axis=1) / (float(np.var(ref)) + 1e-12)
         return err
 
     def _formats(self, layer, values, method, scheme):

@@ -135,3 +135,18 @@ def affine_format(values, method: str):
         raise NnomError(f"quantize(method={method!r}): use one of {', '.join(map(repr, METHODS))}")
     lo, hi = fn(np.asarray(values, dtype=np.float64).ravel())
     return activation_format(lo, hi)
+
+
+CLEARLY = 2.0       # standard errors: a one-sided paired test at about 98%
+
+
+def clearly_lower(errors, baseline) -> bool:
+    """Whether per-sample errors are lower than the baseline's on the same samples beyond
+    sampling noise: their mean difference lies more than CLEARLY standard errors below zero.
+    A gain within the noise of a few hundred calibration samples does not carry over to new
+    inputs (measured on the benchmark's digits CNN: 2% better on calibration, 18% worse on test)."""
+    d = np.asarray(errors, np.float64).ravel() - np.asarray(baseline, np.float64).ravel()
+    if d.size < 2:
+        return bool(d.size and d[0] < 0)
+    spread = float(np.std(d, ddof=1)) / np.sqrt(d.size)
+    return float(np.mean(d)) < -CLEARLY * spread if spread > 0 else float(np.mean(d)) < 0
