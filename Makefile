@@ -14,7 +14,7 @@ PYTEST_FLAGS := -q $(if $(FAST),-m "not slow",)
 
 # Debian packages the C and Cortex-M tests use; installed when missing (as root, or with sudo).
 SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
-             qemu-system-arm:qemu-system-arm
+             qemu-system-arm:qemu-system-arm ccache:ccache
 SYS_FILES := /usr/lib/arm-none-eabi/newlib/libc.a:libnewlib-arm-none-eabi
 # the docs' browser test (tests/test_docs_site.py) opens the built site in Debian's Chromium
 BROWSER_TOOLS := chromium:chromium chromedriver:chromium-driver

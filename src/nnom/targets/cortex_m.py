@@ -230,7 +230,7 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
     key = h.hexdigest()[:24]
 
     def build(tmp: Path):
-        objs, log = _compile(gcc, [STARTUP, *sources], flags + inc, tmp, spec)
+        objs, log = _compile(gcc, [STARTUP, *sources], flags + inc, tmp, spec, cwd=common)
         cmd = [gcc, *flags, *map(str, objs), *link, f"-Wl,-Map={tmp / 'firmware.map'}",
                "-o", str(tmp / "firmware.elf")]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -253,19 +253,33 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
     return cached_build(cache_root() / key, ["firmware.elf", "build.txt", "firmware.map"], build) / "firmware.elf"
 
 
-def _compile(gcc, sources, flags, obj_dir: Path, spec) -> tuple[list[Path], str]:
+def _object_cache(cwd: Path) -> tuple[list[str], dict | None]:
+    """ccache, when installed (Debian: ccache), in front of the compiler: a model's firmware
+    recompiles the same runtime sources as the last one, from another temporary export directory.
+    Paths are hashed relative to `cwd` (the sources' common directory), so the copies hit; NNOM_CCACHE=0
+    turns it off."""
+    tool = shutil.which("ccache")
+    if tool is None or os.environ.get("NNOM_CCACHE", "1") == "0":
+        return [], None
+    env = dict(os.environ, CCACHE_DIR=str(cache_root().parent / "ccache"), CCACHE_BASEDIR=str(cwd),
+               CCACHE_NOHASHDIR="1")
+    return [tool], env
+
+
+def _compile(gcc, sources, flags, obj_dir: Path, spec, cwd: Path | None = None) -> tuple[list[Path], str]:
     """Compile each source to an object, as many at once as there are CPUs."""
     jobs = max(1, min(len(sources), os.cpu_count() or 1))
     objs = [obj_dir / f"{i:03d}_{s.stem}.o" for i, s in enumerate(sources)]
+    launcher, env = _object_cache(cwd) if cwd is not None else ([], None)
     pending = list(zip(sources, objs))
     running, log = [], []
     try:
         while pending or running:
             while pending and len(running) < jobs:
                 src, obj = pending.pop(0)
-                cmd = [gcc, *flags, "-c", str(src), "-o", str(obj)]
-                running.append((cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                                      stderr=subprocess.PIPE, text=True)))
+                cmd = [*launcher, gcc, *flags, "-c", str(src), "-o", str(obj)]
+                running.append((cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                      text=True, cwd=cwd, env=env)))
             cmd, proc = running.pop(0)
             _, err = proc.communicate()
             log.append(err)
