@@ -21,7 +21,9 @@ MVE_DIR = KERNELS / "mve"
 MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve",
                "nnom_add_affine_s8_mve"]
 MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
-assert sorted(MVE_DIR.glob("*.c")) == sorted(MVE_SOURCES), "the list above is out of date"
+# the recurrent cells' files are test_mve_rnn.py's
+assert sorted(p for p in MVE_DIR.glob("*.c") if not re.search(r"rnn|gru|lstm", p.name)) == sorted(MVE_SOURCES), \
+    "the list above is out of date"
 QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
                                                  "nnom_maxpool_s8", "nnom_avgpool_s8", "nnom_add_s8", "nnom_mult_s8",
                                                  "nnom_softmax_s8")

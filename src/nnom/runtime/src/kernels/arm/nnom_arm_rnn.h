@@ -22,6 +22,22 @@
 #define NNOM_ARM_RNN_INLINE static inline
 #endif
 
+/* acc[0..3] = a0..a3. GCC's -O3 on a Helium core would pack the four stores into one vector store
+ * and then fail to find the asm loops' registers: an empty asm keeps the sums apart. */
+#if defined(__GNUC__) && defined(__ARM_FEATURE_MVE)
+#define NNOM_ARM_RNN_APART(a0, a1, a2, a3) __asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3))
+#else
+#define NNOM_ARM_RNN_APART(a0, a1, a2, a3) ((void)0)
+#endif
+#define NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3)                                              \
+    do {                                                                                        \
+        NNOM_ARM_RNN_APART(a0, a1, a2, a3);                                                     \
+        (acc)[0] = (int32_t)(a0);                                                               \
+        (acc)[1] = (int32_t)(a1);                                                               \
+        (acc)[2] = (int32_t)(a2);                                                               \
+        (acc)[3] = (int32_t)(a3);                                                               \
+    } while (0)
+
 /* One row of a group of four values: rows w + b and w + a + b are reached as [r0, b], [r1, b]. */
 #define NNOM_RNN_ROW(acc, addr, even, odd)                                                    \
     "ldr    %[p], " addr "\n\t"                                                               \
@@ -103,10 +119,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s8(const int8_t *x, int32_t zp, const
         a2 += (uint32_t)(v * r0[b + i]);
         a3 += (uint32_t)(v * r1[b + i]);
     }
-    acc[0] = (int32_t)a0;
-    acc[1] = (int32_t)a1;
-    acc[2] = (int32_t)a2;
-    acc[3] = (int32_t)a3;
+    NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
 }
 
 /* The same for an int16 vector (no zero point): a 16-bit state h, a GRU's r * h. */
@@ -162,10 +175,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w
         a2 += (uint32_t)(v * r0[b + i]);
         a3 += (uint32_t)(v * r1[b + i]);
     }
-    acc[0] = (int32_t)a0;
-    acc[1] = (int32_t)a1;
-    acc[2] = (int32_t)a2;
-    acc[3] = (int32_t)a3;
+    NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
 }
 
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
