@@ -1,7 +1,7 @@
 /* One step of TFLite's integer LSTM for cores with Helium (MVE), bit-exact with
  * kernels/affine/nnom_lstm_step_affine_s8.c, four units u .. u + 3 at a time: per gate, their four
  * rows of each weight matrix (consecutive: gate g's rows g U + u ..) by the four-row loop
- * (nnom_mve_rnn_dot4_s8, the zero point by one more VMLADAVA per row), then the units' gates, cells
+ * (nnom_mve_rnn_rows4_s8, the zero point by one more VMLADAVA per row), then the units' gates, cells
  * and hidden values in the lanes of one vector (nnom_lstm_unit_affine_s8 four times): the
  * requantizations with one multiplier for all lanes (nnom_mve_mul_qm_n), TFLite's int16 sigmoid and
  * tanh with their knots by halfword gathers (nnom_sigmoid_s16_affine, nnom_tanh_s16_affine). The
@@ -14,13 +14,19 @@
 
 #include "nnom_mve_rnn.h"
 
-/* the sums of rows w, w + n, w + 2n, w + 3n (m of them, the rest repeat the last) over n values v */
+/* the sums of rows w, w + n, w + 2n, w + 3n over n values v in lanes 0 .. m - 1 (fewer than four
+ * rows one at a time) */
 static NNOM_MVE_INLINE int32x4_t rows4(const int8_t *v, int32_t zp, const int8_t *w, uint32_t n, uint32_t m)
 {
-    const int8_t *r1 = w + (m > 1 ? n : 0), *r2 = w + (m > 2 ? 2 : m - 1) * n, *r3 = w + (m > 3 ? 3 : m - 1) * n;
-    if (zp == -128)
-        return nnom_mve_rnn_dot4_s8(v, zp, 2, w, r1, r2, r3, n);
-    return nnom_mve_rnn_dot4_s8(v, zp, 1, w, r1, r2, r3, n);
+    const int zmode = zp == -128 ? 2 : 1;
+    int32x4_t acc;
+    uint32_t j;
+    if (m == 4)
+        return nnom_mve_rnn_rows4_s8(v, zp, zmode, w, n, n);
+    acc = vdupq_n_s32(0);
+    for (j = 0; j < m; j++)
+        acc = vpselq_s32(nnom_mve_rnn_rows4_s8(v, zp, zmode, w + j * n, 0, n), acc, (mve_pred16_t)(0xFu << (4u * j)));
+    return acc;
 }
 
 static NNOM_MVE_INLINE int32x4_t sat16(int32x4_t v)

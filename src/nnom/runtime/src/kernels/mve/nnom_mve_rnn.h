@@ -104,20 +104,111 @@ static NNOM_MVE_INLINE int32x4_t nnom_mve_rnn_dot4_s16(const int16_t *x, const i
     return nnom_mve_vec4(a0, a1, a2, a3);
 }
 
+#if defined(__GNUC__)
+#define NNOM_MVE_RNN_CALLED __attribute__((noinline, unused))
+/* the loop of the asm below: four rows, each a weight load (ld) and its MACs (macs, on acc) */
+#define NNOM_MVE_RNN_ASM(wlstp, xld, wld, macs)                                                \
+    __asm__ volatile(wlstp " lr, %[n], 2f\n"                                                  \
+                     "1:\n\t" xld " q0, [%[x]], #16\n\t"                                      \
+                     wld " q1, [%[r0]], #" NNOM_MVE_RNN_STEP "\n\t" macs("a0")                \
+                     wld " q1, [%[r1]], #" NNOM_MVE_RNN_STEP "\n\t" macs("a1")                \
+                     wld " q1, [%[r2]], #" NNOM_MVE_RNN_STEP "\n\t" macs("a2")                \
+                     wld " q1, [%[r3]], #" NNOM_MVE_RNN_STEP "\n\t" macs("a3")                \
+                     "letp lr, 1b\n"                                                          \
+                     "2:"                                                                     \
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),   \
+                       [r0] "+l"(r0), [r1] "+l"(r1), [r2] "+l"(r2), [r3] "+l"(r3)             \
+                     : [n] "r"(n), [z] "w"(zv)                                                \
+                     : "q0", "q1", "lr", "memory")
+/* VMLADAVA's sums in even registers; the widening loads' pointers in r0..r7 ("l") */
+#define NNOM_MVE_RNN_SUMS                                                                      \
+    register int32_t a0 __asm__("r8") = 0;                                                     \
+    register int32_t a1 __asm__("r10") = 0;                                                    \
+    register int32_t a2 __asm__("r12") = 0;                                                    \
+    register int32_t a3 __asm__("r0") = 0
+#define NNOM_MVE_RNN_MAC8(acc) "vmladava.s8 %[" acc "], q0, q1\n\t"
+#define NNOM_MVE_RNN_MAC8Z(acc) "vmladava.s8 %[" acc "], q0, q1\n\tvmladava.s8 %[" acc "], %q[z], q1\n\t"
+#define NNOM_MVE_RNN_MAC8ZZ(acc) NNOM_MVE_RNN_MAC8Z(acc) "vaddva.s8 %[" acc "], q1\n\t"
+#define NNOM_MVE_RNN_MAC16(acc) "vmladava.s16 %[" acc "], q0, q1\n\t"
+#else
+#define NNOM_MVE_RNN_CALLED inline
+#endif
+
+/* sum_i (x[i] - zp) * r_k[i] over n int8 values, rows r_k = w + k * stride, k < 4 (zmode as
+ * nnom_mve_rnn_dot4_s8's), as a call of its own: with GCC or clang a tail-predicated low-overhead
+ * loop (WLSTP / LETP: the last 1..15 values predicated by the loop itself, no tail code; the sums
+ * in the even registers VMLADAVA takes), 10 instructions per 64 MACs; inline in a caller with
+ * values of its own live, the C loop's nine pointers and sums spill. */
+static NNOM_MVE_RNN_CALLED int32x4_t nnom_mve_rnn_rows4_s8(const int8_t *x, int32_t zp, int zmode, const int8_t *w,
+                                                           uint32_t stride, uint32_t n)
+{
+    const int8_t *r0 = w, *r1 = w + stride, *r2 = w + 2u * stride, *r3 = w + 3u * stride;
+#if defined(__GNUC__)
+    NNOM_MVE_RNN_SUMS;
+    const int8x16_t zv = vdupq_n_s8((int8_t)(zmode == 2 ? 127 : -zp));
+#define NNOM_MVE_RNN_STEP "16"
+    if (zmode == 0)
+        NNOM_MVE_RNN_ASM("wlstp.8", "vldrb.8", "vldrb.8", NNOM_MVE_RNN_MAC8);
+    else if (zmode == 1)
+        NNOM_MVE_RNN_ASM("wlstp.8", "vldrb.8", "vldrb.8", NNOM_MVE_RNN_MAC8Z);
+    else
+        NNOM_MVE_RNN_ASM("wlstp.8", "vldrb.8", "vldrb.8", NNOM_MVE_RNN_MAC8ZZ);
+#undef NNOM_MVE_RNN_STEP
+    return nnom_mve_vec4(a0, a1, a2, a3);
+#else
+    if (zmode == 0)
+        return nnom_mve_rnn_dot4_s8(x, zp, 0, r0, r1, r2, r3, n);
+    if (zmode == 1)
+        return nnom_mve_rnn_dot4_s8(x, zp, 1, r0, r1, r2, r3, n);
+    return nnom_mve_rnn_dot4_s8(x, zp, 2, r0, r1, r2, r3, n);
+#endif
+}
+
+/* The same over n int16 values (weights widened by VLDRB.S16), 10 instructions per 32 MACs. */
+static NNOM_MVE_RNN_CALLED int32x4_t nnom_mve_rnn_rows4_s16(const int16_t *x, const int8_t *w, uint32_t stride,
+                                                            uint32_t n)
+{
+    const int8_t *r0 = w, *r1 = w + stride, *r2 = w + 2u * stride, *r3 = w + 3u * stride;
+#if defined(__GNUC__)
+    NNOM_MVE_RNN_SUMS;
+    const int8x16_t zv = vdupq_n_s8(0);
+#define NNOM_MVE_RNN_STEP "8"
+    NNOM_MVE_RNN_ASM("wlstp.16", "vldrh.16", "vldrb.s16", NNOM_MVE_RNN_MAC16);
+#undef NNOM_MVE_RNN_STEP
+    return nnom_mve_vec4(a0, a1, a2, a3);
+#else
+    return nnom_mve_rnn_dot4_s16(x, r0, r1, r2, r3, n);
+#endif
+}
+
+/* The four rows w + k * stride of a vector of bits 8 or 16 (no zero point). */
+static NNOM_MVE_INLINE int32x4_t nnom_mve_rnn_rows4(const void *x, uint32_t bits, const int8_t *w, uint32_t stride,
+                                                    uint32_t n)
+{
+    if (bits == 8)
+        return nnom_mve_rnn_rows4_s8((const int8_t *)x, 0, 0, w, stride, n);
+    return nnom_mve_rnn_rows4_s16((const int16_t *)x, w, stride, n);
+}
+
 /* The part's Q3.12 values of the m (1..4) gate columns c .. c + m - 1 in lanes 0 .. m - 1
- * (nnom_rnn_input_q12 / nnom_rnn_recurrent_q12); the lanes past m repeat the last column. */
+ * (nnom_rnn_input_q12 / nnom_rnn_recurrent_q12); fewer than four columns one at a time (the other
+ * lanes: 0). */
 static NNOM_MVE_INLINE int32x4_t nnom_mve_rnn_q4(const nnom_mve_rnn_part_t *p, uint32_t c, uint32_t m)
 {
     const uint32_t len = p->len;
     const mve_pred16_t pr = vctp32q(m);
-    const int8_t *r0 = p->w + c * len;
-    const int8_t *r1 = r0 + (m > 1 ? len : 0), *r2 = r0 + (m > 2 ? 2 : m - 1) * len;
-    const int8_t *r3 = r0 + (m > 3 ? 3 : m - 1) * len;
     int32x4_t acc, s;
-    if (p->bits == 8)
-        acc = nnom_mve_rnn_dot4_s8((const int8_t *)p->v, 0, 0, r0, r1, r2, r3, len);
-    else
-        acc = nnom_mve_rnn_dot4_s16((const int16_t *)p->v, r0, r1, r2, r3, len);
+    if (len == 1 && p->bits == 8) {            /* one input feature: the columns' weights are adjacent */
+        acc = vmulq_n_s32(vldrbq_z_s32(p->w + c, pr), *(const int8_t *)p->v);
+    } else if (m == 4) {
+        acc = nnom_mve_rnn_rows4(p->v, p->bits, p->w + c * len, len, len);
+    } else {
+        uint32_t j;
+        acc = vdupq_n_s32(0);
+        for (j = 0; j < m; j++)
+            acc = vpselq_s32(nnom_mve_rnn_rows4(p->v, p->bits, p->w + (c + j) * len, 0, len), acc,
+                             (mve_pred16_t)(0xFu << (4u * j)));
+    }
     if (p->bias != NULL)
         acc = vaddq_s32(acc, vldrwq_z_s32(p->bias + c, pr));
     s = vminq_s32(vmaxq_s32(vldrbq_z_s32(p->shift + c, pr), vdupq_n_s32(-NNOM_MAX_LSHIFT)),
