@@ -1,5 +1,5 @@
 """The Helium (MVE) kernels of the affine scheme (src/nnom/runtime/src/kernels/mve/: conv,
-depthwise, fully connected, add) against their references, byte for byte, on the emulated Cortex-M55
+depthwise, fully connected, add, max and average pooling) against their references, byte for byte, on the emulated Cortex-M55
 (QEMU mps3-an547), through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c)
 built with the MVE kernels in the place of the DSP ones (tests/c/mve_affine_harness.c: randomized
 shapes, padding, strides, dilation, depth multipliers, multipliers and shifts at the edges of their
@@ -19,7 +19,7 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
 
 MVE_DIR = KERNELS / "mve"
 MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve",
-               "nnom_add_affine_s8_mve"]
+               "nnom_add_affine_s8_mve", "nnom_maxpool_affine_s8_mve", "nnom_avgpool_affine_s8_mve"]
 MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
 # the recurrent cells' files are test_mve_rnn.py's
 assert sorted(p for p in MVE_DIR.glob("*.c") if not re.search(r"rnn|gru|lstm", p.name)) == sorted(MVE_SOURCES), \
@@ -78,6 +78,10 @@ def test_mve_kernels_bit_exact_and_faster_on_cortex_m55():
     # ADD: per element, 8.8 instructions against the DSP kernel's 20.3 on the M55
     add_mve, add_dsp = bench_rows(res, out, ("add",)), bench_rows(res_dsp, out_dsp, ("add",))
     assert len(add_mve) == 2 and all(add_dsp[n][2] >= 2.0 * v for n, (_, _, v) in add_mve.items()), (add_mve, add_dsp)
+    # MAX_POOL_2D / AVERAGE_POOL_2D: 16 channels per vector, 2.9-3.5x fewer instructions than the DSP's 4
+    pool_mve, pool_dsp = bench_rows(res, out, ("maxpool", "avgpool")), bench_rows(res_dsp, out_dsp, ("maxpool", "avgpool"))
+    assert len(pool_mve) == 5 and all(pool_dsp[n][2] >= 2.7 * v for n, (_, _, v) in pool_mve.items()), \
+        (pool_mve, pool_dsp)
 
 
 @pytest.mark.slow
@@ -162,3 +166,20 @@ def test_models_on_cortex_m55_equal_simulator_and_beat_the_dsp_kernels(build, se
         pytest.skip("instructions not counted (no QEMU plugin)")
     print(f"\n{build.__name__} on the M55, instructions per inference: {counts}")
     assert counts["mve"] < counts["dsp"] < counts["ref"], counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pool_models_on_cortex_m55_equal_simulator(seed):
+    """MaxPool / AvgPool of random geometry (channels below 4 and odd, SAME and VALID, fused clamps)
+    run the MVE pools on the M55: the simulator's bytes, in fewer instructions than the DSP pools."""
+    from test_affine_arm import pool_model
+    cortex_m_target()
+    m, xq = quantized(pool_model, seed)
+    sim = m.run(xq)
+    counts = {}
+    for name, cflags in (("mve", ()), ("dsp", ("-DNNOM_MVE_KERNELS=0",))):
+        assert np.array_equal(m.run_c(xq, target="cortex-m55", cflags=cflags), sim), name
+        counts[name] = m.last_target_report.instructions_per_inference
+    if None not in counts.values():
+        assert counts["mve"] < counts["dsp"], counts
