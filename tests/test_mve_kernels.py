@@ -1,5 +1,5 @@
 """The Helium (MVE) kernels of the affine scheme (src/nnom/runtime/src/kernels/mve/: conv,
-depthwise, fully connected, add, max and average pooling) against their references, byte for byte, on the emulated Cortex-M55
+depthwise, fully connected, add, max and average pooling; the Q-format pools too) against their references, byte for byte, on the emulated Cortex-M55
 (QEMU mps3-an547), through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c)
 built with the MVE kernels in the place of the DSP ones (tests/c/mve_affine_harness.c: randomized
 shapes, padding, strides, dilation, depth multipliers, multipliers and shifts at the edges of their
@@ -19,7 +19,8 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
 
 MVE_DIR = KERNELS / "mve"
 MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve",
-               "nnom_add_affine_s8_mve", "nnom_maxpool_affine_s8_mve", "nnom_avgpool_affine_s8_mve"]
+               "nnom_add_affine_s8_mve", "nnom_maxpool_affine_s8_mve", "nnom_avgpool_affine_s8_mve",
+               "nnom_maxpool_s8_mve", "nnom_avgpool_s8_mve"]
 MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
 # the recurrent cells' files are test_mve_rnn.py's
 assert sorted(p for p in MVE_DIR.glob("*.c") if not re.search(r"rnn|gru|lstm", p.name)) == sorted(MVE_SOURCES), \
@@ -183,3 +184,27 @@ def test_pool_models_on_cortex_m55_equal_simulator(seed):
         counts[name] = m.last_target_report.instructions_per_inference
     if None not in counts.values():
         assert counts["mve"] < counts["dsp"], counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["-O2", "-O0"])
+def test_mve_qformat_pools_bit_exact_and_faster_on_cortex_m55(opt):
+    """The Q-format pools (dilation, padding) against the references through the Q-format DSP
+    kernels' firmware (tests/c/mve_qformat_harness.c); -O2: fewer instructions than the DSP pools."""
+    from test_arm_kernels import ARM_SOURCES, LOCAL_SOURCES, assert_bit_exact, bench_table, run_kernel_firmware
+    cm = cortex_m_target()
+    sources = [C_DIR / "mve_qformat_harness.c", C_DIR / "arm_kernels_ref.c", *LOCAL_SOURCES, *ARM_SOURCES,
+               *MVE_SOURCES]
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m55", opt=opt,
+                            defines=() if opt == "-O2" else ("NO_BENCH",))
+    res = cm.run_firmware(elf, core="cortex-m55")
+    out = res.stdout.decode(errors="replace")
+    assert_bit_exact(res, out, f"cortex-m55 MVE pools {opt}")
+    if opt != "-O2" or res.instructions is None:
+        return
+    mve = {n: r for n, r in bench_table(res, out).items() if "pool" in n}
+    dsp = bench_table(*run_kernel_firmware("cortex-m55"))
+    assert len(mve) == 2, mve
+    for name, (work, _, v) in mve.items():
+        print(f"\n{name} (cortex-m55): dsp {dsp[name][2] / work:.2f}, mve {v / work:.2f} instructions per value")
+        assert dsp[name][2] >= 2.5 * v, (name, dsp[name], v)

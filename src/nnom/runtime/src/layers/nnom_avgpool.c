@@ -41,7 +41,11 @@ static void avgpool_run(nnom_layer_t *l)
         avgpool_affine(l);
         return;
     }
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+    nnom_avgpool_s8_mve(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
+#else
     nnom_avgpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
+#endif
 }
 
 static const nnom_layer_ops_t avgpool_ops = {nnom_pool_build, avgpool_run, NULL, NULL, NULL};

@@ -16,7 +16,11 @@ static void maxpool_run(nnom_layer_t *l)
 #endif
         return;
     }
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+    nnom_maxpool_s8_mve(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
+#else
     nnom_maxpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
+#endif
 }
 
 static const nnom_layer_ops_t maxpool_ops = {nnom_pool_build, maxpool_run, NULL, NULL, NULL};
