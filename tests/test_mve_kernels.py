@@ -1,5 +1,5 @@
 """The Helium (MVE) kernels of the affine scheme (src/nnom/runtime/src/kernels/mve/: conv,
-depthwise, fully connected, add) against their references, byte for byte, on the emulated Cortex-M55
+depthwise, fully connected, add, max and average pooling; the Q-format pools too) against their references, byte for byte, on the emulated Cortex-M55
 (QEMU mps3-an547), through the DSP kernels' comparison firmware (tests/c/arm_kernels_affine.c)
 built with the MVE kernels in the place of the DSP ones (tests/c/mve_affine_harness.c: randomized
 shapes, padding, strides, dilation, depth multipliers, multipliers and shifts at the edges of their
@@ -19,9 +19,12 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
 
 MVE_DIR = KERNELS / "mve"
 MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve",
-               "nnom_add_affine_s8_mve"]
+               "nnom_add_affine_s8_mve", "nnom_maxpool_affine_s8_mve", "nnom_avgpool_affine_s8_mve",
+               "nnom_maxpool_s8_mve", "nnom_avgpool_s8_mve"]
 MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
-assert sorted(MVE_DIR.glob("*.c")) == sorted(MVE_SOURCES), "the list above is out of date"
+# the recurrent cells' files are test_mve_rnn.py's
+assert sorted(p for p in MVE_DIR.glob("*.c") if not re.search(r"rnn|gru|lstm", p.name)) == sorted(MVE_SOURCES), \
+    "the list above is out of date"
 QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
                                                  "nnom_maxpool_s8", "nnom_avgpool_s8", "nnom_add_s8", "nnom_mult_s8",
                                                  "nnom_softmax_s8")
@@ -64,6 +67,10 @@ def test_mve_kernels_bit_exact_and_faster_on_cortex_m55():
     dsp = bench_rows(res_dsp, out_dsp)
     if any(r is None for _, *rs in mve.values() for r in rs):
         pytest.skip("instructions not counted (no QEMU plugin)")
+    # MAX_POOL_2D / AVERAGE_POOL_2D: 16 channels per vector, 2.9-3.5x fewer instructions than the DSP's 4
+    pool_mve, pool_dsp = bench_rows(res, out, ("maxpool", "avgpool")), bench_rows(res_dsp, out_dsp, ("maxpool", "avgpool"))
+    assert len(pool_mve) == 5 and all(pool_dsp[n][2] >= 2.7 * v for n, (_, _, v) in pool_mve.items()), \
+        (pool_mve, pool_dsp)
     lines = [f"{'benchmark (cortex-m55, -O2)':28s} {'ref/MAC':>8s} {'dsp/MAC':>8s} {'mve/MAC':>8s} {'mve vs dsp':>10s}"]
     for name, (w, r, v) in mve.items():
         d = dsp[name][2]
@@ -160,3 +167,44 @@ def test_models_on_cortex_m55_equal_simulator_and_beat_the_dsp_kernels(build, se
         pytest.skip("instructions not counted (no QEMU plugin)")
     print(f"\n{build.__name__} on the M55, instructions per inference: {counts}")
     assert counts["mve"] < counts["dsp"] < counts["ref"], counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pool_models_on_cortex_m55_equal_simulator(seed):
+    """MaxPool / AvgPool of random geometry (channels below 4 and odd, SAME and VALID, fused clamps)
+    run the MVE pools on the M55: the simulator's bytes, in fewer instructions than the DSP pools."""
+    from test_affine_arm import pool_model
+    cortex_m_target()
+    m, xq = quantized(pool_model, seed)
+    sim = m.run(xq)
+    counts = {}
+    for name, cflags in (("mve", ()), ("dsp", ("-DNNOM_MVE_KERNELS=0",))):
+        assert np.array_equal(m.run_c(xq, target="cortex-m55", cflags=cflags), sim), name
+        counts[name] = m.last_target_report.instructions_per_inference
+    if None not in counts.values():
+        assert counts["mve"] < counts["dsp"], counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["-O2", "-O0"])
+def test_mve_qformat_pools_bit_exact_and_faster_on_cortex_m55(opt):
+    """The Q-format pools (dilation, padding) against the references through the Q-format DSP
+    kernels' firmware (tests/c/mve_qformat_harness.c); -O2: fewer instructions than the DSP pools."""
+    from test_arm_kernels import ARM_SOURCES, LOCAL_SOURCES, assert_bit_exact, bench_table, run_kernel_firmware
+    cm = cortex_m_target()
+    sources = [C_DIR / "mve_qformat_harness.c", C_DIR / "arm_kernels_ref.c", *LOCAL_SOURCES, *ARM_SOURCES,
+               *MVE_SOURCES]
+    elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m55", opt=opt,
+                            defines=() if opt == "-O2" else ("NO_BENCH",))
+    res = cm.run_firmware(elf, core="cortex-m55")
+    out = res.stdout.decode(errors="replace")
+    assert_bit_exact(res, out, f"cortex-m55 MVE pools {opt}")
+    if opt != "-O2" or res.instructions is None:
+        return
+    mve = {n: r for n, r in bench_table(res, out).items() if "pool" in n}
+    dsp = bench_table(*run_kernel_firmware("cortex-m55"))
+    assert len(mve) == 2, mve
+    for name, (work, _, v) in mve.items():
+        print(f"\n{name} (cortex-m55): dsp {dsp[name][2] / work:.2f}, mve {v / work:.2f} instructions per value")
+        assert dsp[name][2] >= 2.5 * v, (name, dsp[name], v)

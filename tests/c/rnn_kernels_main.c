@@ -164,6 +164,10 @@ static void rand_tflite(nnom_lstm_affine_params_t *p)
     p->n_in = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, F_MAX));
     p->in_zp = srange(-128, 127);
     p->h_zp = srange(-128, 127);
+    if (rnd() % 8 == 0)                               /* -128: its own zero-point path in the MVE step */
+        p->in_zp = -128;
+    if (rnd() % 8 == 0)
+        p->h_zp = -128;
     fill8(wk, 4u * p->units * p->n_in, extreme);
     fill8(recurrent, 4u * p->units * p->units, extreme);
     for (j = 0; j < 4u * p->units; j++)               /* some past int32: the sums wrap */

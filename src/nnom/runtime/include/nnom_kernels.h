@@ -73,6 +73,12 @@ void nnom_maxpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t 
                      int8_t *out, nnom_dims_t out_dims);
 void nnom_avgpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
                      int8_t *out, nnom_dims_t out_dims);
+/* The same two for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS in nnom_affine_kernels.h):
+ * the ones above elsewhere; the layers call these there. */
+void nnom_maxpool_s8_mve(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                         int8_t *out, nnom_dims_t out_dims);
+void nnom_avgpool_s8_mve(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                         int8_t *out, nnom_dims_t out_dims);
 /* out = requant(window sum, shift) */
 void nnom_sumpool_s8(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int8_t shift,
                      int8_t *out, nnom_dims_t out_dims);

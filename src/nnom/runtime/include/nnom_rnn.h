@@ -152,6 +152,11 @@ void nnom_gru_reset_before(const nnom_rnn_weights_t *w, const void *h, int16_t *
 void nnom_rnn_simple_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
+/* The same for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS in nnom_affine_kernels.h): the
+ * _fast kernels elsewhere; the layer calls these there. */
+void nnom_rnn_simple_step_s8_mve(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_gru_step_s8_mve(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
+void nnom_lstm_step_s8_mve(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y);
 
 /* Stores the new h' (Q0.15, U values) as the state (its width and format) and writes y. */
 void nnom_rnn_output_s8(const int16_t *h15, uint16_t units, const nnom_rnn_weights_t *w, void *h,

@@ -82,6 +82,10 @@ void nnom_lstm_step_affine_s8(const nnom_lstm_affine_params_t *p, const int8_t *
  * layer calls this one. */
 void nnom_lstm_step_affine_s8_fast(const nnom_lstm_affine_params_t *p, const int8_t *x, const int8_t *h,
                                    int16_t *c, int8_t *h_out);
+/* The same for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS): the _fast kernel elsewhere; the
+ * layer calls this one there. */
+void nnom_lstm_step_affine_s8_mve(const nnom_lstm_affine_params_t *p, const int8_t *x, const int8_t *h,
+                                  int16_t *c, int8_t *h_out);
 /* The end of a step for one unit, shared by both: from the int32 sums of its gates' input FCs
  * (bias included) and recurrent FCs (i, f, g, o), updates its cell value *c and returns its new h. */
 int8_t nnom_lstm_unit_affine_s8(const nnom_lstm_affine_params_t *p, const int32_t *acc_x, const int32_t *acc_h,

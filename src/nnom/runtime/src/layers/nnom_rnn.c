@@ -126,12 +126,21 @@ static void rnn_run(nnom_layer_t *l)
         else if (t + 1u == steps)
             y = l->out;
         ys = nnom_runs_affine(l) ? NULL : y;
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        if (r->cell.type == NNOM_CELL_GRU)
+            nnom_gru_step_s8_mve(&p, in + (uint32_t)src * r->features, h, work, ys);
+        else if (r->cell.type == NNOM_CELL_LSTM)
+            nnom_lstm_step_s8_mve(&p, in + (uint32_t)src * r->features, h, c, work, ys);
+        else
+            nnom_rnn_simple_step_s8_mve(&p, in + (uint32_t)src * r->features, h, work, ys);
+#else
         if (r->cell.type == NNOM_CELL_GRU)
             nnom_gru_step_s8_fast(&p, in + (uint32_t)src * r->features, h, work, ys);
         else if (r->cell.type == NNOM_CELL_LSTM)
             nnom_lstm_step_s8_fast(&p, in + (uint32_t)src * r->features, h, c, work, ys);
         else
             nnom_rnn_simple_step_s8_fast(&p, in + (uint32_t)src * r->features, h, work, ys);
+#endif
         if (nnom_runs_affine(l) && y != NULL)          /* the step left h' (Q0.15) in work[0 .. units) */
             nnom_rnn_output_affine_s8(&ao, work, units, y);
     }

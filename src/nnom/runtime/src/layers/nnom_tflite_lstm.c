@@ -101,7 +101,11 @@ static void lstm_run(nnom_layer_t *l)
     p.cell_power = r->w->cell_power;
     for (t = 0; t < r->timesteps; t++) {
         int8_t *y = l->out + (uint32_t)t * units;  /* the step's output is its new h */
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        nnom_lstm_step_affine_s8_mve(&p, in + (uint32_t)t * r->features, h, c, y);
+#else
         nnom_lstm_step_affine_s8_fast(&p, in + (uint32_t)t * r->features, h, c, y);
+#endif
         memcpy(h, y, units);
     }
 }

@@ -22,6 +22,22 @@
 #define NNOM_ARM_RNN_INLINE static inline
 #endif
 
+/* acc[0..3] = a0..a3. GCC's -O3 on a Helium core would pack the four stores into one vector store
+ * and then fail to find the asm loops' registers: an empty asm keeps the sums apart. */
+#if defined(__GNUC__) && defined(__ARM_FEATURE_MVE)
+#define NNOM_ARM_RNN_APART(a0, a1, a2, a3) __asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3))
+#else
+#define NNOM_ARM_RNN_APART(a0, a1, a2, a3) ((void)0)
+#endif
+#define NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3)                                              \
+    do {                                                                                        \
+        NNOM_ARM_RNN_APART(a0, a1, a2, a3);                                                     \
+        (acc)[0] = (int32_t)(a0);                                                               \
+        (acc)[1] = (int32_t)(a1);                                                               \
+        (acc)[2] = (int32_t)(a2);                                                               \
+        (acc)[3] = (int32_t)(a3);                                                               \
+    } while (0)
+
 /* One row of a group of four values: rows w + b and w + a + b are reached as [r0, b], [r1, b]. */
 #define NNOM_RNN_ROW(acc, addr, even, odd)                                                    \
     "ldr    %[p], " addr "\n\t"                                                               \
@@ -103,10 +119,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s8(const int8_t *x, int32_t zp, const
         a2 += (uint32_t)(v * r0[b + i]);
         a3 += (uint32_t)(v * r1[b + i]);
     }
-    acc[0] = (int32_t)a0;
-    acc[1] = (int32_t)a1;
-    acc[2] = (int32_t)a2;
-    acc[3] = (int32_t)a3;
+    NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
 }
 
 /* The same for an int16 vector (no zero point): a 16-bit state h, a GRU's r * h. */
@@ -162,10 +175,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w
         a2 += (uint32_t)(v * r0[b + i]);
         a3 += (uint32_t)(v * r1[b + i]);
     }
-    acc[0] = (int32_t)a0;
-    acc[1] = (int32_t)a1;
-    acc[2] = (int32_t)a2;
-    acc[3] = (int32_t)a3;
+    NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
 }
 
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
@@ -262,7 +272,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_adv(nnom_arm_rnn_cur_t *r, uint32_t k)
 
 /* q[k] = the part's Q3.12 value of the cursor's column + k, k < 4 (nnom_rnn_input_q12 /
  * nnom_rnn_recurrent_q12 of four consecutive columns), its shifts checked. bits: the vector's,
- * 8 or 16 (a constant where the caller knows it). */
+ * 8 or 16, or 1 for a vector of one int8 value (a constant where the caller knows it). */
 NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t bits, int32_t *q)
 {
     const uint32_t len = r->len;
@@ -271,7 +281,13 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     acc[1] = r->b[1];
     acc[2] = r->b[2];
     acc[3] = r->b[3];
-    if (bits == 8)
+    if (bits == 1) {                            /* one int8 value: the four weights are adjacent */
+        const int32_t v = *(const int8_t *)r->v;
+        acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)(v * r->w[0]));   /* wrapping, as the loops */
+        acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)(v * r->w[1]));
+        acc[2] = (int32_t)((uint32_t)acc[2] + (uint32_t)(v * r->w[2]));
+        acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)(v * r->w[3]));
+    } else if (bits == 8)
         nnom_arm_rnn_mac4_s8((const int8_t *)r->v, 0, r->w, len, 2u * len, len, acc);
     else
         nnom_arm_rnn_mac4_s16((const int16_t *)r->v, r->w, len, 2u * len, len, acc);

@@ -7,6 +7,33 @@
 
 #include "nnom_arm_rnn.h"
 
+/* the groups of `left` (>= 4) columns from the cursors on; xbits: the input part's vector (1: one
+ * value, 8), a constant */
+NNOM_ARM_RNN_INLINE void groups(nnom_arm_rnn_cur_t *cx, nnom_arm_rnn_cur_t *ch, uint32_t xbits, uint32_t left,
+                                int16_t *pre)
+{
+    uint32_t k;
+    for (;;) {
+        int32_t qx[4], qh[4];
+        nnom_arm_rnn_q4(cx, xbits, qx);
+        if (ch->bits == 8)
+            nnom_arm_rnn_q4(ch, 8, qh);
+        else
+            nnom_arm_rnn_q4(ch, 16, qh);
+        pre[0] = (int16_t)nnom_arm_rnn_sum(qx[0], qh[0]);
+        pre[1] = (int16_t)nnom_arm_rnn_sum(qx[1], qh[1]);
+        pre[2] = (int16_t)nnom_arm_rnn_sum(qx[2], qh[2]);
+        pre[3] = (int16_t)nnom_arm_rnn_sum(qx[3], qh[3]);
+        if (left == 4)
+            return;
+        k = left - 4 < 4 ? left - 4 : 4;      /* the next group, or the one ending at the last column */
+        nnom_arm_rnn_adv(cx, k);
+        nnom_arm_rnn_adv(ch, k);
+        pre += k;
+        left -= k;
+    }
+}
+
 void nnom_arm_rnn_pre(const nnom_arm_rnn_part_t *x, const nnom_arm_rnn_part_t *h, uint32_t c, uint32_t n,
                       int16_t *pre)
 {
@@ -23,25 +50,10 @@ void nnom_arm_rnn_pre(const nnom_arm_rnn_part_t *x, const nnom_arm_rnn_part_t *h
     }
     cx = nnom_arm_rnn_cur(x, c, sx);
     ch = nnom_arm_rnn_cur(h, c, sh);
-    for (;;) {
-        int32_t qx[4], qh[4];
-        nnom_arm_rnn_q4(&cx, 8, qx);
-        if (ch.bits == 8)
-            nnom_arm_rnn_q4(&ch, 8, qh);
-        else
-            nnom_arm_rnn_q4(&ch, 16, qh);
-        pre[0] = (int16_t)nnom_arm_rnn_sum(qx[0], qh[0]);
-        pre[1] = (int16_t)nnom_arm_rnn_sum(qx[1], qh[1]);
-        pre[2] = (int16_t)nnom_arm_rnn_sum(qx[2], qh[2]);
-        pre[3] = (int16_t)nnom_arm_rnn_sum(qx[3], qh[3]);
-        if (left == 4)
-            return;
-        k = left - 4 < 4 ? left - 4 : 4;      /* the next group, or the one ending at the last column */
-        nnom_arm_rnn_adv(&cx, k);
-        nnom_arm_rnn_adv(&ch, k);
-        pre += k;
-        left -= k;
-    }
+    if (cx.len == 1)                            /* one input feature (examples/rnn) */
+        groups(&cx, &ch, 1, left, pre);
+    else
+        groups(&cx, &ch, 8, left, pre);
 }
 
 #else

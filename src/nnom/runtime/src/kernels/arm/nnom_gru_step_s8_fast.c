@@ -30,6 +30,39 @@ NNOM_ARM_RNN_INLINE int32_t unit(int32_t z, int32_t r, int32_t px, int32_t ph, i
     return (int32_t)(((int64_t)z * h15 + (int64_t)(32768 - z) * hh + (1 << 14)) >> 15);
 }
 
+typedef struct {
+    int after;
+    int32_t l, rr, s;
+    const int16_t *act;
+} unit_consts_t;
+
+/* The candidate's columns of all units, four at a time, each unit's h' in z's place. xbits: the
+ * input part's vector (1: one value, 8), a constant. */
+NNOM_ARM_RNN_INLINE void candidates(nnom_arm_rnn_cur_t *cx, nnom_arm_rnn_cur_t *ch, uint32_t xbits,
+                                    const unit_consts_t *c, uint8_t bits, const void *h, int16_t *z, const int16_t *r,
+                                    uint32_t units)
+{
+    uint32_t u, g, k;
+    for (u = 0, g = 0;;) {                      /* units g .. g + 3, u the first not done */
+        int32_t px[4], ph[4];
+        nnom_arm_rnn_q4(cx, xbits, px);
+        if (ch->bits == 8)
+            nnom_arm_rnn_q4(ch, 8, ph);
+        else
+            nnom_arm_rnn_q4(ch, 16, ph);
+        for (k = u - g; k < 4; k++)
+            z[g + k] = (int16_t)unit(z[g + k], r[g + k], px[k], ph[k], nnom_rnn_get(h, bits, g + k), c->after, c->l,
+                                     c->rr, c->s, c->act);
+        u = g + 4;
+        if (u == units)
+            return;
+        k = units - u < 4 ? units - u : 4;
+        nnom_arm_rnn_adv(cx, k);
+        nnom_arm_rnn_adv(ch, k);
+        g += k;
+    }
+}
+
 void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
@@ -45,7 +78,7 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const int16_t *act = nnom_rnn_act_table(w);
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
-    uint32_t u, g, k, cs = 0, rs = 0;
+    uint32_t u, cs = 0, rs = 0;
 
     nnom_arm_rnn_pre(&in, &hp, 0, cand, work);
     for (u = 0; u < cand; u++)
@@ -64,24 +97,11 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
                                               nnom_arm_rnn_part1(hc, cand + u));
     } else {
         nnom_arm_rnn_cur_t cx = nnom_arm_rnn_cur(&in, cand, cs), ch = nnom_arm_rnn_cur(hc, cand, rs);
-        for (u = 0, g = 0;;) {                  /* units g .. g + 3, u the first not done */
-            int32_t px[4], ph[4];
-            nnom_arm_rnn_q4(&cx, 8, px);
-            if (ch.bits == 8)
-                nnom_arm_rnn_q4(&ch, 8, ph);
-            else
-                nnom_arm_rnn_q4(&ch, 16, ph);
-            for (k = u - g; k < 4; k++)
-                z[g + k] = (int16_t)unit(z[g + k], r[g + k], px[k], ph[k], nnom_rnn_get(h, w->state_bits, g + k),
-                                         after, l, rr, s, act);
-            u = g + 4;
-            if (u == units)
-                break;
-            k = units - u < 4 ? units - u : 4;
-            nnom_arm_rnn_adv(&cx, k);
-            nnom_arm_rnn_adv(&ch, k);
-            g += k;
-        }
+        const unit_consts_t k = {after, l, rr, s, act};
+        if (cx.len == 1)                        /* one input feature (examples/rnn) */
+            candidates(&cx, &ch, 1, &k, w->state_bits, h, z, r, units);
+        else
+            candidates(&cx, &ch, 8, &k, w->state_bits, h, z, r, units);
     }
     nnom_rnn_output_s8(z, units, w, h, y, p->out_shift);
 }

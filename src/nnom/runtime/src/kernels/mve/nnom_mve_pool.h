@@ -1,0 +1,104 @@
+/* Private helpers of the pools' Helium kernels (kernels/mve/nnom_*pool*_mve.c), included only
+ * where NNOM_MVE_KERNELS is on: one block of 16 channels of one output pixel over a window of ny
+ * rows (`row` bytes apart) of nx pixels (`col` bytes apart), either all 16 lanes (full) or those of
+ * a predicate (the other lanes load zeros and are not stored). */
+#ifndef NNOM_MVE_POOL_H
+#define NNOM_MVE_POOL_H
+
+#include "nnom_mve.h"
+
+/* the largest of lo and the window's values: per pixel one load and one VMAX.S8 */
+static NNOM_MVE_INLINE int8x16_t nnom_mve_pool_max16(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t row,
+                                                     uint32_t col, int8x16_t lo, mve_pred16_t pr, int full)
+{
+    int8x16_t best = lo;
+    uint32_t y, x;
+    for (y = 0; y < ny; y++, p += row) {
+        const int8_t *q = p;
+        for (x = 0; x < nx; x++, q += col)
+            best = vmaxq_s8(best, full ? vldrbq_s8(q) : vldrbq_z_s8(q, pr));
+    }
+    return best;
+}
+
+/* the window's sums, channels 0..7 in *sa (lanes of pa), 8..15 in *sb (lanes of pb): widening loads
+ * into int16 lanes, exact up to 256 pixels (|sum| <= 256 * 128) */
+static NNOM_MVE_INLINE void nnom_mve_pool_sum16(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t row, uint32_t col,
+                                                int16x8_t *sa, int16x8_t *sb, mve_pred16_t pa, mve_pred16_t pb,
+                                                int full)
+{
+    int16x8_t a = vdupq_n_s16(0), b = vdupq_n_s16(0);
+    uint32_t y, x;
+    for (y = 0; y < ny; y++, p += row) {
+        const int8_t *q = p;
+        for (x = 0; x < nx; x++, q += col) {
+            a = vaddq_s16(a, full ? vldrbq_s16(q) : vldrbq_z_s16(q, pa));
+            b = vaddq_s16(b, full ? vldrbq_s16(q + 8) : vldrbq_z_s16(q + 8, pb));
+        }
+    }
+    *sa = a;
+    *sb = b;
+}
+
+/* The multiplier of nnom_mve_pool_quotient for n pixels: ceil(2^32 / n), 0 for n = 1. */
+static inline uint32_t nnom_mve_pool_recip(uint32_t n)
+{
+    return n > 1 ? 0xFFFFFFFFu / n + 1u : 0u;
+}
+
+/* s / n rounded, ties away from zero (nnom_div_round), clamped to [lo, hi]; half = n / 2, m its
+ * nnom_mve_pool_recip. The quotient is sign(s) floor(a / n), a = |s| + half < 2^16 (as uint16:
+ * |-32768| too); floor(a * m / 2^32) (VMULH.U32 on the widened halves) is exact, as
+ * a (m n - 2^32) < 2^16 n. */
+static NNOM_MVE_INLINE int16x8_t nnom_mve_pool_quotient(int16x8_t s, uint16_t half, uint32_t m, int16x8_t lo,
+                                                        int16x8_t hi)
+{
+    uint16x8_t a = vaddq_n_u16(vreinterpretq_u16_s16(vabsq_s16(s)), half);
+    int16x8_t q;
+    if (m != 0) {
+        const uint32x4_t mv = vdupq_n_u32(m);
+        a = vmovnbq_u32(a, vmulhq_u32(vmovlbq_u16(a), mv));
+        a = vmovntq_u32(a, vmulhq_u32(vmovltq_u16(a), mv));
+    }
+    q = vreinterpretq_s16_u16(a);
+    q = vpselq_s16(vnegq_s16(q), q, vcmpltq_n_s16(s, 0));
+    return vminq_s16(vmaxq_s16(q, lo), hi);
+}
+
+/* One output pixel of C channels at o: the window's maximum (from lo), clamped to hi. */
+static NNOM_MVE_INLINE void nnom_mve_pool_max_pixel(const int8_t *first, uint32_t ny, uint32_t nx, uint32_t row,
+                                                    uint32_t col, uint32_t C, int8x16_t lo, int8x16_t hi, int8_t *o)
+{
+    uint32_t c;
+    for (c = 0; c + 16 <= C; c += 16)
+        vstrbq_s8(o + c, vminq_s8(nnom_mve_pool_max16(first + c, ny, nx, row, col, lo, 0, 1), hi));
+    if (c < C) {
+        const mve_pred16_t pr = vctp8q(C - c);
+        vstrbq_p_s8(o + c, vminq_s8(nnom_mve_pool_max16(first + c, ny, nx, row, col, lo, pr, 0), hi), pr);
+    }
+}
+
+/* One output pixel of C channels at o: the window's rounded mean over its count of pixels (0: 0),
+ * clamped to [lo, hi]. */
+static NNOM_MVE_INLINE void nnom_mve_pool_avg_pixel(const int8_t *first, uint32_t ny, uint32_t nx, uint32_t row,
+                                                    uint32_t col, uint32_t C, int16x8_t lo, int16x8_t hi, int8_t *o)
+{
+    const uint32_t count = ny * nx, m = nnom_mve_pool_recip(count);
+    const uint16_t half = (uint16_t)(count / 2);
+    uint32_t c;
+    int16x8_t sa, sb;
+    for (c = 0; c + 16 <= C; c += 16) {
+        nnom_mve_pool_sum16(first + c, ny, nx, row, col, &sa, &sb, 0, 0, 1);
+        vstrbq_s16(o + c, nnom_mve_pool_quotient(sa, half, m, lo, hi));
+        vstrbq_s16(o + c + 8, nnom_mve_pool_quotient(sb, half, m, lo, hi));
+    }
+    if (c < C) {
+        const uint32_t left = C - c;
+        const mve_pred16_t pa = vctp16q(left), pb = left > 8 ? vctp16q(left - 8) : 0;
+        nnom_mve_pool_sum16(first + c, ny, nx, row, col, &sa, &sb, pa, pb, 0);
+        vstrbq_p_s16(o + c, nnom_mve_pool_quotient(sa, half, m, lo, hi), pa);
+        vstrbq_p_s16(o + c + 8, nnom_mve_pool_quotient(sb, half, m, lo, hi), pb);
+    }
+}
+
+#endif
