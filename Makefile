@@ -10,7 +10,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # the CPU build of torch (a plain `torch` can pull a multi-GB CUDA build)
 TORCH  := torch==2.13.0
 # FAST=1 skips tests marked slow (CI runs them all)
-PYTEST_FLAGS := -q $(if $(FAST),-m "not slow",)
+PYTEST_FLAGS := -q --durations=25 $(if $(FAST),-m "not slow",)
 
 # Debian packages the C and Cortex-M tests use; installed when missing (as root, or with sudo).
 SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
