@@ -317,21 +317,19 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
     }
 }
 
-/* ---- 3x3 windows, stride 1 or 2 in both axes, no dilation, any depth multiplier, no clamp inside
- * int8: one input channel at a time ("planes", as TinyEngine does). A tile of the channel (up to
- * DW_TILE_ROWS rows x NNOM_DW_TILE_COLS columns, about 0.5 KB on the stack) is widened to q15 column
- * by column, rows contiguous, the padding filled with the input zero point: every window is then
- * whole, and sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps puts the zero point into the
- * bias. A word of a column holds two rows, (x_y, x_y+1), the pairs SMLAD takes against the weights
- * of two kernel rows; output rows go in pairs (y, y+1) along the tile's columns (the core: 12
- * multiplies and 3 LDRDs for 18 MACs), the weights of the channel in six registers. */
-#define DW_TILE_ROWS 18u /* 14 output rows at stride 1, 7 at stride 2, with the pairs' last reads */
+/* ---- 3x3 windows at stride 1, no dilation, any depth multiplier, no clamp inside int8: one input
+ * channel at a time ("planes", as TinyEngine does). A tile of the channel (up to DW_TILE_ROWS rows x
+ * NNOM_DW_TILE_COLS columns, 0.5 KB on the stack) is widened to q15 column by column, rows
+ * contiguous, the padding filled with the input zero point: every window is then whole, and
+ * sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps puts the zero point into the bias. A
+ * word of a column holds two rows, (x_y, x_y+1), the pairs SMLAD takes against the weights of two
+ * kernel rows; output rows go in pairs (y, y+1) along the tile's columns (the core: 12 multiplies
+ * and 3 LDRDs for 18 MACs), the weights of the channel in six registers, every pair of the tile in
+ * one call. The tiles of a channel go row of tiles by row of tiles, each tile's first two columns
+ * copied from the last two of the one before. (Stride 2 measured slower on this path than on the
+ * table's: each input value serves a quarter of the MACs.) */
+#define DW_TILE_ROWS 18u /* 16 output rows, with the last pair's two rows below */
 #define DW_CS 36         /* bytes per column: DW_TILE_ROWS q15 (an immediate in the core) */
-/* Stride 2 runs the plane core too (bit-exact) but measured slower than the table path on VWW's
- * layers (7 against 3.5 instructions per MAC: tiles of 7 x 6 outputs): off by default. */
-#ifndef NNOM_DW_PLANE_MAX_STRIDE
-#define NNOM_DW_PLANE_MAX_STRIDE 1
-#endif
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 14u
 #endif
@@ -339,17 +337,19 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
 #error "NNOM_DW_TILE_COLS: 4 to 28 columns"
 #endif
 
-/* The core's job: one pair of output rows along a tile (field offsets used by the asm). */
+/* The core's job: the pairs of output rows of a tile (field offsets used by the asm). */
 typedef struct {
-    int32_t b2;       /*  0: 2 * (bias - zp * sum w) */
-    int32_t pad;      /*  4 */
-    int32_t m, k;     /*  8: the requantization (nnom_arm_rq) */
-    int32_t r, orow;  /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
-    int32_t ocs;      /* 24: output bytes to the next column */
-    const int16_t *end; /* 28: p after the last output column */
-    const int16_t *p; /* 32: the first window's top left q15 in the tile */
-    int8_t *o;        /* 36: its output */
-    uint32_t w[6];    /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+    int32_t b2;         /*  0: 2 * (bias - zp * sum w) */
+    int32_t span;       /*  4: bytes from a pair's first window to the one past its last */
+    int32_t m, k;       /*  8: the requantization (nnom_arm_rq) */
+    int32_t r, orow;    /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
+    int32_t ocs;        /* 24: output bytes to the next column */
+    const int16_t *end; /* 28: (the core's) p after the pair's last output column */
+    const int16_t *p;   /* 32: the pair's first window's top left q15 in the tile (advanced) */
+    int8_t *o;          /* 36: its output (advanced) */
+    uint32_t w[6];      /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+    uint32_t pairs;     /* 64: pairs of output rows (counted down) */
+    int32_t orow2;      /* 68: output bytes to the next pair */
 } dw_core_t;
 
 #define DW_STR_(x) #x
@@ -357,22 +357,15 @@ typedef struct {
 
 #if NNOM_ARM_ASM
 /* Registers: r0 job, r1 p, r2 o, r3-r8 weights, r9 r10 the two rows' accumulators, r11 r12 lr data.
- * COLS: the three kernel columns' multiplies; RQ: the requantization with (fix) or without the
- * sign correction (without it a negative accumulator may round down by one, which the clamp at
+ * COL: a kernel column's multiplies; RQ: the requantization with (fix) or without the sign
+ * correction (without it a negative accumulator may round down by one, which the clamp at
  * out_zp = -128 hides: nnom_arm_affine.h). */
-#define DW_COL_S1(off, post, wa, wb, a1)                                                      \
+#define DW_COL(off, post, wa, wb, a1)                                                         \
     "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
-    "smlatb r10, r11, " wa ", " a1 "\n\t"                                                        \
+    "smlatb r10, r11, " wa ", " a1 "\n\t"                                                    \
     "smlad  r9, r11, " wa ", r9\n\t"                                                          \
     "smlabt r9, r12, " wb ", r9\n\t"                                                          \
     "smlad  r10, r12, " wb ", r10\n\t"
-#define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
-    "ldr    lr, [r1, #" off8 "]\n\t"                                                         \
-    "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
-    "smlad  r10, r12, " wa ", " a1 "\n\t"                                                        \
-    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
-    "smlabt r9, r12, " wb ", r9\n\t"                                                          \
-    "smlabt r10, lr, " wb ", r10\n\t"
 #define DW_RQ_FIX                                                                             \
     "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
     "add    lr, r12, r9, asr #31\n\t"                                                        \
@@ -383,15 +376,25 @@ typedef struct {
     "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
     "smmlar r9, r9, r11, r12\n\t"                                                            \
     "smmlar r10, r10, r11, r12\n\t"
-#define DW_CORE(name, COLS, RQ)                                                               \
-    static __attribute__((naked, noinline, unused)) void name(const dw_core_t *j __attribute__((unused)))   \
+/* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
+ * a pair, p and o move to the next pair's */
+#define DW_CORE(name, RQ)                                                                     \
+    static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
+                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "2:\n\t"                                                            \
+                         "ldr    r12, [r0, #4]\n\t"                                           \
+                         "add    r12, r1, r12\n\t"                                            \
+                         "str    r12, [r0, #28]\n\t"                                          \
                          "1:\n\t"                                                            \
-                         "ldr    r9, [r0]\n\t" COLS RQ                                        \
+                         "ldr    r9, [r0]\n\t"                                                \
+                         DW_COL(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                    \
+                         DW_COL(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                  \
+                         DW_COL("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")                   \
+                         RQ                                                                   \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
                          "asr    r10, r10, r11\n\t"                                           \
@@ -403,165 +406,195 @@ typedef struct {
                          "add    r2, r2, r11\n\t"                                             \
                          "cmp    r1, r12\n\t"                                                 \
                          "bne    1b\n\t"                                                      \
+                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "adds   r1, r1, #4\n\t"                                              \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "strd   r1, r2, [r0, #32]\n\t"                                       \
+                         "subs   r11, r11, #1\n\t"                                            \
+                         "str    r11, [r0, #64]\n\t"                                          \
+                         "bne    2b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-/* columns 1 and 2 at their offsets, column 0 last with the step to the next output column */
-#define DW_COLS_S1                                                                            \
-    DW_COL_S1(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                                     \
-    DW_COL_S1(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                                   \
-    DW_COL_S1("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")
-#define DW_COLS_S2                                                                            \
-    DW_COL_S2(", #" DW_STR(DW_CS), DW_STR(DW_CS8), "", "r5", "r6", "r9")                      \
-    DW_COL_S2(", #" DW_STR(DW_CS2), DW_STR(DW_CS28), "", "r7", "r8", "r10")                   \
-    DW_COL_S2("", "8", ", #" DW_STR(DW_CS2), "r3", "r4", "r10")
 #define DW_CS2 72
-#define DW_CS8 44
-#define DW_CS28 80
-DW_CORE(dw_core_s1_fix, DW_COLS_S1, DW_RQ_FIX)
-DW_CORE(dw_core_s1, DW_COLS_S1, DW_RQ_NOFIX)
-DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX)
-DW_CORE(dw_core_s2, DW_COLS_S2, DW_RQ_NOFIX)
+DW_CORE(dw_core_fix, DW_RQ_FIX)
+DW_CORE(dw_core_nofix, DW_RQ_NOFIX)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
-static NNOM_ARM_OUT_OF_LINE void dw_core_c(const dw_core_t *j, uint32_t s, int fix)
+static NNOM_ARM_OUT_OF_LINE void dw_core_c(dw_core_t *j, int fix)
 {
-    const int16_t *p = j->p;
-    int8_t *o = j->o;
-    for (; p != j->end; p += s * (DW_CS / 2), o += j->ocs) {
-        int32_t a0 = j->b2, a1 = j->b2;
-        uint32_t kx;
-        for (kx = 0; kx < 3; kx++) {
-            const int16_t *q = p + kx * (DW_CS / 2);
-            const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
-            const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
-            if (s == 1) {
+    for (; j->pairs > 0; j->pairs--, j->p += 2, j->o += j->orow2) {
+        const int16_t *p = j->p;
+        int8_t *o = j->o;
+        for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
+             p += DW_CS / 2, o += j->ocs) {
+            int32_t a0 = j->b2, a1 = j->b2;
+            uint32_t kx;
+            for (kx = 0; kx < 3; kx++) {
+                const int16_t *q = p + kx * (DW_CS / 2);
+                const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
+                const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
                 a1 = __smlatb(x, wa, a1);
                 a0 = __smlad(x, wa, a0);
                 a0 = __smlabt(y, wb, a0);
                 a1 = __smlad(y, wb, a1);
-            } else {
-                a1 = __smlad(y, wa, a1);
-                a0 = __smlad(x, wa, a0);
-                a0 = __smlabt(y, wb, a0);
-                a1 = __smlabt(nnom_ld32(q + 4), wb, a1);
             }
+            a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
+            a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
+            o[j->orow] = (int8_t)__ssat(a1, 8);
+            o[0] = (int8_t)__ssat(a0, 8);
         }
-        a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
-        a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
-        o[j->orow] = (int8_t)__ssat(a1, 8);
-        o[0] = (int8_t)__ssat(a0, 8);
     }
 }
 
-static void dw_core(const dw_core_t *j, uint32_t s, int fix)
+static void dw_core_run(dw_core_t *j, int fix)
 {
+#ifdef DW_NOCORE
+    return;
+#endif
 #if NNOM_ARM_ASM
-    if (s == 1)
-        fix ? dw_core_s1_fix(j) : dw_core_s1(j);
-    else
-        fix ? dw_core_s2_fix(j) : dw_core_s2(j);
+    fix ? dw_core_fix(j) : dw_core_nofix(j);
 #else
-    dw_core_c(j, s, fix);
+    dw_core_c(j, fix);
 #endif
 }
 
-/* Tile columns x0 .. x0 + ncol - 1 and rows y0 .. y0 + nrow - 1 of input channel c (a coordinate
- * outside the image: the zero point), column by column. */
-static void dw_fill(int16_t *buf, const int8_t *in, nnom_dims_t in_dims, uint32_t c, int32_t y0, uint32_t nrow,
-                    int32_t x0, uint32_t ncol, int16_t zp)
+/* The nro output rows (any count) of the tile at buf, nco columns, to o. */
+static void dw_core(dw_core_t *j, const int16_t *buf, int8_t *o, uint32_t nro, uint32_t nco, int32_t orow, int fix)
 {
-    const uint32_t rstep = (uint32_t)in_dims.w * in_dims.c, zz = (uint32_t)(uint16_t)zp * 0x10001u;
-    uint32_t top = 0, bottom = nrow, left = 0, right = ncol, col, r;
-    while (top < nrow && y0 + (int32_t)top < 0)
-        top++;
-    while (bottom > top && y0 + (int32_t)bottom > (int32_t)in_dims.h)
-        bottom--;
-    while (left < ncol && x0 + (int32_t)left < 0)
-        left++;
-    while (right > left && x0 + (int32_t)right > (int32_t)in_dims.w)
-        right--;
-    if (top == bottom)
-        left = right = ncol;
-    /* columns in the padding: zp words (nrow is even, columns word-aligned) */
-    for (col = 0; col < ncol; col = col + 1 == left ? right : col + 1) {
-        uint32_t *d = (uint32_t *)(void *)(buf + col * (DW_CS / 2));
-        if (col >= left && col < right)
-            continue;
-        for (r = 0; r < nrow; r += 2)
-            *d++ = zz;
-    }
-    if (left >= right)
-        return;
-    {
-        const int8_t *src0 = in + ((uint32_t)(y0 + (int32_t)top) * in_dims.w + (uint32_t)(x0 + (int32_t)left)) * in_dims.c + c;
-        for (col = left; col < right; col++, src0 += in_dims.c) {
-            int16_t *d = buf + col * (DW_CS / 2);
-            const int8_t *src = src0;
-            for (r = 0; r < top; r++)
-                *d++ = zp;
-            for (r = bottom - top; r >= 2; r -= 2, d += 2, src += 2 * rstep) /* two rows a store */
-                nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-            if (r)
-                *d++ = *src;
-            for (r = bottom; r < nrow; r++)
-                *d++ = zp;
-        }
+    j->p = buf;
+    j->o = o;
+    j->span = (int32_t)(nco * DW_CS);
+    j->orow = orow;
+    j->orow2 = 2 * orow;
+    j->pairs = nro >> 1;
+    if (j->pairs > 0)
+        dw_core_run(j, fix);
+    if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
+        j->pairs = 1;
+        j->orow = 0;
+        dw_core_run(j, fix);
     }
 }
 
+/* Output channel oc's weights, bias and requantization in the core's job. */
+static void dw_weights(dw_core_t *j, const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias,
+                       uint32_t oc, uint32_t OC)
+{
+    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
+    const int8_t *wc = w + oc;
+    int32_t sum = 0;
+    uint32_t kx;
+    for (kx = 0; kx < 3; kx++, wc += OC) {
+        const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
+        const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
+        j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
+        j->w[2 * kx + 1] = __sadd16(b, b);
+        sum += w0 + w1 + w2;
+    }
+    j->b2 = 2 * ((bias != NULL ? bias[oc] : 0) - p->in_zp * sum);
+    j->m = q.m;
+    j->k = q.k;
+    j->r = q.r;
+}
+
+/* n rows of a column from src (rstep bytes apart) to d as q15; returns d after them. */
+static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep)
+{
+    uint32_t k = n >> 2;
+#if NNOM_ARM_ASM
+    if (k) {
+        uint32_t a, b, e, f;
+        __asm__("1:\n\t"
+                "ldrsb  %[a], [%[s]]\n\t"
+                "ldrsb  %[b], [%[s], %[rs]]\n\t"
+                "add    %[s], %[s], %[rs], lsl #1\n\t"
+                "ldrsb  %[e], [%[s]]\n\t"
+                "ldrsb  %[f], [%[s], %[rs]]\n\t"
+                "add    %[s], %[s], %[rs], lsl #1\n\t"
+                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
+                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
+                "str    %[a], [%[d]], #4\n\t"
+                "str    %[e], [%[d]], #4\n\t"
+                "subs   %[k], %[k], #1\n\t"
+                "bne    1b"
+                : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
+                : [rs] "r"(rstep)
+                : "cc", "memory");
+    }
+#else
+    for (; k > 0; k--, d += 4, src += 4 * rstep) {
+        nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
+        nnom_st32(d + 2, nnom_pkhbt16((uint32_t)(int32_t)src[2 * rstep], (uint32_t)(int32_t)src[3 * rstep]));
+    }
+#endif
+    for (n &= 3u; n > 0; n--, src += rstep)
+        *d++ = *src;
+    return d;
+}
+
+/* The tile's values inside the image, of input channel c: a rows x b columns from input row y,
+ * column x, to tile row ty, column tx (the rest holds the zero point). */
+static NNOM_ARM_NOINLINE void dw_fill(int16_t *buf, const int8_t *in, nnom_dims_t in_dims, uint32_t c,
+                                      const uint32_t box[6])
+{
+    const uint32_t rstep = (uint32_t)in_dims.w * in_dims.c, cstep = in_dims.c, n = box[4];
+    const int8_t *src = in + (box[0] * in_dims.w + box[1]) * in_dims.c + c;
+    int16_t *d = buf + box[3] * (DW_CS / 2) + box[2];
+    uint32_t col;
+#ifdef DW_NOFILL
+    return;
+#endif
+    for (col = box[5]; col > 0; col--, d += DW_CS / 2, src += cstep)
+        dw_fill_rows(d, src, n, rstep);
+}
+
 /* The plane path (see above); returns 0 for what it does not cover. */
-static int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
-                     const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                       const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
-    const uint32_t s = win->sh, OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
-    /* output rows and columns per tile */
-    const uint32_t tr = s == 1 ? DW_TILE_ROWS - 4u : (DW_TILE_ROWS - 4u) / 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
+    const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0, orow = (uint32_t)out_dims.w * OC;
+    const uint32_t tr = DW_TILE_ROWS - 2u, tc = NNOM_DW_TILE_COLS - 2u; /* output rows and columns per tile */
+    const uint32_t zz = (uint32_t)(uint16_t)(int16_t)p->in_zp * 0x10001u;
     const int fix = p->out_zp != -128;
-    const int16_t zp = (int16_t)p->in_zp;
     uint32_t words[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* word-aligned for the LDRDs */
     int16_t *buf = (int16_t *)(void *)words;
-    uint32_t oy0, ox0, c, jm, y;
+    uint32_t oy0, ox0, c, jm, i;
     dw_core_t j;
 
-    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sw != s || s > NNOM_DW_PLANE_MAX_STRIDE || M == 0
+    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sh != 1 || win->sw != 1 || M == 0
         || M * in_dims.c != OC || p->act_min != -128 || p->act_max != 127
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9))
         return 0;
     j.ocs = (int32_t)OC;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
-        const uint32_t nro = out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr, npair = (nro + 1u) / 2u;
-        /* rows the pairs read: the last pair's (y, y + 1) windows and a word below at stride 2 */
-        const uint32_t nrow = s == 1 ? 2u * npair + 2u : 4u * npair + 2u;
+        const uint32_t nro = out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr;
+        const uint32_t nrow = 2u * ((nro + 1u) / 2u) + 2u; /* the last pair reads two rows below */
+        const int32_t y0 = (int32_t)oy0 - (int32_t)win->pad_top;
+        /* the tile rows inside the image: [top, bottom) */
+        const uint32_t top = y0 >= 0 ? 0u : (uint32_t)-y0 < nrow ? (uint32_t)-y0 : nrow;
+        const int32_t below = (int32_t)in_dims.h - y0;
+        const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
         for (ox0 = 0; ox0 < out_dims.w; ox0 += tc) {
-            const uint32_t nco = out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc;
+            const uint32_t nco = out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc, ncol = nco + 2u;
+            const int32_t x0 = (int32_t)ox0 - (int32_t)win->pad_left, right = (int32_t)in_dims.w - x0;
+            const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
+            const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
+            /* the inside: input row, column, tile row, column, rows, columns */
+            const uint32_t box[6] = {(uint32_t)(y0 + (int32_t)top), (uint32_t)(x0 + (int32_t)left), top, left,
+                                     bottom - top, top < bottom ? end - left : 0u};
+            int8_t *o = out + (oy0 * out_dims.w + ox0) * OC;
+            /* the padding (the zero point) once for all channels: in a tile inside the image, none */
+            if (top > 0 || bottom < nrow || left > 0 || end < ncol)
+                for (i = 0; i < ncol * (DW_CS / 4); i++)
+                    words[i] = zz;
             for (c = 0; c < in_dims.c; c++) {
-                dw_fill(buf, in, in_dims, c, (int32_t)(oy0 * s) - (int32_t)win->pad_top, nrow,
-                        (int32_t)(ox0 * s) - (int32_t)win->pad_left, (nco - 1u) * s + 3u, zp);
+                dw_fill(buf, in, in_dims, c, box);
                 for (jm = 0; jm < M; jm++) {
-                    const uint32_t oc = c * M + jm;
-                    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
-                    int32_t sum = 0;
-                    uint32_t kx;
-                    for (kx = 0; kx < 3; kx++) {
-                        const int32_t w0 = 2 * w[kx * OC + oc], w1 = 2 * w[(3 + kx) * OC + oc],
-                                      w2 = 2 * w[(6 + kx) * OC + oc];
-                        j.w[2 * kx] = (uint32_t)(uint16_t)w0 | (uint32_t)w1 << 16;
-                        j.w[2 * kx + 1] = (uint32_t)(uint16_t)w1 | (uint32_t)w2 << 16;
-                        sum += w0 + w1 + w2;
-                    }
-                    j.b2 = (bias != NULL ? 2 * bias[oc] : 0) - (int32_t)zp * sum;
-                    j.m = q.m;
-                    j.k = q.k;
-                    j.r = q.r;
-                    for (y = 0; y < nro; y += 2) {
-                        j.p = buf + y * s;
-                        j.end = j.p + nco * s * (DW_CS / 2);
-                        j.o = out + ((oy0 + y) * out_dims.w + ox0) * OC + oc;
-                        j.orow = y + 1 < nro ? (int32_t)(out_dims.w * OC) : 0;
-                        dw_core(&j, s, fix);
-                    }
+                    dw_weights(&j, p, w, bias, c * M + jm, OC);
+                    dw_core(&j, buf, o + c * M + jm, nro, nco, (int32_t)orow, fix);
                 }
             }
         }
@@ -569,21 +602,18 @@ static int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_
     return 1;
 }
 
-void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+/* The table path (see the top of the file); returns 0 for what it does not cover. */
+static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
     uint32_t oy, ox, oy1, ox1, ylo, yhi, xlo, xhi;
     dw_job_t j;
 
-    if (dw_planes(p, in, in_dims, w, bias, out, out_dims))
-        return;
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
-        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps))
+        return 0;
     j.step = (uint32_t)win->sw * C;
     j.row_step = (uint32_t)win->sh * in_dims.w * C;
     j.ostep = C;
@@ -603,6 +633,15 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
                 dw_block(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
         }
     }
+    return 1;
+}
+
+/* Each path in a function of its own: the stack holds one path's state at a time. */
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    if (!dw_planes(p, in, in_dims, w, bias, out, out_dims) && !dw_table(p, in, in_dims, w, bias, out, out_dims))
+        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
