@@ -328,10 +328,13 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
  * one call. The tiles of a channel go row of tiles by row of tiles, each tile's first two columns
  * copied from the last two of the one before. (Stride 2 measured slower on this path than on the
  * table's: each input value serves a quarter of the MACs.) */
-#define DW_TILE_ROWS 18u /* 16 output rows, with the last pair's two rows below */
-#define DW_CS 36         /* bytes per column: DW_TILE_ROWS q15 (an immediate in the core) */
+#ifndef DW_CS
+#define DW_CS 28 /* bytes per column (an immediate in the core): 14 q15 rows, 12 output rows */
+#define DW_CS2 56
+#endif
+#define DW_TILE_ROWS (DW_CS / 2u)
 #ifndef NNOM_DW_TILE_COLS
-#define NNOM_DW_TILE_COLS 14u
+#define NNOM_DW_TILE_COLS 8u
 #endif
 #if NNOM_DW_TILE_COLS < 4 || NNOM_DW_TILE_COLS > 28
 #error "NNOM_DW_TILE_COLS: 4 to 28 columns"
@@ -416,7 +419,6 @@ typedef struct {
                          "bne    2b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-#define DW_CS2 72
 DW_CORE(dw_core_fix, DW_RQ_FIX)
 DW_CORE(dw_core_nofix, DW_RQ_NOFIX)
 #endif
@@ -461,7 +463,7 @@ static void dw_core_run(dw_core_t *j, int fix)
 }
 
 /* The nro output rows (any count) of the tile at buf, nco columns, to o. */
-static void dw_core(dw_core_t *j, const int16_t *buf, int8_t *o, uint32_t nro, uint32_t nco, int32_t orow, int fix)
+static NNOM_ARM_NOINLINE void dw_core(dw_core_t *j, const int16_t *buf, int8_t *o, uint32_t nro, uint32_t nco, int32_t orow, int fix)
 {
     j->p = buf;
     j->o = o;
@@ -479,7 +481,7 @@ static void dw_core(dw_core_t *j, const int16_t *buf, int8_t *o, uint32_t nro, u
 }
 
 /* Output channel oc's weights, bias and requantization in the core's job. */
-static void dw_weights(dw_core_t *j, const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias,
+static NNOM_ARM_NOINLINE void dw_weights(dw_core_t *j, const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias,
                        uint32_t oc, uint32_t OC)
 {
     const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
@@ -550,8 +552,43 @@ static NNOM_ARM_NOINLINE void dw_fill(int16_t *buf, const int8_t *in, nnom_dims_
         dw_fill_rows(d, src, n, rstep);
 }
 
-/* The plane path (see above); returns 0 for what it does not cover. */
-static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+/* The table path (see the top of the file); the reference for what it does not cover. */
+static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
+    uint32_t oy, ox, oy1, ox1, ylo, yhi, xlo, xhi;
+    dw_job_t j;
+
+    if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
+        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims); /* a tail call */
+        return;
+    }
+    j.step = (uint32_t)win->sw * C;
+    j.row_step = (uint32_t)win->sh * in_dims.w * C;
+    j.ostep = C;
+    j.out_row = (uint32_t)out_dims.w * C;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.clamp = p->act_min > -128 || p->act_max < 127;
+    inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
+    inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
+    for (oy = 0; oy < out_dims.h; oy = oy1) {
+        oy1 = run_end(oy, ylo, yhi);
+        for (ox = 0; ox < out_dims.w; ox = ox1) {
+            ox1 = run_end(ox, xlo, xhi);
+            if ((oy1 - oy) * (ox1 - ox) < DW_DIRECT)
+                dw_direct(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
+            else
+                dw_block(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
+        }
+    }
+}
+
+/* The plane path (see above); the table path for what it does not cover. */
+static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
@@ -566,8 +603,10 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
 
     if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sh != 1 || win->sw != 1 || M == 0
         || M * in_dims.c != OC || p->act_min != -128 || p->act_max != 127
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9))
-        return 0;
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9)) {
+        dw_table(p, in, in_dims, w, bias, out, out_dims); /* a tail call */
+        return;
+    }
     j.ocs = (int32_t)OC;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
         const uint32_t nro = out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr;
@@ -599,49 +638,14 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
             }
         }
     }
-    return 1;
 }
 
-/* The table path (see the top of the file); returns 0 for what it does not cover. */
-static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
-{
-    const nnom_window_t *win = &p->win;
-    const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
-    uint32_t oy, ox, oy1, ox1, ylo, yhi, xlo, xhi;
-    dw_job_t j;
-
-    if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps))
-        return 0;
-    j.step = (uint32_t)win->sw * C;
-    j.row_step = (uint32_t)win->sh * in_dims.w * C;
-    j.ostep = C;
-    j.out_row = (uint32_t)out_dims.w * C;
-    j.lo4 = nnom_arm_bytes4(p->act_min);
-    j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.clamp = p->act_min > -128 || p->act_max < 127;
-    inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
-    inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
-    for (oy = 0; oy < out_dims.h; oy = oy1) {
-        oy1 = run_end(oy, ylo, yhi);
-        for (ox = 0; ox < out_dims.w; ox = ox1) {
-            ox1 = run_end(ox, xlo, xhi);
-            if ((oy1 - oy) * (ox1 - ox) < DW_DIRECT)
-                dw_direct(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
-            else
-                dw_block(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
-        }
-    }
-    return 1;
-}
-
-/* Each path in a function of its own: the stack holds one path's state at a time. */
+/* Each path in a function of its own, which passes what it does not cover to the next by a tail
+ * call: the stack holds one path's state at a time. */
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    if (!dw_planes(p, in, in_dims, w, bias, out, out_dims) && !dw_table(p, in, in_dims, w, bias, out, out_dims))
-        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    dw_planes(p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
