@@ -330,7 +330,9 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
  * table's: each input value serves a quarter of the MACs.) */
 #ifndef DW_CS
 #define DW_CS 28 /* bytes per column (an immediate in the core): 14 q15 rows, 12 output rows */
-#define DW_CS2 56
+#define DW_CS2 56 /* DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
+#define DW_CS8 36
+#define DW_CS28 64
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
 #ifndef NNOM_DW_TILE_COLS
@@ -354,6 +356,23 @@ typedef struct {
     uint32_t pairs;     /* 64: pairs of output rows (counted down) */
     int32_t orow2;      /* 68: output bytes to the next pair */
 } dw_core_t;
+
+typedef void (*dw_core_fn)(dw_core_t *j);
+
+/* A layer on the plane path: the core's job and the constants of the layer. */
+typedef struct {
+    dw_core_t j;
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in, *w;
+    const int32_t *bias;
+    int16_t *tile;
+    nnom_dims_t in_dims;
+    uint32_t OC, M, s, orow; /* output channels, depth multiplier, stride, output bytes per row */
+    dw_core_fn core;         /* for the stride, with or without the requantization's sign correction */
+    int8_t *out;
+    uint32_t box[6];         /* a tile's inside: input row, column, tile row, column, rows, columns */
+    uint32_t zz;             /* the input zero point in both halves */
+} dw_plane_t;
 
 #define DW_STR_(x) #x
 #define DW_STR(x) DW_STR_(x)
@@ -381,7 +400,7 @@ typedef struct {
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
  * a pair, p and o move to the next pair's */
-#define DW_CORE(name, RQ)                                                                     \
+#define DW_CORE(name, COLS, RQ, PAIR)                                                                     \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
@@ -394,10 +413,7 @@ typedef struct {
                          "str    r12, [r0, #28]\n\t"                                          \
                          "1:\n\t"                                                            \
                          "ldr    r9, [r0]\n\t"                                                \
-                         DW_COL(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                    \
-                         DW_COL(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                  \
-                         DW_COL("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")                   \
-                         RQ                                                                   \
+                         COLS RQ                                                              \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
                          "asr    r10, r10, r11\n\t"                                           \
@@ -411,7 +427,7 @@ typedef struct {
                          "bne    1b\n\t"                                                      \
                          "ldrd   r1, r2, [r0, #32]\n\t"                                       \
                          "ldrd   r11, r12, [r0, #64]\n\t"                                     \
-                         "adds   r1, r1, #4\n\t"                                              \
+                         "adds   r1, r1, #" PAIR "\n\t"                                           \
                          "add    r2, r2, r12\n\t"                                             \
                          "strd   r1, r2, [r0, #32]\n\t"                                       \
                          "subs   r11, r11, #1\n\t"                                            \
@@ -419,28 +435,54 @@ typedef struct {
                          "bne    2b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-DW_CORE(dw_core_fix, DW_RQ_FIX)
-DW_CORE(dw_core_nofix, DW_RQ_NOFIX)
+#define DW_COLS_S1                                                                            \
+    DW_COL(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                                        \
+    DW_COL(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                                      \
+    DW_COL("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")
+/* Stride 2: output rows y, y + 1 take input rows 2y .. 2y + 2 and 2y + 2 .. 2y + 4 (the third word
+ * of the column, lr), outputs two columns apart. */
+#define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
+    "ldr    lr, [r1, #" off8 "]\n\t"                                                         \
+    "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
+    "smlad  r10, r12, " wa ", " a1 "\n\t"                                                    \
+    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
+    "smlabt r9, r12, " wb ", r9\n\t"                                                          \
+    "smlabt r10, lr, " wb ", r10\n\t"
+#define DW_COLS_S2                                                                            \
+    DW_COL_S2(", #" DW_STR(DW_CS), DW_STR(DW_CS8), "", "r5", "r6", "r9")                      \
+    DW_COL_S2(", #" DW_STR(DW_CS2), DW_STR(DW_CS28), "", "r7", "r8", "r10")                   \
+    DW_COL_S2("", "8", ", #" DW_STR(DW_CS2), "r3", "r4", "r10")
+DW_CORE(dw_core_fix, DW_COLS_S1, DW_RQ_FIX, "4")
+DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4")
+DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8")
+DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8")
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
-static NNOM_ARM_OUT_OF_LINE void dw_core_c(dw_core_t *j, int fix)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix)
 {
-    for (; j->pairs > 0; j->pairs--, j->p += 2, j->o += j->orow2) {
+    for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += j->orow2) {
         const int16_t *p = j->p;
         int8_t *o = j->o;
         for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
-             p += DW_CS / 2, o += j->ocs) {
+             p += s * (DW_CS / 2), o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
                 const int16_t *q = p + kx * (DW_CS / 2);
                 const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
                 const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
-                a1 = __smlatb(x, wa, a1);
-                a0 = __smlad(x, wa, a0);
-                a0 = __smlabt(y, wb, a0);
-                a1 = __smlad(y, wb, a1);
+                if (s == 1) {
+                    a1 = __smlatb(x, wa, a1);
+                    a0 = __smlad(x, wa, a0);
+                    a0 = __smlabt(y, wb, a0);
+                    a1 = __smlad(y, wb, a1);
+                } else {
+                    a1 = __smlad(y, wa, a1);
+                    a0 = __smlad(x, wa, a0);
+                    a0 = __smlabt(y, wb, a0);
+                    a1 = __smlabt(nnom_ld32(q + 4), wb, a1);
+                }
             }
             a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
             a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
@@ -449,43 +491,53 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c(dw_core_t *j, int fix)
         }
     }
 }
-
-static void dw_core_run(dw_core_t *j, int fix)
+static NNOM_ARM_OUT_OF_LINE void dw_core_c1(dw_core_t *j)
 {
-#ifdef DW_NOCORE
-    return;
-#endif
+    dw_core_c(j, 1, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c1_fix(dw_core_t *j)
+{
+    dw_core_c(j, 1, 1);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c2(dw_core_t *j)
+{
+    dw_core_c(j, 2, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c2_fix(dw_core_t *j)
+{
+    dw_core_c(j, 2, 1);
+}
+
+/* The core for the layer's stride and requantization. */
+static dw_core_fn dw_core_for(uint32_t s, int fix)
+{
 #if NNOM_ARM_ASM
-    fix ? dw_core_fix(j) : dw_core_nofix(j);
+    if (s == 1)
+        return fix ? dw_core_fix : dw_core_nofix;
+    return fix ? dw_core_s2_fix : dw_core_s2_nofix;
 #else
-    dw_core_c(j, fix);
+    return s == 1 ? (fix ? dw_core_c1_fix : dw_core_c1) : (fix ? dw_core_c2_fix : dw_core_c2);
 #endif
 }
 
-/* The nro output rows (any count) of the tile at buf, nco columns, to o. */
-static NNOM_ARM_NOINLINE void dw_core(dw_core_t *j, const int16_t *buf, int8_t *o, uint32_t nro, uint32_t nco, int32_t orow, int fix)
+/* The job of the nro output rows (any count) of the tile, nco columns, to o: its pairs of rows. */
+static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
 {
-    j->p = buf;
+    dw_core_t *j = &L->j;
+    j->p = L->tile;
     j->o = o;
-    j->span = (int32_t)(nco * DW_CS);
-    j->orow = orow;
-    j->orow2 = 2 * orow;
+    j->span = (int32_t)(nco * L->s * DW_CS);
+    j->orow = (int32_t)L->orow;
+    j->orow2 = 2 * (int32_t)L->orow;
     j->pairs = nro >> 1;
-    if (j->pairs > 0)
-        dw_core_run(j, fix);
-    if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
-        j->pairs = 1;
-        j->orow = 0;
-        dw_core_run(j, fix);
-    }
 }
 
 /* Output channel oc's weights, bias and requantization in the core's job. */
-static NNOM_ARM_NOINLINE void dw_weights(dw_core_t *j, const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias,
-                       uint32_t oc, uint32_t OC)
+static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 {
-    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
-    const int8_t *wc = w + oc;
+    const uint32_t OC = L->OC;
+    const int8_t *wc = L->w + oc;
+    dw_core_t *j = &L->j;
     int32_t sum = 0;
     uint32_t kx;
     for (kx = 0; kx < 3; kx++, wc += OC) {
@@ -495,10 +547,14 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_core_t *j, const nnom_conv_affine_pa
         j->w[2 * kx + 1] = __sadd16(b, b);
         sum += w0 + w1 + w2;
     }
-    j->b2 = 2 * ((bias != NULL ? bias[oc] : 0) - p->in_zp * sum);
-    j->m = q.m;
-    j->k = q.k;
-    j->r = q.r;
+    {
+        const nnom_conv_affine_params_t *p = L->p;
+        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
+        j->b2 = 2 * ((L->bias != NULL ? L->bias[oc] : 0) - p->in_zp * sum);
+        j->m = q.m;
+        j->k = q.k;
+        j->r = q.r;
+    }
 }
 
 /* n rows of a column from src (rstep bytes apart) to d as q15; returns d after them. */
@@ -538,9 +594,12 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
 
 /* The tile's values inside the image, of input channel c: a rows x b columns from input row y,
  * column x, to tile row ty, column tx (the rest holds the zero point). */
-static NNOM_ARM_NOINLINE void dw_fill(int16_t *buf, const int8_t *in, nnom_dims_t in_dims, uint32_t c,
-                                      const uint32_t box[6])
+static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
+    const uint32_t *box = L->box;
+    int16_t *buf = L->tile;
+    const int8_t *in = L->in;
+    const nnom_dims_t in_dims = L->in_dims;
     const uint32_t rstep = (uint32_t)in_dims.w * in_dims.c, cstep = in_dims.c, n = box[4];
     const int8_t *src = in + (box[0] * in_dims.w + box[1]) * in_dims.c + c;
     int16_t *d = buf + box[3] * (DW_CS / 2) + box[2];
@@ -563,7 +622,7 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
 
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
-        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims); /* a tail call */
+        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
     j.step = (uint32_t)win->sw * C;
@@ -587,65 +646,101 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     }
 }
 
-/* The plane path (see above); the table path for what it does not cover. */
+/* The tile of nro x nco outputs from output row oy0, column ox0, through every channel. */
+static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
+{
+    const uint32_t s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u, ncol = (nco - 1u) * s + 3u;
+    const int32_t y0 = (int32_t)(oy0 * s) - (int32_t)L->p->win.pad_top, below = (int32_t)L->in_dims.h - y0;
+    const int32_t x0 = (int32_t)(ox0 * s) - (int32_t)L->p->win.pad_left, right = (int32_t)L->in_dims.w - x0;
+    /* the tile's rows [top, bottom) and columns [left, end) are inside the image */
+    const uint32_t top = y0 >= 0 ? 0u : (uint32_t)-y0 < nrow ? (uint32_t)-y0 : nrow;
+    const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
+    const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
+    const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
+    int8_t *o = L->out + oy0 * L->orow + ox0 * L->OC;
+    uint32_t c, jm, i, *words = (uint32_t *)(void *)L->tile;
+    L->box[0] = (uint32_t)(y0 + (int32_t)top);
+    L->box[1] = (uint32_t)(x0 + (int32_t)left);
+    L->box[2] = top;
+    L->box[3] = left;
+    L->box[4] = bottom - top;
+    L->box[5] = top < bottom ? end - left : 0u;
+    /* the padding (the zero point) once for all channels */
+    if (top > 0 || bottom < nrow || left > 0 || end < ncol)
+        for (i = 0; i < ncol * (DW_CS / 4); i++)
+            words[i] = L->zz;
+    for (c = 0; c < L->in_dims.c; c++) {
+        dw_fill(L, c);
+        for (jm = 0; jm < L->M; jm++) {
+            dw_weights(L, c * L->M + jm);
+            dw_core_job(L, o + c * L->M + jm, nco, nro);
+#ifndef DW_NOCORE
+            if (L->j.pairs > 0)
+                L->core(&L->j);
+            if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
+                L->j.pairs = 1;
+                L->j.orow = 0;
+                L->core(&L->j);
+            }
+#endif
+        }
+    }
+}
+
+/* Whether the plane path covers the call: stride 2 only when its tiles serve several output
+ * channels (at multiplier 1 the table path measured faster: each input value serves 9 / 4 MACs). */
+#ifndef NNOM_DW_PLANE_S2_MULT
+#define NNOM_DW_PLANE_S2_MULT 2u
+#endif
+static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int32_t *bias,
+                           nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
+    return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
+           && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
+           && p->act_min == -128 && p->act_max == 127 && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+}
+
+/* The plane path (see above). */
 static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0, orow = (uint32_t)out_dims.w * OC;
-    const uint32_t tr = DW_TILE_ROWS - 2u, tc = NNOM_DW_TILE_COLS - 2u; /* output rows and columns per tile */
+    const uint32_t s = win->sh;
+    /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
+    const uint32_t tr = (DW_TILE_ROWS - 2u) / (2u * s) * 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
     const uint32_t zz = (uint32_t)(uint16_t)(int16_t)p->in_zp * 0x10001u;
-    const int fix = p->out_zp != -128;
     uint32_t words[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* word-aligned for the LDRDs */
-    int16_t *buf = (int16_t *)(void *)words;
-    uint32_t oy0, ox0, c, jm, i;
-    dw_core_t j;
+    uint32_t oy0, ox0;
+    dw_plane_t L;
 
-    if (win->kh != 3 || win->kw != 3 || win->dh != 1 || win->dw != 1 || win->sh != 1 || win->sw != 1 || M == 0
-        || M * in_dims.c != OC || p->act_min != -128 || p->act_max != 127
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9)) {
-        dw_table(p, in, in_dims, w, bias, out, out_dims); /* a tail call */
-        return;
-    }
-    j.ocs = (int32_t)OC;
-    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
-        const uint32_t nro = out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr;
-        const uint32_t nrow = 2u * ((nro + 1u) / 2u) + 2u; /* the last pair reads two rows below */
-        const int32_t y0 = (int32_t)oy0 - (int32_t)win->pad_top;
-        /* the tile rows inside the image: [top, bottom) */
-        const uint32_t top = y0 >= 0 ? 0u : (uint32_t)-y0 < nrow ? (uint32_t)-y0 : nrow;
-        const int32_t below = (int32_t)in_dims.h - y0;
-        const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
-        for (ox0 = 0; ox0 < out_dims.w; ox0 += tc) {
-            const uint32_t nco = out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc, ncol = nco + 2u;
-            const int32_t x0 = (int32_t)ox0 - (int32_t)win->pad_left, right = (int32_t)in_dims.w - x0;
-            const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
-            const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
-            /* the inside: input row, column, tile row, column, rows, columns */
-            const uint32_t box[6] = {(uint32_t)(y0 + (int32_t)top), (uint32_t)(x0 + (int32_t)left), top, left,
-                                     bottom - top, top < bottom ? end - left : 0u};
-            int8_t *o = out + (oy0 * out_dims.w + ox0) * OC;
-            /* the padding (the zero point) once for all channels: in a tile inside the image, none */
-            if (top > 0 || bottom < nrow || left > 0 || end < ncol)
-                for (i = 0; i < ncol * (DW_CS / 4); i++)
-                    words[i] = zz;
-            for (c = 0; c < in_dims.c; c++) {
-                dw_fill(buf, in, in_dims, c, box);
-                for (jm = 0; jm < M; jm++) {
-                    dw_weights(&j, p, w, bias, c * M + jm, OC);
-                    dw_core(&j, buf, o + c * M + jm, nro, nco, (int32_t)orow, fix);
-                }
-            }
-        }
-    }
+    L.j.ocs = (int32_t)OC;
+    L.p = p;
+    L.in = in;
+    L.w = w;
+    L.bias = bias;
+    L.tile = (int16_t *)(void *)words;
+    L.in_dims = in_dims;
+    L.OC = OC;
+    L.M = M;
+    L.zz = zz;
+    L.s = s;
+    L.orow = orow;
+    L.core = dw_core_for(s, p->out_zp != -128);
+    L.out = out;
+    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr)
+        for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
+            dw_tile(&L, oy0, ox0, out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr, out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc);
 }
 
-/* Each path in a function of its own, which passes what it does not cover to the next by a tail
- * call: the stack holds one path's state at a time. */
+/* Each path in a function of its own, called last (a tail call): the stack holds one path's state
+ * at a time. */
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    dw_planes(p, in, in_dims, w, bias, out, out_dims);
+    (dw_planes_cover(p, in_dims, bias, out_dims) ? dw_planes : dw_table)(p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
