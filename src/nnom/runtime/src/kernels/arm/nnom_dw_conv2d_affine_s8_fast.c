@@ -333,6 +333,7 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
 #define DW_CS2 56 /* DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
 #define DW_CS28 64
+#define DW_CS4 32
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
 #ifndef NNOM_DW_TILE_COLS
@@ -354,7 +355,6 @@ typedef struct {
     int8_t *o;          /* 36: its output (advanced) */
     uint32_t w[6];      /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
     uint32_t pairs;     /* 64: pairs of output rows (counted down) */
-    int32_t orow2;      /* 68: output bytes to the next pair */
 } dw_core_t;
 
 typedef void (*dw_core_fn)(dw_core_t *j);
@@ -370,8 +370,9 @@ typedef struct {
     uint32_t OC, M, s, orow; /* output channels, depth multiplier, stride, output bytes per row */
     dw_core_fn core;         /* for the stride, with or without the requantization's sign correction */
     int8_t *out;
-    uint32_t box[6];         /* a tile's inside: input row, column, tile row, column, rows, columns */
-    uint32_t zz;             /* the input zero point in both halves */
+    const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
+    int16_t *dst;            /* its place in the tile, */
+    uint32_t rows, cols;     /* its extent */
 } dw_plane_t;
 
 #define DW_STR_(x) #x
@@ -426,9 +427,10 @@ typedef struct {
                          "cmp    r1, r12\n\t"                                                 \
                          "bne    1b\n\t"                                                      \
                          "ldrd   r1, r2, [r0, #32]\n\t"                                       \
-                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "ldr    r12, [r0, #20]\n\t"                                          \
+                         "ldr    r11, [r0, #64]\n\t"                                          \
                          "adds   r1, r1, #" PAIR "\n\t"                                           \
-                         "add    r2, r2, r12\n\t"                                             \
+                         "add    r2, r2, r12, lsl #1\n\t"                                     \
                          "strd   r1, r2, [r0, #32]\n\t"                                       \
                          "subs   r11, r11, #1\n\t"                                            \
                          "str    r11, [r0, #64]\n\t"                                          \
@@ -461,7 +463,7 @@ DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8")
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix)
 {
-    for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += j->orow2) {
+    for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += 2 * j->orow) {
         const int16_t *p = j->p;
         int8_t *o = j->o;
         for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
@@ -528,7 +530,6 @@ static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
     j->o = o;
     j->span = (int32_t)(nco * L->s * DW_CS);
     j->orow = (int32_t)L->orow;
-    j->orow2 = 2 * (int32_t)L->orow;
     j->pairs = nro >> 1;
 }
 
@@ -592,22 +593,71 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
     return d;
 }
 
+/* n rows of two adjacent columns from src (rstep bytes apart, the second column cstep bytes on)
+ * to d and the next column. */
+static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep,
+                                                 uint32_t cstep)
+{
+    uint32_t k = n >> 2, r;
+#if NNOM_ARM_ASM
+    if (k) {
+        uint32_t a, b, e, f;
+        __asm__("1:\n\t"
+                "ldrsb  %[a], [%[s], %[cs]]\n\t"
+                "ldrsb  %[e], [%[s]]\n\t"
+                "add    %[s], %[s], %[rs]\n\t"
+                "ldrsb  %[b], [%[s], %[cs]]\n\t"
+                "ldrsb  %[f], [%[s]]\n\t"
+                "add    %[s], %[s], %[rs]\n\t"
+                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
+                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
+                "str    %[a], [%[d], #" DW_STR(DW_CS) "]\n\t"
+                "str    %[e], [%[d]]\n\t"
+                "ldrsb  %[a], [%[s], %[cs]]\n\t"
+                "ldrsb  %[e], [%[s]]\n\t"
+                "add    %[s], %[s], %[rs]\n\t"
+                "ldrsb  %[b], [%[s], %[cs]]\n\t"
+                "ldrsb  %[f], [%[s]]\n\t"
+                "add    %[s], %[s], %[rs]\n\t"
+                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
+                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
+                "str    %[a], [%[d], #" DW_STR(DW_CS4) "]\n\t"
+                "str    %[e], [%[d], #4]\n\t"
+                "add    %[d], %[d], #8\n\t"
+                "subs   %[k], %[k], #1\n\t"
+                "bne    1b"
+                : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
+                : [rs] "r"(rstep), [cs] "r"(cstep)
+                : "cc", "memory");
+    }
+#else
+    for (; k > 0; k--, d += 4, src += 4 * rstep)
+        for (r = 0; r < 4; r += 2) {
+            const int8_t *q = src + r * rstep;
+            nnom_st32(d + r, nnom_pkhbt16((uint32_t)(int32_t)q[0], (uint32_t)(int32_t)q[rstep]));
+            nnom_st32(d + DW_CS / 2 + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
+        }
+#endif
+    for (r = n & 3u; r > 0; r--, src += rstep, d++) {
+        d[0] = src[0];
+        d[DW_CS / 2] = src[cstep];
+    }
+}
+
 /* The tile's values inside the image, of input channel c: a rows x b columns from input row y,
  * column x, to tile row ty, column tx (the rest holds the zero point). */
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
-    const uint32_t *box = L->box;
-    int16_t *buf = L->tile;
-    const int8_t *in = L->in;
-    const nnom_dims_t in_dims = L->in_dims;
-    const uint32_t rstep = (uint32_t)in_dims.w * in_dims.c, cstep = in_dims.c, n = box[4];
-    const int8_t *src = in + (box[0] * in_dims.w + box[1]) * in_dims.c + c;
-    int16_t *d = buf + box[3] * (DW_CS / 2) + box[2];
+    const uint32_t cstep = L->in_dims.c, rstep = (uint32_t)L->in_dims.w * cstep, n = L->rows;
+    const int8_t *src = L->src + c;
+    int16_t *d = L->dst;
     uint32_t col;
 #ifdef DW_NOFILL
     return;
 #endif
-    for (col = box[5]; col > 0; col--, d += DW_CS / 2, src += cstep)
+    for (col = L->cols; col >= 2; col -= 2, d += DW_CS, src += 2 * cstep)
+        dw_fill_rows2(d, src, n, rstep, cstep);
+    if (col)
         dw_fill_rows(d, src, n, rstep);
 }
 
@@ -646,8 +696,9 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     }
 }
 
-/* The tile of nro x nco outputs from output row oy0, column ox0, through every channel. */
-static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
+/* The inside of the tile of nro x nco outputs from output row oy0, column ox0 (L's src, dst, rows
+ * and cols), and the zero point around it. */
+static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
 {
     const uint32_t s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u, ncol = (nco - 1u) * s + 3u;
     const int32_t y0 = (int32_t)(oy0 * s) - (int32_t)L->p->win.pad_top, below = (int32_t)L->in_dims.h - y0;
@@ -657,18 +708,23 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0,
     const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
     const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
     const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
-    int8_t *o = L->out + oy0 * L->orow + ox0 * L->OC;
-    uint32_t c, jm, i, *words = (uint32_t *)(void *)L->tile;
-    L->box[0] = (uint32_t)(y0 + (int32_t)top);
-    L->box[1] = (uint32_t)(x0 + (int32_t)left);
-    L->box[2] = top;
-    L->box[3] = left;
-    L->box[4] = bottom - top;
-    L->box[5] = top < bottom ? end - left : 0u;
-    /* the padding (the zero point) once for all channels */
+    uint32_t i, *words = (uint32_t *)(void *)L->tile;
+    L->src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
+    L->dst = L->tile + left * (DW_CS / 2) + top;
+    L->rows = bottom - top;
+    L->cols = top < bottom ? end - left : 0u;
+    /* once for all channels */
     if (top > 0 || bottom < nrow || left > 0 || end < ncol)
         for (i = 0; i < ncol * (DW_CS / 4); i++)
-            words[i] = L->zz;
+            words[i] = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
+}
+
+/* The tile of nro x nco outputs from output row oy0, column ox0, through every channel. */
+static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
+{
+    int8_t *o = L->out + oy0 * L->orow + ox0 * L->OC;
+    uint32_t c, jm;
+    dw_tile_box(L, oy0, ox0, nro, nco);
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
         for (jm = 0; jm < L->M; jm++) {
@@ -711,7 +767,6 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     const uint32_t s = win->sh;
     /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
     const uint32_t tr = (DW_TILE_ROWS - 2u) / (2u * s) * 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
-    const uint32_t zz = (uint32_t)(uint16_t)(int16_t)p->in_zp * 0x10001u;
     uint32_t words[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* word-aligned for the LDRDs */
     uint32_t oy0, ox0;
     dw_plane_t L;
@@ -725,7 +780,6 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.in_dims = in_dims;
     L.OC = OC;
     L.M = M;
-    L.zz = zz;
     L.s = s;
     L.orow = orow;
     L.core = dw_core_for(s, p->out_zp != -128);
