@@ -598,7 +598,7 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
 static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep,
                                                  uint32_t cstep)
 {
-    uint32_t k = n >> 2, r;
+    uint32_t k = n >> 2;
 #if NNOM_ARM_ASM
     if (k) {
         uint32_t a, b, e, f;
@@ -631,6 +631,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, 
                 : "cc", "memory");
     }
 #else
+    uint32_t r;
     for (; k > 0; k--, d += 4, src += 4 * rstep)
         for (r = 0; r < 4; r += 2) {
             const int8_t *q = src + r * rstep;
@@ -638,7 +639,13 @@ static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, 
             nnom_st32(d + DW_CS / 2 + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
         }
 #endif
-    for (r = n & 3u; r > 0; r--, src += rstep, d++) {
+    if (n & 2u) { /* two rows, a word a column */
+        nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
+        nnom_st32(d + DW_CS / 2, nnom_pkhbt16((uint32_t)(int32_t)src[cstep], (uint32_t)(int32_t)src[cstep + rstep]));
+        d += 2;
+        src += 2u * rstep;
+    }
+    if (n & 1u) {
         d[0] = src[0];
         d[DW_CS / 2] = src[cstep];
     }
