@@ -355,6 +355,7 @@ typedef struct {
     int8_t *o;          /* 36: its output (advanced) */
     uint32_t w[6];      /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
     uint32_t pairs;     /* 64: pairs of output rows (counted down) */
+    uint32_t lo2, hi2;  /* 68: the clamp in both halfwords (the clamping core's) */
 } dw_core_t;
 
 typedef void (*dw_core_fn)(dw_core_t *j);
@@ -365,14 +366,17 @@ typedef struct {
     const nnom_conv_affine_params_t *p;
     const int8_t *in, *w;
     const int32_t *bias;
-    int16_t *tile;
     nnom_dims_t in_dims;
     uint32_t OC, M, s, orow; /* output channels, depth multiplier, stride, output bytes per row */
     dw_core_fn core;         /* for the stride, with or without the requantization's sign correction */
     int8_t *out;
     const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
     int16_t *dst;            /* its place in the tile, */
-    uint32_t rows, cols;     /* its extent */
+    uint16_t rows, cols;     /* its extent */
+    uint16_t nro, nco;       /* the tile's output rows and columns, */
+    uint16_t tr, tc;         /* at most */
+    uint16_t out_h, out_w;
+    uint32_t tile[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* q15, word-aligned for the LDRDs */
 } dw_plane_t;
 
 #define DW_STR_(x) #x
@@ -401,7 +405,7 @@ typedef struct {
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
  * a pair, p and o move to the next pair's */
-#define DW_CORE(name, COLS, RQ, PAIR)                                                                     \
+#define DW_CORE(name, COLS, RQ, PAIR, OUT)                                                                     \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
@@ -420,8 +424,7 @@ typedef struct {
                          "asr    r10, r10, r11\n\t"                                           \
                          "ssat   r9, #8, r9\n\t"                                              \
                          "ssat   r10, #8, r10\n\t"                                            \
-                         "strb   r10, [r2, r12]\n\t"                                          \
-                         "strb   r9, [r2]\n\t"                                                \
+                         OUT                                                                  \
                          "ldrd   r11, r12, [r0, #24]\n\t"                                     \
                          "add    r2, r2, r11\n\t"                                             \
                          "cmp    r1, r12\n\t"                                                 \
@@ -454,14 +457,29 @@ typedef struct {
     DW_COL_S2(", #" DW_STR(DW_CS), DW_STR(DW_CS8), "", "r5", "r6", "r9")                      \
     DW_COL_S2(", #" DW_STR(DW_CS2), DW_STR(DW_CS28), "", "r7", "r8", "r10")                   \
     DW_COL_S2("", "8", ", #" DW_STR(DW_CS2), "r3", "r4", "r10")
-DW_CORE(dw_core_fix, DW_COLS_S1, DW_RQ_FIX, "4")
-DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4")
-DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8")
-DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8")
+/* the two outputs (r12: orow), as they are or clamped two at a time (SSUB16 and SEL: max, min) */
+#define DW_OUT                                                                                \
+    "strb   r10, [r2, r12]\n\t"                                                              \
+    "strb   r9, [r2]\n\t"
+#define DW_OUT_CLAMP                                                                          \
+    "pkhbt  r9, r9, r10, lsl #16\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #68]\n\t"                                                         \
+    "ssub16 lr, r9, r10\n\t"                                                                 \
+    "sel    r9, r9, r10\n\t"                                                                 \
+    "ssub16 lr, r11, r9\n\t"                                                                 \
+    "sel    r9, r9, r11\n\t"                                                                 \
+    "lsr    r10, r9, #16\n\t"                                                                \
+    "strb   r10, [r2, r12]\n\t"                                                              \
+    "strb   r9, [r2]\n\t"
+DW_CORE(dw_core_fix, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT)
+DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4", DW_OUT)
+DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT)
+DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT)
+DW_CORE(dw_core_clamp, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT_CLAMP)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
-static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp)
 {
     for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += 2 * j->orow) {
         const int16_t *p = j->p;
@@ -488,36 +506,51 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix)
             }
             a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
             a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
-            o[j->orow] = (int8_t)__ssat(a1, 8);
-            o[0] = (int8_t)__ssat(a0, 8);
+            a0 = __ssat(a0, 8);
+            a1 = __ssat(a1, 8);
+            if (clamp) {
+                const int32_t lo = (int16_t)j->lo2, hi = (int16_t)j->hi2;
+                a0 = a0 < lo ? lo : a0 > hi ? hi : a0;
+                a1 = a1 < lo ? lo : a1 > hi ? hi : a1;
+            }
+            o[j->orow] = (int8_t)a1;
+            o[0] = (int8_t)a0;
         }
     }
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1(dw_core_t *j)
 {
-    dw_core_c(j, 1, 0);
+    dw_core_c(j, 1, 0, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1_fix(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1);
+    dw_core_c(j, 1, 1, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2(dw_core_t *j)
 {
-    dw_core_c(j, 2, 0);
+    dw_core_c(j, 2, 0, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2_fix(dw_core_t *j)
 {
-    dw_core_c(j, 2, 1);
+    dw_core_c(j, 2, 1, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c1_clamp(dw_core_t *j)
+{
+    dw_core_c(j, 1, 1, 1);
 }
 
 /* The core for the layer's stride and requantization. */
-static dw_core_fn dw_core_for(uint32_t s, int fix)
+static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
 {
 #if NNOM_ARM_ASM
+    if (clamp)
+        return dw_core_clamp;
     if (s == 1)
         return fix ? dw_core_fix : dw_core_nofix;
     return fix ? dw_core_s2_fix : dw_core_s2_nofix;
 #else
+    if (clamp)
+        return dw_core_c1_clamp;
     return s == 1 ? (fix ? dw_core_c1_fix : dw_core_c1) : (fix ? dw_core_c2_fix : dw_core_c2);
 #endif
 }
@@ -526,7 +559,7 @@ static dw_core_fn dw_core_for(uint32_t s, int fix)
 static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
 {
     dw_core_t *j = &L->j;
-    j->p = L->tile;
+    j->p = (const int16_t *)(const void *)L->tile;
     j->o = o;
     j->span = (int32_t)(nco * L->s * DW_CS);
     j->orow = (int32_t)L->orow;
@@ -703,10 +736,11 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     }
 }
 
-/* The inside of the tile of nro x nco outputs from output row oy0, column ox0 (L's src, dst, rows
- * and cols), and the zero point around it. */
-static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
+/* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0 (L's src, dst,
+ * rows and cols), and the zero point around it. */
+static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 {
+    const uint32_t nro = L->nro, nco = L->nco;
     const uint32_t s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u, ncol = (nco - 1u) * s + 3u;
     const int32_t y0 = (int32_t)(oy0 * s) - (int32_t)L->p->win.pad_top, below = (int32_t)L->in_dims.h - y0;
     const int32_t x0 = (int32_t)(ox0 * s) - (int32_t)L->p->win.pad_left, right = (int32_t)L->in_dims.w - x0;
@@ -715,23 +749,27 @@ static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t 
     const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
     const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
     const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
-    uint32_t i, *words = (uint32_t *)(void *)L->tile;
+    uint32_t i, *words = L->tile;
     L->src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
-    L->dst = L->tile + left * (DW_CS / 2) + top;
-    L->rows = bottom - top;
-    L->cols = top < bottom ? end - left : 0u;
+    L->dst = (int16_t *)(void *)L->tile + left * (DW_CS / 2) + top;
+    L->rows = (uint16_t)(bottom - top);
+    L->cols = (uint16_t)(top < bottom ? end - left : 0u);
     /* once for all channels */
     if (top > 0 || bottom < nrow || left > 0 || end < ncol)
         for (i = 0; i < ncol * (DW_CS / 4); i++)
             words[i] = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
 }
 
-/* The tile of nro x nco outputs from output row oy0, column ox0, through every channel. */
-static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t nro, uint32_t nco)
+/* The tile of L's nro x nco outputs from output row oy0, column ox0, through every channel. */
+static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 {
+    const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
+    const uint32_t nco = L->out_w - ox0 < L->tc ? L->out_w - ox0 : L->tc;
     int8_t *o = L->out + oy0 * L->orow + ox0 * L->OC;
     uint32_t c, jm;
-    dw_tile_box(L, oy0, ox0, nro, nco);
+    L->nro = (uint16_t)nro;
+    L->nco = (uint16_t)nco;
+    dw_tile_box(L, oy0, ox0);
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
         for (jm = 0; jm < L->M; jm++) {
@@ -762,7 +800,7 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && p->act_min == -128 && p->act_max == 127 && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+           && (win->sh == 1 || (p->act_min == -128 && p->act_max == 127)) && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
 
 /* The plane path (see above). */
@@ -774,7 +812,6 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     const uint32_t s = win->sh;
     /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
     const uint32_t tr = (DW_TILE_ROWS - 2u) / (2u * s) * 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
-    uint32_t words[NNOM_DW_TILE_COLS * (DW_CS / 4)]; /* word-aligned for the LDRDs */
     uint32_t oy0, ox0;
     dw_plane_t L;
 
@@ -783,17 +820,22 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.in = in;
     L.w = w;
     L.bias = bias;
-    L.tile = (int16_t *)(void *)words;
     L.in_dims = in_dims;
     L.OC = OC;
     L.M = M;
     L.s = s;
     L.orow = orow;
-    L.core = dw_core_for(s, p->out_zp != -128);
+    L.core = dw_core_for(s, p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
+    L.j.lo2 = (uint32_t)(uint16_t)(int16_t)p->act_min * 0x10001u;
+    L.j.hi2 = (uint32_t)(uint16_t)(int16_t)p->act_max * 0x10001u;
     L.out = out;
+    L.tr = (uint16_t)tr;
+    L.tc = (uint16_t)tc;
+    L.out_h = out_dims.h;
+    L.out_w = out_dims.w;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr)
         for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
-            dw_tile(&L, oy0, ox0, out_dims.h - oy0 < tr ? out_dims.h - oy0 : tr, out_dims.w - ox0 < tc ? out_dims.w - ox0 : tc);
+            dw_tile(&L, oy0, ox0);
 }
 
 /* Each path in a function of its own, called last (a tail call): the stack holds one path's state
