@@ -1,9 +1,11 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
- * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 without a clamp inside
- * int8 (any depth multiplier) take the plane path (dw_planes(), below); the rest the table path
- * described here, which calls the reference for what it does not cover: depth multipliers above 1, fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps,
- * a channel outside the fast requantization of nnom_arm_affine.h. Without the DSP extension, or
- * with NNOM_REFERENCE_KERNELS defined, it is the reference.
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 (any depth
+ * multiplier, any clamp) or at stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT
+ * (without a clamp inside int8) take the plane path (dw_planes(), below); the rest the table path
+ * described here, which calls the reference for what it does not cover: depth multipliers above 1,
+ * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
+ * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
+ * defined, it is the reference.
  *
  * Four channels at a time, taps in pairs: the input words of taps t1 and t2 (four channels each)
  * are repacked by two PKHs into [a0 a1 b0 b1] and [a2 a3 b2 b3], whose SXTB16s give the q15 pairs
@@ -317,23 +319,27 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
     }
 }
 
-/* ---- 3x3 windows at stride 1, no dilation, any depth multiplier, no clamp inside int8: one input
- * channel at a time ("planes", as TinyEngine does). A tile of the channel (up to DW_TILE_ROWS rows x
- * NNOM_DW_TILE_COLS columns, 0.5 KB on the stack) is widened to q15 column by column, rows
- * contiguous, the padding filled with the input zero point: every window is then whole, and
- * sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps puts the zero point into the bias. A
- * word of a column holds two rows, (x_y, x_y+1), the pairs SMLAD takes against the weights of two
- * kernel rows; output rows go in pairs (y, y+1) along the tile's columns (the core: 12 multiplies
- * and 3 LDRDs for 18 MACs), the weights of the channel in six registers, every pair of the tile in
- * one call. The tiles of a channel go row of tiles by row of tiles, each tile's first two columns
- * copied from the last two of the one before. (Stride 2 measured slower on this path than on the
- * table's: each input value serves a quarter of the MACs.) */
-#ifndef DW_CS
-#define DW_CS 28 /* bytes per column (an immediate in the core): 14 q15 rows, 12 output rows */
-#define DW_CS2 56 /* DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
+/* ---- 3x3 windows, no dilation: one input channel at a time ("planes", as TinyEngine does). A tile
+ * of the channel (DW_TILE_ROWS rows x NNOM_DW_TILE_COLS columns, 224 B, in the path's struct on the
+ * stack) is widened to q15 column by column, rows contiguous, the padding filled with the input zero
+ * point: every window is then whole, and sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps
+ * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
+ * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
+ * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs),
+ * the weights of the channel in six registers, every pair of the tile in one call. Tiles are
+ * outermost: their padding is written once for all channels, then per channel the values inside
+ * the image (two columns, four rows a step) and per output channel the core. The tile's size is
+ * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
+ * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
+ * several output channels: at multiplier 1 each input value serves 9 / 4 MACs and the table path
+ * measured faster. */
+#define DW_CS 28 /* bytes per column: 14 q15 rows, 12 output rows at stride 1 */
+#define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8, DW_CS + 4 */
 #define DW_CS8 36
 #define DW_CS28 64
 #define DW_CS4 32
+#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8 || DW_CS4 != DW_CS + 4
+#error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
 #ifndef NNOM_DW_TILE_COLS
@@ -684,17 +690,14 @@ static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, 
     }
 }
 
-/* The tile's values inside the image, of input channel c: a rows x b columns from input row y,
- * column x, to tile row ty, column tx (the rest holds the zero point). */
+/* The tile's values inside the image (L's src, dst, rows and cols: dw_tile_box()) of input
+ * channel c. */
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
     const uint32_t cstep = L->in_dims.c, rstep = (uint32_t)L->in_dims.w * cstep, n = L->rows;
     const int8_t *src = L->src + c;
     int16_t *d = L->dst;
     uint32_t col;
-#ifdef DW_NOFILL
-    return;
-#endif
     for (col = L->cols; col >= 2; col -= 2, d += DW_CS, src += 2 * cstep)
         dw_fill_rows2(d, src, n, rstep, cstep);
     if (col)
@@ -775,7 +778,6 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
         for (jm = 0; jm < L->M; jm++) {
             dw_weights(L, c * L->M + jm);
             dw_core_job(L, o + c * L->M + jm, nco, nro);
-#ifndef DW_NOCORE
             if (L->j.pairs > 0)
                 L->core(&L->j);
             if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
@@ -783,7 +785,6 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
                 L->j.orow = 0;
                 L->core(&L->j);
             }
-#endif
         }
     }
 }
@@ -838,8 +839,7 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
             dw_tile(&L, oy0, ox0);
 }
 
-/* Each path in a function of its own, called last (a tail call): the stack holds one path's state
- * at a time. */
+/* Each path in a function of its own: the stack holds one path's state at a time. */
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
