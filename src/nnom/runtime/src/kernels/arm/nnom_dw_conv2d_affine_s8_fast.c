@@ -374,7 +374,7 @@ typedef struct {
     const int32_t *bias;
     nnom_dims_t in_dims;
     uint32_t OC, M, s, orow; /* output channels, depth multiplier, stride, output bytes per row */
-    dw_core_fn core;         /* for the stride, with or without the requantization's sign correction */
+    dw_core_fn core;         /* for the stride, the requantization's sign correction and the clamp */
     int8_t *out;
     const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
     int16_t *dst;            /* its place in the tile, */
