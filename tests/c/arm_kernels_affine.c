@@ -368,6 +368,38 @@ static void check_dw(void)
         fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
         done++;
     }
+    /* 3x3 maps of several of the plane path's tiles both ways, SAME, clamps, multipliers */
+    for (cs = 0; cs < N_CASES / 10 + 2; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t s = rnd() % 3 == 0 ? 2 : 1, mult = rnd() % 3 == 0 ? urange(2, 4) : 1, n_out, th, tw;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *got;
+        char what[200];
+        in.h = (uint16_t)urange(12, 30);
+        in.w = (uint16_t)urange(3, 30);
+        in.c = (uint16_t)urange(1, 4);
+        out.h = (uint16_t)((in.h + s - 1) / s);
+        out.w = (uint16_t)((in.w + s - 1) / s);
+        out.c = (uint16_t)(in.c * mult);
+        th = (uint32_t)(out.h - 1) * s + 3;
+        tw = (uint32_t)(out.w - 1) * s + 3;
+        win.sh = win.sw = (uint16_t)s;
+        win.pad_top = (uint16_t)(th > in.h ? (th - in.h) / 2 : 0);
+        win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        p = conv_case(&win, in_buf, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
+        if (rnd() & 1)
+            p.act_min = -128, p.act_max = 127;
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        nnom_dw_conv2d_affine_s8(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(0);
+        nnom_dw_conv2d_affine_s8_fast(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, got, out);
+        describe(what, "dw", in, &win, out, &p);
+        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 
