@@ -108,9 +108,9 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
     __asm__(DW_ROW("mov %[a], %[s]\n\t", 0, 8, 16)
             DW_ROW("add %[r], %[s], %[rs]\n\tmov %[a], %[r]\n\t", 24, 32, 40)
             DW_ROW("add %[r], %[r], %[rs]\n\tmov %[a], %[r]\n\t", 48, 56, 64)
-            : [ab] "+w"(*ab), [at] "+w"(*at), [x] "=&w"(x), [w] "=&w"(w), [t] "=&w"(t), [a] "=&r"(a),
+            : [ab] "+w"(*ab), [at] "+w"(*at), [x] "=&w"(x), [w] "=&w"(w), [t] "=&w"(t), [a] "=&l"(a),
               [r] "=&r"(r)
-            : [s] "r"(s), [wp] "r"(wp), [d] "r"(dstep), [rs] "r"(rstep)
+            : [s] "r"(s), [wp] "l"(wp), [d] "r"(dstep), [rs] "r"(rstep)
             : "memory");
 }
 #else
@@ -121,6 +121,82 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
     for (k = 0; k < 9; k++)
         NNOM_MVE_MAC8(*ab, *at, vldrbq_s16(s + k / 3 * rstep + k % 3 * dstep), vldrbq_s16(wp + 8 * k));
 }
+#endif
+
+/* n >= 1 consecutive output pixels of a full block, 3x3 taps and requantization in one asm loop
+ * (dstep 8: the padded plane's pixels, taps at immediate offsets from three row pointers; else
+ * walked by dstep): per pixel 2 row additions, 9 taps of 6, two accumulator and 6 constant loads,
+ * 2 x 9 requantization steps, one narrowing store. Optimized GCC / clang builds (-O0 keeps too
+ * few registers free for its operands: the loop of dw_block there). */
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define DW_RUN 1
+#define DW_PTAP(row, xoff, woff)                                                                 \
+    "vldrb.s16 %q[x], [%[" row "], #" #xoff "]\n\t"                                              \
+    "vldrb.s16 %q[w], [%[bk], #" #woff "]\n\t"                                                   \
+    "vmullb.s16 %q[t], %q[x], %q[w]\n\t"                                                         \
+    "vadd.i32 %q[ab], %q[ab], %q[t]\n\t"                                                         \
+    "vmullt.s16 %q[t], %q[x], %q[w]\n\t"                                                         \
+    "vadd.i32 %q[at], %q[at], %q[t]\n\t"
+#define DW_RQ(acc, l, m, r)                                                                      \
+    "vldrw.32 %q[t], [%[bk], #%c[" l "]]\n\t"                                                    \
+    "vshl.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                               \
+    "vldrw.32 %q[t], [%[bk], #%c[" m "]]\n\t"                                                    \
+    "vqrdmulh.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                           \
+    "vldrw.32 %q[w], [%[bk], #%c[" r "]]\n\t"                                                    \
+    "vand %q[x], %q[" acc "], %q[w]\n\t"                                                         \
+    "vshr.s32 %q[x], %q[x], #31\n\t"                                                             \
+    "vqadd.s32 %q[" acc "], %q[" acc "], %q[x]\n\t"                                              \
+    "vrshl.s32 %q[" acc "], %q[" acc "], %q[w]\n\t"                                              \
+    "vadd.i32 %q[" acc "], %q[" acc "], %[zp]\n\t"                                               \
+    "vmax.s32 %q[" acc "], %q[" acc "], %q[lo]\n\t"                                              \
+    "vmin.s32 %q[" acc "], %q[" acc "], %q[hi]\n\t"
+#define DW_RUN_ASM(taps)                                                                         \
+    __asm__ volatile("dls lr, %[n]\n"                                                           \
+                     "1:\n\t"                                                                    \
+                     "vldrw.32 %q[ab], [%[bk], #%c[ofb]]\n\t"                                    \
+                     "vldrw.32 %q[at], [%[bk], #%c[oft]]\n\t" taps                               \
+                     DW_RQ("ab", "obl", "obm", "obr") DW_RQ("at", "otl", "otm", "otr")           \
+                     "vmovnt.i32 %q[ab], %q[at]\n\t"                                               \
+                     "vstrb.16 %q[ab], [%[o]]\n\t"                                                \
+                     "add %[o], %[o], %[ostep]\n\t"                                               \
+                     "add %[s], %[s], %[sstep]\n\t"                                               \
+                     "le lr, 1b\n"                                                                 \
+                     : [s] "+l"(s), [o] "+l"(o), [ab] "=&w"(ab), [at] "=&w"(at), [x] "=&w"(x),     \
+                       [w] "=&w"(w), [t] "=&w"(t), [r1] "=&l"(r1), [r2] "=&l"(r2)                   \
+                     : [bk] "l"(b), [n] "r"(n), [rs] "r"(rstep), [d] "r"(dstep), [sstep] "r"(sstep), \
+                       [ostep] "r"(ostep), [zp] "r"(zp), [lo] "w"(lo), [hi] "w"(hi),                \
+                       [ofb] "i"(offsetof(dw_block_t, fb)), [oft] "i"(offsetof(dw_block_t, ft)),    \
+                       [obl] "i"(offsetof(dw_block_t, qb.left)), [obm] "i"(offsetof(dw_block_t, qb.mult)), \
+                       [obr] "i"(offsetof(dw_block_t, qb.right)), [otl] "i"(offsetof(dw_block_t, qt.left)), \
+                       [otm] "i"(offsetof(dw_block_t, qt.mult)), [otr] "i"(offsetof(dw_block_t, qt.right)) \
+                     : "memory", "lr")
+
+static void dw3x3_run(const int8_t *s, uint32_t n, uint32_t dstep, uint32_t rstep, uint32_t sstep, int8_t *o,
+                      uint32_t ostep, const dw_block_t *b, int32_t zp)
+{
+    const int32x4_t lo = b->lo, hi = b->hi;
+    int32x4_t ab, at, x, w, t;
+    const int8_t *r1, *r2;
+    if (dstep == 8) {
+        DW_RUN_ASM("add %[r1], %[s], %[rs]\n\tadd %[r2], %[r1], %[rs]\n\t"
+                   DW_PTAP("s", 0, 0) DW_PTAP("s", 8, 8) DW_PTAP("s", 16, 16)
+                   DW_PTAP("r1", 0, 24) DW_PTAP("r1", 8, 32) DW_PTAP("r1", 16, 40)
+                   DW_PTAP("r2", 0, 48) DW_PTAP("r2", 8, 56) DW_PTAP("r2", 16, 64));
+    } else {
+        DW_RUN_ASM("mov %[r2], %[s]\n\t"
+                   DW_PTAP("r2", 0, 0) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 8)
+                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 16)
+                   "add %[r1], %[s], %[rs]\n\tmov %[r2], %[r1]\n\t"
+                   DW_PTAP("r2", 0, 24) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 32)
+                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 40)
+                   "add %[r1], %[r1], %[rs]\n\tmov %[r2], %[r1]\n\t"
+                   DW_PTAP("r2", 0, 48) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 56)
+                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 64));
+    }
+    (void)ab; (void)at; (void)x; (void)w; (void)t; (void)r1; (void)r2;
+}
+#else
+#define DW_RUN 0
 #endif
 
 /* a load of 8 channels, widened to int16: unpredicated in a full block, else the lanes of pr */
@@ -140,15 +216,14 @@ static NNOM_MVE_INLINE void dw_store(const nnom_conv_affine_params_t *p, const d
 
 /* Every output pixel of one block of channels (c0: its first; full: 8 of them, else pr's). Inlined
  * twice, so that a full block's loads carry no predicate. */
-static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                     const int8_t *wc, const dw_block_t *b, int8_t *out, nnom_dims_t out_dims,
-                                     uint32_t c0, mve_pred16_t pr, int full)
+static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const nnom_window_t *win,
+                                     const int8_t *in, nnom_dims_t in_dims, const int8_t *wc, const dw_block_t *b,
+                                     int8_t *out, nnom_dims_t out_dims, mve_pred16_t pr, int full)
 {
-    const nnom_window_t *win = &p->win;
-    const uint32_t ch = in_dims.c, kh = win->kh, kw = win->kw;
+    const uint32_t ich = in_dims.c, ch = out_dims.c, kh = win->kh, kw = win->kw;
     const int32_t span_h = (int32_t)((kh - 1) * win->dh), span_w = (int32_t)((kw - 1) * win->dw);
-    const uint32_t row = (uint32_t)in_dims.w * ch, dstep = win->dw * ch, rstep = win->dh * row;
-    const uint32_t sstep = win->sw * ch;
+    const uint32_t row = (uint32_t)in_dims.w * ich, dstep = win->dw * ich, rstep = win->dh * row;
+    const uint32_t sstep = win->sw * ich;
     const int packed = full && kh * kw == DW_PACKED_TAPS && kw == 3;
     /* the output columns whose windows lie inside the image's width: [ox_lo, ox_hi) */
     const uint32_t ox_lo = first_tap(-win->pad_left, win->sw);
@@ -159,14 +234,20 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
     for (oy = 0; oy < out_dims.h; oy++) {
         const int32_t y0 = (int32_t)(oy * win->sh) - win->pad_top;
         const int rows_in = y0 >= 0 && y0 + span_h < in_dims.h;
-        int8_t *o = out + (uint32_t)oy * out_dims.w * ch + c0;
+        int8_t *o = out + (uint32_t)oy * out_dims.w * ch;
         for (ox = 0; ox < out_dims.w; ox++, o += ch) {
             const int32_t x0 = (int32_t)(ox * win->sw) - win->pad_left;
             int32x4_t ab, at;
             if (rows_in && ox >= ox_lo && ox < ox_hi) {
-                const int8_t *src = in + (uint32_t)y0 * row + (uint32_t)x0 * ch + c0;
+                const int8_t *src = in + (uint32_t)y0 * row + (uint32_t)x0 * ich;
                 if (packed) { /* the common 3x3 kernel, unrolled, along the row's inside part */
                     const uint32_t end = ox_hi < out_dims.w ? ox_hi : out_dims.w;
+#if DW_RUN
+                    dw3x3_run(src, end - ox, dstep, rstep, sstep, o, ch, b, p->out_zp);
+                    o += (end - ox - 1) * ch;
+                    ox = end - 1;
+                    continue;
+#endif
                     for (; ox < end; ox++, o += ch, src += sstep) {
                         const int8_t *wp;
                         const dw_block_t *bk = b; /* opaque: immediate offsets from one register */
@@ -198,7 +279,7 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
                 at = b->bt;
                 for (ky = ky0; ky < ky1; ky++) {
                     const int8_t *s = in + (uint32_t)(y0 + (int32_t)(ky * win->dh)) * row
-                                      + (uint32_t)(x0 + (int32_t)(kx0 * win->dw)) * ch + c0;
+                                      + (uint32_t)(x0 + (int32_t)(kx0 * win->dw)) * ich;
                     const int8_t *wt = wc + (ky * kw + kx0) * ch;
                     for (kx = kx0; kx < kx1; kx++, s += dstep, wt += ch)
                         NNOM_MVE_MAC8(ab, at, vsubq_s16(NNOM_MVE_LD8(s), zp), NNOM_MVE_LD8(wt));
@@ -209,24 +290,85 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const i
     }
 }
 
+/* A zero-point padded copy of one block's channels (8 bytes a pixel), so that every window lies
+ * inside it: the border pixels take the interior's path. Small maps only (KWS's 25x5 has 45% of its
+ * pixels on the border; a large map has few and would not fit the stack). */
+#define DW_PLANE_BYTES 6144u
+
+typedef struct {
+    nnom_window_t win; /* the layer's, without padding */
+    nnom_dims_t dims;  /* the plane's rows and columns, 8 channels */
+} dw_plane_t;
+
+static int plane_geometry(const nnom_window_t *win, nnom_dims_t out_dims, dw_plane_t *pl)
+{
+    const uint32_t h = (out_dims.h - 1u) * win->sh + (win->kh - 1u) * win->dh + 1u;
+    const uint32_t w = (out_dims.w - 1u) * win->sw + (win->kw - 1u) * win->dw + 1u;
+    if (h * w * 8u > DW_PLANE_BYTES)
+        return 0;
+    pl->win = *win;
+    pl->win.pad_top = 0;
+    pl->win.pad_left = 0;
+    pl->dims.h = (uint16_t)h;
+    pl->dims.w = (uint16_t)w;
+    pl->dims.c = 8;
+    return 1;
+}
+
+/* the block's input pixels (the lanes of pr) into the plane, whose padding already holds the zero point */
+static void plane_fill(const nnom_window_t *win, const int8_t *in, nnom_dims_t in_dims, const dw_plane_t *pl,
+                       int8_t *plane, mve_pred16_t pr)
+{
+    const int32_t y_end = (int32_t)pl->dims.h - win->pad_top, x_end = (int32_t)pl->dims.w - win->pad_left;
+    const uint32_t ny = (uint32_t)(y_end < (int32_t)in_dims.h ? y_end : (int32_t)in_dims.h);
+    const uint32_t nx = (uint32_t)(x_end < (int32_t)in_dims.w ? x_end : (int32_t)in_dims.w);
+    uint32_t y, x;
+    for (y = 0; y < ny; y++) {
+        const int8_t *s = in + (uint32_t)y * in_dims.w * in_dims.c;
+        int8_t *d = plane + (((uint32_t)win->pad_top + y) * pl->dims.w + win->pad_left) * 8u;
+        for (x = 0; x < nx; x++, s += in_dims.c, d += 8)
+            vstrbq_s16(d, vldrbq_z_s16(s, pr));
+    }
+}
+
 void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const uint32_t ch = in_dims.c;
+    int8_t plane[DW_PLANE_BYTES];
+    dw_plane_t pl;
+    int padded;
     uint32_t c0;
     if (out_dims.c != ch) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
+    }
+    pl.win = p->win;
+    pl.dims = in_dims;
+    padded = out_dims.h > 0 && out_dims.w > 0 && (p->win.pad_top > 0 || p->win.pad_left > 0)
+             && plane_geometry(&p->win, out_dims, &pl);
+    if (padded) {
+        const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+        uint32_t i;
+        for (i = 0; i < (uint32_t)pl.dims.h * pl.dims.w * 8u; i += 16)
+            vstrbq_p_s8(plane + i, zp, vctp8q((uint32_t)pl.dims.h * pl.dims.w * 8u - i));
     }
     for (c0 = 0; c0 < ch; c0 += 8) {
         const uint32_t n = ch - c0 < 8 ? ch - c0 : 8;
         const mve_pred16_t pr = vctp16q(n);
         dw_block_t b;
         block_setup(p, w + c0, bias, c0, n, ch, (uint32_t)p->win.kh * p->win.kw, pr, &b);
-        if (n == 8)
-            dw_block(p, in, in_dims, w + c0, &b, out, out_dims, c0, pr, 1);
-        else
-            dw_block(p, in, in_dims, w + c0, &b, out, out_dims, c0, pr, 0);
+        if (padded) {
+            plane_fill(&p->win, in + c0, in_dims, &pl, plane, pr);
+            if (n == 8)
+                dw_block(p, &pl.win, plane, pl.dims, w + c0, &b, out + c0, out_dims, pr, 1);
+            else
+                dw_block(p, &pl.win, plane, pl.dims, w + c0, &b, out + c0, out_dims, pr, 0);
+        } else if (n == 8) {
+            dw_block(p, &p->win, in + c0, in_dims, w + c0, &b, out + c0, out_dims, pr, 1);
+        } else {
+            dw_block(p, &p->win, in + c0, in_dims, w + c0, &b, out + c0, out_dims, pr, 0);
+        }
     }
 }
 
