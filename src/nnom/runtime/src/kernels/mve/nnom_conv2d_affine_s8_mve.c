@@ -37,15 +37,16 @@ static inline void fill_bytes(int8_t *dst, int8x16_t v, uint32_t n)
         vstrbq_p_s8(dst, v, vctp8q(n));
 }
 
-/* The column of output pixel `pix`: in the input itself for a 1x1 kernel inside the image, else
- * gathered into col (kh * kw * in_c bytes), a row of taps in one copy when it lies inside the
- * image without dilation. */
+/* The column of the output pixel (oy, ox): in the input itself for a 1x1 kernel inside the image,
+ * else gathered into col (kh * kw * in_c bytes): a window inside the image without column dilation
+ * row by row (one predicated copy for rows up to 16 bytes: the first layers), else tap by tap
+ * with the zero point in the padding. */
 static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                            uint32_t out_w, uint32_t pix, int8_t *col)
+                            uint32_t oy, uint32_t ox, int8_t *col)
 {
     const nnom_window_t *win = &p->win;
-    const int32_t y0 = (int32_t)(pix / out_w * win->sh) - win->pad_top;
-    const int32_t x0 = (int32_t)(pix % out_w * win->sw) - win->pad_left;
+    const int32_t y0 = (int32_t)(oy * win->sh) - win->pad_top;
+    const int32_t x0 = (int32_t)(ox * win->sw) - win->pad_left;
     const uint32_t c = in_dims.c, kw = win->kw, row = kw * c;
     const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
     const int cols_in = x0 >= 0 && x0 + (int32_t)((kw - 1) * win->dw) < in_dims.w;
@@ -53,6 +54,19 @@ static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in
     uint32_t ky, kx;
     if (win->kh == 1 && kw == 1 && y0 >= 0 && cols_in && y0 < in_dims.h)
         return in + ((uint32_t)y0 * in_dims.w + (uint32_t)x0) * c;
+    if (cols_in && win->dw == 1 && y0 >= 0 && y0 + (int32_t)((win->kh - 1) * win->dh) < in_dims.h) {
+        const int8_t *s = in + ((uint32_t)y0 * in_dims.w + (uint32_t)x0) * c;
+        const uint32_t step = win->dh * in_dims.w * c;
+        if (row <= 16) {
+            const mve_pred16_t pr = vctp8q(row);
+            for (ky = win->kh; ky > 0; ky--, s += step, dst += row)
+                vstrbq_p_s8(dst, vldrbq_z_s8(s, pr), pr);
+        } else {
+            for (ky = win->kh; ky > 0; ky--, s += step, dst += row)
+                copy_bytes(dst, s, row);
+        }
+        return col;
+    }
     for (ky = 0; ky < win->kh; ky++, dst += row) {
         const int32_t iy = y0 + (int32_t)(ky * win->dh);
         if (iy < 0 || iy >= in_dims.h) {
@@ -73,7 +87,8 @@ static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in
 }
 
 /* the dot products of one weight row with four columns (lanes of *dot) and the row's sum */
-static void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int32x4_t *dot, int32_t *wsum)
+static NNOM_MVE_INLINE void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int32x4_t *dot,
+                                     int32_t *wsum)
 {
     const int8_t *c0 = cols[0], *c1 = cols[1], *c2 = cols[2], *c3 = cols[3];
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
@@ -105,13 +120,45 @@ static void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int
 }
 
 /* Channel oc of four pixels from their dot products with its weight row and the row's sum:
- * + bias - zp * sum, requantized, stored at o + oc + offs (the lanes of pr). */
+ * + bias - zp * sum, requantized with the channel's scalars (no vector constant but the clamp),
+ * stored at o + oc + offs (the lanes of pr unless full). */
 static NNOM_MVE_INLINE void store4(const nnom_conv_affine_params_t *p, uint32_t oc, int32x4_t dot, int32_t wsum,
-                                   const int32_t *bias, int8_t *o, uint32x4_t offs, mve_pred16_t pr)
+                                   const int32_t *bias, int8_t *o, uint32x4_t offs, int32x4_t lo, int32x4_t hi,
+                                   mve_pred16_t pr, int full)
 {
-    const nnom_mve_rq_t q = nnom_mve_rq(vdupq_n_s32(p->mult[oc]), vdupq_n_s32(p->shift[oc]));
+    const nnom_mve_qm_t q = nnom_mve_qm(p->mult[oc], p->shift[oc]);
     dot = vaddq_n_s32(dot, (int32_t)((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)p->in_zp * (uint32_t)wsum));
-    vstrbq_scatter_offset_p_s32(o + oc, offs, nnom_mve_requant(dot, &q, p->out_zp, p->act_min, p->act_max), pr);
+    dot = vminq_s32(vmaxq_s32(vaddq_n_s32(nnom_mve_mul_qm_n(dot, q), p->out_zp), lo), hi);
+    if (full)
+        vstrbq_scatter_offset_s32(o + oc, offs, dot);
+    else
+        vstrbq_scatter_offset_p_s32(o + oc, offs, dot, pr);
+}
+
+/* Every output channel of four pixels (their columns c; the lanes of pr unless full) */
+static NNOM_MVE_INLINE void pixels4(const nnom_conv_affine_params_t *p, const int8_t *const *c, uint32_t k,
+                                    const int8_t *w, const int32_t *bias, int8_t *o, uint32_t oc_n, uint32x4_t offs,
+                                    int32x4_t lo, int32x4_t hi, mve_pred16_t pr, int full)
+{
+    uint32_t oc;
+    if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
+        const mve_pred16_t pk = vctp8q(k);
+        const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
+        const int8x16_t c2 = vldrbq_z_s8(c[2], pk), c3 = vldrbq_z_s8(c[3], pk);
+        for (oc = 0; oc < oc_n; oc++) {
+            const int8x16_t wv = vldrbq_z_s8(w + oc * k, pk);
+            const int32x4_t dot = nnom_mve_vec4(vmladavq_s8(c0, wv), vmladavq_s8(c1, wv), vmladavq_s8(c2, wv),
+                                                vmladavq_s8(c3, wv));
+            store4(p, oc, dot, vaddvq_s8(wv), bias, o, offs, lo, hi, pr, full);
+        }
+    } else {
+        for (oc = 0; oc < oc_n; oc++) {
+            int32x4_t dot;
+            int32_t wsum;
+            dot4cols(c, w + oc * k, k, &dot, &wsum);
+            store4(p, oc, dot, wsum, bias, o, offs, lo, hi, pr, full);
+        }
+    }
 }
 
 void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -122,8 +169,9 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
     /* the byte offsets of four consecutive output pixels' channel */
     const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), oc_n);
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
     int8_t *cols = (int8_t *)scratch;
-    uint32_t pix, oc, j;
+    uint32_t pix, j, oy = 0, ox = 0; /* the next column's pixel */
 
     /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
     if ((scratch == NULL && !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)) || n_pix == 0) {
@@ -133,30 +181,20 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     for (pix = 0; pix < n_pix; pix += 4) {
         /* a last group of fewer than four pixels repeats its last one, kept out of the store */
         const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
-        const mve_pred16_t pr = vctp32q(n);
         const int8_t *c[4];
-        int8_t *o = out + pix * oc_n;
-        for (j = 0; j < 4; j++)
-            c[j] = j < n ? column(p, in, in_dims, out_dims.w, pix + j, cols != NULL ? cols + j * k : NULL)
-                         : c[j - 1];
-        if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
-            const mve_pred16_t pk = vctp8q(k);
-            const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
-            const int8x16_t c2 = vldrbq_z_s8(c[2], pk), c3 = vldrbq_z_s8(c[3], pk);
-            for (oc = 0; oc < oc_n; oc++) {
-                const int8x16_t wv = vldrbq_z_s8(w + oc * k, pk);
-                const int32x4_t dot = nnom_mve_vec4(vmladavq_s8(c0, wv), vmladavq_s8(c1, wv), vmladavq_s8(c2, wv),
-                                                    vmladavq_s8(c3, wv));
-                store4(p, oc, dot, vaddvq_s8(wv), bias, o, offs, pr);
-            }
-        } else {
-            for (oc = 0; oc < oc_n; oc++) {
-                int32x4_t dot;
-                int32_t wsum;
-                dot4cols(c, w + oc * k, k, &dot, &wsum);
-                store4(p, oc, dot, wsum, bias, o, offs, pr);
+        for (j = 0; j < n; j++) {
+            c[j] = column(p, in, in_dims, oy, ox, cols != NULL ? cols + j * k : NULL);
+            if (++ox == out_dims.w) {
+                ox = 0;
+                oy++;
             }
         }
+        for (; j < 4; j++)
+            c[j] = c[j - 1];
+        if (n == 4)
+            pixels4(p, c, k, w, bias, out + pix * oc_n, oc_n, offs, lo, hi, 0, 1);
+        else
+            pixels4(p, c, k, w, bias, out + pix * oc_n, oc_n, offs, lo, hi, vctp32q(n), 0);
     }
 }
 
