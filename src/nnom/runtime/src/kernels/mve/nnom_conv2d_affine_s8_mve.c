@@ -86,12 +86,11 @@ static const int8_t *column(const nnom_conv_affine_params_t *p, const int8_t *in
     return col;
 }
 
-/* the dot products of one weight row with four columns (lanes of *dot) and the row's sum */
-static NNOM_MVE_INLINE void dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k, int32x4_t *dot,
-                                     int32_t *wsum)
+/* the dot products of one weight row with four columns (lanes of the result) */
+static NNOM_MVE_INLINE int32x4_t dot4cols(const int8_t *const *cols, const int8_t *w, uint32_t k)
 {
     const int8_t *c0 = cols[0], *c1 = cols[1], *c2 = cols[2], *c3 = cols[3];
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     uint32_t i;
     for (i = k >> 4; i > 0; i--) {
         const int8x16_t wv = vldrbq_s8(w);
@@ -99,7 +98,6 @@ static NNOM_MVE_INLINE void dot4cols(const int8_t *const *cols, const int8_t *w,
         a1 = vmladavaq_s8(a1, vldrbq_s8(c1), wv);
         a2 = vmladavaq_s8(a2, vldrbq_s8(c2), wv);
         a3 = vmladavaq_s8(a3, vldrbq_s8(c3), wv);
-        s = vaddvaq_s8(s, wv);
         w += 16;
         c0 += 16;
         c1 += 16;
@@ -113,51 +111,132 @@ static NNOM_MVE_INLINE void dot4cols(const int8_t *const *cols, const int8_t *w,
         a1 = vmladavaq_s8(a1, vldrbq_z_s8(c1, pr), wv);
         a2 = vmladavaq_s8(a2, vldrbq_z_s8(c2, pr), wv);
         a3 = vmladavaq_s8(a3, vldrbq_z_s8(c3, pr), wv);
-        s = vaddvaq_s8(s, wv);
     }
-    *dot = nnom_mve_vec4(a0, a1, a2, a3);
-    *wsum = s;
+    return nnom_mve_vec4(a0, a1, a2, a3);
 }
 
-/* Channel oc of four pixels from their dot products with its weight row and the row's sum:
- * + bias - zp * sum, requantized with the channel's scalars (no vector constant but the clamp),
- * stored at o + oc + offs (the lanes of pr unless full). */
-static NNOM_MVE_INLINE void store4(const nnom_conv_affine_params_t *p, uint32_t oc, int32x4_t dot, int32_t wsum,
-                                   const int32_t *bias, int8_t *o, uint32x4_t offs, int32x4_t lo, int32x4_t hi,
-                                   mve_pred16_t pr, int full)
+/* Per output channel, computed once per call (per block of CONV_TABLE_CH channels): the bias - zp *
+ * the sum of its weights (sum w * (x - zp) = sum w * x - zp * sum w, the padding adding zp - zp = 0),
+ * and its multiplier and shift split as nnom_mve_mul_qm_n() takes them. */
+#define CONV_TABLE_CH 64u /* channels of the stack table (1280 bytes) */
+
+typedef struct {
+    int32_t b, mult, left, right, fix; /* at the offsets the asm loop reads */
+} conv_chan_t;
+
+static void conv_table(const nnom_conv_affine_params_t *p, uint32_t ob, const int8_t *w, uint32_t k,
+                       const int32_t *bias, uint32_t nb, conv_chan_t *t)
 {
-    const nnom_mve_qm_t q = nnom_mve_qm(p->mult[oc], p->shift[oc]);
-    dot = vaddq_n_s32(dot, (int32_t)((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)p->in_zp * (uint32_t)wsum));
-    dot = vminq_s32(vmaxq_s32(vaddq_n_s32(nnom_mve_mul_qm_n(dot, q), p->out_zp), lo), hi);
+    uint32_t oc, i;
+    for (oc = 0; oc < nb; oc++, w += k) {
+        const nnom_mve_qm_t q = nnom_mve_qm(p->mult[ob + oc], p->shift[ob + oc]);
+        int32_t sum = 0;
+        for (i = 0; i < k; i += 16)
+            sum = vaddvaq_s8(sum, vldrbq_z_s8(w + i, vctp8q(k - i)));
+        t[oc].b = (int32_t)((bias != NULL ? (uint32_t)bias[ob + oc] : 0u) - (uint32_t)p->in_zp * (uint32_t)sum);
+        t[oc].mult = q.mult;
+        t[oc].left = q.left;
+        t[oc].right = q.right;
+        t[oc].fix = q.fix;
+    }
+}
+
+/* Channel t of four pixels from their dot products with its weight row: requantized with the
+ * channel's scalars (no vector constant but the clamp), stored at o + offs (the lanes of pr unless
+ * full). */
+static NNOM_MVE_INLINE void store4(const conv_chan_t *t, int32x4_t dot, int32_t zp, int8_t *o, uint32x4_t offs,
+                                   int32x4_t lo, int32x4_t hi, mve_pred16_t pr, int full)
+{
+    nnom_mve_qm_t q;
+    q.mult = t->mult;
+    q.left = t->left;
+    q.right = t->right;
+    q.fix = t->fix;
+    dot = vminq_s32(vmaxq_s32(vaddq_n_s32(nnom_mve_mul_qm_n(vaddq_n_s32(dot, t->b), q), zp), lo), hi);
     if (full)
-        vstrbq_scatter_offset_s32(o + oc, offs, dot);
+        vstrbq_scatter_offset_s32(o, offs, dot);
     else
-        vstrbq_scatter_offset_p_s32(o + oc, offs, dot, pr);
+        vstrbq_scatter_offset_p_s32(o, offs, dot, pr);
 }
 
-/* Every output channel of four pixels (their columns c; the lanes of pr unless full) */
-static NNOM_MVE_INLINE void pixels4(const nnom_conv_affine_params_t *p, const int8_t *const *c, uint32_t k,
-                                    const int8_t *w, const int32_t *bias, int8_t *o, uint32_t oc_n, uint32x4_t offs,
-                                    int32x4_t lo, int32x4_t hi, mve_pred16_t pr, int full)
+/* Every output channel of four full pixels whose columns (k <= 16 taps) are c0..c3, in one asm loop
+ * (GCC kept too few registers for it): per channel one predicated weight load, four VMLADAV, the
+ * four sums into one vector (two VMOV), the table's constants (two LDRD, one LDR) and the
+ * requantization by scalars, one scattered store: 26 instructions. Optimized GCC / clang builds. */
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define CONV_ASM 1
+static void channels_k16(const int8_t *w, uint32_t k, const conv_chan_t *tab, uint32_t oc_n, int8_t *o,
+                         uint32x4_t offs, int8x16_t c0, int8x16_t c1, int8x16_t c2, int8x16_t c3, int32x4_t lo,
+                         const int32x4_t *hi, int32_t zp)
 {
+    register uint32_t cnt __asm__("lr") = oc_n;
+    int32x4_t d, t;
+    int32_t a0, a1, a2, a3, f;
+    __asm__ volatile("vctp.8 %[k]\n\t"
+                     "dls lr, lr\n"
+                     "1:\n\t"
+                     "vpst\n\t"
+                     "vldrbt.8 %q[t], [%[w]]\n\t"
+                     "add %[w], %[w], %[k]\n\t"
+                     "vmladav.s8 %[a0], %q[c0], %q[t]\n\t"
+                     "vmladav.s8 %[a1], %q[c1], %q[t]\n\t"
+                     "vmladav.s8 %[a2], %q[c2], %q[t]\n\t"
+                     "vmladav.s8 %[a3], %q[c3], %q[t]\n\t"
+                     "vmov %q[d][2], %q[d][0], %[a0], %[a2]\n\t"
+                     "vmov %q[d][3], %q[d][1], %[a1], %[a3]\n\t"
+                     "ldr %[f], [%[tab], #16]\n\t"
+                     "ldrd %[a2], %[a3], [%[tab], #8]\n\t"
+                     "ldrd %[a0], %[a1], [%[tab]], #20\n\t"
+                     "vadd.i32 %q[d], %q[d], %[a0]\n\t"
+                     "vshl.s32 %q[d], %[a2]\n\t"
+                     "vqrdmulh.s32 %q[d], %q[d], %[a1]\n\t"
+                     "vmov %q[t], %q[d]\n\t"
+                     "vshl.u32 %q[t], %[f]\n\t"
+                     "vqsub.s32 %q[d], %q[d], %q[t]\n\t"
+                     "vrshl.s32 %q[d], %[a3]\n\t"
+                     "vadd.i32 %q[d], %q[d], %[zp]\n\t"
+                     "vmax.s32 %q[d], %q[d], %q[lo]\n\t"
+                     "vldrw.32 %q[t], [%[hi]]\n\t"
+                     "vmin.s32 %q[d], %q[d], %q[t]\n\t"
+                     "vstrb.32 %q[d], [%[o], %q[offs]]\n\t"
+                     "add %[o], %[o], #1\n\t"
+                     "le lr, 1b\n"
+                     : "+r"(cnt), [w] "+r"(w), [tab] "+r"(tab), [o] "+r"(o), [d] "=&w"(d), [t] "=&w"(t),
+                       [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3), [f] "=&r"(f)
+                     : [k] "r"(k), [c0] "w"(c0), [c1] "w"(c1), [c2] "w"(c2), [c3] "w"(c3), [offs] "w"(offs),
+                       [lo] "w"(lo), [hi] "r"(hi), [zp] "r"(zp)
+                     : "memory");
+}
+#else
+#define CONV_ASM 0
+#endif
+
+/* The channels of the table (oc_n) of four pixels (their columns c; the lanes of pr unless full) */
+static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const int8_t *w, const conv_chan_t *tab,
+                                    uint32_t oc_n, int32_t zp, int8_t *o, uint32x4_t offs, int32x4_t lo,
+                                    const int32x4_t *hi_p, mve_pred16_t pr, int full)
+{
+    const int32x4_t hi = *hi_p;
     uint32_t oc;
     if (k <= 16) { /* one vector per column (the first layers): loaded once for every channel */
         const mve_pred16_t pk = vctp8q(k);
         const int8x16_t c0 = vldrbq_z_s8(c[0], pk), c1 = vldrbq_z_s8(c[1], pk);
         const int8x16_t c2 = vldrbq_z_s8(c[2], pk), c3 = vldrbq_z_s8(c[3], pk);
+#if CONV_ASM
+        if (full) {
+            channels_k16(w, k, tab, oc_n, o, offs, c0, c1, c2, c3, lo, hi_p, zp);
+            return;
+        }
+#endif
         for (oc = 0; oc < oc_n; oc++) {
             const int8x16_t wv = vldrbq_z_s8(w + oc * k, pk);
             const int32x4_t dot = nnom_mve_vec4(vmladavq_s8(c0, wv), vmladavq_s8(c1, wv), vmladavq_s8(c2, wv),
                                                 vmladavq_s8(c3, wv));
-            store4(p, oc, dot, vaddvq_s8(wv), bias, o, offs, lo, hi, pr, full);
+            store4(tab + oc, dot, zp, o + oc, offs, lo, hi, pr, full);
         }
     } else {
-        for (oc = 0; oc < oc_n; oc++) {
-            int32x4_t dot;
-            int32_t wsum;
-            dot4cols(c, w + oc * k, k, &dot, &wsum);
-            store4(p, oc, dot, wsum, bias, o, offs, lo, hi, pr, full);
-        }
+        for (oc = 0; oc < oc_n; oc++)
+            store4(tab + oc, dot4cols(c, w + oc * k, k), zp, o + oc, offs, lo, hi, pr, full);
     }
 }
 
@@ -170,31 +249,39 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     /* the byte offsets of four consecutive output pixels' channel */
     const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), oc_n);
     const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    conv_chan_t tab[CONV_TABLE_CH];
     int8_t *cols = (int8_t *)scratch;
-    uint32_t pix, j, oy = 0, ox = 0; /* the next column's pixel */
+    uint32_t ob, pix, j;
 
     /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
     if ((scratch == NULL && !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)) || n_pix == 0) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
-    for (pix = 0; pix < n_pix; pix += 4) {
-        /* a last group of fewer than four pixels repeats its last one, kept out of the store */
-        const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
-        const int8_t *c[4];
-        for (j = 0; j < n; j++) {
-            c[j] = column(p, in, in_dims, oy, ox, cols != NULL ? cols + j * k : NULL);
-            if (++ox == out_dims.w) {
-                ox = 0;
-                oy++;
+    for (ob = 0; ob < oc_n; ob += CONV_TABLE_CH) { /* per block of channels, every pixel */
+        const uint32_t nb = oc_n - ob < CONV_TABLE_CH ? oc_n - ob : CONV_TABLE_CH;
+        const int8_t *wb = w + ob * k;
+        uint32_t oy = 0, ox = 0; /* the next column's pixel */
+        conv_table(p, ob, wb, k, bias, nb, tab);
+        for (pix = 0; pix < n_pix; pix += 4) {
+            /* a last group of fewer than four pixels repeats its last one, kept out of the store */
+            const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
+            const int8_t *c[4];
+            int8_t *o = out + pix * oc_n + ob;
+            for (j = 0; j < n; j++) {
+                c[j] = column(p, in, in_dims, oy, ox, cols != NULL ? cols + j * k : NULL);
+                if (++ox == out_dims.w) {
+                    ox = 0;
+                    oy++;
+                }
             }
+            for (; j < 4; j++)
+                c[j] = c[j - 1];
+            if (n == 4)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1);
+            else
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, vctp32q(n), 0);
         }
-        for (; j < 4; j++)
-            c[j] = c[j - 1];
-        if (n == 4)
-            pixels4(p, c, k, w, bias, out + pix * oc_n, oc_n, offs, lo, hi, 0, 1);
-        else
-            pixels4(p, c, k, w, bias, out + pix * oc_n, oc_n, offs, lo, hi, vctp32q(n), 0);
     }
 }
 
