@@ -251,6 +251,8 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
     conv_chan_t tab[CONV_TABLE_CH];
     int8_t *cols = (int8_t *)scratch;
+    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1
+                          && p->win.sw == 1 && in_dims.w == out_dims.w;
     uint32_t ob, pix, j;
 
     /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
@@ -268,11 +270,16 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
             const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
             const int8_t *c[4];
             int8_t *o = out + pix * oc_n + ob;
-            for (j = 0; j < n; j++) {
-                c[j] = column(p, in, in_dims, oy, ox, cols != NULL ? cols + j * k : NULL);
-                if (++ox == out_dims.w) {
-                    ox = 0;
-                    oy++;
+            if (pointwise) { /* pixel i's column is the input's pixel i */
+                for (j = 0; j < n; j++)
+                    c[j] = in + (pix + j) * k;
+            } else {
+                for (j = 0; j < n; j++) {
+                    c[j] = column(p, in, in_dims, oy, ox, cols != NULL ? cols + j * k : NULL);
+                    if (++ox == out_dims.w) {
+                        ox = 0;
+                        oy++;
+                    }
                 }
             }
             for (; j < 4; j++)
