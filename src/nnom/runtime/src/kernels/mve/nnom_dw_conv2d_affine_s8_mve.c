@@ -331,6 +331,167 @@ static void plane_fill(const nnom_window_t *win, const int8_t *in, nnom_dims_t i
     }
 }
 
+/* Rows of 8 outputs or more (DW_WIN_MIN_W): one channel at a time, from a zero-point padded copy
+ * of its plane (one byte a pixel), where the window of an output is one gather (VLDRB with 16
+ * byte offsets: up to 16 taps spanning at most 256 bytes) and its dot product with the channel's
+ * weights (a vector, zero beyond the taps) one VMLADAV; four outputs' sums requantized together
+ * with the channel's scalars and scattered into the output. 30 instructions per 4 outputs of a
+ * 3x3 kernel (0.83 per MAC) against 87 per 8 of the blocks above (1.21), whose lanes a narrow row
+ * would leave empty here. */
+#define DW_WIN_MIN_W 8u
+
+#if DW_RUN
+/* a channel's constants, in the order the asm loop reads them */
+typedef struct {
+    int32_t init, left, mult, fix, right, zp;
+} dw_win_chan_t;
+
+/* rows x groups x 4 consecutive outputs: windows at s, s + sw, ... (the next row's sjump further
+ * on), outputs at o, o + ch, ... (the rows' outputs contiguous) */
+static void win_groups(const int8_t *s, uint32_t rows, uint32_t groups, uint32_t sjump, uint32_t sw, int8_t *o,
+                       uint32_t ostep, const dw_win_chan_t *k, int8x16_t wv, uint8x16_t woff, uint32x4_t ooff,
+                       int32x4_t lo, int32x4_t hi)
+{
+    int32x4_t d, t;
+    int8x16_t x;
+    int32_t a0, a1, a2, a3;
+    __asm__ volatile("2:\n\t"
+                     "dls lr, %[g]\n"
+                     "1:\n\t"
+                     "vldrb.u8 %q[x], [%[s], %q[woff]]\n\t"
+                     "add %[s], %[s], %[sw]\n\t"
+                     "vmladav.s8 %[a0], %q[x], %q[wv]\n\t"
+                     "vldrb.u8 %q[x], [%[s], %q[woff]]\n\t"
+                     "add %[s], %[s], %[sw]\n\t"
+                     "vmladav.s8 %[a1], %q[x], %q[wv]\n\t"
+                     "vldrb.u8 %q[x], [%[s], %q[woff]]\n\t"
+                     "add %[s], %[s], %[sw]\n\t"
+                     "vmladav.s8 %[a2], %q[x], %q[wv]\n\t"
+                     "vldrb.u8 %q[x], [%[s], %q[woff]]\n\t"
+                     "add %[s], %[s], %[sw]\n\t"
+                     "vmladav.s8 %[a3], %q[x], %q[wv]\n\t"
+                     "vmov %q[d][2], %q[d][0], %[a0], %[a2]\n\t"
+                     "vmov %q[d][3], %q[d][1], %[a1], %[a3]\n\t"
+                     "ldrd %[a0], %[a1], [%[k]]\n\t"
+                     "vadd.i32 %q[d], %q[d], %[a0]\n\t"
+                     "vshl.s32 %q[d], %[a1]\n\t"
+                     "ldrd %[a0], %[a1], [%[k], #8]\n\t"
+                     "vqrdmulh.s32 %q[d], %q[d], %[a0]\n\t"
+                     "vmov %q[t], %q[d]\n\t"
+                     "vshl.u32 %q[t], %[a1]\n\t"
+                     "vqsub.s32 %q[d], %q[d], %q[t]\n\t"
+                     "ldrd %[a0], %[a1], [%[k], #16]\n\t"
+                     "vrshl.s32 %q[d], %[a0]\n\t"
+                     "vadd.i32 %q[d], %q[d], %[a1]\n\t"
+                     "vmax.s32 %q[d], %q[d], %q[lo]\n\t"
+                     "vmin.s32 %q[d], %q[d], %q[hi]\n\t"
+                     "vstrb.32 %q[d], [%[o], %q[ooff]]\n\t"
+                     "add %[o], %[o], %[ostep]\n\t"
+                     "le lr, 1b\n\t"
+                     "add %[s], %[s], %[sj]\n\t"
+                     "subs %[rows], %[rows], #1\n\t"
+                     "bne 2b\n"
+                     : [rows] "+r"(rows), [s] "+r"(s), [o] "+r"(o), [d] "=&w"(d), [t] "=&w"(t), [x] "=&w"(x),
+                       [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3)
+                     : [g] "r"(groups), [sj] "r"(sjump), [sw] "r"(sw), [ostep] "r"(ostep), [k] "r"(k),
+                       [wv] "w"(wv), [woff] "w"(woff), [ooff] "w"(ooff), [lo] "w"(lo), [hi] "w"(hi)
+                     : "memory", "lr", "cc");
+}
+
+/* the last 1..3 outputs of a row, the same arithmetic in intrinsics */
+static void win_tail(const int8_t *s, uint32_t n, uint32_t sw, int8_t *o, const dw_win_chan_t *k, int8x16_t wv,
+                     uint8x16_t woff, uint32x4_t ooff, int32x4_t lo, int32x4_t hi)
+{
+    int32_t a[4] = {0, 0, 0, 0};
+    nnom_mve_qm_t q;
+    int32x4_t d;
+    uint32_t j;
+    for (j = 0; j < n; j++, s += sw)
+        a[j] = vmladavq_s8(vldrbq_gather_offset_s8(s, woff), wv);
+    q.mult = k->mult;
+    q.left = k->left;
+    q.right = k->right;
+    q.fix = k->fix;
+    d = nnom_mve_mul_qm_n(vaddq_n_s32(vldrwq_s32(a), k->init), q);
+    d = vminq_s32(vmaxq_s32(vaddq_n_s32(d, k->zp), lo), hi);
+    vstrbq_scatter_offset_p_s32(o, ooff, d, vctp32q(n));
+}
+
+/* The layer through the window path, or 0 when it does not fit it. */
+static int dw_windows(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                      const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int8_t *plane)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t ch = in_dims.c, taps = (uint32_t)win->kh * win->kw;
+    const uint32_t ph = (out_dims.h - 1u) * win->sh + (win->kh - 1u) * win->dh + 1u;
+    const uint32_t pw = (out_dims.w - 1u) * win->sw + (win->kw - 1u) * win->dw + 1u;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const uint32x4_t ooff = vmulq_n_u32(vidupq_n_u32(0, 1), ch);
+    const uint16x8_t goff = vmulq_n_u16(vidupq_n_u16(0, 1), (uint16_t)ch);
+    const mve_pred16_t ptaps = vctp8q(taps);
+    /* the rows and columns of the input inside the plane */
+    const uint32_t ny = in_dims.h < ph - win->pad_top ? in_dims.h : ph - win->pad_top;
+    const uint32_t nx = in_dims.w < pw - win->pad_left ? in_dims.w : pw - win->pad_left;
+    const uint32_t groups = out_dims.w / 4u, rest = out_dims.w % 4u;
+    uint8_t offs[16] = {0};
+    uint8x16_t woff;
+    uint32_t c, t, y, x, oy;
+    if (out_dims.w < DW_WIN_MIN_W || out_dims.h == 0 || taps > 16 || ph * pw > DW_PLANE_BYTES
+        || (win->kh - 1u) * win->dh * pw + (win->kw - 1u) * win->dw > 255u || 7u * ch > 0xFFFFu
+        || win->pad_top >= ph || win->pad_left >= pw)
+        return 0;
+    for (t = 0; t < taps; t++) /* the taps' offsets from the window's first byte (0 beyond) */
+        offs[t] = (uint8_t)(t / win->kw * win->dh * pw + t % win->kw * win->dw);
+    woff = vld1q_u8(offs);
+    {   /* the padding: the zero point, once (the channels overwrite the inside only) */
+        const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+        uint32_t i;
+        for (i = 0; i < ph * pw; i += 16)
+            vstrbq_p_s8(plane + i, zp, vctp8q(ph * pw - i));
+    }
+    for (c = 0; c < ch; c++) {
+        dw_win_chan_t k;
+        nnom_mve_qm_t q = nnom_mve_qm(p->mult[c], p->shift[c]);
+        int8_t wt[16] = {0};
+        int8x16_t wv;
+        int32_t sum = 0;
+        for (t = 0; t < taps; t++) {
+            wt[t] = w[t * ch + c];
+            sum += wt[t];
+        }
+        wv = vldrbq_z_s8(wt, ptaps);
+        k.init = (int32_t)((bias != NULL ? (uint32_t)bias[c] : 0u) - (uint32_t)p->in_zp * (uint32_t)sum);
+        k.left = q.left;
+        k.mult = q.mult;
+        k.fix = q.fix;
+        k.right = q.right;
+        k.zp = p->out_zp;
+        for (y = 0; y < ny; y++) { /* the channel's plane, 8 pixels per gather */
+            const int8_t *src = in + (uint32_t)y * in_dims.w * ch + c;
+            int8_t *dst = plane + (y + win->pad_top) * pw + win->pad_left;
+            for (x = 0; x + 8 <= nx; x += 8, src += 8 * ch, dst += 8)
+                vstrbq_s16(dst, vldrbq_gather_offset_s16(src, goff));
+            if (x < nx) {
+                const mve_pred16_t pr = vctp16q(nx - x);
+                vstrbq_p_s16(dst, vldrbq_gather_offset_z_s16(src, goff, pr), pr);
+            }
+        }
+        if (rest == 0) { /* every row in one loop */
+            win_groups(plane, out_dims.h, groups, win->sh * pw - out_dims.w * win->sw, win->sw, out + c, 4u * ch,
+                       &k, wv, woff, ooff, lo, hi);
+            continue;
+        }
+        for (oy = 0; oy < out_dims.h; oy++) {
+            const int8_t *s = plane + oy * win->sh * pw;
+            int8_t *o = out + oy * out_dims.w * ch + c;
+            win_groups(s, 1, groups, 0, win->sw, o, 4u * ch, &k, wv, woff, ooff, lo, hi);
+            win_tail(s + groups * 4u * win->sw, rest, win->sw, o + groups * 4u * ch, &k, wv, woff, ooff, lo, hi);
+        }
+    }
+    return 1;
+}
+#endif
+
 void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
@@ -343,6 +504,10 @@ void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
+#if DW_RUN
+    if (dw_windows(p, in, in_dims, w, bias, out, out_dims, plane))
+        return;
+#endif
     pl.win = p->win;
     pl.dims = in_dims;
     padded = out_dims.h > 0 && out_dims.w > 0 && (p->win.pad_top > 0 || p->win.pad_left > 0)
