@@ -43,7 +43,16 @@ typedef struct {
     int32x4_t bb, bt;           /* the bias */
     nnom_mve_rq_t qb, qt;
     int32x4_t lo, hi;           /* the clamp */
+    int32_t zp;                 /* the output zero point */
 } dw_block_t;
+
+/* the offsets the asm loop below reads at (a negative array size if the layout differs) */
+typedef char dw_block_offsets_checked[offsetof(dw_block_t, fb) == 80 && offsetof(dw_block_t, ft) == 96
+                                      && offsetof(dw_block_t, qb.mult) == 144 && offsetof(dw_block_t, qb.left) == 160
+                                      && offsetof(dw_block_t, qb.right) == 176 && offsetof(dw_block_t, qt.mult) == 192
+                                      && offsetof(dw_block_t, qt.left) == 208 && offsetof(dw_block_t, qt.right) == 224
+                                      && offsetof(dw_block_t, zp) == 272
+                                  ? 1 : -1];
 
 static void block_setup(const nnom_conv_affine_params_t *p, const int8_t *wc, const int32_t *bias, uint32_t c0,
                         uint32_t n, uint32_t ch, uint32_t taps, mve_pred16_t pr, dw_block_t *b)
@@ -60,6 +69,7 @@ static void block_setup(const nnom_conv_affine_params_t *p, const int8_t *wc, co
     b->qt = nnom_mve_rq(nnom_mve_vec4(m[1], m[3], m[5], m[7]), nnom_mve_vec4(s[1], s[3], s[5], s[7]));
     b->fb = b->bb = nnom_mve_vec4(bs[0], bs[2], bs[4], bs[6]);
     b->ft = b->bt = nnom_mve_vec4(bs[1], bs[3], bs[5], bs[7]);
+    b->zp = p->out_zp;
     b->lo = vdupq_n_s32(p->act_min);
     b->hi = vdupq_n_s32(p->act_max);
     for (j = 0; j < taps; j++) {
@@ -138,41 +148,41 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
     "vmullt.s16 %q[t], %q[x], %q[w]\n\t"                                                         \
     "vadd.i32 %q[at], %q[at], %q[t]\n\t"
 #define DW_RQ(acc, l, m, r)                                                                      \
-    "vldrw.32 %q[t], [%[bk], #%c[" l "]]\n\t"                                                    \
+    "vldrw.32 %q[t], [%[bk], #" l "]\n\t"                                                        \
     "vshl.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                               \
-    "vldrw.32 %q[t], [%[bk], #%c[" m "]]\n\t"                                                    \
+    "vldrw.32 %q[t], [%[bk], #" m "]\n\t"                                                        \
     "vqrdmulh.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                           \
-    "vldrw.32 %q[w], [%[bk], #%c[" r "]]\n\t"                                                    \
+    "vldrw.32 %q[w], [%[bk], #" r "]\n\t"                                                    \
     "vand %q[x], %q[" acc "], %q[w]\n\t"                                                         \
     "vshr.s32 %q[x], %q[x], #31\n\t"                                                             \
     "vqadd.s32 %q[" acc "], %q[" acc "], %q[x]\n\t"                                              \
     "vrshl.s32 %q[" acc "], %q[" acc "], %q[w]\n\t"                                              \
-    "vadd.i32 %q[" acc "], %q[" acc "], %[zp]\n\t"                                               \
+    "vadd.i32 %q[" acc "], %q[" acc "], %[r1]\n\t"                                               \
     "vmax.s32 %q[" acc "], %q[" acc "], %q[lo]\n\t"                                              \
     "vmin.s32 %q[" acc "], %q[" acc "], %q[hi]\n\t"
-#define DW_RUN_ASM(taps)                                                                         \
-    __asm__ volatile("dls lr, %[n]\n"                                                           \
+/* the loop over pixels (rows_begin / rows_end: an outer loop over rows, or nothing) */
+#define DW_RUN_ASM(taps, rows_begin, rows_end, ...)                                              \
+    __asm__ volatile(rows_begin "dls lr, %[n]\n"                                                 \
                      "1:\n\t"                                                                    \
-                     "vldrw.32 %q[ab], [%[bk], #%c[ofb]]\n\t"                                    \
-                     "vldrw.32 %q[at], [%[bk], #%c[oft]]\n\t" taps                               \
-                     DW_RQ("ab", "obl", "obm", "obr") DW_RQ("at", "otl", "otm", "otr")           \
-                     "vmovnt.i32 %q[ab], %q[at]\n\t"                                               \
+                     "vldrw.32 %q[ab], [%[bk], #80]\n\t"                                          \
+                     "vldrw.32 %q[at], [%[bk], #96]\n\t" taps                                     \
+                     "ldr %[r1], [%[bk], #272]\n\t"                                               \
+                     DW_RQ("ab", "160", "144", "176") DW_RQ("at", "208", "192", "224")           \
+                     "vmovnt.i32 %q[ab], %q[at]\n\t"                                              \
                      "vstrb.16 %q[ab], [%[o]]\n\t"                                                \
                      "add %[o], %[o], %[ostep]\n\t"                                               \
                      "add %[s], %[s], %[sstep]\n\t"                                               \
-                     "le lr, 1b\n"                                                                 \
-                     : [s] "+l"(s), [o] "+l"(o), [ab] "=&w"(ab), [at] "=&w"(at), [x] "=&w"(x),     \
-                       [w] "=&w"(w), [t] "=&w"(t), [r1] "=&l"(r1), [r2] "=&l"(r2)                   \
-                     : [bk] "l"(b), [n] "r"(n), [rs] "r"(rstep), [d] "r"(dstep), [sstep] "r"(sstep), \
-                       [ostep] "r"(ostep), [zp] "r"(zp), [lo] "w"(lo), [hi] "w"(hi),                \
-                       [ofb] "i"(offsetof(dw_block_t, fb)), [oft] "i"(offsetof(dw_block_t, ft)),    \
-                       [obl] "i"(offsetof(dw_block_t, qb.left)), [obm] "i"(offsetof(dw_block_t, qb.mult)), \
-                       [obr] "i"(offsetof(dw_block_t, qb.right)), [otl] "i"(offsetof(dw_block_t, qt.left)), \
-                       [otm] "i"(offsetof(dw_block_t, qt.mult)), [otr] "i"(offsetof(dw_block_t, qt.right)) \
-                     : "memory", "lr")
+                     "le lr, 1b\n" rows_end                                                        \
+                     : [s] "+l"(s), [o] "+l"(o), [rows] "+r"(rows), [ab] "=&w"(ab), [at] "=&w"(at), \
+                       [x] "=&w"(x), [w] "=&w"(w), [t] "=&w"(t), [r1] "=&l"(r1), [r2] "=&l"(r2)    \
+                     : [bk] "l"(b), [n] "r"(n), [rs] "r"(rstep), [sstep] "r"(sstep),                \
+                       [ostep] "r"(ostep), [lo] "w"(lo), [hi] "w"(hi), __VA_ARGS__                  \
+                     : "memory", "lr", "cc")
 
-static void dw3x3_run(const int8_t *s, uint32_t n, uint32_t dstep, uint32_t rstep, uint32_t sstep, int8_t *o,
-                      uint32_t ostep, const dw_block_t *b, int32_t zp)
+/* rows x n output pixels (the next row's first window sjump after the last one's step; the rows'
+ * outputs contiguous; dstep 8: the padded plane, else one row) */
+static void dw3x3_run(const int8_t *s, uint32_t rows, uint32_t n, uint32_t sjump, uint32_t dstep, uint32_t rstep,
+                      uint32_t sstep, int8_t *o, uint32_t ostep, const dw_block_t *b)
 {
     const int32x4_t lo = b->lo, hi = b->hi;
     int32x4_t ab, at, x, w, t;
@@ -181,7 +191,9 @@ static void dw3x3_run(const int8_t *s, uint32_t n, uint32_t dstep, uint32_t rste
         DW_RUN_ASM("add %[r1], %[s], %[rs]\n\tadd %[r2], %[r1], %[rs]\n\t"
                    DW_PTAP("s", 0, 0) DW_PTAP("s", 8, 8) DW_PTAP("s", 16, 16)
                    DW_PTAP("r1", 0, 24) DW_PTAP("r1", 8, 32) DW_PTAP("r1", 16, 40)
-                   DW_PTAP("r2", 0, 48) DW_PTAP("r2", 8, 56) DW_PTAP("r2", 16, 64));
+                   DW_PTAP("r2", 0, 48) DW_PTAP("r2", 8, 56) DW_PTAP("r2", 16, 64),
+                   "2:\n\t", "\tadd %[s], %[s], %[sj]\n\tsubs %[rows], %[rows], #1\n\tbne 2b\n",
+                   [sj] "r"(sjump));
     } else {
         DW_RUN_ASM("mov %[r2], %[s]\n\t"
                    DW_PTAP("r2", 0, 0) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 8)
@@ -191,9 +203,10 @@ static void dw3x3_run(const int8_t *s, uint32_t n, uint32_t dstep, uint32_t rste
                    "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 40)
                    "add %[r1], %[r1], %[rs]\n\tmov %[r2], %[r1]\n\t"
                    DW_PTAP("r2", 0, 48) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 56)
-                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 64));
+                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 64),
+                   "", "", [d] "r"(dstep));
     }
-    (void)ab; (void)at; (void)x; (void)w; (void)t; (void)r1; (void)r2;
+    (void)ab; (void)at; (void)x; (void)w; (void)t; (void)r1; (void)r2; (void)rows; (void)sjump;
 }
 #else
 #define DW_RUN 0
@@ -243,7 +256,13 @@ static NNOM_MVE_INLINE void dw_block(const nnom_conv_affine_params_t *p, const n
                 if (packed) { /* the common 3x3 kernel, unrolled, along the row's inside part */
                     const uint32_t end = ox_hi < out_dims.w ? ox_hi : out_dims.w;
 #if DW_RUN
-                    dw3x3_run(src, end - ox, dstep, rstep, sstep, o, ch, b, p->out_zp);
+                    /* every window inside the image (the padded plane): every row at once */
+                    if (oy == 0 && ox == 0 && end == out_dims.w && dstep == 8 && win->pad_top == 0
+                        && (out_dims.h - 1u) * win->sh + (uint32_t)span_h < in_dims.h) {
+                        dw3x3_run(src, out_dims.h, end, win->sh * row - end * sstep, dstep, rstep, sstep, o, ch, b);
+                        return;
+                    }
+                    dw3x3_run(src, 1, end - ox, 0, dstep, rstep, sstep, o, ch, b);
                     o += (end - ox - 1) * ch;
                     ox = end - 1;
                     continue;
