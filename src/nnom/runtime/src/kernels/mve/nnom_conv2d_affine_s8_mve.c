@@ -162,10 +162,11 @@ static NNOM_MVE_INLINE void store4(const conv_chan_t *t, int32x4_t dot, int32_t 
 /* Every output channel of four full pixels whose columns (k <= 16 taps) are c0..c3, in one asm loop
  * (GCC kept too few registers for it): per channel one predicated weight load, four VMLADAV, the
  * four sums into one vector (two VMOV), the table's constants (two LDRD, one LDR) and the
- * requantization by scalars, one scattered store: 26 instructions. Optimized GCC / clang builds. */
+ * requantization by scalars, one scattered store: 26 instructions. Optimized GCC / clang builds; not
+ * inlined: its predicate lives in VPR, which a call clobbers and an asm statement cannot declare. */
 #if defined(__GNUC__) && defined(__OPTIMIZE__)
 #define CONV_ASM 1
-static void channels_k16(const int8_t *w, uint32_t k, const conv_chan_t *tab, uint32_t oc_n, int8_t *o,
+static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, const conv_chan_t *tab, uint32_t oc_n, int8_t *o,
                          uint32x4_t offs, int8x16_t c0, int8x16_t c1, int8x16_t c2, int8x16_t c3, int32x4_t lo,
                          const int32x4_t *hi, int32_t zp)
 {

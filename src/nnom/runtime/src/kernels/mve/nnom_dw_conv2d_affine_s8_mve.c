@@ -367,7 +367,7 @@ typedef struct {
 
 /* rows x groups x 4 consecutive outputs: windows at s, s + sw, ... (the next row's sjump further
  * on), outputs at o, o + ch, ... (the rows' outputs contiguous) */
-static void win_groups(const int8_t *s, uint32_t rows, uint32_t groups, uint32_t sjump, uint32_t sw, int8_t *o,
+static __attribute__((noinline)) void win_groups(const int8_t *s, uint32_t rows, uint32_t groups, uint32_t sjump, uint32_t sw, int8_t *o,
                        uint32_t ostep, const dw_win_chan_t *k, int8x16_t wv, uint8x16_t woff, uint32x4_t ooff,
                        int32x4_t lo, int32x4_t hi)
 {
@@ -417,6 +417,55 @@ static void win_groups(const int8_t *s, uint32_t rows, uint32_t groups, uint32_t
                      : "memory", "lr", "cc");
 }
 
+/* rows x (8 * groups + rem) pixels of one channel (rem < 8; src: pixels ch bytes apart, rows
+ * sjump apart after the last group; dst: bytes, rows djump apart): one 8-offset gather and one
+ * narrowing store per 8 pixels. Not inlined: the predicate of rem lives in VPR, which a call
+ * clobbers and an asm statement cannot declare. */
+static __attribute__((noinline)) void plane_rows(const int8_t *src, int8_t *dst, uint32_t rows, uint32_t groups,
+                                                 uint32_t rem, uint32_t step, uint32_t sjump, uint32_t djump,
+                                                 uint16x8_t goff)
+{
+    int16x8_t v;
+    if (rem == 0) {
+        __asm__ volatile("2:\n\t"
+                         "dls lr, %[g]\n"
+                         "1:\n\t"
+                         "vldrb.s16 %q[v], [%[s], %q[goff]]\n\t"
+                         "vstrb.16 %q[v], [%[d]], #8\n\t"
+                         "add %[s], %[s], %[step]\n\t"
+                         "le lr, 1b\n\t"
+                         "add %[s], %[s], %[sj]\n\t"
+                         "add %[d], %[d], %[dj]\n\t"
+                         "subs %[rows], %[rows], #1\n\t"
+                         "bne 2b\n"
+                         : [s] "+r"(src), [d] "+l"(dst), [rows] "+r"(rows), [v] "=&w"(v)
+                         : [g] "r"(groups), [step] "r"(step), [sj] "r"(sjump), [dj] "r"(djump), [goff] "w"(goff)
+                         : "memory", "lr", "cc");
+    } else {
+        __asm__ volatile("vctp.16 %[rem]\n"
+                         "2:\n\t"
+                         "wls lr, %[g], 3f\n"
+                         "1:\n\t"
+                         "vldrb.s16 %q[v], [%[s], %q[goff]]\n\t"
+                         "vstrb.16 %q[v], [%[d]], #8\n\t"
+                         "add %[s], %[s], %[step]\n\t"
+                         "le lr, 1b\n"
+                         "3:\n\t"
+                         "vpst\n\t"
+                         "vldrbt.s16 %q[v], [%[s], %q[goff]]\n\t"
+                         "vpst\n\t"
+                         "vstrbt.16 %q[v], [%[d]]\n\t"
+                         "add %[s], %[s], %[sj]\n\t"
+                         "add %[d], %[d], %[dj]\n\t"
+                         "subs %[rows], %[rows], #1\n\t"
+                         "bne 2b\n"
+                         : [s] "+r"(src), [d] "+l"(dst), [rows] "+r"(rows), [v] "=&w"(v)
+                         : [g] "r"(groups), [rem] "r"(rem), [step] "r"(step), [sj] "r"(sjump), [dj] "r"(djump),
+                           [goff] "w"(goff)
+                         : "memory", "lr", "cc");
+    }
+}
+
 /* the last 1..3 outputs of a row, the same arithmetic in intrinsics */
 static void win_tail(const int8_t *s, uint32_t n, uint32_t sw, int8_t *o, const dw_win_chan_t *k, int8x16_t wv,
                      uint8x16_t woff, uint32x4_t ooff, int32x4_t lo, int32x4_t hi)
@@ -454,7 +503,7 @@ static int dw_windows(const nnom_conv_affine_params_t *p, const int8_t *in, nnom
     const uint32_t groups = out_dims.w / 4u, rest = out_dims.w % 4u;
     uint8_t offs[16] = {0};
     uint8x16_t woff;
-    uint32_t c, t, y, x, oy;
+    uint32_t c, t, oy;
     if (out_dims.w < DW_WIN_MIN_W || out_dims.h == 0 || taps > 16 || ph * pw > DW_PLANE_BYTES
         || (win->kh - 1u) * win->dh * pw + (win->kw - 1u) * win->dw > 255u || 7u * ch > 0xFFFFu
         || win->pad_top >= ph || win->pad_left >= pw)
@@ -485,16 +534,9 @@ static int dw_windows(const nnom_conv_affine_params_t *p, const int8_t *in, nnom
         k.fix = q.fix;
         k.right = q.right;
         k.zp = p->out_zp;
-        for (y = 0; y < ny; y++) { /* the channel's plane, 8 pixels per gather */
-            const int8_t *src = in + (uint32_t)y * in_dims.w * ch + c;
-            int8_t *dst = plane + (y + win->pad_top) * pw + win->pad_left;
-            for (x = 0; x + 8 <= nx; x += 8, src += 8 * ch, dst += 8)
-                vstrbq_s16(dst, vldrbq_gather_offset_s16(src, goff));
-            if (x < nx) {
-                const mve_pred16_t pr = vctp16q(nx - x);
-                vstrbq_p_s16(dst, vldrbq_gather_offset_z_s16(src, goff, pr), pr);
-            }
-        }
+        if (ny > 0 && nx > 0) /* the channel's plane */
+            plane_rows(in + c, plane + win->pad_top * pw + win->pad_left, ny, nx / 8u, nx % 8u, 8u * ch,
+                       (in_dims.w - nx / 8u * 8u) * ch, pw - nx / 8u * 8u, goff);
         if (rest == 0) { /* every row in one loop */
             win_groups(plane, out_dims.h, groups, win->sh * pw - out_dims.w * win->sw, win->sw, out + c, 4u * ch,
                        &k, wv, woff, ooff, lo, hi);
