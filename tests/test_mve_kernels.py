@@ -19,7 +19,8 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
 
 MVE_DIR = KERNELS / "mve"
 MVE_KERNELS = ["nnom_conv2d_affine_s8_mve", "nnom_dw_conv2d_affine_s8_mve", "nnom_fully_connected_affine_s8_mve",
-               "nnom_add_affine_s8_mve", "nnom_maxpool_affine_s8_mve", "nnom_avgpool_affine_s8_mve"]
+               "nnom_add_affine_s8_mve", "nnom_sub_affine_s8_mve", "nnom_maxpool_affine_s8_mve",
+               "nnom_avgpool_affine_s8_mve"]
 MVE_SOURCES = [MVE_DIR / f"{k}.c" for k in MVE_KERNELS]
 assert sorted(MVE_DIR.glob("*.c")) == sorted(MVE_SOURCES), "the list above is out of date"
 QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8",
