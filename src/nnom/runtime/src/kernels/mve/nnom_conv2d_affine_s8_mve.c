@@ -212,10 +212,58 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
 #define CONV_ASM 0
 #endif
 
+/* Two channels of four pixels whose columns of K = 32 or 64 taps lie one after another from c
+ * (two pointers, c and c + 2K, reach them at immediate offsets, as the two weight rows from w):
+ * per 16 taps two weight and four column loads, eight VMLADAVA (the DSP-less 4 x 1 loop: five
+ * loads, four VMLADAVA per channel). Optimized GCC / clang builds (eight even registers). */
+#if CONV_ASM
+#define PW_CHUNK(o0, o1)                                                                          \
+    "vldrb.8 %q[wa], [%[w], #" #o0 "]\n\t"                                                          \
+    "vldrb.8 %q[wb], [%[w], #" #o1 "]\n\t"                                                          \
+    "vldrb.8 %q[x], [%[ca], #" #o0 "]\n\t"                                                          \
+    "vmladava.s8 %[a00], %q[x], %q[wa]\n\t"                                                         \
+    "vmladava.s8 %[a10], %q[x], %q[wb]\n\t"                                                         \
+    "vldrb.8 %q[x], [%[ca], #" #o1 "]\n\t"                                                          \
+    "vmladava.s8 %[a01], %q[x], %q[wa]\n\t"                                                         \
+    "vmladava.s8 %[a11], %q[x], %q[wb]\n\t"                                                         \
+    "vldrb.8 %q[x], [%[cb], #" #o0 "]\n\t"                                                          \
+    "vmladava.s8 %[a02], %q[x], %q[wa]\n\t"                                                         \
+    "vmladava.s8 %[a12], %q[x], %q[wb]\n\t"                                                         \
+    "vldrb.8 %q[x], [%[cb], #" #o1 "]\n\t"                                                          \
+    "vmladava.s8 %[a03], %q[x], %q[wa]\n\t"                                                         \
+    "vmladava.s8 %[a13], %q[x], %q[wb]\n\t"
+#define PW_DOT2(chunks, K)                                                                        \
+    do {                                                                                          \
+        const int8_t *cb_ = ca + 2 * (K);                                                         \
+        int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;           \
+        int8x16_t wa, wb, x;                                                                      \
+        __asm__ volatile(chunks                                                                   \
+                         "vmov %q[e0][2], %q[e0][0], %[a00], %[a02]\n\t"                          \
+                         "vmov %q[e0][3], %q[e0][1], %[a01], %[a03]\n\t"                          \
+                         "vmov %q[e1][2], %q[e1][0], %[a10], %[a12]\n\t"                          \
+                         "vmov %q[e1][3], %q[e1][1], %[a11], %[a13]\n"                             \
+                         : [a00] "+Te"(a00), [a01] "+Te"(a01), [a02] "+Te"(a02), [a03] "+Te"(a03),  \
+                           [a10] "+Te"(a10), [a11] "+Te"(a11), [a12] "+Te"(a12), [a13] "+Te"(a13),  \
+                           [wa] "=&w"(wa), [wb] "=&w"(wb), [x] "=&w"(x), [e0] "=&w"(*d0), [e1] "=&w"(*d1) \
+                         : [ca] "r"(ca), [cb] "r"(cb_), [w] "r"(w)                                   \
+                         : "memory");                                                             \
+    } while (0)
+
+static NNOM_MVE_INLINE void dot2x4_k64(const int8_t *ca, const int8_t *w, int32x4_t *d0, int32x4_t *d1)
+{
+    PW_DOT2(PW_CHUNK(0, 64) PW_CHUNK(16, 80) PW_CHUNK(32, 96) PW_CHUNK(48, 112), 64);
+}
+
+static NNOM_MVE_INLINE void dot2x4_k32(const int8_t *ca, const int8_t *w, int32x4_t *d0, int32x4_t *d1)
+{
+    PW_DOT2(PW_CHUNK(0, 32) PW_CHUNK(16, 48), 32);
+}
+#endif
+
 /* The channels of the table (oc_n) of four pixels (their columns c; the lanes of pr unless full) */
 static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const int8_t *w, const conv_chan_t *tab,
                                     uint32_t oc_n, int32_t zp, int8_t *o, uint32x4_t offs, int32x4_t lo,
-                                    const int32x4_t *hi_p, mve_pred16_t pr, int full)
+                                    const int32x4_t *hi_p, mve_pred16_t pr, int full, int two)
 {
     const int32x4_t hi = *hi_p;
     uint32_t oc;
@@ -236,7 +284,23 @@ static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const in
             store4(tab + oc, dot, zp, o + oc, offs, lo, hi, pr, full);
         }
     } else {
-        for (oc = 0; oc < oc_n; oc++)
+        oc = 0;
+#if CONV_ASM /* two: columns of 32 or 64 taps one after another */
+        if (two && full) {
+            for (; oc + 2 <= oc_n; oc += 2) { /* two channels a pass */
+                int32x4_t d0, d1;
+                if (k == 64)
+                    dot2x4_k64(c[0], w + oc * k, &d0, &d1);
+                else
+                    dot2x4_k32(c[0], w + oc * k, &d0, &d1);
+                store4(tab + oc, d0, zp, o + oc, offs, lo, hi, pr, full);
+                store4(tab + oc + 1, d1, zp, o + oc + 1, offs, lo, hi, pr, full);
+            }
+        }
+#else
+        (void)two;
+#endif
+        for (; oc < oc_n; oc++)
             store4(tab + oc, dot4cols(c, w + oc * k, k), zp, o + oc, offs, lo, hi, pr, full);
     }
 }
@@ -254,6 +318,10 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     int8_t *cols = (int8_t *)scratch;
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1
                           && p->win.sw == 1 && in_dims.w == out_dims.w;
+    /* the four columns one after another (the input's pixels, or gathered into the scratch) */
+    const int two = (k == 32 || k == 64)
+                    && (pointwise || p->win.kh * p->win.kw > 1 || !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims,
+                                                                                                    out_dims));
     uint32_t ob, pix, j;
 
     /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
@@ -285,10 +353,12 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
             }
             for (; j < 4; j++)
                 c[j] = c[j - 1];
-            if (n == 4)
-                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1);
+            if (n == 4 && two)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 1);
+            else if (n == 4)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 0);
             else
-                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, vctp32q(n), 0);
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, vctp32q(n), 0, 0);
         }
     }
 }
