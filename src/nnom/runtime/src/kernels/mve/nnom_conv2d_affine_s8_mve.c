@@ -305,6 +305,124 @@ static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const in
     }
 }
 
+#if CONV_ASM
+/* Input channels a multiple of 16 (a kernel above 1x1, with the scratch): the four columns
+ * interleaved by 16 taps (tap t of pixel j at t / 16 * 64 + j * 16 + t % 16), so that one pointer
+ * reaches the four pixels' 16 taps at immediate offsets, and two channels a pass: per 16 taps two
+ * weight and four column loads, eight VMLADAVA (their eight sums take every even register, lr
+ * too: the loop counts in another). */
+
+/* pixel j's window into the interleaved columns at il (the zero point in the padding) */
+static void column_il(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, uint32_t oy,
+                      uint32_t ox, int8_t *il)
+{
+    const nnom_window_t *win = &p->win;
+    const int32_t y0 = (int32_t)(oy * win->sh) - win->pad_top;
+    const int32_t x0 = (int32_t)(ox * win->sw) - win->pad_left;
+    const uint32_t chunks = in_dims.c / 16u;
+    const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+    uint32_t ky, kx, q;
+    if (win->dw == 1 && x0 >= 0 && x0 + (int32_t)win->kw <= in_dims.w && y0 >= 0
+        && y0 + (int32_t)((win->kh - 1) * win->dh) < in_dims.h) { /* inside: rows of kw * c taps */
+        const uint32_t row = win->kw * chunks;
+        for (ky = 0; ky < win->kh; ky++) {
+            const int8_t *s = in + (((uint32_t)y0 + ky * win->dh) * in_dims.w + (uint32_t)x0) * in_dims.c;
+            for (q = 0; q < row; q++, s += 16, il += 64)
+                vstrbq_s8(il, vldrbq_s8(s));
+        }
+        return;
+    }
+    for (ky = 0; ky < win->kh; ky++) {
+        const int32_t iy = y0 + (int32_t)(ky * win->dh);
+        const int row_in = iy >= 0 && iy < in_dims.h;
+        for (kx = 0; kx < win->kw; kx++, il += 64u * chunks) {
+            const int32_t ix = x0 + (int32_t)(kx * win->dw);
+            if (row_in && ix >= 0 && ix < in_dims.w) {
+                const int8_t *s = in + ((uint32_t)iy * in_dims.w + (uint32_t)ix) * in_dims.c;
+                for (q = 0; q < chunks; q++)
+                    vstrbq_s8(il + 64u * q, vldrbq_s8(s + 16u * q));
+            } else {
+                for (q = 0; q < chunks; q++)
+                    vstrbq_s8(il + 64u * q, zp);
+            }
+        }
+    }
+}
+
+/* the dot products of rows wa and wb with the four interleaved columns at c (chunks x 16 taps) */
+static NNOM_MVE_INLINE void dot2x4_il(const int8_t *c, const int8_t *wa, const int8_t *wb, uint32_t chunks,
+                                      int32x4_t *d0, int32x4_t *d1)
+{
+    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    int8x16_t va, vb, x;
+    __asm__ volatile("1:\n\t"
+                     "vldrb.8 %q[va], [%[wa]], #16\n\t"
+                     "vldrb.8 %q[vb], [%[wb]], #16\n\t"
+                     "vldrb.8 %q[x], [%[c], #16]\n\t"
+                     "vmladava.s8 %[a01], %q[x], %q[va]\n\t"
+                     "vmladava.s8 %[a11], %q[x], %q[vb]\n\t"
+                     "vldrb.8 %q[x], [%[c], #32]\n\t"
+                     "vmladava.s8 %[a02], %q[x], %q[va]\n\t"
+                     "vmladava.s8 %[a12], %q[x], %q[vb]\n\t"
+                     "vldrb.8 %q[x], [%[c], #48]\n\t"
+                     "vmladava.s8 %[a03], %q[x], %q[va]\n\t"
+                     "vmladava.s8 %[a13], %q[x], %q[vb]\n\t"
+                     "vldrb.8 %q[x], [%[c]], #64\n\t"
+                     "vmladava.s8 %[a00], %q[x], %q[va]\n\t"
+                     "vmladava.s8 %[a10], %q[x], %q[vb]\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b\n\t"
+                     "vmov %q[e0][2], %q[e0][0], %[a00], %[a02]\n\t"
+                     "vmov %q[e0][3], %q[e0][1], %[a01], %[a03]\n\t"
+                     "vmov %q[e1][2], %q[e1][0], %[a10], %[a12]\n\t"
+                     "vmov %q[e1][3], %q[e1][1], %[a11], %[a13]\n"
+                     : [a00] "+Te"(a00), [a01] "+Te"(a01), [a02] "+Te"(a02), [a03] "+Te"(a03), [a10] "+Te"(a10),
+                       [a11] "+Te"(a11), [a12] "+Te"(a12), [a13] "+Te"(a13), [c] "+r"(c), [wa] "+r"(wa),
+                       [wb] "+r"(wb), [n] "+r"(chunks), [va] "=&w"(va), [vb] "=&w"(vb), [x] "=&w"(x),
+                       [e0] "=&w"(*d0), [e1] "=&w"(*d1)
+                     :
+                     : "memory", "cc");
+}
+
+static void conv_interleaved(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int8_t *cols)
+{
+    const uint32_t k = (uint32_t)p->win.kh * p->win.kw * in_dims.c, oc_n = out_dims.c, chunks = k / 16u;
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0, 1), oc_n);
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    conv_chan_t tab[CONV_TABLE_CH];
+    uint32_t ob, pix, j, oc;
+    for (ob = 0; ob < oc_n; ob += CONV_TABLE_CH) {
+        const uint32_t nb = oc_n - ob < CONV_TABLE_CH ? oc_n - ob : CONV_TABLE_CH;
+        const int8_t *wb = w + ob * k;
+        uint32_t oy = 0, ox = 0; /* the next column's pixel */
+        conv_table(p, ob, wb, k, bias, nb, tab);
+        for (pix = 0; pix < n_pix; pix += 4) {
+            /* a last group of fewer than four pixels: the other lanes are computed, not stored */
+            const uint32_t n = n_pix - pix < 4 ? n_pix - pix : 4;
+            const mve_pred16_t pr = vctp32q(n);
+            int8_t *o = out + pix * oc_n + ob;
+            for (j = 0; j < n; j++) {
+                column_il(p, in, in_dims, oy, ox, cols + 16u * j);
+                if (++ox == out_dims.w) {
+                    ox = 0;
+                    oy++;
+                }
+            }
+            for (oc = 0; oc < nb; oc += 2) {
+                const int8_t *ra = wb + oc * k;
+                int32x4_t d0, d1;
+                dot2x4_il(cols, ra, oc + 1 < nb ? ra + k : ra, chunks, &d0, &d1);
+                store4(tab + oc, d0, p->out_zp, o + oc, offs, lo, hi, pr, n == 4);
+                if (oc + 1 < nb)
+                    store4(tab + oc + 1, d1, p->out_zp, o + oc + 1, offs, lo, hi, pr, n == 4);
+            }
+        }
+    }
+}
+#endif
+
 void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                int16_t *scratch)
@@ -329,6 +447,12 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
+#if CONV_ASM
+    if (scratch != NULL && in_dims.c % 16u == 0 && p->win.kh * p->win.kw > 1) {
+        conv_interleaved(p, in, in_dims, w, bias, out, out_dims, cols);
+        return;
+    }
+#endif
     for (ob = 0; ob < oc_n; ob += CONV_TABLE_CH) { /* per block of channels, every pixel */
         const uint32_t nb = oc_n - ob < CONV_TABLE_CH ? oc_n - ob : CONV_TABLE_CH;
         const int8_t *wb = w + ob * k;
