@@ -1,6 +1,6 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for cores with Helium (MVE), bit-exact with the
- * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c, which it calls for a depth multiplier
- * above 1. Elsewhere it is the DSP kernel (itself the reference without the extension).
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. A depth multiplier above 1 goes to the DSP
+ * kernel, as does everything elsewhere (it is the reference without the extension).
  *
  * Eight channels in the int16 lanes of a vector (VLDRB widening loads); MVE has no lane-wise
  * multiply-accumulate of two vectors, so VMULLB / VMULLT give the products of the even and of the
@@ -9,7 +9,10 @@
  * window lies inside the image takes per tap two loads, two multiplies and two adds for 8 MACs; a
  * pixel at the border subtracts the zero point from its taps inside the image. The requantized
  * halves narrow back into channel order (VMOVNB / VMOVNT). The last block of 1..7 channels is
- * predicated.
+ * predicated. A small map (its block padded within 6 KB) runs on a copy of the block whose
+ * padding holds the zero point: every pixel is then inside, and a 3x3 kernel's taps and
+ * requantization run in one asm loop over every row. Rows of 8 outputs or more take the window
+ * path (below) instead, one channel at a time.
  *
  * The block's constants and (for a 3x3 kernel) its weights, repacked 8 bytes a tap, live in a
  * stack record read where they are used: eight vector registers cannot hold them beside the
@@ -562,7 +565,7 @@ void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8
     int padded;
     uint32_t c0;
     if (out_dims.c != ch) {
-        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        nnom_dw_conv2d_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
 #if DW_RUN
