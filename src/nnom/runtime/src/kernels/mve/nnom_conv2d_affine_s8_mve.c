@@ -217,33 +217,36 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
  * per 16 taps two weight and four column loads, eight VMLADAVA (the DSP-less 4 x 1 loop: five
  * loads, four VMLADAVA per channel). Optimized GCC / clang builds (eight even registers). */
 #if CONV_ASM
-#define PW_CHUNK(o0, o1)                                                                          \
+#define PW_CHUNK_(o0, o1, op)                                                                     \
     "vldrb.8 %q[wa], [%[w], #" #o0 "]\n\t"                                                          \
     "vldrb.8 %q[wb], [%[w], #" #o1 "]\n\t"                                                          \
     "vldrb.8 %q[x], [%[ca], #" #o0 "]\n\t"                                                          \
-    "vmladava.s8 %[a00], %q[x], %q[wa]\n\t"                                                         \
-    "vmladava.s8 %[a10], %q[x], %q[wb]\n\t"                                                         \
+    op " %[a00], %q[x], %q[wa]\n\t"                                                                 \
+    op " %[a10], %q[x], %q[wb]\n\t"                                                                 \
     "vldrb.8 %q[x], [%[ca], #" #o1 "]\n\t"                                                          \
-    "vmladava.s8 %[a01], %q[x], %q[wa]\n\t"                                                         \
-    "vmladava.s8 %[a11], %q[x], %q[wb]\n\t"                                                         \
+    op " %[a01], %q[x], %q[wa]\n\t"                                                                 \
+    op " %[a11], %q[x], %q[wb]\n\t"                                                                 \
     "vldrb.8 %q[x], [%[cb], #" #o0 "]\n\t"                                                          \
-    "vmladava.s8 %[a02], %q[x], %q[wa]\n\t"                                                         \
-    "vmladava.s8 %[a12], %q[x], %q[wb]\n\t"                                                         \
+    op " %[a02], %q[x], %q[wa]\n\t"                                                                 \
+    op " %[a12], %q[x], %q[wb]\n\t"                                                                 \
     "vldrb.8 %q[x], [%[cb], #" #o1 "]\n\t"                                                          \
-    "vmladava.s8 %[a03], %q[x], %q[wa]\n\t"                                                         \
-    "vmladava.s8 %[a13], %q[x], %q[wb]\n\t"
+    op " %[a03], %q[x], %q[wa]\n\t"                                                                 \
+    op " %[a13], %q[x], %q[wb]\n\t"
+/* the first 16 taps start the sums (VMLADAV), the others add to them */
+#define PW_CHUNK0(o0, o1) PW_CHUNK_(o0, o1, "vmladav.s8")
+#define PW_CHUNK(o0, o1) PW_CHUNK_(o0, o1, "vmladava.s8")
 #define PW_DOT2(chunks, K)                                                                        \
     do {                                                                                          \
         const int8_t *cb_ = ca + 2 * (K);                                                         \
-        int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;           \
+        int32_t a00, a01, a02, a03, a10, a11, a12, a13;                                           \
         int8x16_t wa, wb, x;                                                                      \
         __asm__ volatile(chunks                                                                   \
                          "vmov %q[e0][2], %q[e0][0], %[a00], %[a02]\n\t"                          \
                          "vmov %q[e0][3], %q[e0][1], %[a01], %[a03]\n\t"                          \
                          "vmov %q[e1][2], %q[e1][0], %[a10], %[a12]\n\t"                          \
                          "vmov %q[e1][3], %q[e1][1], %[a11], %[a13]\n"                             \
-                         : [a00] "+Te"(a00), [a01] "+Te"(a01), [a02] "+Te"(a02), [a03] "+Te"(a03),  \
-                           [a10] "+Te"(a10), [a11] "+Te"(a11), [a12] "+Te"(a12), [a13] "+Te"(a13),  \
+                         : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a02] "=&Te"(a02), [a03] "=&Te"(a03), \
+                           [a10] "=&Te"(a10), [a11] "=&Te"(a11), [a12] "=&Te"(a12), [a13] "=&Te"(a13), \
                            [wa] "=&w"(wa), [wb] "=&w"(wb), [x] "=&w"(x), [e0] "=&w"(*d0), [e1] "=&w"(*d1) \
                          : [ca] "r"(ca), [cb] "r"(cb_), [w] "r"(w)                                   \
                          : "memory");                                                             \
@@ -251,12 +254,12 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
 
 static NNOM_MVE_INLINE void dot2x4_k64(const int8_t *ca, const int8_t *w, int32x4_t *d0, int32x4_t *d1)
 {
-    PW_DOT2(PW_CHUNK(0, 64) PW_CHUNK(16, 80) PW_CHUNK(32, 96) PW_CHUNK(48, 112), 64);
+    PW_DOT2(PW_CHUNK0(0, 64) PW_CHUNK(16, 80) PW_CHUNK(32, 96) PW_CHUNK(48, 112), 64);
 }
 
 static NNOM_MVE_INLINE void dot2x4_k32(const int8_t *ca, const int8_t *w, int32x4_t *d0, int32x4_t *d1)
 {
-    PW_DOT2(PW_CHUNK(0, 32) PW_CHUNK(16, 48), 32);
+    PW_DOT2(PW_CHUNK0(0, 32) PW_CHUNK(16, 48), 32);
 }
 #endif
 
@@ -349,36 +352,41 @@ static void column_il(const nnom_conv_affine_params_t *p, const int8_t *in, nnom
     }
 }
 
-/* the dot products of rows wa and wb with the four interleaved columns at c (chunks x 16 taps) */
+#define IL_CHUNK(op)                                                                              \
+    "vldrb.8 %q[va], [%[wa]], #16\n\t"                                                               \
+    "vldrb.8 %q[vb], [%[wb]], #16\n\t"                                                               \
+    "vldrb.8 %q[x], [%[c], #16]\n\t"                                                                 \
+    op " %[a01], %q[x], %q[va]\n\t"                                                                  \
+    op " %[a11], %q[x], %q[vb]\n\t"                                                                  \
+    "vldrb.8 %q[x], [%[c], #32]\n\t"                                                                 \
+    op " %[a02], %q[x], %q[va]\n\t"                                                                  \
+    op " %[a12], %q[x], %q[vb]\n\t"                                                                  \
+    "vldrb.8 %q[x], [%[c], #48]\n\t"                                                                 \
+    op " %[a03], %q[x], %q[va]\n\t"                                                                  \
+    op " %[a13], %q[x], %q[vb]\n\t"                                                                  \
+    "vldrb.8 %q[x], [%[c]], #64\n\t"                                                                 \
+    op " %[a00], %q[x], %q[va]\n\t"                                                                  \
+    op " %[a10], %q[x], %q[vb]\n\t"
+
+/* the dot products of rows wa and wb with the four interleaved columns at c (chunks >= 2 x 16 taps;
+ * the first 16 start the sums) */
 static NNOM_MVE_INLINE void dot2x4_il(const int8_t *c, const int8_t *wa, const int8_t *wb, uint32_t chunks,
                                       int32x4_t *d0, int32x4_t *d1)
 {
-    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    int32_t a00, a01, a02, a03, a10, a11, a12, a13;
     int8x16_t va, vb, x;
-    __asm__ volatile("1:\n\t"
-                     "vldrb.8 %q[va], [%[wa]], #16\n\t"
-                     "vldrb.8 %q[vb], [%[wb]], #16\n\t"
-                     "vldrb.8 %q[x], [%[c], #16]\n\t"
-                     "vmladava.s8 %[a01], %q[x], %q[va]\n\t"
-                     "vmladava.s8 %[a11], %q[x], %q[vb]\n\t"
-                     "vldrb.8 %q[x], [%[c], #32]\n\t"
-                     "vmladava.s8 %[a02], %q[x], %q[va]\n\t"
-                     "vmladava.s8 %[a12], %q[x], %q[vb]\n\t"
-                     "vldrb.8 %q[x], [%[c], #48]\n\t"
-                     "vmladava.s8 %[a03], %q[x], %q[va]\n\t"
-                     "vmladava.s8 %[a13], %q[x], %q[vb]\n\t"
-                     "vldrb.8 %q[x], [%[c]], #64\n\t"
-                     "vmladava.s8 %[a00], %q[x], %q[va]\n\t"
-                     "vmladava.s8 %[a10], %q[x], %q[vb]\n\t"
+    uint32_t n = chunks - 1u;
+    __asm__ volatile(IL_CHUNK("vmladav.s8")
+                     "1:\n\t" IL_CHUNK("vmladava.s8")
                      "subs %[n], %[n], #1\n\t"
                      "bne 1b\n\t"
                      "vmov %q[e0][2], %q[e0][0], %[a00], %[a02]\n\t"
                      "vmov %q[e0][3], %q[e0][1], %[a01], %[a03]\n\t"
                      "vmov %q[e1][2], %q[e1][0], %[a10], %[a12]\n\t"
                      "vmov %q[e1][3], %q[e1][1], %[a11], %[a13]\n"
-                     : [a00] "+Te"(a00), [a01] "+Te"(a01), [a02] "+Te"(a02), [a03] "+Te"(a03), [a10] "+Te"(a10),
-                       [a11] "+Te"(a11), [a12] "+Te"(a12), [a13] "+Te"(a13), [c] "+r"(c), [wa] "+r"(wa),
-                       [wb] "+r"(wb), [n] "+r"(chunks), [va] "=&w"(va), [vb] "=&w"(vb), [x] "=&w"(x),
+                     : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a02] "=&Te"(a02), [a03] "=&Te"(a03),
+                       [a10] "=&Te"(a10), [a11] "=&Te"(a11), [a12] "=&Te"(a12), [a13] "=&Te"(a13), [c] "+r"(c),
+                       [wa] "+r"(wa), [wb] "+r"(wb), [n] "+r"(n), [va] "=&w"(va), [vb] "=&w"(vb), [x] "=&w"(x),
                        [e0] "=&w"(*d0), [e1] "=&w"(*d1)
                      :
                      : "memory", "cc");
