@@ -212,8 +212,9 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
 #define CONV_ASM 0
 #endif
 
-/* Two channels of four pixels whose columns of K = 32 or 64 taps lie one after another from c
- * (two pointers, c and c + 2K, reach them at immediate offsets, as the two weight rows from w):
+/* Two channels of four pixels whose columns of K = 32, 64 (or 128, below) taps lie one after
+ * another from c (two pointers, c and c + 2K, reach them at immediate offsets, as the two weight
+ * rows from w):
  * per 16 taps two weight and four column loads, eight VMLADAVA (the DSP-less 4 x 1 loop: five
  * loads, four VMLADAVA per channel). Optimized GCC / clang builds (eight even registers). */
 #if CONV_ASM
@@ -261,6 +262,31 @@ static NNOM_MVE_INLINE void dot2x4_k32(const int8_t *ca, const int8_t *w, int32x
 {
     PW_DOT2(PW_CHUNK0(0, 32) PW_CHUNK(16, 48), 32);
 }
+
+/* 128 taps: the pointers 64 bytes into the columns and the first row reach pixels 0 / 1 (2 / 3)
+ * and the two rows 64 bytes either side, 64 taps at a time */
+static NNOM_MVE_INLINE void dot2x4_k128(const int8_t *c0, const int8_t *w, int32x4_t *d0, int32x4_t *d1)
+{
+    const int8_t *ca = c0 + 64, *cb = c0 + 64 + 256;
+    int32_t a00, a01, a02, a03, a10, a11, a12, a13;
+    int8x16_t wa, wb, x;
+    w += 64;
+    __asm__ volatile(PW_CHUNK0(-64, 64) PW_CHUNK(-48, 80) PW_CHUNK(-32, 96) PW_CHUNK(-16, 112)
+                     "add %[ca], %[ca], #64\n\t"
+                     "add %[cb], %[cb], #64\n\t"
+                     "add %[w], %[w], #64\n\t"
+                     PW_CHUNK(-64, 64) PW_CHUNK(-48, 80) PW_CHUNK(-32, 96) PW_CHUNK(-16, 112)
+                     "vmov %q[e0][2], %q[e0][0], %[a00], %[a02]\n\t"
+                     "vmov %q[e0][3], %q[e0][1], %[a01], %[a03]\n\t"
+                     "vmov %q[e1][2], %q[e1][0], %[a10], %[a12]\n\t"
+                     "vmov %q[e1][3], %q[e1][1], %[a11], %[a13]\n"
+                     : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a02] "=&Te"(a02), [a03] "=&Te"(a03),
+                       [a10] "=&Te"(a10), [a11] "=&Te"(a11), [a12] "=&Te"(a12), [a13] "=&Te"(a13), [ca] "+r"(ca),
+                       [cb] "+r"(cb), [w] "+r"(w), [wa] "=&w"(wa), [wb] "=&w"(wb), [x] "=&w"(x), [e0] "=&w"(*d0),
+                       [e1] "=&w"(*d1)
+                     :
+                     : "memory");
+}
 #endif
 
 /* The channels of the table (oc_n) of four pixels (their columns c; the lanes of pr unless full) */
@@ -288,14 +314,16 @@ static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const in
         }
     } else {
         oc = 0;
-#if CONV_ASM /* two: columns of 32 or 64 taps one after another */
+#if CONV_ASM /* two (a constant where inlined): columns of 32, 64 or 128 taps one after another */
         if (two && full) {
             for (; oc + 2 <= oc_n; oc += 2) { /* two channels a pass */
                 int32x4_t d0, d1;
-                if (k == 64)
+                if (two == 64)
                     dot2x4_k64(c[0], w + oc * k, &d0, &d1);
-                else
+                else if (two == 32)
                     dot2x4_k32(c[0], w + oc * k, &d0, &d1);
+                else
+                    dot2x4_k128(c[0], w + oc * k, &d0, &d1);
                 store4(tab + oc, d0, zp, o + oc, offs, lo, hi, pr, full);
                 store4(tab + oc + 1, d1, zp, o + oc + 1, offs, lo, hi, pr, full);
             }
@@ -445,7 +473,7 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1
                           && p->win.sw == 1 && in_dims.w == out_dims.w;
     /* the four columns one after another (the input's pixels, or gathered into the scratch) */
-    const int two = (k == 32 || k == 64)
+    const int two = (k == 32 || k == 64 || k == 128)
                     && (pointwise || p->win.kh * p->win.kw > 1 || !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims,
                                                                                                     out_dims));
     uint32_t ob, pix, j;
@@ -485,8 +513,12 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
             }
             for (; j < 4; j++)
                 c[j] = c[j - 1];
-            if (n == 4 && two)
-                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 1);
+            if (n == 4 && two && k == 32)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 32);
+            else if (n == 4 && two && k == 64)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 64);
+            else if (n == 4 && two)
+                pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 128);
             else if (n == 4)
                 pixels4(c, k, wb, tab, nb, p->out_zp, o, offs, lo, &hi, 0, 1, 0);
             else
