@@ -118,10 +118,10 @@ static NNOM_MVE_INLINE int32x4_t dot4cols(const int8_t *const *cols, const int8_
 /* Per output channel, computed once per call (per block of CONV_TABLE_CH channels): the bias - zp *
  * the sum of its weights (sum w * (x - zp) = sum w * x - zp * sum w, the padding adding zp - zp = 0),
  * and its multiplier and shift split as nnom_mve_mul_qm_n() takes them. */
-#define CONV_TABLE_CH 64u /* channels of the stack table (1280 bytes) */
+#define CONV_TABLE_CH 64u /* channels of the stack table (1536 bytes) */
 
 typedef struct {
-    int32_t b, mult, left, right, fix; /* at the offsets the asm loop reads */
+    int32_t b, mult, left, right, fix, zp; /* at the offsets the asm loops read; zp: the output's */
 } conv_chan_t;
 
 static void conv_table(const nnom_conv_affine_params_t *p, uint32_t ob, const int8_t *w, uint32_t k,
@@ -138,6 +138,7 @@ static void conv_table(const nnom_conv_affine_params_t *p, uint32_t ob, const in
         t[oc].left = q.left;
         t[oc].right = q.right;
         t[oc].fix = q.fix;
+        t[oc].zp = p->out_zp;
     }
 }
 
@@ -187,7 +188,7 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
                      "vmov %q[d][3], %q[d][1], %[a1], %[a3]\n\t"
                      "ldr %[f], [%[tab], #16]\n\t"
                      "ldrd %[a2], %[a3], [%[tab], #8]\n\t"
-                     "ldrd %[a0], %[a1], [%[tab]], #20\n\t"
+                     "ldrd %[a0], %[a1], [%[tab]], #24\n\t"
                      "vadd.i32 %q[d], %q[d], %[a0]\n\t"
                      "vshl.s32 %q[d], %[a2]\n\t"
                      "vqrdmulh.s32 %q[d], %q[d], %[a1]\n\t"
@@ -289,6 +290,69 @@ static NNOM_MVE_INLINE void dot2x4_k128(const int8_t *c0, const int8_t *w, int32
 }
 #endif
 
+#if CONV_ASM
+/* Every channel of four full pixels whose columns (16 < k <= 48 taps: the first layers) lie at
+ * c0..c3, in one asm loop: per channel the chunks of 16 taps at immediate offsets (the last under
+ * the predicate pk, which GCC puts in VPR: constraint Up), a weight and four column loads and four
+ * VMLADAV(A) per chunk, then the table's constants and the requantization by scalars. */
+#define K48_CHUNK(off, op, pst, t)                                                                \
+    pst "vldrb" t ".8 %q[wv], [%[w], #" #off "]\n\t"                                               \
+    "vldrb.8 %q[x], [%[c0], #" #off "]\n\t"                                                        \
+    op " %[a0], %q[x], %q[wv]\n\t"                                                                 \
+    "vldrb.8 %q[x], [%[c1], #" #off "]\n\t"                                                        \
+    op " %[a1], %q[x], %q[wv]\n\t"                                                                 \
+    "vldrb.8 %q[x], [%[c2], #" #off "]\n\t"                                                        \
+    op " %[a2], %q[x], %q[wv]\n\t"                                                                 \
+    "vldrb.8 %q[x], [%[c3], #" #off "]\n\t"                                                        \
+    op " %[a3], %q[x], %q[wv]\n\t"
+#define K48_ASM(chunks)                                                                           \
+    __asm__ volatile("dls lr, lr\n"                                                                \
+                     "1:\n\t" chunks                                                                \
+                     "add %[w], %[w], %[k]\n\t"                                                    \
+                     "vmov %q[d][2], %q[d][0], %[a0], %[a2]\n\t"                                   \
+                     "vmov %q[d][3], %q[d][1], %[a1], %[a3]\n\t"                                   \
+                     "ldrd %[a0], %[a1], [%[tab]]\n\t"                                             \
+                     "ldrd %[a2], %[a3], [%[tab], #8]\n\t"                                         \
+                     "vadd.i32 %q[d], %q[d], %[a0]\n\t"                                            \
+                     "vshl.s32 %q[d], %[a2]\n\t"                                                   \
+                     "vqrdmulh.s32 %q[d], %q[d], %[a1]\n\t"                                        \
+                     "ldrd %[a0], %[a1], [%[tab], #16]\n\t"                                        \
+                     "vmov %q[t], %q[d]\n\t"                                                       \
+                     "vshl.u32 %q[t], %[a0]\n\t"                                                   \
+                     "vqsub.s32 %q[d], %q[d], %q[t]\n\t"                                           \
+                     "vrshl.s32 %q[d], %[a3]\n\t"                                                  \
+                     "vadd.i32 %q[d], %q[d], %[a1]\n\t"                                            \
+                     "add %[tab], %[tab], #24\n\t"                                                 \
+                     "vmax.s32 %q[d], %q[d], %q[lo]\n\t"                                           \
+                     "vmin.s32 %q[d], %q[d], %q[hi]\n\t"                                           \
+                     "vstrb.32 %q[d], [%[o], %q[offs]]\n\t"                                        \
+                     "add %[o], %[o], #1\n\t"                                                      \
+                     "le lr, 1b\n"                                                                  \
+                     : "+r"(cnt), [w] "+r"(w), [tab] "+r"(tab), [o] "+r"(o), [d] "=&w"(d),           \
+                       [t] "=&w"(t), [wv] "=&w"(wv), [x] "=&w"(x), [a0] "=&Te"(a0), [a1] "=&Te"(a1),   \
+                       [a2] "=&Te"(a2), [a3] "=&Te"(a3)                                              \
+                     : [k] "r"(k), [c0] "r"(c[0]), [c1] "r"(c[1]), [c2] "r"(c[2]), [c3] "r"(c[3]),   \
+                       [offs] "w"(offs), [lo] "w"(lo), [hi] "w"(hi), "Up"(pk)                         \
+                     : "memory")
+
+static NNOM_MVE_INLINE void channels_k48(const int8_t *const *c, const int8_t *w, uint32_t k,
+                                         const conv_chan_t *tab, uint32_t oc_n, int8_t *o, uint32x4_t offs,
+                                         int32x4_t lo, int32x4_t hi)
+{
+    const mve_pred16_t pk = vctp8q(k - (k - 1u) / 16u * 16u); /* the last chunk's taps */
+    register uint32_t cnt __asm__("lr") = oc_n;
+    int32x4_t d, t;
+    int8x16_t wv, x;
+    int32_t a0, a1, a2, a3;
+    if (k <= 32)
+        K48_ASM(K48_CHUNK(0, "vmladav.s8", "", "") K48_CHUNK(16, "vmladava.s8", "vpst\n\t", "t"));
+    else
+        K48_ASM(K48_CHUNK(0, "vmladav.s8", "", "") K48_CHUNK(16, "vmladava.s8", "", "")
+                K48_CHUNK(32, "vmladava.s8", "vpst\n\t", "t"));
+    (void)d; (void)t; (void)wv; (void)x; (void)a0; (void)a1; (void)a2; (void)a3;
+}
+#endif
+
 /* The channels of the table (oc_n) of four pixels (their columns c; the lanes of pr unless full) */
 static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const int8_t *w, const conv_chan_t *tab,
                                     uint32_t oc_n, int32_t zp, int8_t *o, uint32x4_t offs, int32x4_t lo,
@@ -327,6 +391,10 @@ static NNOM_MVE_INLINE void pixels4(const int8_t *const *c, uint32_t k, const in
                 store4(tab + oc, d0, zp, o + oc, offs, lo, hi, pr, full);
                 store4(tab + oc + 1, d1, zp, o + oc + 1, offs, lo, hi, pr, full);
             }
+        }
+        if (full && k <= 48 && !two) {
+            channels_k48(c, w, k, tab, oc_n, o, offs, lo, hi);
+            return;
         }
 #else
         (void)two;
