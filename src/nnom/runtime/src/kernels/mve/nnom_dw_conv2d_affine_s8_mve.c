@@ -574,8 +574,9 @@ void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8
 #endif
     pl.win = p->win;
     pl.dims = in_dims;
-    padded = out_dims.h > 0 && out_dims.w > 0 && (p->win.pad_top > 0 || p->win.pad_left > 0)
-             && plane_geometry(&p->win, out_dims, &pl);
+    /* a plane where some window reaches into the padding, on any side */
+    padded = out_dims.h > 0 && out_dims.w > 0 && plane_geometry(&p->win, out_dims, &pl)
+             && (p->win.pad_top > 0 || p->win.pad_left > 0 || pl.dims.h > in_dims.h || pl.dims.w > in_dims.w);
     if (padded) {
         const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
         uint32_t i;
