@@ -163,9 +163,10 @@ static NNOM_MVE_INLINE void store4(const conv_chan_t *t, int32x4_t dot, int32_t 
 /* Every output channel of four full pixels whose columns (k <= 16 taps) are c0..c3, in one asm loop
  * (GCC kept too few registers for it): per channel one predicated weight load, four VMLADAV, the
  * four sums into one vector (two VMOV), the table's constants (two LDRD, one LDR) and the
- * requantization by scalars, one scattered store: 26 instructions. Optimized GCC / clang builds; not
- * inlined: its predicate lives in VPR, which a call clobbers and an asm statement cannot declare. */
-#if defined(__GNUC__) && defined(__OPTIMIZE__)
+ * requantization by scalars, one scattered store: 26 instructions. The asm loops of this file:
+ * optimized GCC builds (clang has no constraints for even registers and VPR: the C loops); this
+ * one not inlined: it sets VPR, which a call clobbers and an asm statement cannot declare. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #define CONV_ASM 1
 static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, const conv_chan_t *tab, uint32_t oc_n, int8_t *o,
                          uint32x4_t offs, int8x16_t c0, int8x16_t c1, int8x16_t c2, int8x16_t c3, int32x4_t lo,
@@ -217,7 +218,7 @@ static __attribute__((noinline)) void channels_k16(const int8_t *w, uint32_t k, 
  * another from c (two pointers, c and c + 2K, reach them at immediate offsets, as the two weight
  * rows from w):
  * per 16 taps two weight and four column loads, eight VMLADAVA (the DSP-less 4 x 1 loop: five
- * loads, four VMLADAVA per channel). Optimized GCC / clang builds (eight even registers). */
+ * loads, four VMLADAVA per channel). */
 #if CONV_ASM
 #define PW_CHUNK_(o0, o1, op)                                                                     \
     "vldrb.8 %q[wa], [%[w], #" #o0 "]\n\t"                                                          \

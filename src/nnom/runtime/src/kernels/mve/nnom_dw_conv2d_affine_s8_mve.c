@@ -139,9 +139,10 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
 /* n >= 1 consecutive output pixels of a full block, 3x3 taps and requantization in one asm loop
  * (dstep 8: the padded plane's pixels, taps at immediate offsets from three row pointers; else
  * walked by dstep): per pixel 2 row additions, 9 taps of 6, two accumulator and 6 constant loads,
- * 2 x 9 requantization steps, one narrowing store. Optimized GCC / clang builds (-O0 keeps too
- * few registers free for its operands: the loop of dw_block there). */
-#if defined(__GNUC__) && defined(__OPTIMIZE__)
+ * 2 x 9 requantization steps, one narrowing store. Optimized GCC builds (-O0 keeps too few
+ * registers free for its operands, clang has no constraint for even registers: the loop of
+ * dw_block there). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #define DW_RUN 1
 #define DW_PTAP(row, xoff, woff)                                                                 \
     "vldrb.s16 %q[x], [%[" row "], #" #xoff "]\n\t"                                              \
