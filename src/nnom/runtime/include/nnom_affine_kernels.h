@@ -183,12 +183,6 @@ void nnom_avgpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
                                  int8_t *out, nnom_dims_t out_dims);
 void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                  int8_t *out, nnom_dims_t out_dims);
-/* AVERAGE_POOL_2D and MAX_POOL_2D for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS); the DSP
- * kernels elsewhere. */
-void nnom_avgpool_affine_s8_mve(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                int8_t *out, nnom_dims_t out_dims);
-void nnom_maxpool_affine_s8_mve(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                int8_t *out, nnom_dims_t out_dims);
 
 /* MEAN over h and w: in.c outputs (keep_dims or not, the same bytes). mult, shift: s_in / s_out
  * with 1 / count folded in (nnom.affine.pool.mean_params_from);

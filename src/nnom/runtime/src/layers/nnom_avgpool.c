@@ -26,11 +26,7 @@ static void avgpool_affine(nnom_layer_t *l)
         q.win = p->win;
         q.act_min = a->act_min;
         q.act_max = a->act_max;
-#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
-        nnom_avgpool_affine_s8_mve(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
-#else
         nnom_avgpool_affine_s8_fast(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
-#endif
     }
 }
 

@@ -9,11 +9,7 @@ static void maxpool_run(nnom_layer_t *l)
         a.win = p->win;
         a.act_min = l->aff->act_min;
         a.act_max = l->aff->act_max;
-#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
-        nnom_maxpool_affine_s8_mve(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
-#else
         nnom_maxpool_affine_s8_fast(&a, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
-#endif
         return;
     }
     nnom_maxpool_s8(l->in[0]->out, NNOM_IN_DIMS(l, 0), &p->win, l->out, l->out_dims);
