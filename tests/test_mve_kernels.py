@@ -124,7 +124,6 @@ def defined(nm, obj):
     ("gcc", []),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb"]),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb", "-DNNOM_REFERENCE_KERNELS"]),
-    ("clang", ["--target=arm-none-eabi", "-mcpu=cortex-m55", "-mfloat-abi=hard", "-mthumb"]),  # no asm loops
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"]),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"])])
 def test_mve_kernels_compile_strict_c99(cc, flags, tmp_path):

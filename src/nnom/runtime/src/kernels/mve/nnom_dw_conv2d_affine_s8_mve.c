@@ -151,9 +151,11 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
     "vadd.i32 %q[ab], %q[ab], %q[t]\n\t"                                                         \
     "vmullt.s16 %q[t], %q[x], %q[w]\n\t"                                                         \
     "vadd.i32 %q[at], %q[at], %q[t]\n\t"
-#define DW_RQ(acc, l, m, r)                                                                      \
+/* (the left shift: for a block where some channel has one) */
+#define DW_LEFT(acc, l)                                                                          \
     "vldrw.32 %q[t], [%[bk], #" l "]\n\t"                                                        \
-    "vshl.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                               \
+    "vshl.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"
+#define DW_RQ(acc, m, r)                                                                         \
     "vldrw.32 %q[t], [%[bk], #" m "]\n\t"                                                        \
     "vqrdmulh.s32 %q[" acc "], %q[" acc "], %q[t]\n\t"                                           \
     "vldrw.32 %q[w], [%[bk], #" r "]\n\t"                                                    \
@@ -165,13 +167,13 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
     "vmax.s32 %q[" acc "], %q[" acc "], %q[lo]\n\t"                                              \
     "vmin.s32 %q[" acc "], %q[" acc "], %q[hi]\n\t"
 /* the loop over pixels (rows_begin / rows_end: an outer loop over rows, or nothing) */
-#define DW_RUN_ASM(taps, rows_begin, rows_end, ...)                                              \
+#define DW_RUN_ASM(taps, left_b, left_t, rows_begin, rows_end, ...)                              \
     __asm__ volatile(rows_begin "dls lr, %[n]\n"                                                 \
                      "1:\n\t"                                                                    \
                      "vldrw.32 %q[ab], [%[bk], #80]\n\t"                                          \
                      "vldrw.32 %q[at], [%[bk], #96]\n\t" taps                                     \
                      "ldr %[r1], [%[bk], #272]\n\t"                                               \
-                     DW_RQ("ab", "160", "144", "176") DW_RQ("at", "208", "192", "224")           \
+                     left_b DW_RQ("ab", "144", "176") left_t DW_RQ("at", "192", "224")           \
                      "vmovnt.i32 %q[ab], %q[at]\n\t"                                              \
                      "vstrb.16 %q[ab], [%[o]]\n\t"                                                \
                      "add %[o], %[o], %[ostep]\n\t"                                               \
@@ -183,6 +185,25 @@ static NNOM_MVE_INLINE void dw3x3_taps(const int8_t *s, uint32_t dstep, uint32_t
                        [ostep] "r"(ostep), [lo] "w"(lo), [hi] "w"(hi), __VA_ARGS__                  \
                      : "memory", "lr", "cc")
 
+/* the taps from three row pointers at immediate offsets (the padded plane), or walked by dstep */
+#define DW_TAPS_PLANE                                                                            \
+    "add %[r1], %[s], %[rs]\n\tadd %[r2], %[r1], %[rs]\n\t"                                       \
+    DW_PTAP("s", 0, 0) DW_PTAP("s", 8, 8) DW_PTAP("s", 16, 16)                                   \
+    DW_PTAP("r1", 0, 24) DW_PTAP("r1", 8, 32) DW_PTAP("r1", 16, 40)                              \
+    DW_PTAP("r2", 0, 48) DW_PTAP("r2", 8, 56) DW_PTAP("r2", 16, 64)
+#define DW_TAPS_WALK                                                                             \
+    "mov %[r2], %[s]\n\t"                                                                        \
+    DW_PTAP("r2", 0, 0) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 8)                         \
+    "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 16)                                             \
+    "add %[r1], %[s], %[rs]\n\tmov %[r2], %[r1]\n\t"                                               \
+    DW_PTAP("r2", 0, 24) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 32)                       \
+    "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 40)                                             \
+    "add %[r1], %[r1], %[rs]\n\tmov %[r2], %[r1]\n\t"                                              \
+    DW_PTAP("r2", 0, 48) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 56)                       \
+    "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 64)
+#define DW_ROWS_BEGIN "2:\n\t"
+#define DW_ROWS_END "\tadd %[s], %[s], %[sj]\n\tsubs %[rows], %[rows], #1\n\tbne 2b\n"
+
 /* rows x n output pixels (the next row's first window sjump after the last one's step; the rows'
  * outputs contiguous; dstep 8: the padded plane, else one row) */
 static void dw3x3_run(const int8_t *s, uint32_t rows, uint32_t n, uint32_t sjump, uint32_t dstep, uint32_t rstep,
@@ -191,25 +212,17 @@ static void dw3x3_run(const int8_t *s, uint32_t rows, uint32_t n, uint32_t sjump
     const int32x4_t lo = b->lo, hi = b->hi;
     int32x4_t ab, at, x, w, t;
     const int8_t *r1, *r2;
-    if (dstep == 8) {
-        DW_RUN_ASM("add %[r1], %[s], %[rs]\n\tadd %[r2], %[r1], %[rs]\n\t"
-                   DW_PTAP("s", 0, 0) DW_PTAP("s", 8, 8) DW_PTAP("s", 16, 16)
-                   DW_PTAP("r1", 0, 24) DW_PTAP("r1", 8, 32) DW_PTAP("r1", 16, 40)
-                   DW_PTAP("r2", 0, 48) DW_PTAP("r2", 8, 56) DW_PTAP("r2", 16, 64),
-                   "2:\n\t", "\tadd %[s], %[s], %[sj]\n\tsubs %[rows], %[rows], #1\n\tbne 2b\n",
+    /* some channel of the block shifts left (most have only right shifts) */
+    const int left = vmaxvq_s32(0, vmaxq_s32(b->qb.left, b->qt.left)) > 0;
+    if (dstep == 8 && left)
+        DW_RUN_ASM(DW_TAPS_PLANE, DW_LEFT("ab", "160"), DW_LEFT("at", "208"), DW_ROWS_BEGIN, DW_ROWS_END,
                    [sj] "r"(sjump));
-    } else {
-        DW_RUN_ASM("mov %[r2], %[s]\n\t"
-                   DW_PTAP("r2", 0, 0) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 8)
-                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 16)
-                   "add %[r1], %[s], %[rs]\n\tmov %[r2], %[r1]\n\t"
-                   DW_PTAP("r2", 0, 24) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 32)
-                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 40)
-                   "add %[r1], %[r1], %[rs]\n\tmov %[r2], %[r1]\n\t"
-                   DW_PTAP("r2", 0, 48) "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 56)
-                   "add %[r2], %[r2], %[d]\n\t" DW_PTAP("r2", 0, 64),
-                   "", "", [d] "r"(dstep));
-    }
+    else if (dstep == 8)
+        DW_RUN_ASM(DW_TAPS_PLANE, "", "", DW_ROWS_BEGIN, DW_ROWS_END, [sj] "r"(sjump));
+    else if (left)
+        DW_RUN_ASM(DW_TAPS_WALK, DW_LEFT("ab", "160"), DW_LEFT("at", "208"), "", "", [d] "r"(dstep));
+    else
+        DW_RUN_ASM(DW_TAPS_WALK, "", "", "", "", [d] "r"(dstep));
     (void)ab; (void)at; (void)x; (void)w; (void)t; (void)r1; (void)r2; (void)rows; (void)sjump;
 }
 #else
