@@ -266,6 +266,8 @@ static void check_conv(void)
         char what[200];
         if (!rand_window(&in, &win, &out, 24, 5))
             continue;
+        if (rnd() % 6 == 0) /* channels in whole vectors (the MVE kernel's interleaved columns) */
+            in.c = (uint16_t)(16 * urange(1, 2));
         out.c = (uint16_t)urange(1, 21);
         K = (uint32_t)win.kh * win.kw * in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
@@ -314,6 +316,8 @@ static void check_conv1x1(void)
         in.h = (uint16_t)urange(1, 11);
         in.w = (uint16_t)urange(1, 11);
         in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 6) : urange(1, 20));
+        if (rnd() % 6 == 0) /* 32, 64 or 128 (the MVE kernel's two-channel passes) */
+            in.c = (uint16_t)(32u << (rnd() % 3));
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);

@@ -6,6 +6,7 @@
 #define nnom_conv2d_affine_s8_fast nnom_conv2d_affine_s8_mve
 #define nnom_dw_conv2d_affine_s8_fast nnom_dw_conv2d_affine_s8_mve
 #define nnom_fully_connected_affine_s8_fast nnom_fully_connected_affine_s8_mve
+#define nnom_sub_affine_s8_fast nnom_sub_affine_s8_mve
 #define nnom_add_affine_s8_fast nnom_add_affine_s8_mve
 #define nnom_maxpool_affine_s8_fast nnom_maxpool_affine_s8_mve
 #define nnom_avgpool_affine_s8_fast nnom_avgpool_affine_s8_mve

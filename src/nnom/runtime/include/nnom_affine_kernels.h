@@ -281,9 +281,11 @@ void nnom_add_affine_s8_fast(const nnom_add_affine_params_t *p, const int8_t *in
                              const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 void nnom_sub_affine_s8_fast(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
                              const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
-/* ADD for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS): inputs without broadcasting; the
- * DSP kernel elsewhere. In place as above. */
+/* ADD and SUB for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS); the DSP kernels elsewhere.
+ * Broadcasting and in place as above. */
 void nnom_add_affine_s8_mve(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
+                            const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
+void nnom_sub_affine_s8_mve(const nnom_add_affine_params_t *p, const int8_t *in1, uint32_t n1,
                             const int8_t *in2, uint32_t n2, int8_t *out, uint32_t size);
 
 /* MUL: out = clamp(out_zp + mul_by_qm((in1 - in1_zp) * (in2 - in2_zp), mult, shift), act_min,

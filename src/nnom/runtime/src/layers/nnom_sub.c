@@ -24,8 +24,13 @@ static void sub_affine(nnom_layer_t *l)
 {
     uint32_t size = nnom_dims_size(l->out_dims);
     nnom_add_affine_params_t p = nnom_add_affine_params(l);
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+    nnom_sub_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                           nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#else
     nnom_sub_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
                             nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#endif
 }
 
 static void sub_run(nnom_layer_t *l)
