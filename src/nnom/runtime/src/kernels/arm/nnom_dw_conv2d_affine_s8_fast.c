@@ -163,11 +163,6 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
     dw_pixels(j, 0, 1, 0);
 }
 
-static NNOM_ARM_NOINLINE void dw_run_sat_nofix(const dw_job_t *j)
-{
-    dw_pixels(j, 0, 0, 0);
-}
-
 static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
 {
     dw_pixels(j, 0, 0, 1);
@@ -338,10 +333,8 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         if (j->clamp)
             (n == 9 ? dw_run_clamp9 : dw_run_clamp)(j);
-        else if (j->fix)
-            dw_run_sat(j);
-        else
-            (n == 9 ? dw_run_sat_nofix9 : dw_run_sat_nofix)(j);
+        else /* the sign correction left out only where it pays: the inner pixels */
+            (n == 9 && !j->fix ? dw_run_sat_nofix9 : dw_run_sat)(j);
     }
 }
 
