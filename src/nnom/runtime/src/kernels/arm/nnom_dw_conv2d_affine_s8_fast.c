@@ -134,6 +134,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp,
                         : "memory");
 #else
             uint32_t t;
+            (void)nine; /* the loop below takes any count */
             for (t = j->n_pairs; t > 0; t--, pr++) {
                 uint32_t p = nnom_ld32(pa + pr->off[0]), q = nnom_ld32(pa + pr->off[1]);
                 uint32_t lo = nnom_pkhbt16(p, q), hi = nnom_pkhtb16(p, q);
@@ -591,21 +592,25 @@ static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
     j->pairs = nro >> 1;
 }
 
-/* Output channel oc's weights, bias and requantization in the core's job. */
+/* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_weight_col(dw_core_t *j, const int8_t *wc, uint32_t OC, uint32_t kx)
+{
+    const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
+    const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
+    j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
+    j->w[2 * kx + 1] = __sadd16(b, b);
+    return w0 + w1 + w2;
+}
+
+/* Output channel oc's weights, bias and requantization in the core's job (the columns unrolled:
+ * this runs per tile and output channel). */
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 {
     const uint32_t OC = L->OC;
     const int8_t *wc = L->w + oc;
     dw_core_t *j = &L->j;
-    int32_t sum = 0;
-    uint32_t kx;
-    for (kx = 0; kx < 3; kx++, wc += OC) {
-        const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
-        const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
-        j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
-        j->w[2 * kx + 1] = __sadd16(b, b);
-        sum += w0 + w1 + w2;
-    }
+    const int32_t sum = dw_weight_col(j, wc, OC, 0) + dw_weight_col(j, wc + OC, OC, 1)
+                        + dw_weight_col(j, wc + 2 * OC, OC, 2);
     {
         const nnom_conv_affine_params_t *p = L->p;
         const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
