@@ -1,7 +1,7 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
  * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 (any depth
  * multiplier, any clamp) or at stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT
- * (without a clamp inside int8) take the plane path (dw_planes(), below); the rest the table path
+ * (any clamp) take the plane path (dw_planes(), below); the rest the table path
  * described here, which calls the reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -502,6 +502,7 @@ DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4", DW_OUT)
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT)
 DW_CORE(dw_core_clamp, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT_CLAMP)
+DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
@@ -564,19 +565,23 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c1_clamp(dw_core_t *j)
 {
     dw_core_c(j, 1, 1, 1);
 }
+static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
+{
+    dw_core_c(j, 2, 1, 1);
+}
 
 /* The core for the layer's stride and requantization. */
 static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
 {
 #if NNOM_ARM_ASM
     if (clamp)
-        return dw_core_clamp;
+        return s == 1 ? dw_core_clamp : dw_core_s2_clamp;
     if (s == 1)
         return fix ? dw_core_fix : dw_core_nofix;
     return fix ? dw_core_s2_fix : dw_core_s2_nofix;
 #else
     if (clamp)
-        return dw_core_c1_clamp;
+        return s == 1 ? dw_core_c1_clamp : dw_core_c2_clamp;
     return s == 1 ? (fix ? dw_core_c1_fix : dw_core_c1) : (fix ? dw_core_c2_fix : dw_core_c2);
 #endif
 }
@@ -826,7 +831,7 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && (win->sh == 1 || (p->act_min == -128 && p->act_max == 127)) && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+           && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
 
 /* The plane path (see above). */
