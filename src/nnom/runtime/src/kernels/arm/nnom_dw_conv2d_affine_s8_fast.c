@@ -174,11 +174,6 @@ static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
     dw_pixels(j, 1, 1, 0);
 }
 
-static NNOM_ARM_NOINLINE void dw_run_clamp9(const dw_job_t *j)
-{
-    dw_pixels(j, 1, 1, 1);
-}
-
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
  * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own. */
 static void inner_run(uint32_t n_out, uint32_t n, uint32_t s, uint32_t pad, uint32_t k, uint32_t d, uint32_t *lo,
@@ -333,8 +328,8 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         if (j->clamp)
-            (n == 9 ? dw_run_clamp9 : dw_run_clamp)(j);
-        else /* the sign correction left out only where it pays: the inner pixels */
+            dw_run_clamp(j);
+        else /* the unrolled copy only for the common case (flash): ReLU's out_zp -128, inner pixels */
             (n == 9 && !j->fix ? dw_run_sat_nofix9 : dw_run_sat)(j);
     }
 }
