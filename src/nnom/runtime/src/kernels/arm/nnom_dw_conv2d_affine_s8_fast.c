@@ -89,8 +89,8 @@ typedef struct {
 
 /* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
  * block has nine taps (a whole 3x3 window), four pairs and a single tap, unrolled (constants in
- * each of the copies below: clamping always would cost a depthwise layer without activation 3-5 %, the
- * sign correction another 4 %, the tap loop and its tests 12 %). */
+ * each of the copies below: clamping always would cost a depthwise layer without activation
+ * 3-5 %, the sign correction another 4 %, the tap loop and its tests 12 %). */
 static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp, const int fix, const int nine)
 {
     const int8_t *row = j->pa;
