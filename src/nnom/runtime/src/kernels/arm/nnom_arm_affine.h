@@ -100,13 +100,19 @@ static inline uint32_t nnom_arm_pack4_sat(int32_t y0, int32_t y1, int32_t y2, in
 
 /* nnom_arm_rq_apply() of four accumulators a2_i = 2 * acc_i of four channels, saturated and packed
  * as nnom_arm_pack4_sat() does; the channels' constants are at q as m0, k0, m1, k1, m2, k2, m3, k3,
- * r0, r1, r2, r3. In asm: in C, GCC spills and reloads around it. */
-static inline uint32_t nnom_arm_rq4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q)
+ * r0, r1, r2, r3. In asm: in C, GCC spills and reloads around it. fix = 0 leaves out the sign
+ * correction, for an output zero point of -128 only: a negative accumulator may then round down by
+ * one, to below -128, which the saturation hides. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t nnom_arm_rq4_sel(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                                       const int32_t *q, const int fix)
 {
     int32_t m, k;
 #define NNOM_ARM_RQ1(a, off)                                                                  \
     "ldrd   %[m], %[k], [%[q], #" #off "]\n\t"                                               \
     "add    %[k], %[k], %[" a "], asr #31\n\t"                                              \
+    "smmlar %[" a "], %[" a "], %[m], %[k]\n\t"
+#define NNOM_ARM_RQ1_NOFIX(a, off)                                                            \
+    "ldrd   %[m], %[k], [%[q], #" #off "]\n\t"                                               \
     "smmlar %[" a "], %[" a "], %[m], %[k]\n\t"
 #define NNOM_ARM_SHIFT2(a, b, off)                                                            \
     "ldrd   %[m], %[k], [%[q], #" #off "]\n\t"                                               \
@@ -114,17 +120,33 @@ static inline uint32_t nnom_arm_rq4(int32_t a0, int32_t a1, int32_t a2, int32_t 
     "asr    %[" b "], %[" b "], %[k]\n\t"                                                   \
     "ssat   %[" a "], #8, %[" a "]\n\t"                                                     \
     "ssat   %[" b "], #8, %[" b "]\n\t"
+#define NNOM_ARM_PACK4                                                                        \
+    NNOM_ARM_SHIFT2("a0", "a1", 32) NNOM_ARM_SHIFT2("a2", "a3", 40)                           \
+    "bfi    %[a0], %[a1], #8, #8\n\t"                                                        \
+    "bfi    %[a0], %[a2], #16, #8\n\t"                                                       \
+    "bfi    %[a0], %[a3], #24, #8"
+#define NNOM_ARM_RQ4_OPS                                                                      \
+    : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [m] "=&r"(m), [k] "=&r"(k) \
+    : [q] "r"(q), "m"(*(const int32_t(*)[12])q)
     /* the shifts in pairs: six loads for the twelve constants */
-    __asm__(NNOM_ARM_RQ1("a0", 0) NNOM_ARM_RQ1("a1", 8) NNOM_ARM_RQ1("a2", 16) NNOM_ARM_RQ1("a3", 24)
-            NNOM_ARM_SHIFT2("a0", "a1", 32) NNOM_ARM_SHIFT2("a2", "a3", 40)
-            "bfi    %[a0], %[a1], #8, #8\n\t"
-            "bfi    %[a0], %[a2], #16, #8\n\t"
-            "bfi    %[a0], %[a3], #24, #8"
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [m] "=&r"(m), [k] "=&r"(k)
-            : [q] "r"(q), "m"(*(const int32_t(*)[12])q));
+    if (fix)
+        __asm__(NNOM_ARM_RQ1("a0", 0) NNOM_ARM_RQ1("a1", 8) NNOM_ARM_RQ1("a2", 16) NNOM_ARM_RQ1("a3", 24)
+                NNOM_ARM_PACK4 NNOM_ARM_RQ4_OPS);
+    else
+        __asm__(NNOM_ARM_RQ1_NOFIX("a0", 0) NNOM_ARM_RQ1_NOFIX("a1", 8) NNOM_ARM_RQ1_NOFIX("a2", 16)
+                NNOM_ARM_RQ1_NOFIX("a3", 24) NNOM_ARM_PACK4 NNOM_ARM_RQ4_OPS);
 #undef NNOM_ARM_RQ1
+#undef NNOM_ARM_RQ1_NOFIX
 #undef NNOM_ARM_SHIFT2
+#undef NNOM_ARM_PACK4
+#undef NNOM_ARM_RQ4_OPS
     return (uint32_t)a0;
+}
+
+/* nnom_arm_rq4_sel() with the sign correction (any output zero point) */
+static inline uint32_t nnom_arm_rq4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *q)
+{
+    return nnom_arm_rq4_sel(a0, a1, a2, a3, q, 1);
 }
 
 /* Clamps the bytes of w to [lo, hi] (lo4, hi4: nnom_arm_bytes4): per byte lane SSUB8, whose GE

@@ -1,7 +1,7 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
  * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 (any depth
  * multiplier, any clamp) or at stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT
- * (without a clamp inside int8) take the plane path (dw_planes(), below); the rest the table path
+ * (any clamp) take the plane path (dw_planes(), below); the rest the table path
  * described here, which calls the reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -83,12 +83,15 @@ typedef struct {
     int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
+    uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
 } dw_job_t;
 
-/* The block's pixels; clamp: the clamp is narrower than int8 (a constant in each of the two
- * copies below: clamping always would cost a depthwise layer without activation 3-5 %). */
-static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
+/* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
+ * block has nine taps (a whole 3x3 window), four pairs and a single tap, unrolled (constants in
+ * each of the copies below: clamping always would cost a depthwise layer without activation
+ * 3-5 %, the sign correction another 4 %, the tap loop and its tests 12 %). */
+static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp, const int fix, const int nine)
 {
     const int8_t *row = j->pa;
     int8_t *orow = j->o;
@@ -102,7 +105,13 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
             const tap_pair_t *pr = j->pairs;
 #if NNOM_ARM_ASM
             uint32_t t, y, lo, u, v, n = j->n_pairs >> 1;
-            if (n)
+            if (nine) /* four pairs and a single tap, unrolled */
+                __asm__(NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_SINGLE
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
+                          [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
+                        : [pa] "r"(pa)
+                        : "memory");
+            else if (n)
                 __asm__("1:\n\t" NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR
                         "subs   %[n], %[n], #1\n\t"
                         "bne    1b\n\t"
@@ -111,13 +120,13 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
                           [v] "=&r"(v)
                         : [pa] "r"(pa)
                         : "cc", "memory");
-            if (j->n_pairs & 1u)
+            if (!nine && (j->n_pairs & 1u))
                 __asm__(NNOM_AFF_DW_PAIR
                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
                           [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
                         : [pa] "r"(pa)
                         : "memory");
-            if (j->single)
+            if (!nine && j->single)
                 __asm__(NNOM_AFF_DW_SINGLE
                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(t),
                           [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
@@ -125,6 +134,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
                         : "memory");
 #else
             uint32_t t;
+            (void)nine; /* the loop below takes any count */
             for (t = j->n_pairs; t > 0; t--, pr++) {
                 uint32_t p = nnom_ld32(pa + pr->off[0]), q = nnom_ld32(pa + pr->off[1]);
                 uint32_t lo = nnom_pkhbt16(p, q), hi = nnom_pkhtb16(p, q);
@@ -142,7 +152,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
             }
 #endif
             {
-                const uint32_t v = nnom_arm_rq4(a0, a1, a2, a3, &j->rq[0][0]);
+                const uint32_t v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
                 nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
             }
         }
@@ -151,12 +161,17 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp)
 
 static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 {
-    dw_pixels(j, 0);
+    dw_pixels(j, 0, 1, 0);
+}
+
+static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
+{
+    dw_pixels(j, 0, 0, 1);
 }
 
 static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
 {
-    dw_pixels(j, 1);
+    dw_pixels(j, 1, 1, 0);
 }
 
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
@@ -314,8 +329,8 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         if (j->clamp)
             dw_run_clamp(j);
-        else
-            dw_run_sat(j);
+        else /* the unrolled copy only for the common case (flash): ReLU's out_zp -128, inner pixels */
+            (n == 9 && !j->fix ? dw_run_sat_nofix9 : dw_run_sat)(j);
     }
 }
 
@@ -482,6 +497,7 @@ DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4", DW_OUT)
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT)
 DW_CORE(dw_core_clamp, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT_CLAMP)
+DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
@@ -544,19 +560,23 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c1_clamp(dw_core_t *j)
 {
     dw_core_c(j, 1, 1, 1);
 }
+static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
+{
+    dw_core_c(j, 2, 1, 1);
+}
 
 /* The core for the layer's stride and requantization. */
 static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
 {
 #if NNOM_ARM_ASM
     if (clamp)
-        return dw_core_clamp;
+        return s == 1 ? dw_core_clamp : dw_core_s2_clamp;
     if (s == 1)
         return fix ? dw_core_fix : dw_core_nofix;
     return fix ? dw_core_s2_fix : dw_core_s2_nofix;
 #else
     if (clamp)
-        return dw_core_c1_clamp;
+        return s == 1 ? dw_core_c1_clamp : dw_core_c2_clamp;
     return s == 1 ? (fix ? dw_core_c1_fix : dw_core_c1) : (fix ? dw_core_c2_fix : dw_core_c2);
 #endif
 }
@@ -572,21 +592,25 @@ static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
     j->pairs = nro >> 1;
 }
 
-/* Output channel oc's weights, bias and requantization in the core's job. */
+/* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_weight_col(dw_core_t *j, const int8_t *wc, uint32_t OC, uint32_t kx)
+{
+    const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
+    const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
+    j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
+    j->w[2 * kx + 1] = __sadd16(b, b);
+    return w0 + w1 + w2;
+}
+
+/* Output channel oc's weights, bias and requantization in the core's job (the columns unrolled:
+ * this runs per tile and output channel). */
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 {
     const uint32_t OC = L->OC;
     const int8_t *wc = L->w + oc;
     dw_core_t *j = &L->j;
-    int32_t sum = 0;
-    uint32_t kx;
-    for (kx = 0; kx < 3; kx++, wc += OC) {
-        const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
-        const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
-        j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
-        j->w[2 * kx + 1] = __sadd16(b, b);
-        sum += w0 + w1 + w2;
-    }
+    const int32_t sum = dw_weight_col(j, wc, OC, 0) + dw_weight_col(j, wc + OC, OC, 1)
+                        + dw_weight_col(j, wc + 2 * OC, OC, 2);
     {
         const nnom_conv_affine_params_t *p = L->p;
         const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
@@ -725,6 +749,7 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.clamp = p->act_min > -128 || p->act_max < 127;
+    j.fix = p->out_zp != -128;
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
     for (oy = 0; oy < out_dims.h; oy = oy1) {
@@ -801,7 +826,7 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && (win->sh == 1 || (p->act_min == -128 && p->act_max == 127)) && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+           && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
 
 /* The plane path (see above). */
