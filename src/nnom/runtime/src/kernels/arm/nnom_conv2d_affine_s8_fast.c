@@ -17,12 +17,19 @@
  * costs no RAM. */
 #include "nnom_affine_kernels.h"
 
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win)
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, nnom_dims_t out_dims)
 {
     /* two q15 columns, none for a pointwise kernel (nnom_conv2d_1x1_affine_s8_fast reads the input
-     * in place); on every target, so that the C's memory plan stays equal to Python's
-     * (Conv2D.scratch_bytes) */
-    return nnom_conv2d_affine_s8_pointwise(win, in_dims.c) ? 0u : 2u * 2u * win->kh * win->kw * in_dims.c;
+     * in place), or the shallow kernel's blocks and band when larger; on every target, so that the
+     * C's memory plan stays equal to Python's (Conv2D.scratch_bytes) */
+    const uint32_t cols = 2u * 2u * win->kh * win->kw * in_dims.c;
+    uint32_t band;
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c))
+        return 0u;
+    if (!nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+        return cols;
+    band = nnom_conv2d_affine_s8_shallow_size(win, in_dims.c, out_dims);
+    return band > cols ? band : cols;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -409,6 +416,10 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL)) {
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c)) {
+        nnom_conv2d_shallow_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
         return;
     }
     if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
