@@ -5,12 +5,15 @@
  * without the DSP extension or with NNOM_REFERENCE_KERNELS defined.
  *
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
- * widens the raw int8 input and weights with SXTB16. Output pixels go two at a time and output
- * channels two at a time: per four input channels one word of each pixel and of each weight row,
- * eight SXTB16 and eight SMLADs (16 MACs in 20 instructions). Each pair of output channels runs
- * over every pixel with its folded biases and requantization constants on the stack (32 B), worked
- * out once per call (a block of 16 channels took 256 B of stack, more than the RAM the Q-format
- * kernel's columns take in the arena); contiguous pixels go in one asm loop. */
+ * widens the raw int8 input with SXTB16. With 4, 8, 12 or 16 input channels (and the asm), output
+ * channels go four at a time: their weights widened and doubled once per call into a block on the
+ * stack (at most 192 B) with their biases and requantization constants, then every pixel against
+ * it: per four input channels one LDR, two SXTB16, two LDM of four weight words and eight SMLADs
+ * (16 MACs in 13 instructions), the requantization of the four (doubled) accumulators with its
+ * constants loaded by LDM, one word stored. Other channel counts, the last out_c % 4 channels and
+ * the C build: output pixels two at a time and output channels two at a time, per four input
+ * channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair
+ * of channels over every pixel with its folded biases and requantization constants (32 B). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -102,30 +105,6 @@ static inline uint32_t rq2x2(int32_t a0, int32_t a1, int32_t b0, int32_t b1, con
     return (uint32_t)a0;
 }
 
-/* Four input channels of two pixels (a at [x], b at [x, kb]) against two weight rows (0 at [w],
- * 1 at [w, kb]); kb = K - 4, as both pointers have moved on by then. */
-#define NNOM_AFF_PW2X2                                                                        \
-    "ldr    %[A], [%[x]], #4\n\t"                                                             \
-    "ldr    %[B], [%[x], %[kb]]\n\t"                                                          \
-    "ldr    %[Q], [%[w]], #4\n\t"                                                             \
-    "sxtb16 %[Ao], %[A], ror #8\n\t"                                                          \
-    "sxtb16 %[A], %[A]\n\t"                                                                   \
-    "sxtb16 %[Bo], %[B], ror #8\n\t"                                                          \
-    "sxtb16 %[B], %[B]\n\t"                                                                   \
-    "sxtb16 %[T], %[Q], ror #8\n\t"                                                           \
-    "sxtb16 %[Q], %[Q]\n\t"                                                                   \
-    "smlad  %[a00], %[Q], %[A], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[Q], %[B], %[a01]\n\t"                                                   \
-    "ldr    %[Q], [%[w], %[kb]]\n\t"                                                          \
-    "smlad  %[a00], %[T], %[Ao], %[a00]\n\t"                                                  \
-    "smlad  %[a01], %[T], %[Bo], %[a01]\n\t"                                                  \
-    "sxtb16 %[T], %[Q], ror #8\n\t"                                                           \
-    "sxtb16 %[Q], %[Q]\n\t"                                                                   \
-    "smlad  %[a10], %[Q], %[A], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[Q], %[B], %[a11]\n\t"                                                   \
-    "smlad  %[a10], %[T], %[Ao], %[a10]\n\t"                                                  \
-    "smlad  %[a11], %[T], %[Bo], %[a11]\n\t"
-
 /* n_pairs pairs of output channels (weight rows from w, constants c) of the pixels xa and xb, to
  * oa[0..] and ob[0..] (ob = oa and xb = xa for an odd last pixel: the same bytes twice). */
 static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa,
@@ -173,95 +152,118 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
 }
 
 #if NNOM_ARM_ASM
-/* pw_pairs() of one pair of channels (weight rows from w, constants c) over n_px2 pairs of
- * contiguous pixels from xa (pixel b at xa + K, the next pair at xa + 2K; outputs C bytes apart
- * from oa) with K = 4, 8, 12 or 16 (kb = K - 4): the loop over the pixel pairs in one asm, the MACs
- * unrolled (entered at the block K needs) and 13 registers, so that it also builds with a frame
- * pointer; in C, GCC keeps the output pointer and the counter on the stack and reloads the clamp
- * per pair. What does not fit in registers is in st. */
-static NNOM_ARM_NOINLINE void pw_pixels_asm(const pw_job_t *j, const int8_t *xa, int8_t *oa, const pw_pair_t *c,
-                                            const int8_t *w, uint32_t n_px2)
+/* Blocks of four output channels, for K = 4, 8, 12 or 16 input channels: the four biases with the
+ * zero point's term, then per group of four input channels the four channels' weights against the
+ * group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and doubled, then the requantization
+ * constants in nnom_arm_rq4()'s order. Doubled weights give doubled accumulators, which the
+ * requantization takes as they are. */
+#define NNOM_PW_QUAD_WORDS (4u + 2u * NNOM_CONV_1X1_MAX_C + 12u)
+
+static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
 {
-    struct {
-        const pw_pair_t *c;       /* the pair's constants */
-        const int8_t *end;        /* the input after the last pixel pair */
-        int8_t *o;                /* the output of pixel a */
-        uint32_t lo4, hi4, C;     /* the clamp; pixel b's output at o + C */
-        uint32_t clamp;           /* whether the clamp is narrower than int8 */
-    } st;
-    int32_t a00, a01, a10, a11;
-    uint32_t A, B, Ao, Bo, Q, T;
-    const int8_t *x = xa;
-    const uint32_t kb = j->K - 4u;
-    st.c = c;
-    st.end = xa + 2u * j->K * n_px2;
-    st.o = oa;
-    st.lo4 = j->lo4;
-    st.hi4 = j->hi4;
-    st.C = j->out_dims.c;
-    st.clamp = j->p->act_min > -128 || j->p->act_max < 127;
-#define NNOM_PW_RQ(x)                                                                         \
-    "lsl    %[Q], %[" x "], #1\n\t"                                                         \
-    "add    %[Ao], %[B], %[Q], asr #31\n\t"                                                 \
-    "smmlar %[" x "], %[Q], %[A], %[Ao]\n\t"
-    __asm__("0:\n\t"
-            "ldr    %[T], %[sc]\n\t"
-            "ldrd   %[a00], %[a10], [%[T]]\n\t"
-            "mov    %[a01], %[a00]\n\t"
-            "mov    %[a11], %[a10]\n\t"
-            "cmp    %[kb], #8\n\t"
-            "beq    12f\n\t"
-            "bhi    16f\n\t"
-            "cmp    %[kb], #4\n\t"
-            "beq    8f\n\t"
-            "b      4f\n\t"
-            "16:\n\t" NNOM_AFF_PW2X2 "12:\n\t" NNOM_AFF_PW2X2 "8:\n\t" NNOM_AFF_PW2X2 "4:\n\t" NNOM_AFF_PW2X2
-            "sub    %[w], %[w], %[kb]\n\t"          /* back to the rows' start */
-            "sub    %[w], %[w], #4\n\t"
-            "add    %[x], %[x], %[kb]\n\t"          /* on to the next pixel pair */
-            "add    %[x], %[x], #4\n\t"
-            "ldr    %[T], %[sc]\n\t"
-            "ldrd   %[A], %[B], [%[T], #8]\n\t" NNOM_PW_RQ("a00") NNOM_PW_RQ("a01")
-            "ldrd   %[A], %[B], [%[T], #16]\n\t" NNOM_PW_RQ("a10") NNOM_PW_RQ("a11")
-            "ldrd   %[A], %[B], [%[T], #24]\n\t"
-            "asr    %[a00], %[a00], %[A]\n\t"
-            "asr    %[a01], %[a01], %[A]\n\t"
-            "asr    %[a10], %[a10], %[B]\n\t"
-            "asr    %[a11], %[a11], %[B]\n\t"
-            "ssat   %[a00], #8, %[a00]\n\t"
-            "ssat   %[a01], #8, %[a01]\n\t"
-            "ssat   %[a10], #8, %[a10]\n\t"
-            "ssat   %[a11], #8, %[a11]\n\t"
-            "bfi    %[a00], %[a10], #8, #8\n\t"
-            "bfi    %[a00], %[a01], #16, #8\n\t"
-            "bfi    %[a00], %[a11], #24, #8\n\t"
-            "ldr    %[A], %[sclamp]\n\t"            /* the clamp (nnom_arm_clamp4), unless it */
-            "cmp    %[A], #0\n\t"                     /* is int8's whole range */
-            "beq    1f\n\t"
-            "ldr    %[A], %[slo]\n\t"
-            "ldr    %[B], %[shi]\n\t"
-            "ssub8  %[Q], %[a00], %[A]\n\t"
-            "sel    %[a00], %[a00], %[A]\n\t"
-            "ssub8  %[Q], %[B], %[a00]\n\t"
-            "sel    %[a00], %[a00], %[B]\n\t"
-            "1:\n\t"
-            "ldr    %[Ao], %[so]\n\t"
-            "ldr    %[Bo], %[sC]\n\t"
-            "strh   %[a00], [%[Ao]]\n\t"
-            "lsr    %[a00], %[a00], #16\n\t"
-            "strh   %[a00], [%[Ao], %[Bo]]\n\t"
-            "add    %[Ao], %[Ao], %[Bo], lsl #1\n\t"
-            "str    %[Ao], %[so]\n\t"
-            "ldr    %[Bo], %[send]\n\t"
-            "cmp    %[x], %[Bo]\n\t"
-            "bne    0b"
-            : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [x] "+r"(x),
-              [A] "=&r"(A), [B] "=&r"(B), [Ao] "=&r"(Ao), [Bo] "=&r"(Bo), [Q] "=&r"(Q), [T] "=&r"(T),
-              [so] "+m"(st.o)
-            : [kb] "r"(kb), [sc] "m"(st.c), [send] "m"(st.end), [slo] "m"(st.lo4), [shi] "m"(st.hi4),
-              [sC] "m"(st.C), [sclamp] "m"(st.clamp)
-            : "cc", "memory"); /* memory: the constants and input read, the output written */
-#undef NNOM_PW_RQ
+    const int32_t z1 = 1 + 2 * j->p->out_zp;
+    const uint32_t K = j->K;
+    uint32_t i, g;
+    int32_t *rq = blk + 4u + 2u * K;
+    for (i = 0; i < 4; i++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc + i], j->p->shift[oc + i], z1);
+        const int8_t *row = j->w + (oc + i) * K;
+        blk[i] = 2 * pw_bias(j, bias, oc + i);
+        for (g = 0; g < K / 4u; g++) {
+            const uint32_t u = nnom_ld32(row + 4u * g), e = __sxtb16(u), o = nnom_sxtb16_ror8(u);
+            blk[4u + 8u * g + i] = (int32_t)__sadd16(e, e);
+            blk[8u + 8u * g + i] = (int32_t)__sadd16(o, o);
+        }
+        rq[2 * i] = q.m;
+        rq[2 * i + 1] = q.k;
+        rq[8 + i] = q.r;
+    }
+}
+
+/* The block blk against the input pixel *xp (g = K / 4 groups; *xp moves on by K): the four
+ * outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in ascending order: these are fixed. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t *blk, uint32_t g)
+{
+    const int8_t *x = *xp;
+    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
+    int32_t a0, a1, a2, a3;
+    uint32_t X, Xo;
+#define NNOM_PW_HALF(v)                                                                       \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
+    "smlad  %[a0], %[w0], %[" v "], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[w1], %[" v "], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[w2], %[" v "], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[w3], %[" v "], %[a3]\n\t"
+#define NNOM_PW_GROUP                                                                         \
+    "ldr    %[X], [%[x]], #4\n\t"                                                             \
+    "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
+    "sxtb16 %[X], %[X]\n\t" NNOM_PW_HALF("X") NNOM_PW_HALF("Xo")
+#define NNOM_PW_RQ2(p, q)                                                                     \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
+    "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
+    "smmlar %[" p "], %[" p "], %[w0], %[w1]\n\t"                                           \
+    "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
+    "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
+    __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
+            "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
+            "cmp    %[g], #2\n\t"
+            "blo    1f\n\t"
+            "beq    2f\n\t"
+            "cmp    %[g], #4\n\t"
+            "blo    3f\n\t" NNOM_PW_GROUP "3:\n\t" NNOM_PW_GROUP "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
+            NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
+            "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+            "asr    %[a0], %[a0], %[w0]\n\t"
+            "asr    %[a1], %[a1], %[w1]\n\t"
+            "asr    %[a2], %[a2], %[w2]\n\t"
+            "asr    %[a3], %[a3], %[w3]\n\t"
+            "ssat   %[a0], #8, %[a0]\n\t"
+            "ssat   %[a1], #8, %[a1]\n\t"
+            "ssat   %[a2], #8, %[a2]\n\t"
+            "ssat   %[a3], #8, %[a3]\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[a2], #16, #8\n\t"
+            "bfi    %[a0], %[a3], #24, #8"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+              [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk)
+            : [g] "r"(g)
+            : "cc", "memory");
+#undef NNOM_PW_HALF
+#undef NNOM_PW_GROUP
+#undef NNOM_PW_RQ2
+    *xp = x;
+    return (uint32_t)a0;
+}
+
+/* The block blk against n pixels from x, xadv bytes apart after each one's K, to o, o + C, ...:
+ * out of line, so that the asm's fixed registers meet the same surroundings in every build. */
+static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
+                                          const int32_t *blk)
+{
+    const uint32_t C = j->out_dims.c, g = j->K >> 2;
+    if (j->p->act_min > -128 || j->p->act_max < 127) {
+        const uint32_t lo4 = j->lo4, hi4 = j->hi4;
+        for (; n > 0; n--, x += xadv, o += C)
+            nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
+    } else {
+        for (; n > 0; n--, x += xadv, o += C)
+            nnom_st32(o, pw_quad(&x, blk, g));
+    }
+}
+
+/* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
+ * the input at stride 1 (the usual case) as one run. */
+static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
+    uint32_t oy;
+    if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
+        pw_quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        return;
+    }
+    for (oy = 0; oy < j->out_dims.h; oy++)
+        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
 }
 #endif
 
@@ -300,14 +302,6 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c,
     const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
     const int8_t *w = j->w + oc * j->K;
     uint32_t px = 0;
-#if NNOM_ARM_ASM
-    /* the pixels one after the other in the input: stride 1 along the rows, which follow each other */
-    if (two && (j->K & 3u) == 0 && j->K <= 16 && j->p->win.sw == 1 && n_pix >= 2
-        && (j->out_dims.h == 1 || (uint32_t)j->p->win.sh * j->in_dims.w == j->out_dims.w)) {
-        pw_pixels_asm(j, j->in, j->out + oc, c, w, n_pix >> 1);
-        px = n_pix & ~1u;
-    }
-#endif
     for (; px < n_pix; px += 2) {
         const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
         const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
@@ -341,7 +335,17 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
     j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    for (oc = 0; oc < C; oc += 2) {
+    oc = 0;
+#if NNOM_ARM_ASM
+    if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C) {
+        int32_t blk[NNOM_PW_QUAD_WORDS];
+        for (; oc + 4 <= C; oc += 4) {
+            pw_quad_consts(&j, bias, oc, blk);
+            pw_quad_pixels(&j, blk, oc);
+        }
+    }
+#endif
+    for (; oc < C; oc += 2) {
         const int two = oc + 1 < C;
         pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
         pw_channels(&j, &c, oc, two);
