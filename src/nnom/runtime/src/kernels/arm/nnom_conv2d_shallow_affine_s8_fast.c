@@ -27,46 +27,48 @@ typedef struct {
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
 } sh_job_t;
 
-/* Blocks of the channels oc0 .. oc0 + n - 1 (four to a block, the missing ones zero) at blk. */
+/* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
+ * the block's first (its outputs are not stored) with constants that keep it in range. */
 static void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0, uint32_t n,
                        int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->p;
-    const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K;
+    const uint32_t C = j->in_dims.c, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t b, i, t, kx, ky, c;
+    uint32_t b, i, kx, ky, c;
 
     for (b = 0; b < n; b += 4, blk += j->block_words) {
         int32_t *rq = blk + 4 + 2u * j->Kp;
+        const int8_t *r[4];
+        int16_t *d = (int16_t *)(blk + 4); /* tap t of channel i at d[(t / 2) * 8 + 2 i + t % 2] */
+        uint32_t odd = 0;
         for (i = 0; i < 4; i++) {
-            const uint32_t oc = oc0 + b + i;
-            const int8_t *row = w + oc * K;
-            int16_t *d = (int16_t *)(blk + 4) + 2u * i; /* tap t at d[(t / 2) * 8 + t % 2] */
-            uint32_t odd = 0;
+            const uint32_t oc = oc0 + b + (b + i < n ? i : 0);
             nnom_arm_rq_t q = {0, 0, 1};
-            if (b + i >= n) {
-                blk[i] = 0;
-                for (t = 0; t < j->Kp; t += 2, d += 8)
-                    nnom_st32(d, 0);
-            } else {
-                blk[i] = bias != NULL ? 2 * bias[oc] : 0;
-                for (kx = 0; kx < kw; kx++)
-                    for (ky = 0; ky < kh; ky++) {
-                        const int8_t *s = row + (ky * kw + kx) * C;
-                        for (c = 0; c < C; c++) {
-                            d[odd] = (int16_t)(2 * s[c]);
-                            d += 8u * odd;
-                            odd ^= 1u;
-                        }
-                    }
-                if (odd)
-                    d[1] = 0;
+            r[i] = w + oc * K;
+            blk[i] = bias != NULL ? 2 * bias[oc] : 0;
+            if (b + i < n)
                 q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
-            }
             rq[2 * i] = q.m;
             rq[2 * i + 1] = q.k;
             rq[8 + i] = q.r;
         }
+        for (kx = 0; kx < kw; kx++)
+            for (ky = 0; ky < p->win.kh; ky++) {
+                const uint32_t at = ky * row + kx * C;
+                for (c = at; c < at + C; c++) {
+                    int16_t *h = d + odd;
+                    h[0] = (int16_t)(2 * r[0][c]);
+                    h[2] = (int16_t)(2 * r[1][c]);
+                    h[4] = (int16_t)(2 * r[2][c]);
+                    h[6] = (int16_t)(2 * r[3][c]);
+                    d += 8u * odd;
+                    odd ^= 1u;
+                }
+            }
+        if (odd) /* the zero weight of an odd K */
+            for (i = 1; i < 8; i += 2)
+                d[i] = 0;
     }
 }
 
@@ -98,16 +100,22 @@ static void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32
         *d = (int16_t)__sxtab16(zp2, (uint8_t)*s);
 }
 
-/* The band of output row oy: the band's columns inside the input (x0 .. x1 - 1), the others stay 0. */
-static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1)
+/* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
+ * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
+static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
+                    uint32_t ky0, uint32_t Wb)
 {
     const nnom_window_t *win = &j->p->win;
     const uint32_t C = j->in_dims.c, S = j->S, zp2 = nnom_arm_zp_pair(j->p->in_zp);
     uint32_t ky, x, c;
-    for (ky = 0; ky < win->kh; ky++) {
+    for (ky = ky0; ky < win->kh; ky++) {
         const int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
         int16_t *d = band + x0 * S + ky * C;
         const int8_t *s = in + ((uint32_t)iy * j->in_dims.w + x0 - win->pad_left) * C;
+        for (x = ky0 > 0 ? 0 : Wb; x < Wb; x = x + 1 == x0 ? x1 : x + 1)
+            if (x < x0 || x >= x1)
+                for (c = 0; c < C; c++)
+                    band[x * S + ky * C + c] = 0;
         if (iy < 0 || iy >= (int32_t)j->in_dims.h) {
             for (x = x0; x < x1; x++, d += S)
                 for (c = 0; c < C; c++)
@@ -124,9 +132,21 @@ static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *b
     }
 }
 
-/* One block (at *wp, which moves on to its requantization constants) against the window x: the
- * four doubled accumulators. steps = Kp / 2. */
-static NNOM_ARM_ALWAYS_INLINE void sh_mac(const int16_t *x, const int32_t **wp, uint32_t steps, int32_t acc[4])
+/* The band of the next output row from this one's, when their windows share most rows (stride sh
+ * at most kh / 4, no dilation): every value moves back by sh rows (sh * in_c values; a column's first rows go
+ * into the previous column's last, which sh_band() then writes). */
+static void sh_shift(int16_t *band, uint32_t n, uint32_t by)
+{
+    uint32_t i;
+    for (i = 0; i + 2 <= n - by; i += 2)
+        nnom_st32(band + i, nnom_ld32(band + i + by));
+    if (i < n - by)
+        band[i] = band[i + by];
+}
+
+/* One block (at *wp, which moves on to the next block) against the window x (steps = Kp / 2): the
+ * four outputs' bytes, saturated to int8 but not clamped. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t **wp, uint32_t steps)
 {
 #if NNOM_ARM_ASM
     /* LDM takes its registers in ascending order: these are fixed */
@@ -141,7 +161,14 @@ static NNOM_ARM_ALWAYS_INLINE void sh_mac(const int16_t *x, const int32_t **wp, 
     "smlad  %[a1], %[w1], %[v], %[a1]\n\t"                                                    \
     "smlad  %[a2], %[w2], %[v], %[a2]\n\t"                                                    \
     "smlad  %[a3], %[w3], %[v], %[a3]\n\t"
-    /* four steps a turn, entered at the steps % 4 of the first */
+#define NNOM_SH_RQ2(p, q)                                                                     \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
+    "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
+    "smmlar %[" p "], %[" p "], %[w0], %[w1]\n\t"                                           \
+    "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
+    "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
+    /* four steps a turn, entered at the steps % 4 of the first; then nnom_arm_rq4() with the
+     * constants loaded four at a time */
     __asm__("ldmia  %[w]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
             "ands   %[v], %[n], #3\n\t"
             "lsr    %[n], %[n], #2\n\t"
@@ -154,17 +181,27 @@ static NNOM_ARM_ALWAYS_INLINE void sh_mac(const int16_t *x, const int32_t **wp, 
             "sub    %[n], %[n], #1\n\t"
             "4:\n\t" NNOM_SH_STEP "3:\n\t" NNOM_SH_STEP "2:\n\t" NNOM_SH_STEP "1:\n\t" NNOM_SH_STEP
             "subs   %[n], %[n], #1\n\t"
-            "bpl    4b"
+            "bpl    4b\n\t" NNOM_SH_RQ2("a0", "a1") NNOM_SH_RQ2("a2", "a3")
+            "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+            "asr    %[a0], %[a0], %[w0]\n\t"
+            "asr    %[a1], %[a1], %[w1]\n\t"
+            "asr    %[a2], %[a2], %[w2]\n\t"
+            "asr    %[a3], %[a3], %[w3]\n\t"
+            "ssat   %[a0], #8, %[a0]\n\t"
+            "ssat   %[a1], #8, %[a1]\n\t"
+            "ssat   %[a2], #8, %[a2]\n\t"
+            "ssat   %[a3], #8, %[a3]\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[a2], #16, #8\n\t"
+            "bfi    %[a0], %[a3], #24, #8"
             : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
               [w2] "=&r"(w2), [w3] "=&r"(w3), [v] "=&r"(v), [n] "+r"(n), [x] "+r"(x), [w] "+r"(w)
             :
             : "cc", "memory");
 #undef NNOM_SH_STEP
+#undef NNOM_SH_RQ2
     *wp = w;
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    return (uint32_t)a0;
 #else
     const int32_t *w = *wp;
     int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
@@ -175,11 +212,8 @@ static NNOM_ARM_ALWAYS_INLINE void sh_mac(const int16_t *x, const int32_t **wp, 
         a2 = __smlad((uint32_t)w[2], v, a2);
         a3 = __smlad((uint32_t)w[3], v, a3);
     }
-    *wp = w;
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    *wp = w + 12;
+    return nnom_arm_rq4(a0, a1, a2, a3, w);
 #endif
 }
 
@@ -190,11 +224,7 @@ static NNOM_ARM_NOINLINE void sh_pixel(const int16_t *x, const int32_t *blk, int
 {
     uint32_t b;
     for (b = 0; b < n; b += 4) {
-        int32_t a[4];
-        uint32_t v;
-        sh_mac(x, &blk, steps, a);
-        v = nnom_arm_rq4(a[0], a[1], a[2], a[3], blk);
-        blk += 12;
+        uint32_t v = sh_quad(x, &blk, steps);
         if (clamp)
             v = nnom_arm_clamp4(v, lo4, hi4);
         if (n - b >= 4) {
@@ -254,7 +284,12 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
         const uint32_t n = C - oc < group ? C - oc : group;
         sh_weights(&j, w, bias, oc, n, blk);
         for (oy = 0; oy < out_dims.h; oy++) {
-            sh_band(&j, in, oy, band, x0, x1);
+            if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
+                sh_shift(band, Wb * j.S, win->sh * in_dims.c);
+                sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
+            } else {
+                sh_band(&j, in, oy, band, x0, x1, 0, Wb);
+            }
             sh_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
         }
     }
