@@ -314,7 +314,7 @@ static void check_conv1x1(void)
         win.sw = (uint16_t)(rnd() % 3 == 0 ? 2 : 1);
         in.h = (uint16_t)urange(1, 11);
         in.w = (uint16_t)urange(1, 11);
-        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 6) : urange(1, 20));
+        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 9) : urange(1, 20));
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);

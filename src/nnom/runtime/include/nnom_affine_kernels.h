@@ -102,10 +102,12 @@ static inline int nnom_conv2d_affine_s8_shallow(const nnom_window_t *win, uint32
     return in_c <= NNOM_CONV_SHALLOW_MAX_C && (win->dw == 1 || win->kw == 1) && out_c >= 4u;
 }
 
-static inline uint32_t nnom_conv2d_affine_s8_shallow_size(const nnom_window_t *win, uint32_t in_c, nnom_dims_t out_dims)
+static inline uint32_t nnom_conv2d_affine_s8_shallow_size(const nnom_window_t *win, uint32_t in_c,
+                                                           nnom_dims_t out_dims)
 {
     const uint32_t S = (uint32_t)win->kh * in_c, Kp = ((uint32_t)win->kw * S + 1u) & ~1u;
-    const uint32_t blocks = (out_dims.c + 3u) / 4u, nb = blocks < NNOM_CONV_SHALLOW_BLOCKS ? blocks : NNOM_CONV_SHALLOW_BLOCKS;
+    const uint32_t blocks = (out_dims.c + 3u) / 4u;
+    const uint32_t nb = blocks < NNOM_CONV_SHALLOW_BLOCKS ? blocks : NNOM_CONV_SHALLOW_BLOCKS;
     const uint32_t band = out_dims.w == 0 ? 0u : ((uint32_t)(out_dims.w - 1u) * win->sw + win->kw) * S;
     /* 2: to align the blocks; each: 4 biases, Kp / 2 steps of 4 words, 12 words of requantization;
      * the band and one more value, which the last window's odd tap reads (times a zero weight) */

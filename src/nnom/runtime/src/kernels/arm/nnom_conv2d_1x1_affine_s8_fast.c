@@ -5,15 +5,16 @@
  * without the DSP extension or with NNOM_REFERENCE_KERNELS defined.
  *
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
- * widens the raw int8 input with SXTB16. With 4, 8, 12 or 16 input channels (and the asm), output
- * channels go four at a time: their weights widened and doubled once per call into a block on the
- * stack (at most 192 B) with their biases and requantization constants, then every pixel against
- * it: per four input channels one LDR, two SXTB16, two LDM of four weight words and eight SMLADs
- * (16 MACs in 13 instructions), the requantization of the four (doubled) accumulators with its
- * constants loaded by LDM, one word stored. Other channel counts, the last out_c % 4 channels and
- * the C build: output pixels two at a time and output channels two at a time, per four input
- * channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair
- * of channels over every pixel with its folded biases and requantization constants (32 B). */
+ * widens the raw int8 input with SXTB16. With a multiple of 4 input channels up to
+ * NNOM_ARM_PW_QUAD_MAX_K (and the asm), output channels go four at a time: their weights widened
+ * and doubled once per call into a block on the stack (320 B) with their biases and
+ * requantization constants, then every pixel against it: per four input channels one LDR, two
+ * SXTB16, two LDM of four weight words and eight SMLADs (16 MACs in 13 instructions), the
+ * requantization of the four (doubled) accumulators with its constants loaded by LDM, one word
+ * stored. Other channel counts, the last out_c % 4 channels and the C build: output pixels two at
+ * a time and output channels two at a time, per four input channels one word of each pixel and of
+ * each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
+ * folded biases and requantization constants (32 B). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -152,12 +153,12 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
 }
 
 #if NNOM_ARM_ASM
-/* Blocks of four output channels, for K = 4, 8, 12 or 16 input channels: the four biases with the
- * zero point's term, then per group of four input channels the four channels' weights against the
- * group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and doubled, then the requantization
- * constants in nnom_arm_rq4()'s order. Doubled weights give doubled accumulators, which the
- * requantization takes as they are. */
-#define NNOM_PW_QUAD_WORDS (4u + 2u * NNOM_CONV_1X1_MAX_C + 12u)
+/* Blocks of four output channels, for K a multiple of 4 up to NNOM_ARM_PW_QUAD_MAX_K input channels:
+ * the four biases with the zero point's term, then per group of four input channels the four
+ * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
+ * doubled, then the requantization constants in nnom_arm_rq4()'s order. Doubled weights give
+ * doubled accumulators, which the requantization takes as they are. */
+#define NNOM_PW_QUAD_WORDS (4u + 2u * NNOM_ARM_PW_QUAD_MAX_K + 12u)
 
 static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
 {
@@ -180,8 +181,9 @@ static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, 
     }
 }
 
-/* The block blk against the input pixel *xp (g = K / 4 groups; *xp moves on by K): the four
- * outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in ascending order: these are fixed. */
+/* The block blk against the input pixel *xp (g = K / 4 groups of four input channels; *xp moves
+ * on by K): the four outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in
+ * ascending order: these are fixed. */
 static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t *blk, uint32_t g)
 {
     const int8_t *x = *xp;
@@ -206,12 +208,13 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
     "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
     __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
             "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
-            "cmp    %[g], #2\n\t"
-            "blo    1f\n\t"
-            "beq    2f\n\t"
-            "cmp    %[g], #4\n\t"
-            "blo    3f\n\t" NNOM_PW_GROUP "3:\n\t" NNOM_PW_GROUP "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
-            NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
+            "lsrs   %[g], %[g], #1\n\t"      /* two groups a turn, an odd count entered at the second */
+            "bcc    2f\n\t"
+            "add    %[g], %[g], #1\n\t"
+            "b      1f\n\t"
+            "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
+            "subs   %[g], %[g], #1\n\t"
+            "bne    2b\n\t" NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
             "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
             "asr    %[a0], %[a0], %[w0]\n\t"
             "asr    %[a1], %[a1], %[w1]\n\t"
@@ -225,8 +228,8 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
             "bfi    %[a0], %[a2], #16, #8\n\t"
             "bfi    %[a0], %[a3], #24, #8"
             : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
-              [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk)
-            : [g] "r"(g)
+              [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk), [g] "+r"(g)
+            :
             : "cc", "memory");
 #undef NNOM_PW_HALF
 #undef NNOM_PW_GROUP
@@ -337,7 +340,7 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
     j.hi4 = nnom_arm_bytes4(p->act_max);
     oc = 0;
 #if NNOM_ARM_ASM
-    if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C) {
+    if ((j.K & 3u) == 0 && j.K <= NNOM_ARM_PW_QUAD_MAX_K) {
         int32_t blk[NNOM_PW_QUAD_WORDS];
         for (; oc + 4 <= C; oc += 4) {
             pw_quad_consts(&j, bias, oc, blk);

@@ -9,8 +9,10 @@
  * zero point as it widens, at no cost; taps in the padding are 0, the real zero), then every pair
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
- * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none; wider
- * ones widen the input pixel straight into its column. Each channel's requantization constants
+ * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch, is given none or has a
+ * multiple of 4 input channels up to NNOM_ARM_PW_QUAD_MAX_K (its blocks of four output channels);
+ * other ones widen the input pixel straight into its column. 1-4 input channels (first layers):
+ * nnom_conv2d_shallow_affine_s8_fast. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
  * written to before the end: the pixels up to there read them, and the last few, which overwrite
  * them, work them out where they are used. So the scratch holds the columns alone and the table
@@ -414,7 +416,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
 
     /* 1x1 without padding, every window inside: the column is the input pixel itself */
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
-    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL)) {
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c)
+        || (pointwise && (scratch == NULL || ((K & 3u) == 0 && K <= NNOM_ARM_PW_QUAD_MAX_K)))) {
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
