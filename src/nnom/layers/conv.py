@@ -290,6 +290,10 @@ class Conv2D(_ConvBase):
             return cols
         if kh == kw == 1 and pt == 0 and pl == 0 and self.stride.h == self.stride.w == 1 and c <= 16:
             return 0
+        # other 1x1 over a multiple of 4 channels up to 32: the 1x1 kernel's blocks of four output
+        # channels (nnom_conv2d_affine_s8_pw_blocks_size)
+        if kh == kw == 1 and pt == 0 and pl == 0 and c % 4 == 0 and c <= 32:
+            return max(cols, 2 + 4 * (16 + 2 * c))
         # first layers (nnom_conv2d_affine_s8_shallow, _shallow_size): up to 16 output channels'
         # weights in q15 blocks of 4 and a band of one output row's input rows
         out = self.out_shape

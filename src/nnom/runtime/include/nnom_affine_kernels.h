@@ -87,7 +87,8 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
  * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, below); NULL: the
  * reference, or the 1x1 kernel for a pointwise one. */
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win, nnom_dims_t out_dims);
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win,
+                                            nnom_dims_t out_dims);
 
 /* A convolution over at most NNOM_CONV_SHALLOW_MAX_C input channels (first layers), without
  * dilation along the rows, with at least 4 output channels: nnom_conv2d_affine_s8_fast hands it to
@@ -126,6 +127,21 @@ static inline int nnom_conv2d_affine_s8_pointwise(const nnom_window_t *win, uint
            && in_c <= NNOM_CONV_1X1_MAX_C;
 }
 
+/* Other 1x1 kernels without padding before the image over a multiple of 4 input channels up to
+ * NNOM_CONV_1X1_BLOCK_MAX_C: the scratch also holds the 1x1 DSP kernel's blocks of four output
+ * channels (their widened weights and constants: nnom_conv2d_affine_s8_pw_blocks_size() bytes),
+ * and nnom_conv2d_affine_s8_fast hands them to nnom_conv2d_pw_affine_s8_fast. */
+#define NNOM_CONV_1X1_BLOCK_MAX_C 32u
+static inline int nnom_conv2d_affine_s8_pw_blocks(uint32_t in_c)
+{
+    return (in_c & 3u) == 0 && in_c <= NNOM_CONV_1X1_BLOCK_MAX_C;
+}
+
+static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
+{
+    return 2u + 4u * (16u + 2u * in_c);        /* 2: to align it */
+}
+
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
 static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
@@ -140,6 +156,11 @@ static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nno
  * the input). */
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* The same with a scratch (NULL, or nnom_conv2d_affine_s8_scratch_size() bytes), the DSP kernels'
+ * (kernels/arm/); nnom_conv2d_1x1_affine_s8_fast elsewhere. */
+void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                   int16_t *scratch);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);

@@ -26,10 +26,6 @@
 #define NNOM_ARM_ALWAYS_INLINE inline
 #endif
 
-/* the most input channels of the 1x1 kernel's blocks of four output channels, whose widened weights
- * it keeps on the stack (4 * (16 + 2 K) bytes); the general kernel hands it such convs */
-#define NNOM_ARM_PW_QUAD_MAX_K 32u
-
 /* the largest r the four-instruction requantization takes (|k| < 255 * 2^22 < 2^30) */
 #define NNOM_ARM_AFF_MAX_R 23
 

@@ -29,7 +29,7 @@ typedef struct {
 
 /* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
  * the block's first (its outputs are not stored) with constants that keep it in range. */
-static void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0, uint32_t n,
+static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0, uint32_t n,
                        int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->p;
