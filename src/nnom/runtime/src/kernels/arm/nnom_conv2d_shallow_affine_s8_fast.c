@@ -33,9 +33,9 @@ static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, con
                        int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->p;
-    const uint32_t C = j->in_dims.c, kw = p->win.kw, K = j->K, row = kw * C;
+    const uint32_t C = j->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t b, i, kx, ky, c;
+    uint32_t b, i, t, at, ky, c;
 
     for (b = 0; b < n; b += 4, blk += j->block_words) {
         int32_t *rq = blk + 4 + 2u * j->Kp;
@@ -53,19 +53,24 @@ static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, con
             rq[2 * i + 1] = q.k;
             rq[8 + i] = q.r;
         }
-        for (kx = 0; kx < kw; kx++)
-            for (ky = 0; ky < p->win.kh; ky++) {
-                const uint32_t at = ky * row + kx * C;
-                for (c = at; c < at + C; c++) {
-                    int16_t *h = d + odd;
-                    h[0] = (int16_t)(2 * r[0][c]);
-                    h[2] = (int16_t)(2 * r[1][c]);
-                    h[4] = (int16_t)(2 * r[2][c]);
-                    h[6] = (int16_t)(2 * r[3][c]);
-                    d += 8u * odd;
-                    odd ^= 1u;
-                }
+        /* tap t (x, y, c in the band's order) is at = y * row + x * C + c of a weight row */
+        for (t = 0, at = 0, c = 0, ky = 0; t < K; t++) {
+            int16_t *h = d + odd;
+            h[0] = (int16_t)(2 * r[0][at]);
+            h[2] = (int16_t)(2 * r[1][at]);
+            h[4] = (int16_t)(2 * r[2][at]);
+            h[6] = (int16_t)(2 * r[3][at]);
+            d += 8u * odd;
+            odd ^= 1u;
+            if (++c < C) {
+                at++;
+            } else if (c = 0, ++ky < kh) {
+                at += row - C + 1u;
+            } else {
+                ky = 0;
+                at = at + 1u - (kh - 1u) * row; /* the next x, y = 0, c = 0 */
             }
+        }
         if (odd) /* the zero weight of an odd K */
             for (i = 1; i < 8; i += 2)
                 d[i] = 0;
@@ -91,6 +96,14 @@ static void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32
  * byte by byte, as its word would read past the row. */
 static void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
 {
+    for (; n > 2; n -= 2, s += 6, d += 2u * S) { /* two pixels a turn */
+        const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
+        const uint32_t u = nnom_ld32(s + 3), f = __sxtab16(zp2, u), g = nnom_sxtab16_ror8(zp2, u);
+        nnom_st32(d + 1, e);
+        nnom_st32(d, (e & 0xFFFFu) | (o << 16));
+        nnom_st32(d + S + 1, f);
+        nnom_st32(d + S, (f & 0xFFFFu) | (g << 16));
+    }
     for (; n > 1; n--, s += 3, d += S) {
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         nnom_st32(d + 1, e);
