@@ -85,8 +85,8 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * bytes in fewer instructions. Each calls its reference above for what it does not cover, and is
  * the reference without the extension or with NNOM_REFERENCE_KERNELS defined; the layers call
  * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
- * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, below); NULL: the
- * reference, or the 1x1 kernel for a pointwise one. */
+ * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, more for other 1x1
+ * and for shallow ones, below); NULL: the reference, or the 1x1 kernel for a pointwise one. */
 uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win,
                                             nnom_dims_t out_dims);
 
