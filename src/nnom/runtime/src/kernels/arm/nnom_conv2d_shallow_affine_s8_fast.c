@@ -163,8 +163,8 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
 {
 #if NNOM_ARM_ASM
     /* LDM takes its registers in ascending order: these are fixed */
-    register int32_t a0 __asm__("r0"), a1 __asm__("r1"), a2 __asm__("r2"), a3 __asm__("r3");
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
+    int32_t a0, a1, a2, a3;
     const int32_t *w = *wp;
     uint32_t v, n = steps;
 #define NNOM_SH_STEP                                                                          \
@@ -182,7 +182,8 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
     "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
     /* four steps a turn, entered at the steps % 4 of the first; then nnom_arm_rq4() with the
      * constants loaded four at a time */
-    __asm__("ldmia  %[w]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+    __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
+            "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
             "ands   %[v], %[n], #3\n\t"
             "lsr    %[n], %[n], #2\n\t"
             "beq    0f\n\t"
@@ -230,35 +231,30 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
 #endif
 }
 
-/* Channels 0 .. n - 1 (blocks at blk) of one output pixel (window x, outputs to out): out of line,
- * so that the asm's fixed registers meet the same surroundings in every build. */
-static NNOM_ARM_NOINLINE void sh_pixel(const int16_t *x, const int32_t *blk, int8_t *out, uint32_t n,
-                                       uint32_t steps, uint32_t lo4, uint32_t hi4, int clamp)
+/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (blocks at blk), from the band: out of
+ * line, so that the asm's fixed registers meet the same surroundings in every build. */
+static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
+                                     uint32_t n)
 {
-    uint32_t b;
-    for (b = 0; b < n; b += 4) {
-        uint32_t v = sh_quad(x, &blk, steps);
-        if (clamp)
-            v = nnom_arm_clamp4(v, lo4, hi4);
-        if (n - b >= 4) {
-            nnom_st32(out + b, v);
-        } else {
-            uint32_t i;
-            for (i = 0; i < n - b; i++, v >>= 8)
-                out[b + i] = (int8_t)v;
-        }
-    }
-}
-
-/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (blocks at blk), from the band. */
-static void sh_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out, uint32_t n)
-{
-    const uint32_t C = j->out_dims.c, steps = j->Kp >> 1, xs = j->p->win.sw * j->S;
+    const uint32_t C = j->out_dims.c, steps = j->Kp >> 1, xs = j->p->win.sw * j->S, W = j->out_dims.w;
     const uint32_t lo4 = nnom_arm_bytes4(j->p->act_min), hi4 = nnom_arm_bytes4(j->p->act_max);
     const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
-    uint32_t ox;
-    for (ox = 0; ox < j->out_dims.w; ox++, band += xs, out += C)
-        sh_pixel(band, blk, out, n, steps, lo4, hi4, clamp);
+    uint32_t ox, b;
+    for (ox = 0; ox < W; ox++, band += xs, out += C) {
+        const int32_t *wp = blk;
+        for (b = 0; b < n; b += 4) {
+            uint32_t v = sh_quad(band, &wp, steps);
+            if (clamp)
+                v = nnom_arm_clamp4(v, lo4, hi4);
+            if (n - b >= 4) {
+                nnom_st32(out + b, v);
+            } else {
+                uint32_t i;
+                for (i = 0; i < n - b; i++, v >>= 8)
+                    out[b + i] = (int8_t)v;
+            }
+        }
+    }
 }
 
 void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
