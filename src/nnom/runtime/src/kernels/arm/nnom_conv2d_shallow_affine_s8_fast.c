@@ -100,14 +100,14 @@ static void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         const uint32_t u = nnom_ld32(s + 3), f = __sxtab16(zp2, u), g = nnom_sxtab16_ror8(zp2, u);
         nnom_st32(d + 1, e);
-        nnom_st32(d, (e & 0xFFFFu) | (o << 16));
+        nnom_st32(d, nnom_pkhbt16(e, o));
         nnom_st32(d + S + 1, f);
-        nnom_st32(d + S, (f & 0xFFFFu) | (g << 16));
+        nnom_st32(d + S, nnom_pkhbt16(f, g));
     }
     for (; n > 1; n--, s += 3, d += S) {
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         nnom_st32(d + 1, e);
-        nnom_st32(d, (e & 0xFFFFu) | (o << 16));
+        nnom_st32(d, nnom_pkhbt16(e, o));
     }
     for (n *= 3; n > 0; n--, s++, d++)
         *d = (int16_t)__sxtab16(zp2, (uint8_t)*s);
