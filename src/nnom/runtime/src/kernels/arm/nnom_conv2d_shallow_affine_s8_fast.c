@@ -1,19 +1,23 @@
-/* CONV_2D of the affine scheme over few input channels (first layers: nnom_conv2d_affine_s8_shallow()),
- * for Cortex-M with the DSP extension, bit-exact with the reference, kernels/affine/nnom_conv2d_affine_s8.c,
- * which it calls for what it does not cover (a channel outside the fast requantization of
- * nnom_arm_affine.h, or no scratch) and which it is without the DSP extension or with
- * NNOM_REFERENCE_KERNELS defined. nnom_conv2d_affine_s8_fast hands such layers to it.
+/* CONV_2D of the affine scheme over few input channels (first layers:
+ * nnom_conv2d_affine_s8_shallow()), for Cortex-M with the DSP extension, bit-exact with the
+ * reference, kernels/affine/nnom_conv2d_affine_s8.c, which it calls for what it does not cover (a
+ * channel outside the fast requantization of nnom_arm_affine.h, or no scratch) and which it is
+ * without the DSP extension or with NNOM_REFERENCE_KERNELS defined. nnom_conv2d_affine_s8_fast hands such layers to it.
  *
  * With 1-4 input channels a window is too short for im2col's gathering to pay off per pixel. Here
  * the kh input rows of an output row are widened once, minus the zero point, into a band stored
  * column by column (value (x, ky, c) at (x * kh + ky) * in_c + c; padding: 0), so that the window
- * of output pixel ox is the run of K = kw * kh * in_c values from ox * sw * kh * in_c on. The
- * weights of up to 4 * NNOM_CONV_SHALLOW_BLOCKS output channels are widened once per call into the
- * same order, doubled (so that the accumulators come out doubled, as the requantization takes
- * them), in blocks of four channels: the four biases, then per pair of taps the four channels'
- * words, then the requantization constants (nnom_arm_rq4()'s order). A block against one window is
- * then per pair of taps one LDR, one LDM and four SMLADs (8 MACs in 6 instructions); an odd K gets
- * a zero weight, against the next value of the band. */
+ * of output pixel ox is the run of K = kw * kh * in_c values from ox * sw * kh * in_c on (when the
+ * windows of consecutive output rows share most rows, kh >= 4 sh, the band moves back by sh rows
+ * and only the new ones are widened). The weights of up to 4 * NNOM_CONV_SHALLOW_BLOCKS output
+ * channels (a group; the bands are built again for each group) are widened into the same order,
+ * doubled (so that the accumulators come out doubled, as the requantization takes them), in blocks
+ * of four channels: the four biases, then per pair of taps the four channels' words, then the
+ * requantization constants (nnom_arm_rq4()'s order). A block against one window is then per pair
+ * of taps one LDR, one LDM and four SMLADs (8 MACs in 6 instructions); an odd K gets a zero weight,
+ * against the next value of the band. The scratch (nnom_conv2d_affine_s8_shallow_size()) is larger
+ * than the general kernel's two columns: where a first conv is the arena's peak (MobileNetV3Small
+ * at 96x96), the arena grows by the difference (2.8 KB there). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -29,8 +33,8 @@ typedef struct {
 
 /* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
  * the block's first (its outputs are not stored) with constants that keep it in range. */
-static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0, uint32_t n,
-                       int32_t *blk)
+static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
+                                         uint32_t n, int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->p;
     const uint32_t C = j->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
