@@ -82,7 +82,7 @@ static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, con
 }
 
 /* n input pixels of one channel from s, minus the zero point (zp2: nnom_arm_zp_pair()), to d, d + S, ... */
-static void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
+static NNOM_ARM_NOINLINE void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
 {
     for (; n >= 4; n -= 4, s += 4, d += 4u * S) {
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
@@ -98,7 +98,7 @@ static void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32
 /* The same of three channels: a word of each pixel (its last byte the next pixel's), the two
  * words written over each other (d[1], d[2] = c0, c2, then d[0], d[1] = c0, c1); the last pixel
  * byte by byte, as its word would read past the row. */
-static void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
+static NNOM_ARM_NOINLINE void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
 {
     for (; n > 2; n -= 2, s += 6, d += 2u * S) { /* two pixels a turn */
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
@@ -117,6 +117,18 @@ static void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32
         *d = (int16_t)__sxtab16(zp2, (uint8_t)*s);
 }
 
+/* The C <= 4 values of a pixel set to 0 (a loop of C would be a call to memset). */
+static inline void sh_zero(int16_t *d, uint32_t C)
+{
+    d[0] = 0;
+    if (C > 1)
+        d[1] = 0;
+    if (C > 2)
+        d[2] = 0;
+    if (C > 3)
+        d[3] = 0;
+}
+
 /* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
  * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
 static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
@@ -131,12 +143,10 @@ static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *b
         const int8_t *s = in + ((uint32_t)iy * j->in_dims.w + x0 - win->pad_left) * C;
         for (x = ky0 > 0 ? 0 : Wb; x < Wb; x = x + 1 == x0 ? x1 : x + 1)
             if (x < x0 || x >= x1)
-                for (c = 0; c < C; c++)
-                    band[x * S + ky * C + c] = 0;
+                sh_zero(band + x * S + ky * C, C);
         if (iy < 0 || iy >= (int32_t)j->in_dims.h) {
             for (x = x0; x < x1; x++, d += S)
-                for (c = 0; c < C; c++)
-                    d[c] = 0;
+                sh_zero(d, C);
         } else if (C == 1) {
             sh_cols1(s, d, x1 - x0, S, zp2);
         } else if (C == 3) {
