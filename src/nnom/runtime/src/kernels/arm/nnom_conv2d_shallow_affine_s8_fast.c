@@ -200,11 +200,9 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
             "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
             "ands   %[v], %[n], #3\n\t"
             "lsr    %[n], %[n], #2\n\t"
-            "beq    0f\n\t"
-            "cmp    %[v], #2\n\t"
-            "beq    2f\n\t"
-            "bhi    3f\n\t"
-            "b      1f\n\t"
+            "tbb    [pc, %[v]]\n\t"          /* to 0, 1, 2 or 3 below */
+            "9:\n\t"
+            ".byte  (0f - 9b) / 2, (1f - 9b) / 2, (2f - 9b) / 2, (3f - 9b) / 2\n\t"
             "0:\n\t"
             "sub    %[n], %[n], #1\n\t"
             "4:\n\t" NNOM_SH_STEP "3:\n\t" NNOM_SH_STEP "2:\n\t" NNOM_SH_STEP "1:\n\t" NNOM_SH_STEP
