@@ -245,12 +245,13 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
                                           const int32_t *blk)
 {
     const uint32_t C = j->out_dims.c, g = j->K >> 2;
+    const int8_t *end = o + n * C; /* the loops run on the output pointer: no counter */
     if (j->p->act_min > -128 || j->p->act_max < 127) {
         const uint32_t lo4 = j->lo4, hi4 = j->hi4;
-        for (; n > 0; n--, x += xadv, o += C)
+        for (; o != end; x += xadv, o += C)
             nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
     } else {
-        for (; n > 0; n--, x += xadv, o += C)
+        for (; o != end; x += xadv, o += C)
             nnom_st32(o, pw_quad(&x, blk, g));
     }
 }
