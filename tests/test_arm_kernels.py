@@ -41,7 +41,8 @@ AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.
 AFFINE_REFERENCES = [r for p in AFFINE_ARM_SOURCES if (r := KERNELS / "affine" / p.name.replace("_fast", "")).exists()] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c",
        KERNELS / "nodsp" / "nnom_fully_connected_affine_s8_nodsp.c", KERNELS / "nodsp" / "nnom_nodsp_fc.c"]
-AFFINE_KERNELS = sorted(["nnom_conv2d_affine_s8_fast", "nnom_conv2d_1x1_affine_s8_fast", "nnom_conv2d_transpose_affine_s8_fast",
+AFFINE_KERNELS = sorted(["nnom_conv2d_affine_s8_fast", "nnom_conv2d_1x1_affine_s8_fast", "nnom_conv2d_shallow_affine_s8_fast",
+                         "nnom_conv2d_pw_affine_s8_fast", "nnom_conv2d_transpose_affine_s8_fast",
                          "nnom_dw_conv2d_affine_s8_fast", "nnom_fully_connected_affine_s8_fast", "nnom_maxpool_affine_s8_fast",
                          "nnom_avgpool_affine_s8_fast", "nnom_mean_affine_s8_fast", "nnom_sumpool_affine_s8_fast",
                          "nnom_add_affine_s8_fast", "nnom_sub_affine_s8_fast", "nnom_mul_affine_s8_fast",

@@ -284,10 +284,25 @@ class Conv2D(_ConvBase):
         # affine scheme's pointwise kernel over up to 16 input channels with stride 1, which reads
         # the input in place (nnom_conv2d_affine_s8_scratch_size, nnom_conv2d_affine_s8_pointwise)
         (pt, _), (pl, _) = self._pads()
-        if (self.affine and self.kernel.h == self.kernel.w == 1 and pt == 0 and pl == 0
-                and self.stride.h == self.stride.w == 1 and self.in_shapes[0].c <= 16):
+        kh, kw, c = self.kernel.h, self.kernel.w, self.in_shapes[0].c
+        cols = 2 * 2 * kh * kw * c
+        if not self.affine:
+            return cols
+        if kh == kw == 1 and pt == 0 and pl == 0 and self.stride.h == self.stride.w == 1 and c <= 16:
             return 0
-        return 2 * 2 * self.kernel.h * self.kernel.w * self.in_shapes[0].c
+        # other 1x1 over a multiple of 4 channels up to 32: the 1x1 kernel's blocks of four output
+        # channels (nnom_conv2d_affine_s8_pw_blocks_size)
+        if kh == kw == 1 and pt == 0 and pl == 0 and c % 4 == 0 and c <= 32:
+            return max(cols, 2 + 4 * (16 + 2 * c))
+        # first layers (nnom_conv2d_affine_s8_shallow, _shallow_size): up to 16 output channels'
+        # weights in q15 blocks of 4 and a band of one output row's input rows
+        out = self.out_shape
+        if c <= 4 and (self.dilation.w == 1 or kw == 1) and out.c >= 4:
+            s, kp = kh * c, (kw * kh * c + 1) & ~1
+            band = ((out.w - 1) * self.stride.w + kw) * s if out.w else 0
+            shallow = 2 + min((out.c + 3) // 4, 4) * (64 + 8 * kp) + 2 * ((band + 2) & ~1)
+            return max(shallow, cols)
+        return cols
 
 
 class DW_Conv2D(_ConvBase):

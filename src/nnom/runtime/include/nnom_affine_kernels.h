@@ -85,9 +85,35 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
  * bytes in fewer instructions. Each calls its reference above for what it does not cover, and is
  * the reference without the extension or with NNOM_REFERENCE_KERNELS defined; the layers call
  * these. scratch: nnom_conv2d_affine_s8_scratch_size() bytes, 2-byte aligned, on every target
- * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, below); NULL: the
- * reference, or the 1x1 kernel for a pointwise one. */
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win);
+ * (4 * kh * kw * in_c: two q15 im2col columns; none for a pointwise kernel, more for other 1x1
+ * and for shallow ones, below); NULL: the reference, or the 1x1 kernel for a pointwise one. */
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win,
+                                            nnom_dims_t out_dims);
+
+/* A convolution over at most NNOM_CONV_SHALLOW_MAX_C input channels (first layers), without
+ * dilation along the rows, with at least 4 output channels: nnom_conv2d_affine_s8_fast hands it to
+ * nnom_conv2d_shallow_affine_s8_fast, whose scratch (nnom_conv2d_affine_s8_shallow_size() bytes)
+ * holds the weights of up to 4 * NNOM_CONV_SHALLOW_BLOCKS output channels widened to q15 with
+ * their constants, and a band of the input rows of one output row, widened column by column so
+ * that every window is one run of kh * kw * in_c values. Python: Conv2D.scratch_bytes. */
+#define NNOM_CONV_SHALLOW_MAX_C 4u
+#define NNOM_CONV_SHALLOW_BLOCKS 4u
+static inline int nnom_conv2d_affine_s8_shallow(const nnom_window_t *win, uint32_t in_c, uint32_t out_c)
+{
+    return in_c <= NNOM_CONV_SHALLOW_MAX_C && (win->dw == 1 || win->kw == 1) && out_c >= 4u;
+}
+
+static inline uint32_t nnom_conv2d_affine_s8_shallow_size(const nnom_window_t *win, uint32_t in_c,
+                                                           nnom_dims_t out_dims)
+{
+    const uint32_t S = (uint32_t)win->kh * in_c, Kp = ((uint32_t)win->kw * S + 1u) & ~1u;
+    const uint32_t blocks = (out_dims.c + 3u) / 4u;
+    const uint32_t nb = blocks < NNOM_CONV_SHALLOW_BLOCKS ? blocks : NNOM_CONV_SHALLOW_BLOCKS;
+    const uint32_t band = out_dims.w == 0 ? 0u : ((uint32_t)(out_dims.w - 1u) * win->sw + win->kw) * S;
+    /* 2: to align the blocks; each: 4 biases, Kp / 2 steps of 4 words, 12 words of requantization;
+     * the band and one more value, which the last window's odd tap reads (times a zero weight) */
+    return 2u + nb * (64u + 8u * Kp) + 2u * ((band + 2u) & ~1u);
+}
 
 /* A 1x1 kernel with stride 1 and without padding before the image over at most NNOM_CONV_1X1_MAX_C
  * input channels: the convolution kernels take no scratch for it (nnom_conv2d_affine_s8_scratch_size()
@@ -99,6 +125,21 @@ static inline int nnom_conv2d_affine_s8_pointwise(const nnom_window_t *win, uint
 {
     return win->kh == 1 && win->kw == 1 && win->sh == 1 && win->sw == 1 && win->pad_top == 0 && win->pad_left == 0
            && in_c <= NNOM_CONV_1X1_MAX_C;
+}
+
+/* Other 1x1 kernels without padding before the image over a multiple of 4 input channels up to
+ * NNOM_CONV_1X1_BLOCK_MAX_C: the scratch also holds the 1x1 DSP kernel's blocks of four output
+ * channels (their widened weights and constants: nnom_conv2d_affine_s8_pw_blocks_size() bytes),
+ * and nnom_conv2d_affine_s8_fast hands them to nnom_conv2d_pw_affine_s8_fast. */
+#define NNOM_CONV_1X1_BLOCK_MAX_C 32u
+static inline int nnom_conv2d_affine_s8_pw_blocks(uint32_t in_c)
+{
+    return (in_c & 3u) == 0 && in_c <= NNOM_CONV_1X1_BLOCK_MAX_C;
+}
+
+static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
+{
+    return 2u + 4u * (16u + 2u * in_c);        /* 2: to align it */
 }
 
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
@@ -115,9 +156,17 @@ static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nno
  * the input). */
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* The same with a scratch (NULL, or nnom_conv2d_affine_s8_scratch_size() bytes), the DSP kernels'
+ * (kernels/arm/); nnom_conv2d_1x1_affine_s8_fast elsewhere. */
+void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                   int16_t *scratch);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);
+void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                        int16_t *scratch);
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,

@@ -107,7 +107,7 @@ static uint32_t conv_scratch(const nnom_layer_t *l)
 {
     const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
     if (nnom_runs_affine(l))
-        return nnom_conv2d_affine_s8_scratch_size(NNOM_IN_DIMS(l, 0), &c->win);
+        return nnom_conv2d_affine_s8_scratch_size(NNOM_IN_DIMS(l, 0), &c->win, l->out_dims);
     return 2u * 2u * c->k.h * c->k.w * NNOM_IN_DIMS(l, 0).c;     /* two q15 im2col columns */
 }
 

@@ -9,20 +9,36 @@
  * zero point as it widens, at no cost; taps in the padding are 0, the real zero), then every pair
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
- * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none; wider
- * ones widen the input pixel straight into its column. Each channel's requantization constants
+ * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none, to
+ * nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels up to NNOM_CONV_1X1_BLOCK_MAX_C
+ * (its blocks of four output channels, in the scratch); other ones widen the input pixel straight
+ * into its column. 1-4 input channels (first layers):
+ * nnom_conv2d_shallow_affine_s8_fast. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
  * written to before the end: the pixels up to there read them, and the last few, which overwrite
  * them, work them out where they are used. So the scratch holds the columns alone and the table
  * costs no RAM. */
 #include "nnom_affine_kernels.h"
 
-uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win)
+uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_window_t *win,
+                                            nnom_dims_t out_dims)
 {
     /* two q15 columns, none for a pointwise kernel (nnom_conv2d_1x1_affine_s8_fast reads the input
-     * in place); on every target, so that the C's memory plan stays equal to Python's
-     * (Conv2D.scratch_bytes) */
-    return nnom_conv2d_affine_s8_pointwise(win, in_dims.c) ? 0u : 2u * 2u * win->kh * win->kw * in_dims.c;
+     * in place), or the 1x1 kernel's blocks, or the shallow kernel's blocks and band, when larger; on every target, so that the
+     * C's memory plan stays equal to Python's (Conv2D.scratch_bytes) */
+    const uint32_t cols = 2u * 2u * win->kh * win->kw * in_dims.c;
+    uint32_t band;
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c))
+        return 0u;
+    if (win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0
+        && nnom_conv2d_affine_s8_pw_blocks(in_dims.c)) {
+        band = nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c);
+        return band > cols ? band : cols;
+    }
+    if (!nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+        return cols;
+    band = nnom_conv2d_affine_s8_shallow_size(win, in_dims.c, out_dims);
+    return band > cols ? band : cols;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -391,9 +407,10 @@ static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
     }
 }
 
-void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                int16_t *scratch)
+/* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. */
+static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                           int16_t *scratch)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
@@ -407,11 +424,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
 
     /* 1x1 without padding, every window inside: the column is the input pixel itself */
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
-    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL)) {
-        nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
-    if (scratch == NULL || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
+
+    if (!nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
@@ -468,6 +482,24 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     }
 }
 
+
+void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                int16_t *scratch)
+{
+    const nnom_window_t *win = &p->win;
+    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
+        nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+    else if (pointwise && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
+        nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
+    else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+        nnom_conv2d_shallow_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
+    else if (scratch == NULL)
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else
+        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+}
 #else
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

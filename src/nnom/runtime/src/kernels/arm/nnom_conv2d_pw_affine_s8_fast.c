@@ -1,0 +1,391 @@
+/* CONV_2D of the affine scheme with a 1x1 kernel whose windows all lie inside the input (no
+ * padding taken), for Cortex-M with the DSP extension: the input is read in place, bit-exact with
+ * the reference, kernels/affine/nnom_conv2d_affine_s8.c, which it calls for what it does not cover
+ * (a channel outside the fast requantization of nnom_arm_affine.h). nnom_conv2d_1x1_affine_s8_fast
+ * (no scratch) and nnom_conv2d_affine_s8_fast (its scratch) call it; without the DSP extension or
+ * with NNOM_REFERENCE_KERNELS defined it is nnom_conv2d_1x1_affine_s8_fast.
+ *
+ * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
+ * widens the raw int8 input with SXTB16. With a multiple of 4 input channels up to
+ * NNOM_CONV_1X1_BLOCK_MAX_C (and the asm), output channels go four at a time: their weights widened
+ * and doubled once per call into a block with their biases and requantization constants (in
+ * the scratch when given one, as nnom_conv2d_affine_s8_scratch_size() has room for it; else on the
+ * stack, 192 B, up to 16 input channels), then every pixel against it: per four input channels one LDR, two
+ * SXTB16, two LDM of four weight words and eight SMLADs (16 MACs in 13 instructions), the
+ * requantization of the four (doubled) accumulators with its constants loaded by LDM, one word
+ * stored. Other channel counts, the last out_c % 4 channels and the C build: output pixels two at
+ * a time and output channels two at a time, per four input channels one word of each pixel and of
+ * each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
+ * folded biases and requantization constants (32 B). */
+#include "nnom_affine_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_arm_affine.h"
+
+/* A pair of output channels' constants: the biases with the zero point's term folded in, then
+ * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
+typedef struct {
+    int32_t b0, b1, m0, k0, m1, k1, r0, r1;
+} pw_pair_t;
+
+typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in;
+    nnom_dims_t in_dims, out_dims;
+    int8_t *out;
+    const int8_t *w;
+    uint32_t K;                 /* input channels: the weight rows' length */
+    uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
+} pw_job_t;
+
+/* Output channel oc's bias with the zero point's term, and its requantization. */
+static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+{
+    const int8_t *w = j->w + oc * j->K;
+    uint32_t s = 0, k;
+    int32_t sum;
+    for (k = j->K >> 2; k > 0; k--, w += 4) { /* the pairs (w0 + w2, w1 + w3) in the halfwords */
+        const uint32_t v = nnom_ld32(w);
+        s = __sxtab16(s, v);
+        s = nnom_sxtab16_ror8(s, v);
+    }
+    sum = (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16); /* at most 2 * 128 * K / 4 in a lane */
+    for (k = j->K & 3u; k > 0; k--)
+        sum += *w++;
+    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
+}
+
+static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
+{
+    const int32_t z1 = 1 + 2 * j->p->out_zp;
+    uint32_t i;
+    for (i = 0; i < n; i++, oc++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], z1);
+        pw_pair_t *d = c + (i >> 1);
+        if (i & 1u) {
+            d->b1 = pw_bias(j, bias, oc);
+            d->m1 = q.m;
+            d->k1 = q.k;
+            d->r1 = q.r;
+        } else {
+            d->b0 = pw_bias(j, bias, oc);
+            d->m0 = q.m;
+            d->k0 = q.k;
+            d->r0 = q.r;
+        }
+    }
+}
+
+/* The four outputs of a pair of channels (0, 1) at two pixels (a, b), requantized (the
+ * four-instruction form of nnom_arm_affine.h) and saturated, as the bytes a0, a1, b0, b1. In asm:
+ * in C, GCC doubles each accumulator twice and reloads the constants. */
+static inline uint32_t rq2x2(int32_t a0, int32_t a1, int32_t b0, int32_t b1, const pw_pair_t *c)
+{
+    int32_t m, k, t, u;
+#define NNOM_PW_RQ(x)                                                                         \
+    "lsl    %[t], %[" x "], #1\n\t"                                                         \
+    "add    %[u], %[k], %[t], asr #31\n\t"                                                  \
+    "smmlar %[" x "], %[t], %[m], %[u]\n\t"
+    __asm__("ldrd   %[m], %[k], [%[c], #8]\n\t" NNOM_PW_RQ("a0") NNOM_PW_RQ("b0")
+            "ldrd   %[m], %[k], [%[c], #16]\n\t" NNOM_PW_RQ("a1") NNOM_PW_RQ("b1")
+            "ldrd   %[m], %[k], [%[c], #24]\n\t"
+            "asr    %[a0], %[a0], %[m]\n\t"
+            "asr    %[b0], %[b0], %[m]\n\t"
+            "asr    %[a1], %[a1], %[k]\n\t"
+            "asr    %[b1], %[b1], %[k]\n\t"
+            "ssat   %[a0], #8, %[a0]\n\t"
+            "ssat   %[a1], #8, %[a1]\n\t"
+            "ssat   %[b0], #8, %[b0]\n\t"
+            "ssat   %[b1], #8, %[b1]\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[b0], #16, #8\n\t"
+            "bfi    %[a0], %[b1], #24, #8"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [m] "=&r"(m), [k] "=&r"(k),
+              [t] "=&r"(t), [u] "=&r"(u)
+            : [c] "r"(c), "m"(*c));
+#undef NNOM_PW_RQ
+    return (uint32_t)a0;
+}
+
+/* n_pairs pairs of output channels (weight rows from w, constants c) of the pixels xa and xb, to
+ * oa[0..] and ob[0..] (ob = oa and xb = xa for an odd last pixel: the same bytes twice). */
+static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa,
+                                            int8_t *ob, const pw_pair_t *c, const int8_t *w, uint32_t n_pairs)
+{
+    const uint32_t K = j->K;
+    uint32_t k;
+
+    for (; n_pairs > 0; n_pairs--, c++, oa += 2, ob += 2, w += K) {
+        const int8_t *x = xa, *y = xb;
+        int32_t a00 = c->b0, a10 = c->b1, a01 = a00, a11 = a10;
+        for (k = K >> 2; k > 0; k--, w += 4, x += 4, y += 4) {
+            const uint32_t u = nnom_ld32(w), v = nnom_ld32(w + K);
+            const uint32_t p = nnom_ld32(x), q = nnom_ld32(y);
+            const uint32_t pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
+            const uint32_t qe = __sxtb16(q), qo = nnom_sxtb16_ror8(q);
+            uint32_t t = __sxtb16(u);
+            a00 = __smlad(t, pe, a00);
+            a01 = __smlad(t, qe, a01);
+            t = nnom_sxtb16_ror8(u);
+            a00 = __smlad(t, po, a00);
+            a01 = __smlad(t, qo, a01);
+            t = __sxtb16(v);
+            a10 = __smlad(t, pe, a10);
+            a11 = __smlad(t, qe, a11);
+            t = nnom_sxtb16_ror8(v);
+            a10 = __smlad(t, po, a10);
+            a11 = __smlad(t, qo, a11);
+        }
+        for (k = K & 3u; k > 0; k--, w++, x++, y++) {
+            const int32_t u = w[0], v = w[K];
+            a00 += u * *x;
+            a01 += u * *y;
+            a10 += v * *x;
+            a11 += v * *y;
+        }
+        {
+            /* bytes: oa[0], oa[1], ob[0], ob[1] */
+            const uint32_t r = nnom_arm_clamp4(rq2x2(a00, a10, a01, a11, c), j->lo4, j->hi4);
+            const uint16_t ra = (uint16_t)r, rb = (uint16_t)(r >> 16);
+            memcpy(oa, &ra, 2);
+            memcpy(ob, &rb, 2);
+        }
+    }
+}
+
+#if NNOM_ARM_ASM
+/* Blocks of four output channels, for K a multiple of 4 up to NNOM_CONV_1X1_BLOCK_MAX_C input channels:
+ * the four biases with the zero point's term, then per group of four input channels the four
+ * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
+ * doubled, then the requantization constants in nnom_arm_rq4()'s order. Doubled weights give
+ * doubled accumulators, which the requantization takes as they are. */
+
+static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
+{
+    const int32_t z1 = 1 + 2 * j->p->out_zp;
+    const uint32_t K = j->K;
+    uint32_t i, g;
+    int32_t *rq = blk + 4u + 2u * K;
+    for (i = 0; i < 4; i++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc + i], j->p->shift[oc + i], z1);
+        const int8_t *row = j->w + (oc + i) * K;
+        blk[i] = 2 * pw_bias(j, bias, oc + i);
+        for (g = 0; g < K / 4u; g++) {
+            const uint32_t u = nnom_ld32(row + 4u * g), e = __sxtb16(u), o = nnom_sxtb16_ror8(u);
+            blk[4u + 8u * g + i] = (int32_t)__sadd16(e, e);
+            blk[8u + 8u * g + i] = (int32_t)__sadd16(o, o);
+        }
+        rq[2 * i] = q.m;
+        rq[2 * i + 1] = q.k;
+        rq[8 + i] = q.r;
+    }
+}
+
+/* The block blk against the input pixel *xp (g = K / 4 groups of four input channels; *xp moves
+ * on by K): the four outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in
+ * ascending order: these are fixed. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t *blk, uint32_t g)
+{
+    const int8_t *x = *xp;
+    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
+    int32_t a0, a1, a2, a3;
+    uint32_t X, Xo;
+#define NNOM_PW_HALF(v)                                                                       \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
+    "smlad  %[a0], %[w0], %[" v "], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[w1], %[" v "], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[w2], %[" v "], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[w3], %[" v "], %[a3]\n\t"
+#define NNOM_PW_GROUP                                                                         \
+    "ldr    %[X], [%[x]], #4\n\t"                                                             \
+    "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
+    "sxtb16 %[X], %[X]\n\t" NNOM_PW_HALF("X") NNOM_PW_HALF("Xo")
+#define NNOM_PW_RQ2(p, q)                                                                     \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
+    "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
+    "smmlar %[" p "], %[" p "], %[w0], %[w1]\n\t"                                           \
+    "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
+    "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
+    __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
+            "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
+            "lsrs   %[g], %[g], #1\n\t"      /* two groups a turn, an odd count entered at the second */
+            "bcc    2f\n\t"
+            "add    %[g], %[g], #1\n\t"
+            "b      1f\n\t"
+            "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
+            "subs   %[g], %[g], #1\n\t"
+            "bne    2b\n\t" NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
+            "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+            "asr    %[a0], %[a0], %[w0]\n\t"
+            "asr    %[a1], %[a1], %[w1]\n\t"
+            "asr    %[a2], %[a2], %[w2]\n\t"
+            "asr    %[a3], %[a3], %[w3]\n\t"
+            "ssat   %[a0], #8, %[a0]\n\t"
+            "ssat   %[a1], #8, %[a1]\n\t"
+            "ssat   %[a2], #8, %[a2]\n\t"
+            "ssat   %[a3], #8, %[a3]\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[a2], #16, #8\n\t"
+            "bfi    %[a0], %[a3], #24, #8"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+              [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk), [g] "+r"(g)
+            :
+            : "cc", "memory");
+#undef NNOM_PW_HALF
+#undef NNOM_PW_GROUP
+#undef NNOM_PW_RQ2
+    *xp = x;
+    return (uint32_t)a0;
+}
+
+/* The block blk against n pixels from x, xadv bytes apart after each one's K, to o, o + C, ...:
+ * out of line, so that the asm's fixed registers meet the same surroundings in every build. */
+static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
+                                          const int32_t *blk)
+{
+    const uint32_t C = j->out_dims.c, g = j->K >> 2;
+    const int8_t *end = o + n * C; /* the loops run on the output pointer: no counter */
+    if (j->p->act_min > -128 || j->p->act_max < 127) {
+        const uint32_t lo4 = j->lo4, hi4 = j->hi4;
+        for (; o != end; x += xadv, o += C)
+            nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
+    } else {
+        for (; o != end; x += xadv, o += C)
+            nnom_st32(o, pw_quad(&x, blk, g));
+    }
+}
+
+/* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
+ * the input at stride 1 (the usual case) as one run. */
+static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
+    uint32_t oy;
+    if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
+        pw_quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        return;
+    }
+    for (oy = 0; oy < j->out_dims.h; oy++)
+        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
+}
+#endif
+
+/* One output channel (weight row w, the constants of channel 0 of c) of the pixels xa and xb. */
+static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
+                   const pw_pair_t *c, const int8_t *w)
+{
+    int32_t s0 = c->b0, s1 = s0;
+    uint32_t k;
+    for (k = j->K >> 2; k > 0; k--, w += 4, xa += 4, xb += 4) {
+        const uint32_t u = nnom_ld32(w), ue = __sxtb16(u), uo = nnom_sxtb16_ror8(u);
+        const uint32_t p = nnom_ld32(xa), q = nnom_ld32(xb);
+        s0 = __smlad(ue, __sxtb16(p), s0);
+        s0 = __smlad(uo, nnom_sxtb16_ror8(p), s0);
+        s1 = __smlad(ue, __sxtb16(q), s1);
+        s1 = __smlad(uo, nnom_sxtb16_ror8(q), s1);
+    }
+    for (k = j->K & 3u; k > 0; k--, w++, xa++, xb++) {
+        s0 += *w * *xa;
+        s1 += *w * *xb;
+    }
+    *oa = nnom_arm_clamp(nnom_arm_rq_apply1(s0, c->m0, c->k0, c->r0), j->p->act_min, j->p->act_max);
+    *ob = nnom_arm_clamp(nnom_arm_rq_apply1(s1, c->m0, c->k0, c->r0), j->p->act_min, j->p->act_max);
+}
+
+/* The input pixel of output pixel px. */
+static const int8_t *pw_in(const pw_job_t *j, uint32_t px)
+{
+    const nnom_window_t *win = &j->p->win;
+    return j->in + ((px / j->out_dims.w) * win->sh * j->in_dims.w + (px % j->out_dims.w) * win->sw) * j->K;
+}
+
+/* Output channel oc, and oc + 1 when two (constants c), of every pixel, two pixels at a time. */
+static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, int two)
+{
+    const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
+    const int8_t *w = j->w + oc * j->K;
+    uint32_t px = 0;
+    for (; px < n_pix; px += 2) {
+        const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
+        const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
+        int8_t *oa = j->out + px * C + oc, *ob = j->out + pb * C + oc;
+        if (two)
+            pw_pairs(j, xa, xb, oa, ob, c, w, 1);
+        else
+            pw_one(j, xa, xb, oa, ob, c, w);
+    }
+}
+
+#if NNOM_ARM_ASM
+/* Every block of four output channels, their constants at blk: how many channels that was. */
+static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
+{
+    uint32_t oc;
+    for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
+        pw_quad_consts(j, bias, oc, blk);
+        pw_quad_pixels(j, blk, oc);
+    }
+    return oc;
+}
+
+/* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
+ * of its own. */
+static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
+{
+    int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u];
+    return pw_quads(j, bias, blk);
+}
+#endif
+
+void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                   int16_t *scratch)
+{
+    const uint32_t C = out_dims.c;
+    pw_pair_t c;
+    pw_job_t j;
+    uint32_t oc;
+
+    if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, in_dims.c)) {
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        return;
+    }
+    j.p = p;
+    j.in = in;
+    j.in_dims = in_dims;
+    j.out_dims = out_dims;
+    j.out = out;
+    j.w = w;
+    j.K = in_dims.c;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    oc = 0;
+#if NNOM_ARM_ASM
+    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
+        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+    else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
+        oc = pw_quads_on_stack(&j, bias);
+#else
+    (void)scratch;
+#endif
+    for (; oc < C; oc += 2) {
+        const int two = oc + 1 < C;
+        pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
+        pw_channels(&j, &c, oc, two);
+    }
+}
+
+#else
+
+void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                   int16_t *scratch)
+{
+    (void)scratch;
+    nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+}
+
+#endif
