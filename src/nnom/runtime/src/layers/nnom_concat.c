@@ -35,12 +35,20 @@ static nnom_status_t concat_build(nnom_layer_t *l)
     return nnom_affine_check(l, l->n_in, l->n_in, 0);
 }
 
-static void concat_affine(nnom_layer_t *l)
+/* concat_affine() for few inputs, out of line: its frame, not the one for MAX_CONCAT inputs, is
+ * then on the stack under the kernel (the stack peak of a model with a small Concat). */
+#define FEW_CONCAT 4
+#if defined(__GNUC__)
+#define CONCAT_NOINLINE __attribute__((noinline))
+#else
+#define CONCAT_NOINLINE
+#endif
+
+/* The kernel's parameters from the layer into arrays of l->n_in entries, and the kernel. */
+static inline void concat_affine_in(nnom_layer_t *l, const int8_t **ins, nnom_requant_affine_params_t *rq,
+                                    uint32_t *chunk)
 {
     const nnom_affine_t *a = l->aff;
-    const int8_t *ins[MAX_CONCAT];
-    nnom_requant_affine_params_t rq[MAX_CONCAT];
-    uint32_t chunk[MAX_CONCAT];
     nnom_concat_affine_params_t p;
     nnom_dims_t o = l->out_dims;
     uint8_t i, axis = (uint8_t)((nnom_misc_layer_t *)l)->axis;
@@ -63,22 +71,45 @@ static void concat_affine(nnom_layer_t *l)
     nnom_concat_affine_s8_fast(&p, ins, l->out);
 }
 
-static void concat_run(nnom_layer_t *l)
+static CONCAT_NOINLINE void concat_affine_few(nnom_layer_t *l)
+{
+    const int8_t *ins[FEW_CONCAT];
+    nnom_requant_affine_params_t rq[FEW_CONCAT];
+    uint32_t chunk[FEW_CONCAT];
+    concat_affine_in(l, ins, rq, chunk);
+}
+
+static CONCAT_NOINLINE void concat_affine(nnom_layer_t *l)
+{
+    const int8_t *ins[MAX_CONCAT];
+    nnom_requant_affine_params_t rq[MAX_CONCAT];
+    uint32_t chunk[MAX_CONCAT];
+    concat_affine_in(l, ins, rq, chunk);
+}
+
+/* The Q-format concatenation, out of line too: its arrays stay off the affine path's stack. */
+static CONCAT_NOINLINE void concat_qformat(nnom_layer_t *l)
 {
     const int8_t *ins[MAX_CONCAT];
     nnom_dims_t dims[MAX_CONCAT];
     int8_t shifts[MAX_CONCAT];
     uint8_t i;
-    if (nnom_runs_affine(l)) {
-        concat_affine(l);
-        return;
-    }
     for (i = 0; i < l->n_in; i++) {
         ins[i] = l->in[i]->out;
         dims[i] = l->in[i]->out_dims;
         shifts[i] = (int8_t)(l->in[i]->q_out - l->q_pre);
     }
     nnom_concat_s8(ins, dims, shifts, l->n_in, (uint8_t)((nnom_misc_layer_t *)l)->axis, l->out, l->out_dims);
+}
+
+static void concat_run(nnom_layer_t *l)
+{
+    if (!nnom_runs_affine(l))
+        concat_qformat(l);
+    else if (l->n_in <= FEW_CONCAT)
+        concat_affine_few(l);
+    else
+        concat_affine(l);
 }
 
 static const nnom_layer_ops_t concat_ops = {concat_build, concat_run, NULL, NULL, NULL};

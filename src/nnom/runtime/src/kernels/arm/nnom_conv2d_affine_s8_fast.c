@@ -49,8 +49,9 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
  * the last n % 4 (when n >= 4, in the order tail_mac() takes them: three go as n-3, n-1, n-2).
  * zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n: each group is read
  * before the bytes it is written over. */
-static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2, int32_t zp)
+static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2)
 {
+    const int32_t zp = -(int16_t)zp2; /* four arguments: in registers, so callers may end in a tail call */
     uint32_t g;
     for (g = n >> 2; g > 0; g--) {
         uint32_t v = nnom_ld32(src);
@@ -82,7 +83,7 @@ static NNOM_ARM_ALWAYS_INLINE int32_t tail_mac(int32_t acc, uint32_t u, const in
     return __smlatb((int32_t)nnom_sxtb16_ror8(u), x[0], acc);
 }
 
-static void set_bytes(int8_t *dst, int8_t v, uint32_t n)
+static NNOM_ARM_NOINLINE void set_bytes(int8_t *dst, int8_t v, uint32_t n)
 {
     const uint32_t word = (uint32_t)(uint8_t)v * 0x01010101u;
     for (; n >= 4; n -= 4, dst += 4)
@@ -91,7 +92,7 @@ static void set_bytes(int8_t *dst, int8_t v, uint32_t n)
         *dst++ = v;
 }
 
-static void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
+static NNOM_ARM_NOINLINE void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
 {
     for (; n >= 4; n -= 4, src += 4, dst += 4)
         nnom_st32(dst, nnom_ld32(src));
@@ -99,103 +100,83 @@ static void copy_bytes(int8_t *dst, const int8_t *src, uint32_t n)
         *dst++ = *src++;
 }
 
-/* The column of output pixel (oy, ox). The groups of four run over the whole column, so when
- * in_c is a multiple of 4 each pixel widens into its own place; otherwise the int8 field is
- * gathered into the column's upper half (padding: the zero point) and widened in place. */
-static NNOM_ARM_NOINLINE void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
-                   uint32_t oy, uint32_t ox, int16_t *col, uint32_t K)
+/* Where the columns come from: what column() and im2col() share, passed by address so that their
+ * arguments stay in registers and column() can end in a tail call (its frame is then off the stack
+ * while im2col() runs). */
+typedef struct {
+    const int8_t *in;
+    nnom_dims_t in_dims;
+    uint16_t pointwise;      /* 1x1 without padding, every window inside: the column is the pixel */
+    const nnom_window_t *win;
+    int32_t zp;
+    uint32_t zp2, K;
+} col_src_t;
+
+/* The column of output pixel (oy, ox), for a window across the padding: the int8 field is gathered
+ * into the column's upper half (padding: the zero point, which widens to 0) and widened in place;
+ * a window row inside the input and without dilation is one run of bytes. Few pixels take it: it
+ * keeps few values live, for a small frame (it sets the stack peak of small models). */
+static NNOM_ARM_NOINLINE void im2col(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
 {
-    const uint32_t c = in_dims.c, row = (uint32_t)win->kw * c;
+    const nnom_window_t *win = cs->win;
     const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-    const int direct = (c & 3u) == 0;
-    uint32_t ky0, ky1, kx0, kx1, ky, kx;
-    int whole_rows;
-    int8_t *stage = (int8_t *)col + K;
+    int8_t *s = (int8_t *)col + cs->K;
+    uint32_t ky, kx;
 
-    if (iy0 >= 0 && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)in_dims.h) {
-        ky0 = 0; /* the usual case: all rows inside */
-        ky1 = win->kh;
-    } else {
-        nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
-    }
-    if (ix0 >= 0 && ix0 + (int32_t)((win->kw - 1u) * win->dw) < (int32_t)in_dims.w) {
-        kx0 = 0;
-        kx1 = win->kw;
-    } else {
-        nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
-    }
-    /* a window row inside the input and without dilation is one run of bytes */
-    whole_rows = kx0 == 0 && kx1 == win->kw && (win->dw == 1 || win->kw == 1);
     for (ky = 0; ky < win->kh; ky++) {
-        int16_t *d = col + ky * row;
-        int8_t *s = stage + ky * row;
-        const int8_t *src;
-        if (ky < ky0 || ky >= ky1) {
-            if (direct)
-                set_bytes((int8_t *)d, 0, 2u * row);
-            else
-                set_bytes(s, (int8_t)zp, row);
-            continue;
-        }
-        src = in + (uint32_t)(iy0 + (int32_t)(ky * win->dh)) * in_dims.w * c;
-        if (whole_rows) {
-            if (direct)
-                widen_zp(src + (uint32_t)ix0 * c, row, d, zp2, zp);
-            else
-                copy_bytes(s, src + (uint32_t)ix0 * c, row);
-            continue;
-        }
+        const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
         for (kx = 0; kx < win->kw; kx++) {
-            if (kx < kx0 || kx >= kx1) {
-                if (direct)
-                    set_bytes((int8_t *)(d + kx * c), 0, 2u * c);
-                else
-                    set_bytes(s + kx * c, (int8_t)zp, c);
-            } else {
-                const int8_t *px = src + (uint32_t)(ix0 + (int32_t)(kx * win->dw)) * c;
-                if (direct)
-                    widen_zp(px, c, d + kx * c, zp2, zp);
-                else
-                    copy_bytes(s + kx * c, px, c);
-            }
+            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw)), c = cs->in_dims.c;
+            if (iy >= cs->in_dims.h || ix >= cs->in_dims.w)
+                set_bytes(s, (int8_t)cs->zp, c);
+            else
+                copy_bytes(s, cs->in + (iy * cs->in_dims.w + ix) * c, c);
+            s += c;
         }
     }
-    if (!direct)
-        widen_zp(stage, K, col, zp2, zp);
+    widen_zp((int8_t *)col + cs->K, cs->K, col, cs->zp2);
 }
 
 /* The column of a window wholly inside the input whose rows are runs of `row` bytes (no dilation
- * along them), `stride` bytes apart from src on: the usual case, without im2col()'s bookkeeping. */
+ * along them), `stride` bytes apart from src on: the usual case, without im2col()'s bookkeeping. One
+ * row, or rows of whole groups of four, widen straight into place. */
 static void window_col(const int8_t *src, uint32_t stride, uint32_t kh, uint32_t row, int16_t *col, uint32_t K,
-                       uint32_t zp2, int32_t zp)
+                       uint32_t zp2)
 {
     int8_t *stage = (int8_t *)col + K, *s = stage;
-    if ((row & 3u) == 0) {
+    if ((row & 3u) == 0 || kh == 1) {
         for (; kh > 0; kh--, src += stride, col += row)
-            widen_zp(src, row, col, zp2, zp);
+            widen_zp(src, row, col, zp2);
         return;
     }
     for (; kh > 0; kh--, src += stride, s += row)
         copy_bytes(s, src, row);
-    widen_zp(stage, K, col, zp2, zp);
+    widen_zp(stage, K, col, zp2);
 }
 
 /* The column of output pixel (oy, ox): window_col() when the window is inside and its rows are
  * runs of bytes, else im2col(). */
-static void column(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int32_t zp, uint32_t zp2,
-                   uint32_t oy, uint32_t ox, int16_t *col, uint32_t K)
+static void column(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
 {
+    const nnom_window_t *win = cs->win;
+    const nnom_dims_t in_dims = cs->in_dims;
     const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
     const uint32_t c = in_dims.c, row_px = (uint32_t)in_dims.w * c;
     if (iy0 >= 0 && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
         && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)in_dims.h
         && ix0 + (int32_t)win->kw <= (int32_t)in_dims.w)
-        window_col(in + (uint32_t)iy0 * row_px + (uint32_t)ix0 * c, win->dh * row_px, win->kh, win->kw * c, col, K,
-                   zp2, zp);
+        window_col(cs->in + (uint32_t)iy0 * row_px + (uint32_t)ix0 * c, win->dh * row_px, win->kh, win->kw * c, col,
+                   cs->K, cs->zp2);
     else
-        im2col(in, in_dims, win, zp, zp2, oy, ox, col, K);
+        im2col(cs, oy, ox, col);
+}
+
+/* The column of output pixel (oy, ox) of a 1x1 kernel whose windows are all inside: the pixel. */
+static NNOM_ARM_NOINLINE void pw_column(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
+{
+    widen_zp(cs->in + (oy * cs->win->sh * cs->in_dims.w + ox * cs->win->sw) * cs->in_dims.c, cs->K, col, cs->zp2);
 }
 
 /* One group of four k, two weight rows (w and w + K) against two columns (c and c + 2K bytes):
@@ -229,8 +210,13 @@ typedef struct {
     const int8_t *shift;
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t K, out_c;
-    int32_t lo, hi;
-    uint32_t lo4, hi4;
+    uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
+    /* conv_columns()'s pixel loop: kept here, in memory, rather than in values live across its
+     * calls (spilled, they made its frame, under im2col(), the stack peak of small models) */
+    int8_t *out;
+    int16_t *scratch;
+    nnom_arm_rq_t *table;
+    uint32_t table_px, n_pix, out_w;
 } conv_job_t;
 
 /* Channel oc's constants: from the table (tab), or worked out. */
@@ -246,7 +232,7 @@ static inline int32_t requant(int32_t acc, nnom_arm_rq_t q)
 
 static inline int8_t out_value(const conv_job_t *j, int32_t acc, nnom_arm_rq_t q)
 {
-    return nnom_arm_clamp(requant(acc, q), j->lo, j->hi);
+    return nnom_arm_clamp(requant(acc, q), (int8_t)j->lo4, (int8_t)j->hi4);
 }
 
 /* Every output channel against the columns ca and ca + K, results to oa[oc] and ob[oc]: pairs of
@@ -254,10 +240,13 @@ static inline int8_t out_value(const conv_job_t *j, int32_t acc, nnom_arm_rq_t q
 static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const int16_t *ca, int8_t *oa, int8_t *ob,
                                                    int tab)
 {
-    const uint32_t K = j->K, K4 = K & ~3u, out_c = j->out_c;
     uint32_t oc, k;
 
-    for (oc = 0; oc + 1 < out_c; oc += 2) {
+    /* K and the rest read from j per pair of channels, not kept in registers across the loop:
+     * with the MAC loop's 13 values they would be spilled, and the frame is at the stack peak of
+     * small models */
+    for (oc = 0; oc + 1 < j->out_c; oc += 2) {
+        const uint32_t K = j->K, K4 = K & ~3u;
         const int8_t *w0 = j->w + oc * K;
         const int16_t *xa = ca;
         int32_t a00 = 0, a10 = 0, a01, a11;
@@ -342,7 +331,8 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
             memcpy(ob + oc, &vb, 2);
         }
     }
-    if (oc < out_c) {
+    if (oc < j->out_c) {
+        const uint32_t K = j->K;
         const int8_t *w0 = j->w + oc * K;
         const int16_t *xa = ca, *xb = ca + K;
         int32_t a0 = j->bias != NULL ? j->bias[oc] : 0, a1 = a0;
@@ -382,8 +372,9 @@ static NNOM_ARM_NOINLINE void mac_two_columns_any(const conv_job_t *j, const int
     mac_two_columns(j, ca, oa, ob, j->rq != NULL);
 }
 
-/* Every output channel against one column (the last pixel of an odd count). */
-static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
+/* Every output channel against one column (the last pixel of an odd count); out of line: inlined,
+ * its registers would swell the frame of conv_columns(), which is on the stack under im2col(). */
+static NNOM_ARM_NOINLINE void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
 {
     const uint32_t K = j->K, out_c = j->out_c;
     uint32_t oc, k;
@@ -407,75 +398,90 @@ static void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
     }
 }
 
-/* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. */
+/* conv_columns()'s job and column source, out of line: its values are gone before the loop. */
+static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, const nnom_conv_affine_params_t *p,
+                                            const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                                            const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = out_dims.c;
+    uint32_t oc;
+
+    cs->in = in;
+    cs->in_dims = in_dims;
+    cs->win = win;
+    cs->zp = p->in_zp;
+    cs->zp2 = nnom_arm_zp_pair(p->in_zp);
+    cs->K = (uint32_t)win->kh * win->kw * in_dims.c;
+    cs->pointwise = (uint16_t)nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
+    j->w = w;
+    j->bias = bias;
+    j->mult = p->mult;
+    j->shift = p->shift;
+    j->z1 = 1 + 2 * p->out_zp;
+    j->K = cs->K;
+    j->out_c = C;
+    j->lo4 = nnom_arm_bytes4(p->act_min);
+    j->hi4 = nnom_arm_bytes4(p->act_max);
+    j->out = out;
+    j->scratch = scratch;
+    j->n_pix = (uint32_t)out_dims.h * out_dims.w;
+    j->out_w = out_dims.w;
+    /* the table in the output's last 12 * C bytes (word-aligned down); table_px: the pixels
+     * whose outputs end before it */
+    j->table = NULL;
+    j->table_px = 0;
+    if ((uint64_t)j->n_pix * C >= 12u * (uint64_t)C + 3u && C > 0) {
+        uintptr_t at = ((uintptr_t)(out + j->n_pix * C) - 12u * C) & ~(uintptr_t)3u;
+        nnom_arm_rq_t *table = (nnom_arm_rq_t *)at;
+        j->table = table;
+        j->table_px = (uint32_t)((at - (uintptr_t)out) / C);
+        for (oc = 0; oc < C; oc++)
+            table[oc] = nnom_arm_rq(p->mult[oc], p->shift[oc], j->z1);
+    }
+}
+
+/* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. Its
+ * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
+ * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
+ * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                            int16_t *scratch)
 {
-    const nnom_window_t *win = &p->win;
-    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
-    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
-    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp);
-    const uint32_t C = out_dims.c;
-    int16_t *ca, *cb;
     conv_job_t j;
-    uint32_t px, oc, oy = 0, ox = 0, table_px = 0;
-    nnom_arm_rq_t *table = NULL;
+    col_src_t cs;
+    uint32_t px, oy = 0, ox = 0;
 
-    /* 1x1 without padding, every window inside: the column is the input pixel itself */
-    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
-
-    if (!nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, K)) {
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
-    ca = scratch;
-    cb = scratch + K;
-    j.w = w;
-    j.bias = bias;
-    j.mult = p->mult;
-    j.shift = p->shift;
-    j.z1 = 1 + 2 * p->out_zp;
-    /* the table in the output's last 12 * C bytes (word-aligned down); table_px: the pixels
-     * whose outputs end before it */
-    if ((uint64_t)n_pix * C >= 12u * (uint64_t)C + 3u && C > 0) {
-        uintptr_t at = ((uintptr_t)(out + n_pix * C) - 12u * C) & ~(uintptr_t)3u;
-        table = (nnom_arm_rq_t *)at;
-        table_px = (uint32_t)((at - (uintptr_t)out) / C);
-        for (oc = 0; oc < C; oc++)
-            table[oc] = nnom_arm_rq(p->mult[oc], p->shift[oc], j.z1);
-    }
-    j.K = K;
-    j.out_c = out_dims.c;
-    j.lo = p->act_min;
-    j.hi = p->act_max;
-    j.lo4 = nnom_arm_bytes4(p->act_min);
-    j.hi4 = nnom_arm_bytes4(p->act_max);
-
-    for (px = 0; px < n_pix; px += 2) {
-        int8_t *oa = out + px * out_dims.c;
+    columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch);
+    for (px = 0; px < j.n_pix; px += 2) {
+        int8_t *oa;
+        int last;
         uint32_t oy1 = oy, ox1 = ox + 1;
-        j.rq = px + 2 <= table_px ? table : NULL;
-        if (ox1 == out_dims.w) {
+        __asm__ volatile("" ::: "memory"); /* j and cs read anew: not hoisted into spilled registers */
+        oa = j.out + px * j.out_c;
+        last = px + 1 >= j.n_pix;
+        j.rq = px + 2 <= j.table_px ? j.table : NULL;
+        if (ox1 == j.out_w) {
             ox1 = 0;
             oy1++;
         }
-        if (pointwise) {
-            widen_zp(in + (oy * win->sh * in_dims.w + ox * win->sw) * in_dims.c, K, ca, zp2, p->in_zp);
-            if (px + 1 < n_pix)
-                widen_zp(in + (oy1 * win->sh * in_dims.w + ox1 * win->sw) * in_dims.c, K, cb, zp2, p->in_zp);
+        if (cs.pointwise) {
+            pw_column(&cs, oy, ox, j.scratch);
+            if (!last)
+                pw_column(&cs, oy1, ox1, j.scratch + cs.K);
         } else {
-            column(in, in_dims, win, p->in_zp, zp2, oy, ox, ca, K);
-            if (px + 1 < n_pix)
-                column(in, in_dims, win, p->in_zp, zp2, oy1, ox1, cb, K);
+            column(&cs, oy, ox, j.scratch);
+            if (!last)
+                column(&cs, oy1, ox1, j.scratch + cs.K);
         }
-        if (px + 1 < n_pix)
-            mac_two_columns_any(&j, ca, oa, oa + out_dims.c);
+        if (!last)
+            mac_two_columns_any(&j, j.scratch, oa, oa + j.out_c);
         else
-            mac_one_column(&j, ca, oa);
+            mac_one_column(&j, j.scratch, oa);
         oy = oy1; /* two pixels on */
         ox = ox1 + 1;
-        if (ox == out_dims.w) {
+        if (ox == j.out_w) {
             ox = 0;
             oy++;
         }
@@ -495,7 +501,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
         nnom_conv2d_shallow_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
-    else if (scratch == NULL)
+    else if (scratch == NULL
+             || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
         conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
