@@ -7,6 +7,8 @@
  * Four weight rows at a time share each input word: per four inputs, one load and two SXTAB16
  * (which subtract the input zero point as they widen), then per row one weight load, two SXTB16
  * and two SMLADs: 16 MACs in 23 instructions, as without a zero point (and a quarter for the loop). */
+#include <string.h>
+
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -35,7 +37,7 @@
 /* acc[i] += the first n_in & ~3 products of (x - zp) with the weight row r0 + i * n_in: four
  * groups per turn of the loop, then the one to three left. */
 #if NNOM_ARM_ASM
-static NNOM_ARM_NOINLINE void mac4rows(const int8_t *x, const int8_t *r0, uint32_t n_in, uint32_t zp2,
+static NNOM_ARM_ALWAYS_INLINE void mac4rows(const int8_t *x, const int8_t *r0, uint32_t n_in, uint32_t zp2,
                                        int32_t *acc)
 {
     const int8_t *r1 = r0 + n_in;
@@ -121,9 +123,9 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
 
     for (; o + 4 <= n_out; o += 4) {
         const int8_t *r0 = w + o * n_in;
-        int32_t acc[4];
-        for (i = 0; i < 4; i++)
-            acc[i] = bias != NULL ? bias[o + i] : 0;
+        int32_t acc[4] = {0, 0, 0, 0};
+        if (bias != NULL)
+            memcpy(acc, bias + o, sizeof(acc));
         mac4rows(in, r0, n_in, zp2, acc);
         for (i = n4; i < n_in; i++) {
             int32_t v = in[i] - zp;
