@@ -119,23 +119,33 @@ typedef struct {
 static NNOM_ARM_NOINLINE void im2col(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
 {
     const nnom_window_t *win = cs->win;
+    const uint32_t c = cs->in_dims.c;
     const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+    /* in_c a multiple of 4: no group of four straddles two taps, each tap widens into its place */
+    const int direct = (c & 3u) == 0;
     int8_t *s = (int8_t *)col + cs->K;
+    int16_t *d = col;
     uint32_t ky, kx;
 
     for (ky = 0; ky < win->kh; ky++) {
         const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
-        for (kx = 0; kx < win->kw; kx++) {
-            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw)), c = cs->in_dims.c;
-            if (iy >= cs->in_dims.h || ix >= cs->in_dims.w)
-                set_bytes(s, (int8_t)cs->zp, c);
-            else
+        for (kx = 0; kx < win->kw; kx++, s += c, d += c) {
+            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw));
+            if (iy >= cs->in_dims.h || ix >= cs->in_dims.w) {
+                if (direct)
+                    set_bytes((int8_t *)d, 0, 2u * c);
+                else
+                    set_bytes(s, (int8_t)cs->zp, c);
+            } else if (direct) {
+                widen_zp(cs->in + (iy * cs->in_dims.w + ix) * c, c, d, cs->zp2);
+            } else {
                 copy_bytes(s, cs->in + (iy * cs->in_dims.w + ix) * c, c);
-            s += c;
+            }
         }
     }
-    widen_zp((int8_t *)col + cs->K, cs->K, col, cs->zp2);
+    if (!direct)
+        widen_zp((int8_t *)col + cs->K, cs->K, col, cs->zp2);
 }
 
 /* The column of a window wholly inside the input whose rows are runs of `row` bytes (no dilation
