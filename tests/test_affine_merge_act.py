@@ -141,8 +141,14 @@ def concat_far(axis, tail=None):
     return make
 
 
+def concat_six(m, inp, rng):
+    """More inputs than the C layer's small parameter frame holds (four): its MAX_CONCAT one."""
+    return m.mergex(Concat(-1), *[conv(m, inp, 2, s, rng) for s in (1e-2, 0.3, 1.0, 4.0, 20.0, 80.0)])
+
+
 CONCATS = {"c_far": concat_far(-1), "w_far": concat_far(-2), "h_far": concat_far(1), "c_tanh_tail": concat_far(3, "tanh"),
-           "same_format": lambda m, i, rng: (lambda c: m.mergex(Concat(-2), c, c, c))(conv(m, i, 4, 1.0, rng))}
+           "same_format": lambda m, i, rng: (lambda c: m.mergex(Concat(-2), c, c, c))(conv(m, i, 4, 1.0, rng)),
+           "c_six": concat_six}
 
 
 @pytest.mark.parametrize("seed", [0, 1])
