@@ -427,6 +427,8 @@ class Model:
         (nnom.quant.schemes.DEFAULT_SCHEME).
         method: how a tensor's range is picked from its calibration values: "max", "percentile",
         "mse" or "kld" (nnom.quant.calibrate); None: "mse" in the affine scheme, "max" in qformat.
+        With "mse", max's ranges are kept unless mse's give closer outputs on the calibration
+        data beyond its sampling noise (model.quant_method_used says which were kept).
         Prints nothing unless verbose=True (the report with the chosen formats): library calls
         stay quiet; compile() alone prints its memory analysis by default, as the seed does."""
         self._need()
