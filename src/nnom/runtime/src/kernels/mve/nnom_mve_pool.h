@@ -6,6 +6,7 @@
 #define NNOM_MVE_POOL_H
 
 #include "nnom_mve.h"
+#include "../arm/nnom_arm_dsp.h"
 
 /* the largest of lo and the window's values: per pixel one load and one VMAX.S8 */
 static NNOM_MVE_INLINE int8x16_t nnom_mve_pool_max16(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t row,
@@ -98,6 +99,50 @@ static NNOM_MVE_INLINE void nnom_mve_pool_avg_pixel(const int8_t *first, uint32_
         nnom_mve_pool_sum16(first + c, ny, nx, row, col, &sa, &sb, pa, pb, 0);
         vstrbq_p_s16(o + c, nnom_mve_pool_quotient(sa, half, m, lo, hi), pa);
         vstrbq_p_s16(o + c + 8, nnom_mve_pool_quotient(sb, half, m, lo, hi), pb);
+    }
+}
+
+/* nnom_arm_valid_taps, without its loops for a window inside the image */
+static NNOM_MVE_INLINE void nnom_mve_pool_taps(int32_t i0, uint32_t k, uint32_t d, uint32_t n, uint32_t *k0,
+                                               uint32_t *k1)
+{
+    if (i0 >= 0 && k > 0 && (uint32_t)i0 + (k - 1u) * d < n) {
+        *k0 = 0;
+        *k1 = k;
+    } else {
+        nnom_arm_valid_taps(i0, k, d, n, k0, k1);
+    }
+}
+
+/* The Q-format pools' walk over the output pixels, each window cut to its real pixels (dilation
+ * included): avg (a constant at each call, so each kernel keeps one branch) picks the pixel. */
+static NNOM_MVE_INLINE void nnom_mve_pool_windows(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win,
+                                                  int8_t *out, nnom_dims_t out_dims, int avg)
+{
+    const uint32_t C = in_dims.c, row = (uint32_t)in_dims.w * C;
+    const uint32_t step_y = (uint32_t)win->dh * row, step_x = (uint32_t)win->dw * C;
+    uint32_t oy, ox;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+        uint32_t ky0, ky1;
+        nnom_mve_pool_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+        for (ox = 0; ox < out_dims.w; ox++) {
+            const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+            uint32_t kx0, kx1, ny;
+            const int8_t *first;
+            int8_t *o = out + (oy * out_dims.w + ox) * C;
+            nnom_mve_pool_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
+            ny = kx0 < kx1 ? ky1 - ky0 : 0u;           /* the window's real pixels: ny rows of kx1 - kx0 */
+            first = ny ? in + (uint32_t)(iy0 + (int32_t)(ky0 * win->dh)) * row
+                             + (uint32_t)(ix0 + (int32_t)(kx0 * win->dw)) * C
+                       : in;
+            if (avg)
+                nnom_mve_pool_avg_pixel(first, ny, kx1 - kx0, step_y, step_x, C, vdupq_n_s16(-128),
+                                        vdupq_n_s16(127), o);
+            else
+                nnom_mve_pool_max_pixel(first, ny, kx1 - kx0, step_y, step_x, C, vdupq_n_s8(-128), vdupq_n_s8(127), o);
+        }
     }
 }
 
