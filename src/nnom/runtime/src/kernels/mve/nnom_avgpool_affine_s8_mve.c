@@ -14,30 +14,11 @@
 void nnom_avgpool_affine_s8_mve(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 int8_t *out, nnom_dims_t out_dims)
 {
-    const nnom_window_t *win = &p->win;
-    const uint32_t C = in_dims.c, row = (uint32_t)in_dims.w * C;
-    const int16x8_t lo = vdupq_n_s16((int16_t)p->act_min), hi = vdupq_n_s16((int16_t)p->act_max);
-    uint32_t oy, ox;
-
-    if ((uint32_t)win->kh * win->kw > 256u) {
+    if ((uint32_t)p->win.kh * p->win.kw > 256u) {
         nnom_avgpool_affine_s8_fast(p, in, in_dims, out, out_dims);
         return;
     }
-    for (oy = 0; oy < out_dims.h; oy++) {
-        int32_t y0, y1, x0, x1;                        /* the window inside the image */
-        nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
-        for (ox = 0; ox < out_dims.w; ox++) {
-            int8_t *o = out + (oy * out_dims.w + ox) * C;
-            uint32_t ny, nx;
-            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
-            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
-            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
-            if (nx == 0)
-                ny = 0;                                /* no pixel inside: 0, clamped (the reference's) */
-            nnom_mve_pool_avg_pixel(in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(ny ? x0 : 0)) * C, ny, nx,
-                                    row, C, C, lo, hi, o);
-        }
-    }
+    nnom_mve_pool_affine_windows(p, in, in_dims, out, out_dims, 1);
 }
 
 #else

@@ -146,4 +146,39 @@ static NNOM_MVE_INLINE void nnom_mve_pool_windows(const int8_t *in, nnom_dims_t 
     }
 }
 
+
+/* The affine pools' walk over the output pixels, each window cut to the image (nnom_pool_span; a
+ * window with no pixel inside gives the pixel function ny = 0: act_min for max, 0 clamped for avg,
+ * as the references): avg (a constant at each call) picks the pixel. */
+static NNOM_MVE_INLINE void nnom_mve_pool_affine_windows(const nnom_pool_affine_params_t *p, const int8_t *in,
+                                                         nnom_dims_t in_dims, int8_t *out, nnom_dims_t out_dims,
+                                                         int avg)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, row = (uint32_t)in_dims.w * C;
+    const int8x16_t lo8 = vdupq_n_s8((int8_t)p->act_min), hi8 = vdupq_n_s8((int8_t)p->act_max);
+    const int16x8_t lo16 = vdupq_n_s16((int16_t)p->act_min), hi16 = vdupq_n_s16((int16_t)p->act_max);
+    uint32_t oy, ox;
+
+    for (oy = 0; oy < out_dims.h; oy++) {
+        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
+        for (ox = 0; ox < out_dims.w; ox++) {
+            int8_t *o = out + (oy * out_dims.w + ox) * C;
+            const int8_t *first;
+            uint32_t ny, nx;
+            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
+            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
+            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
+            if (nx == 0)
+                ny = 0;
+            first = in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(ny ? x0 : 0)) * C;
+            if (avg)
+                nnom_mve_pool_avg_pixel(first, ny, nx, row, C, C, lo16, hi16, o);
+            else
+                nnom_mve_pool_max_pixel(first, ny, nx, row, C, C, lo8, hi8, o);
+        }
+    }
+}
+
 #endif
