@@ -220,6 +220,18 @@ static inline void nnom_pool_span(int32_t start, uint32_t k, uint32_t n, int32_t
     *hi = end < (int32_t)n ? end : (int32_t)n;
 }
 
+/* The sum of channel c over the pixels [y0, y1) x [x0, x1) of an HWC image: the window sum of the
+ * reference pools (average and sum). */
+static inline int32_t nnom_pool_sum(const int8_t *in, nnom_dims_t d, int32_t y0, int32_t y1, int32_t x0, int32_t x1,
+                                    uint32_t c)
+{
+    int32_t acc = 0, y, x;
+    for (y = y0; y < y1; y++)
+        for (x = x0; x < x1; x++)
+            acc += in[((uint32_t)y * d.w + (uint32_t)x) * d.c + c];
+    return acc;
+}
+
 void nnom_avgpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                             int8_t *out, nnom_dims_t out_dims);
 void nnom_maxpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

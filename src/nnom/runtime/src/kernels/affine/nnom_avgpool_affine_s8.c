@@ -14,10 +14,7 @@ void nnom_avgpool_affine_s8(const nnom_pool_affine_params_t *p, const int8_t *in
             nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
             int32_t count = (y1 > y0 && x1 > x0) ? (y1 - y0) * (x1 - x0) : 0;
             for (c = 0; c < in_dims.c; c++) {
-                int32_t acc = 0, y, x;
-                for (y = y0; y < y1; y++)
-                    for (x = x0; x < x1; x++)
-                        acc += in[((uint32_t)y * in_dims.w + (uint32_t)x) * in_dims.c + c];
+                int32_t acc = nnom_pool_sum(in, in_dims, y0, y1, x0, x1, c);
                 /* nearest, ties away from zero: C's division truncates toward zero. TFLM refuses a
                  * window with no pixel inside (SAME and VALID never make one): 0 here. */
                 if (count > 0)
