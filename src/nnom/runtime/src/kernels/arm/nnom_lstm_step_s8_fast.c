@@ -26,10 +26,11 @@ NNOM_ARM_RNN_INLINE int32_t unit(int32_t i, int32_t f, int32_t g, int32_t o, voi
         ((int16_t *)c)[u] = (int16_t)cn;
     }
     tc = __ssat((((int32_t)((uint32_t)cn << l)) + r) >> s, 16);
-    return (o * nnom_rnn_act(tc, act) + (1 << 14)) >> 15;
+    return (o * nnom_arm_rnn_act(tc, act) + (1 << 14)) >> 15;  /* act: NNOM_ARM_RNN_MID */
 }
 
-void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+/* the gates' pre-activations of all columns, then per unit (the shifts outside the per-unit step's) */
+static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = nnom_rnn_act_table(w), *rec = nnom_rnn_rec_table(w);
@@ -49,13 +50,85 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     } else if (w->state_bits == 8) {
         for (u = 0; u < units; u++)
             work[u] = (int16_t)unit(nnom_rnn_act(work[u], rec), nnom_rnn_act(gf[u], rec), nnom_rnn_act(gg[u], act),
-                                    nnom_rnn_act(go[u], rec), c, u, 8, nc, l, r, s, act);
+                                    nnom_rnn_act(go[u], rec), c, u, 8, nc, l, r, s, NNOM_ARM_RNN_MID(act));
     } else {
         for (u = 0; u < units; u++)
             work[u] = (int16_t)unit(nnom_rnn_act(work[u], rec), nnom_rnn_act(gf[u], rec), nnom_rnn_act(gg[u], act),
-                                    nnom_rnn_act(go[u], rec), c, u, 16, nc, l, r, s, act);
+                                    nnom_rnn_act(go[u], rec), c, u, 16, nc, l, r, s, NNOM_ARM_RNN_MID(act));
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
+}
+
+/* A gate's activation from its input part's sum ax, its recurrent part's ah and their shifts. */
+NNOM_ARM_RNN_INLINE int32_t gate(int32_t ax, int32_t ah, int32_t sx, int32_t sh, const int16_t *mid)
+{
+    return nnom_arm_rnn_act(nnom_arm_rnn_sum(nnom_arm_rnn_q12s(ax, sx), nnom_arm_rnn_q12s(ah, sh)), mid);
+}
+
+/* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
+ * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
+ * multiply-add per gate), then its gates, c, h', state and output. xin: one input feature (a
+ * constant). c_frac in [1, 15] and the output's shifts are checked by the caller. */
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
+    const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
+    /* no bias: index 0 of a zero (the mask 0) */
+    const int32_t *bx = w->bias != NULL ? w->bias : nnom_arm_rnn_no_bias;
+    const int32_t *bh = w->recurrent_bias != NULL ? w->recurrent_bias : nnom_arm_rnn_no_bias;
+    const uint32_t mx = w->bias != NULL ? ~0u : 0u, mh = w->recurrent_bias != NULL ? ~0u : 0u;
+    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel;
+    const int32_t xv = x[0];
+    uint32_t u;
+    for (u = 0; u < U; u++) {
+        const uint32_t j1 = U + u, j2 = 2u * U + u, j3 = 3u * U + u;
+        int32_t ax[4], ah[4], gi, gf, gg, go, hn;
+        ah[0] = bh[u & mh];
+        ah[1] = bh[j1 & mh];
+        ah[2] = bh[j2 & mh];
+        ah[3] = bh[j3 & mh];
+        nnom_arm_rnn_mac4_p(pk, w->recurrent + u * U, U * U, 2u * U * U, U, ah);
+        if (xin) {                              /* one feature: wrapping, as the loops */
+            ax[0] = (int32_t)((uint32_t)bx[u & mx] + (uint32_t)(xv * k[u]));
+            ax[1] = (int32_t)((uint32_t)bx[j1 & mx] + (uint32_t)(xv * k[j1]));
+            ax[2] = (int32_t)((uint32_t)bx[j2 & mx] + (uint32_t)(xv * k[j2]));
+            ax[3] = (int32_t)((uint32_t)bx[j3 & mx] + (uint32_t)(xv * k[j3]));
+        } else {
+            ax[0] = bx[u & mx];
+            ax[1] = bx[j1 & mx];
+            ax[2] = bx[j2 & mx];
+            ax[3] = bx[j3 & mx];
+            nnom_arm_rnn_mac4_s8(x, 0, k + u * F, U * F, 2u * U * F, F, ax);
+        }
+        gf = gate(ax[1], ah[1], ks[j1], rs[j1], rec);
+        gi = gate(ax[0], ah[0], ks[u], rs[u], rec);
+        gg = gate(ax[2], ah[2], ks[j2], rs[j2], act);
+        go = gate(ax[3], ah[3], ks[j3], rs[j3], rec);
+        hn = unit(gi, gf, gg, go, c, u, bits, nc, l, r, s, act);
+        work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
+    }
+}
+
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t units = p->units;
+    nnom_arm_rnn_out_t out;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
+    if (w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        nnom_arm_rnn_pack(h, w->state_bits, units, pk);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, c, pk, work, y, &out);
+        else
+            per_unit(p, x, 0, h, c, pk, work, y, &out);
+        return;
+    }
+    old_step(p, x, h, c, work, y);
 }
 
 #else
