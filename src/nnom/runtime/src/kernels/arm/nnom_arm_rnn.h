@@ -535,6 +535,28 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     }
 }
 
+/* nnom_arm_rnn_q12s below in asm: %[t] from %[acc] and %[s] (temporaries %[s1], %[v]), local
+ * labels n1, n2 */
+#define NNOM_RNN_Q12S(t, acc, s, n1, n2)                                                      \
+    "subs   %[s1], %[" s "], #1\n\t"                                                          \
+    "bpl    " n1 "f\n\t"                                                                      \
+    "rsb    %[s1], %[" s "], #0\n\t"                                                          \
+    "cmp    %[s1], #24\n\t"                                                                   \
+    "it     gt\n\t"                                                                           \
+    "movgt  %[s1], #24\n\t"                                                                   \
+    "lsl    %[" t "], %[" acc "], %[s1]\n\t"                                                  \
+    "asr    %[v], %[" t "], %[s1]\n\t"                                                        \
+    "cmp    %[v], %[" acc "]\n\t"                                                             \
+    "itt    ne\n\t"                                                                           \
+    "mvnne  %[" t "], #0x80000000\n\t"                                                        \
+    "eorne  %[" t "], %[" t "], %[" acc "], asr #31\n\t"                                      \
+    "b      " n2 "f\n"                                                                        \
+    n1 ":\n\t"                                                                                \
+    "asr    %[" t "], %[" acc "], %[s1]\n\t"                                                  \
+    "asrs   %[" t "], %[" t "], #1\n\t"                                                       \
+    "adc    %[" t "], %[" t "], #0\n"                                                         \
+    n2 ":\n\t"
+
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
  * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
  * 32 gives 0 as the reference's cap at 32 does; right shifts round with the carry of the last bit
@@ -543,30 +565,39 @@ static inline int32_t nnom_arm_rnn_q12s(int32_t acc, int32_t s)
 {
 #if NNOM_ARM_ASM
     int32_t t, s1, v;
-    __asm__("subs   %[s1], %[s], #1\n\t"
-            "bpl    1f\n\t"
-            "rsb    %[s1], %[s], #0\n\t"
-            "cmp    %[s1], #24\n\t"
-            "it     gt\n\t"
-            "movgt  %[s1], #24\n\t"
-            "lsl    %[t], %[acc], %[s1]\n\t"
-            "asr    %[v], %[t], %[s1]\n\t"
-            "cmp    %[v], %[acc]\n\t"
-            "itt    ne\n\t"
-            "mvnne  %[t], #0x80000000\n\t"
-            "eorne  %[t], %[t], %[acc], asr #31\n\t"
-            "b      2f\n"
-            "1:\n\t"
-            "asr    %[t], %[acc], %[s1]\n\t"
-            "asrs   %[t], %[t], #1\n\t"
-            "adc    %[t], %[t], #0\n"
-            "2:"
+    __asm__(NNOM_RNN_Q12S("t", "acc", "s", "1", "2")
             : [t] "=&r"(t), [s1] "=&r"(s1), [v] "=&r"(v)
             : [acc] "r"(acc), [s] "r"(s)
             : "cc");
     return t;
 #else
     return nnom_rnn_clamp32(nnom_shift_round(acc, s));
+#endif
+}
+
+/* A gate's activation: nnom_arm_rnn_act(sat16(q12s(ax, sx) + q12s(ah, sh)), mid) in one block
+ * (the compiler keeps fewer values alive around it). */
+static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int32_t sh, const int16_t *mid)
+{
+#if NNOM_ARM_ASM
+    int32_t t, u, s1, v;
+    __asm__(NNOM_RNN_Q12S("t", "ax", "sx", "1", "2") NNOM_RNN_Q12S("u", "ah", "sh", "3", "4")
+            "qadd   %[t], %[t], %[u]\n\t"
+            "ssat   %[t], #16, %[t]\n\t"
+            "asr    %[u], %[t], #7\n\t"
+            "ldr    %[u], [%[mid], %[u], lsl #1]\n\t"
+            "and    %[t], %[t], #127\n\t"
+            "rsb    %[t], %[t], %[t], lsl #16\n\t"
+            "add    %[t], %[t], #128\n\t"
+            "mov    %[v], #64\n\t"
+            "smlad  %[t], %[u], %[t], %[v]\n\t"
+            "asr    %[t], %[t], #7"
+            : [t] "=&r"(t), [u] "=&r"(u), [s1] "=&r"(s1), [v] "=&r"(v)
+            : [ax] "r"(ax), [ah] "r"(ah), [sx] "r"(sx), [sh] "r"(sh), [mid] "r"(mid)
+            : "cc");            /* the knots are constant: no memory clobber */
+    return t;
+#else
+    return nnom_arm_rnn_act(nnom_arm_rnn_sum(nnom_arm_rnn_q12s(ax, sx), nnom_arm_rnn_q12s(ah, sh)), mid);
 #endif
 }
 

@@ -63,7 +63,9 @@ NNOM_ARM_RNN_INLINE void candidates(nnom_arm_rnn_cur_t *cx, nnom_arm_rnn_cur_t *
     }
 }
 
-void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+/* z and r of all columns, then the candidates four units at a time (reset_before, or shifts outside the
+ * per-unit step's) */
+static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *rec = nnom_rnn_rec_table(w);
@@ -104,6 +106,84 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
             candidates(&cx, &ch, 8, &k, w->state_bits, h, z, r, units);
     }
     nnom_rnn_output_s8(z, units, w, h, y, p->out_shift);
+}
+
+/* The candidate's pre-activation px + r * ph / 2^15 (rounded), saturated to int16: in 32 bits for
+ * |ph| < 2^15 (|r ph| <= 2^30; QADD saturates only sums that SSAT saturates anyway), else in 64. */
+static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
+{
+    int64_t v;
+    if (ph == __ssat(ph, 16))
+        return __ssat(__qadd(px, (r * ph + (1 << 14)) >> 15), 16);
+    v = px + (((int64_t)r * ph + (1 << 14)) >> 15);
+    return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
+}
+
+/* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
+ * one pass each (the recurrent part over the packed h; the input part over x, or for one feature
+ * a multiply-add per gate), then z, r, the candidate and h' = (z h15 + (32768 - z) hh + 2^14) >> 15
+ * = (z (h15 - hh) + 2^15 hh + 2^14) >> 15 in 32 bits wrapping (the int16 h' keeps bits 15 .. 30 of
+ * the sum, which wrapping leaves alone), its state and output. xin: one input feature (a constant).
+ * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
+    /* no bias: index 0 of a zero (the mask 0) */
+    const int32_t *bx = w->bias != NULL ? w->bias : nnom_arm_rnn_no_bias;
+    const int32_t *bh = w->recurrent_bias != NULL ? w->recurrent_bias : nnom_arm_rnn_no_bias;
+    const uint32_t mx = w->bias != NULL ? ~0u : 0u, mh = w->recurrent_bias != NULL ? ~0u : 0u;
+    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel;
+    const int32_t xv = x[0];
+    uint32_t u;
+    for (u = 0; u < U; u++) {
+        const uint32_t j1 = U + u, j2 = 2u * U + u;
+        int32_t ax[3], ah[3], z, r, hh, hv, h15, hn;
+        ah[0] = bh[u & mh];
+        ah[1] = bh[j1 & mh];
+        ah[2] = bh[j2 & mh];
+        nnom_arm_rnn_mac3(pk, NULL, 1, w->recurrent + u * U, U * U, U, ah);
+        if (xin) {                              /* one feature: wrapping, as the loops */
+            ax[0] = (int32_t)((uint32_t)bx[u & mx] + (uint32_t)(xv * k[u]));
+            ax[1] = (int32_t)((uint32_t)bx[j1 & mx] + (uint32_t)(xv * k[j1]));
+            ax[2] = (int32_t)((uint32_t)bx[j2 & mx] + (uint32_t)(xv * k[j2]));
+        } else {
+            ax[0] = bx[u & mx];
+            ax[1] = bx[j1 & mx];
+            ax[2] = bx[j2 & mx];
+            nnom_arm_rnn_mac3(NULL, x, 0, k + u * F, U * F, F, ax);
+        }
+        z = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
+        r = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
+        hh = nnom_arm_rnn_act(cand_pre(nnom_arm_rnn_q12s(ax[2], ks[j2]), r, nnom_arm_rnn_q12s(ah[2], rs[j2])), act);
+        hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
+        h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
+        hn = (int32_t)((uint32_t)z * (uint32_t)(h15 - hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
+        work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
+    }
+}
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t units = p->units;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    nnom_arm_rnn_out_t out;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
+    if ((w->options & NNOM_RNN_RESET_AFTER) && sh >= -16 && sh <= 31 && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        nnom_arm_rnn_pack(h, w->state_bits, units, pk);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, pk, work, y, &out);
+        else
+            per_unit(p, x, 0, h, pk, work, y, &out);
+        return;
+    }
+    old_step(p, x, h, work, y);
 }
 
 #else

@@ -59,12 +59,6 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
-/* A gate's activation from its input part's sum ax, its recurrent part's ah and their shifts. */
-NNOM_ARM_RNN_INLINE int32_t gate(int32_t ax, int32_t ah, int32_t sx, int32_t sh, const int16_t *mid)
-{
-    return nnom_arm_rnn_act(nnom_arm_rnn_sum(nnom_arm_rnn_q12s(ax, sx), nnom_arm_rnn_q12s(ah, sh)), mid);
-}
-
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
  * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
  * multiply-add per gate), then its gates, c, h', state and output. xin: one input feature (a
@@ -104,10 +98,10 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             ax[3] = bx[j3 & mx];
             nnom_arm_rnn_mac4_s8(x, 0, k + u * F, U * F, 2u * U * F, F, ax);
         }
-        gf = gate(ax[1], ah[1], ks[j1], rs[j1], rec);
-        gi = gate(ax[0], ah[0], ks[u], rs[u], rec);
-        gg = gate(ax[2], ah[2], ks[j2], rs[j2], act);
-        go = gate(ax[3], ah[3], ks[j3], rs[j3], rec);
+        gf = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
+        gi = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
+        gg = nnom_arm_rnn_gate(ax[2], ah[2], ks[j2], rs[j2], act);
+        go = nnom_arm_rnn_gate(ax[3], ah[3], ks[j3], rs[j3], rec);
         hn = unit(gi, gf, gg, go, c, u, bits, nc, l, r, s, act);
         work[u] = (int16_t)hn;
         nnom_arm_rnn_out1(hn, u, bits, h, y, out);
