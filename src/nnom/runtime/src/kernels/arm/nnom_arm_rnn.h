@@ -535,27 +535,37 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     }
 }
 
-/* nnom_arm_rnn_q12s below in asm: %[t] from %[acc] and %[s] (temporaries %[s1], %[v]), local
- * labels n1, n2 */
-#define NNOM_RNN_Q12S(t, acc, s, n1, n2)                                                      \
-    "subs   %[s1], %[" s "], #1\n\t"                                                          \
+/* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
+ * (clobbered), the temporary %[v], local labels n1, n2 */
+#define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
+    "subs   %[" s "], %[" s "], #1\n\t"                                                       \
     "bpl    " n1 "f\n\t"                                                                      \
-    "rsb    %[s1], %[" s "], #0\n\t"                                                          \
-    "cmp    %[s1], #24\n\t"                                                                   \
+    "mvn    %[" s "], %[" s "]\n\t"                                                           \
+    "cmp    %[" s "], #24\n\t"                                                                \
     "it     gt\n\t"                                                                           \
-    "movgt  %[s1], #24\n\t"                                                                   \
-    "lsl    %[" t "], %[" acc "], %[s1]\n\t"                                                  \
-    "asr    %[v], %[" t "], %[s1]\n\t"                                                        \
+    "movgt  %[" s "], #24\n\t"                                                                \
+    "lsl    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
+    "asr    %[v], %[" out "], %[" s "]\n\t"                                                   \
     "cmp    %[v], %[" acc "]\n\t"                                                             \
     "itt    ne\n\t"                                                                           \
-    "mvnne  %[" t "], #0x80000000\n\t"                                                        \
-    "eorne  %[" t "], %[" t "], %[" acc "], asr #31\n\t"                                      \
+    "mvnne  %[" out "], #0x80000000\n\t"                                                      \
+    "eorne  %[" out "], %[" out "], %[" acc "], asr #31\n\t"                                  \
     "b      " n2 "f\n"                                                                        \
     n1 ":\n\t"                                                                                \
-    "asr    %[" t "], %[" acc "], %[s1]\n\t"                                                  \
-    "asrs   %[" t "], %[" t "], #1\n\t"                                                       \
-    "adc    %[" t "], %[" t "], #0\n"                                                         \
+    "asr    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
+    "asrs   %[" out "], %[" out "], #1\n\t"                                                   \
+    "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
+/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[u], %[v] */
+#define NNOM_RNN_ACT                                                                          \
+    "asr    %[u], %[t], #7\n\t"                                                               \
+    "ldr    %[u], [%[mid], %[u], lsl #1]\n\t"                                                 \
+    "and    %[t], %[t], #127\n\t"                                                             \
+    "rsb    %[t], %[t], %[t], lsl #16\n\t"                                                    \
+    "add    %[t], %[t], #128\n\t"                                                             \
+    "mov    %[v], #64\n\t"                                                                    \
+    "smlad  %[t], %[u], %[t], %[v]\n\t"                                                       \
+    "asr    %[t], %[t], #7"
 
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
  * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
@@ -564,10 +574,10 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
 static inline int32_t nnom_arm_rnn_q12s(int32_t acc, int32_t s)
 {
 #if NNOM_ARM_ASM
-    int32_t t, s1, v;
+    int32_t t, v;
     __asm__(NNOM_RNN_Q12S("t", "acc", "s", "1", "2")
-            : [t] "=&r"(t), [s1] "=&r"(s1), [v] "=&r"(v)
-            : [acc] "r"(acc), [s] "r"(s)
+            : [t] "=&r"(t), [s] "+r"(s), [v] "=&r"(v)
+            : [acc] "r"(acc)
             : "cc");
     return t;
 #else
@@ -580,24 +590,51 @@ static inline int32_t nnom_arm_rnn_q12s(int32_t acc, int32_t s)
 static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int32_t sh, const int16_t *mid)
 {
 #if NNOM_ARM_ASM
-    int32_t t, u, s1, v;
+    int32_t t, u, v;
     __asm__(NNOM_RNN_Q12S("t", "ax", "sx", "1", "2") NNOM_RNN_Q12S("u", "ah", "sh", "3", "4")
             "qadd   %[t], %[t], %[u]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
-            "asr    %[u], %[t], #7\n\t"
-            "ldr    %[u], [%[mid], %[u], lsl #1]\n\t"
-            "and    %[t], %[t], #127\n\t"
-            "rsb    %[t], %[t], %[t], lsl #16\n\t"
-            "add    %[t], %[t], #128\n\t"
-            "mov    %[v], #64\n\t"
-            "smlad  %[t], %[u], %[t], %[v]\n\t"
-            "asr    %[t], %[t], #7"
-            : [t] "=&r"(t), [u] "=&r"(u), [s1] "=&r"(s1), [v] "=&r"(v)
-            : [ax] "r"(ax), [ah] "r"(ah), [sx] "r"(sx), [sh] "r"(sh), [mid] "r"(mid)
+            NNOM_RNN_ACT
+            : [t] "=&r"(t), [u] "=&r"(u), [v] "=&r"(v), [sx] "+r"(sx), [sh] "+r"(sh)
+            : [ax] "r"(ax), [ah] "r"(ah), [mid] "r"(mid)
             : "cc");            /* the knots are constant: no memory clobber */
     return t;
 #else
     return nnom_arm_rnn_act(nnom_arm_rnn_sum(nnom_arm_rnn_q12s(ax, sx), nnom_arm_rnn_q12s(ah, sh)), mid);
+#endif
+}
+
+/* The same for one input feature, the gate column's constants loaded inside: its bias b[j], weight
+ * k[j] (times the feature xv), shifts sx[j], sh[j] for j = off (the arrays from the unit's
+ * column). */
+typedef struct {
+    const int32_t *b;
+    const int8_t *k, *sx, *sh;
+} nnom_arm_rnn_cols_t;
+
+static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t off, int32_t xv,
+                                         const int16_t *mid)
+{
+#if NNOM_ARM_ASM
+    int32_t t, u, s1, v;
+    __asm__("ldr    %[u], [%[b], %[off], lsl #2]\n\t"
+            "ldrsb  %[s1], [%[k], %[off]]\n\t"
+            "smlabb %[u], %[xv], %[s1], %[u]\n\t"
+            "ldrsb  %[s1], [%[sx], %[off]]\n\t"
+            NNOM_RNN_Q12S("t", "u", "s1", "1", "2")
+            "ldrsb  %[s1], [%[sh], %[off]]\n\t"
+            NNOM_RNN_Q12S("u", "ah", "s1", "3", "4")
+            "qadd   %[t], %[t], %[u]\n\t"
+            "ssat   %[t], #16, %[t]\n\t"
+            NNOM_RNN_ACT
+            : [t] "=&r"(t), [u] "=&r"(u), [s1] "=&r"(s1), [v] "=&r"(v)
+            : [ah] "r"(ah), [b] "r"(c->b), [k] "r"(c->k), [sx] "r"(c->sx), [sh] "r"(c->sh), [off] "r"(off),
+              [xv] "r"(xv), [mid] "r"(mid)
+            : "cc", "memory");
+    return t;
+#else
+    int32_t ax = (int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off]));
+    return nnom_arm_rnn_gate(ax, ah, c->sx[off], c->sh[off], mid);
 #endif
 }
 

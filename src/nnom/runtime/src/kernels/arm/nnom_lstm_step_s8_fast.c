@@ -71,37 +71,37 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const uint32_t U = p->units, F = p->features, bits = w->state_bits;
     const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
     const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
-    /* no bias: index 0 of a zero (the mask 0) */
-    const int32_t *bx = w->bias != NULL ? w->bias : nnom_arm_rnn_no_bias;
-    const int32_t *bh = w->recurrent_bias != NULL ? w->recurrent_bias : nnom_arm_rnn_no_bias;
-    const uint32_t mx = w->bias != NULL ? ~0u : 0u, mh = w->recurrent_bias != NULL ? ~0u : 0u;
-    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel;
-    const int32_t xv = x[0];
+    const int32_t *bh = w->recurrent_bias, xv = x[0];
+    /* column u of each array: the unit's gate k is k U further */
+    const int32_t *bx = w->bias;
+    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel, *rw = w->recurrent;
     uint32_t u;
-    for (u = 0; u < U; u++) {
-        const uint32_t j1 = U + u, j2 = 2u * U + u, j3 = 3u * U + u;
-        int32_t ax[4], ah[4], gi, gf, gg, go, hn;
-        ah[0] = bh[u & mh];
-        ah[1] = bh[j1 & mh];
-        ah[2] = bh[j2 & mh];
-        ah[3] = bh[j3 & mh];
-        nnom_arm_rnn_mac4_p(pk, w->recurrent + u * U, U * U, 2u * U * U, U, ah);
-        if (xin) {                              /* one feature: wrapping, as the loops */
-            ax[0] = (int32_t)((uint32_t)bx[u & mx] + (uint32_t)(xv * k[u]));
-            ax[1] = (int32_t)((uint32_t)bx[j1 & mx] + (uint32_t)(xv * k[j1]));
-            ax[2] = (int32_t)((uint32_t)bx[j2 & mx] + (uint32_t)(xv * k[j2]));
-            ax[3] = (int32_t)((uint32_t)bx[j3 & mx] + (uint32_t)(xv * k[j3]));
-        } else {
-            ax[0] = bx[u & mx];
-            ax[1] = bx[j1 & mx];
-            ax[2] = bx[j2 & mx];
-            ax[3] = bx[j3 & mx];
-            nnom_arm_rnn_mac4_s8(x, 0, k + u * F, U * F, 2u * U * F, F, ax);
+    for (u = 0; u < U; u++, bx++, ks++, rs++, k++, rw += U) {
+        int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
+        nnom_arm_rnn_mac4_p(pk, rw, U * U, 2u * U * U, U, ah);
+        if (bh != NULL) {                       /* wrapping sums: the bias may come last */
+            ah[0] = (int32_t)((uint32_t)ah[0] + (uint32_t)bh[u]);
+            ah[1] = (int32_t)((uint32_t)ah[1] + (uint32_t)bh[U + u]);
+            ah[2] = (int32_t)((uint32_t)ah[2] + (uint32_t)bh[2u * U + u]);
+            ah[3] = (int32_t)((uint32_t)ah[3] + (uint32_t)bh[3u * U + u]);
         }
-        gf = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
-        gi = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
-        gg = nnom_arm_rnn_gate(ax[2], ah[2], ks[j2], rs[j2], act);
-        go = nnom_arm_rnn_gate(ax[3], ah[3], ks[j3], rs[j3], rec);
+        if (xin) {                              /* one feature: the columns' constants in the asm */
+            const nnom_arm_rnn_cols_t cols = {bx, k, ks, rs};
+            gf = nnom_arm_rnn_gate1(ah[1], &cols, U, xv, rec);
+            gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, xv, rec);
+            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2u * U, xv, act);
+            go = nnom_arm_rnn_gate1(ah[3], &cols, 3u * U, xv, rec);
+        } else {
+            ax[0] = bx[0];
+            ax[1] = bx[U];
+            ax[2] = bx[2u * U];
+            ax[3] = bx[3u * U];
+            nnom_arm_rnn_mac4_s8(x, 0, w->kernel + u * F, U * F, 2u * U * F, F, ax);
+            gf = nnom_arm_rnn_gate(ax[1], ah[1], ks[U], rs[U], rec);
+            gi = nnom_arm_rnn_gate(ax[0], ah[0], ks[0], rs[0], rec);
+            gg = nnom_arm_rnn_gate(ax[2], ah[2], ks[2u * U], rs[2u * U], act);
+            go = nnom_arm_rnn_gate(ax[3], ah[3], ks[3u * U], rs[3u * U], rec);
+        }
         hn = unit(gi, gf, gg, go, c, u, bits, nc, l, r, s, act);
         work[u] = (int16_t)hn;
         nnom_arm_rnn_out1(hn, u, bits, h, y, out);
@@ -114,7 +114,8 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     const uint32_t units = p->units;
     nnom_arm_rnn_out_t out;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
-    if (w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+    if (w->bias != NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC
+        && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
             per_unit(p, x, 1, h, c, pk, work, y, &out);
