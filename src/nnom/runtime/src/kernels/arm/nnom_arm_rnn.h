@@ -181,7 +181,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w
 /* A vector widened once per step for the rows of all units ("packed"): each group of four values
  * v0..v3 as the words (v0, v2), (v1, v3), then the last n % 4 values as int16. The loops below
  * take a group with one LDRD (no widening per row: 16 MACs in 21 instructions over four rows, 12
- * in 16 over three). pk: 4-byte aligned, n int16 values long. */
+ * in 16 over three; eight groups per pass). pk: 4-byte aligned, n int16 values long. */
 NNOM_ARM_RNN_INLINE void nnom_arm_rnn_pack(const void *v, uint32_t bits, uint32_t n, int32_t *pk)
 {
     uint32_t g, i, groups = n >> 2;
@@ -231,10 +231,12 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
     uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
     uint32_t i, g;
 #if NNOM_ARM_ASM
-    const int32_t *end = x + 2u * (n & ~15u) / 4u;   /* four groups per pass; the end in memory */
+    const int32_t *end = x + 2u * (n & ~31u) / 4u;   /* eight groups per pass; the end in memory */
     uint32_t e, o, p, t;
     if (x != end)
         __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
                 NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
                 "ldr    %[t], %[end]\n\t"
                 "cmp    %[x], %[t]\n\t"
@@ -243,7 +245,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
                   [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
                 : [b] "r"(b), [end] "m"(end)
                 : "cc", "memory");
-    for (g = (n >> 2) & 3u; g > 0; g--)
+    for (g = (n >> 2) & 7u; g > 0; g--)
         __asm__(NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
                   [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
@@ -292,9 +294,11 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, 
 #if NNOM_ARM_ASM
     uint32_t e, o, p, t;
     if (packed) {
-        const int32_t *x = pk, *end = pk + 2u * (n & ~15u) / 4u;
+        const int32_t *x = pk, *end = pk + 2u * (n & ~31u) / 4u;     /* eight groups per pass */
         if (x != end)
             __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
                     NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
                     "cmp    %[x], %[end]\n\t"
                     "bne    1b\n\t"
@@ -302,7 +306,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, 
                       [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
                     : [b] "r"(b), [b2] "r"(b2), [end] "r"(end)
                     : "cc", "memory");
-        for (g = (n >> 2) & 3u; g > 0; g--)
+        for (g = (n >> 2) & 7u; g > 0; g--)
             __asm__(NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
                       [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
@@ -536,11 +540,12 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
 }
 
 /* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
- * (clobbered), the temporary %[v], local labels n1, n2 */
+ * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
+ * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's). */
 #define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
-    "subs   %[" s "], %[" s "], #1\n\t"                                                       \
-    "bpl    " n1 "f\n\t"                                                                      \
-    "mvn    %[" s "], %[" s "]\n\t"                                                           \
+    "cmp    %[" s "], #0\n\t"                                                                 \
+    "bgt    " n1 "f\n\t"                                                                      \
+    "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
     "cmp    %[" s "], #24\n\t"                                                                \
     "it     gt\n\t"                                                                           \
     "movgt  %[" s "], #24\n\t"                                                                \
@@ -552,8 +557,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     "eorne  %[" out "], %[" out "], %[" acc "], asr #31\n\t"                                  \
     "b      " n2 "f\n"                                                                        \
     n1 ":\n\t"                                                                                \
-    "asr    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
-    "asrs   %[" out "], %[" out "], #1\n\t"                                                   \
+    "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
     "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
 /* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[u], %[v] */
@@ -570,7 +574,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
  * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
  * 32 gives 0 as the reference's cap at 32 does; right shifts round with the carry of the last bit
- * out (ASRS #1, ADC); left shifts are capped at NNOM_MAX_LSHIFT and saturate. */
+ * out (ASRS, ADC); left shifts are capped at NNOM_MAX_LSHIFT and saturate. */
 static inline int32_t nnom_arm_rnn_q12s(int32_t acc, int32_t s)
 {
 #if NNOM_ARM_ASM
