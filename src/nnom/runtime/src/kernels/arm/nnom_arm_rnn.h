@@ -621,18 +621,22 @@ static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *
 {
 #if NNOM_ARM_ASM
     int32_t t, u, s1, v;
-    __asm__("ldr    %[u], [%[b], %[off], lsl #2]\n\t"
-            "ldrsb  %[s1], [%[k], %[off]]\n\t"
+    __asm__("ldr    %[v], %[b]\n\t"
+            "ldr    %[u], [%[v], %[off], lsl #2]\n\t"
+            "ldr    %[v], %[k]\n\t"
+            "ldrsb  %[s1], [%[v], %[off]]\n\t"
             "smlabb %[u], %[xv], %[s1], %[u]\n\t"
-            "ldrsb  %[s1], [%[sx], %[off]]\n\t"
+            "ldr    %[v], %[sx]\n\t"
+            "ldrsb  %[s1], [%[v], %[off]]\n\t"
             NNOM_RNN_Q12S("t", "u", "s1", "1", "2")
-            "ldrsb  %[s1], [%[sh], %[off]]\n\t"
+            "ldr    %[v], %[sh]\n\t"
+            "ldrsb  %[s1], [%[v], %[off]]\n\t"
             NNOM_RNN_Q12S("u", "ah", "s1", "3", "4")
             "qadd   %[t], %[t], %[u]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
             NNOM_RNN_ACT
             : [t] "=&r"(t), [u] "=&r"(u), [s1] "=&r"(s1), [v] "=&r"(v)
-            : [ah] "r"(ah), [b] "r"(c->b), [k] "r"(c->k), [sx] "r"(c->sx), [sh] "r"(c->sh), [off] "r"(off),
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [off] "r"(off),
               [xv] "r"(xv), [mid] "r"(mid)
             : "cc", "memory");
     return t;

@@ -133,33 +133,33 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const uint32_t U = p->units, F = p->features, bits = w->state_bits;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
-    /* no bias: index 0 of a zero (the mask 0) */
-    const int32_t *bx = w->bias != NULL ? w->bias : nnom_arm_rnn_no_bias;
-    const int32_t *bh = w->recurrent_bias != NULL ? w->recurrent_bias : nnom_arm_rnn_no_bias;
-    const uint32_t mx = w->bias != NULL ? ~0u : 0u, mh = w->recurrent_bias != NULL ? ~0u : 0u;
-    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel;
-    const int32_t xv = x[0];
+    const int32_t *bh = w->recurrent_bias, xv = x[0];
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift};
+    const int8_t *rw = w->recurrent;
     uint32_t u;
-    for (u = 0; u < U; u++) {
+    for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
-        int32_t ax[3], ah[3], z, r, hh, hv, h15, hn;
-        ah[0] = bh[u & mh];
-        ah[1] = bh[j1 & mh];
-        ah[2] = bh[j2 & mh];
-        nnom_arm_rnn_mac3(pk, NULL, 1, w->recurrent + u * U, U * U, U, ah);
-        if (xin) {                              /* one feature: wrapping, as the loops */
-            ax[0] = (int32_t)((uint32_t)bx[u & mx] + (uint32_t)(xv * k[u]));
-            ax[1] = (int32_t)((uint32_t)bx[j1 & mx] + (uint32_t)(xv * k[j1]));
-            ax[2] = (int32_t)((uint32_t)bx[j2 & mx] + (uint32_t)(xv * k[j2]));
-        } else {
-            ax[0] = bx[u & mx];
-            ax[1] = bx[j1 & mx];
-            ax[2] = bx[j2 & mx];
-            nnom_arm_rnn_mac3(NULL, x, 0, k + u * F, U * F, F, ax);
+        int32_t ax[3], ah[3] = {0, 0, 0}, z, r, hh, hv, h15, hn;
+        nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
+        if (bh != NULL) {                       /* wrapping sums: the bias may come last */
+            ah[0] = (int32_t)((uint32_t)ah[0] + (uint32_t)bh[u]);
+            ah[1] = (int32_t)((uint32_t)ah[1] + (uint32_t)bh[j1]);
+            ah[2] = (int32_t)((uint32_t)ah[2] + (uint32_t)bh[j2]);
         }
-        z = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
-        r = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
-        hh = nnom_arm_rnn_act(cand_pre(nnom_arm_rnn_q12s(ax[2], ks[j2]), r, nnom_arm_rnn_q12s(ah[2], rs[j2])), act);
+        if (xin) {                              /* one feature: z's and r's constants in the asm */
+            z = nnom_arm_rnn_gate1(ah[0], &cols, u, xv, rec);
+            r = nnom_arm_rnn_gate1(ah[1], &cols, j1, xv, rec);
+            ax[2] = (int32_t)((uint32_t)cols.b[j2] + (uint32_t)(xv * cols.k[j2]));
+        } else {
+            ax[0] = cols.b[u];
+            ax[1] = cols.b[j1];
+            ax[2] = cols.b[j2];
+            nnom_arm_rnn_mac3(NULL, x, 0, cols.k + u * F, U * F, F, ax);
+            z = nnom_arm_rnn_gate(ax[0], ah[0], cols.sx[u], cols.sh[u], rec);
+            r = nnom_arm_rnn_gate(ax[1], ah[1], cols.sx[j1], cols.sh[j1], rec);
+        }
+        hh = nnom_arm_rnn_act(cand_pre(nnom_arm_rnn_q12s(ax[2], cols.sx[j2]), r, nnom_arm_rnn_q12s(ah[2], cols.sh[j2])),
+                              act);
         hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
         h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
         hn = (int32_t)((uint32_t)z * (uint32_t)(h15 - hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
@@ -173,7 +173,7 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const uint32_t units = p->units;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
-    if ((w->options & NNOM_RNN_RESET_AFTER) && sh >= -16 && sh <= 31) {
+    if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
             per_unit(p, x, 1, h, pk, work);

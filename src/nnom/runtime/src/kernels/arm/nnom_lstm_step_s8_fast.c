@@ -72,11 +72,10 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
     const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    /* column u of each array: the unit's gate k is k U further */
-    const int32_t *bx = w->bias;
-    const int8_t *ks = w->kernel_shift, *rs = w->recurrent_shift, *k = w->kernel, *rw = w->recurrent;
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift};
+    const int8_t *rw = w->recurrent;
     uint32_t u;
-    for (u = 0; u < U; u++, bx++, ks++, rs++, k++, rw += U) {
+    for (u = 0; u < U; u++, rw += U) {
         int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
         nnom_arm_rnn_mac4_p(pk, rw, U * U, 2u * U * U, U, ah);
         if (bh != NULL) {                       /* wrapping sums: the bias may come last */
@@ -86,12 +85,13 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             ah[3] = (int32_t)((uint32_t)ah[3] + (uint32_t)bh[3u * U + u]);
         }
         if (xin) {                              /* one feature: the columns' constants in the asm */
-            const nnom_arm_rnn_cols_t cols = {bx, k, ks, rs};
-            gf = nnom_arm_rnn_gate1(ah[1], &cols, U, xv, rec);
-            gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, xv, rec);
-            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2u * U, xv, act);
-            go = nnom_arm_rnn_gate1(ah[3], &cols, 3u * U, xv, rec);
+            gf = nnom_arm_rnn_gate1(ah[1], &cols, U + u, xv, rec);
+            gi = nnom_arm_rnn_gate1(ah[0], &cols, u, xv, rec);
+            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2u * U + u, xv, act);
+            go = nnom_arm_rnn_gate1(ah[3], &cols, 3u * U + u, xv, rec);
         } else {
+            const int32_t *bx = cols.b + u;
+            const int8_t *ks = cols.sx + u, *rs = cols.sh + u;
             ax[0] = bx[0];
             ax[1] = bx[U];
             ax[2] = bx[2u * U];
