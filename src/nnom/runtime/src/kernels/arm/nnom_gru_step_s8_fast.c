@@ -126,7 +126,7 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * the sum, which wrapping leaves alone), its state and output. xin: one input feature (a constant).
  * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
 NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
-                                  const int32_t *pk, int16_t *work)
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
@@ -164,6 +164,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
         hn = (int32_t)((uint32_t)z * (uint32_t)(h15 - hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
         work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
     }
 }
 
@@ -172,14 +173,15 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    nnom_arm_rnn_out_t out;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
-    if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31) {
+    if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31
+        && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, h, pk, work);
+            per_unit(p, x, 1, h, pk, work, y, &out);
         else
-            per_unit(p, x, 0, h, pk, work);
-        nnom_rnn_output_s8(work, (uint16_t)units, w, h, y, p->out_shift);
+            per_unit(p, x, 0, h, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, work, y);

@@ -64,7 +64,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * multiply-add per gate), then its gates, c, h', state and output. xin: one input feature (a
  * constant). c_frac in [1, 15] and the output's shifts are checked by the caller. */
 NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
-                                  const int32_t *pk, int16_t *work)
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
@@ -104,6 +104,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         }
         hn = unit(gi, gf, gg, go, c, u, bits, nc, l, r, s, act);
         work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
     }
 }
 
@@ -111,15 +112,15 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
+    nnom_arm_rnn_out_t out;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
     if (w->bias != NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC
-       ) {
+        && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, h, c, pk, work);
+            per_unit(p, x, 1, h, c, pk, work, y, &out);
         else
-            per_unit(p, x, 0, h, c, pk, work);
-        nnom_rnn_output_s8(work, (uint16_t)units, w, h, y, p->out_shift);
+            per_unit(p, x, 0, h, c, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, c, work, y);
