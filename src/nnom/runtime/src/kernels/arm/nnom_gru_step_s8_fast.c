@@ -140,12 +140,12 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
         int32_t ax[3], ah[3] = {0, 0, 0}, z, r, hh, hv, h15, hn;
-        nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
-        if (bh != NULL) {                       /* wrapping sums: the bias may come last */
-            ah[0] = (int32_t)((uint32_t)ah[0] + (uint32_t)bh[u]);
-            ah[1] = (int32_t)((uint32_t)ah[1] + (uint32_t)bh[j1]);
-            ah[2] = (int32_t)((uint32_t)ah[2] + (uint32_t)bh[j2]);
+        if (bh != NULL) {
+            ah[0] = bh[u];
+            ah[1] = bh[j1];
+            ah[2] = bh[j2];
         }
+        nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
         if (xin) {                              /* one feature: z's and r's constants in the asm */
             z = nnom_arm_rnn_gate1(ah[0], &cols, u, xv, rec);
             r = nnom_arm_rnn_gate1(ah[1], &cols, j1, xv, rec);
