@@ -2,14 +2,17 @@
  * nnom_*_step_*_fast.c), included only when __ARM_FEATURE_DSP is defined and
  * NNOM_REFERENCE_KERNELS is not.
  *
- * A cell step is matrix-vector products over its gate rows. The loops take four weight rows at
- * once, w, w + a, w + b and w + a + b (a, b in bytes): four consecutive gate columns (a = F,
- * b = 2F) or the four gates of a unit of TFLite's LSTM (a = U * F, b = 2 * U * F). Per four vector
- * values: one load and two SXTAB16 (int8, minus the zero point) or two loads and PKHBT / PKHTB
- * (int16), then per row one weight load, two SXTB16 and two SMLADs: 16 MACs in 23 (int8) or 24
- * (int16) instructions. SMLAD wraps as the int32 sums of the references do. The loops are inline
- * in their callers (no call, the sums stay in registers); their asm needs 13 registers, which an
- * optimized build always has (NNOM_ARM_ASM, nnom_arm_dsp.h). */
+ * A cell step is matrix-vector products over its gate rows. The loops take three or four weight
+ * rows at once: w, w + a, w + b and w + a + b (a, b in bytes): four consecutive gate columns
+ * (a = F, b = 2F) or the four gates of an LSTM unit (a = U * F, b = 2 * U * F); w, w + b, w + 2b:
+ * the three gates of a GRU unit. Per four vector values: one load and two SXTAB16 (int8, minus
+ * the zero point), two loads and PKHBT / PKHTB (int16) or, for a vector packed once per step
+ * (nnom_arm_rnn_pack: the state, read by every unit), one LDRD; then per row one weight load, two
+ * SXTB16 and two SMLADs: 16 MACs in 21 (packed) to 24 instructions. SMLAD wraps as the int32
+ * sums of the references do. The loops are inline in their callers (no call, the sums stay in
+ * registers); their asm needs up to 13 registers, which an optimized build always has
+ * (NNOM_ARM_ASM, nnom_arm_dsp.h). A gate's shifts, sum and activation are one asm block too
+ * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. */
 #ifndef NNOM_ARM_RNN_H
 #define NNOM_ARM_RNN_H
 
@@ -539,6 +542,12 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     }
 }
 
+/* sat16(px + ph) of two Q3.12 parts: saturating to int32 first changes nothing. */
+static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
+{
+    return __ssat(__qadd(px, ph), 16);
+}
+
 /* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
  * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
  * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's). */
@@ -651,12 +660,6 @@ static inline int32_t nnom_arm_rnn_part1(const nnom_arm_rnn_part_t *p, uint32_t 
 {
     return nnom_rnn_recurrent_q12(p->v, p->bits, p->len, p->w + c * p->len, p->bias != NULL ? p->bias[c] : 0,
                                   p->shift[c]);
-}
-
-/* sat16(px + ph) of two Q3.12 parts: saturating to int32 first changes nothing. */
-static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
-{
-    return __ssat(__qadd(px, ph), 16);
 }
 
 /* pre[k] = sat16(x part + h part) of gate column c + k, k < n: the gates' pre-activations in Q3.12

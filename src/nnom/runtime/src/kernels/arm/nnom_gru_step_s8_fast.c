@@ -1,12 +1,16 @@
 /* One step of a GRU cell for Cortex-M with the DSP extension, bit-exact with
- * kernels/local/nnom_gru_step_s8.c: the pre-activations of z and r (the 2U first gate columns,
- * nnom_arm_rnn_pre) and their activations in work, then the candidate's columns four units at a
- * time (the recurrent part over h or, reset_before, over r * h) fused with their h'
- * (unit() below, nnom_gru_unit_q15 inline), which takes z's place: each unit reads only its own.
- * The last group ends at the last unit (recomputing the parts of up to three done units, not their
- * h'); fewer than four units, or a shift outside the fast ranges, go through the references'
- * functions. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
- * reference. */
+ * kernels/local/nnom_gru_step_s8.c. reset_after (Keras' default), with an input bias and h's and
+ * the output's shifts in [-16, 31]: per unit (per_unit() below), its three gate rows (u, u + U,
+ * u + 2U) of the recurrent matrix in one pass over h packed once per step (nnom_arm_rnn_pack), of
+ * the input kernel in one pass over x (or, for one input feature, a multiply-add per gate), then
+ * z, r, the candidate and h' (in work), state and output, all without a buffer of
+ * pre-activations. Otherwise (reset_before: the candidate needs r * h of all units) old_step():
+ * the pre-activations of z and r (nnom_arm_rnn_pre) and their activations in work, then the
+ * candidate's columns four units at a time (the recurrent part over h or r * h) fused with their
+ * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
+ * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
+ * fast ranges, go through the references' functions. Without the DSP extension, or with
+ * NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)

@@ -1,9 +1,13 @@
 /* One step of an LSTM cell for Cortex-M with the DSP extension, bit-exact with
- * kernels/local/nnom_lstm_step_s8.c: the pre-activations of the 4U gate columns in work
- * (nnom_arm_rnn_pre), then per unit its four gates' activations and its new c and h'; h' goes in
- * the place of the unit's i gate, read just before. The unit's end is inline for a cell state
- * with 1 .. 15 fraction bits (unit() below), nnom_lstm_unit_q15 otherwise. Without the DSP
- * extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * kernels/local/nnom_lstm_step_s8.c. Per unit (per_unit() below): its four gate rows (u, u + U,
+ * u + 2U, u + 3U) of the recurrent matrix in one pass over h packed once per step
+ * (nnom_arm_rnn_pack), its input part in one pass over x (or, for one input feature, a
+ * multiply-add per gate inside the gate's asm block), then its gates (shifts of any value, sum,
+ * activation: nnom_arm_rnn_gate*), c, h' (in work), state and output, all without a buffer of
+ * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
+ * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
+ * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. Without
+ * the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
