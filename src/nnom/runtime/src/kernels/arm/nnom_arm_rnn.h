@@ -388,6 +388,7 @@ static inline int32_t nnom_arm_rnn_act(int32_t pre, const int16_t *mid)
  * as ((v << l) + r) >> s. nnom_arm_rnn_out_init() returns 0 for shifts outside [-16, 31]. */
 typedef struct {
     int32_t l, r, s, ly, ry, sy;
+    int32_t plain;                   /* an int16 state of 15 fraction bits: h' as it is */
 } nnom_arm_rnn_out_t;
 
 static inline int nnom_arm_rnn_out_init(const nnom_rnn_weights_t *w, int32_t out_shift, nnom_arm_rnn_out_t *o)
@@ -401,6 +402,7 @@ static inline int nnom_arm_rnn_out_init(const nnom_rnn_weights_t *w, int32_t out
     o->ly = out_shift < 0 ? -out_shift : 0;
     o->sy = out_shift > 0 ? out_shift : 0;
     o->ry = out_shift > 0 ? 1 << (out_shift - 1) : 0;
+    o->plain = w->state_bits == 16 && s == 0;
     return 1;
 }
 
@@ -408,7 +410,9 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
                                            const nnom_arm_rnn_out_t *o)
 {
     const int32_t v = (int16_t)h15;
-    if (bits == 8)
+    if (o->plain)
+        ((int16_t *)h)[u] = (int16_t)v;
+    else if (bits == 8)
         ((int8_t *)h)[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->l) + o->r) >> o->s, 8);
     else
         ((int16_t *)h)[u] = (int16_t)__ssat(((int32_t)((uint32_t)v << o->l) + o->r) >> o->s, 16);

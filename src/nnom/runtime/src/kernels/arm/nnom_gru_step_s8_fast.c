@@ -164,8 +164,12 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         }
         hh = nnom_arm_rnn_act(cand_pre(nnom_arm_rnn_q12s(ax[2], cols.sx[j2]), r, nnom_arm_rnn_q12s(ah[2], cols.sh[j2])),
                               act);
-        hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
-        h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
+        if (out->plain) {                       /* an int16 state in Q0.15 */
+            h15 = ((const int16_t *)h)[u];
+        } else {
+            hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
+            h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
+        }
         hn = (int32_t)((uint32_t)z * (uint32_t)(h15 - hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
         work[u] = (int16_t)hn;
         nnom_arm_rnn_out1(hn, u, bits, h, y, out);
