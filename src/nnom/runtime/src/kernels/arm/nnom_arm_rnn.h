@@ -573,15 +573,16 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
     "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
-/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[u], %[v] */
-#define NNOM_RNN_ACT                                                                          \
-    "asr    %[u], %[t], #7\n\t"                                                               \
-    "ldr    %[u], [%[mid], %[u], lsl #1]\n\t"                                                 \
+/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[x] (named),
+ * %[v] */
+#define NNOM_RNN_ACT(x)                                                                       \
+    "asr    %[" x "], %[t], #7\n\t"                                                           \
+    "ldr    %[" x "], [%[mid], %[" x "], lsl #1]\n\t"                                         \
     "and    %[t], %[t], #127\n\t"                                                             \
     "rsb    %[t], %[t], %[t], lsl #16\n\t"                                                    \
     "add    %[t], %[t], #128\n\t"                                                             \
     "mov    %[v], #64\n\t"                                                                    \
-    "smlad  %[t], %[u], %[t], %[v]\n\t"                                                       \
+    "smlad  %[t], %[" x "], %[t], %[v]\n\t"                                                   \
     "asr    %[t], %[t], #7"
 
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
@@ -611,7 +612,7 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
     __asm__(NNOM_RNN_Q12S("t", "ax", "sx", "1", "2") NNOM_RNN_Q12S("u", "ah", "sh", "3", "4")
             "qadd   %[t], %[t], %[u]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
-            NNOM_RNN_ACT
+            NNOM_RNN_ACT("u")
             : [t] "=&r"(t), [u] "=&r"(u), [v] "=&r"(v), [sx] "+r"(sx), [sh] "+r"(sh)
             : [ax] "r"(ax), [ah] "r"(ah), [mid] "r"(mid)
             : "cc");            /* the knots are constant: no memory clobber */
@@ -627,33 +628,37 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 typedef struct {
     const int32_t *b;
     const int8_t *k, *sx, *sh;
+    uint32_t gate[4];                /* gate g's first column: g U */
 } nnom_arm_rnn_cols_t;
 
-static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t off, int32_t xv,
+static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
                                          const int16_t *mid)
 {
 #if NNOM_ARM_ASM
-    int32_t t, u, s1, v;
-    __asm__("ldr    %[v], %[b]\n\t"
-            "ldr    %[u], [%[v], %[off], lsl #2]\n\t"
+    int32_t t, o, s1, v, u2;                 /* o: the column, gate g's first plus u */
+    __asm__("ldr    %[o], %[g0]\n\t"
+            "add    %[o], %[o], %[u]\n\t"
+            "ldr    %[v], %[b]\n\t"
+            "ldr    %[t], [%[v], %[o], lsl #2]\n\t"
             "ldr    %[v], %[k]\n\t"
-            "ldrsb  %[s1], [%[v], %[off]]\n\t"
-            "smlabb %[u], %[xv], %[s1], %[u]\n\t"
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            "smlabb %[t], %[xv], %[s1], %[t]\n\t"
             "ldr    %[v], %[sx]\n\t"
-            "ldrsb  %[s1], [%[v], %[off]]\n\t"
-            NNOM_RNN_Q12S("t", "u", "s1", "1", "2")
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")
             "ldr    %[v], %[sh]\n\t"
-            "ldrsb  %[s1], [%[v], %[off]]\n\t"
-            NNOM_RNN_Q12S("u", "ah", "s1", "3", "4")
-            "qadd   %[t], %[t], %[u]\n\t"
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+            "qadd   %[t], %[t], %[u2]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
-            NNOM_RNN_ACT
-            : [t] "=&r"(t), [u] "=&r"(u), [s1] "=&r"(s1), [v] "=&r"(v)
-            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [off] "r"(off),
-              [xv] "r"(xv), [mid] "r"(mid)
+            NNOM_RNN_ACT("u2")
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv), [mid] "r"(mid)
             : "cc", "memory");
     return t;
 #else
+    const uint32_t off = c->gate[g] + u;
     int32_t ax = (int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off]));
     return nnom_arm_rnn_gate(ax, ah, c->sx[off], c->sh[off], mid);
 #endif

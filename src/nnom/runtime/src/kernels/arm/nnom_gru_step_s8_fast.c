@@ -138,7 +138,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift};
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
     const int8_t *rw = w->recurrent;
     uint32_t u;
     for (u = 0; u < U; u++, rw += U) {
@@ -151,8 +151,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         }
         nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
         if (xin) {                              /* one feature: z's and r's constants in the asm */
-            z = nnom_arm_rnn_gate1(ah[0], &cols, u, xv, rec);
-            r = nnom_arm_rnn_gate1(ah[1], &cols, j1, xv, rec);
+            z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
+            r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
             ax[2] = (int32_t)((uint32_t)cols.b[j2] + (uint32_t)(xv * cols.k[j2]));
         } else {
             ax[0] = cols.b[u];

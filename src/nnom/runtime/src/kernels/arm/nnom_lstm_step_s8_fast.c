@@ -76,7 +76,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
     const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift};
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
     const int8_t *rw = w->recurrent;
     uint32_t u;
     for (u = 0; u < U; u++, rw += U) {
@@ -89,10 +89,10 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             ah[3] = (int32_t)((uint32_t)ah[3] + (uint32_t)bh[3u * U + u]);
         }
         if (xin) {                              /* one feature: the columns' constants in the asm */
-            gf = nnom_arm_rnn_gate1(ah[1], &cols, U + u, xv, rec);
-            gi = nnom_arm_rnn_gate1(ah[0], &cols, u, xv, rec);
-            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2u * U + u, xv, act);
-            go = nnom_arm_rnn_gate1(ah[3], &cols, 3u * U + u, xv, rec);
+            gf = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
+            gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
+            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2, u, xv, act);
+            go = nnom_arm_rnn_gate1(ah[3], &cols, 3, u, xv, rec);
         } else {
             const int32_t *bx = cols.b + u;
             const int8_t *ks = cols.sx + u, *rs = cols.sh + u;
