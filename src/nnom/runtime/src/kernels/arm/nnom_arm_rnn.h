@@ -664,6 +664,39 @@ static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *
 #endif
 }
 
+/* The two Q3.12 parts of gate g's column of unit u without their sum (a GRU's candidate): *px of
+ * the one feature, *ph of the recurrent sum ah. */
+static inline void nnom_arm_rnn_parts1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
+                                       int32_t *px, int32_t *ph)
+{
+#if NNOM_ARM_ASM
+    int32_t t, o, s1, v, u2;
+    __asm__("ldr    %[o], %[g0]\n\t"
+            "add    %[o], %[o], %[u]\n\t"
+            "ldr    %[v], %[b]\n\t"
+            "ldr    %[t], [%[v], %[o], lsl #2]\n\t"
+            "ldr    %[v], %[k]\n\t"
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            "smlabb %[t], %[xv], %[s1], %[t]\n\t"
+            "ldr    %[v], %[sx]\n\t"
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")
+            "ldr    %[v], %[sh]\n\t"
+            "ldrsb  %[s1], [%[v], %[o]]\n\t"
+            NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv)
+            : "cc", "memory");
+    *px = u2;
+    *ph = t;
+#else
+    const uint32_t off = c->gate[g] + u;
+    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off])), c->sx[off]);
+    *ph = nnom_arm_rnn_q12s(ah, c->sh[off]);
+#endif
+}
+
 /* The part's Q3.12 value of one gate column (the references' functions). */
 static inline int32_t nnom_arm_rnn_part1(const nnom_arm_rnn_part_t *p, uint32_t c)
 {

@@ -143,17 +143,17 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     uint32_t u;
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
-        int32_t ax[3], ah[3] = {0, 0, 0}, z, r, hh, hv, h15, hn;
+        int32_t ax[3], ah[3] = {0, 0, 0}, z, r, px, ph, hh, hv, h15, hn;
         if (bh != NULL) {
             ah[0] = bh[u];
             ah[1] = bh[j1];
             ah[2] = bh[j2];
         }
         nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
-        if (xin) {                              /* one feature: z's and r's constants in the asm */
+        if (xin) {                              /* one feature: the columns' constants in the asm */
             z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
-            ax[2] = (int32_t)((uint32_t)cols.b[j2] + (uint32_t)(xv * cols.k[j2]));
+            nnom_arm_rnn_parts1(ah[2], &cols, 2, u, xv, &px, &ph);
         } else {
             ax[0] = cols.b[u];
             ax[1] = cols.b[j1];
@@ -161,9 +161,10 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             nnom_arm_rnn_mac3(NULL, x, 0, cols.k + u * F, U * F, F, ax);
             z = nnom_arm_rnn_gate(ax[0], ah[0], cols.sx[u], cols.sh[u], rec);
             r = nnom_arm_rnn_gate(ax[1], ah[1], cols.sx[j1], cols.sh[j1], rec);
+            px = nnom_arm_rnn_q12s(ax[2], cols.sx[j2]);
+            ph = nnom_arm_rnn_q12s(ah[2], cols.sh[j2]);
         }
-        hh = nnom_arm_rnn_act(cand_pre(nnom_arm_rnn_q12s(ax[2], cols.sx[j2]), r, nnom_arm_rnn_q12s(ah[2], cols.sh[j2])),
-                              act);
+        hh = nnom_arm_rnn_act(cand_pre(px, r, ph), act);
         if (out->plain) {                       /* an int16 state in Q0.15 */
             h15 = ((const int16_t *)h)[u];
         } else {
