@@ -236,6 +236,21 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
 #if NNOM_ARM_ASM
     const int32_t *end = x + 2u * (n & ~31u) / 4u;   /* eight groups per pass; the end in memory */
     uint32_t e, o, p, t;
+    if ((n & 31u) == 0 && n != 0) {             /* 32, 64, ... values (the examples' units): passes only */
+        __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [end] "m"(end)
+                : "cc", "memory");
+        NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
+        return;
+    }
     if (x != end)
         __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
                 NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
