@@ -300,7 +300,9 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
 }
 
 /* acc[k] += sum_i v[i] * row_k[i], i < n, rows w, w + b, w + 2b: v the packed vector pk (packed,
- * a constant 1) or the int8 values x (0). */
+ * a constant 1 or 2) or the int8 values x (0). packed 2: a multiple of 32 values in whole passes
+ * alone, no remainder checks (the many-feature GRU step; the one-feature one measured fewer
+ * instructions with the checks, its compiled loop around being different). */
 NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, uint32_t packed, const int8_t *w,
                                            uint32_t b, uint32_t n, int32_t *acc)
 {
@@ -313,6 +315,22 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, 
     uint32_t e, o, p, t;
     if (packed) {
         const int32_t *x = pk, *end = pk + 2u * (n & ~31u) / 4u;     /* eight groups per pass */
+        if (packed == 2 && (n & 31u) == 0 && n != 0) {     /* 32, 64, ... values: passes only */
+            __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    "cmp    %[x], %[end]\n\t"
+                    "bne    1b\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2), [end] "r"(end)
+                    : "cc", "memory");
+            acc[0] = (int32_t)a0;
+            acc[1] = (int32_t)a1;
+            acc[2] = (int32_t)a2;
+            return;
+        }
         if (x != end)
             __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
                     NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")

@@ -149,7 +149,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             ah[1] = bh[j1];
             ah[2] = bh[j2];
         }
-        nnom_arm_rnn_mac3(pk, NULL, 1, rw, U * U, U, ah);
+        nnom_arm_rnn_mac3(pk, NULL, xin ? 1 : 2, rw, U * U, U, ah);
         if (xin) {                              /* one feature: the columns' constants in the asm */
             z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
