@@ -127,7 +127,8 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * one pass each (the recurrent part over the packed h; the input part over x, or for one feature
  * a multiply-add per gate), then z, r, the candidate and h' = (z h15 + (32768 - z) hh + 2^14) >> 15
  * = (z (h15 - hh) + 2^15 hh + 2^14) >> 15 in 32 bits wrapping (the int16 h' keeps bits 15 .. 30 of
- * the sum, which wrapping leaves alone), its state and output. xin: one input feature (a constant).
+ * the sum, which wrapping leaves alone), its state and output: h is read only through its packed
+ * copy and by its own unit before the store. xin: one input feature (a constant). The input bias,
  * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
 NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
                                   const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
@@ -171,7 +172,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
             h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
         }
-        hn = (int32_t)((uint32_t)z * (uint32_t)(h15 - hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
+        hn = (int32_t)((uint32_t)z * ((uint32_t)h15 - (uint32_t)hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
         work[u] = (int16_t)hn;
         nnom_arm_rnn_out1(hn, u, bits, h, y, out);
     }
@@ -183,7 +184,8 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const uint32_t units = p->units;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     nnom_arm_rnn_out_t out;
-    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
+    /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
     if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31
         && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);

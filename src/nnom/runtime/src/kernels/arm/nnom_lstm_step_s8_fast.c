@@ -65,8 +65,9 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
  * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
- * multiply-add per gate), then its gates, c, h', state and output. xin: one input feature (a
- * constant). c_frac in [1, 15] and the output's shifts are checked by the caller. */
+ * multiply-add per gate), then its gates, c, h', state and output: h is read only through its
+ * packed copy, so each unit's new state is stored at once. xin: one input feature (a constant).
+ * The input bias, c_frac in [1, 15] and the output's shifts are checked by the caller. */
 NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
                                   const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
@@ -117,7 +118,8 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
     nnom_arm_rnn_out_t out;
-    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);   /* after h' */
+    /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
     if (w->bias != NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC
         && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
