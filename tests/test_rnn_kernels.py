@@ -44,7 +44,7 @@ FAST_STEPS = ["nnom_rnn_simple_step_s8_fast", "nnom_gru_step_s8_fast", "nnom_lst
 # LSTM (int16 activations, 11 requantizations per unit) and reset_before keep the four-column groups.
 TARGETS = {"lstm64_in32_h8": 2.02, "lstm64_in32_h16": 1.99, "gru64_in32_h8": 2.09, "gru64_in32_h16": 2.01,
            "gru64_in32_before": 2.42, "simple64_in32_h8": 2.42, "tflite_lstm64_in32": 3.86,
-           "lstm32_in1_h16": 2.94, "lstm32_in1_h8": 3.03, "gru32_in1_h16": 3.00, "gru32_in1_h8": 3.21}
+           "lstm32_in1_h16": 2.94, "lstm32_in1_h8": 3.03, "gru32_in1_h16": 2.98, "gru32_in1_h8": 3.20}
 
 
 def cortex_m_target():

@@ -184,10 +184,10 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
     const uint32_t units = p->units;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     nnom_arm_rnn_out_t out;
-    /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
-    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
     if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31
         && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
+        int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
             per_unit(p, x, 1, h, pk, work, y, &out);

@@ -118,10 +118,10 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
     nnom_arm_rnn_out_t out;
-    /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
-    int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
     if (w->bias != NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC
         && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
+        int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
         if (p->features == 1)                   /* one input feature (examples/rnn) */
             per_unit(p, x, 1, h, c, pk, work, y, &out);
