@@ -222,6 +222,17 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_pack(const void *v, uint32_t bits, uint32_
     "ldr    %[o], [%[x]], #4\n\t"                                                             \
     "sxtb16 %[e], %[o]\n\t"                                                                   \
     "sxtb16 %[o], %[o], ror #8\n\t"
+/* A pass of eight packed groups over four rows or three (the loops' label 1) */
+#define NNOM_RNNP_PASS4                                                                       \
+    "1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")      \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")               \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")               \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+#define NNOM_RNNP_PASS3                                                                       \
+    "1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")    \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")             \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")             \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
 
 /* acc[k] += sum_i v[i] * row_k[i], i < n, over the packed vector pk of n values, rows w, w + a,
  * w + b, w + a + b (an LSTM unit's four gates: a = U * n, b = 2 U * n). */
@@ -237,10 +248,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
     const int32_t *end = x + 2u * (n & ~31u) / 4u;   /* eight groups per pass; the end in memory */
     uint32_t e, o, p, t;
     if ((n & 31u) == 0 && n != 0) {             /* 32, 64, ... values (the examples' units): passes only */
-        __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+        __asm__(NNOM_RNNP_PASS4
                 "ldr    %[t], %[end]\n\t"
                 "cmp    %[x], %[t]\n\t"
                 "bne    1b\n\t"
@@ -252,10 +260,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w,
         return;
     }
     if (x != end)
-        __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
-                NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+        __asm__(NNOM_RNNP_PASS4
                 "ldr    %[t], %[end]\n\t"
                 "cmp    %[x], %[t]\n\t"
                 "bne    1b\n\t"
@@ -316,10 +321,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, 
     if (packed) {
         const int32_t *x = pk, *end = pk + 2u * (n & ~31u) / 4u;     /* eight groups per pass */
         if (packed == 2 && (n & 31u) == 0 && n != 0) {     /* 32, 64, ... values: passes only */
-            __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+            __asm__(NNOM_RNNP_PASS3
                     "cmp    %[x], %[end]\n\t"
                     "bne    1b\n\t"
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
@@ -332,10 +334,7 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, 
             return;
         }
         if (x != end)
-            __asm__("1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
-                    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+            __asm__(NNOM_RNNP_PASS3
                     "cmp    %[x], %[end]\n\t"
                     "bne    1b\n\t"
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
@@ -655,9 +654,27 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 #endif
 }
 
-/* The same for one input feature, the gate column's constants loaded inside: its bias b[j], weight
- * k[j] (times the feature xv), shifts sx[j], sh[j] for j = off (the arrays from the unit's
- * column). */
+/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][o] + %[xv] times
+ * the weight %[k][o], shifted by %[sx][o]), %[t] = the recurrent part (%[ah] shifted by %[sh][o]),
+ * o = %[g0] + %[u]; the arrays' pointers in memory */
+#define NNOM_RNN_PARTS1                                                                       \
+    "ldr    %[o], %[g0]\n\t"                                                                  \
+    "add    %[o], %[o], %[u]\n\t"                                                             \
+    "ldr    %[v], %[b]\n\t"                                                                   \
+    "ldr    %[t], [%[v], %[o], lsl #2]\n\t"                                                   \
+    "ldr    %[v], %[k]\n\t"                                                                   \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    "smlabb %[t], %[xv], %[s1], %[t]\n\t"                                                     \
+    "ldr    %[v], %[sx]\n\t"                                                                  \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")                                                  \
+    "ldr    %[v], %[sh]\n\t"                                                                  \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+
+/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
+ * b[j], weight k[j] (times the feature xv), shifts sx[j], sh[j] for j = gate[g] + u (the column
+ * of gate g of unit u). */
 typedef struct {
     const int32_t *b;
     const int8_t *k, *sx, *sh;
@@ -669,19 +686,7 @@ static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *
 {
 #if NNOM_ARM_ASM
     int32_t t, o, s1, v, u2;                 /* o: the column, gate g's first plus u */
-    __asm__("ldr    %[o], %[g0]\n\t"
-            "add    %[o], %[o], %[u]\n\t"
-            "ldr    %[v], %[b]\n\t"
-            "ldr    %[t], [%[v], %[o], lsl #2]\n\t"
-            "ldr    %[v], %[k]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            "smlabb %[t], %[xv], %[s1], %[t]\n\t"
-            "ldr    %[v], %[sx]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")
-            "ldr    %[v], %[sh]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+    __asm__(NNOM_RNN_PARTS1
             "qadd   %[t], %[t], %[u2]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
             NNOM_RNN_ACT("u2")
@@ -704,19 +709,7 @@ static inline void nnom_arm_rnn_parts1(int32_t ah, const nnom_arm_rnn_cols_t *c,
 {
 #if NNOM_ARM_ASM
     int32_t t, o, s1, v, u2;
-    __asm__("ldr    %[o], %[g0]\n\t"
-            "add    %[o], %[o], %[u]\n\t"
-            "ldr    %[v], %[b]\n\t"
-            "ldr    %[t], [%[v], %[o], lsl #2]\n\t"
-            "ldr    %[v], %[k]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            "smlabb %[t], %[xv], %[s1], %[t]\n\t"
-            "ldr    %[v], %[sx]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")
-            "ldr    %[v], %[sh]\n\t"
-            "ldrsb  %[s1], [%[v], %[o]]\n\t"
-            NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+    __asm__(NNOM_RNN_PARTS1
             : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
             : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
               [u] "r"(u), [xv] "r"(xv)
