@@ -1,9 +1,10 @@
 """The recurrent cells' Cortex-M DSP kernels (src/nnom/runtime/src/kernels/arm/: nnom_*_step_*_fast.c
-and the four-row matrix-vector helpers nnom_arm_rnn*) against their references (kernels/local/
-and kernels/affine/, always compiled beside them): byte-identical on randomized cells (odd and even
-units and features, 8- and 16-bit states, every activation and GRU variant, slow shifts, several
-steps from a random state, with and without an output) on emulated cores, and at most 2.5
-instructions per MAC on the Cortex-M4 for realistic cells.
+and the matrix-vector helpers nnom_arm_rnn*) against their references (kernels/local/ and
+kernels/affine/, always compiled beside them): byte-identical on randomized cells (odd and even
+units and features, one feature, 8- and 16-bit states, every activation and GRU variant, slow
+shifts, several steps from a random state, with and without an output) on emulated cores, and
+within the measured instructions per MAC on the Cortex-M4 (TARGETS: at most 2.5 at 64 units over
+32 inputs; 2.9-3.2 for examples/rnn's 32 units over one input).
 
 The firmware is tests/c/rnn_kernels_main.c, built and run with nnom's own Cortex-M target. The
 layers around the steps (return_sequences, stateful, go_backwards, the affine output) are checked
@@ -35,14 +36,16 @@ FAST_STEPS = ["nnom_rnn_simple_step_s8_fast", "nnom_gru_step_s8_fast", "nnom_lst
               "nnom_lstm_step_affine_s8_fast"]
 
 # instructions per MAC of one step on the M4 (-O2) that the DSP kernels must not exceed: the
-# measured figures (exact counts; the reference loops take 6.5-9.5). Issue 14's goal is 2.5 for the
-# 64-unit, 32-input cells: the four-row loops are at 1.48, the rest is per group of four gate columns
-# (bias, shifts, sums: ~130) and per unit (activations, the state update). TFLite's LSTM (its int16
-# activations and 11 requantizations per unit) and the cells with one input feature (examples/rnn)
-# are dominated by that per-unit work.
-TARGETS = {"lstm64_in32_h8": 2.25, "lstm64_in32_h16": 2.32, "gru64_in32_h8": 2.37, "gru64_in32_h16": 2.44,
-           "gru64_in32_before": 2.42, "simple64_in32_h8": 2.42, "tflite_lstm64_in32": 3.84,
-           "lstm32_in1_h16": 3.75, "gru32_in1_h16": 4.13}
+# measured figures (exact counts; the reference loops take 6.5-9.6). Issue 14's goal is 2.5. The GRU
+# (reset_after) and LSTM steps go per unit: its gate rows of both matrices in one pass each over the
+# packed state (1.31-1.33 instructions/MAC in the loops), then its gates, cell and h' in registers.
+# With 32 units and one input feature (examples/rnn, their shifts: some left shifts in the input
+# parts) each gate's own work (bias, weight and two shifts loaded, two roundings, the sum, the
+# activation: ~30 instructions) weighs about as much as its 33 MACs: 2.9-3.2, not 2.5. TFLite's
+# LSTM (int16 activations, 11 requantizations per unit) and reset_before keep the four-column groups.
+TARGETS = {"lstm64_in32_h8": 2.02, "lstm64_in32_h16": 1.99, "gru64_in32_h8": 2.09, "gru64_in32_h16": 2.01,
+           "gru64_in32_before": 2.42, "simple64_in32_h8": 2.42, "tflite_lstm64_in32": 3.86,
+           "lstm32_in1_h16": 2.94, "lstm32_in1_h8": 3.03, "gru32_in1_h16": 2.98, "gru32_in1_h8": 3.20}
 
 
 def cortex_m_target():

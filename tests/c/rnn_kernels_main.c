@@ -76,6 +76,8 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     uint32_t j;
     *units = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, U_MAX));
     *features = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, F_MAX));
+    if (rnd() % 6 == 0)                               /* one feature: its own paths (examples/rnn) */
+        *features = 1;
     fill8(wk, gates * *units * *features, extreme);
     fill8(recurrent, gates * *units * *units, extreme);
     edgy = rnd() % 4 == 0;
@@ -217,7 +219,10 @@ static void check_tflite(void)
 }
 
 #ifndef NO_BENCH
-/* One step of a cell with typical shifts (the fast paths), reference then DSP kernel. */
+/* One step of a cell with typical shifts (the fast paths), reference then DSP kernel. With one
+ * input feature, the shifts of examples/rnn's cells (MNIST-1D, 32 units): input parts' in
+ * [-2, 8] (small weights of one feature: some left shifts), recurrent parts' in [8, 11] (an int16
+ * state, 15 fraction bits) or [1, 4] (int8, 7), c with 10 fraction bits. */
 static void bench_cell(const char *name, nnom_rnn_cell_type_t type, uint16_t units, uint16_t features,
                        uint8_t bits, uint8_t options)
 {
@@ -234,8 +239,8 @@ static void bench_cell(const char *name, nnom_rnn_cell_type_t type, uint16_t uni
     for (j = 0; j < gates * units; j++) {
         bias[j] = srange(-1 << 12, 1 << 12);
         rbias[j] = srange(-1 << 12, 1 << 12);
-        kshift[j] = 7;
-        rshift[j] = (int8_t)(bits == 8 ? 7 : 15);
+        kshift[j] = (int8_t)(features == 1 ? srange(-2, 8) : 7);
+        rshift[j] = (int8_t)(features == 1 ? (bits == 8 ? srange(1, 4) : srange(8, 11)) : (bits == 8 ? 7 : 15));
     }
     w.kernel = wk;
     w.kernel_shift = kshift;
@@ -245,7 +250,7 @@ static void bench_cell(const char *name, nnom_rnn_cell_type_t type, uint16_t uni
     w.recurrent_bias = (options & NNOM_RNN_RESET_AFTER) ? rbias : NULL;
     w.state_bits = bits;
     w.h_frac = (int8_t)(bits == 8 ? 7 : 15);
-    w.c_frac = (int8_t)(bits == 8 ? 5 : 12);
+    w.c_frac = (int8_t)(bits == 8 ? 5 : (features == 1 ? 10 : 12));
     w.options = options;
     p.w = &w;
     p.units = units;
@@ -307,7 +312,9 @@ int main(void)
     bench_cell("gru64_in32_before", NNOM_CELL_GRU, 64, 32, 8, 0);
     bench_cell("simple64_in32_h8", NNOM_CELL_SIMPLE, 64, 32, 8, 0);
     bench_cell("lstm32_in1_h16", NNOM_CELL_LSTM, 32, 1, 16, 0);
+    bench_cell("lstm32_in1_h8", NNOM_CELL_LSTM, 32, 1, 8, 0);
     bench_cell("gru32_in1_h16", NNOM_CELL_GRU, 32, 1, 16, NNOM_RNN_RESET_AFTER);
+    bench_cell("gru32_in1_h8", NNOM_CELL_GRU, 32, 1, 8, NNOM_RNN_RESET_AFTER);
     bench_tflite("tflite_lstm64_in32", 64, 32);
 #endif
     return failures > 100 ? 100 : failures;

@@ -2,14 +2,17 @@
  * nnom_*_step_*_fast.c), included only when __ARM_FEATURE_DSP is defined and
  * NNOM_REFERENCE_KERNELS is not.
  *
- * A cell step is matrix-vector products over its gate rows. The loops take four weight rows at
- * once, w, w + a, w + b and w + a + b (a, b in bytes): four consecutive gate columns (a = F,
- * b = 2F) or the four gates of a unit of TFLite's LSTM (a = U * F, b = 2 * U * F). Per four vector
- * values: one load and two SXTAB16 (int8, minus the zero point) or two loads and PKHBT / PKHTB
- * (int16), then per row one weight load, two SXTB16 and two SMLADs: 16 MACs in 23 (int8) or 24
- * (int16) instructions. SMLAD wraps as the int32 sums of the references do. The loops are inline
- * in their callers (no call, the sums stay in registers); their asm needs 13 registers, which an
- * optimized build always has (NNOM_ARM_ASM, nnom_arm_dsp.h). */
+ * A cell step is matrix-vector products over its gate rows. The loops take three or four weight
+ * rows at once: w, w + a, w + b and w + a + b (a, b in bytes): four consecutive gate columns
+ * (a = F, b = 2F) or the four gates of an LSTM unit (a = U * F, b = 2 * U * F); w, w + b, w + 2b:
+ * the three gates of a GRU unit. Per four vector values: one load and two SXTAB16 (int8, minus
+ * the zero point), two loads and PKHBT / PKHTB (int16) or, for a vector packed once per step
+ * (nnom_arm_rnn_pack: the state, read by every unit), one LDRD; then per row one weight load, two
+ * SXTB16 and two SMLADs: 16 MACs in 21 (packed) to 24 instructions. SMLAD wraps as the int32
+ * sums of the references do. The loops are inline in their callers (no call, the sums stay in
+ * registers); their asm needs up to 13 registers, which an optimized build always has
+ * (NNOM_ARM_ASM, nnom_arm_dsp.h). A gate's shifts, sum and activation are one asm block too
+ * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. */
 #ifndef NNOM_ARM_RNN_H
 #define NNOM_ARM_RNN_H
 
@@ -178,6 +181,277 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_s16(const int16_t *x, const int8_t *w
     NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
 }
 
+/* A vector widened once per step for the rows of all units ("packed"): each group of four values
+ * v0..v3 as the words (v0, v2), (v1, v3), then the last n % 4 values as int16. The loops below
+ * take a group with one LDRD (no widening per row: 16 MACs in 21 instructions over four rows, 12
+ * in 16 over three; eight groups per pass). pk: 4-byte aligned, n int16 values long. */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_pack(const void *v, uint32_t bits, uint32_t n, int32_t *pk)
+{
+    uint32_t g, i, groups = n >> 2;
+    int16_t *tail = (int16_t *)(pk + 2u * groups);
+    if (bits == 8) {
+        const int8_t *s = (const int8_t *)v;
+        for (g = 0; g < groups; g++, s += 4) {
+            uint32_t t = nnom_ld32(s);
+            pk[2u * g] = (int32_t)__sxtb16(t);
+            pk[2u * g + 1u] = (int32_t)nnom_sxtb16_ror8(t);
+        }
+        for (i = 0; i < (n & 3u); i++)
+            tail[i] = s[i];
+    } else {
+        const int16_t *s = (const int16_t *)v;
+        for (g = 0; g < groups; g++, s += 4) {
+            uint32_t lo = nnom_ld32(s), hi = nnom_ld32(s + 2);
+            pk[2u * g] = (int32_t)nnom_pkhbt16(lo, hi);
+            pk[2u * g + 1u] = (int32_t)nnom_pkhtb16(lo, hi);
+        }
+        for (i = 0; i < (n & 3u); i++)
+            tail[i] = s[i];
+    }
+}
+
+/* A packed group: (x0, x2) in e, (x1, x3) in o */
+#define NNOM_RNNP_GROUP "ldrd   %[e], %[o], [%[x]], #8\n\t"
+/* Three rows w, w + b, w + 2b (a GRU unit's z, r and candidate): [r0, b], [r0, b2], [r0], #4 */
+#define NNOM_RNN_ROWS3(even, odd)                                                             \
+    NNOM_RNN_ROW("a1", "[%[r0], %[b]]", even, odd)                                            \
+    NNOM_RNN_ROW("a2", "[%[r0], %[b2]]", even, odd)                                           \
+    NNOM_RNN_ROW("a0", "[%[r0]], #4", even, odd)
+/* int8 values (no zero point) widened per group, for an input part of many features */
+#define NNOM_RNN8Z_GROUP                                                                      \
+    "ldr    %[o], [%[x]], #4\n\t"                                                             \
+    "sxtb16 %[e], %[o]\n\t"                                                                   \
+    "sxtb16 %[o], %[o], ror #8\n\t"
+/* A pass of eight packed groups over four rows or three (the loops' label 1) */
+#define NNOM_RNNP_PASS4                                                                       \
+    "1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")      \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")               \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")               \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+#define NNOM_RNNP_PASS3                                                                       \
+    "1:\n\t" NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")    \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")             \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")             \
+    NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+
+/* acc[k] += sum_i v[i] * row_k[i], i < n, over the packed vector pk of n values, rows w, w + a,
+ * w + b, w + a + b (an LSTM unit's four gates: a = U * n, b = 2 U * n). */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac4_p(const int32_t *pk, const int8_t *w, uint32_t a, uint32_t b, uint32_t n,
+                                             int32_t *acc)
+{
+    const int8_t *r0 = w, *r1 = w + a;
+    const int32_t *x = pk;
+    const int16_t *tail = (const int16_t *)(pk + 2u * (n >> 2));
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+    uint32_t i, g;
+#if NNOM_ARM_ASM
+    const int32_t *end = x + 2u * (n & ~31u) / 4u;   /* eight groups per pass; the end in memory */
+    uint32_t e, o, p, t;
+    if ((n & 31u) == 0 && n != 0) {             /* 32, 64, ... values (the examples' units): passes only */
+        __asm__(NNOM_RNNP_PASS4
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [end] "m"(end)
+                : "cc", "memory");
+        NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
+        return;
+    }
+    if (x != end)
+        __asm__(NNOM_RNNP_PASS4
+                "ldr    %[t], %[end]\n\t"
+                "cmp    %[x], %[t]\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b), [end] "m"(end)
+                : "cc", "memory");
+    for (g = (n >> 2) & 7u; g > 0; g--)
+        __asm__(NNOM_RNNP_GROUP NNOM_RNN_ROWS("e", "o")
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
+                  [r1] "+r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                : [b] "r"(b)
+                : "memory");
+#else
+    for (g = n >> 2; g > 0; g--) {
+        uint32_t e = (uint32_t)x[0], o = (uint32_t)x[1], p;
+        x += 2;
+        p = nnom_ld32(r0);
+        a0 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a0);
+        a0 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a0);
+        p = nnom_ld32(r1);
+        a1 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a1);
+        a1 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a1);
+        p = nnom_ld32(r0 + b);
+        a2 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a2);
+        a2 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a2);
+        p = nnom_ld32(r1 + b);
+        a3 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a3);
+        a3 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a3);
+        r0 += 4;
+        r1 += 4;
+    }
+#endif
+    for (i = 0; i < (n & 3u); i++) {
+        int32_t v = tail[i];
+        a0 += (uint32_t)(v * r0[i]);
+        a1 += (uint32_t)(v * r1[i]);
+        a2 += (uint32_t)(v * r0[b + i]);
+        a3 += (uint32_t)(v * r1[b + i]);
+    }
+    NNOM_ARM_RNN_STORE4(acc, a0, a1, a2, a3);
+}
+
+/* acc[k] += sum_i v[i] * row_k[i], i < n, rows w, w + b, w + 2b: v the packed vector pk (packed,
+ * a constant 1 or 2) or the int8 values x (0). packed 2: a multiple of 32 values in whole passes
+ * alone, no remainder checks (the many-feature GRU step; the one-feature one measured fewer
+ * instructions with the checks, its compiled loop around being different). */
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_mac3(const int32_t *pk, const int8_t *x8, uint32_t packed, const int8_t *w,
+                                           uint32_t b, uint32_t n, int32_t *acc)
+{
+    const int8_t *r0 = w;
+    const uint32_t b2 = 2u * b;
+    uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
+    uint32_t i, g;
+    const int16_t *tail = packed ? (const int16_t *)(pk + 2u * (n >> 2)) : NULL;
+#if NNOM_ARM_ASM
+    uint32_t e, o, p, t;
+    if (packed) {
+        const int32_t *x = pk, *end = pk + 2u * (n & ~31u) / 4u;     /* eight groups per pass */
+        if (packed == 2 && (n & 31u) == 0 && n != 0) {     /* 32, 64, ... values: passes only */
+            __asm__(NNOM_RNNP_PASS3
+                    "cmp    %[x], %[end]\n\t"
+                    "bne    1b\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2), [end] "r"(end)
+                    : "cc", "memory");
+            acc[0] = (int32_t)a0;
+            acc[1] = (int32_t)a1;
+            acc[2] = (int32_t)a2;
+            return;
+        }
+        if (x != end)
+            __asm__(NNOM_RNNP_PASS3
+                    "cmp    %[x], %[end]\n\t"
+                    "bne    1b\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2), [end] "r"(end)
+                    : "cc", "memory");
+        for (g = (n >> 2) & 7u; g > 0; g--)
+            __asm__(NNOM_RNNP_GROUP NNOM_RNN_ROWS3("e", "o")
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2)
+                    : "memory");
+    } else {
+        const int8_t *x = x8, *end = x8 + (n & ~15u);
+        if (x != end)
+            __asm__("1:\n\t" NNOM_RNN8Z_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNN8Z_GROUP NNOM_RNN_ROWS3("e", "o")
+                    NNOM_RNN8Z_GROUP NNOM_RNN_ROWS3("e", "o") NNOM_RNN8Z_GROUP NNOM_RNN_ROWS3("e", "o")
+                    "cmp    %[x], %[end]\n\t"
+                    "bne    1b\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2), [end] "r"(end)
+                    : "cc", "memory");
+        for (g = (n >> 2) & 3u; g > 0; g--)
+            __asm__(NNOM_RNN8Z_GROUP NNOM_RNN_ROWS3("e", "o")
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [x] "+r"(x), [r0] "+r"(r0), [e] "=&r"(e),
+                      [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t)
+                    : [b] "r"(b), [b2] "r"(b2)
+                    : "memory");
+        x8 = x;
+    }
+#else
+    const int32_t *x = pk;
+    for (g = n >> 2; g > 0; g--) {
+        uint32_t e, o, p;
+        if (packed) {
+            e = (uint32_t)x[0];
+            o = (uint32_t)x[1];
+            x += 2;
+        } else {
+            p = nnom_ld32(x8);
+            e = __sxtb16(p);
+            o = nnom_sxtb16_ror8(p);
+            x8 += 4;
+        }
+        p = nnom_ld32(r0);
+        a0 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a0);
+        a0 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a0);
+        p = nnom_ld32(r0 + b);
+        a1 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a1);
+        a1 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a1);
+        p = nnom_ld32(r0 + b2);
+        a2 = (uint32_t)__smlad(__sxtb16(p), e, (int32_t)a2);
+        a2 = (uint32_t)__smlad(nnom_sxtb16_ror8(p), o, (int32_t)a2);
+        r0 += 4;
+    }
+#endif
+    for (i = 0; i < (n & 3u); i++) {
+        int32_t v = packed ? tail[i] : x8[i];
+        a0 += (uint32_t)(v * r0[i]);
+        a1 += (uint32_t)(v * r0[b + i]);
+        a2 += (uint32_t)(v * r0[b2 + i]);
+    }
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+    acc[2] = (int32_t)a2;
+}
+
+/* nnom_rnn_act(pre, table) for -32768 <= pre <= 32767 in one SMLAD, mid = NNOM_ARM_RNN_MID(table)
+ * (the knot of 0): with k = the knot pair (lo, hi) (an unaligned word) and f = pre & 127,
+ * lo + ((hi - lo) f + 64 >> 7) = (lo (128 - f) + hi f + 64) >> 7, and f * 0xFFFF + 128 is the
+ * halfword pair (128 - f, f). */
+#define NNOM_ARM_RNN_MID(table) ((table) + (32768 >> NNOM_RNN_TABLE_SHIFT))
+static inline int32_t nnom_arm_rnn_act(int32_t pre, const int16_t *mid)
+{
+    const uint32_t f = (uint32_t)pre & ((1u << NNOM_RNN_TABLE_SHIFT) - 1u);
+    return __smlad((int32_t)nnom_ld32(mid + (pre >> NNOM_RNN_TABLE_SHIFT)), (int32_t)(f * 0xFFFFu + 128u),
+                   1 << (NNOM_RNN_TABLE_SHIFT - 1)) >> NNOM_RNN_TABLE_SHIFT;
+}
+
+/* The end of a unit in the per-unit steps: its h' (Q0.15) stored in work, as the new state (the
+ * state reads only the packed copy after packing) and as y, as nnom_rnn_output_s8 does, each shift
+ * as ((v << l) + r) >> s. nnom_arm_rnn_out_init() returns 0 for shifts outside [-16, 31]. */
+typedef struct {
+    int32_t l, r, s, ly, ry, sy;
+    int32_t plain;                   /* an int16 state of 15 fraction bits: h' as it is */
+} nnom_arm_rnn_out_t;
+
+static inline int nnom_arm_rnn_out_init(const nnom_rnn_weights_t *w, int32_t out_shift, nnom_arm_rnn_out_t *o)
+{
+    const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
+    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31)
+        return 0;
+    o->l = s < 0 ? -s : 0;
+    o->s = s > 0 ? s : 0;
+    o->r = s > 0 ? 1 << (s - 1) : 0;
+    o->ly = out_shift < 0 ? -out_shift : 0;
+    o->sy = out_shift > 0 ? out_shift : 0;
+    o->ry = out_shift > 0 ? 1 << (out_shift - 1) : 0;
+    o->plain = w->state_bits == 16 && s == 0;
+    return 1;
+}
+
+NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bits, void *h, int8_t *y,
+                                           const nnom_arm_rnn_out_t *o)
+{
+    const int32_t v = (int16_t)h15;
+    if (o->plain)
+        ((int16_t *)h)[u] = (int16_t)v;
+    else if (bits == 8)
+        ((int8_t *)h)[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->l) + o->r) >> o->s, 8);
+    else
+        ((int16_t *)h)[u] = (int16_t)__ssat(((int32_t)((uint32_t)v << o->l) + o->r) >> o->s, 16);
+    if (y != NULL)
+        y[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->ly) + o->ry) >> o->sy, 8);
+}
+
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
  * len values, the weights [columns][len], per column an int32 bias (NULL: none) and the shift to
  * Q3.12. */
@@ -304,17 +578,156 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_q4(const nnom_arm_rnn_cur_t *r, uint32_t b
     }
 }
 
+/* sat16(px + ph) of two Q3.12 parts: saturating to int32 first changes nothing. */
+static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
+{
+    return __ssat(__qadd(px, ph), 16);
+}
+
+/* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
+ * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
+ * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's). */
+#define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
+    "cmp    %[" s "], #0\n\t"                                                                 \
+    "bgt    " n1 "f\n\t"                                                                      \
+    "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
+    "cmp    %[" s "], #24\n\t"                                                                \
+    "it     gt\n\t"                                                                           \
+    "movgt  %[" s "], #24\n\t"                                                                \
+    "lsl    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
+    "asr    %[v], %[" out "], %[" s "]\n\t"                                                   \
+    "cmp    %[v], %[" acc "]\n\t"                                                             \
+    "itt    ne\n\t"                                                                           \
+    "mvnne  %[" out "], #0x80000000\n\t"                                                      \
+    "eorne  %[" out "], %[" out "], %[" acc "], asr #31\n\t"                                  \
+    "b      " n2 "f\n"                                                                        \
+    n1 ":\n\t"                                                                                \
+    "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
+    "adc    %[" out "], %[" out "], #0\n"                                                     \
+    n2 ":\n\t"
+/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[x] (named),
+ * %[v] */
+#define NNOM_RNN_ACT(x)                                                                       \
+    "asr    %[" x "], %[t], #7\n\t"                                                           \
+    "ldr    %[" x "], [%[mid], %[" x "], lsl #1]\n\t"                                         \
+    "and    %[t], %[t], #127\n\t"                                                             \
+    "rsb    %[t], %[t], %[t], lsl #16\n\t"                                                    \
+    "add    %[t], %[t], #128\n\t"                                                             \
+    "mov    %[v], #64\n\t"                                                                    \
+    "smlad  %[t], %[" x "], %[t], %[v]\n\t"                                                   \
+    "asr    %[t], %[t], #7"
+
+/* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
+ * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
+ * 32 gives 0 as the reference's cap at 32 does; right shifts round with the carry of the last bit
+ * out (ASRS, ADC); left shifts are capped at NNOM_MAX_LSHIFT and saturate. */
+static inline int32_t nnom_arm_rnn_q12s(int32_t acc, int32_t s)
+{
+#if NNOM_ARM_ASM
+    int32_t t, v;
+    __asm__(NNOM_RNN_Q12S("t", "acc", "s", "1", "2")
+            : [t] "=&r"(t), [s] "+r"(s), [v] "=&r"(v)
+            : [acc] "r"(acc)
+            : "cc");
+    return t;
+#else
+    return nnom_rnn_clamp32(nnom_shift_round(acc, s));
+#endif
+}
+
+/* A gate's activation: nnom_arm_rnn_act(sat16(q12s(ax, sx) + q12s(ah, sh)), mid) in one block
+ * (the compiler keeps fewer values alive around it). */
+static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int32_t sh, const int16_t *mid)
+{
+#if NNOM_ARM_ASM
+    int32_t t, u, v;
+    __asm__(NNOM_RNN_Q12S("t", "ax", "sx", "1", "2") NNOM_RNN_Q12S("u", "ah", "sh", "3", "4")
+            "qadd   %[t], %[t], %[u]\n\t"
+            "ssat   %[t], #16, %[t]\n\t"
+            NNOM_RNN_ACT("u")
+            : [t] "=&r"(t), [u] "=&r"(u), [v] "=&r"(v), [sx] "+r"(sx), [sh] "+r"(sh)
+            : [ax] "r"(ax), [ah] "r"(ah), [mid] "r"(mid)
+            : "cc");            /* the knots are constant: no memory clobber */
+    return t;
+#else
+    return nnom_arm_rnn_act(nnom_arm_rnn_sum(nnom_arm_rnn_q12s(ax, sx), nnom_arm_rnn_q12s(ah, sh)), mid);
+#endif
+}
+
+/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][o] + %[xv] times
+ * the weight %[k][o], shifted by %[sx][o]), %[t] = the recurrent part (%[ah] shifted by %[sh][o]),
+ * o = %[g0] + %[u]; the arrays' pointers in memory */
+#define NNOM_RNN_PARTS1                                                                       \
+    "ldr    %[o], %[g0]\n\t"                                                                  \
+    "add    %[o], %[o], %[u]\n\t"                                                             \
+    "ldr    %[v], %[b]\n\t"                                                                   \
+    "ldr    %[t], [%[v], %[o], lsl #2]\n\t"                                                   \
+    "ldr    %[v], %[k]\n\t"                                                                   \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    "smlabb %[t], %[xv], %[s1], %[t]\n\t"                                                     \
+    "ldr    %[v], %[sx]\n\t"                                                                  \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")                                                  \
+    "ldr    %[v], %[sh]\n\t"                                                                  \
+    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+
+/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
+ * b[j], weight k[j] (times the feature xv), shifts sx[j], sh[j] for j = gate[g] + u (the column
+ * of gate g of unit u). */
+typedef struct {
+    const int32_t *b;
+    const int8_t *k, *sx, *sh;
+    uint32_t gate[4];                /* gate g's first column: g U */
+} nnom_arm_rnn_cols_t;
+
+static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
+                                         const int16_t *mid)
+{
+#if NNOM_ARM_ASM
+    int32_t t, o, s1, v, u2;                 /* o: the column, gate g's first plus u */
+    __asm__(NNOM_RNN_PARTS1
+            "qadd   %[t], %[t], %[u2]\n\t"
+            "ssat   %[t], #16, %[t]\n\t"
+            NNOM_RNN_ACT("u2")
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv), [mid] "r"(mid)
+            : "cc", "memory");
+    return t;
+#else
+    const uint32_t off = c->gate[g] + u;
+    int32_t ax = (int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off]));
+    return nnom_arm_rnn_gate(ax, ah, c->sx[off], c->sh[off], mid);
+#endif
+}
+
+/* The two Q3.12 parts of gate g's column of unit u without their sum (a GRU's candidate): *px of
+ * the one feature, *ph of the recurrent sum ah. */
+static inline void nnom_arm_rnn_parts1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
+                                       int32_t *px, int32_t *ph)
+{
+#if NNOM_ARM_ASM
+    int32_t t, o, s1, v, u2;
+    __asm__(NNOM_RNN_PARTS1
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv)
+            : "cc", "memory");
+    *px = u2;
+    *ph = t;
+#else
+    const uint32_t off = c->gate[g] + u;
+    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off])), c->sx[off]);
+    *ph = nnom_arm_rnn_q12s(ah, c->sh[off]);
+#endif
+}
+
 /* The part's Q3.12 value of one gate column (the references' functions). */
 static inline int32_t nnom_arm_rnn_part1(const nnom_arm_rnn_part_t *p, uint32_t c)
 {
     return nnom_rnn_recurrent_q12(p->v, p->bits, p->len, p->w + c * p->len, p->bias != NULL ? p->bias[c] : 0,
                                   p->shift[c]);
-}
-
-/* sat16(px + ph) of two Q3.12 parts: saturating to int32 first changes nothing. */
-static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
-{
-    return __ssat(__qadd(px, ph), 16);
 }
 
 /* pre[k] = sat16(x part + h part) of gate column c + k, k < n: the gates' pre-activations in Q3.12

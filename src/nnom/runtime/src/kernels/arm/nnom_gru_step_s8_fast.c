@@ -1,12 +1,16 @@
 /* One step of a GRU cell for Cortex-M with the DSP extension, bit-exact with
- * kernels/local/nnom_gru_step_s8.c: the pre-activations of z and r (the 2U first gate columns,
- * nnom_arm_rnn_pre) and their activations in work, then the candidate's columns four units at a
- * time (the recurrent part over h or, reset_before, over r * h) fused with their h'
- * (unit() below, nnom_gru_unit_q15 inline), which takes z's place: each unit reads only its own.
- * The last group ends at the last unit (recomputing the parts of up to three done units, not their
- * h'); fewer than four units, or a shift outside the fast ranges, go through the references'
- * functions. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
- * reference. */
+ * kernels/local/nnom_gru_step_s8.c. reset_after (Keras' default), with an input bias and h's and
+ * the output's shifts in [-16, 31]: per unit (per_unit() below), its three gate rows (u, u + U,
+ * u + 2U) of the recurrent matrix in one pass over h packed once per step (nnom_arm_rnn_pack), of
+ * the input kernel in one pass over x (or, for one input feature, a multiply-add per gate), then
+ * z, r, the candidate and h' (in work), state and output, all without a buffer of
+ * pre-activations. Otherwise (reset_before: the candidate needs r * h of all units) old_step():
+ * the pre-activations of z and r (nnom_arm_rnn_pre) and their activations in work, then the
+ * candidate's columns four units at a time (the recurrent part over h or r * h) fused with their
+ * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
+ * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
+ * fast ranges, go through the references' functions. Without the DSP extension, or with
+ * NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -63,7 +67,9 @@ NNOM_ARM_RNN_INLINE void candidates(nnom_arm_rnn_cur_t *cx, nnom_arm_rnn_cur_t *
     }
 }
 
-void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+/* z and r of all columns, then the candidates four units at a time (reset_before, or shifts outside the
+ * per-unit step's) */
+static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *rec = nnom_rnn_rec_table(w);
@@ -104,6 +110,92 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
             candidates(&cx, &ch, 8, &k, w->state_bits, h, z, r, units);
     }
     nnom_rnn_output_s8(z, units, w, h, y, p->out_shift);
+}
+
+/* The candidate's pre-activation px + r * ph / 2^15 (rounded), saturated to int16: in 32 bits for
+ * |ph| < 2^15 (|r ph| <= 2^30; QADD saturates only sums that SSAT saturates anyway), else in 64. */
+static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
+{
+    int64_t v;
+    if (ph == __ssat(ph, 16))
+        return __ssat(__qadd(px, (r * ph + (1 << 14)) >> 15), 16);
+    v = px + (((int64_t)r * ph + (1 << 14)) >> 15);
+    return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
+}
+
+/* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
+ * one pass each (the recurrent part over the packed h; the input part over x, or for one feature
+ * a multiply-add per gate), then z, r, the candidate and h' = (z h15 + (32768 - z) hh + 2^14) >> 15
+ * = (z (h15 - hh) + 2^15 hh + 2^14) >> 15 in 32 bits wrapping (the int16 h' keeps bits 15 .. 30 of
+ * the sum, which wrapping leaves alone), its state and output: h is read only through its packed
+ * copy and by its own unit before the store. xin: one input feature (a constant). The input bias,
+ * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
+    const int32_t *bh = w->recurrent_bias, xv = x[0];
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
+    const int8_t *rw = w->recurrent;
+    uint32_t u;
+    for (u = 0; u < U; u++, rw += U) {
+        const uint32_t j1 = U + u, j2 = 2u * U + u;
+        int32_t ax[3], ah[3] = {0, 0, 0}, z, r, px, ph, hh, hv, h15, hn;
+        if (bh != NULL) {
+            ah[0] = bh[u];
+            ah[1] = bh[j1];
+            ah[2] = bh[j2];
+        }
+        nnom_arm_rnn_mac3(pk, NULL, xin ? 1 : 2, rw, U * U, U, ah);
+        if (xin) {                              /* one feature: the columns' constants in the asm */
+            z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
+            r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
+            nnom_arm_rnn_parts1(ah[2], &cols, 2, u, xv, &px, &ph);
+        } else {
+            ax[0] = cols.b[u];
+            ax[1] = cols.b[j1];
+            ax[2] = cols.b[j2];
+            nnom_arm_rnn_mac3(NULL, x, 0, cols.k + u * F, U * F, F, ax);
+            z = nnom_arm_rnn_gate(ax[0], ah[0], cols.sx[u], cols.sh[u], rec);
+            r = nnom_arm_rnn_gate(ax[1], ah[1], cols.sx[j1], cols.sh[j1], rec);
+            px = nnom_arm_rnn_q12s(ax[2], cols.sx[j2]);
+            ph = nnom_arm_rnn_q12s(ah[2], cols.sh[j2]);
+        }
+        hh = nnom_arm_rnn_act(cand_pre(px, r, ph), act);
+        if (out->plain) {                       /* an int16 state in Q0.15 */
+            h15 = ((const int16_t *)h)[u];
+        } else {
+            hv = bits == 8 ? ((const int8_t *)h)[u] : ((const int16_t *)h)[u];
+            h15 = ((int32_t)((uint32_t)hv << l) + rr) >> s;
+        }
+        hn = (int32_t)((uint32_t)z * ((uint32_t)h15 - (uint32_t)hh) + ((uint32_t)hh << 15) + (1u << 14)) >> 15;
+        work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
+    }
+}
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t units = p->units;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    nnom_arm_rnn_out_t out;
+    if ((w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && sh >= -16 && sh <= 31
+        && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
+        int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
+        nnom_arm_rnn_pack(h, w->state_bits, units, pk);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, pk, work, y, &out);
+        else
+            per_unit(p, x, 0, h, pk, work, y, &out);
+        return;
+    }
+    old_step(p, x, h, work, y);
 }
 
 #else

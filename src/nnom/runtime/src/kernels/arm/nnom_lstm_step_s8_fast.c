@@ -1,9 +1,13 @@
 /* One step of an LSTM cell for Cortex-M with the DSP extension, bit-exact with
- * kernels/local/nnom_lstm_step_s8.c: the pre-activations of the 4U gate columns in work
- * (nnom_arm_rnn_pre), then per unit its four gates' activations and its new c and h'; h' goes in
- * the place of the unit's i gate, read just before. The unit's end is inline for a cell state
- * with 1 .. 15 fraction bits (unit() below), nnom_lstm_unit_q15 otherwise. Without the DSP
- * extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * kernels/local/nnom_lstm_step_s8.c. Per unit (per_unit() below): its four gate rows (u, u + U,
+ * u + 2U, u + 3U) of the recurrent matrix in one pass over h packed once per step
+ * (nnom_arm_rnn_pack), its input part in one pass over x (or, for one input feature, a
+ * multiply-add per gate inside the gate's asm block), then its gates (shifts of any value, sum,
+ * activation: nnom_arm_rnn_gate*), c, h' (in work), state and output, all without a buffer of
+ * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
+ * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
+ * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. Without
+ * the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -26,10 +30,11 @@ NNOM_ARM_RNN_INLINE int32_t unit(int32_t i, int32_t f, int32_t g, int32_t o, voi
         ((int16_t *)c)[u] = (int16_t)cn;
     }
     tc = __ssat((((int32_t)((uint32_t)cn << l)) + r) >> s, 16);
-    return (o * nnom_rnn_act(tc, act) + (1 << 14)) >> 15;
+    return (o * nnom_arm_rnn_act(tc, act) + (1 << 14)) >> 15;  /* act: NNOM_ARM_RNN_MID */
 }
 
-void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+/* the gates' pre-activations of all columns, then per unit (the shifts outside the per-unit step's) */
+static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = nnom_rnn_act_table(w), *rec = nnom_rnn_rec_table(w);
@@ -49,13 +54,82 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
     } else if (w->state_bits == 8) {
         for (u = 0; u < units; u++)
             work[u] = (int16_t)unit(nnom_rnn_act(work[u], rec), nnom_rnn_act(gf[u], rec), nnom_rnn_act(gg[u], act),
-                                    nnom_rnn_act(go[u], rec), c, u, 8, nc, l, r, s, act);
+                                    nnom_rnn_act(go[u], rec), c, u, 8, nc, l, r, s, NNOM_ARM_RNN_MID(act));
     } else {
         for (u = 0; u < units; u++)
             work[u] = (int16_t)unit(nnom_rnn_act(work[u], rec), nnom_rnn_act(gf[u], rec), nnom_rnn_act(gg[u], act),
-                                    nnom_rnn_act(go[u], rec), c, u, 16, nc, l, r, s, act);
+                                    nnom_rnn_act(go[u], rec), c, u, 16, nc, l, r, s, NNOM_ARM_RNN_MID(act));
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
+}
+
+/* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
+ * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
+ * multiply-add per gate), then its gates, c, h', state and output: h is read only through its
+ * packed copy, so each unit's new state is stored at once. xin: one input feature (a constant).
+ * The input bias, c_frac in [1, 15] and the output's shifts are checked by the caller. */
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
+    const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
+    const int32_t *bh = w->recurrent_bias, xv = x[0];
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
+    const int8_t *rw = w->recurrent;
+    uint32_t u;
+    for (u = 0; u < U; u++, rw += U) {
+        int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
+        nnom_arm_rnn_mac4_p(pk, rw, U * U, 2u * U * U, U, ah);
+        if (bh != NULL) {                       /* wrapping sums: the bias may come last */
+            ah[0] = (int32_t)((uint32_t)ah[0] + (uint32_t)bh[u]);
+            ah[1] = (int32_t)((uint32_t)ah[1] + (uint32_t)bh[U + u]);
+            ah[2] = (int32_t)((uint32_t)ah[2] + (uint32_t)bh[2u * U + u]);
+            ah[3] = (int32_t)((uint32_t)ah[3] + (uint32_t)bh[3u * U + u]);
+        }
+        if (xin) {                              /* one feature: the columns' constants in the asm */
+            gf = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
+            gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
+            gg = nnom_arm_rnn_gate1(ah[2], &cols, 2, u, xv, act);
+            go = nnom_arm_rnn_gate1(ah[3], &cols, 3, u, xv, rec);
+        } else {
+            const int32_t *bx = cols.b + u;
+            const int8_t *ks = cols.sx + u, *rs = cols.sh + u;
+            ax[0] = bx[0];
+            ax[1] = bx[U];
+            ax[2] = bx[2u * U];
+            ax[3] = bx[3u * U];
+            nnom_arm_rnn_mac4_s8(x, 0, w->kernel + u * F, U * F, 2u * U * F, F, ax);
+            gf = nnom_arm_rnn_gate(ax[1], ah[1], ks[U], rs[U], rec);
+            gi = nnom_arm_rnn_gate(ax[0], ah[0], ks[0], rs[0], rec);
+            gg = nnom_arm_rnn_gate(ax[2], ah[2], ks[2u * U], rs[2u * U], act);
+            go = nnom_arm_rnn_gate(ax[3], ah[3], ks[3u * U], rs[3u * U], rec);
+        }
+        hn = unit(gi, gf, gg, go, c, u, bits, nc, l, r, s, act);
+        work[u] = (int16_t)hn;
+        nnom_arm_rnn_out1(hn, u, bits, h, y, out);
+    }
+}
+
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t units = p->units;
+    nnom_arm_rnn_out_t out;
+    if (w->bias != NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC
+        && nnom_arm_rnn_out_init(w, p->out_shift, &out)) {
+        /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
+        int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
+        nnom_arm_rnn_pack(h, w->state_bits, units, pk);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, c, pk, work, y, &out);
+        else
+            per_unit(p, x, 0, h, c, pk, work, y, &out);
+        return;
+    }
+    old_step(p, x, h, c, work, y);
 }
 
 #else
