@@ -78,11 +78,6 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
     *sb = (int32_t)((uint32_t)*sb + (uint32_t)hi);
 }
 
-/* nnom_requant_affine() in fewer instructions for a shift <= 0 (the usual case), the same bytes:
- * the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero) with its division
- * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
- * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
- * reference); then the same rounding right shift, zero point and clamp. */
 #if NNOM_NODSP_V6M
 /* ARMv6-M has no long multiply (GCC would call __aeabi_lmul and shift 64-bit values): the whole
  * requantization for m >= 0 and a right shift e in [1, 31] in 32-bit steps, the same bytes.
@@ -90,8 +85,8 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
  * product's high word from four 16 x 16 products (Hacker's Delight, 8-2), made signed by
  * subtracting m where acc < 0, doubled with bit 31 of the low word, plus the carry of adding 2^31
  * (bit 30 of the low word, which is bit 14 of w1). Then h / 2^e rounded as nnom_rdbpot() rounds
- * (up when the remainder reaches 2^(e-1) + (h < 0)), the zero point and the clamp: 41
- * instructions in asm, where GCC's C takes over a hundred with the call. */
+ * (up when the remainder reaches 2^(e-1) + (h < 0)), the zero point and the clamp: 34
+ * instructions of asm and the clamp, where GCC's C took over a hundred with the call. */
 static inline int8_t nnom_nodsp_requant_v6m(int32_t acc, uint32_t m, uint32_t e, int32_t zp, int32_t lo, int32_t hi)
 {
 #if NNOM_NODSP_ASM_V6M
@@ -147,6 +142,8 @@ static inline int8_t nnom_nodsp_requant_v6m(int32_t acc, uint32_t m, uint32_t e,
     return (int8_t)(acc < lo ? lo : (acc > hi ? hi : acc));
 }
 
+#endif
+
 /* nnom_requant(x, shift) for a right shift in [1, 31]: (x + 2^(shift - 1)) >> shift without the
  * int64 (bit shift - 1 of x is the rounding's carry), saturated to int8. */
 static inline int8_t nnom_nodsp_requant_q(int32_t x, uint32_t shift)
@@ -155,7 +152,6 @@ static inline int8_t nnom_nodsp_requant_q(int32_t x, uint32_t shift)
     const int32_t y = (int32_t)(((ux ^ sign) >> shift) ^ sign) + (int32_t)((ux >> (shift - 1u)) & 1u);
     return (int8_t)(y > 127 ? 127 : (y < -128 ? -128 : y));
 }
-#endif
 
 /* How a kernel turns its int32 sums (bias included) into int8: the affine scheme's
  * requantization (mult != NULL: per channel mult and shift, zero point, clamp) or the Q-format
@@ -180,32 +176,33 @@ NNOM_NODSP_NOINLINE static int8_t nnom_nodsp_out_other(const nnom_nodsp_out_t *q
     return nnom_requant_affine(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
 }
 
-/* nnom_requant_affine() in fewer instructions for a shift <= 0 (the usual case), the same bytes:
- * the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero) with its division
- * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
- * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
- * reference); then the same rounding right shift, zero point and clamp. ARMv6-M: the same in
- * 32-bit steps (above) for m >= 0 and a right shift of 1 to 31. */
+/* nnom_requant_affine() in fewer instructions for m >= 0 and a right shift e in [1, 31] (the usual
+ * case), the same bytes: the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero)
+ * with its division truncating toward zero are one h = floor((acc * m + 2^30) / 2^31) (which fits
+ * in int32 as m >= 0), and the rounding right shift is floor((h + 2^(e-1) - (h < 0)) / 2^e); where
+ * h < 0, acc < 0, and where acc < 0 but h = 0 both roundings give 0: so the whole is
+ * floor((acc * m + 2^30 + (2^(e-1) - (acc < 0)) * 2^31) / 2^(31+e)), one SMLAL onto a constant
+ * and the high word's arithmetic shift by e - 1. ARMv6-M: the same bytes in 32-bit steps (above). */
 static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
 {
     const int32_t shift = q->shift[c];
     if (q->mult == NULL) {
-#if NNOM_NODSP_V6M
         if ((uint32_t)shift - 1u < 31u)
             return nnom_nodsp_requant_q(acc, (uint32_t)shift);
-#endif
     } else {
         const int32_t m = q->mult[c];
+        if (m >= 0 && (uint32_t)-shift - 1u < 31u) {
 #if NNOM_NODSP_V6M
-        if (m >= 0 && (uint32_t)-shift - 1u < 31u)
             return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, q->out_zp, q->act_min, q->act_max);
 #else
-        if (shift <= 0 && m != INT32_MIN) {
-            int32_t y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
-            y = nnom_rdbpot(y, -shift) + q->out_zp;
+            const uint32_t e1 = (uint32_t)-shift - 1u, neg = (uint32_t)acc >> 31;
+            const uint64_t start = ((uint64_t)((1u << e1) - neg) << 31) + 0x40000000u;
+            const uint32_t high = (uint32_t)(((uint64_t)((int64_t)acc * m) + start) >> 32);
+            const uint32_t sign = 0u - (high >> 31);
+            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)q->out_zp);
             return (int8_t)(y < q->act_min ? q->act_min : (y > q->act_max ? q->act_max : y));
-        }
 #endif
+        }
     }
     return nnom_nodsp_out_other(q, acc, c);
 }

@@ -91,22 +91,21 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 #else
 
 #define ROWS 6u
+#define WIDE_MAX 512u /* inputs widened to int16 on the stack (1 KB) when the zero point is not 0 */
 
 /* Rows w + r * n (r = 0..5) against the input, four inputs per turn (the first n % 4 alone); sums
  * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
- * in practice. In asm 13 values are live (what GCC can give with a frame pointer), so the loop's
- * end stays in memory: 59 instructions for 24 MACs; without a zero point (no SUB) it fits a
- * register: 54. */
-static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
+ * in practice. The input is x (int8, zero point 0) or xw (int16, the zero point already
+ * subtracted): per input one load, then per row LDRSB and MLA; 54 instructions for 24 MACs, 13
+ * values live in asm (what GCC can give with a frame pointer). */
+static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
-    const int8_t *end = x + n;
 #if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
     const int8_t *w3 = w + 3u * n;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
-/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3;
- * ZP: the zero point's SUB or nothing (zero point 0) */
-#define NNOM_FC6_INPUT(ZP)                                                                    \
-    "ldrsb  %[v], [%[x]], #1\n\t" ZP                                                          \
+/* one input: rows 1, 2, 0 from w ([w, n], [w, n, lsl #1], then [w] stepping on), 4, 5, 3 from w3 */
+#define NNOM_FC6_INPUT(LOAD)                                                                  \
+    LOAD                                                                                      \
     "ldrsb  %[t], [%[w], %[n]]\n\t"                                                           \
     "mla    %[a1], %[t], %[v], %[a1]\n\t"                                                     \
     "ldrsb  %[t], [%[w], %[n], lsl #1]\n\t"                                                   \
@@ -119,30 +118,44 @@ static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
     "mla    %[a5], %[t], %[v], %[a5]\n\t"                                                     \
     "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
     "mla    %[a3], %[t], %[v], %[a3]\n\t"
-#define NNOM_FC6_SUB "sub    %[v], %[v], %[zp]\n\t"
-#define NNOM_FC6_OUT                                                                          \
-    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(x), \
+#define NNOM_FC6_LOOP(LOAD, CMP)                                                              \
+    "1:\n\t" NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) CMP \
+    "bne    1b\n\t"
+#define NNOM_FC6_CMP "cmp    %[x], %[end]\n\t"
+#define NNOM_FC6_LDRSB "ldrsb  %[v], [%[x]], #1\n\t"
+#define NNOM_FC6_SUB NNOM_FC6_LDRSB "sub    %[v], %[v], %[zp]\n\t"
+#define NNOM_FC6_OUT(X)                                                                       \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(X), \
         [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
-    while (((uint32_t)(end - x) & 3u) != 0)
-        __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT : [n] "r"(n), [zp] "r"(zp) : "memory");
-    if (x != end && zp != 0)
-        __asm__("1:\n\t" NNOM_FC6_INPUT(NNOM_FC6_SUB) NNOM_FC6_INPUT(NNOM_FC6_SUB) NNOM_FC6_INPUT(NNOM_FC6_SUB)
-                NNOM_FC6_INPUT(NNOM_FC6_SUB)
-                "ldr    %[t], %[end]\n\t"
-                "cmp    %[x], %[t]\n\t"
-                "bne    1b\n\t"
-                : NNOM_FC6_OUT
-                : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
-                : "cc", "memory");
-    else if (x != end) /* no SUB: a register for the end */
-        __asm__("1:\n\t" NNOM_FC6_INPUT("") NNOM_FC6_INPUT("") NNOM_FC6_INPUT("") NNOM_FC6_INPUT("")
-                "cmp    %[x], %[end]\n\t"
-                "bne    1b\n\t"
-                : NNOM_FC6_OUT
-                : [n] "r"(n), [end] "r"(end)
-                : "cc", "memory");
-#undef NNOM_FC6_SUB
+    if (xw != NULL) {
+        const int16_t *end = xw + n;
+        while (((uint32_t)(end - xw) & 3u) != 0)
+            __asm__(NNOM_FC6_INPUT("ldrsh  %[v], [%[x]], #2\n\t") : NNOM_FC6_OUT(xw) : [n] "r"(n) : "memory");
+        if (xw != end)
+            __asm__(NNOM_FC6_LOOP("ldrsh  %[v], [%[x]], #2\n\t", NNOM_FC6_CMP)
+                    : NNOM_FC6_OUT(xw)
+                    : [n] "r"(n), [end] "r"(end)
+                    : "cc", "memory");
+    } else {
+        const int8_t *end = x + n;
+        while (((uint32_t)(end - x) & 3u) != 0)
+            __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT(x) : [n] "r"(n), [zp] "r"(zp) : "memory");
+        if (x != end && zp != 0) /* 13 values live: the loop's end in memory */
+            __asm__(NNOM_FC6_LOOP(NNOM_FC6_SUB, "ldr    %[t], %[end]\n\tcmp    %[x], %[t]\n\t")
+                    : NNOM_FC6_OUT(x)
+                    : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
+                    : "cc", "memory");
+        else if (x != end)
+            __asm__(NNOM_FC6_LOOP(NNOM_FC6_LDRSB, NNOM_FC6_CMP)
+                    : NNOM_FC6_OUT(x)
+                    : [n] "r"(n), [end] "r"(end)
+                    : "cc", "memory");
+    }
 #undef NNOM_FC6_OUT
+#undef NNOM_FC6_SUB
+#undef NNOM_FC6_CMP
+#undef NNOM_FC6_LDRSB
+#undef NNOM_FC6_LOOP
 #undef NNOM_FC6_INPUT
     acc[0] = a0;
     acc[1] = a1;
@@ -151,18 +164,18 @@ static void rows6(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
     acc[4] = a4;
     acc[5] = a5;
 #else
-    const uint32_t m = n;
-    for (; x != end; x++, w++) {
-        const uint32_t v = (uint32_t)((int32_t)*x - zp);
-        uint32_t r;
+    uint32_t k, r;
+    for (k = 0; k < n; k++, w++) {
+        const uint32_t v = xw != NULL ? (uint32_t)(int32_t)xw[k] : (uint32_t)((int32_t)x[k] - zp);
         for (r = 0; r < ROWS; r++)
-            acc[r] += (uint32_t)(int32_t)w[r * m] * v;
+            acc[r] += (uint32_t)(int32_t)w[r * n] * v;
     }
 #endif
 }
 
-uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
-                       const int32_t *bias, int8_t *out, uint32_t n_out)
+/* The blocks of six rows; xw: the input widened, or NULL (zero point 0). */
+static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int16_t *xw, uint32_t n_in,
+                        const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
     uint32_t o = 0, j;
     /* three to five rows left: the last six again (the same bytes; out is not the input), in fewer
@@ -174,11 +187,31 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
             o = n_out - ROWS;
         for (j = 0; j < ROWS; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
-        rows6(in, n_in, w + o * n_in, in_zp, acc);
+        rows6(in, xw, n_in, w + o * n_in, in_zp, acc);
         for (j = 0; j < ROWS; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
     return end;
+}
+
+/* The input minus its zero point as int16, on this function's stack only while it runs. */
+NNOM_NODSP_NOINLINE static uint32_t blocks6_wide(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                 uint32_t n_out)
+{
+    int16_t xw[WIDE_MAX];
+    uint32_t k;
+    for (k = 0; k < n_in; k++)
+        xw[k] = (int16_t)((int32_t)in[k] - in_zp);
+    return blocks6(q, 0, in, xw, n_in, w, bias, out, n_out);
+}
+
+uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out)
+{
+    if (in_zp != 0 && n_in <= WIDE_MAX)
+        return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out);
+    return blocks6(q, in_zp, in, NULL, n_in, w, bias, out, n_out);
 }
 
 #endif
