@@ -69,29 +69,154 @@ static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
 #endif
 }
 
+/* ARMv6-M: six rows w + r * n (r = 0..5) against an 8-bit input x (its zero point already
+ * subtracted: signed, or unsigned where is_unsigned), added into acc[0..5]. Per input one LDRSB or
+ * LDRB, then per row LDRSB, MULS and ADD to a high register: 22 instructions for 6 MACs. Eight low
+ * registers hold the input's and three row pairs' ends and two indices (kk for the first row of a
+ * pair, kn = kk + n for the second); the sums sit in r8-r11, ip and lr. */
+static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w, uint32_t *acc)
+{
+#if NNOM_NODSP_ASM_V6M
+    const int8_t *xe = x + n, *ra = w + n, *rb = ra + 2u * n, *rc = rb + 2u * n;
+    int32_t kk = -(int32_t)n, kn = 0;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], v = (uint32_t)(uintptr_t)acc, t;
+/* the last two sums in ip and lr, loaded and stored through acc, whose pointer waits on the stack */
+#define NNOM_FC6_V6M(LOAD)                                                                    \
+    NNOM_V6M_UNIFIED                                                                          \
+    "ldr    %[t], [%[v], #16]\n\t"                                                            \
+    "mov    ip, %[t]\n\t"                                                                     \
+    "ldr    %[t], [%[v], #20]\n\t"                                                            \
+    "mov    lr, %[t]\n\t"                                                                     \
+    "push   {%[v]}\n\t"                                                                       \
+    "1:\n\t" LOAD                                                                             \
+    "ldrsb  %[t], [%[ra], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a0], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[ra], %[kn]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a1], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[rb], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a2], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[rb], %[kn]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    %[a3], %[t]\n\t"                                                                  \
+    "ldrsb  %[t], [%[rc], %[kk]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    ip, %[t]\n\t"                                                                     \
+    "ldrsb  %[t], [%[rc], %[kn]]\n\t"                                                         \
+    "muls   %[t], %[v]\n\t"                                                                   \
+    "add    lr, %[t]\n\t"                                                                     \
+    "adds   %[kn], #1\n\t"                                                                    \
+    "adds   %[kk], #1\n\t"                                                                    \
+    "bne    1b\n\t"                                                                           \
+    "pop    {%[v]}\n\t"                                                                       \
+    "mov    %[t], ip\n\t"                                                                     \
+    "str    %[t], [%[v], #16]\n\t"                                                            \
+    "mov    %[t], lr\n\t"                                                                     \
+    "str    %[t], [%[v], #20]\n\t" NNOM_V6M_DIVIDED
+#define NNOM_FC6_V6M_OPS                                                                      \
+    : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [kk] "+l"(kk), [kn] "+l"(kn), [v] "+l"(v), \
+      [t] "=&l"(t)                                                                            \
+    : [xe] "l"(xe), [ra] "l"(ra), [rb] "l"(rb), [rc] "l"(rc)                                  \
+    : "cc", "memory", "ip", "lr"
+    if (n == 0)
+        return;
+    if (is_unsigned)
+        __asm__(NNOM_FC6_V6M("ldrb   %[v], [%[xe], %[kk]]\n\t") NNOM_FC6_V6M_OPS);
+    else
+        __asm__(NNOM_FC6_V6M("ldrsb  %[v], [%[xe], %[kk]]\n\t") NNOM_FC6_V6M_OPS);
+#undef NNOM_FC6_V6M
+#undef NNOM_FC6_V6M_OPS
+    (void)kn, (void)v;
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    uint32_t k, r;
+    for (k = 0; k < n; k++) {
+        const uint32_t v = is_unsigned ? (uint32_t)(uint8_t)x[k] : (uint32_t)(int32_t)x[k];
+        for (r = 0; r < 6u; r++)
+            acc[r] += (uint32_t)(int32_t)w[r * n + k] * v;
+    }
+#endif
+}
+
+#define WIDE_MAX 512u /* bytes of the input minus its zero point on the stack */
+
+/* Rows [o, o + r) (r = 4 or 6) by rows4 (the input with its zero point) or rows6 (x8, 8-bit). */
+static void rows_out(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
+                     uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t o, uint32_t r)
+{
+    uint32_t acc[6], j;
+    for (j = 0; j < r; j++)
+        acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
+    if (r == 6u)
+        rows6(x8, is_unsigned, n_in, w + o * n_in, acc);
+    else
+        rows4(in, n_in, w + o * n_in, in_zp, acc);
+    for (j = 0; j < r; j++)
+        out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+}
+
+/* The rows by six (x8: the 8-bit input, or NULL: by four); of the rows left, five after a block
+ * go by the last six again, two to four by the last four again (the same bytes; out is not the
+ * input), five alone by four; returns the rows done (the caller's reference does the others). */
+static uint32_t fc_rows(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
+                        uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
+{
+    const uint32_t step = x8 != NULL ? 6u : 4u;
+    uint32_t o, left;
+    for (o = 0; o + step <= n_out; o += step)
+        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, o, step);
+    left = n_out - o;
+    if (left == 5u && o > 0) {
+        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, n_out - 6u, 6u);
+        return n_out;
+    }
+    if (left >= 2u && n_out >= 4u) {
+        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, left <= 4u ? n_out - 4u : 0u, 4u);
+        return left <= 4u ? n_out : 4u;
+    }
+    return o;
+}
+
+/* The input minus its zero point in 8 bits (signed or unsigned, whichever holds every value: an
+ * OR of the values shows bits beyond), on this function's stack only while it runs. */
+NNOM_NODSP_NOINLINE static uint32_t fc_narrow(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                              uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                              uint32_t n_out)
+{
+    int8_t x8[WIDE_MAX];
+    uint32_t k, any_u = 0, any_s = 0;
+    for (k = 0; k < n_in; k++) {
+        const uint32_t y = (uint32_t)((int32_t)in[k] - in_zp);
+        x8[k] = (int8_t)(y & 0xFFu);
+        any_u |= y;
+        any_s |= y + 128u;
+    }
+    if ((any_u >> 8) == 0)
+        return fc_rows(q, in_zp, in, x8, 1, n_in, w, bias, out, n_out);
+    if ((any_s >> 8) == 0)
+        return fc_rows(q, in_zp, in, x8, 0, n_in, w, bias, out, n_out);
+    return fc_rows(q, in_zp, in, NULL, 0, n_in, w, bias, out, n_out);
+}
+
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    uint32_t o = 0, j;
-    /* two or three rows left: the last four again (the same bytes; out is not the input) */
-    const uint32_t end = n_out % 4u >= 2u && n_out > 4u ? n_out : n_out - n_out % 4u;
-    for (; o < end; o += 4u) {
-        uint32_t acc[4];
-        if (o + 4u > n_out)
-            o = n_out - 4u;
-        for (j = 0; j < 4u; j++)
-            acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
-        rows4(in, n_in, w + o * n_in, in_zp, acc);
-        for (j = 0; j < 4u; j++)
-            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
-    }
-    return end;
+    if (in_zp == 0)
+        return fc_rows(q, 0, in, in, 0, n_in, w, bias, out, n_out);
+    if (n_in <= WIDE_MAX)
+        return fc_narrow(q, in_zp, in, n_in, w, bias, out, n_out);
+    return fc_rows(q, in_zp, in, NULL, 0, n_in, w, bias, out, n_out);
 }
 
 #else
 
 #define ROWS 6u
-#define WIDE_MAX 512u /* inputs widened to int16 on the stack (1 KB) when the zero point is not 0 */
+#define WIDE_MAX 1024u /* inputs widened to int16 on the stack (2 KB) when the zero point is not 0 */
 
 /* Rows w + r * n (r = 0..5) against the input, four inputs per turn (the first n % 4 alone); sums
  * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
@@ -173,16 +298,38 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
 #endif
 }
 
-/* The blocks of six rows; xw: the input widened, or NULL (zero point 0). */
-static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int16_t *xw, uint32_t n_in,
-                        const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
+/* Rows w0 and w1 (the same row when one is left) against the input, in C: the one or two rows
+ * after the blocks of six, in fewer instructions than the reference's. */
+static void rows2(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *w0, const int8_t *w1, int32_t zp,
+                  uint32_t *acc)
+{
+    uint32_t k, a0 = acc[0], a1 = acc[1];
+    if (xw != NULL)
+        for (k = 0; k < n; k++) {
+            const uint32_t v = (uint32_t)(int32_t)xw[k];
+            a0 += (uint32_t)(int32_t)w0[k] * v;
+            a1 += (uint32_t)(int32_t)w1[k] * v;
+        }
+    else
+        for (k = 0; k < n; k++) {
+            const uint32_t v = (uint32_t)((int32_t)x[k] - zp);
+            a0 += (uint32_t)(int32_t)w0[k] * v;
+            a1 += (uint32_t)(int32_t)w1[k] * v;
+        }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+/* All the rows: blocks of six, the last one ending at the last row when three to five are left
+ * (the same bytes again; out is not the input), then one or two rows by rows2(); xw: the input
+ * widened, or NULL. */
+static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int16_t *xw,
+                        uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
     uint32_t o = 0, j;
-    /* three to five rows left: the last six again (the same bytes; out is not the input), in fewer
-     * instructions than the reference's for them */
     const uint32_t end = n_out % ROWS >= 3u && n_out > ROWS ? n_out : n_out - n_out % ROWS;
+    uint32_t acc[ROWS];
     for (; o < end; o += ROWS) {
-        uint32_t acc[ROWS];
         if (o + ROWS > n_out)
             o = n_out - ROWS;
         for (j = 0; j < ROWS; j++)
@@ -191,7 +338,15 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *
         for (j = 0; j < ROWS; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
-    return end;
+    for (o = end; o < n_out; o += 2u) {
+        const uint32_t r = n_out - o >= 2u ? 2u : 1u;
+        for (j = 0; j < 2u; j++)
+            acc[j] = bias != NULL ? (uint32_t)bias[o + j * (r - 1u)] : 0u;
+        rows2(in, xw, n_in, w + o * n_in, w + (o + r - 1u) * n_in, in_zp, acc);
+        for (j = 0; j < r; j++)
+            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+    }
+    return n_out;
 }
 
 /* The input minus its zero point as int16, on this function's stack only while it runs. */
