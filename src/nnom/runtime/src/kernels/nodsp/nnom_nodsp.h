@@ -209,9 +209,9 @@ static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint
 
 /* The loops, for any shape, with in_zp subtracted from the input (0 in the Q-format scheme):
  * conv (col: 4 * kh * kw * in_c bytes, 4-byte aligned), depthwise with multiplier 1 and at most
- * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks of six, the last one ending at
- * the last row when three to five are left (returns the rows done; the caller's reference does
- * the others). */
+ * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks (returns the rows done: all of
+ * them on ARMv7-M; on ARMv6-M all but one row at most, none of three rows or fewer; the caller's
+ * reference does the others). */
 #define NNOM_DW_PAIR_TAPS 32 /* two 256-byte tables of tap offsets on the stack */
 void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                      nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,

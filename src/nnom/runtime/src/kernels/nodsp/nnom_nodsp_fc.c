@@ -1,11 +1,14 @@
 /* The no-DSP fully connected loops (nnom_nodsp.h), for both schemes' kernels
  * (nnom_fully_connected_affine_s8_nodsp.c, nnom_dense_s8_nodsp.c).
  *
- * Six weight rows at a time share each input: per input one load and one subtraction of the zero
- * point, then per row one weight load and one MLA (14 instructions for 6 MACs, where the
- * reference loop takes 6 per MAC). Two weights per multiply, as the convolutions' packed lanes do,
- * would need them packed first, which costs what it saves: a weight here meets one input only.
- * ARMv6-M (NNOM_NODSP_V6M): four rows per input, LDRSB, MULS and ADD per MAC (below). */
+ * Six weight rows at a time share each input: per input one load (the zero point subtracted once
+ * beforehand, into a copy on the stack, where enough rows share it), then per row one weight load
+ * and one MLA (13 instructions for 6 MACs, where the reference loop takes 6 to 7 per MAC). A weight
+ * here meets one input only, so no packing of two products into one multiply pays: two weights
+ * would have to be packed first (two loads and a shift-add for one multiply saved), and two
+ * weights of one row in a 32-bit word meet different inputs (the product's middle lane holds their
+ * sum, but under the low lane's carries). ARMv6-M (NNOM_NODSP_V6M): LDRSB, MULS and ADD per MAC,
+ * six rows per input where the input is 8-bit (below). */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -143,7 +146,7 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
 #endif
 }
 
-#define WIDE_MAX 512u /* bytes of the input minus its zero point on the stack */
+#define WIDE_MAX 1024u /* bytes of the input minus its zero point on the stack */
 
 /* Rows [o, o + r) (r = 4 or 6) by rows4 (the input with its zero point) or rows6 (x8, 8-bit). */
 static void rows_out(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
@@ -208,7 +211,9 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 {
     if (in_zp == 0)
         return fc_rows(q, 0, in, in, 0, n_in, w, bias, out, n_out);
-    if (n_in <= WIDE_MAX)
+    /* the narrowing (about 9 instructions per input) pays from about 27 rows on (a third of an
+     * instruction per row and input) */
+    if (n_in <= WIDE_MAX && n_out >= 32u)
         return fc_narrow(q, in_zp, in, n_in, w, bias, out, n_out);
     return fc_rows(q, in_zp, in, NULL, 0, n_in, w, bias, out, n_out);
 }
@@ -364,7 +369,9 @@ NNOM_NODSP_NOINLINE static uint32_t blocks6_wide(const nnom_nodsp_out_t *q, int3
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    if (in_zp != 0 && n_in <= WIDE_MAX)
+    /* the widening (about 4 instructions per input) pays from about 24 rows on (a SUB saved per
+     * six rows and input) */
+    if (in_zp != 0 && n_in <= WIDE_MAX && n_out >= 24u)
         return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out);
     return blocks6(q, in_zp, in, NULL, n_in, w, bias, out, n_out);
 }
