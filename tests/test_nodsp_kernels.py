@@ -87,6 +87,41 @@ def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
         check(res, run.stdout.decode(errors="replace"), f"host gcc, NNOM_NODSP_KERNELS=1 V6M={v6m}, {scheme}")
 
 
+FC_RANGES_SOURCES = [C_DIR / "nodsp_fc_ranges.c", KERNELS / "affine" / "nnom_fully_connected_affine_s8.c",
+                     KERNELS / "local" / "nnom_dense_s8.c",
+                     *(NODSP_DIR / f"{k}.c" for k in ("nnom_fully_connected_affine_s8_nodsp", "nnom_dense_s8_nodsp",
+                                                      "nnom_nodsp_fc"))]
+
+
+def assert_fc_ranges(returncode, out, label):
+    m = re.search(r"^FC_RANGES (\d+) cases (\d+) fails$", out, flags=re.M)
+    assert returncode == 0 and m and int(m.group(1)) > 800 and m.group(2) == "0", f"{label}:\n{out[-3000:]}"
+
+
+@pytest.mark.parametrize("v6m", [0, 1], ids=["armv7m_loops", "armv6m_loops"])
+def test_nodsp_fc_input_ranges_on_host(v6m, tmp_path):
+    """The FC paths the input's range picks (its copy minus the zero point as unsigned or signed
+    bytes, or int16; or none), rows around each block size, inputs around the copies' limits."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    exe = tmp_path / "fc_ranges"
+    cmd = ["gcc", *STRICT, "-O2", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+           "-DNNOM_NODSP_KERNELS=1", f"-DNNOM_NODSP_V6M={v6m}", f"-I{INCLUDE}", f"-I{KERNELS}",
+           *map(str, FC_RANGES_SOURCES), "-lm", "-o", str(exe)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+    assert_fc_ranges(run.returncode, run.stdout + run.stderr, f"host V6M={v6m}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("v6m", [False, True], ids=["cortex-m3", "cortex-m0"])
+def test_nodsp_fc_input_ranges_on_cortex_m(v6m):
+    """The same with the asm loops: the M3's, and the M0's code on the M3's board."""
+    res, out = run_m3(FC_RANGES_SOURCES, v6m=v6m)
+    assert_fc_ranges(res.exit_code, out, "cortex-m0 code" if v6m else "cortex-m3")
+
+
 def armv6m_on_m3_board(cm):
     """The Cortex-M0's code (ARMv6-M, -mcpu=cortex-m0) on the M3's board: the comparison firmware
     needs more than the micro:bit's 16 KB of RAM, and ARMv7-M runs every ARMv6-M instruction, one
