@@ -223,10 +223,10 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 #define ROWS 6u
 #define WIDE_MAX 1024u /* inputs widened to int16 on the stack (2 KB) when the zero point is not 0 */
 
-/* Rows w + r * n (r = 0..5) against the input, four inputs per turn (the first n % 4 alone); sums
+/* Rows w + r * n (r = 0..5) against the input, eight inputs per turn (the first n % 8 alone); sums
  * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
  * in practice. The input is x (int8, zero point 0) or xw (int16, the zero point already
- * subtracted): per input one load, then per row LDRSB and MLA; 54 instructions for 24 MACs, 13
+ * subtracted): per input one load, then per row LDRSB and MLA; 106 instructions for 48 MACs, 13
  * values live in asm (what GCC can give with a frame pointer). */
 static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
@@ -249,7 +249,8 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
     "ldrsb  %[t], [%[w3]], #1\n\t"                                                            \
     "mla    %[a3], %[t], %[v], %[a3]\n\t"
 #define NNOM_FC6_LOOP(LOAD, CMP)                                                              \
-    "1:\n\t" NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) CMP \
+    "1:\n\t" NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD)          \
+    NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) NNOM_FC6_INPUT(LOAD) CMP \
     "bne    1b\n\t"
 #define NNOM_FC6_CMP "cmp    %[x], %[end]\n\t"
 #define NNOM_FC6_LDRSB "ldrsb  %[v], [%[x]], #1\n\t"
@@ -259,7 +260,7 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
         [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
     if (xw != NULL) {
         const int16_t *end = xw + n;
-        while (((uint32_t)(end - xw) & 3u) != 0)
+        while (((uint32_t)(end - xw) & 7u) != 0)
             __asm__(NNOM_FC6_INPUT("ldrsh  %[v], [%[x]], #2\n\t") : NNOM_FC6_OUT(xw) : [n] "r"(n) : "memory");
         if (xw != end)
             __asm__(NNOM_FC6_LOOP("ldrsh  %[v], [%[x]], #2\n\t", NNOM_FC6_CMP)
@@ -268,7 +269,7 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
                     : "cc", "memory");
     } else {
         const int8_t *end = x + n;
-        while (((uint32_t)(end - x) & 3u) != 0)
+        while (((uint32_t)(end - x) & 7u) != 0)
             __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT(x) : [n] "r"(n), [zp] "r"(zp) : "memory");
         if (x != end && zp != 0) /* 13 values live: the loop's end in memory */
             __asm__(NNOM_FC6_LOOP(NNOM_FC6_SUB, "ldr    %[t], %[end]\n\tcmp    %[x], %[t]\n\t")
