@@ -6,8 +6,8 @@
  * a + b * 2^22 (nnom_nodsp.h). Then each weight, loaded once, meets both pixels in one SMLAL,
  * three output channels at a time (in asm on ARMv7-M with optimization: GCC's allocator spills
  * the weight pointers otherwise): 12 MACs in 15 instructions. ARMv6-M (NNOM_NODSP_V6M) has no
- * SMLAL: two pixels share a 32-bit MULS there (below), three channels at a time, in 3 instructions
- * per MAC. */
+ * SMLAL: two pixels share a 32-bit MULS there (below), three channels at a time (a last one alone),
+ * in 3 instructions per MAC. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
