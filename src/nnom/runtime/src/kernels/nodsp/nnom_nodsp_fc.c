@@ -152,6 +152,7 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
 static void rows_out(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
                      uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t o, uint32_t r)
 {
+    const nnom_nodsp_out_t qq = *q; /* a copy the output's stores cannot alias: not read again per output */
     uint32_t acc[6], j;
     for (j = 0; j < r; j++)
         acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
@@ -160,7 +161,7 @@ static void rows_out(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
     else
         rows4(in, n_in, w + o * n_in, in_zp, acc);
     for (j = 0; j < r; j++)
-        out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+        out[o + j] = nnom_nodsp_out(&qq, (int32_t)acc[j], o + j);
 }
 
 /* The rows by six (x8: the 8-bit input, or NULL: by four); of the rows left, five after a block
