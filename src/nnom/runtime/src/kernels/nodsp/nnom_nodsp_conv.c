@@ -223,8 +223,12 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
     for (c0 = 0; c0 < out_c; c0 += n) {
         uint32_t oy = 0, ox = 0; /* pixel a; no division (a library call here) */
         n = out_c - c0 < ROWS_CHUNK ? out_c - c0 : ROWS_CHUNK;
-        for (j = 0; j < n; j++)
+        int fast = qq.mult != NULL; /* every channel of the chunk on the affine short path */
+        for (j = 0; j < n; j++) {
             start[j] = row_start(w + (c0 + j) * K, K, bias != NULL ? bias[c0 + j] : 0, in_zp);
+            if (fast && (qq.mult[c0 + j] < 0 || (uint32_t)-qq.shift[c0 + j] - 1u >= 31u))
+                fast = 0;
+        }
         for (px = 0; px < n_pix; px += 2) {
             const int two = px + 1 < n_pix; /* the last pixel alone: b is a again */
             uint32_t oy2 = oy, ox2 = ox + (two ? 1u : 0u);
@@ -258,6 +262,14 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
                     rows3(col, w + (c0 + j) * K, K, acc);
                 for (oc = 0; oc < r; oc++, j++) {
                     const uint32_t l = acc[2u * oc], h = acc[2u * oc + 1u];
+                    if (fast) { /* no checks per output, one load of the channel's multiplier and shift */
+                        const uint32_t m = (uint32_t)qq.mult[c0 + j], e = (uint32_t)-qq.shift[c0 + j];
+                        oa[c0 + j] = nnom_nodsp_requant_v6m((int32_t)(l - (h << 16)), m, e, qq.out_zp, qq.act_min,
+                                                            qq.act_max);
+                        if (two)
+                            ob[c0 + j] = nnom_nodsp_requant_v6m((int32_t)h, m, e, qq.out_zp, qq.act_min, qq.act_max);
+                        continue;
+                    }
                     oa[c0 + j] = nnom_nodsp_out(&qq, (int32_t)(l - (h << 16)), c0 + j);
                     if (two)
                         ob[c0 + j] = nnom_nodsp_out(&qq, (int32_t)h, c0 + j);
