@@ -148,39 +148,71 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
 
 #define WIDE_MAX 1024u /* bytes of the input minus its zero point on the stack */
 
-/* Rows [o, o + r) (r = 4 or 6) by rows4 (the input with its zero point) or rows6 (x8, 8-bit). */
-static void rows_out(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
-                     uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t o, uint32_t r)
+/* What the blocks of rows share (one pointer to pass instead of ten arguments). */
+typedef struct {
+    nnom_nodsp_out_t q;
+    const int8_t *in, *x8; /* the input (with in_zp), and its 8-bit copy minus in_zp (or NULL) */
+    int32_t in_zp;
+    int is_unsigned;       /* x8's bytes unsigned */
+    uint32_t n_in;
+    const int8_t *w;
+    const int32_t *bias;
+    int8_t *out;
+} fc_job_t;
+
+/* acc[0..r) (which start at the bias) requantized into out[o..o + r). */
+static void rows_done(const fc_job_t *j, const uint32_t *acc, uint32_t o, uint32_t r)
 {
-    const nnom_nodsp_out_t qq = *q; /* a copy the output's stores cannot alias: not read again per output */
-    uint32_t acc[6], j;
-    for (j = 0; j < r; j++)
-        acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
-    if (r == 6u)
-        rows6(x8, is_unsigned, n_in, w + o * n_in, acc);
-    else
-        rows4(in, n_in, w + o * n_in, in_zp, acc);
-    for (j = 0; j < r; j++)
-        out[o + j] = nnom_nodsp_out(&qq, (int32_t)acc[j], o + j);
+    uint32_t i;
+    for (i = 0; i < r; i++)
+        j->out[o + i] = nnom_nodsp_out(&j->q, (int32_t)acc[i], o + i);
+}
+
+static void bias_start(const fc_job_t *j, uint32_t *acc, uint32_t o, uint32_t r)
+{
+    uint32_t i;
+    for (i = 0; i < r; i++)
+        acc[i] = j->bias != NULL ? (uint32_t)j->bias[o + i] : 0u;
+}
+
+/* Rows [o, o + 6) by rows6 (the 8-bit input). */
+static void block6(const fc_job_t *j, uint32_t o)
+{
+    uint32_t acc[6];
+    bias_start(j, acc, o, 6u);
+    rows6(j->x8, j->is_unsigned, j->n_in, j->w + o * j->n_in, acc);
+    rows_done(j, acc, o, 6u);
+}
+
+/* Rows [o, o + 4) by rows4 (the input with its zero point). */
+static void block4(const fc_job_t *j, uint32_t o)
+{
+    uint32_t acc[4];
+    bias_start(j, acc, o, 4u);
+    rows4(j->in, j->n_in, j->w + o * j->n_in, j->in_zp, acc);
+    rows_done(j, acc, o, 4u);
 }
 
 /* The rows by six (x8: the 8-bit input, or NULL: by four); of the rows left, five after a block
  * go by the last six again, two to four by the last four again (the same bytes; out is not the
  * input), five alone by four; returns the rows done (the caller's reference does the others). */
-static uint32_t fc_rows(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int8_t *x8, int is_unsigned,
-                        uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
+static uint32_t fc_rows(const fc_job_t *j, uint32_t n_out)
 {
-    const uint32_t step = x8 != NULL ? 6u : 4u;
+    const uint32_t step = j->x8 != NULL ? 6u : 4u;
     uint32_t o, left;
-    for (o = 0; o + step <= n_out; o += step)
-        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, o, step);
+    for (o = 0; o + step <= n_out; o += step) {
+        if (step == 6u)
+            block6(j, o);
+        else
+            block4(j, o);
+    }
     left = n_out - o;
     if (left == 5u && o > 0) {
-        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, n_out - 6u, 6u);
+        block6(j, n_out - 6u);
         return n_out;
     }
     if (left >= 2u && n_out >= 4u) {
-        rows_out(q, in_zp, in, x8, is_unsigned, n_in, w, bias, out, left <= 4u ? n_out - 4u : 0u, 4u);
+        block4(j, left <= 4u ? n_out - 4u : 0u);
         return left <= 4u ? n_out : 4u;
     }
     return o;
@@ -188,35 +220,41 @@ static uint32_t fc_rows(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *
 
 /* The input minus its zero point in 8 bits (signed or unsigned, whichever holds every value: an
  * OR of the values shows bits beyond), on this function's stack only while it runs. */
-NNOM_NODSP_NOINLINE static uint32_t fc_narrow(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                              uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                              uint32_t n_out)
+NNOM_NODSP_NOINLINE static uint32_t fc_narrow(fc_job_t *j, uint32_t n_out)
 {
     int8_t x8[WIDE_MAX];
     uint32_t k, any_u = 0, any_s = 0;
-    for (k = 0; k < n_in; k++) {
-        const uint32_t y = (uint32_t)((int32_t)in[k] - in_zp);
+    for (k = 0; k < j->n_in; k++) {
+        const uint32_t y = (uint32_t)((int32_t)j->in[k] - j->in_zp);
         x8[k] = (int8_t)(y & 0xFFu);
         any_u |= y;
         any_s |= y + 128u;
     }
-    if ((any_u >> 8) == 0)
-        return fc_rows(q, in_zp, in, x8, 1, n_in, w, bias, out, n_out);
-    if ((any_s >> 8) == 0)
-        return fc_rows(q, in_zp, in, x8, 0, n_in, w, bias, out, n_out);
-    return fc_rows(q, in_zp, in, NULL, 0, n_in, w, bias, out, n_out);
+    if ((any_u >> 8) == 0 || (any_s >> 8) == 0) {
+        j->x8 = x8;
+        j->is_unsigned = (any_u >> 8) == 0;
+    }
+    return fc_rows(j, n_out);
 }
 
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    if (in_zp == 0)
-        return fc_rows(q, 0, in, in, 0, n_in, w, bias, out, n_out);
+    fc_job_t j;
+    j.q = *q;
+    j.in = in;
+    j.x8 = in_zp == 0 ? in : NULL;
+    j.in_zp = in_zp;
+    j.is_unsigned = 0;
+    j.n_in = n_in;
+    j.w = w;
+    j.bias = bias;
+    j.out = out;
     /* the narrowing (about 9 instructions per input) pays from about 27 rows on (a third of an
      * instruction per row and input) */
-    if (n_in <= WIDE_MAX && n_out >= 32u)
-        return fc_narrow(q, in_zp, in, n_in, w, bias, out, n_out);
-    return fc_rows(q, in_zp, in, NULL, 0, n_in, w, bias, out, n_out);
+    if (in_zp != 0 && n_in <= WIDE_MAX && n_out >= 32u)
+        return fc_narrow(&j, n_out);
+    return fc_rows(&j, n_out);
 }
 
 #else
