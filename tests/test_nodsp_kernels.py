@@ -209,7 +209,9 @@ def defined(nm, obj):
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-fno-omit-frame-pointer", "-DNNOM_NODSP_NO_ASM"], True),
     ("arm-none-eabi-gcc", ["-mcpu=cortex-m0", "-mthumb", "-DNNOM_REFERENCE_KERNELS"], False),
-    ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"], False)])
+    ("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb"], False),
+    ("clang", ["--target=armv7m-none-eabi", "-mcpu=cortex-m3", "-mthumb", "-ffreestanding"], True),
+    ("clang", ["--target=armv6m-none-eabi", "-mcpu=cortex-m0", "-mthumb", "-ffreestanding"], True)])
 def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
     """Each kernel file defines its one kernel (a call of its reference where NNOM_NODSP_KERNELS
     is off), each file of shared loops its one function only where it is on, at every level."""

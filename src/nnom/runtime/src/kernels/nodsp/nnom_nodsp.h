@@ -58,6 +58,12 @@
 #else
 #define NNOM_NODSP_ASM_V6M 0
 #endif
+/* the ARMv6-M asm that takes all eight low registers: GCC only (clang 14 cannot allocate them) */
+#if NNOM_NODSP_ASM_V6M && !defined(__clang__)
+#define NNOM_NODSP_ASM_V6M_ALL_LOW 1
+#else
+#define NNOM_NODSP_ASM_V6M_ALL_LOW 0
+#endif
 
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
@@ -89,7 +95,7 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
  * instructions of asm and the clamp, where GCC's C took over a hundred with the call. */
 static inline int8_t nnom_nodsp_requant_v6m(int32_t acc, uint32_t m, uint32_t e, int32_t zp, int32_t lo, int32_t hi)
 {
-#if NNOM_NODSP_ASM_V6M
+#if NNOM_NODSP_ASM_V6M_ALL_LOW
     uint32_t a0, a1 = (uint32_t)acc, m0 = m, m1, s, w0;
     __asm__(NNOM_V6M_UNIFIED
             "asrs   %[s], %[a1], #31\n\t"

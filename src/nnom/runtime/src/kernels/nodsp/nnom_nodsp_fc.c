@@ -23,7 +23,7 @@
  * index. */
 static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
-#if NNOM_NODSP_ASM_V6M
+#if NNOM_NODSP_ASM_V6M_ALL_LOW
     const int8_t *xe = x + n, *r0 = w + n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
     int32_t kk = -(int32_t)n, v, t;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -79,7 +79,7 @@ static void rows4(const int8_t *x, uint32_t n, const int8_t *w, int32_t zp, uint
  * pair, kn = kk + n for the second); the sums sit in r8-r11, ip and lr. */
 static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w, uint32_t *acc)
 {
-#if NNOM_NODSP_ASM_V6M
+#if NNOM_NODSP_ASM_V6M_ALL_LOW
     const int8_t *xe = x + n, *ra = w + n, *rb = ra + 2u * n, *rc = rb + 2u * n;
     int32_t kk = -(int32_t)n, kn = 0;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], v = (uint32_t)(uintptr_t)acc, t;
