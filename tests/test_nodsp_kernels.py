@@ -102,7 +102,7 @@ def assert_fc_ranges(returncode, out, label):
 @pytest.mark.parametrize("v6m", [0, 1], ids=["armv7m_loops", "armv6m_loops"])
 def test_nodsp_fc_input_ranges_on_host(v6m, tmp_path):
     """The FC paths the input's range picks (its copy minus the zero point as unsigned or signed
-    bytes, or int16; or none), rows around each block size, inputs around the copies' limits."""
+    bytes, or none), rows around each block size, inputs around the copy's limits."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc not installed")
     exe = tmp_path / "fc_ranges"

@@ -1,7 +1,7 @@
 /* tests/test_nodsp_kernels.py: the no-DSP fully connected kernels against their references where
  * the input's range picks the path: the input minus its zero point copied as unsigned or signed
- * bytes (ARMv6-M) or int16 (ARMv7-M), or kept with its zero point (wider range, too many inputs,
- * too few rows), for row counts around each block size and inputs around the copies' limits. */
+ * bytes, or kept with its zero point (wider range, too many inputs, too few rows), for row counts
+ * around each block size and inputs around the copy's limits. */
 #include <stdio.h>
 #include <string.h>
 

@@ -15,6 +15,22 @@
 
 #include "nnom_nodsp.h"
 
+#define NARROW_MAX 1024u /* inputs whose copy minus the zero point may go on the stack (bytes) */
+
+/* in[0..n) minus zp into x8 where every value fits a byte: returns 1 (signed bytes), 2 (unsigned)
+ * or 0 (neither: x8 unusable); an OR of the values shows bits beyond either range. */
+static int narrow(const int8_t *in, uint32_t n, int32_t zp, int8_t *x8)
+{
+    uint32_t k, any_u = 0, any_s = 0;
+    for (k = 0; k < n; k++) {
+        const uint32_t y = (uint32_t)((int32_t)in[k] - zp);
+        x8[k] = (int8_t)(y & 0xFFu);
+        any_u |= y;
+        any_s |= y + 128u;
+    }
+    return (any_u >> 8) == 0 ? 2 : (any_s >> 8) == 0 ? 1 : 0;
+}
+
 #if NNOM_NODSP_V6M
 
 /* ARMv6-M: four rows w + r * n (r = 0..3) against the input minus zp, added into acc[0..3]. Per
@@ -146,8 +162,6 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
 #endif
 }
 
-#define WIDE_MAX 1024u /* bytes of the input minus its zero point on the stack */
-
 /* What the blocks of rows share (one pointer to pass instead of ten arguments). */
 typedef struct {
     nnom_nodsp_out_t q;
@@ -218,21 +232,14 @@ static uint32_t fc_rows(const fc_job_t *j, uint32_t n_out)
     return o;
 }
 
-/* The input minus its zero point in 8 bits (signed or unsigned, whichever holds every value: an
- * OR of the values shows bits beyond), on this function's stack only while it runs. */
+/* The input minus its zero point in bytes (narrow()), on this function's stack only while it runs. */
 NNOM_NODSP_NOINLINE static uint32_t fc_narrow(fc_job_t *j, uint32_t n_out)
 {
-    int8_t x8[WIDE_MAX];
-    uint32_t k, any_u = 0, any_s = 0;
-    for (k = 0; k < j->n_in; k++) {
-        const uint32_t y = (uint32_t)((int32_t)j->in[k] - j->in_zp);
-        x8[k] = (int8_t)(y & 0xFFu);
-        any_u |= y;
-        any_s |= y + 128u;
-    }
-    if ((any_u >> 8) == 0 || (any_s >> 8) == 0) {
+    int8_t x8[NARROW_MAX];
+    const int kind = narrow(j->in, j->n_in, j->in_zp, x8);
+    if (kind != 0) {
         j->x8 = x8;
-        j->is_unsigned = (any_u >> 8) == 0;
+        j->is_unsigned = kind == 2;
     }
     return fc_rows(j, n_out);
 }
@@ -252,7 +259,7 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
     j.out = out;
     /* the narrowing (about 9 instructions per input) pays from about 27 rows on (a third of an
      * instruction per row and input) */
-    if (in_zp != 0 && n_in <= WIDE_MAX && n_out >= 32u)
+    if (in_zp != 0 && n_in <= NARROW_MAX && n_out >= 32u)
         return fc_narrow(&j, n_out);
     return fc_rows(&j, n_out);
 }
@@ -260,15 +267,16 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 #else
 
 #define ROWS 6u
-#define WIDE_MAX 1024u /* inputs widened to int16 on the stack (2 KB) when the zero point is not 0 */
 
 /* Rows w + r * n (r = 0..5) against the input, eight inputs per turn (the first n % 8 alone); sums
  * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
- * in practice. The input is x (int8, zero point 0) or xw (int16, the zero point already
- * subtracted): per input one load, then per row LDRSB and MLA; 106 instructions for 48 MACs, 13
- * values live in asm (what GCC can give with a frame pointer). */
-static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
+ * in practice. The input x: bytes (signed, or unsigned where is_unsigned) with the zero point
+ * already subtracted (zp = 0), or the layer's input with zp: per input one load (and SUB of zp),
+ * then per row LDRSB and MLA; 106 instructions for 48 MACs (114 with the SUBs), 13 values live in
+ * asm (what GCC can give with a frame pointer). */
+static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
+    const int8_t *end = x + n;
 #if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
     const int8_t *w3 = w + 3u * n;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
@@ -293,38 +301,41 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
     "bne    1b\n\t"
 #define NNOM_FC6_CMP "cmp    %[x], %[end]\n\t"
 #define NNOM_FC6_LDRSB "ldrsb  %[v], [%[x]], #1\n\t"
+#define NNOM_FC6_LDRB "ldrb   %[v], [%[x]], #1\n\t"
 #define NNOM_FC6_SUB NNOM_FC6_LDRSB "sub    %[v], %[v], %[zp]\n\t"
-#define NNOM_FC6_OUT(X)                                                                       \
-    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(X), \
+#define NNOM_FC6_OUT                                                                          \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(x), \
         [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
-    if (xw != NULL) {
-        const int16_t *end = xw + n;
-        while (((uint32_t)(end - xw) & 7u) != 0)
-            __asm__(NNOM_FC6_INPUT("ldrsh  %[v], [%[x]], #2\n\t") : NNOM_FC6_OUT(xw) : [n] "r"(n) : "memory");
-        if (xw != end)
-            __asm__(NNOM_FC6_LOOP("ldrsh  %[v], [%[x]], #2\n\t", NNOM_FC6_CMP)
-                    : NNOM_FC6_OUT(xw)
+    if (zp != 0) {
+        while (((uint32_t)(end - x) & 7u) != 0)
+            __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT : [n] "r"(n), [zp] "r"(zp) : "memory");
+        if (x != end) /* 13 values live: the loop's end in memory */
+            __asm__(NNOM_FC6_LOOP(NNOM_FC6_SUB, "ldr    %[t], %[end]\n\tcmp    %[x], %[t]\n\t")
+                    : NNOM_FC6_OUT
+                    : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
+                    : "cc", "memory");
+    } else if (is_unsigned) {
+        while (((uint32_t)(end - x) & 7u) != 0)
+            __asm__(NNOM_FC6_INPUT(NNOM_FC6_LDRB) : NNOM_FC6_OUT : [n] "r"(n) : "memory");
+        if (x != end)
+            __asm__(NNOM_FC6_LOOP(NNOM_FC6_LDRB, NNOM_FC6_CMP)
+                    : NNOM_FC6_OUT
                     : [n] "r"(n), [end] "r"(end)
                     : "cc", "memory");
     } else {
-        const int8_t *end = x + n;
         while (((uint32_t)(end - x) & 7u) != 0)
-            __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT(x) : [n] "r"(n), [zp] "r"(zp) : "memory");
-        if (x != end && zp != 0) /* 13 values live: the loop's end in memory */
-            __asm__(NNOM_FC6_LOOP(NNOM_FC6_SUB, "ldr    %[t], %[end]\n\tcmp    %[x], %[t]\n\t")
-                    : NNOM_FC6_OUT(x)
-                    : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
-                    : "cc", "memory");
-        else if (x != end)
+            __asm__(NNOM_FC6_INPUT(NNOM_FC6_LDRSB) : NNOM_FC6_OUT : [n] "r"(n) : "memory");
+        if (x != end)
             __asm__(NNOM_FC6_LOOP(NNOM_FC6_LDRSB, NNOM_FC6_CMP)
-                    : NNOM_FC6_OUT(x)
+                    : NNOM_FC6_OUT
                     : [n] "r"(n), [end] "r"(end)
                     : "cc", "memory");
     }
 #undef NNOM_FC6_OUT
 #undef NNOM_FC6_SUB
-#undef NNOM_FC6_CMP
+#undef NNOM_FC6_LDRB
 #undef NNOM_FC6_LDRSB
+#undef NNOM_FC6_CMP
 #undef NNOM_FC6_LOOP
 #undef NNOM_FC6_INPUT
     acc[0] = a0;
@@ -334,24 +345,24 @@ static void rows6(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
     acc[4] = a4;
     acc[5] = a5;
 #else
-    uint32_t k, r;
-    for (k = 0; k < n; k++, w++) {
-        const uint32_t v = xw != NULL ? (uint32_t)(int32_t)xw[k] : (uint32_t)((int32_t)x[k] - zp);
+    uint32_t r;
+    for (; x != end; x++, w++) {
+        const uint32_t v = is_unsigned ? (uint32_t)(uint8_t)*x : (uint32_t)((int32_t)*x - zp);
         for (r = 0; r < ROWS; r++)
             acc[r] += (uint32_t)(int32_t)w[r * n] * v;
     }
 #endif
 }
 
-/* Rows w0 and w1 (the same row when one is left) against the input, in C: the one or two rows
- * after the blocks of six, in fewer instructions than the reference's. */
-static void rows2(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *w0, const int8_t *w1, int32_t zp,
+/* Rows w0 and w1 (the same row when one is left) against the input (as rows6's), in C: the one or
+ * two rows after the blocks of six, in fewer instructions than the reference's. */
+static void rows2(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w0, const int8_t *w1, int32_t zp,
                   uint32_t *acc)
 {
     uint32_t k, a0 = acc[0], a1 = acc[1];
-    if (xw != NULL)
+    if (is_unsigned)
         for (k = 0; k < n; k++) {
-            const uint32_t v = (uint32_t)(int32_t)xw[k];
+            const uint32_t v = (uint8_t)x[k];
             a0 += (uint32_t)(int32_t)w0[k] * v;
             a1 += (uint32_t)(int32_t)w1[k] * v;
         }
@@ -366,10 +377,10 @@ static void rows2(const int8_t *x, const int16_t *xw, uint32_t n, const int8_t *
 }
 
 /* All the rows: blocks of six, the last one ending at the last row when three to five are left
- * (the same bytes again; out is not the input), then one or two rows by rows2(); xw: the input
- * widened, or NULL. */
-static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, const int16_t *xw,
-                        uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
+ * (the same bytes again; out is not the input), then one or two rows by rows2(); the input as
+ * rows6's. */
+static uint32_t blocks6(const nnom_nodsp_out_t *q, const int8_t *x, int is_unsigned, int32_t zp, uint32_t n_in,
+                        const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
     uint32_t o = 0, j;
     const uint32_t end = n_out % ROWS >= 3u && n_out > ROWS ? n_out : n_out - n_out % ROWS;
@@ -379,7 +390,7 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *
             o = n_out - ROWS;
         for (j = 0; j < ROWS; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
-        rows6(in, xw, n_in, w + o * n_in, in_zp, acc);
+        rows6(x, is_unsigned, n_in, w + o * n_in, zp, acc);
         for (j = 0; j < ROWS; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
@@ -387,33 +398,33 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *
         const uint32_t r = n_out - o >= 2u ? 2u : 1u;
         for (j = 0; j < 2u; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j * (r - 1u)] : 0u;
-        rows2(in, xw, n_in, w + o * n_in, w + (o + r - 1u) * n_in, in_zp, acc);
+        rows2(x, is_unsigned, n_in, w + o * n_in, w + (o + r - 1u) * n_in, zp, acc);
         for (j = 0; j < r; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
     return n_out;
 }
 
-/* The input minus its zero point as int16, on this function's stack only while it runs. */
-NNOM_NODSP_NOINLINE static uint32_t blocks6_wide(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                 uint32_t n_out)
+/* The input minus its zero point in bytes (narrow()), on this function's stack only while it runs. */
+NNOM_NODSP_NOINLINE static uint32_t blocks6_narrow(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                   uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                   uint32_t n_out)
 {
-    int16_t xw[WIDE_MAX];
-    uint32_t k;
-    for (k = 0; k < n_in; k++)
-        xw[k] = (int16_t)((int32_t)in[k] - in_zp);
-    return blocks6(q, 0, in, xw, n_in, w, bias, out, n_out);
+    int8_t x8[NARROW_MAX];
+    const int kind = narrow(in, n_in, in_zp, x8);
+    if (kind != 0)
+        return blocks6(q, x8, kind == 2, 0, n_in, w, bias, out, n_out);
+    return blocks6(q, in, 0, in_zp, n_in, w, bias, out, n_out);
 }
 
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    /* the widening (about 4 instructions per input) pays from about 24 rows on (a SUB saved per
+    /* the narrowing (about 6 instructions per input) pays from about 24 rows on (a SUB saved per
      * six rows and input) */
-    if (in_zp != 0 && n_in <= WIDE_MAX && n_out >= 24u)
-        return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out);
-    return blocks6(q, in_zp, in, NULL, n_in, w, bias, out, n_out);
+    if (in_zp != 0 && n_in <= NARROW_MAX && n_out >= 24u)
+        return blocks6_narrow(q, in_zp, in, n_in, w, bias, out, n_out);
+    return blocks6(q, in, 0, in_zp, n_in, w, bias, out, n_out);
 }
 
 #endif
