@@ -17,18 +17,22 @@
 
 #define NARROW_MAX 1024u /* inputs whose copy minus the zero point may go on the stack (bytes) */
 
-/* in[0..n) minus zp into x8 where every value fits a byte: returns 1 (signed bytes), 2 (unsigned)
- * or 0 (neither: x8 unusable); an OR of the values shows bits beyond either range. */
+/* in[0..n) minus zp into x8 where every value fits a byte: returns 2 (unsigned bytes: no value
+ * below 0, which the copy's OR shows; none above 255 with zp >= -128), 1 (signed: a second pass
+ * finds every value in [-128, 127]) or 0 (neither: x8 unusable). */
 static int narrow(const int8_t *in, uint32_t n, int32_t zp, int8_t *x8)
 {
-    uint32_t k, any_u = 0, any_s = 0;
+    uint32_t k, any = 0;
     for (k = 0; k < n; k++) {
         const uint32_t y = (uint32_t)((int32_t)in[k] - zp);
         x8[k] = (int8_t)(y & 0xFFu);
-        any_u |= y;
-        any_s |= y + 128u;
+        any |= y;
     }
-    return (any_u >> 8) == 0 ? 2 : (any_s >> 8) == 0 ? 1 : 0;
+    if ((any >> 31) == 0 && zp >= -128)
+        return 2;
+    for (k = 0, any = 0; k < n; k++)
+        any |= (uint32_t)((int32_t)in[k] - zp + 128);
+    return (any >> 8) == 0 ? 1 : 0;
 }
 
 #if NNOM_NODSP_V6M
