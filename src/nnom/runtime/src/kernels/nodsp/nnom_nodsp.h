@@ -31,12 +31,13 @@
 
 /* ARMv6-M (Cortex-M0/M0+: no SMLAL, MULS only 32x32->32, eight low registers) has loops of its own
  * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution two pixels per
- * MULS, three weight rows at a time; the fully connected layer four rows against one input; the
- * depthwise convolution one pixel at a time over its flat table of taps; a weight loaded per MAC
- * by LDRSB with the row's end and one shared negative index, the sums in high registers. The fully
- * connected loop's inline asm needs all eight low registers: where r7 is kept as the frame pointer
- * define NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers
- * asked for, and the C loops run instead. */
+ * MULS, three weight rows at a time; the fully connected layer six rows against one 8-bit input
+ * (four with a zero point to subtract); the depthwise convolution one pixel at a time over its
+ * flat table of taps; a weight loaded per MAC by LDRSB with the row's end and one shared negative
+ * index, the sums in high registers. The fully connected loops' and the requantization's inline
+ * asm need all eight low registers: where r7 is kept as the frame pointer define
+ * NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers asked
+ * for, and the C loops run instead. */
 #if !defined(NNOM_NODSP_V6M)
 #if defined(__ARM_ARCH_6M__)
 #define NNOM_NODSP_V6M 1
