@@ -272,15 +272,18 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 
 #define ROWS 6u
 
-/* Rows w + r * n (r = 0..5) against the input, eight inputs per turn (the first n % 8 alone); sums
- * into acc[0..5] (which hold the bias), unsigned so that they wrap as the reference's int32 ones do
- * in practice. The input x: bytes (signed, or unsigned where is_unsigned) with the zero point
- * already subtracted (zp = 0), or the layer's input with zp: per input one load (and SUB of zp),
- * then per row LDRSB and MLA; 106 instructions for 48 MACs (114 with the SUBs), 13 values live in
- * asm (what GCC can give with a frame pointer). */
-static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
+/* How rows6() and rows2() read the input: the layer's int8 input with its zero point, its copy
+ * minus the zero point as signed or unsigned bytes (narrow()), or as int16. */
+enum { IN_ZP, IN_S8, IN_U8, IN_S16 };
+
+/* Rows w + r * n (r = 0..5) against the input x (read as kind says), eight inputs per turn (the
+ * first n % 8 alone); sums into acc[0..5] (which hold the bias), unsigned so that they wrap as the
+ * reference's int32 ones do in practice. Per input one load (and a SUB of a zero point but in the
+ * copies), then per row LDRSB and MLA: 106 instructions for 48 MACs (114 with the SUBs), 13 values
+ * live in asm (what GCC can give with a frame pointer). */
+static void rows6(const void *x_, int kind, uint32_t n, const int8_t *w, int32_t zp, uint32_t *acc)
 {
-    const int8_t *end = x + n;
+    const uint8_t *x = (const uint8_t *)x_, *end = x + (kind == IN_S16 ? 2u * n : n);
 #if NNOM_NODSP_ASM && !defined(__clang__) /* clang 14 crashes allocating the 13 registers */
     const int8_t *w3 = w + 3u * n;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], v, t;
@@ -305,12 +308,17 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
     "bne    1b\n\t"
 #define NNOM_FC6_CMP "cmp    %[x], %[end]\n\t"
 #define NNOM_FC6_LDRSB "ldrsb  %[v], [%[x]], #1\n\t"
-#define NNOM_FC6_LDRB "ldrb   %[v], [%[x]], #1\n\t"
 #define NNOM_FC6_SUB NNOM_FC6_LDRSB "sub    %[v], %[v], %[zp]\n\t"
 #define NNOM_FC6_OUT                                                                          \
     [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5), [x] "+r"(x), \
         [w] "+r"(w), [w3] "+r"(w3), [v] "=&r"(v), [t] "=&r"(t)
-    if (zp != 0) {
+/* the inputs one at a time up to a multiple of eight left, then the loop */
+#define NNOM_FC6_RUN(LOAD, STEP)                                                              \
+    while (((uint32_t)(end - x) & (8u * (STEP) - 1u)) != 0)                                   \
+        __asm__(NNOM_FC6_INPUT(LOAD) : NNOM_FC6_OUT : [n] "r"(n) : "memory");                \
+    if (x != end)                                                                             \
+        __asm__(NNOM_FC6_LOOP(LOAD, NNOM_FC6_CMP) : NNOM_FC6_OUT : [n] "r"(n), [end] "r"(end) : "cc", "memory");
+    if (kind == IN_ZP && zp != 0) {
         while (((uint32_t)(end - x) & 7u) != 0)
             __asm__(NNOM_FC6_INPUT(NNOM_FC6_SUB) : NNOM_FC6_OUT : [n] "r"(n), [zp] "r"(zp) : "memory");
         if (x != end) /* 13 values live: the loop's end in memory */
@@ -318,26 +326,16 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
                     : NNOM_FC6_OUT
                     : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
                     : "cc", "memory");
-    } else if (is_unsigned) {
-        while (((uint32_t)(end - x) & 7u) != 0)
-            __asm__(NNOM_FC6_INPUT(NNOM_FC6_LDRB) : NNOM_FC6_OUT : [n] "r"(n) : "memory");
-        if (x != end)
-            __asm__(NNOM_FC6_LOOP(NNOM_FC6_LDRB, NNOM_FC6_CMP)
-                    : NNOM_FC6_OUT
-                    : [n] "r"(n), [end] "r"(end)
-                    : "cc", "memory");
+    } else if (kind == IN_U8) {
+        NNOM_FC6_RUN("ldrb   %[v], [%[x]], #1\n\t", 1u)
+    } else if (kind == IN_S16) {
+        NNOM_FC6_RUN("ldrsh  %[v], [%[x]], #2\n\t", 2u)
     } else {
-        while (((uint32_t)(end - x) & 7u) != 0)
-            __asm__(NNOM_FC6_INPUT(NNOM_FC6_LDRSB) : NNOM_FC6_OUT : [n] "r"(n) : "memory");
-        if (x != end)
-            __asm__(NNOM_FC6_LOOP(NNOM_FC6_LDRSB, NNOM_FC6_CMP)
-                    : NNOM_FC6_OUT
-                    : [n] "r"(n), [end] "r"(end)
-                    : "cc", "memory");
+        NNOM_FC6_RUN(NNOM_FC6_LDRSB, 1u)
     }
+#undef NNOM_FC6_RUN
 #undef NNOM_FC6_OUT
 #undef NNOM_FC6_SUB
-#undef NNOM_FC6_LDRB
 #undef NNOM_FC6_LDRSB
 #undef NNOM_FC6_CMP
 #undef NNOM_FC6_LOOP
@@ -349,9 +347,11 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
     acc[4] = a4;
     acc[5] = a5;
 #else
-    uint32_t r;
-    for (; x != end; x++, w++) {
-        const uint32_t v = is_unsigned ? (uint32_t)(uint8_t)*x : (uint32_t)((int32_t)*x - zp);
+    uint32_t k, r;
+    (void)end;
+    for (k = 0; k < n; k++, w++) {
+        const uint32_t v = kind == IN_S16 ? (uint32_t)(int32_t)((const int16_t *)x_)[k]
+                           : kind == IN_U8 ? (uint32_t)x[k] : (uint32_t)((int32_t)(int8_t)x[k] - zp);
         for (r = 0; r < ROWS; r++)
             acc[r] += (uint32_t)(int32_t)w[r * n] * v;
     }
@@ -360,22 +360,25 @@ static void rows6(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w,
 
 /* Rows w0 and w1 (the same row when one is left) against the input (as rows6's), in C: the one or
  * two rows after the blocks of six, in fewer instructions than the reference's. */
-static void rows2(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w0, const int8_t *w1, int32_t zp,
-                  uint32_t *acc)
+static void rows2(const void *x_, int kind, uint32_t n, const int8_t *w0, const int8_t *w1, int32_t zp, uint32_t *acc)
 {
+    const int8_t *x = (const int8_t *)x_;
+    const int16_t *xh = (const int16_t *)x_;
     uint32_t k, a0 = acc[0], a1 = acc[1];
-    if (is_unsigned)
-        for (k = 0; k < n; k++) {
-            const uint32_t v = (uint8_t)x[k];
-            a0 += (uint32_t)(int32_t)w0[k] * v;
-            a1 += (uint32_t)(int32_t)w1[k] * v;
-        }
+/* one loop per kind: v, the input k */
+#define NNOM_FC2_LOOP(V)                                                                      \
+    for (k = 0; k < n; k++) {                                                                 \
+        const uint32_t v = (V);                                                               \
+        a0 += (uint32_t)(int32_t)w0[k] * v;                                                   \
+        a1 += (uint32_t)(int32_t)w1[k] * v;                                                   \
+    }
+    if (kind == IN_S16)
+        NNOM_FC2_LOOP((uint32_t)(int32_t)xh[k])
+    else if (kind == IN_U8)
+        NNOM_FC2_LOOP((uint32_t)(uint8_t)x[k])
     else
-        for (k = 0; k < n; k++) {
-            const uint32_t v = (uint32_t)((int32_t)x[k] - zp);
-            a0 += (uint32_t)(int32_t)w0[k] * v;
-            a1 += (uint32_t)(int32_t)w1[k] * v;
-        }
+        NNOM_FC2_LOOP((uint32_t)((int32_t)x[k] - zp))
+#undef NNOM_FC2_LOOP
     acc[0] = a0;
     acc[1] = a1;
 }
@@ -383,7 +386,7 @@ static void rows2(const int8_t *x, int is_unsigned, uint32_t n, const int8_t *w0
 /* All the rows: blocks of six, the last one ending at the last row when three to five are left
  * (the same bytes again; out is not the input), then one or two rows by rows2(); the input as
  * rows6's. */
-static uint32_t blocks6(const nnom_nodsp_out_t *q, const int8_t *x, int is_unsigned, int32_t zp, uint32_t n_in,
+static uint32_t blocks6(const nnom_nodsp_out_t *q, const void *x, int kind, int32_t zp, uint32_t n_in,
                         const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
     uint32_t o = 0, j;
@@ -394,7 +397,7 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, const int8_t *x, int is_unsig
             o = n_out - ROWS;
         for (j = 0; j < ROWS; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
-        rows6(x, is_unsigned, n_in, w + o * n_in, zp, acc);
+        rows6(x, kind, n_in, w + o * n_in, zp, acc);
         for (j = 0; j < ROWS; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
@@ -402,33 +405,44 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, const int8_t *x, int is_unsig
         const uint32_t r = n_out - o >= 2u ? 2u : 1u;
         for (j = 0; j < 2u; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j * (r - 1u)] : 0u;
-        rows2(x, is_unsigned, n_in, w + o * n_in, w + (o + r - 1u) * n_in, zp, acc);
+        rows2(x, kind, n_in, w + o * n_in, w + (o + r - 1u) * n_in, zp, acc);
         for (j = 0; j < r; j++)
             out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
     }
     return n_out;
 }
 
-/* The input minus its zero point in bytes (narrow()), on this function's stack only while it runs. */
-NNOM_NODSP_NOINLINE static uint32_t blocks6_narrow(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                                   uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                   uint32_t n_out)
+/* The input minus its zero point copied on this function's stack (1 KB, only while it runs): as
+ * int16 up to 512 inputs (any range), as bytes up to 1024 where they hold it (narrow()). */
+NNOM_NODSP_NOINLINE static uint32_t blocks6_copy(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                 uint32_t n_out)
 {
-    int8_t x8[NARROW_MAX];
-    const int kind = narrow(in, n_in, in_zp, x8);
+    union {
+        int16_t h[NARROW_MAX / 2u];
+        int8_t b[NARROW_MAX];
+    } copy;
+    uint32_t k;
+    int kind;
+    if (n_in <= NARROW_MAX / 2u) {
+        for (k = 0; k < n_in; k++)
+            copy.h[k] = (int16_t)((int32_t)in[k] - in_zp);
+        return blocks6(q, copy.h, IN_S16, 0, n_in, w, bias, out, n_out);
+    }
+    kind = narrow(in, n_in, in_zp, copy.b);
     if (kind != 0)
-        return blocks6(q, x8, kind == 2, 0, n_in, w, bias, out, n_out);
-    return blocks6(q, in, 0, in_zp, n_in, w, bias, out, n_out);
+        return blocks6(q, copy.b, kind == 2 ? IN_U8 : IN_S8, 0, n_in, w, bias, out, n_out);
+    return blocks6(q, in, IN_ZP, in_zp, n_in, w, bias, out, n_out);
 }
 
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    /* the narrowing (about 6 instructions per input) pays from about 24 rows on (a SUB saved per
+    /* the copy (about 4 to 7 instructions per input) pays from about 24 rows on (a SUB saved per
      * six rows and input) */
     if (in_zp != 0 && n_in <= NARROW_MAX && n_out >= 24u)
-        return blocks6_narrow(q, in_zp, in, n_in, w, bias, out, n_out);
-    return blocks6(q, in, 0, in_zp, n_in, w, bias, out, n_out);
+        return blocks6_copy(q, in_zp, in, n_in, w, bias, out, n_out);
+    return blocks6(q, in, IN_ZP, in_zp, n_in, w, bias, out, n_out);
 }
 
 #endif
