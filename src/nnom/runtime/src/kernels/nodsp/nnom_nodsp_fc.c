@@ -18,21 +18,27 @@
 #define NARROW_MAX 1024u /* inputs whose copy minus the zero point may go on the stack (bytes) */
 
 /* in[0..n) minus zp into x8 where every value fits a byte: returns 2 (unsigned bytes: no value
- * below 0, which the copy's OR shows; none above 255 with zp >= -128), 1 (signed: a second pass
- * finds every value in [-128, 127]) or 0 (neither: x8 unusable). */
+ * below 0; none is above 255 with zp >= -128), 1 (signed: every value in [-128, 127]) or 0 (x8
+ * unusable). Each try stops at the first value that does not fit, so a failing one costs little. */
 static int narrow(const int8_t *in, uint32_t n, int32_t zp, int8_t *x8)
 {
-    uint32_t k, any = 0;
-    for (k = 0; k < n; k++) {
-        const uint32_t y = (uint32_t)((int32_t)in[k] - zp);
-        x8[k] = (int8_t)(y & 0xFFu);
-        any |= y;
-    }
-    if ((any >> 31) == 0 && zp >= -128)
+    uint32_t k = 0;
+    if (zp >= -128)
+        for (; k < n; k++) {
+            const int32_t y = (int32_t)in[k] - zp;
+            if (y < 0)
+                break;
+            x8[k] = (int8_t)(uint8_t)y;
+        }
+    if (k == n)
         return 2;
-    for (k = 0, any = 0; k < n; k++)
-        any |= (uint32_t)((int32_t)in[k] - zp + 128);
-    return (any >> 8) == 0 ? 1 : 0;
+    for (k = 0; k < n; k++) {
+        const int32_t y = (int32_t)in[k] - zp;
+        if ((uint32_t)(y + 128) > 255u)
+            return 0;
+        x8[k] = (int8_t)y;
+    }
+    return 1;
 }
 
 #if NNOM_NODSP_V6M
