@@ -101,8 +101,9 @@ def assert_fc_ranges(returncode, out, label):
 
 @pytest.mark.parametrize("v6m", [0, 1], ids=["armv7m_loops", "armv6m_loops"])
 def test_nodsp_fc_input_ranges_on_host(v6m, tmp_path):
-    """The FC paths the input's range picks (its copy minus the zero point as unsigned or signed
-    bytes, or none), rows around each block size, inputs around the copy's limits."""
+    """The FC paths the input picks (its copy minus the zero point: int16 on ARMv7-M, unsigned or
+    signed bytes on ARMv6-M where they hold it; or none), rows around each block size, inputs
+    around the copies' limits."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc not installed")
     exe = tmp_path / "fc_ranges"

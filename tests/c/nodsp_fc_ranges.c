@@ -1,7 +1,8 @@
 /* tests/test_nodsp_kernels.py: the no-DSP fully connected kernels against their references where
- * the input's range picks the path: the input minus its zero point copied as unsigned or signed
- * bytes, or kept with its zero point (wider range, too many inputs, too few rows), for row counts
- * around each block size and inputs around the copy's limits. */
+ * the input picks the path: the input minus its zero point copied as int16 (ARMv7-M) or as unsigned
+ * or signed bytes (ARMv6-M, where they hold it), or kept with its zero point (wider range, too many
+ * inputs, too few rows), for row counts around each block size and inputs around the copies'
+ * limits. */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ static int32_t bias[MAX_OUT], mult[MAX_OUT];
 
 int main(void)
 {
-    static const uint32_t n_ins[] = {1, 3, 7, 64, 255, 1024, 1025};
+    static const uint32_t n_ins[] = {1, 3, 7, 64, 255, 512, 513, 1024, 1025};
     static const uint32_t n_outs[] = {1, 2, 3, 4, 5, 6, 7, 10, 11, 23, 24, 31, 32, 35, 37, 45};
     /* zero point, and the input's range: [lo, hi] */
     static const int32_t ranges[][3] = {{-128, -128, 127}, {-100, -100, 127}, {5, -120, 127}, {5, -128, 127},

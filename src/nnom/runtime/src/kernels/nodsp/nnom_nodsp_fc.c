@@ -15,6 +15,8 @@
 
 #include "nnom_nodsp.h"
 
+#if NNOM_NODSP_V6M
+
 #define NARROW_MAX 1024u /* inputs whose copy minus the zero point may go on the stack (bytes) */
 
 /* in[0..n) minus zp into x8 where every value fits a byte: returns 2 (unsigned bytes: no value
@@ -40,8 +42,6 @@ static int narrow(const int8_t *in, uint32_t n, int32_t zp, int8_t *x8)
     }
     return 1;
 }
-
-#if NNOM_NODSP_V6M
 
 /* ARMv6-M: four rows w + r * n (r = 0..3) against the input minus zp, added into acc[0..3]. Per
  * input one LDRSB and one ADD of -zp (none for zero point 0), then per row LDRSB, MULS and ADD to a
@@ -278,9 +278,11 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 
 #define ROWS 6u
 
-/* How rows6() and rows2() read the input: the layer's int8 input with its zero point, its copy
- * minus the zero point as signed or unsigned bytes (narrow()), or as int16. */
-enum { IN_ZP, IN_S8, IN_U8, IN_S16 };
+#define WIDE_MAX 1024u /* inputs whose copy minus the zero point (int16) may go on the stack */
+
+/* How rows6() and rows2() read the input: the layer's int8 input with its zero point, or its copy
+ * minus the zero point as int16. */
+enum { IN_ZP, IN_S16 };
 
 /* Rows w + r * n (r = 0..5) against the input x (read as kind says), eight inputs per turn (the
  * first n % 8 alone); sums into acc[0..5] (which hold the bias), unsigned so that they wrap as the
@@ -332,8 +334,6 @@ static void rows6(const void *x_, int kind, uint32_t n, const int8_t *w, int32_t
                     : NNOM_FC6_OUT
                     : [n] "r"(n), [zp] "r"(zp), [end] "m"(end)
                     : "cc", "memory");
-    } else if (kind == IN_U8) {
-        NNOM_FC6_RUN("ldrb   %[v], [%[x]], #1\n\t", 1u)
     } else if (kind == IN_S16) {
         NNOM_FC6_RUN("ldrsh  %[v], [%[x]], #2\n\t", 2u)
     } else {
@@ -357,7 +357,7 @@ static void rows6(const void *x_, int kind, uint32_t n, const int8_t *w, int32_t
     (void)end;
     for (k = 0; k < n; k++, w++) {
         const uint32_t v = kind == IN_S16 ? (uint32_t)(int32_t)((const int16_t *)x_)[k]
-                           : kind == IN_U8 ? (uint32_t)x[k] : (uint32_t)((int32_t)(int8_t)x[k] - zp);
+                                          : (uint32_t)((int32_t)(int8_t)x[k] - zp);
         for (r = 0; r < ROWS; r++)
             acc[r] += (uint32_t)(int32_t)w[r * n] * v;
     }
@@ -380,8 +380,6 @@ static void rows2(const void *x_, int kind, uint32_t n, const int8_t *w0, const 
     }
     if (kind == IN_S16)
         NNOM_FC2_LOOP((uint32_t)(int32_t)xh[k])
-    else if (kind == IN_U8)
-        NNOM_FC2_LOOP((uint32_t)(uint8_t)x[k])
     else
         NNOM_FC2_LOOP((uint32_t)((int32_t)x[k] - zp))
 #undef NNOM_FC2_LOOP
@@ -418,36 +416,41 @@ static uint32_t blocks6(const nnom_nodsp_out_t *q, const void *x, int kind, int3
     return n_out;
 }
 
-/* The input minus its zero point copied on this function's stack (1 KB, only while it runs): as
- * int16 up to 512 inputs (any range), as bytes up to 1024 where they hold it (narrow()). */
-NNOM_NODSP_NOINLINE static uint32_t blocks6_copy(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                 uint32_t n_out)
+/* The input minus its zero point as int16 in xw, then the rows. */
+static uint32_t blocks6_wide(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in,
+                             const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out, int16_t *xw)
 {
-    union {
-        int16_t h[NARROW_MAX / 2u];
-        int8_t b[NARROW_MAX];
-    } copy;
     uint32_t k;
-    int kind;
-    if (n_in <= NARROW_MAX / 2u) {
-        for (k = 0; k < n_in; k++)
-            copy.h[k] = (int16_t)((int32_t)in[k] - in_zp);
-        return blocks6(q, copy.h, IN_S16, 0, n_in, w, bias, out, n_out);
-    }
-    kind = narrow(in, n_in, in_zp, copy.b);
-    if (kind != 0)
-        return blocks6(q, copy.b, kind == 2 ? IN_U8 : IN_S8, 0, n_in, w, bias, out, n_out);
-    return blocks6(q, in, IN_ZP, in_zp, n_in, w, bias, out, n_out);
+    for (k = 0; k < n_in; k++)
+        xw[k] = (int16_t)((int32_t)in[k] - in_zp);
+    return blocks6(q, xw, IN_S16, 0, n_in, w, bias, out, n_out);
+}
+
+/* The copy on these functions' stacks only while they run: 1 KB up to 512 inputs, 2 KB up to 1024. */
+NNOM_NODSP_NOINLINE static uint32_t blocks6_wide512(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                    uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                    uint32_t n_out)
+{
+    int16_t xw[WIDE_MAX / 2u];
+    return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out, xw);
+}
+
+NNOM_NODSP_NOINLINE static uint32_t blocks6_wide1024(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                     uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                     uint32_t n_out)
+{
+    int16_t xw[WIDE_MAX];
+    return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out, xw);
 }
 
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    /* the copy (about 4 to 7 instructions per input) pays from about 24 rows on (a SUB saved per
-     * six rows and input) */
-    if (in_zp != 0 && n_in <= NARROW_MAX && n_out >= 24u)
-        return blocks6_copy(q, in_zp, in, n_in, w, bias, out, n_out);
+    /* the copy (about 4 instructions per input) pays from about 24 rows on (a SUB saved per six
+     * rows and input) */
+    if (in_zp != 0 && n_out >= 24u && n_in <= WIDE_MAX)
+        return n_in <= WIDE_MAX / 2u ? blocks6_wide512(q, in_zp, in, n_in, w, bias, out, n_out)
+                                     : blocks6_wide1024(q, in_zp, in, n_in, w, bias, out, n_out);
     return blocks6(q, in, IN_ZP, in_zp, n_in, w, bias, out, n_out);
 }
 
