@@ -32,7 +32,7 @@ QFORMAT = [KERNELS / "local" / f"{k}.c" for k in ("nnom_conv2d_s8", "nnom_dw_con
                                                   "nnom_mult_s8", "nnom_softmax_s8")]
 # the least speed-up (reference instructions / no-DSP instructions) on the M3, by benchmark prefix:
 # a fully connected weight meets one input only, so it keeps a load and a multiply per MAC (the
-# Q-format reference, without a zero point, is the tighter loop: 5.2 per MAC against 2.2)
+# Q-format reference, without a zero point, is the tighter loop: 5.2 per MAC against 2.4)
 MIN_SPEEDUP = {"conv": 2.5, "dw": 2.5, "fc": 2.4, "dense": 2.0}
 # the same on the M0 (ARMv6-M, no SMLAL): the conv loop takes 3 instructions per MAC (two pixels
 # per 32-bit MULS, the scratch holding one column of pixel pairs) against the reference's 6.7 to
