@@ -17,7 +17,9 @@
 
 #if NNOM_NODSP_V6M
 
-#define NARROW_MAX 1024u /* inputs whose copy minus the zero point may go on the stack (bytes) */
+/* inputs whose copy minus the zero point may go on the stack (bytes): 512 B at most, a stack
+ * peak nnom's memory plan does not see */
+#define NARROW_MAX 512u
 
 /* in[0..n) minus zp into x8 where every value fits a byte: returns 2 (unsigned bytes: no value
  * below 0; none is above 255 with zp >= -128), 1 (signed: every value in [-128, 127]) or 0 (x8
@@ -278,7 +280,9 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 
 #define ROWS 6u
 
-#define WIDE_MAX 1024u /* inputs whose copy minus the zero point (int16) may go on the stack */
+/* inputs whose copy minus the zero point (int16) may go on the stack: 512 B at most, a stack peak
+ * nnom's memory plan does not see */
+#define WIDE_MAX 256u
 
 /* How rows6() and rows2() read the input: the layer's int8 input with its zero point, or its copy
  * minus the zero point as int16. */
@@ -426,18 +430,10 @@ static uint32_t blocks6_wide(const nnom_nodsp_out_t *q, int32_t in_zp, const int
     return blocks6(q, xw, IN_S16, 0, n_in, w, bias, out, n_out);
 }
 
-/* The copy on these functions' stacks only while they run: 1 KB up to 512 inputs, 2 KB up to 1024. */
-NNOM_NODSP_NOINLINE static uint32_t blocks6_wide512(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                                    uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                    uint32_t n_out)
-{
-    int16_t xw[WIDE_MAX / 2u];
-    return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out, xw);
-}
-
-NNOM_NODSP_NOINLINE static uint32_t blocks6_wide1024(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
-                                                     uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                     uint32_t n_out)
+/* The copy on this function's stack only while it runs. */
+NNOM_NODSP_NOINLINE static uint32_t blocks6_copy(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in,
+                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                 uint32_t n_out)
 {
     int16_t xw[WIDE_MAX];
     return blocks6_wide(q, in_zp, in, n_in, w, bias, out, n_out, xw);
@@ -449,8 +445,7 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
     /* the copy (about 4 instructions per input) pays from about 24 rows on (a SUB saved per six
      * rows and input) */
     if (in_zp != 0 && n_out >= 24u && n_in <= WIDE_MAX)
-        return n_in <= WIDE_MAX / 2u ? blocks6_wide512(q, in_zp, in, n_in, w, bias, out, n_out)
-                                     : blocks6_wide1024(q, in_zp, in, n_in, w, bias, out, n_out);
+        return blocks6_copy(q, in_zp, in, n_in, w, bias, out, n_out);
     return blocks6(q, in, IN_ZP, in_zp, n_in, w, bias, out, n_out);
 }
 
