@@ -1,6 +1,7 @@
 /* Dense of the Q-format scheme for Arm cores without the DSP extension (Cortex-M3, M0), bit-exact
  * with the reference, kernels/local/nnom_dense_s8.c, which it is where NNOM_NODSP_KERNELS is off
- * and which it calls for the rows nnom_nodsp_fc() leaves (at most five). The loops:
+ * and which it calls for the rows nnom_nodsp_fc() leaves (ARMv6-M: one at most,
+ * or all of three or fewer). The loops:
  * nnom_nodsp_fc.c (input zero point 0). */
 #include "nnom_kernels.h"
 

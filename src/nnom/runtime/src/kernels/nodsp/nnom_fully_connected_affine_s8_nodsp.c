@@ -1,7 +1,7 @@
 /* FULLY_CONNECTED of the affine scheme for Arm cores without the DSP extension (Cortex-M3, M0),
  * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c, which it is where
- * NNOM_NODSP_KERNELS is off and which it calls for the rows nnom_nodsp_fc() leaves (at most
- * five). The loops: nnom_nodsp_fc.c. */
+ * NNOM_NODSP_KERNELS is off and which it calls for the rows nnom_nodsp_fc() leaves (ARMv6-M:
+ * one at most, or all of three or fewer). The loops: nnom_nodsp_fc.c. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS

@@ -31,12 +31,13 @@
 
 /* ARMv6-M (Cortex-M0/M0+: no SMLAL, MULS only 32x32->32, eight low registers) has loops of its own
  * (NNOM_NODSP_V6M; a host build may define it to test their C): the convolution two pixels per
- * MULS, three weight rows at a time; the fully connected layer four rows against one input; the
- * depthwise convolution one pixel at a time over its flat table of taps; a weight loaded per MAC
- * by LDRSB with the row's end and one shared negative index, the sums in high registers. The fully
- * connected loop's inline asm needs all eight low registers: where r7 is kept as the frame pointer
- * define NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers
- * asked for, and the C loops run instead. */
+ * MULS, three weight rows at a time; the fully connected layer six rows against one 8-bit input
+ * (four with a zero point to subtract); the depthwise convolution one pixel at a time over its
+ * flat table of taps; a weight loaded per MAC by LDRSB with the row's end and one shared negative
+ * index, the sums in high registers. The fully connected loops' and the requantization's inline
+ * asm need all eight low registers: where r7 is kept as the frame pointer define
+ * NNOM_NODSP_NO_ASM (-fno-omit-frame-pointer); at -Os GCC cannot give the high registers asked
+ * for, and the C loops run instead. */
 #if !defined(NNOM_NODSP_V6M)
 #if defined(__ARM_ARCH_6M__)
 #define NNOM_NODSP_V6M 1
@@ -58,6 +59,12 @@
 #else
 #define NNOM_NODSP_ASM_V6M 0
 #endif
+/* the ARMv6-M asm that takes all eight low registers: GCC only (clang 14 cannot allocate them) */
+#if NNOM_NODSP_ASM_V6M && !defined(__clang__)
+#define NNOM_NODSP_ASM_V6M_ALL_LOW 1
+#else
+#define NNOM_NODSP_ASM_V6M_ALL_LOW 0
+#endif
 
 #define NNOM_LANE_BITS 22
 #define NNOM_LANE_ONE ((int32_t)1 << NNOM_LANE_BITS)
@@ -78,53 +85,71 @@ static inline void nnom_lane_drain(int64_t acc, int32_t *sa, int32_t *sb)
     *sb = (int32_t)((uint32_t)*sb + (uint32_t)hi);
 }
 
-/* nnom_requant_affine() in fewer instructions for a shift <= 0 (the usual case), the same bytes:
- * the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero) with its division
- * truncating toward zero are one floor((a * m + 2^30) / 2^31), whose low 32 bits a logical shift
- * gives (the quotient fits in int32 unless a = m = INT32_MIN: m = INT32_MIN goes to the
- * reference); then the same rounding right shift, zero point and clamp. */
 #if NNOM_NODSP_V6M
-/* ARMv6-M has no long multiply (GCC would call __aeabi_lmul and shift 64-bit values): the same
- * bytes in 32-bit steps. floor((a * m + 2^30) / 2^31) mod 2^32: the unsigned 64-bit product's high
- * word from four 16 x 16 products (Hacker's Delight, 8-2), made signed by subtracting m where a < 0
- * and a where m < 0; its low word from one MULS, then the nudge's carry. */
-static inline int32_t nnom_nodsp_mul_round31(int32_t a, int32_t m)
+/* ARMv6-M has no long multiply (GCC would call __aeabi_lmul and shift 64-bit values): the whole
+ * requantization for m >= 0 and a right shift e in [1, 31] in 32-bit steps, the same bytes.
+ * h = floor((acc * m + 2^30) / 2^31) mod 2^32 is the high word of 2 * acc * m + 2^31: the unsigned
+ * product's high word from four 16 x 16 products (Hacker's Delight, 8-2), made signed by
+ * subtracting m where acc < 0, doubled with bit 31 of the low word, plus the carry of adding 2^31
+ * (bit 30 of the low word, which is bit 14 of w1). Then h / 2^e rounded as nnom_rdbpot() rounds
+ * (up when the remainder reaches 2^(e-1) + (h < 0)), the zero point and the clamp: 34
+ * instructions of asm and the clamp, where GCC's C took over a hundred with the call. */
+static inline int8_t nnom_nodsp_requant_v6m(int32_t acc, uint32_t m, uint32_t e, int32_t zp, int32_t lo, int32_t hi)
 {
-    const uint32_t ua = (uint32_t)a, um = (uint32_t)m;
-    const uint32_t a0 = ua & 0xFFFFu, a1 = ua >> 16, m0 = um & 0xFFFFu, m1 = um >> 16;
+#if NNOM_NODSP_ASM_V6M_ALL_LOW
+    uint32_t a0, a1 = (uint32_t)acc, m0 = m, m1, s, w0;
+    __asm__(NNOM_V6M_UNIFIED
+            "asrs   %[s], %[a1], #31\n\t"
+            "ands   %[s], %[m0]\n\t"          /* m where acc < 0 */
+            "uxth   %[a0], %[a1]\n\t"
+            "lsrs   %[a1], %[a1], #16\n\t"
+            "lsrs   %[m1], %[m0], #16\n\t"
+            "uxth   %[m0], %[m0]\n\t"
+            "movs   %[w0], %[a0]\n\t"
+            "muls   %[w0], %[m0]\n\t"         /* a0 * m0 */
+            "muls   %[m0], %[a1]\n\t"         /* a1 * m0 */
+            "lsrs   %[w0], %[w0], #16\n\t"
+            "adds   %[m0], %[w0]\n\t"         /* t */
+            "muls   %[a0], %[m1]\n\t"
+            "uxth   %[w0], %[m0]\n\t"
+            "adds   %[a0], %[w0]\n\t"         /* w1 = (t & 0xFFFF) + a0 * m1 */
+            "muls   %[a1], %[m1]\n\t"
+            "lsrs   %[m0], %[m0], #16\n\t"
+            "adds   %[a1], %[m0]\n\t"
+            "subs   %[a1], %[s]\n\t"
+            "lsrs   %[w0], %[a0], #16\n\t"
+            "adds   %[a1], %[w0]\n\t"         /* the signed high word */
+            "lsls   %[a0], %[a0], #17\n\t"    /* carry: bit 31 of the low word */
+            "adcs   %[a1], %[a1]\n\t"
+            "lsrs   %[a0], %[a0], #31\n\t"
+            "adds   %[a1], %[a0]\n\t"         /* h */
+            "movs   %[m0], #1\n\t"
+            "lsls   %[m0], %[e]\n\t"
+            "subs   %[s], %[m0], #1\n\t"
+            "ands   %[s], %[a1]\n\t"          /* the remainder */
+            "lsrs   %[m0], %[m0], #1\n\t"
+            "lsrs   %[w0], %[a1], #31\n\t"
+            "adds   %[m0], %[w0]\n\t"         /* 2^(e-1) + (h < 0) */
+            "asrs   %[a1], %[e]\n\t"
+            "cmp    %[s], %[m0]\n\t"
+            "adcs   %[a1], %[zp]\n\t" NNOM_V6M_DIVIDED
+            : [a0] "=&l"(a0), [a1] "+l"(a1), [m0] "+l"(m0), [m1] "=&l"(m1), [s] "=&l"(s), [w0] "=&l"(w0)
+            : [e] "l"(e), [zp] "l"(zp)
+            : "cc");
+    (void)a0, (void)m1, (void)s, (void)w0;
+    acc = (int32_t)a1;
+#else
+    const uint32_t ua = (uint32_t)acc, a0 = ua & 0xFFFFu, a1 = ua >> 16, m0 = m & 0xFFFFu, m1 = m >> 16;
     const uint32_t w0 = a0 * m0, t = a1 * m0 + (w0 >> 16), w1 = (t & 0xFFFFu) + a0 * m1;
-    const uint32_t low = ua * um, nudged = low + 0x40000000u;
-    uint32_t high = a1 * m1 + (t >> 16) + (w1 >> 16);
-    high -= ((0u - (ua >> 31)) & um) + ((0u - (um >> 31)) & ua);
-    return (int32_t)(((high + (nudged < low)) << 1) | (nudged >> 31));
+    const uint32_t high = a1 * m1 + (t >> 16) + (w1 >> 16) - ((0u - (ua >> 31)) & m);
+    const uint32_t h = high * 2u + ((w1 >> 15) & 1u) + ((w1 >> 14) & 1u), half = 1u << (e - 1u);
+    const uint32_t q = ((h ^ (0u - (h >> 31))) >> e) ^ (0u - (h >> 31)); /* arithmetic shift */
+    acc = (int32_t)(q + (uint32_t)zp + ((h & (2u * half - 1u)) >= half + (h >> 31)));
+#endif
+    return (int8_t)(acc < lo ? lo : (acc > hi ? hi : acc));
 }
 
-/* nnom_nodsp_mul_round31() in two MULS where acc fits 16 bits and m >= 0 (the usual case: sums
- * of few products, TFLite's multipliers in [2^30, 2^31)): with m = mh * 2^16 + ml,
- * floor((a * m + 2^30) / 2^31) = floor((a * mh + floor(a * ml / 2^16) + 2^14) / 2^15), every term
- * inside int32 (|a * ml| < 2^31, |a * mh| < 2^30). */
-static inline int32_t nnom_nodsp_asr(int32_t x, uint32_t e)
-{
-    const uint32_t sign = 0u - ((uint32_t)x >> 31);
-    return (int32_t)((((uint32_t)x ^ sign) >> e) ^ sign);
-}
-
-static inline int32_t nnom_nodsp_mul_round31_short(int32_t a, int32_t m)
-{
-    if ((uint32_t)a + 32768u < 65536u && m >= 0) {
-        const int32_t mh = (int32_t)((uint32_t)m >> 16), ml = (int32_t)((uint32_t)m & 0xFFFFu);
-        return nnom_nodsp_asr(a * mh + nnom_nodsp_asr(a * ml, 16) + 16384, 15);
-    }
-    return nnom_nodsp_mul_round31(a, m);
-}
-
-/* x / 2^e rounded as nnom_rdbpot() rounds (half away from zero), e in [0, 31], in 32 bits. */
-static inline int32_t nnom_nodsp_rdbpot(int32_t x, uint32_t e)
-{
-    const uint32_t ux = (uint32_t)x, neg = ux >> 31, sign = 0u - neg, mask = (1u << e) - 1u;
-    const int32_t q = (int32_t)(((ux ^ sign) >> e) ^ sign); /* arithmetic shift */
-    return q + ((ux & mask) > (mask >> 1) + neg);
-}
+#endif
 
 /* nnom_requant(x, shift) for a right shift in [1, 31]: (x + 2^(shift - 1)) >> shift without the
  * int64 (bit shift - 1 of x is the rounding's carry), saturated to int8. */
@@ -133,23 +158,6 @@ static inline int8_t nnom_nodsp_requant_q(int32_t x, uint32_t shift)
     const uint32_t ux = (uint32_t)x, sign = 0u - (ux >> 31);
     const int32_t y = (int32_t)(((ux ^ sign) >> shift) ^ sign) + (int32_t)((ux >> (shift - 1u)) & 1u);
     return (int8_t)(y > 127 ? 127 : (y < -128 ? -128 : y));
-}
-#endif
-
-static inline int8_t nnom_nodsp_requant(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t lo, int32_t hi)
-{
-    int32_t y;
-    if (shift > 0 || m == INT32_MIN)
-        return nnom_requant_affine(acc, m, shift, zp, lo, hi);
-#if NNOM_NODSP_V6M
-    if (shift >= -31) {
-        y = nnom_nodsp_rdbpot(nnom_nodsp_mul_round31_short(acc, m), (uint32_t)-shift) + zp;
-        return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
-    }
-#endif
-    y = (int32_t)(uint32_t)(((uint64_t)((int64_t)acc * m) + 0x40000000u) >> 31);
-    y = nnom_rdbpot(y, -shift) + zp;
-    return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
 }
 
 /* How a kernel turns its int32 sums (bias included) into int8: the affine scheme's
@@ -161,23 +169,56 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
 } nnom_nodsp_out_t;
 
+#if defined(__GNUC__)
+#define NNOM_NODSP_NOINLINE __attribute__((noinline, unused))
+#else
+#define NNOM_NODSP_NOINLINE
+#endif
+
+/* the cases the short paths below leave: the references' arithmetic, out of line */
+NNOM_NODSP_NOINLINE static int8_t nnom_nodsp_out_other(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
+{
+    if (q->mult == NULL)
+        return nnom_requant(acc, q->shift[c]);
+    return nnom_requant_affine(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
+}
+
+/* nnom_requant_affine() in fewer instructions for m >= 0 and a right shift e in [1, 31] (the usual
+ * case), the same bytes: the doubling high multiply's two nudges (2^30, and 1 - 2^30 below zero)
+ * with its division truncating toward zero are one h = floor((acc * m + 2^30) / 2^31) (which fits
+ * in int32 as m >= 0), and the rounding right shift is floor((h + 2^(e-1) - (h < 0)) / 2^e); where
+ * h < 0, acc < 0, and where acc < 0 but h = 0 both roundings give 0: so the whole is
+ * floor((acc * m + 2^30 + (2^(e-1) - (acc < 0)) * 2^31) / 2^(31+e)), one SMLAL onto a constant
+ * and the high word's arithmetic shift by e - 1. ARMv6-M: the same bytes in 32-bit steps (above). */
 static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
 {
+    const int32_t shift = q->shift[c];
     if (q->mult == NULL) {
+        if ((uint32_t)shift - 1u < 31u)
+            return nnom_nodsp_requant_q(acc, (uint32_t)shift);
+    } else {
+        const int32_t m = q->mult[c];
+        if (m >= 0 && (uint32_t)-shift - 1u < 31u) {
 #if NNOM_NODSP_V6M
-        if (q->shift[c] >= 1 && q->shift[c] <= 31)
-            return nnom_nodsp_requant_q(acc, (uint32_t)q->shift[c]);
+            return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, q->out_zp, q->act_min, q->act_max);
+#else
+            const uint32_t e1 = (uint32_t)-shift - 1u, neg = (uint32_t)acc >> 31;
+            const uint64_t start = ((uint64_t)((1u << e1) - neg) << 31) + 0x40000000u;
+            const uint32_t high = (uint32_t)(((uint64_t)((int64_t)acc * m) + start) >> 32);
+            const uint32_t sign = 0u - (high >> 31);
+            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)q->out_zp);
+            return (int8_t)(y < q->act_min ? q->act_min : (y > q->act_max ? q->act_max : y));
 #endif
-        return nnom_requant(acc, q->shift[c]);
+        }
     }
-    return nnom_nodsp_requant(acc, q->mult[c], q->shift[c], q->out_zp, q->act_min, q->act_max);
+    return nnom_nodsp_out_other(q, acc, c);
 }
 
 /* The loops, for any shape, with in_zp subtracted from the input (0 in the Q-format scheme):
  * conv (col: 4 * kh * kw * in_c bytes, 4-byte aligned), depthwise with multiplier 1 and at most
- * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks of six, the last one ending at
- * the last row when three to five are left (returns the rows done; the caller's reference does
- * the others). */
+ * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks (returns the rows done: all of
+ * them on ARMv7-M; on ARMv6-M all but one row at most, none of three rows or fewer; the caller's
+ * reference does the others). */
 #define NNOM_DW_PAIR_TAPS 32 /* two 256-byte tables of tap offsets on the stack */
 void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                      nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,

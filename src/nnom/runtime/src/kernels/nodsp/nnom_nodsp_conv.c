@@ -6,8 +6,8 @@
  * a + b * 2^22 (nnom_nodsp.h). Then each weight, loaded once, meets both pixels in one SMLAL,
  * three output channels at a time (in asm on ARMv7-M with optimization: GCC's allocator spills
  * the weight pointers otherwise): 12 MACs in 15 instructions. ARMv6-M (NNOM_NODSP_V6M) has no
- * SMLAL: two pixels share a 32-bit MULS there (below), three channels at a time, in 3 instructions
- * per MAC. */
+ * SMLAL: two pixels share a 32-bit MULS there (below), three channels at a time (a last one alone),
+ * in 3 instructions per MAC. */
 #include "nnom_affine_kernels.h"
 
 #if NNOM_NODSP_KERNELS
@@ -125,6 +125,38 @@ static void rows3(const uint32_t *col, const int8_t *w, uint32_t K, uint32_t *ac
 #endif
 }
 
+/* Row w alone against the column (acc: L, H): per k one LDM of X, LDRSB, MULS, ADD, ASRS, ADD. */
+static void row1(const uint32_t *col, const int8_t *w, uint32_t K, uint32_t *acc)
+{
+#if NNOM_NODSP_ASM_V6M
+    const int8_t *r0 = w + K;
+    int32_t kk = -(int32_t)K;
+    uint32_t l = acc[0], h = acc[1], x, t;
+    __asm__(NNOM_V6M_UNIFIED
+            "1:\n\t"
+            "ldm    %[col]!, {%[x]}\n\t"
+            "ldrsb  %[t], [%[r0], %[kk]]\n\t"
+            "muls   %[t], %[x]\n\t"
+            "adds   %[l], %[t]\n\t"
+            "asrs   %[t], %[t], #16\n\t"
+            "adds   %[h], %[t]\n\t"
+            "adds   %[kk], #1\n\t"
+            "bne    1b\n\t" NNOM_V6M_DIVIDED
+            : [l] "+l"(l), [h] "+l"(h), [col] "+l"(col), [kk] "+l"(kk), [x] "=&l"(x), [t] "=&l"(t)
+            : [r0] "l"(r0)
+            : "cc", "memory");
+    acc[0] = l;
+    acc[1] = h;
+#else
+    uint32_t k;
+    for (k = 0; k < K; k++) {
+        const int32_t p = (int32_t)w[k] * (int32_t)col[k];
+        acc[0] += (uint32_t)p;
+        acc[1] += (uint32_t)((p - (int32_t)((uint32_t)p & 0xFFFFu)) / 65536); /* floor */
+    }
+#endif
+}
+
 /* The start values of the sums of row w (K weights): see above. */
 static row_start_t row_start(const int8_t *w, uint32_t K, int32_t bias, int32_t zp)
 {
@@ -191,8 +223,12 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
     for (c0 = 0; c0 < out_c; c0 += n) {
         uint32_t oy = 0, ox = 0; /* pixel a; no division (a library call here) */
         n = out_c - c0 < ROWS_CHUNK ? out_c - c0 : ROWS_CHUNK;
-        for (j = 0; j < n; j++)
+        int fast = qq.mult != NULL; /* every channel of the chunk on the affine short path */
+        for (j = 0; j < n; j++) {
             start[j] = row_start(w + (c0 + j) * K, K, bias != NULL ? bias[c0 + j] : 0, in_zp);
+            if (fast && (qq.mult[c0 + j] < 0 || (uint32_t)-qq.shift[c0 + j] - 1u >= 31u))
+                fast = 0;
+        }
         for (px = 0; px < n_pix; px += 2) {
             const int two = px + 1 < n_pix; /* the last pixel alone: b is a again */
             uint32_t oy2 = oy, ox2 = ox + (two ? 1u : 0u);
@@ -209,33 +245,31 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
                 oy++;
             }
             for (j = 0; j < n;) {
-                uint32_t acc[6], r;
-                if (n < 3u) { /* one row */
-                    acc[0] = start[j].l;
-                    acc[1] = start[j].h;
-                    acc[2] = acc[3] = acc[4] = acc[5] = 0;
-                    r = 1;
-                } else {
-                    if (n - j < 3u) /* one or two left: the last three again (the same bytes) */
-                        j = n - 3u;
-                    for (r = 0; r < 3u; r++) {
-                        acc[2u * r] = start[j + r].l;
-                        acc[2u * r + 1u] = start[j + r].h;
-                    }
+                uint32_t acc[6], r = 3u;
+                if (n - j < 3u) {
+                    if (n - j == 2u && n > 3u)
+                        j = n - 3u; /* two left: the last three again (the same bytes) */
+                    else
+                        r = 1u; /* one left, or fewer than three in all: one at a time */
                 }
-                if (r == 1u) { /* rows3 reads three rows: one alone in C */
-                    const int8_t *wr = w + (c0 + j) * K;
-                    uint32_t k;
-                    for (k = 0; k < K; k++) {
-                        const int32_t p = (int32_t)wr[k] * (int32_t)col[k];
-                        acc[0] += (uint32_t)p;
-                        acc[1] += (uint32_t)((p - (int32_t)((uint32_t)p & 0xFFFFu)) / 65536);
-                    }
-                } else {
+                for (oc = 0; oc < r; oc++) {
+                    acc[2u * oc] = start[j + oc].l;
+                    acc[2u * oc + 1u] = start[j + oc].h;
+                }
+                if (r == 1u)
+                    row1(col, w + (c0 + j) * K, K, acc);
+                else
                     rows3(col, w + (c0 + j) * K, K, acc);
-                }
                 for (oc = 0; oc < r; oc++, j++) {
                     const uint32_t l = acc[2u * oc], h = acc[2u * oc + 1u];
+                    if (fast) { /* no checks per output, one load of the channel's multiplier and shift */
+                        const uint32_t m = (uint32_t)qq.mult[c0 + j], e = (uint32_t)-qq.shift[c0 + j];
+                        oa[c0 + j] = nnom_nodsp_requant_v6m((int32_t)(l - (h << 16)), m, e, qq.out_zp, qq.act_min,
+                                                            qq.act_max);
+                        if (two)
+                            ob[c0 + j] = nnom_nodsp_requant_v6m((int32_t)h, m, e, qq.out_zp, qq.act_min, qq.act_max);
+                        continue;
+                    }
                     oa[c0 + j] = nnom_nodsp_out(&qq, (int32_t)(l - (h << 16)), c0 + j);
                     if (two)
                         ob[c0 + j] = nnom_nodsp_out(&qq, (int32_t)h, c0 + j);
