@@ -50,6 +50,9 @@ def test_the_accepted_forms():
     d.compile(verbose=False)
     assert d.predict(np.zeros((4, 6))).shape == (4, 2)          # (N, c) for a (1, 1, c) input
     assert d.predict(np.zeros((4, 1, 1, 6))).shape == (4, 2)
+    assert d.predict(np.zeros((4, 1, 6))).shape == (4, 2)       # Keras' (N, 1, c): a sequence of one step
+    with pytest.raises(NnomError, match=r"expected \(N, 6\)"):
+        d.predict(np.zeros((4, 6, 1)))
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

@@ -272,8 +272,9 @@ class Model:
     def _batch(self, x, what="input"):
         """Inputs as a list of (N, h, w, c) arrays, one per model input.
 
-        Each input is a batch (N, h, w, c), or the same without its leading 1-dims, the form
-        outputs come back in ((N, w, c) when h is 1, (N, c) when h = w = 1); one sample may drop
+        Each input is a batch (N, h, w, c), or the same without some or all of its leading 1-dims
+        (all: the form outputs come back in, (N, w, c) when h is 1, (N, c) when h = w = 1; some:
+        Keras' (N, 1, c) for a sequence of one step, which nnom holds as (1, 1, c)); one sample may drop
         the N. Anything else, a transposed layout above all, is an error: reading it as the model's
         layout would give wrong results silently. Float data must be finite."""
         xs = x if isinstance(x, (list, tuple)) else [x]
@@ -287,9 +288,10 @@ class Model:
             name = f"Input '{layer.name}'"
             if arr.dtype.kind not in "biuf":
                 raise NnomError(f"{what} for {name} has the non-numeric type {arr.dtype}")
-            if arr.shape[1:] in (full, short) and len(arr):
+            forms = _leading_one_forms(full)
+            if arr.shape[1:] in forms and len(arr):
                 out.append(arr.reshape((len(arr),) + full))
-            elif arr.shape in (full, short):
+            elif arr.shape in forms:
                 out.append(arr.reshape((1,) + full))
             else:
                 hint = ""
@@ -535,6 +537,16 @@ def _check_options(fn, kwargs, target):
         raise NnomError(f"run_c(target={target!r}) does not take {', '.join(unknown)}; it takes "
                         f"{', '.join(accepted)}" + ("; per_layer and count apply to Cortex-M targets"
                                                     if target == "host" else ""))
+
+
+def _leading_one_forms(dims):
+    """(1, 1, c) -> [(1, 1, c), (1, c), (c,)]: the shape without none, some or all of its leading 1-dims."""
+    dims = tuple(dims)
+    forms = [dims]
+    while len(dims) > 1 and dims[0] == 1:
+        dims = dims[1:]
+        forms.append(dims)
+    return forms
 
 
 def _squeeze_leading(dims):
