@@ -1205,15 +1205,17 @@ def hard_sigmoid_act(alpha, beta) -> Act:
 
 
 def clamp_act(lo, hi) -> Act:
-    """clip(x, lo, hi) with lo 0: ReLU6 (hi 6) or ReLU (no hi, or the float32 maximum); a
-    NnomError for any other range."""
+    """clip(x, lo, hi): with lo 0, ReLU6 (hi 6) or ReLU (no hi, or the float32 maximum); any other
+    range (Hardtanh's [-1, 1]) an element-wise Lambda (an int8 lookup table)."""
     lo = None if lo is None else float(lo)
     hi = None if hi is None else float(hi)
     if lo == 0 and hi is not None and abs(hi - 6.0) < 1e-6:
         return Act("relu6")
     if lo == 0 and (hi is None or hi >= 3.4e38):
         return Act("relu")
-    raise NnomError(f"clamp to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
+    if lo is None and hi is None:
+        raise NnomError("clamp without bounds: give min or max")
+    return Act("lambda", fn=lambda x: np.clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi))
 
 
 def unsupported_error(source, problems, supported) -> NnomError:

@@ -59,6 +59,7 @@ from ..errors import NnomError
 from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
+from . import elementwise as ew
 from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
 from .keras_time import time_distributed
 
@@ -69,36 +70,17 @@ __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 # nnom knows relu, relu6, tanh, sigmoid, hard_sigmoid (Keras 3's relu6(x + 3) / 6) and leaky_relu;
 # the others Keras offers become element-wise Lambda tails (int8 lookup tables).
 
-def _softplus(x):
-    return np.logaddexp(0, x)
-
-
-def _erf(x):
-    """erf to 1.5e-7 (Abramowitz & Stegun 7.1.26): float32 accuracy without SciPy."""
-    s = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return s * (1.0 - poly * np.exp(-a * a))
-
-
-def _elu(alpha):
-    return lambda x: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-
-
-_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
-
 _LAMBDAS = {
-    "elu": _elu(1.0),
-    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
-    "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(np.minimum(x, 0))),
-    "softplus": _softplus,
-    "softsign": lambda x: x / (1 + np.abs(x)),
-    "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
-    "mish": lambda x: x * np.tanh(_softplus(x)),
+    "elu": ew.elu(1.0),
+    "selu": ew.selu,
+    "celu": ew.celu(1.0),
+    "softplus": ew.softplus,
+    "softsign": ew.softsign,
+    "gelu": ew.gelu(approximate=False),
+    "mish": ew.mish,
     "exponential": np.exp,
     "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
-    "log_sigmoid": lambda x: -_softplus(-x),
+    "log_sigmoid": ew.log_sigmoid,
 }
 _NATIVE = ("relu", "relu6", "tanh", "sigmoid")
 # Keras' names for the tables every importer shares (common.py: one lowering each)
@@ -192,7 +174,7 @@ def _act_leaky(ctx, layer, cfg):
 
 def _act_elu(ctx, layer, cfg):
     alpha = float(np.asarray(cfg.get("alpha", 1.0)))
-    return _lambda("elu", _elu(alpha))
+    return _lambda("elu", ew.elu(alpha))
 
 
 def _act_softmax(ctx, layer, cfg):

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from . import elementwise as ew
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
 from .onnx_attention import rewrite_torch_attention
@@ -722,6 +723,17 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
     return convert
 
 
+def _lut(fn_of):
+    """An element-wise function (fn_of(node) gives it from the node's attributes) as a Lambda
+    activation: an int8 lookup table."""
+    return lambda c: c.b.activation(c.tensor(0), "lambda", c.name, fn=fn_of(c))
+
+
+def _selu(c):
+    alpha, gamma = float(c.attr("alpha", ew.SELU_ALPHA)), float(c.attr("gamma", ew.SELU_SCALE))
+    return lambda x: gamma * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
 def _prelu(c):
     slope = c.input(1)
     if isinstance(slope, Tensor) or slope is None:
@@ -735,6 +747,10 @@ CONVERTERS = {
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01), "PRelu": _prelu,
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
+    "Gelu": _lut(lambda c: ew.gelu(c.attr("approximate", "none") == "tanh")), "Erf": _lut(lambda c: ew.erf),
+    "Elu": _lut(lambda c: ew.elu(float(c.attr("alpha", 1.0)))), "Celu": _lut(lambda c: ew.celu(float(c.attr("alpha", 1.0)))),
+    "Selu": _lut(_selu), "Softplus": _lut(lambda c: ew.softplus), "Softsign": _lut(lambda c: ew.softsign),
+    "Mish": _lut(lambda c: ew.mish),
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
