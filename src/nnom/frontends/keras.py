@@ -247,6 +247,7 @@ class _Importer:
             cls = getattr(layers, kind, None)
             if isinstance(cls, type):
                 self.classes.setdefault(cls, kind)
+        self.classes.update(_application_classes(self.root))
         self.model_classes = [c for c in (getattr(fw, "Sequential", None), getattr(fw, "Model", None))
                               if isinstance(c, type)]
         self.b = Builder(name, "Keras", layout=CHANNELS_LAST, naming=_ident)
@@ -555,8 +556,9 @@ def _static_checks(ctx, kind, klayer, cfg):
     if cfg.get("data_format") == "channels_first":
         raise _Unsupported("data_format='channels_first': nnom is channels-last; rebuild the model with "
                            "data_format='channels_last' (the default)")
-    if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1:
-        raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported")
+    if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1 and _group_size(klayer) != 1:
+        raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported, except depthwise ones "
+                           "(groups = input channels)")
     if kind in ("UpSampling2D", "Resizing") and cfg.get("interpolation", "nearest" if kind == "UpSampling2D"
                                                          else "bilinear") not in ("nearest", "bilinear"):
         raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom resizes by nearest neighbour or bilinear "
@@ -624,8 +626,15 @@ def _conv_geometry(cfg, n):
     return k, s, d, [(0, 0)] * (n - 1) + [(left, 0)]
 
 
+def _group_size(klayer):
+    """Input channels per group of a Conv1D/2D: its kernel's (.., in / groups, filters) second last."""
+    w = klayer.get_weights()
+    return int(np.shape(w[0])[-2]) if w else None
+
+
 def _conv(ctx, klayer, cfg, ins, name):
-    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail."""
+    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail; a
+    Conv with groups = input channels (ConvNeXt's) is a depthwise one."""
     x = ins[0]
     kind = ctx.kind(klayer)
     k, s, d, pads = _conv_geometry(cfg, _spatial_dims(ctx, klayer, x))
@@ -633,6 +642,11 @@ def _conv(ctx, klayer, cfg, ins, name):
     if kind.startswith("Separable"):
         w = _weights(klayer, 3 if use_bias else 2)
         y = ctx.b.separable(x, w[0], w[1], w[2] if use_bias else None, s, pads, d, name)
+    elif int(cfg.get("groups", 1) or 1) != 1:
+        w = _weights(klayer, 2 if use_bias else 1)
+        groups = int(cfg["groups"])             # output o = group * multiplier + m: Keras' depthwise order
+        kernel = np.reshape(w[0], w[0].shape[:-2] + (groups, w[0].shape[-1] // groups))
+        y = ctx.b.depthwise(x, kernel, w[1] if use_bias else None, s, pads, d, name)
     else:
         w = _weights(klayer, 2 if use_bias else 1)
         lower = ctx.b.depthwise if kind.startswith("Depthwise") else ctx.b.conv2d
@@ -786,6 +800,43 @@ def _reshape(ctx, klayer, cfg, ins, name):
     return ctx.b.reshape(x, target, name)
 
 
+def _layer_scale(ctx, klayer, cfg, ins, name):
+    """keras.applications ConvNeXt's LayerScale: x * gamma per channel (folds into the layer before)."""
+    gamma = np.asarray(_weights(klayer, 1)[0], np.float32).reshape(-1)
+    return ctx.b.affine(ins[0], gamma, np.zeros_like(gamma), name)
+
+
+def _custom_scale(ctx, klayer, cfg, ins, name):
+    """keras.applications InceptionResNetV2's CustomScaleLayer: inputs[0] + inputs[1] * scale."""
+    if len(ins) != 2:
+        raise _Unsupported(f"expected two inputs, got {len(ins)}")
+    c = int(ins[1].layer.out_shape.c)
+    scaled = ctx.b.affine(ins[1], np.full(c, float(klayer.scale), np.float32), np.zeros(c, np.float32),
+                          name + "_scale")
+    return ctx.b.merge("add", [ins[0], scaled], name)
+
+
+# layers of keras.applications that keras.layers does not hold: (module under the Keras package,
+# class), matched as classes (a user's class of the same name is not taken for them)
+_APPLICATION_LAYERS = {("applications.convnext", "LayerScale"): "LayerScale",
+                       ("applications.inception_resnet_v2", "CustomScaleLayer"): "CustomScaleLayer"}
+
+
+def _application_classes(root):
+    """{class: converter name} of _APPLICATION_LAYERS found in the Keras package `root`."""
+    found = {}
+    for (module, cls_name), kind in _APPLICATION_LAYERS.items():
+        for prefix in (f"{root}.src.", f"{root}."):
+            try:
+                cls = getattr(importlib.import_module(prefix + module), cls_name, None)
+            except ImportError:
+                continue
+            if isinstance(cls, type):
+                found[cls] = kind
+                break
+    return found
+
+
 def _merge(ctx, klayer, cfg, ins, name):
     op = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "Maximum": "max", "Minimum": "min",
           "Average": "mean"}[ctx.kind(klayer)]
@@ -924,6 +975,7 @@ _CONVERTERS = {
     "Dense": _dense,
     "BatchNormalization": _batchnorm,
     "Rescaling": _rescaling, "Normalization": _normalization,
+    "LayerScale": _layer_scale, "CustomScaleLayer": _custom_scale,
     "Dropout": _identity, "SpatialDropout1D": _identity, "SpatialDropout2D": _identity,
     "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
     "ActivityRegularization": _identity, "Identity": _identity,
@@ -1070,6 +1122,17 @@ def _keras_module(module):
     return rest[0] in _KERAS_PACKAGES
 
 
+def _application_layer(module, cls):
+    """Whether (module, cls) names one of _APPLICATION_LAYERS in Keras (keras[.src].applications...)."""
+    if not isinstance(module, str):
+        return False
+    parts = module.split(".")
+    if parts[0] not in ("keras", "tf_keras"):
+        return False
+    rest = ".".join(parts[2:] if parts[1:2] == ["src"] else parts[1:])
+    return (rest, cls) in _APPLICATION_LAYERS
+
+
 def _object_problems(obj, key, layerish):
     """Why the serialized Keras object `obj` (found under `key`) would run code, as a list of reasons."""
     cls, cfg = obj.get("class_name"), obj.get("config")
@@ -1093,6 +1156,8 @@ def _object_problems(obj, key, layerish):
               and cfg in _ACTIVATION_FNS and registered in (None, "function", cfg))
         return [] if ok else [f"{arg}the Python function {cfg!r} from module {module!r} (only Keras' built-in "
                               "activations are accepted)"]
+    if layerish and _application_layer(module, cls) and registered in (None, cls):
+        return []                               # ConvNeXt's LayerScale...: Keras' own code, named by class
     out = []
     if module is not None and not _keras_module(module):
         out.append(f"{arg}class {cls!r} from module {module!r}, not from Keras' layers")
