@@ -2,6 +2,8 @@
 model gives the same float outputs as PyTorch (channels last, max abs error < 1e-4); a
 depthwise-separable CNN with a residual Add and a Concat branch goes through quantization and the
 C runtime; unsupported modules are listed in one clear error."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -97,6 +99,8 @@ CASES = {
     # dense: flatten of (C, H, W) permuted to (h, w, c), and plain (N, F)
     "linear_after_flatten": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 3 * 4, 6)),
                              (2, 3, 5, 6)),
+    "flatten_as_output": (lambda: Fn(lambda m, x: torch.flatten(F.relu(m.c(x)), 1), c=nn.Conv2d(3, 4, 3)),
+                          (2, 3, 6, 5)),
     "linear_mlp": (lambda: nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 3)), (3, 10)),
     "linear_after_view": (lambda: Fn(lambda m, x: m.l(F.relu(m.c(x)).view(x.size(0), -1)),
                                      c=nn.Conv2d(2, 3, 3), l=nn.Linear(3 * 2 * 3, 4)), (2, 2, 4, 5)),
@@ -343,6 +347,28 @@ def test_mobilenet_block_end_to_end_quantized_and_c_bit_exact():
     types = [type(layer).__name__ for layer in model.order]
     assert "DW_Conv2D" in types and "Add" in types and "Concat" in types and "BatchNorm" not in types
     check_end_to_end(model, module)
+
+
+@pytest.mark.parametrize("pool", [None, (2, 2), (1, 3)])
+def test_a_flattened_feature_map_as_output_comes_out_in_torch_order(pool):
+    """torch.flatten(x, 1) of (N, C, H, W) read by no Linear: a Permute before the Flatten gives
+    PyTorch's (c, h, w) order (was nnom's (h, w, c), with a warning), in the simulator and in C."""
+    def fn(m, x):
+        y = F.relu(m.c(x))
+        return torch.flatten(y if pool is None else F.adaptive_avg_pool2d(y, pool), 1)
+    module = randomize(Fn(fn, c=nn.Conv2d(3, 4, 3)))
+    x = torch.randn(4, 3, 8, 8)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = from_torch(module, x)
+    xs = channels_last(x.numpy())
+    assert np.abs(model.predict(xs) - ref).max() < TOL
+    assert "Permute" in [type(layer).__name__ for layer in model.order]
+    model.quantize(xs)
+    xq = model.quantize_input(xs)[0]
+    assert (model.run_c(xq) == model.run(xq)).all()
 
 
 def test_softsign_logsigmoid_and_softplus_threshold():

@@ -1155,10 +1155,35 @@ class Builder(TransformerOps):
                 warnings.warn(f"output '{n}' {shape_text(t.shape, t.batch_axis)} has its batch at axis "
                               f"{t.batch_axis} in {self.source}; nnom gives it first (each sample's values "
                               "unchanged)", stacklevel=3)
-            if not t.canonical and not t.identity:
-                warnings.warn(f"output '{n}' {shape_text(t.shape)} comes out flattened in nnom's (h, w, c) "
-                              f"order, not {self.source}'s channels-first order", stacklevel=3)
+        outputs = [self._in_framework_order(t, n) for t, n in zip(outputs, output_names)]
         return passes.run(self.nodes, self.inputs, [t.layer for t in outputs], self.name, self.rng)
+
+    def _in_framework_order(self, t: Tensor, name) -> Tensor:
+        """An output nnom holds in another order than the framework (a channels-first flatten, as
+        torch.flatten(x, 1) of a feature map): a Permute of the grid it was flattened from puts its
+        values in the framework's order; a warning where no permutation of three axes does."""
+        if t.canonical or t.identity or t.batch_axis != 0:
+            return t
+        if t.rank == 1:
+            grids, layer = [], t.layer
+            while True:                                 # the layers whose grids the values were viewed as
+                if int(np.prod(layer.out_shape, dtype=np.int64)) != t.size:
+                    break
+                grids.append(layer)
+                if not isinstance(layer, (Flatten, Reshape)) or not layer.inputs:
+                    break
+                layer = layer.inputs[0]
+            for src in grids:
+                for p in ((2, 0, 1), (1, 2, 0), (0, 2, 1), (1, 0, 2), (2, 1, 0)):
+                    if np.array_equal(t.order().reshape(tuple(src.out_shape)).transpose(p).ravel(), np.arange(t.size)):
+                        src = self._add(Permute(tuple(a + 1 for a in p)), [src], t.layer.name + "_permute")
+                        src = self._add(Flatten(), [src], t.layer.name + "_flatten")
+                        return self._tensor(src, t.shape, None)
+        elif (moved := self._materialize(t)) is not None:
+            return moved
+        warnings.warn(f"output '{name}' {shape_text(t.shape)} comes out in nnom's (h, w, c) order, not "
+                      f"{self.source}'s channels-first order", stacklevel=4)
+        return t
 
 
 def _rebatch(x: Tensor, batch_axis) -> Tensor:
