@@ -55,6 +55,14 @@ def test_the_accepted_forms():
         d.predict(np.zeros((4, 6, 1)))
 
 
+def test_empty_data_and_a_list_of_samples_say_what_is_wrong():
+    m = conv_model()
+    with pytest.raises(NnomError, match=r"calibration data for Input '.*' holds no samples"):
+        m.quantize(np.zeros((0, 8, 6, 2)))
+    with pytest.raises(NnomError, match=r"one array per input.*np.asarray"):
+        m.predict(np.zeros((3, 8, 6, 2)).tolist())
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_data_is_refused_with_the_input_named(bad):
     m = conv_model()

@@ -279,7 +279,9 @@ class Model:
         layout would give wrong results silently. Float data must be finite."""
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
-            raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}")
+            hint = (" (a list or tuple is read as one array per input: give the samples as one NumPy array, "
+                    "np.asarray(x))" if len(self.inputs) == 1 else "")
+            raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}{hint}")
         out = []
         for arr, layer in zip(xs, self.inputs):
             arr = np.asarray(arr)
@@ -289,6 +291,8 @@ class Model:
             if arr.dtype.kind not in "biuf":
                 raise NnomError(f"{what} for {name} has the non-numeric type {arr.dtype}")
             forms = _leading_one_forms(full)
+            if arr.ndim and not len(arr) and arr.shape[1:] in forms:
+                raise NnomError(f"{what} for {name} holds no samples (shape {arr.shape})")
             if arr.shape[1:] in forms and len(arr):
                 out.append(arr.reshape((len(arr),) + full))
             elif arr.shape in forms:
