@@ -168,6 +168,15 @@ CASES = {
     "adaptive_avg_2": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AdaptiveAvgPool2d(2)), (2, 3, 6, 4)),
     "mean_spatial": (lambda: Fn(lambda m, x: m.l(m.c(x).mean((2, 3))), c=nn.Conv2d(3, 4, 3), l=nn.Linear(4, 2)),
                      (2, 3, 5, 5)),
+    "sum_and_amax_spatial": (lambda: Fn(lambda m, x: torch.cat([m.c(x).sum((2, 3)), torch.sum(m.c(x), dim=(-1, -2)),
+                                                                m.c(x).amax((2, 3)), torch.amax(m.c(x), (2, 3))], 1),
+                                        c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
+    "sum_keepdim_1d": (lambda: Fn(lambda m, x: m.c(x).sum(2, keepdim=True), c=nn.Conv1d(3, 4, 3)), (2, 3, 7)),
+    # an SE gate broadcast by indexing with None
+    "se_gate_none_index": (lambda: Fn(lambda m, x: m.c(x) * torch.sigmoid(m.c(x).mean((2, 3)))[:, :, None, None],
+                                      c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
+    "unsqueeze_by_none_and_ellipsis": (lambda: Fn(lambda m, x: m.c(m.l(x)[..., None]), l=nn.Linear(6, 5),
+                                                  c=nn.Conv1d(5, 2, 1)), (2, 6)),
     # data movement
     "dropout_identity": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.Dropout(0.5), nn.Identity(), nn.ReLU()),
                          (2, 3, 4, 4)),

@@ -33,8 +33,8 @@ import numpy as np
 from ..errors import NnomError
 from ..graph import Model
 from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose,
-                      Cropping, Dense, DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum,
-                      MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Resize, Softmax, Sub, UpSample,
+                      Cropping, Dense, DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, Input,
+                      Maximum, MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Resize, Softmax, Sub, UpSample,
                       ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
@@ -701,22 +701,24 @@ class Builder(TransformerOps):
         return self._same_shape(x, self._add(AvgPool(kernel, strides, padding), [src], name))
 
     def reduce(self, x: Tensor, kind, axes, keepdims, name, what) -> Tensor:
-        """Mean ("avg") or max over the framework's `axes` (batch included): over every spatial
-        dimension a global pooling; over the steps of a sequence (N, T, U) held in the framework's
-        order, the global pooling of nnom's (1, T, U)."""
+        """Mean ("avg"), max or sum over the framework's `axes` (batch included): over every
+        spatial dimension a global pooling; over the steps of a sequence (N, T, U) held in the
+        framework's order, the global pooling of nnom's (1, T, U)."""
         axes = sorted({_axis(a, x.rank + 1) for a in axes})
         if x.rank == 2 and x.identity and axes == [1]:
             return self.sequence_pool(x, kind, keepdims, name)
         spatial = [1 + i for i in range(x.rank) if i != self.layout.channel_axis(x.rank)]
         if x.rank not in (2, 3) or axes != spatial:
+            pooling = {"avg": "average", "max": "max", "sum": "sum"}[kind]
             raise NnomError(f"{what} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
-                            f"dimensions (global {'average' if kind == 'avg' else 'max'} pooling) or over the "
-                            "steps of a sequence is supported")
+                            f"dimensions (global {pooling} pooling) or over the steps of a sequence is supported")
         return self.global_pool(x, kind, keepdims, name)
+
+    _GLOBAL_POOLS = {"avg": GlobalAvgPool, "max": GlobalMaxPool, "sum": GlobalSumPool}
 
     def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
         x = self._spatial(x, f"global {kind} pooling")
-        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [x.layer], name)
+        layer = self._add(self._GLOBAL_POOLS[kind](), [x.layer], name)
         c = self.layout.channels(x.shape)
         return self._out(layer, self.layout.shape(c, (1,) * (x.rank - 1)) if keepdims else (c,))
 
@@ -970,7 +972,7 @@ class Builder(TransformerOps):
         src = x.layer
         if tuple(src.out_shape) != (1, t, u):
             src = self._add(Reshape(Shape(1, t, u)), [src], name + "_steps")
-        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [src], name)
+        layer = self._add(self._GLOBAL_POOLS[kind](), [src], name)
         return self._tensor(layer, (1, u) if keepdims else (u,), None, x.batch_axis if keepdims else 0)
 
     def stacked(self, parts, batch_axis, name) -> Stacked:

@@ -676,11 +676,11 @@ def _resize_linear(c, x, full, out, scales, ctm):
 
 
 def _reduce(kind):
-    op = {"avg": "ReduceMean", "max": "ReduceMax"}[kind]
+    op = {"avg": "ReduceMean", "max": "ReduceMax", "sum": "ReduceSum"}[kind]
 
     def convert(c):
         x = c.tensor(0)
-        axes = _axes(c, 1) if c.imp.opset >= 18 else c.attr("axes")
+        axes = _axes(c, 1) if c.imp.opset >= (13 if kind == "sum" else 18) else c.attr("axes")
         if axes is None:
             raise NnomError(f"{op} over every dimension (including the batch) is not supported")
         return c.b.reduce(x, kind, axes, bool(c.attr("keepdims", 1)), c.name, op)
@@ -754,7 +754,7 @@ CONVERTERS = {
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
-    "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
+    "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"), "ReduceSum": _reduce("sum"),
     "Flatten": _flatten, "Reshape": _reshape, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
     "Transpose": _transpose,
     "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _variadic("add"),

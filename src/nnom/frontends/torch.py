@@ -266,11 +266,16 @@ def _max_min(c, op):
     return _select(c, op, c.tensor(), other)
 
 
-def _mean(c, x, dim, keepdim):
-    if dim is None:
-        raise NnomError("mean over every dimension (including the batch) is not supported")
+def _mean(c, x, dim, keepdim, kind="avg", what="mean"):
+    """mean / sum / amax over dims: a global pooling (Builder.reduce)."""
+    if dim is None or dim == () or dim == []:
+        raise NnomError(f"{what} over every dimension (including the batch) is not supported")
     dims = [_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
-    return c.b.reduce(x, "avg", dims, bool(keepdim), c.name, "mean")
+    return c.b.reduce(x, kind, dims, bool(keepdim), c.name, what)
+
+
+def _reduction(kind, what):
+    return lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False), kind, what)
 
 
 def _pad(c, x, pad, mode="constant", value=None):
@@ -456,8 +461,27 @@ def _recurrent(torch, c):
 
 
 def _index(c, x, index):
-    """x[index] with integers, step-1 slices and ... (see Builder.take)."""
+    """x[index] with integers, step-1 slices, ... (see Builder.take) and None (a new dimension:
+    w[:, :, None, None] of an SE gate)."""
     items = list(index) if isinstance(index, tuple) else [index]
+    if any(it is None for it in items):
+        rank = x.rank + 1
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items[at:at + 1] = [slice(None)] * max(rank - (len(items) - 1 - items.count(None)), 0)
+        new_dims, out_axis = [], 0
+        for it in items:
+            if it is None:
+                new_dims.append(out_axis)
+            if it is None or isinstance(it, slice):
+                out_axis += 1
+        rest = [it for it in items if it is not None]
+        x = _index(c, x, tuple(rest)) if rest else x
+        for d in new_dims:
+            if d == 0:
+                raise NnomError("indexing with None before the batch dimension is not supported")
+            x = c.b.unsqueeze_full(x, [d], c.imp.batch, c.name)
+        return x
     rank = x.rank + 1
     for it in items:
         if isinstance(it, Tensor) or not (it is Ellipsis or isinstance(it, slice) or
@@ -700,6 +724,7 @@ def _function_table(torch):
         operator.truediv: binary("div"), torch.div: binary("div"), torch.divide: binary("div"),
         operator.itruediv: binary("div"),
         torch.mean: lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        torch.sum: _reduction("sum", "sum"), torch.amax: _reduction("max", "amax"),
         torch.maximum: lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
         torch.minimum: lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
         torch.max: lambda c: _max_min(c, "max"), torch.min: lambda c: _max_min(c, "min"),
@@ -741,6 +766,7 @@ def _method_table():
         "squeeze": lambda c: _squeeze(c, c.tensor(), c.get(1, "dim")),
         "unsqueeze": lambda c: _unsqueeze(c, c.tensor(), c.get(1, "dim")),
         "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        "sum": _reduction("sum", "sum"), "amax": _reduction("max", "amax"),
         "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
         "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
         "maximum": lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
