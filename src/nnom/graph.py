@@ -19,6 +19,7 @@ from .names import check_name
 from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat
+from .quant.qformat import FRAC_LIMIT
 from .quant.affine import AffineFormat
 from .quant.calibrate import affine_format, clearly_lower, frac_bits
 from .quant.schemes import DEFAULT_METHOD, pick_scheme
@@ -465,6 +466,8 @@ class Model:
                 _warn_outliers(layer, values[layer.name], layer.q_out)
                 clipped += _clipped_tensors(layer, values)
         _warn_saturation(clipped, used)
+        if scheme == "qformat":
+            _warn_below_qformats(self.order, values)
         self._replan()
         self.quantized = True
         if verbose:
@@ -581,6 +584,24 @@ def _warn_outliers(layer, values, q: QFormat):
                       f"values lie within +-{typical:.3g}), so {lost:.0%} of its nonzero values quantize "
                       "to 0 in its format " + str(q) + ". Remove the outliers from the calibration data "
                       "or use method='kld'.", stacklevel=3)
+
+
+def _warn_below_qformats(layers, values):
+    """One warning naming the tensors whose values are too small for the finest Q-format (2^-40
+    steps): fewer than 4 bits of them survive, or none (an untrained deep model's vanishing values)."""
+    lsb = 2.0 ** -FRAC_LIMIT
+    tiny = []
+    for layer in layers:
+        v = np.asarray(values[layer.name])
+        top = float(np.abs(v).max()) if v.size else 0.0
+        if 0 < top < 16 * lsb:
+            tiny.append(f"'{layer.name}' (max |x| {top:.3g})")
+    if tiny:
+        listed = ", ".join(tiny[:6]) + (f" and {len(tiny) - 6} more" if len(tiny) > 6 else "")
+        warnings.warn(f"quantize(scheme='qformat'): {len(tiny)} tensor(s) hold values too small for any Q-format "
+                      f"(the finest step is 2^-{FRAC_LIMIT} = {lsb:.3g}), so they quantize to a few levels or to 0: "
+                      f"{listed}. Use scheme='affine' (scales of any size), or rescale the model's inputs or "
+                      "weights.", stacklevel=3)
 
 
 SATURATION_WARN = 0.02      # share of a tensor's calibration values that may clip unremarked
