@@ -172,6 +172,8 @@ CASES = {
                                                                 m.c(x).amax((2, 3)), torch.amax(m.c(x), (2, 3))], 1),
                                         c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
     "sum_keepdim_1d": (lambda: Fn(lambda m, x: m.c(x).sum(2, keepdim=True), c=nn.Conv1d(3, 4, 3)), (2, 3, 7)),
+    "pow_square": (lambda: Fn(lambda m, x: torch.cat([m.l(x) ** 2, torch.pow(m.l(x), 3), m.l(x).square(),
+                                                      m.l(x).pow(0)], 1), l=nn.Linear(6, 3)), (3, 6)),
     # an SE gate broadcast by indexing with None
     "se_gate_none_index": (lambda: Fn(lambda m, x: m.c(x) * torch.sigmoid(m.c(x).mean((2, 3)))[:, :, None, None],
                                       c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),

@@ -729,6 +729,17 @@ def _lut(fn_of):
     return lambda c: c.b.activation(c.tensor(0), "lambda", c.name, fn=fn_of(c))
 
 
+def _pow(c):
+    """Pow by a whole constant exponent: an int8 lookup table of x ** k."""
+    k = c.input(1)
+    if isinstance(k, Tensor) or k is None or np.size(k) != 1 or float(np.ravel(k)[0]) != int(np.ravel(k)[0]):
+        raise NnomError("Pow needs a whole constant exponent")
+    k = int(np.ravel(k)[0])
+    if not 0 <= k <= 8:
+        raise NnomError(f"Pow by {k}: only whole exponents 0..8 are supported (a table of x ** k)")
+    return c.b.activation(c.tensor(0), "lambda", c.name, fn=lambda v: np.power(v, k))
+
+
 def _selu(c):
     alpha, gamma = float(c.attr("alpha", ew.SELU_ALPHA)), float(c.attr("gamma", ew.SELU_SCALE))
     return lambda x: gamma * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
@@ -750,7 +761,7 @@ CONVERTERS = {
     "Gelu": _lut(lambda c: ew.gelu(c.attr("approximate", "none") == "tanh")), "Erf": _lut(lambda c: ew.erf),
     "Elu": _lut(lambda c: ew.elu(float(c.attr("alpha", 1.0)))), "Celu": _lut(lambda c: ew.celu(float(c.attr("alpha", 1.0)))),
     "Selu": _lut(_selu), "Softplus": _lut(lambda c: ew.softplus), "Softsign": _lut(lambda c: ew.softsign),
-    "Mish": _lut(lambda c: ew.mish),
+    "Mish": _lut(lambda c: ew.mish), "Pow": _pow,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),

@@ -737,7 +737,29 @@ def _function_table(torch):
         operator.getitem: getitem, getattr: getattr_,
         **torch_transformer.functions(torch),
     }
+    table.update({operator.pow: _pow, torch.pow: _pow, torch.square: lambda c: _power_lut(c, c.tensor(), 2)})
     return table
+
+
+def _pow(c):
+    """x ** k for a whole constant k: an int8 lookup table; on constants, the number itself
+    (head_dim ** -0.5)."""
+    base, exp = c.args[0], c.get(1, "exponent")
+    if not isinstance(base, Tensor) and not isinstance(exp, Tensor):
+        return operator.pow(base, exp)
+    if isinstance(exp, Tensor):
+        raise NnomError("pow with a tensor exponent is not supported (only a whole constant one)")
+    return _power_lut(c, base, exp)
+
+
+def _power_lut(c, x, exp):
+    try:
+        k = float(exp)
+    except (TypeError, ValueError):
+        raise NnomError(f"pow by {exp!r}: expected a whole constant exponent") from None
+    if k != int(k) or not 0 <= k <= 8:
+        raise NnomError(f"pow by {k:g}: only whole exponents 0..8 are supported (a table of x ** k)")
+    return c.b.activation(x, "lambda", c.name, fn=lambda v: np.power(v, int(k)))
 
 
 def _method_table():
@@ -766,6 +788,7 @@ def _method_table():
         "squeeze": lambda c: _squeeze(c, c.tensor(), c.get(1, "dim")),
         "unsqueeze": lambda c: _unsqueeze(c, c.tensor(), c.get(1, "dim")),
         "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        "pow": _pow, "square": lambda c: _power_lut(c, c.tensor(), 2),
         "sum": _reduction("sum", "sum"), "amax": _reduction("max", "amax"),
         "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
         "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
