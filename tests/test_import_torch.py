@@ -382,6 +382,28 @@ def test_a_flattened_feature_map_as_output_comes_out_in_torch_order(pool):
     assert (model.run_c(xq) == model.run(xq)).all()
 
 
+def test_imported_element_wise_functions_save_and_load(tmp_path):
+    """GELU, ELU, a clamp...: Lambdas that carry their name and parameters, so nnom.save / load
+    (and nnom convert's model.nnom) keep them; a saved name nnom does not know is refused."""
+    import nnom
+    from nnom.layers.activation import as_act
+    module = randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.GELU(approximate="tanh"), nn.Conv2d(4, 4, 1),
+                                     nn.ELU(0.5), nn.Hardtanh(-0.5, 0.5), nn.Flatten(), nn.Linear(16, 3),
+                                     nn.Softplus(2.0, 1.0)))
+    x = channels_last(torch.randn(8, 3, 4, 4).numpy())
+    model = from_torch(module, torch.zeros(1, 3, 4, 4))
+    model.quantize(x)
+    model.save(tmp_path / "m.nnom")
+    loaded = nnom.load(tmp_path / "m.nnom")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert np.array_equal(loaded.predict(x, quantized=True), model.predict(x, quantized=True))
+    for bad in ({"kind": "lambda", "function": "system", "params": {}},
+                {"kind": "lambda", "function": "elu", "params": {"alpha": "rm -rf"}},
+                {"kind": "lambda", "function": "elu", "params": {"beta": 1.0}}):
+        with pytest.raises(NnomError, match="element-wise function"):
+            as_act(bad)
+
+
 def test_softsign_logsigmoid_and_softplus_threshold():
     """Element-wise functions whose ONNX exports differ (x / (1 + |x|), Log(Sigmoid), no threshold):
     from_torch reads the modules and functions themselves."""

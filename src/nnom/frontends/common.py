@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from .. import elementwise as ew
 from ..errors import NnomError
 from ..graph import Model
 from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose,
@@ -1242,7 +1243,7 @@ def clamp_act(lo, hi) -> Act:
         return Act("relu")
     if lo is None and hi is None:
         raise NnomError("clamp without bounds: give min or max")
-    return Act("lambda", fn=lambda x: np.clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi))
+    return Act("lambda", fn=ew.Named("clip", lo=lo, hi=hi))
 
 
 def unsupported_error(source, problems, supported) -> NnomError:

@@ -59,7 +59,7 @@ from ..errors import NnomError
 from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
-from . import elementwise as ew
+from .. import elementwise as ew
 from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
 from .keras_time import time_distributed
 
@@ -71,16 +71,16 @@ __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 # the others Keras offers become element-wise Lambda tails (int8 lookup tables).
 
 _LAMBDAS = {
-    "elu": ew.elu(1.0),
-    "selu": ew.selu,
-    "celu": ew.celu(1.0),
-    "softplus": ew.softplus,
-    "softsign": ew.softsign,
-    "gelu": ew.gelu(approximate=False),
-    "mish": ew.mish,
-    "exponential": np.exp,
-    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
-    "log_sigmoid": ew.log_sigmoid,
+    "elu": ew.Named("elu"),
+    "selu": ew.Named("selu"),
+    "celu": ew.Named("celu"),
+    "softplus": ew.Named("softplus"),
+    "softsign": ew.Named("softsign"),
+    "gelu": ew.Named("gelu"),
+    "mish": ew.Named("mish"),
+    "exponential": ew.Named("exp"),
+    "hard_tanh": ew.Named("clip", lo=-1.0, hi=1.0),
+    "log_sigmoid": ew.Named("log_sigmoid"),
 }
 _NATIVE = ("relu", "relu6", "tanh", "sigmoid")
 # Keras' names for the tables every importer shares (common.py: one lowering each)
@@ -174,7 +174,7 @@ def _act_leaky(ctx, layer, cfg):
 
 def _act_elu(ctx, layer, cfg):
     alpha = float(np.asarray(cfg.get("alpha", 1.0)))
-    return _lambda("elu", ew.elu(alpha))
+    return _lambda("elu", ew.Named("elu", alpha=float(alpha)))
 
 
 def _act_softmax(ctx, layer, cfg):

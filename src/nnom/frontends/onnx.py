@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
-from . import elementwise as ew
+from .. import elementwise as ew
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
 from .onnx_attention import rewrite_torch_attention
@@ -737,12 +737,11 @@ def _pow(c):
     k = int(np.ravel(k)[0])
     if not 0 <= k <= 8:
         raise NnomError(f"Pow by {k}: only whole exponents 0..8 are supported (a table of x ** k)")
-    return c.b.activation(c.tensor(0), "lambda", c.name, fn=lambda v: np.power(v, k))
+    return c.b.activation(c.tensor(0), "lambda", c.name, fn=ew.Named("power", k=k))
 
 
 def _selu(c):
-    alpha, gamma = float(c.attr("alpha", ew.SELU_ALPHA)), float(c.attr("gamma", ew.SELU_SCALE))
-    return lambda x: gamma * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    return ew.Named("selu", alpha=float(c.attr("alpha", ew.SELU_ALPHA)), scale=float(c.attr("gamma", ew.SELU_SCALE)))
 
 
 def _prelu(c):
@@ -758,10 +757,11 @@ CONVERTERS = {
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01), "PRelu": _prelu,
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
-    "Gelu": _lut(lambda c: ew.gelu(c.attr("approximate", "none") == "tanh")), "Erf": _lut(lambda c: ew.erf),
-    "Elu": _lut(lambda c: ew.elu(float(c.attr("alpha", 1.0)))), "Celu": _lut(lambda c: ew.celu(float(c.attr("alpha", 1.0)))),
-    "Selu": _lut(_selu), "Softplus": _lut(lambda c: ew.softplus), "Softsign": _lut(lambda c: ew.softsign),
-    "Mish": _lut(lambda c: ew.mish), "Pow": _pow,
+    "Gelu": _lut(lambda c: ew.Named("gelu", approximate=c.attr("approximate", "none") == "tanh")),
+    "Erf": _lut(lambda c: ew.Named("erf")), "Elu": _lut(lambda c: ew.Named("elu", alpha=float(c.attr("alpha", 1.0)))),
+    "Celu": _lut(lambda c: ew.Named("celu", alpha=float(c.attr("alpha", 1.0)))), "Selu": _lut(_selu),
+    "Softplus": _lut(lambda c: ew.Named("softplus")), "Softsign": _lut(lambda c: ew.Named("softsign")),
+    "Mish": _lut(lambda c: ew.Named("mish")), "Pow": _pow,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
-from . import elementwise as ew
+from .. import elementwise as ew
 from . import torch_transformer
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
@@ -598,11 +598,13 @@ def _module_table(torch):
         nn.Tanh: act("tanh"), nn.Sigmoid: act("sigmoid"), nn.Hardsigmoid: act("hard_sigmoid"),
         nn.Hardtanh: hardtanh,
         nn.Hardswish: act("hard_swish"), nn.SiLU: act("silu"),
-        nn.GELU: lambda c: _lut(c, ew.gelu(c.mod.approximate == "tanh")),
-        nn.ELU: lambda c: _lut(c, ew.elu(c.mod.alpha)), nn.CELU: lambda c: _lut(c, ew.celu(c.mod.alpha)),
-        nn.SELU: lambda c: _lut(c, ew.selu), nn.Mish: lambda c: _lut(c, ew.mish),
-        nn.Softplus: lambda c: _lut(c, lambda x: ew.softplus(x, c.mod.beta, c.mod.threshold)),
-        nn.Softsign: lambda c: _lut(c, ew.softsign), nn.LogSigmoid: lambda c: _lut(c, ew.log_sigmoid),
+        nn.GELU: lambda c: _lut(c, ew.Named("gelu", approximate=c.mod.approximate == "tanh")),
+        nn.ELU: lambda c: _lut(c, ew.Named("elu", alpha=float(c.mod.alpha))),
+        nn.CELU: lambda c: _lut(c, ew.Named("celu", alpha=float(c.mod.alpha))),
+        nn.SELU: lambda c: _lut(c, ew.Named("selu")), nn.Mish: lambda c: _lut(c, ew.Named("mish")),
+        nn.Softplus: lambda c: _lut(c, ew.Named("softplus", beta=float(c.mod.beta), threshold=float(c.mod.threshold))),
+        nn.Softsign: lambda c: _lut(c, ew.Named("softsign")),
+        nn.LogSigmoid: lambda c: _lut(c, ew.Named("log_sigmoid")),
         nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
         nn.PReLU: lambda c: c.b.prelu(c.tensor(), c.mod.weight.detach().cpu().numpy(), c.name, per_channel=True),
         nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
@@ -695,13 +697,14 @@ def _function_table(torch):
         torch.clamp: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
         torch.clip: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
         F.hardswish: act("hard_swish"), F.silu: act("silu"),
-        F.gelu: lambda c: _lut(c, ew.gelu(c.get(1, "approximate", "none") == "tanh")),
-        F.elu: lambda c: _lut(c, ew.elu(float(c.get(1, "alpha", 1.0)))),
-        F.celu: lambda c: _lut(c, ew.celu(float(c.get(1, "alpha", 1.0)))),
-        F.selu: lambda c: _lut(c, ew.selu), F.mish: lambda c: _lut(c, ew.mish),
-        F.softplus: lambda c: _lut(c, lambda x: ew.softplus(x, float(c.get(1, "beta", 1.0)),
-                                                           float(c.get(2, "threshold", 20.0)))),
-        F.softsign: lambda c: _lut(c, ew.softsign), F.logsigmoid: lambda c: _lut(c, ew.log_sigmoid),
+        F.gelu: lambda c: _lut(c, ew.Named("gelu", approximate=c.get(1, "approximate", "none") == "tanh")),
+        F.elu: lambda c: _lut(c, ew.Named("elu", alpha=float(c.get(1, "alpha", 1.0)))),
+        F.celu: lambda c: _lut(c, ew.Named("celu", alpha=float(c.get(1, "alpha", 1.0)))),
+        F.selu: lambda c: _lut(c, ew.Named("selu")), F.mish: lambda c: _lut(c, ew.Named("mish")),
+        F.softplus: lambda c: _lut(c, ew.Named("softplus", beta=float(c.get(1, "beta", 1.0)),
+                                               threshold=float(c.get(2, "threshold", 20.0)))),
+        F.softsign: lambda c: _lut(c, ew.Named("softsign")),
+        F.logsigmoid: lambda c: _lut(c, ew.Named("log_sigmoid")),
         F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         F.conv1d: conv, F.conv2d: conv, F.linear: linear,
@@ -759,7 +762,7 @@ def _power_lut(c, x, exp):
         raise NnomError(f"pow by {exp!r}: expected a whole constant exponent") from None
     if k != int(k) or not 0 <= k <= 8:
         raise NnomError(f"pow by {k:g}: only whole exponents 0..8 are supported (a table of x ** k)")
-    return c.b.activation(x, "lambda", c.name, fn=lambda v: np.power(v, int(k)))
+    return c.b.activation(x, "lambda", c.name, fn=ew.Named("power", k=int(k)))
 
 
 def _method_table():

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..affine import fixed_math as affine_fixed_math
 from ..affine import softmax as affine_softmax
+from ..elementwise import Named
 from ..errors import NnomError, layer_error
 from ..quant import QFormat, fixed
 from ..quant.affine import AffineFormat
@@ -126,6 +127,8 @@ class Act:
 
     def config(self) -> dict:
         if self.kind == "lambda":
+            if isinstance(self.fn, Named):              # an importer's GELU, ELU...: saved by name
+                return {"kind": "lambda", "function": self.fn.name, "params": self.fn.params}
             raise NnomError("a Lambda's Python function cannot be saved; rebuild the model in code "
                             "(its int8 table is in the exported C)")
         cfg = {"kind": self.kind, "alpha": self.alpha}
@@ -190,6 +193,11 @@ _BY_NAME = {"relu": act_relu, "relu6": act_relu6, "tanh": act_tanh, "sigmoid": a
 def as_act(value) -> Act:
     if isinstance(value, Act):
         return value
+    if isinstance(value, dict) and value.get("kind") == "lambda" and "function" in value:
+        params = value.get("params") or {}
+        if not isinstance(params, dict):
+            raise NnomError(f"activation 'lambda': its saved parameters must be a mapping, got {params!r}")
+        return Act("lambda", fn=Named(str(value["function"]), **params))
     if isinstance(value, dict) and (value.get("kind") in _BY_NAME or value.get("kind") in TABLE_FUNCTIONS):
         table = value.get("table")                                               # a saved activation
         if table is not None and (not isinstance(table, list) or not all(type(v) is int for v in table)):
