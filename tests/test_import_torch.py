@@ -489,6 +489,16 @@ def test_untraceable_module_is_a_clear_error():
         from_torch(Branchy(), torch.randn(1, 3, 4, 4))
 
 
+def test_an_example_input_that_does_not_fit_names_the_cause_not_torch_fx():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2)).eval()
+    with pytest.raises(NnomError, match=r"shape \(1, 5, 4, 4\) failed at node '_0' \(RuntimeError: .*3 channels") as e:
+        from_torch(net, torch.zeros(1, 5, 4, 4))
+    assert "ShapeProp" not in str(e.value) and "tlparse" not in str(e.value)
+    for bad in (None, torch.zeros(4), "x"):
+        with pytest.raises(NnomError, match=r"each is a batch: \(N, C, H, W\)"):
+            from_torch(net, bad)
+
+
 def test_not_a_module():
     with pytest.raises(NnomError, match="torch.nn.Module"):
         from_torch(lambda x: x, torch.randn(1, 3))

@@ -76,6 +76,11 @@ def from_torch(module, example_input, name=None):
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     try:
         arrays = [np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e) for e in examples]
+        for a in arrays:
+            if a.dtype.kind not in "biuf" or a.ndim < 2:
+                got = f"values of type {a.dtype}" if a.dtype.kind not in "biuf" else f"shape {a.shape}"
+                raise ValueError(f"got {got}; each is a batch: (N, C, H, W), (N, C, L) or (N, F), "
+                                 "e.g. torch.zeros(1, 3, 32, 32)")
         # token ids (an nn.Embedding's input) stay integers
         examples = tuple(torch.as_tensor(a.astype(np.int64 if a.dtype.kind in "iu" else np.float32))
                          for a in arrays)
@@ -96,8 +101,15 @@ def from_torch(module, example_input, name=None):
             with torch.no_grad():
                 ShapeProp(gm).propagate(*examples)
         except Exception as e:
-            raise NnomError(f"from_torch: running {type(module).__name__} on the example input failed "
-                            f"({type(e).__name__}: {e})") from None
+            root = e
+            while root.__cause__ is not None or root.__context__ is not None:    # torch.fx wraps the error
+                root = root.__cause__ or root.__context__
+            where = next((f" at node '{n.name}'" for n in gm.graph.nodes if n.op != "placeholder"
+                          and "tensor_meta" not in n.meta), "")
+            shapes = ", ".join(str(tuple(x.shape)) for x in examples)
+            raise NnomError(f"from_torch: running {type(module).__name__} on the example input of shape {shapes} "
+                            f"failed{where} ({type(root).__name__}: {str(root).splitlines()[0] if str(root) else ''}); "
+                            "give an example of the shape the module takes, batch first") from None
         return import_with_relayout(
             lambda layouts: _Importer(torch, gm, examples, name or type(module).__name__, layouts).run(),
             len(examples))
