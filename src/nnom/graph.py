@@ -285,7 +285,7 @@ class Model:
             raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}{hint}")
         out = []
         for arr, layer in zip(xs, self.inputs):
-            arr = np.asarray(arr)
+            arr = _as_array(arr, f"{what} for Input '{layer.name}'")
             full = tuple(layer.out_shape)
             short = _squeeze_leading(full)
             name = f"Input '{layer.name}'"
@@ -544,6 +544,18 @@ def _check_options(fn, kwargs, target):
         raise NnomError(f"run_c(target={target!r}) does not take {', '.join(unknown)}; it takes "
                         f"{', '.join(accepted)}" + ("; per_layer and count apply to Cortex-M targets"
                                                     if target == "host" else ""))
+
+
+def _as_array(x, what):
+    """x as a NumPy array; a PyTorch tensor that requires grad, sits on a GPU or is bfloat16 too."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):
+        x = x.detach().cpu()
+        if str(getattr(x, "dtype", "")) == "torch.bfloat16":
+            x = x.float()
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise NnomError(f"{what} cannot be read as an array ({type(e).__name__}: {e})") from None
 
 
 def _leading_one_forms(dims):
