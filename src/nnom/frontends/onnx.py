@@ -840,7 +840,8 @@ class _Importer:
             at = 1 if layout == "time_major" else 0           # (T, N, F) read by a layout-0 recurrent op
             if dims is None or len(dims) < 2 or any(d is None for j, d in enumerate(dims) if j != at):
                 raise NnomError(f"{self.label}: input '{vi.name}' has shape {dims}: expected a known (N, C, H, W), "
-                                "(N, C, L) or (N, F) shape (only the batch may be symbolic)")
+                                "(N, C, L) or (N, F) shape (only the batch may be symbolic); export the model "
+                                "with fixed sizes (torch.onnx.export: no dynamic_axes but the batch's)")
             batch = 1 if dims[at] is None else dims[at]
             if i == 0:
                 self.batch = batch
