@@ -385,6 +385,9 @@ def test_other_refusals():
         from_keras(seq((6,), L.Dense(3, activation="log_softmax")))
     with pytest.raises(NnomError, match="expects a Keras"):
         from_keras(42)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(NnomError, match=r"a PyTorch module: use nnom.from_torch"):
+        from_keras(torch.nn.Linear(2, 2))
     with pytest.raises(NnomError, match="has no input shape"):
         from_keras(keras.Sequential([L.Dense(3)]))
     i = keras.Input((4, 4, 2))

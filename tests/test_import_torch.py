@@ -499,6 +499,15 @@ def test_an_example_input_that_does_not_fit_names_the_cause_not_torch_fx():
             from_torch(net, bad)
 
 
+def test_a_keras_model_on_the_torch_backend_is_sent_to_from_keras():
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("Keras models are torch modules on the torch backend only")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(NnomError, match=r"is a Keras model .*nnom.from_keras"):
+        from_torch(model, torch.zeros(1, 4))
+
+
 def test_not_a_module():
     with pytest.raises(NnomError, match="torch.nn.Module"):
         from_torch(lambda x: x, torch.randn(1, 3))

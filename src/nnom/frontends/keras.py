@@ -1025,8 +1025,10 @@ def _framework(kmodel):
             r = cls.__module__.split(".")[0]
             if r in ("keras", "tf_keras"):
                 return _framework_from(importlib.import_module(r))
+        hint = ("; it is a PyTorch module: use nnom.from_torch(module, example_input)"
+                if any(c.__module__.split(".")[0] == "torch" for c in type(kmodel).__mro__) else "")
         raise NnomError(f"from_keras expects a Keras model or a path to a .keras / .h5 file, got "
-                        f"{type(kmodel).__name__}")
+                        f"{type(kmodel).__name__}{hint}")
     return _framework_from(fw)
 
 

@@ -73,6 +73,9 @@ def from_torch(module, example_input, name=None):
     torch = _import_torch()
     if not isinstance(module, torch.nn.Module):
         raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    if any(c.__module__.split(".")[0] in ("keras", "tf_keras") for c in type(module).__mro__):
+        raise NnomError(f"from_torch: {type(module).__name__} is a Keras model (on Keras' torch backend): "
+                        "use nnom.from_keras(model)")
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     try:
         arrays = [np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e) for e in examples]
