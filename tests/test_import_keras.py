@@ -121,6 +121,9 @@ CASES = {
     "conv2d_groups_depthwise": lambda: seq((7, 7, 4), L.Conv2D(4, 3, padding="same", groups=4),
                                            L.Conv2D(8, 3, groups=4, activation="relu")),
     "conv1d_groups_depthwise": lambda: seq((9, 3), L.Conv1D(6, 3, groups=3)),
+    # other groups: a conv whose kernel is zero across them
+    "conv2d_groups_2": lambda: seq((6, 6, 4), L.Conv2D(6, 3, groups=2, padding="same", activation="relu")),
+    "conv1d_groups_3": lambda: seq((9, 6), L.Conv1D(3, 3, groups=3)),
     "conv1d_same_stride2_relu6": lambda: seq((16, 3), L.Conv1D(4, 3, strides=2, padding="same", activation="relu6")),
     "conv1d_causal_dilated_hard_sigmoid": lambda: seq((16, 3), L.Conv1D(4, 3, dilation_rate=2, padding="causal",
                                                                          activation="hard_sigmoid")),
@@ -379,8 +382,6 @@ def test_channels_first_is_refused_clearly():
 def test_other_refusals():
     with pytest.raises(NnomError, match="unknown dimensions"):
         from_keras(seq((None, 3), L.Conv1D(2, 3)))
-    with pytest.raises(NnomError, match="groups"):
-        from_keras(seq((6, 6, 4), L.Conv2D(4, 3, groups=2)))
     with pytest.raises(NnomError, match="activation 'log_softmax'"):
         from_keras(seq((6,), L.Dense(3, activation="log_softmax")))
     with pytest.raises(NnomError, match="expects a Keras"):

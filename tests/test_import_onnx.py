@@ -348,8 +348,10 @@ def test_unsupported_parameters_are_clear_errors(nodes, inits, pattern):
     assert "cannot import the ONNX model" in str(e.value)
 
 
-def test_grouped_conv_is_a_clear_error():
+def test_grouped_conv_is_a_conv_zero_across_groups_or_a_clear_error():
     m = graph([helper.make_node("Conv", ["x", "cw"], ["y"], group=2)], [1, 4, 5, 5], {"cw": w(6, 2, 1, 1)})
+    check(m.SerializeToString(), np.random.default_rng(1).normal(size=(2, 4, 5, 5)).astype(np.float32))
+    m = graph([helper.make_node("Conv", ["x", "cw"], ["y"], group=2)], [1, 4, 5, 5], {"cw": w(6, 3, 1, 1)})
     with pytest.raises(NnomError, match="grouped convolution"):
         from_onnx(m)
 

@@ -81,6 +81,8 @@ CASES = {
     "conv_padding_same_str": (lambda: nn.Sequential(nn.Conv2d(3, 4, 4, padding="same")), (2, 3, 7, 7)),
     "conv1d": (lambda: nn.Sequential(nn.Conv1d(4, 6, 5, stride=2, padding=2), nn.ReLU()), (2, 4, 20)),
     "depthwise_mult2": (lambda: nn.Sequential(nn.Conv2d(4, 8, 3, padding=1, groups=4)), (2, 4, 6, 6)),
+    "grouped_conv": (lambda: nn.Sequential(nn.Conv2d(4, 6, 3, groups=2, padding=1), nn.ReLU()), (2, 4, 5, 5)),
+    "grouped_conv1d": (lambda: nn.Sequential(nn.Conv1d(6, 9, 3, groups=3)), (2, 6, 8)),
     "depthwise1d": (lambda: nn.Sequential(nn.Conv1d(4, 4, 3, padding=1, groups=4), nn.ReLU6()), (2, 4, 9)),
     # transposed convolutions: padding (crop) with output_padding, stride over kernel, dilation, 1D,
     # BatchNorm folded, the functional form
@@ -454,7 +456,6 @@ def test_unsupported_lstm_option_is_listed():
 
 
 @pytest.mark.parametrize("module, shape, pattern", [
-    (nn.Sequential(nn.Conv2d(4, 6, 3, groups=2)), (1, 4, 5, 5), "grouped convolution"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, 1)), (1, 3, 8, 8), "-inf"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, count_include_pad=False)), (1, 3, 8, 8),
      "count_include_pad"),

@@ -418,9 +418,11 @@ class Builder(TransformerOps):
             mult = out_c // c_in                          # output c * mult + j, in PyTorch and nnom
             kernel = w.reshape(c_in, mult, *w.shape[2:]).transpose(2, 3, 0, 1)
             return self.depthwise(x, kernel, b, strides, pads, dilations, name)
+        if groups > 1 and c_in % groups == 0 and out_c % groups == 0 and in_per_group == c_in // groups:
+            full = block_diagonal(w.transpose(2, 3, 1, 0), groups, c_in)
+            return self.conv2d(x, full, b, strides, pads, dilations, name)
         raise NnomError(f"grouped convolution (groups={groups}, {c_in} input and {out_c} output "
-                        "channels) is not supported: nnom has standard (groups=1) and depthwise "
-                        "(groups = input channels, outputs a multiple of them) convolutions")
+                        "channels): the channels do not split into the groups")
 
     def _window(self, cls, x, kernel, b, strides, pads, dilations, name, pad_name=None):
         """A Conv2D / DW_Conv2D over x; kernel (kh, kw, ...) or, on a 1D tensor, (k, ...)."""
@@ -1230,6 +1232,19 @@ def hard_sigmoid_act(alpha, beta) -> Act:
     if abs(alpha - 1 / 6) < 1e-6 and abs(beta - 0.5) < 1e-6:
         return Act("hard_sigmoid")
     return Act("lambda", fn=lambda v, a=alpha, b=beta: np.clip(a * np.asarray(v) + b, 0.0, 1.0))
+
+
+def block_diagonal(kernel, groups, c_in):
+    """A grouped convolution's kernel (kh, kw, c_in / groups, out), output o in group o // (out /
+    groups) as Keras, PyTorch and ONNX order them, as the standard conv kernel (kh, kw, c_in, out)
+    that is zero across groups: the same results, at groups times the MACs and weights."""
+    kernel = np.asarray(kernel, dtype=np.float32)
+    ig, out = kernel.shape[2], kernel.shape[3]
+    og = out // groups
+    full = np.zeros(kernel.shape[:2] + (c_in, out), np.float32)
+    for g in range(groups):
+        full[:, :, g * ig:(g + 1) * ig, g * og:(g + 1) * og] = kernel[:, :, :, g * og:(g + 1) * og]
+    return full
 
 
 def clamp_act(lo, hi) -> Act:

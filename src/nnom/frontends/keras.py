@@ -60,7 +60,7 @@ from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
 from .. import elementwise as ew
-from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
+from .common import CHANNELS_LAST, POISON, Builder, Tensor, block_diagonal, hard_sigmoid_act
 from .keras_time import time_distributed
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
@@ -556,9 +556,6 @@ def _static_checks(ctx, kind, klayer, cfg):
     if cfg.get("data_format") == "channels_first":
         raise _Unsupported("data_format='channels_first': nnom is channels-last; rebuild the model with "
                            "data_format='channels_last' (the default)")
-    if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1 and _group_size(klayer) != 1:
-        raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported, except depthwise ones "
-                           "(groups = input channels)")
     if kind in ("UpSampling2D", "Resizing") and cfg.get("interpolation", "nearest" if kind == "UpSampling2D"
                                                          else "bilinear") not in ("nearest", "bilinear"):
         raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom resizes by nearest neighbour or bilinear "
@@ -626,15 +623,10 @@ def _conv_geometry(cfg, n):
     return k, s, d, [(0, 0)] * (n - 1) + [(left, 0)]
 
 
-def _group_size(klayer):
-    """Input channels per group of a Conv1D/2D: its kernel's (.., in / groups, filters) second last."""
-    w = klayer.get_weights()
-    return int(np.shape(w[0])[-2]) if w else None
-
-
 def _conv(ctx, klayer, cfg, ins, name):
     """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail; a
-    Conv with groups = input channels (ConvNeXt's) is a depthwise one."""
+    Conv with groups = input channels (ConvNeXt's) is a depthwise one, other groups a Conv2D whose
+    kernel is zero across them."""
     x = ins[0]
     kind = ctx.kind(klayer)
     k, s, d, pads = _conv_geometry(cfg, _spatial_dims(ctx, klayer, x))
@@ -644,9 +636,14 @@ def _conv(ctx, klayer, cfg, ins, name):
         y = ctx.b.separable(x, w[0], w[1], w[2] if use_bias else None, s, pads, d, name)
     elif int(cfg.get("groups", 1) or 1) != 1:
         w = _weights(klayer, 2 if use_bias else 1)
-        groups = int(cfg["groups"])             # output o = group * multiplier + m: Keras' depthwise order
-        kernel = np.reshape(w[0], w[0].shape[:-2] + (groups, w[0].shape[-1] // groups))
-        y = ctx.b.depthwise(x, kernel, w[1] if use_bias else None, s, pads, d, name)
+        groups = int(cfg["groups"])
+        if w[0].shape[-2] == 1:                 # output o = group * multiplier + m: Keras' depthwise order
+            kernel = np.reshape(w[0], w[0].shape[:-2] + (groups, w[0].shape[-1] // groups))
+            y = ctx.b.depthwise(x, kernel, w[1] if use_bias else None, s, pads, d, name)
+        else:                                   # a conv whose kernel is zero across the groups
+            kernel = w[0] if w[0].ndim == 4 else w[0][None]
+            full = block_diagonal(kernel, groups, groups * kernel.shape[2])
+            y = ctx.b.conv2d(x, full if w[0].ndim == 4 else full[0], w[1] if use_bias else None, s, pads, d, name)
     else:
         w = _weights(klayer, 2 if use_bias else 1)
         lower = ctx.b.depthwise if kind.startswith("Depthwise") else ctx.b.conv2d
