@@ -46,7 +46,6 @@ import importlib
 import importlib.util
 import io
 import json
-import math
 import re
 import shutil
 import tempfile

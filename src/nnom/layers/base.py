@@ -215,7 +215,8 @@ def keras_weights(cls_name: str, value, names, required=None) -> tuple:
     """Keras' weights=[kernel, bias] (the list set_weights() takes): one value per name, None for
     those left off the end (at least `required`, default all), or a NnomError that says so."""
     required = len(names) if required is None else required
-    if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)) or not required <= len(value) <= len(names):
+    listed = isinstance(value, (list, tuple)) and not isinstance(value, np.ndarray)
+    if not listed or not required <= len(value) <= len(names):
         got = f"an array of shape {np.shape(value)}" if isinstance(value, np.ndarray) else (
             f"{len(value)} value(s)" if isinstance(value, (list, tuple)) else type(value).__name__)
         raise NnomError(f"{cls_name}(weights=...): expected a list [{', '.join(names)}] (Keras' set_weights() order"
