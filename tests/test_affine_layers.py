@@ -51,3 +51,22 @@ def test_affine_arena_in_c_equals_python(case, tmp_path):
     figures = report_figures(err)
     assert figures["arena_bytes"] == m.memory["arena_bytes"]
     assert figures["lower_bound_bytes"] == m.memory["lower_bound_bytes"]
+
+
+def test_softmax_after_near_zero_logits_is_uniform_in_both_schemes():
+    """An untrained model (keras.applications with weights=None) gives logits of 1e-17: their
+    scale is far below the 2^-26 TFLite's softmax takes; the softmax is uniform, also in C."""
+    m = Model()
+    m.add(Input(shape(1, 1, 8)))
+    m.add(Dense(5, np.random.default_rng(0).normal(size=(8, 5)) * 1e-18, np.zeros(5)))
+    m.add(Softmax())
+    m.compile(verbose=False)
+    x = np.random.default_rng(1).normal(size=(6, 8)).astype(np.float32)
+    for scheme in ("affine", "qformat"):
+        if scheme == "qformat":                 # 1e-18 is below any Q-format: 0, said in a warning
+            with pytest.warns(UserWarning, match="too small for any Q-format"):
+                m.quantize(x, scheme=scheme)
+        else:
+            m.quantize(x, scheme=scheme)
+        assert np.abs(m.predict(x, quantized=True) - 0.2).max() <= 1 / 256, scheme
+        assert (m.run_c(m.quantize_input(x)[0]) == m.run(m.quantize_input(x)[0])).all()

@@ -169,6 +169,24 @@ def test_bad_helpers():
         MaxPool(kernel(2, 2), padding="full")
 
 
+def test_sizes_must_be_whole_numbers_not_truncated():
+    assert shape(np.int64(4), 4.0, 1) == (4, 4, 1)
+    for bad in (lambda: shape(4.5, 4, 1), lambda: kernel("3", 3), lambda: stride(None, 1),
+                lambda: border(0, 1.5, 0, 0), lambda: Conv2D(2, (3, 2.5)), lambda: Input((4.5, 4))):
+        with pytest.raises(NnomError, match="integers"):
+            bad()
+
+
+def test_keras_weights_list_is_checked():
+    with pytest.raises(NnomError, match=r"Conv2D\(weights=...\): expected a list \[kernel, bias\].*array of shape"):
+        Conv2D(2, kernel(3, 3), weights=np.zeros((3, 3, 1, 2)))
+    with pytest.raises(NnomError, match="got 3 value"):
+        Dense(2, weights=[np.zeros((4, 2)), np.zeros(2), np.zeros(2)])
+    with pytest.raises(NnomError, match=r"\[gamma, beta, moving_mean, moving_variance\]"):
+        BatchNorm(weights=[np.ones(2), np.zeros(2)])
+    Dense(2, weights=[np.zeros((4, 2))])                    # the bias may be left off
+
+
 def test_batchnorm_folds_into_conv_and_keeps_the_float_result():
     rng = np.random.default_rng(3)
     c = 4

@@ -148,6 +148,14 @@ def test_validate_json_is_the_validation_report(files, capsys):
     assert rep["outputs"][0]["cosine"] > 0.9 and rep["accuracy_int8"] is not None
 
 
+def test_validate_warns_that_int8_data_is_read_as_float_samples(files, capsys):
+    d, x = files
+    np.save(d / "x8.npy", np.clip(np.round(x * 20), -128, 127).astype(np.int8))
+    code, out, err = run(["validate", str(d / "q.nnom"), "--data", str(d / "x8.npy")], capsys)
+    assert code == 0, err
+    assert "holds int8 values: validate reads them as float samples" in err
+
+
 def test_validate_quantizes_an_unquantized_model_with_calib(files, capsys):
     d, _ = files
     code, _, err = run(["validate", str(d / "raw.nnom"), "--data", str(d / "x.npy")], capsys)

@@ -117,6 +117,13 @@ CASES = {
                                                                            activation="tanh")),
     "conv2d_rect_strides_sigmoid": lambda: seq((8, 9, 3), L.Conv2D(3, (2, 3), strides=(2, 1), activation="sigmoid")),
     "conv2d_same_even_kernel": lambda: seq((7, 8, 2), L.Conv2D(3, 4, strides=2, padding="same")),
+    # groups = input channels: a depthwise conv (ConvNeXt's), multiplier 1 and 2
+    "conv2d_groups_depthwise": lambda: seq((7, 7, 4), L.Conv2D(4, 3, padding="same", groups=4),
+                                           L.Conv2D(8, 3, groups=4, activation="relu")),
+    "conv1d_groups_depthwise": lambda: seq((9, 3), L.Conv1D(6, 3, groups=3)),
+    # other groups: a conv whose kernel is zero across them
+    "conv2d_groups_2": lambda: seq((6, 6, 4), L.Conv2D(6, 3, groups=2, padding="same", activation="relu")),
+    "conv1d_groups_3": lambda: seq((9, 6), L.Conv1D(3, 3, groups=3)),
     "conv1d_same_stride2_relu6": lambda: seq((16, 3), L.Conv1D(4, 3, strides=2, padding="same", activation="relu6")),
     "conv1d_causal_dilated_hard_sigmoid": lambda: seq((16, 3), L.Conv1D(4, 3, dilation_rate=2, padding="causal",
                                                                          activation="hard_sigmoid")),
@@ -375,12 +382,13 @@ def test_channels_first_is_refused_clearly():
 def test_other_refusals():
     with pytest.raises(NnomError, match="unknown dimensions"):
         from_keras(seq((None, 3), L.Conv1D(2, 3)))
-    with pytest.raises(NnomError, match="groups"):
-        from_keras(seq((6, 6, 4), L.Conv2D(4, 3, groups=2)))
     with pytest.raises(NnomError, match="activation 'log_softmax'"):
         from_keras(seq((6,), L.Dense(3, activation="log_softmax")))
     with pytest.raises(NnomError, match="expects a Keras"):
         from_keras(42)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(NnomError, match=r"a PyTorch module: use nnom.from_torch"):
+        from_keras(torch.nn.Linear(2, 2))
     with pytest.raises(NnomError, match="has no input shape"):
         from_keras(keras.Sequential([L.Dense(3)]))
     i = keras.Input((4, 4, 2))
@@ -409,6 +417,24 @@ def test_custom_subclass_overriding_call_is_not_taken_for_its_base():
     model = seq((4,), Doubled(3, name="doubled"))
     with pytest.raises(NnomError, match=r"'doubled' \(Doubled\)"):
         from_keras(model)
+
+
+def test_keras_applications_scale_layers(tmp_path):
+    """ConvNeXt's LayerScale (x * gamma) and InceptionResNetV2's CustomScaleLayer (a + b * scale):
+    layers of keras.applications, not of keras.layers; a .keras file naming them loads too."""
+    convnext = pytest.importorskip("keras.src.applications.convnext")
+    irv2 = pytest.importorskip("keras.src.applications.inception_resnet_v2")
+    keras.utils.set_random_seed(0)
+    x = keras.Input((6, 6, 3))
+    a = L.Conv2D(8, 3, padding="same")(x)
+    b = convnext.LayerScale(0.5, 8)(L.Conv2D(8, 1)(a))
+    y = irv2.CustomScaleLayer(0.17)([a, b])
+    model = randomize(keras.Model(x, y))
+    model.layers[3].set_weights([np.linspace(-1, 1, 8).astype(np.float32)])
+    nm = assert_imports(model, scale=1.5)
+    model.save(tmp_path / "scaled.keras")
+    x = inputs_for(model)
+    assert np.array_equal(from_keras(tmp_path / "scaled.keras").predict(x), nm.predict(x))
 
 
 def test_missing_and_corrupt_files(tmp_path):

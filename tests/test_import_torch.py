@@ -2,6 +2,8 @@
 model gives the same float outputs as PyTorch (channels last, max abs error < 1e-4); a
 depthwise-separable CNN with a residual Add and a Concat branch goes through quantization and the
 C runtime; unsupported modules are listed in one clear error."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,8 @@ CASES = {
     "conv_padding_same_str": (lambda: nn.Sequential(nn.Conv2d(3, 4, 4, padding="same")), (2, 3, 7, 7)),
     "conv1d": (lambda: nn.Sequential(nn.Conv1d(4, 6, 5, stride=2, padding=2), nn.ReLU()), (2, 4, 20)),
     "depthwise_mult2": (lambda: nn.Sequential(nn.Conv2d(4, 8, 3, padding=1, groups=4)), (2, 4, 6, 6)),
+    "grouped_conv": (lambda: nn.Sequential(nn.Conv2d(4, 6, 3, groups=2, padding=1), nn.ReLU()), (2, 4, 5, 5)),
+    "grouped_conv1d": (lambda: nn.Sequential(nn.Conv1d(6, 9, 3, groups=3)), (2, 6, 8)),
     "depthwise1d": (lambda: nn.Sequential(nn.Conv1d(4, 4, 3, padding=1, groups=4), nn.ReLU6()), (2, 4, 9)),
     # transposed convolutions: padding (crop) with output_padding, stride over kernel, dilation, 1D,
     # BatchNorm folded, the functional form
@@ -97,6 +101,8 @@ CASES = {
     # dense: flatten of (C, H, W) permuted to (h, w, c), and plain (N, F)
     "linear_after_flatten": (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 3 * 4, 6)),
                              (2, 3, 5, 6)),
+    "flatten_as_output": (lambda: Fn(lambda m, x: torch.flatten(F.relu(m.c(x)), 1), c=nn.Conv2d(3, 4, 3)),
+                          (2, 3, 6, 5)),
     "linear_mlp": (lambda: nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 3)), (3, 10)),
     "linear_after_view": (lambda: Fn(lambda m, x: m.l(F.relu(m.c(x)).view(x.size(0), -1)),
                                      c=nn.Conv2d(2, 3, 3), l=nn.Linear(3 * 2 * 3, 4)), (2, 2, 4, 5)),
@@ -119,6 +125,19 @@ CASES = {
     "hardswish": (lambda: conv_act(nn.Hardswish()), (2, 3, 5, 5)),
     "silu": (lambda: conv_act(nn.SiLU()), (2, 3, 5, 5)),
     "hardtanh_0_6": (lambda: conv_act(nn.Hardtanh(0, 6)), (2, 3, 5, 5)),
+    # other element-wise functions and clamp ranges: int8 lookup tables (Lambda)
+    "hardtanh_default": (lambda: conv_act(nn.Hardtanh()), (2, 3, 5, 5)),
+    "gelu": (lambda: conv_act(nn.GELU()), (2, 3, 5, 5)),
+    "gelu_tanh": (lambda: conv_act(nn.GELU(approximate="tanh")), (2, 3, 5, 5)),
+    "elu_selu_celu": (lambda: nn.Sequential(nn.Linear(6, 6), nn.ELU(0.5), nn.Linear(6, 6), nn.SELU(),
+                                            nn.Linear(6, 6), nn.CELU(2.0)), (3, 6)),
+    "softplus_mish": (lambda: nn.Sequential(nn.Linear(6, 6), nn.Softplus(beta=2), nn.Linear(6, 6), nn.Mish()),
+                      (3, 6)),
+    "functional_luts": (lambda: Fn(lambda m, x: torch.cat([F.gelu(m.c(x)), F.elu(m.c(x), 0.3), F.selu(m.c(x)),
+                                                           F.softplus(m.c(x)), F.mish(m.c(x)),
+                                                           torch.clamp(m.c(x), -1, 2), F.hardtanh(m.c(x), -0.5, 0.5)],
+                                                          1),
+                                   c=nn.Conv2d(3, 2, 1)), (2, 3, 4, 4)),
     "functional_acts": (lambda: Fn(lambda m, x: torch.cat([F.relu(m.c(x)), torch.sigmoid(m.c(x)), m.c(x).tanh(),
                                                             F.leaky_relu(m.c(x), 0.2), torch.clamp(m.c(x), 0, 6),
                                                             F.hardsigmoid(m.c(x))], 1), c=nn.Conv2d(3, 2, 1)),
@@ -151,6 +170,17 @@ CASES = {
     "adaptive_avg_2": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AdaptiveAvgPool2d(2)), (2, 3, 6, 4)),
     "mean_spatial": (lambda: Fn(lambda m, x: m.l(m.c(x).mean((2, 3))), c=nn.Conv2d(3, 4, 3), l=nn.Linear(4, 2)),
                      (2, 3, 5, 5)),
+    "sum_and_amax_spatial": (lambda: Fn(lambda m, x: torch.cat([m.c(x).sum((2, 3)), torch.sum(m.c(x), dim=(-1, -2)),
+                                                                m.c(x).amax((2, 3)), torch.amax(m.c(x), (2, 3))], 1),
+                                        c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
+    "sum_keepdim_1d": (lambda: Fn(lambda m, x: m.c(x).sum(2, keepdim=True), c=nn.Conv1d(3, 4, 3)), (2, 3, 7)),
+    "pow_square": (lambda: Fn(lambda m, x: torch.cat([m.l(x) ** 2, torch.pow(m.l(x), 3), m.l(x).square(),
+                                                      m.l(x).pow(0)], 1), l=nn.Linear(6, 3)), (3, 6)),
+    # an SE gate broadcast by indexing with None
+    "se_gate_none_index": (lambda: Fn(lambda m, x: m.c(x) * torch.sigmoid(m.c(x).mean((2, 3)))[:, :, None, None],
+                                      c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
+    "unsqueeze_by_none_and_ellipsis": (lambda: Fn(lambda m, x: m.c(m.l(x)[..., None]), l=nn.Linear(6, 5),
+                                                  c=nn.Conv1d(5, 2, 1)), (2, 6)),
     # data movement
     "dropout_identity": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.Dropout(0.5), nn.Identity(), nn.ReLU()),
                          (2, 3, 4, 4)),
@@ -332,6 +362,63 @@ def test_mobilenet_block_end_to_end_quantized_and_c_bit_exact():
     check_end_to_end(model, module)
 
 
+@pytest.mark.parametrize("pool", [None, (2, 2), (1, 3)])
+def test_a_flattened_feature_map_as_output_comes_out_in_torch_order(pool):
+    """torch.flatten(x, 1) of (N, C, H, W) read by no Linear: a Permute before the Flatten gives
+    PyTorch's (c, h, w) order (was nnom's (h, w, c), with a warning), in the simulator and in C."""
+    def fn(m, x):
+        y = F.relu(m.c(x))
+        return torch.flatten(y if pool is None else F.adaptive_avg_pool2d(y, pool), 1)
+    module = randomize(Fn(fn, c=nn.Conv2d(3, 4, 3)))
+    x = torch.randn(4, 3, 8, 8)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = from_torch(module, x)
+    xs = channels_last(x.numpy())
+    assert np.abs(model.predict(xs) - ref).max() < TOL
+    assert "Permute" in [type(layer).__name__ for layer in model.order]
+    model.quantize(xs)
+    xq = model.quantize_input(xs)[0]
+    assert (model.run_c(xq) == model.run(xq)).all()
+
+
+def test_imported_element_wise_functions_save_and_load(tmp_path):
+    """GELU, ELU, a clamp...: Lambdas that carry their name and parameters, so nnom.save / load
+    (and nnom convert's model.nnom) keep them; a saved name nnom does not know is refused."""
+    import nnom
+    from nnom.layers.activation import as_act
+    module = randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.GELU(approximate="tanh"), nn.Conv2d(4, 4, 1),
+                                     nn.ELU(0.5), nn.Hardtanh(-0.5, 0.5), nn.Flatten(), nn.Linear(16, 3),
+                                     nn.Softplus(2.0, 1.0)))
+    x = channels_last(torch.randn(8, 3, 4, 4).numpy())
+    model = from_torch(module, torch.zeros(1, 3, 4, 4))
+    model.quantize(x)
+    model.save(tmp_path / "m.nnom")
+    loaded = nnom.load(tmp_path / "m.nnom")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert np.array_equal(loaded.predict(x, quantized=True), model.predict(x, quantized=True))
+    for bad in ({"kind": "lambda", "function": "system", "params": {}},
+                {"kind": "lambda", "function": "elu", "params": {"alpha": "rm -rf"}},
+                {"kind": "lambda", "function": "elu", "params": {"beta": 1.0}}):
+        with pytest.raises(NnomError, match="element-wise function"):
+            as_act(bad)
+
+
+def test_softsign_logsigmoid_and_softplus_threshold():
+    """Element-wise functions whose ONNX exports differ (x / (1 + |x|), Log(Sigmoid), no threshold):
+    from_torch reads the modules and functions themselves."""
+    module = randomize(Fn(lambda m, x: torch.cat([m.a(m.c(x)), m.b(m.c(x)), m.s(m.c(x)), F.softsign(m.c(x)),
+                                                  F.logsigmoid(m.c(x)), F.softplus(m.c(x), 1.5, 0.5)], 1),
+                          c=nn.Conv2d(3, 2, 1), a=nn.Softsign(), b=nn.LogSigmoid(), s=nn.Softplus(2, 1)))
+    x = torch.randn(2, 3, 4, 4)
+    with torch.no_grad():
+        ref = module(x).numpy()
+    model = from_torch(module, x)
+    assert np.abs(model.predict(channels_last(x.numpy())) - channels_last(ref)).max() < TOL
+
+
 # --- errors -------------------------------------------------------------------------------------
 def test_unsupported_modules_are_listed_in_one_error():
     class Bad(nn.Module):
@@ -339,17 +426,17 @@ def test_unsupported_modules_are_listed_in_one_error():
             super().__init__()
             self.conv = nn.Conv2d(3, 4, 3)
             self.up = nn.PixelShuffle(2)
-            self.act = nn.GELU()
+            self.act = nn.Tanhshrink()
 
         def forward(self, x):
             y = self.act(self.up(self.conv(x)))
-            return F.elu(y)
+            return F.softshrink(y)
     with pytest.raises(NnomError) as e:
         from_torch(Bad().eval(), torch.randn(1, 3, 8, 8))
     msg = str(e.value)
     assert "3 node(s)" in msg
-    for name, kind in [("up", "torch.nn.PixelShuffle"), ("act", "torch.nn.GELU"),
-                       ("elu", "torch.nn.functional.elu")]:
+    for name, kind in [("up", "torch.nn.PixelShuffle"), ("act", "torch.nn.Tanhshrink"),
+                       ("softshrink", "torch.nn.functional.softshrink")]:
         assert f"{name} ({kind})" in msg
     assert "Supported:" in msg and "nn.Conv2d" in msg and "nn.BatchNorm2d" in msg
 
@@ -369,7 +456,6 @@ def test_unsupported_lstm_option_is_listed():
 
 
 @pytest.mark.parametrize("module, shape, pattern", [
-    (nn.Sequential(nn.Conv2d(4, 6, 3, groups=2)), (1, 4, 5, 5), "grouped convolution"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, 1)), (1, 3, 8, 8), "-inf"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, count_include_pad=False)), (1, 3, 8, 8),
      "count_include_pad"),
@@ -378,7 +464,6 @@ def test_unsupported_lstm_option_is_listed():
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=0)), (1, 3, 4, 4), "batch axis"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bicubic")), (1, 3, 4, 4),
      "'nearest', 'nearest-exact', 'bilinear'"),
-    (nn.Sequential(nn.Linear(4, 4), nn.Hardtanh()), (1, 4), "clamp"),
     (nn.Sequential(nn.Conv1d(3, 4, 1), nn.Linear(5, 2)), (1, 3, 5), "flatten the tensor first"),
 ])
 def test_unsupported_parameters_are_clear_errors(module, shape, pattern):
@@ -403,6 +488,25 @@ def test_untraceable_module_is_a_clear_error():
             return x if x.sum() > 0 else -x
     with pytest.raises(NnomError, match="torch.fx cannot trace"):
         from_torch(Branchy(), torch.randn(1, 3, 4, 4))
+
+
+def test_an_example_input_that_does_not_fit_names_the_cause_not_torch_fx():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2)).eval()
+    with pytest.raises(NnomError, match=r"shape \(1, 5, 4, 4\) failed at node '_0' \(RuntimeError: .*3 channels") as e:
+        from_torch(net, torch.zeros(1, 5, 4, 4))
+    assert "ShapeProp" not in str(e.value) and "tlparse" not in str(e.value)
+    for bad in (None, torch.zeros(4), "x"):
+        with pytest.raises(NnomError, match=r"each is a batch: \(N, C, H, W\)"):
+            from_torch(net, bad)
+
+
+def test_a_keras_model_on_the_torch_backend_is_sent_to_from_keras():
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("Keras models are torch modules on the torch backend only")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(NnomError, match=r"is a Keras model .*nnom.from_keras"):
+        from_torch(model, torch.zeros(1, 4))
 
 
 def test_not_a_module():

@@ -50,6 +50,27 @@ def test_the_accepted_forms():
     d.compile(verbose=False)
     assert d.predict(np.zeros((4, 6))).shape == (4, 2)          # (N, c) for a (1, 1, c) input
     assert d.predict(np.zeros((4, 1, 1, 6))).shape == (4, 2)
+    assert d.predict(np.zeros((4, 1, 6))).shape == (4, 2)       # Keras' (N, 1, c): a sequence of one step
+    with pytest.raises(NnomError, match=r"expected \(N, 6\)"):
+        d.predict(np.zeros((4, 6, 1)))
+
+
+def test_torch_tensors_are_read_whatever_their_grad_and_dtype():
+    torch = pytest.importorskip("torch")
+    m = conv_model()
+    x = np.random.default_rng(2).normal(size=(3, 8, 6, 2)).astype(np.float32)
+    want = m.predict(x, quantized=True)
+    for t in (torch.tensor(x, requires_grad=True), torch.tensor(x, dtype=torch.float64)):
+        assert np.array_equal(m.predict(t, quantized=True), want)
+    assert m.predict(torch.tensor(x).to(torch.bfloat16)).shape == (3, 4)
+
+
+def test_empty_data_and_a_list_of_samples_say_what_is_wrong():
+    m = conv_model()
+    with pytest.raises(NnomError, match=r"calibration data for Input '.*' holds no samples"):
+        m.quantize(np.zeros((0, 8, 6, 2)))
+    with pytest.raises(NnomError, match=r"one array per input.*np.asarray"):
+        m.predict(np.zeros((3, 8, 6, 2)).tolist())
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

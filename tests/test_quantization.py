@@ -139,3 +139,23 @@ def test_vectorized_simulator_is_fast_enough():
     m.predict(x, quantized=True)
     # a budget, not a benchmark: a loop-per-sample simulator would take minutes here
     assert time.perf_counter() - t < 30
+
+
+def test_qformat_weights_keep_their_precision_after_tiny_inputs_and_values_below_any_format_warn():
+    """An input of 1e-8 needs 33 fraction bits: the weights after it keep theirs (they were cut to
+    31 - 33 < 0 bits, every weight 0: a silently zero model); 1e-14 is below any Q-format: a warning."""
+    from nnom import Dense, Input, Model, shape
+    rng = np.random.default_rng(0)
+    m = Model()
+    m.add(Input(shape(1, 1, 8)))
+    m.add(Dense(6, rng.normal(size=(8, 6)), np.zeros(6)))
+    m.add(Dense(3, rng.normal(size=(6, 3)), np.zeros(3)))
+    m.compile(verbose=False)
+    x = rng.normal(size=(16, 8)) * 1e-8
+    m.quantize(x, scheme="qformat")
+    y, yq = m.predict(x), m.predict(x, quantized=True)
+    assert np.corrcoef(y.ravel(), yq.ravel())[0, 1] > 0.99
+    xq = m.quantize_input(x)[0]
+    assert (m.run_c(xq) == m.run(xq)).all()
+    with pytest.warns(UserWarning, match=r"too small for any Q-format.*scheme='affine'"):
+        m.quantize(x * 1e-6, scheme="qformat")

@@ -203,6 +203,10 @@ def cmd_validate(args):
     model = _load_model(args.model, args.quiet)
     _quantize(model, args, "give calibration data with --calib calib.npy, or convert it first")
     x = [_load_array(d, "data") for d in args.data]      # one --data per model input, in order
+    for path, arr, layer in zip(args.data, x, model.inputs):
+        if arr.dtype == np.int8 and float(getattr(layer.q_out, "scale", 0.0)) != 1.0:
+            warnings.warn(f"--data {path} holds int8 values: validate reads them as float samples (int8 5 is "
+                          f"5.0), not as Input '{layer.name}''s quantized values; save the float samples")
     x = x[0] if len(x) == 1 else x
     y = _load_array(args.labels, "labels") if args.labels else None
     where = "on the host" if args.target == "host" else f"on an emulated {args.target}"

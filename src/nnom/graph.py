@@ -19,6 +19,7 @@ from .names import check_name
 from .limits import check_graph
 from .memory import plan_memory
 from .quant import QFormat
+from .quant.qformat import FRAC_LIMIT
 from .quant.affine import AffineFormat
 from .quant.calibrate import affine_format, clearly_lower, frac_bits
 from .quant.schemes import DEFAULT_METHOD, pick_scheme
@@ -272,24 +273,30 @@ class Model:
     def _batch(self, x, what="input"):
         """Inputs as a list of (N, h, w, c) arrays, one per model input.
 
-        Each input is a batch (N, h, w, c), or the same without its leading 1-dims, the form
-        outputs come back in ((N, w, c) when h is 1, (N, c) when h = w = 1); one sample may drop
+        Each input is a batch (N, h, w, c), or the same without some or all of its leading 1-dims
+        (all: the form outputs come back in, (N, w, c) when h is 1, (N, c) when h = w = 1; some:
+        Keras' (N, 1, c) for a sequence of one step, which nnom holds as (1, 1, c)); one sample may drop
         the N. Anything else, a transposed layout above all, is an error: reading it as the model's
         layout would give wrong results silently. Float data must be finite."""
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
-            raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}")
+            hint = (" (a list or tuple is read as one array per input: give the samples as one NumPy array, "
+                    "np.asarray(x))" if len(self.inputs) == 1 else "")
+            raise NnomError(f"the model has {len(self.inputs)} input(s), {what} gives {len(xs)}{hint}")
         out = []
         for arr, layer in zip(xs, self.inputs):
-            arr = np.asarray(arr)
+            arr = _as_array(arr, f"{what} for Input '{layer.name}'")
             full = tuple(layer.out_shape)
             short = _squeeze_leading(full)
             name = f"Input '{layer.name}'"
             if arr.dtype.kind not in "biuf":
                 raise NnomError(f"{what} for {name} has the non-numeric type {arr.dtype}")
-            if arr.shape[1:] in (full, short) and len(arr):
+            forms = _leading_one_forms(full)
+            if arr.ndim and not len(arr) and arr.shape[1:] in forms:
+                raise NnomError(f"{what} for {name} holds no samples (shape {arr.shape})")
+            if arr.shape[1:] in forms and len(arr):
                 out.append(arr.reshape((len(arr),) + full))
-            elif arr.shape in (full, short):
+            elif arr.shape in forms:
                 out.append(arr.reshape((1,) + full))
             else:
                 hint = ""
@@ -459,6 +466,8 @@ class Model:
                 _warn_outliers(layer, values[layer.name], layer.q_out)
                 clipped += _clipped_tensors(layer, values)
         _warn_saturation(clipped, used)
+        if scheme == "qformat":
+            _warn_below_qformats(self.order, values)
         self._replan()
         self.quantized = True
         if verbose:
@@ -537,6 +546,28 @@ def _check_options(fn, kwargs, target):
                                                     if target == "host" else ""))
 
 
+def _as_array(x, what):
+    """x as a NumPy array; a PyTorch tensor that requires grad, sits on a GPU or is bfloat16 too."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):
+        x = x.detach().cpu()
+        if str(getattr(x, "dtype", "")) == "torch.bfloat16":
+            x = x.float()
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise NnomError(f"{what} cannot be read as an array ({type(e).__name__}: {e})") from None
+
+
+def _leading_one_forms(dims):
+    """(1, 1, c) -> [(1, 1, c), (1, c), (c,)]: the shape without none, some or all of its leading 1-dims."""
+    dims = tuple(dims)
+    forms = [dims]
+    while len(dims) > 1 and dims[0] == 1:
+        dims = dims[1:]
+        forms.append(dims)
+    return forms
+
+
 def _squeeze_leading(dims):
     """(1, 1, c) -> (c,), (1, w, c) -> (w, c): the form outputs are returned in."""
     dims = tuple(dims)
@@ -565,6 +596,24 @@ def _warn_outliers(layer, values, q: QFormat):
                       f"values lie within +-{typical:.3g}), so {lost:.0%} of its nonzero values quantize "
                       "to 0 in its format " + str(q) + ". Remove the outliers from the calibration data "
                       "or use method='kld'.", stacklevel=3)
+
+
+def _warn_below_qformats(layers, values):
+    """One warning naming the tensors whose values are too small for the finest Q-format (2^-40
+    steps): fewer than 4 bits of them survive, or none (an untrained deep model's vanishing values)."""
+    lsb = 2.0 ** -FRAC_LIMIT
+    tiny = []
+    for layer in layers:
+        v = np.asarray(values[layer.name])
+        top = float(np.abs(v).max()) if v.size else 0.0
+        if 0 < top < 16 * lsb:
+            tiny.append(f"'{layer.name}' (max |x| {top:.3g})")
+    if tiny:
+        listed = ", ".join(tiny[:6]) + (f" and {len(tiny) - 6} more" if len(tiny) > 6 else "")
+        warnings.warn(f"quantize(scheme='qformat'): {len(tiny)} tensor(s) hold values too small for any Q-format "
+                      f"(the finest step is 2^-{FRAC_LIMIT} = {lsb:.3g}), so they quantize to a few levels or to 0: "
+                      f"{listed}. Use scheme='affine' (scales of any size), or rescale the model's inputs or "
+                      "weights.", stacklevel=3)
 
 
 SATURATION_WARN = 0.02      # share of a tensor's calibration values that may clip unremarked

@@ -35,6 +35,21 @@ class Border(NamedTuple):
 C_U16_MAX = 65535        # dims, kernels, strides, borders and counts are uint16_t in the C runtime
 
 
+def _ints(name, values) -> tuple:
+    """Whole numbers as ints (4, np.int64(4), 4.0); 4.5, '4' or None is a NnomError, not truncated."""
+    out = []
+    for v in values:
+        try:
+            i = int(v)
+            whole = not isinstance(v, (str, bytes)) and float(v) == i
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
+            raise NnomError(f"{name}{tuple(values)!r}: expected integers, got {v!r}")
+        out.append(i)
+    return tuple(out)
+
+
 def _positive(name, values, allow_zero=False):
     for v in values:
         if not isinstance(v, (int,)) or isinstance(v, bool) or v < (0 if allow_zero else 1):
@@ -57,7 +72,7 @@ def shape(h, w, c) -> Shape:
 
     Raises:
         NnomError: a size that is not a positive integer within the C runtime's uint16_t."""
-    return Shape(*_positive("shape", (int(h), int(w), int(c))))
+    return Shape(*_positive("shape", _ints("shape", (h, w, c))))
 
 
 def kernel(h, w) -> Pair:
@@ -65,7 +80,7 @@ def kernel(h, w) -> Pair:
 
     Raises:
         NnomError: a size that is not a positive integer within uint16_t."""
-    return Pair(*_positive("kernel", (int(h), int(w))))
+    return Pair(*_positive("kernel", _ints("kernel", (h, w))))
 
 
 def stride(h, w) -> Pair:
@@ -73,7 +88,7 @@ def stride(h, w) -> Pair:
 
     Raises:
         NnomError: a step that is not a positive integer within uint16_t."""
-    return Pair(*_positive("stride", (int(h), int(w))))
+    return Pair(*_positive("stride", _ints("stride", (h, w))))
 
 
 def dilation(h, w) -> Pair:
@@ -81,7 +96,7 @@ def dilation(h, w) -> Pair:
 
     Raises:
         NnomError: a factor that is not a positive integer within uint16_t."""
-    return Pair(*_positive("dilation", (int(h), int(w))))
+    return Pair(*_positive("dilation", _ints("dilation", (h, w))))
 
 
 def border(top, bottom, left, right) -> Border:
@@ -90,7 +105,7 @@ def border(top, bottom, left, right) -> Border:
 
     Raises:
         NnomError: a count that is negative or beyond uint16_t."""
-    return Border(*_positive("border", (int(top), int(bottom), int(left), int(right)), allow_zero=True))
+    return Border(*_positive("border", _ints("border", (top, bottom, left, right)), allow_zero=True))
 
 
 def as_pair(name, value) -> Pair:
@@ -101,14 +116,14 @@ def as_pair(name, value) -> Pair:
         h, w = value
     except (TypeError, ValueError):
         raise NnomError(f"{name}={value!r}: expected two integers, e.g. {name}=(3, 3)") from None
-    return Pair(*_positive(name, (int(h), int(w))))
+    return Pair(*_positive(name, _ints(name, (h, w))))
 
 
 def as_shape(value) -> Shape:
     """(h, w, c); (steps, features) means (1, steps, features); (n,) means (1, 1, n)."""
     try:
-        dims = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
+        dims = _ints("shape", tuple(value))
+    except (TypeError, NnomError):
         raise NnomError(f"shape {value!r}: expected up to three integers (height, width, channels)") from None
     if not 1 <= len(dims) <= 3:
         raise NnomError(f"shape {value!r}: expected 1 to 3 dimensions (height, width, channels)")

@@ -30,11 +30,12 @@ import warnings
 
 import numpy as np
 
+from .. import elementwise as ew
 from ..errors import NnomError
 from ..graph import Model
 from ..layers import (RNN, Activation, Add, Average, AvgPool, BatchNorm, Concat, Conv2D, Conv2DTranspose,
-                      Cropping, Dense, DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, Input, Maximum,
-                      MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Resize, Softmax, Sub, UpSample,
+                      Cropping, Dense, DW_Conv2D, Flatten, GlobalAvgPool, GlobalMaxPool, GlobalSumPool, Input,
+                      Maximum, MaxPool, Minimum, Mult, Permute, PReLU, Reshape, Resize, Softmax, Sub, UpSample,
                       ZeroPadding)
 from ..layers.activation import Act
 from ..layers.window import same_pads
@@ -417,9 +418,11 @@ class Builder(TransformerOps):
             mult = out_c // c_in                          # output c * mult + j, in PyTorch and nnom
             kernel = w.reshape(c_in, mult, *w.shape[2:]).transpose(2, 3, 0, 1)
             return self.depthwise(x, kernel, b, strides, pads, dilations, name)
+        if groups > 1 and c_in % groups == 0 and out_c % groups == 0 and in_per_group == c_in // groups:
+            full = block_diagonal(w.transpose(2, 3, 1, 0), groups, c_in)
+            return self.conv2d(x, full, b, strides, pads, dilations, name)
         raise NnomError(f"grouped convolution (groups={groups}, {c_in} input and {out_c} output "
-                        "channels) is not supported: nnom has standard (groups=1) and depthwise "
-                        "(groups = input channels, outputs a multiple of them) convolutions")
+                        "channels): the channels do not split into the groups")
 
     def _window(self, cls, x, kernel, b, strides, pads, dilations, name, pad_name=None):
         """A Conv2D / DW_Conv2D over x; kernel (kh, kw, ...) or, on a 1D tensor, (k, ...)."""
@@ -701,22 +704,24 @@ class Builder(TransformerOps):
         return self._same_shape(x, self._add(AvgPool(kernel, strides, padding), [src], name))
 
     def reduce(self, x: Tensor, kind, axes, keepdims, name, what) -> Tensor:
-        """Mean ("avg") or max over the framework's `axes` (batch included): over every spatial
-        dimension a global pooling; over the steps of a sequence (N, T, U) held in the framework's
-        order, the global pooling of nnom's (1, T, U)."""
+        """Mean ("avg"), max or sum over the framework's `axes` (batch included): over every
+        spatial dimension a global pooling; over the steps of a sequence (N, T, U) held in the
+        framework's order, the global pooling of nnom's (1, T, U)."""
         axes = sorted({_axis(a, x.rank + 1) for a in axes})
         if x.rank == 2 and x.identity and axes == [1]:
             return self.sequence_pool(x, kind, keepdims, name)
         spatial = [1 + i for i in range(x.rank) if i != self.layout.channel_axis(x.rank)]
         if x.rank not in (2, 3) or axes != spatial:
+            pooling = {"avg": "average", "max": "max", "sum": "sum"}[kind]
             raise NnomError(f"{what} over axes {axes} of {shape_text(x.shape)}: only the reduction over all spatial "
-                            f"dimensions (global {'average' if kind == 'avg' else 'max'} pooling) or over the "
-                            "steps of a sequence is supported")
+                            f"dimensions (global {pooling} pooling) or over the steps of a sequence is supported")
         return self.global_pool(x, kind, keepdims, name)
+
+    _GLOBAL_POOLS = {"avg": GlobalAvgPool, "max": GlobalMaxPool, "sum": GlobalSumPool}
 
     def global_pool(self, x: Tensor, kind, keepdims, name) -> Tensor:
         x = self._spatial(x, f"global {kind} pooling")
-        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [x.layer], name)
+        layer = self._add(self._GLOBAL_POOLS[kind](), [x.layer], name)
         c = self.layout.channels(x.shape)
         return self._out(layer, self.layout.shape(c, (1,) * (x.rank - 1)) if keepdims else (c,))
 
@@ -970,7 +975,7 @@ class Builder(TransformerOps):
         src = x.layer
         if tuple(src.out_shape) != (1, t, u):
             src = self._add(Reshape(Shape(1, t, u)), [src], name + "_steps")
-        layer = self._add(GlobalAvgPool() if kind == "avg" else GlobalMaxPool(), [src], name)
+        layer = self._add(self._GLOBAL_POOLS[kind](), [src], name)
         return self._tensor(layer, (1, u) if keepdims else (u,), None, x.batch_axis if keepdims else 0)
 
     def stacked(self, parts, batch_axis, name) -> Stacked:
@@ -1155,10 +1160,35 @@ class Builder(TransformerOps):
                 warnings.warn(f"output '{n}' {shape_text(t.shape, t.batch_axis)} has its batch at axis "
                               f"{t.batch_axis} in {self.source}; nnom gives it first (each sample's values "
                               "unchanged)", stacklevel=3)
-            if not t.canonical and not t.identity:
-                warnings.warn(f"output '{n}' {shape_text(t.shape)} comes out flattened in nnom's (h, w, c) "
-                              f"order, not {self.source}'s channels-first order", stacklevel=3)
+        outputs = [self._in_framework_order(t, n) for t, n in zip(outputs, output_names)]
         return passes.run(self.nodes, self.inputs, [t.layer for t in outputs], self.name, self.rng)
+
+    def _in_framework_order(self, t: Tensor, name) -> Tensor:
+        """An output nnom holds in another order than the framework (a channels-first flatten, as
+        torch.flatten(x, 1) of a feature map): a Permute of the grid it was flattened from puts its
+        values in the framework's order; a warning where no permutation of three axes does."""
+        if t.canonical or t.identity or t.batch_axis != 0:
+            return t
+        if t.rank == 1:
+            grids, layer = [], t.layer
+            while True:                                 # the layers whose grids the values were viewed as
+                if int(np.prod(layer.out_shape, dtype=np.int64)) != t.size:
+                    break
+                grids.append(layer)
+                if not isinstance(layer, (Flatten, Reshape)) or not layer.inputs:
+                    break
+                layer = layer.inputs[0]
+            for src in grids:
+                for p in ((2, 0, 1), (1, 2, 0), (0, 2, 1), (1, 0, 2), (2, 1, 0)):
+                    if np.array_equal(t.order().reshape(tuple(src.out_shape)).transpose(p).ravel(), np.arange(t.size)):
+                        src = self._add(Permute(tuple(a + 1 for a in p)), [src], t.layer.name + "_permute")
+                        src = self._add(Flatten(), [src], t.layer.name + "_flatten")
+                        return self._tensor(src, t.shape, None)
+        elif (moved := self._materialize(t)) is not None:
+            return moved
+        warnings.warn(f"output '{name}' {shape_text(t.shape)} comes out in nnom's (h, w, c) order, not "
+                      f"{self.source}'s channels-first order", stacklevel=4)
+        return t
 
 
 def _rebatch(x: Tensor, batch_axis) -> Tensor:
@@ -1204,16 +1234,31 @@ def hard_sigmoid_act(alpha, beta) -> Act:
     return Act("lambda", fn=lambda v, a=alpha, b=beta: np.clip(a * np.asarray(v) + b, 0.0, 1.0))
 
 
+def block_diagonal(kernel, groups, c_in):
+    """A grouped convolution's kernel (kh, kw, c_in / groups, out), output o in group o // (out /
+    groups) as Keras, PyTorch and ONNX order them, as the standard conv kernel (kh, kw, c_in, out)
+    that is zero across groups: the same results, at groups times the MACs and weights."""
+    kernel = np.asarray(kernel, dtype=np.float32)
+    ig, out = kernel.shape[2], kernel.shape[3]
+    og = out // groups
+    full = np.zeros(kernel.shape[:2] + (c_in, out), np.float32)
+    for g in range(groups):
+        full[:, :, g * ig:(g + 1) * ig, g * og:(g + 1) * og] = kernel[:, :, :, g * og:(g + 1) * og]
+    return full
+
+
 def clamp_act(lo, hi) -> Act:
-    """clip(x, lo, hi) with lo 0: ReLU6 (hi 6) or ReLU (no hi, or the float32 maximum); a
-    NnomError for any other range."""
+    """clip(x, lo, hi): with lo 0, ReLU6 (hi 6) or ReLU (no hi, or the float32 maximum); any other
+    range (Hardtanh's [-1, 1]) an element-wise Lambda (an int8 lookup table)."""
     lo = None if lo is None else float(lo)
     hi = None if hi is None else float(hi)
     if lo == 0 and hi is not None and abs(hi - 6.0) < 1e-6:
         return Act("relu6")
     if lo == 0 and (hi is None or hi >= 3.4e38):
         return Act("relu")
-    raise NnomError(f"clamp to [{lo}, {hi}]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported")
+    if lo is None and hi is None:
+        raise NnomError("clamp without bounds: give min or max")
+    return Act("lambda", fn=ew.Named("clip", lo=lo, hi=hi))
 
 
 def unsupported_error(source, problems, supported) -> NnomError:

@@ -46,7 +46,6 @@ import importlib
 import importlib.util
 import io
 import json
-import math
 import re
 import shutil
 import tempfile
@@ -59,7 +58,8 @@ from ..errors import NnomError
 from ..graph import Model
 from ..layers import GRUCell, LSTMCell, SimpleCell
 from ..layers.activation import Act
-from .common import CHANNELS_LAST, POISON, Builder, Tensor, hard_sigmoid_act
+from .. import elementwise as ew
+from .common import CHANNELS_LAST, POISON, Builder, Tensor, block_diagonal, hard_sigmoid_act
 from .keras_time import time_distributed
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
@@ -69,36 +69,17 @@ __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 # nnom knows relu, relu6, tanh, sigmoid, hard_sigmoid (Keras 3's relu6(x + 3) / 6) and leaky_relu;
 # the others Keras offers become element-wise Lambda tails (int8 lookup tables).
 
-def _softplus(x):
-    return np.logaddexp(0, x)
-
-
-def _erf(x):
-    """erf to 1.5e-7 (Abramowitz & Stegun 7.1.26): float32 accuracy without SciPy."""
-    s = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return s * (1.0 - poly * np.exp(-a * a))
-
-
-def _elu(alpha):
-    return lambda x: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-
-
-_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
-
 _LAMBDAS = {
-    "elu": _elu(1.0),
-    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
-    "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(np.minimum(x, 0))),
-    "softplus": _softplus,
-    "softsign": lambda x: x / (1 + np.abs(x)),
-    "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
-    "mish": lambda x: x * np.tanh(_softplus(x)),
-    "exponential": np.exp,
-    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
-    "log_sigmoid": lambda x: -_softplus(-x),
+    "elu": ew.Named("elu"),
+    "selu": ew.Named("selu"),
+    "celu": ew.Named("celu"),
+    "softplus": ew.Named("softplus"),
+    "softsign": ew.Named("softsign"),
+    "gelu": ew.Named("gelu"),
+    "mish": ew.Named("mish"),
+    "exponential": ew.Named("exp"),
+    "hard_tanh": ew.Named("clip", lo=-1.0, hi=1.0),
+    "log_sigmoid": ew.Named("log_sigmoid"),
 }
 _NATIVE = ("relu", "relu6", "tanh", "sigmoid")
 # Keras' names for the tables every importer shares (common.py: one lowering each)
@@ -192,7 +173,7 @@ def _act_leaky(ctx, layer, cfg):
 
 def _act_elu(ctx, layer, cfg):
     alpha = float(np.asarray(cfg.get("alpha", 1.0)))
-    return _lambda("elu", _elu(alpha))
+    return _lambda("elu", ew.Named("elu", alpha=float(alpha)))
 
 
 def _act_softmax(ctx, layer, cfg):
@@ -265,6 +246,7 @@ class _Importer:
             cls = getattr(layers, kind, None)
             if isinstance(cls, type):
                 self.classes.setdefault(cls, kind)
+        self.classes.update(_application_classes(self.root))
         self.model_classes = [c for c in (getattr(fw, "Sequential", None), getattr(fw, "Model", None))
                               if isinstance(c, type)]
         self.b = Builder(name, "Keras", layout=CHANNELS_LAST, naming=_ident)
@@ -573,8 +555,6 @@ def _static_checks(ctx, kind, klayer, cfg):
     if cfg.get("data_format") == "channels_first":
         raise _Unsupported("data_format='channels_first': nnom is channels-last; rebuild the model with "
                            "data_format='channels_last' (the default)")
-    if kind in ("Conv1D", "Conv2D") and int(cfg.get("groups", 1) or 1) != 1:
-        raise _Unsupported(f"groups={cfg['groups']}: grouped convolutions are not supported")
     if kind in ("UpSampling2D", "Resizing") and cfg.get("interpolation", "nearest" if kind == "UpSampling2D"
                                                          else "bilinear") not in ("nearest", "bilinear"):
         raise _Unsupported(f"interpolation='{cfg['interpolation']}': nnom resizes by nearest neighbour or bilinear "
@@ -643,7 +623,9 @@ def _conv_geometry(cfg, n):
 
 
 def _conv(ctx, klayer, cfg, ins, name):
-    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail."""
+    """Conv1D/2D, DepthwiseConv1D/2D and SeparableConv1D/2D, with their activation as a tail; a
+    Conv with groups = input channels (ConvNeXt's) is a depthwise one, other groups a Conv2D whose
+    kernel is zero across them."""
     x = ins[0]
     kind = ctx.kind(klayer)
     k, s, d, pads = _conv_geometry(cfg, _spatial_dims(ctx, klayer, x))
@@ -651,6 +633,16 @@ def _conv(ctx, klayer, cfg, ins, name):
     if kind.startswith("Separable"):
         w = _weights(klayer, 3 if use_bias else 2)
         y = ctx.b.separable(x, w[0], w[1], w[2] if use_bias else None, s, pads, d, name)
+    elif int(cfg.get("groups", 1) or 1) != 1:
+        w = _weights(klayer, 2 if use_bias else 1)
+        groups = int(cfg["groups"])
+        if w[0].shape[-2] == 1:                 # output o = group * multiplier + m: Keras' depthwise order
+            kernel = np.reshape(w[0], w[0].shape[:-2] + (groups, w[0].shape[-1] // groups))
+            y = ctx.b.depthwise(x, kernel, w[1] if use_bias else None, s, pads, d, name)
+        else:                                   # a conv whose kernel is zero across the groups
+            kernel = w[0] if w[0].ndim == 4 else w[0][None]
+            full = block_diagonal(kernel, groups, groups * kernel.shape[2])
+            y = ctx.b.conv2d(x, full if w[0].ndim == 4 else full[0], w[1] if use_bias else None, s, pads, d, name)
     else:
         w = _weights(klayer, 2 if use_bias else 1)
         lower = ctx.b.depthwise if kind.startswith("Depthwise") else ctx.b.conv2d
@@ -804,6 +796,43 @@ def _reshape(ctx, klayer, cfg, ins, name):
     return ctx.b.reshape(x, target, name)
 
 
+def _layer_scale(ctx, klayer, cfg, ins, name):
+    """keras.applications ConvNeXt's LayerScale: x * gamma per channel (folds into the layer before)."""
+    gamma = np.asarray(_weights(klayer, 1)[0], np.float32).reshape(-1)
+    return ctx.b.affine(ins[0], gamma, np.zeros_like(gamma), name)
+
+
+def _custom_scale(ctx, klayer, cfg, ins, name):
+    """keras.applications InceptionResNetV2's CustomScaleLayer: inputs[0] + inputs[1] * scale."""
+    if len(ins) != 2:
+        raise _Unsupported(f"expected two inputs, got {len(ins)}")
+    c = int(ins[1].layer.out_shape.c)
+    scaled = ctx.b.affine(ins[1], np.full(c, float(klayer.scale), np.float32), np.zeros(c, np.float32),
+                          name + "_scale")
+    return ctx.b.merge("add", [ins[0], scaled], name)
+
+
+# layers of keras.applications that keras.layers does not hold: (module under the Keras package,
+# class), matched as classes (a user's class of the same name is not taken for them)
+_APPLICATION_LAYERS = {("applications.convnext", "LayerScale"): "LayerScale",
+                       ("applications.inception_resnet_v2", "CustomScaleLayer"): "CustomScaleLayer"}
+
+
+def _application_classes(root):
+    """{class: converter name} of _APPLICATION_LAYERS found in the Keras package `root`."""
+    found = {}
+    for (module, cls_name), kind in _APPLICATION_LAYERS.items():
+        for prefix in (f"{root}.src.", f"{root}."):
+            try:
+                cls = getattr(importlib.import_module(prefix + module), cls_name, None)
+            except ImportError:
+                continue
+            if isinstance(cls, type):
+                found[cls] = kind
+                break
+    return found
+
+
 def _merge(ctx, klayer, cfg, ins, name):
     op = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "Maximum": "max", "Minimum": "min",
           "Average": "mean"}[ctx.kind(klayer)]
@@ -942,6 +971,7 @@ _CONVERTERS = {
     "Dense": _dense,
     "BatchNormalization": _batchnorm,
     "Rescaling": _rescaling, "Normalization": _normalization,
+    "LayerScale": _layer_scale, "CustomScaleLayer": _custom_scale,
     "Dropout": _identity, "SpatialDropout1D": _identity, "SpatialDropout2D": _identity,
     "GaussianNoise": _identity, "GaussianDropout": _identity, "AlphaDropout": _identity,
     "ActivityRegularization": _identity, "Identity": _identity,
@@ -991,8 +1021,10 @@ def _framework(kmodel):
             r = cls.__module__.split(".")[0]
             if r in ("keras", "tf_keras"):
                 return _framework_from(importlib.import_module(r))
+        hint = ("; it is a PyTorch module: use nnom.from_torch(module, example_input)"
+                if any(c.__module__.split(".")[0] == "torch" for c in type(kmodel).__mro__) else "")
         raise NnomError(f"from_keras expects a Keras model or a path to a .keras / .h5 file, got "
-                        f"{type(kmodel).__name__}")
+                        f"{type(kmodel).__name__}{hint}")
     return _framework_from(fw)
 
 
@@ -1088,6 +1120,17 @@ def _keras_module(module):
     return rest[0] in _KERAS_PACKAGES
 
 
+def _application_layer(module, cls):
+    """Whether (module, cls) names one of _APPLICATION_LAYERS in Keras (keras[.src].applications...)."""
+    if not isinstance(module, str):
+        return False
+    parts = module.split(".")
+    if parts[0] not in ("keras", "tf_keras"):
+        return False
+    rest = ".".join(parts[2:] if parts[1:2] == ["src"] else parts[1:])
+    return (rest, cls) in _APPLICATION_LAYERS
+
+
 def _object_problems(obj, key, layerish):
     """Why the serialized Keras object `obj` (found under `key`) would run code, as a list of reasons."""
     cls, cfg = obj.get("class_name"), obj.get("config")
@@ -1111,6 +1154,8 @@ def _object_problems(obj, key, layerish):
               and cfg in _ACTIVATION_FNS and registered in (None, "function", cfg))
         return [] if ok else [f"{arg}the Python function {cfg!r} from module {module!r} (only Keras' built-in "
                               "activations are accepted)"]
+    if layerish and _application_layer(module, cls) and registered in (None, cls):
+        return []                               # ConvNeXt's LayerScale...: Keras' own code, named by class
     out = []
     if module is not None and not _keras_module(module):
         out.append(f"{arg}class {cls!r} from module {module!r}, not from Keras' layers")

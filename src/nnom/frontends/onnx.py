@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from .. import elementwise as ew
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
 from .onnx_attention import rewrite_torch_attention
@@ -675,11 +676,11 @@ def _resize_linear(c, x, full, out, scales, ctm):
 
 
 def _reduce(kind):
-    op = {"avg": "ReduceMean", "max": "ReduceMax"}[kind]
+    op = {"avg": "ReduceMean", "max": "ReduceMax", "sum": "ReduceSum"}[kind]
 
     def convert(c):
         x = c.tensor(0)
-        axes = _axes(c, 1) if c.imp.opset >= 18 else c.attr("axes")
+        axes = _axes(c, 1) if c.imp.opset >= (13 if kind == "sum" else 18) else c.attr("axes")
         if axes is None:
             raise NnomError(f"{op} over every dimension (including the batch) is not supported")
         return c.b.reduce(x, kind, axes, bool(c.attr("keepdims", 1)), c.name, op)
@@ -722,6 +723,27 @@ def _act(kind, alpha_key=None, alpha_default=0.0):
     return convert
 
 
+def _lut(fn_of):
+    """An element-wise function (fn_of(node) gives it from the node's attributes) as a Lambda
+    activation: an int8 lookup table."""
+    return lambda c: c.b.activation(c.tensor(0), "lambda", c.name, fn=fn_of(c))
+
+
+def _pow(c):
+    """Pow by a whole constant exponent: an int8 lookup table of x ** k."""
+    k = c.input(1)
+    if isinstance(k, Tensor) or k is None or np.size(k) != 1 or float(np.ravel(k)[0]) != int(np.ravel(k)[0]):
+        raise NnomError("Pow needs a whole constant exponent")
+    k = int(np.ravel(k)[0])
+    if not 0 <= k <= 8:
+        raise NnomError(f"Pow by {k}: only whole exponents 0..8 are supported (a table of x ** k)")
+    return c.b.activation(c.tensor(0), "lambda", c.name, fn=ew.Named("power", k=k))
+
+
+def _selu(c):
+    return ew.Named("selu", alpha=float(c.attr("alpha", ew.SELU_ALPHA)), scale=float(c.attr("gamma", ew.SELU_SCALE)))
+
+
 def _prelu(c):
     slope = c.input(1)
     if isinstance(slope, Tensor) or slope is None:
@@ -735,10 +757,15 @@ CONVERTERS = {
     "Relu": _act("relu"), "Clip": _clip, "LeakyRelu": _act("leaky_relu", "alpha", 0.01), "PRelu": _prelu,
     "Tanh": _act("tanh"), "Sigmoid": _act("sigmoid"), "HardSigmoid": _hard_sigmoid,
     "HardSwish": _act("hard_swish"), "Softmax": _softmax,
+    "Gelu": _lut(lambda c: ew.Named("gelu", approximate=c.attr("approximate", "none") == "tanh")),
+    "Erf": _lut(lambda c: ew.Named("erf")), "Elu": _lut(lambda c: ew.Named("elu", alpha=float(c.attr("alpha", 1.0)))),
+    "Celu": _lut(lambda c: ew.Named("celu", alpha=float(c.attr("alpha", 1.0)))), "Selu": _lut(_selu),
+    "Softplus": _lut(lambda c: ew.Named("softplus")), "Softsign": _lut(lambda c: ew.Named("softsign")),
+    "Mish": _lut(lambda c: ew.Named("mish")), "Pow": _pow,
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
-    "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"),
+    "ReduceMean": _reduce("avg"), "ReduceMax": _reduce("max"), "ReduceSum": _reduce("sum"),
     "Flatten": _flatten, "Reshape": _reshape, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze,
     "Transpose": _transpose,
     "Add": _binary("add"), "Sub": _binary("sub"), "Mul": _binary("mul"), "Div": _binary("div"), "Sum": _variadic("add"),
@@ -813,7 +840,8 @@ class _Importer:
             at = 1 if layout == "time_major" else 0           # (T, N, F) read by a layout-0 recurrent op
             if dims is None or len(dims) < 2 or any(d is None for j, d in enumerate(dims) if j != at):
                 raise NnomError(f"{self.label}: input '{vi.name}' has shape {dims}: expected a known (N, C, H, W), "
-                                "(N, C, L) or (N, F) shape (only the batch may be symbolic)")
+                                "(N, C, L) or (N, F) shape (only the batch may be symbolic); export the model "
+                                "with fixed sizes (torch.onnx.export: no dynamic_axes but the batch's)")
             batch = 1 if dims[at] is None else dims[at]
             if i == 0:
                 self.batch = batch

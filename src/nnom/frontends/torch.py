@@ -40,6 +40,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..layers.rnn import GRUCell, LSTMCell, SimpleCell
+from .. import elementwise as ew
 from . import torch_transformer
 from .common import (POISON, Builder, Tensor, check_batch_first, ident, import_with_relayout, shape_text,
                      unsupported_error)
@@ -72,9 +73,17 @@ def from_torch(module, example_input, name=None):
     torch = _import_torch()
     if not isinstance(module, torch.nn.Module):
         raise NnomError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    if any(c.__module__.split(".")[0] in ("keras", "tf_keras") for c in type(module).__mro__):
+        raise NnomError(f"from_torch: {type(module).__name__} is a Keras model (on Keras' torch backend): "
+                        "use nnom.from_keras(model)")
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     try:
         arrays = [np.asarray(e.detach().cpu() if isinstance(e, torch.Tensor) else e) for e in examples]
+        for a in arrays:
+            if a.dtype.kind not in "biuf" or a.ndim < 2:
+                got = f"values of type {a.dtype}" if a.dtype.kind not in "biuf" else f"shape {a.shape}"
+                raise ValueError(f"got {got}; each is a batch: (N, C, H, W), (N, C, L) or (N, F), "
+                                 "e.g. torch.zeros(1, 3, 32, 32)")
         # token ids (an nn.Embedding's input) stay integers
         examples = tuple(torch.as_tensor(a.astype(np.int64 if a.dtype.kind in "iu" else np.float32))
                          for a in arrays)
@@ -95,8 +104,15 @@ def from_torch(module, example_input, name=None):
             with torch.no_grad():
                 ShapeProp(gm).propagate(*examples)
         except Exception as e:
-            raise NnomError(f"from_torch: running {type(module).__name__} on the example input failed "
-                            f"({type(e).__name__}: {e})") from None
+            root = e
+            while root.__cause__ is not None or root.__context__ is not None:    # torch.fx wraps the error
+                root = root.__cause__ or root.__context__
+            where = next((f" at node '{n.name}'" for n in gm.graph.nodes if n.op != "placeholder"
+                          and "tensor_meta" not in n.meta), "")
+            shapes = ", ".join(str(tuple(x.shape)) for x in examples)
+            raise NnomError(f"from_torch: running {type(module).__name__} on the example input of shape {shapes} "
+                            f"failed{where} ({type(root).__name__}: {str(root).splitlines()[0] if str(root) else ''}); "
+                            "give an example of the shape the module takes, batch first") from None
         return import_with_relayout(
             lambda layouts: _Importer(torch, gm, examples, name or type(module).__name__, layouts).run(),
             len(examples))
@@ -265,11 +281,16 @@ def _max_min(c, op):
     return _select(c, op, c.tensor(), other)
 
 
-def _mean(c, x, dim, keepdim):
-    if dim is None:
-        raise NnomError("mean over every dimension (including the batch) is not supported")
+def _mean(c, x, dim, keepdim, kind="avg", what="mean"):
+    """mean / sum / amax over dims: a global pooling (Builder.reduce)."""
+    if dim is None or dim == () or dim == []:
+        raise NnomError(f"{what} over every dimension (including the batch) is not supported")
     dims = [_norm(d, x.rank + 1) for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
-    return c.b.reduce(x, "avg", dims, bool(keepdim), c.name, "mean")
+    return c.b.reduce(x, kind, dims, bool(keepdim), c.name, what)
+
+
+def _reduction(kind, what):
+    return lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False), kind, what)
 
 
 def _pad(c, x, pad, mode="constant", value=None):
@@ -455,8 +476,27 @@ def _recurrent(torch, c):
 
 
 def _index(c, x, index):
-    """x[index] with integers, step-1 slices and ... (see Builder.take)."""
+    """x[index] with integers, step-1 slices, ... (see Builder.take) and None (a new dimension:
+    w[:, :, None, None] of an SE gate)."""
     items = list(index) if isinstance(index, tuple) else [index]
+    if any(it is None for it in items):
+        rank = x.rank + 1
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items[at:at + 1] = [slice(None)] * max(rank - (len(items) - 1 - items.count(None)), 0)
+        new_dims, out_axis = [], 0
+        for it in items:
+            if it is None:
+                new_dims.append(out_axis)
+            if it is None or isinstance(it, slice):
+                out_axis += 1
+        rest = [it for it in items if it is not None]
+        x = _index(c, x, tuple(rest)) if rest else x
+        for d in new_dims:
+            if d == 0:
+                raise NnomError("indexing with None before the batch dimension is not supported")
+            x = c.b.unsqueeze_full(x, [d], c.imp.batch, c.name)
+        return x
     rank = x.rank + 1
     for it in items:
         if isinstance(it, Tensor) or not (it is Ellipsis or isinstance(it, slice) or
@@ -573,6 +613,13 @@ def _module_table(torch):
         nn.Tanh: act("tanh"), nn.Sigmoid: act("sigmoid"), nn.Hardsigmoid: act("hard_sigmoid"),
         nn.Hardtanh: hardtanh,
         nn.Hardswish: act("hard_swish"), nn.SiLU: act("silu"),
+        nn.GELU: lambda c: _lut(c, ew.Named("gelu", approximate=c.mod.approximate == "tanh")),
+        nn.ELU: lambda c: _lut(c, ew.Named("elu", alpha=float(c.mod.alpha))),
+        nn.CELU: lambda c: _lut(c, ew.Named("celu", alpha=float(c.mod.alpha))),
+        nn.SELU: lambda c: _lut(c, ew.Named("selu")), nn.Mish: lambda c: _lut(c, ew.Named("mish")),
+        nn.Softplus: lambda c: _lut(c, ew.Named("softplus", beta=float(c.mod.beta), threshold=float(c.mod.threshold))),
+        nn.Softsign: lambda c: _lut(c, ew.Named("softsign")),
+        nn.LogSigmoid: lambda c: _lut(c, ew.Named("log_sigmoid")),
         nn.Softmax: lambda c: _softmax(c, c.tensor(), c.mod.dim),
         nn.PReLU: lambda c: c.b.prelu(c.tensor(), c.mod.weight.detach().cpu().numpy(), c.name, per_channel=True),
         nn.MaxPool1d: maxpool, nn.MaxPool2d: maxpool, nn.AvgPool1d: avgpool, nn.AvgPool2d: avgpool,
@@ -587,6 +634,11 @@ def _module_table(torch):
         nn.LSTM: lambda c: _recurrent(torch, c),
         **torch_transformer.modules(torch),
     }
+
+
+def _lut(c, fn):
+    """An element-wise function of c's input as a Lambda activation (an int8 lookup table)."""
+    return c.b.activation(c.tensor(), "lambda", c.name, fn=fn)
 
 
 # --- functions and methods --------------------------------------------------------------------
@@ -660,6 +712,14 @@ def _function_table(torch):
         torch.clamp: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
         torch.clip: lambda c: c.b.clamp(c.tensor(), c.get(1, "min"), c.get(2, "max"), c.name),
         F.hardswish: act("hard_swish"), F.silu: act("silu"),
+        F.gelu: lambda c: _lut(c, ew.Named("gelu", approximate=c.get(1, "approximate", "none") == "tanh")),
+        F.elu: lambda c: _lut(c, ew.Named("elu", alpha=float(c.get(1, "alpha", 1.0)))),
+        F.celu: lambda c: _lut(c, ew.Named("celu", alpha=float(c.get(1, "alpha", 1.0)))),
+        F.selu: lambda c: _lut(c, ew.Named("selu")), F.mish: lambda c: _lut(c, ew.Named("mish")),
+        F.softplus: lambda c: _lut(c, ew.Named("softplus", beta=float(c.get(1, "beta", 1.0)),
+                                               threshold=float(c.get(2, "threshold", 20.0)))),
+        F.softsign: lambda c: _lut(c, ew.Named("softsign")),
+        F.logsigmoid: lambda c: _lut(c, ew.Named("log_sigmoid")),
         F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         F.conv1d: conv, F.conv2d: conv, F.linear: linear,
@@ -682,6 +742,7 @@ def _function_table(torch):
         operator.truediv: binary("div"), torch.div: binary("div"), torch.divide: binary("div"),
         operator.itruediv: binary("div"),
         torch.mean: lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        torch.sum: _reduction("sum", "sum"), torch.amax: _reduction("max", "amax"),
         torch.maximum: lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),
         torch.minimum: lambda c: _select(c, "min", c.tensor(), c.get(1, "other")),
         torch.max: lambda c: _max_min(c, "max"), torch.min: lambda c: _max_min(c, "min"),
@@ -694,7 +755,29 @@ def _function_table(torch):
         operator.getitem: getitem, getattr: getattr_,
         **torch_transformer.functions(torch),
     }
+    table.update({operator.pow: _pow, torch.pow: _pow, torch.square: lambda c: _power_lut(c, c.tensor(), 2)})
     return table
+
+
+def _pow(c):
+    """x ** k for a whole constant k: an int8 lookup table; on constants, the number itself
+    (head_dim ** -0.5)."""
+    base, exp = c.args[0], c.get(1, "exponent")
+    if not isinstance(base, Tensor) and not isinstance(exp, Tensor):
+        return operator.pow(base, exp)
+    if isinstance(exp, Tensor):
+        raise NnomError("pow with a tensor exponent is not supported (only a whole constant one)")
+    return _power_lut(c, base, exp)
+
+
+def _power_lut(c, x, exp):
+    try:
+        k = float(exp)
+    except (TypeError, ValueError):
+        raise NnomError(f"pow by {exp!r}: expected a whole constant exponent") from None
+    if k != int(k) or not 0 <= k <= 8:
+        raise NnomError(f"pow by {k:g}: only whole exponents 0..8 are supported (a table of x ** k)")
+    return c.b.activation(x, "lambda", c.name, fn=ew.Named("power", k=int(k)))
 
 
 def _method_table():
@@ -723,6 +806,8 @@ def _method_table():
         "squeeze": lambda c: _squeeze(c, c.tensor(), c.get(1, "dim")),
         "unsqueeze": lambda c: _unsqueeze(c, c.tensor(), c.get(1, "dim")),
         "mean": lambda c: _mean(c, c.tensor(), c.get(1, "dim"), c.get(2, "keepdim", False)),
+        "pow": _pow, "square": lambda c: _power_lut(c, c.tensor(), 2),
+        "sum": _reduction("sum", "sum"), "amax": _reduction("max", "amax"),
         "add": binary("add"), "add_": binary("add"), "sub": binary("sub"), "sub_": binary("sub"),
         "mul": binary("mul"), "mul_": binary("mul"), "div": binary("div"), "div_": binary("div"),
         "maximum": lambda c: _select(c, "max", c.tensor(), c.get(1, "other")),

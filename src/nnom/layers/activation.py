@@ -8,6 +8,7 @@ import numpy as np
 
 from ..affine import fixed_math as affine_fixed_math
 from ..affine import softmax as affine_softmax
+from ..elementwise import Named
 from ..errors import NnomError, layer_error
 from ..quant import QFormat, fixed
 from ..quant.affine import AffineFormat
@@ -126,6 +127,8 @@ class Act:
 
     def config(self) -> dict:
         if self.kind == "lambda":
+            if isinstance(self.fn, Named):              # an importer's GELU, ELU...: saved by name
+                return {"kind": "lambda", "function": self.fn.name, "params": self.fn.params}
             raise NnomError("a Lambda's Python function cannot be saved; rebuild the model in code "
                             "(its int8 table is in the exported C)")
         cfg = {"kind": self.kind, "alpha": self.alpha}
@@ -190,6 +193,11 @@ _BY_NAME = {"relu": act_relu, "relu6": act_relu6, "tanh": act_tanh, "sigmoid": a
 def as_act(value) -> Act:
     if isinstance(value, Act):
         return value
+    if isinstance(value, dict) and value.get("kind") == "lambda" and "function" in value:
+        params = value.get("params") or {}
+        if not isinstance(params, dict):
+            raise NnomError(f"activation 'lambda': its saved parameters must be a mapping, got {params!r}")
+        return Act("lambda", fn=Named(str(value["function"]), **params))
     if isinstance(value, dict) and (value.get("kind") in _BY_NAME or value.get("kind") in TABLE_FUNCTIONS):
         table = value.get("table")                                               # a saved activation
         if table is not None and (not isinstance(table, list) or not all(type(v) is int for v in table)):
@@ -342,14 +350,16 @@ class Softmax(Layer):
         scaled = e << self.fixed_format.frac
         return fixed.saturate((2 * scaled + total) // (2 * total))     # round half up
 
+    SMALLEST_AFFINE_SCALE = 2.0 ** -25
+
     def quantize_affine(self, q_in, per_channel):
         if self.in_shapes[0].c > affine_softmax.MAX_DEPTH:
             raise layer_error(self, f"{self.in_shapes[0].c} channels: the affine scheme's softmax (TFLite's) takes "
                                     f"at most {affine_softmax.MAX_DEPTH} (its int32 sum of exps overflows beyond)")
-        try:
-            self.ap = affine_softmax.softmax_params(q_in[0].scale)
-        except ValueError as e:         # an input scale below 2^-26
-            raise layer_error(self, str(e)) from None
+        # Below 2^-25 (an untrained model's near-zero logits) a row's inputs differ by less than
+        # 255 * 2^-25, so its softmax is uniform within 8e-6, far inside the output's 1/256 step:
+        # computed at 2^-25 it gives the same bytes, where TFLite refuses the scale
+        self.ap = affine_softmax.softmax_params(max(q_in[0].scale, self.SMALLEST_AFFINE_SCALE))
 
     def forward_affine(self, xs, q_in):
         return affine_softmax.softmax(xs[0], self.ap)

@@ -211,6 +211,20 @@ def check_kwargs(cls_name: str, kwargs: dict, allowed: set):
         raise NnomError(f"{cls_name}: unknown argument(s) {sorted(unknown)}; accepted: {sorted(allowed)}")
 
 
+def keras_weights(cls_name: str, value, names, required=None) -> tuple:
+    """Keras' weights=[kernel, bias] (the list set_weights() takes): one value per name, None for
+    those left off the end (at least `required`, default all), or a NnomError that says so."""
+    required = len(names) if required is None else required
+    listed = isinstance(value, (list, tuple)) and not isinstance(value, np.ndarray)
+    if not listed or not required <= len(value) <= len(names):
+        got = f"an array of shape {np.shape(value)}" if isinstance(value, np.ndarray) else (
+            f"{len(value)} value(s)" if isinstance(value, (list, tuple)) else type(value).__name__)
+        raise NnomError(f"{cls_name}(weights=...): expected a list [{', '.join(names)}] (Keras' set_weights() order"
+                        + ("" if required == len(names) else f", the last {len(names) - required} optional")
+                        + f"), got {got}")
+    return tuple(value) + (None,) * (len(names) - len(value))
+
+
 def as_weight(layer, name, value, expected_shape):
     """Float32 copy of a user weight array, checked against the shape the layer needs."""
     arr = np.asarray(value, dtype=np.float32)

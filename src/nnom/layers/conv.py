@@ -14,7 +14,7 @@ from ..quant import fixed
 from ..quant.affine import quantize_bias, quantize_weights
 from ..quant.weights import quantize_kernel
 from ..shapes import PADDING_SAME, PADDING_VALID, Border, Shape, as_pair, as_window_padding, border, check_count
-from .base import Layer, as_weight, check_kwargs
+from .base import Layer, as_weight, check_kwargs, keras_weights
 from .window import im2col, out_size, pads_2d, windows
 
 _CONV_KW = {"filters", "kernel_size", "strides", "padding", "use_bias", "dilation", "dilation_rate",
@@ -47,7 +47,7 @@ class _ConvBase(Layer, abstract=True):
         padding = _pick(kwargs, ["padding"], padding)
         dil = _pick(kwargs, ["dilation", "dilation_rate"], (1, 1))
         if "weights" in kwargs:
-            w, b = kwargs.pop("weights")
+            w, b = keras_weights(cls, kwargs.pop("weights"), ["kernel", "bias"], required=1)
         self.use_bias = kwargs.pop("use_bias", True)
         Layer.__init__(self, name=kwargs.pop("name", None), activation=kwargs.pop("activation", None))
         check_count(cls, count_name, count)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..shapes import Shape, check_count
-from .base import Layer, as_weight, check_kwargs
+from .base import Layer, as_weight, check_kwargs, keras_weights
 from ..affine import conv as affine_conv
 from .conv import DW_Conv2D, _ConvBase, _pick
 from .conv_transpose import Conv2DTranspose
@@ -34,7 +34,7 @@ class Dense(_ConvBase):
         check_kwargs("Dense", kwargs, {"units", "use_bias", "activation", "name", "kernel", "bias", "weights"})
         units = _pick(kwargs, ["units"], units)
         if "weights" in kwargs:
-            w, b = kwargs.pop("weights")
+            w, b = keras_weights("Dense", kwargs.pop("weights"), ["kernel", "bias"], required=1)
         w = _pick(kwargs, ["kernel"], w)
         b = _pick(kwargs, ["bias"], b)
         self.use_bias = kwargs.pop("use_bias", True)
@@ -107,7 +107,8 @@ class BatchNorm(DW_Conv2D):
                                            "moving_variance", "eps", "w", "b"})
         kwargs.pop("w", None), kwargs.pop("b", None)             # derived from the statistics
         if "weights" in kwargs:
-            gamma, beta, mean, var = kwargs.pop("weights")
+            gamma, beta, mean, var = keras_weights("BatchNorm", kwargs.pop("weights"),
+                                                   ["gamma", "beta", "moving_mean", "moving_variance"])
         mean = kwargs.pop("moving_mean", mean)
         var = kwargs.pop("moving_variance", var)
         epsilon = kwargs.pop("eps", epsilon)

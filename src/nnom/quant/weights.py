@@ -28,7 +28,6 @@ def quantize_kernel(w, b, in_frac: int, out_frac: int, per_channel: bool) -> Qua
         w_frac = np.array([fixed.frac_bits_for(m) for m in ch_max], dtype=np.int64)
     else:
         w_frac = np.full(w2.shape[1], fixed.frac_bits_for(ch_max.max()), dtype=np.int64)
-    w_frac = np.minimum(w_frac, 31 - in_frac)         # keep the accumulator scale inside int32 shifts
     while True:
         wq = fixed.quantize(w2, w_frac).astype(np.int64)
         bq = np.floor(b * np.exp2(in_frac + w_frac) + 0.5)
