@@ -23,6 +23,11 @@
 
 #include "nnom_arm_affine.h"
 
+/* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
+ * Conv2D.kernel_paths()): blocks of four output channels (asm), pairs of them (the rest). */
+#define PW_QUADS (NNOM_ARM_ASM && NNOM_PATH_AFF_PW_QUADS)
+#define PW_PAIRS NNOM_PATH_AFF_PW_PAIRS
+
 /* A pair of output channels' constants: the biases with the zero point's term folded in, then
  * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
 typedef struct {
@@ -39,6 +44,7 @@ typedef struct {
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
 } pw_job_t;
 
+#if PW_QUADS || PW_PAIRS
 /* Output channel oc's bias with the zero point's term, and its requantization. */
 static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
@@ -55,7 +61,9 @@ static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
         sum += *w++;
     return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
 }
+#endif
 
+#if PW_PAIRS
 static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
 {
     const int32_t z1 = 1 + 2 * j->p->out_zp;
@@ -153,8 +161,9 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
         }
     }
 }
+#endif
 
-#if NNOM_ARM_ASM
+#if PW_QUADS
 /* Blocks of four output channels, for K a multiple of 4 up to NNOM_CONV_1X1_BLOCK_MAX_C input channels:
  * the four biases with the zero point's term, then per group of four input channels the four
  * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
@@ -272,6 +281,8 @@ static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
 }
 #endif
 
+#if PW_PAIRS
+
 /* One output channel (weight row w, the constants of channel 0 of c) of the pixels xa and xb. */
 static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
                    const pw_pair_t *c, const int8_t *w)
@@ -317,8 +328,16 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c,
             pw_one(j, xa, xb, oa, ob, c, w);
     }
 }
+#endif
 
-#if NNOM_ARM_ASM
+/* The paths built in, chosen through pointers read with NNOM_ARM_OPAQUE (the same code in every
+ * build, nnom_arm_dsp.h): the blocks of four output channels with their constants in the scratch
+ * or on the stack (how many channels they did: 0 when left out), then the rest in pairs (left
+ * out: the reference for the whole layer, the same bytes again). */
+typedef uint32_t (*pw_quads_fn)(const pw_job_t *j, const int32_t *bias, int16_t *scratch);
+typedef void (*pw_rest_fn)(const pw_job_t *j, const int32_t *bias, uint32_t oc);
+
+#if PW_QUADS
 /* Every block of four output channels, their constants at blk: how many channels that was. */
 static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
 {
@@ -330,12 +349,50 @@ static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
     return oc;
 }
 
+static NNOM_ARM_NOINLINE uint32_t pw_quads_in_scratch(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+{
+    return pw_quads(j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+}
+
 /* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
  * of its own. */
-static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
+static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
 {
     int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u];
+    (void)scratch;
     return pw_quads(j, bias, blk);
+}
+#define PW_QUADS_SCRATCH pw_quads_in_scratch
+#define PW_QUADS_STACK pw_quads_on_stack
+#else
+static NNOM_ARM_NOINLINE uint32_t pw_no_quads(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+{
+    (void)j;
+    (void)bias;
+    (void)scratch;
+    return 0;
+}
+#define PW_QUADS_SCRATCH pw_no_quads
+#define PW_QUADS_STACK pw_no_quads
+#endif
+
+#if PW_PAIRS
+/* Output channels oc .. C - 1, two at a time. */
+static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+{
+    const uint32_t C = j->out_dims.c;
+    pw_pair_t c;
+    for (; oc < C; oc += 2) {
+        const int two = oc + 1 < C;
+        pw_consts(j, bias, oc, two ? 2u : 1u, &c);
+        pw_channels(j, &c, oc, two);
+    }
+}
+#else
+static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+{
+    (void)oc;
+    nnom_conv2d_affine_s8(j->p, j->in, j->in_dims, j->w, bias, j->out, j->out_dims);
 }
 #endif
 
@@ -344,7 +401,8 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
                                    int16_t *scratch)
 {
     const uint32_t C = out_dims.c;
-    pw_pair_t c;
+    pw_quads_fn in_scratch = PW_QUADS_SCRATCH, on_stack = PW_QUADS_STACK;
+    pw_rest_fn rest = pw_rest;
     pw_job_t j;
     uint32_t oc;
 
@@ -353,6 +411,9 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
+    NNOM_ARM_OPAQUE(in_scratch);
+    NNOM_ARM_OPAQUE(on_stack);
+    NNOM_ARM_OPAQUE(rest);
     j.p = p;
     j.in = in;
     j.in_dims = in_dims;
@@ -365,17 +426,16 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     oc = 0;
 #if NNOM_ARM_ASM
     if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+        oc = in_scratch(&j, bias, scratch);
     else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
-        oc = pw_quads_on_stack(&j, bias);
+        oc = on_stack(&j, bias, scratch);
 #else
     (void)scratch;
+    (void)in_scratch;
+    (void)on_stack;
 #endif
-    for (; oc < C; oc += 2) {
-        const int two = oc + 1 < C;
-        pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
-        pw_channels(&j, &c, oc, two);
-    }
+    if (oc < C)
+        rest(&j, bias, oc);
 }
 
 #else
