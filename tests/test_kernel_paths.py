@@ -5,6 +5,7 @@ path (NNOM_KERNEL_PATHS_ALL=1), in no more flash. Counts are exact, so a rule th
 path its layer takes shows up as more instructions (the kernel falls to its next path, at last
 the reference), which the last test checks on purpose. The models together reach every path."""
 import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -95,6 +96,47 @@ def test_the_packaged_runtime_builds_every_path_and_each_is_used_in_c():
     arm = "".join(p.read_text() for p in (_runtime() / "src" / "kernels" / "arm").glob("*.c"))
     used = set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", arm))
     assert used == set(kp.PATHS), (sorted(used ^ set(kp.PATHS)))
+
+
+def _functions(asm: str) -> dict:
+    """{function: its instructions' mnemonics} in gcc -S output."""
+    out, name = {}, None
+    for line in asm.splitlines():
+        m = re.match(r"\s*\.type\s+([\w.]+),\s*%function", line)
+        if m:
+            name = m.group(1)
+            out[name] = []
+        elif name and re.match(r"\s*\.size\s+" + re.escape(name) + ",", line):
+            name = None
+        elif name and line.startswith("\t") and line.strip() and not line.startswith("\t."):
+            out[name].append(line.split()[0])
+    return out
+
+
+@pytest.mark.parametrize("core", ["cortex-m4", "cortex-m33"])
+def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core):
+    """Each file's paths left out one at a time, and all but one: every function built in both
+    ways has the same instructions (the choices go through tables read with NNOM_ARM_OPAQUE), so
+    a layer's instruction count does not depend on which other paths a build has."""
+    need("arm-none-eabi-gcc")
+    from nnom.targets import cortex_m
+    src = _runtime() / "src" / "kernels" / "arm"
+    cc = [cortex_m.find_tool("arm-none-eabi-gcc"), "-mthumb", *cortex_m.core_spec(core).cflags, "-O2",
+          "-ffunction-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{_runtime() / 'include'}", "-S", "-o", "-"]
+    for path in sorted(src.glob("*.c")):
+        macros = sorted(set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", path.read_text())))
+        if not macros:
+            continue
+
+        def build(off):
+            res = subprocess.run(cc + [f"-D{m}=0" for m in off] + [str(path)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr[-3000:]
+            return _functions(res.stdout)
+        full = build([])
+        for off in [[m] for m in macros] + [[x for x in macros if x != m] for m in macros] + [macros]:
+            pruned = build(off)
+            for f in set(full) & set(pruned):
+                assert full[f] == pruned[f], f"{path.name} without {off}: {f} compiles differently"
 
 
 def test_the_models_reach_every_path_and_the_export_writes_them(tmp_path):

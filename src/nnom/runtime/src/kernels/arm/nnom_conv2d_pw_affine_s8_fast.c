@@ -46,7 +46,7 @@ typedef struct {
 
 #if PW_QUADS || PW_PAIRS
 /* Output channel oc's bias with the zero point's term, and its requantization. */
-static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+static NNOM_ARM_NOINLINE int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
     const int8_t *w = j->w + oc * j->K;
     uint32_t s = 0, k;
@@ -388,21 +388,28 @@ static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, ui
         pw_channels(j, &c, oc, two);
     }
 }
+#define PW_REST pw_rest
 #else
-static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+static NNOM_ARM_NOINLINE void pw_rest_reference(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
     (void)oc;
     nnom_conv2d_affine_s8(j->p, j->in, j->in_dims, j->w, bias, j->out, j->out_dims);
 }
+#define PW_REST pw_rest_reference
 #endif
+
+typedef struct {
+    pw_quads_fn in_scratch, on_stack;
+    pw_rest_fn rest;
+} pw_paths_t;
+static const pw_paths_t pw_paths = {PW_QUADS_SCRATCH, PW_QUADS_STACK, PW_REST};
 
 void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                    int16_t *scratch)
 {
     const uint32_t C = out_dims.c;
-    pw_quads_fn in_scratch = PW_QUADS_SCRATCH, on_stack = PW_QUADS_STACK;
-    pw_rest_fn rest = pw_rest;
+    const pw_paths_t *path = &pw_paths;
     pw_job_t j;
     uint32_t oc;
 
@@ -411,9 +418,7 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
-    NNOM_ARM_OPAQUE(in_scratch);
-    NNOM_ARM_OPAQUE(on_stack);
-    NNOM_ARM_OPAQUE(rest);
+    NNOM_ARM_OPAQUE(path);
     j.p = p;
     j.in = in;
     j.in_dims = in_dims;
@@ -426,16 +431,14 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     oc = 0;
 #if NNOM_ARM_ASM
     if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        oc = in_scratch(&j, bias, scratch);
+        oc = path->in_scratch(&j, bias, scratch);
     else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
-        oc = on_stack(&j, bias, scratch);
+        oc = path->on_stack(&j, bias, scratch);
 #else
     (void)scratch;
-    (void)in_scratch;
-    (void)on_stack;
 #endif
     if (oc < C)
-        rest(&j, bias, oc);
+        path->rest(&j, bias, oc);
 }
 
 #else

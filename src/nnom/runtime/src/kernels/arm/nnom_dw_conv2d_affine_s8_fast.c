@@ -230,7 +230,7 @@ static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
 }
 
 /* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
-static void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
+static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
 {
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i;
@@ -378,7 +378,6 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 }
 #endif /* DW_TABLE */
 
-#if DW_PLANES
 /* ---- 3x3 windows, no dilation: one input channel at a time ("planes", as TinyEngine does). A tile
  * of the channel (DW_TILE_ROWS rows x NNOM_DW_TILE_COLS columns, 224 B, in the path's struct on the
  * stack) is widened to q15 column by column, rows contiguous, the padding filled with the input zero
@@ -657,6 +656,7 @@ static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
     return c[(s - 1u) * 3u + (clamp ? 2u : fix ? 1u : 0u)];
 }
 
+#if DW_PLANES
 /* The job of the nro output rows (any count) of the tile, nco columns, to o: its pairs of rows. */
 static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
 {
@@ -903,6 +903,8 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     }
 }
 
+#endif /* DW_PLANES */
+
 /* Whether the plane path covers the call: stride 2 only when its tiles serve several output
  * channels (at multiplier 1 the table path measured faster: each input value serves 9 / 4 MACs). */
 #ifndef NNOM_DW_PLANE_S2_MULT
@@ -918,6 +920,8 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
            && dw_core_for(win->sh, p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL
            && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
+
+#if DW_PLANES
 
 /* The plane path (see above). */
 static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -955,21 +959,29 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 }
 #endif /* DW_PLANES */
 
-/* Each path in a function of its own: the stack holds one path's state at a time. */
+/* The paths built in: [0] the table path, [1] the plane path (without its cores,
+ * dw_planes_cover() is 0); the reference for one left out. Each path in a function of its own: the
+ * stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
+typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+#if DW_TABLE
+#define DW_TABLE_FN dw_table
+#else
+#define DW_TABLE_FN nnom_dw_conv2d_affine_s8
+#endif
+#if DW_PLANES
+#define DW_PLANES_FN dw_planes
+#else
+#define DW_PLANES_FN nnom_dw_conv2d_affine_s8
+#endif
+static const dw_path_fn dw_paths[2] = {DW_TABLE_FN, DW_PLANES_FN};
+
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-#if DW_PLANES
-    if (dw_planes_cover(p, in_dims, bias, out_dims)) {
-        dw_planes(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
-#endif
-#if DW_TABLE
-    dw_table(p, in, in_dims, w, bias, out, out_dims);
-#else
-    nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-#endif
+    const dw_path_fn *path = dw_paths;
+    NNOM_ARM_OPAQUE(path);
+    path[dw_planes_cover(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
