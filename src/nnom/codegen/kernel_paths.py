@@ -24,9 +24,10 @@ PATHS = {
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels (up to 32) with scratch: 1x1 kernel",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
-    "NNOM_PATH_AFF_CONV_IM2COL": "conv through columns, gathered by im2col (any other window)",
-    "NNOM_PATH_AFF_CONV_1X1_COLUMNS": "conv through columns, a 1x1 window's pixel widened",
-    "NNOM_PATH_AFF_CONV_ODD_PIXEL": "conv through columns, the last pixel of an odd count",
+    "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
+    # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
+    "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
+    "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
     # kernels/arm/nnom_conv2d_pw_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_PW_QUADS": "1x1 conv, blocks of four output channels (asm)",
     "NNOM_PATH_AFF_PW_PAIRS": "1x1 conv, pairs of output channels",

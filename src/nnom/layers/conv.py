@@ -301,8 +301,7 @@ class Conv2D(_ConvBase):
     def kernel_paths(self):
         """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives a pointwise conv to
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
-        the 1x1 kernel (windows inside, _pw_blocks()), the shallow one, then the columns
-        (conv_columns(): im2col or the 1x1 pixel, an odd last pixel alone);
+        the 1x1 kernel (windows inside, _pw_blocks()), the shallow one, then the columns;
         nnom_conv2d_pw_affine_s8_fast() takes blocks of four output channels where its quads
         apply, pairs of them for the rest."""
         if not self.affine:
@@ -318,11 +317,7 @@ class Conv2D(_ConvBase):
             if not quads or o.c % 4:
                 paths.add("NNOM_PATH_AFF_PW_PAIRS")
             return paths | ({"NNOM_PATH_AFF_CONV_PW"} if scratch else set())
-        if self._shallow():
-            return {"NNOM_PATH_AFF_CONV_SHALLOW"}
-        # conv_columns(): the column of a 1x1 inside the input is its pixel, an odd last pixel alone
-        paths = {"NNOM_PATH_AFF_CONV_1X1_COLUMNS" if inside else "NNOM_PATH_AFF_CONV_IM2COL"}
-        return paths | ({"NNOM_PATH_AFF_CONV_ODD_PIXEL"} if o.h * o.w % 2 else set())
+        return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else "NNOM_PATH_AFF_CONV_COLUMNS"}
 
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the

@@ -49,14 +49,14 @@
 #ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
 #define NNOM_PATH_AFF_CONV_SHALLOW 1
 #endif
-#ifndef NNOM_PATH_AFF_CONV_IM2COL      /* conv through columns, gathered by im2col (any other window) */
-#define NNOM_PATH_AFF_CONV_IM2COL 1
+#ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
+#define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif
-#ifndef NNOM_PATH_AFF_CONV_1X1_COLUMNS      /* conv through columns, a 1x1 window's pixel widened */
-#define NNOM_PATH_AFF_CONV_1X1_COLUMNS 1
+#ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
+#define NNOM_PATH_AFF_POOL_MEAN 1
 #endif
-#ifndef NNOM_PATH_AFF_CONV_ODD_PIXEL      /* conv through columns, the last pixel of an odd count */
-#define NNOM_PATH_AFF_CONV_ODD_PIXEL 1
+#ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
+#define NNOM_PATH_AFF_POOL_AVG 1
 #endif
 #ifndef NNOM_PATH_AFF_PW_QUADS      /* 1x1 conv, blocks of four output channels (asm) */
 #define NNOM_PATH_AFF_PW_QUADS 1

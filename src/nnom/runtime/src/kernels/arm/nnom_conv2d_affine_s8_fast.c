@@ -46,17 +46,14 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 #include "nnom_arm_affine.h"
 
 /* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
- * Conv2D.kernel_paths()); a layer whose path is left out takes the next one, at last the reference.
- * The columns: through im2col (any window) or straight from the pixel (1x1 inside the input), and
- * the last pixel of an odd count alone. */
-#define CONV_COLUMNS (NNOM_PATH_AFF_CONV_IM2COL || NNOM_PATH_AFF_CONV_1X1_COLUMNS)
-#if CONV_COLUMNS
+ * Conv2D.kernel_paths()); a layer whose path is left out takes the next one, at last the reference. */
+#if NNOM_PATH_AFF_CONV_COLUMNS
 
 /* n int8 values minus the zero point into q15: groups of four in SXTB16 order (b0 b2 b1 b3), then
  * the last n % 4 (when n >= 4, in the order tail_mac() takes them: three go as n-3, n-1, n-2).
  * zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n: each group is read
  * before the bytes it is written over. */
-static NNOM_ARM_NOINLINE void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2)
+static void widen_zp(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2)
 {
     const int32_t zp = -(int16_t)zp2; /* four arguments: in registers, so callers may end in a tail call */
     uint32_t g;
@@ -90,7 +87,6 @@ static NNOM_ARM_ALWAYS_INLINE int32_t tail_mac(int32_t acc, uint32_t u, const in
     return __smlatb((int32_t)nnom_sxtb16_ror8(u), x[0], acc);
 }
 
-#if NNOM_PATH_AFF_CONV_IM2COL
 static NNOM_ARM_NOINLINE void set_bytes(int8_t *dst, int8_t v, uint32_t n)
 {
     const uint32_t word = (uint32_t)(uint8_t)v * 0x01010101u;
@@ -108,22 +104,18 @@ static NNOM_ARM_NOINLINE void copy_bytes(int8_t *dst, const int8_t *src, uint32_
         *dst++ = *src++;
 }
 
-#endif
-
 /* Where the columns come from: what column() and im2col() share, passed by address so that their
  * arguments stay in registers and column() can end in a tail call (its frame is then off the stack
  * while im2col() runs). */
-typedef struct col_src {
+typedef struct {
     const int8_t *in;
     nnom_dims_t in_dims;
     uint16_t pointwise;      /* 1x1 without padding, every window inside: the column is the pixel */
-    void (*column)(const struct col_src *cs, uint32_t oy, uint32_t ox, int16_t *col); /* for it */
     const nnom_window_t *win;
     int32_t zp;
     uint32_t zp2, K;
 } col_src_t;
 
-#if NNOM_PATH_AFF_CONV_IM2COL
 /* The column of output pixel (oy, ox), for a window across the padding: the int8 field is gathered
  * into the column's upper half (padding: the zero point, which widens to 0) and widened in place;
  * a window row inside the input and without dilation is one run of bytes. Few pixels take it: it
@@ -195,15 +187,11 @@ static void column(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
         im2col(cs, oy, ox, col);
 }
 
-#endif /* NNOM_PATH_AFF_CONV_IM2COL */
-
-#if NNOM_PATH_AFF_CONV_1X1_COLUMNS
 /* The column of output pixel (oy, ox) of a 1x1 kernel whose windows are all inside: the pixel. */
 static NNOM_ARM_NOINLINE void pw_column(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col)
 {
     widen_zp(cs->in + (oy * cs->win->sh * cs->in_dims.w + ox * cs->win->sw) * cs->in_dims.c, cs->K, col, cs->zp2);
 }
-#endif
 
 /* One group of four k, two weight rows (w and w + K) against two columns (c and c + 2K bytes):
  * in asm, as GCC's allocator spills with 13 values live in C. */
@@ -228,7 +216,7 @@ static NNOM_ARM_NOINLINE void pw_column(const col_src_t *cs, uint32_t oy, uint32
     "smlad  %[a11], %[q], %[y], %[a11]\n\t"
 
 /* What every call of the MAC loops shares. */
-typedef struct conv_job {
+typedef struct {
     const int8_t *w;
     const int32_t *bias;
     const nnom_arm_rq_t *rq; /* per output channel, in the output's tail; NULL: from mult, shift */
@@ -243,7 +231,6 @@ typedef struct conv_job {
     int16_t *scratch;
     nnom_arm_rq_t *table;
     uint32_t table_px, n_pix, out_w;
-    void (*one)(const struct conv_job *j, const int16_t *ca, int8_t *oa); /* the last pixel of an odd count */
 } conv_job_t;
 
 /* Channel oc's constants: from the table (tab), or worked out. */
@@ -399,7 +386,6 @@ static NNOM_ARM_NOINLINE void mac_two_columns_any(const conv_job_t *j, const int
     mac_two_columns(j, ca, oa, ob, j->rq != NULL);
 }
 
-#if NNOM_PATH_AFF_CONV_ODD_PIXEL
 /* Every output channel against one column (the last pixel of an odd count); out of line: inlined,
  * its registers would swell the frame of conv_columns(), which is on the stack under im2col(). */
 static NNOM_ARM_NOINLINE void mac_one_column(const conv_job_t *j, const int16_t *ca, int8_t *oa)
@@ -425,30 +411,6 @@ static NNOM_ARM_NOINLINE void mac_one_column(const conv_job_t *j, const int16_t 
         oa[oc] = out_value(j, a0, rq_of(j, oc, j->rq != NULL));
     }
 }
-#endif
-
-/* The columns' paths built in, read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h); NULL: left out. */
-typedef void (*col_fn)(const col_src_t *cs, uint32_t oy, uint32_t ox, int16_t *col);
-typedef struct {
-    col_fn column[2]; /* [pointwise] */
-    void (*one)(const conv_job_t *j, const int16_t *ca, int8_t *oa);
-} columns_paths_t;
-#if NNOM_PATH_AFF_CONV_IM2COL
-#define CONV_COL_WINDOW column
-#else
-#define CONV_COL_WINDOW NULL
-#endif
-#if NNOM_PATH_AFF_CONV_1X1_COLUMNS
-#define CONV_COL_PIXEL pw_column
-#else
-#define CONV_COL_PIXEL NULL
-#endif
-#if NNOM_PATH_AFF_CONV_ODD_PIXEL
-#define CONV_ONE mac_one_column
-#else
-#define CONV_ONE NULL
-#endif
-static const columns_paths_t columns_paths = {{CONV_COL_WINDOW, CONV_COL_PIXEL}, CONV_ONE};
 
 /* conv_columns()'s job and column source, out of line: its values are gone before the loop. */
 static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, const nnom_conv_affine_params_t *p,
@@ -495,28 +457,17 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
 
 /* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. Its
  * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
- * anew each pixel pair, rather than in values live across the calls (spilled). Without a scratch
- * or with a channel outside the fast requantization: the reference. */
+ * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
+ * the fast requantization (conv_columns_path() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                            int16_t *scratch)
 {
-    const columns_paths_t *path = &columns_paths;
     conv_job_t j;
     col_src_t cs;
-    col_fn column;
     uint32_t px, oy = 0, ox = 0;
 
-    NNOM_ARM_OPAQUE(path);
-    column = path->column[nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)];
-    if (scratch == NULL || column == NULL || (((uint32_t)out_dims.h * out_dims.w & 1u) && path->one == NULL)
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c)) {
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
     columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch);
-    cs.column = column;
-    j.one = path->one;
     for (px = 0; px < j.n_pix; px += 2) {
         int8_t *oa;
         int last;
@@ -529,13 +480,19 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
             ox1 = 0;
             oy1++;
         }
-        cs.column(&cs, oy, ox, j.scratch);
-        if (!last)
-            cs.column(&cs, oy1, ox1, j.scratch + cs.K);
+        if (cs.pointwise) {
+            pw_column(&cs, oy, ox, j.scratch);
+            if (!last)
+                pw_column(&cs, oy1, ox1, j.scratch + cs.K);
+        } else {
+            column(&cs, oy, ox, j.scratch);
+            if (!last)
+                column(&cs, oy1, ox1, j.scratch + cs.K);
+        }
         if (!last)
             mac_two_columns_any(&j, j.scratch, oa, oa + j.out_c);
         else
-            j.one(&j, j.scratch, oa);
+            mac_one_column(&j, j.scratch, oa);
         oy = oy1; /* two pixels on */
         ox = ox1 + 1;
         if (ox == j.out_w) {
@@ -544,7 +501,19 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
         }
     }
 }
-#endif /* CONV_COLUMNS */
+/* The columns; without a scratch or with a channel outside the fast requantization, the
+ * reference (a function of its own: conv_columns() compiles as it did before the check moved). */
+static NNOM_ARM_NOINLINE void conv_columns_path(const nnom_conv_affine_params_t *p, const int8_t *in,
+                                                nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                                                int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+{
+    if (scratch == NULL
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else
+        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+#endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
 
 typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
@@ -553,8 +522,8 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
 /* The paths built in: [0] the 1x1 kernel, [1] the shallow one, [2] the columns. One left out is
  * the next one built in (the last, the reference), so a layer a wrong rule left without its path
  * is slower, never wrong. */
-#if CONV_COLUMNS
-#define CONV_COLUMNS_FN conv_columns
+#if NNOM_PATH_AFF_CONV_COLUMNS
+#define CONV_COLUMNS conv_columns_path
 #else
 static NNOM_ARM_NOINLINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -563,12 +532,12 @@ static NNOM_ARM_NOINLINE void conv_reference(const nnom_conv_affine_params_t *p,
     (void)scratch; /* the reference needs none */
     nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
 }
-#define CONV_COLUMNS_FN conv_reference
+#define CONV_COLUMNS conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
 #define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
 #else
-#define CONV_SHALLOW CONV_COLUMNS_FN
+#define CONV_SHALLOW CONV_COLUMNS
 #endif
 #if NNOM_PATH_AFF_CONV_PW
 #define CONV_PW nnom_conv2d_pw_affine_s8_fast
@@ -578,13 +547,13 @@ static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, con
                                          const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                          int16_t *scratch)
 {
-    (scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? CONV_SHALLOW : CONV_COLUMNS_FN)(
+    (scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? CONV_SHALLOW : CONV_COLUMNS)(
         p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW conv_no_pw
 #endif
 /* read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h) */
-static const conv_fn conv_paths[3] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS_FN};
+static const conv_fn conv_paths[3] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
