@@ -1,6 +1,7 @@
 /* AvgPool and GlobalAvgPool: the rounded mean of the real pixels of each window. Affine: TFLite's
  * AVERAGE_POOL_2D (format kept, ties away from zero) and, for GlobalAvgPool, MEAN over h and w
  * into a format of its own. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 /* The DSP kernels built in (nnom_kernel_paths.h: AvgPool.kernel_paths()); a kind left out runs its
