@@ -80,7 +80,7 @@ typedef struct {
 } tap_pair_t;
 
 /* A block of output pixels (rows x count) and one group of four channels. */
-typedef struct {
+typedef struct dw_job {
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
     int8_t *o;                /* its output */
     uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
@@ -93,6 +93,7 @@ typedef struct {
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
+    void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
 } dw_job_t;
 
 /* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
@@ -325,6 +326,11 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         }
     j->n_pairs = n >> 1;
     j->single = n & 1u;
+    {
+        const dw_run_fn *run = dw_runners;
+        NNOM_ARM_OPAQUE(run);
+        j->run = run[j->clamp ? 2 : n == 9 && !j->fix];
+    }
     j->count = ox1 - ox0;
     j->rows = oy1 - oy0;
     /* no tap inside (a window all in the padding): the bias alone, and pa is never read */
@@ -369,11 +375,7 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
                 j->b[i] += 2 * bias[c0 + i];
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
-        {
-            const dw_run_fn *run = dw_runners;
-            NNOM_ARM_OPAQUE(run);
-            run[j->clamp ? 2 : n == 9 && !j->fix](j);
-        }
+        j->run(j);
     }
 }
 #endif /* DW_TABLE */
