@@ -189,7 +189,8 @@ static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
 }
 #endif
 
-/* The runners built in by case: [0] no clamp, [1] no clamp, 9 taps and out_zp -128, [2] a clamp. A
+/* The runners built in by case: [0] no clamp, [1] no clamp, 9 taps and out_zp -128 (the unrolled
+ * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp. A
  * case left out takes a runner that gives the same bytes (the clamping one clamps to int8's range
  * as well); NULL: none, the layer takes the reference (dw_table()). Read through NNOM_ARM_OPAQUE,
  * the table compiles to the same code in every build: a layer's instruction count does not depend
@@ -303,9 +304,9 @@ static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_para
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
-static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t oy0,
-                     uint32_t oy1, uint32_t ox0, uint32_t ox1)
+static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in,
+                                       nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
+                                       nnom_dims_t out_dims, uint32_t oy0, uint32_t oy1, uint32_t ox0, uint32_t ox1)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
