@@ -185,3 +185,20 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
             assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
             if name != "NNOM_PATH_AFF_POOL_MEAN":
                 assert rep_off.instructions_per_inference > rep.instructions_per_inference, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [10, 12, 14])
+def test_random_models_run_the_same_instructions_pruned(seed):
+    """test_affine_arm's random conv, depthwise, pool and merge models: their pruned firmware
+    runs the every-path firmware's instructions, byte for byte."""
+    import test_affine_arm as random_models
+    cortex_m = cortex_m4()
+    for build in (random_models.conv_model, random_models.dw_model, random_models.pool_model,
+                  random_models.merge_model):
+        m, xq = random_models.quantized(build, seed)
+        y, rep = cortex_m.run_model(m, xq[:2])
+        y_all, rep_all = cortex_m.run_model(m, xq[:2], cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+        assert np.array_equal(y, y_all), build.__name__
+        assert rep.instructions_per_inference == rep_all.instructions_per_inference, build.__name__
+        assert rep.flash_bytes <= rep_all.flash_bytes, build.__name__
