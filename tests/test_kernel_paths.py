@@ -56,7 +56,7 @@ def dw_model(seed):
 
 def conv_model(seed):
     """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
-    ones over 4k and odd channel counts (the 1x1 kernel's quads and pairs), a 1x1 over 20 channels
+    ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch) and 3x3 ones over many (the columns), an
     AvgPool."""
     rng = np.random.default_rng(seed)
@@ -64,6 +64,7 @@ def conv_model(seed):
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
     x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)

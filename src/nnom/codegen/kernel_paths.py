@@ -30,6 +30,7 @@ PATHS = {
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
     # kernels/arm/nnom_conv2d_pw_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_PW_QUADS": "1x1 conv, blocks of four output channels (asm)",
+    "NNOM_PATH_AFF_PW_QUADS_CLAMP": "1x1 conv, blocks of four output channels with a clamp narrower than int8",
     "NNOM_PATH_AFF_PW_PAIRS": "1x1 conv, pairs of output channels",
 }
 

@@ -303,7 +303,7 @@ class Conv2D(_ConvBase):
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
         the 1x1 kernel (windows inside, _pw_blocks()), the shallow one, then the columns;
         nnom_conv2d_pw_affine_s8_fast() takes blocks of four output channels where its quads
-        apply, pairs of them for the rest."""
+        apply (a clamping copy for a clamp narrower than int8), pairs of them for the rest."""
         if not self.affine:
             return set()
         s, o = self.in_shapes[0], self.out_shape
@@ -313,7 +313,10 @@ class Conv2D(_ConvBase):
                 return set()                                 # the reference
             scratch = not self._pointwise()
             quads = (scratch and self._pw_blocks()) or (s.c % 4 == 0 and s.c <= 16)
+            lo, hi = self.fused_range()
             paths = {"NNOM_PATH_AFF_PW_QUADS"} if quads else set()
+            if quads and (lo > -128 or hi < 127):
+                paths.add("NNOM_PATH_AFF_PW_QUADS_CLAMP")
             if not quads or o.c % 4:
                 paths.add("NNOM_PATH_AFF_PW_PAIRS")
             return paths | ({"NNOM_PATH_AFF_CONV_PW"} if scratch else set())

@@ -61,6 +61,9 @@
 #ifndef NNOM_PATH_AFF_PW_QUADS      /* 1x1 conv, blocks of four output channels (asm) */
 #define NNOM_PATH_AFF_PW_QUADS 1
 #endif
+#ifndef NNOM_PATH_AFF_PW_QUADS_CLAMP      /* 1x1 conv, blocks of four output channels with a clamp narrower than int8 */
+#define NNOM_PATH_AFF_PW_QUADS_CLAMP 1
+#endif
 #ifndef NNOM_PATH_AFF_PW_PAIRS      /* 1x1 conv, pairs of output channels */
 #define NNOM_PATH_AFF_PW_PAIRS 1
 #endif

@@ -34,7 +34,7 @@ typedef struct {
     int32_t b0, b1, m0, k0, m1, k1, r0, r1;
 } pw_pair_t;
 
-typedef struct {
+typedef struct pw_job {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     nnom_dims_t in_dims, out_dims;
@@ -42,6 +42,8 @@ typedef struct {
     const int8_t *w;
     uint32_t K;                 /* input channels: the weight rows' length */
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
+    /* the quads' pixel loop for the layer's clamp (pw_paths) */
+    void (*quad_run)(const struct pw_job *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n, const int32_t *blk);
 } pw_job_t;
 
 #if PW_QUADS || PW_PAIRS
@@ -249,21 +251,30 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
 }
 
 /* The block blk against n pixels from x, xadv bytes apart after each one's K, to o, o + C, ...:
- * out of line, so that the asm's fixed registers meet the same surroundings in every build. */
+ * out of line, so that the asm's fixed registers meet the same surroundings in every build; the
+ * clamping copy (any clamp, int8's range included) only where a layer clamps. */
 static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
                                           const int32_t *blk)
 {
     const uint32_t C = j->out_dims.c, g = j->K >> 2;
     const int8_t *end = o + n * C; /* the loops run on the output pointer: no counter */
-    if (j->p->act_min > -128 || j->p->act_max < 127) {
-        const uint32_t lo4 = j->lo4, hi4 = j->hi4;
-        for (; o != end; x += xadv, o += C)
-            nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
-    } else {
-        for (; o != end; x += xadv, o += C)
-            nnom_st32(o, pw_quad(&x, blk, g));
-    }
+    for (; o != end; x += xadv, o += C)
+        nnom_st32(o, pw_quad(&x, blk, g));
 }
+
+#if NNOM_PATH_AFF_PW_QUADS_CLAMP
+static NNOM_ARM_NOINLINE void pw_quad_run_clamp(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o,
+                                                uint32_t n, const int32_t *blk)
+{
+    const uint32_t C = j->out_dims.c, g = j->K >> 2, lo4 = j->lo4, hi4 = j->hi4;
+    const int8_t *end = o + n * C;
+    for (; o != end; x += xadv, o += C)
+        nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
+}
+#define PW_QUAD_RUN_CLAMP pw_quad_run_clamp
+#else
+#define PW_QUAD_RUN_CLAMP NULL
+#endif
 
 /* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
  * the input at stride 1 (the usual case) as one run. */
@@ -273,11 +284,11 @@ static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
-        pw_quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        j->quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
         return;
     }
     for (oy = 0; oy < j->out_dims.h; oy++)
-        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
+        j->quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
 }
 #endif
 
@@ -398,11 +409,20 @@ static NNOM_ARM_NOINLINE void pw_rest_reference(const pw_job_t *j, const int32_t
 #define PW_REST pw_rest_reference
 #endif
 
+typedef void (*pw_run_fn)(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
+                          const int32_t *blk);
+#if !PW_QUADS
+#define PW_QUAD_RUN NULL
+#define PW_QUAD_RUN_CLAMP NULL
+#else
+#define PW_QUAD_RUN pw_quad_run
+#endif
 typedef struct {
     pw_quads_fn in_scratch, on_stack;
     pw_rest_fn rest;
+    pw_run_fn quad_run[2]; /* [clamp]; NULL: the quads are left out for such layers */
 } pw_paths_t;
-static const pw_paths_t pw_paths = {PW_QUADS_SCRATCH, PW_QUADS_STACK, PW_REST};
+static const pw_paths_t pw_paths = {PW_QUADS_SCRATCH, PW_QUADS_STACK, PW_REST, {PW_QUAD_RUN, PW_QUAD_RUN_CLAMP}};
 
 void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -428,12 +448,17 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.quad_run = path->quad_run[p->act_min > -128 || p->act_max < 127];
     oc = 0;
 #if NNOM_ARM_ASM
-    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        oc = path->in_scratch(&j, bias, scratch);
-    else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
-        oc = path->on_stack(&j, bias, scratch);
+    /* (quad_run NULL: the quads for this clamp are left out, the pairs or the reference do it all) */
+    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c)) {
+        if (j.quad_run != NULL)
+            oc = path->in_scratch(&j, bias, scratch);
+    } else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C) {
+        if (j.quad_run != NULL)
+            oc = path->on_stack(&j, bias, scratch);
+    }
 #else
     (void)scratch;
 #endif
