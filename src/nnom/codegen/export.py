@@ -20,6 +20,7 @@ from ..layers.io import Input, Output, c_qformat
 from ..report import owns_act
 from ..names import c_comment, check_export_name
 from ..quant import QFormat
+from . import kernel_paths
 from .outdir import _safe_rel, write_export
 from .projects import check_project, project_files, runtime_paths
 from .writer import CWriter
@@ -396,6 +397,7 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
     project = check_project(project)
     owned, user = runtime_files()
     owned[SCHEMES_HEADER] = schemes_header(model)
+    owned[kernel_paths.HEADER] = kernel_paths.kernel_paths_header(kernel_paths.model_kernel_paths(model), model.scheme)
     files, user = project_files(project, name, generate(model, name), _build_files(name), owned, user)
     for rel, data in (extra_files or {}).items():
         if not _safe_rel(rel) or rel in files or rel in user:

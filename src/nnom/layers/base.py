@@ -157,6 +157,12 @@ class Layer:
     def scratch_bytes(self) -> int:
         return 0
 
+    def kernel_paths(self) -> set:
+        """The optional paths of the Cortex-M DSP kernels its C reaches (codegen/kernel_paths.py:
+        an export builds only the model's). Each rule mirrors the C function it names; a path a
+        wrong rule leaves out only makes the layer slower."""
+        return set()
+
     def weight_bytes(self) -> int:
         """Flash bytes of this layer's constants (weights, biases, shifts, tables): its
         nnom_affine_t and its tail's table here, layers with weights add theirs."""

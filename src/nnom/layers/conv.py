@@ -279,25 +279,67 @@ class Conv2D(_ConvBase):
     def c_new(self, g):
         return self._c_window(g, self.filters)
 
+    def _one_by_one(self):
+        """A 1x1 kernel without padding before the image (nnom_conv2d_1x1_affine_s8_inside()
+        without its test of the windows' ends)."""
+        (pt, _), (pl, _) = self._pads()
+        return self.kernel.h == self.kernel.w == 1 and pt == 0 and pl == 0
+
+    def _pointwise(self):
+        """nnom_conv2d_affine_s8_pointwise(): stride 1 over up to 16 input channels, no scratch."""
+        return self._one_by_one() and self.stride.h == self.stride.w == 1 and self.in_shapes[0].c <= 16
+
+    def _pw_blocks(self):
+        """nnom_conv2d_affine_s8_pw_blocks(): a multiple of 4 input channels up to 32."""
+        c = self.in_shapes[0].c
+        return c % 4 == 0 and c <= 32
+
+    def _shallow(self):
+        """nnom_conv2d_affine_s8_shallow(): up to 4 input channels, at least 4 output channels."""
+        return self.in_shapes[0].c <= 4 and (self.dilation.w == 1 or self.kernel.w == 1) and self.out_shape.c >= 4
+
+    def kernel_paths(self):
+        """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives a pointwise conv to
+        nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
+        the 1x1 kernel (windows inside, _pw_blocks()), the shallow one, then the columns;
+        nnom_conv2d_pw_affine_s8_fast() takes blocks of four output channels where its quads
+        apply (a clamping copy for a clamp narrower than int8), pairs of them for the rest."""
+        if not self.affine:
+            return set()
+        s, o = self.in_shapes[0], self.out_shape
+        inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
+        if self._pointwise() or (inside and self._pw_blocks()):
+            if not inside:
+                return set()                                 # the reference
+            scratch = not self._pointwise()
+            quads = (scratch and self._pw_blocks()) or (s.c % 4 == 0 and s.c <= 16)
+            lo, hi = self.fused_range()
+            paths = {"NNOM_PATH_AFF_PW_QUADS"} if quads else set()
+            if quads and (lo > -128 or hi < 127):
+                paths.add("NNOM_PATH_AFF_PW_QUADS_CLAMP")
+            if not quads or o.c % 4:
+                paths.add("NNOM_PATH_AFF_PW_PAIRS")
+            return paths | ({"NNOM_PATH_AFF_CONV_PW"} if scratch else set())
+        return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else "NNOM_PATH_AFF_CONV_COLUMNS"}
+
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the
         # affine scheme's pointwise kernel over up to 16 input channels with stride 1, which reads
         # the input in place (nnom_conv2d_affine_s8_scratch_size, nnom_conv2d_affine_s8_pointwise)
-        (pt, _), (pl, _) = self._pads()
         kh, kw, c = self.kernel.h, self.kernel.w, self.in_shapes[0].c
         cols = 2 * 2 * kh * kw * c
         if not self.affine:
             return cols
-        if kh == kw == 1 and pt == 0 and pl == 0 and self.stride.h == self.stride.w == 1 and c <= 16:
+        if self._pointwise():
             return 0
         # other 1x1 over a multiple of 4 channels up to 32: the 1x1 kernel's blocks of four output
         # channels (nnom_conv2d_affine_s8_pw_blocks_size)
-        if kh == kw == 1 and pt == 0 and pl == 0 and c % 4 == 0 and c <= 32:
+        if self._one_by_one() and self._pw_blocks():
             return max(cols, 2 + 4 * (16 + 2 * c))
         # first layers (nnom_conv2d_affine_s8_shallow, _shallow_size): up to 16 output channels'
         # weights in q15 blocks of 4 and a band of one output row's input rows
         out = self.out_shape
-        if c <= 4 and (self.dilation.w == 1 or kw == 1) and out.c >= 4:
+        if self._shallow():
             s, kp = kh * c, (kw * kh * c + 1) & ~1
             band = ((out.w - 1) * self.stride.w + kw) * s if out.w else 0
             shallow = 2 + min((out.c + 3) // 4, 4) * (64 + 8 * kp) + 2 * ((band + 2) & ~1)
@@ -375,3 +417,45 @@ class DW_Conv2D(_ConvBase):
 
     def c_new(self, g):
         return self._c_window(g, self.multiplier)
+
+    def kernel_paths(self):
+        """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_planes_cover()
+        (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
+        plane core by stride and requantization (dw_core_for()); else dw_table() (multiplier 1,
+        4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
+        taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
+        through a runner (dw_runners)."""
+        if not self.affine:
+            return set()
+        s, o = self.in_shapes[0], self.out_shape
+        lo, hi = self.fused_range()
+        clamp, fix = lo > -128 or hi < 127, self.ap.output_zero_point != -128
+        k, st, d, m = self.kernel, self.stride, self.dilation, self.multiplier
+        if (k.h, k.w, d.h, d.w) == (3, 3, 1, 1) and st.h == st.w and (st.h == 1 or (st.h == 2 and m >= 2)):
+            return {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{'CLAMP' if clamp else 'FIX' if fix else 'SAT'}"}
+        if m != 1 or s.c < 4 or k.h * k.w > 25:
+            return set()                                     # the reference
+        (pt, _), (pl, _) = self._pads()
+        paths = {"NNOM_PATH_AFF_DW_TABLE_CLAMP" if clamp else "NNOM_PATH_AFF_DW_TABLE_SAT"}   # dw_table() asks
+        for oy, oy1, ty in _dw_blocks(o.h, s.h, st.h, pt, k.h, d.h):
+            for ox, ox1, tx in _dw_blocks(o.w, s.w, st.w, pl, k.w, d.w):
+                if (oy1 - oy) * (ox1 - ox) < 2:
+                    paths.add("NNOM_PATH_AFF_DW_DIRECT")
+                elif ty * tx == 9 and not clamp and not fix:
+                    paths.add("NNOM_PATH_AFF_DW_TABLE_NINE")
+        return paths
+
+
+def _dw_blocks(n_out, n, s, pad, k, d):
+    """Along one axis, the blocks of outputs [o, o1) of nnom_dw_conv2d_affine_s8_fast()'s table path
+    (inner_run(), run_end(): the run whose windows lie inside the input, every other output
+    alone), each with its count of taps inside the input (nnom_arm_valid_taps())."""
+    span = (k - 1) * d
+    lo = (pad + s - 1) // s
+    hi = min((n - 1 + pad - span) // s + 1 if n - 1 + pad >= span else 0, n_out)
+    o = 0
+    while o < n_out:
+        o1 = hi if lo <= o < hi else o + 1
+        i0 = o * s - pad
+        yield o, o1, sum(1 for t in range(k) if 0 <= i0 + t * d < n)
+        o = o1

@@ -150,6 +150,13 @@ class AvgPool(_Pool):
     def forward_affine(self, xs, q_in):
         return affine_pool.avg_pool2d(xs[0], self.ap)
 
+    def kernel_paths(self):
+        """avgpool_affine() (nnom_avgpool.c): a GlobalAvgPool runs MEAN's kernel, the others
+        AVERAGE_POOL_2D's."""
+        if not self.affine:
+            return set()
+        return {"NNOM_PATH_AFF_POOL_MEAN" if isinstance(self, GlobalAvgPool) else "NNOM_PATH_AFF_POOL_AVG"}
+
 
 class SumPool(_Pool):
     """Sum pooling (the sum of each window, requantized): `SumPool(kernel, stride, padding)`.

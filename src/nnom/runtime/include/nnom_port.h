@@ -9,6 +9,7 @@
 
 #include "nnom_user_port.h"
 #include "nnom_schemes.h"
+#include "nnom_kernel_paths.h"
 
 #ifdef __cplusplus
 extern "C" {      /* C linkage for C++ callers (functions a port declares) */

@@ -1,6 +1,7 @@
 /* Every byte nnom takes goes through here: the heap (NNOM_MALLOC, nnom_port.h) or, with NNOM_STATIC_MEMORY,
  * one user buffer handed out from the front. Allocation happens only while building and
  * compiling a model, never in model_run(); the counters let tests prove it. */
+#include "nnom_cold.h"
 #include <string.h>
 
 #include "nnom_layers.h"

@@ -1,4 +1,5 @@
 /* The model: the Keras-like API (add, hook, merge, mergex, active), compile, run, delete. */
+#include "nnom_cold.h"
 #include <stdarg.h>
 #include <string.h>
 

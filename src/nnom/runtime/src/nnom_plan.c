@@ -6,6 +6,7 @@
  * by one at the lowest offset, 0 or the end of a buffer alive at the same time, where they
  * overlap nothing alive at the same time, in two orders (largest first; first used first), and
  * the smaller arena is kept. */
+#include "nnom_cold.h"
 #include <string.h>
 
 #include "nnom_layers.h"

@@ -1,5 +1,6 @@
 /* Output size and padding of a window: SAME and VALID as TensorFlow/Keras compute them, or VALID
  * over the input with an explicit border around it. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 /* One axis. k, s, d >= 1. VALID windows cover the input with add_before / add_after zeros around

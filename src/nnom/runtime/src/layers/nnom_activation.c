@@ -1,4 +1,5 @@
 /* Activation layers: an identity that carries an activation tail; runs in place. */
+#include "nnom_cold.h"
 #include <string.h>
 
 #include "nnom_layers.h"

@@ -1,4 +1,5 @@
 /* AddConst: x + a constant of x's size, as Add adds two inputs (nnom_attention.h). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t add_const_build(nnom_layer_t *l)

@@ -1,6 +1,7 @@
 /* Average (two or more inputs), broadcasting as Add. qformat: inputs aligned to the finest input
  * format, summed, divided by n (nnom_average_s8). Affine: Add's ADD over n inputs, whose output
  * multiplier the generator gave 1 / n, so the build and the run are Add's. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static void average_run(nnom_layer_t *l)

@@ -1,7 +1,21 @@
 /* AvgPool and GlobalAvgPool: the rounded mean of the real pixels of each window. Affine: TFLite's
  * AVERAGE_POOL_2D (format kept, ties away from zero) and, for GlobalAvgPool, MEAN over h and w
  * into a format of its own. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
+
+/* The DSP kernels built in (nnom_kernel_paths.h: AvgPool.kernel_paths()); a kind left out runs its
+ * reference. */
+#if NNOM_PATH_AFF_POOL_MEAN
+#define AVGPOOL_MEAN nnom_mean_affine_s8_fast
+#else
+#define AVGPOOL_MEAN nnom_mean_affine_s8
+#endif
+#if NNOM_PATH_AFF_POOL_AVG
+#define AVGPOOL_AVG nnom_avgpool_affine_s8_fast
+#else
+#define AVGPOOL_AVG nnom_avgpool_affine_s8
+#endif
 
 static void avgpool_affine(nnom_layer_t *l)
 {
@@ -14,7 +28,7 @@ static void avgpool_affine(nnom_layer_t *l)
         m.out_zp = a->out_zp;
         m.mult = a->mult[0];
         m.shift = a->shift[0];
-        nnom_mean_affine_s8_fast(&m, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out);
+        AVGPOOL_MEAN(&m, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out);
         for (c = 0; c < l->out_dims.c; c++) {    /* MEAN has no fused clamp: a ReLU tail is nnom's */
             int32_t v = l->out[c];
             l->out[c] = (int8_t)(v < a->act_min ? a->act_min : (v > a->act_max ? a->act_max : v));
@@ -29,7 +43,7 @@ static void avgpool_affine(nnom_layer_t *l)
 #if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
         nnom_avgpool_affine_s8_mve(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
 #else
-        nnom_avgpool_affine_s8_fast(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
+        AVGPOOL_AVG(&q, l->in[0]->out, NNOM_IN_DIMS(l, 0), l->out, l->out_dims);
 #endif
     }
 }

@@ -1,4 +1,5 @@
 /* Conv2D: plain, dilated, and with an explicit border (padding folded in from a ZeroPadding). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 nnom_status_t nnom_conv_build(nnom_layer_t *l)

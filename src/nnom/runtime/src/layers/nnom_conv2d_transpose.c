@@ -1,4 +1,5 @@
 /* Conv2DTranspose: Keras' 'same' / 'valid' sizes, or an explicit crop and output padding (PyTorch). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 nnom_2d_t output_padding(uint16_t h, uint16_t w) { nnom_2d_t p = {h, w}; return p; }

@@ -1,4 +1,5 @@
 /* Cropping: a window of the input. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t crop_build(nnom_layer_t *l)

@@ -1,4 +1,5 @@
 /* Dense: reads its input flattened in (h, w, c) order. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t dense_build(nnom_layer_t *l)

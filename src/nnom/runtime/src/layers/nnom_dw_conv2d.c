@@ -1,4 +1,5 @@
 /* DW_Conv2D: depthwise convolution with a depth multiplier (output channel c * m + j). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static void dw_run(nnom_layer_t *l)

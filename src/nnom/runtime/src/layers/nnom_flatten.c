@@ -1,4 +1,5 @@
 /* Flatten: a view with shape (1, 1, h*w*c); costs no memory and no time. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t flatten_build(nnom_layer_t *l)

@@ -1,4 +1,5 @@
 /* Input: copies the user's buffer into the arena at the start of each run. */
+#include "nnom_cold.h"
 #include <string.h>
 
 #include "nnom_layers.h"

@@ -1,4 +1,5 @@
 /* LayerNorm over the channels of every (h, w) (nnom_attention.h). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t layer_norm_build(nnom_layer_t *l)

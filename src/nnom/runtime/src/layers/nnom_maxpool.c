@@ -1,4 +1,5 @@
 /* MaxPool and GlobalMaxPool: the largest value of each window (padding never wins). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static void maxpool_run(nnom_layer_t *l)

@@ -1,4 +1,5 @@
 /* Output: copies its input (a view in the arena) to the user's buffer at the end of each run. */
+#include "nnom_cold.h"
 #include <string.h>
 
 #include "nnom_layers.h"

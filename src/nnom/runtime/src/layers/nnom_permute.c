@@ -1,4 +1,5 @@
 /* Permute: any order of the three axes; the format is kept (both schemes move the same bytes). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t permute_build(nnom_layer_t *l)

@@ -1,4 +1,5 @@
 /* PReLU: a slope per channel below 0. qformat: nnom_prelu_s8; affine: TFLite's PRELU. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t prelu_build(nnom_layer_t *l)

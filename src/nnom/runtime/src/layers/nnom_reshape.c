@@ -1,4 +1,5 @@
 /* Reshape: a view with a new shape of the same size. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t reshape_build(nnom_layer_t *l)

@@ -1,5 +1,6 @@
 /* SumPool and GlobalSumPool: the window sum, requantized to the output format (affine: MEAN's
  * arithmetic without the 1 / count, nnom_sumpool_affine_s8). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static void sumpool_run(nnom_layer_t *l)

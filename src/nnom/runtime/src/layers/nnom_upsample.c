@@ -1,4 +1,5 @@
 /* UpSample: nearest-neighbour, integer factors. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t upsample_build(nnom_layer_t *l)

@@ -1,5 +1,6 @@
 /* ZeroPadding: a border of zeros (zero is exact in every Q-format; affine: the zero point, as
  * TFLite's PAD). */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 static nnom_status_t zero_pad_build(nnom_layer_t *l)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nnom_fixed.h"
+#include "nnom_kernel_paths.h"
 
 #if defined(__ARM_BIG_ENDIAN)
 #error "the DSP kernels (kernels/arm/) assume little-endian byte order: define NNOM_REFERENCE_KERNELS"
@@ -30,6 +31,15 @@
 #define NNOM_ARM_ASM 1
 #else
 #define NNOM_ARM_ASM 0
+#endif
+
+/* The pointer p, hidden from the optimizer: a choice among the paths built in (nnom_kernel_paths.h)
+ * through a table read this way compiles to the same code whatever the table holds, so that a
+ * layer's instruction count does not depend on which other paths the build has. */
+#if defined(__GNUC__)
+#define NNOM_ARM_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define NNOM_ARM_OPAQUE(p) ((void)0)
 #endif
 
 #if defined(__GNUC__)

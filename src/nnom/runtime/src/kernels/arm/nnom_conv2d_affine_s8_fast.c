@@ -45,6 +45,10 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 
 #include "nnom_arm_affine.h"
 
+/* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
+ * Conv2D.kernel_paths()); a layer whose path is left out takes the next one, at last the reference. */
+#if NNOM_PATH_AFF_CONV_COLUMNS
+
 /* n int8 values minus the zero point into q15: groups of four in SXTB16 order (b0 b2 b1 b3), then
  * the last n % 4 (when n >= 4, in the order tail_mac() takes them: three go as n-3, n-1, n-2).
  * zp2: nnom_arm_zp_pair(zp). In place is allowed when src = (int8_t *)dst + n: each group is read
@@ -454,7 +458,7 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
 /* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. Its
  * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
  * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
- * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
+ * the fast requantization (conv_columns_path() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                            int16_t *scratch)
@@ -497,7 +501,59 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
         }
     }
 }
+/* The columns; without a scratch or with a channel outside the fast requantization, the
+ * reference (a function of its own: conv_columns() compiles as it did before the check moved). */
+static NNOM_ARM_NOINLINE void conv_columns_path(const nnom_conv_affine_params_t *p, const int8_t *in,
+                                                nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                                                int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+{
+    if (scratch == NULL
+        || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else
+        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+#endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
+
+typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                        const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
+
+/* The paths built in: [0] the 1x1 kernel, [1] the shallow one, [2] the columns. One left out is
+ * the next one built in (the last, the reference), so a layer a wrong rule left without its path
+ * is slower, never wrong. */
+#if NNOM_PATH_AFF_CONV_COLUMNS
+#define CONV_COLUMNS conv_columns_path
+#else
+static NNOM_ARM_NOINLINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                             int16_t *scratch)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+}
+#define CONV_COLUMNS conv_reference
+#endif
+#if NNOM_PATH_AFF_CONV_SHALLOW
+#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
+#else
+#define CONV_SHALLOW CONV_COLUMNS
+#endif
+#if NNOM_PATH_AFF_CONV_PW
+#define CONV_PW nnom_conv2d_pw_affine_s8_fast
+#else
+/* past the 1x1 kernel: the next test of nnom_conv2d_affine_s8_fast() */
+static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                         int16_t *scratch)
+{
+    (scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? CONV_SHALLOW : CONV_COLUMNS)(
+        p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+#define CONV_PW conv_no_pw
+#endif
+/* read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h) */
+static const conv_fn conv_paths[3] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -505,17 +561,15 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
 {
     const nnom_window_t *win = &p->win;
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
-    else if (pointwise && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
-    else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
-        nnom_conv2d_shallow_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
-    else if (scratch == NULL
-             || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
-        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[pointwise && nnom_conv2d_affine_s8_pw_blocks(in_dims.c) ? 0
+             : scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c) ? 1
+                                                                                             : 2](
+            p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #else
 

@@ -23,13 +23,18 @@
 
 #include "nnom_arm_affine.h"
 
+/* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
+ * Conv2D.kernel_paths()): blocks of four output channels (asm), pairs of them (the rest). */
+#define PW_QUADS (NNOM_ARM_ASM && NNOM_PATH_AFF_PW_QUADS)
+#define PW_PAIRS NNOM_PATH_AFF_PW_PAIRS
+
 /* A pair of output channels' constants: the biases with the zero point's term folded in, then
  * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
 typedef struct {
     int32_t b0, b1, m0, k0, m1, k1, r0, r1;
 } pw_pair_t;
 
-typedef struct {
+typedef struct pw_job {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     nnom_dims_t in_dims, out_dims;
@@ -37,10 +42,13 @@ typedef struct {
     const int8_t *w;
     uint32_t K;                 /* input channels: the weight rows' length */
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
+    /* the quads' pixel loop for the layer's clamp (pw_paths) */
+    void (*quad_run)(const struct pw_job *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n, const int32_t *blk);
 } pw_job_t;
 
+#if PW_QUADS || PW_PAIRS
 /* Output channel oc's bias with the zero point's term, and its requantization. */
-static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+static NNOM_ARM_NOINLINE int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
     const int8_t *w = j->w + oc * j->K;
     uint32_t s = 0, k;
@@ -55,7 +63,9 @@ static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
         sum += *w++;
     return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
 }
+#endif
 
+#if PW_PAIRS
 static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
 {
     const int32_t z1 = 1 + 2 * j->p->out_zp;
@@ -153,8 +163,9 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
         }
     }
 }
+#endif
 
-#if NNOM_ARM_ASM
+#if PW_QUADS
 /* Blocks of four output channels, for K a multiple of 4 up to NNOM_CONV_1X1_BLOCK_MAX_C input channels:
  * the four biases with the zero point's term, then per group of four input channels the four
  * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
@@ -240,21 +251,30 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
 }
 
 /* The block blk against n pixels from x, xadv bytes apart after each one's K, to o, o + C, ...:
- * out of line, so that the asm's fixed registers meet the same surroundings in every build. */
+ * out of line, so that the asm's fixed registers meet the same surroundings in every build; the
+ * clamping copy (any clamp, int8's range included) only where a layer clamps. */
 static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
                                           const int32_t *blk)
 {
     const uint32_t C = j->out_dims.c, g = j->K >> 2;
     const int8_t *end = o + n * C; /* the loops run on the output pointer: no counter */
-    if (j->p->act_min > -128 || j->p->act_max < 127) {
-        const uint32_t lo4 = j->lo4, hi4 = j->hi4;
-        for (; o != end; x += xadv, o += C)
-            nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
-    } else {
-        for (; o != end; x += xadv, o += C)
-            nnom_st32(o, pw_quad(&x, blk, g));
-    }
+    for (; o != end; x += xadv, o += C)
+        nnom_st32(o, pw_quad(&x, blk, g));
 }
+
+#if NNOM_PATH_AFF_PW_QUADS_CLAMP
+static NNOM_ARM_NOINLINE void pw_quad_run_clamp(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o,
+                                                uint32_t n, const int32_t *blk)
+{
+    const uint32_t C = j->out_dims.c, g = j->K >> 2, lo4 = j->lo4, hi4 = j->hi4;
+    const int8_t *end = o + n * C;
+    for (; o != end; x += xadv, o += C)
+        nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
+}
+#define PW_QUAD_RUN_CLAMP pw_quad_run_clamp
+#else
+#define PW_QUAD_RUN_CLAMP NULL
+#endif
 
 /* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
  * the input at stride 1 (the usual case) as one run. */
@@ -264,13 +284,15 @@ static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
-        pw_quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        j->quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
         return;
     }
     for (oy = 0; oy < j->out_dims.h; oy++)
-        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
+        j->quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
 }
 #endif
+
+#if PW_PAIRS
 
 /* One output channel (weight row w, the constants of channel 0 of c) of the pixels xa and xb. */
 static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
@@ -317,8 +339,16 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c,
             pw_one(j, xa, xb, oa, ob, c, w);
     }
 }
+#endif
 
-#if NNOM_ARM_ASM
+/* The paths built in, chosen through pointers read with NNOM_ARM_OPAQUE (the same code in every
+ * build, nnom_arm_dsp.h): the blocks of four output channels with their constants in the scratch
+ * or on the stack (how many channels they did: 0 when left out), then the rest in pairs (left
+ * out: the reference for the whole layer, the same bytes again). */
+typedef uint32_t (*pw_quads_fn)(const pw_job_t *j, const int32_t *bias, int16_t *scratch);
+typedef void (*pw_rest_fn)(const pw_job_t *j, const int32_t *bias, uint32_t oc);
+
+#if PW_QUADS
 /* Every block of four output channels, their constants at blk: how many channels that was. */
 static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
 {
@@ -330,21 +360,76 @@ static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
     return oc;
 }
 
+static NNOM_ARM_NOINLINE uint32_t pw_quads_in_scratch(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+{
+    return pw_quads(j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+}
+
 /* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
  * of its own. */
-static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
+static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
 {
     int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u];
+    (void)scratch;
     return pw_quads(j, bias, blk);
 }
+#define PW_QUADS_SCRATCH pw_quads_in_scratch
+#define PW_QUADS_STACK pw_quads_on_stack
+#else
+static NNOM_ARM_NOINLINE uint32_t pw_no_quads(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+{
+    (void)j;
+    (void)bias;
+    (void)scratch;
+    return 0;
+}
+#define PW_QUADS_SCRATCH pw_no_quads
+#define PW_QUADS_STACK pw_no_quads
 #endif
+
+#if PW_PAIRS
+/* Output channels oc .. C - 1, two at a time. */
+static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+{
+    const uint32_t C = j->out_dims.c;
+    pw_pair_t c;
+    for (; oc < C; oc += 2) {
+        const int two = oc + 1 < C;
+        pw_consts(j, bias, oc, two ? 2u : 1u, &c);
+        pw_channels(j, &c, oc, two);
+    }
+}
+#define PW_REST pw_rest
+#else
+static NNOM_ARM_NOINLINE void pw_rest_reference(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+{
+    (void)oc;
+    nnom_conv2d_affine_s8(j->p, j->in, j->in_dims, j->w, bias, j->out, j->out_dims);
+}
+#define PW_REST pw_rest_reference
+#endif
+
+typedef void (*pw_run_fn)(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
+                          const int32_t *blk);
+#if !PW_QUADS
+#define PW_QUAD_RUN NULL
+#define PW_QUAD_RUN_CLAMP NULL
+#else
+#define PW_QUAD_RUN pw_quad_run
+#endif
+typedef struct {
+    pw_quads_fn in_scratch, on_stack;
+    pw_rest_fn rest;
+    pw_run_fn quad_run[2]; /* [clamp]; NULL: the quads are left out for such layers */
+} pw_paths_t;
+static const pw_paths_t pw_paths = {PW_QUADS_SCRATCH, PW_QUADS_STACK, PW_REST, {PW_QUAD_RUN, PW_QUAD_RUN_CLAMP}};
 
 void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                    int16_t *scratch)
 {
     const uint32_t C = out_dims.c;
-    pw_pair_t c;
+    const pw_paths_t *path = &pw_paths;
     pw_job_t j;
     uint32_t oc;
 
@@ -353,6 +438,7 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
+    NNOM_ARM_OPAQUE(path);
     j.p = p;
     j.in = in;
     j.in_dims = in_dims;
@@ -362,20 +448,22 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.quad_run = path->quad_run[p->act_min > -128 || p->act_max < 127];
     oc = 0;
 #if NNOM_ARM_ASM
-    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
-    else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
-        oc = pw_quads_on_stack(&j, bias);
+    /* (quad_run NULL: the quads for this clamp are left out, the pairs or the reference do it all) */
+    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c)) {
+        if (j.quad_run != NULL)
+            oc = path->in_scratch(&j, bias, scratch);
+    } else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C) {
+        if (j.quad_run != NULL)
+            oc = path->on_stack(&j, bias, scratch);
+    }
 #else
     (void)scratch;
 #endif
-    for (; oc < C; oc += 2) {
-        const int two = oc + 1 < C;
-        pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
-        pw_channels(&j, &c, oc, two);
-    }
+    if (oc < C)
+        path->rest(&j, bias, oc);
 }
 
 #else

@@ -34,6 +34,14 @@
 #error "NNOM_DW_MAX_TAPS above 127: the sums of a channel's doubled weights would leave int16"
 #endif
 
+/* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
+ * DW_Conv2D.kernel_paths()); a call for a path left out takes the next one, at last the reference. */
+#define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
+#define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
+                   || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+
+#if DW_TABLE
+
 /* One tap pair (a tap_pair_t at pr, 24 bytes) for the four channels at pa, in asm (in C, GCC loads
  * the offsets one by one and keeps a separate pointer increment). */
 #define NNOM_AFF_DW_PAIR                                                                      \
@@ -72,7 +80,7 @@ typedef struct {
 } tap_pair_t;
 
 /* A block of output pixels (rows x count) and one group of four channels. */
-typedef struct {
+typedef struct dw_job {
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
     int8_t *o;                /* its output */
     uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
@@ -85,6 +93,7 @@ typedef struct {
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
+    void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
 } dw_job_t;
 
 /* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
@@ -159,20 +168,50 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp,
     }
 }
 
+#if NNOM_PATH_AFF_DW_TABLE_SAT
 static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 {
     dw_pixels(j, 0, 1, 0);
 }
+#endif
 
+#if NNOM_PATH_AFF_DW_TABLE_NINE
 static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
 {
     dw_pixels(j, 0, 0, 1);
 }
+#endif
 
+#if NNOM_PATH_AFF_DW_TABLE_CLAMP
 static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
 {
     dw_pixels(j, 1, 1, 0);
 }
+#endif
+
+/* The runners built in by case: [0] no clamp, [1] no clamp, 9 taps and out_zp -128 (the unrolled
+ * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp. A
+ * case left out takes a runner that gives the same bytes (the clamping one clamps to int8's range
+ * as well); NULL: none, the layer takes the reference (dw_table()). Read through NNOM_ARM_OPAQUE,
+ * the table compiles to the same code in every build: a layer's instruction count does not depend
+ * on which other paths are built. */
+typedef void (*dw_run_fn)(const dw_job_t *j);
+#if NNOM_PATH_AFF_DW_TABLE_CLAMP
+#define DW_RUN_CLAMP dw_run_clamp
+#else
+#define DW_RUN_CLAMP NULL
+#endif
+#if NNOM_PATH_AFF_DW_TABLE_SAT
+#define DW_RUN_SAT dw_run_sat
+#else
+#define DW_RUN_SAT DW_RUN_CLAMP
+#endif
+#if NNOM_PATH_AFF_DW_TABLE_NINE
+#define DW_RUN_NINE dw_run_sat_nofix9
+#else
+#define DW_RUN_NINE DW_RUN_SAT
+#endif
+static const dw_run_fn dw_runners[3] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP};
 
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
  * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own. */
@@ -193,7 +232,7 @@ static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
 }
 
 /* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
-static void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
+static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
 {
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i;
@@ -209,7 +248,11 @@ static void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq
  * the weights (SXTAB16 takes the zero point off), no table, whose setup would cost more than the
  * pixel (longer blocks: the table is cheaper, 3-pixel ones already). */
 #define DW_DIRECT 2u
-static NNOM_ARM_NOINLINE void dw_direct(const dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in,
+typedef void (*dw_block_fn)(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t oy0,
+                            uint32_t oy1, uint32_t ox0, uint32_t ox1);
+#if NNOM_PATH_AFF_DW_DIRECT
+static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in,
                                         nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
                                         nnom_dims_t out_dims, uint32_t oy0, uint32_t oy1, uint32_t ox0,
                                         uint32_t ox1)
@@ -256,13 +299,14 @@ static NNOM_ARM_NOINLINE void dw_direct(const dw_job_t *j, const nnom_conv_affin
             }
     }
 }
+#endif
 
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
-static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t oy0,
-                     uint32_t oy1, uint32_t ox0, uint32_t ox1)
+static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *in,
+                                       nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
+                                       nnom_dims_t out_dims, uint32_t oy0, uint32_t oy1, uint32_t ox0, uint32_t ox1)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
@@ -283,6 +327,11 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
         }
     j->n_pairs = n >> 1;
     j->single = n & 1u;
+    {
+        const dw_run_fn *run = dw_runners;
+        NNOM_ARM_OPAQUE(run);
+        j->run = run[j->clamp ? 2 : n == 9 && !j->fix];
+    }
     j->count = ox1 - ox0;
     j->rows = oy1 - oy0;
     /* no tap inside (a window all in the padding): the bias alone, and pa is never read */
@@ -327,12 +376,10 @@ static void dw_block(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8
                 j->b[i] += 2 * bias[c0 + i];
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
-        if (j->clamp)
-            dw_run_clamp(j);
-        else /* the unrolled copy only for the common case (flash): ReLU's out_zp -128, inner pixels */
-            (n == 9 && !j->fix ? dw_run_sat_nofix9 : dw_run_sat)(j);
+        j->run(j);
     }
 }
+#endif /* DW_TABLE */
 
 /* ---- 3x3 windows, no dilation: one input channel at a time ("planes", as TinyEngine does). A tile
  * of the channel (DW_TILE_ROWS rows x NNOM_DW_TILE_COLS columns, 224 B, in the path's struct on the
@@ -565,22 +612,54 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
     dw_core_c(j, 2, 1, 1);
 }
 
-/* The core for the layer's stride and requantization. */
+/* The cores built in (nnom_kernel_paths.h), in asm or C; NULL: left out. */
+#if NNOM_ARM_ASM
+#define DW_CORE_FN(asm_core, c_core) asm_core
+#else
+#define DW_CORE_FN(asm_core, c_core) c_core
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+#define DW_S1_SAT DW_CORE_FN(dw_core_nofix, dw_core_c1)
+#else
+#define DW_S1_SAT NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S1_FIX
+#define DW_S1_FIX DW_CORE_FN(dw_core_fix, dw_core_c1_fix)
+#else
+#define DW_S1_FIX NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S1_CLAMP
+#define DW_S1_CLAMP DW_CORE_FN(dw_core_clamp, dw_core_c1_clamp)
+#else
+#define DW_S1_CLAMP NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S2_SAT
+#define DW_S2_SAT DW_CORE_FN(dw_core_s2_nofix, dw_core_c2)
+#else
+#define DW_S2_SAT NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S2_FIX
+#define DW_S2_FIX DW_CORE_FN(dw_core_s2_fix, dw_core_c2_fix)
+#else
+#define DW_S2_FIX NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S2_CLAMP
+#define DW_S2_CLAMP DW_CORE_FN(dw_core_s2_clamp, dw_core_c2_clamp)
+#else
+#define DW_S2_CLAMP NULL
+#endif
+
+/* The core for the layer's stride (1 or 2) and requantization (NULL: not built in), from a table
+ * read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners). */
 static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
 {
-#if NNOM_ARM_ASM
-    if (clamp)
-        return s == 1 ? dw_core_clamp : dw_core_s2_clamp;
-    if (s == 1)
-        return fix ? dw_core_fix : dw_core_nofix;
-    return fix ? dw_core_s2_fix : dw_core_s2_nofix;
-#else
-    if (clamp)
-        return s == 1 ? dw_core_c1_clamp : dw_core_c2_clamp;
-    return s == 1 ? (fix ? dw_core_c1_fix : dw_core_c1) : (fix ? dw_core_c2_fix : dw_core_c2);
-#endif
+    static const dw_core_fn cores[6] = {DW_S1_SAT, DW_S1_FIX, DW_S1_CLAMP, DW_S2_SAT, DW_S2_FIX, DW_S2_CLAMP};
+    const dw_core_fn *c = cores;
+    NNOM_ARM_OPAQUE(c);
+    return c[(s - 1u) * 3u + (clamp ? 2u : fix ? 1u : 0u)];
 }
 
+#if DW_PLANES
 /* The job of the nro output rows (any count) of the tile, nco columns, to o: its pairs of rows. */
 static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
 {
@@ -728,6 +807,9 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
         dw_fill_rows(d, src, n, rstep);
 }
 
+#endif /* DW_PLANES */
+
+#if DW_TABLE
 /* The table path (see the top of the file); the reference for what it does not cover. */
 static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                       const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
@@ -736,8 +818,21 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
     uint32_t oy, ox, oy1, ox1, ylo, yhi, xlo, xhi;
     dw_job_t j;
+    const dw_run_fn *run = dw_runners;
+#if NNOM_PATH_AFF_DW_DIRECT
+    dw_block_fn direct = dw_direct;
+#else
+    dw_block_fn direct = dw_block;
+#endif
+    NNOM_ARM_OPAQUE(run);
+    NNOM_ARM_OPAQUE(direct);
 
+    j.clamp = p->act_min > -128 || p->act_max < 127;
+    j.fix = p->out_zp != -128;
+    inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
+    inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
+        || run[j.clamp ? 2 : 0] == NULL
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
@@ -748,21 +843,18 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.clamp = p->act_min > -128 || p->act_max < 127;
-    j.fix = p->out_zp != -128;
-    inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
-    inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
             ox1 = run_end(ox, xlo, xhi);
-            if ((oy1 - oy) * (ox1 - ox) < DW_DIRECT)
-                dw_direct(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
-            else
-                dw_block(&j, p, in, in_dims, w, bias, out, out_dims, oy, oy1, ox, ox1);
+            ((oy1 - oy) * (ox1 - ox) < DW_DIRECT ? direct : dw_block)(&j, p, in, in_dims, w, bias, out, out_dims, oy,
+                                                                      oy1, ox, ox1);
         }
     }
 }
+#endif /* DW_TABLE */
+
+#if DW_PLANES
 
 /* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0 (L's src, dst,
  * rows and cols), and the zero point around it. */
@@ -814,6 +906,8 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     }
 }
 
+#endif /* DW_PLANES */
+
 /* Whether the plane path covers the call: stride 2 only when its tiles serve several output
  * channels (at multiplier 1 the table path measured faster: each input value serves 9 / 4 MACs). */
 #ifndef NNOM_DW_PLANE_S2_MULT
@@ -826,8 +920,11 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
+           && dw_core_for(win->sh, p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL
            && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
+
+#if DW_PLANES
 
 /* The plane path (see above). */
 static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -863,12 +960,31 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
         for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
             dw_tile(&L, oy0, ox0);
 }
+#endif /* DW_PLANES */
 
-/* Each path in a function of its own: the stack holds one path's state at a time. */
+/* The paths built in: [0] the table path, [1] the plane path (without its cores,
+ * dw_planes_cover() is 0); the reference for one left out. Each path in a function of its own: the
+ * stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
+typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+#if DW_TABLE
+#define DW_TABLE_FN dw_table
+#else
+#define DW_TABLE_FN nnom_dw_conv2d_affine_s8
+#endif
+#if DW_PLANES
+#define DW_PLANES_FN dw_planes
+#else
+#define DW_PLANES_FN nnom_dw_conv2d_affine_s8
+#endif
+static const dw_path_fn dw_paths[2] = {DW_TABLE_FN, DW_PLANES_FN};
+
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    (dw_planes_cover(p, in_dims, bias, out_dims) ? dw_planes : dw_table)(p, in, in_dims, w, bias, out, out_dims);
+    const dw_path_fn *path = dw_paths;
+    NNOM_ARM_OPAQUE(path);
+    path[dw_planes_cover(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else

@@ -1,0 +1,72 @@
+"""nnom_kernel_paths.h: which optional fast paths of the Cortex-M DSP kernels (kernels/arm/) a
+runtime builds. The DSP kernels choose a path at run time from a layer's shapes (kernel, stride,
+channels, clamp, output zero point); the package's runtime builds them all, an export only those
+its model's layers reach (Layer.kernel_paths(), beside the layer's other rules), so the others are
+neither compiled nor linked. A kernel asked for a path left out takes the next one built in, at
+last its reference loop (always built): a layer a wrong rule left without its path is slower,
+never wrong. Data-dependent choices (the multipliers' range) stay in C."""
+
+HEADER = "nnom/include/nnom_kernel_paths.h"
+
+# macro -> what it builds; the C file decides its fallbacks, the layer method named decides use
+PATHS = {
+    # kernels/arm/nnom_dw_conv2d_affine_s8_fast.c (DW_Conv2D.kernel_paths)
+    "NNOM_PATH_AFF_DW_PLANE_S1_SAT": "depthwise 3x3 planes, stride 1, output zero point -128, no clamp",
+    "NNOM_PATH_AFF_DW_PLANE_S1_FIX": "depthwise 3x3 planes, stride 1, other output zero points, no clamp",
+    "NNOM_PATH_AFF_DW_PLANE_S1_CLAMP": "depthwise 3x3 planes, stride 1, a clamp narrower than int8",
+    "NNOM_PATH_AFF_DW_PLANE_S2_SAT": "depthwise 3x3 planes, stride 2, output zero point -128, no clamp",
+    "NNOM_PATH_AFF_DW_PLANE_S2_FIX": "depthwise 3x3 planes, stride 2, other output zero points, no clamp",
+    "NNOM_PATH_AFF_DW_PLANE_S2_CLAMP": "depthwise 3x3 planes, stride 2, a clamp narrower than int8",
+    "NNOM_PATH_AFF_DW_TABLE_NINE": "depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp)",
+    "NNOM_PATH_AFF_DW_TABLE_SAT": "depthwise tap table, no clamp",
+    "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
+    "NNOM_PATH_AFF_DW_DIRECT": "depthwise tap table's single-pixel blocks (corners) without the table",
+    # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
+    "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels (up to 32) with scratch: 1x1 kernel",
+    "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
+    "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
+    # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
+    "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
+    "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
+    # kernels/arm/nnom_conv2d_pw_affine_s8_fast.c (Conv2D.kernel_paths)
+    "NNOM_PATH_AFF_PW_QUADS": "1x1 conv, blocks of four output channels (asm)",
+    "NNOM_PATH_AFF_PW_QUADS_CLAMP": "1x1 conv, blocks of four output channels with a clamp narrower than int8",
+    "NNOM_PATH_AFF_PW_PAIRS": "1x1 conv, pairs of output channels",
+}
+
+
+def kernel_paths_header(paths=None, scheme=None) -> bytes:
+    """The header's text: every path in `paths` on, the others off; None: all on (the package's
+    copy, tests/test_kernel_paths.py checks it is this). A user's -D or nnom_user_port.h still
+    wins, and NNOM_KERNEL_PATHS_ALL=1 builds every path (to run other models of the scheme)."""
+    unknown = set(paths or ()) - set(PATHS)
+    if unknown:
+        raise ValueError(f"unknown kernel paths {sorted(unknown)}")
+    if paths is None:
+        head = (" * The runtime in nnom's package builds every path; an export writes this file with the\n"
+                " * paths its model's layers reach (nnom/codegen/kernel_paths.py).")
+    else:
+        head = (f" * Written by nnom's export for a model in the {scheme or 'qformat'} scheme: the paths its layers\n"
+                " * reach (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
+                " * NNOM_KERNEL_PATHS_ALL 1 (nnom_user_port.h or -D) to build them all.")
+    lines = ["/* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)",
+             " * this runtime builds (1). A kernel asked for a path left out takes the next one, at last",
+             " * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.",
+             head, " */",
+             "#ifndef NNOM_KERNEL_PATHS_H", "#define NNOM_KERNEL_PATHS_H", "",
+             '#include "nnom_user_port.h"', "",
+             "#ifndef NNOM_KERNEL_PATHS_ALL", f"#define NNOM_KERNEL_PATHS_ALL {1 if paths is None else 0}", "#endif", ""]
+    for name, what in PATHS.items():
+        on = paths is None or name in paths
+        lines += [f"#ifndef {name}      /* {what} */",
+                  f"#define {name} {'1' if on else 'NNOM_KERNEL_PATHS_ALL'}", "#endif"]
+    lines += ["", "#endif", ""]
+    return "\n".join(lines).encode()
+
+
+def model_kernel_paths(model) -> set:
+    """The paths the model's layers reach (Layer.kernel_paths())."""
+    out = set()
+    for layer in model.order:
+        out |= set(layer.kernel_paths())
+    return out

@@ -1,0 +1,71 @@
+/* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)
+ * this runtime builds (1). A kernel asked for a path left out takes the next one, at last
+ * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.
+ * The runtime in nnom's package builds every path; an export writes this file with the
+ * paths its model's layers reach (nnom/codegen/kernel_paths.py).
+ */
+#ifndef NNOM_KERNEL_PATHS_H
+#define NNOM_KERNEL_PATHS_H
+
+#include "nnom_user_port.h"
+
+#ifndef NNOM_KERNEL_PATHS_ALL
+#define NNOM_KERNEL_PATHS_ALL 1
+#endif
+
+#ifndef NNOM_PATH_AFF_DW_PLANE_S1_SAT      /* depthwise 3x3 planes, stride 1, output zero point -128, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_S1_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_S1_FIX      /* depthwise 3x3 planes, stride 1, other output zero points, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_S1_FIX 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_S1_CLAMP      /* depthwise 3x3 planes, stride 1, a clamp narrower than int8 */
+#define NNOM_PATH_AFF_DW_PLANE_S1_CLAMP 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_S2_SAT      /* depthwise 3x3 planes, stride 2, output zero point -128, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_S2_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_S2_FIX      /* depthwise 3x3 planes, stride 2, other output zero points, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_S2_FIX 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_S2_CLAMP      /* depthwise 3x3 planes, stride 2, a clamp narrower than int8 */
+#define NNOM_PATH_AFF_DW_PLANE_S2_CLAMP 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_TABLE_NINE      /* depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp) */
+#define NNOM_PATH_AFF_DW_TABLE_NINE 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_TABLE_SAT      /* depthwise tap table, no clamp */
+#define NNOM_PATH_AFF_DW_TABLE_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_TABLE_CLAMP      /* depthwise tap table, any clamp */
+#define NNOM_PATH_AFF_DW_TABLE_CLAMP 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_DIRECT      /* depthwise tap table's single-pixel blocks (corners) without the table */
+#define NNOM_PATH_AFF_DW_DIRECT 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels (up to 32) with scratch: 1x1 kernel */
+#define NNOM_PATH_AFF_CONV_PW 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
+#define NNOM_PATH_AFF_CONV_SHALLOW 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
+#define NNOM_PATH_AFF_CONV_COLUMNS 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
+#define NNOM_PATH_AFF_POOL_MEAN 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
+#define NNOM_PATH_AFF_POOL_AVG 1
+#endif
+#ifndef NNOM_PATH_AFF_PW_QUADS      /* 1x1 conv, blocks of four output channels (asm) */
+#define NNOM_PATH_AFF_PW_QUADS 1
+#endif
+#ifndef NNOM_PATH_AFF_PW_QUADS_CLAMP      /* 1x1 conv, blocks of four output channels with a clamp narrower than int8 */
+#define NNOM_PATH_AFF_PW_QUADS_CLAMP 1
+#endif
+#ifndef NNOM_PATH_AFF_PW_PAIRS      /* 1x1 conv, pairs of output channels */
+#define NNOM_PATH_AFF_PW_PAIRS 1
+#endif
+
+#endif

@@ -1,0 +1,205 @@
+"""An export builds only the optional paths of the Cortex-M DSP kernels its model reaches
+(nnom_kernel_paths.h, written from Layer.kernel_paths()): on the emulated Cortex-M4 the pruned
+firmware gives the same bytes and the same instruction count as the firmware built with every
+path (NNOM_KERNEL_PATHS_ALL=1), in no more flash. Counts are exact, so a rule that left out a
+path its layer takes shows up as more instructions (the kernel falls to its next path, at last
+the reference), which a test checks on purpose. The models together reach every path."""
+import re
+import subprocess
+
+import numpy as np
+import pytest
+
+import nnom
+from nnom import *
+from nnom.codegen import kernel_paths as kp
+from nnom.quant.affine import AffineFormat
+
+from ctools import need
+
+def _runtime():
+    from pathlib import Path
+    return Path(nnom.__file__).parent / "runtime"
+
+
+def _clamped(layer, zp=-40, scale=0.05):
+    """Give a ReLU layer an output format with room below zero: its requantization clamps at zp."""
+    q = AffineFormat(scale, zp)
+    layer.preset_formats = (q, q)
+    return layer
+
+
+def dw_model(seed):
+    """Depthwise layers reaching every plane core (strides 1 and 2, ReLU at out_zp -128, no
+    activation, a clamp) and the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp), a
+    GlobalAvgPool (MEAN)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(9, 14)), int(rng.integers(8, 13)), int(rng.integers(4, 9))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    for s, mult in (((1, 1), 1), ((2, 2), 2)):
+        x = m.active(act_relu(), m.hook(DW_Conv2D(mult, kernel(3, 3), stride(*s), PADDING_SAME), x))
+        x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x)
+        if s == (1, 1):
+            x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME)), x))
+        else:
+            x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME)), x))
+            x = m.hook(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME), x)
+    x = m.hook(Conv2D(int(rng.integers(4, 9)), kernel(1, 1)), m.hook(UpSample(kernel(4, 4)), x))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), x))
+    x = m.hook(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME), x)
+    x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(2, 1), PADDING_SAME)), x))
+    x = m.hook(Dense(5), m.hook(GlobalAvgPool(), x))
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def conv_model(seed):
+    """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
+    ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
+    (the 1x1 kernel with its blocks in the scratch) and 3x3 ones over many (the columns), an
+    AvgPool."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
+    x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
+    x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
+    x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
+    x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
+    x = m.hook(Dense(4), m.hook(Flatten(), m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)))
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+MODELS = [(dw_model, 0), (dw_model, 1), (conv_model, 0), (conv_model, 1)]
+
+
+def quantized(build, seed, scheme="affine"):
+    m, s = build(seed)
+    rng = np.random.default_rng(70 + seed)
+    m.quantize(rng.normal(size=(32,) + s), scheme=scheme)
+    return m, m.quantize_input(rng.normal(size=(2,) + s) * 1.5)[0]
+
+
+def cortex_m4():
+    from nnom.targets import cortex_m
+    try:
+        cortex_m.require_tools()
+    except NnomError as e:
+        pytest.skip(str(e))
+    return cortex_m
+
+
+def test_the_packaged_runtime_builds_every_path_and_each_is_used_in_c():
+    header = (_runtime() / "include" / "nnom_kernel_paths.h").read_bytes()
+    assert header == kp.kernel_paths_header(), "regenerate it: kernel_paths_header() (nnom/codegen/kernel_paths.py)"
+    c = "".join(p.read_text() for p in (_runtime() / "src").rglob("*.c"))
+    used = set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", c))
+    assert used == set(kp.PATHS), (sorted(used ^ set(kp.PATHS)))
+
+
+def _functions(asm: str) -> dict:
+    """{function: its instructions' mnemonics} in gcc -S output."""
+    out, name = {}, None
+    for line in asm.splitlines():
+        m = re.match(r"\s*\.type\s+([\w.]+),\s*%function", line)
+        if m:
+            name = m.group(1)
+            out[name] = []
+        elif name and re.match(r"\s*\.size\s+" + re.escape(name) + ",", line):
+            name = None
+        elif name and line.startswith("\t") and line.strip() and not line.startswith("\t."):
+            out[name].append(line.split()[0])
+    return out
+
+
+@pytest.mark.parametrize("core", ["cortex-m4", "cortex-m33"])
+def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core):
+    """Each file's paths left out one at a time, and all but one: every function built in both
+    ways has the same instructions (the choices go through tables read with NNOM_ARM_OPAQUE), so
+    a layer's instruction count does not depend on which other paths a build has."""
+    need("arm-none-eabi-gcc")
+    from nnom.targets import cortex_m
+    src = _runtime() / "src"
+    cc = [cortex_m.find_tool("arm-none-eabi-gcc"), "-mthumb", *cortex_m.core_spec(core).cflags, "-O2",
+          "-ffunction-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{_runtime() / 'include'}", "-S", "-o", "-"]
+    for path in sorted(src.rglob("*.c")):
+        macros = sorted(set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", path.read_text())))
+        if not macros:
+            continue
+
+        def build(off):
+            res = subprocess.run(cc + [f"-D{m}=0" for m in off] + [str(path)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr[-3000:]
+            return _functions(res.stdout)
+        full = build([])
+        for off in [[m] for m in macros] + [[x for x in macros if x != m] for m in macros] + [macros]:
+            pruned = build(off)
+            for f in set(full) & set(pruned):
+                assert full[f] == pruned[f], f"{path.name} without {off}: {f} compiles differently"
+
+
+def test_the_models_reach_every_path_and_the_export_writes_them(tmp_path):
+    reached = set()
+    for build, seed in MODELS:
+        m, _ = quantized(build, seed)
+        paths = kp.model_kernel_paths(m)
+        reached |= paths
+        header = (m.export_c(tmp_path / f"{build.__name__}{seed}") / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
+        for name in kp.PATHS:
+            want = "1" if name in paths else "NNOM_KERNEL_PATHS_ALL"
+            assert f"#define {name} {want}\n" in header, name
+        assert "#define NNOM_KERNEL_PATHS_ALL 0\n" in header
+    assert reached == set(kp.PATHS), sorted(set(kp.PATHS) - reached)
+    # the qformat scheme reaches none of the affine paths
+    m, _ = quantized(conv_model, 0, scheme="qformat")
+    assert kp.model_kernel_paths(m) == set()
+
+
+@pytest.mark.parametrize("build, seed", MODELS, ids=[f"{b.__name__}{s}" for b, s in MODELS])
+def test_the_pruned_firmware_is_the_full_one_in_less_flash(build, seed):
+    cortex_m = cortex_m4()
+    m, xq = quantized(build, seed)
+    y, rep = cortex_m.run_model(m, xq)
+    y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    assert np.array_equal(y, y_all)
+    assert rep.instructions_per_inference == rep_all.instructions_per_inference
+    # the conv models reach every conv path: the same code; the others leave paths out
+    assert rep.flash_bytes <= rep_all.flash_bytes - (0 if build is conv_model else 2000), (rep.flash_bytes, rep_all.flash_bytes)
+
+
+def test_a_path_left_out_changes_the_count_not_the_bytes():
+    """What a wrong rule would do: each of a model's paths left out in turn (the kernel takes
+    its next path), the same bytes in another count (more instructions, but for the MEAN of a
+    2x4 image, where the reference's loop is quicker than the DSP kernel's setup)."""
+    cortex_m = cortex_m4()
+    for build, seed in MODELS[::2]:
+        m, xq = quantized(build, seed)
+        y, rep = cortex_m.run_model(m, xq)
+        for name in sorted(kp.model_kernel_paths(m)):
+            y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0"])
+            assert np.array_equal(y, y_off), name
+            assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
+            if name != "NNOM_PATH_AFF_POOL_MEAN":
+                assert rep_off.instructions_per_inference > rep.instructions_per_inference, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [10, 12, 14])
+def test_random_models_run_the_same_instructions_pruned(seed):
+    """test_affine_arm's random conv, depthwise, pool and merge models: their pruned firmware
+    runs the every-path firmware's instructions, byte for byte."""
+    import test_affine_arm as random_models
+    cortex_m = cortex_m4()
+    for build in (random_models.conv_model, random_models.dw_model, random_models.pool_model,
+                  random_models.merge_model):
+        m, xq = random_models.quantized(build, seed)
+        y, rep = cortex_m.run_model(m, xq[:2])
+        y_all, rep_all = cortex_m.run_model(m, xq[:2], cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+        assert np.array_equal(y, y_all), build.__name__
+        assert rep.instructions_per_inference == rep_all.instructions_per_inference, build.__name__
+        assert rep.flash_bytes <= rep_all.flash_bytes, build.__name__
