@@ -319,6 +319,11 @@ static void check_conv1x1(void)
         in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 9) : urange(1, 20));
         if (rnd() % 6 == 0) /* 32, 64 or 128 (the MVE kernel's two-channel passes) */
             in.c = (uint16_t)(32u << (rnd() % 3));
+        if (rnd() % 5 == 0) { /* wide, on larger maps: the DSP kernel's blocks in the output's tail */
+            in.c = (uint16_t)(4 * urange(9, 24));
+            in.h = (uint16_t)urange(4, 12);
+            in.w = (uint16_t)urange(4, 12);
+        }
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);

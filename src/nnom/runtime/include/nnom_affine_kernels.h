@@ -142,6 +142,16 @@ static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
     return 2u + 4u * (16u + 2u * in_c);        /* 2: to align it */
 }
 
+/* Wider ones (a multiple of 4 input channels) too when the output's last bytes have room for a
+ * block with at least 8 pixels before it: nnom_conv2d_pw_affine_s8_fast puts each block there
+ * (no pixel before it writes there until the blocks are done), so the scratch stays the columns'. */
+static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const uint64_t n_out = (uint64_t)out_dims.h * out_dims.w * out_dims.c;
+    return (in_dims.c & 3u) == 0 && out_dims.c >= 4u
+           && n_out >= nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c) + 1u + 8u * (uint64_t)out_dims.c;
+}
+
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
 static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)

@@ -11,7 +11,8 @@
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
  * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none, to
  * nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels up to NNOM_CONV_1X1_BLOCK_MAX_C
- * (its blocks of four output channels, in the scratch); other ones widen the input pixel straight
+ * (its blocks of four output channels, in the scratch) or more with room for a block in the
+ * output's tail (nnom_conv2d_affine_s8_pw_tail()); other ones widen the input pixel straight
  * into its column. 1-4 input channels (first layers):
  * nnom_conv2d_shallow_affine_s8_fast. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
@@ -507,7 +508,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
-    else if (pointwise && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
+    else if (pointwise && (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims)))
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
         nnom_conv2d_shallow_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);

@@ -10,7 +10,9 @@
  * NNOM_CONV_1X1_BLOCK_MAX_C (and the asm), output channels go four at a time: their weights widened
  * and doubled once per call into a block with their biases and requantization constants (in
  * the scratch when given one, as nnom_conv2d_affine_s8_scratch_size() has room for it; else on the
- * stack, 192 B, up to 16 input channels), then every pixel against it: per four input channels one LDR, two
+ * stack, 192 B, up to 16 input channels; wider inputs: in the output's last bytes when there is
+ * room (nnom_conv2d_affine_s8_pw_tail()), the pixels under it left to the pairs below), then every
+ * pixel against it: per four input channels one LDR, two
  * SXTB16, two LDM of four weight words and eight SMLADs (16 MACs in 13 instructions), the
  * requantization of the four (doubled) accumulators with its constants loaded by LDM, one word
  * stored. Other channel counts, the last out_c % 4 channels and the C build: output pixels two at
@@ -256,19 +258,20 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
     }
 }
 
-/* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
- * the input at stride 1 (the usual case) as one run. */
-static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
+/* The block blk (channels oc .. oc + 3) of the first n_pix output pixels: the rows one after the
+ * other in the input at stride 1 (the usual case) as one run. */
+static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc, uint32_t n_pix)
 {
     const nnom_window_t *win = &j->p->win;
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
-        pw_quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        pw_quad_run(j, j->in, 0, j->out + oc, n_pix, blk);
         return;
     }
-    for (oy = 0; oy < j->out_dims.h; oy++)
-        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
+    for (oy = 0; oy * W < n_pix; oy++)
+        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc,
+                    n_pix - oy * W < W ? n_pix - oy * W : W, blk);
 }
 #endif
 
@@ -301,12 +304,14 @@ static const int8_t *pw_in(const pw_job_t *j, uint32_t px)
     return j->in + ((px / j->out_dims.w) * win->sh * j->in_dims.w + (px % j->out_dims.w) * win->sw) * j->K;
 }
 
-/* Output channel oc, and oc + 1 when two (constants c), of every pixel, two pixels at a time. */
-static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, int two)
+/* Output channel oc, and oc + 1 when two, of the pixels from px on, two at a time. Their constants
+ * are on this frame, not the caller's: that one is also under the blocks' calls. */
+static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const int32_t *bias, uint32_t oc, int two, uint32_t px)
 {
     const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
     const int8_t *w = j->w + oc * j->K;
-    uint32_t px = 0;
+    pw_pair_t cs, *c = &cs;
+    pw_consts(j, bias, oc, two ? 2u : 1u, c);
     for (; px < n_pix; px += 2) {
         const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
         const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
@@ -319,15 +324,28 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c,
 }
 
 #if NNOM_ARM_ASM
-/* Every block of four output channels, their constants at blk: how many channels that was. */
-static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
+/* Every block of four output channels of the first n_pix pixels, their constants at blk: how many
+ * channels that was. */
+static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, uint32_t n_pix)
 {
     uint32_t oc;
     for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
         pw_quad_consts(j, bias, oc, blk);
-        pw_quad_pixels(j, blk, oc);
+        pw_quad_pixels(j, blk, oc, n_pix);
     }
     return oc;
+}
+
+/* Wider inputs (nnom_conv2d_affine_s8_pw_tail()): each block in the output's last bytes (word-aligned
+ * down), which no pixel before *n_pix writes, so it costs no RAM; the pixels from *n_pix on are left
+ * to the pairs. */
+static uint32_t pw_quads_in_tail(const pw_job_t *j, const int32_t *bias, uint32_t *n_pix)
+{
+    const uint32_t C = j->out_dims.c;
+    const uintptr_t end = (uintptr_t)(j->out + *n_pix * C);
+    const uintptr_t at = (end - nnom_conv2d_affine_s8_pw_blocks_size(j->K) + 2u) & ~(uintptr_t)3u;
+    *n_pix = (uint32_t)((at - (uintptr_t)j->out) / C);
+    return pw_quads(j, bias, (int32_t *)at, *n_pix);
 }
 
 /* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
@@ -335,7 +353,7 @@ static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
 static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
 {
     int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u];
-    return pw_quads(j, bias, blk);
+    return pw_quads(j, bias, blk, (uint32_t)j->out_dims.h * j->out_dims.w);
 }
 #endif
 
@@ -343,10 +361,9 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                    int16_t *scratch)
 {
-    const uint32_t C = out_dims.c;
-    pw_pair_t c;
+    const uint32_t C = out_dims.c, n_pix = (uint32_t)out_dims.h * out_dims.w;
+    uint32_t oc, c_lo, done = n_pix; /* the pixels whose channels below oc the blocks did */
     pw_job_t j;
-    uint32_t oc;
 
     if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, in_dims.c)) {
@@ -365,16 +382,21 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     oc = 0;
 #if NNOM_ARM_ASM
     if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
-        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)), n_pix);
     else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
         oc = pw_quads_on_stack(&j, bias);
+    else if (nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
+        oc = pw_quads_in_tail(&j, bias, &done);
 #else
     (void)scratch;
 #endif
-    for (; oc < C; oc += 2) {
-        const int two = oc + 1 < C;
-        pw_consts(&j, bias, oc, two ? 2u : 1u, &c);
-        pw_channels(&j, &c, oc, two);
+    /* the pairs: the channels the blocks left, and all of the pixels they left (oc is a multiple of 4:
+     * no pair straddles it) */
+    for (c_lo = 0; c_lo < C; c_lo += 2) {
+        const int two = c_lo + 1 < C;
+        const uint32_t from = c_lo < oc ? done : 0u;
+        if (from < n_pix)
+            pw_channels(&j, bias, c_lo, two, from);
     }
 }
 
