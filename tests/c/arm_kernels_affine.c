@@ -255,6 +255,9 @@ static void check_conv(void)
 {
     int fails = 0, printed = 0;
     uint32_t cs, done = 0, fast = 0;
+#ifdef COUNT_QUAD
+    uint32_t quads = 0;
+#endif
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
@@ -270,6 +273,10 @@ static void check_conv(void)
         if (rnd() % 6 == 0) /* channels in whole vectors (the MVE kernel's interleaved columns) */
             in.c = (uint16_t)(16 * urange(1, 2));
         out.c = (uint16_t)urange(1, 21);
+        if (rnd() % 4 == 0) { /* a multiple of 4 both ways: the DSP kernel's blocks of four (most) */
+            in.c = (uint16_t)(4 * urange(1, 2));
+            out.c = (uint16_t)(4 * urange(3, 6));
+        }
         K = (uint32_t)win.kh * win.kw * in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
         if (K * out.c > W_MAX || n_out > OUT_MAX
@@ -279,6 +286,9 @@ static void check_conv(void)
         w = w_buf + wmis;
         p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
         fast += is_fast(out.c, K, no_bias);
+#ifdef COUNT_QUAD
+        quads += nnom_conv2d_affine_s8_quad(&win, in, out) && is_fast(out.c, K, no_bias);
+#endif
         nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
         scratch = scratch_buf + GUARD + smis;
@@ -295,6 +305,9 @@ static void check_conv(void)
         fails += compare("conv2d", cs, got, n_out, what, &printed);
         done++;
     }
+#ifdef COUNT_QUAD
+    printf("quad cases %lu\n", (unsigned long)quads);
+#endif
     report("conv2d", done, fails, fast);
 }
 
@@ -476,6 +489,10 @@ static void check_transpose(void)
         out.h = (uint16_t)urange(1, full_h - win.pad_top + 2);
         out.w = (uint16_t)urange(1, full_w - win.pad_left + 2);
         out.c = (uint16_t)urange(1, 21);
+        if (rnd() % 4 == 0) { /* a multiple of 4 both ways: the DSP kernel's blocks of four (most) */
+            in.c = (uint16_t)(4 * urange(1, 2));
+            out.c = (uint16_t)(4 * urange(3, 6));
+        }
         K = (uint32_t)win.kh * win.kw * in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
         if (K * out.c > W_MAX || n_out > OUT_MAX)
@@ -1212,6 +1229,7 @@ static void benchmarks(void)
 {
     bench_conv("conv3x3_32to32_16x16", 16, 32, 32, 3);
     bench_conv("conv3x3_64to64_8x8", 8, 64, 64, 3);
+    bench_conv("conv3x3_16to16_32x32", 32, 16, 16, 3);
     bench_conv("conv1x1_64to64_16x16", 16, 64, 64, 1);
     bench_conv("conv3x3_1to8_28x28", 28, 1, 8, 3);
     bench_conv("conv3x3_3to16_16x16", 16, 3, 16, 3);

@@ -152,6 +152,21 @@ static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t
            && n_out >= nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c) + 1u + 8u * (uint64_t)out_dims.c;
 }
 
+/* Other convolutions over a multiple of 4 input and output channels without dilation along the
+ * rows, whose output has room for a block of four output channels (nnom_conv2d_affine_s8_pw_blocks_size())
+ * in its second half: nnom_conv2d_quad_affine_s8_fast does the pixels before the block (it returns
+ * how many; 0 without the DSP loops), nnom_conv2d_affine_s8_fast's columns the others. */
+static inline int nnom_conv2d_affine_s8_quad(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const uint64_t n_out = (uint64_t)out_dims.h * out_dims.w * out_dims.c;
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    return (in_dims.c & 3u) == 0 && (out_dims.c & 3u) == 0 && out_dims.c > 0 && (win->dw == 1 || win->kw == 1)
+           && 2u * ((uint64_t)nnom_conv2d_affine_s8_pw_blocks_size(K) + 1u) <= n_out;
+}
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                         int16_t *scratch);
+
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
 static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)

@@ -412,7 +412,8 @@ static NNOM_ARM_NOINLINE void mac_one_column(const conv_job_t *j, const int16_t 
 /* conv_columns()'s job and column source, out of line: its values are gone before the loop. */
 static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, const nnom_conv_affine_params_t *p,
                                             const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
-                                            const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+                                            const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch,
+                                            uint32_t px0)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c;
@@ -438,11 +439,11 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     j->scratch = scratch;
     j->n_pix = (uint32_t)out_dims.h * out_dims.w;
     j->out_w = out_dims.w;
-    /* the table in the output's last 12 * C bytes (word-aligned down); table_px: the pixels
-     * whose outputs end before it */
+    /* the table in the output's last 12 * C bytes (word-aligned down), when they are after the
+     * pixels done before px0; table_px: the pixels whose outputs end before it */
     j->table = NULL;
     j->table_px = 0;
-    if ((uint64_t)j->n_pix * C >= 12u * (uint64_t)C + 3u && C > 0) {
+    if ((uint64_t)j->n_pix * C >= 12u * (uint64_t)C + 3u + (uint64_t)px0 * C && C > 0) {
         uintptr_t at = ((uintptr_t)(out + j->n_pix * C) - 12u * C) & ~(uintptr_t)3u;
         nnom_arm_rq_t *table = (nnom_arm_rq_t *)at;
         j->table = table;
@@ -452,20 +453,21 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     }
 }
 
-/* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. Its
+/* The columns' loop from pixel px on (nnom_conv2d_quad_affine_s8_fast() did those before), out of
+ * line: its frame stays off the stack of the other kernels' calls. Its
  * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
  * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
  * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                           int16_t *scratch)
+                                           int16_t *scratch, uint32_t px)
 {
     conv_job_t j;
     col_src_t cs;
-    uint32_t px, oy = 0, ox = 0;
+    uint32_t oy = out_dims.w ? px / out_dims.w : 0u, ox = out_dims.w ? px % out_dims.w : 0u;
 
-    columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch);
-    for (px = 0; px < j.n_pix; px += 2) {
+    columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch, px);
+    for (; px < j.n_pix; px += 2) {
         int8_t *oa;
         int last;
         uint32_t oy1 = oy, ox1 = ox + 1;
@@ -516,7 +518,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
              || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
-        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch,
+                     nnom_conv2d_quad_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch));
 }
 #else
 

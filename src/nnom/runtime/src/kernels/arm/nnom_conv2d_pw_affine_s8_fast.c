@@ -24,6 +24,7 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_affine.h"
+#include "nnom_arm_quad.h"
 
 /* A pair of output channels' constants: the biases with the zero point's term folded in, then
  * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
@@ -41,21 +42,10 @@ typedef struct {
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
 } pw_job_t;
 
-/* Output channel oc's bias with the zero point's term, and its requantization. */
+/* Output channel oc's bias with the zero point's term. */
 static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
-    const int8_t *w = j->w + oc * j->K;
-    uint32_t s = 0, k;
-    int32_t sum;
-    for (k = j->K >> 2; k > 0; k--, w += 4) { /* the pairs (w0 + w2, w1 + w3) in the halfwords */
-        const uint32_t v = nnom_ld32(w);
-        s = __sxtab16(s, v);
-        s = nnom_sxtab16_ror8(s, v);
-    }
-    sum = (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16); /* at most 2 * 128 * K / 4 in a lane */
-    for (k = j->K & 3u; k > 0; k--)
-        sum += *w++;
-    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
+    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * nnom_arm_row_sum(j->w + oc * j->K, j->K);
 }
 
 static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
@@ -157,32 +147,7 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
 }
 
 #if NNOM_ARM_ASM
-/* Blocks of four output channels, for K a multiple of 4 up to NNOM_CONV_1X1_BLOCK_MAX_C input channels:
- * the four biases with the zero point's term, then per group of four input channels the four
- * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
- * doubled, then the requantization constants in nnom_arm_rq4()'s order. Doubled weights give
- * doubled accumulators, which the requantization takes as they are. */
-
-static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
-{
-    const int32_t z1 = 1 + 2 * j->p->out_zp;
-    const uint32_t K = j->K;
-    uint32_t i, g;
-    int32_t *rq = blk + 4u + 2u * K;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc + i], j->p->shift[oc + i], z1);
-        const int8_t *row = j->w + (oc + i) * K;
-        blk[i] = 2 * pw_bias(j, bias, oc + i);
-        for (g = 0; g < K / 4u; g++) {
-            const uint32_t u = nnom_ld32(row + 4u * g), e = __sxtb16(u), o = nnom_sxtb16_ror8(u);
-            blk[4u + 8u * g + i] = (int32_t)__sadd16(e, e);
-            blk[8u + 8u * g + i] = (int32_t)__sadd16(o, o);
-        }
-        rq[2 * i] = q.m;
-        rq[2 * i + 1] = q.k;
-        rq[8 + i] = q.r;
-    }
-}
+/* Blocks of four output channels (nnom_arm_quad.h), for K a multiple of 4. */
 
 /* The block blk against the input pixel *xp (g = K / 4 groups of four input channels; *xp moves
  * on by K): the four outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in
@@ -193,50 +158,11 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
     int32_t a0, a1, a2, a3;
     uint32_t X, Xo;
-#define NNOM_PW_HALF(v)                                                                       \
-    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "smlad  %[a0], %[w0], %[" v "], %[a0]\n\t"                                                \
-    "smlad  %[a1], %[w1], %[" v "], %[a1]\n\t"                                                \
-    "smlad  %[a2], %[w2], %[" v "], %[a2]\n\t"                                                \
-    "smlad  %[a3], %[w3], %[" v "], %[a3]\n\t"
-#define NNOM_PW_GROUP                                                                         \
-    "ldr    %[X], [%[x]], #4\n\t"                                                             \
-    "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
-    "sxtb16 %[X], %[X]\n\t" NNOM_PW_HALF("X") NNOM_PW_HALF("Xo")
-#define NNOM_PW_RQ2(p, q)                                                                     \
-    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
-    "smmlar %[" p "], %[" p "], %[w0], %[w1]\n\t"                                           \
-    "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
-    "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
-    __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
-            "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
-            "lsrs   %[g], %[g], #1\n\t"      /* two groups a turn, an odd count entered at the second */
-            "bcc    2f\n\t"
-            "add    %[g], %[g], #1\n\t"
-            "b      1f\n\t"
-            "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
-            "subs   %[g], %[g], #1\n\t"
-            "bne    2b\n\t" NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
-            "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-            "asr    %[a0], %[a0], %[w0]\n\t"
-            "asr    %[a1], %[a1], %[w1]\n\t"
-            "asr    %[a2], %[a2], %[w2]\n\t"
-            "asr    %[a3], %[a3], %[w3]\n\t"
-            "ssat   %[a0], #8, %[a0]\n\t"
-            "ssat   %[a1], #8, %[a1]\n\t"
-            "ssat   %[a2], #8, %[a2]\n\t"
-            "ssat   %[a3], #8, %[a3]\n\t"
-            "bfi    %[a0], %[a1], #8, #8\n\t"
-            "bfi    %[a0], %[a2], #16, #8\n\t"
-            "bfi    %[a0], %[a3], #24, #8"
+    __asm__(NNOM_ARM_QUAD_INIT NNOM_ARM_QUAD_GROUPS NNOM_ARM_QUAD_RQ
             : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
               [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk), [g] "+r"(g)
             :
             : "cc", "memory");
-#undef NNOM_PW_HALF
-#undef NNOM_PW_GROUP
-#undef NNOM_PW_RQ2
     *xp = x;
     return (uint32_t)a0;
 }
@@ -330,7 +256,7 @@ static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, u
 {
     uint32_t oc;
     for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
-        pw_quad_consts(j, bias, oc, blk);
+        nnom_arm_quad_block(j->p, j->w, bias, j->K, oc, blk);
         pw_quad_pixels(j, blk, oc, n_pix);
     }
     return oc;
