@@ -321,7 +321,7 @@ static void check_conv1x1(void)
         nnom_dims_t in, out;
         nnom_window_t win = {1, 1, 1, 1, 1, 1, 0, 0};
         nnom_conv_affine_params_t p;
-        uint32_t n_out, mis = rnd() & 3, wmis = rnd() & 3;
+        uint32_t n_out, mis = rnd() & 3, wmis = rnd() & 3, more_out = 0;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
         int8_t *x, *w, *got;
         char what[200];
@@ -336,10 +336,13 @@ static void check_conv1x1(void)
             in.c = (uint16_t)(4 * urange(9, 24));
             in.h = (uint16_t)urange(4, 12);
             in.w = (uint16_t)urange(4, 12);
+            more_out = rnd() & 1;
         }
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);
+        if (more_out) /* more outputs than inputs on small maps: nnom_conv2d_quad_affine_s8_fast's blocks */
+            out.c = (uint16_t)(4 * urange(10, 24));
         n_out = (uint32_t)out.h * out.w * out.c;
         if ((uint32_t)in.c * out.c > W_MAX || n_out > OUT_MAX)
             continue;
