@@ -72,15 +72,20 @@ static inline void nnom_arm_quad_block(const nnom_conv_affine_params_t *p, const
     "ldr    %[X], [%[x]], #4\n\t"                                                             \
     "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
     "sxtb16 %[X], %[X]\n\t" NNOM_ARM_QUAD_HALF("X") NNOM_ARM_QUAD_HALF("Xo")
-/* g >= 1 groups from x: two a turn, an odd count entered at the second (local labels 1, 2) */
+/* g >= 1 groups from x: four a turn, the first of (g + 3) / 4 turns entered at its last g % 4 groups
+ * through TBB's table of halfword offsets from the table (local labels 0-4) */
 #define NNOM_ARM_QUAD_GROUPS                                                                  \
-    "lsrs   %[g], %[g], #1\n\t"                                                               \
-    "bcc    2f\n\t"                                                                           \
+    "ands   %[X], %[g], #3\n\t"                                                               \
+    "lsr    %[g], %[g], #2\n\t"                                                               \
+    "beq    4f\n\t"                                                                           \
     "add    %[g], %[g], #1\n\t"                                                               \
-    "b      1f\n\t"                                                                           \
+    "tbb    [pc, %[X]]\n\t"                                                                   \
+    "0:\n\t"                                                                                  \
+    ".byte  0, (1f - 0b) / 2, (2f - 0b) / 2, (3f - 0b) / 2\n\t"                               \
+    "4:\n\t" NNOM_ARM_QUAD_GROUP "3:\n\t" NNOM_ARM_QUAD_GROUP                                 \
     "2:\n\t" NNOM_ARM_QUAD_GROUP "1:\n\t" NNOM_ARM_QUAD_GROUP                                 \
     "subs   %[g], %[g], #1\n\t"                                                               \
-    "bne    2b\n\t"
+    "bne    4b\n\t"
 #define NNOM_ARM_QUAD_RQ2(p, q)                                                               \
     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
     "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
