@@ -304,10 +304,10 @@ class Conv2D(_ConvBase):
             return max(shallow, cols)
         # a multiple of 4 channels both ways, no dilation along the rows, not the 1x1 kernel's: when
         # the output has no room for a block of four output channels' widened weights in its last
-        # quarter, the block and a window of K int8 taps (nnom_conv2d_affine_s8_quad_in_scratch)
+        # eighth, the block and a window of K int8 taps (nnom_conv2d_affine_s8_quad_in_scratch)
         k, blocks = kh * kw * c, 2 + 4 * (16 + 2 * kh * kw * c)
         if (c % 4 == 0 and out.c % 4 == 0 and out.c > 0 and (self.dilation.w == 1 or kw == 1)
-                and not (kh == kw == 1 and pt == 0 and pl == 0) and 4 * (blocks + 1) > out.h * out.w * out.c):
+                and not (kh == kw == 1 and pt == 0 and pl == 0) and 8 * (blocks + 1) > out.h * out.w * out.c):
             return max(cols, blocks + k)
         return cols
 

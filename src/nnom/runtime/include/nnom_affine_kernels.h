@@ -155,7 +155,7 @@ static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t
 
 /* Other convolutions over a multiple of 4 input and output channels without dilation along the
  * rows, whose output has room for a block of four output channels (nnom_conv2d_affine_s8_pw_blocks_size())
- * in its last quarter: nnom_conv2d_quad_affine_s8_fast does the pixels before the block (it returns
+ * in its last eighth: nnom_conv2d_quad_affine_s8_fast does the pixels before the block (it returns
  * how many: nnom_conv2d_affine_s8_quad_pixels(); 0 without the DSP loops), nnom_conv2d_affine_s8_fast's
  * columns the others. */
 static inline int nnom_conv2d_affine_s8_quad_shape(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
@@ -167,7 +167,7 @@ static inline int nnom_conv2d_affine_s8_quad(const nnom_window_t *win, nnom_dims
     const uint32_t n_out = (uint32_t)out_dims.h * out_dims.w * out_dims.c; /* a tensor's size: fits */
     const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
     return nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims)
-           && 4u * (nnom_conv2d_affine_s8_pw_blocks_size(K) + 1u) <= n_out;
+           && 8u * (nnom_conv2d_affine_s8_pw_blocks_size(K) + 1u) <= n_out;
 }
 /* The others of that shape but a 1x1 kernel without padding before the image (the 1x1 kernel's)
  * take the block in the scratch, before a window's K bytes (nnom_conv2d_affine_s8_scratch_size()),
