@@ -15,18 +15,22 @@
 
 #include "nnom_arm_affine.h"
 
-/* The sum of a row of K int8 weights: the pairs (w0 + w2, w1 + w3) in the halfwords (at most
- * 2 * 128 * K / 4 in a lane), then the last K % 4. */
+/* The sum of a row of K int8 weights: the pairs (w0 + w2, w1 + w3) in the halfwords, at most 127
+ * words a pass (|lane| <= 2 * 128 * 127 < 2^15), then the last K % 4. */
 static inline int32_t nnom_arm_row_sum(const int8_t *w, uint32_t K)
 {
-    uint32_t s = 0, k;
-    int32_t sum;
-    for (k = K >> 2; k > 0; k--, w += 4) {
-        const uint32_t v = nnom_ld32(w);
-        s = __sxtab16(s, v);
-        s = nnom_sxtab16_ror8(s, v);
+    int32_t sum = 0;
+    uint32_t k, n, i;
+    for (k = K >> 2; k > 0; k -= n) {
+        uint32_t s = 0;
+        n = k < 127u ? k : 127u;
+        for (i = n; i > 0; i--, w += 4) {
+            const uint32_t v = nnom_ld32(w);
+            s = __sxtab16(s, v);
+            s = nnom_sxtab16_ror8(s, v);
+        }
+        sum += (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16);
     }
-    sum = (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16);
     for (k = K & 3u; k > 0; k--)
         sum += *w++;
     return sum;
