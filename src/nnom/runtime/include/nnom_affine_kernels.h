@@ -175,7 +175,8 @@ static inline int nnom_conv2d_affine_s8_quad(const nnom_window_t *win, nnom_dims
 static inline int nnom_conv2d_affine_s8_quad_in_scratch(const nnom_window_t *win, nnom_dims_t in_dims,
                                                         nnom_dims_t out_dims)
 {
-    return nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims) && !nnom_conv2d_affine_s8_quad(win, in_dims, out_dims)
+    return nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims)
+           && !nnom_conv2d_affine_s8_quad(win, in_dims, out_dims)
            && !(win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0)
            && !nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c);
 }

@@ -461,9 +461,9 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     }
 }
 
-/* The columns' loop after the pixels nnom_conv2d_quad_affine_s8_fast() did (columns_setup(): its
- * callers call that first for the shapes it takes, conv_quads_columns()), out of line: its frame stays off the stack of the other kernels' calls. Its
- * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
+/* The columns' loop after the pixels nnom_conv2d_quad_affine_s8_fast() did (columns_setup(); its
+ * callers call that first for the shapes it takes: conv_quads_columns()), out of line: its frame
+ * stays off the stack of the other kernels' calls. Its frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
  * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
  * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

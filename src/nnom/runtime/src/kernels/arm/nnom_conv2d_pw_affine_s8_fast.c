@@ -6,18 +6,15 @@
  * with NNOM_REFERENCE_KERNELS defined it is nnom_conv2d_1x1_affine_s8_fast.
  *
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
- * widens the raw int8 input with SXTB16. With a multiple of 4 input channels up to
- * NNOM_CONV_1X1_BLOCK_MAX_C (and the asm), output channels go four at a time: their weights widened
- * and doubled once per call into a block with their biases and requantization constants (in
- * the scratch when given one, as nnom_conv2d_affine_s8_scratch_size() has room for it; else on the
- * stack, 192 B, up to 16 input channels; wider inputs: in the output's last bytes when there is
- * room (nnom_conv2d_affine_s8_pw_tail()), the pixels under it left to the pairs below), then every
- * pixel against it: per four input channels one LDR, two
- * SXTB16, two LDM of four weight words and eight SMLADs (16 MACs in 13 instructions), the
- * requantization of the four (doubled) accumulators with its constants loaded by LDM, one word
- * stored. Other channel counts, the last out_c % 4 channels and the C build: output pixels two at
- * a time and output channels two at a time, per four input channels one word of each pixel and of
- * each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
+ * widens the raw int8 input with SXTB16. With a multiple of 4 input channels (and the asm), output
+ * channels go four at a time (nnom_arm_quad.h: 16 MACs in 13 instructions): their weights widened
+ * and doubled once per call into a block with their biases and requantization constants, in the
+ * scratch up to NNOM_CONV_1X1_BLOCK_MAX_C input channels (nnom_conv2d_affine_s8_scratch_size() has
+ * room for it), else on the stack (192 B, up to 16 input channels, no scratch), else in the
+ * output's last bytes when they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it
+ * left to the pairs below), then every pixel against it. Other channel counts, the last out_c % 4
+ * channels and the C build: output pixels two at a time and output channels two at a time, per
+ * four input channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
  * folded biases and requantization constants (32 B). */
 #include "nnom_affine_kernels.h"
 

@@ -1,14 +1,16 @@
-/* CONV_2D of the affine scheme, the first output pixels of a wide convolution (a multiple of 4 input
- * and output channels: nnom_conv2d_affine_s8_quad()), for Cortex-M with the DSP extension:
- * nnom_conv2d_affine_s8_fast calls it before its columns, which do the pixels it leaves. Output
- * channels go four at a time as blocks of widened weights (nnom_arm_quad.h: 16 MACs in 13
- * instructions, against 18 for the columns) in the output's last bytes, which no pixel before them
- * writes until the blocks are done: they cost no RAM (nnom_conv2d_affine_s8_quad()); when the
- * output has no room, in the scratch, which has room then (nnom_conv2d_affine_s8_quad_in_scratch()). Each block meets every window before it: one
- * inside the input is read in place row by row, one across the padding is gathered into the
- * scratch as int8 (padding: the input zero point, whose term the biases hold). How many pixels it
- * did (all channels) it returns: 0 when it does none (other shapes, no room, no DSP, no asm). Every
- * channel must be in the fast requantization (nnom_arm_aff_fast(); its caller checks). */
+/* CONV_2D of the affine scheme over a multiple of 4 input and output channels, without dilation
+ * along the rows (nnom_conv2d_affine_s8_quad_shape()), for Cortex-M with the DSP extension: the
+ * pixels it can do, which it returns (nnom_conv2d_affine_s8_quad_pixels(); 0 for other shapes, no
+ * scratch, no DSP or no asm). nnom_conv2d_affine_s8_fast calls it before its columns, which do the
+ * pixels it leaves. Output channels go four at a time as blocks of widened weights
+ * (nnom_arm_quad.h: 16 MACs in 13 instructions, against 18 for the columns): in the output's last
+ * bytes, which no pixel before them writes until the blocks are done, so that they cost no RAM
+ * (nnom_conv2d_affine_s8_quad(): the pixels before them), or, when the output has no room, in the
+ * scratch, which has room then (nnom_conv2d_affine_s8_quad_in_scratch(): every pixel). Each block
+ * meets every window in turn: one inside the input read in place row by row, one across the
+ * padding gathered into the scratch as int8 (padding: the input zero point, whose term the biases
+ * hold). Every channel must be in the fast requantization (nnom_arm_aff_fast(): its caller
+ * checks). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -31,11 +33,10 @@ typedef struct {
     uint32_t fill;              /* the input zero point in each byte: the padding */
 } quad_job_t;
 
-/* The block blk against the window from x: rows of g groups, the next adj bytes after the end of
- * one. LDM takes its
- * registers in ascending order: these are fixed. The four outputs, saturated but not clamped. Out
- * of line, so that the fixed registers meet the same surroundings in every build (inlined, -Os
- * finds no registers for the asm). */
+/* The block blk against the window from x: rows of g groups, each the next adj bytes after the end
+ * of the one before. LDM takes its registers in ascending order: these are fixed. The four outputs,
+ * saturated but not clamped. Out of line, so that the fixed registers meet the same surroundings in
+ * every build (inlined, -Os finds no registers for the asm). */
 static NNOM_ARM_NOINLINE uint32_t quad_dot(const int8_t *x, uint32_t adj, uint32_t rows, uint32_t g,
                                            const int32_t *blk)
 {
