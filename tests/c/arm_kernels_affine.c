@@ -255,9 +255,6 @@ static void check_conv(void)
 {
     int fails = 0, printed = 0;
     uint32_t cs, done = 0, fast = 0;
-#ifdef COUNT_QUAD
-    uint32_t quads = 0;
-#endif
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
@@ -286,9 +283,6 @@ static void check_conv(void)
         w = w_buf + wmis;
         p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
         fast += is_fast(out.c, K, no_bias);
-#ifdef COUNT_QUAD
-        quads += nnom_conv2d_affine_s8_quad(&win, in, out) && is_fast(out.c, K, no_bias);
-#endif
         nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
         scratch = scratch_buf + GUARD + smis;
@@ -305,9 +299,6 @@ static void check_conv(void)
         fails += compare("conv2d", cs, got, n_out, what, &printed);
         done++;
     }
-#ifdef COUNT_QUAD
-    printf("quad cases %lu\n", (unsigned long)quads);
-#endif
     report("conv2d", done, fails, fast);
 }
 
