@@ -175,7 +175,9 @@ def test_the_pruned_firmware_is_the_full_one_in_less_flash(build, seed):
 def test_a_path_left_out_changes_the_count_not_the_bytes():
     """What a wrong rule would do: each of a model's paths left out in turn (the kernel takes
     its next path), the same bytes in another count (more instructions, but for the MEAN of a
-    2x4 image, where the reference's loop is quicker than the DSP kernel's setup)."""
+    2x4 image, where the reference's loop is quicker than the DSP kernel's setup, and the 1x1
+    kernel's blocks, which the columns' path matches on small maps with its own blocks of four
+    output channels)."""
     cortex_m = cortex_m4()
     for build, seed in MODELS[::2]:
         m, xq = quantized(build, seed)
@@ -184,7 +186,7 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
             y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0"])
             assert np.array_equal(y, y_off), name
             assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
-            if name != "NNOM_PATH_AFF_POOL_MEAN":
+            if name not in ("NNOM_PATH_AFF_POOL_MEAN", "NNOM_PATH_AFF_CONV_PW"):
                 assert rep_off.instructions_per_inference > rep.instructions_per_inference, name
 
 

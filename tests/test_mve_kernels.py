@@ -34,7 +34,7 @@ QFORMAT = [p for d in ("arm", "local") for k in ("nnom_conv2d_s8", "nnom_dw_conv
 # (0.16-0.41); a first layer of 1 or 3 input channels has columns of 9-27 taps, under half of the
 # lanes (0.7-2.8, about the DSP kernels' first-layer path); a narrow 1x1 conv (8 input channels)
 # fills half of the lanes per pixel; a depthwise window on a small map pays its channel's setup
-MAX_MVE_PER_MAC = {"conv3x3_32to32_16x16": 0.20, "conv3x3_64to64_8x8": 0.18, "conv1x1_64to64_16x16": 0.23,
+MAX_MVE_PER_MAC = {"conv3x3_32to32_16x16": 0.20, "conv3x3_64to64_8x8": 0.18, "conv3x3_16to16_32x32": 0.28, "conv1x1_64to64_16x16": 0.23,
                    "conv3x3_1to8_28x28": 2.95, "conv3x3_3to16_16x16": 0.80, "conv3x3_1to16_8x8": 2.35,
                    "conv1x1_16to32_8x8": 0.56, "conv1x1_8to16_16x16": 1.12, "conv1x1_32to32_16x16": 0.34,
                    "dw3x3_64_16x16": 1.12, "dw3x3_16_8x8": 1.48, "dw3x3_16_32x32": 1.02,

@@ -270,6 +270,10 @@ static void check_conv(void)
         if (rnd() % 6 == 0) /* channels in whole vectors (the MVE kernel's interleaved columns) */
             in.c = (uint16_t)(16 * urange(1, 2));
         out.c = (uint16_t)urange(1, 21);
+        if (rnd() % 4 == 0) { /* a multiple of 4 both ways: the DSP kernel's blocks of four (most) */
+            in.c = (uint16_t)(rnd() % 6 == 0 ? 64 : 4 * urange(1, 2)); /* 64: rows of over 508 taps */
+            out.c = (uint16_t)(4 * urange(3, 6));
+        }
         K = (uint32_t)win.kh * win.kw * in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
         if (K * out.c > W_MAX || n_out > OUT_MAX
@@ -308,7 +312,7 @@ static void check_conv1x1(void)
         nnom_dims_t in, out;
         nnom_window_t win = {1, 1, 1, 1, 1, 1, 0, 0};
         nnom_conv_affine_params_t p;
-        uint32_t n_out, mis = rnd() & 3, wmis = rnd() & 3;
+        uint32_t n_out, mis = rnd() & 3, wmis = rnd() & 3, more_out = 0;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
         int8_t *x, *w, *got;
         char what[200];
@@ -319,9 +323,17 @@ static void check_conv1x1(void)
         in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 9) : urange(1, 20));
         if (rnd() % 6 == 0) /* 32, 64 or 128 (the MVE kernel's two-channel passes) */
             in.c = (uint16_t)(32u << (rnd() % 3));
+        if (rnd() % 5 == 0) { /* wide, on larger maps: the DSP kernel's blocks in the output's tail */
+            in.c = (uint16_t)(4 * urange(9, 24));
+            in.h = (uint16_t)urange(4, 12);
+            in.w = (uint16_t)urange(4, 12);
+            more_out = rnd() & 1;
+        }
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);
+        if (more_out) /* more outputs than inputs on small maps: nnom_conv2d_quad_affine_s8_fast's blocks */
+            out.c = (uint16_t)(4 * urange(10, 24));
         n_out = (uint32_t)out.h * out.w * out.c;
         if ((uint32_t)in.c * out.c > W_MAX || n_out > OUT_MAX)
             continue;
@@ -471,6 +483,10 @@ static void check_transpose(void)
         out.h = (uint16_t)urange(1, full_h - win.pad_top + 2);
         out.w = (uint16_t)urange(1, full_w - win.pad_left + 2);
         out.c = (uint16_t)urange(1, 21);
+        if (rnd() % 4 == 0) { /* a multiple of 4 both ways: the DSP kernel's blocks of four (most) */
+            in.c = (uint16_t)(rnd() % 6 == 0 ? 64 : 4 * urange(1, 2)); /* 64: rows of over 508 taps */
+            out.c = (uint16_t)(4 * urange(3, 6));
+        }
         K = (uint32_t)win.kh * win.kw * in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
         if (K * out.c > W_MAX || n_out > OUT_MAX)
@@ -1207,6 +1223,7 @@ static void benchmarks(void)
 {
     bench_conv("conv3x3_32to32_16x16", 16, 32, 32, 3);
     bench_conv("conv3x3_64to64_8x8", 8, 64, 64, 3);
+    bench_conv("conv3x3_16to16_32x32", 32, 16, 16, 3);
     bench_conv("conv1x1_64to64_16x16", 16, 64, 64, 1);
     bench_conv("conv3x3_1to8_28x28", 28, 1, 8, 3);
     bench_conv("conv3x3_3to16_16x16", 16, 3, 16, 3);

@@ -22,16 +22,12 @@ PATHS = {
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
     "NNOM_PATH_AFF_DW_DIRECT": "depthwise tap table's single-pixel blocks (corners) without the table",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
-    "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels (up to 32) with scratch: 1x1 kernel",
+    "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
-    # kernels/arm/nnom_conv2d_pw_affine_s8_fast.c (Conv2D.kernel_paths)
-    "NNOM_PATH_AFF_PW_QUADS": "1x1 conv, blocks of four output channels (asm)",
-    "NNOM_PATH_AFF_PW_QUADS_CLAMP": "1x1 conv, blocks of four output channels with a clamp narrower than int8",
-    "NNOM_PATH_AFF_PW_PAIRS": "1x1 conv, pairs of output channels",
 }
 
 

@@ -298,28 +298,25 @@ class Conv2D(_ConvBase):
         """nnom_conv2d_affine_s8_shallow(): up to 4 input channels, at least 4 output channels."""
         return self.in_shapes[0].c <= 4 and (self.dilation.w == 1 or self.kernel.w == 1) and self.out_shape.c >= 4
 
+    def _pw_tail(self):
+        """nnom_conv2d_affine_s8_pw_tail(): the output's last bytes hold a block of four output
+        channels' widened weights with at least 8 pixels before it."""
+        c, o = self.in_shapes[0].c, self.out_shape
+        return c % 4 == 0 and o.c >= 4 and o.h * o.w * o.c >= 2 + 4 * (16 + 2 * c) + 1 + 8 * o.c
+
     def kernel_paths(self):
         """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives a pointwise conv to
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
-        the 1x1 kernel (windows inside, _pw_blocks()), the shallow one, then the columns;
-        nnom_conv2d_pw_affine_s8_fast() takes blocks of four output channels where its quads
-        apply (a clamping copy for a clamp narrower than int8), pairs of them for the rest."""
-        if not self.affine:
+        the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_pointwise4(): its
+        blocks where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
+        columns (after the blocks of four output channels where the shape takes them)."""
+        if not self.affine or self._pointwise():
             return set()
         s, o = self.in_shapes[0], self.out_shape
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
-        if self._pointwise() or (inside and self._pw_blocks()):
-            if not inside:
-                return set()                                 # the reference
-            scratch = not self._pointwise()
-            quads = (scratch and self._pw_blocks()) or (s.c % 4 == 0 and s.c <= 16)
-            lo, hi = self.fused_range()
-            paths = {"NNOM_PATH_AFF_PW_QUADS"} if quads else set()
-            if quads and (lo > -128 or hi < 127):
-                paths.add("NNOM_PATH_AFF_PW_QUADS_CLAMP")
-            if not quads or o.c % 4:
-                paths.add("NNOM_PATH_AFF_PW_PAIRS")
-            return paths | ({"NNOM_PATH_AFF_CONV_PW"} if scratch else set())
+        if inside and s.c % 4 == 0:
+            return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()
+                                                else {"NNOM_PATH_AFF_CONV_COLUMNS"})
         return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else "NNOM_PATH_AFF_CONV_COLUMNS"}
 
     def scratch_bytes(self):
@@ -344,6 +341,13 @@ class Conv2D(_ConvBase):
             band = ((out.w - 1) * self.stride.w + kw) * s if out.w else 0
             shallow = 2 + min((out.c + 3) // 4, 4) * (64 + 8 * kp) + 2 * ((band + 2) & ~1)
             return max(shallow, cols)
+        # a multiple of 4 channels both ways, no dilation along the rows, not the 1x1 kernel's: when
+        # the output has no room for a block of four output channels' widened weights in its last
+        # eighth, the block and a window of K int8 taps (nnom_conv2d_affine_s8_quad_in_scratch)
+        k, blocks = kh * kw * c, 2 + 4 * (16 + 2 * kh * kw * c)
+        if (c % 4 == 0 and out.c % 4 == 0 and out.c > 0 and (self.dilation.w == 1 or kw == 1)
+                and not self._one_by_one() and 8 * (blocks + 1) > out.h * out.w * out.c):
+            return max(cols, blocks + k)
         return cols
 
 

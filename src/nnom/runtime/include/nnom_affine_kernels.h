@@ -142,6 +142,68 @@ static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
     return 2u + 4u * (16u + 2u * in_c);        /* 2: to align it */
 }
 
+/* nnom_conv2d_affine_s8_fast hands it the wider ones (a multiple of 4 input channels) too: when the
+ * output's last bytes have room for a block with at least 8 pixels before it, it puts each block
+ * there (no pixel before it writes there until the blocks are done), so the scratch stays the
+ * columns'; else its pairs of channels. */
+static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const uint32_t n_out = (uint32_t)out_dims.h * out_dims.w * out_dims.c; /* a tensor's size: fits */
+    return (in_dims.c & 3u) == 0 && out_dims.c >= 4u
+           && n_out >= nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c) + 1u + 8u * out_dims.c;
+}
+
+/* Other convolutions over a multiple of 4 input and output channels without dilation along the
+ * rows, whose output has room for a block of four output channels (nnom_conv2d_affine_s8_pw_blocks_size())
+ * in its last eighth: nnom_conv2d_quad_affine_s8_fast does the pixels before the block (it returns
+ * how many: nnom_conv2d_affine_s8_quad_pixels(); 0 without the DSP loops), nnom_conv2d_affine_s8_fast's
+ * columns the others. */
+static inline int nnom_conv2d_affine_s8_quad_shape(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    return (in_dims.c & 3u) == 0 && (out_dims.c & 3u) == 0 && out_dims.c > 0 && (win->dw == 1 || win->kw == 1);
+}
+static inline int nnom_conv2d_affine_s8_quad(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const uint32_t n_out = (uint32_t)out_dims.h * out_dims.w * out_dims.c; /* a tensor's size: fits */
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    return nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims)
+           && 8u * (nnom_conv2d_affine_s8_pw_blocks_size(K) + 1u) <= n_out;
+}
+/* The others of that shape but a 1x1 kernel without padding before the image (the 1x1 kernel's)
+ * take the block in the scratch, before a window's K bytes (nnom_conv2d_affine_s8_scratch_size()),
+ * and nnom_conv2d_quad_affine_s8_fast does every pixel. */
+static inline int nnom_conv2d_affine_s8_quad_in_scratch(const nnom_window_t *win, nnom_dims_t in_dims,
+                                                        nnom_dims_t out_dims)
+{
+    return nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims)
+           && !nnom_conv2d_affine_s8_quad(win, in_dims, out_dims)
+           && !(win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0)
+           && !nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c);
+}
+static inline uint32_t nnom_conv2d_affine_s8_quad_scratch_size(uint32_t K)
+{
+    return nnom_conv2d_affine_s8_pw_blocks_size(K) + K;
+}
+/* Where the block goes in the output (nnom_conv2d_affine_s8_quad()): its last bytes, word-aligned
+ * down; and how many pixels nnom_conv2d_quad_affine_s8_fast does with the DSP loops (those before
+ * it, or all of them, or none), so that the columns know where to start. */
+static inline uintptr_t nnom_conv2d_affine_s8_quad_at(const int8_t *out, nnom_dims_t out_dims, uint32_t K)
+{
+    const uintptr_t end = (uintptr_t)(out + (uint32_t)out_dims.h * out_dims.w * out_dims.c);
+    return (end - nnom_conv2d_affine_s8_pw_blocks_size(K) + 2u) & ~(uintptr_t)3u;
+}
+static inline uint32_t nnom_conv2d_affine_s8_quad_pixels(const nnom_window_t *win, nnom_dims_t in_dims,
+                                                         nnom_dims_t out_dims, const int8_t *out)
+{
+    if (nnom_conv2d_affine_s8_quad(win, in_dims, out_dims))
+        return (uint32_t)((nnom_conv2d_affine_s8_quad_at(out, out_dims, (uint32_t)win->kh * win->kw * in_dims.c)
+                           - (uintptr_t)out) / out_dims.c);
+    return nnom_conv2d_affine_s8_quad_in_scratch(win, in_dims, out_dims) ? (uint32_t)out_dims.h * out_dims.w : 0u;
+}
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                         int16_t *scratch);
+
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
 static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)

@@ -43,7 +43,7 @@
 #ifndef NNOM_PATH_AFF_DW_DIRECT      /* depthwise tap table's single-pixel blocks (corners) without the table */
 #define NNOM_PATH_AFF_DW_DIRECT 1
 #endif
-#ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels (up to 32) with scratch: 1x1 kernel */
+#ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks */
 #define NNOM_PATH_AFF_CONV_PW 1
 #endif
 #ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
@@ -57,15 +57,6 @@
 #endif
 #ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
 #define NNOM_PATH_AFF_POOL_AVG 1
-#endif
-#ifndef NNOM_PATH_AFF_PW_QUADS      /* 1x1 conv, blocks of four output channels (asm) */
-#define NNOM_PATH_AFF_PW_QUADS 1
-#endif
-#ifndef NNOM_PATH_AFF_PW_QUADS_CLAMP      /* 1x1 conv, blocks of four output channels with a clamp narrower than int8 */
-#define NNOM_PATH_AFF_PW_QUADS_CLAMP 1
-#endif
-#ifndef NNOM_PATH_AFF_PW_PAIRS      /* 1x1 conv, pairs of output channels */
-#define NNOM_PATH_AFF_PW_PAIRS 1
 #endif
 
 #endif

@@ -10,10 +10,13 @@
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
  * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none, to
- * nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels up to NNOM_CONV_1X1_BLOCK_MAX_C
- * (its blocks of four output channels, in the scratch); other ones widen the input pixel straight
+ * nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels (its blocks of four output
+ * channels, in the scratch up to NNOM_CONV_1X1_BLOCK_MAX_C, else in the output's last bytes when
+ * they have room: nnom_conv2d_affine_s8_pw_tail()); other ones widen the input pixel straight
  * into its column. 1-4 input channels (first layers):
- * nnom_conv2d_shallow_affine_s8_fast. Each channel's requantization constants
+ * nnom_conv2d_shallow_affine_s8_fast. A multiple of 4 input and output channels: first
+ * nnom_conv2d_quad_affine_s8_fast (blocks of four output channels, 16 MACs in 13 instructions), then
+ * the columns for the pixels it left. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
  * written to before the end: the pixels up to there read them, and the last few, which overwrite
  * them, work them out where they are used. So the scratch holds the columns alone and the table
@@ -24,7 +27,8 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
                                             nnom_dims_t out_dims)
 {
     /* two q15 columns, none for a pointwise kernel (nnom_conv2d_1x1_affine_s8_fast reads the input
-     * in place), or the 1x1 kernel's blocks, or the shallow kernel's blocks and band, when larger; on every target, so that the
+     * in place), or the 1x1 kernel's blocks, or the shallow kernel's blocks and band, or a block of
+     * nnom_conv2d_quad_affine_s8_fast and a window, when larger; on every target, so that the
      * C's memory plan stays equal to Python's (Conv2D.scratch_bytes) */
     const uint32_t cols = 2u * 2u * win->kh * win->kw * in_dims.c;
     uint32_t band;
@@ -33,6 +37,10 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
     if (win->kh == 1 && win->kw == 1 && win->pad_top == 0 && win->pad_left == 0
         && nnom_conv2d_affine_s8_pw_blocks(in_dims.c)) {
         band = nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c);
+        return band > cols ? band : cols;
+    }
+    if (nnom_conv2d_affine_s8_quad_in_scratch(win, in_dims, out_dims)) {
+        band = nnom_conv2d_affine_s8_quad_scratch_size(win->kh * win->kw * in_dims.c);
         return band > cols ? band : cols;
     }
     if (!nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
@@ -231,6 +239,7 @@ typedef struct {
     int16_t *scratch;
     nnom_arm_rq_t *table;
     uint32_t table_px, n_pix, out_w;
+    uint32_t first;          /* the first pixel: nnom_conv2d_quad_affine_s8_fast() did those before */
 } conv_job_t;
 
 /* Channel oc's constants: from the table (tab), or worked out. */
@@ -440,12 +449,13 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     j->out = out;
     j->scratch = scratch;
     j->n_pix = (uint32_t)out_dims.h * out_dims.w;
+    j->first = NNOM_ARM_ASM ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
     j->out_w = out_dims.w;
-    /* the table in the output's last 12 * C bytes (word-aligned down); table_px: the pixels
-     * whose outputs end before it */
+    /* the table in the output's last 12 * C bytes (word-aligned down), when they are after the
+     * pixels done before first; table_px: the pixels whose outputs end before it */
     j->table = NULL;
     j->table_px = 0;
-    if ((uint64_t)j->n_pix * C >= 12u * (uint64_t)C + 3u && C > 0) {
+    if ((uint64_t)j->n_pix * C >= 12u * (uint64_t)C + 3u + (uint64_t)j->first * C && C > 0) {
         uintptr_t at = ((uintptr_t)(out + j->n_pix * C) - 12u * C) & ~(uintptr_t)3u;
         nnom_arm_rq_t *table = (nnom_arm_rq_t *)at;
         j->table = table;
@@ -455,20 +465,24 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     }
 }
 
-/* The columns' loop, out of line: its frame stays off the stack of the other kernels' calls. Its
- * frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
+/* The columns' loop after the pixels nnom_conv2d_quad_affine_s8_fast() did (columns_setup(); its
+ * callers call that first for the shapes it takes: conv_quads_columns()), out of line: its frame
+ * stays off the stack of the other kernels' calls. Its frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
  * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
- * the fast requantization (conv_columns_path() checked). */
+ * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
 static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                            int16_t *scratch)
 {
     conv_job_t j;
     col_src_t cs;
-    uint32_t px, oy = 0, ox = 0;
+    uint32_t px, oy, ox;
 
     columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch);
-    for (px = 0; px < j.n_pix; px += 2) {
+    px = j.first;
+    oy = j.out_w ? px / j.out_w : 0u;
+    ox = px - oy * j.out_w;
+    for (; px < j.n_pix; px += 2) {
         int8_t *oa;
         int last;
         uint32_t oy1 = oy, ox1 = ox + 1;
@@ -501,27 +515,51 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
         }
     }
 }
-/* The columns; without a scratch or with a channel outside the fast requantization, the
- * reference (a function of its own: conv_columns() compiles as it did before the check moved). */
+
+/* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
+ * dispatcher's frame, which is under every kernel's. */
+static NNOM_ARM_NOINLINE int conv_fast_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+                                          uint32_t taps)
+{
+    return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
+}
+
+/* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
+ * output's tail before their table): out of line, as the call inlined would swell the dispatcher's
+ * frame, which is under the columns' of other shapes. */
+static NNOM_ARM_NOINLINE void conv_quads_columns(const nnom_conv_affine_params_t *p, const int8_t *in,
+                                                 nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                 nnom_dims_t out_dims, int16_t *scratch)
+{
+    if (nnom_conv2d_quad_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch)
+        < (uint32_t)out_dims.h * out_dims.w)
+        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+
+/* The columns (after the blocks of four output channels where the shape takes them); without a
+ * scratch or with a channel outside the fast requantization, the reference. */
 static NNOM_ARM_NOINLINE void conv_columns_path(const nnom_conv_affine_params_t *p, const int8_t *in,
                                                 nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
                                                 int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
 {
-    if (scratch == NULL
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
+    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else if (nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims))
+        conv_quads_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
     else
         conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
-
 typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
                         const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
 
-/* The paths built in: [0] the 1x1 kernel, [1] the shallow one, [2] the columns. One left out is
- * the next one built in (the last, the reference), so a layer a wrong rule left without its path
- * is slower, never wrong. */
+/* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
+ * kernel, [2] the columns. One left out is the next one built in (the last, the reference), so a
+ * layer a wrong rule left without its path is slower, never wrong. Read through NNOM_ARM_OPAQUE:
+ * the same code in every build (nnom_arm_dsp.h). */
+static const conv_fn conv_paths[3];
+
 #if NNOM_PATH_AFF_CONV_COLUMNS
 #define CONV_COLUMNS conv_columns_path
 #else
@@ -540,7 +578,21 @@ static NNOM_ARM_NOINLINE void conv_reference(const nnom_conv_affine_params_t *p,
 #define CONV_SHALLOW CONV_COLUMNS
 #endif
 #if NNOM_PATH_AFF_CONV_PW
-#define CONV_PW nnom_conv2d_pw_affine_s8_fast
+/* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
+ * output channels when it has room for them, else the columns' path. Out of line: the tests
+ * inlined would swell the dispatcher's frame, which is under the columns'. */
+static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                              int16_t *scratch)
+{
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
+    if (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
+        nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
+    else
+        path[2](p, in, in_dims, w, bias, out, out_dims, scratch);
+}
+#define CONV_PW conv_pointwise4
 #else
 /* past the 1x1 kernel: the next test of nnom_conv2d_affine_s8_fast() */
 static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -552,7 +604,6 @@ static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, con
 }
 #define CONV_PW conv_no_pw
 #endif
-/* read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h) */
 static const conv_fn conv_paths[3] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -566,7 +617,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
     else
-        path[pointwise && nnom_conv2d_affine_s8_pw_blocks(in_dims.c) ? 0
+        path[pointwise && (in_dims.c & 3u) == 0 ? 0
              : scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c) ? 1
                                                                                              : 2](
             p, in, in_dims, w, bias, out, out_dims, scratch);

@@ -6,27 +6,22 @@
  * with NNOM_REFERENCE_KERNELS defined it is nnom_conv2d_1x1_affine_s8_fast.
  *
  * The input zero point goes into the bias: sum w (x - zp) = sum w x - zp sum w, so the inner loop
- * widens the raw int8 input with SXTB16. With a multiple of 4 input channels up to
- * NNOM_CONV_1X1_BLOCK_MAX_C (and the asm), output channels go four at a time: their weights widened
- * and doubled once per call into a block with their biases and requantization constants (in
- * the scratch when given one, as nnom_conv2d_affine_s8_scratch_size() has room for it; else on the
- * stack, 192 B, up to 16 input channels), then every pixel against it: per four input channels one LDR, two
- * SXTB16, two LDM of four weight words and eight SMLADs (16 MACs in 13 instructions), the
- * requantization of the four (doubled) accumulators with its constants loaded by LDM, one word
- * stored. Other channel counts, the last out_c % 4 channels and the C build: output pixels two at
- * a time and output channels two at a time, per four input channels one word of each pixel and of
- * each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
+ * widens the raw int8 input with SXTB16. With a multiple of 4 input channels (and the asm), output
+ * channels go four at a time (nnom_arm_quad.h: 16 MACs in 13 instructions): their weights widened
+ * and doubled once per call into a block with their biases and requantization constants, in the
+ * scratch up to NNOM_CONV_1X1_BLOCK_MAX_C input channels (nnom_conv2d_affine_s8_scratch_size() has
+ * room for it), else on the stack (192 B, up to 16 input channels, no scratch), else in the
+ * output's last bytes when they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it
+ * left to the pairs below), then every pixel against it. Other channel counts, the last out_c % 4
+ * channels and the C build: output pixels two at a time and output channels two at a time, per
+ * four input channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
  * folded biases and requantization constants (32 B). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_affine.h"
-
-/* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
- * Conv2D.kernel_paths()): blocks of four output channels (asm), pairs of them (the rest). */
-#define PW_QUADS (NNOM_ARM_ASM && NNOM_PATH_AFF_PW_QUADS)
-#define PW_PAIRS NNOM_PATH_AFF_PW_PAIRS
+#include "nnom_arm_quad.h"
 
 /* A pair of output channels' constants: the biases with the zero point's term folded in, then
  * each channel's requantization (nnom_arm_rq_t) in the order rq2x2() loads them. */
@@ -34,7 +29,7 @@ typedef struct {
     int32_t b0, b1, m0, k0, m1, k1, r0, r1;
 } pw_pair_t;
 
-typedef struct pw_job {
+typedef struct {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     nnom_dims_t in_dims, out_dims;
@@ -42,30 +37,14 @@ typedef struct pw_job {
     const int8_t *w;
     uint32_t K;                 /* input channels: the weight rows' length */
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
-    /* the quads' pixel loop for the layer's clamp (pw_paths) */
-    void (*quad_run)(const struct pw_job *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n, const int32_t *blk);
 } pw_job_t;
 
-#if PW_QUADS || PW_PAIRS
-/* Output channel oc's bias with the zero point's term, and its requantization. */
-static NNOM_ARM_NOINLINE int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
+/* Output channel oc's bias with the zero point's term. */
+static int32_t pw_bias(const pw_job_t *j, const int32_t *bias, uint32_t oc)
 {
-    const int8_t *w = j->w + oc * j->K;
-    uint32_t s = 0, k;
-    int32_t sum;
-    for (k = j->K >> 2; k > 0; k--, w += 4) { /* the pairs (w0 + w2, w1 + w3) in the halfwords */
-        const uint32_t v = nnom_ld32(w);
-        s = __sxtab16(s, v);
-        s = nnom_sxtab16_ror8(s, v);
-    }
-    sum = (int16_t)(s & 0xFFFFu) + (int16_t)(s >> 16); /* at most 2 * 128 * K / 4 in a lane */
-    for (k = j->K & 3u; k > 0; k--)
-        sum += *w++;
-    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * sum;
+    return (bias != NULL ? bias[oc] : 0) - j->p->in_zp * nnom_arm_row_sum(j->w + oc * j->K, j->K);
 }
-#endif
 
-#if PW_PAIRS
 static void pw_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, uint32_t n, pw_pair_t *c)
 {
     const int32_t z1 = 1 + 2 * j->p->out_zp;
@@ -163,35 +142,9 @@ static NNOM_ARM_ALWAYS_INLINE void pw_pairs(const pw_job_t *j, const int8_t *xa,
         }
     }
 }
-#endif
 
-#if PW_QUADS
-/* Blocks of four output channels, for K a multiple of 4 up to NNOM_CONV_1X1_BLOCK_MAX_C input channels:
- * the four biases with the zero point's term, then per group of four input channels the four
- * channels' weights against the group's SXTB16 halves (even: w0 w2, odd: w1 w3), widened and
- * doubled, then the requantization constants in nnom_arm_rq4()'s order. Doubled weights give
- * doubled accumulators, which the requantization takes as they are. */
-
-static void pw_quad_consts(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
-{
-    const int32_t z1 = 1 + 2 * j->p->out_zp;
-    const uint32_t K = j->K;
-    uint32_t i, g;
-    int32_t *rq = blk + 4u + 2u * K;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(j->p->mult[oc + i], j->p->shift[oc + i], z1);
-        const int8_t *row = j->w + (oc + i) * K;
-        blk[i] = 2 * pw_bias(j, bias, oc + i);
-        for (g = 0; g < K / 4u; g++) {
-            const uint32_t u = nnom_ld32(row + 4u * g), e = __sxtb16(u), o = nnom_sxtb16_ror8(u);
-            blk[4u + 8u * g + i] = (int32_t)__sadd16(e, e);
-            blk[8u + 8u * g + i] = (int32_t)__sadd16(o, o);
-        }
-        rq[2 * i] = q.m;
-        rq[2 * i + 1] = q.k;
-        rq[8 + i] = q.r;
-    }
-}
+#if NNOM_ARM_ASM
+/* Blocks of four output channels (nnom_arm_quad.h), for K a multiple of 4. */
 
 /* The block blk against the input pixel *xp (g = K / 4 groups of four input channels; *xp moves
  * on by K): the four outputs' bytes, saturated to int8 but not clamped. LDM takes its registers in
@@ -202,97 +155,48 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t pw_quad(const int8_t **xp, const int32_t 
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
     int32_t a0, a1, a2, a3;
     uint32_t X, Xo;
-#define NNOM_PW_HALF(v)                                                                       \
-    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "smlad  %[a0], %[w0], %[" v "], %[a0]\n\t"                                                \
-    "smlad  %[a1], %[w1], %[" v "], %[a1]\n\t"                                                \
-    "smlad  %[a2], %[w2], %[" v "], %[a2]\n\t"                                                \
-    "smlad  %[a3], %[w3], %[" v "], %[a3]\n\t"
-#define NNOM_PW_GROUP                                                                         \
-    "ldr    %[X], [%[x]], #4\n\t"                                                             \
-    "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
-    "sxtb16 %[X], %[X]\n\t" NNOM_PW_HALF("X") NNOM_PW_HALF("Xo")
-#define NNOM_PW_RQ2(p, q)                                                                     \
-    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "add    %[w1], %[w1], %[" p "], asr #31\n\t"                                            \
-    "smmlar %[" p "], %[" p "], %[w0], %[w1]\n\t"                                           \
-    "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
-    "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
-    __asm__("ldrd   %[a0], %[a1], [%[w]], #8\n\t"
-            "ldrd   %[a2], %[a3], [%[w]], #8\n\t"
-            "lsrs   %[g], %[g], #1\n\t"      /* two groups a turn, an odd count entered at the second */
-            "bcc    2f\n\t"
-            "add    %[g], %[g], #1\n\t"
-            "b      1f\n\t"
-            "2:\n\t" NNOM_PW_GROUP "1:\n\t" NNOM_PW_GROUP
-            "subs   %[g], %[g], #1\n\t"
-            "bne    2b\n\t" NNOM_PW_RQ2("a0", "a1") NNOM_PW_RQ2("a2", "a3")
-            "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-            "asr    %[a0], %[a0], %[w0]\n\t"
-            "asr    %[a1], %[a1], %[w1]\n\t"
-            "asr    %[a2], %[a2], %[w2]\n\t"
-            "asr    %[a3], %[a3], %[w3]\n\t"
-            "ssat   %[a0], #8, %[a0]\n\t"
-            "ssat   %[a1], #8, %[a1]\n\t"
-            "ssat   %[a2], #8, %[a2]\n\t"
-            "ssat   %[a3], #8, %[a3]\n\t"
-            "bfi    %[a0], %[a1], #8, #8\n\t"
-            "bfi    %[a0], %[a2], #16, #8\n\t"
-            "bfi    %[a0], %[a3], #24, #8"
+    __asm__(NNOM_ARM_QUAD_INIT NNOM_ARM_QUAD_GROUPS NNOM_ARM_QUAD_RQ
             : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
               [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk), [g] "+r"(g)
             :
             : "cc", "memory");
-#undef NNOM_PW_HALF
-#undef NNOM_PW_GROUP
-#undef NNOM_PW_RQ2
     *xp = x;
     return (uint32_t)a0;
 }
 
 /* The block blk against n pixels from x, xadv bytes apart after each one's K, to o, o + C, ...:
- * out of line, so that the asm's fixed registers meet the same surroundings in every build; the
- * clamping copy (any clamp, int8's range included) only where a layer clamps. */
+ * out of line, so that the asm's fixed registers meet the same surroundings in every build. */
 static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
                                           const int32_t *blk)
 {
     const uint32_t C = j->out_dims.c, g = j->K >> 2;
     const int8_t *end = o + n * C; /* the loops run on the output pointer: no counter */
-    for (; o != end; x += xadv, o += C)
-        nnom_st32(o, pw_quad(&x, blk, g));
+    if (j->p->act_min > -128 || j->p->act_max < 127) {
+        const uint32_t lo4 = j->lo4, hi4 = j->hi4;
+        for (; o != end; x += xadv, o += C)
+            nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
+    } else {
+        for (; o != end; x += xadv, o += C)
+            nnom_st32(o, pw_quad(&x, blk, g));
+    }
 }
 
-#if NNOM_PATH_AFF_PW_QUADS_CLAMP
-static NNOM_ARM_NOINLINE void pw_quad_run_clamp(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o,
-                                                uint32_t n, const int32_t *blk)
-{
-    const uint32_t C = j->out_dims.c, g = j->K >> 2, lo4 = j->lo4, hi4 = j->hi4;
-    const int8_t *end = o + n * C;
-    for (; o != end; x += xadv, o += C)
-        nnom_st32(o, nnom_arm_clamp4(pw_quad(&x, blk, g), lo4, hi4));
-}
-#define PW_QUAD_RUN_CLAMP pw_quad_run_clamp
-#else
-#define PW_QUAD_RUN_CLAMP NULL
-#endif
-
-/* The block blk (channels oc .. oc + 3) of every output pixel: the rows one after the other in
- * the input at stride 1 (the usual case) as one run. */
-static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc)
+/* The block blk (channels oc .. oc + 3) of the first n_pix output pixels: the rows one after the
+ * other in the input at stride 1 (the usual case) as one run. */
+static void pw_quad_pixels(const pw_job_t *j, const int32_t *blk, uint32_t oc, uint32_t n_pix)
 {
     const nnom_window_t *win = &j->p->win;
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
-        j->quad_run(j, j->in, 0, j->out + oc, (uint32_t)j->out_dims.h * W, blk);
+        pw_quad_run(j, j->in, 0, j->out + oc, n_pix, blk);
         return;
     }
-    for (oy = 0; oy < j->out_dims.h; oy++)
-        j->quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc, W, blk);
+    for (oy = 0; oy * W < n_pix; oy++)
+        pw_quad_run(j, j->in + oy * ys, (win->sw - 1u) * K, j->out + oy * W * j->out_dims.c + oc,
+                    n_pix - oy * W < W ? n_pix - oy * W : W, blk);
 }
 #endif
-
-#if PW_PAIRS
 
 /* One output channel (weight row w, the constants of channel 0 of c) of the pixels xa and xb. */
 static void pw_one(const pw_job_t *j, const int8_t *xa, const int8_t *xb, int8_t *oa, int8_t *ob,
@@ -323,12 +227,14 @@ static const int8_t *pw_in(const pw_job_t *j, uint32_t px)
     return j->in + ((px / j->out_dims.w) * win->sh * j->in_dims.w + (px % j->out_dims.w) * win->sw) * j->K;
 }
 
-/* Output channel oc, and oc + 1 when two (constants c), of every pixel, two pixels at a time. */
-static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c, uint32_t oc, int two)
+/* Output channel oc, and oc + 1 when two, of the pixels from px on, two at a time. Their constants
+ * are on this frame, not the caller's: that one is also under the blocks' calls. */
+static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const int32_t *bias, uint32_t oc, int two, uint32_t px)
 {
     const uint32_t C = j->out_dims.c, n_pix = (uint32_t)j->out_dims.h * j->out_dims.w;
     const int8_t *w = j->w + oc * j->K;
-    uint32_t px = 0;
+    pw_pair_t cs, *c = &cs;
+    pw_consts(j, bias, oc, two ? 2u : 1u, c);
     for (; px < n_pix; px += 2) {
         const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
         const int8_t *xa = pw_in(j, px), *xb = pw_in(j, pb);
@@ -339,106 +245,54 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const pw_pair_t *c,
             pw_one(j, xa, xb, oa, ob, c, w);
     }
 }
-#endif
 
-/* The paths built in, chosen through pointers read with NNOM_ARM_OPAQUE (the same code in every
- * build, nnom_arm_dsp.h): the blocks of four output channels with their constants in the scratch
- * or on the stack (how many channels they did: 0 when left out), then the rest in pairs (left
- * out: the reference for the whole layer, the same bytes again). */
-typedef uint32_t (*pw_quads_fn)(const pw_job_t *j, const int32_t *bias, int16_t *scratch);
-typedef void (*pw_rest_fn)(const pw_job_t *j, const int32_t *bias, uint32_t oc);
-
-#if PW_QUADS
-/* Every block of four output channels, their constants at blk: how many channels that was. */
-static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk)
+#if NNOM_ARM_ASM
+/* Every block of four output channels of the first n_pix pixels, their constants at blk: how many
+ * channels that was. */
+static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, uint32_t n_pix)
 {
     uint32_t oc;
     for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
-        pw_quad_consts(j, bias, oc, blk);
-        pw_quad_pixels(j, blk, oc);
+        nnom_arm_quad_block(j->p, j->w, bias, j->K, oc, blk);
+        pw_quad_pixels(j, blk, oc, n_pix);
     }
     return oc;
 }
 
-static NNOM_ARM_NOINLINE uint32_t pw_quads_in_scratch(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+/* Wider inputs (nnom_conv2d_affine_s8_pw_tail()): each block in the output's last bytes (word-aligned
+ * down), which no pixel before *n_pix writes, so it costs no RAM; the pixels from *n_pix on are left
+ * to the pairs. */
+static uint32_t pw_quads_in_tail(const pw_job_t *j, const int32_t *bias, uint32_t *n_pix)
 {
-    return pw_quads(j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)));
+    const uint32_t C = j->out_dims.c;
+    const uintptr_t end = (uintptr_t)(j->out + *n_pix * C);
+    const uintptr_t at = (end - nnom_conv2d_affine_s8_pw_blocks_size(j->K) + 2u) & ~(uintptr_t)3u;
+    *n_pix = (uint32_t)((at - (uintptr_t)j->out) / C);
+    return pw_quads(j, bias, (int32_t *)at, *n_pix);
 }
 
 /* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
  * of its own. */
-static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
+static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
 {
     int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u];
-    (void)scratch;
-    return pw_quads(j, bias, blk);
+    return pw_quads(j, bias, blk, (uint32_t)j->out_dims.h * j->out_dims.w);
 }
-#define PW_QUADS_SCRATCH pw_quads_in_scratch
-#define PW_QUADS_STACK pw_quads_on_stack
-#else
-static NNOM_ARM_NOINLINE uint32_t pw_no_quads(const pw_job_t *j, const int32_t *bias, int16_t *scratch)
-{
-    (void)j;
-    (void)bias;
-    (void)scratch;
-    return 0;
-}
-#define PW_QUADS_SCRATCH pw_no_quads
-#define PW_QUADS_STACK pw_no_quads
 #endif
-
-#if PW_PAIRS
-/* Output channels oc .. C - 1, two at a time. */
-static NNOM_ARM_NOINLINE void pw_rest(const pw_job_t *j, const int32_t *bias, uint32_t oc)
-{
-    const uint32_t C = j->out_dims.c;
-    pw_pair_t c;
-    for (; oc < C; oc += 2) {
-        const int two = oc + 1 < C;
-        pw_consts(j, bias, oc, two ? 2u : 1u, &c);
-        pw_channels(j, &c, oc, two);
-    }
-}
-#define PW_REST pw_rest
-#else
-static NNOM_ARM_NOINLINE void pw_rest_reference(const pw_job_t *j, const int32_t *bias, uint32_t oc)
-{
-    (void)oc;
-    nnom_conv2d_affine_s8(j->p, j->in, j->in_dims, j->w, bias, j->out, j->out_dims);
-}
-#define PW_REST pw_rest_reference
-#endif
-
-typedef void (*pw_run_fn)(const pw_job_t *j, const int8_t *x, uint32_t xadv, int8_t *o, uint32_t n,
-                          const int32_t *blk);
-#if !PW_QUADS
-#define PW_QUAD_RUN NULL
-#define PW_QUAD_RUN_CLAMP NULL
-#else
-#define PW_QUAD_RUN pw_quad_run
-#endif
-typedef struct {
-    pw_quads_fn in_scratch, on_stack;
-    pw_rest_fn rest;
-    pw_run_fn quad_run[2]; /* [clamp]; NULL: the quads are left out for such layers */
-} pw_paths_t;
-static const pw_paths_t pw_paths = {PW_QUADS_SCRATCH, PW_QUADS_STACK, PW_REST, {PW_QUAD_RUN, PW_QUAD_RUN_CLAMP}};
 
 void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                    int16_t *scratch)
 {
-    const uint32_t C = out_dims.c;
-    const pw_paths_t *path = &pw_paths;
+    const uint32_t C = out_dims.c, n_pix = (uint32_t)out_dims.h * out_dims.w;
+    uint32_t oc, c_lo, done = n_pix; /* the pixels whose channels below oc the blocks did */
     pw_job_t j;
-    uint32_t oc;
 
     if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, in_dims.c)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
-    NNOM_ARM_OPAQUE(path);
     j.p = p;
     j.in = in;
     j.in_dims = in_dims;
@@ -448,22 +302,25 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     j.K = in_dims.c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.quad_run = path->quad_run[p->act_min > -128 || p->act_max < 127];
     oc = 0;
 #if NNOM_ARM_ASM
-    /* (quad_run NULL: the quads for this clamp are left out, the pairs or the reference do it all) */
-    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c)) {
-        if (j.quad_run != NULL)
-            oc = path->in_scratch(&j, bias, scratch);
-    } else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C) {
-        if (j.quad_run != NULL)
-            oc = path->on_stack(&j, bias, scratch);
-    }
+    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
+        oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)), n_pix);
+    else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
+        oc = pw_quads_on_stack(&j, bias);
+    else if (nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
+        oc = pw_quads_in_tail(&j, bias, &done);
 #else
     (void)scratch;
 #endif
-    if (oc < C)
-        path->rest(&j, bias, oc);
+    /* the pairs: the channels the blocks left, and all of the pixels they left (oc is a multiple of 4:
+     * no pair straddles it) */
+    for (c_lo = 0; c_lo < C; c_lo += 2) {
+        const int two = c_lo + 1 < C;
+        const uint32_t from = c_lo < oc ? done : 0u;
+        if (from < n_pix)
+            pw_channels(&j, bias, c_lo, two, from);
+    }
 }
 
 #else
