@@ -516,14 +516,6 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
     }
 }
 
-/* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
- * dispatcher's frame, which is under every kernel's. */
-static NNOM_ARM_NOINLINE int conv_fast_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
-                                          uint32_t taps)
-{
-    return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
-}
-
 /* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
  * output's tail before their table): out of line, as the call inlined would swell the dispatcher's
  * frame, which is under the columns' of other shapes. */
@@ -535,47 +527,61 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(const nnom_conv_affine_params_t
         < (uint32_t)out_dims.h * out_dims.w)
         conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
-
-/* The columns (after the blocks of four output channels where the shape takes them); without a
- * scratch or with a channel outside the fast requantization, the reference. */
-static NNOM_ARM_NOINLINE void conv_columns_path(const nnom_conv_affine_params_t *p, const int8_t *in,
-                                                nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
-                                                int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
-{
-    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-    else if (nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims))
-        conv_quads_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
-    else
-        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
-}
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
+
+/* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
+ * dispatcher's frame, which is under every kernel's. */
+static NNOM_ARM_NOINLINE int conv_fast_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+                                          uint32_t taps)
+{
+    return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
+}
 
 typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
                         const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
- * kernel, [2] the columns. One left out is the next one built in (the last, the reference), so a
- * layer a wrong rule left without its path is slower, never wrong. Read through NNOM_ARM_OPAQUE:
- * the same code in every build (nnom_arm_dsp.h). */
-static const conv_fn conv_paths[3];
+ * kernel, [2] the columns and [3] the blocks of four output channels before them (both called
+ * directly by the dispatcher, which checked the scratch and the requantization: no frame between),
+ * [4] the columns' path with those checks (for the paths that fall to it). One left out is the
+ * next one built in (the last, the reference), so a layer a wrong rule left without its path is
+ * slower, never wrong. Read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
+static const conv_fn conv_paths[5];
 
-#if NNOM_PATH_AFF_CONV_COLUMNS
-#define CONV_COLUMNS conv_columns_path
-#else
-static NNOM_ARM_NOINLINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                              int16_t *scratch)
 {
     (void)scratch; /* the reference needs none */
     nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
 }
+
+/* The columns' path: without a scratch or with a channel outside the fast requantization, the
+ * reference; else the blocks of four output channels where the shape takes them, the columns. */
+static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                           int16_t *scratch)
+{
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
+    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else
+        path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
+                                                                                  out_dims, scratch);
+}
+
+#if NNOM_PATH_AFF_CONV_COLUMNS
+#define CONV_COLUMNS conv_columns
+#define CONV_QUADS conv_quads_columns
+#else
 #define CONV_COLUMNS conv_reference
+#define CONV_QUADS conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
 #define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
 #else
-#define CONV_SHALLOW CONV_COLUMNS
+#define CONV_SHALLOW conv_checked
 #endif
 #if NNOM_PATH_AFF_CONV_PW
 /* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
@@ -585,12 +591,10 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p
                                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                               int16_t *scratch)
 {
-    const conv_fn *path = conv_paths;
-    NNOM_ARM_OPAQUE(path);
     if (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else
-        path[2](p, in, in_dims, w, bias, out, out_dims, scratch);
+        conv_checked(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW conv_pointwise4
 #else
@@ -599,12 +603,14 @@ static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, con
                                          const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                          int16_t *scratch)
 {
-    (scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? CONV_SHALLOW : CONV_COLUMNS)(
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
+    path[scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? 1 : 4](
         p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW conv_no_pw
 #endif
-static const conv_fn conv_paths[3] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS};
+static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, conv_checked};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -616,11 +622,15 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     NNOM_ARM_OPAQUE(path);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+    else if (pointwise && (in_dims.c & 3u) == 0)
+        path[0](p, in, in_dims, w, bias, out, out_dims, scratch);
+    else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+        path[1](p, in, in_dims, w, bias, out, out_dims, scratch);
+    else if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
-        path[pointwise && (in_dims.c & 3u) == 0 ? 0
-             : scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c) ? 1
-                                                                                             : 2](
-            p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out, out_dims,
+                                                                             scratch);
 }
 #else
 
