@@ -28,8 +28,11 @@ TFLM_M55_ANCHORS = {"har_seq": 76_114, "har_inception": 147_513, "digits_cnn": 1
 
 
 def _does_not_fit(text: str) -> str | None:
-    """The linker's 'region X overflowed by N bytes' as a short reason, or None."""
+    """The linker's 'region X overflowed by N bytes', or the target's 'does not fit the X of
+    ...: N B too many', as a short reason, or None."""
     found = re.findall(r"region `(\w+)' overflowed by (\d+) bytes", text)
+    found += [(region, n.replace(",", "")) for region, n in
+              re.findall(r"does not fit the (\w+) of .*?: ([\d,]+) B too many", text)]
     if not found:
         return None
     return ", ".join(f"{region} short by {int(n):,} B" for region, n in dict(found).items())

@@ -22,6 +22,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
     "NNOM_PATH_AFF_DW_DIRECT": "depthwise tap table's single-pixel blocks (corners) without the table",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
+    "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",

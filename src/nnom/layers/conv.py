@@ -310,8 +310,10 @@ class Conv2D(_ConvBase):
         the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_pointwise4(): its
         blocks where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
         columns (after the blocks of four output channels where the shape takes them)."""
-        if not self.affine or self._pointwise():
+        if not self.affine:
             return set()
+        if self._pointwise():
+            return {"NNOM_PATH_AFF_CONV_1X1"}
         s, o = self.in_shapes[0], self.out_shape
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
         if inside and s.c % 4 == 0:

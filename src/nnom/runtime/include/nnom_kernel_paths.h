@@ -43,6 +43,9 @@
 #ifndef NNOM_PATH_AFF_DW_DIRECT      /* depthwise tap table's single-pixel blocks (corners) without the table */
 #define NNOM_PATH_AFF_DW_DIRECT 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */
+#define NNOM_PATH_AFF_CONV_1X1 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks */
 #define NNOM_PATH_AFF_CONV_PW 1
 #endif

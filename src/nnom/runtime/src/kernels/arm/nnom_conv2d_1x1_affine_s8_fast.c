@@ -7,10 +7,33 @@
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
+#include "nnom_arm_dsp.h"
+
+typedef void (*conv_1x1_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                            const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
+
+static NNOM_ARM_OUT_OF_LINE void conv_1x1_reference(const nnom_conv_affine_params_t *p, const int8_t *in,
+                                                    nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
+                                                    int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+}
+
+/* The 1x1 DSP kernel when built in (nnom_kernel_paths.h: Conv2D.kernel_paths()), else the
+ * reference; read through NNOM_ARM_OPAQUE, the same code in every build. */
+#if NNOM_PATH_AFF_CONV_1X1
+static const conv_1x1_fn conv_1x1_path = nnom_conv2d_pw_affine_s8_fast;
+#else
+static const conv_1x1_fn conv_1x1_path = conv_1x1_reference;
+#endif
+
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, (int16_t *)0);
+    const conv_1x1_fn *path = &conv_1x1_path;
+    NNOM_ARM_OPAQUE(path);
+    (*path)(p, in, in_dims, w, bias, out, out_dims, (int16_t *)0);
 }
 
 #elif NNOM_NODSP_KERNELS
