@@ -1,5 +1,6 @@
-/* Conv2D: plain, dilated, and with an explicit border (padding folded in from a ZeroPadding). */
-#include "nnom_cold.h"
+/* Conv2D: plain, dilated, and with an explicit border (padding folded in from a ZeroPadding).
+ * Not built for size (nnom_cold.h): conv_run's frame is under the conv kernels', at the stack
+ * peak of small models, and -Os makes it 8 B larger. */
 #include "nnom_layers.h"
 
 nnom_status_t nnom_conv_build(nnom_layer_t *l)
