@@ -282,6 +282,21 @@ static inline void nnom_pool_span(int32_t start, uint32_t k, uint32_t n, int32_t
     *hi = end < (int32_t)n ? end : (int32_t)n;
 }
 
+/* Output pixel ox's window in the rows [y0, y1) (nnom_pool_span of its row) cut to the image: its
+ * first pixel, and *ny rows of *nx pixels; *ny = 0 when no pixel lies inside (the window reads
+ * nothing). The pools' DSP and Helium kernels walk their windows with it. */
+static inline const int8_t *nnom_pool_window(const int8_t *in, nnom_dims_t d, const nnom_window_t *win, int32_t y0,
+                                             int32_t y1, uint32_t ox, uint32_t *ny, uint32_t *nx)
+{
+    int32_t x0, x1;
+    nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, d.w, &x0, &x1);
+    *ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
+    *nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
+    if (*nx == 0)
+        *ny = 0;
+    return in + ((uint32_t)(*ny ? y0 : 0) * d.w + (uint32_t)(*ny ? x0 : 0)) * d.c;
+}
+
 /* The sum of channel c over the pixels [y0, y1) x [x0, x1) of an HWC image: the window sum of the
  * reference pools (average and sum). */
 static inline int32_t nnom_pool_sum(const int8_t *in, nnom_dims_t d, int32_t y0, int32_t y1, int32_t x0, int32_t x1,

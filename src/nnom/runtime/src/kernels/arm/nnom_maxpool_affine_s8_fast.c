@@ -45,18 +45,12 @@ void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
         return;
     }
     for (oy = 0; oy < out_dims.h; oy++) {
-        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        int32_t y0, y1;                                /* the window's rows inside the image */
         nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
         for (ox = 0; ox < out_dims.w; ox++) {
             int8_t *o = out + (oy * out_dims.w + ox) * C;
-            const int8_t *first;
-            uint32_t ny, nx;
-            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
-            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
-            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
-            if (nx == 0)
-                ny = 0;                                /* no pixel: act_min, as the reference */
-            first = in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(nx ? x0 : 0)) * C;
+            uint32_t ny, nx;                           /* no pixel (ny = 0): act_min, as the reference */
+            const int8_t *first = nnom_pool_window(in, in_dims, win, y0, y1, ox, &ny, &nx);
             for (c = 0; c + 4 <= C; c += 4)
                 nnom_st32(o + c, max4(first + c, ny, nx, row, C, lo4, hi4));
             if (c < C)

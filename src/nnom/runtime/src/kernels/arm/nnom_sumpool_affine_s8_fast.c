@@ -56,20 +56,13 @@ void nnom_sumpool_affine_s8_fast(const nnom_sumpool_affine_params_t *p, const in
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     for (oy = 0; oy < out_dims.h; oy++) {
-        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        int32_t y0, y1;                                /* the window's rows inside the image */
         nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
         for (ox = 0; ox < out_dims.w; ox++) {
             int8_t *o = out + (oy * out_dims.w + ox) * C;
-            const int8_t *first;
-            uint32_t ny, nx;
-            int32_t zc;
-            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
-            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
-            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
-            if (nx == 0)
-                ny = 0;                                /* no pixel: the requantized 0 */
-            first = in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(nx ? x0 : 0)) * C;
-            zc = p->in_zp * (int32_t)(ny * nx);
+            uint32_t ny, nx;                           /* no pixel (ny = 0): the requantized 0 */
+            const int8_t *first = nnom_pool_window(in, in_dims, win, y0, y1, ox, &ny, &nx);
+            const int32_t zc = p->in_zp * (int32_t)(ny * nx);
             for (c = 0; c + 4 <= C; c += 4)
                 nnom_st32(o + c, sum4(&j, first + c, ny, nx, row, C, zc));
             if (c < C)

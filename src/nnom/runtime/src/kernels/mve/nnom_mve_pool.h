@@ -161,18 +161,12 @@ static NNOM_MVE_INLINE void nnom_mve_pool_affine_windows(const nnom_pool_affine_
     uint32_t oy, ox;
 
     for (oy = 0; oy < out_dims.h; oy++) {
-        int32_t y0, y1, x0, x1;                        /* the window inside the image */
+        int32_t y0, y1;                                /* the window's rows inside the image */
         nnom_pool_span((int32_t)(oy * win->sh) - (int32_t)win->pad_top, win->kh, in_dims.h, &y0, &y1);
         for (ox = 0; ox < out_dims.w; ox++) {
             int8_t *o = out + (oy * out_dims.w + ox) * C;
-            const int8_t *first;
             uint32_t ny, nx;
-            nnom_pool_span((int32_t)(ox * win->sw) - (int32_t)win->pad_left, win->kw, in_dims.w, &x0, &x1);
-            ny = y1 > y0 ? (uint32_t)(y1 - y0) : 0u;
-            nx = x1 > x0 ? (uint32_t)(x1 - x0) : 0u;
-            if (nx == 0)
-                ny = 0;
-            first = in + ((uint32_t)(ny ? y0 : 0) * in_dims.w + (uint32_t)(ny ? x0 : 0)) * C;
+            const int8_t *first = nnom_pool_window(in, in_dims, win, y0, y1, ox, &ny, &nx);
             if (avg)
                 nnom_mve_pool_avg_pixel(first, ny, nx, row, C, C, lo16, hi16, o);
             else
