@@ -48,37 +48,40 @@
 #if NNOM_ARM_ASM
 /* 13 values live in the loop for three pairs (6 sums, x, w, the zero point pair, 4 temporaries):
  * what the compiler can give when it keeps a frame pointer, so the loop ends on x reaching an end
- * kept in memory rather than on a count in a register. */
+ * kept in memory rather than on a count in a register. Four groups per turn; a span whose group
+ * count is not a multiple of 4 (the first) enters the loop at its second to fourth group: every
+ * instruction of a group is 32 bits wide, so a group is 96 bytes (.error otherwise). */
 static NNOM_ARM_NOINLINE const int8_t *pair_sums3(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
                                                   int32_t *s)
 {
     const int8_t *x_end = x + n4;
     int32_t m0 = s[0], a0 = s[0], m1 = s[2], a1 = s[2], m2 = s[4], a2 = s[4];
-    uint32_t xe, xo, p, q;
+    uint32_t xe, xo, p, q, span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
     do {
-        const int8_t *span = x + ((uint32_t)(x_end - x) < NNOM_FC_SPAN ? (uint32_t)(x_end - x) : NNOM_FC_SPAN);
-        const int8_t *end = x + ((uint32_t)(span - x) & ~15u);
-        if (x != end)
-            __asm__("1:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
-                    "ldr    %[p], %[end]\n\t"
-                    "cmp    %[x], %[p]\n\t"
-                    "bne    1b\n\t"
-                    : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
-                      [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
-                    : [zp] "r"(zp2), [end] "m"(end)
-                    : "cc", "memory");
-        while (x != span)
-            __asm__(NNOM_FC_GROUP3
-                    : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
-                      [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
-                    : [zp] "r"(zp2)
-                    : "memory");
+        const int8_t *end = x + span;
+        const uint32_t skip = (((0u - span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
+        __asm__("ldr    %[p], %[skip]\n\t"
+                "adr    %[q], 2f\n\t"
+                "add    %[p], %[p], %[q]\n\t"
+                "bx     %[p]\n\t"
+                ".p2align 2\n"
+                "2:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
+                "3:\n\t"
+                ".if (3b - 2b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+                "ldr    %[p], %[end]\n\t"
+                "cmp    %[x], %[p]\n\t"
+                "bne    2b\n\t"
+                : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
+                  [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
+                : [zp] "r"(zp2), [end] "m"(end), [skip] "m"(skip)
+                : "cc", "memory");
         s[1] += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
         s[3] += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
         s[5] += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
         m0 = a0;
         m1 = a1;
         m2 = a2;
+        span = NNOM_FC_SPAN;
     } while (x != x_end);
     s[0] = a0;
     s[2] = a1;
@@ -147,60 +150,92 @@ static NNOM_ARM_NOINLINE int32_t requant_slow(int32_t acc, int32_t m, int32_t sh
     return nnom_mul_by_qm(acc, m, shift) + zp;
 }
 
-/* y + zp of output o, before the clamp. The conditions of the fast requantization are checked
+/* y + zp of an output (multiplier m, shift), before the clamp. The conditions of the fast requantization are checked
  * here, per output, on the values at hand (m >= 0, shift in [-23, -1] and |acc| < 2^30, folded into
  * one unsigned compare): cheaper than a pass over the channels before the MACs. */
-static inline int32_t requant(const nnom_fc_affine_params_t *p, uint32_t o, int32_t acc, int32_t z1)
+static inline int32_t requant(int32_t m, int32_t shift, int32_t acc, int32_t z1, int32_t out_zp)
 {
-    const int32_t m = p->mult[o], shift = p->shift[o], r1 = -shift - 1;
+    const int32_t r1 = -shift - 1;
     uint32_t bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)acc + 0x40000000u) >> 31);
     if (bad > NNOM_ARM_AFF_MAX_R - 1u)
-        return requant_slow(acc, m, shift, p->out_zp);
+        return requant_slow(acc, m, shift, out_zp);
     return nnom_arm_rq_apply1(acc, m, (int32_t)((uint32_t)z1 << r1), r1 + 1);
+}
+
+/* s[r] += the products of row o + r's last n_in - n4 columns (at tails: each row's) with the inputs. */
+static NNOM_ARM_NOINLINE void add_tails(const int8_t *in, uint32_t n4, uint32_t n_in, const int8_t *tails,
+                                        int32_t zp, uint32_t o, int32_t *s, uint32_t count)
+{
+    uint32_t r, i;
+    tails += o * (n_in - n4);
+    for (r = 0; r < count; r++)
+        for (i = n4; i < n_in; i++)
+            s[r] += (in[i] - zp) * *tails++;
+}
+
+/* Two outputs (y + zp before the clamp) as the low bytes of a word: saturated to int8, then clamped
+ * to [lo, hi] (lo4, hi4: nnom_arm_bytes4). */
+static inline uint32_t pack2(int32_t y0, int32_t y1, uint32_t lo4, uint32_t hi4)
+{
+    return nnom_arm_clamp4(((uint32_t)__ssat(y0, 8) & 0xFFu) | (uint32_t)__ssat(y1, 8) << 8, lo4, hi4);
+}
+
+/* out[r] for the sums s[r] (overwritten), r < count, of the outputs o.. */
+static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, int32_t *s,
+                                            uint32_t count, int8_t *out)
+{
+    const int32_t *mult = p->mult + o, out_zp = p->out_zp, z1 = 1 + 2 * out_zp;
+    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
+    const int8_t *shift = p->shift + o;
+    uint32_t r;
+    for (r = 0; r < count; r++)
+        s[r] = requant(mult[r], shift[r], s[r], z1, out_zp);
+    for (r = 0; r + 2 <= count; r += 2) {
+        uint16_t v = (uint16_t)pack2(s[r], s[r + 1], lo4, hi4);
+        memcpy(out + r, &v, 2);
+    }
+    if (r < count)
+        out[r] = (int8_t)pack2(s[r], 0, lo4, hi4);
 }
 
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    const uint32_t n4 = n_in & ~3u, n_tail = n_in - n4, paired = n_out & ~1u, zp2 = nnom_arm_zp_pair(p->in_zp);
-    const int32_t zp = p->in_zp, z1 = 1 + 2 * p->out_zp;
-    const int8_t *tails = w + n_out * n4; /* each row's last n_tail columns */
-    uint32_t o = 0, x_sum = 0, i, g, r, pairs;
+    const uint32_t n4 = n_in & ~3u, paired = n_out & ~1u, zp2 = nnom_arm_zp_pair(p->in_zp);
+    const int8_t *tails = w + n_out * n4; /* each row's last n_in - n4 columns */
+    uint32_t o = 0, x128 = 0, i, g, r, pairs;
     int32_t s[2 * NNOM_FC_PAIRS];
 
     /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8 */
     for (i = 0; i < n4; i += 4)
-        x_sum = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x_sum);
-    x_sum = (x_sum - 128u * n4 - n4 * (uint32_t)zp) * 128u;
+        x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
+    x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
 
     for (; o < paired; o += 2 * pairs) {
         pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
-        for (r = 0; r < 2 * pairs; r++)
-            s[r] = bias != NULL ? bias[o + r] : 0;
-        if (n4 > 0) {
-            for (r = 0; r < 2 * pairs; r += 2)
-                s[r] = (int32_t)((uint32_t)s[r] - x_sum);
+        for (r = 0; r < 2 * pairs; r += 2) {
+            s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
+            s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
+        }
+        if (n4 > 0)
             w = pair_sums(in, w, n4, zp2, s, pairs);
-        }
-        for (r = 0; r < 2 * pairs; r++) {
-            for (i = 0; i < n_tail; i++)
-                s[r] += (in[n4 + i] - zp) * tails[(o + r) * n_tail + i];
-            out[o + r] = nnom_arm_clamp(requant(p, o + r, s[r], z1), p->act_min, p->act_max);
-        }
+        if (n_in > n4)
+            add_tails(in, n4, n_in, tails, p->in_zp, o, s, 2 * pairs);
+        store_outputs(p, o, s, 2 * pairs, out + o);
     }
     if (o < n_out) { /* the odd last row: plain bytes */
         const int8_t *x = in;
-        int32_t a0 = bias != NULL ? bias[o] : 0;
+        s[0] = bias != NULL ? bias[o] : 0;
         for (g = n4 >> 2; g > 0; g--) {
-            uint32_t v = nnom_ld32(x), q = nnom_ld32(w);
+            uint32_t v = nnom_ld32(x), k = nnom_ld32(w);
             x += 4;
             w += 4;
-            a0 = __smlad(__sxtb16(q), __sxtab16(zp2, v), a0);
-            a0 = __smlad(nnom_sxtb16_ror8(q), nnom_sxtab16_ror8(zp2, v), a0);
+            s[0] = __smlad(__sxtb16(k), __sxtab16(zp2, v), s[0]);
+            s[0] = __smlad(nnom_sxtb16_ror8(k), nnom_sxtab16_ror8(zp2, v), s[0]);
         }
-        for (i = 0; i < n_tail; i++)
-            a0 += (in[n4 + i] - zp) * tails[o * n_tail + i];
-        out[o] = nnom_arm_clamp(requant(p, o, a0, z1), p->act_min, p->act_max);
+        if (n_in > n4)
+            add_tails(in, n4, n_in, tails, p->in_zp, o, s, 1);
+        store_outputs(p, o, s, 1, out + o);
     }
 }
 
