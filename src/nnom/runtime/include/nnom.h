@@ -31,7 +31,8 @@ typedef struct { int8_t n; } nnom_qformat_t;          /* value = q * 2^-n */
 
 /* Quantized constants produced by the code generator, kept in flash. */
 typedef struct {
-    const int8_t *data;      /* conv OHWI, depthwise HW(C*M), dense [out][in] */
+    const int8_t *data;      /* conv OHWI, depthwise HW(C*M), dense [out][in] (an affine dense on
+                                DSP cores: row pairs, NNOM_FC_MIXED_LAYOUT in nnom_affine_kernels.h) */
     const int8_t *shift;     /* per output channel: n_in + n_w - n_out (right shift if > 0) */
 } nnom_weight_t;
 typedef struct {
