@@ -53,9 +53,12 @@ def chain(widths, seed, saturate):
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(1, 1, widths[0])))
     for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
-        # saturating: every weight of a unit +-1 (int8 +-127), so that an input at one end sums
-        # 255 * 127 per column, the most a span can hold
-        w = rng.choice([-1.0, 1.0], (1, n_out)).repeat(n_in, 0) if saturate else rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
+        # saturating: every weight of a unit +-1 (int8 +-127), so that an input at one end adds
+        # +-255 * 127 per column: a span 4 columns longer than the kernel's 256 overflows
+        if saturate:
+            w = rng.choice([-1.0, 1.0], (1, n_out)).repeat(n_in, 0)
+        else:
+            w = rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
         x = m.hook(Dense(n_out, w.astype(np.float32), rng.normal(size=n_out).astype(np.float32) * 0.1), x)
         if i % 2 == 1:
             x = m.active(act_relu(), x)

@@ -150,9 +150,10 @@ static NNOM_ARM_NOINLINE int32_t requant_slow(int32_t acc, int32_t m, int32_t sh
     return nnom_mul_by_qm(acc, m, shift) + zp;
 }
 
-/* y + zp of an output (multiplier m, shift), before the clamp. The conditions of the fast requantization are checked
- * here, per output, on the values at hand (m >= 0, shift in [-23, -1] and |acc| < 2^30, folded into
- * one unsigned compare): cheaper than a pass over the channels before the MACs. */
+/* y + zp of an output (multiplier m, shift), before the clamp. The conditions of the fast
+ * requantization are checked here, per output, on the values at hand (m >= 0, shift in [-23, -1]
+ * and |acc| < 2^30, folded into one unsigned compare): cheaper than a pass over the channels
+ * before the MACs. */
 static inline int32_t requant(int32_t m, int32_t shift, int32_t acc, int32_t z1, int32_t out_zp)
 {
     const int32_t r1 = -shift - 1;
