@@ -39,6 +39,23 @@
 #define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
 #define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
                    || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+#define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
+
+#if DW_TABLE || DW_CHAN
+/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
+static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
+{
+    const int32_t z1 = 1 + 2 * p->out_zp;
+    uint32_t i;
+    for (i = 0; i < 4; i++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
+        rq[i >> 1][2 * (i & 1u)] = q.m;
+        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
+        rq[2][i] = q.r;
+    }
+}
+
+#endif
 
 #if DW_TABLE
 
@@ -231,18 +248,6 @@ static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
     return o >= lo && o < hi ? hi : o + 1u;
 }
 
-/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
-static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
-{
-    const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t i;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
-        rq[i >> 1][2 * (i & 1u)] = q.m;
-        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
-        rq[2][i] = q.r;
-    }
-}
 
 /* A block of fewer than DW_DIRECT pixels (a corner): each pixel's taps straight from the input and
  * the weights (SXTAB16 takes the zero point off), no table, whose setup would cost more than the
@@ -962,9 +967,295 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 }
 #endif /* DW_PLANES */
 
+/* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
+ * adjacent channels are one word of the HWC input. Per group of four channels the nine taps'
+ * weights are widened and doubled once and the group's padded map (every window of the output,
+ * the padding holding the input zero point) is copied into a tile of words on the stack; every
+ * output is then a whole window of the tile, in asm: per tap LDR, LDRD (the weights), two SXTB16
+ * and SMLABB / SMLATT into the four channels' accumulators (72 instructions for 36 MACs), and the
+ * four outputs requantized as one word (~30 more). The zero point goes into the bias
+ * (sum w * (x - zp) = sum w * x - zp * sum w, the padding's taps adding w * zp). Maps whose padded
+ * extent fits NNOM_DW_CHAN_TILE words (6 x 6 at stride 2: 7 x 7 words), at stride 1 only up to
+ * NNOM_DW_CHAN_MAX_PIXELS outputs: there the plane path pays a tile, its fill and the weights'
+ * setup per channel for a few outputs, and the table path a table per block of a few pixels and
+ * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there, 5.0 here; 3 x 3 at stride 1:
+ * 5.3 on the planes, 4.5 here). Larger maps: whole windows straight from the input in the same
+ * core cost what the table path's do, and the windows in the padding more. */
+#ifndef NNOM_DW_CHAN_TILE
+#define NNOM_DW_CHAN_TILE 64u /* words: 256 B of stack */
+#endif
+#ifndef NNOM_DW_CHAN_MAX_PIXELS
+#define NNOM_DW_CHAN_MAX_PIXELS 9u
+#endif
+
+/* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
+typedef struct {
+    uint32_t w[9][2];     /*   0: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
+    int32_t b[4];         /*  72: 2 * (bias - in_zp * sum w) */
+    int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
+    uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
+    const int8_t *x;      /* 144: the row's first window's top left value (advanced) */
+    int8_t *o;            /* 148: its output (advanced) */
+    int8_t *end;          /* 152: o past the first row's last output (advanced) */
+    uint32_t rowb;        /* 156: input bytes from a kernel row to the next */
+    uint32_t sxb;         /* 160: input bytes to the next window */
+    uint32_t ocs;         /* 164: output bytes to the next pixel */
+    uint32_t xrow, orow;  /* 168: input and output bytes to the next output row */
+    uint32_t rows;        /* 176: output rows (counted down) */
+    uint32_t tap;         /* 180: input bytes from a kernel column to the next (4 in the tile, C) */
+    uint32_t tile[NNOM_DW_CHAN_TILE]; /* 184 */
+} dw_chan_t;
+
+typedef void (*dw_chan_fn)(dw_chan_t *j);
+
+#if NNOM_ARM_ASM
+/* Registers: r0 job, r1 x, r2 o, r3 tap, r4 rowb, r5-r8 the accumulators of channels 0-3,
+ * r9-r12 data, lr end. TAP: one tap of the four channels; RQ: the requantization with (fix) or
+ * without the sign correction (nnom_arm_rq4_sel()). */
+#define DW_CH_TAP(xoff, woff)                                                                 \
+    "ldr    r9, [r1" xoff "]\n\t"                                                           \
+    "ldrd   r11, r12, [r0, #" woff "]\n\t"                                                   \
+    "sxtb16 r10, r9\n\t"                                                                     \
+    "sxtb16 r9, r9, ror #8\n\t"                                                              \
+    "smlabb r5, r10, r11, r5\n\t"                                                            \
+    "smlatt r7, r10, r11, r7\n\t"                                                            \
+    "smlabb r6, r9, r12, r6\n\t"                                                             \
+    "smlatt r8, r9, r12, r8\n\t"
+#define DW_CH_RQ1(a, off) "ldrd   r11, r12, [r0, #" off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+#define DW_CH_RQ1_FIX(a, off)                                                                 \
+    "ldrd   r11, r12, [r0, #" off "]\n\tadd    r12, r12, " a ", asr #31\n\tsmmlar " a ", " a ", r11, r12\n\t"
+#define DW_CH_RQ DW_CH_RQ1("r5", "88") DW_CH_RQ1("r6", "96") DW_CH_RQ1("r7", "104") DW_CH_RQ1("r8", "112")
+#define DW_CH_RQ_FIX                                                                          \
+    DW_CH_RQ1_FIX("r5", "88") DW_CH_RQ1_FIX("r6", "96") DW_CH_RQ1_FIX("r7", "104") DW_CH_RQ1_FIX("r8", "112")
+#define DW_CH_PACK                                                                            \
+    "ldrd   r11, r12, [r0, #120]\n\t"                                                        \
+    "asr    r5, r5, r11\n\t"                                                                 \
+    "asr    r6, r6, r12\n\t"                                                                 \
+    "ssat   r5, #8, r5\n\t"                                                                  \
+    "ssat   r6, #8, r6\n\t"                                                                  \
+    "ldrd   r11, r12, [r0, #128]\n\t"                                                        \
+    "asr    r7, r7, r11\n\t"                                                                 \
+    "asr    r8, r8, r12\n\t"                                                                 \
+    "ssat   r7, #8, r7\n\t"                                                                  \
+    "ssat   r8, #8, r8\n\t"                                                                  \
+    "bfi    r5, r6, #8, #8\n\t"                                                              \
+    "bfi    r5, r7, #16, #8\n\t"                                                             \
+    "bfi    r5, r8, #24, #8\n\t"
+#define DW_CH_CLAMP                                                                           \
+    "ldrd   r11, r12, [r0, #136]\n\t"                                                        \
+    "ssub8  r9, r5, r11\n\t"                                                                 \
+    "sel    r5, r5, r11\n\t"                                                                 \
+    "ssub8  r9, r12, r5\n\t"                                                                 \
+    "sel    r5, r5, r12\n\t"
+/* the rows of outputs: per pixel the bias, the three kernel rows (r1 moved down a row between
+ * them, then back up and on to the next window), the requantization, the store */
+#define DW_CH_CORE(name, RQ, CLAMP)                                                           \
+    static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "ldr    r3, [r0, #180]\n\t"                                          \
+                         "ldr    r4, [r0, #156]\n\t"                                          \
+                         "ldr    lr, [r0, #152]\n\t"                                          \
+                         "2:\n\t"                                                            \
+                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "1:\n\t"                                                            \
+                         "ldrd   r5, r6, [r0, #72]\n\t"                                       \
+                         "ldrd   r7, r8, [r0, #80]\n\t"                                       \
+                         DW_CH_TAP("", "0") DW_CH_TAP(", r3", "8") DW_CH_TAP(", r3, lsl #1", "16")         \
+                         "add    r1, r1, r4\n\t"                                              \
+                         DW_CH_TAP("", "24") DW_CH_TAP(", r3", "32") DW_CH_TAP(", r3, lsl #1", "40")       \
+                         "add    r1, r1, r4\n\t"                                              \
+                         DW_CH_TAP("", "48") DW_CH_TAP(", r3", "56") DW_CH_TAP(", r3, lsl #1", "64")       \
+                         "ldr    r9, [r0, #160]\n\t"                                          \
+                         "sub    r1, r1, r4, lsl #1\n\t"                                      \
+                         "add    r1, r1, r9\n\t"                                              \
+                         RQ DW_CH_PACK CLAMP                                                  \
+                         "ldr    r9, [r0, #164]\n\t"                                          \
+                         "str    r5, [r2]\n\t"                                                \
+                         "add    r2, r2, r9\n\t"                                              \
+                         "cmp    r2, lr\n\t"                                                  \
+                         "bne    1b\n\t"                                                      \
+                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "ldrd   r9, r10, [r0, #168]\n\t"                                     \
+                         "add    r1, r1, r9\n\t"                                              \
+                         "add    r2, r2, r10\n\t"                                             \
+                         "add    lr, lr, r10\n\t"                                             \
+                         "strd   r1, r2, [r0, #144]\n\t"                                      \
+                         "ldr    r9, [r0, #176]\n\t"                                          \
+                         "subs   r9, r9, #1\n\t"                                              \
+                         "str    r9, [r0, #176]\n\t"                                          \
+                         "bne    2b\n\t"                                                      \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_CH_CORE(dw_chan_core_sat, DW_CH_RQ, "")
+DW_CH_CORE(dw_chan_core_fix, DW_CH_RQ_FIX, "")
+DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
+#endif
+
+/* One window of the group at x (kernel columns tap bytes apart, rows rowb): its four outputs. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_window(const dw_chan_t *j, const int8_t *x, uint32_t tap, uint32_t rowb,
+                                                      int fix, int clamp)
+{
+    int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+    uint32_t t, v;
+    for (t = 0; t < 9; t++) {
+        const uint32_t u = nnom_ld32(x + (t / 3u) * rowb + (t % 3u) * tap), e = __sxtb16(u), d = nnom_sxtb16_ror8(u);
+        a0 = __smlabb(e, j->w[t][0], a0);
+        a2 = __smlatt(e, j->w[t][0], a2);
+        a1 = __smlabb(d, j->w[t][1], a1);
+        a3 = __smlatt(d, j->w[t][1], a3);
+    }
+    v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
+    return clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v;
+}
+
+/* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
+{
+    for (; j->rows > 0; j->rows--, j->x += j->xrow, j->o += j->orow, j->end += j->orow) {
+        const int8_t *x = j->x;
+        int8_t *o;
+        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb)
+            nnom_st32(o, dw_chan_window(j, x, j->tap, j->rowb, fix, clamp));
+    }
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_sat(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 0, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_fix(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 1, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_clamp(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 1, 1);
+}
+
+#if NNOM_PATH_AFF_DW_CHAN_SAT
+#define DW_CHAN_SAT DW_CORE_FN(dw_chan_core_sat, dw_chan_core_c_sat)
+#else
+#define DW_CHAN_SAT NULL
+#endif
+#if NNOM_PATH_AFF_DW_CHAN_FIX
+#define DW_CHAN_FIX DW_CORE_FN(dw_chan_core_fix, dw_chan_core_c_fix)
+#else
+#define DW_CHAN_FIX NULL
+#endif
+#if NNOM_PATH_AFF_DW_CHAN_CLAMP
+#define DW_CHAN_CLAMP DW_CORE_FN(dw_chan_core_clamp, dw_chan_core_c_clamp)
+#else
+#define DW_CHAN_CLAMP NULL
+#endif
+
+/* The core for the requantization (NULL: not built in), from a table read through
+ * NNOM_ARM_OPAQUE (the same code in every build, see dw_runners). */
+static dw_chan_fn dw_chan_for(int fix, int clamp)
+{
+    static const dw_chan_fn cores[3] = {DW_CHAN_SAT, DW_CHAN_FIX, DW_CHAN_CLAMP};
+    const dw_chan_fn *c = cores;
+    NNOM_ARM_OPAQUE(c);
+    return c[clamp ? 2u : fix ? 1u : 0u];
+}
+
+/* The padded map's rows (or columns): every window of the output. */
+static uint32_t dw_chan_extent(uint32_t n_out, uint32_t s)
+{
+    return (n_out - 1u) * s + 3u;
+}
+
+/* Whether the channel-major path covers the call (see above). */
+static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
+           && win->sh <= 2 && win->sw <= 2 && out_dims.h > 0 && out_dims.w > 0
+           && dw_chan_extent(out_dims.h, win->sh) * dw_chan_extent(out_dims.w, win->sw) <= NNOM_DW_CHAN_TILE
+           && (win->sh == 2 || win->sw == 2 || (uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS)
+           && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
+}
+
+#if DW_CHAN
+/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
+static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, uint32_t C,
+                                            const int8_t *w, const int32_t *bias, uint32_t c0)
+{
+    uint32_t t, i, sum_e = 0, sum_o = 0;
+    for (t = 0; t < 9; t++) {
+        const uint32_t v = nnom_ld32(w + t * C + c0), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
+        const uint32_t e2 = __sadd16(e, e), o2 = __sadd16(o, o);
+        j->w[t][0] = e2;
+        j->w[t][1] = o2;
+        sum_e = __sadd16(sum_e, e2);
+        sum_o = __sadd16(sum_o, o2);
+    }
+    /* 2 * (bias - zp * sum w): channel i's doubled sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
+    j->b[0] = -p->in_zp * (int16_t)(sum_e & 0xFFFFu);
+    j->b[1] = -p->in_zp * (int16_t)(sum_o & 0xFFFFu);
+    j->b[2] = -p->in_zp * (int16_t)(sum_e >> 16);
+    j->b[3] = -p->in_zp * (int16_t)(sum_o >> 16);
+    if (bias != NULL)
+        for (i = 0; i < 4; i++)
+            j->b[i] += 2 * bias[c0 + i];
+    group_rq(p, c0, j->rq);
+}
+
+/* The rows [r0, r1) and columns [k0, k1) of the group's padded map (j's tile) inside the image,
+ * from src (the image's pixel at r0, k0, the group's first channel; C bytes a pixel, W pixels a
+ * row). */
+static NNOM_ARM_NOINLINE void dw_chan_copy(dw_chan_t *j, const int8_t *src, uint32_t C, uint32_t W, uint32_t tw,
+                                           uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
+{
+    uint32_t r, n;
+    for (r = r0; r < r1; r++, src += W * C) {
+        const int8_t *s = src;
+        uint32_t *d = j->tile + r * tw + k0;
+        for (n = k1 - k0; n > 0; n--, s += C)
+            *d++ = nnom_ld32(s);
+    }
+}
+
+/* The channel-major path (see above). */
+static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, pt = win->pad_top, pl = win->pad_left;
+    const uint32_t th = dw_chan_extent(out_dims.h, win->sh), tw = dw_chan_extent(out_dims.w, win->sw);
+    /* the padded map's rows [r0, r1) and columns [k0, k1) are inside the image */
+    const uint32_t r0 = pt < th ? pt : th, r1 = in_dims.h + pt < th ? in_dims.h + pt : th;
+    const uint32_t k0 = pl < tw ? pl : tw, k1 = in_dims.w + pl < tw ? in_dims.w + pl : tw;
+    const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
+    uint32_t c0, i;
+    dw_chan_t j;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.tap = 4;
+    j.rowb = 4u * tw;
+    j.sxb = 4u * win->sw;
+    j.ocs = C;
+    j.xrow = j.rowb * win->sh;
+    j.orow = (uint32_t)out_dims.w * C;
+    for (i = 0; i < th * tw; i++) /* the padding, once for all groups */
+        j.tile[i] = nnom_arm_bytes4(p->in_zp);
+    /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
+    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+        dw_chan_group(&j, p, C, w, bias, c0);
+        if (r0 < r1 && k0 < k1)
+            dw_chan_copy(&j, in + ((r0 - pt) * in_dims.w + (k0 - pl)) * C + c0, C, in_dims.w, tw, r0, r1, k0, k1);
+        j.x = (const int8_t *)j.tile;
+        j.o = out + c0;
+        j.end = j.o + j.orow;
+        j.rows = out_dims.h;
+        core(&j);
+    }
+}
+#endif /* DW_CHAN */
+
 /* The paths built in: [0] the table path, [1] the plane path (without its cores,
- * dw_planes_cover() is 0); the reference for one left out. Each path in a function of its own: the
- * stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
+ * dw_planes_cover() is 0), [2] the channel-major path; the reference for one left out. Each path in
+ * a function of its own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE
+ * (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 #if DW_TABLE
@@ -977,14 +1268,29 @@ typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in,
 #else
 #define DW_PLANES_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[2] = {DW_TABLE_FN, DW_PLANES_FN};
+#if DW_CHAN
+#define DW_CHAN_FN dw_chan
+#else
+#define DW_CHAN_FN nnom_dw_conv2d_affine_s8
+#endif
+static const dw_path_fn dw_paths[3] = {DW_TABLE_FN, DW_PLANES_FN, DW_CHAN_FN};
+
+/* The path for the call: channel-major, planes, or the table (which calls the reference for what
+ * it does not cover). */
+static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                              const int32_t *bias, nnom_dims_t out_dims)
+{
+    if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
+        return 2u;
+    return (uint32_t)dw_planes_cover(p, in_dims, bias, out_dims);
+}
 
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const dw_path_fn *path = dw_paths;
     NNOM_ARM_OPAQUE(path);
-    path[dw_planes_cover(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
+    path[dw_path_for(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
