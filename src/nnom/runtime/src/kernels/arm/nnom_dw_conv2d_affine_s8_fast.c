@@ -976,7 +976,8 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
  * four outputs requantized as one word (~30 more). The zero point goes into the bias
  * (sum w * (x - zp) = sum w * x - zp * sum w, the padding's taps adding w * zp). Maps whose padded
  * extent fits NNOM_DW_CHAN_TILE words (6 x 6 at stride 2: 7 x 7 words), at stride 1 only up to
- * NNOM_DW_CHAN_MAX_PIXELS outputs: there the plane path pays a tile, its fill and the weights'
+ * NNOM_DW_CHAN_MAX_PIXELS outputs and over a multiple of 4 or at least 12 channels (the last group
+ * of 5 to 7 overlaps the one before, four channels computed twice): there the plane path pays a tile, its fill and the weights'
  * setup per channel for a few outputs, and the table path a table per block of a few pixels and
  * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there, 5.0 here; 3 x 3 at stride 1:
  * 5.3 on the planes, 4.5 here). Larger maps: whole windows straight from the input in the same
@@ -1171,7 +1172,8 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
            && win->sh <= 2 && win->sw <= 2 && out_dims.h > 0 && out_dims.w > 0
            && dw_chan_extent(out_dims.h, win->sh) * dw_chan_extent(out_dims.w, win->sw) <= NNOM_DW_CHAN_TILE
-           && (win->sh == 2 || win->sw == 2 || (uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS)
+           && (win->sh == 2 || win->sw == 2
+               || ((uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS && (in_dims.c % 4 == 0 || in_dims.c >= 12)))
            && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
 }
 
