@@ -969,21 +969,22 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 
 /* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
  * adjacent channels are one word of the HWC input. Per group of four channels the nine taps'
- * weights are widened and doubled once and the group's padded map (every window of the output,
- * the padding holding the input zero point) is copied into a tile of words on the stack; every
- * output is then a whole window of the tile, in asm: per tap LDR, LDRD (the weights), two SXTB16
- * and SMLABB / SMLATT into the four channels' accumulators (72 instructions for 36 MACs), and the
- * four outputs requantized as one word (~30 more). The zero point goes into the bias
- * (sum w * (x - zp) = sum w * x - zp * sum w, the padding's taps adding w * zp). Maps whose padded
- * extent fits NNOM_DW_CHAN_TILE words (6 x 6 at stride 2: 7 x 7 words), at stride 1 only up to
- * NNOM_DW_CHAN_MAX_PIXELS outputs and over a multiple of 4 or at least 12 channels (the last group
- * of 5 to 7 overlaps the one before, four channels computed twice): there the plane path pays a tile, its fill and the weights'
+ * weights are widened and doubled once (nnom_arm_rq() takes 2 * accumulator), and the group's
+ * padded map (every window of the output) is widened into a tile on the stack, a pixel as two
+ * words (x_c0 - zp, x_c2 - zp) and (x_c1 - zp, x_c3 - zp) (SXTAB16), the padding as zeros; every
+ * output is then a whole window of the tile, in asm: per tap two LDRDs (the pixel, the weights)
+ * and SMLABB / SMLATT into the four channels' accumulators (54 instructions for 36 MACs), and the
+ * four outputs requantized as one word (~30 more). Maps whose padded extent fits NNOM_DW_CHAN_TILE
+ * pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS outputs and
+ * over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the one before,
+ * four channels computed twice): there the plane path pays a tile, its fill and the weights'
  * setup per channel for a few outputs, and the table path a table per block of a few pixels and
- * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there, 5.0 here; 3 x 3 at stride 1:
- * 5.3 on the planes, 4.5 here). Larger maps: whole windows straight from the input in the same
- * core cost what the table path's do, and the windows in the padding more. */
+ * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there; 3 x 3 at stride 1: 5.3 on
+ * the planes). On larger maps whole windows straight from the input cost what the table path's
+ * do, and the windows in the padding more. The stack: the tile (392 B) and the job, below the
+ * table path's. */
 #ifndef NNOM_DW_CHAN_TILE
-#define NNOM_DW_CHAN_TILE 64u /* words: 256 B of stack */
+#define NNOM_DW_CHAN_TILE 49u /* pixels, 8 B each */
 #endif
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
@@ -992,36 +993,34 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 /* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
 typedef struct {
     uint32_t w[9][2];     /*   0: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
-    int32_t b[4];         /*  72: 2 * (bias - in_zp * sum w) */
+    int32_t b[4];         /*  72: 2 * bias */
     int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
     uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
-    const int8_t *x;      /* 144: the row's first window's top left value (advanced) */
+    const uint32_t *x;    /* 144: the row's first window's top left pixel in the tile (advanced) */
     int8_t *o;            /* 148: its output (advanced) */
     int8_t *end;          /* 152: o past the first row's last output (advanced) */
-    uint32_t rowb;        /* 156: input bytes from a kernel row to the next */
-    uint32_t sxb;         /* 160: input bytes to the next window */
+    uint32_t rowb;        /* 156: tile bytes per row */
+    uint32_t sxb;         /* 160: tile bytes to the next window */
     uint32_t ocs;         /* 164: output bytes to the next pixel */
-    uint32_t xrow, orow;  /* 168: input and output bytes to the next output row */
+    uint32_t xrow, orow;  /* 168: tile and output bytes to the next output row */
     uint32_t rows;        /* 176: output rows (counted down) */
-    uint32_t tap;         /* 180: input bytes from a kernel column to the next (4 in the tile, C) */
-    uint32_t tile[NNOM_DW_CHAN_TILE]; /* 184 */
+    uint32_t tile[NNOM_DW_CHAN_TILE][2]; /* 180 */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-/* Registers: r0 job, r1 x, r2 o, r3 tap, r4 rowb, r5-r8 the accumulators of channels 0-3,
+/* Registers: r0 job, r1 x, r2 o, r3 ocs, r4 rowb, r5-r8 the accumulators of channels 0-3,
  * r9-r12 data, lr end. TAP: one tap of the four channels; RQ: the requantization with (fix) or
  * without the sign correction (nnom_arm_rq4_sel()). */
 #define DW_CH_TAP(xoff, woff)                                                                 \
-    "ldr    r9, [r1" xoff "]\n\t"                                                           \
+    "ldrd   r9, r10, [r1, #" xoff "]\n\t"                                                    \
     "ldrd   r11, r12, [r0, #" woff "]\n\t"                                                   \
-    "sxtb16 r10, r9\n\t"                                                                     \
-    "sxtb16 r9, r9, ror #8\n\t"                                                              \
-    "smlabb r5, r10, r11, r5\n\t"                                                            \
-    "smlatt r7, r10, r11, r7\n\t"                                                            \
-    "smlabb r6, r9, r12, r6\n\t"                                                             \
-    "smlatt r8, r9, r12, r8\n\t"
+    "smlabb r5, r9, r11, r5\n\t"                                                             \
+    "smlatt r7, r9, r11, r7\n\t"                                                             \
+    "smlabb r6, r10, r12, r6\n\t"                                                            \
+    "smlatt r8, r10, r12, r8\n\t"
+#define DW_CH_ROW(w0, w1, w2) DW_CH_TAP("0", w0) DW_CH_TAP("8", w1) DW_CH_TAP("16", w2)
 #define DW_CH_RQ1(a, off) "ldrd   r11, r12, [r0, #" off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
 #define DW_CH_RQ1_FIX(a, off)                                                                 \
     "ldrd   r11, r12, [r0, #" off "]\n\tadd    r12, r12, " a ", asr #31\n\tsmmlar " a ", " a ", r11, r12\n\t"
@@ -1054,7 +1053,7 @@ typedef void (*dw_chan_fn)(dw_chan_t *j);
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "ldr    r3, [r0, #180]\n\t"                                          \
+                         "ldr    r3, [r0, #164]\n\t"                                          \
                          "ldr    r4, [r0, #156]\n\t"                                          \
                          "ldr    lr, [r0, #152]\n\t"                                          \
                          "2:\n\t"                                                            \
@@ -1062,18 +1061,17 @@ typedef void (*dw_chan_fn)(dw_chan_t *j);
                          "1:\n\t"                                                            \
                          "ldrd   r5, r6, [r0, #72]\n\t"                                       \
                          "ldrd   r7, r8, [r0, #80]\n\t"                                       \
-                         DW_CH_TAP("", "0") DW_CH_TAP(", r3", "8") DW_CH_TAP(", r3, lsl #1", "16")         \
+                         DW_CH_ROW("0", "8", "16")                                            \
                          "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_TAP("", "24") DW_CH_TAP(", r3", "32") DW_CH_TAP(", r3, lsl #1", "40")       \
+                         DW_CH_ROW("24", "32", "40")                                          \
                          "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_TAP("", "48") DW_CH_TAP(", r3", "56") DW_CH_TAP(", r3, lsl #1", "64")       \
+                         DW_CH_ROW("48", "56", "64")                                          \
                          "ldr    r9, [r0, #160]\n\t"                                          \
                          "sub    r1, r1, r4, lsl #1\n\t"                                      \
                          "add    r1, r1, r9\n\t"                                              \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "ldr    r9, [r0, #164]\n\t"                                          \
                          "str    r5, [r2]\n\t"                                                \
-                         "add    r2, r2, r9\n\t"                                              \
+                         "add    r2, r2, r3\n\t"                                              \
                          "cmp    r2, lr\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
                          "ldrd   r1, r2, [r0, #144]\n\t"                                      \
@@ -1093,31 +1091,25 @@ DW_CH_CORE(dw_chan_core_fix, DW_CH_RQ_FIX, "")
 DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
 #endif
 
-/* One window of the group at x (kernel columns tap bytes apart, rows rowb): its four outputs. */
-static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_window(const dw_chan_t *j, const int8_t *x, uint32_t tap, uint32_t rowb,
-                                                      int fix, int clamp)
-{
-    int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
-    uint32_t t, v;
-    for (t = 0; t < 9; t++) {
-        const uint32_t u = nnom_ld32(x + (t / 3u) * rowb + (t % 3u) * tap), e = __sxtb16(u), d = nnom_sxtb16_ror8(u);
-        a0 = __smlabb(e, j->w[t][0], a0);
-        a2 = __smlatt(e, j->w[t][0], a2);
-        a1 = __smlabb(d, j->w[t][1], a1);
-        a3 = __smlatt(d, j->w[t][1], a3);
-    }
-    v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
-    return clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v;
-}
-
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
 {
-    for (; j->rows > 0; j->rows--, j->x += j->xrow, j->o += j->orow, j->end += j->orow) {
-        const int8_t *x = j->x;
+    for (; j->rows > 0; j->rows--, j->x += j->xrow / 4u, j->o += j->orow, j->end += j->orow) {
+        const uint32_t *x = j->x;
         int8_t *o;
-        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb)
-            nnom_st32(o, dw_chan_window(j, x, j->tap, j->rowb, fix, clamp));
+        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb / 4u) {
+            int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+            uint32_t t, v;
+            for (t = 0; t < 9; t++) {
+                const uint32_t *u = x + (t / 3u) * (j->rowb / 4u) + 2u * (t % 3u);
+                a0 = __smlabb(u[0], j->w[t][0], a0);
+                a2 = __smlatt(u[0], j->w[t][0], a2);
+                a1 = __smlabb(u[1], j->w[t][1], a1);
+                a3 = __smlatt(u[1], j->w[t][1], a3);
+            }
+            v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
+            nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
+        }
     }
 }
 static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_sat(dw_chan_t *j)
@@ -1178,42 +1170,31 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
 }
 
 #if DW_CHAN
-/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
-static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, uint32_t C,
-                                            const int8_t *w, const int32_t *bias, uint32_t c0)
+/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization, and its values
+ * in the tile's rows [r0, r1) and columns [k0, k1) (the image's part) from src (the image's pixel
+ * there, the group's first channel; C bytes a pixel, W pixels a row), less the zero point. */
+static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                            const int32_t *bias, uint32_t c0, const int8_t *src, uint32_t C,
+                                            uint32_t W, uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
 {
-    uint32_t t, i, sum_e = 0, sum_o = 0;
+    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp), tw = j->rowb / 8u;
+    uint32_t t, i, r, n;
     for (t = 0; t < 9; t++) {
         const uint32_t v = nnom_ld32(w + t * C + c0), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
-        const uint32_t e2 = __sadd16(e, e), o2 = __sadd16(o, o);
-        j->w[t][0] = e2;
-        j->w[t][1] = o2;
-        sum_e = __sadd16(sum_e, e2);
-        sum_o = __sadd16(sum_o, o2);
+        j->w[t][0] = __sadd16(e, e);
+        j->w[t][1] = __sadd16(o, o);
     }
-    /* 2 * (bias - zp * sum w): channel i's doubled sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
-    j->b[0] = -p->in_zp * (int16_t)(sum_e & 0xFFFFu);
-    j->b[1] = -p->in_zp * (int16_t)(sum_o & 0xFFFFu);
-    j->b[2] = -p->in_zp * (int16_t)(sum_e >> 16);
-    j->b[3] = -p->in_zp * (int16_t)(sum_o >> 16);
-    if (bias != NULL)
-        for (i = 0; i < 4; i++)
-            j->b[i] += 2 * bias[c0 + i];
+    for (i = 0; i < 4; i++)
+        j->b[i] = bias != NULL ? 2 * bias[c0 + i] : 0;
     group_rq(p, c0, j->rq);
-}
-
-/* The rows [r0, r1) and columns [k0, k1) of the group's padded map (j's tile) inside the image,
- * from src (the image's pixel at r0, k0, the group's first channel; C bytes a pixel, W pixels a
- * row). */
-static NNOM_ARM_NOINLINE void dw_chan_copy(dw_chan_t *j, const int8_t *src, uint32_t C, uint32_t W, uint32_t tw,
-                                           uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
-{
-    uint32_t r, n;
     for (r = r0; r < r1; r++, src += W * C) {
         const int8_t *s = src;
-        uint32_t *d = j->tile + r * tw + k0;
-        for (n = k1 - k0; n > 0; n--, s += C)
-            *d++ = nnom_ld32(s);
+        uint32_t *d = j->tile[r * tw + k0];
+        for (n = k1 - k0; n > 0; n--, s += C, d += 2) {
+            const uint32_t v = nnom_ld32(s);
+            d[0] = __sxtab16(zp2, v);
+            d[1] = nnom_sxtab16_ror8(zp2, v);
+        }
     }
 }
 
@@ -1227,25 +1208,23 @@ static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const 
     /* the padded map's rows [r0, r1) and columns [k0, k1) are inside the image */
     const uint32_t r0 = pt < th ? pt : th, r1 = in_dims.h + pt < th ? in_dims.h + pt : th;
     const uint32_t k0 = pl < tw ? pl : tw, k1 = in_dims.w + pl < tw ? in_dims.w + pl : tw;
+    const int inside = r0 < r1 && k0 < k1;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, i;
+    const int8_t *src = in + (inside ? ((r0 - pt) * in_dims.w + (k0 - pl)) * C : 0u);
+    uint32_t c0;
     dw_chan_t j;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.tap = 4;
-    j.rowb = 4u * tw;
-    j.sxb = 4u * win->sw;
+    j.rowb = 8u * tw;
+    j.sxb = 8u * win->sw;
     j.ocs = C;
     j.xrow = j.rowb * win->sh;
     j.orow = (uint32_t)out_dims.w * C;
-    for (i = 0; i < th * tw; i++) /* the padding, once for all groups */
-        j.tile[i] = nnom_arm_bytes4(p->in_zp);
+    memset(j.tile, 0, th * tw * sizeof j.tile[0]); /* the padding (x - zp = 0), once for all groups */
     /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
     for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-        dw_chan_group(&j, p, C, w, bias, c0);
-        if (r0 < r1 && k0 < k1)
-            dw_chan_copy(&j, in + ((r0 - pt) * in_dims.w + (k0 - pl)) * C + c0, C, in_dims.w, tw, r0, r1, k0, k1);
-        j.x = (const int8_t *)j.tile;
+        dw_chan_group(&j, p, w, bias, c0, src + c0, C, in_dims.w, r0, inside ? r1 : r0, k0, k1);
+        j.x = j.tile[0];
         j.o = out + c0;
         j.end = j.o + j.orow;
         j.rows = out_dims.h;
