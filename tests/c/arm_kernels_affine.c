@@ -417,6 +417,46 @@ static void check_dw(void)
         fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
         done++;
     }
+    /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
+     * stride 1; the rest the plane and table paths), SAME or VALID, odd channel counts,
+     * multipliers 1 and 2, misaligned buffers, zero points at both ends, clamps */
+    for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t mult = rnd() % 5 == 0 ? 2 : 1, n_out, th, tw, mis = rnd() & 3, wmis = rnd() & 3;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2, same;
+        int8_t *x, *w, *got;
+        char what[200];
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
+        in.h = (uint16_t)urange(1, 8);
+        in.w = (uint16_t)urange(1, 8);
+        in.c = (uint16_t)(rnd() % 4 == 0 ? urange(1, 40) : 2 * urange(2, 12) + 1);
+        same = in.h < 3 || in.w < 3 || (rnd() & 1);
+        out.h = (uint16_t)(same ? (in.h + win.sh - 1) / win.sh : (in.h - 3) / win.sh + 1);
+        out.w = (uint16_t)(same ? (in.w + win.sw - 1) / win.sw : (in.w - 3) / win.sw + 1);
+        out.c = (uint16_t)(in.c * mult);
+        th = (uint32_t)(out.h - 1) * win.sh + 3;
+        tw = (uint32_t)(out.w - 1) * win.sw + 3;
+        win.pad_top = (uint16_t)(same && th > in.h ? (th - in.h) / 2 : 0);
+        win.pad_left = (uint16_t)(same && tw > in.w ? (tw - in.w) / 2 : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        if (rnd() % 3 == 0) /* no clamp inside int8, at both ends of the output zero point */
+            p.act_min = -128, p.act_max = 127, p.out_zp = rnd() & 1 ? -128 : 127;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        nnom_dw_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        nnom_dw_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);
+        describe(what, "dw", in, &win, out, &p);
+        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 
