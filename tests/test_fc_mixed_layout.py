@@ -119,3 +119,24 @@ def test_generated_source_holds_both_layouts(tmp_path):
     from nnom.codegen.export import generate
     src = "\n".join(generate(m, "mixed").values())
     assert src.count("#if NNOM_FC_MIXED_LAYOUT") == 2 and src.count("NNOM_FC_MIXED_ALIGN") == 2
+
+
+def test_dense_in_rows_runs_on_dsp_cores_and_pairs_are_refused_where_not_read(monkeypatch):
+    """Weights in rows (the seed's Dense(), hand-written C) take the reference loop on a DSP core;
+    a source claiming row pairs on a runtime that does not read them (host, other kernel flags)
+    stops at the model's build with the layer named, instead of running the bytes wrong."""
+    from nnom.layers.dense import Dense as DenseLayer
+    m, xq = quantized_chain([13, 7, 6, 5], 1, False, seed=5)
+    sim = m.run(xq)
+    rows = lambda self, g: (f"Dense({self.units}, {g.weight(self, self._c_kernel(self.aw), None)}, "  # noqa: E731
+                            f"{g.bias(self, self.ab)})")
+    monkeypatch.setattr(DenseLayer, "c_new", rows)
+    assert np.array_equal(m.run_c(xq), sim)
+    pairs = lambda self, g: (f"Dense_in_layout({self.units}, {g.weight(self, self._c_kernel(self.aw), None)}, "  # noqa: E731
+                             f"{g.bias(self, self.ab)}, NNOM_DENSE_ROW_PAIRS)")
+    monkeypatch.setattr(DenseLayer, "c_new", pairs)
+    with pytest.raises(NnomError, match="row pairs"):
+        m.run_c(xq)
+    monkeypatch.setattr(DenseLayer, "c_new", rows)
+    target_or_skip()
+    assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)

@@ -65,6 +65,8 @@ class Dense(_ConvBase):
         return f"{self.w.shape[0]}->{self.units}"
 
     def c_new(self, g):
+        if self.affine:     # the layout its source compiles (_c_weights), for the runtime to check
+            return f"Dense_in_layout({self.units}, {self._c_weights(g)}, NNOM_FC_MIXED_LAYOUT)"
         return f"Dense({self.units}, {self._c_weights(g)})"
 
     def _c_kernel(self, k2d):
