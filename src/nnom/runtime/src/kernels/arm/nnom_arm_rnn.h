@@ -16,6 +16,8 @@
 #ifndef NNOM_ARM_RNN_H
 #define NNOM_ARM_RNN_H
 
+#include <stddef.h>
+
 #include "nnom_arm_dsp.h"
 #include "nnom_rnn.h"
 
@@ -452,6 +454,80 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
         y[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->ly) + o->ry) >> o->sy, 8);
 }
 
+/* The end of a one-feature unit in asm (the per-unit steps' tail1()): the step's constants in
+ * memory at the offsets the asm names (checked below), read through one pointer %[ctx]. */
+typedef struct {
+    void *h;                         /*  0: the state */
+    int16_t *work;                   /*  4: h' */
+    int8_t *y;                       /*  8: the output, NULL: none */
+    int32_t plain;                   /* 12: nnom_arm_rnn_out_t's */
+    int32_t hl, hr, hs, yl, yr, ys;  /* 16: the shifts of nnom_arm_rnn_out_t */
+    const int16_t *act;              /* 40: the candidate's table (NNOM_ARM_RNN_MID) */
+    void *c;                         /* 44: an LSTM's cell state */
+    int32_t k0, k1, k2;              /* 48: the cell's own constants */
+} nnom_arm_rnn_tail_t;
+
+#if NNOM_ARM_ASM
+typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 && offsetof(nnom_arm_rnn_tail_t, yl) == 28
+                                        && offsetof(nnom_arm_rnn_tail_t, act) == 40
+                                        && offsetof(nnom_arm_rnn_tail_t, k0) == 48 ? 1 : -1];
+#endif
+
+static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm_rnn_out_t *o, void *h, int16_t *work,
+                                          int8_t *y, const int16_t *act)
+{
+    t->h = h;
+    t->work = work;
+    t->y = y;
+    t->plain = o->plain;
+    t->hl = o->l;
+    t->hr = o->r;
+    t->hs = o->s;
+    t->yl = o->ly;
+    t->yr = o->ry;
+    t->ys = o->sy;
+    t->act = act;
+}
+
+/* h' in %[t] (int16) stored in work, as the state (`bits`: "8" or "16"; "16" with plain: as it
+ * is) and as y; temporaries %[v], %[w], %[x]; local labels 7, 8 */
+#define NNOM_RNN_TAIL_STORE(bits)                                                             \
+    "ldr    %[v], [%[ctx], #4]\n\t"                                                            \
+    "strh   %[t], [%[v], %[u], lsl #1]\n\t"                                                    \
+    "ldr    %[v], [%[ctx], #0]\n\t"                                                            \
+    NNOM_RNN_TAIL_PLAIN##bits                                                                 \
+    "ldrd   %[w], %[x], [%[ctx], #16]\n\t"                                                     \
+    "lsl    %[w], %[t], %[w]\n\t"                                                              \
+    "add    %[w], %[w], %[x]\n\t"                                                              \
+    "ldr    %[x], [%[ctx], #24]\n\t"                                                           \
+    "asr    %[w], %[w], %[x]\n\t"                                                              \
+    "ssat   %[w], #" #bits ", %[w]\n\t"                                                        \
+    NNOM_RNN_TAIL_ST##bits("w", "v")                                                          \
+    "7:\n\t"                                                                                  \
+    "ldr    %[v], [%[ctx], #8]\n\t"                                                            \
+    "cmp    %[v], #0\n\t"                                                                      \
+    "beq    8f\n\t"                                                                            \
+    "ldrd   %[w], %[x], [%[ctx], #28]\n\t"                                                     \
+    "lsl    %[w], %[t], %[w]\n\t"                                                              \
+    "add    %[w], %[w], %[x]\n\t"                                                              \
+    "ldr    %[x], [%[ctx], #36]\n\t"                                                           \
+    "asr    %[w], %[w], %[x]\n\t"                                                              \
+    "ssat   %[w], #8, %[w]\n\t"                                                                \
+    "strb   %[w], [%[v], %[u]]\n"                                                               \
+    "8:\n\t"
+#define NNOM_RNN_TAIL_PLAIN8
+#define NNOM_RNN_TAIL_PLAIN16                                                                 \
+    "ldr    %[x], [%[ctx], #12]\n\t"                                                           \
+    "cmp    %[x], #0\n\t"                                                                      \
+    "itt    ne\n\t"                                                                            \
+    "strhne %[t], [%[v], %[u], lsl #1]\n\t"                                                    \
+    "bne    7f\n\t"
+/* the state's element u: loads and stores of %[r] at %[p] */
+#define NNOM_RNN_TAIL_LD8(r, p) "ldrsb  %[" r "], [%[" p "], %[u]]\n\t"
+#define NNOM_RNN_TAIL_LD16(r, p) "ldrsh  %[" r "], [%[" p "], %[u], lsl #1]\n\t"
+#define NNOM_RNN_TAIL_ST8(r, p) "strb   %[" r "], [%[" p "], %[u]]\n\t"
+#define NNOM_RNN_TAIL_ST16(r, p) "strh   %[" r "], [%[" p "], %[u], lsl #1]\n\t"
+
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
  * len values, the weights [columns][len], per column an int32 bias (NULL: none) and the shift to
  * Q3.12. */
@@ -586,10 +662,11 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
 
 /* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
  * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
- * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's). */
+ * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's); s = 0
+ * takes the same path: CMN clears the carry and a shift by 0 leaves it, so ADC adds nothing. */
 #define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
-    "cmp    %[" s "], #0\n\t"                                                                 \
-    "bgt    " n1 "f\n\t"                                                                      \
+    "cmn    %[" s "], #0\n\t"                                                                 \
+    "bge    " n1 "f\n\t"                                                                      \
     "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
     "cmp    %[" s "], #24\n\t"                                                                \
     "it     gt\n\t"                                                                           \
@@ -605,17 +682,19 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
     "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
-/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[x] (named),
- * %[v] */
-#define NNOM_RNN_ACT(x)                                                                       \
-    "asr    %[" x "], %[t], #7\n\t"                                                           \
-    "ldr    %[" x "], [%[mid], %[" x "], lsl #1]\n\t"                                         \
-    "and    %[t], %[t], #127\n\t"                                                             \
-    "rsb    %[t], %[t], %[t], lsl #16\n\t"                                                    \
-    "add    %[t], %[t], #128\n\t"                                                             \
-    "mov    %[v], #64\n\t"                                                                    \
-    "smlad  %[t], %[" x "], %[t], %[v]\n\t"                                                   \
-    "asr    %[t], %[t], #7"
+/* the activation of %[in] (Q3.12, int16, clobbered) into %[out] (nnom_arm_rnn_act): the knot
+ * pair from the table's middle %[mid], temporaries %[x], %[v] */
+#define NNOM_RNN_ACT_TO(out, in, x, v, mid)                                                   \
+    "asr    %[" x "], %[" in "], #7\n\t"                                                       \
+    "ldr    %[" x "], [%[" mid "], %[" x "], lsl #1]\n\t"                                      \
+    "and    %[" in "], %[" in "], #127\n\t"                                                    \
+    "rsb    %[" in "], %[" in "], %[" in "], lsl #16\n\t"                                       \
+    "add    %[" in "], %[" in "], #128\n\t"                                                    \
+    "mov    %[" v "], #64\n\t"                                                                \
+    "smlad  %[" in "], %[" x "], %[" in "], %[" v "]\n\t"                                       \
+    "asr    %[" out "], %[" in "], #7\n\t"
+/* the activation of %[t] into %[t], temporaries %[x] (named), %[v] */
+#define NNOM_RNN_ACT(x) NNOM_RNN_ACT_TO("t", "t", x, "v", "mid")
 
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
  * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
@@ -654,51 +733,62 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 #endif
 }
 
-/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][o] + %[xv] times
- * the weight %[k][o], shifted by %[sx][o]), %[t] = the recurrent part (%[ah] shifted by %[sh][o]),
- * o = %[g0] + %[u]; the arrays' pointers in memory */
+/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][u] + %[xv] times
+ * the weight %[k][u], shifted by %[sx][u]), %[t] = the recurrent part (%[ah] shifted by %[sh][u]);
+ * the gate's pointers (its first column's) in memory */
 #define NNOM_RNN_PARTS1                                                                       \
-    "ldr    %[o], %[g0]\n\t"                                                                  \
-    "add    %[o], %[o], %[u]\n\t"                                                             \
     "ldr    %[v], %[b]\n\t"                                                                   \
-    "ldr    %[t], [%[v], %[o], lsl #2]\n\t"                                                   \
+    "ldr    %[t], [%[v], %[u], lsl #2]\n\t"                                                   \
     "ldr    %[v], %[k]\n\t"                                                                   \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
     "smlabb %[t], %[xv], %[s1], %[t]\n\t"                                                     \
     "ldr    %[v], %[sx]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
     NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")                                                  \
     "ldr    %[v], %[sh]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
+    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
     NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+#define NNOM_RNN_PARTS1_OUT [t] "=&r"(t), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+#define NNOM_RNN_PARTS1_IN(c, g)                                                              \
+    [ah] "r"(ah), [b] "m"((c)->b[g]), [k] "m"((c)->k[g]), [sx] "m"((c)->sx[g]), [sh] "m"((c)->sh[g]), \
+    [u] "r"(u), [xv] "r"(xv)
 
 /* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
- * b[j], weight k[j] (times the feature xv), shifts sx[j], sh[j] for j = gate[g] + u (the column
- * of gate g of unit u). */
+ * b[g][u], weight k[g][u] (times the feature xv), shifts sx[g][u], sh[g][u] (gate g's arrays
+ * start at its first column, g U: no column offset to compute per gate). */
 typedef struct {
-    const int32_t *b;
-    const int8_t *k, *sx, *sh;
-    uint32_t gate[4];                /* gate g's first column: g U */
+    const int32_t *b[4];
+    const int8_t *k[4], *sx[4], *sh[4];
 } nnom_arm_rnn_cols_t;
+
+/* the columns of `gates` gates of U units from the weights' bias, kernel and shifts */
+static inline void nnom_arm_rnn_cols(nnom_arm_rnn_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
+{
+    uint32_t g;
+    for (g = 0; g < gates; g++) {
+        c->b[g] = w->bias + g * U;
+        c->k[g] = w->kernel + g * U;
+        c->sx[g] = w->kernel_shift + g * U;
+        c->sh[g] = w->recurrent_shift + g * U;
+    }
+}
 
 static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
                                          const int16_t *mid)
 {
 #if NNOM_ARM_ASM
-    int32_t t, o, s1, v, u2;                 /* o: the column, gate g's first plus u */
+    int32_t t, s1, v, u2;
     __asm__(NNOM_RNN_PARTS1
             "qadd   %[t], %[t], %[u2]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
             NNOM_RNN_ACT("u2")
-            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
-            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
-              [u] "r"(u), [xv] "r"(xv), [mid] "r"(mid)
+            : NNOM_RNN_PARTS1_OUT
+            : NNOM_RNN_PARTS1_IN(c, g), [mid] "r"(mid)
             : "cc", "memory");
     return t;
 #else
-    const uint32_t off = c->gate[g] + u;
-    int32_t ax = (int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off]));
-    return nnom_arm_rnn_gate(ax, ah, c->sx[off], c->sh[off], mid);
+    int32_t ax = (int32_t)((uint32_t)c->b[g][u] + (uint32_t)(xv * c->k[g][u]));
+    return nnom_arm_rnn_gate(ax, ah, c->sx[g][u], c->sh[g][u], mid);
 #endif
 }
 
@@ -708,18 +798,16 @@ static inline void nnom_arm_rnn_parts1(int32_t ah, const nnom_arm_rnn_cols_t *c,
                                        int32_t *px, int32_t *ph)
 {
 #if NNOM_ARM_ASM
-    int32_t t, o, s1, v, u2;
+    int32_t t, s1, v, u2;
     __asm__(NNOM_RNN_PARTS1
-            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
-            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
-              [u] "r"(u), [xv] "r"(xv)
+            : NNOM_RNN_PARTS1_OUT
+            : NNOM_RNN_PARTS1_IN(c, g)
             : "cc", "memory");
     *px = u2;
     *ph = t;
 #else
-    const uint32_t off = c->gate[g] + u;
-    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off])), c->sx[off]);
-    *ph = nnom_arm_rnn_q12s(ah, c->sh[off]);
+    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[g][u] + (uint32_t)(xv * c->k[g][u])), c->sx[g][u]);
+    *ph = nnom_arm_rnn_q12s(ah, c->sh[g][u]);
 #endif
 }
 

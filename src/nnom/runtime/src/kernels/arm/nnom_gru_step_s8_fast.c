@@ -139,9 +139,12 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
-    const int8_t *rw = w->recurrent;
+    const int8_t *rw = w->recurrent, *kx = w->kernel, *ks = w->kernel_shift, *rs = w->recurrent_shift;
+    const int32_t *bx = w->bias;
+    nnom_arm_rnn_cols_t cols;
     uint32_t u;
+    if (xin)
+        nnom_arm_rnn_cols(&cols, w, U, 3);
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
         int32_t ax[3], ah[3] = {0, 0, 0}, z, r, px, ph, hh, hv, h15, hn;
@@ -156,14 +159,14 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
             nnom_arm_rnn_parts1(ah[2], &cols, 2, u, xv, &px, &ph);
         } else {
-            ax[0] = cols.b[u];
-            ax[1] = cols.b[j1];
-            ax[2] = cols.b[j2];
-            nnom_arm_rnn_mac3(NULL, x, 0, cols.k + u * F, U * F, F, ax);
-            z = nnom_arm_rnn_gate(ax[0], ah[0], cols.sx[u], cols.sh[u], rec);
-            r = nnom_arm_rnn_gate(ax[1], ah[1], cols.sx[j1], cols.sh[j1], rec);
-            px = nnom_arm_rnn_q12s(ax[2], cols.sx[j2]);
-            ph = nnom_arm_rnn_q12s(ah[2], cols.sh[j2]);
+            ax[0] = bx[u];
+            ax[1] = bx[j1];
+            ax[2] = bx[j2];
+            nnom_arm_rnn_mac3(NULL, x, 0, kx + u * F, U * F, F, ax);
+            z = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
+            r = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
+            px = nnom_arm_rnn_q12s(ax[2], ks[j2]);
+            ph = nnom_arm_rnn_q12s(ah[2], rs[j2]);
         }
         hh = nnom_arm_rnn_act(cand_pre(px, r, ph), act);
         if (out->plain) {                       /* an int16 state in Q0.15 */

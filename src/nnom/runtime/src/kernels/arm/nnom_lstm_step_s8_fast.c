@@ -63,23 +63,76 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
+/* unit() and nnom_arm_rnn_out1() of a one-feature unit in one asm block (NNOM_ARM_RNN_TAIL):
+ * c' as in unit(), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
+ * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
+ * and y. The constants: t->c, t->k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
+#define LSTM_TAIL1(bits)                                                                      \
+    "ldr    %[v], [%[ctx], #44]\n\t"                                                           \
+    NNOM_RNN_TAIL_LD##bits("w", "v")                                                          \
+    "mul    %[w], %[f], %[w]\n\t"                                                              \
+    "mul    %[i], %[i], %[g]\n\t"                                                              \
+    "ldr    %[x], [%[ctx], #48]\n\t"                                                           \
+    "asr    %[i], %[i], %[x]\n\t"                                                              \
+    "qadd   %[w], %[w], %[i]\n\t"                                                              \
+    "mov    %[x], #16384\n\t"                                                                  \
+    "qadd   %[w], %[w], %[x]\n\t"                                                              \
+    "ssat   %[w], #" #bits ", %[w], asr #15\n\t"                                               \
+    NNOM_RNN_TAIL_ST##bits("w", "v")                                                          \
+    "ldrd   %[x], %[v], [%[ctx], #52]\n\t"                                                     \
+    "add    %[w], %[x], %[w], lsl #12\n\t"                                                     \
+    "asr    %[w], %[w], %[v]\n\t"                                                              \
+    "ssat   %[w], #16, %[w]\n\t"                                                               \
+    "ldr    %[v], [%[ctx], #40]\n\t"                                                           \
+    NNOM_RNN_ACT_TO("w", "w", "x", "i", "v")                                                  \
+    "mul    %[t], %[o], %[w]\n\t"                                                              \
+    "add    %[t], %[t], #16384\n\t"                                                            \
+    "sbfx   %[t], %[t], #15, #16\n\t"                                                          \
+    NNOM_RNN_TAIL_STORE(bits)
+
+NNOM_ARM_RNN_INLINE void tail1(int32_t i, int32_t f, int32_t g, int32_t o, uint32_t u, uint32_t bits,
+                               const nnom_arm_rnn_tail_t *ctx)
+{
+    int32_t t, v, w, x;
+    if (bits == 8)
+        __asm__ volatile(LSTM_TAIL1(8)
+                         : [i] "+r"(i), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
+                         : [f] "r"(f), [g] "r"(g), [o] "r"(o), [u] "r"(u), [ctx] "r"(ctx)
+                         : "cc", "memory");
+    else
+        __asm__ volatile(LSTM_TAIL1(16)
+                         : [i] "+r"(i), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
+                         : [f] "r"(f), [g] "r"(g), [o] "r"(o), [u] "r"(u), [ctx] "r"(ctx)
+                         : "cc", "memory");
+}
+
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
  * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
  * multiply-add per gate), then its gates, c, h', state and output: h is read only through its
  * packed copy, so each unit's new state is stored at once. xin: one input feature (a constant).
  * The input bias, c_frac in [1, 15] and the output's shifts are checked by the caller. */
-NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
-                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, uint32_t sbits, void *h,
+                                  void *c, const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const uint32_t U = p->units, F = p->features, bits = sbits ? sbits : w->state_bits;
     const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
     const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
-    const int8_t *rw = w->recurrent;
+    const int8_t *rw = w->recurrent, *ks0 = w->kernel_shift, *rs0 = w->recurrent_shift;
+    const int32_t *bx0 = w->bias;
+    nnom_arm_rnn_cols_t cols;
+    nnom_arm_rnn_tail_t tail;
     uint32_t u;
+    if (xin) {
+        nnom_arm_rnn_cols(&cols, w, U, 4);
+        nnom_arm_rnn_tail_init(&tail, out, h, work, y, act);
+        tail.c = c;
+        tail.k0 = NNOM_RNN_ACT_FRAC - nc;
+        tail.k1 = 1 << (nc - 1);
+        tail.k2 = nc;
+    }
     for (u = 0; u < U; u++, rw += U) {
         int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
         nnom_arm_rnn_mac4_p(pk, rw, U * U, 2u * U * U, U, ah);
@@ -94,9 +147,13 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             gg = nnom_arm_rnn_gate1(ah[2], &cols, 2, u, xv, act);
             go = nnom_arm_rnn_gate1(ah[3], &cols, 3, u, xv, rec);
+#if NNOM_ARM_ASM
+            tail1(gi, gf, gg, go, u, bits, &tail);
+            continue;
+#endif
         } else {
-            const int32_t *bx = cols.b + u;
-            const int8_t *ks = cols.sx + u, *rs = cols.sh + u;
+            const int32_t *bx = bx0 + u;
+            const int8_t *ks = ks0 + u, *rs = rs0 + u;
             ax[0] = bx[0];
             ax[1] = bx[U];
             ax[2] = bx[2u * U];
@@ -123,10 +180,12 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
         /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
         int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
-        if (p->features == 1)                   /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, h, c, pk, work, y, &out);
+        if (p->features != 1)
+            per_unit(p, x, 0, 0, h, c, pk, work, y, &out);
+        else if (w->state_bits == 8)            /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, 8, h, c, pk, work, y, &out);
         else
-            per_unit(p, x, 0, h, c, pk, work, y, &out);
+            per_unit(p, x, 1, 16, h, c, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, c, work, y);
