@@ -76,8 +76,11 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     uint32_t j;
     *units = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, U_MAX));
     *features = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, F_MAX));
-    if (rnd() % 6 == 0)                               /* one feature: its own paths (examples/rnn) */
+    if (rnd() % 4 == 0) {                             /* one feature: its own paths (examples/rnn) */
         *features = 1;
+        if (rnd() % 2 == 0)                           /* 32, 64, 96 units: the whole unit loop in asm */
+            *units = (uint16_t)(32 * srange(1, 3));
+    }
     fill8(wk, gates * *units * *features, extreme);
     fill8(recurrent, gates * *units * *units, extreme);
     edgy = rnd() % 4 == 0;
@@ -98,7 +101,7 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     w->c_frac = (int8_t)(w->state_bits == 8 ? srange(-1, 7) : srange(9, 16));   /* LSTM: 1 .. 15 inline */
     w->options = (uint8_t)(rnd() & 7u);
     if (type != NNOM_CELL_GRU || (w->options & NNOM_RNN_RESET_AFTER))
-        w->recurrent_bias = rnd() % 3 == 0 ? NULL : rbias;
+        w->recurrent_bias = rnd() % (*units % 32 == 0 ? 2 : 3) == 0 ? NULL : rbias;
 }
 
 static void rand_state(uint8_t bits, uint16_t units, int with_c)

@@ -454,6 +454,26 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
         y[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->ly) + o->ry) >> o->sy, 8);
 }
 
+/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
+ * b[g][u], weight k[g][u] (times the feature xv), shifts sx[g][u], sh[g][u] (gate g's arrays
+ * start at its first column, g U: no column offset to compute per gate). */
+typedef struct {
+    const int32_t *b[4];
+    const int8_t *k[4], *sx[4], *sh[4];
+} nnom_arm_rnn_cols_t;
+
+/* the columns of `gates` gates of U units from the weights' bias, kernel and shifts */
+static inline void nnom_arm_rnn_cols(nnom_arm_rnn_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
+{
+    uint32_t g;
+    for (g = 0; g < gates; g++) {
+        c->b[g] = w->bias + g * U;
+        c->k[g] = w->kernel + g * U;
+        c->sx[g] = w->kernel_shift + g * U;
+        c->sh[g] = w->recurrent_shift + g * U;
+    }
+}
+
 /* The end of a one-feature unit in asm (the per-unit steps' tail1()): the step's constants in
  * memory at the offsets the asm names (checked below), read through one pointer %[ctx]. */
 typedef struct {
@@ -465,12 +485,23 @@ typedef struct {
     const int16_t *act;              /* 40: the candidate's table (NNOM_ARM_RNN_MID) */
     void *c;                         /* 44: an LSTM's cell state */
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
+    /* the whole unit loop in asm (the steps' loop1()): */
+    const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
+    const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac4_p, nnom_arm_rnn_mac3) */
+    int32_t xv;                      /* 80: the input feature */
+    uint32_t units, u;               /* 84: U, the unit in progress */
+    const int32_t *bh;               /* 92: a GRU's recurrent bias */
+    nnom_arm_rnn_cols_t cols;        /* 96: b[4], k[4], sx[4], sh[4] */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
 typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 && offsetof(nnom_arm_rnn_tail_t, yl) == 28
                                         && offsetof(nnom_arm_rnn_tail_t, act) == 40
-                                        && offsetof(nnom_arm_rnn_tail_t, k0) == 48 ? 1 : -1];
+                                        && offsetof(nnom_arm_rnn_tail_t, k0) == 48
+                                        && offsetof(nnom_arm_rnn_tail_t, pk) == 64
+                                        && offsetof(nnom_arm_rnn_tail_t, units) == 84
+                                        && offsetof(nnom_arm_rnn_tail_t, cols) == 96 ? 1 : -1];
 #endif
 
 static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm_rnn_out_t *o, void *h, int16_t *work,
@@ -489,44 +520,80 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm
     t->act = act;
 }
 
-/* h' in %[t] (int16) stored in work, as the state (`bits`: "8" or "16"; "16" with plain: as it
- * is) and as y; temporaries %[v], %[w], %[x]; local labels 7, 8 */
-#define NNOM_RNN_TAIL_STORE(bits)                                                             \
-    "ldr    %[v], [%[ctx], #4]\n\t"                                                            \
-    "strh   %[t], [%[v], %[u], lsl #1]\n\t"                                                    \
-    "ldr    %[v], [%[ctx], #0]\n\t"                                                            \
-    NNOM_RNN_TAIL_PLAIN##bits                                                                 \
-    "ldrd   %[w], %[x], [%[ctx], #16]\n\t"                                                     \
-    "lsl    %[w], %[t], %[w]\n\t"                                                              \
-    "add    %[w], %[w], %[x]\n\t"                                                              \
-    "ldr    %[x], [%[ctx], #24]\n\t"                                                           \
-    "asr    %[w], %[w], %[x]\n\t"                                                              \
-    "ssat   %[w], #" #bits ", %[w]\n\t"                                                        \
-    NNOM_RNN_TAIL_ST##bits("w", "v")                                                          \
+/* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`bits` 8 or 16; 16 with plain:
+ * as it is) and as y; temporaries v, w, x (named); local labels 7, 8 */
+#define NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)                                              \
+    "ldr    %[" v "], [%[ctx], #4]\n\t"                                                        \
+    NNOM_RNN_ST16(t, v, u)                                                                    \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
+    NNOM_RNN_TAIL_PLAIN##bits(t, v, x, u)                                                     \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                             \
+    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
+    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #24]\n\t"                                                       \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ssat   %[" w "], #" #bits ", %[" w "]\n\t"                                                \
+    NNOM_RNN_ST##bits(w, v, u)                                                                \
     "7:\n\t"                                                                                  \
-    "ldr    %[v], [%[ctx], #8]\n\t"                                                            \
-    "cmp    %[v], #0\n\t"                                                                      \
+    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                        \
+    "cmp    %[" v "], #0\n\t"                                                                  \
     "beq    8f\n\t"                                                                            \
-    "ldrd   %[w], %[x], [%[ctx], #28]\n\t"                                                     \
-    "lsl    %[w], %[t], %[w]\n\t"                                                              \
-    "add    %[w], %[w], %[x]\n\t"                                                              \
-    "ldr    %[x], [%[ctx], #36]\n\t"                                                           \
-    "asr    %[w], %[w], %[x]\n\t"                                                              \
-    "ssat   %[w], #8, %[w]\n\t"                                                                \
-    "strb   %[w], [%[v], %[u]]\n"                                                               \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                             \
+    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
+    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #36]\n\t"                                                       \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ssat   %[" w "], #8, %[" w "]\n\t"                                                        \
+    NNOM_RNN_ST8(w, v, u)                                                                     \
     "8:\n\t"
-#define NNOM_RNN_TAIL_PLAIN8
-#define NNOM_RNN_TAIL_PLAIN16                                                                 \
-    "ldr    %[x], [%[ctx], #12]\n\t"                                                           \
-    "cmp    %[x], #0\n\t"                                                                      \
+#define NNOM_RNN_TAIL_PLAIN8(t, v, x, u)
+#define NNOM_RNN_TAIL_PLAIN16(t, v, x, u)                                                     \
+    "ldr    %[" x "], [%[ctx], #12]\n\t"                                                       \
+    "cmp    %[" x "], #0\n\t"                                                                  \
     "itt    ne\n\t"                                                                            \
-    "strhne %[t], [%[v], %[u], lsl #1]\n\t"                                                    \
+    "strhne %[" t "], [%[" v "], %[" u "], lsl #1]\n\t"                                        \
     "bne    7f\n\t"
-/* the state's element u: loads and stores of %[r] at %[p] */
-#define NNOM_RNN_TAIL_LD8(r, p) "ldrsb  %[" r "], [%[" p "], %[u]]\n\t"
-#define NNOM_RNN_TAIL_LD16(r, p) "ldrsh  %[" r "], [%[" p "], %[u], lsl #1]\n\t"
-#define NNOM_RNN_TAIL_ST8(r, p) "strb   %[" r "], [%[" p "], %[u]]\n\t"
-#define NNOM_RNN_TAIL_ST16(r, p) "strh   %[" r "], [%[" p "], %[u], lsl #1]\n\t"
+/* element u of an int8 or int16 array at %[p]: loads and stores of %[r] */
+#define NNOM_RNN_LD8(r, p, u) "ldrsb  %[" r "], [%[" p "], %[" u "]]\n\t"
+#define NNOM_RNN_LD16(r, p, u) "ldrsh  %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
+#define NNOM_RNN_ST8(r, p, u) "strb   %[" r "], [%[" p "], %[" u "]]\n\t"
+#define NNOM_RNN_ST16(r, p, u) "strh   %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
+
+/* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
+ * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries
+ * %[p], %[e]; then, for a gate, its activation into acc (the table's middle in mid) */
+#define NNOM_RNN_COLS0 "[%[ctx], #96]", "[%[ctx], #112]", "[%[ctx], #128]", "[%[ctx], #144]"
+#define NNOM_RNN_COLS1 "[%[ctx], #100]", "[%[ctx], #116]", "[%[ctx], #132]", "[%[ctx], #148]"
+#define NNOM_RNN_COLS2 "[%[ctx], #104]", "[%[ctx], #120]", "[%[ctx], #136]", "[%[ctx], #152]"
+#define NNOM_RNN_COLS3 "[%[ctx], #108]", "[%[ctx], #124]", "[%[ctx], #140]", "[%[ctx], #156]"
+#define NNOM_RNN_LOOP_PARTS1(acc, cols) NNOM_RNN_LOOP_PARTS1_(acc, cols)
+#define NNOM_RNN_LOOP_PARTS1_(acc, B, K, X, H) NNOM_RNN_PARTS1_R(B, K, X, H, "r1", "b", "t", "p", "e", "o", acc)
+#define NNOM_RNN_LOOP_GATE1(acc, cols, mid) NNOM_RNN_LOOP_GATE1_(acc, cols, mid)
+#define NNOM_RNN_LOOP_GATE1_(acc, B, K, X, H, mid)                                            \
+    NNOM_RNN_LOOP_PARTS1_(acc, B, K, X, H)                                                    \
+    "qadd   %[t], %[t], %[o]\n\t"                                                               \
+    "ssat   %[t], #16, %[t]\n\t"                                                                \
+    NNOM_RNN_ACT_TO(acc, "t", "o", "e", mid)
+/* the loop's ends: a unit's start (the packed state, the second row pointer, the sums zero) and
+ * the next unit (label 5) */
+#define NNOM_RNN_LOOP_START                                                                   \
+    "mov    %[t], #0\n\t"                                                                       \
+    "str    %[t], [%[ctx], #88]\n"                                                               \
+    "5:\n\t"                                                                                    \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
+    "ldrd   %[r1], %[b], [%[ctx], #72]\n\t"                                                     \
+    "add    %[r1], %[r0], %[r1]\n\t"
+#define NNOM_RNN_LOOP_NEXT                                                                    \
+    "add    %[r1], %[r1], #1\n\t"                                                               \
+    "str    %[r1], [%[ctx], #88]\n\t"                                                           \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
+    "cmp    %[r1], %[t]\n\t"                                                                    \
+    "bne    5b\n\t"
+/* after the pass: the unit in %[r1], the feature in %[b], the gates' table in %[x] */
+#define NNOM_RNN_LOOP_GATES_SETUP                                                             \
+    "ldr    %[r1], [%[ctx], #88]\n\t"                                                           \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                            \
+    "ldr    %[x], [%[ctx], #60]\n\t"
 
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
  * len values, the weights [columns][len], per column an int32 bias (NULL: none) and the shift to
@@ -664,7 +731,8 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
  * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
  * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's); s = 0
  * takes the same path: CMN clears the carry and a shift by 0 leaves it, so ADC adds nothing. */
-#define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
+#define NNOM_RNN_Q12S(out, acc, s, n1, n2) NNOM_RNN_Q12S_T(out, acc, s, "v", n1, n2)
+#define NNOM_RNN_Q12S_T(out, acc, s, v, n1, n2)                                               \
     "cmn    %[" s "], #0\n\t"                                                                 \
     "bge    " n1 "f\n\t"                                                                      \
     "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
@@ -672,15 +740,15 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     "it     gt\n\t"                                                                           \
     "movgt  %[" s "], #24\n\t"                                                                \
     "lsl    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
-    "asr    %[v], %[" out "], %[" s "]\n\t"                                                   \
-    "cmp    %[v], %[" acc "]\n\t"                                                             \
+    "asr    %[" v "], %[" out "], %[" s "]\n\t"                                               \
+    "cmp    %[" v "], %[" acc "]\n\t"                                                         \
     "itt    ne\n\t"                                                                           \
     "mvnne  %[" out "], #0x80000000\n\t"                                                      \
     "eorne  %[" out "], %[" out "], %[" acc "], asr #31\n\t"                                  \
     "b      " n2 "f\n"                                                                        \
     n1 ":\n\t"                                                                                \
     "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
-    "adc    %[" out "], %[" out "], #0\n"                                                     \
+    "adc    %[" out "], %[" out "], #0\n"                                                      \
     n2 ":\n\t"
 /* the activation of %[in] (Q3.12, int16, clobbered) into %[out] (nnom_arm_rnn_act): the knot
  * pair from the table's middle %[mid], temporaries %[x], %[v] */
@@ -736,42 +804,24 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 /* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][u] + %[xv] times
  * the weight %[k][u], shifted by %[sx][u]), %[t] = the recurrent part (%[ah] shifted by %[sh][u]);
  * the gate's pointers (its first column's) in memory */
-#define NNOM_RNN_PARTS1                                                                       \
-    "ldr    %[v], %[b]\n\t"                                                                   \
-    "ldr    %[t], [%[v], %[u], lsl #2]\n\t"                                                   \
-    "ldr    %[v], %[k]\n\t"                                                                   \
-    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
-    "smlabb %[t], %[xv], %[s1], %[t]\n\t"                                                     \
-    "ldr    %[v], %[sx]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
-    NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")                                                  \
-    "ldr    %[v], %[sh]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[u]]\n\t"                                                          \
-    NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+#define NNOM_RNN_PARTS1 NNOM_RNN_PARTS1_R("%[b]", "%[k]", "%[sx]", "%[sh]", "u", "xv", "t", "s1", "v", "u2", "ah")
+/* the same with the pointers at the addresses B, K, X, H and the registers named */
+#define NNOM_RNN_PARTS1_R(B, K, X, H, u, xv, t, s1, v, u2, ah)                                \
+    "ldr    %[" v "], " B "\n\t"                                                               \
+    "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                        \
+    "ldr    %[" v "], " K "\n\t"                                                               \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    "smlabb %[" t "], %[" xv "], %[" s1 "], %[" t "]\n\t"                                      \
+    "ldr    %[" v "], " X "\n\t"                                                               \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    NNOM_RNN_Q12S_T(u2, t, s1, v, "1", "2")                                                   \
+    "ldr    %[" v "], " H "\n\t"                                                               \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    NNOM_RNN_Q12S_T(t, ah, s1, v, "3", "4")
 #define NNOM_RNN_PARTS1_OUT [t] "=&r"(t), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
 #define NNOM_RNN_PARTS1_IN(c, g)                                                              \
     [ah] "r"(ah), [b] "m"((c)->b[g]), [k] "m"((c)->k[g]), [sx] "m"((c)->sx[g]), [sh] "m"((c)->sh[g]), \
     [u] "r"(u), [xv] "r"(xv)
-
-/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
- * b[g][u], weight k[g][u] (times the feature xv), shifts sx[g][u], sh[g][u] (gate g's arrays
- * start at its first column, g U: no column offset to compute per gate). */
-typedef struct {
-    const int32_t *b[4];
-    const int8_t *k[4], *sx[4], *sh[4];
-} nnom_arm_rnn_cols_t;
-
-/* the columns of `gates` gates of U units from the weights' bias, kernel and shifts */
-static inline void nnom_arm_rnn_cols(nnom_arm_rnn_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
-{
-    uint32_t g;
-    for (g = 0; g < gates; g++) {
-        c->b[g] = w->bias + g * U;
-        c->k[g] = w->kernel + g * U;
-        c->sx[g] = w->kernel_shift + g * U;
-        c->sh[g] = w->recurrent_shift + g * U;
-    }
-}
 
 static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
                                          const int16_t *mid)

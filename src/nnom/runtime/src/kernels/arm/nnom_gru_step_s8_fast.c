@@ -123,6 +123,41 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
 }
 
+/* The end of a one-feature unit from its candidate's pre-activation pre in one asm block
+ * (NNOM_ARM_RNN_TAIL): hh = act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in
+ * work, the state and y. The constants: t->k0 = l, k1 = rr, k2 = s. */
+#define GRU_TAIL1(bits)                                                                       \
+    "ldr    %[v], [%[ctx], #40]\n\t"                                                           \
+    NNOM_RNN_ACT_TO("p", "p", "x", "w", "v")                                                  \
+    "ldr    %[v], [%[ctx], #0]\n\t"                                                            \
+    NNOM_RNN_LD##bits("w", "v", "u")                                                          \
+    "ldrd   %[x], %[v], [%[ctx], #48]\n\t"                                                     \
+    "lsl    %[w], %[w], %[x]\n\t"                                                              \
+    "add    %[w], %[w], %[v]\n\t"                                                              \
+    "ldr    %[x], [%[ctx], #56]\n\t"                                                           \
+    "asr    %[w], %[w], %[x]\n\t"                                                              \
+    "sub    %[w], %[w], %[p]\n\t"                                                              \
+    "lsl    %[p], %[p], #15\n\t"                                                               \
+    "add    %[p], %[p], #16384\n\t"                                                            \
+    "mla    %[t], %[z], %[w], %[p]\n\t"                                                        \
+    "sbfx   %[t], %[t], #15, #16\n\t"                                                          \
+    NNOM_RNN_TAIL_STORE(bits, "t", "v", "w", "x", "u")
+
+NNOM_ARM_RNN_INLINE void tail1(int32_t z, int32_t pre, uint32_t u, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
+{
+    int32_t t, v, w, x;
+    if (bits == 8)
+        __asm__ volatile(GRU_TAIL1(8)
+                         : [p] "+r"(pre), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
+                         : [z] "r"(z), [u] "r"(u), [ctx] "r"(ctx)
+                         : "cc", "memory");
+    else
+        __asm__ volatile(GRU_TAIL1(16)
+                         : [p] "+r"(pre), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
+                         : [z] "r"(z), [u] "r"(u), [ctx] "r"(ctx)
+                         : "cc", "memory");
+}
+
 /* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
  * one pass each (the recurrent part over the packed h; the input part over x, or for one feature
  * a multiply-add per gate), then z, r, the candidate and h' = (z h15 + (32768 - z) hh + 2^14) >> 15
@@ -130,21 +165,27 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * the sum, which wrapping leaves alone), its state and output: h is read only through its packed
  * copy and by its own unit before the store. xin: one input feature (a constant). The input bias,
  * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
-NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, uint32_t sbits, void *h,
                                   const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
+    const uint32_t U = p->units, F = p->features, bits = sbits ? sbits : w->state_bits;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
     const int8_t *rw = w->recurrent, *kx = w->kernel, *ks = w->kernel_shift, *rs = w->recurrent_shift;
     const int32_t *bx = w->bias;
     nnom_arm_rnn_cols_t cols;
+    nnom_arm_rnn_tail_t tail;
     uint32_t u;
-    if (xin)
+    if (xin) {
         nnom_arm_rnn_cols(&cols, w, U, 3);
+        nnom_arm_rnn_tail_init(&tail, out, h, work, y, act);
+        tail.k0 = l;
+        tail.k1 = rr;
+        tail.k2 = s;
+    }
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
         int32_t ax[3], ah[3] = {0, 0, 0}, z, r, px, ph, hh, hv, h15, hn;
@@ -158,6 +199,10 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
             nnom_arm_rnn_parts1(ah[2], &cols, 2, u, xv, &px, &ph);
+#if NNOM_ARM_ASM
+            tail1(z, cand_pre(px, r, ph), u, bits, &tail);
+            continue;
+#endif
         } else {
             ax[0] = bx[u];
             ax[1] = bx[j1];
@@ -192,10 +237,12 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
         /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
         int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
-        if (p->features == 1)                   /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, h, pk, work, y, &out);
+        if (p->features != 1)
+            per_unit(p, x, 0, 0, h, pk, work, y, &out);
+        else if (w->state_bits == 8)            /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, 8, h, pk, work, y, &out);
         else
-            per_unit(p, x, 0, h, pk, work, y, &out);
+            per_unit(p, x, 1, 16, h, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, work, y);

@@ -67,28 +67,29 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * c' as in unit(), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
  * and y. The constants: t->c, t->k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
-#define LSTM_TAIL1(bits)                                                                      \
-    "ldr    %[v], [%[ctx], #44]\n\t"                                                           \
-    NNOM_RNN_TAIL_LD##bits("w", "v")                                                          \
-    "mul    %[w], %[f], %[w]\n\t"                                                              \
-    "mul    %[i], %[i], %[g]\n\t"                                                              \
-    "ldr    %[x], [%[ctx], #48]\n\t"                                                           \
-    "asr    %[i], %[i], %[x]\n\t"                                                              \
-    "qadd   %[w], %[w], %[i]\n\t"                                                              \
-    "mov    %[x], #16384\n\t"                                                                  \
-    "qadd   %[w], %[w], %[x]\n\t"                                                              \
-    "ssat   %[w], #" #bits ", %[w], asr #15\n\t"                                               \
-    NNOM_RNN_TAIL_ST##bits("w", "v")                                                          \
-    "ldrd   %[x], %[v], [%[ctx], #52]\n\t"                                                     \
-    "add    %[w], %[x], %[w], lsl #12\n\t"                                                     \
-    "asr    %[w], %[w], %[v]\n\t"                                                              \
-    "ssat   %[w], #16, %[w]\n\t"                                                               \
-    "ldr    %[v], [%[ctx], #40]\n\t"                                                           \
-    NNOM_RNN_ACT_TO("w", "w", "x", "i", "v")                                                  \
-    "mul    %[t], %[o], %[w]\n\t"                                                              \
-    "add    %[t], %[t], #16384\n\t"                                                            \
-    "sbfx   %[t], %[t], #15, #16\n\t"                                                          \
-    NNOM_RNN_TAIL_STORE(bits)
+#define LSTM_TAIL1(bits) LSTM_TAIL1_R(bits, "i", "f", "g", "o", "t", "v", "w", "x", "u")
+#define LSTM_TAIL1_R(bits, i, f, g, o, t, v, w, x, u)                                         \
+    "ldr    %[" v "], [%[ctx], #44]\n\t"                                                       \
+    NNOM_RNN_LD##bits(w, v, u)                                                                \
+    "mul    %[" w "], %[" f "], %[" w "]\n\t"                                                  \
+    "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
+    "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                  \
+    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                  \
+    "mov    %[" x "], #16384\n\t"                                                              \
+    "qadd   %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ssat   %[" w "], #" #bits ", %[" w "], asr #15\n\t"                                       \
+    NNOM_RNN_ST##bits(w, v, u)                                                                \
+    "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                             \
+    "add    %[" w "], %[" x "], %[" w "], lsl #12\n\t"                                         \
+    "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
+    "ssat   %[" w "], #16, %[" w "]\n\t"                                                       \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
+    NNOM_RNN_ACT_TO(w, w, x, i, v)                                                            \
+    "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                  \
+    "add    %[" t "], %[" t "], #16384\n\t"                                                    \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
+    NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)
 
 NNOM_ARM_RNN_INLINE void tail1(int32_t i, int32_t f, int32_t g, int32_t o, uint32_t u, uint32_t bits,
                                const nnom_arm_rnn_tail_t *ctx)
@@ -103,6 +104,51 @@ NNOM_ARM_RNN_INLINE void tail1(int32_t i, int32_t f, int32_t g, int32_t o, uint3
         __asm__ volatile(LSTM_TAIL1(16)
                          : [i] "+r"(i), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
                          : [f] "r"(f), [g] "r"(g), [o] "r"(o), [u] "r"(u), [ctx] "r"(ctx)
+                         : "cc", "memory");
+}
+
+/* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
+ * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
+ * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
+#define LSTM_LOOP1(bits)                                                                      \
+    NNOM_RNN_LOOP_START                                                                       \
+    "mov    %[a0], #0\n\t"                                                                      \
+    "mov    %[a1], #0\n\t"                                                                      \
+    "mov    %[a2], #0\n\t"                                                                      \
+    "mov    %[a3], #0\n\t"                                                                      \
+    NNOM_RNNP_PASS4                                                                           \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                            \
+    "cmp    %[x], %[t]\n\t"                                                                     \
+    "bne    1b\n\t"                                                                             \
+    NNOM_RNN_LOOP_GATES_SETUP                                                                 \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x")                                            \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x")                                            \
+    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x")                                            \
+    NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
+    "qadd   %[t], %[t], %[o]\n\t"                                                               \
+    "ssat   %[t], #16, %[t]\n\t"                                                                \
+    "ldr    %[p], [%[ctx], #40]\n\t"                                                            \
+    NNOM_RNN_ACT_TO("a2", "t", "o", "e", "p")                                                 \
+    LSTM_TAIL1_R(bits, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")                      \
+    NNOM_RNN_LOOP_NEXT
+
+NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
+{
+    uint32_t a0, a1, a2, a3, r1, e, o, p, t, b;
+    const int32_t *x;
+    if (bits == 8)
+        __asm__ volatile(LSTM_LOOP1(8)
+                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
+                           [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
+                           [b] "=&r"(b)
+                         : [ctx] "r"(ctx)
+                         : "cc", "memory");
+    else
+        __asm__ volatile(LSTM_LOOP1(16)
+                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
+                           [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
+                           [b] "=&r"(b)
+                         : [ctx] "r"(ctx)
                          : "cc", "memory");
 }
 
@@ -132,6 +178,20 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         tail.k0 = NNOM_RNN_ACT_FRAC - nc;
         tail.k1 = 1 << (nc - 1);
         tail.k2 = nc;
+#if NNOM_ARM_ASM
+        if (bh == NULL && U % 32u == 0) {       /* the examples' cells: the whole loop in asm */
+            tail.rec = rec;
+            tail.pk = pk;
+            tail.pk_end = pk + U / 2u;
+            tail.a = U * U;
+            tail.b = 2u * U * U;
+            tail.xv = xv;
+            tail.units = U;
+            tail.cols = cols;
+            loop1(rw, bits, &tail);
+            return;
+        }
+#endif
     }
     for (u = 0; u < U; u++, rw += U) {
         int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
