@@ -126,22 +126,96 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 /* The end of a one-feature unit from its candidate's pre-activation pre in one asm block
  * (NNOM_ARM_RNN_TAIL): hh = act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in
  * work, the state and y. The constants: t->k0 = l, k1 = rr, k2 = s. */
-#define GRU_TAIL1(bits)                                                                       \
-    "ldr    %[v], [%[ctx], #40]\n\t"                                                           \
-    NNOM_RNN_ACT_TO("p", "p", "x", "w", "v")                                                  \
-    "ldr    %[v], [%[ctx], #0]\n\t"                                                            \
-    NNOM_RNN_LD##bits("w", "v", "u")                                                          \
-    "ldrd   %[x], %[v], [%[ctx], #48]\n\t"                                                     \
-    "lsl    %[w], %[w], %[x]\n\t"                                                              \
-    "add    %[w], %[w], %[v]\n\t"                                                              \
-    "ldr    %[x], [%[ctx], #56]\n\t"                                                           \
-    "asr    %[w], %[w], %[x]\n\t"                                                              \
-    "sub    %[w], %[w], %[p]\n\t"                                                              \
-    "lsl    %[p], %[p], #15\n\t"                                                               \
-    "add    %[p], %[p], #16384\n\t"                                                            \
-    "mla    %[t], %[z], %[w], %[p]\n\t"                                                        \
-    "sbfx   %[t], %[t], #15, #16\n\t"                                                          \
-    NNOM_RNN_TAIL_STORE(bits, "t", "v", "w", "x", "u")
+#define GRU_TAIL1(bits) GRU_TAIL1_R(bits, "z", "p", "t", "v", "w", "x", "u")
+#define GRU_TAIL1_R(bits, z, p, t, v, w, x, u)                                                \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
+    NNOM_RNN_ACT_TO(p, p, x, w, v)                                                            \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
+    NNOM_RNN_LD##bits(w, v, u)                                                                \
+    "ldrd   %[" x "], %[" v "], [%[ctx], #48]\n\t"                                             \
+    "lsl    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "add    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #56]\n\t"                                                       \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "sub    %[" w "], %[" w "], %[" p "]\n\t"                                                  \
+    "lsl    %[" p "], %[" p "], #15\n\t"                                                       \
+    "add    %[" p "], %[" p "], #16384\n\t"                                                    \
+    "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                        \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
+    NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)
+
+/* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
+ * 32 and a recurrent bias: per unit the sums from its biases, its pass over the packed state
+ * (NNOM_RNNP_PASS3), z, r, the candidate's parts and pre-activation (cand_pre(): the 64-bit sum
+ * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
+ * ctx. */
+#define GRU_LOOP1(bits)                                                                       \
+    "5:\n\t"                                                                                    \
+    "ldr    %[t], [%[ctx], #92]\n\t"                                                            \
+    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                   \
+    "ldr    %[e], [%[ctx], #84]\n\t"                                                            \
+    "add    %[t], %[t], %[e], lsl #2\n\t"                                                       \
+    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                   \
+    "add    %[t], %[t], %[e], lsl #2\n\t"                                                       \
+    "ldr    %[a2], [%[t], %[r1], lsl #2]\n\t"                                                   \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
+    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                     \
+    NNOM_RNNP_PASS3                                                                           \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                            \
+    "cmp    %[x], %[t]\n\t"                                                                     \
+    "bne    1b\n\t"                                                                             \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                            \
+    "ldr    %[x], [%[ctx], #60]\n\t"                                                            \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x")                                            \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x")                                            \
+    NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
+    "ssat   %[p], #16, %[t]\n\t"                                                                \
+    "cmp    %[p], %[t]\n\t"                                                                     \
+    "bne    6f\n\t"                                                                             \
+    "mul    %[p], %[a1], %[t]\n\t"                                                              \
+    "add    %[p], %[p], #16384\n\t"                                                             \
+    "asr    %[p], %[p], #15\n\t"                                                                \
+    "qadd   %[p], %[o], %[p]\n\t"                                                               \
+    "ssat   %[p], #16, %[p]\n\t"                                                                \
+    "b      9f\n"                                                                                \
+    "6:\n\t"                                                                                    \
+    "mov    %[e], #16384\n\t"                                                                   \
+    "mov    %[b], #0\n\t"                                                                       \
+    "smlal  %[e], %[b], %[a1], %[t]\n\t"                                                        \
+    "lsr    %[e], %[e], #15\n\t"                                                                \
+    "orr    %[e], %[e], %[b], lsl #17\n\t"                                                      \
+    "asr    %[b], %[b], #15\n\t"                                                                \
+    "adds   %[e], %[e], %[o]\n\t"                                                               \
+    "adc    %[b], %[b], %[o], asr #31\n\t"                                                      \
+    "cmp    %[b], %[e], asr #31\n\t"                                                            \
+    "ssat   %[p], #16, %[e]\n\t"                                                                \
+    "beq    9f\n\t"                                                                             \
+    "movw   %[p], #0x7fff\n\t"                                                                  \
+    "eor    %[p], %[p], %[b], asr #31\n"                                                         \
+    "9:\n\t"                                                                                    \
+    GRU_TAIL1_R(bits, "a0", "p", "t", "e", "o", "x", "r1")                                    \
+    "add    %[r1], %[r1], #1\n\t"                                                               \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
+    "cmp    %[r1], %[t]\n\t"                                                                    \
+    "bne    5b\n\t"
+
+NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
+{
+    uint32_t a0, a1, a2, e, o, p, t, b, b2, r1 = 0;
+    const int32_t *x;
+    if (bits == 8)
+        __asm__ volatile(GRU_LOOP1(8)
+                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
+                           [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                         : [ctx] "r"(ctx)
+                         : "cc", "memory");
+    else
+        __asm__ volatile(GRU_LOOP1(16)
+                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
+                           [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                         : [ctx] "r"(ctx)
+                         : "cc", "memory");
+}
 
 NNOM_ARM_RNN_INLINE void tail1(int32_t z, int32_t pre, uint32_t u, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
 {
@@ -185,6 +259,21 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
         tail.k0 = l;
         tail.k1 = rr;
         tail.k2 = s;
+#if NNOM_ARM_ASM
+        if (bh != NULL && U % 32u == 0) {       /* the examples' cells: the whole loop in asm */
+            tail.rec = rec;
+            tail.pk = pk;
+            tail.pk_end = pk + U / 2u;
+            tail.a = U * U;
+            tail.b = 2u * U * U;
+            tail.xv = xv;
+            tail.units = U;
+            tail.bh = bh;
+            tail.cols = cols;
+            loop1(rw, bits, &tail);
+            return;
+        }
+#endif
     }
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
