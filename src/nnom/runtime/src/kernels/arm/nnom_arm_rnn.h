@@ -454,16 +454,14 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
         y[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->ly) + o->ry) >> o->sy, 8);
 }
 
-/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
- * b[g][u], weight k[g][u] (times the feature xv), shifts sx[g][u], sh[g][u] (gate g's arrays
- * start at its first column, g U: no column offset to compute per gate). */
+/* The column pointers of a cell's gates for the unit loops (nnom_arm_rnn_tail_t): gate g's bias,
+ * kernel and shifts from its first column, g U, on. */
 typedef struct {
     const int32_t *b[4];
     const int8_t *k[4], *sx[4], *sh[4];
-} nnom_arm_rnn_cols_t;
+} nnom_arm_rnn_gates_t;
 
-/* the columns of `gates` gates of U units from the weights' bias, kernel and shifts */
-static inline void nnom_arm_rnn_cols(nnom_arm_rnn_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
+static inline void nnom_arm_rnn_gates(nnom_arm_rnn_gates_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
 {
     uint32_t g;
     for (g = 0; g < gates; g++) {
@@ -474,8 +472,8 @@ static inline void nnom_arm_rnn_cols(nnom_arm_rnn_cols_t *c, const nnom_rnn_weig
     }
 }
 
-/* The end of a one-feature unit in asm (the per-unit steps' tail1()): the step's constants in
- * memory at the offsets the asm names (checked below), read through one pointer %[ctx]. */
+/* The one-feature unit loops in asm (the steps' loop1()): the step's constants in memory at the
+ * offsets the asm names (checked below), read through one pointer %[ctx]. */
 typedef struct {
     void *h;                         /*  0: the state */
     int16_t *work;                   /*  4: h' */
@@ -492,7 +490,7 @@ typedef struct {
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
-    nnom_arm_rnn_cols_t cols;        /* 96: b[4], k[4], sx[4], sh[4] */
+    nnom_arm_rnn_gates_t cols;       /* 96: b[4], k[4], sx[4], sh[4] */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
@@ -801,11 +799,15 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 #endif
 }
 
-/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][u] + %[xv] times
- * the weight %[k][u], shifted by %[sx][u]), %[t] = the recurrent part (%[ah] shifted by %[sh][u]);
- * the gate's pointers (its first column's) in memory */
-#define NNOM_RNN_PARTS1 NNOM_RNN_PARTS1_R("%[b]", "%[k]", "%[sx]", "%[sh]", "u", "xv", "t", "s1", "v", "u2", "ah")
-/* the same with the pointers at the addresses B, K, X, H and the registers named */
+/* The parts of a one-feature gate column in asm: %[u2] = the input part (bias %[b][o] + %[xv] times
+ * the weight %[k][o], shifted by %[sx][o]), %[t] = the recurrent part (%[ah] shifted by %[sh][o]),
+ * o = %[g0] + %[u]; the arrays' pointers in memory */
+#define NNOM_RNN_PARTS1                                                                       \
+    "ldr    %[o], %[g0]\n\t"                                                                  \
+    "add    %[o], %[o], %[u]\n\t"                                                             \
+    NNOM_RNN_PARTS1_R("%[b]", "%[k]", "%[sx]", "%[sh]", "o", "xv", "t", "s1", "v", "u2", "ah")
+/* the same with the pointers at the addresses B, K, X, H, the column in %[u] and the registers
+ * named */
 #define NNOM_RNN_PARTS1_R(B, K, X, H, u, xv, t, s1, v, u2, ah)                                \
     "ldr    %[" v "], " B "\n\t"                                                               \
     "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                        \
@@ -818,27 +820,34 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
     "ldr    %[" v "], " H "\n\t"                                                               \
     "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
     NNOM_RNN_Q12S_T(t, ah, s1, v, "3", "4")
-#define NNOM_RNN_PARTS1_OUT [t] "=&r"(t), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
-#define NNOM_RNN_PARTS1_IN(c, g)                                                              \
-    [ah] "r"(ah), [b] "m"((c)->b[g]), [k] "m"((c)->k[g]), [sx] "m"((c)->sx[g]), [sh] "m"((c)->sh[g]), \
-    [u] "r"(u), [xv] "r"(xv)
+
+/* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
+ * b[j], weight k[j] (times the feature xv), shifts sx[j], sh[j] for j = gate[g] + u (the column
+ * of gate g of unit u). */
+typedef struct {
+    const int32_t *b;
+    const int8_t *k, *sx, *sh;
+    uint32_t gate[4];                /* gate g's first column: g U */
+} nnom_arm_rnn_cols_t;
 
 static inline int32_t nnom_arm_rnn_gate1(int32_t ah, const nnom_arm_rnn_cols_t *c, uint32_t g, uint32_t u, int32_t xv,
                                          const int16_t *mid)
 {
 #if NNOM_ARM_ASM
-    int32_t t, s1, v, u2;
+    int32_t t, o, s1, v, u2;                 /* o: the column, gate g's first plus u */
     __asm__(NNOM_RNN_PARTS1
             "qadd   %[t], %[t], %[u2]\n\t"
             "ssat   %[t], #16, %[t]\n\t"
             NNOM_RNN_ACT("u2")
-            : NNOM_RNN_PARTS1_OUT
-            : NNOM_RNN_PARTS1_IN(c, g), [mid] "r"(mid)
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv), [mid] "r"(mid)
             : "cc", "memory");
     return t;
 #else
-    int32_t ax = (int32_t)((uint32_t)c->b[g][u] + (uint32_t)(xv * c->k[g][u]));
-    return nnom_arm_rnn_gate(ax, ah, c->sx[g][u], c->sh[g][u], mid);
+    const uint32_t off = c->gate[g] + u;
+    int32_t ax = (int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off]));
+    return nnom_arm_rnn_gate(ax, ah, c->sx[off], c->sh[off], mid);
 #endif
 }
 
@@ -848,16 +857,18 @@ static inline void nnom_arm_rnn_parts1(int32_t ah, const nnom_arm_rnn_cols_t *c,
                                        int32_t *px, int32_t *ph)
 {
 #if NNOM_ARM_ASM
-    int32_t t, s1, v, u2;
+    int32_t t, o, s1, v, u2;
     __asm__(NNOM_RNN_PARTS1
-            : NNOM_RNN_PARTS1_OUT
-            : NNOM_RNN_PARTS1_IN(c, g)
+            : [t] "=&r"(t), [o] "=&r"(o), [s1] "=&r"(s1), [v] "=&r"(v), [u2] "=&r"(u2)
+            : [ah] "r"(ah), [b] "m"(c->b), [k] "m"(c->k), [sx] "m"(c->sx), [sh] "m"(c->sh), [g0] "m"(c->gate[g]),
+              [u] "r"(u), [xv] "r"(xv)
             : "cc", "memory");
     *px = u2;
     *ph = t;
 #else
-    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[g][u] + (uint32_t)(xv * c->k[g][u])), c->sx[g][u]);
-    *ph = nnom_arm_rnn_q12s(ah, c->sh[g][u]);
+    const uint32_t off = c->gate[g] + u;
+    *px = nnom_arm_rnn_q12s((int32_t)((uint32_t)c->b[off] + (uint32_t)(xv * c->k[off])), c->sx[off]);
+    *ph = nnom_arm_rnn_q12s(ah, c->sh[off]);
 #endif
 }
 

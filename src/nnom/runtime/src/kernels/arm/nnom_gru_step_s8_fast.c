@@ -123,10 +123,9 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
 }
 
-/* The end of a one-feature unit from its candidate's pre-activation pre in one asm block
- * (NNOM_ARM_RNN_TAIL): hh = act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in
- * work, the state and y. The constants: t->k0 = l, k1 = rr, k2 = s. */
-#define GRU_TAIL1(bits) GRU_TAIL1_R(bits, "z", "p", "t", "v", "w", "x", "u")
+/* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p]: hh =
+ * act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in work, the state and y; the
+ * constants in nnom_arm_rnn_tail_t, its k0 = l, k1 = rr, k2 = s. */
 #define GRU_TAIL1_R(bits, z, p, t, v, w, x, u)                                                \
     "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
     NNOM_RNN_ACT_TO(p, p, x, w, v)                                                            \
@@ -199,37 +198,51 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "cmp    %[r1], %[t]\n\t"                                                                    \
     "bne    5b\n\t"
 
-NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
+/* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
+ * cells; returns 0 for the others): GRU_LOOP1 over the constants gathered in ctx. Its own
+ * function, called first: the many-feature step's code stays as it was. */
+static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
+                                           int8_t *y)
 {
-    uint32_t a0, a1, a2, e, o, p, t, b, b2, r1 = 0;
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units, bits = w->state_bits;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    const int8_t *rw = w->recurrent;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
+    nnom_arm_rnn_out_t o, *out = &o;
+    nnom_arm_rnn_tail_t c, *ctx = &c;
+    uint32_t a0, a1, a2, e, op, p, t, b, b2, r1 = 0;
     const int32_t *x;
+    if (!(w->options & NNOM_RNN_RESET_AFTER) || w->bias == NULL || w->recurrent_bias == NULL || U % 32u != 0
+        || sh < -16 || sh > 31 || !nnom_arm_rnn_out_init(w, s->out_shift, out))
+        return 0;
+    nnom_arm_rnn_pack(h, bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, out, h, work, y, NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)));
+    c.k0 = sh < 0 ? -sh : 0;
+    c.k1 = sh > 0 ? 1 << (sh - 1) : 0;
+    c.k2 = sh > 0 ? sh : 0;
+    c.rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    c.pk = pk;
+    c.pk_end = pk + U / 2u;
+    c.a = U * U;
+    c.b = 2u * U * U;
+    c.xv = xin[0];
+    c.units = U;
+    c.bh = w->recurrent_bias;
+    nnom_arm_rnn_gates(&c.cols, w, U, 3);
     if (bits == 8)
         __asm__ volatile(GRU_LOOP1(8)
                          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
-                           [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                           [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
                          : [ctx] "r"(ctx)
                          : "cc", "memory");
     else
         __asm__ volatile(GRU_LOOP1(16)
                          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
-                           [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                           [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
                          : [ctx] "r"(ctx)
                          : "cc", "memory");
-}
-
-NNOM_ARM_RNN_INLINE void tail1(int32_t z, int32_t pre, uint32_t u, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
-{
-    int32_t t, v, w, x;
-    if (bits == 8)
-        __asm__ volatile(GRU_TAIL1(8)
-                         : [p] "+r"(pre), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
-                         : [z] "r"(z), [u] "r"(u), [ctx] "r"(ctx)
-                         : "cc", "memory");
-    else
-        __asm__ volatile(GRU_TAIL1(16)
-                         : [p] "+r"(pre), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
-                         : [z] "r"(z), [u] "r"(u), [ctx] "r"(ctx)
-                         : "cc", "memory");
+    return 1;
 }
 
 /* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
@@ -239,42 +252,18 @@ NNOM_ARM_RNN_INLINE void tail1(int32_t z, int32_t pre, uint32_t u, uint32_t bits
  * the sum, which wrapping leaves alone), its state and output: h is read only through its packed
  * copy and by its own unit before the store. xin: one input feature (a constant). The input bias,
  * h's shift to Q0.15 (in [-16, 31]) and the output's are checked by the caller. */
-NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, uint32_t sbits, void *h,
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h,
                                   const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    const uint32_t U = p->units, F = p->features, bits = sbits ? sbits : w->state_bits;
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int32_t l = sh < 0 ? -sh : 0, s = sh > 0 ? sh : 0, rr = sh > 0 ? 1 << (sh - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const int8_t *rw = w->recurrent, *kx = w->kernel, *ks = w->kernel_shift, *rs = w->recurrent_shift;
-    const int32_t *bx = w->bias;
-    nnom_arm_rnn_cols_t cols;
-    nnom_arm_rnn_tail_t tail;
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
+    const int8_t *rw = w->recurrent;
     uint32_t u;
-    if (xin) {
-        nnom_arm_rnn_cols(&cols, w, U, 3);
-        nnom_arm_rnn_tail_init(&tail, out, h, work, y, act);
-        tail.k0 = l;
-        tail.k1 = rr;
-        tail.k2 = s;
-#if NNOM_ARM_ASM
-        if (bh != NULL && U % 32u == 0) {       /* the examples' cells: the whole loop in asm */
-            tail.rec = rec;
-            tail.pk = pk;
-            tail.pk_end = pk + U / 2u;
-            tail.a = U * U;
-            tail.b = 2u * U * U;
-            tail.xv = xv;
-            tail.units = U;
-            tail.bh = bh;
-            tail.cols = cols;
-            loop1(rw, bits, &tail);
-            return;
-        }
-#endif
-    }
     for (u = 0; u < U; u++, rw += U) {
         const uint32_t j1 = U + u, j2 = 2u * U + u;
         int32_t ax[3], ah[3] = {0, 0, 0}, z, r, px, ph, hh, hv, h15, hn;
@@ -288,19 +277,15 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             z = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             r = nnom_arm_rnn_gate1(ah[1], &cols, 1, u, xv, rec);
             nnom_arm_rnn_parts1(ah[2], &cols, 2, u, xv, &px, &ph);
-#if NNOM_ARM_ASM
-            tail1(z, cand_pre(px, r, ph), u, bits, &tail);
-            continue;
-#endif
         } else {
-            ax[0] = bx[u];
-            ax[1] = bx[j1];
-            ax[2] = bx[j2];
-            nnom_arm_rnn_mac3(NULL, x, 0, kx + u * F, U * F, F, ax);
-            z = nnom_arm_rnn_gate(ax[0], ah[0], ks[u], rs[u], rec);
-            r = nnom_arm_rnn_gate(ax[1], ah[1], ks[j1], rs[j1], rec);
-            px = nnom_arm_rnn_q12s(ax[2], ks[j2]);
-            ph = nnom_arm_rnn_q12s(ah[2], rs[j2]);
+            ax[0] = cols.b[u];
+            ax[1] = cols.b[j1];
+            ax[2] = cols.b[j2];
+            nnom_arm_rnn_mac3(NULL, x, 0, cols.k + u * F, U * F, F, ax);
+            z = nnom_arm_rnn_gate(ax[0], ah[0], cols.sx[u], cols.sh[u], rec);
+            r = nnom_arm_rnn_gate(ax[1], ah[1], cols.sx[j1], cols.sh[j1], rec);
+            px = nnom_arm_rnn_q12s(ax[2], cols.sx[j2]);
+            ph = nnom_arm_rnn_q12s(ah[2], cols.sh[j2]);
         }
         hh = nnom_arm_rnn_act(cand_pre(px, r, ph), act);
         if (out->plain) {                       /* an int16 state in Q0.15 */
@@ -315,7 +300,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+/* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
+static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -326,15 +312,22 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
         /* the packed h after h' in work (3U int16: room for U + 1 more, the alignment for LDRD) */
         int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
-        if (p->features != 1)
-            per_unit(p, x, 0, 0, h, pk, work, y, &out);
-        else if (w->state_bits == 8)            /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, 8, h, pk, work, y, &out);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, pk, work, y, &out);
         else
-            per_unit(p, x, 1, 16, h, pk, work, y, &out);
+            per_unit(p, x, 0, h, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, work, y);
+}
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+#if NNOM_ARM_ASM
+    if (p->features == 1 && loop1(p, x, h, work, y))
+        return;
+#endif
+    step(p, x, h, work, y);
 }
 
 #else

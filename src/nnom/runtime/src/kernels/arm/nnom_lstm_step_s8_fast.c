@@ -63,11 +63,10 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
-/* unit() and nnom_arm_rnn_out1() of a one-feature unit in one asm block (NNOM_ARM_RNN_TAIL):
+/* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o:
  * c' as in unit(), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
- * and y. The constants: t->c, t->k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
-#define LSTM_TAIL1(bits) LSTM_TAIL1_R(bits, "i", "f", "g", "o", "t", "v", "w", "x", "u")
+ * and y; the constants in nnom_arm_rnn_tail_t, its c, k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
 #define LSTM_TAIL1_R(bits, i, f, g, o, t, v, w, x, u)                                         \
     "ldr    %[" v "], [%[ctx], #44]\n\t"                                                       \
     NNOM_RNN_LD##bits(w, v, u)                                                                \
@@ -90,22 +89,6 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "add    %[" t "], %[" t "], #16384\n\t"                                                    \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
     NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)
-
-NNOM_ARM_RNN_INLINE void tail1(int32_t i, int32_t f, int32_t g, int32_t o, uint32_t u, uint32_t bits,
-                               const nnom_arm_rnn_tail_t *ctx)
-{
-    int32_t t, v, w, x;
-    if (bits == 8)
-        __asm__ volatile(LSTM_TAIL1(8)
-                         : [i] "+r"(i), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
-                         : [f] "r"(f), [g] "r"(g), [o] "r"(o), [u] "r"(u), [ctx] "r"(ctx)
-                         : "cc", "memory");
-    else
-        __asm__ volatile(LSTM_TAIL1(16)
-                         : [i] "+r"(i), [t] "=&r"(t), [v] "=&r"(v), [w] "=&r"(w), [x] "=&r"(x)
-                         : [f] "r"(f), [g] "r"(g), [o] "r"(o), [u] "r"(u), [ctx] "r"(ctx)
-                         : "cc", "memory");
-}
 
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
  * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
@@ -132,10 +115,38 @@ NNOM_ARM_RNN_INLINE void tail1(int32_t i, int32_t f, int32_t g, int32_t o, uint3
     LSTM_TAIL1_R(bits, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")                      \
     NNOM_RNN_LOOP_NEXT
 
-NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_rnn_tail_t *ctx)
+/* per_unit() for one input feature, units a multiple of 32 and no recurrent bias (the examples'
+ * cells; returns 0 for the others): LSTM_LOOP1 over the constants gathered in ctx. Its own
+ * function, called first: the many-feature step's code stays as it was. */
+static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
+                                           int16_t *work, int8_t *y)
 {
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units, bits = w->state_bits;
+    const int32_t nc = w->c_frac;
+    const int8_t *rw = w->recurrent;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
+    nnom_arm_rnn_out_t ot, *out = &ot;
+    nnom_arm_rnn_tail_t k, *ctx = &k;
     uint32_t a0, a1, a2, a3, r1, e, o, p, t, b;
     const int32_t *x;
+    if (w->bias == NULL || w->recurrent_bias != NULL || U % 32u != 0 || nc < 1 || nc > NNOM_RNN_ACT_FRAC
+        || !nnom_arm_rnn_out_init(w, s->out_shift, out))
+        return 0;
+    nnom_arm_rnn_pack(h, bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, out, h, work, y, NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)));
+    k.c = c;
+    k.k0 = NNOM_RNN_ACT_FRAC - nc;
+    k.k1 = 1 << (nc - 1);
+    k.k2 = nc;
+    k.rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    k.pk = pk;
+    k.pk_end = pk + U / 2u;
+    k.a = U * U;
+    k.b = 2u * U * U;
+    k.xv = xin[0];
+    k.units = U;
+    nnom_arm_rnn_gates(&k.cols, w, U, 4);
     if (bits == 8)
         __asm__ volatile(LSTM_LOOP1(8)
                          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
@@ -150,6 +161,7 @@ NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_r
                            [b] "=&r"(b)
                          : [ctx] "r"(ctx)
                          : "cc", "memory");
+    return 1;
 }
 
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
@@ -157,42 +169,18 @@ NNOM_ARM_RNN_INLINE void loop1(const int8_t *rw, uint32_t bits, const nnom_arm_r
  * multiply-add per gate), then its gates, c, h', state and output: h is read only through its
  * packed copy, so each unit's new state is stored at once. xin: one input feature (a constant).
  * The input bias, c_frac in [1, 15] and the output's shifts are checked by the caller. */
-NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, uint32_t sbits, void *h,
-                                  void *c, const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
+NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uint32_t xin, void *h, void *c,
+                                  const int32_t *pk, int16_t *work, int8_t *y, const nnom_arm_rnn_out_t *out)
 {
     const nnom_rnn_weights_t *w = p->w;
     const int16_t *act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)), *rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    const uint32_t U = p->units, F = p->features, bits = sbits ? sbits : w->state_bits;
+    const uint32_t U = p->units, F = p->features, bits = w->state_bits;
     const int32_t nc = w->c_frac, ts = nc - NNOM_RNN_PRE_FRAC;
     const int32_t l = ts < 0 ? -ts : 0, s = ts > 0 ? ts : 0, r = ts > 0 ? 1 << (ts - 1) : 0;
     const int32_t *bh = w->recurrent_bias, xv = x[0];
-    const int8_t *rw = w->recurrent, *ks0 = w->kernel_shift, *rs0 = w->recurrent_shift;
-    const int32_t *bx0 = w->bias;
-    nnom_arm_rnn_cols_t cols;
-    nnom_arm_rnn_tail_t tail;
+    const nnom_arm_rnn_cols_t cols = {w->bias, w->kernel, w->kernel_shift, w->recurrent_shift, {0, U, 2u * U, 3u * U}};
+    const int8_t *rw = w->recurrent;
     uint32_t u;
-    if (xin) {
-        nnom_arm_rnn_cols(&cols, w, U, 4);
-        nnom_arm_rnn_tail_init(&tail, out, h, work, y, act);
-        tail.c = c;
-        tail.k0 = NNOM_RNN_ACT_FRAC - nc;
-        tail.k1 = 1 << (nc - 1);
-        tail.k2 = nc;
-#if NNOM_ARM_ASM
-        if (bh == NULL && U % 32u == 0) {       /* the examples' cells: the whole loop in asm */
-            tail.rec = rec;
-            tail.pk = pk;
-            tail.pk_end = pk + U / 2u;
-            tail.a = U * U;
-            tail.b = 2u * U * U;
-            tail.xv = xv;
-            tail.units = U;
-            tail.cols = cols;
-            loop1(rw, bits, &tail);
-            return;
-        }
-#endif
-    }
     for (u = 0; u < U; u++, rw += U) {
         int32_t ax[4], ah[4] = {0, 0, 0, 0}, gi, gf, gg, go, hn;
         nnom_arm_rnn_mac4_p(pk, rw, U * U, 2u * U * U, U, ah);
@@ -207,13 +195,9 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
             gi = nnom_arm_rnn_gate1(ah[0], &cols, 0, u, xv, rec);
             gg = nnom_arm_rnn_gate1(ah[2], &cols, 2, u, xv, act);
             go = nnom_arm_rnn_gate1(ah[3], &cols, 3, u, xv, rec);
-#if NNOM_ARM_ASM
-            tail1(gi, gf, gg, go, u, bits, &tail);
-            continue;
-#endif
         } else {
-            const int32_t *bx = bx0 + u;
-            const int8_t *ks = ks0 + u, *rs = rs0 + u;
+            const int32_t *bx = cols.b + u;
+            const int8_t *ks = cols.sx + u, *rs = cols.sh + u;
             ax[0] = bx[0];
             ax[1] = bx[U];
             ax[2] = bx[2u * U];
@@ -230,7 +214,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+/* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
+static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -240,15 +225,22 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
         /* the packed h after h' in work (4U int16: room for U + 1 more, the alignment for LDRD) */
         int32_t *pk = (int32_t *)(((uintptr_t)(work + units) + 3u) & ~(uintptr_t)3u);
         nnom_arm_rnn_pack(h, w->state_bits, units, pk);
-        if (p->features != 1)
-            per_unit(p, x, 0, 0, h, c, pk, work, y, &out);
-        else if (w->state_bits == 8)            /* one input feature (examples/rnn) */
-            per_unit(p, x, 1, 8, h, c, pk, work, y, &out);
+        if (p->features == 1)                   /* one input feature (examples/rnn) */
+            per_unit(p, x, 1, h, c, pk, work, y, &out);
         else
-            per_unit(p, x, 1, 16, h, c, pk, work, y, &out);
+            per_unit(p, x, 0, h, c, pk, work, y, &out);
         return;
     }
     old_step(p, x, h, c, work, y);
+}
+
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+{
+#if NNOM_ARM_ASM
+    if (p->features == 1 && loop1(p, x, h, c, work, y))
+        return;
+#endif
+    step(p, x, h, c, work, y);
 }
 
 #else
