@@ -455,20 +455,21 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
 }
 
 /* The column pointers of a cell's gates for the unit loops (nnom_arm_rnn_tail_t): gate g's bias,
- * kernel and shifts from its first column, g U, on. */
+ * kernel and shifts from its first column, g U, on (bias and kernel side by side: one LDRD). */
 typedef struct {
-    const int32_t *b[4];
-    const int8_t *k[4], *sx[4], *sh[4];
-} nnom_arm_rnn_gates_t;
+    const int32_t *b;
+    const int8_t *k, *sx, *sh;
+} nnom_arm_rnn_gate_cols_t;
 
-static inline void nnom_arm_rnn_gates(nnom_arm_rnn_gates_t *c, const nnom_rnn_weights_t *w, uint32_t U, uint32_t gates)
+static inline void nnom_arm_rnn_gates(nnom_arm_rnn_gate_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U,
+                                      uint32_t gates)
 {
     uint32_t g;
     for (g = 0; g < gates; g++) {
-        c->b[g] = w->bias + g * U;
-        c->k[g] = w->kernel + g * U;
-        c->sx[g] = w->kernel_shift + g * U;
-        c->sh[g] = w->recurrent_shift + g * U;
+        c[g].b = w->bias + g * U;
+        c[g].k = w->kernel + g * U;
+        c[g].sx = w->kernel_shift + g * U;
+        c[g].sh = w->recurrent_shift + g * U;
     }
 }
 
@@ -490,7 +491,9 @@ typedef struct {
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
-    nnom_arm_rnn_gates_t cols;       /* 96: b[4], k[4], sx[4], sh[4] */
+    nnom_arm_rnn_gate_cols_t cols[4]; /* 96: gate g's at 96 + 16 g */
+    const int32_t *bh1, *bh2;        /* 160: the GRU's recurrent bias of r and of the candidate */
+    uint32_t zero[2];                /* 168: the sums' start */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
@@ -499,7 +502,8 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 
                                         && offsetof(nnom_arm_rnn_tail_t, k0) == 48
                                         && offsetof(nnom_arm_rnn_tail_t, pk) == 64
                                         && offsetof(nnom_arm_rnn_tail_t, units) == 84
-                                        && offsetof(nnom_arm_rnn_tail_t, cols) == 96 ? 1 : -1];
+                                        && offsetof(nnom_arm_rnn_tail_t, cols) == 96
+                                        && offsetof(nnom_arm_rnn_tail_t, zero) == 168 ? 1 : -1];
 #endif
 
 static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm_rnn_out_t *o, void *h, int16_t *work,
@@ -560,15 +564,19 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
  * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries
  * %[p], %[e]; then, for a gate, its activation into acc (the table's middle in mid) */
-#define NNOM_RNN_COLS0 "[%[ctx], #96]", "[%[ctx], #112]", "[%[ctx], #128]", "[%[ctx], #144]"
-#define NNOM_RNN_COLS1 "[%[ctx], #100]", "[%[ctx], #116]", "[%[ctx], #132]", "[%[ctx], #148]"
-#define NNOM_RNN_COLS2 "[%[ctx], #104]", "[%[ctx], #120]", "[%[ctx], #136]", "[%[ctx], #152]"
-#define NNOM_RNN_COLS3 "[%[ctx], #108]", "[%[ctx], #124]", "[%[ctx], #140]", "[%[ctx], #156]"
+#define NNOM_RNN_COLS0 "#96", "[%[ctx], #104]", "[%[ctx], #108]"
+#define NNOM_RNN_COLS1 "#112", "[%[ctx], #120]", "[%[ctx], #124]"
+#define NNOM_RNN_COLS2 "#128", "[%[ctx], #136]", "[%[ctx], #140]"
+#define NNOM_RNN_COLS3 "#144", "[%[ctx], #152]", "[%[ctx], #156]"
 #define NNOM_RNN_LOOP_PARTS1(acc, cols) NNOM_RNN_LOOP_PARTS1_(acc, cols)
-#define NNOM_RNN_LOOP_PARTS1_(acc, B, K, X, H) NNOM_RNN_PARTS1_R(B, K, X, H, "r1", "b", "t", "p", "e", "o", acc)
+#define NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                  \
+    "ldrd   %[e], %[p], [%[ctx], " BK "]\n\t"                                                   \
+    "ldr    %[t], [%[e], %[r1], lsl #2]\n\t"                                                    \
+    "ldrsb  %[p], [%[p], %[r1]]\n\t"                                                            \
+    NNOM_RNN_PARTS1_END(X, H, "r1", "b", "t", "p", "e", "o", acc)
 #define NNOM_RNN_LOOP_GATE1(acc, cols, mid) NNOM_RNN_LOOP_GATE1_(acc, cols, mid)
-#define NNOM_RNN_LOOP_GATE1_(acc, B, K, X, H, mid)                                            \
-    NNOM_RNN_LOOP_PARTS1_(acc, B, K, X, H)                                                    \
+#define NNOM_RNN_LOOP_GATE1_(acc, BK, X, H, mid)                                              \
+    NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                      \
     "qadd   %[t], %[t], %[o]\n\t"                                                               \
     "ssat   %[t], #16, %[t]\n\t"                                                                \
     NNOM_RNN_ACT_TO(acc, "t", "o", "e", mid)
@@ -813,6 +821,9 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
     "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                        \
     "ldr    %[" v "], " K "\n\t"                                                               \
     "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)
+/* its end from the bias in t and the weight in s1 */
+#define NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)                                    \
     "smlabb %[" t "], %[" xv "], %[" s1 "], %[" t "]\n\t"                                      \
     "ldr    %[" v "], " X "\n\t"                                                               \
     "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \

@@ -152,11 +152,9 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "5:\n\t"                                                                                    \
     "ldr    %[t], [%[ctx], #92]\n\t"                                                            \
     "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                   \
-    "ldr    %[e], [%[ctx], #84]\n\t"                                                            \
-    "add    %[t], %[t], %[e], lsl #2\n\t"                                                       \
+    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                     \
     "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                   \
-    "add    %[t], %[t], %[e], lsl #2\n\t"                                                       \
-    "ldr    %[a2], [%[t], %[r1], lsl #2]\n\t"                                                   \
+    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                   \
     "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
     "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                     \
     NNOM_RNNP_PASS3                                                                           \
@@ -229,7 +227,9 @@ static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_
     c.xv = xin[0];
     c.units = U;
     c.bh = w->recurrent_bias;
-    nnom_arm_rnn_gates(&c.cols, w, U, 3);
+    nnom_arm_rnn_gates(c.cols, w, U, 3);
+    c.bh1 = c.bh + U;
+    c.bh2 = c.bh + 2u * U;
     if (bits == 8)
         __asm__ volatile(GRU_LOOP1(8)
                          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),

@@ -64,19 +64,19 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 }
 
 /* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o:
- * c' as in unit(), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
+ * c' as in unit() (its rounding 2^14 added to f c first: |f c| <= 2^30, and the one QADD
+ * saturates where unit()'s two do, as far as the shift by 15 and SSAT show), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
  * and y; the constants in nnom_arm_rnn_tail_t, its c, k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
 #define LSTM_TAIL1_R(bits, i, f, g, o, t, v, w, x, u)                                         \
     "ldr    %[" v "], [%[ctx], #44]\n\t"                                                       \
     NNOM_RNN_LD##bits(w, v, u)                                                                \
-    "mul    %[" w "], %[" f "], %[" w "]\n\t"                                                  \
     "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                  \
     "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
     "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                  \
-    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                  \
     "mov    %[" x "], #16384\n\t"                                                              \
-    "qadd   %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "mla    %[" w "], %[" f "], %[" w "], %[" x "]\n\t"                                        \
+    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                  \
     "ssat   %[" w "], #" #bits ", %[" w "], asr #15\n\t"                                       \
     NNOM_RNN_ST##bits(w, v, u)                                                                \
     "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                             \
@@ -95,10 +95,8 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
 #define LSTM_LOOP1(bits)                                                                      \
     NNOM_RNN_LOOP_START                                                                       \
-    "mov    %[a0], #0\n\t"                                                                      \
-    "mov    %[a1], #0\n\t"                                                                      \
-    "mov    %[a2], #0\n\t"                                                                      \
-    "mov    %[a3], #0\n\t"                                                                      \
+    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                  \
+    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                  \
     NNOM_RNNP_PASS4                                                                           \
     "ldr    %[t], [%[ctx], #68]\n\t"                                                            \
     "cmp    %[x], %[t]\n\t"                                                                     \
@@ -146,7 +144,8 @@ static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_
     k.b = 2u * U * U;
     k.xv = xin[0];
     k.units = U;
-    nnom_arm_rnn_gates(&k.cols, w, U, 4);
+    nnom_arm_rnn_gates(k.cols, w, U, 4);
+    k.zero[0] = k.zero[1] = 0;
     if (bits == 8)
         __asm__ volatile(LSTM_LOOP1(8)
                          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
