@@ -12,7 +12,10 @@
  * sums of the references do. The loops are inline in their callers (no call, the sums stay in
  * registers); their asm needs up to 13 registers, which an optimized build always has
  * (NNOM_ARM_ASM, nnom_arm_dsp.h). A gate's shifts, sum and activation are one asm block too
- * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. */
+ * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. The one-feature steps'
+ * unit loops (loop1()) are single asm blocks built from the same pieces (the pass, the parts and
+ * activation of a gate, the stores of h'), their registers named by the caller, the step's
+ * constants behind one pointer (nnom_arm_rnn_tail_t). */
 #ifndef NNOM_ARM_RNN_H
 #define NNOM_ARM_RNN_H
 

@@ -9,8 +9,9 @@
  * candidate's columns four units at a time (the recurrent part over h or r * h) fused with their
  * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
  * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
- * fast ranges, go through the references' functions. Without the DSP extension, or with
- * NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * fast ranges, go through the references' functions. One input feature, units a multiple of 32
+ * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Without the
+ * DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)

@@ -6,8 +6,10 @@
  * activation: nnom_arm_rnn_gate*), c, h' (in work), state and output, all without a buffer of
  * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
  * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
- * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. Without
- * the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. One
+ * input feature, units a multiple of 32 and no recurrent bias (examples/rnn): the same per-unit
+ * step as one asm block (loop1()). Without the DSP extension, or with NNOM_REFERENCE_KERNELS
+ * defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
