@@ -497,6 +497,7 @@ typedef struct {
     nnom_arm_rnn_gate_cols_t cols[4]; /* 96: gate g's at 96 + 16 g */
     const int32_t *bh1, *bh2;        /* 160: the GRU's recurrent bias of r and of the candidate */
     uint32_t zero[2];                /* 168: the sums' start */
+    uint32_t bits;                   /* 176: the state's */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
@@ -506,7 +507,8 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 
                                         && offsetof(nnom_arm_rnn_tail_t, pk) == 64
                                         && offsetof(nnom_arm_rnn_tail_t, units) == 84
                                         && offsetof(nnom_arm_rnn_tail_t, cols) == 96
-                                        && offsetof(nnom_arm_rnn_tail_t, zero) == 168 ? 1 : -1];
+                                        && offsetof(nnom_arm_rnn_tail_t, zero) == 168
+                                        && offsetof(nnom_arm_rnn_tail_t, bits) == 176 ? 1 : -1];
 #endif
 
 static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm_rnn_out_t *o, void *h, int16_t *work,
@@ -598,6 +600,17 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm
     "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
     "cmp    %[r1], %[t]\n\t"                                                                    \
     "bne    5b\n\t"
+/* the unit's end for an 8-bit state (end8) or a 16-bit one (end16), chosen per unit (one loop for
+ * both: half the code, three instructions per unit); temporary %[e], labels 20, 21 */
+#define NNOM_RNN_LOOP_BITS(end8, end16)                                                       \
+    "ldr    %[e], [%[ctx], #176]\n\t"                                                           \
+    "cmp    %[e], #8\n\t"                                                                       \
+    "bne    20f\n\t"                                                                            \
+    end8                                                                                      \
+    "b      21f\n"                                                                               \
+    "20:\n\t"                                                                                   \
+    end16                                                                                     \
+    "21:\n\t"
 /* after the pass: the unit in %[r1], the feature in %[b], the gates' table in %[x] */
 #define NNOM_RNN_LOOP_GATES_SETUP                                                             \
     "ldr    %[r1], [%[ctx], #88]\n\t"                                                           \

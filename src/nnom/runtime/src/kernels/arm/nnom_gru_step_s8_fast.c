@@ -149,7 +149,7 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * (NNOM_RNNP_PASS3), z, r, the candidate's parts and pre-activation (cand_pre(): the 64-bit sum
  * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
  * ctx. */
-#define GRU_LOOP1(bits)                                                                       \
+#define GRU_LOOP1                                                                             \
     "5:\n\t"                                                                                    \
     "ldr    %[t], [%[ctx], #92]\n\t"                                                            \
     "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                   \
@@ -191,12 +191,14 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "movw   %[p], #0x7fff\n\t"                                                                  \
     "eor    %[p], %[p], %[b], asr #31\n"                                                         \
     "9:\n\t"                                                                                    \
-    GRU_TAIL1_R(bits, "a0", "p", "t", "e", "o", "x", "r1")                                    \
+    NNOM_RNN_LOOP_BITS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),  \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1")) \
     "add    %[r1], %[r1], #1\n\t"                                                               \
     "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
     "cmp    %[r1], %[t]\n\t"                                                                    \
     "bne    5b\n\t"
 
+#if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
  * cells; returns 0 for the others): GRU_LOOP1 over the constants gathered in ctx. Its own
  * function, called first: the many-feature step's code stays as it was. */
@@ -231,20 +233,15 @@ static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_
     nnom_arm_rnn_gates(c.cols, w, U, 3);
     c.bh1 = c.bh + U;
     c.bh2 = c.bh + 2u * U;
-    if (bits == 8)
-        __asm__ volatile(GRU_LOOP1(8)
-                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
-                           [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
-                         : [ctx] "r"(ctx)
-                         : "cc", "memory");
-    else
-        __asm__ volatile(GRU_LOOP1(16)
-                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
-                           [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
-                         : [ctx] "r"(ctx)
-                         : "cc", "memory");
+    c.bits = bits;
+    __asm__ volatile(GRU_LOOP1
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
+                       [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                     : [ctx] "r"(ctx)
+                     : "cc", "memory");
     return 1;
 }
+#endif
 
 /* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
  * one pass each (the recurrent part over the packed h; the input part over x, or for one feature

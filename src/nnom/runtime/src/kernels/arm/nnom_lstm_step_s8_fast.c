@@ -95,7 +95,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
  * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
  * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
-#define LSTM_LOOP1(bits)                                                                      \
+#define LSTM_LOOP1                                                                            \
     NNOM_RNN_LOOP_START                                                                       \
     "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                  \
     "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                  \
@@ -112,9 +112,11 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "ssat   %[t], #16, %[t]\n\t"                                                                \
     "ldr    %[p], [%[ctx], #40]\n\t"                                                            \
     NNOM_RNN_ACT_TO("a2", "t", "o", "e", "p")                                                 \
-    LSTM_TAIL1_R(bits, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")                      \
+    NNOM_RNN_LOOP_BITS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),  \
+                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")) \
     NNOM_RNN_LOOP_NEXT
 
+#if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and no recurrent bias (the examples'
  * cells; returns 0 for the others): LSTM_LOOP1 over the constants gathered in ctx. Its own
  * function, called first: the many-feature step's code stays as it was. */
@@ -148,22 +150,16 @@ static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_
     k.units = U;
     nnom_arm_rnn_gates(k.cols, w, U, 4);
     k.zero[0] = k.zero[1] = 0;
-    if (bits == 8)
-        __asm__ volatile(LSTM_LOOP1(8)
-                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
-                           [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
-                           [b] "=&r"(b)
-                         : [ctx] "r"(ctx)
-                         : "cc", "memory");
-    else
-        __asm__ volatile(LSTM_LOOP1(16)
-                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
-                           [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
-                           [b] "=&r"(b)
-                         : [ctx] "r"(ctx)
-                         : "cc", "memory");
+    k.bits = bits;
+    __asm__ volatile(LSTM_LOOP1
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
+                       [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
+                       [b] "=&r"(b)
+                     : [ctx] "r"(ctx)
+                     : "cc", "memory");
     return 1;
 }
+#endif
 
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
  * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
