@@ -428,10 +428,16 @@ typedef struct {
     int32_t plain;                   /* an int16 state of 15 fraction bits: h' as it is */
 } nnom_arm_rnn_out_t;
 
+static inline int nnom_arm_rnn_out_fits(const nnom_rnn_weights_t *w, int32_t out_shift)
+{
+    const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
+    return s >= -16 && s <= 31 && out_shift >= -16 && out_shift <= 31;
+}
+
 static inline int nnom_arm_rnn_out_init(const nnom_rnn_weights_t *w, int32_t out_shift, nnom_arm_rnn_out_t *o)
 {
     const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
-    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31)
+    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31)     /* nnom_arm_rnn_out_fits() */
         return 0;
     o->l = s < 0 ? -s : 0;
     o->s = s > 0 ? s : 0;
@@ -482,8 +488,7 @@ typedef struct {
     void *h;                         /*  0: the state */
     int16_t *work;                   /*  4: h' */
     int8_t *y;                       /*  8: the output, NULL: none */
-    int32_t plain;                   /* 12: nnom_arm_rnn_out_t's */
-    int32_t hl, hr, hs, yl, yr, ys;  /* 16: the shifts of nnom_arm_rnn_out_t */
+    nnom_arm_rnn_out_t out;          /* 12: l, r, s, ly, ry, sy, plain */
     const int16_t *act;              /* 40: the candidate's table (NNOM_ARM_RNN_MID) */
     void *c;                         /* 44: an LSTM's cell state */
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
@@ -501,7 +506,9 @@ typedef struct {
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
-typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 && offsetof(nnom_arm_rnn_tail_t, yl) == 28
+typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, out.l) == 12
+                                        && offsetof(nnom_arm_rnn_tail_t, out.ly) == 24
+                                        && offsetof(nnom_arm_rnn_tail_t, out.plain) == 36
                                         && offsetof(nnom_arm_rnn_tail_t, act) == 40
                                         && offsetof(nnom_arm_rnn_tail_t, k0) == 48
                                         && offsetof(nnom_arm_rnn_tail_t, pk) == 64
@@ -511,20 +518,22 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, hl) == 16 
                                         && offsetof(nnom_arm_rnn_tail_t, bits) == 176 ? 1 : -1];
 #endif
 
-static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm_rnn_out_t *o, void *h, int16_t *work,
-                                          int8_t *y, const int16_t *act)
+/* The constants of a one-feature step shared by both cells, whose shifts nnom_arm_rnn_out_fits(). */
+static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn_step_t *p, void *h, int16_t *work,
+                                          int8_t *y, const int32_t *pk)
 {
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t U = p->units;
+    (void)nnom_arm_rnn_out_init(w, p->out_shift, &t->out);
     t->h = h;
     t->work = work;
     t->y = y;
-    t->plain = o->plain;
-    t->hl = o->l;
-    t->hr = o->r;
-    t->hs = o->s;
-    t->yl = o->ly;
-    t->yr = o->ry;
-    t->ys = o->sy;
-    t->act = act;
+    t->act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w));
+    t->rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    t->pk = pk;
+    t->pk_end = pk + U / 2u;
+    t->units = U;
+    t->bits = w->state_bits;
 }
 
 /* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`bits` 8 or 16; 16 with plain:
@@ -534,10 +543,10 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm
     NNOM_RNN_ST16(t, v, u)                                                                    \
     "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
     NNOM_RNN_TAIL_PLAIN##bits(t, v, x, u)                                                     \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                             \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #12]\n\t"                                             \
     "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
     "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #24]\n\t"                                                       \
+    "ldr    %[" x "], [%[ctx], #20]\n\t"                                                       \
     "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
     "ssat   %[" w "], #" #bits ", %[" w "]\n\t"                                                \
     NNOM_RNN_ST##bits(w, v, u)                                                                \
@@ -545,17 +554,17 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_arm
     "ldr    %[" v "], [%[ctx], #8]\n\t"                                                        \
     "cmp    %[" v "], #0\n\t"                                                                  \
     "beq    8f\n\t"                                                                            \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                             \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #24]\n\t"                                             \
     "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
     "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #36]\n\t"                                                       \
+    "ldr    %[" x "], [%[ctx], #32]\n\t"                                                       \
     "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
     "ssat   %[" w "], #8, %[" w "]\n\t"                                                        \
     NNOM_RNN_ST8(w, v, u)                                                                     \
     "8:\n\t"
 #define NNOM_RNN_TAIL_PLAIN8(t, v, x, u)
 #define NNOM_RNN_TAIL_PLAIN16(t, v, x, u)                                                     \
-    "ldr    %[" x "], [%[ctx], #12]\n\t"                                                       \
+    "ldr    %[" x "], [%[ctx], #36]\n\t"                                                       \
     "cmp    %[" x "], #0\n\t"                                                                  \
     "itt    ne\n\t"                                                                            \
     "strhne %[" t "], [%[" v "], %[" u "], lsl #1]\n\t"                                        \

@@ -200,46 +200,45 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
- * cells; returns 0 for the others): GRU_LOOP1 over the constants gathered in ctx. Its own
- * function, called first: the many-feature step's code stays as it was. */
-static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
-                                           int8_t *y)
+ * cells, loop1_fits()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
+ * many-feature step (step(), whose code stays as it was), both called last: no frame of the
+ * caller's below either. */
+static int loop1_fits(const nnom_rnn_step_t *s)
 {
     const nnom_rnn_weights_t *w = s->w;
-    const uint32_t U = s->units, bits = w->state_bits;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    return s->features == 1 && (w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && w->recurrent_bias != NULL
+        && s->units % 32u == 0 && sh >= -16 && sh <= 31 && nnom_arm_rnn_out_fits(w, s->out_shift);
+}
+
+static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
+                                            int8_t *y)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     const int8_t *rw = w->recurrent;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
-    nnom_arm_rnn_out_t o, *out = &o;
     nnom_arm_rnn_tail_t c, *ctx = &c;
     uint32_t a0, a1, a2, e, op, p, t, b, b2, r1 = 0;
     const int32_t *x;
-    if (!(w->options & NNOM_RNN_RESET_AFTER) || w->bias == NULL || w->recurrent_bias == NULL || U % 32u != 0
-        || sh < -16 || sh > 31 || !nnom_arm_rnn_out_init(w, s->out_shift, out))
-        return 0;
-    nnom_arm_rnn_pack(h, bits, U, pk);
-    nnom_arm_rnn_tail_init(ctx, out, h, work, y, NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)));
+    nnom_arm_rnn_pack(h, w->state_bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
     c.k0 = sh < 0 ? -sh : 0;
     c.k1 = sh > 0 ? 1 << (sh - 1) : 0;
     c.k2 = sh > 0 ? sh : 0;
-    c.rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    c.pk = pk;
-    c.pk_end = pk + U / 2u;
     c.a = U * U;
     c.b = 2u * U * U;
     c.xv = xin[0];
-    c.units = U;
     c.bh = w->recurrent_bias;
-    nnom_arm_rnn_gates(c.cols, w, U, 3);
     c.bh1 = c.bh + U;
     c.bh2 = c.bh + 2u * U;
-    c.bits = bits;
+    nnom_arm_rnn_gates(c.cols, w, U, 3);
     __asm__ volatile(GRU_LOOP1
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
                        [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
                      : [ctx] "r"(ctx)
                      : "cc", "memory");
-    return 1;
 }
 #endif
 
@@ -322,8 +321,10 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
 void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
 #if NNOM_ARM_ASM
-    if (p->features == 1 && loop1(p, x, h, work, y))
+    if (loop1_fits(p)) {
+        loop1(p, x, h, work, y);
         return;
+    }
 #endif
     step(p, x, h, work, y);
 }

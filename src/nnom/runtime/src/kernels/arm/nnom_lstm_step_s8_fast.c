@@ -118,46 +118,44 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and no recurrent bias (the examples'
- * cells; returns 0 for the others): LSTM_LOOP1 over the constants gathered in ctx. Its own
- * function, called first: the many-feature step's code stays as it was. */
-static __attribute__((noinline)) int loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
-                                           int16_t *work, int8_t *y)
+ * cells, loop1_fits()): LSTM_LOOP1 over the constants gathered in ctx. Its own function, beside
+ * the many-feature step (step(), whose code stays as it was), both called last: no frame of the
+ * caller's below either. */
+static int loop1_fits(const nnom_rnn_step_t *s)
 {
     const nnom_rnn_weights_t *w = s->w;
-    const uint32_t U = s->units, bits = w->state_bits;
+    return s->features == 1 && w->bias != NULL && w->recurrent_bias == NULL && s->units % 32u == 0
+        && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_fits(w, s->out_shift);
+}
+
+static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
+                                            int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units;
     const int32_t nc = w->c_frac;
     const int8_t *rw = w->recurrent;
     int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
-    nnom_arm_rnn_out_t ot, *out = &ot;
     nnom_arm_rnn_tail_t k, *ctx = &k;
     uint32_t a0, a1, a2, a3, r1, e, o, p, t, b;
     const int32_t *x;
-    if (w->bias == NULL || w->recurrent_bias != NULL || U % 32u != 0 || nc < 1 || nc > NNOM_RNN_ACT_FRAC
-        || !nnom_arm_rnn_out_init(w, s->out_shift, out))
-        return 0;
-    nnom_arm_rnn_pack(h, bits, U, pk);
-    nnom_arm_rnn_tail_init(ctx, out, h, work, y, NNOM_ARM_RNN_MID(nnom_rnn_act_table(w)));
+    nnom_arm_rnn_pack(h, w->state_bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
     k.c = c;
     k.k0 = NNOM_RNN_ACT_FRAC - nc;
     k.k1 = 1 << (nc - 1);
     k.k2 = nc;
-    k.rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
-    k.pk = pk;
-    k.pk_end = pk + U / 2u;
     k.a = U * U;
     k.b = 2u * U * U;
     k.xv = xin[0];
-    k.units = U;
-    nnom_arm_rnn_gates(k.cols, w, U, 4);
     k.zero[0] = k.zero[1] = 0;
-    k.bits = bits;
+    nnom_arm_rnn_gates(k.cols, w, U, 4);
     __asm__ volatile(LSTM_LOOP1
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
                        [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
                        [b] "=&r"(b)
                      : [ctx] "r"(ctx)
                      : "cc", "memory");
-    return 1;
 }
 #endif
 
@@ -234,8 +232,10 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
 void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
 #if NNOM_ARM_ASM
-    if (p->features == 1 && loop1(p, x, h, c, work, y))
+    if (loop1_fits(p)) {
+        loop1(p, x, h, c, work, y);
         return;
+    }
 #endif
     step(p, x, h, c, work, y);
 }
