@@ -502,7 +502,7 @@ typedef struct {
     nnom_arm_rnn_gate_cols_t cols[4]; /* 96: gate g's at 96 + 16 g */
     const int32_t *bh1, *bh2;        /* 160: the GRU's recurrent bias of r and of the candidate */
     uint32_t zero[2];                /* 168: the sums' start */
-    uint32_t bits;                   /* 176: the state's */
+    uint32_t end;                    /* 176: NNOM_RNN_LOOP_ENDS's: 0 8 bits, 1 16, 2 16 as h' */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
@@ -515,7 +515,7 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, out.l) == 
                                         && offsetof(nnom_arm_rnn_tail_t, units) == 84
                                         && offsetof(nnom_arm_rnn_tail_t, cols) == 96
                                         && offsetof(nnom_arm_rnn_tail_t, zero) == 168
-                                        && offsetof(nnom_arm_rnn_tail_t, bits) == 176 ? 1 : -1];
+                                        && offsetof(nnom_arm_rnn_tail_t, end) == 176 ? 1 : -1];
 #endif
 
 /* The constants of a one-feature step shared by both cells, whose shifts nnom_arm_rnn_out_fits(). */
@@ -533,24 +533,16 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     t->pk = pk;
     t->pk_end = pk + U / 2u;
     t->units = U;
-    t->bits = w->state_bits;
+    t->end = w->state_bits == 8 ? 0u : (t->out.plain ? 2u : 1u);
 }
 
-/* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`bits` 8 or 16; 16 with plain:
- * as it is) and as y; temporaries v, w, x (named); local labels 7, 8 */
-#define NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)                                              \
+/* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`end`: 8 or 16 bits, 16P an int16
+ * state of 15 fraction bits: as it is) and as y; temporaries v, w, x (named); local label 8 */
+#define NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)                                               \
     "ldr    %[" v "], [%[ctx], #4]\n\t"                                                        \
     NNOM_RNN_ST16(t, v, u)                                                                    \
     "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
-    NNOM_RNN_TAIL_PLAIN##bits(t, v, x, u)                                                     \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #12]\n\t"                                             \
-    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
-    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #20]\n\t"                                                       \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ssat   %[" w "], #" #bits ", %[" w "]\n\t"                                                \
-    NNOM_RNN_ST##bits(w, v, u)                                                                \
-    "7:\n\t"                                                                                  \
+    NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
     "ldr    %[" v "], [%[ctx], #8]\n\t"                                                        \
     "cmp    %[" v "], #0\n\t"                                                                  \
     "beq    8f\n\t"                                                                            \
@@ -562,18 +554,28 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "ssat   %[" w "], #8, %[" w "]\n\t"                                                        \
     NNOM_RNN_ST8(w, v, u)                                                                     \
     "8:\n\t"
-#define NNOM_RNN_TAIL_PLAIN8(t, v, x, u)
-#define NNOM_RNN_TAIL_PLAIN16(t, v, x, u)                                                     \
-    "ldr    %[" x "], [%[ctx], #36]\n\t"                                                       \
-    "cmp    %[" x "], #0\n\t"                                                                  \
-    "itt    ne\n\t"                                                                            \
-    "strhne %[" t "], [%[" v "], %[" u "], lsl #1]\n\t"                                        \
-    "bne    7f\n\t"
+#define NNOM_RNN_H_STORE8(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "8") NNOM_RNN_ST8(w, v, u)
+#define NNOM_RNN_H_STORE16(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "16") NNOM_RNN_ST16(w, v, u)
+#define NNOM_RNN_H_STORE16P(t, v, w, x, u) NNOM_RNN_ST16(t, v, u)
+/* w = ssat(((t << l) + r) >> s, bits), nnom_arm_rnn_out_t's shift of h' to the state */
+#define NNOM_RNN_H_SHIFT(t, w, x, bits)                                                       \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #12]\n\t"                                             \
+    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
+    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #20]\n\t"                                                       \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ssat   %[" w "], #" bits ", %[" w "]\n\t"
 /* element u of an int8 or int16 array at %[p]: loads and stores of %[r] */
 #define NNOM_RNN_LD8(r, p, u) "ldrsb  %[" r "], [%[" p "], %[" u "]]\n\t"
 #define NNOM_RNN_LD16(r, p, u) "ldrsh  %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
 #define NNOM_RNN_ST8(r, p, u) "strb   %[" r "], [%[" p "], %[" u "]]\n\t"
 #define NNOM_RNN_ST16(r, p, u) "strh   %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
+/* the same for the ends' names (16P: 16 bits) and their widths */
+#define NNOM_RNN_LD16P NNOM_RNN_LD16
+#define NNOM_RNN_ST16P NNOM_RNN_ST16
+#define NNOM_RNN_W8 "8"
+#define NNOM_RNN_W16 "16"
+#define NNOM_RNN_W16P "16"
 
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
  * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries
@@ -609,16 +611,24 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
     "cmp    %[r1], %[t]\n\t"                                                                    \
     "bne    5b\n\t"
-/* the unit's end for an 8-bit state (end8) or a 16-bit one (end16), chosen per unit (one loop for
- * both: half the code, three instructions per unit); temporary %[e], labels 20, 21 */
-#define NNOM_RNN_LOOP_BITS(end8, end16)                                                       \
+/* the unit's end for an 8-bit state (end8), a 16-bit one (end16) or one of 15 fraction bits
+ * (end16p), chosen per unit by TBH on nnom_arm_rnn_tail_t's end (0, 1, 2; one loop for all: a
+ * third of the code, two or three instructions per unit); temporary %[e], labels 19 - 23 */
+#define NNOM_RNN_LOOP_ENDS(end8, end16, end16p)                                               \
     "ldr    %[e], [%[ctx], #176]\n\t"                                                           \
-    "cmp    %[e], #8\n\t"                                                                       \
-    "bne    20f\n\t"                                                                            \
+    "tbh    [pc, %[e], lsl #1]\n"                                                                \
+    "19:\n\t"                                                                                   \
+    ".hword (20f - 19b) / 2\n\t"                                                                \
+    ".hword (22f - 19b) / 2\n\t"                                                                \
+    ".hword (23f - 19b) / 2\n"                                                                   \
+    "20:\n\t"                                                                                   \
     end8                                                                                      \
     "b      21f\n"                                                                               \
-    "20:\n\t"                                                                                   \
+    "22:\n\t"                                                                                   \
     end16                                                                                     \
+    "b      21f\n"                                                                               \
+    "23:\n\t"                                                                                   \
+    end16p                                                                                    \
     "21:\n\t"
 /* after the pass: the unit in %[r1], the feature in %[b], the gates' table in %[x] */
 #define NNOM_RNN_LOOP_GATES_SETUP                                                             \

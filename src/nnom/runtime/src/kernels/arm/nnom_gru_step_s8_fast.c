@@ -127,22 +127,27 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 /* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p]: hh =
  * act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in work, the state and y; the
  * constants in nnom_arm_rnn_tail_t, its k0 = l, k1 = rr, k2 = s. */
-#define GRU_TAIL1_R(bits, z, p, t, v, w, x, u)                                                \
+#define GRU_TAIL1_R(end, z, p, t, v, w, x, u)                                                 \
     "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
     NNOM_RNN_ACT_TO(p, p, x, w, v)                                                            \
     "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
-    NNOM_RNN_LD##bits(w, v, u)                                                                \
-    "ldrd   %[" x "], %[" v "], [%[ctx], #48]\n\t"                                             \
-    "lsl    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "add    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #56]\n\t"                                                       \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    NNOM_RNN_LD##end(w, v, u)                                                                 \
+    GRU_H15_##end(w, v, x)                                                                    \
     "sub    %[" w "], %[" w "], %[" p "]\n\t"                                                  \
     "lsl    %[" p "], %[" p "], #15\n\t"                                                       \
     "add    %[" p "], %[" p "], #16384\n\t"                                                    \
     "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                        \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
-    NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)
+    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
+/* h15 = ((hv << l) + rr) >> s of hv in w (16P: hv itself) */
+#define GRU_H15_8(w, v, x)                                                                    \
+    "ldrd   %[" x "], %[" v "], [%[ctx], #48]\n\t"                                             \
+    "lsl    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "add    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
+    "ldr    %[" x "], [%[ctx], #56]\n\t"                                                       \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"
+#define GRU_H15_16 GRU_H15_8
+#define GRU_H15_16P(w, v, x)
 
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
  * 32 and a recurrent bias: per unit the sums from its biases, its pass over the packed state
@@ -191,8 +196,9 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "movw   %[p], #0x7fff\n\t"                                                                  \
     "eor    %[p], %[p], %[b], asr #31\n"                                                         \
     "9:\n\t"                                                                                    \
-    NNOM_RNN_LOOP_BITS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),  \
-                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1")) \
+    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),  \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"), \
+                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1")) \
     "add    %[r1], %[r1], #1\n\t"                                                               \
     "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
     "cmp    %[r1], %[t]\n\t"                                                                    \

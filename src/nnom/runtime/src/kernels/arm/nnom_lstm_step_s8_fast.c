@@ -70,17 +70,17 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * saturates where unit()'s two do, as far as the shift by 15 and SSAT show), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
  * and y; the constants in nnom_arm_rnn_tail_t, its c, k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
-#define LSTM_TAIL1_R(bits, i, f, g, o, t, v, w, x, u)                                         \
+#define LSTM_TAIL1_R(end, i, f, g, o, t, v, w, x, u)                                          \
     "ldr    %[" v "], [%[ctx], #44]\n\t"                                                       \
-    NNOM_RNN_LD##bits(w, v, u)                                                                \
+    NNOM_RNN_LD##end(w, v, u)                                                                  \
     "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                  \
     "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
     "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                  \
     "mov    %[" x "], #16384\n\t"                                                              \
     "mla    %[" w "], %[" f "], %[" w "], %[" x "]\n\t"                                        \
     "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                  \
-    "ssat   %[" w "], #" #bits ", %[" w "], asr #15\n\t"                                       \
-    NNOM_RNN_ST##bits(w, v, u)                                                                \
+    "ssat   %[" w "], #" NNOM_RNN_W##end ", %[" w "], asr #15\n\t"                                  \
+    NNOM_RNN_ST##end(w, v, u)                                                                  \
     "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                             \
     "add    %[" w "], %[" x "], %[" w "], lsl #12\n\t"                                         \
     "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
@@ -90,7 +90,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                  \
     "add    %[" t "], %[" t "], #16384\n\t"                                                    \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
-    NNOM_RNN_TAIL_STORE(bits, t, v, w, x, u)
+    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
 
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
  * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
@@ -112,8 +112,9 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "ssat   %[t], #16, %[t]\n\t"                                                                \
     "ldr    %[p], [%[ctx], #40]\n\t"                                                            \
     NNOM_RNN_ACT_TO("a2", "t", "o", "e", "p")                                                 \
-    NNOM_RNN_LOOP_BITS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),  \
-                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")) \
+    NNOM_RNN_LOOP_ENDS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),  \
+                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"), \
+                       LSTM_TAIL1_R(16P, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")) \
     NNOM_RNN_LOOP_NEXT
 
 #if NNOM_ARM_ASM
