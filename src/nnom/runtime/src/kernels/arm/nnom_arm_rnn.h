@@ -503,6 +503,7 @@ typedef struct {
     const int32_t *bh1, *bh2;        /* 160: the GRU's recurrent bias of r and of the candidate */
     uint32_t zero[2];                /* 168: the sums' start */
     uint32_t end;                    /* 176: NNOM_RNN_LOOP_ENDS's: 0 8 bits, 1 16, 2 16 as h' */
+    const int8_t *rows;              /* 180: the next unit's recurrent rows (an LSTM's loop) */
 } nnom_arm_rnn_tail_t;
 
 #if NNOM_ARM_ASM
@@ -515,7 +516,8 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, out.l) == 
                                         && offsetof(nnom_arm_rnn_tail_t, units) == 84
                                         && offsetof(nnom_arm_rnn_tail_t, cols) == 96
                                         && offsetof(nnom_arm_rnn_tail_t, zero) == 168
-                                        && offsetof(nnom_arm_rnn_tail_t, end) == 176 ? 1 : -1];
+                                        && offsetof(nnom_arm_rnn_tail_t, end) == 176
+                                        && offsetof(nnom_arm_rnn_tail_t, rows) == 180 ? 1 : -1];
 #endif
 
 /* The constants of a one-feature step shared by both cells, whose shifts nnom_arm_rnn_out_fits(). */
@@ -579,7 +581,7 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
  * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries
- * %[p], %[e]; then, for a gate, its activation into acc (the table's middle in mid) */
+ * %[p], %[e]; then, for a gate, its activation (act) into acc (the table's middle in mid) */
 #define NNOM_RNN_COLS0 "#96", "[%[ctx], #104]", "[%[ctx], #108]"
 #define NNOM_RNN_COLS1 "#112", "[%[ctx], #120]", "[%[ctx], #124]"
 #define NNOM_RNN_COLS2 "#128", "[%[ctx], #136]", "[%[ctx], #140]"
@@ -590,18 +592,22 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "ldr    %[t], [%[e], %[r1], lsl #2]\n\t"                                                    \
     "ldrsb  %[p], [%[p], %[r1]]\n\t"                                                            \
     NNOM_RNN_PARTS1_END(X, H, "r1", "b", "t", "p", "e", "o", acc)
-#define NNOM_RNN_LOOP_GATE1(acc, cols, mid) NNOM_RNN_LOOP_GATE1_(acc, cols, mid)
-#define NNOM_RNN_LOOP_GATE1_(acc, BK, X, H, mid)                                              \
+#define NNOM_RNN_LOOP_GATE1(acc, cols, mid, act) NNOM_RNN_LOOP_GATE1_(acc, cols, mid, act)
+#define NNOM_RNN_LOOP_GATE1_(acc, BK, X, H, mid, act)                                         \
     NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                      \
     "qadd   %[t], %[t], %[o]\n\t"                                                               \
     "ssat   %[t], #16, %[t]\n\t"                                                                \
-    NNOM_RNN_ACT_TO(acc, "t", "o", "e", mid)
-/* the loop's ends: a unit's start (the packed state, the second row pointer, the sums zero) and
- * the next unit (label 5) */
-#define NNOM_RNN_LOOP_START                                                                   \
+    act(acc, "t", "o", mid)
+/* the gate's activation, 64 kept in %[b2] (a GRU's loop) or %[r0] (an LSTM's, its rows in memory) */
+#define NNOM_RNN_LOOP_ACT_B2(out, in, x, mid) NNOM_RNN_ACT_64(out, in, x, "b2", mid)
+#define NNOM_RNN_LOOP_ACT_R0(out, in, x, mid) NNOM_RNN_ACT_64(out, in, x, "r0", mid)
+/* the loop's ends: a unit's start (its rows loaded by `rows`, the packed state, the second row
+ * pointer) and the next unit (label 5) */
+#define NNOM_RNN_LOOP_START(rows)                                                             \
     "mov    %[t], #0\n\t"                                                                       \
     "str    %[t], [%[ctx], #88]\n"                                                               \
     "5:\n\t"                                                                                    \
+    rows                                                                                      \
     "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
     "ldrd   %[r1], %[b], [%[ctx], #72]\n\t"                                                     \
     "add    %[r1], %[r0], %[r1]\n\t"
@@ -794,13 +800,16 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
 /* the activation of %[in] (Q3.12, int16, clobbered) into %[out] (nnom_arm_rnn_act): the knot
  * pair from the table's middle %[mid], temporaries %[x], %[v] */
 #define NNOM_RNN_ACT_TO(out, in, x, v, mid)                                                   \
+    "mov    %[" v "], #64\n\t"                                                                \
+    NNOM_RNN_ACT_64(out, in, x, v, mid)
+/* the same with 64 in %[c64] already */
+#define NNOM_RNN_ACT_64(out, in, x, c64, mid)                                                 \
     "asr    %[" x "], %[" in "], #7\n\t"                                                       \
     "ldr    %[" x "], [%[" mid "], %[" x "], lsl #1]\n\t"                                      \
     "and    %[" in "], %[" in "], #127\n\t"                                                    \
     "rsb    %[" in "], %[" in "], %[" in "], lsl #16\n\t"                                       \
     "add    %[" in "], %[" in "], #128\n\t"                                                    \
-    "mov    %[" v "], #64\n\t"                                                                \
-    "smlad  %[" in "], %[" x "], %[" in "], %[" v "]\n\t"                                       \
+    "smlad  %[" in "], %[" x "], %[" in "], %[" c64 "]\n\t"                                     \
     "asr    %[" out "], %[" in "], #7\n\t"
 /* the activation of %[t] into %[t], temporaries %[x] (named), %[v] */
 #define NNOM_RNN_ACT(x) NNOM_RNN_ACT_TO("t", "t", x, "v", "mid")

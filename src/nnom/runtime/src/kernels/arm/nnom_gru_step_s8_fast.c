@@ -124,12 +124,13 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
 }
 
-/* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p]: hh =
+/* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p] (64 in
+ * %[b2]): hh =
  * act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in work, the state and y; the
  * constants in nnom_arm_rnn_tail_t, its k0 = l, k1 = rr, k2 = s. */
 #define GRU_TAIL1_R(end, z, p, t, v, w, x, u)                                                 \
     "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
-    NNOM_RNN_ACT_TO(p, p, x, w, v)                                                            \
+    NNOM_RNN_ACT_64(p, p, x, "b2", v)                                                         \
     "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
     NNOM_RNN_LD##end(w, v, u)                                                                 \
     GRU_H15_##end(w, v, x)                                                                    \
@@ -169,8 +170,9 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "bne    1b\n\t"                                                                             \
     "ldr    %[b], [%[ctx], #80]\n\t"                                                            \
     "ldr    %[x], [%[ctx], #60]\n\t"                                                            \
-    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x")                                            \
-    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x")                                            \
+    "mov    %[b2], #64\n\t"                                                                     \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                                            \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_B2)                                            \
     NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
     "ssat   %[p], #16, %[t]\n\t"                                                                \
     "cmp    %[p], %[t]\n\t"                                                                     \

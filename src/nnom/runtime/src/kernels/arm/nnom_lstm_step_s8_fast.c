@@ -65,7 +65,8 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
-/* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o:
+/* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o
+ * (64 in %[r0]):
  * c' as in unit() (its rounding 2^14 added to f c first: |f c| <= 2^30, and the one QADD
  * saturates where unit()'s two do, as far as the shift by 15 and SSAT show), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
@@ -86,7 +87,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
     "ssat   %[" w "], #16, %[" w "]\n\t"                                                       \
     "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
-    NNOM_RNN_ACT_TO(w, w, x, i, v)                                                            \
+    NNOM_RNN_ACT_64(w, w, x, "r0", v)                                                         \
     "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                  \
     "add    %[" t "], %[" t "], #16384\n\t"                                                    \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
@@ -96,7 +97,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
  * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
 #define LSTM_LOOP1                                                                            \
-    NNOM_RNN_LOOP_START                                                                       \
+    NNOM_RNN_LOOP_START("ldr    %[r0], [%[ctx], #180]\n\t")                                    \
     "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                  \
     "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                  \
     NNOM_RNNP_PASS4                                                                           \
@@ -104,14 +105,16 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "cmp    %[x], %[t]\n\t"                                                                     \
     "bne    1b\n\t"                                                                             \
     NNOM_RNN_LOOP_GATES_SETUP                                                                 \
-    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x")                                            \
-    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x")                                            \
-    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x")                                            \
+    "str    %[r0], [%[ctx], #180]\n\t"                                                          \
+    "mov    %[r0], #64\n\t"                                                                     \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
+    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
     NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
     "qadd   %[t], %[t], %[o]\n\t"                                                               \
     "ssat   %[t], #16, %[t]\n\t"                                                                \
     "ldr    %[p], [%[ctx], #40]\n\t"                                                            \
-    NNOM_RNN_ACT_TO("a2", "t", "o", "e", "p")                                                 \
+    NNOM_RNN_ACT_64("a2", "t", "o", "r0", "p")                                                \
     NNOM_RNN_LOOP_ENDS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),  \
                        LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"), \
                        LSTM_TAIL1_R(16P, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")) \
@@ -150,6 +153,7 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
     k.b = 2u * U * U;
     k.xv = xin[0];
     k.zero[0] = k.zero[1] = 0;
+    k.rows = rw;
     nnom_arm_rnn_gates(k.cols, w, U, 4);
     __asm__ volatile(LSTM_LOOP1
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
