@@ -520,6 +520,13 @@ typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, out.l) == 
                                         && offsetof(nnom_arm_rnn_tail_t, rows) == 180 ? 1 : -1];
 #endif
 
+/* The loops' shifts of h' to the state and to the output are right shifts or none (h_frac <= 15:
+ * Q0.15 or fewer fraction bits; the output's fewer than 15), as in every quantized model. */
+static inline int nnom_arm_rnn_loop_fits(const nnom_rnn_step_t *p)
+{
+    return p->w->h_frac <= NNOM_RNN_ACT_FRAC && p->out_shift >= 0 && p->out_shift <= 31;
+}
+
 /* The constants of a one-feature step shared by both cells, whose shifts nnom_arm_rnn_out_fits(). */
 static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn_step_t *p, void *h, int16_t *work,
                                           int8_t *y, const int32_t *pk)
@@ -539,7 +546,8 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 }
 
 /* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`end`: 8 or 16 bits, 16P an int16
- * state of 15 fraction bits: as it is) and as y; temporaries v, w, x (named); local label 8 */
+ * state of 15 fraction bits: as it is) and as y; temporaries v, w, x (named); local label 8. The
+ * shifts are right shifts (nnom_arm_rnn_loop_fits()): l and ly are 0. */
 #define NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)                                               \
     "ldr    %[" v "], [%[ctx], #4]\n\t"                                                        \
     NNOM_RNN_ST16(t, v, u)                                                                    \
@@ -548,10 +556,8 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "ldr    %[" v "], [%[ctx], #8]\n\t"                                                        \
     "cmp    %[" v "], #0\n\t"                                                                  \
     "beq    8f\n\t"                                                                            \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #24]\n\t"                                             \
-    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
-    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #32]\n\t"                                                       \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                             \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
     "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
     "ssat   %[" w "], #8, %[" w "]\n\t"                                                        \
     NNOM_RNN_ST8(w, v, u)                                                                     \
@@ -559,12 +565,10 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 #define NNOM_RNN_H_STORE8(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "8") NNOM_RNN_ST8(w, v, u)
 #define NNOM_RNN_H_STORE16(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "16") NNOM_RNN_ST16(w, v, u)
 #define NNOM_RNN_H_STORE16P(t, v, w, x, u) NNOM_RNN_ST16(t, v, u)
-/* w = ssat(((t << l) + r) >> s, bits), nnom_arm_rnn_out_t's shift of h' to the state */
+/* w = ssat((t + r) >> s, bits), nnom_arm_rnn_out_t's shift of h' to the state (l = 0) */
 #define NNOM_RNN_H_SHIFT(t, w, x, bits)                                                       \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #12]\n\t"                                             \
-    "lsl    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
-    "add    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #20]\n\t"                                                       \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                             \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
     "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
     "ssat   %[" w "], #" bits ", %[" w "]\n\t"
 /* element u of an int8 or int16 array at %[p]: loads and stores of %[r] */

@@ -126,8 +126,8 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 
 /* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p] (64 in
  * %[b2]): hh =
- * act(pre), h15 = ((hv << l) + rr) >> s, h' as in per_unit(), in work, the state and y; the
- * constants in nnom_arm_rnn_tail_t, its k0 = l, k1 = rr, k2 = s. */
+ * act(pre), h15 = hv << l, h' as in per_unit(), in work, the state and y; the constants in
+ * nnom_arm_rnn_tail_t, its k0 = l. */
 #define GRU_TAIL1_R(end, z, p, t, v, w, x, u)                                                 \
     "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
     NNOM_RNN_ACT_64(p, p, x, "b2", v)                                                         \
@@ -140,13 +140,10 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                        \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
     NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
-/* h15 = ((hv << l) + rr) >> s of hv in w (16P: hv itself) */
+/* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
 #define GRU_H15_8(w, v, x)                                                                    \
-    "ldrd   %[" x "], %[" v "], [%[ctx], #48]\n\t"                                             \
-    "lsl    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "add    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #56]\n\t"                                                       \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
+    "lsl    %[" w "], %[" w "], %[" x "]\n\t"
 #define GRU_H15_16 GRU_H15_8
 #define GRU_H15_16P(w, v, x)
 
@@ -216,7 +213,7 @@ static int loop1_fits(const nnom_rnn_step_t *s)
     const nnom_rnn_weights_t *w = s->w;
     const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
     return s->features == 1 && (w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && w->recurrent_bias != NULL
-        && s->units % 32u == 0 && sh >= -16 && sh <= 31 && nnom_arm_rnn_out_fits(w, s->out_shift);
+        && s->units % 32u == 0 && sh >= -16 && nnom_arm_rnn_out_fits(w, s->out_shift) && nnom_arm_rnn_loop_fits(s);
 }
 
 static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
@@ -232,9 +229,7 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
     const int32_t *x;
     nnom_arm_rnn_pack(h, w->state_bits, U, pk);
     nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
-    c.k0 = sh < 0 ? -sh : 0;
-    c.k1 = sh > 0 ? 1 << (sh - 1) : 0;
-    c.k2 = sh > 0 ? sh : 0;
+    c.k0 = -sh;
     c.a = U * U;
     c.b = 2u * U * U;
     c.xv = xin[0];

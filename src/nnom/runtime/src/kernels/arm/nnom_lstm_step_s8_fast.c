@@ -129,7 +129,8 @@ static int loop1_fits(const nnom_rnn_step_t *s)
 {
     const nnom_rnn_weights_t *w = s->w;
     return s->features == 1 && w->bias != NULL && w->recurrent_bias == NULL && s->units % 32u == 0
-        && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_fits(w, s->out_shift);
+        && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_fits(w, s->out_shift)
+        && nnom_arm_rnn_loop_fits(s);
 }
 
 static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
