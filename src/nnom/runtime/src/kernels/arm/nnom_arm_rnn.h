@@ -428,6 +428,7 @@ typedef struct {
     int32_t plain;                   /* an int16 state of 15 fraction bits: h' as it is */
 } nnom_arm_rnn_out_t;
 
+/* nnom_arm_rnn_out_init()'s range: h's and the output's shifts in [-16, 31] */
 static inline int nnom_arm_rnn_out_fits(const nnom_rnn_weights_t *w, int32_t out_shift)
 {
     const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
@@ -492,7 +493,6 @@ typedef struct {
     const int16_t *act;              /* 40: the candidate's table (NNOM_ARM_RNN_MID) */
     void *c;                         /* 44: an LSTM's cell state */
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
-    /* the whole unit loop in asm (the steps' loop1()): */
     const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
     const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
     uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac4_p, nnom_arm_rnn_mac3) */
@@ -799,7 +799,7 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     "b      " n2 "f\n"                                                                        \
     n1 ":\n\t"                                                                                \
     "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
-    "adc    %[" out "], %[" out "], #0\n"                                                      \
+    "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
 /* the activation of %[in] (Q3.12, int16, clobbered) into %[out] (nnom_arm_rnn_act): the knot
  * pair from the table's middle %[mid], temporaries %[x], %[v] */
