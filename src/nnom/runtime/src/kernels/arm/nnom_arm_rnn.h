@@ -549,17 +549,17 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
  * state of 15 fraction bits: as it is) and as y; temporaries v, w, x (named); local label 8. The
  * shifts are right shifts (nnom_arm_rnn_loop_fits()): l and ly are 0. */
 #define NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)                                               \
-    "ldr    %[" v "], [%[ctx], #4]\n\t"                                                        \
+    "ldr    %[" v "], [%[ctx], #4]\n\t"                                                       \
     NNOM_RNN_ST16(t, v, u)                                                                    \
-    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                       \
     NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
-    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                        \
-    "cmp    %[" v "], #0\n\t"                                                                  \
-    "beq    8f\n\t"                                                                            \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                             \
-    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
-    "ssat   %[" w "], #8, %[" w "]\n\t"                                                        \
+    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
+    "cmp    %[" v "], #0\n\t"                                                                 \
+    "beq    8f\n\t"                                                                           \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
+    "ssat   %[" w "], #8, %[" w "]\n\t"                                                       \
     NNOM_RNN_ST8(w, v, u)                                                                     \
     "8:\n\t"
 #define NNOM_RNN_H_STORE8(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "8") NNOM_RNN_ST8(w, v, u)
@@ -567,9 +567,9 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 #define NNOM_RNN_H_STORE16P(t, v, w, x, u) NNOM_RNN_ST16(t, v, u)
 /* w = ssat((t + r) >> s, bits), nnom_arm_rnn_out_t's shift of h' to the state (l = 0) */
 #define NNOM_RNN_H_SHIFT(t, w, x, bits)                                                       \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                             \
-    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                  \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                  \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
     "ssat   %[" w "], #" bits ", %[" w "]\n\t"
 /* element u of an int8 or int16 array at %[p]: loads and stores of %[r] */
 #define NNOM_RNN_LD8(r, p, u) "ldrsb  %[" r "], [%[" p "], %[" u "]]\n\t"
@@ -592,15 +592,15 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 #define NNOM_RNN_COLS3 "#144", "[%[ctx], #152]", "[%[ctx], #156]"
 #define NNOM_RNN_LOOP_PARTS1(acc, cols) NNOM_RNN_LOOP_PARTS1_(acc, cols)
 #define NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                  \
-    "ldrd   %[e], %[p], [%[ctx], " BK "]\n\t"                                                   \
-    "ldr    %[t], [%[e], %[r1], lsl #2]\n\t"                                                    \
-    "ldrsb  %[p], [%[p], %[r1]]\n\t"                                                            \
+    "ldrd   %[e], %[p], [%[ctx], " BK "]\n\t"                                                 \
+    "ldr    %[t], [%[e], %[r1], lsl #2]\n\t"                                                  \
+    "ldrsb  %[p], [%[p], %[r1]]\n\t"                                                          \
     NNOM_RNN_PARTS1_END(X, H, "r1", "b", "t", "p", "e", "o", acc)
 #define NNOM_RNN_LOOP_GATE1(acc, cols, mid, act) NNOM_RNN_LOOP_GATE1_(acc, cols, mid, act)
 #define NNOM_RNN_LOOP_GATE1_(acc, BK, X, H, mid, act)                                         \
     NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                      \
-    "qadd   %[t], %[t], %[o]\n\t"                                                               \
-    "ssat   %[t], #16, %[t]\n\t"                                                                \
+    "qadd   %[t], %[t], %[o]\n\t"                                                             \
+    "ssat   %[t], #16, %[t]\n\t"                                                              \
     act(acc, "t", "o", mid)
 /* the gate's activation, 64 kept in %[b2] (a GRU's loop) or %[r0] (an LSTM's, its rows in memory) */
 #define NNOM_RNN_LOOP_ACT_B2(out, in, x, mid) NNOM_RNN_ACT_64(out, in, x, "b2", mid)
@@ -608,42 +608,42 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 /* the loop's ends: a unit's start (its rows loaded by `rows`, the packed state, the second row
  * pointer) and the next unit (label 5) */
 #define NNOM_RNN_LOOP_START(rows)                                                             \
-    "mov    %[t], #0\n\t"                                                                       \
-    "str    %[t], [%[ctx], #88]\n"                                                               \
-    "5:\n\t"                                                                                    \
+    "mov    %[t], #0\n\t"                                                                     \
+    "str    %[t], [%[ctx], #88]\n"                                                            \
+    "5:\n\t"                                                                                  \
     rows                                                                                      \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
-    "ldrd   %[r1], %[b], [%[ctx], #72]\n\t"                                                     \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldrd   %[r1], %[b], [%[ctx], #72]\n\t"                                                   \
     "add    %[r1], %[r0], %[r1]\n\t"
 #define NNOM_RNN_LOOP_NEXT                                                                    \
-    "add    %[r1], %[r1], #1\n\t"                                                               \
-    "str    %[r1], [%[ctx], #88]\n\t"                                                           \
-    "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
-    "cmp    %[r1], %[t]\n\t"                                                                    \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "str    %[r1], [%[ctx], #88]\n\t"                                                         \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
     "bne    5b\n\t"
 /* the unit's end for an 8-bit state (end8), a 16-bit one (end16) or one of 15 fraction bits
  * (end16p), chosen per unit by TBH on nnom_arm_rnn_tail_t's end (0, 1, 2; one loop for all: a
  * third of the code, two or three instructions per unit); temporary %[e], labels 19 - 23 */
 #define NNOM_RNN_LOOP_ENDS(end8, end16, end16p)                                               \
-    "ldr    %[e], [%[ctx], #176]\n\t"                                                           \
-    "tbh    [pc, %[e], lsl #1]\n"                                                                \
-    "19:\n\t"                                                                                   \
-    ".hword (20f - 19b) / 2\n\t"                                                                \
-    ".hword (22f - 19b) / 2\n\t"                                                                \
-    ".hword (23f - 19b) / 2\n"                                                                   \
-    "20:\n\t"                                                                                   \
+    "ldr    %[e], [%[ctx], #176]\n\t"                                                         \
+    "tbh    [pc, %[e], lsl #1]\n"                                                             \
+    "19:\n\t"                                                                                 \
+    ".hword (20f - 19b) / 2\n\t"                                                              \
+    ".hword (22f - 19b) / 2\n\t"                                                              \
+    ".hword (23f - 19b) / 2\n"                                                                \
+    "20:\n\t"                                                                                 \
     end8                                                                                      \
-    "b      21f\n"                                                                               \
-    "22:\n\t"                                                                                   \
+    "b      21f\n"                                                                            \
+    "22:\n\t"                                                                                 \
     end16                                                                                     \
-    "b      21f\n"                                                                               \
-    "23:\n\t"                                                                                   \
+    "b      21f\n"                                                                            \
+    "23:\n\t"                                                                                 \
     end16p                                                                                    \
     "21:\n\t"
 /* after the pass: the unit in %[r1], the feature in %[b], the gates' table in %[x] */
 #define NNOM_RNN_LOOP_GATES_SETUP                                                             \
-    "ldr    %[r1], [%[ctx], #88]\n\t"                                                           \
-    "ldr    %[b], [%[ctx], #80]\n\t"                                                            \
+    "ldr    %[r1], [%[ctx], #88]\n\t"                                                         \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
     "ldr    %[x], [%[ctx], #60]\n\t"
 
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
@@ -808,12 +808,12 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     NNOM_RNN_ACT_64(out, in, x, v, mid)
 /* the same with 64 in %[c64] already */
 #define NNOM_RNN_ACT_64(out, in, x, c64, mid)                                                 \
-    "asr    %[" x "], %[" in "], #7\n\t"                                                       \
-    "ldr    %[" x "], [%[" mid "], %[" x "], lsl #1]\n\t"                                      \
-    "and    %[" in "], %[" in "], #127\n\t"                                                    \
-    "rsb    %[" in "], %[" in "], %[" in "], lsl #16\n\t"                                       \
-    "add    %[" in "], %[" in "], #128\n\t"                                                    \
-    "smlad  %[" in "], %[" x "], %[" in "], %[" c64 "]\n\t"                                     \
+    "asr    %[" x "], %[" in "], #7\n\t"                                                      \
+    "ldr    %[" x "], [%[" mid "], %[" x "], lsl #1]\n\t"                                     \
+    "and    %[" in "], %[" in "], #127\n\t"                                                   \
+    "rsb    %[" in "], %[" in "], %[" in "], lsl #16\n\t"                                     \
+    "add    %[" in "], %[" in "], #128\n\t"                                                   \
+    "smlad  %[" in "], %[" x "], %[" in "], %[" c64 "]\n\t"                                   \
     "asr    %[" out "], %[" in "], #7\n\t"
 /* the activation of %[t] into %[t], temporaries %[x] (named), %[v] */
 #define NNOM_RNN_ACT(x) NNOM_RNN_ACT_TO("t", "t", x, "v", "mid")
@@ -865,19 +865,19 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 /* the same with the pointers at the addresses B, K, X, H, the column in %[u] and the registers
  * named */
 #define NNOM_RNN_PARTS1_R(B, K, X, H, u, xv, t, s1, v, u2, ah)                                \
-    "ldr    %[" v "], " B "\n\t"                                                               \
-    "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                        \
-    "ldr    %[" v "], " K "\n\t"                                                               \
-    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    "ldr    %[" v "], " B "\n\t"                                                              \
+    "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                       \
+    "ldr    %[" v "], " K "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
     NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)
 /* its end from the bias in t and the weight in s1 */
 #define NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)                                    \
-    "smlabb %[" t "], %[" xv "], %[" s1 "], %[" t "]\n\t"                                      \
-    "ldr    %[" v "], " X "\n\t"                                                               \
-    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    "smlabb %[" t "], %[" xv "], %[" s1 "], %[" t "]\n\t"                                     \
+    "ldr    %[" v "], " X "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
     NNOM_RNN_Q12S_T(u2, t, s1, v, "1", "2")                                                   \
-    "ldr    %[" v "], " H "\n\t"                                                               \
-    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                               \
+    "ldr    %[" v "], " H "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
     NNOM_RNN_Q12S_T(t, ah, s1, v, "3", "4")
 
 /* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias

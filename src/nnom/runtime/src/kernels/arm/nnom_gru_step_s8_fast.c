@@ -125,24 +125,23 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 }
 
 /* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p] (64 in
- * %[b2]): hh =
- * act(pre), h15 = hv << l, h' as in per_unit(), in work, the state and y; the constants in
- * nnom_arm_rnn_tail_t, its k0 = l. */
+ * %[b2]): hh = act(pre), h15 = hv << l, h' as in per_unit(), in work, the state and y; the
+ * constants in nnom_arm_rnn_tail_t, its k0 = l. */
 #define GRU_TAIL1_R(end, z, p, t, v, w, x, u)                                                 \
-    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                      \
     NNOM_RNN_ACT_64(p, p, x, "b2", v)                                                         \
-    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                        \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                       \
     NNOM_RNN_LD##end(w, v, u)                                                                 \
     GRU_H15_##end(w, v, x)                                                                    \
-    "sub    %[" w "], %[" w "], %[" p "]\n\t"                                                  \
-    "lsl    %[" p "], %[" p "], #15\n\t"                                                       \
-    "add    %[" p "], %[" p "], #16384\n\t"                                                    \
-    "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                        \
-    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
+    "sub    %[" w "], %[" w "], %[" p "]\n\t"                                                 \
+    "lsl    %[" p "], %[" p "], #15\n\t"                                                      \
+    "add    %[" p "], %[" p "], #16384\n\t"                                                   \
+    "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                       \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
     NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
 /* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
 #define GRU_H15_8(w, v, x)                                                                    \
-    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
     "lsl    %[" w "], %[" w "], %[" x "]\n\t"
 #define GRU_H15_16 GRU_H15_8
 #define GRU_H15_16P(w, v, x)
@@ -153,54 +152,54 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
  * ctx. */
 #define GRU_LOOP1                                                                             \
-    "5:\n\t"                                                                                    \
-    "ldr    %[t], [%[ctx], #92]\n\t"                                                            \
-    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                   \
-    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                     \
-    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                   \
-    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                   \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                            \
-    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                     \
+    "5:\n\t"                                                                                  \
+    "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
+    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                   \
+    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                   \
     NNOM_RNNP_PASS3                                                                           \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                            \
-    "cmp    %[x], %[t]\n\t"                                                                     \
-    "bne    1b\n\t"                                                                             \
-    "ldr    %[b], [%[ctx], #80]\n\t"                                                            \
-    "ldr    %[x], [%[ctx], #60]\n\t"                                                            \
-    "mov    %[b2], #64\n\t"                                                                     \
-    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                                            \
-    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_B2)                                            \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
+    "cmp    %[x], %[t]\n\t"                                                                   \
+    "bne    1b\n\t"                                                                           \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
+    "mov    %[b2], #64\n\t"                                                                   \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                      \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_B2)                      \
     NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
-    "ssat   %[p], #16, %[t]\n\t"                                                                \
-    "cmp    %[p], %[t]\n\t"                                                                     \
-    "bne    6f\n\t"                                                                             \
-    "mul    %[p], %[a1], %[t]\n\t"                                                              \
-    "add    %[p], %[p], #16384\n\t"                                                             \
-    "asr    %[p], %[p], #15\n\t"                                                                \
-    "qadd   %[p], %[o], %[p]\n\t"                                                               \
-    "ssat   %[p], #16, %[p]\n\t"                                                                \
-    "b      9f\n"                                                                                \
-    "6:\n\t"                                                                                    \
-    "mov    %[e], #16384\n\t"                                                                   \
-    "mov    %[b], #0\n\t"                                                                       \
-    "smlal  %[e], %[b], %[a1], %[t]\n\t"                                                        \
-    "lsr    %[e], %[e], #15\n\t"                                                                \
-    "orr    %[e], %[e], %[b], lsl #17\n\t"                                                      \
-    "asr    %[b], %[b], #15\n\t"                                                                \
-    "adds   %[e], %[e], %[o]\n\t"                                                               \
-    "adc    %[b], %[b], %[o], asr #31\n\t"                                                      \
-    "cmp    %[b], %[e], asr #31\n\t"                                                            \
-    "ssat   %[p], #16, %[e]\n\t"                                                                \
-    "beq    9f\n\t"                                                                             \
-    "movw   %[p], #0x7fff\n\t"                                                                  \
-    "eor    %[p], %[p], %[b], asr #31\n"                                                         \
-    "9:\n\t"                                                                                    \
-    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),  \
-                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"), \
-                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1")) \
-    "add    %[r1], %[r1], #1\n\t"                                                               \
-    "ldr    %[t], [%[ctx], #84]\n\t"                                                            \
-    "cmp    %[r1], %[t]\n\t"                                                                    \
+    "ssat   %[p], #16, %[t]\n\t"                                                              \
+    "cmp    %[p], %[t]\n\t"                                                                   \
+    "bne    6f\n\t"                                                                           \
+    "mul    %[p], %[a1], %[t]\n\t"                                                            \
+    "add    %[p], %[p], #16384\n\t"                                                           \
+    "asr    %[p], %[p], #15\n\t"                                                              \
+    "qadd   %[p], %[o], %[p]\n\t"                                                             \
+    "ssat   %[p], #16, %[p]\n\t"                                                              \
+    "b      9f\n"                                                                             \
+    "6:\n\t"                                                                                  \
+    "mov    %[e], #16384\n\t"                                                                 \
+    "mov    %[b], #0\n\t"                                                                     \
+    "smlal  %[e], %[b], %[a1], %[t]\n\t"                                                      \
+    "lsr    %[e], %[e], #15\n\t"                                                              \
+    "orr    %[e], %[e], %[b], lsl #17\n\t"                                                    \
+    "asr    %[b], %[b], #15\n\t"                                                              \
+    "adds   %[e], %[e], %[o]\n\t"                                                             \
+    "adc    %[b], %[b], %[o], asr #31\n\t"                                                    \
+    "cmp    %[b], %[e], asr #31\n\t"                                                          \
+    "ssat   %[p], #16, %[e]\n\t"                                                              \
+    "beq    9f\n\t"                                                                           \
+    "movw   %[p], #0x7fff\n\t"                                                                \
+    "eor    %[p], %[p], %[b], asr #31\n"                                                      \
+    "9:\n\t"                                                                                  \
+    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
+                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
     "bne    5b\n\t"
 
 #if NNOM_ARM_ASM

@@ -72,52 +72,52 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
  * and y; the constants in nnom_arm_rnn_tail_t, its c, k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
 #define LSTM_TAIL1_R(end, i, f, g, o, t, v, w, x, u)                                          \
-    "ldr    %[" v "], [%[ctx], #44]\n\t"                                                       \
-    NNOM_RNN_LD##end(w, v, u)                                                                  \
-    "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                  \
-    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                       \
-    "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                  \
-    "mov    %[" x "], #16384\n\t"                                                              \
-    "mla    %[" w "], %[" f "], %[" w "], %[" x "]\n\t"                                        \
-    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                  \
-    "ssat   %[" w "], #" NNOM_RNN_W##end ", %[" w "], asr #15\n\t"                                  \
-    NNOM_RNN_ST##end(w, v, u)                                                                  \
-    "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                             \
-    "add    %[" w "], %[" x "], %[" w "], lsl #12\n\t"                                         \
-    "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                  \
-    "ssat   %[" w "], #16, %[" w "]\n\t"                                                       \
-    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                       \
+    "ldr    %[" v "], [%[ctx], #44]\n\t"                                                      \
+    NNOM_RNN_LD##end(w, v, u)                                                                 \
+    "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                 \
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
+    "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                 \
+    "mov    %[" x "], #16384\n\t"                                                             \
+    "mla    %[" w "], %[" f "], %[" w "], %[" x "]\n\t"                                       \
+    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                 \
+    "ssat   %[" w "], #" NNOM_RNN_W##end ", %[" w "], asr #15\n\t"                            \
+    NNOM_RNN_ST##end(w, v, u)                                                                 \
+    "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                            \
+    "add    %[" w "], %[" x "], %[" w "], lsl #12\n\t"                                        \
+    "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                 \
+    "ssat   %[" w "], #16, %[" w "]\n\t"                                                      \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                      \
     NNOM_RNN_ACT_64(w, w, x, "r0", v)                                                         \
-    "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                  \
-    "add    %[" t "], %[" t "], #16384\n\t"                                                    \
-    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                  \
+    "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                 \
+    "add    %[" t "], %[" t "], #16384\n\t"                                                   \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
     NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
 
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
  * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
  * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
 #define LSTM_LOOP1                                                                            \
-    NNOM_RNN_LOOP_START("ldr    %[r0], [%[ctx], #180]\n\t")                                    \
-    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                  \
-    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                  \
+    NNOM_RNN_LOOP_START("ldr    %[r0], [%[ctx], #180]\n\t")                                   \
+    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
+    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                 \
     NNOM_RNNP_PASS4                                                                           \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                            \
-    "cmp    %[x], %[t]\n\t"                                                                     \
-    "bne    1b\n\t"                                                                             \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
+    "cmp    %[x], %[t]\n\t"                                                                   \
+    "bne    1b\n\t"                                                                           \
     NNOM_RNN_LOOP_GATES_SETUP                                                                 \
-    "str    %[r0], [%[ctx], #180]\n\t"                                                          \
-    "mov    %[r0], #64\n\t"                                                                     \
-    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
-    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
-    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x", NNOM_RNN_LOOP_ACT_R0)                                            \
+    "str    %[r0], [%[ctx], #180]\n\t"                                                        \
+    "mov    %[r0], #64\n\t"                                                                   \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_R0)                      \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_R0)                      \
+    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x", NNOM_RNN_LOOP_ACT_R0)                      \
     NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
-    "qadd   %[t], %[t], %[o]\n\t"                                                               \
-    "ssat   %[t], #16, %[t]\n\t"                                                                \
-    "ldr    %[p], [%[ctx], #40]\n\t"                                                            \
+    "qadd   %[t], %[t], %[o]\n\t"                                                             \
+    "ssat   %[t], #16, %[t]\n\t"                                                              \
+    "ldr    %[p], [%[ctx], #40]\n\t"                                                          \
     NNOM_RNN_ACT_64("a2", "t", "o", "r0", "p")                                                \
-    NNOM_RNN_LOOP_ENDS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),  \
-                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"), \
-                       LSTM_TAIL1_R(16P, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1")) \
+    NNOM_RNN_LOOP_ENDS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),     \
+                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),    \
+                       LSTM_TAIL1_R(16P, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"))   \
     NNOM_RNN_LOOP_NEXT
 
 #if NNOM_ARM_ASM
