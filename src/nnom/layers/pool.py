@@ -151,7 +151,7 @@ class AvgPool(_Pool):
         return affine_pool.avg_pool2d(xs[0], self.ap)
 
     def kernel_paths(self):
-        """avgpool_affine() (nnom_avgpool.c): a GlobalAvgPool runs MEAN's kernel, the others
+        """nnom_avgpool.c: a GlobalAvgPool runs MEAN's kernel (mean_affine()), the others
         AVERAGE_POOL_2D's."""
         if not self.affine:
             return set()

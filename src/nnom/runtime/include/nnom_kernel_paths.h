@@ -55,6 +55,9 @@
 #ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
 #define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_QUAD      /* conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns */
+#define NNOM_PATH_AFF_CONV_QUAD 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif

@@ -516,6 +516,7 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
     }
 }
 
+#if NNOM_PATH_AFF_CONV_QUAD
 /* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
  * output's tail before their table): out of line, as the call inlined would swell the dispatcher's
  * frame, which is under the columns' of other shapes. */
@@ -527,6 +528,7 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(const nnom_conv_affine_params_t
         < (uint32_t)out_dims.h * out_dims.w)
         conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
+#endif /* NNOM_PATH_AFF_CONV_QUAD */
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
 /* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
@@ -573,9 +575,14 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
 #define CONV_COLUMNS conv_columns
-#define CONV_QUADS conv_quads_columns
 #else
 #define CONV_COLUMNS conv_reference
+#endif
+/* the blocks of four output channels, then the columns: both or the reference (the columns start
+ * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
+#if NNOM_PATH_AFF_CONV_COLUMNS && NNOM_PATH_AFF_CONV_QUAD
+#define CONV_QUADS conv_quads_columns
+#else
 #define CONV_QUADS conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
