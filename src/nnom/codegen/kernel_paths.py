@@ -2,9 +2,9 @@
 runtime builds. The DSP kernels choose a path at run time from a layer's shapes (kernel, stride,
 channels, clamp, output zero point); the package's runtime builds them all, an export only those
 its model's layers reach (Layer.kernel_paths(), beside the layer's other rules), so the others are
-neither compiled nor linked. A kernel asked for a path left out takes the next one built in, at
-last its reference loop (always built): a layer a wrong rule left without its path is slower,
-never wrong. Data-dependent choices (the multipliers' range) stay in C."""
+neither compiled nor linked. A kernel asked for a path left out takes another one built in or
+its reference loop (always built): a layer a wrong rule left without its path is slower, never
+wrong. Data-dependent choices (the multipliers' range) stay in C."""
 
 HEADER = "nnom/include/nnom_kernel_paths.h"
 
@@ -30,6 +30,10 @@ PATHS = {
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
+    # kernels/arm/nnom_{max,avg}pool_affine_s8_fast.c (MaxPool / AvgPool.kernel_paths): the references
+    # their DSP kernels leave some shapes to; left out, the layer's build refuses those
+    "NNOM_PATH_AFF_POOL_MAX_REF": "MaxPool under 4 channels: MAX_POOL_2D's reference",
+    "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
 }
 
 
@@ -48,8 +52,8 @@ def kernel_paths_header(paths=None, scheme=None) -> bytes:
                 " * reach (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
                 " * NNOM_KERNEL_PATHS_ALL 1 (nnom_user_port.h or -D) to build them all.")
     lines = ["/* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)",
-             " * this runtime builds (1). A kernel asked for a path left out takes the next one, at last",
-             " * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.",
+             " * this runtime builds (1). A kernel asked for a path left out takes another one or its",
+             " * reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.",
              head, " */",
              "#ifndef NNOM_KERNEL_PATHS_H", "#define NNOM_KERNEL_PATHS_H", "",
              '#include "nnom_user_port.h"', "",

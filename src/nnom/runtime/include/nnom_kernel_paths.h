@@ -1,6 +1,6 @@
 /* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)
- * this runtime builds (1). A kernel asked for a path left out takes the next one, at last
- * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.
+ * this runtime builds (1). A kernel asked for a path left out takes another one or its
+ * reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.
  * The runtime in nnom's package builds every path; an export writes this file with the
  * paths its model's layers reach (nnom/codegen/kernel_paths.py).
  */
@@ -63,6 +63,12 @@
 #endif
 #ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
 #define NNOM_PATH_AFF_POOL_AVG 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_MAX_REF      /* MaxPool under 4 channels: MAX_POOL_2D's reference */
+#define NNOM_PATH_AFF_POOL_MAX_REF 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_AVG_REF      /* AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference */
+#define NNOM_PATH_AFF_POOL_AVG_REF 1
 #endif
 
 #endif

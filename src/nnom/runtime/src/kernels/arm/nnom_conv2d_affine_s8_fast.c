@@ -544,11 +544,12 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
  * kernel, [2] the columns and [3] the blocks of four output channels before them (both called
- * directly by the dispatcher, which checked the scratch and the requantization: no frame between),
- * [4] the columns' path with those checks (for the paths that fall to it). One left out is the
- * next one built in (the last, the reference), so a layer a wrong rule left without its path is
- * slower, never wrong. Read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
-static const conv_fn conv_paths[5];
+ * directly by the dispatcher, which checked the scratch and the requantization: no frame between).
+ * One left out is the reference, which every build links (the requantization's range sends a
+ * layer to it): a layer a wrong rule left without its path is slower, never wrong, and a path no
+ * layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in every
+ * build (nnom_arm_dsp.h). */
+static const conv_fn conv_paths[4];
 
 static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -556,21 +557,6 @@ static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t 
 {
     (void)scratch; /* the reference needs none */
     nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-}
-
-/* The columns' path: without a scratch or with a channel outside the fast requantization, the
- * reference; else the blocks of four output channels where the shape takes them, the columns. */
-static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                           int16_t *scratch)
-{
-    const conv_fn *path = conv_paths;
-    NNOM_ARM_OPAQUE(path);
-    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-    else
-        path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
-                                                                                  out_dims, scratch);
 }
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
@@ -588,9 +574,25 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
 #if NNOM_PATH_AFF_CONV_SHALLOW
 #define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
 #else
-#define CONV_SHALLOW conv_checked
+#define CONV_SHALLOW conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_PW
+/* The columns' path for the 1x1 kernels conv_pointwise4() does not take: without a scratch or
+ * with a channel outside the fast requantization, the reference; else the blocks of four output
+ * channels where the shape takes them, the columns. */
+static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                           int16_t *scratch)
+{
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
+    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
+        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    else
+        path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
+                                                                                  out_dims, scratch);
+}
+
 /* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
  * output channels when it has room for them, else the columns' path. Out of line: the tests
  * inlined would swell the dispatcher's frame, which is under the columns'. */
@@ -605,19 +607,9 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p
 }
 #define CONV_PW conv_pointwise4
 #else
-/* past the 1x1 kernel: the next test of nnom_conv2d_affine_s8_fast() */
-static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch)
-{
-    const conv_fn *path = conv_paths;
-    NNOM_ARM_OPAQUE(path);
-    path[scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? 1 : 4](
-        p, in, in_dims, w, bias, out, out_dims, scratch);
-}
-#define CONV_PW conv_no_pw
+#define CONV_PW conv_reference
 #endif
-static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, conv_checked};
+static const conv_fn conv_paths[4] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
