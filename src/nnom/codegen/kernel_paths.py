@@ -34,6 +34,8 @@ PATHS = {
     # their DSP kernels leave some shapes to; left out, the layer's build refuses those
     "NNOM_PATH_AFF_POOL_MAX_REF": "MaxPool under 4 channels: MAX_POOL_2D's reference",
     "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
+    # layers/nnom_add.c (Add.kernel_paths, Average's too), on every target: left out, the build refuses them
+    "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
 }
 
 

@@ -144,6 +144,11 @@ class Add(_Aligned):
         acc = sum(np.left_shift(x.astype(np.int64), top - q.frac) for x, q in zip(xs, q_in))
         return fixed.requantize(acc, top - self.q_pre.frac)
 
+    def kernel_paths(self):
+        """nnom_add_affine_run() (nnom_add.c; Average's too): two inputs through ADD's kernel,
+        more through an element loop of their own."""
+        return {"NNOM_PATH_AFF_ADD_MANY"} if self.affine and len(self.in_shapes) > 2 else set()
+
     def forward_affine(self, xs, q_in):
         p = self.ap
         if len(xs) == 2:

@@ -70,5 +70,8 @@
 #ifndef NNOM_PATH_AFF_POOL_AVG_REF      /* AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference */
 #define NNOM_PATH_AFF_POOL_AVG_REF 1
 #endif
+#ifndef NNOM_PATH_AFF_ADD_MANY      /* Add / Average of 3 or more inputs: their element loop (2: ADD's kernel) */
+#define NNOM_PATH_AFF_ADD_MANY 1
+#endif
 
 #endif

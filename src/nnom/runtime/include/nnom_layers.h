@@ -92,6 +92,13 @@ nnom_status_t nnom_pool_build(nnom_layer_t *l);
 #define NNOM_DSP_POOLS 0
 #endif
 #define NNOM_REFERENCE_LEFT_OUT "needs a reference kernel this runtime was exported without (NNOM_KERNEL_PATHS_ALL)"
+/* The pointer p, hidden from the optimizer: a choice among the code an export builds
+ * (nnom_kernel_paths.h) read this way compiles to the same code whatever it holds. */
+#if defined(__GNUC__)
+#define NNOM_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define NNOM_OPAQUE(p) ((void)0)
+#endif
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
                             nnom_2d_t s, nnom_padding_t pad, uint8_t flags);
 
