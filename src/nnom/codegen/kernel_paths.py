@@ -24,6 +24,7 @@ PATHS = {
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
+    "NNOM_PATH_AFF_CONV_PW_COLUMNS": "conv 1x1 over a multiple of 4 input channels without room for those blocks: columns",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
     "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",

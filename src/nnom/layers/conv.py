@@ -317,7 +317,8 @@ class Conv2D(_ConvBase):
         s, o = self.in_shapes[0], self.out_shape
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
         if inside and s.c % 4 == 0:
-            return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail() else self._columns())
+            return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()
+                                                else {"NNOM_PATH_AFF_CONV_PW_COLUMNS"} | self._columns())
         return {"NNOM_PATH_AFF_CONV_SHALLOW"} if self._shallow() else self._columns()
 
     def _columns(self):

@@ -49,6 +49,9 @@
 #ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks */
 #define NNOM_PATH_AFF_CONV_PW 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_PW_COLUMNS      /* conv 1x1 over a multiple of 4 input channels without room for those blocks: columns */
+#define NNOM_PATH_AFF_CONV_PW_COLUMNS 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
 #define NNOM_PATH_AFF_CONV_SHALLOW 1
 #endif

@@ -544,12 +544,13 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
  * kernel, [2] the columns and [3] the blocks of four output channels before them (both called
- * directly by the dispatcher, which checked the scratch and the requantization: no frame between).
+ * directly by the dispatcher, which checked the scratch and the requantization: no frame between),
+ * [4] the columns' path with those checks, for the 1x1 kernels without room for their blocks.
  * One left out is the reference, which every build links (the requantization's range sends a
  * layer to it): a layer a wrong rule left without its path is slower, never wrong, and a path no
  * layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in every
  * build (nnom_arm_dsp.h). */
-static const conv_fn conv_paths[4];
+static const conv_fn conv_paths[5];
 
 static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -576,7 +577,7 @@ static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t 
 #else
 #define CONV_SHALLOW conv_reference
 #endif
-#if NNOM_PATH_AFF_CONV_PW
+#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
 /* The columns' path for the 1x1 kernels conv_pointwise4() does not take: without a scratch or
  * with a channel outside the fast requantization, the reference; else the blocks of four output
  * channels where the shape takes them, the columns. */
@@ -592,7 +593,12 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
         path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
                                                                                   out_dims, scratch);
 }
+#define CONV_PW_COLUMNS conv_checked
+#else
+#define CONV_PW_COLUMNS conv_reference
+#endif
 
+#if NNOM_PATH_AFF_CONV_PW
 /* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
  * output channels when it has room for them, else the columns' path. Out of line: the tests
  * inlined would swell the dispatcher's frame, which is under the columns'. */
@@ -600,16 +606,18 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p
                                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                               int16_t *scratch)
 {
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
     if (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else
-        conv_checked(p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[4](p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW conv_pointwise4
 #else
 #define CONV_PW conv_reference
 #endif
-static const conv_fn conv_paths[4] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS};
+static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, CONV_PW_COLUMNS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
