@@ -58,8 +58,8 @@ def conv_model(seed):
     """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch) and 3x3 ones over many (the columns), an
-    AvgPool, an Add of three inputs; before them a MaxPool and an AvgPool under 4 channels (the
-    pools' references)."""
+    AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool and an AvgPool under
+    4 channels (the pools' references)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
     m = Model(seed=seed)
@@ -72,7 +72,8 @@ def conv_model(seed):
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
     y = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
-    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Add(), y, x, y)))
+    a = m.mergex(Add(), y, x, y)
+    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a)))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
 
@@ -120,7 +121,7 @@ def _functions(asm: str) -> dict:
 
 
 # run when the model is built, not in an inference: a reference left out adds a check there
-BUILD_TIME = {"maxpool_build", "avgpool_build", "nnom_add_build"}
+BUILD_TIME = {"maxpool_build", "avgpool_build", "nnom_add_build", "concat_build"}
 
 
 @pytest.mark.parametrize("core", ["cortex-m4", "cortex-m33"])
@@ -199,14 +200,16 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
 
 # the references a kernel leaves some shapes to (and Add's loop over 3+ inputs): left out, the
 # build refuses those layers
-REFERENCES = {"NNOM_PATH_AFF_POOL_MAX_REF", "NNOM_PATH_AFF_POOL_AVG_REF", "NNOM_PATH_AFF_ADD_MANY"}
+REFERENCES = {"NNOM_PATH_AFF_POOL_MAX_REF", "NNOM_PATH_AFF_POOL_AVG_REF", "NNOM_PATH_AFF_ADD_MANY",
+              "NNOM_PATH_AFF_CONCAT_MANY"}
 
 
-def pool_model(c, k=(2, 2), adds=2):
+def pool_model(c, k=(2, 2), adds=2, cats=2):
     m = Model(seed=3)
     x = inp = m.add(Input(shape(6, 5, c)))
     mx = m.hook(MaxPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
     x = m.mergex(Add(), *[m.hook(AvgPool(kernel(*k), stride(1, 1), PADDING_SAME), mx), mx, x][:adds])
+    x = m.mergex(Concat(-1), *[x, mx] * (cats // 2) + [x] * (cats % 2))
     m.compile(inp, m.hook(Dense(3), m.hook(Flatten(), x)), verbose=False)
     rng = np.random.default_rng(4)
     m.quantize(rng.normal(size=(16, 6, 5, c)), scheme="affine")
@@ -215,7 +218,7 @@ def pool_model(c, k=(2, 2), adds=2):
 
 def test_the_pools_ask_their_reference_only_for_the_shapes_their_kernels_leave():
     assert kp.model_kernel_paths(pool_model(4)[0]) == {"NNOM_PATH_AFF_POOL_AVG"}
-    assert kp.model_kernel_paths(pool_model(3, adds=3)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES
+    assert kp.model_kernel_paths(pool_model(3, adds=3, cats=5)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES
     assert kp.model_kernel_paths(pool_model(4, (17, 16))[0]) == {"NNOM_PATH_AFF_POOL_AVG",
                                                                  "NNOM_PATH_AFF_POOL_AVG_REF"}
     m = pool_model(3)[0]
@@ -223,16 +226,18 @@ def test_the_pools_ask_their_reference_only_for_the_shapes_their_kernels_leave()
     assert kp.model_kernel_paths(m) == set()
 
 
-@pytest.mark.parametrize("c, k, adds, ref", [(3, (2, 2), 2, "NNOM_PATH_AFF_POOL_MAX_REF"),
-                                             (3, (2, 2), 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
-                                             (4, (17, 16), 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
-                                             (4, (2, 2), 3, "NNOM_PATH_AFF_ADD_MANY")])
-def test_a_reference_left_out_stops_the_build_of_a_layer_that_needs_it(c, k, adds, ref):
+@pytest.mark.parametrize("c, k, adds, cats, ref", [(3, (2, 2), 2, 2, "NNOM_PATH_AFF_POOL_MAX_REF"),
+                                                   (3, (2, 2), 2, 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
+                                                   (4, (17, 16), 2, 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
+                                                   (4, (2, 2), 3, 2, "NNOM_PATH_AFF_ADD_MANY"),
+                                                   (4, (2, 2), 2, 5, "NNOM_PATH_AFF_CONCAT_MANY")])
+def test_a_reference_left_out_stops_the_build_of_a_layer_that_needs_it(c, k, adds, cats, ref):
     """Such a runtime refuses the layer when the model is built (its build in nnom_maxpool.c,
-    nnom_avgpool.c, nnom_add.c); never runs it wrong. With the reference, the same model runs
-    the simulator's bytes; without it, the firmware of a model that does not need it is smaller."""
+    nnom_avgpool.c, nnom_add.c, nnom_concat.c); never runs it wrong. With the reference, the
+    same model runs the simulator's bytes; without it, the firmware of a model that does not need
+    it is smaller."""
     cortex_m = cortex_m4()
-    m, xq = pool_model(c, k, adds)
+    m, xq = pool_model(c, k, adds, cats)
     y, rep = cortex_m.run_model(m, xq)
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
     with pytest.raises(NnomError) as e:

@@ -37,6 +37,8 @@ PATHS = {
     "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
     # layers/nnom_add.c (Add.kernel_paths, Average's too), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
+    # layers/nnom_concat.c (Concat.kernel_paths), on every target: left out, the build refuses them
+    "NNOM_PATH_AFF_CONCAT_MANY": "Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's)",
 }
 
 

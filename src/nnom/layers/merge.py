@@ -289,6 +289,11 @@ class Concat(Layer):
                 raise layer_error(self, f"input {k + 1}'s range is more than 2^23 times its output's; "
                                         "check the model")
 
+    def kernel_paths(self):
+        """concat_run() (nnom_concat.c): up to 4 inputs through the glue with the small frame, more
+        through the one with room for 16."""
+        return {"NNOM_PATH_AFF_CONCAT_MANY"} if self.affine and len(self.in_shapes) > 4 else set()
+
     def forward_affine(self, xs, q_in):
         return affine_concat.concat(xs, self.ap)
 
