@@ -77,19 +77,24 @@ static void global_avgpool_run(nnom_layer_t *l)
         avgpool_qformat(l);
 }
 
-/* nnom_pool_build(); a DSP runtime exported without AVERAGE_POOL_2D's reference (no layer of its
- * model needs it) refuses the shapes its kernel leaves to the reference. */
+/* nnom_pool_build(); a DSP runtime of the affine scheme exported without AVERAGE_POOL_2D's
+ * reference (no layer of its model needs it) refuses the shapes its kernel leaves to the
+ * reference. */
+#if NNOM_SCHEME_AFFINE && NNOM_DSP_POOLS && NNOM_PATH_AFF_POOL_AVG && !NNOM_PATH_AFF_POOL_AVG_REF
 static nnom_status_t avgpool_build(nnom_layer_t *l)
 {
     const nnom_pool_layer_t *p = (const nnom_pool_layer_t *)l;
     nnom_status_t st = nnom_pool_build(l);
-    if (st == NN_SUCCESS && NNOM_DSP_POOLS && NNOM_PATH_AFF_POOL_AVG && !NNOM_PATH_AFF_POOL_AVG_REF
-        && nnom_runs_affine(l) && (NNOM_IN_DIMS(l, 0).c < 4 || (uint32_t)p->k.h * p->k.w > 256u))
+    if (st == NN_SUCCESS && nnom_runs_affine(l) && (NNOM_IN_DIMS(l, 0).c < 4 || (uint32_t)p->k.h * p->k.w > 256u))
         return nnom_fail(l, NN_ARGUMENT_ERROR, NNOM_REFERENCE_LEFT_OUT);
     return st;
 }
+#define AVGPOOL_BUILD avgpool_build
+#else
+#define AVGPOOL_BUILD nnom_pool_build
+#endif
 
-static const nnom_layer_ops_t avgpool_ops = {avgpool_build, avgpool_run, NULL, NULL, NULL};
+static const nnom_layer_ops_t avgpool_ops = {AVGPOOL_BUILD, avgpool_run, NULL, NULL, NULL};
 static const nnom_layer_ops_t global_avgpool_ops = {nnom_pool_build, global_avgpool_run, NULL, NULL, NULL};
 
 nnom_layer_t *AvgPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad)
