@@ -61,18 +61,22 @@ def conv_model(seed):
     """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch) and 3x3 ones over many (the columns), an
-    AvgPool."""
+    AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool and an AvgPool under
+    4 channels (the pools' references)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
+    x = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), m.hook(MaxPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
-    x = m.hook(Dense(4), m.hook(Flatten(), m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)))
+    y = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
+    a = m.mergex(Add(), y, x, y)
+    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a)))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
 
@@ -119,6 +123,10 @@ def _functions(asm: str) -> dict:
     return out
 
 
+# run when the model is built, not in an inference: a reference left out adds a check there
+BUILD_TIME = {"maxpool_build", "avgpool_build", "nnom_add_build", "concat_build"}
+
+
 @pytest.mark.parametrize("core", ["cortex-m4", "cortex-m33"])
 def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core):
     """Each file's paths left out one at a time, and all but one: every function built in both
@@ -141,7 +149,7 @@ def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core):
         full = build([])
         for off in [[m] for m in macros] + [[x for x in macros if x != m] for m in macros] + [macros]:
             pruned = build(off)
-            for f in set(full) & set(pruned):
+            for f in set(full) & set(pruned) - BUILD_TIME:
                 assert full[f] == pruned[f], f"{path.name} without {off}: {f} compiles differently"
 
 
@@ -185,12 +193,64 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
     for build, seed in MODELS[::2]:
         m, xq = quantized(build, seed)
         y, rep = cortex_m.run_model(m, xq)
-        for name in sorted(kp.model_kernel_paths(m)):
+        for name in sorted(kp.model_kernel_paths(m) - REFERENCES):
             y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0"])
             assert np.array_equal(y, y_off), name
             assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
             if name not in ("NNOM_PATH_AFF_POOL_MEAN", "NNOM_PATH_AFF_CONV_PW"):
                 assert rep_off.instructions_per_inference > rep.instructions_per_inference, name
+
+
+# the references a kernel leaves some shapes to (and Add's loop over 3+ inputs): left out, the
+# build refuses those layers
+REFERENCES = {"NNOM_PATH_AFF_POOL_MAX_REF", "NNOM_PATH_AFF_POOL_AVG_REF", "NNOM_PATH_AFF_ADD_MANY",
+              "NNOM_PATH_AFF_CONCAT_MANY"}
+
+
+def pool_model(c, k=(2, 2), adds=2, cats=2):
+    m = Model(seed=3)
+    x = inp = m.add(Input(shape(6, 5, c)))
+    mx = m.hook(MaxPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
+    x = m.mergex(Add(), *[m.hook(AvgPool(kernel(*k), stride(1, 1), PADDING_SAME), mx), mx, x][:adds])
+    x = m.mergex(Concat(-1), *[x, mx] * (cats // 2) + [x] * (cats % 2))
+    m.compile(inp, m.hook(Dense(3), m.hook(Flatten(), x)), verbose=False)
+    rng = np.random.default_rng(4)
+    m.quantize(rng.normal(size=(16, 6, 5, c)), scheme="affine")
+    return m, m.quantize_input(rng.normal(size=(2, 6, 5, c)))[0]
+
+
+def test_the_pools_ask_their_reference_only_for_the_shapes_their_kernels_leave():
+    assert kp.model_kernel_paths(pool_model(4)[0]) == {"NNOM_PATH_AFF_POOL_AVG"}
+    assert kp.model_kernel_paths(pool_model(3, adds=3, cats=5)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES
+    assert kp.model_kernel_paths(pool_model(4, (17, 16))[0]) == {"NNOM_PATH_AFF_POOL_AVG",
+                                                                 "NNOM_PATH_AFF_POOL_AVG_REF"}
+    m = pool_model(3)[0]
+    m.quantize(np.random.default_rng(4).normal(size=(16, 6, 5, 3)), scheme="qformat")
+    assert kp.model_kernel_paths(m) == set()
+
+
+@pytest.mark.parametrize("c, k, adds, cats, ref", [(3, (2, 2), 2, 2, "NNOM_PATH_AFF_POOL_MAX_REF"),
+                                                   (3, (2, 2), 2, 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
+                                                   (4, (17, 16), 2, 2, "NNOM_PATH_AFF_POOL_AVG_REF"),
+                                                   (4, (2, 2), 3, 2, "NNOM_PATH_AFF_ADD_MANY"),
+                                                   (4, (2, 2), 2, 5, "NNOM_PATH_AFF_CONCAT_MANY")])
+def test_a_reference_left_out_stops_the_build_of_a_layer_that_needs_it(c, k, adds, cats, ref):
+    """Such a runtime refuses the layer when the model is built (its build in nnom_maxpool.c,
+    nnom_avgpool.c, nnom_add.c, nnom_concat.c); never runs it wrong. With the reference, the
+    same model runs the simulator's bytes; without it, the firmware of a model that does not need
+    it is smaller."""
+    cortex_m = cortex_m4()
+    m, xq = pool_model(c, k, adds, cats)
+    y, rep = cortex_m.run_model(m, xq)
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    with pytest.raises(NnomError) as e:
+        cortex_m.run_model(m, xq, log=True, cflags=[f"-D{ref}=0"])
+    assert "needs a reference kernel this runtime was exported without" in str(e.value), str(e.value)[-2000:]
+    m4, xq4 = pool_model(4)
+    y4, rep4 = cortex_m.run_model(m4, xq4)
+    y4_all, rep4_all = cortex_m.run_model(m4, xq4, cflags=[f"-D{ref}=1"])
+    assert np.array_equal(y4, y4_all) and rep4.instructions_per_inference == rep4_all.instructions_per_inference
+    assert rep4.flash_bytes < rep4_all.flash_bytes - 100, (rep4.flash_bytes, rep4_all.flash_bytes)
 
 
 @pytest.mark.slow

@@ -2,9 +2,9 @@
 runtime builds. The DSP kernels choose a path at run time from a layer's shapes (kernel, stride,
 channels, clamp, output zero point); the package's runtime builds them all, an export only those
 its model's layers reach (Layer.kernel_paths(), beside the layer's other rules), so the others are
-neither compiled nor linked. A kernel asked for a path left out takes the next one built in, at
-last its reference loop (always built): a layer a wrong rule left without its path is slower,
-never wrong. Data-dependent choices (the multipliers' range) stay in C."""
+neither compiled nor linked. A kernel asked for a path left out takes another one built in or
+its reference loop (always built): a layer a wrong rule left without its path is slower, never
+wrong. Data-dependent choices (the multipliers' range) stay in C."""
 
 HEADER = "nnom/include/nnom_kernel_paths.h"
 
@@ -27,11 +27,21 @@ PATHS = {
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
+    "NNOM_PATH_AFF_CONV_PW_COLUMNS": "conv 1x1 over a multiple of 4 input channels without room for those blocks: columns",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
+    "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
+    # kernels/arm/nnom_{max,avg}pool_affine_s8_fast.c (MaxPool / AvgPool.kernel_paths): the references
+    # their DSP kernels leave some shapes to; left out, the layer's build refuses those
+    "NNOM_PATH_AFF_POOL_MAX_REF": "MaxPool under 4 channels: MAX_POOL_2D's reference",
+    "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
+    # layers/nnom_add.c (Add.kernel_paths, Average's too), on every target: left out, the build refuses them
+    "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
+    # layers/nnom_concat.c (Concat.kernel_paths), on every target: left out, the build refuses them
+    "NNOM_PATH_AFF_CONCAT_MANY": "Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's)",
 }
 
 
@@ -50,8 +60,8 @@ def kernel_paths_header(paths=None, scheme=None) -> bytes:
                 " * reach (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
                 " * NNOM_KERNEL_PATHS_ALL 1 (nnom_user_port.h or -D) to build them all.")
     lines = ["/* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)",
-             " * this runtime builds (1). A kernel asked for a path left out takes the next one, at last",
-             " * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.",
+             " * this runtime builds (1). A kernel asked for a path left out takes another one or its",
+             " * reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.",
              head, " */",
              "#ifndef NNOM_KERNEL_PATHS_H", "#define NNOM_KERNEL_PATHS_H", "",
              '#include "nnom_user_port.h"', "",

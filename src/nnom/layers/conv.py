@@ -318,8 +318,16 @@ class Conv2D(_ConvBase):
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
         if inside and s.c % 4 == 0:
             return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()
-                                                else {"NNOM_PATH_AFF_CONV_COLUMNS"})
-        return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else "NNOM_PATH_AFF_CONV_COLUMNS"}
+                                                else {"NNOM_PATH_AFF_CONV_PW_COLUMNS"} | self._columns())
+        return {"NNOM_PATH_AFF_CONV_SHALLOW"} if self._shallow() else self._columns()
+
+    def _columns(self):
+        """The columns' path; the blocks of four output channels before them where
+        nnom_conv2d_affine_s8_quad_shape() (multiples of 4 input and output channels, no dilation
+        along the rows), which the columns' path hands even the shapes the blocks do no pixel of."""
+        quad = (self.in_shapes[0].c % 4 == 0 and self.out_shape.c % 4 == 0 and self.out_shape.c > 0
+                and (self.dilation.w == 1 or self.kernel.w == 1))
+        return {"NNOM_PATH_AFF_CONV_COLUMNS"} | ({"NNOM_PATH_AFF_CONV_QUAD"} if quad else set())
 
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the

@@ -144,6 +144,11 @@ class Add(_Aligned):
         acc = sum(np.left_shift(x.astype(np.int64), top - q.frac) for x, q in zip(xs, q_in))
         return fixed.requantize(acc, top - self.q_pre.frac)
 
+    def kernel_paths(self):
+        """nnom_add_affine_run() (nnom_add.c; Average's too): two inputs through ADD's kernel,
+        more through an element loop of their own."""
+        return {"NNOM_PATH_AFF_ADD_MANY"} if self.affine and len(self.in_shapes) > 2 else set()
+
     def forward_affine(self, xs, q_in):
         p = self.ap
         if len(xs) == 2:
@@ -283,6 +288,11 @@ class Concat(Layer):
             if 255 << max(r.shift, 0) > INT32_MAX:      # the requantization's left shift in int32
                 raise layer_error(self, f"input {k + 1}'s range is more than 2^23 times its output's; "
                                         "check the model")
+
+    def kernel_paths(self):
+        """concat_run() (nnom_concat.c): up to 4 inputs through the glue with the small frame, more
+        through the one with room for 16."""
+        return {"NNOM_PATH_AFF_CONCAT_MANY"} if self.affine and len(self.in_shapes) > 4 else set()
 
     def forward_affine(self, xs, q_in):
         return affine_concat.concat(xs, self.ap)

@@ -122,6 +122,10 @@ class MaxPool(_Pool):
     def forward_affine(self, xs, q_in):
         return affine_pool.max_pool2d(xs[0], self.ap)
 
+    def kernel_paths(self):
+        """nnom_maxpool_affine_s8_fast() leaves under 4 channels to its reference."""
+        return {"NNOM_PATH_AFF_POOL_MAX_REF"} if self.affine and self.in_shapes[0].c < 4 else set()
+
 
 class AvgPool(_Pool):
     """Average pooling, with a rounded division: `AvgPool(kernel, stride, padding)` as in C, or
@@ -151,11 +155,15 @@ class AvgPool(_Pool):
         return affine_pool.avg_pool2d(xs[0], self.ap)
 
     def kernel_paths(self):
-        """avgpool_affine() (nnom_avgpool.c): a GlobalAvgPool runs MEAN's kernel, the others
-        AVERAGE_POOL_2D's."""
+        """nnom_avgpool.c: a GlobalAvgPool runs MEAN's kernel (mean_affine()), the others
+        AVERAGE_POOL_2D's, which leaves under 4 channels and windows over 256 pixels to its
+        reference."""
         if not self.affine:
             return set()
-        return {"NNOM_PATH_AFF_POOL_MEAN" if isinstance(self, GlobalAvgPool) else "NNOM_PATH_AFF_POOL_AVG"}
+        if isinstance(self, GlobalAvgPool):
+            return {"NNOM_PATH_AFF_POOL_MEAN"}
+        few = self.in_shapes[0].c < 4 or self.kernel.h * self.kernel.w > 256   # nnom_avgpool_affine_s8_fast()
+        return {"NNOM_PATH_AFF_POOL_AVG"} | ({"NNOM_PATH_AFF_POOL_AVG_REF"} if few else set())
 
 
 class SumPool(_Pool):

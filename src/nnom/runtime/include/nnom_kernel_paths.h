@@ -1,6 +1,6 @@
 /* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)
- * this runtime builds (1). A kernel asked for a path left out takes the next one, at last
- * its reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.
+ * this runtime builds (1). A kernel asked for a path left out takes another one or its
+ * reference loop: slower, never wrong. A macro defined before (nnom_user_port.h, -D) wins.
  * The runtime in nnom's package builds every path; an export writes this file with the
  * paths its model's layers reach (nnom/codegen/kernel_paths.py).
  */
@@ -58,17 +58,35 @@
 #ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks */
 #define NNOM_PATH_AFF_CONV_PW 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_PW_COLUMNS      /* conv 1x1 over a multiple of 4 input channels without room for those blocks: columns */
+#define NNOM_PATH_AFF_CONV_PW_COLUMNS 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
 #define NNOM_PATH_AFF_CONV_SHALLOW 1
 #endif
 #ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
 #define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_QUAD      /* conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns */
+#define NNOM_PATH_AFF_CONV_QUAD 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif
 #ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
 #define NNOM_PATH_AFF_POOL_AVG 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_MAX_REF      /* MaxPool under 4 channels: MAX_POOL_2D's reference */
+#define NNOM_PATH_AFF_POOL_MAX_REF 1
+#endif
+#ifndef NNOM_PATH_AFF_POOL_AVG_REF      /* AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference */
+#define NNOM_PATH_AFF_POOL_AVG_REF 1
+#endif
+#ifndef NNOM_PATH_AFF_ADD_MANY      /* Add / Average of 3 or more inputs: their element loop (2: ADD's kernel) */
+#define NNOM_PATH_AFF_ADD_MANY 1
+#endif
+#ifndef NNOM_PATH_AFF_CONCAT_MANY      /* Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's) */
+#define NNOM_PATH_AFF_CONCAT_MANY 1
 #endif
 
 #endif

@@ -84,6 +84,21 @@ nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l);
 
 /* pooling layers (nnom_window.c) */
 nnom_status_t nnom_pool_build(nnom_layer_t *l);
+/* The DSP max and average pools (kernels/arm/) run here: they leave some shapes to a reference an
+ * export may leave out (nnom_kernel_paths.h), and then the layer's build refuses those shapes. */
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) && !NNOM_MVE_KERNELS
+#define NNOM_DSP_POOLS 1
+#else
+#define NNOM_DSP_POOLS 0
+#endif
+#define NNOM_REFERENCE_LEFT_OUT "needs a reference kernel this runtime was exported without (NNOM_KERNEL_PATHS_ALL)"
+/* The pointer p, hidden from the optimizer: a choice among the code an export builds
+ * (nnom_kernel_paths.h) read this way compiles to the same code whatever it holds. */
+#if defined(__GNUC__)
+#define NNOM_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define NNOM_OPAQUE(p) ((void)0)
+#endif
 nnom_layer_t *nnom_pool_new(nnom_layer_type_t type, const char *name, const nnom_layer_ops_t *ops, nnom_2d_t k,
                             nnom_2d_t s, nnom_padding_t pad, uint8_t flags);
 

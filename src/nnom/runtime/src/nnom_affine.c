@@ -1,4 +1,5 @@
 /* The affine scheme's parameters of a layer: the checks every layer's build shares. */
+#include "nnom_cold.h"
 #include "nnom_layers.h"
 
 nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_mult, int needs_table)

@@ -75,6 +75,8 @@ nnom_status_t nnom_add_build(nnom_layer_t *l)
     st = nnom_affine_check(l, l->n_in, (uint16_t)(l->n_in + 1u), 0);
     if (st != NN_SUCCESS || a == NULL)
         return st;
+    if (!NNOM_PATH_AFF_ADD_MANY && nnom_runs_affine(l) && l->n_in > 2)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, NNOM_REFERENCE_LEFT_OUT);
     if (a->extra < 0 || a->extra > 20)      /* TFLite's 20: (q - zp) << 20 leaves headroom in int32 */
         return nnom_fail(l, NN_ARGUMENT_ERROR, "affine left shift outside 0..20");
     for (k = 0; k < l->n_in; k++) {
@@ -112,22 +114,15 @@ nnom_add_affine_params_t nnom_add_affine_params(const nnom_layer_t *l)
     return p;
 }
 
-void nnom_add_affine_run(nnom_layer_t *l)
+/* Three or more inputs: ADD's terms summed per element, requantized once. Built when a layer of the
+ * model has so many (nnom_kernel_paths.h: NNOM_PATH_AFF_ADD_MANY); else nothing, as the layer's
+ * build refuses them (nnom_add_build()). Read through NNOM_OPAQUE: the run's code is the same in both. */
+#if NNOM_PATH_AFF_ADD_MANY
+static void add_many(nnom_layer_t *l)
 {
     const nnom_affine_t *a = l->aff;
     uint32_t i, size = nnom_dims_size(l->out_dims), n_k[MAX_MERGE], j[MAX_MERGE];
     uint8_t k, n = l->n_in;
-    if (n == 2) {
-        nnom_add_affine_params_t p = nnom_add_affine_params(l);
-#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
-        nnom_add_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
-                               nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
-#else
-        nnom_add_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
-                                nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
-#endif
-        return;
-    }
     for (k = 0; k < n; k++) {
         n_k[k] = nnom_dims_size(NNOM_IN_DIMS(l, k));
         j[k] = 0;
@@ -141,6 +136,34 @@ void nnom_add_affine_run(nnom_layer_t *l)
                 j[k] = 0;
         }
         l->out[i] = nnom_requant_affine(acc, a->mult[n], a->shift[n], a->out_zp, a->act_min, a->act_max);
+    }
+}
+#define ADD_MANY add_many
+#else
+static void add_refused(nnom_layer_t *l)
+{
+    (void)l;
+}
+#define ADD_MANY add_refused
+#endif
+static void (*const add_many_run)(nnom_layer_t *l) = ADD_MANY;
+
+void nnom_add_affine_run(nnom_layer_t *l)
+{
+    if (l->n_in == 2) {
+        const uint32_t size = nnom_dims_size(l->out_dims);
+        nnom_add_affine_params_t p = nnom_add_affine_params(l);
+#if NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
+        nnom_add_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                               nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#else
+        nnom_add_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), l->in[1]->out,
+                                nnom_dims_size(NNOM_IN_DIMS(l, 1)), l->out, size);
+#endif
+    } else {
+        void (*many)(nnom_layer_t *) = add_many_run;
+        NNOM_OPAQUE(many);
+        many(l);
     }
 }
 

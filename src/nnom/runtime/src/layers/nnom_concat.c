@@ -3,6 +3,7 @@
 #include "nnom_layers.h"
 
 #define MAX_CONCAT 16
+#define FEW_CONCAT 4 /* concat_affine_few() */
 
 static nnom_status_t concat_build(nnom_layer_t *l)
 {
@@ -31,13 +32,14 @@ static nnom_status_t concat_build(nnom_layer_t *l)
         l->out_dims.w = (uint16_t)total;
     else
         l->out_dims.c = (uint16_t)total;
+    if (!NNOM_PATH_AFF_CONCAT_MANY && nnom_runs_affine(l) && l->n_in > FEW_CONCAT)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, NNOM_REFERENCE_LEFT_OUT);
     /* affine: in_zp and mult / shift per input (its requantization to the output's format) */
     return nnom_affine_check(l, l->n_in, l->n_in, 0);
 }
 
 /* concat_affine() for few inputs, out of line: its frame, not the one for MAX_CONCAT inputs, is
  * then on the stack under the kernel (the stack peak of a model with a small Concat). */
-#define FEW_CONCAT 4
 #if defined(__GNUC__)
 #define CONCAT_NOINLINE __attribute__((noinline))
 #else
@@ -79,6 +81,10 @@ static CONCAT_NOINLINE void concat_affine_few(nnom_layer_t *l)
     concat_affine_in(l, ins, rq, chunk);
 }
 
+/* More than FEW_CONCAT inputs: built when a layer of the model has so many (nnom_kernel_paths.h:
+ * NNOM_PATH_AFF_CONCAT_MANY); else nothing, as the layer's build refuses them. Read through
+ * NNOM_OPAQUE: concat_run()'s code is the same in both. */
+#if NNOM_PATH_AFF_CONCAT_MANY
 static CONCAT_NOINLINE void concat_affine(nnom_layer_t *l)
 {
     const int8_t *ins[MAX_CONCAT];
@@ -86,6 +92,15 @@ static CONCAT_NOINLINE void concat_affine(nnom_layer_t *l)
     uint32_t chunk[MAX_CONCAT];
     concat_affine_in(l, ins, rq, chunk);
 }
+#define CONCAT_MANY concat_affine
+#else
+static void concat_refused(nnom_layer_t *l)
+{
+    (void)l;
+}
+#define CONCAT_MANY concat_refused
+#endif
+static void (*const concat_many)(nnom_layer_t *l) = CONCAT_MANY;
 
 /* The Q-format concatenation, out of line too: its arrays stay off the affine path's stack. */
 static CONCAT_NOINLINE void concat_qformat(nnom_layer_t *l)
@@ -108,8 +123,11 @@ static void concat_run(nnom_layer_t *l)
         concat_qformat(l);
     else if (l->n_in <= FEW_CONCAT)
         concat_affine_few(l);
-    else
-        concat_affine(l);
+    else {
+        void (*many)(nnom_layer_t *) = concat_many;
+        NNOM_OPAQUE(many);
+        many(l);
+    }
 }
 
 static const nnom_layer_ops_t concat_ops = {concat_build, concat_run, NULL, NULL, NULL};

@@ -24,7 +24,23 @@ static void maxpool_run(nnom_layer_t *l)
 #endif
 }
 
-static const nnom_layer_ops_t maxpool_ops = {nnom_pool_build, maxpool_run, NULL, NULL, NULL};
+/* nnom_pool_build(); a DSP runtime of the affine scheme exported without MAX_POOL_2D's reference
+ * (no layer of its model needs it) refuses a layer under 4 channels, which its kernel leaves to
+ * the reference. */
+#if NNOM_SCHEME_AFFINE && NNOM_DSP_POOLS && !NNOM_PATH_AFF_POOL_MAX_REF
+static nnom_status_t maxpool_build(nnom_layer_t *l)
+{
+    nnom_status_t st = nnom_pool_build(l);
+    if (st == NN_SUCCESS && nnom_runs_affine(l) && NNOM_IN_DIMS(l, 0).c < 4)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, NNOM_REFERENCE_LEFT_OUT);
+    return st;
+}
+#define MAXPOOL_BUILD maxpool_build
+#else
+#define MAXPOOL_BUILD nnom_pool_build
+#endif
+
+static const nnom_layer_ops_t maxpool_ops = {MAXPOOL_BUILD, maxpool_run, NULL, NULL, NULL};
 
 nnom_layer_t *MaxPool(nnom_2d_t k, nnom_2d_t s, nnom_padding_t pad)
 {

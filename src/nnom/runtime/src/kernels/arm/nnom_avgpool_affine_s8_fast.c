@@ -40,6 +40,22 @@ static inline uint32_t avg4(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t 
                           lo4, hi4);
 }
 
+/* The shapes above: the reference, or, in a runtime exported without it (nnom_kernel_paths.h: no
+ * layer of its model has them), nothing, as the layer's build refuses it (nnom_avgpool.c). Read through
+ * NNOM_ARM_OPAQUE: the kernel's code is the same in both. */
+#if NNOM_PATH_AFF_POOL_AVG_REF
+#define AVGPOOL_OTHER nnom_avgpool_affine_s8
+#else
+static void avgpool_refused(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, int8_t *out,
+                            nnom_dims_t out_dims)
+{
+    (void)p, (void)in, (void)in_dims, (void)out, (void)out_dims;
+}
+#define AVGPOOL_OTHER avgpool_refused
+#endif
+static void (*const avgpool_other)(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   int8_t *out, nnom_dims_t out_dims) = AVGPOOL_OTHER;
+
 void nnom_avgpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                  int8_t *out, nnom_dims_t out_dims)
 {
@@ -49,7 +65,10 @@ void nnom_avgpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
     uint32_t oy, ox, c;
 
     if (C < 4 || (uint32_t)win->kh * win->kw > 256u) {
-        nnom_avgpool_affine_s8(p, in, in_dims, out, out_dims);
+        void (*other)(const nnom_pool_affine_params_t *, const int8_t *, nnom_dims_t, int8_t *, nnom_dims_t) =
+            avgpool_other;
+        NNOM_ARM_OPAQUE(other);
+        other(p, in, in_dims, out, out_dims);
         return;
     }
     for (oy = 0; oy < out_dims.h; oy++) {

@@ -516,6 +516,7 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
     }
 }
 
+#if NNOM_PATH_AFF_CONV_QUAD
 /* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
  * output's tail before their table): out of line, as the call inlined would swell the dispatcher's
  * frame, which is under the columns' of other shapes. */
@@ -527,6 +528,7 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(const nnom_conv_affine_params_t
         < (uint32_t)out_dims.h * out_dims.w)
         conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
+#endif /* NNOM_PATH_AFF_CONV_QUAD */
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
 /* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
@@ -543,9 +545,11 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
  * kernel, [2] the columns and [3] the blocks of four output channels before them (both called
  * directly by the dispatcher, which checked the scratch and the requantization: no frame between),
- * [4] the columns' path with those checks (for the paths that fall to it). One left out is the
- * next one built in (the last, the reference), so a layer a wrong rule left without its path is
- * slower, never wrong. Read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
+ * [4] the columns' path with those checks, for the 1x1 kernels without room for their blocks.
+ * One left out is the reference, which every build links (the requantization's range sends a
+ * layer to it): a layer a wrong rule left without its path is slower, never wrong, and a path no
+ * layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in every
+ * build (nnom_arm_dsp.h). */
 static const conv_fn conv_paths[5];
 
 static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -556,8 +560,27 @@ static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t 
     nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
 }
 
-/* The columns' path: without a scratch or with a channel outside the fast requantization, the
- * reference; else the blocks of four output channels where the shape takes them, the columns. */
+#if NNOM_PATH_AFF_CONV_COLUMNS
+#define CONV_COLUMNS conv_columns
+#else
+#define CONV_COLUMNS conv_reference
+#endif
+/* the blocks of four output channels, then the columns: both or the reference (the columns start
+ * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
+#if NNOM_PATH_AFF_CONV_COLUMNS && NNOM_PATH_AFF_CONV_QUAD
+#define CONV_QUADS conv_quads_columns
+#else
+#define CONV_QUADS conv_reference
+#endif
+#if NNOM_PATH_AFF_CONV_SHALLOW
+#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
+#else
+#define CONV_SHALLOW conv_reference
+#endif
+#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
+/* The columns' path for the 1x1 kernels conv_pointwise4() does not take: without a scratch or
+ * with a channel outside the fast requantization, the reference; else the blocks of four output
+ * channels where the shape takes them, the columns. */
 static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                            int16_t *scratch)
@@ -570,19 +593,11 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
         path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
                                                                                   out_dims, scratch);
 }
+#define CONV_PW_COLUMNS conv_checked
+#else
+#define CONV_PW_COLUMNS conv_reference
+#endif
 
-#if NNOM_PATH_AFF_CONV_COLUMNS
-#define CONV_COLUMNS conv_columns
-#define CONV_QUADS conv_quads_columns
-#else
-#define CONV_COLUMNS conv_reference
-#define CONV_QUADS conv_reference
-#endif
-#if NNOM_PATH_AFF_CONV_SHALLOW
-#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
-#else
-#define CONV_SHALLOW conv_checked
-#endif
 #if NNOM_PATH_AFF_CONV_PW
 /* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
  * output channels when it has room for them, else the columns' path. Out of line: the tests
@@ -591,26 +606,18 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p
                                               const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                               int16_t *scratch)
 {
+    const conv_fn *path = conv_paths;
+    NNOM_ARM_OPAQUE(path);
     if (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else
-        conv_checked(p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[4](p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW conv_pointwise4
 #else
-/* past the 1x1 kernel: the next test of nnom_conv2d_affine_s8_fast() */
-static NNOM_ARM_NOINLINE void conv_no_pw(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch)
-{
-    const conv_fn *path = conv_paths;
-    NNOM_ARM_OPAQUE(path);
-    path[scratch != NULL && nnom_conv2d_affine_s8_shallow(&p->win, in_dims.c, out_dims.c) ? 1 : 4](
-        p, in, in_dims, w, bias, out, out_dims, scratch);
-}
-#define CONV_PW conv_no_pw
+#define CONV_PW conv_reference
 #endif
-static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, conv_checked};
+static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, CONV_PW_COLUMNS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,

@@ -1,5 +1,5 @@
 /* MAX_POOL_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
- * reference, kernels/affine/nnom_maxpool_affine_s8.c (it covers every shape). Without the DSP
+ * reference, kernels/affine/nnom_maxpool_affine_s8.c, which it calls under 4 channels. Without the DSP
  * extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference.
  *
  * The maximum is the Q-format kernel's (four channels per word, SSUB8 sets a GE flag per byte
@@ -32,6 +32,22 @@ static inline uint32_t max4(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t 
     return __sel(best, hi4);
 }
 
+/* Under 4 channels: the reference, or, in a runtime exported without it (nnom_kernel_paths.h:
+ * no layer of its model has so few), nothing, as the layer's build refuses it (nnom_maxpool.c). Read
+ * through NNOM_ARM_OPAQUE: the kernel's code is the same in both. */
+#if NNOM_PATH_AFF_POOL_MAX_REF
+#define MAXPOOL_FEW nnom_maxpool_affine_s8
+#else
+static void maxpool_refused(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, int8_t *out,
+                            nnom_dims_t out_dims)
+{
+    (void)p, (void)in, (void)in_dims, (void)out, (void)out_dims;
+}
+#define MAXPOOL_FEW maxpool_refused
+#endif
+static void (*const maxpool_few)(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                 int8_t *out, nnom_dims_t out_dims) = MAXPOOL_FEW;
+
 void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                  int8_t *out, nnom_dims_t out_dims)
 {
@@ -41,7 +57,10 @@ void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
     uint32_t oy, ox, c;
 
     if (C < 4) {
-        nnom_maxpool_affine_s8(p, in, in_dims, out, out_dims);
+        void (*few)(const nnom_pool_affine_params_t *, const int8_t *, nnom_dims_t, int8_t *, nnom_dims_t) =
+            maxpool_few;
+        NNOM_ARM_OPAQUE(few);
+        few(p, in, in_dims, out, out_dims);
         return;
     }
     for (oy = 0; oy < out_dims.h; oy++) {
