@@ -22,7 +22,8 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
                               assert_affine_exact, assert_bit_exact, cortex_m_target)
 
 NODSP_DIR = KERNELS / "nodsp"
-AFFINE_NODSP = ["nnom_conv2d_affine_s8_nodsp", "nnom_dw_conv2d_affine_s8_nodsp", "nnom_fully_connected_affine_s8_nodsp"]
+AFFINE_NODSP = ["nnom_conv2d_affine_s8_nodsp", "nnom_dw_conv2d_affine_s8_nodsp", "nnom_fully_connected_affine_s8_nodsp",
+                "nnom_fully_connected_affine_s8_nodsp_scratch"]
 QFORMAT_NODSP = ["nnom_conv2d_s8_nodsp", "nnom_dw_conv2d_s8_nodsp", "nnom_dense_s8_nodsp"]
 CORES = ["nnom_nodsp_conv", "nnom_nodsp_dw", "nnom_nodsp_fc"]             # the loops both schemes share
 NODSP_SOURCES = [NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + QFORMAT_NODSP + CORES]
@@ -90,8 +91,9 @@ def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
 
 FC_RANGES_SOURCES = [C_DIR / "nodsp_fc_ranges.c", KERNELS / "affine" / "nnom_fully_connected_affine_s8.c",
                      KERNELS / "local" / "nnom_dense_s8.c",
-                     *(NODSP_DIR / f"{k}.c" for k in ("nnom_fully_connected_affine_s8_nodsp", "nnom_dense_s8_nodsp",
-                                                      "nnom_nodsp_fc"))]
+                     *(NODSP_DIR / f"{k}.c" for k in ("nnom_fully_connected_affine_s8_nodsp",
+                                                      "nnom_fully_connected_affine_s8_nodsp_scratch",
+                                                      "nnom_dense_s8_nodsp", "nnom_nodsp_fc"))]
 
 
 def assert_fc_ranges(returncode, out, label):
@@ -225,8 +227,11 @@ def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
             cmd = [cc, *STRICT, *flags, opt, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
             res = subprocess.run(cmd, capture_output=True, text=True)
             assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
-            # the shared loops only where the kernels are on; each kernel always (elsewhere: its reference)
+            # the shared loops only where the kernels are on; each kernel always (elsewhere: its reference),
+            # with its scratch-size function where it has one
             expect = [src.stem] if on or src.stem not in CORES else []
+            if src.stem.endswith("_scratch"):
+                expect = sorted(expect + [f"{src.stem}_size"])
             assert defined(nm, obj) == expect, f"{src.name} {' '.join(flags)} {opt}"
 
 

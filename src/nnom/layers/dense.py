@@ -60,6 +60,16 @@ class Dense(_ConvBase):
     def macs(self):
         return self.w.size
 
+    # the rows that share the no-DSP kernels' copy of the input (NNOM_NODSP_FC_COPY_ROWS)
+    NODSP_COPY_ROWS = 32
+
+    def scratch_bytes(self):
+        # the no-DSP kernel's copy of its input minus the zero point -128, where enough rows share
+        # it (nnom_fully_connected_affine_s8_nodsp_scratch_size): one plan for every target
+        if self.affine and self.ap.input_zero_point == -128 and self.units >= self.NODSP_COPY_ROWS:
+            return self.w.shape[0]
+        return 0
+
     def describe(self):
         return f"{self.w.shape[0]}->{self.units}"
 

@@ -218,7 +218,8 @@ static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint
  * conv (col: 4 * kh * kw * in_c bytes, 4-byte aligned), depthwise with multiplier 1 and at most
  * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks (returns the rows done: all of
  * them on ARMv7-M; on ARMv6-M all but one row at most, none of three rows or fewer; the caller's
- * reference does the others). */
+ * reference does the others); scratch: NULL, or n_in bytes for the input's copy minus its zero
+ * point (nnom_fully_connected_affine_s8_nodsp_scratch_size()). */
 #define NNOM_DW_PAIR_TAPS 32 /* two 256-byte tables of tap offsets on the stack */
 void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                      nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -226,6 +227,6 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
 void nnom_nodsp_dw(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                    nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
-                       const int32_t *bias, int8_t *out, uint32_t n_out);
+                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch);
 
 #endif
