@@ -40,8 +40,7 @@ AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.
 # (the 1x1 conv's reference is the conv's; on the Cortex-M3 it runs the no-DSP fully connected kernel)
 AFFINE_REFERENCES = [r for p in AFFINE_ARM_SOURCES if (r := KERNELS / "affine" / p.name.replace("_fast", "")).exists()] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c",
-       KERNELS / "nodsp" / "nnom_fully_connected_affine_s8_nodsp.c",
-       KERNELS / "nodsp" / "nnom_fully_connected_affine_s8_nodsp_scratch.c", KERNELS / "nodsp" / "nnom_nodsp_fc.c"]
+       KERNELS / "nodsp" / "nnom_fully_connected_affine_s8_nodsp.c", KERNELS / "nodsp" / "nnom_nodsp_fc.c"]
 AFFINE_KERNELS = sorted(["nnom_conv2d_affine_s8_fast", "nnom_conv2d_1x1_affine_s8_fast", "nnom_conv2d_shallow_affine_s8_fast",
                          "nnom_conv2d_pw_affine_s8_fast", "nnom_conv2d_quad_affine_s8_fast", "nnom_conv2d_transpose_affine_s8_fast",
                          "nnom_dw_conv2d_affine_s8_fast", "nnom_fully_connected_affine_s8_fast", "nnom_maxpool_affine_s8_fast",

@@ -19,16 +19,7 @@ void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t 
                                                   const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,
                                                   int8_t *scratch)
 {
-    const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
-    uint32_t o;
-    o = nnom_nodsp_fc(&q, p->in_zp, in, n_in, w, bias, out, n_out, (uint8_t *)scratch);
-    if (o < n_out) { /* the rows left: the reference */
-        nnom_fc_affine_params_t tail = *p;
-        tail.mult += o;
-        tail.shift += o;
-        nnom_fully_connected_affine_s8(&tail, in, n_in, w + o * n_in, bias != NULL ? bias + o : NULL, out + o,
-                                       n_out - o);
-    }
+    nnom_nodsp_fc_affine(p, in, n_in, w, bias, out, n_out, (uint8_t *)scratch);
 }
 
 #else

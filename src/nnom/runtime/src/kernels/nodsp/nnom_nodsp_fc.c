@@ -76,9 +76,10 @@ static uint32_t copy_and_zeros(const int8_t *in, uint32_t n, int32_t zp, uint8_t
     return zeros;
 }
 
-/* the zeros are counted (without a copy: a pass of about 5 instructions per input) where at least
- * this many rows may skip them */
+/* the zeros are counted (without a copy: a pass of 2 to 3 instructions per input and a dozen more)
+ * where at least this many rows and inputs may skip them (not a pointwise conv's pixel) */
 #define COUNT_ROWS 16u
+#define COUNT_INPUTS 32u
 
 /* The copy in the caller's scratch (nnom_fully_connected_affine_s8_nodsp_scratch_size()), or for
  * a few inputs (a pointwise conv's pixel, without scratch) on the stack. */
@@ -91,6 +92,16 @@ static uint8_t *copy_to_use(int32_t in_zp, uint32_t n_in, uint32_t n_out, uint8_
     if (scratch != NULL)
         return scratch;
     return n_in <= STACK_COPY ? stack : NULL;
+}
+
+/* acc[0..r) (which start at the bias) requantized into out[o..o + r), q's fields loaded once */
+static void outputs(const nnom_nodsp_out_t *q, const uint32_t *acc, int8_t *out, uint32_t o, uint32_t r)
+{
+    const int32_t *mult = q->mult, zp = q->out_zp, lo = q->act_min, hi = q->act_max;
+    const int8_t *shift = q->shift;
+    uint32_t i;
+    for (i = 0; i < r; i++)
+        out[o + i] = nnom_nodsp_out_fields(q, mult, shift, zp, lo, hi, (int32_t)acc[i], o + i);
 }
 
 #if NNOM_NODSP_V6M
@@ -256,14 +267,6 @@ typedef struct {
     int8_t *out;
 } fc_job_t;
 
-/* acc[0..r) (which start at the bias) requantized into out[o..o + r). */
-static void rows_done(const fc_job_t *j, const uint32_t *acc, uint32_t o, uint32_t r)
-{
-    uint32_t i;
-    for (i = 0; i < r; i++)
-        j->out[o + i] = nnom_nodsp_out(&j->q, (int32_t)acc[i], o + i);
-}
-
 static void bias_start(const fc_job_t *j, uint32_t *acc, uint32_t o, uint32_t r)
 {
     uint32_t i;
@@ -277,7 +280,7 @@ static void block6(const fc_job_t *j, uint32_t o)
     uint32_t acc[6];
     bias_start(j, acc, o, 6u);
     rows6(j->x8, j->is_unsigned, j->skip, j->n_in, j->w + o * j->n_in, acc);
-    rows_done(j, acc, o, 6u);
+    outputs(&j->q, acc, j->out, o, 6u);
 }
 
 /* Rows [o, o + 4) by rows4 (the input with its zero point). */
@@ -286,7 +289,7 @@ static void block4(const fc_job_t *j, uint32_t o)
     uint32_t acc[4];
     bias_start(j, acc, o, 4u);
     rows4(j->in, j->n_in, j->w + o * j->n_in, j->in_zp, acc);
-    rows_done(j, acc, o, 4u);
+    outputs(&j->q, acc, j->out, o, 4u);
 }
 
 /* The rows by six (x8: the 8-bit input, or NULL: by four); of the rows left, five after a block
@@ -330,7 +333,7 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
     j.w = w;
     j.bias = bias;
     j.out = out;
-    if (copy != NULL || (j.x8 != NULL && n_out >= COUNT_ROWS))
+    if (copy != NULL || (j.x8 != NULL && n_out >= COUNT_ROWS && n_in >= COUNT_INPUTS))
         j.skip = SKIP_PAYS(copy_and_zeros(in, n_in, in_zp, copy), n_in);
     return fc_rows(&j, n_out);
 }
@@ -522,7 +525,7 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
     uint32_t o = 0, j;
     uint32_t acc[ROWS];
     int skip = 0;
-    if (copy != NULL || (end != 0 && n_out >= COUNT_ROWS))
+    if (copy != NULL || (end != 0 && n_out >= COUNT_ROWS && n_in >= COUNT_INPUTS))
         skip = SKIP_PAYS(copy_and_zeros(in, n_in, in_zp, copy), n_in);
     for (; o < end; o += ROWS) {
         if (o + ROWS > n_out)
@@ -530,16 +533,14 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
         for (j = 0; j < ROWS; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j] : 0u;
         rows6(x, kind, skip, n_in, w + o * n_in, zp, acc);
-        for (j = 0; j < ROWS; j++)
-            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+        outputs(q, acc, out, o, ROWS);
     }
     for (o = end; o < n_out; o += 2u) {
         const uint32_t r = n_out - o >= 2u ? 2u : 1u;
         for (j = 0; j < 2u; j++)
             acc[j] = bias != NULL ? (uint32_t)bias[o + j * (r - 1u)] : 0u;
         rows2(x, kind, n_in, w + o * n_in, w + (o + r - 1u) * n_in, zp, acc);
-        for (j = 0; j < r; j++)
-            out[o + j] = nnom_nodsp_out(q, (int32_t)acc[j], o + j);
+        outputs(q, acc, out, o, r);
     }
     return n_out;
 }
