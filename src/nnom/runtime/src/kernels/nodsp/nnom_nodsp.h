@@ -191,37 +191,37 @@ NNOM_NODSP_NOINLINE static int8_t nnom_nodsp_out_other(const nnom_nodsp_out_t *q
  * h < 0, acc < 0, and where acc < 0 but h = 0 both roundings give 0: so the whole is
  * floor((acc * m + 2^30 + (2^(e-1) - (acc < 0)) * 2^31) / 2^(31+e)), one SMLAL onto a constant
  * and the high word's arithmetic shift by e - 1. ARMv6-M: the same bytes in 32-bit steps (above). */
-static inline int8_t nnom_nodsp_out_fields(const nnom_nodsp_out_t *q, const int32_t *mult, const int8_t *shift_c,
-                                           int32_t out_zp, int32_t act_min, int32_t act_max, int32_t acc, uint32_t c)
+static inline int8_t nnom_nodsp_out_from(const nnom_nodsp_out_t *q, const nnom_nodsp_out_t *k, int32_t acc,
+                                         uint32_t c)
 {
-    const int32_t shift = shift_c[c];
-    if (mult == NULL) {
+    const int32_t shift = k->shift[c];
+    if (k->mult == NULL) {
         if ((uint32_t)shift - 1u < 31u)
             return nnom_nodsp_requant_q(acc, (uint32_t)shift);
     } else {
-        const int32_t m = mult[c];
+        const int32_t m = k->mult[c];
         if (m >= 0 && (uint32_t)-shift - 1u < 31u) {
 #if NNOM_NODSP_V6M
-            return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, out_zp, act_min, act_max);
+            return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, k->out_zp, k->act_min, k->act_max);
 #else
             const uint32_t e1 = (uint32_t)-shift - 1u, neg = (uint32_t)acc >> 31;
             const uint64_t start = ((uint64_t)((1u << e1) - neg) << 31) + 0x40000000u;
             const uint32_t high = (uint32_t)(((uint64_t)((int64_t)acc * m) + start) >> 32);
             const uint32_t sign = 0u - (high >> 31);
-            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)out_zp);
-            return (int8_t)(y < act_min ? act_min : (y > act_max ? act_max : y));
+            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)k->out_zp);
+            return (int8_t)(y < k->act_min ? k->act_min : (y > k->act_max ? k->act_max : y));
 #endif
         }
     }
     return nnom_nodsp_out_other(q, acc, c);
 }
 
-/* The same reading q's fields (nnom_nodsp_out_fields() takes them loaded: a loop over a block's
- * outputs keeps them in registers, where the int8 stores to the output, which may alias *q, would
- * have them loaded again for each). */
+/* The same with k = q. A loop over a block's outputs passes a local copy as k, whose fields then
+ * stay in registers (the int8 stores to the output could change *q: its fields would be loaded
+ * again for each), and q for the rare cases. */
 static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
 {
-    return nnom_nodsp_out_fields(q, q->mult, q->shift, q->out_zp, q->act_min, q->act_max, acc, c);
+    return nnom_nodsp_out_from(q, q, acc, c);
 }
 
 /* The loops, for any shape, with in_zp subtracted from the input (0 in the Q-format scheme):

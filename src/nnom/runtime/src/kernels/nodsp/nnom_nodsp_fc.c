@@ -81,27 +81,13 @@ static uint32_t copy_and_zeros(const int8_t *in, uint32_t n, int32_t zp, uint8_t
 #define COUNT_ROWS 16u
 #define COUNT_INPUTS 32u
 
-/* The copy in the caller's scratch (nnom_fully_connected_affine_s8_nodsp_scratch_size()), or for
- * a few inputs (a pointwise conv's pixel, without scratch) on the stack. */
-#define STACK_COPY 16u
-
-static uint8_t *copy_to_use(int32_t in_zp, uint32_t n_in, uint32_t n_out, uint8_t *scratch, uint8_t *stack)
-{
-    if (in_zp != -128 || n_out < NNOM_NODSP_FC_COPY_ROWS)
-        return NULL;
-    if (scratch != NULL)
-        return scratch;
-    return n_in <= STACK_COPY ? stack : NULL;
-}
-
-/* acc[0..r) (which start at the bias) requantized into out[o..o + r), q's fields loaded once */
+/* acc[0..r) (which start at the bias) requantized into out[o..o + r), q's fields read once */
 static void outputs(const nnom_nodsp_out_t *q, const uint32_t *acc, int8_t *out, uint32_t o, uint32_t r)
 {
-    const int32_t *mult = q->mult, zp = q->out_zp, lo = q->act_min, hi = q->act_max;
-    const int8_t *shift = q->shift;
+    const nnom_nodsp_out_t k = *q;
     uint32_t i;
     for (i = 0; i < r; i++)
-        out[o + i] = nnom_nodsp_out_fields(q, mult, shift, zp, lo, hi, (int32_t)acc[i], o + i);
+        out[o + i] = nnom_nodsp_out_from(q, &k, (int32_t)acc[i], o + i);
 }
 
 #if NNOM_NODSP_V6M
@@ -317,11 +303,10 @@ static uint32_t fc_rows(const fc_job_t *j, uint32_t n_out)
     return o;
 }
 
-uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
-                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch)
+/* The rows (copy: NULL, or n_in bytes for the input minus -128). */
+static uint32_t fc_run(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *copy)
 {
-    uint32_t stack[STACK_COPY / 4u]; /* word-aligned */
-    uint8_t *copy = copy_to_use(in_zp, n_in, n_out, scratch, (uint8_t *)stack);
     fc_job_t j;
     j.q = *q;
     j.in = in;
@@ -511,11 +496,10 @@ static void rows2(const uint8_t *x, int kind, uint32_t n, const int8_t *w0, cons
     acc[1] = a1;
 }
 
-uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
-                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch)
+/* The rows (copy: NULL, or n_in bytes for the input minus -128). */
+static uint32_t fc_run(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *copy)
 {
-    uint32_t stack[STACK_COPY / 4u]; /* word-aligned */
-    uint8_t *copy = copy_to_use(in_zp, n_in, n_out, scratch, (uint8_t *)stack);
     const uint8_t *x = copy != NULL ? copy : (const uint8_t *)in;
     const int kind = copy != NULL ? IN_U8 : in_zp == 0 ? IN_S8 : IN_ZP;
     const int32_t zp = copy != NULL ? 0 : in_zp;
@@ -546,6 +530,28 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 }
 
 #endif
+
+/* a pointwise conv's pixel (no scratch): its input's copy on the stack up to this many bytes */
+#define STACK_COPY 16u
+
+/* The rows with the input's copy on this function's stack, only while it runs. */
+NNOM_NODSP_NOINLINE static uint32_t fc_stack_copy(const nnom_nodsp_out_t *q, const int8_t *in, uint32_t n_in,
+                                                  const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
+{
+    uint32_t copy[STACK_COPY / 4u]; /* word-aligned */
+    return fc_run(q, -128, in, n_in, w, bias, out, n_out, (uint8_t *)copy);
+}
+
+uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
+                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch)
+{
+    /* the copy where the zero point is -128 (every value minus it fits a byte) and enough rows share it */
+    if (in_zp != -128 || n_out < NNOM_NODSP_FC_COPY_ROWS)
+        scratch = NULL;
+    else if (scratch == NULL && n_in <= STACK_COPY)
+        return fc_stack_copy(q, in, n_in, w, bias, out, n_out);
+    return fc_run(q, in_zp, in, n_in, w, bias, out, n_out, scratch);
+}
 
 #else
 typedef int nnom_nodsp_fc_unused_t; /* ISO C forbids an empty translation unit */
