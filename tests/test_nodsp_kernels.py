@@ -312,16 +312,16 @@ def dense_after_relu(units):
     return m, m.quantize_input(data[:4])[0]
 
 
-@pytest.mark.parametrize("units", [31, 32, 45])
+@pytest.mark.parametrize("units", [5, 6, 45])
 def test_dense_input_copy_is_planned_scratch(units):
-    """The no-DSP kernel's copy of a Dense's input (zero point -128, 32 rows or more) is arena
+    """The no-DSP kernel's copy of a Dense's input (zero point -128, 6 rows or more) is arena
     scratch in the memory plan, Python's and the C runtime's alike (host build), and nowhere else."""
     from ctools import report_figures
     from nnom.targets.host import run_host
     m, xq = dense_after_relu(units)
     first, second = [layer for layer in m.order if type(layer).__name__ == "Dense"]
     assert second.ap.input_zero_point == -128
-    expect = 40 if units >= 32 else 0
+    expect = 40 if units >= 6 else 0
     assert second.scratch_bytes() == expect and first.scratch_bytes() == 0
     if expect:
         assert m.plan.scratch_of[second.name].size == expect

@@ -61,7 +61,7 @@ class Dense(_ConvBase):
         return self.w.size
 
     # the rows that share the no-DSP kernels' copy of the input (NNOM_NODSP_FC_COPY_ROWS)
-    NODSP_COPY_ROWS = 32
+    NODSP_COPY_ROWS = 6
 
     def scratch_bytes(self):
         # the no-DSP kernel's copy of its input minus the zero point -128, where enough rows share

@@ -247,10 +247,11 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
 /* The same with a scratch of nnom_fully_connected_affine_s8_nodsp_scratch_size() bytes (NULL where
  * that is 0): the Dense layer's call. Its input minus the zero point goes there as unsigned bytes
  * where the zero point is -128 (every value minus it fits: a ReLU's output) and at least
- * NNOM_NODSP_FC_COPY_ROWS rows share it (the copy costs a few instructions per input and saves
- * one per input and six rows); 0 bytes elsewhere. The size does not depend on the core: the
- * memory plan is one for every target (the other cores' kernels leave it unused). */
-#define NNOM_NODSP_FC_COPY_ROWS 32u
+ * NNOM_NODSP_FC_COPY_ROWS rows share it (the M0 then takes six rows per input instead of four,
+ * the M3 one SUB less per input and six rows from 32 rows on; both count the zeros in the copy);
+ * 0 bytes elsewhere. The size does not depend on the core: the memory plan is one for every
+ * target (the other cores' kernels leave it unused). */
+#define NNOM_NODSP_FC_COPY_ROWS 6u
 uint32_t nnom_fully_connected_affine_s8_nodsp_scratch_size(uint32_t n_in, uint32_t n_out, int32_t in_zp);
 void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                                   const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,

@@ -51,22 +51,28 @@ static inline void store_word(uint8_t *p, uint32_t v)
  * at a time where the input and the copy are word-aligned (as the arena's tensors and scratch
  * are): a byte b of y is not 0 where bit 7 of ((b & 0x7F) + 0x7F) | b is set, and the lanes of
  * bit 0 collect the rest. */
-static uint32_t copy_and_zeros(const int8_t *in, uint32_t n, int32_t zp, uint8_t *copy)
+NNOM_NODSP_NOINLINE static uint32_t copy_and_zeros(const int8_t *in, uint32_t n, int32_t zp, uint8_t *copy)
 {
     const uint32_t zp8 = (uint32_t)(uint8_t)zp, zp4 = zp8 * 0x01010101u;
     uint32_t k = 0, zeros = 0;
+/* the words up to stop, y: a word of in ^ zp, STORE: its copy or nothing */
+#define NNOM_FC_WORDS(STORE)                                                                  \
+    for (; k < stop; k += 4u) {                                                               \
+        const uint32_t y = load_word(in + k) ^ zp4;                                           \
+        STORE;                                                                                \
+        lanes += ~((((y & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | y) >> 7) & 0x01010101u;              \
+    }
     if (WORDS && (((uintptr_t)in | (uintptr_t)copy) & 3u) == 0)
         while (n - k >= 4u) {
             const uint32_t words = (n - k) / 4u < LANE_WORDS ? (n - k) / 4u : LANE_WORDS, stop = k + 4u * words;
             uint32_t lanes = 0;
-            for (; k < stop; k += 4u) {
-                const uint32_t y = load_word(in + k) ^ zp4;
-                if (copy != NULL)
-                    store_word(copy + k, y);
-                lanes += ~((((y & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | y) >> 7) & 0x01010101u;
-            }
+            if (copy != NULL)
+                NNOM_FC_WORDS(store_word(copy + k, y))
+            else
+                NNOM_FC_WORDS((void)0)
             zeros += (lanes * 0x01010101u) >> 24;
         }
+#undef NNOM_FC_WORDS
     for (; k < n; k++) {
         const uint32_t y = (uint32_t)(uint8_t)in[k] ^ zp8;
         if (copy != NULL)
@@ -278,12 +284,13 @@ static void block4(const fc_job_t *j, uint32_t o)
     outputs(&j->q, acc, j->out, o, 4u);
 }
 
-/* The rows by six (x8: the 8-bit input, or NULL: by four); of the rows left, five after a block
- * go by the last six again, two to four by the last four again (the same bytes; out is not the
- * input), five alone by four; returns the rows done (the caller's reference does the others). */
+/* The rows by six (x8: the 8-bit input, or NULL: by four; eight rows by four, where six and four
+ * would do ten); of the rows left, five after a block go by the last six again, two to four by the
+ * last four again (the same bytes; out is not the input), five alone by four; returns the rows
+ * done (the caller's reference does the others). */
 static uint32_t fc_rows(const fc_job_t *j, uint32_t n_out)
 {
-    const uint32_t step = j->x8 != NULL ? 6u : 4u;
+    const uint32_t step = j->x8 != NULL && n_out != 8u ? 6u : 4u;
     uint32_t o, left;
     for (o = 0; o + step <= n_out; o += step) {
         if (step == 6u)
@@ -308,6 +315,8 @@ static uint32_t fc_run(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
                        const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *copy)
 {
     fc_job_t j;
+    if (n_out == 8u) /* by four (fc_rows): rows4 reads the input itself */
+        copy = NULL;
     j.q = *q;
     j.in = in;
     j.x8 = in_zp == 0 ? in : (const int8_t *)copy;
@@ -531,8 +540,19 @@ static uint32_t fc_run(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
 
 #endif
 
-/* a pointwise conv's pixel (no scratch): its input's copy on the stack up to this many bytes */
+/* a pointwise conv's pixel (no scratch): its input's copy on the stack up to this many bytes, for
+ * this many rows at least */
 #define STACK_COPY 16u
+#define STACK_COPY_ROWS 32u
+
+/* the rows from which the copy in the scratch is used: ARMv6-M, from one block of six (rows6
+ * instead of rows4, and the zeros skipped); ARMv7-M, where its SUB saved per input and six rows
+ * pays for it (below, where 16 rows or more, the zeros are counted without it) */
+#if NNOM_NODSP_V6M
+#define COPY_ROWS NNOM_NODSP_FC_COPY_ROWS
+#else
+#define COPY_ROWS 32u
+#endif
 
 /* The rows with the input's copy on this function's stack, only while it runs. */
 NNOM_NODSP_NOINLINE static uint32_t fc_stack_copy(const nnom_nodsp_out_t *q, const int8_t *in, uint32_t n_in,
@@ -546,11 +566,11 @@ uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *i
                        const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch)
 {
     /* the copy where the zero point is -128 (every value minus it fits a byte) and enough rows share it */
-    if (in_zp != -128 || n_out < NNOM_NODSP_FC_COPY_ROWS)
+    if (in_zp != -128)
         scratch = NULL;
-    else if (scratch == NULL && n_in <= STACK_COPY)
+    else if (scratch == NULL && n_in <= STACK_COPY && n_out >= STACK_COPY_ROWS)
         return fc_stack_copy(q, in, n_in, w, bias, out, n_out);
-    return fc_run(q, in_zp, in, n_in, w, bias, out, n_out, scratch);
+    return fc_run(q, in_zp, in, n_in, w, bias, out, n_out, n_out >= COPY_ROWS ? scratch : NULL);
 }
 
 #else
