@@ -312,16 +312,17 @@ def dense_after_relu(units):
     return m, m.quantize_input(data[:4])[0]
 
 
-@pytest.mark.parametrize("units", [5, 6, 45])
+@pytest.mark.parametrize("units", [5, 6, 51, 52])
 def test_dense_input_copy_is_planned_scratch(units):
-    """The no-DSP kernel's copy of a Dense's input (zero point -128, 6 rows or more) is arena
-    scratch in the memory plan, Python's and the C runtime's alike (host build), and nowhere else."""
+    """The no-DSP kernel's copy of a Dense's input (zero point -128, 6 rows or more, fewer than 12
+    more than its 40 inputs: an expansion's output holds it) is arena scratch in the memory plan,
+    Python's and the C runtime's alike (host build), and nowhere else."""
     from ctools import report_figures
     from nnom.targets.host import run_host
     m, xq = dense_after_relu(units)
     first, second = [layer for layer in m.order if type(layer).__name__ == "Dense"]
     assert second.ap.input_zero_point == -128
-    expect = 40 if units >= 6 else 0
+    expect = 40 if 6 <= units < 52 else 0
     assert second.scratch_bytes() == expect and first.scratch_bytes() == 0
     if expect:
         assert m.plan.scratch_of[second.name].size == expect
@@ -335,17 +336,19 @@ def test_dense_input_copy_is_planned_scratch(units):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("core", ["cortex-m0", "cortex-m3"])
-def test_dense_input_copy_on_cortex_m(core):
-    """The Dense layer hands its scratch to the no-DSP kernel on the M0 and the M3: the bytes of the
-    simulator, in fewer instructions than the references."""
+@pytest.mark.parametrize("units", [48, 96])
+def test_dense_input_copy_on_cortex_m(core, units):
+    """The Dense layer hands its scratch to the no-DSP kernel on the M0 and the M3 (or, 96 rows
+    from 40 inputs, the output holds the copy): the bytes of the simulator, in fewer instructions
+    than the references."""
     cortex_m_target()
-    m, xq = dense_after_relu(48)
+    m, xq = dense_after_relu(units)
     sim = m.run(xq)
     outs = {}
     for build, cflags in (("default", ()), ("ref", ("-DNNOM_REFERENCE_KERNELS",))):
         assert np.array_equal(m.run_c(xq, target=core, per_layer=True, cflags=cflags), sim), build
         outs[build] = m.last_target_report.layers
-    dense = [(r, d) for r, d in zip(outs["ref"], outs["default"]) if r.type == "Dense" and r.macs == 40 * 48]
+    dense = [(r, d) for r, d in zip(outs["ref"], outs["default"]) if r.type == "Dense" and r.macs == 40 * units]
     if not dense or dense[0][1].instructions is None:
         pytest.skip("instructions not counted (no QEMU plugin)")
     r, d = dense[0]

@@ -1,9 +1,10 @@
 /* tests/test_nodsp_kernels.py: the no-DSP fully connected kernels against their references where
  * the input picks the path: the input minus its zero point -128 copied as unsigned bytes (into the
- * scratch of nnom_fully_connected_affine_s8_nodsp_scratch(), or for a few inputs on the stack), or
- * kept with its zero point (other zero points, too few rows), its zeros (inputs equal to the zero
- * point) skipped where enough of them are, for row counts around each block size, inputs around
- * the copies' limits, none to most of them zeros, the input at each alignment. */
+ * scratch of nnom_fully_connected_affine_s8_nodsp_scratch(), or without one on the stack for a few
+ * inputs or into an expansion's output), or kept with its zero point (other zero points, too few
+ * rows), its zeros (inputs equal to the zero point) skipped where enough of them are,
+ * for row counts around each block size, inputs around the copies' limits, none to most of them
+ * zeros, the input at each alignment. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "nnom_kernels.h"
 
 #define MAX_IN 1100u
-#define MAX_OUT 45u
+#define MAX_OUT 60u
 
 static uint32_t state = 12345u;
 static uint32_t rnd(void)
@@ -42,8 +43,8 @@ static int differs(const nnom_fc_affine_params_t *p, const int8_t *x, uint32_t n
 
 int main(void)
 {
-    static const uint32_t n_ins[] = {1, 3, 7, 64, 255, 512, 513, 1024, 1025};
-    static const uint32_t n_outs[] = {1, 2, 3, 4, 5, 6, 7, 10, 11, 23, 24, 31, 32, 35, 37, 45};
+    static const uint32_t n_ins[] = {1, 3, 7, 17, 64, 255, 512, 513, 1024, 1025};
+    static const uint32_t n_outs[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 23, 24, 31, 32, 35, 37, 45, 60};
     /* zero point, and the input's range: [lo, hi] */
     static const int32_t ranges[][3] = {{-128, -128, 127}, {-100, -100, 127}, {5, -120, 127}, {5, -128, 127},
                                         {40, -88, 120}, {-3, -128, 124}, {127, -128, 127}, {0, -128, 127}};

@@ -249,9 +249,11 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
  * where the zero point is -128 (every value minus it fits: a ReLU's output) and at least
  * NNOM_NODSP_FC_COPY_ROWS rows share it (the M0 then takes six rows per input instead of four,
  * the M3 one SUB less per input and six rows from 32 rows on; both count the zeros in the copy);
- * 0 bytes elsewhere. The size does not depend on the core: the memory plan is one for every
- * target (the other cores' kernels leave it unused). */
+ * 0 bytes elsewhere, and for an expansion (NNOM_NODSP_FC_OUT_COPY outputs or more than inputs),
+ * whose output holds the copy while its first rows run. The size does not depend on the core: the
+ * memory plan is one for every target (the other cores' kernels leave it unused). */
 #define NNOM_NODSP_FC_COPY_ROWS 6u
+#define NNOM_NODSP_FC_OUT_COPY 12u
 uint32_t nnom_fully_connected_affine_s8_nodsp_scratch_size(uint32_t n_in, uint32_t n_out, int32_t in_zp);
 void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                                   const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,

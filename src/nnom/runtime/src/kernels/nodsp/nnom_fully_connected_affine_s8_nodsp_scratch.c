@@ -8,7 +8,8 @@
 
 uint32_t nnom_fully_connected_affine_s8_nodsp_scratch_size(uint32_t n_in, uint32_t n_out, int32_t in_zp)
 {
-    return in_zp == -128 && n_out >= NNOM_NODSP_FC_COPY_ROWS ? n_in : 0u;
+    /* an expansion's output holds the copy itself (nnom_nodsp_fc()) */
+    return in_zp == -128 && n_out >= NNOM_NODSP_FC_COPY_ROWS && n_out < n_in + NNOM_NODSP_FC_OUT_COPY ? n_in : 0u;
 }
 
 #if NNOM_NODSP_KERNELS

@@ -562,14 +562,35 @@ NNOM_NODSP_NOINLINE static uint32_t fc_stack_copy(const nnom_nodsp_out_t *q, con
     return fc_run(q, -128, in, n_in, w, bias, out, n_out, (uint8_t *)copy);
 }
 
+/* An expansion's rows (no scratch planned: nnom_fully_connected_affine_s8_nodsp_scratch_size()) with
+ * the input's copy in the output's bytes after the first rows, a multiple of NNOM_NODSP_FC_OUT_COPY
+ * (blocks of six, the copy word-aligned where the output is): those rows with it, then the others
+ * (whose outputs overwrite it) without it. */
+static uint32_t fc_out_copy(const nnom_nodsp_out_t *q, const int8_t *in, uint32_t n_in, const int8_t *w,
+                            const int32_t *bias, int8_t *out, uint32_t n_out, uint32_t first)
+{
+    nnom_nodsp_out_t rest = *q;
+    const uint32_t done = fc_run(q, -128, in, n_in, w, bias, out, first, (uint8_t *)out + first);
+    if (done < first) /* not on ARMv6-M either: blocks of six */
+        return done;
+    rest.mult = q->mult != NULL ? q->mult + first : NULL;
+    rest.shift = q->shift + first;
+    return first + fc_run(&rest, -128, in, n_in, w + first * n_in, bias != NULL ? bias + first : NULL, out + first,
+                          n_out - first, NULL);
+}
+
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch)
 {
-    /* the copy where the zero point is -128 (every value minus it fits a byte) and enough rows share it */
+    /* the copy where the zero point is -128 (every value minus it fits a byte) and enough rows share
+     * it: in the scratch, or without one on the stack (a few inputs) or in the output (an expansion) */
+    const uint32_t first = n_out > n_in ? (n_out - n_in) / NNOM_NODSP_FC_OUT_COPY * NNOM_NODSP_FC_OUT_COPY : 0u;
     if (in_zp != -128)
         scratch = NULL;
     else if (scratch == NULL && n_in <= STACK_COPY && n_out >= STACK_COPY_ROWS)
         return fc_stack_copy(q, in, n_in, w, bias, out, n_out);
+    else if (scratch == NULL && first >= COPY_ROWS)
+        return fc_out_copy(q, in, n_in, w, bias, out, n_out, first);
     return fc_run(q, in_zp, in, n_in, w, bias, out, n_out, n_out >= COPY_ROWS ? scratch : NULL);
 }
 
