@@ -22,7 +22,8 @@ from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCL
                               assert_affine_exact, assert_bit_exact, cortex_m_target)
 
 NODSP_DIR = KERNELS / "nodsp"
-AFFINE_NODSP = ["nnom_conv2d_affine_s8_nodsp", "nnom_dw_conv2d_affine_s8_nodsp", "nnom_fully_connected_affine_s8_nodsp"]
+AFFINE_NODSP = ["nnom_conv2d_affine_s8_nodsp", "nnom_dw_conv2d_affine_s8_nodsp", "nnom_fully_connected_affine_s8_nodsp",
+                "nnom_fully_connected_affine_s8_nodsp_scratch"]
 QFORMAT_NODSP = ["nnom_conv2d_s8_nodsp", "nnom_dw_conv2d_s8_nodsp", "nnom_dense_s8_nodsp"]
 CORES = ["nnom_nodsp_conv", "nnom_nodsp_dw", "nnom_nodsp_fc"]             # the loops both schemes share
 NODSP_SOURCES = [NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + QFORMAT_NODSP + CORES]
@@ -90,8 +91,9 @@ def test_nodsp_kernels_bit_exact_on_host(v6m, tmp_path):
 
 FC_RANGES_SOURCES = [C_DIR / "nodsp_fc_ranges.c", KERNELS / "affine" / "nnom_fully_connected_affine_s8.c",
                      KERNELS / "local" / "nnom_dense_s8.c",
-                     *(NODSP_DIR / f"{k}.c" for k in ("nnom_fully_connected_affine_s8_nodsp", "nnom_dense_s8_nodsp",
-                                                      "nnom_nodsp_fc"))]
+                     *(NODSP_DIR / f"{k}.c" for k in ("nnom_fully_connected_affine_s8_nodsp",
+                                                      "nnom_fully_connected_affine_s8_nodsp_scratch",
+                                                      "nnom_dense_s8_nodsp", "nnom_nodsp_fc"))]
 
 
 def assert_fc_ranges(returncode, out, label):
@@ -225,8 +227,11 @@ def test_nodsp_kernels_compile_strict_c99(cc, flags, on, tmp_path):
             cmd = [cc, *STRICT, *flags, opt, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
             res = subprocess.run(cmd, capture_output=True, text=True)
             assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
-            # the shared loops only where the kernels are on; each kernel always (elsewhere: its reference)
+            # the shared loops only where the kernels are on; each kernel always (elsewhere: its reference),
+            # with its scratch-size function where it has one
             expect = [src.stem] if on or src.stem not in CORES else []
+            if src.stem.endswith("_scratch"):
+                expect = sorted(expect + [f"{src.stem}_size"])
             assert defined(nm, obj) == expect, f"{src.name} {' '.join(flags)} {opt}"
 
 
@@ -291,3 +296,60 @@ def test_small_cnn_per_layer_on_cortex_m0_and_m3(scheme):
     print(f"\n{scheme}: core, layer, MACs, ref/MAC, default/MAC\n" + "\n".join(lines))
     for (core, i), s in speedup.items():
         assert s > 2.1 if core == "cortex-m3" else s > 1.8, "\n".join(lines)
+
+
+def dense_after_relu(units):
+    """Input -> Dense(40, ReLU) -> Dense(units): the second Dense's input has zero point -128 in the
+    affine scheme (a ReLU's output), half of it zeros."""
+    from nnom import Dense, Input, Model, act_relu, shape
+    m = Model(seed=5)
+    x = inp = m.add(Input(shape(1, 1, 24)))
+    x = m.active(act_relu(), m.hook(Dense(40), x))
+    x = m.hook(Dense(units), x)
+    m.compile(inp, x, verbose=False)
+    data = np.random.default_rng(1).normal(size=(32, 1, 1, 24))
+    m.quantize(data, scheme="affine")
+    return m, m.quantize_input(data[:4])[0]
+
+
+@pytest.mark.parametrize("units", [5, 6, 51, 52])
+def test_dense_input_copy_is_planned_scratch(units):
+    """The no-DSP kernel's copy of a Dense's input (zero point -128, 6 rows or more, fewer than 12
+    more than its 40 inputs: an expansion's output holds it) is arena scratch in the memory plan,
+    Python's and the C runtime's alike (host build), and nowhere else."""
+    from ctools import report_figures
+    from nnom.targets.host import run_host
+    m, xq = dense_after_relu(units)
+    first, second = [layer for layer in m.order if type(layer).__name__ == "Dense"]
+    assert second.ap.input_zero_point == -128
+    expect = 40 if 6 <= units < 52 else 0
+    assert second.scratch_bytes() == expect and first.scratch_bytes() == 0
+    if expect:
+        assert m.plan.scratch_of[second.name].size == expect
+    else:
+        assert second.name not in m.plan.scratch_of
+    y, err = run_host(m, xq)
+    assert np.array_equal(np.asarray(y).reshape(len(xq), -1), np.asarray(m.run(xq)).reshape(len(xq), -1))
+    figures = report_figures(err)
+    assert figures["arena_bytes"] == m.memory["arena_bytes"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core", ["cortex-m0", "cortex-m3"])
+@pytest.mark.parametrize("units", [48, 96])
+def test_dense_input_copy_on_cortex_m(core, units):
+    """The Dense layer hands its scratch to the no-DSP kernel on the M0 and the M3 (or, 96 rows
+    from 40 inputs, the output holds the copy): the bytes of the simulator, in fewer instructions
+    than the references."""
+    cortex_m_target()
+    m, xq = dense_after_relu(units)
+    sim = m.run(xq)
+    outs = {}
+    for build, cflags in (("default", ()), ("ref", ("-DNNOM_REFERENCE_KERNELS",))):
+        assert np.array_equal(m.run_c(xq, target=core, per_layer=True, cflags=cflags), sim), build
+        outs[build] = m.last_target_report.layers
+    dense = [(r, d) for r, d in zip(outs["ref"], outs["default"]) if r.type == "Dense" and r.macs == 40 * units]
+    if not dense or dense[0][1].instructions is None:
+        pytest.skip("instructions not counted (no QEMU plugin)")
+    r, d = dense[0]
+    assert r.instructions > 1.8 * d.instructions, (r.instructions, d.instructions)

@@ -61,6 +61,21 @@ class Dense(_ConvBase):
     def macs(self):
         return self.w.size
 
+    # the rows that share the no-DSP kernels' copy of the input (NNOM_NODSP_FC_COPY_ROWS), and the
+    # outputs more than inputs from which the output holds it (NNOM_NODSP_FC_OUT_COPY)
+    NODSP_COPY_ROWS = 6
+    NODSP_OUT_COPY = 12
+
+    def scratch_bytes(self):
+        # the no-DSP kernel's copy of its input minus the zero point -128, where enough rows share
+        # it and the output cannot hold it (nnom_fully_connected_affine_s8_nodsp_scratch_size): one
+        # plan for every target
+        n_in = self.w.shape[0]
+        if (self.affine and self.ap.input_zero_point == -128 and self.units >= self.NODSP_COPY_ROWS
+                and self.units < n_in + self.NODSP_OUT_COPY):
+            return n_in
+        return 0
+
     def describe(self):
         return f"{self.w.shape[0]}->{self.units}"
 

@@ -245,6 +245,20 @@ void nnom_dw_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const in
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                           const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+/* The same with a scratch of nnom_fully_connected_affine_s8_nodsp_scratch_size() bytes (NULL where
+ * that is 0): the Dense layer's call. Its input minus the zero point goes there as unsigned bytes
+ * where the zero point is -128 (every value minus it fits: a ReLU's output) and at least
+ * NNOM_NODSP_FC_COPY_ROWS rows share it (the M0 then takes six rows per input instead of four,
+ * the M3 one SUB less per input and six rows from 32 rows on; both count the zeros in the copy);
+ * 0 bytes elsewhere, and for an expansion (NNOM_NODSP_FC_OUT_COPY outputs or more than inputs),
+ * whose output holds the copy while its first rows run. The size does not depend on the core: the
+ * memory plan is one for every target (the other cores' kernels leave it unused). */
+#define NNOM_NODSP_FC_COPY_ROWS 6u
+#define NNOM_NODSP_FC_OUT_COPY 12u
+uint32_t nnom_fully_connected_affine_s8_nodsp_scratch_size(uint32_t n_in, uint32_t n_out, int32_t in_zp);
+void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                                  const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,
+                                                  int8_t *scratch);
 
 /* The same three for cores with Helium (kernels/mve/, NNOM_MVE_KERNELS: __ARM_FEATURE_MVE, e.g.
  * the Cortex-M55, unless NNOM_REFERENCE_KERNELS is defined): int8 dot products over 16 lanes

@@ -30,8 +30,9 @@ static void dense_run(nnom_layer_t *l)
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
-        nnom_fully_connected_affine_s8_nodsp(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                             c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+        nnom_fully_connected_affine_s8_nodsp_scratch(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
+                                                     c->w->data, c->b != NULL ? c->b->data : NULL, l->out,
+                                                     c->filters, (int8_t *)l->scratch);
 #elif NNOM_MVE_KERNELS /* Helium (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
@@ -59,7 +60,18 @@ static uint32_t dense_macs(const nnom_layer_t *l)
     return nnom_dims_size(NNOM_IN_DIMS(l, 0)) * l->out_dims.c;   /* the weight count: fits (build) */
 }
 
-static const nnom_layer_ops_t dense_ops = {dense_build, dense_run, NULL, dense_macs, NULL};
+/* the no-DSP kernel's copy of the input (nnom_fully_connected_affine_s8_nodsp_scratch_size()): planned
+ * in every build, the plan being one for every target */
+static uint32_t dense_scratch(const nnom_layer_t *l)
+{
+    const nnom_conv_layer_t *c = (const nnom_conv_layer_t *)l;
+    if (!nnom_runs_affine(l))
+        return 0;
+    return nnom_fully_connected_affine_s8_nodsp_scratch_size(nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters,
+                                                             l->aff->in_zp[0]);
+}
+
+static const nnom_layer_ops_t dense_ops = {dense_build, dense_run, dense_scratch, dense_macs, NULL};
 
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b)
 {

@@ -15,7 +15,7 @@ void nnom_dense_s8_nodsp(const int8_t *in, uint32_t n_in, const int8_t *w, const
     nnom_nodsp_out_t q = {NULL, NULL, 0, -128, 127};
     uint32_t o;
     q.shift = shift;
-    o = nnom_nodsp_fc(&q, 0, in, n_in, w, bias, out, n_out);
+    o = nnom_nodsp_fc(&q, 0, in, n_in, w, bias, out, n_out, NULL);
     if (o < n_out) /* the rows left: the reference */
         nnom_dense_s8(in, n_in, w + o * n_in, bias != NULL ? bias + o : NULL, shift + o, out + o, n_out - o);
 }

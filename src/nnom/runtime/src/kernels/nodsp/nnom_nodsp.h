@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "nnom_affine.h"
+#include "nnom_affine_kernels.h"
 #include "nnom_fixed.h"
 #include "nnom_kernels.h"
 
@@ -190,35 +191,45 @@ NNOM_NODSP_NOINLINE static int8_t nnom_nodsp_out_other(const nnom_nodsp_out_t *q
  * h < 0, acc < 0, and where acc < 0 but h = 0 both roundings give 0: so the whole is
  * floor((acc * m + 2^30 + (2^(e-1) - (acc < 0)) * 2^31) / 2^(31+e)), one SMLAL onto a constant
  * and the high word's arithmetic shift by e - 1. ARMv6-M: the same bytes in 32-bit steps (above). */
-static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
+static inline int8_t nnom_nodsp_out_from(const nnom_nodsp_out_t *q, const nnom_nodsp_out_t *k, int32_t acc,
+                                         uint32_t c)
 {
-    const int32_t shift = q->shift[c];
-    if (q->mult == NULL) {
+    const int32_t shift = k->shift[c];
+    if (k->mult == NULL) {
         if ((uint32_t)shift - 1u < 31u)
             return nnom_nodsp_requant_q(acc, (uint32_t)shift);
     } else {
-        const int32_t m = q->mult[c];
+        const int32_t m = k->mult[c];
         if (m >= 0 && (uint32_t)-shift - 1u < 31u) {
 #if NNOM_NODSP_V6M
-            return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, q->out_zp, q->act_min, q->act_max);
+            return nnom_nodsp_requant_v6m(acc, (uint32_t)m, (uint32_t)-shift, k->out_zp, k->act_min, k->act_max);
 #else
             const uint32_t e1 = (uint32_t)-shift - 1u, neg = (uint32_t)acc >> 31;
             const uint64_t start = ((uint64_t)((1u << e1) - neg) << 31) + 0x40000000u;
             const uint32_t high = (uint32_t)(((uint64_t)((int64_t)acc * m) + start) >> 32);
             const uint32_t sign = 0u - (high >> 31);
-            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)q->out_zp);
-            return (int8_t)(y < q->act_min ? q->act_min : (y > q->act_max ? q->act_max : y));
+            const int32_t y = (int32_t)((((high ^ sign) >> e1) ^ sign) + (uint32_t)k->out_zp);
+            return (int8_t)(y < k->act_min ? k->act_min : (y > k->act_max ? k->act_max : y));
 #endif
         }
     }
     return nnom_nodsp_out_other(q, acc, c);
 }
 
+/* The same with k = q. A loop over a block's outputs passes a local copy as k, whose fields then
+ * stay in registers (the int8 stores to the output could change *q: its fields would be loaded
+ * again for each), and q for the rare cases. */
+static inline int8_t nnom_nodsp_out(const nnom_nodsp_out_t *q, int32_t acc, uint32_t c)
+{
+    return nnom_nodsp_out_from(q, q, acc, c);
+}
+
 /* The loops, for any shape, with in_zp subtracted from the input (0 in the Q-format scheme):
  * conv (col: 4 * kh * kw * in_c bytes, 4-byte aligned), depthwise with multiplier 1 and at most
  * NNOM_DW_PAIR_TAPS taps, and the fully connected rows in blocks (returns the rows done: all of
  * them on ARMv7-M; on ARMv6-M all but one row at most, none of three rows or fewer; the caller's
- * reference does the others). */
+ * reference does the others); scratch: NULL, or n_in bytes for the input's copy minus its zero
+ * point (nnom_fully_connected_affine_s8_nodsp_scratch_size()). */
 #define NNOM_DW_PAIR_TAPS 32 /* two 256-byte tables of tap offsets on the stack */
 void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                      nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -226,6 +237,25 @@ void nnom_nodsp_conv(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_
 void nnom_nodsp_dw(const nnom_nodsp_out_t *q, const nnom_window_t *win, int32_t in_zp, const int8_t *in,
                    nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 uint32_t nnom_nodsp_fc(const nnom_nodsp_out_t *q, int32_t in_zp, const int8_t *in, uint32_t n_in, const int8_t *w,
-                       const int32_t *bias, int8_t *out, uint32_t n_out);
+                       const int32_t *bias, int8_t *out, uint32_t n_out, uint8_t *scratch);
+
+
+/* FULLY_CONNECTED of the affine scheme (both public kernels: with the Dense layer's scratch, or
+ * NULL): the rows nnom_nodsp_fc() leaves by the reference. Inline, so that neither kernel adds a
+ * frame (the pointwise convs call one per pixel). */
+static inline void nnom_nodsp_fc_affine(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                        const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,
+                                        uint8_t *scratch)
+{
+    const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
+    const uint32_t o = nnom_nodsp_fc(&q, p->in_zp, in, n_in, w, bias, out, n_out, scratch);
+    if (o < n_out) { /* the rows left: the reference */
+        nnom_fc_affine_params_t tail = *p;
+        tail.mult += o;
+        tail.shift += o;
+        nnom_fully_connected_affine_s8(&tail, in, n_in, w + o * n_in, bias != NULL ? bias + o : NULL, out + o,
+                                       n_out - o);
+    }
+}
 
 #endif
