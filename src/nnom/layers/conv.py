@@ -309,7 +309,8 @@ class Conv2D(_ConvBase):
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
         the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_pointwise4(): its
         blocks where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
-        columns (after the blocks of four output channels where the shape takes them)."""
+        columns (after the blocks of four output channels where the shape takes them) or the row
+        kernel (_columns_path())."""
         if not self.affine:
             return set()
         if self._pointwise():
@@ -318,8 +319,18 @@ class Conv2D(_ConvBase):
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
         if inside and s.c % 4 == 0:
             return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()
-                                                else {"NNOM_PATH_AFF_CONV_COLUMNS"})
-        return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else "NNOM_PATH_AFF_CONV_COLUMNS"}
+                                                else {self._columns_path()})
+        return {"NNOM_PATH_AFF_CONV_SHALLOW" if self._shallow() else self._columns_path()}
+
+    def _columns_path(self):
+        """columns_path() of nnom_conv2d_affine_s8_fast(): the row kernel for windows that are one
+        run of bytes (nnom_conv2d_affine_s8_row_shape(): a 1 x kw kernel without dilation along the
+        row over at least 8 taps) but for a multiple of 4 channels both ways (the blocks of four
+        output channels), else the columns (which also do the row kernel's edge pixels)."""
+        s, o, k = self.in_shapes[0], self.out_shape, self.kernel
+        quad = s.c % 4 == 0 and o.c % 4 == 0 and o.c > 0 and (self.dilation.w == 1 or k.w == 1)
+        rows = k.h == 1 and (self.dilation.w == 1 or k.w == 1) and k.w * s.c >= 8
+        return "NNOM_PATH_AFF_CONV_ROWS" if rows and not quad else "NNOM_PATH_AFF_CONV_COLUMNS"
 
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the

@@ -55,6 +55,9 @@
 #ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
 #define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw): the row kernel, columns at the edges */
+#define NNOM_PATH_AFF_CONV_ROWS 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif
