@@ -222,22 +222,20 @@ static inline uint32_t nnom_conv2d_affine_s8_row_groups(uint32_t K)
     return (4u * K - 2u) / 16u;
 }
 typedef struct {
-    uint32_t x0, x1, y0, y1;
+    uint16_t x0, x1, y0, y1;
 } nnom_conv_row_inside_t;
 static inline nnom_conv_row_inside_t nnom_conv2d_affine_s8_row_inside(const nnom_window_t *win, nnom_dims_t in_dims,
                                                                       nnom_dims_t out_dims)
 {
     const int32_t room = (int32_t)in_dims.w - (int32_t)win->kw + (int32_t)win->pad_left;
     const int32_t rows = (int32_t)in_dims.h - 1 + (int32_t)win->pad_top;
+    const uint32_t x0 = (win->pad_left + win->sw - 1u) / win->sw, x1 = room < 0 ? 0u : (uint32_t)room / win->sw + 1u;
+    const uint32_t y0 = (win->pad_top + win->sh - 1u) / win->sh, y1 = rows < 0 ? 0u : (uint32_t)rows / win->sh + 1u;
     nnom_conv_row_inside_t r;
-    r.x0 = (win->pad_left + win->sw - 1u) / win->sw;
-    r.x1 = room < 0 ? 0u : (uint32_t)room / win->sw + 1u;
-    r.y0 = (win->pad_top + win->sh - 1u) / win->sh;
-    r.y1 = rows < 0 ? 0u : (uint32_t)rows / win->sh + 1u;
-    r.x0 = r.x0 < out_dims.w ? r.x0 : out_dims.w;
-    r.x1 = r.x1 < out_dims.w ? r.x1 : out_dims.w;
-    r.y0 = r.y0 < out_dims.h ? r.y0 : out_dims.h;
-    r.y1 = r.y1 < out_dims.h ? r.y1 : out_dims.h;
+    r.x0 = (uint16_t)(x0 < out_dims.w ? x0 : out_dims.w);
+    r.x1 = (uint16_t)(x1 < out_dims.w ? x1 : out_dims.w);
+    r.y0 = (uint16_t)(y0 < out_dims.h ? y0 : out_dims.h);
+    r.y1 = (uint16_t)(y1 < out_dims.h ? y1 : out_dims.h);
     return r;
 }
 void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

@@ -36,6 +36,11 @@ typedef struct {
     nnom_arm_rq_t q0, q1;
     uint32_t K;                 /* taps: from a weight row to the next */
     int32_t zp;                 /* the input zero point */
+    /* row_windows(): the n windows from x on (xs bytes apart), the outputs from o on (C apart) of
+     * the pair (pair: 1) or the single channel (0), the clamp (clamp: 1; nnom_arm_bytes4) */
+    const int8_t *x;
+    int8_t *o;
+    uint32_t n, xs, C, pair, clamp, lo4, hi4;
 } row_job_t;
 
 #define ROW_AT_BLK 8
@@ -44,10 +49,23 @@ typedef struct {
 #define ROW_AT_Q0 20
 #define ROW_AT_K 44
 #define ROW_AT_ZP 48
+#define ROW_AT_X 52
+#define ROW_AT_O 56
+#define ROW_AT_N 60
+#define ROW_AT_XS 64
+#define ROW_AT_C 68
+#define ROW_AT_PAIR 72
+#define ROW_AT_CLAMP 76
+#define ROW_AT_LO4 80
 typedef char row_job_layout_ok[(offsetof(row_job_t, blk) == ROW_AT_BLK && offsetof(row_job_t, G) == ROW_AT_G
                                 && offsetof(row_job_t, r) == ROW_AT_R && offsetof(row_job_t, q0) == ROW_AT_Q0
                                 && offsetof(row_job_t, q1) == ROW_AT_Q0 + 12 && offsetof(row_job_t, K) == ROW_AT_K
-                                && offsetof(row_job_t, zp) == ROW_AT_ZP && sizeof(nnom_arm_rq_t) == 12)
+                                && offsetof(row_job_t, zp) == ROW_AT_ZP && offsetof(row_job_t, x) == ROW_AT_X
+                                && offsetof(row_job_t, o) == ROW_AT_O && offsetof(row_job_t, n) == ROW_AT_N
+                                && offsetof(row_job_t, xs) == ROW_AT_XS && offsetof(row_job_t, C) == ROW_AT_C
+                                && offsetof(row_job_t, pair) == ROW_AT_PAIR && offsetof(row_job_t, clamp) == ROW_AT_CLAMP
+                                && offsetof(row_job_t, lo4) == ROW_AT_LO4 && offsetof(row_job_t, hi4) == ROW_AT_LO4 + 4
+                                && sizeof(nnom_arm_rq_t) == 12)
                                    ? 1
                                    : -1];
 
@@ -62,12 +80,13 @@ typedef struct {
     nnom_dims_t in_dims, out_dims;
     nnom_conv_row_inside_t r;   /* the pixels whose windows lie inside */
     /* the loops' state, read anew after each asm (its "memory" clobber) rather than spilled: the
-     * pair of channels oc, oc + 1 (or oc alone, the last of an odd count), the windows from x on (n
-     * of them) or the two at o and ob */
-    uint32_t oc, n;
-    const int8_t *x;
-    int8_t *o, *ob;
+     * pair of channels oc, oc + 1 (or oc alone, the last of an odd count); the two edge windows'
+     * outputs are at j.o and row_ob() */
+    uint32_t oc;
 } row_ctx_t;
+
+/* The second edge window's outputs (NULL: none), in j.x, which the edges do not use otherwise. */
+#define row_ob(ctx) ((int8_t *)(uintptr_t)(ctx)->j.x)
 
 #define ROW_STR2(x) #x
 #define ROW_STR(x) ROW_STR2(x)
@@ -102,19 +121,28 @@ typedef struct {
     "smmlar %[" b "], %[X], %[w0], %[Xo]\n\t"                                               \
     "asr    %[" b "], %[" b "], %[w2]\n\t"
 
-/* The pair j against the windows at x and x + s: the bytes a's and b's outputs of the first window,
- * then of the second, saturated but not clamped. One asm, as the loop needs 14 registers: j waits
- * on the stack (PUSH / POP inside the asm) while the loop runs; the taps after the block follow it. */
-static NNOM_ARM_ALWAYS_INLINE uint32_t row_pair(const row_job_t *j, const int8_t *x, uint32_t s)
+/* The pair j against its n windows (j->x, j->o, j->n: row_job_t), two a turn (a last odd one twice,
+ * stored once): per turn the accumulators from the biases, four groups a turn (the first of
+ * (G + 3) / 4 entered at its last G % 4 groups), the r >= 1 taps after the block, the
+ * requantization, the clamp, the stores. One asm, as the loop needs 14 registers: j waits on the
+ * stack (PUSH / POP) while the groups run, the loop's state is in j. Out of line, so that the fixed
+ * registers meet the same surroundings in every build. */
+static NNOM_ARM_NOINLINE void row_windows(row_job_t *j)
 {
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
     int32_t a00, a01, a10, a11;
-    uint32_t X, Xo;
+    uint32_t X, Xo, s;
+    const int8_t *x;
     const int32_t *w;
     uintptr_t g = (uintptr_t)j;
-    /* four groups a turn, the first of (G + 3) / 4 turns entered at its last G % 4 groups; then the
-     * r >= 1 taps after the block */
-    __asm__("push   {%[g]}\n\t"
+    __asm__ volatile("6:\n\t"
+            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
+            "ldr    %[x], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
+            "ldr    %[s], [%[g], #" ROW_STR(ROW_AT_XS) "]\n\t"
+            "cmp    %[X], #1\n\t"
+            "it     ls\n\t"
+            "movls  %[s], #0\n\t"
+            "push   {%[g]}\n\t"
             "ldrd   %[a00], %[a10], [%[g]]\n\t"
             "mov    %[a01], %[a00]\n\t"
             "mov    %[a11], %[a10]\n\t"
@@ -143,62 +171,55 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t row_pair(const row_job_t *j, const int8_t
             "mla    %[a11], %[w1], %[X], %[a11]\n\t"
             "subs   %[g], %[g], #1\n\t"
             "bne    5b\n\t"
-            "add    %[w3], %[w3], #" ROW_STR(ROW_AT_Q0) "\n\t"
-            "ldmia  %[w3]!, {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a00", "a01")
-            "ldmia  %[w3], {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a10", "a11")
+            "add    %[g], %[w3], #" ROW_STR(ROW_AT_Q0) "\n\t"
+            "ldmia  %[g]!, {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a00", "a01")
+            "ldmia  %[g], {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a10", "a11")
             "ssat   %[a00], #8, %[a00]\n\t"
             "ssat   %[a10], #8, %[a10]\n\t"
             "ssat   %[a01], #8, %[a01]\n\t"
             "ssat   %[a11], #8, %[a11]\n\t"
             "bfi    %[a00], %[a10], #8, #8\n\t"
             "bfi    %[a00], %[a01], #16, #8\n\t"
-            "bfi    %[a00], %[a11], #24, #8"
+            "bfi    %[a00], %[a11], #24, #8\n\t"
+            "mov    %[g], %[w3]\n\t"
+            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_CLAMP) "]\n\t"
+            "cmp    %[X], #0\n\t"
+            "beq    7f\n\t"
+            "ldrd   %[w0], %[w1], [%[g], #" ROW_STR(ROW_AT_LO4) "]\n\t"
+            "ssub8  %[X], %[a00], %[w0]\n\t"
+            "sel    %[a00], %[a00], %[w0]\n\t"
+            "ssub8  %[X], %[w1], %[a00]\n\t"
+            "sel    %[a00], %[a00], %[w1]\n\t"
+            "7:\n\t"
+            "ldr    %[w0], [%[g], #" ROW_STR(ROW_AT_O) "]\n\t"
+            "ldr    %[w1], [%[g], #" ROW_STR(ROW_AT_C) "]\n\t"
+            "ldr    %[w2], [%[g], #" ROW_STR(ROW_AT_PAIR) "]\n\t"
+            "cmp    %[w2], #0\n\t"
+            "ite    ne\n\t"
+            "strhne %[a00], [%[w0]]\n\t"
+            "strbeq %[a00], [%[w0]]\n\t"
+            "cmp    %[s], #0\n\t"
+            "beq    9f\n\t"
+            "lsr    %[a00], %[a00], #16\n\t"
+            "cmp    %[w2], #0\n\t"
+            "ite    ne\n\t"
+            "strhne %[a00], [%[w0], %[w1]]\n\t"
+            "strbeq %[a00], [%[w0], %[w1]]\n\t"
+            "add    %[w0], %[w0], %[w1], lsl #1\n\t"
+            "str    %[w0], [%[g], #" ROW_STR(ROW_AT_O) "]\n\t"
+            "ldr    %[w0], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
+            "add    %[w0], %[w0], %[s], lsl #1\n\t"
+            "str    %[w0], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
+            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
+            "subs   %[X], %[X], #2\n\t"
+            "str    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
+            "bne    6b\n\t"
+            "9:"
             : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w0] "=&r"(w0),
-              [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x),
-              [w] "=&r"(w), [g] "+r"(g)
-            : [s] "r"(s)
+              [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "=&r"(x),
+              [w] "=&r"(w), [g] "+r"(g), [s] "=&r"(s)
+            :
             : "cc", "memory");
-    return (uint32_t)a00;
-}
-
-/* The four bytes clamped to p's range when it is narrower than int8. */
-static inline uint32_t row_clamp(const nnom_conv_affine_params_t *p, uint32_t v)
-{
-    if (p->act_min > -128 || p->act_max < 127)
-        v = nnom_arm_clamp4(v, nnom_arm_bytes4(p->act_min), nnom_arm_bytes4(p->act_max));
-    return v;
-}
-
-/* ctx->n windows from ctx->x on (stride * in_c bytes apart), outputs of the pair at ctx->o, + C, ...: two
- * windows a turn (a last odd one twice, stored once). Out of line, so that the asm's fixed registers
- * meet the same surroundings in every build. */
-static NNOM_ARM_NOINLINE void row_windows(row_ctx_t *ctx)
-{
-    for (;;) {
-        const uint32_t xs = (uint32_t)ctx->p->win.sw * ctx->in_dims.c, C = ctx->out_dims.c;
-        uint32_t v = row_pair(&ctx->j, ctx->x, ctx->n > 1 ? xs : 0u);
-        int8_t *o = ctx->o;
-        v = row_clamp(ctx->p, v);
-        if (ctx->oc + 1u < ctx->out_dims.c) {
-            const uint16_t va = (uint16_t)v;
-            memcpy(o, &va, 2);
-        } else {
-            o[0] = (int8_t)v;
-        }
-        if (ctx->n < 2)
-            return;
-        v >>= 16;
-        if (ctx->oc + 1u < ctx->out_dims.c) {
-            const uint16_t vb = (uint16_t)v;
-            memcpy(o + C, &vb, 2);
-        } else {
-            o[C] = (int8_t)v;
-        }
-        if ((ctx->n -= 2) == 0)
-            return;
-        ctx->x += 2u * xs;
-        ctx->o = o + 2u * C;
-    }
 }
 
 /* The block of channels oc and oc + 1 (or oc twice) in the scratch, the taps after it, the constants in j. */
@@ -208,6 +229,7 @@ static NNOM_ARM_NOINLINE void row_block(row_ctx_t *ctx)
     const nnom_conv_affine_params_t *p = ctx->p;
     const uint32_t oc = ctx->oc, pair = oc + 1u < ctx->out_dims.c;
     const int8_t *wa = ctx->w + oc * j->K, *wb = wa + pair * j->K;
+    j->pair = pair;
     const int32_t z1 = 1 + 2 * p->out_zp;
     int32_t *blk = (int32_t *)(uintptr_t)j->blk;
     int32_t sa = 0, sb = 0;
@@ -315,64 +337,59 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t row_edge_pair(const row_job_t *j, const i
     return (uint32_t)a00;
 }
 
-/* The window of pixel (oy, ox) as the slot-th (0 or 1) of the two interleaved columns in the scratch:
- * per group of four taps its two SXTB16-ordered words minus the zero point (padding: 0), then the
- * taps after the groups as int8 bytes (padding: the zero point). */
-static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t oy, uint32_t ox, uint32_t slot)
+/* The window of pixel px as the slot-th (0 or 1) of the two interleaved columns in the scratch: per
+ * group of four taps its two SXTB16-ordered words minus the zero point, then the taps after the
+ * groups as int8 bytes; the padding is the zero point (0 once widened). */
+static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px, uint32_t slot)
 {
     const nnom_conv_affine_params_t *p = ctx->p;
     const nnom_window_t *win = &p->win;
-    const int8_t *in = ctx->in;
-    const uint32_t ch = ctx->in_dims.c, zp2 = nnom_arm_zp_pair(p->in_zp), G = ctx->j.G;
+    const uint32_t oy = px / ctx->out_dims.w, ox = px - oy * ctx->out_dims.w, ch = ctx->in_dims.c;
     const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-    int16_t *h = (int16_t *)(uintptr_t)(ctx->j.blk + 2u * slot);
-    int8_t *t8 = (int8_t *)(uintptr_t)(ctx->j.blk + 4u * G) + slot;
-    uint32_t ka = 0, kb = 0, a, b, g, t;
-    int32_t base = 0;
-    static const uint8_t at[4] = {0, 2, 1, 3}; /* a tap's halfword in the SXTB16 order */
+    const uint8_t zp = (uint8_t)p->in_zp;
+    uint32_t *d = (uint32_t *)(uintptr_t)(ctx->j.blk + 2u * slot);
+    uint8_t *t8 = (uint8_t *)(uintptr_t)(ctx->j.blk + 4u * ctx->j.G) + slot;
+    uint32_t a = 0, b = 0, k, t; /* the window's bytes inside: [a, b) (one run: dw = 1 or kw = 1) */
+    uintptr_t src = 0;           /* the window's first byte (an address, maybe outside the input) */
     if (iy >= 0 && iy < (int32_t)ctx->in_dims.h) {
-        nnom_arm_valid_taps(ix0, win->kw, win->dw, ctx->in_dims.w, &ka, &kb);
-        base = (iy * (int32_t)ctx->in_dims.w + ix0) * (int32_t)ch;
+        /* taps [lo, hi) inside: ix0 + k in [0, w) (one tap: kw = 1, whatever the dilation) */
+        const int32_t kw = (int32_t)win->kw, ka = ix0 < 0 ? -ix0 : 0, kb = (int32_t)ctx->in_dims.w - ix0;
+        const int32_t lo = ka < kw ? ka : kw, hi = kb < kw ? kb : kw;
+        if (hi > lo) {
+            a = (uint32_t)lo * ch;
+            b = (uint32_t)hi * ch;
+        }
+        src = (uintptr_t)ctx->in + (uintptr_t)((iy * (int32_t)ctx->in_dims.w + ix0) * (int32_t)ch);
     }
-    a = ka * ch; /* the window's bytes inside: [a, b) (one run: dw = 1 or kw = 1) */
-    b = kb * ch;
-    for (g = 0; g < G; g++, h += 8) {
-        const uint32_t k = 4u * g;
-        if (k >= a && k + 4u <= b) {
-            const uint32_t v = nnom_ld32(in + base + (int32_t)k);
-            nnom_st32(h, __sxtab16(zp2, v));
-            nnom_st32(h + 2, nnom_sxtab16_ror8(zp2, v));
-        } else {
+    for (k = 0; k < 4u * ctx->j.G; k += 4, d += 4) {
+        uint32_t v = 0;
+        if (k >= a && k + 4u <= b)
+            v = nnom_ld32((const void *)(src + k));
+        else
             for (t = 0; t < 4u; t++)
-                h[at[t]] = (int16_t)(k + t >= a && k + t < b ? in[base + (int32_t)(k + t)] - p->in_zp : 0);
-        }
+                v |= (uint32_t)(k + t >= a && k + t < b ? *(const uint8_t *)(src + k + t) : zp) << (8u * t);
+        d[0] = __sxtab16(nnom_arm_zp_pair(p->in_zp), v);
+        d[1] = nnom_sxtab16_ror8(nnom_arm_zp_pair(p->in_zp), v);
     }
-    for (t = 0; t < ctx->j.r; t++) {
-        const uint32_t k = 4u * G + t;
-        t8[2u * t] = k >= a && k < b ? in[base + (int32_t)k] : (int8_t)p->in_zp;
-    }
+    for (t = 0; t < ctx->j.r; t++, k++)
+        t8[2u * t] = k >= a && k < b ? *(const uint8_t *)(src + k) : zp;
 }
 
-/* The pixel after (oy, ox) whose window crosses the padding (past those inside). */
-static void row_next_edge(const nnom_conv_row_inside_t *r, uint32_t W, uint32_t *oy, uint32_t *ox)
+/* The pixel after px whose window crosses the padding (past those inside: ctx->r). */
+static uint32_t row_next_edge(const row_ctx_t *ctx, uint32_t px)
 {
-    uint32_t y = *oy, x = *ox + 1u;
-    for (;;) {
-        if (x == W) {
-            x = 0;
-            y++;
-        }
+    const nnom_conv_row_inside_t *r = &ctx->r;
+    const uint32_t W = ctx->out_dims.w;
+    for (px++;; px += r->x1 - r->x0) {
+        const uint32_t y = px / W, x = px - y * W;
         if (x != r->x0 || x >= r->x1 || y < r->y0 || y >= r->y1)
-            break;
-        x = r->x1;
+            return px;
     }
-    *oy = y;
-    *ox = x;
 }
 
-/* Every pair of channels against the two columns in the scratch, to ctx->o and ctx->ob (NULL: the
- * second column repeats the first). */
+/* Every pair of channels against the two edge windows' columns in the scratch (row_edge_column()),
+ * to ctx->j.o and row_ob() (NULL: the second column repeats the first). */
 static NNOM_ARM_NOINLINE void row_edge_channels(row_ctx_t *ctx)
 {
     for (ctx->oc = 0; ctx->oc < ctx->out_dims.c; ctx->oc += 2) {
@@ -386,14 +403,16 @@ static NNOM_ARM_NOINLINE void row_edge_channels(row_ctx_t *ctx)
         ctx->j.q1 = nnom_arm_rq(p->mult[b], p->shift[b], z1);
         /* a single channel: its row twice (K on is the next row, or past the last) */
         ctx->j.K = pair ? (uint32_t)p->win.kw * ctx->in_dims.c : 0u;
-        v = row_clamp(p, row_edge_pair(&ctx->j, ctx->j.blk, ctx->w + oc * ((uint32_t)p->win.kw * ctx->in_dims.c)));
-        ctx->o[ctx->oc] = (int8_t)v;
+        v = row_edge_pair(&ctx->j, ctx->j.blk, ctx->w + oc * ((uint32_t)p->win.kw * ctx->in_dims.c));
+        if (ctx->j.clamp)
+            v = nnom_arm_clamp4(v, ctx->j.lo4, ctx->j.hi4);
+        ctx->j.o[ctx->oc] = (int8_t)v;
         if (ctx->oc + 1u < ctx->out_dims.c)
-            ctx->o[ctx->oc + 1u] = (int8_t)(v >> 8);
-        if (ctx->ob != NULL) {
-            ctx->ob[ctx->oc] = (int8_t)(v >> 16);
+            ctx->j.o[ctx->oc + 1u] = (int8_t)(v >> 8);
+        if (row_ob(ctx) != NULL) {
+            row_ob(ctx)[ctx->oc] = (int8_t)(v >> 16);
             if (ctx->oc + 1u < ctx->out_dims.c)
-                ctx->ob[ctx->oc + 1u] = (int8_t)(v >> 24);
+                row_ob(ctx)[ctx->oc + 1u] = (int8_t)(v >> 24);
         }
     }
 }
@@ -408,8 +427,11 @@ void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                     int16_t *scratch)
 {
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    uint32_t pa, pb;
     row_ctx_t ctx;
-    uint32_t oy, ox;
+    if (n_pix == 0)
+        return;
     ctx.p = p;
     ctx.in = in;
     ctx.w = w;
@@ -423,36 +445,34 @@ void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
     ctx.j.G = nnom_conv2d_affine_s8_row_groups(ctx.j.K);
     ctx.j.r = ctx.j.K - 4u * ctx.j.G;
     ctx.j.zp = p->in_zp;
-    for (ctx.oc = 0; ctx.oc < ctx.out_dims.c && ctx.r.x1 > ctx.r.x0; ctx.oc += 2) {
+    ctx.j.xs = (uint32_t)p->win.sw * in_dims.c;
+    ctx.j.C = out_dims.c;
+    ctx.j.clamp = p->act_min > -128 || p->act_max < 127;
+    ctx.j.lo4 = nnom_arm_bytes4(p->act_min);
+    ctx.j.hi4 = nnom_arm_bytes4(p->act_max);
+    if (ctx.r.x1 <= ctx.r.x0 || ctx.r.y1 <= ctx.r.y0)
+        ctx.r.x0 = ctx.r.x1 = 0; /* no pixel inside: row_next_edge() skips none */
+    for (ctx.oc = 0; ctx.oc < ctx.out_dims.c && ctx.r.x1 > 0; ctx.oc += 2) {
         row_block(&ctx);
-        for (oy = ctx.r.y0; oy < ctx.r.y1; oy++) {
+        for (pa = ctx.r.y0; pa < ctx.r.y1; pa++) { /* the output rows */
             const nnom_window_t *win = &ctx.p->win;
-            const uint32_t iy = oy * win->sh - win->pad_top, ix = ctx.r.x0 * win->sw - win->pad_left;
-            ctx.x = ctx.in + (iy * ctx.in_dims.w + ix) * ctx.in_dims.c;
-            ctx.o = ctx.out + (oy * ctx.out_dims.w + ctx.r.x0) * ctx.out_dims.c + ctx.oc;
-            ctx.n = ctx.r.x1 - ctx.r.x0;
-            row_windows(&ctx);
+            const uint32_t iy = pa * win->sh - win->pad_top, ix = ctx.r.x0 * win->sw - win->pad_left;
+            ctx.j.x = ctx.in + (iy * ctx.in_dims.w + ix) * ctx.in_dims.c;
+            ctx.j.o = ctx.out + (pa * ctx.out_dims.w + ctx.r.x0) * ctx.out_dims.c + ctx.oc;
+            ctx.j.n = ctx.r.x1 - ctx.r.x0;
+            row_windows(&ctx.j);
         }
     }
-    oy = 0;
-    ox = UINT32_MAX;
-    row_next_edge(&ctx.r, ctx.out_dims.w, &oy, &ox); /* the first */
-    while (oy < ctx.out_dims.h) {
-        uint32_t oy1 = oy, ox1 = ox;
-        row_next_edge(&ctx.r, ctx.out_dims.w, &oy1, &ox1);
-        ctx.o = ctx.out + (oy * ctx.out_dims.w + ox) * ctx.out_dims.c;
-        ctx.ob = oy1 < ctx.out_dims.h ? ctx.out + (oy1 * ctx.out_dims.w + ox1) * ctx.out_dims.c : NULL;
-        row_edge_column(&ctx, oy, ox, 0);
-        if (ctx.ob != NULL)
-            row_edge_column(&ctx, oy1, ox1, 1);
-        else
-            row_edge_column(&ctx, oy, ox, 1);
+    /* then those whose windows cross the padding, two at a time */
+    for (pa = row_next_edge(&ctx, UINT32_MAX); pa < n_pix; pa = row_next_edge(&ctx, pb)) {
+        pb = row_next_edge(&ctx, pa);
+        ctx.j.o = ctx.out + pa * ctx.out_dims.c;
+        ctx.j.x = pb < n_pix ? ctx.out + pb * ctx.out_dims.c : NULL;
+        row_edge_column(&ctx, pa, 0);
+        row_edge_column(&ctx, pb < n_pix ? pb : pa, 1);
         row_edge_channels(&ctx);
-        if (ctx.ob == NULL)
+        if (pb >= n_pix)
             break;
-        oy = oy1;
-        ox = ox1;
-        row_next_edge(&ctx.r, ctx.out_dims.w, &oy, &ox);
     }
 }
 
