@@ -324,12 +324,21 @@ class Conv2D(_ConvBase):
 
     def _columns_path(self):
         """columns_path() of nnom_conv2d_affine_s8_fast(): the row kernel for windows that are one
-        run of bytes (nnom_conv2d_affine_s8_row_shape(): a 1 x kw kernel without dilation along the
-        row over at least 8 taps) but for a multiple of 4 channels both ways (the blocks of four
-        output channels), else the columns (which also do the row kernel's edge pixels)."""
+        run of bytes (nnom_conv2d_affine_s8_row(): a 1 x kw kernel without dilation along the row
+        over at least 8 taps, with runs of at least 6 windows inside the input per row, or of 2 with
+        no window across the padding) but for a multiple of 4 channels both ways (the blocks of four
+        output channels), else the columns."""
         s, o, k = self.in_shapes[0], self.out_shape, self.kernel
         quad = s.c % 4 == 0 and o.c % 4 == 0 and o.c > 0 and (self.dilation.w == 1 or k.w == 1)
         rows = k.h == 1 and (self.dilation.w == 1 or k.w == 1) and k.w * s.c >= 8
+        if rows:
+            (pt, _), (pl, _) = self._pads()
+            sh, sw = self.stride.h, self.stride.w
+            x0, y0 = min(-(-pl // sw), o.w), min(-(-pt // sh), o.h)
+            room, last = s.w - k.w + pl, s.h - 1 + pt
+            x1 = min(room // sw + 1, o.w) if room >= 0 else 0
+            y1 = min(last // sh + 1, o.h) if last >= 0 else 0
+            rows = y1 > y0 and (x1 >= x0 + 6 or (x0 == 0 and x1 == o.w and y0 == 0 and y1 == o.h and x1 >= 2))
         return "NNOM_PATH_AFF_CONV_ROWS" if rows and not quad else "NNOM_PATH_AFF_CONV_COLUMNS"
 
     def scratch_bytes(self):

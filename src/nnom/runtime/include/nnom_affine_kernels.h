@@ -238,6 +238,21 @@ static inline nnom_conv_row_inside_t nnom_conv2d_affine_s8_row_inside(const nnom
     r.y1 = (uint16_t)(y1 < out_dims.h ? y1 : out_dims.h);
     return r;
 }
+/* The row kernel's shapes that nnom_conv2d_affine_s8_fast gives it: runs of at least
+ * NNOM_CONV_ROW_MIN_RUN windows inside per row, or of two and more without any window across the
+ * padding (on shorter rows its setup per pair of output channels and its edge windows cost more
+ * than the columns). Python: Conv2D._columns_path. */
+#define NNOM_CONV_ROW_MIN_RUN 6u
+static inline int nnom_conv2d_affine_s8_row(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    nnom_conv_row_inside_t r;
+    if (!nnom_conv2d_affine_s8_row_shape(win, in_dims.c))
+        return 0;
+    r = nnom_conv2d_affine_s8_row_inside(win, in_dims, out_dims);
+    return r.y1 > r.y0
+           && (r.x1 >= r.x0 + NNOM_CONV_ROW_MIN_RUN
+               || (r.x0 == 0 && r.x1 == out_dims.w && r.y0 == 0 && r.y1 == out_dims.h && r.x1 >= 2u));
+}
 void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                     int16_t *scratch);

@@ -556,7 +556,7 @@ static inline uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dim
 {
     if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
         return 3u;
-    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row_shape(win, in_dims.c) ? 5u : 2u;
+    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
 static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
