@@ -551,8 +551,9 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
 static const conv_fn conv_paths[6];
 
 /* Which of the columns' paths: [3] the blocks of four output channels, [5] the row kernel (with the
- * asm: without, it would be the reference), else [2]. */
-static inline uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+ * asm: without, it would be the reference), else [2]. Out of line: inlined, it swells the
+ * dispatcher's frame, which is under every kernel's (about ten instructions a call). */
+static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
         return 3u;
