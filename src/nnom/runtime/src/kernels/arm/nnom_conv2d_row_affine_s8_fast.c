@@ -366,6 +366,8 @@ static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px,
         uint32_t v = 0;
         if (k >= a && k + 4u <= b)
             v = nnom_ld32((const void *)(src + k));
+        else if (k + 4u <= a || k >= b)
+            v = zp * 0x01010101u; /* all padding */
         else
             for (t = 0; t < 4u; t++)
                 v |= (uint32_t)(k + t >= a && k + t < b ? *(const uint8_t *)(src + k + t) : zp) << (8u * t);
