@@ -121,6 +121,39 @@ typedef struct {
     "smmlar %[" b "], %[X], %[w0], %[Xo]\n\t"                                               \
     "asr    %[" b "], %[" b "], %[w2]\n\t"
 
+/* With j in w (and on the stack, pushed before): the turns of four groups, (G + 3) / 4, pushed, the
+ * block's address in w, and a jump into the first turn at its last G % 4 groups (4: all four). */
+#define NNOM_ROW_ENTER                                                                        \
+    "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_G) "]\n\t"                                         \
+    "add    %[Xo], %[X], #3\n\t"                                                              \
+    "lsr    %[Xo], %[Xo], #2\n\t"                                                             \
+    "push   {%[Xo]}\n\t"                                                                      \
+    "and    %[X], %[X], #3\n\t"                                                               \
+    "ldr    %[w], [%[w], #" ROW_STR(ROW_AT_BLK) "]\n\t"                                      \
+    "tbb    [pc, %[X]]\n\t"                                                                   \
+    "0:\n\t"                                                                                  \
+    ".byte  (4f - 0b) / 2, (1f - 0b) / 2, (2f - 0b) / 2, (3f - 0b) / 2\n\t"
+/* the end of a turn: the count on the stack (13 registers: one is the frame pointer in some builds) */
+#define NNOM_ROW_TURN                                                                         \
+    "ldr    %[X], [sp]\n\t"                                                                   \
+    "subs   %[X], %[X], #1\n\t"                                                               \
+    "str    %[X], [sp]\n\t"                                                                   \
+    "bne    4b\n\t"                                                                           \
+    "add    sp, sp, #4\n\t"
+/* the four accumulators requantized (j in w3, kept), saturated and packed in a00 as row_pair()'s */
+#define NNOM_ROW_RQ4                                                                          \
+    "add    %[w3], %[w3], #" ROW_STR(ROW_AT_Q0) "\n\t"                                       \
+    "ldmia  %[w3]!, {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a00", "a01")                    \
+    "ldmia  %[w3], {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a10", "a11")                     \
+    "sub    %[w3], %[w3], #" ROW_STR(ROW_AT_Q0) " + 12\n\t"                                   \
+    "ssat   %[a00], #8, %[a00]\n\t"                                                           \
+    "ssat   %[a10], #8, %[a10]\n\t"                                                           \
+    "ssat   %[a01], #8, %[a01]\n\t"                                                           \
+    "ssat   %[a11], #8, %[a11]\n\t"                                                           \
+    "bfi    %[a00], %[a10], #8, #8\n\t"                                                       \
+    "bfi    %[a00], %[a01], #16, #8\n\t"                                                      \
+    "bfi    %[a00], %[a11], #24, #8\n\t"
+
 /* The pair j against its n windows (j->x, j->o, j->n: row_job_t), two a turn (a last odd one twice,
  * stored once): per turn the accumulators from the biases, four groups a turn (the first of
  * (G + 3) / 4 entered at its last G % 4 groups), the r >= 1 taps after the block, the
@@ -133,93 +166,88 @@ static NNOM_ARM_NOINLINE void row_windows(row_job_t *j)
     int32_t a00, a01, a10, a11;
     uint32_t X, Xo, s;
     const int8_t *x;
-    const int32_t *w;
-    uintptr_t g = (uintptr_t)j;
+    uintptr_t w = (uintptr_t)j;
     __asm__ volatile("6:\n\t"
-            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
-            "ldr    %[x], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
-            "ldr    %[s], [%[g], #" ROW_STR(ROW_AT_XS) "]\n\t"
-            "cmp    %[X], #1\n\t"
-            "it     ls\n\t"
-            "movls  %[s], #0\n\t"
-            "push   {%[g]}\n\t"
-            "ldrd   %[a00], %[a10], [%[g]]\n\t"
-            "mov    %[a01], %[a00]\n\t"
-            "mov    %[a11], %[a10]\n\t"
-            "ldr    %[w], [%[g], #" ROW_STR(ROW_AT_BLK) "]\n\t"
-            "ldr    %[g], [%[g], #" ROW_STR(ROW_AT_G) "]\n\t"
-            "ands   %[X], %[g], #3\n\t"
-            "lsr    %[g], %[g], #2\n\t"
-            "beq    4f\n\t"
-            "add    %[g], %[g], #1\n\t"
-            "tbb    [pc, %[X]]\n\t"
-            "0:\n\t"
-            ".byte  0, (1f - 0b) / 2, (2f - 0b) / 2, (3f - 0b) / 2\n\t"
-            "4:\n\t" NNOM_ROW_GROUP "3:\n\t" NNOM_ROW_GROUP "2:\n\t" NNOM_ROW_GROUP "1:\n\t" NNOM_ROW_GROUP
-            "subs   %[g], %[g], #1\n\t"
-            "bne    4b\n\t"
-            "pop    {%[w3]}\n\t"
-            "ldr    %[g], [%[w3], #" ROW_STR(ROW_AT_R) "]\n\t"
-            "5:\n\t"
-            "ldrsb  %[w0], [%[w]], #1\n\t"
-            "ldrsb  %[w1], [%[w]], #1\n\t"
-            "ldrsb  %[X], [%[x], %[s]]\n\t"
-            "ldrsb  %[Xo], [%[x]], #1\n\t"
-            "mla    %[a00], %[w0], %[Xo], %[a00]\n\t"
-            "mla    %[a10], %[w1], %[Xo], %[a10]\n\t"
-            "mla    %[a01], %[w0], %[X], %[a01]\n\t"
-            "mla    %[a11], %[w1], %[X], %[a11]\n\t"
-            "subs   %[g], %[g], #1\n\t"
-            "bne    5b\n\t"
-            "add    %[g], %[w3], #" ROW_STR(ROW_AT_Q0) "\n\t"
-            "ldmia  %[g]!, {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a00", "a01")
-            "ldmia  %[g], {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a10", "a11")
-            "ssat   %[a00], #8, %[a00]\n\t"
-            "ssat   %[a10], #8, %[a10]\n\t"
-            "ssat   %[a01], #8, %[a01]\n\t"
-            "ssat   %[a11], #8, %[a11]\n\t"
-            "bfi    %[a00], %[a10], #8, #8\n\t"
-            "bfi    %[a00], %[a01], #16, #8\n\t"
-            "bfi    %[a00], %[a11], #24, #8\n\t"
-            "mov    %[g], %[w3]\n\t"
-            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_CLAMP) "]\n\t"
-            "cmp    %[X], #0\n\t"
-            "beq    7f\n\t"
-            "ldrd   %[w0], %[w1], [%[g], #" ROW_STR(ROW_AT_LO4) "]\n\t"
-            "ssub8  %[X], %[a00], %[w0]\n\t"
-            "sel    %[a00], %[a00], %[w0]\n\t"
-            "ssub8  %[X], %[w1], %[a00]\n\t"
-            "sel    %[a00], %[a00], %[w1]\n\t"
-            "7:\n\t"
-            "ldr    %[w0], [%[g], #" ROW_STR(ROW_AT_O) "]\n\t"
-            "ldr    %[w1], [%[g], #" ROW_STR(ROW_AT_C) "]\n\t"
-            "ldr    %[w2], [%[g], #" ROW_STR(ROW_AT_PAIR) "]\n\t"
-            "cmp    %[w2], #0\n\t"
-            "ite    ne\n\t"
-            "strhne %[a00], [%[w0]]\n\t"
-            "strbeq %[a00], [%[w0]]\n\t"
-            "cmp    %[s], #0\n\t"
-            "beq    9f\n\t"
-            "lsr    %[a00], %[a00], #16\n\t"
-            "cmp    %[w2], #0\n\t"
-            "ite    ne\n\t"
-            "strhne %[a00], [%[w0], %[w1]]\n\t"
-            "strbeq %[a00], [%[w0], %[w1]]\n\t"
-            "add    %[w0], %[w0], %[w1], lsl #1\n\t"
-            "str    %[w0], [%[g], #" ROW_STR(ROW_AT_O) "]\n\t"
-            "ldr    %[w0], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
-            "add    %[w0], %[w0], %[s], lsl #1\n\t"
-            "str    %[w0], [%[g], #" ROW_STR(ROW_AT_X) "]\n\t"
-            "ldr    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
-            "subs   %[X], %[X], #2\n\t"
-            "str    %[X], [%[g], #" ROW_STR(ROW_AT_N) "]\n\t"
-            "bne    6b\n\t"
-            "9:"
-            : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w0] "=&r"(w0),
-              [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "=&r"(x),
-              [w] "=&r"(w), [g] "+r"(g), [s] "=&r"(s)
-            :
-            : "cc", "memory");
+                     "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_N) "]\n\t"
+                     "ldr    %[x], [%[w], #" ROW_STR(ROW_AT_X) "]\n\t"
+                     "ldr    %[s], [%[w], #" ROW_STR(ROW_AT_XS) "]\n\t"
+                     "cmp    %[X], #1\n\t"
+                     "it     ls\n\t"
+                     "movls  %[s], #0\n\t"
+                     "push   {%[w]}\n\t"
+                     "ldrd   %[a00], %[a10], [%[w]]\n\t"
+                     "mov    %[a01], %[a00]\n\t"
+                     "mov    %[a11], %[a10]\n\t"
+                     /* eight groups a turn, the first entered at its last G % 8 groups; the block's end
+                      * on the stack ends the loop */
+                     "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_G) "]\n\t"
+                     "ldr    %[w], [%[w], #" ROW_STR(ROW_AT_BLK) "]\n\t"
+                     "add    %[Xo], %[w], %[X], lsl #4\n\t"
+                     "push   {%[Xo]}\n\t"
+                     "and    %[X], %[X], #7\n\t"
+                     "tbb    [pc, %[X]]\n\t"
+                     "10:\n\t"
+                     ".byte  (18f - 10b) / 2, (11f - 10b) / 2, (12f - 10b) / 2, (13f - 10b) / 2\n\t"
+                     ".byte  (14f - 10b) / 2, (15f - 10b) / 2, (16f - 10b) / 2, (17f - 10b) / 2\n\t"
+                     "18:\n\t" NNOM_ROW_GROUP "17:\n\t" NNOM_ROW_GROUP "16:\n\t" NNOM_ROW_GROUP
+                     "15:\n\t" NNOM_ROW_GROUP "14:\n\t" NNOM_ROW_GROUP "13:\n\t" NNOM_ROW_GROUP
+                     "12:\n\t" NNOM_ROW_GROUP "11:\n\t" NNOM_ROW_GROUP
+                     "ldr    %[X], [sp]\n\t"
+                     "cmp    %[w], %[X]\n\t"
+                     "bne    18b\n\t"
+                     "add    sp, sp, #4\n\t"
+                     "pop    {%[w3]}\n\t"
+                     "ldr    %[w2], [%[w3], #" ROW_STR(ROW_AT_R) "]\n\t"
+                     "5:\n\t"
+                     "ldrsb  %[w0], [%[w]], #1\n\t"
+                     "ldrsb  %[w1], [%[w]], #1\n\t"
+                     "ldrsb  %[X], [%[x], %[s]]\n\t"
+                     "ldrsb  %[Xo], [%[x]], #1\n\t"
+                     "mla    %[a00], %[w0], %[Xo], %[a00]\n\t"
+                     "mla    %[a10], %[w1], %[Xo], %[a10]\n\t"
+                     "mla    %[a01], %[w0], %[X], %[a01]\n\t"
+                     "mla    %[a11], %[w1], %[X], %[a11]\n\t"
+                     "subs   %[w2], %[w2], #1\n\t"
+                     "bne    5b\n\t" NNOM_ROW_RQ4
+                     "mov    %[w], %[w3]\n\t"
+                     "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_CLAMP) "]\n\t"
+                     "cmp    %[X], #0\n\t"
+                     "beq    7f\n\t"
+                     "ldrd   %[w0], %[w1], [%[w], #" ROW_STR(ROW_AT_LO4) "]\n\t"
+                     "ssub8  %[X], %[a00], %[w0]\n\t"
+                     "sel    %[a00], %[a00], %[w0]\n\t"
+                     "ssub8  %[X], %[w1], %[a00]\n\t"
+                     "sel    %[a00], %[a00], %[w1]\n\t"
+                     "7:\n\t"
+                     "ldr    %[w0], [%[w], #" ROW_STR(ROW_AT_O) "]\n\t"
+                     "ldr    %[w1], [%[w], #" ROW_STR(ROW_AT_C) "]\n\t"
+                     "ldr    %[w2], [%[w], #" ROW_STR(ROW_AT_PAIR) "]\n\t"
+                     "cmp    %[w2], #0\n\t"
+                     "ite    ne\n\t"
+                     "strhne %[a00], [%[w0]]\n\t"
+                     "strbeq %[a00], [%[w0]]\n\t"
+                     "cmp    %[s], #0\n\t"
+                     "beq    9f\n\t"
+                     "lsr    %[a00], %[a00], #16\n\t"
+                     "cmp    %[w2], #0\n\t"
+                     "ite    ne\n\t"
+                     "strhne %[a00], [%[w0], %[w1]]\n\t"
+                     "strbeq %[a00], [%[w0], %[w1]]\n\t"
+                     "add    %[w0], %[w0], %[w1], lsl #1\n\t"
+                     "str    %[w0], [%[w], #" ROW_STR(ROW_AT_O) "]\n\t"
+                     "ldr    %[w0], [%[w], #" ROW_STR(ROW_AT_X) "]\n\t"
+                     "add    %[w0], %[w0], %[s], lsl #1\n\t"
+                     "str    %[w0], [%[w], #" ROW_STR(ROW_AT_X) "]\n\t"
+                     "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_N) "]\n\t"
+                     "subs   %[X], %[X], #2\n\t"
+                     "str    %[X], [%[w], #" ROW_STR(ROW_AT_N) "]\n\t"
+                     "bne    6b\n\t"
+                     "9:"
+                     : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w0] "=&r"(w0),
+                       [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "=&r"(x),
+                       [w] "+r"(w), [s] "=&r"(s)
+                     :
+                     : "cc", "memory");
 }
 
 /* The block of channels oc and oc + 1 (or oc twice) in the scratch, the taps after it, the constants in j. */
@@ -259,10 +287,10 @@ static NNOM_ARM_NOINLINE void row_block(row_ctx_t *ctx)
 
 /* One group of four taps of two windows' q15 columns (interleaved: LDM of the first's two words,
  * then the second's; fixed registers, in ascending order) against the weight words of channels b
- * (at wa + K) and a (wa moves on). */
+ * (at wa + K, K in w) and a (wa moves on). */
 #define NNOM_ROW_EDGE_GROUP                                                                   \
     "ldmia  %[c]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "ldr    %[X], [%[wa], %[k]]\n\t"                                                          \
+    "ldr    %[X], [%[wa], %[w]]\n\t"                                                          \
     "sxtb16 %[Xo], %[X], ror #8\n\t"                                                          \
     "sxtb16 %[X], %[X]\n\t"                                                                   \
     "smlad  %[a10], %[X], %[w0], %[a10]\n\t"                                                  \
@@ -284,54 +312,43 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t row_edge_pair(const row_job_t *j, const i
 {
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
     int32_t a00, a01, a10, a11;
-    uint32_t X, Xo, k;
-    uintptr_t g = (uintptr_t)j;
-    __asm__("push   {%[g]}\n\t"
-            "ldrd   %[a00], %[a10], [%[g]]\n\t"
+    uint32_t X, Xo;
+    uintptr_t w = (uintptr_t)j; /* then K */
+    __asm__("push   {%[w]}\n\t"
+            "ldrd   %[a00], %[a10], [%[w]]\n\t"
             "mov    %[a01], %[a00]\n\t"
             "mov    %[a11], %[a10]\n\t"
-            "ldr    %[k], [%[g], #" ROW_STR(ROW_AT_K) "]\n\t"
-            "ldr    %[g], [%[g], #" ROW_STR(ROW_AT_G) "]\n\t"
-            "ands   %[X], %[g], #3\n\t"
-            "lsr    %[g], %[g], #2\n\t"
-            "beq    4f\n\t"
-            "add    %[g], %[g], #1\n\t"
+            "ldr    %[X], [%[w], #" ROW_STR(ROW_AT_G) "]\n\t"
+            "add    %[Xo], %[X], #3\n\t"
+            "lsr    %[Xo], %[Xo], #2\n\t"
+            "push   {%[Xo]}\n\t"
+            "and    %[X], %[X], #3\n\t"
+            "ldr    %[w], [%[w], #" ROW_STR(ROW_AT_K) "]\n\t"
             "tbb    [pc, %[X]]\n\t"
             "0:\n\t"
-            ".byte  0, (1f - 0b) / 2, (2f - 0b) / 2, (3f - 0b) / 2\n\t"
+            ".byte  (4f - 0b) / 2, (1f - 0b) / 2, (2f - 0b) / 2, (3f - 0b) / 2\n\t"
             "4:\n\t" NNOM_ROW_EDGE_GROUP "3:\n\t" NNOM_ROW_EDGE_GROUP "2:\n\t" NNOM_ROW_EDGE_GROUP
-            "1:\n\t" NNOM_ROW_EDGE_GROUP
-            "subs   %[g], %[g], #1\n\t"
-            "bne    4b\n\t"
-            "pop    {%[w3]}\n\t"
-            "ldr    %[g], [%[w3], #" ROW_STR(ROW_AT_R) "]\n\t"
+            "1:\n\t" NNOM_ROW_EDGE_GROUP NNOM_ROW_TURN
+            "ldr    %[w3], [sp]\n\t"
             "ldr    %[w2], [%[w3], #" ROW_STR(ROW_AT_ZP) "]\n\t"
+            "ldr    %[w3], [%[w3], #" ROW_STR(ROW_AT_R) "]\n\t"
             "5:\n\t"
             "ldrsb  %[w0], [%[c]], #1\n\t"
             "ldrsb  %[w1], [%[c]], #1\n\t"
             "sub    %[w0], %[w0], %[w2]\n\t"
             "sub    %[w1], %[w1], %[w2]\n\t"
-            "ldrsb  %[Xo], [%[wa], %[k]]\n\t"
+            "ldrsb  %[Xo], [%[wa], %[w]]\n\t"
             "ldrsb  %[X], [%[wa]], #1\n\t"
             "mla    %[a00], %[X], %[w0], %[a00]\n\t"
             "mla    %[a01], %[X], %[w1], %[a01]\n\t"
             "mla    %[a10], %[Xo], %[w0], %[a10]\n\t"
             "mla    %[a11], %[Xo], %[w1], %[a11]\n\t"
-            "subs   %[g], %[g], #1\n\t"
+            "subs   %[w3], %[w3], #1\n\t"
             "bne    5b\n\t"
-            "add    %[w3], %[w3], #" ROW_STR(ROW_AT_Q0) "\n\t"
-            "ldmia  %[w3]!, {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a00", "a01")
-            "ldmia  %[w3], {%[w0], %[w1], %[w2]}\n\t" NNOM_ROW_RQ2("a10", "a11")
-            "ssat   %[a00], #8, %[a00]\n\t"
-            "ssat   %[a10], #8, %[a10]\n\t"
-            "ssat   %[a01], #8, %[a01]\n\t"
-            "ssat   %[a11], #8, %[a11]\n\t"
-            "bfi    %[a00], %[a10], #8, #8\n\t"
-            "bfi    %[a00], %[a01], #16, #8\n\t"
-            "bfi    %[a00], %[a11], #24, #8"
+            "pop    {%[w3]}\n\t" NNOM_ROW_RQ4
             : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w0] "=&r"(w0),
               [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [c] "+r"(c),
-              [wa] "+r"(wa), [k] "=&r"(k), [g] "+r"(g)
+              [wa] "+r"(wa), [w] "+r"(w)
             :
             : "cc", "memory");
     return (uint32_t)a00;
