@@ -396,7 +396,7 @@ static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px,
 }
 
 /* The pixel after px whose window crosses the padding (past those inside: ctx->r). */
-static uint32_t row_next_edge(const row_ctx_t *ctx, uint32_t px)
+static NNOM_ARM_NOINLINE uint32_t row_next_edge(const row_ctx_t *ctx, uint32_t px)
 {
     const nnom_conv_row_inside_t *r = &ctx->r;
     const uint32_t W = ctx->out_dims.w;
