@@ -3,6 +3,7 @@ pools, Add, Sub, Mult, Concat and Softmax quantized with scheme="affine" run on 
 (DSP kernels) byte for byte like the simulator, and like the same firmware built with
 -DNNOM_REFERENCE_KERNELS and like the host build (the references). Randomized shapes: odd channel
 counts, 1x1 / 3x3 / 5x3 kernels, strides, dilation, SAME and VALID, depth multipliers 1 and 2,
+depthwise layers on maps of 1x1 to 4x4 (the DSP kernel's channel-major path),
 pools with fewer than 4 channels, inputs repeating into an Add, fused ReLU / ReLU6 and table
 tails, inputs wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
 the fast paths, misaligned buffers, other cores and builds) are in test_arm_kernels.py."""
@@ -74,6 +75,32 @@ def dw_model(seed):
     return m, (h, w, c)
 
 
+def small_dw_model(seed):
+    """3x3 depthwise layers on small maps (the DSP kernel's channel-major path): stride 2, then
+    (2, 1) or (1, 2) with multiplier 1 or 2, then stride 1 on a map of at most 3x3 over 12 or 16
+    channels, SAME or VALID, odd and multiple-of-4 channel counts, the first one's input zero point
+    at either end of int8 (a preset format), fused ReLU / ReLU6 or none."""
+    from nnom.quant.affine import AffineFormat
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.choice([5, 7, 8, 12, 13]))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, 3)))
+    first = Conv2D(c, kernel(1, 1))
+    q = AffineFormat(0.04, 127 if seed % 2 else -128)
+    first.preset_formats = (q, q)
+    x = m.hook(first, x)
+    pad = ["same", "valid"][int(rng.integers(0, 2))] if min(h, w) >= 3 else "same"
+    x = tail(m, m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), padding=pad), x), ACTS[seed % 3])
+    s = [(2, 1), (1, 2)][int(rng.integers(0, 2))]
+    x = tail(m, m.hook(DW_Conv2D(int(rng.integers(1, 3)), kernel(3, 3), stride(*s), padding="same"), x),
+             ACTS[int(rng.integers(0, 3))])
+    x = m.hook(Conv2D(int(rng.choice([12, 16])), kernel(1, 1)), x)
+    x = tail(m, m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), padding="same"), x), ACTS[int(rng.integers(0, 3))])
+    x = m.hook(Dense(6), m.hook(Flatten(), x))
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, 3)
+
+
 def dense_model(seed):
     """Dense layers of odd widths after a flattened image."""
     rng = np.random.default_rng(seed)
@@ -131,7 +158,9 @@ def merge_model(seed):
     return m, (h, w, c)
 
 
-CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row_model, 1), (row_model, 2), (dw_model, 0), (dw_model, 1), (dw_model, 2),
+CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row_model, 1), (row_model, 2),
+         (dw_model, 0), (dw_model, 1), (dw_model, 2),
+         (small_dw_model, 0), (small_dw_model, 1), (small_dw_model, 2), (small_dw_model, 3),
          (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
          (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3)]
 

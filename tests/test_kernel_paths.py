@@ -31,7 +31,8 @@ def _clamped(layer, zp=-40, scale=0.05):
 
 def dw_model(seed):
     """Depthwise layers reaching every plane core (strides 1 and 2, ReLU at out_zp -128, no
-    activation, a clamp) and the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp), a
+    activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp) and the
+    channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), a
     GlobalAvgPool (MEAN)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(9, 14)), int(rng.integers(8, 13)), int(rng.integers(4, 9))
@@ -47,8 +48,10 @@ def dw_model(seed):
             x = m.hook(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME), x)
     x = m.hook(Conv2D(int(rng.integers(4, 9)), kernel(1, 1)), m.hook(UpSample(kernel(4, 4)), x))
     x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), x))
-    x = m.hook(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME), x)
+    x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME)), x))
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(2, 1), PADDING_SAME)), x))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 2), PADDING_SAME), x))
+    x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), m.hook(UpSample(kernel(2, 2)), x))
     x = m.hook(Dense(5), m.hook(GlobalAvgPool(), x))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)

@@ -489,9 +489,90 @@ static void check_dw(void)
         fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
         done++;
     }
+    /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
+     * stride 1; the rest the plane and table paths), SAME or VALID, odd channel counts,
+     * multipliers 1 and 2, misaligned buffers, zero points at both ends, clamps */
+    for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t mult = rnd() % 5 == 0 ? 2 : 1, n_out, th, tw, mis = rnd() & 3, wmis = rnd() & 3;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2, same;
+        int8_t *x, *w, *got;
+        char what[200];
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
+        in.h = (uint16_t)urange(1, 8);
+        in.w = (uint16_t)urange(1, 8);
+        in.c = (uint16_t)(rnd() % 4 == 0 ? urange(1, 40) : 2 * urange(2, 12) + 1);
+        same = in.h < 3 || in.w < 3 || (rnd() & 1);
+        out.h = (uint16_t)(same ? (in.h + win.sh - 1) / win.sh : (in.h - 3) / win.sh + 1);
+        out.w = (uint16_t)(same ? (in.w + win.sw - 1) / win.sw : (in.w - 3) / win.sw + 1);
+        out.c = (uint16_t)(in.c * mult);
+        th = (uint32_t)(out.h - 1) * win.sh + 3;
+        tw = (uint32_t)(out.w - 1) * win.sw + 3;
+        win.pad_top = (uint16_t)(same && th > in.h ? (th - in.h) / 2 : 0);
+        win.pad_left = (uint16_t)(same && tw > in.w ? (tw - in.w) / 2 : 0);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        if (rnd() % 3 == 0) /* no clamp inside int8, at both ends of the output zero point */
+            p.act_min = -128, p.act_max = 127, p.out_zp = rnd() & 1 ? -128 : 127;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        nnom_dw_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        nnom_dw_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);
+        describe(what, "dw", in, &win, out, &p);
+        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 
+/* The DSP kernel's weights: the mixed pair layout where it reads that one (nnom_affine_kernels.h),
+ * written here from the header's description (nnom.codegen.fc_layout writes the generated ones),
+ * 4-byte aligned as the generated arrays are. */
+#if NNOM_FC_MIXED_LAYOUT
+static uint32_t fc_mixed_words[W_MAX / 4 + 1];
+
+static const int8_t *fc_dsp_weights(const int8_t *w, uint32_t n_in, uint32_t n_out)
+{
+    static const uint8_t order[4] = {0, 2, 1, 3};
+    const uint32_t n4 = n_in & ~3u, paired = n_out & ~1u;
+    int8_t *d = (int8_t *)fc_mixed_words;
+    uint32_t r = 0, pairs, c, j, k, i;
+    for (; r < paired; r += 2 * pairs) {
+        pairs = r + 6 <= paired ? 3 : 1;
+        for (c = 0; c < n4; c += 4)
+            for (j = 0; j < pairs; j++)
+                for (k = 0; k < 4; k++) {
+                    *d++ = (int8_t)(uint8_t)(w[(r + 2 * j) * n_in + c + order[k]] + 128);
+                    *d++ = w[(r + 2 * j + 1) * n_in + c + order[k]];
+                }
+    }
+    if (n_out & 1u)
+        for (i = 0; i < n4; i++)
+            *d++ = w[(n_out - 1) * n_in + i];
+    for (r = 0; r < n_out; r++)
+        for (i = n4; i < n_in; i++)
+            *d++ = w[r * n_in + i];
+    return (const int8_t *)fc_mixed_words;
+}
+#else
+static const int8_t *fc_dsp_weights(const int8_t *w, uint32_t n_in, uint32_t n_out)
+{
+    (void)n_in;
+    (void)n_out;
+    return w;
+}
+#endif
+
+/* Random shapes (every row and column tail), and in modes 0-3 the products' extremes: all
+ * (-128 - 127) * -128 or (127 + 128) * -128 over up to 700 columns, past the kernel's 256 between
+ * two extractions of its odd rows' sums, so that a span too long for them changes the bytes. */
 static void check_fc(void)
 {
     int fails = 0, printed = 0;
@@ -499,24 +580,29 @@ static void check_fc(void)
     for (cs = 0; cs < N_CASES; cs++) {
         uint32_t n_in = rnd() % 3 == 0 ? urange(1, 9) : urange(1, 700), n_out = urange(1, 45);
         uint32_t mis = rnd() & 3, wmis = rnd() & 3;
-        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int mode = (int)(rnd() % 14), no_bias = mode == 2;
         int8_t *x = in_buf + mis, *w = w_buf + wmis, *got;
         nnom_fc_affine_params_t p;
         char what[96];
+        if (mode == 0 || mode == 3)
+            n_in = urange(500, 700);
         if (n_in * n_out > W_MAX)
             n_out = W_MAX / n_in;
         fill(x, n_in, mode == 0 ? 1 : mode == 1 ? 2 : 0);
-        fill(w, n_in * n_out, mode == 0 ? 1 : mode == 1 ? 2 : 0);
+        fill(w, n_in * n_out, mode == 0 || mode == 3 ? 1 : mode == 1 ? 2 : 0);
+        if (mode == 3)
+            memset(x, 127, n_in);
         fill_requant(n_out, n_in, no_bias);
         rand_affine(&p.in_zp, &p.out_zp, &p.act_min, &p.act_max);
-        if (mode < 2)
+        if (mode < 2 || mode == 3)
             p.in_zp = x[0] < 0 ? 127 : -128;
         p.mult = mult_buf;
         p.shift = shift_buf;
         fast += is_fast(n_out, n_in, no_bias);
         nnom_fully_connected_affine_s8(&p, x, n_in, w, no_bias ? NULL : bias_buf, ref_out, n_out);
         got = dsp_out(mis);
-        nnom_fully_connected_affine_s8_fast(&p, x, n_in, w, no_bias ? NULL : bias_buf, got, n_out);
+        nnom_fully_connected_affine_s8_fast(&p, x, n_in, fc_dsp_weights(w, n_in, n_out), no_bias ? NULL : bias_buf,
+                                            got, n_out);
         sprintf(what, "%lu -> %lu zp %ld,%ld act %ld..%ld", (unsigned long)n_in, (unsigned long)n_out,
                 (long)p.in_zp, (long)p.out_zp, (long)p.act_min, (long)p.act_max);
         fails += compare("fully_connected", cs, got, n_out, what, &printed);
@@ -1169,10 +1255,12 @@ static void bench_fc(const char *name, uint32_t n_in, uint32_t n_out)
 {
     nnom_fc_affine_params_t p = {-128, -128, -128, 127, mult_buf, shift_buf};
     int8_t *got = dsp_out(0);
+    const int8_t *mixed;
     char r[48], d[48], q[48];
     fill(in_buf, n_in, 0);
     fill(w_buf, n_in * n_out, 0);
     bench_requant(n_out);
+    mixed = fc_dsp_weights(w_buf, n_in, n_out);
     sprintf(r, "%s/ref", name);
     sprintf(d, "%s/dsp", name);
     sprintf(q, "%s/q", name);
@@ -1180,7 +1268,7 @@ static void bench_fc(const char *name, uint32_t n_in, uint32_t n_out)
     nnom_fully_connected_affine_s8(&p, in_buf, n_in, w_buf, bias_buf, ref_out, n_out);
     NNOM_BENCH_END();
     NNOM_BENCH_BEGIN(d);
-    nnom_fully_connected_affine_s8_fast(&p, in_buf, n_in, w_buf, bias_buf, got, n_out);
+    nnom_fully_connected_affine_s8_fast(&p, in_buf, n_in, mixed, bias_buf, got, n_out);
     NNOM_BENCH_END();
     NNOM_BENCH_BEGIN(q);
     nnom_dense_s8(in_buf, n_in, w_buf, bias_buf, qshift_buf, q_out, n_out);

@@ -10,9 +10,11 @@
  * LSTM with random zero points, multipliers, cell scales and clips, wrapping int32 sums included.
  *
  * Output: "MISMATCH ..." lines (the first five per cell), "checked <cell> <cases> <failures>"
- * per cell, and "BENCH <name> <macs> same|DIFFERENT" per benchmark, whose NNOM_BENCH regions
- * are "<name>/ref" and "<name>/dsp" (one step each). Returns the number of failures (at most
- * 100). Defines: N_CASES (random cases per cell), NO_BENCH. */
+ * per cell (gru_loop, lstm_loop: the one-feature asm loops' shapes, after the others, the random
+ * numbers of the rest left as they were), and "BENCH <name> <macs> same|DIFFERENT" per
+ * benchmark, whose NNOM_BENCH regions are "<name>/ref" and "<name>/dsp" (one step each).
+ * Returns the number of failures (at most 100). Defines: N_CASES (random cases per cell),
+ * NO_BENCH. */
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +70,10 @@ static int differ(const char *cell, int n_case, const char *what, const void *a,
     return 1;
 }
 
+/* loop_cells: the shapes of the one-feature DSP steps' asm unit loops (loop1(): one feature, 32,
+ * 64 or 96 units, an input bias, a GRU's recurrent bias and reset_after, no LSTM recurrent bias). */
+static int loop_cells;
+
 /* A random Q-format cell of `type`: units, features, state and shifts; the weights in the buffers. */
 static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t *units, uint16_t *features)
 {
@@ -78,6 +84,10 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     *features = (uint16_t)(rnd() % 4 == 0 ? srange(1, 9) : srange(1, F_MAX));
     if (rnd() % 6 == 0)                               /* one feature: its own paths (examples/rnn) */
         *features = 1;
+    if (loop_cells) {
+        *features = 1;
+        *units = (uint16_t)(32 * srange(1, 3));
+    }
     fill8(wk, gates * *units * *features, extreme);
     fill8(recurrent, gates * *units * *units, extreme);
     edgy = rnd() % 4 == 0;
@@ -99,6 +109,13 @@ static void rand_cell(nnom_rnn_weights_t *w, nnom_rnn_cell_type_t type, uint16_t
     w->options = (uint8_t)(rnd() & 7u);
     if (type != NNOM_CELL_GRU || (w->options & NNOM_RNN_RESET_AFTER))
         w->recurrent_bias = rnd() % 3 == 0 ? NULL : rbias;
+    if (loop_cells) {
+        if (w->state_bits == 16 && rnd() % 2 == 0)    /* h' as the state (Q0.15): its own end */
+            w->h_frac = 15;
+        w->bias = bias;
+        w->options |= type == NNOM_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0u;
+        w->recurrent_bias = type == NNOM_CELL_GRU ? rbias : NULL;
+    }
 }
 
 static void rand_state(uint8_t bits, uint16_t units, int with_c)
@@ -304,6 +321,14 @@ int main(void)
     check_cells(NNOM_CELL_GRU, "gru");
     check_cells(NNOM_CELL_LSTM, "lstm");
     check_tflite();
+    {                                                 /* the other cases and benchmarks as before */
+        const uint32_t rng = rng_state;
+        loop_cells = 1;
+        check_cells(NNOM_CELL_GRU, "gru_loop");
+        check_cells(NNOM_CELL_LSTM, "lstm_loop");
+        loop_cells = 0;
+        rng_state = rng;
+    }
 #ifndef NO_BENCH
     bench_cell("lstm64_in32_h8", NNOM_CELL_LSTM, 64, 32, 8, 0);
     bench_cell("lstm64_in32_h16", NNOM_CELL_LSTM, 64, 32, 16, 0);

@@ -21,12 +21,15 @@ PATHS = {
     "NNOM_PATH_AFF_DW_TABLE_SAT": "depthwise tap table, no clamp",
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
     "NNOM_PATH_AFF_DW_DIRECT": "depthwise tap table's single-pixel blocks (corners) without the table",
+    "NNOM_PATH_AFF_DW_CHAN_SAT": "depthwise 3x3 channel-major (stride 2, small maps), output zero point -128, no clamp",
+    "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (stride 2, small maps), other output zero points, no clamp",
+    "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (stride 2, small maps), a clamp narrower than int8",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
-    "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw): the row kernel, columns at the edges",
+    "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel",
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",

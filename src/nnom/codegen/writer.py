@@ -35,6 +35,10 @@ class CWriter:
 
     def array(self, name: str, ctype: str, values) -> str:
         ident = self.ident(name)
+        self.blocks.append(self._definition(ident, ctype, values))
+        return ident
+
+    def _definition(self, ident: str, ctype: str, values, attrs: str = "NNOM_WEIGHTS_ATTR") -> str:
         flat = np.asarray(values).astype(np.int64).ravel()
         lo, hi = C_RANGES[ctype]
         if flat.size and (flat.min() < lo or flat.max() > hi):
@@ -45,13 +49,19 @@ class CWriter:
         for i in range(0, len(flat), 16):
             lines.append("    " + ", ".join(str(int(v)) for v in flat[i:i + 16]) + ",")
         body = "\n".join(lines) if lines else "    0,"
-        self.blocks.append(f"static const {ctype} {ident}[{max(len(flat), 1)}] NNOM_WEIGHTS_ATTR = "
-                           f"{{\n{body}\n}};")
-        return ident
+        return f"static const {ctype} {ident}[{max(len(flat), 1)}] {attrs} = {{\n{body}\n}};"
 
-    def weight(self, layer, kernel_c_layout, shift) -> str:
-        """An nnom_weight_t: the int8 kernel and its per-channel shifts (qformat; None: affine)."""
-        data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
+    def weight(self, layer, kernel_c_layout, shift, dsp_layout=None) -> str:
+        """An nnom_weight_t: the int8 kernel and its per-channel shifts (qformat; None: affine).
+        dsp_layout: the same bytes in the layout of the DSP kernels (NNOM_FC_MIXED_LAYOUT), compiled
+        instead of kernel_c_layout where they run."""
+        if dsp_layout is None:
+            data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
+        else:
+            data = self.ident(f"{layer.name}_w")
+            mixed = self._definition(data, "int8_t", dsp_layout, "NNOM_WEIGHTS_ATTR NNOM_FC_MIXED_ALIGN")
+            plain = self._definition(data, "int8_t", kernel_c_layout)
+            self.blocks.append(f"#if NNOM_FC_MIXED_LAYOUT\n{mixed}\n#else\n{plain}\n#endif")
         shift = "NULL" if shift is None else self.array(f"{layer.name}_shift", "int8_t", shift)
         ident = self.ident(f"{layer.name}_weight")
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")

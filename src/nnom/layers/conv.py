@@ -445,7 +445,11 @@ class DW_Conv2D(_ConvBase):
         return self._c_window(g, self.multiplier)
 
     def kernel_paths(self):
-        """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_planes_cover()
+        """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_chan_cover()
+        (3x3, no dilation, multiplier 1, 4+ channels, strides up to 2, the padded map within
+        NNOM_DW_CHAN_TILE = 64 words, at stride 1 at most NNOM_DW_CHAN_MAX_PIXELS = 9 outputs over
+        a multiple of 4 or 12+ channels) picks
+        a channel-major core by requantization; else dw_planes_cover()
         (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
         plane core by stride and requantization (dw_core_for()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
@@ -457,8 +461,13 @@ class DW_Conv2D(_ConvBase):
         lo, hi = self.fused_range()
         clamp, fix = lo > -128 or hi < 127, self.ap.output_zero_point != -128
         k, st, d, m = self.kernel, self.stride, self.dilation, self.multiplier
+        req = 'CLAMP' if clamp else 'FIX' if fix else 'SAT'
+        if (k.h, k.w, d.h, d.w, m) == (3, 3, 1, 1, 1) and s.c >= 4 and st.h <= 2 and st.w <= 2 \
+                and ((o.h - 1) * st.h + 3) * ((o.w - 1) * st.w + 3) <= 64 \
+                and (st.h == 2 or st.w == 2 or (o.h * o.w <= 9 and (s.c % 4 == 0 or s.c >= 12))):
+            return {f"NNOM_PATH_AFF_DW_CHAN_{req}"}          # dw_chan_cover(): the padded map in its tile
         if (k.h, k.w, d.h, d.w) == (3, 3, 1, 1) and st.h == st.w and (st.h == 1 or (st.h == 2 and m >= 2)):
-            return {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{'CLAMP' if clamp else 'FIX' if fix else 'SAT'}"}
+            return {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
         (pt, _), (pl, _) = self._pads()

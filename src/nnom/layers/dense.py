@@ -10,6 +10,7 @@ from ..errors import NnomError
 from ..shapes import Shape, check_count
 from .base import Layer, as_weight, check_kwargs, keras_weights
 from ..affine import conv as affine_conv
+from ..codegen.fc_layout import mixed_pairs
 from .conv import DW_Conv2D, _ConvBase, _pick
 from .conv_transpose import Conv2DTranspose
 
@@ -64,10 +65,19 @@ class Dense(_ConvBase):
         return f"{self.w.shape[0]}->{self.units}"
 
     def c_new(self, g):
+        if self.affine:     # the layout its source compiles (_c_weights), for the runtime to check
+            return f"Dense_in_layout({self.units}, {self._c_weights(g)}, NNOM_FC_MIXED_LAYOUT)"
         return f"Dense({self.units}, {self._c_weights(g)})"
 
     def _c_kernel(self, k2d):
         return k2d.T                                                    # [out][in]
+
+    def _c_weights(self, g):
+        """The affine weights in both layouts: the DSP kernel reads them in pairs of rows."""
+        if not self.affine:
+            return super()._c_weights(g)
+        kernel = self._c_kernel(self.aw)
+        return f"{g.weight(self, kernel, None, mixed_pairs(kernel))}, {g.bias(self, self.ab)}"
 
     def forward_affine(self, xs, q_in):
         x = xs[0].reshape(len(xs[0]), -1)

@@ -31,7 +31,8 @@ typedef struct { int8_t n; } nnom_qformat_t;          /* value = q * 2^-n */
 
 /* Quantized constants produced by the code generator, kept in flash. */
 typedef struct {
-    const int8_t *data;      /* conv OHWI, depthwise HW(C*M), dense [out][in] */
+    const int8_t *data;      /* conv OHWI, depthwise HW(C*M), dense [out][in] (an affine dense on
+                                DSP cores: row pairs, NNOM_FC_MIXED_LAYOUT in nnom_affine_kernels.h) */
     const int8_t *shift;     /* per output channel: n_in + n_w - n_out (right shift if > 0) */
 } nnom_weight_t;
 typedef struct {
@@ -248,6 +249,14 @@ nnom_layer_t *Conv2DTranspose_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s,
                                      nnom_2d_t output_pad, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_2d_t output_padding(uint16_t h, uint16_t w);
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
+/* Dense with its weights' layout named: NNOM_DENSE_ROWS ([out][in], what Dense() takes) or, for the
+ * affine scheme, NNOM_DENSE_ROW_PAIRS (the DSP kernel's, NNOM_FC_MIXED_LAYOUT in
+ * nnom_affine_kernels.h). The generated code passes NNOM_FC_MIXED_LAYOUT as its source saw it, so a
+ * model source built with other kernel flags than the runtime is refused, not run wrong; weights in
+ * rows run everywhere (on DSP cores through the reference loop). */
+#define NNOM_DENSE_ROWS 0
+#define NNOM_DENSE_ROW_PAIRS 1
+nnom_layer_t *Dense_in_layout(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b, uint8_t layout);
 nnom_layer_t *Flatten(void);
 nnom_layer_t *Reshape(nnom_dims_t s);
 /* output axis i is input axis a_i (0 = h, 1 = w, 2 = c): Permute(1, 0, 2) swaps height and width */

@@ -284,6 +284,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
                                         int16_t *scratch);
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
 
@@ -309,6 +310,27 @@ void nnom_fully_connected_affine_s8_nodsp(const nnom_fc_affine_params_t *p, cons
 #define NNOM_MVE_KERNELS 0
 #endif
 #endif
+
+/* The weights of an affine Dense in the DSP kernel's "mixed pair" layout: 1 where the layer calls
+ * nnom_fully_connected_affine_s8_fast with the DSP loops (the M4, M7, M33...), 0 elsewhere (the
+ * reference, Helium, no-DSP cores: [n_out][n_in]). The generated weights (nnom.codegen.fc_layout)
+ * hold both layouts under this condition, so only one is compiled. With n4 = n_in & ~3, in order:
+ * the row pairs (2k, 2k + 1) over the first n4 columns, three pairs at a time while three are left,
+ * then one at a time; per group of pairs and four columns c..c+3, per pair, 8 bytes: b0(c) w1(c)
+ * b0(c+2) w1(c+2) b0(c+1) w1(c+1) b0(c+3) w1(c+3), b0 = w[2k][.] + 128 (unsigned), w1 = w[2k+1][.];
+ * then an odd last row's n4 columns, then each row's n_in - n4 last columns, all plain. Its first
+ * byte is 4-byte aligned (NNOM_FC_MIXED_ALIGN: the kernel loads two words at once). */
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) && !NNOM_MVE_KERNELS && !NNOM_NODSP_KERNELS
+#define NNOM_FC_MIXED_LAYOUT 1
+#else
+#define NNOM_FC_MIXED_LAYOUT 0
+#endif
+#if defined(__GNUC__)
+#define NNOM_FC_MIXED_ALIGN __attribute__((aligned(4)))
+#else
+#define NNOM_FC_MIXED_ALIGN
+#endif
+
 void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                int16_t *scratch);

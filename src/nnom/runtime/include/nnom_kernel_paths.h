@@ -43,6 +43,15 @@
 #ifndef NNOM_PATH_AFF_DW_DIRECT      /* depthwise tap table's single-pixel blocks (corners) without the table */
 #define NNOM_PATH_AFF_DW_DIRECT 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_CHAN_SAT      /* depthwise 3x3 channel-major (stride 2, small maps), output zero point -128, no clamp */
+#define NNOM_PATH_AFF_DW_CHAN_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_CHAN_FIX      /* depthwise 3x3 channel-major (stride 2, small maps), other output zero points, no clamp */
+#define NNOM_PATH_AFF_DW_CHAN_FIX 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_CHAN_CLAMP      /* depthwise 3x3 channel-major (stride 2, small maps), a clamp narrower than int8 */
+#define NNOM_PATH_AFF_DW_CHAN_CLAMP 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */
 #define NNOM_PATH_AFF_CONV_1X1 1
 #endif
@@ -55,7 +64,7 @@
 #ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
 #define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif
-#ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw): the row kernel, columns at the edges */
+#ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel */
 #define NNOM_PATH_AFF_CONV_ROWS 1
 #endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */

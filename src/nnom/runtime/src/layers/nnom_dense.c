@@ -9,6 +9,9 @@ static nnom_status_t dense_build(nnom_layer_t *l)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "0 units");
+    if (c->w_layout > NNOM_DENSE_ROW_PAIRS || (c->w_layout == NNOM_DENSE_ROW_PAIRS && (l->aff == NULL || !NNOM_FC_MIXED_LAYOUT)))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in the DSP kernel's row pairs, which this runtime's "
+                                               "kernels do not read: build the model's source with the runtime's flags");
     if ((uint64_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)) * c->filters > NNOM_MAX_BYTES)
         return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
     l->out_dims = shape(1, 1, c->filters);
@@ -33,8 +36,12 @@ static void dense_run(nnom_layer_t *l)
         nnom_fully_connected_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #else
-        nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+        if (c->w_layout == NNOM_DENSE_ROW_PAIRS)
+            nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
+                                                c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+        else   /* weights in rows (Dense()) */
+            nnom_fully_connected_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
+                                           c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #endif
         return;
     }
@@ -56,11 +63,17 @@ static const nnom_layer_ops_t dense_ops = {dense_build, dense_run, NULL, dense_m
 
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b)
 {
+    return Dense_in_layout(units, w, b, NNOM_DENSE_ROWS);
+}
+
+nnom_layer_t *Dense_in_layout(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b, uint8_t layout)
+{
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)nnom_layer_alloc(sizeof(nnom_conv_layer_t), NNOM_DENSE,
                                                                  "Dense", &dense_ops, 0);
     if (c == NULL)
         return NULL;
     c->filters = units;
+    c->w_layout = layout;
     c->w = w;
     c->b = b;
     return &c->base;

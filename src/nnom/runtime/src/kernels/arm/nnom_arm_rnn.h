@@ -12,9 +12,14 @@
  * sums of the references do. The loops are inline in their callers (no call, the sums stay in
  * registers); their asm needs up to 13 registers, which an optimized build always has
  * (NNOM_ARM_ASM, nnom_arm_dsp.h). A gate's shifts, sum and activation are one asm block too
- * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. */
+ * (nnom_arm_rnn_gate*): shifts of any int8 value, no check beforehand. The one-feature steps'
+ * unit loops (loop1()) are single asm blocks built from the same pieces (the pass, the parts and
+ * activation of a gate, the stores of h'), their registers named by the caller, the step's
+ * constants behind one pointer (nnom_arm_rnn_tail_t). */
 #ifndef NNOM_ARM_RNN_H
 #define NNOM_ARM_RNN_H
+
+#include <stddef.h>
 
 #include "nnom_arm_dsp.h"
 #include "nnom_rnn.h"
@@ -423,10 +428,17 @@ typedef struct {
     int32_t plain;                   /* an int16 state of 15 fraction bits: h' as it is */
 } nnom_arm_rnn_out_t;
 
+/* nnom_arm_rnn_out_init()'s range: h's and the output's shifts in [-16, 31] */
+static inline int nnom_arm_rnn_out_fits(const nnom_rnn_weights_t *w, int32_t out_shift)
+{
+    const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
+    return s >= -16 && s <= 31 && out_shift >= -16 && out_shift <= 31;
+}
+
 static inline int nnom_arm_rnn_out_init(const nnom_rnn_weights_t *w, int32_t out_shift, nnom_arm_rnn_out_t *o)
 {
     const int32_t s = NNOM_RNN_ACT_FRAC - w->h_frac;
-    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31)
+    if (s < -16 || s > 31 || out_shift < -16 || out_shift > 31)     /* nnom_arm_rnn_out_fits() */
         return 0;
     o->l = s < 0 ? -s : 0;
     o->s = s > 0 ? s : 0;
@@ -451,6 +463,188 @@ NNOM_ARM_RNN_INLINE void nnom_arm_rnn_out1(int32_t h15, uint32_t u, uint32_t bit
     if (y != NULL)
         y[u] = (int8_t)__ssat(((int32_t)((uint32_t)v << o->ly) + o->ry) >> o->sy, 8);
 }
+
+/* The column pointers of a cell's gates for the unit loops (nnom_arm_rnn_tail_t): gate g's bias,
+ * kernel and shifts from its first column, g U, on (bias and kernel side by side: one LDRD). */
+typedef struct {
+    const int32_t *b;
+    const int8_t *k, *sx, *sh;
+} nnom_arm_rnn_gate_cols_t;
+
+static inline void nnom_arm_rnn_gates(nnom_arm_rnn_gate_cols_t *c, const nnom_rnn_weights_t *w, uint32_t U,
+                                      uint32_t gates)
+{
+    uint32_t g;
+    for (g = 0; g < gates; g++) {
+        c[g].b = w->bias + g * U;
+        c[g].k = w->kernel + g * U;
+        c[g].sx = w->kernel_shift + g * U;
+        c[g].sh = w->recurrent_shift + g * U;
+    }
+}
+
+/* The one-feature unit loops in asm (the steps' loop1()): the step's constants in memory at the
+ * offsets the asm names (checked below), read through one pointer %[ctx]. */
+typedef struct {
+    void *h;                         /*  0: the state */
+    int16_t *work;                   /*  4: h' */
+    int8_t *y;                       /*  8: the output, NULL: none */
+    nnom_arm_rnn_out_t out;          /* 12: l, r, s, ly, ry, sy, plain */
+    const int16_t *act;              /* 40: the candidate's table (NNOM_ARM_RNN_MID) */
+    void *c;                         /* 44: an LSTM's cell state */
+    int32_t k0, k1, k2;              /* 48: the cell's own constants */
+    const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
+    const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac4_p, nnom_arm_rnn_mac3) */
+    int32_t xv;                      /* 80: the input feature */
+    uint32_t units, u;               /* 84: U, the unit in progress */
+    const int32_t *bh;               /* 92: a GRU's recurrent bias */
+    nnom_arm_rnn_gate_cols_t cols[4]; /* 96: gate g's at 96 + 16 g */
+    const int32_t *bh1, *bh2;        /* 160: the GRU's recurrent bias of r and of the candidate */
+    uint32_t zero[2];                /* 168: the sums' start */
+    uint32_t end;                    /* 176: NNOM_RNN_LOOP_ENDS's: 0 8 bits, 1 16, 2 16 as h' */
+    const int8_t *rows;              /* 180: the next unit's recurrent rows (an LSTM's loop) */
+} nnom_arm_rnn_tail_t;
+
+#if NNOM_ARM_ASM
+typedef char nnom_arm_rnn_tail_layout_t[offsetof(nnom_arm_rnn_tail_t, out.l) == 12
+                                        && offsetof(nnom_arm_rnn_tail_t, out.ly) == 24
+                                        && offsetof(nnom_arm_rnn_tail_t, out.plain) == 36
+                                        && offsetof(nnom_arm_rnn_tail_t, act) == 40
+                                        && offsetof(nnom_arm_rnn_tail_t, k0) == 48
+                                        && offsetof(nnom_arm_rnn_tail_t, pk) == 64
+                                        && offsetof(nnom_arm_rnn_tail_t, units) == 84
+                                        && offsetof(nnom_arm_rnn_tail_t, cols) == 96
+                                        && offsetof(nnom_arm_rnn_tail_t, zero) == 168
+                                        && offsetof(nnom_arm_rnn_tail_t, end) == 176
+                                        && offsetof(nnom_arm_rnn_tail_t, rows) == 180 ? 1 : -1];
+#endif
+
+/* The loops' shifts of h' to the state and to the output are right shifts or none (h_frac <= 15:
+ * Q0.15 or fewer fraction bits; the output's fewer than 15), as in every quantized model. */
+static inline int nnom_arm_rnn_loop_fits(const nnom_rnn_step_t *p)
+{
+    return p->w->h_frac <= NNOM_RNN_ACT_FRAC && p->out_shift >= 0 && p->out_shift <= 31;
+}
+
+/* The constants of a one-feature step shared by both cells, whose shifts nnom_arm_rnn_out_fits(). */
+static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn_step_t *p, void *h, int16_t *work,
+                                          int8_t *y, const int32_t *pk)
+{
+    const nnom_rnn_weights_t *w = p->w;
+    const uint32_t U = p->units;
+    (void)nnom_arm_rnn_out_init(w, p->out_shift, &t->out);
+    t->h = h;
+    t->work = work;
+    t->y = y;
+    t->act = NNOM_ARM_RNN_MID(nnom_rnn_act_table(w));
+    t->rec = NNOM_ARM_RNN_MID(nnom_rnn_rec_table(w));
+    t->pk = pk;
+    t->pk_end = pk + U / 2u;
+    t->units = U;
+    t->end = w->state_bits == 8 ? 0u : (t->out.plain ? 2u : 1u);
+}
+
+/* h' in %[t] (int16) stored at u (%[u]) in work, as the state (`end`: 8 or 16 bits, 16P an int16
+ * state of 15 fraction bits: as it is) and as y; temporaries v, w, x (named); local label 8. The
+ * shifts are right shifts (nnom_arm_rnn_loop_fits()): l and ly are 0. */
+#define NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)                                               \
+    "ldr    %[" v "], [%[ctx], #4]\n\t"                                                       \
+    NNOM_RNN_ST16(t, v, u)                                                                    \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                       \
+    NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
+    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
+    "cmp    %[" v "], #0\n\t"                                                                 \
+    "beq    8f\n\t"                                                                           \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
+    "ssat   %[" w "], #8, %[" w "]\n\t"                                                       \
+    NNOM_RNN_ST8(w, v, u)                                                                     \
+    "8:\n\t"
+#define NNOM_RNN_H_STORE8(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "8") NNOM_RNN_ST8(w, v, u)
+#define NNOM_RNN_H_STORE16(t, v, w, x, u) NNOM_RNN_H_SHIFT(t, w, x, "16") NNOM_RNN_ST16(w, v, u)
+#define NNOM_RNN_H_STORE16P(t, v, w, x, u) NNOM_RNN_ST16(t, v, u)
+/* w = ssat((t + r) >> s, bits), nnom_arm_rnn_out_t's shift of h' to the state (l = 0) */
+#define NNOM_RNN_H_SHIFT(t, w, x, bits)                                                       \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #16]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
+    "ssat   %[" w "], #" bits ", %[" w "]\n\t"
+/* element u of an int8 or int16 array at %[p]: loads and stores of %[r] */
+#define NNOM_RNN_LD8(r, p, u) "ldrsb  %[" r "], [%[" p "], %[" u "]]\n\t"
+#define NNOM_RNN_LD16(r, p, u) "ldrsh  %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
+#define NNOM_RNN_ST8(r, p, u) "strb   %[" r "], [%[" p "], %[" u "]]\n\t"
+#define NNOM_RNN_ST16(r, p, u) "strh   %[" r "], [%[" p "], %[" u "], lsl #1]\n\t"
+/* the same for the ends' names (16P: 16 bits) and their widths */
+#define NNOM_RNN_LD16P NNOM_RNN_LD16
+#define NNOM_RNN_ST16P NNOM_RNN_ST16
+#define NNOM_RNN_W8 "8"
+#define NNOM_RNN_W16 "16"
+#define NNOM_RNN_W16P "16"
+
+/* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
+ * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries
+ * %[p], %[e]; then, for a gate, its activation (act) into acc (the table's middle in mid) */
+#define NNOM_RNN_COLS0 "#96", "[%[ctx], #104]", "[%[ctx], #108]"
+#define NNOM_RNN_COLS1 "#112", "[%[ctx], #120]", "[%[ctx], #124]"
+#define NNOM_RNN_COLS2 "#128", "[%[ctx], #136]", "[%[ctx], #140]"
+#define NNOM_RNN_COLS3 "#144", "[%[ctx], #152]", "[%[ctx], #156]"
+#define NNOM_RNN_LOOP_PARTS1(acc, cols) NNOM_RNN_LOOP_PARTS1_(acc, cols)
+#define NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                  \
+    "ldrd   %[e], %[p], [%[ctx], " BK "]\n\t"                                                 \
+    "ldr    %[t], [%[e], %[r1], lsl #2]\n\t"                                                  \
+    "ldrsb  %[p], [%[p], %[r1]]\n\t"                                                          \
+    NNOM_RNN_PARTS1_END(X, H, "r1", "b", "t", "p", "e", "o", acc)
+#define NNOM_RNN_LOOP_GATE1(acc, cols, mid, act) NNOM_RNN_LOOP_GATE1_(acc, cols, mid, act)
+#define NNOM_RNN_LOOP_GATE1_(acc, BK, X, H, mid, act)                                         \
+    NNOM_RNN_LOOP_PARTS1_(acc, BK, X, H)                                                      \
+    "qadd   %[t], %[t], %[o]\n\t"                                                             \
+    "ssat   %[t], #16, %[t]\n\t"                                                              \
+    act(acc, "t", "o", mid)
+/* the gate's activation, 64 kept in %[b2] (a GRU's loop) or %[r0] (an LSTM's, its rows in memory) */
+#define NNOM_RNN_LOOP_ACT_B2(out, in, x, mid) NNOM_RNN_ACT_64(out, in, x, "b2", mid)
+#define NNOM_RNN_LOOP_ACT_R0(out, in, x, mid) NNOM_RNN_ACT_64(out, in, x, "r0", mid)
+/* the loop's ends: a unit's start (its rows loaded by `rows`, the packed state, the second row
+ * pointer) and the next unit (label 5) */
+#define NNOM_RNN_LOOP_START(rows)                                                             \
+    "mov    %[t], #0\n\t"                                                                     \
+    "str    %[t], [%[ctx], #88]\n"                                                            \
+    "5:\n\t"                                                                                  \
+    rows                                                                                      \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldrd   %[r1], %[b], [%[ctx], #72]\n\t"                                                   \
+    "add    %[r1], %[r0], %[r1]\n\t"
+#define NNOM_RNN_LOOP_NEXT                                                                    \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "str    %[r1], [%[ctx], #88]\n\t"                                                         \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
+    "bne    5b\n\t"
+/* the unit's end for an 8-bit state (end8), a 16-bit one (end16) or one of 15 fraction bits
+ * (end16p), chosen per unit by TBH on nnom_arm_rnn_tail_t's end (0, 1, 2; one loop for all: a
+ * third of the code, two or three instructions per unit); temporary %[e], labels 19 - 23 */
+#define NNOM_RNN_LOOP_ENDS(end8, end16, end16p)                                               \
+    "ldr    %[e], [%[ctx], #176]\n\t"                                                         \
+    "tbh    [pc, %[e], lsl #1]\n"                                                             \
+    "19:\n\t"                                                                                 \
+    ".hword (20f - 19b) / 2\n\t"                                                              \
+    ".hword (22f - 19b) / 2\n\t"                                                              \
+    ".hword (23f - 19b) / 2\n"                                                                \
+    "20:\n\t"                                                                                 \
+    end8                                                                                      \
+    "b      21f\n"                                                                            \
+    "22:\n\t"                                                                                 \
+    end16                                                                                     \
+    "b      21f\n"                                                                            \
+    "23:\n\t"                                                                                 \
+    end16p                                                                                    \
+    "21:\n\t"
+/* after the pass: the unit in %[r1], the feature in %[b], the gates' table in %[x] */
+#define NNOM_RNN_LOOP_GATES_SETUP                                                             \
+    "ldr    %[r1], [%[ctx], #88]\n\t"                                                         \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    "ldr    %[x], [%[ctx], #60]\n\t"
 
 /* One part (input or recurrent) of a cell's gate pre-activations: the vector v (bits 8 or 16) of
  * len values, the weights [columns][len], per column an int32 bias (NULL: none) and the shift to
@@ -586,17 +780,19 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
 
 /* nnom_arm_rnn_q12s below in asm: %[out] from %[acc] (another register) and the shift in %[s]
  * (clobbered), the temporary %[v], local labels n1, n2. s >= 1: ASRS by a register leaves bit
- * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's). */
-#define NNOM_RNN_Q12S(out, acc, s, n1, n2)                                                    \
-    "cmp    %[" s "], #0\n\t"                                                                 \
-    "bgt    " n1 "f\n\t"                                                                      \
+ * s - 1 in the carry (the sign for s >= 32, where the result is 0 as the reference's); s = 0
+ * takes the same path: CMN clears the carry and a shift by 0 leaves it, so ADC adds nothing. */
+#define NNOM_RNN_Q12S(out, acc, s, n1, n2) NNOM_RNN_Q12S_T(out, acc, s, "v", n1, n2)
+#define NNOM_RNN_Q12S_T(out, acc, s, v, n1, n2)                                               \
+    "cmn    %[" s "], #0\n\t"                                                                 \
+    "bge    " n1 "f\n\t"                                                                      \
     "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
     "cmp    %[" s "], #24\n\t"                                                                \
     "it     gt\n\t"                                                                           \
     "movgt  %[" s "], #24\n\t"                                                                \
     "lsl    %[" out "], %[" acc "], %[" s "]\n\t"                                             \
-    "asr    %[v], %[" out "], %[" s "]\n\t"                                                   \
-    "cmp    %[v], %[" acc "]\n\t"                                                             \
+    "asr    %[" v "], %[" out "], %[" s "]\n\t"                                               \
+    "cmp    %[" v "], %[" acc "]\n\t"                                                         \
     "itt    ne\n\t"                                                                           \
     "mvnne  %[" out "], #0x80000000\n\t"                                                      \
     "eorne  %[" out "], %[" out "], %[" acc "], asr #31\n\t"                                  \
@@ -605,17 +801,22 @@ static inline int32_t nnom_arm_rnn_sum(int32_t px, int32_t ph)
     "asrs   %[" out "], %[" acc "], %[" s "]\n\t"                                             \
     "adc    %[" out "], %[" out "], #0\n"                                                     \
     n2 ":\n\t"
-/* the activation of %[t] (Q3.12, int16) into %[t]: nnom_arm_rnn_act, temporaries %[x] (named),
- * %[v] */
-#define NNOM_RNN_ACT(x)                                                                       \
-    "asr    %[" x "], %[t], #7\n\t"                                                           \
-    "ldr    %[" x "], [%[mid], %[" x "], lsl #1]\n\t"                                         \
-    "and    %[t], %[t], #127\n\t"                                                             \
-    "rsb    %[t], %[t], %[t], lsl #16\n\t"                                                    \
-    "add    %[t], %[t], #128\n\t"                                                             \
-    "mov    %[v], #64\n\t"                                                                    \
-    "smlad  %[t], %[" x "], %[t], %[v]\n\t"                                                   \
-    "asr    %[t], %[t], #7"
+/* the activation of %[in] (Q3.12, int16, clobbered) into %[out] (nnom_arm_rnn_act): the knot
+ * pair from the table's middle %[mid], temporaries %[x], %[v] */
+#define NNOM_RNN_ACT_TO(out, in, x, v, mid)                                                   \
+    "mov    %[" v "], #64\n\t"                                                                \
+    NNOM_RNN_ACT_64(out, in, x, v, mid)
+/* the same with 64 in %[c64] already */
+#define NNOM_RNN_ACT_64(out, in, x, c64, mid)                                                 \
+    "asr    %[" x "], %[" in "], #7\n\t"                                                      \
+    "ldr    %[" x "], [%[" mid "], %[" x "], lsl #1]\n\t"                                     \
+    "and    %[" in "], %[" in "], #127\n\t"                                                   \
+    "rsb    %[" in "], %[" in "], %[" in "], lsl #16\n\t"                                     \
+    "add    %[" in "], %[" in "], #128\n\t"                                                   \
+    "smlad  %[" in "], %[" x "], %[" in "], %[" c64 "]\n\t"                                   \
+    "asr    %[" out "], %[" in "], #7\n\t"
+/* the activation of %[t] into %[t], temporaries %[x] (named), %[v] */
+#define NNOM_RNN_ACT(x) NNOM_RNN_ACT_TO("t", "t", x, "v", "mid")
 
 /* clamp32(nnom_shift_round(acc, s)) for every int8 shift s (the references' parts), without a
  * check of the shifts beforehand: ARM's register shifts take 32 .. 255 as "all bits out", so s >=
@@ -660,17 +861,24 @@ static inline int32_t nnom_arm_rnn_gate(int32_t ax, int32_t ah, int32_t sx, int3
 #define NNOM_RNN_PARTS1                                                                       \
     "ldr    %[o], %[g0]\n\t"                                                                  \
     "add    %[o], %[o], %[u]\n\t"                                                             \
-    "ldr    %[v], %[b]\n\t"                                                                   \
-    "ldr    %[t], [%[v], %[o], lsl #2]\n\t"                                                   \
-    "ldr    %[v], %[k]\n\t"                                                                   \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
-    "smlabb %[t], %[xv], %[s1], %[t]\n\t"                                                     \
-    "ldr    %[v], %[sx]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
-    NNOM_RNN_Q12S("u2", "t", "s1", "1", "2")                                                  \
-    "ldr    %[v], %[sh]\n\t"                                                                  \
-    "ldrsb  %[s1], [%[v], %[o]]\n\t"                                                          \
-    NNOM_RNN_Q12S("t", "ah", "s1", "3", "4")
+    NNOM_RNN_PARTS1_R("%[b]", "%[k]", "%[sx]", "%[sh]", "o", "xv", "t", "s1", "v", "u2", "ah")
+/* the same with the pointers at the addresses B, K, X, H, the column in %[u] and the registers
+ * named */
+#define NNOM_RNN_PARTS1_R(B, K, X, H, u, xv, t, s1, v, u2, ah)                                \
+    "ldr    %[" v "], " B "\n\t"                                                              \
+    "ldr    %[" t "], [%[" v "], %[" u "], lsl #2]\n\t"                                       \
+    "ldr    %[" v "], " K "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
+    NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)
+/* its end from the bias in t and the weight in s1 */
+#define NNOM_RNN_PARTS1_END(X, H, u, xv, t, s1, v, u2, ah)                                    \
+    "smlabb %[" t "], %[" xv "], %[" s1 "], %[" t "]\n\t"                                     \
+    "ldr    %[" v "], " X "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
+    NNOM_RNN_Q12S_T(u2, t, s1, v, "1", "2")                                                   \
+    "ldr    %[" v "], " H "\n\t"                                                              \
+    "ldrsb  %[" s1 "], [%[" v "], %[" u "]]\n\t"                                              \
+    NNOM_RNN_Q12S_T(t, ah, s1, v, "3", "4")
 
 /* nnom_arm_rnn_gate for one input feature, the gate column's constants loaded inside: its bias
  * b[j], weight k[j] (times the feature xv), shifts sx[j], sh[j] for j = gate[g] + u (the column

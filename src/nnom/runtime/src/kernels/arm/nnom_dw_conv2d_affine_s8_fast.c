@@ -1,7 +1,9 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
- * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at stride 1 (any depth
- * multiplier, any clamp) or at stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT
- * (any clamp) take the plane path (dw_planes(), below); the rest the table path
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at depth multiplier 1 on small
+ * maps (stride 2, or stride 1 up to NNOM_DW_CHAN_MAX_PIXELS outputs) take the channel-major path
+ * (dw_chan(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
+ * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
+ * (dw_planes(), below); the rest the table path
  * described here, which calls the reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -39,6 +41,23 @@
 #define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
 #define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
                    || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+#define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
+
+#if DW_TABLE || DW_CHAN
+/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
+static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
+{
+    const int32_t z1 = 1 + 2 * p->out_zp;
+    uint32_t i;
+    for (i = 0; i < 4; i++) {
+        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
+        rq[i >> 1][2 * (i & 1u)] = q.m;
+        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
+        rq[2][i] = q.r;
+    }
+}
+
+#endif
 
 #if DW_TABLE
 
@@ -231,18 +250,6 @@ static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
     return o >= lo && o < hi ? hi : o + 1u;
 }
 
-/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
-static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
-{
-    const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t i;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
-        rq[i >> 1][2 * (i & 1u)] = q.m;
-        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
-        rq[2][i] = q.r;
-    }
-}
 
 /* A block of fewer than DW_DIRECT pixels (a corner): each pixel's taps straight from the input and
  * the weights (SXTAB16 takes the zero point off), no table, whose setup would cost more than the
@@ -962,9 +969,276 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 }
 #endif /* DW_PLANES */
 
+/* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
+ * adjacent channels are one word of the HWC input. Per group of four channels the nine taps'
+ * weights are widened and doubled once (nnom_arm_rq() takes 2 * accumulator), and the group's
+ * padded map (every window of the output) is widened into a tile on the stack, a pixel as two
+ * words (x_c0 - zp, x_c2 - zp) and (x_c1 - zp, x_c3 - zp) (SXTAB16), the padding as zeros; every
+ * output is then a whole window of the tile, in asm: per tap two LDRDs (the pixel, the weights)
+ * and SMLABB / SMLATT into the four channels' accumulators (54 instructions for 36 MACs), and the
+ * four outputs requantized as one word (~30 more). Maps whose padded extent fits NNOM_DW_CHAN_TILE
+ * pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS outputs and
+ * over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the one before,
+ * four channels computed twice): there the plane path pays a tile, its fill and the weights'
+ * setup per channel for a few outputs, and the table path a table per block of a few pixels and
+ * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there; 3 x 3 at stride 1: 5.3 on
+ * the planes). On larger maps whole windows straight from the input cost what the table path's
+ * do, and the windows in the padding more. The stack: the tile (392 B) and the job, below the
+ * table path's. */
+#ifndef NNOM_DW_CHAN_TILE
+#define NNOM_DW_CHAN_TILE 49u /* pixels, 8 B each */
+#endif
+#ifndef NNOM_DW_CHAN_MAX_PIXELS
+#define NNOM_DW_CHAN_MAX_PIXELS 9u
+#endif
+
+/* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
+typedef struct {
+    uint32_t w[9][2];     /*   0: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
+    int32_t b[4];         /*  72: 2 * bias */
+    int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
+    uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
+    const uint32_t *x;    /* 144: the row's first window's top left pixel in the tile (advanced) */
+    int8_t *o;            /* 148: its output (advanced) */
+    int8_t *end;          /* 152: o past the first row's last output (advanced) */
+    uint32_t rowb;        /* 156: tile bytes per row */
+    uint32_t sxb;         /* 160: tile bytes to the next window */
+    uint32_t ocs;         /* 164: output bytes to the next pixel */
+    uint32_t xrow, orow;  /* 168: tile and output bytes to the next output row */
+    uint32_t rows;        /* 176: output rows (counted down) */
+    uint32_t tile[NNOM_DW_CHAN_TILE][2]; /* 180 */
+} dw_chan_t;
+
+typedef void (*dw_chan_fn)(dw_chan_t *j);
+
+#if NNOM_ARM_ASM
+/* Registers: r0 job, r1 x, r2 o, r3 ocs, r4 rowb, r5-r8 the accumulators of channels 0-3,
+ * r9-r12 data, lr end. TAP: one tap of the four channels; RQ: the requantization with (fix) or
+ * without the sign correction (nnom_arm_rq4_sel()). */
+#define DW_CH_TAP(xoff, woff)                                                                 \
+    "ldrd   r9, r10, [r1, #" xoff "]\n\t"                                                    \
+    "ldrd   r11, r12, [r0, #" woff "]\n\t"                                                   \
+    "smlabb r5, r9, r11, r5\n\t"                                                             \
+    "smlatt r7, r9, r11, r7\n\t"                                                             \
+    "smlabb r6, r10, r12, r6\n\t"                                                            \
+    "smlatt r8, r10, r12, r8\n\t"
+#define DW_CH_ROW(w0, w1, w2) DW_CH_TAP("0", w0) DW_CH_TAP("8", w1) DW_CH_TAP("16", w2)
+#define DW_CH_RQ1(a, off) "ldrd   r11, r12, [r0, #" off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+#define DW_CH_RQ1_FIX(a, off)                                                                 \
+    "ldrd   r11, r12, [r0, #" off "]\n\tadd    r12, r12, " a ", asr #31\n\tsmmlar " a ", " a ", r11, r12\n\t"
+#define DW_CH_RQ DW_CH_RQ1("r5", "88") DW_CH_RQ1("r6", "96") DW_CH_RQ1("r7", "104") DW_CH_RQ1("r8", "112")
+#define DW_CH_RQ_FIX                                                                          \
+    DW_CH_RQ1_FIX("r5", "88") DW_CH_RQ1_FIX("r6", "96") DW_CH_RQ1_FIX("r7", "104") DW_CH_RQ1_FIX("r8", "112")
+#define DW_CH_PACK                                                                            \
+    "ldrd   r11, r12, [r0, #120]\n\t"                                                        \
+    "asr    r5, r5, r11\n\t"                                                                 \
+    "asr    r6, r6, r12\n\t"                                                                 \
+    "ssat   r5, #8, r5\n\t"                                                                  \
+    "ssat   r6, #8, r6\n\t"                                                                  \
+    "ldrd   r11, r12, [r0, #128]\n\t"                                                        \
+    "asr    r7, r7, r11\n\t"                                                                 \
+    "asr    r8, r8, r12\n\t"                                                                 \
+    "ssat   r7, #8, r7\n\t"                                                                  \
+    "ssat   r8, #8, r8\n\t"                                                                  \
+    "bfi    r5, r6, #8, #8\n\t"                                                              \
+    "bfi    r5, r7, #16, #8\n\t"                                                             \
+    "bfi    r5, r8, #24, #8\n\t"
+#define DW_CH_CLAMP                                                                           \
+    "ldrd   r11, r12, [r0, #136]\n\t"                                                        \
+    "ssub8  r9, r5, r11\n\t"                                                                 \
+    "sel    r5, r5, r11\n\t"                                                                 \
+    "ssub8  r9, r12, r5\n\t"                                                                 \
+    "sel    r5, r5, r12\n\t"
+/* the rows of outputs: per pixel the bias, the three kernel rows (r1 moved down a row between
+ * them, then back up and on to the next window), the requantization, the store */
+#define DW_CH_CORE(name, RQ, CLAMP)                                                           \
+    static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "ldr    r3, [r0, #164]\n\t"                                          \
+                         "ldr    r4, [r0, #156]\n\t"                                          \
+                         "ldr    lr, [r0, #152]\n\t"                                          \
+                         "2:\n\t"                                                            \
+                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "1:\n\t"                                                            \
+                         "ldrd   r5, r6, [r0, #72]\n\t"                                       \
+                         "ldrd   r7, r8, [r0, #80]\n\t"                                       \
+                         DW_CH_ROW("0", "8", "16")                                            \
+                         "add    r1, r1, r4\n\t"                                              \
+                         DW_CH_ROW("24", "32", "40")                                          \
+                         "add    r1, r1, r4\n\t"                                              \
+                         DW_CH_ROW("48", "56", "64")                                          \
+                         "ldr    r9, [r0, #160]\n\t"                                          \
+                         "sub    r1, r1, r4, lsl #1\n\t"                                      \
+                         "add    r1, r1, r9\n\t"                                              \
+                         RQ DW_CH_PACK CLAMP                                                  \
+                         "str    r5, [r2]\n\t"                                                \
+                         "add    r2, r2, r3\n\t"                                              \
+                         "cmp    r2, lr\n\t"                                                  \
+                         "bne    1b\n\t"                                                      \
+                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "ldrd   r9, r10, [r0, #168]\n\t"                                     \
+                         "add    r1, r1, r9\n\t"                                              \
+                         "add    r2, r2, r10\n\t"                                             \
+                         "add    lr, lr, r10\n\t"                                             \
+                         "strd   r1, r2, [r0, #144]\n\t"                                      \
+                         "ldr    r9, [r0, #176]\n\t"                                          \
+                         "subs   r9, r9, #1\n\t"                                              \
+                         "str    r9, [r0, #176]\n\t"                                          \
+                         "bne    2b\n\t"                                                      \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_CH_CORE(dw_chan_core_sat, DW_CH_RQ, "")
+DW_CH_CORE(dw_chan_core_fix, DW_CH_RQ_FIX, "")
+DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
+#endif
+
+/* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
+{
+    for (; j->rows > 0; j->rows--, j->x += j->xrow / 4u, j->o += j->orow, j->end += j->orow) {
+        const uint32_t *x = j->x;
+        int8_t *o;
+        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb / 4u) {
+            int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+            uint32_t t, v;
+            for (t = 0; t < 9; t++) {
+                const uint32_t *u = x + (t / 3u) * (j->rowb / 4u) + 2u * (t % 3u);
+                a0 = __smlabb(u[0], j->w[t][0], a0);
+                a2 = __smlatt(u[0], j->w[t][0], a2);
+                a1 = __smlabb(u[1], j->w[t][1], a1);
+                a3 = __smlatt(u[1], j->w[t][1], a3);
+            }
+            v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
+            nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
+        }
+    }
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_sat(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 0, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_fix(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 1, 0);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_clamp(dw_chan_t *j)
+{
+    dw_chan_core_c(j, 1, 1);
+}
+
+#if NNOM_PATH_AFF_DW_CHAN_SAT
+#define DW_CHAN_SAT DW_CORE_FN(dw_chan_core_sat, dw_chan_core_c_sat)
+#else
+#define DW_CHAN_SAT NULL
+#endif
+#if NNOM_PATH_AFF_DW_CHAN_FIX
+#define DW_CHAN_FIX DW_CORE_FN(dw_chan_core_fix, dw_chan_core_c_fix)
+#else
+#define DW_CHAN_FIX NULL
+#endif
+#if NNOM_PATH_AFF_DW_CHAN_CLAMP
+#define DW_CHAN_CLAMP DW_CORE_FN(dw_chan_core_clamp, dw_chan_core_c_clamp)
+#else
+#define DW_CHAN_CLAMP NULL
+#endif
+
+/* The core for the requantization (NULL: not built in), from a table read through
+ * NNOM_ARM_OPAQUE (the same code in every build, see dw_runners). */
+static dw_chan_fn dw_chan_for(int fix, int clamp)
+{
+    static const dw_chan_fn cores[3] = {DW_CHAN_SAT, DW_CHAN_FIX, DW_CHAN_CLAMP};
+    const dw_chan_fn *c = cores;
+    NNOM_ARM_OPAQUE(c);
+    return c[clamp ? 2u : fix ? 1u : 0u];
+}
+
+/* The padded map's rows (or columns): every window of the output. */
+static uint32_t dw_chan_extent(uint32_t n_out, uint32_t s)
+{
+    return (n_out - 1u) * s + 3u;
+}
+
+/* Whether the channel-major path covers the call (see above). */
+static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
+           && win->sh <= 2 && win->sw <= 2 && out_dims.h > 0 && out_dims.w > 0
+           && dw_chan_extent(out_dims.h, win->sh) * dw_chan_extent(out_dims.w, win->sw) <= NNOM_DW_CHAN_TILE
+           && (win->sh == 2 || win->sw == 2
+               || ((uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS && (in_dims.c % 4 == 0 || in_dims.c >= 12)))
+           && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
+}
+
+#if DW_CHAN
+/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization, and its values
+ * in the tile's rows [r0, r1) and columns [k0, k1) (the image's part) from src (the image's pixel
+ * there, the group's first channel; C bytes a pixel, W pixels a row), less the zero point. */
+static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                            const int32_t *bias, uint32_t c0, const int8_t *src, uint32_t C,
+                                            uint32_t W, uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
+{
+    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp), tw = j->rowb / 8u;
+    uint32_t t, i, r, n;
+    for (t = 0; t < 9; t++) {
+        const uint32_t v = nnom_ld32(w + t * C + c0), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
+        j->w[t][0] = __sadd16(e, e);
+        j->w[t][1] = __sadd16(o, o);
+    }
+    for (i = 0; i < 4; i++)
+        j->b[i] = bias != NULL ? 2 * bias[c0 + i] : 0;
+    group_rq(p, c0, j->rq);
+    for (r = r0; r < r1; r++, src += W * C) {
+        const int8_t *s = src;
+        uint32_t *d = j->tile[r * tw + k0];
+        for (n = k1 - k0; n > 0; n--, s += C, d += 2) {
+            const uint32_t v = nnom_ld32(s);
+            d[0] = __sxtab16(zp2, v);
+            d[1] = nnom_sxtab16_ror8(zp2, v);
+        }
+    }
+}
+
+/* The channel-major path (see above). */
+static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, pt = win->pad_top, pl = win->pad_left;
+    const uint32_t th = dw_chan_extent(out_dims.h, win->sh), tw = dw_chan_extent(out_dims.w, win->sw);
+    /* the padded map's rows [r0, r1) and columns [k0, k1) are inside the image */
+    const uint32_t r0 = pt < th ? pt : th, r1 = in_dims.h + pt < th ? in_dims.h + pt : th;
+    const uint32_t k0 = pl < tw ? pl : tw, k1 = in_dims.w + pl < tw ? in_dims.w + pl : tw;
+    const int inside = r0 < r1 && k0 < k1;
+    const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
+    const int8_t *src = in + (inside ? ((r0 - pt) * in_dims.w + (k0 - pl)) * C : 0u);
+    uint32_t c0;
+    dw_chan_t j;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.rowb = 8u * tw;
+    j.sxb = 8u * win->sw;
+    j.ocs = C;
+    j.xrow = j.rowb * win->sh;
+    j.orow = (uint32_t)out_dims.w * C;
+    memset(j.tile, 0, th * tw * sizeof j.tile[0]); /* the padding (x - zp = 0), once for all groups */
+    /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
+    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+        dw_chan_group(&j, p, w, bias, c0, src + c0, C, in_dims.w, r0, inside ? r1 : r0, k0, k1);
+        j.x = j.tile[0];
+        j.o = out + c0;
+        j.end = j.o + j.orow;
+        j.rows = out_dims.h;
+        core(&j);
+    }
+}
+#endif /* DW_CHAN */
+
 /* The paths built in: [0] the table path, [1] the plane path (without its cores,
- * dw_planes_cover() is 0); the reference for one left out. Each path in a function of its own: the
- * stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
+ * dw_planes_cover() is 0), [2] the channel-major path; the reference for one left out. Each path in
+ * a function of its own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE
+ * (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 #if DW_TABLE
@@ -977,14 +1251,29 @@ typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in,
 #else
 #define DW_PLANES_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[2] = {DW_TABLE_FN, DW_PLANES_FN};
+#if DW_CHAN
+#define DW_CHAN_FN dw_chan
+#else
+#define DW_CHAN_FN nnom_dw_conv2d_affine_s8
+#endif
+static const dw_path_fn dw_paths[3] = {DW_TABLE_FN, DW_PLANES_FN, DW_CHAN_FN};
+
+/* The path for the call: channel-major, planes, or the table (which calls the reference for what
+ * it does not cover). */
+static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                              const int32_t *bias, nnom_dims_t out_dims)
+{
+    if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
+        return 2u;
+    return (uint32_t)dw_planes_cover(p, in_dims, bias, out_dims);
+}
 
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const dw_path_fn *path = dw_paths;
     NNOM_ARM_OPAQUE(path);
-    path[dw_planes_cover(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
+    path[dw_path_for(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else

@@ -1,97 +1,146 @@
 /* FULLY_CONNECTED of the affine scheme for Cortex-M with the DSP extension (SXTAB16 + SMLAD),
  * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c: an output outside
  * the fast requantization of nnom_arm_affine.h (its channel's multiplier, or an accumulator of
- * 2^30 or more) takes the reference's arithmetic (nnom_affine.h). Without the DSP extension, or
- * with NNOM_REFERENCE_KERNELS defined, it is the reference.
+ * 2^30 or more) takes the reference's arithmetic (nnom_affine.h). Where NNOM_FC_MIXED_LAYOUT is 0
+ * (no DSP extension, Helium, NNOM_REFERENCE_KERNELS) it is the reference.
  *
- * Four weight rows at a time share each input word: per four inputs, one load and two SXTAB16
- * (which subtract the input zero point as they widen), then per row one weight load, two SXTB16
- * and two SMLADs: 16 MACs in 23 instructions, as without a zero point (and a quarter for the loop). */
+ * The weights come in the "mixed pair" layout (nnom_affine_kernels.h): two rows per halfword,
+ * h = 256 * w1 + (w0 + 128), so one SMLAD of a word of two such halfwords with two inputs x - zp
+ * adds 256 * S1 + S0 + 128 * X to `mix` (S0, S1 the rows' dot products, X the sum of x - zp), and
+ * the same after UXTB16 (the low bytes alone) adds S0 + 128 * X to `acc`. Then S1 = (mix - acc) >> 8,
+ * exact while |S1| < 2^23: with |x - zp| <= 255 and |w| <= 128 that holds over 256 columns
+ * (257 * 255 * 128 < 2^23), so S1 is taken out every NNOM_FC_SPAN columns (mix = acc again).
+ * S0 = acc - 128 * X, X summed once per call. Three pairs share each input word: per four inputs
+ * one load and two SXTAB16, then per pair one LDRD, four SMLADs and two UXTB16: 24 MACs in 24
+ * instructions (the loop aside), where rows read one at a time take 16 in 23. */
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+#if NNOM_FC_MIXED_LAYOUT
 
 #include "nnom_arm_affine.h"
 
-/* One group of four inputs for the rows r0, r1 = r0 + n, r0 + 2n and r1 + 2n, in asm (13 values
- * live: 4 accumulators, x, r0, r1, n, the zero point pair, 4 temporaries; 13 is what the
- * compiler can give when it keeps a frame pointer, so the loop below ends on x reaching an end
- * kept in memory rather than on a count in a register). */
-#define NNOM_AFF_FC4_ROW(a, addr)                                                             \
-    "ldr    %[p], " addr "\n\t"                                                               \
-    "sxtb16 %[t], %[p]\n\t"                                                                   \
-    "smlad  %[" a "], %[t], %[xe], %[" a "]\n\t"                                              \
-    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
-    "smlad  %[" a "], %[p], %[xo], %[" a "]\n\t"
-#define NNOM_AFF_FC4_GROUP                                                                    \
+#define NNOM_FC_SPAN 256u  /* columns between two extractions of S1 (a multiple of 4) */
+#define NNOM_FC_PAIRS 3u   /* the row pairs of a block (the layout's) */
+
+/* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
+#define NNOM_FC_INPUTS                                                                        \
     "ldr    %[xo], [%[x]], #4\n\t"                                                            \
     "sxtab16 %[xe], %[zp], %[xo]\n\t"                                                         \
-    "sxtab16 %[xo], %[zp], %[xo], ror #8\n\t"                                                 \
-    NNOM_AFF_FC4_ROW("a2", "[%[r0], %[n], lsl #1]")                                           \
-    NNOM_AFF_FC4_ROW("a0", "[%[r0]], #4")                                                     \
-    NNOM_AFF_FC4_ROW("a3", "[%[r1], %[n], lsl #1]")                                           \
-    NNOM_AFF_FC4_ROW("a1", "[%[r1]], #4")
+    "sxtab16 %[xo], %[zp], %[xo], ror #8\n\t"
+/* One pair's 8 bytes against them: mix m and acc a. */
+#define NNOM_FC_PAIR(m, a)                                                                    \
+    "ldrd   %[p], %[q], [%[w]], #8\n\t"                                                       \
+    "smlad  %[" m "], %[p], %[xe], %[" m "]\n\t"                                              \
+    "uxtb16 %[p], %[p]\n\t"                                                                   \
+    "smlad  %[" a "], %[p], %[xe], %[" a "]\n\t"                                              \
+    "smlad  %[" m "], %[q], %[xo], %[" m "]\n\t"                                              \
+    "uxtb16 %[q], %[q]\n\t"                                                                   \
+    "smlad  %[" a "], %[q], %[xo], %[" a "]\n\t"
+#define NNOM_FC_GROUP3 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0") NNOM_FC_PAIR("m1", "a1") NNOM_FC_PAIR("m2", "a2")
+#define NNOM_FC_GROUP1 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0")
 
-/* acc[i] += the first n_in & ~3 products of (x - zp) with the weight row r0 + i * n_in: four
- * groups per turn of the loop, then the one to three left. */
+/* The sums of `pairs` row pairs (3 or 1) over the n4 (> 0) inputs at x, whose mixed weights start
+ * at w (4-byte aligned: LDRD); returns the weights after them. s[2j]: the even row's bias - 128 * X
+ * on entry, bias + S0 on return; s[2j + 1]: the odd row's bias on entry, bias + S1 on return.
+ * Each span of NNOM_FC_SPAN columns ends with S1's extraction: s[2j + 1] += (mix - acc) >> 8. */
 #if NNOM_ARM_ASM
-static NNOM_ARM_ALWAYS_INLINE void mac4rows(const int8_t *x, const int8_t *r0, uint32_t n_in, uint32_t zp2,
-                                       int32_t *acc)
+/* 13 values live in the loop for three pairs (6 sums, x, w, the zero point pair, 4 temporaries):
+ * what the compiler can give when it keeps a frame pointer, so the loop ends on x reaching an end
+ * kept in memory rather than on a count in a register. Four groups per turn; a span whose group
+ * count is not a multiple of 4 (the first) enters the loop at its second to fourth group: every
+ * instruction of a group is 32 bits wide, so a group is 96 bytes (.error otherwise). */
+static NNOM_ARM_NOINLINE const int8_t *pair_sums3(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
+                                                  int32_t *s)
 {
-    const int8_t *r1 = r0 + n_in;
-    const int8_t *end = x + (n_in & ~15u);
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    uint32_t xe, xo, p, t, g;
-    if (x != end)
-        __asm__("1:\n\t" NNOM_AFF_FC4_GROUP NNOM_AFF_FC4_GROUP NNOM_AFF_FC4_GROUP NNOM_AFF_FC4_GROUP
-                "ldr    %[t], %[end]\n\t"
-                "cmp    %[x], %[t]\n\t"
-                "bne    1b\n\t"
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
-                  [r1] "+r"(r1), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [t] "=&r"(t)
-                : [n] "r"(n_in), [zp] "r"(zp2), [end] "m"(end)
+    const int8_t *x_end = x + n4;
+    int32_t m0 = s[0], a0 = s[0], m1 = s[2], a1 = s[2], m2 = s[4], a2 = s[4];
+    uint32_t xe, xo, p, q, span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
+    do {
+        const int8_t *end = x + span;
+        const uint32_t skip = (((0u - span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
+        __asm__("ldr    %[p], %[skip]\n\t"
+                "adr    %[q], 2f\n\t"
+                "add    %[p], %[p], %[q]\n\t"
+                "bx     %[p]\n\t"
+                ".p2align 2\n"
+                "2:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
+                "3:\n\t"
+                ".if (3b - 2b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+                "ldr    %[p], %[end]\n\t"
+                "cmp    %[x], %[p]\n\t"
+                "bne    2b\n\t"
+                : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
+                  [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
+                : [zp] "r"(zp2), [end] "m"(end), [skip] "m"(skip)
                 : "cc", "memory");
-    for (g = (n_in >> 2) & 3u; g > 0; g--)
-        __asm__(NNOM_AFF_FC4_GROUP
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [r0] "+r"(r0),
-                  [r1] "+r"(r1), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [t] "=&r"(t)
-                : [n] "r"(n_in), [zp] "r"(zp2)
-                : "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+        s[1] += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
+        s[3] += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
+        s[5] += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
+        m0 = a0;
+        m1 = a1;
+        m2 = a2;
+        span = NNOM_FC_SPAN;
+    } while (x != x_end);
+    s[0] = a0;
+    s[2] = a1;
+    s[4] = a2;
+    return w;
+}
+
+static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
+                                                  int32_t *s)
+{
+    const int8_t *x_end = x + n4;
+    int32_t m0 = s[0], a0 = s[0];
+    uint32_t xe, xo, p, q;
+    do {
+        const int8_t *span = x + ((uint32_t)(x_end - x) < NNOM_FC_SPAN ? (uint32_t)(x_end - x) : NNOM_FC_SPAN);
+        while (x != span)
+            __asm__(NNOM_FC_GROUP1
+                    : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
+                      [p] "=&r"(p), [q] "=&r"(q)
+                    : [zp] "r"(zp2)
+                    : "memory");
+        s[1] += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
+        m0 = a0;
+    } while (x != x_end);
+    s[0] = a0;
+    return w;
+}
+
+static const int8_t *pair_sums(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2, int32_t *s,
+                               uint32_t pairs)
+{
+    return pairs == NNOM_FC_PAIRS ? pair_sums3(x, w, n4, zp2, s) : pair_sums1(x, w, n4, zp2, s);
 }
 #else
-static void mac4rows(const int8_t *x, const int8_t *r0, uint32_t n_in, uint32_t zp2, int32_t *acc)
+static const int8_t *pair_sums(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2, int32_t *s,
+                               uint32_t pairs)
 {
-    const int8_t *r1 = r0 + n_in;
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    uint32_t g;
-    for (g = n_in >> 2; g > 0; g--) {
-        uint32_t v = nnom_ld32(x), xe = __sxtab16(zp2, v), xo = nnom_sxtab16_ror8(zp2, v), p;
-        x += 4;
-        p = nnom_ld32(r0);
-        a0 = __smlad(__sxtb16(p), xe, a0);
-        a0 = __smlad(nnom_sxtb16_ror8(p), xo, a0);
-        p = nnom_ld32(r1);
-        a1 = __smlad(__sxtb16(p), xe, a1);
-        a1 = __smlad(nnom_sxtb16_ror8(p), xo, a1);
-        p = nnom_ld32(r0 + 2 * n_in);
-        a2 = __smlad(__sxtb16(p), xe, a2);
-        a2 = __smlad(nnom_sxtb16_ror8(p), xo, a2);
-        p = nnom_ld32(r1 + 2 * n_in);
-        a3 = __smlad(__sxtb16(p), xe, a3);
-        a3 = __smlad(nnom_sxtb16_ror8(p), xo, a3);
-        r0 += 4;
-        r1 += 4;
+    int32_t m[NNOM_FC_PAIRS], a[NNOM_FC_PAIRS];
+    uint32_t c, j;
+    for (j = 0; j < pairs; j++)
+        m[j] = a[j] = s[2 * j];
+    for (c = 0; c < n4; c += 4) {
+        uint32_t v = nnom_ld32(x + c), xe = __sxtab16(zp2, v), xo = nnom_sxtab16_ror8(zp2, v);
+        for (j = 0; j < pairs; j++, w += 8) {
+            uint32_t lo = nnom_ld32(w), hi = nnom_ld32(w + 4);
+            m[j] = __smlad(lo, xe, m[j]);
+            a[j] = __smlad(__uxtb16(lo), xe, a[j]);
+            m[j] = __smlad(hi, xo, m[j]);
+            a[j] = __smlad(__uxtb16(hi), xo, a[j]);
+        }
+        if ((c + 4) % NNOM_FC_SPAN == 0 || c + 4 == n4)
+            for (j = 0; j < pairs; j++) {
+                s[2 * j + 1] += (int32_t)((uint32_t)m[j] - (uint32_t)a[j]) >> 8;
+                m[j] = a[j];
+            }
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    for (j = 0; j < pairs; j++)
+        s[2 * j] = a[j];
+    return w;
 }
 #endif
 
@@ -101,56 +150,93 @@ static NNOM_ARM_NOINLINE int32_t requant_slow(int32_t acc, int32_t m, int32_t sh
     return nnom_mul_by_qm(acc, m, shift) + zp;
 }
 
-/* y + zp of output o, before the clamp. The conditions of the fast requantization are checked
- * here, per output, on the values at hand (m >= 0, shift in [-23, -1] and |acc| < 2^30, folded into
- * one unsigned compare): cheaper than a pass over the channels before the MACs. */
-static inline int32_t requant(const nnom_fc_affine_params_t *p, uint32_t o, int32_t acc, int32_t z1)
+/* y + zp of an output (multiplier m, shift), before the clamp. The conditions of the fast
+ * requantization are checked here, per output, on the values at hand (m >= 0, shift in [-23, -1]
+ * and |acc| < 2^30, folded into one unsigned compare): cheaper than a pass over the channels
+ * before the MACs. */
+static inline int32_t requant(int32_t m, int32_t shift, int32_t acc, int32_t z1, int32_t out_zp)
 {
-    const int32_t m = p->mult[o], shift = p->shift[o], r1 = -shift - 1;
+    const int32_t r1 = -shift - 1;
     uint32_t bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)acc + 0x40000000u) >> 31);
     if (bad > NNOM_ARM_AFF_MAX_R - 1u)
-        return requant_slow(acc, m, shift, p->out_zp);
+        return requant_slow(acc, m, shift, out_zp);
     return nnom_arm_rq_apply1(acc, m, (int32_t)((uint32_t)z1 << r1), r1 + 1);
+}
+
+/* s[r] += the products of row o + r's last n_in - n4 columns (at tails: each row's) with the inputs. */
+static NNOM_ARM_NOINLINE void add_tails(const int8_t *in, uint32_t n4, uint32_t n_in, const int8_t *tails,
+                                        int32_t zp, uint32_t o, int32_t *s, uint32_t count)
+{
+    uint32_t r, i;
+    tails += o * (n_in - n4);
+    for (r = 0; r < count; r++)
+        for (i = n4; i < n_in; i++)
+            s[r] += (in[i] - zp) * *tails++;
+}
+
+/* Two outputs (y + zp before the clamp) as the low bytes of a word: saturated to int8, then clamped
+ * to [lo, hi] (lo4, hi4: nnom_arm_bytes4). */
+static inline uint32_t pack2(int32_t y0, int32_t y1, uint32_t lo4, uint32_t hi4)
+{
+    return nnom_arm_clamp4(((uint32_t)__ssat(y0, 8) & 0xFFu) | (uint32_t)__ssat(y1, 8) << 8, lo4, hi4);
+}
+
+/* out[r] for the sums s[r] (overwritten), r < count, of the outputs o.. */
+static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, int32_t *s,
+                                            uint32_t count, int8_t *out)
+{
+    const int32_t *mult = p->mult + o, out_zp = p->out_zp, z1 = 1 + 2 * out_zp;
+    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
+    const int8_t *shift = p->shift + o;
+    uint32_t r;
+    for (r = 0; r < count; r++)
+        s[r] = requant(mult[r], shift[r], s[r], z1, out_zp);
+    for (r = 0; r + 2 <= count; r += 2) {
+        uint16_t v = (uint16_t)pack2(s[r], s[r + 1], lo4, hi4);
+        memcpy(out + r, &v, 2);
+    }
+    if (r < count)
+        out[r] = (int8_t)pack2(s[r], 0, lo4, hi4);
 }
 
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    const uint32_t n4 = n_in & ~3u, zp2 = nnom_arm_zp_pair(p->in_zp);
-    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
-    const int32_t zp = p->in_zp, z1 = 1 + 2 * p->out_zp;
-    uint32_t o = 0, i, g;
+    const uint32_t n4 = n_in & ~3u, paired = n_out & ~1u, zp2 = nnom_arm_zp_pair(p->in_zp);
+    const int8_t *tails = w + n_out * n4; /* each row's last n_in - n4 columns */
+    uint32_t o = 0, x128 = 0, i, g, r, pairs;
+    int32_t s[2 * NNOM_FC_PAIRS];
 
-    for (; o + 4 <= n_out; o += 4) {
-        const int8_t *r0 = w + o * n_in;
-        int32_t acc[4] = {0, 0, 0, 0};
-        if (bias != NULL)
-            memcpy(acc, bias + o, sizeof(acc));
-        mac4rows(in, r0, n_in, zp2, acc);
-        for (i = n4; i < n_in; i++) {
-            int32_t v = in[i] - zp;
-            acc[0] += v * r0[i];
-            acc[1] += v * r0[n_in + i];
-            acc[2] += v * r0[2 * n_in + i];
-            acc[3] += v * r0[3 * n_in + i];
+    /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8 */
+    for (i = 0; i < n4; i += 4)
+        x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
+    x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
+
+    for (; o < paired; o += 2 * pairs) {
+        pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
+        for (r = 0; r < 2 * pairs; r += 2) {
+            s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
+            s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
         }
-        nnom_st32(out + o, nnom_arm_pack4(requant(p, o, acc[0], z1), requant(p, o + 1, acc[1], z1),
-                                          requant(p, o + 2, acc[2], z1), requant(p, o + 3, acc[3], z1),
-                                          lo4, hi4));
+        if (n4 > 0)
+            w = pair_sums(in, w, n4, zp2, s, pairs);
+        if (n_in > n4)
+            add_tails(in, n4, n_in, tails, p->in_zp, o, s, 2 * pairs);
+        store_outputs(p, o, s, 2 * pairs, out + o);
     }
-    for (; o < n_out; o++) {
-        const int8_t *r0 = w + o * n_in, *x = in;
-        int32_t a0 = bias != NULL ? bias[o] : 0;
-        for (g = n_in >> 2; g > 0; g--) {
-            uint32_t v = nnom_ld32(x), q = nnom_ld32(r0);
+    if (o < n_out) { /* the odd last row: plain bytes */
+        const int8_t *x = in;
+        s[0] = bias != NULL ? bias[o] : 0;
+        for (g = n4 >> 2; g > 0; g--) {
+            uint32_t v = nnom_ld32(x), k = nnom_ld32(w);
             x += 4;
-            r0 += 4;
-            a0 = __smlad(__sxtb16(q), __sxtab16(zp2, v), a0);
-            a0 = __smlad(nnom_sxtb16_ror8(q), nnom_sxtab16_ror8(zp2, v), a0);
+            w += 4;
+            s[0] = __smlad(__sxtb16(k), __sxtab16(zp2, v), s[0]);
+            s[0] = __smlad(nnom_sxtb16_ror8(k), nnom_sxtab16_ror8(zp2, v), s[0]);
         }
-        for (i = n4; i < n_in; i++)
-            a0 += (in[i] - zp) * *r0++;
-        out[o] = nnom_arm_clamp(requant(p, o, a0, z1), p->act_min, p->act_max);
+        if (n_in > n4)
+            add_tails(in, n4, n_in, tails, p->in_zp, o, s, 1);
+        store_outputs(p, o, s, 1, out + o);
     }
 }
 

@@ -9,8 +9,9 @@
  * candidate's columns four units at a time (the recurrent part over h or r * h) fused with their
  * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
  * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
- * fast ranges, go through the references' functions. Without the DSP extension, or with
- * NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * fast ranges, go through the references' functions. One input feature, units a multiple of 32
+ * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Without the
+ * DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -123,6 +124,126 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     return (int32_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
 }
 
+/* The end of a one-feature unit (loop1()) from its candidate's pre-activation in %[p] (64 in
+ * %[b2]): hh = act(pre), h15 = hv << l, h' as in per_unit(), in work, the state and y; the
+ * constants in nnom_arm_rnn_tail_t, its k0 = l. */
+#define GRU_TAIL1_R(end, z, p, t, v, w, x, u)                                                 \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                      \
+    NNOM_RNN_ACT_64(p, p, x, "b2", v)                                                         \
+    "ldr    %[" v "], [%[ctx], #0]\n\t"                                                       \
+    NNOM_RNN_LD##end(w, v, u)                                                                 \
+    GRU_H15_##end(w, v, x)                                                                    \
+    "sub    %[" w "], %[" w "], %[" p "]\n\t"                                                 \
+    "lsl    %[" p "], %[" p "], #15\n\t"                                                      \
+    "add    %[" p "], %[" p "], #16384\n\t"                                                   \
+    "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                       \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
+    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
+/* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
+#define GRU_H15_8(w, v, x)                                                                    \
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
+    "lsl    %[" w "], %[" w "], %[" x "]\n\t"
+#define GRU_H15_16 GRU_H15_8
+#define GRU_H15_16P(w, v, x)
+
+/* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
+ * 32 and a recurrent bias: per unit the sums from its biases, its pass over the packed state
+ * (NNOM_RNNP_PASS3), z, r, the candidate's parts and pre-activation (cand_pre(): the 64-bit sum
+ * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
+ * ctx. */
+#define GRU_LOOP1                                                                             \
+    "5:\n\t"                                                                                  \
+    "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
+    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                   \
+    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                   \
+    NNOM_RNNP_PASS3                                                                           \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
+    "cmp    %[x], %[t]\n\t"                                                                   \
+    "bne    1b\n\t"                                                                           \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
+    "mov    %[b2], #64\n\t"                                                                   \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                      \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_B2)                      \
+    NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
+    "ssat   %[p], #16, %[t]\n\t"                                                              \
+    "cmp    %[p], %[t]\n\t"                                                                   \
+    "bne    6f\n\t"                                                                           \
+    "mul    %[p], %[a1], %[t]\n\t"                                                            \
+    "add    %[p], %[p], #16384\n\t"                                                           \
+    "asr    %[p], %[p], #15\n\t"                                                              \
+    "qadd   %[p], %[o], %[p]\n\t"                                                             \
+    "ssat   %[p], #16, %[p]\n\t"                                                              \
+    "b      9f\n"                                                                             \
+    "6:\n\t"                                                                                  \
+    "mov    %[e], #16384\n\t"                                                                 \
+    "mov    %[b], #0\n\t"                                                                     \
+    "smlal  %[e], %[b], %[a1], %[t]\n\t"                                                      \
+    "lsr    %[e], %[e], #15\n\t"                                                              \
+    "orr    %[e], %[e], %[b], lsl #17\n\t"                                                    \
+    "asr    %[b], %[b], #15\n\t"                                                              \
+    "adds   %[e], %[e], %[o]\n\t"                                                             \
+    "adc    %[b], %[b], %[o], asr #31\n\t"                                                    \
+    "cmp    %[b], %[e], asr #31\n\t"                                                          \
+    "ssat   %[p], #16, %[e]\n\t"                                                              \
+    "beq    9f\n\t"                                                                           \
+    "movw   %[p], #0x7fff\n\t"                                                                \
+    "eor    %[p], %[p], %[b], asr #31\n"                                                      \
+    "9:\n\t"                                                                                  \
+    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
+                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
+    "bne    5b\n\t"
+
+#if NNOM_ARM_ASM
+/* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
+ * cells, loop1_fits()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
+ * many-feature step (step(), whose code stays as it was), both called last: no frame of the
+ * caller's below either. */
+static int loop1_fits(const nnom_rnn_step_t *s)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    return s->features == 1 && (w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && w->recurrent_bias != NULL
+        && s->units % 32u == 0 && sh >= -16 && nnom_arm_rnn_out_fits(w, s->out_shift) && nnom_arm_rnn_loop_fits(s);
+}
+
+static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
+                                            int8_t *y)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units;
+    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
+    const int8_t *rw = w->recurrent;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
+    nnom_arm_rnn_tail_t c, *ctx = &c;
+    uint32_t a0, a1, a2, e, op, p, t, b, b2, r1 = 0;
+    const int32_t *x;
+    nnom_arm_rnn_pack(h, w->state_bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
+    c.k0 = -sh;
+    c.a = U * U;
+    c.b = 2u * U * U;
+    c.xv = xin[0];
+    c.bh = w->recurrent_bias;
+    c.bh1 = c.bh + U;
+    c.bh2 = c.bh + 2u * U;
+    nnom_arm_rnn_gates(c.cols, w, U, 3);
+    __asm__ volatile(GRU_LOOP1
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [x] "=&r"(x), [r0] "+r"(rw), [r1] "+r"(r1),
+                       [e] "=&r"(e), [o] "=&r"(op), [p] "=&r"(p), [t] "=&r"(t), [b] "=&r"(b), [b2] "=&r"(b2)
+                     : [ctx] "r"(ctx)
+                     : "cc", "memory");
+}
+#endif
+
 /* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
  * one pass each (the recurrent part over the packed h; the input part over x, or for one feature
  * a multiply-add per gate), then z, r, the candidate and h' = (z h15 + (32768 - z) hh + 2^14) >> 15
@@ -178,7 +299,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+/* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
+static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -196,6 +318,17 @@ void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, i
         return;
     }
     old_step(p, x, h, work, y);
+}
+
+void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+{
+#if NNOM_ARM_ASM
+    if (loop1_fits(p)) {
+        loop1(p, x, h, work, y);
+        return;
+    }
+#endif
+    step(p, x, h, work, y);
 }
 
 #else

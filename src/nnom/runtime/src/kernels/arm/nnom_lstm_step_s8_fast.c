@@ -6,8 +6,10 @@
  * activation: nnom_arm_rnn_gate*), c, h' (in work), state and output, all without a buffer of
  * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
  * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
- * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. Without
- * the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. One
+ * input feature, units a multiple of 32 and no recurrent bias (examples/rnn): the same per-unit
+ * step as one asm block (loop1()). Without the DSP extension, or with NNOM_REFERENCE_KERNELS
+ * defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -63,6 +65,106 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
 
+/* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o
+ * (64 in %[r0]):
+ * c' as in unit() (its rounding 2^14 added to f c first: |f c| <= 2^30, and the one QADD
+ * saturates where unit()'s two do, as far as the shift by 15 and SSAT show), c' in Q3.12 as ((c' << 12) + 2^(nc - 1)) >> nc (= the shift by nc - 12 with
+ * its rounding, nc in [1, 15], |c'| <= 2^15), h' = (o act(c') + 2^14) >> 15 in work, the state
+ * and y; the constants in nnom_arm_rnn_tail_t, its c, k0 = 15 - nc, k1 = 2^(nc - 1), k2 = nc. */
+#define LSTM_TAIL1_R(end, i, f, g, o, t, v, w, x, u)                                          \
+    "ldr    %[" v "], [%[ctx], #44]\n\t"                                                      \
+    NNOM_RNN_LD##end(w, v, u)                                                                 \
+    "mul    %[" i "], %[" i "], %[" g "]\n\t"                                                 \
+    "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
+    "asr    %[" i "], %[" i "], %[" x "]\n\t"                                                 \
+    "mov    %[" x "], #16384\n\t"                                                             \
+    "mla    %[" w "], %[" f "], %[" w "], %[" x "]\n\t"                                       \
+    "qadd   %[" w "], %[" w "], %[" i "]\n\t"                                                 \
+    "ssat   %[" w "], #" NNOM_RNN_W##end ", %[" w "], asr #15\n\t"                            \
+    NNOM_RNN_ST##end(w, v, u)                                                                 \
+    "ldrd   %[" x "], %[" v "], [%[ctx], #52]\n\t"                                            \
+    "add    %[" w "], %[" x "], %[" w "], lsl #12\n\t"                                        \
+    "asr    %[" w "], %[" w "], %[" v "]\n\t"                                                 \
+    "ssat   %[" w "], #16, %[" w "]\n\t"                                                      \
+    "ldr    %[" v "], [%[ctx], #40]\n\t"                                                      \
+    NNOM_RNN_ACT_64(w, w, x, "r0", v)                                                         \
+    "mul    %[" t "], %[" o "], %[" w "]\n\t"                                                 \
+    "add    %[" t "], %[" t "], #16384\n\t"                                                   \
+    "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
+    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
+
+/* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
+ * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
+ * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
+#define LSTM_LOOP1                                                                            \
+    NNOM_RNN_LOOP_START("ldr    %[r0], [%[ctx], #180]\n\t")                                   \
+    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
+    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                 \
+    NNOM_RNNP_PASS4                                                                           \
+    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
+    "cmp    %[x], %[t]\n\t"                                                                   \
+    "bne    1b\n\t"                                                                           \
+    NNOM_RNN_LOOP_GATES_SETUP                                                                 \
+    "str    %[r0], [%[ctx], #180]\n\t"                                                        \
+    "mov    %[r0], #64\n\t"                                                                   \
+    NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_R0)                      \
+    NNOM_RNN_LOOP_GATE1("a1", NNOM_RNN_COLS1, "x", NNOM_RNN_LOOP_ACT_R0)                      \
+    NNOM_RNN_LOOP_GATE1("a3", NNOM_RNN_COLS3, "x", NNOM_RNN_LOOP_ACT_R0)                      \
+    NNOM_RNN_LOOP_PARTS1("a2", NNOM_RNN_COLS2)                                                \
+    "qadd   %[t], %[t], %[o]\n\t"                                                             \
+    "ssat   %[t], #16, %[t]\n\t"                                                              \
+    "ldr    %[p], [%[ctx], #40]\n\t"                                                          \
+    NNOM_RNN_ACT_64("a2", "t", "o", "r0", "p")                                                \
+    NNOM_RNN_LOOP_ENDS(LSTM_TAIL1_R(8, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),     \
+                       LSTM_TAIL1_R(16, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"),    \
+                       LSTM_TAIL1_R(16P, "a0", "a1", "a2", "a3", "t", "e", "o", "p", "r1"))   \
+    NNOM_RNN_LOOP_NEXT
+
+#if NNOM_ARM_ASM
+/* per_unit() for one input feature, units a multiple of 32 and no recurrent bias (the examples'
+ * cells, loop1_fits()): LSTM_LOOP1 over the constants gathered in ctx. Its own function, beside
+ * the many-feature step (step(), whose code stays as it was), both called last: no frame of the
+ * caller's below either. */
+static int loop1_fits(const nnom_rnn_step_t *s)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    return s->features == 1 && w->bias != NULL && w->recurrent_bias == NULL && s->units % 32u == 0
+        && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_fits(w, s->out_shift)
+        && nnom_arm_rnn_loop_fits(s);
+}
+
+static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
+                                            int16_t *work, int8_t *y)
+{
+    const nnom_rnn_weights_t *w = s->w;
+    const uint32_t U = s->units;
+    const int32_t nc = w->c_frac;
+    const int8_t *rw = w->recurrent;
+    int32_t *pk = (int32_t *)(((uintptr_t)(work + U) + 3u) & ~(uintptr_t)3u);     /* as the step's */
+    nnom_arm_rnn_tail_t k, *ctx = &k;
+    uint32_t a0, a1, a2, a3, r1, e, o, p, t, b;
+    const int32_t *x;
+    nnom_arm_rnn_pack(h, w->state_bits, U, pk);
+    nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
+    k.c = c;
+    k.k0 = NNOM_RNN_ACT_FRAC - nc;
+    k.k1 = 1 << (nc - 1);
+    k.k2 = nc;
+    k.a = U * U;
+    k.b = 2u * U * U;
+    k.xv = xin[0];
+    k.zero[0] = k.zero[1] = 0;
+    k.rows = rw;
+    nnom_arm_rnn_gates(k.cols, w, U, 4);
+    __asm__ volatile(LSTM_LOOP1
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "=&r"(x),
+                       [r0] "+r"(rw), [r1] "=&r"(r1), [e] "=&r"(e), [o] "=&r"(o), [p] "=&r"(p), [t] "=&r"(t),
+                       [b] "=&r"(b)
+                     : [ctx] "r"(ctx)
+                     : "cc", "memory");
+}
+#endif
+
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
  * pass each (the recurrent part over the packed h; the input part over x, or for one feature a
  * multiply-add per gate), then its gates, c, h', state and output: h is read only through its
@@ -113,7 +215,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+/* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
+static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -130,6 +233,17 @@ void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, 
         return;
     }
     old_step(p, x, h, c, work, y);
+}
+
+void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+{
+#if NNOM_ARM_ASM
+    if (loop1_fits(p)) {
+        loop1(p, x, h, c, work, y);
+        return;
+    }
+#endif
+    step(p, x, h, c, work, y);
 }
 
 #else

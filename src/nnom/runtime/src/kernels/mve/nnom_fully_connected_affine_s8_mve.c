@@ -1,6 +1,6 @@
 /* FULLY_CONNECTED of the affine scheme for cores with Helium (MVE), bit-exact with the reference,
- * kernels/affine/nnom_fully_connected_affine_s8.c. Elsewhere it is the DSP kernel (itself the
- * reference without the extension).
+ * kernels/affine/nnom_fully_connected_affine_s8.c, which it is elsewhere (it reads [n_out][n_in]
+ * everywhere; the DSP kernel reads another layout).
  *
  * sum_i w[i] * (x[i] - zp) = sum_i w[i] * x[i] - zp * sum_i w[i]: both sums in int8 lanes (VMLADAVA,
  * VADDVA) over 16 inputs, four rows sharing each input load, so 13 instructions per 64 MACs. The
@@ -86,7 +86,7 @@ void nnom_fully_connected_affine_s8_mve(const nnom_fc_affine_params_t *p, const 
 void nnom_fully_connected_affine_s8_mve(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                         const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
-    nnom_fully_connected_affine_s8_fast(p, in, n_in, w, bias, out, n_out);
+    nnom_fully_connected_affine_s8(p, in, n_in, w, bias, out, n_out);
 }
 
 #endif
