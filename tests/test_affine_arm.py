@@ -37,6 +37,25 @@ def conv_model(seed):
     return m, (h, w, c)
 
 
+def row_model(seed):
+    """1D convolutions (1 x kw kernels, HAR-like: the row kernel, nnom_conv2d_row_affine_s8_fast) over
+    odd channel counts 5-13: widths 1-9, strides 1-3 along the row, SAME and VALID, a strided 1x1,
+    odd output channel counts, clamps (ReLU6, a ReLU whose zero point leaves room below it)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(1, 3)), int(rng.integers(24, 60)), int(rng.choice([5, 7, 9, 11, 13]))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    for i in range(3):
+        kw = int(rng.integers(1, 10)) if i < 2 else 1
+        s = int(rng.integers(1, 4))
+        pad = ["same", "valid"][int(rng.integers(0, 2))]
+        layer = Conv2D(int(rng.choice([9, 11, 13, 16])), kernel(1, kw), stride(1, s if i < 2 else 2), padding=pad,
+                       use_bias=bool(rng.random() < 0.8))
+        x = tail(m, m.hook(layer, x), ACTS[int(rng.integers(0, 3))])
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
 def dw_model(seed):
     """Depthwise layers (multipliers 1 and 2) between 1x1 convolutions."""
     rng = np.random.default_rng(seed)
@@ -139,7 +158,8 @@ def merge_model(seed):
     return m, (h, w, c)
 
 
-CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (dw_model, 0), (dw_model, 1), (dw_model, 2),
+CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row_model, 1), (row_model, 2),
+         (dw_model, 0), (dw_model, 1), (dw_model, 2),
          (small_dw_model, 0), (small_dw_model, 1), (small_dw_model, 2), (small_dw_model, 3),
          (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
          (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3)]

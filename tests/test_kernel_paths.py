@@ -60,9 +60,9 @@ def dw_model(seed):
 def conv_model(seed):
     """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
-    (the 1x1 kernel with its blocks in the scratch) and 3x3 ones over many (the columns), an
-    AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool and an AvgPool under
-    4 channels (the pools' references)."""
+    (the 1x1 kernel with its blocks in the scratch), 3x3 ones over many (the columns), a 1x3 one
+    (the row kernel), an AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool
+    and an AvgPool under 4 channels (the pools' references)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
     m = Model(seed=seed)
@@ -74,6 +74,7 @@ def conv_model(seed):
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
+    x = m.active(act_relu(), m.hook(Conv2D(7, kernel(1, 3), stride(1, 1), PADDING_SAME), x))
     y = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
     a = m.mergex(Add(), y, x, y)
     x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a)))

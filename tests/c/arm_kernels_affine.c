@@ -302,6 +302,78 @@ static void check_conv(void)
     report("conv2d", done, fails, fast);
 }
 
+/* Convolutions whose windows are one run of bytes (1 x kw kernels: nnom_conv2d_row_affine_s8_fast
+ * through the dispatcher): odd channel counts 5-13 (and a few others), widths 1-11, strides 1-3
+ * (along the row), SAME / VALID and uneven padding, dilation where the path takes it (down the
+ * columns, or a 1x1 kernel), several output rows, odd output channel counts, zero points at both
+ * ends and clamps, misaligned buffers. */
+static void check_conv_rows(void)
+{
+    int fails = 0, printed = 0;
+    uint32_t cs, done = 0, fast = 0;
+    for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win;
+        nnom_conv_affine_params_t p;
+        uint32_t K, n_out, i, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, ew;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w, *got;
+        int16_t *scratch;
+        char what[200];
+        in.h = (uint16_t)urange(1, 4);
+        in.w = (uint16_t)urange(1, 40);
+        in.c = (uint16_t)(rnd() % 5 == 0 ? urange(2, 24) : 5 + 2 * urange(0, 4));
+        win.kh = 1;
+        win.kw = (uint16_t)urange(1, 11);
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)urange(1, 3);
+        win.dh = (uint16_t)urange(1, 2);
+        win.dw = (uint16_t)(win.kw == 1 ? urange(1, 3) : 1);
+        out.c = (uint16_t)urange(1, 19);
+        ew = win.kw;
+        if (rnd() & 1) { /* SAME, or padding folded in (uneven, or more after than before) */
+            uint32_t tw;
+            out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+            tw = (out.w - 1) * win.sw + ew;
+            tw = tw > in.w ? tw - in.w : 0;
+            win.pad_left = (uint16_t)(rnd() % 4 == 0 ? urange(0, tw) : tw / 2);
+            win.pad_top = (uint16_t)(rnd() % 6 == 0);
+            out.h = (uint16_t)((in.h + win.pad_top + win.sh - 1) / win.sh);
+        } else { /* VALID */
+            if (ew > in.w)
+                continue;
+            out.w = (uint16_t)((in.w - ew) / win.sw + 1);
+            out.h = (uint16_t)((in.h - 1) / win.sh + 1);
+            win.pad_top = win.pad_left = 0;
+        }
+        K = (uint32_t)win.kw * in.c;
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if (!nnom_conv2d_affine_s8_row_shape(&win, in.c) || (uint32_t)in.h * in.w * in.c > IN_MAX
+            || K * out.c > W_MAX || n_out > OUT_MAX || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
+        fast += is_fast(out.c, K, no_bias);
+        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        scratch = scratch_buf + GUARD + smis;
+        memset(scratch_buf, 0x5A, sizeof scratch_buf);
+        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
+        for (i = 0; i < GUARD; i++)
+            if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
+                || scratch[nnom_conv2d_affine_s8_scratch_size(in, &win, out) / 2 + i] != 0x5A5A) {
+                printf("MISMATCH conv2d_rows case %lu: wrote outside its scratch\n", (unsigned long)cs);
+                fails++;
+                break;
+            }
+        describe(what, "conv_rows", in, &win, out, &p);
+        fails += compare("conv2d_rows", cs, got, n_out, what, &printed);
+        done++;
+    }
+    report("conv2d_rows", done, fails, fast);
+}
+
 /* Pointwise (1x1, no padding) convolutions, most without scratch (nnom_conv2d_1x1_affine_s8_fast):
  * narrow and wide inputs, odd and even channel counts across its blocks of 16, strides 1 and 2. */
 static void check_conv1x1(void)
@@ -1123,6 +1195,35 @@ static void bench_conv(const char *name, uint16_t hw, uint16_t cin, uint16_t cou
     bench_done(name, n_out * k * k * cin, got, n_out);
 }
 
+/* A 1D conv (1 x k, stride s, SAME) over a row of w pixels: the row kernel. */
+static void bench_conv_rows(const char *name, uint16_t w, uint16_t cin, uint16_t cout, uint16_t k, uint16_t s)
+{
+    nnom_dims_t in = {1, w, cin}, out = {1, (uint16_t)((w + s - 1) / s), cout};
+    uint32_t pad = (uint32_t)(out.w - 1) * s + k > w ? (uint32_t)(out.w - 1) * s + k - w : 0;
+    nnom_window_t win = {1, k, 1, s, 1, 1, 0, (uint16_t)(pad / 2)};
+    nnom_conv_affine_params_t p;
+    uint32_t n_out = (uint32_t)out.w * cout;
+    int8_t *got = dsp_out(0);
+    char r[48], d[48], q[48];
+    bench_params(&p, &win);
+    fill(in_buf, (uint32_t)w * cin, 0);
+    fill(w_buf, (uint32_t)cout * k * cin, 0);
+    bench_requant(cout);
+    sprintf(r, "%s/ref", name);
+    sprintf(d, "%s/dsp", name);
+    sprintf(q, "%s/q", name);
+    NNOM_BENCH_BEGIN(r);
+    nnom_conv2d_affine_s8(&p, in_buf, in, w_buf, bias_buf, ref_out, out);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(d);
+    nnom_conv2d_affine_s8_fast(&p, in_buf, in, w_buf, bias_buf, got, out, scratch_buf);
+    NNOM_BENCH_END();
+    NNOM_BENCH_BEGIN(q);
+    nnom_conv2d_s8(in_buf, in, w_buf, bias_buf, qshift_buf, &win, q_out, out, scratch_buf);
+    NNOM_BENCH_END();
+    bench_done(name, n_out * k * cin, got, n_out);
+}
+
 static void bench_dw(const char *name, uint16_t hw, uint16_t c, uint16_t k)
 {
     nnom_dims_t in = {hw, hw, c}, out = {hw, hw, c};
@@ -1319,6 +1420,7 @@ static void benchmarks(void)
     bench_conv("conv1x1_16to32_8x8", 8, 16, 32, 1);
     bench_conv("conv1x1_8to16_16x16", 16, 8, 16, 1);
     bench_conv("conv1x1_32to32_16x16", 16, 32, 32, 1);
+    bench_conv_rows("conv1x9s2_9to16_128", 128, 9, 16, 9, 2);
     bench_dw("dw3x3_64_16x16", 16, 64, 3);
     bench_dw("dw3x3_16_8x8", 8, 16, 3);
     bench_dw("dw3x3_16_32x32", 32, 16, 3);
@@ -1339,6 +1441,7 @@ static void benchmarks(void)
 int main(void)
 {
     check_conv();
+    check_conv_rows();
     check_conv1x1();
     check_dw();
     check_fc();

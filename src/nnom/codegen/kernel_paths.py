@@ -31,6 +31,7 @@ PATHS = {
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
     "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",
+    "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel",
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",

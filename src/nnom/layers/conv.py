@@ -309,7 +309,8 @@ class Conv2D(_ConvBase):
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
         the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_pointwise4(): its
         blocks where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
-        columns (after the blocks of four output channels where the shape takes them)."""
+        columns (after the blocks of four output channels where the shape takes them) or the row
+        kernel (_columns())."""
         if not self.affine:
             return set()
         if self._pointwise():
@@ -322,12 +323,26 @@ class Conv2D(_ConvBase):
         return {"NNOM_PATH_AFF_CONV_SHALLOW"} if self._shallow() else self._columns()
 
     def _columns(self):
-        """The columns' path; the blocks of four output channels before them where
-        nnom_conv2d_affine_s8_quad_shape() (multiples of 4 input and output channels, no dilation
-        along the rows), which the columns' path hands even the shapes the blocks do no pixel of."""
-        quad = (self.in_shapes[0].c % 4 == 0 and self.out_shape.c % 4 == 0 and self.out_shape.c > 0
-                and (self.dilation.w == 1 or self.kernel.w == 1))
-        return {"NNOM_PATH_AFF_CONV_COLUMNS"} | ({"NNOM_PATH_AFF_CONV_QUAD"} if quad else set())
+        """columns_path() of nnom_conv2d_affine_s8_fast(): the blocks of four output channels, then
+        the columns, where nnom_conv2d_affine_s8_quad_shape() (multiples of 4 input and output
+        channels, no dilation along the rows: the columns' path hands them even the shapes the blocks
+        do no pixel of); else the row kernel for windows that are one run of bytes
+        (nnom_conv2d_affine_s8_row(): a 1 x kw kernel without dilation along the row over at least 8
+        taps, with runs of at least 6 windows inside the input per row, or of 2 with no window across
+        the padding); else the columns."""
+        s, o, k = self.in_shapes[0], self.out_shape, self.kernel
+        if s.c % 4 == 0 and o.c % 4 == 0 and o.c > 0 and (self.dilation.w == 1 or k.w == 1):
+            return {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_CONV_QUAD"}
+        rows = k.h == 1 and (self.dilation.w == 1 or k.w == 1) and k.w * s.c >= 8
+        if rows:
+            (pt, _), (pl, _) = self._pads()
+            sh, sw = self.stride.h, self.stride.w
+            x0, y0 = min(-(-pl // sw), o.w), min(-(-pt // sh), o.h)
+            room, last = s.w - k.w + pl, s.h - 1 + pt
+            x1 = min(room // sw + 1, o.w) if room >= 0 else 0
+            y1 = min(last // sh + 1, o.h) if last >= 0 else 0
+            rows = y1 > y0 and (x1 >= x0 + 6 or (x0 == 0 and x1 == o.w and y0 == 0 and y1 == o.h and x1 >= 2))
+        return {"NNOM_PATH_AFF_CONV_ROWS" if rows else "NNOM_PATH_AFF_CONV_COLUMNS"}
 
     def scratch_bytes(self):
         # im2col buffer of the optimized kernels, in both schemes: two q15 columns; none for the

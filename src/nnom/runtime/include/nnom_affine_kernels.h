@@ -204,6 +204,59 @@ uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, con
                                          const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                          int16_t *scratch);
 
+/* Other convolutions whose windows are each one run of bytes (a 1 x kw kernel without dilation along
+ * the row) over at least NNOM_CONV_ROW_MIN_K taps: nnom_conv2d_row_affine_s8_fast does the pixels
+ * whose windows lie inside the input (columns x0 .. x1 - 1 of the rows y0 .. y1 - 1:
+ * nnom_conv2d_affine_s8_row_inside(); none without the DSP loops), two output
+ * channels at a time with their widened weights in the columns' scratch (groups of four taps:
+ * nnom_conv2d_affine_s8_row_groups(), the 1-4 after them from the flash); nnom_conv2d_affine_s8_fast's
+ * columns the others. */
+#define NNOM_CONV_ROW_MIN_K 8u
+static inline int nnom_conv2d_affine_s8_row_shape(const nnom_window_t *win, uint32_t in_c)
+{
+    return win->kh == 1 && (win->dw == 1 || win->kw == 1) && (uint32_t)win->kw * in_c >= NNOM_CONV_ROW_MIN_K;
+}
+/* the groups that fit the 4K bytes of scratch after aligning it (2 bytes at most) */
+static inline uint32_t nnom_conv2d_affine_s8_row_groups(uint32_t K)
+{
+    return (4u * K - 2u) / 16u;
+}
+typedef struct {
+    uint16_t x0, x1, y0, y1;
+} nnom_conv_row_inside_t;
+static inline nnom_conv_row_inside_t nnom_conv2d_affine_s8_row_inside(const nnom_window_t *win, nnom_dims_t in_dims,
+                                                                      nnom_dims_t out_dims)
+{
+    const int32_t room = (int32_t)in_dims.w - (int32_t)win->kw + (int32_t)win->pad_left;
+    const int32_t rows = (int32_t)in_dims.h - 1 + (int32_t)win->pad_top;
+    const uint32_t x0 = (win->pad_left + win->sw - 1u) / win->sw, x1 = room < 0 ? 0u : (uint32_t)room / win->sw + 1u;
+    const uint32_t y0 = (win->pad_top + win->sh - 1u) / win->sh, y1 = rows < 0 ? 0u : (uint32_t)rows / win->sh + 1u;
+    nnom_conv_row_inside_t r;
+    r.x0 = (uint16_t)(x0 < out_dims.w ? x0 : out_dims.w);
+    r.x1 = (uint16_t)(x1 < out_dims.w ? x1 : out_dims.w);
+    r.y0 = (uint16_t)(y0 < out_dims.h ? y0 : out_dims.h);
+    r.y1 = (uint16_t)(y1 < out_dims.h ? y1 : out_dims.h);
+    return r;
+}
+/* The row kernel's shapes that nnom_conv2d_affine_s8_fast gives it: runs of at least
+ * NNOM_CONV_ROW_MIN_RUN windows inside per row, or of two and more without any window across the
+ * padding (on shorter rows its setup per pair of output channels and its edge windows cost more
+ * than the columns). Python: Conv2D._columns. */
+#define NNOM_CONV_ROW_MIN_RUN 6u
+static inline int nnom_conv2d_affine_s8_row(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    nnom_conv_row_inside_t r;
+    if (!nnom_conv2d_affine_s8_row_shape(win, in_dims.c))
+        return 0;
+    r = nnom_conv2d_affine_s8_row_inside(win, in_dims, out_dims);
+    return r.y1 > r.y0
+           && (r.x1 >= r.x0 + NNOM_CONV_ROW_MIN_RUN
+               || (r.x0 == 0 && r.x1 == out_dims.w && r.y0 == 0 && r.y1 == out_dims.h && r.x1 >= 2u));
+}
+void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                    int16_t *scratch);
+
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
 static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)

@@ -70,6 +70,9 @@
 #ifndef NNOM_PATH_AFF_CONV_QUAD      /* conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns */
 #define NNOM_PATH_AFF_CONV_QUAD 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel */
+#define NNOM_PATH_AFF_CONV_ROWS 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif

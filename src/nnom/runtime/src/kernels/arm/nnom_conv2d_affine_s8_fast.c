@@ -16,7 +16,8 @@
  * into its column. 1-4 input channels (first layers):
  * nnom_conv2d_shallow_affine_s8_fast. A multiple of 4 input and output channels: first
  * nnom_conv2d_quad_affine_s8_fast (blocks of four output channels, 16 MACs in 13 instructions), then
- * the columns for the pixels it left. Each channel's requantization constants
+ * the columns for the pixels it left. Windows that are one run of bytes (1 x kw kernels):
+ * nnom_conv2d_row_affine_s8_fast. Each channel's requantization constants
  * (nnom_arm_rq_t) are worked out once per call into the output's last bytes, which no output is
  * written to before the end: the pixels up to there read them, and the last few, which overwrite
  * them, work them out where they are used. So the scratch holds the columns alone and the table
@@ -543,14 +544,24 @@ typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nn
                         const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
- * kernel, [2] the columns and [3] the blocks of four output channels before them (both called
- * directly by the dispatcher, which checked the scratch and the requantization: no frame between),
- * [4] the columns' path with those checks, for the 1x1 kernels without room for their blocks.
- * One left out is the reference, which every build links (the requantization's range sends a
- * layer to it): a layer a wrong rule left without its path is slower, never wrong, and a path no
- * layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in every
- * build (nnom_arm_dsp.h). */
-static const conv_fn conv_paths[5];
+ * kernel, [2] the columns, [3] the blocks of four output channels before them and [5] the row
+ * kernel (called directly by the dispatcher, which checked the scratch and the requantization: no
+ * frame between), [4] the columns' path with those checks, for the 1x1 kernels without room for
+ * their blocks. One left out is the reference, which every build links (the requantization's range
+ * sends a layer to it): a layer a wrong rule left without its path is slower, never wrong, and a
+ * path no layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in
+ * every build (nnom_arm_dsp.h). */
+static const conv_fn conv_paths[6];
+
+/* Which of the columns' paths: [3] the blocks of four output channels, [5] the row kernel (with the
+ * asm: without, it would be the reference), else [2]. Out of line: inlined, it swells the
+ * dispatcher's frame, which is under every kernel's (about ten instructions a call). */
+static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
+        return 3u;
+    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
+}
 
 static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -590,8 +601,7 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
     if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
-        path[nnom_conv2d_affine_s8_quad_shape(&p->win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out,
-                                                                                  out_dims, scratch);
+        path[columns_path(&p->win, in_dims, out_dims)](p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #define CONV_PW_COLUMNS conv_checked
 #else
@@ -617,7 +627,12 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p
 #else
 #define CONV_PW conv_reference
 #endif
-static const conv_fn conv_paths[5] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, CONV_PW_COLUMNS};
+#if NNOM_PATH_AFF_CONV_ROWS
+#define CONV_ROWS nnom_conv2d_row_affine_s8_fast
+#else
+#define CONV_ROWS conv_reference
+#endif
+static const conv_fn conv_paths[6] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, CONV_PW_COLUMNS, CONV_ROWS};
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -636,8 +651,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     else if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     else
-        path[nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims) ? 3 : 2](p, in, in_dims, w, bias, out, out_dims,
-                                                                             scratch);
+        path[columns_path(win, in_dims, out_dims)](p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #else
 
