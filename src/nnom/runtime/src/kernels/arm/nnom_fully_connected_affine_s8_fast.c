@@ -41,22 +41,69 @@
 #define NNOM_FC_GROUP3 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0") NNOM_FC_PAIR("m1", "a1") NNOM_FC_PAIR("m2", "a2")
 #define NNOM_FC_GROUP1 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0")
 
-/* The sums of `pairs` row pairs (3 or 1) over the n4 (> 0) inputs at x, whose mixed weights start
- * at w (4-byte aligned: LDRD); returns the weights after them. s[2j]: the even row's bias - 128 * X
- * on entry, bias + S0 on return; s[2j + 1]: the odd row's bias on entry, bias + S1 on return.
- * Each span of NNOM_FC_SPAN columns ends with S1's extraction: s[2j + 1] += (mix - acc) >> 8. */
+/* What the blocks of one call share. */
+typedef struct {
+    const nnom_fc_affine_params_t *p;
+    const int8_t *in;
+    const int32_t *bias; /* NULL: the blocks' initial sums are in s */
+    int8_t *out;
+    uint32_t n4, zp2, x128, lo4, hi4;
+    int32_t z1; /* 1 + 2 * out_zp */
+} fc_call_t;
+
 #if NNOM_ARM_ASM
-/* 13 values live in the loop for three pairs (6 sums, x, w, the zero point pair, 4 temporaries):
- * what the compiler can give when it keeps a frame pointer, so the loop ends on x reaching an end
- * kept in memory rather than on a count in a register. Four groups per turn; a span whose group
- * count is not a multiple of 4 (the first) enters the loop at its second to fourth group: every
- * instruction of a group is 32 bits wide, so a group is 96 bytes (.error otherwise). */
-static NNOM_ARM_NOINLINE const int8_t *pair_sums3(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
-                                                  int32_t *s)
+/* y + zp of one output, saturated to int8, by the fast requantization (nnom_arm_affine.h) with
+ * r = r1 + 1, r1 = -shift - 1 = ~shift: the last shift by one inside SSAT. Only valid where
+ * r1 <= NNOM_ARM_AFF_MAX_R - 1, m >= 0 and |acc| < 2^30: *r_or collects r1 and *sign_or has bit 31
+ * set when m < 0 or acc is outside [-2^30, 2^30) (bit 31 of acc ^ 2 acc), for one check a block. */
+static NNOM_ARM_ALWAYS_INLINE int32_t rq_sat(int32_t acc, int32_t m, int32_t shift, int32_t z1, uint32_t *r_or,
+                                             uint32_t *sign_or)
 {
-    const int8_t *x_end = x + n4;
-    int32_t m0 = s[0], a0 = s[0], m1 = s[2], a1 = s[2], m2 = s[4], a2 = s[4];
-    uint32_t xe, xo, p, q, span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
+    const uint32_t r1 = ~(uint32_t)shift;
+    int32_t y, a2;
+    *r_or |= r1;
+    *sign_or |= (uint32_t)m | ((uint32_t)acc ^ (uint32_t)acc << 1);
+    __asm__("lsl    %0, %5, %4\n\t"
+            "lsl    %1, %2, #1\n\t"
+            "add    %0, %0, %1, asr #31\n\t"
+            "smmlar %0, %1, %3, %0\n\t"
+            "asr    %0, %0, %4\n\t"
+            "ssat   %0, #8, %0, asr #1"
+            : "=&r"(y), "=&r"(a2)
+            : "r"(acc), "r"(m), "r"(r1), "r"(z1));
+    return y;
+}
+
+/* Bytes 1.. of w replaced by the low bytes of b, c, d (BFI). */
+static inline uint32_t insert3(uint32_t w, uint32_t b, uint32_t c, uint32_t d)
+{
+    __asm__("bfi    %0, %1, #8, #8\n\t"
+            "bfi    %0, %2, #16, #8\n\t"
+            "bfi    %0, %3, #24, #8"
+            : "+&r"(w)
+            : "r"(b), "r"(c), "r"(d));
+    return w;
+}
+
+/* The 6 outputs o.. of the block of 3 row pairs whose mixed weights start at w: the sums over the
+ * n4 (> 0) columns, then requantized and stored as a word and a halfword. The initial sums (the
+ * bias, with the tails' products) at c->bias + o, or at s when c->bias is NULL. Returns 0 when an
+ * output is not for the fast requantization: the sums are then in s (y + zp before the clamp by
+ * store_outputs, in the caller: not nested here, so the stack's peak stays where it was).
+ * 13 values live in the loop (6 sums, x, w, the zero point pair, 4 temporaries): what the compiler
+ * can give when it keeps a frame pointer, so the loop ends on x reaching an end kept in memory
+ * rather than on a count in a register. Four groups per turn; a span whose group count is not a
+ * multiple of 4 (the first) enters the loop at its second to fourth group: every instruction of a
+ * group is 32 bits wide, so a group is 96 bytes (.error otherwise). Each span of NNOM_FC_SPAN
+ * columns ends with S1's extraction: b += (mix - acc) >> 8. */
+static NNOM_ARM_NOINLINE int block3(const fc_call_t *c, const int8_t *w, int32_t *s, uint32_t o)
+{
+    const int32_t *init = c->bias != NULL ? c->bias + o : s;
+    const int8_t *x = c->in, *x_end = x + c->n4;
+    int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
+            a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
+    int32_t m0 = a0, m1 = a1, m2 = a2;
+    uint32_t xe, xo, p, q, span = c->n4 % NNOM_FC_SPAN != 0 ? c->n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
     do {
         const int8_t *end = x + span;
         const uint32_t skip = (((0u - span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
@@ -73,22 +120,49 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums3(const int8_t *x, const int8_t 
                 "bne    2b\n\t"
                 : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
                   [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
-                : [zp] "r"(zp2), [end] "m"(end), [skip] "m"(skip)
+                : [zp] "r"(c->zp2), [end] "m"(end), [skip] "m"(skip)
                 : "cc", "memory");
-        s[1] += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
-        s[3] += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
-        s[5] += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
+        b0 += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
+        b1 += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
+        b2 += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
         m0 = a0;
         m1 = a1;
         m2 = a2;
         span = NNOM_FC_SPAN;
     } while (x != x_end);
-    s[0] = a0;
-    s[2] = a1;
-    s[4] = a2;
-    return w;
+    {
+        const int32_t *mult = c->p->mult + o, z1 = c->z1;
+        const int8_t *shift = c->p->shift + o;
+        uint32_t r_or = 0, sign_or = 0, lo, hi;
+        const int32_t y0 = rq_sat(a0, mult[0], shift[0], z1, &r_or, &sign_or);
+        const int32_t y1 = rq_sat(b0, mult[1], shift[1], z1, &r_or, &sign_or);
+        const int32_t y2 = rq_sat(a1, mult[2], shift[2], z1, &r_or, &sign_or);
+        const int32_t y3 = rq_sat(b1, mult[3], shift[3], z1, &r_or, &sign_or);
+        const int32_t y4 = rq_sat(a2, mult[4], shift[4], z1, &r_or, &sign_or);
+        const int32_t y5 = rq_sat(b2, mult[5], shift[5], z1, &r_or, &sign_or);
+        if (r_or > NNOM_ARM_AFF_MAX_R - 1u || (int32_t)sign_or < 0) {
+            s[0] = a0;
+            s[1] = b0;
+            s[2] = a1;
+            s[3] = b1;
+            s[4] = a2;
+            s[5] = b2;
+            return 0;
+        }
+        lo = nnom_arm_clamp4(insert3((uint32_t)y0, (uint32_t)y1, (uint32_t)y2, (uint32_t)y3), c->lo4, c->hi4);
+        hi = nnom_arm_clamp4(((uint32_t)y4 & 0xFFu) | (uint32_t)y5 << 8, c->lo4, c->hi4);
+        nnom_st32(c->out + o, lo);
+        {
+            uint16_t h = (uint16_t)hi;
+            memcpy(c->out + o + 4, &h, 2);
+        }
+    }
+    return 1;
 }
 
+/* The sums of one row pair over the n4 (> 0) inputs at x, whose mixed weights start at w (4-byte
+ * aligned: LDRD); returns the weights after them. s[0]: the even row's bias - 128 * X on entry,
+ * bias + S0 on return; s[1]: the odd row's bias on entry, bias + S1 on return. */
 static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
                                                   int32_t *s)
 {
@@ -110,12 +184,11 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
     return w;
 }
 
-static const int8_t *pair_sums(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2, int32_t *s,
-                               uint32_t pairs)
-{
-    return pairs == NNOM_FC_PAIRS ? pair_sums3(x, w, n4, zp2, s) : pair_sums1(x, w, n4, zp2, s);
-}
+#define NNOM_FC_BLOCK3 1 /* block3() takes the blocks of three pairs */
+#define pair_sums(x, w, n4, zp2, s, pairs) pair_sums1(x, w, n4, zp2, s)
 #else
+#define NNOM_FC_BLOCK3 0
+/* The sums of `pairs` row pairs (3 or 1), as pair_sums1() for one. */
 static const int8_t *pair_sums(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2, int32_t *s,
                                uint32_t pairs)
 {
@@ -206,14 +279,43 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     const int8_t *tails = w + n_out * n4; /* each row's last n_in - n4 columns */
     uint32_t o = 0, x128 = 0, i, g, r, pairs;
     int32_t s[2 * NNOM_FC_PAIRS];
+#if NNOM_FC_BLOCK3
+    fc_call_t c;
+#endif
 
     /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8 */
     for (i = 0; i < n4; i += 4)
         x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
     x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
+#if NNOM_FC_BLOCK3
+    c.p = p;
+    c.in = in;
+    c.bias = n_in == n4 ? bias : NULL;
+    c.out = out;
+    c.n4 = n4;
+    c.zp2 = zp2;
+    c.x128 = x128;
+    c.lo4 = nnom_arm_bytes4(p->act_min);
+    c.hi4 = nnom_arm_bytes4(p->act_max);
+    c.z1 = 1 + 2 * p->out_zp;
+#endif
 
     for (; o < paired; o += 2 * pairs) {
         pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
+#if NNOM_FC_BLOCK3
+        if (pairs == NNOM_FC_PAIRS && n4 > 0) {
+            if (c.bias == NULL) { /* the initial sums in s: the bias (or 0) and the tails */
+                for (r = 0; r < 2 * NNOM_FC_PAIRS; r++)
+                    s[r] = bias != NULL ? bias[o + r] : 0;
+                if (n_in > n4)
+                    add_tails(in, n4, n_in, tails, p->in_zp, o, s, 2 * NNOM_FC_PAIRS);
+            }
+            if (!block3(&c, w, s, o))
+                store_outputs(p, o, s, 2 * NNOM_FC_PAIRS, out + o);
+            w += 2 * NNOM_FC_PAIRS * n4;
+            continue;
+        }
+#endif
         for (r = 0; r < 2 * pairs; r += 2) {
             s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
             s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
