@@ -48,31 +48,30 @@ typedef struct {
     const int32_t *bias; /* NULL: the blocks' initial sums are in s */
     int8_t *out;
     uint32_t n4, zp2, x128, lo4, hi4;
-    int32_t z1; /* 1 + 2 * out_zp */
+    int32_t z1;          /* 1 + 2 * out_zp */
+    uint32_t span, skip; /* the first span's columns, and the bytes into the loop it enters at */
 } fc_call_t;
 
 #if NNOM_ARM_ASM
-/* y + zp of one output, saturated to int8, by the fast requantization (nnom_arm_affine.h) with
- * r = r1 + 1, r1 = -shift - 1 = ~shift: the last shift by one inside SSAT. Only valid where
- * r1 <= NNOM_ARM_AFF_MAX_R - 1, m >= 0 and |acc| < 2^30: *r_or collects r1 and *sign_or has bit 31
- * set when m < 0 or acc is outside [-2^30, 2^30) (bit 31 of acc ^ 2 acc), for one check a block. */
-static NNOM_ARM_ALWAYS_INLINE int32_t rq_sat(int32_t acc, int32_t m, int32_t shift, int32_t z1, uint32_t *r_or,
-                                             uint32_t *sign_or)
-{
-    const uint32_t r1 = ~(uint32_t)shift;
-    int32_t y, a2;
-    *r_or |= r1;
-    *sign_or |= (uint32_t)m | ((uint32_t)acc ^ (uint32_t)acc << 1);
-    __asm__("lsl    %0, %5, %4\n\t"
-            "lsl    %1, %2, #1\n\t"
-            "add    %0, %0, %1, asr #31\n\t"
-            "smmlar %0, %1, %3, %0\n\t"
-            "asr    %0, %0, %4\n\t"
-            "ssat   %0, #8, %0, asr #1"
-            : "=&r"(y), "=&r"(a2)
-            : "r"(acc), "r"(m), "r"(r1), "r"(z1));
-    return y;
-}
+/* One output's y + zp, saturated to int8, in place of its sum: the fast requantization
+ * (nnom_arm_affine.h) with r = r1 + 1, r1 = -shift - 1 = ~shift (the last shift by one inside SSAT),
+ * multiplier and shift at [m] and [s] + i. Only valid where r1 <= NNOM_ARM_AFF_MAX_R - 1, m >= 0
+ * and |sum| < 2^30 (bit 31 of sum ^ 2 sum clear): bad collects r1, and -1 where m or the sum is
+ * out, for one check a block. */
+#define NNOM_FC_RQ(a, i)                                                                      \
+    "ldr    %[t], [%[m], #4 * " #i "]\n\t"                                                    \
+    "ldrsb  %[r1], [%[s], #" #i "]\n\t"                                                       \
+    "mvn    %[r1], %[r1]\n\t"                                                                 \
+    "orr    %[bad], %[bad], %[r1]\n\t"                                                        \
+    "orr    %[bad], %[bad], %[t], asr #31\n\t"                                                \
+    "eor    %[k], %[" a "], %[" a "], lsl #1\n\t"                                             \
+    "orr    %[bad], %[bad], %[k], asr #31\n\t"                                                \
+    "lsl    %[k], %[z1], %[r1]\n\t"                                                           \
+    "add    %[k], %[k], %[" a "], asr #31\n\t"                                                \
+    "lsl    %[" a "], %[" a "], #1\n\t"                                                       \
+    "smmlar %[" a "], %[" a "], %[t], %[k]\n\t"                                               \
+    "asr    %[" a "], %[" a "], %[r1]\n\t"                                                    \
+    "ssat   %[" a "], #8, %[" a "], asr #1\n\t"
 
 /* Bytes 1.. of w replaced by the low bytes of b, c, d (BFI). */
 static inline uint32_t insert3(uint32_t w, uint32_t b, uint32_t c, uint32_t d)
@@ -103,10 +102,9 @@ static NNOM_ARM_NOINLINE int block3(const fc_call_t *c, const int8_t *w, int32_t
     int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
             a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
     int32_t m0 = a0, m1 = a1, m2 = a2;
-    uint32_t xe, xo, p, q, span = c->n4 % NNOM_FC_SPAN != 0 ? c->n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
+    uint32_t xe, xo, p, q, span = c->span, skip = c->skip;
     do {
         const int8_t *end = x + span;
-        const uint32_t skip = (((0u - span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
         __asm__("ldr    %[p], %[skip]\n\t"
                 "adr    %[q], 2f\n\t"
                 "add    %[p], %[p], %[q]\n\t"
@@ -129,28 +127,26 @@ static NNOM_ARM_NOINLINE int block3(const fc_call_t *c, const int8_t *w, int32_t
         m1 = a1;
         m2 = a2;
         span = NNOM_FC_SPAN;
+        skip = 1u; /* the Thumb bit */
     } while (x != x_end);
+    s[0] = a0; /* for store_outputs(), if an output is not for the fast requantization */
+    s[1] = b0;
+    s[2] = a1;
+    s[3] = b1;
+    s[4] = a2;
+    s[5] = b2;
     {
-        const int32_t *mult = c->p->mult + o, z1 = c->z1;
-        const int8_t *shift = c->p->shift + o;
-        uint32_t r_or = 0, sign_or = 0, lo, hi;
-        const int32_t y0 = rq_sat(a0, mult[0], shift[0], z1, &r_or, &sign_or);
-        const int32_t y1 = rq_sat(b0, mult[1], shift[1], z1, &r_or, &sign_or);
-        const int32_t y2 = rq_sat(a1, mult[2], shift[2], z1, &r_or, &sign_or);
-        const int32_t y3 = rq_sat(b1, mult[3], shift[3], z1, &r_or, &sign_or);
-        const int32_t y4 = rq_sat(a2, mult[4], shift[4], z1, &r_or, &sign_or);
-        const int32_t y5 = rq_sat(b2, mult[5], shift[5], z1, &r_or, &sign_or);
-        if (r_or > NNOM_ARM_AFF_MAX_R - 1u || (int32_t)sign_or < 0) {
-            s[0] = a0;
-            s[1] = b0;
-            s[2] = a1;
-            s[3] = b1;
-            s[4] = a2;
-            s[5] = b2;
+        uint32_t bad = 0, t, r1, k, lo, hi;
+        __asm__(NNOM_FC_RQ("a0", 0) NNOM_FC_RQ("b0", 1) NNOM_FC_RQ("a1", 2) NNOM_FC_RQ("b1", 3)
+                NNOM_FC_RQ("a2", 4) NNOM_FC_RQ("b2", 5)
+                : [a0] "+r"(a0), [b0] "+r"(b0), [a1] "+r"(a1), [b1] "+r"(b1), [a2] "+r"(a2), [b2] "+r"(b2),
+                  [bad] "+&r"(bad), [t] "=&r"(t), [r1] "=&r"(r1), [k] "=&r"(k)
+                : [m] "r"(c->p->mult + o), [s] "r"(c->p->shift + o), [z1] "r"(c->z1),
+                  "m"(*(const int32_t(*)[6])(c->p->mult + o)), "m"(*(const int8_t(*)[6])(c->p->shift + o)));
+        if (bad > NNOM_ARM_AFF_MAX_R - 1u)
             return 0;
-        }
-        lo = nnom_arm_clamp4(insert3((uint32_t)y0, (uint32_t)y1, (uint32_t)y2, (uint32_t)y3), c->lo4, c->hi4);
-        hi = nnom_arm_clamp4(((uint32_t)y4 & 0xFFu) | (uint32_t)y5 << 8, c->lo4, c->hi4);
+        lo = nnom_arm_clamp4(insert3((uint32_t)a0, (uint32_t)b0, (uint32_t)a1, (uint32_t)b1), c->lo4, c->hi4);
+        hi = nnom_arm_clamp4(((uint32_t)a2 & 0xFFu) | (uint32_t)b2 << 8, c->lo4, c->hi4);
         nnom_st32(c->out + o, lo);
         {
             uint16_t h = (uint16_t)hi;
@@ -298,6 +294,8 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     c.lo4 = nnom_arm_bytes4(p->act_min);
     c.hi4 = nnom_arm_bytes4(p->act_max);
     c.z1 = 1 + 2 * p->out_zp;
+    c.span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
+    c.skip = (((0u - c.span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
 #endif
 
     for (; o < paired; o += 2 * pairs) {
