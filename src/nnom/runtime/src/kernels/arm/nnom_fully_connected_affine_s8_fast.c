@@ -46,6 +46,7 @@ typedef struct {
     const nnom_fc_affine_params_t *p;
     const int8_t *in;
     const int32_t *bias; /* NULL: the blocks' initial sums are in s */
+    const int8_t *w;
     int8_t *out;
     uint32_t n4, zp2, x128, lo4, hi4;
     int32_t z1;          /* 1 + 2 * out_zp */
@@ -84,76 +85,79 @@ static inline uint32_t insert3(uint32_t w, uint32_t b, uint32_t c, uint32_t d)
     return w;
 }
 
-/* The 6 outputs o.. of the block of 3 row pairs whose mixed weights start at w: the sums over the
- * n4 (> 0) columns, then requantized and stored as a word and a halfword. The initial sums (the
- * bias, with the tails' products) at c->bias + o, or at s when c->bias is NULL. Returns 0 when an
- * output is not for the fast requantization: the sums are then in s (y + zp before the clamp by
- * store_outputs, in the caller: not nested here, so the stack's peak stays where it was).
+/* The outputs o..o_end - 1 by blocks of 3 row pairs (6 outputs; the weights of the block at o start
+ * at c->w + o * n4): the sums over the n4 (> 0) columns, then requantized and stored as a word and a
+ * halfword. The initial sums (the bias, with the tails' products) at c->bias + o, or at s when
+ * c->bias is NULL (then o_end = o + 6). Returns o_end, or the first block with an output that is not
+ * for the fast requantization: its sums are then in s, for store_outputs() in the caller (not nested
+ * here, so that the stack's peak stays where it was).
  * 13 values live in the loop (6 sums, x, w, the zero point pair, 4 temporaries): what the compiler
  * can give when it keeps a frame pointer, so the loop ends on x reaching an end kept in memory
  * rather than on a count in a register. Four groups per turn; a span whose group count is not a
  * multiple of 4 (the first) enters the loop at its second to fourth group: every instruction of a
  * group is 32 bits wide, so a group is 96 bytes (.error otherwise). Each span of NNOM_FC_SPAN
  * columns ends with S1's extraction: b += (mix - acc) >> 8. */
-static NNOM_ARM_NOINLINE int block3(const fc_call_t *c, const int8_t *w, int32_t *s, uint32_t o)
+static NNOM_ARM_NOINLINE uint32_t blocks3(const fc_call_t *c, int32_t *s, uint32_t o, uint32_t o_end)
 {
-    const int32_t *init = c->bias != NULL ? c->bias + o : s;
-    const int8_t *x = c->in, *x_end = x + c->n4;
-    int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
-            a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
-    int32_t m0 = a0, m1 = a1, m2 = a2;
-    uint32_t xe, xo, p, q, span = c->span, skip = c->skip;
-    do {
-        const int8_t *end = x + span;
-        __asm__("ldr    %[p], %[skip]\n\t"
-                "adr    %[q], 2f\n\t"
-                "add    %[p], %[p], %[q]\n\t"
-                "bx     %[p]\n\t"
-                ".p2align 2\n"
-                "2:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
-                "3:\n\t"
-                ".if (3b - 2b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
-                "ldr    %[p], %[end]\n\t"
-                "cmp    %[x], %[p]\n\t"
-                "bne    2b\n\t"
-                : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
-                  [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
-                : [zp] "r"(c->zp2), [end] "m"(end), [skip] "m"(skip)
-                : "cc", "memory");
-        b0 += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
-        b1 += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
-        b2 += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
-        m0 = a0;
-        m1 = a1;
-        m2 = a2;
-        span = NNOM_FC_SPAN;
-        skip = 1u; /* the Thumb bit */
-    } while (x != x_end);
-    s[0] = a0; /* for store_outputs(), if an output is not for the fast requantization */
-    s[1] = b0;
-    s[2] = a1;
-    s[3] = b1;
-    s[4] = a2;
-    s[5] = b2;
-    {
-        uint32_t bad = 0, t, r1, k, lo, hi;
-        __asm__(NNOM_FC_RQ("a0", 0) NNOM_FC_RQ("b0", 1) NNOM_FC_RQ("a1", 2) NNOM_FC_RQ("b1", 3)
-                NNOM_FC_RQ("a2", 4) NNOM_FC_RQ("b2", 5)
-                : [a0] "+r"(a0), [b0] "+r"(b0), [a1] "+r"(a1), [b1] "+r"(b1), [a2] "+r"(a2), [b2] "+r"(b2),
-                  [bad] "+&r"(bad), [t] "=&r"(t), [r1] "=&r"(r1), [k] "=&r"(k)
-                : [m] "r"(c->p->mult + o), [s] "r"(c->p->shift + o), [z1] "r"(c->z1),
-                  "m"(*(const int32_t(*)[6])(c->p->mult + o)), "m"(*(const int8_t(*)[6])(c->p->shift + o)));
-        if (bad > NNOM_ARM_AFF_MAX_R - 1u)
-            return 0;
-        lo = nnom_arm_clamp4(insert3((uint32_t)a0, (uint32_t)b0, (uint32_t)a1, (uint32_t)b1), c->lo4, c->hi4);
-        hi = nnom_arm_clamp4(((uint32_t)a2 & 0xFFu) | (uint32_t)b2 << 8, c->lo4, c->hi4);
-        nnom_st32(c->out + o, lo);
+    for (; o < o_end; o += 2 * NNOM_FC_PAIRS) {
+        const int32_t *init = c->bias != NULL ? c->bias + o : s;
+        const int8_t *x = c->in, *x_end = x + c->n4, *w = c->w + o * c->n4;
+        int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
+                a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
+        int32_t m0 = a0, m1 = a1, m2 = a2;
+        uint32_t xe, xo, p, q, span = c->span, skip = c->skip;
+        do {
+            const int8_t *end = x + span;
+            __asm__("ldr    %[p], %[skip]\n\t"
+                    "adr    %[q], 2f\n\t"
+                    "add    %[p], %[p], %[q]\n\t"
+                    "bx     %[p]\n\t"
+                    ".p2align 2\n"
+                    "2:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
+                    "3:\n\t"
+                    ".if (3b - 2b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+                    "ldr    %[p], %[end]\n\t"
+                    "cmp    %[x], %[p]\n\t"
+                    "bne    2b\n\t"
+                    : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
+                      [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
+                    : [zp] "r"(c->zp2), [end] "m"(end), [skip] "m"(skip)
+                    : "cc", "memory");
+            b0 += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
+            b1 += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
+            b2 += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
+            m0 = a0;
+            m1 = a1;
+            m2 = a2;
+            span = NNOM_FC_SPAN;
+            skip = 1u; /* the Thumb bit */
+        } while (x != x_end);
+        s[0] = a0; /* for store_outputs(), if an output is not for the fast requantization */
+        s[1] = b0;
+        s[2] = a1;
+        s[3] = b1;
+        s[4] = a2;
+        s[5] = b2;
         {
-            uint16_t h = (uint16_t)hi;
-            memcpy(c->out + o + 4, &h, 2);
+            uint32_t bad = 0, t, r1, k, lo, hi;
+            __asm__(NNOM_FC_RQ("a0", 0) NNOM_FC_RQ("b0", 1) NNOM_FC_RQ("a1", 2) NNOM_FC_RQ("b1", 3)
+                    NNOM_FC_RQ("a2", 4) NNOM_FC_RQ("b2", 5)
+                    : [a0] "+r"(a0), [b0] "+r"(b0), [a1] "+r"(a1), [b1] "+r"(b1), [a2] "+r"(a2), [b2] "+r"(b2),
+                      [bad] "+&r"(bad), [t] "=&r"(t), [r1] "=&r"(r1), [k] "=&r"(k)
+                    : [m] "r"(c->p->mult + o), [s] "r"(c->p->shift + o), [z1] "r"(c->z1),
+                      "m"(*(const int32_t(*)[6])(c->p->mult + o)), "m"(*(const int8_t(*)[6])(c->p->shift + o)));
+            if (bad > NNOM_ARM_AFF_MAX_R - 1u)
+                return o;
+            lo = nnom_arm_clamp4(insert3((uint32_t)a0, (uint32_t)b0, (uint32_t)a1, (uint32_t)b1), c->lo4, c->hi4);
+            hi = nnom_arm_clamp4(((uint32_t)a2 & 0xFFu) | (uint32_t)b2 << 8, c->lo4, c->hi4);
+            nnom_st32(c->out + o, lo);
+            {
+                uint16_t h = (uint16_t)hi;
+                memcpy(c->out + o + 4, &h, 2);
+            }
         }
     }
-    return 1;
+    return o_end;
 }
 
 /* The sums of one row pair over the n4 (> 0) inputs at x, whose mixed weights start at w (4-byte
@@ -180,7 +184,7 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
     return w;
 }
 
-#define NNOM_FC_BLOCK3 1 /* block3() takes the blocks of three pairs */
+#define NNOM_FC_BLOCK3 1 /* blocks3() takes the blocks of three pairs */
 #define pair_sums(x, w, n4, zp2, s, pairs) pair_sums1(x, w, n4, zp2, s)
 #else
 #define NNOM_FC_BLOCK3 0
@@ -296,24 +300,29 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     c.z1 = 1 + 2 * p->out_zp;
     c.span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
     c.skip = (((0u - c.span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
-#endif
-
-    for (; o < paired; o += 2 * pairs) {
-        pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
-#if NNOM_FC_BLOCK3
-        if (pairs == NNOM_FC_PAIRS && n4 > 0) {
+    c.w = w;
+    if (n4 > 0) {
+        const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS);
+        while (o < end3) {
+            const uint32_t stop = c.bias != NULL ? end3 : o + 2 * NNOM_FC_PAIRS;
             if (c.bias == NULL) { /* the initial sums in s: the bias (or 0) and the tails */
                 for (r = 0; r < 2 * NNOM_FC_PAIRS; r++)
                     s[r] = bias != NULL ? bias[o + r] : 0;
                 if (n_in > n4)
                     add_tails(in, n4, n_in, tails, p->in_zp, o, s, 2 * NNOM_FC_PAIRS);
             }
-            if (!block3(&c, w, s, o))
+            o = blocks3(&c, s, o, stop);
+            if (o < stop) {
                 store_outputs(p, o, s, 2 * NNOM_FC_PAIRS, out + o);
-            w += 2 * NNOM_FC_PAIRS * n4;
-            continue;
+                o += 2 * NNOM_FC_PAIRS;
+            }
         }
+        w += end3 * n4;
+    }
 #endif
+
+    for (; o < paired; o += 2 * pairs) {
+        pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
         for (r = 0; r < 2 * pairs; r += 2) {
             s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
             s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
