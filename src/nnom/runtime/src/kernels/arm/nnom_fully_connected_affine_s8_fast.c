@@ -12,7 +12,12 @@
  * (257 * 255 * 128 < 2^23), so S1 is taken out every NNOM_FC_SPAN columns (mix = acc again).
  * S0 = acc - 128 * X, X summed once per call. Three pairs share each input word: per four inputs
  * one load and two SXTAB16, then per pair one LDRD, four SMLADs and two UXTB16: 24 MACs in 24
- * instructions (the loop aside), where rows read one at a time take 16 in 23. */
+ * instructions (the loop aside), where rows read one at a time take 16 in 23.
+ * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): so the blocks of
+ * three pairs run in one function (blocks3), the even rows' sums starting at bias - 128 * X, and
+ * the six outputs of a block are requantized in one asm (13 instructions each, their range checks
+ * folded into one test a block: a block with any output outside the fast requantization is
+ * redone by the reference's arithmetic as a whole) and stored as a word and a halfword. */
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
