@@ -104,8 +104,8 @@ static inline uint32_t insert3(uint32_t w, uint32_t b, uint32_t c, uint32_t d)
  * columns ends with S1's extraction: b += (mix - acc) >> 8. */
 static NNOM_ARM_NOINLINE uint32_t blocks3(const fc_call_t *c, int32_t *s, uint32_t o, uint32_t o_end)
 {
-    for (; o < o_end; o += 2 * NNOM_FC_PAIRS) {
-        const int32_t *init = c->bias != NULL ? c->bias + o : s;
+    const int32_t *init = c->bias != NULL ? c->bias + o : s;
+    for (; o < o_end; o += 2 * NNOM_FC_PAIRS, init += 2 * NNOM_FC_PAIRS) {
         const int8_t *x = c->in, *x_end = x + c->n4, *w = c->w + o * c->n4;
         int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
                 a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
@@ -155,10 +155,11 @@ static NNOM_ARM_NOINLINE uint32_t blocks3(const fc_call_t *c, int32_t *s, uint32
                 return o;
             lo = nnom_arm_clamp4(insert3((uint32_t)a0, (uint32_t)b0, (uint32_t)a1, (uint32_t)b1), c->lo4, c->hi4);
             hi = nnom_arm_clamp4(((uint32_t)a2 & 0xFFu) | (uint32_t)b2 << 8, c->lo4, c->hi4);
-            nnom_st32(c->out + o, lo);
             {
+                int8_t *out = c->out + o; /* read before the stores, which might alias *c */
                 uint16_t h = (uint16_t)hi;
-                memcpy(c->out + o + 4, &h, 2);
+                nnom_st32(out, lo);
+                memcpy(out + 4, &h, 2);
             }
         }
     }
