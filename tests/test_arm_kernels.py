@@ -236,18 +236,19 @@ def test_kernels_compile_strict_c99_for_cortex_m(cpu, fpu, tmp_path):
 # --- the affine scheme's DSP kernels --------------------------------------------------------
 # Instructions per unit of work of the affine DSP kernel over the Q-format kernel of the same shape
 # on the M4 (measured: conv over a multiple of 4 channels both ways 0.69-0.85 (blocks of four output channels' widened
-# weights in the output's tail or the scratch), other conv 1.00-1.12, narrow 1x1 without scratch 0.82-0.93, depthwise 1.13-1.18, fully connected 1.00-1.02, pools
+# weights in the output's tail or the scratch), other conv 1.00-1.12, narrow 1x1 without scratch 0.82-0.93, depthwise 1.13-1.18, fully connected 0.72, pools
 # 0.83-0.97, softmax 0.35-0.53, mul 0.39 (the Q-format MUL has no DSP variant), add 3.6): the
 # affine requantization (nnom_arm_affine.h) costs a few instructions per output more than the
 # Q-format multiply, most visible where an output has few MACs (depthwise, a first layer with
 # in_c = 1); pools clamp for free and softmax reads its exps from a table; ADD's two exact
 # rescalings (TFLite's) cost ~20 instructions per value against the Q-format shift-and-add's ~5.5.
-# The affine dense reads its rows in pairs (nnom.codegen.fc_layout): below the Q-format one.
+# The affine dense reads its rows in pairs (nnom.codegen.fc_layout): below the Q-format one (0.74-0.77
+# before its six outputs a block were requantized in one asm: the bounds fail that).
 AFFINE_BOUNDS = {"conv3x3_32to32_16x16": 0.80, "conv3x3_64to64_8x8": 0.88, "conv3x3_16to16_32x32": 0.72, "conv1x1_64to64_16x16": 0.72,
                  "conv3x3_1to8_28x28": 1.15, "conv3x3_3to16_16x16": 1.10, "conv3x3_1to16_8x8": 1.15,
-                 "conv1x1_16to32_8x8": 0.95, "conv1x1_8to16_16x16": 0.85, "conv1x1_32to32_16x16": 1.04,
-                 "conv1x9s2_9to16_128": 0.85, "dw3x3_64_16x16": 1.20,
-                 "dw3x3_16_8x8": 1.25, "dw3x3_16_32x32": 1.20, "fc_256to128": 0.82, "fc_640to128": 0.78,
+                  "conv1x1_16to32_8x8": 0.95, "conv1x1_8to16_16x16": 0.85, "conv1x1_32to32_16x16": 1.04,
+                  "conv1x9s2_9to16_128": 0.85, "dw3x3_64_16x16": 1.20,
+                  "dw3x3_16_8x8": 1.25, "dw3x3_16_32x32": 1.20, "fc_256to128": 0.75, "fc_640to128": 0.73,
                  "maxpool_1x64x16_k1x4": 0.95, "maxpool_8x8x32_k2x2": 0.95, "avgpool_24x5x64_k24x5": 1.0,
                  "avgpool_8x8x64_k8x8": 1.0, "avgpool_3x3x256_k3x3": 0.9, "add_16384": 3.7, "add_4096": 3.7,
                  "mul_4096": 0.5, "softmax_10": 0.6, "softmax_100": 0.4}
