@@ -7,7 +7,8 @@
  * nothing in the taps: the best starts at act_min (max(act_min, max x) = clamp below of max x,
  * also for a window with no pixel inside), and one SSUB8 / SEL per word applies act_max. When
  * in_c is not a multiple of 4, the last group is channels in_c - 4 .. in_c - 1, overlapping the one
- * before (the same bytes written twice: the output never aliases the input). */
+ * before (the same bytes written twice: the output never aliases the input). 1 x 2 windows all inside
+ * the image over a multiple of 4 channels (HAR's pools) skip the window walk: maxpool_pairs(). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -30,6 +31,38 @@ static inline uint32_t max4(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t 
     }
     __ssub8(hi4, best);
     return __sel(best, hi4);
+}
+
+/* 1 x 2 windows all inside the image over whole words of channels (C a multiple of 4: HAR's pools):
+ * per word, the larger of the two pixels' words, clamped only when act_min / act_max can cut
+ * anything. The output is written in order, out_h * out_w * C bytes. */
+static void maxpool_pairs(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int8_t *out,
+                          nnom_dims_t out_dims, uint32_t lo4, uint32_t hi4, int clamp)
+{
+    const uint32_t C = in_dims.c, row_step = (uint32_t)win->sh * in_dims.w * C, col_step = (uint32_t)win->sw * C;
+    uint32_t oy, ox;
+    for (oy = 0; oy < out_dims.h; oy++) {
+        const int8_t *p = in + oy * row_step;
+        for (ox = 0; ox < out_dims.w; ox++, p += col_step) {
+            const int8_t *q = p, *end = p + C;
+            for (; q < end; q += 4, out += 4) {
+                uint32_t a = nnom_ld32(q), b = nnom_ld32(q + C);
+                __ssub8(a, b);
+                a = __sel(a, b);
+                if (clamp)
+                    a = nnom_arm_clamp4(a, lo4, hi4);
+                nnom_st32(out, a);
+            }
+        }
+    }
+}
+
+/* Whether every window is a whole 1 x 2 inside the image, over a multiple of 4 channels */
+static int all_pairs_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    return win->kh == 1 && win->kw == 2 && win->pad_top == 0 && win->pad_left == 0 && (in_dims.c & 3u) == 0
+           && out_dims.h > 0 && out_dims.w > 0 && (uint32_t)(out_dims.h - 1u) * win->sh < in_dims.h
+           && (uint32_t)(out_dims.w - 1u) * win->sw + 2u <= in_dims.w;
 }
 
 /* Under 4 channels: the reference, or, in a runtime exported without it (nnom_kernel_paths.h:
@@ -61,6 +94,10 @@ void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
             maxpool_few;
         NNOM_ARM_OPAQUE(few);
         few(p, in, in_dims, out, out_dims);
+        return;
+    }
+    if (all_pairs_inside(win, in_dims, out_dims)) {
+        maxpool_pairs(in, in_dims, win, out, out_dims, lo4, hi4, p->act_min > -128 || p->act_max < 127);
         return;
     }
     for (oy = 0; oy < out_dims.h; oy++) {
