@@ -249,11 +249,11 @@ AFFINE_BOUNDS = {"conv3x3_32to32_16x16": 0.80, "conv3x3_64to64_8x8": 0.88, "conv
                   "conv1x1_16to32_8x8": 0.95, "conv1x1_8to16_16x16": 0.85, "conv1x1_32to32_16x16": 1.04,
                   "conv1x9s2_9to16_128": 0.85, "dw3x3_64_16x16": 1.20,
                   "dw3x3_16_8x8": 1.25, "dw3x3_16_32x32": 1.20, "fc_256to128": 0.75, "fc_640to128": 0.73,
-                 "maxpool_1x64x16_k1x4": 0.95, "maxpool_8x8x32_k2x2": 0.95, "avgpool_24x5x64_k24x5": 1.0,
+                 "maxpool_1x64x16_k1x4": 0.95, "maxpool_8x8x32_k2x2": 0.95, "maxpool_1x64x16_k1x2": 0.5, "avgpool_24x5x64_k24x5": 1.0,
                  "avgpool_8x8x64_k8x8": 1.0, "avgpool_3x3x256_k3x3": 0.9, "add_16384": 3.7, "add_4096": 3.7,
                  "mul_4096": 0.5, "softmax_10": 0.6, "softmax_100": 0.4}
 # the least speed-up over the reference loops (default 3)
-AFFINE_MIN_SPEEDUP = {"maxpool_1x64x16_k1x4": 2.5, "maxpool_8x8x32_k2x2": 2.5, "avgpool_24x5x64_k24x5": 2.5,
+AFFINE_MIN_SPEEDUP = {"maxpool_1x64x16_k1x4": 2.5, "maxpool_8x8x32_k2x2": 2.5, "maxpool_1x64x16_k1x2": 2.5, "avgpool_24x5x64_k24x5": 2.5,
                       "avgpool_8x8x64_k8x8": 2.5, "avgpool_3x3x256_k3x3": 2.5}
 
 

@@ -702,6 +702,28 @@ static int rand_pool(nnom_dims_t *in, nnom_window_t *win, nnom_dims_t *out, uint
     return (uint32_t)in->h * in->w * in->c <= IN_MAX && (uint32_t)out->h * out->w * out->c <= OUT_MAX;
 }
 
+/* Turns a drawn pool into 1 x 2 windows (the fast kernel's pairs: HAR's pools), mostly all inside
+ * the image over a multiple of 4 channels, sometimes not (SAME padding, an odd width, other
+ * channel counts), with any strides. */
+static void pair_pool(nnom_dims_t *in, nnom_window_t *win, nnom_dims_t *out)
+{
+    in->w = (uint16_t)urange(2, 12);
+    if (rnd() % 4 != 0)
+        in->c = (uint16_t)(4 * urange(1, 10));
+    win->kh = 1;
+    win->kw = 2;
+    win->sh = (uint16_t)urange(1, 3);
+    win->sw = (uint16_t)urange(1, 3);
+    win->pad_top = win->pad_left = 0;
+    out->h = (uint16_t)((in->h - 1) / win->sh + 1);
+    out->w = (uint16_t)((in->w - 2) / win->sw + 1);
+    if (rnd() % 5 == 0) {                              /* SAME: a padded last (or first) column */
+        out->w = (uint16_t)((in->w + win->sw - 1) / win->sw);
+        win->pad_left = (uint16_t)(rnd() & 1) * (uint16_t)((uint32_t)(out->w - 1) * win->sw + 2 > in->w);
+    }
+    out->c = in->c;
+}
+
 static void describe_pool(char *what, const char *kind, nnom_dims_t in, const nnom_window_t *win, nnom_dims_t out,
                           int32_t lo, int32_t hi)
 {
@@ -723,6 +745,8 @@ static void check_maxpool(void)
         char what[160];
         while (!rand_pool(&in, &p.win, &out, 40))
             ;
+        if (rnd() % 3 == 0)
+            pair_pool(&in, &p.win, &out);
         rand_affine(&in_zp, &out_zp, &p.act_min, &p.act_max);
         fill(x, (uint32_t)in.h * in.w * in.c, rnd() % 8 == 0 ? 2 : 0);
         n_out = (uint32_t)out.h * out.w * out.c;
@@ -1030,6 +1054,11 @@ static void check_concat(void)
             }
             rq[k].act_min = -128;
             rq[k].act_max = 127;
+            if (rnd() % 16 == 0) {                        /* clamped: the reference */
+                rq[k].act_min = srange(-128, 0);
+                rq[k].act_max = srange(0, 127);
+                all_fast = 0;
+            }
             all_fast &= rq[k].shift >= -23 && rq[k].shift <= 22;
             ins[k] = src;
             fill(src, chunk[k] * p.outer, 0);
@@ -1433,6 +1462,7 @@ static void benchmarks(void)
     bench_fc("fc_640to128", 640, 128);
     bench_pool("maxpool_1x64x16_k1x4", 0, 1, 64, 16, 1, 4);
     bench_pool("maxpool_8x8x32_k2x2", 0, 8, 8, 32, 2, 2);
+    bench_pool("maxpool_1x64x16_k1x2", 0, 1, 64, 16, 1, 2);
     bench_pool("avgpool_24x5x64_k24x5", 1, 24, 5, 64, 24, 5);
     bench_pool("avgpool_8x8x64_k8x8", 1, 8, 8, 64, 8, 8);
     bench_pool("avgpool_3x3x256_k3x3", 1, 3, 3, 256, 3, 3);
