@@ -62,7 +62,7 @@ def conv_model(seed):
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch), 3x3 ones over many (the columns), a 1x3 one
     (the row kernel), an AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool
-    and an AvgPool under 4 channels (the pools' references)."""
+    and an AvgPool under 4 channels (the pools' references); a 1x2 MaxPool over 20 channels (word pairs)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
     m = Model(seed=seed)
@@ -72,6 +72,7 @@ def conv_model(seed):
     x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
+    x = m.hook(MaxPool(kernel(1, 2), stride(1, 1)), x)
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(Conv2D(7, kernel(1, 3), stride(1, 1), PADDING_SAME), x))

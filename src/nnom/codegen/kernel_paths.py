@@ -35,6 +35,8 @@ PATHS = {
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
+    # kernels/arm/nnom_maxpool_affine_s8_fast.c (MaxPool.kernel_paths): left out, the window walk
+    "NNOM_PATH_AFF_POOL_MAX_PAIRS": "MaxPool of 1x2 windows all inside the image over a multiple of 4 channels: word pairs",
     # kernels/arm/nnom_{max,avg}pool_affine_s8_fast.c (MaxPool / AvgPool.kernel_paths): the references
     # their DSP kernels leave some shapes to; left out, the layer's build refuses those
     "NNOM_PATH_AFF_POOL_MAX_REF": "MaxPool under 4 channels: MAX_POOL_2D's reference",

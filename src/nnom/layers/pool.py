@@ -123,8 +123,15 @@ class MaxPool(_Pool):
         return affine_pool.max_pool2d(xs[0], self.ap)
 
     def kernel_paths(self):
-        """nnom_maxpool_affine_s8_fast() leaves under 4 channels to its reference."""
-        return {"NNOM_PATH_AFF_POOL_MAX_REF"} if self.affine and self.in_shapes[0].c < 4 else set()
+        """nnom_maxpool_affine_s8_fast() leaves under 4 channels to its reference, and takes 1 x 2
+        windows all inside the image over a multiple of 4 channels in word pairs (all_pairs_inside())."""
+        if not self.affine:
+            return set()
+        s, o = self.in_shapes[0], self.out_shape
+        (pt, _), (pl, _) = self._pads()
+        pairs = (tuple(self.kernel) == (1, 2) and s.c % 4 == 0 and pt == 0 and pl == 0
+                 and (o.h - 1) * self.stride.h + 1 <= s.h and (o.w - 1) * self.stride.w + 2 <= s.w)
+        return ({"NNOM_PATH_AFF_POOL_MAX_REF"} if s.c < 4 else set()) | ({"NNOM_PATH_AFF_POOL_MAX_PAIRS"} if pairs else set())
 
 
 class AvgPool(_Pool):

@@ -79,6 +79,9 @@
 #ifndef NNOM_PATH_AFF_POOL_AVG      /* AvgPool: AVERAGE_POOL_2D's DSP kernel */
 #define NNOM_PATH_AFF_POOL_AVG 1
 #endif
+#ifndef NNOM_PATH_AFF_POOL_MAX_PAIRS      /* MaxPool of 1x2 windows all inside the image over a multiple of 4 channels: word pairs */
+#define NNOM_PATH_AFF_POOL_MAX_PAIRS 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MAX_REF      /* MaxPool under 4 channels: MAX_POOL_2D's reference */
 #define NNOM_PATH_AFF_POOL_MAX_REF 1
 #endif

@@ -33,18 +33,31 @@ static inline uint32_t max4(const int8_t *p, uint32_t ny, uint32_t nx, uint32_t 
     return __sel(best, hi4);
 }
 
+/* Whether every window is a whole 1 x 2 inside the image, over a multiple of 4 channels (the rule of
+ * MaxPool.kernel_paths(), nnom/layers/pool.py) */
+static inline int all_pairs_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    return win->kh == 1 && win->kw == 2 && win->pad_top == 0 && win->pad_left == 0 && (in_dims.c & 3u) == 0
+           && out_dims.h > 0 && out_dims.w > 0 && (uint32_t)(out_dims.h - 1u) * win->sh < in_dims.h
+           && (uint32_t)(out_dims.w - 1u) * win->sw + 2u <= in_dims.w;
+}
+
+#if NNOM_PATH_AFF_POOL_MAX_PAIRS
 /* 1 x 2 windows all inside the image over whole words of channels (C a multiple of 4: HAR's pools):
  * per word, the larger of the two pixels' words, clamped only when act_min / act_max can cut
- * anything. The output is written in order, out_h * out_w * C bytes. */
-static void maxpool_pairs(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *win, int8_t *out,
-                          nnom_dims_t out_dims, uint32_t lo4, uint32_t hi4, int clamp)
+ * anything. The output is written in order, out_h * out_w * C bytes. Returns 1 (done). */
+static int maxpool_pairs(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, int8_t *out,
+                         nnom_dims_t out_dims)
 {
+    const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c, row_step = (uint32_t)win->sh * in_dims.w * C, col_step = (uint32_t)win->sw * C;
+    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
+    const int clamp = p->act_min > -128 || p->act_max < 127;
     uint32_t oy, ox;
     for (oy = 0; oy < out_dims.h; oy++) {
-        const int8_t *p = in + oy * row_step;
-        for (ox = 0; ox < out_dims.w; ox++, p += col_step) {
-            const int8_t *q = p, *end = p + C;
+        const int8_t *r = in + oy * row_step;
+        for (ox = 0; ox < out_dims.w; ox++, r += col_step) {
+            const int8_t *q = r, *end = r + C;
             for (; q < end; q += 4, out += 4) {
                 uint32_t a = nnom_ld32(q), b = nnom_ld32(q + C);
                 __ssub8(a, b);
@@ -55,15 +68,23 @@ static void maxpool_pairs(const int8_t *in, nnom_dims_t in_dims, const nnom_wind
             }
         }
     }
+    return 1;
 }
 
-/* Whether every window is a whole 1 x 2 inside the image, over a multiple of 4 channels */
-static int all_pairs_inside(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+#define MAXPOOL_PAIRS maxpool_pairs
+#else
+/* The word pairs above are built with NNOM_PATH_AFF_POOL_MAX_PAIRS (nnom_kernel_paths.h: a layer of
+ * the model has such windows); left out, none: the window walk. Read through NNOM_ARM_OPAQUE. */
+static int maxpool_no_pairs(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, int8_t *out,
+                            nnom_dims_t out_dims)
 {
-    return win->kh == 1 && win->kw == 2 && win->pad_top == 0 && win->pad_left == 0 && (in_dims.c & 3u) == 0
-           && out_dims.h > 0 && out_dims.w > 0 && (uint32_t)(out_dims.h - 1u) * win->sh < in_dims.h
-           && (uint32_t)(out_dims.w - 1u) * win->sw + 2u <= in_dims.w;
+    (void)p, (void)in, (void)in_dims, (void)out, (void)out_dims;
+    return 0;
 }
+#define MAXPOOL_PAIRS maxpool_no_pairs
+#endif
+static int (*const maxpool_pairs_or_not)(const nnom_pool_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                         int8_t *out, nnom_dims_t out_dims) = MAXPOOL_PAIRS;
 
 /* Under 4 channels: the reference, or, in a runtime exported without it (nnom_kernel_paths.h:
  * no layer of its model has so few), nothing, as the layer's build refuses it (nnom_maxpool.c). Read
@@ -97,8 +118,11 @@ void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
         return;
     }
     if (all_pairs_inside(win, in_dims, out_dims)) {
-        maxpool_pairs(in, in_dims, win, out, out_dims, lo4, hi4, p->act_min > -128 || p->act_max < 127);
-        return;
+        int (*pairs)(const nnom_pool_affine_params_t *, const int8_t *, nnom_dims_t, int8_t *, nnom_dims_t) =
+            maxpool_pairs_or_not;
+        NNOM_ARM_OPAQUE(pairs);
+        if (pairs(p, in, in_dims, out, out_dims))
+            return;
     }
     for (oy = 0; oy < out_dims.h; oy++) {
         int32_t y0, y1;                                /* the window's rows inside the image */
