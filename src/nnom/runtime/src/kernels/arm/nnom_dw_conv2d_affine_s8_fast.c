@@ -473,10 +473,10 @@ typedef struct {
  * COL: a kernel column's multiplies; RQ: the requantization with (fix) or without the sign
  * correction (without it a negative accumulator may round down by one, which the clamp at
  * out_zp = -128 hides: nnom_arm_affine.h). */
-#define DW_COL(off, post, wa, wb, a1)                                                         \
+#define DW_COL(off, post, wa, wb, a1, a0)                                                     \
     "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
     "smlatb r10, r11, " wa ", " a1 "\n\t"                                                    \
-    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
+    "smlad  r9, r11, " wa ", " a0 "\n\t"                                                     \
     "smlabt r9, r12, " wb ", r9\n\t"                                                          \
     "smlad  r10, r12, " wb ", r10\n\t"
 #define DW_RQ_FIX                                                                             \
@@ -491,20 +491,20 @@ typedef struct {
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
  * a pair, p and o move to the next pair's */
-#define DW_CORE(name, COLS, RQ, PAIR, OUT)                                                                     \
+#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                                               \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
                          "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "ldr    lr, [r0]\n\t"                                                \
                          "2:\n\t"                                                            \
                          "ldr    r12, [r0, #4]\n\t"                                           \
                          "add    r12, r1, r12\n\t"                                            \
                          "str    r12, [r0, #28]\n\t"                                          \
                          "1:\n\t"                                                            \
-                         "ldr    r9, [r0]\n\t"                                                \
-                         COLS RQ                                                              \
+                         BIAS COLS RQ                                                         \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
                          "asr    r10, r10, r11\n\t"                                           \
@@ -526,12 +526,15 @@ typedef struct {
                          "bne    2b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-#define DW_COLS_S1_AT(cs, cs2)                                                                \
-    DW_COL(", #" DW_STR(cs), "", "r5", "r6", "r9")                                           \
-    DW_COL(", #" DW_STR(cs2), "", "r7", "r8", "r10")                                         \
-    DW_COL("", ", #" DW_STR(cs), "r3", "r4", "r10")
-#define DW_COLS_S1 DW_COLS_S1_AT(DW_CS, DW_CS2)
-#define DW_COLS_TALL DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2)
+/* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
+ * (DW_BIAS_R9, a pixel) */
+#define DW_COLS_S1_AT(cs, cs2, b)                                                             \
+    DW_COL(", #" DW_STR(cs), "", "r5", "r6", b, b)                                           \
+    DW_COL(", #" DW_STR(cs2), "", "r7", "r8", "r10", "r9")                                   \
+    DW_COL("", ", #" DW_STR(cs), "r3", "r4", "r10", "r9")
+#define DW_BIAS_R9 "ldr    r9, [r0]\n\t"
+#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, b)
+#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, b)
 /* Stride 2: output rows y, y + 1 take input rows 2y .. 2y + 2 and 2y + 2 .. 2y + 4 (the third word
  * of the column, lr), outputs two columns apart. */
 #define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
@@ -559,15 +562,15 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE(dw_core_fix, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT)
-DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4", DW_OUT)
-DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT)
-DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT)
-DW_CORE(dw_core_clamp, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT_CLAMP)
-DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP)
-DW_CORE(dw_core_tall_nofix, DW_COLS_TALL, DW_RQ_NOFIX, "4", DW_OUT)
-DW_CORE(dw_core_tall_fix, DW_COLS_TALL, DW_RQ_FIX, "4", DW_OUT)
-DW_CORE(dw_core_tall_clamp, DW_COLS_TALL, DW_RQ_FIX, "4", DW_OUT_CLAMP)
+DW_CORE(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
