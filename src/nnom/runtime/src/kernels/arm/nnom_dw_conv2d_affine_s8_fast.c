@@ -719,7 +719,8 @@ static int dw_tall(uint32_t h, uint32_t w)
 /* The core for the layer's stride (1 or 2), requantization and tile (*cs: its column bytes) over
  * h x w outputs; NULL: not built in. From a table read through NNOM_ARM_OPAQUE (the same code in
  * every build, see dw_runners); a tall tile's core left out, the other tile's. */
-static dw_core_fn dw_core_for(const nnom_conv_affine_params_t *p, uint32_t h, uint32_t w, uint16_t *cs)
+static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t *p, uint32_t h, uint32_t w,
+                                              uint16_t *cs)
 {
     const uint32_t s = p->win.sh;
     const int fix = p->out_zp != -128, clamp = p->act_min > -128 || p->act_max < 127;
@@ -728,7 +729,7 @@ static dw_core_fn dw_core_for(const nnom_conv_affine_params_t *p, uint32_t h, ui
     const dw_core_fn *c = cores;
     const uint32_t req = clamp ? 2u : fix ? 1u : 0u;
     NNOM_ARM_OPAQUE(c);
-    if (s == 1u && c[6u + req] != NULL && dw_tall(h, w)) {
+    if (s == 1u && dw_tall(h, w) && c[6u + req] != NULL) { /* the same test whichever cores are built */
         *cs = DW_CS_TALL;
         return c[6u + req];
     }
@@ -1351,9 +1352,7 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
 {
     const dw_path_fn *path = dw_paths;
     NNOM_ARM_OPAQUE(path);
-    const uint32_t i = dw_path_for(p, in_dims, bias, out_dims);
-    NNOM_ARM_OPAQUE(bias); /* read again from the stack, not kept in a register pushed for it (8 B of stack) */
-    path[i](p, in, in_dims, w, bias, out, out_dims);
+    path[dw_path_for(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
