@@ -454,7 +454,7 @@ class DW_Conv2D(_ConvBase):
         a multiple of 4 or 12+ channels) picks
         a channel-major core by requantization; else dw_planes_cover()
         (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
-        plane core by stride and requantization (dw_core_for()); else dw_table() (multiplier 1,
+        plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
         through a runner (dw_runners)."""
@@ -470,6 +470,8 @@ class DW_Conv2D(_ConvBase):
                 and (st.h == 2 or st.w == 2 or (o.h * o.w <= 9 and (s.c % 4 == 0 or s.c >= 12))):
             return {f"NNOM_PATH_AFF_DW_CHAN_{req}"}          # dw_chan_cover(): the padded map in its tile
         if (k.h, k.w, d.h, d.w) == (3, 3, 1, 1) and st.h == st.w and (st.h == 1 or (st.h == 2 and m >= 2)):
+            if st.h == 1 and _dw_tiles(o.h, o.w, 14, 5) < _dw_tiles(o.h, o.w, 12, 6):
+                return {f"NNOM_PATH_AFF_DW_PLANE_TALL_{req}"}  # dw_tall(): 16 x 7 tiles, fewer of them
             return {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
@@ -482,6 +484,11 @@ class DW_Conv2D(_ConvBase):
                 elif ty * tx == 9 and not clamp and not fix:
                     paths.add("NNOM_PATH_AFF_DW_TABLE_NINE")
         return paths
+
+
+def _dw_tiles(h, w, tr, tc):
+    """The plane path's tiles of tr x tc outputs over an h x w map (dw_tiles())."""
+    return -(-h // tr) * -(-w // tc)
 
 
 def _dw_blocks(n_out, n, s, pad, k, d):

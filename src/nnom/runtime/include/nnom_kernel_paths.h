@@ -31,6 +31,15 @@
 #ifndef NNOM_PATH_AFF_DW_PLANE_S2_CLAMP      /* depthwise 3x3 planes, stride 2, a clamp narrower than int8 */
 #define NNOM_PATH_AFF_DW_PLANE_S2_CLAMP 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_TALL_SAT      /* depthwise 3x3 planes in tall tiles (narrow maps), stride 1, output zero point -128, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_TALL_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_TALL_FIX      /* depthwise 3x3 planes in tall tiles (narrow maps), stride 1, other output zero points, no clamp */
+#define NNOM_PATH_AFF_DW_PLANE_TALL_FIX 1
+#endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP      /* depthwise 3x3 planes in tall tiles (narrow maps), stride 1, a clamp narrower than int8 */
+#define NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP 1
+#endif
 #ifndef NNOM_PATH_AFF_DW_TABLE_NINE      /* depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp) */
 #define NNOM_PATH_AFF_DW_TABLE_NINE 1
 #endif

@@ -40,7 +40,8 @@
  * DW_Conv2D.kernel_paths()); a call for a path left out takes the next one, at last the reference. */
 #define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
 #define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
-                   || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+                   || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP \
+                   || NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
 #if DW_TABLE || DW_CHAN
@@ -401,16 +402,25 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
  * several output channels: at multiplier 1 each input value serves 9 / 4 MACs and the table path
- * measured faster. */
+ * measured faster. Narrow maps at stride 1 (5 outputs wide: KWS' 25 x 5) take the same bytes as
+ * DW_TILE_ROWS_TALL rows x 7 columns when that makes fewer tiles (dw_tall()): per channel fewer
+ * fills, weight setups and core calls (25 x 5: two tiles instead of three), with their own copies of
+ * the core (the columns' offsets are immediates). */
 #define DW_CS 28 /* bytes per column: 14 q15 rows, 12 output rows at stride 1 */
-#define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8, DW_CS + 4 */
+#define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
 #define DW_CS28 64
-#define DW_CS4 32
-#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8 || DW_CS4 != DW_CS + 4
+#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
+#define DW_CS_TALL 32 /* the tall tile's column bytes: 16 rows, 14 output rows */
+#define DW_CS_TALL2 64
+#if DW_CS_TALL % 4 != 0 || DW_CS_TALL2 != 2 * DW_CS_TALL
+#error "DW_CS_TALL: word-aligned columns, and the immediate derived from it"
+#endif
+#define DW_TILE_ROWS_TALL (DW_CS_TALL / 2u)
+#define DW_TILE_COLS_TALL (NNOM_DW_TILE_COLS * DW_CS / DW_CS_TALL) /* the same bytes */
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 8u
 #endif
@@ -442,7 +452,8 @@ typedef struct {
     const int8_t *in, *w;
     const int32_t *bias;
     nnom_dims_t in_dims;
-    uint32_t OC, M, s, orow; /* output channels, depth multiplier, stride, output bytes per row */
+    uint16_t OC, M;          /* output channels, depth multiplier */
+    uint16_t s, cs;          /* the stride; bytes per tile column: DW_CS, or DW_CS_TALL (dw_tall()) */
     dw_core_fn core;         /* for the stride, the requantization's sign correction and the clamp */
     int8_t *out;
     const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
@@ -462,10 +473,10 @@ typedef struct {
  * COL: a kernel column's multiplies; RQ: the requantization with (fix) or without the sign
  * correction (without it a negative accumulator may round down by one, which the clamp at
  * out_zp = -128 hides: nnom_arm_affine.h). */
-#define DW_COL(off, post, wa, wb, a1)                                                         \
+#define DW_COL(off, post, wa, wb, a1, a0)                                                     \
     "ldrd   r11, r12, [r1" off "]" post "\n\t"                                               \
     "smlatb r10, r11, " wa ", " a1 "\n\t"                                                    \
-    "smlad  r9, r11, " wa ", r9\n\t"                                                          \
+    "smlad  r9, r11, " wa ", " a0 "\n\t"                                                     \
     "smlabt r9, r12, " wb ", r9\n\t"                                                          \
     "smlad  r10, r12, " wb ", r10\n\t"
 #define DW_RQ_FIX                                                                             \
@@ -480,20 +491,20 @@ typedef struct {
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
  * a pair, p and o move to the next pair's */
-#define DW_CORE(name, COLS, RQ, PAIR, OUT)                                                                     \
+#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                                               \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
                          "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "ldr    lr, [r0]\n\t"                                                \
                          "2:\n\t"                                                            \
                          "ldr    r12, [r0, #4]\n\t"                                           \
                          "add    r12, r1, r12\n\t"                                            \
                          "str    r12, [r0, #28]\n\t"                                          \
                          "1:\n\t"                                                            \
-                         "ldr    r9, [r0]\n\t"                                                \
-                         COLS RQ                                                              \
+                         BIAS COLS RQ                                                         \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
                          "asr    r10, r10, r11\n\t"                                           \
@@ -515,10 +526,15 @@ typedef struct {
                          "bne    2b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-#define DW_COLS_S1                                                                            \
-    DW_COL(", #" DW_STR(DW_CS), "", "r5", "r6", "r9")                                        \
-    DW_COL(", #" DW_STR(DW_CS2), "", "r7", "r8", "r10")                                      \
-    DW_COL("", ", #" DW_STR(DW_CS), "r3", "r4", "r10")
+/* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
+ * (DW_BIAS_R9, a pixel) */
+#define DW_COLS_S1_AT(cs, cs2, b)                                                             \
+    DW_COL(", #" DW_STR(cs), "", "r5", "r6", b, b)                                           \
+    DW_COL(", #" DW_STR(cs2), "", "r7", "r8", "r10", "r9")                                   \
+    DW_COL("", ", #" DW_STR(cs), "r3", "r4", "r10", "r9")
+#define DW_BIAS_R9 "ldr    r9, [r0]\n\t"
+#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, b)
+#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, b)
 /* Stride 2: output rows y, y + 1 take input rows 2y .. 2y + 2 and 2y + 2 .. 2y + 4 (the third word
  * of the column, lr), outputs two columns apart. */
 #define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
@@ -546,26 +562,29 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE(dw_core_fix, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT)
-DW_CORE(dw_core_nofix, DW_COLS_S1, DW_RQ_NOFIX, "4", DW_OUT)
-DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT)
-DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT)
-DW_CORE(dw_core_clamp, DW_COLS_S1, DW_RQ_FIX, "4", DW_OUT_CLAMP)
-DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP)
+DW_CORE(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
+DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
-static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp, uint32_t cs)
 {
     for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += 2 * j->orow) {
         const int16_t *p = j->p;
         int8_t *o = j->o;
         for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
-             p += s * (DW_CS / 2), o += j->ocs) {
+             p += s * (cs / 2u), o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
-                const int16_t *q = p + kx * (DW_CS / 2);
+                const int16_t *q = p + kx * (cs / 2u);
                 const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
                 const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
                 if (s == 1) {
@@ -596,27 +615,39 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, 
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1(dw_core_t *j)
 {
-    dw_core_c(j, 1, 0, 0);
+    dw_core_c(j, 1, 0, 0, DW_CS);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1_fix(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 0);
+    dw_core_c(j, 1, 1, 0, DW_CS);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2(dw_core_t *j)
 {
-    dw_core_c(j, 2, 0, 0);
+    dw_core_c(j, 2, 0, 0, DW_CS);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2_fix(dw_core_t *j)
 {
-    dw_core_c(j, 2, 1, 0);
+    dw_core_c(j, 2, 1, 0, DW_CS);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1_clamp(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 1);
+    dw_core_c(j, 1, 1, 1, DW_CS);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
 {
-    dw_core_c(j, 2, 1, 1);
+    dw_core_c(j, 2, 1, 1, DW_CS);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall(dw_core_t *j)
+{
+    dw_core_c(j, 1, 0, 0, DW_CS_TALL);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_fix(dw_core_t *j)
+{
+    dw_core_c(j, 1, 1, 0, DW_CS_TALL);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
+{
+    dw_core_c(j, 1, 1, 1, DW_CS_TALL);
 }
 
 /* The cores built in (nnom_kernel_paths.h), in asm or C; NULL: left out. */
@@ -656,14 +687,54 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
 #define DW_S2_CLAMP NULL
 #endif
 
-/* The core for the layer's stride (1 or 2) and requantization (NULL: not built in), from a table
- * read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners). */
-static dw_core_fn dw_core_for(uint32_t s, int fix, int clamp)
+#if NNOM_PATH_AFF_DW_PLANE_TALL_SAT
+#define DW_TALL_SAT DW_CORE_FN(dw_core_tall_nofix, dw_core_c_tall)
+#else
+#define DW_TALL_SAT NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_FIX
+#define DW_TALL_FIX DW_CORE_FN(dw_core_tall_fix, dw_core_c_tall_fix)
+#else
+#define DW_TALL_FIX NULL
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP
+#define DW_TALL_CLAMP DW_CORE_FN(dw_core_tall_clamp, dw_core_c_tall_clamp)
+#else
+#define DW_TALL_CLAMP NULL
+#endif
+
+/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each. */
+static uint32_t dw_tiles(uint32_t h, uint32_t w, uint32_t tr, uint32_t tc)
 {
-    static const dw_core_fn cores[6] = {DW_S1_SAT, DW_S1_FIX, DW_S1_CLAMP, DW_S2_SAT, DW_S2_FIX, DW_S2_CLAMP};
+    return (h + tr - 1u) / tr * ((w + tc - 1u) / tc);
+}
+
+/* Whether a map of h x w outputs at stride 1 takes fewer tiles DW_TILE_ROWS_TALL rows high. */
+static int dw_tall(uint32_t h, uint32_t w)
+{
+    return dw_tiles(h, w, DW_TILE_ROWS_TALL - 2u, DW_TILE_COLS_TALL - 2u)
+           < dw_tiles(h, w, DW_TILE_ROWS - 2u, NNOM_DW_TILE_COLS - 2u);
+}
+
+/* The core for the layer's stride (1 or 2), requantization and tile (*cs: its column bytes) over
+ * h x w outputs; NULL: not built in. From a table read through NNOM_ARM_OPAQUE (the same code in
+ * every build, see dw_runners); a tall tile's core left out, the other tile's. */
+static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t *p, uint32_t h, uint32_t w,
+                                              uint16_t *cs)
+{
+    const uint32_t s = p->win.sh;
+    const int fix = p->out_zp != -128, clamp = p->act_min > -128 || p->act_max < 127;
+    static const dw_core_fn cores[9] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
+                                        DW_S2_CLAMP, DW_TALL_SAT, DW_TALL_FIX,  DW_TALL_CLAMP};
     const dw_core_fn *c = cores;
+    const uint32_t req = clamp ? 2u : fix ? 1u : 0u;
     NNOM_ARM_OPAQUE(c);
-    return c[(s - 1u) * 3u + (clamp ? 2u : fix ? 1u : 0u)];
+    if (s == 1u && dw_tall(h, w) && c[6u + req] != NULL) { /* the same test whichever cores are built */
+        *cs = DW_CS_TALL;
+        return c[6u + req];
+    }
+    *cs = DW_CS;
+    return c[(s - 1u) * 3u + req];
 }
 
 #if DW_PLANES
@@ -673,8 +744,8 @@ static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
     dw_core_t *j = &L->j;
     j->p = (const int16_t *)(const void *)L->tile;
     j->o = o;
-    j->span = (int32_t)(nco * L->s * DW_CS);
-    j->orow = (int32_t)L->orow;
+    j->span = (int32_t)(nco * L->s * L->cs);
+    j->orow = (int32_t)((uint32_t)L->out_w * L->OC);
     j->pairs = nro >> 1;
 }
 
@@ -742,42 +813,42 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
     return d;
 }
 
+#if NNOM_ARM_ASM
+/* Four rows of two columns (cb: the column bytes, an immediate) a pass; d moves on a word after
+ * each column pair's store, the next pair's offsets with it. */
+#define DW_FILL2_HALF(cb)                                                                     \
+    "ldrsb  %[a], [%[s], %[cs]]\n\t"                                                          \
+    "ldrsb  %[e], [%[s]]\n\t"                                                                 \
+    "add    %[s], %[s], %[rs]\n\t"                                                            \
+    "ldrsb  %[b], [%[s], %[cs]]\n\t"                                                          \
+    "ldrsb  %[f], [%[s]]\n\t"                                                                 \
+    "add    %[s], %[s], %[rs]\n\t"                                                            \
+    "pkhbt  %[a], %[a], %[b], lsl #16\n\t"                                                    \
+    "pkhbt  %[e], %[e], %[f], lsl #16\n\t"                                                    \
+    "str    %[a], [%[d], #" DW_STR(cb) "]\n\t"                                                \
+    "str    %[e], [%[d]], #4\n\t"
+#define DW_FILL2(cb) "1:\n\t" DW_FILL2_HALF(cb) DW_FILL2_HALF(cb) "subs   %[k], %[k], #1\n\tbne    1b"
+#endif
+
 /* n rows of two adjacent columns from src (rstep bytes apart, the second column cstep bytes on)
- * to d and the next column. */
+ * to d and the next column (cb bytes on). */
 static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep,
-                                                 uint32_t cstep)
+                                                 uint32_t cstep, uint32_t cb)
 {
     uint32_t k = n >> 2;
 #if NNOM_ARM_ASM
     if (k) {
         uint32_t a, b, e, f;
-        __asm__("1:\n\t"
-                "ldrsb  %[a], [%[s], %[cs]]\n\t"
-                "ldrsb  %[e], [%[s]]\n\t"
-                "add    %[s], %[s], %[rs]\n\t"
-                "ldrsb  %[b], [%[s], %[cs]]\n\t"
-                "ldrsb  %[f], [%[s]]\n\t"
-                "add    %[s], %[s], %[rs]\n\t"
-                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
-                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
-                "str    %[a], [%[d], #" DW_STR(DW_CS) "]\n\t"
-                "str    %[e], [%[d]]\n\t"
-                "ldrsb  %[a], [%[s], %[cs]]\n\t"
-                "ldrsb  %[e], [%[s]]\n\t"
-                "add    %[s], %[s], %[rs]\n\t"
-                "ldrsb  %[b], [%[s], %[cs]]\n\t"
-                "ldrsb  %[f], [%[s]]\n\t"
-                "add    %[s], %[s], %[rs]\n\t"
-                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
-                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
-                "str    %[a], [%[d], #" DW_STR(DW_CS4) "]\n\t"
-                "str    %[e], [%[d], #4]\n\t"
-                "add    %[d], %[d], #8\n\t"
-                "subs   %[k], %[k], #1\n\t"
-                "bne    1b"
-                : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                : [rs] "r"(rstep), [cs] "r"(cstep)
-                : "cc", "memory");
+        if (cb == DW_CS)
+            __asm__(DW_FILL2(DW_CS)
+                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
+                    : [rs] "r"(rstep), [cs] "r"(cstep)
+                    : "cc", "memory");
+        else
+            __asm__(DW_FILL2(DW_CS_TALL)
+                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
+                    : [rs] "r"(rstep), [cs] "r"(cstep)
+                    : "cc", "memory");
     }
 #else
     uint32_t r;
@@ -785,33 +856,40 @@ static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, 
         for (r = 0; r < 4; r += 2) {
             const int8_t *q = src + r * rstep;
             nnom_st32(d + r, nnom_pkhbt16((uint32_t)(int32_t)q[0], (uint32_t)(int32_t)q[rstep]));
-            nnom_st32(d + DW_CS / 2 + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
+            nnom_st32(d + cb / 2u + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
         }
 #endif
     if (n & 2u) { /* two rows, a word a column */
         nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-        nnom_st32(d + DW_CS / 2, nnom_pkhbt16((uint32_t)(int32_t)src[cstep], (uint32_t)(int32_t)src[cstep + rstep]));
+        nnom_st32(d + cb / 2u, nnom_pkhbt16((uint32_t)(int32_t)src[cstep], (uint32_t)(int32_t)src[cstep + rstep]));
         d += 2;
         src += 2u * rstep;
     }
     if (n & 1u) {
         d[0] = src[0];
-        d[DW_CS / 2] = src[cstep];
+        d[cb / 2u] = src[cstep];
     }
 }
 
 /* The tile's values inside the image (L's src, dst, rows and cols: dw_tile_box()) of input
  * channel c. */
-static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
+static NNOM_ARM_ALWAYS_INLINE void dw_fill_cols(const dw_plane_t *L, uint32_t c, uint32_t cb)
 {
     const uint32_t cstep = L->in_dims.c, rstep = (uint32_t)L->in_dims.w * cstep, n = L->rows;
     const int8_t *src = L->src + c;
     int16_t *d = L->dst;
     uint32_t col;
-    for (col = L->cols; col >= 2; col -= 2, d += DW_CS, src += 2 * cstep)
-        dw_fill_rows2(d, src, n, rstep, cstep);
+    for (col = L->cols; col >= 2; col -= 2, d += cb, src += 2 * cstep)
+        dw_fill_rows2(d, src, n, rstep, cstep, cb);
     if (col)
         dw_fill_rows(d, src, n, rstep);
+}
+static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
+{
+    if (L->cs == DW_CS) /* the column bytes a constant in each copy (the asm's immediates) */
+        dw_fill_cols(L, c, DW_CS);
+    else
+        dw_fill_cols(L, c, DW_CS_TALL);
 }
 
 #endif /* DW_PLANES */
@@ -878,12 +956,12 @@ static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t 
     const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
     uint32_t i, *words = L->tile;
     L->src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
-    L->dst = (int16_t *)(void *)L->tile + left * (DW_CS / 2) + top;
+    L->dst = (int16_t *)(void *)L->tile + left * (L->cs / 2u) + top;
     L->rows = (uint16_t)(bottom - top);
     L->cols = (uint16_t)(top < bottom ? end - left : 0u);
     /* once for all channels */
     if (top > 0 || bottom < nrow || left > 0 || end < ncol)
-        for (i = 0; i < ncol * (DW_CS / 4); i++)
+        for (i = 0; i < ncol * (L->cs / 4u); i++)
             words[i] = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
 }
 
@@ -892,7 +970,7 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 {
     const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
     const uint32_t nco = L->out_w - ox0 < L->tc ? L->out_w - ox0 : L->tc;
-    int8_t *o = L->out + oy0 * L->orow + ox0 * L->OC;
+    int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC;
     uint32_t c, jm;
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
@@ -925,9 +1003,10 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
 {
     const nnom_window_t *win = &p->win;
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
+    uint16_t cs;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && dw_core_for(win->sh, p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL
+           && dw_core_for(p, out_dims.h, out_dims.w, &cs) != NULL
            && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
 }
 
@@ -938,11 +1017,10 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
-    const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0, orow = (uint32_t)out_dims.w * OC;
+    const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     const uint32_t s = win->sh;
     /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
-    const uint32_t tr = (DW_TILE_ROWS - 2u) / (2u * s) * 2u, tc = (NNOM_DW_TILE_COLS - 3u) / s + 1u;
-    uint32_t oy0, ox0;
+    uint32_t tr, tc, oy0, ox0;
     dw_plane_t L;
 
     L.j.ocs = (int32_t)OC;
@@ -951,11 +1029,12 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.w = w;
     L.bias = bias;
     L.in_dims = in_dims;
-    L.OC = OC;
-    L.M = M;
-    L.s = s;
-    L.orow = orow;
-    L.core = dw_core_for(s, p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
+    L.OC = (uint16_t)OC;
+    L.M = (uint16_t)M;
+    L.s = (uint16_t)s;
+    L.core = dw_core_for(p, out_dims.h, out_dims.w, &L.cs);
+    tr = (L.cs / 2u - 2u) / (2u * s) * 2u;
+    tc = ((uint32_t)sizeof L.tile / L.cs - 3u) / s + 1u;
     L.j.lo2 = (uint32_t)(uint16_t)(int16_t)p->act_min * 0x10001u;
     L.j.hi2 = (uint32_t)(uint16_t)(int16_t)p->act_max * 0x10001u;
     L.out = out;
