@@ -269,6 +269,110 @@ static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, con
     }
 }
 
+#if NNOM_ARM_ASM
+/* Windows of 9 or 10 values (a 3x3 kernel over one channel): one output channel at a time against
+ * the window held in five registers, so that an output costs its five SMLADs, two LDMs, the
+ * requantization and a STRB (no per-block setup, none of a block's channels wasted). A channel's
+ * words (T9_WORDS) are its doubled bias, its five pairs of doubled taps in the band's order (a 9th
+ * tap's partner 0), then m, k, r of nnom_arm_rq(): the 4 + Kp / 2 words a channel has in a block of
+ * four, so that they fit where the blocks would. */
+#define T9_WORDS 9u
+
+static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
+                                         uint32_t n, int32_t *blk)
+{
+    const nnom_conv_affine_params_t *p = j->p;
+    const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
+    const int32_t z1 = 1 + 2 * p->out_zp;
+    uint32_t i, x, ky, c;
+    for (i = 0; i < n; i++, blk += T9_WORDS) {
+        const uint32_t oc = oc0 + i;
+        const int8_t *r = w + oc * K;
+        int16_t *d = (int16_t *)(blk + 1);
+        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
+        blk[0] = bias != NULL ? 2 * bias[oc] : 0;
+        if (K == 9u && kh == 3u) { /* 3x3 over one channel, unrolled: the taps column by column */
+            d[0] = (int16_t)(2 * r[0]);
+            d[1] = (int16_t)(2 * r[3]);
+            d[2] = (int16_t)(2 * r[6]);
+            d[3] = (int16_t)(2 * r[1]);
+            d[4] = (int16_t)(2 * r[4]);
+            d[5] = (int16_t)(2 * r[7]);
+            d[6] = (int16_t)(2 * r[2]);
+            d[7] = (int16_t)(2 * r[5]);
+            d[8] = (int16_t)(2 * r[8]);
+            d[9] = 0;
+        } else {
+            for (x = 0; x < kw; x++)
+                for (ky = 0; ky < kh; ky++)
+                    for (c = 0; c < C; c++)
+                        *d++ = (int16_t)(2 * r[ky * row + x * C + c]);
+            if (K == 9u)
+                *d = 0;
+        }
+        blk[6] = q.m;
+        blk[7] = q.k;
+        blk[8] = q.r;
+    }
+}
+
+/* The channels at w (T9_WORDS each) against the window x, their bytes to out .. end - 1: the window
+ * in r10-r12, lr, r0, a channel's words in r4-r9 then its constants in r5-r7; two channels a turn,
+ * an odd count entering at the second. */
+#define T9_CHANNEL                                                                            \
+    "ldmia  r1!, {r4-r9}\n\t"                                                                 \
+    "smlad  r4, r5, r10, r4\n\t"                                                              \
+    "smlad  r4, r6, r11, r4\n\t"                                                              \
+    "smlad  r4, r7, r12, r4\n\t"                                                              \
+    "smlad  r4, r8, lr, r4\n\t"                                                               \
+    "smlad  r4, r9, r0, r4\n\t"                                                               \
+    "ldmia  r1!, {r5-r7}\n\t"                                                                 \
+    "add    r6, r6, r4, asr #31\n\t"                                                          \
+    "smmlar r4, r4, r5, r6\n\t"                                                               \
+    "asr    r4, r4, r7\n\t"                                                                   \
+    "ssat   r4, #8, r4\n\t"                                                                   \
+    "strb   r4, [r2], #1\n\t"
+static __attribute__((naked, noinline)) void t9_pixel(const int16_t *x __attribute__((unused)),
+                                                      const int32_t *w __attribute__((unused)),
+                                                      int8_t *out __attribute__((unused)),
+                                                      int8_t *end __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldr    r10, [r0]\n\t"
+                     "ldr    r11, [r0, #4]\n\t"
+                     "ldr    r12, [r0, #8]\n\t"
+                     "ldr    lr, [r0, #12]\n\t"
+                     "ldr    r0, [r0, #16]\n\t"
+                     "sub    r4, r3, r2\n\t"
+                     "lsls   r4, r4, #31\n\t"
+                     "bmi    2f\n\t"
+                     "1:\n\t" T9_CHANNEL "2:\n\t" T9_CHANNEL
+                     "cmp    r2, r3\n\t"
+                     "bne    1b\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#undef T9_CHANNEL
+
+/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (at blk), from the band. */
+static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
+                                     uint32_t n)
+{
+    const uint32_t C = j->out_dims.c, xs = j->p->win.sw * j->S, W = j->out_dims.w;
+    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    uint32_t ox, i;
+    for (ox = 0; ox < W; ox++, band += xs, out += C) {
+        t9_pixel(band, blk, out, out + n);
+        if (clamp) {
+            const uint32_t lo4 = nnom_arm_bytes4(j->p->act_min), hi4 = nnom_arm_bytes4(j->p->act_max);
+            for (i = 0; i + 4 <= n; i += 4)
+                nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
+            for (; i < n; i++)
+                out[i] = (int8_t)(out[i] < j->p->act_min ? j->p->act_min : out[i] > j->p->act_max ? j->p->act_max : out[i]);
+        }
+    }
+}
+#endif
+
 void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                         int16_t *scratch)
@@ -303,14 +407,28 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
         band[i] = 0;
     for (oc = 0; oc < C; oc += group) {
         const uint32_t n = C - oc < group ? C - oc : group;
-        sh_weights(&j, w, bias, oc, n, blk);
+#if NNOM_ARM_ASM
+        if (j.Kp == 10u) {
+            t9_weights(&j, w, bias, oc, n, blk);
+        } else
+#endif
+        {
+            sh_weights(&j, w, bias, oc, n, blk);
+        }
         for (oy = 0; oy < out_dims.h; oy++) {
-            if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
+            /* the t9 path's rows cost little next to a band's widening: it moves the band from 2 shared rows on */
+            if (oy > 0 && win->dh == 1 && (j.Kp == 10u && NNOM_ARM_ASM ? 2u : 4u) * win->sh <= win->kh) {
                 sh_shift(band, Wb * j.S, win->sh * in_dims.c);
                 sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
             } else {
                 sh_band(&j, in, oy, band, x0, x1, 0, Wb);
             }
+#if NNOM_ARM_ASM
+            if (j.Kp == 10u) {
+                t9_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
+                continue;
+            }
+#endif
             sh_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
         }
     }
