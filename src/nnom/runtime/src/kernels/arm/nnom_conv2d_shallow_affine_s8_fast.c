@@ -316,9 +316,20 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
     }
 }
 
-/* The channels at w (T9_WORDS each) against the window x, their bytes to out .. end - 1: the window
- * in r10-r12, lr, r0, a channel's words in r4-r9 then its constants in r5-r7; two channels a turn,
- * an odd count entering at the second. */
+/* One output row (t9_row()): its words in the order t9_run loads them. */
+typedef struct {
+    const int16_t *x;           /* the first window */
+    const int32_t *w;           /* the channels' words */
+    int8_t *out;                /* the first pixel's first output */
+    uint32_t pixels;            /* at least 1 */
+    uint32_t xs;                /* bytes from a window to the next */
+    uint32_t wback;             /* the channels' bytes: n * T9_WORDS * 4 */
+    uint32_t skip;              /* output bytes from a pixel's last channel to the next pixel's first */
+    uint32_t n;                 /* channels, at least 1 */
+} t9_run_t;
+
+/* A channel (T9_WORDS at r1) against the window in r10-r12, lr, r0: its words in r4-r9, its
+ * constants in r5-r7, its byte to r2. */
 #define T9_CHANNEL                                                                            \
     "ldmia  r1!, {r4-r9}\n\t"                                                                 \
     "smlad  r4, r5, r10, r4\n\t"                                                              \
@@ -332,42 +343,69 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
     "asr    r4, r4, r7\n\t"                                                                   \
     "ssat   r4, #8, r4\n\t"                                                                   \
     "strb   r4, [r2], #1\n\t"
-static __attribute__((naked, noinline)) void t9_pixel(const int16_t *x __attribute__((unused)),
-                                                      const int32_t *w __attribute__((unused)),
-                                                      int8_t *out __attribute__((unused)),
-                                                      int8_t *end __attribute__((unused)))
+/* Every pixel of a row: the window into registers, the channels four a turn (entered at the n % 4
+ * of the first), then the next window, the weights again, the next pixel's outputs; x, pixels and
+ * the steps on the stack (r2 - r3: the pixel's outputs left). */
+static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldm    r0, {r0-r7}\n\t"
+                     "push   {r0, r3-r7}\n\t" /* x, pixels, xs, wback, skip, n */
+                     "add    r3, r2, r7\n\t"
+                     "3:\n\t"
                      "ldr    r10, [r0]\n\t"
                      "ldr    r11, [r0, #4]\n\t"
                      "ldr    r12, [r0, #8]\n\t"
                      "ldr    lr, [r0, #12]\n\t"
                      "ldr    r0, [r0, #16]\n\t"
                      "sub    r4, r3, r2\n\t"
-                     "lsls   r4, r4, #31\n\t"
-                     "bmi    2f\n\t"
-                     "1:\n\t" T9_CHANNEL "2:\n\t" T9_CHANNEL
+                     "and    r4, r4, #3\n\t"
+                     "tbb    [pc, r4]\n\t"
+                     "9:\n\t"
+                     ".byte  (4f - 9b) / 2, (7f - 9b) / 2, (6f - 9b) / 2, (5f - 9b) / 2\n\t"
+                     "4:\n\t" T9_CHANNEL "5:\n\t" T9_CHANNEL "6:\n\t" T9_CHANNEL "7:\n\t" T9_CHANNEL
                      "cmp    r2, r3\n\t"
-                     "bne    1b\n\t"
+                     "bne    4b\n\t"
+                     "ldm    sp, {r0, r4-r8}\n\t"
+                     "subs   r4, r4, #1\n\t"
+                     "beq    8f\n\t"
+                     "add    r0, r0, r5\n\t"
+                     "strd   r0, r4, [sp]\n\t"
+                     "sub    r1, r1, r6\n\t"
+                     "add    r2, r2, r7\n\t"
+                     "add    r3, r2, r8\n\t"
+                     "b      3b\n\t"
+                     "8:\n\t"
+                     "add    sp, sp, #24\n\t"
                      "pop    {r4-r11, pc}");
 }
 #undef T9_CHANNEL
 
-/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (at blk), from the band. */
+/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (at blk), from the band; then the
+ * clamp of a fused activation, if any. */
 static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
                                      uint32_t n)
 {
-    const uint32_t C = j->out_dims.c, xs = j->p->win.sw * j->S, W = j->out_dims.w;
-    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
-    uint32_t ox, i;
-    for (ox = 0; ox < W; ox++, band += xs, out += C) {
-        t9_pixel(band, blk, out, out + n);
-        if (clamp) {
-            const uint32_t lo4 = nnom_arm_bytes4(j->p->act_min), hi4 = nnom_arm_bytes4(j->p->act_max);
+    const uint32_t C = j->out_dims.c, W = j->out_dims.w;
+    const int32_t lo = j->p->act_min, hi = j->p->act_max;
+    t9_run_t r;
+    r.x = band;
+    r.w = blk;
+    r.out = out;
+    r.pixels = W;
+    r.xs = 2u * j->p->win.sw * j->S;
+    r.wback = 4u * T9_WORDS * n;
+    r.skip = C - n;
+    r.n = n;
+    t9_run(&r);
+    if (lo > -128 || hi < 127) {
+        const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
+        uint32_t ox, i;
+        for (ox = 0; ox < W; ox++, out += C) {
             for (i = 0; i + 4 <= n; i += 4)
                 nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
             for (; i < n; i++)
-                out[i] = (int8_t)(out[i] < j->p->act_min ? j->p->act_min : out[i] > j->p->act_max ? j->p->act_max : out[i]);
+                out[i] = (int8_t)(out[i] < lo ? lo : out[i] > hi ? hi : out[i]);
         }
     }
 }
