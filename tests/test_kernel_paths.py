@@ -58,16 +58,19 @@ def dw_model(seed):
 
 
 def conv_model(seed):
-    """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
+    """Convolutions reaching every conv path: a first layer over few channels (shallow) and a 3x3
+    one over a single channel (shallow, 9-value windows), pointwise
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch), 3x3 ones over many (the columns), a 1x3 one
-    (the row kernel), an AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool
+    (the row kernel), an AvgPool, an Add of three inputs, a Concat of six; before them a MaxPool
     and an AvgPool under 4 channels (the pools' references)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
     x = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), m.hook(MaxPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x))
+    # a 3x3 conv over one channel (the shallow kernel's windows of 9 values), stride 2 like the 3x3 below
+    t = m.hook(Conv2D(5, kernel(3, 3), stride(2, 2), PADDING_SAME), m.hook(Conv2D(1, kernel(1, 1)), x))
     x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
@@ -77,7 +80,7 @@ def conv_model(seed):
     x = m.active(act_relu(), m.hook(Conv2D(7, kernel(1, 3), stride(1, 1), PADDING_SAME), x))
     y = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
     a = m.mergex(Add(), y, x, y)
-    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a)))
+    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a, t)))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
 

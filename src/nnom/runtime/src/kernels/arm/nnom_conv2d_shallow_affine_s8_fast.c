@@ -29,7 +29,13 @@ typedef struct {
     nnom_dims_t in_dims, out_dims;
     uint32_t S, K, Kp;          /* values per band column (kh * in_c), per window, rounded up to even */
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
+    int32_t *blk;               /* t9_layer(): the channels' words (scratch) */
+    int16_t *band;              /* after them */
+    uint32_t x0, x1, Wb;        /* the band's columns: x - pad_left inside the input for x0 <= x < x1, of Wb */
 } sh_job_t;
+
+/* The layer, group by group, row by row (t9_layer() for windows of 9-10 values). */
+typedef void (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
 
 /* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
  * the block's first (its outputs are not stored) with constants that keep it in range. */
@@ -131,7 +137,7 @@ static inline void sh_zero(int16_t *d, uint32_t C)
 
 /* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
  * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
-static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
+static NNOM_ARM_NOINLINE void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
                     uint32_t ky0, uint32_t Wb)
 {
     const nnom_window_t *win = &j->p->win;
@@ -162,7 +168,7 @@ static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *b
 /* The band of the next output row from this one's, when their windows share most rows (stride sh
  * at most kh / 4, no dilation): every value moves back by sh rows (sh * in_c values; a column's first rows go
  * into the previous column's last, which sh_band() then writes). */
-static void sh_shift(int16_t *band, uint32_t n, uint32_t by)
+static NNOM_ARM_ALWAYS_INLINE void sh_shift(int16_t *band, uint32_t n, uint32_t by)
 {
     uint32_t i;
     for (i = 0; i + 2 <= n - by; i += 2)
@@ -269,7 +275,7 @@ static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, con
     }
 }
 
-#if NNOM_ARM_ASM
+#if NNOM_ARM_ASM && NNOM_PATH_AFF_CONV_SHALLOW9
 /* Windows of 9 or 10 values (a 3x3 kernel over one channel): one output channel at a time against
  * the window held in five registers, so that an output costs its five SMLADs, two LDMs, the
  * requantization and a STRB (no per-block setup, none of a block's channels wasted). A channel's
@@ -409,7 +415,35 @@ static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, con
         }
     }
 }
+/* The layer over windows of 9 or 10 values: a channel at a time (t9_row()). */
+static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
+                                       int8_t *out)
+{
+    const uint32_t C = j->out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS, row = (uint32_t)j->out_dims.w * C;
+    uint32_t oc, oy;
+    for (oc = 0; oc < C; oc += group) {
+        const uint32_t n = C - oc < group ? C - oc : group;
+        t9_weights(j, w, bias, oc, n, j->blk);
+        for (oy = 0; oy < j->out_dims.h; oy++) {
+            /* the band moved from 2 shared rows on: t9_row() costs little next to a band's widening */
+            if (oy > 0 && j->p->win.dh == 1 && 2u * j->p->win.sh <= j->p->win.kh) {
+                sh_shift(j->band, j->Wb * j->S, j->p->win.sh * j->in_dims.c);
+                sh_band(j, in, oy, j->band, j->x0, j->x1, j->p->win.kh - j->p->win.sh, j->Wb);
+            } else {
+                sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
+            }
+            t9_row(j, j->band, j->blk, out + oy * row + oc, n);
+        }
+    }
+}
+#define SH_T9 t9_layer
+#else
+#define SH_T9 NULL
 #endif
+
+/* [0]: windows of 9-10 values (NNOM_PATH_AFF_CONV_SHALLOW9; left out, NULL: the blocks of four);
+ * read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
+static const sh_layer_fn sh_t9[1] = {SH_T9};
 
 void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
@@ -417,11 +451,13 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
+    const sh_layer_fn *t9 = sh_t9;
     sh_job_t j;
     int32_t *blk;
     int16_t *band;
     uint32_t oc, oy, x0, x1, Wb, i, nb;
 
+    NNOM_ARM_OPAQUE(t9);
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, (uint32_t)win->kh * win->kw * in_dims.c)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
@@ -443,30 +479,25 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     x1 = win->pad_left + in_dims.w < Wb ? win->pad_left + in_dims.w : Wb;
     for (i = 0; i < ((Wb * j.S + 2u) & ~1u); i++)
         band[i] = 0;
+    if (j.Kp == 10u && t9[0] != NULL) {
+        j.blk = blk;
+        j.band = band;
+        j.x0 = x0;
+        j.x1 = x1;
+        j.Wb = Wb;
+        t9[0](&j, in, w, bias, out);
+        return;
+    }
     for (oc = 0; oc < C; oc += group) {
         const uint32_t n = C - oc < group ? C - oc : group;
-#if NNOM_ARM_ASM
-        if (j.Kp == 10u) {
-            t9_weights(&j, w, bias, oc, n, blk);
-        } else
-#endif
-        {
-            sh_weights(&j, w, bias, oc, n, blk);
-        }
+        sh_weights(&j, w, bias, oc, n, blk);
         for (oy = 0; oy < out_dims.h; oy++) {
-            /* the t9 path's rows cost little next to a band's widening: it moves the band from 2 shared rows on */
-            if (oy > 0 && win->dh == 1 && (j.Kp == 10u && NNOM_ARM_ASM ? 2u : 4u) * win->sh <= win->kh) {
+            if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
                 sh_shift(band, Wb * j.S, win->sh * in_dims.c);
                 sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
             } else {
                 sh_band(&j, in, oy, band, x0, x1, 0, Wb);
             }
-#if NNOM_ARM_ASM
-            if (j.Kp == 10u) {
-                t9_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
-                continue;
-            }
-#endif
             sh_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
         }
     }
