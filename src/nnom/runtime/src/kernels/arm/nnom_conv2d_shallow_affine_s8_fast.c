@@ -135,9 +135,17 @@ static inline void sh_zero(int16_t *d, uint32_t C)
         d[3] = 0;
 }
 
+/* sh_band() is called from t9_layer() too when NNOM_PATH_AFF_CONV_SHALLOW9 is built: out of the
+ * interprocedural optimizations, so that it and its callers compile the same either way. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NNOM_SH_NOIPA __attribute__((noipa))
+#else
+#define NNOM_SH_NOIPA NNOM_ARM_NOINLINE
+#endif
+
 /* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
  * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
-static NNOM_ARM_NOINLINE void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
+static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
                     uint32_t ky0, uint32_t Wb)
 {
     const nnom_window_t *win = &j->p->win;
@@ -415,6 +423,34 @@ static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, con
         }
     }
 }
+/* The band of output row oy > 0 of a 3x3 kernel over one channel, stride 1, from the previous
+ * one's: each column's rows 1 and 2 move to 0 and 1, input row oy + 2 - pad_top (0 outside the
+ * input) comes in as row 2, in one pass (sh_shift() and sh_band() take four times as long). */
+static NNOM_ARM_NOINLINE void t9_band3(const sh_job_t *j, const int8_t *in, uint32_t oy)
+{
+    const int32_t iy = (int32_t)(oy + 2u) - (int32_t)j->p->win.pad_top, zp = j->p->in_zp;
+    const uint32_t Wb = j->Wb;
+    uint32_t x = 0, x0 = j->x0, x1 = j->x1;
+    const int8_t *s = in;
+    int16_t *d = j->band;
+    if (iy < 0 || iy >= (int32_t)j->in_dims.h)
+        x0 = x1 = Wb; /* the whole row is padding */
+    else
+        s = in + (uint32_t)iy * j->in_dims.w - j->p->win.pad_left; /* s[x]: column x */
+    for (; x < x0; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = 0;
+    }
+    for (; x < x1; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = (int16_t)(s[x] - zp);
+    }
+    for (; x < Wb; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = 0;
+    }
+}
+
 /* The layer over windows of 9 or 10 values: a channel at a time (t9_row()). */
 static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
                                        int8_t *out)
@@ -426,7 +462,9 @@ static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, cons
         t9_weights(j, w, bias, oc, n, j->blk);
         for (oy = 0; oy < j->out_dims.h; oy++) {
             /* the band moved from 2 shared rows on: t9_row() costs little next to a band's widening */
-            if (oy > 0 && j->p->win.dh == 1 && 2u * j->p->win.sh <= j->p->win.kh) {
+            if (oy > 0 && j->p->win.kh == 3u && j->S == 3u && j->p->win.sh == 1u && j->p->win.dh == 1u) {
+                t9_band3(j, in, oy);
+            } else if (oy > 0 && j->p->win.dh == 1 && 2u * j->p->win.sh <= j->p->win.kh) {
                 sh_shift(j->band, j->Wb * j->S, j->p->win.sh * j->in_dims.c);
                 sh_band(j, in, oy, j->band, j->x0, j->x1, j->p->win.kh - j->p->win.sh, j->Wb);
             } else {
@@ -455,7 +493,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     sh_job_t j;
     int32_t *blk;
     int16_t *band;
-    uint32_t oc, oy, x0, x1, Wb, i, nb;
+    uint32_t oc, oy, x0, x1, Wb, i, nb, nv;
 
     NNOM_ARM_OPAQUE(t9);
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
@@ -477,7 +515,8 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     Wb = (uint32_t)(out_dims.w - 1u) * win->sw + win->kw;
     x0 = win->pad_left < Wb ? win->pad_left : Wb;
     x1 = win->pad_left + in_dims.w < Wb ? win->pad_left + in_dims.w : Wb;
-    for (i = 0; i < ((Wb * j.S + 2u) & ~1u); i++)
+    nv = Wb * j.S;
+    for (i = 0; i < ((nv + 2u) & ~1u); i++)
         band[i] = 0;
     if (j.Kp == 10u && t9[0] != NULL) {
         j.blk = blk;
@@ -493,7 +532,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
         sh_weights(&j, w, bias, oc, n, blk);
         for (oy = 0; oy < out_dims.h; oy++) {
             if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
-                sh_shift(band, Wb * j.S, win->sh * in_dims.c);
+                sh_shift(band, nv, win->sh * in_dims.c);
                 sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
             } else {
                 sh_band(&j, in, oy, band, x0, x1, 0, Wb);
