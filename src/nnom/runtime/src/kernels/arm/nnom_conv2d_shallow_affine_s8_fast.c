@@ -17,7 +17,12 @@
  * of taps one LDR, one LDM and four SMLADs (8 MACs in 6 instructions); an odd K gets a zero weight,
  * against the next value of the band. The scratch (nnom_conv2d_affine_s8_shallow_size()) is larger
  * than the general kernel's two columns: where a first conv is the arena's peak (MobileNetV3Small
- * at 96x96), the arena grows by the difference (2.8 KB there). */
+ * at 96x96), the arena grows by the difference (2.8 KB there).
+ *
+ * Windows of 9 or 10 values (a 3x3 kernel over one channel; NNOM_PATH_AFF_CONV_SHALLOW9) are too
+ * short for a block's setup and four-at-a-time requantization to pay off: t9_layer() holds the
+ * window in five registers and takes the output channels one at a time (the channel's words in two
+ * LDMs, five SMLADs, the requantization, a STRB: 12 instructions for 9 MACs), in the same scratch. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
