@@ -304,12 +304,12 @@ static void check_conv(void)
 
 /* First layers (nnom_conv2d_shallow_affine_s8_fast through the dispatcher): 1-4 input channels,
  * kernels 1x1 to 5x5 and 10x4, half of them windows of 9 or 10 values (3x3, 1x9, 9x1, 5x2, 2x5,
- * 1x10, 10x1 over one channel: the one-channel-at-a-time path), strides 1-2, maps 1x1 to 12x12,
+ * 1x10, 10x1 over one channel, 3x1 and 1x3 over three: the channel-at-a-time path), strides 1-2, maps 1x1 to 12x12,
  * SAME / VALID, 4-40 output channels (over 16: several groups), zero points at both ends and
  * clamps (rand_affine), misaligned buffers. */
 static void check_conv_shallow(void)
 {
-    static const uint8_t tiny[7][2] = {{3, 3}, {1, 9}, {9, 1}, {5, 2}, {2, 5}, {1, 10}, {10, 1}};
+    static const uint8_t tiny[9][2] = {{3, 3}, {1, 9}, {9, 1}, {5, 2}, {2, 5}, {1, 10}, {10, 1}, {3, 1}, {1, 3}};
     int fails = 0, printed = 0;
     uint32_t cs, done = 0, fast = 0;
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
@@ -325,8 +325,8 @@ static void check_conv_shallow(void)
         in.w = (uint16_t)urange(1, 12);
         in.c = (uint16_t)urange(1, 4);
         if (r < 4) {
-            const uint32_t t = rnd() % 7;
-            in.c = 1;
+            const uint32_t t = rnd() % 9;
+            in.c = t < 7 ? 1 : 3; /* 3x1 and 1x3 over three channels: 9 values too */
             win.kh = t < 3 ? 3 : tiny[t][0];
             win.kw = t < 3 ? 3 : tiny[t][1];
         } else if (r == 4) {

@@ -310,7 +310,7 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
         int16_t *d = (int16_t *)(blk + 1);
         const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
         blk[0] = bias != NULL ? 2 * bias[oc] : 0;
-        if (K == 9u && kh == 3u) { /* 3x3 over one channel, unrolled: the taps column by column */
+        if (K == 9u && kh == 3u && kw == 3u) { /* 3x3 over one channel, unrolled: the taps column by column */
             d[0] = (int16_t)(2 * r[0]);
             d[1] = (int16_t)(2 * r[3]);
             d[2] = (int16_t)(2 * r[6]);
