@@ -137,6 +137,23 @@ def pool_model(seed):
     return m, (h, w, c)
 
 
+def first_model(seed):
+    """First layers over one channel whose windows are 9-10 values (the shallow kernel's channel at
+    a time): 3x3 (SAME or VALID), 1x9, 10x1, strides 1-2, ReLU / ReLU6 clamps or none, 4-24
+    output channels (over 16: two groups), then a 1x1 conv."""
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(5, 13)), int(rng.integers(9, 13))
+    k = [(3, 3), (3, 3), (1, 9), (10, 1)][seed % 4]
+    s = int(rng.integers(1, 3))
+    pad = "valid" if seed == 1 else "same"
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, 1)))
+    x = tail(m, m.hook(Conv2D(int(rng.integers(4, 25)), kernel(*k), stride(s, s), padding=pad), x), ACTS[seed % 3])
+    x = m.hook(Conv2D(3, kernel(1, 1)), x)
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, 1)
+
+
 def merge_model(seed):
     """Add (ReLU-fused, three inputs) or Sub (a (1, 1, C) input repeating over the image), Mult
     (likewise), and Concat (inputs of different formats, along channels, width or height)."""
@@ -162,7 +179,8 @@ CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row
          (dw_model, 0), (dw_model, 1), (dw_model, 2),
          (small_dw_model, 0), (small_dw_model, 1), (small_dw_model, 2), (small_dw_model, 3),
          (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
-         (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3)]
+         (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3),
+         (first_model, 0), (first_model, 1), (first_model, 2), (first_model, 3)]
 
 
 def quantized(build, seed, per_channel=True):

@@ -49,7 +49,7 @@ AFFINE_KERNELS = sorted(["nnom_conv2d_affine_s8_fast", "nnom_conv2d_1x1_affine_s
                          "nnom_add_affine_s8_fast", "nnom_sub_affine_s8_fast", "nnom_mul_affine_s8_fast",
                          "nnom_requant_affine_s8_fast", "nnom_matmul_affine_s8_fast",
                          "nnom_concat_affine_s8_fast"])
-AFFINE_CHECKED = ["conv2d", "conv2d_rows", "conv2d_1x1", "conv2d_transpose", "dw_conv2d", "fully_connected", "maxpool", "avgpool", "mean",
+AFFINE_CHECKED = ["conv2d", "conv2d_shallow", "conv2d_rows", "conv2d_1x1", "conv2d_transpose", "dw_conv2d", "fully_connected", "maxpool", "avgpool", "mean",
                   "sumpool", "add", "sub", "mul", "requant", "concat", "softmax"]
 # checked kernels without a reference fallback (softmax: the table kernel against the reference;
 # conv2d_transpose: its DSP loop takes every case)

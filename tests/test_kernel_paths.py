@@ -58,10 +58,11 @@ def dw_model(seed):
 
 
 def conv_model(seed):
-    """Convolutions reaching every conv path: a first layer over few channels (shallow), pointwise
+    """Convolutions reaching every conv path: a first layer over few channels (shallow) and a 3x3
+    one over a single channel (shallow, 9-value windows), pointwise
     ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch), 3x3 ones over many (the columns), a 1x3 one
-    (the row kernel), an AvgPool, an Add of three inputs, a Concat of five; before them a MaxPool
+    (the row kernel), an AvgPool, an Add of three inputs, a Concat of six; before them a MaxPool
     and an AvgPool under 4 channels (the pools' references); a 1x2 MaxPool over 20 channels (word pairs)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 11)), int(rng.integers(6, 11)), int(rng.integers(1, 4))
@@ -73,12 +74,14 @@ def conv_model(seed):
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))
     x = m.hook(MaxPool(kernel(1, 2), stride(1, 1)), x)
+    # a 3x3 conv over one channel (the shallow kernel's windows of 9 values), stride 2 like the 3x3 below
+    t = m.hook(Conv2D(5, kernel(3, 3), stride(2, 2), PADDING_SAME), m.hook(Conv2D(1, kernel(1, 1)), x))
     x = m.hook(Conv2D(int(rng.integers(9, 15)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(int(rng.integers(5, 12)), kernel(3, 3), stride(2, 2), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(Conv2D(7, kernel(1, 3), stride(1, 1), PADDING_SAME), x))
     y = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x)
     a = m.mergex(Add(), y, x, y)
-    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a)))
+    x = m.hook(Dense(4), m.hook(Flatten(), m.mergex(Concat(-1), a, y, x, y, a, t)))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
 

@@ -302,6 +302,90 @@ static void check_conv(void)
     report("conv2d", done, fails, fast);
 }
 
+/* First layers (nnom_conv2d_shallow_affine_s8_fast through the dispatcher): 1-4 input channels,
+ * kernels 1x1 to 5x5 and 10x4, half of them windows of 9 or 10 values (3x3, 1x9, 9x1, 5x2, 2x5,
+ * 1x10, 10x1 over one channel, 3x1 and 1x3 over three: the channel-at-a-time path), strides 1-2, maps 1x1 to 12x12,
+ * SAME / VALID, 4-40 output channels (over 16: several groups), zero points at both ends and
+ * clamps (rand_affine), misaligned buffers. */
+static void check_conv_shallow(void)
+{
+    static const uint8_t tiny[9][2] = {{3, 3}, {1, 9}, {9, 1}, {5, 2}, {2, 5}, {1, 10}, {10, 1}, {3, 1}, {1, 3}};
+    int fails = 0, printed = 0;
+    uint32_t cs, done = 0, fast = 0;
+    for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win;
+        nnom_conv_affine_params_t p;
+        uint32_t K, n_out, i, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, eh, ew, r = rnd() % 8;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w, *got;
+        int16_t *scratch;
+        char what[200];
+        in.h = (uint16_t)urange(1, 12);
+        in.w = (uint16_t)urange(1, 12);
+        in.c = (uint16_t)urange(1, 4);
+        if (r < 4) {
+            const uint32_t t = rnd() % 9;
+            in.c = t < 7 ? 1 : 3; /* 3x1 and 1x3 over three channels: 9 values too */
+            win.kh = t < 3 ? 3 : tiny[t][0];
+            win.kw = t < 3 ? 3 : tiny[t][1];
+        } else if (r == 4) {
+            win.kh = 10;
+            win.kw = 4;
+        } else {
+            win.kh = (uint16_t)urange(1, 5);
+            win.kw = (uint16_t)urange(1, 5);
+        }
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)(rnd() % 4 == 0 ? urange(1, 2) : win.sh);
+        win.dh = (uint16_t)(rnd() % 8 == 0 ? 2 : 1);
+        win.dw = 1;
+        eh = (uint32_t)(win.kh - 1) * win.dh + 1;
+        ew = win.kw;
+        if (rnd() & 1) { /* SAME */
+            uint32_t th, tw;
+            out.h = (uint16_t)((in.h + win.sh - 1) / win.sh);
+            out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+            th = (out.h - 1u) * win.sh + eh;
+            tw = (out.w - 1u) * win.sw + ew;
+            win.pad_top = (uint16_t)((th > in.h ? th - in.h : 0) / 2);
+            win.pad_left = (uint16_t)((tw > in.w ? tw - in.w : 0) / 2);
+        } else { /* VALID */
+            if (eh > in.h || ew > in.w)
+                continue;
+            out.h = (uint16_t)((in.h - eh) / win.sh + 1);
+            out.w = (uint16_t)((in.w - ew) / win.sw + 1);
+            win.pad_top = win.pad_left = 0;
+        }
+        out.c = (uint16_t)(rnd() % 4 == 0 ? urange(17, 40) : urange(4, 16));
+        K = (uint32_t)win.kh * win.kw * in.c;
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if ((uint32_t)in.h * in.w * in.c > IN_MAX || K * out.c > W_MAX || n_out > OUT_MAX
+            || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
+        fast += is_fast(out.c, K, no_bias);
+        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(mis);
+        scratch = scratch_buf + GUARD + smis;
+        memset(scratch_buf, 0x5A, sizeof scratch_buf);
+        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
+        for (i = 0; i < GUARD; i++)
+            if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
+                || scratch[nnom_conv2d_affine_s8_scratch_size(in, &win, out) / 2 + i] != 0x5A5A) {
+                printf("MISMATCH conv2d_shallow case %lu: wrote outside its scratch\n", (unsigned long)cs);
+                fails++;
+                break;
+            }
+        describe(what, "conv", in, &win, out, &p);
+        fails += compare("conv2d_shallow", cs, got, n_out, what, &printed);
+        done++;
+    }
+    report("conv2d_shallow", done, fails, fast);
+}
+
 /* Convolutions whose windows are one run of bytes (1 x kw kernels: nnom_conv2d_row_affine_s8_fast
  * through the dispatcher): odd channel counts 5-13 (and a few others), widths 1-11, strides 1-3
  * (along the row), SAME / VALID and uneven padding, dilation where the path takes it (down the
@@ -1477,6 +1561,7 @@ static void benchmarks(void)
 int main(void)
 {
     check_conv();
+    check_conv_shallow();
     check_conv_rows();
     check_conv1x1();
     check_dw();

@@ -32,6 +32,7 @@ PATHS = {
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
     "NNOM_PATH_AFF_CONV_PW_COLUMNS": "conv 1x1 over a multiple of 4 input channels without room for those blocks: columns",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",
+    "NNOM_PATH_AFF_CONV_SHALLOW9": "conv over up to 4 input channels, windows of 9-10 values (3x3 over one channel): a channel at a time",
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
     "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",
     "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel",

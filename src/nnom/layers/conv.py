@@ -320,7 +320,10 @@ class Conv2D(_ConvBase):
         if inside and s.c % 4 == 0:
             return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()
                                                 else {"NNOM_PATH_AFF_CONV_PW_COLUMNS"} | self._columns())
-        return {"NNOM_PATH_AFF_CONV_SHALLOW"} if self._shallow() else self._columns()
+        if self._shallow():  # windows of 9-10 values: the band kernel's channel-at-a-time rows
+            k = self.kernel.h * self.kernel.w * s.c
+            return {"NNOM_PATH_AFF_CONV_SHALLOW"} | ({"NNOM_PATH_AFF_CONV_SHALLOW9"} if k in (9, 10) else set())
+        return self._columns()
 
     def _columns(self):
         """columns_path() of nnom_conv2d_affine_s8_fast(): the blocks of four output channels, then

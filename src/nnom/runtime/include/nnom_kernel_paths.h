@@ -73,6 +73,9 @@
 #ifndef NNOM_PATH_AFF_CONV_SHALLOW      /* conv over up to 4 input channels: the band kernel */
 #define NNOM_PATH_AFF_CONV_SHALLOW 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_SHALLOW9      /* conv over up to 4 input channels, windows of 9-10 values (3x3 over one channel): a channel at a time */
+#define NNOM_PATH_AFF_CONV_SHALLOW9 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_COLUMNS      /* conv through im2col columns (any other shape) */
 #define NNOM_PATH_AFF_CONV_COLUMNS 1
 #endif

@@ -17,7 +17,12 @@
  * of taps one LDR, one LDM and four SMLADs (8 MACs in 6 instructions); an odd K gets a zero weight,
  * against the next value of the band. The scratch (nnom_conv2d_affine_s8_shallow_size()) is larger
  * than the general kernel's two columns: where a first conv is the arena's peak (MobileNetV3Small
- * at 96x96), the arena grows by the difference (2.8 KB there). */
+ * at 96x96), the arena grows by the difference (2.8 KB there).
+ *
+ * Windows of 9 or 10 values (a 3x3 kernel over one channel; NNOM_PATH_AFF_CONV_SHALLOW9) are too
+ * short for a block's setup and four-at-a-time requantization to pay off: t9_layer() holds the
+ * window in five registers and takes the output channels one at a time (the channel's words in two
+ * LDMs, five SMLADs, the requantization, a STRB: 12 instructions for 9 MACs), in the same scratch. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -29,7 +34,13 @@ typedef struct {
     nnom_dims_t in_dims, out_dims;
     uint32_t S, K, Kp;          /* values per band column (kh * in_c), per window, rounded up to even */
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
+    int32_t *blk;               /* t9_layer(): the channels' words (scratch) */
+    int16_t *band;              /* after them */
+    uint32_t x0, x1, Wb;        /* the band's columns: x - pad_left inside the input for x0 <= x < x1, of Wb */
 } sh_job_t;
+
+/* The layer, group by group, row by row (t9_layer() for windows of 9-10 values). */
+typedef void (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
 
 /* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
  * the block's first (its outputs are not stored) with constants that keep it in range. */
@@ -129,9 +140,17 @@ static inline void sh_zero(int16_t *d, uint32_t C)
         d[3] = 0;
 }
 
+/* sh_band() is called from t9_layer() too when NNOM_PATH_AFF_CONV_SHALLOW9 is built: out of the
+ * interprocedural optimizations, so that it and its callers compile the same either way. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NNOM_SH_NOIPA __attribute__((noipa))
+#else
+#define NNOM_SH_NOIPA NNOM_ARM_NOINLINE
+#endif
+
 /* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
  * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
-static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
+static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
                     uint32_t ky0, uint32_t Wb)
 {
     const nnom_window_t *win = &j->p->win;
@@ -162,7 +181,7 @@ static void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *b
 /* The band of the next output row from this one's, when their windows share most rows (stride sh
  * at most kh / 4, no dilation): every value moves back by sh rows (sh * in_c values; a column's first rows go
  * into the previous column's last, which sh_band() then writes). */
-static void sh_shift(int16_t *band, uint32_t n, uint32_t by)
+static NNOM_ARM_ALWAYS_INLINE void sh_shift(int16_t *band, uint32_t n, uint32_t by)
 {
     uint32_t i;
     for (i = 0; i + 2 <= n - by; i += 2)
@@ -269,17 +288,219 @@ static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, con
     }
 }
 
+#if NNOM_ARM_ASM && NNOM_PATH_AFF_CONV_SHALLOW9
+/* Windows of 9 or 10 values (a 3x3 kernel over one channel): one output channel at a time against
+ * the window held in five registers, so that an output costs its five SMLADs, two LDMs, the
+ * requantization and a STRB (no per-block setup, none of a block's channels wasted). A channel's
+ * words (T9_WORDS) are its doubled bias, its five pairs of doubled taps in the band's order (a 9th
+ * tap's partner 0), then m, k, r of nnom_arm_rq(): the 4 + Kp / 2 words a channel has in a block of
+ * four, so that they fit where the blocks would. */
+#define T9_WORDS 9u
+
+static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
+                                         uint32_t n, int32_t *blk)
+{
+    const nnom_conv_affine_params_t *p = j->p;
+    const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
+    const int32_t z1 = 1 + 2 * p->out_zp;
+    uint32_t i, x, ky, c;
+    for (i = 0; i < n; i++, blk += T9_WORDS) {
+        const uint32_t oc = oc0 + i;
+        const int8_t *r = w + oc * K;
+        int16_t *d = (int16_t *)(blk + 1);
+        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
+        blk[0] = bias != NULL ? 2 * bias[oc] : 0;
+        if (K == 9u && kh == 3u && kw == 3u) { /* 3x3 over one channel, unrolled: the taps column by column */
+            d[0] = (int16_t)(2 * r[0]);
+            d[1] = (int16_t)(2 * r[3]);
+            d[2] = (int16_t)(2 * r[6]);
+            d[3] = (int16_t)(2 * r[1]);
+            d[4] = (int16_t)(2 * r[4]);
+            d[5] = (int16_t)(2 * r[7]);
+            d[6] = (int16_t)(2 * r[2]);
+            d[7] = (int16_t)(2 * r[5]);
+            d[8] = (int16_t)(2 * r[8]);
+            d[9] = 0;
+        } else {
+            for (x = 0; x < kw; x++)
+                for (ky = 0; ky < kh; ky++)
+                    for (c = 0; c < C; c++)
+                        *d++ = (int16_t)(2 * r[ky * row + x * C + c]);
+            if (K == 9u)
+                *d = 0;
+        }
+        blk[6] = q.m;
+        blk[7] = q.k;
+        blk[8] = q.r;
+    }
+}
+
+/* One output row (t9_row()): its words in the order t9_run loads them. */
+typedef struct {
+    const int16_t *x;           /* the first window */
+    const int32_t *w;           /* the channels' words */
+    int8_t *out;                /* the first pixel's first output */
+    uint32_t pixels;            /* at least 1 */
+    uint32_t xs;                /* bytes from a window to the next */
+    uint32_t wback;             /* the channels' bytes: n * T9_WORDS * 4 */
+    uint32_t skip;              /* output bytes from a pixel's last channel to the next pixel's first */
+    uint32_t n;                 /* channels, at least 1 */
+} t9_run_t;
+
+/* A channel (T9_WORDS at r1) against the window in r10-r12, lr, r0: its words in r4-r9, its
+ * constants in r5-r7, its byte to r2. */
+#define T9_CHANNEL                                                                            \
+    "ldmia  r1!, {r4-r9}\n\t"                                                                 \
+    "smlad  r4, r5, r10, r4\n\t"                                                              \
+    "smlad  r4, r6, r11, r4\n\t"                                                              \
+    "smlad  r4, r7, r12, r4\n\t"                                                              \
+    "smlad  r4, r8, lr, r4\n\t"                                                               \
+    "smlad  r4, r9, r0, r4\n\t"                                                               \
+    "ldmia  r1!, {r5-r7}\n\t"                                                                 \
+    "add    r6, r6, r4, asr #31\n\t"                                                          \
+    "smmlar r4, r4, r5, r6\n\t"                                                               \
+    "asr    r4, r4, r7\n\t"                                                                   \
+    "ssat   r4, #8, r4\n\t"                                                                   \
+    "strb   r4, [r2], #1\n\t"
+/* Every pixel of a row: the window into registers, the channels four a turn (entered at the n % 4
+ * of the first), then the next window, the weights again, the next pixel's outputs; x, pixels and
+ * the steps on the stack (r2 - r3: the pixel's outputs left). */
+static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldm    r0, {r0-r7}\n\t"
+                     "push   {r0, r3-r7}\n\t" /* x, pixels, xs, wback, skip, n */
+                     "add    r3, r2, r7\n\t"
+                     "3:\n\t"
+                     "ldr    r10, [r0]\n\t"
+                     "ldr    r11, [r0, #4]\n\t"
+                     "ldr    r12, [r0, #8]\n\t"
+                     "ldr    lr, [r0, #12]\n\t"
+                     "ldr    r0, [r0, #16]\n\t"
+                     "sub    r4, r3, r2\n\t"
+                     "and    r4, r4, #3\n\t"
+                     "tbb    [pc, r4]\n\t"
+                     "9:\n\t"
+                     ".byte  (4f - 9b) / 2, (7f - 9b) / 2, (6f - 9b) / 2, (5f - 9b) / 2\n\t"
+                     "4:\n\t" T9_CHANNEL "5:\n\t" T9_CHANNEL "6:\n\t" T9_CHANNEL "7:\n\t" T9_CHANNEL
+                     "cmp    r2, r3\n\t"
+                     "bne    4b\n\t"
+                     "ldm    sp, {r0, r4-r8}\n\t"
+                     "subs   r4, r4, #1\n\t"
+                     "beq    8f\n\t"
+                     "add    r0, r0, r5\n\t"
+                     "strd   r0, r4, [sp]\n\t"
+                     "sub    r1, r1, r6\n\t"
+                     "add    r2, r2, r7\n\t"
+                     "add    r3, r2, r8\n\t"
+                     "b      3b\n\t"
+                     "8:\n\t"
+                     "add    sp, sp, #24\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#undef T9_CHANNEL
+
+/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (at blk), from the band; then the
+ * clamp of a fused activation, if any. */
+static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
+                                     uint32_t n)
+{
+    const uint32_t C = j->out_dims.c, W = j->out_dims.w;
+    const int32_t lo = j->p->act_min, hi = j->p->act_max;
+    t9_run_t r;
+    r.x = band;
+    r.w = blk;
+    r.out = out;
+    r.pixels = W;
+    r.xs = 2u * j->p->win.sw * j->S;
+    r.wback = 4u * T9_WORDS * n;
+    r.skip = C - n;
+    r.n = n;
+    t9_run(&r);
+    if (lo > -128 || hi < 127) {
+        const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
+        uint32_t ox, i;
+        for (ox = 0; ox < W; ox++, out += C) {
+            for (i = 0; i + 4 <= n; i += 4)
+                nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
+            for (; i < n; i++)
+                out[i] = (int8_t)(out[i] < lo ? lo : out[i] > hi ? hi : out[i]);
+        }
+    }
+}
+/* The band of output row oy > 0 of a 3x3 kernel over one channel, stride 1, from the previous
+ * one's: each column's rows 1 and 2 move to 0 and 1, input row oy + 2 - pad_top (0 outside the
+ * input) comes in as row 2, in one pass (sh_shift() and sh_band() take four times as long). */
+static NNOM_ARM_NOINLINE void t9_band3(const sh_job_t *j, const int8_t *in, uint32_t oy)
+{
+    const int32_t iy = (int32_t)(oy + 2u) - (int32_t)j->p->win.pad_top, zp = j->p->in_zp;
+    const uint32_t Wb = j->Wb;
+    uint32_t x = 0, x0 = j->x0, x1 = j->x1;
+    const int8_t *s = in;
+    int16_t *d = j->band;
+    if (iy < 0 || iy >= (int32_t)j->in_dims.h)
+        x0 = x1 = Wb; /* the whole row is padding */
+    else
+        s = in + (uint32_t)iy * j->in_dims.w - j->p->win.pad_left; /* s[x]: column x */
+    for (; x < x0; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = 0;
+    }
+    for (; x < x1; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = (int16_t)(s[x] - zp);
+    }
+    for (; x < Wb; x++, d += 3) {
+        nnom_st32(d, nnom_ld32(d + 1));
+        d[2] = 0;
+    }
+}
+
+/* The layer over windows of 9 or 10 values: a channel at a time (t9_row()). */
+static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
+                                       int8_t *out)
+{
+    const uint32_t C = j->out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS, row = (uint32_t)j->out_dims.w * C;
+    uint32_t oc, oy;
+    for (oc = 0; oc < C; oc += group) {
+        const uint32_t n = C - oc < group ? C - oc : group;
+        t9_weights(j, w, bias, oc, n, j->blk);
+        for (oy = 0; oy < j->out_dims.h; oy++) {
+            /* the band moved from 2 shared rows on: t9_row() costs little next to a band's widening */
+            if (oy > 0 && j->p->win.kh == 3u && j->S == 3u && j->p->win.sh == 1u && j->p->win.dh == 1u) {
+                t9_band3(j, in, oy);
+            } else if (oy > 0 && j->p->win.dh == 1 && 2u * j->p->win.sh <= j->p->win.kh) {
+                sh_shift(j->band, j->Wb * j->S, j->p->win.sh * j->in_dims.c);
+                sh_band(j, in, oy, j->band, j->x0, j->x1, j->p->win.kh - j->p->win.sh, j->Wb);
+            } else {
+                sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
+            }
+            t9_row(j, j->band, j->blk, out + oy * row + oc, n);
+        }
+    }
+}
+#define SH_T9 t9_layer
+#else
+#define SH_T9 NULL
+#endif
+
+/* [0]: windows of 9-10 values (NNOM_PATH_AFF_CONV_SHALLOW9; left out, NULL: the blocks of four);
+ * read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
+static const sh_layer_fn sh_t9[1] = {SH_T9};
+
 void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                         int16_t *scratch)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
+    const sh_layer_fn *t9 = sh_t9;
     sh_job_t j;
     int32_t *blk;
     int16_t *band;
-    uint32_t oc, oy, x0, x1, Wb, i, nb;
+    uint32_t oc, oy, x0, x1, Wb, i, nb, nv;
 
+    NNOM_ARM_OPAQUE(t9);
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, (uint32_t)win->kh * win->kw * in_dims.c)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
@@ -299,14 +520,24 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     Wb = (uint32_t)(out_dims.w - 1u) * win->sw + win->kw;
     x0 = win->pad_left < Wb ? win->pad_left : Wb;
     x1 = win->pad_left + in_dims.w < Wb ? win->pad_left + in_dims.w : Wb;
-    for (i = 0; i < ((Wb * j.S + 2u) & ~1u); i++)
+    nv = Wb * j.S;
+    for (i = 0; i < ((nv + 2u) & ~1u); i++)
         band[i] = 0;
+    if (j.Kp == 10u && t9[0] != NULL) {
+        j.blk = blk;
+        j.band = band;
+        j.x0 = x0;
+        j.x1 = x1;
+        j.Wb = Wb;
+        t9[0](&j, in, w, bias, out);
+        return;
+    }
     for (oc = 0; oc < C; oc += group) {
         const uint32_t n = C - oc < group ? C - oc : group;
         sh_weights(&j, w, bias, oc, n, blk);
         for (oy = 0; oy < out_dims.h; oy++) {
             if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
-                sh_shift(band, Wb * j.S, win->sh * in_dims.c);
+                sh_shift(band, nv, win->sh * in_dims.c);
                 sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
             } else {
                 sh_band(&j, in, oy, band, x0, x1, 0, Wb);
