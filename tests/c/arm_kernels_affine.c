@@ -251,6 +251,35 @@ static void describe(char *what, const char *kind, nnom_dims_t in, const nnom_wi
             (long)p->act_max);
 }
 
+/* One convolution case through the DSP dispatcher against the reference, byte for byte: the
+ * input, weights and scratch misaligned by mis, wmis and smis, the scratch guarded on both sides
+ * (mode: conv_case()'s; 2 is without bias). Returns the failures. */
+static int run_conv_case(const char *name, uint32_t cs, nnom_dims_t in, const nnom_window_t *win, nnom_dims_t out,
+                         uint32_t mis, uint32_t wmis, uint32_t smis, int mode, uint32_t *fast, int *printed)
+{
+    const uint32_t K = (uint32_t)win->kh * win->kw * in.c, n_out = (uint32_t)out.h * out.w * out.c;
+    const int no_bias = mode == 2;
+    int8_t *x = in_buf + mis, *w = w_buf + wmis, *got;
+    int16_t *scratch = scratch_buf + GUARD + smis;
+    nnom_conv_affine_params_t p = conv_case(win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode,
+                                            no_bias);
+    char what[200];
+    uint32_t i;
+    *fast += is_fast(out.c, K, no_bias);
+    nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
+    got = dsp_out(mis);
+    memset(scratch_buf, 0x5A, sizeof scratch_buf);
+    nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
+    for (i = 0; i < GUARD; i++)
+        if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
+            || scratch[nnom_conv2d_affine_s8_scratch_size(in, win, out) / 2 + i] != 0x5A5A) {
+            printf("MISMATCH %s case %lu: wrote outside its scratch\n", name, (unsigned long)cs);
+            return 1;
+        }
+    describe(what, name, in, win, out, &p);
+    return compare(name, cs, got, n_out, what, printed);
+}
+
 static void check_conv(void)
 {
     int fails = 0, printed = 0;
@@ -258,12 +287,8 @@ static void check_conv(void)
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
-        nnom_conv_affine_params_t p;
-        uint32_t K, n_out, i, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1;
-        int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w, *got;
-        int16_t *scratch;
-        char what[200];
+        uint32_t K, n_out, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1;
+        int mode = (int)(rnd() % 12);
         /* a third with 1-4 input channels: nnom_conv2d_shallow_affine_s8_fast (first layers) */
         if (!rand_window(&in, &win, &out, cs % 3 == 0 ? 4 : 24, 5))
             continue;
@@ -279,24 +304,7 @@ static void check_conv(void)
         if (K * out.c > W_MAX || n_out > OUT_MAX
             || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
             continue;
-        x = in_buf + mis;
-        w = w_buf + wmis;
-        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
-        fast += is_fast(out.c, K, no_bias);
-        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(mis);
-        scratch = scratch_buf + GUARD + smis;
-        memset(scratch_buf, 0x5A, sizeof scratch_buf);
-        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
-        for (i = 0; i < GUARD; i++)
-            if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
-                || scratch[nnom_conv2d_affine_s8_scratch_size(in, &win, out) / 2 + i] != 0x5A5A) {
-                printf("MISMATCH conv2d case %lu: wrote outside its scratch\n", (unsigned long)cs);
-                fails++;
-                break;
-            }
-        describe(what, "conv", in, &win, out, &p);
-        fails += compare("conv2d", cs, got, n_out, what, &printed);
+        fails += run_conv_case("conv2d", cs, in, &win, out, mis, wmis, smis, mode, &fast, &printed);
         done++;
     }
     report("conv2d", done, fails, fast);
@@ -315,12 +323,8 @@ static void check_conv_shallow(void)
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
-        nnom_conv_affine_params_t p;
-        uint32_t K, n_out, i, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, eh, ew, r = rnd() % 8;
-        int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w, *got;
-        int16_t *scratch;
-        char what[200];
+        uint32_t K, n_out, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, eh, ew, r = rnd() % 8;
+        int mode = (int)(rnd() % 12);
         in.h = (uint16_t)urange(1, 12);
         in.w = (uint16_t)urange(1, 12);
         in.c = (uint16_t)urange(1, 4);
@@ -363,24 +367,7 @@ static void check_conv_shallow(void)
         if ((uint32_t)in.h * in.w * in.c > IN_MAX || K * out.c > W_MAX || n_out > OUT_MAX
             || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
             continue;
-        x = in_buf + mis;
-        w = w_buf + wmis;
-        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
-        fast += is_fast(out.c, K, no_bias);
-        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(mis);
-        scratch = scratch_buf + GUARD + smis;
-        memset(scratch_buf, 0x5A, sizeof scratch_buf);
-        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
-        for (i = 0; i < GUARD; i++)
-            if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
-                || scratch[nnom_conv2d_affine_s8_scratch_size(in, &win, out) / 2 + i] != 0x5A5A) {
-                printf("MISMATCH conv2d_shallow case %lu: wrote outside its scratch\n", (unsigned long)cs);
-                fails++;
-                break;
-            }
-        describe(what, "conv", in, &win, out, &p);
-        fails += compare("conv2d_shallow", cs, got, n_out, what, &printed);
+        fails += run_conv_case("conv2d_shallow", cs, in, &win, out, mis, wmis, smis, mode, &fast, &printed);
         done++;
     }
     report("conv2d_shallow", done, fails, fast);
@@ -398,12 +385,8 @@ static void check_conv_rows(void)
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
-        nnom_conv_affine_params_t p;
-        uint32_t K, n_out, i, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, ew;
-        int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w, *got;
-        int16_t *scratch;
-        char what[200];
+        uint32_t K, n_out, mis = rnd() & 3, wmis = rnd() & 3, smis = rnd() & 1, ew;
+        int mode = (int)(rnd() % 12);
         in.h = (uint16_t)urange(1, 4);
         in.w = (uint16_t)urange(1, 40);
         in.c = (uint16_t)(rnd() % 5 == 0 ? urange(2, 24) : 5 + 2 * urange(0, 4));
@@ -435,24 +418,7 @@ static void check_conv_rows(void)
         if (!nnom_conv2d_affine_s8_row_shape(&win, in.c) || (uint32_t)in.h * in.w * in.c > IN_MAX
             || K * out.c > W_MAX || n_out > OUT_MAX || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
             continue;
-        x = in_buf + mis;
-        w = w_buf + wmis;
-        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, K * out.c, out.c, K, mode, no_bias);
-        fast += is_fast(out.c, K, no_bias);
-        nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(mis);
-        scratch = scratch_buf + GUARD + smis;
-        memset(scratch_buf, 0x5A, sizeof scratch_buf);
-        nnom_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out, scratch);
-        for (i = 0; i < GUARD; i++)
-            if (scratch[-(int32_t)GUARD + (int32_t)i] != 0x5A5A
-                || scratch[nnom_conv2d_affine_s8_scratch_size(in, &win, out) / 2 + i] != 0x5A5A) {
-                printf("MISMATCH conv2d_rows case %lu: wrote outside its scratch\n", (unsigned long)cs);
-                fails++;
-                break;
-            }
-        describe(what, "conv_rows", in, &win, out, &p);
-        fails += compare("conv2d_rows", cs, got, n_out, what, &printed);
+        fails += run_conv_case("conv2d_rows", cs, in, &win, out, mis, wmis, smis, mode, &fast, &printed);
         done++;
     }
     report("conv2d_rows", done, fails, fast);
