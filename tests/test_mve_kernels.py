@@ -70,10 +70,11 @@ def test_mve_kernels_bit_exact_and_faster_on_cortex_m55():
     dsp = bench_rows(res_dsp, out_dsp)
     if any(r is None for _, *rs in mve.values() for r in rs):
         pytest.skip("instructions not counted (no QEMU plugin)")
-    # MAX_POOL_2D / AVERAGE_POOL_2D: 16 channels per vector, 2.9-3.5x fewer instructions than the DSP's 4
+    # MAX_POOL_2D / AVERAGE_POOL_2D: 16 channels per vector, 2.9-3.5x fewer instructions than the DSP's 4;
+    # on 1x2 windows the DSP's word pairs (SSUB8/SEL, no window walk) leave Helium's walk 1.33x ahead
     pool_mve, pool_dsp = bench_rows(res, out, ("maxpool", "avgpool")), bench_rows(res_dsp, out_dsp, ("maxpool", "avgpool"))
-    assert len(pool_mve) == 5 and all(pool_dsp[n][2] >= 2.7 * v for n, (_, _, v) in pool_mve.items()), \
-        (pool_mve, pool_dsp)
+    assert len(pool_mve) == 6 and all(pool_dsp[n][2] >= (1.25 if n.endswith("k1x2") else 2.7) * v
+                                      for n, (_, _, v) in pool_mve.items()), (pool_mve, pool_dsp)
     lines = [f"{'benchmark (cortex-m55, -O2)':28s} {'ref/MAC':>8s} {'dsp/MAC':>8s} {'mve/MAC':>8s} {'mve vs dsp':>10s}"]
     for name, (w, r, v) in mve.items():
         d = dsp[name][2]
