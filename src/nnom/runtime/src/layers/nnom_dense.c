@@ -9,9 +9,11 @@ static nnom_status_t dense_build(nnom_layer_t *l)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "needs weights with per-channel shifts");
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "0 units");
+#if NNOM_SCHEME_AFFINE /* a runtime of the qformat scheme alone reads every Dense's weights in rows */
     if (c->w_layout > NNOM_DENSE_ROW_PAIRS || (c->w_layout == NNOM_DENSE_ROW_PAIRS && (l->aff == NULL || !NNOM_FC_MIXED_LAYOUT)))
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in the DSP kernel's row pairs, which this runtime's "
-                                               "kernels do not read: build the model's source with the runtime's flags");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in row pairs, which this runtime does not read: "
+                                               "build the model's source with the runtime's flags");
+#endif
     if ((uint64_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)) * c->filters > NNOM_MAX_BYTES)
         return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
     l->out_dims = shape(1, 1, c->filters);
