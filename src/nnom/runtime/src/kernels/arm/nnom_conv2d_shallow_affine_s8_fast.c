@@ -294,8 +294,21 @@ static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, con
  * requantization and a STRB (no per-block setup, none of a block's channels wasted). A channel's
  * words (T9_WORDS) are its doubled bias, its five pairs of doubled taps in the band's order (a 9th
  * tap's partner 0), then m, k, r of nnom_arm_rq(): the 4 + Kp / 2 words a channel has in a block of
- * four, so that they fit where the blocks would. */
+ * four, so that they fit where the blocks would. The channels go T9_GROUP at a time (the blocks'
+ * group), all of a pixel's in one unrolled run (t9_run). */
 #define T9_WORDS 9u
+#define T9_GROUP 16u
+#if 4u * NNOM_CONV_SHALLOW_BLOCKS < T9_GROUP
+#error "t9_layer(): the scratch holds T9_GROUP channels' words where the blocks of a group would be"
+#endif
+
+/* [a.lo16 | b.hi16 << 16] */
+static inline uint32_t t9_lo_hi(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 
 static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
                                          uint32_t n, int32_t *blk)
@@ -310,17 +323,20 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
         int16_t *d = (int16_t *)(blk + 1);
         const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
         blk[0] = bias != NULL ? 2 * bias[oc] : 0;
-        if (K == 9u && kh == 3u && kw == 3u) { /* 3x3 over one channel, unrolled: the taps column by column */
-            d[0] = (int16_t)(2 * r[0]);
-            d[1] = (int16_t)(2 * r[3]);
-            d[2] = (int16_t)(2 * r[6]);
-            d[3] = (int16_t)(2 * r[1]);
-            d[4] = (int16_t)(2 * r[4]);
-            d[5] = (int16_t)(2 * r[7]);
-            d[6] = (int16_t)(2 * r[2]);
-            d[7] = (int16_t)(2 * r[5]);
-            d[8] = (int16_t)(2 * r[8]);
-            d[9] = 0;
+        if (K == 9u && kh == 3u && kw == 3u) {
+            /* 3x3 over one channel: the taps column by column, (t0, t3), (t6, t1), (t4, t7), (t2, t5),
+             * (t8, 0), doubled, from two words' SXTB16 halves */
+            const uint32_t v0 = nnom_ld32(r), v1 = nnom_ld32(r + 4);
+            uint32_t e0 = __sxtb16(v0), o0 = nnom_sxtb16_ror8(v0), e1 = __sxtb16(v1), o1 = nnom_sxtb16_ror8(v1);
+            e0 = __sadd16(e0, e0);
+            o0 = __sadd16(o0, o0);
+            e1 = __sadd16(e1, e1);
+            o1 = __sadd16(o1, o1);
+            blk[1] = (int32_t)t9_lo_hi(e0, o0);
+            blk[2] = (int32_t)nnom_pkhbt16(e1 >> 16, o0);
+            blk[3] = (int32_t)t9_lo_hi(e1, o1);
+            blk[4] = (int32_t)nnom_pkhbt16(e0 >> 16, o1);
+            blk[5] = (int32_t)(uint16_t)(2 * r[8]);
         } else {
             for (x = 0; x < kw; x++)
                 for (ky = 0; ky < kh; ky++)
@@ -335,21 +351,22 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
     }
 }
 
-/* One output row (t9_row()): its words in the order t9_run loads them. */
+/* One output row (t9_run()): its words in the order t9_run loads them. */
 typedef struct {
-    const int16_t *x;           /* the first window */
     const int32_t *w;           /* the channels' words */
     int8_t *out;                /* the first pixel's first output */
-    uint32_t pixels;            /* at least 1 */
+    const int16_t *x;           /* the first window */
+    const int16_t *xend;        /* the window after the last one */
     uint32_t xs;                /* bytes from a window to the next */
     uint32_t wback;             /* the channels' bytes: n * T9_WORDS * 4 */
     uint32_t skip;              /* output bytes from a pixel's last channel to the next pixel's first */
-    uint32_t n;                 /* channels, at least 1 */
+    uint32_t entry;             /* T9_GROUP - n, n in [1, T9_GROUP] */
 } t9_run_t;
 
 /* A channel (T9_WORDS at r1) against the window in r10-r12, lr, r0: its words in r4-r9, its
  * constants in r5-r7, its byte to r2. */
-#define T9_CHANNEL                                                                            \
+#define T9_CHANNEL(l)                                                                         \
+    #l ":\n\t"                                                                                \
     "ldmia  r1!, {r4-r9}\n\t"                                                                 \
     "smlad  r4, r5, r10, r4\n\t"                                                              \
     "smlad  r4, r6, r11, r4\n\t"                                                              \
@@ -362,79 +379,65 @@ typedef struct {
     "asr    r4, r4, r7\n\t"                                                                   \
     "ssat   r4, #8, r4\n\t"                                                                   \
     "strb   r4, [r2], #1\n\t"
-/* Every pixel of a row: the window into registers, the channels four a turn (entered at the n % 4
- * of the first), then the next window, the weights again, the next pixel's outputs; x, pixels and
- * the steps on the stack (r2 - r3: the pixel's outputs left). */
+#define T9_ENTRY(l) ".hword (" #l "f - 9b) / 2\n\t"
+/* Every pixel of a row: the window into registers, then the n channels unrolled (entered at
+ * T9_GROUP - n: no loop, no count), then the next window, the weights again, the next pixel's
+ * outputs; xend, xs, wback, skip and the entry on the stack. */
 static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldm    r0, {r0-r7}\n\t"
-                     "push   {r0, r3-r7}\n\t" /* x, pixels, xs, wback, skip, n */
-                     "add    r3, r2, r7\n\t"
-                     "3:\n\t"
-                     "ldr    r10, [r0]\n\t"
-                     "ldr    r11, [r0, #4]\n\t"
-                     "ldr    r12, [r0, #8]\n\t"
-                     "ldr    lr, [r0, #12]\n\t"
-                     "ldr    r0, [r0, #16]\n\t"
-                     "sub    r4, r3, r2\n\t"
-                     "and    r4, r4, #3\n\t"
-                     "tbb    [pc, r4]\n\t"
+                     "ldm    r0, {r1-r8}\n\t"
+                     "push   {r4-r8}\n\t"
+                     "mov    r9, r8\n\t"
+                     "1:\n\t"
+                     "ldr    r10, [r3]\n\t"
+                     "ldr    r11, [r3, #4]\n\t"
+                     "ldr    r12, [r3, #8]\n\t"
+                     "ldr    lr, [r3, #12]\n\t"
+                     "ldr    r0, [r3, #16]\n\t"
+                     "tbh    [pc, r9, lsl #1]\n\t"
                      "9:\n\t"
-                     ".byte  (4f - 9b) / 2, (7f - 9b) / 2, (6f - 9b) / 2, (5f - 9b) / 2\n\t"
-                     "4:\n\t" T9_CHANNEL "5:\n\t" T9_CHANNEL "6:\n\t" T9_CHANNEL "7:\n\t" T9_CHANNEL
-                     "cmp    r2, r3\n\t"
-                     "bne    4b\n\t"
-                     "ldm    sp, {r0, r4-r8}\n\t"
-                     "subs   r4, r4, #1\n\t"
-                     "beq    8f\n\t"
-                     "add    r0, r0, r5\n\t"
-                     "strd   r0, r4, [sp]\n\t"
+                     T9_ENTRY(10) T9_ENTRY(11) T9_ENTRY(12) T9_ENTRY(13) T9_ENTRY(14) T9_ENTRY(15)
+                     T9_ENTRY(16) T9_ENTRY(17) T9_ENTRY(18) T9_ENTRY(19) T9_ENTRY(20) T9_ENTRY(21)
+                     T9_ENTRY(22) T9_ENTRY(23) T9_ENTRY(24) T9_ENTRY(25)
+                     T9_CHANNEL(10) T9_CHANNEL(11) T9_CHANNEL(12) T9_CHANNEL(13) T9_CHANNEL(14)
+                     T9_CHANNEL(15) T9_CHANNEL(16) T9_CHANNEL(17) T9_CHANNEL(18) T9_CHANNEL(19)
+                     T9_CHANNEL(20) T9_CHANNEL(21) T9_CHANNEL(22) T9_CHANNEL(23) T9_CHANNEL(24)
+                     T9_CHANNEL(25)
+                     "ldm    sp, {r4-r7, r9}\n\t"
+                     "add    r3, r3, r5\n\t"
                      "sub    r1, r1, r6\n\t"
                      "add    r2, r2, r7\n\t"
-                     "add    r3, r2, r8\n\t"
-                     "b      3b\n\t"
-                     "8:\n\t"
-                     "add    sp, sp, #24\n\t"
+                     "cmp    r3, r4\n\t"
+                     "bne    1b\n\t"
+                     "add    sp, sp, #20\n\t"
                      "pop    {r4-r11, pc}");
 }
 #undef T9_CHANNEL
+#undef T9_ENTRY
 
-/* Every pixel of output row oy, channels oc0 .. oc0 + n - 1 (at blk), from the band; then the
- * clamp of a fused activation, if any. */
-static NNOM_ARM_NOINLINE void t9_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
-                                     uint32_t n)
+/* The clamp of a fused activation over the n outputs of every pixel of a row. */
+static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t n)
 {
     const uint32_t C = j->out_dims.c, W = j->out_dims.w;
     const int32_t lo = j->p->act_min, hi = j->p->act_max;
-    t9_run_t r;
-    r.x = band;
-    r.w = blk;
-    r.out = out;
-    r.pixels = W;
-    r.xs = 2u * j->p->win.sw * j->S;
-    r.wback = 4u * T9_WORDS * n;
-    r.skip = C - n;
-    r.n = n;
-    t9_run(&r);
-    if (lo > -128 || hi < 127) {
-        const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
-        uint32_t ox, i;
-        for (ox = 0; ox < W; ox++, out += C) {
-            for (i = 0; i + 4 <= n; i += 4)
-                nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
-            for (; i < n; i++)
-                out[i] = (int8_t)(out[i] < lo ? lo : out[i] > hi ? hi : out[i]);
-        }
+    const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
+    uint32_t ox, i;
+    for (ox = 0; ox < W; ox++, out += C) {
+        for (i = 0; i + 4 <= n; i += 4)
+            nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
+        for (; i < n; i++)
+            out[i] = (int8_t)(out[i] < lo ? lo : out[i] > hi ? hi : out[i]);
     }
 }
-/* The band of output row oy > 0 of a 3x3 kernel over one channel, stride 1, from the previous
- * one's: each column's rows 1 and 2 move to 0 and 1, input row oy + 2 - pad_top (0 outside the
- * input) comes in as row 2, in one pass (sh_shift() and sh_band() take four times as long). */
-static NNOM_ARM_NOINLINE void t9_band3(const sh_job_t *j, const int8_t *in, uint32_t oy)
+
+/* Input row iy (0 outside the input) into the band of a 3x3 kernel over one channel: each
+ * column's rows 1 and 2 move to 0 and 1, the row comes in as row 2, in one pass; inside the
+ * input, four columns a turn from a word of it (the columns' words read before any is written;
+ * the last column never in a turn, so that no read passes the band's last value). */
+static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, int32_t iy)
 {
-    const int32_t iy = (int32_t)(oy + 2u) - (int32_t)j->p->win.pad_top, zp = j->p->in_zp;
-    const uint32_t Wb = j->Wb;
+    const uint32_t Wb = j->Wb, zp2 = nnom_arm_zp_pair(j->p->in_zp);
     uint32_t x = 0, x0 = j->x0, x1 = j->x1;
     const int8_t *s = in;
     int16_t *d = j->band;
@@ -446,9 +449,20 @@ static NNOM_ARM_NOINLINE void t9_band3(const sh_job_t *j, const int8_t *in, uint
         nnom_st32(d, nnom_ld32(d + 1));
         d[2] = 0;
     }
+    for (; x + 4u <= x1 && x + 4u < Wb; x += 4, d += 12) {
+        const uint32_t v = nnom_ld32(s + x), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
+        const uint32_t a0 = nnom_ld32(d + 1), b0 = nnom_ld32(d + 3), c0 = nnom_ld32(d + 5);
+        const uint32_t a1 = nnom_ld32(d + 7), b1 = nnom_ld32(d + 9), c1 = nnom_ld32(d + 11);
+        nnom_st32(d, a0);
+        nnom_st32(d + 2, t9_lo_hi(e, b0));
+        nnom_st32(d + 4, nnom_pkhbt16(c0, o));
+        nnom_st32(d + 6, a1);
+        nnom_st32(d + 8, nnom_pkhtb16(e, b1));
+        nnom_st32(d + 10, t9_lo_hi(c1, o));
+    }
     for (; x < x1; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
-        d[2] = (int16_t)(s[x] - zp);
+        d[2] = (int16_t)__sxtab16(zp2, (uint8_t)s[x]);
     }
     for (; x < Wb; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
@@ -456,26 +470,45 @@ static NNOM_ARM_NOINLINE void t9_band3(const sh_job_t *j, const int8_t *in, uint
     }
 }
 
-/* The layer over windows of 9 or 10 values: a channel at a time (t9_row()). */
+/* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. */
 static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
                                        int8_t *out)
 {
-    const uint32_t C = j->out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS, row = (uint32_t)j->out_dims.w * C;
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t C = j->out_dims.c, W = j->out_dims.w, row = W * C;
+    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    /* a 3x3 kernel over one channel with stride 1: the band moves by a row (t9_shift_in()) */
+    const int by_row = win->kh == 3u && j->S == 3u && win->sh == 1u && win->dh == 1u;
+    const int32_t top = (int32_t)win->pad_top;
     uint32_t oc, oy;
-    for (oc = 0; oc < C; oc += group) {
-        const uint32_t n = C - oc < group ? C - oc : group;
+    t9_run_t r;
+    r.xs = 2u * win->sw * j->S;
+    for (oc = 0; oc < C; oc += T9_GROUP) {
+        const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
         t9_weights(j, w, bias, oc, n, j->blk);
+        r.wback = 4u * T9_WORDS * n;
+        r.skip = C - n;
+        r.entry = T9_GROUP - n;
         for (oy = 0; oy < j->out_dims.h; oy++) {
-            /* the band moved from 2 shared rows on: t9_row() costs little next to a band's widening */
-            if (oy > 0 && j->p->win.kh == 3u && j->S == 3u && j->p->win.sh == 1u && j->p->win.dh == 1u) {
-                t9_band3(j, in, oy);
-            } else if (oy > 0 && j->p->win.dh == 1 && 2u * j->p->win.sh <= j->p->win.kh) {
-                sh_shift(j->band, j->Wb * j->S, j->p->win.sh * j->in_dims.c);
-                sh_band(j, in, oy, j->band, j->x0, j->x1, j->p->win.kh - j->p->win.sh, j->Wb);
+            if (by_row) {
+                if (oy == 0) {
+                    t9_shift_in(j, in, -top);
+                    t9_shift_in(j, in, 1 - top);
+                }
+                t9_shift_in(j, in, (int32_t)oy + 2 - top);
+            } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
+                sh_shift(j->band, j->Wb * j->S, win->sh * j->in_dims.c);
+                sh_band(j, in, oy, j->band, j->x0, j->x1, win->kh - win->sh, j->Wb);
             } else {
                 sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
             }
-            t9_row(j, j->band, j->blk, out + oy * row + oc, n);
+            r.w = j->blk;
+            r.out = out + oy * row + oc;
+            r.x = j->band;
+            r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
+            t9_run(&r);
+            if (clamp)
+                t9_clamp(j, r.out, n);
         }
     }
 }
