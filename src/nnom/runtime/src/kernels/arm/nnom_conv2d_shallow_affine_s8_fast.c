@@ -310,6 +310,38 @@ static inline uint32_t t9_lo_hi(uint32_t a, uint32_t b)
     return r;
 }
 
+/* The words of a 3x3 kernel over one channel: its taps column by column, (t0, t3), (t6, t1),
+ * (t4, t7), (t2, t5), (t8, 0), doubled, from two words' SXTB16 halves; a missing bias reads a 0
+ * without moving. */
+static NNOM_ARM_NOINLINE void t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *r, const int32_t *bias,
+                                            uint32_t oc0, uint32_t n, int32_t *blk)
+{
+    static const int32_t no_bias = 0;
+    const int32_t z1 = 1 + 2 * p->out_zp;
+    const int32_t *mult = p->mult + oc0, *b = bias != NULL ? bias + oc0 : &no_bias;
+    const int8_t *shift = p->shift + oc0;
+    const uint32_t bstep = bias != NULL ? 1u : 0u;
+    int32_t *end = blk + n * T9_WORDS;
+    for (r += oc0 * 9u; blk < end; blk += T9_WORDS, r += 9, b += bstep) {
+        const uint32_t v0 = nnom_ld32(r), v1 = nnom_ld32(r + 4);
+        const int32_t rs = -*shift++;
+        uint32_t e0 = __sxtb16(v0), o0 = nnom_sxtb16_ror8(v0), e1 = __sxtb16(v1), o1 = nnom_sxtb16_ror8(v1);
+        e0 = __sadd16(e0, e0);
+        o0 = __sadd16(o0, o0);
+        e1 = __sadd16(e1, e1);
+        o1 = __sadd16(o1, o1);
+        blk[0] = 2 * *b;
+        blk[1] = (int32_t)t9_lo_hi(e0, o0);
+        blk[2] = (int32_t)nnom_pkhbt16(e1 >> 16, o0);
+        blk[3] = (int32_t)t9_lo_hi(e1, o1);
+        blk[4] = (int32_t)nnom_pkhbt16(e0 >> 16, o1);
+        blk[5] = (int32_t)(uint16_t)(2 * r[8]);
+        blk[6] = *mult++;
+        blk[7] = (int32_t)((uint32_t)z1 << (rs - 1)); /* nnom_arm_rq()'s k */
+        blk[8] = rs;
+    }
+}
+
 static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
                                          uint32_t n, int32_t *blk)
 {
@@ -317,34 +349,22 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
     const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i, x, ky, c;
+    if (K == 9u && kh == 3u && kw == 3u) {
+        t9_weights3x3(p, w, bias, oc0, n, blk);
+        return;
+    }
     for (i = 0; i < n; i++, blk += T9_WORDS) {
         const uint32_t oc = oc0 + i;
         const int8_t *r = w + oc * K;
         int16_t *d = (int16_t *)(blk + 1);
         const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
         blk[0] = bias != NULL ? 2 * bias[oc] : 0;
-        if (K == 9u && kh == 3u && kw == 3u) {
-            /* 3x3 over one channel: the taps column by column, (t0, t3), (t6, t1), (t4, t7), (t2, t5),
-             * (t8, 0), doubled, from two words' SXTB16 halves */
-            const uint32_t v0 = nnom_ld32(r), v1 = nnom_ld32(r + 4);
-            uint32_t e0 = __sxtb16(v0), o0 = nnom_sxtb16_ror8(v0), e1 = __sxtb16(v1), o1 = nnom_sxtb16_ror8(v1);
-            e0 = __sadd16(e0, e0);
-            o0 = __sadd16(o0, o0);
-            e1 = __sadd16(e1, e1);
-            o1 = __sadd16(o1, o1);
-            blk[1] = (int32_t)t9_lo_hi(e0, o0);
-            blk[2] = (int32_t)nnom_pkhbt16(e1 >> 16, o0);
-            blk[3] = (int32_t)t9_lo_hi(e1, o1);
-            blk[4] = (int32_t)nnom_pkhbt16(e0 >> 16, o1);
-            blk[5] = (int32_t)(uint16_t)(2 * r[8]);
-        } else {
-            for (x = 0; x < kw; x++)
-                for (ky = 0; ky < kh; ky++)
-                    for (c = 0; c < C; c++)
-                        *d++ = (int16_t)(2 * r[ky * row + x * C + c]);
-            if (K == 9u)
-                *d = 0;
-        }
+        for (x = 0; x < kw; x++)
+            for (ky = 0; ky < kh; ky++)
+                for (c = 0; c < C; c++)
+                    *d++ = (int16_t)(2 * r[ky * row + x * C + c]);
+        if (K == 9u)
+            *d = 0;
         blk[6] = q.m;
         blk[7] = q.k;
         blk[8] = q.r;
@@ -358,7 +378,6 @@ typedef struct {
     const int16_t *x;           /* the first window */
     const int16_t *xend;        /* the window after the last one */
     uint32_t xs;                /* bytes from a window to the next */
-    uint32_t wback;             /* the channels' bytes: n * T9_WORDS * 4 */
     uint32_t skip;              /* output bytes from a pixel's last channel to the next pixel's first */
     uint32_t entry;             /* T9_GROUP - n, n in [1, T9_GROUP] */
 } t9_run_t;
@@ -382,20 +401,19 @@ typedef struct {
 #define T9_ENTRY(l) ".hword (" #l "f - 9b) / 2\n\t"
 /* Every pixel of a row: the window into registers, then the n channels unrolled (entered at
  * T9_GROUP - n: no loop, no count), then the next window, the weights again, the next pixel's
- * outputs; xend, xs, wback, skip and the entry on the stack. */
+ * outputs; w, xend, xs, skip and the entry on the stack, reloaded in one LDM a pixel. */
 static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldm    r0, {r1-r8}\n\t"
-                     "push   {r4-r8}\n\t"
-                     "mov    r9, r8\n\t"
+                     "ldm    r0, {r1-r7}\n\t"
+                     "push   {r1, r4-r7}\n\t"
                      "1:\n\t"
                      "ldr    r10, [r3]\n\t"
                      "ldr    r11, [r3, #4]\n\t"
                      "ldr    r12, [r3, #8]\n\t"
                      "ldr    lr, [r3, #12]\n\t"
                      "ldr    r0, [r3, #16]\n\t"
-                     "tbh    [pc, r9, lsl #1]\n\t"
+                     "tbh    [pc, r7, lsl #1]\n\t"
                      "9:\n\t"
                      T9_ENTRY(10) T9_ENTRY(11) T9_ENTRY(12) T9_ENTRY(13) T9_ENTRY(14) T9_ENTRY(15)
                      T9_ENTRY(16) T9_ENTRY(17) T9_ENTRY(18) T9_ENTRY(19) T9_ENTRY(20) T9_ENTRY(21)
@@ -404,10 +422,9 @@ static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribut
                      T9_CHANNEL(15) T9_CHANNEL(16) T9_CHANNEL(17) T9_CHANNEL(18) T9_CHANNEL(19)
                      T9_CHANNEL(20) T9_CHANNEL(21) T9_CHANNEL(22) T9_CHANNEL(23) T9_CHANNEL(24)
                      T9_CHANNEL(25)
-                     "ldm    sp, {r4-r7, r9}\n\t"
+                     "ldm    sp, {r1, r4-r7}\n\t"
                      "add    r3, r3, r5\n\t"
-                     "sub    r1, r1, r6\n\t"
-                     "add    r2, r2, r7\n\t"
+                     "add    r2, r2, r6\n\t"
                      "cmp    r3, r4\n\t"
                      "bne    1b\n\t"
                      "add    sp, sp, #20\n\t"
@@ -432,25 +449,32 @@ static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t 
 }
 
 /* Input row iy (0 outside the input) into the band of a 3x3 kernel over one channel: each
- * column's rows 1 and 2 move to 0 and 1, the row comes in as row 2, in one pass; inside the
- * input, four columns a turn from a word of it (the columns' words read before any is written;
- * the last column never in a turn, so that no read passes the band's last value). */
+ * column's rows 1 and 2 move to 0 and 1, the row comes in as row 2, in one pass; four columns a
+ * turn from a word of the row (a padding row: of zeros, read in place), the columns' words read
+ * before any is written, the last column never in a turn (no read past the band's last value). */
 static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, int32_t iy)
 {
-    const uint32_t Wb = j->Wb, zp2 = nnom_arm_zp_pair(j->p->in_zp);
-    uint32_t x = 0, x0 = j->x0, x1 = j->x1;
-    const int8_t *s = in;
+    static const int8_t zeros[4] = {0, 0, 0, 0};
+    const uint32_t Wb = j->Wb;
+    uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = nnom_arm_zp_pair(j->p->in_zp), step = 1, xv;
+    const int8_t *s;
     int16_t *d = j->band;
-    if (iy < 0 || iy >= (int32_t)j->in_dims.h)
-        x0 = x1 = Wb; /* the whole row is padding */
-    else
-        s = in + (uint32_t)iy * j->in_dims.w - j->p->win.pad_left; /* s[x]: column x */
+    if (iy < 0 || iy >= (int32_t)j->in_dims.h) { /* the whole row is padding */
+        x0 = 0;
+        x1 = Wb;
+        s = zeros;
+        step = 0;
+        zp2 = 0;
+    } else {
+        s = in + (uint32_t)iy * j->in_dims.w; /* column x0 */
+    }
     for (; x < x0; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
         d[2] = 0;
     }
-    for (; x + 4u <= x1 && x + 4u < Wb; x += 4, d += 12) {
-        const uint32_t v = nnom_ld32(s + x), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
+    xv = x1 < Wb ? x1 : Wb - 1u;
+    for (; x + 4u <= xv; x += 4, d += 12, s += 4u * step) {
+        const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         const uint32_t a0 = nnom_ld32(d + 1), b0 = nnom_ld32(d + 3), c0 = nnom_ld32(d + 5);
         const uint32_t a1 = nnom_ld32(d + 7), b1 = nnom_ld32(d + 9), c1 = nnom_ld32(d + 11);
         nnom_st32(d, a0);
@@ -460,9 +484,9 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
         nnom_st32(d + 8, nnom_pkhtb16(e, b1));
         nnom_st32(d + 10, t9_lo_hi(c1, o));
     }
-    for (; x < x1; x++, d += 3) {
+    for (; x < x1; x++, d += 3, s += step) {
         nnom_st32(d, nnom_ld32(d + 1));
-        d[2] = (int16_t)__sxtab16(zp2, (uint8_t)s[x]);
+        d[2] = (int16_t)__sxtab16(zp2, (uint8_t)*s);
     }
     for (; x < Wb; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
@@ -486,14 +510,15 @@ static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, cons
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
         t9_weights(j, w, bias, oc, n, j->blk);
-        r.wback = 4u * T9_WORDS * n;
         r.skip = C - n;
         r.entry = T9_GROUP - n;
         for (oy = 0; oy < j->out_dims.h; oy++) {
             if (by_row) {
-                if (oy == 0) {
-                    t9_shift_in(j, in, -top);
-                    t9_shift_in(j, in, 1 - top);
+                if (oy == 0) { /* the first group's band is zero: padding rows above need no shift */
+                    if (top < 1 || oc > 0)
+                        t9_shift_in(j, in, -top);
+                    if (top < 2 || oc > 0)
+                        t9_shift_in(j, in, 1 - top);
                 }
                 t9_shift_in(j, in, (int32_t)oy + 2 - top);
             } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
@@ -554,8 +579,8 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     x0 = win->pad_left < Wb ? win->pad_left : Wb;
     x1 = win->pad_left + in_dims.w < Wb ? win->pad_left + in_dims.w : Wb;
     nv = Wb * j.S;
-    for (i = 0; i < ((nv + 2u) & ~1u); i++)
-        band[i] = 0;
+    for (i = 0; i < ((nv + 2u) & ~1u); i += 2) /* the blocks end on a word */
+        nnom_st32(band + i, 0);
     if (j.Kp == 10u && t9[0] != NULL) {
         j.blk = blk;
         j.band = band;
