@@ -29,6 +29,9 @@
 
 #include "nnom_arm_affine.h"
 
+/* the output channels t9_layer() takes at a time */
+#define SH_T9_GROUP 16u
+
 typedef struct {
     const nnom_conv_affine_params_t *p;
     nnom_dims_t in_dims, out_dims;
@@ -39,8 +42,9 @@ typedef struct {
     uint32_t x0, x1, Wb;        /* the band's columns: x - pad_left inside the input for x0 <= x < x1, of Wb */
 } sh_job_t;
 
-/* The layer, group by group, row by row (t9_layer() for windows of 9-10 values). */
-typedef void (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
+/* The layer over windows of 9-10 values (t9_layer()): 0 when a channel's requantization is outside
+ * the fast path (then nothing is written). */
+typedef int (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
 
 /* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
  * the block's first (its outputs are not stored) with constants that keep it in range. */
@@ -297,7 +301,7 @@ static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, con
  * four, so that they fit where the blocks would. The channels go T9_GROUP at a time (the blocks'
  * group), all of a pixel's in one unrolled run (t9_run). */
 #define T9_WORDS 9u
-#define T9_GROUP 16u
+#define T9_GROUP SH_T9_GROUP
 #if 4u * NNOM_CONV_SHALLOW_BLOCKS < T9_GROUP
 #error "t9_layer(): the scratch holds T9_GROUP channels' words where the blocks of a group would be"
 #endif
@@ -312,47 +316,52 @@ static inline uint32_t t9_lo_hi(uint32_t a, uint32_t b)
 
 /* The words of a 3x3 kernel over one channel: its taps column by column, (t0, t3), (t6, t1),
  * (t4, t7), (t2, t5), (t8, 0), doubled, from two words' SXTB16 halves; a missing bias reads a 0
- * without moving. */
-static NNOM_ARM_NOINLINE void t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *r, const int32_t *bias,
+ * without moving. Returns whether every channel is in nnom_arm_aff_fast()'s range (9 taps). */
+static NNOM_ARM_NOINLINE int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *r, const int32_t *bias,
                                             uint32_t oc0, uint32_t n, int32_t *blk)
 {
     static const int32_t no_bias = 0;
-    const int32_t z1 = 1 + 2 * p->out_zp;
+    const int32_t z1 = 1 + 2 * p->out_zp, room = (1 << 30) - 9 * 32768;
+    uint32_t bad = 0;
     const int32_t *mult = p->mult + oc0, *b = bias != NULL ? bias + oc0 : &no_bias;
     const int8_t *shift = p->shift + oc0;
     const uint32_t bstep = bias != NULL ? 1u : 0u;
     int32_t *end = blk + n * T9_WORDS;
     for (r += oc0 * 9u; blk < end; blk += T9_WORDS, r += 9, b += bstep) {
         const uint32_t v0 = nnom_ld32(r), v1 = nnom_ld32(r + 4);
-        const int32_t rs = -*shift++;
+        const int32_t rs = -*shift++, m = *mult++, bv = *b;
         uint32_t e0 = __sxtb16(v0), o0 = nnom_sxtb16_ror8(v0), e1 = __sxtb16(v1), o1 = nnom_sxtb16_ror8(v1);
         e0 = __sadd16(e0, e0);
         o0 = __sadd16(o0, o0);
         e1 = __sadd16(e1, e1);
         o1 = __sadd16(o1, o1);
-        blk[0] = 2 * *b;
+        bad |= (uint32_t)(m < 0) | (uint32_t)((uint32_t)(rs - 1) > NNOM_ARM_AFF_MAX_R - 1u)
+               | (uint32_t)((uint32_t)bv + (uint32_t)(room - 1) > (uint32_t)(2 * room - 2));
+        blk[0] = 2 * bv;
         blk[1] = (int32_t)t9_lo_hi(e0, o0);
         blk[2] = (int32_t)nnom_pkhbt16(e1 >> 16, o0);
         blk[3] = (int32_t)t9_lo_hi(e1, o1);
         blk[4] = (int32_t)nnom_pkhbt16(e0 >> 16, o1);
         blk[5] = (int32_t)(uint16_t)(2 * r[8]);
-        blk[6] = *mult++;
-        blk[7] = (int32_t)((uint32_t)z1 << (rs - 1)); /* nnom_arm_rq()'s k */
+        blk[6] = m;
+        blk[7] = (int32_t)((uint32_t)z1 << ((rs - 1) & 31)); /* nnom_arm_rq()'s k */
         blk[8] = rs;
     }
+    return bad == 0;
 }
 
-static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
-                                         uint32_t n, int32_t *blk)
+/* The n channels' words from oc0 on at blk; whether their requantization is fast. */
+static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
+                                        uint32_t n, int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->p;
     const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i, x, ky, c;
-    if (K == 9u && kh == 3u && kw == 3u) {
-        t9_weights3x3(p, w, bias, oc0, n, blk);
-        return;
-    }
+    if (K == 9u && kh == 3u && kw == 3u)
+        return t9_weights3x3(p, w, bias, oc0, n, blk);
+    if (!nnom_arm_aff_fast(p->mult + oc0, p->shift + oc0, bias != NULL ? bias + oc0 : NULL, n, K))
+        return 0;
     for (i = 0; i < n; i++, blk += T9_WORDS) {
         const uint32_t oc = oc0 + i;
         const int8_t *r = w + oc * K;
@@ -369,6 +378,7 @@ static NNOM_ARM_NOINLINE void t9_weights(const sh_job_t *j, const int8_t *w, con
         blk[7] = q.k;
         blk[8] = q.r;
     }
+    return 1;
 }
 
 /* One output row (t9_run()): its words in the order t9_run loads them. */
@@ -494,9 +504,11 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
     }
 }
 
-/* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. */
-static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
-                                       int8_t *out)
+/* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. Over at most
+ * T9_GROUP channels, the first group's words check the requantization (the caller did not): 0
+ * when it is not fast, before any output. */
+static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
+                                      int8_t *out)
 {
     const nnom_window_t *win = &j->p->win;
     const uint32_t C = j->out_dims.c, W = j->out_dims.w, row = W * C;
@@ -507,9 +519,13 @@ static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, cons
     uint32_t oc, oy;
     t9_run_t r;
     r.xs = 2u * win->sw * j->S;
+    r.w = j->blk;
+    r.x = j->band;
+    r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
-        t9_weights(j, w, bias, oc, n, j->blk);
+        if (!t9_weights(j, w, bias, oc, n, j->blk) && C <= T9_GROUP)
+            return 0;
         r.skip = C - n;
         r.entry = T9_GROUP - n;
         for (oy = 0; oy < j->out_dims.h; oy++) {
@@ -527,15 +543,13 @@ static NNOM_ARM_NOINLINE void t9_layer(const sh_job_t *j, const int8_t *in, cons
             } else {
                 sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
             }
-            r.w = j->blk;
             r.out = out + oy * row + oc;
-            r.x = j->band;
-            r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
             t9_run(&r);
             if (clamp)
                 t9_clamp(j, r.out, n);
         }
     }
+    return 1;
 }
 #define SH_T9 t9_layer
 #else
@@ -552,6 +566,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
+    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
     const sh_layer_fn *t9 = sh_t9;
     sh_job_t j;
     int32_t *blk;
@@ -559,8 +574,10 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     uint32_t oc, oy, x0, x1, Wb, i, nb, nv;
 
     NNOM_ARM_OPAQUE(t9);
+    /* the 9-10 value windows' path checks the requantization of a single group itself */
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, (uint32_t)win->kh * win->kw * in_dims.c)) {
+        || (!(((K + 1u) & ~1u) == 10u && t9[0] != NULL && C <= SH_T9_GROUP)
+            && !nnom_arm_aff_fast(p->mult, p->shift, bias, C, K))) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
@@ -587,7 +604,8 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
         j.x0 = x0;
         j.x1 = x1;
         j.Wb = Wb;
-        t9[0](&j, in, w, bias, out);
+        if (!t9[0](&j, in, w, bias, out))
+            nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
     for (oc = 0; oc < C; oc += group) {
