@@ -314,40 +314,100 @@ static inline uint32_t t9_lo_hi(uint32_t a, uint32_t b)
     return r;
 }
 
-/* The words of a 3x3 kernel over one channel: its taps column by column, (t0, t3), (t6, t1),
- * (t4, t7), (t2, t5), (t8, 0), doubled, from two words' SXTB16 halves; a missing bias reads a 0
- * without moving. Returns whether every channel is in nnom_arm_aff_fast()'s range (9 taps). */
-static NNOM_ARM_NOINLINE int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *r, const int32_t *bias,
-                                            uint32_t oc0, uint32_t n, int32_t *blk)
+/* The words of a 3x3 kernel over one channel (t9_w3x3()), in the order it loads them. */
+typedef struct {
+    int32_t *blk;               /* the first channel's words */
+    const int8_t *w;            /* its weights */
+    const int32_t *b;           /* its bias (a 0 when there is none: bstep 0) */
+    const int32_t *m;           /* its multiplier */
+    const int8_t *s;            /* its shift */
+    int32_t z1;                 /* 1 + 2 out_zp */
+    int32_t room1;              /* the bias bound of nnom_arm_aff_fast() for 9 taps, minus 1 */
+    uint32_t room2;             /* twice room1 */
+    uint32_t bstep;             /* bytes from a bias to the next: 4 or 0 */
+    int32_t *end;               /* the words' end */
+} t9_w3x3_t;
+
+/* The channels' words: the taps column by column, (t0, t3), (t6, t1), (t4, t7), (t2, t5), (t8, 0),
+ * doubled, from two words' SXTB16 halves, the doubled bias before them, m, k, r of nnom_arm_rq()
+ * after (one STM); returns 0 at the first channel outside nnom_arm_aff_fast()'s range (9 taps),
+ * else 1. */
+static __attribute__((naked, noinline)) int t9_w3x3(const t9_w3x3_t *a __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "add    r1, r0, #20\n\t"
+                     "ldm    r1, {r4-r8}\n\t"
+                     "push   {r4-r8}\n\t" /* z1, room1, room2, bstep, end */
+                     "ldm    r0, {r0-r3, lr}\n\t"
+                     "1:\n\t"
+                     "ldr    r4, [r1]\n\t"
+                     "ldr    r10, [r1, #4]\n\t"
+                     "adds   r1, r1, #9\n\t"
+                     "sxtb16 r11, r4\n\t"
+                     "sxtb16 r12, r4, ror #8\n\t"
+                     "sxtb16 r4, r10\n\t"
+                     "sxtb16 r10, r10, ror #8\n\t"
+                     "sadd16 r11, r11, r11\n\t" /* t0, t2 */
+                     "sadd16 r12, r12, r12\n\t" /* t1, t3 */
+                     "sadd16 r4, r4, r4\n\t"    /* t4, t6 */
+                     "sadd16 r10, r10, r10\n\t" /* t5, t7 */
+                     "pkhbt  r5, r11, r12\n\t"
+                     "lsr    r6, r4, #16\n\t"
+                     "pkhbt  r6, r6, r12, lsl #16\n\t"
+                     "pkhbt  r7, r4, r10\n\t"
+                     "lsr    r8, r11, #16\n\t"
+                     "pkhbt  r8, r8, r10, lsl #16\n\t"
+                     "ldm    sp, {r9-r12}\n\t"
+                     "ldr    r4, [r2]\n\t"
+                     "add    r2, r2, r12\n\t"
+                     "add    r10, r4, r10\n\t"
+                     "cmp    r10, r11\n\t"
+                     "bhi    8f\n\t"
+                     "lsl    r4, r4, #1\n\t"
+                     "ldrsb  r12, [lr], #1\n\t"
+                     "mvn    r11, r12\n\t"
+                     "cmp    r11, #22\n\t" /* NNOM_ARM_AFF_MAX_R - 1 */
+                     "bhi    8f\n\t"
+                     "lsl    r11, r9, r11\n\t"
+                     "rsb    r12, r12, #0\n\t"
+                     "ldr    r10, [r3], #4\n\t"
+                     "cmp    r10, #0\n\t"
+                     "blt    8f\n\t"
+                     "ldrsb  r9, [r1, #-1]\n\t"
+                     "lsl    r9, r9, #17\n\t"
+                     "lsr    r9, r9, #16\n\t"
+                     "stmia  r0!, {r4-r12}\n\t"
+                     "ldr    r4, [sp, #16]\n\t"
+                     "cmp    r0, r4\n\t"
+                     "bne    1b\n\t"
+                     "movs   r0, #1\n\t"
+                     "add    sp, sp, #20\n\t"
+                     "pop    {r4-r11, pc}\n\t"
+                     "8:\n\t"
+                     "movs   r0, #0\n\t"
+                     "add    sp, sp, #20\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#if NNOM_ARM_AFF_MAX_R != 23
+#error "t9_w3x3() checks the shift against NNOM_ARM_AFF_MAX_R = 23"
+#endif
+
+static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias, uint32_t oc0,
+                         uint32_t n, int32_t *blk)
 {
     static const int32_t no_bias = 0;
-    const int32_t z1 = 1 + 2 * p->out_zp, room = (1 << 30) - 9 * 32768;
-    uint32_t bad = 0;
-    const int32_t *mult = p->mult + oc0, *b = bias != NULL ? bias + oc0 : &no_bias;
-    const int8_t *shift = p->shift + oc0;
-    const uint32_t bstep = bias != NULL ? 1u : 0u;
-    int32_t *end = blk + n * T9_WORDS;
-    for (r += oc0 * 9u; blk < end; blk += T9_WORDS, r += 9, b += bstep) {
-        const uint32_t v0 = nnom_ld32(r), v1 = nnom_ld32(r + 4);
-        const int32_t rs = -*shift++, m = *mult++, bv = *b;
-        uint32_t e0 = __sxtb16(v0), o0 = nnom_sxtb16_ror8(v0), e1 = __sxtb16(v1), o1 = nnom_sxtb16_ror8(v1);
-        e0 = __sadd16(e0, e0);
-        o0 = __sadd16(o0, o0);
-        e1 = __sadd16(e1, e1);
-        o1 = __sadd16(o1, o1);
-        bad |= (uint32_t)(m < 0) | (uint32_t)((uint32_t)(rs - 1) > NNOM_ARM_AFF_MAX_R - 1u)
-               | (uint32_t)((uint32_t)bv + (uint32_t)(room - 1) > (uint32_t)(2 * room - 2));
-        blk[0] = 2 * bv;
-        blk[1] = (int32_t)t9_lo_hi(e0, o0);
-        blk[2] = (int32_t)nnom_pkhbt16(e1 >> 16, o0);
-        blk[3] = (int32_t)t9_lo_hi(e1, o1);
-        blk[4] = (int32_t)nnom_pkhbt16(e0 >> 16, o1);
-        blk[5] = (int32_t)(uint16_t)(2 * r[8]);
-        blk[6] = m;
-        blk[7] = (int32_t)((uint32_t)z1 << ((rs - 1) & 31)); /* nnom_arm_rq()'s k */
-        blk[8] = rs;
-    }
-    return bad == 0;
+    t9_w3x3_t a;
+    a.blk = blk;
+    a.w = w + oc0 * 9u;
+    a.b = bias != NULL ? bias + oc0 : &no_bias;
+    a.m = p->mult + oc0;
+    a.s = p->shift + oc0;
+    a.z1 = 1 + 2 * p->out_zp;
+    a.room1 = (1 << 30) - 9 * 32768 - 1;
+    a.room2 = 2u * (uint32_t)a.room1;
+    a.bstep = bias != NULL ? 4u : 0u;
+    a.end = blk + n * T9_WORDS;
+    return t9_w3x3(&a);
 }
 
 /* The n channels' words from oc0 on at blk; whether their requantization is fast. */
