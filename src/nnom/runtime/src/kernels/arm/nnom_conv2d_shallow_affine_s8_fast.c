@@ -410,7 +410,8 @@ static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, co
     return t9_w3x3(&a);
 }
 
-/* The n channels' words from oc0 on at blk; whether their requantization is fast. */
+/* The n channels' words from oc0 on at blk; whether their requantization is fast (checked for 3x3
+ * kernels only: the caller checked the others'). */
 static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
                                         uint32_t n, int32_t *blk)
 {
@@ -420,8 +421,6 @@ static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, cons
     uint32_t i, x, ky, c;
     if (K == 9u && kh == 3u && kw == 3u)
         return t9_weights3x3(p, w, bias, oc0, n, blk);
-    if (!nnom_arm_aff_fast(p->mult + oc0, p->shift + oc0, bias != NULL ? bias + oc0 : NULL, n, K))
-        return 0;
     for (i = 0; i < n; i++, blk += T9_WORDS) {
         const uint32_t oc = oc0 + i;
         const int8_t *r = w + oc * K;
@@ -564,9 +563,9 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
     }
 }
 
-/* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. Over at most
- * T9_GROUP channels, the first group's words check the requantization (the caller did not): 0
- * when it is not fast, before any output. */
+/* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. A 3x3 kernel
+ * over at most T9_GROUP channels: its words check the requantization (the caller did not), 0 when
+ * it is not fast, before any output. */
 static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
                                       int8_t *out)
 {
@@ -634,9 +633,9 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     uint32_t oc, oy, x0, x1, Wb, i, nb, nv;
 
     NNOM_ARM_OPAQUE(t9);
-    /* the 9-10 value windows' path checks the requantization of a single group itself */
+    /* the 9-value windows' path checks the requantization of a single group of 3x3 kernels itself */
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
-        || (!(((K + 1u) & ~1u) == 10u && t9[0] != NULL && C <= SH_T9_GROUP)
+        || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL && C <= SH_T9_GROUP)
             && !nnom_arm_aff_fast(p->mult, p->shift, bias, C, K))) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
