@@ -314,12 +314,13 @@ static void check_conv(void)
  * kernels 1x1 to 5x5 and 10x4, half of them windows of 9 or 10 values (3x3, 1x9, 9x1, 5x2, 2x5,
  * 1x10, 10x1 over one channel, 3x1 and 1x3 over three: the channel-at-a-time path), strides 1-2, maps 1x1 to 12x12,
  * SAME / VALID, 4-40 output channels (over 16: several groups), zero points at both ends and
- * clamps (rand_affine), misaligned buffers. */
+ * clamps (rand_affine), misaligned buffers; then 3x3 ones over one channel with the padding above
+ * and left only, over 16 output channels. */
 static void check_conv_shallow(void)
 {
     static const uint8_t tiny[9][2] = {{3, 3}, {1, 9}, {9, 1}, {5, 2}, {2, 5}, {1, 10}, {10, 1}, {3, 1}, {1, 3}};
     int fails = 0, printed = 0;
-    uint32_t cs, done = 0, fast = 0;
+    uint32_t cs, done = 0, fast = 0, i;
     for (cs = 0; done < N_CASES && cs < 20 * N_CASES; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win;
@@ -369,6 +370,21 @@ static void check_conv_shallow(void)
             continue;
         fails += run_conv_case("conv2d_shallow", cs, in, &win, out, mis, wmis, smis, mode, &fast, &printed);
         done++;
+    }
+    /* 3x3 over one channel, stride 1, over 16 output channels (several groups), with 1-2 padding
+     * rows above and columns left and none after: the moving band's first rows */
+    for (i = 0; i < 8; i++, cs++, done++) {
+        nnom_dims_t in = {0, 0, 1}, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 1, 1};
+        win.pad_top = (uint16_t)(1u + (i & 1u));
+        win.pad_left = (uint16_t)(1u + ((i >> 1) & 1u));
+        in.h = (uint16_t)urange(2, 12);
+        in.w = (uint16_t)urange(2, 12);
+        out.h = (uint16_t)(in.h + win.pad_top - 2u);
+        out.w = (uint16_t)(in.w + win.pad_left - 2u);
+        out.c = (uint16_t)urange(17, 40);
+        fails += run_conv_case("conv2d_shallow", cs, in, &win, out, rnd() & 3, rnd() & 3, rnd() & 1, (int)(rnd() % 12),
+                               &fast, &printed);
     }
     report("conv2d_shallow", done, fails, fast);
 }
