@@ -468,7 +468,7 @@ typedef struct {
     "ldmia  r1!, {r5-r7}\n\t"                                                                 \
     "add    r6, r6, r4, asr #31\n\t"                                                          \
     "smmlar r4, r4, r5, r6\n\t"                                                               \
-    "asr    r4, r4, r7\n\t"                                                                   \
+    "asrs   r4, r4, r7\n\t" /* 16 bits: the flags are free */                                \
     "ssat   r4, #8, r4\n\t"                                                                   \
     "strb   r4, [r2], #1\n\t"
 #define T9_ENTRY(l) ".hword (" #l "f - 9b) / 2\n\t"
