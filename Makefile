@@ -9,8 +9,11 @@ DEMO_STAMP := $(VENV)/.installed-demo
 DOCS_STAMP := $(VENV)/.installed-docs
 # the CPU build of torch (a plain `torch` can pull a multi-GB CUDA build)
 TORCH  := torch==2.13.0
-# FAST=1 skips tests marked slow (CI runs them all)
-PYTEST_FLAGS := -q --durations=25 $(if $(FAST),-m "not slow",)
+# FAST=1 skips tests marked slow (CI runs them all). JOBS test processes (pytest-xdist), one per
+# core up to 4: each holds TensorFlow and PyTorch (~2 GB); a test file stays in one process, so its
+# module fixtures are built once. JOBS=1 runs them in this process.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+PYTEST_FLAGS := -q --durations=25 $(if $(FAST),-m "not slow",) $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 # Debian packages the C and Cortex-M tests use; installed when missing (as root, or with sudo).
 SYS_TOOLS := gcc:gcc clang:clang make:make arm-none-eabi-gcc:gcc-arm-none-eabi \
