@@ -917,6 +917,28 @@ class RNN(Layer):
         n += 4 * g if self.cell.has_recurrent_bias() else 0
         return n + super().weight_bytes()
 
+    def kernel_paths(self):
+        """nnom_{rnn_simple,gru,lstm}_step_s8_fast(): a GRU (reset_after, both biases) or an LSTM
+        (an input bias) over one feature with units a multiple of 32 takes its unit loop
+        (loop1_fits(): the shifts of h to Q0.15 and to the output right shifts, an LSTM's c in
+        Q.1 to Q.15), every other cell its steps."""
+        cell, q = self.cell, self.cell.q
+        if cell.kind == "simple":
+            return {"NNOM_PATH_RNN_SIMPLE"}
+        kind = cell.kind.upper()
+        if q is None:
+            return {f"NNOM_PATH_RNN_{kind}_LOOP1", f"NNOM_PATH_RNN_{kind}_STEP"}
+        f = q.fmt
+        out_shift = None if self.affine else ACT_FRAC - self.q_pre.frac     # affine: no output shift read
+        shifts = f.h_frac <= ACT_FRAC and (out_shift is None or 0 <= out_shift <= 31)
+        if cell.kind == "gru":
+            shape = cell.reset_after and cell.has_recurrent_bias()
+        else:
+            shape = not cell.has_recurrent_bias() and 1 <= f.c_frac <= ACT_FRAC
+        if self.features == 1 and cell.units % 32 == 0 and self._has_input_bias() and shape and shifts:
+            return {f"NNOM_PATH_RNN_{kind}_LOOP1"}
+        return {f"NNOM_PATH_RNN_{kind}_STEP"}
+
     def _has_input_bias(self) -> bool:
         """An input bias array in C: the cell's bias, or (affine) the input zero point folded in."""
         q = self.cell.q

@@ -35,6 +35,7 @@ NNOM_ARM_RNN_INLINE int32_t unit(int32_t i, int32_t f, int32_t g, int32_t o, voi
     return (o * nnom_arm_rnn_act(tc, act) + (1 << 14)) >> 15;  /* act: NNOM_ARM_RNN_MID */
 }
 
+#if NNOM_PATH_RNN_LSTM_STEP
 /* the gates' pre-activations of all columns, then per unit (the shifts outside the per-unit step's) */
 static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
@@ -64,6 +65,7 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
+#endif
 
 /* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o
  * (64 in %[r0]):
@@ -133,6 +135,7 @@ static int loop1_fits(const nnom_rnn_step_t *s)
         && nnom_arm_rnn_loop_fits(s);
 }
 
+#if NNOM_PATH_RNN_LSTM_LOOP1
 static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
                                             int16_t *work, int8_t *y)
 {
@@ -163,6 +166,7 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
                      : [ctx] "r"(ctx)
                      : "cc", "memory");
 }
+#endif
 #endif
 
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
@@ -215,6 +219,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
+#if NNOM_PATH_RNN_LSTM_STEP
 /* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
 static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
@@ -234,16 +239,35 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
     }
     old_step(p, x, h, c, work, y);
 }
+#endif
+
+typedef void (*lstm_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, void *, int16_t *, int8_t *);
+#if NNOM_ARM_ASM && NNOM_PATH_RNN_LSTM_LOOP1
+#define LSTM_LOOP1_FN loop1
+#else
+#define LSTM_LOOP1_FN NULL
+#endif
+#if NNOM_PATH_RNN_LSTM_STEP
+#define LSTM_STEP_FN step
+#else
+#define LSTM_STEP_FN nnom_lstm_step_s8
+#endif
+/* [0]: the one-feature loop (NNOM_PATH_RNN_LSTM_LOOP1; left out, NULL), [1]: the other steps
+ * (NNOM_PATH_RNN_LSTM_STEP; left out, the reference): read through NNOM_ARM_OPAQUE, the same
+ * code in every build (nnom_arm_dsp.h, nnom_kernel_paths.h) */
+static const lstm_step_fn lstm_steps[2] = {LSTM_LOOP1_FN, LSTM_STEP_FN};
 
 void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
+    const lstm_step_fn *f = lstm_steps;
+    NNOM_ARM_OPAQUE(f);
 #if NNOM_ARM_ASM
-    if (loop1_fits(p)) {
-        loop1(p, x, h, c, work, y);
+    if (f[0] != NULL && loop1_fits(p)) {
+        f[0](p, x, h, c, work, y);
         return;
     }
 #endif
-    step(p, x, h, c, work, y);
+    f[1](p, x, h, c, work, y);
 }
 
 #else
