@@ -30,6 +30,16 @@
 #define NNOM_ARM_RNN_INLINE static inline
 #endif
 
+/* A cell step's paths (nnom_kernel_paths.h): out of line and compiled in every build, so that the
+ * paths change only the step's table of them, not the code (the linker drops those left out). */
+#if defined(__GNUC__)
+#define NNOM_ARM_RNN_PATH_FN __attribute__((noinline, used))
+#define NNOM_ARM_RNN_PATH_TABLE __attribute__((used))
+#else
+#define NNOM_ARM_RNN_PATH_TABLE
+#define NNOM_ARM_RNN_PATH_FN
+#endif
+
 /* acc[0..3] = a0..a3. GCC's -O3 on a Helium core would pack the four stores into one vector store
  * and then fail to find the asm loops' registers: an empty asm keeps the sums apart. */
 #if defined(__GNUC__) && defined(__ARM_FEATURE_MVE)

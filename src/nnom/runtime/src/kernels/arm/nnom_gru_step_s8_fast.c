@@ -10,8 +10,10 @@
  * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
  * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
  * fast ranges, go through the references' functions. One input feature, units a multiple of 32
- * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Without the
- * DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Both are
+ * kernel paths (NNOM_PATH_RNN_GRU_LOOP1, NNOM_PATH_RNN_GRU_STEP): an export links those its GRU
+ * layers reach, the others fall to the reference. Without the DSP extension, or with
+ * NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -68,7 +70,6 @@ NNOM_ARM_RNN_INLINE void candidates(nnom_arm_rnn_cur_t *cx, nnom_arm_rnn_cur_t *
     }
 }
 
-#if NNOM_PATH_RNN_GRU_STEP
 /* z and r of all columns, then the candidates four units at a time (reset_before, or shifts outside the
  * per-unit step's) */
 static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
@@ -113,7 +114,6 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t
     }
     nnom_rnn_output_s8(z, units, w, h, y, p->out_shift);
 }
-#endif
 
 /* The candidate's pre-activation px + r * ph / 2^15 (rounded), saturated to int16: in 32 bits for
  * |ph| < 2^15 (|r ph| <= 2^30; QADD saturates only sums that SSAT saturates anyway), else in 64. */
@@ -217,8 +217,7 @@ static int loop1_fits(const nnom_rnn_step_t *s)
         && s->units % 32u == 0 && sh >= -16 && nnom_arm_rnn_out_fits(w, s->out_shift) && nnom_arm_rnn_loop_fits(s);
 }
 
-#if NNOM_PATH_RNN_GRU_LOOP1
-static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
+static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
                                             int8_t *y)
 {
     const nnom_rnn_weights_t *w = s->w;
@@ -245,7 +244,6 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
                      : [ctx] "r"(ctx)
                      : "cc", "memory");
 }
-#endif
 #endif
 
 /* The per-unit step (reset_after): unit u's three gate rows (u, u + U, u + 2U) of both matrices in
@@ -303,9 +301,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-#if NNOM_PATH_RNN_GRU_STEP
 /* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
-static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+static NNOM_ARM_RNN_PATH_FN void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -324,7 +321,6 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
     }
     old_step(p, x, h, work, y);
 }
-#endif
 
 typedef void (*gru_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, int16_t *, int8_t *);
 #if NNOM_ARM_ASM && NNOM_PATH_RNN_GRU_LOOP1
@@ -338,16 +334,21 @@ typedef void (*gru_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, int
 #define GRU_STEP_FN nnom_gru_step_s8
 #endif
 /* [0]: the one-feature loop (NNOM_PATH_RNN_GRU_LOOP1; left out, NULL), [1]: the other steps
- * (NNOM_PATH_RNN_GRU_STEP; left out, the reference): read through NNOM_ARM_OPAQUE, the same
- * code in every build (nnom_arm_dsp.h, nnom_kernel_paths.h) */
+ * (NNOM_PATH_RNN_GRU_STEP; left out, the reference). Only the table changes with the paths
+ * (both functions are compiled in every build, NNOM_ARM_RNN_PATH_FN, and the linker drops those
+ * it leaves out), read through NNOM_ARM_OPAQUE: the same code in every build. */
 static const gru_step_fn gru_steps[2] = {GRU_LOOP1_FN, GRU_STEP_FN};
+#if NNOM_ARM_ASM
+/* both, unreferenced (the linker drops it): the compiler sees the same functions in every build */
+static const gru_step_fn gru_built[2] NNOM_ARM_RNN_PATH_TABLE = {loop1, step};
+#endif
 
 void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const gru_step_fn *f = gru_steps;
     NNOM_ARM_OPAQUE(f);
 #if NNOM_ARM_ASM
-    if (f[0] != NULL && loop1_fits(p)) {
+    if (loop1_fits(p) && f[0] != NULL) {     /* the check first: the same count in every build */
         f[0](p, x, h, work, y);
         return;
     }

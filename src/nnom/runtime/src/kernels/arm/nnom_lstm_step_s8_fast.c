@@ -8,8 +8,10 @@
  * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
  * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. One
  * input feature, units a multiple of 32 and no recurrent bias (examples/rnn): the same per-unit
- * step as one asm block (loop1()). Without the DSP extension, or with NNOM_REFERENCE_KERNELS
- * defined, it is the reference. */
+ * step as one asm block (loop1()). Both are kernel paths (NNOM_PATH_RNN_LSTM_LOOP1,
+ * NNOM_PATH_RNN_LSTM_STEP): an export links those its LSTM layers reach, the others fall to the
+ * reference. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
+ * reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -35,7 +37,6 @@ NNOM_ARM_RNN_INLINE int32_t unit(int32_t i, int32_t f, int32_t g, int32_t o, voi
     return (o * nnom_arm_rnn_act(tc, act) + (1 << 14)) >> 15;  /* act: NNOM_ARM_RNN_MID */
 }
 
-#if NNOM_PATH_RNN_LSTM_STEP
 /* the gates' pre-activations of all columns, then per unit (the shifts outside the per-unit step's) */
 static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
@@ -65,7 +66,6 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     }
     nnom_rnn_output_s8(work, units, w, h, y, p->out_shift);
 }
-#endif
 
 /* unit() and nnom_arm_rnn_out1() of a one-feature unit in asm (loop1()), the gates in i, f, g, o
  * (64 in %[r0]):
@@ -135,8 +135,7 @@ static int loop1_fits(const nnom_rnn_step_t *s)
         && nnom_arm_rnn_loop_fits(s);
 }
 
-#if NNOM_PATH_RNN_LSTM_LOOP1
-static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
+static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
                                             int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = s->w;
@@ -166,7 +165,6 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
                      : [ctx] "r"(ctx)
                      : "cc", "memory");
 }
-#endif
 #endif
 
 /* The per-unit step: unit u's four gate rows (u, u + U, u + 2U, u + 3U) of both matrices in one
@@ -219,9 +217,8 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
     }
 }
 
-#if NNOM_PATH_RNN_LSTM_STEP
 /* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
-static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+static NNOM_ARM_RNN_PATH_FN void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -239,7 +236,6 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
     }
     old_step(p, x, h, c, work, y);
 }
-#endif
 
 typedef void (*lstm_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, void *, int16_t *, int8_t *);
 #if NNOM_ARM_ASM && NNOM_PATH_RNN_LSTM_LOOP1
@@ -253,16 +249,21 @@ typedef void (*lstm_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, vo
 #define LSTM_STEP_FN nnom_lstm_step_s8
 #endif
 /* [0]: the one-feature loop (NNOM_PATH_RNN_LSTM_LOOP1; left out, NULL), [1]: the other steps
- * (NNOM_PATH_RNN_LSTM_STEP; left out, the reference): read through NNOM_ARM_OPAQUE, the same
- * code in every build (nnom_arm_dsp.h, nnom_kernel_paths.h) */
+ * (NNOM_PATH_RNN_LSTM_STEP; left out, the reference). Only the table changes with the paths
+ * (both functions are compiled in every build, NNOM_ARM_RNN_PATH_FN, and the linker drops those
+ * it leaves out), read through NNOM_ARM_OPAQUE: the same code in every build. */
 static const lstm_step_fn lstm_steps[2] = {LSTM_LOOP1_FN, LSTM_STEP_FN};
+#if NNOM_ARM_ASM
+/* both, unreferenced (the linker drops it): the compiler sees the same functions in every build */
+static const lstm_step_fn lstm_built[2] NNOM_ARM_RNN_PATH_TABLE = {loop1, step};
+#endif
 
 void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const lstm_step_fn *f = lstm_steps;
     NNOM_ARM_OPAQUE(f);
 #if NNOM_ARM_ASM
-    if (f[0] != NULL && loop1_fits(p)) {
+    if (loop1_fits(p) && f[0] != NULL) {     /* the check first: the same count in every build */
         f[0](p, x, h, c, work, y);
         return;
     }
