@@ -81,6 +81,7 @@ from ..errors import NnomError, layer_error
 from ..quant import fixed
 from ..quant import affine as qa
 from ..quant.weights import quantize_kernel
+from ..codegen.rnn_layout import mixed_rows
 from ..shapes import Shape
 from .base import Layer, as_weight, check_kwargs
 
@@ -929,15 +930,22 @@ class RNN(Layer):
         if q is None:
             return {f"NNOM_PATH_RNN_{kind}_LOOP1", f"NNOM_PATH_RNN_{kind}_STEP"}
         f = q.fmt
-        out_shift = None if self.affine else ACT_FRAC - self.q_pre.frac     # affine: no output shift read
-        shifts = f.h_frac <= ACT_FRAC and (out_shift is None or 0 <= out_shift <= 31)
+        # the C layer's 15 - q_pre; affine: q_pre is its input's Q7.0 (0) or a table's 7
+        out_shift = 15 if self.affine else ACT_FRAC - self.q_pre.frac
+        shifts = f.h_frac <= ACT_FRAC and 0 <= out_shift <= 31
         if cell.kind == "gru":
-            shape = cell.reset_after and cell.has_recurrent_bias()
-        else:
-            shape = not cell.has_recurrent_bias() and 1 <= f.c_frac <= ACT_FRAC
+            shape = cell.reset_after and cell.has_recurrent_bias() and f.h_frac >= -1
+        else:               # nnom_rnn_mixed_fits(): the export writes its rows mixed (_mixed_rows())
+            shape = (not cell.has_recurrent_bias() and 1 <= f.c_frac <= ACT_FRAC and f.h_frac >= -16
+                     and cell.units < 256)
         if self.features == 1 and cell.units % 32 == 0 and self._has_input_bias() and shape and shifts:
             return {f"NNOM_PATH_RNN_{kind}_LOOP1"}
         return {f"NNOM_PATH_RNN_{kind}_STEP"}
+
+    def _mixed_rows(self) -> bool:
+        """An LSTM the DSP one-feature loop takes: its recurrent weights also in that loop's row
+        pairs (codegen/rnn_layout.py), compiled where the runtime reads them (NNOM_RNN_MIXED_LAYOUT)."""
+        return self.cell.kind == "lstm" and "NNOM_PATH_RNN_LSTM_LOOP1" in self.kernel_paths()
 
     def _has_input_bias(self) -> bool:
         """An input bias array in C: the cell's bias, or (affine) the input zero point folded in."""
@@ -973,13 +981,20 @@ class RNN(Layer):
         k = g.array(f"{n}_kernel", "int8_t", q.w.T)                    # [gate column][feature]
         ks = g.array(f"{n}_kernel_shift", "int8_t", q.sx)
         b = g.array(f"{n}_bias", "int32_t", q.bx) if self._has_input_bias() else "NULL"
-        r = g.array(f"{n}_recurrent", "int8_t", q.r.T)                 # [gate column][unit]
+        options = str(cell.options())
+        if self._mixed_rows():          # [gate column][unit], or the DSP loop's row pairs
+            r = g.ident(f"{n}_recurrent")
+            mixed = g._definition(r, "int8_t", mixed_rows(q.r.T), "NNOM_WEIGHTS_ATTR NNOM_RNN_MIXED_ALIGN")
+            g.blocks.append(f"#if NNOM_RNN_MIXED_LAYOUT\n{mixed}\n#else\n{g._definition(r, 'int8_t', q.r.T)}\n#endif")
+            options = f"{options}u | NNOM_RNN_MIXED_OPTION"
+        else:
+            r = g.array(f"{n}_recurrent", "int8_t", q.r.T)             # [gate column][unit]
         rs = g.array(f"{n}_recurrent_shift", "int8_t", q.sh)
         rb = g.array(f"{n}_recurrent_bias", "int32_t", q.bh) if cell.has_recurrent_bias() else "NULL"
         f = q.fmt
         ident = g.ident(f"{n}_weights")
         g.blocks.append(f"static const nnom_rnn_weights_t {ident} = {{{k}, {ks}, {b}, {r}, {rs}, {rb}, "
-                        f"{f.bits}, {f.h_frac}, {f.c_frac}, {cell.options()}}};")
+                        f"{f.bits}, {f.h_frac}, {f.c_frac}, {options}}};")
         backwards = (2 if self.time_aligned else 1) if self.go_backwards else 0
         expr = (f"RNN({cell.c_name}({cell.units}, &{ident}), {int(self.return_sequences)}, "
                 f"{int(self.stateful)}, {backwards})")

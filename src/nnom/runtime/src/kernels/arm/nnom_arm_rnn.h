@@ -505,7 +505,7 @@ typedef struct {
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
     const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
     const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
-    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac4_p, nnom_arm_rnn_mac3) */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); an LSTM's 128 X */
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
