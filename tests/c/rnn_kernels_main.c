@@ -131,35 +131,41 @@ static void rand_state(uint8_t bits, uint16_t units, int with_c)
     }
 }
 
-/* An LSTM's [4U][U] recurrent weights in NNOM_RNN_MIXED_ROWS (nnom_rnn.h; nnom.codegen.rnn_layout
- * writes them so, 4-byte aligned): per unit, per four columns, the pairs (i, f) and (g, o), each column's low byte
- * + 128 then the high one, columns in the order 0, 2, 1, 3. */
+/* A GRU's or an LSTM's [G U][U] recurrent weights in NNOM_RNN_MIXED_ROWS (nnom_rnn.h;
+ * nnom.codegen.rnn_layout writes them so, 4-byte aligned): per unit, per four columns, the pairs
+ * (z, r) or (i, f), (g, o), each column's low byte + 128 then the high one, columns in the order
+ * 0, 2, 1, 3; then a GRU's candidate's four. */
 static int8_t mixed[4 * U_MAX * U_MAX + 4] NNOM_RNN_MIXED_ALIGN;
-static void to_mixed(const int8_t *r, uint32_t U)
+static void to_mixed(const int8_t *r, uint32_t gates, uint32_t U)
 {
     static const uint8_t order[4] = {0, 2, 1, 3};
     uint32_t u, k, pair, c, n = 0;
     for (u = 0; u < U; u++)
-        for (k = 0; k < U / 4u; k++)
-            for (pair = 0; pair < 2u; pair++)
+        for (k = 0; k < U / 4u; k++) {
+            for (pair = 0; pair < gates / 2u; pair++)
                 for (c = 0; c < 4u; c++) {
                     const uint32_t col = 4u * k + order[c];
                     mixed[n++] = (int8_t)(uint8_t)(r[2u * pair * U * U + u * U + col] + 128);
                     mixed[n++] = r[(2u * pair + 1u) * U * U + u * U + col];
                 }
+            if (gates == 3u)
+                for (c = 0; c < 4u; c++)
+                    mixed[n++] = r[2u * U * U + u * U + 4u * k + c];
+        }
 }
 
-/* the DSP step's copy of p: an LSTM that nnom_rnn_mixed_fits() with its rows mixed where the
- * runtime reads them (NNOM_RNN_MIXED_LAYOUT; `mix`: the caller's choice), else p itself */
+/* the DSP step's copy of p: a GRU or LSTM that nnom_rnn_mixed_fits() with its rows mixed where the
+ * runtime reads them (NNOM_RNN_*_MIXED_LAYOUT; `mix`: the caller's choice), else p itself */
 static nnom_rnn_weights_t dsp_w;
 static nnom_rnn_step_t dsp_p;
 static const nnom_rnn_step_t *dsp_step(nnom_rnn_cell_type_t type, const nnom_rnn_step_t *p, int mix)
 {
-    if (!NNOM_RNN_MIXED_LAYOUT || !mix || type != NNOM_CELL_LSTM
-        || !nnom_rnn_mixed_fits(p->w, p->units, p->features, p->out_shift))
+    const int built = type == NNOM_CELL_GRU ? NNOM_RNN_GRU_MIXED_LAYOUT
+                                            : (type == NNOM_CELL_LSTM ? NNOM_RNN_LSTM_MIXED_LAYOUT : 0);
+    if (!built || !mix || !nnom_rnn_mixed_fits(type, p->w, p->units, p->features, p->out_shift))
         return p;
     dsp_w = *p->w;
-    to_mixed(p->w->recurrent, p->units);
+    to_mixed(p->w->recurrent, type == NNOM_CELL_GRU ? 3u : 4u, p->units);
     dsp_w.recurrent = mixed;
     dsp_w.options |= NNOM_RNN_MIXED_ROWS;
     dsp_p = *p;

@@ -505,7 +505,7 @@ typedef struct {
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
     const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
     const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
-    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); an LSTM's 128 X */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); the loops' 128 X */
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
@@ -592,6 +592,41 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 #define NNOM_RNN_W8 "8"
 #define NNOM_RNN_W16 "16"
 #define NNOM_RNN_W16P "16"
+
+/* The one-feature loops' passes over rows in NNOM_RNN_MIXED_ROWS (nnom_rnn.h): */
+/* One pair of a unit's mixed rows (NNOM_RNN_MIXED_ROWS) over a packed group (x0, x2), (x1, x3)
+ * in e, o: its words of columns (0, 2) and (1, 3); per word one SMLALD into the 64-bit mix
+ * (mlo, mhi: 256 S_hi + S_lo + 128 X, exact), UXTB16 and SMLAD into the low gate's sum (S_lo +
+ * 128 X, exact for units under 256: nnom_rnn_mixed_fits). */
+#define NNOM_RNN_MIXED_PAIR(lo, mlo, mhi)                                                     \
+    "ldrd   %[p], %[t], [%[r0]], #8\n\t"                                                      \
+    "smlald %[" mlo "], %[" mhi "], %[p], %[e]\n\t"                                           \
+    "uxtb16 %[p], %[p]\n\t"                                                                   \
+    "smlad  %[" lo "], %[p], %[e], %[" lo "]\n\t"                                             \
+    "smlald %[" mlo "], %[" mhi "], %[t], %[o]\n\t"                                           \
+    "uxtb16 %[t], %[t]\n\t"                                                                   \
+    "smlad  %[" lo "], %[t], %[o], %[" lo "]\n\t"
+/* the pair's high gate from the mix: (mix - low) >> 8 (64 bits: S_hi exact, its low word as the
+ * references' int32 sum) */
+#define NNOM_RNN_MIXED_HIGH(lo, mlo, mhi)                                                     \
+    "subs   %[" mlo "], %[" mlo "], %[" lo "]\n\t"                                            \
+    "sbc    %[" mhi "], %[" mhi "], %[" lo "], asr #31\n\t"                                   \
+    "lsr    %[" mlo "], %[" mlo "], #8\n\t"                                                   \
+    "orr    %[" mlo "], %[" mlo "], %[" mhi "], lsl #24\n\t"
+/* 128 X, X the sum of the packed state (a multiple of 8 values), into ctx's a (local label 7) */
+#define NNOM_RNN_SUM128(s, one)                                                               \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldr    %[p], [%[ctx], #68]\n\t"                                                          \
+    "mov    %[" s "], #0\n\t"                                                                 \
+    "mov    %[" one "], #0x00010001\n"                                                        \
+    "7:\n\t"                                                                                  \
+    "ldrd   %[e], %[o], [%[x]], #8\n\t"                                                       \
+    "smlad  %[" s "], %[e], %[" one "], %[" s "]\n\t"                                         \
+    "smlad  %[" s "], %[o], %[" one "], %[" s "]\n\t"                                         \
+    "cmp    %[x], %[p]\n\t"                                                                   \
+    "bne    7b\n\t"                                                                           \
+    "lsl    %[" s "], %[" s "], #7\n\t"                                                       \
+    "str    %[" s "], [%[ctx], #72]\n\t"
 
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
  * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries

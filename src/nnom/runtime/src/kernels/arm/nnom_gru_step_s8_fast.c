@@ -10,7 +10,8 @@
  * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
  * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
  * fast ranges, go through the references' functions. One input feature, units a multiple of 32
- * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Both are
+ * under 256, a recurrent bias and the recurrent rows exported in mixed pairs (NNOM_RNN_MIXED_ROWS,
+ * examples/rnn): the per-unit step as one asm block (loop1()), z and r in one pass. Both are
  * kernel paths (NNOM_PATH_RNN_GRU_LOOP1, NNOM_PATH_RNN_GRU_STEP): an export links those its GRU
  * layers reach, the others fall to the reference. Without the DSP extension, or with
  * NNOM_REFERENCE_KERNELS defined, it is the reference. */
@@ -148,24 +149,46 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 #define GRU_H15_16 GRU_H15_8
 #define GRU_H15_16P(w, v, x)
 
+/* One group of four state values over a unit's mixed rows (NNOM_RNN_MIXED_ROWS): the pair (z, r)
+ * (NNOM_RNN_MIXED_PAIR: z's sum in a0, the mix in a1, b), then the candidate's four plain weights
+ * into a2: 12 MACs in 13 instructions with the group's LDRD (16 over three plain rows). */
+#define GRU_MIXED_GROUP                                                                       \
+    NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1", "b")                                      \
+    "ldr    %[p], [%[r0]], #4\n\t"                                                            \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[a2], %[t], %[e], %[a2]\n\t"                                                     \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[a2], %[p], %[o], %[a2]\n\t"
+
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
- * 32 and a recurrent bias: per unit the sums from its biases, its pass over the packed state
- * (NNOM_RNNP_PASS3), z, r, the candidate's parts and pre-activation (cand_pre(): the 64-bit sum
- * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
- * ctx. */
+ * 32 under 256, a recurrent bias and the rows mixed: 128 X, then per unit its pass over the packed
+ * state and its rows (GRU_MIXED_GROUP, eight a pass), z's sum less 128 X and r's from the mix, each
+ * plus its recurrent bias (the candidate's from it), z, r, the candidate's parts and
+ * pre-activation (cand_pre(): the 64-bit sum when ph is not an int16, saturated to int16),
+ * GRU_TAIL1; the unit in %[r1], the constants in ctx. */
 #define GRU_LOOP1                                                                             \
+    NNOM_RNN_SUM128("a0", "a1")                                                               \
     "5:\n\t"                                                                                  \
-    "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
-    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
-    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                   \
-    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                 \
-    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[t], [%[ctx], #164]\n\t"                                                         \
+    "ldr    %[a2], [%[t], %[r1], lsl #2]\n\t"                                                 \
     "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
-    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                   \
-    NNOM_RNNP_PASS3                                                                           \
+    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
+    "mov    %[b], #0\n"                                                                       \
+    "1:\n\t"                                                                                   \
+    GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
+    GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
     "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
     "cmp    %[x], %[t]\n\t"                                                                   \
     "bne    1b\n\t"                                                                           \
+    NNOM_RNN_MIXED_HIGH("a0", "a1", "b")                                                      \
+    "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
+    "ldr    %[e], [%[ctx], #92]\n\t"                                                          \
+    "ldr    %[e], [%[e], %[r1], lsl #2]\n\t"                                                  \
+    "sub    %[t], %[e], %[t]\n\t"                                                             \
+    "add    %[a0], %[a0], %[t]\n\t"                                                           \
+    "ldr    %[e], [%[ctx], #160]\n\t"                                                         \
+    "ldr    %[e], [%[e], %[r1], lsl #2]\n\t"                                                  \
+    "add    %[a1], %[a1], %[e]\n\t"                                                           \
     "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
     "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
     "mov    %[b2], #64\n\t"                                                                   \
@@ -206,15 +229,14 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
- * cells, loop1_fits()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
+ * cells, loop1_fits()) whose rows are in NNOM_RNN_MIXED_ROWS (the export writes them so for this
+ * loop; rows [3U][U] take step()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
  * many-feature step (step(), whose code stays as it was), both called last: no frame of the
  * caller's below either. */
 static int loop1_fits(const nnom_rnn_step_t *s)
 {
-    const nnom_rnn_weights_t *w = s->w;
-    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
-    return s->features == 1 && (w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && w->recurrent_bias != NULL
-        && s->units % 32u == 0 && sh >= -16 && nnom_arm_rnn_out_fits(w, s->out_shift) && nnom_arm_rnn_loop_fits(s);
+    return (s->w->options & NNOM_RNN_MIXED_ROWS)
+        && nnom_rnn_mixed_fits(NNOM_CELL_GRU, s->w, s->units, s->features, s->out_shift);
 }
 
 static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
@@ -231,8 +253,7 @@ static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *x
     nnom_arm_rnn_pack(h, w->state_bits, U, pk);
     nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
     c.k0 = -sh;
-    c.a = U * U;
-    c.b = 2u * U * U;
+    c.zero[0] = c.zero[1] = 0;
     c.xv = xin[0];
     c.bh = w->recurrent_bias;
     c.bh1 = c.bh + U;

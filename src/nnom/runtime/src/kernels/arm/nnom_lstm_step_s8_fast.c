@@ -7,8 +7,9 @@
  * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
  * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
  * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. One
- * input feature, units a multiple of 32 and no recurrent bias (examples/rnn): the same per-unit
- * step as one asm block (loop1()). Both are kernel paths (NNOM_PATH_RNN_LSTM_LOOP1,
+ * input feature, units a multiple of 32 under 256, no recurrent bias and the recurrent rows
+ * exported in mixed pairs (NNOM_RNN_MIXED_ROWS, examples/rnn): the same per-unit step as one asm
+ * block (loop1()), two gates a pass. Both are kernel paths (NNOM_PATH_RNN_LSTM_LOOP1,
  * NNOM_PATH_RNN_LSTM_STEP): an export links those its LSTM layers reach, the others fall to the
  * reference. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
  * reference. */
@@ -95,50 +96,16 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
     NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
 
-/* One pair of a unit's mixed rows (NNOM_RNN_MIXED_ROWS) over a packed group (x0, x2), (x1, x3)
- * in e, o: its words of columns (0, 2) and (1, 3); per word one SMLALD into the 64-bit mix
- * (mlo, mhi: 256 S_hi + S_lo + 128 X, exact), UXTB16 and SMLAD into the low gate's sum (S_lo +
- * 128 X, exact for units under 256: nnom_rnn_mixed_fits). 16 MACs over both pairs in 15
- * instructions with the group's LDRD (21 over four plain rows). */
-#define LSTM_MIXED_PAIR(lo, mlo, mhi)                                                         \
-    "ldrd   %[p], %[t], [%[r0]], #8\n\t"                                                      \
-    "smlald %[" mlo "], %[" mhi "], %[p], %[e]\n\t"                                           \
-    "uxtb16 %[p], %[p]\n\t"                                                                   \
-    "smlad  %[" lo "], %[p], %[e], %[" lo "]\n\t"                                             \
-    "smlald %[" mlo "], %[" mhi "], %[t], %[o]\n\t"                                           \
-    "uxtb16 %[t], %[t]\n\t"                                                                   \
-    "smlad  %[" lo "], %[t], %[o], %[" lo "]\n\t"
-#define LSTM_MIXED_GROUP NNOM_RNNP_GROUP LSTM_MIXED_PAIR("a0", "a1", "r1") LSTM_MIXED_PAIR("a2", "a3", "b")
-/* the pair's high gate from the mix: (mix - low) >> 8 (64 bits: S_hi exact, its low word as the
- * references' int32 sum) */
-#define LSTM_MIXED_HIGH(lo, mlo, mhi)                                                         \
-    "subs   %[" mlo "], %[" mlo "], %[" lo "]\n\t"                                            \
-    "sbc    %[" mhi "], %[" mhi "], %[" lo "], asr #31\n\t"                                   \
-    "lsr    %[" mlo "], %[" mlo "], #8\n\t"                                                   \
-    "orr    %[" mlo "], %[" mlo "], %[" mhi "], lsl #24\n\t"
-
-/* 128 X, X the sum of the packed state (a multiple of 8 values), into ctx's a (local label 7) */
-#define LSTM_SUM128                                                                           \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
-    "ldr    %[p], [%[ctx], #68]\n\t"                                                          \
-    "mov    %[a0], #0\n\t"                                                                    \
-    "mov    %[a1], #0x00010001\n"                                                              \
-    "7:\n\t"                                                                                   \
-    "ldrd   %[e], %[o], [%[x]], #8\n\t"                                                       \
-    "smlad  %[a0], %[e], %[a1], %[a0]\n\t"                                                    \
-    "smlad  %[a0], %[o], %[a1], %[a0]\n\t"                                                    \
-    "cmp    %[x], %[p]\n\t"                                                                   \
-    "bne    7b\n\t"                                                                           \
-    "lsl    %[a0], %[a0], #7\n\t"                                                             \
-    "str    %[a0], [%[ctx], #72]\n\t"
-
+/* a group over the unit's mixed rows (i, f) and (g, o): 16 MACs in 15 instructions with the
+ * group's LDRD (21 over four plain rows) */
+#define LSTM_MIXED_GROUP NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1", "r1") NNOM_RNN_MIXED_PAIR("a2", "a3", "b")
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
  * and no recurrent bias: 128 X, then per unit its pass over the packed state and its mixed rows (i, f and g,
  * o: eight groups a pass), the sums of f and o from the mixes and those of i and g less 128 X
  * (ctx's a), its gates (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in
  * ctx, the rows (ctx's rows) read in order. */
 #define LSTM_LOOP1                                                                            \
-    LSTM_SUM128                                                                               \
+    NNOM_RNN_SUM128("a0", "a1")                                                               \
     "mov    %[t], #0\n\t"                                                                     \
     "str    %[t], [%[ctx], #88]\n"                                                            \
     "5:\n\t"                                                                                   \
@@ -153,8 +120,8 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
     "cmp    %[x], %[t]\n\t"                                                                   \
     "bne    1b\n\t"                                                                           \
-    LSTM_MIXED_HIGH("a0", "a1", "r1")                                                         \
-    LSTM_MIXED_HIGH("a2", "a3", "b")                                                          \
+    NNOM_RNN_MIXED_HIGH("a0", "a1", "r1")                                                     \
+    NNOM_RNN_MIXED_HIGH("a2", "a3", "b")                                                      \
     "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
     "sub    %[a0], %[a0], %[t]\n\t"                                                           \
     "sub    %[a2], %[a2], %[t]\n\t"                                                           \
@@ -182,7 +149,8 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
  * caller's below either. */
 static int loop1_fits(const nnom_rnn_step_t *s)
 {
-    return (s->w->options & NNOM_RNN_MIXED_ROWS) && nnom_rnn_mixed_fits(s->w, s->units, s->features, s->out_shift);
+    return (s->w->options & NNOM_RNN_MIXED_ROWS)
+        && nnom_rnn_mixed_fits(NNOM_CELL_LSTM, s->w, s->units, s->features, s->out_shift);
 }
 
 static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
