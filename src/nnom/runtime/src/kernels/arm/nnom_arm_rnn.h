@@ -505,7 +505,7 @@ typedef struct {
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
     const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
     const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
-    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); the loops' 128 X */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); the loops' -128 X */
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
@@ -595,25 +595,21 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 
 /* The one-feature loops' passes over rows in NNOM_RNN_MIXED_ROWS (nnom_rnn.h): */
 /* One pair of a unit's mixed rows (NNOM_RNN_MIXED_ROWS) over a packed group (x0, x2), (x1, x3)
- * in e, o: its words of columns (0, 2) and (1, 3); per word one SMLALD into the 64-bit mix
- * (mlo, mhi: 256 S_hi + S_lo + 128 X, exact), UXTB16 and SMLAD into the low gate's sum (S_lo +
- * 128 X, exact for units under 256: nnom_rnn_mixed_fits). */
-#define NNOM_RNN_MIXED_PAIR(lo, mlo, mhi)                                                     \
+ * in e, o: per word (the columns (0, 2), then (1, 3)) one SMLAD of its halfwords, 256 hi + lo +
+ * 128, into the mix, SXTB16 of its high bytes and SMLAD into the high gate's sum. */
+#define NNOM_RNN_MIXED_PAIR(mix, hi)                                                          \
     "ldrd   %[p], %[t], [%[r0]], #8\n\t"                                                      \
-    "smlald %[" mlo "], %[" mhi "], %[p], %[e]\n\t"                                           \
-    "uxtb16 %[p], %[p]\n\t"                                                                   \
-    "smlad  %[" lo "], %[p], %[e], %[" lo "]\n\t"                                             \
-    "smlald %[" mlo "], %[" mhi "], %[t], %[o]\n\t"                                           \
-    "uxtb16 %[t], %[t]\n\t"                                                                   \
-    "smlad  %[" lo "], %[t], %[o], %[" lo "]\n\t"
-/* the pair's high gate from the mix: (mix - low) >> 8 (64 bits: S_hi exact, its low word as the
- * references' int32 sum) */
-#define NNOM_RNN_MIXED_HIGH(lo, mlo, mhi)                                                     \
-    "subs   %[" mlo "], %[" mlo "], %[" lo "]\n\t"                                            \
-    "sbc    %[" mhi "], %[" mhi "], %[" lo "], asr #31\n\t"                                   \
-    "lsr    %[" mlo "], %[" mlo "], #8\n\t"                                                   \
-    "orr    %[" mlo "], %[" mlo "], %[" mhi "], lsl #24\n\t"
-/* 128 X, X the sum of the packed state (a multiple of 8 values), into ctx's a (local label 7) */
+    "smlad  %[" mix "], %[p], %[e], %[" mix "]\n\t"                                           \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[" hi "], %[p], %[e], %[" hi "]\n\t"                                             \
+    "smlad  %[" mix "], %[t], %[o], %[" mix "]\n\t"                                           \
+    "sxtb16 %[t], %[t], ror #8\n\t"                                                           \
+    "smlad  %[" hi "], %[t], %[o], %[" hi "]\n\t"
+/* The low gate's sum from the mix: mix - 256 hi = lo + 128 X, all modulo 2^32 as the references'
+ * int32 sums (the mix starting at the low bias - 128 X + 256 times the high one, the high sum at
+ * the high bias, gives the low sum with its bias). */
+#define NNOM_RNN_MIXED_LOW(mix, hi) "sub    %[" mix "], %[" mix "], %[" hi "], lsl #8\n\t"
+/* -128 X, X the sum of the packed state (a multiple of 8 values), into ctx's a (local label 7) */
 #define NNOM_RNN_SUM128(s, one)                                                               \
     "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
     "ldr    %[p], [%[ctx], #68]\n\t"                                                          \
@@ -626,6 +622,7 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "cmp    %[x], %[p]\n\t"                                                                   \
     "bne    7b\n\t"                                                                           \
     "lsl    %[" s "], %[" s "], #7\n\t"                                                       \
+    "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
     "str    %[" s "], [%[ctx], #72]\n\t"
 
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:

@@ -150,10 +150,10 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 #define GRU_H15_16P(w, v, x)
 
 /* One group of four state values over a unit's mixed rows (NNOM_RNN_MIXED_ROWS): the pair (z, r)
- * (NNOM_RNN_MIXED_PAIR: z's sum in a0, the mix in a1, b), then the candidate's four plain weights
+ * (NNOM_RNN_MIXED_PAIR: the mix in a0, r's sum in a1), then the candidate's four plain weights
  * into a2: 12 MACs in 13 instructions with the group's LDRD (16 over three plain rows). */
 #define GRU_MIXED_GROUP                                                                       \
-    NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1", "b")                                      \
+    NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1")                                           \
     "ldr    %[p], [%[r0]], #4\n\t"                                                            \
     "sxtb16 %[t], %[p]\n\t"                                                                   \
     "smlad  %[a2], %[t], %[e], %[a2]\n\t"                                                     \
@@ -161,34 +161,30 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "smlad  %[a2], %[p], %[o], %[a2]\n\t"
 
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
- * 32 under 256, a recurrent bias and the rows mixed: 128 X, then per unit its pass over the packed
- * state and its rows (GRU_MIXED_GROUP, eight a pass), z's sum less 128 X and r's from the mix, each
- * plus its recurrent bias (the candidate's from it), z, r, the candidate's parts and
+ * 32 under 256, a recurrent bias and the rows mixed: -128 X, then per unit the sums from the
+ * recurrent biases (the mix from z's - 128 X + 256 r's), its pass over the packed state and its rows
+ * (GRU_MIXED_GROUP, eight a pass; the state's end in b2), z's sum from the mix, z, r, the
+ * candidate's parts and
  * pre-activation (cand_pre(): the 64-bit sum when ph is not an int16, saturated to int16),
  * GRU_TAIL1; the unit in %[r1], the constants in ctx. */
 #define GRU_LOOP1                                                                             \
     NNOM_RNN_SUM128("a0", "a1")                                                               \
     "5:\n\t"                                                                                  \
-    "ldr    %[t], [%[ctx], #164]\n\t"                                                         \
-    "ldr    %[a2], [%[t], %[r1], lsl #2]\n\t"                                                 \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
-    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
-    "mov    %[b], #0\n"                                                                       \
+    "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
+    "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                   \
+    "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                 \
+    "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
+    "add    %[a0], %[a0], %[t]\n\t"                                                           \
+    "add    %[a0], %[a0], %[a1], lsl #8\n\t"                                                  \
+    "ldrd   %[x], %[b2], [%[ctx], #64]\n"                                                     \
     "1:\n\t"                                                                                   \
     GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
     GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
-    "cmp    %[x], %[t]\n\t"                                                                   \
+    "cmp    %[x], %[b2]\n\t"                                                                  \
     "bne    1b\n\t"                                                                           \
-    NNOM_RNN_MIXED_HIGH("a0", "a1", "b")                                                      \
-    "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
-    "ldr    %[e], [%[ctx], #92]\n\t"                                                          \
-    "ldr    %[e], [%[e], %[r1], lsl #2]\n\t"                                                  \
-    "sub    %[t], %[e], %[t]\n\t"                                                             \
-    "add    %[a0], %[a0], %[t]\n\t"                                                           \
-    "ldr    %[e], [%[ctx], #160]\n\t"                                                         \
-    "ldr    %[e], [%[e], %[r1], lsl #2]\n\t"                                                  \
-    "add    %[a1], %[a1], %[e]\n\t"                                                           \
+    NNOM_RNN_MIXED_LOW("a0", "a1")                                                            \
     "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
     "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
     "mov    %[b2], #64\n\t"                                                                   \

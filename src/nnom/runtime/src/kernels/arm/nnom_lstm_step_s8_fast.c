@@ -98,33 +98,30 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 
 /* a group over the unit's mixed rows (i, f) and (g, o): 16 MACs in 15 instructions with the
  * group's LDRD (21 over four plain rows) */
-#define LSTM_MIXED_GROUP NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1", "r1") NNOM_RNN_MIXED_PAIR("a2", "a3", "b")
+#define LSTM_MIXED_GROUP NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1") NNOM_RNN_MIXED_PAIR("a2", "a3")
+
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
- * and no recurrent bias: 128 X, then per unit its pass over the packed state and its mixed rows (i, f and g,
- * o: eight groups a pass), the sums of f and o from the mixes and those of i and g less 128 X
- * (ctx's a), its gates (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in
- * ctx, the rows (ctx's rows) read in order. */
+ * and no recurrent bias: -128 X (ctx's a), then per unit its pass over the packed state and its
+ * mixed rows (i, f and g, o: eight groups a pass, the mixes from -128 X, the state's end in b), the
+ * sums of i and g from the mixes, its gates (i, f, o, then g with the candidate's table),
+ * LSTM_TAIL1; the constants in ctx, the rows (ctx's rows) read in order. */
 #define LSTM_LOOP1                                                                            \
     NNOM_RNN_SUM128("a0", "a1")                                                               \
     "mov    %[t], #0\n\t"                                                                     \
     "str    %[t], [%[ctx], #88]\n"                                                            \
     "5:\n\t"                                                                                   \
     "ldr    %[r0], [%[ctx], #180]\n\t"                                                        \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
-    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
-    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                 \
-    "ldrd   %[r1], %[b], [%[ctx], #168]\n"                                                    \
+    "ldrd   %[x], %[b], [%[ctx], #64]\n\t"                                                    \
+    "ldr    %[a0], [%[ctx], #72]\n\t"                                                         \
+    "mov    %[a2], %[a0]\n\t"                                                                 \
+    "ldrd   %[a1], %[a3], [%[ctx], #168]\n"                                                   \
     "1:\n\t"                                                                                   \
     LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP                       \
     LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP                       \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
-    "cmp    %[x], %[t]\n\t"                                                                   \
+    "cmp    %[x], %[b]\n\t"                                                                   \
     "bne    1b\n\t"                                                                           \
-    NNOM_RNN_MIXED_HIGH("a0", "a1", "r1")                                                     \
-    NNOM_RNN_MIXED_HIGH("a2", "a3", "b")                                                      \
-    "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
-    "sub    %[a0], %[a0], %[t]\n\t"                                                           \
-    "sub    %[a2], %[a2], %[t]\n\t"                                                           \
+    NNOM_RNN_MIXED_LOW("a0", "a1")                                                            \
+    NNOM_RNN_MIXED_LOW("a2", "a3")                                                            \
     NNOM_RNN_LOOP_GATES_SETUP                                                                 \
     "str    %[r0], [%[ctx], #180]\n\t"                                                        \
     "mov    %[r0], #64\n\t"                                                                   \
