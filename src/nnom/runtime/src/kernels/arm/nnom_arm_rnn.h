@@ -609,16 +609,21 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
  * int32 sums (the mix starting at the low bias - 128 X + 256 times the high one, the high sum at
  * the high bias, gives the low sum with its bias). */
 #define NNOM_RNN_MIXED_LOW(mix, hi) "sub    %[" mix "], %[" mix "], %[" hi "], lsl #8\n\t"
-/* -128 X, X the sum of the packed state (a multiple of 8 values), into ctx's a (local label 7) */
+/* -128 X, X the sum of the packed state (a multiple of 32 values, eight groups a pass), into
+ * ctx's a (local label 7) */
+#define NNOM_RNN_SUM_GROUP(s, one)                                                            \
+    "ldrd   %[e], %[o], [%[x]], #8\n\t"                                                       \
+    "smlad  %[" s "], %[e], %[" one "], %[" s "]\n\t"                                         \
+    "smlad  %[" s "], %[o], %[" one "], %[" s "]\n\t"
 #define NNOM_RNN_SUM128(s, one)                                                               \
     "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
     "ldr    %[p], [%[ctx], #68]\n\t"                                                          \
     "mov    %[" s "], #0\n\t"                                                                 \
     "mov    %[" one "], #0x00010001\n"                                                        \
     "7:\n\t"                                                                                  \
-    "ldrd   %[e], %[o], [%[x]], #8\n\t"                                                       \
-    "smlad  %[" s "], %[e], %[" one "], %[" s "]\n\t"                                         \
-    "smlad  %[" s "], %[o], %[" one "], %[" s "]\n\t"                                         \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)          \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)          \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)                                     \
     "cmp    %[x], %[p]\n\t"                                                                   \
     "bne    7b\n\t"                                                                           \
     "lsl    %[" s "], %[" s "], #7\n\t"                                                       \

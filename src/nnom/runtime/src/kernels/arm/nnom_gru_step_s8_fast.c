@@ -141,7 +141,22 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "add    %[" p "], %[" p "], #16384\n\t"                                                   \
     "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                       \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
-    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
+    GRU_TAIL_STORE(end, t, v, w, x, u)
+/* NNOM_RNN_TAIL_STORE with the state's pointer still in v and work's loaded into a1 (free after the
+ * candidate) */
+#define GRU_TAIL_STORE(end, t, v, w, x, u)                                                    \
+    "ldr    %[a1], [%[ctx], #4]\n\t"                                                          \
+    NNOM_RNN_ST16(t, "a1", u)                                                                 \
+    NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
+    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
+    "cmp    %[" v "], #0\n\t"                                                                 \
+    "beq    8f\n\t"                                                                           \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
+    "ssat   %[" w "], #8, %[" w "]\n\t"                                                       \
+    NNOM_RNN_ST8(w, v, u)                                                                     \
+    "8:\n\t"
 /* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
 #define GRU_H15_8(w, v, x)                                                                    \
     "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
@@ -169,6 +184,7 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
  * GRU_TAIL1; the unit in %[r1], the constants in ctx. */
 #define GRU_LOOP1                                                                             \
     NNOM_RNN_SUM128("a0", "a1")                                                               \
+    "ldr    %[b], [%[ctx], #80]\n"                                                            \
     "5:\n\t"                                                                                  \
     "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
     "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
@@ -185,7 +201,6 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "cmp    %[x], %[b2]\n\t"                                                                  \
     "bne    1b\n\t"                                                                           \
     NNOM_RNN_MIXED_LOW("a0", "a1")                                                            \
-    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
     "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
     "mov    %[b2], #64\n\t"                                                                   \
     NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                      \
@@ -199,7 +214,15 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "asr    %[p], %[p], #15\n\t"                                                              \
     "qadd   %[p], %[o], %[p]\n\t"                                                             \
     "ssat   %[p], #16, %[p]\n\t"                                                              \
-    "b      9f\n"                                                                             \
+    "9:\n\t"                                                                                  \
+    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
+                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
+    "bne    5b\n\t"                                                                           \
+    "b      10f\n"                                                                            \
     "6:\n\t"                                                                                  \
     "mov    %[e], #16384\n\t"                                                                 \
     "mov    %[b], #0\n\t"                                                                     \
@@ -211,17 +234,13 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "adc    %[b], %[b], %[o], asr #31\n\t"                                                    \
     "cmp    %[b], %[e], asr #31\n\t"                                                          \
     "ssat   %[p], #16, %[e]\n\t"                                                              \
-    "beq    9f\n\t"                                                                           \
+    "beq    11f\n\t"                                                                           \
     "movw   %[p], #0x7fff\n\t"                                                                \
     "eor    %[p], %[p], %[b], asr #31\n"                                                      \
-    "9:\n\t"                                                                                  \
-    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
-                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
-                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
-    "add    %[r1], %[r1], #1\n\t"                                                             \
-    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
-    "cmp    %[r1], %[t]\n\t"                                                                  \
-    "bne    5b\n\t"
+    "11:\n\t"                                                                                  \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    "b      9b\n"                                                                             \
+    "10:\n\t"
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
