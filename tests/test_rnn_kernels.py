@@ -235,3 +235,25 @@ def test_one_feature_loops_read_the_exported_mixed_rows(kind, scheme, bits):
     assert np.array_equal(got, want.reshape(got.shape)), "the loop over the mixed rows"
     assert np.array_equal(plain, got), "the rows as they are"
     assert rep.instructions_per_inference < rep_plain.instructions_per_inference
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_mixed_rows_a_runtime_cannot_read_stop_model_compile(kind, tmp_path):
+    """The generated weights flag their rows mixed where their source compiled that layout (a DSP
+    build); a runtime built otherwise (here the host's) refuses the flag, naming the layer."""
+    if shutil.which("gcc") is None or shutil.which("make") is None:
+        pytest.skip("gcc / make not installed")
+    m, xq = _layer_model(kind, "qformat", 32, 1, 4, 8, seed=5)
+    out = m.export_c(tmp_path / "model")
+    src = out / "model.c"
+    text = src.read_text()
+    option = f"NNOM_RNN_{kind.upper()}_MIXED_OPTION"
+    assert text.count(option) == 1 and f"#if NNOM_RNN_{kind.upper()}_MIXED_LAYOUT" in text
+    src.write_text(text.replace(option, "NNOM_RNN_MIXED_ROWS"))
+    flags = "CFLAGS=-std=c99 -O1 -Wall -Wextra -Werror"
+    res = subprocess.run(["make", "-C", str(out), flags, "LDLIBS=-lm"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = subprocess.run([str(out / "model_runner")], input=xq.tobytes(), capture_output=True)
+    assert run.returncode == 2 and not run.stdout
+    err = run.stderr.decode()
+    assert f"layer #1 ({kind.upper()})" in err and "mixed" in err, err[-2000:]
