@@ -6,8 +6,9 @@ The weights [G U][U] (gate column g U + u, then the state's unit) go per unit u,
 values 4k..4k+3: the pairs of gates, (z, r) of a GRU, (i, f) then (g, o) of an LSTM, per pair 8
 bytes, the columns in the order 4k, 4k+2, 4k+1, 4k+3 (the packed state's words), each as (the low
 gate's weight + 128, the high gate's weight); then a GRU's candidate's 4 weights as they are. One
-SMLALD over a pair's word gives 256 S_hi + S_lo + 128 X, UXTB16 and SMLAD S_lo + 128 X. Same size
-as [G U][U]; U a multiple of 4 (the loops take multiples of 32)."""
+SMLAD over a pair's word gives 256 S_hi + S_lo + 128 X (X the sum of the state), SXTB16 of its high
+bytes and SMLAD S_hi, so S_lo modulo 2^32. Same size as [G U][U]; U a multiple of 4 (the loops take
+multiples of 32)."""
 import numpy as np
 
 _COLUMN_ORDER = [0, 2, 1, 3]

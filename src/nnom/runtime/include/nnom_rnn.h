@@ -49,8 +49,9 @@ extern "C" {      /* C linkage for C++ callers */
  * read (nnom_rnn_mixed_fits) is refused at model_compile(). Per unit u, per four state values
  * 4k..4k+3, the pairs of gates (z, r) of a GRU, (i, f) and (g, o) of an LSTM, per pair 8 bytes:
  * lo(4k) hi(4k) lo(4k+2) hi(4k+2) lo(4k+1) hi(4k+1) lo(4k+3) hi(4k+3), lo = the first gate's
- * weight + 128 (unsigned), hi the second's (one SMLALD gives 256 S_hi + S_lo + 128 X, UXTB16 and
- * SMLAD S_lo + 128 X, X the sum of the state), then a GRU's candidate's 4 weights as they are.
+ * weight + 128 (unsigned), hi the second's (one SMLAD of a word gives 256 S_hi + S_lo + 128 X,
+ * SXTB16 of its high bytes and SMLAD S_hi, X the sum of the state: S_lo modulo 2^32 as the
+ * references' sums), then a GRU's candidate's 4 weights as they are.
  * Same size as [G*U][U]. */
 #include "nnom_kernel_paths.h"
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) \
@@ -156,7 +157,7 @@ typedef struct {
 
 /* A GRU or LSTM step whose recurrent weights may be in NNOM_RNN_MIXED_ROWS: the shapes of the DSP
  * one-feature loops (their loop1_fits()): one feature, an input bias, units a multiple of 32 under
- * 256 (the pairs' low sums stay exact), the rows 4-byte aligned (the loops load two words at once:
+ * 256 (the range the loops are tested in), the rows 4-byte aligned (the loops load two words at once:
  * NNOM_RNN_MIXED_ALIGN), h_frac at most 15 and the output's shift in [0, 31]; a GRU reset_after
  * with a recurrent bias and h_frac >= -1, an LSTM without one, c_frac in [1, 15], h_frac >= -16.
  * RNN.kernel_paths() (nnom/layers/rnn.py) mirrors it. */
