@@ -86,7 +86,28 @@ def conv_model(seed):
     return m, (h, w, c)
 
 
-MODELS = [(dw_model, 0), (dw_model, 1), (conv_model, 0), (conv_model, 1)]
+def rnn_model(seed):
+    """Recurrent layers reaching every cell's path: seed 0 a GRU (reset_after) over one feature
+    with 32 units (its unit loop), then an LSTM and a SimpleRNN over many (their steps); seed 1 an
+    LSTM's unit loop, then a GRU reset_before (its column step). The loops' cells keep an 8-bit
+    state (a 16-bit one of these small states has more than 15 fraction bits: the steps)."""
+    rng = np.random.default_rng(seed)
+    steps = 6
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(1, steps, 1)))
+    if seed == 0:
+        x = m.hook(RNN(GRUCell(32, state_bits=8), return_sequences=True), x)
+        x = m.hook(RNN(LSTMCell(int(rng.integers(5, 9))), return_sequences=True), x)
+        x = m.hook(RNN(SimpleCell(int(rng.integers(5, 9)))), x)
+    else:
+        x = m.hook(RNN(LSTMCell(32, state_bits=8), return_sequences=True), x)
+        x = m.hook(RNN(GRUCell(int(rng.integers(5, 9)), reset_after=False)), x)
+    x = m.hook(Dense(5), x)
+    m.compile(inp, x, verbose=False)
+    return m, (1, steps, 1)
+
+
+MODELS = [(dw_model, 0), (dw_model, 1), (conv_model, 0), (conv_model, 1), (rnn_model, 0), (rnn_model, 1)]
 
 
 def quantized(build, seed, scheme="affine"):

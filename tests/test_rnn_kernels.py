@@ -4,7 +4,9 @@ kernels/affine/, always compiled beside them): byte-identical on randomized cell
 units and features, one feature, 8- and 16-bit states, every activation and GRU variant, slow
 shifts, several steps from a random state, with and without an output) on emulated cores, and
 within the measured instructions per MAC on the Cortex-M4 (TARGETS: at most 2.5 at 64 units over
-32 inputs; 2.59-2.73 for examples/rnn's 32 units over one input).
+32 inputs; 2.24-2.49 for examples/rnn's 32 units over one input). The one-feature loops read the
+recurrent rows in mixed pairs (NNOM_RNN_MIXED_ROWS): the firmware hands them that copy for three of
+four such cells (the fourth in rows, which take the other steps).
 
 The firmware is tests/c/rnn_kernels_main.c, built and run with nnom's own Cortex-M target. The
 layers around the steps (return_sequences, stateful, go_backwards, the affine output) are checked
@@ -40,14 +42,18 @@ FAST_STEPS = ["nnom_rnn_simple_step_s8_fast", "nnom_gru_step_s8_fast", "nnom_lst
 # (reset_after) and LSTM steps go per unit: its gate rows of both matrices in one pass each over the
 # packed state (1.31-1.33 instructions/MAC in the loops), then its gates, cell and h' in registers.
 # With 32 units and one input feature (examples/rnn, their shifts: some left shifts in the input
-# parts) the whole unit loop is one asm block (loop1(): units a multiple of 32), and each gate's own
-# work (its column's bias, weight and two shifts loaded through pointers in memory, two roundings,
-# the sum, the activation: 26 instructions) still weighs about as much as its 33 MACs (42 in the
-# pass): 2.59-2.73, not 2.5. TFLite's LSTM (int16 activations, 11 requantizations per unit) and
-# reset_before keep the four-column groups.
+# parts) the whole unit loop is one asm block (loop1(): units a multiple of 32 under 256) over the
+# recurrent rows the export writes in mixed pairs (NNOM_RNN_MIXED_ROWS: two gates share each
+# halfword, 256 hi + lo + 128; per word one SMLAD into the mix and SXTB16 + SMLAD into the high
+# gate's sum, the low one the mix - 256 hi): an LSTM's four rows in 15 instructions per 16 MACs (21
+# plain), a GRU's z and r paired, its candidate plain, 13 per 12 (16). The LSTM at 2.24-2.29 (was
+# 2.60-2.65), the GRU at 2.43-2.49 (was 2.68-2.73; a GRU gate's own work, its column's bias, weight
+# and two shifts loaded through pointers in memory, two roundings, the sum, the activation: 26
+# instructions, weighs about as much as its 33 MACs). TFLite's LSTM (int16 activations, 11
+# requantizations per unit) and reset_before keep the four-column groups.
 TARGETS = {"lstm64_in32_h8": 2.02, "lstm64_in32_h16": 1.99, "gru64_in32_h8": 2.09, "gru64_in32_h16": 2.01,
            "gru64_in32_before": 2.42, "simple64_in32_h8": 2.42, "tflite_lstm64_in32": 3.86,
-           "lstm32_in1_h16": 2.60, "lstm32_in1_h8": 2.65, "gru32_in1_h16": 2.68, "gru32_in1_h8": 2.73}
+           "lstm32_in1_h16": 2.24, "lstm32_in1_h8": 2.30, "gru32_in1_h16": 2.44, "gru32_in1_h8": 2.49}
 
 
 def cortex_m_target():
@@ -184,3 +190,70 @@ def test_odd_sized_layers_bit_exact_on_the_emulated_cortex_m4(kind, scheme, unit
     m.reset_states()
     got = m.run_c(xq, target="cortex-m4")
     assert np.array_equal(got, want), f"{kind} {scheme} {opts}: the emulated M4 differs from the simulator"
+
+
+# --- the one-feature loops' mixed row pairs (NNOM_RNN_MIXED_ROWS, nnom/codegen/rnn_layout.py) -----
+@pytest.mark.parametrize("gates", [3, 4])
+def test_mixed_rows_put_each_weight_where_the_loops_read_it(gates):
+    """Per unit, per four state values: the pairs (z, r) / (i, f), (g, o) as (low + 128, high) in
+    the column order 0, 2, 1, 3, then a GRU's candidate's four as they are; the inverse gives the
+    rows back."""
+    from nnom.codegen.rnn_layout import mixed_rows, plain_from_mixed_rows
+    rng = np.random.default_rng(gates)
+    units = 12
+    r = rng.integers(-128, 128, size=(gates * units, units)).astype(np.int8)
+    r[0, :4] = [-128, 127, 0, -1]
+    got = mixed_rows(r).view(np.uint8).astype(np.int64)
+    want = []
+    for u in range(units):
+        for k in range(units // 4):
+            for pair in range(gates // 2):
+                for c in (0, 2, 1, 3):
+                    col = 4 * k + c
+                    want += [int(r[2 * pair * units + u, col]) + 128, int(r[(2 * pair + 1) * units + u, col]) & 255]
+            if gates == 3:
+                want += [int(v) & 255 for v in r[2 * units + u, 4 * k:4 * k + 4]]
+    assert got.tolist() == want
+    assert np.array_equal(plain_from_mixed_rows(mixed_rows(r), gates, units), r)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind, scheme, bits", [("gru", "qformat", 8), ("gru", "affine", 16),
+                                                 ("lstm", "affine", 8), ("lstm", "qformat", 16)])
+def test_one_feature_loops_read_the_exported_mixed_rows(kind, scheme, bits):
+    """A 32-unit cell over one feature (examples/rnn's shapes): the export writes its recurrent rows
+    in both layouts (the mixed pairs where the runtime builds the loop, NNOM_RNN_*_MIXED_LAYOUT);
+    the emulated M4 gives the simulator's bytes with the loop, and without the asm (NNOM_ARM_NO_ASM:
+    the rows as they are, the other steps) in more instructions."""
+    cm = cortex_m_target()
+    m, xq = _layer_model(kind, scheme, 32, 1, 6, bits, seed=32 + bits)
+    rnn = [layer for layer in m.order if type(layer).__name__ == "RNN"][0]
+    assert rnn._mixed_rows(), rnn.kernel_paths()
+    want = np.asarray(m.run(xq), np.int8)
+    got, rep = cm.run_model(m, xq)
+    plain, rep_plain = cm.run_model(m, xq, cflags=["-DNNOM_ARM_NO_ASM"])
+    assert np.array_equal(got, want.reshape(got.shape)), "the loop over the mixed rows"
+    assert np.array_equal(plain, got), "the rows as they are"
+    assert rep.instructions_per_inference < rep_plain.instructions_per_inference
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_mixed_rows_a_runtime_cannot_read_stop_model_compile(kind, tmp_path):
+    """The generated weights flag their rows mixed where their source compiled that layout (a DSP
+    build); a runtime built otherwise (here the host's) refuses the flag, naming the layer."""
+    if shutil.which("gcc") is None or shutil.which("make") is None:
+        pytest.skip("gcc / make not installed")
+    m, xq = _layer_model(kind, "qformat", 32, 1, 4, 8, seed=5)
+    out = m.export_c(tmp_path / "model")
+    src = out / "model.c"
+    text = src.read_text()
+    option = f"NNOM_RNN_{kind.upper()}_MIXED_OPTION"
+    assert text.count(option) == 1 and f"#if NNOM_RNN_{kind.upper()}_MIXED_LAYOUT" in text
+    src.write_text(text.replace(option, "NNOM_RNN_MIXED_ROWS"))
+    flags = "CFLAGS=-std=c99 -O1 -Wall -Wextra -Werror"
+    res = subprocess.run(["make", "-C", str(out), flags, "LDLIBS=-lm"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = subprocess.run([str(out / "model_runner")], input=xq.tobytes(), capture_output=True)
+    assert run.returncode == 2 and not run.stdout
+    err = run.stderr.decode()
+    assert f"layer #1 ({kind.upper()})" in err and "mixed" in err, err[-2000:]

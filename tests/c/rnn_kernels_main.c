@@ -131,6 +131,48 @@ static void rand_state(uint8_t bits, uint16_t units, int with_c)
     }
 }
 
+/* A GRU's or an LSTM's [G U][U] recurrent weights in NNOM_RNN_MIXED_ROWS (nnom_rnn.h;
+ * nnom.codegen.rnn_layout writes them so, 4-byte aligned): per unit, per four columns, the pairs
+ * (z, r) or (i, f), (g, o), each column's low byte + 128 then the high one, columns in the order
+ * 0, 2, 1, 3; then a GRU's candidate's four. */
+static int8_t mixed[4 * U_MAX * U_MAX + 4] NNOM_RNN_MIXED_ALIGN;
+static void to_mixed(const int8_t *r, uint32_t gates, uint32_t U)
+{
+    static const uint8_t order[4] = {0, 2, 1, 3};
+    uint32_t u, k, pair, c, n = 0;
+    for (u = 0; u < U; u++)
+        for (k = 0; k < U / 4u; k++) {
+            for (pair = 0; pair < gates / 2u; pair++)
+                for (c = 0; c < 4u; c++) {
+                    const uint32_t col = 4u * k + order[c];
+                    mixed[n++] = (int8_t)(uint8_t)(r[2u * pair * U * U + u * U + col] + 128);
+                    mixed[n++] = r[(2u * pair + 1u) * U * U + u * U + col];
+                }
+            if (gates == 3u)
+                for (c = 0; c < 4u; c++)
+                    mixed[n++] = r[2u * U * U + u * U + 4u * k + c];
+        }
+}
+
+/* the DSP step's copy of p: a GRU or LSTM that nnom_rnn_mixed_fits() with its rows mixed where the
+ * runtime reads them (NNOM_RNN_*_MIXED_LAYOUT; `mix`: the caller's choice), else p itself */
+static nnom_rnn_weights_t dsp_w;
+static nnom_rnn_step_t dsp_p;
+static const nnom_rnn_step_t *dsp_step(nnom_rnn_cell_type_t type, const nnom_rnn_step_t *p, int mix)
+{
+    const int built = type == NNOM_CELL_GRU ? NNOM_RNN_GRU_MIXED_LAYOUT
+                                            : (type == NNOM_CELL_LSTM ? NNOM_RNN_LSTM_MIXED_LAYOUT : 0);
+    if (!built || !mix || !nnom_rnn_mixed_fits(type, p->w, p->units, p->features, p->out_shift))
+        return p;
+    dsp_w = *p->w;
+    to_mixed(p->w->recurrent, type == NNOM_CELL_GRU ? 3u : 4u, p->units);
+    dsp_w.recurrent = mixed;
+    dsp_w.options |= NNOM_RNN_MIXED_ROWS;
+    dsp_p = *p;
+    dsp_p.w = &dsp_w;
+    return &dsp_p;
+}
+
 static void step(nnom_rnn_cell_type_t type, int dsp, const nnom_rnn_step_t *p, const int8_t *x, int8_t *y)
 {
     void *h = h_buf[dsp], *c = c_buf[dsp];
@@ -148,6 +190,7 @@ static void check_cells(nnom_rnn_cell_type_t type, const char *name)
     for (n_case = 0; n_case < N_CASES; n_case++) {
         nnom_rnn_weights_t w;
         nnom_rnn_step_t p;
+        const nnom_rnn_step_t *pd;
         uint16_t units, features;
         int t, bad = 0;
         rand_cell(&w, type, &units, &features);
@@ -156,6 +199,7 @@ static void check_cells(nnom_rnn_cell_type_t type, const char *name)
         p.features = features;
         p.out_shift = (int8_t)srange(6, 15);
         rand_state(w.state_bits, units, type == NNOM_CELL_LSTM);
+        pd = dsp_step(type, &p, n_case % 4 != 0);     /* a quarter of the loop's shapes in rows */
         for (t = 0; t < STEPS; t++) {
             int8_t *x = xs[t] + rnd() % 4;          /* misaligned inputs */
             int with_y = rnd() % 4 != 0;            /* return_sequences off: no output */
@@ -163,7 +207,7 @@ static void check_cells(nnom_rnn_cell_type_t type, const char *name)
             fill8(x, features, rnd() % 8 == 0);
             memset(y_buf, 0x5A, sizeof(y_buf));
             step(type, 0, &p, x, with_y ? y_buf[0] : NULL);
-            step(type, 1, &p, x, with_y ? y_buf[1] : NULL);
+            step(type, 1, pd, x, with_y ? y_buf[1] : NULL);
             bad |= differ(name, n_case, "h", h_buf[0], h_buf[1], state, &reported);
             bad |= differ(name, n_case, "c", c_buf[0], c_buf[1], state, &reported);
             bad |= differ(name, n_case, "y", y_buf[0], y_buf[1], sizeof(y_buf[0]), &reported);
@@ -246,6 +290,7 @@ static void bench_cell(const char *name, nnom_rnn_cell_type_t type, uint16_t uni
     const uint32_t gates = type == NNOM_CELL_LSTM ? 4u : (type == NNOM_CELL_GRU ? 3u : 1u);
     nnom_rnn_weights_t w;
     nnom_rnn_step_t p;
+    const nnom_rnn_step_t *pd;
     char r[48], d[48];
     uint32_t j;
     int8_t *x = xs[0];
@@ -274,13 +319,14 @@ static void bench_cell(const char *name, nnom_rnn_cell_type_t type, uint16_t uni
     p.features = features;
     p.out_shift = 8;
     rand_state(bits, units, type == NNOM_CELL_LSTM);
+    pd = dsp_step(type, &p, 1);                       /* the rows the export writes for the DSP */
     sprintf(r, "%s/ref", name);
     sprintf(d, "%s/dsp", name);
     NNOM_BENCH_BEGIN(r);
     step(type, 0, &p, x, y_buf[0]);
     NNOM_BENCH_END();
     NNOM_BENCH_BEGIN(d);
-    step(type, 1, &p, x, y_buf[1]);
+    step(type, 1, pd, x, y_buf[1]);
     NNOM_BENCH_END();
     printf("BENCH %s %lu %s\n", name, (unsigned long)(gates * units * ((uint32_t)features + units)),
            memcmp(y_buf[0], y_buf[1], units) == 0 && memcmp(h_buf[0], h_buf[1], 2u * units) == 0 ? "same" : "DIFFERENT");

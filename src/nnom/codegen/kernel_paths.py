@@ -49,6 +49,13 @@ PATHS = {
     "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
     # layers/nnom_concat.c (Concat.kernel_paths), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_CONCAT_MANY": "Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's)",
+    # kernels/arm/nnom_{rnn_simple,gru,lstm}_step_s8_fast.c (RNN.kernel_paths), both schemes: left
+    # out, the cell's reference step (a model of one cell kind links no other kind's DSP step)
+    "NNOM_PATH_RNN_SIMPLE": "SimpleRNN cells: the DSP step",
+    "NNOM_PATH_RNN_GRU_LOOP1": "GRU cells (reset_after) over one feature, units a multiple of 32: the unit loop in asm",
+    "NNOM_PATH_RNN_GRU_STEP": "GRU cells of other shapes: the per-unit and column steps",
+    "NNOM_PATH_RNN_LSTM_LOOP1": "LSTM cells over one feature, units a multiple of 32: the unit loop in asm",
+    "NNOM_PATH_RNN_LSTM_STEP": "LSTM cells of other shapes: the per-unit and column steps",
 }
 
 

@@ -81,6 +81,7 @@ from ..errors import NnomError, layer_error
 from ..quant import fixed
 from ..quant import affine as qa
 from ..quant.weights import quantize_kernel
+from ..codegen.rnn_layout import mixed_rows
 from ..shapes import Shape
 from .base import Layer, as_weight, check_kwargs
 
@@ -917,6 +918,38 @@ class RNN(Layer):
         n += 4 * g if self.cell.has_recurrent_bias() else 0
         return n + super().weight_bytes()
 
+    def kernel_paths(self):
+        """nnom_{rnn_simple,gru,lstm}_step_s8_fast(): a GRU (reset_after, both biases) or an LSTM
+        (an input bias) over one feature with units a multiple of 32 under 256 takes its unit loop
+        (loop1_fits(): the shifts of h to Q0.15 and to the output right shifts, an LSTM's c in
+        Q.1 to Q.15; its rows exported mixed), every other cell its steps."""
+        cell, q = self.cell, self.cell.q
+        if cell.kind == "simple":
+            return {"NNOM_PATH_RNN_SIMPLE"}
+        kind = cell.kind.upper()
+        if q is None:
+            return {f"NNOM_PATH_RNN_{kind}_LOOP1", f"NNOM_PATH_RNN_{kind}_STEP"}
+        f = q.fmt
+        # the C layer's 15 - q_pre; affine: q_pre is its input's Q7.0 (0) or a table's 7
+        out_shift = 15 if self.affine else ACT_FRAC - self.q_pre.frac
+        shifts = f.h_frac <= ACT_FRAC and 0 <= out_shift <= 31
+        # nnom_rnn_mixed_fits(): the export writes the rows mixed for the loop (_mixed_rows())
+        if cell.kind == "gru":
+            shape = cell.reset_after and cell.has_recurrent_bias() and f.h_frac >= -1
+        else:
+            shape = not cell.has_recurrent_bias() and 1 <= f.c_frac <= ACT_FRAC and f.h_frac >= -16
+        if (self.features == 1 and cell.units % 32 == 0 and cell.units < 256 and self._has_input_bias()
+                and shape and shifts):
+            return {f"NNOM_PATH_RNN_{kind}_LOOP1"}
+        return {f"NNOM_PATH_RNN_{kind}_STEP"}
+
+    def _mixed_rows(self) -> bool:
+        """A GRU or LSTM its DSP one-feature loop takes (nnom_rnn_mixed_fits()): its recurrent
+        weights also in that loop's row pairs (codegen/rnn_layout.py), compiled where the runtime
+        reads them (NNOM_RNN_{GRU,LSTM}_MIXED_LAYOUT)."""
+        kind = self.cell.kind.upper()
+        return kind in ("GRU", "LSTM") and f"NNOM_PATH_RNN_{kind}_LOOP1" in self.kernel_paths()
+
     def _has_input_bias(self) -> bool:
         """An input bias array in C: the cell's bias, or (affine) the input zero point folded in."""
         q = self.cell.q
@@ -951,13 +984,22 @@ class RNN(Layer):
         k = g.array(f"{n}_kernel", "int8_t", q.w.T)                    # [gate column][feature]
         ks = g.array(f"{n}_kernel_shift", "int8_t", q.sx)
         b = g.array(f"{n}_bias", "int32_t", q.bx) if self._has_input_bias() else "NULL"
-        r = g.array(f"{n}_recurrent", "int8_t", q.r.T)                 # [gate column][unit]
+        options = str(cell.options())
+        if self._mixed_rows():          # [gate column][unit], or the DSP loop's row pairs
+            r = g.ident(f"{n}_recurrent")
+            mixed = g._definition(r, "int8_t", mixed_rows(q.r.T), "NNOM_WEIGHTS_ATTR NNOM_RNN_MIXED_ALIGN")
+            kind = cell.kind.upper()
+            g.blocks.append(f"#if NNOM_RNN_{kind}_MIXED_LAYOUT\n{mixed}\n#else\n"
+                            f"{g._definition(r, 'int8_t', q.r.T)}\n#endif")
+            options = f"{options}u | NNOM_RNN_{kind}_MIXED_OPTION"
+        else:
+            r = g.array(f"{n}_recurrent", "int8_t", q.r.T)             # [gate column][unit]
         rs = g.array(f"{n}_recurrent_shift", "int8_t", q.sh)
         rb = g.array(f"{n}_recurrent_bias", "int32_t", q.bh) if cell.has_recurrent_bias() else "NULL"
         f = q.fmt
         ident = g.ident(f"{n}_weights")
         g.blocks.append(f"static const nnom_rnn_weights_t {ident} = {{{k}, {ks}, {b}, {r}, {rs}, {rb}, "
-                        f"{f.bits}, {f.h_frac}, {f.c_frac}, {cell.options()}}};")
+                        f"{f.bits}, {f.h_frac}, {f.c_frac}, {options}}};")
         backwards = (2 if self.time_aligned else 1) if self.go_backwards else 0
         expr = (f"RNN({cell.c_name}({cell.units}, &{ident}), {int(self.return_sequences)}, "
                 f"{int(self.stateful)}, {backwards})")

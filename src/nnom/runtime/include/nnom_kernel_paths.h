@@ -106,5 +106,20 @@
 #ifndef NNOM_PATH_AFF_CONCAT_MANY      /* Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's) */
 #define NNOM_PATH_AFF_CONCAT_MANY 1
 #endif
+#ifndef NNOM_PATH_RNN_SIMPLE      /* SimpleRNN cells: the DSP step */
+#define NNOM_PATH_RNN_SIMPLE 1
+#endif
+#ifndef NNOM_PATH_RNN_GRU_LOOP1      /* GRU cells (reset_after) over one feature, units a multiple of 32: the unit loop in asm */
+#define NNOM_PATH_RNN_GRU_LOOP1 1
+#endif
+#ifndef NNOM_PATH_RNN_GRU_STEP      /* GRU cells of other shapes: the per-unit and column steps */
+#define NNOM_PATH_RNN_GRU_STEP 1
+#endif
+#ifndef NNOM_PATH_RNN_LSTM_LOOP1      /* LSTM cells over one feature, units a multiple of 32: the unit loop in asm */
+#define NNOM_PATH_RNN_LSTM_LOOP1 1
+#endif
+#ifndef NNOM_PATH_RNN_LSTM_STEP      /* LSTM cells of other shapes: the per-unit and column steps */
+#define NNOM_PATH_RNN_LSTM_STEP 1
+#endif
 
 #endif

@@ -38,6 +38,38 @@ extern "C" {      /* C linkage for C++ callers */
 #define NNOM_RNN_ACT_SIGMOID 1u       /* the cell's activation is sigmoid (default tanh) */
 #define NNOM_RNN_REC_ACT_TANH 2u      /* GRU/LSTM gate activation is tanh (default sigmoid) */
 #define NNOM_RNN_RESET_AFTER 4u       /* GRU: r multiplies (h U_h + b_rec), Keras' default and PyTorch */
+#define NNOM_RNN_MIXED_ROWS 8u        /* GRU/LSTM: recurrent in the DSP loop's row pairs (below) */
+
+/* The recurrent weights of a GRU or LSTM in its Cortex-M DSP one-feature loop's "mixed row pairs"
+ * (kernels/arm/nnom_{gru,lstm}_step_s8_fast.c, nnom/codegen/rnn_layout.py): NNOM_RNN_GRU_MIXED_LAYOUT
+ * and NNOM_RNN_LSTM_MIXED_LAYOUT are 1 where that cell's loop is built (DSP cores, an optimized
+ * GCC-compatible build, its kernel path), 0 elsewhere (the reference, Helium, no-DSP cores, hosts:
+ * [G*U][U]). The generated weights hold both layouts under this condition and set
+ * NNOM_RNN_MIXED_ROWS with it (NNOM_RNN_*_MIXED_OPTION); a layer whose flag this runtime cannot
+ * read (nnom_rnn_mixed_fits) is refused at model_compile(). Per unit u, per four state values
+ * 4k..4k+3, the pairs of gates (z, r) of a GRU, (i, f) and (g, o) of an LSTM, per pair 8 bytes:
+ * lo(4k) hi(4k) lo(4k+2) hi(4k+2) lo(4k+1) hi(4k+1) lo(4k+3) hi(4k+3), lo = the first gate's
+ * weight + 128 (unsigned), hi the second's (one SMLAD of a word gives 256 S_hi + S_lo + 128 X,
+ * SXTB16 of its high bytes and SMLAD S_hi, X the sum of the state: S_lo modulo 2^32 as the
+ * references' sums), then a GRU's candidate's 4 weights as they are.
+ * Same size as [G*U][U]. */
+#include "nnom_kernel_paths.h"
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) \
+    && !(defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)) && defined(__OPTIMIZE__) \
+    && defined(__ARM_FEATURE_UNALIGNED) && !defined(NNOM_ARM_NO_ASM) && defined(__GNUC__)
+#define NNOM_RNN_GRU_MIXED_LAYOUT NNOM_PATH_RNN_GRU_LOOP1
+#define NNOM_RNN_LSTM_MIXED_LAYOUT NNOM_PATH_RNN_LSTM_LOOP1
+#else
+#define NNOM_RNN_GRU_MIXED_LAYOUT 0
+#define NNOM_RNN_LSTM_MIXED_LAYOUT 0
+#endif
+#define NNOM_RNN_GRU_MIXED_OPTION (NNOM_RNN_GRU_MIXED_LAYOUT ? NNOM_RNN_MIXED_ROWS : 0u)
+#define NNOM_RNN_LSTM_MIXED_OPTION (NNOM_RNN_LSTM_MIXED_LAYOUT ? NNOM_RNN_MIXED_ROWS : 0u)
+#if defined(__GNUC__)
+#define NNOM_RNN_MIXED_ALIGN __attribute__((aligned(4)))
+#else
+#define NNOM_RNN_MIXED_ALIGN
+#endif
 
 /* RNN(..., go_backwards): */
 #define NNOM_RNN_FORWARDS 0
@@ -122,6 +154,24 @@ typedef struct {
     uint16_t units, features;
     int8_t out_shift;                /* 15 - the layer's output fraction bits */
 } nnom_rnn_step_t;
+
+/* A GRU or LSTM step whose recurrent weights may be in NNOM_RNN_MIXED_ROWS: the shapes of the DSP
+ * one-feature loops (their loop1_fits()): one feature, an input bias, units a multiple of 32 under
+ * 256 (the range the loops are tested in), the rows 4-byte aligned (the loops load two words at once:
+ * NNOM_RNN_MIXED_ALIGN), h_frac at most 15 and the output's shift in [0, 31]; a GRU reset_after
+ * with a recurrent bias and h_frac >= -1, an LSTM without one, c_frac in [1, 15], h_frac >= -16.
+ * RNN.kernel_paths() (nnom/layers/rnn.py) mirrors it. */
+static inline int nnom_rnn_mixed_fits(nnom_rnn_cell_type_t type, const nnom_rnn_weights_t *w, uint32_t units,
+                                      uint32_t features, int32_t out_shift)
+{
+    const int cell = type == NNOM_CELL_LSTM
+        ? w->recurrent_bias == NULL && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && w->h_frac >= -16
+        : type == NNOM_CELL_GRU && (w->options & NNOM_RNN_RESET_AFTER) && w->recurrent_bias != NULL
+              && w->h_frac >= -1;
+    return cell && features == 1 && w->bias != NULL && units % 32u == 0 && units < 256u
+        && ((uintptr_t)w->recurrent & 3u) == 0 && w->h_frac <= NNOM_RNN_ACT_FRAC && out_shift >= 0
+        && out_shift <= 31;
+}
 
 void nnom_rnn_simple_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);
 void nnom_gru_step_s8(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y);

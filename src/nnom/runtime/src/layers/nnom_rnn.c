@@ -61,6 +61,10 @@ static nnom_status_t rnn_build(nnom_layer_t *l)
         return st;
     if (l->aff != NULL && l->aff->in_zp[0] != 0 && w->bias == NULL)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "an affine input zero point needs the input bias it is folded into");
+    if ((w->options & NNOM_RNN_MIXED_ROWS)
+        && !((r->cell.type == NNOM_CELL_GRU ? NNOM_RNN_GRU_MIXED_LAYOUT : NNOM_RNN_LSTM_MIXED_LAYOUT)
+             && nnom_rnn_mixed_fits(r->cell.type, w, r->cell.units, r->features, NNOM_RNN_ACT_FRAC - l->q_pre)))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "recurrent rows mixed for a DSP loop this build lacks");
     if (r->stateful) {
         need = nnom_rnn_state_bytes(r->cell);
         if (r->state != NULL && r->state_size < need)

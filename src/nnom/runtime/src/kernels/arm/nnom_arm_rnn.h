@@ -30,6 +30,16 @@
 #define NNOM_ARM_RNN_INLINE static inline
 #endif
 
+/* A cell step's paths (nnom_kernel_paths.h): out of line and compiled in every build, so that the
+ * paths change only the step's table of them, not the code (the linker drops those left out). */
+#if defined(__GNUC__)
+#define NNOM_ARM_RNN_PATH_FN __attribute__((noinline, used))
+#define NNOM_ARM_RNN_PATH_TABLE __attribute__((used))
+#else
+#define NNOM_ARM_RNN_PATH_TABLE
+#define NNOM_ARM_RNN_PATH_FN
+#endif
+
 /* acc[0..3] = a0..a3. GCC's -O3 on a Helium core would pack the four stores into one vector store
  * and then fail to find the asm loops' registers: an empty asm keeps the sums apart. */
 #if defined(__GNUC__) && defined(__ARM_FEATURE_MVE)
@@ -495,7 +505,7 @@ typedef struct {
     int32_t k0, k1, k2;              /* 48: the cell's own constants */
     const int16_t *rec;              /* 60: the gates' table (NNOM_ARM_RNN_MID) */
     const int32_t *pk, *pk_end;      /* 64: the packed state and its end */
-    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac4_p, nnom_arm_rnn_mac3) */
+    uint32_t a, b;                   /* 72: the rows' offsets (nnom_arm_rnn_mac3); the loops' -128 X */
     int32_t xv;                      /* 80: the input feature */
     uint32_t units, u;               /* 84: U, the unit in progress */
     const int32_t *bh;               /* 92: a GRU's recurrent bias */
@@ -582,6 +592,43 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
 #define NNOM_RNN_W8 "8"
 #define NNOM_RNN_W16 "16"
 #define NNOM_RNN_W16P "16"
+
+/* The one-feature loops' passes over rows in NNOM_RNN_MIXED_ROWS (nnom_rnn.h): */
+/* One pair of a unit's mixed rows (NNOM_RNN_MIXED_ROWS) over a packed group (x0, x2), (x1, x3)
+ * in e, o: per word (the columns (0, 2), then (1, 3)) one SMLAD of its halfwords, 256 hi + lo +
+ * 128, into the mix, SXTB16 of its high bytes and SMLAD into the high gate's sum. */
+#define NNOM_RNN_MIXED_PAIR(mix, hi)                                                          \
+    "ldrd   %[p], %[t], [%[r0]], #8\n\t"                                                      \
+    "smlad  %[" mix "], %[p], %[e], %[" mix "]\n\t"                                           \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[" hi "], %[p], %[e], %[" hi "]\n\t"                                             \
+    "smlad  %[" mix "], %[t], %[o], %[" mix "]\n\t"                                           \
+    "sxtb16 %[t], %[t], ror #8\n\t"                                                           \
+    "smlad  %[" hi "], %[t], %[o], %[" hi "]\n\t"
+/* The low gate's sum from the mix: mix - 256 hi = lo + 128 X, all modulo 2^32 as the references'
+ * int32 sums (the mix starting at the low bias - 128 X + 256 times the high one, the high sum at
+ * the high bias, gives the low sum with its bias). */
+#define NNOM_RNN_MIXED_LOW(mix, hi) "sub    %[" mix "], %[" mix "], %[" hi "], lsl #8\n\t"
+/* -128 X, X the sum of the packed state (a multiple of 32 values, eight groups a pass), into
+ * ctx's a (local label 7) */
+#define NNOM_RNN_SUM_GROUP(s, one)                                                            \
+    "ldrd   %[e], %[o], [%[x]], #8\n\t"                                                       \
+    "smlad  %[" s "], %[e], %[" one "], %[" s "]\n\t"                                         \
+    "smlad  %[" s "], %[o], %[" one "], %[" s "]\n\t"
+#define NNOM_RNN_SUM128(s, one)                                                               \
+    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
+    "ldr    %[p], [%[ctx], #68]\n\t"                                                          \
+    "mov    %[" s "], #0\n\t"                                                                 \
+    "mov    %[" one "], #0x00010001\n"                                                        \
+    "7:\n\t"                                                                                  \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)          \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)          \
+    NNOM_RNN_SUM_GROUP(s, one) NNOM_RNN_SUM_GROUP(s, one)                                     \
+    "cmp    %[x], %[p]\n\t"                                                                   \
+    "bne    7b\n\t"                                                                           \
+    "lsl    %[" s "], %[" s "], #7\n\t"                                                       \
+    "rsb    %[" s "], %[" s "], #0\n\t"                                                       \
+    "str    %[" s "], [%[ctx], #72]\n\t"
 
 /* In the unit loops (loop1()): the two parts of gate g's column of the unit %[r1] (PARTS1_R:
  * the input part in %[o], the recurrent part of acc in %[t]), the feature in %[b], temporaries

@@ -10,8 +10,11 @@
  * h' (unit() below), which takes z's place; the last group ends at the last unit (recomputing the
  * parts of up to three done units, not their h'); fewer than four units, or a shift outside the
  * fast ranges, go through the references' functions. One input feature, units a multiple of 32
- * and a recurrent bias (examples/rnn): the per-unit step as one asm block (loop1()). Without the
- * DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the reference. */
+ * under 256, a recurrent bias and the recurrent rows exported in mixed pairs (NNOM_RNN_MIXED_ROWS,
+ * examples/rnn): the per-unit step as one asm block (loop1()), z and r in one pass. Both are
+ * kernel paths (NNOM_PATH_RNN_GRU_LOOP1, NNOM_PATH_RNN_GRU_STEP): an export links those its GRU
+ * layers reach, the others fall to the reference. Without the DSP extension, or with
+ * NNOM_REFERENCE_KERNELS defined, it is the reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -138,7 +141,22 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "add    %[" p "], %[" p "], #16384\n\t"                                                   \
     "mla    %[" t "], %[" z "], %[" w "], %[" p "]\n\t"                                       \
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
-    NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
+    GRU_TAIL_STORE(end, t, v, w, x, u)
+/* NNOM_RNN_TAIL_STORE with the state's pointer still in v and work's loaded into a1 (free after the
+ * candidate) */
+#define GRU_TAIL_STORE(end, t, v, w, x, u)                                                    \
+    "ldr    %[a1], [%[ctx], #4]\n\t"                                                          \
+    NNOM_RNN_ST16(t, "a1", u)                                                                 \
+    NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
+    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
+    "cmp    %[" v "], #0\n\t"                                                                 \
+    "beq    8f\n\t"                                                                           \
+    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                            \
+    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
+    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
+    "ssat   %[" w "], #8, %[" w "]\n\t"                                                       \
+    NNOM_RNN_ST8(w, v, u)                                                                     \
+    "8:\n\t"
 /* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
 #define GRU_H15_8(w, v, x)                                                                    \
     "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
@@ -146,25 +164,43 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 #define GRU_H15_16 GRU_H15_8
 #define GRU_H15_16P(w, v, x)
 
+/* One group of four state values over a unit's mixed rows (NNOM_RNN_MIXED_ROWS): the pair (z, r)
+ * (NNOM_RNN_MIXED_PAIR: the mix in a0, r's sum in a1), then the candidate's four plain weights
+ * into a2: 12 MACs in 13 instructions with the group's LDRD (16 over three plain rows). */
+#define GRU_MIXED_GROUP                                                                       \
+    NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1")                                           \
+    "ldr    %[p], [%[r0]], #4\n\t"                                                            \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[a2], %[t], %[e], %[a2]\n\t"                                                     \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[a2], %[p], %[o], %[a2]\n\t"
+
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of
- * 32 and a recurrent bias: per unit the sums from its biases, its pass over the packed state
- * (NNOM_RNNP_PASS3), z, r, the candidate's parts and pre-activation (cand_pre(): the 64-bit sum
- * when ph is not an int16, saturated to int16), GRU_TAIL1; the unit in %[r1], the constants in
- * ctx. */
+ * 32 under 256, a recurrent bias and the rows mixed: -128 X, then per unit the sums from the
+ * recurrent biases (the mix from z's - 128 X + 256 r's), its pass over the packed state and its rows
+ * (GRU_MIXED_GROUP, eight a pass; the state's end in b2), z's sum from the mix, z, r, the
+ * candidate's parts and
+ * pre-activation (cand_pre(): the 64-bit sum when ph is not an int16, saturated to int16),
+ * GRU_TAIL1; the unit in %[r1], the constants in ctx. */
 #define GRU_LOOP1                                                                             \
+    NNOM_RNN_SUM128("a0", "a1")                                                               \
+    "ldr    %[b], [%[ctx], #80]\n"                                                            \
     "5:\n\t"                                                                                  \
     "ldr    %[t], [%[ctx], #92]\n\t"                                                          \
     "ldr    %[a0], [%[t], %[r1], lsl #2]\n\t"                                                 \
     "ldrd   %[t], %[e], [%[ctx], #160]\n\t"                                                   \
     "ldr    %[a1], [%[t], %[r1], lsl #2]\n\t"                                                 \
     "ldr    %[a2], [%[e], %[r1], lsl #2]\n\t"                                                 \
-    "ldr    %[x], [%[ctx], #64]\n\t"                                                          \
-    "ldrd   %[b], %[b2], [%[ctx], #72]\n\t"                                                   \
-    NNOM_RNNP_PASS3                                                                           \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
-    "cmp    %[x], %[t]\n\t"                                                                   \
+    "ldr    %[t], [%[ctx], #72]\n\t"                                                          \
+    "add    %[a0], %[a0], %[t]\n\t"                                                           \
+    "add    %[a0], %[a0], %[a1], lsl #8\n\t"                                                  \
+    "ldrd   %[x], %[b2], [%[ctx], #64]\n"                                                     \
+    "1:\n\t"                                                                                   \
+    GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
+    GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP GRU_MIXED_GROUP                           \
+    "cmp    %[x], %[b2]\n\t"                                                                  \
     "bne    1b\n\t"                                                                           \
-    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    NNOM_RNN_MIXED_LOW("a0", "a1")                                                            \
     "ldr    %[x], [%[ctx], #60]\n\t"                                                          \
     "mov    %[b2], #64\n\t"                                                                   \
     NNOM_RNN_LOOP_GATE1("a0", NNOM_RNN_COLS0, "x", NNOM_RNN_LOOP_ACT_B2)                      \
@@ -178,7 +214,15 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "asr    %[p], %[p], #15\n\t"                                                              \
     "qadd   %[p], %[o], %[p]\n\t"                                                             \
     "ssat   %[p], #16, %[p]\n\t"                                                              \
-    "b      9f\n"                                                                             \
+    "9:\n\t"                                                                                  \
+    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
+                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
+                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
+    "add    %[r1], %[r1], #1\n\t"                                                             \
+    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
+    "cmp    %[r1], %[t]\n\t"                                                                  \
+    "bne    5b\n\t"                                                                           \
+    "b      10f\n"                                                                            \
     "6:\n\t"                                                                                  \
     "mov    %[e], #16384\n\t"                                                                 \
     "mov    %[b], #0\n\t"                                                                     \
@@ -190,32 +234,27 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
     "adc    %[b], %[b], %[o], asr #31\n\t"                                                    \
     "cmp    %[b], %[e], asr #31\n\t"                                                          \
     "ssat   %[p], #16, %[e]\n\t"                                                              \
-    "beq    9f\n\t"                                                                           \
+    "beq    11f\n\t"                                                                           \
     "movw   %[p], #0x7fff\n\t"                                                                \
     "eor    %[p], %[p], %[b], asr #31\n"                                                      \
-    "9:\n\t"                                                                                  \
-    NNOM_RNN_LOOP_ENDS(GRU_TAIL1_R(8, "a0", "p", "t", "e", "o", "x", "r1"),                   \
-                       GRU_TAIL1_R(16, "a0", "p", "t", "e", "o", "x", "r1"),                  \
-                       GRU_TAIL1_R(16P, "a0", "p", "t", "e", "o", "x", "r1"))                 \
-    "add    %[r1], %[r1], #1\n\t"                                                             \
-    "ldr    %[t], [%[ctx], #84]\n\t"                                                          \
-    "cmp    %[r1], %[t]\n\t"                                                                  \
-    "bne    5b\n\t"
+    "11:\n\t"                                                                                  \
+    "ldr    %[b], [%[ctx], #80]\n\t"                                                          \
+    "b      9b\n"                                                                             \
+    "10:\n\t"
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and a recurrent bias (the examples'
- * cells, loop1_fits()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
+ * cells, loop1_fits()) whose rows are in NNOM_RNN_MIXED_ROWS (the export writes them so for this
+ * loop; rows [3U][U] take step()): GRU_LOOP1 over the constants gathered in ctx. Its own function, beside the
  * many-feature step (step(), whose code stays as it was), both called last: no frame of the
  * caller's below either. */
 static int loop1_fits(const nnom_rnn_step_t *s)
 {
-    const nnom_rnn_weights_t *w = s->w;
-    const int32_t sh = w->h_frac - NNOM_RNN_ACT_FRAC;
-    return s->features == 1 && (w->options & NNOM_RNN_RESET_AFTER) && w->bias != NULL && w->recurrent_bias != NULL
-        && s->units % 32u == 0 && sh >= -16 && nnom_arm_rnn_out_fits(w, s->out_shift) && nnom_arm_rnn_loop_fits(s);
+    return (s->w->options & NNOM_RNN_MIXED_ROWS)
+        && nnom_rnn_mixed_fits(NNOM_CELL_GRU, s->w, s->units, s->features, s->out_shift);
 }
 
-static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
+static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, int16_t *work,
                                             int8_t *y)
 {
     const nnom_rnn_weights_t *w = s->w;
@@ -229,8 +268,7 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
     nnom_arm_rnn_pack(h, w->state_bits, U, pk);
     nnom_arm_rnn_tail_init(ctx, s, h, work, y, pk);
     c.k0 = -sh;
-    c.a = U * U;
-    c.b = 2u * U * U;
+    c.zero[0] = c.zero[1] = 0;
     c.xv = xin[0];
     c.bh = w->recurrent_bias;
     c.bh1 = c.bh + U;
@@ -300,7 +338,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
 }
 
 /* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
-static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
+static NNOM_ARM_RNN_PATH_FN void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -320,15 +358,38 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
     old_step(p, x, h, work, y);
 }
 
+typedef void (*gru_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, int16_t *, int8_t *);
+#if NNOM_ARM_ASM && NNOM_PATH_RNN_GRU_LOOP1
+#define GRU_LOOP1_FN loop1
+#else
+#define GRU_LOOP1_FN NULL
+#endif
+#if NNOM_PATH_RNN_GRU_STEP
+#define GRU_STEP_FN step
+#else
+#define GRU_STEP_FN nnom_gru_step_s8
+#endif
+/* [0]: the one-feature loop (NNOM_PATH_RNN_GRU_LOOP1; left out, NULL), [1]: the other steps
+ * (NNOM_PATH_RNN_GRU_STEP; left out, the reference). Only the table changes with the paths
+ * (both functions are compiled in every build, NNOM_ARM_RNN_PATH_FN, and the linker drops those
+ * it leaves out), read through NNOM_ARM_OPAQUE: the same code in every build. */
+static const gru_step_fn gru_steps[2] = {GRU_LOOP1_FN, GRU_STEP_FN};
+#if NNOM_ARM_ASM
+/* both, unreferenced (the linker drops it): the compiler sees the same functions in every build */
+static const gru_step_fn gru_built[2] NNOM_ARM_RNN_PATH_TABLE = {loop1, step};
+#endif
+
 void nnom_gru_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, int16_t *work, int8_t *y)
 {
+    const gru_step_fn *f = gru_steps;
+    NNOM_ARM_OPAQUE(f);
 #if NNOM_ARM_ASM
-    if (loop1_fits(p)) {
-        loop1(p, x, h, work, y);
+    if (loop1_fits(p) && f[0] != NULL) {     /* the check first: the same count in every build */
+        f[0](p, x, h, work, y);
         return;
     }
 #endif
-    step(p, x, h, work, y);
+    f[1](p, x, h, work, y);
 }
 
 #else

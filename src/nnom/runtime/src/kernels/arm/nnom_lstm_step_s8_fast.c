@@ -7,9 +7,12 @@
  * pre-activations. Taken for an input bias, c_frac in [1, 15] and output shifts in [-16, 31]
  * (nnom_arm_rnn_out_init); otherwise old_step(): the pre-activations of the 4U gate columns in
  * work (nnom_arm_rnn_pre), then per unit, its end inline (unit()) or nnom_lstm_unit_q15. One
- * input feature, units a multiple of 32 and no recurrent bias (examples/rnn): the same per-unit
- * step as one asm block (loop1()). Without the DSP extension, or with NNOM_REFERENCE_KERNELS
- * defined, it is the reference. */
+ * input feature, units a multiple of 32 under 256, no recurrent bias and the recurrent rows
+ * exported in mixed pairs (NNOM_RNN_MIXED_ROWS, examples/rnn): the same per-unit step as one asm
+ * block (loop1()), two gates a pass. Both are kernel paths (NNOM_PATH_RNN_LSTM_LOOP1,
+ * NNOM_PATH_RNN_LSTM_STEP): an export links those its LSTM layers reach, the others fall to the
+ * reference. Without the DSP extension, or with NNOM_REFERENCE_KERNELS defined, it is the
+ * reference. */
 #include "nnom_rnn.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -93,17 +96,32 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
     "sbfx   %[" t "], %[" t "], #15, #16\n\t"                                                 \
     NNOM_RNN_TAIL_STORE(end, t, v, w, x, u)
 
+/* a group over the unit's mixed rows (i, f) and (g, o): 16 MACs in 15 instructions with the
+ * group's LDRD (21 over four plain rows) */
+#define LSTM_MIXED_GROUP NNOM_RNNP_GROUP NNOM_RNN_MIXED_PAIR("a0", "a1") NNOM_RNN_MIXED_PAIR("a2", "a3")
+
 /* The one-feature per-unit step (per_unit() with xin) in one asm block, for units a multiple of 32
- * and no recurrent bias: per unit its pass over the packed state (NNOM_RNNP_PASS4), its gates
- * (i, f, o, then g with the candidate's table), LSTM_TAIL1; the constants in ctx. */
+ * and no recurrent bias: -128 X (ctx's a), then per unit its pass over the packed state and its
+ * mixed rows (i, f and g, o: eight groups a pass, the mixes from -128 X, the state's end in b), the
+ * sums of i and g from the mixes, its gates (i, f, o, then g with the candidate's table),
+ * LSTM_TAIL1; the constants in ctx, the rows (ctx's rows) read in order. */
 #define LSTM_LOOP1                                                                            \
-    NNOM_RNN_LOOP_START("ldr    %[r0], [%[ctx], #180]\n\t")                                   \
-    "ldrd   %[a0], %[a1], [%[ctx], #168]\n\t"                                                 \
-    "ldrd   %[a2], %[a3], [%[ctx], #168]\n\t"                                                 \
-    NNOM_RNNP_PASS4                                                                           \
-    "ldr    %[t], [%[ctx], #68]\n\t"                                                          \
-    "cmp    %[x], %[t]\n\t"                                                                   \
+    NNOM_RNN_SUM128("a0", "a1")                                                               \
+    "mov    %[t], #0\n\t"                                                                     \
+    "str    %[t], [%[ctx], #88]\n"                                                            \
+    "5:\n\t"                                                                                   \
+    "ldr    %[r0], [%[ctx], #180]\n\t"                                                        \
+    "ldrd   %[x], %[b], [%[ctx], #64]\n\t"                                                    \
+    "ldr    %[a0], [%[ctx], #72]\n\t"                                                         \
+    "mov    %[a2], %[a0]\n\t"                                                                 \
+    "ldrd   %[a1], %[a3], [%[ctx], #168]\n"                                                   \
+    "1:\n\t"                                                                                   \
+    LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP                       \
+    LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP LSTM_MIXED_GROUP                       \
+    "cmp    %[x], %[b]\n\t"                                                                   \
     "bne    1b\n\t"                                                                           \
+    NNOM_RNN_MIXED_LOW("a0", "a1")                                                            \
+    NNOM_RNN_MIXED_LOW("a2", "a3")                                                            \
     NNOM_RNN_LOOP_GATES_SETUP                                                                 \
     "str    %[r0], [%[ctx], #180]\n\t"                                                        \
     "mov    %[r0], #64\n\t"                                                                   \
@@ -122,18 +140,17 @@ static void old_step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c
 
 #if NNOM_ARM_ASM
 /* per_unit() for one input feature, units a multiple of 32 and no recurrent bias (the examples'
- * cells, loop1_fits()): LSTM_LOOP1 over the constants gathered in ctx. Its own function, beside
+ * cells, loop1_fits()) whose recurrent weights are in NNOM_RNN_MIXED_ROWS (the export writes them
+ * so for this loop; rows [4U][U] take step()): LSTM_LOOP1 over the constants gathered in ctx. Its own function, beside
  * the many-feature step (step(), whose code stays as it was), both called last: no frame of the
  * caller's below either. */
 static int loop1_fits(const nnom_rnn_step_t *s)
 {
-    const nnom_rnn_weights_t *w = s->w;
-    return s->features == 1 && w->bias != NULL && w->recurrent_bias == NULL && s->units % 32u == 0
-        && w->c_frac >= 1 && w->c_frac <= NNOM_RNN_ACT_FRAC && nnom_arm_rnn_out_fits(w, s->out_shift)
-        && nnom_arm_rnn_loop_fits(s);
+    return (s->w->options & NNOM_RNN_MIXED_ROWS)
+        && nnom_rnn_mixed_fits(NNOM_CELL_LSTM, s->w, s->units, s->features, s->out_shift);
 }
 
-static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
+static NNOM_ARM_RNN_PATH_FN void loop1(const nnom_rnn_step_t *s, const int8_t *xin, void *h, void *c,
                                             int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = s->w;
@@ -150,8 +167,6 @@ static __attribute__((noinline)) void loop1(const nnom_rnn_step_t *s, const int8
     k.k0 = NNOM_RNN_ACT_FRAC - nc;
     k.k1 = 1 << (nc - 1);
     k.k2 = nc;
-    k.a = U * U;
-    k.b = 2u * U * U;
     k.xv = xin[0];
     k.zero[0] = k.zero[1] = 0;
     k.rows = rw;
@@ -216,7 +231,7 @@ NNOM_ARM_RNN_INLINE void per_unit(const nnom_rnn_step_t *p, const int8_t *x, uin
 }
 
 /* the per-unit and column steps (the many-feature cells; one feature outside loop1()'s shapes) */
-static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
+static NNOM_ARM_RNN_PATH_FN void step(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
     const nnom_rnn_weights_t *w = p->w;
     const uint32_t units = p->units;
@@ -235,15 +250,38 @@ static __attribute__((noinline)) void step(const nnom_rnn_step_t *p, const int8_
     old_step(p, x, h, c, work, y);
 }
 
+typedef void (*lstm_step_fn)(const nnom_rnn_step_t *, const int8_t *, void *, void *, int16_t *, int8_t *);
+#if NNOM_ARM_ASM && NNOM_PATH_RNN_LSTM_LOOP1
+#define LSTM_LOOP1_FN loop1
+#else
+#define LSTM_LOOP1_FN NULL
+#endif
+#if NNOM_PATH_RNN_LSTM_STEP
+#define LSTM_STEP_FN step
+#else
+#define LSTM_STEP_FN nnom_lstm_step_s8
+#endif
+/* [0]: the one-feature loop (NNOM_PATH_RNN_LSTM_LOOP1; left out, NULL), [1]: the other steps
+ * (NNOM_PATH_RNN_LSTM_STEP; left out, the reference). Only the table changes with the paths
+ * (both functions are compiled in every build, NNOM_ARM_RNN_PATH_FN, and the linker drops those
+ * it leaves out), read through NNOM_ARM_OPAQUE: the same code in every build. */
+static const lstm_step_fn lstm_steps[2] = {LSTM_LOOP1_FN, LSTM_STEP_FN};
+#if NNOM_ARM_ASM
+/* both, unreferenced (the linker drops it): the compiler sees the same functions in every build */
+static const lstm_step_fn lstm_built[2] NNOM_ARM_RNN_PATH_TABLE = {loop1, step};
+#endif
+
 void nnom_lstm_step_s8_fast(const nnom_rnn_step_t *p, const int8_t *x, void *h, void *c, int16_t *work, int8_t *y)
 {
+    const lstm_step_fn *f = lstm_steps;
+    NNOM_ARM_OPAQUE(f);
 #if NNOM_ARM_ASM
-    if (loop1_fits(p)) {
-        loop1(p, x, h, c, work, y);
+    if (loop1_fits(p) && f[0] != NULL) {     /* the check first: the same count in every build */
+        f[0](p, x, h, c, work, y);
         return;
     }
 #endif
-    step(p, x, h, c, work, y);
+    f[1](p, x, h, c, work, y);
 }
 
 #else
