@@ -72,7 +72,7 @@ typedef struct {
 
 #define FC_SUMS 1u
 #define FC_MULTI 2u
-#define FC_UNROLL 4u   /* groups per turn of the loop */
+#define FC_UNROLL 8u   /* groups per turn of the loop */
 #define FC_GROUP_BYTES 96u
 
 /* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
@@ -176,9 +176,9 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "msr    APSR_nzcvq, r9\n\t"
         "ldr    pc, [sp, #44]\n\t"
         ".p2align 2\n"
-        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP
+        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
         "11:\n\t"
-        ".if (11b - 10b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+        ".if (11b - 10b) != 8 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
         "cmp    r0, lr\n\t"
         "bne    10b\n\t"
         "ldr    pc, [sp, #48]\n\t"
@@ -401,8 +401,14 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     uint32_t o = 0, x128 = 0, i, g, r, pairs;
     int32_t s[2 * NNOM_FC_PAIRS];
 
-    /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8 */
-    for (i = 0; i < n4; i += 4)
+    /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8, 16 a turn */
+    for (i = 0; i + 16 <= n4; i += 16) {
+        x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 4) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 8) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 12) ^ 0x80808080u, 0, x128);
+    }
+    for (; i < n4; i += 4)
         x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
     x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
 #if NNOM_FC_BLOCK3
