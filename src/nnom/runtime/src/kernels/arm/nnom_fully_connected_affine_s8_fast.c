@@ -110,21 +110,16 @@ typedef struct {
     "add    r8, r2, r8, asr #8\n\t"                                                           \
     "str    r12, [lr, #20]\n\t"
 
-/* Output a's y + zp, before the saturation, by the fast requantization (nnom_arm_affine.h) with
- * the multiplier m and r1 = -shift - 1 in r2's low byte (k in r1): the shift by r1 + 1 ends in the
- * SSAT. Q is set where m < 0 or |a| >= 2^30 (USAT, QADD). */
+/* Output a's y + zp, saturated to int8, by the fast requantization (nnom_arm_affine.h) with the
+ * multiplier m and r1 = -shift - 1 in r2's low byte (k in r1): the shift by r1 + 1 ends in the
+ * SSAT. */
 #define FC_RQ(a, m)                                                                           \
-    "usat   " m ", #31, " m "\n\t"                                                            \
     "lsl    r1, r12, r2\n\t"                                                                  \
     "add    r1, r1, " a ", asr #31\n\t"                                                       \
-    "qadd   " a ", " a ", " a "\n\t"                                                          \
+    "lsl    " a ", " a ", #1\n\t"                                                             \
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
-    "asr    " a ", " a ", r2\n\t"
-/* Q set where a byte of r2 (r1 = -shift - 1 of up to four outputs) is above NNOM_ARM_AFF_MAX_R - 1. */
-#define FC_SHIFTS_CHECK                                                                       \
-    "mov    r1, #0x16161616\n\t"                                                              \
-    "uqsub8 r1, r2, r1\n\t"                                                                   \
-    "usat   r1, #0, r1\n\t"
+    "asr    " a ", " a ", r2\n\t"                                                             \
+    "ssat   " a ", #8, " a ", asr #1\n\t"
 
 /* Every block of j: per block, its sums over the columns (the first span entered j->skip bytes into
  * the loop, the others at its start, NNOM_FC_SPAN columns each, with S1's extraction between
@@ -173,7 +168,6 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         /* a block */
         "3:\n\t"
         "ldm    sp, {r0-r9, lr}\n\t"
-        "msr    APSR_nzcvq, r9\n\t"
         "ldr    pc, [sp, #44]\n\t"
         ".p2align 2\n"
         "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
@@ -227,25 +221,16 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "40:\n\t"
         "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */
         "ldr    r2, [r10], #4\n\t"
-        "mvn    r2, r2\n\t" FC_SHIFTS_CHECK
+        "mvn    r2, r2\n\t"
         "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r3", "r0")
         "ror    r2, r2, #8\n\t" FC_RQ("r4", "lr")
         "ror    r2, r2, #8\n\t"
         "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r5", "r0")
         "ror    r2, r2, #8\n\t" FC_RQ("r6", "lr")
         "ldrsh  r2, [r10], #2\n\t"
-        "mvn    r2, r2\n\t" FC_SHIFTS_CHECK
+        "mvn    r2, r2\n\t"
         "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r7", "r0")
         "ror    r2, r2, #8\n\t" FC_RQ("r8", "lr")
-        "mrs    r0, APSR\n\t"
-        "lsls   r0, r0, #4\n\t" /* Q to N */
-        "bmi    5f\n\t"
-        "ssat   r3, #8, r3, asr #1\n\t"
-        "ssat   r4, #8, r4, asr #1\n\t"
-        "ssat   r5, #8, r5, asr #1\n\t"
-        "ssat   r6, #8, r6, asr #1\n\t"
-        "ssat   r7, #8, r7, asr #1\n\t"
-        "ssat   r8, #8, r8, asr #1\n\t"
         "bfi    r3, r4, #8, #8\n\t"
         "bfi    r3, r5, #16, #8\n\t"
         "bfi    r3, r6, #24, #8\n\t"
@@ -266,7 +251,6 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
 #undef FC_GROUP
 #undef FC_BIAS
 #undef FC_RQ
-#undef FC_SHIFTS_CHECK
 
 /* The sums of one row pair over the n4 (> 0) inputs at x, whose mixed weights start at w (4-byte
  * aligned: LDRD); returns the weights after them. s[0]: the even row's bias - 128 * X on entry,
@@ -415,6 +399,7 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     if (n4 > 0) {
         const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS), span = n4 % NNOM_FC_SPAN;
         const int whole = n_in == n4 && bias != NULL; /* the blocks' initial sums: the bias */
+        const int fast = p->fast != 0; /* (the caller's nnom_fc_affine_fast()) */
         fc_job_t j;
         j.in = in;
         j.zp2 = zp2;
@@ -426,12 +411,12 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
         j.s = s;
         j.b[0] = j.b[1] = j.b[2] = 0;
         while (o < end3) {
-            j.mode = n4 > NNOM_FC_SPAN ? FC_MULTI : 0u;
+            j.mode = (n4 > NNOM_FC_SPAN ? FC_MULTI : 0u) | (fast ? 0u : FC_SUMS);
             j.w = w + o * n4;
             j.mult = p->mult + o;
             j.shift = p->shift + o;
             j.out = out + o;
-            if (whole) {
+            if (whole && fast) { /* every block in one call */
                 j.bias = bias + o;
                 j.out_end = out + end3;
             } else { /* one block: the bias (or 0) and the tails in s */
@@ -443,15 +428,9 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
                 j.out_end = out + o + 2 * NNOM_FC_PAIRS;
             }
             fc_run(&j);
-            o = (uint32_t)(j.out - out);
-            if (j.out != j.out_end) { /* block o is not for the fast requantization: its sums */
-                j.bias = whole ? bias + o : s; /* (s as it was: fc_run read it) */
-                j.mode |= FC_SUMS;
-                j.w = w + o * n4;
-                fc_run(&j);
+            if (!fast) /* the sums in s */
                 store_outputs(p, o, s, 2 * NNOM_FC_PAIRS, out + o);
-                o += 2 * NNOM_FC_PAIRS;
-            }
+            o = (uint32_t)(j.out_end - out);
         }
         w += end3 * n4;
         if (p->act_min > -128 || p->act_max < 127) /* fc_run's outputs are only saturated */
