@@ -90,11 +90,13 @@ typedef struct {
 static inline int32_t nnom_fc_affine_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n_in,
                                           uint32_t n_out)
 {
-    const int64_t room = ((int64_t)1 << 30) - (int64_t)n_in * (255 * 128);
+    const int32_t room = (int32_t)((1u << 30) - (n_in < 32768u ? n_in : 32768u) * (255u * 128u)); /* > 0 */
     uint32_t i;
+    if (n_in >= 32768u)
+        return 0;
     for (i = 0; i < n_out; i++) {
-        const int64_t b = bias != NULL ? bias[i] : 0;
-        if (mult[i] < 0 || shift[i] < -NNOM_FC_FAST_MAX_R || shift[i] > -1 || b >= room || -b >= room)
+        const int32_t b = bias != NULL ? bias[i] : 0;
+        if (mult[i] < 0 || shift[i] < -NNOM_FC_FAST_MAX_R || shift[i] > -1 || b >= room || b <= -room)
             return 0;
     }
     return 1;

@@ -56,7 +56,7 @@ typedef struct {
     int32_t nx128;          /* -128 * X: every sum's start */
     const int8_t *span_end; /* in + the first span's columns */
     uint32_t skip;          /* the bytes of the loop that the first span skips */
-    uint32_t mode;          /* FC_MULTI (more than one span), FC_SUMS (the sums of one block to s) */
+    uint32_t mode;          /* FC_MULTI (more than one span), FC_SUMS (the sums of one block to s), FC_NOFIX */
     /* read in place */
     const int32_t *mult;    /* the block's multipliers, shifts and outputs: advanced block by block */
     const int8_t *shift;
@@ -72,6 +72,7 @@ typedef struct {
 
 #define FC_SUMS 1u
 #define FC_MULTI 2u
+#define FC_NOFIX 4u    /* an output zero point of -128 (FC_RQ_NOFIX) */
 #define FC_UNROLL 8u   /* groups per turn of the loop */
 #define FC_GROUP_BYTES 96u
 
@@ -120,6 +121,42 @@ typedef struct {
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
     "asr    " a ", " a ", r2\n\t"                                                             \
     "ssat   " a ", #8, " a ", asr #1\n\t"
+/* The same without the sign's correction, for an output zero point of -128 only (as
+ * nnom_arm_rq4_sel(): a negative sum's output, -128 or below, may come out one higher, still -128
+ * or below, which the saturation makes -128 either way). */
+#define FC_RQ_NOFIX(a, m)                                                                     \
+    "lsl    r1, r12, r2\n\t"                                                                  \
+    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
+    "asr    " a ", " a ", r2\n\t"                                                             \
+    "ssat   " a ", #8, " a ", asr #1\n\t"
+/* The block's six outputs by RQ from its sums in r3-r8 (lr = &j->mult). */
+#define FC_OUTPUTS(RQ)                                                                        \
+    "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */                                     \
+    "ldr    r2, [r10], #4\n\t"                                                                \
+    "mvn    r2, r2\n\t"                                                                       \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r3", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r4", "lr")                                                    \
+    "ror    r2, r2, #8\n\t"                                                                   \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r5", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r6", "lr")                                                    \
+    "ldrsh  r2, [r10], #2\n\t"                                                                \
+    "mvn    r2, r2\n\t"                                                                       \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r7", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r8", "lr")
+/* Then the six as a word and a halfword, and the next block, or the end. */
+#define FC_STORE                                                                              \
+    "bfi    r3, r4, #8, #8\n\t"                                                               \
+    "bfi    r3, r5, #16, #8\n\t"                                                              \
+    "bfi    r3, r6, #24, #8\n\t"                                                              \
+    "bfi    r7, r8, #8, #8\n\t"                                                               \
+    "str    r3, [r11], #4\n\t"                                                                \
+    "strh   r7, [r11], #2\n\t"                                                                \
+    "ldr    lr, [sp, #52]\n\t"                                                                \
+    "stm    lr, {r9-r11}\n\t"                                                                 \
+    "ldr    r0, [lr, #16]\n\t"                                                                \
+    "cmp    r11, r0\n\t"                                                                      \
+    "bne    3b\n\t"
 
 /* Every block of j: per block, its sums over the columns (the first span entered j->skip bytes into
  * the loop, the others at its start, NNOM_FC_SPAN columns each, with S1's extraction between
@@ -150,17 +187,24 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "adds   r1, r1, #1\n\t"
         "str    r1, [sp, #44]\n\t"
         "str    r0, [sp, #52]\n\t"
-        "adr    r1, 20f\n\t"  /* single span: the outputs */
-        "adr    r2, 40f\n\t"  /* multiple spans: what follows the last */
-        "tst    r7, #1\n\t"
+        "adr    r2, 40f\n\t"  /* after the last span: the outputs, */
+        "tst    r7, #4\n\t"
         "beq    1f\n\t"
-        "adr    r1, 30f\n\t"  /* single span: the sums */
-        "adr    r2, 50f\n\t"
+        "adr    r2, 41f\n\t"  /* without the sign's correction, */
         "1:\n\t"
-        "tst    r7, #2\n\t"
+        "tst    r7, #1\n\t"
         "beq    2f\n\t"
-        "adr    r1, 60f\n\t"  /* the spans' handler */
+        "adr    r2, 50f\n\t"  /* or the sums */
         "2:\n\t"
+        "adr    r1, 20f\n\t"  /* at a span's end: the last of one, the outputs */
+        "tst    r7, #4\n\t"
+        "beq    6f\n\t"
+        "adr    r1, 21f\n\t"
+        "6:\n\t"
+        "tst    r7, #3\n\t"
+        "beq    7f\n\t"
+        "adr    r1, 60f\n\t"  /* else the spans' handler */
+        "7:\n\t"
         "adds   r1, r1, #1\n\t"
         "adds   r2, r2, #1\n\t"
         "str    r1, [sp, #48]\n\t"
@@ -208,40 +252,20 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "movs   r2, #0\n\t"
         "stm    r12, {r0-r2}\n\t"
         "ldr    pc, [lr, #44]\n\t"
-        /* single span, the sums */
-        "30:\n\t"
-        "ldr    lr, [sp, #52]\n\t" FC_BIAS
+        /* the sums */
         "50:\n\t"
         "ldr    r0, [lr, #28]\n\t"
         "stm    r0, {r3-r8}\n\t"
         "b      5f\n\t"
-        /* single span, the outputs */
+        /* a single span, the outputs */
         "20:\n\t"
         "ldr    lr, [sp, #52]\n\t" FC_BIAS
-        "40:\n\t"
-        "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */
-        "ldr    r2, [r10], #4\n\t"
-        "mvn    r2, r2\n\t"
-        "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r3", "r0")
-        "ror    r2, r2, #8\n\t" FC_RQ("r4", "lr")
-        "ror    r2, r2, #8\n\t"
-        "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r5", "r0")
-        "ror    r2, r2, #8\n\t" FC_RQ("r6", "lr")
-        "ldrsh  r2, [r10], #2\n\t"
-        "mvn    r2, r2\n\t"
-        "ldrd   r0, lr, [r9], #8\n\t" FC_RQ("r7", "r0")
-        "ror    r2, r2, #8\n\t" FC_RQ("r8", "lr")
-        "bfi    r3, r4, #8, #8\n\t"
-        "bfi    r3, r5, #16, #8\n\t"
-        "bfi    r3, r6, #24, #8\n\t"
-        "bfi    r7, r8, #8, #8\n\t"
-        "str    r3, [r11], #4\n\t"
-        "strh   r7, [r11], #2\n\t"
-        "ldr    lr, [sp, #52]\n\t"
-        "stm    lr, {r9-r11}\n\t"
-        "ldr    r0, [lr, #16]\n\t"
-        "cmp    r11, r0\n\t"
-        "bne    3b\n\t"
+        "40:\n\t" FC_OUTPUTS(FC_RQ)
+        "b      4f\n\t"
+        "21:\n\t"
+        "ldr    lr, [sp, #52]\n\t" FC_BIAS
+        "41:\n\t" FC_OUTPUTS(FC_RQ_NOFIX)
+        "4:\n\t" FC_STORE
         "5:\n\t"
         "add    sp, sp, #56\n\t"
         "pop    {r4-r11, pc}\n\t");
@@ -251,6 +275,9 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
 #undef FC_GROUP
 #undef FC_BIAS
 #undef FC_RQ
+#undef FC_RQ_NOFIX
+#undef FC_OUTPUTS
+#undef FC_STORE
 
 /* The sums of one row pair over the n4 (> 0) inputs at x, whose mixed weights start at w (4-byte
  * aligned: LDRD); returns the weights after them. s[0]: the even row's bias - 128 * X on entry,
@@ -365,14 +392,11 @@ static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, ui
 }
 
 #if NNOM_FC_BLOCK3
-/* out[0..n) clamped to [lo, hi], four at a time */
+/* out[0..n) clamped to [lo, hi] */
 static NNOM_ARM_NOINLINE void clamp_outputs(int8_t *out, uint32_t n, int32_t lo, int32_t hi)
 {
-    const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
     uint32_t i;
-    for (i = 0; i + 4 <= n; i += 4)
-        nnom_st32(out + i, nnom_arm_clamp4(nnom_ld32(out + i), lo4, hi4));
-    for (; i < n; i++)
+    for (i = 0; i < n; i++)
         out[i] = nnom_arm_clamp(out[i], lo, hi);
 }
 #endif
@@ -411,7 +435,7 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
         j.s = s;
         j.b[0] = j.b[1] = j.b[2] = 0;
         while (o < end3) {
-            j.mode = (n4 > NNOM_FC_SPAN ? FC_MULTI : 0u) | (fast ? 0u : FC_SUMS);
+            j.mode = (n4 > NNOM_FC_SPAN ? FC_MULTI : 0u) | (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
             j.w = w + o * n4;
             j.mult = p->mult + o;
             j.shift = p->shift + o;
