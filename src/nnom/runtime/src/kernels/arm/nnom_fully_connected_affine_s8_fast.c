@@ -1,8 +1,9 @@
 /* FULLY_CONNECTED of the affine scheme for Cortex-M with the DSP extension (SXTAB16 + SMLAD),
- * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c: an output outside
- * the fast requantization of nnom_arm_affine.h (its channel's multiplier, or an accumulator of
- * 2^30 or more) takes the reference's arithmetic (nnom_affine.h). Where NNOM_FC_MIXED_LAYOUT is 0
- * (no DSP extension, Helium, NNOM_REFERENCE_KERNELS) it is the reference.
+ * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c. The fast
+ * requantization of nnom_arm_affine.h takes every output where the caller found
+ * nnom_fc_affine_fast() true (p->fast: the Dense layer checks it once, at its build); elsewhere
+ * each output takes the reference's arithmetic (nnom_affine.h) where its own check fails. Where
+ * NNOM_FC_MIXED_LAYOUT is 0 (no DSP extension, Helium, NNOM_REFERENCE_KERNELS) it is the reference.
  *
  * The weights come in the "mixed pair" layout (nnom_affine_kernels.h): two rows per halfword,
  * h = 256 * w1 + (w0 + 128), so one SMLAD of a word of two such halfwords with two inputs x - zp
@@ -10,14 +11,15 @@
  * the same after UXTB16 (the low bytes alone) adds S0 + 128 * X to `acc`. Then S1 = (mix - acc) >> 8,
  * exact while |S1| < 2^23: with |x - zp| <= 255 and |w| <= 128 that holds over 256 columns
  * (257 * 255 * 128 < 2^23), so S1 is taken out every NNOM_FC_SPAN columns (mix = acc again).
- * S0 = acc - 128 * X, X summed once per call. Three pairs share each input word: per four inputs
- * one load and two SXTAB16, then per pair one LDRD, four SMLADs and two UXTB16: 24 MACs in 24
- * instructions (the loop aside), where rows read one at a time take 16 in 23.
- * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): so the blocks of
- * three pairs run in one function (blocks3), the even rows' sums starting at bias - 128 * X, and
- * the six outputs of a block are requantized in one asm (13 instructions each, their range checks
- * folded into one test a block: a block with any output outside the fast requantization is
- * redone by the reference's arithmetic as a whole) and stored as a word and a halfword. */
+ * Both start at -128 * X (X summed once per call), so that acc ends at S0. Three pairs share each
+ * input word: per four inputs one load and two SXTAB16, then per pair one LDRD, four SMLADs and two
+ * UXTB16: 24 MACs in 24 instructions (the loop aside), where rows read one at a time take 16 in 23.
+ * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): the blocks of
+ * three pairs run in one naked asm routine (fc_run) that keeps every value in registers: per block
+ * of six outputs the sums (8 groups of 4 columns a turn), the bias, six requantizations (5-6
+ * instructions each, without the sign's correction for an output zero point of -128), a word and
+ * a halfword stored: ~80 instructions a block besides the MACs (~210 with the checks per block and
+ * the C around them before). A fused activation narrower than int8 is a pass over the outputs. */
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
