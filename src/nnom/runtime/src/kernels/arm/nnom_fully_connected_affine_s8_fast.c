@@ -20,6 +20,7 @@
  * instructions each, without the sign's correction for an output zero point of -128), a word and
  * a halfword stored: ~80 instructions a block besides the MACs (~210 with the checks per block and
  * the C around them before). A fused activation narrower than int8 is a pass over the outputs. */
+#include <stddef.h>
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
@@ -71,6 +72,12 @@ typedef struct {
     int32_t b[3];           /* FC_MULTI: the odd rows' sums of the spans done (0 between blocks) */
     uint32_t post;          /* FC_MULTI: what follows the last span (set by fc_run) */
 } fc_job_t;
+
+/* fc_run reads the job at these offsets (a negative array size otherwise) */
+typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_job_t, bias) == 48 &&
+                                         offsetof(fc_job_t, s) == 56 && offsetof(fc_job_t, post) == 72
+                                     ? 1
+                                     : -1];
 
 #define FC_SUMS 1u
 #define FC_MULTI 2u
