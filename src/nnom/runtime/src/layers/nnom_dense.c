@@ -99,7 +99,6 @@ nnom_layer_t *Dense_in_layout(uint16_t units, const nnom_weight_t *w, const nnom
         return NULL;
     c->filters = units;
     c->w_layout = layout;
-    c->fc_fast = 0;
     c->w = w;
     c->b = b;
     return &c->base;
