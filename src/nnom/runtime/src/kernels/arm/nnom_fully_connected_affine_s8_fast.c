@@ -299,8 +299,14 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
     uint32_t xe, xo, p, q;
     do {
         const int8_t *span = x + ((uint32_t)(x_end - x) < NNOM_FC_SPAN ? (uint32_t)(x_end - x) : NNOM_FC_SPAN);
-        while (x != span)
+        if ((uint32_t)(span - x) & 4u) /* an odd group count: one first, then two a turn */
             __asm__(NNOM_FC_GROUP1
+                    : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
+                      [p] "=&r"(p), [q] "=&r"(q)
+                    : [zp] "r"(zp2)
+                    : "memory");
+        while (x != span)
+            __asm__(NNOM_FC_GROUP1 NNOM_FC_GROUP1
                     : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
                       [p] "=&r"(p), [q] "=&r"(q)
                     : [zp] "r"(zp2)
