@@ -140,3 +140,37 @@ def test_dense_in_rows_runs_on_dsp_cores_and_pairs_are_refused_where_not_read(mo
     monkeypatch.setattr(DenseLayer, "c_new", rows)
     target_or_skip()
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
+
+
+def fc_fast(layer, n_in):
+    """nnom_fc_affine_fast() of a quantized Dense (nnom_affine_kernels.h): whether the DSP kernel's
+    fast requantization takes all its outputs (the layer's build decides it once)."""
+    room = (1 << 30) - n_in * 255 * 128
+    bias = np.zeros(1, np.int64) if layer.ab is None else np.asarray(layer.ab, np.int64)
+    mult, shift = np.asarray(layer.ap.multiplier, np.int64), np.asarray(layer.ap.shift, np.int64)
+    return bool(np.all(mult >= 0) and np.all((shift >= -23) & (shift <= -1)) and np.all(np.abs(bias) < room))
+
+
+def test_dense_outside_the_fast_requantization_equals_simulator():
+    """A Dense with biases too large for the fast requantization's bound (its build finds
+    nnom_fc_affine_fast() false: every output by the reference's arithmetic where its own check
+    fails), between two that take it, byte for byte like the simulator on the M4."""
+    rng = np.random.default_rng(5)
+    m = Model(seed=5)
+    x = inp = m.add(Input(shape(1, 1, 40)))
+    dense = []
+    for n_in, n_out, big in ((40, 26, False), (26, 14, True), (14, 9, False)):
+        b = rng.normal(size=n_out) * 0.1
+        if big:
+            b[[1, 7, 12]] = [4e4, -4e4, 2e4]
+        dense.append(Dense(n_out, (rng.normal(size=(n_in, n_out)) * 1e-3).astype(np.float32), b.astype(np.float32)))
+        x = m.hook(dense[-1], x)
+    m.compile(inp, x, verbose=False)
+    m.quantize(rng.normal(size=(64, 1, 1, 40)), scheme="affine")
+    assert [fc_fast(d, n) for d, n in zip(dense, (40, 26, 14))] == [True, False, True]
+    xq = m.quantize_input(rng.normal(size=(6, 1, 1, 40)))[0]
+    xq[0], xq[1] = -128, 127
+    sim = m.run(xq)
+    target_or_skip()
+    m4 = m.run_c(xq, target="cortex-m4", count=False)
+    assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"

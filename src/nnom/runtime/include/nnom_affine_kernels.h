@@ -5,6 +5,7 @@
 #ifndef NNOM_AFFINE_KERNELS_H
 #define NNOM_AFFINE_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nnom_affine.h"
@@ -76,7 +77,30 @@ typedef struct {
     int32_t act_min, act_max;
     const int32_t *mult;
     const int8_t *shift;
+    int32_t fast;   /* 1: nnom_fc_affine_fast() holds for these channels and bias (the caller checked it,
+                       the Dense layer at its build); 0: not known (the DSP kernel then requantizes
+                       each output with its own check, slower) */
 } nnom_fc_affine_params_t;
+
+/* The largest right shift (-shift) that the DSP kernels' fast requantization takes (nnom_arm_affine.h). */
+#define NNOM_FC_FAST_MAX_R 23
+/* 1 when the DSP dense kernel's fast requantization takes every output of a FULLY_CONNECTED of n_in
+ * inputs: each multiplier >= 0, each shift in [-NNOM_FC_FAST_MAX_R, -1], each |bias| below
+ * 2^30 - n_in * 255 * 128 (|x - zp| <= 255 and |w| <= 128: no sum reaches +-2^30); else 0. */
+static inline int32_t nnom_fc_affine_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n_in,
+                                          uint32_t n_out)
+{
+    const int32_t room = (int32_t)((1u << 30) - (n_in < 32768u ? n_in : 32768u) * (255u * 128u)); /* > 0 */
+    uint32_t i;
+    if (n_in >= 32768u)
+        return 0;
+    for (i = 0; i < n_out; i++) {
+        const int32_t b = bias != NULL ? bias[i] : 0;
+        if (mult[i] < 0 || shift[i] < -NNOM_FC_FAST_MAX_R || shift[i] > -1 || b >= room || b <= -room)
+            return 0;
+    }
+    return 1;
+}
 
 void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                     const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);

@@ -133,6 +133,7 @@ typedef struct {
     uint16_t filters;            /* conv: filters; depthwise: multiplier; dense: units */
     nnom_2d_t k, s, d;
     uint8_t w_layout;            /* dense: NNOM_DENSE_ROWS or NNOM_DENSE_ROW_PAIRS (in a padding hole) */
+    uint8_t fc_fast;             /* affine dense: nnom_fc_affine_fast() at the build (the same hole) */
     nnom_padding_t pad;
     nnom_border_t border;        /* Conv2D_padded / DW_Conv2D_padded: explicit padding (pad VALID) */
     nnom_window_t win;

@@ -17,7 +17,17 @@ static nnom_status_t dense_build(nnom_layer_t *l)
     if ((uint64_t)nnom_dims_size(NNOM_IN_DIMS(l, 0)) * c->filters > NNOM_MAX_BYTES)
         return nnom_fail(l, NN_LENGTH_ERROR, "more than 2^31 - 1 weights");
     l->out_dims = shape(1, 1, c->filters);
-    return nnom_affine_check(l, 1, c->filters, 0);
+    {
+        const nnom_status_t st = nnom_affine_check(l, 1, c->filters, 0);
+        if (st != NN_SUCCESS)
+            return st;
+    }
+#if NNOM_SCHEME_AFFINE && NNOM_FC_MIXED_LAYOUT
+    /* the DSP kernel's fast requantization for every output: checked once here, not per run */
+    c->fc_fast = l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
+                                                       nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters);
+#endif
+    return NN_SUCCESS;
 }
 
 static void dense_run(nnom_layer_t *l)
@@ -31,6 +41,7 @@ static void dense_run(nnom_layer_t *l)
         p.act_max = l->aff->act_max;
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
+        p.fast = c->fc_fast;
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_nodsp_scratch(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                                      c->w->data, c->b != NULL ? c->b->data : NULL, l->out,

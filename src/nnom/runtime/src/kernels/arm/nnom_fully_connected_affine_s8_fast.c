@@ -1,8 +1,9 @@
 /* FULLY_CONNECTED of the affine scheme for Cortex-M with the DSP extension (SXTAB16 + SMLAD),
- * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c: an output outside
- * the fast requantization of nnom_arm_affine.h (its channel's multiplier, or an accumulator of
- * 2^30 or more) takes the reference's arithmetic (nnom_affine.h). Where NNOM_FC_MIXED_LAYOUT is 0
- * (no DSP extension, Helium, NNOM_REFERENCE_KERNELS) it is the reference.
+ * bit-exact with the reference, kernels/affine/nnom_fully_connected_affine_s8.c. The fast
+ * requantization of nnom_arm_affine.h takes every output where the caller found
+ * nnom_fc_affine_fast() true (p->fast: the Dense layer checks it once, at its build); elsewhere
+ * each output takes the reference's arithmetic (nnom_affine.h) where its own check fails. Where
+ * NNOM_FC_MIXED_LAYOUT is 0 (no DSP extension, Helium, NNOM_REFERENCE_KERNELS) it is the reference.
  *
  * The weights come in the "mixed pair" layout (nnom_affine_kernels.h): two rows per halfword,
  * h = 256 * w1 + (w0 + 128), so one SMLAD of a word of two such halfwords with two inputs x - zp
@@ -10,14 +11,16 @@
  * the same after UXTB16 (the low bytes alone) adds S0 + 128 * X to `acc`. Then S1 = (mix - acc) >> 8,
  * exact while |S1| < 2^23: with |x - zp| <= 255 and |w| <= 128 that holds over 256 columns
  * (257 * 255 * 128 < 2^23), so S1 is taken out every NNOM_FC_SPAN columns (mix = acc again).
- * S0 = acc - 128 * X, X summed once per call. Three pairs share each input word: per four inputs
- * one load and two SXTAB16, then per pair one LDRD, four SMLADs and two UXTB16: 24 MACs in 24
- * instructions (the loop aside), where rows read one at a time take 16 in 23.
- * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): so the blocks of
- * three pairs run in one function (blocks3), the even rows' sums starting at bias - 128 * X, and
- * the six outputs of a block are requantized in one asm (13 instructions each, their range checks
- * folded into one test a block: a block with any output outside the fast requantization is
- * redone by the reference's arithmetic as a whole) and stored as a word and a halfword. */
+ * Both start at -128 * X (X summed once per call), so that acc ends at S0. Three pairs share each
+ * input word: per four inputs one load and two SXTAB16, then per pair one LDRD, four SMLADs and two
+ * UXTB16: 24 MACs in 24 instructions (the loop aside), where rows read one at a time take 16 in 23.
+ * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): the blocks of
+ * three pairs run in one naked asm routine (fc_run) that keeps every value in registers: per block
+ * of six outputs the sums (8 groups of 4 columns a turn), the bias, six requantizations (5-6
+ * instructions each, without the sign's correction for an output zero point of -128), a word and
+ * a halfword stored: ~80 instructions a block besides the MACs (~210 with the checks per block and
+ * the C around them before). A fused activation narrower than int8 is a pass over the outputs. */
+#include <stddef.h>
 #include <string.h>
 
 #include "nnom_affine_kernels.h"
@@ -46,125 +49,244 @@
 #define NNOM_FC_GROUP3 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0") NNOM_FC_PAIR("m1", "a1") NNOM_FC_PAIR("m2", "a2")
 #define NNOM_FC_GROUP1 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0")
 
-/* What the blocks of one call share. */
-typedef struct {
-    const nnom_fc_affine_params_t *p;
-    const int8_t *in;
-    const int32_t *bias; /* NULL: the blocks' initial sums are in s */
-    const int8_t *w;
-    int8_t *out;
-    uint32_t n4, zp2, x128, lo4, hi4;
-    int32_t z1;          /* 1 + 2 * out_zp */
-    uint32_t span, skip; /* the first span's columns, and the bytes into the loop it enters at */
-} fc_call_t;
-
 #if NNOM_ARM_ASM
-/* One output's y + zp, saturated to int8, in place of its sum: the fast requantization
- * (nnom_arm_affine.h) with r = r1 + 1, r1 = -shift - 1 = ~shift (the last shift by one inside SSAT),
- * multiplier and shift at [m] and [s] + i. Only valid where r1 <= NNOM_ARM_AFF_MAX_R - 1, m >= 0
- * and |sum| < 2^30 (bit 31 of sum ^ 2 sum clear): bad collects r1, and -1 where m or the sum is
- * out, for one check a block. */
-#define NNOM_FC_RQ(a, i)                                                                      \
-    "ldr    %[t], [%[m], #4 * " #i "]\n\t"                                                    \
-    "ldrsb  %[r1], [%[s], #" #i "]\n\t"                                                       \
-    "mvn    %[r1], %[r1]\n\t"                                                                 \
-    "orr    %[bad], %[bad], %[r1]\n\t"                                                        \
-    "orr    %[bad], %[bad], %[t], asr #31\n\t"                                                \
-    "eor    %[k], %[" a "], %[" a "], lsl #1\n\t"                                             \
-    "orr    %[bad], %[bad], %[k], asr #31\n\t"                                                \
-    "lsl    %[k], %[z1], %[r1]\n\t"                                                           \
-    "add    %[k], %[k], %[" a "], asr #31\n\t"                                                \
-    "lsl    %[" a "], %[" a "], #1\n\t"                                                       \
-    "smmlar %[" a "], %[" a "], %[t], %[k]\n\t"                                               \
-    "asr    %[" a "], %[" a "], %[r1]\n\t"                                                    \
-    "ssat   %[" a "], #8, %[" a "], asr #1\n\t"
+/* The blocks of three row pairs (fc_run() below): what C gives, in this order (the first 7 words
+ * are copied to fc_run's frame, the rest read in place). */
+typedef struct {
+    const int8_t *in;       /* the inputs */
+    const int8_t *w;        /* the first block's weights */
+    uint32_t zp2;           /* the input zero point pair (SXTAB16) */
+    int32_t nx128;          /* -128 * X: every sum's start */
+    const int8_t *span_end; /* in + the first span's columns */
+    uint32_t skip;          /* the bytes of the loop that the first span skips */
+    uint32_t mode;          /* FC_MULTI (more than one span), FC_SUMS (the sums of one block to s), FC_NOFIX */
+    /* read in place */
+    const int32_t *mult;    /* the block's multipliers, shifts and outputs: advanced block by block */
+    const int8_t *shift;
+    int8_t *out;
+    int32_t z1;             /* 1 + 2 * out_zp */
+    const int8_t *out_end;  /* the last block's outputs' end */
+    const int32_t *bias;    /* the blocks' initial sums (bias, or s), 6 each: advanced */
+    const int8_t *x_end;    /* in + n4 */
+    int32_t *s;             /* FC_SUMS: the sums' destination */
+    int32_t b[3];           /* FC_MULTI: the odd rows' sums of the spans done (0 between blocks) */
+    uint32_t post;          /* FC_MULTI: what follows the last span (set by fc_run) */
+} fc_job_t;
 
-/* Bytes 1.. of w replaced by the low bytes of b, c, d (BFI). */
-static inline uint32_t insert3(uint32_t w, uint32_t b, uint32_t c, uint32_t d)
-{
-    __asm__("bfi    %0, %1, #8, #8\n\t"
-            "bfi    %0, %2, #16, #8\n\t"
-            "bfi    %0, %3, #24, #8"
-            : "+&r"(w)
-            : "r"(b), "r"(c), "r"(d));
-    return w;
-}
+/* fc_run reads the job at these offsets (a negative array size otherwise) */
+typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_job_t, bias) == 48 &&
+                                         offsetof(fc_job_t, s) == 56 && offsetof(fc_job_t, post) == 72
+                                     ? 1
+                                     : -1];
 
-/* The outputs o..o_end - 1 by blocks of 3 row pairs (6 outputs; the weights of the block at o start
- * at c->w + o * n4): the sums over the n4 (> 0) columns, then requantized and stored as a word and a
- * halfword. The initial sums (the bias, with the tails' products) at c->bias + o, or at s when
- * c->bias is NULL (then o_end = o + 6). Returns o_end, or the first block with an output that is not
- * for the fast requantization: its sums are then in s, for store_outputs() in the caller (not nested
- * here, so that the stack's peak stays where it was).
- * 13 values live in the loop (6 sums, x, w, the zero point pair, 4 temporaries): what the compiler
- * can give when it keeps a frame pointer, so the loop ends on x reaching an end kept in memory
- * rather than on a count in a register. Four groups per turn; a span whose group count is not a
- * multiple of 4 (the first) enters the loop at its second to fourth group: every instruction of a
- * group is 32 bits wide, so a group is 96 bytes (.error otherwise). Each span of NNOM_FC_SPAN
- * columns ends with S1's extraction: b += (mix - acc) >> 8. */
-static NNOM_ARM_NOINLINE uint32_t blocks3(const fc_call_t *c, int32_t *s, uint32_t o, uint32_t o_end)
+#define FC_SUMS 1u
+#define FC_MULTI 2u
+#define FC_NOFIX 4u    /* an output zero point of -128 (FC_RQ_NOFIX) */
+#define FC_UNROLL 8u   /* groups per turn of the loop */
+#define FC_GROUP_BYTES 96u
+
+/* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
+#define FC_INPUTS                                                                             \
+    "ldr.w  r10, [r0], #4\n\t"                                                                \
+    "sxtab16 r9, r2, r10\n\t"                                                                 \
+    "sxtab16 r10, r2, r10, ror #8\n\t"
+/* One pair's 8 bytes against them: mix m and acc a. */
+#define FC_PAIR(a, m)                                                                         \
+    "ldrd   r11, r12, [r1], #8\n\t"                                                           \
+    "smlad  " m ", r11, r9, " m "\n\t"                                                        \
+    "uxtb16 r11, r11\n\t"                                                                     \
+    "smlad  " a ", r11, r9, " a "\n\t"                                                        \
+    "smlad  " m ", r12, r10, " m "\n\t"                                                       \
+    "uxtb16 r12, r12\n\t"                                                                     \
+    "smlad  " a ", r12, r10, " a "\n\t"
+#define FC_GROUP FC_INPUTS FC_PAIR("r3", "r4") FC_PAIR("r5", "r6") FC_PAIR("r7", "r8")
+
+/* The sums of a block to outputs: lr = the job's part read in place (&j->mult), r3-r8 the six sums
+ * after the MACs (even rows: a = S0 + 128 X - 128 X, odd rows: m with m - a = 256 S1), r1 = the
+ * next block's weights. Leaves the outputs' sums (bias added) in r3-r8. */
+#define FC_BIAS                                                                               \
+    "str    r1, [sp, #4]\n\t"                                                                 \
+    "ldr    r12, [lr, #20]\n\t"                                                               \
+    "ldm    r12!, {r0, r1, r2}\n\t"                                                           \
+    "sub    r4, r4, r3\n\t"                                                                   \
+    "add    r3, r3, r0\n\t"                                                                   \
+    "add    r4, r1, r4, asr #8\n\t"                                                           \
+    "sub    r6, r6, r5\n\t"                                                                   \
+    "add    r5, r5, r2\n\t"                                                                   \
+    "ldm    r12!, {r0, r1, r2}\n\t"                                                           \
+    "add    r6, r0, r6, asr #8\n\t"                                                           \
+    "sub    r8, r8, r7\n\t"                                                                   \
+    "add    r7, r7, r1\n\t"                                                                   \
+    "add    r8, r2, r8, asr #8\n\t"                                                           \
+    "str    r12, [lr, #20]\n\t"
+
+/* Output a's y + zp, saturated to int8, by the fast requantization (nnom_arm_affine.h) with the
+ * multiplier m and r1 = -shift - 1 in r2's low byte (k in r1): the shift by r1 + 1 ends in the
+ * SSAT. */
+#define FC_RQ(a, m)                                                                           \
+    "lsl    r1, r12, r2\n\t"                                                                  \
+    "add    r1, r1, " a ", asr #31\n\t"                                                       \
+    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
+    "asr    " a ", " a ", r2\n\t"                                                             \
+    "ssat   " a ", #8, " a ", asr #1\n\t"
+/* The same without the sign's correction, for an output zero point of -128 only (as
+ * nnom_arm_rq4_sel(): a negative sum's output, -128 or below, may come out one higher, still -128
+ * or below, which the saturation makes -128 either way). */
+#define FC_RQ_NOFIX(a, m)                                                                     \
+    "lsl    r1, r12, r2\n\t"                                                                  \
+    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
+    "asr    " a ", " a ", r2\n\t"                                                             \
+    "ssat   " a ", #8, " a ", asr #1\n\t"
+/* The block's six outputs by RQ from its sums in r3-r8 (lr = &j->mult). */
+#define FC_OUTPUTS(RQ)                                                                        \
+    "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */                                     \
+    "ldr    r2, [r10], #4\n\t"                                                                \
+    "mvn    r2, r2\n\t"                                                                       \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r3", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r4", "lr")                                                    \
+    "ror    r2, r2, #8\n\t"                                                                   \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r5", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r6", "lr")                                                    \
+    "ldrsh  r2, [r10], #2\n\t"                                                                \
+    "mvn    r2, r2\n\t"                                                                       \
+    "ldrd   r0, lr, [r9], #8\n\t" RQ("r7", "r0")                                              \
+    "ror    r2, r2, #8\n\t" RQ("r8", "lr")
+/* Then the six as a word and a halfword, and the next block, or the end. */
+#define FC_STORE                                                                              \
+    "bfi    r3, r4, #8, #8\n\t"                                                               \
+    "bfi    r3, r5, #16, #8\n\t"                                                              \
+    "bfi    r3, r6, #24, #8\n\t"                                                              \
+    "bfi    r7, r8, #8, #8\n\t"                                                               \
+    "str    r3, [r11], #4\n\t"                                                                \
+    "strh   r7, [r11], #2\n\t"                                                                \
+    "ldr    lr, [sp, #52]\n\t"                                                                \
+    "stm    lr, {r9-r11}\n\t"                                                                 \
+    "ldr    r0, [lr, #16]\n\t"                                                                \
+    "cmp    r11, r0\n\t"                                                                      \
+    "bne    3b\n\t"
+
+/* Every block of j: per block, its sums over the columns (the first span entered j->skip bytes into
+ * the loop, the others at its start, NNOM_FC_SPAN columns each, with S1's extraction between
+ * them), then either (FC_SUMS) its sums to j->s and back, or its six outputs, requantized in one
+ * go (r1 = -shift - 1 in a word for four of them, their checks folded into the Q flag: a block
+ * with any output outside the fast requantization returns before its stores, j->out at it) and
+ * stored as a word and a halfword. In the loop: x r0, w r1, zp2 r2, a/m r3-r8, the inputs r9-r10,
+ * the weights r11-r12, the span's end lr. Frame: in, w, zp2, -128 X x 6, 0, span end (the block's
+ * start, one LDM), the loop's entry, the span's exit, &j->mult. */
+static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((unused)))
 {
-    const int32_t *init = c->bias != NULL ? c->bias + o : s;
-    for (; o < o_end; o += 2 * NNOM_FC_PAIRS, init += 2 * NNOM_FC_PAIRS) {
-        const int8_t *x = c->in, *x_end = x + c->n4, *w = c->w + o * c->n4;
-        int32_t a0 = (int32_t)((uint32_t)init[0] - c->x128), a1 = (int32_t)((uint32_t)init[2] - c->x128),
-                a2 = (int32_t)((uint32_t)init[4] - c->x128), b0 = init[1], b1 = init[3], b2 = init[5];
-        int32_t m0 = a0, m1 = a1, m2 = a2;
-        uint32_t xe, xo, p, q, span = c->span, skip = c->skip;
-        do {
-            const int8_t *end = x + span;
-            __asm__("ldr    %[p], %[skip]\n\t"
-                    "adr    %[q], 2f\n\t"
-                    "add    %[p], %[p], %[q]\n\t"
-                    "bx     %[p]\n\t"
-                    ".p2align 2\n"
-                    "2:\n\t" NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3 NNOM_FC_GROUP3
-                    "3:\n\t"
-                    ".if (3b - 2b) != 4 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
-                    "ldr    %[p], %[end]\n\t"
-                    "cmp    %[x], %[p]\n\t"
-                    "bne    2b\n\t"
-                    : [m0] "+r"(m0), [a0] "+r"(a0), [m1] "+r"(m1), [a1] "+r"(a1), [m2] "+r"(m2), [a2] "+r"(a2),
-                      [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p), [q] "=&r"(q)
-                    : [zp] "r"(c->zp2), [end] "m"(end), [skip] "m"(skip)
-                    : "cc", "memory");
-            b0 += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
-            b1 += (int32_t)((uint32_t)m1 - (uint32_t)a1) >> 8;
-            b2 += (int32_t)((uint32_t)m2 - (uint32_t)a2) >> 8;
-            m0 = a0;
-            m1 = a1;
-            m2 = a2;
-            span = NNOM_FC_SPAN;
-            skip = 1u; /* the Thumb bit */
-        } while (x != x_end);
-        s[0] = a0; /* for store_outputs(), if an output is not for the fast requantization */
-        s[1] = b0;
-        s[2] = a1;
-        s[3] = b1;
-        s[4] = a2;
-        s[5] = b2;
-        {
-            uint32_t bad = 0, t, r1, k, lo, hi;
-            __asm__(NNOM_FC_RQ("a0", 0) NNOM_FC_RQ("b0", 1) NNOM_FC_RQ("a1", 2) NNOM_FC_RQ("b1", 3)
-                    NNOM_FC_RQ("a2", 4) NNOM_FC_RQ("b2", 5)
-                    : [a0] "+r"(a0), [b0] "+r"(b0), [a1] "+r"(a1), [b1] "+r"(b1), [a2] "+r"(a2), [b2] "+r"(b2),
-                      [bad] "+&r"(bad), [t] "=&r"(t), [r1] "=&r"(r1), [k] "=&r"(k)
-                    : [m] "r"(c->p->mult + o), [s] "r"(c->p->shift + o), [z1] "r"(c->z1),
-                      "m"(*(const int32_t(*)[6])(c->p->mult + o)), "m"(*(const int8_t(*)[6])(c->p->shift + o)));
-            if (bad > NNOM_ARM_AFF_MAX_R - 1u)
-                return o;
-            lo = nnom_arm_clamp4(insert3((uint32_t)a0, (uint32_t)b0, (uint32_t)a1, (uint32_t)b1), c->lo4, c->hi4);
-            hi = nnom_arm_clamp4(((uint32_t)a2 & 0xFFu) | (uint32_t)b2 << 8, c->lo4, c->hi4);
-            {
-                int8_t *out = c->out + o; /* read before the stores, which might alias *c */
-                uint16_t h = (uint16_t)hi;
-                nnom_st32(out, lo);
-                memcpy(out + 4, &h, 2);
-            }
-        }
-    }
-    return o_end;
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #56\n\t"
+        "ldm    r0!, {r1-r7}\n\t"
+        "stm    sp, {r1-r3}\n\t"
+        "mov    r8, r4\n\t"
+        "mov    r9, r4\n\t"
+        "mov    r10, r4\n\t"
+        "mov    r11, r4\n\t"
+        "mov    r12, r4\n\t"
+        "add    r1, sp, #12\n\t"
+        "stm    r1, {r4, r8-r12}\n\t"
+        "movs   r1, #0\n\t"
+        "strd   r1, r5, [sp, #36]\n\t"
+        "adr    r1, 10f\n\t"
+        "add    r1, r1, r6\n\t"
+        "adds   r1, r1, #1\n\t"
+        "str    r1, [sp, #44]\n\t"
+        "str    r0, [sp, #52]\n\t"
+        "adr    r2, 40f\n\t"  /* after the last span: the outputs, */
+        "tst    r7, #4\n\t"
+        "beq    1f\n\t"
+        "adr    r2, 41f\n\t"  /* without the sign's correction, */
+        "1:\n\t"
+        "tst    r7, #1\n\t"
+        "beq    2f\n\t"
+        "adr    r2, 50f\n\t"  /* or the sums */
+        "2:\n\t"
+        "adr    r1, 20f\n\t"  /* at a span's end: the last of one, the outputs */
+        "tst    r7, #4\n\t"
+        "beq    6f\n\t"
+        "adr    r1, 21f\n\t"
+        "6:\n\t"
+        "tst    r7, #3\n\t"
+        "beq    7f\n\t"
+        "adr    r1, 60f\n\t"  /* else the spans' handler */
+        "7:\n\t"
+        "adds   r1, r1, #1\n\t"
+        "adds   r2, r2, #1\n\t"
+        "str    r1, [sp, #48]\n\t"
+        "str    r2, [r0, #44]\n\t"
+        /* a block */
+        "3:\n\t"
+        "ldm    sp, {r0-r9, lr}\n\t"
+        "ldr    pc, [sp, #44]\n\t"
+        ".p2align 2\n"
+        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
+        "11:\n\t"
+        ".if (11b - 10b) != 8 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+        "cmp    r0, lr\n\t"
+        "bne    10b\n\t"
+        "ldr    pc, [sp, #48]\n\t"
+        /* the spans' handler: S1 of the span done added to j->b, or the last */
+        "60:\n\t"
+        "ldr    r12, [sp, #52]\n\t"
+        "ldr    r9, [r12, #24]\n\t"
+        "cmp    r0, r9\n\t"
+        "beq    61f\n\t"
+        "add    r12, r12, #32\n\t"
+        "ldm    r12, {r9-r11}\n\t"
+        "sub    lr, r4, r3\n\t"
+        "add    r9, r9, lr, asr #8\n\t"
+        "mov    r4, r3\n\t"
+        "sub    lr, r6, r5\n\t"
+        "add    r10, r10, lr, asr #8\n\t"
+        "mov    r6, r5\n\t"
+        "sub    lr, r8, r7\n\t"
+        "add    r11, r11, lr, asr #8\n\t"
+        "mov    r8, r7\n\t"
+        "stm    r12, {r9-r11}\n\t"
+        "add    lr, r0, #256\n\t"
+        "b      10b\n\t"
+        "61:\n\t"
+        "mov    lr, r12\n\t" FC_BIAS
+        "add    r12, lr, #32\n\t"
+        "ldm    r12, {r0-r2}\n\t"
+        "add    r4, r4, r0\n\t"
+        "add    r6, r6, r1\n\t"
+        "add    r8, r8, r2\n\t"
+        "movs   r0, #0\n\t"
+        "movs   r1, #0\n\t"
+        "movs   r2, #0\n\t"
+        "stm    r12, {r0-r2}\n\t"
+        "ldr    pc, [lr, #44]\n\t"
+        /* the sums */
+        "50:\n\t"
+        "ldr    r0, [lr, #28]\n\t"
+        "stm    r0, {r3-r8}\n\t"
+        "b      5f\n\t"
+        /* a single span, the outputs */
+        "20:\n\t"
+        "ldr    lr, [sp, #52]\n\t" FC_BIAS
+        "40:\n\t" FC_OUTPUTS(FC_RQ)
+        "b      4f\n\t"
+        "21:\n\t"
+        "ldr    lr, [sp, #52]\n\t" FC_BIAS
+        "41:\n\t" FC_OUTPUTS(FC_RQ_NOFIX)
+        "4:\n\t" FC_STORE
+        "5:\n\t"
+        "add    sp, sp, #56\n\t"
+        "pop    {r4-r11, pc}\n\t");
 }
+#undef FC_INPUTS
+#undef FC_PAIR
+#undef FC_GROUP
+#undef FC_BIAS
+#undef FC_RQ
+#undef FC_RQ_NOFIX
+#undef FC_OUTPUTS
+#undef FC_STORE
 
 /* The sums of one row pair over the n4 (> 0) inputs at x, whose mixed weights start at w (4-byte
  * aligned: LDRD); returns the weights after them. s[0]: the even row's bias - 128 * X on entry,
@@ -177,8 +299,14 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
     uint32_t xe, xo, p, q;
     do {
         const int8_t *span = x + ((uint32_t)(x_end - x) < NNOM_FC_SPAN ? (uint32_t)(x_end - x) : NNOM_FC_SPAN);
-        while (x != span)
+        if ((uint32_t)(span - x) & 4u) /* an odd group count: one first, then two a turn */
             __asm__(NNOM_FC_GROUP1
+                    : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
+                      [p] "=&r"(p), [q] "=&r"(q)
+                    : [zp] "r"(zp2)
+                    : "memory");
+        while (x != span)
+            __asm__(NNOM_FC_GROUP1 NNOM_FC_GROUP1
                     : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
                       [p] "=&r"(p), [q] "=&r"(q)
                     : [zp] "r"(zp2)
@@ -190,7 +318,7 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
     return w;
 }
 
-#define NNOM_FC_BLOCK3 1 /* blocks3() takes the blocks of three pairs */
+#define NNOM_FC_BLOCK3 1 /* fc_run() takes the blocks of three pairs */
 #define pair_sums(x, w, n4, zp2, s, pairs) pair_sums1(x, w, n4, zp2, s)
 #else
 #define NNOM_FC_BLOCK3 0
@@ -278,6 +406,16 @@ static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, ui
         out[r] = (int8_t)pack2(s[r], 0, lo4, hi4);
 }
 
+#if NNOM_FC_BLOCK3
+/* out[0..n) clamped to [lo, hi] */
+static NNOM_ARM_NOINLINE void clamp_outputs(int8_t *out, uint32_t n, int32_t lo, int32_t hi)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++)
+        out[i] = nnom_arm_clamp(out[i], lo, hi);
+}
+#endif
+
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
@@ -285,45 +423,57 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     const int8_t *tails = w + n_out * n4; /* each row's last n_in - n4 columns */
     uint32_t o = 0, x128 = 0, i, g, r, pairs;
     int32_t s[2 * NNOM_FC_PAIRS];
-#if NNOM_FC_BLOCK3
-    fc_call_t c;
-#endif
 
-    /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8 */
-    for (i = 0; i < n4; i += 4)
+    /* 128 * X from the inputs biased to unsigned bytes (x + 128), four per USADA8, 16 a turn */
+    for (i = 0; i + 16 <= n4; i += 16) {
+        x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 4) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 8) ^ 0x80808080u, 0, x128);
+        x128 = __usada8(nnom_ld32(in + i + 12) ^ 0x80808080u, 0, x128);
+    }
+    for (; i < n4; i += 4)
         x128 = __usada8(nnom_ld32(in + i) ^ 0x80808080u, 0, x128);
     x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
 #if NNOM_FC_BLOCK3
-    c.p = p;
-    c.in = in;
-    c.bias = n_in == n4 ? bias : NULL;
-    c.out = out;
-    c.n4 = n4;
-    c.zp2 = zp2;
-    c.x128 = x128;
-    c.lo4 = nnom_arm_bytes4(p->act_min);
-    c.hi4 = nnom_arm_bytes4(p->act_max);
-    c.z1 = 1 + 2 * p->out_zp;
-    c.span = n4 % NNOM_FC_SPAN != 0 ? n4 % NNOM_FC_SPAN : NNOM_FC_SPAN;
-    c.skip = (((0u - c.span) >> 2) & 3u) * 96u + 1u; /* bytes into the loop, Thumb bit */
-    c.w = w;
     if (n4 > 0) {
-        const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS);
+        const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS), span = n4 % NNOM_FC_SPAN;
+        const int whole = n_in == n4 && bias != NULL; /* the blocks' initial sums: the bias */
+        const int fast = p->fast != 0; /* (the caller's nnom_fc_affine_fast()) */
+        fc_job_t j;
+        j.in = in;
+        j.zp2 = zp2;
+        j.nx128 = (int32_t)(0u - x128);
+        j.span_end = in + (span != 0 ? span : NNOM_FC_SPAN);
+        j.skip = ((0u - (span != 0 ? span : NNOM_FC_SPAN)) / 4u % FC_UNROLL) * FC_GROUP_BYTES;
+        j.z1 = 1 + 2 * p->out_zp;
+        j.x_end = in + n4;
+        j.s = s;
+        j.b[0] = j.b[1] = j.b[2] = 0;
         while (o < end3) {
-            const uint32_t stop = c.bias != NULL ? end3 : o + 2 * NNOM_FC_PAIRS;
-            if (c.bias == NULL) { /* the initial sums in s: the bias (or 0) and the tails */
+            j.mode = (n4 > NNOM_FC_SPAN ? FC_MULTI : 0u) | (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
+            j.w = w + o * n4;
+            j.mult = p->mult + o;
+            j.shift = p->shift + o;
+            j.out = out + o;
+            if (whole && fast) { /* every block in one call */
+                j.bias = bias + o;
+                j.out_end = out + end3;
+            } else { /* one block: the bias (or 0) and the tails in s */
                 for (r = 0; r < 2 * NNOM_FC_PAIRS; r++)
                     s[r] = bias != NULL ? bias[o + r] : 0;
                 if (n_in > n4)
                     add_tails(in, n4, n_in, tails, p->in_zp, o, s, 2 * NNOM_FC_PAIRS);
+                j.bias = s;
+                j.out_end = out + o + 2 * NNOM_FC_PAIRS;
             }
-            o = blocks3(&c, s, o, stop);
-            if (o < stop) {
+            fc_run(&j);
+            if (!fast) /* the sums in s */
                 store_outputs(p, o, s, 2 * NNOM_FC_PAIRS, out + o);
-                o += 2 * NNOM_FC_PAIRS;
-            }
+            o = (uint32_t)(j.out_end - out);
         }
         w += end3 * n4;
+        if (p->act_min > -128 || p->act_max < 127) /* fc_run's outputs are only saturated */
+            clamp_outputs(out, end3, p->act_min, p->act_max);
     }
 #endif
 
