@@ -445,6 +445,14 @@ typedef struct {
 
 typedef void (*dw_core_fn)(dw_core_t *j);
 
+/* The inside of a tile, filled channel by channel (field offsets used by the asm). */
+typedef struct {
+    const int8_t *src;   /*  0: its first input pixel, channel 0 */
+    int16_t *dst;        /*  4: its place in the tile */
+    uint32_t rs, cs;     /*  8: input bytes to the next row, to the next column */
+    uint16_t rows, cols; /* 16: its extent */
+} dw_fill_t;
+
 /* A layer on the plane path: the core's job and the constants of the layer. */
 typedef struct {
     dw_core_t j;
@@ -456,9 +464,7 @@ typedef struct {
     uint16_t s, cs;          /* the stride; bytes per tile column: DW_CS, or DW_CS_TALL (dw_tall()) */
     dw_core_fn core;         /* for the stride, the requantization's sign correction and the clamp */
     int8_t *out;
-    const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
-    int16_t *dst;            /* its place in the tile, */
-    uint16_t rows, cols;     /* its extent */
+    dw_fill_t f;             /* a tile's inside (dw_tile_box()) */
     uint16_t nro, nco;       /* the tile's output rows and columns, */
     uint16_t tr, tc;         /* at most */
     uint16_t out_h, out_w;
@@ -778,118 +784,113 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
     }
 }
 
-/* n rows of a column from src (rstep bytes apart) to d as q15; returns d after them. */
+#if NNOM_ARM_ASM
+/* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
+ * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers), four rows a
+ * pass, then the odd pair and row; an odd column last (10 instructions per 4 values; in C, GCC
+ * spent about twice that on a 6 x 6 inside). r0 src, r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows,
+ * r6 columns left - 2, r7 passes, r8-r11 data, r12 and lr src and d down a column pair. */
+#define DW_FILL_HALF(cb)                                                                      \
+    "ldrsb  r8, [r12]\n\t"                                                                    \
+    "ldrsb  r9, [r12, r2]\n\t"                                                                \
+    "ldrsb  r10, [r12, r3]\n\t"                                                               \
+    "ldrsb  r11, [r12, r4]\n\t"                                                               \
+    "add    r12, r12, r2, lsl #1\n\t"                                                         \
+    "pkhbt  r8, r8, r9, lsl #16\n\t"                                                          \
+    "pkhbt  r10, r10, r11, lsl #16\n\t"                                                       \
+    "str    r10, [lr, #" DW_STR(cb) "]\n\t"                                                   \
+    "str    r8, [lr], #4\n\t"
+#define DW_FILL_CORE(name, cb, cb2)                                                           \
+    static __attribute__((naked, noinline, unused)) void name(const dw_fill_t *f __attribute__((unused)), \
+                                                              uint32_t c __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "ldrd   r12, r2, [r0]\n\t"                                           \
+                         "ldrh   r5, [r0, #16]\n\t"                                           \
+                         "ldrh   r6, [r0, #18]\n\t"                                           \
+                         "ldrd   r0, r3, [r0, #8]\n\t"                                        \
+                         "add    r4, r0, r3\n\t"                                              \
+                         "add    r0, r12, r1\n\t"                                             \
+                         "mov    r1, r2\n\t"                                                  \
+                         "sub    r2, r4, r3\n\t"                                              \
+                         "subs   r6, r6, #2\n\t"                                              \
+                         "blt    8f\n\t"                                                      \
+                         "2:\n\t"                                                            \
+                         "mov    r12, r0\n\t"                                                 \
+                         "mov    lr, r1\n\t"                                                  \
+                         "lsrs   r7, r5, #2\n\t"                                              \
+                         "beq    4f\n\t"                                                      \
+                         "1:\n\t"                                                            \
+                         DW_FILL_HALF(cb) DW_FILL_HALF(cb)                                    \
+                         "subs   r7, r7, #1\n\t"                                              \
+                         "bne    1b\n\t"                                                      \
+                         "4:\n\t"                                                            \
+                         "tst    r5, #2\n\t"                                                  \
+                         "beq    5f\n\t"                                                      \
+                         DW_FILL_HALF(cb)                                                     \
+                         "5:\n\t"                                                            \
+                         "tst    r5, #1\n\t"                                                  \
+                         "beq    6f\n\t"                                                      \
+                         "ldrsb  r8, [r12]\n\t"                                               \
+                         "ldrsb  r10, [r12, r3]\n\t"                                          \
+                         "strh   r8, [lr]\n\t"                                                \
+                         "strh   r10, [lr, #" DW_STR(cb) "]\n\t"                              \
+                         "6:\n\t"                                                            \
+                         "add    r0, r0, r3, lsl #1\n\t"                                      \
+                         "add    r1, r1, #" DW_STR(cb2) "\n\t"                                \
+                         "subs   r6, r6, #2\n\t"                                              \
+                         "bge    2b\n\t"                                                      \
+                         "8:\n\t"                                                            \
+                         "adds   r6, r6, #2\n\t"                                              \
+                         "beq    9f\n\t"                                                      \
+                         "lsrs   r7, r5, #1\n\t"                                              \
+                         "beq    7f\n\t"                                                      \
+                         "3:\n\t"                                                            \
+                         "ldrsb  r8, [r0]\n\t"                                                \
+                         "ldrsb  r9, [r0, r2]\n\t"                                            \
+                         "add    r0, r0, r2, lsl #1\n\t"                                      \
+                         "pkhbt  r8, r8, r9, lsl #16\n\t"                                     \
+                         "str    r8, [r1], #4\n\t"                                            \
+                         "subs   r7, r7, #1\n\t"                                              \
+                         "bne    3b\n\t"                                                      \
+                         "7:\n\t"                                                            \
+                         "tst    r5, #1\n\t"                                                  \
+                         "beq    9f\n\t"                                                      \
+                         "ldrsb  r8, [r0]\n\t"                                                \
+                         "strh   r8, [r1]\n\t"                                                \
+                         "9:\n\t"                                                            \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_FILL_CORE(dw_fill_asm, DW_CS, DW_CS2)
+DW_FILL_CORE(dw_fill_asm_tall, DW_CS_TALL, DW_CS_TALL2)
+#endif
+
+/* n rows of a column from src (rstep bytes apart) to d as q15 (the C build's fill). */
 static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep)
 {
-    uint32_t k = n >> 2;
-#if NNOM_ARM_ASM
-    if (k) {
-        uint32_t a, b, e, f;
-        __asm__("1:\n\t"
-                "ldrsb  %[a], [%[s]]\n\t"
-                "ldrsb  %[b], [%[s], %[rs]]\n\t"
-                "add    %[s], %[s], %[rs], lsl #1\n\t"
-                "ldrsb  %[e], [%[s]]\n\t"
-                "ldrsb  %[f], [%[s], %[rs]]\n\t"
-                "add    %[s], %[s], %[rs], lsl #1\n\t"
-                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
-                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
-                "str    %[a], [%[d]], #4\n\t"
-                "str    %[e], [%[d]], #4\n\t"
-                "subs   %[k], %[k], #1\n\t"
-                "bne    1b"
-                : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                : [rs] "r"(rstep)
-                : "cc", "memory");
-    }
-#else
-    for (; k > 0; k--, d += 4, src += 4 * rstep) {
+    for (; n >= 2u; n -= 2u, d += 2, src += 2u * rstep)
         nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-        nnom_st32(d + 2, nnom_pkhbt16((uint32_t)(int32_t)src[2 * rstep], (uint32_t)(int32_t)src[3 * rstep]));
-    }
-#endif
-    for (n &= 3u; n > 0; n--, src += rstep)
+    if (n)
         *d++ = *src;
     return d;
 }
 
-#if NNOM_ARM_ASM
-/* Four rows of two columns (cb: the column bytes, an immediate) a pass; d moves on a word after
- * each column pair's store, the next pair's offsets with it. */
-#define DW_FILL2_HALF(cb)                                                                     \
-    "ldrsb  %[a], [%[s], %[cs]]\n\t"                                                          \
-    "ldrsb  %[e], [%[s]]\n\t"                                                                 \
-    "add    %[s], %[s], %[rs]\n\t"                                                            \
-    "ldrsb  %[b], [%[s], %[cs]]\n\t"                                                          \
-    "ldrsb  %[f], [%[s]]\n\t"                                                                 \
-    "add    %[s], %[s], %[rs]\n\t"                                                            \
-    "pkhbt  %[a], %[a], %[b], lsl #16\n\t"                                                    \
-    "pkhbt  %[e], %[e], %[f], lsl #16\n\t"                                                    \
-    "str    %[a], [%[d], #" DW_STR(cb) "]\n\t"                                                \
-    "str    %[e], [%[d]], #4\n\t"
-#define DW_FILL2(cb) "1:\n\t" DW_FILL2_HALF(cb) DW_FILL2_HALF(cb) "subs   %[k], %[k], #1\n\tbne    1b"
-#endif
-
-/* n rows of two adjacent columns from src (rstep bytes apart, the second column cstep bytes on)
- * to d and the next column (cb bytes on). */
-static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep,
-                                                 uint32_t cstep, uint32_t cb)
-{
-    uint32_t k = n >> 2;
-#if NNOM_ARM_ASM
-    if (k) {
-        uint32_t a, b, e, f;
-        if (cb == DW_CS)
-            __asm__(DW_FILL2(DW_CS)
-                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                    : [rs] "r"(rstep), [cs] "r"(cstep)
-                    : "cc", "memory");
-        else
-            __asm__(DW_FILL2(DW_CS_TALL)
-                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                    : [rs] "r"(rstep), [cs] "r"(cstep)
-                    : "cc", "memory");
-    }
-#else
-    uint32_t r;
-    for (; k > 0; k--, d += 4, src += 4 * rstep)
-        for (r = 0; r < 4; r += 2) {
-            const int8_t *q = src + r * rstep;
-            nnom_st32(d + r, nnom_pkhbt16((uint32_t)(int32_t)q[0], (uint32_t)(int32_t)q[rstep]));
-            nnom_st32(d + cb / 2u + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
-        }
-#endif
-    if (n & 2u) { /* two rows, a word a column */
-        nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-        nnom_st32(d + cb / 2u, nnom_pkhbt16((uint32_t)(int32_t)src[cstep], (uint32_t)(int32_t)src[cstep + rstep]));
-        d += 2;
-        src += 2u * rstep;
-    }
-    if (n & 1u) {
-        d[0] = src[0];
-        d[cb / 2u] = src[cstep];
-    }
-}
-
-/* The tile's values inside the image (L's src, dst, rows and cols: dw_tile_box()) of input
- * channel c. */
-static NNOM_ARM_ALWAYS_INLINE void dw_fill_cols(const dw_plane_t *L, uint32_t c, uint32_t cb)
-{
-    const uint32_t cstep = L->in_dims.c, rstep = (uint32_t)L->in_dims.w * cstep, n = L->rows;
-    const int8_t *src = L->src + c;
-    int16_t *d = L->dst;
-    uint32_t col;
-    for (col = L->cols; col >= 2; col -= 2, d += cb, src += 2 * cstep)
-        dw_fill_rows2(d, src, n, rstep, cstep, cb);
-    if (col)
-        dw_fill_rows(d, src, n, rstep);
-}
+/* The tile's inside (L's f: dw_tile_box()) of input channel c. */
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
-    if (L->cs == DW_CS) /* the column bytes a constant in each copy (the asm's immediates) */
-        dw_fill_cols(L, c, DW_CS);
+#if NNOM_ARM_ASM
+    if (L->cs == DW_CS) /* the column bytes an immediate in each copy */
+        dw_fill_asm(&L->f, c);
     else
-        dw_fill_cols(L, c, DW_CS_TALL);
+        dw_fill_asm_tall(&L->f, c);
+#else
+    const dw_fill_t *f = &L->f;
+    const int8_t *src = f->src + c;
+    int16_t *d = f->dst;
+    uint32_t col;
+    for (col = f->cols; col > 0; col--, d += L->cs / 2u, src += f->cs)
+        dw_fill_rows(d, src, f->rows, f->rs);
+#endif
 }
 
 #endif /* DW_PLANES */
@@ -955,10 +956,10 @@ static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t 
     const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
     const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
     uint32_t i, *words = L->tile;
-    L->src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
-    L->dst = (int16_t *)(void *)L->tile + left * (L->cs / 2u) + top;
-    L->rows = (uint16_t)(bottom - top);
-    L->cols = (uint16_t)(top < bottom ? end - left : 0u);
+    L->f.src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
+    L->f.dst = (int16_t *)(void *)L->tile + left * (L->cs / 2u) + top;
+    L->f.rows = (uint16_t)(bottom - top);
+    L->f.cols = (uint16_t)(top < bottom ? end - left : 0u);
     /* once for all channels */
     if (top > 0 || bottom < nrow || left > 0 || end < ncol)
         for (i = 0; i < ncol * (L->cs / 4u); i++)
@@ -1029,6 +1030,8 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.w = w;
     L.bias = bias;
     L.in_dims = in_dims;
+    L.f.cs = in_dims.c;
+    L.f.rs = (uint32_t)in_dims.w * in_dims.c;
     L.OC = (uint16_t)OC;
     L.M = (uint16_t)M;
     L.s = (uint16_t)s;
