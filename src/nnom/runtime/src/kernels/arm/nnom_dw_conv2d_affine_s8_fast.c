@@ -430,17 +430,18 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 
 /* The core's job: the pairs of output rows of a tile (field offsets used by the asm). */
 typedef struct {
-    int32_t b2;         /*  0: 2 * (bias - zp * sum w) */
-    int32_t span;       /*  4: bytes from a pair's first window to the one past its last */
-    int32_t m, k;       /*  8: the requantization (nnom_arm_rq) */
-    int32_t r, orow;    /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
-    int32_t ocs;        /* 24: output bytes to the next column */
-    const int16_t *end; /* 28: (the core's) p after the pair's last output column */
-    const int16_t *p;   /* 32: the pair's first window's top left q15 in the tile (advanced) */
-    int8_t *o;          /* 36: its output (advanced) */
-    uint32_t w[6];      /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
-    uint32_t pairs;     /* 64: pairs of output rows (counted down) */
-    uint32_t lo2, hi2;  /* 68: the clamp in both halfwords (the clamping core's) */
+    int32_t b2;          /*  0: 2 * (bias - zp * sum w) */
+    int8_t *o;           /*  4: the first pair's output */
+    int32_t m, k;        /*  8: the requantization (nnom_arm_rq) */
+    int32_t r, orow;     /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
+    int32_t ocs;         /* 24: output bytes to the next column */
+    const uint8_t *end;  /* 28: p after the pair's last output column (moved on by the core) */
+    const uint8_t *pend; /* 32: p after the last pair */
+    const uint8_t *p;    /* 36: the first pair's first window's top left q15 in the tile */
+    uint32_t w[6];       /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+    int32_t pstep;       /* 64: p from a pair's end to the next pair's first window */
+    int32_t ostep;       /* 68: o from past a pair's last output to the next pair's first */
+    uint32_t lo2, hi2;   /* 72: the clamp in both halfwords (the clamping core's) */
 } dw_core_t;
 
 typedef void (*dw_core_fn)(dw_core_t *j);
@@ -496,20 +497,18 @@ typedef struct {
     "smmlar r9, r9, r11, r12\n\t"                                                            \
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
- * a pair, p and o move to the next pair's */
-#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                                               \
+ * a pair, p and o step to the next pair's first and the pair's end moves on PAIR bytes (8
+ * instructions a pair) */
+#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                              \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
-                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
                          "ldr    lr, [r0]\n\t"                                                \
-                         "2:\n\t"                                                            \
-                         "ldr    r12, [r0, #4]\n\t"                                           \
-                         "add    r12, r1, r12\n\t"                                            \
-                         "str    r12, [r0, #28]\n\t"                                          \
-                         "1:\n\t"                                                            \
+                         "1:\n\t"                                                             \
                          BIAS COLS RQ                                                         \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
@@ -521,15 +520,14 @@ typedef struct {
                          "add    r2, r2, r11\n\t"                                             \
                          "cmp    r1, r12\n\t"                                                 \
                          "bne    1b\n\t"                                                      \
-                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
-                         "ldr    r12, [r0, #20]\n\t"                                          \
-                         "ldr    r11, [r0, #64]\n\t"                                          \
-                         "adds   r1, r1, #" PAIR "\n\t"                                           \
-                         "add    r2, r2, r12, lsl #1\n\t"                                     \
-                         "strd   r1, r2, [r0, #32]\n\t"                                       \
-                         "subs   r11, r11, #1\n\t"                                            \
-                         "str    r11, [r0, #64]\n\t"                                          \
-                         "bne    2b\n\t"                                                      \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "add    r1, r1, r11\n\t"                                             \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
+                         "add    r11, r11, #" PAIR "\n\t"                                     \
+                         "str    r11, [r0, #28]\n\t"                                          \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
 /* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
@@ -560,7 +558,7 @@ typedef struct {
     "strb   r9, [r2]\n\t"
 #define DW_OUT_CLAMP                                                                          \
     "pkhbt  r9, r9, r10, lsl #16\n\t"                                                        \
-    "ldrd   r10, r11, [r0, #68]\n\t"                                                         \
+    "ldrd   r10, r11, [r0, #72]\n\t"                                                         \
     "ssub16 lr, r9, r10\n\t"                                                                 \
     "sel    r9, r9, r10\n\t"                                                                 \
     "ssub16 lr, r11, r9\n\t"                                                                 \
@@ -582,15 +580,14 @@ DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp, uint32_t cs)
 {
-    for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += 2 * j->orow) {
-        const int16_t *p = j->p;
-        int8_t *o = j->o;
-        for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
-             p += s * (cs / 2u), o += j->ocs) {
+    const uint8_t *p = j->p;
+    int8_t *o = j->o;
+    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += 4u * s) {
+        for (; p != j->end; p += s * cs, o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
-                const int16_t *q = p + kx * (cs / 2u);
+                const int16_t *q = (const int16_t *)(const void *)(p + kx * cs);
                 const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
                 const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
                 if (s == 1) {
@@ -744,15 +741,19 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
 }
 
 #if DW_PLANES
-/* The job of the nro output rows (any count) of the tile, nco columns, to o: its pairs of rows. */
-static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
+/* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
+ * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
+static void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
 {
     dw_core_t *j = &L->j;
-    j->p = (const int16_t *)(const void *)L->tile;
+    const uint32_t span = nco * L->s * L->cs, pair = 4u * L->s;
+    j->p = p;
     j->o = o;
-    j->span = (int32_t)(nco * L->s * L->cs);
-    j->orow = (int32_t)((uint32_t)L->out_w * L->OC);
-    j->pairs = nro >> 1;
+    j->end = p + span;
+    j->pend = p + pairs * pair;
+    j->pstep = (int32_t)(pair - span);
+    j->orow = (int32_t)orow;
+    j->ostep = (int32_t)(2u * orow - nco * L->OC);
 }
 
 /* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
@@ -971,21 +972,30 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 {
     const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
     const uint32_t nco = L->out_w - ox0 < L->tc ? L->out_w - ox0 : L->tc;
+    const uint32_t pairs = nro >> 1, orow = (uint32_t)L->out_w * L->OC;
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC;
+    const uint8_t *end;
     uint32_t c, jm;
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
     dw_tile_box(L, oy0, ox0);
+    dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
+    end = L->j.end;
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
         for (jm = 0; jm < L->M; jm++) {
+            int8_t *oc = o + c * L->M + jm;
             dw_weights(L, c * L->M + jm);
-            dw_core_job(L, o + c * L->M + jm, nco, nro);
-            if (L->j.pairs > 0)
+            if (pairs > 0) {
+                if (nro & 1u) /* the job changed by the last row's */
+                    dw_core_job(L, tile, oc, nco, pairs, orow);
+                L->j.o = oc;
+                L->j.end = end;
                 L->core(&L->j);
+            }
             if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
-                L->j.pairs = 1;
-                L->j.orow = 0;
+                dw_core_job(L, tile + pairs * 4u * L->s, oc + pairs * 2u * orow, nco, 1, 0);
                 L->core(&L->j);
             }
         }
