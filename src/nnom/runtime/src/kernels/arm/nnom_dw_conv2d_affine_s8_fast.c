@@ -944,36 +944,46 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
 #if DW_PLANES
 
 /* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0, from the tile's
- * column first on (L's f; the columns before first are the previous tile's, moved), and the zero
- * point around it: with full, over the whole tile when it is needed (once for all channels); else
- * in the columns from first on outside the image (the rows above and below keep it). */
-static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t first, int full)
+ * column first on (L's f; the columns before first are the previous tile's, moved): its columns
+ * [left, end) are inside the image; *ncol: the tile's columns; returns whether the tile reaches
+ * outside the image. */
+static NNOM_ARM_ALWAYS_INLINE int dw_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t first, uint32_t *left,
+                                         uint32_t *end, uint32_t *ncol)
 {
-    const uint32_t nro = L->nro, nco = L->nco, cw = L->cs / 4u;
-    const uint32_t s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u, ncol = (nco - 1u) * s + 3u;
+    const uint32_t nro = L->nro, nco = L->nco, s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u;
+    const uint32_t nc = (nco - 1u) * s + 3u;
     const int32_t y0 = (int32_t)(oy0 * s) - (int32_t)L->p->win.pad_top, below = (int32_t)L->in_dims.h - y0;
     const int32_t x0 = (int32_t)(ox0 * s) - (int32_t)L->p->win.pad_left, right = (int32_t)L->in_dims.w - x0;
-    const uint32_t zp2 = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
-    /* the tile's rows [top, bottom) and columns [left, end) are inside the image (left >= first) */
+    /* the tile's rows [top, bottom) and columns [l0, e) are inside the image */
     const uint32_t top = y0 >= 0 ? 0u : (uint32_t)-y0 < nrow ? (uint32_t)-y0 : nrow;
     const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
-    const uint32_t left0 = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
-    const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left0 ? (uint32_t)right : left0;
-    const uint32_t left = left0 > first ? left0 : first < end ? first : end;
-    uint32_t i, *words = L->tile;
-    L->f.src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
-    L->f.dst = (int16_t *)(void *)L->tile + left * (L->cs / 2u) + top;
+    const uint32_t l0 = x0 >= 0 ? 0u : (uint32_t)-x0 < nc ? (uint32_t)-x0 : nc;
+    const uint32_t e = right >= (int32_t)nc ? nc : right > (int32_t)l0 ? (uint32_t)right : l0;
+    const uint32_t l = l0 > first ? l0 : first < e ? first : e;
+    L->f.src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)l)) * L->in_dims.c;
+    L->f.dst = (int16_t *)(void *)L->tile + l * (L->cs / 2u) + top;
     L->f.rows = (uint16_t)(bottom - top);
-    L->f.cols = (uint16_t)(top < bottom ? end - left : 0u);
-    if (!full) {
-        for (i = first * cw; i < left * cw; i++)
-            words[i] = zp2;
-        for (i = end * cw; i < ncol * cw; i++)
-            words[i] = zp2;
-    } else if (top > 0 || bottom < nrow || left > 0 || end < ncol) {
-        for (i = 0; i < ncol * cw; i++)
-            words[i] = zp2;
-    }
+    L->f.cols = (uint16_t)(top < bottom ? e - l : 0u);
+    *left = l;
+    *end = e;
+    *ncol = nc;
+    return top > 0 || bottom < nrow || l0 > 0 || e < nc;
+}
+
+/* The zero point in both halfwords. */
+static uint32_t dw_zp2(const dw_plane_t *L)
+{
+    return (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
+}
+
+/* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0 (L's f), and
+ * the zero point around it, once for all channels. */
+static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
+{
+    uint32_t left, end, ncol, i;
+    if (dw_box(L, oy0, ox0, 0, &left, &end, &ncol))
+        for (i = 0; i < ncol * (L->cs / 4u); i++)
+            L->tile[i] = dw_zp2(L);
 }
 
 /* The tile of L's nro x nco outputs from output row oy0, column ox0, through every channel. */
@@ -988,7 +998,7 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     uint32_t c, jm;
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
-    dw_tile_box(L, oy0, ox0, 0, 1);
+    dw_tile_box(L, oy0, ox0);
     dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
     end = L->j.end;
     for (c = 0; c < L->in_dims.c; c++) {
@@ -1019,15 +1029,30 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 #define DW_BAND_TILES 4u
 #endif
 
+#if NNOM_PATH_AFF_DW_PLANE_BAND
 /* A band's first tile's inside (dw_tile_box() for channel 0), and what the tiles after it take from
  * it: its first column and row inside the image and the input row of the latter; simple: the
- * moves and the zero point right of the image suffice (else dw_tile_box() per tile). */
+ * moves and the zero point right of the image suffice (else dw_band_box() per tile). */
 typedef struct {
     dw_fill_t f0;
     const int8_t *row;
     uint32_t left0, top, zp2;
     int simple;
 } dw_band_t;
+
+/* The inside of a band's tile of L's nro x nco outputs from output row oy0, column ox0 (L's f) from
+ * the tile's column first on, and the zero point in the columns from first on outside the image
+ * (the rows above and below keep it). */
+static NNOM_ARM_NOINLINE void dw_band_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t first)
+{
+    const uint32_t cw = L->cs / 4u;
+    uint32_t left, end, ncol, i;
+    (void)dw_box(L, oy0, ox0, first, &left, &end, &ncol);
+    for (i = first * cw; i < left * cw; i++)
+        L->tile[i] = dw_zp2(L);
+    for (i = end * cw; i < ncol * cw; i++)
+        L->tile[i] = dw_zp2(L);
+}
 
 /* The first tile's inside and zero point for channel c of the band from output row oy0. */
 static NNOM_ARM_NOINLINE void dw_band_first(dw_plane_t *L, dw_band_t *B, uint32_t oy0, uint32_t c)
@@ -1037,19 +1062,19 @@ static NNOM_ARM_NOINLINE void dw_band_first(dw_plane_t *L, dw_band_t *B, uint32_
     L->nco = L->tc;
     if (c == 0) {
         const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
-        dw_tile_box(L, oy0, 0, 0, 1);
+        dw_tile_box(L, oy0, 0);
         B->f0 = L->f;
         B->left0 = (uint32_t)((const uint8_t *)(const void *)B->f0.dst - tile) / L->cs;
         B->top = (uint32_t)((const uint8_t *)(const void *)B->f0.dst - tile) % L->cs / 2u;
         B->row = B->f0.src - (int32_t)(B->left0 - L->p->win.pad_left) * (int32_t)L->in_dims.c;
-        B->zp2 = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
+        B->zp2 = dw_zp2(L);
         B->simple = B->f0.rows > 0 && B->left0 + B->f0.cols == ncol && L->p->win.pad_left <= 3u - s;
     } else if (B->simple) { /* the columns left of the image: the tiles to the right wrote them */
         L->f = B->f0;
         for (i = 0; i < B->left0 * (L->cs / 4u); i++)
             L->tile[i] = B->zp2;
     } else {
-        dw_tile_box(L, oy0, 0, 0, 0);
+        dw_band_box(L, oy0, 0, 0);
     }
 }
 
@@ -1077,7 +1102,7 @@ static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, ui
         for (i = end * cw; i < ncol * cw; i++)
             L->tile[i] = B->zp2;
     } else {
-        dw_tile_box(L, oy0, ox0, keep, 0);
+        dw_band_box(L, oy0, ox0, keep);
     }
 }
 
@@ -1124,6 +1149,18 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
         }
 }
 
+#endif /* NNOM_PATH_AFF_DW_PLANE_BAND */
+
+/* The band runner built in (NULL: left out, bands go tile by tile), read through NNOM_ARM_OPAQUE
+ * (the same code in every build, see dw_runners). */
+typedef void (*dw_band_fn)(dw_plane_t *L, uint32_t oy0);
+#if NNOM_PATH_AFF_DW_PLANE_BAND
+#define DW_BAND_FN dw_band
+#else
+#define DW_BAND_FN NULL
+#endif
+static const dw_band_fn dw_bands[1] = {DW_BAND_FN};
+
 #endif /* DW_PLANES */
 
 /* Whether the plane path covers the call: stride 2 only when its tiles serve several output
@@ -1153,6 +1190,7 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     const uint32_t s = win->sh;
     /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
+    const dw_band_fn *band = dw_bands;
     uint32_t tr, tc, oy0, ox0;
     dw_plane_t L;
 
@@ -1177,9 +1215,10 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.tc = (uint16_t)tc;
     L.out_h = out_dims.h;
     L.out_w = out_dims.w;
+    NNOM_ARM_OPAQUE(band);
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr)
-        if (out_dims.w > DW_BAND_TILES * tc - tc) /* dw_band() from DW_BAND_TILES tiles a band */
-            dw_band(&L, oy0);
+        if (out_dims.w > DW_BAND_TILES * tc - tc && band[0] != NULL) /* from DW_BAND_TILES tiles a band */
+            band[0](&L, oy0);
         else
             for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
                 dw_tile(&L, oy0, ox0);
