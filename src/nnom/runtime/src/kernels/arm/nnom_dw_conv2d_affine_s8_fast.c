@@ -995,7 +995,7 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC;
     const uint8_t *end;
-    uint32_t c, jm;
+    uint32_t c, jm, k = 0; /* k: the output channel */
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
     dw_tile_box(L, oy0, ox0);
@@ -1003,9 +1003,9 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     end = L->j.end;
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
-        for (jm = 0; jm < L->M; jm++) {
-            int8_t *oc = o + c * L->M + jm;
-            dw_weights(L, c * L->M + jm);
+        for (jm = L->M; jm > 0; jm--, k++) {
+            int8_t *oc = o + k;
+            dw_weights(L, k);
             if (pairs > 0) {
                 if (nro & 1u) /* the job changed by the last row's */
                     dw_core_job(L, tile, oc, nco, pairs, orow);
@@ -1078,19 +1078,30 @@ static NNOM_ARM_NOINLINE void dw_band_first(dw_plane_t *L, dw_band_t *B, uint32_
     }
 }
 
+/* One tile column at stride 2, two at stride 1, of either tile. */
+typedef struct {
+    uint32_t w[DW_CS / 4u];
+} dw_cols1_t;
+typedef struct {
+    uint32_t w[2u * DW_CS / 4u];
+} dw_cols2_t;
+typedef struct {
+    uint32_t w[2u * DW_CS_TALL / 4u];
+} dw_cols2_tall_t;
+
 /* The tile of nco outputs from output column ox0 of the band from output row oy0: the 3 - s
  * columns it shares with the tile before moved from it, then its inside and zero point. */
 static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, uint32_t oy0, uint32_t ox0, uint32_t nco)
 {
     const uint32_t s = L->s, keep = 3u - s, cw = L->cs / 4u, ncol = (nco - 1u) * s + 3u;
     uint32_t i;
-    /* the shared columns, a constant size in each copy */
+    /* the shared columns, a constant size in each copy (struct copies: LDM / STM) */
     if (s == 2u)
-        memcpy(L->tile, L->tile + (uint32_t)L->tc * 2u * cw, DW_CS);
+        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
     else if (L->cs == DW_CS)
-        memcpy(L->tile, L->tile + (uint32_t)L->tc * (DW_CS / 4u), 2u * DW_CS);
+        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
     else
-        memcpy(L->tile, L->tile + (uint32_t)L->tc * (DW_CS_TALL / 4u), 2u * DW_CS_TALL);
+        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
     L->nco = (uint16_t)nco;
     if (B->simple) { /* columns [keep, end) inside the image, [end, ncol) right of it */
         const uint32_t x = ox0 * s + keep - L->p->win.pad_left, w = L->in_dims.w; /* column keep's */
@@ -1159,7 +1170,15 @@ typedef void (*dw_band_fn)(dw_plane_t *L, uint32_t oy0);
 #else
 #define DW_BAND_FN NULL
 #endif
-static const dw_band_fn dw_bands[1] = {DW_BAND_FN};
+
+/* The band runner for a map of w outputs a row in tiles of tc (NULL: tile by tile). */
+static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
+{
+    static const dw_band_fn bands[1] = {DW_BAND_FN};
+    const dw_band_fn *b = bands;
+    NNOM_ARM_OPAQUE(b);
+    return w > DW_BAND_TILES * tc - tc ? b[0] : NULL; /* from DW_BAND_TILES tiles a band */
+}
 
 #endif /* DW_PLANES */
 
@@ -1190,7 +1209,6 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     const uint32_t s = win->sh;
     /* output rows and columns per tile: pairs of rows, each pair 2s rows down, 2 + s rows below the last */
-    const dw_band_fn *band = dw_bands;
     uint32_t tr, tc, oy0, ox0;
     dw_plane_t L;
 
@@ -1215,13 +1233,14 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.tc = (uint16_t)tc;
     L.out_h = out_dims.h;
     L.out_w = out_dims.w;
-    NNOM_ARM_OPAQUE(band);
-    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr)
-        if (out_dims.w > DW_BAND_TILES * tc - tc && band[0] != NULL) /* from DW_BAND_TILES tiles a band */
-            band[0](&L, oy0);
+    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
+        const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        if (band != NULL)
+            band(&L, oy0);
         else
             for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
                 dw_tile(&L, oy0, ox0);
+    }
 }
 #endif /* DW_PLANES */
 
