@@ -33,11 +33,14 @@ def dw_model(seed):
     """Depthwise layers reaching every plane core (strides 1 and 2, ReLU at out_zp -128, no
     activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp) and the
     channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), a
-    GlobalAvgPool (MEAN)."""
+    GlobalAvgPool (MEAN); first a map four times as wide (the plane path's bands, dw_band())."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(9, 14)), int(rng.integers(8, 13)), int(rng.integers(4, 9))
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME),
+                                    m.hook(UpSample(kernel(1, 4)), x)))
+    x = m.hook(MaxPool(kernel(1, 4), stride(1, 4), PADDING_VALID), x)
     for s, mult in (((1, 1), 1), ((2, 2), 2)):
         x = m.active(act_relu(), m.hook(DW_Conv2D(mult, kernel(3, 3), stride(*s), PADDING_SAME), x))
         x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x)

@@ -556,6 +556,45 @@ static void check_dw(void)
         fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
         done++;
     }
+    /* 3x3 maps four or more of the plane path's tiles wide (the band sweep: columns moved from tile
+     * to tile, the zero point left and right of the image per channel), with SAME or explicit
+     * paddings of 0 to 3 on either side, both strides (stride 2 with multipliers), odd rows */
+    for (cs = 0; cs < N_CASES / 10 + 2; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t s = rnd() % 3 == 0 ? 2 : 1, mult = s == 2 ? urange(2, 3) : rnd() % 3 == 0 ? 2 : 1, n_out, th, tw;
+        uint32_t pad_r = urange(0, 3), pad_b = urange(0, 3);
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *got;
+        char what[200];
+        in.h = (uint16_t)urange(1, 16);
+        in.w = (uint16_t)urange(19 * s, 70);
+        in.c = (uint16_t)urange(1, 3);
+        win.sh = win.sw = (uint16_t)s;
+        win.pad_top = (uint16_t)urange(0, 3);
+        win.pad_left = (uint16_t)urange(0, 3);
+        th = in.h + win.pad_top + pad_b;
+        tw = in.w + win.pad_left + pad_r;
+        if (th < 3)
+            continue;
+        out.h = (uint16_t)((th - 3) / s + 1);
+        out.w = (uint16_t)((tw - 3) / s + 1);
+        out.c = (uint16_t)(in.c * mult);
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if (n_out > OUT_MAX)
+            continue;
+        p = conv_case(&win, in_buf, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
+        if (rnd() & 1)
+            p.act_min = -128, p.act_max = 127;
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        nnom_dw_conv2d_affine_s8(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, ref_out, out);
+        got = dsp_out(0);
+        nnom_dw_conv2d_affine_s8_fast(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, got, out);
+        describe(what, "dw", in, &win, out, &p);
+        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        done++;
+    }
     /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
      * stride 1; the rest the plane and table paths), SAME or VALID, odd channel counts,
      * multipliers 1 and 2, misaligned buffers, zero points at both ends, clamps */

@@ -20,6 +20,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_PLANE_TALL_SAT": "depthwise 3x3 planes in tall tiles (narrow maps), stride 1, output zero point -128, no clamp",
     "NNOM_PATH_AFF_DW_PLANE_TALL_FIX": "depthwise 3x3 planes in tall tiles (narrow maps), stride 1, other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP": "depthwise 3x3 planes in tall tiles (narrow maps), stride 1, a clamp narrower than int8",
+    "NNOM_PATH_AFF_DW_PLANE_BAND": "depthwise 3x3 planes on maps of 4+ tiles a band: per channel tile to tile, shared columns moved",
     "NNOM_PATH_AFF_DW_TABLE_NINE": "depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp)",
     "NNOM_PATH_AFF_DW_TABLE_SAT": "depthwise tap table, no clamp",
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",

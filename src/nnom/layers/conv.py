@@ -457,7 +457,8 @@ class DW_Conv2D(_ConvBase):
         a multiple of 4 or 12+ channels) picks
         a channel-major core by requantization; else dw_planes_cover()
         (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
-        plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall()); else dw_table() (multiplier 1,
+        plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall()),
+        on maps of four or more tiles a band band by band (dw_band()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
         through a runner (dw_runners)."""
@@ -474,8 +475,12 @@ class DW_Conv2D(_ConvBase):
             return {f"NNOM_PATH_AFF_DW_CHAN_{req}"}          # dw_chan_cover(): the padded map in its tile
         if (k.h, k.w, d.h, d.w) == (3, 3, 1, 1) and st.h == st.w and (st.h == 1 or (st.h == 2 and m >= 2)):
             if st.h == 1 and _dw_tiles(o.h, o.w, 14, 5) < _dw_tiles(o.h, o.w, 12, 6):
-                return {f"NNOM_PATH_AFF_DW_PLANE_TALL_{req}"}  # dw_tall(): 16 x 7 tiles, fewer of them
-            return {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}
+                paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_TALL_{req}"}, 5  # dw_tall(): 16 x 7 tiles, fewer of them
+            else:
+                paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}, 6 if st.h == 1 else 3
+            if o.w > 3 * tc:                                 # dw_planes(): DW_BAND_TILES = 4 tiles a band
+                paths.add("NNOM_PATH_AFF_DW_PLANE_BAND")
+            return paths
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
         (pt, _), (pl, _) = self._pads()

@@ -40,6 +40,9 @@
 #ifndef NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP      /* depthwise 3x3 planes in tall tiles (narrow maps), stride 1, a clamp narrower than int8 */
 #define NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_BAND      /* depthwise 3x3 planes on maps of 4+ tiles a band: per channel tile to tile, shared columns moved */
+#define NNOM_PATH_AFF_DW_PLANE_BAND 1
+#endif
 #ifndef NNOM_PATH_AFF_DW_TABLE_NINE      /* depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp) */
 #define NNOM_PATH_AFF_DW_TABLE_NINE 1
 #endif

@@ -398,7 +398,9 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs),
  * the weights of the channel in six registers, every pair of the tile in one call. Tiles are
  * outermost: their padding is written once for all channels, then per channel the values inside
- * the image (two columns, four rows a step) and per output channel the core. The tile's size is
+ * the image (two columns, four rows a step) and per output channel the core; on maps of
+ * DW_BAND_TILES or more tiles a band, bands are (dw_band()): per channel the band's tiles left to
+ * right, the columns two tiles share moved instead of filled again. The tile's size is
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
  * several output channels: at multiplier 1 each input value serves 9 / 4 MACs and the table path
@@ -430,20 +432,29 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 
 /* The core's job: the pairs of output rows of a tile (field offsets used by the asm). */
 typedef struct {
-    int32_t b2;         /*  0: 2 * (bias - zp * sum w) */
-    int32_t span;       /*  4: bytes from a pair's first window to the one past its last */
-    int32_t m, k;       /*  8: the requantization (nnom_arm_rq) */
-    int32_t r, orow;    /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
-    int32_t ocs;        /* 24: output bytes to the next column */
-    const int16_t *end; /* 28: (the core's) p after the pair's last output column */
-    const int16_t *p;   /* 32: the pair's first window's top left q15 in the tile (advanced) */
-    int8_t *o;          /* 36: its output (advanced) */
-    uint32_t w[6];      /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
-    uint32_t pairs;     /* 64: pairs of output rows (counted down) */
-    uint32_t lo2, hi2;  /* 68: the clamp in both halfwords (the clamping core's) */
+    int32_t b2;          /*  0: 2 * (bias - zp * sum w) */
+    int8_t *o;           /*  4: the first pair's output */
+    int32_t m, k;        /*  8: the requantization (nnom_arm_rq) */
+    int32_t r, orow;     /* 16: its shift; output bytes from row y to y + 1 (0: row y alone) */
+    int32_t ocs;         /* 24: output bytes to the next column */
+    const uint8_t *end;  /* 28: p after the pair's last output column (moved on by the core) */
+    const uint8_t *pend; /* 32: p after the last pair */
+    const uint8_t *p;    /* 36: the first pair's first window's top left q15 in the tile */
+    uint32_t w[6];       /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+    int32_t pstep;       /* 64: p from a pair's end to the next pair's first window */
+    int32_t ostep;       /* 68: o from past a pair's last output to the next pair's first */
+    uint32_t lo2, hi2;   /* 72: the clamp in both halfwords (the clamping core's) */
 } dw_core_t;
 
 typedef void (*dw_core_fn)(dw_core_t *j);
+
+/* The inside of a tile, filled channel by channel (field offsets used by the asm). */
+typedef struct {
+    const int8_t *src;   /*  0: its first input pixel, channel 0 */
+    int16_t *dst;        /*  4: its place in the tile */
+    uint32_t rs, cs;     /*  8: input bytes to the next row, to the next column */
+    uint16_t rows, cols; /* 16: its extent */
+} dw_fill_t;
 
 /* A layer on the plane path: the core's job and the constants of the layer. */
 typedef struct {
@@ -456,9 +467,7 @@ typedef struct {
     uint16_t s, cs;          /* the stride; bytes per tile column: DW_CS, or DW_CS_TALL (dw_tall()) */
     dw_core_fn core;         /* for the stride, the requantization's sign correction and the clamp */
     int8_t *out;
-    const int8_t *src;       /* a tile's inside: its first input pixel (channel 0), */
-    int16_t *dst;            /* its place in the tile, */
-    uint16_t rows, cols;     /* its extent */
+    dw_fill_t f;             /* a tile's inside (dw_tile_box()) */
     uint16_t nro, nco;       /* the tile's output rows and columns, */
     uint16_t tr, tc;         /* at most */
     uint16_t out_h, out_w;
@@ -490,20 +499,18 @@ typedef struct {
     "smmlar r9, r9, r11, r12\n\t"                                                            \
     "smmlar r10, r10, r11, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
- * a pair, p and o move to the next pair's */
-#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                                               \
+ * a pair, p and o step to the next pair's first and the pair's end moves on PAIR bytes (8
+ * instructions a pair) */
+#define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                              \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
-                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
                          "ldr    lr, [r0]\n\t"                                                \
-                         "2:\n\t"                                                            \
-                         "ldr    r12, [r0, #4]\n\t"                                           \
-                         "add    r12, r1, r12\n\t"                                            \
-                         "str    r12, [r0, #28]\n\t"                                          \
-                         "1:\n\t"                                                            \
+                         "1:\n\t"                                                             \
                          BIAS COLS RQ                                                         \
                          "ldrd   r11, r12, [r0, #16]\n\t"                                     \
                          "asr    r9, r9, r11\n\t"                                             \
@@ -515,15 +522,14 @@ typedef struct {
                          "add    r2, r2, r11\n\t"                                             \
                          "cmp    r1, r12\n\t"                                                 \
                          "bne    1b\n\t"                                                      \
-                         "ldrd   r1, r2, [r0, #32]\n\t"                                       \
-                         "ldr    r12, [r0, #20]\n\t"                                          \
-                         "ldr    r11, [r0, #64]\n\t"                                          \
-                         "adds   r1, r1, #" PAIR "\n\t"                                           \
-                         "add    r2, r2, r12, lsl #1\n\t"                                     \
-                         "strd   r1, r2, [r0, #32]\n\t"                                       \
-                         "subs   r11, r11, #1\n\t"                                            \
-                         "str    r11, [r0, #64]\n\t"                                          \
-                         "bne    2b\n\t"                                                      \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "add    r1, r1, r11\n\t"                                             \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
+                         "add    r11, r11, #" PAIR "\n\t"                                     \
+                         "str    r11, [r0, #28]\n\t"                                          \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
 /* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
@@ -554,7 +560,7 @@ typedef struct {
     "strb   r9, [r2]\n\t"
 #define DW_OUT_CLAMP                                                                          \
     "pkhbt  r9, r9, r10, lsl #16\n\t"                                                        \
-    "ldrd   r10, r11, [r0, #68]\n\t"                                                         \
+    "ldrd   r10, r11, [r0, #72]\n\t"                                                         \
     "ssub16 lr, r9, r10\n\t"                                                                 \
     "sel    r9, r9, r10\n\t"                                                                 \
     "ssub16 lr, r11, r9\n\t"                                                                 \
@@ -576,15 +582,14 @@ DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp, uint32_t cs)
 {
-    for (; j->pairs > 0; j->pairs--, j->p += 2 * s, j->o += 2 * j->orow) {
-        const int16_t *p = j->p;
-        int8_t *o = j->o;
-        for (j->end = (const int16_t *)(const void *)((const uint8_t *)p + j->span); p != j->end;
-             p += s * (cs / 2u), o += j->ocs) {
+    const uint8_t *p = j->p;
+    int8_t *o = j->o;
+    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += 4u * s) {
+        for (; p != j->end; p += s * cs, o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
-                const int16_t *q = p + kx * (cs / 2u);
+                const int16_t *q = (const int16_t *)(const void *)(p + kx * cs);
                 const uint32_t x = nnom_ld32(q), y = nnom_ld32(q + 2);
                 const uint32_t wa = j->w[2 * kx], wb = j->w[2 * kx + 1];
                 if (s == 1) {
@@ -738,15 +743,19 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
 }
 
 #if DW_PLANES
-/* The job of the nro output rows (any count) of the tile, nco columns, to o: its pairs of rows. */
-static void dw_core_job(dw_plane_t *L, int8_t *o, uint32_t nco, uint32_t nro)
+/* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
+ * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
+static void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
 {
     dw_core_t *j = &L->j;
-    j->p = (const int16_t *)(const void *)L->tile;
+    const uint32_t span = nco * L->s * L->cs, pair = 4u * L->s;
+    j->p = p;
     j->o = o;
-    j->span = (int32_t)(nco * L->s * L->cs);
-    j->orow = (int32_t)((uint32_t)L->out_w * L->OC);
-    j->pairs = nro >> 1;
+    j->end = p + span;
+    j->pend = p + pairs * pair;
+    j->pstep = (int32_t)(pair - span);
+    j->orow = (int32_t)orow;
+    j->ostep = (int32_t)(2u * orow - nco * L->OC);
 }
 
 /* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
@@ -778,118 +787,113 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
     }
 }
 
-/* n rows of a column from src (rstep bytes apart) to d as q15; returns d after them. */
+#if NNOM_ARM_ASM
+/* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
+ * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers), four rows a
+ * pass, then the odd pair and row; an odd column last (9 instructions per 4 values; a 6 x 6
+ * inside in 146 instructions, GCC's code for the C took 190). r0 src, r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows,
+ * r6 columns left - 2, r7 passes, r8-r11 data, r12 and lr src and d down a column pair. */
+#define DW_FILL_HALF(cb)                                                                      \
+    "ldrsb  r8, [r12]\n\t"                                                                    \
+    "ldrsb  r9, [r12, r2]\n\t"                                                                \
+    "ldrsb  r10, [r12, r3]\n\t"                                                               \
+    "ldrsb  r11, [r12, r4]\n\t"                                                               \
+    "add    r12, r12, r2, lsl #1\n\t"                                                         \
+    "pkhbt  r8, r8, r9, lsl #16\n\t"                                                          \
+    "pkhbt  r10, r10, r11, lsl #16\n\t"                                                       \
+    "str    r10, [lr, #" DW_STR(cb) "]\n\t"                                                   \
+    "str    r8, [lr], #4\n\t"
+#define DW_FILL_CORE(name, cb, cb2)                                                           \
+    static __attribute__((naked, noinline, unused)) void name(const dw_fill_t *f __attribute__((unused)), \
+                                                              uint32_t c __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "ldrd   r12, r2, [r0]\n\t"                                           \
+                         "ldrh   r5, [r0, #16]\n\t"                                           \
+                         "ldrh   r6, [r0, #18]\n\t"                                           \
+                         "ldrd   r0, r3, [r0, #8]\n\t"                                        \
+                         "add    r4, r0, r3\n\t"                                              \
+                         "add    r0, r12, r1\n\t"                                             \
+                         "mov    r1, r2\n\t"                                                  \
+                         "sub    r2, r4, r3\n\t"                                              \
+                         "subs   r6, r6, #2\n\t"                                              \
+                         "blt    8f\n\t"                                                      \
+                         "2:\n\t"                                                            \
+                         "mov    r12, r0\n\t"                                                 \
+                         "mov    lr, r1\n\t"                                                  \
+                         "lsrs   r7, r5, #2\n\t"                                              \
+                         "beq    4f\n\t"                                                      \
+                         "1:\n\t"                                                            \
+                         DW_FILL_HALF(cb) DW_FILL_HALF(cb)                                    \
+                         "subs   r7, r7, #1\n\t"                                              \
+                         "bne    1b\n\t"                                                      \
+                         "4:\n\t"                                                            \
+                         "tst    r5, #2\n\t"                                                  \
+                         "beq    5f\n\t"                                                      \
+                         DW_FILL_HALF(cb)                                                     \
+                         "5:\n\t"                                                            \
+                         "tst    r5, #1\n\t"                                                  \
+                         "beq    6f\n\t"                                                      \
+                         "ldrsb  r8, [r12]\n\t"                                               \
+                         "ldrsb  r10, [r12, r3]\n\t"                                          \
+                         "strh   r8, [lr]\n\t"                                                \
+                         "strh   r10, [lr, #" DW_STR(cb) "]\n\t"                              \
+                         "6:\n\t"                                                            \
+                         "add    r0, r0, r3, lsl #1\n\t"                                      \
+                         "add    r1, r1, #" DW_STR(cb2) "\n\t"                                \
+                         "subs   r6, r6, #2\n\t"                                              \
+                         "bge    2b\n\t"                                                      \
+                         "8:\n\t"                                                            \
+                         "adds   r6, r6, #2\n\t"                                              \
+                         "beq    9f\n\t"                                                      \
+                         "lsrs   r7, r5, #1\n\t"                                              \
+                         "beq    7f\n\t"                                                      \
+                         "3:\n\t"                                                            \
+                         "ldrsb  r8, [r0]\n\t"                                                \
+                         "ldrsb  r9, [r0, r2]\n\t"                                            \
+                         "add    r0, r0, r2, lsl #1\n\t"                                      \
+                         "pkhbt  r8, r8, r9, lsl #16\n\t"                                     \
+                         "str    r8, [r1], #4\n\t"                                            \
+                         "subs   r7, r7, #1\n\t"                                              \
+                         "bne    3b\n\t"                                                      \
+                         "7:\n\t"                                                            \
+                         "tst    r5, #1\n\t"                                                  \
+                         "beq    9f\n\t"                                                      \
+                         "ldrsb  r8, [r0]\n\t"                                                \
+                         "strh   r8, [r1]\n\t"                                                \
+                         "9:\n\t"                                                            \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_FILL_CORE(dw_fill_asm, DW_CS, DW_CS2)
+DW_FILL_CORE(dw_fill_asm_tall, DW_CS_TALL, DW_CS_TALL2)
+#endif
+
+/* n rows of a column from src (rstep bytes apart) to d as q15 (the C build's fill). */
 static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep)
 {
-    uint32_t k = n >> 2;
-#if NNOM_ARM_ASM
-    if (k) {
-        uint32_t a, b, e, f;
-        __asm__("1:\n\t"
-                "ldrsb  %[a], [%[s]]\n\t"
-                "ldrsb  %[b], [%[s], %[rs]]\n\t"
-                "add    %[s], %[s], %[rs], lsl #1\n\t"
-                "ldrsb  %[e], [%[s]]\n\t"
-                "ldrsb  %[f], [%[s], %[rs]]\n\t"
-                "add    %[s], %[s], %[rs], lsl #1\n\t"
-                "pkhbt  %[a], %[a], %[b], lsl #16\n\t"
-                "pkhbt  %[e], %[e], %[f], lsl #16\n\t"
-                "str    %[a], [%[d]], #4\n\t"
-                "str    %[e], [%[d]], #4\n\t"
-                "subs   %[k], %[k], #1\n\t"
-                "bne    1b"
-                : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                : [rs] "r"(rstep)
-                : "cc", "memory");
-    }
-#else
-    for (; k > 0; k--, d += 4, src += 4 * rstep) {
+    for (; n >= 2u; n -= 2u, d += 2, src += 2u * rstep)
         nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-        nnom_st32(d + 2, nnom_pkhbt16((uint32_t)(int32_t)src[2 * rstep], (uint32_t)(int32_t)src[3 * rstep]));
-    }
-#endif
-    for (n &= 3u; n > 0; n--, src += rstep)
+    if (n)
         *d++ = *src;
     return d;
 }
 
-#if NNOM_ARM_ASM
-/* Four rows of two columns (cb: the column bytes, an immediate) a pass; d moves on a word after
- * each column pair's store, the next pair's offsets with it. */
-#define DW_FILL2_HALF(cb)                                                                     \
-    "ldrsb  %[a], [%[s], %[cs]]\n\t"                                                          \
-    "ldrsb  %[e], [%[s]]\n\t"                                                                 \
-    "add    %[s], %[s], %[rs]\n\t"                                                            \
-    "ldrsb  %[b], [%[s], %[cs]]\n\t"                                                          \
-    "ldrsb  %[f], [%[s]]\n\t"                                                                 \
-    "add    %[s], %[s], %[rs]\n\t"                                                            \
-    "pkhbt  %[a], %[a], %[b], lsl #16\n\t"                                                    \
-    "pkhbt  %[e], %[e], %[f], lsl #16\n\t"                                                    \
-    "str    %[a], [%[d], #" DW_STR(cb) "]\n\t"                                                \
-    "str    %[e], [%[d]], #4\n\t"
-#define DW_FILL2(cb) "1:\n\t" DW_FILL2_HALF(cb) DW_FILL2_HALF(cb) "subs   %[k], %[k], #1\n\tbne    1b"
-#endif
-
-/* n rows of two adjacent columns from src (rstep bytes apart, the second column cstep bytes on)
- * to d and the next column (cb bytes on). */
-static NNOM_ARM_ALWAYS_INLINE void dw_fill_rows2(int16_t *d, const int8_t *src, uint32_t n, uint32_t rstep,
-                                                 uint32_t cstep, uint32_t cb)
-{
-    uint32_t k = n >> 2;
-#if NNOM_ARM_ASM
-    if (k) {
-        uint32_t a, b, e, f;
-        if (cb == DW_CS)
-            __asm__(DW_FILL2(DW_CS)
-                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                    : [rs] "r"(rstep), [cs] "r"(cstep)
-                    : "cc", "memory");
-        else
-            __asm__(DW_FILL2(DW_CS_TALL)
-                    : [s] "+r"(src), [d] "+r"(d), [k] "+r"(k), [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
-                    : [rs] "r"(rstep), [cs] "r"(cstep)
-                    : "cc", "memory");
-    }
-#else
-    uint32_t r;
-    for (; k > 0; k--, d += 4, src += 4 * rstep)
-        for (r = 0; r < 4; r += 2) {
-            const int8_t *q = src + r * rstep;
-            nnom_st32(d + r, nnom_pkhbt16((uint32_t)(int32_t)q[0], (uint32_t)(int32_t)q[rstep]));
-            nnom_st32(d + cb / 2u + r, nnom_pkhbt16((uint32_t)(int32_t)q[cstep], (uint32_t)(int32_t)q[cstep + rstep]));
-        }
-#endif
-    if (n & 2u) { /* two rows, a word a column */
-        nnom_st32(d, nnom_pkhbt16((uint32_t)(int32_t)src[0], (uint32_t)(int32_t)src[rstep]));
-        nnom_st32(d + cb / 2u, nnom_pkhbt16((uint32_t)(int32_t)src[cstep], (uint32_t)(int32_t)src[cstep + rstep]));
-        d += 2;
-        src += 2u * rstep;
-    }
-    if (n & 1u) {
-        d[0] = src[0];
-        d[cb / 2u] = src[cstep];
-    }
-}
-
-/* The tile's values inside the image (L's src, dst, rows and cols: dw_tile_box()) of input
- * channel c. */
-static NNOM_ARM_ALWAYS_INLINE void dw_fill_cols(const dw_plane_t *L, uint32_t c, uint32_t cb)
-{
-    const uint32_t cstep = L->in_dims.c, rstep = (uint32_t)L->in_dims.w * cstep, n = L->rows;
-    const int8_t *src = L->src + c;
-    int16_t *d = L->dst;
-    uint32_t col;
-    for (col = L->cols; col >= 2; col -= 2, d += cb, src += 2 * cstep)
-        dw_fill_rows2(d, src, n, rstep, cstep, cb);
-    if (col)
-        dw_fill_rows(d, src, n, rstep);
-}
+/* The tile's inside (L's f: dw_tile_box()) of input channel c. */
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
-    if (L->cs == DW_CS) /* the column bytes a constant in each copy (the asm's immediates) */
-        dw_fill_cols(L, c, DW_CS);
+#if NNOM_ARM_ASM
+    if (L->cs == DW_CS) /* the column bytes an immediate in each copy */
+        dw_fill_asm(&L->f, c);
     else
-        dw_fill_cols(L, c, DW_CS_TALL);
+        dw_fill_asm_tall(&L->f, c);
+#else
+    const dw_fill_t *f = &L->f;
+    const int8_t *src = f->src + c;
+    int16_t *d = f->dst;
+    uint32_t col;
+    for (col = f->cols; col > 0; col--, d += L->cs / 2u, src += f->cs)
+        dw_fill_rows(d, src, f->rows, f->rs);
+#endif
 }
 
 #endif /* DW_PLANES */
@@ -941,28 +945,47 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
 
 #if DW_PLANES
 
-/* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0 (L's src, dst,
- * rows and cols), and the zero point around it. */
-static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
+/* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0, from the tile's
+ * column first on (L's f; the columns before first are the previous tile's, moved): its columns
+ * [left, end) are inside the image; *ncol: the tile's columns; returns whether the tile reaches
+ * outside the image. */
+static NNOM_ARM_ALWAYS_INLINE int dw_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t first, uint32_t *left,
+                                         uint32_t *end, uint32_t *ncol)
 {
-    const uint32_t nro = L->nro, nco = L->nco;
-    const uint32_t s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u, ncol = (nco - 1u) * s + 3u;
+    const uint32_t nro = L->nro, nco = L->nco, s = L->s, nrow = 2u * s * ((nro + 1u) / 2u) + 2u;
+    const uint32_t nc = (nco - 1u) * s + 3u;
     const int32_t y0 = (int32_t)(oy0 * s) - (int32_t)L->p->win.pad_top, below = (int32_t)L->in_dims.h - y0;
     const int32_t x0 = (int32_t)(ox0 * s) - (int32_t)L->p->win.pad_left, right = (int32_t)L->in_dims.w - x0;
-    /* the tile's rows [top, bottom) and columns [left, end) are inside the image */
+    /* the tile's rows [top, bottom) and columns [l0, e) are inside the image */
     const uint32_t top = y0 >= 0 ? 0u : (uint32_t)-y0 < nrow ? (uint32_t)-y0 : nrow;
     const uint32_t bottom = below >= (int32_t)nrow ? nrow : below > (int32_t)top ? (uint32_t)below : top;
-    const uint32_t left = x0 >= 0 ? 0u : (uint32_t)-x0 < ncol ? (uint32_t)-x0 : ncol;
-    const uint32_t end = right >= (int32_t)ncol ? ncol : right > (int32_t)left ? (uint32_t)right : left;
-    uint32_t i, *words = L->tile;
-    L->src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)left)) * L->in_dims.c;
-    L->dst = (int16_t *)(void *)L->tile + left * (L->cs / 2u) + top;
-    L->rows = (uint16_t)(bottom - top);
-    L->cols = (uint16_t)(top < bottom ? end - left : 0u);
-    /* once for all channels */
-    if (top > 0 || bottom < nrow || left > 0 || end < ncol)
+    const uint32_t l0 = x0 >= 0 ? 0u : (uint32_t)-x0 < nc ? (uint32_t)-x0 : nc;
+    const uint32_t e = right >= (int32_t)nc ? nc : right > (int32_t)l0 ? (uint32_t)right : l0;
+    const uint32_t l = l0 > first ? l0 : first < e ? first : e;
+    L->f.src = L->in + ((uint32_t)(y0 + (int32_t)top) * L->in_dims.w + (uint32_t)(x0 + (int32_t)l)) * L->in_dims.c;
+    L->f.dst = (int16_t *)(void *)L->tile + l * (L->cs / 2u) + top;
+    L->f.rows = (uint16_t)(bottom - top);
+    L->f.cols = (uint16_t)(top < bottom ? e - l : 0u);
+    *left = l;
+    *end = e;
+    *ncol = nc;
+    return top > 0 || bottom < nrow || l0 > 0 || e < nc;
+}
+
+/* The zero point in both halfwords. */
+static uint32_t dw_zp2(const dw_plane_t *L)
+{
+    return (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
+}
+
+/* The inside of the tile of L's nro x nco outputs from output row oy0, column ox0 (L's f), and
+ * the zero point around it, once for all channels. */
+static NNOM_ARM_NOINLINE void dw_tile_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
+{
+    uint32_t left, end, ncol, i;
+    if (dw_box(L, oy0, ox0, 0, &left, &end, &ncol))
         for (i = 0; i < ncol * (L->cs / 4u); i++)
-            words[i] = (uint32_t)(uint16_t)(int16_t)L->p->in_zp * 0x10001u;
+            L->tile[i] = dw_zp2(L);
 }
 
 /* The tile of L's nro x nco outputs from output row oy0, column ox0, through every channel. */
@@ -970,25 +993,193 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 {
     const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
     const uint32_t nco = L->out_w - ox0 < L->tc ? L->out_w - ox0 : L->tc;
+    const uint32_t pairs = nro >> 1, orow = (uint32_t)L->out_w * L->OC;
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC;
-    uint32_t c, jm;
+    const uint8_t *end;
+    uint32_t c, jm, k = 0; /* k: the output channel */
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
     dw_tile_box(L, oy0, ox0);
+    dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
+    end = L->j.end;
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
-        for (jm = 0; jm < L->M; jm++) {
-            dw_weights(L, c * L->M + jm);
-            dw_core_job(L, o + c * L->M + jm, nco, nro);
-            if (L->j.pairs > 0)
+        for (jm = L->M; jm > 0; jm--, k++) {
+            int8_t *oc = o + k;
+            dw_weights(L, k);
+            if (pairs > 0) {
+                if (nro & 1u) /* the job changed by the last row's */
+                    dw_core_job(L, tile, oc, nco, pairs, orow);
+                L->j.o = oc;
+                L->j.end = end;
                 L->core(&L->j);
+            }
             if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
-                L->j.pairs = 1;
-                L->j.orow = 0;
+                dw_core_job(L, tile + pairs * 4u * L->s, oc + pairs * 2u * orow, nco, 1, 0);
                 L->core(&L->j);
             }
         }
     }
+}
+
+/* Bands of fewer tiles go tile by tile (dw_tile()): per channel the band's zero point left and
+ * right of the image, the moves and the band's bookkeeping cost about what the columns not filled
+ * again and the weights set once save at two tiles (12 x 12 x 64 measured 3 % slower, 24 x 24 x 32
+ * in four tiles 1 % faster, 48 x 48 x 8 in eight 4 %). */
+#ifndef DW_BAND_TILES
+#define DW_BAND_TILES 4u
+#endif
+
+#if NNOM_PATH_AFF_DW_PLANE_BAND
+/* A band's first tile's inside (dw_tile_box() for channel 0), and what the tiles after it take from
+ * it: its first column and row inside the image and the input row of the latter; simple: the
+ * moves and the zero point right of the image suffice (else dw_band_box() per tile). */
+typedef struct {
+    dw_fill_t f0;
+    const int8_t *row;
+    uint32_t left0, top, zp2;
+    int simple;
+} dw_band_t;
+
+/* The inside of a band's tile of L's nro x nco outputs from output row oy0, column ox0 (L's f) from
+ * the tile's column first on, and the zero point in the columns from first on outside the image
+ * (the rows above and below keep it). */
+static NNOM_ARM_NOINLINE void dw_band_box(dw_plane_t *L, uint32_t oy0, uint32_t ox0, uint32_t first)
+{
+    const uint32_t cw = L->cs / 4u;
+    uint32_t left, end, ncol, i;
+    (void)dw_box(L, oy0, ox0, first, &left, &end, &ncol);
+    for (i = first * cw; i < left * cw; i++)
+        L->tile[i] = dw_zp2(L);
+    for (i = end * cw; i < ncol * cw; i++)
+        L->tile[i] = dw_zp2(L);
+}
+
+/* The first tile's inside and zero point for channel c of the band from output row oy0. */
+static NNOM_ARM_NOINLINE void dw_band_first(dw_plane_t *L, dw_band_t *B, uint32_t oy0, uint32_t c)
+{
+    const uint32_t s = L->s, ncol = ((uint32_t)L->tc - 1u) * s + 3u;
+    uint32_t i;
+    L->nco = L->tc;
+    if (c == 0) {
+        const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+        dw_tile_box(L, oy0, 0);
+        B->f0 = L->f;
+        B->left0 = (uint32_t)((const uint8_t *)(const void *)B->f0.dst - tile) / L->cs;
+        B->top = (uint32_t)((const uint8_t *)(const void *)B->f0.dst - tile) % L->cs / 2u;
+        B->row = B->f0.src - (int32_t)(B->left0 - L->p->win.pad_left) * (int32_t)L->in_dims.c;
+        B->zp2 = dw_zp2(L);
+        B->simple = B->f0.rows > 0 && B->left0 + B->f0.cols == ncol && L->p->win.pad_left <= 3u - s;
+    } else if (B->simple) { /* the columns left of the image: the tiles to the right wrote them */
+        L->f = B->f0;
+        for (i = 0; i < B->left0 * (L->cs / 4u); i++)
+            L->tile[i] = B->zp2;
+    } else {
+        dw_band_box(L, oy0, 0, 0);
+    }
+}
+
+/* One tile column at stride 2, two at stride 1, of either tile. */
+typedef struct {
+    uint32_t w[DW_CS / 4u];
+} dw_cols1_t;
+typedef struct {
+    uint32_t w[2u * DW_CS / 4u];
+} dw_cols2_t;
+typedef struct {
+    uint32_t w[2u * DW_CS_TALL / 4u];
+} dw_cols2_tall_t;
+
+/* The tile of nco outputs from output column ox0 of the band from output row oy0: the 3 - s
+ * columns it shares with the tile before moved from it, then its inside and zero point. */
+static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, uint32_t oy0, uint32_t ox0, uint32_t nco)
+{
+    const uint32_t s = L->s, keep = 3u - s, cw = L->cs / 4u, ncol = (nco - 1u) * s + 3u;
+    uint32_t i;
+    /* the shared columns, a constant size in each copy (struct copies: LDM / STM) */
+    if (s == 2u)
+        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
+    else if (L->cs == DW_CS)
+        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    else
+        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    L->nco = (uint16_t)nco;
+    if (B->simple) { /* columns [keep, end) inside the image, [end, ncol) right of it */
+        const uint32_t x = ox0 * s + keep - L->p->win.pad_left, w = L->in_dims.w; /* column keep's */
+        const uint32_t end = x + (ncol - keep) <= w ? ncol : x < w ? keep + (w - x) : keep;
+        L->f.src = B->row + x * L->in_dims.c;
+        L->f.dst = (int16_t *)(void *)L->tile + keep * (L->cs / 2u) + B->top;
+        L->f.rows = B->f0.rows;
+        L->f.cols = (uint16_t)(end - keep);
+        for (i = end * cw; i < ncol * cw; i++)
+            L->tile[i] = B->zp2;
+    } else {
+        dw_band_box(L, oy0, ox0, keep);
+    }
+}
+
+/* The band of L's nro output rows from output row oy0 of a map at least DW_BAND_TILES tiles wide:
+ * per input channel its tiles from left to right, each after the first taking the 3 - s columns it
+ * shares with the one before from it (moved, not filled again), the weights (at multiplier 1) set
+ * once a channel. The zero point: over the first tile once for all channels (dw_tile_box()), the
+ * rows above and below then kept by the moves and fills; per channel again in the first tile's
+ * columns left of the image and in a tile's new columns right of it. */
+static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
+{
+    const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr, s = L->s, M = L->M, tc = L->tc;
+    const uint32_t pairs = nro >> 1, orow = (uint32_t)L->out_w * L->OC;
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+    dw_band_t B;
+    uint32_t c, jm, ox0, job = 0; /* job: the tile width of L's job, 0: none */
+    L->nro = (uint16_t)nro;
+    for (c = 0; c < L->in_dims.c; c++)
+        for (ox0 = 0; ox0 < L->out_w; ox0 += tc) {
+            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
+            if (ox0 == 0)
+                dw_band_first(L, &B, oy0, c);
+            else
+                dw_band_next(L, &B, oy0, ox0, nco);
+            dw_fill(L, c);
+            for (jm = 0; jm < M; jm++, o++) {
+                if (ox0 == 0 || M > 1)
+                    dw_weights(L, c * M + jm);
+                if (pairs > 0) {
+                    if (nco != job) { /* else the job of the tile before but its o and end */
+                        dw_core_job(L, tile, o, nco, pairs, orow);
+                        job = nro & 1u ? 0u : nco;
+                    }
+                    L->j.o = o;
+                    L->j.end = tile + nco * s * L->cs;
+                    L->core(&L->j);
+                }
+                if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
+                    dw_core_job(L, tile + pairs * 4u * s, o + pairs * 2u * orow, nco, 1, 0);
+                    L->core(&L->j);
+                }
+            }
+        }
+}
+
+#endif /* NNOM_PATH_AFF_DW_PLANE_BAND */
+
+/* The band runner built in (NULL: left out, bands go tile by tile), read through NNOM_ARM_OPAQUE
+ * (the same code in every build, see dw_runners). */
+typedef void (*dw_band_fn)(dw_plane_t *L, uint32_t oy0);
+#if NNOM_PATH_AFF_DW_PLANE_BAND
+#define DW_BAND_FN dw_band
+#else
+#define DW_BAND_FN NULL
+#endif
+
+/* The band runner for a map of w outputs a row in tiles of tc (NULL: tile by tile). */
+static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
+{
+    static const dw_band_fn bands[1] = {DW_BAND_FN};
+    const dw_band_fn *b = bands;
+    NNOM_ARM_OPAQUE(b);
+    return w > DW_BAND_TILES * tc - tc ? b[0] : NULL; /* from DW_BAND_TILES tiles a band */
 }
 
 #endif /* DW_PLANES */
@@ -1029,6 +1220,8 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.w = w;
     L.bias = bias;
     L.in_dims = in_dims;
+    L.f.cs = in_dims.c;
+    L.f.rs = (uint32_t)in_dims.w * in_dims.c;
     L.OC = (uint16_t)OC;
     L.M = (uint16_t)M;
     L.s = (uint16_t)s;
@@ -1042,9 +1235,14 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.tc = (uint16_t)tc;
     L.out_h = out_dims.h;
     L.out_w = out_dims.w;
-    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr)
-        for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
-            dw_tile(&L, oy0, ox0);
+    for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
+        const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        if (band != NULL)
+            band(&L, oy0);
+        else
+            for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
+                dw_tile(&L, oy0, ox0);
+    }
 }
 #endif /* DW_PLANES */
 
