@@ -490,6 +490,19 @@ static void check_conv1x1(void)
     report("conv2d_1x1", done, fails, fast);
 }
 
+/* The reference and the DSP kernel on one depthwise case; the DSP output at in_buf's misalignment. */
+static int run_dw_case(uint32_t cs, const int8_t *x, const int8_t *w, nnom_dims_t in, const nnom_window_t *win,
+                       nnom_dims_t out, const nnom_conv_affine_params_t *p, int no_bias, uint32_t mis, int *printed)
+{
+    const int32_t *bias = no_bias ? NULL : bias_buf;
+    int8_t *got = dsp_out(mis);
+    char what[200];
+    nnom_dw_conv2d_affine_s8(p, x, in, w, bias, ref_out, out);
+    nnom_dw_conv2d_affine_s8_fast(p, x, in, w, bias, got, out);
+    describe(what, "dw", in, win, out, p);
+    return compare("dw_conv2d", cs, got, (uint32_t)out.h * out.w * out.c, what, printed);
+}
+
 static void check_dw(void)
 {
     int fails = 0, printed = 0;
@@ -500,8 +513,7 @@ static void check_dw(void)
         nnom_conv_affine_params_t p;
         uint32_t mult = rnd() % 5 == 0 ? urange(2, 8) : 1, n_out, nw, taps, mis = rnd() & 3, wmis = rnd() & 3;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w, *got;
-        char what[200];
+        int8_t *x, *w;
         if (!rand_window(&in, &win, &out, 40, rnd() % 6 == 0 ? 7 : 4))
             continue;
         out.c = (uint16_t)(in.c * mult);
@@ -516,11 +528,7 @@ static void check_dw(void)
         if (rnd() % 3 == 0) /* no clamp inside int8: the 3x3 plane path's case */
             p.act_min = -128, p.act_max = 127;
         fast += mult == 1 && in.c >= 4 && taps <= 25 && is_fast(out.c, taps, no_bias);
-        nnom_dw_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(mis);
-        nnom_dw_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);
-        describe(what, "dw", in, &win, out, &p);
-        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
         done++;
     }
     /* 3x3 maps of several of the plane path's tiles both ways (narrow ones in tall tiles), SAME,
@@ -529,10 +537,8 @@ static void check_dw(void)
         nnom_dims_t in, out;
         nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
         nnom_conv_affine_params_t p;
-        uint32_t s = rnd() % 3 == 0 ? 2 : 1, mult = rnd() % 3 == 0 ? urange(2, 4) : 1, n_out, th, tw;
+        uint32_t s = rnd() % 3 == 0 ? 2 : 1, mult = rnd() % 3 == 0 ? urange(2, 4) : 1, th, tw;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *got;
-        char what[200];
         in.h = (uint16_t)urange(12, rnd() % 3 == 0 ? 45 : 30);
         in.w = (uint16_t)(rnd() % 3 == 0 ? urange(3, 6) : urange(3, 30)); /* narrow: the tall tiles */
         in.c = (uint16_t)urange(1, 4);
@@ -544,16 +550,11 @@ static void check_dw(void)
         win.sh = win.sw = (uint16_t)s;
         win.pad_top = (uint16_t)(th > in.h ? (th - in.h) / 2 : 0);
         win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
-        n_out = (uint32_t)out.h * out.w * out.c;
         p = conv_case(&win, in_buf, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
         if (rnd() & 1)
             p.act_min = -128, p.act_max = 127;
         fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
-        nnom_dw_conv2d_affine_s8(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(0);
-        nnom_dw_conv2d_affine_s8_fast(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, got, out);
-        describe(what, "dw", in, &win, out, &p);
-        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
         done++;
     }
     /* 3x3 maps four or more of the plane path's tiles wide (the band sweep: columns moved from tile
@@ -566,8 +567,6 @@ static void check_dw(void)
         uint32_t s = rnd() % 3 == 0 ? 2 : 1, mult = s == 2 ? urange(2, 3) : rnd() % 3 == 0 ? 2 : 1, n_out, th, tw;
         uint32_t pad_r = urange(0, 3), pad_b = urange(0, 3);
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *got;
-        char what[200];
         in.h = (uint16_t)urange(1, 16);
         in.w = (uint16_t)urange(19 * s, 70);
         in.c = (uint16_t)urange(1, 3);
@@ -588,11 +587,7 @@ static void check_dw(void)
         if (rnd() & 1)
             p.act_min = -128, p.act_max = 127;
         fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
-        nnom_dw_conv2d_affine_s8(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(0);
-        nnom_dw_conv2d_affine_s8_fast(&p, in_buf, in, w_buf, no_bias ? NULL : bias_buf, got, out);
-        describe(what, "dw", in, &win, out, &p);
-        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
         done++;
     }
     /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
@@ -602,10 +597,9 @@ static void check_dw(void)
         nnom_dims_t in, out;
         nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
         nnom_conv_affine_params_t p;
-        uint32_t mult = rnd() % 5 == 0 ? 2 : 1, n_out, th, tw, mis = rnd() & 3, wmis = rnd() & 3;
+        uint32_t mult = rnd() % 5 == 0 ? 2 : 1, th, tw, mis = rnd() & 3, wmis = rnd() & 3;
         int mode = (int)(rnd() % 12), no_bias = mode == 2, same;
-        int8_t *x, *w, *got;
-        char what[200];
+        int8_t *x, *w;
         win.sh = (uint16_t)urange(1, 2);
         win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
         in.h = (uint16_t)urange(1, 8);
@@ -619,7 +613,6 @@ static void check_dw(void)
         tw = (uint32_t)(out.w - 1) * win.sw + 3;
         win.pad_top = (uint16_t)(same && th > in.h ? (th - in.h) / 2 : 0);
         win.pad_left = (uint16_t)(same && tw > in.w ? (tw - in.w) / 2 : 0);
-        n_out = (uint32_t)out.h * out.w * out.c;
         x = in_buf + mis;
         w = w_buf + wmis;
         p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
@@ -628,11 +621,7 @@ static void check_dw(void)
         if (rnd() % 4 == 0)
             p.in_zp = rnd() & 1 ? -128 : 127;
         fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
-        nnom_dw_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
-        got = dsp_out(mis);
-        nnom_dw_conv2d_affine_s8_fast(&p, x, in, w, no_bias ? NULL : bias_buf, got, out);
-        describe(what, "dw", in, &win, out, &p);
-        fails += compare("dw_conv2d", cs, got, n_out, what, &printed);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
         done++;
     }
     report("dw_conv2d", done, fails, fast);

@@ -562,6 +562,9 @@ static inline void nnom_arm_rnn_tail_init(nnom_arm_rnn_tail_t *t, const nnom_rnn
     "ldr    %[" v "], [%[ctx], #4]\n\t"                                                       \
     NNOM_RNN_ST16(t, v, u)                                                                    \
     "ldr    %[" v "], [%[ctx], #0]\n\t"                                                       \
+    NNOM_RNN_TAIL_STATE(end, t, v, w, x, u)
+/* the tail after y's store: h' as the state (its pointer in v) and as int8 output if asked */
+#define NNOM_RNN_TAIL_STATE(end, t, v, w, x, u)                                               \
     NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
     "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
     "cmp    %[" v "], #0\n\t"                                                                 \

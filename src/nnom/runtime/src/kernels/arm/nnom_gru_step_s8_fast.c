@@ -147,16 +147,7 @@ static inline int32_t cand_pre(int32_t px, int32_t r, int32_t ph)
 #define GRU_TAIL_STORE(end, t, v, w, x, u)                                                    \
     "ldr    %[a1], [%[ctx], #4]\n\t"                                                          \
     NNOM_RNN_ST16(t, "a1", u)                                                                 \
-    NNOM_RNN_H_STORE##end(t, v, w, x, u)                                                      \
-    "ldr    %[" v "], [%[ctx], #8]\n\t"                                                       \
-    "cmp    %[" v "], #0\n\t"                                                                 \
-    "beq    8f\n\t"                                                                           \
-    "ldrd   %[" w "], %[" x "], [%[ctx], #28]\n\t"                                            \
-    "add    %[" w "], %[" t "], %[" w "]\n\t"                                                 \
-    "asr    %[" w "], %[" w "], %[" x "]\n\t"                                                 \
-    "ssat   %[" w "], #8, %[" w "]\n\t"                                                       \
-    NNOM_RNN_ST8(w, v, u)                                                                     \
-    "8:\n\t"
+    NNOM_RNN_TAIL_STATE(end, t, v, w, x, u)
 /* h15 = hv << l of hv in w (h_frac <= 15: rr = s = 0; 16P: hv itself) */
 #define GRU_H15_8(w, v, x)                                                                    \
     "ldr    %[" x "], [%[ctx], #48]\n\t"                                                      \
