@@ -42,14 +42,15 @@ typedef struct {
 /* A layer's parameters in the affine scheme (TFLite's arithmetic), given by nnom_affine(): what
  * the generator derived from the tensors' scales and zero points (real = scale * (q - zp)).
  * Each layer type reads the fields it needs and its build checks their counts; nnom_layers.h
- * lists which fields each layer reads. A model is affine when its layers carry these. */
+ * lists which fields each layer reads. A model is affine when its layers carry these. The int8
+ * fields keep it at 28 bytes on 32-bit targets (was 36 with int32 ones: flash, one per layer). */
 typedef struct {
     const int32_t *in_zp;        /* the zero point of each input: n_in entries */
     const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
     const int8_t *shift;         /* their shifts, TFLite's sign (> 0: left), -31..31, n_mult */
     const int8_t *table;         /* element-wise layers: 256 entries, index q + 128; else NULL */
-    int32_t out_zp;              /* the output's zero point */
-    int32_t act_min, act_max;    /* the output clamp, where a fused ReLU / ReLU6 acts */
+    int8_t out_zp;               /* the output's zero point */
+    int8_t act_min, act_max;     /* the output clamp, where a fused ReLU / ReLU6 acts */
     int32_t extra;               /* a layer type's own value (ADD/SUB: the left shift) */
     uint16_t n_mult;
     uint8_t n_in;
