@@ -167,12 +167,18 @@ struct nnom_model_s {
 };
 
 /* ---- values ---------------------------------------------------------------------------- */
-nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c);
-nnom_2d_t kernel(uint16_t h, uint16_t w);
-nnom_2d_t stride(uint16_t h, uint16_t w);
-nnom_2d_t dilation(uint16_t h, uint16_t w);
-nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t right);
-nnom_qformat_t qformat(int8_t m, int8_t n);
+/* inline: a generated model_create() builds each argument in a register or two instead of a call
+ * and a stack slot (about 8 B of flash less per argument, two or three per layer) */
+static inline nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c) { nnom_dims_t d = {h, w, c}; return d; }
+static inline nnom_2d_t kernel(uint16_t h, uint16_t w) { nnom_2d_t k = {h, w}; return k; }
+static inline nnom_2d_t stride(uint16_t h, uint16_t w) { nnom_2d_t s = {h, w}; return s; }
+static inline nnom_2d_t dilation(uint16_t h, uint16_t w) { nnom_2d_t d = {h, w}; return d; }
+static inline nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t right)
+{
+    nnom_border_t x = {top, bottom, left, right};
+    return x;
+}
+static inline nnom_qformat_t qformat(int8_t m, int8_t n) { nnom_qformat_t q; (void)m; q.n = n; return q; }
 
 /* ---- model ----------------------------------------------------------------------------- */
 /* A model owns every layer created after its new_model() (and any created while no model was
