@@ -290,7 +290,9 @@ nnom_layer_t *Maximum(void);
 nnom_layer_t *Minimum(void);
 nnom_layer_t *Average(void);
 nnom_layer_t *Softmax(void);
-nnom_layer_t *Softmax_t(const int32_t *exp_table);  /* with the exp table from the generator */
+/* with the generator's exp table E[d], d = max - x: n_exp entries (1..256), its tail of zeros left
+ * out (d >= n_exp reads as 0) */
+nnom_layer_t *Softmax_t(const int32_t *exp_table, uint16_t n_exp);
 nnom_layer_t *Activation(nnom_act_t *act);
 nnom_layer_t *ReLU(void);
 nnom_layer_t *ReLU6(void);
