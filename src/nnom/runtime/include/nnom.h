@@ -42,8 +42,8 @@ typedef struct {
 /* A layer's parameters in the affine scheme (TFLite's arithmetic), given by nnom_affine(): what
  * the generator derived from the tensors' scales and zero points (real = scale * (q - zp)).
  * Each layer type reads the fields it needs and its build checks their counts; nnom_layers.h
- * lists which fields each layer reads. A model is affine when its layers carry these. The int8
- * fields keep it at 28 bytes on 32-bit targets (was 36 with int32 ones: flash, one per layer). */
+ * lists which fields each layer reads. A model is affine when its layers carry these. Zero point
+ * and clamp in int8 fields: 28 bytes of flash a layer on 32-bit targets. */
 typedef struct {
     const int32_t *in_zp;        /* the zero point of each input: n_in entries */
     const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
