@@ -46,7 +46,7 @@ SIGNATURES = {
     "nnom_relu_s8": ["i8", "u32", "out"],
     "nnom_relu6_s8": ["i8", "u32", "s8", "out"],
     "nnom_lut_s8": ["i8", "u32", "i8", "out"],
-    "nnom_softmax_s8": ["i8", "u32", "u16", "i32", "out"],
+    "nnom_softmax_s8": ["i8", "u32", "u16", "i32", "u32", "out"],
     "nnom_upsample_s8": ["i8", "dims", "u16", "u16", "out"],
     "nnom_zero_pad_s8": ["i8", "dims", "u16", "u16", "u16", "u16", "out"],
     "nnom_crop_s8": ["i8", "dims", "u16", "u16", "out", "dims"],

@@ -326,10 +326,11 @@ def softmax_cases(seed):
     layer = m.add(Softmax())
     xs, q_in, outs = quantized(m, inp, layer, [(h, w, c)], rng, [float(2.0 ** rng.uniform(-3, 6))])
     ref = reference(layer, xs, q_in, outs)
-    table = as_i32(layer.exp_table(q_in[0]))
+    table = as_i32(layer.c_exp_table())                  # the generator's: no tail of zeros
     out = ("alias", 0) if rng.random() < 0.5 else ("out", h * w * c)
-    return [(f"softmax {h}x{w}x{c} Q.{q_in[0].frac}", "nnom_softmax_s8",
-             [("i8", xs[0][i]), ("u32", h * w), ("u16", c), ("i32", table), out], ref[i]) for i in range(N)]
+    return [(f"softmax {h}x{w}x{c} Q.{q_in[0].frac}, {table.size} exps", "nnom_softmax_s8",
+             [("i8", xs[0][i]), ("u32", h * w), ("u16", c), ("i32", table), ("u32", table.size), out], ref[i])
+            for i in range(N)]
 
 
 def move_cases(seed):
@@ -500,15 +501,22 @@ def test_softmax_matches_simulator_on_synthetic_tables_and_exact_halves(kernels)
     ref = softmax_with_table(x, table)
     assert np.array_equal(ref[:, 1], (a + 1) // 2)         # half up: a = 1 -> 1, 3 -> 2
     check(kernels, "softmax exact halves", "nnom_softmax_s8",
-          [("i8", x), ("u32", len(x)), ("u16", 3), ("i32", table), ("out", x.size)], ref, 0)
+          [("i8", x), ("u32", len(x)), ("u16", 3), ("i32", table), ("u32", 256), ("out", x.size)], ref, 0)
     rng = np.random.default_rng(1)
     for channels in (2, 5, 9):
         table = rng.integers(0, 300, 256).astype(np.int32)
         table[0] = 300
         x = rng.integers(-128, 128, (64, channels)).astype(np.int8)
         check(kernels, f"softmax random table, {channels} channels", "nnom_softmax_s8",
-              [("i8", x), ("u32", 64), ("u16", channels), ("i32", table), ("alias", 0)],
+              [("i8", x), ("u32", 64), ("u16", channels), ("i32", table), ("u32", 256), ("alias", 0)],
               softmax_with_table(x, table), channels)
+        # a table of n entries: max - x >= n reads as 0, never past the table (its tail poisoned)
+        n = int(rng.integers(1, 120))
+        zeros_past_n = np.where(np.arange(256) < n, table, 0).astype(np.int32)
+        poisoned = np.where(np.arange(256) < n, table, 2 ** 31 - 1).astype(np.int32)
+        check(kernels, f"softmax table of {n} entries, {channels} channels", "nnom_softmax_s8",
+              [("i8", x), ("u32", 64), ("u16", channels), ("i32", poisoned), ("u32", n), ("alias", 0)],
+              softmax_with_table(x, zeros_past_n), channels)
 
 
 def test_softmax_sum_needs_int64(kernels):
@@ -519,7 +527,7 @@ def test_softmax_sum_needs_int64(kernels):
     table[:] = 65536                                       # every entry at exp(0): S = 32767 * 65536
     ref = softmax_with_table(x, table)
     check(kernels, "softmax 32767 channels", "nnom_softmax_s8",
-          [("i8", x), ("u32", 1), ("u16", 32767), ("i32", table), ("alias", 0)], ref, 0)
+          [("i8", x), ("u32", 1), ("u16", 32767), ("i32", table), ("u32", 256), ("alias", 0)], ref, 0)
 
 
 def extreme_calls(shift):

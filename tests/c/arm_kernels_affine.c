@@ -1175,11 +1175,14 @@ static void check_concat(void)
 
 /* SOFTMAX parameters for an input scale (nnom.affine.softmax.softmax_params, beta 1) and the exp
  * table the generator writes for them (nnom.layers.Softmax.affine_exp_table), from the same
- * fixed-point functions as the reference (kernels/affine/nnom_softmax_fixed.h). */
-static void softmax_setup(double scale, nnom_softmax_affine_params_t *p, int32_t *table)
+ * fixed-point functions as the reference (kernels/affine/nnom_softmax_fixed.h). Returns the
+ * entries the generator keeps (up to the last non-zero one); those past it are poisoned, so that
+ * a kernel reading them fails. */
+static uint32_t softmax_setup(double scale, nnom_softmax_affine_params_t *p, int32_t *table)
 {
     double real = scale * 67108864.0;
     int32_t k;
+    uint32_t n = 1;
     if (real > 2147483647.0)
         real = 2147483647.0;
     quantize_multiplier(real / 2147483648.0, &p->mult, &p->shift);
@@ -1188,6 +1191,12 @@ static void softmax_setup(double scale, nnom_softmax_affine_params_t *p, int32_t
     for (k = 0; k < 256; k++)
         table[k] = -k >= p->diff_min ? nnom_sm_exp_negative(nnom_srdhm((int32_t)((uint32_t)-k << p->shift), p->mult))
                                      : 0;
+    for (k = 0; k < 256; k++)
+        if (table[k] != 0)
+            n = (uint32_t)k + 1;
+    for (k = (int32_t)n; k < 256; k++)
+        table[k] = INT32_MAX;
+    return n;
 }
 
 static int32_t exp_table[256];
@@ -1198,10 +1207,10 @@ static void check_softmax(void)
     uint32_t cs;
     for (cs = 0; cs < N_CASES; cs++) {
         nnom_softmax_affine_params_t p;
-        uint32_t depth = rnd() % 3 == 0 ? urange(1, 8) : urange(1, 300), rows = urange(1, 4), i, mis = rnd() & 3;
+        uint32_t depth = rnd() % 3 == 0 ? urange(1, 8) : urange(1, 300), rows = urange(1, 4), i, mis = rnd() & 3, n;
         int8_t *x = in_buf + mis, *got;
         char what[120];
-        softmax_setup(ldexp(1.0 + (double)(rnd() % 1000) / 1000.0, -(int)urange(0, 20)), &p, exp_table);
+        n = softmax_setup(ldexp(1.0 + (double)(rnd() % 1000) / 1000.0, -(int)urange(0, 20)), &p, exp_table);
         if (rnd() % 10 == 0) {                            /* a row whose sum passes 2^28: all -128 */
             depth = urange(500, 700);
             rows = 1;
@@ -1214,9 +1223,9 @@ static void check_softmax(void)
                 x[i] = (int8_t)(rnd() % 8 == 0 ? 99 : 100);
         nnom_softmax_affine_s8(&p, x, rows, depth, ref_out);
         got = dsp_out(mis);
-        nnom_softmax_affine_lut_s8(exp_table, x, rows, depth, got);
-        sprintf(what, "softmax %lu x %lu mult %ld shift %ld diff_min %ld", (unsigned long)rows, (unsigned long)depth,
-                (long)p.mult, (long)p.shift, (long)p.diff_min);
+        nnom_softmax_affine_lut_s8(exp_table, n, x, rows, depth, got);
+        sprintf(what, "softmax %lu x %lu mult %ld shift %ld diff_min %ld, %lu exps", (unsigned long)rows,
+                (unsigned long)depth, (long)p.mult, (long)p.shift, (long)p.diff_min, (unsigned long)n);
         fails += compare("softmax", cs, got, depth * rows, what, &printed);
     }
     report("softmax", N_CASES, fails, N_CASES);
@@ -1522,8 +1531,7 @@ static void bench_softmax(const char *name, uint32_t depth)
     static int32_t q_table[256];
     int8_t *got = dsp_out(0);
     char r[48], d[48], q[48];
-    uint32_t i;
-    softmax_setup(0.1, &p, exp_table);
+    uint32_t i, n = softmax_setup(0.1, &p, exp_table);
     for (i = 0; i < 256; i++)
         q_table[i] = (int32_t)floor(exp(-(double)i / 16.0) * 65536.0 + 0.5);
     fill(in_buf, depth, 0);
@@ -1532,10 +1540,10 @@ static void bench_softmax(const char *name, uint32_t depth)
     nnom_softmax_affine_s8(&p, in_buf, 1, depth, ref_out);
     NNOM_BENCH_END();
     NNOM_BENCH_BEGIN(d);
-    nnom_softmax_affine_lut_s8(exp_table, in_buf, 1, depth, got);
+    nnom_softmax_affine_lut_s8(exp_table, n, in_buf, 1, depth, got);
     NNOM_BENCH_END();
     NNOM_BENCH_BEGIN(q);
-    nnom_softmax_s8(in_buf, 1, (uint16_t)depth, q_table, q_out);
+    nnom_softmax_s8(in_buf, 1, (uint16_t)depth, q_table, 256u, q_out);
     NNOM_BENCH_END();
     bench_done(name, depth, got, depth);
 }

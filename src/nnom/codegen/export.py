@@ -20,7 +20,7 @@ from ..layers.io import Input, Output, c_qformat
 from ..report import owns_act
 from ..names import c_comment, check_export_name
 from ..quant import QFormat
-from . import kernel_paths
+from . import conv_rows, kernel_paths
 from .outdir import _safe_rel, write_export
 from .projects import check_project, project_files, runtime_paths
 from .writer import CWriter
@@ -97,15 +97,48 @@ def _format_macros(prefix, q) -> str:
             f"#define {prefix}_ZERO_POINT {q.zero_point}")
 
 
-def _layer_lines(model, g: CWriter) -> list[str]:
+def _table_runs(model) -> list[bool]:
+    """Per layer: whether it is built from the conv table (conv_rows.py): in a run of at least
+    MIN_RUN consecutive eligible layers of one scheme."""
+    ok = [conv_rows.eligible(layer) for layer in model.order]
+    if len({layer.affine for layer, e in zip(model.order, ok) if e}) > 1:
+        return [False] * len(ok)
+    in_run, i = [False] * len(ok), 0
+    while i < len(ok):
+        j = i
+        while j < len(ok) and ok[j]:
+            j += 1
+        if j - i >= conv_rows.MIN_RUN:
+            in_run[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return in_run
+
+
+def _layer_lines(model, g: CWriter) -> tuple[list[str], list[str], str]:
+    """<name>_connect_layers()'s lines, its extra declarations, and the helper the conv table's
+    runs call (or "")."""
     index = {layer.name: i for i, layer in enumerate(model.order)}
-    lines = []
+    in_run = _table_runs(model)
+    lines, rows, flags = [], [], set()
+    p = g.prefix
     for i, layer in enumerate(model.order):
         q = layer.q_out
         note = (f"{layer.name}: {type(layer).__name__} {layer.describe()} -> {tuple(layer.out_shape)} "
                 f"{layer.q_pre}{'' if layer.q_pre == q else ' > ' + str(q)}")
-        lines.append(f"    /* {c_comment(note)} */")
         g.layer = layer
+        if in_run[i]:
+            if i == 0 or not in_run[i - 1]:
+                end = next((j for j in range(i, len(in_run)) if not in_run[j]), len(in_run))
+                first = len(rows)
+                lines.append(f"    /* {c_comment(layer.name)} .. {c_comment(model.order[end - 1].name)}: "
+                             f"{end - i} layers from {p}_conv_rows[] */")
+                lines.append(f"    for (r = &{p}_conv_rows[{first}]; r < &{p}_conv_rows[{first + end - i}]; r++)")
+                lines.append(f"        layer[r->dst] = {p}_conv_from_row(r, layer[r->src]);")
+            rows.append(f"    /* {c_comment(note)} */\n    "
+                        + conv_rows.row(layer, g, index[layer.inputs[0].name], i) + ",")
+            flags.add(conv_rows.flags_of(layer))
+            continue
+        lines.append(f"    /* {c_comment(note)} */")
         expr = layer.c_new(g)
         if layer.affine:
             fields = layer.c_affine(g)
@@ -128,7 +161,12 @@ def _layer_lines(model, g: CWriter) -> list[str]:
         lines.append(f"    /* output: marks {c_comment(last.name)} as the model's result */")
         lines.append(f"    layer[{len(model.order)}] = model.hook(Output({g.dims(last.out_shape)}, "
                      f"{c_qformat(q)}, NULL), layer[{len(model.order) - 1}]);")
-    return lines
+    if not rows:
+        return lines, [], ""
+    affine = next(layer for layer, r in zip(model.order, in_run) if r).affine
+    g.blocks.append(conv_rows.typedef(p, affine))
+    g.blocks.append(f"static const {p}_conv_row_t {p}_conv_rows[{len(rows)}] = {{\n" + "\n".join(rows) + "\n};")
+    return lines, [f"    const {p}_conv_row_t *r;"], conv_rows.helper(p, affine, flags)
 
 
 def _io_macros(P, layers, what) -> str:
@@ -143,23 +181,24 @@ def _io_macros(P, layers, what) -> str:
     return "\n".join(lines)
 
 
-def _compile_lines(model, p) -> tuple[str, list[str]]:
-    """<name>_create()'s declarations and its model_compile call, with the input and output
+def _compile_lines(model, p) -> tuple[str, list[str], str, list[str]]:
+    """The layers function's declaration and its last lines (handing the input and output layers
+    over), <name>_create()'s declaration and its model_compile call, with the input and output
     pointers it sets."""
     ins, outs = _io_indices(model)
-    decl = f"    nnom_layer_t *layer[{len(model.order) + (0 if isinstance(model.order[-1], Output) else 1)}];"
+    layer_decl = f"    nnom_layer_t *layer[{len(model.order) + (0 if isinstance(model.order[-1], Output) else 1)}];"
+    ends = [f"    inputs[{k}] = layer[{i}];" for k, i in enumerate(ins)]
+    ends += [f"    outputs[{k}] = layer[{i}];" for k, i in enumerate(outs)]
+    decl = f"    nnom_layer_t *inputs[{len(ins)}], *outputs[{len(outs)}];"
     if len(ins) == 1 and len(outs) == 1:
-        lines = [f"    if (model_compile(&model, layer[{ins[0]}], layer[{outs[0]}]) != NN_SUCCESS) {{"]
+        lines = ["    if (model_compile(&model, inputs[0], outputs[0]) != NN_SUCCESS) {"]
     else:
-        decl += f"\n    nnom_layer_t *inputs[{len(ins)}], *outputs[{len(outs)}];"
-        lines = [f"    inputs[{k}] = layer[{i}];" for k, i in enumerate(ins)]
-        lines += [f"    outputs[{k}] = layer[{i}];" for k, i in enumerate(outs)]
-        lines.append(f"    if (model_compile_io(&model, inputs, {len(ins)}, outputs, {len(outs)}) != NN_SUCCESS) {{")
+        lines = [f"    if (model_compile_io(&model, inputs, {len(ins)}, outputs, {len(outs)}) != NN_SUCCESS) {{"]
     lines += ["        model_delete(&model);", "        return NULL;", "    }"]
     lines += [f"    {p}_inputs[{k}] = model_input_at(&model, {k});" for k in range(len(ins))]
     lines += [f"    {p}_outputs[{k}] = model_output_at(&model, {k});" for k in range(len(outs))]
     lines += [f"    {p}_input = {p}_inputs[0];", f"    {p}_output = {p}_outputs[0];"]
-    return decl, lines
+    return layer_decl, ends, decl, lines
 
 
 def generate(model, name="model") -> dict[str, str]:
@@ -169,8 +208,8 @@ def generate(model, name="model") -> dict[str, str]:
     p = name
     P = p.upper()
     g = CWriter(p)
-    body = _layer_lines(model, g)
-    decl, compile_lines = _compile_lines(model, p)
+    body, body_decl, row_helper = _layer_lines(model, g)
+    layer_decl, ends, decl, compile_lines = _compile_lines(model, p)
     m = model.memory
     header = f"""/* {name}.h: generated by nnom from the model '{c_comment(model.name)}'. */
 #ifndef {P}_H
@@ -227,12 +266,21 @@ int8_t *{p}_input;
 int8_t *{p}_output;
 
 static nnom_model_t model;
+{row_helper}
+/* The layers, connected; not inlined, so that model_compile() runs without its frame (the layers'
+ * pointers, the registers it keeps): a lower stack peak. */
+static NNOM_NOINLINE void {p}_connect_layers(nnom_layer_t **inputs, nnom_layer_t **outputs)
+{{
+{layer_decl}
+{chr(10).join(body_decl + [""])}    new_model(&model);
+{chr(10).join(body)}
+{chr(10).join(ends)}
+}}
 
 nnom_model_t *{p}_create(void)
 {{
 {decl}
-    new_model(&model);
-{chr(10).join(body)}
+    {p}_connect_layers(inputs, outputs);
 {chr(10).join(compile_lines)}
     return &model;
 }}

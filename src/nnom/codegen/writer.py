@@ -100,9 +100,9 @@ class CWriter:
                   self.array(f"{layer.name}_qshift", "int8_t", shift) if shift.size else "NULL",
                   "NULL" if f["table"] is None else self.array(f"{layer.name}_table", "int8_t", f["table"])]
         scalars = [int(f[k]) for k in ("out_zp", "act_min", "act_max", "extra")]
-        for k, v in zip(("out_zp", "act_min", "act_max", "extra"), scalars):
-            if not -2 ** 31 <= v < 2 ** 31:
-                raise NnomError(f"layer '{layer.name}': affine {k} {v} is outside int32")
+        for k, v, bits in zip(("out_zp", "act_min", "act_max", "extra"), scalars, (8, 8, 8, 32)):
+            if not -2 ** (bits - 1) <= v < 2 ** (bits - 1):      # nnom_affine_t's int8 / int32 fields
+                raise NnomError(f"layer '{layer.name}': affine {k} {v} is outside int{bits}")
         ident = self.ident(f"{layer.name}_affine")
         self.blocks.append(f"static const nnom_affine_t {ident} = {{{', '.join(arrays)}, "
                            f"{', '.join(map(str, scalars))}, {mult.size}, {in_zp.size}}};")

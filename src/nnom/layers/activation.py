@@ -378,13 +378,21 @@ class Softmax(Layer):
         e = affine_fixed_math.exp_on_negative_values(z, affine_softmax.SCALED_DIFF_BITS)
         return np.where(inside, e, 0)
 
+    def c_exp_table(self) -> np.ndarray:
+        """The exp table the C gets (Softmax_t): this scheme's, without its tail of zeros (the
+        exps fall with max - x; the kernels read max - x past the table's end as 0)."""
+        t = self.affine_exp_table() if self.affine else self.exp_table(self.inputs[0].q_out)
+        nonzero = np.flatnonzero(t)
+        return t[:nonzero[-1] + 1 if nonzero.size else 1]
+
     def weight_bytes(self):
-        return 256 * 4 + super().weight_bytes()     # the exp table
+        quantized = getattr(self, "ap", None) is not None if self.affine else self.inputs[0].q_out is not None
+        n = self.c_exp_table().size if quantized else 256
+        return 4 * n + super().weight_bytes()     # the exp table
 
     def c_new(self, g):
-        if self.affine:
-            return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.affine_exp_table())})"
-        return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', self.exp_table(self.inputs[0].q_out))})"
+        t = self.c_exp_table()
+        return f"Softmax_t({g.array(self.name + '_exp', 'int32_t', t)}, {t.size})"
 
 
 def check_tail(layer):

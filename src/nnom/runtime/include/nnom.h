@@ -42,14 +42,15 @@ typedef struct {
 /* A layer's parameters in the affine scheme (TFLite's arithmetic), given by nnom_affine(): what
  * the generator derived from the tensors' scales and zero points (real = scale * (q - zp)).
  * Each layer type reads the fields it needs and its build checks their counts; nnom_layers.h
- * lists which fields each layer reads. A model is affine when its layers carry these. */
+ * lists which fields each layer reads. A model is affine when its layers carry these. Zero point
+ * and clamp in int8 fields: 28 bytes of flash a layer on 32-bit targets. */
 typedef struct {
     const int32_t *in_zp;        /* the zero point of each input: n_in entries */
     const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
     const int8_t *shift;         /* their shifts, TFLite's sign (> 0: left), -31..31, n_mult */
     const int8_t *table;         /* element-wise layers: 256 entries, index q + 128; else NULL */
-    int32_t out_zp;              /* the output's zero point */
-    int32_t act_min, act_max;    /* the output clamp, where a fused ReLU / ReLU6 acts */
+    int8_t out_zp;               /* the output's zero point */
+    int8_t act_min, act_max;     /* the output clamp, where a fused ReLU / ReLU6 acts */
     int32_t extra;               /* a layer type's own value (ADD/SUB: the left shift) */
     uint16_t n_mult;
     uint8_t n_in;
@@ -166,12 +167,18 @@ struct nnom_model_s {
 };
 
 /* ---- values ---------------------------------------------------------------------------- */
-nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c);
-nnom_2d_t kernel(uint16_t h, uint16_t w);
-nnom_2d_t stride(uint16_t h, uint16_t w);
-nnom_2d_t dilation(uint16_t h, uint16_t w);
-nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t right);
-nnom_qformat_t qformat(int8_t m, int8_t n);
+/* inline: a generated model_create() builds each argument in a register or two instead of a call
+ * and a stack slot (about 8 B of flash less per argument, two or three per layer) */
+static inline nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c) { nnom_dims_t d = {h, w, c}; return d; }
+static inline nnom_2d_t kernel(uint16_t h, uint16_t w) { nnom_2d_t k = {h, w}; return k; }
+static inline nnom_2d_t stride(uint16_t h, uint16_t w) { nnom_2d_t s = {h, w}; return s; }
+static inline nnom_2d_t dilation(uint16_t h, uint16_t w) { nnom_2d_t d = {h, w}; return d; }
+static inline nnom_border_t border(uint16_t top, uint16_t bottom, uint16_t left, uint16_t right)
+{
+    nnom_border_t x = {top, bottom, left, right};
+    return x;
+}
+static inline nnom_qformat_t qformat(int8_t m, int8_t n) { nnom_qformat_t q; (void)m; q.n = n; return q; }
 
 /* ---- model ----------------------------------------------------------------------------- */
 /* A model owns every layer created after its new_model() (and any created while no model was
@@ -283,7 +290,9 @@ nnom_layer_t *Maximum(void);
 nnom_layer_t *Minimum(void);
 nnom_layer_t *Average(void);
 nnom_layer_t *Softmax(void);
-nnom_layer_t *Softmax_t(const int32_t *exp_table);  /* with the exp table from the generator */
+/* with the generator's exp table E[d], d = max - x: n_exp entries (1..256), its tail of zeros left
+ * out (d >= n_exp reads as 0) */
+nnom_layer_t *Softmax_t(const int32_t *exp_table, uint16_t n_exp);
 nnom_layer_t *Activation(nnom_act_t *act);
 nnom_layer_t *ReLU(void);
 nnom_layer_t *ReLU6(void);

@@ -599,11 +599,12 @@ typedef struct {
 void nnom_softmax_affine_s8(const nnom_softmax_affine_params_t *p, const int8_t *in, uint32_t rows,
                             uint32_t depth, int8_t *out);
 
-/* The same bytes with the exps read from exp_table[max - x] (256 entries: the generator's
+/* The same bytes with the exps read from exp_table[max - x] (the generator's
  * nnom.layers.Softmax.affine_exp_table(), from these parameters; 0 below diff_min): a few
- * operations per element instead of two fixed-point exps. */
-void nnom_softmax_affine_lut_s8(const int32_t *exp_table, const int8_t *in, uint32_t rows, uint32_t depth,
-                                int8_t *out);
+ * operations per element instead of two fixed-point exps. n_exp: the table's entries (1..256),
+ * max - x >= n_exp reads as 0 (the generator leaves the tail of zeros out). */
+void nnom_softmax_affine_lut_s8(const int32_t *exp_table, uint32_t n_exp, const int8_t *in, uint32_t rows,
+                                uint32_t depth, int8_t *out);
 
 /* LEAKY_RELU: d = in - in_zp; out = clamp(out_zp + mul_by_qm(d, id_mult, id_shift)) for d >= 0,
  * with alpha_mult, alpha_shift below 0. */

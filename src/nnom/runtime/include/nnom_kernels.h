@@ -118,10 +118,10 @@ void nnom_prelu_s8(const int8_t *in, uint32_t pixels, uint16_t channels, const i
 /* out[i] = table[in[i] + 128] */
 void nnom_lut_s8(const int8_t *in, uint32_t size, const int8_t *table, int8_t *out);
 
-/* Softmax over the last axis: rows of `channels` values, out Q0.7. exp_table: 256 entries
- * E[d] for d = max - x. In place allowed. */
+/* Softmax over the last axis: rows of `channels` values, out Q0.7. exp_table: n_exp entries
+ * (1..256) E[d] for d = max - x, 0 for d >= n_exp. In place allowed. */
 void nnom_softmax_s8(const int8_t *in, uint32_t rows, uint16_t channels, const int32_t *exp_table,
-                     int8_t *out);
+                     uint32_t n_exp, int8_t *out);
 
 /* Data movement: a permutation of the axes (output axis i is input axis a_i, 0 = h, 1 = w,
  * 2 = c; out must not alias in), nearest up-sampling, zero padding, cropping. */

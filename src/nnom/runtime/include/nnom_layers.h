@@ -168,6 +168,7 @@ typedef struct {
 typedef struct {
     nnom_layer_t base;
     int8_t axis;                 /* concat: 0 = h, 1 = w, 2 = c */
+    uint16_t n_exp;              /* softmax: exp_table's entries (in axis's padding) */
     const int32_t *exp_table;    /* softmax */
     int32_t *own_exp;
     nnom_status_t (*make_exp)(nnom_layer_t *l);   /* Softmax() without a table: computes own_exp */

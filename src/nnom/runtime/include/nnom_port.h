@@ -50,6 +50,19 @@ extern "C" {      /* C linkage for C++ callers (functions a port declares) */
 #define NNOM_WEIGHTS_ATTR
 #endif
 
+/* A function the compiler must not inline: generated code builds its layers in one, so that the
+ * registers and stack slots that takes are given back before model_compile() (the stack's peak on
+ * small models). Empty where the compiler has no such attribute. */
+#ifndef NNOM_NOINLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define NNOM_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define NNOM_NOINLINE __declspec(noinline)
+#else
+#define NNOM_NOINLINE
+#endif
+#endif
+
 #ifdef __cplusplus
 }
 #endif

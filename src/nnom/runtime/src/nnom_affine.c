@@ -9,24 +9,24 @@ nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_
     uint16_t k;
     if (a == NULL)
         return NNOM_SCHEME_QFORMAT ? NN_SUCCESS
-            : nnom_fail(l, NN_ARGUMENT_ERROR, "no affine parameters, and this runtime runs the affine scheme only "
-                                              "(NNOM_SCHEME_QFORMAT is 0: see nnom_schemes.h)");
+            : nnom_fail(l, NN_ARGUMENT_ERROR, "a qformat layer, and this runtime runs the affine scheme only "
+                                              "(nnom_schemes.h)");
     if (!NNOM_SCHEME_AFFINE)
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters, and this runtime runs the qformat scheme only "
-                                               "(NNOM_SCHEME_AFFINE is 0: see nnom_schemes.h)");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "an affine layer, and this runtime runs the qformat scheme only "
+                                               "(nnom_schemes.h)");
     if (a->n_in != n_in || (n_in > 0 && a->in_zp == NULL))
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with the wrong number of input zero points");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of input zero points");
     for (i = 0; i < n_in; i++)
         if (a->in_zp[i] < -128 || a->in_zp[i] > 127)
             return nnom_fail(l, NN_ARGUMENT_ERROR, "an input zero point outside int8");
     if (a->n_mult != n_mult || (n_mult > 0 && (a->mult == NULL || a->shift == NULL)))
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with the wrong number of multipliers");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of multipliers");
     for (k = 0; k < n_mult; k++)
         if (a->shift[k] < -31 || a->shift[k] > 31)
-            return nnom_fail(l, NN_ARGUMENT_ERROR, "a requantization shift outside -31..31");
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "shift outside -31..31");
     if (needs_table && a->table == NULL)
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters without their table");
-    if (a->act_min < -128 || a->act_max > 127 || a->act_min > a->act_max || a->out_zp < -128 || a->out_zp > 127)
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine parameters with a clamp or zero point outside int8");
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "affine table missing");
+    if (a->act_min > a->act_max)        /* int8 fields: the clamp and zero point are in range */
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "empty clamp (act_min > act_max)");
     return NN_SUCCESS;
 }

@@ -19,13 +19,6 @@ static nnom_model_t *g_building;
 static uint32_t a8(uint32_t n) { return (n + 7u) & ~7u; }
 
 /* ---- values ------------------------------------------------------------------------------ */
-nnom_dims_t shape(uint16_t h, uint16_t w, uint16_t c) { nnom_dims_t d = {h, w, c}; return d; }
-nnom_2d_t kernel(uint16_t h, uint16_t w) { nnom_2d_t k = {h, w}; return k; }
-nnom_2d_t stride(uint16_t h, uint16_t w) { nnom_2d_t s = {h, w}; return s; }
-nnom_2d_t dilation(uint16_t h, uint16_t w) { nnom_2d_t d = {h, w}; return d; }
-nnom_border_t border(uint16_t t, uint16_t b, uint16_t l, uint16_t r) { nnom_border_t x = {t, b, l, r}; return x; }
-nnom_qformat_t qformat(int8_t m, int8_t n) { nnom_qformat_t q; (void)m; q.n = n; return q; }
-
 uint32_t nnom_dims_size(nnom_dims_t d) { return (uint32_t)d.h * d.w * d.c; }
 
 int nnom_dims_fit(nnom_dims_t d)

@@ -42,9 +42,10 @@ static nnom_status_t softmax_affine_build(nnom_layer_t *l)
 /* Softmax_t(): the generator's exp table */
 static nnom_status_t softmax_table_build(nnom_layer_t *l)
 {
+    const nnom_misc_layer_t *s = (const nnom_misc_layer_t *)l;
     l->out_dims = NNOM_IN_DIMS(l, 0);
-    if (((nnom_misc_layer_t *)l)->exp_table == NULL)
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "Softmax_t() without an exp table: call Softmax() instead");
+    if (s->exp_table == NULL || s->n_exp == 0 || s->n_exp > 256)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "Softmax_t() needs an exp table of 1..256 entries");
     return nnom_runs_affine(l) ? softmax_affine_build(l) : NN_SUCCESS;
 }
 
@@ -61,9 +62,9 @@ static void softmax_run_table(nnom_layer_t *l)
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)l;
     nnom_dims_t d = l->out_dims;
     if (nnom_runs_affine(l))
-        nnom_softmax_affine_lut_s8(s->exp_table, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
+        nnom_softmax_affine_lut_s8(s->exp_table, s->n_exp, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
     else
-        nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->exp_table, l->out);
+        nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->exp_table, s->n_exp, l->out);
 }
 
 /* Without one (Softmax()): the affine exps per element, the Q-format ones from own_exp. */
@@ -79,7 +80,7 @@ static void softmax_run(nnom_layer_t *l)
         nnom_softmax_affine_s8(&p, l->in[0]->out, (uint32_t)d.h * d.w, d.c, l->out);
         return;
     }
-    nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->own_exp, l->out);
+    nnom_softmax_s8(l->in[0]->out, (uint32_t)d.h * d.w, d.c, s->own_exp, 256u, l->out);
 }
 
 static void softmax_free(nnom_layer_t *l)
@@ -93,24 +94,25 @@ static void softmax_free(nnom_layer_t *l)
 static const nnom_layer_ops_t softmax_table_ops = {softmax_table_build, softmax_run_table, NULL, NULL, NULL};
 static const nnom_layer_ops_t softmax_ops = {softmax_build, softmax_run, NULL, NULL, softmax_free};
 
-static nnom_layer_t *softmax_new(const int32_t *exp_table, const nnom_layer_ops_t *ops)
+static nnom_layer_t *softmax_new(const int32_t *exp_table, uint16_t n_exp, const nnom_layer_ops_t *ops)
 {
     nnom_misc_layer_t *s = (nnom_misc_layer_t *)nnom_layer_alloc(sizeof(nnom_misc_layer_t), NNOM_SOFTMAX, "Softmax",
                                                                  ops, NNOM_IN_PLACE | NNOM_FIXED_Q07);
     if (s == NULL)
         return NULL;
     s->exp_table = exp_table;
+    s->n_exp = n_exp;
     return &s->base;
 }
 
-nnom_layer_t *Softmax_t(const int32_t *exp_table)
+nnom_layer_t *Softmax_t(const int32_t *exp_table, uint16_t n_exp)
 {
-    return softmax_new(exp_table, &softmax_table_ops);
+    return softmax_new(exp_table, n_exp, &softmax_table_ops);
 }
 
 nnom_layer_t *Softmax(void)
 {
-    nnom_misc_layer_t *s = (nnom_misc_layer_t *)softmax_new(NULL, &softmax_ops);
+    nnom_misc_layer_t *s = (nnom_misc_layer_t *)softmax_new(NULL, 0, &softmax_ops);
     if (s == NULL)
         return NULL;
     s->make_exp = make_own_exp;
