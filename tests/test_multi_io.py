@@ -202,7 +202,7 @@ def test_one_output_is_unchanged():
     single.quantize(np.random.default_rng(0).normal(size=(32, 9, 7, 2)), scheme="qformat")
     files = generate(single, "net")
     src, hdr = files["net.c"], files["net.h"]
-    assert "model_compile(&model, layer[0], layer[" in src and "model_compile_io" not in src
+    assert "model_compile(&model, inputs[0], outputs[0])" in src and "model_compile_io" not in src
     for macro in ("NET_INPUT_SIZE", "NET_INPUT_FRAC", "NET_OUTPUT_SIZE", "NET_OUTPUT_FRAC",
                   "NET_NUM_INPUTS 1", "NET_NUM_OUTPUTS 1", "NET_INPUT0_SIZE", "NET_OUTPUT0_SIZE"):
         assert f"#define {macro}" in hdr, macro

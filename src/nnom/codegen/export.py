@@ -267,8 +267,7 @@ int8_t *{p}_output;
 
 static nnom_model_t model;
 {row_helper}
-/* The layers, connected; not inlined, so that model_compile() runs without its frame (the layers'
- * pointers, the registers it keeps): a lower stack peak. */
+/* The layers, connected; not inlined: model_compile() then runs without this frame (stack peak). */
 static NNOM_NOINLINE void {p}_connect_layers(nnom_layer_t **inputs, nnom_layer_t **outputs)
 {{
 {layer_decl}
