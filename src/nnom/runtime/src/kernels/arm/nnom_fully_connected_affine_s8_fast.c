@@ -120,31 +120,31 @@ typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 24 && offsetof(fc_j
 #define FC_RQ(a, m)                                                                           \
     "lsl    r1, r12, r2\n\t"                                                                  \
     "add    r1, r1, " a ", asr #31\n\t"                                                       \
-    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "lsls   " a ", " a ", #1\n\t"                                                             \
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
-    "asr    " a ", " a ", r2\n\t"                                                             \
+    "asrs   " a ", " a ", r2\n\t"                                                             \
     "ssat   " a ", #8, " a ", asr #1\n\t"
 /* The same without the sign's correction, for an output zero point of -128 only (as
  * nnom_arm_rq4_sel(): a negative sum's output, -128 or below, may come out one higher, still -128
  * or below, which the saturation makes -128 either way). */
 #define FC_RQ_NOFIX(a, m)                                                                     \
     "lsl    r1, r12, r2\n\t"                                                                  \
-    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "lsls   " a ", " a ", #1\n\t"                                                             \
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
-    "asr    " a ", " a ", r2\n\t"                                                             \
+    "asrs   " a ", " a ", r2\n\t"                                                             \
     "ssat   " a ", #8, " a ", asr #1\n\t"
 /* The block's six outputs by RQ from its sums in r3-r8 (lr = &j->mult). */
 #define FC_OUTPUTS(RQ)                                                                        \
     "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */                                     \
     "ldr    r2, [r10], #4\n\t"                                                                \
-    "mvn    r2, r2\n\t"                                                                       \
+    "mvns   r2, r2\n\t"                                                                       \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r3", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r4", "lr")                                                    \
     "ror    r2, r2, #8\n\t"                                                                   \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r5", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r6", "lr")                                                    \
     "ldrsh  r2, [r10], #2\n\t"                                                                \
-    "mvn    r2, r2\n\t"                                                                       \
+    "mvns   r2, r2\n\t"                                                                       \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r7", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r8", "lr")
 /* Then the six as a word and a halfword, and the next block, or the end. */
@@ -187,7 +187,7 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "adds   r1, r1, #1\n\t"
         "str    r1, [sp, #40]\n\t"
         "str    r0, [sp, #48]\n\t"
-        "adr    r2, 20f\n\t"  /* after the loop: the outputs, */
+        "adr    r2, 20f\n\t"  /* after the loop and the bias: the outputs, */
         "tst    r6, #4\n\t"
         "beq    1f\n\t"
         "adr    r2, 21f\n\t"  /* without the sign's correction, */
@@ -208,19 +208,17 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         ".if (11b - 10b) != 8 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
         "cmp    r0, lr\n\t"
         "bne    10b\n\t"
+        "ldr    lr, [sp, #48]\n\t" FC_BIAS
         "ldr    pc, [sp, #44]\n\t"
         /* the sums */
         "22:\n\t"
-        "ldr    lr, [sp, #48]\n\t" FC_BIAS
         "ldr    r0, [lr, #28]\n\t"
         "stm    r0, {r3-r8}\n\t"
         "b      5f\n\t"
         /* the outputs */
-        "20:\n\t"
-        "ldr    lr, [sp, #48]\n\t" FC_BIAS FC_OUTPUTS(FC_RQ)
+        "20:\n\t" FC_OUTPUTS(FC_RQ)
         "b      4f\n\t"
-        "21:\n\t"
-        "ldr    lr, [sp, #48]\n\t" FC_BIAS FC_OUTPUTS(FC_RQ_NOFIX)
+        "21:\n\t" FC_OUTPUTS(FC_RQ_NOFIX)
         "4:\n\t" FC_STORE
         "5:\n\t"
         "add    sp, sp, #56\n\t"
@@ -323,29 +321,15 @@ static NNOM_ARM_NOINLINE void add_tails(const int8_t *in, uint32_t n4, uint32_t 
             s[r] += (in[i] - zp) * *tails++;
 }
 
-/* Two outputs (y + zp before the clamp) as the low bytes of a word: saturated to int8, then clamped
- * to [lo, hi] (lo4, hi4: nnom_arm_bytes4). */
-static inline uint32_t pack2(int32_t y0, int32_t y1, uint32_t lo4, uint32_t hi4)
-{
-    return nnom_arm_clamp4(((uint32_t)__ssat(y0, 8) & 0xFFu) | (uint32_t)__ssat(y1, 8) << 8, lo4, hi4);
-}
-
-/* out[r] for the sums s[r] (overwritten), r < count, of the outputs o.. */
-static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, int32_t *s,
+/* out[r] for the sums s[r], r < count, of the outputs o.. */
+static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, const int32_t *s,
                                             uint32_t count, int8_t *out)
 {
     const int32_t *mult = p->mult + o, out_zp = p->out_zp, z1 = 1 + 2 * out_zp;
-    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
     const int8_t *shift = p->shift + o;
     uint32_t r;
     for (r = 0; r < count; r++)
-        s[r] = requant(mult[r], shift[r], s[r], z1, out_zp);
-    for (r = 0; r + 2 <= count; r += 2) {
-        uint16_t v = (uint16_t)pack2(s[r], s[r + 1], lo4, hi4);
-        memcpy(out + r, &v, 2);
-    }
-    if (r < count)
-        out[r] = (int8_t)pack2(s[r], 0, lo4, hi4);
+        out[r] = nnom_arm_clamp(requant(mult[r], shift[r], s[r], z1, out_zp), p->act_min, p->act_max);
 }
 
 #if NNOM_FC_BLOCK3
