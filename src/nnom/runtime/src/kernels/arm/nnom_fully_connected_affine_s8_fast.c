@@ -16,7 +16,7 @@
  * SXTB16: 24 MACs in 24 instructions (the loop aside), where rows read one at a time take 16 in 23.
  * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): the blocks of
  * three pairs run in one naked asm routine (fc_run) that keeps every value in registers: per block
- * of six outputs the sums (8 groups of 4 columns a turn), the bias, six requantizations (5-6
+ * of six outputs the sums (6 groups of 4 columns a turn), the bias, six requantizations (5-6
  * instructions each, without the sign's correction for an output zero point of -128), a word and
  * a halfword stored: ~80 instructions a block besides the MACs (~210 with the checks per block and
  * the C around them before). A fused activation narrower than int8 is a pass over the outputs. */
@@ -76,7 +76,7 @@ typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 24 && offsetof(fc_j
 
 #define FC_SUMS 1u
 #define FC_NOFIX 4u    /* an output zero point of -128 (FC_RQ_NOFIX) */
-#define FC_UNROLL 8u   /* groups per turn of the loop */
+#define FC_UNROLL 6u   /* groups per turn of the loop */
 #define FC_GROUP_BYTES 96u
 
 /* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
@@ -203,9 +203,9 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         "ldm    sp, {r0-r8, lr}\n\t"
         "ldr    pc, [sp, #40]\n\t"
         ".p2align 2\n"
-        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
+        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
         "11:\n\t"
-        ".if (11b - 10b) != 8 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+        ".if (11b - 10b) != 6 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
         "cmp    r0, lr\n\t"
         "bne    10b\n\t"
         "ldr    lr, [sp, #48]\n\t" FC_BIAS
@@ -218,7 +218,7 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
         /* the outputs */
         "20:\n\t" FC_OUTPUTS(FC_RQ)
         "b      4f\n\t"
-        "21:\n\t" FC_OUTPUTS(FC_RQ_NOFIX)
+        "21:\n\t" FC_OUTPUTS(FC_RQ_NOFIX) /* (a ReLU's outputs: the more frequent, no branch) */
         "4:\n\t" FC_STORE
         "5:\n\t"
         "add    sp, sp, #56\n\t"
@@ -369,7 +369,7 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
         j.in = in;
         j.zp2 = zp2;
         j.nx128 = (int32_t)(0u - x128);
-        j.skip = ((0u - n4) / 4u % FC_UNROLL) * FC_GROUP_BYTES;
+        j.skip = (FC_UNROLL - n4 / 4u % FC_UNROLL) % FC_UNROLL * FC_GROUP_BYTES;
         j.z1 = 1 + 2 * p->out_zp;
         j.x_end = in + n4;
         j.s = s;
