@@ -239,21 +239,18 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
 static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
                                                   int32_t *s)
 {
-    const int8_t *x_end = x + n4;
     int32_t m0 = s[0], h0 = 0;
     uint32_t xe, xo, p, q;
-    if (n4 & 4u) /* an odd group count: one first, then two a turn */
-        __asm__(NNOM_FC_GROUP1
-                : [m0] "+r"(m0), [h0] "+r"(h0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
-                  [p] "=&r"(p), [q] "=&r"(q)
-                : [zp] "r"(zp2)
-                : "memory");
-    while (x != x_end)
-        __asm__(NNOM_FC_GROUP1 NNOM_FC_GROUP1
-                : [m0] "+r"(m0), [h0] "+r"(h0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
-                  [p] "=&r"(p), [q] "=&r"(q)
-                : [zp] "r"(zp2)
-                : "memory");
+    /* two groups a turn, an odd count entering at the second (bit 2 of n4 to the sign) */
+    __asm__("lsls   %[xe], %[n], #29\n\t"
+            "bmi    2f\n"
+            "1:\n\t" NNOM_FC_GROUP1 "2:\n\t" NNOM_FC_GROUP1
+            "cmp    %[x], %[e]\n\t"
+            "bne    1b\n\t"
+            : [m0] "+r"(m0), [h0] "+r"(h0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p),
+              [q] "=&r"(q)
+            : [zp] "r"(zp2), [n] "r"(n4), [e] "r"(x + n4)
+            : "cc", "memory");
     s[0] = (int32_t)((uint32_t)m0 - ((uint32_t)h0 << 8));
     s[1] += h0;
     return w;
@@ -373,8 +370,8 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
         j.z1 = 1 + 2 * p->out_zp;
         j.x_end = in + n4;
         j.s = s;
+        j.mode = (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
         while (o < end3) {
-            j.mode = (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
             j.w = w + o * n4;
             j.mult = p->mult + o;
             j.shift = p->shift + o;
@@ -402,7 +399,7 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
 #endif
 
     for (; o < paired; o += 2 * pairs) {
-        pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
+        pairs = !NNOM_FC_BLOCK3 && o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u; /* (fc_run took the blocks) */
         for (r = 0; r < 2 * pairs; r += 2) {
             s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
             s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
