@@ -2,8 +2,8 @@
 nnom_affine_kernels.h): the layout function against its inverse and the header's description, the
 generated source holding both layouts, and Dense chains of every row and column tail on the
 emulated DSP cores (which read the mixed layout) byte for byte like the simulator, with the input
-zero point at both ends, weights at +-127 and rows longer than the kernel's 256 columns between
-two extractions of an odd row's sum. The kernel's own edge cases (products all +-255 * 128, the
+zero point at both ends, weights at +-127 and rows long enough that a pair's mix (256 * S1 + S0,
+modulo 2^32 in the kernel) wraps. The kernel's own edge cases (products all +-255 * 128, the
 accumulator extremes, random shapes) are in tests/test_arm_kernels.py (tests/c/arm_kernels_affine.c)."""
 import numpy as np
 import pytest
@@ -54,7 +54,7 @@ def chain(widths, seed, saturate):
     x = inp = m.add(Input(shape(1, 1, widths[0])))
     for i, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
         # saturating: every weight of a unit +-1 (int8 +-127), so that an input at one end adds
-        # +-255 * 127 per column: a span 4 columns longer than the kernel's 256 overflows
+        # +-255 * 127 per column: past ~260 columns 256 * S1 leaves int32 and the mix wraps
         if saturate:
             w = rng.choice([-1.0, 1.0], (1, n_out)).repeat(n_in, 0)
         else:
@@ -68,7 +68,7 @@ def chain(widths, seed, saturate):
 
 # (widths, sign of the calibration data: >= 0 gives the first Dense the input zero point -128,
 # <= 0 gives it 127; weights all +-127 or random). The widths give n_in % 4 = 0..3 and every
-# n_out % 6, including n_in 1..3 (no column in pairs) and 640 / 700 (three spans).
+# n_out % 6, including n_in 1..3 (no column in pairs) and 640 / 700 (the mix wraps, more than once).
 CHAINS = [([5, 3, 2, 1, 7, 6, 13, 11, 4, 10], -1, False),
           ([700, 257, 13, 640, 8, 2], 1, True),
           ([9, 12, 5, 16, 1, 3], 1, False),
@@ -100,6 +100,18 @@ def test_dense_chains_on_host_and_cortex_m4_equal_simulator(i):
     target_or_skip()
     m4 = m.run_c(xq, target="cortex-m4", count=False)
     assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
+
+
+def test_saturated_chain_wraps_the_mix():
+    """The saturated chain's first Dense (700 columns of +-127, the inputs at their far end): 256 * S1
+    of its odd rows passes 2^32, so the kernel's mix wraps and S0 = mix - 256 * S1 holds only modulo
+    2^32, as the chain tests above and below check against the simulator."""
+    from nnom.layers.dense import Dense as DenseLayer
+    m, xq = quantized_chain(*CHAINS[1], seed=1)
+    d = next(layer for layer in m.layers if isinstance(layer, DenseLayer))
+    x = xq.reshape(len(xq), -1).astype(np.int64) - d.ap.input_zero_point
+    s1 = x @ np.asarray(d.aw, np.int64)[:, 1::2]
+    assert np.abs(256 * s1).max() > 2 ** 32
 
 
 @pytest.mark.slow

@@ -666,8 +666,8 @@ static const int8_t *fc_dsp_weights(const int8_t *w, uint32_t n_in, uint32_t n_o
 #endif
 
 /* Random shapes (every row and column tail), and in modes 0-3 the products' extremes: all
- * (-128 - 127) * -128 or (127 + 128) * -128 over up to 700 columns, past the kernel's 256 between
- * two extractions of its odd rows' sums, so that a span too long for them changes the bytes. In
+ * (-128 - 127) * -128 or (127 + 128) * -128 over up to 700 columns, where the DSP kernel's mix of a
+ * row pair (256 * S1 + S0) wraps modulo 2^32 more than once (S0 = mix - 256 * S1 must still hold). In
  * mode 4, sums that leave +-2^30 (where the fast requantization does not hold). */
 static void check_fc(void)
 {

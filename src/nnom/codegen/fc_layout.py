@@ -2,7 +2,7 @@
 nnom_affine_kernels.h, read by kernels/arm/nnom_fully_connected_affine_s8_fast.c).
 
 Two rows share each halfword: the even row's byte + 128 (unsigned) low, the odd row's byte high, so
-one SMLAD gives 256 * S1 + S0 + 128 * X and, after UXTB16, S0 + 128 * X. With n4 = n_in & ~3:
+one SMLAD gives 256 * S1 + S0 + 128 * X and one of the high bytes (SXTB16, ROR 8) S1. With n4 = n_in & ~3:
 the row pairs over the first n4 columns, PAIRS pairs at a time while that many are left, then one at
 a time; per group of pairs and four columns c..c+3, per pair, the 8 bytes of the columns c, c+2,
 c+1, c+3 (the order of SXTAB16's two halves), each as (even + 128, odd); then an odd last row's n4

@@ -8,15 +8,15 @@
  * The weights come in the "mixed pair" layout (nnom_affine_kernels.h): two rows per halfword,
  * h = 256 * w1 + (w0 + 128), so one SMLAD of a word of two such halfwords with two inputs x - zp
  * adds 256 * S1 + S0 + 128 * X to `mix` (S0, S1 the rows' dot products, X the sum of x - zp), and
- * the same after UXTB16 (the low bytes alone) adds S0 + 128 * X to `acc`. Then S1 = (mix - acc) >> 8,
- * exact while |S1| < 2^23: with |x - zp| <= 255 and |w| <= 128 that holds over 256 columns
- * (257 * 255 * 128 < 2^23), so S1 is taken out every NNOM_FC_SPAN columns (mix = acc again).
- * Both start at -128 * X (X summed once per call), so that acc ends at S0. Three pairs share each
+ * one of the high bytes alone (SXTB16 of the word rotated by 8) adds S1 to `h`. mix starts at
+ * -128 * X (X summed once per call), h at 0, and S0 = mix - 256 * h. All of it modulo 2^32, like
+ * the reference's int32 sums: the true S0, S1 fit in 32 bits (|x - zp| <= 255, |w| <= 128), so the
+ * wrapped mix still gives them exactly, over any number of columns. Three pairs share each
  * input word: per four inputs one load and two SXTAB16, then per pair one LDRD, four SMLADs and two
- * UXTB16: 24 MACs in 24 instructions (the loop aside), where rows read one at a time take 16 in 23.
+ * SXTB16: 24 MACs in 24 instructions (the loop aside), where rows read one at a time take 16 in 23.
  * What is done per output is most of the rest (~1,800 outputs in ad_autoencoder): the blocks of
  * three pairs run in one naked asm routine (fc_run) that keeps every value in registers: per block
- * of six outputs the sums (8 groups of 4 columns a turn), the bias, six requantizations (5-6
+ * of six outputs the sums (6 groups of 4 columns a turn), the bias, six requantizations (5-6
  * instructions each, without the sign's correction for an output zero point of -128), a word and
  * a halfword stored: ~80 instructions a block besides the MACs (~210 with the checks per block and
  * the C around them before). A fused activation narrower than int8 is a pass over the outputs. */
@@ -29,7 +29,6 @@
 
 #include "nnom_arm_affine.h"
 
-#define NNOM_FC_SPAN 256u  /* columns between two extractions of S1 (a multiple of 4) */
 #define NNOM_FC_PAIRS 3u   /* the row pairs of a block (the layout's) */
 
 /* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
@@ -37,29 +36,27 @@
     "ldr    %[xo], [%[x]], #4\n\t"                                                            \
     "sxtab16 %[xe], %[zp], %[xo]\n\t"                                                         \
     "sxtab16 %[xo], %[zp], %[xo], ror #8\n\t"
-/* One pair's 8 bytes against them: mix m and acc a. */
-#define NNOM_FC_PAIR(m, a)                                                                    \
+/* One pair's 8 bytes against them: mix m and the odd row's sum h. */
+#define NNOM_FC_PAIR(m, h)                                                                    \
     "ldrd   %[p], %[q], [%[w]], #8\n\t"                                                       \
     "smlad  %[" m "], %[p], %[xe], %[" m "]\n\t"                                              \
-    "uxtb16 %[p], %[p]\n\t"                                                                   \
-    "smlad  %[" a "], %[p], %[xe], %[" a "]\n\t"                                              \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[" h "], %[p], %[xe], %[" h "]\n\t"                                              \
     "smlad  %[" m "], %[q], %[xo], %[" m "]\n\t"                                              \
-    "uxtb16 %[q], %[q]\n\t"                                                                   \
-    "smlad  %[" a "], %[q], %[xo], %[" a "]\n\t"
-#define NNOM_FC_GROUP3 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0") NNOM_FC_PAIR("m1", "a1") NNOM_FC_PAIR("m2", "a2")
-#define NNOM_FC_GROUP1 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "a0")
+    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
+    "smlad  %[" h "], %[q], %[xo], %[" h "]\n\t"
+#define NNOM_FC_GROUP1 NNOM_FC_INPUTS NNOM_FC_PAIR("m0", "h0")
 
 #if NNOM_ARM_ASM
-/* The blocks of three row pairs (fc_run() below): what C gives, in this order (the first 7 words
- * are copied to fc_run's frame, the rest read in place). */
+/* The blocks of three row pairs (fc_run() below): what C gives, in this order (the first 6 words
+ * are read at fc_run's start, the rest in place). */
 typedef struct {
     const int8_t *in;       /* the inputs */
     const int8_t *w;        /* the first block's weights */
     uint32_t zp2;           /* the input zero point pair (SXTAB16) */
-    int32_t nx128;          /* -128 * X: every sum's start */
-    const int8_t *span_end; /* in + the first span's columns */
-    uint32_t skip;          /* the bytes of the loop that the first span skips */
-    uint32_t mode;          /* FC_MULTI (more than one span), FC_SUMS (the sums of one block to s), FC_NOFIX */
+    int32_t nx128;          /* -128 * X: each even row's start */
+    uint32_t skip;          /* the bytes of the loop's first turn that a block skips */
+    uint32_t mode;          /* FC_SUMS (the sums of one block to s), FC_NOFIX */
     /* read in place */
     const int32_t *mult;    /* the block's multipliers, shifts and outputs: advanced block by block */
     const int8_t *shift;
@@ -69,20 +66,17 @@ typedef struct {
     const int32_t *bias;    /* the blocks' initial sums (bias, or s), 6 each: advanced */
     const int8_t *x_end;    /* in + n4 */
     int32_t *s;             /* FC_SUMS: the sums' destination */
-    int32_t b[3];           /* FC_MULTI: the odd rows' sums of the spans done (0 between blocks) */
-    uint32_t post;          /* FC_MULTI: what follows the last span (set by fc_run) */
 } fc_job_t;
 
 /* fc_run reads the job at these offsets (a negative array size otherwise) */
-typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_job_t, bias) == 48 &&
-                                         offsetof(fc_job_t, s) == 56 && offsetof(fc_job_t, post) == 72
+typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 24 && offsetof(fc_job_t, bias) == 44 &&
+                                         offsetof(fc_job_t, s) == 52
                                      ? 1
                                      : -1];
 
 #define FC_SUMS 1u
-#define FC_MULTI 2u
 #define FC_NOFIX 4u    /* an output zero point of -128 (FC_RQ_NOFIX) */
-#define FC_UNROLL 8u   /* groups per turn of the loop */
+#define FC_UNROLL 6u   /* groups per turn of the loop */
 #define FC_GROUP_BYTES 96u
 
 /* Four inputs as two pairs of x - zp: (x0, x2) and (x1, x3). */
@@ -90,34 +84,34 @@ typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_j
     "ldr.w  r10, [r0], #4\n\t"                                                                \
     "sxtab16 r9, r2, r10\n\t"                                                                 \
     "sxtab16 r10, r2, r10, ror #8\n\t"
-/* One pair's 8 bytes against them: mix m and acc a. */
-#define FC_PAIR(a, m)                                                                         \
+/* One pair's 8 bytes against them: mix m and the odd row's sum h. */
+#define FC_PAIR(m, h)                                                                         \
     "ldrd   r11, r12, [r1], #8\n\t"                                                           \
     "smlad  " m ", r11, r9, " m "\n\t"                                                        \
-    "uxtb16 r11, r11\n\t"                                                                     \
-    "smlad  " a ", r11, r9, " a "\n\t"                                                        \
+    "sxtb16 r11, r11, ror #8\n\t"                                                             \
+    "smlad  " h ", r11, r9, " h "\n\t"                                                        \
     "smlad  " m ", r12, r10, " m "\n\t"                                                       \
-    "uxtb16 r12, r12\n\t"                                                                     \
-    "smlad  " a ", r12, r10, " a "\n\t"
+    "sxtb16 r12, r12, ror #8\n\t"                                                             \
+    "smlad  " h ", r12, r10, " h "\n\t"
 #define FC_GROUP FC_INPUTS FC_PAIR("r3", "r4") FC_PAIR("r5", "r6") FC_PAIR("r7", "r8")
 
-/* The sums of a block to outputs: lr = the job's part read in place (&j->mult), r3-r8 the six sums
- * after the MACs (even rows: a = S0 + 128 X - 128 X, odd rows: m with m - a = 256 S1), r1 = the
- * next block's weights. Leaves the outputs' sums (bias added) in r3-r8. */
+/* The sums of a block to outputs: lr = the job's part read in place (&j->mult), r3-r8 the mixes
+ * m = 256 S1 + S0 + 128 X - 128 X and the odd rows' sums h = S1 after the MACs, r1 = the next
+ * block's weights. Leaves the outputs' sums (bias added) in r3-r8: S0 = m - 256 h. */
 #define FC_BIAS                                                                               \
     "str    r1, [sp, #4]\n\t"                                                                 \
     "ldr    r12, [lr, #20]\n\t"                                                               \
     "ldm    r12!, {r0, r1, r2}\n\t"                                                           \
-    "sub    r4, r4, r3\n\t"                                                                   \
+    "sub    r3, r3, r4, lsl #8\n\t"                                                           \
     "add    r3, r3, r0\n\t"                                                                   \
-    "add    r4, r1, r4, asr #8\n\t"                                                           \
-    "sub    r6, r6, r5\n\t"                                                                   \
+    "add    r4, r4, r1\n\t"                                                                   \
+    "sub    r5, r5, r6, lsl #8\n\t"                                                           \
     "add    r5, r5, r2\n\t"                                                                   \
     "ldm    r12!, {r0, r1, r2}\n\t"                                                           \
-    "add    r6, r0, r6, asr #8\n\t"                                                           \
-    "sub    r8, r8, r7\n\t"                                                                   \
+    "add    r6, r6, r0\n\t"                                                                   \
+    "sub    r7, r7, r8, lsl #8\n\t"                                                           \
     "add    r7, r7, r1\n\t"                                                                   \
-    "add    r8, r2, r8, asr #8\n\t"                                                           \
+    "add    r8, r8, r2\n\t"                                                                   \
     "str    r12, [lr, #20]\n\t"
 
 /* Output a's y + zp, saturated to int8, by the fast requantization (nnom_arm_affine.h) with the
@@ -126,31 +120,31 @@ typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_j
 #define FC_RQ(a, m)                                                                           \
     "lsl    r1, r12, r2\n\t"                                                                  \
     "add    r1, r1, " a ", asr #31\n\t"                                                       \
-    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "lsls   " a ", " a ", #1\n\t"                                                             \
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
-    "asr    " a ", " a ", r2\n\t"                                                             \
+    "asrs   " a ", " a ", r2\n\t"                                                             \
     "ssat   " a ", #8, " a ", asr #1\n\t"
 /* The same without the sign's correction, for an output zero point of -128 only (as
  * nnom_arm_rq4_sel(): a negative sum's output, -128 or below, may come out one higher, still -128
  * or below, which the saturation makes -128 either way). */
 #define FC_RQ_NOFIX(a, m)                                                                     \
     "lsl    r1, r12, r2\n\t"                                                                  \
-    "lsl    " a ", " a ", #1\n\t"                                                             \
+    "lsls   " a ", " a ", #1\n\t"                                                             \
     "smmlar " a ", " a ", " m ", r1\n\t"                                                      \
-    "asr    " a ", " a ", r2\n\t"                                                             \
+    "asrs   " a ", " a ", r2\n\t"                                                             \
     "ssat   " a ", #8, " a ", asr #1\n\t"
 /* The block's six outputs by RQ from its sums in r3-r8 (lr = &j->mult). */
 #define FC_OUTPUTS(RQ)                                                                        \
     "ldm    lr, {r9-r12}\n\t" /* mult, shift, out, z1 */                                     \
     "ldr    r2, [r10], #4\n\t"                                                                \
-    "mvn    r2, r2\n\t"                                                                       \
+    "mvns   r2, r2\n\t"                                                                       \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r3", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r4", "lr")                                                    \
     "ror    r2, r2, #8\n\t"                                                                   \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r5", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r6", "lr")                                                    \
     "ldrsh  r2, [r10], #2\n\t"                                                                \
-    "mvn    r2, r2\n\t"                                                                       \
+    "mvns   r2, r2\n\t"                                                                       \
     "ldrd   r0, lr, [r9], #8\n\t" RQ("r7", "r0")                                              \
     "ror    r2, r2, #8\n\t" RQ("r8", "lr")
 /* Then the six as a word and a halfword, and the next block, or the end. */
@@ -161,119 +155,70 @@ typedef char fc_job_layout_check[offsetof(fc_job_t, mult) == 28 && offsetof(fc_j
     "bfi    r7, r8, #8, #8\n\t"                                                               \
     "str    r3, [r11], #4\n\t"                                                                \
     "strh   r7, [r11], #2\n\t"                                                                \
-    "ldr    lr, [sp, #52]\n\t"                                                                \
+    "ldr    lr, [sp, #48]\n\t"                                                                \
     "stm    lr, {r9-r11}\n\t"                                                                 \
     "ldr    r0, [lr, #16]\n\t"                                                                \
     "cmp    r11, r0\n\t"                                                                      \
     "bne    3b\n\t"
 
-/* Every block of j: per block, its sums over the columns (the first span entered j->skip bytes into
- * the loop, the others at its start, NNOM_FC_SPAN columns each, with S1's extraction between
- * them), then either (FC_SUMS) its sums to j->s and back, or its six outputs, requantized in one
- * go (r1 = -shift - 1 in a word for four of them, their checks folded into the Q flag: a block
- * with any output outside the fast requantization returns before its stores, j->out at it) and
- * stored as a word and a halfword. In the loop: x r0, w r1, zp2 r2, a/m r3-r8, the inputs r9-r10,
- * the weights r11-r12, the span's end lr. Frame: in, w, zp2, -128 X x 6, 0, span end (the block's
- * start, one LDM), the loop's entry, the span's exit, &j->mult. */
+/* Every block of j: per block, its sums over the columns (entered j->skip bytes into the loop's
+ * first turn), then either (FC_SUMS) its sums to j->s and back, or its six outputs, requantized in
+ * one go (r2 = -shift - 1 in a word for four of them) and stored as a word and a halfword. In the
+ * loop: x r0, w r1, zp2 r2, m/h r3-r8, the inputs r9-r10, the weights r11-r12, x_end lr. Frame:
+ * in, w, zp2, (-128 X, 0) x 3, x_end (the block's start, one LDM), the loop's entry, its exit,
+ * &j->mult. */
 static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((unused)))
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
         "sub    sp, sp, #56\n\t"
-        "ldm    r0!, {r1-r7}\n\t"
+        "ldm    r0!, {r1-r6}\n\t"
         "stm    sp, {r1-r3}\n\t"
+        "ldr    r12, [r0, #24]\n\t"
+        "movs   r7, #0\n\t"
         "mov    r8, r4\n\t"
-        "mov    r9, r4\n\t"
+        "movs   r9, #0\n\t"
         "mov    r10, r4\n\t"
-        "mov    r11, r4\n\t"
-        "mov    r12, r4\n\t"
+        "movs   r11, #0\n\t"
         "add    r1, sp, #12\n\t"
-        "stm    r1, {r4, r8-r12}\n\t"
-        "movs   r1, #0\n\t"
-        "strd   r1, r5, [sp, #36]\n\t"
+        "stm    r1, {r4, r7-r12}\n\t"
         "adr    r1, 10f\n\t"
-        "add    r1, r1, r6\n\t"
+        "add    r1, r1, r5\n\t"
         "adds   r1, r1, #1\n\t"
-        "str    r1, [sp, #44]\n\t"
-        "str    r0, [sp, #52]\n\t"
-        "adr    r2, 40f\n\t"  /* after the last span: the outputs, */
-        "tst    r7, #4\n\t"
+        "str    r1, [sp, #40]\n\t"
+        "str    r0, [sp, #48]\n\t"
+        "adr    r2, 20f\n\t"  /* after the loop and the bias: the outputs, */
+        "tst    r6, #4\n\t"
         "beq    1f\n\t"
-        "adr    r2, 41f\n\t"  /* without the sign's correction, */
+        "adr    r2, 21f\n\t"  /* without the sign's correction, */
         "1:\n\t"
-        "tst    r7, #1\n\t"
+        "tst    r6, #1\n\t"
         "beq    2f\n\t"
-        "adr    r2, 50f\n\t"  /* or the sums */
+        "adr    r2, 22f\n\t"  /* or the sums */
         "2:\n\t"
-        "adr    r1, 20f\n\t"  /* at a span's end: the last of one, the outputs */
-        "tst    r7, #4\n\t"
-        "beq    6f\n\t"
-        "adr    r1, 21f\n\t"
-        "6:\n\t"
-        "tst    r7, #3\n\t"
-        "beq    7f\n\t"
-        "adr    r1, 60f\n\t"  /* else the spans' handler */
-        "7:\n\t"
-        "adds   r1, r1, #1\n\t"
         "adds   r2, r2, #1\n\t"
-        "str    r1, [sp, #48]\n\t"
-        "str    r2, [r0, #44]\n\t"
+        "str    r2, [sp, #44]\n\t"
         /* a block */
         "3:\n\t"
-        "ldm    sp, {r0-r9, lr}\n\t"
-        "ldr    pc, [sp, #44]\n\t"
+        "ldm    sp, {r0-r8, lr}\n\t"
+        "ldr    pc, [sp, #40]\n\t"
         ".p2align 2\n"
-        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
+        "10:\n\t" FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP FC_GROUP
         "11:\n\t"
-        ".if (11b - 10b) != 8 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
+        ".if (11b - 10b) != 6 * 96\n\t.error \"a group of the FC loop is not 96 bytes\"\n\t.endif\n\t"
         "cmp    r0, lr\n\t"
         "bne    10b\n\t"
-        "ldr    pc, [sp, #48]\n\t"
-        /* the spans' handler: S1 of the span done added to j->b, or the last */
-        "60:\n\t"
-        "ldr    r12, [sp, #52]\n\t"
-        "ldr    r9, [r12, #24]\n\t"
-        "cmp    r0, r9\n\t"
-        "beq    61f\n\t"
-        "add    r12, r12, #32\n\t"
-        "ldm    r12, {r9-r11}\n\t"
-        "sub    lr, r4, r3\n\t"
-        "add    r9, r9, lr, asr #8\n\t"
-        "mov    r4, r3\n\t"
-        "sub    lr, r6, r5\n\t"
-        "add    r10, r10, lr, asr #8\n\t"
-        "mov    r6, r5\n\t"
-        "sub    lr, r8, r7\n\t"
-        "add    r11, r11, lr, asr #8\n\t"
-        "mov    r8, r7\n\t"
-        "stm    r12, {r9-r11}\n\t"
-        "add    lr, r0, #256\n\t"
-        "b      10b\n\t"
-        "61:\n\t"
-        "mov    lr, r12\n\t" FC_BIAS
-        "add    r12, lr, #32\n\t"
-        "ldm    r12, {r0-r2}\n\t"
-        "add    r4, r4, r0\n\t"
-        "add    r6, r6, r1\n\t"
-        "add    r8, r8, r2\n\t"
-        "movs   r0, #0\n\t"
-        "movs   r1, #0\n\t"
-        "movs   r2, #0\n\t"
-        "stm    r12, {r0-r2}\n\t"
-        "ldr    pc, [lr, #44]\n\t"
+        "ldr    lr, [sp, #48]\n\t" FC_BIAS
+        "ldr    pc, [sp, #44]\n\t"
         /* the sums */
-        "50:\n\t"
+        "22:\n\t"
         "ldr    r0, [lr, #28]\n\t"
         "stm    r0, {r3-r8}\n\t"
         "b      5f\n\t"
-        /* a single span, the outputs */
-        "20:\n\t"
-        "ldr    lr, [sp, #52]\n\t" FC_BIAS
-        "40:\n\t" FC_OUTPUTS(FC_RQ)
+        /* the outputs */
+        "20:\n\t" FC_OUTPUTS(FC_RQ)
         "b      4f\n\t"
-        "21:\n\t"
-        "ldr    lr, [sp, #52]\n\t" FC_BIAS
-        "41:\n\t" FC_OUTPUTS(FC_RQ_NOFIX)
+        "21:\n\t" FC_OUTPUTS(FC_RQ_NOFIX) /* (a ReLU's outputs: the more frequent, no branch) */
         "4:\n\t" FC_STORE
         "5:\n\t"
         "add    sp, sp, #56\n\t"
@@ -294,27 +239,20 @@ static __attribute__((naked, noinline)) void fc_run(fc_job_t *j __attribute__((u
 static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2,
                                                   int32_t *s)
 {
-    const int8_t *x_end = x + n4;
-    int32_t m0 = s[0], a0 = s[0];
+    int32_t m0 = s[0], h0 = 0;
     uint32_t xe, xo, p, q;
-    do {
-        const int8_t *span = x + ((uint32_t)(x_end - x) < NNOM_FC_SPAN ? (uint32_t)(x_end - x) : NNOM_FC_SPAN);
-        if ((uint32_t)(span - x) & 4u) /* an odd group count: one first, then two a turn */
-            __asm__(NNOM_FC_GROUP1
-                    : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
-                      [p] "=&r"(p), [q] "=&r"(q)
-                    : [zp] "r"(zp2)
-                    : "memory");
-        while (x != span)
-            __asm__(NNOM_FC_GROUP1 NNOM_FC_GROUP1
-                    : [m0] "+r"(m0), [a0] "+r"(a0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo),
-                      [p] "=&r"(p), [q] "=&r"(q)
-                    : [zp] "r"(zp2)
-                    : "memory");
-        s[1] += (int32_t)((uint32_t)m0 - (uint32_t)a0) >> 8;
-        m0 = a0;
-    } while (x != x_end);
-    s[0] = a0;
+    /* two groups a turn, an odd count entering at the second (bit 2 of n4 to the sign) */
+    __asm__("lsls   %[xe], %[n], #29\n\t"
+            "bmi    2f\n"
+            "1:\n\t" NNOM_FC_GROUP1 "2:\n\t" NNOM_FC_GROUP1
+            "cmp    %[x], %[e]\n\t"
+            "bne    1b\n\t"
+            : [m0] "+r"(m0), [h0] "+r"(h0), [x] "+r"(x), [w] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p),
+              [q] "=&r"(q)
+            : [zp] "r"(zp2), [n] "r"(n4), [e] "r"(x + n4)
+            : "cc", "memory");
+    s[0] = (int32_t)((uint32_t)m0 - ((uint32_t)h0 << 8));
+    s[1] += h0;
     return w;
 }
 
@@ -326,27 +264,26 @@ static NNOM_ARM_NOINLINE const int8_t *pair_sums1(const int8_t *x, const int8_t 
 static const int8_t *pair_sums(const int8_t *x, const int8_t *w, uint32_t n4, uint32_t zp2, int32_t *s,
                                uint32_t pairs)
 {
-    int32_t m[NNOM_FC_PAIRS], a[NNOM_FC_PAIRS];
+    int32_t m[NNOM_FC_PAIRS], h[NNOM_FC_PAIRS];
     uint32_t c, j;
-    for (j = 0; j < pairs; j++)
-        m[j] = a[j] = s[2 * j];
+    for (j = 0; j < pairs; j++) {
+        m[j] = s[2 * j];
+        h[j] = 0;
+    }
     for (c = 0; c < n4; c += 4) {
         uint32_t v = nnom_ld32(x + c), xe = __sxtab16(zp2, v), xo = nnom_sxtab16_ror8(zp2, v);
         for (j = 0; j < pairs; j++, w += 8) {
             uint32_t lo = nnom_ld32(w), hi = nnom_ld32(w + 4);
             m[j] = __smlad(lo, xe, m[j]);
-            a[j] = __smlad(__uxtb16(lo), xe, a[j]);
+            h[j] = __smlad(nnom_sxtb16_ror8(lo), xe, h[j]);
             m[j] = __smlad(hi, xo, m[j]);
-            a[j] = __smlad(__uxtb16(hi), xo, a[j]);
+            h[j] = __smlad(nnom_sxtb16_ror8(hi), xo, h[j]);
         }
-        if ((c + 4) % NNOM_FC_SPAN == 0 || c + 4 == n4)
-            for (j = 0; j < pairs; j++) {
-                s[2 * j + 1] += (int32_t)((uint32_t)m[j] - (uint32_t)a[j]) >> 8;
-                m[j] = a[j];
-            }
     }
-    for (j = 0; j < pairs; j++)
-        s[2 * j] = a[j];
+    for (j = 0; j < pairs; j++) {
+        s[2 * j] = (int32_t)((uint32_t)m[j] - ((uint32_t)h[j] << 8));
+        s[2 * j + 1] += h[j];
+    }
     return w;
 }
 #endif
@@ -381,29 +318,15 @@ static NNOM_ARM_NOINLINE void add_tails(const int8_t *in, uint32_t n4, uint32_t 
             s[r] += (in[i] - zp) * *tails++;
 }
 
-/* Two outputs (y + zp before the clamp) as the low bytes of a word: saturated to int8, then clamped
- * to [lo, hi] (lo4, hi4: nnom_arm_bytes4). */
-static inline uint32_t pack2(int32_t y0, int32_t y1, uint32_t lo4, uint32_t hi4)
-{
-    return nnom_arm_clamp4(((uint32_t)__ssat(y0, 8) & 0xFFu) | (uint32_t)__ssat(y1, 8) << 8, lo4, hi4);
-}
-
-/* out[r] for the sums s[r] (overwritten), r < count, of the outputs o.. */
-static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, int32_t *s,
+/* out[r] for the sums s[r], r < count, of the outputs o.. */
+static NNOM_ARM_NOINLINE void store_outputs(const nnom_fc_affine_params_t *p, uint32_t o, const int32_t *s,
                                             uint32_t count, int8_t *out)
 {
     const int32_t *mult = p->mult + o, out_zp = p->out_zp, z1 = 1 + 2 * out_zp;
-    const uint32_t lo4 = nnom_arm_bytes4(p->act_min), hi4 = nnom_arm_bytes4(p->act_max);
     const int8_t *shift = p->shift + o;
     uint32_t r;
     for (r = 0; r < count; r++)
-        s[r] = requant(mult[r], shift[r], s[r], z1, out_zp);
-    for (r = 0; r + 2 <= count; r += 2) {
-        uint16_t v = (uint16_t)pack2(s[r], s[r + 1], lo4, hi4);
-        memcpy(out + r, &v, 2);
-    }
-    if (r < count)
-        out[r] = (int8_t)pack2(s[r], 0, lo4, hi4);
+        out[r] = nnom_arm_clamp(requant(mult[r], shift[r], s[r], z1, out_zp), p->act_min, p->act_max);
 }
 
 #if NNOM_FC_BLOCK3
@@ -436,21 +359,19 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
     x128 = (x128 - 128u * n4 - n4 * (uint32_t)p->in_zp) * 128u;
 #if NNOM_FC_BLOCK3
     if (n4 > 0) {
-        const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS), span = n4 % NNOM_FC_SPAN;
+        const uint32_t end3 = paired / (2 * NNOM_FC_PAIRS) * (2 * NNOM_FC_PAIRS);
         const int whole = n_in == n4 && bias != NULL; /* the blocks' initial sums: the bias */
         const int fast = p->fast != 0; /* (the caller's nnom_fc_affine_fast()) */
         fc_job_t j;
         j.in = in;
         j.zp2 = zp2;
         j.nx128 = (int32_t)(0u - x128);
-        j.span_end = in + (span != 0 ? span : NNOM_FC_SPAN);
-        j.skip = ((0u - (span != 0 ? span : NNOM_FC_SPAN)) / 4u % FC_UNROLL) * FC_GROUP_BYTES;
+        j.skip = (FC_UNROLL - n4 / 4u % FC_UNROLL) % FC_UNROLL * FC_GROUP_BYTES;
         j.z1 = 1 + 2 * p->out_zp;
         j.x_end = in + n4;
         j.s = s;
-        j.b[0] = j.b[1] = j.b[2] = 0;
+        j.mode = (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
         while (o < end3) {
-            j.mode = (n4 > NNOM_FC_SPAN ? FC_MULTI : 0u) | (fast ? 0u : FC_SUMS) | (p->out_zp == -128 ? FC_NOFIX : 0u);
             j.w = w + o * n4;
             j.mult = p->mult + o;
             j.shift = p->shift + o;
@@ -478,7 +399,7 @@ void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const
 #endif
 
     for (; o < paired; o += 2 * pairs) {
-        pairs = o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u;
+        pairs = !NNOM_FC_BLOCK3 && o + 2 * NNOM_FC_PAIRS <= paired ? NNOM_FC_PAIRS : 1u; /* (fc_run took the blocks) */
         for (r = 0; r < 2 * pairs; r += 2) {
             s[r] = (int32_t)((bias != NULL ? (uint32_t)bias[o + r] : 0u) - x128);
             s[r + 1] = bias != NULL ? bias[o + r + 1] : 0;
