@@ -51,17 +51,19 @@ class CWriter:
         body = "\n".join(lines) if lines else "    0,"
         return f"static const {ctype} {ident}[{max(len(flat), 1)}] {attrs} = {{\n{body}\n}};"
 
-    def weight(self, layer, kernel_c_layout, shift, dsp_layout=None) -> str:
+    def weight(self, layer, kernel_c_layout, shift, dsp_layout=None, condition="NNOM_FC_MIXED_LAYOUT",
+               align="NNOM_FC_MIXED_ALIGN") -> str:
         """An nnom_weight_t: the int8 kernel and its per-channel shifts (qformat; None: affine).
-        dsp_layout: the same bytes in the layout of the DSP kernels (NNOM_FC_MIXED_LAYOUT), compiled
-        instead of kernel_c_layout where they run."""
+        dsp_layout: the weights in the layout of a DSP kernel (the Dense's NNOM_FC_MIXED_LAYOUT, the
+        3x3 conv's NNOM_CONV_T9_LAYOUT: `condition`, 4-byte aligned by `align`), compiled instead of
+        kernel_c_layout where it runs."""
         if dsp_layout is None:
             data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
         else:
             data = self.ident(f"{layer.name}_w")
-            mixed = self._definition(data, "int8_t", dsp_layout, "NNOM_WEIGHTS_ATTR NNOM_FC_MIXED_ALIGN")
+            mixed = self._definition(data, "int8_t", dsp_layout, f"NNOM_WEIGHTS_ATTR {align}")
             plain = self._definition(data, "int8_t", kernel_c_layout)
-            self.blocks.append(f"#if NNOM_FC_MIXED_LAYOUT\n{mixed}\n#else\n{plain}\n#endif")
+            self.blocks.append(f"#if {condition}\n{mixed}\n#else\n{plain}\n#endif")
         shift = "NULL" if shift is None else self.array(f"{layer.name}_shift", "int8_t", shift)
         ident = self.ident(f"{layer.name}_weight")
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")

@@ -132,7 +132,7 @@ typedef struct {
     nnom_layer_t base;
     uint16_t filters;            /* conv: filters; depthwise: multiplier; dense: units */
     nnom_2d_t k, s, d;
-    uint8_t w_layout;            /* dense: NNOM_DENSE_ROWS or NNOM_DENSE_ROW_PAIRS (in a padding hole) */
+    uint8_t w_layout;            /* dense: NNOM_DENSE_ROWS / _ROW_PAIRS; conv: NNOM_CONV_PLAIN / _T9_WORDS (a padding hole) */
     nnom_padding_t pad;
     nnom_border_t border;        /* Conv2D_padded / DW_Conv2D_padded: explicit padding (pad VALID) */
     nnom_window_t win;
