@@ -148,7 +148,7 @@ def test_plain_runs_on_dsp_cores_and_words_are_refused_where_not_read(monkeypatc
     monkeypatch.undo()
     claim = lambda self, g: f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_WORDS)"  # noqa: E731
     monkeypatch.setattr(ConvLayer, "c_new", claim)
-    with pytest.raises(NnomError, match="3x3 words"):
+    with pytest.raises(NnomError, match="in 3x3 words"):
         m.run_c(xq)
     with pytest.raises(NnomError, match="model creation failed"):      # the firmware prints no log
         m.run_c(xq, target="cortex-m4", count=False, cflags=("-DNNOM_REFERENCE_KERNELS",))

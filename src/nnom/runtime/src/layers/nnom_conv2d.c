@@ -25,14 +25,12 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
     if (!dw && 4u * taps > NNOM_MAX_BYTES)                       /* conv_scratch() */
         return nnom_fail(l, NN_LENGTH_ERROR, "im2col scratch over 2^31 - 1 bytes");
     l->out_dims.c = (uint16_t)out_c;
-    /* the words of NNOM_CONV_T9_WORDS: read by the DSP kernel's 9-value windows alone, which take
-     * such a layer whole (nnom_affine_kernels.h) */
+    /* NNOM_CONV_T9_WORDS: read by the DSP kernel's 9-value windows alone, which take such a layer
+     * whole (a 3x3 kernel over one channel, no column dilation, 4 channels or more) */
     if (c->w_layout != NNOM_CONV_PLAIN
         && (c->w_layout != NNOM_CONV_T9_WORDS || !NNOM_CONV_T9_LAYOUT || !nnom_runs_affine(l)
-            || l->type != NNOM_CONV2D || c->k.h != 3u || c->k.w != 3u || in.c != 1u
-            || !nnom_conv2d_affine_s8_shallow(&c->win, in.c, out_c) || l->out_dims.w == 0))
-        return nnom_fail(l, NN_ARGUMENT_ERROR, "3x3 words this runtime does not read: build the model's "
-                                               "source with the runtime's flags");
+            || (c->k.h ^ 3u) + (c->k.w ^ 3u) + (in.c ^ 1u) + (c->d.w ^ 1u) != 0 || out_c < 4u))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in 3x3 words this runtime does not read");
     return nnom_affine_check(l, 1, (uint16_t)out_c, 0);
 }
 
@@ -148,9 +146,11 @@ nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_
     return l;
 }
 
+/* NULL for another layer (whose run would not read the layout) */
 nnom_layer_t *Conv2D_in_layout(nnom_layer_t *conv, uint8_t layout)
 {
-    if (conv != NULL)
-        ((nnom_conv_layer_t *)conv)->w_layout = layout;
+    if (conv == NULL || conv->type != NNOM_CONV2D)
+        return NULL;
+    ((nnom_conv_layer_t *)conv)->w_layout = layout;
     return conv;
 }

@@ -26,7 +26,9 @@
  * unrolled per pixel (11 more instructions a pixel), in the same scratch. With one channel and
  * stride 1 the band moves by a row (four columns a turn) and the 3x3 words are made in asm, where
  * a single group also checks the requantization (no separate pass): digits' first conv (8x8, 16
- * channels) 1.65 instructions per MAC on the M4, of which 1.33 the outputs' 12. */
+ * channels) 1.65 instructions per MAC on the M4, of which 1.33 the outputs' 12. An exported 3x3
+ * kernel over one channel comes with these words in flash instead (NNOM_CONV_T9_WORDS, mult NULL:
+ * nnom_affine_kernels.h; checked at export): no words to make, no check: 1.58. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
