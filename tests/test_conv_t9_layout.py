@@ -152,3 +152,14 @@ def test_plain_runs_on_dsp_cores_and_words_are_refused_where_not_read(monkeypatc
         m.run_c(xq)
     with pytest.raises(NnomError, match="model creation failed"):      # the firmware prints no log
         m.run_c(xq, target="cortex-m4", count=False, cflags=("-DNNOM_REFERENCE_KERNELS",))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("core, cflags", [("cortex-m7", ()), ("cortex-m33", ()), ("cortex-m55", ()),
+                                          ("cortex-m3", ()), ("cortex-m4", ("-DNNOM_REFERENCE_KERNELS",)),
+                                          ("cortex-m4", ("-DNNOM_ARM_NO_ASM",))])
+def test_chain_on_other_cores_and_builds_equals_simulator(core, cflags):
+    """The words where the build reads them (M7, M33), the plain weights elsewhere."""
+    target_or_skip()
+    m, xq = chain(CHAINS[0], (11, 9), seed=0, sign=1)
+    assert np.array_equal(m.run_c(xq, target=core, count=False, cflags=cflags), m.run(xq)), (core, cflags)

@@ -69,14 +69,23 @@ class CWriter:
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")
         return "&" + ident
 
-    def bias(self, layer, values) -> str:
-        """An nnom_bias_t of int32 values, or NULL for None."""
+    def bias(self, layer, values, unless=None) -> str:
+        """An nnom_bias_t of int32 values, or NULL for None. unless: a condition under which the
+        layer reads none (its weights hold it: NNOM_CONV_T9_LAYOUT), compiled as NULL there."""
         if values is None:
             return "NULL"
-        data = self.array(f"{layer.name}_b", "int32_t", values)
+        if unless is None:
+            data = self.array(f"{layer.name}_b", "int32_t", values)
+        else:
+            data = self.ident(f"{layer.name}_b")
+            self.blocks.append(f"#if !{unless}\n{self._definition(data, 'int32_t', values)}")
         ident = self.ident(f"{layer.name}_bias")
         self.blocks.append(f"static const nnom_bias_t {ident} = {{{data}}};")
-        return "&" + ident
+        if unless is None:
+            return "&" + ident
+        ref = self.ident(f"{layer.name}_bias_ref")
+        self.blocks.append(f"#define {ref} (&{ident})\n#else\n#define {ref} NULL\n#endif")
+        return ref
 
     # the nnom_affine_t fields, in declaration order, and their defaults
     AFFINE_FIELDS = {"in_zp": [], "mult": [], "shift": [], "table": None, "out_zp": 0,

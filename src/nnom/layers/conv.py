@@ -295,7 +295,7 @@ class Conv2D(_ConvBase):
         kernel = self._c_kernel(self.aw)
         words = t9_words(kernel, self.ab, self.ap.multiplier, self.ap.shift, self.ap.output_zero_point)
         weight = g.weight(self, kernel, None, t9_bytes(words), "NNOM_CONV_T9_LAYOUT", "NNOM_CONV_T9_ALIGN")
-        return f"{weight}, {g.bias(self, self.ab)}"
+        return f"{weight}, {g.bias(self, self.ab, unless='NNOM_CONV_T9_LAYOUT')}"
 
     def _one_by_one(self):
         """A 1x1 kernel without padding before the image (nnom_conv2d_1x1_affine_s8_inside()
