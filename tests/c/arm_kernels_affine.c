@@ -389,6 +389,89 @@ static void check_conv_shallow(void)
     report("conv2d_shallow", done, fails, fast);
 }
 
+#if NNOM_CONV_T9_LAYOUT
+/* The words of NNOM_CONV_T9_WORDS for n channels of 3x3 weights w, as nnom_affine_kernels.h
+ * describes them (the test's own reading of it). */
+static void t9_words_of(const int8_t *w, const int32_t *bias, const nnom_conv_affine_params_t *p, uint32_t n,
+                        int32_t *words)
+{
+    static const uint8_t order[10] = {0, 3, 6, 1, 4, 7, 2, 5, 8, 9};
+    uint32_t c, i;
+    for (c = 0; c < n; c++, words += 9, w += 9) {
+        const int32_t r = -p->shift[c];
+        words[0] = 2 * (bias != NULL ? bias[c] : 0);
+        for (i = 0; i < 5; i++) {
+            const int32_t lo = 2 * w[order[2 * i]], hi = order[2 * i + 1] < 9 ? 2 * w[order[2 * i + 1]] : 0;
+            words[1 + i] = (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+        }
+        words[6] = p->mult[c];
+        words[7] = (int32_t)((uint32_t)(1 + 2 * p->out_zp) << (r - 1));
+        words[8] = r;
+    }
+}
+
+/* 3x3 convolutions over one channel with the export's words (mult NULL: NNOM_CONV_T9_WORDS)
+ * against the reference with the plain weights, byte for byte: sizes 1-12, SAME / VALID, strides
+ * 1-2, row dilation 1-2, 4-40 output channels (several groups), clamps, no bias, every channel in
+ * the fast range (the export's condition for the words). */
+static void check_conv_t9_words(void)
+{
+    static int32_t words[9 * CH_MAX];
+    int fails = 0, printed = 0;
+    uint32_t cs, done = 0, fast = 0;
+    for (cs = 0; done < N_CASES && cs < 40 * N_CASES; cs++) {
+        nnom_dims_t in = {0, 0, 1}, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        const int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        const uint32_t mis = rnd() & 3, smis = rnd() & 1;
+        uint32_t eh, n_out;
+        int8_t *x = in_buf + mis, *got;
+        int16_t *scratch = scratch_buf + GUARD + smis;
+        nnom_conv_affine_params_t p;
+        char what[200];
+        in.h = (uint16_t)urange(1, 12);
+        in.w = (uint16_t)urange(1, 12);
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)(rnd() % 4 == 0 ? urange(1, 2) : win.sh);
+        win.dh = (uint16_t)(rnd() % 6 == 0 ? 2 : 1);
+        eh = 2u * win.dh + 1u;
+        if (rnd() & 1) { /* SAME */
+            uint32_t th, tw;
+            out.h = (uint16_t)((in.h + win.sh - 1) / win.sh);
+            out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+            th = (out.h - 1u) * win.sh + eh;
+            tw = (out.w - 1u) * win.sw + 3u;
+            win.pad_top = (uint16_t)((th > in.h ? th - in.h : 0) / 2);
+            win.pad_left = (uint16_t)((tw > in.w ? tw - in.w : 0) / 2);
+        } else { /* VALID */
+            if (eh > in.h || 3u > in.w)
+                continue;
+            out.h = (uint16_t)((in.h - eh) / win.sh + 1);
+            out.w = (uint16_t)((in.w - 3u) / win.sw + 1);
+        }
+        out.c = (uint16_t)(rnd() % 3 == 0 ? urange(17, 40) : urange(4, 16));
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if ((uint32_t)in.h * in.w > IN_MAX || 9u * out.c > W_MAX || n_out > OUT_MAX
+            || nnom_conv2d_affine_s8_scratch_size(in, &win, out) > 2 * SCRATCH_MAX)
+            continue;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w, w_buf, 9u * out.c, out.c, 9u, mode, no_bias);
+        if (!is_fast(out.c, 9u, no_bias)) /* the export writes no words for it */
+            continue;
+        fast++;
+        nnom_conv2d_affine_s8(&p, x, in, w_buf, no_bias ? NULL : bias_buf, ref_out, out);
+        t9_words_of(w_buf, no_bias ? NULL : bias_buf, &p, out.c, words);
+        p.mult = NULL;
+        got = dsp_out(mis);
+        nnom_conv2d_affine_s8_fast(&p, x, in, (const int8_t *)(const void *)words, NULL, got, out, scratch);
+        p.mult = mult_buf;
+        describe(what, "conv2d_t9_words", in, &win, out, &p);
+        fails += compare("conv2d_t9_words", cs, got, n_out, what, &printed);
+        done++;
+    }
+    report("conv2d_t9_words", done, fails, fast);
+}
+#endif
+
 /* Convolutions whose windows are one run of bytes (1 x kw kernels: nnom_conv2d_row_affine_s8_fast
  * through the dispatcher): odd channel counts 5-13 (and a few others), widths 1-11, strides 1-3
  * (along the row), SAME / VALID and uneven padding, dilation where the path takes it (down the
@@ -1583,6 +1666,9 @@ int main(void)
 {
     check_conv();
     check_conv_shallow();
+#if NNOM_CONV_T9_LAYOUT
+    check_conv_t9_words();
+#endif
     check_conv_rows();
     check_conv1x1();
     check_dw();

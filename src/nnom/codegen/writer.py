@@ -51,30 +51,41 @@ class CWriter:
         body = "\n".join(lines) if lines else "    0,"
         return f"static const {ctype} {ident}[{max(len(flat), 1)}] {attrs} = {{\n{body}\n}};"
 
-    def weight(self, layer, kernel_c_layout, shift, dsp_layout=None) -> str:
+    def weight(self, layer, kernel_c_layout, shift, dsp_layout=None, condition="NNOM_FC_MIXED_LAYOUT",
+               align="NNOM_FC_MIXED_ALIGN") -> str:
         """An nnom_weight_t: the int8 kernel and its per-channel shifts (qformat; None: affine).
-        dsp_layout: the same bytes in the layout of the DSP kernels (NNOM_FC_MIXED_LAYOUT), compiled
-        instead of kernel_c_layout where they run."""
+        dsp_layout: the weights in the layout of a DSP kernel (the Dense's NNOM_FC_MIXED_LAYOUT, the
+        3x3 conv's NNOM_CONV_T9_LAYOUT: `condition`, 4-byte aligned by `align`), compiled instead of
+        kernel_c_layout where it runs."""
         if dsp_layout is None:
             data = self.array(f"{layer.name}_w", "int8_t", kernel_c_layout)
         else:
             data = self.ident(f"{layer.name}_w")
-            mixed = self._definition(data, "int8_t", dsp_layout, "NNOM_WEIGHTS_ATTR NNOM_FC_MIXED_ALIGN")
+            mixed = self._definition(data, "int8_t", dsp_layout, f"NNOM_WEIGHTS_ATTR {align}")
             plain = self._definition(data, "int8_t", kernel_c_layout)
-            self.blocks.append(f"#if NNOM_FC_MIXED_LAYOUT\n{mixed}\n#else\n{plain}\n#endif")
+            self.blocks.append(f"#if {condition}\n{mixed}\n#else\n{plain}\n#endif")
         shift = "NULL" if shift is None else self.array(f"{layer.name}_shift", "int8_t", shift)
         ident = self.ident(f"{layer.name}_weight")
         self.blocks.append(f"static const nnom_weight_t {ident} = {{{data}, {shift}}};")
         return "&" + ident
 
-    def bias(self, layer, values) -> str:
-        """An nnom_bias_t of int32 values, or NULL for None."""
+    def bias(self, layer, values, unless=None) -> str:
+        """An nnom_bias_t of int32 values, or NULL for None. unless: a condition under which the
+        layer reads none (its weights hold it: NNOM_CONV_T9_LAYOUT), compiled as NULL there."""
         if values is None:
             return "NULL"
-        data = self.array(f"{layer.name}_b", "int32_t", values)
+        if unless is None:
+            data = self.array(f"{layer.name}_b", "int32_t", values)
+        else:
+            data = self.ident(f"{layer.name}_b")
+            self.blocks.append(f"#if !{unless}\n{self._definition(data, 'int32_t', values)}")
         ident = self.ident(f"{layer.name}_bias")
         self.blocks.append(f"static const nnom_bias_t {ident} = {{{data}}};")
-        return "&" + ident
+        if unless is None:
+            return "&" + ident
+        ref = self.ident(f"{layer.name}_bias_ref")
+        self.blocks.append(f"#define {ref} (&{ident})\n#else\n#define {ref} NULL\n#endif")
+        return ref
 
     # the nnom_affine_t fields, in declaration order, and their defaults
     AFFINE_FIELDS = {"in_zp": [], "mult": [], "shift": [], "table": None, "out_zp": 0,

@@ -277,7 +277,26 @@ class Conv2D(_ConvBase):
         return {"filters": self.filters, **super().config()}
 
     def c_new(self, g):
+        if self._t9_layout():   # the layout its source compiles (_c_weights), for the runtime to check
+            return f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_LAYOUT)"
         return self._c_window(g, self.filters)
+
+    def _t9_layout(self):
+        """Whether the weights are written in the words of the DSP kernel's 9-value windows as well
+        (NNOM_CONV_T9_WORDS): a 3x3 kernel over one channel the path takes whole."""
+        from ..codegen.conv_layout import t9_fast    # here: codegen imports the layers
+        return (self.affine and self.in_shapes[0].c == 1 and self.kernel.h == self.kernel.w == 3
+                and self._shallow() and self.out_shape.w > 0
+                and t9_fast(self.ab, self.ap.multiplier, self.ap.shift))
+
+    def _c_weights(self, g):
+        if not self._t9_layout():
+            return super()._c_weights(g)
+        from ..codegen.conv_layout import t9_bytes, t9_words
+        kernel = self._c_kernel(self.aw)
+        words = t9_words(kernel, self.ab, self.ap.multiplier, self.ap.shift, self.ap.output_zero_point)
+        weight = g.weight(self, kernel, None, t9_bytes(words), "NNOM_CONV_T9_LAYOUT", "NNOM_CONV_T9_ALIGN")
+        return f"{weight}, {g.bias(self, self.ab, unless='NNOM_CONV_T9_LAYOUT')}"
 
     def _one_by_one(self):
         """A 1x1 kernel without padding before the image (nnom_conv2d_1x1_affine_s8_inside()

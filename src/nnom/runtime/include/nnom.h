@@ -255,6 +255,12 @@ nnom_layer_t *Conv2DTranspose(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_p
 nnom_layer_t *Conv2DTranspose_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_t d, nnom_border_t crop,
                                      nnom_2d_t output_pad, const nnom_weight_t *w, const nnom_bias_t *b);
 nnom_2d_t output_padding(uint16_t h, uint16_t w);
+/* A Conv2D (any of the three above) whose weights are in `layout`: NNOM_CONV_PLAIN (OHWI) or, for
+ * the affine scheme, NNOM_CONV_T9_WORDS (the DSP kernel's words of a 3x3 kernel over one channel,
+ * NNOM_CONV_T9_LAYOUT in nnom_affine_kernels.h). The generated code passes the layout its source
+ * compiled, so a runtime that does not read it refuses the layer at build, naming it. NULL for a
+ * layer other than a Conv2D. */
+nnom_layer_t *Conv2D_in_layout(nnom_layer_t *conv, uint8_t layout);
 nnom_layer_t *Dense(uint16_t units, const nnom_weight_t *w, const nnom_bias_t *b);
 /* Dense with its weights' layout named: NNOM_DENSE_ROWS ([out][in], what Dense() takes) or, for the
  * affine scheme, NNOM_DENSE_ROW_PAIRS (the DSP kernel's, NNOM_FC_MIXED_LAYOUT in

@@ -29,7 +29,7 @@ typedef struct {
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
     const int32_t *mult;
-    const int8_t *shift;
+    const int8_t *shift;         /* mult NULL: weights in NNOM_CONV_T9_WORDS, which hold the requantization */
 } nnom_conv_affine_params_t;
 
 /* sum over c < n of w[c] * (x[c] + in_offset) added to acc: one tap of a convolution. */
@@ -368,6 +368,28 @@ void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t 
 #else
 #define NNOM_FC_MIXED_ALIGN
 #endif
+
+/* The weights of an affine Conv2D with a 3x3 kernel over one input channel in the words of the DSP
+ * kernel's 9-value windows (kernels/arm/nnom_conv2d_shallow_affine_s8_fast.c, t9_run(); Python:
+ * nnom.codegen.conv_layout): per output channel 9 int32 words, 2 * bias, the taps doubled in pairs
+ * of int16 (t0, t3), (t6, t1), (t4, t7), (t2, t5), (t8, 0) (tap ky * 3 + kx), then m, k, r of its
+ * requantization (mult, (1 + 2 out_zp) << (r - 1), -shift), 4-byte aligned. The export writes them
+ * only for a layer the path takes whole (every channel inside its fast requantization, at least 4
+ * channels), under NNOM_CONV_T9_LAYOUT: 1 where that path is built (DSP cores, the asm, an
+ * optimized build), 0 elsewhere, where the plain OHWI weights are compiled instead (as it equals
+ * NNOM_CONV_T9_WORDS or NNOM_CONV_PLAIN, the generated code passes it as the layout). The layer
+ * tells nnom_conv2d_affine_s8_fast with a NULL mult (no field more on the stack) and hands it its
+ * scratch: the words have no fallback to the reference. */
+#define NNOM_CONV_PLAIN 0
+#define NNOM_CONV_T9_WORDS 1
+#include "nnom_kernel_paths.h"
+#if NNOM_FC_MIXED_LAYOUT && NNOM_PATH_AFF_CONV_SHALLOW && NNOM_PATH_AFF_CONV_SHALLOW9 && defined(__OPTIMIZE__) \
+    && defined(__ARM_FEATURE_UNALIGNED) && !defined(NNOM_ARM_NO_ASM) && defined(__GNUC__)
+#define NNOM_CONV_T9_LAYOUT 1
+#else
+#define NNOM_CONV_T9_LAYOUT 0
+#endif
+#define NNOM_CONV_T9_ALIGN NNOM_FC_MIXED_ALIGN
 
 void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,

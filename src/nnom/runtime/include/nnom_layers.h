@@ -132,14 +132,19 @@ typedef struct {
     nnom_layer_t base;
     uint16_t filters;            /* conv: filters; depthwise: multiplier; dense: units */
     nnom_2d_t k, s, d;
-    uint8_t w_layout;            /* dense: NNOM_DENSE_ROWS or NNOM_DENSE_ROW_PAIRS (in a padding hole) */
-    uint8_t fc_fast;             /* affine dense: nnom_fc_affine_fast() at the build (the same hole) */
+    uint8_t w_layout;            /* dense: NNOM_DENSE_ROWS / _ROW_PAIRS; conv: NNOM_CONV_PLAIN / _T9_WORDS;
+                                  * | NNOM_DENSE_FAST, set by the build (the byte before pad: no hole on
+                                  * Arm's short enums for a second field) */
     nnom_padding_t pad;
     nnom_border_t border;        /* Conv2D_padded / DW_Conv2D_padded: explicit padding (pad VALID) */
     nnom_window_t win;
     const nnom_weight_t *w;
     const nnom_bias_t *b;
 } nnom_conv_layer_t;
+/* an affine Dense whose outputs all take the DSP kernel's fast requantization (nnom_fc_affine_fast(),
+ * checked once at the build) */
+#define NNOM_DENSE_FAST 0x80u
+#define NNOM_W_LAYOUT(c) ((c)->w_layout & (uint8_t)~NNOM_DENSE_FAST)
 
 /* Conv2DTranspose: a conv layer (nnom_conv_affine_params() reads it as one) whose border is
  * cropped from the output (`cropped`: Conv2DTranspose_padded) and win.pad_top / pad_left the

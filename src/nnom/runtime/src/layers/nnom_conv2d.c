@@ -25,6 +25,12 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
     if (!dw && 4u * taps > NNOM_MAX_BYTES)                       /* conv_scratch() */
         return nnom_fail(l, NN_LENGTH_ERROR, "im2col scratch over 2^31 - 1 bytes");
     l->out_dims.c = (uint16_t)out_c;
+    /* NNOM_CONV_T9_WORDS: read by the DSP kernel's 9-value windows alone, which take such a layer
+     * whole (a 3x3 kernel over one channel, no column dilation, 4 channels or more) */
+    if (c->w_layout != NNOM_CONV_PLAIN
+        && (c->w_layout != NNOM_CONV_T9_WORDS || !NNOM_CONV_T9_LAYOUT || !nnom_runs_affine(l)
+            || (c->k.h ^ 3u) + (c->k.w ^ 3u) + (in.c ^ 1u) + (c->d.w ^ 1u) != 0 || out_c < 4u))
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in 3x3 words this runtime does not read");
     return nnom_affine_check(l, 1, (uint16_t)out_c, 0);
 }
 
@@ -37,7 +43,8 @@ nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l)
     p.out_zp = l->aff->out_zp;
     p.act_min = l->aff->act_min;
     p.act_max = l->aff->act_max;
-    p.mult = l->aff->mult;
+    /* NULL: the weights are NNOM_CONV_T9_WORDS, with the requantization (conv_build() checked) */
+    p.mult = c->w_layout == NNOM_CONV_T9_WORDS ? NULL : l->aff->mult;
     p.shift = l->aff->shift;
     return p;
 }
@@ -137,4 +144,13 @@ nnom_layer_t *Conv2D_padded(uint16_t filters, nnom_2d_t k, nnom_2d_t s, nnom_2d_
     if (l != NULL)
         ((nnom_conv_layer_t *)l)->border = border;
     return l;
+}
+
+/* NULL for another layer (whose run would not read the layout) */
+nnom_layer_t *Conv2D_in_layout(nnom_layer_t *conv, uint8_t layout)
+{
+    if (conv == NULL || conv->type != NNOM_CONV2D)
+        return NULL;
+    ((nnom_conv_layer_t *)conv)->w_layout = layout;
+    return conv;
 }

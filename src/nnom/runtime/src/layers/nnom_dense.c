@@ -10,6 +10,7 @@ static nnom_status_t dense_build(nnom_layer_t *l)
     if (c->filters == 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "0 units");
 #if NNOM_SCHEME_AFFINE /* a runtime of the qformat scheme alone reads every Dense's weights in rows */
+    c->w_layout = NNOM_W_LAYOUT(c);   /* a second build decides the fast flag again */
     if (c->w_layout > NNOM_DENSE_ROW_PAIRS || (c->w_layout == NNOM_DENSE_ROW_PAIRS && (l->aff == NULL || !NNOM_FC_MIXED_LAYOUT)))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in row pairs, which this runtime does not read: "
                                                "build the model's source with the runtime's flags");
@@ -24,8 +25,9 @@ static nnom_status_t dense_build(nnom_layer_t *l)
     }
 #if NNOM_SCHEME_AFFINE && NNOM_FC_MIXED_LAYOUT
     /* the DSP kernel's fast requantization for every output: checked once here, not per run */
-    c->fc_fast = l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
-                                                       nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters);
+    if (l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
+                                              nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters))
+        c->w_layout |= NNOM_DENSE_FAST;
 #endif
     return NN_SUCCESS;
 }
@@ -41,7 +43,7 @@ static void dense_run(nnom_layer_t *l)
         p.act_max = l->aff->act_max;
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
-        p.fast = c->fc_fast;
+        p.fast = (c->w_layout & NNOM_DENSE_FAST) != 0;
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_nodsp_scratch(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                                      c->w->data, c->b != NULL ? c->b->data : NULL, l->out,
@@ -50,7 +52,7 @@ static void dense_run(nnom_layer_t *l)
         nnom_fully_connected_affine_s8_mve(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #else
-        if (c->w_layout == NNOM_DENSE_ROW_PAIRS)
+        if (NNOM_W_LAYOUT(c) == NNOM_DENSE_ROW_PAIRS)
             nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
                                                 c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
         else   /* weights in rows (Dense()) */
@@ -98,7 +100,7 @@ nnom_layer_t *Dense_in_layout(uint16_t units, const nnom_weight_t *w, const nnom
     if (c == NULL)
         return NULL;
     c->filters = units;
-    c->w_layout = layout;
+    c->w_layout = layout & NNOM_DENSE_FAST ? 0x7Fu : layout;   /* the build's own flag: refused there */
     c->w = w;
     c->b = b;
     return &c->base;

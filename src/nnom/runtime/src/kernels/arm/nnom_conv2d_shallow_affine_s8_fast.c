@@ -26,7 +26,9 @@
  * unrolled per pixel (11 more instructions a pixel), in the same scratch. With one channel and
  * stride 1 the band moves by a row (four columns a turn) and the 3x3 words are made in asm, where
  * a single group also checks the requantization (no separate pass): digits' first conv (8x8, 16
- * channels) 1.65 instructions per MAC on the M4, of which 1.33 the outputs' 12. */
+ * channels) 1.65 instructions per MAC on the M4, of which 1.33 the outputs' 12. An exported 3x3
+ * kernel over one channel comes with these words in flash instead (NNOM_CONV_T9_WORDS, mult NULL:
+ * nnom_affine_kernels.h; checked at export): no words to make, no check: 1.58. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -582,13 +584,17 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
     uint32_t oc, oy;
     t9_run_t r;
     r.xs = 2u * win->sw * j->S;
-    r.w = j->blk;
     r.x = j->band;
     r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
-        if (!t9_weights(j, w, bias, oc, n, j->blk) && C <= T9_GROUP)
-            return 0;
+        if (j->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
+            r.w = (const int32_t *)(const void *)w + oc * T9_WORDS;
+        } else {
+            r.w = j->blk;
+            if (!t9_weights(j, w, bias, oc, n, j->blk) && C <= T9_GROUP)
+                return 0;
+        }
         r.skip = C - n;
         r.entry = T9_GROUP - n;
         for (oy = 0; oy < j->out_dims.h; oy++) {
@@ -639,7 +645,8 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
     NNOM_ARM_OPAQUE(t9);
     /* the 9-value windows' path checks the requantization of a single group of 3x3 kernels itself */
     if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
-        || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL && C <= SH_T9_GROUP)
+        || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL
+              && (C <= SH_T9_GROUP || p->mult == NULL))
             && !nnom_arm_aff_fast(p->mult, p->shift, bias, C, K))) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
