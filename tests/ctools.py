@@ -18,6 +18,17 @@ def need(tool):
         pytest.skip(f"{tool} is not installed")
 
 
+def cortex_m_or_skip():
+    """nnom.targets.cortex_m, or a skip naming what is missing (arm-none-eabi-gcc, QEMU)."""
+    from nnom.errors import NnomError
+    from nnom.targets import cortex_m
+    try:
+        cortex_m.require_tools()
+    except NnomError as e:
+        pytest.skip(str(e))
+    return cortex_m
+
+
 def sanitizers_work(tmp_path, cc="gcc") -> bool:
     src = tmp_path / "probe.c"
     src.write_text("int main(void) { return 0; }\n")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nnom import *
+from ctools import cortex_m_or_skip
 
 ACTS = [None, act_relu, act_relu6, act_tanh]
 
@@ -192,11 +193,7 @@ def quantized(build, seed, per_channel=True):
 
 
 def cortex_m4():
-    from nnom.targets import cortex_m as cm
-    try:
-        cm.require_tools()
-    except NnomError as e:
-        pytest.skip(str(e))
+    return cortex_m_or_skip()
 
 
 @pytest.mark.parametrize("build, seed", CASES, ids=[f"{b.__name__}{s}" for b, s in CASES])

@@ -11,6 +11,7 @@ import pytest
 from nnom import *
 from nnom.codegen.conv_layout import MAX_R, WORDS, plain_from_t9, t9_bytes, t9_fast, t9_words
 from nnom.layers.conv import Conv2D as ConvLayer
+from ctools import cortex_m_or_skip
 
 
 def described_words(w, bias, mult, shift, out_zp):
@@ -92,11 +93,7 @@ def chain(specs, hw, seed, sign):
 
 
 def target_or_skip():
-    from nnom.targets import cortex_m as cm
-    try:
-        cm.require_tools()
-    except NnomError as e:
-        pytest.skip(str(e))
+    return cortex_m_or_skip()
 
 
 def laid_out(m):

@@ -10,6 +10,7 @@ import pytest
 
 from nnom import *
 from nnom.codegen.fc_layout import PAIRS, mixed_pairs, plain_from_mixed_pairs
+from ctools import cortex_m_or_skip
 
 
 def described_layout(w):
@@ -85,11 +86,7 @@ def quantized_chain(widths, sign, saturate, seed):
 
 
 def target_or_skip():
-    from nnom.targets import cortex_m as cm
-    try:
-        cm.require_tools()
-    except NnomError as e:
-        pytest.skip(str(e))
+    return cortex_m_or_skip()
 
 
 @pytest.mark.parametrize("i", range(len(CHAINS)))

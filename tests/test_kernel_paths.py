@@ -15,7 +15,7 @@ from nnom import *
 from nnom.codegen import kernel_paths as kp
 from nnom.quant.affine import AffineFormat
 
-from ctools import need
+from ctools import need, cortex_m_or_skip
 
 def _runtime():
     from pathlib import Path
@@ -121,12 +121,7 @@ def quantized(build, seed, scheme="affine"):
 
 
 def cortex_m4():
-    from nnom.targets import cortex_m
-    try:
-        cortex_m.require_tools()
-    except NnomError as e:
-        pytest.skip(str(e))
-    return cortex_m
+    return cortex_m_or_skip()
 
 
 def test_the_packaged_runtime_builds_every_path_and_each_is_used_in_c():
