@@ -4,7 +4,7 @@ row cannot hold stay constructor calls."""
 import numpy as np
 import pytest
 
-from ctools import need
+from ctools import cortex_m_or_skip, need
 from nnom import (DW_Conv2D, Conv2D, Dense, Flatten, Input, Model, PADDING_SAME, PADDING_VALID, ReLU, kernel,
                   shape, stride)
 from nnom.codegen import conv_rows
@@ -41,6 +41,27 @@ def test_a_run_of_convs_is_built_from_the_table_as_simulated(scheme, act):
     assert src.count("Conv2D(r->n, k, s, pad, r->w, r->b)") == 2      # both kinds, one helper
     xq = m.quantize_input(x[:6])[0]
     assert np.array_equal(m.run_c(xq), m.run(xq))
+
+
+def test_a_first_conv_whose_weights_the_dsp_kernel_reads_as_words_stays_a_call():
+    """A 3x3 conv over one channel starting a run: its source holds the DSP kernel's words
+    (Conv2D_in_layout), which a table row would build as plain weights: on the M4, wrong bytes."""
+    m = Model(seed=3)
+    m.add(Input(shape(12, 11, 1)))
+    m.add(Conv2D(5, kernel(3, 3), stride(1, 1), PADDING_SAME, activation="relu"))
+    for i in range(conv_rows.MIN_RUN):
+        m.add(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME) if i % 2 else
+              Conv2D(5, kernel(3, 3), stride(1, 1), PADDING_SAME))
+    m.add(Flatten())
+    m.add(Dense(3))
+    m.compile()
+    x = np.random.default_rng(4).normal(size=(24, 12, 11, 1)).astype(np.float32)
+    m.quantize(x, verbose=False)
+    src = generate(m)["model.c"]
+    assert "Conv2D_in_layout(" in src and f"model_conv_rows[{conv_rows.MIN_RUN}]" in src
+    xq = m.quantize_input(x[:3])[0]
+    cortex_m_or_skip()
+    assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), m.run(xq))
 
 
 def test_short_runs_and_other_layers_stay_calls():

@@ -26,6 +26,8 @@ def eligible(layer) -> bool:
         return False
     if isinstance(layer.padding, Border) or tuple(layer.dilation) != (1, 1):
         return False
+    if isinstance(layer, Conv2D) and layer._t9_layout():
+        return False                          # its weights' layout goes with Conv2D_in_layout()
     if _tail(layer) is None:
         return False                          # a tail the helper does not add
     dims = (layer.kernel.h, layer.kernel.w, layer.stride.h, layer.stride.w)
