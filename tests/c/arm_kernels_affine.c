@@ -550,6 +550,11 @@ static void check_conv1x1(void)
             in.w = (uint16_t)urange(4, 12);
             more_out = rnd() & 1;
         }
+        if (rnd() % 4 == 0) { /* 8 input channels at stride 1: pw_quad_run8's one-asm pixel loop */
+            in.c = 8;
+            win.sh = win.sw = 1;
+            more_out = 0;
+        }
         out.h = (uint16_t)((in.h - 1) / win.sh + 1);
         out.w = (uint16_t)((in.w - 1) / win.sw + 1);
         out.c = (uint16_t)urange(1, 40);
@@ -561,6 +566,8 @@ static void check_conv1x1(void)
         x = in_buf + mis;
         w = w_buf + wmis;
         p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, (uint32_t)in.c * out.c, out.c, in.c, mode, no_bias);
+        if (in.c == 8 && rnd() % 2) /* the output zero point at either end: with and without the sign correction */
+            p.out_zp = rnd() % 2 ? -128 : 127;
         fast += is_fast(out.c, in.c, no_bias);
         nnom_conv2d_affine_s8(&p, x, in, w, no_bias ? NULL : bias_buf, ref_out, out);
         got = dsp_out(mis);
