@@ -30,6 +30,9 @@ PATHS = {
     "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (stride 2, small maps), a clamp narrower than int8",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
+    "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",
+    "NNOM_PATH_AFF_CONV_PW8_FIX": "conv 1x1 stride 1 over 8 input channels, other output zero points, no clamp: one-asm pixel loop",
+    "NNOM_PATH_AFF_CONV_PW8_CLAMP": "conv 1x1 stride 1 over 8 input channels, a clamp narrower than int8: one-asm pixel loop",
     "NNOM_PATH_AFF_CONV_PW": "conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks",
     "NNOM_PATH_AFF_CONV_PW_COLUMNS": "conv 1x1 over a multiple of 4 input channels without room for those blocks: columns",
     "NNOM_PATH_AFF_CONV_SHALLOW": "conv over up to 4 input channels: the band kernel",

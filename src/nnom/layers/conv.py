@@ -332,9 +332,14 @@ class Conv2D(_ConvBase):
         kernel (_columns())."""
         if not self.affine:
             return set()
-        if self._pointwise():
-            return {"NNOM_PATH_AFF_CONV_1X1"}
         s, o = self.in_shapes[0], self.out_shape
+        if self._pointwise():
+            if s.c != 8 or o.c < 4:
+                return {"NNOM_PATH_AFF_CONV_1X1"}
+            # pw_quad_run8() (nnom_conv2d_pw_affine_s8_fast.c): its copy by requantization
+            lo, hi = self.fused_range()
+            req = 'CLAMP' if lo > -128 or hi < 127 else 'FIX' if self.ap.output_zero_point != -128 else 'SAT'
+            return {"NNOM_PATH_AFF_CONV_1X1", f"NNOM_PATH_AFF_CONV_PW8_{req}"}
         inside = self._one_by_one() and (o.h - 1) * self.stride.h < s.h and (o.w - 1) * self.stride.w < s.w
         if inside and s.c % 4 == 0:
             return {"NNOM_PATH_AFF_CONV_PW"} | (set() if self._pw_blocks() or self._pw_tail()

@@ -67,6 +67,15 @@
 #ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */
 #define NNOM_PATH_AFF_CONV_1X1 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_PW8_SAT      /* conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop */
+#define NNOM_PATH_AFF_CONV_PW8_SAT 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_PW8_FIX      /* conv 1x1 stride 1 over 8 input channels, other output zero points, no clamp: one-asm pixel loop */
+#define NNOM_PATH_AFF_CONV_PW8_FIX 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_PW8_CLAMP      /* conv 1x1 stride 1 over 8 input channels, a clamp narrower than int8: one-asm pixel loop */
+#define NNOM_PATH_AFF_CONV_PW8_CLAMP 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_PW      /* conv 1x1 over a multiple of 4 input channels with scratch: 1x1 kernel's blocks */
 #define NNOM_PATH_AFF_CONV_PW 1
 #endif

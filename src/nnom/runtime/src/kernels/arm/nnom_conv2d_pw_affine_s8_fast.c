@@ -185,9 +185,11 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
  * whole pixel loop in one asm, the block's two groups unrolled, with no group count, and the loop's
  * output stride and end (and the clamp's bounds) read from the four words after the block
  * (PW8_TAIL), so that every value fits in the registers; the sign correction left out for an output
- * zero point of -128 (nnom_arm_rq4_sel()), the clamp when the bounds are not the full range. Per
+ * zero point of -128 without a clamp (nnom_arm_rq4_sel()), the clamp when the bounds are not the full range. Per
  * pixel and block (32 MACs): 1 + 26 + 18 (22 with the correction) + 5 (10 clamped) instructions,
  * against 67 in pw_quad_run(). */
+#define NNOM_PW8_ANY (NNOM_PATH_AFF_CONV_PW8_SAT || NNOM_PATH_AFF_CONV_PW8_FIX || NNOM_PATH_AFF_CONV_PW8_CLAMP)
+#if NNOM_PW8_ANY
 #define PW8_BLOCK 128u /* bytes: 4 biases, 2 groups of 8 weight words, 12 constants */
 #define PW8_TAIL 4u    /* words after the block: output stride, end, lo4, hi4 */
 #define NNOM_PW8_RQ2_FIX(p, q) NNOM_ARM_QUAD_RQ2(p, q)
@@ -245,16 +247,31 @@ static NNOM_ARM_NOINLINE void pw_quad_run8(const pw_job_t *j, const int8_t *x, i
     :                                                                                         \
     : "cc", "memory"
     (void)n;
-    if (fix && clamp)
+    /* three copies (~240 B each), each built when a layer takes it (nnom_kernel_paths.h; else
+     * pw_quad_run()): a clamp below the full range (rare: ReLU6 and ReLU give the full range) takes
+     * the correction too, which is exact for every zero point */
+    if (clamp) {
+#if NNOM_PATH_AFF_CONV_PW8_CLAMP
         __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_FIX, NNOM_PW8_END_CLAMP) NNOM_PW8_OPS);
-    else if (fix)
+#else
+        pw_quad_run(j, x, 0, o, n, blk);
+#endif
+    } else if (fix) {
+#if NNOM_PATH_AFF_CONV_PW8_FIX
         __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_FIX, NNOM_PW8_END) NNOM_PW8_OPS);
-    else if (clamp)
-        __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_NOFIX, NNOM_PW8_END_CLAMP) NNOM_PW8_OPS);
-    else
+#else
+        pw_quad_run(j, x, 0, o, n, blk);
+#endif
+    } else {
+#if NNOM_PATH_AFF_CONV_PW8_SAT
         __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_NOFIX, NNOM_PW8_END) NNOM_PW8_OPS);
+#else
+        pw_quad_run(j, x, 0, o, n, blk);
+#endif
+    }
 #undef NNOM_PW8_OPS
 }
+#endif
 
 /* The block blk (channels oc .. oc + 3) of the first n_pix output pixels: the rows one after the
  * other in the input at stride 1 (the usual case) as one run; over 8 input channels with room after
@@ -264,10 +281,13 @@ static void pw_quad_pixels(const pw_job_t *j, int32_t *blk, uint32_t oc, uint32_
     const nnom_window_t *win = &j->p->win;
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
+    (void)room8; /* without pw_quad_run8() */
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
+#if NNOM_PW8_ANY
         if (room8 && K == 8u && n_pix > 0)
             pw_quad_run8(j, j->in, j->out + oc, n_pix, blk);
         else
+#endif
             pw_quad_run(j, j->in, 0, j->out + oc, n_pix, blk);
         return;
     }
