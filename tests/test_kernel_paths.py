@@ -63,7 +63,8 @@ def dw_model(seed):
 def conv_model(seed):
     """Convolutions reaching every conv path: a first layer over few channels (shallow) and a 3x3
     one over a single channel (shallow, 9-value windows), pointwise
-    ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs), a 1x1 over 20 channels
+    ones over 4k and odd channel counts (the 1x1 kernel's quads, clamped or not, and pairs; over 8
+    channels its one-asm loops: ReLU at out_zp -128, clamped, no activation), a 1x1 over 20 channels
     (the 1x1 kernel with its blocks in the scratch), 3x3 ones over many (the columns), a 1x3 one
     (the row kernel), an AvgPool, an Add of three inputs, a Concat of six; before them a MaxPool
     and an AvgPool under 4 channels (the pools' references); a 1x2 MaxPool over 20 channels (word pairs)."""
@@ -73,6 +74,7 @@ def conv_model(seed):
     x = inp = m.add(Input(shape(h, w, c)))
     x = m.hook(AvgPool(kernel(2, 2), stride(1, 1), PADDING_SAME), m.hook(MaxPool(kernel(2, 2), stride(1, 1), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.active(act_relu(), m.hook(Conv2D(8, kernel(1, 1)), x))
     x = m.active(act_relu(), m.hook(_clamped(Conv2D(8, kernel(1, 1))), x))
     x = m.hook(Conv2D(int(rng.integers(5, 8)), kernel(1, 1)), x)
     x = m.active(act_relu(), m.hook(Conv2D(20, kernel(1, 1)), x))

@@ -188,8 +188,6 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
  * zero point of -128 without a clamp (nnom_arm_rq4_sel()), the clamp when the bounds are not the full range. Per
  * pixel and block (32 MACs): 1 + 26 + 18 (22 with the correction) + 5 (10 clamped) instructions,
  * against 67 in pw_quad_run(). */
-#define NNOM_PW8_ANY (NNOM_PATH_AFF_CONV_PW8_SAT || NNOM_PATH_AFF_CONV_PW8_FIX || NNOM_PATH_AFF_CONV_PW8_CLAMP)
-#if NNOM_PW8_ANY
 #define PW8_BLOCK 128u /* bytes: 4 biases, 2 groups of 8 weight words, 12 constants */
 #define PW8_TAIL 4u    /* words after the block: output stride, end, lo4, hi4 */
 #define NNOM_PW8_RQ2_FIX(p, q) NNOM_ARM_QUAD_RQ2(p, q)
@@ -229,49 +227,71 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
     "sel    %[a0], %[a0], %[w3]\n\t"
 
 /* n >= 1 pixels from x (one run of 8 bytes each) to o, o + C, ...; blk: the block with PW8_TAIL
- * words of room after it. LDM takes its registers in ascending order: all are fixed, but the five
- * that GCC picks from r8-r11 and lr (r7 may be the frame pointer). */
+ * words of room after it, filled (pw_quad_run8()). LDM takes its registers in ascending order: all
+ * are fixed, but the five that GCC picks from r8-r11 and lr (r7 may be the frame pointer). One
+ * function a copy: RQ2 and END pick the requantization (NNOM_PW8_RQ2_FIX / _NOFIX) and the end
+ * (NNOM_PW8_END / _CLAMP). */
+#define NNOM_PW8_FN(name, RQ2, END)                                                           \
+    static NNOM_ARM_NOINLINE void name(const int8_t *x, int8_t *o, int32_t *blk)                  \
+    {                                                                                         \
+        register int32_t a0 __asm__("r0"), a1 __asm__("r1"), a2 __asm__("r2"), a3 __asm__("r3");  \
+        register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12"); \
+        uint32_t X, Xo;                                                                       \
+        __asm__ volatile(NNOM_PW8_LOOP(RQ2, END)                                              \
+                         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), \
+                           [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), \
+                           [x] "+r"(x), [w] "+r"(blk), [o] "+r"(o)                            \
+                         :                                                                    \
+                         : "cc", "memory");                                                   \
+    }
+
+typedef void (*pw8_fn)(const int8_t *x, int8_t *o, int32_t *blk);
+
+/* The copies built (nnom_kernel_paths.h: Conv2D.kernel_paths()), by requantization; one left out
+ * is pw8_blocks(), pw_quad_run() from the tail's pixel count. A clamp below the full range (rare:
+ * ReLU6 and ReLU give the full range) takes the sign correction too, exact for every zero point. */
+#if NNOM_PATH_AFF_CONV_PW8_SAT
+NNOM_PW8_FN(pw8_sat, NNOM_PW8_RQ2_NOFIX, NNOM_PW8_END)
+#else
+#define pw8_sat pw8_blocks
+#endif
+#if NNOM_PATH_AFF_CONV_PW8_FIX
+NNOM_PW8_FN(pw8_fix, NNOM_PW8_RQ2_FIX, NNOM_PW8_END)
+#else
+#define pw8_fix pw8_blocks
+#endif
+#if NNOM_PATH_AFF_CONV_PW8_CLAMP
+NNOM_PW8_FN(pw8_clamp, NNOM_PW8_RQ2_FIX, NNOM_PW8_END_CLAMP)
+#else
+#define pw8_clamp pw8_blocks
+#endif
+#if !(NNOM_PATH_AFF_CONV_PW8_SAT && NNOM_PATH_AFF_CONV_PW8_FIX && NNOM_PATH_AFF_CONV_PW8_CLAMP)
+/* A copy left out: the pixels through pw_quad_run() (the job, pixel count and clamp from the tail). */
+static NNOM_ARM_NOINLINE void pw8_blocks(const int8_t *x, int8_t *o, int32_t *blk)
+{
+    const pw_job_t *j = (const pw_job_t *)(uintptr_t)blk[PW8_BLOCK / 4u + PW8_TAIL];
+    const uint32_t n = (uint32_t)blk[PW8_BLOCK / 4u + PW8_TAIL + 1u];
+    pw_quad_run(j, x, 0, o, n, blk);
+}
+#endif
+static const pw8_fn pw8_paths[3] = {pw8_sat, pw8_fix, pw8_clamp};
+
+/* The block blk against the first n >= 1 pixels from x, to o, o + C, ...: the tail filled, then
+ * the copy for the layer's requantization, read through NNOM_ARM_OPAQUE (the same code in every
+ * build). */
 static NNOM_ARM_NOINLINE void pw_quad_run8(const pw_job_t *j, const int8_t *x, int8_t *o, uint32_t n, int32_t *blk)
 {
-    register int32_t a0 __asm__("r0"), a1 __asm__("r1"), a2 __asm__("r2"), a3 __asm__("r3");
-    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
-    uint32_t X, Xo;
-    const int fix = j->p->out_zp != -128, clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    const pw8_fn *path = pw8_paths;
+    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    NNOM_ARM_OPAQUE(path);
     blk[PW8_BLOCK / 4u] = (int32_t)j->out_dims.c;
     blk[PW8_BLOCK / 4u + 1u] = (int32_t)(uintptr_t)(o + n * j->out_dims.c);
     blk[PW8_BLOCK / 4u + 2u] = (int32_t)j->lo4;
     blk[PW8_BLOCK / 4u + 3u] = (int32_t)j->hi4;
-#define NNOM_PW8_OPS                                                                          \
-    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1), \
-      [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk), [o] "+r"(o) \
-    :                                                                                         \
-    : "cc", "memory"
-    (void)n;
-    /* three copies (~240 B each), each built when a layer takes it (nnom_kernel_paths.h; else
-     * pw_quad_run()): a clamp below the full range (rare: ReLU6 and ReLU give the full range) takes
-     * the correction too, which is exact for every zero point */
-    if (clamp) {
-#if NNOM_PATH_AFF_CONV_PW8_CLAMP
-        __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_FIX, NNOM_PW8_END_CLAMP) NNOM_PW8_OPS);
-#else
-        pw_quad_run(j, x, 0, o, n, blk);
-#endif
-    } else if (fix) {
-#if NNOM_PATH_AFF_CONV_PW8_FIX
-        __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_FIX, NNOM_PW8_END) NNOM_PW8_OPS);
-#else
-        pw_quad_run(j, x, 0, o, n, blk);
-#endif
-    } else {
-#if NNOM_PATH_AFF_CONV_PW8_SAT
-        __asm__ volatile(NNOM_PW8_LOOP(NNOM_PW8_RQ2_NOFIX, NNOM_PW8_END) NNOM_PW8_OPS);
-#else
-        pw_quad_run(j, x, 0, o, n, blk);
-#endif
-    }
-#undef NNOM_PW8_OPS
+    blk[PW8_BLOCK / 4u + PW8_TAIL] = (int32_t)(uintptr_t)j; /* for pw8_blocks() */
+    blk[PW8_BLOCK / 4u + PW8_TAIL + 1u] = (int32_t)n;
+    path[clamp ? 2 : j->p->out_zp != -128](x, o, blk);
 }
-#endif
 
 /* The block blk (channels oc .. oc + 3) of the first n_pix output pixels: the rows one after the
  * other in the input at stride 1 (the usual case) as one run; over 8 input channels with room after
@@ -281,13 +301,10 @@ static void pw_quad_pixels(const pw_job_t *j, int32_t *blk, uint32_t oc, uint32_
     const nnom_window_t *win = &j->p->win;
     const uint32_t K = j->K, ys = win->sh * j->in_dims.w * K, W = j->out_dims.w;
     uint32_t oy;
-    (void)room8; /* without pw_quad_run8() */
     if (win->sw == 1 && (j->out_dims.h == 1 || (uint32_t)win->sh * j->in_dims.w == W)) {
-#if NNOM_PW8_ANY
         if (room8 && K == 8u && n_pix > 0)
             pw_quad_run8(j, j->in, j->out + oc, n_pix, blk);
         else
-#endif
             pw_quad_run(j, j->in, 0, j->out + oc, n_pix, blk);
         return;
     }
@@ -374,7 +391,7 @@ static uint32_t pw_quads_in_tail(const pw_job_t *j, const int32_t *bias, uint32_
  * of its own. */
 static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
 {
-    int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u]; /* for 8 input channels, PW8_TAIL words of room after */
+    int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u]; /* over 8 input channels, room for 6 words after (pw_quad_run8()) */
     return pw_quads(j, bias, blk, (uint32_t)j->out_dims.h * j->out_dims.w, 1);
 }
 #endif
