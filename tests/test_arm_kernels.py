@@ -246,7 +246,7 @@ def test_kernels_compile_strict_c99_for_cortex_m(cpu, fpu, tmp_path):
 # before its six outputs a block were requantized in one asm: the bounds fail that).
 AFFINE_BOUNDS = {"conv3x3_32to32_16x16": 0.80, "conv3x3_64to64_8x8": 0.88, "conv3x3_16to16_32x32": 0.72, "conv1x1_64to64_16x16": 0.72,
                  "conv3x3_1to8_28x28": 1.15, "conv3x3_3to16_16x16": 1.10, "conv3x3_1to16_8x8": 1.15,
-                  "conv1x1_16to32_8x8": 0.95, "conv1x1_8to16_16x16": 0.85, "conv1x1_32to32_16x16": 1.04,
+                  "conv1x1_16to32_8x8": 0.95, "conv1x1_8to16_16x16": 0.45, "conv1x1_32to32_16x16": 1.04,
                   "conv1x9s2_9to16_128": 0.85, "dw3x3_64_16x16": 1.20,
                   "dw3x3_16_8x8": 1.25, "dw3x3_16_32x32": 1.20, "fc_256to128": 0.75, "fc_640to128": 0.73,
                  "maxpool_1x64x16_k1x4": 0.95, "maxpool_8x8x32_k2x2": 0.95, "maxpool_1x64x16_k1x2": 0.5, "avgpool_24x5x64_k24x5": 1.0,
