@@ -12,7 +12,8 @@
  * scratch up to NNOM_CONV_1X1_BLOCK_MAX_C input channels (nnom_conv2d_affine_s8_scratch_size() has
  * room for it), else on the stack (192 B, up to 16 input channels, no scratch), else in the
  * output's last bytes when they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it
- * left to the pairs below), then every pixel against it. Other channel counts, the last out_c % 4
+ * left to the pairs below), then every pixel against it (over 8 input channels with the block on the
+ * stack, the whole pixel loop in one asm: pw_quad_run8()). Other channel counts, the last out_c % 4
  * channels and the C build: output pixels two at a time and output channels two at a time, per
  * four input channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
  * folded biases and requantization constants (32 B). */
