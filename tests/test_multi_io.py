@@ -15,6 +15,7 @@ from nnom.cli import main
 from nnom.codegen.export import MAX_IO, generate
 from nnom.targets.host import run_host
 from nnom.validate import validate
+from ctools import cortex_m_or_skip
 
 from ctools import ROOT, SANITIZE, build, need, report_figures, run, sanitizers_work
 from test_c_runtime import struct_sizes
@@ -578,12 +579,7 @@ def test_cli_validate_takes_one_data_file_per_input(tmp_path, capsys):
 # ------------------------------------------------------------------------------ Cortex-M4
 @pytest.fixture(scope="module")
 def tools():
-    from nnom.targets import cortex_m as cm
-    try:
-        cm.require_tools()
-    except NnomError as e:
-        pytest.skip(str(e))
-    return cm
+    return cortex_m_or_skip()
 
 
 @pytest.mark.slow

@@ -100,8 +100,10 @@ static inline void nnom_arm_quad_block(const nnom_conv_affine_params_t *p, const
     "add    %[w3], %[w3], %[" q "], asr #31\n\t"                                            \
     "smmlar %[" q "], %[" q "], %[w2], %[w3]\n\t"
 /* the four outputs requantized, saturated to int8 and packed in a0 (not clamped) */
-#define NNOM_ARM_QUAD_RQ                                                                      \
-    NNOM_ARM_QUAD_RQ2("a0", "a1") NNOM_ARM_QUAD_RQ2("a2", "a3")                               \
+#define NNOM_ARM_QUAD_RQ NNOM_ARM_QUAD_RQ2("a0", "a1") NNOM_ARM_QUAD_RQ2("a2", "a3") NNOM_ARM_QUAD_PACK
+/* the four products (a0-a3, after SMMLAR) shifted by the block's next four words, saturated to int8
+ * and packed in a0 */
+#define NNOM_ARM_QUAD_PACK                                                                    \
     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
     "asr    %[a0], %[a0], %[w0]\n\t"                                                          \
     "asr    %[a1], %[a1], %[w1]\n\t"                                                          \

@@ -199,19 +199,7 @@ static NNOM_ARM_NOINLINE void pw_quad_run(const pw_job_t *j, const int8_t *x, ui
 #define NNOM_PW8_LOOP(RQ2, END)                                                               \
     "1:\n\t"                                                                                  \
     "ldmia  %[w]!, {%[a0], %[a1], %[a2], %[a3]}\n\t" NNOM_ARM_QUAD_GROUP NNOM_ARM_QUAD_GROUP   \
-    RQ2("a0", "a1") RQ2("a2", "a3")                                                           \
-    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                          \
-    "asr    %[a0], %[a0], %[w0]\n\t"                                                          \
-    "asr    %[a1], %[a1], %[w1]\n\t"                                                          \
-    "asr    %[a2], %[a2], %[w2]\n\t"                                                          \
-    "asr    %[a3], %[a3], %[w3]\n\t"                                                          \
-    "ssat   %[a0], #8, %[a0]\n\t"                                                             \
-    "ssat   %[a1], #8, %[a1]\n\t"                                                             \
-    "ssat   %[a2], #8, %[a2]\n\t"                                                             \
-    "ssat   %[a3], #8, %[a3]\n\t"                                                             \
-    "bfi    %[a0], %[a1], #8, #8\n\t"                                                         \
-    "bfi    %[a0], %[a2], #16, #8\n\t"                                                        \
-    "bfi    %[a0], %[a3], #24, #8\n\t" END                                                    \
+    RQ2("a0", "a1") RQ2("a2", "a3") NNOM_ARM_QUAD_PACK "\n\t" END                              \
     "str    %[a0], [%[o]]\n\t"                                                                \
     "add    %[o], %[o], %[w0]\n\t"                                                            \
     "cmp    %[o], %[w1]\n\t"                                                                  \
