@@ -247,8 +247,15 @@ def test_instructions_per_layer(tools, small_cnn):
         assert (r.per_mac is None) == (r.macs == 0)
         if r.macs:
             assert r.per_mac == pytest.approx(r.instructions / r.macs) and 0.5 < r.per_mac < 50
+    # each layer's stack peak (the stack painted again before it): the frames of main() and
+    # model_run() under every layer, a conv's kernel frames deeper; the whole run's peak still
+    # counts the peaks before the last painting
+    stacks = [r.stack for r in rep.layers]
+    assert all(isinstance(s, int) and 0 < s <= rep.stack_bytes for s in stacks)
+    conv = next(r.stack for r in rep.layers if r.type == "Conv2D")
+    assert conv > rep.layers[0].stack and rep.stack_bytes >= whole.stack_bytes - 32
     text = str(rep)
-    assert "instr/MAC" in text and "conv2d_1" in text and "(per-layer build)" in text
+    assert "instr/MAC" in text and "conv2d_1" in text and "(per-layer build)" in text and "stack" in text
 
     v = nnom.validate(m, m.inputs[0].q_out.dequantize(xq), target="cortex-m4",
                       per_layer=True, show=False)

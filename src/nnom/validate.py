@@ -31,7 +31,8 @@ class ValidationReport:
         flash_bytes: the firmware's flash (Cortex-M).
         ram_bytes: data + bss + stack and heap peaks (Cortex-M).
         flash_split: flash by origin: weights, model_code, nnom, startup, libc, other.
-        layer_instructions: per layer: name, type, instructions, macs, per_mac (per_layer=True).
+        layer_instructions: per layer: name, type, instructions, macs, per_mac, stack (its peak, bytes
+            from the top of the stack; per_layer=True).
         count_warning: why instructions is None, when counting was impossible.
         memory: model.memory.
         top_k: {"top1": {"float": a, "int8": b}, "top5": ...} with labels.

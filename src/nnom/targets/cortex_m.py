@@ -706,6 +706,8 @@ class LayerCount(NamedTuple):
     instructions: float                 # mean over the inferences
     macs: int                           # the runtime's count (model_stat())
     per_mac: float | None               # instructions / MAC; None for layers without MACs
+    stack: int | None = None            # the stack's peak during the layer (bytes from its top, the
+                                        # frames of main() and model_run() included), over the runs
 
 
 @dataclass
@@ -763,12 +765,14 @@ def format_flash_split(split: dict) -> str:
 def format_layer_counts(layers) -> str:
     """A per-layer table of LayerCount rows, as model_stat() prints times."""
     total = sum(r.instructions for r in layers)
-    out = [f"{'#':>3}  {'layer':<20} {'type':<14} {'instructions':>13} {'MACs':>10} {'instr/MAC':>9} {'share':>6}"]
+    out = [f"{'#':>3}  {'layer':<20} {'type':<14} {'instructions':>13} {'MACs':>10} {'instr/MAC':>9} {'share':>6}"
+           f" {'stack':>6}"]
     for i, r in enumerate(layers):
         per_mac = f"{r.per_mac:.2f}" if r.per_mac is not None else "-"
         share = f"{100 * r.instructions / total:.1f}%" if total else "-"
+        stack = f"{r.stack:,}" if r.stack is not None else "-"
         out.append(f"{i:>3}  {r.name[:20]:<20} {r.type[:14]:<14} {r.instructions:>13,.0f} {r.macs:>10,} "
-                   f"{per_mac:>9} {share:>6}")
+                   f"{per_mac:>9} {share:>6} {stack:>6}")
     macs = sum(r.macs for r in layers)
     out.append(f"{'':>3}  {'total':<20} {'':<14} {total:>13,.0f} {macs:>10,} "
                f"{(f'{total / macs:.2f}' if macs else '-'):>9}")
@@ -916,13 +920,15 @@ def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", 
 def _layer_counts(model, res: FirmwareResult, inferences: int) -> list[LayerCount]:
     """The per-layer regions, averaged over the inferences and named after the model's layers."""
     from ..layers.io import Output
-    created, rows = None, []
+    created, rows, stacks = None, [], []
     for note in res.notes:
         parts = note.split(" ", 4)
         if parts[0] == "layers" and len(parts) == 2:
             created = int(parts[1])
         elif parts[0] == "layer" and len(parts) == 5:
             rows.append((int(parts[2]), int(parts[3]), parts[4]))
+        elif parts[0] == "layer_stack" and len(parts) == 2:
+            stacks.append(int(parts[1]))
     if not rows or len(res.layer_regions) != inferences * len(rows):
         raise NnomError(f"the per-layer firmware reported {len(res.layer_regions)} layer regions for "
                         f"{inferences} inference(s) of {len(rows)} layers: the runtime's NNOM_US_GET() "
@@ -931,13 +937,16 @@ def _layer_counts(model, res: FirmwareResult, inferences: int) -> list[LayerCoun
     py = list(model.order)
     named = created == len(py) + (0 if isinstance(py[-1], Output) else 1)
     counts = np.asarray(res.layer_regions, dtype=np.float64).reshape(inferences, len(rows)).mean(0)
+    peaks = (np.asarray(stacks).reshape(inferences, len(rows)).max(0) if len(stacks) == inferences * len(rows)
+             else [None] * len(rows))
     out = []
-    for (k, macs, ctype), n in zip(rows, counts):
+    for (k, macs, ctype), n, peak in zip(rows, counts, peaks):
         if named and k < len(py):
             lname, ltype = py[k].name, type(py[k]).__name__
         else:
             lname, ltype = ("output" if named else f"layer{k}"), ctype
-        out.append(LayerCount(lname, ltype, float(n), macs, float(n) / macs if macs else None))
+        out.append(LayerCount(lname, ltype, float(n), macs, float(n) / macs if macs else None,
+                              None if peak is None else int(peak)))
     return out
 
 

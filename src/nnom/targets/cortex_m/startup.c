@@ -104,15 +104,54 @@ __attribute__((noinline, noipa, used)) void nnom_bench_end(void) { __asm__ volat
 __attribute__((noinline, noipa, used)) void nnom_bench_layer_begin(void) { __asm__ volatile("nop\n\tnop" ::: "memory"); }
 __attribute__((noinline, noipa, used)) void nnom_bench_layer_end(void) { __asm__ volatile("nop\n\tnop\n\tnop" ::: "memory"); }
 
-/* NNOM_US_GET() of a per-layer build: model_run() calls it before and after each layer */
+static uint32_t peak_before; /* the largest peak before the last painting (per-layer builds) */
+
+/* paint the stack reserve below the caller's frame: the first word that changed is the peak */
+static __attribute__((noinline)) void paint_below_sp(void)
+{
+    volatile uint32_t *dst;
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (dst = &__stack_limit; (uintptr_t)dst < sp - 64;)
+        *dst++ = PAINT;
+}
+
+static uint32_t stack_peak(void)
+{
+    const volatile uint32_t *p = &__stack_limit;
+    while (p < &__stack_top && *p == PAINT)
+        p++;
+    return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
+}
+
+static void note_peak(void)
+{
+    if (stack_peak() > peak_before)
+        peak_before = stack_peak();
+}
+
+static uint32_t stack_peak_all(void)
+{
+    const uint32_t now = stack_peak();
+    return now > peak_before ? now : peak_before;
+}
+
+/* NNOM_US_GET() of a per-layer build: model_run() calls it before and after each layer. Outside
+ * the counted region, the stack below this frame is painted again before a layer, and after it
+ * the layer's peak (from the top of the stack, the frames under it included) goes to the host as
+ * "layer_stack P". */
 unsigned long nnom_bench_layer_tick(void)
 {
     static uint8_t layer_open;
     if (layer_open) {
         layer_open = 0;
         nnom_bench_layer_end();
+        meta_num("layer_stack ", stack_peak(), 0);
+        meta_str("\n");
     } else {
         layer_open = 1;
+        note_peak();
+        paint_below_sp();
         nnom_bench_layer_begin();
     }
     return 0;
@@ -177,18 +216,10 @@ int _fstat(int fd, struct stat *st)
 int _getpid(void) { return 1; }
 int _kill(int pid, int sig) { (void)pid; (void)sig; errno = EINVAL; return -1; }
 
-static uint32_t stack_peak(void)
-{
-    const volatile uint32_t *p = &__stack_limit;
-    while (p < &__stack_top && *p == PAINT)
-        p++;
-    return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
-}
-
 static void __attribute__((noreturn)) finish(int status)
 {
     meta_num("exit status=", (uint32_t)status, 0);
-    meta_num(" stack_peak=", stack_peak(), 0);
+    meta_num(" stack_peak=", stack_peak_all(), 0);
     meta_num(" stack_size=", (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)&__stack_limit), 0);
     meta_num(" heap_peak=", (uint32_t)(heap_peak - (char *)&__heap_start), 0);
     meta_str("\n");
@@ -257,11 +288,7 @@ void Reset_Handler(void)
     for (dst = &__bss_start; dst < &__bss_end;)
         *dst++ = 0;
 
-    /* paint the stack reserve below this frame: the first word that changed is the peak */
-    uintptr_t sp;
-    __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (dst = &__stack_limit; (uintptr_t)dst < sp - 64;)
-        *dst++ = PAINT;
+    paint_below_sp();
 
     h_stdin = sh_open("nnom_stdin.bin", MODE_RB);
     h_stdout = sh_open("nnom_stdout.bin", MODE_WB);
