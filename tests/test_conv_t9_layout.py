@@ -12,6 +12,7 @@ from nnom import *
 from nnom.codegen.conv_layout import MAX_R, WORDS, plain_from_t9, t9_bytes, t9_fast, t9_words
 from nnom.layers.conv import Conv2D as ConvLayer
 from ctools import cortex_m_or_skip
+from nnom.targets import cortex_m as cm
 
 
 def described_words(w, bias, mult, shift, out_zp):
@@ -109,6 +110,19 @@ def test_chains_on_host_and_cortex_m4_equal_simulator(i, hw, sign):
     target_or_skip()
     m4 = m.run_c(xq, target="cortex-m4", count=False)
     assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
+
+
+def test_weight_bytes_count_the_words_build():
+    """The report's flash for the weights is the DSP build's (the larger): what the M4 firmware's
+    weights take, to the alignment's padding."""
+    m, xq = chain(CHAINS[0][:2], (7, 7), seed=3, sign=1)
+    layer = next(layer for layer in m.order if isinstance(layer, ConvLayer) and layer._t9_layout())
+    n = layer.out_shape.c
+    plain = layer.w.size + 4 * n + layer.affine_bytes()
+    assert layer.weight_bytes() == plain - layer.w.size - 4 * n + 4 * WORDS * n
+    target_or_skip()
+    _, rep = cm.run_model(m, xq, core="cortex-m4", count=False)
+    assert m.memory["weight_bytes"] <= rep.flash_split["weights"] < m.memory["weight_bytes"] + 64
 
 
 def test_generated_source_holds_both_layouts():

@@ -281,6 +281,17 @@ class Conv2D(_ConvBase):
             return f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_LAYOUT)"
         return self._c_window(g, self.filters)
 
+    def weight_bytes(self):
+        """A conv written in both layouts (_t9_layout()) counts the larger build: the DSP one
+        stores the words (WORDS int32 per output channel, the bias in them) instead of the plain
+        weights and bias. A flash budget from the report is then never short."""
+        plain = super().weight_bytes()
+        if not self._t9_layout():
+            return plain
+        from ..codegen.conv_layout import WORDS
+        n = self.out_shape.c
+        return max(plain, plain - self.w.size - (4 * n if self.ab is not None else 0) + 4 * WORDS * n)
+
     def _t9_layout(self):
         """Whether the weights are written in the words of the DSP kernel's 9-value windows as well
         (NNOM_CONV_T9_WORDS): a 3x3 kernel over one channel the path takes whole."""
