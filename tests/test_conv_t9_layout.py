@@ -98,7 +98,7 @@ def target_or_skip():
 
 
 def laid_out(m):
-    return [layer.name for layer in m.order if isinstance(layer, ConvLayer) and layer._t9_layout()]
+    return [layer.name for layer in m.order if isinstance(layer, ConvLayer) and layer.t9_layout()]
 
 
 @pytest.mark.parametrize("i, hw, sign", [(0, (11, 9), 1), (1, (17, 10), -1)])
@@ -116,7 +116,7 @@ def test_weight_bytes_count_the_words_build():
     """The report's flash for the weights is the DSP build's (the larger): what the M4 firmware's
     weights take, to the alignment's padding."""
     m, xq = chain(CHAINS[0][:2], (7, 7), seed=3, sign=1)
-    layer = next(layer for layer in m.order if isinstance(layer, ConvLayer) and layer._t9_layout())
+    layer = next(layer for layer in m.order if isinstance(layer, ConvLayer) and layer.t9_layout())
     n = layer.out_shape.c
     plain = layer.w.size + 4 * n + layer.affine_bytes()
     assert layer.weight_bytes() == plain - layer.w.size - 4 * n + 4 * WORDS * n
@@ -153,7 +153,7 @@ def test_plain_runs_on_dsp_cores_and_words_are_refused_where_not_read(monkeypatc
     kernels) stops at the model's build with the layer named."""
     m, xq = chain(CHAINS[1][:2], (9, 8), seed=5, sign=1)
     sim = m.run(xq)
-    monkeypatch.setattr(ConvLayer, "_t9_layout", lambda self: False)
+    monkeypatch.setattr(ConvLayer, "t9_layout", lambda self: False)
     target_or_skip()
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
     monkeypatch.undo()

@@ -26,7 +26,7 @@ def eligible(layer) -> bool:
         return False
     if isinstance(layer.padding, Border) or tuple(layer.dilation) != (1, 1):
         return False
-    if isinstance(layer, Conv2D) and layer._t9_layout():
+    if isinstance(layer, Conv2D) and layer.t9_layout():
         return False                          # its weights' layout goes with Conv2D_in_layout()
     if _tail(layer) is None:
         return False                          # a tail the helper does not add

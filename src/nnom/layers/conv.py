@@ -277,22 +277,22 @@ class Conv2D(_ConvBase):
         return {"filters": self.filters, **super().config()}
 
     def c_new(self, g):
-        if self._t9_layout():   # the layout its source compiles (_c_weights), for the runtime to check
+        if self.t9_layout():   # the layout its source compiles (_c_weights), for the runtime to check
             return f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_LAYOUT)"
         return self._c_window(g, self.filters)
 
     def weight_bytes(self):
-        """A conv written in both layouts (_t9_layout()) counts the larger build: the DSP one
+        """A conv written in both layouts (t9_layout()) counts the larger build: the DSP one
         stores the words (WORDS int32 per output channel, the bias in them) instead of the plain
         weights and bias. A flash budget from the report is then never short."""
         plain = super().weight_bytes()
-        if not self._t9_layout():
+        if not self.t9_layout():
             return plain
         from ..codegen.conv_layout import WORDS
         n = self.out_shape.c
         return max(plain, plain - self.w.size - (4 * n if self.ab is not None else 0) + 4 * WORDS * n)
 
-    def _t9_layout(self):
+    def t9_layout(self):
         """Whether the weights are written in the words of the DSP kernel's 9-value windows as well
         (NNOM_CONV_T9_WORDS): a 3x3 kernel over one channel the path takes whole."""
         from ..codegen.conv_layout import t9_fast    # here: codegen imports the layers
@@ -301,7 +301,7 @@ class Conv2D(_ConvBase):
                 and t9_fast(self.ab, self.ap.multiplier, self.ap.shift))
 
     def _c_weights(self, g):
-        if not self._t9_layout():
+        if not self.t9_layout():
             return super()._c_weights(g)
         from ..codegen.conv_layout import t9_bytes, t9_words
         kernel = self._c_kernel(self.aw)
