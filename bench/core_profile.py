@@ -43,11 +43,11 @@ def _run(model, xq, sim, core, cflags=()) -> dict:
     y, rep = run_model(model, xq, core=core, per_layer=True, cflags=cflags)
     return dict(instr=rep.instructions_per_inference, macs=rep.macs, flash=rep.flash_bytes, ram=rep.ram_bytes,
                 inferences=rep.inferences, mismatches=int(np.sum(np.asarray(y).reshape(sim.shape) != sim)),
-                layers=[[lc.name, lc.type, int(lc.macs), float(lc.instructions)] for lc in rep.layers])
+                layers=[[lc.name, lc.type, int(lc.macs), float(lc.instructions), lc.stack] for lc in rep.layers])
 
 
 def profile_model(model, xq, sim, cores=PROFILE_CORES, log=print, reference_cores=REFERENCE_CORES) -> dict:
-    """{core: {instr, macs, flash, ram, mismatches, seconds, layers: [[name, type, macs, instr]],
+    """{core: {instr, macs, flash, ram, mismatches, seconds, layers: [[name, type, macs, instr, stack]],
     reference: the same with the reference kernels (reference_cores)} or {skipped: reason} or
     {error: text}} for the quantized model on inputs xq (simulator: sim)."""
     out = {}
@@ -89,7 +89,7 @@ def by_type(rows: list[dict], reference=False) -> dict:
     for r in rows:
         for core, p in (r.get("profile") or {}).items():
             p = p.get("reference") or {} if reference else p
-            for _name, typ, macs, instr in p.get("layers") or []:
+            for _name, typ, macs, instr, *_stack in p.get("layers") or []:
                 if macs:
                     a = agg[core, typ]
                     a[0] += instr
@@ -175,21 +175,24 @@ def write_markdown(rows: list[dict], w, cores=PROFILE_CORES):
     w("## Per-layer profile\n")
     w("Instructions per inference of each layer (instructions per MAC in brackets) on each core, in the same "
       "runs. Layers without MACs (pooling, activations, element-wise merges, reshapes) show their instructions "
-      "alone.\n")
+      "alone. Stack: the layer's stack peak on the M4 (bytes from the stack's top, the frames of main() and "
+      "model_run() included; the stack is painted again before each layer).\n")
     for r in rows:
         prof = r["profile"]
         ran = [c for c in cores if (prof.get(c) or {}).get("layers")]
         if not ran:
             continue
         w(f"<details><summary>{r['model']}</summary>\n")
-        w("| # | layer | type | MACs | " + " | ".join(SHORT[c] for c in ran) + " |")
-        w("|---:|---|---|---:|" + "---:|" * len(ran))
+        m4 = (prof.get("cortex-m4") or {}).get("layers") or []
+        w("| # | layer | type | MACs | " + " | ".join(SHORT[c] for c in ran) + " | stack M4 |")
+        w("|---:|---|---|---:|" + "---:|" * (len(ran) + 1))
         base = prof[ran[0]]["layers"]
-        for i, (name, typ, macs, _instr) in enumerate(base):
+        for i, (name, typ, macs, *_rest) in enumerate(base):
+            stack = m4[i][4] if i < len(m4) and len(m4[i]) > 4 and m4[i][4] is not None else None
             cells = []
             for c in ran:
                 lay = prof[c]["layers"]
                 instr = lay[i][3] if i < len(lay) else None
                 cells.append("-" if instr is None else f"{instr:,.0f}" + (f" ({instr / macs:.2f})" if macs else ""))
-            w(f"| {i} | {name} | {typ} | {macs:,} | " + " | ".join(cells) + " |")
+            w(f"| {i} | {name} | {typ} | {macs:,} | " + " | ".join(cells) + f" | {'-' if stack is None else f'{stack:,}'} |")
         w("\n</details>\n")

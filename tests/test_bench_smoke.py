@@ -63,6 +63,8 @@ def test_bench_pipeline_on_har_seq(tmp_path):
         prof = row["profile"]
         assert prof["cortex-m4"]["mismatches"] == 0 and prof["cortex-m3"]["reference"]["mismatches"] == 0
         assert "## Instructions per MAC per layer type and core" in (tmp_path / "results.md").read_text()
+        stacks = [lay[4] for lay in prof["cortex-m4"]["layers"]]       # each layer's stack peak
+        assert all(0 < s <= row["cortex-m4"]["ram"] for s in stacks) and "stack M4" in (tmp_path / "results.md").read_text()
     text = (tmp_path / "results.md").read_text()
     assert "| har_seq |" in text and "## Goals" in text and "## The .tflite route" in text
     assert (tmp_path / "results.png").stat().st_size > 10_000
