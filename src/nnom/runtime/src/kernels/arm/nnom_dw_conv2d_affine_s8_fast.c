@@ -1361,27 +1361,37 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 #endif /* DW_PLANES */
 
 /* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
- * adjacent channels are one word of the HWC input. Per group of four channels the nine taps'
- * weights are widened and doubled once (nnom_arm_rq() takes 2 * accumulator), and the group's
- * padded map (every window of the output) is widened into a tile on the stack, a pixel as two
- * words (x_c0 - zp, x_c2 - zp) and (x_c1 - zp, x_c3 - zp) (SXTAB16), the padding as zeros; every
- * output is then a whole window of the tile, in asm: per tap two LDRDs (the pixel, the weights)
- * and SMLABB / SMLATT into the four channels' accumulators (54 instructions for 36 MACs), and the
- * four outputs requantized as one word (~30 more). Maps whose padded extent fits NNOM_DW_CHAN_TILE
- * pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS outputs and
- * over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the one before,
- * four channels computed twice): there the plane path pays a tile, its fill and the weights'
- * setup per channel for a few outputs, and the table path a table per block of a few pixels and
- * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there; 3 x 3 at stride 1: 5.3 on
- * the planes). On larger maps whole windows straight from the input cost what the table path's
- * do, and the windows in the padding more. The stack: the tile (392 B) and the job, below the
- * table path's. */
+ * adjacent channels are one word of the HWC input. Per layer, each output's taps inside the input
+ * are listed once (its first one's input offset, rows x columns of them from there: dw_chan_px_t);
+ * per group of four channels the nine taps' weights are widened and doubled once
+ * (nnom_arm_rq() takes 2 * accumulator) and every output reads its taps inside straight from the
+ * input: a tap's word widened less the zero point by two SXTAB16s ((x_c0 - zp, x_c2 - zp),
+ * (x_c1 - zp, x_c3 - zp)), four SMLABB / SMLATT with the tap's weight pair (8 instructions for 4
+ * MACs in asm, the columns of a row unrolled), and the four outputs requantized as one word. No
+ * tile: the taps in the padding are not computed (3 x 3 at stride 1: 49 of the 81), and nothing is
+ * widened but what a window reads (a tiled map of 6 x 6 at stride 2 widened 36 pixels a group, about
+ * as many instructions as the 64 taps inside its windows cost). Maps whose padded extent fits
+ * NNOM_DW_CHAN_TILE pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS
+ * outputs and over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the
+ * one before, four channels computed twice): there the plane path pays a tile, its fill and the
+ * weights' setup per channel for a few outputs, and the table path a table per block of a few
+ * pixels and group. At most DW_CHAN_OUTS outputs (the largest such map: 5 x 3 at stride (1, 2)). */
 #ifndef NNOM_DW_CHAN_TILE
-#define NNOM_DW_CHAN_TILE 49u /* pixels, 8 B each */
+#define NNOM_DW_CHAN_TILE 49u /* pixels of the padded map */
 #endif
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
 #endif
+#define DW_CHAN_OUTS 16u
+
+/* An output's taps inside the input (field offsets used by the asm). */
+typedef struct {
+    int32_t off;        /* 0: the first one's input bytes from the input's first pixel */
+    int8_t w;           /* 4: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
+    uint8_t kind;       /* 5: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
+    uint8_t rows, cols; /* 6: rows x columns of taps from there */
+} dw_chan_px_t;
+#define DW_CHAN_NONE 9u
 
 /* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
 typedef struct {
@@ -1389,94 +1399,123 @@ typedef struct {
     int32_t b[4];         /*  72: 2 * bias */
     int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
     uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
-    const uint32_t *x;    /* 144: the row's first window's top left pixel in the tile (advanced) */
-    int8_t *o;            /* 148: its output (advanced) */
-    int8_t *end;          /* 152: o past the first row's last output (advanced) */
-    uint32_t rowb;        /* 156: tile bytes per row */
-    uint32_t sxb;         /* 160: tile bytes to the next window */
-    uint32_t ocs;         /* 164: output bytes to the next pixel */
-    uint32_t xrow, orow;  /* 168: tile and output bytes to the next output row */
-    uint32_t rows;        /* 176: output rows (counted down) */
-    uint32_t tile[NNOM_DW_CHAN_TILE][2]; /* 180 */
+    const int8_t *in;     /* 144: the input at the group's first channel */
+    int8_t *o;            /* 148: the first output at the group's first channel */
+    uint32_t rs;          /* 152: input bytes per row */
+    uint32_t C;           /* 156: bytes per pixel, input and output */
+    uint32_t zp2;         /* 160: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
+    uint32_t n;           /* 164: outputs */
+    dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-/* Registers: r0 job, r1 x, r2 o, r3 ocs, r4 rowb, r5-r8 the accumulators of channels 0-3,
- * r9-r12 data, lr end. TAP: one tap of the four channels; RQ: the requantization with (fix) or
- * without the sign correction (nnom_arm_rq4_sel()). */
-#define DW_CH_TAP(xoff, woff)                                                                 \
-    "ldrd   r9, r10, [r1, #" xoff "]\n\t"                                                    \
-    "ldrd   r11, r12, [r0, #" woff "]\n\t"                                                   \
-    "smlabb r5, r9, r11, r5\n\t"                                                             \
-    "smlatt r7, r9, r11, r7\n\t"                                                             \
-    "smlabb r6, r10, r12, r6\n\t"                                                            \
-    "smlatt r8, r10, r12, r8\n\t"
-#define DW_CH_ROW(w0, w1, w2) DW_CH_TAP("0", w0) DW_CH_TAP("8", w1) DW_CH_TAP("16", w2)
-#define DW_CH_RQ1(a, off) "ldrd   r11, r12, [r0, #" off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_chan_t, rq) == 88
+                                   && offsetof(dw_chan_t, lo4) == 136 && offsetof(dw_chan_t, in) == 144
+                                   && offsetof(dw_chan_t, n) == 164 && offsetof(dw_chan_t, px) == 168
+                                   && sizeof(dw_chan_px_t) == 8 && offsetof(dw_chan_px_t, kind) == 5)
+                                      ? 1
+                                      : -1];
+
+/* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
+ * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the output's entry (rows
+ * left during the taps); the stack: [0] job, [4] entry, [8] output, [12] the entries' end. TAP: one
+ * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
+ * (nnom_arm_rq4_sel()). */
+#define DW_CH_TAP(addr, woff)                                                                 \
+    "ldr    r8, " addr "\n\t"                                                                \
+    "ldrd   r10, r11, [r2, #" woff "]\n\t"                                                   \
+    "sxtab16 r9, r12, r8\n\t"                                                                \
+    "sxtab16 r8, r12, r8, ror #8\n\t"                                                        \
+    "smlabb r4, r9, r10, r4\n\t"                                                             \
+    "smlatt r6, r9, r10, r6\n\t"                                                             \
+    "smlabb r5, r8, r11, r5\n\t"                                                             \
+    "smlatt r7, r8, r11, r7\n\t"
+/* a row of 3, 2 or 1 taps, its weights at r2 + w (w: 24 per row of the code before it) */
+#define DW_CH_ROW3(w0, w1, w2) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1) DW_CH_TAP("[r1, r3, lsl #1]", w2)
+#define DW_CH_ROW2(w0, w1) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1)
+#define DW_CH_ROW1(w0) DW_CH_TAP("[r1]", w0)
+#define DW_CH_DOWN "add    r1, r1, r0\n\t"
+#define DW_CH_RQ1(a, off) "ldrd   r10, r11, [r0, #" off "]\n\tsmmlar " a ", " a ", r10, r11\n\t"
 #define DW_CH_RQ1_FIX(a, off)                                                                 \
-    "ldrd   r11, r12, [r0, #" off "]\n\tadd    r12, r12, " a ", asr #31\n\tsmmlar " a ", " a ", r11, r12\n\t"
-#define DW_CH_RQ DW_CH_RQ1("r5", "88") DW_CH_RQ1("r6", "96") DW_CH_RQ1("r7", "104") DW_CH_RQ1("r8", "112")
+    "ldrd   r10, r11, [r0, #" off "]\n\tadd    r11, r11, " a ", asr #31\n\tsmmlar " a ", " a ", r10, r11\n\t"
+#define DW_CH_RQ DW_CH_RQ1("r4", "88") DW_CH_RQ1("r5", "96") DW_CH_RQ1("r6", "104") DW_CH_RQ1("r7", "112")
 #define DW_CH_RQ_FIX                                                                          \
-    DW_CH_RQ1_FIX("r5", "88") DW_CH_RQ1_FIX("r6", "96") DW_CH_RQ1_FIX("r7", "104") DW_CH_RQ1_FIX("r8", "112")
+    DW_CH_RQ1_FIX("r4", "88") DW_CH_RQ1_FIX("r5", "96") DW_CH_RQ1_FIX("r6", "104") DW_CH_RQ1_FIX("r7", "112")
 #define DW_CH_PACK                                                                            \
-    "ldrd   r11, r12, [r0, #120]\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #120]\n\t"                                                        \
+    "asr    r4, r4, r10\n\t"                                                                 \
     "asr    r5, r5, r11\n\t"                                                                 \
-    "asr    r6, r6, r12\n\t"                                                                 \
+    "ssat   r4, #8, r4\n\t"                                                                  \
     "ssat   r5, #8, r5\n\t"                                                                  \
-    "ssat   r6, #8, r6\n\t"                                                                  \
-    "ldrd   r11, r12, [r0, #128]\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #128]\n\t"                                                        \
+    "asr    r6, r6, r10\n\t"                                                                 \
     "asr    r7, r7, r11\n\t"                                                                 \
-    "asr    r8, r8, r12\n\t"                                                                 \
+    "ssat   r6, #8, r6\n\t"                                                                  \
     "ssat   r7, #8, r7\n\t"                                                                  \
-    "ssat   r8, #8, r8\n\t"                                                                  \
-    "bfi    r5, r6, #8, #8\n\t"                                                              \
-    "bfi    r5, r7, #16, #8\n\t"                                                             \
-    "bfi    r5, r8, #24, #8\n\t"
+    "bfi    r4, r5, #8, #8\n\t"                                                              \
+    "bfi    r4, r6, #16, #8\n\t"                                                             \
+    "bfi    r4, r7, #24, #8\n\t"
 #define DW_CH_CLAMP                                                                           \
-    "ldrd   r11, r12, [r0, #136]\n\t"                                                        \
-    "ssub8  r9, r5, r11\n\t"                                                                 \
-    "sel    r5, r5, r11\n\t"                                                                 \
-    "ssub8  r9, r12, r5\n\t"                                                                 \
-    "sel    r5, r5, r12\n\t"
-/* the rows of outputs: per pixel the bias, the three kernel rows (r1 moved down a row between
- * them, then back up and on to the next window), the requantization, the store */
+    "ldrd   r10, r11, [r0, #136]\n\t"                                                        \
+    "ssub8  r9, r4, r10\n\t"                                                                 \
+    "sel    r4, r4, r10\n\t"                                                                 \
+    "ssub8  r9, r11, r4\n\t"                                                                 \
+    "sel    r4, r4, r11\n\t"
+/* per output: the biases, its taps (TBH on its kind: the code of its columns, entered at the row
+ * that leaves its count of rows: no loop, the weights at immediate offsets), the requantization,
+ * the store; about 41 instructions an output besides 8 a tap */
 #define DW_CH_CORE(name, RQ, CLAMP)                                                           \
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "ldr    r3, [r0, #164]\n\t"                                          \
-                         "ldr    r4, [r0, #156]\n\t"                                          \
-                         "ldr    lr, [r0, #152]\n\t"                                          \
-                         "2:\n\t"                                                            \
-                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "sub    sp, sp, #16\n\t"                                             \
+                         "ldr    r3, [r0, #156]\n\t"                                          \
+                         "ldr    r12, [r0, #160]\n\t"                                         \
+                         "ldr    r8, [r0, #148]\n\t"                                          \
+                         "add    lr, r0, #168\n\t"                                            \
+                         "ldr    r9, [r0, #164]\n\t"                                          \
+                         "add    r9, lr, r9, lsl #3\n\t"                                      \
+                         "str    r0, [sp]\n\t"                                                \
+                         "strd   r8, r9, [sp, #4]\n\t"                                        \
                          "1:\n\t"                                                            \
-                         "ldrd   r5, r6, [r0, #72]\n\t"                                       \
-                         "ldrd   r7, r8, [r0, #80]\n\t"                                       \
-                         DW_CH_ROW("0", "8", "16")                                            \
-                         "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_ROW("24", "32", "40")                                          \
-                         "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_ROW("48", "56", "64")                                          \
-                         "ldr    r9, [r0, #160]\n\t"                                          \
-                         "sub    r1, r1, r4, lsl #1\n\t"                                      \
-                         "add    r1, r1, r9\n\t"                                              \
+                         "ldrd   r4, r5, [r0, #72]\n\t"                                       \
+                         "ldrd   r6, r7, [r0, #80]\n\t"                                       \
+                         "ldr    r1, [r0, #144]\n\t"                                          \
+                         "ldr    r8, [lr]\n\t"                                                \
+                         "add    r1, r1, r8\n\t"                                              \
+                         "ldrsb  r2, [lr, #4]\n\t"                                            \
+                         "add    r2, r2, r0\n\t"                                              \
+                         "ldrb   r9, [lr, #5]\n\t"                                            \
+                         "ldr    r0, [r0, #152]\n\t"                                          \
+                         "tbh    [pc, r9, lsl #1]\n\t"                                        \
+                         "5:\n\t"                                                            \
+                         ".hword (33f - 5b) / 2, (32f - 5b) / 2, (31f - 5b) / 2\n\t"          \
+                         ".hword (23f - 5b) / 2, (22f - 5b) / 2, (21f - 5b) / 2\n\t"          \
+                         ".hword (13f - 5b) / 2, (12f - 5b) / 2, (11f - 5b) / 2, (9f - 5b) / 2\n\t" \
+                         "33:\n\t" DW_CH_ROW3("0", "8", "16") DW_CH_DOWN                      \
+                         "32:\n\t" DW_CH_ROW3("24", "32", "40") DW_CH_DOWN                    \
+                         "31:\n\t" DW_CH_ROW3("48", "56", "64")                               \
+                         "b      9f\n\t"                                                      \
+                         "23:\n\t" DW_CH_ROW2("0", "8") DW_CH_DOWN                            \
+                         "22:\n\t" DW_CH_ROW2("24", "32") DW_CH_DOWN                          \
+                         "21:\n\t" DW_CH_ROW2("48", "56")                                     \
+                         "b      9f\n\t"                                                      \
+                         "13:\n\t" DW_CH_ROW1("0") DW_CH_DOWN                                 \
+                         "12:\n\t" DW_CH_ROW1("24") DW_CH_DOWN                                \
+                         "11:\n\t" DW_CH_ROW1("48")                                           \
+                         "9:\n\t"                                                            \
+                         "ldr    r0, [sp]\n\t"                                                \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "str    r5, [r2]\n\t"                                                \
-                         "add    r2, r2, r3\n\t"                                              \
-                         "cmp    r2, lr\n\t"                                                  \
+                         "ldrd   r8, r9, [sp, #4]\n\t"                                        \
+                         "str    r4, [r8]\n\t"                                                \
+                         "add    r8, r8, r3\n\t"                                              \
+                         "str    r8, [sp, #4]\n\t"                                            \
+                         "add    lr, lr, #8\n\t"                                              \
+                         "cmp    lr, r9\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
-                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
-                         "ldrd   r9, r10, [r0, #168]\n\t"                                     \
-                         "add    r1, r1, r9\n\t"                                              \
-                         "add    r2, r2, r10\n\t"                                             \
-                         "add    lr, lr, r10\n\t"                                             \
-                         "strd   r1, r2, [r0, #144]\n\t"                                      \
-                         "ldr    r9, [r0, #176]\n\t"                                          \
-                         "subs   r9, r9, #1\n\t"                                              \
-                         "str    r9, [r0, #176]\n\t"                                          \
-                         "bne    2b\n\t"                                                      \
+                         "add    sp, sp, #16\n\t"                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
 DW_CH_CORE(dw_chan_core_sat, DW_CH_RQ, "")
@@ -1487,22 +1526,25 @@ DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
 {
-    for (; j->rows > 0; j->rows--, j->x += j->xrow / 4u, j->o += j->orow, j->end += j->orow) {
-        const uint32_t *x = j->x;
-        int8_t *o;
-        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb / 4u) {
-            int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
-            uint32_t t, v;
-            for (t = 0; t < 9; t++) {
-                const uint32_t *u = x + (t / 3u) * (j->rowb / 4u) + 2u * (t % 3u);
-                a0 = __smlabb(u[0], j->w[t][0], a0);
-                a2 = __smlatt(u[0], j->w[t][0], a2);
-                a1 = __smlabb(u[1], j->w[t][1], a1);
-                a3 = __smlatt(u[1], j->w[t][1], a3);
+    const dw_chan_px_t *px = j->px;
+    int8_t *o = j->o;
+    uint32_t i, r, k;
+    for (i = j->n; i > 0; i--, px++, o += j->C) {
+        int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+        const int8_t *x = j->in + px->off;
+        const uint32_t *w = &j->w[0][0] + (px->w + 24 * (3 - px->rows)) / 4;
+        uint32_t v;
+        for (r = px->kind != DW_CHAN_NONE ? px->rows : 0u; r > 0; r--, x += j->rs, w += 6)
+            for (k = 0; k < px->cols; k++) {
+                const uint32_t t = nnom_ld32(x + k * j->C);
+                const uint32_t e = __sxtab16(j->zp2, t), od = nnom_sxtab16_ror8(j->zp2, t);
+                a0 = __smlabb(e, w[2 * k], a0);
+                a2 = __smlatt(e, w[2 * k], a2);
+                a1 = __smlabb(od, w[2 * k + 1], a1);
+                a3 = __smlatt(od, w[2 * k + 1], a3);
             }
-            v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
-            nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
-        }
+        v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
+        nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
     }
 }
 static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_sat(dw_chan_t *j)
@@ -1557,38 +1599,43 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
            && win->sh <= 2 && win->sw <= 2 && out_dims.h > 0 && out_dims.w > 0
            && dw_chan_extent(out_dims.h, win->sh) * dw_chan_extent(out_dims.w, win->sw) <= NNOM_DW_CHAN_TILE
+           && (uint32_t)out_dims.h * out_dims.w <= DW_CHAN_OUTS
            && (win->sh == 2 || win->sw == 2
                || ((uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS && (in_dims.c % 4 == 0 || in_dims.c >= 12)))
            && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
 }
 
 #if DW_CHAN
-/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization, and its values
- * in the tile's rows [r0, r1) and columns [k0, k1) (the image's part) from src (the image's pixel
- * there, the group's first channel; C bytes a pixel, W pixels a row), less the zero point. */
-static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
-                                            const int32_t *bias, uint32_t c0, const int8_t *src, uint32_t C,
-                                            uint32_t W, uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
+/* A tap's weights of four channels at s, doubled, in chan's order at d. */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_tap_w(uint32_t *d, const int8_t *s)
 {
-    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp), tw = j->rowb / 8u;
-    uint32_t t, i, r, n;
-    for (t = 0; t < 9; t++) {
-        const uint32_t v = nnom_ld32(w + t * C + c0), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
-        j->w[t][0] = __sadd16(e, e);
-        j->w[t][1] = __sadd16(o, o);
-    }
+    const uint32_t v = nnom_ld32(s), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
+    d[0] = __sadd16(e, e);
+    d[1] = __sadd16(o, o);
+}
+
+/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
+static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                            const int32_t *bias, uint32_t c0)
+{
+    const uint32_t C = j->C;
+    const int8_t *s = w + c0;
+    uint32_t i;
+    /* unrolled: the immediate offsets, no loop (7 instructions a tap, 10 in a loop) */
+    dw_chan_tap_w(j->w[0], s);
+    dw_chan_tap_w(j->w[1], s + C);
+    dw_chan_tap_w(j->w[2], s + 2 * C);
+    s += 3 * C;
+    dw_chan_tap_w(j->w[3], s);
+    dw_chan_tap_w(j->w[4], s + C);
+    dw_chan_tap_w(j->w[5], s + 2 * C);
+    s += 3 * C;
+    dw_chan_tap_w(j->w[6], s);
+    dw_chan_tap_w(j->w[7], s + C);
+    dw_chan_tap_w(j->w[8], s + 2 * C);
     for (i = 0; i < 4; i++)
         j->b[i] = bias != NULL ? 2 * bias[c0 + i] : 0;
     group_rq(p, c0, j->rq);
-    for (r = r0; r < r1; r++, src += W * C) {
-        const int8_t *s = src;
-        uint32_t *d = j->tile[r * tw + k0];
-        for (n = k1 - k0; n > 0; n--, s += C, d += 2) {
-            const uint32_t v = nnom_ld32(s);
-            d[0] = __sxtab16(zp2, v);
-            d[1] = nnom_sxtab16_ror8(zp2, v);
-        }
-    }
 }
 
 /* The channel-major path (see above). */
@@ -1596,31 +1643,36 @@ static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const 
                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
-    const uint32_t C = in_dims.c, pt = win->pad_top, pl = win->pad_left;
-    const uint32_t th = dw_chan_extent(out_dims.h, win->sh), tw = dw_chan_extent(out_dims.w, win->sw);
-    /* the padded map's rows [r0, r1) and columns [k0, k1) are inside the image */
-    const uint32_t r0 = pt < th ? pt : th, r1 = in_dims.h + pt < th ? in_dims.h + pt : th;
-    const uint32_t k0 = pl < tw ? pl : tw, k1 = in_dims.w + pl < tw ? in_dims.w + pl : tw;
-    const int inside = r0 < r1 && k0 < k1;
+    const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    const int8_t *src = in + (inside ? ((r0 - pt) * in_dims.w + (k0 - pl)) * C : 0u);
-    uint32_t c0;
+    uint32_t c0, oy, ox, ky0, ky1, kx0, kx1;
+    dw_chan_px_t *px;
     dw_chan_t j;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.rowb = 8u * tw;
-    j.sxb = 8u * win->sw;
-    j.ocs = C;
-    j.xrow = j.rowb * win->sh;
-    j.orow = (uint32_t)out_dims.w * C;
-    memset(j.tile, 0, th * tw * sizeof j.tile[0]); /* the padding (x - zp = 0), once for all groups */
+    j.rs = (uint32_t)in_dims.w * C;
+    j.C = C;
+    j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    j.n = (uint32_t)out_dims.h * out_dims.w;
+    /* each output's taps inside the input, once for all groups */
+    for (oy = 0, px = j.px; oy < out_dims.h; oy++)
+        for (ox = 0; ox < out_dims.w; ox++, px++) {
+            const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+            const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+            nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
+            nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
+            const int inside = ky0 < ky1 && kx0 < kx1;
+            px->rows = (uint8_t)(ky1 - ky0);
+            px->cols = (uint8_t)(kx1 - kx0);
+            px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
+            px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
+            px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+        }
     /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
     for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-        dw_chan_group(&j, p, w, bias, c0, src + c0, C, in_dims.w, r0, inside ? r1 : r0, k0, k1);
-        j.x = j.tile[0];
+        dw_chan_group(&j, p, w, bias, c0);
+        j.in = in + c0;
         j.o = out + c0;
-        j.end = j.o + j.orow;
-        j.rows = out_dims.h;
         core(&j);
     }
 }
