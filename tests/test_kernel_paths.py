@@ -31,7 +31,9 @@ def _clamped(layer, zp=-40, scale=0.05):
 
 def dw_model(seed):
     """Depthwise layers reaching every plane core (strides 1 and 2, ReLU at out_zp -128, no
-    activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp) and the
+    activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp, a dilated
+    3x3 without activation: the runner with the sign correction; the 3x3 one's outputs outside its
+    inner block on the channel-major core) and the
     channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), a
     GlobalAvgPool (MEAN); first a map four times as wide (the plane path's bands, dw_band())."""
     rng = np.random.default_rng(seed)
@@ -50,6 +52,7 @@ def dw_model(seed):
             x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME)), x))
             x = m.hook(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME), x)
     x = m.hook(Conv2D(int(rng.integers(4, 9)), kernel(1, 1)), m.hook(UpSample(kernel(4, 4)), x))
+    x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME, dilation=(2, 2)), x)
     x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME)), x))
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(2, 1), PADDING_SAME)), x))

@@ -1013,9 +1013,12 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 #endif /* DW_PLANES */
 
 #if DW_TABLE
-/* The table path (see the top of the file); the reference for what it does not cover. */
-static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+/* The table path's blocks (see the top of the file); the reference for what it does not cover
+ * (returns 0 then). border: only the inner block (outputs [r[0], r[1]) x [r[2], r[3]), whose windows
+ * lie inside the input), the others left to the channel-major core (dw_table()). */
+static NNOM_ARM_NOINLINE int dw_table_blocks(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                             int border, uint32_t r[4])
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
@@ -1034,12 +1037,17 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     j.fix = p->out_zp != -128;
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
+    /* the runner the blocks take (with border, the inner block's: nine taps) */
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
-        || run[j.clamp ? 2 : 0] == NULL
+        || run[j.clamp ? 2 : border && !j.fix ? 1 : 0] == NULL
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
+        return 0;
     }
+    r[0] = ylo;
+    r[1] = yhi;
+    r[2] = xlo;
+    r[3] = xhi;
     j.step = (uint32_t)win->sw * C;
     j.row_step = (uint32_t)win->sh * in_dims.w * C;
     j.ostep = C;
@@ -1050,10 +1058,13 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
             ox1 = run_end(ox, xlo, xhi);
+            if (border && !(oy >= ylo && oy < yhi && ox >= xlo && ox < xhi))
+                continue;
             ((oy1 - oy) * (ox1 - ox) < DW_DIRECT ? direct : dw_block)(&j, p, in, in_dims, w, bias, out, out_dims, oy,
                                                                       oy1, ox, ox1);
         }
     }
+    return 1;
 }
 #endif /* DW_TABLE */
 
@@ -1382,14 +1393,15 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
 #endif
-#define DW_CHAN_OUTS 16u
+#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 12 B each) */
 
 /* An output's taps inside the input (field offsets used by the asm). */
 typedef struct {
     int32_t off;        /* 0: the first one's input bytes from the input's first pixel */
-    int8_t w;           /* 4: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
-    uint8_t kind;       /* 5: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
-    uint8_t rows, cols; /* 6: rows x columns of taps from there */
+    uint32_t oo;        /* 4: the output's bytes from the output's first pixel */
+    int8_t w;           /* 8: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
+    uint8_t kind;       /* 9: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
+    uint8_t rows, cols; /* 10: rows x columns of taps from there */
 } dw_chan_px_t;
 #define DW_CHAN_NONE 9u
 
@@ -1400,11 +1412,11 @@ typedef struct {
     int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
     uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
     const int8_t *in;     /* 144: the input at the group's first channel */
-    int8_t *o;            /* 148: the first output at the group's first channel */
+    int8_t *o;            /* 148: the output's first pixel at the group's first channel */
     uint32_t rs;          /* 152: input bytes per row */
     uint32_t C;           /* 156: bytes per pixel, input and output */
     uint32_t zp2;         /* 160: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
-    uint32_t n;           /* 164: outputs */
+    uint32_t n;           /* 164: outputs of the pass */
     dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
 } dw_chan_t;
 
@@ -1414,13 +1426,13 @@ typedef void (*dw_chan_fn)(dw_chan_t *j);
 typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_chan_t, rq) == 88
                                    && offsetof(dw_chan_t, lo4) == 136 && offsetof(dw_chan_t, in) == 144
                                    && offsetof(dw_chan_t, n) == 164 && offsetof(dw_chan_t, px) == 168
-                                   && sizeof(dw_chan_px_t) == 8 && offsetof(dw_chan_px_t, kind) == 5)
+                                   && sizeof(dw_chan_px_t) == 12 && offsetof(dw_chan_px_t, kind) == 9)
                                       ? 1
                                       : -1];
 
 /* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
  * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the output's entry (rows
- * left during the taps); the stack: [0] job, [4] entry, [8] output, [12] the entries' end. TAP: one
+ * left during the taps); the stack: [0] job, [4] the output's first pixel, [8] the entries' end. TAP: one
  * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
  * (nnom_arm_rq4_sel()). */
 #define DW_CH_TAP(addr, woff)                                                                 \
@@ -1476,7 +1488,8 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
                          "ldr    r8, [r0, #148]\n\t"                                          \
                          "add    lr, r0, #168\n\t"                                            \
                          "ldr    r9, [r0, #164]\n\t"                                          \
-                         "add    r9, lr, r9, lsl #3\n\t"                                      \
+                         "add    r9, r9, r9, lsl #1\n\t"                                      \
+                         "add    r9, lr, r9, lsl #2\n\t"                                      \
                          "str    r0, [sp]\n\t"                                                \
                          "strd   r8, r9, [sp, #4]\n\t"                                        \
                          "1:\n\t"                                                            \
@@ -1485,9 +1498,9 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
                          "ldr    r1, [r0, #144]\n\t"                                          \
                          "ldr    r8, [lr]\n\t"                                                \
                          "add    r1, r1, r8\n\t"                                              \
-                         "ldrsb  r2, [lr, #4]\n\t"                                            \
+                         "ldrsb  r2, [lr, #8]\n\t"                                            \
                          "add    r2, r2, r0\n\t"                                              \
-                         "ldrb   r9, [lr, #5]\n\t"                                            \
+                         "ldrb   r9, [lr, #9]\n\t"                                            \
                          "ldr    r0, [r0, #152]\n\t"                                          \
                          "tbh    [pc, r9, lsl #1]\n\t"                                        \
                          "5:\n\t"                                                            \
@@ -1509,10 +1522,9 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
                          "ldr    r0, [sp]\n\t"                                                \
                          RQ DW_CH_PACK CLAMP                                                  \
                          "ldrd   r8, r9, [sp, #4]\n\t"                                        \
-                         "str    r4, [r8]\n\t"                                                \
-                         "add    r8, r8, r3\n\t"                                              \
-                         "str    r8, [sp, #4]\n\t"                                            \
-                         "add    lr, lr, #8\n\t"                                              \
+                         "ldr    r10, [lr, #4]\n\t"                                           \
+                         "str    r4, [r8, r10]\n\t"                                           \
+                         "add    lr, lr, #12\n\t"                                             \
                          "cmp    lr, r9\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
                          "add    sp, sp, #16\n\t"                                             \
@@ -1527,9 +1539,9 @@ DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
 static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
 {
     const dw_chan_px_t *px = j->px;
-    int8_t *o = j->o;
     uint32_t i, r, k;
-    for (i = j->n; i > 0; i--, px++, o += j->C) {
+    for (i = j->n; i > 0; i--, px++) {
+        int8_t *o = j->o + px->oo;
         int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
         const int8_t *x = j->in + px->off;
         const uint32_t *w = &j->w[0][0] + (px->w + 24 * (3 - px->rows)) / 4;
@@ -1599,11 +1611,15 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
            && win->sh <= 2 && win->sw <= 2 && out_dims.h > 0 && out_dims.w > 0
            && dw_chan_extent(out_dims.h, win->sh) * dw_chan_extent(out_dims.w, win->sw) <= NNOM_DW_CHAN_TILE
-           && (uint32_t)out_dims.h * out_dims.w <= DW_CHAN_OUTS
            && (win->sh == 2 || win->sw == 2
                || ((uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS && (in_dims.c % 4 == 0 || in_dims.c >= 12)))
            && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
 }
+
+/* Some of a layer's outputs on the channel-major core (dw_chan_pixels()). */
+typedef void (*dw_pixels_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t ylo,
+                             uint32_t yhi, uint32_t xlo, uint32_t xhi);
 
 #if DW_CHAN
 /* A tap's weights of four channels at s, doubled, in chan's order at d. */
@@ -1638,45 +1654,104 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
     group_rq(p, c0, j->rq);
 }
 
-/* The channel-major path (see above). */
-static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+/* The outputs outside rows [ylo, yhi) x columns [xlo, xhi) on the channel-major core (see above),
+ * DW_CHAN_OUTS a pass: the channel-major path (all of them), and the table path's outputs outside
+ * its inner block (dw_table()). */
+static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                            uint32_t ylo, uint32_t yhi, uint32_t xlo, uint32_t xhi)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy, ox, ky0, ky1, kx0, kx1;
-    dw_chan_px_t *px;
+    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1;
     dw_chan_t j;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.rs = (uint32_t)in_dims.w * C;
     j.C = C;
     j.zp2 = nnom_arm_zp_pair(p->in_zp);
-    j.n = (uint32_t)out_dims.h * out_dims.w;
-    /* each output's taps inside the input, once for all groups */
-    for (oy = 0, px = j.px; oy < out_dims.h; oy++)
-        for (ox = 0; ox < out_dims.w; ox++, px++) {
-            const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-            const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-            nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
-            nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
-            const int inside = ky0 < ky1 && kx0 < kx1;
-            px->rows = (uint8_t)(ky1 - ky0);
-            px->cols = (uint8_t)(kx1 - kx0);
-            px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
-            px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
-            px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+    while (oy < out_dims.h) {
+        dw_chan_px_t *px = j.px;
+        /* the pass's outputs and their taps inside the input, once for all groups */
+        for (j.n = 0; j.n < DW_CHAN_OUTS && oy < out_dims.h;) {
+            if (oy >= ylo && oy < yhi && ox == xlo && xlo < xhi)
+                ox = xhi; /* over the inner block */
+            if (ox < out_dims.w) {
+                const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+                const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+                int inside;
+                nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
+                nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
+                inside = ky0 < ky1 && kx0 < kx1;
+                px->rows = (uint8_t)(ky1 - ky0);
+                px->cols = (uint8_t)(kx1 - kx0);
+                px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
+                px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
+                px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+                px->oo = (oy * out_dims.w + ox) * C;
+                px++;
+                j.n++;
+                ox++;
+            }
+            if (ox >= out_dims.w) {
+                ox = 0;
+                oy++;
+            }
         }
-    /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
-    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-        dw_chan_group(&j, p, w, bias, c0);
-        j.in = in + c0;
-        j.o = out + c0;
-        core(&j);
+        if (j.n == 0)
+            break;
+        /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
+        for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+            dw_chan_group(&j, p, w, bias, c0);
+            j.in = in + c0;
+            j.o = out + c0;
+            core(&j);
+        }
     }
 }
+
+/* The channel-major path (see above). */
+static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    dw_pixels_fn f = dw_chan_pixels; /* called through a pointer, as dw_table() does: the same code in every build */
+    NNOM_ARM_OPAQUE(f);
+    f(p, in, in_dims, w, bias, out, out_dims, 0, 0, 0, 0);
+}
 #endif /* DW_CHAN */
+
+#if DW_TABLE
+/* The outputs outside the inner block of the table path's 3x3 windows without dilation
+ * (dw_table()): DW_CHAN_OUTS a pass on the channel-major core (dw_chan_pixels()), whose setup per
+ * pass and group costs less than the table's per block and group (a border row or column, the
+ * corners: three or four blocks on a SAME map at stride 2, eight at stride 1) and whose outputs
+ * cost about what the table's border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.0
+ * instructions per MAC). Read through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table
+ * runs them). */
+#if DW_CHAN
+#define DW_BORDER_FN dw_chan_pixels
+#else
+#define DW_BORDER_FN NULL
+#endif
+
+/* The table path (see the top of the file); the reference for what it does not cover. */
+static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    static const dw_pixels_fn borders[1] = {DW_BORDER_FN};
+    const dw_pixels_fn *b = borders;
+    const nnom_window_t *win = &p->win;
+    uint32_t r[4];
+    int border;
+    NNOM_ARM_OPAQUE(b);
+    border = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && b[0] != NULL
+             && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
+    if (dw_table_blocks(p, in, in_dims, w, bias, out, out_dims, border, r) && border
+        && !(r[0] == 0 && r[1] == out_dims.h && r[2] == 0 && r[3] == out_dims.w))
+        b[0](p, in, in_dims, w, bias, out, out_dims, r[0], r[1], r[2], r[3]);
+}
+#endif
 
 /* The paths built in: [0] the table path, [1] the plane path (without its cores,
  * dw_planes_cover() is 0), [2] the channel-major path; the reference for one left out. Each path in
