@@ -46,6 +46,21 @@
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
 #if DW_TABLE || DW_CHAN
+/* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
+ * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own (the
+ * table path), or go to the channel-major core (dw_chan_pixels()). Inlined: the same code in every
+ * build. */
+static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_out, uint32_t n, uint32_t s,
+                                                                    uint32_t pad, uint32_t k, uint32_t d,
+                                                                    uint32_t *lo, uint32_t *hi)
+{
+    const uint32_t span = (k - 1u) * d; /* the window's extent minus 1 */
+    *lo = (pad + s - 1u) / s;
+    *hi = n - 1u + pad >= span ? (n - 1u + pad - span) / s + 1u : 0u;
+    if (*hi > n_out)
+        *hi = n_out;
+}
+
 /* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
 static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
 {
@@ -347,17 +362,6 @@ typedef void (*dw_run_fn)(const dw_job_t *j);
 #endif
 static const dw_run_fn dw_runners[3] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP};
 
-/* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
- * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own. */
-static void inner_run(uint32_t n_out, uint32_t n, uint32_t s, uint32_t pad, uint32_t k, uint32_t d, uint32_t *lo,
-                      uint32_t *hi)
-{
-    const uint32_t span = (k - 1u) * d; /* the window's extent minus 1 */
-    *lo = (pad + s - 1u) / s;
-    *hi = n - 1u + pad >= span ? (n - 1u + pad - span) / s + 1u : 0u;
-    if (*hi > n_out)
-        *hi = n_out;
-}
 
 /* The end of the block of outputs from o (see inner_run()). */
 static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
@@ -1013,12 +1017,20 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 #endif /* DW_PLANES */
 
 #if DW_TABLE
-/* The table path's blocks (see the top of the file); the reference for what it does not cover
- * (returns 0 then). border: only the inner block (outputs [r[0], r[1]) x [r[2], r[3]), whose windows
- * lie inside the input), the others left to the channel-major core (dw_table()). */
-static NNOM_ARM_NOINLINE int dw_table_blocks(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                             int border, uint32_t r[4])
+/* The outputs outside the inner block of the table path's 3x3 windows without dilation go to the
+ * channel-major core (dw_chan_pixels(), DW_CHAN_OUTS a pass), whose setup per pass and group costs
+ * less than the table's per block and group (a border row or column, the corners: three or four
+ * blocks on a SAME map at stride 2, eight at stride 1) and whose outputs cost about what the table's
+ * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC). Read
+ * through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table runs them). */
+static int dw_chan_built(int fix, int clamp);
+
+/* The table path (see the top of the file), the reference for what it does not cover; with the
+ * channel-major core built in, of 3x3 windows without dilation only the inner block. Returns
+ * whether outputs outside it are left to the channel-major core (nnom_dw_conv2d_affine_s8_fast()
+ * calls it then: this frame gone, the stack no deeper). */
+static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c, taps = (uint32_t)win->kh * win->kw;
@@ -1030,11 +1042,14 @@ static NNOM_ARM_NOINLINE int dw_table_blocks(const nnom_conv_affine_params_t *p,
 #else
     dw_block_fn direct = dw_block;
 #endif
+    int border;
     NNOM_ARM_OPAQUE(run);
     NNOM_ARM_OPAQUE(direct);
 
     j.clamp = p->act_min > -128 || p->act_max < 127;
     j.fix = p->out_zp != -128;
+    /* only the inner block here, the other outputs on the channel-major core */
+    border = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && dw_chan_built(j.fix, j.clamp);
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
     /* the runner the blocks take (with border, the inner block's: nine taps) */
@@ -1044,10 +1059,6 @@ static NNOM_ARM_NOINLINE int dw_table_blocks(const nnom_conv_affine_params_t *p,
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return 0;
     }
-    r[0] = ylo;
-    r[1] = yhi;
-    r[2] = xlo;
-    r[3] = xhi;
     j.step = (uint32_t)win->sw * C;
     j.row_step = (uint32_t)win->sh * in_dims.w * C;
     j.ostep = C;
@@ -1064,8 +1075,9 @@ static NNOM_ARM_NOINLINE int dw_table_blocks(const nnom_conv_affine_params_t *p,
                                                                       oy1, ox, ox1);
         }
     }
-    return 1;
+    return border && !(ylo == 0 && yhi == out_dims.h && xlo == 0 && xhi == out_dims.w);
 }
+
 #endif /* DW_TABLE */
 
 #if DW_PLANES
@@ -1598,14 +1610,21 @@ static dw_chan_fn dw_chan_for(int fix, int clamp)
     return c[clamp ? 2u : fix ? 1u : 0u];
 }
 
+/* Whether the core for the requantization is built in. */
+static __attribute__((unused)) int dw_chan_built(int fix, int clamp)
+{
+    return dw_chan_for(fix, clamp) != NULL;
+}
+
 /* The padded map's rows (or columns): every window of the output. */
 static uint32_t dw_chan_extent(uint32_t n_out, uint32_t s)
 {
     return (n_out - 1u) * s + 3u;
 }
 
-/* Whether the channel-major path covers the call (see above). */
-static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
+/* Whether the channel-major path covers the call (see above); out of line: the same code whether or
+ * not dw_chan_pixels() calls it too. */
+static NNOM_ARM_NOINLINE int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
@@ -1615,11 +1634,6 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
                || ((uint32_t)out_dims.h * out_dims.w <= NNOM_DW_CHAN_MAX_PIXELS && (in_dims.c % 4 == 0 || in_dims.c >= 12)))
            && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
 }
-
-/* Some of a layer's outputs on the channel-major core (dw_chan_pixels()). */
-typedef void (*dw_pixels_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims, uint32_t ylo,
-                             uint32_t yhi, uint32_t xlo, uint32_t xhi);
 
 #if DW_CHAN
 /* A tap's weights of four channels at s, doubled, in chan's order at d. */
@@ -1654,18 +1668,20 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
     group_rq(p, c0, j->rq);
 }
 
-/* The outputs outside rows [ylo, yhi) x columns [xlo, xhi) on the channel-major core (see above),
- * DW_CHAN_OUTS a pass: the channel-major path (all of them), and the table path's outputs outside
- * its inner block (dw_table()). */
+/* The channel-major path (see above), DW_CHAN_OUTS outputs a pass: all of them (dw_chan_cover()),
+ * or the table path's outside its inner block, rows [ylo, yhi) x columns [xlo, xhi) (dw_table()). */
 static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                            uint32_t ylo, uint32_t yhi, uint32_t xlo, uint32_t xhi)
+                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1;
+    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
     dw_chan_t j;
+    if (!dw_chan_cover(p, in_dims, out_dims)) {
+        inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
+        inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
+    }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.rs = (uint32_t)in_dims.w * C;
@@ -1711,58 +1727,27 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     }
 }
 
-/* The channel-major path (see above). */
-static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
-{
-    dw_pixels_fn f = dw_chan_pixels; /* called through a pointer, as dw_table() does: the same code in every build */
-    NNOM_ARM_OPAQUE(f);
-    f(p, in, in_dims, w, bias, out, out_dims, 0, 0, 0, 0);
-}
 #endif /* DW_CHAN */
 
-#if DW_TABLE
-/* The outputs outside the inner block of the table path's 3x3 windows without dilation
- * (dw_table()): DW_CHAN_OUTS a pass on the channel-major core (dw_chan_pixels()), whose setup per
- * pass and group costs less than the table's per block and group (a border row or column, the
- * corners: three or four blocks on a SAME map at stride 2, eight at stride 1) and whose outputs
- * cost about what the table's border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.0
- * instructions per MAC). Read through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table
- * runs them). */
-#if DW_CHAN
-#define DW_BORDER_FN dw_chan_pixels
-#else
-#define DW_BORDER_FN NULL
-#endif
-
-/* The table path (see the top of the file); the reference for what it does not cover. */
-static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
-{
-    static const dw_pixels_fn borders[1] = {DW_BORDER_FN};
-    const dw_pixels_fn *b = borders;
-    const nnom_window_t *win = &p->win;
-    uint32_t r[4];
-    int border;
-    NNOM_ARM_OPAQUE(b);
-    border = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && b[0] != NULL
-             && dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127) != NULL;
-    if (dw_table_blocks(p, in, in_dims, w, bias, out, out_dims, border, r) && border
-        && !(r[0] == 0 && r[1] == out_dims.h && r[2] == 0 && r[3] == out_dims.w))
-        b[0](p, in, in_dims, w, bias, out, out_dims, r[0], r[1], r[2], r[3]);
-}
-#endif
-
-/* The paths built in: [0] the table path, [1] the plane path (without its cores,
- * dw_planes_cover() is 0), [2] the channel-major path; the reference for one left out. Each path in
- * a function of its own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE
- * (nnom_arm_dsp.h). */
+/* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
+ * channel-major core, called after it), [1] the plane path (without its cores, dw_planes_cover() is
+ * 0), [2] the channel-major path; the reference for one left out. Each path in a function of its
+ * own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+typedef int (*dw_table_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 #if DW_TABLE
 #define DW_TABLE_FN dw_table
 #else
-#define DW_TABLE_FN nnom_dw_conv2d_affine_s8
+/* The table path left out: the reference. */
+static int dw_table_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                        const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    return 0;
+}
+#define DW_TABLE_FN dw_table_ref
 #endif
 #if DW_PLANES
 #define DW_PLANES_FN dw_planes
@@ -1770,11 +1755,13 @@ typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in,
 #define DW_PLANES_FN nnom_dw_conv2d_affine_s8
 #endif
 #if DW_CHAN
-#define DW_CHAN_FN dw_chan
+#define DW_CHAN_FN dw_chan_pixels
 #else
 #define DW_CHAN_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[3] = {DW_TABLE_FN, DW_PLANES_FN, DW_CHAN_FN};
+static const dw_path_fn dw_paths[3] = {NULL, DW_PLANES_FN, DW_CHAN_FN};
+/* [0] the table path, [1] the outputs it leaves (the channel-major core: DW_CHAN_FN) */
+static const dw_table_fn dw_tables[1] = {DW_TABLE_FN};
 
 /* The path for the call: channel-major, planes, or the table (which calls the reference for what
  * it does not cover). */
@@ -1790,8 +1777,14 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const dw_path_fn *path = dw_paths;
+    const dw_table_fn *table = dw_tables;
+    const uint32_t k = dw_path_for(p, in_dims, bias, out_dims);
     NNOM_ARM_OPAQUE(path);
-    path[dw_path_for(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
+    NNOM_ARM_OPAQUE(table);
+    if (k != 0u)
+        path[k](p, in, in_dims, w, bias, out, out_dims);
+    else if (table[0](p, in, in_dims, w, bias, out, out_dims))
+        path[2](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
