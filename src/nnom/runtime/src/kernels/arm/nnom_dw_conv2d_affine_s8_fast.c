@@ -61,17 +61,25 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
         *hi = n_out;
 }
 
-/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
+/* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
+static NNOM_ARM_ALWAYS_INLINE void group_rq1(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t z1,
+                                             int32_t rq[3][4], uint32_t i)
+{
+    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
+    rq[i >> 1][2 * (i & 1u)] = q.m;
+    rq[i >> 1][2 * (i & 1u) + 1] = q.k;
+    rq[2][i] = q.r;
+}
+
+/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order (unrolled:
+ * GCC keeps the loop, 11 instructions a channel against 7). */
 static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
 {
     const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t i;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
-        rq[i >> 1][2 * (i & 1u)] = q.m;
-        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
-        rq[2][i] = q.r;
-    }
+    group_rq1(p, c0, z1, rq, 0);
+    group_rq1(p, c0, z1, rq, 1);
+    group_rq1(p, c0, z1, rq, 2);
+    group_rq1(p, c0, z1, rq, 3);
 }
 
 #endif
@@ -1663,8 +1671,15 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
     dw_chan_tap_w(j->w[6], s);
     dw_chan_tap_w(j->w[7], s + C);
     dw_chan_tap_w(j->w[8], s + 2 * C);
-    for (i = 0; i < 4; i++)
-        j->b[i] = bias != NULL ? 2 * bias[c0 + i] : 0;
+    if (bias != NULL) {
+        j->b[0] = 2 * bias[c0];
+        j->b[1] = 2 * bias[c0 + 1];
+        j->b[2] = 2 * bias[c0 + 2];
+        j->b[3] = 2 * bias[c0 + 3];
+    } else {
+        for (i = 0; i < 4; i++)
+            j->b[i] = 0;
+    }
     group_rq(p, c0, j->rq);
 }
 
