@@ -1,10 +1,12 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
  * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at depth multiplier 1 on small
  * maps (stride 2, or stride 1 up to NNOM_DW_CHAN_MAX_PIXELS outputs) take the channel-major path
- * (dw_chan(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
+ * (dw_chan_pixels(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
  * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
  * (dw_planes(), below); the rest the table path
- * described here, which calls the reference for what it does not cover: depth multipliers above 1,
+ * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
+ * the input: the outputs around it on the channel-major core, dw_table()), which calls the
+ * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
  * defined, it is the reference.
