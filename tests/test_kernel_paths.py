@@ -212,6 +212,35 @@ def test_the_pruned_firmware_is_the_full_one_in_less_flash(build, seed):
     assert rep.flash_bytes <= rep_all.flash_bytes - (0 if build is conv_model else 2000), (rep.flash_bytes, rep_all.flash_bytes)
 
 
+def table_3x3_model(seed):
+    """A 3x3 depthwise layer at stride 2 on the table path, VALID (every window inside the input: no
+    outputs around the inner block, none on the channel-major core) and SAME (a border row and
+    column on it), ReLU at out_zp -128 (the nine-tap runner)."""
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(13, 11, 6)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_VALID), x))
+    y = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), inp))
+    x = m.mergex(Concat(-1), m.hook(Flatten(), x), m.hook(Flatten(), y))
+    m.compile(inp, m.hook(Dense(4), x), verbose=False)
+    return m, (13, 11, 6)
+
+
+def test_a_3x3_table_layer_takes_the_channel_major_core_only_for_the_outputs_around_its_inner_block():
+    """The VALID layer's export leaves the channel-major core out and asks for the nine-tap runner
+    only: its pruned firmware runs the every-path one's instructions (a table that asked for a
+    runner the build left out would have taken the reference)."""
+    cortex_m = cortex_m4()
+    m, xq = quantized(table_3x3_model, 0)
+    valid, same = [L for L in m.layers if type(L).__name__ == "DW_Conv2D"]
+    assert valid.kernel_paths() == {"NNOM_PATH_AFF_DW_TABLE_NINE"}
+    assert same.kernel_paths() == {"NNOM_PATH_AFF_DW_TABLE_NINE", "NNOM_PATH_AFF_DW_CHAN_SAT"}
+    y, rep = cortex_m.run_model(m, xq)
+    y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    assert np.array_equal(y, y_all)
+    assert rep.instructions_per_inference == rep_all.instructions_per_inference
+
+
 def test_a_path_left_out_changes_the_count_not_the_bytes():
     """What a wrong rule would do: each of a model's paths left out in turn (the kernel takes
     its next path), the same bytes in another count (more instructions, but for the MEAN of a

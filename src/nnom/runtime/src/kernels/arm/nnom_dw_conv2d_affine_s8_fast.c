@@ -1052,19 +1052,25 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
 #else
     dw_block_fn direct = dw_block;
 #endif
-    int border;
+    int nine, border, around;
     NNOM_ARM_OPAQUE(run);
     NNOM_ARM_OPAQUE(direct);
 
     j.clamp = p->act_min > -128 || p->act_max < 127;
     j.fix = p->out_zp != -128;
-    /* only the inner block here, the other outputs on the channel-major core */
-    border = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && dw_chan_built(j.fix, j.clamp);
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
-    /* the runner the blocks take (with border, the inner block's: nine taps) */
+    /* 3x3 without dilation: only the inner block here (nine taps), the outputs around it (if any)
+     * on the channel-major core when built in, else through the runner of fewer taps */
+    nine = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1;
+    around = !(ylo == 0 && yhi == out_dims.h && xlo == 0 && xhi == out_dims.w);
+    /* (tested after around: a map without outputs around its inner block runs the same code
+     * whether the core is built or not) */
+    border = around && nine && dw_chan_built(j.fix, j.clamp);
+    /* the runners the blocks take */
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
-        || run[j.clamp ? 2 : border && !j.fix ? 1 : 0] == NULL
+        || run[j.clamp ? 2 : nine && !j.fix ? 1 : 0] == NULL
+        || (around && !j.clamp && nine && !border && run[0] == NULL)
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return 0;
@@ -1085,7 +1091,7 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
                                                                       oy1, ox, ox1);
         }
     }
-    return border && !(ylo == 0 && yhi == out_dims.h && xlo == 0 && xhi == out_dims.w);
+    return border;
 }
 
 #endif /* DW_TABLE */
@@ -1566,7 +1572,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int cla
         int8_t *o = j->o + px->oo;
         int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
         const int8_t *x = j->in + px->off;
-        const uint32_t *w = &j->w[0][0] + (px->w + 24 * (3 - px->rows)) / 4;
+        const uint32_t *w = &j->w[0][0] + (px->kind != DW_CHAN_NONE ? (px->w + 24 * (3 - px->rows)) / 4 : 0);
         uint32_t v;
         for (r = px->kind != DW_CHAN_NONE ? px->rows : 0u; r > 0; r--, x += j->rs, w += 6)
             for (k = 0; k < px->cols; k++) {
