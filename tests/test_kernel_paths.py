@@ -31,7 +31,9 @@ def _clamped(layer, zp=-40, scale=0.05):
 
 def dw_model(seed):
     """Depthwise layers reaching every plane core (strides 1 and 2, ReLU at out_zp -128, no
-    activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp) and the
+    activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp, a dilated
+    3x3 without activation: the runner with the sign correction; the 3x3 one's outputs outside its
+    inner block on the channel-major core) and the
     channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), a
     GlobalAvgPool (MEAN); first a map four times as wide (the plane path's bands, dw_band())."""
     rng = np.random.default_rng(seed)
@@ -50,6 +52,7 @@ def dw_model(seed):
             x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME)), x))
             x = m.hook(DW_Conv2D(2, kernel(3, 3), stride(2, 2), PADDING_SAME), x)
     x = m.hook(Conv2D(int(rng.integers(4, 9)), kernel(1, 1)), m.hook(UpSample(kernel(4, 4)), x))
+    x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME, dilation=(2, 2)), x)
     x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), x))
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME)), x))
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(2, 1), PADDING_SAME)), x))
@@ -207,6 +210,35 @@ def test_the_pruned_firmware_is_the_full_one_in_less_flash(build, seed):
     assert rep.instructions_per_inference == rep_all.instructions_per_inference
     # the conv models reach every conv path: the same code; the others leave paths out
     assert rep.flash_bytes <= rep_all.flash_bytes - (0 if build is conv_model else 2000), (rep.flash_bytes, rep_all.flash_bytes)
+
+
+def table_3x3_model(seed):
+    """A 3x3 depthwise layer at stride 2 on the table path, VALID (every window inside the input: no
+    outputs around the inner block, none on the channel-major core) and SAME (a border row and
+    column on it), ReLU at out_zp -128 (the nine-tap runner)."""
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(13, 11, 6)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_VALID), x))
+    y = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), inp))
+    x = m.mergex(Concat(-1), m.hook(Flatten(), x), m.hook(Flatten(), y))
+    m.compile(inp, m.hook(Dense(4), x), verbose=False)
+    return m, (13, 11, 6)
+
+
+def test_a_3x3_table_layer_takes_the_channel_major_core_only_for_the_outputs_around_its_inner_block():
+    """The VALID layer's export leaves the channel-major core out and asks for the nine-tap runner
+    only: its pruned firmware runs the every-path one's instructions (a table that asked for a
+    runner the build left out would have taken the reference)."""
+    cortex_m = cortex_m4()
+    m, xq = quantized(table_3x3_model, 0)
+    valid, same = [L for L in m.layers if type(L).__name__ == "DW_Conv2D"]
+    assert valid.kernel_paths() == {"NNOM_PATH_AFF_DW_TABLE_NINE"}
+    assert same.kernel_paths() == {"NNOM_PATH_AFF_DW_TABLE_NINE", "NNOM_PATH_AFF_DW_CHAN_SAT"}
+    y, rep = cortex_m.run_model(m, xq)
+    y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    assert np.array_equal(y, y_all)
+    assert rep.instructions_per_inference == rep_all.instructions_per_inference
 
 
 def test_a_path_left_out_changes_the_count_not_the_bytes():

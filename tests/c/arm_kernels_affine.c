@@ -714,6 +714,49 @@ static void check_dw(void)
         fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
         done++;
     }
+    /* 3x3 windows at multiplier 1 without the sign correction or a clamp (output zero point -128,
+     * ReLU's): the table path's nine-tap runner (asm: the taps' offsets from the column and row
+     * steps, dilations 1 and 2) on maps of 5 to 24 at strides 1 and 2 both ways, and the
+     * channel-major path's on maps up to 8 x 8 (its outputs' taps listed once: explicit paddings of 0
+     * to 3 on either side, windows wholly in the padding); odd and even maps, odd channel counts,
+     * misaligned buffers, zero points at both ends */
+    for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        const int tiny = (int)(rnd() & 1);
+        uint32_t pad_b = urange(0, 3), pad_r = urange(0, 3), th, tw, n_out, mis = rnd() & 3, wmis = rnd() & 3;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w;
+        win.sh = (uint16_t)urange(1, 2);
+        win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
+        if (!tiny && rnd() % 4 == 0)
+            win.dh = win.dw = 2, win.sh = win.sw = 1;
+        in.h = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
+        in.w = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
+        in.c = (uint16_t)(rnd() % 3 == 0 ? 4 * urange(1, 6) : urange(4, 27));
+        win.pad_top = (uint16_t)urange(0, 3);
+        win.pad_left = (uint16_t)urange(0, 3);
+        th = in.h + win.pad_top + pad_b;
+        tw = in.w + win.pad_left + pad_r;
+        if (th < 2u * win.dh + 1 || tw < 2u * win.dw + 1)
+            continue;
+        out.h = (uint16_t)((th - 2u * win.dh - 1) / win.sh + 1);
+        out.w = (uint16_t)((tw - 2u * win.dw - 1) / win.sw + 1);
+        out.c = in.c;
+        n_out = (uint32_t)out.h * out.w * out.c;
+        if (n_out > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        fast += is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 

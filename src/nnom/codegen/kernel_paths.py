@@ -25,9 +25,9 @@ PATHS = {
     "NNOM_PATH_AFF_DW_TABLE_SAT": "depthwise tap table, no clamp",
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
     "NNOM_PATH_AFF_DW_DIRECT": "depthwise tap table's single-pixel blocks (corners) without the table",
-    "NNOM_PATH_AFF_DW_CHAN_SAT": "depthwise 3x3 channel-major (stride 2, small maps), output zero point -128, no clamp",
-    "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (stride 2, small maps), other output zero points, no clamp",
-    "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (stride 2, small maps), a clamp narrower than int8",
+    "NNOM_PATH_AFF_DW_CHAN_SAT": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), output zero point -128, no clamp",
+    "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp",
+    "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",

@@ -496,7 +496,8 @@ class DW_Conv2D(_ConvBase):
         on maps of four or more tiles a band band by band (dw_band()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
-        through a runner (dw_runners)."""
+        through a runner (dw_runners); of 3x3 windows without dilation only the inner block, the
+        outputs outside it on the channel-major core of the requantization (dw_chan_pixels())."""
         if not self.affine:
             return set()
         s, o = self.in_shapes[0], self.out_shape
@@ -519,10 +520,17 @@ class DW_Conv2D(_ConvBase):
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
         (pt, _), (pl, _) = self._pads()
-        paths = {"NNOM_PATH_AFF_DW_TABLE_CLAMP" if clamp else "NNOM_PATH_AFF_DW_TABLE_SAT"}   # dw_table() asks
+        # 3x3 without dilation: the outputs outside the inner block (fewer than 9 taps inside) on the
+        # channel-major core (dw_table(), dw_chan_pixels()); dw_table_blocks() asks for the runner
+        # of its blocks (with border, the inner block's)
+        border = (k.h, k.w, d.h, d.w) == (3, 3, 1, 1)
+        ask = "CLAMP" if clamp else "NINE" if border and not fix else "SAT"
+        paths = {f"NNOM_PATH_AFF_DW_TABLE_{ask}"}
         for oy, oy1, ty in _dw_blocks(o.h, s.h, st.h, pt, k.h, d.h):
             for ox, ox1, tx in _dw_blocks(o.w, s.w, st.w, pl, k.w, d.w):
-                if (oy1 - oy) * (ox1 - ox) < 2:
+                if border and ty * tx != 9:
+                    paths.add(f"NNOM_PATH_AFF_DW_CHAN_{req}")
+                elif (oy1 - oy) * (ox1 - ox) < 2:
                     paths.add("NNOM_PATH_AFF_DW_DIRECT")
                 elif ty * tx == 9 and not clamp and not fix:
                     paths.add("NNOM_PATH_AFF_DW_TABLE_NINE")

@@ -55,13 +55,13 @@
 #ifndef NNOM_PATH_AFF_DW_DIRECT      /* depthwise tap table's single-pixel blocks (corners) without the table */
 #define NNOM_PATH_AFF_DW_DIRECT 1
 #endif
-#ifndef NNOM_PATH_AFF_DW_CHAN_SAT      /* depthwise 3x3 channel-major (stride 2, small maps), output zero point -128, no clamp */
+#ifndef NNOM_PATH_AFF_DW_CHAN_SAT      /* depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), output zero point -128, no clamp */
 #define NNOM_PATH_AFF_DW_CHAN_SAT 1
 #endif
-#ifndef NNOM_PATH_AFF_DW_CHAN_FIX      /* depthwise 3x3 channel-major (stride 2, small maps), other output zero points, no clamp */
+#ifndef NNOM_PATH_AFF_DW_CHAN_FIX      /* depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp */
 #define NNOM_PATH_AFF_DW_CHAN_FIX 1
 #endif
-#ifndef NNOM_PATH_AFF_DW_CHAN_CLAMP      /* depthwise 3x3 channel-major (stride 2, small maps), a clamp narrower than int8 */
+#ifndef NNOM_PATH_AFF_DW_CHAN_CLAMP      /* depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8 */
 #define NNOM_PATH_AFF_DW_CHAN_CLAMP 1
 #endif
 #ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */

@@ -178,14 +178,24 @@ static inline int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, co
                                     uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
-    uint32_t i;
+    uint32_t i, r, span;
     if (room <= 0)
         return 0;
-    for (i = 0; i < n; i++) {
-        int64_t b = bias != NULL ? bias[i] : 0;
-        if (mult[i] < 0 || shift[i] > -1 || shift[i] < -NNOM_ARM_AFF_MAX_R || (b < 0 ? -b : b) >= room)
-            return 0;
+    /* in 32 bits (room <= 2^30): -room < b < room exactly when b + room - 1, unsigned, is below
+     * 2 room - 1; -23 <= shift <= -1 when -1 - shift, unsigned, is below 23; the test of bias out
+     * of the loop (a layer's channels checked in about 12 instructions each, not 20) */
+    r = (uint32_t)room;
+    span = 2u * r - 1u;
+    if (bias == NULL) {
+        for (i = 0; i < n; i++)
+            if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R)
+                return 0;
+        return 1;
     }
+    for (i = 0; i < n; i++)
+        if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R
+            || (uint32_t)bias[i] + r - 1u >= span)
+            return 0;
     return 1;
 }
 

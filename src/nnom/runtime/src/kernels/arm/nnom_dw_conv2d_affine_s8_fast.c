@@ -1,10 +1,12 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
  * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at depth multiplier 1 on small
  * maps (stride 2, or stride 1 up to NNOM_DW_CHAN_MAX_PIXELS outputs) take the channel-major path
- * (dw_chan(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
+ * (dw_chan_pixels(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
  * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
  * (dw_planes(), below); the rest the table path
- * described here, which calls the reference for what it does not cover: depth multipliers above 1,
+ * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
+ * the input: the outputs around it on the channel-major core, dw_table()), which calls the
+ * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
  * defined, it is the reference.
@@ -26,6 +28,7 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_affine.h"
+#include <stddef.h>
 
 /* Windows of up to this many taps use the table (24 bytes per pair on the stack): 25 covers 5x5;
  * the same setting as the Q-format kernel's. */
@@ -45,17 +48,40 @@
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
 #if DW_TABLE || DW_CHAN
-/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order. */
+/* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
+ * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own (the
+ * table path), or go to the channel-major core (dw_chan_pixels()). Inlined: the same code in every
+ * build. */
+static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_out, uint32_t n, uint32_t s,
+                                                                    uint32_t pad, uint32_t k, uint32_t d,
+                                                                    uint32_t *lo, uint32_t *hi)
+{
+    const uint32_t span = (k - 1u) * d; /* the window's extent minus 1 */
+    *lo = (pad + s - 1u) / s;
+    *hi = n - 1u + pad >= span ? (n - 1u + pad - span) / s + 1u : 0u;
+    if (*hi > n_out)
+        *hi = n_out;
+}
+
+/* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
+static NNOM_ARM_ALWAYS_INLINE void group_rq1(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t z1,
+                                             int32_t rq[3][4], uint32_t i)
+{
+    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
+    rq[i >> 1][2 * (i & 1u)] = q.m;
+    rq[i >> 1][2 * (i & 1u) + 1] = q.k;
+    rq[2][i] = q.r;
+}
+
+/* The requantization constants of the four channels from c0 in nnom_arm_rq4()'s order (unrolled:
+ * GCC keeps the loop, 11 instructions a channel against 7). */
 static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t rq[3][4])
 {
     const int32_t z1 = 1 + 2 * p->out_zp;
-    uint32_t i;
-    for (i = 0; i < 4; i++) {
-        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[c0 + i], p->shift[c0 + i], z1);
-        rq[i >> 1][2 * (i & 1u)] = q.m;
-        rq[i >> 1][2 * (i & 1u) + 1] = q.k;
-        rq[2][i] = q.r;
-    }
+    group_rq1(p, c0, z1, rq, 0);
+    group_rq1(p, c0, z1, rq, 1);
+    group_rq1(p, c0, z1, rq, 2);
+    group_rq1(p, c0, z1, rq, 3);
 }
 
 #endif
@@ -196,9 +222,122 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #endif
 
 #if NNOM_PATH_AFF_DW_TABLE_NINE
+#if NNOM_ARM_ASM
+/* The field offsets the asm below reads. */
+typedef char dw_job_layout_check[(offsetof(dw_job_t, step) == 8 && offsetof(dw_job_t, row_step) == 12
+                                  && offsetof(dw_job_t, ostep) == 16 && offsetof(dw_job_t, out_row) == 20
+                                  && offsetof(dw_job_t, count) == 24 && offsetof(dw_job_t, rows) == 28
+                                  && offsetof(dw_job_t, b) == 40 && offsetof(dw_job_t, rq) == 56
+                                  && offsetof(dw_job_t, pairs) == 120 && sizeof(tap_pair_t) == 24)
+                                     ? 1
+                                     : -1];
+
+/* One tap pair of the nine (the taps' input words at a1 and a2, their weights at j + w) into the
+ * accumulators r4-r7; r8-r12 data. */
+#define DW_NINE_PAIR(a1, a2, w)                                                               \
+    "ldr    r8, " a1 "\n\t"                                                                  \
+    "ldr    r9, " a2 "\n\t"                                                                  \
+    "pkhbt  r10, r8, r9, lsl #16\n\t"                                                        \
+    "pkhtb  r9, r9, r8, asr #16\n\t"                                                         \
+    "ldrd   r11, r12, [r3, #" #w "]\n\t"                                                     \
+    "sxtb16 r8, r10\n\t"                                                                     \
+    "smlad  r4, r8, r11, r4\n\t"                                                             \
+    "sxtb16 r10, r10, ror #8\n\t"                                                            \
+    "smlad  r5, r10, r12, r5\n\t"                                                            \
+    "ldrd   r11, r12, [r3, #" #w " + 8]\n\t"                                                 \
+    "sxtb16 r8, r9\n\t"                                                                      \
+    "smlad  r6, r8, r11, r6\n\t"                                                             \
+    "sxtb16 r9, r9, ror #8\n\t"                                                              \
+    "smlad  r7, r9, r12, r7\n\t"
+#define DW_NINE_RQ1(a, off) "ldrd   r11, r12, [r3, #" #off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+
+/* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
+ * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
+ * and DY (the next row's, tap 3's) in registers, [r0, DX, lsl #1] and r0 moved a row down twice
+ * (3 instructions a pixel instead of 5 loads), the pixel loop's state in registers and on the
+ * stack: 96 instructions a pixel of four channels, GCC's code for dw_pixels() took 102.
+ * r0 the pixel's first tap (moved down the window), r1 DX, r2 DY, r3 j, r4-r7 accumulators,
+ * r8-r12 data, lr the output; the stack: [0] the row's end in the output, [4] the input step
+ * less 2 DY, [8] the output step, [12] rows left, [16] the row's first input and output. */
+static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "sub    sp, sp, #24\n\t"
+                     "mov    r3, r0\n\t"
+                     "ldr    r1, [r3, #124]\n\t"
+                     "ldr    r2, [r3, #148]\n\t"
+                     "ldr    r8, [r3, #8]\n\t"
+                     "sub    r8, r8, r2, lsl #1\n\t"
+                     "ldr    r9, [r3, #16]\n\t"
+                     "strd   r8, r9, [sp, #4]\n\t"
+                     "ldr    r8, [r3, #28]\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "ldrd   r0, lr, [r3]\n\t"
+                     "2:\n\t"
+                     "strd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #24]\n\t"
+                     "ldr    r9, [r3, #16]\n\t"
+                     "mla    r8, r8, r9, lr\n\t"
+                     "str    r8, [sp]\n\t"
+                     "1:\n\t"
+                     "ldrd   r4, r5, [r3, #40]\n\t"
+                     "ldrd   r6, r7, [r3, #48]\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 128)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 152)
+                     "add    r0, r0, r2\n\t"
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 176)
+                     "add    r0, r0, r2\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 200)
+                     "ldr    r8, [r0, r1, lsl #1]\n\t"
+                     "ldrd   r11, r12, [r3, #224]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "smlabb r4, r9, r11, r4\n\t"
+                     "smlatt r6, r9, r11, r6\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "smlabb r5, r8, r12, r5\n\t"
+                     "smlatt r7, r8, r12, r7\n\t"
+                     DW_NINE_RQ1("r4", 56) DW_NINE_RQ1("r5", 64) DW_NINE_RQ1("r6", 72) DW_NINE_RQ1("r7", 80)
+                     "ldrd   r11, r12, [r3, #88]\n\t"
+                     "asr    r4, r4, r11\n\t"
+                     "asr    r5, r5, r12\n\t"
+                     "ssat   r4, #8, r4\n\t"
+                     "ssat   r5, #8, r5\n\t"
+                     "ldrd   r11, r12, [r3, #96]\n\t"
+                     "asr    r6, r6, r11\n\t"
+                     "asr    r7, r7, r12\n\t"
+                     "ssat   r6, #8, r6\n\t"
+                     "ssat   r7, #8, r7\n\t"
+                     "bfi    r4, r5, #8, #8\n\t"
+                     "bfi    r4, r6, #16, #8\n\t"
+                     "bfi    r4, r7, #24, #8\n\t"
+                     "ldrd   r8, r9, [sp]\n\t"
+                     "ldr    r10, [sp, #8]\n\t"
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r10\n\t"
+                     "add    r0, r0, r9\n\t"
+                     "cmp    lr, r8\n\t"
+                     "bne    1b\n\t"
+                     "ldrd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #12]\n\t"
+                     "ldr    r9, [r3, #20]\n\t"
+                     "add    r0, r0, r8\n\t"
+                     "add    lr, lr, r9\n\t"
+                     "ldr    r8, [sp, #12]\n\t"
+                     "subs   r8, r8, #1\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "bne    2b\n\t"
+                     "add    sp, sp, #24\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#endif
+
 static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
 {
+#if NNOM_ARM_ASM
+    dw_nine_asm(j);
+#else
     dw_pixels(j, 0, 0, 1);
+#endif
 }
 #endif
 
@@ -233,17 +372,6 @@ typedef void (*dw_run_fn)(const dw_job_t *j);
 #endif
 static const dw_run_fn dw_runners[3] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP};
 
-/* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
- * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own. */
-static void inner_run(uint32_t n_out, uint32_t n, uint32_t s, uint32_t pad, uint32_t k, uint32_t d, uint32_t *lo,
-                      uint32_t *hi)
-{
-    const uint32_t span = (k - 1u) * d; /* the window's extent minus 1 */
-    *lo = (pad + s - 1u) / s;
-    *hi = n - 1u + pad >= span ? (n - 1u + pad - span) / s + 1u : 0u;
-    if (*hi > n_out)
-        *hi = n_out;
-}
 
 /* The end of the block of outputs from o (see inner_run()). */
 static uint32_t run_end(uint32_t o, uint32_t lo, uint32_t hi)
@@ -899,8 +1027,19 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 #endif /* DW_PLANES */
 
 #if DW_TABLE
-/* The table path (see the top of the file); the reference for what it does not cover. */
-static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+/* The outputs outside the inner block of the table path's 3x3 windows without dilation go to the
+ * channel-major core (dw_chan_pixels(), DW_CHAN_OUTS a pass), whose setup per pass and group costs
+ * less than the table's per block and group (a border row or column, the corners: three or four
+ * blocks on a SAME map at stride 2, eight at stride 1) and whose outputs cost about what the table's
+ * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC). Read
+ * through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table runs them). */
+static int dw_chan_built(int fix, int clamp);
+
+/* The table path (see the top of the file), the reference for what it does not cover; with the
+ * channel-major core built in, of 3x3 windows without dilation only the inner block. Returns
+ * whether outputs outside it are left to the channel-major core (nnom_dw_conv2d_affine_s8_fast()
+ * calls it then: this frame gone, the stack no deeper). */
+static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                       const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
@@ -913,6 +1052,7 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
 #else
     dw_block_fn direct = dw_block;
 #endif
+    int nine, border, around;
     NNOM_ARM_OPAQUE(run);
     NNOM_ARM_OPAQUE(direct);
 
@@ -920,11 +1060,20 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
     j.fix = p->out_zp != -128;
     inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh, &ylo, &yhi);
     inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, win->kw, win->dw, &xlo, &xhi);
+    /* 3x3 without dilation: only the inner block here (nine taps), the outputs around it (if any)
+     * on the channel-major core when built in, else through the runner of fewer taps */
+    nine = win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1;
+    around = !(ylo == 0 && yhi == out_dims.h && xlo == 0 && xhi == out_dims.w);
+    /* (tested after around: a map without outputs around its inner block runs the same code
+     * whether the core is built or not) */
+    border = around && nine && dw_chan_built(j.fix, j.clamp);
+    /* the runners the blocks take */
     if (out_dims.c != C || C < 4 || taps > NNOM_DW_MAX_TAPS
-        || run[j.clamp ? 2 : 0] == NULL
+        || run[j.clamp ? 2 : nine && !j.fix ? 1 : 0] == NULL
+        || (around && !j.clamp && nine && !border && run[0] == NULL)
         || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, taps)) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
+        return 0;
     }
     j.step = (uint32_t)win->sw * C;
     j.row_step = (uint32_t)win->sh * in_dims.w * C;
@@ -936,11 +1085,15 @@ static NNOM_ARM_NOINLINE void dw_table(const nnom_conv_affine_params_t *p, const
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
             ox1 = run_end(ox, xlo, xhi);
+            if (border && !(oy >= ylo && oy < yhi && ox >= xlo && ox < xhi))
+                continue;
             ((oy1 - oy) * (ox1 - ox) < DW_DIRECT ? direct : dw_block)(&j, p, in, in_dims, w, bias, out, out_dims, oy,
                                                                       oy1, ox, ox1);
         }
     }
+    return border;
 }
+
 #endif /* DW_TABLE */
 
 #if DW_PLANES
@@ -1247,27 +1400,41 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 #endif /* DW_PLANES */
 
 /* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
- * adjacent channels are one word of the HWC input. Per group of four channels the nine taps'
- * weights are widened and doubled once (nnom_arm_rq() takes 2 * accumulator), and the group's
- * padded map (every window of the output) is widened into a tile on the stack, a pixel as two
- * words (x_c0 - zp, x_c2 - zp) and (x_c1 - zp, x_c3 - zp) (SXTAB16), the padding as zeros; every
- * output is then a whole window of the tile, in asm: per tap two LDRDs (the pixel, the weights)
- * and SMLABB / SMLATT into the four channels' accumulators (54 instructions for 36 MACs), and the
- * four outputs requantized as one word (~30 more). Maps whose padded extent fits NNOM_DW_CHAN_TILE
- * pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS outputs and
- * over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the one before,
- * four channels computed twice): there the plane path pays a tile, its fill and the weights'
- * setup per channel for a few outputs, and the table path a table per block of a few pixels and
- * group (6 x 6 -> 3 x 3 at stride 2: 6.6 instructions per MAC there; 3 x 3 at stride 1: 5.3 on
- * the planes). On larger maps whole windows straight from the input cost what the table path's
- * do, and the windows in the padding more. The stack: the tile (392 B) and the job, below the
- * table path's. */
+ * adjacent channels are one word of the HWC input. Per layer, each output's taps inside the input
+ * are listed once (its first one's input offset, rows x columns of them from there: dw_chan_px_t);
+ * per group of four channels the nine taps' weights are widened and doubled once
+ * (nnom_arm_rq() takes 2 * accumulator) and every output reads its taps inside straight from the
+ * input: a tap's word widened less the zero point by two SXTAB16s ((x_c0 - zp, x_c2 - zp),
+ * (x_c1 - zp, x_c3 - zp)), four SMLABB / SMLATT with the tap's weight pair (8 instructions for 4
+ * MACs in asm, the columns of a row unrolled), and the four outputs requantized as one word. No
+ * tile: the taps in the padding are not computed (3 x 3 at stride 1: 49 of the 81), and nothing is
+ * widened but what a window reads (a tiled map of 6 x 6 at stride 2 widened 36 pixels a group, about
+ * as many instructions as the 64 taps inside its windows cost). Maps whose padded extent fits
+ * NNOM_DW_CHAN_TILE pixels (6 x 6 at stride 2: 7 x 7), at stride 1 only up to NNOM_DW_CHAN_MAX_PIXELS
+ * outputs and over a multiple of 4 or at least 12 channels (the last group of 5 to 7 overlaps the
+ * one before, four channels computed twice): there the plane path pays a tile, its fill and the
+ * weights' setup per channel for a few outputs, and the table path a table per block of a few
+ * pixels and group (6 x 6 -> 3 x 3 at stride 2: 3.5 instructions per MAC, 4.9 with the tile; 3 x 3
+ * at stride 1: 3.05, 4.0 with the tile). The same core takes the table path's outputs around its
+ * inner block (dw_table()). DW_CHAN_OUTS outputs a pass (the largest map the path covers has 15:
+ * 5 x 3 at stride (1, 2)). */
 #ifndef NNOM_DW_CHAN_TILE
-#define NNOM_DW_CHAN_TILE 49u /* pixels, 8 B each */
+#define NNOM_DW_CHAN_TILE 49u /* pixels of the padded map */
 #endif
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
 #endif
+#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 12 B each) */
+
+/* An output's taps inside the input (field offsets used by the asm). */
+typedef struct {
+    int32_t off;        /* 0: the first one's input bytes from the input's first pixel */
+    uint32_t oo;        /* 4: the output's bytes from the output's first pixel */
+    int8_t w;           /* 8: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
+    uint8_t kind;       /* 9: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
+    uint8_t rows, cols; /* 10: rows x columns of taps from there */
+} dw_chan_px_t;
+#define DW_CHAN_NONE 9u
 
 /* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
 typedef struct {
@@ -1275,94 +1442,123 @@ typedef struct {
     int32_t b[4];         /*  72: 2 * bias */
     int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
     uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
-    const uint32_t *x;    /* 144: the row's first window's top left pixel in the tile (advanced) */
-    int8_t *o;            /* 148: its output (advanced) */
-    int8_t *end;          /* 152: o past the first row's last output (advanced) */
-    uint32_t rowb;        /* 156: tile bytes per row */
-    uint32_t sxb;         /* 160: tile bytes to the next window */
-    uint32_t ocs;         /* 164: output bytes to the next pixel */
-    uint32_t xrow, orow;  /* 168: tile and output bytes to the next output row */
-    uint32_t rows;        /* 176: output rows (counted down) */
-    uint32_t tile[NNOM_DW_CHAN_TILE][2]; /* 180 */
+    const int8_t *in;     /* 144: the input at the group's first channel */
+    int8_t *o;            /* 148: the output's first pixel at the group's first channel */
+    uint32_t rs;          /* 152: input bytes per row */
+    uint32_t C;           /* 156: bytes per pixel, input and output */
+    uint32_t zp2;         /* 160: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
+    uint32_t n;           /* 164: outputs of the pass */
+    dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-/* Registers: r0 job, r1 x, r2 o, r3 ocs, r4 rowb, r5-r8 the accumulators of channels 0-3,
- * r9-r12 data, lr end. TAP: one tap of the four channels; RQ: the requantization with (fix) or
- * without the sign correction (nnom_arm_rq4_sel()). */
-#define DW_CH_TAP(xoff, woff)                                                                 \
-    "ldrd   r9, r10, [r1, #" xoff "]\n\t"                                                    \
-    "ldrd   r11, r12, [r0, #" woff "]\n\t"                                                   \
-    "smlabb r5, r9, r11, r5\n\t"                                                             \
-    "smlatt r7, r9, r11, r7\n\t"                                                             \
-    "smlabb r6, r10, r12, r6\n\t"                                                            \
-    "smlatt r8, r10, r12, r8\n\t"
-#define DW_CH_ROW(w0, w1, w2) DW_CH_TAP("0", w0) DW_CH_TAP("8", w1) DW_CH_TAP("16", w2)
-#define DW_CH_RQ1(a, off) "ldrd   r11, r12, [r0, #" off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_chan_t, rq) == 88
+                                   && offsetof(dw_chan_t, lo4) == 136 && offsetof(dw_chan_t, in) == 144
+                                   && offsetof(dw_chan_t, n) == 164 && offsetof(dw_chan_t, px) == 168
+                                   && sizeof(dw_chan_px_t) == 12 && offsetof(dw_chan_px_t, kind) == 9)
+                                      ? 1
+                                      : -1];
+
+/* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
+ * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the output's entry (rows
+ * left during the taps); the stack: [0] job, [4] the output's first pixel, [8] the entries' end. TAP: one
+ * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
+ * (nnom_arm_rq4_sel()). */
+#define DW_CH_TAP(addr, woff)                                                                 \
+    "ldr    r8, " addr "\n\t"                                                                \
+    "ldrd   r10, r11, [r2, #" woff "]\n\t"                                                   \
+    "sxtab16 r9, r12, r8\n\t"                                                                \
+    "sxtab16 r8, r12, r8, ror #8\n\t"                                                        \
+    "smlabb r4, r9, r10, r4\n\t"                                                             \
+    "smlatt r6, r9, r10, r6\n\t"                                                             \
+    "smlabb r5, r8, r11, r5\n\t"                                                             \
+    "smlatt r7, r8, r11, r7\n\t"
+/* a row of 3, 2 or 1 taps, its weights at r2 + w (w: 24 per row of the code before it) */
+#define DW_CH_ROW3(w0, w1, w2) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1) DW_CH_TAP("[r1, r3, lsl #1]", w2)
+#define DW_CH_ROW2(w0, w1) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1)
+#define DW_CH_ROW1(w0) DW_CH_TAP("[r1]", w0)
+#define DW_CH_DOWN "add    r1, r1, r0\n\t"
+#define DW_CH_RQ1(a, off) "ldrd   r10, r11, [r0, #" off "]\n\tsmmlar " a ", " a ", r10, r11\n\t"
 #define DW_CH_RQ1_FIX(a, off)                                                                 \
-    "ldrd   r11, r12, [r0, #" off "]\n\tadd    r12, r12, " a ", asr #31\n\tsmmlar " a ", " a ", r11, r12\n\t"
-#define DW_CH_RQ DW_CH_RQ1("r5", "88") DW_CH_RQ1("r6", "96") DW_CH_RQ1("r7", "104") DW_CH_RQ1("r8", "112")
+    "ldrd   r10, r11, [r0, #" off "]\n\tadd    r11, r11, " a ", asr #31\n\tsmmlar " a ", " a ", r10, r11\n\t"
+#define DW_CH_RQ DW_CH_RQ1("r4", "88") DW_CH_RQ1("r5", "96") DW_CH_RQ1("r6", "104") DW_CH_RQ1("r7", "112")
 #define DW_CH_RQ_FIX                                                                          \
-    DW_CH_RQ1_FIX("r5", "88") DW_CH_RQ1_FIX("r6", "96") DW_CH_RQ1_FIX("r7", "104") DW_CH_RQ1_FIX("r8", "112")
+    DW_CH_RQ1_FIX("r4", "88") DW_CH_RQ1_FIX("r5", "96") DW_CH_RQ1_FIX("r6", "104") DW_CH_RQ1_FIX("r7", "112")
 #define DW_CH_PACK                                                                            \
-    "ldrd   r11, r12, [r0, #120]\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #120]\n\t"                                                        \
+    "asr    r4, r4, r10\n\t"                                                                 \
     "asr    r5, r5, r11\n\t"                                                                 \
-    "asr    r6, r6, r12\n\t"                                                                 \
+    "ssat   r4, #8, r4\n\t"                                                                  \
     "ssat   r5, #8, r5\n\t"                                                                  \
-    "ssat   r6, #8, r6\n\t"                                                                  \
-    "ldrd   r11, r12, [r0, #128]\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #128]\n\t"                                                        \
+    "asr    r6, r6, r10\n\t"                                                                 \
     "asr    r7, r7, r11\n\t"                                                                 \
-    "asr    r8, r8, r12\n\t"                                                                 \
+    "ssat   r6, #8, r6\n\t"                                                                  \
     "ssat   r7, #8, r7\n\t"                                                                  \
-    "ssat   r8, #8, r8\n\t"                                                                  \
-    "bfi    r5, r6, #8, #8\n\t"                                                              \
-    "bfi    r5, r7, #16, #8\n\t"                                                             \
-    "bfi    r5, r8, #24, #8\n\t"
+    "bfi    r4, r5, #8, #8\n\t"                                                              \
+    "bfi    r4, r6, #16, #8\n\t"                                                             \
+    "bfi    r4, r7, #24, #8\n\t"
 #define DW_CH_CLAMP                                                                           \
-    "ldrd   r11, r12, [r0, #136]\n\t"                                                        \
-    "ssub8  r9, r5, r11\n\t"                                                                 \
-    "sel    r5, r5, r11\n\t"                                                                 \
-    "ssub8  r9, r12, r5\n\t"                                                                 \
-    "sel    r5, r5, r12\n\t"
-/* the rows of outputs: per pixel the bias, the three kernel rows (r1 moved down a row between
- * them, then back up and on to the next window), the requantization, the store */
+    "ldrd   r10, r11, [r0, #136]\n\t"                                                        \
+    "ssub8  r9, r4, r10\n\t"                                                                 \
+    "sel    r4, r4, r10\n\t"                                                                 \
+    "ssub8  r9, r11, r4\n\t"                                                                 \
+    "sel    r4, r4, r11\n\t"
+/* per output: the biases, its taps (TBH on its kind: the code of its columns, entered at the row
+ * that leaves its count of rows: no loop, the weights at immediate offsets), the requantization,
+ * the store; about 41 instructions an output besides 8 a tap */
 #define DW_CH_CORE(name, RQ, CLAMP)                                                           \
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "ldr    r3, [r0, #164]\n\t"                                          \
-                         "ldr    r4, [r0, #156]\n\t"                                          \
-                         "ldr    lr, [r0, #152]\n\t"                                          \
-                         "2:\n\t"                                                            \
-                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
+                         "sub    sp, sp, #16\n\t"                                             \
+                         "ldr    r3, [r0, #156]\n\t"                                          \
+                         "ldr    r12, [r0, #160]\n\t"                                         \
+                         "ldr    r8, [r0, #148]\n\t"                                          \
+                         "add    lr, r0, #168\n\t"                                            \
+                         "ldr    r9, [r0, #164]\n\t"                                          \
+                         "add    r9, r9, r9, lsl #1\n\t"                                      \
+                         "add    r9, lr, r9, lsl #2\n\t"                                      \
+                         "str    r0, [sp]\n\t"                                                \
+                         "strd   r8, r9, [sp, #4]\n\t"                                        \
                          "1:\n\t"                                                            \
-                         "ldrd   r5, r6, [r0, #72]\n\t"                                       \
-                         "ldrd   r7, r8, [r0, #80]\n\t"                                       \
-                         DW_CH_ROW("0", "8", "16")                                            \
-                         "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_ROW("24", "32", "40")                                          \
-                         "add    r1, r1, r4\n\t"                                              \
-                         DW_CH_ROW("48", "56", "64")                                          \
-                         "ldr    r9, [r0, #160]\n\t"                                          \
-                         "sub    r1, r1, r4, lsl #1\n\t"                                      \
-                         "add    r1, r1, r9\n\t"                                              \
+                         "ldrd   r4, r5, [r0, #72]\n\t"                                       \
+                         "ldrd   r6, r7, [r0, #80]\n\t"                                       \
+                         "ldr    r1, [r0, #144]\n\t"                                          \
+                         "ldr    r8, [lr]\n\t"                                                \
+                         "add    r1, r1, r8\n\t"                                              \
+                         "ldrsb  r2, [lr, #8]\n\t"                                            \
+                         "add    r2, r2, r0\n\t"                                              \
+                         "ldrb   r9, [lr, #9]\n\t"                                            \
+                         "ldr    r0, [r0, #152]\n\t"                                          \
+                         "tbh    [pc, r9, lsl #1]\n\t"                                        \
+                         "5:\n\t"                                                            \
+                         ".hword (33f - 5b) / 2, (32f - 5b) / 2, (31f - 5b) / 2\n\t"          \
+                         ".hword (23f - 5b) / 2, (22f - 5b) / 2, (21f - 5b) / 2\n\t"          \
+                         ".hword (13f - 5b) / 2, (12f - 5b) / 2, (11f - 5b) / 2, (9f - 5b) / 2\n\t" \
+                         "33:\n\t" DW_CH_ROW3("0", "8", "16") DW_CH_DOWN                      \
+                         "32:\n\t" DW_CH_ROW3("24", "32", "40") DW_CH_DOWN                    \
+                         "31:\n\t" DW_CH_ROW3("48", "56", "64")                               \
+                         "b      9f\n\t"                                                      \
+                         "23:\n\t" DW_CH_ROW2("0", "8") DW_CH_DOWN                            \
+                         "22:\n\t" DW_CH_ROW2("24", "32") DW_CH_DOWN                          \
+                         "21:\n\t" DW_CH_ROW2("48", "56")                                     \
+                         "b      9f\n\t"                                                      \
+                         "13:\n\t" DW_CH_ROW1("0") DW_CH_DOWN                                 \
+                         "12:\n\t" DW_CH_ROW1("24") DW_CH_DOWN                                \
+                         "11:\n\t" DW_CH_ROW1("48")                                           \
+                         "9:\n\t"                                                            \
+                         "ldr    r0, [sp]\n\t"                                                \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "str    r5, [r2]\n\t"                                                \
-                         "add    r2, r2, r3\n\t"                                              \
-                         "cmp    r2, lr\n\t"                                                  \
+                         "ldrd   r8, r9, [sp, #4]\n\t"                                        \
+                         "ldr    r10, [lr, #4]\n\t"                                           \
+                         "str    r4, [r8, r10]\n\t"                                           \
+                         "add    lr, lr, #12\n\t"                                             \
+                         "cmp    lr, r9\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
-                         "ldrd   r1, r2, [r0, #144]\n\t"                                      \
-                         "ldrd   r9, r10, [r0, #168]\n\t"                                     \
-                         "add    r1, r1, r9\n\t"                                              \
-                         "add    r2, r2, r10\n\t"                                             \
-                         "add    lr, lr, r10\n\t"                                             \
-                         "strd   r1, r2, [r0, #144]\n\t"                                      \
-                         "ldr    r9, [r0, #176]\n\t"                                          \
-                         "subs   r9, r9, #1\n\t"                                              \
-                         "str    r9, [r0, #176]\n\t"                                          \
-                         "bne    2b\n\t"                                                      \
+                         "add    sp, sp, #16\n\t"                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
 DW_CH_CORE(dw_chan_core_sat, DW_CH_RQ, "")
@@ -1373,22 +1569,25 @@ DW_CH_CORE(dw_chan_core_clamp, DW_CH_RQ_FIX, DW_CH_CLAMP)
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
 static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int clamp)
 {
-    for (; j->rows > 0; j->rows--, j->x += j->xrow / 4u, j->o += j->orow, j->end += j->orow) {
-        const uint32_t *x = j->x;
-        int8_t *o;
-        for (o = j->o; o != j->end; o += j->ocs, x += j->sxb / 4u) {
-            int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
-            uint32_t t, v;
-            for (t = 0; t < 9; t++) {
-                const uint32_t *u = x + (t / 3u) * (j->rowb / 4u) + 2u * (t % 3u);
-                a0 = __smlabb(u[0], j->w[t][0], a0);
-                a2 = __smlatt(u[0], j->w[t][0], a2);
-                a1 = __smlabb(u[1], j->w[t][1], a1);
-                a3 = __smlatt(u[1], j->w[t][1], a3);
+    const dw_chan_px_t *px = j->px;
+    uint32_t i, r, k;
+    for (i = j->n; i > 0; i--, px++) {
+        int8_t *o = j->o + px->oo;
+        int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
+        const int8_t *x = j->in + px->off;
+        const uint32_t *w = &j->w[0][0] + (px->kind != DW_CHAN_NONE ? (px->w + 24 * (3 - px->rows)) / 4 : 0);
+        uint32_t v;
+        for (r = px->kind != DW_CHAN_NONE ? px->rows : 0u; r > 0; r--, x += j->rs, w += 6)
+            for (k = 0; k < px->cols; k++) {
+                const uint32_t t = nnom_ld32(x + k * j->C);
+                const uint32_t e = __sxtab16(j->zp2, t), od = nnom_sxtab16_ror8(j->zp2, t);
+                a0 = __smlabb(e, w[2 * k], a0);
+                a2 = __smlatt(e, w[2 * k], a2);
+                a1 = __smlabb(od, w[2 * k + 1], a1);
+                a3 = __smlatt(od, w[2 * k + 1], a3);
             }
-            v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
-            nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
-        }
+        v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
+        nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);
     }
 }
 static NNOM_ARM_OUT_OF_LINE void dw_chan_core_c_sat(dw_chan_t *j)
@@ -1430,14 +1629,21 @@ static dw_chan_fn dw_chan_for(int fix, int clamp)
     return c[clamp ? 2u : fix ? 1u : 0u];
 }
 
+/* Whether the core for the requantization is built in. */
+static __attribute__((unused)) int dw_chan_built(int fix, int clamp)
+{
+    return dw_chan_for(fix, clamp) != NULL;
+}
+
 /* The padded map's rows (or columns): every window of the output. */
 static uint32_t dw_chan_extent(uint32_t n_out, uint32_t s)
 {
     return (n_out - 1u) * s + 3u;
 }
 
-/* Whether the channel-major path covers the call (see above). */
-static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
+/* Whether the channel-major path covers the call (see above); out of line: the same code whether or
+ * not dw_chan_pixels() calls it too. */
+static NNOM_ARM_NOINLINE int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
@@ -1449,79 +1655,125 @@ static int dw_chan_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims
 }
 
 #if DW_CHAN
-/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization, and its values
- * in the tile's rows [r0, r1) and columns [k0, k1) (the image's part) from src (the image's pixel
- * there, the group's first channel; C bytes a pixel, W pixels a row), less the zero point. */
-static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
-                                            const int32_t *bias, uint32_t c0, const int8_t *src, uint32_t C,
-                                            uint32_t W, uint32_t r0, uint32_t r1, uint32_t k0, uint32_t k1)
+/* A tap's weights of four channels at s, doubled, in chan's order at d. */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_tap_w(uint32_t *d, const int8_t *s)
 {
-    const uint32_t zp2 = nnom_arm_zp_pair(p->in_zp), tw = j->rowb / 8u;
-    uint32_t t, i, r, n;
-    for (t = 0; t < 9; t++) {
-        const uint32_t v = nnom_ld32(w + t * C + c0), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
-        j->w[t][0] = __sadd16(e, e);
-        j->w[t][1] = __sadd16(o, o);
+    const uint32_t v = nnom_ld32(s), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
+    d[0] = __sadd16(e, e);
+    d[1] = __sadd16(o, o);
+}
+
+/* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
+static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                            const int32_t *bias, uint32_t c0)
+{
+    const uint32_t C = j->C;
+    const int8_t *s = w + c0;
+    uint32_t i;
+    /* unrolled: the immediate offsets, no loop (7 instructions a tap, 10 in a loop) */
+    dw_chan_tap_w(j->w[0], s);
+    dw_chan_tap_w(j->w[1], s + C);
+    dw_chan_tap_w(j->w[2], s + 2 * C);
+    s += 3 * C;
+    dw_chan_tap_w(j->w[3], s);
+    dw_chan_tap_w(j->w[4], s + C);
+    dw_chan_tap_w(j->w[5], s + 2 * C);
+    s += 3 * C;
+    dw_chan_tap_w(j->w[6], s);
+    dw_chan_tap_w(j->w[7], s + C);
+    dw_chan_tap_w(j->w[8], s + 2 * C);
+    if (bias != NULL) {
+        j->b[0] = 2 * bias[c0];
+        j->b[1] = 2 * bias[c0 + 1];
+        j->b[2] = 2 * bias[c0 + 2];
+        j->b[3] = 2 * bias[c0 + 3];
+    } else {
+        for (i = 0; i < 4; i++)
+            j->b[i] = 0;
     }
-    for (i = 0; i < 4; i++)
-        j->b[i] = bias != NULL ? 2 * bias[c0 + i] : 0;
     group_rq(p, c0, j->rq);
-    for (r = r0; r < r1; r++, src += W * C) {
-        const int8_t *s = src;
-        uint32_t *d = j->tile[r * tw + k0];
-        for (n = k1 - k0; n > 0; n--, s += C, d += 2) {
-            const uint32_t v = nnom_ld32(s);
-            d[0] = __sxtab16(zp2, v);
-            d[1] = nnom_sxtab16_ror8(zp2, v);
+}
+
+/* The channel-major path (see above), DW_CHAN_OUTS outputs a pass: all of them (dw_chan_cover()),
+ * or the table path's outside its inner block, rows [ylo, yhi) x columns [xlo, xhi) (dw_table()). */
+static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c;
+    const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
+    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
+    dw_chan_t j;
+    if (!dw_chan_cover(p, in_dims, out_dims)) {
+        inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
+        inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
+    }
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.rs = (uint32_t)in_dims.w * C;
+    j.C = C;
+    j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    while (oy < out_dims.h) {
+        dw_chan_px_t *px = j.px;
+        /* the pass's outputs and their taps inside the input, once for all groups */
+        for (j.n = 0; j.n < DW_CHAN_OUTS && oy < out_dims.h;) {
+            if (oy >= ylo && oy < yhi && ox == xlo && xlo < xhi)
+                ox = xhi; /* over the inner block */
+            if (ox < out_dims.w) {
+                const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+                const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+                int inside;
+                nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
+                nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
+                inside = ky0 < ky1 && kx0 < kx1;
+                px->rows = (uint8_t)(ky1 - ky0);
+                px->cols = (uint8_t)(kx1 - kx0);
+                px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
+                px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
+                px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+                px->oo = (oy * out_dims.w + ox) * C;
+                px++;
+                j.n++;
+                ox++;
+            }
+            if (ox >= out_dims.w) {
+                ox = 0;
+                oy++;
+            }
+        }
+        if (j.n == 0)
+            break;
+        /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
+        for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+            dw_chan_group(&j, p, w, bias, c0);
+            j.in = in + c0;
+            j.o = out + c0;
+            core(&j);
         }
     }
 }
 
-/* The channel-major path (see above). */
-static NNOM_ARM_NOINLINE void dw_chan(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
-{
-    const nnom_window_t *win = &p->win;
-    const uint32_t C = in_dims.c, pt = win->pad_top, pl = win->pad_left;
-    const uint32_t th = dw_chan_extent(out_dims.h, win->sh), tw = dw_chan_extent(out_dims.w, win->sw);
-    /* the padded map's rows [r0, r1) and columns [k0, k1) are inside the image */
-    const uint32_t r0 = pt < th ? pt : th, r1 = in_dims.h + pt < th ? in_dims.h + pt : th;
-    const uint32_t k0 = pl < tw ? pl : tw, k1 = in_dims.w + pl < tw ? in_dims.w + pl : tw;
-    const int inside = r0 < r1 && k0 < k1;
-    const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    const int8_t *src = in + (inside ? ((r0 - pt) * in_dims.w + (k0 - pl)) * C : 0u);
-    uint32_t c0;
-    dw_chan_t j;
-    j.lo4 = nnom_arm_bytes4(p->act_min);
-    j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.rowb = 8u * tw;
-    j.sxb = 8u * win->sw;
-    j.ocs = C;
-    j.xrow = j.rowb * win->sh;
-    j.orow = (uint32_t)out_dims.w * C;
-    memset(j.tile, 0, th * tw * sizeof j.tile[0]); /* the padding (x - zp = 0), once for all groups */
-    /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
-    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-        dw_chan_group(&j, p, w, bias, c0, src + c0, C, in_dims.w, r0, inside ? r1 : r0, k0, k1);
-        j.x = j.tile[0];
-        j.o = out + c0;
-        j.end = j.o + j.orow;
-        j.rows = out_dims.h;
-        core(&j);
-    }
-}
 #endif /* DW_CHAN */
 
-/* The paths built in: [0] the table path, [1] the plane path (without its cores,
- * dw_planes_cover() is 0), [2] the channel-major path; the reference for one left out. Each path in
- * a function of its own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE
- * (nnom_arm_dsp.h). */
+/* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
+ * channel-major core, called after it), [1] the plane path (without its cores, dw_planes_cover() is
+ * 0), [2] the channel-major path; the reference for one left out. Each path in a function of its
+ * own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+typedef int (*dw_table_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 #if DW_TABLE
 #define DW_TABLE_FN dw_table
 #else
-#define DW_TABLE_FN nnom_dw_conv2d_affine_s8
+/* The table path left out: the reference. */
+static int dw_table_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                        const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    return 0;
+}
+#define DW_TABLE_FN dw_table_ref
 #endif
 #if DW_PLANES
 #define DW_PLANES_FN dw_planes
@@ -1529,11 +1781,13 @@ typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in,
 #define DW_PLANES_FN nnom_dw_conv2d_affine_s8
 #endif
 #if DW_CHAN
-#define DW_CHAN_FN dw_chan
+#define DW_CHAN_FN dw_chan_pixels
 #else
 #define DW_CHAN_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[3] = {DW_TABLE_FN, DW_PLANES_FN, DW_CHAN_FN};
+static const dw_path_fn dw_paths[3] = {NULL, DW_PLANES_FN, DW_CHAN_FN};
+/* [0] the table path, [1] the outputs it leaves (the channel-major core: DW_CHAN_FN) */
+static const dw_table_fn dw_tables[1] = {DW_TABLE_FN};
 
 /* The path for the call: channel-major, planes, or the table (which calls the reference for what
  * it does not cover). */
@@ -1549,8 +1803,14 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const dw_path_fn *path = dw_paths;
+    const dw_table_fn *table = dw_tables;
+    const uint32_t k = dw_path_for(p, in_dims, bias, out_dims);
     NNOM_ARM_OPAQUE(path);
-    path[dw_path_for(p, in_dims, bias, out_dims)](p, in, in_dims, w, bias, out, out_dims);
+    NNOM_ARM_OPAQUE(table);
+    if (k != 0u)
+        path[k](p, in, in_dims, w, bias, out, out_dims);
+    else if (table[0](p, in, in_dims, w, bias, out, out_dims))
+        path[2](p, in, in_dims, w, bias, out, out_dims);
 }
 
 #else
