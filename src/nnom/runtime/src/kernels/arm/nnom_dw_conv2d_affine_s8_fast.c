@@ -1237,6 +1237,10 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.out_w = out_dims.w;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
         const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        /* an odd number of rows left after a band: one row more, the band before's last computed
+         * again (the same bytes), so that the rows go in pairs (no core call for a row alone) */
+        if (oy0 > 0 && out_dims.h - oy0 < tr && (out_dims.h - oy0) & 1u)
+            oy0--;
         if (band != NULL)
             band(&L, oy0);
         else
