@@ -789,10 +789,16 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
- * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers), four rows a
- * pass, then the odd pair and row; an odd column last (9 instructions per 4 values; a 6 x 6
- * inside in 146 instructions, GCC's code for the C took 190). r0 src, r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows,
- * r6 columns left - 2, r7 passes, r8-r11 data, r12 and lr src and d down a column pair. */
+ * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers, 9 instructions
+ * per 4 values), the steps unrolled (at most DW_FILL_PAIRS) and entered by a TBB at the first one
+ * the rows need, then the odd row; an odd column last, the same way (a 6 x 6 inside in 123
+ * instructions; with a loop of four rows a pass it took 137, GCC's code for the C 190). r0 src,
+ * r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows, r6 columns left - 2, r7 DW_FILL_PAIRS - row pairs (the
+ * TBB's index), r8-r11 data, r12 and lr src and d down a column pair. */
+#define DW_FILL_PAIRS 8 /* the tall tile's rows / 2: the TBB tables' 9 entries below */
+#if DW_FILL_PAIRS * 4 != DW_CS_TALL || DW_CS > DW_CS_TALL
+#error "DW_FILL_PAIRS: the row pairs of the tallest tile"
+#endif
 #define DW_FILL_HALF(cb)                                                                      \
     "ldrsb  r8, [r12]\n\t"                                                                    \
     "ldrsb  r9, [r12, r2]\n\t"                                                                \
@@ -803,6 +809,22 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
     "pkhbt  r10, r10, r11, lsl #16\n\t"                                                       \
     "str    r10, [lr, #" DW_STR(cb) "]\n\t"                                                   \
     "str    r8, [lr], #4\n\t"
+#define DW_FILL_HALF1                                                                         \
+    "ldrsb  r8, [r0]\n\t"                                                                     \
+    "ldrsb  r9, [r0, r2]\n\t"                                                                 \
+    "add    r0, r0, r2, lsl #1\n\t"                                                           \
+    "pkhbt  r8, r8, r9, lsl #16\n\t"                                                          \
+    "str    r8, [r1], #4\n\t"
+/* a TBB into labels n0 (8 steps) .. n8 (none) after it, the table at label t */
+#define DW_FILL_TBB(t, n)                                                                     \
+    "tbb    [pc, r7]\n\t"                                                                     \
+    t ":\n\t"                                                                                 \
+    ".byte  (" n "0f-" t "b)/2, (" n "1f-" t "b)/2, (" n "2f-" t "b)/2, (" n "3f-" t "b)/2\n\t" \
+    ".byte  (" n "4f-" t "b)/2, (" n "5f-" t "b)/2, (" n "6f-" t "b)/2, (" n "7f-" t "b)/2\n\t" \
+    ".byte  (" n "8f-" t "b)/2, 0\n\t"
+#define DW_FILL_STEPS(n, STEP)                                                                \
+    n "0:\n\t" STEP n "1:\n\t" STEP n "2:\n\t" STEP n "3:\n\t" STEP                           \
+    n "4:\n\t" STEP n "5:\n\t" STEP n "6:\n\t" STEP n "7:\n\t" STEP n "8:\n\t"
 #define DW_FILL_CORE(name, cb, cb2)                                                           \
     static __attribute__((naked, noinline, unused)) void name(const dw_fill_t *f __attribute__((unused)), \
                                                               uint32_t c __attribute__((unused))) \
@@ -816,22 +838,14 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
                          "add    r0, r12, r1\n\t"                                             \
                          "mov    r1, r2\n\t"                                                  \
                          "sub    r2, r4, r3\n\t"                                              \
+                         "lsr    r7, r5, #1\n\t"                                              \
+                         "rsb    r7, r7, #" DW_STR(DW_FILL_PAIRS) "\n\t"                      \
                          "subs   r6, r6, #2\n\t"                                              \
                          "blt    8f\n\t"                                                      \
                          "2:\n\t"                                                            \
                          "mov    r12, r0\n\t"                                                 \
                          "mov    lr, r1\n\t"                                                  \
-                         "lsrs   r7, r5, #2\n\t"                                              \
-                         "beq    4f\n\t"                                                      \
-                         "1:\n\t"                                                            \
-                         DW_FILL_HALF(cb) DW_FILL_HALF(cb)                                    \
-                         "subs   r7, r7, #1\n\t"                                              \
-                         "bne    1b\n\t"                                                      \
-                         "4:\n\t"                                                            \
-                         "tst    r5, #2\n\t"                                                  \
-                         "beq    5f\n\t"                                                      \
-                         DW_FILL_HALF(cb)                                                     \
-                         "5:\n\t"                                                            \
+                         DW_FILL_TBB("19", "2") DW_FILL_STEPS("2", DW_FILL_HALF(cb))          \
                          "tst    r5, #1\n\t"                                                  \
                          "beq    6f\n\t"                                                      \
                          "ldrsb  r8, [r12]\n\t"                                               \
@@ -845,27 +859,24 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
                          "bge    2b\n\t"                                                      \
                          "8:\n\t"                                                            \
                          "adds   r6, r6, #2\n\t"                                              \
-                         "beq    9f\n\t"                                                      \
-                         "lsrs   r7, r5, #1\n\t"                                              \
-                         "beq    7f\n\t"                                                      \
-                         "3:\n\t"                                                            \
-                         "ldrsb  r8, [r0]\n\t"                                                \
-                         "ldrsb  r9, [r0, r2]\n\t"                                            \
-                         "add    r0, r0, r2, lsl #1\n\t"                                      \
-                         "pkhbt  r8, r8, r9, lsl #16\n\t"                                     \
-                         "str    r8, [r1], #4\n\t"                                            \
-                         "subs   r7, r7, #1\n\t"                                              \
-                         "bne    3b\n\t"                                                      \
-                         "7:\n\t"                                                            \
-                         "tst    r5, #1\n\t"                                                  \
-                         "beq    9f\n\t"                                                      \
-                         "ldrsb  r8, [r0]\n\t"                                                \
-                         "strh   r8, [r1]\n\t"                                                \
-                         "9:\n\t"                                                            \
+                         "bne    dw_fill_col1\n\t"                                            \
                          "pop    {r4-r11, pc}");                                              \
     }
 DW_FILL_CORE(dw_fill_asm, DW_CS, DW_CS2)
 DW_FILL_CORE(dw_fill_asm_tall, DW_CS_TALL, DW_CS_TALL2)
+/* The odd column of both (the same code: a column's rows are consecutive halfwords in either),
+ * entered by their branch, not called. */
+static __attribute__((naked, noinline, used)) void dw_fill_col1_asm(void)
+{
+    __asm__ volatile("dw_fill_col1:\n\t"
+                     DW_FILL_TBB("39", "3") DW_FILL_STEPS("3", DW_FILL_HALF1)
+                     "tst    r5, #1\n\t"
+                     "beq    9f\n\t"
+                     "ldrsb  r8, [r0]\n\t"
+                     "strh   r8, [r1]\n\t"
+                     "9:\n\t"
+                     "pop    {r4-r11, pc}");
+}
 #endif
 
 /* n rows of a column from src (rstep bytes apart) to d as q15 (the C build's fill). */
