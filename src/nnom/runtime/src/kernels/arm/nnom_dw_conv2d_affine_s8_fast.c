@@ -1102,19 +1102,26 @@ typedef struct {
     uint32_t w[2u * DW_CS_TALL / 4u];
 } dw_cols2_tall_t;
 
+/* The 3 - s columns a band's tile shares with the tile before, moved from it (a constant size in
+ * each copy: struct copies, LDM / STM). */
+static NNOM_ARM_ALWAYS_INLINE void dw_band_move(dw_plane_t *L)
+{
+    const uint32_t cw = L->cs / 4u;
+    if (L->s == 2u)
+        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
+    else if (L->cs == DW_CS)
+        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    else
+        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+}
+
 /* The tile of nco outputs from output column ox0 of the band from output row oy0: the 3 - s
  * columns it shares with the tile before moved from it, then its inside and zero point. */
 static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, uint32_t oy0, uint32_t ox0, uint32_t nco)
 {
     const uint32_t s = L->s, keep = 3u - s, cw = L->cs / 4u, ncol = (nco - 1u) * s + 3u;
     uint32_t i;
-    /* the shared columns, a constant size in each copy (struct copies: LDM / STM) */
-    if (s == 2u)
-        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
-    else if (L->cs == DW_CS)
-        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
-    else
-        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    dw_band_move(L);
     L->nco = (uint16_t)nco;
     if (B->simple) { /* columns [keep, end) inside the image, [end, ncol) right of it */
         const uint32_t x = ox0 * s + keep - L->p->win.pad_left, w = L->in_dims.w; /* column keep's */
@@ -1127,6 +1134,42 @@ static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, ui
             L->tile[i] = B->zp2;
     } else {
         dw_band_box(L, oy0, ox0, keep);
+    }
+}
+
+/* How many of a simple band's tiles from output column tc on dw_band_mid() takes: those with a
+ * next tile after them and their new columns inside the image. */
+static NNOM_ARM_NOINLINE uint32_t dw_band_mids(const dw_plane_t *L)
+{
+    const uint32_t s = L->s, tc = L->tc, keep = 3u - s, fresh = (tc - 1u) * s + 3u - keep, w = L->in_dims.w;
+    const uint32_t x = tc * s + keep - L->p->win.pad_left; /* the second tile's column keep's input column */
+    /* tile k (from output column k tc) has a next one: (k + 1) tc < out_w; its new columns
+     * x + (k - 1) tc s .. + fresh - 1 inside the image */
+    const uint32_t next = L->out_w > 2u * tc ? ((uint32_t)L->out_w - 1u) / tc - 1u : 0u;
+    const uint32_t inside = w >= x + fresh ? (w - x - fresh) / (tc * s) + 1u : 0u;
+    return next < inside ? next : inside;
+}
+
+/* A simple band's (dw_band_t) tiles of channel c after the first, from output column tc on, n of
+ * them (dw_band_mids()): per tile the shared columns moved, the new ones filled and the core run,
+ * at multiplier 1 on pairs of rows (L's job that of the first tile, o its output). Few values
+ * live across the calls: the path's stack stays what dw_band_next() took. */
+static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int8_t *o, uint32_t c, uint32_t n)
+{
+    const uint32_t s = L->s, tc = L->tc, keep = 3u - s;
+    const int8_t *src = B->row + (tc * s + keep - L->p->win.pad_left) * L->in_dims.c;
+    L->f.dst = (int16_t *)(void *)L->tile + keep * (L->cs / 2u) + B->top;
+    L->f.rows = B->f0.rows;
+    L->f.cols = (uint16_t)((tc - 1u) * s + 3u - keep);
+    for (; n > 0; n--) {
+        dw_band_move(L);
+        L->f.src = src;
+        dw_fill(L, c);
+        src += (uint32_t)L->tc * L->s * L->in_dims.c;
+        o += (uint32_t)L->tc * L->OC;
+        L->j.o = o;
+        L->j.end = (const uint8_t *)(const void *)L->tile + (uint32_t)L->tc * L->s * L->cs;
+        L->core(&L->j);
     }
 }
 
@@ -1146,8 +1189,15 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
     L->nro = (uint16_t)nro;
     for (c = 0; c < L->in_dims.c; c++)
         for (ox0 = 0; ox0 < L->out_w; ox0 += tc) {
-            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
-            int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
+            uint32_t nco;
+            int8_t *o;
+            if (ox0 == tc && B.simple && M == 1u && pairs > 0 && !(nro & 1u)) { /* the job: the first tile's */
+                const uint32_t n = dw_band_mids(L);
+                dw_band_mid(L, &B, L->out + oy0 * orow + c, c, n);
+                ox0 += n * tc;
+            }
+            nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
             if (ox0 == 0)
                 dw_band_first(L, &B, oy0, c);
             else
