@@ -416,12 +416,20 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
+#define DW_CS_ODD 4 /* DW_CS's lowest bit: set in the span of an odd number of columns (DW_CORE2) */
+#if (DW_CS & -DW_CS) != DW_CS_ODD
+#error "DW_CS_ODD: DW_CS's lowest bit"
+#endif
 #define DW_CS_TALL 32 /* the tall tile's column bytes: 16 rows, 14 output rows */
 #define DW_CS_TALL2 64
 #if DW_CS_TALL % 4 != 0 || DW_CS_TALL2 != 2 * DW_CS_TALL
 #error "DW_CS_TALL: word-aligned columns, and the immediate derived from it"
 #endif
 #define DW_TILE_ROWS_TALL (DW_CS_TALL / 2u)
+#define DW_CS_TALL_ODD 32
+#if (DW_CS_TALL & -DW_CS_TALL) != DW_CS_TALL_ODD
+#error "DW_CS_TALL_ODD: DW_CS_TALL's lowest bit"
+#endif
 #define DW_TILE_COLS_TALL (NNOM_DW_TILE_COLS * DW_CS / DW_CS_TALL) /* the same bytes */
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 8u
@@ -532,6 +540,57 @@ typedef struct {
                          "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
+/* The same, two pairs a step: the first (label 1) steps o on without the end test, the second
+ * (label 2) tests it, 2 instructions fewer per two pairs. A row of an odd number of pairs starts
+ * at the second (its span's bit ODD: the span is pairs * s * the column bytes); the row's start,
+ * chosen once a call, goes in the clamp's field lo2 (#72), which these cores do not read (a layer
+ * runs one core). */
+#define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD)                                        \
+    static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "add    r3, r0, #40\n\t"                                             \
+                         "ldm    r3, {r3-r8}\n\t"                                             \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
+                         "ldr    lr, [r0]\n\t"                                                \
+                         "ldr    r11, [r0, #28]\n\t"                                          \
+                         "sub    r11, r11, r1\n\t"                                            \
+                         "adr.w  r12, 1f\n\t"                                                 \
+                         "tst    r11, #" ODD "\n\t"                                           \
+                         "it     ne\n\t"                                                      \
+                         "adrne.w r12, 2f\n\t"                                                \
+                         "orr    r12, r12, #1\n\t"                                            \
+                         "str    r12, [r0, #72]\n\t"                                          \
+                         "bx     r12\n\t"                                                     \
+                         "1:\n\t"                                                             \
+                         BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
+                         "ldr    r11, [r0, #24]\n\t"                                          \
+                         "add    r2, r2, r11\n\t"                                             \
+                         "2:\n\t"                                                             \
+                         BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
+                         "ldrd   r11, r12, [r0, #24]\n\t"                                     \
+                         "add    r2, r2, r11\n\t"                                             \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "bne    1b\n\t"                                                      \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "add    r1, r1, r11\n\t"                                             \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
+                         "add    r11, r11, #" PAIR "\n\t"                                     \
+                         "str    r11, [r0, #28]\n\t"                                          \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "beq    9f\n\t"                                                      \
+                         "ldr    pc, [r0, #72]\n\t"                                           \
+                         "9:\n\t"                                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+#define DW_SHIFT_SAT                                                                          \
+    "ldrd   r11, r12, [r0, #16]\n\t"                                                         \
+    "asr    r9, r9, r11\n\t"                                                                 \
+    "asr    r10, r10, r11\n\t"                                                               \
+    "ssat   r9, #8, r9\n\t"                                                                  \
+    "ssat   r10, #8, r10\n\t"
 /* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
  * (DW_BIAS_R9, a pixel) */
 #define DW_COLS_S1_AT(cs, cs2, b)                                                             \
@@ -568,14 +627,14 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
-DW_CORE(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD))
+DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_ODD))
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
-DW_CORE(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
+DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_TALL_ODD))
+DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_TALL_ODD))
 DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
