@@ -1073,6 +1073,16 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     dw_tile_box(L, oy0, ox0);
     dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
     end = L->j.end;
+    if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
+        for (c = 0; c < L->in_dims.c; c++, o++) {
+            dw_fill(L, c);
+            dw_weights(L, c);
+            L->j.o = o;
+            L->j.end = end;
+            L->core(&L->j);
+        }
+        return;
+    }
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
         for (jm = L->M; jm > 0; jm--, k++) {
