@@ -426,10 +426,6 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #error "DW_CS_TALL: word-aligned columns, and the immediate derived from it"
 #endif
 #define DW_TILE_ROWS_TALL (DW_CS_TALL / 2u)
-#define DW_CS_TALL_ODD 32
-#if (DW_CS_TALL & -DW_CS_TALL) != DW_CS_TALL_ODD
-#error "DW_CS_TALL_ODD: DW_CS_TALL's lowest bit"
-#endif
 #define DW_TILE_COLS_TALL (NNOM_DW_TILE_COLS * DW_CS / DW_CS_TALL) /* the same bytes */
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 8u
@@ -540,12 +536,12 @@ typedef struct {
                          "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
-/* The same, two pairs a step: the first (label 1) steps o on without the end test, the second
- * (label 2) tests it, 2 instructions fewer per two pairs. A row of an odd number of pairs starts
+/* The same, two pairs a step: the first (label 1) steps o on without the end test (OSTEP), the
+ * second (label 2) tests it, 2 or 3 instructions fewer per two pairs. A row of an odd number of pairs starts
  * at the second (its span's bit ODD: the span is pairs * s * the column bytes); the row's start,
  * chosen once a call, goes in the clamp's field lo2 (#72), which these cores do not read (a layer
  * runs one core). */
-#define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD)                                        \
+#define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD, OSTEP)                                        \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
@@ -564,9 +560,7 @@ typedef struct {
                          "str    r12, [r0, #72]\n\t"                                          \
                          "bx     r12\n\t"                                                     \
                          "1:\n\t"                                                             \
-                         BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
-                         "ldr    r11, [r0, #24]\n\t"                                          \
-                         "add    r2, r2, r11\n\t"                                             \
+                         BIAS COLS RQ DW_SHIFT_SAT OUT OSTEP                                  \
                          "2:\n\t"                                                             \
                          BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
                          "ldrd   r11, r12, [r0, #24]\n\t"                                     \
@@ -585,6 +579,11 @@ typedef struct {
                          "9:\n\t"                                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
+/* o to the next pair: the job's ocs, or (the tall cores) two output rows on (r12: orow) */
+#define DW_OSTEP                                                                              \
+    "ldr    r11, [r0, #24]\n\t"                                                               \
+    "add    r2, r2, r11\n\t"
+#define DW_OSTEP_DOWN "add    r2, r2, r12, lsl #1\n\t"
 #define DW_SHIFT_SAT                                                                          \
     "ldrd   r11, r12, [r0, #16]\n\t"                                                         \
     "asr    r9, r9, r11\n\t"                                                                 \
@@ -593,13 +592,14 @@ typedef struct {
     "ssat   r10, #8, r10\n\t"
 /* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
  * (DW_BIAS_R9, a pixel) */
-#define DW_COLS_S1_AT(cs, cs2, b)                                                             \
+#define DW_COLS_S1_AT(cs, cs2, step, b)                                                       \
     DW_COL(", #" DW_STR(cs), "", "r5", "r6", b, b)                                           \
     DW_COL(", #" DW_STR(cs2), "", "r7", "r8", "r10", "r9")                                   \
-    DW_COL("", ", #" DW_STR(cs), "r3", "r4", "r10", "r9")
+    DW_COL("", ", #" step, "r3", "r4", "r10", "r9")
 #define DW_BIAS_R9 "ldr    r9, [r0]\n\t"
-#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, b)
-#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, b)
+#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, DW_STR(DW_CS), b)
+/* the tall tile's cores go down its columns (p four bytes on): fewer steps to a next line there */
+#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, "4", b)
 /* Stride 2: output rows y, y + 1 take input rows 2y .. 2y + 2 and 2y + 2 .. 2y + 4 (the third word
  * of the column, lr), outputs two columns apart. */
 #define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
@@ -627,15 +627,15 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD))
-DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_ODD))
+DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
+DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_ODD), DW_OSTEP)
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_TALL_ODD))
-DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_TALL_ODD))
-DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, DW_STR(DW_CS_TALL), DW_OUT, "", "4", DW_OSTEP_DOWN)
+DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
+DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
@@ -643,8 +643,9 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, 
 {
     const uint8_t *p = j->p;
     int8_t *o = j->o;
-    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += 4u * s) {
-        for (; p != j->end; p += s * cs, o += j->ocs) {
+    const int down = cs == DW_CS_TALL; /* the tall tile's cores go down its columns */
+    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += down ? cs : 4u * s) {
+        for (; p != j->end; p += down ? 4u : s * cs, o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
@@ -804,17 +805,31 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
 #if DW_PLANES
 /* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
  * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
-static void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
 {
     dw_core_t *j = &L->j;
     const uint32_t span = nco * L->s * L->cs, pair = 4u * L->s;
     j->p = p;
     j->o = o;
+    j->orow = (int32_t)orow;
+    if (L->cs == DW_CS_TALL) { /* down the columns: a column's pairs, then the next column */
+        j->end = p + pairs * pair;
+        j->pend = p + span;
+        j->pstep = (int32_t)(L->cs - pairs * pair);
+        j->ocs = (int32_t)(2u * orow);
+        j->ostep = (int32_t)(L->OC - pairs * 2u * orow);
+        return;
+    }
     j->end = p + span;
     j->pend = p + pairs * pair;
     j->pstep = (int32_t)(pair - span);
-    j->orow = (int32_t)orow;
     j->ostep = (int32_t)(2u * orow - nco * L->OC);
+}
+
+/* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
+static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
+{
+    return L->cs == DW_CS_TALL ? p + (L->nro >> 1) * 4u : p + nco * L->s * L->cs;
 }
 
 /* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
@@ -1227,6 +1242,7 @@ static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int
 {
     const uint32_t s = L->s, tc = L->tc, keep = 3u - s;
     const int8_t *src = B->row + (tc * s + keep - L->p->win.pad_left) * L->in_dims.c;
+    const uint8_t *end = dw_job_end(L, (const uint8_t *)(const void *)L->tile, tc);
     L->f.dst = (int16_t *)(void *)L->tile + keep * (L->cs / 2u) + B->top;
     L->f.rows = B->f0.rows;
     L->f.cols = (uint16_t)((tc - 1u) * s + 3u - keep);
@@ -1237,7 +1253,7 @@ static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int
         src += (uint32_t)L->tc * L->s * L->in_dims.c;
         o += (uint32_t)L->tc * L->OC;
         L->j.o = o;
-        L->j.end = (const uint8_t *)(const void *)L->tile + (uint32_t)L->tc * L->s * L->cs;
+        L->j.end = end;
         L->core(&L->j);
     }
 }
@@ -1255,6 +1271,7 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
     const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     dw_band_t B;
     uint32_t c, jm, ox0, job = 0; /* job: the tile width of L's job, 0: none */
+    const uint8_t *jend = tile;   /* its first line's end */
     L->nro = (uint16_t)nro;
     for (c = 0; c < L->in_dims.c; c++)
         for (ox0 = 0; ox0 < L->out_w; ox0 += tc) {
@@ -1279,9 +1296,10 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
                     if (nco != job) { /* else the job of the tile before but its o and end */
                         dw_core_job(L, tile, o, nco, pairs, orow);
                         job = nro & 1u ? 0u : nco;
+                        jend = L->j.end;
                     }
                     L->j.o = o;
-                    L->j.end = tile + nco * s * L->cs;
+                    L->j.end = jend;
                     L->core(&L->j);
                 }
                 if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
