@@ -39,9 +39,10 @@
 /* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
  * DW_Conv2D.kernel_paths()); a call for a path left out takes the next one, at last the reference. */
 #define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
-#define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
-                   || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP \
-                   || NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
+#define DW_PLANES_TILE (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
+                        || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+#define DW_PLANES_TALL (NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
+#define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
 #if DW_TABLE || DW_CHAN
@@ -826,6 +827,13 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, 
     j->ostep = (int32_t)(2u * orow - nco * L->OC);
 }
 
+/* dw_core_job() out of line (a tile's job set again, rarely). */
+static NNOM_ARM_NOINLINE void dw_core_job_set(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs,
+                                              uint32_t orow)
+{
+    dw_core_job(L, p, o, nco, pairs, orow);
+}
+
 /* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
 static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
 {
@@ -936,8 +944,18 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
                          "bne    dw_fill_col1\n\t"                                            \
                          "pop    {r4-r11, pc}");                                              \
     }
+#if DW_PLANES_TILE
 DW_FILL_CORE(dw_fill_asm, DW_CS, DW_CS2)
+#define DW_FILL_ASM dw_fill_asm
+#else
+#define DW_FILL_ASM NULL
+#endif
+#if DW_PLANES_TALL
 DW_FILL_CORE(dw_fill_asm_tall, DW_CS_TALL, DW_CS_TALL2)
+#define DW_FILL_ASM_TALL dw_fill_asm_tall
+#else
+#define DW_FILL_ASM_TALL NULL
+#endif
 /* The odd column of both (the same code: a column's rows are consecutive halfwords in either),
  * entered by their branch, not called. */
 static __attribute__((naked, noinline, used)) void dw_fill_col1_asm(void)
@@ -967,10 +985,12 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
 #if NNOM_ARM_ASM
-    if (L->cs == DW_CS) /* the column bytes an immediate in each copy */
-        dw_fill_asm(&L->f, c);
-    else
-        dw_fill_asm_tall(&L->f, c);
+    /* the column bytes an immediate in each copy; a copy whose tile no core built in takes left
+     * out, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
+    static void (*const fills[2])(const dw_fill_t *f, uint32_t c) = {DW_FILL_ASM, DW_FILL_ASM_TALL};
+    void (*const *fill)(const dw_fill_t *f, uint32_t c) = fills;
+    NNOM_ARM_OPAQUE(fill);
+    fill[L->cs != DW_CS](&L->f, c);
 #else
     const dw_fill_t *f = &L->f;
     const int8_t *src = f->src + c;
@@ -1258,6 +1278,47 @@ static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int
     }
 }
 
+/* dw_band() at multiplier 1 on pairs of rows: per channel the first tile, the middle ones of a
+ * simple band (dw_band_mid()), the rest; the job that of a whole tile but for a narrower last. */
+static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0, uint32_t pairs)
+{
+    const uint32_t tc = L->tc, orow = (uint32_t)L->out_w * L->OC, n = dw_band_mids(L);
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+    const uint8_t *jend;
+    dw_band_t B;
+    uint32_t c, ox0;
+    dw_core_job(L, tile, L->out, tc, pairs, orow);
+    jend = L->j.end;
+    for (c = 0; c < L->in_dims.c; c++) {
+        int8_t *o = L->out + oy0 * orow + c;
+        dw_band_first(L, &B, oy0, c);
+        dw_fill(L, c);
+        dw_weights(L, c);
+        L->j.o = o;
+        L->j.end = jend;
+        L->core(&L->j);
+        ox0 = tc;
+        if (B.simple) {
+            dw_band_mid(L, &B, o, c, n);
+            ox0 += n * tc;
+        }
+        for (; ox0 < L->out_w; ox0 += tc) {
+            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            dw_band_next(L, &B, oy0, ox0, nco);
+            dw_fill(L, c);
+            if (nco != tc) {
+                dw_core_job_set(L, tile, o + ox0 * L->OC, nco, pairs, orow);
+                L->core(&L->j);
+                dw_core_job_set(L, tile, o, tc, pairs, orow);
+            } else {
+                L->j.o = o + ox0 * L->OC;
+                L->j.end = jend;
+                L->core(&L->j);
+            }
+        }
+    }
+}
+
 /* The band of L's nro output rows from output row oy0 of a map at least DW_BAND_TILES tiles wide:
  * per input channel its tiles from left to right, each after the first taking the 3 - s columns it
  * shares with the one before from it (moved, not filled again), the weights (at multiplier 1) set
@@ -1273,15 +1334,14 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
     uint32_t c, jm, ox0, job = 0; /* job: the tile width of L's job, 0: none */
     const uint8_t *jend = tile;   /* its first line's end */
     L->nro = (uint16_t)nro;
+    if (M == 1u && pairs > 0 && !(nro & 1u)) {
+        dw_band_m1(L, oy0, pairs);
+        return;
+    }
     for (c = 0; c < L->in_dims.c; c++)
         for (ox0 = 0; ox0 < L->out_w; ox0 += tc) {
             uint32_t nco;
             int8_t *o;
-            if (ox0 == tc && B.simple && M == 1u && pairs > 0 && !(nro & 1u)) { /* the job: the first tile's */
-                const uint32_t n = dw_band_mids(L);
-                dw_band_mid(L, &B, L->out + oy0 * orow + c, c, n);
-                ox0 += n * tc;
-            }
             nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
             o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
             if (ox0 == 0)
