@@ -769,10 +769,12 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 #define DW_TALL_CLAMP NULL
 #endif
 
-/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each. */
+/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each; an odd number of rows in one
+ * band counts that band twice (its last row alone costs about a tile; after another band the last
+ * takes a row more instead, dw_planes()). */
 static uint32_t dw_tiles(uint32_t h, uint32_t w, uint32_t tr, uint32_t tc)
 {
-    return (h + tr - 1u) / tr * ((w + tc - 1u) / tc);
+    return ((h + tr - 1u) / tr + (h < tr && (h & 1u))) * ((w + tc - 1u) / tc);
 }
 
 /* Whether a map of h x w outputs at stride 1 takes fewer tiles DW_TILE_ROWS_TALL rows high. */
@@ -825,19 +827,6 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, 
     j->pend = p + pairs * pair;
     j->pstep = (int32_t)(pair - span);
     j->ostep = (int32_t)(2u * orow - nco * L->OC);
-}
-
-/* dw_core_job() out of line (a tile's job set again, rarely). */
-static NNOM_ARM_NOINLINE void dw_core_job_set(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs,
-                                              uint32_t orow)
-{
-    dw_core_job(L, p, o, nco, pairs, orow);
-}
-
-/* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
-static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
-{
-    return L->cs == DW_CS_TALL ? p + (L->nro >> 1) * 4u : p + nco * L->s * L->cs;
 }
 
 /* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
@@ -1147,6 +1136,19 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 #endif
 
 #if NNOM_PATH_AFF_DW_PLANE_BAND
+/* dw_core_job() out of line (a tile's job set again, rarely). */
+static NNOM_ARM_NOINLINE void dw_core_job_set(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs,
+                                              uint32_t orow)
+{
+    dw_core_job(L, p, o, nco, pairs, orow);
+}
+
+/* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
+static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
+{
+    return L->cs == DW_CS_TALL ? p + (L->nro >> 1) * 4u : p + nco * L->s * L->cs;
+}
+
 /* A band's first tile's inside (dw_tile_box() for channel 0), and what the tiles after it take from
  * it: its first column and row inside the image and the input row of the latter; simple: the
  * moves and the zero point right of the image suffice (else dw_band_box() per tile). */
