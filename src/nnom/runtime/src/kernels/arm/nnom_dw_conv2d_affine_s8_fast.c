@@ -396,19 +396,22 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * point: every window is then whole, and sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps
  * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
  * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
- * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs),
- * the weights of the channel in six registers, every pair of the tile in one call. Tiles are
- * outermost: their padding is written once for all channels, then per channel the values inside
- * the image (two columns, four rows a step) and per output channel the core; on maps of
- * DW_BAND_TILES or more tiles a band, bands are (dw_band()): per channel the band's tiles left to
- * right, the columns two tiles share moved instead of filled again. The tile's size is
+ * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs;
+ * without the clamp two pairs a step, 56 for 4), the weights of the channel in six registers,
+ * every pair of the tile in one call. Tiles are outermost: their padding is written once for all
+ * channels, then per channel the values inside the image (two columns, two rows a step, the steps
+ * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
+ * are (dw_band()): per channel the band's tiles left to right, the columns two tiles share moved
+ * instead of filled again. An odd number of rows left for a last band takes one row more (the row
+ * before computed twice): pairs of rows throughout. The tile's size is
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
  * several output channels: at multiplier 1 each input value serves 9 / 4 MACs and the table path
  * measured faster. Narrow maps at stride 1 (5 outputs wide: KWS' 25 x 5) take the same bytes as
  * DW_TILE_ROWS_TALL rows x 7 columns when that makes fewer tiles (dw_tall()): per channel fewer
  * fills, weight setups and core calls (25 x 5: two tiles instead of three), with their own copies of
- * the core (the columns' offsets are immediates). */
+ * the core (the columns' offsets are immediates), which go down the tile's columns (5 columns of up
+ * to 7 pairs: fewer steps to a next line). */
 #define DW_CS 28 /* bytes per column: 14 q15 rows, 12 output rows at stride 1 */
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
@@ -545,7 +548,8 @@ typedef struct {
 #define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD, OSTEP)                                        \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
-        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
+                         "push   {r4-r11, lr}\n\t"                                            \
                          "add    r3, r0, #40\n\t"                                             \
                          "ldm    r3, {r3-r8}\n\t"                                             \
                          "ldr    r1, [r0, #36]\n\t"                                           \
