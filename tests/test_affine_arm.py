@@ -3,7 +3,8 @@ pools, Add, Sub, Mult, Concat and Softmax quantized with scheme="affine" run on 
 (DSP kernels) byte for byte like the simulator, and like the same firmware built with
 -DNNOM_REFERENCE_KERNELS and like the host build (the references). Randomized shapes: odd channel
 counts, 1x1 / 3x3 / 5x3 kernels, strides, dilation, SAME and VALID, depth multipliers 1 and 2,
-depthwise layers on maps of 1x1 to 4x4 (the DSP kernel's channel-major path),
+depthwise layers on maps of 1x1 to 4x4 (the DSP kernel's channel-major path) and 3x3 stride-1
+ones on odd heights, narrow and wide maps (its plane path),
 pools with fewer than 4 channels, inputs repeating into an Add, fused ReLU / ReLU6 and table
 tails, inputs wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
 the fast paths, misaligned buffers, other cores and builds) are in test_arm_kernels.py."""
@@ -72,6 +73,26 @@ def dw_model(seed):
         x = tail(m, m.hook(DW_Conv2D(mult, kernel(*k), stride(*s), padding=pad, dilation=dil), x),
                  ACTS[int(rng.integers(0, 4))])
         x = tail(m, m.hook(Conv2D(int(rng.integers(4, 13)), kernel(1, 1)), x), act_relu)
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def plane_dw_model(seed):
+    """3x3 stride-1 depthwise layers on the DSP kernel's plane path: odd heights over several bands
+    of rows (the last band one row up, a row computed twice), narrow maps (its tall tiles), wide
+    ones (bands, their middle tiles), SAME and VALID, multipliers 1 and 2, odd channel counts,
+    ReLU (out_zp -128), none, ReLU6 (the clamp)."""
+    rng = np.random.default_rng(seed)
+    h = int(rng.choice([13, 15, 17, 25, 27, 29]))
+    w = [int(rng.integers(3, 6)), int(rng.integers(6, 12)), int(rng.integers(19, 41))][seed % 3]
+    c = int(rng.integers(3, 8))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    for i in range(2):
+        mult = 2 if i == 1 and rng.random() < 0.5 else 1
+        pad = "same" if i == 0 or w < 6 else ["same", "valid"][int(rng.integers(0, 2))]
+        x = tail(m, m.hook(DW_Conv2D(mult, kernel(3, 3), stride(1, 1), padding=pad), x),
+                 [act_relu, None, act_relu6][(seed + i) % 3])
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
 
@@ -178,6 +199,7 @@ def merge_model(seed):
 
 CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row_model, 1), (row_model, 2),
          (dw_model, 0), (dw_model, 1), (dw_model, 2),
+         (plane_dw_model, 0), (plane_dw_model, 1), (plane_dw_model, 2), (plane_dw_model, 3), (plane_dw_model, 5),
          (small_dw_model, 0), (small_dw_model, 1), (small_dw_model, 2), (small_dw_model, 3),
          (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
          (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3),

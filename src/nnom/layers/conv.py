@@ -538,8 +538,9 @@ class DW_Conv2D(_ConvBase):
 
 
 def _dw_tiles(h, w, tr, tc):
-    """The plane path's tiles of tr x tc outputs over an h x w map (dw_tiles())."""
-    return -(-h // tr) * -(-w // tc)
+    """The plane path's tiles of tr x tc outputs over an h x w map, an odd number of rows in one
+    band counting that band twice (dw_tiles())."""
+    return (-(-h // tr) + (h < tr and h % 2)) * -(-w // tc)
 
 
 def _dw_blocks(n_out, n, s, pad, k, d):

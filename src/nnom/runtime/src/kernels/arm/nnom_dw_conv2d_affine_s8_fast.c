@@ -42,9 +42,10 @@
 /* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
  * DW_Conv2D.kernel_paths()); a call for a path left out takes the next one, at last the reference. */
 #define DW_TABLE (NNOM_PATH_AFF_DW_TABLE_NINE || NNOM_PATH_AFF_DW_TABLE_SAT || NNOM_PATH_AFF_DW_TABLE_CLAMP)
-#define DW_PLANES (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
-                   || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP \
-                   || NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
+#define DW_PLANES_TILE (NNOM_PATH_AFF_DW_PLANE_S1_SAT || NNOM_PATH_AFF_DW_PLANE_S1_FIX || NNOM_PATH_AFF_DW_PLANE_S1_CLAMP \
+                        || NNOM_PATH_AFF_DW_PLANE_S2_SAT || NNOM_PATH_AFF_DW_PLANE_S2_FIX || NNOM_PATH_AFF_DW_PLANE_S2_CLAMP)
+#define DW_PLANES_TALL (NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
+#define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
 #if DW_TABLE || DW_CHAN
@@ -523,19 +524,22 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * point: every window is then whole, and sum w * (x - zp) = sum w * x - zp * sum w over the 9 taps
  * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
  * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
- * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs),
- * the weights of the channel in six registers, every pair of the tile in one call. Tiles are
- * outermost: their padding is written once for all channels, then per channel the values inside
- * the image (two columns, four rows a step) and per output channel the core; on maps of
- * DW_BAND_TILES or more tiles a band, bands are (dw_band()): per channel the band's tiles left to
- * right, the columns two tiles share moved instead of filled again. The tile's size is
+ * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs;
+ * without the clamp two pairs a step, 56 for 4), the weights of the channel in six registers,
+ * every pair of the tile in one call. Tiles are outermost: their padding is written once for all
+ * channels, then per channel the values inside the image (two columns, two rows a step, the steps
+ * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
+ * are (dw_band()): per channel the band's tiles left to right, the columns two tiles share moved
+ * instead of filled again. An odd number of rows left for a last band takes one row more (the row
+ * before computed twice): pairs of rows throughout. The tile's size is
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
  * several output channels: at multiplier 1 each input value serves 9 / 4 MACs and the table path
  * measured faster. Narrow maps at stride 1 (5 outputs wide: KWS' 25 x 5) take the same bytes as
  * DW_TILE_ROWS_TALL rows x 7 columns when that makes fewer tiles (dw_tall()): per channel fewer
  * fills, weight setups and core calls (25 x 5: two tiles instead of three), with their own copies of
- * the core (the columns' offsets are immediates). */
+ * the core (the columns' offsets are immediates), which go down the tile's columns (5 columns of up
+ * to 7 pairs: fewer steps to a next line). */
 #define DW_CS 28 /* bytes per column: 14 q15 rows, 12 output rows at stride 1 */
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
@@ -544,6 +548,10 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
+#define DW_CS_ODD 4 /* DW_CS's lowest bit: set in the span of an odd number of columns (DW_CORE2) */
+#if (DW_CS & -DW_CS) != DW_CS_ODD
+#error "DW_CS_ODD: DW_CS's lowest bit"
+#endif
 #define DW_CS_TALL 32 /* the tall tile's column bytes: 16 rows, 14 output rows */
 #define DW_CS_TALL2 64
 #if DW_CS_TALL % 4 != 0 || DW_CS_TALL2 != 2 * DW_CS_TALL
@@ -660,15 +668,71 @@ typedef struct {
                          "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
+/* The same, two pairs a step: the first (label 1) steps o on without the end test (OSTEP), the
+ * second (label 2) tests it, 2 or 3 instructions fewer per two pairs. A row of an odd number of pairs starts
+ * at the second (its span's bit ODD: the span is pairs * s * the column bytes); the row's start,
+ * chosen once a call, goes in the clamp's field lo2 (#72), which these cores do not read (a layer
+ * runs one core). */
+#define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD, OSTEP)                                        \
+    static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
+                         "push   {r4-r11, lr}\n\t"                                            \
+                         "add    r3, r0, #40\n\t"                                             \
+                         "ldm    r3, {r3-r8}\n\t"                                             \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
+                         "ldr    lr, [r0]\n\t"                                                \
+                         "ldr    r11, [r0, #28]\n\t"                                          \
+                         "sub    r11, r11, r1\n\t"                                            \
+                         "adr.w  r12, 1f\n\t"                                                 \
+                         "tst    r11, #" ODD "\n\t"                                           \
+                         "it     ne\n\t"                                                      \
+                         "adrne.w r12, 2f\n\t"                                                \
+                         "orr    r12, r12, #1\n\t"                                            \
+                         "str    r12, [r0, #72]\n\t"                                          \
+                         "bx     r12\n\t"                                                     \
+                         "1:\n\t"                                                             \
+                         BIAS COLS RQ DW_SHIFT_SAT OUT OSTEP                                  \
+                         "2:\n\t"                                                             \
+                         BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
+                         "ldrd   r11, r12, [r0, #24]\n\t"                                     \
+                         "add    r2, r2, r11\n\t"                                             \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "bne    1b\n\t"                                                      \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "add    r1, r1, r11\n\t"                                             \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
+                         "add    r11, r11, #" PAIR "\n\t"                                     \
+                         "str    r11, [r0, #28]\n\t"                                          \
+                         "cmp    r1, r12\n\t"                                                 \
+                         "beq    9f\n\t"                                                      \
+                         "ldr    pc, [r0, #72]\n\t"                                           \
+                         "9:\n\t"                                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+/* o to the next pair: the job's ocs, or (the tall cores) two output rows on (r12: orow) */
+#define DW_OSTEP                                                                              \
+    "ldr    r11, [r0, #24]\n\t"                                                               \
+    "add    r2, r2, r11\n\t"
+#define DW_OSTEP_DOWN "add    r2, r2, r12, lsl #1\n\t"
+#define DW_SHIFT_SAT                                                                          \
+    "ldrd   r11, r12, [r0, #16]\n\t"                                                         \
+    "asr    r9, r9, r11\n\t"                                                                 \
+    "asr    r10, r10, r11\n\t"                                                               \
+    "ssat   r9, #8, r9\n\t"                                                                  \
+    "ssat   r10, #8, r10\n\t"
 /* b: the bias's register, lr (loaded once a call, where the requantization leaves lr free) or r9
  * (DW_BIAS_R9, a pixel) */
-#define DW_COLS_S1_AT(cs, cs2, b)                                                             \
+#define DW_COLS_S1_AT(cs, cs2, step, b)                                                       \
     DW_COL(", #" DW_STR(cs), "", "r5", "r6", b, b)                                           \
     DW_COL(", #" DW_STR(cs2), "", "r7", "r8", "r10", "r9")                                   \
-    DW_COL("", ", #" DW_STR(cs), "r3", "r4", "r10", "r9")
+    DW_COL("", ", #" step, "r3", "r4", "r10", "r9")
 #define DW_BIAS_R9 "ldr    r9, [r0]\n\t"
-#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, b)
-#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, b)
+#define DW_COLS_S1(b) DW_COLS_S1_AT(DW_CS, DW_CS2, DW_STR(DW_CS), b)
+/* the tall tile's cores go down its columns (p four bytes on): fewer steps to a next line there */
+#define DW_COLS_TALL(b) DW_COLS_S1_AT(DW_CS_TALL, DW_CS_TALL2, "4", b)
 /* Stride 2: output rows y, y + 1 take input rows 2y .. 2y + 2 and 2y + 2 .. 2y + 4 (the third word
  * of the column, lr), outputs two columns apart. */
 #define DW_COL_S2(off, off8, post, wa, wb, a1)                                                \
@@ -696,15 +760,15 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
-DW_CORE(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
+DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
+DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_ODD), DW_OSTEP)
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, "4", DW_OUT, "")
-DW_CORE(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9)
-DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
+DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, DW_STR(DW_CS_TALL), DW_OUT, "", "4", DW_OSTEP_DOWN)
+DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
+DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
@@ -712,8 +776,9 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, 
 {
     const uint8_t *p = j->p;
     int8_t *o = j->o;
-    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += 4u * s) {
-        for (; p != j->end; p += s * cs, o += j->ocs) {
+    const int down = cs == DW_CS_TALL; /* the tall tile's cores go down its columns */
+    for (; p != j->pend; p += j->pstep, o += j->ostep, j->end += down ? cs : 4u * s) {
+        for (; p != j->end; p += down ? 4u : s * cs, o += j->ocs) {
             int32_t a0 = j->b2, a1 = j->b2;
             uint32_t kx;
             for (kx = 0; kx < 3; kx++) {
@@ -836,10 +901,12 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 #define DW_TALL_CLAMP NULL
 #endif
 
-/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each. */
+/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each; an odd number of rows in one
+ * band counts that band twice (its last row alone costs about a tile; after another band the last
+ * takes a row more instead, dw_planes()). */
 static uint32_t dw_tiles(uint32_t h, uint32_t w, uint32_t tr, uint32_t tc)
 {
-    return (h + tr - 1u) / tr * ((w + tc - 1u) / tc);
+    return ((h + tr - 1u) / tr + (h < tr && (h & 1u))) * ((w + tc - 1u) / tc);
 }
 
 /* Whether a map of h x w outputs at stride 1 takes fewer tiles DW_TILE_ROWS_TALL rows high. */
@@ -873,16 +940,24 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
 #if DW_PLANES
 /* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
  * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
-static void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
 {
     dw_core_t *j = &L->j;
     const uint32_t span = nco * L->s * L->cs, pair = 4u * L->s;
     j->p = p;
     j->o = o;
+    j->orow = (int32_t)orow;
+    if (L->cs == DW_CS_TALL) { /* down the columns: a column's pairs, then the next column */
+        j->end = p + pairs * pair;
+        j->pend = p + span;
+        j->pstep = (int32_t)(L->cs - pairs * pair);
+        j->ocs = (int32_t)(2u * orow);
+        j->ostep = (int32_t)(L->OC - pairs * 2u * orow);
+        return;
+    }
     j->end = p + span;
     j->pend = p + pairs * pair;
     j->pstep = (int32_t)(pair - span);
-    j->orow = (int32_t)orow;
     j->ostep = (int32_t)(2u * orow - nco * L->OC);
 }
 
@@ -917,10 +992,16 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
- * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers), four rows a
- * pass, then the odd pair and row; an odd column last (9 instructions per 4 values; a 6 x 6
- * inside in 146 instructions, GCC's code for the C took 190). r0 src, r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows,
- * r6 columns left - 2, r7 passes, r8-r11 data, r12 and lr src and d down a column pair. */
+ * of both a step (four LDRSBs off one pointer: rs, cs and rs + cs in registers, 9 instructions
+ * per 4 values), the steps unrolled (at most DW_FILL_PAIRS) and entered by a TBB at the first one
+ * the rows need, then the odd row; an odd column last, the same way (a 6 x 6 inside in 123
+ * instructions; with a loop of four rows a pass it took 137, GCC's code for the C 190). r0 src,
+ * r1 d, r2 rs, r3 cs, r4 rs + cs, r5 rows, r6 columns left - 2, r7 DW_FILL_PAIRS - row pairs (the
+ * TBB's index), r8-r11 data, r12 and lr src and d down a column pair. */
+#define DW_FILL_PAIRS 8 /* the tall tile's rows / 2: the TBB tables' 9 entries below */
+#if DW_FILL_PAIRS * 4 != DW_CS_TALL || DW_CS > DW_CS_TALL
+#error "DW_FILL_PAIRS: the row pairs of the tallest tile"
+#endif
 #define DW_FILL_HALF(cb)                                                                      \
     "ldrsb  r8, [r12]\n\t"                                                                    \
     "ldrsb  r9, [r12, r2]\n\t"                                                                \
@@ -931,6 +1012,22 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
     "pkhbt  r10, r10, r11, lsl #16\n\t"                                                       \
     "str    r10, [lr, #" DW_STR(cb) "]\n\t"                                                   \
     "str    r8, [lr], #4\n\t"
+#define DW_FILL_HALF1                                                                         \
+    "ldrsb  r8, [r0]\n\t"                                                                     \
+    "ldrsb  r9, [r0, r2]\n\t"                                                                 \
+    "add    r0, r0, r2, lsl #1\n\t"                                                           \
+    "pkhbt  r8, r8, r9, lsl #16\n\t"                                                          \
+    "str    r8, [r1], #4\n\t"
+/* a TBB into labels n0 (8 steps) .. n8 (none) after it, the table at label t */
+#define DW_FILL_TBB(t, n)                                                                     \
+    "tbb    [pc, r7]\n\t"                                                                     \
+    t ":\n\t"                                                                                 \
+    ".byte  (" n "0f-" t "b)/2, (" n "1f-" t "b)/2, (" n "2f-" t "b)/2, (" n "3f-" t "b)/2\n\t" \
+    ".byte  (" n "4f-" t "b)/2, (" n "5f-" t "b)/2, (" n "6f-" t "b)/2, (" n "7f-" t "b)/2\n\t" \
+    ".byte  (" n "8f-" t "b)/2, 0\n\t"
+#define DW_FILL_STEPS(n, STEP)                                                                \
+    n "0:\n\t" STEP n "1:\n\t" STEP n "2:\n\t" STEP n "3:\n\t" STEP                           \
+    n "4:\n\t" STEP n "5:\n\t" STEP n "6:\n\t" STEP n "7:\n\t" STEP n "8:\n\t"
 #define DW_FILL_CORE(name, cb, cb2)                                                           \
     static __attribute__((naked, noinline, unused)) void name(const dw_fill_t *f __attribute__((unused)), \
                                                               uint32_t c __attribute__((unused))) \
@@ -944,22 +1041,14 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
                          "add    r0, r12, r1\n\t"                                             \
                          "mov    r1, r2\n\t"                                                  \
                          "sub    r2, r4, r3\n\t"                                              \
+                         "lsr    r7, r5, #1\n\t"                                              \
+                         "rsb    r7, r7, #" DW_STR(DW_FILL_PAIRS) "\n\t"                      \
                          "subs   r6, r6, #2\n\t"                                              \
                          "blt    8f\n\t"                                                      \
                          "2:\n\t"                                                            \
                          "mov    r12, r0\n\t"                                                 \
                          "mov    lr, r1\n\t"                                                  \
-                         "lsrs   r7, r5, #2\n\t"                                              \
-                         "beq    4f\n\t"                                                      \
-                         "1:\n\t"                                                            \
-                         DW_FILL_HALF(cb) DW_FILL_HALF(cb)                                    \
-                         "subs   r7, r7, #1\n\t"                                              \
-                         "bne    1b\n\t"                                                      \
-                         "4:\n\t"                                                            \
-                         "tst    r5, #2\n\t"                                                  \
-                         "beq    5f\n\t"                                                      \
-                         DW_FILL_HALF(cb)                                                     \
-                         "5:\n\t"                                                            \
+                         DW_FILL_TBB("19", "2") DW_FILL_STEPS("2", DW_FILL_HALF(cb))          \
                          "tst    r5, #1\n\t"                                                  \
                          "beq    6f\n\t"                                                      \
                          "ldrsb  r8, [r12]\n\t"                                               \
@@ -973,27 +1062,34 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
                          "bge    2b\n\t"                                                      \
                          "8:\n\t"                                                            \
                          "adds   r6, r6, #2\n\t"                                              \
-                         "beq    9f\n\t"                                                      \
-                         "lsrs   r7, r5, #1\n\t"                                              \
-                         "beq    7f\n\t"                                                      \
-                         "3:\n\t"                                                            \
-                         "ldrsb  r8, [r0]\n\t"                                                \
-                         "ldrsb  r9, [r0, r2]\n\t"                                            \
-                         "add    r0, r0, r2, lsl #1\n\t"                                      \
-                         "pkhbt  r8, r8, r9, lsl #16\n\t"                                     \
-                         "str    r8, [r1], #4\n\t"                                            \
-                         "subs   r7, r7, #1\n\t"                                              \
-                         "bne    3b\n\t"                                                      \
-                         "7:\n\t"                                                            \
-                         "tst    r5, #1\n\t"                                                  \
-                         "beq    9f\n\t"                                                      \
-                         "ldrsb  r8, [r0]\n\t"                                                \
-                         "strh   r8, [r1]\n\t"                                                \
-                         "9:\n\t"                                                            \
+                         "bne    dw_fill_col1\n\t"                                            \
                          "pop    {r4-r11, pc}");                                              \
     }
+#if DW_PLANES_TILE
 DW_FILL_CORE(dw_fill_asm, DW_CS, DW_CS2)
+#define DW_FILL_ASM dw_fill_asm
+#else
+#define DW_FILL_ASM NULL
+#endif
+#if DW_PLANES_TALL
 DW_FILL_CORE(dw_fill_asm_tall, DW_CS_TALL, DW_CS_TALL2)
+#define DW_FILL_ASM_TALL dw_fill_asm_tall
+#else
+#define DW_FILL_ASM_TALL NULL
+#endif
+/* The odd column of both (the same code: a column's rows are consecutive halfwords in either),
+ * entered by their branch, not called. */
+static __attribute__((naked, noinline, used)) void dw_fill_col1_asm(void)
+{
+    __asm__ volatile("dw_fill_col1:\n\t"
+                     DW_FILL_TBB("39", "3") DW_FILL_STEPS("3", DW_FILL_HALF1)
+                     "tst    r5, #1\n\t"
+                     "beq    9f\n\t"
+                     "ldrsb  r8, [r0]\n\t"
+                     "strh   r8, [r1]\n\t"
+                     "9:\n\t"
+                     "pop    {r4-r11, pc}");
+}
 #endif
 
 /* n rows of a column from src (rstep bytes apart) to d as q15 (the C build's fill). */
@@ -1010,10 +1106,12 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
 static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
 {
 #if NNOM_ARM_ASM
-    if (L->cs == DW_CS) /* the column bytes an immediate in each copy */
-        dw_fill_asm(&L->f, c);
-    else
-        dw_fill_asm_tall(&L->f, c);
+    /* the column bytes an immediate in each copy; a copy whose tile no core built in takes left
+     * out, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
+    static void (*const fills[2])(const dw_fill_t *f, uint32_t c) = {DW_FILL_ASM, DW_FILL_ASM_TALL};
+    void (*const *fill)(const dw_fill_t *f, uint32_t c) = fills;
+    NNOM_ARM_OPAQUE(fill);
+    fill[L->cs != DW_CS](&L->f, c);
 #else
     const dw_fill_t *f = &L->f;
     const int8_t *src = f->src + c;
@@ -1156,6 +1254,16 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     dw_tile_box(L, oy0, ox0);
     dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
     end = L->j.end;
+    if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
+        for (c = 0; c < L->in_dims.c; c++, o++) {
+            dw_fill(L, c);
+            dw_weights(L, c);
+            L->j.o = o;
+            L->j.end = end;
+            L->core(&L->j);
+        }
+        return;
+    }
     for (c = 0; c < L->in_dims.c; c++) {
         dw_fill(L, c);
         for (jm = L->M; jm > 0; jm--, k++) {
@@ -1185,6 +1293,19 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 #endif
 
 #if NNOM_PATH_AFF_DW_PLANE_BAND
+/* dw_core_job() out of line (a tile's job set again, rarely). */
+static NNOM_ARM_NOINLINE void dw_core_job_set(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs,
+                                              uint32_t orow)
+{
+    dw_core_job(L, p, o, nco, pairs, orow);
+}
+
+/* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
+static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
+{
+    return L->cs == DW_CS_TALL ? p + (L->nro >> 1) * 4u : p + nco * L->s * L->cs;
+}
+
 /* A band's first tile's inside (dw_tile_box() for channel 0), and what the tiles after it take from
  * it: its first column and row inside the image and the input row of the latter; simple: the
  * moves and the zero point right of the image suffice (else dw_band_box() per tile). */
@@ -1244,19 +1365,26 @@ typedef struct {
     uint32_t w[2u * DW_CS_TALL / 4u];
 } dw_cols2_tall_t;
 
+/* The 3 - s columns a band's tile shares with the tile before, moved from it (a constant size in
+ * each copy: struct copies, LDM / STM). */
+static NNOM_ARM_ALWAYS_INLINE void dw_band_move(dw_plane_t *L)
+{
+    const uint32_t cw = L->cs / 4u;
+    if (L->s == 2u)
+        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
+    else if (L->cs == DW_CS)
+        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    else
+        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+}
+
 /* The tile of nco outputs from output column ox0 of the band from output row oy0: the 3 - s
  * columns it shares with the tile before moved from it, then its inside and zero point. */
 static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, uint32_t oy0, uint32_t ox0, uint32_t nco)
 {
     const uint32_t s = L->s, keep = 3u - s, cw = L->cs / 4u, ncol = (nco - 1u) * s + 3u;
     uint32_t i;
-    /* the shared columns, a constant size in each copy (struct copies: LDM / STM) */
-    if (s == 2u)
-        *(dw_cols1_t *)(void *)L->tile = *(const dw_cols1_t *)(const void *)(L->tile + (uint32_t)L->tc * 2u * cw);
-    else if (L->cs == DW_CS)
-        *(dw_cols2_t *)(void *)L->tile = *(const dw_cols2_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
-    else
-        *(dw_cols2_tall_t *)(void *)L->tile = *(const dw_cols2_tall_t *)(const void *)(L->tile + (uint32_t)L->tc * cw);
+    dw_band_move(L);
     L->nco = (uint16_t)nco;
     if (B->simple) { /* columns [keep, end) inside the image, [end, ncol) right of it */
         const uint32_t x = ox0 * s + keep - L->p->win.pad_left, w = L->in_dims.w; /* column keep's */
@@ -1269,6 +1397,84 @@ static NNOM_ARM_NOINLINE void dw_band_next(dw_plane_t *L, const dw_band_t *B, ui
             L->tile[i] = B->zp2;
     } else {
         dw_band_box(L, oy0, ox0, keep);
+    }
+}
+
+/* How many of a simple band's tiles from output column tc on dw_band_mid() takes: those with a
+ * next tile after them and their new columns inside the image. */
+static NNOM_ARM_NOINLINE uint32_t dw_band_mids(const dw_plane_t *L)
+{
+    const uint32_t s = L->s, tc = L->tc, keep = 3u - s, fresh = (tc - 1u) * s + 3u - keep, w = L->in_dims.w;
+    const uint32_t x = tc * s + keep - L->p->win.pad_left; /* the second tile's column keep's input column */
+    /* tile k (from output column k tc) has a next one: (k + 1) tc < out_w; its new columns
+     * x + (k - 1) tc s .. + fresh - 1 inside the image */
+    const uint32_t next = L->out_w > 2u * tc ? ((uint32_t)L->out_w - 1u) / tc - 1u : 0u;
+    const uint32_t inside = w >= x + fresh ? (w - x - fresh) / (tc * s) + 1u : 0u;
+    return next < inside ? next : inside;
+}
+
+/* A simple band's (dw_band_t) tiles of channel c after the first, from output column tc on, n of
+ * them (dw_band_mids()): per tile the shared columns moved, the new ones filled and the core run,
+ * at multiplier 1 on pairs of rows (L's job that of the first tile, o its output). Few values
+ * live across the calls: the path's stack stays what dw_band_next() took. */
+static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int8_t *o, uint32_t c, uint32_t n)
+{
+    const uint32_t s = L->s, tc = L->tc, keep = 3u - s;
+    const int8_t *src = B->row + (tc * s + keep - L->p->win.pad_left) * L->in_dims.c;
+    const uint8_t *end = dw_job_end(L, (const uint8_t *)(const void *)L->tile, tc);
+    L->f.dst = (int16_t *)(void *)L->tile + keep * (L->cs / 2u) + B->top;
+    L->f.rows = B->f0.rows;
+    L->f.cols = (uint16_t)((tc - 1u) * s + 3u - keep);
+    for (; n > 0; n--) {
+        dw_band_move(L);
+        L->f.src = src;
+        dw_fill(L, c);
+        src += (uint32_t)L->tc * L->s * L->in_dims.c;
+        o += (uint32_t)L->tc * L->OC;
+        L->j.o = o;
+        L->j.end = end;
+        L->core(&L->j);
+    }
+}
+
+/* dw_band() at multiplier 1 on pairs of rows: per channel the first tile, the middle ones of a
+ * simple band (dw_band_mid()), the rest; the job that of a whole tile but for a narrower last. */
+static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0, uint32_t pairs)
+{
+    const uint32_t tc = L->tc, orow = (uint32_t)L->out_w * L->OC, n = dw_band_mids(L);
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+    const uint8_t *jend;
+    dw_band_t B;
+    uint32_t c, ox0;
+    dw_core_job(L, tile, L->out, tc, pairs, orow);
+    jend = L->j.end;
+    for (c = 0; c < L->in_dims.c; c++) {
+        int8_t *o = L->out + oy0 * orow + c;
+        dw_band_first(L, &B, oy0, c);
+        dw_fill(L, c);
+        dw_weights(L, c);
+        L->j.o = o;
+        L->j.end = jend;
+        L->core(&L->j);
+        ox0 = tc;
+        if (B.simple) {
+            dw_band_mid(L, &B, o, c, n);
+            ox0 += n * tc;
+        }
+        for (; ox0 < L->out_w; ox0 += tc) {
+            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            dw_band_next(L, &B, oy0, ox0, nco);
+            dw_fill(L, c);
+            if (nco != tc) {
+                dw_core_job_set(L, tile, o + ox0 * L->OC, nco, pairs, orow);
+                L->core(&L->j);
+                dw_core_job_set(L, tile, o, tc, pairs, orow);
+            } else {
+                L->j.o = o + ox0 * L->OC;
+                L->j.end = jend;
+                L->core(&L->j);
+            }
+        }
     }
 }
 
@@ -1285,11 +1491,18 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
     const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     dw_band_t B;
     uint32_t c, jm, ox0, job = 0; /* job: the tile width of L's job, 0: none */
+    const uint8_t *jend = tile;   /* its first line's end */
     L->nro = (uint16_t)nro;
+    if (M == 1u && pairs > 0 && !(nro & 1u)) {
+        dw_band_m1(L, oy0, pairs);
+        return;
+    }
     for (c = 0; c < L->in_dims.c; c++)
         for (ox0 = 0; ox0 < L->out_w; ox0 += tc) {
-            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
-            int8_t *o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
+            uint32_t nco;
+            int8_t *o;
+            nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            o = L->out + (oy0 * L->out_w + ox0) * L->OC + c * M;
             if (ox0 == 0)
                 dw_band_first(L, &B, oy0, c);
             else
@@ -1302,9 +1515,10 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
                     if (nco != job) { /* else the job of the tile before but its o and end */
                         dw_core_job(L, tile, o, nco, pairs, orow);
                         job = nro & 1u ? 0u : nco;
+                        jend = L->j.end;
                     }
                     L->j.o = o;
-                    L->j.end = tile + nco * s * L->cs;
+                    L->j.end = jend;
                     L->core(&L->j);
                 }
                 if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
@@ -1390,6 +1604,10 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.out_w = out_dims.w;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
         const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        /* an odd number of rows left after a band: one row more, the band before's last computed
+         * again (the same bytes), so that the rows go in pairs (no core call for a row alone) */
+        if (oy0 > 0 && out_dims.h - oy0 < tr && (out_dims.h - oy0) & 1u)
+            oy0--;
         if (band != NULL)
             band(&L, oy0);
         else
