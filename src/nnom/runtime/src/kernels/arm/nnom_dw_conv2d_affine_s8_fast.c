@@ -634,37 +634,39 @@ typedef struct {
     "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
     "smmlar r9, r9, r11, r12\n\t"                                                            \
     "smmlar r10, r10, r11, r12\n\t"
+/* The cores' entry: the weights in r3-r8, p, o and the bias (lr) from the job */
+#define DW_CORE_ENTRY                                                                         \
+    "push   {r4-r11, lr}\n\t"                                                                \
+    "add    r3, r0, #40\n\t"                                                                 \
+    "ldm    r3, {r3-r8}\n\t"                                                                 \
+    "ldr    r1, [r0, #36]\n\t"                                                               \
+    "ldr    r2, [r0, #4]\n\t"                                                                \
+    "ldr    lr, [r0]\n\t"
+/* After a pair: o to the next column and back to 1 until the pair's end; then p and o to the next
+ * pair's first, the pair's end PAIR bytes on, and the flags of the test for the last pair */
+#define DW_CORE_NEXT(PAIR)                                                                    \
+    "ldrd   r11, r12, [r0, #24]\n\t"                                                         \
+    "add    r2, r2, r11\n\t"                                                                 \
+    "cmp    r1, r12\n\t"                                                                     \
+    "bne    1b\n\t"                                                                          \
+    "ldrd   r11, r12, [r0, #64]\n\t"                                                         \
+    "add    r1, r1, r11\n\t"                                                                 \
+    "add    r2, r2, r12\n\t"                                                                 \
+    "ldrd   r11, r12, [r0, #28]\n\t"                                                         \
+    "add    r11, r11, #" PAIR "\n\t"                                                         \
+    "str    r11, [r0, #28]\n\t"                                                              \
+    "cmp    r1, r12\n\t"
 /* columns 1 and 2 at their offsets, column 0 last with the step to the next output column; after
  * a pair, p and o step to the next pair's first and the pair's end moves on PAIR bytes (8
  * instructions a pair) */
 #define DW_CORE(name, COLS, RQ, PAIR, OUT, BIAS)                                              \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
-        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "add    r3, r0, #40\n\t"                                             \
-                         "ldm    r3, {r3-r8}\n\t"                                             \
-                         "ldr    r1, [r0, #36]\n\t"                                           \
-                         "ldr    r2, [r0, #4]\n\t"                                            \
-                         "ldr    lr, [r0]\n\t"                                                \
+        __asm__ volatile(DW_CORE_ENTRY                                                        \
                          "1:\n\t"                                                             \
                          BIAS COLS RQ                                                         \
-                         "ldrd   r11, r12, [r0, #16]\n\t"                                     \
-                         "asr    r9, r9, r11\n\t"                                             \
-                         "asr    r10, r10, r11\n\t"                                           \
-                         "ssat   r9, #8, r9\n\t"                                              \
-                         "ssat   r10, #8, r10\n\t"                                            \
-                         OUT                                                                  \
-                         "ldrd   r11, r12, [r0, #24]\n\t"                                     \
-                         "add    r2, r2, r11\n\t"                                             \
-                         "cmp    r1, r12\n\t"                                                 \
-                         "bne    1b\n\t"                                                      \
-                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
-                         "add    r1, r1, r11\n\t"                                             \
-                         "add    r2, r2, r12\n\t"                                             \
-                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
-                         "add    r11, r11, #" PAIR "\n\t"                                     \
-                         "str    r11, [r0, #28]\n\t"                                          \
-                         "cmp    r1, r12\n\t"                                                 \
+                         DW_SHIFT_SAT OUT                                                     \
+                         DW_CORE_NEXT(PAIR)                                                   \
                          "bne    1b\n\t"                                                      \
                          "pop    {r4-r11, pc}");                                              \
     }
@@ -677,12 +679,7 @@ typedef struct {
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
-                         "push   {r4-r11, lr}\n\t"                                            \
-                         "add    r3, r0, #40\n\t"                                             \
-                         "ldm    r3, {r3-r8}\n\t"                                             \
-                         "ldr    r1, [r0, #36]\n\t"                                           \
-                         "ldr    r2, [r0, #4]\n\t"                                            \
-                         "ldr    lr, [r0]\n\t"                                                \
+                         DW_CORE_ENTRY                                                        \
                          "ldr    r11, [r0, #28]\n\t"                                          \
                          "sub    r11, r11, r1\n\t"                                            \
                          "adr.w  r12, 1f\n\t"                                                 \
@@ -696,17 +693,7 @@ typedef struct {
                          BIAS COLS RQ DW_SHIFT_SAT OUT OSTEP                                  \
                          "2:\n\t"                                                             \
                          BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
-                         "ldrd   r11, r12, [r0, #24]\n\t"                                     \
-                         "add    r2, r2, r11\n\t"                                             \
-                         "cmp    r1, r12\n\t"                                                 \
-                         "bne    1b\n\t"                                                      \
-                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
-                         "add    r1, r1, r11\n\t"                                             \
-                         "add    r2, r2, r12\n\t"                                             \
-                         "ldrd   r11, r12, [r0, #28]\n\t"                                     \
-                         "add    r11, r11, #" PAIR "\n\t"                                     \
-                         "str    r11, [r0, #28]\n\t"                                          \
-                         "cmp    r1, r12\n\t"                                                 \
+                         DW_CORE_NEXT(PAIR)                                                   \
                          "beq    9f\n\t"                                                      \
                          "ldr    pc, [r0, #72]\n\t"                                           \
                          "9:\n\t"                                                             \
