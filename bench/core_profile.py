@@ -124,7 +124,7 @@ def write_markdown(rows: list[dict], w, cores=PROFILE_CORES):
         skipped += [f"{r['model']} on the {SHORT[c]}, {p['skipped']}" for c, p in r["profile"].items() if "skipped" in p]
     w("")
     w(f"Instructions per inference of `model_run()` (instructions per MAC in brackets), the mean over {', '.join(map(str, inputs))} "
-      "test input(s), in the build with per-layer brackets (`run_model(..., per_layer=True)`: about ten more "
+      "test input(s), in the build with per-layer brackets (`run_model(..., per_layer=True)`: about 40 more "
       "instructions per layer than the figures above), arm-none-eabi-gcc -O2. Kernels per core: M0 and M3 the "
       "no-DSP ones (`kernels/nodsp/`), M4, M7 and M33 the DSP ones (`kernels/arm/`), M55 the Helium ones "
       "(`kernels/mve/`) where they exist, the references elsewhere. n/f: the firmware does not fit the board"
@@ -143,7 +143,7 @@ def write_markdown(rows: list[dict], w, cores=PROFILE_CORES):
             w(f"| {r['model']} | {m55:,.0f} | {anchor:,} | {m55 / anchor:.2f}x | "
               + (f"{m4 / m55:.2f}x" if m4 else "-") + " |")
         w("")
-        w("nnom: the per-core runs above (their per-layer brackets add about ten instructions per layer). Anchor: "
+        w("nnom: the per-core runs above (their per-layer brackets add about 40 instructions per layer). Anchor: "
           "TFLite Micro + CMSIS-NN built for the M55 with CMSIS-NN's MVE paths, instructions per Invoke on the same "
           "emulated board, measured for this project (`TFLM_M55_ANCHORS` in bench/core_profile.py). Issue 14 asks "
           "for fewer instructions than the anchor and at least 3x fewer than the M4 build on KWS, ResNet-8 and VWW.\n")

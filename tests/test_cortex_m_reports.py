@@ -65,6 +65,10 @@ def test_nested_regions_and_layer_regions_are_parsed():
     assert regions == [("run", 30), ("tail", 1)] and layers == [8, 10] and total == 99
     inner = cm._parse_counts("B 0\nB 5\nE 7\nE 10\n", ["outer", "inner"])[0]
     assert inner == [("outer", 10), ("inner", 2)]          # in begin order, though inner ends first
+    # measuring code between pause and resume counts in no region (the per-layer stack peaks)
+    text = "B 10\nb 12\ne 20\nP 22\nR 1022\nb 1024\ne 1034\nP 1035\nR 2035\nE 2040\nT 3000\n"
+    regions, layers, total = cm._parse_counts(text, ["run"])
+    assert regions == [("run", 30)] and layers == [8, 10] and total == 1000
 
 
 def test_plugin_builds_for_both_api_generations():
@@ -254,6 +258,9 @@ def test_instructions_per_layer(tools, small_cnn):
     assert all(isinstance(s, int) and 0 < s <= rep.stack_bytes for s in stacks)
     conv = next(r.stack for r in rep.layers if r.type == "Conv2D")
     assert conv > rep.layers[0].stack and rep.stack_bytes >= whole.stack_bytes - 32
+    # the painting and the scans between the layers are not counted: the per-layer build's inference
+    # stays within the brackets' instructions (about 40 a layer) of the default build's
+    assert rep.instructions_per_inference < whole.instructions_per_inference + 50 * len(names)
     text = str(rep)
     assert "instr/MAC" in text and "conv2d_1" in text and "(per-layer build)" in text and "stack" in text
 

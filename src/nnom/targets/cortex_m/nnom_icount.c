@@ -7,10 +7,13 @@
  *     E <total>   before nnom_bench_end's first block
  *     b <total>   after nnom_bench_layer_begin's first block    (per-layer regions)
  *     e <total>   before nnom_bench_layer_end's first block
+ *     P <total>   before nnom_bench_pause's first block         (measuring code, not counted:
+ *     R <total>   after nnom_bench_resume's first block          the host subtracts R - P)
  * so a region is E - B: the instructions between the two calls, the call into the end marker
  * included. At QEMU exit (semihosting exit, fault exit or SIGTERM) it writes
  *     T <total>
- * Arguments: out=PATH (required), begin=, end=, lbegin=, lend= (addresses, Thumb bit cleared),
+ * Arguments: out=PATH (required), begin=, end=, lbegin=, lend=, pause=, resume= (addresses, Thumb
+ * bit cleared),
  * per_insn=1: count with one inline add per instruction instead of per block. Since QEMU 8.2 a
  * block whose memory-mapped I/O access is not its last instruction is abandoned at that access
  * and re-run from it (cpu_io_recompile, the re-run block instrumented for memory only), so a
@@ -132,25 +135,25 @@ static void count_inline(struct qemu_plugin_tb *tb, size_t n, int per_insn)
 #endif
 
 /* ---- the plugin ---- */
-enum { MARK_BEGIN, MARK_END, MARK_LBEGIN, MARK_LEND, N_MARKS };
-static const char mark_letter[N_MARKS] = {'B', 'E', 'b', 'e'};
-static const char *const mark_arg[N_MARKS] = {"begin=", "end=", "lbegin=", "lend="};
-static uint64_t mark_addr[N_MARKS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+enum { MARK_BEGIN, MARK_END, MARK_LBEGIN, MARK_LEND, MARK_PAUSE, MARK_RESUME, N_MARKS };
+static const char mark_letter[N_MARKS] = {'B', 'E', 'b', 'e', 'P', 'R'};
+static const char *const mark_arg[N_MARKS] = {"begin=", "end=", "lbegin=", "lend=", "pause=", "resume="};
+static uint64_t mark_addr[N_MARKS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
 static FILE *out;
 static int per_insn;
 
-/* userdata = (instructions in the block << 2) | mark */
+/* userdata = (instructions in the block << 3) | mark */
 static void on_mark(unsigned int vcpu, void *udata)
 {
     uintptr_t u = (uintptr_t)udata;
-    unsigned int mark = (unsigned int)(u & 3u);
+    unsigned int mark = (unsigned int)(u & 7u);
     uint64_t *t = counter(vcpu);
-    if (mark == MARK_BEGIN || mark == MARK_LBEGIN) {     /* the region starts after the marker */
-        *t += u >> 2;
+    if (mark == MARK_BEGIN || mark == MARK_LBEGIN || mark == MARK_RESUME) { /* starts after the marker */
+        *t += u >> 3;
         fprintf(out, "%c %" PRIu64 "\n", mark_letter[mark], *t);
     } else {                                             /* ... and ends before the marker */
         fprintf(out, "%c %" PRIu64 "\n", mark_letter[mark], *t);
-        *t += u >> 2;
+        *t += u >> 3;
     }
 }
 
@@ -162,7 +165,7 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     for (unsigned int k = 0; k < N_MARKS; k++) {
         if (vaddr == mark_addr[k]) {
             qemu_plugin_register_vcpu_tb_exec_cb(tb, on_mark, QEMU_PLUGIN_CB_NO_REGS,
-                                                 (void *)(((uintptr_t)n << 2) | k));
+                                                 (void *)(((uintptr_t)n << 3) | k));
             return;
         }
     }

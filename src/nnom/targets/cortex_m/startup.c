@@ -103,6 +103,9 @@ __attribute__((noinline, noipa, used)) void nnom_bench_begin(void) { __asm__ vol
 __attribute__((noinline, noipa, used)) void nnom_bench_end(void) { __asm__ volatile("nop" ::: "memory"); }
 __attribute__((noinline, noipa, used)) void nnom_bench_layer_begin(void) { __asm__ volatile("nop\n\tnop" ::: "memory"); }
 __attribute__((noinline, noipa, used)) void nnom_bench_layer_end(void) { __asm__ volatile("nop\n\tnop\n\tnop" ::: "memory"); }
+/* around measuring code inside a region (the per-layer stack peaks): its instructions not counted */
+__attribute__((noinline, noipa, used)) void nnom_bench_pause(void) { __asm__ volatile("nop\n\tnop\n\tnop\n\tnop" ::: "memory"); }
+__attribute__((noinline, noipa, used)) void nnom_bench_resume(void) { __asm__ volatile("nop\n\tnop\n\tnop\n\tnop\n\tnop" ::: "memory"); }
 
 static uint32_t peak_before; /* the largest peak before the last painting (per-layer builds) */
 
@@ -137,21 +140,35 @@ static uint32_t stack_peak_all(void)
 }
 
 /* NNOM_US_GET() of a per-layer build: model_run() calls it before and after each layer. Outside
- * the counted region, the stack below this frame is painted again before a layer, and after it
+ * the layer's region, the stack below this frame is painted again before a layer, and after it
  * the layer's peak (from the top of the stack, the frames under it included) goes to the host as
- * "layer_stack P". */
+ * "layer_stack P"; that work between pause and resume is not counted in the inference either. */
+static __attribute__((noinline)) void layer_stack_before(void)
+{
+    note_peak();
+    paint_below_sp();
+}
+
+static __attribute__((noinline)) void layer_stack_after(void)
+{
+    meta_num("layer_stack ", stack_peak(), 0);
+    meta_str("\n");
+}
+
 unsigned long nnom_bench_layer_tick(void)
 {
     static uint8_t layer_open;
     if (layer_open) {
         layer_open = 0;
         nnom_bench_layer_end();
-        meta_num("layer_stack ", stack_peak(), 0);
-        meta_str("\n");
+        nnom_bench_pause();
+        layer_stack_after();
+        nnom_bench_resume();
     } else {
         layer_open = 1;
-        note_peak();
-        paint_below_sp();
+        nnom_bench_pause();
+        layer_stack_before();
+        nnom_bench_resume();
         nnom_bench_layer_begin();
     }
     return 0;
