@@ -224,9 +224,18 @@ static inline uint32_t nnom_conv2d_affine_s8_quad_pixels(const nnom_window_t *wi
                            - (uintptr_t)out) / out_dims.c);
     return nnom_conv2d_affine_s8_quad_in_scratch(win, in_dims, out_dims) ? (uint32_t)out_dims.h * out_dims.w : 0u;
 }
-uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch);
+/* nnom_conv2d_affine_s8_fast's arguments in memory: its caller passes them to
+ * nnom_conv2d_quad_affine_s8_fast by address, which keeps them off the frames of both (the stack
+ * peak of small models is under them). */
+typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in, *w;
+    const int32_t *bias;
+    int8_t *out;
+    int16_t *scratch;
+    nnom_dims_t in_dims, out_dims;
+} nnom_conv_affine_call_t;
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_call_t *a);
 
 /* Other convolutions whose windows are each one run of bytes (a 1 x kw kernel without dilation along
  * the row) over at least NNOM_CONV_ROW_MIN_K taps: nnom_conv2d_row_affine_s8_fast does the pixels
