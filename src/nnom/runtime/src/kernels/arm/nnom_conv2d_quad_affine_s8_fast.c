@@ -33,38 +33,6 @@ typedef struct {
     int32_t *blk;               /* the block of four output channels */
 } quad_job_t;
 
-/* The block blk against the window from x: rows of g groups, each the next adj bytes after the end
- * of the one before. LDM takes its registers in ascending order: these are fixed. The four outputs,
- * saturated but not clamped. Out of line, so that the fixed registers meet the same surroundings in
- * every build (inlined, -Os finds no registers for the asm). */
-static NNOM_ARM_NOINLINE uint32_t quad_dot(const int8_t *x, uint32_t adj, uint32_t rows, uint32_t g,
-                                           const int32_t *blk)
-{
-    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
-    int32_t a0, a1, a2, a3;
-    uint32_t X, Xo, n;
-    __asm__(NNOM_ARM_QUAD_INIT
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(blk)
-            :
-            : "memory");
-    do {
-        n = g;
-        __asm__(NNOM_ARM_QUAD_GROUPS
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
-                  [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk),
-                  [g] "+r"(n)
-                :
-                : "cc", "memory");
-        x += adj;
-    } while (--rows > 0);
-    __asm__(NNOM_ARM_QUAD_RQ
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
-              [w2] "=&r"(w2), [w3] "=&r"(w3), [w] "+r"(blk)
-            :
-            : "memory");
-    return (uint32_t)a0;
-}
-
 /* n words of v to d, and on. */
 static NNOM_ARM_ALWAYS_INLINE int8_t *quad_fill(int8_t *d, uint32_t v, uint32_t n)
 {
@@ -108,21 +76,49 @@ static NNOM_ARM_ALWAYS_INLINE void quad_store(const quad_job_t *q, int8_t *o, ui
     nnom_st32(o, q->lo4 != 0x80808080u || q->hi4 != 0x7F7F7F7Fu ? nnom_arm_clamp4(r, q->lo4, q->hi4) : r);
 }
 
-/* The block blk against n windows inside the input from x on, xstep bytes apart, to o, o + C, ... */
-static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n,
-                                       const int32_t *blk)
+/* The block q->blk against n windows from x on, xstep bytes apart, to o, o + C, ...: windows inside
+ * the input, rows of q->g_row groups, each the next q->adj bytes after the end of the one before; or
+ * (gathered) one window of K taps gathered into q->col. LDM takes its registers in ascending order:
+ * these are fixed. The outputs saturated, clamped by quad_store(). The MAC loop in the pixels' loop,
+ * not a call per pixel: fewer instructions, and one frame on the stack rather than two. */
+static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n, int gathered)
 {
+    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
     const uint32_t C = q->a->out_dims.c, xstep = (uint32_t)q->win->sw * q->a->in_dims.c;
+    const uint32_t kh = gathered ? 1u : q->win->kh, g = gathered ? q->K >> 2 : q->g_row, adj = q->adj;
     const int8_t *end = o + n * C; /* the loop runs on the output pointer: no counter */
-    for (; o != end; x += xstep, o += C)
-        quad_store(q, o, quad_dot(x, q->adj, q->win->kh, q->g_row, blk));
+    for (; o != end; x += xstep, o += C) {
+        const int32_t *blk = q->blk;
+        const int8_t *xr = x;
+        uint32_t rows = kh, X, Xo, m;
+        int32_t a0, a1, a2, a3;
+        __asm__(NNOM_ARM_QUAD_INIT
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(blk)
+                :
+                : "memory");
+        do {
+            m = g;
+            __asm__(NNOM_ARM_QUAD_GROUPS
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                      [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(xr), [w] "+r"(blk),
+                      [g] "+r"(m)
+                    :
+                    : "cc", "memory");
+            xr += adj;
+        } while (--rows > 0);
+        __asm__(NNOM_ARM_QUAD_RQ
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                  [w2] "=&r"(w2), [w3] "=&r"(w3), [w] "+r"(blk)
+                :
+                : "memory");
+        quad_store(q, o, (uint32_t)a0);
+    }
 }
 
 /* The block q->blk (channels oc .. oc + 3) of the first n_pix output pixels: per output row, the
  * windows inside the input as one run, the others gathered. */
 static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, uint32_t oc, uint32_t n_pix)
 {
-    const int32_t *blk = q->blk;
     const nnom_window_t *win = q->win;
     const uint32_t C = q->a->out_dims.c, W = q->a->out_dims.w, c = q->a->in_dims.c;
     /* the columns whose windows are inside along the rows: [lo, hi) */
@@ -138,11 +134,11 @@ static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, uint32_t oc, uint
             if (rows_in && ox >= lo && ox < hi) {
                 uint32_t n = (hi < W ? hi : W) - ox;
                 n = n < n_pix - px ? n : n_pix - px;
-                quad_run(q, q->a->in + ((uint32_t)iy0 * q->a->in_dims.w + (uint32_t)ix0) * c, q->a->out + px * C + oc, n, blk);
+                quad_run(q, q->a->in + ((uint32_t)iy0 * q->a->in_dims.w + (uint32_t)ix0) * c, q->a->out + px * C + oc, n, 0);
                 ox += n - 1u;
                 px += n - 1u;
             } else {
-                quad_store(q, q->a->out + px * C + oc, quad_dot(quad_gather(q, iy0, ix0), 0, 1, q->K >> 2, blk));
+                quad_run(q, quad_gather(q, iy0, ix0), q->a->out + px * C + oc, 1, 1);
             }
         }
     }
