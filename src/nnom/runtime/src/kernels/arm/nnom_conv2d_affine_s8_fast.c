@@ -576,10 +576,22 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(CONV_PATH_PARAMS)
 
 /* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
  * dispatcher's frame. */
-static NNOM_ARM_NOINLINE int conv_fast_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+static NNOM_ARM_NOINLINE int conv_fast_rq(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n,
                                           uint32_t taps)
 {
-    return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
+    return nnom_arm_aff_fast(mult, shift, bias, n, taps);
+}
+
+/* conv_fast_rq() read through NNOM_ARM_OPAQUE: what its callers know of the arguments does not
+ * change its code, which stays the same in every build */
+typedef int (*conv_fast_rq_fn)(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n,
+                               uint32_t taps);
+static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+                                            uint32_t taps)
+{
+    conv_fast_rq_fn fast_rq = conv_fast_rq;
+    NNOM_ARM_OPAQUE(fast_rq);
+    return fast_rq(p->mult, p->shift, bias, n, taps);
 }
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
@@ -643,7 +655,7 @@ static NNOM_ARM_NOINLINE void conv_checked(CONV_PATH_PARAMS)
 {
     const conv_fn *path = conv_paths;
     NNOM_ARM_OPAQUE(path);
-    if (scratch == NULL || !conv_fast_rq(p, bias, out_c, (uint32_t)p->win.kh * p->win.kw * in_c))
+    if (scratch == NULL || !conv_fast(p, bias, out_c, (uint32_t)p->win.kh * p->win.kw * in_c))
         path[7](CONV_PATH_ARGS);
     else
         path[columns_path(&p->win, dims_of(in_hw, in_c), dims_of(out_hw, out_c))](CONV_PATH_ARGS);
@@ -694,7 +706,7 @@ static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, 
         return 0u;
     if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
         return 1u;
-    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
+    if (scratch == NULL || !conv_fast(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         return 7u;
     return columns_path(win, in_dims, out_dims);
 }
