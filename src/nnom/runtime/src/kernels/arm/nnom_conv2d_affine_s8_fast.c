@@ -77,6 +77,22 @@ static NNOM_ARM_ALWAYS_INLINE nnom_dims_t dims_of(uint32_t hw, uint32_t c)
     return d;
 }
 
+/* The arguments in memory, for the paths that take them by address (the callee's frame keeps a
+ * pointer rather than copies). */
+static NNOM_ARM_ALWAYS_INLINE nnom_conv_affine_call_t conv_call(CONV_PATH_PARAMS)
+{
+    nnom_conv_affine_call_t a;
+    a.p = p;
+    a.in = in;
+    a.w = w;
+    a.bias = bias;
+    a.out = out;
+    a.scratch = scratch;
+    a.in_dims = dims_of(in_hw, in_c);
+    a.out_dims = dims_of(out_hw, out_c);
+    return a;
+}
+
 /* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
  * Conv2D.kernel_paths()); a layer whose path is left out takes the next one, at last the reference. */
 #if NNOM_PATH_AFF_CONV_COLUMNS
@@ -546,15 +562,7 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(CONV_PATH_PARAMS)
 {
     { /* the arguments in memory, not in registers saved on this frame; its scope ends before the tail
        * call (GCC makes none while it is live) */
-        nnom_conv_affine_call_t a;
-        a.p = p;
-        a.in = in;
-        a.w = w;
-        a.bias = bias;
-        a.out = out;
-        a.scratch = scratch;
-        a.in_dims = dims_of(in_hw, in_c);
-        a.out_dims = dims_of(out_hw, out_c);
+        nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
         if (nnom_conv2d_quad_affine_s8_fast(&a) >= (uint32_t)a.out_dims.h * a.out_dims.w)
             return;
         __asm__ volatile("" ::: "memory"); /* read back after the test */
@@ -641,7 +649,8 @@ static NNOM_ARM_OUT_OF_LINE void conv_1x1(CONV_PATH_PARAMS)
 #if NNOM_PATH_AFF_CONV_SHALLOW
 static NNOM_ARM_NOINLINE void conv_shallow(CONV_PATH_PARAMS)
 {
-    nnom_conv2d_shallow_affine_s8_fast(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c), scratch);
+    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    nnom_conv2d_shallow_affine_s8_fast(&a);
 }
 #define CONV_SHALLOW conv_shallow
 #else
@@ -685,7 +694,8 @@ static NNOM_ARM_NOINLINE void conv_pointwise4(CONV_PATH_PARAMS)
 #if NNOM_PATH_AFF_CONV_ROWS
 static NNOM_ARM_NOINLINE void conv_rows(CONV_PATH_PARAMS)
 {
-    nnom_conv2d_row_affine_s8_fast(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c), scratch);
+    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    nnom_conv2d_row_affine_s8_fast(&a);
 }
 #define CONV_ROWS conv_rows
 #else
