@@ -614,8 +614,8 @@ static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, 
 static const conv_fn conv_paths[8];
 
 /* Which of the columns' paths: [3] the blocks of four output channels, [5] the row kernel (with the
- * asm: without, it would be the reference), else [2]. */
-static NNOM_ARM_ALWAYS_INLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
+ * asm: without, it would be the reference), else [2]. Out of line: once in flash for its two callers. */
+static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
         return 3u;
