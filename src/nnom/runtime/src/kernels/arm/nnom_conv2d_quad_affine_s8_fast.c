@@ -25,6 +25,8 @@
 
 typedef struct {
     const nnom_conv_affine_call_t *a; /* the kernel's arguments (its caller's frame) */
+    const int8_t *in;           /* a's, read for each window */
+    nnom_dims_t in_dims;
     const nnom_window_t *win;
     int8_t *col;                /* the scratch, a window across the padding */
     uint32_t K, g_row, adj;     /* taps, groups of 4 per window row, bytes from a row's end to the next */
@@ -47,21 +49,21 @@ static NNOM_ARM_ALWAYS_INLINE int8_t *quad_fill(int8_t *d, uint32_t v, uint32_t 
 static NNOM_ARM_NOINLINE const int8_t *quad_gather(const quad_job_t *q, int32_t iy0, int32_t ix0)
 {
     const nnom_window_t *win = q->win;
-    const uint32_t c4 = q->a->in_dims.c / 4u, kw = win->kw, fill = q->fill;
-    const int32_t right = (int32_t)q->a->in_dims.w - ix0;
+    const uint32_t c4 = q->in_dims.c / 4u, kw = win->kw, fill = q->fill;
+    const int32_t right = (int32_t)q->in_dims.w - ix0;
     const uint32_t a = ix0 >= 0 ? 0u : (uint32_t)-ix0 < kw ? (uint32_t)-ix0 : kw;
     const uint32_t b = right <= (int32_t)a ? a : (uint32_t)right < kw ? (uint32_t)right : kw;
     int8_t *d = q->col;
     uint32_t ky, n;
     for (ky = 0; ky < win->kh; ky++) {
         const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
-        if (iy >= q->a->in_dims.h) {
+        if (iy >= q->in_dims.h) {
             d = quad_fill(d, fill, kw * c4);
             continue;
         }
         d = quad_fill(d, fill, a * c4);
         if (b > a) {
-            const int8_t *s = q->a->in + (iy * q->a->in_dims.w + (uint32_t)(ix0 + (int32_t)a)) * q->a->in_dims.c;
+            const int8_t *s = q->in + (iy * q->in_dims.w + (uint32_t)(ix0 + (int32_t)a)) * q->in_dims.c;
             for (n = (b - a) * c4; n > 0; n--, d += 4, s += 4)
                 nnom_st32(d, nnom_ld32(s));
         }
@@ -76,16 +78,17 @@ static NNOM_ARM_ALWAYS_INLINE void quad_store(const quad_job_t *q, int8_t *o, ui
     nnom_st32(o, q->lo4 != 0x80808080u || q->hi4 != 0x7F7F7F7Fu ? nnom_arm_clamp4(r, q->lo4, q->hi4) : r);
 }
 
-/* The block q->blk against n windows from x on, xstep bytes apart, to o, o + C, ...: windows inside
- * the input, rows of q->g_row groups, each the next q->adj bytes after the end of the one before; or
- * (gathered) one window of K taps gathered into q->col. LDM takes its registers in ascending order:
- * these are fixed. The outputs saturated, clamped by quad_store(). The MAC loop in the pixels' loop,
- * not a call per pixel: fewer instructions, and one frame on the stack rather than two. */
-static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n, int gathered)
+/* The block q->blk against n windows from x on, xstep bytes apart, to o, o + C, ...: rows of g groups
+ * of four taps, each row the next q->adj bytes after the end of the one before (windows inside the
+ * input: kh rows of q->g_row; a window gathered into q->col: one of K / 4). LDM takes its registers
+ * in ascending order: these are fixed. The outputs saturated, clamped by quad_store(). The MAC loop
+ * in the pixels' loop, not a call per pixel: fewer instructions, and one frame on the stack rather
+ * than two. */
+static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n, uint32_t kh,
+                                       uint32_t g)
 {
     register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
-    const uint32_t C = q->a->out_dims.c, xstep = (uint32_t)q->win->sw * q->a->in_dims.c;
-    const uint32_t kh = gathered ? 1u : q->win->kh, g = gathered ? q->K >> 2 : q->g_row, adj = q->adj;
+    const uint32_t C = q->a->out_dims.c, xstep = (uint32_t)q->win->sw * q->in_dims.c, adj = q->adj;
     const int8_t *end = o + n * C; /* the loop runs on the output pointer: no counter */
     for (; o != end; x += xstep, o += C) {
         const int32_t *blk = q->blk;
@@ -120,25 +123,26 @@ static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int
 static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, uint32_t oc, uint32_t n_pix)
 {
     const nnom_window_t *win = q->win;
-    const uint32_t C = q->a->out_dims.c, W = q->a->out_dims.w, c = q->a->in_dims.c;
+    const uint32_t C = q->a->out_dims.c, W = q->a->out_dims.w, c = q->in_dims.c;
     /* the columns whose windows are inside along the rows: [lo, hi) */
     const uint32_t lo = (win->pad_left + win->sw - 1u) / win->sw;
-    const int32_t room = (int32_t)q->a->in_dims.w - (int32_t)win->kw + (int32_t)win->pad_left;
+    const int32_t room = (int32_t)q->in_dims.w - (int32_t)win->kw + (int32_t)win->pad_left;
     const uint32_t hi = room < 0 ? 0u : (uint32_t)room / win->sw + 1u;
     uint32_t px = 0, oy, ox;
     for (oy = 0; px < n_pix; oy++) {
         const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-        const int rows_in = iy0 >= 0 && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)q->a->in_dims.h;
+        const int rows_in = iy0 >= 0 && iy0 + (int32_t)((win->kh - 1u) * win->dh) < (int32_t)q->in_dims.h;
         for (ox = 0; ox < W && px < n_pix; ox++, px++) {
             const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
             if (rows_in && ox >= lo && ox < hi) {
                 uint32_t n = (hi < W ? hi : W) - ox;
                 n = n < n_pix - px ? n : n_pix - px;
-                quad_run(q, q->a->in + ((uint32_t)iy0 * q->a->in_dims.w + (uint32_t)ix0) * c, q->a->out + px * C + oc, n, 0);
+                quad_run(q, q->in + ((uint32_t)iy0 * q->in_dims.w + (uint32_t)ix0) * c, q->a->out + px * C + oc, n,
+                         win->kh, q->g_row);
                 ox += n - 1u;
                 px += n - 1u;
             } else {
-                quad_run(q, quad_gather(q, iy0, ix0), q->a->out + px * C + oc, 1, 1);
+                quad_run(q, quad_gather(q, iy0, ix0), q->a->out + px * C + oc, 1, 1, q->K >> 2);
             }
         }
     }
@@ -164,6 +168,8 @@ static NNOM_ARM_NOINLINE uint32_t quad_setup(const nnom_conv_affine_call_t *a, q
     if (done == 0)
         return 0;
     q->a = a;
+    q->in = a->in;
+    q->in_dims = a->in_dims;
     q->win = win;
     q->K = (uint32_t)win->kh * win->kw * a->in_dims.c;
     if (nnom_conv2d_affine_s8_quad(win, a->in_dims, a->out_dims)) { /* the block in the output, the pixels before it */
