@@ -224,9 +224,20 @@ static inline uint32_t nnom_conv2d_affine_s8_quad_pixels(const nnom_window_t *wi
                            - (uintptr_t)out) / out_dims.c);
     return nnom_conv2d_affine_s8_quad_in_scratch(win, in_dims, out_dims) ? (uint32_t)out_dims.h * out_dims.w : 0u;
 }
-uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch);
+/* nnom_conv2d_affine_s8_fast's arguments in memory, for the kernels it hands a layer to
+ * (nnom_conv2d_quad_affine_s8_fast, nnom_conv2d_row_affine_s8_fast,
+ * nnom_conv2d_shallow_affine_s8_fast): by address, a frame holds them once, and theirs a pointer
+ * (the stack peak of small models is under them; eight arguments, two of them 6-byte structs, would
+ * be copied into each frame on the way). */
+typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in, *w;
+    const int32_t *bias;
+    int8_t *out;
+    int16_t *scratch;
+    nnom_dims_t in_dims, out_dims;
+} nnom_conv_affine_call_t;
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_call_t *a);
 
 /* Other convolutions whose windows are each one run of bytes (a 1 x kw kernel without dilation along
  * the row) over at least NNOM_CONV_ROW_MIN_K taps: nnom_conv2d_row_affine_s8_fast does the pixels
@@ -277,9 +288,7 @@ static inline int nnom_conv2d_affine_s8_row(const nnom_window_t *win, nnom_dims_
            && (r.x1 >= r.x0 + NNOM_CONV_ROW_MIN_RUN
                || (r.x0 == 0 && r.x1 == out_dims.w && r.y0 == 0 && r.y1 == out_dims.h && r.x1 >= 2u));
 }
-void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                    int16_t *scratch);
+void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_call_t *a);
 
 /* A 1x1 kernel without padding before the image whose windows all lie inside the input (not so when
  * padding after the image was folded in). */
@@ -303,9 +312,7 @@ void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                        int16_t *scratch);
+void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a);
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 /* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */

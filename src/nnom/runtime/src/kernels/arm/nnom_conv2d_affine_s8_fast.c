@@ -54,6 +54,45 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 
 #include "nnom_arm_affine.h"
 
+/* The paths' arguments: the kernel's, each nnom_dims_t as two words (h | w << 16, c), so that a call
+ * from one to the next can be a tail call, its caller's frame off the stack before it runs (GCC makes
+ * none with a 6-byte struct passed on the stack, as the kernel's out_dims is). */
+#define CONV_PATH_PARAMS                                                                                    \
+    const nnom_conv_affine_params_t *p, const int8_t *in, uint32_t in_hw, uint32_t in_c, const int8_t *w, \
+        const int32_t *bias, int8_t *out, uint32_t out_hw, uint32_t out_c, int16_t *scratch
+#define CONV_PATH_ARGS p, in, in_hw, in_c, w, bias, out, out_hw, out_c, scratch
+typedef void (*conv_fn)(CONV_PATH_PARAMS);
+
+static NNOM_ARM_ALWAYS_INLINE uint32_t dims_hw(nnom_dims_t d)
+{
+    return (uint32_t)d.h | (uint32_t)d.w << 16;
+}
+
+static NNOM_ARM_ALWAYS_INLINE nnom_dims_t dims_of(uint32_t hw, uint32_t c)
+{
+    nnom_dims_t d;
+    d.h = (uint16_t)hw;
+    d.w = (uint16_t)(hw >> 16);
+    d.c = (uint16_t)c;
+    return d;
+}
+
+/* The arguments in memory, for the paths that take them by address (the callee's frame keeps a
+ * pointer rather than copies). */
+static NNOM_ARM_ALWAYS_INLINE nnom_conv_affine_call_t conv_call(CONV_PATH_PARAMS)
+{
+    nnom_conv_affine_call_t a;
+    a.p = p;
+    a.in = in;
+    a.w = w;
+    a.bias = bias;
+    a.out = out;
+    a.scratch = scratch;
+    a.in_dims = dims_of(in_hw, in_c);
+    a.out_dims = dims_of(out_hw, out_c);
+    return a;
+}
+
 /* The paths built in (nnom_kernel_paths.h: an export keeps those its model's layers reach,
  * Conv2D.kernel_paths()); a layer whose path is left out takes the next one, at last the reference. */
 #if NNOM_PATH_AFF_CONV_COLUMNS
@@ -468,18 +507,17 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
 
 /* The columns' loop after the pixels nnom_conv2d_quad_affine_s8_fast() did (columns_setup(); its
  * callers call that first for the shapes it takes: conv_quads_columns()), out of line: its frame
- * stays off the stack of the other kernels' calls. Its frame is under im2col()'s, at the stack peak of small models: the state is in j and cs, read
- * anew each pixel pair, rather than in values live across the calls (spilled). Every channel is in
- * the fast requantization (nnom_conv2d_affine_s8_fast() checked). */
-static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                           int16_t *scratch)
+ * stays off the stack of the other kernels' calls. Its frame is under im2col()'s, at the stack peak
+ * of small models: the state is in j and cs, read anew each pixel pair, rather than in values live
+ * across the calls (spilled). Every channel is in the fast requantization (nnom_conv2d_affine_s8_fast()
+ * checked). */
+static NNOM_ARM_NOINLINE void conv_columns(CONV_PATH_PARAMS)
 {
     conv_job_t j;
     col_src_t cs;
     uint32_t px, oy, ox;
 
-    columns_setup(&j, &cs, p, in, in_dims, w, bias, out, out_dims, scratch);
+    columns_setup(&j, &cs, p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c), scratch);
     px = j.first;
     oy = j.out_w ? px / j.out_w : 0u;
     ox = px - oy * j.out_w;
@@ -519,43 +557,64 @@ static NNOM_ARM_NOINLINE void conv_columns(const nnom_conv_affine_params_t *p, c
 
 #if NNOM_PATH_AFF_CONV_QUAD
 /* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
- * output's tail before their table): out of line, as the call inlined would swell the dispatcher's
- * frame, which is under the columns' of other shapes. */
-static NNOM_ARM_NOINLINE void conv_quads_columns(const nnom_conv_affine_params_t *p, const int8_t *in,
-                                                 nnom_dims_t in_dims, const int8_t *w, const int32_t *bias, int8_t *out,
-                                                 nnom_dims_t out_dims, int16_t *scratch)
+ * output's tail before their table), in a tail call. */
+static NNOM_ARM_NOINLINE void conv_quads_columns(CONV_PATH_PARAMS)
 {
-    if (nnom_conv2d_quad_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch)
-        < (uint32_t)out_dims.h * out_dims.w)
-        conv_columns(p, in, in_dims, w, bias, out, out_dims, scratch);
+    { /* the arguments in memory, not in registers saved on this frame; its scope ends before the tail
+       * call (GCC makes none while it is live) */
+        nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+        if (nnom_conv2d_quad_affine_s8_fast(&a) >= (uint32_t)a.out_dims.h * a.out_dims.w)
+            return;
+        __asm__ volatile("" ::: "memory"); /* read back after the test */
+        p = a.p;
+        in = a.in;
+        w = a.w;
+        bias = a.bias;
+        out = a.out;
+        scratch = a.scratch;
+        in_hw = dims_hw(a.in_dims);
+        in_c = a.in_dims.c;
+        out_hw = dims_hw(a.out_dims);
+        out_c = a.out_dims.c;
+    }
+    conv_columns(CONV_PATH_ARGS);
 }
 #endif /* NNOM_PATH_AFF_CONV_QUAD */
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
 
 /* nnom_arm_aff_fast() for the dispatcher: out of line, its loop inlined would swell the
- * dispatcher's frame, which is under every kernel's. */
-static NNOM_ARM_NOINLINE int conv_fast_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+ * dispatcher's frame. */
+static NNOM_ARM_NOINLINE int conv_fast_rq(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n,
                                           uint32_t taps)
 {
-    return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
+    return nnom_arm_aff_fast(mult, shift, bias, n, taps);
 }
 
-typedef void (*conv_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
-                        const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
+/* conv_fast_rq() read through NNOM_ARM_OPAQUE: what its callers know of the arguments does not
+ * change its code, which stays the same in every build */
+typedef int (*conv_fast_rq_fn)(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n,
+                               uint32_t taps);
+static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n,
+                                            uint32_t taps)
+{
+    conv_fast_rq_fn fast_rq = conv_fast_rq;
+    NNOM_ARM_OPAQUE(fast_rq);
+    return fast_rq(p->mult, p->shift, bias, n, taps);
+}
 
 /* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
  * kernel, [2] the columns, [3] the blocks of four output channels before them and [5] the row
- * kernel (called directly by the dispatcher, which checked the scratch and the requantization: no
- * frame between), [4] the columns' path with those checks, for the 1x1 kernels without room for
- * their blocks. One left out is the reference, which every build links (the requantization's range
- * sends a layer to it): a layer a wrong rule left without its path is slower, never wrong, and a
- * path no layer takes costs no fallback of its own. Read through NNOM_ARM_OPAQUE: the same code in
- * every build (nnom_arm_dsp.h). */
-static const conv_fn conv_paths[6];
+ * kernel (the dispatcher checked the scratch and the requantization), [4] the columns' path with
+ * those checks, for the 1x1 kernels without room for their blocks, [6] the 1x1 kernel without
+ * scratch, [7] the reference. One left out is the reference, which every build links (the
+ * requantization's range sends a layer to it): a layer a wrong rule left without its path is
+ * slower, never wrong, and a path no layer takes costs no fallback of its own. Read through
+ * NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). Each one is called in a tail
+ * call: the dispatcher's frame is off the stack while it runs. */
+static const conv_fn conv_paths[8];
 
 /* Which of the columns' paths: [3] the blocks of four output channels, [5] the row kernel (with the
- * asm: without, it would be the reference), else [2]. Out of line: inlined, it swells the
- * dispatcher's frame, which is under every kernel's (about ten instructions a call). */
+ * asm: without, it would be the reference), else [2]. Out of line: once in flash for its two callers. */
 static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
@@ -563,12 +622,16 @@ static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_di
     return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
-static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                             const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                             int16_t *scratch)
+static NNOM_ARM_OUT_OF_LINE void conv_reference(CONV_PATH_PARAMS)
 {
     (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    nnom_conv2d_affine_s8(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c));
+}
+
+static NNOM_ARM_OUT_OF_LINE void conv_1x1(CONV_PATH_PARAMS)
+{
+    (void)scratch; /* it reads the input in place */
+    nnom_conv2d_1x1_affine_s8_fast(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c));
 }
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
@@ -584,7 +647,12 @@ static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t 
 #define CONV_QUADS conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
-#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
+static NNOM_ARM_NOINLINE void conv_shallow(CONV_PATH_PARAMS)
+{
+    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    nnom_conv2d_shallow_affine_s8_fast(&a);
+}
+#define CONV_SHALLOW conv_shallow
 #else
 #define CONV_SHALLOW conv_reference
 #endif
@@ -592,16 +660,14 @@ static NNOM_ARM_OUT_OF_LINE void conv_reference(const nnom_conv_affine_params_t 
 /* The columns' path for the 1x1 kernels conv_pointwise4() does not take: without a scratch or
  * with a channel outside the fast requantization, the reference; else the blocks of four output
  * channels where the shape takes them, the columns. */
-static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                           const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                           int16_t *scratch)
+static NNOM_ARM_NOINLINE void conv_checked(CONV_PATH_PARAMS)
 {
     const conv_fn *path = conv_paths;
     NNOM_ARM_OPAQUE(path);
-    if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)p->win.kh * p->win.kw * in_dims.c))
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    if (scratch == NULL || !conv_fast(p, bias, out_c, (uint32_t)p->win.kh * p->win.kw * in_c))
+        path[7](CONV_PATH_ARGS);
     else
-        path[columns_path(&p->win, in_dims, out_dims)](p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[columns_path(&p->win, dims_of(in_hw, in_c), dims_of(out_hw, out_c))](CONV_PATH_ARGS);
 }
 #define CONV_PW_COLUMNS conv_checked
 #else
@@ -610,48 +676,59 @@ static NNOM_ARM_NOINLINE void conv_checked(const nnom_conv_affine_params_t *p, c
 
 #if NNOM_PATH_AFF_CONV_PW
 /* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
- * output channels when it has room for them, else the columns' path. Out of line: the tests
- * inlined would swell the dispatcher's frame, which is under the columns'. */
-static NNOM_ARM_NOINLINE void conv_pointwise4(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                              const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                              int16_t *scratch)
+ * output channels when it has room for them, else the columns' path. */
+static NNOM_ARM_NOINLINE void conv_pointwise4(CONV_PATH_PARAMS)
 {
     const conv_fn *path = conv_paths;
+    const nnom_dims_t in_dims = dims_of(in_hw, in_c), out_dims = dims_of(out_hw, out_c);
     NNOM_ARM_OPAQUE(path);
-    if (nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
+    if (nnom_conv2d_affine_s8_pw_blocks(in_c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
         nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
     else
-        path[4](p, in, in_dims, w, bias, out, out_dims, scratch);
+        path[4](CONV_PATH_ARGS);
 }
 #define CONV_PW conv_pointwise4
 #else
 #define CONV_PW conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_ROWS
-#define CONV_ROWS nnom_conv2d_row_affine_s8_fast
+static NNOM_ARM_NOINLINE void conv_rows(CONV_PATH_PARAMS)
+{
+    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    nnom_conv2d_row_affine_s8_fast(&a);
+}
+#define CONV_ROWS conv_rows
 #else
 #define CONV_ROWS conv_reference
 #endif
-static const conv_fn conv_paths[6] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS, CONV_PW_COLUMNS, CONV_ROWS};
+static const conv_fn conv_paths[8] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS,
+                                      CONV_PW_COLUMNS, CONV_ROWS, conv_1x1, conv_reference};
+
+/* The dispatcher's choice, out of line: its values are gone before the path's tail call. */
+static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                            nnom_dims_t out_dims, const int32_t *bias, const int16_t *scratch)
+{
+    const nnom_window_t *win = &p->win;
+    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
+    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
+        return 6u;
+    if (pointwise && (in_dims.c & 3u) == 0)
+        return 0u;
+    if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+        return 1u;
+    if (scratch == NULL || !conv_fast(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
+        return 7u;
+    return columns_path(win, in_dims, out_dims);
+}
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch)
 {
-    const nnom_window_t *win = &p->win;
-    const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
     const conv_fn *path = conv_paths;
     NNOM_ARM_OPAQUE(path);
-    if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
-        nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
-    else if (pointwise && (in_dims.c & 3u) == 0)
-        path[0](p, in, in_dims, w, bias, out, out_dims, scratch);
-    else if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
-        path[1](p, in, in_dims, w, bias, out, out_dims, scratch);
-    else if (scratch == NULL || !conv_fast_rq(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-    else
-        path[columns_path(win, in_dims, out_dims)](p, in, in_dims, w, bias, out, out_dims, scratch);
+    path[conv_path(p, in_dims, out_dims, bias, scratch)](p, in, dims_hw(in_dims), in_dims.c, w, bias, out,
+                                                          dims_hw(out_dims), out_dims.c, scratch);
 }
 #else
 

@@ -24,46 +24,16 @@
 #include "nnom_arm_quad.h"
 
 typedef struct {
-    const int8_t *in;
-    nnom_dims_t in_dims, out_dims;
+    const nnom_conv_affine_call_t *a; /* the kernel's arguments (its caller's frame) */
+    const int8_t *in;           /* a's, read for each window */
+    nnom_dims_t in_dims;
     const nnom_window_t *win;
-    int8_t *out, *col;          /* col: the scratch, a window across the padding */
+    int8_t *col;                /* the scratch, a window across the padding */
     uint32_t K, g_row, adj;     /* taps, groups of 4 per window row, bytes from a row's end to the next */
     uint32_t lo4, hi4;          /* the clamp (nnom_arm_bytes4) */
     uint32_t fill;              /* the input zero point in each byte: the padding */
+    int32_t *blk;               /* the block of four output channels */
 } quad_job_t;
-
-/* The block blk against the window from x: rows of g groups, each the next adj bytes after the end
- * of the one before. LDM takes its registers in ascending order: these are fixed. The four outputs,
- * saturated but not clamped. Out of line, so that the fixed registers meet the same surroundings in
- * every build (inlined, -Os finds no registers for the asm). */
-static NNOM_ARM_NOINLINE uint32_t quad_dot(const int8_t *x, uint32_t adj, uint32_t rows, uint32_t g,
-                                           const int32_t *blk)
-{
-    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
-    int32_t a0, a1, a2, a3;
-    uint32_t X, Xo, n;
-    __asm__(NNOM_ARM_QUAD_INIT
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(blk)
-            :
-            : "memory");
-    do {
-        n = g;
-        __asm__(NNOM_ARM_QUAD_GROUPS
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
-                  [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(x), [w] "+r"(blk),
-                  [g] "+r"(n)
-                :
-                : "cc", "memory");
-        x += adj;
-    } while (--rows > 0);
-    __asm__(NNOM_ARM_QUAD_RQ
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
-              [w2] "=&r"(w2), [w3] "=&r"(w3), [w] "+r"(blk)
-            :
-            : "memory");
-    return (uint32_t)a0;
-}
 
 /* n words of v to d, and on. */
 static NNOM_ARM_ALWAYS_INLINE int8_t *quad_fill(int8_t *d, uint32_t v, uint32_t n)
@@ -108,22 +78,52 @@ static NNOM_ARM_ALWAYS_INLINE void quad_store(const quad_job_t *q, int8_t *o, ui
     nnom_st32(o, q->lo4 != 0x80808080u || q->hi4 != 0x7F7F7F7Fu ? nnom_arm_clamp4(r, q->lo4, q->hi4) : r);
 }
 
-/* The block blk against n windows inside the input from x on, xstep bytes apart, to o, o + C, ... */
-static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n,
-                                       const int32_t *blk)
+/* The block q->blk against n windows from x on, xstep bytes apart, to o, o + C, ...: rows of g groups
+ * of four taps, each row the next q->adj bytes after the end of the one before (windows inside the
+ * input: kh rows of q->g_row; a window gathered into q->col: one of K / 4). LDM takes its registers
+ * in ascending order: these are fixed. The outputs saturated, clamped by quad_store(). The MAC loop
+ * in the pixels' loop, not a call per pixel: fewer instructions, and one frame on the stack rather
+ * than two. */
+static NNOM_ARM_NOINLINE void quad_run(const quad_job_t *q, const int8_t *x, int8_t *o, uint32_t n, uint32_t kh,
+                                       uint32_t g)
 {
-    const uint32_t C = q->out_dims.c, xstep = (uint32_t)q->win->sw * q->in_dims.c;
+    register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r12");
+    const uint32_t C = q->a->out_dims.c, xstep = (uint32_t)q->win->sw * q->in_dims.c, adj = q->adj;
     const int8_t *end = o + n * C; /* the loop runs on the output pointer: no counter */
-    for (; o != end; x += xstep, o += C)
-        quad_store(q, o, quad_dot(x, q->adj, q->win->kh, q->g_row, blk));
+    for (; o != end; x += xstep, o += C) {
+        const int32_t *blk = q->blk;
+        const int8_t *xr = x;
+        uint32_t rows = kh, X, Xo, m;
+        int32_t a0, a1, a2, a3;
+        __asm__(NNOM_ARM_QUAD_INIT
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [w] "+r"(blk)
+                :
+                : "memory");
+        do {
+            m = g;
+            __asm__(NNOM_ARM_QUAD_GROUPS
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                      [w2] "=&r"(w2), [w3] "=&r"(w3), [X] "=&r"(X), [Xo] "=&r"(Xo), [x] "+r"(xr), [w] "+r"(blk),
+                      [g] "+r"(m)
+                    :
+                    : "cc", "memory");
+            xr += adj;
+        } while (--rows > 0);
+        __asm__(NNOM_ARM_QUAD_RQ
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                  [w2] "=&r"(w2), [w3] "=&r"(w3), [w] "+r"(blk)
+                :
+                : "memory");
+        quad_store(q, o, (uint32_t)a0);
+    }
 }
 
-/* The block blk (channels oc .. oc + 3) of the first n_pix output pixels: per output row, the
+/* The block q->blk (channels oc .. oc + 3) of the first n_pix output pixels: per output row, the
  * windows inside the input as one run, the others gathered. */
-static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, const int32_t *blk, uint32_t oc, uint32_t n_pix)
+static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, uint32_t oc, uint32_t n_pix)
 {
     const nnom_window_t *win = q->win;
-    const uint32_t C = q->out_dims.c, W = q->out_dims.w, c = q->in_dims.c;
+    const uint32_t C = q->a->out_dims.c, W = q->a->out_dims.w, c = q->in_dims.c;
     /* the columns whose windows are inside along the rows: [lo, hi) */
     const uint32_t lo = (win->pad_left + win->sw - 1u) / win->sw;
     const int32_t room = (int32_t)q->in_dims.w - (int32_t)win->kw + (int32_t)win->pad_left;
@@ -137,71 +137,75 @@ static NNOM_ARM_NOINLINE void quad_pixels(const quad_job_t *q, const int32_t *bl
             if (rows_in && ox >= lo && ox < hi) {
                 uint32_t n = (hi < W ? hi : W) - ox;
                 n = n < n_pix - px ? n : n_pix - px;
-                quad_run(q, q->in + ((uint32_t)iy0 * q->in_dims.w + (uint32_t)ix0) * c, q->out + px * C + oc, n, blk);
+                quad_run(q, q->in + ((uint32_t)iy0 * q->in_dims.w + (uint32_t)ix0) * c, q->a->out + px * C + oc, n,
+                         win->kh, q->g_row);
                 ox += n - 1u;
                 px += n - 1u;
             } else {
-                quad_store(q, q->out + px * C + oc, quad_dot(quad_gather(q, iy0, ix0), 0, 1, q->K >> 2, blk));
+                quad_run(q, quad_gather(q, iy0, ix0), q->a->out + px * C + oc, 1, 1, q->K >> 2);
             }
         }
     }
 }
 
 /* nnom_arm_quad_block() out of line: its values stay off the frame under the pixels' calls. */
-static NNOM_ARM_NOINLINE void quad_block(const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias,
-                                         uint32_t K, uint32_t oc, int32_t *blk)
+static NNOM_ARM_NOINLINE void quad_block(const quad_job_t *q, uint32_t oc)
 {
-    nnom_arm_quad_block(p, w, bias, K, oc, blk);
+    nnom_arm_quad_block(q->a->p, q->a->w, q->a->bias, q->K, oc, q->blk);
 }
 
-uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch)
+/* The job of the call a at q; the pixels it does (nnom_conv2d_affine_s8_quad_pixels()). Out of line:
+ * its values stay off the frame under the pixels' calls. */
+static NNOM_ARM_NOINLINE uint32_t quad_setup(const nnom_conv_affine_call_t *a, quad_job_t *q)
 {
+    const nnom_conv_affine_params_t *p = a->p;
     const nnom_window_t *win = &p->win;
-    const uint32_t C = out_dims.c, K = (uint32_t)win->kh * win->kw * in_dims.c;
-    quad_job_t q;
     uintptr_t at;
-    int32_t *blk;
-    uint32_t oc, done;
-    if (scratch == NULL)
+    uint32_t done;
+    if (a->scratch == NULL)
         return 0;
-    done = nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out);
+    done = nnom_conv2d_affine_s8_quad_pixels(win, a->in_dims, a->out_dims, a->out);
     if (done == 0)
         return 0;
-    if (nnom_conv2d_affine_s8_quad(win, in_dims, out_dims)) { /* the block in the output, the pixels before it */
-        at = nnom_conv2d_affine_s8_quad_at(out, out_dims, K);
-        q.col = (int8_t *)scratch;
+    q->a = a;
+    q->in = a->in;
+    q->in_dims = a->in_dims;
+    q->win = win;
+    q->K = (uint32_t)win->kh * win->kw * a->in_dims.c;
+    if (nnom_conv2d_affine_s8_quad(win, a->in_dims, a->out_dims)) { /* the block in the output, the pixels before it */
+        at = nnom_conv2d_affine_s8_quad_at(a->out, a->out_dims, q->K);
+        q->col = (int8_t *)a->scratch;
     } else { /* the block in the scratch (word-aligned up), a window after it; every pixel */
-        at = (uintptr_t)scratch + ((uintptr_t)scratch & 2u);
-        q.col = (int8_t *)(at + nnom_conv2d_affine_s8_pw_blocks_size(K) - 2u);
+        at = (uintptr_t)a->scratch + ((uintptr_t)a->scratch & 2u);
+        q->col = (int8_t *)(at + nnom_conv2d_affine_s8_pw_blocks_size(q->K) - 2u);
     }
-    q.in = in;
-    q.in_dims = in_dims;
-    q.out_dims = out_dims;
-    q.win = win;
-    q.out = out;
-    q.K = K;
-    q.g_row = (uint32_t)win->kw * in_dims.c / 4u;
-    q.adj = (uint32_t)win->dh * in_dims.w * in_dims.c - 4u * q.g_row;
-    q.lo4 = nnom_arm_bytes4(p->act_min);
-    q.hi4 = nnom_arm_bytes4(p->act_max);
-    q.fill = nnom_arm_bytes4(p->in_zp);
-    blk = (int32_t *)at;
-    for (oc = 0; oc < C; oc += 4) {
-        quad_block(p, w, bias, q.K, oc, blk);
-        quad_pixels(&q, blk, oc, done);
+    q->g_row = (uint32_t)win->kw * a->in_dims.c / 4u;
+    q->adj = (uint32_t)win->dh * a->in_dims.w * a->in_dims.c - 4u * q->g_row;
+    q->lo4 = nnom_arm_bytes4(p->act_min);
+    q->hi4 = nnom_arm_bytes4(p->act_max);
+    q->fill = nnom_arm_bytes4(p->in_zp);
+    q->blk = (int32_t *)at;
+    return done;
+}
+
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_call_t *a)
+{
+    quad_job_t q;
+    const uint32_t done = quad_setup(a, &q);
+    uint32_t oc;
+    for (oc = 0; done > 0 && oc < a->out_dims.c; oc += 4) {
+        __asm__ volatile("" ::: "memory"); /* q read anew: not hoisted into registers saved on this frame */
+        quad_block(&q, oc);
+        quad_pixels(&q, oc, done);
     }
     return done;
 }
 
 #else /* no DSP extension or no asm: the columns (or the reference) do every pixel */
 
-uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                         const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                         int16_t *scratch)
+uint32_t nnom_conv2d_quad_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
-    (void)p, (void)in, (void)in_dims, (void)w, (void)bias, (void)out, (void)out_dims, (void)scratch;
+    (void)a;
     return 0;
 }
 

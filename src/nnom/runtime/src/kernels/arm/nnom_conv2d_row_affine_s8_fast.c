@@ -73,11 +73,11 @@ typedef char row_job_layout_ok[(offsetof(row_job_t, blk) == ROW_AT_BLK && offset
  * alone (no arguments on the stack, small frames: this path is at the stack peak of small models). */
 typedef struct {
     row_job_t j;
-    const nnom_conv_affine_params_t *p;
-    const int8_t *in, *w;
+    const nnom_conv_affine_call_t *a; /* the kernel's arguments (on its caller's frame) */
+    const nnom_conv_affine_params_t *p; /* a's, read per pair of channels */
+    const int8_t *w;
     const int32_t *bias;
-    int8_t *out;
-    nnom_dims_t in_dims, out_dims;
+    uint32_t row_k;             /* taps of a weight row */
     nnom_conv_row_inside_t r;   /* the pixels whose windows lie inside */
     /* the loops' state, read anew after each asm (its "memory" clobber) rather than spilled: the
      * pair of channels oc, oc + 1 (or oc alone, the last of an odd count); the two edge windows'
@@ -255,7 +255,7 @@ static NNOM_ARM_NOINLINE void row_block(row_ctx_t *ctx)
 {
     row_job_t *j = &ctx->j;
     const nnom_conv_affine_params_t *p = ctx->p;
-    const uint32_t oc = ctx->oc, pair = oc + 1u < ctx->out_dims.c;
+    const uint32_t oc = ctx->oc, pair = oc + 1u < j->C;
     const int8_t *wa = ctx->w + oc * j->K, *wb = wa + pair * j->K;
     j->pair = pair;
     const int32_t z1 = 1 + 2 * p->out_zp;
@@ -359,9 +359,10 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t row_edge_pair(const row_job_t *j, const i
  * groups as int8 bytes; the padding is the zero point (0 once widened). */
 static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px, uint32_t slot)
 {
-    const nnom_conv_affine_params_t *p = ctx->p;
+    const nnom_conv_affine_call_t *call = ctx->a;
+    const nnom_conv_affine_params_t *p = call->p;
     const nnom_window_t *win = &p->win;
-    const uint32_t oy = px / ctx->out_dims.w, ox = px - oy * ctx->out_dims.w, ch = ctx->in_dims.c;
+    const uint32_t oy = px / call->out_dims.w, ox = px - oy * call->out_dims.w, ch = call->in_dims.c;
     const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
     const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
     const uint8_t zp = (uint8_t)p->in_zp;
@@ -369,15 +370,15 @@ static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px,
     uint8_t *t8 = (uint8_t *)(uintptr_t)(ctx->j.blk + 4u * ctx->j.G) + slot;
     uint32_t a = 0, b = 0, k, t; /* the window's bytes inside: [a, b) (one run: dw = 1 or kw = 1) */
     uintptr_t src = 0;           /* the window's first byte (an address, maybe outside the input) */
-    if (iy >= 0 && iy < (int32_t)ctx->in_dims.h) {
+    if (iy >= 0 && iy < (int32_t)call->in_dims.h) {
         /* taps [lo, hi) inside: ix0 + k in [0, w) (one tap: kw = 1, whatever the dilation) */
-        const int32_t kw = (int32_t)win->kw, ka = ix0 < 0 ? -ix0 : 0, kb = (int32_t)ctx->in_dims.w - ix0;
+        const int32_t kw = (int32_t)win->kw, ka = ix0 < 0 ? -ix0 : 0, kb = (int32_t)call->in_dims.w - ix0;
         const int32_t lo = ka < kw ? ka : kw, hi = kb < kw ? kb : kw;
         if (hi > lo) {
             a = (uint32_t)lo * ch;
             b = (uint32_t)hi * ch;
         }
-        src = (uintptr_t)ctx->in + (uintptr_t)((iy * (int32_t)ctx->in_dims.w + ix0) * (int32_t)ch);
+        src = (uintptr_t)call->in + (uintptr_t)((iy * (int32_t)call->in_dims.w + ix0) * (int32_t)ch);
     }
     for (k = 0; k < 4u * ctx->j.G; k += 4, d += 4) {
         uint32_t v = 0;
@@ -398,8 +399,9 @@ static NNOM_ARM_NOINLINE void row_edge_column(const row_ctx_t *ctx, uint32_t px,
 /* The pixel after px whose window crosses the padding (past those inside: ctx->r). */
 static NNOM_ARM_NOINLINE uint32_t row_next_edge(const row_ctx_t *ctx, uint32_t px)
 {
+    const nnom_conv_affine_call_t *a = ctx->a;
     const nnom_conv_row_inside_t *r = &ctx->r;
-    const uint32_t W = ctx->out_dims.w;
+    const uint32_t W = a->out_dims.w;
     for (px++;; px += r->x1 - r->x0) {
         const uint32_t y = px / W, x = px - y * W;
         if (x != r->x0 || x >= r->x1 || y < r->y0 || y >= r->y1)
@@ -411,9 +413,9 @@ static NNOM_ARM_NOINLINE uint32_t row_next_edge(const row_ctx_t *ctx, uint32_t p
  * to ctx->j.o and row_ob() (NULL: the second column repeats the first). */
 static NNOM_ARM_NOINLINE void row_edge_channels(row_ctx_t *ctx)
 {
-    for (ctx->oc = 0; ctx->oc < ctx->out_dims.c; ctx->oc += 2) {
+    for (ctx->oc = 0; ctx->oc < ctx->j.C; ctx->oc += 2) {
         const nnom_conv_affine_params_t *p = ctx->p;
-        const uint32_t oc = ctx->oc, pair = oc + 1u < ctx->out_dims.c, b = oc + pair;
+        const uint32_t oc = ctx->oc, pair = oc + 1u < ctx->j.C, b = oc + pair;
         const int32_t z1 = 1 + 2 * p->out_zp;
         uint32_t v;
         ctx->j.b0 = ctx->bias != NULL ? ctx->bias[oc] : 0;
@@ -421,16 +423,16 @@ static NNOM_ARM_NOINLINE void row_edge_channels(row_ctx_t *ctx)
         ctx->j.q0 = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
         ctx->j.q1 = nnom_arm_rq(p->mult[b], p->shift[b], z1);
         /* a single channel: its row twice (K on is the next row, or past the last) */
-        ctx->j.K = pair ? (uint32_t)p->win.kw * ctx->in_dims.c : 0u;
-        v = row_edge_pair(&ctx->j, ctx->j.blk, ctx->w + oc * ((uint32_t)p->win.kw * ctx->in_dims.c));
+        ctx->j.K = pair ? ctx->row_k : 0u;
+        v = row_edge_pair(&ctx->j, ctx->j.blk, ctx->w + oc * ctx->row_k);
         if (ctx->j.clamp)
             v = nnom_arm_clamp4(v, ctx->j.lo4, ctx->j.hi4);
         ctx->j.o[ctx->oc] = (int8_t)v;
-        if (ctx->oc + 1u < ctx->out_dims.c)
+        if (ctx->oc + 1u < ctx->j.C)
             ctx->j.o[ctx->oc + 1u] = (int8_t)(v >> 8);
         if (row_ob(ctx) != NULL) {
             row_ob(ctx)[ctx->oc] = (int8_t)(v >> 16);
-            if (ctx->oc + 1u < ctx->out_dims.c)
+            if (ctx->oc + 1u < ctx->j.C)
                 row_ob(ctx)[ctx->oc + 1u] = (int8_t)(v >> 24);
         }
     }
@@ -442,42 +444,38 @@ static NNOM_ARM_NOINLINE void row_edge_channels(row_ctx_t *ctx)
  * (row_edge_column()), then every pair of channels against them (row_edge_channels()). Its caller
  * (nnom_conv2d_affine_s8_fast) checked the scratch, the shape and the requantization. The context
  * is here, the rest takes it alone: small frames, as this path is at the stack peak of small models. */
-void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                    int16_t *scratch)
+void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
-    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    const nnom_conv_affine_params_t *p = a->p;
+    const uint32_t n_pix = (uint32_t)a->out_dims.h * a->out_dims.w;
     uint32_t pa, pb;
     row_ctx_t ctx;
     if (n_pix == 0)
         return;
+    ctx.a = a;
     ctx.p = p;
-    ctx.in = in;
-    ctx.w = w;
-    ctx.bias = bias;
-    ctx.out = out;
-    ctx.in_dims = in_dims;
-    ctx.out_dims = out_dims;
-    ctx.r = nnom_conv2d_affine_s8_row_inside(&p->win, in_dims, out_dims);
-    ctx.j.blk = (const int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u));
-    ctx.j.K = (uint32_t)p->win.kw * in_dims.c;
+    ctx.w = a->w;
+    ctx.bias = a->bias;
+    ctx.r = nnom_conv2d_affine_s8_row_inside(&p->win, a->in_dims, a->out_dims);
+    ctx.j.blk = (const int32_t *)(void *)((uintptr_t)a->scratch + ((uintptr_t)a->scratch & 2u));
+    ctx.row_k = ctx.j.K = (uint32_t)p->win.kw * a->in_dims.c;
     ctx.j.G = nnom_conv2d_affine_s8_row_groups(ctx.j.K);
     ctx.j.r = ctx.j.K - 4u * ctx.j.G;
     ctx.j.zp = p->in_zp;
-    ctx.j.xs = (uint32_t)p->win.sw * in_dims.c;
-    ctx.j.C = out_dims.c;
+    ctx.j.xs = (uint32_t)p->win.sw * a->in_dims.c;
+    ctx.j.C = a->out_dims.c;
     ctx.j.clamp = p->act_min > -128 || p->act_max < 127;
     ctx.j.lo4 = nnom_arm_bytes4(p->act_min);
     ctx.j.hi4 = nnom_arm_bytes4(p->act_max);
     if (ctx.r.x1 <= ctx.r.x0 || ctx.r.y1 <= ctx.r.y0)
         ctx.r.x0 = ctx.r.x1 = 0; /* no pixel inside: row_next_edge() skips none */
-    for (ctx.oc = 0; ctx.oc < ctx.out_dims.c && ctx.r.x1 > 0; ctx.oc += 2) {
+    for (ctx.oc = 0; ctx.oc < a->out_dims.c && ctx.r.x1 > 0; ctx.oc += 2) {
         row_block(&ctx);
         for (pa = ctx.r.y0; pa < ctx.r.y1; pa++) { /* the output rows */
-            const nnom_window_t *win = &ctx.p->win;
+            const nnom_window_t *win = &a->p->win;
             const uint32_t iy = pa * win->sh - win->pad_top, ix = ctx.r.x0 * win->sw - win->pad_left;
-            ctx.j.x = ctx.in + (iy * ctx.in_dims.w + ix) * ctx.in_dims.c;
-            ctx.j.o = ctx.out + (pa * ctx.out_dims.w + ctx.r.x0) * ctx.out_dims.c + ctx.oc;
+            ctx.j.x = a->in + (iy * a->in_dims.w + ix) * a->in_dims.c;
+            ctx.j.o = a->out + (pa * a->out_dims.w + ctx.r.x0) * a->out_dims.c + ctx.oc;
             ctx.j.n = ctx.r.x1 - ctx.r.x0;
             row_windows(&ctx.j);
         }
@@ -485,8 +483,8 @@ void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
     /* then those whose windows cross the padding, two at a time */
     for (pa = row_next_edge(&ctx, UINT32_MAX); pa < n_pix; pa = row_next_edge(&ctx, pb)) {
         pb = row_next_edge(&ctx, pa);
-        ctx.j.o = ctx.out + pa * ctx.out_dims.c;
-        ctx.j.x = pb < n_pix ? ctx.out + pb * ctx.out_dims.c : NULL;
+        ctx.j.o = a->out + pa * a->out_dims.c;
+        ctx.j.x = pb < n_pix ? a->out + pb * a->out_dims.c : NULL;
         row_edge_column(&ctx, pa, 0);
         row_edge_column(&ctx, pb < n_pix ? pb : pa, 1);
         row_edge_channels(&ctx);
@@ -497,12 +495,9 @@ void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
 
 #else /* no DSP extension or no asm: the reference */
 
-void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                    int16_t *scratch)
+void nnom_conv2d_row_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
-    (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    nnom_conv2d_affine_s8(a->p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
 }
 
 #endif

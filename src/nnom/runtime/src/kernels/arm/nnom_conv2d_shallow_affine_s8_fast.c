@@ -39,8 +39,7 @@
 #define SH_T9_GROUP 16u
 
 typedef struct {
-    const nnom_conv_affine_params_t *p;
-    nnom_dims_t in_dims, out_dims;
+    const nnom_conv_affine_call_t *a; /* the kernel's arguments (on its caller's frame) */
     uint32_t S, K, Kp;          /* values per band column (kh * in_c), per window, rounded up to even */
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
     int32_t *blk;               /* t9_layer(): the channels' words (scratch) */
@@ -57,8 +56,8 @@ typedef int (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w,
 static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
                                          uint32_t n, int32_t *blk)
 {
-    const nnom_conv_affine_params_t *p = j->p;
-    const uint32_t C = j->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
+    const nnom_conv_affine_params_t *p = j->a->p;
+    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t b, i, t, at, ky, c;
 
@@ -163,17 +162,17 @@ static inline void sh_zero(int16_t *d, uint32_t C)
 static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
                     uint32_t ky0, uint32_t Wb)
 {
-    const nnom_window_t *win = &j->p->win;
-    const uint32_t C = j->in_dims.c, S = j->S, zp2 = nnom_arm_zp_pair(j->p->in_zp);
+    const nnom_window_t *win = &j->a->p->win;
+    const uint32_t C = j->a->in_dims.c, S = j->S, zp2 = nnom_arm_zp_pair(j->a->p->in_zp);
     uint32_t ky, x, c;
     for (ky = ky0; ky < win->kh; ky++) {
         const int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
         int16_t *d = band + x0 * S + ky * C;
-        const int8_t *s = in + ((uint32_t)iy * j->in_dims.w + x0 - win->pad_left) * C;
+        const int8_t *s = in + ((uint32_t)iy * j->a->in_dims.w + x0 - win->pad_left) * C;
         for (x = ky0 > 0 ? 0 : Wb; x < Wb; x = x + 1 == x0 ? x1 : x + 1)
             if (x < x0 || x >= x1)
                 sh_zero(band + x * S + ky * C, C);
-        if (iy < 0 || iy >= (int32_t)j->in_dims.h) {
+        if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) {
             for (x = x0; x < x1; x++, d += S)
                 sh_zero(d, C);
         } else if (C == 1) {
@@ -277,9 +276,9 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
 static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
                                      uint32_t n)
 {
-    const uint32_t C = j->out_dims.c, steps = j->Kp >> 1, xs = j->p->win.sw * j->S, W = j->out_dims.w;
-    const uint32_t lo4 = nnom_arm_bytes4(j->p->act_min), hi4 = nnom_arm_bytes4(j->p->act_max);
-    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    const uint32_t C = j->a->out_dims.c, steps = j->Kp >> 1, xs = j->a->p->win.sw * j->S, W = j->a->out_dims.w;
+    const uint32_t lo4 = nnom_arm_bytes4(j->a->p->act_min), hi4 = nnom_arm_bytes4(j->a->p->act_max);
+    const int clamp = j->a->p->act_min > -128 || j->a->p->act_max < 127;
     uint32_t ox, b;
     for (ox = 0; ox < W; ox++, band += xs, out += C) {
         const int32_t *wp = blk;
@@ -421,8 +420,8 @@ static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, co
 static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
                                         uint32_t n, int32_t *blk)
 {
-    const nnom_conv_affine_params_t *p = j->p;
-    const uint32_t C = j->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
+    const nnom_conv_affine_params_t *p = j->a->p;
+    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i, x, ky, c;
     if (K == 9u && kh == 3u && kw == 3u)
@@ -511,8 +510,8 @@ static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribut
 /* The clamp of a fused activation over the n outputs of every pixel of a row. */
 static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t n)
 {
-    const uint32_t C = j->out_dims.c, W = j->out_dims.w;
-    const int32_t lo = j->p->act_min, hi = j->p->act_max;
+    const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w;
+    const int32_t lo = j->a->p->act_min, hi = j->a->p->act_max;
     const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
     uint32_t ox, i;
     for (ox = 0; ox < W; ox++, out += C) {
@@ -531,17 +530,17 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
 {
     static const int8_t zeros[4] = {0, 0, 0, 0};
     const uint32_t Wb = j->Wb;
-    uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = nnom_arm_zp_pair(j->p->in_zp), step = 1, xv;
+    uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = nnom_arm_zp_pair(j->a->p->in_zp), step = 1, xv;
     const int8_t *s;
     int16_t *d = j->band;
-    if (iy < 0 || iy >= (int32_t)j->in_dims.h) { /* the whole row is padding */
+    if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) { /* the whole row is padding */
         x0 = 0;
         x1 = Wb;
         s = zeros;
         step = 0;
         zp2 = 0;
     } else {
-        s = in + (uint32_t)iy * j->in_dims.w; /* column x0 */
+        s = in + (uint32_t)iy * j->a->in_dims.w; /* column x0 */
     }
     for (; x < x0; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
@@ -575,9 +574,9 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
 static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
                                       int8_t *out)
 {
-    const nnom_window_t *win = &j->p->win;
-    const uint32_t C = j->out_dims.c, W = j->out_dims.w, row = W * C;
-    const int clamp = j->p->act_min > -128 || j->p->act_max < 127;
+    const nnom_window_t *win = &j->a->p->win;
+    const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w, row = W * C;
+    const int clamp = j->a->p->act_min > -128 || j->a->p->act_max < 127;
     /* a 3x3 kernel over one channel with stride 1: the band moves by a row (t9_shift_in()) */
     const int by_row = win->kh == 3u && j->S == 3u && win->sh == 1u && win->dh == 1u;
     const int32_t top = (int32_t)win->pad_top;
@@ -588,7 +587,7 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
     r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
-        if (j->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
+        if (j->a->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
             r.w = (const int32_t *)(const void *)w + oc * T9_WORDS;
         } else {
             r.w = j->blk;
@@ -597,7 +596,7 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
         }
         r.skip = C - n;
         r.entry = T9_GROUP - n;
-        for (oy = 0; oy < j->out_dims.h; oy++) {
+        for (oy = 0; oy < j->a->out_dims.h; oy++) {
             if (by_row) {
                 if (oy == 0) { /* the first group's band is zero: padding rows above need no shift */
                     if (top < 1 || oc > 0)
@@ -607,7 +606,7 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
                 }
                 t9_shift_in(j, in, (int32_t)oy + 2 - top);
             } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
-                sh_shift(j->band, j->Wb * j->S, win->sh * j->in_dims.c);
+                sh_shift(j->band, j->Wb * j->S, win->sh * j->a->in_dims.c);
                 sh_band(j, in, oy, j->band, j->x0, j->x1, win->kh - win->sh, j->Wb);
             } else {
                 sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
@@ -629,13 +628,12 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
  * read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
 static const sh_layer_fn sh_t9[1] = {SH_T9};
 
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                        int16_t *scratch)
+void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
+    const nnom_conv_affine_params_t *p = a->p;
     const nnom_window_t *win = &p->win;
-    const uint32_t C = out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
-    const uint32_t K = (uint32_t)win->kh * win->kw * in_dims.c;
+    const uint32_t C = a->out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
+    const uint32_t K = (uint32_t)win->kh * win->kw * a->in_dims.c;
     const sh_layer_fn *t9 = sh_t9;
     sh_job_t j;
     int32_t *blk;
@@ -644,27 +642,25 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
 
     NNOM_ARM_OPAQUE(t9);
     /* the 9-value windows' path checks the requantization of a single group of 3x3 kernels itself */
-    if (scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, in_dims.c, C) || out_dims.w == 0
+    if (a->scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, a->in_dims.c, C) || a->out_dims.w == 0
         || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL
               && (C <= SH_T9_GROUP || p->mult == NULL))
-            && !nnom_arm_aff_fast(p->mult, p->shift, bias, C, K))) {
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+            && !nnom_arm_aff_fast(p->mult, p->shift, a->bias, C, K))) {
+        nnom_conv2d_affine_s8(p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
         return;
     }
-    j.p = p;
-    j.in_dims = in_dims;
-    j.out_dims = out_dims;
-    j.S = (uint32_t)win->kh * in_dims.c;
+    j.a = a;
+    j.S = (uint32_t)win->kh * a->in_dims.c;
     j.K = win->kw * j.S;
     j.Kp = (j.K + 1u) & ~1u;
     j.block_words = 16u + 2u * j.Kp;
-    blk = (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u));
+    blk = (int32_t *)(void *)((uintptr_t)a->scratch + ((uintptr_t)a->scratch & 2u));
     nb = (C + 3u) / 4u < NNOM_CONV_SHALLOW_BLOCKS ? (C + 3u) / 4u : NNOM_CONV_SHALLOW_BLOCKS;
     band = (int16_t *)(void *)(blk + nb * j.block_words);
     /* the band's columns: x - pad_left inside the input for x0 <= x < x1 */
-    Wb = (uint32_t)(out_dims.w - 1u) * win->sw + win->kw;
+    Wb = (uint32_t)(a->out_dims.w - 1u) * win->sw + win->kw;
     x0 = win->pad_left < Wb ? win->pad_left : Wb;
-    x1 = win->pad_left + in_dims.w < Wb ? win->pad_left + in_dims.w : Wb;
+    x1 = win->pad_left + a->in_dims.w < Wb ? win->pad_left + a->in_dims.w : Wb;
     nv = Wb * j.S;
     for (i = 0; i < ((nv + 2u) & ~1u); i += 2) /* the blocks end on a word */
         nnom_st32(band + i, 0);
@@ -674,33 +670,30 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, cons
         j.x0 = x0;
         j.x1 = x1;
         j.Wb = Wb;
-        if (!t9[0](&j, in, w, bias, out))
-            nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+        if (!t9[0](&j, a->in, a->w, a->bias, a->out))
+            nnom_conv2d_affine_s8(p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
         return;
     }
     for (oc = 0; oc < C; oc += group) {
         const uint32_t n = C - oc < group ? C - oc : group;
-        sh_weights(&j, w, bias, oc, n, blk);
-        for (oy = 0; oy < out_dims.h; oy++) {
+        sh_weights(&j, a->w, a->bias, oc, n, blk);
+        for (oy = 0; oy < a->out_dims.h; oy++) {
             if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
-                sh_shift(band, nv, win->sh * in_dims.c);
-                sh_band(&j, in, oy, band, x0, x1, win->kh - win->sh, Wb);
+                sh_shift(band, nv, win->sh * a->in_dims.c);
+                sh_band(&j, a->in, oy, band, x0, x1, win->kh - win->sh, Wb);
             } else {
-                sh_band(&j, in, oy, band, x0, x1, 0, Wb);
+                sh_band(&j, a->in, oy, band, x0, x1, 0, Wb);
             }
-            sh_row(&j, band, blk, out + (uint32_t)oy * out_dims.w * C + oc, n);
+            sh_row(&j, band, blk, a->out + (uint32_t)oy * a->out_dims.w * C + oc, n);
         }
     }
 }
 
 #else
 
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                        int16_t *scratch)
+void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
-    (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    nnom_conv2d_affine_s8(a->p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
 }
 
 #endif
