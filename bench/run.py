@@ -207,6 +207,21 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
         per = row.setdefault("m4_by_scheme", {})
         if row.get("cortex-m4"):
             per[model.scheme] = {k: row["cortex-m4"][k] for k in ("instr", "flash", "ram", "mismatches")}
+            # the same scheme on the portable reference loops: the firmware without the fast kernels
+            t = time.time()
+            try:
+                from nnom.targets.cortex_m import run_model
+                k = min(2, n_q)
+                xs = model.quantize_input(data.x_test[:k])[0]
+                y, rep = run_model(model, xs, core="cortex-m4", cflags=("-DNNOM_REFERENCE_KERNELS",))
+                ref = np.asarray(model.run(xs)).reshape(k, -1)
+                per[model.scheme]["reference_kernels"] = dict(
+                    instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
+                    mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
+            except Exception as e:
+                row["errors"][f"cortex-m4 {model.scheme} reference kernels"] = _err(e)
+                traceback.print_exc()
+            row["seconds"][f"cortex-m4 {model.scheme} reference kernels"] = round(time.time() - t, 1)
         for scheme in _schemes_default_last()[:-1]:
             t = time.time()
             try:
@@ -482,15 +497,21 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
       "formats.\n")
     w("## Cortex-M4 per scheme\n")
     w("| model | qformat instructions | affine instructions | affine / qformat | qformat flash | affine flash | "
-      "qformat RAM | affine RAM | bytes differing from the simulator (q / a) |")
-    w("|---|" + "---:|" * 8)
+      "qformat RAM | affine RAM | bytes differing from the simulator (q / a) | affine on the reference kernels: "
+      "instructions, flash |")
+    w("|---|" + "---:|" * 9)
     for r in rows:
         per = r.get("m4_by_scheme") or {}
         a_, q_ = per.get("affine") or {}, per.get("qformat") or {}
+        ar = a_.get("reference_kernels") or {}
         w(f"| {r['model']} | {_b(q_.get('instr'))} | {_b(a_.get('instr'))} | {_x(r['derived'].get('affine_vs_qformat_instr'))} | "
           f"{_b(q_.get('flash'))} | {_b(a_.get('flash'))} | {_b(q_.get('ram'))} | {_b(a_.get('ram'))} | "
-          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} |")
+          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} | {_b(ar.get('instr'))}, {_b(ar.get('flash'))} |")
     w("")
+    w("Both schemes' default builds (-O2, the fast kernels the export's layers reach). Last column: the affine "
+      "firmware built with `-DNNOM_REFERENCE_KERNELS` (the portable loops alone, bit-exact too, several times "
+      "slower): its difference to the affine flash is what the fast kernels take; what it still has above "
+      "qformat's flash is the affine scheme's per-channel int32 multipliers and biases.\n")
     w("## The .tflite route: TFLM's own file through `nnom.from_tflite`\n")
     w("| model | bit-exact with TFLM | bytes differing | nnom arena | TFLM arena needed (host) | TFLM arena M4 *anchor* | "
       "nnom M4 instructions | TFLM+CMSIS-NN M4 *anchor* | nnom M4 flash | TFLM flash M4 *anchor* | M4 bytes differing |")

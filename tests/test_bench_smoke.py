@@ -59,6 +59,8 @@ def test_bench_pipeline_on_har_seq(tmp_path):
         per = row["m4_by_scheme"]
         assert per["affine"]["mismatches"] == per["qformat"]["mismatches"] == 0
         assert per["affine"]["instr"] > 0 and per["qformat"]["instr"] > 0
+        ref = per["affine"]["reference_kernels"]              # the portable loops: smaller, slower
+        assert ref["mismatches"] == 0 and ref["flash"] < per["affine"]["flash"] and ref["instr"] > per["affine"]["instr"]
         assert route["m4_bytes_differing"] == 0
         prof = row["profile"]
         assert prof["cortex-m4"]["mismatches"] == 0 and prof["cortex-m3"]["reference"]["mismatches"] == 0
