@@ -29,6 +29,17 @@ def cortex_m_or_skip():
     return cortex_m
 
 
+def assert_host_and_m4_equal_simulator(m, xq):
+    """The model's C on the host (plain layouts), then on the Cortex-M4 (skipped without its tools),
+    byte for byte against the simulator."""
+    import numpy as np
+    sim = m.run(xq)
+    assert np.array_equal(m.run_c(xq), sim)                     # the plain layout
+    cortex_m_or_skip()
+    m4 = m.run_c(xq, target="cortex-m4", count=False)
+    assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
+
+
 def sanitizers_work(tmp_path, cc="gcc") -> bool:
     src = tmp_path / "probe.c"
     src.write_text("int main(void) { return 0; }\n")

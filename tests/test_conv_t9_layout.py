@@ -11,7 +11,7 @@ import pytest
 from nnom import *
 from nnom.codegen.conv_layout import MAX_R, WORDS, plain_from_t9, t9_bytes, t9_fast, t9_words
 from nnom.layers.conv import Conv2D as ConvLayer
-from ctools import cortex_m_or_skip
+from ctools import assert_host_and_m4_equal_simulator, cortex_m_or_skip
 from nnom.targets import cortex_m as cm
 
 
@@ -93,10 +93,6 @@ def chain(specs, hw, seed, sign):
     return m, xq
 
 
-def target_or_skip():
-    return cortex_m_or_skip()
-
-
 def laid_out(m):
     return [layer.name for layer in m.order if isinstance(layer, ConvLayer) and layer.t9_layout()]
 
@@ -105,11 +101,7 @@ def laid_out(m):
 def test_chains_on_host_and_cortex_m4_equal_simulator(i, hw, sign):
     m, xq = chain(CHAINS[i], hw, seed=i, sign=sign)
     assert len(laid_out(m)) == len(CHAINS[i])
-    sim = m.run(xq)
-    assert np.array_equal(m.run_c(xq), sim)                      # the plain layout
-    target_or_skip()
-    m4 = m.run_c(xq, target="cortex-m4", count=False)
-    assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
+    assert_host_and_m4_equal_simulator(m, xq)
 
 
 def test_weight_bytes_count_the_words_build():
@@ -120,7 +112,7 @@ def test_weight_bytes_count_the_words_build():
     n = layer.out_shape.c
     plain = layer.w.size + 4 * n + layer.affine_bytes()
     assert layer.weight_bytes() == plain - layer.w.size - 4 * n + 4 * WORDS * n
-    target_or_skip()
+    cortex_m_or_skip()
     _, rep = cm.run_model(m, xq, core="cortex-m4", count=False)
     assert m.memory["weight_bytes"] <= rep.flash_split["weights"] < m.memory["weight_bytes"] + 64
 
@@ -143,7 +135,7 @@ def test_out_of_range_channel_keeps_plain_weights():
     assert laid_out(m) == []
     from nnom.codegen.export import generate
     assert "NNOM_CONV_T9_LAYOUT" not in "\n".join(generate(m, "t9").values())
-    target_or_skip()
+    cortex_m_or_skip()
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), m.run(xq))
 
 
@@ -154,7 +146,7 @@ def test_plain_runs_on_dsp_cores_and_words_are_refused_where_not_read(monkeypatc
     m, xq = chain(CHAINS[1][:2], (9, 8), seed=5, sign=1)
     sim = m.run(xq)
     monkeypatch.setattr(ConvLayer, "t9_layout", lambda self: False)
-    target_or_skip()
+    cortex_m_or_skip()
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
     monkeypatch.undo()
     claim = lambda self, g: f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_WORDS)"  # noqa: E731
@@ -171,6 +163,6 @@ def test_plain_runs_on_dsp_cores_and_words_are_refused_where_not_read(monkeypatc
                                           ("cortex-m4", ("-DNNOM_ARM_NO_ASM",))])
 def test_chain_on_other_cores_and_builds_equals_simulator(core, cflags):
     """The words where the build reads them (M7, M33), the plain weights elsewhere."""
-    target_or_skip()
+    cortex_m_or_skip()
     m, xq = chain(CHAINS[0], (11, 9), seed=0, sign=1)
     assert np.array_equal(m.run_c(xq, target=core, count=False, cflags=cflags), m.run(xq)), (core, cflags)

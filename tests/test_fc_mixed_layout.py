@@ -10,7 +10,7 @@ import pytest
 
 from nnom import *
 from nnom.codegen.fc_layout import PAIRS, mixed_pairs, plain_from_mixed_pairs
-from ctools import cortex_m_or_skip
+from ctools import assert_host_and_m4_equal_simulator, cortex_m_or_skip
 
 
 def described_layout(w):
@@ -85,18 +85,10 @@ def quantized_chain(widths, sign, saturate, seed):
     return m, xq
 
 
-def target_or_skip():
-    return cortex_m_or_skip()
-
-
 @pytest.mark.parametrize("i", range(len(CHAINS)))
 def test_dense_chains_on_host_and_cortex_m4_equal_simulator(i):
     m, xq = quantized_chain(*CHAINS[i], seed=i)
-    sim = m.run(xq)
-    assert np.array_equal(m.run_c(xq), sim)                     # the plain layout
-    target_or_skip()
-    m4 = m.run_c(xq, target="cortex-m4", count=False)
-    assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
+    assert_host_and_m4_equal_simulator(m, xq)
 
 
 def test_saturated_chain_wraps_the_mix():
@@ -116,7 +108,7 @@ def test_saturated_chain_wraps_the_mix():
                                           ("cortex-m3", ()), ("cortex-m4", ("-DNNOM_REFERENCE_KERNELS",)),
                                           ("cortex-m4", ("-DNNOM_ARM_NO_ASM",))])
 def test_dense_chains_on_other_cores_and_builds_equal_simulator(core, cflags):
-    target_or_skip()
+    cortex_m_or_skip()
     for i in (0, 1):
         m, xq = quantized_chain(*CHAINS[i], seed=i)
         got = m.run_c(xq, target=core, count=False, cflags=cflags)
@@ -147,7 +139,7 @@ def test_dense_in_rows_runs_on_dsp_cores_and_pairs_are_refused_where_not_read(mo
     with pytest.raises(NnomError, match="row pairs"):
         m.run_c(xq)
     monkeypatch.setattr(DenseLayer, "c_new", rows)
-    target_or_skip()
+    cortex_m_or_skip()
     assert np.array_equal(m.run_c(xq, target="cortex-m4", count=False), sim)
 
 
@@ -180,6 +172,6 @@ def test_dense_outside_the_fast_requantization_equals_simulator():
     xq = m.quantize_input(rng.normal(size=(6, 1, 1, 40)))[0]
     xq[0], xq[1] = -128, 127
     sim = m.run(xq)
-    target_or_skip()
+    cortex_m_or_skip()
     m4 = m.run_c(xq, target="cortex-m4", count=False)
     assert np.array_equal(m4, sim), f"{np.sum(m4 != sim)} of {sim.size} values differ"
