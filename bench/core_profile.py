@@ -188,7 +188,7 @@ def write_markdown(rows: list[dict], w, cores=PROFILE_CORES):
         w("|---:|---|---|---:|" + "---:|" * (len(ran) + 1))
         base = prof[ran[0]]["layers"]
         for i, (name, typ, macs, *_rest) in enumerate(base):
-            stack = m4[i][4] if i < len(m4) and len(m4[i]) > 4 and m4[i][4] is not None else None
+            stack = m4[i][4] if i < len(m4) and len(m4[i]) > 4 else None     # older results: no stack
             cells = []
             for c in ran:
                 lay = prof[c]["layers"]

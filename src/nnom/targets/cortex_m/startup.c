@@ -107,7 +107,7 @@ __attribute__((noinline, noipa, used)) void nnom_bench_layer_end(void) { __asm__
 __attribute__((noinline, noipa, used)) void nnom_bench_pause(void) { __asm__ volatile("nop\n\tnop\n\tnop\n\tnop" ::: "memory"); }
 __attribute__((noinline, noipa, used)) void nnom_bench_resume(void) { __asm__ volatile("nop\n\tnop\n\tnop\n\tnop\n\tnop" ::: "memory"); }
 
-static uint32_t peak_before; /* the largest peak before the last painting (per-layer builds) */
+static uint32_t peak_before; /* the largest peak up to the last painting (per-layer builds) or the exit */
 
 /* paint the stack reserve below the caller's frame: the first word that changed is the peak */
 static __attribute__((noinline)) void paint_below_sp(void)
@@ -129,14 +129,9 @@ static uint32_t stack_peak(void)
 
 static void note_peak(void)
 {
-    if (stack_peak() > peak_before)
-        peak_before = stack_peak();
-}
-
-static uint32_t stack_peak_all(void)
-{
     const uint32_t now = stack_peak();
-    return now > peak_before ? now : peak_before;
+    if (now > peak_before)
+        peak_before = now;
 }
 
 /* NNOM_US_GET() of a per-layer build: model_run() calls it before and after each layer. Outside
@@ -236,7 +231,8 @@ int _kill(int pid, int sig) { (void)pid; (void)sig; errno = EINVAL; return -1; }
 static void __attribute__((noreturn)) finish(int status)
 {
     meta_num("exit status=", (uint32_t)status, 0);
-    meta_num(" stack_peak=", stack_peak_all(), 0);
+    note_peak();
+    meta_num(" stack_peak=", peak_before, 0);
     meta_num(" stack_size=", (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)&__stack_limit), 0);
     meta_num(" heap_peak=", (uint32_t)(heap_peak - (char *)&__heap_start), 0);
     meta_str("\n");
