@@ -337,8 +337,8 @@ class Conv2D(_ConvBase):
     def kernel_paths(self):
         """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives a pointwise conv to
         nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
-        the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_pointwise4(): its
-        blocks where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
+        the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_path(): its blocks
+        where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
         columns (after the blocks of four output channels where the shape takes them) or the row
         kernel (_columns())."""
         if not self.affine:

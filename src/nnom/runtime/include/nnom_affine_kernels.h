@@ -304,11 +304,32 @@ static inline int nnom_conv2d_1x1_affine_s8_inside(const nnom_window_t *win, nno
  * the input). */
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* A map's height and width in one word (h in the low half), as the DSP convolution paths take
+ * them: with dims as words, nnom_conv2d_affine_s8_fast's paths take the same words it passes on, so
+ * it reaches them in tail calls (two 6-byte structs in the arguments keep GCC from those), and the
+ * dispatcher's frame is off the stack under them. */
+static inline uint32_t nnom_dims_hw(nnom_dims_t d)
+{
+    return (uint32_t)d.h | (uint32_t)d.w << 16;
+}
+static inline nnom_dims_t nnom_dims_of(uint32_t hw, uint32_t c)
+{
+    nnom_dims_t d;
+    d.h = (uint16_t)hw;
+    d.w = (uint16_t)(hw >> 16);
+    d.c = (uint16_t)c;
+    return d;
+}
+/* A convolution's arguments with the dims as words (nnom_dims_hw()): those of
+ * nnom_conv2d_affine_s8_fast's paths. */
+#define NNOM_CONV_WORDS_PARAMS                                                                              \
+    const nnom_conv_affine_params_t *p, const int8_t *in, uint32_t in_hw, uint32_t in_c, const int8_t *w, \
+        const int32_t *bias, int8_t *out, uint32_t out_hw, uint32_t out_c, int16_t *scratch
+#define NNOM_CONV_WORDS_ARGS p, in, in_hw, in_c, w, bias, out, out_hw, out_c, scratch
 /* The same with a scratch (NULL, or nnom_conv2d_affine_s8_scratch_size() bytes), the DSP kernels'
- * (kernels/arm/); nnom_conv2d_1x1_affine_s8_fast elsewhere. */
-void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                   int16_t *scratch);
+ * (kernels/arm/); nnom_conv2d_1x1_affine_s8_fast elsewhere. The dims as words:
+ * nnom_conv2d_affine_s8_fast hands a layer to it in a tail call. */
+void nnom_conv2d_pw_affine_s8_fast(NNOM_CONV_WORDS_PARAMS);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);

@@ -9,15 +9,12 @@
 
 #include "nnom_arm_dsp.h"
 
-typedef void (*conv_1x1_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
-                            const int32_t *bias, int8_t *out, nnom_dims_t out_dims, int16_t *scratch);
+typedef void (*conv_1x1_fn)(NNOM_CONV_WORDS_PARAMS);
 
-static NNOM_ARM_OUT_OF_LINE void conv_1x1_reference(const nnom_conv_affine_params_t *p, const int8_t *in,
-                                                    nnom_dims_t in_dims, const int8_t *w, const int32_t *bias,
-                                                    int8_t *out, nnom_dims_t out_dims, int16_t *scratch)
+static NNOM_ARM_OUT_OF_LINE void conv_1x1_reference(NNOM_CONV_WORDS_PARAMS)
 {
     (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
+    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
 }
 
 /* The 1x1 DSP kernel when built in (nnom_kernel_paths.h: Conv2D.kernel_paths()), else the
@@ -33,7 +30,7 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
 {
     const conv_1x1_fn *path = &conv_1x1_path;
     NNOM_ARM_OPAQUE(path);
-    (*path)(p, in, in_dims, w, bias, out, out_dims, (int16_t *)0);
+    (*path)(p, in, nnom_dims_hw(in_dims), in_dims.c, w, bias, out, nnom_dims_hw(out_dims), out_dims.c, (int16_t *)0);
 }
 
 #elif NNOM_NODSP_KERNELS

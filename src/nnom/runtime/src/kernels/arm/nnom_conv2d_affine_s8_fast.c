@@ -57,29 +57,11 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 /* The paths' arguments: the kernel's, each nnom_dims_t as two words (h | w << 16, c), so that a call
  * from one to the next can be a tail call, its caller's frame off the stack before it runs (GCC makes
  * none with a 6-byte struct passed on the stack, as the kernel's out_dims is). */
-#define CONV_PATH_PARAMS                                                                                    \
-    const nnom_conv_affine_params_t *p, const int8_t *in, uint32_t in_hw, uint32_t in_c, const int8_t *w, \
-        const int32_t *bias, int8_t *out, uint32_t out_hw, uint32_t out_c, int16_t *scratch
-#define CONV_PATH_ARGS p, in, in_hw, in_c, w, bias, out, out_hw, out_c, scratch
-typedef void (*conv_fn)(CONV_PATH_PARAMS);
-
-static NNOM_ARM_ALWAYS_INLINE uint32_t dims_hw(nnom_dims_t d)
-{
-    return (uint32_t)d.h | (uint32_t)d.w << 16;
-}
-
-static NNOM_ARM_ALWAYS_INLINE nnom_dims_t dims_of(uint32_t hw, uint32_t c)
-{
-    nnom_dims_t d;
-    d.h = (uint16_t)hw;
-    d.w = (uint16_t)(hw >> 16);
-    d.c = (uint16_t)c;
-    return d;
-}
+typedef void (*conv_fn)(NNOM_CONV_WORDS_PARAMS);
 
 /* The arguments in memory, for the paths that take them by address (the callee's frame keeps a
  * pointer rather than copies). */
-static NNOM_ARM_ALWAYS_INLINE nnom_conv_affine_call_t conv_call(CONV_PATH_PARAMS)
+static NNOM_ARM_ALWAYS_INLINE nnom_conv_affine_call_t conv_call(NNOM_CONV_WORDS_PARAMS)
 {
     nnom_conv_affine_call_t a;
     a.p = p;
@@ -88,8 +70,8 @@ static NNOM_ARM_ALWAYS_INLINE nnom_conv_affine_call_t conv_call(CONV_PATH_PARAMS
     a.bias = bias;
     a.out = out;
     a.scratch = scratch;
-    a.in_dims = dims_of(in_hw, in_c);
-    a.out_dims = dims_of(out_hw, out_c);
+    a.in_dims = nnom_dims_of(in_hw, in_c);
+    a.out_dims = nnom_dims_of(out_hw, out_c);
     return a;
 }
 
@@ -511,13 +493,13 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
  * of small models: the state is in j and cs, read anew each pixel pair, rather than in values live
  * across the calls (spilled). Every channel is in the fast requantization (nnom_conv2d_affine_s8_fast()
  * checked). */
-static NNOM_ARM_NOINLINE void conv_columns(CONV_PATH_PARAMS)
+static NNOM_ARM_NOINLINE void conv_columns(NNOM_CONV_WORDS_PARAMS)
 {
     conv_job_t j;
     col_src_t cs;
     uint32_t px, oy, ox;
 
-    columns_setup(&j, &cs, p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c), scratch);
+    columns_setup(&j, &cs, p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c), scratch);
     px = j.first;
     oy = j.out_w ? px / j.out_w : 0u;
     ox = px - oy * j.out_w;
@@ -558,11 +540,11 @@ static NNOM_ARM_NOINLINE void conv_columns(CONV_PATH_PARAMS)
 #if NNOM_PATH_AFF_CONV_QUAD
 /* nnom_conv2d_quad_affine_s8_fast(), then the columns for the pixels it left (the block it put in the
  * output's tail before their table), in a tail call. */
-static NNOM_ARM_NOINLINE void conv_quads_columns(CONV_PATH_PARAMS)
+static NNOM_ARM_NOINLINE void conv_quads_columns(NNOM_CONV_WORDS_PARAMS)
 {
     { /* the arguments in memory, not in registers saved on this frame; its scope ends before the tail
        * call (GCC makes none while it is live) */
-        nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+        nnom_conv_affine_call_t a = conv_call(NNOM_CONV_WORDS_ARGS);
         if (nnom_conv2d_quad_affine_s8_fast(&a) >= (uint32_t)a.out_dims.h * a.out_dims.w)
             return;
         __asm__ volatile("" ::: "memory"); /* read back after the test */
@@ -572,12 +554,12 @@ static NNOM_ARM_NOINLINE void conv_quads_columns(CONV_PATH_PARAMS)
         bias = a.bias;
         out = a.out;
         scratch = a.scratch;
-        in_hw = dims_hw(a.in_dims);
+        in_hw = nnom_dims_hw(a.in_dims);
         in_c = a.in_dims.c;
-        out_hw = dims_hw(a.out_dims);
+        out_hw = nnom_dims_hw(a.out_dims);
         out_c = a.out_dims.c;
     }
-    conv_columns(CONV_PATH_ARGS);
+    conv_columns(NNOM_CONV_WORDS_ARGS);
 }
 #endif /* NNOM_PATH_AFF_CONV_QUAD */
 #endif /* NNOM_PATH_AFF_CONV_COLUMNS */
@@ -602,7 +584,8 @@ static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, 
     return fast_rq(p->mult, p->shift, bias, n, taps);
 }
 
-/* The paths built in: [0] a 1x1 kernel over a multiple of 4 input channels, [1] the shallow
+/* The paths built in: [0] the 1x1 kernel over a multiple of 4 input channels with room for its
+ * blocks (nnom_conv2d_pw_affine_s8_fast, in a tail call as the others), [1] the shallow
  * kernel, [2] the columns, [3] the blocks of four output channels before them and [5] the row
  * kernel (the dispatcher checked the scratch and the requantization), [4] the columns' path with
  * those checks, for the 1x1 kernels without room for their blocks, [6] the 1x1 kernel without
@@ -622,16 +605,16 @@ static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_di
     return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
-static NNOM_ARM_OUT_OF_LINE void conv_reference(CONV_PATH_PARAMS)
+static NNOM_ARM_OUT_OF_LINE void conv_reference(NNOM_CONV_WORDS_PARAMS)
 {
     (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c));
+    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
 }
 
-static NNOM_ARM_OUT_OF_LINE void conv_1x1(CONV_PATH_PARAMS)
+static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 {
     (void)scratch; /* it reads the input in place */
-    nnom_conv2d_1x1_affine_s8_fast(p, in, dims_of(in_hw, in_c), w, bias, out, dims_of(out_hw, out_c));
+    nnom_conv2d_1x1_affine_s8_fast(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
 }
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
@@ -647,9 +630,9 @@ static NNOM_ARM_OUT_OF_LINE void conv_1x1(CONV_PATH_PARAMS)
 #define CONV_QUADS conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
-static NNOM_ARM_NOINLINE void conv_shallow(CONV_PATH_PARAMS)
+static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
 {
-    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    const nnom_conv_affine_call_t a = conv_call(NNOM_CONV_WORDS_ARGS);
     nnom_conv2d_shallow_affine_s8_fast(&a);
 }
 #define CONV_SHALLOW conv_shallow
@@ -657,17 +640,18 @@ static NNOM_ARM_NOINLINE void conv_shallow(CONV_PATH_PARAMS)
 #define CONV_SHALLOW conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
-/* The columns' path for the 1x1 kernels conv_pointwise4() does not take: without a scratch or
+/* The columns' path for the 1x1 kernels over a multiple of 4 input channels without room for
+ * the 1x1 kernel's blocks (conv_path()'s [4]): without a scratch or
  * with a channel outside the fast requantization, the reference; else the blocks of four output
  * channels where the shape takes them, the columns. */
-static NNOM_ARM_NOINLINE void conv_checked(CONV_PATH_PARAMS)
+static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
 {
     const conv_fn *path = conv_paths;
     NNOM_ARM_OPAQUE(path);
     if (scratch == NULL || !conv_fast(p, bias, out_c, (uint32_t)p->win.kh * p->win.kw * in_c))
-        path[7](CONV_PATH_ARGS);
+        path[7](NNOM_CONV_WORDS_ARGS);
     else
-        path[columns_path(&p->win, dims_of(in_hw, in_c), dims_of(out_hw, out_c))](CONV_PATH_ARGS);
+        path[columns_path(&p->win, nnom_dims_of(in_hw, in_c), nnom_dims_of(out_hw, out_c))](NNOM_CONV_WORDS_ARGS);
 }
 #define CONV_PW_COLUMNS conv_checked
 #else
@@ -675,26 +659,14 @@ static NNOM_ARM_NOINLINE void conv_checked(CONV_PATH_PARAMS)
 #endif
 
 #if NNOM_PATH_AFF_CONV_PW
-/* A pointwise convolution over a multiple of 4 input channels: the 1x1 kernel's blocks of four
- * output channels when it has room for them, else the columns' path. */
-static NNOM_ARM_NOINLINE void conv_pointwise4(CONV_PATH_PARAMS)
-{
-    const conv_fn *path = conv_paths;
-    const nnom_dims_t in_dims = dims_of(in_hw, in_c), out_dims = dims_of(out_hw, out_c);
-    NNOM_ARM_OPAQUE(path);
-    if (nnom_conv2d_affine_s8_pw_blocks(in_c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
-        nnom_conv2d_pw_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims, scratch);
-    else
-        path[4](CONV_PATH_ARGS);
-}
-#define CONV_PW conv_pointwise4
+#define CONV_PW nnom_conv2d_pw_affine_s8_fast
 #else
 #define CONV_PW conv_reference
 #endif
 #if NNOM_PATH_AFF_CONV_ROWS
-static NNOM_ARM_NOINLINE void conv_rows(CONV_PATH_PARAMS)
+static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
 {
-    const nnom_conv_affine_call_t a = conv_call(CONV_PATH_ARGS);
+    const nnom_conv_affine_call_t a = conv_call(NNOM_CONV_WORDS_ARGS);
     nnom_conv2d_row_affine_s8_fast(&a);
 }
 #define CONV_ROWS conv_rows
@@ -712,8 +684,8 @@ static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, 
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         return 6u;
-    if (pointwise && (in_dims.c & 3u) == 0)
-        return 0u;
+    if (pointwise && (in_dims.c & 3u) == 0) /* the 1x1 kernel's blocks of four output channels where it has room for them */
+        return nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims) ? 0u : 4u;
     if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
         return 1u;
     if (scratch == NULL || !conv_fast(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
@@ -727,8 +699,8 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
 {
     const conv_fn *path = conv_paths;
     NNOM_ARM_OPAQUE(path);
-    path[conv_path(p, in_dims, out_dims, bias, scratch)](p, in, dims_hw(in_dims), in_dims.c, w, bias, out,
-                                                          dims_hw(out_dims), out_dims.c, scratch);
+    path[conv_path(p, in_dims, out_dims, bias, scratch)](p, in, nnom_dims_hw(in_dims), in_dims.c, w, bias, out,
+                                                          nnom_dims_hw(out_dims), out_dims.c, scratch);
 }
 #else
 

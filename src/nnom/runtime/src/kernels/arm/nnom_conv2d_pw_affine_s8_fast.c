@@ -352,13 +352,20 @@ static NNOM_ARM_NOINLINE void pw_channels(const pw_job_t *j, const int32_t *bias
 }
 
 #if NNOM_ARM_ASM
+/* The block of output channels oc .. oc + 3 at blk, in a frame of its own: its setup's registers
+ * and spills are off the stack before the pixels' calls (112 B under them, inlined). */
+static NNOM_ARM_NOINLINE void pw_block(const pw_job_t *j, const int32_t *bias, uint32_t oc, int32_t *blk)
+{
+    nnom_arm_quad_block(j->p, j->w, bias, j->K, oc, blk);
+}
+
 /* Every block of four output channels of the first n_pix pixels, their constants at blk: how many
  * channels that was. */
 static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, uint32_t n_pix, int room8)
 {
     uint32_t oc;
     for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
-        nnom_arm_quad_block(j->p, j->w, bias, j->K, oc, blk);
+        pw_block(j, bias, oc, blk);
         pw_quad_pixels(j, blk, oc, n_pix, room8);
     }
     return oc;
@@ -385,57 +392,67 @@ static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int
 }
 #endif
 
-void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                   int16_t *scratch)
-{
-    const uint32_t C = out_dims.c, n_pix = (uint32_t)out_dims.h * out_dims.w;
-    uint32_t oc, c_lo, done = n_pix; /* the pixels whose channels below oc the blocks did */
-    pw_job_t j;
+typedef void (*pw_fn)(NNOM_CONV_WORDS_PARAMS);
 
-    if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)
-        || !nnom_arm_aff_fast(p->mult, p->shift, bias, C, in_dims.c)) {
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
+/* The layer once the checks passed: the blocks of four output channels, then the pairs. */
+static NNOM_ARM_OUT_OF_LINE void pw_layer(NNOM_CONV_WORDS_PARAMS)
+{
+    const uint32_t n_pix = (out_hw & 0xffffu) * (out_hw >> 16);
+    uint32_t oc = 0, c_lo, done = n_pix; /* the pixels whose channels below oc the blocks did */
+    pw_job_t j;
     j.p = p;
     j.in = in;
-    j.in_dims = in_dims;
-    j.out_dims = out_dims;
+    j.in_dims = nnom_dims_of(in_hw, in_c);
+    j.out_dims = nnom_dims_of(out_hw, out_c);
     j.out = out;
     j.w = w;
-    j.K = in_dims.c;
+    j.K = in_c;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    oc = 0;
 #if NNOM_ARM_ASM
-    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_dims.c))
+    if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_c))
         oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)), n_pix, 0);
-    else if ((j.K & 3u) == 0 && j.K <= NNOM_CONV_1X1_MAX_C)
+    else if ((in_c & 3u) == 0 && in_c <= NNOM_CONV_1X1_MAX_C)
         oc = pw_quads_on_stack(&j, bias);
-    else if (nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims))
+    else if (nnom_conv2d_affine_s8_pw_tail(j.in_dims, j.out_dims))
         oc = pw_quads_in_tail(&j, bias, &done);
 #else
     (void)scratch;
 #endif
     /* the pairs: the channels the blocks left, and all of the pixels they left (oc is a multiple of 4:
      * no pair straddles it) */
-    for (c_lo = 0; c_lo < C; c_lo += 2) {
-        const int two = c_lo + 1 < C;
+    for (c_lo = 0; c_lo < out_c; c_lo += 2) {
+        const int two = c_lo + 1 < out_c;
         const uint32_t from = c_lo < oc ? done : 0u;
         if (from < n_pix)
             pw_channels(&j, bias, c_lo, two, from);
     }
 }
 
+static NNOM_ARM_OUT_OF_LINE void pw_reference(NNOM_CONV_WORDS_PARAMS)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
+}
+
+/* The checks, then the layer or the reference in a tail call (from a table read through
+ * NNOM_ARM_OPAQUE, which keeps their arguments as they are): this frame is off the stack under
+ * them. */
+void nnom_conv2d_pw_affine_s8_fast(NNOM_CONV_WORDS_PARAMS)
+{
+    static const pw_fn paths[2] = {pw_reference, pw_layer};
+    const pw_fn *path = paths;
+    NNOM_ARM_OPAQUE(path);
+    path[nnom_conv2d_1x1_affine_s8_inside(&p->win, nnom_dims_of(in_hw, in_c), nnom_dims_of(out_hw, out_c))
+         && nnom_arm_aff_fast(p->mult, p->shift, bias, out_c, in_c)](NNOM_CONV_WORDS_ARGS);
+}
+
 #else
 
-void nnom_conv2d_pw_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
-                                   int16_t *scratch)
+void nnom_conv2d_pw_affine_s8_fast(NNOM_CONV_WORDS_PARAMS)
 {
     (void)scratch;
-    nnom_conv2d_1x1_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
+    nnom_conv2d_1x1_affine_s8_fast(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
 }
 
 #endif
