@@ -326,6 +326,13 @@ static inline nnom_dims_t nnom_dims_of(uint32_t hw, uint32_t c)
     const nnom_conv_affine_params_t *p, const int8_t *in, uint32_t in_hw, uint32_t in_c, const int8_t *w, \
         const int32_t *bias, int8_t *out, uint32_t out_hw, uint32_t out_c, int16_t *scratch
 #define NNOM_CONV_WORDS_ARGS p, in, in_hw, in_c, w, bias, out, out_hw, out_c, scratch
+/* The reference with those arguments: the DSP paths' fallback, reached through their tables (a copy
+ * in each file that takes its address). */
+static inline void nnom_conv2d_affine_s8_words(NNOM_CONV_WORDS_PARAMS)
+{
+    (void)scratch; /* the reference needs none */
+    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
+}
 /* The same with a scratch (NULL, or nnom_conv2d_affine_s8_scratch_size() bytes), the DSP kernels'
  * (kernels/arm/); nnom_conv2d_1x1_affine_s8_fast elsewhere. The dims as words:
  * nnom_conv2d_affine_s8_fast hands a layer to it in a tail call. */

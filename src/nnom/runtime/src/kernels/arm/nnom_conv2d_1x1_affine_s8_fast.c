@@ -11,18 +11,12 @@
 
 typedef void (*conv_1x1_fn)(NNOM_CONV_WORDS_PARAMS);
 
-static NNOM_ARM_OUT_OF_LINE void conv_1x1_reference(NNOM_CONV_WORDS_PARAMS)
-{
-    (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
-}
-
 /* The 1x1 DSP kernel when built in (nnom_kernel_paths.h: Conv2D.kernel_paths()), else the
  * reference; read through NNOM_ARM_OPAQUE, the same code in every build. */
 #if NNOM_PATH_AFF_CONV_1X1
 static const conv_1x1_fn conv_1x1_path = nnom_conv2d_pw_affine_s8_fast;
 #else
-static const conv_1x1_fn conv_1x1_path = conv_1x1_reference;
+static const conv_1x1_fn conv_1x1_path = nnom_conv2d_affine_s8_words;
 #endif
 
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

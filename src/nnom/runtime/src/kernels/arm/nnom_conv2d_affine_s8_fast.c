@@ -605,12 +605,6 @@ static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_di
     return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
-static NNOM_ARM_OUT_OF_LINE void conv_reference(NNOM_CONV_WORDS_PARAMS)
-{
-    (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
-}
-
 static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 {
     (void)scratch; /* it reads the input in place */
@@ -620,14 +614,14 @@ static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 #if NNOM_PATH_AFF_CONV_COLUMNS
 #define CONV_COLUMNS conv_columns
 #else
-#define CONV_COLUMNS conv_reference
+#define CONV_COLUMNS nnom_conv2d_affine_s8_words
 #endif
 /* the blocks of four output channels, then the columns: both or the reference (the columns start
  * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
 #if NNOM_PATH_AFF_CONV_COLUMNS && NNOM_PATH_AFF_CONV_QUAD
 #define CONV_QUADS conv_quads_columns
 #else
-#define CONV_QUADS conv_reference
+#define CONV_QUADS nnom_conv2d_affine_s8_words
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
 static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
@@ -637,7 +631,7 @@ static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
 }
 #define CONV_SHALLOW conv_shallow
 #else
-#define CONV_SHALLOW conv_reference
+#define CONV_SHALLOW nnom_conv2d_affine_s8_words
 #endif
 #if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
 /* The columns' path for the 1x1 kernels over a multiple of 4 input channels without room for
@@ -655,13 +649,13 @@ static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
 }
 #define CONV_PW_COLUMNS conv_checked
 #else
-#define CONV_PW_COLUMNS conv_reference
+#define CONV_PW_COLUMNS nnom_conv2d_affine_s8_words
 #endif
 
 #if NNOM_PATH_AFF_CONV_PW
 #define CONV_PW nnom_conv2d_pw_affine_s8_fast
 #else
-#define CONV_PW conv_reference
+#define CONV_PW nnom_conv2d_affine_s8_words
 #endif
 #if NNOM_PATH_AFF_CONV_ROWS
 static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
@@ -671,10 +665,10 @@ static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
 }
 #define CONV_ROWS conv_rows
 #else
-#define CONV_ROWS conv_reference
+#define CONV_ROWS nnom_conv2d_affine_s8_words
 #endif
 static const conv_fn conv_paths[8] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS,
-                                      CONV_PW_COLUMNS, CONV_ROWS, conv_1x1, conv_reference};
+                                      CONV_PW_COLUMNS, CONV_ROWS, conv_1x1, nnom_conv2d_affine_s8_words};
 
 /* The dispatcher's choice, out of line: its values are gone before the path's tail call. */
 static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,

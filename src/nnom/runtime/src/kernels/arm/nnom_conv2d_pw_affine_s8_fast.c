@@ -429,18 +429,12 @@ static NNOM_ARM_OUT_OF_LINE void pw_layer(NNOM_CONV_WORDS_PARAMS)
     }
 }
 
-static NNOM_ARM_OUT_OF_LINE void pw_reference(NNOM_CONV_WORDS_PARAMS)
-{
-    (void)scratch; /* the reference needs none */
-    nnom_conv2d_affine_s8(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
-}
-
 /* The checks, then the layer or the reference in a tail call (from a table read through
  * NNOM_ARM_OPAQUE, which keeps their arguments as they are): this frame is off the stack under
  * them. */
 void nnom_conv2d_pw_affine_s8_fast(NNOM_CONV_WORDS_PARAMS)
 {
-    static const pw_fn paths[2] = {pw_reference, pw_layer};
+    static const pw_fn paths[2] = {nnom_conv2d_affine_s8_words, pw_layer};
     const pw_fn *path = paths;
     NNOM_ARM_OPAQUE(path);
     path[nnom_conv2d_1x1_affine_s8_inside(&p->win, nnom_dims_of(in_hw, in_c), nnom_dims_of(out_hw, out_c))
