@@ -126,16 +126,17 @@ typedef struct {
     uint32_t w[4];   /* per channel: twice the weight of tap 1 (low half) and of tap 2 (high half) */
 } tap_pair_t;
 
-/* A block of output pixels (rows x count) and one group of four channels. */
+/* A block of output pixels (rows x count) and one group of four channels (the biases first and the
+ * requantization after them: LDMs in dw_nine_asm()). */
 typedef struct dw_job {
+    int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
+    int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
     int8_t *o;                /* its output */
     uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
     uint32_t ostep, out_row;  /* the same in the output */
     uint32_t count, rows;     /* pixels per row, rows */
     uint32_t n_pairs, single; /* tap pairs, then 0 or 1 single tap */
-    int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
-    int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
@@ -225,10 +226,11 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #if NNOM_ARM_ASM
 /* The field offsets the asm below reads. */
-typedef char dw_job_layout_check[(offsetof(dw_job_t, step) == 8 && offsetof(dw_job_t, row_step) == 12
-                                  && offsetof(dw_job_t, ostep) == 16 && offsetof(dw_job_t, out_row) == 20
-                                  && offsetof(dw_job_t, count) == 24 && offsetof(dw_job_t, rows) == 28
-                                  && offsetof(dw_job_t, b) == 40 && offsetof(dw_job_t, rq) == 56
+typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, rq) == 16
+                                  && offsetof(dw_job_t, pa) == 64 && offsetof(dw_job_t, o) == 68
+                                  && offsetof(dw_job_t, step) == 72 && offsetof(dw_job_t, row_step) == 76
+                                  && offsetof(dw_job_t, ostep) == 80 && offsetof(dw_job_t, out_row) == 84
+                                  && offsetof(dw_job_t, count) == 88 && offsetof(dw_job_t, rows) == 92
                                   && offsetof(dw_job_t, pairs) == 120 && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
@@ -250,13 +252,16 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, step) == 8 && offsetof(dw_j
     "smlad  r6, r8, r11, r6\n\t"                                                             \
     "sxtb16 r9, r9, ror #8\n\t"                                                              \
     "smlad  r7, r9, r12, r7\n\t"
-#define DW_NINE_RQ1(a, off) "ldrd   r11, r12, [r3, #" #off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+/* the requantization of two channels, their constants by an LDM from r12 (moved on) */
+#define DW_NINE_RQ2(a, b) "ldm    r12!, {r8-r11}\n\tsmmlar " a ", " a ", r8, r9\n\tsmmlar " b ", " b ", r10, r11\n\t"
 
 /* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
  * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
  * and DY (the next row's, tap 3's) in registers, [r0, DX, lsl #1] and r0 moved a row down twice
  * (3 instructions a pixel instead of 5 loads), the pixel loop's state in registers and on the
- * stack: 96 instructions a pixel of four channels, GCC's code for dw_pixels() took 102.
+ * stack, the biases, the requantization's constants and the loop's state on the stack each in one
+ * LDM (three for the requantization): 92 instructions a pixel of four channels, GCC's code for
+ * dw_pixels() took 102.
  * r0 the pixel's first tap (moved down the window), r1 DX, r2 DY, r3 j, r4-r7 accumulators,
  * r8-r12 data, lr the output; the stack: [0] the row's end in the output, [4] the input step
  * less 2 DY, [8] the output step, [12] rows left, [16] the row's first input and output. */
@@ -267,22 +272,21 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "mov    r3, r0\n\t"
                      "ldr    r1, [r3, #124]\n\t"
                      "ldr    r2, [r3, #148]\n\t"
-                     "ldr    r8, [r3, #8]\n\t"
+                     "ldr    r8, [r3, #72]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
-                     "ldr    r9, [r3, #16]\n\t"
+                     "ldr    r9, [r3, #80]\n\t"
                      "strd   r8, r9, [sp, #4]\n\t"
-                     "ldr    r8, [r3, #28]\n\t"
+                     "ldr    r8, [r3, #92]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3]\n\t"
+                     "ldrd   r0, lr, [r3, #64]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #24]\n\t"
-                     "ldr    r9, [r3, #16]\n\t"
+                     "ldr    r8, [r3, #88]\n\t"
+                     "ldr    r9, [r3, #80]\n\t"
                      "mla    r8, r8, r9, lr\n\t"
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
-                     "ldrd   r4, r5, [r3, #40]\n\t"
-                     "ldrd   r6, r7, [r3, #48]\n\t"
+                     "ldm    r3, {r4-r7}\n\t"
                      DW_NINE_PAIR("[r0]", "[r0, r1]", 128)
                      DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 152)
                      "add    r0, r0, r2\n\t"
@@ -297,30 +301,29 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "sxtb16 r8, r8, ror #8\n\t"
                      "smlabb r5, r8, r12, r5\n\t"
                      "smlatt r7, r8, r12, r7\n\t"
-                     DW_NINE_RQ1("r4", 56) DW_NINE_RQ1("r5", 64) DW_NINE_RQ1("r6", 72) DW_NINE_RQ1("r7", 80)
-                     "ldrd   r11, r12, [r3, #88]\n\t"
-                     "asr    r4, r4, r11\n\t"
-                     "asr    r5, r5, r12\n\t"
+                     "add    r12, r3, #16\n\t"
+                     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
+                     "ldm    r12, {r8-r11}\n\t"
+                     "asr    r4, r4, r8\n\t"
+                     "asr    r5, r5, r9\n\t"
+                     "asr    r6, r6, r10\n\t"
+                     "asr    r7, r7, r11\n\t"
                      "ssat   r4, #8, r4\n\t"
                      "ssat   r5, #8, r5\n\t"
-                     "ldrd   r11, r12, [r3, #96]\n\t"
-                     "asr    r6, r6, r11\n\t"
-                     "asr    r7, r7, r12\n\t"
                      "ssat   r6, #8, r6\n\t"
                      "ssat   r7, #8, r7\n\t"
                      "bfi    r4, r5, #8, #8\n\t"
                      "bfi    r4, r6, #16, #8\n\t"
                      "bfi    r4, r7, #24, #8\n\t"
-                     "ldrd   r8, r9, [sp]\n\t"
-                     "ldr    r10, [sp, #8]\n\t"
+                     "ldm    sp, {r8-r10}\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r10\n\t"
                      "add    r0, r0, r9\n\t"
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #12]\n\t"
-                     "ldr    r9, [r3, #20]\n\t"
+                     "ldr    r8, [r3, #76]\n\t"
+                     "ldr    r9, [r3, #84]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -1629,48 +1632,50 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
 #endif
-#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 12 B each) */
+#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 16 B each) */
 
-/* An output's taps inside the input (field offsets used by the asm). */
+/* An output's taps inside the input (field offsets used by the asm: one LDM loads the first three). */
 typedef struct {
-    int32_t off;        /* 0: the first one's input bytes from the input's first pixel */
-    uint32_t oo;        /* 4: the output's bytes from the output's first pixel */
-    int8_t w;           /* 8: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
-    uint8_t kind;       /* 9: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
-    uint8_t rows, cols; /* 10: rows x columns of taps from there */
+    const uint8_t *w;   /* 0: its first tap's weights in the job (8 bytes a tap), less 24 per row short of 3 */
+    int32_t off;        /* 4: its first tap's input bytes from the input's first pixel */
+    uint32_t kind;      /* 8: (3 - columns) * 3 + 3 - rows of taps from there; DW_CHAN_NONE: no tap inside */
+    uint32_t oo;        /* 12: the output's bytes from the output's first pixel */
 } dw_chan_px_t;
 #define DW_CHAN_NONE 9u
 
-/* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
+/* A layer on the channel-major path and its group of four channels (field offsets used by the asm:
+ * the input and the biases in one LDM, the requantization in three). */
 typedef struct {
-    uint32_t w[9][2];     /*   0: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
-    int32_t b[4];         /*  72: 2 * bias */
-    int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
-    uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
-    const int8_t *in;     /* 144: the input at the group's first channel */
-    int8_t *o;            /* 148: the output's first pixel at the group's first channel */
-    uint32_t rs;          /* 152: input bytes per row */
-    uint32_t C;           /* 156: bytes per pixel, input and output */
-    uint32_t zp2;         /* 160: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
-    uint32_t n;           /* 164: outputs of the pass */
+    const int8_t *in;     /*   0: the input at the group's first channel */
+    int32_t b[4];         /*   4: 2 * bias */
+    uint32_t rs;          /*  20: input bytes per row */
+    uint32_t C;           /*  24: bytes per pixel, input and output */
+    uint32_t zp2;         /*  28: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
+    int32_t rq[3][4];     /*  32: the requantization (nnom_arm_rq4) */
+    uint32_t lo4, hi4;    /*  80: the clamp (nnom_arm_bytes4) */
+    int8_t *o;            /*  88: the output's first pixel at the group's first channel */
+    uint32_t n;           /*  92: outputs of the pass */
+    uint32_t w[9][2];     /*  96: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
     dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_chan_t, rq) == 88
-                                   && offsetof(dw_chan_t, lo4) == 136 && offsetof(dw_chan_t, in) == 144
-                                   && offsetof(dw_chan_t, n) == 164 && offsetof(dw_chan_t, px) == 168
-                                   && sizeof(dw_chan_px_t) == 12 && offsetof(dw_chan_px_t, kind) == 9)
+typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_chan_t, rs) == 20
+                                   && offsetof(dw_chan_t, C) == 24 && offsetof(dw_chan_t, zp2) == 28
+                                   && offsetof(dw_chan_t, rq) == 32 && offsetof(dw_chan_t, lo4) == 80
+                                   && offsetof(dw_chan_t, o) == 88 && offsetof(dw_chan_t, n) == 92
+                                   && offsetof(dw_chan_t, w) == 96 && offsetof(dw_chan_t, px) == 168
+                                   && sizeof(dw_chan_px_t) == 16 && offsetof(dw_chan_px_t, oo) == 12)
                                       ? 1
                                       : -1];
 
 /* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
- * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the output's entry (rows
- * left during the taps); the stack: [0] job, [4] the output's first pixel, [8] the entries' end. TAP: one
+ * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the next entry; the stack:
+ * [0] job, [4] its requantization, [8] the output's first pixel, [12] the entries' end. TAP: one
  * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
- * (nnom_arm_rq4_sel()). */
+ * (nnom_arm_rq4_sel()), its constants in three LDMs (r1 moved over them). */
 #define DW_CH_TAP(addr, woff)                                                                 \
     "ldr    r8, " addr "\n\t"                                                                \
     "ldrd   r10, r11, [r2, #" woff "]\n\t"                                                   \
@@ -1685,59 +1690,54 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
 #define DW_CH_ROW2(w0, w1) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1)
 #define DW_CH_ROW1(w0) DW_CH_TAP("[r1]", w0)
 #define DW_CH_DOWN "add    r1, r1, r0\n\t"
-#define DW_CH_RQ1(a, off) "ldrd   r10, r11, [r0, #" off "]\n\tsmmlar " a ", " a ", r10, r11\n\t"
-#define DW_CH_RQ1_FIX(a, off)                                                                 \
-    "ldrd   r10, r11, [r0, #" off "]\n\tadd    r11, r11, " a ", asr #31\n\tsmmlar " a ", " a ", r10, r11\n\t"
-#define DW_CH_RQ DW_CH_RQ1("r4", "88") DW_CH_RQ1("r5", "96") DW_CH_RQ1("r6", "104") DW_CH_RQ1("r7", "112")
-#define DW_CH_RQ_FIX                                                                          \
-    DW_CH_RQ1_FIX("r4", "88") DW_CH_RQ1_FIX("r5", "96") DW_CH_RQ1_FIX("r6", "104") DW_CH_RQ1_FIX("r7", "112")
+#define DW_CH_RQ2(a, b) "ldm    r1!, {r2, r8, r9, r10}\n\tsmmlar " a ", " a ", r2, r8\n\tsmmlar " b ", " b ", r9, r10\n\t"
+#define DW_CH_RQ2_FIX(a, b)                                                                   \
+    "ldm    r1!, {r2, r8, r9, r10}\n\tadd    r8, r8, " a ", asr #31\n\tadd    r10, r10, " b ", asr #31\n\t" \
+    "smmlar " a ", " a ", r2, r8\n\tsmmlar " b ", " b ", r9, r10\n\t"
+#define DW_CH_RQ DW_CH_RQ2("r4", "r5") DW_CH_RQ2("r6", "r7")
+#define DW_CH_RQ_FIX DW_CH_RQ2_FIX("r4", "r5") DW_CH_RQ2_FIX("r6", "r7")
 #define DW_CH_PACK                                                                            \
-    "ldrd   r10, r11, [r0, #120]\n\t"                                                        \
-    "asr    r4, r4, r10\n\t"                                                                 \
-    "asr    r5, r5, r11\n\t"                                                                 \
+    "ldm    r1, {r2, r8, r9, r10}\n\t"                                                       \
+    "asr    r4, r4, r2\n\t"                                                                  \
+    "asr    r5, r5, r8\n\t"                                                                  \
+    "asr    r6, r6, r9\n\t"                                                                  \
+    "asr    r7, r7, r10\n\t"                                                                 \
     "ssat   r4, #8, r4\n\t"                                                                  \
     "ssat   r5, #8, r5\n\t"                                                                  \
-    "ldrd   r10, r11, [r0, #128]\n\t"                                                        \
-    "asr    r6, r6, r10\n\t"                                                                 \
-    "asr    r7, r7, r11\n\t"                                                                 \
     "ssat   r6, #8, r6\n\t"                                                                  \
     "ssat   r7, #8, r7\n\t"                                                                  \
     "bfi    r4, r5, #8, #8\n\t"                                                              \
     "bfi    r4, r6, #16, #8\n\t"                                                             \
     "bfi    r4, r7, #24, #8\n\t"
 #define DW_CH_CLAMP                                                                           \
-    "ldrd   r10, r11, [r0, #136]\n\t"                                                        \
+    "ldrd   r10, r11, [r0, #80]\n\t"                                                         \
     "ssub8  r9, r4, r10\n\t"                                                                 \
     "sel    r4, r4, r10\n\t"                                                                 \
     "ssub8  r9, r11, r4\n\t"                                                                 \
     "sel    r4, r4, r11\n\t"
-/* per output: the biases, its taps (TBH on its kind: the code of its columns, entered at the row
- * that leaves its count of rows: no loop, the weights at immediate offsets), the requantization,
- * the store; about 41 instructions an output besides 8 a tap */
+/* per output: the input and the biases (one LDM), its entry (one LDM), its taps (TBH on its kind:
+ * the code of its columns, entered at the row that leaves its count of rows: no loop, the weights
+ * at immediate offsets), the requantization, the store; 29 instructions an output besides 8 a tap
+ * (and a row's step down) */
 #define DW_CH_CORE(name, RQ, CLAMP)                                                           \
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "sub    sp, sp, #16\n\t"                                             \
-                         "ldr    r3, [r0, #156]\n\t"                                          \
-                         "ldr    r12, [r0, #160]\n\t"                                         \
-                         "ldr    r8, [r0, #148]\n\t"                                          \
+                         "ldr    r3, [r0, #24]\n\t"                                           \
+                         "ldr    r12, [r0, #28]\n\t"                                          \
+                         "add    r1, r0, #32\n\t"                                             \
+                         "ldr    r8, [r0, #88]\n\t"                                           \
                          "add    lr, r0, #168\n\t"                                            \
-                         "ldr    r9, [r0, #164]\n\t"                                          \
-                         "add    r9, r9, r9, lsl #1\n\t"                                      \
-                         "add    r9, lr, r9, lsl #2\n\t"                                      \
-                         "str    r0, [sp]\n\t"                                                \
-                         "strd   r8, r9, [sp, #4]\n\t"                                        \
+                         "ldr    r9, [r0, #92]\n\t"                                           \
+                         "add    r9, lr, r9, lsl #4\n\t"                                      \
+                         "strd   r0, r1, [sp]\n\t"                                            \
+                         "strd   r8, r9, [sp, #8]\n\t"                                        \
                          "1:\n\t"                                                            \
-                         "ldrd   r4, r5, [r0, #72]\n\t"                                       \
-                         "ldrd   r6, r7, [r0, #80]\n\t"                                       \
-                         "ldr    r1, [r0, #144]\n\t"                                          \
-                         "ldr    r8, [lr]\n\t"                                                \
+                         "ldm    r0, {r1, r4, r5, r6, r7}\n\t"                                \
+                         "ldm    lr!, {r2, r8, r9, r10}\n\t"                                  \
                          "add    r1, r1, r8\n\t"                                              \
-                         "ldrsb  r2, [lr, #8]\n\t"                                            \
-                         "add    r2, r2, r0\n\t"                                              \
-                         "ldrb   r9, [lr, #9]\n\t"                                            \
-                         "ldr    r0, [r0, #152]\n\t"                                          \
+                         "ldr    r0, [r0, #20]\n\t"                                           \
                          "tbh    [pc, r9, lsl #1]\n\t"                                        \
                          "5:\n\t"                                                            \
                          ".hword (33f - 5b) / 2, (32f - 5b) / 2, (31f - 5b) / 2\n\t"          \
@@ -1755,12 +1755,11 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
                          "12:\n\t" DW_CH_ROW1("24") DW_CH_DOWN                                \
                          "11:\n\t" DW_CH_ROW1("48")                                           \
                          "9:\n\t"                                                            \
-                         "ldr    r0, [sp]\n\t"                                                \
+                         "ldrd   r0, r1, [sp]\n\t"                                            \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "ldrd   r8, r9, [sp, #4]\n\t"                                        \
-                         "ldr    r10, [lr, #4]\n\t"                                           \
+                         "ldrd   r8, r9, [sp, #8]\n\t"                                        \
+                         "ldr    r10, [lr, #-4]\n\t"                                          \
                          "str    r4, [r8, r10]\n\t"                                           \
-                         "add    lr, lr, #12\n\t"                                             \
                          "cmp    lr, r9\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
                          "add    sp, sp, #16\n\t"                                             \
@@ -1780,10 +1779,12 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int cla
         int8_t *o = j->o + px->oo;
         int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
         const int8_t *x = j->in + px->off;
-        const uint32_t *w = &j->w[0][0] + (px->kind != DW_CHAN_NONE ? (px->w + 24 * (3 - px->rows)) / 4 : 0);
+        /* kind: (3 - columns) * 3 + 3 - rows */
+        const uint32_t rows = px->kind != DW_CHAN_NONE ? 3u - px->kind % 3u : 0u, cols = 3u - px->kind / 3u;
+        const uint32_t *w = (const uint32_t *)(const void *)(px->w + 24u * (3u - rows));
         uint32_t v;
-        for (r = px->kind != DW_CHAN_NONE ? px->rows : 0u; r > 0; r--, x += j->rs, w += 6)
-            for (k = 0; k < px->cols; k++) {
+        for (r = rows; r > 0; r--, x += j->rs, w += 6)
+            for (k = 0; k < cols; k++) {
                 const uint32_t t = nnom_ld32(x + k * j->C);
                 const uint32_t e = __sxtab16(j->zp2, t), od = nnom_sxtab16_ror8(j->zp2, t);
                 a0 = __smlabb(e, w[2 * k], a0);
@@ -1931,10 +1932,10 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
                 nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
                 nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
                 inside = ky0 < ky1 && kx0 < kx1;
-                px->rows = (uint8_t)(ky1 - ky0);
-                px->cols = (uint8_t)(kx1 - kx0);
-                px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
-                px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
+                px->kind = inside ? (3u - (kx1 - kx0)) * 3u + 3u - (ky1 - ky0) : DW_CHAN_NONE;
+                /* inside the job (w is 96 bytes in): at most 48 bytes before w */
+                px->w = (const uint8_t *)&j + offsetof(dw_chan_t, w) + 8u * (ky0 * 3u + kx0)
+                        - (inside ? 24u * (3u - (ky1 - ky0)) : 0u);
                 px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
                 px->oo = (oy * out_dims.w + ox) * C;
                 px++;
