@@ -1644,12 +1644,12 @@ typedef struct {
 #define DW_CHAN_NONE 9u
 
 /* A layer on the channel-major path and its group of four channels (field offsets used by the asm:
- * the input and the biases in one LDM, the requantization in three). */
+ * the first five fields in one LDM, the requantization in three). */
 typedef struct {
-    const int8_t *in;     /*   0: the input at the group's first channel */
-    int32_t b[4];         /*   4: 2 * bias */
-    uint32_t rs;          /*  20: input bytes per row */
-    uint32_t C;           /*  24: bytes per pixel, input and output */
+    uint32_t rs;          /*   0: input bytes per row */
+    const int8_t *in;     /*   4: the input at the group's first channel */
+    uint32_t C;           /*   8: bytes per pixel, input and output */
+    int32_t b[4];         /*  12: 2 * bias */
     uint32_t zp2;         /*  28: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
     int32_t rq[3][4];     /*  32: the requantization (nnom_arm_rq4) */
     uint32_t lo4, hi4;    /*  80: the clamp (nnom_arm_bytes4) */
@@ -1662,8 +1662,9 @@ typedef struct {
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_chan_t, rs) == 20
-                                   && offsetof(dw_chan_t, C) == 24 && offsetof(dw_chan_t, zp2) == 28
+typedef char dw_chan_layout_check[(offsetof(dw_chan_t, rs) == 0 && offsetof(dw_chan_t, in) == 4
+                                   && offsetof(dw_chan_t, C) == 8 && offsetof(dw_chan_t, b) == 12
+                                   && offsetof(dw_chan_t, zp2) == 28
                                    && offsetof(dw_chan_t, rq) == 32 && offsetof(dw_chan_t, lo4) == 80
                                    && offsetof(dw_chan_t, o) == 88 && offsetof(dw_chan_t, n) == 92
                                    && offsetof(dw_chan_t, w) == 96 && offsetof(dw_chan_t, px) == 168
@@ -1673,9 +1674,10 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_ch
 
 /* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
  * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the next entry; the stack:
- * [0] job, [4] its requantization, [8] the output's first pixel, [12] the entries' end. TAP: one
- * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
- * (nnom_arm_rq4_sel()), its constants in three LDMs (r1 moved over them). */
+ * [0] job, [4] its requantization, [8] the output's first pixel, [12] the entries' end (r8, r9 after
+ * the taps). TAP: one tap of the four channels; RQ: the requantization with (fix) or without the
+ * sign correction (nnom_arm_rq4_sel()), its constants in three LDMs (r1 moved over them) into r2,
+ * r3, r10, r11. */
 #define DW_CH_TAP(addr, woff)                                                                 \
     "ldr    r8, " addr "\n\t"                                                                \
     "ldrd   r10, r11, [r2, #" woff "]\n\t"                                                   \
@@ -1690,18 +1692,18 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_ch
 #define DW_CH_ROW2(w0, w1) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1)
 #define DW_CH_ROW1(w0) DW_CH_TAP("[r1]", w0)
 #define DW_CH_DOWN "add    r1, r1, r0\n\t"
-#define DW_CH_RQ2(a, b) "ldm    r1!, {r2, r8, r9, r10}\n\tsmmlar " a ", " a ", r2, r8\n\tsmmlar " b ", " b ", r9, r10\n\t"
+#define DW_CH_RQ2(a, b) "ldm    r1!, {r2, r3, r10, r11}\n\tsmmlar " a ", " a ", r2, r3\n\tsmmlar " b ", " b ", r10, r11\n\t"
 #define DW_CH_RQ2_FIX(a, b)                                                                   \
-    "ldm    r1!, {r2, r8, r9, r10}\n\tadd    r8, r8, " a ", asr #31\n\tadd    r10, r10, " b ", asr #31\n\t" \
-    "smmlar " a ", " a ", r2, r8\n\tsmmlar " b ", " b ", r9, r10\n\t"
+    "ldm    r1!, {r2, r3, r10, r11}\n\tadd    r3, r3, " a ", asr #31\n\tadd    r11, r11, " b ", asr #31\n\t" \
+    "smmlar " a ", " a ", r2, r3\n\tsmmlar " b ", " b ", r10, r11\n\t"
 #define DW_CH_RQ DW_CH_RQ2("r4", "r5") DW_CH_RQ2("r6", "r7")
 #define DW_CH_RQ_FIX DW_CH_RQ2_FIX("r4", "r5") DW_CH_RQ2_FIX("r6", "r7")
 #define DW_CH_PACK                                                                            \
-    "ldm    r1, {r2, r8, r9, r10}\n\t"                                                       \
+    "ldm    r1, {r2, r3, r10, r11}\n\t"                                                      \
     "asr    r4, r4, r2\n\t"                                                                  \
-    "asr    r5, r5, r8\n\t"                                                                  \
-    "asr    r6, r6, r9\n\t"                                                                  \
-    "asr    r7, r7, r10\n\t"                                                                 \
+    "asr    r5, r5, r3\n\t"                                                                  \
+    "asr    r6, r6, r10\n\t"                                                                 \
+    "asr    r7, r7, r11\n\t"                                                                 \
     "ssat   r4, #8, r4\n\t"                                                                  \
     "ssat   r5, #8, r5\n\t"                                                                  \
     "ssat   r6, #8, r6\n\t"                                                                  \
@@ -1711,20 +1713,19 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_ch
     "bfi    r4, r7, #24, #8\n\t"
 #define DW_CH_CLAMP                                                                           \
     "ldrd   r10, r11, [r0, #80]\n\t"                                                         \
-    "ssub8  r9, r4, r10\n\t"                                                                 \
+    "ssub8  r2, r4, r10\n\t"                                                                 \
     "sel    r4, r4, r10\n\t"                                                                 \
-    "ssub8  r9, r11, r4\n\t"                                                                 \
+    "ssub8  r2, r11, r4\n\t"                                                                 \
     "sel    r4, r4, r11\n\t"
-/* per output: the input and the biases (one LDM), its entry (one LDM), its taps (TBH on its kind:
- * the code of its columns, entered at the row that leaves its count of rows: no loop, the weights
- * at immediate offsets), the requantization, the store; 29 instructions an output besides 8 a tap
- * (and a row's step down) */
+/* per output: the row step, the input, C and the biases (one LDM), its entry (one LDM), its taps
+ * (TBH on its kind: the code of its columns, entered at the row that leaves its count of rows: no
+ * loop, the weights at immediate offsets), the requantization, the store; 27 instructions an output
+ * besides 8 a tap (and a row's step down) */
 #define DW_CH_CORE(name, RQ, CLAMP)                                                           \
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "sub    sp, sp, #16\n\t"                                             \
-                         "ldr    r3, [r0, #24]\n\t"                                           \
                          "ldr    r12, [r0, #28]\n\t"                                          \
                          "add    r1, r0, #32\n\t"                                             \
                          "ldr    r8, [r0, #88]\n\t"                                           \
@@ -1734,10 +1735,9 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_ch
                          "strd   r0, r1, [sp]\n\t"                                            \
                          "strd   r8, r9, [sp, #8]\n\t"                                        \
                          "1:\n\t"                                                            \
-                         "ldm    r0, {r1, r4, r5, r6, r7}\n\t"                                \
+                         "ldm    r0, {r0, r1, r3, r4, r5, r6, r7}\n\t"                        \
                          "ldm    lr!, {r2, r8, r9, r10}\n\t"                                  \
                          "add    r1, r1, r8\n\t"                                              \
-                         "ldr    r0, [r0, #20]\n\t"                                           \
                          "tbh    [pc, r9, lsl #1]\n\t"                                        \
                          "5:\n\t"                                                            \
                          ".hword (33f - 5b) / 2, (32f - 5b) / 2, (31f - 5b) / 2\n\t"          \
@@ -1755,9 +1755,8 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 4 && offsetof(dw_ch
                          "12:\n\t" DW_CH_ROW1("24") DW_CH_DOWN                                \
                          "11:\n\t" DW_CH_ROW1("48")                                           \
                          "9:\n\t"                                                            \
-                         "ldrd   r0, r1, [sp]\n\t"                                            \
+                         "ldm    sp, {r0, r1, r8, r9}\n\t"                                    \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "ldrd   r8, r9, [sp, #8]\n\t"                                        \
                          "ldr    r10, [lr, #-4]\n\t"                                          \
                          "str    r4, [r8, r10]\n\t"                                           \
                          "cmp    lr, r9\n\t"                                                  \
@@ -1900,6 +1899,16 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
     group_rq(p, c0, j->rq);
 }
 
+/* nnom_arm_valid_taps() of 3 taps 1 apart in closed form: how many of the window from i0 lie in
+ * [0, n), *k0 the first. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_taps(int32_t i0, uint32_t n, uint32_t *k0)
+{
+    const int32_t lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0, end = (int32_t)n - i0;
+    const int32_t hi = end < lo ? lo : end > 3 ? 3 : end;
+    *k0 = (uint32_t)lo;
+    return (uint32_t)(hi - lo);
+}
+
 /* The channel-major path (see above), DW_CHAN_OUTS outputs a pass: all of them (dw_chan_cover()),
  * or the table path's outside its inner block, rows [ylo, yhi) x columns [xlo, xhi) (dw_table()). */
 static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -1908,7 +1917,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
@@ -1921,26 +1930,34 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     j.zp2 = nnom_arm_zp_pair(p->in_zp);
     while (oy < out_dims.h) {
         dw_chan_px_t *px = j.px;
-        /* the pass's outputs and their taps inside the input, once for all groups */
+        /* the pass's outputs and their taps inside the input, once for all groups; a row's taps
+         * once for its outputs */
         for (j.n = 0; j.n < DW_CHAN_OUTS && oy < out_dims.h;) {
-            if (oy >= ylo && oy < yhi && ox == xlo && xlo < xhi)
-                ox = xhi; /* over the inner block */
-            if (ox < out_dims.w) {
-                const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-                const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-                int inside;
-                nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
-                nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
-                inside = ky0 < ky1 && kx0 < kx1;
-                px->kind = inside ? (3u - (kx1 - kx0)) * 3u + 3u - (ky1 - ky0) : DW_CHAN_NONE;
-                /* inside the job (w is 96 bytes in): at most 48 bytes before w */
-                px->w = (const uint8_t *)&j + offsetof(dw_chan_t, w) + 8u * (ky0 * 3u + kx0)
-                        - (inside ? 24u * (3u - (ky1 - ky0)) : 0u);
-                px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+            const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+            const uint32_t rows = dw_chan_taps(iy, in_dims.h, &ky0), skip = oy >= ylo && oy < yhi && xlo < xhi;
+            const int32_t roff = (iy + (int32_t)ky0) * (int32_t)j.rs;
+            /* inside the job (w is 96 bytes in): at most 48 bytes before w */
+            const uint8_t *wrow = (const uint8_t *)&j + offsetof(dw_chan_t, w) + 24u * ky0 - 24u * (3u - rows);
+            for (; ox < out_dims.w && j.n < DW_CHAN_OUTS; ox++, px++, j.n++) {
+                int32_t ix;
+                uint32_t cols;
+                if (skip && ox == xlo) { /* over the inner block */
+                    ox = xhi;
+                    if (ox >= out_dims.w)
+                        break;
+                }
+                ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+                cols = dw_chan_taps(ix, in_dims.w, &kx0);
                 px->oo = (oy * out_dims.w + ox) * C;
-                px++;
-                j.n++;
-                ox++;
+                if (rows != 0u && cols != 0u) {
+                    px->kind = (3u - cols) * 3u + 3u - rows;
+                    px->w = wrow + 8u * kx0;
+                    px->off = roff + (ix + (int32_t)kx0) * (int32_t)C;
+                } else {
+                    px->kind = DW_CHAN_NONE;
+                    px->w = wrow;
+                    px->off = 0;
+                }
             }
             if (ox >= out_dims.w) {
                 ox = 0;
