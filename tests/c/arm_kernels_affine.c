@@ -715,8 +715,9 @@ static void check_dw(void)
         done++;
     }
     /* 3x3 windows at multiplier 1 without the sign correction or a clamp (output zero point -128,
-     * ReLU's): the table path's nine-tap runner (asm: the taps' offsets from the column and row
-     * steps, dilations 1 and 2) on maps of 5 to 24 at strides 1 and 2 both ways, and the
+     * ReLU's): the table path's nine-tap runners (asm: the taps' offsets from the column and row
+     * steps, dilations 1 and 2; at column stride 2 the one that keeps a column's taps for the next
+     * pixel) on maps of 5 to 24 at strides 1 and 2 both ways, and the
      * channel-major path's on maps up to 8 x 8 (its outputs' taps listed once: explicit paddings of 0
      * to 3 on either side, windows wholly in the padding); odd and even maps, odd channel counts,
      * misaligned buffers, zero points at both ends */
@@ -730,8 +731,11 @@ static void check_dw(void)
         int8_t *x, *w;
         win.sh = (uint16_t)urange(1, 2);
         win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
-        if (!tiny && rnd() % 4 == 0)
-            win.dh = win.dw = 2, win.sh = win.sw = 1;
+        if (!tiny && rnd() % 4 == 0) { /* dilated rows; columns dilated, or at stride 2 (dw_nine_s2_asm) */
+            win.dh = 2, win.sh = 1;
+            win.dw = (uint16_t)urange(1, 2);
+            win.sw = (uint16_t)(win.dw == 1 ? 2 : 1);
+        }
         in.h = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
         in.w = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
         in.c = (uint16_t)(rnd() % 3 == 0 ? 4 * urange(1, 6) : urange(4, 27));

@@ -333,7 +333,141 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "add    sp, sp, #24\n\t"
                      "pop    {r4-r11, pc}");
 }
+
+
+/* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), at sp + 24. */
+#define DW_S2_P0 "24"
+#define DW_S2_P0_8 "32"
+/* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
+ * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
+ * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
+ * after the window it is the next pixel's, and the right column's top pair, widened, is the next
+ * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
+ * (two loads, two PKHs, four SXTB16s). The output step is DX (four channels, no dilation). 87
+ * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [0] the
+ * row's end in the output, [12] rows left, [16] the row's first input and output, [24] the slot. */
+static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "sub    sp, sp, #40\n\t"
+                     "mov    r3, r0\n\t"
+                     "ldr    r2, [r3, #124]\n\t"
+                     "ldr    r1, [r3, #168]\n\t"
+                     "ldr    r8, [r3, #92]\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "ldrd   r0, lr, [r3, #64]\n\t"
+                     "2:\n\t"
+                     "strd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #88]\n\t"
+                     "mla    r8, r8, r1, lr\n\t"
+                     "str    r8, [sp]\n\t"
+                     /* the row's first P0 */
+                     "ldr    r8, [r0]\n\t"
+                     "ldr    r9, [r0, r2]\n\t"
+                     "pkhbt  r10, r8, r9, lsl #16\n\t"
+                     "pkhtb  r9, r9, r8, asr #16\n\t"
+                     "sxtb16 r8, r10\n\t"
+                     "sxtb16 r10, r10, ror #8\n\t"
+                     "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t"
+                     "sxtb16 r8, r9\n\t"
+                     "sxtb16 r9, r9, ror #8\n\t"
+                     "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+                     "1:\n\t"
+                     "ldm    r3, {r4-r7}\n\t"
+                     /* P0 (taps 0, 3) from the slot */
+                     "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t"
+                     "ldrd   r11, r12, [r3, #128]\n\t"
+                     "smlad  r4, r8, r11, r4\n\t"
+                     "smlad  r5, r9, r12, r5\n\t"
+                     "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+                     "ldrd   r11, r12, [r3, #136]\n\t"
+                     "smlad  r6, r8, r11, r6\n\t"
+                     "smlad  r7, r9, r12, r7\n\t"
+                     /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
+                     "ldr    r10, [r0, r2, lsl #1]\n\t"
+                     "add    r0, r0, r1\n\t"
+                     "ldr    r9, [r0, r2, lsl #1]\n\t"
+                     "pkhbt  r8, r10, r9, lsl #16\n\t"
+                     "pkhtb  r9, r9, r10, asr #16\n\t"
+                     "ldrd   r11, r12, [r3, #152]\n\t"
+                     "sxtb16 r10, r8\n\t"
+                     "smlad  r4, r10, r11, r4\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "smlad  r5, r8, r12, r5\n\t"
+                     "ldrd   r11, r12, [r3, #160]\n\t"
+                     "sxtb16 r8, r9\n\t"
+                     "smlad  r6, r8, r11, r6\n\t"
+                     "sxtb16 r9, r9, ror #8\n\t"
+                     "smlad  r7, r9, r12, r7\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 176)
+                     "add    r0, r0, r1\n\t"
+                     /* the right column's top pair, kept for the next pixel */
+                     "ldr    r8, [r0]\n\t"
+                     "ldr    r9, [r0, r2]\n\t"
+                     "pkhbt  r10, r8, r9, lsl #16\n\t"
+                     "pkhtb  r9, r9, r8, asr #16\n\t"
+                     "ldrd   r11, r12, [r3, #200]\n\t"
+                     "sxtb16 r8, r10\n\t"
+                     "smlad  r4, r8, r11, r4\n\t"
+                     "sxtb16 r10, r10, ror #8\n\t"
+                     "smlad  r5, r10, r12, r5\n\t"
+                     "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t"
+                     "ldrd   r11, r12, [r3, #208]\n\t"
+                     "sxtb16 r8, r9\n\t"
+                     "smlad  r6, r8, r11, r6\n\t"
+                     "sxtb16 r9, r9, ror #8\n\t"
+                     "smlad  r7, r9, r12, r7\n\t"
+                     "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+                     /* tap 8 alone */
+                     "ldr    r8, [r0, r2, lsl #1]\n\t"
+                     "ldrd   r11, r12, [r3, #224]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "smlabb r4, r9, r11, r4\n\t"
+                     "smlatt r6, r9, r11, r6\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "smlabb r5, r8, r12, r5\n\t"
+                     "smlatt r7, r8, r12, r7\n\t"
+                     "add    r12, r3, #16\n\t"
+                     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
+                     "ldm    r12, {r8-r11}\n\t"
+                     "asr    r4, r4, r8\n\t"
+                     "asr    r5, r5, r9\n\t"
+                     "asr    r6, r6, r10\n\t"
+                     "asr    r7, r7, r11\n\t"
+                     "ssat   r4, #8, r4\n\t"
+                     "ssat   r5, #8, r5\n\t"
+                     "ssat   r6, #8, r6\n\t"
+                     "ssat   r7, #8, r7\n\t"
+                     "bfi    r4, r5, #8, #8\n\t"
+                     "bfi    r4, r6, #16, #8\n\t"
+                     "bfi    r4, r7, #24, #8\n\t"
+                     "ldr    r8, [sp]\n\t"
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "cmp    lr, r8\n\t"
+                     "bne    1b\n\t"
+                     "ldrd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #76]\n\t"
+                     "ldr    r9, [r3, #84]\n\t"
+                     "add    r0, r0, r8\n\t"
+                     "add    lr, lr, r9\n\t"
+                     "ldr    r8, [sp, #12]\n\t"
+                     "subs   r8, r8, #1\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "bne    2b\n\t"
+                     "add    sp, sp, #40\n\t"
+                     "pop    {r4-r11, pc}");
+}
 #endif
+
+static NNOM_ARM_NOINLINE void dw_run_sat_nofix9_s2(const dw_job_t *j)
+{
+#if NNOM_ARM_ASM
+    dw_nine_s2_asm(j);
+#else
+    dw_pixels(j, 0, 0, 1);
+#endif
+}
 
 static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
 {
@@ -353,7 +487,8 @@ static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
 #endif
 
 /* The runners built in by case: [0] no clamp, [1] no clamp, 9 taps and out_zp -128 (the unrolled
- * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp. A
+ * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp, [3] [1] at
+ * stride 2 without dilation across (the table's taps in dw_s2_place's order). A
  * case left out takes a runner that gives the same bytes (the clamping one clamps to int8's range
  * as well); NULL: none, the layer takes the reference (dw_table()). Read through NNOM_ARM_OPAQUE,
  * the table compiles to the same code in every build: a layer's instruction count does not depend
@@ -371,10 +506,15 @@ typedef void (*dw_run_fn)(const dw_job_t *j);
 #endif
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #define DW_RUN_NINE dw_run_sat_nofix9
+#define DW_RUN_NINE_S2 dw_run_sat_nofix9_s2
 #else
 #define DW_RUN_NINE DW_RUN_SAT
+#define DW_RUN_NINE_S2 DW_RUN_SAT
 #endif
-static const dw_run_fn dw_runners[3] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP};
+static const dw_run_fn dw_runners[4] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP, DW_RUN_NINE_S2};
+/* dw_nine_s2_asm()'s order of a 3x3 window's taps (row-major numbers): the pairs (0, 3), (6, 7),
+ * (1, 4), (2, 5), then 8 alone; here each tap's place in it */
+static const uint8_t dw_s2_place[9] = {0, 4, 6, 1, 5, 7, 2, 3, 8};
 
 
 /* The end of the block of outputs from o (see inner_run()). */
@@ -454,23 +594,26 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     const int32_t ix0 = (int32_t)(ox0 * win->sw) - (int32_t)win->pad_left;
     const int32_t zp = p->in_zp;
     uint8_t tap[NNOM_DW_MAX_TAPS]; /* ky * kw + kx of the taps inside (a byte each: little stack) */
-    uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0;
+    uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0, s2;
     const int8_t *first;
 
     nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     n = (ky1 - ky0) * (kx1 - kx0);
+    /* a whole 3x3 window (9 taps in 3 columns) at column stride 2: dw_nine_s2_asm()'s order */
+    s2 = n == 9 && kx1 - kx0 == 3 && win->sw == 2 && win->dw == 1 && !j->clamp && !j->fix;
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++) {
-            j->pairs[t >> 1].off[t & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
-            tap[t] = (uint8_t)(ky * win->kw + kx);
+            const uint32_t u = s2 ? dw_s2_place[t] : t; /* the tap's place in the table */
+            j->pairs[u >> 1].off[u & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
+            tap[u] = (uint8_t)(ky * win->kw + kx);
         }
     j->n_pairs = n >> 1;
     j->single = n & 1u;
     {
         const dw_run_fn *run = dw_runners;
         NNOM_ARM_OPAQUE(run);
-        j->run = run[j->clamp ? 2 : n == 9 && !j->fix];
+        j->run = run[j->clamp ? 2 : s2 ? 3 : n == 9 && !j->fix];
     }
     j->count = ox1 - ox0;
     j->rows = oy1 - oy0;
