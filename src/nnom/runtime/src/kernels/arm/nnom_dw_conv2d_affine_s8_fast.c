@@ -1800,6 +1800,9 @@ typedef struct {
     uint32_t n;           /*  92: outputs of the pass */
     uint32_t w[9][2];     /*  96: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
     dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
+    const int32_t *mult;  /* 552: the layer's requantization (dw_chan_group_asm()) */
+    const int8_t *shift;  /* 556 */
+    int32_t z1;           /* 560: 1 + 2 * out_zp */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
@@ -1811,7 +1814,9 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, rs) == 0 && offsetof(dw_c
                                    && offsetof(dw_chan_t, rq) == 32 && offsetof(dw_chan_t, lo4) == 80
                                    && offsetof(dw_chan_t, o) == 88 && offsetof(dw_chan_t, n) == 92
                                    && offsetof(dw_chan_t, w) == 96 && offsetof(dw_chan_t, px) == 168
-                                   && sizeof(dw_chan_px_t) == 16 && offsetof(dw_chan_px_t, oo) == 12)
+                                   && sizeof(dw_chan_px_t) == 16 && offsetof(dw_chan_px_t, oo) == 12
+                                   && offsetof(dw_chan_t, mult) == 552 && offsetof(dw_chan_t, shift) == 556
+                                   && offsetof(dw_chan_t, z1) == 560)
                                       ? 1
                                       : -1];
 
@@ -2012,8 +2017,8 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_tap_w(uint32_t *d, const int8_t *s)
 }
 
 /* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
-static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
-                                            const int32_t *bias, uint32_t c0)
+static NNOM_ARM_OUT_OF_LINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                              const int32_t *bias, uint32_t c0)
 {
     const uint32_t C = j->C;
     const int8_t *s = w + c0;
@@ -2040,6 +2045,86 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
             j->b[i] = 0;
     }
     group_rq(p, c0, j->rq);
+}
+
+#if NNOM_ARM_ASM
+/* A tap's weights (at addr) doubled, in chan's order at j + off: r4, r5 data. */
+#define DW_CHG_W(addr, off)                                                                   \
+    "ldr    r4, " addr "\n\t"                                                                \
+    "sxtb16 r5, r4\n\t"                                                                      \
+    "sxtb16 r4, r4, ror #8\n\t"                                                              \
+    "sadd16 r5, r5, r5\n\t"                                                                  \
+    "sadd16 r4, r4, r4\n\t"                                                                  \
+    "strd   r5, r4, [r0, #" off "]\n\t"
+#define DW_CHG_ROW(o0, o1, o2) DW_CHG_W("[r1]", o0) DW_CHG_W("[r1, r12]", o1) DW_CHG_W("[r1, r12, lsl #1]", o2)
+/* Two channels' multipliers (LDRD into r4, r6) and k = z1 << (r - 1) = z1 << ~shift (r5, r7), the
+ * shifts' complements kept in ta, tb, then the four words stored (lr moved on). */
+#define DW_CHG_MK(moff, ror_a, ror_b, ta, tb)                                                 \
+    "ldrd   r4, r6, [r8, #" moff "]\n\t"                                                     \
+    "sxtb   " ta ", r9" ror_a "\n\t"                                                         \
+    "mvn    " ta ", " ta "\n\t"                                                              \
+    "lsl    r5, r12, " ta "\n\t"                                                             \
+    "sxtb   " tb ", r9, ror #" ror_b "\n\t"                                                  \
+    "mvn    " tb ", " tb "\n\t"                                                              \
+    "lsl    r7, r12, " tb "\n\t"                                                             \
+    "stm    lr!, {r4-r7}\n\t"
+/* dw_chan_group() in asm (r0 j, r1 the weights at the group, r2 its biases or NULL, r3 c0): the
+ * stores paired (STRD, STM), the four shifts in one load; 96 instructions, GCC's code took 128. */
+static __attribute__((naked, noinline)) void dw_chan_group_asm(dw_chan_t *j __attribute__((unused)),
+                                                               const int8_t *w __attribute__((unused)),
+                                                               const int32_t *bias __attribute__((unused)),
+                                                               uint32_t c0 __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r9, lr}\n\t"
+                     "ldr    r12, [r0, #8]\n\t"
+                     "add    r6, r12, r12, lsl #1\n\t"
+                     DW_CHG_ROW("96", "104", "112")
+                     "add    r1, r1, r6\n\t"
+                     DW_CHG_ROW("120", "128", "136")
+                     "add    r1, r1, r6\n\t"
+                     DW_CHG_ROW("144", "152", "160")
+                     "cbz    r2, 1f\n\t"
+                     "ldm    r2, {r4-r7}\n\t"
+                     "lsl    r4, r4, #1\n\t"
+                     "lsl    r5, r5, #1\n\t"
+                     "lsl    r6, r6, #1\n\t"
+                     "lsl    r7, r7, #1\n\t"
+                     "b      2f\n\t"
+                     "1:\n\t"
+                     "movs   r4, #0\n\t"
+                     "movs   r5, #0\n\t"
+                     "movs   r6, #0\n\t"
+                     "movs   r7, #0\n\t"
+                     "2:\n\t"
+                     "add    r8, r0, #12\n\t"
+                     "stm    r8, {r4-r7}\n\t"
+                     "add    lr, r0, #32\n\t"
+                     "ldr    r8, [r0, #552]\n\t"
+                     "add    r8, r8, r3, lsl #2\n\t"
+                     "ldr    r9, [r0, #556]\n\t"
+                     "ldr    r9, [r9, r3]\n\t"
+                     "ldr    r12, [r0, #560]\n\t"
+                     DW_CHG_MK("0", "", "8", "r1", "r2")
+                     DW_CHG_MK("8", ", ror #16", "24", "r3", "r8")
+                     "add    r1, r1, #1\n\t"
+                     "add    r2, r2, #1\n\t"
+                     "add    r3, r3, #1\n\t"
+                     "add    r8, r8, #1\n\t"
+                     "stm    lr, {r1, r2, r3, r8}\n\t"
+                     "pop    {r4-r9, pc}");
+}
+#endif
+
+/* The group of channels c0..c0 + 3 in j (dw_chan_group() or its asm). */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_group_set(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                                     const int32_t *bias, uint32_t c0)
+{
+#if NNOM_ARM_ASM
+    (void)p;
+    dw_chan_group_asm(j, w + c0, bias != NULL ? bias + c0 : NULL, c0);
+#else
+    dw_chan_group(j, p, w, bias, c0);
+#endif
 }
 
 /* nnom_arm_valid_taps() of 3 taps 1 apart in closed form: how many of the window from i0 lie in
@@ -2071,6 +2156,9 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     j.rs = (uint32_t)in_dims.w * C;
     j.C = C;
     j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    j.mult = p->mult;
+    j.shift = p->shift;
+    j.z1 = 1 + 2 * p->out_zp;
     while (oy < out_dims.h) {
         dw_chan_px_t *px = j.px;
         /* the pass's outputs and their taps inside the input, once for all groups; a row's taps
@@ -2111,7 +2199,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
             break;
         /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
         for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-            dw_chan_group(&j, p, w, bias, c0);
+            dw_chan_group_set(&j, p, w, bias, c0);
             j.in = in + c0;
             j.o = out + c0;
             core(&j);
