@@ -1716,6 +1716,75 @@ static void benchmarks(void)
     bench_softmax("softmax_100", 100);
 }
 
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+#include "arm/nnom_arm_affine.h"
+
+/* nnom_arm_aff_fast()'s definition, a channel at a time in 64 bits. */
+static int aff_fast_def(const int32_t *m, const int8_t *s, const int32_t *b, uint32_t n, uint32_t taps)
+{
+    const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+    uint32_t i;
+    if (room <= 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (m[i] < 0 || s[i] > -1 || s[i] < -23 || (b != NULL && (b[i] >= room || b[i] <= -room)))
+            return 0;
+    return 1;
+}
+
+/* nnom_arm_aff_fast() (four channels a step, the failures gathered) against its definition: 0 to 13
+ * channels, the shifts at a misaligned address, every value at or next to a bound in some call
+ * (shifts -24..0 and the int8 ends, multipliers 0, -1 and INT32_MIN, biases +-room, +-(room - 1)
+ * and the int32 ends, windows whose taps leave no room), about half the calls in range. */
+static void check_aff_fast(void)
+{
+    static const uint32_t taps_of[] = {1, 9, 25, 32767, 32768, 40000};
+    static const int8_t bad_shift[] = {0, 1, -24, 127, -128};
+    static const int32_t bad_mult[] = {-1, INT32_MIN};
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < 10 * N_CASES; cs++) {
+        const uint32_t n = urange(0, 13), taps = taps_of[rnd() % 6], mis = rnd() & 3;
+        const int64_t room64 = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+        const int32_t room = room64 > 0 ? (int32_t)room64 : 1;
+        const int no_bias = rnd() % 4 == 0;
+        int8_t *shift = shift_buf + mis;
+        uint32_t i;
+        int got, want;
+        for (i = 0; i < n; i++) {
+            uint32_t r = rnd() % 8;
+            mult_buf[i] = r == 0 ? 0 : r == 1 ? INT32_MAX : (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+            shift[i] = (int8_t)(rnd() % 4 == 0 ? (rnd() & 1 ? -23 : -1) : srange(-23, -1));
+            r = rnd() % 4;
+            bias_buf[i] = r == 0 ? room - 1 : r == 1 ? 1 - room : srange(1 - room, room - 1);
+        }
+        if (n > 0 && rnd() % 2 == 0) { /* one channel out of range */
+            i = rnd() % n;
+            switch (rnd() % 3) {
+            case 0:
+                shift[i] = bad_shift[rnd() % 5];
+                break;
+            case 1:
+                mult_buf[i] = bad_mult[rnd() % 2];
+                break;
+            default:
+                bias_buf[i] = rnd() % 3 == 0 ? (rnd() & 1 ? INT32_MAX : INT32_MIN) : rnd() & 1 ? room : -room;
+            }
+        }
+        got = nnom_arm_aff_fast(mult_buf, shift, no_bias ? NULL : bias_buf, n, taps);
+        want = aff_fast_def(mult_buf, shift, no_bias ? NULL : bias_buf, n, taps);
+        fast += (uint32_t)want;
+        if (got != want) {
+            if (printed++ < 5)
+                printf("MISMATCH aff_fast case %lu (%lu channels, %lu taps%s): %d, expected %d\n", (unsigned long)cs,
+                       (unsigned long)n, (unsigned long)taps, no_bias ? ", no bias" : "", got, want);
+            fails++;
+        }
+    }
+    report("aff_fast", cs, fails, fast);
+}
+#endif
+
 int main(void)
 {
     check_conv();
@@ -1740,6 +1809,9 @@ int main(void)
     check_softmax();
 #ifndef NO_BENCH
     benchmarks();
+#endif
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+    check_aff_fast(); /* last: the other checks' random cases as they were */
 #endif
     return failures_total > 100 ? 100 : failures_total;
 }
