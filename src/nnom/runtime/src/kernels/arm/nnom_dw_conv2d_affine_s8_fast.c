@@ -85,21 +85,6 @@ static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, 
     group_rq1(p, c0, z1, rq, 3);
 }
 
-#if NNOM_ARM_ASM
-/* Two channels' multipliers (LDRD into r4, r6) and k = z1 << (r - 1) = z1 << ~shift (r5, r7), the
- * shifts' complements kept in ta, tb, then the four words stored (lr moved on); r8 the multipliers,
- * r9 the four shifts, r12 z1 (dw_chan_group_asm(), dw_block_s2_asm()). */
-#define DW_CHG_MK(moff, ror_a, ror_b, ta, tb)                                                 \
-    "ldrd   r4, r6, [r8, #" moff "]\n\t"                                                     \
-    "sxtb   " ta ", r9" ror_a "\n\t"                                                         \
-    "mvn    " ta ", " ta "\n\t"                                                              \
-    "lsl    r5, r12, " ta "\n\t"                                                             \
-    "sxtb   " tb ", r9, ror #" ror_b "\n\t"                                                  \
-    "mvn    " tb ", " tb "\n\t"                                                              \
-    "lsl    r7, r12, " tb "\n\t"                                                             \
-    "stm    lr!, {r4-r7}\n\t"
-#endif
-
 #endif
 
 #if DW_TABLE
@@ -596,111 +581,6 @@ static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_para
 }
 #endif
 
-#if NNOM_ARM_ASM && NNOM_PATH_AFF_DW_TABLE_NINE
-/* The layer's constants dw_block_s2_asm() reads (field offsets used by the asm), and the group. */
-typedef struct {
-    uint32_t C;           /*  0: channels */
-    int32_t nzp;          /*  4: minus the input zero point */
-    int32_t z1;           /*  8: 1 + 2 * out_zp */
-    const int32_t *mult;  /* 12 */
-    const int8_t *shift;  /* 16 */
-    uint32_t c0;          /* 20: the group's first channel */
-} dw_block_k_t;
-typedef char dw_block_k_check[(offsetof(dw_block_k_t, c0) == 20) ? 1 : -1];
-
-/* A pair of taps (words at a, b) into the table's pair at j + off: (2 a_c, 2 b_c) per channel,
- * their sums into r3 (channels 0, 2) and lr (1, 3); r4-r11 data. */
-#define DW_BLK_PAIR(a, b, off)                                                                \
-    "ldr    r4, " a "\n\t"                                                                   \
-    "ldr    r5, " b "\n\t"                                                                   \
-    "sxtb16 r6, r4\n\t"                                                                      \
-    "sxtb16 r4, r4, ror #8\n\t"                                                              \
-    "sxtb16 r7, r5\n\t"                                                                      \
-    "sxtb16 r5, r5, ror #8\n\t"                                                              \
-    "sadd16 r6, r6, r6\n\t"                                                                  \
-    "sadd16 r4, r4, r4\n\t"                                                                  \
-    "sadd16 r7, r7, r7\n\t"                                                                  \
-    "sadd16 r5, r5, r5\n\t"                                                                  \
-    "sadd16 r3, r3, r6\n\t"                                                                  \
-    "sadd16 r3, r3, r7\n\t"                                                                  \
-    "sadd16 lr, lr, r4\n\t"                                                                  \
-    "sadd16 lr, lr, r5\n\t"                                                                  \
-    "pkhbt  r8, r6, r7, lsl #16\n\t"                                                         \
-    "pkhbt  r9, r4, r5, lsl #16\n\t"                                                         \
-    "pkhtb  r10, r7, r6, asr #16\n\t"                                                        \
-    "pkhtb  r11, r5, r4, asr #16\n\t"                                                        \
-    "strd   r8, r9, [r0, #" off "]\n\t"                                                      \
-    "strd   r10, r11, [r0, #" off " + 8]\n\t"
-/* dw_block()'s table for one group of a 3x3 window's nine taps in dw_s2_place's order (r0 j, r1
- * the weights at the group, r2 its biases or NULL, r3 the constants): the pairs' weights, the
- * biases less zp times the weights' sums, the requantization; about 145 instructions a group,
- * GCC's code for the general table took about 300. */
-static __attribute__((naked, noinline)) void dw_block_s2_asm(dw_job_t *j __attribute__((unused)),
-                                                             const int8_t *w __attribute__((unused)),
-                                                             const int32_t *bias __attribute__((unused)),
-                                                             const dw_block_k_t *k __attribute__((unused)))
-{
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "sub    sp, sp, #8\n\t"
-                     "strd   r2, r3, [sp]\n\t"
-                     "ldr    r12, [r3]\n\t"
-                     "add    r2, r1, r12, lsl #1\n\t"
-                     "add    r2, r2, r12\n\t"
-                     "movs   r3, #0\n\t"
-                     "mov    lr, #0\n\t"
-                     DW_BLK_PAIR("[r1]", "[r2]", "128")
-                     DW_BLK_PAIR("[r1, r12]", "[r2, r12]", "176")
-                     DW_BLK_PAIR("[r1, r12, lsl #1]", "[r2, r12, lsl #1]", "200")
-                     "add    r2, r2, r12, lsl #1\n\t"
-                     "add    r2, r2, r12\n\t"
-                     DW_BLK_PAIR("[r2]", "[r2, r12]", "152")
-                     "ldr    r4, [r2, r12, lsl #1]\n\t"
-                     "sxtb16 r6, r4\n\t"
-                     "sxtb16 r4, r4, ror #8\n\t"
-                     "sadd16 r6, r6, r6\n\t"
-                     "sadd16 r4, r4, r4\n\t"
-                     "sadd16 r3, r3, r6\n\t"
-                     "sadd16 lr, lr, r4\n\t"
-                     "strd   r6, r4, [r0, #224]\n\t"
-                     /* the biases: 2 bias - zp * sum w */
-                     "ldrd   r1, r2, [sp]\n\t"
-                     "ldr    r12, [r2, #4]\n\t"
-                     "sxth   r4, r3\n\t"
-                     "sxth   r5, lr\n\t"
-                     "asr    r6, r3, #16\n\t"
-                     "asr    r7, lr, #16\n\t"
-                     "mul    r4, r4, r12\n\t"
-                     "mul    r5, r5, r12\n\t"
-                     "mul    r6, r6, r12\n\t"
-                     "mul    r7, r7, r12\n\t"
-                     "cbz    r1, 1f\n\t"
-                     "ldm    r1, {r8-r11}\n\t"
-                     "add    r4, r4, r8, lsl #1\n\t"
-                     "add    r5, r5, r9, lsl #1\n\t"
-                     "add    r6, r6, r10, lsl #1\n\t"
-                     "add    r7, r7, r11, lsl #1\n\t"
-                     "1:\n\t"
-                     "stm    r0, {r4-r7}\n\t"
-                     /* the requantization (dw_chan_group_asm()'s) */
-                     "add    lr, r0, #16\n\t"
-                     "ldr    r3, [r2, #20]\n\t"
-                     "ldr    r8, [r2, #12]\n\t"
-                     "add    r8, r8, r3, lsl #2\n\t"
-                     "ldr    r9, [r2, #16]\n\t"
-                     "ldr    r9, [r9, r3]\n\t"
-                     "ldr    r12, [r2, #8]\n\t"
-                     DW_CHG_MK("0", "", "8", "r1", "r2")
-                     DW_CHG_MK("8", ", ror #16", "24", "r3", "r8")
-                     "add    r1, r1, #1\n\t"
-                     "add    r2, r2, #1\n\t"
-                     "add    r3, r3, #1\n\t"
-                     "add    r8, r8, #1\n\t"
-                     "stm    lr, {r1, r2, r3, r8}\n\t"
-                     "add    sp, sp, #8\n\t"
-                     "pop    {r4-r11, pc}");
-}
-#endif
-
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
@@ -716,9 +596,6 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     uint8_t tap[NNOM_DW_MAX_TAPS]; /* ky * kw + kx of the taps inside (a byte each: little stack) */
     uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0, s2;
     const int8_t *first;
-#if NNOM_ARM_ASM && NNOM_PATH_AFF_DW_TABLE_NINE
-    dw_block_k_t k;
-#endif
 
     nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
@@ -744,30 +621,11 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     first = n ? in + ((uint32_t)(iy0 + (int32_t)(ky0 * win->dh)) * in_dims.w
                       + (uint32_t)(ix0 + (int32_t)(kx0 * win->dw))) * C
               : in;
-#if NNOM_ARM_ASM && NNOM_PATH_AFF_DW_TABLE_NINE
-    k.C = C;
-    k.nzp = -zp;
-    k.z1 = 1 + 2 * p->out_zp;
-    k.mult = p->mult;
-    k.shift = p->shift;
-    /* a 3x3 kernel's nine taps in dw_s2_place's order: the table in asm */
-    s2 = s2 && win->kh == 3 && win->kw == 3;
-#endif
     for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
         const int8_t *wc = w + c0;
         tap_pair_t *pr = j->pairs;
         /* the sums of the doubled weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
         uint32_t sum_e = 0, sum_o = 0, i;
-#if NNOM_ARM_ASM && NNOM_PATH_AFF_DW_TABLE_NINE
-        if (s2) {
-            k.c0 = c0;
-            dw_block_s2_asm(j, wc, bias != NULL ? bias + c0 : NULL, &k);
-            j->pa = first + c0;
-            j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
-            j->run(j);
-            continue;
-        }
-#endif
         for (t = 0; t + 1 < n; t += 2, pr++) {
             /* taps a, b: (2 a_c, 2 b_c) for c = 0..3 */
             const uint32_t a = nnom_ld32(wc + tap[t] * C), b = nnom_ld32(wc + tap[t + 1] * C);
@@ -2199,6 +2057,17 @@ static NNOM_ARM_OUT_OF_LINE void dw_chan_group(dw_chan_t *j, const nnom_conv_aff
     "sadd16 r4, r4, r4\n\t"                                                                  \
     "strd   r5, r4, [r0, #" off "]\n\t"
 #define DW_CHG_ROW(o0, o1, o2) DW_CHG_W("[r1]", o0) DW_CHG_W("[r1, r12]", o1) DW_CHG_W("[r1, r12, lsl #1]", o2)
+/* Two channels' multipliers (LDRD into r4, r6) and k = z1 << (r - 1) = z1 << ~shift (r5, r7), the
+ * shifts' complements kept in ta, tb, then the four words stored (lr moved on). */
+#define DW_CHG_MK(moff, ror_a, ror_b, ta, tb)                                                 \
+    "ldrd   r4, r6, [r8, #" moff "]\n\t"                                                     \
+    "sxtb   " ta ", r9" ror_a "\n\t"                                                         \
+    "mvn    " ta ", " ta "\n\t"                                                              \
+    "lsl    r5, r12, " ta "\n\t"                                                             \
+    "sxtb   " tb ", r9, ror #" ror_b "\n\t"                                                  \
+    "mvn    " tb ", " tb "\n\t"                                                              \
+    "lsl    r7, r12, " tb "\n\t"                                                             \
+    "stm    lr!, {r4-r7}\n\t"
 /* dw_chan_group() in asm (r0 j, r1 the weights at the group, r2 its biases or NULL, r3 c0): the
  * stores paired (STRD, STM), the four shifts in one load; 96 instructions, GCC's code took 128. */
 static __attribute__((naked, noinline)) void dw_chan_group_asm(dw_chan_t *j __attribute__((unused)),
