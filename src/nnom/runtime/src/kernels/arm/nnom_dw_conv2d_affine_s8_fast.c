@@ -64,6 +64,26 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
         *hi = n_out;
 }
 
+/* Whether the table path's stride-2 nine-tap runner (dw_nine_s2_asm()) takes, after each row of
+ * the inner block [ylo, yhi) x [xlo, xhi), the output just past it whose window has only its first
+ * two columns inside the input (SAME at stride 2 on an even width): from the column the last pixel
+ * kept, about 62 instructions, 78 on the channel-major core, which then leaves it out. */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv_affine_params_t *p,
+                                                                  nnom_dims_t in_dims, nnom_dims_t out_dims,
+                                                                  uint32_t ylo, uint32_t yhi, uint32_t xlo,
+                                                                  uint32_t xhi)
+{
+#if NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM
+    const nnom_window_t *win = &p->win;
+    return win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
+           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && xhi + 1u == out_dims.w
+           && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left;
+#else
+    (void)p, (void)in_dims, (void)out_dims, (void)ylo, (void)yhi, (void)xlo, (void)xhi;
+    return 0;
+#endif
+}
+
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
 static NNOM_ARM_ALWAYS_INLINE void group_rq1(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t z1,
                                              int32_t rq[3][4], uint32_t i)
@@ -140,6 +160,8 @@ typedef struct dw_job {
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
+    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (dw_s2_right()), */
+    int32_t b2[4];            /* with these biases (b less its window's missing third column) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
 } dw_job_t;
@@ -231,7 +253,8 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
                                   && offsetof(dw_job_t, step) == 72 && offsetof(dw_job_t, row_step) == 76
                                   && offsetof(dw_job_t, ostep) == 80 && offsetof(dw_job_t, out_row) == 84
                                   && offsetof(dw_job_t, count) == 88 && offsetof(dw_job_t, rows) == 92
-                                  && offsetof(dw_job_t, pairs) == 120 && sizeof(tap_pair_t) == 24)
+                                  && offsetof(dw_job_t, right) == 120 && offsetof(dw_job_t, b2) == 124
+                                  && offsetof(dw_job_t, pairs) == 140 && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
 
@@ -270,8 +293,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r1, [r3, #124]\n\t"
-                     "ldr    r2, [r3, #148]\n\t"
+                     "ldr    r1, [r3, #144]\n\t"
+                     "ldr    r2, [r3, #168]\n\t"
                      "ldr    r8, [r3, #72]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
                      "ldr    r9, [r3, #80]\n\t"
@@ -287,14 +310,14 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 128)
-                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 152)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 148)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 172)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 176)
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 196)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 200)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 220)
                      "ldr    r8, [r0, r1, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #224]\n\t"
+                     "ldrd   r11, r12, [r3, #244]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -338,6 +361,48 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 /* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), at sp + 24. */
 #define DW_S2_P0 "24"
 #define DW_S2_P0_8 "32"
+/* dw_nine_s2_asm()'s parts used twice: P0 (taps 0, 3) from the slot; taps 6, 7 (the bottom row's
+ * first two, r0 moved a column on between them); the requantization and packing into r4. */
+#define DW_S2_P0_RESTORE \
+    "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #148]\n\t" \
+    "smlad  r4, r8, r11, r4\n\t" \
+    "smlad  r5, r9, r12, r5\n\t" \
+    "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t" \
+    "ldrd   r11, r12, [r3, #156]\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "smlad  r7, r9, r12, r7\n\t"
+#define DW_S2_ROW2_PAIR \
+    "ldr    r10, [r0, r2, lsl #1]\n\t" \
+    "add    r0, r0, r1\n\t" \
+    "ldr    r9, [r0, r2, lsl #1]\n\t" \
+    "pkhbt  r8, r10, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r10, asr #16\n\t" \
+    "ldrd   r11, r12, [r3, #172]\n\t" \
+    "sxtb16 r10, r8\n\t" \
+    "smlad  r4, r10, r11, r4\n\t" \
+    "sxtb16 r8, r8, ror #8\n\t" \
+    "smlad  r5, r8, r12, r5\n\t" \
+    "ldrd   r11, r12, [r3, #180]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "smlad  r7, r9, r12, r7\n\t"
+#define DW_S2_RQ \
+    "add    r12, r3, #16\n\t" \
+    DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
+    "ldm    r12, {r8-r11}\n\t" \
+    "asr    r4, r4, r8\n\t" \
+    "asr    r5, r5, r9\n\t" \
+    "asr    r6, r6, r10\n\t" \
+    "asr    r7, r7, r11\n\t" \
+    "ssat   r4, #8, r4\n\t" \
+    "ssat   r5, #8, r5\n\t" \
+    "ssat   r6, #8, r6\n\t" \
+    "ssat   r7, #8, r7\n\t" \
+    "bfi    r4, r5, #8, #8\n\t" \
+    "bfi    r4, r6, #16, #8\n\t" \
+    "bfi    r4, r7, #24, #8\n\t"
 /* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
  * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
@@ -351,8 +416,8 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #40\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r2, [r3, #124]\n\t"
-                     "ldr    r1, [r3, #168]\n\t"
+                     "ldr    r2, [r3, #144]\n\t"
+                     "ldr    r1, [r3, #188]\n\t"
                      "ldr    r8, [r3, #92]\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "ldrd   r0, lr, [r3, #64]\n\t"
@@ -375,44 +440,23 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
                      /* P0 (taps 0, 3) from the slot */
-                     "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t"
-                     "ldrd   r11, r12, [r3, #128]\n\t"
-                     "smlad  r4, r8, r11, r4\n\t"
-                     "smlad  r5, r9, r12, r5\n\t"
-                     "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
-                     "ldrd   r11, r12, [r3, #136]\n\t"
-                     "smlad  r6, r8, r11, r6\n\t"
-                     "smlad  r7, r9, r12, r7\n\t"
+                     DW_S2_P0_RESTORE
                      /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
-                     "ldr    r10, [r0, r2, lsl #1]\n\t"
-                     "add    r0, r0, r1\n\t"
-                     "ldr    r9, [r0, r2, lsl #1]\n\t"
-                     "pkhbt  r8, r10, r9, lsl #16\n\t"
-                     "pkhtb  r9, r9, r10, asr #16\n\t"
-                     "ldrd   r11, r12, [r3, #152]\n\t"
-                     "sxtb16 r10, r8\n\t"
-                     "smlad  r4, r10, r11, r4\n\t"
-                     "sxtb16 r8, r8, ror #8\n\t"
-                     "smlad  r5, r8, r12, r5\n\t"
-                     "ldrd   r11, r12, [r3, #160]\n\t"
-                     "sxtb16 r8, r9\n\t"
-                     "smlad  r6, r8, r11, r6\n\t"
-                     "sxtb16 r9, r9, ror #8\n\t"
-                     "smlad  r7, r9, r12, r7\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 176)
+                     DW_S2_ROW2_PAIR
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 196)
                      "add    r0, r0, r1\n\t"
                      /* the right column's top pair, kept for the next pixel */
                      "ldr    r8, [r0]\n\t"
                      "ldr    r9, [r0, r2]\n\t"
                      "pkhbt  r10, r8, r9, lsl #16\n\t"
                      "pkhtb  r9, r9, r8, asr #16\n\t"
-                     "ldrd   r11, r12, [r3, #200]\n\t"
+                     "ldrd   r11, r12, [r3, #220]\n\t"
                      "sxtb16 r8, r10\n\t"
                      "smlad  r4, r8, r11, r4\n\t"
                      "sxtb16 r10, r10, ror #8\n\t"
                      "smlad  r5, r10, r12, r5\n\t"
                      "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t"
-                     "ldrd   r11, r12, [r3, #208]\n\t"
+                     "ldrd   r11, r12, [r3, #228]\n\t"
                      "sxtb16 r8, r9\n\t"
                      "smlad  r6, r8, r11, r6\n\t"
                      "sxtb16 r9, r9, ror #8\n\t"
@@ -420,32 +464,31 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
                      /* tap 8 alone */
                      "ldr    r8, [r0, r2, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #224]\n\t"
+                     "ldrd   r11, r12, [r3, #244]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
                      "sxtb16 r8, r8, ror #8\n\t"
                      "smlabb r5, r8, r12, r5\n\t"
                      "smlatt r7, r8, r12, r7\n\t"
-                     "add    r12, r3, #16\n\t"
-                     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
-                     "ldm    r12, {r8-r11}\n\t"
-                     "asr    r4, r4, r8\n\t"
-                     "asr    r5, r5, r9\n\t"
-                     "asr    r6, r6, r10\n\t"
-                     "asr    r7, r7, r11\n\t"
-                     "ssat   r4, #8, r4\n\t"
-                     "ssat   r5, #8, r5\n\t"
-                     "ssat   r6, #8, r6\n\t"
-                     "ssat   r7, #8, r7\n\t"
-                     "bfi    r4, r5, #8, #8\n\t"
-                     "bfi    r4, r6, #16, #8\n\t"
-                     "bfi    r4, r7, #24, #8\n\t"
+                     DW_S2_RQ
                      "ldr    r8, [sp]\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r1\n\t"
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
+                     /* the output past the block (right): taps 0, 3 (the slot), 6, 7, 1, 4 */
+                     "ldr    r8, [r3, #120]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    3f\n\t"
+                     "add    r12, r3, #124\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     DW_S2_P0_RESTORE
+                     DW_S2_ROW2_PAIR
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 196)
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "3:\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
                      "ldr    r8, [r3, #76]\n\t"
                      "ldr    r9, [r3, #84]\n\t"
@@ -657,6 +700,13 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         if (bias != NULL)
             for (i = 0; i < 4; i++)
                 j->b[i] += 2 * bias[c0 + i];
+        if (j->right && s2) { /* the output past the block: b less the third column (taps 2, 5, 8) */
+            const tap_pair_t *q = &j->pairs[3], *e = &j->pairs[4];
+            j->b2[0] = j->b[0] + zp * (__smuad(q->w[0], 0x10001u) + (int16_t)(e->w[0] & 0xFFFFu));
+            j->b2[1] = j->b[1] + zp * (__smuad(q->w[1], 0x10001u) + (int16_t)(e->w[1] & 0xFFFFu));
+            j->b2[2] = j->b[2] + zp * (__smuad(q->w[2], 0x10001u) + (int16_t)(e->w[0] >> 16));
+            j->b2[3] = j->b[3] + zp * (__smuad(q->w[3], 0x10001u) + (int16_t)(e->w[1] >> 16));
+        }
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         j->run(j);
@@ -1312,6 +1362,7 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
@@ -2145,11 +2196,13 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
+        /* the table path's runner takes its rows' next output too (dw_s2_right()) */
+        xend = xhi + (uint32_t)dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
@@ -2173,7 +2226,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
                 int32_t ix;
                 uint32_t cols;
                 if (skip && ox == xlo) { /* over the inner block */
-                    ox = xhi;
+                    ox = xend;
                     if (ox >= out_dims.w)
                         break;
                 }
