@@ -761,6 +761,41 @@ static void check_dw(void)
         fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
         done++;
     }
+    /* 3x3 SAME (TensorFlow's padding: the odd pixel after) at out_zp -128 without clamp, a stride
+     * of 2 across or down or both: the stride-2 runner's inner block and, on even sizes, its outputs
+     * past it (a window's last column or row in the padding: dw_s2_right(), dw_s2_bottom(), the
+     * corner); maps of 4 to 24, odd channel counts, misaligned buffers */
+    for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t th, tw, mis = rnd() & 3, wmis = rnd() & 3, r = rnd() % 4;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w;
+        win.sh = (uint16_t)(r == 1 ? 1 : 2);
+        win.sw = (uint16_t)(r == 2 ? 1 : 2);
+        in.h = (uint16_t)urange(4, 24);
+        in.w = (uint16_t)urange(4, 24);
+        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 8) : urange(4, 37));
+        out.h = (uint16_t)((in.h + win.sh - 1) / win.sh);
+        out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+        out.c = in.c;
+        th = (uint32_t)(out.h - 1) * win.sh + 3;
+        tw = (uint32_t)(out.w - 1) * win.sw + 3;
+        win.pad_top = (uint16_t)(th > in.h ? (th - in.h) / 2 : 0);
+        win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
+        if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        fast += is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 

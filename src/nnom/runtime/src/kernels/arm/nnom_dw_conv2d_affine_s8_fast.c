@@ -84,6 +84,25 @@ static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv
 #endif
 }
 
+/* The same for the row just past the inner block, whose windows have only their first two rows
+ * inside (SAME at stride 2 on an even height): about 66 instructions an output, 78 on the
+ * channel-major core (and its output past the block, when dw_s2_right(), about 45 for 60). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_bottom(const nnom_conv_affine_params_t *p,
+                                                                   nnom_dims_t in_dims, nnom_dims_t out_dims,
+                                                                   uint32_t ylo, uint32_t yhi, uint32_t xlo,
+                                                                   uint32_t xhi)
+{
+#if NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM
+    const nnom_window_t *win = &p->win;
+    return win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
+           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && yhi + 1u == out_dims.h
+           && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top;
+#else
+    (void)p, (void)in_dims, (void)out_dims, (void)ylo, (void)yhi, (void)xlo, (void)xhi;
+    return 0;
+#endif
+}
+
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
 static NNOM_ARM_ALWAYS_INLINE void group_rq1(const nnom_conv_affine_params_t *p, uint32_t c0, int32_t z1,
                                              int32_t rq[3][4], uint32_t i)
@@ -161,7 +180,9 @@ typedef struct dw_job {
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
     uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (dw_s2_right()), */
-    int32_t b2[4];            /* with these biases (b less its window's missing third column) */
+    int32_t b2[4];            /* with these biases (b less its window's missing third column), */
+    uint32_t bottom;          /* and the row past the block (dw_s2_bottom()), */
+    int32_t b3[4], b4[4];     /* with these (b less the third row; less both: its output past the block) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
 } dw_job_t;
@@ -254,7 +275,9 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
                                   && offsetof(dw_job_t, ostep) == 80 && offsetof(dw_job_t, out_row) == 84
                                   && offsetof(dw_job_t, count) == 88 && offsetof(dw_job_t, rows) == 92
                                   && offsetof(dw_job_t, right) == 120 && offsetof(dw_job_t, b2) == 124
-                                  && offsetof(dw_job_t, pairs) == 140 && sizeof(tap_pair_t) == 24)
+                                  && offsetof(dw_job_t, bottom) == 140 && offsetof(dw_job_t, b3) == 144
+                                  && offsetof(dw_job_t, b4) == 160 && offsetof(dw_job_t, pairs) == 176
+                                  && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
 
@@ -293,8 +316,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r1, [r3, #144]\n\t"
-                     "ldr    r2, [r3, #168]\n\t"
+                     "ldr    r1, [r3, #180]\n\t"
+                     "ldr    r2, [r3, #204]\n\t"
                      "ldr    r8, [r3, #72]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
                      "ldr    r9, [r3, #80]\n\t"
@@ -310,14 +333,14 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 148)
-                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 172)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 184)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 208)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 196)
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 232)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 220)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 256)
                      "ldr    r8, [r0, r1, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #244]\n\t"
+                     "ldrd   r11, r12, [r3, #280]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -361,15 +384,16 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 /* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), at sp + 24. */
 #define DW_S2_P0 "24"
 #define DW_S2_P0_8 "32"
-/* dw_nine_s2_asm()'s parts used twice: P0 (taps 0, 3) from the slot; taps 6, 7 (the bottom row's
- * first two, r0 moved a column on between them); the requantization and packing into r4. */
+/* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
+ * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
+ * (taps 2, 5) kept in the slot; the requantization and packing into r4. */
 #define DW_S2_P0_RESTORE \
     "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t" \
-    "ldrd   r11, r12, [r3, #148]\n\t" \
+    "ldrd   r11, r12, [r3, #184]\n\t" \
     "smlad  r4, r8, r11, r4\n\t" \
     "smlad  r5, r9, r12, r5\n\t" \
     "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t" \
-    "ldrd   r11, r12, [r3, #156]\n\t" \
+    "ldrd   r11, r12, [r3, #192]\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "smlad  r7, r9, r12, r7\n\t"
 #define DW_S2_ROW2_PAIR \
@@ -378,16 +402,44 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "ldr    r9, [r0, r2, lsl #1]\n\t" \
     "pkhbt  r8, r10, r9, lsl #16\n\t" \
     "pkhtb  r9, r9, r10, asr #16\n\t" \
-    "ldrd   r11, r12, [r3, #172]\n\t" \
+    "ldrd   r11, r12, [r3, #208]\n\t" \
     "sxtb16 r10, r8\n\t" \
     "smlad  r4, r10, r11, r4\n\t" \
     "sxtb16 r8, r8, ror #8\n\t" \
     "smlad  r5, r8, r12, r5\n\t" \
-    "ldrd   r11, r12, [r3, #180]\n\t" \
+    "ldrd   r11, r12, [r3, #216]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
     "smlad  r7, r9, r12, r7\n\t"
+#define DW_S2_P0_FIRST \
+    "ldr    r8, [r0]\n\t" \
+    "ldr    r9, [r0, r2]\n\t" \
+    "pkhbt  r10, r8, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r8, asr #16\n\t" \
+    "sxtb16 r8, r10\n\t" \
+    "sxtb16 r10, r10, ror #8\n\t" \
+    "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+#define DW_S2_P2_SAVE \
+    "ldr    r8, [r0]\n\t" \
+    "ldr    r9, [r0, r2]\n\t" \
+    "pkhbt  r10, r8, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r8, asr #16\n\t" \
+    "ldrd   r11, r12, [r3, #256]\n\t" \
+    "sxtb16 r8, r10\n\t" \
+    "smlad  r4, r8, r11, r4\n\t" \
+    "sxtb16 r10, r10, ror #8\n\t" \
+    "smlad  r5, r10, r12, r5\n\t" \
+    "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #264]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "smlad  r7, r9, r12, r7\n\t" \
+    "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
 #define DW_S2_RQ \
     "add    r12, r3, #16\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
@@ -416,8 +468,8 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #40\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r2, [r3, #144]\n\t"
-                     "ldr    r1, [r3, #188]\n\t"
+                     "ldr    r2, [r3, #180]\n\t"
+                     "ldr    r1, [r3, #224]\n\t"
                      "ldr    r8, [r3, #92]\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "ldrd   r0, lr, [r3, #64]\n\t"
@@ -426,45 +478,20 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "ldr    r8, [r3, #88]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
                      "str    r8, [sp]\n\t"
-                     /* the row's first P0 */
-                     "ldr    r8, [r0]\n\t"
-                     "ldr    r9, [r0, r2]\n\t"
-                     "pkhbt  r10, r8, r9, lsl #16\n\t"
-                     "pkhtb  r9, r9, r8, asr #16\n\t"
-                     "sxtb16 r8, r10\n\t"
-                     "sxtb16 r10, r10, ror #8\n\t"
-                     "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t"
-                     "sxtb16 r8, r9\n\t"
-                     "sxtb16 r9, r9, ror #8\n\t"
-                     "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+                     DW_S2_P0_FIRST
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
                      /* P0 (taps 0, 3) from the slot */
                      DW_S2_P0_RESTORE
                      /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 196)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
                      "add    r0, r0, r1\n\t"
                      /* the right column's top pair, kept for the next pixel */
-                     "ldr    r8, [r0]\n\t"
-                     "ldr    r9, [r0, r2]\n\t"
-                     "pkhbt  r10, r8, r9, lsl #16\n\t"
-                     "pkhtb  r9, r9, r8, asr #16\n\t"
-                     "ldrd   r11, r12, [r3, #220]\n\t"
-                     "sxtb16 r8, r10\n\t"
-                     "smlad  r4, r8, r11, r4\n\t"
-                     "sxtb16 r10, r10, ror #8\n\t"
-                     "smlad  r5, r10, r12, r5\n\t"
-                     "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t"
-                     "ldrd   r11, r12, [r3, #228]\n\t"
-                     "sxtb16 r8, r9\n\t"
-                     "smlad  r6, r8, r11, r6\n\t"
-                     "sxtb16 r9, r9, ror #8\n\t"
-                     "smlad  r7, r9, r12, r7\n\t"
-                     "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+                     DW_S2_P2_SAVE
                      /* tap 8 alone */
                      "ldr    r8, [r0, r2, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #244]\n\t"
+                     "ldrd   r11, r12, [r3, #280]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -485,7 +512,7 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 196)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "3:\n\t"
@@ -498,6 +525,40 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "subs   r8, r8, #1\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "bne    2b\n\t"
+                     /* the row past the block (bottom): taps 0-5 (r0, lr at its start) */
+                     "ldr    r8, [r3, #140]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    9f\n\t"
+                     "ldr    r8, [r3, #88]\n\t"
+                     "mla    r8, r8, r1, lr\n\t"
+                     "str    r8, [sp]\n\t"
+                     DW_S2_P0_FIRST
+                     "6:\n\t"
+                     "add    r12, r3, #144\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     DW_S2_P0_RESTORE
+                     "add    r0, r0, r1\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     "add    r0, r0, r1\n\t"
+                     DW_S2_P2_SAVE
+                     DW_S2_RQ
+                     "ldr    r8, [sp]\n\t"
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "cmp    lr, r8\n\t"
+                     "bne    6b\n\t"
+                     /* and its output past the block (right): taps 0, 3, 1, 4 */
+                     "ldr    r8, [r3, #120]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    9f\n\t"
+                     "add    r12, r3, #160\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     DW_S2_P0_RESTORE
+                     "add    r0, r0, r1\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "9:\n\t"
                      "add    sp, sp, #40\n\t"
                      "pop    {r4-r11, pc}");
 }
@@ -624,6 +685,23 @@ static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_para
 }
 #endif
 
+/* The biases of the windows past the inner block in a table of dw_s2_place's order: b less zp
+ * times the doubled weights of the third column (taps 2, 5, 8: b2), the third row (6, 7, 8: b3),
+ * both (b4). */
+static NNOM_ARM_NOINLINE void dw_s2_biases(dw_job_t *j, int32_t zp)
+{
+    const tap_pair_t *row = &j->pairs[1], *col = &j->pairs[3], *e = &j->pairs[4];
+    uint32_t i;
+    for (i = 0; i < 4; i++) {
+        /* tap 8's weight of channel i: lane i >> 1 of w[i & 1] */
+        const int32_t t8 = (int16_t)(e->w[i & 1u] >> (16u * (i >> 1)));
+        const int32_t c = (int32_t)__smuad(col->w[i], 0x10001u), r = (int32_t)__smuad(row->w[i], 0x10001u);
+        j->b2[i] = j->b[i] + zp * (c + t8);
+        j->b3[i] = j->b[i] + zp * (r + t8);
+        j->b4[i] = j->b[i] + zp * (c + r + t8);
+    }
+}
+
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
@@ -700,13 +778,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         if (bias != NULL)
             for (i = 0; i < 4; i++)
                 j->b[i] += 2 * bias[c0 + i];
-        if (j->right && s2) { /* the output past the block: b less the third column (taps 2, 5, 8) */
-            const tap_pair_t *q = &j->pairs[3], *e = &j->pairs[4];
-            j->b2[0] = j->b[0] + zp * (__smuad(q->w[0], 0x10001u) + (int16_t)(e->w[0] & 0xFFFFu));
-            j->b2[1] = j->b[1] + zp * (__smuad(q->w[1], 0x10001u) + (int16_t)(e->w[1] & 0xFFFFu));
-            j->b2[2] = j->b[2] + zp * (__smuad(q->w[2], 0x10001u) + (int16_t)(e->w[0] >> 16));
-            j->b2[3] = j->b[3] + zp * (__smuad(q->w[3], 0x10001u) + (int16_t)(e->w[1] >> 16));
-        }
+        if ((j->right || j->bottom) && s2) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
+            dw_s2_biases(j, zp);
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         j->run(j);
@@ -1363,6 +1436,7 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+    j.bottom = border && dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
@@ -2196,13 +2270,15 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
-        /* the table path's runner takes its rows' next output too (dw_s2_right()) */
+        /* the table path's runner takes its rows' next output and the next row too (dw_s2_right(),
+         * dw_s2_bottom()) */
         xend = xhi + (uint32_t)dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+        yend = yhi + (uint32_t)dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
@@ -2218,7 +2294,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
          * once for its outputs */
         for (j.n = 0; j.n < DW_CHAN_OUTS && oy < out_dims.h;) {
             const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-            const uint32_t rows = dw_chan_taps(iy, in_dims.h, &ky0), skip = oy >= ylo && oy < yhi && xlo < xhi;
+            const uint32_t rows = dw_chan_taps(iy, in_dims.h, &ky0), skip = oy >= ylo && oy < yend && xlo < xhi;
             const int32_t roff = (iy + (int32_t)ky0) * (int32_t)j.rs;
             /* inside the job (w is 96 bytes in): at most 48 bytes before w */
             const uint8_t *wrow = (const uint8_t *)&j + offsetof(dw_chan_t, w) + 24u * ky0 - 24u * (3u - rows);
