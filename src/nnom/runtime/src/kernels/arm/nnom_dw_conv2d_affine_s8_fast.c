@@ -170,6 +170,7 @@ typedef struct {
 typedef struct dw_job {
     int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
     int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
+    int8_t *end;              /* dw_nine_s2_asm()'s: the row's end in the output (read with the shifts) */
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
     int8_t *o;                /* its output */
     uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
@@ -270,14 +271,14 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #if NNOM_ARM_ASM
 /* The field offsets the asm below reads. */
 typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, rq) == 16
-                                  && offsetof(dw_job_t, pa) == 64 && offsetof(dw_job_t, o) == 68
-                                  && offsetof(dw_job_t, step) == 72 && offsetof(dw_job_t, row_step) == 76
-                                  && offsetof(dw_job_t, ostep) == 80 && offsetof(dw_job_t, out_row) == 84
-                                  && offsetof(dw_job_t, count) == 88 && offsetof(dw_job_t, rows) == 92
-                                  && offsetof(dw_job_t, right) == 120 && offsetof(dw_job_t, b2) == 124
-                                  && offsetof(dw_job_t, bottom) == 140 && offsetof(dw_job_t, b3) == 144
-                                  && offsetof(dw_job_t, b4) == 160 && offsetof(dw_job_t, pairs) == 176
-                                  && sizeof(tap_pair_t) == 24)
+                                  && offsetof(dw_job_t, end) == 64 && offsetof(dw_job_t, pa) == 68
+                                  && offsetof(dw_job_t, o) == 72 && offsetof(dw_job_t, step) == 76
+                                  && offsetof(dw_job_t, row_step) == 80 && offsetof(dw_job_t, ostep) == 84
+                                  && offsetof(dw_job_t, out_row) == 88 && offsetof(dw_job_t, count) == 92
+                                  && offsetof(dw_job_t, rows) == 96 && offsetof(dw_job_t, right) == 124
+                                  && offsetof(dw_job_t, b2) == 128 && offsetof(dw_job_t, bottom) == 144
+                                  && offsetof(dw_job_t, b3) == 148 && offsetof(dw_job_t, b4) == 164
+                                  && offsetof(dw_job_t, pairs) == 180 && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
 
@@ -316,31 +317,31 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r1, [r3, #180]\n\t"
-                     "ldr    r2, [r3, #204]\n\t"
-                     "ldr    r8, [r3, #72]\n\t"
+                     "ldr    r1, [r3, #184]\n\t"
+                     "ldr    r2, [r3, #208]\n\t"
+                     "ldr    r8, [r3, #76]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
-                     "ldr    r9, [r3, #80]\n\t"
+                     "ldr    r9, [r3, #84]\n\t"
                      "strd   r8, r9, [sp, #4]\n\t"
-                     "ldr    r8, [r3, #92]\n\t"
+                     "ldr    r8, [r3, #96]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3, #64]\n\t"
+                     "ldrd   r0, lr, [r3, #68]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #88]\n\t"
-                     "ldr    r9, [r3, #80]\n\t"
+                     "ldr    r8, [r3, #92]\n\t"
+                     "ldr    r9, [r3, #84]\n\t"
                      "mla    r8, r8, r9, lr\n\t"
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 184)
-                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 208)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 188)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 212)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 232)
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 236)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 256)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 260)
                      "ldr    r8, [r0, r1, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #280]\n\t"
+                     "ldrd   r11, r12, [r3, #284]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -368,8 +369,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #76]\n\t"
-                     "ldr    r9, [r3, #84]\n\t"
+                     "ldr    r8, [r3, #80]\n\t"
+                     "ldr    r9, [r3, #88]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -386,14 +387,15 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 #define DW_S2_P0_8 "32"
 /* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
  * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
- * (taps 2, 5) kept in the slot; the requantization and packing into r4. */
+ * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
+ * r12). */
 #define DW_S2_P0_RESTORE \
     "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t" \
-    "ldrd   r11, r12, [r3, #184]\n\t" \
+    "ldrd   r11, r12, [r3, #188]\n\t" \
     "smlad  r4, r8, r11, r4\n\t" \
     "smlad  r5, r9, r12, r5\n\t" \
     "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t" \
-    "ldrd   r11, r12, [r3, #192]\n\t" \
+    "ldrd   r11, r12, [r3, #196]\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "smlad  r7, r9, r12, r7\n\t"
 #define DW_S2_ROW2_PAIR \
@@ -402,12 +404,12 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "ldr    r9, [r0, r2, lsl #1]\n\t" \
     "pkhbt  r8, r10, r9, lsl #16\n\t" \
     "pkhtb  r9, r9, r10, asr #16\n\t" \
-    "ldrd   r11, r12, [r3, #208]\n\t" \
+    "ldrd   r11, r12, [r3, #212]\n\t" \
     "sxtb16 r10, r8\n\t" \
     "smlad  r4, r10, r11, r4\n\t" \
     "sxtb16 r8, r8, ror #8\n\t" \
     "smlad  r5, r8, r12, r5\n\t" \
-    "ldrd   r11, r12, [r3, #216]\n\t" \
+    "ldrd   r11, r12, [r3, #220]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
@@ -428,13 +430,13 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "ldr    r9, [r0, r2]\n\t" \
     "pkhbt  r10, r8, r9, lsl #16\n\t" \
     "pkhtb  r9, r9, r8, asr #16\n\t" \
-    "ldrd   r11, r12, [r3, #256]\n\t" \
+    "ldrd   r11, r12, [r3, #260]\n\t" \
     "sxtb16 r8, r10\n\t" \
     "smlad  r4, r8, r11, r4\n\t" \
     "sxtb16 r10, r10, ror #8\n\t" \
     "smlad  r5, r10, r12, r5\n\t" \
     "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t" \
-    "ldrd   r11, r12, [r3, #264]\n\t" \
+    "ldrd   r11, r12, [r3, #268]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
@@ -443,7 +445,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 #define DW_S2_RQ \
     "add    r12, r3, #16\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
-    "ldm    r12, {r8-r11}\n\t" \
+    "ldm    r12, {r8-r12}\n\t" \
     "asr    r4, r4, r8\n\t" \
     "asr    r5, r5, r9\n\t" \
     "asr    r6, r6, r10\n\t" \
@@ -460,24 +462,25 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
  * after the window it is the next pixel's, and the right column's top pair, widened, is the next
  * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
- * (two loads, two PKHs, four SXTB16s). The output step is DX (four channels, no dilation). 87
- * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [0] the
- * row's end in the output, [12] rows left, [16] the row's first input and output, [24] the slot. */
+ * (two loads, two PKHs, four SXTB16s). The output step is DX (four channels, no dilation); the
+ * row's end in the output is in the job (end), read into r12 with the shifts. 86 instructions a
+ * pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12] rows left, [16]
+ * the row's first input and output, [24] the slot. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #40\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r2, [r3, #180]\n\t"
-                     "ldr    r1, [r3, #224]\n\t"
-                     "ldr    r8, [r3, #92]\n\t"
+                     "ldr    r2, [r3, #184]\n\t"
+                     "ldr    r1, [r3, #228]\n\t"
+                     "ldr    r8, [r3, #96]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3, #64]\n\t"
+                     "ldrd   r0, lr, [r3, #68]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #88]\n\t"
+                     "ldr    r8, [r3, #92]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
-                     "str    r8, [sp]\n\t"
+                     "str    r8, [r3, #64]\n\t"
                      DW_S2_P0_FIRST
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
@@ -485,13 +488,13 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      DW_S2_P0_RESTORE
                      /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
                      "add    r0, r0, r1\n\t"
                      /* the right column's top pair, kept for the next pixel */
                      DW_S2_P2_SAVE
                      /* tap 8 alone */
                      "ldr    r8, [r0, r2, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #280]\n\t"
+                     "ldrd   r11, r12, [r3, #284]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -499,26 +502,25 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "smlabb r5, r8, r12, r5\n\t"
                      "smlatt r7, r8, r12, r7\n\t"
                      DW_S2_RQ
-                     "ldr    r8, [sp]\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r1\n\t"
-                     "cmp    lr, r8\n\t"
+                     "cmp    lr, r12\n\t"
                      "bne    1b\n\t"
                      /* the output past the block (right): taps 0, 3 (the slot), 6, 7, 1, 4 */
-                     "ldr    r8, [r3, #120]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    3f\n\t"
-                     "add    r12, r3, #124\n\t"
+                     "add    r12, r3, #128\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "3:\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #76]\n\t"
-                     "ldr    r9, [r3, #84]\n\t"
+                     "ldr    r8, [r3, #80]\n\t"
+                     "ldr    r9, [r3, #88]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -526,36 +528,35 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "str    r8, [sp, #12]\n\t"
                      "bne    2b\n\t"
                      /* the row past the block (bottom): taps 0-5 (r0, lr at its start) */
-                     "ldr    r8, [r3, #140]\n\t"
+                     "ldr    r8, [r3, #144]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    9f\n\t"
-                     "ldr    r8, [r3, #88]\n\t"
+                     "ldr    r8, [r3, #92]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
-                     "str    r8, [sp]\n\t"
+                     "str    r8, [r3, #64]\n\t"
                      DW_S2_P0_FIRST
                      "6:\n\t"
-                     "add    r12, r3, #144\n\t"
+                     "add    r12, r3, #148\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      "add    r0, r0, r1\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
                      "add    r0, r0, r1\n\t"
                      DW_S2_P2_SAVE
                      DW_S2_RQ
-                     "ldr    r8, [sp]\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r1\n\t"
-                     "cmp    lr, r8\n\t"
+                     "cmp    lr, r12\n\t"
                      "bne    6b\n\t"
                      /* and its output past the block (right): taps 0, 3, 1, 4 */
-                     "ldr    r8, [r3, #120]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    9f\n\t"
-                     "add    r12, r3, #160\n\t"
+                     "add    r12, r3, #164\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      "add    r0, r0, r1\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 232)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "9:\n\t"
