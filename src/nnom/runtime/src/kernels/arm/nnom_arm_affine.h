@@ -171,10 +171,20 @@ static inline uint32_t nnom_arm_pack4(int32_t y0, int32_t y1, int32_t y2, int32_
     return nnom_arm_clamp4(nnom_arm_pack4_sat(y0, y1, y2, y3), lo4, hi4);
 }
 
+/* Out of line and left alone by GCC's interprocedural passes (noipa): its callers' code the same
+ * whichever paths a build has (tests/test_kernel_paths.py), not inlined where fewer of them are. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NNOM_ARM_AFF_FAST_ATTR __attribute__((noinline, noipa, unused))
+#elif defined(__GNUC__)
+#define NNOM_ARM_AFF_FAST_ATTR __attribute__((noinline, unused))
+#else
+#define NNOM_ARM_AFF_FAST_ATTR inline
+#endif
+
 /* Whether every channel takes the fast requantization: m >= 0, shift in [-23, -1], and the
  * accumulator bias + (sum of `taps` products of an int8 weight and an input minus its zero point,
  * each at most 2^15 in size) stays within +-2^30, so that twice it fits in int32. */
-static inline int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias,
+static NNOM_ARM_AFF_FAST_ATTR int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias,
                                     uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);

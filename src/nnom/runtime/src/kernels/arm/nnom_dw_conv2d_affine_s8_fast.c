@@ -64,6 +64,10 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
         *hi = n_out;
 }
 
+/* Whether dw_nine_s2_asm() is built in (it runs the outputs past the inner block, below): read
+ * through NNOM_ARM_OPAQUE, the same code in every build (see dw_runners). */
+static const uint8_t dw_s2_built[1] = {NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM};
+
 /* Whether the table path's stride-2 nine-tap runner (dw_nine_s2_asm()) takes, after each row of
  * the inner block [ylo, yhi) x [xlo, xhi), the output just past it whose window has only its first
  * two columns inside the input (SAME at stride 2 on an even width): from the column the last pixel
@@ -73,15 +77,12 @@ static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv
                                                                   uint32_t ylo, uint32_t yhi, uint32_t xlo,
                                                                   uint32_t xhi)
 {
-#if NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM
     const nnom_window_t *win = &p->win;
-    return win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
+    const uint8_t *built = dw_s2_built;
+    NNOM_ARM_OPAQUE(built);
+    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
            && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && xhi + 1u == out_dims.w
            && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left;
-#else
-    (void)p, (void)in_dims, (void)out_dims, (void)ylo, (void)yhi, (void)xlo, (void)xhi;
-    return 0;
-#endif
 }
 
 /* The same for the row just past the inner block, whose windows have only their first two rows
@@ -92,15 +93,12 @@ static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_bottom(const nnom_con
                                                                    uint32_t ylo, uint32_t yhi, uint32_t xlo,
                                                                    uint32_t xhi)
 {
-#if NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM
     const nnom_window_t *win = &p->win;
-    return win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
+    const uint8_t *built = dw_s2_built;
+    NNOM_ARM_OPAQUE(built);
+    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
            && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && yhi + 1u == out_dims.h
            && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top;
-#else
-    (void)p, (void)in_dims, (void)out_dims, (void)ylo, (void)yhi, (void)xlo, (void)xhi;
-    return 0;
-#endif
 }
 
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
@@ -169,6 +167,8 @@ typedef struct {
  * requantization after them: LDMs in dw_nine_asm()). */
 typedef struct dw_job {
     int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
+    uint32_t p0[4];           /* dw_nine_s2_asm()'s slot (it writes it, and end): the next pixel's taps */
+    uint32_t w0[4];           /* 0, 3 widened, and their weights (pairs[0].w): one LDM with b */
     int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
     int8_t *end;              /* dw_nine_s2_asm()'s: the row's end in the output (read with the shifts) */
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
@@ -270,15 +270,16 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #if NNOM_ARM_ASM
 /* The field offsets the asm below reads. */
-typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, rq) == 16
-                                  && offsetof(dw_job_t, end) == 64 && offsetof(dw_job_t, pa) == 68
-                                  && offsetof(dw_job_t, o) == 72 && offsetof(dw_job_t, step) == 76
-                                  && offsetof(dw_job_t, row_step) == 80 && offsetof(dw_job_t, ostep) == 84
-                                  && offsetof(dw_job_t, out_row) == 88 && offsetof(dw_job_t, count) == 92
-                                  && offsetof(dw_job_t, rows) == 96 && offsetof(dw_job_t, right) == 124
-                                  && offsetof(dw_job_t, b2) == 128 && offsetof(dw_job_t, bottom) == 144
-                                  && offsetof(dw_job_t, b3) == 148 && offsetof(dw_job_t, b4) == 164
-                                  && offsetof(dw_job_t, pairs) == 180 && sizeof(tap_pair_t) == 24)
+typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, p0) == 16
+                                  && offsetof(dw_job_t, w0) == 32 && offsetof(dw_job_t, rq) == 48
+                                  && offsetof(dw_job_t, end) == 96 && offsetof(dw_job_t, pa) == 100
+                                  && offsetof(dw_job_t, o) == 104 && offsetof(dw_job_t, step) == 108
+                                  && offsetof(dw_job_t, row_step) == 112 && offsetof(dw_job_t, ostep) == 116
+                                  && offsetof(dw_job_t, out_row) == 120 && offsetof(dw_job_t, count) == 124
+                                  && offsetof(dw_job_t, rows) == 128 && offsetof(dw_job_t, right) == 156
+                                  && offsetof(dw_job_t, b2) == 160 && offsetof(dw_job_t, bottom) == 176
+                                  && offsetof(dw_job_t, b3) == 180 && offsetof(dw_job_t, b4) == 196
+                                  && offsetof(dw_job_t, pairs) == 212 && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
 
@@ -317,38 +318,38 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r1, [r3, #184]\n\t"
-                     "ldr    r2, [r3, #208]\n\t"
-                     "ldr    r8, [r3, #76]\n\t"
+                     "ldr    r1, [r3, #216]\n\t"
+                     "ldr    r2, [r3, #240]\n\t"
+                     "ldr    r8, [r3, #108]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
-                     "ldr    r9, [r3, #84]\n\t"
+                     "ldr    r9, [r3, #116]\n\t"
                      "strd   r8, r9, [sp, #4]\n\t"
-                     "ldr    r8, [r3, #96]\n\t"
+                     "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3, #68]\n\t"
+                     "ldrd   r0, lr, [r3, #100]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #92]\n\t"
-                     "ldr    r9, [r3, #84]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
+                     "ldr    r9, [r3, #116]\n\t"
                      "mla    r8, r8, r9, lr\n\t"
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
                      "ldm    r3, {r4-r7}\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 188)
-                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 212)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 220)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 244)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 236)
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 268)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 260)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 292)
                      "ldr    r8, [r0, r1, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #284]\n\t"
+                     "ldrd   r11, r12, [r3, #316]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
                      "sxtb16 r8, r8, ror #8\n\t"
                      "smlabb r5, r8, r12, r5\n\t"
                      "smlatt r7, r8, r12, r7\n\t"
-                     "add    r12, r3, #16\n\t"
+                     "add    r12, r3, #48\n\t"
                      DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
                      "ldm    r12, {r8-r11}\n\t"
                      "asr    r4, r4, r8\n\t"
@@ -369,8 +370,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #80]\n\t"
-                     "ldr    r9, [r3, #88]\n\t"
+                     "ldr    r8, [r3, #112]\n\t"
+                     "ldr    r9, [r3, #120]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -382,20 +383,20 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 }
 
 
-/* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), at sp + 24. */
-#define DW_S2_P0 "24"
-#define DW_S2_P0_8 "32"
+/* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), in the job. */
+#define DW_S2_P0 "16"
+#define DW_S2_P0_8 "24"
 /* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
  * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
  * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
  * r12). */
 #define DW_S2_P0_RESTORE \
-    "ldrd   r8, r9, [sp, #" DW_S2_P0 "]\n\t" \
-    "ldrd   r11, r12, [r3, #188]\n\t" \
+    "ldrd   r8, r9, [r3, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #220]\n\t" \
     "smlad  r4, r8, r11, r4\n\t" \
     "smlad  r5, r9, r12, r5\n\t" \
-    "ldrd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t" \
-    "ldrd   r11, r12, [r3, #196]\n\t" \
+    "ldrd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t" \
+    "ldrd   r11, r12, [r3, #228]\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "smlad  r7, r9, r12, r7\n\t"
 #define DW_S2_ROW2_PAIR \
@@ -404,12 +405,12 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "ldr    r9, [r0, r2, lsl #1]\n\t" \
     "pkhbt  r8, r10, r9, lsl #16\n\t" \
     "pkhtb  r9, r9, r10, asr #16\n\t" \
-    "ldrd   r11, r12, [r3, #212]\n\t" \
+    "ldrd   r11, r12, [r3, #244]\n\t" \
     "sxtb16 r10, r8\n\t" \
     "smlad  r4, r10, r11, r4\n\t" \
     "sxtb16 r8, r8, ror #8\n\t" \
     "smlad  r5, r8, r12, r5\n\t" \
-    "ldrd   r11, r12, [r3, #220]\n\t" \
+    "ldrd   r11, r12, [r3, #252]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
@@ -421,29 +422,29 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "pkhtb  r9, r9, r8, asr #16\n\t" \
     "sxtb16 r8, r10\n\t" \
     "sxtb16 r10, r10, ror #8\n\t" \
-    "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t" \
+    "strd   r8, r10, [r3, #" DW_S2_P0 "]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
-    "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+    "strd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t"
 #define DW_S2_P2_SAVE \
     "ldr    r8, [r0]\n\t" \
     "ldr    r9, [r0, r2]\n\t" \
     "pkhbt  r10, r8, r9, lsl #16\n\t" \
     "pkhtb  r9, r9, r8, asr #16\n\t" \
-    "ldrd   r11, r12, [r3, #260]\n\t" \
+    "ldrd   r11, r12, [r3, #292]\n\t" \
     "sxtb16 r8, r10\n\t" \
     "smlad  r4, r8, r11, r4\n\t" \
     "sxtb16 r10, r10, ror #8\n\t" \
     "smlad  r5, r10, r12, r5\n\t" \
-    "strd   r8, r10, [sp, #" DW_S2_P0 "]\n\t" \
-    "ldrd   r11, r12, [r3, #268]\n\t" \
+    "strd   r8, r10, [r3, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #300]\n\t" \
     "sxtb16 r8, r9\n\t" \
     "smlad  r6, r8, r11, r6\n\t" \
     "sxtb16 r9, r9, ror #8\n\t" \
     "smlad  r7, r9, r12, r7\n\t" \
-    "strd   r8, r9, [sp, #" DW_S2_P0_8 "]\n\t"
+    "strd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t"
 #define DW_S2_RQ \
-    "add    r12, r3, #16\n\t" \
+    "add    r12, r3, #48\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
     "ldm    r12, {r8-r12}\n\t" \
     "asr    r4, r4, r8\n\t" \
@@ -462,39 +463,45 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
  * after the window it is the next pixel's, and the right column's top pair, widened, is the next
  * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
- * (two loads, two PKHs, four SXTB16s). The output step is DX (four channels, no dilation); the
- * row's end in the output is in the job (end), read into r12 with the shifts. 86 instructions a
- * pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12] rows left, [16]
- * the row's first input and output, [24] the slot. */
+ * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
+ * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
+ * dilation); the row's end in the output is in the job (end), read into r12 with the shifts. 84
+ * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12]
+ * rows left, [16] the row's first input and output. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "sub    sp, sp, #40\n\t"
+                     "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r2, [r3, #184]\n\t"
-                     "ldr    r1, [r3, #228]\n\t"
-                     "ldr    r8, [r3, #96]\n\t"
+                     "ldr    r2, [r3, #216]\n\t"
+                     "ldr    r1, [r3, #260]\n\t"
+                     "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3, #68]\n\t"
+                     "ldrd   r0, lr, [r3, #100]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #92]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
-                     "str    r8, [r3, #64]\n\t"
+                     "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
                      "1:\n\t"
-                     "ldm    r3, {r4-r7}\n\t"
-                     /* P0 (taps 0, 3) from the slot */
-                     DW_S2_P0_RESTORE
+                     /* the biases, P0 (the slot) and its first weights in one LDM */
+                     "ldm    r3, {r4-r12}\n\t"
+                     "smlad  r4, r8, r12, r4\n\t"
+                     "ldrd   r8, r12, [r3, #36]\n\t"
+                     "smlad  r5, r9, r8, r5\n\t"
+                     "smlad  r6, r10, r12, r6\n\t"
+                     "ldr    r8, [r3, #44]\n\t"
+                     "smlad  r7, r11, r8, r7\n\t"
                      /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
                      "add    r0, r0, r1\n\t"
                      /* the right column's top pair, kept for the next pixel */
                      DW_S2_P2_SAVE
                      /* tap 8 alone */
                      "ldr    r8, [r0, r2, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #284]\n\t"
+                     "ldrd   r11, r12, [r3, #316]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
@@ -507,20 +514,20 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "cmp    lr, r12\n\t"
                      "bne    1b\n\t"
                      /* the output past the block (right): taps 0, 3 (the slot), 6, 7, 1, 4 */
-                     "ldr    r8, [r3, #124]\n\t"
+                     "ldr    r8, [r3, #156]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    3f\n\t"
-                     "add    r12, r3, #128\n\t"
+                     "add    r12, r3, #160\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "3:\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #80]\n\t"
-                     "ldr    r9, [r3, #88]\n\t"
+                     "ldr    r8, [r3, #112]\n\t"
+                     "ldr    r9, [r3, #120]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -528,19 +535,19 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "str    r8, [sp, #12]\n\t"
                      "bne    2b\n\t"
                      /* the row past the block (bottom): taps 0-5 (r0, lr at its start) */
-                     "ldr    r8, [r3, #144]\n\t"
+                     "ldr    r8, [r3, #176]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    9f\n\t"
-                     "ldr    r8, [r3, #92]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
-                     "str    r8, [r3, #64]\n\t"
+                     "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
                      "6:\n\t"
-                     "add    r12, r3, #148\n\t"
+                     "add    r12, r3, #180\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      "add    r0, r0, r1\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
                      "add    r0, r0, r1\n\t"
                      DW_S2_P2_SAVE
                      DW_S2_RQ
@@ -549,18 +556,18 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "cmp    lr, r12\n\t"
                      "bne    6b\n\t"
                      /* and its output past the block (right): taps 0, 3, 1, 4 */
-                     "ldr    r8, [r3, #124]\n\t"
+                     "ldr    r8, [r3, #156]\n\t"
                      "cmp    r8, #0\n\t"
                      "beq    9f\n\t"
-                     "add    r12, r3, #164\n\t"
+                     "add    r12, r3, #196\n\t"
                      "ldm    r12, {r4-r7}\n\t"
                      DW_S2_P0_RESTORE
                      "add    r0, r0, r1\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 236)
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "9:\n\t"
-                     "add    sp, sp, #40\n\t"
+                     "add    sp, sp, #24\n\t"
                      "pop    {r4-r11, pc}");
 }
 #endif
@@ -779,8 +786,12 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         if (bias != NULL)
             for (i = 0; i < 4; i++)
                 j->b[i] += 2 * bias[c0 + i];
-        if ((j->right || j->bottom) && s2) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
-            dw_s2_biases(j, zp);
+        if (s2) {
+            for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
+                j->w0[i] = j->pairs[0].w[i];
+            if (j->right || j->bottom) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
+                dw_s2_biases(j, zp);
+        }
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         j->run(j);
