@@ -443,6 +443,15 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "sxtb16 r9, r9, ror #8\n\t" \
     "smlad  r7, r9, r12, r7\n\t" \
     "strd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t"
+/* the biases (b), P0 from the slot and its weights (w0): one LDM into r4-r12 */
+#define DW_S2_B_P0 \
+    "ldm    r3, {r4-r12}\n\t" \
+    "smlad  r4, r8, r12, r4\n\t" \
+    "ldrd   r8, r12, [r3, #36]\n\t" \
+    "smlad  r5, r9, r8, r5\n\t" \
+    "smlad  r6, r10, r12, r6\n\t" \
+    "ldr    r8, [r3, #44]\n\t" \
+    "smlad  r7, r11, r8, r7\n\t"
 #define DW_S2_RQ \
     "add    r12, r3, #48\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
@@ -486,13 +495,7 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      DW_S2_P0_FIRST
                      "1:\n\t"
                      /* the biases, P0 (the slot) and its first weights in one LDM */
-                     "ldm    r3, {r4-r12}\n\t"
-                     "smlad  r4, r8, r12, r4\n\t"
-                     "ldrd   r8, r12, [r3, #36]\n\t"
-                     "smlad  r5, r9, r8, r5\n\t"
-                     "smlad  r6, r10, r12, r6\n\t"
-                     "ldr    r8, [r3, #44]\n\t"
-                     "smlad  r7, r11, r8, r7\n\t"
+                     DW_S2_B_P0
                      /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
                      DW_S2_ROW2_PAIR
                      DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
@@ -542,10 +545,12 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "mla    r8, r8, r1, lr\n\t"
                      "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
-                     "6:\n\t"
+                     /* its biases b3 in b: the main loop's LDM */
                      "add    r12, r3, #180\n\t"
                      "ldm    r12, {r4-r7}\n\t"
-                     DW_S2_P0_RESTORE
+                     "stm    r3, {r4-r7}\n\t"
+                     "6:\n\t"
+                     DW_S2_B_P0
                      "add    r0, r0, r1\n\t"
                      DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
                      "add    r0, r0, r1\n\t"
@@ -1449,6 +1454,7 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     j.bottom = border && dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
@@ -1459,7 +1465,8 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
                                                                       oy1, ox, ox1);
         }
     }
-    return border;
+    /* none left for the channel-major core when the runner took all the outputs around its block */
+    return border && !(j.right && j.bottom && ylo == 0 && xlo == 0);
 }
 
 #endif /* DW_TABLE */
