@@ -5,7 +5,9 @@
  * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
  * (dw_planes(), below); the rest the table path
  * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
- * the input: the outputs around it on the channel-major core, dw_table()), which calls the
+ * the input: the outputs around it on the channel-major core, dw_table(); at stride 2 the inner
+ * block's runner also takes the column and row past it when their windows miss only their last
+ * column or row, dw_s2_right(), dw_s2_bottom()), which calls the
  * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -1402,7 +1404,8 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
  * channel-major core (dw_chan_pixels(), DW_CHAN_OUTS a pass), whose setup per pass and group costs
  * less than the table's per block and group (a border row or column, the corners: three or four
  * blocks on a SAME map at stride 2, eight at stride 1) and whose outputs cost about what the table's
- * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC). Read
+ * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC; since
+ * the stride-2 runner takes a SAME map's last column and row, none are left there: 2.62). Read
  * through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table runs them). */
 static int dw_chan_built(int fix, int clamp);
 
