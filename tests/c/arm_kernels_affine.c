@@ -715,8 +715,9 @@ static void check_dw(void)
         done++;
     }
     /* 3x3 windows at multiplier 1 without the sign correction or a clamp (output zero point -128,
-     * ReLU's): the table path's nine-tap runner (asm: the taps' offsets from the column and row
-     * steps, dilations 1 and 2) on maps of 5 to 24 at strides 1 and 2 both ways, and the
+     * ReLU's): the table path's nine-tap runners (asm: the taps' offsets from the column and row
+     * steps, dilations 1 and 2; at column stride 2 the one that keeps a column's taps for the next
+     * pixel) on maps of 5 to 24 at strides 1 and 2 both ways, and the
      * channel-major path's on maps up to 8 x 8 (its outputs' taps listed once: explicit paddings of 0
      * to 3 on either side, windows wholly in the padding); odd and even maps, odd channel counts,
      * misaligned buffers, zero points at both ends */
@@ -730,8 +731,11 @@ static void check_dw(void)
         int8_t *x, *w;
         win.sh = (uint16_t)urange(1, 2);
         win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
-        if (!tiny && rnd() % 4 == 0)
-            win.dh = win.dw = 2, win.sh = win.sw = 1;
+        if (!tiny && rnd() % 4 == 0) { /* dilated rows; columns dilated, or at stride 2 (dw_nine_s2_asm) */
+            win.dh = 2, win.sh = 1;
+            win.dw = (uint16_t)urange(1, 2);
+            win.sw = (uint16_t)(win.dw == 1 ? 2 : 1);
+        }
         in.h = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
         in.w = (uint16_t)(tiny ? urange(1, 8) : urange(5, 24));
         in.c = (uint16_t)(rnd() % 3 == 0 ? 4 * urange(1, 6) : urange(4, 27));
@@ -746,6 +750,41 @@ static void check_dw(void)
         out.c = in.c;
         n_out = (uint32_t)out.h * out.w * out.c;
         if (n_out > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        x = in_buf + mis;
+        w = w_buf + wmis;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        fast += is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
+    /* 3x3 SAME (TensorFlow's padding: the odd pixel after) at out_zp -128 without clamp, a stride
+     * of 2 across or down or both: the stride-2 runner's inner block and, on even sizes, its outputs
+     * past it (a window's last column or row in the padding: dw_s2_right(), dw_s2_bottom(), the
+     * corner); maps of 4 to 24, odd channel counts, misaligned buffers */
+    for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t th, tw, mis = rnd() & 3, wmis = rnd() & 3, r = rnd() % 4;
+        int mode = (int)(rnd() % 12), no_bias = mode == 2;
+        int8_t *x, *w;
+        win.sh = (uint16_t)(r == 1 ? 1 : 2);
+        win.sw = (uint16_t)(r == 2 ? 1 : 2);
+        in.h = (uint16_t)urange(4, 24);
+        in.w = (uint16_t)urange(4, 24);
+        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 8) : urange(4, 37));
+        out.h = (uint16_t)((in.h + win.sh - 1) / win.sh);
+        out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+        out.c = in.c;
+        th = (uint32_t)(out.h - 1) * win.sh + 3;
+        tw = (uint32_t)(out.w - 1) * win.sw + 3;
+        win.pad_top = (uint16_t)(th > in.h ? (th - in.h) / 2 : 0);
+        win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
+        if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
             continue;
         x = in_buf + mis;
         w = w_buf + wmis;
@@ -1712,6 +1751,75 @@ static void benchmarks(void)
     bench_softmax("softmax_100", 100);
 }
 
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+#include "arm/nnom_arm_affine.h"
+
+/* nnom_arm_aff_fast()'s definition, a channel at a time in 64 bits. */
+static int aff_fast_def(const int32_t *m, const int8_t *s, const int32_t *b, uint32_t n, uint32_t taps)
+{
+    const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+    uint32_t i;
+    if (room <= 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (m[i] < 0 || s[i] > -1 || s[i] < -23 || (b != NULL && (b[i] >= room || b[i] <= -room)))
+            return 0;
+    return 1;
+}
+
+/* nnom_arm_aff_fast() (four channels a step, the failures gathered) against its definition: 0 to 13
+ * channels, the shifts at a misaligned address, every value at or next to a bound in some call
+ * (shifts -24..0 and the int8 ends, multipliers 0, -1 and INT32_MIN, biases +-room, +-(room - 1)
+ * and the int32 ends, windows whose taps leave no room), about half the calls in range. */
+static void check_aff_fast(void)
+{
+    static const uint32_t taps_of[] = {1, 9, 25, 32767, 32768, 40000};
+    static const int8_t bad_shift[] = {0, 1, -24, 127, -128};
+    static const int32_t bad_mult[] = {-1, INT32_MIN};
+    int fails = 0, printed = 0;
+    uint32_t cs, fast = 0;
+    for (cs = 0; cs < 10 * N_CASES; cs++) {
+        const uint32_t n = urange(0, 13), taps = taps_of[rnd() % 6], mis = rnd() & 3;
+        const int64_t room64 = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+        const int32_t room = room64 > 0 ? (int32_t)room64 : 1;
+        const int no_bias = rnd() % 4 == 0;
+        int8_t *shift = shift_buf + mis;
+        uint32_t i;
+        int got, want;
+        for (i = 0; i < n; i++) {
+            uint32_t r = rnd() % 8;
+            mult_buf[i] = r == 0 ? 0 : r == 1 ? INT32_MAX : (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+            shift[i] = (int8_t)(rnd() % 4 == 0 ? (rnd() & 1 ? -23 : -1) : srange(-23, -1));
+            r = rnd() % 4;
+            bias_buf[i] = r == 0 ? room - 1 : r == 1 ? 1 - room : srange(1 - room, room - 1);
+        }
+        if (n > 0 && rnd() % 2 == 0) { /* one channel out of range */
+            i = rnd() % n;
+            switch (rnd() % 3) {
+            case 0:
+                shift[i] = bad_shift[rnd() % 5];
+                break;
+            case 1:
+                mult_buf[i] = bad_mult[rnd() % 2];
+                break;
+            default:
+                bias_buf[i] = rnd() % 3 == 0 ? (rnd() & 1 ? INT32_MAX : INT32_MIN) : rnd() & 1 ? room : -room;
+            }
+        }
+        got = nnom_arm_aff_fast(mult_buf, shift, no_bias ? NULL : bias_buf, n, taps);
+        want = aff_fast_def(mult_buf, shift, no_bias ? NULL : bias_buf, n, taps);
+        fast += (uint32_t)want;
+        if (got != want) {
+            if (printed++ < 5)
+                printf("MISMATCH aff_fast case %lu (%lu channels, %lu taps%s): %d, expected %d\n", (unsigned long)cs,
+                       (unsigned long)n, (unsigned long)taps, no_bias ? ", no bias" : "", got, want);
+            fails++;
+        }
+    }
+    report("aff_fast", cs, fails, fast);
+}
+#endif
+
 int main(void)
 {
     check_conv();
@@ -1736,6 +1844,9 @@ int main(void)
     check_softmax();
 #ifndef NO_BENCH
     benchmarks();
+#endif
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+    check_aff_fast(); /* last: the other checks' random cases as they were */
 #endif
     return failures_total > 100 ? 100 : failures_total;
 }

@@ -5,7 +5,9 @@
  * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
  * (dw_planes(), below); the rest the table path
  * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
- * the input: the outputs around it on the channel-major core, dw_table()), which calls the
+ * the input: the outputs around it on the channel-major core, dw_table(); at stride 2 the inner
+ * block's runner also takes the column and row past it when their windows miss only their last
+ * column or row, dw_s2_right(), dw_s2_bottom()), which calls the
  * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -62,6 +64,43 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
     *hi = n - 1u + pad >= span ? (n - 1u + pad - span) / s + 1u : 0u;
     if (*hi > n_out)
         *hi = n_out;
+}
+
+/* Whether dw_nine_s2_asm() is built in (it runs the outputs past the inner block, below): read
+ * through NNOM_ARM_OPAQUE, the same code in every build (see dw_runners). */
+static const uint8_t dw_s2_built[1] = {NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM};
+
+/* Whether the table path's stride-2 nine-tap runner (dw_nine_s2_asm()) takes, after each row of
+ * the inner block [ylo, yhi) x [xlo, xhi), the output just past it whose window has only its first
+ * two columns inside the input (SAME at stride 2 on an even width): from the column the last pixel
+ * kept, about 62 instructions, 78 on the channel-major core, which then leaves it out. */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv_affine_params_t *p,
+                                                                  nnom_dims_t in_dims, nnom_dims_t out_dims,
+                                                                  uint32_t ylo, uint32_t yhi, uint32_t xlo,
+                                                                  uint32_t xhi)
+{
+    const nnom_window_t *win = &p->win;
+    const uint8_t *built = dw_s2_built;
+    NNOM_ARM_OPAQUE(built);
+    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
+           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && xhi + 1u == out_dims.w
+           && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left;
+}
+
+/* The same for the row just past the inner block, whose windows have only their first two rows
+ * inside (SAME at stride 2 on an even height): about 66 instructions an output, 78 on the
+ * channel-major core (and its output past the block, when dw_s2_right(), about 45 for 60). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_bottom(const nnom_conv_affine_params_t *p,
+                                                                   nnom_dims_t in_dims, nnom_dims_t out_dims,
+                                                                   uint32_t ylo, uint32_t yhi, uint32_t xlo,
+                                                                   uint32_t xhi)
+{
+    const nnom_window_t *win = &p->win;
+    const uint8_t *built = dw_s2_built;
+    NNOM_ARM_OPAQUE(built);
+    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
+           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && yhi + 1u == out_dims.h
+           && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top;
 }
 
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
@@ -126,19 +165,27 @@ typedef struct {
     uint32_t w[4];   /* per channel: twice the weight of tap 1 (low half) and of tap 2 (high half) */
 } tap_pair_t;
 
-/* A block of output pixels (rows x count) and one group of four channels. */
+/* A block of output pixels (rows x count) and one group of four channels (the biases first and the
+ * requantization after them: LDMs in dw_nine_asm()). */
 typedef struct dw_job {
+    int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
+    uint32_t p0[4];           /* dw_nine_s2_asm()'s slot (it writes it, and end): the next pixel's taps */
+    uint32_t w0[4];           /* 0, 3 widened, and their weights (pairs[0].w): one LDM with b */
+    int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
+    int8_t *end;              /* dw_nine_s2_asm()'s: the row's end in the output (read with the shifts) */
     const int8_t *pa;         /* the first pixel's first tap inside the input, at the group */
     int8_t *o;                /* its output */
     uint32_t step, row_step;  /* input bytes to the next pixel, and from a row's first to the next's */
     uint32_t ostep, out_row;  /* the same in the output */
     uint32_t count, rows;     /* pixels per row, rows */
     uint32_t n_pairs, single; /* tap pairs, then 0 or 1 single tap */
-    int32_t b[4];             /* 2 * (bias - zp * the sum of the block's weights) */
-    int32_t rq[3][4];         /* requantization: m0 k0 m1 k1 m2 k2 m3 k3 r0 r1 r2 r3 (nnom_arm_rq4) */
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
+    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (dw_s2_right()), */
+    int32_t b2[4];            /* with these biases (b less its window's missing third column), */
+    uint32_t bottom;          /* and the row past the block (dw_s2_bottom()), */
+    int32_t b3[4], b4[4];     /* with these (b less the third row; less both: its output past the block) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
 } dw_job_t;
@@ -225,11 +272,16 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #if NNOM_ARM_ASM
 /* The field offsets the asm below reads. */
-typedef char dw_job_layout_check[(offsetof(dw_job_t, step) == 8 && offsetof(dw_job_t, row_step) == 12
-                                  && offsetof(dw_job_t, ostep) == 16 && offsetof(dw_job_t, out_row) == 20
-                                  && offsetof(dw_job_t, count) == 24 && offsetof(dw_job_t, rows) == 28
-                                  && offsetof(dw_job_t, b) == 40 && offsetof(dw_job_t, rq) == 56
-                                  && offsetof(dw_job_t, pairs) == 120 && sizeof(tap_pair_t) == 24)
+typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, p0) == 16
+                                  && offsetof(dw_job_t, w0) == 32 && offsetof(dw_job_t, rq) == 48
+                                  && offsetof(dw_job_t, end) == 96 && offsetof(dw_job_t, pa) == 100
+                                  && offsetof(dw_job_t, o) == 104 && offsetof(dw_job_t, step) == 108
+                                  && offsetof(dw_job_t, row_step) == 112 && offsetof(dw_job_t, ostep) == 116
+                                  && offsetof(dw_job_t, out_row) == 120 && offsetof(dw_job_t, count) == 124
+                                  && offsetof(dw_job_t, rows) == 128 && offsetof(dw_job_t, right) == 156
+                                  && offsetof(dw_job_t, b2) == 160 && offsetof(dw_job_t, bottom) == 176
+                                  && offsetof(dw_job_t, b3) == 180 && offsetof(dw_job_t, b4) == 196
+                                  && offsetof(dw_job_t, pairs) == 212 && sizeof(tap_pair_t) == 24)
                                      ? 1
                                      : -1];
 
@@ -250,13 +302,16 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, step) == 8 && offsetof(dw_j
     "smlad  r6, r8, r11, r6\n\t"                                                             \
     "sxtb16 r9, r9, ror #8\n\t"                                                              \
     "smlad  r7, r9, r12, r7\n\t"
-#define DW_NINE_RQ1(a, off) "ldrd   r11, r12, [r3, #" #off "]\n\tsmmlar " a ", " a ", r11, r12\n\t"
+/* the requantization of two channels, their constants by an LDM from r12 (moved on) */
+#define DW_NINE_RQ2(a, b) "ldm    r12!, {r8-r11}\n\tsmmlar " a ", " a ", r8, r9\n\tsmmlar " b ", " b ", r10, r11\n\t"
 
 /* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
  * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
  * and DY (the next row's, tap 3's) in registers, [r0, DX, lsl #1] and r0 moved a row down twice
  * (3 instructions a pixel instead of 5 loads), the pixel loop's state in registers and on the
- * stack: 96 instructions a pixel of four channels, GCC's code for dw_pixels() took 102.
+ * stack, the biases, the requantization's constants and the loop's state on the stack each in one
+ * LDM (three for the requantization): 92 instructions a pixel of four channels, GCC's code for
+ * dw_pixels() took 102.
  * r0 the pixel's first tap (moved down the window), r1 DX, r2 DY, r3 j, r4-r7 accumulators,
  * r8-r12 data, lr the output; the stack: [0] the row's end in the output, [4] the input step
  * less 2 DY, [8] the output step, [12] rows left, [16] the row's first input and output. */
@@ -265,62 +320,60 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
-                     "ldr    r1, [r3, #124]\n\t"
-                     "ldr    r2, [r3, #148]\n\t"
-                     "ldr    r8, [r3, #8]\n\t"
+                     "ldr    r1, [r3, #216]\n\t"
+                     "ldr    r2, [r3, #240]\n\t"
+                     "ldr    r8, [r3, #108]\n\t"
                      "sub    r8, r8, r2, lsl #1\n\t"
-                     "ldr    r9, [r3, #16]\n\t"
+                     "ldr    r9, [r3, #116]\n\t"
                      "strd   r8, r9, [sp, #4]\n\t"
-                     "ldr    r8, [r3, #28]\n\t"
+                     "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
-                     "ldrd   r0, lr, [r3]\n\t"
+                     "ldrd   r0, lr, [r3, #100]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #24]\n\t"
-                     "ldr    r9, [r3, #16]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
+                     "ldr    r9, [r3, #116]\n\t"
                      "mla    r8, r8, r9, lr\n\t"
                      "str    r8, [sp]\n\t"
                      "1:\n\t"
-                     "ldrd   r4, r5, [r3, #40]\n\t"
-                     "ldrd   r6, r7, [r3, #48]\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 128)
-                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 152)
+                     "ldm    r3, {r4-r7}\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 220)
+                     DW_NINE_PAIR("[r0, r1, lsl #1]", "[r0, r2]", 244)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 176)
+                     DW_NINE_PAIR("[r0, r1]", "[r0, r1, lsl #1]", 268)
                      "add    r0, r0, r2\n\t"
-                     DW_NINE_PAIR("[r0]", "[r0, r1]", 200)
+                     DW_NINE_PAIR("[r0]", "[r0, r1]", 292)
                      "ldr    r8, [r0, r1, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #224]\n\t"
+                     "ldrd   r11, r12, [r3, #316]\n\t"
                      "sxtb16 r9, r8\n\t"
                      "smlabb r4, r9, r11, r4\n\t"
                      "smlatt r6, r9, r11, r6\n\t"
                      "sxtb16 r8, r8, ror #8\n\t"
                      "smlabb r5, r8, r12, r5\n\t"
                      "smlatt r7, r8, r12, r7\n\t"
-                     DW_NINE_RQ1("r4", 56) DW_NINE_RQ1("r5", 64) DW_NINE_RQ1("r6", 72) DW_NINE_RQ1("r7", 80)
-                     "ldrd   r11, r12, [r3, #88]\n\t"
-                     "asr    r4, r4, r11\n\t"
-                     "asr    r5, r5, r12\n\t"
+                     "add    r12, r3, #48\n\t"
+                     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
+                     "ldm    r12, {r8-r11}\n\t"
+                     "asr    r4, r4, r8\n\t"
+                     "asr    r5, r5, r9\n\t"
+                     "asr    r6, r6, r10\n\t"
+                     "asr    r7, r7, r11\n\t"
                      "ssat   r4, #8, r4\n\t"
                      "ssat   r5, #8, r5\n\t"
-                     "ldrd   r11, r12, [r3, #96]\n\t"
-                     "asr    r6, r6, r11\n\t"
-                     "asr    r7, r7, r12\n\t"
                      "ssat   r6, #8, r6\n\t"
                      "ssat   r7, #8, r7\n\t"
                      "bfi    r4, r5, #8, #8\n\t"
                      "bfi    r4, r6, #16, #8\n\t"
                      "bfi    r4, r7, #24, #8\n\t"
-                     "ldrd   r8, r9, [sp]\n\t"
-                     "ldr    r10, [sp, #8]\n\t"
+                     "ldm    sp, {r8-r10}\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r10\n\t"
                      "add    r0, r0, r9\n\t"
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
                      "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #12]\n\t"
-                     "ldr    r9, [r3, #20]\n\t"
+                     "ldr    r8, [r3, #112]\n\t"
+                     "ldr    r9, [r3, #120]\n\t"
                      "add    r0, r0, r8\n\t"
                      "add    lr, lr, r9\n\t"
                      "ldr    r8, [sp, #12]\n\t"
@@ -330,7 +383,210 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "add    sp, sp, #24\n\t"
                      "pop    {r4-r11, pc}");
 }
+
+
+/* The P0 slot: a column's two top taps widened ((x_r0c, x_r1c) per channel, four words), in the job. */
+#define DW_S2_P0 "16"
+#define DW_S2_P0_8 "24"
+/* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
+ * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
+ * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
+ * r12). */
+#define DW_S2_P0_RESTORE \
+    "ldrd   r8, r9, [r3, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #220]\n\t" \
+    "smlad  r4, r8, r11, r4\n\t" \
+    "smlad  r5, r9, r12, r5\n\t" \
+    "ldrd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t" \
+    "ldrd   r11, r12, [r3, #228]\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "smlad  r7, r9, r12, r7\n\t"
+#define DW_S2_ROW2_PAIR \
+    "ldr    r10, [r0, r2, lsl #1]\n\t" \
+    "add    r0, r0, r1\n\t" \
+    "ldr    r9, [r0, r2, lsl #1]\n\t" \
+    "pkhbt  r8, r10, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r10, asr #16\n\t" \
+    "ldrd   r11, r12, [r3, #244]\n\t" \
+    "sxtb16 r10, r8\n\t" \
+    "smlad  r4, r10, r11, r4\n\t" \
+    "sxtb16 r8, r8, ror #8\n\t" \
+    "smlad  r5, r8, r12, r5\n\t" \
+    "ldrd   r11, r12, [r3, #252]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "smlad  r7, r9, r12, r7\n\t"
+#define DW_S2_P0_FIRST \
+    "ldr    r8, [r0]\n\t" \
+    "ldr    r9, [r0, r2]\n\t" \
+    "pkhbt  r10, r8, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r8, asr #16\n\t" \
+    "sxtb16 r8, r10\n\t" \
+    "sxtb16 r10, r10, ror #8\n\t" \
+    "strd   r8, r10, [r3, #" DW_S2_P0 "]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "strd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t"
+#define DW_S2_P2_SAVE \
+    "ldr    r8, [r0]\n\t" \
+    "ldr    r9, [r0, r2]\n\t" \
+    "pkhbt  r10, r8, r9, lsl #16\n\t" \
+    "pkhtb  r9, r9, r8, asr #16\n\t" \
+    "ldrd   r11, r12, [r3, #292]\n\t" \
+    "sxtb16 r8, r10\n\t" \
+    "smlad  r4, r8, r11, r4\n\t" \
+    "sxtb16 r10, r10, ror #8\n\t" \
+    "smlad  r5, r10, r12, r5\n\t" \
+    "strd   r8, r10, [r3, #" DW_S2_P0 "]\n\t" \
+    "ldrd   r11, r12, [r3, #300]\n\t" \
+    "sxtb16 r8, r9\n\t" \
+    "smlad  r6, r8, r11, r6\n\t" \
+    "sxtb16 r9, r9, ror #8\n\t" \
+    "smlad  r7, r9, r12, r7\n\t" \
+    "strd   r8, r9, [r3, #" DW_S2_P0_8 "]\n\t"
+/* the biases (b), P0 from the slot and its weights (w0): one LDM into r4-r12 */
+#define DW_S2_B_P0 \
+    "ldm    r3, {r4-r12}\n\t" \
+    "smlad  r4, r8, r12, r4\n\t" \
+    "ldrd   r8, r12, [r3, #36]\n\t" \
+    "smlad  r5, r9, r8, r5\n\t" \
+    "smlad  r6, r10, r12, r6\n\t" \
+    "ldr    r8, [r3, #44]\n\t" \
+    "smlad  r7, r11, r8, r7\n\t"
+#define DW_S2_RQ \
+    "add    r12, r3, #48\n\t" \
+    DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
+    "ldm    r12, {r8-r12}\n\t" \
+    "asr    r4, r4, r8\n\t" \
+    "asr    r5, r5, r9\n\t" \
+    "asr    r6, r6, r10\n\t" \
+    "asr    r7, r7, r11\n\t" \
+    "ssat   r4, #8, r4\n\t" \
+    "ssat   r5, #8, r5\n\t" \
+    "ssat   r6, #8, r6\n\t" \
+    "ssat   r7, #8, r7\n\t" \
+    "bfi    r4, r5, #8, #8\n\t" \
+    "bfi    r4, r6, #16, #8\n\t" \
+    "bfi    r4, r7, #24, #8\n\t"
+/* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
+ * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
+ * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
+ * after the window it is the next pixel's, and the right column's top pair, widened, is the next
+ * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
+ * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
+ * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
+ * dilation); the row's end in the output is in the job (end), read into r12 with the shifts. 84
+ * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12]
+ * rows left, [16] the row's first input and output. */
+static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "sub    sp, sp, #24\n\t"
+                     "mov    r3, r0\n\t"
+                     "ldr    r2, [r3, #216]\n\t"
+                     "ldr    r1, [r3, #260]\n\t"
+                     "ldr    r8, [r3, #128]\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "ldrd   r0, lr, [r3, #100]\n\t"
+                     "2:\n\t"
+                     "strd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
+                     "mla    r8, r8, r1, lr\n\t"
+                     "str    r8, [r3, #96]\n\t"
+                     DW_S2_P0_FIRST
+                     "1:\n\t"
+                     /* the biases, P0 (the slot) and its first weights in one LDM */
+                     DW_S2_B_P0
+                     /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
+                     DW_S2_ROW2_PAIR
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
+                     "add    r0, r0, r1\n\t"
+                     /* the right column's top pair, kept for the next pixel */
+                     DW_S2_P2_SAVE
+                     /* tap 8 alone */
+                     "ldr    r8, [r0, r2, lsl #1]\n\t"
+                     "ldrd   r11, r12, [r3, #316]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "smlabb r4, r9, r11, r4\n\t"
+                     "smlatt r6, r9, r11, r6\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "smlabb r5, r8, r12, r5\n\t"
+                     "smlatt r7, r8, r12, r7\n\t"
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "cmp    lr, r12\n\t"
+                     "bne    1b\n\t"
+                     /* the output past the block (right): taps 0, 3 (the slot), 6, 7, 1, 4 */
+                     "ldr    r8, [r3, #156]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    3f\n\t"
+                     "add    r12, r3, #160\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     DW_S2_P0_RESTORE
+                     DW_S2_ROW2_PAIR
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "3:\n\t"
+                     "ldrd   r0, lr, [sp, #16]\n\t"
+                     "ldr    r8, [r3, #112]\n\t"
+                     "ldr    r9, [r3, #120]\n\t"
+                     "add    r0, r0, r8\n\t"
+                     "add    lr, lr, r9\n\t"
+                     "ldr    r8, [sp, #12]\n\t"
+                     "subs   r8, r8, #1\n\t"
+                     "str    r8, [sp, #12]\n\t"
+                     "bne    2b\n\t"
+                     /* the row past the block (bottom): taps 0-5 (r0, lr at its start) */
+                     "ldr    r8, [r3, #176]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    9f\n\t"
+                     "ldr    r8, [r3, #124]\n\t"
+                     "mla    r8, r8, r1, lr\n\t"
+                     "str    r8, [r3, #96]\n\t"
+                     DW_S2_P0_FIRST
+                     /* its biases b3 in b: the main loop's LDM */
+                     "add    r12, r3, #180\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     "stm    r3, {r4-r7}\n\t"
+                     "6:\n\t"
+                     DW_S2_B_P0
+                     "add    r0, r0, r1\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
+                     "add    r0, r0, r1\n\t"
+                     DW_S2_P2_SAVE
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "cmp    lr, r12\n\t"
+                     "bne    6b\n\t"
+                     /* and its output past the block (right): taps 0, 3, 1, 4 */
+                     "ldr    r8, [r3, #156]\n\t"
+                     "cmp    r8, #0\n\t"
+                     "beq    9f\n\t"
+                     "add    r12, r3, #196\n\t"
+                     "ldm    r12, {r4-r7}\n\t"
+                     DW_S2_P0_RESTORE
+                     "add    r0, r0, r1\n\t"
+                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "9:\n\t"
+                     "add    sp, sp, #24\n\t"
+                     "pop    {r4-r11, pc}");
+}
 #endif
+
+static NNOM_ARM_NOINLINE void dw_run_sat_nofix9_s2(const dw_job_t *j)
+{
+#if NNOM_ARM_ASM
+    dw_nine_s2_asm(j);
+#else
+    dw_pixels(j, 0, 0, 1);
+#endif
+}
 
 static NNOM_ARM_NOINLINE void dw_run_sat_nofix9(const dw_job_t *j)
 {
@@ -350,7 +606,8 @@ static NNOM_ARM_NOINLINE void dw_run_clamp(const dw_job_t *j)
 #endif
 
 /* The runners built in by case: [0] no clamp, [1] no clamp, 9 taps and out_zp -128 (the unrolled
- * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp. A
+ * copy only for the common case, flash: ReLU's out_zp -128, inner pixels), [2] a clamp, [3] [1] at
+ * stride 2 without dilation across (the table's taps in dw_s2_place's order). A
  * case left out takes a runner that gives the same bytes (the clamping one clamps to int8's range
  * as well); NULL: none, the layer takes the reference (dw_table()). Read through NNOM_ARM_OPAQUE,
  * the table compiles to the same code in every build: a layer's instruction count does not depend
@@ -368,10 +625,15 @@ typedef void (*dw_run_fn)(const dw_job_t *j);
 #endif
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #define DW_RUN_NINE dw_run_sat_nofix9
+#define DW_RUN_NINE_S2 dw_run_sat_nofix9_s2
 #else
 #define DW_RUN_NINE DW_RUN_SAT
+#define DW_RUN_NINE_S2 DW_RUN_SAT
 #endif
-static const dw_run_fn dw_runners[3] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP};
+static const dw_run_fn dw_runners[4] = {DW_RUN_SAT, DW_RUN_NINE, DW_RUN_CLAMP, DW_RUN_NINE_S2};
+/* dw_nine_s2_asm()'s order of a 3x3 window's taps (row-major numbers): the pairs (0, 3), (6, 7),
+ * (1, 4), (2, 5), then 8 alone; here each tap's place in it */
+static const uint8_t dw_s2_place[9] = {0, 4, 6, 1, 5, 7, 2, 3, 8};
 
 
 /* The end of the block of outputs from o (see inner_run()). */
@@ -438,6 +700,23 @@ static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_para
 }
 #endif
 
+/* The biases of the windows past the inner block in a table of dw_s2_place's order: b less zp
+ * times the doubled weights of the third column (taps 2, 5, 8: b2), the third row (6, 7, 8: b3),
+ * both (b4). */
+static NNOM_ARM_NOINLINE void dw_s2_biases(dw_job_t *j, int32_t zp)
+{
+    const tap_pair_t *row = &j->pairs[1], *col = &j->pairs[3], *e = &j->pairs[4];
+    uint32_t i;
+    for (i = 0; i < 4; i++) {
+        /* tap 8's weight of channel i: lane i >> 1 of w[i & 1] */
+        const int32_t t8 = (int16_t)(e->w[i & 1u] >> (16u * (i >> 1)));
+        const int32_t c = (int32_t)__smuad(col->w[i], 0x10001u), r = (int32_t)__smuad(row->w[i], 0x10001u);
+        j->b2[i] = j->b[i] + zp * (c + t8);
+        j->b3[i] = j->b[i] + zp * (r + t8);
+        j->b4[i] = j->b[i] + zp * (c + r + t8);
+    }
+}
+
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
@@ -451,23 +730,26 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     const int32_t ix0 = (int32_t)(ox0 * win->sw) - (int32_t)win->pad_left;
     const int32_t zp = p->in_zp;
     uint8_t tap[NNOM_DW_MAX_TAPS]; /* ky * kw + kx of the taps inside (a byte each: little stack) */
-    uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0;
+    uint32_t ky0, ky1, kx0, kx1, ky, kx, t = 0, n, c0, s2;
     const int8_t *first;
 
     nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     n = (ky1 - ky0) * (kx1 - kx0);
+    /* a whole 3x3 window (9 taps in 3 columns) at column stride 2: dw_nine_s2_asm()'s order */
+    s2 = n == 9 && kx1 - kx0 == 3 && win->sw == 2 && win->dw == 1 && !j->clamp && !j->fix;
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++) {
-            j->pairs[t >> 1].off[t & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
-            tap[t] = (uint8_t)(ky * win->kw + kx);
+            const uint32_t u = s2 ? dw_s2_place[t] : t; /* the tap's place in the table */
+            j->pairs[u >> 1].off[u & 1u] = ((ky - ky0) * win->dh * in_dims.w + (kx - kx0) * win->dw) * C;
+            tap[u] = (uint8_t)(ky * win->kw + kx);
         }
     j->n_pairs = n >> 1;
     j->single = n & 1u;
     {
         const dw_run_fn *run = dw_runners;
         NNOM_ARM_OPAQUE(run);
-        j->run = run[j->clamp ? 2 : n == 9 && !j->fix];
+        j->run = run[j->clamp ? 2 : s2 ? 3 : n == 9 && !j->fix];
     }
     j->count = ox1 - ox0;
     j->rows = oy1 - oy0;
@@ -511,6 +793,12 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         if (bias != NULL)
             for (i = 0; i < 4; i++)
                 j->b[i] += 2 * bias[c0 + i];
+        if (s2) {
+            for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
+                j->w0[i] = j->pairs[0].w[i];
+            if (j->right || j->bottom) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
+                dw_s2_biases(j, zp);
+        }
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
         j->run(j);
@@ -1116,7 +1404,8 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
  * channel-major core (dw_chan_pixels(), DW_CHAN_OUTS a pass), whose setup per pass and group costs
  * less than the table's per block and group (a border row or column, the corners: three or four
  * blocks on a SAME map at stride 2, eight at stride 1) and whose outputs cost about what the table's
- * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC). Read
+ * border pixels did (12 x 12 x 64 -> 6 x 6 at stride 2: 3.73 -> 3.18 instructions per MAC; since
+ * the stride-2 runner takes a SAME map's last column and row, none are left there: 2.62). Read
  * through NNOM_ARM_OPAQUE (see dw_runners); NULL: left out (the table runs them). */
 static int dw_chan_built(int fix, int clamp);
 
@@ -1166,6 +1455,9 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+    j.bottom = border && dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
         for (ox = 0; ox < out_dims.w; ox = ox1) {
@@ -1176,7 +1468,8 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
                                                                       oy1, ox, ox1);
         }
     }
-    return border;
+    /* none left for the channel-major core when the runner took all the outputs around its block */
+    return border && !(j.right && j.bottom && ylo == 0 && xlo == 0);
 }
 
 #endif /* DW_TABLE */
@@ -1629,48 +1922,57 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
 #ifndef NNOM_DW_CHAN_MAX_PIXELS
 #define NNOM_DW_CHAN_MAX_PIXELS 9u
 #endif
-#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 12 B each) */
+#define DW_CHAN_OUTS 24u /* outputs a pass (the job on the stack: 16 B each) */
 
-/* An output's taps inside the input (field offsets used by the asm). */
+/* An output's taps inside the input (field offsets used by the asm: one LDM loads the first three). */
 typedef struct {
-    int32_t off;        /* 0: the first one's input bytes from the input's first pixel */
-    uint32_t oo;        /* 4: the output's bytes from the output's first pixel */
-    int8_t w;           /* 8: its weights' bytes from the job's w (8 a tap), less 24 per row short of 3 */
-    uint8_t kind;       /* 9: (3 - columns) * 3 + 3 - rows; DW_CHAN_NONE: no tap inside */
-    uint8_t rows, cols; /* 10: rows x columns of taps from there */
+    const uint8_t *w;   /* 0: its first tap's weights in the job (8 bytes a tap), less 24 per row short of 3 */
+    int32_t off;        /* 4: its first tap's input bytes from the input's first pixel */
+    uint32_t kind;      /* 8: (3 - columns) * 3 + 3 - rows of taps from there; DW_CHAN_NONE: no tap inside */
+    uint32_t oo;        /* 12: the output's bytes from the output's first pixel */
 } dw_chan_px_t;
 #define DW_CHAN_NONE 9u
 
-/* A layer on the channel-major path and its group of four channels (field offsets used by the asm). */
+/* A layer on the channel-major path and its group of four channels (field offsets used by the asm:
+ * the first five fields in one LDM, the requantization in three). */
 typedef struct {
-    uint32_t w[9][2];     /*   0: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
-    int32_t b[4];         /*  72: 2 * bias */
-    int32_t rq[3][4];     /*  88: the requantization (nnom_arm_rq4) */
-    uint32_t lo4, hi4;    /* 136: the clamp (nnom_arm_bytes4) */
-    const int8_t *in;     /* 144: the input at the group's first channel */
-    int8_t *o;            /* 148: the output's first pixel at the group's first channel */
-    uint32_t rs;          /* 152: input bytes per row */
-    uint32_t C;           /* 156: bytes per pixel, input and output */
-    uint32_t zp2;         /* 160: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
-    uint32_t n;           /* 164: outputs of the pass */
+    uint32_t rs;          /*   0: input bytes per row */
+    const int8_t *in;     /*   4: the input at the group's first channel */
+    uint32_t C;           /*   8: bytes per pixel, input and output */
+    int32_t b[4];         /*  12: 2 * bias */
+    uint32_t zp2;         /*  28: minus the input zero point in both halfwords (nnom_arm_zp_pair) */
+    int32_t rq[3][4];     /*  32: the requantization (nnom_arm_rq4) */
+    uint32_t lo4, hi4;    /*  80: the clamp (nnom_arm_bytes4) */
+    int8_t *o;            /*  88: the output's first pixel at the group's first channel */
+    uint32_t n;           /*  92: outputs of the pass */
+    uint32_t w[9][2];     /*  96: tap t: 2 (w_c0, w_c2), 2 (w_c1, w_c3) */
     dw_chan_px_t px[DW_CHAN_OUTS]; /* 168 */
+    const int32_t *mult;  /* 552: the layer's requantization (dw_chan_group_asm()) */
+    const int8_t *shift;  /* 556 */
+    int32_t z1;           /* 560: 1 + 2 * out_zp */
 } dw_chan_t;
 
 typedef void (*dw_chan_fn)(dw_chan_t *j);
 
 #if NNOM_ARM_ASM
-typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_chan_t, rq) == 88
-                                   && offsetof(dw_chan_t, lo4) == 136 && offsetof(dw_chan_t, in) == 144
-                                   && offsetof(dw_chan_t, n) == 164 && offsetof(dw_chan_t, px) == 168
-                                   && sizeof(dw_chan_px_t) == 12 && offsetof(dw_chan_px_t, kind) == 9)
+typedef char dw_chan_layout_check[(offsetof(dw_chan_t, rs) == 0 && offsetof(dw_chan_t, in) == 4
+                                   && offsetof(dw_chan_t, C) == 8 && offsetof(dw_chan_t, b) == 12
+                                   && offsetof(dw_chan_t, zp2) == 28
+                                   && offsetof(dw_chan_t, rq) == 32 && offsetof(dw_chan_t, lo4) == 80
+                                   && offsetof(dw_chan_t, o) == 88 && offsetof(dw_chan_t, n) == 92
+                                   && offsetof(dw_chan_t, w) == 96 && offsetof(dw_chan_t, px) == 168
+                                   && sizeof(dw_chan_px_t) == 16 && offsetof(dw_chan_px_t, oo) == 12
+                                   && offsetof(dw_chan_t, mult) == 552 && offsetof(dw_chan_t, shift) == 556
+                                   && offsetof(dw_chan_t, z1) == 560)
                                       ? 1
                                       : -1];
 
 /* Registers: r0 job (input bytes per row during the taps), r1 the row's first tap, r2 its weights,
- * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the output's entry (rows
- * left during the taps); the stack: [0] job, [4] the output's first pixel, [8] the entries' end. TAP: one
- * tap of the four channels; RQ: the requantization with (fix) or without the sign correction
- * (nnom_arm_rq4_sel()). */
+ * r3 C, r4-r7 the accumulators of channels 0-3, r8-r11 data, r12 zp2, lr the next entry; the stack:
+ * [0] job, [4] its requantization, [8] the output's first pixel, [12] the entries' end (r8, r9 after
+ * the taps). TAP: one tap of the four channels; RQ: the requantization with (fix) or without the
+ * sign correction (nnom_arm_rq4_sel()), its constants in three LDMs (r1 moved over them) into r2,
+ * r3, r10, r11. */
 #define DW_CH_TAP(addr, woff)                                                                 \
     "ldr    r8, " addr "\n\t"                                                                \
     "ldrd   r10, r11, [r2, #" woff "]\n\t"                                                   \
@@ -1685,59 +1987,52 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
 #define DW_CH_ROW2(w0, w1) DW_CH_TAP("[r1]", w0) DW_CH_TAP("[r1, r3]", w1)
 #define DW_CH_ROW1(w0) DW_CH_TAP("[r1]", w0)
 #define DW_CH_DOWN "add    r1, r1, r0\n\t"
-#define DW_CH_RQ1(a, off) "ldrd   r10, r11, [r0, #" off "]\n\tsmmlar " a ", " a ", r10, r11\n\t"
-#define DW_CH_RQ1_FIX(a, off)                                                                 \
-    "ldrd   r10, r11, [r0, #" off "]\n\tadd    r11, r11, " a ", asr #31\n\tsmmlar " a ", " a ", r10, r11\n\t"
-#define DW_CH_RQ DW_CH_RQ1("r4", "88") DW_CH_RQ1("r5", "96") DW_CH_RQ1("r6", "104") DW_CH_RQ1("r7", "112")
-#define DW_CH_RQ_FIX                                                                          \
-    DW_CH_RQ1_FIX("r4", "88") DW_CH_RQ1_FIX("r5", "96") DW_CH_RQ1_FIX("r6", "104") DW_CH_RQ1_FIX("r7", "112")
+#define DW_CH_RQ2(a, b) "ldm    r1!, {r2, r3, r10, r11}\n\tsmmlar " a ", " a ", r2, r3\n\tsmmlar " b ", " b ", r10, r11\n\t"
+#define DW_CH_RQ2_FIX(a, b)                                                                   \
+    "ldm    r1!, {r2, r3, r10, r11}\n\tadd    r3, r3, " a ", asr #31\n\tadd    r11, r11, " b ", asr #31\n\t" \
+    "smmlar " a ", " a ", r2, r3\n\tsmmlar " b ", " b ", r10, r11\n\t"
+#define DW_CH_RQ DW_CH_RQ2("r4", "r5") DW_CH_RQ2("r6", "r7")
+#define DW_CH_RQ_FIX DW_CH_RQ2_FIX("r4", "r5") DW_CH_RQ2_FIX("r6", "r7")
 #define DW_CH_PACK                                                                            \
-    "ldrd   r10, r11, [r0, #120]\n\t"                                                        \
-    "asr    r4, r4, r10\n\t"                                                                 \
-    "asr    r5, r5, r11\n\t"                                                                 \
-    "ssat   r4, #8, r4\n\t"                                                                  \
-    "ssat   r5, #8, r5\n\t"                                                                  \
-    "ldrd   r10, r11, [r0, #128]\n\t"                                                        \
+    "ldm    r1, {r2, r3, r10, r11}\n\t"                                                      \
+    "asr    r4, r4, r2\n\t"                                                                  \
+    "asr    r5, r5, r3\n\t"                                                                  \
     "asr    r6, r6, r10\n\t"                                                                 \
     "asr    r7, r7, r11\n\t"                                                                 \
+    "ssat   r4, #8, r4\n\t"                                                                  \
+    "ssat   r5, #8, r5\n\t"                                                                  \
     "ssat   r6, #8, r6\n\t"                                                                  \
     "ssat   r7, #8, r7\n\t"                                                                  \
     "bfi    r4, r5, #8, #8\n\t"                                                              \
     "bfi    r4, r6, #16, #8\n\t"                                                             \
     "bfi    r4, r7, #24, #8\n\t"
 #define DW_CH_CLAMP                                                                           \
-    "ldrd   r10, r11, [r0, #136]\n\t"                                                        \
-    "ssub8  r9, r4, r10\n\t"                                                                 \
+    "ldrd   r10, r11, [r0, #80]\n\t"                                                         \
+    "ssub8  r2, r4, r10\n\t"                                                                 \
     "sel    r4, r4, r10\n\t"                                                                 \
-    "ssub8  r9, r11, r4\n\t"                                                                 \
+    "ssub8  r2, r11, r4\n\t"                                                                 \
     "sel    r4, r4, r11\n\t"
-/* per output: the biases, its taps (TBH on its kind: the code of its columns, entered at the row
- * that leaves its count of rows: no loop, the weights at immediate offsets), the requantization,
- * the store; about 41 instructions an output besides 8 a tap */
+/* per output: the row step, the input, C and the biases (one LDM), its entry (one LDM), its taps
+ * (TBH on its kind: the code of its columns, entered at the row that leaves its count of rows: no
+ * loop, the weights at immediate offsets), the requantization, the store; 27 instructions an output
+ * besides 8 a tap (and a row's step down) */
 #define DW_CH_CORE(name, RQ, CLAMP)                                                           \
     static __attribute__((naked, noinline, unused)) void name(dw_chan_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "sub    sp, sp, #16\n\t"                                             \
-                         "ldr    r3, [r0, #156]\n\t"                                          \
-                         "ldr    r12, [r0, #160]\n\t"                                         \
-                         "ldr    r8, [r0, #148]\n\t"                                          \
+                         "ldr    r12, [r0, #28]\n\t"                                          \
+                         "add    r1, r0, #32\n\t"                                             \
+                         "ldr    r8, [r0, #88]\n\t"                                           \
                          "add    lr, r0, #168\n\t"                                            \
-                         "ldr    r9, [r0, #164]\n\t"                                          \
-                         "add    r9, r9, r9, lsl #1\n\t"                                      \
-                         "add    r9, lr, r9, lsl #2\n\t"                                      \
-                         "str    r0, [sp]\n\t"                                                \
-                         "strd   r8, r9, [sp, #4]\n\t"                                        \
+                         "ldr    r9, [r0, #92]\n\t"                                           \
+                         "add    r9, lr, r9, lsl #4\n\t"                                      \
+                         "strd   r0, r1, [sp]\n\t"                                            \
+                         "strd   r8, r9, [sp, #8]\n\t"                                        \
                          "1:\n\t"                                                            \
-                         "ldrd   r4, r5, [r0, #72]\n\t"                                       \
-                         "ldrd   r6, r7, [r0, #80]\n\t"                                       \
-                         "ldr    r1, [r0, #144]\n\t"                                          \
-                         "ldr    r8, [lr]\n\t"                                                \
+                         "ldm    r0, {r0, r1, r3, r4, r5, r6, r7}\n\t"                        \
+                         "ldm    lr!, {r2, r8, r9, r10}\n\t"                                  \
                          "add    r1, r1, r8\n\t"                                              \
-                         "ldrsb  r2, [lr, #8]\n\t"                                            \
-                         "add    r2, r2, r0\n\t"                                              \
-                         "ldrb   r9, [lr, #9]\n\t"                                            \
-                         "ldr    r0, [r0, #152]\n\t"                                          \
                          "tbh    [pc, r9, lsl #1]\n\t"                                        \
                          "5:\n\t"                                                            \
                          ".hword (33f - 5b) / 2, (32f - 5b) / 2, (31f - 5b) / 2\n\t"          \
@@ -1755,12 +2050,10 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, b) == 72 && offsetof(dw_c
                          "12:\n\t" DW_CH_ROW1("24") DW_CH_DOWN                                \
                          "11:\n\t" DW_CH_ROW1("48")                                           \
                          "9:\n\t"                                                            \
-                         "ldr    r0, [sp]\n\t"                                                \
+                         "ldm    sp, {r0, r1, r8, r9}\n\t"                                    \
                          RQ DW_CH_PACK CLAMP                                                  \
-                         "ldrd   r8, r9, [sp, #4]\n\t"                                        \
-                         "ldr    r10, [lr, #4]\n\t"                                           \
+                         "ldr    r10, [lr, #-4]\n\t"                                          \
                          "str    r4, [r8, r10]\n\t"                                           \
-                         "add    lr, lr, #12\n\t"                                             \
                          "cmp    lr, r9\n\t"                                                  \
                          "bne    1b\n\t"                                                      \
                          "add    sp, sp, #16\n\t"                                             \
@@ -1780,10 +2073,12 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_core_c(dw_chan_t *j, int fix, int cla
         int8_t *o = j->o + px->oo;
         int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
         const int8_t *x = j->in + px->off;
-        const uint32_t *w = &j->w[0][0] + (px->kind != DW_CHAN_NONE ? (px->w + 24 * (3 - px->rows)) / 4 : 0);
+        /* kind: (3 - columns) * 3 + 3 - rows */
+        const uint32_t rows = px->kind != DW_CHAN_NONE ? 3u - px->kind % 3u : 0u, cols = 3u - px->kind / 3u;
+        const uint32_t *w = (const uint32_t *)(const void *)(px->w + 24u * (3u - rows));
         uint32_t v;
-        for (r = px->kind != DW_CHAN_NONE ? px->rows : 0u; r > 0; r--, x += j->rs, w += 6)
-            for (k = 0; k < px->cols; k++) {
+        for (r = rows; r > 0; r--, x += j->rs, w += 6)
+            for (k = 0; k < cols; k++) {
                 const uint32_t t = nnom_ld32(x + k * j->C);
                 const uint32_t e = __sxtab16(j->zp2, t), od = nnom_sxtab16_ror8(j->zp2, t);
                 a0 = __smlabb(e, w[2 * k], a0);
@@ -1869,8 +2164,8 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_tap_w(uint32_t *d, const int8_t *s)
 }
 
 /* The group of channels c0..c0 + 3 in j: its weights, biases and requantization. */
-static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
-                                            const int32_t *bias, uint32_t c0)
+static NNOM_ARM_OUT_OF_LINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                              const int32_t *bias, uint32_t c0)
 {
     const uint32_t C = j->C;
     const int8_t *s = w + c0;
@@ -1899,6 +2194,96 @@ static NNOM_ARM_NOINLINE void dw_chan_group(dw_chan_t *j, const nnom_conv_affine
     group_rq(p, c0, j->rq);
 }
 
+#if NNOM_ARM_ASM
+/* A tap's weights (at addr) doubled, in chan's order at j + off: r4, r5 data. */
+#define DW_CHG_W(addr, off)                                                                   \
+    "ldr    r4, " addr "\n\t"                                                                \
+    "sxtb16 r5, r4\n\t"                                                                      \
+    "sxtb16 r4, r4, ror #8\n\t"                                                              \
+    "sadd16 r5, r5, r5\n\t"                                                                  \
+    "sadd16 r4, r4, r4\n\t"                                                                  \
+    "strd   r5, r4, [r0, #" off "]\n\t"
+#define DW_CHG_ROW(o0, o1, o2) DW_CHG_W("[r1]", o0) DW_CHG_W("[r1, r12]", o1) DW_CHG_W("[r1, r12, lsl #1]", o2)
+/* Two channels' multipliers (LDRD into r4, r6) and k = z1 << (r - 1) = z1 << ~shift (r5, r7), the
+ * shifts' complements kept in ta, tb, then the four words stored (lr moved on). */
+#define DW_CHG_MK(moff, ror_a, ror_b, ta, tb)                                                 \
+    "ldrd   r4, r6, [r8, #" moff "]\n\t"                                                     \
+    "sxtb   " ta ", r9" ror_a "\n\t"                                                         \
+    "mvn    " ta ", " ta "\n\t"                                                              \
+    "lsl    r5, r12, " ta "\n\t"                                                             \
+    "sxtb   " tb ", r9, ror #" ror_b "\n\t"                                                  \
+    "mvn    " tb ", " tb "\n\t"                                                              \
+    "lsl    r7, r12, " tb "\n\t"                                                             \
+    "stm    lr!, {r4-r7}\n\t"
+/* dw_chan_group() in asm (r0 j, r1 the weights at the group, r2 its biases or NULL, r3 c0): the
+ * stores paired (STRD, STM), the four shifts in one load; 96 instructions, GCC's code took 128. */
+static __attribute__((naked, noinline)) void dw_chan_group_asm(dw_chan_t *j __attribute__((unused)),
+                                                               const int8_t *w __attribute__((unused)),
+                                                               const int32_t *bias __attribute__((unused)),
+                                                               uint32_t c0 __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r9, lr}\n\t"
+                     "ldr    r12, [r0, #8]\n\t"
+                     "add    r6, r12, r12, lsl #1\n\t"
+                     DW_CHG_ROW("96", "104", "112")
+                     "add    r1, r1, r6\n\t"
+                     DW_CHG_ROW("120", "128", "136")
+                     "add    r1, r1, r6\n\t"
+                     DW_CHG_ROW("144", "152", "160")
+                     "cbz    r2, 1f\n\t"
+                     "ldm    r2, {r4-r7}\n\t"
+                     "lsl    r4, r4, #1\n\t"
+                     "lsl    r5, r5, #1\n\t"
+                     "lsl    r6, r6, #1\n\t"
+                     "lsl    r7, r7, #1\n\t"
+                     "b      2f\n\t"
+                     "1:\n\t"
+                     "movs   r4, #0\n\t"
+                     "movs   r5, #0\n\t"
+                     "movs   r6, #0\n\t"
+                     "movs   r7, #0\n\t"
+                     "2:\n\t"
+                     "add    r8, r0, #12\n\t"
+                     "stm    r8, {r4-r7}\n\t"
+                     "add    lr, r0, #32\n\t"
+                     "ldr    r8, [r0, #552]\n\t"
+                     "add    r8, r8, r3, lsl #2\n\t"
+                     "ldr    r9, [r0, #556]\n\t"
+                     "ldr    r9, [r9, r3]\n\t"
+                     "ldr    r12, [r0, #560]\n\t"
+                     DW_CHG_MK("0", "", "8", "r1", "r2")
+                     DW_CHG_MK("8", ", ror #16", "24", "r3", "r8")
+                     "add    r1, r1, #1\n\t"
+                     "add    r2, r2, #1\n\t"
+                     "add    r3, r3, #1\n\t"
+                     "add    r8, r8, #1\n\t"
+                     "stm    lr, {r1, r2, r3, r8}\n\t"
+                     "pop    {r4-r9, pc}");
+}
+#endif
+
+/* The group of channels c0..c0 + 3 in j (dw_chan_group() or its asm). */
+static NNOM_ARM_ALWAYS_INLINE void dw_chan_group_set(dw_chan_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                                     const int32_t *bias, uint32_t c0)
+{
+#if NNOM_ARM_ASM
+    (void)p;
+    dw_chan_group_asm(j, w + c0, bias != NULL ? bias + c0 : NULL, c0);
+#else
+    dw_chan_group(j, p, w, bias, c0);
+#endif
+}
+
+/* nnom_arm_valid_taps() of 3 taps 1 apart in closed form: how many of the window from i0 lie in
+ * [0, n), *k0 the first. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_taps(int32_t i0, uint32_t n, uint32_t *k0)
+{
+    const int32_t lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0, end = (int32_t)n - i0;
+    const int32_t hi = end < lo ? lo : end > 3 ? 3 : end;
+    *k0 = (uint32_t)lo;
+    return (uint32_t)(hi - lo);
+}
+
 /* The channel-major path (see above), DW_CHAN_OUTS outputs a pass: all of them (dw_chan_cover()),
  * or the table path's outside its inner block, rows [ylo, yhi) x columns [xlo, xhi) (dw_table()). */
 static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -1907,39 +2292,54 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, ky1, kx0, kx1, ylo = 0, yhi = 0, xlo = 0, xhi = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
+        /* the table path's runner takes its rows' next output and the next row too (dw_s2_right(),
+         * dw_s2_bottom()) */
+        xend = xhi + (uint32_t)dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+        yend = yhi + (uint32_t)dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
     }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.rs = (uint32_t)in_dims.w * C;
     j.C = C;
     j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    j.mult = p->mult;
+    j.shift = p->shift;
+    j.z1 = 1 + 2 * p->out_zp;
     while (oy < out_dims.h) {
         dw_chan_px_t *px = j.px;
-        /* the pass's outputs and their taps inside the input, once for all groups */
+        /* the pass's outputs and their taps inside the input, once for all groups; a row's taps
+         * once for its outputs */
         for (j.n = 0; j.n < DW_CHAN_OUTS && oy < out_dims.h;) {
-            if (oy >= ylo && oy < yhi && ox == xlo && xlo < xhi)
-                ox = xhi; /* over the inner block */
-            if (ox < out_dims.w) {
-                const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-                const int32_t ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-                int inside;
-                nnom_arm_valid_taps(iy, 3, 1, in_dims.h, &ky0, &ky1);
-                nnom_arm_valid_taps(ix, 3, 1, in_dims.w, &kx0, &kx1);
-                inside = ky0 < ky1 && kx0 < kx1;
-                px->rows = (uint8_t)(ky1 - ky0);
-                px->cols = (uint8_t)(kx1 - kx0);
-                px->kind = (uint8_t)(inside ? (3u - px->cols) * 3u + 3u - px->rows : DW_CHAN_NONE);
-                px->w = (int8_t)(8 * (int32_t)(ky0 * 3u + kx0) - 24 * (3 - (int32_t)px->rows));
-                px->off = inside ? (iy + (int32_t)ky0) * (int32_t)j.rs + (ix + (int32_t)kx0) * (int32_t)C : 0;
+            const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+            const uint32_t rows = dw_chan_taps(iy, in_dims.h, &ky0), skip = oy >= ylo && oy < yend && xlo < xhi;
+            const int32_t roff = (iy + (int32_t)ky0) * (int32_t)j.rs;
+            /* inside the job (w is 96 bytes in): at most 48 bytes before w */
+            const uint8_t *wrow = (const uint8_t *)&j + offsetof(dw_chan_t, w) + 24u * ky0 - 24u * (3u - rows);
+            for (; ox < out_dims.w && j.n < DW_CHAN_OUTS; ox++, px++, j.n++) {
+                int32_t ix;
+                uint32_t cols;
+                if (skip && ox == xlo) { /* over the inner block */
+                    ox = xend;
+                    if (ox >= out_dims.w)
+                        break;
+                }
+                ix = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+                cols = dw_chan_taps(ix, in_dims.w, &kx0);
                 px->oo = (oy * out_dims.w + ox) * C;
-                px++;
-                j.n++;
-                ox++;
+                if (rows != 0u && cols != 0u) {
+                    px->kind = (3u - cols) * 3u + 3u - rows;
+                    px->w = wrow + 8u * kx0;
+                    px->off = roff + (ix + (int32_t)kx0) * (int32_t)C;
+                } else {
+                    px->kind = DW_CHAN_NONE;
+                    px->w = wrow;
+                    px->off = 0;
+                }
             }
             if (ox >= out_dims.w) {
                 ox = 0;
@@ -1950,7 +2350,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
             break;
         /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
         for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-            dw_chan_group(&j, p, w, bias, c0);
+            dw_chan_group_set(&j, p, w, bias, c0);
             j.in = in + c0;
             j.o = out + c0;
             core(&j);
