@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from test_affine_arm import conv_model, dense_model, dw_model, quantized
-from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, STRICT,
+from test_arm_kernels import (AFFINE_ARM_HELPERS, AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, STRICT,
                               assert_affine_exact, cortex_m_target, run_affine_firmware)
 
 MVE_DIR = KERNELS / "mve"
@@ -43,7 +43,7 @@ MAX_MVE_PER_MAC = {"conv3x3_32to32_16x16": 0.20, "conv3x3_64to64_8x8": 0.18, "co
 
 def run_m55(opt="-O2", defines=()):
     cm = cortex_m_target()
-    sources = [C_DIR / "mve_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT, *MVE_SOURCES]
+    sources = [C_DIR / "mve_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *AFFINE_ARM_HELPERS, *QFORMAT, *MVE_SOURCES]
     elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core="cortex-m55", defines=defines, opt=opt)
     res = cm.run_firmware(elf, core="cortex-m55")
     return res, res.stdout.decode(errors="replace")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from test_affine_arm import conv_model, dense_model, dw_model, quantized
-from test_arm_kernels import (AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, LOCAL_SOURCES, STRICT,
+from test_arm_kernels import (AFFINE_ARM_HELPERS, AFFINE_ARM_SOURCES, AFFINE_REFERENCES, C_DIR, INCLUDE, KERNELS, LOCAL_SOURCES, STRICT,
                               assert_affine_exact, assert_bit_exact, cortex_m_target)
 
 NODSP_DIR = KERNELS / "nodsp"
@@ -57,7 +57,7 @@ def min_speedup(name, scheme, arch="v7m"):
 
 def affine_sources():
     """The affine harness with every affine DSP file (the references on a core without DSP)."""
-    files = [C_DIR / "nodsp_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *QFORMAT,
+    files = [C_DIR / "nodsp_affine_harness.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *AFFINE_ARM_HELPERS, *QFORMAT,
              *(NODSP_DIR / f"{k}.c" for k in AFFINE_NODSP + CORES)]
     return list(dict.fromkeys(files))          # AFFINE_REFERENCES already holds the no-DSP FC
 

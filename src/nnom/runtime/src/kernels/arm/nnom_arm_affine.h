@@ -171,55 +171,11 @@ static inline uint32_t nnom_arm_pack4(int32_t y0, int32_t y1, int32_t y2, int32_
     return nnom_arm_clamp4(nnom_arm_pack4_sat(y0, y1, y2, y3), lo4, hi4);
 }
 
-/* Out of line and left alone by GCC's interprocedural passes (noipa): its callers' code the same
- * whichever paths a build has (tests/test_kernel_paths.py), not inlined where fewer of them are. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NNOM_ARM_AFF_FAST_ATTR __attribute__((noinline, noipa, unused))
-#elif defined(__GNUC__)
-#define NNOM_ARM_AFF_FAST_ATTR __attribute__((noinline, unused))
-#else
-#define NNOM_ARM_AFF_FAST_ATTR inline
-#endif
-
 /* Whether every channel takes the fast requantization: m >= 0, shift in [-23, -1], and the
  * accumulator bias + (sum of `taps` products of an int8 weight and an input minus its zero point,
- * each at most 2^15 in size) stays within +-2^30, so that twice it fits in int32. */
-static NNOM_ARM_AFF_FAST_ATTR int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias,
-                                    uint32_t n, uint32_t taps)
-{
-    const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
-    uint32_t i = 0, r, span, bytes = 0;
-    int32_t sign = 0;
-    if (room <= 0)
-        return 0;
-    /* four channels a step, the tests' failures gathered, not branched on (about 7 instructions a
-     * channel, 12 one at a time): the multipliers' sign bits; the shifts bytewise, -23..-1 plus 23
-     * being 0..22, which UQSUB8 by 22 takes to 0; the biases' bounds -room < b < room as the sign
-     * bits of the saturated b + room - 1 (set below) and b - room (clear above) */
-    r = (uint32_t)room;
-    for (; i + 4 <= n; i += 4) {
-        bytes |= __uqsub8(__uadd8(nnom_ld32(shift + i), 0x17171717u), 0x16161616u);
-        sign |= mult[i] | mult[i + 1] | mult[i + 2] | mult[i + 3];
-    }
-    if (bias != NULL)
-        for (i = 0; i + 4 <= n; i += 4) {
-            sign |= __qadd(bias[i], (int32_t)r - 1) | __qadd(bias[i + 1], (int32_t)r - 1)
-                    | __qadd(bias[i + 2], (int32_t)r - 1) | __qadd(bias[i + 3], (int32_t)r - 1);
-            sign |= ~(__qsub(bias[i], (int32_t)r) & __qsub(bias[i + 1], (int32_t)r) & __qsub(bias[i + 2], (int32_t)r)
-                      & __qsub(bias[i + 3], (int32_t)r));
-        }
-    if (sign < 0 || bytes != 0)
-        return 0;
-    /* the last n % 4 one at a time: in 32 bits (room <= 2^30), -room < b < room exactly when
-     * b + room - 1, unsigned, is below 2 room - 1; -23 <= shift <= -1 when -1 - shift, unsigned,
-     * is below 23 */
-    span = 2u * r - 1u;
-    for (i = n & ~3u; i < n; i++)
-        if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R
-            || (bias != NULL && (uint32_t)bias[i] + r - 1u >= span))
-            return 0;
-    return 1;
-}
+ * each at most 2^15 in size) stays within +-2^30, so that twice it fits in int32. Out of line, in a file of its own (nnom_arm_aff_fast.c): one copy in the firmware, and its
+ * callers' code the same whichever paths a build has (tests/test_kernel_paths.py). */
+int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps);
 
 /* -zp in both halfwords: SXTAB16 with it widens int8 values to q15 values minus the zero point
  * (|q - zp| <= 255). */
