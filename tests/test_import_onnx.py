@@ -327,6 +327,8 @@ def test_element_wise_functions_match_onnxruntime(op, attrs):
     ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])],
      {}, "-inf"),
     ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)],
+     {}, None),                                  # ceil mode's extra window is SAME's end padding here
+    ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[4, 4], strides=[2, 2], ceil_mode=1)],
      {}, "ceil_mode"),
     ([helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])],
      {}, "count_include_pad"),

@@ -663,7 +663,9 @@ class Builder(TransformerOps):
         return self.activation(x, hard_sigmoid_act(alpha, beta), name)
 
     # --- pooling ------------------------------------------------------------------------------
-    def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
+    def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what, ceil_as_pad=False):
+        """ceil_as_pad: ceil mode's extra windows become end padding (max pooling, whose padding
+        is never the maximum of a window that starts inside the input, as ceil mode's all do)."""
         x = self._spatial(x, what)
         kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
         if any(d != 1 for d in dilations):
@@ -672,7 +674,10 @@ class Builder(TransformerOps):
             h, w = self._spatial_hw(x)
             floor_hw = [_pool_out(n, k, s, p, False) for n, k, s, p in zip((h, w), kernel, strides, pads)]
             ceil_hw = [_pool_out(n, k, s, p, True) for n, k, s, p in zip((h, w), kernel, strides, pads)]
-            if floor_hw != ceil_hw:
+            if floor_hw != ceil_hw and ceil_as_pad:
+                pads = [(p[0], (o - 1) * s + k - n - p[0]) for n, k, s, p, o in
+                        zip((h, w), kernel, strides, pads, ceil_hw)]
+            elif floor_hw != ceil_hw:
                 raise NnomError(f"{what} with ceil_mode=True gives {ceil_hw[2 - (x.rank - 1):]} outputs where "
                                 f"nnom gives {floor_hw[2 - (x.rank - 1):]}: use ceil_mode=False or pad the "
                                 "input explicitly")
@@ -681,9 +686,11 @@ class Builder(TransformerOps):
     def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
         """pads: (begin, end) per spatial dim (padded with -inf, as PyTorch and ONNX do), or "same"."""
         x = self._spatial(x, "max pooling")
-        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
+        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling",
+                                                  ceil_as_pad=True)
         nonneg = passes.non_negative(x.layer)
-        why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
+        why = ("max pooling with padding {pads}" + (" (with ceil_mode's extra windows)" if ceil_mode else "")
+               + " (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
                "max pooling with -inf, nnom only as SAME, and zero padding would change the result for "
                "negative inputs; pad with SAME geometry, or put a ReLU before the pooling")
         src, padding = self._padding(x, kernel, strides, (1, 1), pads, name, allow_pad_layer=nonneg, why_not=why)
