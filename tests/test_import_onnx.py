@@ -407,3 +407,18 @@ def test_every_unsupported_node_is_listed_even_behind_another():
     with pytest.raises(NnomError) as e:
         from_onnx(buf.getvalue())
     assert str(e.value).count("element-wise mul") == 3
+
+
+@pytest.mark.parametrize("opset, split_input, attrs", [(18, False, {"num_outputs": 3}), (13, True, {}),
+                                                        (11, False, {"split": [2, 2, 1]})])
+def test_split_along_channels_matches_onnxruntime(opset, split_input, attrs):
+    """Split's sizes from opset 18's num_outputs (equal pieces, the last smaller), from input 1 (13+)
+    or from the attribute (before 13); each piece a Cropping between two Permutes."""
+    ins = ["c", "sizes"] if split_input else ["c"]
+    nodes = [conv("x", "c", name="c"), helper.make_node("Split", ins, ["a", "b", "d"], axis=1, **attrs),
+             helper.make_node("Relu", ["a"], ["ra"]), helper.make_node("Concat", ["d", "ra", "b"], ["y"], axis=1)]
+    inits = {"c_w": w(5, 3, 1, 1), "c_b": w(5)}
+    if split_input:
+        inits["sizes"] = i64(2, 2, 1)
+    m = graph(nodes, [1, 3, 5, 5], inits, opset=opset)
+    check(m.SerializeToString(), np.random.default_rng(1).normal(size=(2, 3, 5, 5)).astype(np.float32))

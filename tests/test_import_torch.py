@@ -182,6 +182,16 @@ CASES = {
     "sum_keepdim_1d": (lambda: Fn(lambda m, x: m.c(x).sum(2, keepdim=True), c=nn.Conv1d(3, 4, 3)), (2, 3, 7)),
     "pow_square": (lambda: Fn(lambda m, x: torch.cat([m.l(x) ** 2, torch.pow(m.l(x), 3), m.l(x).square(),
                                                       m.l(x).pow(0)], 1), l=nn.Linear(6, 3)), (3, 6)),
+    # slices of channels and features: a Cropping between two Permutes; chunk / split / unbind
+    "chunk_channels_glu": (lambda: Fn(lambda m, x: m.c(x).chunk(2, dim=1)[0] * torch.sigmoid(m.c(x).chunk(2, 1)[1]),
+                                      c=nn.Conv1d(3, 8, 3, padding=1)), (2, 3, 9)),
+    "split_sizes_channels": (lambda: Fn(lambda m, x: (lambda p: torch.cat([p[2], F.relu(p[0]), p[1] * 2], 1))(
+                                 torch.split(m.c(x), [2, 5, 3], dim=1)), c=nn.Conv2d(3, 10, 3)), (2, 3, 6, 7)),
+    "split_rows_unbind_channel": (lambda: Fn(lambda m, x: torch.cat([m.c(x).split(3, dim=2)[1],
+                                                                     torch.unbind(m.c(x), 1)[4][:, None, 3:6]], 1),
+                                             c=nn.Conv2d(3, 6, 1)), (2, 3, 7, 5)),
+    "slice_features": (lambda: Fn(lambda m, x: m.o(m.l(x)[:, 2:6]) + m.l(x)[:, -1:], l=nn.Linear(6, 9),
+                                  o=nn.Linear(4, 1)), (3, 6)),
     # an SE gate broadcast by indexing with None
     "se_gate_none_index": (lambda: Fn(lambda m, x: m.c(x) * torch.sigmoid(m.c(x).mean((2, 3)))[:, :, None, None],
                                       c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
@@ -366,6 +376,32 @@ def test_mobilenet_block_end_to_end_quantized_and_c_bit_exact():
     types = [type(layer).__name__ for layer in model.order]
     assert "DW_Conv2D" in types and "Add" in types and "Concat" in types and "BatchNorm" not in types
     check_end_to_end(model, module)
+
+
+class ShuffleSplitNet(nn.Module):
+    """ShuffleNetV2's split: half the channels pass, half go through a depthwise branch."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 10, 3, padding=1)
+        self.dw = nn.Conv2d(6, 6, 3, padding=1, groups=6)
+        self.fc = nn.Linear(10, 4)
+
+    def forward(self, x):
+        a, b = torch.split(F.relu(self.c(x)), [4, 6], dim=1)
+        return self.fc(torch.cat([a, torch.tanh(self.dw(b))], 1).mean((2, 3)))
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_channel_splits_are_bit_exact_in_c(scheme):
+    module = randomize(ShuffleSplitNet(), seed=5)
+    model = from_torch(module, torch.randn(1, 3, 16, 16))
+    assert [type(layer).__name__ for layer in model.order].count("Permute") == 4
+    rng = np.random.default_rng(4)
+    x = channels_last(rng.normal(size=(64, 3, 16, 16)).astype(np.float32))
+    model.quantize(x, scheme=scheme, verbose=False)
+    xq = model.quantize_input(x)[0]
+    assert np.array_equal(model.run(xq), model.run_c(xq))
 
 
 @pytest.mark.parametrize("pool", [None, (2, 2), (1, 3)])

@@ -865,7 +865,8 @@ class Builder(TransformerOps):
     def take(self, x: Tensor, axis, start, stop, name, keep=True) -> Tensor:
         """x[..., start:stop, ...] along full-rank `axis` (keep=False: a single index, the axis
         dropped). A Cropping where the values taken are whole rows or columns of nnom's layout
-        (time steps of a sequence, rows or columns of an image); channels cannot be sliced."""
+        (time steps of a sequence, rows or columns of an image); a block of channels (or features)
+        is a Cropping between two Permutes (two copies of the tensor)."""
         full = x.full_shape(1)
         axis = _axis(axis, len(full))
         b = x.batch_axis
@@ -886,7 +887,7 @@ class Builder(TransformerOps):
             fw = np.unravel_index(order, x.shape)
             sel = ((fw[a] >= start) & (fw[a] < stop)).reshape(out)
             box = None
-            for k in (0, 1):                                # nnom's h, then w
+            for k in (0, 1, 2):                             # nnom's h, w, then c
                 along = np.flatnonzero(sel.any(axis=tuple(i for i in range(3) if i != k)))
                 want = np.zeros(out, bool)
                 idx = [slice(None)] * 3
@@ -897,11 +898,17 @@ class Builder(TransformerOps):
                     break
             if box is None:
                 raise NnomError(f"indexing [{start}:{stop}] along axis {axis} of {shape_text(x.shape, b)}: the "
-                                "values taken are not whole rows or time steps of nnom's (h, w, c) layout (nnom "
-                                "cannot slice channels or features)")
+                                "values taken are not one block of rows, columns or channels of nnom's (h, w, c) "
+                                "layout (a step or a split inside a flattened tensor): take whole rows or "
+                                "channels, or slice before flattening")
             k, p, q = box
-            crop = (p, out[0] - q, 0, 0) if k == 0 else (0, 0, p, out[1] - q)
-            layer = self._add(Cropping(crop), [x.layer], name)
+            if k == 2:      # channels: a Cropping of the width between two Permutes swapping w and c (exact)
+                moved = self._add(Permute((1, 3, 2)), [x.layer], name + "_to_width")
+                crop = self._add(Cropping((0, 0, p, out[2] - q)), [moved], name)
+                layer = self._add(Permute((1, 3, 2)), [crop], name + "_back")
+            else:
+                crop = (p, out[0] - q, 0, 0) if k == 0 else (0, 0, p, out[1] - q)
+                layer = self._add(Cropping(crop), [x.layer], name)
             shape = list(x.shape)
             shape[a] = stop - start
             multi = list(np.unravel_index(order[sel.ravel()], x.shape))

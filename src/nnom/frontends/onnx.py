@@ -503,6 +503,29 @@ def _slice(c):
     return x
 
 
+def _split(c):
+    """Split into len(outputs) pieces: the sizes of input 1 (attribute before opset 13), else equal
+    pieces, the last smaller (opset 18's num_outputs); each piece a Builder.take."""
+    x = c.tensor(0)
+    full = c.full_shape(x)
+    axis = int(c.attr("axis", 0))
+    axis = axis + len(full) if axis < 0 else axis
+    if not 0 <= axis < len(full):
+        raise NnomError(f"Split axis {c.attr('axis', 0)} is out of range for rank {len(full)}")
+    n, k = full[axis], len(c.node.output)
+    given = c.input(1) if c.imp.opset >= 13 and len(c.node.input) > 1 and c.node.input[1] else c.attr("split")
+    if given is not None:
+        sizes = [int(v) for v in np.asarray(_const(given, "the Split sizes")).reshape(-1)]
+    else:
+        step = -(-n // k)
+        sizes = [min(step, n - i) for i in range(0, n, step)]
+    if len(sizes) != k or sum(sizes) != n or min(sizes) < 1:
+        raise NnomError(f"Split sizes {sizes} into {k} outputs do not fit axis {axis} of size {n}")
+    starts = np.cumsum([0] + sizes)
+    return [x if (a, b) == (0, n) else c.b.take(x, axis, int(a), int(b), f"{c.name}_{i}")
+            for i, (a, b) in enumerate(zip(starts[:-1], starts[1:]))]
+
+
 _RNN_CELLS = {"RNN": SimpleCell, "GRU": GRUCell, "LSTM": LSTMCell}
 _RNN_ACTS = {"RNN": ["tanh"], "GRU": ["sigmoid", "tanh"], "LSTM": ["sigmoid", "tanh", "tanh"]}
 
@@ -772,7 +795,7 @@ CONVERTERS = {
     "Max": _variadic("max"), "Min": _variadic("min"), "Mean": _variadic("mean"),
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "Dropout": _alias, "Identity": _alias, "Cast": _cast, "Expand": _expand,
-    "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
+    "Gather": _gather, "Slice": _slice, "Split": _split, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
 SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
 SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS)

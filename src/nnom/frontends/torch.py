@@ -22,8 +22,8 @@ Time-major tensors (batch second) may only be transposed, reshaped, squeezed, in
 (h_n) or read by a recurrent layer. out.mean(1) over the steps is a global average pooling.
 
 Limits: the forward must be traceable by torch.fx (no branching on tensor values); indexing and
-slicing only along time steps, rows or columns (whole positions, never the channels or
-features), with integers and step-1 slices; the batch must stay the first dimension (but for the
+slicing (also chunk / split / unbind) with integers and step-1 slices, one block of time steps,
+rows, columns or channels / features (channels cost two Permutes: a copy each); the batch must stay the first dimension (but for the
 time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
 broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose of
@@ -530,6 +530,26 @@ def _index(c, x, index):
     return x
 
 
+def _split(c, x, sizes, dim, kind):
+    """chunk / split / unbind of x along dim: one Builder.take per piece (a tuple, read by getitem).
+    sizes: chunk's count, split's size or list of sizes, None for unbind (every index, dropped)."""
+    full = c.full_shape(x)
+    axis = _norm(dim, len(full))
+    n = full[axis]
+    if kind == "chunk":
+        step = -(-n // int(sizes))
+        sizes = [min(step, n - i) for i in range(0, n, step)]
+    elif kind == "split" and isinstance(sizes, int):
+        sizes = [min(int(sizes), n - i) for i in range(0, n, int(sizes))]
+    elif kind == "unbind":
+        return tuple(c.b.take(x, axis, i, i + 1, f"{c.name}_{i}", keep=False) for i in range(n))
+    if sum(sizes) != n:
+        raise NnomError(f"split sizes {list(sizes)} do not add up to {n}, the size of axis {axis}")
+    starts = np.cumsum([0] + list(sizes))
+    return tuple(x if (a, b) == (0, n) else c.b.take(x, axis, int(a), int(b), f"{c.name}_{i}")
+                 for i, (a, b) in enumerate(zip(starts[:-1], starts[1:])))
+
+
 # --- modules ----------------------------------------------------------------------------------
 def _module_table(torch):
     nn = torch.nn
@@ -754,6 +774,9 @@ def _function_table(torch):
                                            c.get(6, "antialias", False)),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
+        torch.chunk: lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
+        torch.split: lambda c: _split(c, c.tensor(), c.get(1, "split_size_or_sections"), c.get(2, "dim", 0), "split"),
+        torch.unbind: lambda c: _split(c, c.tensor(), None, c.get(1, "dim", 0), "unbind"),
         **torch_transformer.functions(torch),
     }
     table.update({operator.pow: _pow, torch.pow: _pow, torch.square: lambda c: _power_lut(c, c.tensor(), 2)})
@@ -816,6 +839,9 @@ def _method_table():
         "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
         "contiguous": _alias, "clone": _alias, "detach": _alias, "expand_as": _expand, "expand": _expand,
+        "chunk": lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
+        "split": lambda c: _split(c, c.tensor(), c.get(1, "split_size"), c.get(2, "dim", 0), "split"),
+        "unbind": lambda c: _split(c, c.tensor(), None, c.get(1, "dim", 0), "unbind"),
     }
 
 
