@@ -554,3 +554,26 @@ def test_a_keras_model_on_the_torch_backend_is_sent_to_from_keras():
 def test_not_a_module():
     with pytest.raises(NnomError, match="torch.nn.Module"):
         from_torch(lambda x: x, torch.randn(1, 3))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_a_module_in_another_float_type_imports_as_float32(dtype):
+    net = randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(16, 2)))
+    x = torch.randn(2, 3, 4, 4)
+    with torch.no_grad():
+        ref = net(x).numpy()
+    other = net.to(dtype)
+    model = from_torch(other, torch.zeros(1, 3, 4, 4))
+    assert next(other.parameters()).dtype == dtype                       # the caller's module is untouched
+    tol = 1e-4 if dtype == torch.float64 else 0.05 * np.abs(ref).max()
+    assert np.abs(model.predict(channels_last(x.numpy())) - ref).max() < tol
+
+
+def test_a_failing_example_run_prints_no_torch_traceback(capfd):
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()).eval()
+    with pytest.raises(NnomError, match="integer example") as e:
+        from_torch(net, torch.zeros(1, 3, 6, 6, dtype=torch.int64))
+    assert "Traceback" not in capfd.readouterr().err
+    with pytest.raises(NnomError, match="3 channels"):
+        from_torch(net, torch.zeros(1, 5, 6, 6))
+    assert "Traceback" not in capfd.readouterr().err

@@ -35,6 +35,9 @@ average pooling only where it changes nothing; interpolate / Upsample nearest (a
 (the scale factor the ratio of the sizes), no antialias. A flattened (c, h, w) tensor as a model output comes out
 in nnom's (h, w, c) order (a warning says so).
 """
+import contextlib
+import copy
+import io
 import operator
 
 import numpy as np
@@ -92,6 +95,9 @@ def from_torch(module, example_input, name=None):
         raise NnomError(f"from_torch: the example input must be tensors or arrays ({e})") from None
     if not examples:
         raise NnomError("from_torch: give an example input, e.g. torch.zeros(1, 3, 32, 32)")
+    floats = {t.dtype for t in [*module.parameters(), *module.buffers()] if t.is_floating_point()}
+    if floats - {torch.float32}:                    # float64 / float16 / bfloat16: a float32 copy
+        module = copy.deepcopy(module).float()
     was_training = module.training
     module.eval()
     try:
@@ -102,7 +108,7 @@ def from_torch(module, example_input, name=None):
                             f"({type(e).__name__}: {e}); the forward must not branch on tensor values") from None
         from torch.fx.passes.shape_prop import ShapeProp
         try:
-            with torch.no_grad():
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):    # ShapeProp prints a traceback
                 ShapeProp(gm).propagate(*examples)
         except Exception as e:
             root = e
@@ -113,7 +119,9 @@ def from_torch(module, example_input, name=None):
             shapes = ", ".join(str(tuple(x.shape)) for x in examples)
             raise NnomError(f"from_torch: running {type(module).__name__} on the example input of shape {shapes} "
                             f"failed{where} ({type(root).__name__}: {str(root).splitlines()[0] if str(root) else ''}); "
-                            "give an example of the shape the module takes, batch first") from None
+                            "give an example of the shape the module takes, batch first"
+                            + ("; an integer example is for token ids (nn.Embedding): give float values"
+                               if any(not x.is_floating_point() for x in examples) else "")) from None
         return import_with_relayout(
             lambda layouts: _Importer(torch, gm, examples, name or type(module).__name__, layouts).run(),
             len(examples))
