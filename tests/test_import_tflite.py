@@ -352,6 +352,18 @@ def test_every_unsupported_operator_is_listed_once(keras):
     assert msg.count("\n  - ") == 2 and "Supported:" in msg
 
 
+def test_a_free_batch_folded_into_the_shapes_says_to_fix_the_batch(keras):
+    """A Dense on a sequence converted with a free batch: the converter folds the steps into the
+    batch and leaves the file's shapes as placeholders (shape signature -1; TFLM cannot allocate
+    it). One error says so and what to do, not 'cannot reshape (N, 6, 5) to (N, 1)'."""
+    L = keras.layers
+    inp = keras.Input((6, 5))
+    data = keras_tflite(keras.Model(inp, L.Dense(3)(inp)), (6, 5))
+    with pytest.raises(NnomError, match=r"computed at run time .*batch_size=1") as e:
+        nnom.from_tflite(data)
+    assert "cannot reshape" not in str(e.value) and "do not fit" not in str(e.value)
+
+
 def test_grouped_convolution_is_refused_clearly(keras):
     L = keras.layers
     inp = keras.Input((5, 6, 4))

@@ -188,9 +188,11 @@ _OPTIONS = {
 
 
 class _Tensor:
-    """One tensor of the file: shape (batch included), type name, constant data (or None),
+    """One tensor of the file: shape (batch included; run_time_shape: a placeholder, the signature
+    says -1 past the batch), type name, constant data (or None),
     quantization (scales as float64 of the float32 values, zero points, axis)."""
-    __slots__ = ("index", "name", "shape", "type", "data", "scale", "zero_point", "axis", "sparse", "variable")
+    __slots__ = ("index", "name", "shape", "run_time_shape", "type", "data", "scale", "zero_point", "axis", "sparse",
+                 "variable")
 
     def fmt(self, what="tensor"):
         """The per-tensor AffineFormat of an int8 activation."""
@@ -334,6 +336,9 @@ def _read_tensor(m, t, index, types, n_buffers, buffers, budget, data, label):
     if any(d < 0 for d in shape):
         raise NnomError(f"{label}: tensor '{r.name}' has the shape {tuple(shape)}")
     r.shape = tuple(shape)
+    # -1 past the batch in the shape signature: the shape is computed at run time, the file's a placeholder
+    signature = _ints(t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() == len(shape) else []
+    r.run_time_shape = any(d == -1 for d in signature[1:])
     r.type = types.get(int(t.Type()), f"type {int(t.Type())}")
     r.sparse = t.Sparsity() is not None
     r.variable = bool(t.IsVariable())        # a state kept between invocations (LSTM's h and c)
@@ -1214,7 +1219,7 @@ class _Importer:
         """A placeholder for the output of an operator that failed, so that the operators after it
         are converted too and every problem is listed (the import fails anyway)."""
         t = self.flat.tensors[op.outputs[0]]
-        if not 1 <= len(_dims(t.shape)) <= 3:
+        if t.run_time_shape or not 1 <= len(_dims(t.shape)) <= 3:
             return POISON
         try:
             x = self.b.input(_dims(t.shape), t.name + "_stand_in")
@@ -1253,6 +1258,11 @@ class _Importer:
                     raise NnomError(f"its input '{self.flat.tensors[i].name}' is {self.flat.tensors[i].type}; "
                                     "nnom imports int8 models")
         out = self.flat.tensors[op.outputs[0]]
+        if out.run_time_shape:
+            raise NnomError("its output's shape is computed at run time (the converter folded steps or rows "
+                            "into a free batch dimension; the file's shapes are placeholders, and TFLite Micro "
+                            "cannot allocate them either): convert with a fixed batch, e.g. "
+                            "keras.Input(shape, batch_size=1)")
         if out.type != "INT8":
             raise NnomError(f"its output is {out.type}; nnom imports int8 models")
         dims = _dims(out.shape)
