@@ -190,6 +190,9 @@ CASES = {
     "split_rows_unbind_channel": (lambda: Fn(lambda m, x: torch.cat([m.c(x).split(3, dim=2)[1],
                                                                      torch.unbind(m.c(x), 1)[4][:, None, 3:6]], 1),
                                              c=nn.Conv2d(3, 6, 1)), (2, 3, 7, 5)),
+    "channel_shuffle_then_chunk": (lambda: Fn(lambda m, x: (lambda y: m.d(y.chunk(2, 1)[1]) + y.chunk(2, 1)[0])(
+        m.c(x).view(x.shape[0], 2, 3, 5, 4).transpose(1, 2).reshape(x.shape[0], 6, 5, 4)),
+        c=nn.Conv2d(3, 6, 1), d=nn.Conv2d(3, 3, 3, padding=1)), (2, 3, 5, 4)),
     "slice_features": (lambda: Fn(lambda m, x: m.o(m.l(x)[:, 2:6]) + m.l(x)[:, -1:], l=nn.Linear(6, 9),
                                   o=nn.Linear(4, 1)), (3, 6)),
     # an SE gate broadcast by indexing with None
@@ -390,6 +393,47 @@ class ShuffleSplitNet(nn.Module):
     def forward(self, x):
         a, b = torch.split(F.relu(self.c(x)), [4, 6], dim=1)
         return self.fc(torch.cat([a, torch.tanh(self.dw(b))], 1).mean((2, 3)))
+
+
+def channel_shuffle(x, groups):
+    """ShuffleNet's channel shuffle, as torchvision writes it: view to 5-d, transpose, view back."""
+    n, c, h, w = x.size()
+    x = x.view(n, groups, c // groups, h, w)
+    return torch.transpose(x, 1, 2).contiguous().view(n, -1, h, w)
+
+
+class ShuffleV2Net(nn.Module):
+    """Two ShuffleNetV2 units (split, branch, concat, shuffle); the second reads the shuffled map."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 12, 3, stride=2, padding=1)
+        self.b1 = nn.Sequential(nn.Conv2d(6, 6, 1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1, groups=6))
+        self.b2 = nn.Sequential(nn.Conv2d(6, 6, 1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1, groups=6))
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        for branch in (self.b1, self.b2):
+            a, b = x.chunk(2, dim=1)
+            x = channel_shuffle(torch.cat((a, branch(b)), 1), 2)
+        x = channel_shuffle(x, 3)
+        return self.fc(x.mean([2, 3])), x
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_channel_shuffle_is_a_reshape_and_permute_bit_exact_in_c(scheme):
+    module = randomize(ShuffleV2Net(), seed=2)
+    x = torch.randn(16, 3, 12, 10, generator=torch.Generator().manual_seed(1))
+    model = from_torch(module, x[:1])
+    with torch.no_grad():
+        ref = [r.numpy() for r in module(x)]
+    y = model.predict(channels_last(x.numpy()))
+    assert np.abs(y[0] - ref[0]).max() < TOL and np.abs(y[1] - channels_last(ref[1])).max() < TOL
+    model.quantize(channels_last(x.numpy()), scheme=scheme, verbose=False)
+    xq = model.quantize_input(channels_last(x.numpy()))[0]
+    for a, b in zip(model.run(xq), model.run_c(xq)):
+        assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize("scheme", ["affine", "qformat"])

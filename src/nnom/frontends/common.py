@@ -110,7 +110,7 @@ class Tensor:
         self.layer = layer
         self.shape = tuple(int(d) for d in shape)
         self.layout = layout
-        if perm is not None and np.array_equal(perm, layout.canonical_perm(self.shape)):
+        if perm is not None and len(self.shape) <= 3 and np.array_equal(perm, layout.canonical_perm(self.shape)):
             perm = None
         self.perm = perm
         self.batch_axis = int(batch_axis)
@@ -255,6 +255,7 @@ class Builder(TransformerOps):
         self.nodes = []                  # every layer, in creation (topological) order
         self.inputs = []                 # Input layers
         self._names = set()
+        self._moved = {}                 # (layer id, shape, order) -> the tensor moved channels-last
         self.rng = np.random.default_rng(0)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -296,16 +297,21 @@ class Builder(TransformerOps):
         target = tuple(self.layout.nnom_shape(x.shape))
         want = self.layout.canonical_perm(x.shape)
         order = x.order()
-        for p in ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (0, 1, 2)):
-            src_shape = [0, 0, 0]
-            for i, a in enumerate(p):
-                src_shape[a] = target[i]
+        key = (id(x.layer), x.shape, order.tobytes())          # one copy per tensor, whoever reads it
+        if key not in self._moved:
+            self._moved[key] = self._move(x, target, want, order)
+        return self._moved[key]
+
+    def _move(self, x: Tensor, target, want, order):
+        for src_shape, p in _three_axis_views(target, order.size):
             if np.array_equal(order.reshape(src_shape).transpose(p).ravel(), want):
                 src = x.layer
                 if tuple(src.out_shape) != tuple(src_shape):
                     src = self._add(Reshape(Shape(*src_shape)), [src], src.name + "_grid")
                 if p != (0, 1, 2):
                     src = self._add(Permute(tuple(a + 1 for a in p)), [src], x.layer.name + "_permute")
+                if tuple(src.out_shape) != target:
+                    src = self._add(Reshape(Shape(*target)), [src], x.layer.name + "_back")
                 return self._tensor(src, x.shape, None)
         return None
 
@@ -756,7 +762,7 @@ class Builder(TransformerOps):
         if int(np.prod(new_shape, dtype=np.int64)) != x.size:
             raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to "
                             f"{shape_text(new_shape, batch_axis)}")
-        if not 1 <= len(new_shape) <= 3:
+        if not 1 <= len(new_shape) <= 4:
             f = self.layout.forms
             raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
                             f"({f[1]}, {f[2]} or {f[3]})")
@@ -788,9 +794,13 @@ class Builder(TransformerOps):
         return self.permute(x, rest, name, batch_axis=perm.index(b))
 
     def _with_order(self, x: Tensor, new_shape, order, name, batch_axis=0) -> Tensor:
-        """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i."""
-        if len(new_shape) > 3:
+        """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i. A
+        rank-5 shape (batch included) is a view only, to be permuted and reshaped back (a channel
+        shuffle's (N, g, C/g, H, W)): any layer reading it stops with the rank error."""
+        if len(new_shape) > 4:
             raise NnomError(f"{shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4")
+        if len(new_shape) == 4:
+            return Tensor(x.layer, new_shape, np.asarray(order), batch_axis, self.layout)
         if tuple(new_shape) == x.shape and np.array_equal(order, x.order()):
             return _rebatch(x, batch_axis)
         if np.array_equal(order, self.layout.canonical_perm(new_shape)):
@@ -896,6 +906,9 @@ class Builder(TransformerOps):
                 if np.array_equal(sel, want):
                     box = (k, int(along[0]), int(along[-1]) + 1)
                     break
+            moved = self._materialize(x) if box is None and not x.canonical else None
+            if moved is not None:             # a shuffled layout (channel shuffle): its values moved first
+                return self.take(moved, axis, start, stop, name, keep)
             if box is None:
                 raise NnomError(f"indexing [{start}:{stop}] along axis {axis} of {shape_text(x.shape, b)}: the "
                                 "values taken are not one block of rows, columns or channels of nnom's (h, w, c) "
@@ -1219,6 +1232,27 @@ def _axis(axis, rank):
     if not -rank <= axis < rank:
         raise NnomError(f"axis {axis} is out of range for a tensor of rank {rank}")
     return axis + rank if axis < 0 else axis
+
+
+_PERMS = ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (0, 1, 2))
+
+
+def _three_axis_views(target, n):
+    """(source shape, permutation) pairs to try for moving n values into `target`: first the
+    permutations of the target's own axes, then those of every other (a, b, c) of n values (a
+    channel shuffle is (h * w, g, c / g) permuted (0, 2, 1))."""
+    for p in _PERMS:
+        src = [0, 0, 0]
+        for i, a in enumerate(p):
+            src[a] = target[i]
+        yield tuple(src), p
+    divisors = [d for d in range(1, n + 1) if n % d == 0]
+    for a in divisors:
+        for b in (d for d in divisors if (n // a) % d == 0):
+            src = (a, b, n // a // b)
+            if sorted(src) != sorted(target):
+                for p in _PERMS[:-1]:
+                    yield src, p
 
 
 def _pool_out(n, k, s, pads, ceil):

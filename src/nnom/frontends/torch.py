@@ -27,7 +27,8 @@ rows, columns or channels / features (channels cost two Permutes: a copy each); 
 time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
 broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose of
-activations (free where the result is flattened, else a Permute layer); grouped
+activations (free where the result is flattened, else a Permute layer; a 5-d view permuted and
+viewed back, as ShuffleNet's channel shuffle, a Reshape, Permute and Reshape); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
 ceil_mode in max pooling (its extra windows as end padding, under the rule above), in
