@@ -304,7 +304,8 @@ class Builder(TransformerOps):
 
     def _move(self, x: Tensor, target, want, order):
         for src_shape, p in _three_axis_views(target, order.size):
-            if np.array_equal(order.reshape(src_shape).transpose(p).ravel(), want):
+            view = order.reshape(src_shape).transpose(p)
+            if np.array_equal(view.flat[:16], want[:16]) and np.array_equal(view.ravel(), want):
                 src = x.layer
                 if tuple(src.out_shape) != tuple(src_shape):
                     src = self._add(Reshape(Shape(*src_shape)), [src], src.name + "_grid")
@@ -1246,7 +1247,8 @@ def _three_axis_views(target, n):
         for i, a in enumerate(p):
             src[a] = target[i]
         yield tuple(src), p
-    divisors = [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, int(n ** 0.5) + 1) if n % d == 0]
+    divisors = sorted(set(small + [n // d for d in small]))
     for a in divisors:
         for b in (d for d in divisors if (n // a) % d == 0):
             src = (a, b, n // a // b)
