@@ -422,3 +422,16 @@ def test_split_along_channels_matches_onnxruntime(opset, split_input, attrs):
         inits["sizes"] = i64(2, 2, 1)
     m = graph(nodes, [1, 3, 5, 5], inits, opset=opset)
     check(m.SerializeToString(), np.random.default_rng(1).normal(size=(2, 3, 5, 5)).astype(np.float32))
+
+
+def test_ceil_mode_window_starting_in_the_padding_follows_onnxruntime():
+    """MaxPool2d(3, 3, 1, ceil_mode=True) over 11 columns: PyTorch and ONNX Runtime drop the window
+    that would start in the end padding (4 outputs); ONNX's shape inference counts it (5). nnom
+    follows the runtimes, instead of stopping with an 'internal' shape mismatch (a layer reading the
+    pooled map by ONNX's shapes, as a Gemm, fails in ONNX Runtime too)."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(2, 3, 1), nn.ReLU(), nn.MaxPool2d(3, 3, 1, ceil_mode=True)).eval()
+    x = torch.randn(3, 2, 10, 11, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        ref = net(x).numpy()
+    check(export(net, x), x.numpy(), ref)

@@ -389,12 +389,26 @@ def _pool(c, kind):
     dilations = _ints(c.attr("dilations"), nsp, 1)
     pads = _auto_pads(c, x, kernel, strides, dilations)
     ceil = bool(c.attr("ceil_mode", 0))
+    if ceil and _ceil_drops_a_window(c, x, kernel, strides, pads):
+        c.imp.own_shapes.add(c.node.output[0])
     if kind == "max":
         c.unused_outputs(1, "indices")
         return c.b.max_pool(x, kernel, strides, pads, dilations, ceil, c.name)
     if any(d != 1 for d in dilations):
         raise NnomError(f"average pooling with dilations {dilations} is not supported")
     return c.b.avg_pool(x, kernel, strides, pads, ceil, bool(c.attr("count_include_pad", 0)), c.name)
+
+
+def _ceil_drops_a_window(c, x, kernel, strides, pads):
+    """Ceil mode where a last window would start in the end padding: ONNX Runtime and PyTorch drop
+    it (as nnom does), ONNX's shape inference counts it; from here on nnom's shapes are the
+    runtime's."""
+    spatial = c.full_shape(x)[2:]
+    for n, k, s, (pb, pe) in zip(spatial, kernel, strides, pads):
+        span = n + pb + pe - k
+        if (-(-span // s)) * s >= n + pb:
+            return True
+    return False
 
 
 def _flatten(c):
@@ -822,6 +836,7 @@ class _Importer:
         self.b = Builder(name or g.name or "onnx_model", "ONNX", layouts)
         self.consumed = {i for n in g.node for i in n.input if i} | {o.name for o in g.output}
         self.shapes = {}
+        self.own_shapes = set()          # outputs whose ONNX-inferred shapes nnom does not check
         for vi in list(g.value_info) + list(g.output):
             dims = _dims(vi)
             if dims is not None:
@@ -949,7 +964,9 @@ class _Importer:
                 known = list(known)
                 if len(known) == r.rank + 1:
                     del known[r.batch_axis]
-                if all(d is not None for d in known) and tuple(known) != r.shape:
+                if out in self.own_shapes or any(i in self.own_shapes for i in node.input):
+                    self.own_shapes.update(node.output)        # after a ceil-mode pool: the runtime's
+                elif all(d is not None for d in known) and tuple(known) != r.shape:
                     raise NnomError(f"internal: converted to shape {shape_text(r.shape, r.batch_axis)}, ONNX shape "
                                     f"inference gives {tuple(self.shapes[out])}")
         return results
