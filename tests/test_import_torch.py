@@ -142,6 +142,10 @@ CASES = {
                                                             F.leaky_relu(m.c(x), 0.2), torch.clamp(m.c(x), 0, 6),
                                                             F.hardsigmoid(m.c(x))], 1), c=nn.Conv2d(3, 2, 1)),
                         (2, 3, 4, 4)),
+    # -x, abs and exp as lookup tables (x / (1 + |x|) written out, a 'score = -distance' head)
+    "neg_abs_exp": (lambda: Fn(lambda m, x: torch.cat([-m.c(x), torch.neg(m.c(x)), m.c(x).neg(), m.c(x).abs(),
+                                                      torch.abs(m.c(x)), torch.exp(m.c(x)), m.c(x).exp()], 1),
+                               c=nn.Conv2d(3, 2, 1)), (2, 3, 4, 4)),
     "input_relu": (lambda: nn.Sequential(nn.ReLU(), nn.Conv2d(3, 2, 1)), (2, 3, 4, 4)),
     # softmax over features and over channels
     "softmax_features": (lambda: nn.Sequential(nn.Linear(6, 5), nn.Softmax(dim=1)), (3, 6)),
@@ -621,3 +625,16 @@ def test_a_failing_example_run_prints_no_torch_traceback(capfd):
     with pytest.raises(NnomError, match="3 channels"):
         from_torch(net, torch.zeros(1, 5, 6, 6))
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_neg_abs_exp_tables_save_load_and_run_in_c(scheme, tmp_path):
+    import nnom
+    module, x, _ = make_case("neg_abs_exp")
+    model = from_torch(module, x[:1])
+    xs = channels_last(torch.randn(32, 3, 4, 4, generator=torch.Generator().manual_seed(3)).numpy())
+    model.quantize(xs, scheme=scheme, verbose=False)
+    model.save(tmp_path / "m.nnom")
+    loaded = nnom.load(tmp_path / "m.nnom")
+    xq = model.quantize_input(xs)[0]
+    assert np.array_equal(loaded.run(xq), model.run(xq)) and np.array_equal(model.run_c(xq), model.run(xq))
