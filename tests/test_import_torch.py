@@ -580,6 +580,25 @@ def test_untraceable_module_is_a_clear_error():
         from_torch(Branchy(), torch.randn(1, 3, 4, 4))
 
 
+def test_an_untraceable_forward_points_to_the_onnx_route():
+    """PyTorch's tutorial LeNet iterates over x.size(): torch.fx cannot trace it, the ONNX exporter
+    (which runs the forward) can; the error says so."""
+    class TutorialLeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.fc = nn.Linear(2 * 4 * 4, 3)
+
+        def forward(self, x):
+            x = self.conv(x)
+            n = 1
+            for d in x.size()[1:]:
+                n *= d
+            return self.fc(x.view(-1, n))
+    with pytest.raises(NnomError, match=r"torch.fx cannot trace TutorialLeNet .*torch.onnx.export.*nnom.from_onnx"):
+        from_torch(TutorialLeNet().eval(), torch.zeros(1, 1, 6, 6))
+
+
 def test_an_example_input_that_does_not_fit_names_the_cause_not_torch_fx():
     net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2)).eval()
     with pytest.raises(NnomError, match=r"shape \(1, 5, 4, 4\) failed at node '_0' \(RuntimeError: .*3 channels") as e:

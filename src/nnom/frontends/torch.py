@@ -106,7 +106,10 @@ def from_torch(module, example_input, name=None):
             gm = torch.fx.symbolic_trace(module)
         except Exception as e:
             raise NnomError(f"from_torch: torch.fx cannot trace {type(module).__name__} "
-                            f"({type(e).__name__}: {e}); the forward must not branch on tensor values") from None
+                            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); the forward must "
+                            "not branch on tensor values or loop over their sizes (x.flatten(1) instead of a loop "
+                            "over x.size()), or export the module with torch.onnx.export, which runs the forward, "
+                            "and import the file with nnom.from_onnx") from None
         from torch.fx.passes.shape_prop import ShapeProp
         try:
             with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):    # ShapeProp prints a traceback
