@@ -634,3 +634,33 @@ def test_tf_keras_2_recurrent_layers():
                                                  L.Dense(2)]))
     x = np.random.default_rng(6).normal(size=(4, T, F)).astype(np.float32)
     close(from_keras(model).predict(x), model(x).numpy())
+
+
+class ZeroStateLSTM(nn.Module):
+    """The tutorials' LSTM: h0 and c0 zeros made in forward from x.size(0), moved to x.device."""
+
+    def __init__(self, spelling):
+        super().__init__()
+        self.spelling = spelling
+        self.rnn = nn.LSTM(F, U, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(U, 3)
+
+    def forward(self, x):
+        if self.spelling == "zeros_to_device":
+            h0 = torch.zeros(2, x.size(0), U).to(x.device)
+            c0 = torch.zeros(2, x.size(0), U).to(x.device)
+        elif self.spelling == "new_zeros":
+            h0 = c0 = x.new_zeros(2, x.shape[0], U)
+        else:
+            h0 = c0 = torch.zeros(2, x.size(0), U, dtype=x.dtype, device=x.device)
+        out, _ = self.rnn(x, (h0, c0))
+        return self.fc(out[:, -1, :])
+
+
+@pytest.mark.parametrize("spelling", ["zeros_to_device", "new_zeros", "zeros_dtype_device"])
+def test_a_zero_initial_state_made_in_forward_is_no_state(spelling):
+    module = livelier(ZeroStateLSTM(spelling))
+    x = torch.randn(4, T, F, generator=torch.Generator().manual_seed(2))
+    model = from_torch(module, x)
+    with torch.no_grad():
+        close(model.predict(x.numpy()), module(x).numpy())

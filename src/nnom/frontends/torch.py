@@ -10,7 +10,8 @@ BatchNorms fold into the conv before them, activations become tails of the layer
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 
 Recurrent layers: nn.RNN (tanh), nn.GRU and nn.LSTM, any number of layers, bidirectional,
-batch_first or not, without an initial state (hx) and without LSTM projections (proj_size). Each
+batch_first or not, without an initial state (hx) or with a zero one (the tutorials' torch.zeros(layers,
+x.size(0), hidden).to(x.device), computed at import) and without LSTM projections (proj_size). Each
 direction of each layer is an nnom RNN (the reverse one go_backwards=True, time_aligned=True), the
 directions joined by Concat(-1). The output sequence (N, T, D * U) is nnom's (1, T, D * U); h_n[k]
 is the final state of layer k // D, direction k % D; out[:, -1] and h_n of a forward layer become
@@ -542,6 +543,19 @@ def _index(c, x, index):
     return x
 
 
+def _unreachable(c):
+    raise NnomError("internal: a constant of sizes read from the input was not computed at import")
+
+
+def _to(c):
+    """x.to(device) / x.to(torch.float32): the same values; another dtype is not nnom's."""
+    torch = c.imp.torch
+    for v in list(c.args[1:]) + list(c.kwargs.values()):
+        if isinstance(v, torch.dtype) and v != torch.float32:
+            raise NnomError(f"Tensor.to({v}): nnom computes in float32 (then int8)")
+    return c.tensor()
+
+
 def _split(c, x, sizes, dim, kind):
     """chunk / split / unbind of x along dim: one Builder.take per piece (a tuple, read by getitem).
     sizes: chunk's count, split's size or list of sizes, None for unbind (every index, dropped)."""
@@ -732,6 +746,8 @@ def _function_table(torch):
         if isinstance(obj, Tensor):
             if attr == "shape":
                 return tuple(c.full_shape(obj))
+            if attr in ("device", "dtype"):        # to make constants like it (a zero initial state)
+                return torch.device("cpu") if attr == "device" else torch.float32
             raise NnomError(f"tensor attribute {attr!r} is not supported")
         return getattr(obj, attr)
 
@@ -788,6 +804,11 @@ def _function_table(torch):
                                            c.get(6, "antialias", False)),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
+        # constants: zeros / ones / full of sizes read from the input (x.size(0)) are computed at
+        # import (_Importer._convert folds a call without tensor arguments), zeros_like here
+        torch.zeros: _unreachable, torch.ones: _unreachable, torch.full: _unreachable,
+        torch.zeros_like: lambda c: np.zeros(c.full_shape(c.tensor()), np.float32),
+        torch.ones_like: lambda c: np.ones(c.full_shape(c.tensor()), np.float32),
         torch.chunk: lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
         torch.split: lambda c: _split(c, c.tensor(), c.get(1, "split_size_or_sections"), c.get(2, "dim", 0), "split"),
         torch.unbind: lambda c: _split(c, c.tensor(), None, c.get(1, "dim", 0), "unbind"),
@@ -853,6 +874,8 @@ def _method_table():
         "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
         "contiguous": _alias, "clone": _alias, "detach": _alias, "expand_as": _expand, "expand": _expand,
+        "new_zeros": lambda c: np.zeros(_shape_args(c), np.float32),
+        "to": _to, "float": _alias, "cpu": _alias,
         "neg": lambda c: _lut(c, ew.Named("neg")), "abs": lambda c: _lut(c, ew.Named("abs")),
         "exp": lambda c: _lut(c, ew.Named("exp")),
         "chunk": lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
