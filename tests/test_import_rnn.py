@@ -664,3 +664,34 @@ def test_a_zero_initial_state_made_in_forward_is_no_state(spelling):
     model = from_torch(module, x)
     with torch.no_grad():
         close(model.predict(x.numpy()), module(x).numpy())
+
+
+class CRNN(nn.Module):
+    """A CRNN (text lines, spectrograms): conv over (N, C, H, W), then the columns as steps,
+    (N, W, C * H), through a GRU; nnom holds the map (H, W, C) and moves it with one Permute."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.rnn = nn.GRU(4 * 5, U, batch_first=True)
+        self.fc = nn.Linear(U, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x))
+        n, c, h, w = y.shape
+        out, _ = self.rnn(y.permute(0, 3, 1, 2).reshape(n, w, c * h))
+        return self.fc(out[:, -1])
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_crnn_columns_as_steps_get_one_permute(scheme):
+    module = livelier(CRNN(), seed=4)
+    x = np.random.default_rng(6).normal(size=(48, 1, 5, 9)).astype(np.float32)
+    model = from_torch(module, torch.from_numpy(x[:1]))
+    assert layer_types(model).count("Permute") == 1, layer_types(model)
+    with torch.no_grad():
+        ref = module(torch.from_numpy(x)).numpy()
+    feed = x.transpose(0, 2, 3, 1)
+    close(model.predict(feed), ref)
+    model.quantize(feed, scheme=scheme, verbose=False)
+    c_equals_simulator(model, feed)

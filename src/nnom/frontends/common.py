@@ -297,12 +297,17 @@ class Builder(TransformerOps):
         target = tuple(self.layout.nnom_shape(x.shape))
         want = self.layout.canonical_perm(x.shape)
         order = x.order()
-        key = (id(x.layer), x.shape, order.tobytes())          # one copy per tensor, whoever reads it
-        if key not in self._moved:
-            self._moved[key] = self._move(x, target, want, order)
-        return self._moved[key]
+        layer = self._moved_layer(x, target, want)
+        return None if layer is None else self._tensor(layer, x.shape, None)
 
-    def _move(self, x: Tensor, target, want, order):
+    def _moved_layer(self, x: Tensor, target, want):
+        """The layer holding x's values in the order `want` (nnom flat index -> framework flat
+        index) as the shape `target`: a Reshape, Permute, Reshape of one three-axis view, or None."""
+        order = x.order()
+        key = (id(x.layer), x.shape, order.tobytes(), tuple(target), want.tobytes())
+        if key in self._moved:                                 # one copy per tensor, whoever reads it
+            return self._moved[key]
+        self._moved[key] = None
         for src_shape, p in _three_axis_views(target, order.size):
             view = order.reshape(src_shape).transpose(p)
             if np.array_equal(view.flat[:16], want[:16]) and np.array_equal(view.ravel(), want):
@@ -311,10 +316,11 @@ class Builder(TransformerOps):
                     src = self._add(Reshape(Shape(*src_shape)), [src], src.name + "_grid")
                 if p != (0, 1, 2):
                     src = self._add(Permute(tuple(a + 1 for a in p)), [src], x.layer.name + "_permute")
-                if tuple(src.out_shape) != target:
+                if tuple(src.out_shape) != tuple(target):
                     src = self._add(Reshape(Shape(*target)), [src], x.layer.name + "_back")
-                return self._tensor(src, x.shape, None)
-        return None
+                self._moved[key] = src
+                break
+        return self._moved[key]
 
     def transpose(self, x: Tensor, dims, name) -> Tensor:
         """A transpose of the non-batch axes whose result is moved into channels-last at once (Keras'
@@ -946,16 +952,20 @@ class Builder(TransformerOps):
         if x.rank != 2:
             raise NnomError(f"{what} takes a sequence {'(T, N, F)' if batch_axis else '(N, T, F)'}, got "
                             f"{shape_text(x.shape, x.batch_axis)}")
+        t, f = x.shape
+        src = x.layer
         if not x.identity:
             if (isinstance(x.layer, Input) and np.array_equal(x.order(), x.layout.canonical_perm(x.shape))
                     and self.layouts.get(x.layer.name) is None):
                 raise Relayout(x.layer.name, "seq")
-            raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
-                            "features transposed in nnom (channels last: a (N, C, L) tensor read as (N, T, F) "
-                            "has T = C); nnom has no transpose: permute it to (N, L, C) first, e.g. "
-                            "x.permute(0, 2, 1) after a Conv1d")
-        t, f = x.shape
-        src = x.layer
+            # a (N, C, L) map read as is is most likely a missing permute: said below; values reordered
+            # by a permute and reshape (a CRNN's columns as steps) move into place by a three-axis view
+            src = None if x.canonical else self._moved_layer(x, (1, t, f), np.arange(t * f))
+            if src is None:
+                raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
+                                "features transposed in nnom (channels last: a (N, C, L) tensor read as (N, T, F) "
+                                "has T = C); nnom has no transpose: permute it to (N, L, C) first, e.g. "
+                                "x.permute(0, 2, 1) after a Conv1d")
         if tuple(src.out_shape) != (1, t, f):
             src = self._add(Reshape(Shape(1, t, f)), [src], name + "_steps")
         return src
