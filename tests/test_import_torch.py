@@ -163,6 +163,13 @@ CASES = {
                                                       nn.MaxPool2d(3, 2, 1, ceil_mode=True)), (2, 3, 10, 9)),
     "maxpool1d_ceil": (lambda: nn.Sequential(nn.Conv1d(3, 4, 1), nn.ReLU(), nn.MaxPool1d(3, 2, ceil_mode=True)),
                        (2, 3, 12)),
+    # ceil mode's partial last windows average their inputs only: SAME's average (timm's ResNet-D
+    # shortcut AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False))
+    "avgpool_ceil_same": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(2, ceil_mode=True,
+                                                                                 count_include_pad=False)),
+                          (2, 3, 7, 6)),
+    "avgpool_ceil_same_include": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, ceil_mode=True)),
+                                  (2, 3, 8, 8)),
     "maxpool1d": (lambda: nn.Sequential(nn.Conv1d(3, 4, 1), nn.MaxPool1d(3, 2)), (2, 3, 11)),
     "avgpool2": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(2)), (2, 3, 8, 6)),
     "avgpool_pad_include": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1)), (2, 3, 8, 7)),
@@ -550,6 +557,7 @@ def test_unsupported_lstm_option_is_listed():
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, count_include_pad=False)), (1, 3, 8, 8),
      "count_include_pad"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, 1, ceil_mode=True)), (1, 3, 7, 8), "ceil_mode"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, ceil_mode=True)), (1, 3, 8, 8), "ceil_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1, padding_mode="reflect", padding=1)), (1, 3, 5, 5), "padding_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=0)), (1, 3, 4, 4), "batch axis"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bicubic")), (1, 3, 4, 4),

@@ -678,7 +678,8 @@ class Builder(TransformerOps):
     # --- pooling ------------------------------------------------------------------------------
     def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what, ceil_as_pad=False):
         """ceil_as_pad: ceil mode's extra windows become end padding (max pooling, whose padding
-        is never the maximum of a window that starts inside the input, as ceil mode's all do)."""
+        is never the maximum of a window that starts inside the input, as ceil mode's all do; an
+        unpadded average pooling, whose partial windows average what they hold)."""
         x = self._spatial(x, what)
         kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
         if any(d != 1 for d in dilations):
@@ -712,8 +713,18 @@ class Builder(TransformerOps):
     def avg_pool(self, x: Tensor, kernel, strides, pads, ceil_mode, count_include_pad, name) -> Tensor:
         """pads: (begin, end) per spatial dim, or "same" (the padding left out of the average)."""
         x = self._spatial(x, "average pooling")
+        no_pads = pads != PADDING_SAME and all(p == 0 for pair in pads for p in pair)
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, (1,) * (x.rank - 1), ceil_mode,
-                                                  "average pooling")
+                                                  "average pooling", ceil_as_pad=no_pads)
+        if ceil_mode and no_pads and any(p for pair in pads for p in pair):
+            # ceil mode's partial last windows average the inputs they hold, as SAME's do
+            h, w = self._spatial_hw(x)
+            same = [same_pads(h, kernel[0], strides[0], 1), same_pads(w, kernel[1], strides[1], 1)]
+            if [tuple(p) for p in pads] != [tuple(p) for p in same]:
+                raise NnomError(f"average pooling with ceil_mode=True: its partial windows are "
+                                f"{_pads_text(pads, x.rank)} past the end, where SAME's would be "
+                                f"{_pads_text(same, x.rank)}; use ceil_mode=False or pad the input explicitly")
+            return self._same_shape(x, self._add(AvgPool(kernel, strides, PADDING_SAME), [x.layer], name))
         why = ("average pooling with padding {pads} and count_include_pad=False: nnom excludes padding "
                "from the average only with TensorFlow SAME padding ({same} here); use "
                "count_include_pad=True or SAME geometry")

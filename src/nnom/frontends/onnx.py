@@ -28,7 +28,8 @@ broadcasting per channel, as a scalar or along whole rows, the
 batch first, Transpose of activations (a Permute layer where a channels-last layer reads it), grouped Conv
 only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
 AveragePool count_include_pad=0 only with SAME geometry, ceil_mode in MaxPool as end padding (the
-same rule), in AveragePool only where it changes nothing); Resize and Upsample nearest (any factor and rule) or linear over H and W (half_pixel,
+same rule), in unpadded AveragePool
+where its partial windows are SAME's, else only where it changes nothing); Resize and Upsample nearest (any factor and rule) or linear over H and W (half_pixel,
 pytorch_half_pixel, align_corners or asymmetric, with TFLite's RESIZE_BILINEAR arithmetic);
 HardSigmoid with alpha/beta other than 1/6, 0.5 becomes a Lambda (a lookup table in int8, but such
 a model cannot be saved with model.save); Softmax on a rank > 2 tensor needs opset 13+ unless the

@@ -33,7 +33,7 @@ viewed back, as ShuffleNet's channel shuffle, a Reshape, Permute and Reshape); g
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
 ceil_mode in max pooling (its extra windows as end padding, under the rule above), in
-average pooling only where it changes nothing; interpolate / Upsample nearest (any factor) or bilinear
+unpadded average pooling where its partial windows are SAME's (else only where it changes nothing); interpolate / Upsample nearest (any factor) or bilinear
 (the scale factor the ratio of the sizes), no antialias. A flattened (c, h, w) tensor as a model output comes out
 in nnom's (h, w, c) order (a warning says so).
 """
