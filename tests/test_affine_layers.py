@@ -70,3 +70,34 @@ def test_softmax_after_near_zero_logits_is_uniform_in_both_schemes():
             m.quantize(x, scheme=scheme)
         assert np.abs(m.predict(x, quantized=True) - 0.2).max() <= 1 / 256, scheme
         assert (m.run_c(m.quantize_input(x)[0]) == m.run(m.quantize_input(x)[0])).all()
+
+
+@pytest.mark.parametrize("layer", ["conv", "depthwise", "dense"])
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_a_bias_beyond_int32_at_s_in_times_s_w_widens_the_weight_scale(layer, per_channel):
+    """A bias far above what the weights contribute (1e4 against weights of 1e-3) would be
+    int32-saturated at s_in * s_w; as TFLite's converter does, the weight scale of such a channel
+    grows until the bias fits in the middle half of int32 (|b| / (s_in * s_w) <= 2^30)."""
+    rng = np.random.default_rng(3)
+    b = np.array([2e4, -3e4, 0.1, 1e4])
+    if layer == "depthwise":
+        w = rng.normal(size=(3, 3, 4, 1)) * 1e-3
+        make = DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME, w, b)
+    elif layer == "conv":
+        w = rng.normal(size=(3, 3, 4, 4)) * 1e-3
+        make = Conv2D(4, kernel(3, 3), stride(1, 1), PADDING_SAME, w, b)
+    else:
+        w = rng.normal(size=(5 * 5 * 4, 4)) * 1e-3
+        make = Dense(4, w, b)
+    m = Model()
+    m.add(Input(shape(5, 5, 4)))
+    m.add(make)
+    m.compile(verbose=False)
+    x = rng.normal(size=(32, 5, 5, 4))
+    m.quantize(x, scheme="affine", per_channel=per_channel, verbose=False)
+    lay = m.order[1]
+    assert np.abs(lay.ab).max() <= 1.0001 * 2 ** 30              # up to the float32 rounding of s_w
+    y, ref = m.predict(x, quantized=True), m.predict(x)
+    assert np.abs(y - ref).max() <= 0.02 * np.abs(ref).max()
+    xq = m.quantize_input(x)[0]
+    assert np.array_equal(m.run(xq), m.run_c(xq))

@@ -241,3 +241,11 @@ def test_matmul_dsp_kernels_on_cortex_m4(case, scheme):
     assert layers
     for f, r in layers:
         assert f.instructions <= bound * r.instructions, (f.name, f.instructions, r.instructions)
+
+
+def test_an_embedding_refused_at_construction_is_named_by_its_type_not_none():
+    """A layer checked in its constructor has no name yet: the error says 'Embedding', not 'None'
+    (from_keras prefixes the Keras layer's own name)."""
+    with pytest.raises(NnomError) as e:
+        Embedding(1000, 4)
+    assert str(e.value).startswith("Embedding: a vocabulary of 1000 tokens") and "None" not in str(e.value)

@@ -286,6 +286,21 @@ def test_quantization_options_need_calib(files, tmp_path, capsys):
     assert code == 2 and "--calib" in err and not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("name", ["model.pt", "calib.npy", "model.pb"])
+def test_a_file_of_no_known_kind_names_the_kinds_read(name, tmp_path, capsys):
+    """A PyTorch checkpoint, a data file or a frozen graph given as the model: the error says which
+    files the command line reads (and the PyTorch route), not only 'save it again with model.save'."""
+    import zipfile
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, np.zeros((2, 3), np.float32))
+    else:
+        with zipfile.ZipFile(path, "w") as z:              # torch.save writes a zip archive
+            z.writestr("archive/data.pkl", b"not a model")
+    code, _, err = run(["inspect", str(path)], capsys)
+    assert code == 2 and ".onnx" in err and ".tflite" in err and "nnom.from_torch" in err, err
+
+
 # ---- stderr: warnings, --quiet, progress --------------------------------------------------------
 @pytest.fixture
 def outliers(files, tmp_path):

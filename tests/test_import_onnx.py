@@ -327,6 +327,8 @@ def test_element_wise_functions_match_onnxruntime(op, attrs):
     ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])],
      {}, "-inf"),
     ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)],
+     {}, None),                                  # ceil mode's extra window is SAME's end padding here
+    ([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[4, 4], strides=[2, 2], ceil_mode=1)],
      {}, "ceil_mode"),
     ([helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])],
      {}, "count_include_pad"),
@@ -405,3 +407,31 @@ def test_every_unsupported_node_is_listed_even_behind_another():
     with pytest.raises(NnomError) as e:
         from_onnx(buf.getvalue())
     assert str(e.value).count("element-wise mul") == 3
+
+
+@pytest.mark.parametrize("opset, split_input, attrs", [(18, False, {"num_outputs": 3}), (13, True, {}),
+                                                        (11, False, {"split": [2, 2, 1]})])
+def test_split_along_channels_matches_onnxruntime(opset, split_input, attrs):
+    """Split's sizes from opset 18's num_outputs (equal pieces, the last smaller), from input 1 (13+)
+    or from the attribute (before 13); each piece a Cropping between two Permutes."""
+    ins = ["c", "sizes"] if split_input else ["c"]
+    nodes = [conv("x", "c", name="c"), helper.make_node("Split", ins, ["a", "b", "d"], axis=1, **attrs),
+             helper.make_node("Relu", ["a"], ["ra"]), helper.make_node("Concat", ["d", "ra", "b"], ["y"], axis=1)]
+    inits = {"c_w": w(5, 3, 1, 1), "c_b": w(5)}
+    if split_input:
+        inits["sizes"] = i64(2, 2, 1)
+    m = graph(nodes, [1, 3, 5, 5], inits, opset=opset)
+    check(m.SerializeToString(), np.random.default_rng(1).normal(size=(2, 3, 5, 5)).astype(np.float32))
+
+
+def test_ceil_mode_window_starting_in_the_padding_follows_onnxruntime():
+    """MaxPool2d(3, 3, 1, ceil_mode=True) over 11 columns: PyTorch and ONNX Runtime drop the window
+    that would start in the end padding (4 outputs); ONNX's shape inference counts it (5). nnom
+    follows the runtimes, instead of stopping with an 'internal' shape mismatch (a layer reading the
+    pooled map by ONNX's shapes, as a Gemm, fails in ONNX Runtime too)."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(2, 3, 1), nn.ReLU(), nn.MaxPool2d(3, 3, 1, ceil_mode=True)).eval()
+    x = torch.randn(3, 2, 10, 11, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        ref = net(x).numpy()
+    check(export(net, x), x.numpy(), ref)

@@ -203,6 +203,7 @@ TORCH_CASES.update({
     "gru_last_step_kept_as_slice": (lambda: Take(nn.GRU(F, U, batch_first=True), lambda r, x: r[0][:, -1:, :]),
                                     (3, T, F), 1),
     "lstm_middle_steps": (lambda: Take(nn.LSTM(F, U, batch_first=True), lambda r, x: r[0][:, 2:5]), (3, T, F), 0),
+    "gru_first_features": (lambda: Take(nn.GRU(F, U, batch_first=True), lambda r, x: r[0][:, :, :2]), (3, T, F), 0),
     "conv1d_permute_gru": (lambda: ConvThenSeq(nn.GRU(5, U, batch_first=True)), (3, F, T), 1),
 })
 
@@ -284,7 +285,7 @@ TORCH_ERRORS = [
     (lambda: Unpack(nn.GRU(F, U, batch_first=True), lambda m, x: m.rnn(x, torch.ones(1, 1, U))[0]), (1, T, F),
      "initial state"),
     (lambda: Unpack(nn.LSTM(F, U, batch_first=True), lambda m, x: m.rnn(x)[1][1][0]), (1, T, F), "cell state c_n"),
-    (lambda: Take(nn.GRU(F, U, batch_first=True), lambda r, x: r[0][:, :, :2]), (1, T, F), "cannot slice channels"),
+    (lambda: Take(nn.GRU(F, U, batch_first=True), lambda r, x: r[0][:, :, ::2]), (1, T, F), "step 1"),
     (lambda: Take(nn.GRU(F, U, batch_first=True), lambda r, x: r[0][:, ::2]), (1, T, F), "step 1"),
     (lambda: Take(nn.GRU(F, U), lambda r, x: torch.relu(r[0]), pre=Permute(1, 0, 2)), (1, T, F), "transpose it back"),
     (lambda: nn.Sequential(nn.Conv1d(F, 4, 1), nn.GRU(T, U, batch_first=True)), (1, F, T), "no transpose"),
@@ -633,3 +634,64 @@ def test_tf_keras_2_recurrent_layers():
                                                  L.Dense(2)]))
     x = np.random.default_rng(6).normal(size=(4, T, F)).astype(np.float32)
     close(from_keras(model).predict(x), model(x).numpy())
+
+
+class ZeroStateLSTM(nn.Module):
+    """The tutorials' LSTM: h0 and c0 zeros made in forward from x.size(0), moved to x.device."""
+
+    def __init__(self, spelling):
+        super().__init__()
+        self.spelling = spelling
+        self.rnn = nn.LSTM(F, U, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(U, 3)
+
+    def forward(self, x):
+        if self.spelling == "zeros_to_device":
+            h0 = torch.zeros(2, x.size(0), U).to(x.device)
+            c0 = torch.zeros(2, x.size(0), U).to(x.device)
+        elif self.spelling == "new_zeros":
+            h0 = c0 = x.new_zeros(2, x.shape[0], U)
+        else:
+            h0 = c0 = torch.zeros(2, x.size(0), U, dtype=x.dtype, device=x.device)
+        out, _ = self.rnn(x, (h0, c0))
+        return self.fc(out[:, -1, :])
+
+
+@pytest.mark.parametrize("spelling", ["zeros_to_device", "new_zeros", "zeros_dtype_device"])
+def test_a_zero_initial_state_made_in_forward_is_no_state(spelling):
+    module = livelier(ZeroStateLSTM(spelling))
+    x = torch.randn(4, T, F, generator=torch.Generator().manual_seed(2))
+    model = from_torch(module, x)
+    with torch.no_grad():
+        close(model.predict(x.numpy()), module(x).numpy())
+
+
+class CRNN(nn.Module):
+    """A CRNN (text lines, spectrograms): conv over (N, C, H, W), then the columns as steps,
+    (N, W, C * H), through a GRU; nnom holds the map (H, W, C) and moves it with one Permute."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.rnn = nn.GRU(4 * 5, U, batch_first=True)
+        self.fc = nn.Linear(U, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x))
+        n, c, h, w = y.shape
+        out, _ = self.rnn(y.permute(0, 3, 1, 2).reshape(n, w, c * h))
+        return self.fc(out[:, -1])
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_crnn_columns_as_steps_get_one_permute(scheme):
+    module = livelier(CRNN(), seed=4)
+    x = np.random.default_rng(6).normal(size=(48, 1, 5, 9)).astype(np.float32)
+    model = from_torch(module, torch.from_numpy(x[:1]))
+    assert layer_types(model).count("Permute") == 1, layer_types(model)
+    with torch.no_grad():
+        ref = module(torch.from_numpy(x)).numpy()
+    feed = x.transpose(0, 2, 3, 1)
+    close(model.predict(feed), ref)
+    model.quantize(feed, scheme=scheme, verbose=False)
+    c_equals_simulator(model, feed)

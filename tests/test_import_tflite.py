@@ -89,6 +89,7 @@ def keras():
 
 # ---- one Keras model per operator ------------------------------------------------------------------
 def _cases(keras):
+    import tensorflow as tf
     L = keras.layers
 
     def hard_swish(y):          # x * relu6(x + 3) / 6: the converter fuses it into HARD_SWISH
@@ -141,6 +142,13 @@ def _cases(keras):
                               {"RESIZE_BILINEAR"}),
         "resize_nearest": ((5, 6, 3), lambda a: L.Resizing(7, 11, interpolation="nearest")(L.Conv2D(4, 1)(a)),
                            {"RESIZE_NEAREST_NEIGHBOR"}),
+        "reduce_max": ((5, 6, 3), lambda a: L.GlobalMaxPooling2D()(L.Conv2D(4, 1)(a)), {"REDUCE_MAX"}),
+        "split_channels": ((5, 6, 3), lambda a: L.Concatenate()(
+            [L.ReLU()(p) for p in L.Lambda(lambda t: tf.split(t, 3, axis=-1))(L.Conv2D(6, 1)(a))][::-1]), {"SPLIT"}),
+        "split_v_channels": ((5, 6, 3), lambda a: (lambda p: L.Concatenate()([p[2], p[0], p[1]]))(
+            L.Lambda(lambda t: tf.split(t, [1, 4, 2], axis=-1))(L.Conv2D(7, 1)(a))), {"SPLIT_V"}),
+        "strided_slice_channels": ((5, 6, 3), lambda a: L.Lambda(lambda t: t[..., 2:5])(L.Conv2D(7, 1)(a)),
+                                   {"STRIDED_SLICE"}),
     }
 
 
@@ -148,7 +156,8 @@ CASE_NAMES = ["conv_same_stride_relu", "conv_dilated_relu6", "conv_no_bias", "de
               "dense_flatten_softmax", "dense_no_bias", "dense_per_position", "conv1d", "transpose_conv_same_relu",
               "transpose_conv_valid", "max_pool", "avg_pool_same", "add_relu", "sub",
               "mul", "concat", "logistic", "tanh", "hard_swish", "relu_op", "relu6_op", "leaky_relu", "mean", "pad",
-              "reshape", "maximum", "minimum", "prelu", "resize_bilinear", "upsample_bilinear", "resize_nearest"]
+              "reshape", "maximum", "minimum", "prelu", "resize_bilinear", "upsample_bilinear", "resize_nearest",
+              "reduce_max", "split_channels", "split_v_channels", "strided_slice_channels"]
 
 
 STATIC_BATCH = {"conv_dilated_relu6", "dense_per_position", "transpose_conv_valid"}
@@ -350,6 +359,29 @@ def test_every_unsupported_operator_is_listed_once(keras):
         out = sg.Tensors(int(sg.Operators(i).Outputs(0))).Name().decode()
         assert f"operator {i} (output '{out}')" in line, line
     assert msg.count("\n  - ") == 2 and "Supported:" in msg
+
+
+def test_a_free_batch_folded_into_the_shapes_says_to_fix_the_batch(keras):
+    """A Dense on a sequence converted with a free batch: the converter folds the steps into the
+    batch and leaves the file's shapes as placeholders (shape signature -1; TFLM cannot allocate
+    it). One error says so and what to do, not 'cannot reshape (N, 6, 5) to (N, 1)'."""
+    L = keras.layers
+    inp = keras.Input((6, 5))
+    data = keras_tflite(keras.Model(inp, L.Dense(3)(inp)), (6, 5))
+    with pytest.raises(NnomError, match=r"computed at run time .*batch_size=1") as e:
+        nnom.from_tflite(data)
+    assert "cannot reshape" not in str(e.value) and "do not fit" not in str(e.value)
+
+
+def test_keras3_upsampling_as_tile_names_the_layer_to_use(keras):
+    L = keras.layers
+    inp = keras.Input((3, 5, 2), batch_size=1)
+    data = keras_tflite(keras.Model(inp, L.UpSampling2D(2)(L.Conv2D(4, 1)(inp))), (3, 5, 2))
+    if "TILE" not in ops_of(data):
+        pytest.skip("this converter writes UpSampling2D as " + ", ".join(ops_of(data)))
+    with pytest.raises(NnomError, match=r"\(TILE\): not supported; Keras 3 writes UpSampling1D / UpSampling2D .*"
+                                        r"Resizing\(h, w, interpolation='nearest'\)"):
+        nnom.from_tflite(data)
 
 
 def test_grouped_convolution_is_refused_clearly(keras):

@@ -142,6 +142,10 @@ CASES = {
                                                             F.leaky_relu(m.c(x), 0.2), torch.clamp(m.c(x), 0, 6),
                                                             F.hardsigmoid(m.c(x))], 1), c=nn.Conv2d(3, 2, 1)),
                         (2, 3, 4, 4)),
+    # -x, abs and exp as lookup tables (x / (1 + |x|) written out, a 'score = -distance' head)
+    "neg_abs_exp": (lambda: Fn(lambda m, x: torch.cat([-m.c(x), torch.neg(m.c(x)), m.c(x).neg(), m.c(x).abs(),
+                                                      torch.abs(m.c(x)), torch.exp(m.c(x)), m.c(x).exp()], 1),
+                               c=nn.Conv2d(3, 2, 1)), (2, 3, 4, 4)),
     "input_relu": (lambda: nn.Sequential(nn.ReLU(), nn.Conv2d(3, 2, 1)), (2, 3, 4, 4)),
     # softmax over features and over channels
     "softmax_features": (lambda: nn.Sequential(nn.Linear(6, 5), nn.Softmax(dim=1)), (3, 6)),
@@ -153,6 +157,19 @@ CASES = {
     "maxpool_pad_after_relu": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.ReLU(), nn.MaxPool2d(3, 2, 1)),
                                (2, 3, 8, 8)),
     "maxpool_ceil_noop": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2, ceil_mode=True)), (2, 3, 8, 6)),
+    # ceil mode's extra window as end padding: SAME geometry, or a ZeroPadding after a ReLU (SqueezeNet's)
+    "maxpool_ceil_same": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2, ceil_mode=True)), (2, 3, 7, 5)),
+    "maxpool_ceil_after_relu": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.ReLU(),
+                                                      nn.MaxPool2d(3, 2, 1, ceil_mode=True)), (2, 3, 10, 9)),
+    "maxpool1d_ceil": (lambda: nn.Sequential(nn.Conv1d(3, 4, 1), nn.ReLU(), nn.MaxPool1d(3, 2, ceil_mode=True)),
+                       (2, 3, 12)),
+    # ceil mode's partial last windows average their inputs only: SAME's average (timm's ResNet-D
+    # shortcut AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False))
+    "avgpool_ceil_same": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(2, ceil_mode=True,
+                                                                                 count_include_pad=False)),
+                          (2, 3, 7, 6)),
+    "avgpool_ceil_same_include": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, ceil_mode=True)),
+                                  (2, 3, 8, 8)),
     "maxpool1d": (lambda: nn.Sequential(nn.Conv1d(3, 4, 1), nn.MaxPool1d(3, 2)), (2, 3, 11)),
     "avgpool2": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(2)), (2, 3, 8, 6)),
     "avgpool_pad_include": (lambda: nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1)), (2, 3, 8, 7)),
@@ -176,6 +193,19 @@ CASES = {
     "sum_keepdim_1d": (lambda: Fn(lambda m, x: m.c(x).sum(2, keepdim=True), c=nn.Conv1d(3, 4, 3)), (2, 3, 7)),
     "pow_square": (lambda: Fn(lambda m, x: torch.cat([m.l(x) ** 2, torch.pow(m.l(x), 3), m.l(x).square(),
                                                       m.l(x).pow(0)], 1), l=nn.Linear(6, 3)), (3, 6)),
+    # slices of channels and features: a Cropping between two Permutes; chunk / split / unbind
+    "chunk_channels_glu": (lambda: Fn(lambda m, x: m.c(x).chunk(2, dim=1)[0] * torch.sigmoid(m.c(x).chunk(2, 1)[1]),
+                                      c=nn.Conv1d(3, 8, 3, padding=1)), (2, 3, 9)),
+    "split_sizes_channels": (lambda: Fn(lambda m, x: (lambda p: torch.cat([p[2], F.relu(p[0]), p[1] * 2], 1))(
+                                 torch.split(m.c(x), [2, 5, 3], dim=1)), c=nn.Conv2d(3, 10, 3)), (2, 3, 6, 7)),
+    "split_rows_unbind_channel": (lambda: Fn(lambda m, x: torch.cat([m.c(x).split(3, dim=2)[1],
+                                                                     torch.unbind(m.c(x), 1)[4][:, None, 3:6]], 1),
+                                             c=nn.Conv2d(3, 6, 1)), (2, 3, 7, 5)),
+    "channel_shuffle_then_chunk": (lambda: Fn(lambda m, x: (lambda y: m.d(y.chunk(2, 1)[1]) + y.chunk(2, 1)[0])(
+        m.c(x).view(x.shape[0], 2, 3, 5, 4).transpose(1, 2).reshape(x.shape[0], 6, 5, 4)),
+        c=nn.Conv2d(3, 6, 1), d=nn.Conv2d(3, 3, 3, padding=1)), (2, 3, 5, 4)),
+    "slice_features": (lambda: Fn(lambda m, x: m.o(m.l(x)[:, 2:6]) + m.l(x)[:, -1:], l=nn.Linear(6, 9),
+                                  o=nn.Linear(4, 1)), (3, 6)),
     # an SE gate broadcast by indexing with None
     "se_gate_none_index": (lambda: Fn(lambda m, x: m.c(x) * torch.sigmoid(m.c(x).mean((2, 3)))[:, :, None, None],
                                       c=nn.Conv2d(3, 4, 3)), (2, 3, 5, 5)),
@@ -362,6 +392,73 @@ def test_mobilenet_block_end_to_end_quantized_and_c_bit_exact():
     check_end_to_end(model, module)
 
 
+class ShuffleSplitNet(nn.Module):
+    """ShuffleNetV2's split: half the channels pass, half go through a depthwise branch."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 10, 3, padding=1)
+        self.dw = nn.Conv2d(6, 6, 3, padding=1, groups=6)
+        self.fc = nn.Linear(10, 4)
+
+    def forward(self, x):
+        a, b = torch.split(F.relu(self.c(x)), [4, 6], dim=1)
+        return self.fc(torch.cat([a, torch.tanh(self.dw(b))], 1).mean((2, 3)))
+
+
+def channel_shuffle(x, groups):
+    """ShuffleNet's channel shuffle, as torchvision writes it: view to 5-d, transpose, view back."""
+    n, c, h, w = x.size()
+    x = x.view(n, groups, c // groups, h, w)
+    return torch.transpose(x, 1, 2).contiguous().view(n, -1, h, w)
+
+
+class ShuffleV2Net(nn.Module):
+    """Two ShuffleNetV2 units (split, branch, concat, shuffle); the second reads the shuffled map."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 12, 3, stride=2, padding=1)
+        self.b1 = nn.Sequential(nn.Conv2d(6, 6, 1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1, groups=6))
+        self.b2 = nn.Sequential(nn.Conv2d(6, 6, 1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1, groups=6))
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        for branch in (self.b1, self.b2):
+            a, b = x.chunk(2, dim=1)
+            x = channel_shuffle(torch.cat((a, branch(b)), 1), 2)
+        x = channel_shuffle(x, 3)
+        return self.fc(x.mean([2, 3])), x
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_channel_shuffle_is_a_reshape_and_permute_bit_exact_in_c(scheme):
+    module = randomize(ShuffleV2Net(), seed=2)
+    x = torch.randn(16, 3, 12, 10, generator=torch.Generator().manual_seed(1))
+    model = from_torch(module, x[:1])
+    with torch.no_grad():
+        ref = [r.numpy() for r in module(x)]
+    y = model.predict(channels_last(x.numpy()))
+    assert np.abs(y[0] - ref[0]).max() < TOL and np.abs(y[1] - channels_last(ref[1])).max() < TOL
+    model.quantize(channels_last(x.numpy()), scheme=scheme, verbose=False)
+    xq = model.quantize_input(channels_last(x.numpy()))[0]
+    for a, b in zip(model.run(xq), model.run_c(xq)):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_channel_splits_are_bit_exact_in_c(scheme):
+    module = randomize(ShuffleSplitNet(), seed=5)
+    model = from_torch(module, torch.randn(1, 3, 16, 16))
+    assert [type(layer).__name__ for layer in model.order].count("Permute") == 4
+    rng = np.random.default_rng(4)
+    x = channels_last(rng.normal(size=(64, 3, 16, 16)).astype(np.float32))
+    model.quantize(x, scheme=scheme, verbose=False)
+    xq = model.quantize_input(x)[0]
+    assert np.array_equal(model.run(xq), model.run_c(xq))
+
+
 @pytest.mark.parametrize("pool", [None, (2, 2), (1, 3)])
 def test_a_flattened_feature_map_as_output_comes_out_in_torch_order(pool):
     """torch.flatten(x, 1) of (N, C, H, W) read by no Linear: a Permute before the Flatten gives
@@ -459,7 +556,8 @@ def test_unsupported_lstm_option_is_listed():
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, 1)), (1, 3, 8, 8), "-inf"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, count_include_pad=False)), (1, 3, 8, 8),
      "count_include_pad"),
-    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2, ceil_mode=True)), (1, 3, 7, 7), "ceil_mode"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(3, 2, 1, ceil_mode=True)), (1, 3, 7, 8), "ceil_mode"),
+    (nn.Sequential(nn.Conv2d(3, 4, 1), nn.AvgPool2d(3, 2, 1, ceil_mode=True)), (1, 3, 8, 8), "ceil_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1, padding_mode="reflect", padding=1)), (1, 3, 5, 5), "padding_mode"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Softmax(dim=0)), (1, 3, 4, 4), "batch axis"),
     (nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2, mode="bicubic")), (1, 3, 4, 4),
@@ -490,6 +588,25 @@ def test_untraceable_module_is_a_clear_error():
         from_torch(Branchy(), torch.randn(1, 3, 4, 4))
 
 
+def test_an_untraceable_forward_points_to_the_onnx_route():
+    """PyTorch's tutorial LeNet iterates over x.size(): torch.fx cannot trace it, the ONNX exporter
+    (which runs the forward) can; the error says so."""
+    class TutorialLeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.fc = nn.Linear(2 * 4 * 4, 3)
+
+        def forward(self, x):
+            x = self.conv(x)
+            n = 1
+            for d in x.size()[1:]:
+                n *= d
+            return self.fc(x.view(-1, n))
+    with pytest.raises(NnomError, match=r"torch.fx cannot trace TutorialLeNet .*torch.onnx.export.*nnom.from_onnx"):
+        from_torch(TutorialLeNet().eval(), torch.zeros(1, 1, 6, 6))
+
+
 def test_an_example_input_that_does_not_fit_names_the_cause_not_torch_fx():
     net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2)).eval()
     with pytest.raises(NnomError, match=r"shape \(1, 5, 4, 4\) failed at node '_0' \(RuntimeError: .*3 channels") as e:
@@ -512,3 +629,39 @@ def test_a_keras_model_on_the_torch_backend_is_sent_to_from_keras():
 def test_not_a_module():
     with pytest.raises(NnomError, match="torch.nn.Module"):
         from_torch(lambda x: x, torch.randn(1, 3))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_a_module_in_another_float_type_imports_as_float32(dtype):
+    net = randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(16, 2)))
+    x = torch.randn(2, 3, 4, 4)
+    with torch.no_grad():
+        ref = net(x).numpy()
+    other = net.to(dtype)
+    model = from_torch(other, torch.zeros(1, 3, 4, 4))
+    assert next(other.parameters()).dtype == dtype                       # the caller's module is untouched
+    tol = 1e-4 if dtype == torch.float64 else 0.05 * np.abs(ref).max()
+    assert np.abs(model.predict(channels_last(x.numpy())) - ref).max() < tol
+
+
+def test_a_failing_example_run_prints_no_torch_traceback(capfd):
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()).eval()
+    with pytest.raises(NnomError, match="integer example") as e:
+        from_torch(net, torch.zeros(1, 3, 6, 6, dtype=torch.int64))
+    assert "Traceback" not in capfd.readouterr().err
+    with pytest.raises(NnomError, match="3 channels"):
+        from_torch(net, torch.zeros(1, 5, 6, 6))
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("scheme", ["affine", "qformat"])
+def test_neg_abs_exp_tables_save_load_and_run_in_c(scheme, tmp_path):
+    import nnom
+    module, x, _ = make_case("neg_abs_exp")
+    model = from_torch(module, x[:1])
+    xs = channels_last(torch.randn(32, 3, 4, 4, generator=torch.Generator().manual_seed(3)).numpy())
+    model.quantize(xs, scheme=scheme, verbose=False)
+    model.save(tmp_path / "m.nnom")
+    loaded = nnom.load(tmp_path / "m.nnom")
+    xq = model.quantize_input(xs)[0]
+    assert np.array_equal(loaded.run(xq), model.run(xq)) and np.array_equal(model.run_c(xq), model.run(xq))

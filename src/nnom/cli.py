@@ -67,7 +67,15 @@ def _load_model(path, quiet=False):
     load = getattr(importlib.import_module(f".{module}", __package__), loader)
     with progress.step(f"reading {Path(path).name}"), _native_stderr_off(quiet and suffix in MODEL_FORMATS
                                                                           and suffix != DEFAULT_FORMAT):
-        return load(path)
+        try:
+            return load(path)
+        except NnomError as e:
+            if suffix in MODEL_FORMATS:
+                raise
+            # a .pt checkpoint, a .npy array, a frozen graph...: read as a saved nnom model, it fails
+            raise NnomError(f"{e}. The command line reads {_formats_text()}; a PyTorch module imports in "
+                            "Python with nnom.from_torch(module, example), or export it with torch.onnx.export "
+                            "and give the .onnx file") from None
 
 
 @contextlib.contextmanager

@@ -71,6 +71,7 @@ FUNCTIONS = {
     "softplus": lambda beta=1.0, threshold=None: (lambda x: softplus(x, beta, threshold)),
     "softsign": lambda: softsign, "mish": lambda: mish, "log_sigmoid": lambda: log_sigmoid,
     "erf": lambda: erf, "exp": lambda: np.exp, "power": lambda k: (lambda x: np.power(x, int(k))),
+    "neg": lambda: np.negative, "abs": lambda: np.abs,
 }
 
 

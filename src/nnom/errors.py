@@ -6,4 +6,6 @@ class NnomError(ValueError):
 
 
 def layer_error(layer, message: str) -> NnomError:
+    if getattr(layer, "name", None) is None:          # checked in its constructor, before it is named
+        return NnomError(f"{type(layer).__name__}: {message}")
     return NnomError(f"layer '{layer.name}' ({type(layer).__name__}): {message}")

@@ -110,7 +110,7 @@ class Tensor:
         self.layer = layer
         self.shape = tuple(int(d) for d in shape)
         self.layout = layout
-        if perm is not None and np.array_equal(perm, layout.canonical_perm(self.shape)):
+        if perm is not None and len(self.shape) <= 3 and np.array_equal(perm, layout.canonical_perm(self.shape)):
             perm = None
         self.perm = perm
         self.batch_axis = int(batch_axis)
@@ -255,6 +255,7 @@ class Builder(TransformerOps):
         self.nodes = []                  # every layer, in creation (topological) order
         self.inputs = []                 # Input layers
         self._names = set()
+        self._moved = {}                 # (layer id, shape, order) -> the tensor moved channels-last
         self.rng = np.random.default_rng(0)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -296,18 +297,30 @@ class Builder(TransformerOps):
         target = tuple(self.layout.nnom_shape(x.shape))
         want = self.layout.canonical_perm(x.shape)
         order = x.order()
-        for p in ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (0, 1, 2)):
-            src_shape = [0, 0, 0]
-            for i, a in enumerate(p):
-                src_shape[a] = target[i]
-            if np.array_equal(order.reshape(src_shape).transpose(p).ravel(), want):
+        layer = self._moved_layer(x, target, want)
+        return None if layer is None else self._tensor(layer, x.shape, None)
+
+    def _moved_layer(self, x: Tensor, target, want):
+        """The layer holding x's values in the order `want` (nnom flat index -> framework flat
+        index) as the shape `target`: a Reshape, Permute, Reshape of one three-axis view, or None."""
+        order = x.order()
+        key = (id(x.layer), x.shape, order.tobytes(), tuple(target), want.tobytes())
+        if key in self._moved:                                 # one copy per tensor, whoever reads it
+            return self._moved[key]
+        self._moved[key] = None
+        for src_shape, p in _three_axis_views(target, order.size):
+            view = order.reshape(src_shape).transpose(p)
+            if np.array_equal(view.flat[:16], want[:16]) and np.array_equal(view.ravel(), want):
                 src = x.layer
                 if tuple(src.out_shape) != tuple(src_shape):
                     src = self._add(Reshape(Shape(*src_shape)), [src], src.name + "_grid")
                 if p != (0, 1, 2):
                     src = self._add(Permute(tuple(a + 1 for a in p)), [src], x.layer.name + "_permute")
-                return self._tensor(src, x.shape, None)
-        return None
+                if tuple(src.out_shape) != tuple(target):
+                    src = self._add(Reshape(Shape(*target)), [src], x.layer.name + "_back")
+                self._moved[key] = src
+                break
+        return self._moved[key]
 
     def transpose(self, x: Tensor, dims, name) -> Tensor:
         """A transpose of the non-batch axes whose result is moved into channels-last at once (Keras'
@@ -663,7 +676,10 @@ class Builder(TransformerOps):
         return self.activation(x, hard_sigmoid_act(alpha, beta), name)
 
     # --- pooling ------------------------------------------------------------------------------
-    def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what):
+    def _pool_checks(self, x, kernel, strides, pads, dilations, ceil_mode, what, ceil_as_pad=False):
+        """ceil_as_pad: ceil mode's extra windows become end padding (max pooling, whose padding
+        is never the maximum of a window that starts inside the input, as ceil mode's all do; an
+        unpadded average pooling, whose partial windows average what they hold)."""
         x = self._spatial(x, what)
         kernel, strides, pads, dilations = self._to_2d(x, kernel, strides, pads, dilations)
         if any(d != 1 for d in dilations):
@@ -672,7 +688,10 @@ class Builder(TransformerOps):
             h, w = self._spatial_hw(x)
             floor_hw = [_pool_out(n, k, s, p, False) for n, k, s, p in zip((h, w), kernel, strides, pads)]
             ceil_hw = [_pool_out(n, k, s, p, True) for n, k, s, p in zip((h, w), kernel, strides, pads)]
-            if floor_hw != ceil_hw:
+            if floor_hw != ceil_hw and ceil_as_pad:
+                pads = [(p[0], (o - 1) * s + k - n - p[0]) for n, k, s, p, o in
+                        zip((h, w), kernel, strides, pads, ceil_hw)]
+            elif floor_hw != ceil_hw:
                 raise NnomError(f"{what} with ceil_mode=True gives {ceil_hw[2 - (x.rank - 1):]} outputs where "
                                 f"nnom gives {floor_hw[2 - (x.rank - 1):]}: use ceil_mode=False or pad the "
                                 "input explicitly")
@@ -681,9 +700,11 @@ class Builder(TransformerOps):
     def max_pool(self, x: Tensor, kernel, strides, pads, dilations, ceil_mode, name) -> Tensor:
         """pads: (begin, end) per spatial dim (padded with -inf, as PyTorch and ONNX do), or "same"."""
         x = self._spatial(x, "max pooling")
-        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling")
+        kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, dilations, ceil_mode, "max pooling",
+                                                  ceil_as_pad=True)
         nonneg = passes.non_negative(x.layer)
-        why = ("max pooling with padding {pads} (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
+        why = ("max pooling with padding {pads}" + (" (with ceil_mode's extra windows)" if ceil_mode else "")
+               + " (TensorFlow SAME would be {same}): PyTorch and ONNX pad "
                "max pooling with -inf, nnom only as SAME, and zero padding would change the result for "
                "negative inputs; pad with SAME geometry, or put a ReLU before the pooling")
         src, padding = self._padding(x, kernel, strides, (1, 1), pads, name, allow_pad_layer=nonneg, why_not=why)
@@ -692,8 +713,18 @@ class Builder(TransformerOps):
     def avg_pool(self, x: Tensor, kernel, strides, pads, ceil_mode, count_include_pad, name) -> Tensor:
         """pads: (begin, end) per spatial dim, or "same" (the padding left out of the average)."""
         x = self._spatial(x, "average pooling")
+        no_pads = pads != PADDING_SAME and all(p == 0 for pair in pads for p in pair)
         kernel, strides, pads = self._pool_checks(x, kernel, strides, pads, (1,) * (x.rank - 1), ceil_mode,
-                                                  "average pooling")
+                                                  "average pooling", ceil_as_pad=no_pads)
+        if ceil_mode and no_pads and any(p for pair in pads for p in pair):
+            # ceil mode's partial last windows average the inputs they hold, as SAME's do
+            h, w = self._spatial_hw(x)
+            same = [same_pads(h, kernel[0], strides[0], 1), same_pads(w, kernel[1], strides[1], 1)]
+            if [tuple(p) for p in pads] != [tuple(p) for p in same]:
+                raise NnomError(f"average pooling with ceil_mode=True: its partial windows are "
+                                f"{_pads_text(pads, x.rank)} past the end, where SAME's would be "
+                                f"{_pads_text(same, x.rank)}; use ceil_mode=False or pad the input explicitly")
+            return self._same_shape(x, self._add(AvgPool(kernel, strides, PADDING_SAME), [x.layer], name))
         why = ("average pooling with padding {pads} and count_include_pad=False: nnom excludes padding "
                "from the average only with TensorFlow SAME padding ({same} here); use "
                "count_include_pad=True or SAME geometry")
@@ -749,7 +780,7 @@ class Builder(TransformerOps):
         if int(np.prod(new_shape, dtype=np.int64)) != x.size:
             raise NnomError(f"cannot reshape {shape_text(x.shape, x.batch_axis)} to "
                             f"{shape_text(new_shape, batch_axis)}")
-        if not 1 <= len(new_shape) <= 3:
+        if not 1 <= len(new_shape) <= 4:
             f = self.layout.forms
             raise NnomError(f"reshape to {shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4 "
                             f"({f[1]}, {f[2]} or {f[3]})")
@@ -781,9 +812,13 @@ class Builder(TransformerOps):
         return self.permute(x, rest, name, batch_axis=perm.index(b))
 
     def _with_order(self, x: Tensor, new_shape, order, name, batch_axis=0) -> Tensor:
-        """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i."""
-        if len(new_shape) > 3:
+        """The same data seen as a tensor of new_shape whose flat element order[i] is nnom's i. A
+        rank-5 shape (batch included) is a view only, to be permuted and reshaped back (a channel
+        shuffle's (N, g, C/g, H, W)): any layer reading it stops with the rank error."""
+        if len(new_shape) > 4:
             raise NnomError(f"{shape_text(new_shape, batch_axis)}: nnom tensors have rank 2 to 4")
+        if len(new_shape) == 4:
+            return Tensor(x.layer, new_shape, np.asarray(order), batch_axis, self.layout)
         if tuple(new_shape) == x.shape and np.array_equal(order, x.order()):
             return _rebatch(x, batch_axis)
         if np.array_equal(order, self.layout.canonical_perm(new_shape)):
@@ -858,7 +893,8 @@ class Builder(TransformerOps):
     def take(self, x: Tensor, axis, start, stop, name, keep=True) -> Tensor:
         """x[..., start:stop, ...] along full-rank `axis` (keep=False: a single index, the axis
         dropped). A Cropping where the values taken are whole rows or columns of nnom's layout
-        (time steps of a sequence, rows or columns of an image); channels cannot be sliced."""
+        (time steps of a sequence, rows or columns of an image); a block of channels (or features)
+        is a Cropping between two Permutes (two copies of the tensor)."""
         full = x.full_shape(1)
         axis = _axis(axis, len(full))
         b = x.batch_axis
@@ -879,7 +915,7 @@ class Builder(TransformerOps):
             fw = np.unravel_index(order, x.shape)
             sel = ((fw[a] >= start) & (fw[a] < stop)).reshape(out)
             box = None
-            for k in (0, 1):                                # nnom's h, then w
+            for k in (0, 1, 2):                             # nnom's h, w, then c
                 along = np.flatnonzero(sel.any(axis=tuple(i for i in range(3) if i != k)))
                 want = np.zeros(out, bool)
                 idx = [slice(None)] * 3
@@ -888,13 +924,22 @@ class Builder(TransformerOps):
                 if np.array_equal(sel, want):
                     box = (k, int(along[0]), int(along[-1]) + 1)
                     break
+            moved = self._materialize(x) if box is None and not x.canonical else None
+            if moved is not None:             # a shuffled layout (channel shuffle): its values moved first
+                return self.take(moved, axis, start, stop, name, keep)
             if box is None:
                 raise NnomError(f"indexing [{start}:{stop}] along axis {axis} of {shape_text(x.shape, b)}: the "
-                                "values taken are not whole rows or time steps of nnom's (h, w, c) layout (nnom "
-                                "cannot slice channels or features)")
+                                "values taken are not one block of rows, columns or channels of nnom's (h, w, c) "
+                                "layout (a step or a split inside a flattened tensor): take whole rows or "
+                                "channels, or slice before flattening")
             k, p, q = box
-            crop = (p, out[0] - q, 0, 0) if k == 0 else (0, 0, p, out[1] - q)
-            layer = self._add(Cropping(crop), [x.layer], name)
+            if k == 2:      # channels: a Cropping of the width between two Permutes swapping w and c (exact)
+                moved = self._add(Permute((1, 3, 2)), [x.layer], name + "_to_width")
+                crop = self._add(Cropping((0, 0, p, out[2] - q)), [moved], name)
+                layer = self._add(Permute((1, 3, 2)), [crop], name + "_back")
+            else:
+                crop = (p, out[0] - q, 0, 0) if k == 0 else (0, 0, p, out[1] - q)
+                layer = self._add(Cropping(crop), [x.layer], name)
             shape = list(x.shape)
             shape[a] = stop - start
             multi = list(np.unravel_index(order[sel.ravel()], x.shape))
@@ -918,16 +963,20 @@ class Builder(TransformerOps):
         if x.rank != 2:
             raise NnomError(f"{what} takes a sequence {'(T, N, F)' if batch_axis else '(N, T, F)'}, got "
                             f"{shape_text(x.shape, x.batch_axis)}")
+        t, f = x.shape
+        src = x.layer
         if not x.identity:
             if (isinstance(x.layer, Input) and np.array_equal(x.order(), x.layout.canonical_perm(x.shape))
                     and self.layouts.get(x.layer.name) is None):
                 raise Relayout(x.layer.name, "seq")
-            raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
-                            "features transposed in nnom (channels last: a (N, C, L) tensor read as (N, T, F) "
-                            "has T = C); nnom has no transpose: permute it to (N, L, C) first, e.g. "
-                            "x.permute(0, 2, 1) after a Conv1d")
-        t, f = x.shape
-        src = x.layer
+            # a (N, C, L) map read as is is most likely a missing permute: said below; values reordered
+            # by a permute and reshape (a CRNN's columns as steps) move into place by a three-axis view
+            src = None if x.canonical else self._moved_layer(x, (1, t, f), np.arange(t * f))
+            if src is None:
+                raise NnomError(f"{what}: its input {shape_text(x.shape, x.batch_axis)} is held with steps and "
+                                "features transposed in nnom (channels last: a (N, C, L) tensor read as (N, T, F) "
+                                "has T = C); nnom has no transpose: permute it to (N, L, C) first, e.g. "
+                                "x.permute(0, 2, 1) after a Conv1d")
         if tuple(src.out_shape) != (1, t, f):
             src = self._add(Reshape(Shape(1, t, f)), [src], name + "_steps")
         return src
@@ -1205,6 +1254,28 @@ def _axis(axis, rank):
     if not -rank <= axis < rank:
         raise NnomError(f"axis {axis} is out of range for a tensor of rank {rank}")
     return axis + rank if axis < 0 else axis
+
+
+_PERMS = ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (0, 1, 2))
+
+
+def _three_axis_views(target, n):
+    """(source shape, permutation) pairs to try for moving n values into `target`: first the
+    permutations of the target's own axes, then those of every other (a, b, c) of n values (a
+    channel shuffle is (h * w, g, c / g) permuted (0, 2, 1))."""
+    for p in _PERMS:
+        src = [0, 0, 0]
+        for i, a in enumerate(p):
+            src[a] = target[i]
+        yield tuple(src), p
+    small = [d for d in range(1, int(n ** 0.5) + 1) if n % d == 0]
+    divisors = sorted(set(small + [n // d for d in small]))
+    for a in divisors:
+        for b in (d for d in divisors if (n // a) % d == 0):
+            src = (a, b, n // a // b)
+            if sorted(src) != sorted(target):
+                for p in _PERMS[:-1]:
+                    yield src, p
 
 
 def _pool_out(n, k, s, pads, ceil):

@@ -27,8 +27,9 @@ Limits: as for from_torch (per-channel or scalar constants, element-wise ops of 
 broadcasting per channel, as a scalar or along whole rows, the
 batch first, Transpose of activations (a Permute layer where a channels-last layer reads it), grouped Conv
 only as depthwise, MaxPool pads that are not SAME only after a non-negative activation,
-AveragePool count_include_pad=0 only with SAME geometry, ceil_mode only where it changes
-nothing); Resize and Upsample nearest (any factor and rule) or linear over H and W (half_pixel,
+AveragePool count_include_pad=0 only with SAME geometry, ceil_mode in MaxPool as end padding (the
+same rule), in unpadded AveragePool
+where its partial windows are SAME's, else only where it changes nothing); Resize and Upsample nearest (any factor and rule) or linear over H and W (half_pixel,
 pytorch_half_pixel, align_corners or asymmetric, with TFLite's RESIZE_BILINEAR arithmetic);
 HardSigmoid with alpha/beta other than 1/6, 0.5 becomes a Lambda (a lookup table in int8, but such
 a model cannot be saved with model.save); Softmax on a rank > 2 tensor needs opset 13+ unless the
@@ -389,12 +390,26 @@ def _pool(c, kind):
     dilations = _ints(c.attr("dilations"), nsp, 1)
     pads = _auto_pads(c, x, kernel, strides, dilations)
     ceil = bool(c.attr("ceil_mode", 0))
+    if ceil and _ceil_drops_a_window(c, x, kernel, strides, pads):
+        c.imp.own_shapes.add(c.node.output[0])
     if kind == "max":
         c.unused_outputs(1, "indices")
         return c.b.max_pool(x, kernel, strides, pads, dilations, ceil, c.name)
     if any(d != 1 for d in dilations):
         raise NnomError(f"average pooling with dilations {dilations} is not supported")
     return c.b.avg_pool(x, kernel, strides, pads, ceil, bool(c.attr("count_include_pad", 0)), c.name)
+
+
+def _ceil_drops_a_window(c, x, kernel, strides, pads):
+    """Ceil mode where a last window would start in the end padding: ONNX Runtime and PyTorch drop
+    it (as nnom does), ONNX's shape inference counts it; from here on nnom's shapes are the
+    runtime's."""
+    spatial = c.full_shape(x)[2:]
+    for n, k, s, (pb, pe) in zip(spatial, kernel, strides, pads):
+        span = n + pb + pe - k
+        if (-(-span // s)) * s >= n + pb:
+            return True
+    return False
 
 
 def _flatten(c):
@@ -501,6 +516,29 @@ def _slice(c):
         if (lo, hi) != (0, full[axis]):
             x = c.b.take(x, axis, lo, hi, c.name)
     return x
+
+
+def _split(c):
+    """Split into len(outputs) pieces: the sizes of input 1 (attribute before opset 13), else equal
+    pieces, the last smaller (opset 18's num_outputs); each piece a Builder.take."""
+    x = c.tensor(0)
+    full = c.full_shape(x)
+    axis = int(c.attr("axis", 0))
+    axis = axis + len(full) if axis < 0 else axis
+    if not 0 <= axis < len(full):
+        raise NnomError(f"Split axis {c.attr('axis', 0)} is out of range for rank {len(full)}")
+    n, k = full[axis], len(c.node.output)
+    given = c.input(1) if c.imp.opset >= 13 and len(c.node.input) > 1 and c.node.input[1] else c.attr("split")
+    if given is not None:
+        sizes = [int(v) for v in np.asarray(_const(given, "the Split sizes")).reshape(-1)]
+    else:
+        step = -(-n // k)
+        sizes = [min(step, n - i) for i in range(0, n, step)]
+    if len(sizes) != k or sum(sizes) != n or min(sizes) < 1:
+        raise NnomError(f"Split sizes {sizes} into {k} outputs do not fit axis {axis} of size {n}")
+    starts = np.cumsum([0] + sizes)
+    return [x if (a, b) == (0, n) else c.b.take(x, axis, int(a), int(b), f"{c.name}_{i}")
+            for i, (a, b) in enumerate(zip(starts[:-1], starts[1:]))]
 
 
 _RNN_CELLS = {"RNN": SimpleCell, "GRU": GRUCell, "LSTM": LSTMCell}
@@ -761,7 +799,8 @@ CONVERTERS = {
     "Erf": _lut(lambda c: ew.Named("erf")), "Elu": _lut(lambda c: ew.Named("elu", alpha=float(c.attr("alpha", 1.0)))),
     "Celu": _lut(lambda c: ew.Named("celu", alpha=float(c.attr("alpha", 1.0)))), "Selu": _lut(_selu),
     "Softplus": _lut(lambda c: ew.Named("softplus")), "Softsign": _lut(lambda c: ew.Named("softsign")),
-    "Mish": _lut(lambda c: ew.Named("mish")), "Pow": _pow,
+    "Mish": _lut(lambda c: ew.Named("mish")), "Pow": _pow, "Neg": _lut(lambda c: ew.Named("neg")),
+    "Abs": _lut(lambda c: ew.Named("abs")), "Exp": _lut(lambda c: ew.Named("exp")),
     "MaxPool": lambda c: _pool(c, "max"), "AveragePool": lambda c: _pool(c, "avg"),
     "GlobalAveragePool": lambda c: c.b.global_pool(c.tensor(0), "avg", True, c.name),
     "GlobalMaxPool": lambda c: c.b.global_pool(c.tensor(0), "max", True, c.name),
@@ -772,7 +811,7 @@ CONVERTERS = {
     "Max": _variadic("max"), "Min": _variadic("min"), "Mean": _variadic("mean"),
     "Concat": _concat, "Pad": _pad, "Resize": _resize, "Upsample": _resize,
     "Dropout": _alias, "Identity": _alias, "Cast": _cast, "Expand": _expand,
-    "Gather": _gather, "Slice": _slice, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
+    "Gather": _gather, "Slice": _slice, "Split": _split, "RNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
 SUPPORTED_OPS = tuple(sorted(list(CONVERTERS) + ["Constant", "Shape"]))
 SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS)
@@ -799,6 +838,7 @@ class _Importer:
         self.b = Builder(name or g.name or "onnx_model", "ONNX", layouts)
         self.consumed = {i for n in g.node for i in n.input if i} | {o.name for o in g.output}
         self.shapes = {}
+        self.own_shapes = set()          # outputs whose ONNX-inferred shapes nnom does not check
         for vi in list(g.value_info) + list(g.output):
             dims = _dims(vi)
             if dims is not None:
@@ -926,7 +966,9 @@ class _Importer:
                 known = list(known)
                 if len(known) == r.rank + 1:
                     del known[r.batch_axis]
-                if all(d is not None for d in known) and tuple(known) != r.shape:
+                if out in self.own_shapes or any(i in self.own_shapes for i in node.input):
+                    self.own_shapes.update(node.output)        # after a ceil-mode pool: the runtime's
+                elif all(d is not None for d in known) and tuple(known) != r.shape:
                     raise NnomError(f"internal: converted to shape {shape_text(r.shape, r.batch_axis)}, ONNX shape "
                                     f"inference gives {tuple(self.shapes[out])}")
         return results

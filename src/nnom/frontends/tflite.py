@@ -21,10 +21,11 @@ write them) takes its input as NHWC: the TRANSPOSE is left out, so feed x.transp
 
 Operators: CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D,
 MAX_POOL_2D, ADD, SUB, MUL, MAXIMUM, MINIMUM, CONCATENATION, SOFTMAX, LOGISTIC, TANH, HARD_SWISH,
-RELU, RELU6, LEAKY_RELU, PRELU (the file's int8 slopes), RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, MEAN, PAD,
-RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8), UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite
-Micro's integer LSTM: a TFLiteLSTM layer, stateful as TFLite's variable tensors are), STRIDED_SLICE of
-whole steps, rows or columns (a Keras LSTM's last step). SHAPE, STRIDED_SLICE, PACK,
+RELU, RELU6, LEAKY_RELU, PRELU (the file's int8 slopes), RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, MEAN,
+REDUCE_MAX (global max pooling), PAD, RESHAPE, EXPAND_DIMS, SQUEEZE, TRANSPOSE, QUANTIZE (int8 -> int8),
+UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite Micro's integer LSTM: a TFLiteLSTM layer, stateful as TFLite's
+variable tensors are), STRIDED_SLICE of a block of steps, rows, columns or channels (a Keras LSTM's
+last step), SPLIT and SPLIT_V (each output such a slice). SHAPE, STRIDED_SLICE, PACK,
 CONCATENATION, RESHAPE, GATHER and REDUCE_PROD on constants (the shape computations converters
 emit for a free batch) are evaluated at import; RESHAPE takes the output tensor's shape, as
 TFLite Micro does. Fused activations NONE, RELU, RELU6 and RELU_N1_TO_1. Every operator that
@@ -175,6 +176,7 @@ _OPTIONS = {
     "SOFTMAX": ("SoftmaxOptions", ("Beta",)),
     "LEAKY_RELU": ("LeakyReluOptions", ("Alpha",)),
     "MEAN": ("ReducerOptions", ("KeepDims",)),
+    "REDUCE_MAX": ("ReducerOptions", ("KeepDims",)),
     "RESIZE_BILINEAR": ("ResizeBilinearOptions", ("AlignCorners", "HalfPixelCenters")),
     "RESIZE_NEAREST_NEIGHBOR": ("ResizeNearestNeighborOptions", ("AlignCorners", "HalfPixelCenters")),
     "STRIDED_SLICE": ("StridedSliceOptions", ("BeginMask", "EndMask", "EllipsisMask", "NewAxisMask",
@@ -188,9 +190,11 @@ _OPTIONS = {
 
 
 class _Tensor:
-    """One tensor of the file: shape (batch included), type name, constant data (or None),
+    """One tensor of the file: shape (batch included; run_time_shape: a placeholder, the signature
+    says -1 past the batch), type name, constant data (or None),
     quantization (scales as float64 of the float32 values, zero points, axis)."""
-    __slots__ = ("index", "name", "shape", "type", "data", "scale", "zero_point", "axis", "sparse", "variable")
+    __slots__ = ("index", "name", "shape", "run_time_shape", "type", "data", "scale", "zero_point", "axis", "sparse",
+                 "variable")
 
     def fmt(self, what="tensor"):
         """The per-tensor AffineFormat of an int8 activation."""
@@ -334,6 +338,9 @@ def _read_tensor(m, t, index, types, n_buffers, buffers, budget, data, label):
     if any(d < 0 for d in shape):
         raise NnomError(f"{label}: tensor '{r.name}' has the shape {tuple(shape)}")
     r.shape = tuple(shape)
+    # -1 past the batch in the shape signature: the shape is computed at run time, the file's a placeholder
+    signature = _ints(t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() == len(shape) else []
+    r.run_time_shape = any(d == -1 for d in signature[1:])
     r.type = types.get(int(t.Type()), f"type {int(t.Type())}")
     r.sparse = t.Sparsity() is not None
     r.variable = bool(t.IsVariable())        # a state kept between invocations (LSTM's h and c)
@@ -677,6 +684,52 @@ def _mean(c):
     return c.b.reduce(x, "avg", [int(a) for a in axes.ravel()], bool(keep), c.name, "MEAN")
 
 
+def _reduce_max(c):
+    """REDUCE_MAX picks bytes: TFLite's kernel takes the input's format for the output."""
+    x = c.x(0)
+    c.same_format("REDUCE_MAX")
+    axes = c.const(1, "axes")
+    if axes is None or axes.dtype.kind not in "iu":
+        raise NnomError("the axes of REDUCE_MAX must be a constant int tensor")
+    keep, = c.options("KeepDims")
+    return c.b.reduce(x, "max", [int(a) for a in axes.ravel()], bool(keep), c.name, "REDUCE_MAX")
+
+
+def _split(c):
+    """SPLIT (axis, x) and SPLIT_V (x, sizes, axis): one Builder.take per output, each a copy of its
+    bytes (the outputs keep the input's format)."""
+    xi, ai = (1, 0) if c.op.kind == "SPLIT" else (0, 2)
+    x = c.x(xi)
+    axis = c.const(ai, "axis")
+    if axis is None or axis.dtype.kind not in "iu" or axis.size != 1:
+        raise NnomError("the axis must be a constant int scalar")
+    full = (1,) + x.shape
+    axis = int(axis.ravel()[0])
+    if not -len(full) <= axis < len(full):
+        raise NnomError(f"axis {axis} is out of range for a {len(full)}-dimensional tensor")
+    axis %= len(full)
+    n, k = full[axis], len(c.op.outputs)
+    if c.op.kind == "SPLIT":
+        if n % k:
+            raise NnomError(f"{k} equal pieces of axis {axis} of size {n}")
+        sizes = [n // k] * k
+    else:
+        sizes = c.const(1, "size_splits")
+        sizes = [] if sizes is None or sizes.dtype.kind not in "iu" else [int(v) for v in sizes.ravel()]
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = n - sum(v for v in sizes if v != -1)
+    if len(sizes) != k or sum(sizes) != n or min(sizes) < 1:
+        raise NnomError(f"split sizes {sizes} into {k} outputs do not fit axis {axis} of size {n}")
+    fmt = c.tensor_info(xi).fmt("input")
+    for o in c.op.outputs:
+        if c.imp.flat.tensors[o].fmt("output") != fmt:
+            raise NnomError(f"{c.op.kind}: an output's format differs from its input's ({fmt}); TFLite's kernel "
+                            "does not rescale, and the converter never writes this")
+    starts = np.cumsum([0] + sizes)
+    return [x if (a, b) == (0, n) else c.b.take(x, axis, int(a), int(b), f"{c.name}_{i}")
+            for i, (a, b) in enumerate(zip(starts[:-1], starts[1:]))]
+
+
 def _pad(c):
     x = c.x(0)
     c.same_format("PAD")
@@ -980,6 +1033,7 @@ CONVERTERS = {
     "TRANSPOSE": _transpose, "QUANTIZE": _quantize,
     "MAXIMUM": _select("max"), "MINIMUM": _select("min"), "PRELU": _prelu,
     "RESIZE_BILINEAR": _resize("bilinear"), "RESIZE_NEAREST_NEIGHBOR": _resize("nearest"),
+    "REDUCE_MAX": _reduce_max, "SPLIT": _split, "SPLIT_V": _split,
     "UNIDIRECTIONAL_SEQUENCE_LSTM": _unidirectional_sequence_lstm, "STRIDED_SLICE": _strided_slice,
 }
 
@@ -1051,6 +1105,12 @@ FOLDS = {"SHAPE": _fold_shape, "STRIDED_SLICE": _fold_strided_slice, "PACK": _fo
          "CONCATENATION": _fold_concatenation, "RESHAPE": _fold_reshape, "GATHER": _fold_gather,
          "REDUCE_PROD": _fold_reduce_prod}
 FOLD_LIMIT = 1 << 16                # values of a folded constant (shapes are a few)
+
+UNSUPPORTED_HINTS = {
+    "TILE": ("not supported; Keras 3 writes UpSampling1D / UpSampling2D as a 5-dimensional RESHAPE and TILE: "
+             "use keras.layers.Resizing(h, w, interpolation='nearest') (RESIZE_NEAREST_NEIGHBOR), or import "
+             "the Keras model with nnom.from_keras"),
+}
 
 SUPPORTED_OPS = tuple(sorted(CONVERTERS))
 SUPPORTED = ["operators " + ", ".join(SUPPORTED_OPS) + "; " + ", ".join(sorted(FOLDS)) + " on constants "
@@ -1141,7 +1201,7 @@ class _Importer:
                 continue
             if op.kind not in CONVERTERS and op.kind not in FOLDS:
                 out = self.flat.tensors[op.outputs[0]].name
-                problems.append((f"operator {op.index} (output '{out}')", op.kind, None))
+                problems.append((f"operator {op.index} (output '{out}')", op.kind, UNSUPPORTED_HINTS.get(op.kind)))
         if problems:
             raise NnomError(f"{self.label}: {unsupported_error('TensorFlow Lite', problems, SUPPORTED)}")
 
@@ -1185,6 +1245,10 @@ class _Importer:
             except NnomError as e:
                 errors.append((f"operator {op.index} (output '{flat.tensors[op.outputs[0]].name}')", op.kind, str(e)))
                 result = self._stand_in(op)
+            if isinstance(result, list):                 # one value per output (SPLIT)
+                for o, r in zip(op.outputs, result):
+                    env[o] = r
+                continue
             env[op.outputs[0]] = result
             for o in op.outputs[1:]:
                 env[o] = POISON
@@ -1214,7 +1278,7 @@ class _Importer:
         """A placeholder for the output of an operator that failed, so that the operators after it
         are converted too and every problem is listed (the import fails anyway)."""
         t = self.flat.tensors[op.outputs[0]]
-        if not 1 <= len(_dims(t.shape)) <= 3:
+        if t.run_time_shape or not 1 <= len(_dims(t.shape)) <= 3:
             return POISON
         try:
             x = self.b.input(_dims(t.shape), t.name + "_stand_in")
@@ -1253,6 +1317,11 @@ class _Importer:
                     raise NnomError(f"its input '{self.flat.tensors[i].name}' is {self.flat.tensors[i].type}; "
                                     "nnom imports int8 models")
         out = self.flat.tensors[op.outputs[0]]
+        if out.run_time_shape:
+            raise NnomError("its output's shape is computed at run time (the converter folded steps or rows "
+                            "into a free batch dimension; the file's shapes are placeholders, and TFLite Micro "
+                            "cannot allocate them either): convert with a fixed batch, e.g. "
+                            "keras.Input(shape, batch_size=1)")
         if out.type != "INT8":
             raise NnomError(f"its output is {out.type}; nnom imports int8 models")
         dims = _dims(out.shape)
@@ -1263,6 +1332,15 @@ class _Importer:
         c = _Call(self, op, values)
         nodes = len(self.b.nodes)
         y = CONVERTERS[op.kind](c)
+        if isinstance(y, list):                     # one Tensor per output, bytes moved (SPLIT)
+            for layer in self.b.nodes[nodes:]:
+                src = layer.inputs[0].preset_formats[1]
+                layer.preset_formats = (src, src)
+            for o, piece in zip(op.outputs, y):
+                if piece.shape != _dims(self.flat.tensors[o].shape):
+                    raise NnomError(f"internal: converted to the shape {piece.shape}, the file says "
+                                    f"{self.flat.tensors[o].shape}")
+            return y
         self._preset(nodes, y, out_fmt, c)
         if c.fused is not None:
             act = {1: Act("relu"), 3: Act("relu6")}.get(c.fused)

@@ -10,7 +10,8 @@ BatchNorms fold into the conv before them, activations become tails of the layer
 Every node that cannot be converted is reported in one NnomError, with the supported set.
 
 Recurrent layers: nn.RNN (tanh), nn.GRU and nn.LSTM, any number of layers, bidirectional,
-batch_first or not, without an initial state (hx) and without LSTM projections (proj_size). Each
+batch_first or not, without an initial state (hx) or with a zero one (the tutorials' torch.zeros(layers,
+x.size(0), hidden).to(x.device), computed at import) and without LSTM projections (proj_size). Each
 direction of each layer is an nnom RNN (the reverse one go_backwards=True, time_aligned=True), the
 directions joined by Concat(-1). The output sequence (N, T, D * U) is nnom's (1, T, D * U); h_n[k]
 is the final state of layer k // D, direction k % D; out[:, -1] and h_n of a forward layer become
@@ -22,18 +23,23 @@ Time-major tensors (batch second) may only be transposed, reshaped, squeezed, in
 (h_n) or read by a recurrent layer. out.mean(1) over the steps is a global average pooling.
 
 Limits: the forward must be traceable by torch.fx (no branching on tensor values); indexing and
-slicing only along time steps, rows or columns (whole positions, never the channels or
-features), with integers and step-1 slices; the batch must stay the first dimension (but for the
+slicing (also chunk / split / unbind) with integers and step-1 slices, one block of time steps,
+rows, columns or channels / features (channels cost two Permutes: a copy each); the batch must stay the first dimension (but for the
 time-major sequences above); constants in arithmetic must be
 scalars or per-channel; tensors combined element-wise must have the same shape, or one of them
 broadcasts per channel ((N, C, 1, 1)), as a scalar or along whole rows; permute/transpose of
-activations (free where the result is flattened, else a Permute layer); grouped
+activations (free where the result is flattened, else a Permute layer; a 5-d view permuted and
+viewed back, as ShuffleNet's channel shuffle, a Reshape, Permute and Reshape); grouped
 convolutions only as depthwise; max pooling with padding that is not TensorFlow-SAME only after a
 non-negative activation; average pooling with count_include_pad=False only with SAME geometry;
-ceil_mode only where it changes nothing; interpolate / Upsample nearest (any factor) or bilinear
+ceil_mode in max pooling (its extra windows as end padding, under the rule above), in
+unpadded average pooling where its partial windows are SAME's (else only where it changes nothing); interpolate / Upsample nearest (any factor) or bilinear
 (the scale factor the ratio of the sizes), no antialias. A flattened (c, h, w) tensor as a model output comes out
 in nnom's (h, w, c) order (a warning says so).
 """
+import contextlib
+import copy
+import io
 import operator
 
 import numpy as np
@@ -91,6 +97,9 @@ def from_torch(module, example_input, name=None):
         raise NnomError(f"from_torch: the example input must be tensors or arrays ({e})") from None
     if not examples:
         raise NnomError("from_torch: give an example input, e.g. torch.zeros(1, 3, 32, 32)")
+    floats = {t.dtype for t in [*module.parameters(), *module.buffers()] if t.is_floating_point()}
+    if floats - {torch.float32}:                    # float64 / float16 / bfloat16: a float32 copy
+        module = copy.deepcopy(module).float()
     was_training = module.training
     module.eval()
     try:
@@ -98,10 +107,13 @@ def from_torch(module, example_input, name=None):
             gm = torch.fx.symbolic_trace(module)
         except Exception as e:
             raise NnomError(f"from_torch: torch.fx cannot trace {type(module).__name__} "
-                            f"({type(e).__name__}: {e}); the forward must not branch on tensor values") from None
+                            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); the forward must "
+                            "not branch on tensor values or loop over their sizes (x.flatten(1) instead of a loop "
+                            "over x.size()), or export the module with torch.onnx.export, which runs the forward, "
+                            "and import the file with nnom.from_onnx") from None
         from torch.fx.passes.shape_prop import ShapeProp
         try:
-            with torch.no_grad():
+            with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):    # ShapeProp prints a traceback
                 ShapeProp(gm).propagate(*examples)
         except Exception as e:
             root = e
@@ -112,7 +124,9 @@ def from_torch(module, example_input, name=None):
             shapes = ", ".join(str(tuple(x.shape)) for x in examples)
             raise NnomError(f"from_torch: running {type(module).__name__} on the example input of shape {shapes} "
                             f"failed{where} ({type(root).__name__}: {str(root).splitlines()[0] if str(root) else ''}); "
-                            "give an example of the shape the module takes, batch first") from None
+                            "give an example of the shape the module takes, batch first"
+                            + ("; an integer example is for token ids (nn.Embedding): give float values"
+                               if any(not x.is_floating_point() for x in examples) else "")) from None
         return import_with_relayout(
             lambda layouts: _Importer(torch, gm, examples, name or type(module).__name__, layouts).run(),
             len(examples))
@@ -529,6 +543,39 @@ def _index(c, x, index):
     return x
 
 
+def _unreachable(c):
+    raise NnomError("internal: a constant of sizes read from the input was not computed at import")
+
+
+def _to(c):
+    """x.to(device) / x.to(torch.float32): the same values; another dtype is not nnom's."""
+    torch = c.imp.torch
+    for v in list(c.args[1:]) + list(c.kwargs.values()):
+        if isinstance(v, torch.dtype) and v != torch.float32:
+            raise NnomError(f"Tensor.to({v}): nnom computes in float32 (then int8)")
+    return c.tensor()
+
+
+def _split(c, x, sizes, dim, kind):
+    """chunk / split / unbind of x along dim: one Builder.take per piece (a tuple, read by getitem).
+    sizes: chunk's count, split's size or list of sizes, None for unbind (every index, dropped)."""
+    full = c.full_shape(x)
+    axis = _norm(dim, len(full))
+    n = full[axis]
+    if kind == "chunk":
+        step = -(-n // int(sizes))
+        sizes = [min(step, n - i) for i in range(0, n, step)]
+    elif kind == "split" and isinstance(sizes, int):
+        sizes = [min(int(sizes), n - i) for i in range(0, n, int(sizes))]
+    elif kind == "unbind":
+        return tuple(c.b.take(x, axis, i, i + 1, f"{c.name}_{i}", keep=False) for i in range(n))
+    if sum(sizes) != n:
+        raise NnomError(f"split sizes {list(sizes)} do not add up to {n}, the size of axis {axis}")
+    starts = np.cumsum([0] + list(sizes))
+    return tuple(x if (a, b) == (0, n) else c.b.take(x, axis, int(a), int(b), f"{c.name}_{i}")
+                 for i, (a, b) in enumerate(zip(starts[:-1], starts[1:])))
+
+
 # --- modules ----------------------------------------------------------------------------------
 def _module_table(torch):
     nn = torch.nn
@@ -699,6 +746,8 @@ def _function_table(torch):
         if isinstance(obj, Tensor):
             if attr == "shape":
                 return tuple(c.full_shape(obj))
+            if attr in ("device", "dtype"):        # to make constants like it (a zero initial state)
+                return torch.device("cpu") if attr == "device" else torch.float32
             raise NnomError(f"tensor attribute {attr!r} is not supported")
         return getattr(obj, attr)
 
@@ -719,6 +768,8 @@ def _function_table(torch):
         F.softplus: lambda c: _lut(c, ew.Named("softplus", beta=float(c.get(1, "beta", 1.0)),
                                                threshold=float(c.get(2, "threshold", 20.0)))),
         F.softsign: lambda c: _lut(c, ew.Named("softsign")),
+        operator.neg: lambda c: _lut(c, ew.Named("neg")), torch.neg: lambda c: _lut(c, ew.Named("neg")),
+        torch.abs: lambda c: _lut(c, ew.Named("abs")), torch.exp: lambda c: _lut(c, ew.Named("exp")),
         F.logsigmoid: lambda c: _lut(c, ew.Named("log_sigmoid")),
         F.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
         torch.softmax: lambda c: _softmax(c, c.tensor(), c.get(1, "dim")),
@@ -753,6 +804,14 @@ def _function_table(torch):
                                            c.get(6, "antialias", False)),
         F.upsample_nearest: lambda c: _upsample(c, c.tensor(), "nearest"),
         operator.getitem: getitem, getattr: getattr_,
+        # constants: zeros / ones / full of sizes read from the input (x.size(0)) are computed at
+        # import (_Importer._convert folds a call without tensor arguments), zeros_like here
+        torch.zeros: _unreachable, torch.ones: _unreachable, torch.full: _unreachable,
+        torch.zeros_like: lambda c: np.zeros(c.full_shape(c.tensor()), np.float32),
+        torch.ones_like: lambda c: np.ones(c.full_shape(c.tensor()), np.float32),
+        torch.chunk: lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
+        torch.split: lambda c: _split(c, c.tensor(), c.get(1, "split_size_or_sections"), c.get(2, "dim", 0), "split"),
+        torch.unbind: lambda c: _split(c, c.tensor(), None, c.get(1, "dim", 0), "unbind"),
         **torch_transformer.functions(torch),
     }
     table.update({operator.pow: _pow, torch.pow: _pow, torch.square: lambda c: _power_lut(c, c.tensor(), 2)})
@@ -815,6 +874,13 @@ def _method_table():
         "max": lambda c: _max_min(c, "max"), "min": lambda c: _max_min(c, "min"),
         "size": size, "dim": lambda c: c.tensor().rank + 1,
         "contiguous": _alias, "clone": _alias, "detach": _alias, "expand_as": _expand, "expand": _expand,
+        "new_zeros": lambda c: np.zeros(_shape_args(c), np.float32),
+        "to": _to, "float": _alias, "cpu": _alias,
+        "neg": lambda c: _lut(c, ew.Named("neg")), "abs": lambda c: _lut(c, ew.Named("abs")),
+        "exp": lambda c: _lut(c, ew.Named("exp")),
+        "chunk": lambda c: _split(c, c.tensor(), c.get(1, "chunks"), c.get(2, "dim", 0), "chunk"),
+        "split": lambda c: _split(c, c.tensor(), c.get(1, "split_size"), c.get(2, "dim", 0), "split"),
+        "unbind": lambda c: _split(c, c.tensor(), None, c.get(1, "dim", 0), "unbind"),
     }
 
 

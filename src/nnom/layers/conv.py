@@ -128,7 +128,8 @@ class _ConvBase(Layer, abstract=True):
         if self.preset_weights is not None:
             self.aw, self.aw_scale, self.ab = self.preset_weights
         else:
-            self.aw, self.aw_scale = quantize_weights(self._kernel_2d(), per_channel)
+            self.aw, self.aw_scale = quantize_weights(self._kernel_2d(), per_channel,
+                                                      self.b if self.use_bias else None, q_in[0].scale)
             self.ab = quantize_bias(self.b, q_in[0].scale, self.aw_scale) if self.use_bias else None
         self.ap = self._affine_params(q_in[0])
 

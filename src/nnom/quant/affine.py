@@ -140,13 +140,23 @@ def _round_away(v):
     return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
-def quantize_weights(w2d, per_channel=True):
+BIAS_LIMIT = 2 ** 30      # |bias| / (s_in * s_w) at most this: the middle half of int32, as TFLite's
+
+
+def quantize_weights(w2d, per_channel=True, bias=None, scale_in=None):
     """Symmetric int8 weights of a (K, out) kernel: (int8 (K, out), scale per output channel),
-    values in -127..127 as TFLite's converter writes them; per_channel=False: one scale, repeated."""
+    values in -127..127 as TFLite's converter writes them; per_channel=False: one scale, repeated.
+    Given the bias and the input scale, a channel whose bias would not fit in BIAS_LIMIT at
+    s_in * s_w gets a wider weight scale (TFLite's converter does the same), instead of a bias
+    saturated at int32."""
     w2d = np.asarray(w2d, dtype=np.float64)
     scales = weight_scales(w2d, axis=-1)
+    if bias is not None:
+        need = np.abs(np.asarray(bias, np.float64)) / (float(np.float32(scale_in)) * BIAS_LIMIT)
+        scales = np.maximum(scales, need)
     if not per_channel:
-        scales = np.full_like(scales, float(np.abs(w2d).max()) / 127.0 if np.any(w2d) else 1.0)
+        top = float(np.abs(w2d).max()) / 127.0 if np.any(w2d) else 1.0
+        scales = np.full_like(scales, max(top, float(scales.max())) if bias is not None else top)
     q = np.clip(_round_away(w2d / scales), -127, 127).astype(np.int8)
     return q, scales
 
