@@ -1695,33 +1695,41 @@ static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
 #ifndef NNOM_DW_PLANE_S2_MULT
 #define NNOM_DW_PLANE_S2_MULT 2u
 #endif
-static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int32_t *bias,
-                           nnom_dims_t out_dims)
+static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && dw_cores_built(p, out_dims.h, out_dims.w)
-           && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+           && dw_cores_built(p, out_dims.h, out_dims.w); /* the requantization: dw_planes() */
 }
 
 #if DW_PLANES
 
-/* Whether a layer's n channels fit the imm cores (DW_IMM_SHIFT): shifts -r from
- * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), |bias| < DW_IMM_BIAS. */
-static NNOM_ARM_NOINLINE int dw_imm_fits(const int8_t *shift, const int32_t *bias, uint32_t n)
+/* Whether a layer's n channels fit the imm cores (DW_IMM_SHIFT): multipliers >= 0, shifts -r from
+ * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), |bias| < DW_IMM_BIAS (then nnom_arm_aff_fast() holds). */
+static NNOM_ARM_NOINLINE int dw_imm_fits(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n)
 {
     uint32_t i;
     for (i = 0; i < n; i++)
-        if ((uint32_t)(shift[i] + DW_IMM_SHIFT - 1) > 6u
+        if (mult[i] < 0 || (uint32_t)(shift[i] + DW_IMM_SHIFT - 1) > 6u
             || (bias != NULL && (uint32_t)bias[i] + (DW_IMM_BIAS - 1u) >= 2u * DW_IMM_BIAS - 1u))
             return 0;
     return 1;
 }
 
+/* The layer's requantization (out of line: the plane path's frame stays what it was): 1 for the
+ * imm cores (stride 1 without the sign correction, dw_imm_fits()), 0 for the others, 2 outside
+ * the fast requantization (nnom_arm_aff_fast()). */
+static NNOM_ARM_NOINLINE uint32_t dw_planes_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t OC)
+{
+    if (p->win.sh == 1u && dw_req(p) == 0u && dw_imm_fits(p->mult, p->shift, bias, OC))
+        return 1u;
+    return nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9) ? 0u : 2u;
+}
+
 /* The plane path (see above); returns whether the layer is left to the reference (its core left
- * out). */
+ * out, or a channel outside the fast requantization: nnom_arm_aff_fast(), checked here once). */
 static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
@@ -1743,7 +1751,9 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
     L.OC = (uint16_t)OC;
     L.M = (uint16_t)M;
     L.s = (uint16_t)s;
-    L.imm = (uint16_t)(s == 1u && dw_req(p) == 0u && dw_imm_fits(p->shift, bias, OC));
+    L.imm = (uint16_t)dw_planes_rq(p, bias, OC);
+    if (L.imm > 1u)
+        return 1; /* the requantization's fast path does not hold: the reference */
     L.cs = L.imm || s != 1u;
     L.core = dw_core_for(p, out_dims.h, out_dims.w, &L.cs);
     if (L.core == NULL) /* the imm cores do not fit, the others left out (an export asks for them:
@@ -2176,7 +2186,7 @@ static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p
 {
     if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
         return 2u;
-    return (uint32_t)dw_planes_cover(p, in_dims, bias, out_dims);
+    return (uint32_t)dw_planes_cover(p, in_dims, out_dims);
 }
 
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
