@@ -525,8 +525,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
  * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
  * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs;
- * without the clamp two pairs a step, 56 for 4, 51 without the sign correction: DW_IMM_SHIFT), the
- * weights of the channel in six registers,
+ * without the clamp two pairs a step, 56 for 4; without the sign correction three, 75 for 6:
+ * DW_IMM_SHIFT, DW_CORE3), the weights of the channel in six registers,
  * every pair of the tile in one call. Tiles are outermost: their padding is written once for all
  * channels, then per channel the values inside the image (two columns, two rows a step, the steps
  * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
@@ -545,7 +545,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
 #define DW_CS28 64
-#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8
+#define DW_CS3 84 /* DW_CS * 3 (DW_CORE3) */
+#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8 || DW_CS3 != 3 * DW_CS
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
@@ -715,6 +716,42 @@ typedef struct {
                          "9:\n\t"                                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
+/* The imm cores: the same, three pairs a step (a line of 6 pairs in 2 steps, not 3: 3 instructions
+ * fewer); a line of n pairs starts at the third if n % 3 = 1, at the second if 2 (its span, n LB
+ * bytes: UDIV by 3 LB, the remainder's bytes), the line's start, chosen once a call, in hi2 (#76),
+ * which these cores do not read. */
+#define DW_CORE3(name, COLS, RQ, SHIFT, PAIR, OUT, OSTEP, LB, LB2, LB3)                       \
+    static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
+                         DW_CORE_ENTRY                                                        \
+                         "ldr    r11, [r0, #28]\n\t"                                          \
+                         "sub    r11, r11, r1\n\t"                                            \
+                         "mov    r12, #" LB3 "\n\t"                                           \
+                         "udiv   r9, r11, r12\n\t"                                            \
+                         "mls    r11, r9, r12, r11\n\t"                                       \
+                         "adr.w  r12, 1f\n\t"                                                 \
+                         "cmp    r11, #" LB "\n\t"                                            \
+                         "it     eq\n\t"                                                      \
+                         "adreq.w r12, 3f\n\t"                                                \
+                         "cmp    r11, #" LB2 "\n\t"                                           \
+                         "it     eq\n\t"                                                      \
+                         "adreq.w r12, 2f\n\t"                                                \
+                         "orr    r12, r12, #1\n\t"                                            \
+                         "str    r12, [r0, #76]\n\t"                                          \
+                         "bx     r12\n\t"                                                     \
+                         "1:\n\t"                                                             \
+                         COLS RQ SHIFT OUT OSTEP                                              \
+                         "2:\n\t"                                                             \
+                         COLS RQ SHIFT OUT OSTEP                                              \
+                         "3:\n\t"                                                             \
+                         COLS RQ SHIFT OUT                                                    \
+                         DW_CORE_NEXT(PAIR)                                                   \
+                         "beq    9f\n\t"                                                      \
+                         "ldr    pc, [r0, #76]\n\t"                                           \
+                         "9:\n\t"                                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
 /* o to the next pair: the job's ocs, or (the tall cores) two output rows on (r12: orow) */
 #define DW_OSTEP                                                                              \
     "ldr    r11, [r0, #24]\n\t"                                                               \
@@ -777,12 +814,12 @@ typedef struct {
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
 DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, DW_SHIFT_SAT, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
-DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_IMM, DW_SHIFT_IMM, "4", DW_OUT, "", DW_STR(DW_CS_ODD), DW_OSTEP_IMM)
+DW_CORE3(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_IMM, DW_SHIFT_IMM, "4", DW_OUT, DW_OSTEP_IMM, DW_STR(DW_CS), DW_STR(DW_CS2), DW_STR(DW_CS3))
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_IMM, DW_SHIFT_IMM, DW_STR(DW_CS_TALL), DW_OUT, "", "4", DW_OSTEP_DOWN)
+DW_CORE3(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_IMM, DW_SHIFT_IMM, DW_STR(DW_CS_TALL), DW_OUT, DW_OSTEP_DOWN, "4", "8", "12")
 DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_SHIFT_SAT, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
 DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
@@ -1023,7 +1060,8 @@ static NNOM_ARM_ALWAYS_INLINE int32_t dw_weight_col(dw_core_t *j, const int8_t *
  * output channel): the weights and bias doubled (u = 1: nnom_arm_rq() takes 2 * accumulator), for
  * the imm cores times 2^u = 2^(DW_IMM_SHIFT + 1 - r) (and k' there). In asm (registers: r0 L, r1
  * oc; the taps t0..t8 of the channel in r1 r5 r6 r8 r10 r11 r12 lr r3, packed into r2 r4 r7 r9 r10
- * r11 for one STM): 62 instructions, GCC's code for the C 85. */
+ * r11 for one STM): 64 instructions for the imm cores (r unused: not stored), GCC's code for the
+ * C 85. */
 #if NNOM_ARM_ASM
 typedef char dw_plane_layout_check[(offsetof(dw_plane_t, p) == 80 && offsetof(dw_plane_t, w) == 88
                                     && offsetof(dw_plane_t, bias) == 92 && offsetof(dw_plane_t, OC) == 102
@@ -1044,21 +1082,21 @@ static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribut
                      "ldrsb  r3, [r3, r1]\n\t"
                      "ldr    r4, [r12, #16]\n\t"          /* in_zp */
                      "str    r2, [r0, #8]\n\t"            /* m */
-                     "rsb    r5, r3, #0\n\t"
-                     "str    r5, [r0, #16]\n\t"           /* r */
+                     "rsb    r5, r3, #0\n\t"              /* r */
                      "ldrh   r6, [r0, #110]\n\t"
-                     "cbz    r6, 1f\n\t"
-                     "rsb    r7, r5, #11\n\t"             /* u = DW_IMM_SHIFT + 1 - r */
-                     "mov    r8, #512\n\t"                /* k' = 2^(u - 2) - 255 * 2^(DW_IMM_SHIFT - 1) */
-                     "lsr    r8, r8, r5\n\t"
-                     "sub    r8, r8, #130560\n\t"
-                     "b      2f\n\t"
-                     "1:\n\t"                             /* u = 1, k = (1 + 2 out_zp) * 2^(r - 1) */
+                     "cbnz   r6, 1f\n\t"
+                     "str    r5, [r0, #16]\n\t"           /* u = 1, k = (1 + 2 out_zp) * 2^(r - 1), r */
                      "movs   r7, #1\n\t"
                      "ldr    r8, [r12, #20]\n\t"
                      "add    r8, r7, r8, lsl #1\n\t"
                      "sub    r6, r5, #1\n\t"
                      "lsl    r8, r8, r6\n\t"
+                     "b      2f\n\t"
+                     "1:\n\t"
+                     "rsb    r7, r5, #11\n\t"             /* u = DW_IMM_SHIFT + 1 - r */
+                     "mov    r8, #512\n\t"                /* k' = 2^(u - 2) - 255 * 2^(DW_IMM_SHIFT - 1) */
+                     "lsr    r8, r8, r5\n\t"
+                     "sub    r8, r8, #130560\n\t"
                      "2:\n\t"
                      "str    r8, [r0, #12]\n\t"           /* k */
                      "ldr    r9, [r0, #92]\n\t"           /* the bias, 0 without */
