@@ -959,22 +959,6 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 #define DW_TALL_CLAMP NULL
 #endif
 
-/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each; an odd number of rows in one
- * band counts that band twice (its last row alone costs about a tile; after another band the last
- * takes a row more instead, dw_planes()). */
-static uint32_t dw_tiles(uint32_t h, uint32_t w, uint32_t tr, uint32_t tc)
-{
-    return ((h + tr - 1u) / tr + (h < tr && (h & 1u))) * ((w + tc - 1u) / tc);
-}
-
-/* Whether a map of h x w outputs at stride 1 takes fewer tiles DW_TILE_ROWS_TALL rows high (out of
- * line: the same code whichever of its callers are built). */
-static NNOM_ARM_NOINLINE int dw_tall(uint32_t h, uint32_t w)
-{
-    return dw_tiles(h, w, DW_TILE_ROWS_TALL - 2u, DW_TILE_COLS_TALL - 2u)
-           < dw_tiles(h, w, DW_TILE_ROWS - 2u, NNOM_DW_TILE_COLS - 2u);
-}
-
 /* The cores built in, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners):
  * per stride 1, 2 and the tall tiles without the sign correction, with it, with a clamp. */
 static const dw_core_fn dw_cores[9] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
@@ -986,21 +970,38 @@ static uint32_t dw_req(const nnom_conv_affine_params_t *p)
     return p->act_min > -128 || p->act_max < 127 ? 2u : p->out_zp != -128 ? 1u : 0u;
 }
 
-/* Whether a core dw_core_for() may return for the layer is built in (whichever the data picks:
- * the cores' entries ORed, no branch on them, the same instructions in every build). */
-static NNOM_ARM_NOINLINE int dw_cores_built(const nnom_conv_affine_params_t *p, uint32_t h, uint32_t w)
+/* Whether a core dw_core_for() may return for the layer's stride and requantization is built in
+ * (whichever the data picks: the cores' entries ORed, no branch on them, the same instructions in
+ * every build; at stride 1 either tile's: an export builds the one its map takes, else
+ * dw_planes() leaves the layer to the reference). */
+static NNOM_ARM_NOINLINE int dw_cores_built(const nnom_conv_affine_params_t *p)
 {
     const uint32_t s = p->win.sh, req = dw_req(p), alt = req + (req == 0u && s == 1u);
     const dw_core_fn *c = dw_cores;
     uintptr_t any;
     NNOM_ARM_OPAQUE(c);
     any = (uintptr_t)c[(s - 1u) * 3u + req] | (uintptr_t)c[(s - 1u) * 3u + alt];
-    if (s == 1u && dw_tall(h, w))
+    if (s == 1u)
         any |= (uintptr_t)c[6u + req] | (uintptr_t)c[6u + alt];
     return any != 0u;
 }
 
 #if DW_PLANES
+/* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each; an odd number of rows in one
+ * band counts that band twice (its last row alone costs about a tile; after another band the last
+ * takes a row more instead, dw_planes()). */
+static uint32_t dw_tiles(uint32_t h, uint32_t w, uint32_t tr, uint32_t tc)
+{
+    return ((h + tr - 1u) / tr + (h < tr && (h & 1u))) * ((w + tc - 1u) / tc);
+}
+
+/* Whether a map of h x w outputs at stride 1 takes fewer tiles DW_TILE_ROWS_TALL rows high. */
+static int dw_tall(uint32_t h, uint32_t w)
+{
+    return dw_tiles(h, w, DW_TILE_ROWS_TALL - 2u, DW_TILE_COLS_TALL - 2u)
+           < dw_tiles(h, w, DW_TILE_ROWS - 2u, NNOM_DW_TILE_COLS - 2u);
+}
+
 /* The core for the layer's stride (1 or 2), requantization and tile over h x w outputs (*cs out:
  * the tile's column bytes); NULL: not built in. A tall tile's core left out, the other tile's. At
  * stride 1 without the sign correction the imm cores when the layer's channels fit them (*cs in,
@@ -1766,7 +1767,7 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && dw_cores_built(p, out_dims.h, out_dims.w); /* the requantization: dw_planes() */
+           && dw_cores_built(p); /* the requantization: dw_planes() */
 }
 
 #if DW_PLANES
