@@ -241,6 +241,41 @@ def test_a_3x3_table_layer_takes_the_channel_major_core_only_for_the_outputs_aro
     assert rep.instructions_per_inference == rep_all.instructions_per_inference
 
 
+def plane_imm_model(seed):
+    """A 3x3 stride-1 depthwise layer on the plane path with a ReLU (output zero point -128)."""
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(10, 7, 4)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    m.compile(inp, x, verbose=False)
+    return m, (10, 7, 4)
+
+
+@pytest.mark.parametrize("shift, bias", [(None, None), (-2, None), (-10, None), (None, 1 << 22)])
+def test_a_plane_layer_outside_the_imm_cores_asks_for_the_cores_with_the_sign_correction(shift, bias):
+    """Output zero point -128 at stride 1: the cores ending in SSAT's immediate shift take shifts
+    -9 to -3 and |bias| < 2^22 (dw_imm_fits()); a channel outside them makes the export ask for
+    the cores with the sign correction (else the kernel would take the reference: more
+    instructions than the every-path firmware)."""
+    import dataclasses
+    cortex_m = cortex_m4()
+    m, xq = quantized(plane_imm_model, 0)
+    dw = next(L for L in m.layers if type(L).__name__ == "DW_Conv2D")
+    sh = np.clip(np.asarray(dw.ap.shift), -9, -3)
+    if shift is not None:
+        sh[1] = shift
+    dw.ap = dataclasses.replace(dw.ap, shift=type(dw.ap.shift)(sh) if isinstance(dw.ap.shift, (list, tuple)) else sh)
+    if bias is not None:
+        dw.ab = np.asarray(dw.ab).copy()
+        dw.ab[2] = bias
+    fits = shift is None and bias is None
+    assert dw.kernel_paths() == {f"NNOM_PATH_AFF_DW_PLANE_S1_{'SAT' if fits else 'FIX'}"}
+    y, rep = cortex_m.run_model(m, xq)
+    y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    assert np.array_equal(y, y_all)
+    assert rep.instructions_per_inference == rep_all.instructions_per_inference
+
+
 def test_a_path_left_out_changes_the_count_not_the_bytes():
     """What a wrong rule would do: each of a model's paths left out in turn (the kernel takes
     its next path), the same bytes in another count (more instructions, but for the MEAN of a

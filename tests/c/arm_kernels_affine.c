@@ -680,6 +680,52 @@ static void check_dw(void)
         fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
         done++;
     }
+    /* 3x3 stride-1 maps on the plane path (tiles, tall tiles, bands; odd heights; paddings of 0 to
+     * 2 on either side) at output zero point -128 without a clamp: the cores ending in SSAT's
+     * immediate shift (DW_IMM_SHIFT) for shifts -9 to -3 and |bias| < 2^22 in every channel (the
+     * bias at those edges), or one channel outside (shift -2 or -10, bias +-2^22 or +-2^24: the
+     * cores with the sign correction); multipliers 1 and 2, extreme inputs and weights (saturation) */
+    for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        uint32_t mult = rnd() % 4 == 0 ? 2 : 1, pad_b = urange(0, 2), pad_r = urange(0, 2), th, tw, i;
+        int mode = (int)(rnd() % 8), no_bias = mode == 2;
+        in.h = (uint16_t)urange(1, 40);
+        in.w = (uint16_t)(rnd() % 3 == 0 ? urange(1, 6) : urange(1, 60));
+        in.c = (uint16_t)urange(1, 6);
+        win.pad_top = (uint16_t)urange(0, 2);
+        win.pad_left = (uint16_t)urange(0, 2);
+        th = in.h + win.pad_top + pad_b;
+        tw = in.w + win.pad_left + pad_r;
+        if (th < 3 || tw < 3)
+            continue;
+        out.h = (uint16_t)(th - 2);
+        out.w = (uint16_t)(tw - 2);
+        out.c = (uint16_t)(in.c * mult);
+        if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        p = conv_case(&win, in_buf, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        for (i = 0; i < out.c; i++) {
+            uint32_t r = rnd() % 8;
+            mult_buf[i] = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+            shift_buf[i] = (int8_t)srange(-9, -3);
+            bias_buf[i] = no_bias ? 0 : r == 0 ? (1 << 22) - 1 : r == 1 ? 1 - (1 << 22) : srange(-100000, 100000);
+        }
+        if (rnd() % 3 == 0) { /* one channel outside */
+            const uint32_t k = rnd() % out.c, r = rnd() % 4;
+            if (r < 2 || no_bias)
+                shift_buf[k] = (int8_t)(r == 0 ? -2 : -10);
+            else if (r == 2)
+                bias_buf[k] = rnd() & 1 ? 1 << 22 : -(1 << 22);
+            else /* 2^8 times it would leave int32 */
+                bias_buf[k] = rnd() & 1 ? 1 << 24 : -(1 << 24), shift_buf[k] = -3;
+        }
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
+        done++;
+    }
     /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
      * stride 1; the rest the plane and table paths), SAME or VALID, odd channel counts,
      * multipliers 1 and 2, misaligned buffers, zero points at both ends, clamps */

@@ -486,6 +486,13 @@ class DW_Conv2D(_ConvBase):
     def c_new(self, g):
         return self._c_window(g, self.multiplier)
 
+    def _dw_imm_fits(self):
+        """dw_imm_fits() in C: every channel's multiplier >= 0, shift from -9 to -3 (DW_IMM_SHIFT =
+        10) and |bias| < 2^22, for the plane path's stride-1 cores without the sign correction."""
+        sh = np.asarray(self.ap.shift)
+        ok = bool(np.all((sh >= -9) & (sh <= -3))) and bool(np.all(np.asarray(self.ap.multiplier) >= 0))
+        return ok and (self.ab is None or bool(np.all(np.abs(np.asarray(self.ab, np.int64)) < 1 << 22)))
+
     def kernel_paths(self):
         """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_chan_cover()
         (3x3, no dilation, multiplier 1, 4+ channels, strides up to 2, the padded map within
@@ -493,7 +500,8 @@ class DW_Conv2D(_ConvBase):
         a multiple of 4 or 12+ channels) picks
         a channel-major core by requantization; else dw_planes_cover()
         (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
-        plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall()),
+        plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall();
+        at stride 1 those without the sign correction only for a layer dw_imm_fits() takes),
         on maps of four or more tiles a band band by band (dw_band()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
@@ -511,6 +519,8 @@ class DW_Conv2D(_ConvBase):
                 and (st.h == 2 or st.w == 2 or (o.h * o.w <= 9 and (s.c % 4 == 0 or s.c >= 12))):
             return {f"NNOM_PATH_AFF_DW_CHAN_{req}"}          # dw_chan_cover(): the padded map in its tile
         if (k.h, k.w, d.h, d.w) == (3, 3, 1, 1) and st.h == st.w and (st.h == 1 or (st.h == 2 and m >= 2)):
+            if st.h == 1 and req == 'SAT' and not self._dw_imm_fits():
+                req = 'FIX'                                  # dw_imm_fits(): else the cores with the sign correction
             if st.h == 1 and _dw_tiles(o.h, o.w, 14, 5) < _dw_tiles(o.h, o.w, 12, 6):
                 paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_TALL_{req}"}, 5  # dw_tall(): 16 x 7 tiles, fewer of them
             else:

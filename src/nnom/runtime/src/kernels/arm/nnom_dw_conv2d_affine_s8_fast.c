@@ -813,7 +813,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
  * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
  * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs;
- * without the clamp two pairs a step, 56 for 4), the weights of the channel in six registers,
+ * without the clamp two pairs a step, 56 for 4; without the sign correction three, 75 for 6:
+ * DW_IMM_SHIFT, DW_CORE3), the weights of the channel in six registers,
  * every pair of the tile in one call. Tiles are outermost: their padding is written once for all
  * channels, then per channel the values inside the image (two columns, two rows a step, the steps
  * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
@@ -832,7 +833,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
 #define DW_CS28 64
-#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8
+#define DW_CS3 84 /* DW_CS * 3 (DW_CORE3) */
+#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8 || DW_CS3 != 3 * DW_CS
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
@@ -854,6 +856,19 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #error "NNOM_DW_TILE_COLS: 4 to 28 columns"
 #endif
 
+/* The stride-1 cores without the sign correction (output zero point -128, no clamp: "imm") end
+ * with SSAT's immediate shift instead of an ASR by the channel's r: with u = DW_IMM_SHIFT + 1 - r,
+ * the weights and the bias times 2^u (2 before: nnom_arm_rq()'s 2a) and
+ * k' = k 2^(u-1) + 2^(u-2) (SMMLA, without SMMLAR's rounding, which k' now holds), floors nest:
+ *     SMMLA(2^u a, m, k') >> DW_IMM_SHIFT = floor((2a m + 2^31 + k 2^32) / 2^(32 + r))
+ *                                          = SMMLAR(2a, m, k) >> r
+ * exactly when 2 <= u <= 8 (k' whole, the q15 weights w 2^u within int16) and |2^u a| < 2^31: for r
+ * from DW_IMM_SHIFT - 7 to DW_IMM_SHIFT - 1 and, a being the bias plus 9 taps of |w (x - zp)| <=
+ * 128 * 255 < 2^15, |bias| < 2^22 (<= 2^(31 - 8) - 9 * 2^15). dw_imm_fits() checks a layer; one
+ * that does not fit takes the cores with the sign correction. */
+#define DW_IMM_SHIFT 10
+#define DW_IMM_BIAS (1u << 22)
+
 /* The core's job: the pairs of output rows of a tile (field offsets used by the asm). */
 typedef struct {
     int32_t b2;          /*  0: 2 * (bias - zp * sum w) */
@@ -864,7 +879,7 @@ typedef struct {
     const uint8_t *end;  /* 28: p after the pair's last output column (moved on by the core) */
     const uint8_t *pend; /* 32: p after the last pair */
     const uint8_t *p;    /* 36: the first pair's first window's top left q15 in the tile */
-    uint32_t w[6];       /* 40: per kernel column kx: (2 w[0][kx], 2 w[1][kx]), (2 w[1][kx], 2 w[2][kx]) */
+    uint32_t w[6];       /* 40: per kernel column kx: 2^u (w[0][kx], w[1][kx]), 2^u (w[1][kx], w[2][kx]) */
     int32_t pstep;       /* 64: p from a pair's end to the next pair's first window */
     int32_t ostep;       /* 68: o from past a pair's last output to the next pair's first */
     uint32_t lo2, hi2;   /* 72: the clamp in both halfwords (the clamping core's) */
@@ -880,15 +895,17 @@ typedef struct {
     uint16_t rows, cols; /* 16: its extent */
 } dw_fill_t;
 
-/* A layer on the plane path: the core's job and the constants of the layer. */
+/* A layer on the plane path: the core's job and the constants of the layer (field offsets to
+ * imm used by the asm, dw_weights()). */
 typedef struct {
     dw_core_t j;
-    const nnom_conv_affine_params_t *p;
-    const int8_t *in, *w;
-    const int32_t *bias;
-    nnom_dims_t in_dims;
-    uint16_t OC, M;          /* output channels, depth multiplier */
-    uint16_t s, cs;          /* the stride; bytes per tile column: DW_CS, or DW_CS_TALL (dw_tall()) */
+    const nnom_conv_affine_params_t *p; /*  80 */
+    const int8_t *in, *w;    /*  84 */
+    const int32_t *bias;     /*  92 */
+    nnom_dims_t in_dims;     /*  96 */
+    uint16_t OC, M;          /* 102: output channels, depth multiplier */
+    uint16_t s, cs;          /* 106: the stride; bytes per tile column: DW_CS, or DW_CS_TALL (dw_tall()) */
+    uint16_t imm;            /* 110: the core ends in SSAT's immediate shift (DW_IMM_SHIFT) */
     dw_core_fn core;         /* for the stride, the requantization's sign correction and the clamp */
     int8_t *out;
     dw_fill_t f;             /* a tile's inside (dw_tile_box()) */
@@ -963,7 +980,7 @@ typedef struct {
  * at the second (its span's bit ODD: the span is pairs * s * the column bytes); the row's start,
  * chosen once a call, goes in the clamp's field lo2 (#72), which these cores do not read (a layer
  * runs one core). */
-#define DW_CORE2(name, COLS, RQ, PAIR, OUT, BIAS, ODD, OSTEP)                                        \
+#define DW_CORE2(name, COLS, RQ, SHIFT, PAIR, OUT, BIAS, ODD, OSTEP)                                 \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
         __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
@@ -978,12 +995,48 @@ typedef struct {
                          "str    r12, [r0, #72]\n\t"                                          \
                          "bx     r12\n\t"                                                     \
                          "1:\n\t"                                                             \
-                         BIAS COLS RQ DW_SHIFT_SAT OUT OSTEP                                  \
+                         BIAS COLS RQ SHIFT OUT OSTEP                                         \
                          "2:\n\t"                                                             \
-                         BIAS COLS RQ DW_SHIFT_SAT OUT                                        \
+                         BIAS COLS RQ SHIFT OUT                                               \
                          DW_CORE_NEXT(PAIR)                                                   \
                          "beq    9f\n\t"                                                      \
                          "ldr    pc, [r0, #72]\n\t"                                           \
+                         "9:\n\t"                                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+/* The imm cores: the same, three pairs a step (a line of 6 pairs in 2 steps, not 3: 3 instructions
+ * fewer); a line of n pairs starts at the third if n % 3 = 1, at the second if 2 (its span, n LB
+ * bytes: UDIV by 3 LB, the remainder's bytes), the line's start, chosen once a call, in hi2 (#76),
+ * which these cores do not read. */
+#define DW_CORE3(name, COLS, RQ, SHIFT, PAIR, OUT, OSTEP, LB, LB2, LB3)                       \
+    static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
+                         DW_CORE_ENTRY                                                        \
+                         "ldr    r11, [r0, #28]\n\t"                                          \
+                         "sub    r11, r11, r1\n\t"                                            \
+                         "mov    r12, #" LB3 "\n\t"                                           \
+                         "udiv   r9, r11, r12\n\t"                                            \
+                         "mls    r11, r9, r12, r11\n\t"                                       \
+                         "adr.w  r12, 1f\n\t"                                                 \
+                         "cmp    r11, #" LB "\n\t"                                            \
+                         "it     eq\n\t"                                                      \
+                         "adreq.w r12, 3f\n\t"                                                \
+                         "cmp    r11, #" LB2 "\n\t"                                           \
+                         "it     eq\n\t"                                                      \
+                         "adreq.w r12, 2f\n\t"                                                \
+                         "orr    r12, r12, #1\n\t"                                            \
+                         "str    r12, [r0, #76]\n\t"                                          \
+                         "bx     r12\n\t"                                                     \
+                         "1:\n\t"                                                             \
+                         COLS RQ SHIFT OUT OSTEP                                              \
+                         "2:\n\t"                                                             \
+                         COLS RQ SHIFT OUT OSTEP                                              \
+                         "3:\n\t"                                                             \
+                         COLS RQ SHIFT OUT                                                    \
+                         DW_CORE_NEXT(PAIR)                                                   \
+                         "beq    9f\n\t"                                                      \
+                         "ldr    pc, [r0, #76]\n\t"                                           \
                          "9:\n\t"                                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
@@ -992,6 +1045,19 @@ typedef struct {
     "ldr    r11, [r0, #24]\n\t"                                                               \
     "add    r2, r2, r11\n\t"
 #define DW_OSTEP_DOWN "add    r2, r2, r12, lsl #1\n\t"
+#define DW_OSTEP_IMM "add    r2, r2, r11\n\t" /* r11: ocs, loaded by DW_SHIFT_IMM */
+/* The stride-1 cores without the sign correction (DW_IMM_SHIFT): the accumulator scaled by
+ * 2^(DW_IMM_SHIFT + 1 - r) through the weights (dw_weights()) and SMMLA's k with the rounding, so
+ * that SSAT's immediate shift does the channel's r: 2 instructions fewer a pair, and orow and ocs
+ * in one LDRD (r12, r11) */
+#define DW_RQ_IMM                                                                             \
+    "ldrd   r11, r12, [r0, #8]\n\t"                                                          \
+    "smmla  r9, r9, r11, r12\n\t"                                                             \
+    "smmla  r10, r10, r11, r12\n\t"
+#define DW_SHIFT_IMM                                                                          \
+    "ldrd   r12, r11, [r0, #20]\n\t"                                                         \
+    "ssat   r9, #8, r9, asr #" DW_STR(DW_IMM_SHIFT) "\n\t"                                    \
+    "ssat   r10, #8, r10, asr #" DW_STR(DW_IMM_SHIFT) "\n\t"
 #define DW_SHIFT_SAT                                                                          \
     "ldrd   r11, r12, [r0, #16]\n\t"                                                         \
     "asr    r9, r9, r11\n\t"                                                                 \
@@ -1035,19 +1101,19 @@ typedef struct {
     "lsr    r10, r9, #16\n\t"                                                                \
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
-DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
-DW_CORE2(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_NOFIX, "4", DW_OUT, "", DW_STR(DW_CS_ODD), DW_OSTEP)
+DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, DW_SHIFT_SAT, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
+DW_CORE3(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_IMM, DW_SHIFT_IMM, "4", DW_OUT, DW_OSTEP_IMM, DW_STR(DW_CS), DW_STR(DW_CS2), DW_STR(DW_CS3))
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE2(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_NOFIX, DW_STR(DW_CS_TALL), DW_OUT, "", "4", DW_OSTEP_DOWN)
-DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
+DW_CORE3(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_IMM, DW_SHIFT_IMM, DW_STR(DW_CS_TALL), DW_OUT, DW_OSTEP_DOWN, "4", "8", "12")
+DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_SHIFT_SAT, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
 DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
-static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp, uint32_t cs)
+static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, int clamp, uint32_t cs, int imm)
 {
     const uint8_t *p = j->p;
     int8_t *o = j->o;
@@ -1072,8 +1138,13 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, 
                     a1 = __smlabt(nnom_ld32(q + 4), wb, a1);
                 }
             }
-            a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
-            a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
+            if (imm) { /* SMMLA, then DW_IMM_SHIFT */
+                a0 = (int32_t)(((int64_t)a0 * j->m + (int64_t)j->k * 4294967296LL) >> 32) >> DW_IMM_SHIFT;
+                a1 = (int32_t)(((int64_t)a1 * j->m + (int64_t)j->k * 4294967296LL) >> 32) >> DW_IMM_SHIFT;
+            } else {
+                a0 = nnom_smmlar(a0, j->m, j->k + (fix ? a0 >> 31 : 0)) >> j->r;
+                a1 = nnom_smmlar(a1, j->m, j->k + (fix ? a1 >> 31 : 0)) >> j->r;
+            }
             a0 = __ssat(a0, 8);
             a1 = __ssat(a1, 8);
             if (clamp) {
@@ -1088,39 +1159,39 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_c(dw_core_t *j, uint32_t s, int fix, 
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1(dw_core_t *j)
 {
-    dw_core_c(j, 1, 0, 0, DW_CS);
+    dw_core_c(j, 1, 0, 0, DW_CS, 1);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1_fix(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 0, DW_CS);
+    dw_core_c(j, 1, 1, 0, DW_CS, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2(dw_core_t *j)
 {
-    dw_core_c(j, 2, 0, 0, DW_CS);
+    dw_core_c(j, 2, 0, 0, DW_CS, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2_fix(dw_core_t *j)
 {
-    dw_core_c(j, 2, 1, 0, DW_CS);
+    dw_core_c(j, 2, 1, 0, DW_CS, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c1_clamp(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 1, DW_CS);
+    dw_core_c(j, 1, 1, 1, DW_CS, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c2_clamp(dw_core_t *j)
 {
-    dw_core_c(j, 2, 1, 1, DW_CS);
+    dw_core_c(j, 2, 1, 1, DW_CS, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall(dw_core_t *j)
 {
-    dw_core_c(j, 1, 0, 0, DW_CS_TALL);
+    dw_core_c(j, 1, 0, 0, DW_CS_TALL, 1);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_fix(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 0, DW_CS_TALL);
+    dw_core_c(j, 1, 1, 0, DW_CS_TALL, 0);
 }
 static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 {
-    dw_core_c(j, 1, 1, 1, DW_CS_TALL);
+    dw_core_c(j, 1, 1, 1, DW_CS_TALL, 0);
 }
 
 /* The cores built in (nnom_kernel_paths.h), in asm or C; NULL: left out. */
@@ -1176,6 +1247,34 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 #define DW_TALL_CLAMP NULL
 #endif
 
+/* The cores built in, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners):
+ * per stride 1, 2 and the tall tiles without the sign correction, with it, with a clamp. */
+static const dw_core_fn dw_cores[9] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
+                                       DW_S2_CLAMP, DW_TALL_SAT, DW_TALL_FIX,  DW_TALL_CLAMP};
+
+/* The requantization's column of dw_cores. */
+static uint32_t dw_req(const nnom_conv_affine_params_t *p)
+{
+    return p->act_min > -128 || p->act_max < 127 ? 2u : p->out_zp != -128 ? 1u : 0u;
+}
+
+/* Whether a core dw_core_for() may return for the layer's stride and requantization is built in
+ * (whichever the data picks: the cores' entries ORed, no branch on them, the same instructions in
+ * every build; at stride 1 either tile's: an export builds the one its map takes, else
+ * dw_planes() leaves the layer to the reference). */
+static NNOM_ARM_NOINLINE int dw_cores_built(const nnom_conv_affine_params_t *p)
+{
+    const uint32_t s = p->win.sh, req = dw_req(p), alt = req + (req == 0u && s == 1u);
+    const dw_core_fn *c = dw_cores;
+    uintptr_t any;
+    NNOM_ARM_OPAQUE(c);
+    any = (uintptr_t)c[(s - 1u) * 3u + req] | (uintptr_t)c[(s - 1u) * 3u + alt];
+    if (s == 1u)
+        any |= (uintptr_t)c[6u + req] | (uintptr_t)c[6u + alt];
+    return any != 0u;
+}
+
+#if DW_PLANES
 /* Tiles of a map of h x w outputs at stride 1, tr x tc outputs each; an odd number of rows in one
  * band counts that band twice (its last row alone costs about a tile; after another band the last
  * takes a row more instead, dw_planes()). */
@@ -1191,18 +1290,17 @@ static int dw_tall(uint32_t h, uint32_t w)
            < dw_tiles(h, w, DW_TILE_ROWS - 2u, NNOM_DW_TILE_COLS - 2u);
 }
 
-/* The core for the layer's stride (1 or 2), requantization and tile (*cs: its column bytes) over
- * h x w outputs; NULL: not built in. From a table read through NNOM_ARM_OPAQUE (the same code in
- * every build, see dw_runners); a tall tile's core left out, the other tile's. */
+/* The core for the layer's stride (1 or 2), requantization and tile over h x w outputs (*cs out:
+ * the tile's column bytes); NULL: not built in. A tall tile's core left out, the other tile's. At
+ * stride 1 without the sign correction the imm cores when the layer's channels fit them (*cs in,
+ * dw_imm_fits(); 1 at stride 2), else the cores with the sign correction (an export asks for the
+ * ones the data picks: DW_Conv2D.kernel_paths()). */
 static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t *p, uint32_t h, uint32_t w,
                                               uint16_t *cs)
 {
     const uint32_t s = p->win.sh;
-    const int fix = p->out_zp != -128, clamp = p->act_min > -128 || p->act_max < 127;
-    static const dw_core_fn cores[9] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
-                                        DW_S2_CLAMP, DW_TALL_SAT, DW_TALL_FIX,  DW_TALL_CLAMP};
-    const dw_core_fn *c = cores;
-    const uint32_t req = clamp ? 2u : fix ? 1u : 0u;
+    const dw_core_fn *c = dw_cores;
+    const uint32_t r = dw_req(p), req = r + (r == 0u && *cs == 0u); /* 0 -> 1 without the fit */
     NNOM_ARM_OPAQUE(c);
     if (s == 1u && dw_tall(h, w) && c[6u + req] != NULL) { /* the same test whichever cores are built */
         *cs = DW_CS_TALL;
@@ -1212,7 +1310,6 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
     return c[(s - 1u) * 3u + req];
 }
 
-#if DW_PLANES
 /* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
  * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
 static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
@@ -1236,34 +1333,128 @@ static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, 
     j->ostep = (int32_t)(2u * orow - nco * L->OC);
 }
 
-/* Kernel column kx of the weights at wc (OC bytes apart) in the core's job; returns their sum. */
-static NNOM_ARM_ALWAYS_INLINE int32_t dw_weight_col(dw_core_t *j, const int8_t *wc, uint32_t OC, uint32_t kx)
+/* Kernel column kx of the weights at wc (OC bytes apart) in the core's job, times 2^u; returns
+ * their sum. */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_weight_col(dw_core_t *j, const int8_t *wc, uint32_t OC, uint32_t kx,
+                                                    uint32_t u)
 {
     const int32_t w0 = wc[0], w1 = wc[3 * OC], w2 = wc[6 * OC];
-    const uint32_t a = nnom_pkhbt16((uint32_t)w0, (uint32_t)w1), b = nnom_pkhbt16((uint32_t)w1, (uint32_t)w2);
-    j->w[2 * kx] = __sadd16(a, a); /* the doubled weights: nnom_arm_rq() takes 2 * accumulator */
-    j->w[2 * kx + 1] = __sadd16(b, b);
+    const uint32_t s1 = (uint32_t)w1 << u;
+    j->w[2 * kx] = nnom_pkhbt16((uint32_t)w0 << u, s1);
+    j->w[2 * kx + 1] = nnom_pkhbt16(s1, (uint32_t)w2 << u);
     return w0 + w1 + w2;
 }
 
-/* Output channel oc's weights, bias and requantization in the core's job (the columns unrolled:
- * this runs per tile and output channel). */
+/* Output channel oc's weights, bias and requantization in the core's job (this runs per tile and
+ * output channel): the weights and bias doubled (u = 1: nnom_arm_rq() takes 2 * accumulator), for
+ * the imm cores times 2^u = 2^(DW_IMM_SHIFT + 1 - r) (and k' there). In asm (registers: r0 L, r1
+ * oc; the taps t0..t8 of the channel in r1 r5 r6 r8 r10 r11 r12 lr r3, packed into r2 r4 r7 r9 r10
+ * r11 for one STM): 64 instructions for the imm cores (r unused: not stored), GCC's code for the
+ * C 85. */
+#if NNOM_ARM_ASM
+typedef char dw_plane_layout_check[(offsetof(dw_plane_t, p) == 80 && offsetof(dw_plane_t, w) == 88
+                                    && offsetof(dw_plane_t, bias) == 92 && offsetof(dw_plane_t, OC) == 102
+                                    && offsetof(dw_plane_t, imm) == 110
+                                    && offsetof(nnom_conv_affine_params_t, in_zp) == 16
+                                    && offsetof(nnom_conv_affine_params_t, out_zp) == 20
+                                    && offsetof(nnom_conv_affine_params_t, mult) == 32
+                                    && offsetof(nnom_conv_affine_params_t, shift) == 36 && DW_IMM_SHIFT == 10)
+                                       ? 1
+                                       : -1];
+static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribute__((unused)),
+                                                        uint32_t oc __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldr    r12, [r0, #80]\n\t"          /* p */
+                     "ldrd   r2, r3, [r12, #32]\n\t"      /* mult, shift */
+                     "ldr    r2, [r2, r1, lsl #2]\n\t"
+                     "ldrsb  r3, [r3, r1]\n\t"
+                     "ldr    r4, [r12, #16]\n\t"          /* in_zp */
+                     "str    r2, [r0, #8]\n\t"            /* m */
+                     "rsb    r5, r3, #0\n\t"              /* r */
+                     "ldrh   r6, [r0, #110]\n\t"
+                     "cbnz   r6, 1f\n\t"
+                     "str    r5, [r0, #16]\n\t"           /* u = 1, k = (1 + 2 out_zp) * 2^(r - 1), r */
+                     "movs   r7, #1\n\t"
+                     "ldr    r8, [r12, #20]\n\t"
+                     "add    r8, r7, r8, lsl #1\n\t"
+                     "sub    r6, r5, #1\n\t"
+                     "lsl    r8, r8, r6\n\t"
+                     "b      2f\n\t"
+                     "1:\n\t"
+                     "rsb    r7, r5, #11\n\t"             /* u = DW_IMM_SHIFT + 1 - r */
+                     "mov    r8, #512\n\t"                /* k' = 2^(u - 2) - 255 * 2^(DW_IMM_SHIFT - 1) */
+                     "lsr    r8, r8, r5\n\t"
+                     "sub    r8, r8, #130560\n\t"
+                     "2:\n\t"
+                     "str    r8, [r0, #12]\n\t"           /* k */
+                     "ldr    r9, [r0, #92]\n\t"           /* the bias, 0 without */
+                     "cmp    r9, #0\n\t"
+                     "it     ne\n\t"
+                     "ldrne  r9, [r9, r1, lsl #2]\n\t"
+                     "ldr    r2, [r0, #88]\n\t"           /* the taps, OC bytes apart */
+                     "ldrh   r3, [r0, #102]\n\t"
+                     "add    r2, r2, r1\n\t"
+                     "ldrsb  r1, [r2]\n\t"
+                     "ldrsb  r5, [r2, r3]\n\t"
+                     "add    r2, r2, r3, lsl #1\n\t"
+                     "ldrsb  r6, [r2]\n\t"
+                     "ldrsb  r8, [r2, r3]\n\t"
+                     "add    r2, r2, r3, lsl #1\n\t"
+                     "ldrsb  r10, [r2]\n\t"
+                     "ldrsb  r11, [r2, r3]\n\t"
+                     "add    r2, r2, r3, lsl #1\n\t"
+                     "ldrsb  r12, [r2]\n\t"
+                     "ldrsb  lr, [r2, r3]\n\t"
+                     "add    r2, r2, r3, lsl #1\n\t"
+                     "ldrsb  r3, [r2]\n\t"
+                     "add    r2, r1, r5\n\t"             /* their sum */
+                     "add    r2, r2, r6\n\t"
+                     "add    r2, r2, r8\n\t"
+                     "add    r2, r2, r10\n\t"
+                     "add    r2, r2, r11\n\t"
+                     "add    r2, r2, r12\n\t"
+                     "add    r2, r2, lr\n\t"
+                     "add    r2, r2, r3\n\t"
+                     "mls    r9, r4, r2, r9\n\t"         /* b2 = 2^u (bias - zp sum) */
+                     "lsl    r9, r9, r7\n\t"
+                     "str    r9, [r0]\n\t"
+                     "lsl    r1, r1, r7\n\t"
+                     "lsl    r5, r5, r7\n\t"
+                     "lsl    r6, r6, r7\n\t"
+                     "lsl    r8, r8, r7\n\t"
+                     "lsl    r10, r10, r7\n\t"
+                     "lsl    r11, r11, r7\n\t"
+                     "lsl    r12, r12, r7\n\t"
+                     "lsl    lr, lr, r7\n\t"
+                     "lsl    r3, r3, r7\n\t"
+                     "pkhbt  r2, r1, r8, lsl #16\n\t"    /* (t0, t3) (t3, t6) (t1, t4) (t4, t7) (t2, t5) (t5, t8) */
+                     "pkhbt  r4, r8, r12, lsl #16\n\t"
+                     "pkhbt  r7, r5, r10, lsl #16\n\t"
+                     "pkhbt  r9, r10, lr, lsl #16\n\t"
+                     "pkhbt  r10, r6, r11, lsl #16\n\t"
+                     "pkhbt  r11, r11, r3, lsl #16\n\t"
+                     "add    r1, r0, #40\n\t"
+                     "stm    r1, {r2, r4, r7, r9, r10, r11}\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#else
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 {
     const uint32_t OC = L->OC;
     const int8_t *wc = L->w + oc;
     dw_core_t *j = &L->j;
-    const int32_t sum = dw_weight_col(j, wc, OC, 0) + dw_weight_col(j, wc + OC, OC, 1)
-                        + dw_weight_col(j, wc + 2 * OC, OC, 2);
-    {
-        const nnom_conv_affine_params_t *p = L->p;
-        const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
-        j->b2 = 2 * ((L->bias != NULL ? L->bias[oc] : 0) - p->in_zp * sum);
-        j->m = q.m;
-        j->k = q.k;
-        j->r = q.r;
-    }
+    const nnom_conv_affine_params_t *p = L->p;
+    const uint32_t u = L->imm ? (uint32_t)(DW_IMM_SHIFT + 1 + p->shift[oc]) : 1u;
+    const int32_t sum = dw_weight_col(j, wc, OC, 0, u) + dw_weight_col(j, wc + OC, OC, 1, u)
+                        + dw_weight_col(j, wc + 2 * OC, OC, 2, u);
+    const nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc], p->shift[oc], 1 + 2 * p->out_zp);
+    j->b2 = (int32_t)((uint32_t)((L->bias != NULL ? L->bias[oc] : 0) - p->in_zp * sum) << u);
+    j->m = q.m;
+    j->k = L->imm ? (int32_t)((uint32_t)q.k << (u - 1u)) + (1 << (u - 2u)) : q.k;
+    j->r = q.r;
 }
+#endif
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
@@ -1377,24 +1568,50 @@ static NNOM_ARM_ALWAYS_INLINE int16_t *dw_fill_rows(int16_t *d, const int8_t *sr
     return d;
 }
 
-/* The tile's inside (L's f: dw_tile_box()) of input channel c. */
-static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
+/* A tile's inside (a dw_fill_t: dw_tile_box()) of input channel c. */
+typedef void (*dw_fill_fn)(const dw_fill_t *f, uint32_t c);
+
+#if !NNOM_ARM_ASM
+/* The C build's: n columns of the tile of column bytes cs. */
+static NNOM_ARM_ALWAYS_INLINE void dw_fill_c(const dw_fill_t *f, uint32_t c, uint32_t cs)
 {
-#if NNOM_ARM_ASM
-    /* the column bytes an immediate in each copy; a copy whose tile no core built in takes left
-     * out, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
-    static void (*const fills[2])(const dw_fill_t *f, uint32_t c) = {DW_FILL_ASM, DW_FILL_ASM_TALL};
-    void (*const *fill)(const dw_fill_t *f, uint32_t c) = fills;
-    NNOM_ARM_OPAQUE(fill);
-    fill[L->cs != DW_CS](&L->f, c);
-#else
-    const dw_fill_t *f = &L->f;
     const int8_t *src = f->src + c;
     int16_t *d = f->dst;
     uint32_t col;
-    for (col = f->cols; col > 0; col--, d += L->cs / 2u, src += f->cs)
+    for (col = f->cols; col > 0; col--, d += cs / 2u, src += f->cs)
         dw_fill_rows(d, src, f->rows, f->rs);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_fill_c_tile(const dw_fill_t *f, uint32_t c)
+{
+    dw_fill_c(f, c, DW_CS);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_fill_c_tall(const dw_fill_t *f, uint32_t c)
+{
+    dw_fill_c(f, c, DW_CS_TALL);
+}
+#define DW_FILL_ASM dw_fill_c_tile
+#define DW_FILL_ASM_TALL dw_fill_c_tall
 #endif
+
+/* The fills of the two tiles (the column bytes an immediate in each copy); a copy whose tile no
+ * core built in takes left out, read through NNOM_ARM_OPAQUE (the same code in every build, see
+ * dw_runners). */
+static const dw_fill_fn dw_fills[2] = {DW_FILL_ASM, DW_FILL_ASM_TALL};
+
+/* The fill of L's tile, for a loop to call directly (dw_tile(): 8 instructions fewer a channel). */
+static NNOM_ARM_NOINLINE dw_fill_fn dw_fill_for(const dw_plane_t *L)
+{
+    const dw_fill_fn *fill = dw_fills;
+    NNOM_ARM_OPAQUE(fill);
+    return fill[L->cs != DW_CS];
+}
+
+/* The tile's inside (L's f: dw_tile_box()) of input channel c. */
+static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
+{
+    const dw_fill_fn *fill = dw_fills;
+    NNOM_ARM_OPAQUE(fill);
+    fill[L->cs != DW_CS](&L->f, c);
 }
 
 #endif /* DW_PLANES */
@@ -1535,8 +1752,9 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
     end = L->j.end;
     if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
+        const dw_fill_fn fill = dw_fill_for(L);
         for (c = 0; c < L->in_dims.c; c++, o++) {
-            dw_fill(L, c);
+            fill(&L->f, c);
             dw_weights(L, c);
             L->j.o = o;
             L->j.end = end;
@@ -1836,22 +2054,42 @@ static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
 #ifndef NNOM_DW_PLANE_S2_MULT
 #define NNOM_DW_PLANE_S2_MULT 2u
 #endif
-static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int32_t *bias,
-                           nnom_dims_t out_dims)
+static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
     const uint32_t OC = out_dims.c, M = in_dims.c ? OC / in_dims.c : 0;
-    uint16_t cs;
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && win->sh == win->sw
            && (win->sh == 1 || (win->sh == 2 && M >= NNOM_DW_PLANE_S2_MULT)) && M > 0 && M * in_dims.c == OC
-           && dw_core_for(p, out_dims.h, out_dims.w, &cs) != NULL
-           && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9);
+           && dw_cores_built(p); /* the requantization: dw_planes() */
 }
 
 #if DW_PLANES
 
-/* The plane path (see above). */
-static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+/* Whether a layer's n channels fit the imm cores (DW_IMM_SHIFT): multipliers >= 0, shifts -r from
+ * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), |bias| < DW_IMM_BIAS (then nnom_arm_aff_fast() holds). */
+static NNOM_ARM_NOINLINE int dw_imm_fits(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++)
+        if (mult[i] < 0 || (uint32_t)(shift[i] + DW_IMM_SHIFT - 1) > 6u
+            || (bias != NULL && (uint32_t)bias[i] + (DW_IMM_BIAS - 1u) >= 2u * DW_IMM_BIAS - 1u))
+            return 0;
+    return 1;
+}
+
+/* The layer's requantization (out of line: the plane path's frame stays what it was): 1 for the
+ * imm cores (stride 1 without the sign correction, dw_imm_fits()), 0 for the others, 2 outside
+ * the fast requantization (nnom_arm_aff_fast()). */
+static NNOM_ARM_NOINLINE uint32_t dw_planes_rq(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t OC)
+{
+    if (p->win.sh == 1u && dw_req(p) == 0u && dw_imm_fits(p->mult, p->shift, bias, OC))
+        return 1u;
+    return nnom_arm_aff_fast(p->mult, p->shift, bias, OC, 9) ? 0u : 2u;
+}
+
+/* The plane path (see above); returns whether the layer is left to the reference (its core left
+ * out, or a channel outside the fast requantization: nnom_arm_aff_fast(), checked here once). */
+static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                        const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
@@ -1872,7 +2110,14 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
     L.OC = (uint16_t)OC;
     L.M = (uint16_t)M;
     L.s = (uint16_t)s;
+    L.imm = (uint16_t)dw_planes_rq(p, bias, OC);
+    if (L.imm > 1u)
+        return 1; /* the requantization's fast path does not hold: the reference */
+    L.cs = L.imm || s != 1u;
     L.core = dw_core_for(p, out_dims.h, out_dims.w, &L.cs);
+    if (L.core == NULL) /* the imm cores do not fit, the others left out (an export asks for them:
+                         * DW_Conv2D.kernel_paths()): the reference, after this frame */
+        return 1;
     tr = (L.cs / 2u - 2u) / (2u * s) * 2u;
     tc = ((uint32_t)sizeof L.tile / L.cs - 3u) / s + 1u;
     L.j.lo2 = (uint32_t)(uint16_t)(int16_t)p->act_min * 0x10001u;
@@ -1894,6 +2139,7 @@ static NNOM_ARM_NOINLINE void dw_planes(const nnom_conv_affine_params_t *p, cons
             for (ox0 = 0; ox0 < out_dims.w; ox0 += tc)
                 dw_tile(&L, oy0, ox0);
     }
+    return 0;
 }
 #endif /* DW_PLANES */
 
@@ -2361,38 +2607,43 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
 #endif /* DW_CHAN */
 
 /* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
- * channel-major core, called after it), [1] the plane path (without its cores, dw_planes_cover() is
- * 0), [2] the channel-major path; the reference for one left out. Each path in a function of its
+ * channel-major core, called after it), [1] the plane path (dw_tables: it returns whether the layer
+ * is left to the reference, dw_paths[0]; without its cores, dw_planes_cover() is 0), [2] the
+ * channel-major path; the reference for one left out. Each path in a function of its
  * own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 typedef int (*dw_table_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
-#if DW_TABLE
-#define DW_TABLE_FN dw_table
-#else
-/* The table path left out: the reference. */
-static int dw_table_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
-                        const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+#if !DW_TABLE || !DW_PLANES
+/* The table or plane path left out: the reference. */
+static int dw_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims, const int8_t *w,
+                  const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
     return 0;
 }
-#define DW_TABLE_FN dw_table_ref
+#endif
+#if DW_TABLE
+#define DW_TABLE_FN dw_table
+#else
+#define DW_TABLE_FN dw_ref
 #endif
 #if DW_PLANES
 #define DW_PLANES_FN dw_planes
 #else
-#define DW_PLANES_FN nnom_dw_conv2d_affine_s8
+#define DW_PLANES_FN dw_ref
 #endif
 #if DW_CHAN
 #define DW_CHAN_FN dw_chan_pixels
 #else
 #define DW_CHAN_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[3] = {NULL, DW_PLANES_FN, DW_CHAN_FN};
-/* [0] the table path, [1] the outputs it leaves (the channel-major core: DW_CHAN_FN) */
-static const dw_table_fn dw_tables[1] = {DW_TABLE_FN};
+static const dw_path_fn dw_paths[3] = {nnom_dw_conv2d_affine_s8, NULL, DW_CHAN_FN};
+/* [0] the table path, [1] the plane path: they return whether a path runs after them (the
+ * channel-major core for the outputs the table leaves, the reference for a layer the plane path
+ * leaves) */
+static const dw_table_fn dw_tables[2] = {DW_TABLE_FN, DW_PLANES_FN};
 
 /* The path for the call: channel-major, planes, or the table (which calls the reference for what
  * it does not cover). */
@@ -2401,7 +2652,7 @@ static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p
 {
     if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
         return 2u;
-    return (uint32_t)dw_planes_cover(p, in_dims, bias, out_dims);
+    return (uint32_t)dw_planes_cover(p, in_dims, out_dims);
 }
 
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -2412,9 +2663,12 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     const uint32_t k = dw_path_for(p, in_dims, bias, out_dims);
     NNOM_ARM_OPAQUE(path);
     NNOM_ARM_OPAQUE(table);
-    if (k != 0u)
-        path[k](p, in, in_dims, w, bias, out, out_dims);
-    else if (table[0](p, in, in_dims, w, bias, out, out_dims))
+    if (k == 2u)
+        path[2](p, in, in_dims, w, bias, out, out_dims);
+    else if (k == 1u) {
+        if (table[1](p, in, in_dims, w, bias, out, out_dims))
+            path[0](p, in, in_dims, w, bias, out, out_dims);
+    } else if (table[0](p, in, in_dims, w, bias, out, out_dims))
         path[2](p, in, in_dims, w, bias, out, out_dims);
 }
 
