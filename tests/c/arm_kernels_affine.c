@@ -593,6 +593,20 @@ static int run_dw_case(uint32_t cs, const int8_t *x, const int8_t *w, nnom_dims_
     return compare("dw_conv2d", cs, got, (uint32_t)out.h * out.w * out.c, what, printed);
 }
 
+/* A 3x3 case at out_zp -128 without a clamp (the nine-tap runners' and the channel-major core's),
+ * its buffers mis and wmis bytes off alignment, input zero points at both ends now and then. */
+static int run_nine_case(uint32_t cs, nnom_dims_t in, const nnom_window_t *win, nnom_dims_t out, int mode, int no_bias,
+                         uint32_t mis, uint32_t wmis, uint32_t *fast, int *printed)
+{
+    int8_t *x = in_buf + mis, *w = w_buf + wmis;
+    nnom_conv_affine_params_t p = conv_case(win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+    p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+    if (rnd() % 4 == 0)
+        p.in_zp = rnd() & 1 ? -128 : 127;
+    *fast += is_fast(out.c, 9, no_bias);
+    return run_dw_case(cs, x, w, in, win, out, &p, no_bias, mis, printed);
+}
+
 static void check_dw(void)
 {
     int fails = 0, printed = 0;
@@ -770,11 +784,9 @@ static void check_dw(void)
     for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
-        nnom_conv_affine_params_t p;
         const int tiny = (int)(rnd() & 1);
         uint32_t pad_b = urange(0, 3), pad_r = urange(0, 3), th, tw, n_out, mis = rnd() & 3, wmis = rnd() & 3;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w;
         win.sh = (uint16_t)urange(1, 2);
         win.sw = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sh : win.sh);
         if (!tiny && rnd() % 4 == 0) { /* dilated rows; columns dilated, or at stride 2 (dw_nine_s2_asm) */
@@ -797,14 +809,7 @@ static void check_dw(void)
         n_out = (uint32_t)out.h * out.w * out.c;
         if (n_out > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
             continue;
-        x = in_buf + mis;
-        w = w_buf + wmis;
-        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
-        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
-        if (rnd() % 4 == 0)
-            p.in_zp = rnd() & 1 ? -128 : 127;
-        fast += is_fast(out.c, 9, no_bias);
-        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        fails += run_nine_case(cs, in, &win, out, mode, no_bias, mis, wmis, &fast, &printed);
         done++;
     }
     /* 3x3 SAME (TensorFlow's padding: the odd pixel after) at out_zp -128 without clamp, a stride
@@ -814,10 +819,8 @@ static void check_dw(void)
     for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
         nnom_dims_t in, out;
         nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
-        nnom_conv_affine_params_t p;
         uint32_t th, tw, mis = rnd() & 3, wmis = rnd() & 3, r = rnd() % 4;
         int mode = (int)(rnd() % 12), no_bias = mode == 2;
-        int8_t *x, *w;
         win.sh = (uint16_t)(r == 1 ? 1 : 2);
         win.sw = (uint16_t)(r == 2 ? 1 : 2);
         in.h = (uint16_t)urange(4, 24);
@@ -832,14 +835,7 @@ static void check_dw(void)
         win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
         if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
             continue;
-        x = in_buf + mis;
-        w = w_buf + wmis;
-        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
-        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
-        if (rnd() % 4 == 0)
-            p.in_zp = rnd() & 1 ? -128 : 127;
-        fast += is_fast(out.c, 9, no_bias);
-        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        fails += run_nine_case(cs, in, &win, out, mode, no_bias, mis, wmis, &fast, &printed);
         done++;
     }
     report("dw_conv2d", done, fails, fast);

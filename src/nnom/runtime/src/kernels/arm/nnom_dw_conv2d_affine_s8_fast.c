@@ -304,6 +304,20 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
     "smlad  r7, r9, r12, r7\n\t"
 /* the requantization of two channels, their constants by an LDM from r12 (moved on) */
 #define DW_NINE_RQ2(a, b) "ldm    r12!, {r8-r11}\n\tsmmlar " a ", " a ", r8, r9\n\tsmmlar " b ", " b ", r10, r11\n\t"
+/* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
+ * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
+#define DW_PACK4(s0, s1, s2, s3)                                                              \
+    "asr    r4, r4, " s0 "\n\t"                                                             \
+    "asr    r5, r5, " s1 "\n\t"                                                             \
+    "asr    r6, r6, " s2 "\n\t"                                                             \
+    "asr    r7, r7, " s3 "\n\t"                                                             \
+    "ssat   r4, #8, r4\n\t"                                                                  \
+    "ssat   r5, #8, r5\n\t"                                                                  \
+    "ssat   r6, #8, r6\n\t"                                                                  \
+    "ssat   r7, #8, r7\n\t"                                                                  \
+    "bfi    r4, r5, #8, #8\n\t"                                                              \
+    "bfi    r4, r6, #16, #8\n\t"                                                             \
+    "bfi    r4, r7, #24, #8\n\t"
 
 /* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
  * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
@@ -354,17 +368,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "add    r12, r3, #48\n\t"
                      DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7")
                      "ldm    r12, {r8-r11}\n\t"
-                     "asr    r4, r4, r8\n\t"
-                     "asr    r5, r5, r9\n\t"
-                     "asr    r6, r6, r10\n\t"
-                     "asr    r7, r7, r11\n\t"
-                     "ssat   r4, #8, r4\n\t"
-                     "ssat   r5, #8, r5\n\t"
-                     "ssat   r6, #8, r6\n\t"
-                     "ssat   r7, #8, r7\n\t"
-                     "bfi    r4, r5, #8, #8\n\t"
-                     "bfi    r4, r6, #16, #8\n\t"
-                     "bfi    r4, r7, #24, #8\n\t"
+                     DW_PACK4("r8", "r9", "r10", "r11")
                      "ldm    sp, {r8-r10}\n\t"
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r10\n\t"
@@ -458,17 +462,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "add    r12, r3, #48\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
     "ldm    r12, {r8-r12}\n\t" \
-    "asr    r4, r4, r8\n\t" \
-    "asr    r5, r5, r9\n\t" \
-    "asr    r6, r6, r10\n\t" \
-    "asr    r7, r7, r11\n\t" \
-    "ssat   r4, #8, r4\n\t" \
-    "ssat   r5, #8, r5\n\t" \
-    "ssat   r6, #8, r6\n\t" \
-    "ssat   r7, #8, r7\n\t" \
-    "bfi    r4, r5, #8, #8\n\t" \
-    "bfi    r4, r6, #16, #8\n\t" \
-    "bfi    r4, r7, #24, #8\n\t"
+    DW_PACK4("r8", "r9", "r10", "r11")
 /* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
  * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
@@ -2241,17 +2235,7 @@ typedef char dw_chan_layout_check[(offsetof(dw_chan_t, rs) == 0 && offsetof(dw_c
 #define DW_CH_RQ_FIX DW_CH_RQ2_FIX("r4", "r5") DW_CH_RQ2_FIX("r6", "r7")
 #define DW_CH_PACK                                                                            \
     "ldm    r1, {r2, r3, r10, r11}\n\t"                                                      \
-    "asr    r4, r4, r2\n\t"                                                                  \
-    "asr    r5, r5, r3\n\t"                                                                  \
-    "asr    r6, r6, r10\n\t"                                                                 \
-    "asr    r7, r7, r11\n\t"                                                                 \
-    "ssat   r4, #8, r4\n\t"                                                                  \
-    "ssat   r5, #8, r5\n\t"                                                                  \
-    "ssat   r6, #8, r6\n\t"                                                                  \
-    "ssat   r7, #8, r7\n\t"                                                                  \
-    "bfi    r4, r5, #8, #8\n\t"                                                              \
-    "bfi    r4, r6, #16, #8\n\t"                                                             \
-    "bfi    r4, r7, #24, #8\n\t"
+    DW_PACK4("r2", "r3", "r10", "r11")
 #define DW_CH_CLAMP                                                                           \
     "ldrd   r10, r11, [r0, #80]\n\t"                                                         \
     "ssub8  r2, r4, r10\n\t"                                                                 \
