@@ -50,6 +50,21 @@
 #define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 
+/* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
+ * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
+#define DW_PACK4(s0, s1, s2, s3)                                                              \
+    "asr    r4, r4, " s0 "\n\t"                                                             \
+    "asr    r5, r5, " s1 "\n\t"                                                             \
+    "asr    r6, r6, " s2 "\n\t"                                                             \
+    "asr    r7, r7, " s3 "\n\t"                                                             \
+    "ssat   r4, #8, r4\n\t"                                                                  \
+    "ssat   r5, #8, r5\n\t"                                                                  \
+    "ssat   r6, #8, r6\n\t"                                                                  \
+    "ssat   r7, #8, r7\n\t"                                                                  \
+    "bfi    r4, r5, #8, #8\n\t"                                                              \
+    "bfi    r4, r6, #16, #8\n\t"                                                             \
+    "bfi    r4, r7, #24, #8\n\t"
+
 #if DW_TABLE || DW_CHAN
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
  * [*lo, *hi) whose windows lie inside the input; the others each make a block of their own (the
@@ -304,20 +319,6 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
     "smlad  r7, r9, r12, r7\n\t"
 /* the requantization of two channels, their constants by an LDM from r12 (moved on) */
 #define DW_NINE_RQ2(a, b) "ldm    r12!, {r8-r11}\n\tsmmlar " a ", " a ", r8, r9\n\tsmmlar " b ", " b ", r10, r11\n\t"
-/* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
- * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
-#define DW_PACK4(s0, s1, s2, s3)                                                              \
-    "asr    r4, r4, " s0 "\n\t"                                                             \
-    "asr    r5, r5, " s1 "\n\t"                                                             \
-    "asr    r6, r6, " s2 "\n\t"                                                             \
-    "asr    r7, r7, " s3 "\n\t"                                                             \
-    "ssat   r4, #8, r4\n\t"                                                                  \
-    "ssat   r5, #8, r5\n\t"                                                                  \
-    "ssat   r6, #8, r6\n\t"                                                                  \
-    "ssat   r7, #8, r7\n\t"                                                                  \
-    "bfi    r4, r5, #8, #8\n\t"                                                              \
-    "bfi    r4, r6, #16, #8\n\t"                                                             \
-    "bfi    r4, r7, #24, #8\n\t"
 
 /* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
  * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
