@@ -808,8 +808,9 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * puts the zero point into the bias. A word of a column holds two rows, (x_y, x_y+1), the pairs
  * SMLAD takes against the weights of two kernel rows; output rows go in pairs (y, y+1) along the
  * tile's columns (the core: 12 multiplies and 3 LDRDs for 18 MACs, 29 instructions for 2 outputs;
- * without the clamp two pairs a step, 56 for 4; without the sign correction three, 75 for 6:
- * DW_IMM_SHIFT, DW_CORE3), the weights of the channel in six registers,
+ * without the clamp two pairs a step, 56 for 4; without the sign correction a whole line
+ * unrolled, 24 a pair and 7 a line: DW_IMM_SHIFT, DW_CORE_LINE), the weights of the channel in six
+ * registers,
  * every pair of the tile in one call. Tiles are outermost: their padding is written once for all
  * channels, then per channel the values inside the image (two columns, two rows a step, the steps
  * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
@@ -828,8 +829,7 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
 #define DW_CS28 64
-#define DW_CS3 84 /* DW_CS * 3 (DW_CORE3) */
-#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8 || DW_CS3 != 3 * DW_CS
+#if DW_CS % 4 != 0 || DW_CS2 != 2 * DW_CS || DW_CS8 != DW_CS + 8 || DW_CS28 != 2 * DW_CS + 8
 #error "DW_CS: word-aligned columns, and the immediates derived from it"
 #endif
 #define DW_TILE_ROWS (DW_CS / 2u)
@@ -942,7 +942,7 @@ typedef struct {
     "ldr    r1, [r0, #36]\n\t"                                                               \
     "ldr    r2, [r0, #4]\n\t"                                                                \
     "ldr    lr, [r0]\n\t"
-/* DW_CORE2's and DW_CORE3's line start: it depends on the span of a line alone (r11 = end - p),
+/* DW_CORE2's and DW_CORE_LINE's line start: it depends on the span of a line alone (r11 = end - p),
  * the same for every channel of a tile; kept with its span in the clamp's fields lo2 and hi2 (#72,
  * #76: these cores do not clamp; dw_planes() zeroes them, no span), chosen again only when the span
  * changed: 6 instructions a call instead of 10 or 16. */
@@ -1010,39 +1010,47 @@ typedef struct {
                          "9:\n\t"                                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
-/* The imm cores: the same, three pairs a step (a line of 6 pairs in 2 steps, not 3: 3 instructions
- * fewer); a line of n pairs starts at the third if n % 3 = 1, at the second if 2 (its span, n LB
- * bytes: UDIV by 3 LB, the remainder's bytes), the line's start chosen when the span changes
- * (DW_START_CACHED). */
-#define DW_CORE3(name, COLS, RQ, SHIFT, PAIR, OUT, OSTEP, LB, LB2, LB3)                       \
+/* The imm cores: a whole line unrolled, DEPTH pairs (the longest line of the tile: DW_LINE_S1 or
+ * DW_LINE_TALL), and a line of n pairs entered at its n-th pair from the end (the same body DEPTH
+ * times: start = the end of the bodies - n * a body's bytes, n = the span / UNIT, chosen when the
+ * span changes: DW_START_CACHED); no end test inside a line, nor its end moved: a line's end costs
+ * 7 instructions (the three-pairs-a-step core of before: 13 for a line of 6 pairs, 21 for 7). */
+#define DW_CORE_LINE(name, COLS, OSTEP, DEPTH, UNIT)                                          \
     static __attribute__((naked, noinline, unused)) void name(dw_core_t *j __attribute__((unused))) \
     {                                                                                         \
-        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */ \
+        __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC */                 \
                          DW_CORE_ENTRY                                                        \
                          DW_START_CACHED                                                      \
-                         "mov    r12, #" LB3 "\n\t"                                           \
-                         "udiv   r9, r11, r12\n\t"                                            \
-                         "mls    r9, r9, r12, r11\n\t"                                        \
-                         "adr.w  r12, 1f\n\t"                                                 \
-                         "cmp    r9, #" LB "\n\t"                                             \
-                         "it     eq\n\t"                                                      \
-                         "adreq.w r12, 3f\n\t"                                                \
-                         "cmp    r9, #" LB2 "\n\t"                                            \
-                         "it     eq\n\t"                                                      \
-                         "adreq.w r12, 2f\n\t"                                                \
-                         DW_START_KEEP                                                        \
-                         "1:\n\t"                                                             \
-                         COLS RQ SHIFT OUT OSTEP                                              \
-                         "2:\n\t"                                                             \
-                         COLS RQ SHIFT OUT OSTEP                                              \
-                         "3:\n\t"                                                             \
-                         COLS RQ SHIFT OUT                                                    \
-                         DW_CORE_NEXT(PAIR)                                                   \
+                         "b      8f\n\t"                                                      \
+                         "7:\n\t"                                                             \
+                         ".rept  " DEPTH "\n\t"                                               \
+                         COLS DW_RQ_IMM DW_SHIFT_IMM DW_OUT OSTEP                             \
+                         ".endr\n\t"                                                          \
+                         "6:\n\t"                                                             \
+                         "ldrd   r11, r12, [r0, #64]\n\t"                                     \
+                         "add    r1, r1, r11\n\t"                                             \
+                         "add    r2, r2, r12\n\t"                                             \
+                         "ldr    r12, [r0, #32]\n\t"                                          \
+                         "cmp    r1, r12\n\t"                                                 \
                          "beq    9f\n\t"                                                      \
                          "ldr    pc, [r0, #76]\n\t"                                           \
+                         "8:\n\t"                                                             \
+                         "mov    r12, #" UNIT "\n\t"                                          \
+                         "udiv   r9, r11, r12\n\t"                                            \
+                         "mov    r12, #((6b - 7b) / " DEPTH ")\n\t"                           \
+                         "adr.w  r10, 6b\n\t"                                                 \
+                         "mls    r12, r9, r12, r10\n\t"                                       \
+                         DW_START_KEEP                                                        \
                          "9:\n\t"                                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
+/* The longest lines: a tile's row of outputs, a tall tile's column of pairs (the tall tile's rows
+ * DW_TILE_ROWS_TALL: at most 7 pairs) */
+#define DW_LINE_S1 "6"
+#define DW_LINE_TALL "7"
+#if NNOM_DW_TILE_COLS > 8
+#error "NNOM_DW_TILE_COLS over 8: raise DW_LINE_S1 to NNOM_DW_TILE_COLS - 2"
+#endif
 /* o to the next pair: the job's ocs, or (the tall cores) two output rows on (r12: orow) */
 #define DW_OSTEP                                                                              \
     "ldr    r11, [r0, #24]\n\t"                                                               \
@@ -1105,12 +1113,12 @@ typedef struct {
     "strb   r10, [r2, r12]\n\t"                                                              \
     "strb   r9, [r2]\n\t"
 DW_CORE2(dw_core_fix, DW_COLS_S1("r9"), DW_RQ_FIX, DW_SHIFT_SAT, "4", DW_OUT, DW_BIAS_R9, DW_STR(DW_CS_ODD), DW_OSTEP)
-DW_CORE3(dw_core_nofix, DW_COLS_S1("lr"), DW_RQ_IMM, DW_SHIFT_IMM, "4", DW_OUT, DW_OSTEP_IMM, DW_STR(DW_CS), DW_STR(DW_CS2), DW_STR(DW_CS3))
+DW_CORE_LINE(dw_core_nofix, DW_COLS_S1("lr"), DW_OSTEP_IMM, DW_LINE_S1, DW_STR(DW_CS))
 DW_CORE(dw_core_s2_fix, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_s2_nofix, DW_COLS_S2, DW_RQ_NOFIX, "8", DW_OUT, DW_BIAS_R9)
 DW_CORE(dw_core_clamp, DW_COLS_S1("r9"), DW_RQ_FIX, "4", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
-DW_CORE3(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_RQ_IMM, DW_SHIFT_IMM, DW_STR(DW_CS_TALL), DW_OUT, DW_OSTEP_DOWN, "4", "8", "12")
+DW_CORE_LINE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_OSTEP_DOWN, DW_LINE_TALL, "4")
 DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_SHIFT_SAT, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
 DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
 #endif
