@@ -4,7 +4,7 @@ pools, Add, Sub, Mult, Concat and Softmax quantized with scheme="affine" run on 
 -DNNOM_REFERENCE_KERNELS and like the host build (the references). Randomized shapes: odd channel
 counts, 1x1 / 3x3 / 5x3 kernels, strides, dilation, SAME and VALID, depth multipliers 1 and 2,
 depthwise layers on maps of 1x1 to 4x4 (the DSP kernel's channel-major path) and 3x3 stride-1
-ones on odd heights, narrow and wide maps (its plane path),
+ones on odd heights, narrow, wide and small maps (its plane path),
 pools with fewer than 4 channels, inputs repeating into an Add, fused ReLU / ReLU6 and table
 tails, inputs wider than the calibration data (saturation). The kernel-level checks (parameters at the edges of
 the fast paths, misaligned buffers, other cores and builds) are in test_arm_kernels.py."""
@@ -95,6 +95,21 @@ def plane_dw_model(seed):
                  [act_relu, None, act_relu6][(seed + i) % 3])
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)
+
+
+def small_plane_dw_model(seed):
+    """3x3 stride-1 depthwise layers on small maps (the DSP kernel's plane path for them, two
+    channels a fill: 6 x 6 outputs and less, even heights, an even number of channels), VALID then
+    SAME, ReLU (out_zp -128) then ReLU, none or ReLU6."""
+    rng = np.random.default_rng(seed)
+    (h, w), c = [(6, 6), (4, 6), (6, 3)][seed % 3], int(rng.choice([8, 12, 16]))
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h + 2, w + 2, c)))
+    x = tail(m, m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), padding="valid"), x), act_relu)
+    x = tail(m, m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), padding="same"), x),
+             [act_relu, None, act_relu6][seed % 3])
+    m.compile(inp, x, verbose=False)
+    return m, (h + 2, w + 2, c)
 
 
 def small_dw_model(seed):
@@ -200,6 +215,7 @@ def merge_model(seed):
 CASES = [(conv_model, 0), (conv_model, 1), (conv_model, 2), (row_model, 0), (row_model, 1), (row_model, 2),
          (dw_model, 0), (dw_model, 1), (dw_model, 2),
          (plane_dw_model, 0), (plane_dw_model, 1), (plane_dw_model, 2), (plane_dw_model, 3), (plane_dw_model, 5),
+         (small_plane_dw_model, 0), (small_plane_dw_model, 1), (small_plane_dw_model, 2),
          (small_dw_model, 0), (small_dw_model, 1), (small_dw_model, 2), (small_dw_model, 3),
          (dense_model, 0), (dense_model, 1), (pool_model, 0), (pool_model, 1), (pool_model, 2), (pool_model, 3),
          (merge_model, 0), (merge_model, 1), (merge_model, 2), (merge_model, 3),

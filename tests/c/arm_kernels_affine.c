@@ -740,6 +740,49 @@ static void check_dw(void)
         fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
         done++;
     }
+    /* 3x3 stride-1 small maps (the plane path's dw_small(): out_h even up to 6, out_w up to 6,
+     * multiplier 1, an even number of channels, output zero point -128 without a clamp, every
+     * channel in the imm cores' range): two channels a fill, SAME, VALID and paddings of 0 to 2 on
+     * either side, misaligned input, extreme inputs and weights (saturation), biases at the imm
+     * bound; now and then just outside it (an odd out_h, an odd channel count, multiplier 2, a
+     * channel's shift -2 or bias 2^22, a clamp: the tiles or the channel-major path instead) */
+    for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        const uint32_t other = rnd() % 5 == 0, mis = rnd() & 3, pad_b = urange(0, 2), pad_r = urange(0, 2);
+        const uint32_t oh = 2 * urange(1, 3) - (other && rnd() % 3 == 0), ow = urange(1, 6);
+        uint32_t mult = other && rnd() % 3 == 0 ? 2 : 1, i, r = rnd() % 4;
+        int mode = (int)(rnd() % 8), no_bias = mode == 2;
+        int8_t *x = in_buf + mis;
+        win.pad_top = (uint16_t)urange(0, 2);
+        win.pad_left = (uint16_t)urange(0, 2);
+        if (oh + 2 <= win.pad_top + pad_b || ow + 2 <= win.pad_left + pad_r)
+            continue;
+        in.h = (uint16_t)(oh + 2 - win.pad_top - pad_b);
+        in.w = (uint16_t)(ow + 2 - win.pad_left - pad_r);
+        in.c = (uint16_t)(2 * urange(1, 12) + (other && rnd() % 3 == 0));
+        out.h = (uint16_t)oh;
+        out.w = (uint16_t)ow;
+        out.c = (uint16_t)(in.c * mult);
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        for (i = 0; i < out.c; i++) {
+            const uint32_t e = rnd() % 8;
+            mult_buf[i] = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+            shift_buf[i] = (int8_t)srange(-9, -3);
+            bias_buf[i] = no_bias ? 0 : e == 0 ? (1 << 22) - 1 : e == 1 ? 1 - (1 << 22) : srange(-100000, 100000);
+        }
+        if (other && r == 0)
+            shift_buf[rnd() % out.c] = -2;
+        else if (other && r == 1 && !no_bias)
+            bias_buf[rnd() % out.c] = 1 << 22;
+        else if (other && r == 2)
+            p.act_max = 100;
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w_buf, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     /* 3x3 windows on maps of 1x1 to 8x8 (the channel-major path: stride 2, or up to 9 outputs at
      * stride 1; the rest the plane and table paths), SAME or VALID, odd channel counts,
      * multipliers 1 and 2, misaligned buffers, zero points at both ends, clamps */

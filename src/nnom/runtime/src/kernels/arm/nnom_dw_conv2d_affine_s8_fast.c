@@ -843,6 +843,14 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
 #error "DW_CS_TALL: word-aligned columns, and the immediate derived from it"
 #endif
 #define DW_TILE_ROWS_TALL (DW_CS_TALL / 2u)
+/* Small maps (dw_small()): two channels' planes of up to 8 x 8 q15 (6 x 6 outputs and their
+ * padding) side by side, columns of 8 rows */
+#define DW_CS_SMALL 16
+#define DW_CS_SMALL2 32
+#define DW_SMALL_COLS 8u
+#if DW_CS_SMALL2 != 2 * DW_CS_SMALL
+#error "DW_CS_SMALL2: DW_CS_SMALL * 2"
+#endif
 #define DW_TILE_COLS_TALL (NNOM_DW_TILE_COLS * DW_CS / DW_CS_TALL) /* the same bytes */
 #ifndef NNOM_DW_TILE_COLS
 #define NNOM_DW_TILE_COLS 8u
@@ -1121,6 +1129,11 @@ DW_CORE(dw_core_s2_clamp, DW_COLS_S2, DW_RQ_FIX, "8", DW_OUT_CLAMP, DW_BIAS_R9)
 DW_CORE_LINE(dw_core_tall_nofix, DW_COLS_TALL("lr"), DW_OSTEP_DOWN, DW_LINE_TALL, "4")
 DW_CORE2(dw_core_tall_fix, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_SHIFT_SAT, DW_STR(DW_CS_TALL), DW_OUT, DW_BIAS_R9, "4", DW_OSTEP_DOWN)
 DW_CORE(dw_core_tall_clamp, DW_COLS_TALL("r9"), DW_RQ_FIX, DW_STR(DW_CS_TALL), DW_OUT_CLAMP, DW_BIAS_R9)
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+/* the small maps' (dw_small()): the imm core on columns of DW_CS_SMALL bytes */
+DW_CORE_LINE(dw_core_small_nofix, DW_COLS_S1_AT(DW_CS_SMALL, DW_CS_SMALL2, DW_STR(DW_CS_SMALL), "lr"), DW_OSTEP_IMM,
+             DW_LINE_S1, DW_STR(DW_CS_SMALL))
+#endif
 #endif
 
 /* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic. */
@@ -1204,6 +1217,10 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 {
     dw_core_c(j, 1, 1, 1, DW_CS_TALL, 0);
 }
+static NNOM_ARM_OUT_OF_LINE void dw_core_c_small(dw_core_t *j)
+{
+    dw_core_c(j, 1, 0, 0, DW_CS_SMALL, 1);
+}
 
 /* The cores built in (nnom_kernel_paths.h), in asm or C; NULL: left out. */
 #if NNOM_ARM_ASM
@@ -1259,9 +1276,15 @@ static NNOM_ARM_OUT_OF_LINE void dw_core_c_tall_clamp(dw_core_t *j)
 #endif
 
 /* The cores built in, read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners):
- * per stride 1, 2 and the tall tiles without the sign correction, with it, with a clamp. */
-static const dw_core_fn dw_cores[9] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
-                                       DW_S2_CLAMP, DW_TALL_SAT, DW_TALL_FIX,  DW_TALL_CLAMP};
+ * per stride 1, 2 and the tall tiles without the sign correction, with it, with a clamp; then the
+ * small maps' (dw_small(): with the stride-1 imm core). */
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+#define DW_SMALL_SAT DW_CORE_FN(dw_core_small_nofix, dw_core_c_small)
+#else
+#define DW_SMALL_SAT NULL
+#endif
+static const dw_core_fn dw_cores[10] = {DW_S1_SAT,   DW_S1_FIX,   DW_S1_CLAMP,  DW_S2_SAT,    DW_S2_FIX,
+                                        DW_S2_CLAMP, DW_TALL_SAT, DW_TALL_FIX,  DW_TALL_CLAMP, DW_SMALL_SAT};
 
 /* The requantization's column of dw_cores. */
 static uint32_t dw_req(const nnom_conv_affine_params_t *p)
@@ -1624,6 +1647,93 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
     NNOM_ARM_OPAQUE(fill);
     fill[L->cs != DW_CS](&L->f, c);
 }
+
+/* The small maps' fill (dw_small()): the inside (a dw_fill_t, dst in the first plane) of input
+ * channels c and c + 1, the second DW_SMALL_PLANE bytes after the first. */
+#define DW_SMALL_PLANE 128 /* DW_SMALL_COLS * DW_CS_SMALL */
+#if DW_SMALL_PLANE != DW_SMALL_COLS * DW_CS_SMALL
+#error "DW_SMALL_PLANE: a small map's plane bytes"
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+#if NNOM_ARM_ASM
+/* In asm: per column, two rows of both channels a step from one LDRH a row (ORR, two SXTB16: 7
+ * instructions per 4 values, against the one-channel fill's 9), the rows' offsets in registers
+ * (rs, 3 rs, 5 rs, 7 rs; 2, 4, 6 and 8 rs shifted), the steps (at most 4) entered by a TBB at the
+ * first the rows need, the pointers moved back as many steps, then the odd row (a 6 x 6 inside of
+ * two channels in 185 instructions, the one-channel fill 2 x 127). r0 src, r1 d, r2 rs, r3 3 rs,
+ * r4 5 rs, r5 7 rs, r6 input bytes per column, r7 4 - row pairs (the TBB's index), r8 r9 data,
+ * r10 columns left, r11 rows. */
+#define DW_FILL2_STEP(a, b, k)                                                                \
+    "ldrh   r8, [r0" a "]\n\t"                                                               \
+    "ldrh   r9, [r0, " b "]\n\t"                                                             \
+    "orr    r8, r8, r9, lsl #16\n\t"                                                         \
+    "sxtb16 r9, r8\n\t"                                                                      \
+    "sxtb16 r8, r8, ror #8\n\t"                                                              \
+    "str    r9, [r1, #" k "]\n\t"                                                            \
+    "str    r8, [r1, #" k " + " DW_STR(DW_SMALL_PLANE) "]\n\t"
+static __attribute__((naked, noinline)) void dw_fill2_asm(const dw_fill_t *f __attribute__((unused)),
+                                                          uint32_t c __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldr    r12, [r0]\n\t"
+                     "add    r12, r12, r1\n\t"
+                     "ldr    r1, [r0, #4]\n\t"
+                     "ldrd   r2, r6, [r0, #8]\n\t"
+                     "ldrh   r11, [r0, #16]\n\t"
+                     "ldrh   r10, [r0, #18]\n\t"
+                     "cmp    r10, #0\n\t"
+                     "beq    9f\n\t"
+                     "add    r3, r2, r2, lsl #1\n\t"
+                     "add    r4, r3, r2, lsl #1\n\t"
+                     "add    r5, r4, r2, lsl #1\n\t"
+                     "lsr    r7, r11, #1\n\t"
+                     "rsb    r7, r7, #4\n\t"
+                     "mul    r8, r7, r2\n\t"
+                     "sub    r0, r12, r8, lsl #1\n\t"
+                     "sub    r1, r1, r7, lsl #2\n\t"
+                     "1:\n\t"
+                     "tbb    [pc, r7]\n\t"
+                     "2:\n\t"
+                     ".byte  (30f-2b)/2, (31f-2b)/2, (32f-2b)/2, (33f-2b)/2, (34f-2b)/2, 0\n\t"
+                     "30:\n\t" DW_FILL2_STEP("", "r2", "0")
+                     "31:\n\t" DW_FILL2_STEP(", r2, lsl #1", "r3", "4")
+                     "32:\n\t" DW_FILL2_STEP(", r2, lsl #2", "r4", "8")
+                     "33:\n\t" DW_FILL2_STEP(", r3, lsl #1", "r5", "12")
+                     "34:\n\t"
+                     "tst    r11, #1\n\t"
+                     "beq    5f\n\t"
+                     "ldrh   r8, [r0, r2, lsl #3]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "strh   r9, [r1, #16]\n\t"
+                     "strh   r8, [r1, #16 + " DW_STR(DW_SMALL_PLANE) "]\n\t"
+                     "5:\n\t"
+                     "add    r0, r0, r6\n\t"
+                     "add    r1, r1, #" DW_STR(DW_CS_SMALL) "\n\t"
+                     "subs   r10, r10, #1\n\t"
+                     "bne    1b\n\t"
+                     "9:\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#define DW_FILL2 dw_fill2_asm
+#else
+static NNOM_ARM_NOINLINE void dw_fill2_c(const dw_fill_t *f, uint32_t c)
+{
+    const int8_t *src = f->src + c;
+    int16_t *d = f->dst;
+    uint32_t col;
+    for (col = f->cols; col > 0; col--, d += DW_CS_SMALL / 2, src += f->cs) {
+        dw_fill_rows(d, src, f->rows, f->rs);
+        dw_fill_rows(d + DW_SMALL_PLANE / 2, src + 1, f->rows, f->rs);
+    }
+}
+#define DW_FILL2 dw_fill2_c
+#endif
+#else
+#define DW_FILL2 NULL
+#endif
+/* read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
+static const dw_fill_fn dw_fill2s[1] = {DW_FILL2};
 
 #endif /* DW_PLANES */
 
@@ -2154,6 +2264,106 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
     }
     return 0;
 }
+
+/* ---- Small maps at stride 1 (6 x 6 outputs and less: VWW's 6 x 6 x 128), multiplier 1, an even
+ * number of channels, the imm core (dw_imm_fits()): the whole padded map is one plane of up to
+ * 8 x 8 q15 in columns of 8 rows (DW_CS_SMALL), two channels' planes side by side, their padding
+ * written once for the layer. Per pair of channels one fill (dw_fill2_asm(): one LDRH a row for
+ * both, 1.75 instructions per value against the one-channel fill's 2.25 and half its overhead),
+ * then per channel the weights and one core call (dw_core_small_nofix: lines of up to 6 pairs).
+ * A path of its own (dw_paths[1], chosen by dw_path_for()): the two planes take 256 B, more than
+ * dw_planes()' tile, in the place of the tile path's fields it does not use (dw_small_t). */
+#define DW_SMALL_HEAD offsetof(dw_plane_t, core) /* the fields dw_weights() and the core read */
+typedef union {
+    dw_plane_t L;
+    struct {
+        uint8_t head[DW_SMALL_HEAD];
+        uint32_t plane[2 * DW_SMALL_PLANE / 4]; /* the two planes */
+    } s;
+} dw_small_t;
+typedef char dw_small_size_check[sizeof(dw_small_t) == sizeof(dw_plane_t) && DW_SMALL_HEAD % 4 == 0 ? 1 : -1];
+
+/* Whether dw_small() takes the call (after dw_planes_cover()): stride 1, multiplier 1, an even
+ * number of channels, out_h even and at most 6 (pairs of rows, 8 padded), out_w at most 6, no
+ * clamp, out_zp -128, the small core built in, every channel fits the imm core. */
+static NNOM_ARM_NOINLINE int dw_small_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                            const int32_t *bias, nnom_dims_t out_dims)
+{
+    const dw_core_fn *c = dw_cores;
+    NNOM_ARM_OPAQUE(c);
+    return p->win.sh == 1u && out_dims.c == in_dims.c && !(in_dims.c & 1u) && !(out_dims.h & 1u)
+           && out_dims.h <= DW_SMALL_COLS - 2u && out_dims.w <= DW_SMALL_COLS - 2u && dw_req(p) == 0u
+           && c[9] != NULL && dw_imm_fits(p->mult, p->shift, bias, out_dims.c);
+}
+
+/* Rows [*lo, *hi) of a padded extent n (pad before it) that fall inside an input extent of in. */
+static NNOM_ARM_ALWAYS_INLINE void dw_small_inside(uint32_t n, uint32_t pad, uint32_t in, uint32_t *lo, uint32_t *hi)
+{
+    *lo = pad < n ? pad : n;
+    *hi = pad + in < n ? pad + in : n;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+/* The small maps' path (dw_small_cover()). */
+static NNOM_ARM_NOINLINE void dw_small(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                       const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    dw_small_t U;
+    dw_plane_t *L = &U.L;
+    dw_fill_t f;
+    const dw_core_fn *cores = dw_cores;
+    const dw_fill_fn *fills = dw_fill2s;
+    const uint32_t C = in_dims.c, ph = out_dims.h + 2u, pw = out_dims.w + 2u, pairs = out_dims.h >> 1;
+    const uint32_t span = out_dims.w * DW_CS_SMALL, pend = pairs * 4u; /* a line's bytes, the lines' */
+    const uint8_t *t0 = (const uint8_t *)(const void *)U.s.plane, *t1 = t0 + DW_SMALL_PLANE;
+    uint32_t top, bottom, left, end, c, i;
+    dw_core_fn core;
+    dw_fill_fn fill;
+    NNOM_ARM_OPAQUE(cores);
+    NNOM_ARM_OPAQUE(fills);
+    core = cores[9];
+    fill = fills[0];
+    L->p = p;
+    L->w = w;
+    L->bias = bias;
+    L->OC = (uint16_t)C;
+    L->M = 1u;
+    L->s = 1u;
+    L->cs = DW_CS_SMALL;
+    L->imm = 1u;
+    L->j.ocs = (int32_t)C;
+    L->j.lo2 = L->j.hi2 = 0u; /* no line start kept yet (DW_START_CACHED) */
+    dw_core_job(L, t0, out, out_dims.w, pairs, (uint32_t)out_dims.w * C);
+    /* the inside, and the zero point around it in both planes once */
+    dw_small_inside(ph, p->win.pad_top, in_dims.h, &top, &bottom);
+    dw_small_inside(pw, p->win.pad_left, in_dims.w, &left, &end);
+    f.src = in + ((top - p->win.pad_top) * in_dims.w + (left - p->win.pad_left)) * C;
+    f.dst = (int16_t *)(void *)U.s.plane + left * (DW_CS_SMALL / 2u) + top;
+    f.rs = (uint32_t)in_dims.w * C;
+    f.cs = C;
+    f.rows = (uint16_t)(bottom - top);
+    f.cols = (uint16_t)(top < bottom ? end - left : 0u);
+    if (top > 0 || bottom < ph || left > 0 || end < pw)
+        for (i = 0; i < 2u * DW_SMALL_PLANE / 4u; i++)
+            U.s.plane[i] = dw_zp2(L);
+    for (c = 0; c < C; c += 2u) { /* the job's p, end and pend set per plane (the C core moves end) */
+        fill(&f, c);
+        dw_weights(L, c);
+        L->j.p = t0;
+        L->j.end = t0 + span;
+        L->j.pend = t0 + pend;
+        core(&L->j);
+        dw_weights(L, c + 1u);
+        L->j.o++;
+        L->j.p = t1;
+        L->j.end = t1 + span;
+        L->j.pend = t1 + pend;
+        core(&L->j);
+        L->j.o++;
+    }
+}
+
 #endif /* DW_PLANES */
 
 /* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
@@ -2612,7 +2822,8 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
 /* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
  * channel-major core, called after it), [1] the plane path (dw_tables: it returns whether the layer
  * is left to the reference, dw_paths[0]; without its cores, dw_planes_cover() is 0), [2] the
- * channel-major path; the reference for one left out. Each path in a function of its
+ * channel-major path; dw_paths[1] the plane path's small maps (dw_small()); the reference for one
+ * left out. Each path in a function of its
  * own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
@@ -2642,20 +2853,33 @@ static int dw_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dim
 #else
 #define DW_CHAN_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[3] = {nnom_dw_conv2d_affine_s8, NULL, DW_CHAN_FN};
+#if DW_PLANES
+#define DW_SMALL_FN dw_small
+#else
+#define DW_SMALL_FN nnom_dw_conv2d_affine_s8
+static int dw_small_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int32_t *bias,
+                          nnom_dims_t out_dims)
+{
+    (void)p, (void)in_dims, (void)bias, (void)out_dims;
+    return 0;
+}
+#endif
+static const dw_path_fn dw_paths[3] = {nnom_dw_conv2d_affine_s8, DW_SMALL_FN, DW_CHAN_FN};
 /* [0] the table path, [1] the plane path: they return whether a path runs after them (the
  * channel-major core for the outputs the table leaves, the reference for a layer the plane path
  * leaves) */
 static const dw_table_fn dw_tables[2] = {DW_TABLE_FN, DW_PLANES_FN};
 
-/* The path for the call: channel-major, planes, or the table (which calls the reference for what
- * it does not cover). */
+/* The path for the call: channel-major (2), planes (1; 3 the small maps'), or the table (0, which
+ * calls the reference for what it does not cover). */
 static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
                                               const int32_t *bias, nnom_dims_t out_dims)
 {
     if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
         return 2u;
-    return (uint32_t)dw_planes_cover(p, in_dims, out_dims);
+    if (!dw_planes_cover(p, in_dims, out_dims))
+        return 0u;
+    return dw_small_cover(p, in_dims, bias, out_dims) ? 3u : 1u; /* the plane path's small maps: 3 */
 }
 
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -2666,8 +2890,8 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     const uint32_t k = dw_path_for(p, in_dims, bias, out_dims);
     NNOM_ARM_OPAQUE(path);
     NNOM_ARM_OPAQUE(table);
-    if (k == 2u)
-        path[2](p, in, in_dims, w, bias, out, out_dims);
+    if (k >= 2u)
+        path[k == 2u ? 2 : 1](p, in, in_dims, w, bias, out, out_dims);
     else if (k == 1u) {
         if (table[1](p, in, in_dims, w, bias, out, out_dims))
             path[0](p, in, in_dims, w, bias, out, out_dims);
