@@ -824,7 +824,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * DW_TILE_ROWS_TALL rows x 7 columns when that makes fewer tiles (dw_tall()): per channel fewer
  * fills, weight setups and core calls (25 x 5: two tiles instead of three), with their own copies of
  * the core (the columns' offsets are immediates), which go down the tile's columns (5 columns of up
- * to 7 pairs: fewer steps to a next line). */
+ * to 7 pairs: fewer steps to a next line). Small maps (6 x 6 outputs and less) without the sign
+ * correction take a path of their own, two channels a fill (dw_small()). */
 #define DW_CS 28 /* bytes per column: 14 q15 rows, 12 output rows at stride 1 */
 #define DW_CS2 56 /* the asm's immediates: DW_CS * 2, DW_CS + 8, DW_CS * 2 + 8 */
 #define DW_CS8 36
@@ -1344,11 +1345,15 @@ static NNOM_ARM_NOINLINE dw_core_fn dw_core_for(const nnom_conv_affine_params_t 
     return c[(s - 1u) * 3u + req];
 }
 
-/* The core's job: pairs of output rows from the tile's q15 at p, each nco outputs wide, to o (orow
- * output bytes from a pair's first row to its second; 0: one row, the second's output its own). */
-static NNOM_ARM_ALWAYS_INLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs, uint32_t orow)
+/* The core's job: pairs of output rows from the tile's q15 at p, L's nco outputs wide, to o: L's
+ * nro / 2 pairs (orow: out_w * OC output bytes from a pair's first row to its second), or (lone)
+ * one row alone (orow 0: the second's output its own). Out of line (set once a tile or a band but
+ * for a last row alone or a narrower last tile): 0.5 KB less code than inlined in five places. */
+static NNOM_ARM_NOINLINE void dw_core_job(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t lone)
 {
     dw_core_t *j = &L->j;
+    const uint32_t nco = L->nco, pairs = lone ? 1u : (uint32_t)L->nro >> 1;
+    const uint32_t orow = lone ? 0u : (uint32_t)L->out_w * L->OC;
     const uint32_t span = nco * L->s * L->cs, pair = 4u * L->s;
     j->p = p;
     j->o = o;
@@ -1660,7 +1665,7 @@ static NNOM_ARM_NOINLINE void dw_fill(const dw_plane_t *L, uint32_t c)
  * instructions per 4 values, against the one-channel fill's 9), the rows' offsets in registers
  * (rs, 3 rs, 5 rs, 7 rs; 2, 4, 6 and 8 rs shifted), the steps (at most 4) entered by a TBB at the
  * first the rows need, the pointers moved back as many steps, then the odd row (a 6 x 6 inside of
- * two channels in 185 instructions, the one-channel fill 2 x 127). r0 src, r1 d, r2 rs, r3 3 rs,
+ * two channels in 186 instructions, the one-channel fill 2 x 127). r0 src, r1 d, r2 rs, r3 3 rs,
  * r4 5 rs, r5 7 rs, r6 input bytes per column, r7 4 - row pairs (the TBB's index), r8 r9 data,
  * r10 columns left, r11 rows. */
 #define DW_FILL2_STEP(a, b, k)                                                                \
@@ -1870,7 +1875,7 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     L->nro = (uint16_t)nro;
     L->nco = (uint16_t)nco;
     dw_tile_box(L, oy0, ox0);
-    dw_core_job(L, tile, o, nco, pairs, orow); /* the same for every channel but its o and end */
+    dw_core_job(L, tile, o, 0); /* the same for every channel but its o and end */
     end = L->j.end;
     if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
         const dw_fill_fn fill = dw_fill_for(L);
@@ -1890,13 +1895,13 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
             dw_weights(L, k);
             if (pairs > 0) {
                 if (nro & 1u) /* the job changed by the last row's */
-                    dw_core_job(L, tile, oc, nco, pairs, orow);
+                    dw_core_job(L, tile, oc, 0);
                 L->j.o = oc;
                 L->j.end = end;
                 L->core(&L->j);
             }
             if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
-                dw_core_job(L, tile + pairs * 4u * L->s, oc + pairs * 2u * orow, nco, 1, 0);
+                dw_core_job(L, tile + pairs * 4u * L->s, oc + pairs * 2u * orow, 1);
                 L->core(&L->j);
             }
         }
@@ -1912,13 +1917,6 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
 #endif
 
 #if NNOM_PATH_AFF_DW_PLANE_BAND
-/* dw_core_job() out of line (a tile's job set again, rarely). */
-static NNOM_ARM_NOINLINE void dw_core_job_set(dw_plane_t *L, const uint8_t *p, int8_t *o, uint32_t nco, uint32_t pairs,
-                                              uint32_t orow)
-{
-    dw_core_job(L, p, o, nco, pairs, orow);
-}
-
 /* The end of the first line of a job of nco outputs from p on L's nro rows (dw_core_job()). */
 static const uint8_t *dw_job_end(const dw_plane_t *L, const uint8_t *p, uint32_t nco)
 {
@@ -2058,14 +2056,15 @@ static NNOM_ARM_NOINLINE void dw_band_mid(dw_plane_t *L, const dw_band_t *B, int
 
 /* dw_band() at multiplier 1 on pairs of rows: per channel the first tile, the middle ones of a
  * simple band (dw_band_mid()), the rest; the job that of a whole tile but for a narrower last. */
-static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0, uint32_t pairs)
+static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0)
 {
     const uint32_t tc = L->tc, orow = (uint32_t)L->out_w * L->OC, n = dw_band_mids(L);
     const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
     const uint8_t *jend;
     dw_band_t B;
     uint32_t c, ox0;
-    dw_core_job(L, tile, L->out, tc, pairs, orow);
+    L->nco = (uint16_t)tc;
+    dw_core_job(L, tile, L->out, 0);
     jend = L->j.end;
     for (c = 0; c < L->in_dims.c; c++) {
         int8_t *o = L->out + oy0 * orow + c;
@@ -2085,9 +2084,10 @@ static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0, uint32_t p
             dw_band_next(L, &B, oy0, ox0, nco);
             dw_fill(L, c);
             if (nco != tc) {
-                dw_core_job_set(L, tile, o + ox0 * L->OC, nco, pairs, orow);
+                dw_core_job(L, tile, o + ox0 * L->OC, 0); /* L's nco: dw_band_next() */
                 L->core(&L->j);
-                dw_core_job_set(L, tile, o, tc, pairs, orow);
+                L->nco = (uint16_t)tc;
+                dw_core_job(L, tile, o, 0);
             } else {
                 L->j.o = o + ox0 * L->OC;
                 L->j.end = jend;
@@ -2113,7 +2113,7 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
     const uint8_t *jend = tile;   /* its first line's end */
     L->nro = (uint16_t)nro;
     if (M == 1u && pairs > 0 && !(nro & 1u)) {
-        dw_band_m1(L, oy0, pairs);
+        dw_band_m1(L, oy0);
         return;
     }
     for (c = 0; c < L->in_dims.c; c++)
@@ -2132,7 +2132,7 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
                     dw_weights(L, c * M + jm);
                 if (pairs > 0) {
                     if (nco != job) { /* else the job of the tile before but its o and end */
-                        dw_core_job(L, tile, o, nco, pairs, orow);
+                        dw_core_job(L, tile, o, 0); /* L's nco: dw_band_first(), dw_band_next() */
                         job = nro & 1u ? 0u : nco;
                         jend = L->j.end;
                     }
@@ -2141,7 +2141,7 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
                     L->core(&L->j);
                 }
                 if (nro & 1u) { /* the last row alone: row y + 1's output is row y's, overwritten */
-                    dw_core_job(L, tile + pairs * 4u * s, o + pairs * 2u * orow, nco, 1, 0);
+                    dw_core_job(L, tile + pairs * 4u * s, o + pairs * 2u * orow, 1);
                     L->core(&L->j);
                 }
             }
@@ -2184,8 +2184,6 @@ static NNOM_ARM_NOINLINE int dw_planes_cover(const nnom_conv_affine_params_t *p,
            && dw_cores_built(p); /* the requantization: dw_planes() */
 }
 
-#if DW_PLANES
-
 /* Whether a layer's n channels fit the imm cores (DW_IMM_SHIFT): multipliers >= 0, shifts -r from
  * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), |bias| < DW_IMM_BIAS (then nnom_arm_aff_fast() holds). */
 static NNOM_ARM_NOINLINE int dw_imm_fits(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n)
@@ -2197,6 +2195,21 @@ static NNOM_ARM_NOINLINE int dw_imm_fits(const int32_t *mult, const int8_t *shif
             return 0;
     return 1;
 }
+
+/* Whether dw_small() takes the call (after dw_planes_cover()): stride 1, multiplier 1, an even
+ * number of channels, out_h even and at most 6 (pairs of rows, 8 padded), out_w at most 6, no
+ * clamp, out_zp -128, the small core built in, every channel fits the imm core. */
+static NNOM_ARM_NOINLINE int dw_small_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                            const int32_t *bias, nnom_dims_t out_dims)
+{
+    const dw_core_fn *c = dw_cores;
+    NNOM_ARM_OPAQUE(c);
+    return p->win.sh == 1u && out_dims.c == in_dims.c && !(in_dims.c & 1u) && !(out_dims.h & 1u)
+           && out_dims.h <= DW_SMALL_COLS - 2u && out_dims.w <= DW_SMALL_COLS - 2u && dw_req(p) == 0u
+           && c[9] != NULL && dw_imm_fits(p->mult, p->shift, bias, out_dims.c);
+}
+
+#if DW_PLANES
 
 /* The layer's requantization (out of line: the plane path's frame stays what it was): 1 for the
  * imm cores (stride 1 without the sign correction, dw_imm_fits()), 0 for the others, 2 outside
@@ -2283,19 +2296,6 @@ typedef union {
 } dw_small_t;
 typedef char dw_small_size_check[sizeof(dw_small_t) == sizeof(dw_plane_t) && DW_SMALL_HEAD % 4 == 0 ? 1 : -1];
 
-/* Whether dw_small() takes the call (after dw_planes_cover()): stride 1, multiplier 1, an even
- * number of channels, out_h even and at most 6 (pairs of rows, 8 padded), out_w at most 6, no
- * clamp, out_zp -128, the small core built in, every channel fits the imm core. */
-static NNOM_ARM_NOINLINE int dw_small_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
-                                            const int32_t *bias, nnom_dims_t out_dims)
-{
-    const dw_core_fn *c = dw_cores;
-    NNOM_ARM_OPAQUE(c);
-    return p->win.sh == 1u && out_dims.c == in_dims.c && !(in_dims.c & 1u) && !(out_dims.h & 1u)
-           && out_dims.h <= DW_SMALL_COLS - 2u && out_dims.w <= DW_SMALL_COLS - 2u && dw_req(p) == 0u
-           && c[9] != NULL && dw_imm_fits(p->mult, p->shift, bias, out_dims.c);
-}
-
 /* Rows [*lo, *hi) of a padded extent n (pad before it) that fall inside an input extent of in. */
 static NNOM_ARM_ALWAYS_INLINE void dw_small_inside(uint32_t n, uint32_t pad, uint32_t in, uint32_t *lo, uint32_t *hi)
 {
@@ -2334,11 +2334,14 @@ static NNOM_ARM_NOINLINE void dw_small(const nnom_conv_affine_params_t *p, const
     L->imm = 1u;
     L->j.ocs = (int32_t)C;
     L->j.lo2 = L->j.hi2 = 0u; /* no line start kept yet (DW_START_CACHED) */
-    dw_core_job(L, t0, out, out_dims.w, pairs, (uint32_t)out_dims.w * C);
+    L->nco = out_dims.w; /* the job's (these fields then under the planes) */
+    L->nro = out_dims.h;
+    L->out_w = out_dims.w;
+    dw_core_job(L, t0, out, 0);
     /* the inside, and the zero point around it in both planes once */
     dw_small_inside(ph, p->win.pad_top, in_dims.h, &top, &bottom);
     dw_small_inside(pw, p->win.pad_left, in_dims.w, &left, &end);
-    f.src = in + ((top - p->win.pad_top) * in_dims.w + (left - p->win.pad_left)) * C;
+    f.src = top < bottom && left < end ? in + ((top - p->win.pad_top) * in_dims.w + (left - p->win.pad_left)) * C : in;
     f.dst = (int16_t *)(void *)U.s.plane + left * (DW_CS_SMALL / 2u) + top;
     f.rs = (uint32_t)in_dims.w * C;
     f.cs = C;
@@ -2857,12 +2860,6 @@ static int dw_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dim
 #define DW_SMALL_FN dw_small
 #else
 #define DW_SMALL_FN nnom_dw_conv2d_affine_s8
-static int dw_small_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int32_t *bias,
-                          nnom_dims_t out_dims)
-{
-    (void)p, (void)in_dims, (void)bias, (void)out_dims;
-    return 0;
-}
 #endif
 static const dw_path_fn dw_paths[3] = {nnom_dw_conv2d_affine_s8, DW_SMALL_FN, DW_CHAN_FN};
 /* [0] the table path, [1] the plane path: they return whether a path runs after them (the
