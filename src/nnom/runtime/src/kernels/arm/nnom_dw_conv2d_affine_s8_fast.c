@@ -1029,6 +1029,7 @@ typedef struct {
     {                                                                                         \
         __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC */                 \
                          DW_CORE_ENTRY                                                        \
+                         DW_STR(name) "_go:\n\t" /* dw_weights_small_go()'s way in */         \
                          DW_START_CACHED                                                      \
                          "b      8f\n\t"                                                      \
                          "7:\n\t"                                                             \
@@ -1400,73 +1401,77 @@ typedef char dw_plane_layout_check[(offsetof(dw_plane_t, p) == 80 && offsetof(dw
                                     && offsetof(nnom_conv_affine_params_t, shift) == 36 && DW_IMM_SHIFT == 10)
                                        ? 1
                                        : -1];
+/* The body of dw_weights() (registers: r0 L, r1 oc): the taps t0..t8 shifted in r1 r5 r6 r8 r10
+ * r11 r12 lr r3, b2 in r9; m and k stored. */
+#define DW_WEIGHTS_BODY                                                                 \
+    "ldr    r12, [r0, #80]\n\t" /* p */                                                   \
+    "ldrd   r2, r3, [r12, #32]\n\t" /* mult, shift */                                     \
+    "ldr    r2, [r2, r1, lsl #2]\n\t"                                                     \
+    "ldrsb  r3, [r3, r1]\n\t"                                                             \
+    "ldr    r4, [r12, #16]\n\t" /* in_zp */                                               \
+    "str    r2, [r0, #8]\n\t" /* m */                                                     \
+    "rsb    r5, r3, #0\n\t" /* r */                                                       \
+    "ldrh   r6, [r0, #110]\n\t"                                                           \
+    "cbnz   r6, 1f\n\t"                                                                   \
+    "str    r5, [r0, #16]\n\t" /* u = 1, k = (1 + 2 out_zp) * 2^(r - 1), r */             \
+    "movs   r7, #1\n\t"                                                                   \
+    "ldr    r8, [r12, #20]\n\t"                                                           \
+    "add    r8, r7, r8, lsl #1\n\t"                                                       \
+    "sub    r6, r5, #1\n\t"                                                               \
+    "lsl    r8, r8, r6\n\t"                                                               \
+    "b      2f\n\t"                                                                       \
+    "1:\n\t"                                                                              \
+    "rsb    r7, r5, #11\n\t" /* u = DW_IMM_SHIFT + 1 - r */                               \
+    "mov    r8, #512\n\t" /* k' = 2^(u - 2) - 255 * 2^(DW_IMM_SHIFT - 1) */               \
+    "lsr    r8, r8, r5\n\t"                                                               \
+    "sub    r8, r8, #130560\n\t"                                                          \
+    "2:\n\t"                                                                              \
+    "str    r8, [r0, #12]\n\t" /* k */                                                    \
+    "ldr    r9, [r0, #92]\n\t" /* the bias, 0 without */                                  \
+    "cmp    r9, #0\n\t"                                                                   \
+    "it     ne\n\t"                                                                       \
+    "ldrne  r9, [r9, r1, lsl #2]\n\t"                                                     \
+    "ldr    r2, [r0, #88]\n\t" /* the taps, OC bytes apart */                             \
+    "ldrh   r3, [r0, #102]\n\t"                                                           \
+    "add    r2, r2, r1\n\t"                                                               \
+    "ldrsb  r1, [r2]\n\t"                                                                 \
+    "ldrsb  r5, [r2, r3]\n\t"                                                             \
+    "add    r2, r2, r3, lsl #1\n\t"                                                       \
+    "ldrsb  r6, [r2]\n\t"                                                                 \
+    "ldrsb  r8, [r2, r3]\n\t"                                                             \
+    "add    r2, r2, r3, lsl #1\n\t"                                                       \
+    "ldrsb  r10, [r2]\n\t"                                                                \
+    "ldrsb  r11, [r2, r3]\n\t"                                                            \
+    "add    r2, r2, r3, lsl #1\n\t"                                                       \
+    "ldrsb  r12, [r2]\n\t"                                                                \
+    "ldrsb  lr, [r2, r3]\n\t"                                                             \
+    "add    r2, r2, r3, lsl #1\n\t"                                                       \
+    "ldrsb  r3, [r2]\n\t"                                                                 \
+    "add    r2, r1, r5\n\t" /* their sum */                                               \
+    "add    r2, r2, r6\n\t"                                                               \
+    "add    r2, r2, r8\n\t"                                                               \
+    "add    r2, r2, r10\n\t"                                                              \
+    "add    r2, r2, r11\n\t"                                                              \
+    "add    r2, r2, r12\n\t"                                                              \
+    "add    r2, r2, lr\n\t"                                                               \
+    "add    r2, r2, r3\n\t"                                                               \
+    "mls    r9, r4, r2, r9\n\t" /* b2 = 2^u (bias - zp sum) */                            \
+    "lsl    r9, r9, r7\n\t"                                                               \
+    "lsl    r1, r1, r7\n\t"                                                               \
+    "lsl    r5, r5, r7\n\t"                                                               \
+    "lsl    r6, r6, r7\n\t"                                                               \
+    "lsl    r8, r8, r7\n\t"                                                               \
+    "lsl    r10, r10, r7\n\t"                                                             \
+    "lsl    r11, r11, r7\n\t"                                                             \
+    "lsl    r12, r12, r7\n\t"                                                             \
+    "lsl    lr, lr, r7\n\t"                                                               \
+    "lsl    r3, r3, r7\n\t"
 static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribute__((unused)),
                                                         uint32_t oc __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldr    r12, [r0, #80]\n\t"          /* p */
-                     "ldrd   r2, r3, [r12, #32]\n\t"      /* mult, shift */
-                     "ldr    r2, [r2, r1, lsl #2]\n\t"
-                     "ldrsb  r3, [r3, r1]\n\t"
-                     "ldr    r4, [r12, #16]\n\t"          /* in_zp */
-                     "str    r2, [r0, #8]\n\t"            /* m */
-                     "rsb    r5, r3, #0\n\t"              /* r */
-                     "ldrh   r6, [r0, #110]\n\t"
-                     "cbnz   r6, 1f\n\t"
-                     "str    r5, [r0, #16]\n\t"           /* u = 1, k = (1 + 2 out_zp) * 2^(r - 1), r */
-                     "movs   r7, #1\n\t"
-                     "ldr    r8, [r12, #20]\n\t"
-                     "add    r8, r7, r8, lsl #1\n\t"
-                     "sub    r6, r5, #1\n\t"
-                     "lsl    r8, r8, r6\n\t"
-                     "b      2f\n\t"
-                     "1:\n\t"
-                     "rsb    r7, r5, #11\n\t"             /* u = DW_IMM_SHIFT + 1 - r */
-                     "mov    r8, #512\n\t"                /* k' = 2^(u - 2) - 255 * 2^(DW_IMM_SHIFT - 1) */
-                     "lsr    r8, r8, r5\n\t"
-                     "sub    r8, r8, #130560\n\t"
-                     "2:\n\t"
-                     "str    r8, [r0, #12]\n\t"           /* k */
-                     "ldr    r9, [r0, #92]\n\t"           /* the bias, 0 without */
-                     "cmp    r9, #0\n\t"
-                     "it     ne\n\t"
-                     "ldrne  r9, [r9, r1, lsl #2]\n\t"
-                     "ldr    r2, [r0, #88]\n\t"           /* the taps, OC bytes apart */
-                     "ldrh   r3, [r0, #102]\n\t"
-                     "add    r2, r2, r1\n\t"
-                     "ldrsb  r1, [r2]\n\t"
-                     "ldrsb  r5, [r2, r3]\n\t"
-                     "add    r2, r2, r3, lsl #1\n\t"
-                     "ldrsb  r6, [r2]\n\t"
-                     "ldrsb  r8, [r2, r3]\n\t"
-                     "add    r2, r2, r3, lsl #1\n\t"
-                     "ldrsb  r10, [r2]\n\t"
-                     "ldrsb  r11, [r2, r3]\n\t"
-                     "add    r2, r2, r3, lsl #1\n\t"
-                     "ldrsb  r12, [r2]\n\t"
-                     "ldrsb  lr, [r2, r3]\n\t"
-                     "add    r2, r2, r3, lsl #1\n\t"
-                     "ldrsb  r3, [r2]\n\t"
-                     "add    r2, r1, r5\n\t"             /* their sum */
-                     "add    r2, r2, r6\n\t"
-                     "add    r2, r2, r8\n\t"
-                     "add    r2, r2, r10\n\t"
-                     "add    r2, r2, r11\n\t"
-                     "add    r2, r2, r12\n\t"
-                     "add    r2, r2, lr\n\t"
-                     "add    r2, r2, r3\n\t"
-                     "mls    r9, r4, r2, r9\n\t"         /* b2 = 2^u (bias - zp sum) */
-                     "lsl    r9, r9, r7\n\t"
+                     DW_WEIGHTS_BODY
                      "str    r9, [r0]\n\t"
-                     "lsl    r1, r1, r7\n\t"
-                     "lsl    r5, r5, r7\n\t"
-                     "lsl    r6, r6, r7\n\t"
-                     "lsl    r8, r8, r7\n\t"
-                     "lsl    r10, r10, r7\n\t"
-                     "lsl    r11, r11, r7\n\t"
-                     "lsl    r12, r12, r7\n\t"
-                     "lsl    lr, lr, r7\n\t"
-                     "lsl    r3, r3, r7\n\t"
                      "pkhbt  r2, r1, r8, lsl #16\n\t"    /* (t0, t3) (t3, t6) (t1, t4) (t4, t7) (t2, t5) (t5, t8) */
                      "pkhbt  r4, r8, r12, lsl #16\n\t"
                      "pkhbt  r7, r5, r10, lsl #16\n\t"
@@ -1477,6 +1482,29 @@ static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribut
                      "stm    r1, {r2, r4, r7, r9, r10, r11}\n\t"
                      "pop    {r4-r11, pc}");
 }
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+/* The small maps' (dw_small()): the weights of output channel oc straight into the registers of
+ * the small core, which runs the job (entered after its entry, at dw_core_small_nofix_go; its
+ * return is this call's): 7 instructions a channel fewer than dw_weights() and a core call. */
+static __attribute__((naked, noinline)) void dw_weights_small_go(dw_plane_t *L __attribute__((unused)),
+                                                                 uint32_t oc __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     DW_WEIGHTS_BODY
+                     "pkhbt  r2, r11, r3, lsl #16\n\t"   /* into r3-r8 as the core's entry loads them */
+                     "pkhbt  r3, r1, r8, lsl #16\n\t"
+                     "pkhbt  r4, r8, r12, lsl #16\n\t"
+                     "pkhbt  r7, r6, r11, lsl #16\n\t"
+                     "pkhbt  r6, r10, lr, lsl #16\n\t"
+                     "pkhbt  r5, r5, r10, lsl #16\n\t"
+                     "mov    r8, r2\n\t"
+                     "mov    lr, r9\n\t"                /* b2 */
+                     "ldr    r1, [r0, #36]\n\t"
+                     "ldr    r2, [r0, #4]\n\t"
+                     "b      dw_core_small_nofix_go");
+}
+#define DW_SMALL_GO dw_weights_small_go
+#endif
 #else
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
 {
@@ -1493,7 +1521,21 @@ static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
     j->k = L->imm ? (int32_t)((uint32_t)q.k << (u - 1u)) + (1 << (u - 2u)) : q.k;
     j->r = q.r;
 }
+#if NNOM_PATH_AFF_DW_PLANE_S1_SAT
+static NNOM_ARM_NOINLINE void dw_weights_small_go(dw_plane_t *L, uint32_t oc)
+{
+    dw_weights(L, oc);
+    dw_core_c_small(&L->j);
+}
+#define DW_SMALL_GO dw_weights_small_go
 #endif
+#endif
+#ifndef DW_SMALL_GO
+#define DW_SMALL_GO NULL
+#endif
+/* The small maps' weights and core (dw_small()), read through NNOM_ARM_OPAQUE (see dw_runners). */
+typedef void (*dw_weights_fn)(dw_plane_t *L, uint32_t oc);
+static const dw_weights_fn dw_small_gos[1] = {DW_SMALL_GO};
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
@@ -2283,7 +2325,8 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
  * 8 x 8 q15 in columns of 8 rows (DW_CS_SMALL), two channels' planes side by side, their padding
  * written once for the layer. Per pair of channels one fill (dw_fill2_asm(): one LDRH a row for
  * both, 1.75 instructions per value against the one-channel fill's 2.25 and half its overhead),
- * then per channel the weights and one core call (dw_core_small_nofix: lines of up to 6 pairs).
+ * then per channel the weights and the core in one call (dw_weights_small_go(), into
+ * dw_core_small_nofix: lines of up to 6 pairs).
  * A path of its own (dw_paths[1], chosen by dw_path_for()): the two planes take 256 B, more than
  * dw_planes()' tile, in the place of the tile path's fields it does not use (dw_small_t). */
 #define DW_SMALL_HEAD offsetof(dw_plane_t, core) /* the fields dw_weights() and the core read */
@@ -2312,17 +2355,17 @@ static NNOM_ARM_NOINLINE void dw_small(const nnom_conv_affine_params_t *p, const
     dw_small_t U;
     dw_plane_t *L = &U.L;
     dw_fill_t f;
-    const dw_core_fn *cores = dw_cores;
+    const dw_weights_fn *gos = dw_small_gos;
     const dw_fill_fn *fills = dw_fill2s;
     const uint32_t C = in_dims.c, ph = out_dims.h + 2u, pw = out_dims.w + 2u, pairs = out_dims.h >> 1;
     const uint32_t span = out_dims.w * DW_CS_SMALL, pend = pairs * 4u; /* a line's bytes, the lines' */
     const uint8_t *t0 = (const uint8_t *)(const void *)U.s.plane, *t1 = t0 + DW_SMALL_PLANE;
     uint32_t top, bottom, left, end, c, i;
-    dw_core_fn core;
+    dw_weights_fn go;
     dw_fill_fn fill;
-    NNOM_ARM_OPAQUE(cores);
+    NNOM_ARM_OPAQUE(gos);
     NNOM_ARM_OPAQUE(fills);
-    core = cores[9];
+    go = gos[0];
     fill = fills[0];
     L->p = p;
     L->w = w;
@@ -2347,23 +2390,23 @@ static NNOM_ARM_NOINLINE void dw_small(const nnom_conv_affine_params_t *p, const
     f.cs = C;
     f.rows = (uint16_t)(bottom - top);
     f.cols = (uint16_t)(top < bottom ? end - left : 0u);
-    if (top > 0 || bottom < ph || left > 0 || end < pw)
-        for (i = 0; i < 2u * DW_SMALL_PLANE / 4u; i++)
-            U.s.plane[i] = dw_zp2(L);
+    if (top > 0 || bottom < ph || left > 0 || end < pw) {
+        const uint32_t zp2 = dw_zp2(L);
+        for (i = 0; i < 2u * DW_SMALL_PLANE / 4u; i += 4u) /* four words a step */
+            U.s.plane[i] = U.s.plane[i + 1u] = U.s.plane[i + 2u] = U.s.plane[i + 3u] = zp2;
+    }
     for (c = 0; c < C; c += 2u) { /* the job's p, end and pend set per plane (the C core moves end) */
         fill(&f, c);
-        dw_weights(L, c);
         L->j.p = t0;
         L->j.end = t0 + span;
         L->j.pend = t0 + pend;
-        core(&L->j);
-        dw_weights(L, c + 1u);
-        L->j.o++;
+        L->j.o = out + c;
+        go(L, c);
         L->j.p = t1;
         L->j.end = t1 + span;
         L->j.pend = t1 + pend;
-        core(&L->j);
-        L->j.o++;
+        L->j.o = out + c + 1u;
+        go(L, c + 1u);
     }
 }
 
