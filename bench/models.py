@@ -138,10 +138,13 @@ def ic_data(seed=0, n_train=3000, n_test=500) -> Data:
     return Data(0.5 + 0.2 * xtr, ytr, 0.5 + 0.2 * xte, yte, "classify")
 
 
-def vww_data(seed=0, n_train=800, n_test=300) -> Data:
+def vww_data(seed=0, n_train=800, n_test=1000) -> Data:
     """'Person' / 'no person' 96x96 RGB in [0, 1]: class 1 holds a 'person' (an elliptic body
     with a round head above it, of a random colour contrast, place and size), class 0 only a
-    smaller square distractor of lower contrast; both on random smooth backgrounds with noise."""
+    smaller square distractor of lower contrast; both on random smooth backgrounds with noise.
+    1,000 test images: on 300, the five closest to the decision boundary carried three quarters
+    of the int8 models' squared output error, and RMSE ratios moved by 25% with single images
+    (the training images come first, so they do not depend on n_test)."""
     rng = np.random.default_rng(seed + 3)
     h = w = 96
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)

@@ -45,7 +45,10 @@ def test_to_dict_round_trips_through_json_and_holds_every_layer(qmodel, tmp_path
     d = qmodel.to_dict()
     assert json.loads(json.dumps(d)) == d
     assert d["model"] == "m" and d["quantized"] is True
-    assert d["quantization"] == {"scheme": "affine", "method": "mse", "per_channel": True}   # the defaults
+    q = d["quantization"]
+    assert {k: q[k] for k in ("scheme", "method", "per_channel")} == {"scheme": "affine", "method": "mse",
+                                                                   "per_channel": True}   # the defaults
+    assert q["method_used"] in ("mse", "max") and q["bias_corrected"] is qmodel.bias_corrected
     assert isinstance(d["report_version"], int) and d["nnom_version"] == nnom.__version__
     assert [r["name"] for r in d["layers"]] == [layer.name for layer in qmodel.order]
     for r, layer in zip(d["layers"], qmodel.order):

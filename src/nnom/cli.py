@@ -120,10 +120,12 @@ def _quantize(model, args, hint):
     """Quantize with --calib when given; otherwise the model must be quantized already."""
     if args.calib:
         model.quantize(_load_array(args.calib, "calibration"), method=args.method,
-                       per_channel=args.per_channel is not False, scheme=args.scheme)
-    elif args.method is not None or args.per_channel is not None or args.scheme is not None:
-        raise NnomError("--method, --scheme, --per-channel and --per-tensor choose how --calib quantizes: "
-                        "give calibration data with --calib calib.npy")
+                       per_channel=args.per_channel is not False, scheme=args.scheme,
+                       bias_correction=not args.no_bias_correction)
+    elif (args.method is not None or args.per_channel is not None or args.scheme is not None
+          or args.no_bias_correction):
+        raise NnomError("--method, --scheme, --per-channel, --per-tensor and --no-bias-correction choose how "
+                        "--calib quantizes: give calibration data with --calib calib.npy")
     elif not model.quantized:
         raise NnomError(f"{args.model} is not quantized: {hint}")
 
@@ -310,6 +312,10 @@ def _add_quantization(s):
                     help="one weight format per output channel (the default with --calib)")
     pc.add_argument("--per-tensor", dest="per_channel", action="store_const", const=False,
                     help="one weight format per weight tensor")
+    q.add_argument("--no-bias-correction", action="store_true",
+                   help="affine scheme: keep the biases as rounded (by default each layer's int32 bias "
+                        "takes off the mean output shift its int8 weights cause on --calib, where that "
+                        "brings the outputs clearly closer to the float model's)")
 
 
 def _text(*paragraphs) -> str:

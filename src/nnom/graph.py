@@ -21,6 +21,7 @@ from .memory import plan_memory
 from .quant import QFormat
 from .quant.qformat import FRAC_LIMIT
 from .quant.affine import AffineFormat
+from .quant.bias_correction import correct_biases, restore_biases
 from .quant.calibrate import affine_format, clearly_lower, frac_bits
 from .quant.schemes import DEFAULT_METHOD, pick_scheme
 from .report import memory_figures, model_html, model_report, report_text
@@ -425,7 +426,8 @@ class Model:
         return self
 
     # --- quantization --------------------------------------------------------------------
-    def quantize(self, calibration_data, method=None, per_channel=True, verbose=False, scheme=None):
+    def quantize(self, calibration_data, method=None, per_channel=True, verbose=False, scheme=None,
+                 bias_correction=True):
         """Pick every tensor's format from calibration data and quantize weights and biases.
 
         scheme: "affine" (TFLite's arithmetic: a scale and zero point per tensor, per-channel
@@ -436,6 +438,10 @@ class Model:
         "mse" or "kld" (nnom.quant.calibrate); None: "mse" in the affine scheme, "max" in qformat.
         With "mse", max's ranges are kept unless mse's give closer outputs on the calibration
         data beyond its sampling noise (model.quant_method_used says which were kept).
+        bias_correction (affine scheme): take off each layer's int32 bias the mean output shift
+        its int8 weights cause on the calibration data, layer after layer
+        (nnom.quant.bias_correction); kept only where the outputs on the calibration data come
+        clearly closer to the float model's (model.bias_corrected says whether it was).
         Prints nothing unless verbose=True (the report with the chosen formats): library calls
         stay quiet; compile() alone prints its memory analysis by default, as the seed does."""
         self._need()
@@ -453,13 +459,17 @@ class Model:
             # them, and mse's clipping must win there beyond sampling noise (it cannot help on
             # inputs outside the calibration set, where max's ranges, TFLite's, are the safe side)
             mse_errors = self._assign_formats(values, "mse", scheme, per_channel, xs)
-            if clearly_lower(mse_errors, self._assign_formats(values, "max", scheme, per_channel, xs)):
+            errors = self._assign_formats(values, "max", scheme, per_channel, xs)
+            if clearly_lower(mse_errors, errors):
+                errors = mse_errors
                 self._assign_formats(values, "mse", scheme, per_channel)
             else:
                 used = "max"
         else:
-            self._assign_formats(values, method, scheme, per_channel)
+            errors = self._assign_formats(values, method, scheme, per_channel,
+                                           xs if bias_correction and scheme == "affine" else None)
         self.quant_method_used = used           # mse: "max" where max's formats did better
+        self.bias_corrected = scheme == "affine" and bias_correction and self._correct_biases(values, xs, errors)
         clipped = []
         for layer in self.order:
             if scheme != "affine" or layer.preset_formats is None:     # a file's own formats: no advice
@@ -476,6 +486,16 @@ class Model:
 
     OUTPUT_CHECK_SAMPLES = 512      # quantize(method="mse") compares output errors on these
 
+    def _correct_biases(self, values, xs, errors) -> bool:
+        """Bias correction (nnom.quant.bias_correction), kept only where the outputs on the
+        calibration data come clearly closer to the float model's."""
+        qx = [layer.q_out.quantize(x) for layer, x in zip(self.inputs, xs)]
+        saved = correct_biases(self, qx, lambda name: values[name + ":pre"])
+        if saved and clearly_lower(self._output_errors(values, xs), errors):
+            return True
+        restore_biases(self, saved)
+        return False
+
     def _assign_formats(self, values, method, scheme, per_channel, xs=None):
         """Give every layer its formats and integer parameters; with xs, return the int8 model's
         output error on each of the first calibration samples (squared error against the float
@@ -489,6 +509,11 @@ class Model:
                 layer.quantize_params(q_in, per_channel)
         if xs is None:
             return None
+        return self._output_errors(values, xs)
+
+    def _output_errors(self, values, xs):
+        """The int8 model's output error on each of the first calibration samples: squared error
+        against the float outputs, relative to their variance, summed over the outputs."""
         n = self.OUTPUT_CHECK_SAMPLES
         qx = [layer.q_out.quantize(x[:n]) for layer, x in zip(self.inputs, xs)]
         _, kept = simulate.run_int8(self, qx, keep="both")

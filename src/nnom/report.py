@@ -101,7 +101,9 @@ def model_report(model) -> dict:
         "model": model.name,
         "quantized": bool(model.quantized),
         "quantization": ({"scheme": model.scheme, "method": getattr(model, "quant_method", None),
-                          "per_channel": bool(getattr(model, "per_channel", True))}
+                          "method_used": getattr(model, "quant_method_used", None),
+                          "per_channel": bool(getattr(model, "per_channel", True)),
+                          "bias_corrected": bool(getattr(model, "bias_corrected", False))}
                          if model.quantized else None),
         "inputs": [layer.name for layer in model.inputs],
         "outputs": [layer.name for layer in model.outputs],

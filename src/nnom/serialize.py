@@ -49,7 +49,7 @@ def save(model, path):
              "inputs": [x.name for x in model.inputs], "outputs": [x.name for x in model.outputs],
              "quantized": model.quantized, "per_channel": getattr(model, "per_channel", True),
              "method": getattr(model, "quant_method", None), "scheme": model.scheme,
-             "layers": layers}
+             "bias_corrected": bool(getattr(model, "bias_corrected", False)), "layers": layers}
     path = Path(path)
     try:
         with open(path, "wb") as f:
@@ -151,6 +151,7 @@ def _rebuild(Model, graph, arrays):
         model.per_channel = bool(graph["per_channel"])
         method = graph.get("method")           # absent from files written before it was saved
         model.quant_method = method if method in METHODS else None
+        model.bias_corrected = graph.get("bias_corrected") is True     # the biases themselves are saved
         scheme = graph.get("scheme") or "qformat"      # files written before affine: qformat
         if scheme not in SCHEMES:
             raise NnomError(f"unknown quantization scheme {scheme!r}")

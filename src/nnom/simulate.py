@@ -59,7 +59,7 @@ def _run(model, inputs, integer: bool, keep: str | None, calibrating=False):
     return outs, {k: np.concatenate(v) for k, v in kept.items()}
 
 
-def _run_chunk(model, fed, integer):
+def _run_chunk(model, fed, integer, retune=None):
     values, pre = {}, {}
     affine = getattr(model, "scheme", "qformat") == "affine"
     for layer in model.order:
@@ -67,6 +67,8 @@ def _run_chunk(model, fed, integer):
         if integer:
             q_in = [src.q_out for src in layer.inputs]
             y = layer.forward_affine(xs, q_in) if affine else layer.forward_int(xs, q_in)
+            if retune is not None:
+                y = retune(layer, xs, q_in, y)
             pre[layer.name] = y
             if layer.act is not None:
                 y = layer.act.int(y, layer.q_pre, layer.q_out)
@@ -85,3 +87,15 @@ def run_float(model, inputs, keep=None, calibrating=False):
 
 def run_int8(model, inputs, keep=None):
     return _run(model, [np.asarray(x, dtype=np.int8) for x in inputs], True, keep)
+
+
+def run_int8_retuning(model, inputs, retune):
+    """One int8 pass over at most CHUNK samples in which retune(layer, xs, q_in, y) sees each
+    layer's output before its tail, computed from the inputs its sources gave after their own
+    retuning, and returns the output to go on with (nnom.quant.bias_correction)."""
+    fed = {layer.name: np.asarray(x[:CHUNK], dtype=np.int8) for layer, x in zip(model.inputs, inputs)}
+    token = _RUN.set(RunInfo(False, next(_IDS)))
+    try:
+        _run_chunk(model, fed, True, retune)
+    finally:
+        _RUN.reset(token)
