@@ -457,7 +457,7 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c;
     const uint8_t *built;
-    uint32_t oc;
+    uint32_t oc, first;
 
     cs->in = in;
     cs->in_dims = in_dims;
@@ -480,8 +480,11 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     j->n_pix = (uint32_t)out_dims.h * out_dims.w;
     built = conv_built;
     NNOM_ARM_OPAQUE(built);
-    /* without the blocks (not built), the columns do every pixel */
-    j->first = NNOM_ARM_ASM && built[CONV_BUILT_QUAD] ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
+    /* without the blocks (not built), the columns do every pixel; whether they are built is asked
+     * last, here and in the paths' choice: a layer runs the same instructions in every build
+     * that has its paths */
+    first = NNOM_ARM_ASM ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
+    j->first = first != 0u && built[CONV_BUILT_QUAD] ? first : 0u;
     j->out_w = out_dims.w;
     /* the table in the output's last 12 * C bytes (word-aligned down), when they are after the
      * pixels done before first; table_px: the pixels whose outputs end before it */
@@ -614,9 +617,9 @@ static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_di
 {
     const uint8_t *built = conv_built;
     NNOM_ARM_OPAQUE(built);
-    if (built[CONV_BUILT_QUAD] && nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
+    if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims) && built[CONV_BUILT_QUAD])
         return 3u;
-    return NNOM_ARM_ASM && built[CONV_BUILT_ROWS] && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
+    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) && built[CONV_BUILT_ROWS] ? 5u : 2u;
 }
 
 static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
@@ -696,7 +699,7 @@ static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, 
         return 6u;
     if (pointwise && (in_dims.c & 3u) == 0) /* the 1x1 kernel's blocks of four output channels where it has room for them */
         return nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims) ? 0u : 4u;
-    if (built[CONV_BUILT_SHALLOW] && scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
+    if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c) && built[CONV_BUILT_SHALLOW])
         return 1u;
     if (scratch == NULL || !conv_fast(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         return 7u;
