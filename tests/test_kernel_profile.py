@@ -40,12 +40,13 @@ def test_the_small_export_swaps_the_paths_and_builds_for_size(tmp_path):
     header = (out / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
     for name in kp.PATHS:
         assert f"#define {name} {'1' if name in small else 'NNOM_KERNEL_PATHS_ALL'}\n" in header, name
-    assert "the small profile" in header
+    assert "the small profile" in header and "#define NNOM_KERNEL_PROFILE_SMALL 1\n" in header
     assert "CFLAGS ?= -std=c99 -Os " in (out / "Makefile").read_text()
     assert "target_compile_options(nnom PRIVATE -Os)" in (out / "CMakeLists.txt").read_text()
     bare = m.export_c(tmp_path / "bare", kernels="small", project="bare")
     assert "CFLAGS ?= -std=c99 -Os " in (bare / "Makefile").read_text()
     fast_out = m.export_c(tmp_path / "fast")
+    assert "#define NNOM_KERNEL_PROFILE_SMALL 0\n" in (fast_out / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
     assert "-O2" in (fast_out / "Makefile").read_text()
     assert "-Os" not in (fast_out / "CMakeLists.txt").read_text()
 

@@ -85,7 +85,10 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
              head, " */",
              "#ifndef NNOM_KERNEL_PATHS_H", "#define NNOM_KERNEL_PATHS_H", "",
              '#include "nnom_user_port.h"', "",
-             "#ifndef NNOM_KERNEL_PATHS_ALL", f"#define NNOM_KERNEL_PATHS_ALL {1 if paths is None else 0}", "#endif", ""]
+             "#ifndef NNOM_KERNEL_PATHS_ALL", f"#define NNOM_KERNEL_PATHS_ALL {1 if paths is None else 0}", "#endif",
+             "/* 1: the small profile's fallbacks (the columns for the conv kernels left out) */",
+             "#ifndef NNOM_KERNEL_PROFILE_SMALL",
+             f"#define NNOM_KERNEL_PROFILE_SMALL {1 if kernels == 'small' else 0}", "#endif", ""]
     for name, what in PATHS.items():
         on = paths is None or name in paths
         lines += [f"#ifndef {name}      /* {what} */",
@@ -98,25 +101,32 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
 # every path the layers reach; "small" trades speed for flash, as -Os does: each path below gives
 # way to the more generic one of its kernel (the paths it names), and the build is meant for -Os
 # (the export's Makefiles and CMakeLists.txt set it; run_model(kernels="small") builds with it).
-# Measured on the M4 (bench, "Cortex-M4 per scheme"): each swap saves more flash than its
-# instructions cost against qformat's figures.
+# Measured one at a time on the M4 (bench/models.py's models; the benchmark's figures for the
+# whole profile: bench/results.md, "Cortex-M4 per scheme"), flash saved for instructions added:
+# -Os alone, digits_cnn 2.6 KB for +3 %; the paths below as noted.
 PROFILES = ("fast", "small")
 SMALL_SWAPS = {
-    # the shallow kernel's windows of 9-10 values: its band rows (and their weights' layout)
+    # the shallow kernel's windows of 9-10 values: its band rows (the weights' second layout
+    # goes too); digits_cnn 2.4 KB for +11 %
     "NNOM_PATH_AFF_CONV_SHALLOW9": {"NNOM_PATH_AFF_CONV_SHALLOW"},
     # the blocks of four output channels and the row kernel: the im2col columns take their
-    # layers (columns_path())
+    # layers (columns_path()); vww_mobilenet 1.9 KB for +0 %, har_inception 2.9 KB for +11 %
     "NNOM_PATH_AFF_CONV_QUAD": {"NNOM_PATH_AFF_CONV_COLUMNS"},
     "NNOM_PATH_AFF_CONV_ROWS": {"NNOM_PATH_AFF_CONV_COLUMNS"},
-    # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks())
+    # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks()); with the
+    # depthwise planes' bands on wide maps (then tile by tile, dw_planes()): vww_mobilenet 2.3 KB for +2 %
     "NNOM_PATH_AFF_CONV_PW8_SAT": set(),
     "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
     "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
-    # the depthwise planes' bands on wide maps: tile by tile (dw_planes())
     "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
-    # the 1x2 MaxPool's word pairs: its window walk
+    # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
 }
+# Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
+# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the 1x1
+# kernel (pointwise layers over up to 16 channels have no scratch for the columns), the pools'
+# and merges' references some layers need, the recurrent cells' paths (their weights' layout
+# follows them).
 
 
 def check_kernels(kernels) -> str:
@@ -133,7 +143,8 @@ def check_kernels(kernels) -> str:
 def model_kernel_paths(model, kernels="fast") -> set:
     """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": each of
     SMALL_SWAPS replaced by the paths it names, and the shallow kernel left to the columns when
-    another layer needs those (conv_path(): one kernel for both, 1-4 KB less)."""
+    another layer needs those (conv_paths[]: one kernel for both; vww_mobilenet 2.1 KB for +8 %;
+    alone the columns take more flash than the shallow kernel, kws_dscnn)."""
     small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:

@@ -54,12 +54,6 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 
 #include "nnom_arm_affine.h"
 
-/* Which of the shallow kernel, the blocks of four output channels and the row kernel are built in:
- * a layer of one left out (an export's small profile) takes the columns, not the reference. Read
- * through NNOM_ARM_OPAQUE, the same code in every build. */
-enum { CONV_BUILT_SHALLOW, CONV_BUILT_QUAD, CONV_BUILT_ROWS };
-static const uint8_t conv_built[3] = {NNOM_PATH_AFF_CONV_SHALLOW, NNOM_PATH_AFF_CONV_QUAD, NNOM_PATH_AFF_CONV_ROWS};
-
 /* The paths' arguments: the kernel's, each nnom_dims_t as two words (h | w << 16, c), so that a call
  * from one to the next can be a tail call, its caller's frame off the stack before it runs (GCC makes
  * none with a 6-byte struct passed on the stack, as the kernel's out_dims is). */
@@ -456,8 +450,7 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
 {
     const nnom_window_t *win = &p->win;
     const uint32_t C = out_dims.c;
-    const uint8_t *built;
-    uint32_t oc, first;
+    uint32_t oc;
 
     cs->in = in;
     cs->in_dims = in_dims;
@@ -478,13 +471,11 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     j->out = out;
     j->scratch = scratch;
     j->n_pix = (uint32_t)out_dims.h * out_dims.w;
-    built = conv_built;
-    NNOM_ARM_OPAQUE(built);
-    /* without the blocks (not built), the columns do every pixel; whether they are built is asked
-     * last, here and in the paths' choice: a layer runs the same instructions in every build
-     * that has its paths */
-    first = NNOM_ARM_ASM ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
-    j->first = first != 0u && built[CONV_BUILT_QUAD] ? first : 0u;
+#if NNOM_KERNEL_PROFILE_SMALL && !NNOM_PATH_AFF_CONV_QUAD
+    j->first = 0u; /* the small profile without the blocks: the columns do every pixel */
+#else
+    j->first = NNOM_ARM_ASM ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
+#endif
     j->out_w = out_dims.w;
     /* the table in the output's last 12 * C bytes (word-aligned down), when they are after the
      * pixels done before first; table_px: the pixels whose outputs end before it */
@@ -602,8 +593,8 @@ static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, 
  * kernel, [2] the columns, [3] the blocks of four output channels before them and [5] the row
  * kernel (the dispatcher checked the scratch and the requantization), [4] the columns' path with
  * those checks, for the 1x1 kernels without room for their blocks, [6] the 1x1 kernel without
- * scratch, [7] the reference. One left out is the reference (the shallow kernel, the blocks and the
- * row kernel: the columns where built, conv_built), which every build links (the
+ * scratch, [7] the reference. One left out is the reference (in the small profile the shallow
+ * kernel, the blocks and the row kernel: the columns, CONV_SMALL_COLUMNS), which every build links (the
  * requantization's range sends a layer to it): a layer a wrong rule left without its path is
  * slower, never wrong, and a path no layer takes costs no fallback of its own. Read through
  * NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). Each one is called in a tail
@@ -611,15 +602,12 @@ static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, 
 static const conv_fn conv_paths[8];
 
 /* Which of the columns' paths: [3] the blocks of four output channels, [5] the row kernel (with the
- * asm: without, it would be the reference), else [2]; a kernel left out (an export's small
- * profile) leaves its layers to the columns. Out of line: once in flash for its two callers. */
+ * asm: without, it would be the reference), else [2]. Out of line: once in flash for its two callers. */
 static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
-    const uint8_t *built = conv_built;
-    NNOM_ARM_OPAQUE(built);
-    if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims) && built[CONV_BUILT_QUAD])
+    if (nnom_conv2d_affine_s8_quad_shape(win, in_dims, out_dims))
         return 3u;
-    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) && built[CONV_BUILT_ROWS] ? 5u : 2u;
+    return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
 static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
@@ -635,8 +623,14 @@ static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 #endif
 /* the blocks of four output channels, then the columns: both or the reference (the columns start
  * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
+/* The small kernel profile (NNOM_KERNEL_PROFILE_SMALL, nnom_kernel_paths.h) leaves the shallow
+ * kernel, the blocks and the row kernel out for the columns: their layers take those (the shallow
+ * kernel's through conv_checked(), its checks), the blocks' from their first pixel. */
+#define CONV_SMALL_COLUMNS (NNOM_KERNEL_PROFILE_SMALL && NNOM_PATH_AFF_CONV_COLUMNS)
 #if NNOM_PATH_AFF_CONV_COLUMNS && NNOM_PATH_AFF_CONV_QUAD
 #define CONV_QUADS conv_quads_columns
+#elif CONV_SMALL_COLUMNS
+#define CONV_QUADS conv_columns
 #else
 #define CONV_QUADS nnom_conv2d_affine_s8_words
 #endif
@@ -647,12 +641,15 @@ static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
     nnom_conv2d_shallow_affine_s8_fast(&a);
 }
 #define CONV_SHALLOW conv_shallow
+#elif CONV_SMALL_COLUMNS
+#define CONV_SHALLOW conv_checked
 #else
 #define CONV_SHALLOW nnom_conv2d_affine_s8_words
 #endif
-#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
+#if (NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS) || (CONV_SMALL_COLUMNS && !NNOM_PATH_AFF_CONV_SHALLOW)
 /* The columns' path for the 1x1 kernels over a multiple of 4 input channels without room for
- * the 1x1 kernel's blocks (conv_path()'s [4]): without a scratch or
+ * the 1x1 kernel's blocks (conv_path()'s [4]), and in the small profile the shallow kernel's
+ * layers: without a scratch or
  * with a channel outside the fast requantization, the reference; else the blocks of four output
  * channels where the shape takes them, the columns. */
 static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
@@ -664,6 +661,8 @@ static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
     else
         path[columns_path(&p->win, nnom_dims_of(in_hw, in_c), nnom_dims_of(out_hw, out_c))](NNOM_CONV_WORDS_ARGS);
 }
+#endif
+#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
 #define CONV_PW_COLUMNS conv_checked
 #else
 #define CONV_PW_COLUMNS nnom_conv2d_affine_s8_words
@@ -681,6 +680,8 @@ static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
     nnom_conv2d_row_affine_s8_fast(&a);
 }
 #define CONV_ROWS conv_rows
+#elif CONV_SMALL_COLUMNS
+#define CONV_ROWS conv_columns
 #else
 #define CONV_ROWS nnom_conv2d_affine_s8_words
 #endif
@@ -693,13 +694,11 @@ static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, 
 {
     const nnom_window_t *win = &p->win;
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
-    const uint8_t *built = conv_built;
-    NNOM_ARM_OPAQUE(built);
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         return 6u;
     if (pointwise && (in_dims.c & 3u) == 0) /* the 1x1 kernel's blocks of four output channels where it has room for them */
         return nnom_conv2d_affine_s8_pw_blocks(in_dims.c) || nnom_conv2d_affine_s8_pw_tail(in_dims, out_dims) ? 0u : 4u;
-    if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c) && built[CONV_BUILT_SHALLOW])
+    if (scratch != NULL && nnom_conv2d_affine_s8_shallow(win, in_dims.c, out_dims.c))
         return 1u;
     if (scratch == NULL || !conv_fast(p, bias, out_dims.c, (uint32_t)win->kh * win->kw * in_dims.c))
         return 7u;
