@@ -8,7 +8,7 @@ import pytest
 from nnom.codegen import kernel_paths as kp
 from nnom.errors import NnomError
 
-from ctools import cortex_m_or_skip
+from ctools import cortex_m_or_skip, need
 from test_kernel_paths import conv_model, dw_model, quantized
 
 
@@ -101,3 +101,45 @@ def test_the_small_firmware_is_bit_exact_in_less_flash(build, seed):
     assert rep.flash_bytes < fast.flash_bytes - 1000, (rep.flash_bytes, fast.flash_bytes)
     # the generic paths, not the references: within 2x the fast build's instructions
     assert rep.instructions_per_inference < 2 * fast.instructions_per_inference
+
+
+@pytest.mark.slow
+def test_the_small_export_builds_with_its_own_makefile_and_runs_the_simulators_bytes(tmp_path):
+    """On the host (its Makefile's -Os -Wall -Wextra -Werror -pedantic, gcc), then the same
+    folder's runtime for the Cortex-M4 with -Werror: portable C99 in both."""
+    import subprocess
+    need("gcc")
+    need("make")
+    m, xq = quantized(columns_model, 2)
+    out = m.export_c(tmp_path / "small", kernels="small")
+    res = subprocess.run(["make", "-s", "-C", str(out), "LDLIBS=-lm"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = subprocess.run([str(out / "model_runner")], input=xq.tobytes(), capture_output=True)
+    assert run.returncode == 0
+    assert np.array_equal(np.frombuffer(run.stdout, np.int8), np.asarray(m.run(xq), np.int8).ravel())
+    cortex_m = cortex_m_or_skip()
+    cc = [cortex_m.find_tool("arm-none-eabi-gcc"), "-mthumb", *cortex_m.core_spec("cortex-m4").cflags, "-Os",
+          "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{out / 'nnom' / 'include'}", "-c", "-o", "/dev/null"]
+    for src in sorted((out / "nnom" / "src" / "kernels" / "arm").glob("*affine*.c")):
+        res = subprocess.run(cc + [str(src)], capture_output=True, text=True)
+        assert res.returncode == 0, f"{src.name}: {res.stderr[-2000:]}"
+
+
+def test_convert_takes_the_profile_and_refuses_another(tmp_path, capsys):
+    from nnom.cli import main
+    m, _ = quantized(columns_model, 0)
+    m.save(tmp_path / "m.nnom")
+
+    def run(argv):
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code
+        return (code,) + capsys.readouterr()
+    code, _, err = run(["convert", str(tmp_path / "m.nnom"), "-o", str(tmp_path / "out"), "--kernels", "small"])
+    assert code == 0, err
+    header = (tmp_path / "out" / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
+    assert "#define NNOM_KERNEL_PROFILE_SMALL 1\n" in header
+    assert "#define NNOM_PATH_AFF_CONV_COLUMNS 1\n" in header and "#define NNOM_PATH_AFF_CONV_QUAD 1\n" not in header
+    code, _, err = run(["convert", str(tmp_path / "m.nnom"), "-o", str(tmp_path / "o2"), "--kernels", "tiny"])
+    assert code == 2 and "fast" in err and "small" in err and not (tmp_path / "o2").exists()
