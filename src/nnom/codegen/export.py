@@ -391,7 +391,7 @@ if(NOT TARGET nnom)     # one runtime per project, however many models
   endif()
 endif()
 
-{_cmake_small(name) if kernels == "small" else ""}add_library({name}_model STATIC {name}.c)
+{_cmake_small() if kernels == "small" else ""}add_library({name}_model STATIC {name}.c)
 target_include_directories({name}_model PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})
 target_link_libraries({name}_model PUBLIC nnom)
 set_target_properties({name}_model PROPERTIES C_STANDARD 99)
@@ -406,7 +406,7 @@ endif()
     return {"Makefile": make, "CMakeLists.txt": cmake}
 
 
-def _cmake_small(name) -> str:
+def _cmake_small() -> str:
     """CMakeLists.txt's lines for the small kernel profile: the runtime compiled with -Os."""
     return ("# exported with the small kernel profile (kernels=\"small\"): the runtime for size\n"
             "if(CMAKE_C_COMPILER_ID MATCHES \"GNU|Clang\")\n"
