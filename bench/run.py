@@ -222,6 +222,20 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
                 row["errors"][f"cortex-m4 {model.scheme} reference kernels"] = _err(e)
                 traceback.print_exc()
             row["seconds"][f"cortex-m4 {model.scheme} reference kernels"] = round(time.time() - t, 1)
+            # the export's small kernel profile (the generic fast path per kernel, -Os)
+            t = time.time()
+            try:
+                from nnom.targets.cortex_m import run_model
+                xs = model.quantize_input(data.x_test[:n_q])[0]
+                y, rep = run_model(model, xs, core="cortex-m4", kernels="small")
+                ref = np.asarray(model.run(xs)).reshape(n_q, -1)
+                per[model.scheme]["small_kernels"] = dict(
+                    instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
+                    mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
+            except Exception as e:
+                row["errors"][f"cortex-m4 {model.scheme} small kernels"] = _err(e)
+                traceback.print_exc()
+            row["seconds"][f"cortex-m4 {model.scheme} small kernels"] = round(time.time() - t, 1)
         for scheme in _schemes_default_last()[:-1]:
             t = time.time()
             try:
@@ -497,18 +511,24 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
       "formats.\n")
     w("## Cortex-M4 per scheme\n")
     w("| model | qformat instructions | affine instructions | affine / qformat | qformat flash | affine flash | "
-      "qformat RAM | affine RAM | bytes differing from the simulator (q / a) | affine on the reference kernels: "
+      "qformat RAM | affine RAM | bytes differing from the simulator (q / a) | affine small profile: "
+      "instructions, flash | small / qformat: instructions, flash | affine on the reference kernels: "
       "instructions, flash |")
-    w("|---|" + "---:|" * 9)
+    w("|---|" + "---:|" * 11)
     for r in rows:
         per = r.get("m4_by_scheme") or {}
         a_, q_ = per.get("affine") or {}, per.get("qformat") or {}
-        ar = a_.get("reference_kernels") or {}
+        ar, sm = a_.get("reference_kernels") or {}, a_.get("small_kernels") or {}
+        small_bad = "" if sm.get("mismatches", 0) == 0 else f" ({sm['mismatches']} bytes differ)"
         w(f"| {r['model']} | {_b(q_.get('instr'))} | {_b(a_.get('instr'))} | {_x(r['derived'].get('affine_vs_qformat_instr'))} | "
           f"{_b(q_.get('flash'))} | {_b(a_.get('flash'))} | {_b(q_.get('ram'))} | {_b(a_.get('ram'))} | "
-          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} | {_b(ar.get('instr'))}, {_b(ar.get('flash'))} |")
+          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} | {_b(sm.get('instr'))}, {_b(sm.get('flash'))}{small_bad} | "
+          f"{_x(_r(sm.get('instr'), q_.get('instr')))}, {_x(_r(sm.get('flash'), q_.get('flash')))} | "
+          f"{_b(ar.get('instr'))}, {_b(ar.get('flash'))} |")
     w("")
-    w("Both schemes' default builds (-O2, the fast kernels the export's layers reach). Last column: the affine "
+    w("Both schemes' default builds (-O2, the fast kernels the export's layers reach). Small profile: the affine "
+      "export with `kernels=\"small\"` (`nnom convert --kernels small`: the generic fast path of each kernel, "
+      "built with -Os), bit-exact too. Last column: the affine "
       "firmware built with `-DNNOM_REFERENCE_KERNELS` (the portable loops alone, bit-exact too, several times "
       "slower): its difference to the affine flash is what the fast kernels take; what it still has above "
       "qformat's flash is the affine scheme's per-channel int32 multipliers and biases.\n")

@@ -61,6 +61,9 @@ def test_bench_pipeline_on_har_seq(tmp_path):
         assert per["affine"]["instr"] > 0 and per["qformat"]["instr"] > 0
         ref = per["affine"]["reference_kernels"]              # the portable loops: smaller, slower
         assert ref["mismatches"] == 0 and ref["flash"] < per["affine"]["flash"] and ref["instr"] > per["affine"]["instr"]
+        small = per["affine"]["small_kernels"]                 # the small profile: less flash, bit-exact
+        assert small["mismatches"] == 0 and small["flash"] < per["affine"]["flash"]
+        assert "affine small profile" in (tmp_path / "results.md").read_text()
         assert route["m4_bytes_differing"] == 0
         prof = row["profile"]
         assert prof["cortex-m4"]["mismatches"] == 0 and prof["cortex-m3"]["reference"]["mismatches"] == 0

@@ -3,7 +3,7 @@ the importers take.
 
   nnom inspect MODEL [--json]
   nnom convert MODEL [--calib calib.npy [--method kld] [--scheme affine|qformat] [--per-tensor]] -o out/
-               [--name model] [--project P] [--force] [--json]
+               [--name model] [--project P] [--kernels fast|small] [--force] [--json]
   nnom validate MODEL --data x.npy [--labels y.npy] [--calib calib.npy] [--target host|cortex-m4] [--json]
   nnom supported-ops [--format keras|onnx|torch] [--json]
 
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, progress
+from .codegen.kernel_paths import PROFILES
 from .codegen.projects import DEFAULT as DEFAULT_PROJECT, PROJECTS
 from .errors import NnomError
 from .frontends.keras import KERAS_FILE_SUFFIXES
@@ -191,7 +192,7 @@ def cmd_convert(args):
     from .codegen.export import export_c
     with progress.step("writing the C"):
         out = export_c(model, args.output, args.name, overwrite=args.force, extra_files=extra,
-                       project=args.project)
+                       project=args.project, kernels=args.kernels)
     if args.json:
         print(_json_text({"output": str(out), "model_file": f"{args.name}.nnom" if saved else None,
                           "report_file": f"{args.name}.json", "files": _written(out), "report": report}))
@@ -356,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"layout and build files around the C: {', '.join(PROJECTS)} (default: {DEFAULT_PROJECT}: "
                         "Makefile, CMakeLists.txt and a host runner; bare: a Cortex-M main and Makefile; "
                         "the others: a library or component for that build system)")
+    s.add_argument("--kernels", choices=PROFILES, default=None, metavar="PROFILE",
+                   help="the Cortex-M kernels' profile: fast (default: every fast path the model's layers "
+                        "reach) or small (the generic fast path of each kernel, built with -Os: less flash, "
+                        "slower)")
     s.add_argument("--force", action="store_true",
                    help="write into a folder that is not an earlier nnom export, or over files changed "
                         "since (nnom never deletes files it did not write)")

@@ -376,7 +376,7 @@ class Model:
         return save(self, path)
 
     # --- C ----------------------------------------------------------------------------------
-    def export_c(self, out_dir, name="model", overwrite=False, project=None):
+    def export_c(self, out_dir, name="model", overwrite=False, project=None, kernels=None):
         """Write <name>.h/.c (int8 weights, <name>_create()), the runtime and build files.
 
         name must be a C identifier (it names files and symbols). project picks the layout and
@@ -384,9 +384,11 @@ class Model:
         main.c and Makefile), "arduino", "platformio", "zephyr" or "esp-idf"
         (nnom.codegen.projects.PROJECTS). A re-export into the same folder replaces only what
         nnom wrote there; files the user changed or added stop it with their names unless
-        overwrite=True, and the port header nnom_user_port.h is never replaced."""
+        overwrite=True, and the port header nnom_user_port.h is never replaced. kernels picks
+        the Cortex-M kernels' profile: "fast" (default: every fast path the layers reach) or
+        "small" (the generic fast path of each kernel, built with -Os: less flash, slower)."""
         from .codegen import export_c
-        return export_c(self, out_dir, name, overwrite=overwrite, project=project)
+        return export_c(self, out_dir, name, overwrite=overwrite, project=project, kernels=kernels)
 
     def run_c(self, x_int8, target="host", **kwargs):
         """Build (cached) and run the generated C on `target`; returns its int8 outputs.

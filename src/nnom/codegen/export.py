@@ -328,9 +328,11 @@ int main(int argc, char **argv)
     return {f"{name}.h": header, f"{name}.c": source, f"{name}_main.c": runner}
 
 
-def _build_files(name) -> dict[str, str]:
-    """The "cmake" project's Makefile and CMakeLists.txt (host runner; libraries for a target)."""
+def _build_files(name, kernels="fast") -> dict[str, str]:
+    """The "cmake" project's Makefile and CMakeLists.txt (host runner; libraries for a target);
+    the small kernel profile compiles with -Os."""
     P = name.upper()
+    opt = "-Os" if kernels == "small" else "-O2"
     make = f"""# Builds the host runner of '{name}' (int8 inputs on stdin -> int8 outputs on stdout):
 #   make [CC=clang] [CFLAGS=-O3] [LDLIBS=]
 # For a board, compile nnom/src/**/*.c and {name}.c with your toolchain and -Innom/include and
@@ -338,7 +340,7 @@ def _build_files(name) -> dict[str, str]:
 ifeq ($(origin CC),default)
 CC = gcc
 endif
-CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror -pedantic
+CFLAGS ?= -std=c99 {opt} -Wall -Wextra -Werror -pedantic
 # Apart from CFLAGS, so that `make CFLAGS=...` keeps them. The runner writes its outputs to
 # stdout, so nnom's log (the compile report) goes to stderr.
 NNOM_CPPFLAGS = -Innom/include -I. {LOG_TO_STDERR}
@@ -389,7 +391,7 @@ if(NOT TARGET nnom)     # one runtime per project, however many models
   endif()
 endif()
 
-add_library({name}_model STATIC {name}.c)
+{_cmake_small() if kernels == "small" else ""}add_library({name}_model STATIC {name}.c)
 target_include_directories({name}_model PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})
 target_link_libraries({name}_model PUBLIC nnom)
 set_target_properties({name}_model PROPERTIES C_STANDARD 99)
@@ -402,6 +404,14 @@ if({P}_RUNNER)
 endif()
 """
     return {"Makefile": make, "CMakeLists.txt": cmake}
+
+
+def _cmake_small() -> str:
+    """CMakeLists.txt's lines for the small kernel profile: the runtime compiled with -Os."""
+    return ("# exported with the small kernel profile (kernels=\"small\"): the runtime for size\n"
+            "if(CMAKE_C_COMPILER_ID MATCHES \"GNU|Clang\")\n"
+            "  target_compile_options(nnom PRIVATE -Os)\n"
+            "endif()\n\n")
 
 
 def runtime_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -432,7 +442,8 @@ def schemes_header(model) -> bytes:
             "#endif\n").encode()
 
 
-def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, project=None) -> Path:
+def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, project=None,
+             kernels=None) -> Path:
     """Write the model's C files, the runtime and build files into out_dir; return its path.
 
     project: one of projects.PROJECTS, the layout and build files ("cmake", the default when
@@ -440,12 +451,20 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
     did not write (see codegen/outdir.py); overwrite=True writes into a folder that is not an
     earlier export, or over files changed since.
     extra_files {relative path: bytes} (nnom convert: the .nnom model and its .json report) are
-    written and recorded under the same rules."""
+    written and recorded under the same rules.
+    kernels: the Cortex-M kernels' profile, "fast" (None: every fast path the layers reach) or
+    "small" (the generic fast path of each kernel, compiled with -Os: less flash, slower;
+    codegen/kernel_paths.py, SMALL_SWAPS). The Makefiles and CMakeLists.txt it writes use -Os;
+    other projects' builds keep their own flags (add -Os there)."""
     project = check_project(project)
+    kernels = kernel_paths.check_kernels(kernels)
     owned, user = runtime_files()
     owned[SCHEMES_HEADER] = schemes_header(model)
-    owned[kernel_paths.HEADER] = kernel_paths.kernel_paths_header(kernel_paths.model_kernel_paths(model), model.scheme)
-    files, user = project_files(project, name, generate(model, name), _build_files(name), owned, user)
+    owned[kernel_paths.HEADER] = kernel_paths.kernel_paths_header(
+        kernel_paths.model_kernel_paths(model, kernels), model.scheme, kernels)
+    files, user = project_files(project, name, generate(model, name), _build_files(name, kernels), owned, user)
+    if kernels == "small" and "Makefile" in files:               # the bare project's
+        files["Makefile"] = files["Makefile"].replace(b"CFLAGS ?= -std=c99 -O2 ", b"CFLAGS ?= -std=c99 -Os ")
     for rel, data in (extra_files or {}).items():
         if not _safe_rel(rel) or rel in files or rel in user:
             raise NnomError(f"export_c(extra_files=...): {rel!r} is not a new plain path inside the folder")

@@ -5,6 +5,7 @@ its model's layers reach (Layer.kernel_paths(), beside the layer's other rules),
 neither compiled nor linked. A kernel asked for a path left out takes another one built in or
 its reference loop (always built): a layer a wrong rule left without its path is slower, never
 wrong. Data-dependent choices (the multipliers' range) stay in C."""
+from ..errors import NnomError
 
 HEADER = "nnom/include/nnom_kernel_paths.h"
 
@@ -63,7 +64,7 @@ PATHS = {
 }
 
 
-def kernel_paths_header(paths=None, scheme=None) -> bytes:
+def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
     """The header's text: every path in `paths` on, the others off; None: all on (the package's
     copy, tests/test_kernel_paths.py checks it is this). A user's -D or nnom_user_port.h still
     wins, and NNOM_KERNEL_PATHS_ALL=1 builds every path (to run other models of the scheme)."""
@@ -74,8 +75,9 @@ def kernel_paths_header(paths=None, scheme=None) -> bytes:
         head = (" * The runtime in nnom's package builds every path; an export writes this file with the\n"
                 " * paths its model's layers reach (nnom/codegen/kernel_paths.py).")
     else:
+        small = (" (the small profile: the\n * generic path of each kernel; build with -Os)" if kernels == "small" else "")
         head = (f" * Written by nnom's export for a model in the {scheme or 'qformat'} scheme: the paths its layers\n"
-                " * reach (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
+                f" * reach{small} (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
                 " * NNOM_KERNEL_PATHS_ALL 1 (nnom_user_port.h or -D) to build them all.")
     lines = ["/* nnom_kernel_paths.h: the optional fast paths of the Cortex-M DSP kernels (kernels/arm/)",
              " * this runtime builds (1). A kernel asked for a path left out takes another one or its",
@@ -83,7 +85,10 @@ def kernel_paths_header(paths=None, scheme=None) -> bytes:
              head, " */",
              "#ifndef NNOM_KERNEL_PATHS_H", "#define NNOM_KERNEL_PATHS_H", "",
              '#include "nnom_user_port.h"', "",
-             "#ifndef NNOM_KERNEL_PATHS_ALL", f"#define NNOM_KERNEL_PATHS_ALL {1 if paths is None else 0}", "#endif", ""]
+             "#ifndef NNOM_KERNEL_PATHS_ALL", f"#define NNOM_KERNEL_PATHS_ALL {1 if paths is None else 0}", "#endif",
+             "/* 1: the small profile's fallbacks (the columns for the conv kernels left out) */",
+             "#ifndef NNOM_KERNEL_PROFILE_SMALL",
+             f"#define NNOM_KERNEL_PROFILE_SMALL {1 if kernels == 'small' else 0}", "#endif", ""]
     for name, what in PATHS.items():
         on = paths is None or name in paths
         lines += [f"#ifndef {name}      /* {what} */",
@@ -92,9 +97,59 @@ def kernel_paths_header(paths=None, scheme=None) -> bytes:
     return "\n".join(lines).encode()
 
 
-def model_kernel_paths(model) -> set:
-    """The paths the model's layers reach (Layer.kernel_paths())."""
+# The export's kernel profiles (export_c(kernels=...), `nnom convert --kernels`): "fast" builds
+# every path the layers reach; "small" trades speed for flash, as -Os does: each path below gives
+# way to the more generic one of its kernel (the paths it names), and the build is meant for -Os
+# (the export's Makefiles and CMakeLists.txt set it; run_model(kernels="small") builds with it).
+# Measured one at a time on the M4 (bench/models.py's models; the benchmark's figures for the
+# whole profile: bench/results.md, "Cortex-M4 per scheme"), flash saved for instructions added:
+# -Os alone, digits_cnn 2.6 KB for +3 %; the paths below as noted.
+PROFILES = ("fast", "small")
+SMALL_SWAPS = {
+    # the shallow kernel's windows of 9-10 values: its band rows (the weights' second layout
+    # goes too); digits_cnn 2.4 KB for +11 %
+    "NNOM_PATH_AFF_CONV_SHALLOW9": {"NNOM_PATH_AFF_CONV_SHALLOW"},
+    # the blocks of four output channels and the row kernel: the im2col columns take their
+    # layers (columns_path()); vww_mobilenet 1.9 KB for +0 %, har_inception 2.9 KB for +11 %
+    "NNOM_PATH_AFF_CONV_QUAD": {"NNOM_PATH_AFF_CONV_COLUMNS"},
+    "NNOM_PATH_AFF_CONV_ROWS": {"NNOM_PATH_AFF_CONV_COLUMNS"},
+    # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks()); with the
+    # depthwise planes' bands on wide maps (then tile by tile, dw_planes()): vww_mobilenet 2.3 KB for +2 %
+    "NNOM_PATH_AFF_CONV_PW8_SAT": set(),
+    "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
+    "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
+    "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
+    # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
+    "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
+}
+# Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
+# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the 1x1
+# kernel (pointwise layers over up to 16 channels have no scratch for the columns), the pools'
+# and merges' references some layers need, the recurrent cells' paths (their weights' layout
+# follows them).
+
+
+def check_kernels(kernels) -> str:
+    """The kernel profile's name ("fast" for None); one clear error for another."""
+    if kernels is None:
+        return "fast"
+    if kernels not in PROFILES:
+        raise NnomError(f"unknown kernel profile {kernels!r}: choose one of {', '.join(PROFILES)} "
+                        "(\"fast\", the default: every fast path the model's layers reach; \"small\": "
+                        "the generic fast path per kernel, built with -Os, for less flash)")
+    return kernels
+
+
+def model_kernel_paths(model, kernels="fast") -> set:
+    """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": each of
+    SMALL_SWAPS replaced by the paths it names, and the shallow kernel left to the columns when
+    another layer needs those (conv_paths[]: one kernel for both; vww_mobilenet 2.1 KB for +8 %;
+    alone the columns take more flash than the shallow kernel, kws_dscnn)."""
+    small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:
-        out |= set(layer.kernel_paths())
+        for path in layer.kernel_paths():
+            out |= SMALL_SWAPS.get(path, {path}) if small else {path}
+    if small and "NNOM_PATH_AFF_CONV_COLUMNS" in out:
+        out.discard("NNOM_PATH_AFF_CONV_SHALLOW")
     return out

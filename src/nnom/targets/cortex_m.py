@@ -902,18 +902,23 @@ def _weights_external(model, spec: Core) -> bool:
     return spec.ext_flash > 0 and weights > spec.flash[1] - CODE_RESERVE
 
 
-def build_model(model, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=(),
-                per_layer=False) -> Path:
+def build_model(model, core="cortex-m4", name="model", *, log=False, opt=None, cflags=(),
+                per_layer=False, kernels=None) -> Path:
     """Export the model and build its Cortex-M runner (cached); return the ELF's path.
+    kernels: the export's kernel profile ("fast", the default, or "small": export_c()); opt
+    None: -O2, -Os for the small profile.
     log=True sends the compile report to the firmware's stderr (links printf). per_layer=True
     brackets every layer of model_run() with a per-layer region (a separate build: the default
     one has no per-layer code)."""
     check_export_name(name, "run_c name")          # it becomes file names: never a path
     from ..codegen.export import export_c, runtime_sources
+    from ..codegen.kernel_paths import check_kernels
     from ..codegen.writer import c_ident
 
+    kernels = check_kernels(kernels)
+    opt = opt or ("-Os" if kernels == "small" else "-O2")
     with tempfile.TemporaryDirectory(prefix="nnom-cortex-m-export-") as tmp:
-        out = export_c(model, Path(tmp) / "fw", name)
+        out = export_c(model, Path(tmp) / "fw", name, kernels=kernels)
         (out / f"{name}_main.c").unlink()                    # the host runner
         main = out / f"{name}_cortex_m.c"
         main.write_text(_firmware_main(name, c_ident(name), per_layer, len(model.inputs), len(model.outputs)))
@@ -962,8 +967,8 @@ def _layer_counts(model, res: FirmwareResult, inferences: int) -> list[LayerCoun
     return out
 
 
-def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="-O2", cflags=(),
-              timeout=600, count=True, per_layer=False):
+def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt=None, cflags=(),
+              timeout=600, count=True, per_layer=False, kernels=None):
     """Run the generated C of a quantized model on an emulated Cortex-M core.
 
     x_int8: int8 inputs (N, h, w, c) in the input's format (model.quantize_input(x)[0]); for a
@@ -972,7 +977,8 @@ def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="
     instruction counter (figures None); per_layer=True also counts each layer (report.layers),
     in a build whose layers are bracketed (its whole-inference figure includes the brackets,
     about 40 instructions per layer) and reports each layer's stack peak (layers[i].stack; the
-    painting and scans that measure it are not counted).
+    painting and scans that measure it are not counted). kernels="small": the export's small
+    kernel profile (less flash, slower; export_c()), built with -Os unless opt says otherwise.
     """
     check_export_name(name, "run_c name")
     model._need(quantized=True)
@@ -980,7 +986,7 @@ def run_model(model, x_int8, core="cortex-m4", name="model", *, log=False, opt="
     if per_layer and not count:
         raise NnomError("run_model: per_layer=True counts instructions: it needs count=True")
     spec = core_spec(core)
-    elf = build_model(model, spec, name, log=log, opt=opt, cflags=cflags, per_layer=per_layer)
+    elf = build_model(model, spec, name, log=log, opt=opt, cflags=cflags, per_layer=per_layer, kernels=kernels)
     res = run_firmware(elf, spec, data, timeout=timeout, count=count)
     if res.exit_code != 0:
         why = {2: "model creation failed (static buffer or compile error)", 3: "model_run failed",

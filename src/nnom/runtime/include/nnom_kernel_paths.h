@@ -12,6 +12,10 @@
 #ifndef NNOM_KERNEL_PATHS_ALL
 #define NNOM_KERNEL_PATHS_ALL 1
 #endif
+/* 1: the small profile's fallbacks (the columns for the conv kernels left out) */
+#ifndef NNOM_KERNEL_PROFILE_SMALL
+#define NNOM_KERNEL_PROFILE_SMALL 0
+#endif
 
 #ifndef NNOM_PATH_AFF_DW_PLANE_S1_SAT      /* depthwise 3x3 planes, stride 1, output zero point -128, no clamp */
 #define NNOM_PATH_AFF_DW_PLANE_S1_SAT 1

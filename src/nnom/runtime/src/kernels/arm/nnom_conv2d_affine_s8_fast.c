@@ -471,7 +471,11 @@ static NNOM_ARM_ALWAYS_INLINE void columns_setup(conv_job_t *j, col_src_t *cs, c
     j->out = out;
     j->scratch = scratch;
     j->n_pix = (uint32_t)out_dims.h * out_dims.w;
+#if NNOM_KERNEL_PROFILE_SMALL && !NNOM_PATH_AFF_CONV_QUAD
+    j->first = 0u; /* the small profile without the blocks: the columns do every pixel */
+#else
     j->first = NNOM_ARM_ASM ? nnom_conv2d_affine_s8_quad_pixels(win, in_dims, out_dims, out) : 0u;
+#endif
     j->out_w = out_dims.w;
     /* the table in the output's last 12 * C bytes (word-aligned down), when they are after the
      * pixels done before first; table_px: the pixels whose outputs end before it */
@@ -589,7 +593,8 @@ static NNOM_ARM_ALWAYS_INLINE int conv_fast(const nnom_conv_affine_params_t *p, 
  * kernel, [2] the columns, [3] the blocks of four output channels before them and [5] the row
  * kernel (the dispatcher checked the scratch and the requantization), [4] the columns' path with
  * those checks, for the 1x1 kernels without room for their blocks, [6] the 1x1 kernel without
- * scratch, [7] the reference. One left out is the reference, which every build links (the
+ * scratch, [7] the reference. One left out is the reference (in the small profile the shallow
+ * kernel, the blocks and the row kernel: the columns, CONV_SMALL_COLUMNS), which every build links (the
  * requantization's range sends a layer to it): a layer a wrong rule left without its path is
  * slower, never wrong, and a path no layer takes costs no fallback of its own. Read through
  * NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). Each one is called in a tail
@@ -618,8 +623,14 @@ static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 #endif
 /* the blocks of four output channels, then the columns: both or the reference (the columns start
  * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
+/* The small kernel profile (NNOM_KERNEL_PROFILE_SMALL, nnom_kernel_paths.h) leaves the shallow
+ * kernel, the blocks and the row kernel out for the columns: their layers take those (the shallow
+ * kernel's through conv_checked(), its checks), the blocks' from their first pixel. */
+#define CONV_SMALL_COLUMNS (NNOM_KERNEL_PROFILE_SMALL && NNOM_PATH_AFF_CONV_COLUMNS)
 #if NNOM_PATH_AFF_CONV_COLUMNS && NNOM_PATH_AFF_CONV_QUAD
 #define CONV_QUADS conv_quads_columns
+#elif CONV_SMALL_COLUMNS
+#define CONV_QUADS conv_columns
 #else
 #define CONV_QUADS nnom_conv2d_affine_s8_words
 #endif
@@ -630,12 +641,15 @@ static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
     nnom_conv2d_shallow_affine_s8_fast(&a);
 }
 #define CONV_SHALLOW conv_shallow
+#elif CONV_SMALL_COLUMNS
+#define CONV_SHALLOW conv_checked
 #else
 #define CONV_SHALLOW nnom_conv2d_affine_s8_words
 #endif
-#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
+#if (NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS) || (CONV_SMALL_COLUMNS && !NNOM_PATH_AFF_CONV_SHALLOW)
 /* The columns' path for the 1x1 kernels over a multiple of 4 input channels without room for
- * the 1x1 kernel's blocks (conv_path()'s [4]): without a scratch or
+ * the 1x1 kernel's blocks (conv_path()'s [4]), and in the small profile the shallow kernel's
+ * layers: without a scratch or
  * with a channel outside the fast requantization, the reference; else the blocks of four output
  * channels where the shape takes them, the columns. */
 static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
@@ -647,6 +661,8 @@ static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
     else
         path[columns_path(&p->win, nnom_dims_of(in_hw, in_c), nnom_dims_of(out_hw, out_c))](NNOM_CONV_WORDS_ARGS);
 }
+#endif
+#if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
 #define CONV_PW_COLUMNS conv_checked
 #else
 #define CONV_PW_COLUMNS nnom_conv2d_affine_s8_words
@@ -664,6 +680,8 @@ static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
     nnom_conv2d_row_affine_s8_fast(&a);
 }
 #define CONV_ROWS conv_rows
+#elif CONV_SMALL_COLUMNS
+#define CONV_ROWS conv_columns
 #else
 #define CONV_ROWS nnom_conv2d_affine_s8_words
 #endif
