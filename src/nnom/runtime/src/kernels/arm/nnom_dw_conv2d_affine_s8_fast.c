@@ -7,7 +7,7 @@
  * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
  * the input: the outputs around it on the channel-major core, dw_table(); at stride 2 the inner
  * block's runner also takes the column and row past it when their windows miss only their last
- * column or row, dw_s2_right(), dw_s2_bottom()), which calls the
+ * column or row, dw_s2_edges()), which calls the
  * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -85,37 +85,68 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
  * through NNOM_ARM_OPAQUE, the same code in every build (see dw_runners). */
 static const uint8_t dw_s2_built[1] = {NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM};
 
-/* Whether the table path's stride-2 nine-tap runner (dw_nine_s2_asm()) takes, after each row of
- * the inner block [ylo, yhi) x [xlo, xhi), the output just past it whose window has only its first
- * two columns inside the input (SAME at stride 2 on an even width): from the column the last pixel
- * kept, about 62 instructions, 78 on the channel-major core, which then leaves it out. */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv_affine_params_t *p,
-                                                                  nnom_dims_t in_dims, nnom_dims_t out_dims,
-                                                                  uint32_t ylo, uint32_t yhi, uint32_t xlo,
-                                                                  uint32_t xhi)
+/* dw_nine_s2_asm() ends with SSAT's immediate shift, as the plane path's stride-1 cores do
+ * (DW_IMM_SHIFT, below: the same arithmetic): channel c's weights and bias times 2^u instead of 2,
+ * u = DW_S2_SHIFT + 1 - r_c, and SMMLA's k' = k 2^(u-1) + 2^(u-2) with the rounding (dw_s2_rq());
+ * exact for r from DW_S2_SHIFT - 7 to DW_S2_SHIFT - 1 and biases in [-DW_S2_BIAS, DW_S2_BIAS)
+ * (|2^u a| <= 2^8 (2^22 + 9 * 255 * 128) < 2^31). */
+#define DW_S2_SHIFT 10
+#define DW_S2_BIAS (1u << 22)
+
+/* Whether a layer's n channels fit that requantization (their multipliers >= 0: nnom_arm_aff_fast(),
+ * which the table path checked): shifts -r from -(DW_S2_SHIFT - 1) to -(DW_S2_SHIFT - 7), the biases
+ * in [-DW_S2_BIAS, DW_S2_BIAS). Four shifts a step bytewise (-r + DW_S2_SHIFT - 1 from 0 to 6, which
+ * UQSUB8 by 6 takes to 0), the biases' bounds as the bits of b + DW_S2_BIAS ORed (about 4
+ * instructions a channel, 15 with the tests branched on). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_fits(const int8_t *shift, const int32_t *bias, uint32_t n)
+{
+    uint32_t i, bad = 0, bits = 0;
+    for (i = 0; i + 4 <= n; i += 4)
+        bad |= __uqsub8(__uadd8(nnom_ld32(shift + i), (DW_S2_SHIFT - 1) * 0x01010101u), 0x06060606u);
+    for (; i < n; i++)
+        bad |= (uint32_t)(shift[i] + DW_S2_SHIFT - 1) > 6u;
+    if (bias != NULL) {
+        for (i = 0; i + 4 <= n; i += 4)
+            bits |= ((uint32_t)bias[i] + DW_S2_BIAS) | ((uint32_t)bias[i + 1] + DW_S2_BIAS)
+                    | ((uint32_t)bias[i + 2] + DW_S2_BIAS) | ((uint32_t)bias[i + 3] + DW_S2_BIAS);
+        for (; i < n; i++)
+            bits |= (uint32_t)bias[i] + DW_S2_BIAS;
+    }
+    return bad == 0 && bits < 2u * DW_S2_BIAS;
+}
+
+/* Whether the table path's nine-tap block at column stride 2 takes dw_nine_s2_asm(): no dilation
+ * across, output zero point -128 without a clamp, the layer in its requantization (dw_s2_fits());
+ * else dw_nine_asm(). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_runs(const nnom_conv_affine_params_t *p,
+                                                                 const int32_t *bias, uint32_t C)
 {
     const nnom_window_t *win = &p->win;
     const uint8_t *built = dw_s2_built;
     NNOM_ARM_OPAQUE(built);
     return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
-           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && xhi + 1u == out_dims.w
-           && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left;
+           && p->act_min == -128 && p->act_max == 127 && dw_s2_fits(p->shift, bias, C);
 }
 
-/* The same for the row just past the inner block, whose windows have only their first two rows
- * inside (SAME at stride 2 on an even height): about 66 instructions an output, 78 on the
- * channel-major core (and its output past the block, when dw_s2_right(), about 45 for 60). */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_bottom(const nnom_conv_affine_params_t *p,
-                                                                   nnom_dims_t in_dims, nnom_dims_t out_dims,
-                                                                   uint32_t ylo, uint32_t yhi, uint32_t xlo,
-                                                                   uint32_t xhi)
+/* Which outputs past the inner block [ylo, yhi) x [xlo, xhi) of a 3x3 layer without dilation
+ * dw_nine_s2_asm() takes (dw_s2_runs()): DW_S2_RIGHT, after each row of the block the output just
+ * past it, whose window has only its first two columns inside the input (SAME at stride 2 on an even
+ * width; from the column the last pixel kept, about 57 instructions, 78 on the channel-major core,
+ * which then leaves it out); DW_S2_BOTTOM, the row just past the block, whose windows have only their
+ * first two rows inside (SAME at stride 2 on an even height: about 61 instructions an output, 78 on
+ * the channel-major core; and its output past the block, with DW_S2_RIGHT, about 40 for 60). */
+#define DW_S2_RIGHT 1u
+#define DW_S2_BOTTOM 2u
+static NNOM_ARM_NOINLINE __attribute__((unused)) uint32_t dw_s2_edges(const nnom_conv_affine_params_t *p,
+                                                                       const int32_t *bias, nnom_dims_t in_dims,
+                                                                       nnom_dims_t out_dims, uint32_t ylo,
+                                                                       uint32_t yhi, uint32_t xlo, uint32_t xhi)
 {
     const nnom_window_t *win = &p->win;
-    const uint8_t *built = dw_s2_built;
-    NNOM_ARM_OPAQUE(built);
-    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
-           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && yhi + 1u == out_dims.h
-           && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top;
+    if (!(ylo < yhi && xlo < xhi && win->dh == 1 && dw_s2_runs(p, bias, in_dims.c)))
+        return 0;
+    return (xhi + 1u == out_dims.w && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left ? DW_S2_RIGHT : 0u)
+           | (yhi + 1u == out_dims.h && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top ? DW_S2_BOTTOM : 0u);
 }
 
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
@@ -197,12 +228,13 @@ typedef struct dw_job {
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
-    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (dw_s2_right()), */
+    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (DW_S2_RIGHT), */
     int32_t b2[4];            /* with these biases (b less its window's missing third column), */
-    uint32_t bottom;          /* and the row past the block (dw_s2_bottom()), */
+    uint32_t bottom;          /* and the row past the block (DW_S2_BOTTOM), */
     int32_t b3[4], b4[4];     /* with these (b less the third row; less both: its output past the block) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
+    uint32_t s2;              /* the nine-tap block takes dw_nine_s2_asm() (dw_s2_runs()) */
 } dw_job_t;
 
 /* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
@@ -396,7 +428,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 /* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
  * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
  * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
- * r12). */
+ * r12): SMMLA and SSAT's immediate shift (DW_S2_SHIFT), the constants m0 k0' m1 k1' in rq[1], m2 k2'
+ * m3 k3' in rq[2] followed by end: two LDMs (dw_s2_imm()). */
 #define DW_S2_P0_RESTORE \
     "ldrd   r8, r9, [r3, #" DW_S2_P0 "]\n\t" \
     "ldrd   r11, r12, [r3, #220]\n\t" \
@@ -459,11 +492,22 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "smlad  r6, r10, r12, r6\n\t" \
     "ldr    r8, [r3, #44]\n\t" \
     "smlad  r7, r11, r8, r7\n\t"
+#define DW_S2_SSAT(a) "ssat   " a ", #8, " a ", asr #10\n\t"
+#if DW_S2_SHIFT != 10
+#error "DW_S2_SSAT's shift is DW_S2_SHIFT"
+#endif
 #define DW_S2_RQ \
-    "add    r12, r3, #48\n\t" \
-    DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
+    "add    r12, r3, #64\n\t" \
+    "ldm    r12!, {r8-r11}\n\t" \
+    "smmla  r4, r4, r8, r9\n\t" \
+    "smmla  r5, r5, r10, r11\n\t" \
     "ldm    r12, {r8-r12}\n\t" \
-    DW_PACK4("r8", "r9", "r10", "r11")
+    "smmla  r6, r6, r8, r9\n\t" \
+    "smmla  r7, r7, r10, r11\n\t" \
+    DW_S2_SSAT("r4") DW_S2_SSAT("r5") DW_S2_SSAT("r6") DW_S2_SSAT("r7") \
+    "bfi    r4, r5, #8, #8\n\t" \
+    "bfi    r4, r6, #16, #8\n\t" \
+    "bfi    r4, r7, #24, #8\n\t"
 /* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
  * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
@@ -471,9 +515,10 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
  * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
  * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
- * dilation); the row's end in the output is in the job (end), read into r12 with the shifts. 84
- * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12]
- * rows left, [16] the row's first input and output. */
+ * dilation); the row's end in the output is in the job (end), read into r12 with the requantization's
+ * constants. 79 instructions a pixel of four channels (dw_nine_asm(): 92; 84 with its
+ * requantization). Registers as there; the stack: [12] rows left, [16] the row's first input and
+ * output. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
@@ -712,6 +757,41 @@ static NNOM_ARM_NOINLINE void dw_s2_biases(dw_job_t *j, int32_t zp)
     }
 }
 
+/* The products of the low and of the high int16 lanes of x and f (SMLABB, SMLATT: GCC's scalar
+ * code took 22 instructions more a tap pair). */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_mul_bb(uint32_t x, uint32_t f)
+{
+    return __smlabb((int32_t)x, (int32_t)f, 0);
+}
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_mul_tt(uint32_t x, uint32_t f)
+{
+    return __smlatt((int32_t)x, (int32_t)f, 0);
+}
+
+/* dw_nine_s2_asm()'s requantization (DW_S2_SHIFT) of channel c0 + i: m and k' = k 2^v + 2^(v-1) in
+ * rq[1 + i / 2], v = DW_S2_SHIFT - r (1 to 7: dw_s2_fits()); returns its weights' factor 2^(1+v).
+ * k = k0 2^(DW_S2_SHIFT - 1), k0 = 1 + 2 out_zp (z1 2^(r-1) 2^v). */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq1(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
+                                                 int32_t k, uint32_t i)
+{
+    const uint32_t v = (uint32_t)(DW_S2_SHIFT + p->shift[c0 + i]);
+    j->rq[1 + (i >> 1)][2 * (i & 1u)] = p->mult[c0 + i];
+    j->rq[1 + (i >> 1)][2 * (i & 1u) + 1] = k + (int32_t)(1u << (v - 1u));
+    return 2u << v;
+}
+
+/* The same for the group from c0 (unrolled: constant offsets); returns the factors of channels 0
+ * and 2 in the low and high halfwords, those of 1 and 3 in *f13. */
+static NNOM_ARM_NOINLINE uint32_t dw_s2_rq(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
+                                           uint32_t *f13)
+{
+    const int32_t k = (int32_t)((uint32_t)(1 + 2 * p->out_zp) << (DW_S2_SHIFT - 1));
+    const uint32_t f0 = dw_s2_rq1(j, p, c0, k, 0), f1 = dw_s2_rq1(j, p, c0, k, 1);
+    const uint32_t f2 = dw_s2_rq1(j, p, c0, k, 2), f3 = dw_s2_rq1(j, p, c0, k, 3);
+    *f13 = f1 | f3 << 16;
+    return f0 | f2 << 16;
+}
+
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
  * list the taps' offsets once, then per group of four channels their weight pairs, the block's
  * biases and the requantization, and run it. */
@@ -731,8 +811,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     n = (ky1 - ky0) * (kx1 - kx0);
-    /* a whole 3x3 window (9 taps in 3 columns) at column stride 2: dw_nine_s2_asm()'s order */
-    s2 = n == 9 && kx1 - kx0 == 3 && win->sw == 2 && win->dw == 1 && !j->clamp && !j->fix;
+    /* a whole 3x3 window (9 taps in 3 columns) on dw_nine_s2_asm(): its order */
+    s2 = j->s2 && n == 9 && kx1 - kx0 == 3;
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++) {
             const uint32_t u = s2 ? dw_s2_place[t] : t; /* the tap's place in the table */
@@ -755,43 +835,48 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
         const int8_t *wc = w + c0;
         tap_pair_t *pr = j->pairs;
-        /* the sums of the doubled weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
-        uint32_t sum_e = 0, sum_o = 0, i;
+        /* the sums of the weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
+        uint32_t sum_e = 0, sum_o = 0, i, f02 = 0x00020002u, f13 = 0x00020002u;
+        /* channel i's weights times f_i (f02: (f_0, f_2), f13: (f_1, f_3)): 2, nnom_arm_rq()'s 2a,
+         * or on dw_nine_s2_asm() 2^(1+v) (dw_s2_rq()) */
+        if (s2)
+            f02 = dw_s2_rq(j, p, c0, &f13);
         for (t = 0; t + 1 < n; t += 2, pr++) {
-            /* taps a, b: (2 a_c, 2 b_c) for c = 0..3 */
+            /* taps a, b: (f_c a_c, f_c b_c) for c = 0..3 */
             const uint32_t a = nnom_ld32(wc + tap[t] * C), b = nnom_ld32(wc + tap[t + 1] * C);
-            uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
-            ae = __sadd16(ae, ae);
-            ao = __sadd16(ao, ao);
-            be = __sadd16(be, be);
-            bo = __sadd16(bo, bo);
+            const uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
             sum_e = __sadd16(__sadd16(sum_e, ae), be);
             sum_o = __sadd16(__sadd16(sum_o, ao), bo);
-            pr->w[0] = nnom_pkhbt16(ae, be);
-            pr->w[1] = nnom_pkhbt16(ao, bo);
-            pr->w[2] = nnom_pkhtb16(ae, be);
-            pr->w[3] = nnom_pkhtb16(ao, bo);
+            pr->w[0] = nnom_pkhbt16((uint32_t)dw_mul_bb(ae, f02), (uint32_t)dw_mul_bb(be, f02));
+            pr->w[1] = nnom_pkhbt16((uint32_t)dw_mul_bb(ao, f13), (uint32_t)dw_mul_bb(bo, f13));
+            pr->w[2] = nnom_pkhbt16((uint32_t)dw_mul_tt(ae, f02), (uint32_t)dw_mul_tt(be, f02));
+            pr->w[3] = nnom_pkhbt16((uint32_t)dw_mul_tt(ao, f13), (uint32_t)dw_mul_tt(bo, f13));
         }
-        if (n & 1u) { /* the single last tap: (2 w_c0, 2 w_c2), (2 w_c1, 2 w_c3) */
+        if (n & 1u) { /* the single last tap: (f_0 w_c0, f_2 w_c2), (f_1 w_c1, f_3 w_c3) */
             const uint32_t a = nnom_ld32(wc + tap[t] * C), ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a);
-            pr->w[0] = __sadd16(ae, ae);
-            pr->w[1] = __sadd16(ao, ao);
-            sum_e = __sadd16(sum_e, pr->w[0]);
-            sum_o = __sadd16(sum_o, pr->w[1]);
+            pr->w[0] = nnom_pkhbt16((uint32_t)dw_mul_bb(ae, f02), (uint32_t)dw_mul_tt(ae, f02));
+            pr->w[1] = nnom_pkhbt16((uint32_t)dw_mul_bb(ao, f13), (uint32_t)dw_mul_tt(ao, f13));
+            sum_e = __sadd16(sum_e, ae);
+            sum_o = __sadd16(sum_o, ao);
         }
-        /* 2 * (bias - zp * sum w): channel i's sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
+        /* f_i (bias - zp * sum w): channel i's sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
         j->b[0] = -zp * (int16_t)(sum_e & 0xFFFFu);
         j->b[1] = -zp * (int16_t)(sum_o & 0xFFFFu);
         j->b[2] = -zp * (int16_t)(sum_e >> 16);
         j->b[3] = -zp * (int16_t)(sum_o >> 16);
-        group_rq(p, c0, j->rq);
         if (bias != NULL)
             for (i = 0; i < 4; i++)
-                j->b[i] += 2 * bias[c0 + i];
-        if (s2) {
+                j->b[i] += bias[c0 + i];
+        j->b[0] *= dw_mul_bb(f02, 1u);
+        j->b[1] *= dw_mul_bb(f13, 1u);
+        j->b[2] *= dw_mul_tt(f02, 0x10000u);
+        j->b[3] *= dw_mul_tt(f13, 0x10000u);
+        if (!s2)
+            group_rq(p, c0, j->rq);
+        else {
             for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
                 j->w0[i] = j->pairs[0].w[i];
-            if (j->right || j->bottom) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
+            if (j->right || j->bottom) /* the outputs past the block (dw_s2_edges()) */
                 dw_s2_biases(j, zp);
         }
         j->pa = first + (n ? c0 : 0);
@@ -1667,8 +1752,12 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
-    j.bottom = border && dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+    j.s2 = nine && dw_s2_runs(p, bias, C);
+    {
+        const uint32_t edges = border ? dw_s2_edges(p, bias, in_dims, out_dims, ylo, yhi, xlo, xhi) : 0u;
+        j.right = edges & DW_S2_RIGHT;
+        j.bottom = edges & DW_S2_BOTTOM;
+    }
 
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
@@ -2523,15 +2612,15 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0, edges;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
-        /* the table path's runner takes its rows' next output and the next row too (dw_s2_right(),
-         * dw_s2_bottom()) */
-        xend = xhi + (uint32_t)dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
-        yend = yhi + (uint32_t)dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+        /* the table path's runner takes its rows' next output and the next row too (dw_s2_edges()) */
+        edges = dw_s2_edges(p, bias, in_dims, out_dims, ylo, yhi, xlo, xhi);
+        xend = xhi + (edges & DW_S2_RIGHT);
+        yend = yhi + (edges >> 1);
     }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
