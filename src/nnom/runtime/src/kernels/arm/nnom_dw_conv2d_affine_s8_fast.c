@@ -849,8 +849,8 @@ static NNOM_ARM_ALWAYS_INLINE void dw_s2_bias1(dw_job_t *j, const int32_t *bias,
  * (0, 3), (6, 7), (1, 4), (2, 5), then 8): its weights at w (the group's, C bytes a tap) times
  * 2^(1+v) (dw_s2_rq()), those of the slot's pair again in w0, the biases (bias at the group, or
  * NULL) of its windows and of those past the block, and the requantization; unrolled, the sums
- * in registers (a frame of 80 bytes: the stack 20 bytes deeper than at the runner), about 190
- * instructions (370 through dw_block()'s loop and a loop over the channels for b2, b3, b4). */
+ * in registers (a frame of 80 bytes: the stack 20 bytes deeper than at the runner), about 290
+ * instructions (460 through dw_block()'s loop and a loop over the channels for b2, b3, b4). */
 static NNOM_ARM_NOINLINE void dw_s2_group(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
                                           uint32_t C, const int32_t *bias, uint32_t c0)
 {
