@@ -881,6 +881,71 @@ static void check_dw(void)
         fails += run_nine_case(cs, in, &win, out, mode, no_bias, mis, wmis, &fast, &printed);
         done++;
     }
+    /* 3x3 at a column stride of 2 (strides (2, 2), (1, 2), (2, 1)), out_zp -128 without clamp, every
+     * channel in the stride-2 runner's requantization (SSAT's immediate shift, DW_S2_SHIFT: shifts
+     * -9 to -3, biases in [-2^22, 2^22), at their edges), or one channel outside (shift -2 or -10,
+     * bias 2^22 or -2^22 - 1: dw_nine_asm() then, the outputs past the block on the channel-major
+     * core); SAME or explicit paddings of 0 to 2, maps of 3 to 24, dilated rows now and then, odd
+     * channel counts, misaligned buffers, extreme inputs and weights, input zero points at both ends */
+    for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        uint32_t th, tw, mis = rnd() & 3, wmis = rnd() & 3, r = rnd() % 4, i, pad_b, pad_r;
+        int mode = (int)(rnd() % 8), no_bias = mode == 2;
+        int8_t *x = in_buf + mis, *w = w_buf + wmis;
+        nnom_conv_affine_params_t p;
+        win.sh = (uint16_t)(r == 1 ? 1 : 2);
+        win.sw = (uint16_t)(r == 2 ? 1 : 2);
+        if (win.sh == 1 && rnd() % 3 == 0)
+            win.dh = 2;
+        in.h = (uint16_t)urange(3, 24);
+        in.w = (uint16_t)urange(3, 24);
+        in.c = (uint16_t)(rnd() % 2 ? 4 * urange(1, 8) : urange(4, 37));
+        if (rnd() % 2) { /* SAME */
+            out.h = (uint16_t)((in.h + win.sh - 1) / win.sh);
+            out.w = (uint16_t)((in.w + win.sw - 1) / win.sw);
+            th = (uint32_t)(out.h - 1) * win.sh + 2u * win.dh + 1;
+            tw = (uint32_t)(out.w - 1) * win.sw + 3;
+            win.pad_top = (uint16_t)(th > in.h ? (th - in.h) / 2 : 0);
+            win.pad_left = (uint16_t)(tw > in.w ? (tw - in.w) / 2 : 0);
+        } else {
+            win.pad_top = (uint16_t)urange(0, 2);
+            win.pad_left = (uint16_t)urange(0, 2);
+            pad_b = urange(0, 2);
+            pad_r = urange(0, 2);
+            th = in.h + win.pad_top + pad_b;
+            tw = in.w + win.pad_left + pad_r;
+            if (th < 2u * win.dh + 1 || tw < 3)
+                continue;
+            out.h = (uint16_t)((th - 2u * win.dh - 1) / win.sh + 1);
+            out.w = (uint16_t)((tw - 3) / win.sw + 1);
+        }
+        out.c = in.c;
+        if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        for (i = 0; i < out.c; i++) {
+            const uint32_t e = rnd() % 8;
+            mult_buf[i] = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+            if (e == 0)
+                mult_buf[i] = 0x7FFFFFFF;
+            shift_buf[i] = (int8_t)(e == 1 ? -9 : e == 2 ? -3 : srange(-9, -3));
+            bias_buf[i] = no_bias ? 0 : e == 3 ? (1 << 22) - 1 : e == 4 ? -(1 << 22) : srange(-100000, 100000);
+        }
+        if (rnd() % 3 == 0) { /* one channel outside */
+            const uint32_t k = rnd() % out.c, e = rnd() % 4;
+            if (e < 2 || no_bias)
+                shift_buf[k] = (int8_t)(e == 0 ? -2 : -10);
+            else
+                bias_buf[k] = e == 2 ? 1 << 22 : -(1 << 22) - 1;
+        }
+        fast += is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     report("dw_conv2d", done, fails, fast);
 }
 

@@ -4,6 +4,9 @@
 
 #include "nnom_arm_affine.h"
 
+/* the biases' quick bound (nnom_arm_aff_fast()) */
+#define NNOM_ARM_AFF_HALF (1u << 29)
+
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
@@ -11,7 +14,7 @@ int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *b
     int32_t sign = 0;
     if (room <= 0)
         return 0;
-    /* four channels a step, the tests' failures gathered, not branched on (about 7 instructions a
+    /* four channels a step, the tests' failures gathered, not branched on (about 8 instructions a
      * channel, 12 one at a time): the multipliers' sign bits; the shifts bytewise, -23..-1 plus 23
      * being 0..22, which UQSUB8 by 22 takes to 0; the biases' bounds -room < b < room as the sign
      * bits of the saturated b + room - 1 (set below) and b - room (clear above) */
@@ -20,13 +23,22 @@ int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *b
         bytes |= __uqsub8(__uadd8(nnom_ld32(shift + i), 0x17171717u), 0x16161616u);
         sign |= mult[i] | mult[i + 1] | mult[i + 2] | mult[i + 3];
     }
-    if (bias != NULL)
-        for (i = 0; i + 4 <= n; i += 4) {
-            sign |= __qadd(bias[i], (int32_t)r - 1) | __qadd(bias[i + 1], (int32_t)r - 1)
-                    | __qadd(bias[i + 2], (int32_t)r - 1) | __qadd(bias[i + 3], (int32_t)r - 1);
-            sign |= ~(__qsub(bias[i], (int32_t)r) & __qsub(bias[i + 1], (int32_t)r) & __qsub(bias[i + 2], (int32_t)r)
-                      & __qsub(bias[i + 3], (int32_t)r));
-        }
+    if (bias != NULL) {
+        /* first against 2^29 (below room from 2^14 taps down): the biases plus 2^29, ORed, below 2^30
+         * (3 instructions a channel, 6 for the exact bounds, which the others take) */
+        uint32_t big = 0;
+        if (r > NNOM_ARM_AFF_HALF)
+            for (i = 0; i + 4 <= n; i += 4)
+                big |= ((uint32_t)bias[i] + NNOM_ARM_AFF_HALF) | ((uint32_t)bias[i + 1] + NNOM_ARM_AFF_HALF)
+                       | ((uint32_t)bias[i + 2] + NNOM_ARM_AFF_HALF) | ((uint32_t)bias[i + 3] + NNOM_ARM_AFF_HALF);
+        if (r <= NNOM_ARM_AFF_HALF || big >= 2u * NNOM_ARM_AFF_HALF)
+            for (i = 0; i + 4 <= n; i += 4) {
+                sign |= __qadd(bias[i], (int32_t)r - 1) | __qadd(bias[i + 1], (int32_t)r - 1)
+                        | __qadd(bias[i + 2], (int32_t)r - 1) | __qadd(bias[i + 3], (int32_t)r - 1);
+                sign |= ~(__qsub(bias[i], (int32_t)r) & __qsub(bias[i + 1], (int32_t)r)
+                          & __qsub(bias[i + 2], (int32_t)r) & __qsub(bias[i + 3], (int32_t)r));
+            }
+    }
     if (sign < 0 || bytes != 0)
         return 0;
     /* the last n % 4 one at a time: in 32 bits (room <= 2^30), -room < b < room exactly when

@@ -7,7 +7,7 @@
  * described here (of 3x3 windows without dilation only the inner block, whose windows lie inside
  * the input: the outputs around it on the channel-major core, dw_table(); at stride 2 the inner
  * block's runner also takes the column and row past it when their windows miss only their last
- * column or row, dw_s2_right(), dw_s2_bottom()), which calls the
+ * column or row, dw_s2_edges()), which calls the
  * reference for what it does not cover: depth multipliers above 1,
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
@@ -22,7 +22,8 @@
  * out in a table on the stack (~0.5 KB) and the block's pixels run through it. The input zero point
  * never reaches the inner loop: over a block's taps, sum w * (x - zp) = sum w * x - zp * sum w, and
  * the last term goes into the block's bias. The weights are doubled in the table, which gives the
- * requantization (nnom_arm_affine.h) its 2 * accumulator for free. When in_c is not a multiple of
+ * requantization (nnom_arm_affine.h) its 2 * accumulator for free (at stride 2 scaled further for
+ * SSAT's immediate shift: DW_S2_SHIFT). When in_c is not a multiple of
  * 4, the last group is channels in_c - 4 .. in_c - 1, overlapping the one before: the same bytes
  * are written twice. */
 #include "nnom_affine_kernels.h"
@@ -85,37 +86,68 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
  * through NNOM_ARM_OPAQUE, the same code in every build (see dw_runners). */
 static const uint8_t dw_s2_built[1] = {NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM};
 
-/* Whether the table path's stride-2 nine-tap runner (dw_nine_s2_asm()) takes, after each row of
- * the inner block [ylo, yhi) x [xlo, xhi), the output just past it whose window has only its first
- * two columns inside the input (SAME at stride 2 on an even width): from the column the last pixel
- * kept, about 62 instructions, 78 on the channel-major core, which then leaves it out. */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_right(const nnom_conv_affine_params_t *p,
-                                                                  nnom_dims_t in_dims, nnom_dims_t out_dims,
-                                                                  uint32_t ylo, uint32_t yhi, uint32_t xlo,
-                                                                  uint32_t xhi)
+/* dw_nine_s2_asm() ends with SSAT's immediate shift, as the plane path's stride-1 cores do
+ * (DW_IMM_SHIFT, below: the same arithmetic): channel c's weights and bias times 2^u instead of 2,
+ * u = DW_S2_SHIFT + 1 - r_c, and SMMLA's k' = k 2^(u-1) + 2^(u-2) with the rounding (dw_s2_rq());
+ * exact for r from DW_S2_SHIFT - 7 to DW_S2_SHIFT - 1 and biases in [-DW_S2_BIAS, DW_S2_BIAS)
+ * (|2^u a| <= 2^8 (2^22 + 9 * 255 * 128) < 2^31). */
+#define DW_S2_SHIFT 10
+#define DW_S2_BIAS (1u << 22)
+
+/* Whether a layer's n channels fit that requantization (their multipliers >= 0: nnom_arm_aff_fast(),
+ * which the table path checked): shifts -r from -(DW_S2_SHIFT - 1) to -(DW_S2_SHIFT - 7), the biases
+ * in [-DW_S2_BIAS, DW_S2_BIAS). Four shifts a step bytewise (-r + DW_S2_SHIFT - 1 from 0 to 6, which
+ * UQSUB8 by 6 takes to 0), the biases' bounds as the bits of b + DW_S2_BIAS ORed (about 4
+ * instructions a channel, 15 with the tests branched on). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_fits(const int8_t *shift, const int32_t *bias, uint32_t n)
+{
+    uint32_t i, bad = 0, bits = 0;
+    for (i = 0; i + 4 <= n; i += 4)
+        bad |= __uqsub8(__uadd8(nnom_ld32(shift + i), (DW_S2_SHIFT - 1) * 0x01010101u), 0x06060606u);
+    for (; i < n; i++)
+        bad |= (uint32_t)(shift[i] + DW_S2_SHIFT - 1) > 6u;
+    if (bias != NULL) {
+        for (i = 0; i + 4 <= n; i += 4)
+            bits |= ((uint32_t)bias[i] + DW_S2_BIAS) | ((uint32_t)bias[i + 1] + DW_S2_BIAS)
+                    | ((uint32_t)bias[i + 2] + DW_S2_BIAS) | ((uint32_t)bias[i + 3] + DW_S2_BIAS);
+        for (; i < n; i++)
+            bits |= (uint32_t)bias[i] + DW_S2_BIAS;
+    }
+    return bad == 0 && bits < 2u * DW_S2_BIAS;
+}
+
+/* Whether the table path's nine-tap block at column stride 2 takes dw_nine_s2_asm(): no dilation
+ * across, output zero point -128 without a clamp (each group in its requantization, dw_s2_fits(),
+ * or with SMMLAR and ASR). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_runs(const nnom_conv_affine_params_t *p)
 {
     const nnom_window_t *win = &p->win;
     const uint8_t *built = dw_s2_built;
     NNOM_ARM_OPAQUE(built);
     return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && p->out_zp == -128
-           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && xhi + 1u == out_dims.w
-           && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left;
+           && p->act_min == -128 && p->act_max == 127;
 }
 
-/* The same for the row just past the inner block, whose windows have only their first two rows
- * inside (SAME at stride 2 on an even height): about 66 instructions an output, 78 on the
- * channel-major core (and its output past the block, when dw_s2_right(), about 45 for 60). */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_bottom(const nnom_conv_affine_params_t *p,
-                                                                   nnom_dims_t in_dims, nnom_dims_t out_dims,
-                                                                   uint32_t ylo, uint32_t yhi, uint32_t xlo,
-                                                                   uint32_t xhi)
+/* Which outputs past the inner block [ylo, yhi) x [xlo, xhi) of a 3x3 layer without dilation
+ * dw_nine_s2_asm() takes (runs: dw_s2_runs() and every group in its requantization, dw_s2_fits()):
+ * DW_S2_RIGHT, after each row of the block the output just
+ * past it, whose window has only its first two columns inside the input (SAME at stride 2 on an even
+ * width; from the column the last pixel kept, about 57 instructions, 78 on the channel-major core,
+ * which then leaves it out); DW_S2_BOTTOM, the row just past the block, whose windows have only their
+ * first two rows inside (SAME at stride 2 on an even height: about 61 instructions an output, 78 on
+ * the channel-major core; and its output past the block, with DW_S2_RIGHT, about 40 for 60). */
+#define DW_S2_RIGHT 1u
+#define DW_S2_BOTTOM 2u
+static NNOM_ARM_NOINLINE __attribute__((unused)) uint32_t dw_s2_edges(const nnom_conv_affine_params_t *p, int runs,
+                                                                       nnom_dims_t in_dims, nnom_dims_t out_dims,
+                                                                       uint32_t ylo, uint32_t yhi, uint32_t xlo,
+                                                                       uint32_t xhi)
 {
     const nnom_window_t *win = &p->win;
-    const uint8_t *built = dw_s2_built;
-    NNOM_ARM_OPAQUE(built);
-    return built[0] && win->kh == 3 && win->kw == 3 && win->sw == 2 && win->dw == 1 && win->dh == 1 && p->out_zp == -128
-           && p->act_min == -128 && p->act_max == 127 && ylo < yhi && xlo < xhi && yhi + 1u == out_dims.h
-           && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top;
+    if (!(runs && ylo < yhi && xlo < xhi && win->dh == 1))
+        return 0;
+    return (xhi + 1u == out_dims.w && 2u * xhi + 2u == (uint32_t)in_dims.w + win->pad_left ? DW_S2_RIGHT : 0u)
+           | (yhi + 1u == out_dims.h && yhi * win->sh + 2u == (uint32_t)in_dims.h + win->pad_top ? DW_S2_BOTTOM : 0u);
 }
 
 /* Channel c0 + i's requantization constants in nnom_arm_rq4()'s order. */
@@ -197,12 +229,15 @@ typedef struct dw_job {
     uint32_t lo4, hi4;        /* the clamp (nnom_arm_bytes4), */
     uint32_t clamp;           /* unless it is the whole int8 range */
     uint32_t fix;             /* the requantization's sign correction (out_zp above -128) */
-    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (dw_s2_right()), */
+    uint32_t right;           /* dw_nine_s2_asm() runs each row's output past the block (DW_S2_RIGHT), */
     int32_t b2[4];            /* with these biases (b less its window's missing third column), */
-    uint32_t bottom;          /* and the row past the block (dw_s2_bottom()), */
+    uint32_t bottom;          /* and the row past the block (DW_S2_BOTTOM), */
     int32_t b3[4], b4[4];     /* with these (b less the third row; less both: its output past the block) */
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
+    uint32_t s2;              /* the nine-tap block takes dw_nine_s2_asm() (dw_s2_runs()), */
+    uint32_t imm;             /* the group in its requantization (dw_s2_fits(), dw_s2_group()), */
+    uint32_t imm_all;         /* every group (then the outputs past the block: dw_s2_edges()) */
 } dw_job_t;
 
 /* The block's pixels; clamp: the clamp is narrower than int8; fix: the sign correction; nine: the
@@ -287,6 +322,10 @@ static NNOM_ARM_NOINLINE void dw_run_sat(const dw_job_t *j)
 #if NNOM_PATH_AFF_DW_TABLE_NINE
 #if NNOM_ARM_ASM
 /* The field offsets the asm below reads. */
+/* imm's offset, after the pairs (NNOM_DW_MAX_TAPS) */
+#define DW_JOB_IMM (220 + 24 * ((NNOM_DW_MAX_TAPS + 1) / 2))
+#define DW_JOB_STR_(x) #x
+#define DW_JOB_STR(x) DW_JOB_STR_(x)
 typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_t, p0) == 16
                                   && offsetof(dw_job_t, w0) == 32 && offsetof(dw_job_t, rq) == 48
                                   && offsetof(dw_job_t, end) == 96 && offsetof(dw_job_t, pa) == 100
@@ -296,7 +335,8 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
                                   && offsetof(dw_job_t, rows) == 128 && offsetof(dw_job_t, right) == 156
                                   && offsetof(dw_job_t, b2) == 160 && offsetof(dw_job_t, bottom) == 176
                                   && offsetof(dw_job_t, b3) == 180 && offsetof(dw_job_t, b4) == 196
-                                  && offsetof(dw_job_t, pairs) == 212 && sizeof(tap_pair_t) == 24)
+                                  && offsetof(dw_job_t, pairs) == 212 && sizeof(tap_pair_t) == 24
+                                  && offsetof(dw_job_t, imm) == DW_JOB_IMM)
                                      ? 1
                                      : -1];
 
@@ -396,7 +436,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 /* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
  * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
  * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
- * r12). */
+ * r12): SMMLA and SSAT's immediate shift (DW_S2_SHIFT), the constants m0 k0' m1 k1' in rq[1], m2 k2'
+ * m3 k3' in rq[2] followed by end: two LDMs (dw_s2_imm()). */
 #define DW_S2_P0_RESTORE \
     "ldrd   r8, r9, [r3, #" DW_S2_P0 "]\n\t" \
     "ldrd   r11, r12, [r3, #220]\n\t" \
@@ -459,11 +500,43 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "smlad  r6, r10, r12, r6\n\t" \
     "ldr    r8, [r3, #44]\n\t" \
     "smlad  r7, r11, r8, r7\n\t"
-#define DW_S2_RQ \
+#define DW_S2_SSAT(a) "ssat   " a ", #8, " a ", asr #10\n\t"
+#if DW_S2_SHIFT != 10
+#error "DW_S2_SSAT's shift is DW_S2_SHIFT"
+#endif
+/* the same with SMMLAR and ASR (a group outside it: nnom_arm_rq4()'s constants from rq[0]) */
+#define DW_S2_RQ_R \
     "add    r12, r3, #48\n\t" \
     DW_NINE_RQ2("r4", "r5") DW_NINE_RQ2("r6", "r7") \
     "ldm    r12, {r8-r12}\n\t" \
     DW_PACK4("r8", "r9", "r10", "r11")
+/* a pixel but its requantization */
+#define DW_S2_PIXEL \
+    DW_S2_B_P0 \
+    DW_S2_ROW2_PAIR \
+    DW_NINE_PAIR("[r0]", "[r0, r2]", 268) \
+    "add    r0, r0, r1\n\t" \
+    DW_S2_P2_SAVE \
+    "ldr    r8, [r0, r2, lsl #1]\n\t" \
+    "ldrd   r11, r12, [r3, #316]\n\t" \
+    "sxtb16 r9, r8\n\t" \
+    "smlabb r4, r9, r11, r4\n\t" \
+    "smlatt r6, r9, r11, r6\n\t" \
+    "sxtb16 r8, r8, ror #8\n\t" \
+    "smlabb r5, r8, r12, r5\n\t" \
+    "smlatt r7, r8, r12, r7\n\t"
+#define DW_S2_RQ \
+    "add    r12, r3, #64\n\t" \
+    "ldm    r12!, {r8-r11}\n\t" \
+    "smmla  r4, r4, r8, r9\n\t" \
+    "smmla  r5, r5, r10, r11\n\t" \
+    "ldm    r12, {r8-r12}\n\t" \
+    "smmla  r6, r6, r8, r9\n\t" \
+    "smmla  r7, r7, r10, r11\n\t" \
+    DW_S2_SSAT("r4") DW_S2_SSAT("r5") DW_S2_SSAT("r6") DW_S2_SSAT("r7") \
+    "bfi    r4, r5, #8, #8\n\t" \
+    "bfi    r4, r6, #16, #8\n\t" \
+    "bfi    r4, r7, #24, #8\n\t"
 /* dw_nine_asm() at column stride 2 (stride 2, no dilation across): the window's columns left to
  * right, a pair of each column's two top taps, a pair of the bottom row's first two taps and its
  * last one alone (the table's taps in dw_s2_place's order), the base r0 moved a column at a time:
@@ -471,9 +544,11 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * pixel's left one: kept on the stack (two STRDs) and read back (two LDRDs) instead of made again
  * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
  * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
- * dilation); the row's end in the output is in the job (end), read into r12 with the shifts. 84
- * instructions a pixel of four channels (dw_nine_asm(): 92). Registers as there; the stack: [12]
- * rows left, [16] the row's first input and output. */
+ * dilation); the row's end in the output is in the job (end), read into r12 with the requantization's
+ * constants. 79 instructions a pixel of four channels (dw_nine_asm(): 92); a group outside the
+ * requantization's range (imm 0: dw_s2_fits()) takes the loop at 4:, 84 with SMMLAR and ASR, and
+ * its layer's outputs past the block go to the channel-major core. Registers as there; the stack:
+ * [8] the pixel loop's address, [12] rows left, [16] the row's first input and output. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
@@ -484,35 +559,30 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "ldrd   r0, lr, [r3, #100]\n\t"
+                     /* the pixel loop of the group's requantization (imm: 1, else 4), entered by
+                      * an LDR to pc (the address with Thumb's bit in [sp, #8]) */
+                     "ldr    r8, [r3, #" DW_JOB_STR(DW_JOB_IMM) "]\n\t"
+                     "adr    r9, 1f + 1\n\t"
+                     "adr    r10, 4f + 1\n\t"
+                     "cmp    r8, #0\n\t"
+                     "it     eq\n\t"
+                     "moveq  r9, r10\n\t"
+                     "str    r9, [sp, #8]\n\t"
                      "2:\n\t"
                      "strd   r0, lr, [sp, #16]\n\t"
                      "ldr    r8, [r3, #124]\n\t"
                      "mla    r8, r8, r1, lr\n\t"
                      "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
+                     "ldr    pc, [sp, #8]\n\t"
                      "1:\n\t"
-                     /* the biases, P0 (the slot) and its first weights in one LDM */
-                     DW_S2_B_P0
-                     /* taps 6, 7 (the bottom row's first two), then the middle column's top pair */
-                     DW_S2_ROW2_PAIR
-                     DW_NINE_PAIR("[r0]", "[r0, r2]", 268)
-                     "add    r0, r0, r1\n\t"
-                     /* the right column's top pair, kept for the next pixel */
-                     DW_S2_P2_SAVE
-                     /* tap 8 alone */
-                     "ldr    r8, [r0, r2, lsl #1]\n\t"
-                     "ldrd   r11, r12, [r3, #316]\n\t"
-                     "sxtb16 r9, r8\n\t"
-                     "smlabb r4, r9, r11, r4\n\t"
-                     "smlatt r6, r9, r11, r6\n\t"
-                     "sxtb16 r8, r8, ror #8\n\t"
-                     "smlabb r5, r8, r12, r5\n\t"
-                     "smlatt r7, r8, r12, r7\n\t"
+                     DW_S2_PIXEL
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "add    lr, lr, r1\n\t"
                      "cmp    lr, r12\n\t"
                      "bne    1b\n\t"
+                     "5:\n\t"
                      /* the output past the block (right): taps 0, 3 (the slot), 6, 7, 1, 4 */
                      "ldr    r8, [r3, #156]\n\t"
                      "cmp    r8, #0\n\t"
@@ -570,7 +640,16 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "str    r4, [lr]\n\t"
                      "9:\n\t"
                      "add    sp, sp, #24\n\t"
-                     "pop    {r4-r11, pc}");
+                     "pop    {r4-r11, pc}\n\t"
+                     /* the pixels of a group outside the requantization (no outputs past the block) */
+                     "4:\n\t"
+                     DW_S2_PIXEL
+                     DW_S2_RQ_R
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "cmp    lr, r12\n\t"
+                     "bne    4b\n\t"
+                     "b      5b");
 }
 #endif
 
@@ -695,21 +774,113 @@ static NNOM_ARM_NOINLINE void dw_direct(dw_job_t *j, const nnom_conv_affine_para
 }
 #endif
 
-/* The biases of the windows past the inner block in a table of dw_s2_place's order: b less zp
- * times the doubled weights of the third column (taps 2, 5, 8: b2), the third row (6, 7, 8: b3),
- * both (b4). */
-static NNOM_ARM_NOINLINE void dw_s2_biases(dw_job_t *j, int32_t zp)
+/* The products of the low and of the high int16 lanes of x and f (SMLABB, SMLATT: GCC's scalar
+ * code took 22 instructions more a tap pair). */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_mul_bb(uint32_t x, uint32_t f)
 {
-    const tap_pair_t *row = &j->pairs[1], *col = &j->pairs[3], *e = &j->pairs[4];
-    uint32_t i;
-    for (i = 0; i < 4; i++) {
-        /* tap 8's weight of channel i: lane i >> 1 of w[i & 1] */
-        const int32_t t8 = (int16_t)(e->w[i & 1u] >> (16u * (i >> 1)));
-        const int32_t c = (int32_t)__smuad(col->w[i], 0x10001u), r = (int32_t)__smuad(row->w[i], 0x10001u);
-        j->b2[i] = j->b[i] + zp * (c + t8);
-        j->b3[i] = j->b[i] + zp * (r + t8);
-        j->b4[i] = j->b[i] + zp * (c + r + t8);
-    }
+    return __smlabb((int32_t)x, (int32_t)f, 0);
+}
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_mul_tt(uint32_t x, uint32_t f)
+{
+    return __smlatt((int32_t)x, (int32_t)f, 0);
+}
+
+/* dw_nine_s2_asm()'s requantization (DW_S2_SHIFT) of channel c0 + i: m and k' = k 2^v + 2^(v-1) in
+ * rq[1 + i / 2], v = DW_S2_SHIFT - r (1 to 7: dw_s2_fits()); returns its weights' factor 2^(1+v).
+ * k = k0 2^(DW_S2_SHIFT - 1), k0 = 1 + 2 out_zp (z1 2^(r-1) 2^v). */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq1(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
+                                                 int32_t k, uint32_t i)
+{
+    const uint32_t v = (uint32_t)(DW_S2_SHIFT + p->shift[c0 + i]);
+    j->rq[1 + (i >> 1)][2 * (i & 1u)] = p->mult[c0 + i];
+    j->rq[1 + (i >> 1)][2 * (i & 1u) + 1] = k + (int32_t)(1u << (v - 1u));
+    return 2u << v;
+}
+
+/* The same for the group from c0 (unrolled: constant offsets); returns the factors of channels 0
+ * and 2 in the low and high halfwords, those of 1 and 3 in *f13. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
+                                               uint32_t *f13)
+{
+    const int32_t k = (int32_t)((uint32_t)(1 + 2 * p->out_zp) << (DW_S2_SHIFT - 1));
+    const uint32_t f0 = dw_s2_rq1(j, p, c0, k, 0), f1 = dw_s2_rq1(j, p, c0, k, 1);
+    const uint32_t f2 = dw_s2_rq1(j, p, c0, k, 2), f3 = dw_s2_rq1(j, p, c0, k, 3);
+    *f13 = f1 | f3 << 16;
+    return f0 | f2 << 16;
+}
+
+/* Taps a and b of the four channels (weights at wa, wb) as a tap_pair_t's weights, channel c's times
+ * f_c (f02: (f_0, f_2), f13: (f_1, f_3)); their sums (a_c + b_c) in *se (c0, c2), *so (c1, c3). */
+static NNOM_ARM_ALWAYS_INLINE void dw_s2_pair(tap_pair_t *pr, const int8_t *wa, const int8_t *wb, uint32_t f02,
+                                              uint32_t f13, uint32_t *se, uint32_t *so)
+{
+    const uint32_t a = nnom_ld32(wa), b = nnom_ld32(wb);
+    const uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
+    *se = __sadd16(ae, be);
+    *so = __sadd16(ao, bo);
+    pr->w[0] = nnom_pkhbt16((uint32_t)dw_mul_bb(ae, f02), (uint32_t)dw_mul_bb(be, f02));
+    pr->w[1] = nnom_pkhbt16((uint32_t)dw_mul_bb(ao, f13), (uint32_t)dw_mul_bb(bo, f13));
+    pr->w[2] = nnom_pkhbt16((uint32_t)dw_mul_tt(ae, f02), (uint32_t)dw_mul_tt(be, f02));
+    pr->w[3] = nnom_pkhbt16((uint32_t)dw_mul_tt(ao, f13), (uint32_t)dw_mul_tt(bo, f13));
+}
+
+/* int16 lane hi (0 low, 1 high) of x. */
+static NNOM_ARM_ALWAYS_INLINE int32_t dw_lane(uint32_t x, uint32_t hi)
+{
+    return hi ? (int32_t)x >> 16 : (int32_t)(int16_t)(x & 0xFFFFu);
+}
+
+/* Channel i's biases: b = f (bias - zp sum w) over the 9 taps, and those of the windows past the
+ * inner block (dw_s2_edges()): b less zp f times the weights of the third column (taps 2, 5, 8: b2),
+ * of the third row (6, 7, 8: b3), of both (b4); f and the sums of the taps of all (t), the column
+ * (c), the row (r), both (u) hold channel i's in the int16 lane h. */
+static NNOM_ARM_ALWAYS_INLINE void dw_s2_bias1(dw_job_t *j, const int32_t *bias, int32_t zp, uint32_t f, uint32_t t,
+                                               uint32_t c, uint32_t r, uint32_t u, uint32_t h, uint32_t i)
+{
+    const int32_t fi = dw_lane(f, h), zf = zp * fi;
+    const int32_t b = (bias != NULL ? bias[i] * fi : 0) - zf * dw_lane(t, h);
+    j->b[i] = b;
+    j->b2[i] = b + zf * dw_lane(c, h);
+    j->b3[i] = b + zf * dw_lane(r, h);
+    j->b4[i] = b + zf * dw_lane(u, h);
+}
+
+/* The group from c0 on dw_nine_s2_asm() (the block's nine taps in dw_s2_place's order: pairs
+ * (0, 3), (6, 7), (1, 4), (2, 5), then 8): its weights at w (the group's, C bytes a tap) times
+ * 2^(1+v) (dw_s2_rq()), those of the slot's pair again in w0, the biases (bias at the group, or
+ * NULL) of its windows and of those past the block, and the requantization; unrolled, the sums
+ * in registers (a frame of 80 bytes: the stack 20 bytes deeper than at the runner), about 290
+ * instructions (460 through dw_block()'s loop and a loop over the channels for b2, b3, b4). */
+static NNOM_ARM_NOINLINE void dw_s2_group(dw_job_t *j, const nnom_conv_affine_params_t *p, const int8_t *w,
+                                          uint32_t C, const int32_t *bias, uint32_t c0)
+{
+    uint32_t f13, te, to, re, ro, ce, co, e, o, i;
+    const uint32_t f02 = dw_s2_rq(j, p, c0, &f13);
+    const uint32_t w8 = nnom_ld32(w + 8u * C), e8 = __sxtb16(w8), o8 = nnom_sxtb16_ror8(w8);
+    j->pairs[4].w[0] = nnom_pkhbt16((uint32_t)dw_mul_bb(e8, f02), (uint32_t)dw_mul_tt(e8, f02));
+    j->pairs[4].w[1] = nnom_pkhbt16((uint32_t)dw_mul_bb(o8, f13), (uint32_t)dw_mul_tt(o8, f13));
+    dw_s2_pair(&j->pairs[0], w, w + 3u * C, f02, f13, &te, &to);
+    dw_s2_pair(&j->pairs[1], w + 6u * C, w + 7u * C, f02, f13, &re, &ro);
+    dw_s2_pair(&j->pairs[2], w + C, w + 4u * C, f02, f13, &e, &o);
+    dw_s2_pair(&j->pairs[3], w + 2u * C, w + 5u * C, f02, f13, &ce, &co);
+    /* the column (2, 5, 8), the row (6, 7, 8), both, all: channels 0, 2 in the e's, 1, 3 in the o's */
+    te = __sadd16(te, e);
+    to = __sadd16(to, o);
+    ce = __sadd16(ce, e8);
+    co = __sadd16(co, o8);
+    e = __sadd16(ce, re); /* both: the column and 6, 7 */
+    o = __sadd16(co, ro);
+    re = __sadd16(re, e8);
+    ro = __sadd16(ro, o8);
+    te = __sadd16(te, e);
+    to = __sadd16(to, o);
+    bias = bias != NULL ? bias + c0 : NULL;
+    dw_s2_bias1(j, bias, p->in_zp, f02, te, ce, re, e, 0, 0);
+    dw_s2_bias1(j, bias, p->in_zp, f13, to, co, ro, o, 0, 1);
+    dw_s2_bias1(j, bias, p->in_zp, f02, te, ce, re, e, 1, 2);
+    dw_s2_bias1(j, bias, p->in_zp, f13, to, co, ro, o, 1, 3);
+    for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
+        j->w0[i] = j->pairs[0].w[i];
 }
 
 /* The output pixels [oy0, oy1) x [ox0, ox1), whose windows have the same taps inside the input:
@@ -731,8 +902,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
     nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
     nnom_arm_valid_taps(ix0, win->kw, win->dw, in_dims.w, &kx0, &kx1);
     n = (ky1 - ky0) * (kx1 - kx0);
-    /* a whole 3x3 window (9 taps in 3 columns) at column stride 2: dw_nine_s2_asm()'s order */
-    s2 = n == 9 && kx1 - kx0 == 3 && win->sw == 2 && win->dw == 1 && !j->clamp && !j->fix;
+    /* a whole 3x3 window (9 taps in 3 columns) on dw_nine_s2_asm(): its order */
+    s2 = j->s2 && n == 9 && kx1 - kx0 == 3;
     for (ky = ky0; ky < ky1; ky++)
         for (kx = kx0; kx < kx1; kx++, t++) {
             const uint32_t u = s2 ? dw_s2_place[t] : t; /* the tap's place in the table */
@@ -757,7 +928,14 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         tap_pair_t *pr = j->pairs;
         /* the sums of the doubled weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
         uint32_t sum_e = 0, sum_o = 0, i;
-        for (t = 0; t + 1 < n; t += 2, pr++) {
+        /* on dw_nine_s2_asm(), a group in its requantization (DW_S2_SHIFT) or not */
+        j->imm = s2 && (j->imm_all || dw_s2_fits(p->shift + c0, bias != NULL ? bias + c0 : NULL, 4));
+        if (j->imm) {
+            dw_s2_group(j, p, wc, C, bias, c0);
+            t = n; /* (its taps done) */
+        } else
+            t = 0;
+        for (; t + 1 < n; t += 2, pr++) {
             /* taps a, b: (2 a_c, 2 b_c) for c = 0..3 */
             const uint32_t a = nnom_ld32(wc + tap[t] * C), b = nnom_ld32(wc + tap[t + 1] * C);
             uint32_t ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a), be = __sxtb16(b), bo = nnom_sxtb16_ror8(b);
@@ -772,27 +950,26 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
             pr->w[2] = nnom_pkhtb16(ae, be);
             pr->w[3] = nnom_pkhtb16(ao, bo);
         }
-        if (n & 1u) { /* the single last tap: (2 w_c0, 2 w_c2), (2 w_c1, 2 w_c3) */
+        if (t < n) { /* the single last tap: (2 w_c0, 2 w_c2), (2 w_c1, 2 w_c3) */
             const uint32_t a = nnom_ld32(wc + tap[t] * C), ae = __sxtb16(a), ao = nnom_sxtb16_ror8(a);
             pr->w[0] = __sadd16(ae, ae);
             pr->w[1] = __sadd16(ao, ao);
             sum_e = __sadd16(sum_e, pr->w[0]);
             sum_o = __sadd16(sum_o, pr->w[1]);
         }
-        /* 2 * (bias - zp * sum w): channel i's sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
-        j->b[0] = -zp * (int16_t)(sum_e & 0xFFFFu);
-        j->b[1] = -zp * (int16_t)(sum_o & 0xFFFFu);
-        j->b[2] = -zp * (int16_t)(sum_e >> 16);
-        j->b[3] = -zp * (int16_t)(sum_o >> 16);
-        group_rq(p, c0, j->rq);
-        if (bias != NULL)
-            for (i = 0; i < 4; i++)
-                j->b[i] += 2 * bias[c0 + i];
-        if (s2) {
-            for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
-                j->w0[i] = j->pairs[0].w[i];
-            if (j->right || j->bottom) /* the outputs past the block (dw_s2_right(), dw_s2_bottom()) */
-                dw_s2_biases(j, zp);
+        if (!j->imm) {
+            /* 2 * (bias - zp * sum w): channel i's sum is lane i >> 1 of (i & 1 ? sum_o : sum_e) */
+            j->b[0] = -zp * (int16_t)(sum_e & 0xFFFFu);
+            j->b[1] = -zp * (int16_t)(sum_o & 0xFFFFu);
+            j->b[2] = -zp * (int16_t)(sum_e >> 16);
+            j->b[3] = -zp * (int16_t)(sum_o >> 16);
+            group_rq(p, c0, j->rq);
+            if (bias != NULL)
+                for (i = 0; i < 4; i++)
+                    j->b[i] += 2 * bias[c0 + i];
+            if (s2)
+                for (i = 0; i < 4; i++) /* dw_nine_s2_asm() loads them with the biases */
+                    j->w0[i] = j->pairs[0].w[i];
         }
         j->pa = first + (n ? c0 : 0);
         j->o = out + (oy0 * out_dims.w + ox0) * C + c0;
@@ -1840,8 +2017,13 @@ static NNOM_ARM_NOINLINE int dw_table(const nnom_conv_affine_params_t *p, const 
     j.out_row = (uint32_t)out_dims.w * C;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.right = border && dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
-    j.bottom = border && dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+    j.s2 = nine && dw_s2_runs(p);
+    j.imm_all = j.s2 && dw_s2_fits(p->shift, bias, C);
+    {
+        const uint32_t edges = border ? dw_s2_edges(p, (int)j.imm_all, in_dims, out_dims, ylo, yhi, xlo, xhi) : 0u;
+        j.right = edges & DW_S2_RIGHT;
+        j.bottom = edges & DW_S2_BOTTOM;
+    }
 
     for (oy = 0; oy < out_dims.h; oy = oy1) {
         oy1 = run_end(oy, ylo, yhi);
@@ -2797,15 +2979,15 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
     const nnom_window_t *win = &p->win;
     const uint32_t C = in_dims.c;
     const dw_chan_fn core = dw_chan_for(p->out_zp != -128, p->act_min > -128 || p->act_max < 127);
-    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0;
+    uint32_t c0, oy = 0, ox = 0, ky0, kx0, ylo = 0, yhi = 0, xlo = 0, xhi = 0, xend = 0, yend = 0, edges;
     dw_chan_t j;
     if (!dw_chan_cover(p, in_dims, out_dims)) {
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
-        /* the table path's runner takes its rows' next output and the next row too (dw_s2_right(),
-         * dw_s2_bottom()) */
-        xend = xhi + (uint32_t)dw_s2_right(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
-        yend = yhi + (uint32_t)dw_s2_bottom(p, in_dims, out_dims, ylo, yhi, xlo, xhi);
+        /* the table path's runner takes its rows' next output and the next row too (dw_s2_edges()) */
+        edges = dw_s2_edges(p, dw_s2_runs(p) && dw_s2_fits(p->shift, bias, C), in_dims, out_dims, ylo, yhi, xlo, xhi);
+        xend = xhi + (edges & DW_S2_RIGHT);
+        yend = yhi + (edges >> 1);
     }
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
