@@ -16,15 +16,18 @@ from nnom.quant.affine import quantize_bias
 from test_quantization import random_cnn
 
 
-def mlp(seed):
+def mlp(seed, tail=()):
     """Dense layers over inputs with a mean far from zero, few and small weights: their int8
-    rounding shifts each output's mean, which the next layers carry on."""
+    rounding shifts each output's mean, which the next layers carry on. tail: layers after."""
     rng = np.random.default_rng(seed)
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(1, 1, 24)))
     for units in (int(rng.integers(9, 20)), int(rng.integers(5, 13))):
         x = m.active(act_relu(), m.hook(Dense(units), x))
-    m.compile(inp, m.hook(Dense(4), x), verbose=False)
+    x = m.hook(Dense(4), x)
+    for layer in tail:
+        x = m.hook(layer, x)
+    m.compile(inp, x, verbose=False)
     return m
 
 
@@ -118,3 +121,19 @@ def test_the_command_line_switches_it_off(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "raw.nnom"), "--no-bias-correction", "-o", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("nnom: error:") and "--no-bias-correction" in err and "--calib" in err
+
+
+def test_an_output_layer_after_the_softmax_changes_nothing():
+    """The outputs are judged on the logits before a final softmax, also through an Output view
+    (the RNN example's hand-built model once kept its rounded biases where from_keras' was
+    corrected)."""
+    cal = data(5, 400) * 3.0
+    plain, marked = mlp(5, (Softmax(),)), mlp(5, (Softmax(), Output()))
+    for m in (plain, marked):
+        m.quantize(cal)
+        logits = next(layer for layer in m.order if isinstance(layer, Softmax)).inputs[0]
+        assert nnom.graph._judged_tensor(m.outputs[0]) == (logits.name, logits.q_out)
+    assert plain.bias_corrected is marked.bias_corrected is True
+    assert plain.quant_method_used == marked.quant_method_used
+    pb, mb = biases(plain), biases(marked)
+    assert all(np.array_equal(pb[k], mb[k]) for k in pb)

@@ -33,8 +33,11 @@ SATURATING = ("sigmoid", "tanh", "hard_sigmoid")     # output functions that hid
 def _judged_tensor(out):
     """(values key, format) of the tensor whose int8 error judges calibration at output `out`: the
     output itself, or the logits before a final softmax or sigmoid, which saturates on the
-    confidently classified calibration samples and so hides how well the ranges serve the rest."""
+    confidently classified calibration samples and so hides how well the ranges serve the rest
+    (seen through views: a model ending in Output after its Softmax is judged as one without)."""
     from .layers.activation import Softmax
+    while out.is_view and out.act is None:      # Output, Flatten, Reshape: the same values
+        out = out.inputs[0]
     if isinstance(out, Softmax):
         src = out.inputs[0]
         return src.name, src.q_out
