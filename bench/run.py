@@ -208,34 +208,10 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
         if row.get("cortex-m4"):
             per[model.scheme] = {k: row["cortex-m4"][k] for k in ("instr", "flash", "ram", "mismatches")}
             # the same scheme on the portable reference loops: the firmware without the fast kernels
-            t = time.time()
-            try:
-                from nnom.targets.cortex_m import run_model
-                k = min(2, n_q)
-                xs = model.quantize_input(data.x_test[:k])[0]
-                y, rep = run_model(model, xs, core="cortex-m4", cflags=("-DNNOM_REFERENCE_KERNELS",))
-                ref = np.asarray(model.run(xs)).reshape(k, -1)
-                per[model.scheme]["reference_kernels"] = dict(
-                    instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
-                    mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
-            except Exception as e:
-                row["errors"][f"cortex-m4 {model.scheme} reference kernels"] = _err(e)
-                traceback.print_exc()
-            row["seconds"][f"cortex-m4 {model.scheme} reference kernels"] = round(time.time() - t, 1)
+            _m4_variant(row, model, data.x_test[:min(2, n_q)], "reference_kernels", "reference kernels",
+                        cflags=("-DNNOM_REFERENCE_KERNELS",))
             # the export's small kernel profile (the generic fast path per kernel, -Os)
-            t = time.time()
-            try:
-                from nnom.targets.cortex_m import run_model
-                xs = model.quantize_input(data.x_test[:n_q])[0]
-                y, rep = run_model(model, xs, core="cortex-m4", kernels="small")
-                ref = np.asarray(model.run(xs)).reshape(n_q, -1)
-                per[model.scheme]["small_kernels"] = dict(
-                    instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
-                    mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
-            except Exception as e:
-                row["errors"][f"cortex-m4 {model.scheme} small kernels"] = _err(e)
-                traceback.print_exc()
-            row["seconds"][f"cortex-m4 {model.scheme} small kernels"] = round(time.time() - t, 1)
+            _m4_variant(row, model, data.x_test[:n_q], "small_kernels", "small kernels", kernels="small")
         for scheme in _schemes_default_last()[:-1]:
             t = time.time()
             try:
@@ -251,6 +227,24 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
                 traceback.print_exc()
             row["seconds"][f"cortex-m4 {scheme}"] = round(time.time() - t, 1)
     return row
+
+
+def _m4_variant(row, model, x, key, label, **build):
+    """Another Cortex-M4 build of the model in its scheme (run_model's keywords `build`): its
+    instructions, flash, RAM and bytes differing from the simulator in row["m4_by_scheme"]."""
+    t = time.time()
+    try:
+        from nnom.targets.cortex_m import run_model
+        xs = model.quantize_input(x)[0]
+        y, rep = run_model(model, xs, core="cortex-m4", **build)
+        ref = np.asarray(model.run(xs)).reshape(len(xs), -1)
+        row["m4_by_scheme"][model.scheme][key] = dict(
+            instr=rep.instructions_per_inference, flash=rep.flash_bytes, ram=rep.ram_bytes,
+            mismatches=int(np.sum(y.reshape(ref.shape) != ref)))
+    except Exception as e:
+        row["errors"][f"cortex-m4 {model.scheme} {label}"] = _err(e)
+        traceback.print_exc()
+    row["seconds"][f"cortex-m4 {model.scheme} {label}"] = round(time.time() - t, 1)
 
 
 def tflite_route(tfl: bytes, x_eval, tflm_int8, n_q: int, cores) -> dict:
