@@ -37,7 +37,7 @@ from .. import simulate
 from ..affine import lstm as K
 from ..errors import NnomError, layer_error
 from ..limits import MAX_WEIGHT_VALUES
-from ..quant.affine import AffineFormat, quantize_bias
+from ..quant.affine import AffineFormat, quantize_bias, round_away
 from ..shapes import Shape, check_count
 from .base import Layer, as_weight, check_kwargs
 
@@ -48,10 +48,6 @@ _KW = {"units", "kernel", "recurrent_kernel", "bias", "use_bias", "weights", "ce
 
 def _sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
-
-
-def _round_away(v):
-    return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
 def _align4(n: int) -> int:
@@ -238,7 +234,7 @@ class TFLiteLSTM(Layer):
         """Symmetric int8 of one gate's weights with one scale (TFLite's converter: max |w| / 127)."""
         top = float(np.abs(w).max(initial=0.0))
         scale = top / 127.0 if top > 0 else 1.0
-        return np.clip(_round_away(np.asarray(w, np.float64) / scale), -127, 127).astype(np.int64), scale
+        return np.clip(round_away(np.asarray(w, np.float64) / scale), -127, 127).astype(np.int64), scale
 
     def _quantize_weights(self, q_in):
         if self.preset_weights is not None:

@@ -136,7 +136,8 @@ def weight_scales(w, axis=-1):
     return np.where(top > 0, top / 127.0, 1.0)
 
 
-def _round_away(v):
+def round_away(v):
+    """Nearest integer, ties away from zero (TFLite's converter rounds weights and biases so)."""
     return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
@@ -157,12 +158,12 @@ def quantize_weights(w2d, per_channel=True, bias=None, scale_in=None):
     if not per_channel:
         top = float(np.abs(w2d).max()) / 127.0 if np.any(w2d) else 1.0
         scales = np.full_like(scales, max(top, float(scales.max())) if bias is not None else top)
-    q = np.clip(_round_away(w2d / scales), -127, 127).astype(np.int8)
+    q = np.clip(round_away(w2d / scales), -127, 127).astype(np.int8)
     return q, scales
 
 
 def quantize_bias(b, scale_in, w_scales):
     """int32 biases at s_in * s_w[c] (as TFLite's converter: round half away, saturated)."""
     real = np.float64(np.float32(scale_in)) * np.asarray(w_scales, np.float32).astype(np.float64)
-    q = _round_away(np.asarray(b, np.float64) / real)
+    q = round_away(np.asarray(b, np.float64) / real)
     return np.clip(q, INT32_MIN, INT32_MAX).astype(np.int64)

@@ -19,7 +19,7 @@ data are closer to the float model's beyond sampling noise (calibrate.clearly_lo
 import numpy as np
 
 from .. import simulate
-from .affine import INT32_MAX, INT32_MIN, _round_away
+from .affine import INT32_MAX, INT32_MIN, round_away
 
 
 def correctable(layer) -> bool:
@@ -59,7 +59,7 @@ def correct_biases(model, qx, float_pre) -> dict:
         if not correctable(layer) or layer.ab.shape != (y.shape[-1],):
             return y
         ref = float_pre(layer.name)[:len(y)]
-        steps = _round_away(channel_errors(layer, y, ref) / _bias_units(layer))
+        steps = round_away(channel_errors(layer, y, ref) / _bias_units(layer))
         if not np.any(steps):
             return y
         saved[layer.name] = layer.ab
