@@ -34,8 +34,9 @@ def dw_model(seed):
     activation, a clamp), the table path (stride 2 and 5x5, corners, 9-tap blocks, clamp, a dilated
     3x3 without activation: the runner with the sign correction; the 3x3 one's outputs outside its
     inner block on the channel-major core) and the
-    channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), a
-    GlobalAvgPool (MEAN); first a map four times as wide (the plane path's bands, dw_band())."""
+    channel-major one on the small maps at the end (strides (2, 1) clamped, (1, 2) ReLU, 2 none), the
+    tiny maps' (6 x 6 at stride 2, 3 x 3 at stride 1, ReLU), a GlobalAvgPool (MEAN); first a map four
+    times as wide (the plane path's bands, dw_band())."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(10, 15)), int(rng.integers(8, 13)), int(rng.integers(4, 9))  # 14: tall tiles
     m = Model(seed=seed)
@@ -58,6 +59,10 @@ def dw_model(seed):
     x = m.active(act_relu(), m.hook(_clamped(DW_Conv2D(1, kernel(3, 3), stride(2, 1), PADDING_SAME)), x))
     x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 2), PADDING_SAME), x))
     x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME), m.hook(UpSample(kernel(2, 2)), x))
+    # the tiny maps' path: 6 x 6 -> 3 x 3 at stride 2, then 3 x 3 at stride 1 (ReLU)
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME),
+                                    m.hook(UpSample(kernel(3, 3)), x)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
     x = m.hook(Dense(5), m.hook(GlobalAvgPool(), x))
     m.compile(inp, x, verbose=False)
     return m, (h, w, c)

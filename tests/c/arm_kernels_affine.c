@@ -817,6 +817,54 @@ static void check_dw(void)
         fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
         done++;
     }
+    /* 3x3 windows on tiny maps (dw_tiny(): rows of 3 outputs, SAME across: stride 1 over 3 columns,
+     * stride 2 over 6; 1 to 6 input rows at row stride 1 or 2, paddings of 0 to 2 above and below,
+     * up to 4 output rows) at multiplier 1, output zero point -128 without a clamp; 4 to 40 channels
+     * (odd counts: the last group overlapping), misaligned buffers, input zero points at both ends,
+     * extreme inputs and weights (saturation), no bias; now and then just outside (3 channels, in_w
+     * 5 or 4 at stride 2, a clamp, another output zero point, a shift outside the fast
+     * requantization: the channel-major, plane or table path) */
+    for (cs = 0; cs < N_CASES / 2 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        const uint32_t other = rnd() % 6 == 0, mis = rnd() & 3, wmis = rnd() & 3, pad_b = urange(0, 2);
+        uint32_t th, r = rnd() % 5;
+        int mode = (int)(rnd() % 8), no_bias = mode == 2;
+        int8_t *x = in_buf + mis, *w = w_buf + wmis;
+        win.sw = (uint16_t)urange(1, 2);
+        win.sh = (uint16_t)(rnd() % 4 == 0 ? 3 - win.sw : win.sw);
+        win.pad_top = (uint16_t)urange(0, 2);
+        win.pad_left = (uint16_t)(win.sw == 1 ? 1 : 0);
+        in.h = (uint16_t)urange(1, 6);
+        in.w = (uint16_t)(win.sw == 1 ? 3 : 6);
+        in.c = (uint16_t)(rnd() % 3 == 0 ? urange(4, 40) : 4 * urange(1, 8));
+        if (other && r == 0)
+            in.c = 3;
+        else if (other && r == 1 && win.sw == 2)
+            in.w = (uint16_t)urange(4, 5), win.pad_left = (uint16_t)(in.w == 5 ? 1 : 0);
+        th = in.h + win.pad_top + pad_b;
+        if (th < 3)
+            continue;
+        out.h = (uint16_t)((th - 3) / win.sh + 1);
+        out.w = 3;
+        out.c = in.c;
+        if (out.h > 4)
+            continue;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w, 9u * out.c, out.c, 9, mode, no_bias);
+        p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+        if (rnd() % 4 == 0)
+            p.in_zp = rnd() & 1 ? -128 : 127;
+        if (other && r == 2)
+            p.act_max = 100;
+        else if (other && r == 3)
+            p.out_zp = 5;
+        else if (other && r == 4)
+            shift_buf[rnd() % out.c] = 0;
+        fast += in.c >= 4 && is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     /* 3x3 windows at multiplier 1 without the sign correction or a clamp (output zero point -128,
      * ReLU's): the table path's nine-tap runners (asm: the taps' offsets from the column and row
      * steps, dilations 1 and 2; at column stride 2 the one that keeps a column's taps for the next

@@ -29,6 +29,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_CHAN_SAT": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), output zero point -128, no clamp",
     "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8",
+    "NNOM_PATH_AFF_DW_TINY_SAT": "depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",

@@ -494,7 +494,10 @@ class DW_Conv2D(_ConvBase):
         return ok and (self.ab is None or bool(np.all(np.abs(np.asarray(self.ab, np.int64)) < 1 << 22)))
 
     def kernel_paths(self):
-        """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_chan_cover()
+        """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_tiny_cover()
+        (3x3, no dilation, multiplier 1, 4+ channels, output zero point -128 without a clamp, rows of
+        3 outputs SAME across: stride 1 over 3 columns or 2 over 6, row stride up to 2, up to 6 input
+        and 4 output rows) takes the tiny maps' path; else dw_chan_cover()
         (3x3, no dilation, multiplier 1, 4+ channels, strides up to 2, the padded map within
         NNOM_DW_CHAN_TILE = 64 words, at stride 1 at most NNOM_DW_CHAN_MAX_PIXELS = 9 outputs over
         a multiple of 4 or 12+ channels) picks
@@ -514,6 +517,10 @@ class DW_Conv2D(_ConvBase):
         clamp, fix = lo > -128 or hi < 127, self.ap.output_zero_point != -128
         k, st, d, m = self.kernel, self.stride, self.dilation, self.multiplier
         req = 'CLAMP' if clamp else 'FIX' if fix else 'SAT'
+        (pt, _), (pl, _) = self._pads()
+        if (k.h, k.w, d.h, d.w, m) == (3, 3, 1, 1, 1) and s.c >= 4 and o.w == 3 and st.h <= 2 \
+                and (st.w, s.w, pl) in ((1, 3, 1), (2, 6, 0)) and s.h <= 6 and o.h <= 4 and req == 'SAT':
+            return {"NNOM_PATH_AFF_DW_TINY_SAT"}               # dw_tiny_cover(): rows of 3 outputs
         if (k.h, k.w, d.h, d.w, m) == (3, 3, 1, 1, 1) and s.c >= 4 and st.h <= 2 and st.w <= 2 \
                 and ((o.h - 1) * st.h + 3) * ((o.w - 1) * st.w + 3) <= 64 \
                 and (st.h == 2 or st.w == 2 or (o.h * o.w <= 9 and (s.c % 4 == 0 or s.c >= 12))):
@@ -530,7 +537,6 @@ class DW_Conv2D(_ConvBase):
             return paths
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
-        (pt, _), (pl, _) = self._pads()
         # 3x3 without dilation: the outputs outside the inner block (fewer than 9 taps inside) on the
         # channel-major core (dw_table(), dw_chan_pixels()); dw_table_blocks() asks for the runner
         # of its blocks (with border, the inner block's)

@@ -68,6 +68,9 @@
 #ifndef NNOM_PATH_AFF_DW_CHAN_CLAMP      /* depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8 */
 #define NNOM_PATH_AFF_DW_CHAN_CLAMP 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_TINY_SAT      /* depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel */
+#define NNOM_PATH_AFF_DW_TINY_SAT 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */
 #define NNOM_PATH_AFF_CONV_1X1 1
 #endif

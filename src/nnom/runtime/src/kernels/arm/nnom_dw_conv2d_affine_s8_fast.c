@@ -2594,6 +2594,16 @@ static NNOM_ARM_NOINLINE void dw_small(const nnom_conv_affine_params_t *p, const
 
 #endif /* DW_PLANES */
 
+/* nnom_arm_valid_taps() of 3 taps 1 apart in closed form: how many of the window from i0 lie in
+ * [0, n), *k0 the first. */
+static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_taps(int32_t i0, uint32_t n, uint32_t *k0)
+{
+    const int32_t lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0, end = (int32_t)n - i0;
+    const int32_t hi = end < lo ? lo : end > 3 ? 3 : end;
+    *k0 = (uint32_t)lo;
+    return (uint32_t)(hi - lo);
+}
+
 /* ---- 3x3 windows, no dilation, depth multiplier 1, small maps: channel-major ("chan"). Four
  * adjacent channels are one word of the HWC input. Per layer, each output's taps inside the input
  * are listed once (its first one's input offset, rows x columns of them from there: dw_chan_px_t);
@@ -2961,16 +2971,6 @@ static NNOM_ARM_ALWAYS_INLINE void dw_chan_group_set(dw_chan_t *j, const nnom_co
 #endif
 }
 
-/* nnom_arm_valid_taps() of 3 taps 1 apart in closed form: how many of the window from i0 lie in
- * [0, n), *k0 the first. */
-static NNOM_ARM_ALWAYS_INLINE uint32_t dw_chan_taps(int32_t i0, uint32_t n, uint32_t *k0)
-{
-    const int32_t lo = i0 < 0 ? (-i0 < 3 ? -i0 : 3) : 0, end = (int32_t)n - i0;
-    const int32_t hi = end < lo ? lo : end > 3 ? 3 : end;
-    *k0 = (uint32_t)lo;
-    return (uint32_t)(hi - lo);
-}
-
 /* The channel-major path (see above), DW_CHAN_OUTS outputs a pass: all of them (dw_chan_cover()),
  * or the table path's outside its inner block, rows [ylo, yhi) x columns [xlo, xhi) (dw_table()). */
 static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -3047,6 +3047,394 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
 
 #endif /* DW_CHAN */
 
+/* ---- 3x3 windows on tiny maps ("tiny"): multiplier 1, output rows of 3 with SAME padding across
+ * (stride 1 over 3 columns, stride 2 over 6), up to DW_TINY_IN_ROWS input rows at row stride 1 or 2
+ * (VWW's 6 x 6 -> 3 x 3 at stride 2 and 3 x 3 -> 3 x 3 at stride 1), output zero point -128 and no
+ * clamp. Per group of four channels the input is widened once less its zero point (one SXTAB16 a
+ * value, dw_tiny_widen1/2()) into two halves, channels (0, 2) and (1, 3) as the two halfwords of a
+ * word; then per output row and half, its six accumulators (three outputs, two channels) in
+ * registers, each tap row inside the input loads its widened row and the row's three weight pairs
+ * (one LDM each) and takes each tap inside with one SMLABB / SMLATT pair: no tap in the padding is
+ * computed, and none widened twice. The channel-major core (below) widens a tap's word for each
+ * window and reloads its weights per tap: 8 instructions for 4 MACs against 4 here. */
+#define DW_TINY_IN_ROWS 6u
+#define DW_TINY_OUT_ROWS 4u
+#define DW_TINY_XH 144 /* bytes of a half's widened input: DW_TINY_IN_ROWS rows of up to 6 words */
+
+/* An output row's half (field offsets used by the asm: one LDM loads the first four). */
+typedef struct {
+    const uint32_t *x;  /*  0: its first tap row's widened input */
+    const uint32_t *w;  /*  4: that tap row's weights */
+    uint32_t n;         /*  8: its tap rows inside the input, 0 to 3 */
+    const int32_t *b;   /* 12: its six accumulators' start (the biases) */
+    const int32_t *q;   /* 16: its requantization */
+    uint32_t oo;        /* 20: its low channel's bytes from the output's first channel */
+} dw_tiny_row_t;
+
+/* A layer on the tiny path and its group of four channels (field offsets used by the asm). Half 0
+ * holds channels 0 (low halfwords) and 2 (high), half 1 channels 1 and 3. */
+typedef struct {
+    int32_t q[2][6];            /*   0: per half: m, k, r (nnom_arm_rq()) of its low channel, its high one's */
+    int32_t b[2][6];            /*  48: per half: 2 * bias of its low and high channels, three times */
+    uint32_t w[2][9];           /*  96: per half and tap: its two channels' weights doubled */
+    const int32_t *mult;        /* 168: the layer's requantization */
+    const int8_t *shift;        /* 172 */
+    int32_t z1;                 /* 176: 1 + 2 * out_zp */
+    uint32_t C;                 /* 180 */
+    dw_tiny_row_t rows[2 * DW_TINY_OUT_ROWS]; /* 184: the output rows' halves in order */
+    uint32_t x[2][DW_TINY_XH / 4]; /* 376: per half: the input rows widened less the zero point */
+} dw_tiny_t;
+
+typedef void (*dw_tiny_fn)(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C);
+typedef void (*dw_widen_fn)(uint32_t *d, const int8_t *src, const uint32_t *prm);
+
+#if NNOM_PATH_AFF_DW_TINY_SAT && NNOM_ARM_ASM
+typedef char dw_tiny_layout_check[(offsetof(dw_tiny_t, b) == 48 && offsetof(dw_tiny_t, w) == 96
+                                   && offsetof(dw_tiny_t, mult) == 168 && offsetof(dw_tiny_t, shift) == 172
+                                   && offsetof(dw_tiny_t, z1) == 176 && offsetof(dw_tiny_t, C) == 180
+                                   && offsetof(dw_tiny_t, x[1]) - offsetof(dw_tiny_t, x[0]) == DW_TINY_XH
+                                   && sizeof(dw_tiny_row_t) == 24 && offsetof(dw_tiny_row_t, oo) == 20)
+                                      ? 1
+                                      : -1];
+
+/* Registers in the taps: r0 the widened rows, r1 the weights, r2, r3, r12 a tap row's weights
+ * (kx = 0, 1, 2), r4-r9 the accumulators (output 0 low, high channel, outputs 1 and 2), r10, r11,
+ * lr the widened values; the stack: [0] the row half, [4] their end, [8] the output, [12] C. */
+#define DW_TP(lo, hi, d, w)                                                                   \
+    "smlabb " lo ", " d ", " w ", " lo "\n\t"                                                \
+    "smlatt " hi ", " d ", " w ", " hi "\n\t"
+/* a tap row at stride 1 over the columns 1-3 of 5 (SAME): 16 instructions */
+#define DW_TINY_ROW1                                                                          \
+    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r4", "r5", "r10", "r3") DW_TP("r6", "r7", "r10", "r2")                            \
+    DW_TP("r4", "r5", "r11", "r12") DW_TP("r6", "r7", "r11", "r3") DW_TP("r8", "r9", "r11", "r2") \
+    DW_TP("r6", "r7", "lr", "r12") DW_TP("r8", "r9", "lr", "r3")
+/* a tap row at stride 2 over the columns 0-5 of 7 (SAME): 19 instructions */
+#define DW_TINY_ROW2                                                                          \
+    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r4", "r5", "r10", "r2") DW_TP("r4", "r5", "r11", "r3") DW_TP("r4", "r5", "lr", "r12") \
+    DW_TP("r6", "r7", "lr", "r2")                                                             \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r6", "r7", "r10", "r3") DW_TP("r6", "r7", "r11", "r12") DW_TP("r8", "r9", "r11", "r2") \
+    DW_TP("r8", "r9", "lr", "r3")
+#define DW_TINY_RQ1(a, m, k, r)                                                               \
+    "smmlar " a ", " a ", " m ", " k "\n\t"                                                  \
+    "asr    " a ", " a ", " r "\n\t"                                                         \
+    "ssat   " a ", #8, " a "\n\t"
+/* The core: per output row half (dw_tiny_row_t) its accumulators from its biases, its tap rows
+ * (TBB on their count, into the code of three), the requantization without the sign correction,
+ * the six bytes; 41 instructions a half besides its tap rows. */
+#define DW_TINY_CORE(name, ROW)                                                               \
+    static __attribute__((naked, noinline)) void name(const dw_tiny_row_t *e __attribute__((unused)), \
+                                                      const dw_tiny_row_t *end __attribute__((unused)), \
+                                                      int8_t *out __attribute__((unused)),     \
+                                                      uint32_t C __attribute__((unused)))     \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "sub    sp, sp, #16\n\t"                                             \
+                         "stm    sp, {r0-r3}\n\t"                                             \
+                         "1:\n\t"                                                            \
+                         "ldr    lr, [sp]\n\t"                                                \
+                         "ldm    lr, {r0, r1, r2, r4}\n\t"                                    \
+                         "ldm    r4, {r4-r9}\n\t"                                             \
+                         "tbb    [pc, r2]\n\t"                                                \
+                         "5:\n\t"                                                            \
+                         ".byte  (9f - 5b) / 2, (13f - 5b) / 2, (12f - 5b) / 2, (11f - 5b) / 2\n\t" \
+                         "11:\n\t" ROW "12:\n\t" ROW "13:\n\t" ROW                            \
+                         "9:\n\t"                                                            \
+                         "ldr    lr, [sp]\n\t"                                                \
+                         "ldr    r0, [lr, #16]\n\t"                                           \
+                         "ldm    r0, {r0, r1, r2, r10, r11, r12}\n\t"                         \
+                         DW_TINY_RQ1("r4", "r0", "r1", "r2") DW_TINY_RQ1("r5", "r10", "r11", "r12") \
+                         DW_TINY_RQ1("r6", "r0", "r1", "r2") DW_TINY_RQ1("r7", "r10", "r11", "r12") \
+                         DW_TINY_RQ1("r8", "r0", "r1", "r2") DW_TINY_RQ1("r9", "r10", "r11", "r12") \
+                         "ldr    r3, [lr, #20]\n\t"                                           \
+                         "ldrd   r0, r1, [sp, #8]\n\t"                                        \
+                         "add    r0, r0, r3\n\t"                                              \
+                         "strb   r4, [r0]\n\t"                                                \
+                         "strb   r5, [r0, #2]\n\t"                                            \
+                         "add    r0, r0, r1\n\t"                                              \
+                         "strb   r6, [r0]\n\t"                                                \
+                         "strb   r7, [r0, #2]\n\t"                                            \
+                         "add    r0, r0, r1\n\t"                                              \
+                         "strb   r8, [r0]\n\t"                                                \
+                         "strb   r9, [r0, #2]\n\t"                                            \
+                         "add    lr, lr, #24\n\t"                                             \
+                         "ldr    r2, [sp, #4]\n\t"                                            \
+                         "str    lr, [sp]\n\t"                                                \
+                         "cmp    lr, r2\n\t"                                                  \
+                         "bne    1b\n\t"                                                      \
+                         "add    sp, sp, #16\n\t"                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_TINY_CORE(dw_tiny_core1, DW_TINY_ROW1)
+DW_TINY_CORE(dw_tiny_core2, DW_TINY_ROW2)
+
+/* Three pixels at BASE (C bytes apart in r2, the zero point pair in r3) widened into the rows at
+ * r0 (channels 0, 2) and r12 (1, 3). */
+#define DW_TINY_W3(BASE)                                                                      \
+    "ldr    r4, [" BASE "]\n\t"                                                              \
+    "ldr    r5, [" BASE ", r2]\n\t"                                                          \
+    "ldr    r6, [" BASE ", r2, lsl #1]\n\t"                                                  \
+    "sxtab16 r7, r3, r4\n\t"                                                                 \
+    "sxtab16 r8, r3, r5\n\t"                                                                 \
+    "sxtab16 r9, r3, r6\n\t"                                                                 \
+    "sxtab16 r4, r3, r4, ror #8\n\t"                                                         \
+    "sxtab16 r5, r3, r5, ror #8\n\t"                                                         \
+    "sxtab16 r6, r3, r6, ror #8\n\t"                                                         \
+    "stm    r0!, {r7-r9}\n\t"                                                                \
+    "stm    r12!, {r4-r6}\n\t"
+/* The input's rows (src: the group's first channel in the first row; prm: C, the zero point pair,
+ * bytes a row, rows) widened into the job's x (d): 3 (dw_tiny_widen1) or 6 pixels a row. */
+#define DW_TINY_WIDEN(name, MORE)                                                             \
+    static __attribute__((naked, noinline)) void name(uint32_t *d __attribute__((unused)),     \
+                                                      const int8_t *src __attribute__((unused)), \
+                                                      const uint32_t *prm __attribute__((unused))) \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "add    r12, r0, #144\n\t"                                           \
+                         "ldm    r2, {r2, r3, r10, lr}\n\t"                                   \
+                         "1:\n\t"                                                            \
+                         DW_TINY_W3("r1") MORE                                                \
+                         "add    r1, r1, r10\n\t"                                             \
+                         "subs   lr, lr, #1\n\t"                                              \
+                         "bne    1b\n\t"                                                      \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_TINY_WIDEN(dw_tiny_widen1, "")
+DW_TINY_WIDEN(dw_tiny_widen2, "add    r11, r1, r2\n\tadd    r11, r11, r2, lsl #1\n\t" DW_TINY_W3("r11"))
+
+/* A tap row's weights (r1, C in r12 apart) widened and doubled into w[0] (r10) and w[1] (lr). */
+#define DW_TINY_GW                                                                            \
+    "ldr    r4, [r1]\n\t"                                                                    \
+    "ldr    r5, [r1, r12]\n\t"                                                               \
+    "ldr    r6, [r1, r12, lsl #1]\n\t"                                                       \
+    "add    r1, r1, r11\n\t"                                                                 \
+    "sxtb16 r7, r4\n\t"                                                                      \
+    "sxtb16 r8, r5\n\t"                                                                      \
+    "sxtb16 r9, r6\n\t"                                                                      \
+    "sxtb16 r4, r4, ror #8\n\t"                                                              \
+    "sxtb16 r5, r5, ror #8\n\t"                                                              \
+    "sxtb16 r6, r6, ror #8\n\t"                                                              \
+    "sadd16 r7, r7, r7\n\t"                                                                  \
+    "sadd16 r8, r8, r8\n\t"                                                                  \
+    "sadd16 r9, r9, r9\n\t"                                                                  \
+    "sadd16 r4, r4, r4\n\t"                                                                  \
+    "sadd16 r5, r5, r5\n\t"                                                                  \
+    "sadd16 r6, r6, r6\n\t"                                                                  \
+    "stm    r10!, {r7-r9}\n\t"                                                               \
+    "stm    lr!, {r4-r6}\n\t"
+/* Channel i's requantization (its shift the byte i of r9, its multiplier in M, z1 in r12) at
+ * q + OFF: m, k = z1 << (r - 1) = z1 << ~shift, r = -shift. */
+#define DW_TINY_GQ(ROR, M, OFF)                                                               \
+    "sxtb   r1, r9" ROR "\n\t"                                                               \
+    "mvn    r2, r1\n\t"                                                                      \
+    "lsl    r2, r12, r2\n\t"                                                                 \
+    "rsb    r1, r1, #0\n\t"                                                                  \
+    "str    " M ", [r0, #" OFF "]\n\t"                                                       \
+    "strd   r2, r1, [r0, #" OFF " + 4]\n\t"
+/* The group of channels c0..c0 + 3 in j (r0; r1 the weights at c0, r2 the biases at c0 or NULL,
+ * r3 c0): its weights, biases and requantization, about 100 instructions. */
+static __attribute__((naked, noinline)) void dw_tiny_group(dw_tiny_t *j __attribute__((unused)),
+                                                           const int8_t *w __attribute__((unused)),
+                                                           const int32_t *bias __attribute__((unused)),
+                                                           uint32_t c0 __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldr    r12, [r0, #180]\n\t"
+                     "add    r11, r12, r12, lsl #1\n\t"
+                     "add    r10, r0, #96\n\t"
+                     "add    lr, r0, #132\n\t"
+                     DW_TINY_GW DW_TINY_GW DW_TINY_GW
+                     "cbz    r2, 1f\n\t"
+                     "ldm    r2, {r4-r7}\n\t"
+                     "lsl    r4, r4, #1\n\t"
+                     "lsl    r5, r5, #1\n\t"
+                     "lsl    r6, r6, #1\n\t"
+                     "lsl    r7, r7, #1\n\t"
+                     "b      2f\n\t"
+                     "1:\n\t"
+                     "movs   r4, #0\n\t"
+                     "movs   r5, #0\n\t"
+                     "movs   r6, #0\n\t"
+                     "movs   r7, #0\n\t"
+                     "2:\n\t"
+                     "strd   r4, r6, [r0, #48]\n\t"
+                     "strd   r4, r6, [r0, #56]\n\t"
+                     "strd   r4, r6, [r0, #64]\n\t"
+                     "strd   r5, r7, [r0, #72]\n\t"
+                     "strd   r5, r7, [r0, #80]\n\t"
+                     "strd   r5, r7, [r0, #88]\n\t"
+                     "ldr    r8, [r0, #168]\n\t"
+                     "add    r8, r8, r3, lsl #2\n\t"
+                     "ldm    r8, {r4-r7}\n\t"
+                     "ldr    r9, [r0, #172]\n\t"
+                     "ldr    r9, [r9, r3]\n\t"
+                     "ldr    r12, [r0, #176]\n\t"
+                     DW_TINY_GQ("", "r4", "0")
+                     DW_TINY_GQ(", ror #8", "r5", "24")
+                     DW_TINY_GQ(", ror #16", "r6", "12")
+                     DW_TINY_GQ(", ror #24", "r7", "36")
+                     "pop    {r4-r11, pc}");
+}
+#define DW_TINY_CORES {dw_tiny_core1, dw_tiny_core2}
+#define DW_TINY_WIDENS {dw_tiny_widen1, dw_tiny_widen2}
+#endif
+
+#if NNOM_PATH_AFF_DW_TINY_SAT && !NNOM_ARM_ASM
+/* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic, s the column stride. */
+static NNOM_ARM_ALWAYS_INLINE void dw_tiny_core_c(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out,
+                                                  uint32_t C, uint32_t s)
+{
+    const uint32_t nc = 3u * s; /* widened values a row */
+    uint32_t i, t, x, o;
+    for (; e != end; e++) {
+        int32_t a[6];
+        const uint32_t *X = e->x, *W = e->w;
+        for (i = 0; i < 6u; i++)
+            a[i] = e->b[i];
+        for (i = 0; i < e->n; i++, X += nc, W += 3)
+            for (o = 0; o < 3u; o++)
+                for (t = 0; t < 3u; t++) {
+                    x = o * s + t - (s == 1u); /* the tap's column among the widened ones (stride 1: from 1) */
+                    if (x < nc) {
+                        a[2u * o] = __smlabb(X[x], W[t], a[2u * o]);
+                        a[2u * o + 1u] = __smlatt(X[x], W[t], a[2u * o + 1u]);
+                    }
+                }
+        for (o = 0; o < 3u; o++)
+            for (i = 0; i < 2u; i++)
+                out[e->oo + o * C + 2u * i] = (int8_t)__ssat(nnom_smmlar(a[2u * o + i], e->q[3u * i], e->q[3u * i + 1u])
+                                                                 >> e->q[3u * i + 2u], 8);
+    }
+}
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_core_c1(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C)
+{
+    dw_tiny_core_c(e, end, out, C, 1u);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_core_c2(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C)
+{
+    dw_tiny_core_c(e, end, out, C, 2u);
+}
+/* The widening in C: prm as dw_tiny_widen1/2()' */
+static NNOM_ARM_ALWAYS_INLINE void dw_tiny_widen_c(uint32_t *d, const int8_t *src, const uint32_t *prm, uint32_t n)
+{
+    uint32_t r, x;
+    for (r = 0; r < prm[3]; r++, src += prm[2])
+        for (x = 0; x < n; x++, d++) {
+            const uint32_t v = nnom_ld32(src + x * prm[0]);
+            d[0] = __sxtab16(prm[1], v);
+            d[DW_TINY_XH / 4] = nnom_sxtab16_ror8(prm[1], v);
+        }
+}
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_widen_c1(uint32_t *d, const int8_t *src, const uint32_t *prm)
+{
+    dw_tiny_widen_c(d, src, prm, 3u);
+}
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_widen_c2(uint32_t *d, const int8_t *src, const uint32_t *prm)
+{
+    dw_tiny_widen_c(d, src, prm, 6u);
+}
+#define DW_TINY_CORES {dw_tiny_core_c1, dw_tiny_core_c2}
+#define DW_TINY_WIDENS {dw_tiny_widen_c1, dw_tiny_widen_c2}
+#endif
+
+#if NNOM_PATH_AFF_DW_TINY_SAT
+static const dw_tiny_fn dw_tiny_cores[2] = DW_TINY_CORES;
+static const dw_widen_fn dw_tiny_widens[2] = DW_TINY_WIDENS;
+#else
+static const dw_tiny_fn dw_tiny_cores[2] = {NULL, NULL};
+#endif
+
+/* Whether the tiny path covers the call (see above; its requantization: dw_path_for()). */
+static NNOM_ARM_NOINLINE int dw_tiny_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const dw_tiny_fn *c = dw_tiny_cores;
+    NNOM_ARM_OPAQUE(c);
+    return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
+           && out_dims.w == 3
+           && ((win->sw == 1 && in_dims.w == 3 && win->pad_left == 1) || (win->sw == 2 && in_dims.w == 6 && win->pad_left == 0))
+           && (win->sh == 1 || win->sh == 2) && in_dims.h <= DW_TINY_IN_ROWS && out_dims.h <= DW_TINY_OUT_ROWS
+           && p->out_zp == -128 && p->act_min == -128 && p->act_max == 127 && c[0] != NULL;
+}
+
+#if NNOM_PATH_AFF_DW_TINY_SAT
+#if !NNOM_ARM_ASM
+/* dw_tiny_group() in C. */
+static NNOM_ARM_NOINLINE void dw_tiny_group(dw_tiny_t *j, const int8_t *w, const int32_t *bias, uint32_t c0)
+{
+    const uint32_t C = j->C;
+    uint32_t t, i;
+    for (t = 0; t < 9u; t++) {
+        const uint32_t v = nnom_ld32(w + t * C), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
+        j->w[0][t] = __sadd16(e, e);
+        j->w[1][t] = __sadd16(o, o);
+    }
+    for (i = 0; i < 4u; i++) {
+        const int32_t b2 = bias != NULL ? 2 * bias[i] : 0;
+        const nnom_arm_rq_t q = nnom_arm_rq(j->mult[c0 + i], j->shift[c0 + i], j->z1);
+        int32_t *B = j->b[i & 1u] + (i >> 1), *Q = j->q[i & 1u] + 3u * (i >> 1);
+        B[0] = B[2] = B[4] = b2;
+        Q[0] = q.m;
+        Q[1] = q.k;
+        Q[2] = q.r;
+    }
+}
+#endif
+
+/* The tiny path (dw_tiny_cover()). */
+static NNOM_ARM_NOINLINE void dw_tiny(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t C = in_dims.c, s = win->sw, nc = 3u * s;
+    const dw_tiny_fn *cores = dw_tiny_cores;
+    const dw_widen_fn *widens = dw_tiny_widens;
+    uint32_t prm[4], c0, oy, h;
+    dw_tiny_fn core;
+    dw_widen_fn widen;
+    dw_tiny_t j;
+    NNOM_ARM_OPAQUE(cores);
+    NNOM_ARM_OPAQUE(widens);
+    core = cores[s - 1u];
+    widen = widens[s - 1u];
+    j.C = C;
+    j.mult = p->mult;
+    j.shift = p->shift;
+    j.z1 = 1 + 2 * p->out_zp;
+    for (oy = 0; oy < out_dims.h; oy++) { /* each output row's tap rows inside the input */
+        const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+        uint32_t ky0;
+        const uint32_t n = dw_chan_taps(iy, in_dims.h, &ky0), row = n ? (uint32_t)(iy + (int32_t)ky0) : 0u;
+        for (h = 0; h < 2u; h++) {
+            dw_tiny_row_t *e = &j.rows[2u * oy + h];
+            e->x = j.x[h] + row * nc;
+            e->w = j.w[h] + 3u * ky0;
+            e->n = n;
+            e->b = j.b[h];
+            e->q = j.q[h];
+            e->oo = oy * 3u * C + h;
+        }
+    }
+    prm[0] = C;
+    prm[1] = nnom_arm_zp_pair(p->in_zp);
+    prm[2] = (uint32_t)in_dims.w * C;
+    prm[3] = in_dims.h;
+    /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
+    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
+        widen(j.x[0], in + c0, prm);
+        dw_tiny_group(&j, w + c0, bias != NULL ? bias + c0 : NULL, c0);
+        core(j.rows, j.rows + 2u * out_dims.h, out + c0, C);
+    }
+}
+#define DW_TINY_FN dw_tiny
+#else
+#define DW_TINY_FN nnom_dw_conv2d_affine_s8
+#endif
+
 /* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
  * channel-major core, called after it), [1] the plane path (dw_tables: it returns whether the layer
  * is left to the reference, dw_paths[0]; without its cores, dw_planes_cover() is 0), [2] the
@@ -3086,17 +3474,21 @@ static int dw_ref(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dim
 #else
 #define DW_SMALL_FN nnom_dw_conv2d_affine_s8
 #endif
-static const dw_path_fn dw_paths[3] = {nnom_dw_conv2d_affine_s8, DW_SMALL_FN, DW_CHAN_FN};
+/* indexed by dw_path_for()'s choice (2 and up) */
+static const dw_path_fn dw_paths[5] = {nnom_dw_conv2d_affine_s8, nnom_dw_conv2d_affine_s8, DW_CHAN_FN, DW_SMALL_FN,
+                                       DW_TINY_FN};
 /* [0] the table path, [1] the plane path: they return whether a path runs after them (the
  * channel-major core for the outputs the table leaves, the reference for a layer the plane path
  * leaves) */
 static const dw_table_fn dw_tables[2] = {DW_TABLE_FN, DW_PLANES_FN};
 
-/* The path for the call: channel-major (2), planes (1; 3 the small maps'), or the table (0, which
- * calls the reference for what it does not cover). */
+/* The path for the call: tiny maps (4), channel-major (2), planes (1; 3 the small maps'), or the
+ * table (0, which calls the reference for what it does not cover). */
 static NNOM_ARM_NOINLINE uint32_t dw_path_for(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
                                               const int32_t *bias, nnom_dims_t out_dims)
 {
+    if (dw_tiny_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
+        return 4u;
     if (dw_chan_cover(p, in_dims, out_dims) && nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, 9))
         return 2u;
     if (!dw_planes_cover(p, in_dims, out_dims))
@@ -3113,7 +3505,7 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     NNOM_ARM_OPAQUE(path);
     NNOM_ARM_OPAQUE(table);
     if (k >= 2u)
-        path[k == 2u ? 2 : 1](p, in, in_dims, w, bias, out, out_dims);
+        path[k](p, in, in_dims, w, bias, out, out_dims);
     else if (k == 1u) {
         if (table[1](p, in, in_dims, w, bias, out, out_dims))
             path[0](p, in, in_dims, w, bias, out, out_dims);
