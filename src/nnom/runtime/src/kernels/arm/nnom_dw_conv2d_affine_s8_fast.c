@@ -1,6 +1,7 @@
 /* DEPTHWISE_CONV_2D of the affine scheme for Cortex-M with the DSP extension, bit-exact with the
- * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at depth multiplier 1 on small
- * maps (stride 2, or stride 1 up to NNOM_DW_CHAN_MAX_PIXELS outputs) take the channel-major path
+ * reference, kernels/affine/nnom_dw_conv2d_affine_s8.c. 3x3 windows at depth multiplier 1 on tiny
+ * maps (rows of 3 outputs, output zero point -128, no clamp) take the tiny path (dw_tiny(), below);
+ * on other small maps (stride 2, or stride 1 up to NNOM_DW_CHAN_MAX_PIXELS outputs) take the channel-major path
  * (dw_chan_pixels(), below); other 3x3 windows at stride 1 (any depth multiplier, any clamp) or at
  * stride 2 with a depth multiplier of at least NNOM_DW_PLANE_S2_MULT (any clamp) the plane path
  * (dw_planes(), below); the rest the table path
@@ -2509,7 +2510,7 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
  * both, 1.75 instructions per value against the one-channel fill's 2.25 and half its overhead),
  * then per channel the weights and the core in one call (dw_weights_small_go(), into
  * dw_core_small_nofix: lines of up to 6 pairs).
- * A path of its own (dw_paths[1], chosen by dw_path_for()): the two planes take 256 B, more than
+ * A path of its own (dw_paths[3], chosen by dw_path_for()): the two planes take 256 B, more than
  * dw_planes()' tile, in the place of the tile path's fields it does not use (dw_small_t). */
 #define DW_SMALL_HEAD offsetof(dw_plane_t, core) /* the fields dw_weights() and the core read */
 typedef union {
@@ -3065,7 +3066,7 @@ static NNOM_ARM_NOINLINE void dw_chan_pixels(const nnom_conv_affine_params_t *p,
 typedef struct {
     const uint32_t *x;  /*  0: its first tap row's widened input */
     const uint32_t *w;  /*  4: that tap row's weights */
-    uint32_t n;         /*  8: its tap rows inside the input, 0 to 3 */
+    uint32_t n;         /*  8: its tap rows inside the input, 0 to 3 (4: the end) */
     const int32_t *b;   /* 12: its six accumulators' start (the biases) */
     const int32_t *q;   /* 16: its requantization */
     uint32_t oo;        /* 20: its low channel's bytes from the output's first channel */
@@ -3081,96 +3082,34 @@ typedef struct {
     const int8_t *shift;        /* 172 */
     int32_t z1;                 /* 176: 1 + 2 * out_zp */
     uint32_t C;                 /* 180 */
-    dw_tiny_row_t rows[2 * DW_TINY_OUT_ROWS]; /* 184: the output rows' halves in order */
-    uint32_t x[2][DW_TINY_XH / 4]; /* 376: per half: the input rows widened less the zero point */
+    const int8_t *in;           /* 184 */
+    const int8_t *wt;           /* 188: the layer's weights */
+    const int32_t *bias;        /* 192: or NULL */
+    uint32_t zp2;               /* 196: the input zero point pair (nnom_arm_zp_pair()) */
+    uint32_t irs;               /* 200: input bytes a row */
+    uint32_t in_h;              /* 204 */
+    int8_t *out;                /* 208 */
+    const dw_tiny_row_t *end;   /* 212: the row halves' end (the one of n 4) */
+    dw_tiny_row_t rows[2 * DW_TINY_OUT_ROWS + 1]; /* 216: the output rows' halves in order, then one of n 4 */
+    uint32_t x[2][DW_TINY_XH / 4]; /* 432: per half: the input rows widened less the zero point */
 } dw_tiny_t;
 
-typedef void (*dw_tiny_fn)(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C);
-typedef void (*dw_widen_fn)(uint32_t *d, const int8_t *src, const uint32_t *prm);
+/* The group of four channels from c0: widened, set up and computed (one call a group). */
+typedef void (*dw_tiny_fn)(dw_tiny_t *j, uint32_t c0);
 
 #if NNOM_PATH_AFF_DW_TINY_SAT && NNOM_ARM_ASM
 typedef char dw_tiny_layout_check[(offsetof(dw_tiny_t, b) == 48 && offsetof(dw_tiny_t, w) == 96
                                    && offsetof(dw_tiny_t, mult) == 168 && offsetof(dw_tiny_t, shift) == 172
                                    && offsetof(dw_tiny_t, z1) == 176 && offsetof(dw_tiny_t, C) == 180
+                                   && offsetof(dw_tiny_t, in) == 184 && offsetof(dw_tiny_t, wt) == 188
+                                   && offsetof(dw_tiny_t, bias) == 192 && offsetof(dw_tiny_t, zp2) == 196
+                                   && offsetof(dw_tiny_t, irs) == 200 && offsetof(dw_tiny_t, in_h) == 204
+                                   && offsetof(dw_tiny_t, out) == 208 && offsetof(dw_tiny_t, end) == 212
+                                   && offsetof(dw_tiny_t, rows) == 216 && offsetof(dw_tiny_t, x) == 432
                                    && offsetof(dw_tiny_t, x[1]) - offsetof(dw_tiny_t, x[0]) == DW_TINY_XH
                                    && sizeof(dw_tiny_row_t) == 24 && offsetof(dw_tiny_row_t, oo) == 20)
                                       ? 1
                                       : -1];
-
-/* Registers in the taps: r0 the widened rows, r1 the weights, r2, r3, r12 a tap row's weights
- * (kx = 0, 1, 2), r4-r9 the accumulators (output 0 low, high channel, outputs 1 and 2), r10, r11,
- * lr the widened values; the stack: [0] the row half, [4] their end, [8] the output, [12] C. */
-#define DW_TP(lo, hi, d, w)                                                                   \
-    "smlabb " lo ", " d ", " w ", " lo "\n\t"                                                \
-    "smlatt " hi ", " d ", " w ", " hi "\n\t"
-/* a tap row at stride 1 over the columns 1-3 of 5 (SAME): 16 instructions */
-#define DW_TINY_ROW1                                                                          \
-    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
-    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
-    DW_TP("r4", "r5", "r10", "r3") DW_TP("r6", "r7", "r10", "r2")                            \
-    DW_TP("r4", "r5", "r11", "r12") DW_TP("r6", "r7", "r11", "r3") DW_TP("r8", "r9", "r11", "r2") \
-    DW_TP("r6", "r7", "lr", "r12") DW_TP("r8", "r9", "lr", "r3")
-/* a tap row at stride 2 over the columns 0-5 of 7 (SAME): 19 instructions */
-#define DW_TINY_ROW2                                                                          \
-    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
-    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
-    DW_TP("r4", "r5", "r10", "r2") DW_TP("r4", "r5", "r11", "r3") DW_TP("r4", "r5", "lr", "r12") \
-    DW_TP("r6", "r7", "lr", "r2")                                                             \
-    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
-    DW_TP("r6", "r7", "r10", "r3") DW_TP("r6", "r7", "r11", "r12") DW_TP("r8", "r9", "r11", "r2") \
-    DW_TP("r8", "r9", "lr", "r3")
-#define DW_TINY_RQ1(a, m, k, r)                                                               \
-    "smmlar " a ", " a ", " m ", " k "\n\t"                                                  \
-    "asr    " a ", " a ", " r "\n\t"                                                         \
-    "ssat   " a ", #8, " a "\n\t"
-/* The core: per output row half (dw_tiny_row_t) its accumulators from its biases, its tap rows
- * (TBB on their count, into the code of three), the requantization without the sign correction,
- * the six bytes; 41 instructions a half besides its tap rows. */
-#define DW_TINY_CORE(name, ROW)                                                               \
-    static __attribute__((naked, noinline)) void name(const dw_tiny_row_t *e __attribute__((unused)), \
-                                                      const dw_tiny_row_t *end __attribute__((unused)), \
-                                                      int8_t *out __attribute__((unused)),     \
-                                                      uint32_t C __attribute__((unused)))     \
-    {                                                                                         \
-        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "sub    sp, sp, #16\n\t"                                             \
-                         "stm    sp, {r0-r3}\n\t"                                             \
-                         "1:\n\t"                                                            \
-                         "ldr    lr, [sp]\n\t"                                                \
-                         "ldm    lr, {r0, r1, r2, r4}\n\t"                                    \
-                         "ldm    r4, {r4-r9}\n\t"                                             \
-                         "tbb    [pc, r2]\n\t"                                                \
-                         "5:\n\t"                                                            \
-                         ".byte  (9f - 5b) / 2, (13f - 5b) / 2, (12f - 5b) / 2, (11f - 5b) / 2\n\t" \
-                         "11:\n\t" ROW "12:\n\t" ROW "13:\n\t" ROW                            \
-                         "9:\n\t"                                                            \
-                         "ldr    lr, [sp]\n\t"                                                \
-                         "ldr    r0, [lr, #16]\n\t"                                           \
-                         "ldm    r0, {r0, r1, r2, r10, r11, r12}\n\t"                         \
-                         DW_TINY_RQ1("r4", "r0", "r1", "r2") DW_TINY_RQ1("r5", "r10", "r11", "r12") \
-                         DW_TINY_RQ1("r6", "r0", "r1", "r2") DW_TINY_RQ1("r7", "r10", "r11", "r12") \
-                         DW_TINY_RQ1("r8", "r0", "r1", "r2") DW_TINY_RQ1("r9", "r10", "r11", "r12") \
-                         "ldr    r3, [lr, #20]\n\t"                                           \
-                         "ldrd   r0, r1, [sp, #8]\n\t"                                        \
-                         "add    r0, r0, r3\n\t"                                              \
-                         "strb   r4, [r0]\n\t"                                                \
-                         "strb   r5, [r0, #2]\n\t"                                            \
-                         "add    r0, r0, r1\n\t"                                              \
-                         "strb   r6, [r0]\n\t"                                                \
-                         "strb   r7, [r0, #2]\n\t"                                            \
-                         "add    r0, r0, r1\n\t"                                              \
-                         "strb   r8, [r0]\n\t"                                                \
-                         "strb   r9, [r0, #2]\n\t"                                            \
-                         "add    lr, lr, #24\n\t"                                             \
-                         "ldr    r2, [sp, #4]\n\t"                                            \
-                         "str    lr, [sp]\n\t"                                                \
-                         "cmp    lr, r2\n\t"                                                  \
-                         "bne    1b\n\t"                                                      \
-                         "add    sp, sp, #16\n\t"                                             \
-                         "pop    {r4-r11, pc}");                                              \
-    }
-DW_TINY_CORE(dw_tiny_core1, DW_TINY_ROW1)
-DW_TINY_CORE(dw_tiny_core2, DW_TINY_ROW2)
 
 /* Three pixels at BASE (C bytes apart in r2, the zero point pair in r3) widened into the rows at
  * r0 (channels 0, 2) and r12 (1, 3). */
@@ -3186,25 +3125,8 @@ DW_TINY_CORE(dw_tiny_core2, DW_TINY_ROW2)
     "sxtab16 r6, r3, r6, ror #8\n\t"                                                         \
     "stm    r0!, {r7-r9}\n\t"                                                                \
     "stm    r12!, {r4-r6}\n\t"
-/* The input's rows (src: the group's first channel in the first row; prm: C, the zero point pair,
- * bytes a row, rows) widened into the job's x (d): 3 (dw_tiny_widen1) or 6 pixels a row. */
-#define DW_TINY_WIDEN(name, MORE)                                                             \
-    static __attribute__((naked, noinline)) void name(uint32_t *d __attribute__((unused)),     \
-                                                      const int8_t *src __attribute__((unused)), \
-                                                      const uint32_t *prm __attribute__((unused))) \
-    {                                                                                         \
-        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
-                         "add    r12, r0, #144\n\t"                                           \
-                         "ldm    r2, {r2, r3, r10, lr}\n\t"                                   \
-                         "1:\n\t"                                                            \
-                         DW_TINY_W3("r1") MORE                                                \
-                         "add    r1, r1, r10\n\t"                                             \
-                         "subs   lr, lr, #1\n\t"                                              \
-                         "bne    1b\n\t"                                                      \
-                         "pop    {r4-r11, pc}");                                              \
-    }
-DW_TINY_WIDEN(dw_tiny_widen1, "")
-DW_TINY_WIDEN(dw_tiny_widen2, "add    r11, r1, r2\n\tadd    r11, r11, r2, lsl #1\n\t" DW_TINY_W3("r11"))
+/* stride 2: the row's next three pixels */
+#define DW_TINY_W3_MORE "add    r11, r1, r2\n\tadd    r11, r11, r2, lsl #1\n\t" DW_TINY_W3("r11")
 
 /* A tap row's weights (r1, C in r12 apart) widened and doubled into w[0] (r10) and w[1] (lr). */
 #define DW_TINY_GW                                                                            \
@@ -3235,32 +3157,34 @@ DW_TINY_WIDEN(dw_tiny_widen2, "add    r11, r1, r2\n\tadd    r11, r11, r2, lsl #1
     "rsb    r1, r1, #0\n\t"                                                                  \
     "str    " M ", [r0, #" OFF "]\n\t"                                                       \
     "strd   r2, r1, [r0, #" OFF " + 4]\n\t"
-/* The group of channels c0..c0 + 3 in j (r0; r1 the weights at c0, r2 the biases at c0 or NULL,
- * r3 c0): its weights, biases and requantization, about 100 instructions. */
-static __attribute__((naked, noinline)) void dw_tiny_group(dw_tiny_t *j __attribute__((unused)),
-                                                           const int8_t *w __attribute__((unused)),
-                                                           const int32_t *bias __attribute__((unused)),
-                                                           uint32_t c0 __attribute__((unused)))
+
+/* The group's weights widened and doubled, its biases doubled three times, each channel's m, k, r
+ * (r0 the job, r3 c0; about 100 instructions), called by dw_tiny_go1/2() (one copy). */
+static __attribute__((naked, noinline, used)) void dw_tiny_setup(void)
 {
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
+    __asm__ volatile("push   {lr}\n\t"
                      "ldr    r12, [r0, #180]\n\t"
+                     "ldr    r1, [r0, #188]\n\t"
+                     "add    r1, r1, r3\n\t"
                      "add    r11, r12, r12, lsl #1\n\t"
                      "add    r10, r0, #96\n\t"
                      "add    lr, r0, #132\n\t"
                      DW_TINY_GW DW_TINY_GW DW_TINY_GW
-                     "cbz    r2, 1f\n\t"
+                     "ldr    r2, [r0, #192]\n\t"
+                     "cbz    r2, 6f\n\t"
+                     "add    r2, r2, r3, lsl #2\n\t"
                      "ldm    r2, {r4-r7}\n\t"
                      "lsl    r4, r4, #1\n\t"
                      "lsl    r5, r5, #1\n\t"
                      "lsl    r6, r6, #1\n\t"
                      "lsl    r7, r7, #1\n\t"
-                     "b      2f\n\t"
-                     "1:\n\t"
+                     "b      7f\n\t"
+                     "6:\n\t"
                      "movs   r4, #0\n\t"
                      "movs   r5, #0\n\t"
                      "movs   r6, #0\n\t"
                      "movs   r7, #0\n\t"
-                     "2:\n\t"
+                     "7:\n\t"
                      "strd   r4, r6, [r0, #48]\n\t"
                      "strd   r4, r6, [r0, #56]\n\t"
                      "strd   r4, r6, [r0, #64]\n\t"
@@ -3277,20 +3201,136 @@ static __attribute__((naked, noinline)) void dw_tiny_group(dw_tiny_t *j __attrib
                      DW_TINY_GQ(", ror #8", "r5", "24")
                      DW_TINY_GQ(", ror #16", "r6", "12")
                      DW_TINY_GQ(", ror #24", "r7", "36")
-                     "pop    {r4-r11, pc}");
+                     "pop    {pc}");
 }
-#define DW_TINY_CORES {dw_tiny_core1, dw_tiny_core2}
-#define DW_TINY_WIDENS {dw_tiny_widen1, dw_tiny_widen2}
+
+/* In the taps: r0 the widened rows, r1 the weights, r2, r3, r12 a tap row's weights (kx = 0, 1,
+ * 2), r4-r9 the accumulators (output 0 low, high channel, outputs 1 and 2), r10, r11, lr the
+ * widened values; the stack: [0] the row half, [8] the output, [12] C. */
+#define DW_TP(lo, hi, d, w)                                                                   \
+    "smlabb " lo ", " d ", " w ", " lo "\n\t"                                                \
+    "smlatt " hi ", " d ", " w ", " hi "\n\t"
+/* a tap row at stride 1 over the columns 1-3 of 5 (SAME): 16 instructions */
+#define DW_TINY_ROW1                                                                          \
+    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r4", "r5", "r10", "r3") DW_TP("r6", "r7", "r10", "r2")                            \
+    DW_TP("r4", "r5", "r11", "r12") DW_TP("r6", "r7", "r11", "r3") DW_TP("r8", "r9", "r11", "r2") \
+    DW_TP("r6", "r7", "lr", "r12") DW_TP("r8", "r9", "lr", "r3")
+/* a tap row at stride 2 over the columns 0-5 of 7 (SAME): 19 instructions */
+#define DW_TINY_ROW2                                                                          \
+    "ldm    r1!, {r2, r3, r12}\n\t"                                                          \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r4", "r5", "r10", "r2") DW_TP("r4", "r5", "r11", "r3") DW_TP("r4", "r5", "lr", "r12") \
+    DW_TP("r6", "r7", "lr", "r2")                                                             \
+    "ldm    r0!, {r10, r11, lr}\n\t"                                                         \
+    DW_TP("r6", "r7", "r10", "r3") DW_TP("r6", "r7", "r11", "r12") DW_TP("r8", "r9", "r11", "r2") \
+    DW_TP("r8", "r9", "lr", "r3")
+#define DW_TINY_RQ1(a, m, k, r)                                                               \
+    "smmlar " a ", " a ", " m ", " k "\n\t"                                                  \
+    "asr    " a ", " a ", " r "\n\t"                                                         \
+    "ssat   " a ", #8, " a "\n\t"
+
+/* One group (r0 the job, r1 c0), in one call: the input's rows widened into x, 3 pixels a row
+ * (WMORE: 6); the weights widened and doubled, the biases doubled, three times, each channel's
+ * m, k, r (about 100 instructions); then per output row half (dw_tiny_row_t) its accumulators
+ * from its biases, its tap rows (TBB on their count, into the code of three), the requantization
+ * without the sign correction and its six bytes (38 instructions a half besides its tap rows), up to
+ * the row half of n 4. */
+#define DW_TINY_GO(name, WMORE, ROW)                                                          \
+    static __attribute__((naked, noinline)) void name(dw_tiny_t *j __attribute__((unused)),   \
+                                                      uint32_t c0 __attribute__((unused)))   \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         "sub    sp, sp, #24\n\t"                                             \
+                         "strd   r0, r1, [sp, #16]\n\t"                                       \
+                         "ldr    r2, [r0, #184]\n\t"                                          \
+                         "add    r1, r2, r1\n\t"                                              \
+                         "ldr    r2, [r0, #180]\n\t"                                          \
+                         "ldr    r3, [r0, #196]\n\t"                                          \
+                         "ldr    r10, [r0, #200]\n\t"                                         \
+                         "ldr    lr, [r0, #204]\n\t"                                          \
+                         "add    r12, r0, #576\n\t"                                           \
+                         "add    r0, r0, #432\n\t"                                            \
+                         "3:\n\t"                                                            \
+                         DW_TINY_W3("r1") WMORE                                               \
+                         "add    r1, r1, r10\n\t"                                             \
+                         "subs   lr, lr, #1\n\t"                                              \
+                         "bne    3b\n\t"                                                      \
+                         "ldrd   r0, r3, [sp, #16]\n\t"                                       \
+                         "bl     dw_tiny_setup\n\t"                                       \
+                         "add    r1, r0, #216\n\t"                                            \
+                         "ldr    r4, [r0, #208]\n\t"                                          \
+                         "add    r3, r4, r3\n\t"                                              \
+                         "ldr    r4, [r0, #180]\n\t"                                          \
+                         "stm    sp, {r1-r4}\n\t"                                             \
+                         "mov    lr, r1\n\t"                                                  \
+                         "1:\n\t"                                                            \
+                         "ldm    lr, {r0, r1, r2, r4}\n\t"                                    \
+                         "ldm    r4, {r4-r9}\n\t"                                             \
+                         "tbb    [pc, r2]\n\t"                                                \
+                         "5:\n\t"                                                            \
+                         ".byte  (9f - 5b) / 2, (13f - 5b) / 2, (12f - 5b) / 2, (11f - 5b) / 2, (8f - 5b) / 2\n\t" \
+                         ".align 1\n\t"                                                       \
+                         "11:\n\t" ROW "12:\n\t" ROW "13:\n\t" ROW                            \
+                         "9:\n\t"                                                            \
+                         "ldr    lr, [sp]\n\t"                                                \
+                         "ldrd   r0, r3, [lr, #16]\n\t"                                       \
+                         "ldm    r0, {r0, r1, r2, r10, r11, r12}\n\t"                         \
+                         DW_TINY_RQ1("r4", "r0", "r1", "r2") DW_TINY_RQ1("r5", "r10", "r11", "r12") \
+                         DW_TINY_RQ1("r6", "r0", "r1", "r2") DW_TINY_RQ1("r7", "r10", "r11", "r12") \
+                         DW_TINY_RQ1("r8", "r0", "r1", "r2") DW_TINY_RQ1("r9", "r10", "r11", "r12") \
+                         "ldrd   r0, r1, [sp, #8]\n\t"                                        \
+                         "add    r0, r0, r3\n\t"                                              \
+                         "strb   r4, [r0]\n\t"                                                \
+                         "strb   r5, [r0, #2]\n\t"                                            \
+                         "add    r0, r0, r1\n\t"                                              \
+                         "strb   r6, [r0]\n\t"                                                \
+                         "strb   r7, [r0, #2]\n\t"                                            \
+                         "add    r0, r0, r1\n\t"                                              \
+                         "strb   r8, [r0]\n\t"                                                \
+                         "strb   r9, [r0, #2]\n\t"                                            \
+                         "add    lr, lr, #24\n\t"                                             \
+                         "str    lr, [sp]\n\t"                                                \
+                         "b      1b\n\t"                                                      \
+                         "8:\n\t"                                                            \
+                         "add    sp, sp, #24\n\t"                                             \
+                         "pop    {r4-r11, pc}");                                              \
+    }
+DW_TINY_GO(dw_tiny_go1, "", DW_TINY_ROW1)
+DW_TINY_GO(dw_tiny_go2, DW_TINY_W3_MORE, DW_TINY_ROW2)
+#define DW_TINY_GOS {dw_tiny_go1, dw_tiny_go2}
 #endif
 
 #if NNOM_PATH_AFF_DW_TINY_SAT && !NNOM_ARM_ASM
-/* The core in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic, s the column stride. */
-static NNOM_ARM_ALWAYS_INLINE void dw_tiny_core_c(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out,
-                                                  uint32_t C, uint32_t s)
+/* The group in C (unoptimized builds, NNOM_ARM_NO_ASM): the same arithmetic, s the column stride. */
+static NNOM_ARM_ALWAYS_INLINE void dw_tiny_go_c(dw_tiny_t *j, uint32_t c0, uint32_t s)
 {
-    const uint32_t nc = 3u * s; /* widened values a row */
-    uint32_t i, t, x, o;
-    for (; e != end; e++) {
+    const uint32_t nc = 3u * s, C = j->C; /* widened values a row */
+    const dw_tiny_row_t *e;
+    const int8_t *src = j->in + c0, *w = j->wt + c0;
+    uint32_t i, t, x, o, r;
+    for (r = 0; r < j->in_h; r++, src += j->irs)
+        for (x = 0; x < nc; x++) {
+            const uint32_t v = nnom_ld32(src + x * C);
+            j->x[0][r * nc + x] = __sxtab16(j->zp2, v);
+            j->x[1][r * nc + x] = nnom_sxtab16_ror8(j->zp2, v);
+        }
+    for (t = 0; t < 9u; t++) {
+        const uint32_t v = nnom_ld32(w + t * C), ev = __sxtb16(v), od = nnom_sxtb16_ror8(v);
+        j->w[0][t] = __sadd16(ev, ev);
+        j->w[1][t] = __sadd16(od, od);
+    }
+    for (i = 0; i < 4u; i++) {
+        const int32_t b2 = j->bias != NULL ? 2 * j->bias[c0 + i] : 0;
+        const nnom_arm_rq_t q = nnom_arm_rq(j->mult[c0 + i], j->shift[c0 + i], j->z1);
+        int32_t *B = j->b[i & 1u] + (i >> 1), *Q = j->q[i & 1u] + 3u * (i >> 1);
+        B[0] = B[2] = B[4] = b2;
+        Q[0] = q.m;
+        Q[1] = q.k;
+        Q[2] = q.r;
+    }
+    for (e = j->rows; e != j->end; e++) {
         int32_t a[6];
         const uint32_t *X = e->x, *W = e->w;
         for (i = 0; i < 6u; i++)
@@ -3306,53 +3346,33 @@ static NNOM_ARM_ALWAYS_INLINE void dw_tiny_core_c(const dw_tiny_row_t *e, const 
                 }
         for (o = 0; o < 3u; o++)
             for (i = 0; i < 2u; i++)
-                out[e->oo + o * C + 2u * i] = (int8_t)__ssat(nnom_smmlar(a[2u * o + i], e->q[3u * i], e->q[3u * i + 1u])
-                                                                 >> e->q[3u * i + 2u], 8);
+                j->out[c0 + e->oo + o * C + 2u * i] =
+                    (int8_t)__ssat(nnom_smmlar(a[2u * o + i], e->q[3u * i], e->q[3u * i + 1u]) >> e->q[3u * i + 2u], 8);
     }
 }
-static NNOM_ARM_OUT_OF_LINE void dw_tiny_core_c1(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C)
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_go_c1(dw_tiny_t *j, uint32_t c0)
 {
-    dw_tiny_core_c(e, end, out, C, 1u);
+    dw_tiny_go_c(j, c0, 1u);
 }
-static NNOM_ARM_OUT_OF_LINE void dw_tiny_core_c2(const dw_tiny_row_t *e, const dw_tiny_row_t *end, int8_t *out, uint32_t C)
+static NNOM_ARM_OUT_OF_LINE void dw_tiny_go_c2(dw_tiny_t *j, uint32_t c0)
 {
-    dw_tiny_core_c(e, end, out, C, 2u);
+    dw_tiny_go_c(j, c0, 2u);
 }
-/* The widening in C: prm as dw_tiny_widen1/2()' */
-static NNOM_ARM_ALWAYS_INLINE void dw_tiny_widen_c(uint32_t *d, const int8_t *src, const uint32_t *prm, uint32_t n)
-{
-    uint32_t r, x;
-    for (r = 0; r < prm[3]; r++, src += prm[2])
-        for (x = 0; x < n; x++, d++) {
-            const uint32_t v = nnom_ld32(src + x * prm[0]);
-            d[0] = __sxtab16(prm[1], v);
-            d[DW_TINY_XH / 4] = nnom_sxtab16_ror8(prm[1], v);
-        }
-}
-static NNOM_ARM_OUT_OF_LINE void dw_tiny_widen_c1(uint32_t *d, const int8_t *src, const uint32_t *prm)
-{
-    dw_tiny_widen_c(d, src, prm, 3u);
-}
-static NNOM_ARM_OUT_OF_LINE void dw_tiny_widen_c2(uint32_t *d, const int8_t *src, const uint32_t *prm)
-{
-    dw_tiny_widen_c(d, src, prm, 6u);
-}
-#define DW_TINY_CORES {dw_tiny_core_c1, dw_tiny_core_c2}
-#define DW_TINY_WIDENS {dw_tiny_widen_c1, dw_tiny_widen_c2}
+#define DW_TINY_GOS {dw_tiny_go_c1, dw_tiny_go_c2}
 #endif
 
 #if NNOM_PATH_AFF_DW_TINY_SAT
-static const dw_tiny_fn dw_tiny_cores[2] = DW_TINY_CORES;
-static const dw_widen_fn dw_tiny_widens[2] = DW_TINY_WIDENS;
+static const dw_tiny_fn dw_tiny_gos[2] = DW_TINY_GOS;
 #else
-static const dw_tiny_fn dw_tiny_cores[2] = {NULL, NULL};
+static const dw_tiny_fn dw_tiny_gos[2] = {NULL, NULL};
 #endif
 
-/* Whether the tiny path covers the call (see above; its requantization: dw_path_for()). */
+/* Whether the tiny path covers the call (see above; its requantization: dw_path_for()); built in
+ * or not, the same code (the table read through NNOM_ARM_OPAQUE, last). */
 static NNOM_ARM_NOINLINE int dw_tiny_cover(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
-    const dw_tiny_fn *c = dw_tiny_cores;
+    const dw_tiny_fn *c = dw_tiny_gos;
     NNOM_ARM_OPAQUE(c);
     return win->kh == 3 && win->kw == 3 && win->dh == 1 && win->dw == 1 && out_dims.c == in_dims.c && in_dims.c >= 4
            && out_dims.w == 3
@@ -3362,49 +3382,32 @@ static NNOM_ARM_NOINLINE int dw_tiny_cover(const nnom_conv_affine_params_t *p, n
 }
 
 #if NNOM_PATH_AFF_DW_TINY_SAT
-#if !NNOM_ARM_ASM
-/* dw_tiny_group() in C. */
-static NNOM_ARM_NOINLINE void dw_tiny_group(dw_tiny_t *j, const int8_t *w, const int32_t *bias, uint32_t c0)
-{
-    const uint32_t C = j->C;
-    uint32_t t, i;
-    for (t = 0; t < 9u; t++) {
-        const uint32_t v = nnom_ld32(w + t * C), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
-        j->w[0][t] = __sadd16(e, e);
-        j->w[1][t] = __sadd16(o, o);
-    }
-    for (i = 0; i < 4u; i++) {
-        const int32_t b2 = bias != NULL ? 2 * bias[i] : 0;
-        const nnom_arm_rq_t q = nnom_arm_rq(j->mult[c0 + i], j->shift[c0 + i], j->z1);
-        int32_t *B = j->b[i & 1u] + (i >> 1), *Q = j->q[i & 1u] + 3u * (i >> 1);
-        B[0] = B[2] = B[4] = b2;
-        Q[0] = q.m;
-        Q[1] = q.k;
-        Q[2] = q.r;
-    }
-}
-#endif
-
 /* The tiny path (dw_tiny_cover()). */
 static NNOM_ARM_NOINLINE void dw_tiny(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                       const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_window_t *win = &p->win;
-    const uint32_t C = in_dims.c, s = win->sw, nc = 3u * s;
-    const dw_tiny_fn *cores = dw_tiny_cores;
-    const dw_widen_fn *widens = dw_tiny_widens;
-    uint32_t prm[4], c0, oy, h;
-    dw_tiny_fn core;
-    dw_widen_fn widen;
+    const uint32_t C = in_dims.c, nc = 3u * win->sw;
+    const dw_tiny_fn *gos = dw_tiny_gos;
+    uint32_t c0, oy, h;
+    dw_tiny_fn go;
     dw_tiny_t j;
-    NNOM_ARM_OPAQUE(cores);
-    NNOM_ARM_OPAQUE(widens);
-    core = cores[s - 1u];
-    widen = widens[s - 1u];
-    j.C = C;
+    NNOM_ARM_OPAQUE(gos);
+    go = gos[win->sw - 1u];
     j.mult = p->mult;
     j.shift = p->shift;
     j.z1 = 1 + 2 * p->out_zp;
+    j.C = C;
+    j.in = in;
+    j.wt = w;
+    j.bias = bias;
+    j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    j.irs = (uint32_t)in_dims.w * C;
+    j.in_h = in_dims.h;
+    j.out = out;
+    j.end = j.rows + 2u * out_dims.h;
+    j.rows[2u * out_dims.h].n = 4u;
+    j.rows[2u * out_dims.h].b = j.b[0];
     for (oy = 0; oy < out_dims.h; oy++) { /* each output row's tap rows inside the input */
         const int32_t iy = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
         uint32_t ky0;
@@ -3419,16 +3422,9 @@ static NNOM_ARM_NOINLINE void dw_tiny(const nnom_conv_affine_params_t *p, const 
             e->oo = oy * 3u * C + h;
         }
     }
-    prm[0] = C;
-    prm[1] = nnom_arm_zp_pair(p->in_zp);
-    prm[2] = (uint32_t)in_dims.w * C;
-    prm[3] = in_dims.h;
     /* when C is not a multiple of 4, the last group overlaps the one before (the same bytes twice) */
-    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4) {
-        widen(j.x[0], in + c0, prm);
-        dw_tiny_group(&j, w + c0, bias != NULL ? bias + c0 : NULL, c0);
-        core(j.rows, j.rows + 2u * out_dims.h, out + c0, C);
-    }
+    for (c0 = 0; c0 < C; c0 = c0 + 4 < C && c0 + 8 > C ? C - 4 : c0 + 4)
+        go(&j, c0);
 }
 #define DW_TINY_FN dw_tiny
 #else
@@ -3438,8 +3434,8 @@ static NNOM_ARM_NOINLINE void dw_tiny(const nnom_conv_affine_params_t *p, const 
 /* The paths built in: [0] the table path (dw_tables: it returns whether outputs are left to the
  * channel-major core, called after it), [1] the plane path (dw_tables: it returns whether the layer
  * is left to the reference, dw_paths[0]; without its cores, dw_planes_cover() is 0), [2] the
- * channel-major path; dw_paths[1] the plane path's small maps (dw_small()); the reference for one
- * left out. Each path in a function of its
+ * channel-major path; dw_paths[3] the plane path's small maps (dw_small()), dw_paths[4] the tiny
+ * maps' (dw_tiny()); the reference for one left out. Each path in a function of its
  * own: the stack holds one path's state at a time. Read through NNOM_ARM_OPAQUE (nnom_arm_dsp.h). */
 typedef void (*dw_path_fn)(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
