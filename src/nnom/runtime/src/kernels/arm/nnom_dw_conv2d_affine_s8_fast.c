@@ -3082,10 +3082,10 @@ typedef struct {
     const int8_t *shift;        /* 172 */
     int32_t z1;                 /* 176: 1 + 2 * out_zp */
     uint32_t C;                 /* 180 */
-    const int8_t *in;           /* 184 */
-    const int8_t *wt;           /* 188: the layer's weights */
-    const int32_t *bias;        /* 192: or NULL */
-    uint32_t zp2;               /* 196: the input zero point pair (nnom_arm_zp_pair()) */
+    uint32_t zp2;               /* 184: the input zero point pair (nnom_arm_zp_pair()) */
+    const int8_t *in;           /* 188 */
+    const int8_t *wt;           /* 192: the layer's weights */
+    const int32_t *bias;        /* 196: or NULL */
     uint32_t irs;               /* 200: input bytes a row */
     uint32_t in_h;              /* 204 */
     int8_t *out;                /* 208 */
@@ -3101,8 +3101,8 @@ typedef void (*dw_tiny_fn)(dw_tiny_t *j, uint32_t c0);
 typedef char dw_tiny_layout_check[(offsetof(dw_tiny_t, b) == 48 && offsetof(dw_tiny_t, w) == 96
                                    && offsetof(dw_tiny_t, mult) == 168 && offsetof(dw_tiny_t, shift) == 172
                                    && offsetof(dw_tiny_t, z1) == 176 && offsetof(dw_tiny_t, C) == 180
-                                   && offsetof(dw_tiny_t, in) == 184 && offsetof(dw_tiny_t, wt) == 188
-                                   && offsetof(dw_tiny_t, bias) == 192 && offsetof(dw_tiny_t, zp2) == 196
+                                   && offsetof(dw_tiny_t, zp2) == 184 && offsetof(dw_tiny_t, in) == 188
+                                   && offsetof(dw_tiny_t, wt) == 192 && offsetof(dw_tiny_t, bias) == 196
                                    && offsetof(dw_tiny_t, irs) == 200 && offsetof(dw_tiny_t, in_h) == 204
                                    && offsetof(dw_tiny_t, out) == 208 && offsetof(dw_tiny_t, end) == 212
                                    && offsetof(dw_tiny_t, rows) == 216 && offsetof(dw_tiny_t, x) == 432
@@ -3125,15 +3125,17 @@ typedef char dw_tiny_layout_check[(offsetof(dw_tiny_t, b) == 48 && offsetof(dw_t
     "sxtab16 r6, r3, r6, ror #8\n\t"                                                         \
     "stm    r0!, {r7-r9}\n\t"                                                                \
     "stm    r12!, {r4-r6}\n\t"
-/* stride 2: the row's next three pixels */
-#define DW_TINY_W3_MORE "add    r11, r1, r2\n\tadd    r11, r11, r2, lsl #1\n\t" DW_TINY_W3("r11")
+/* stride 2: the row's next three pixels (r11 3C, r10 the row's bytes less 3C) */
+#define DW_TINY_W3_PRE "add    r11, r2, r2, lsl #1\n\tsub    r10, r10, r11\n\t"
+#define DW_TINY_W3_MORE "add    r1, r1, r11\n\t" DW_TINY_W3("r1")
 
-/* A tap row's weights (r1, C in r12 apart) widened and doubled into w[0] (r10) and w[1] (lr). */
-#define DW_TINY_GW                                                                            \
+/* A tap row's weights (r1, C in r12 apart; STEP: r1 to the next row) widened and doubled into w[0]
+ * (r10) and w[1] (lr). */
+#define DW_TINY_GW(STEP)                                                                      \
     "ldr    r4, [r1]\n\t"                                                                    \
     "ldr    r5, [r1, r12]\n\t"                                                               \
     "ldr    r6, [r1, r12, lsl #1]\n\t"                                                       \
-    "add    r1, r1, r11\n\t"                                                                 \
+    STEP                                                                                      \
     "sxtb16 r7, r4\n\t"                                                                      \
     "sxtb16 r8, r5\n\t"                                                                      \
     "sxtb16 r9, r6\n\t"                                                                      \
@@ -3164,13 +3166,13 @@ static __attribute__((naked, noinline, used)) void dw_tiny_setup(void)
 {
     __asm__ volatile("push   {lr}\n\t"
                      "ldr    r12, [r0, #180]\n\t"
-                     "ldr    r1, [r0, #188]\n\t"
+                     "ldr    r1, [r0, #192]\n\t"
                      "add    r1, r1, r3\n\t"
                      "add    r11, r12, r12, lsl #1\n\t"
                      "add    r10, r0, #96\n\t"
                      "add    lr, r0, #132\n\t"
-                     DW_TINY_GW DW_TINY_GW DW_TINY_GW
-                     "ldr    r2, [r0, #192]\n\t"
+                     DW_TINY_GW("add    r1, r1, r11\n\t") DW_TINY_GW("add    r1, r1, r11\n\t") DW_TINY_GW("")
+                     "ldr    r2, [r0, #196]\n\t"
                      "cbz    r2, 6f\n\t"
                      "add    r2, r2, r3, lsl #2\n\t"
                      "ldm    r2, {r4-r7}\n\t"
@@ -3232,24 +3234,22 @@ static __attribute__((naked, noinline, used)) void dw_tiny_setup(void)
     "ssat   " a ", #8, " a "\n\t"
 
 /* One group (r0 the job, r1 c0), in one call: the input's rows widened into x, 3 pixels a row
- * (WMORE: 6); the weights widened and doubled, the biases doubled, three times, each channel's
+ * (WPRE, WMORE: 6); the weights widened and doubled, the biases doubled, three times, each channel's
  * m, k, r (about 100 instructions); then per output row half (dw_tiny_row_t) its accumulators
  * from its biases, its tap rows (TBB on their count, into the code of three), the requantization
  * without the sign correction and its six bytes (38 instructions a half besides its tap rows), up to
  * the row half of n 4. */
-#define DW_TINY_GO(name, WMORE, ROW)                                                          \
+#define DW_TINY_GO(name, WPRE, WMORE, ROW)                                                          \
     static __attribute__((naked, noinline)) void name(dw_tiny_t *j __attribute__((unused)),   \
                                                       uint32_t c0 __attribute__((unused)))   \
     {                                                                                         \
         __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
                          "sub    sp, sp, #24\n\t"                                             \
                          "strd   r0, r1, [sp, #16]\n\t"                                       \
-                         "ldr    r2, [r0, #184]\n\t"                                          \
-                         "add    r1, r2, r1\n\t"                                              \
-                         "ldr    r2, [r0, #180]\n\t"                                          \
-                         "ldr    r3, [r0, #196]\n\t"                                          \
-                         "ldr    r10, [r0, #200]\n\t"                                         \
-                         "ldr    lr, [r0, #204]\n\t"                                          \
+                         "add    r4, r0, #180\n\t"                                            \
+                         "ldm    r4, {r2, r3, r4, r5, r6, r10, lr}\n\t"                       \
+                         "add    r1, r4, r1\n\t"                                              \
+                         WPRE                                                                 \
                          "add    r12, r0, #576\n\t"                                           \
                          "add    r0, r0, #432\n\t"                                            \
                          "3:\n\t"                                                            \
@@ -3297,8 +3297,8 @@ static __attribute__((naked, noinline, used)) void dw_tiny_setup(void)
                          "add    sp, sp, #24\n\t"                                             \
                          "pop    {r4-r11, pc}");                                              \
     }
-DW_TINY_GO(dw_tiny_go1, "", DW_TINY_ROW1)
-DW_TINY_GO(dw_tiny_go2, DW_TINY_W3_MORE, DW_TINY_ROW2)
+DW_TINY_GO(dw_tiny_go1, "", "", DW_TINY_ROW1)
+DW_TINY_GO(dw_tiny_go2, DW_TINY_W3_PRE, DW_TINY_W3_MORE, DW_TINY_ROW2)
 #define DW_TINY_GOS {dw_tiny_go1, dw_tiny_go2}
 #endif
 
