@@ -50,7 +50,7 @@ typedef struct {
 
 /* The layer over windows of 9-10 values (t9_layer()): 0 when a channel's requantization is outside
  * the fast path (then nothing is written). */
-typedef int (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
+typedef int (*sh_layer_fn)(const sh_job_t *j);
 
 /* A block's biases and requantization constants: channels oc0 .. oc0 + 3, those from n on missing
  * (the block's first, with constants that keep it in range). Apart from the taps (sh_weights()),
@@ -449,9 +449,11 @@ static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, co
 
 /* The n channels' words from oc0 on at blk; whether their requantization is fast (checked for 3x3
  * kernels only: the caller checked the others'). */
-static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
-                                        uint32_t n, int32_t *blk)
+static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, uint32_t oc0, uint32_t n)
 {
+    const int8_t *w = j->a->w;
+    const int32_t *bias = j->a->bias;
+    int32_t *blk = j->blk;
     const nnom_conv_affine_params_t *p = j->a->p;
     const uint32_t C = j->a->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
@@ -558,8 +560,9 @@ static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t 
  * column's rows 1 and 2 move to 0 and 1, the row comes in as row 2, in one pass; four columns a
  * turn from a word of the row (a padding row: of zeros, read in place), the columns' words read
  * before any is written, the last column never in a turn (no read past the band's last value). */
-static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, int32_t iy)
+static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, int32_t iy)
 {
+    const int8_t *in = j->a->in;
     static const int8_t zeros[4] = {0, 0, 0, 0};
     const uint32_t Wb = j->Wb;
     uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = j->zp2, step = 1, xv;
@@ -603,8 +606,7 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
 /* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. A 3x3 kernel
  * over at most T9_GROUP channels: its words check the requantization (the caller did not), 0 when
  * it is not fast, before any output. */
-static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
-                                      int8_t *out)
+static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
 {
     const nnom_window_t *win = &j->a->p->win;
     const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w, row = W * C;
@@ -620,10 +622,10 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
         if (j->a->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
-            r.w = (const int32_t *)(const void *)w + oc * T9_WORDS;
+            r.w = (const int32_t *)(const void *)j->a->w + oc * T9_WORDS;
         } else {
             r.w = j->blk;
-            if (!t9_weights(j, w, bias, oc, n, j->blk) && C <= T9_GROUP)
+            if (!t9_weights(j, oc, n) && C <= T9_GROUP)
                 return 0;
         }
         r.skip = C - n;
@@ -632,18 +634,18 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
             if (by_row) {
                 if (oy == 0) { /* the first group's band is zero: padding rows above need no shift */
                     if (top < 1 || oc > 0)
-                        t9_shift_in(j, in, -top);
+                        t9_shift_in(j, -top);
                     if (top < 2 || oc > 0)
-                        t9_shift_in(j, in, 1 - top);
+                        t9_shift_in(j, 1 - top);
                 }
-                t9_shift_in(j, in, (int32_t)oy + 2 - top);
+                t9_shift_in(j, (int32_t)oy + 2 - top);
             } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
                 sh_shift(j->band, j->Wb * j->S, win->sh * j->a->in_dims.c);
                 sh_band(j, oy, win->kh - win->sh);
             } else {
                 sh_band(j, oy, 0);
             }
-            r.out = out + oy * row + oc;
+            r.out = j->a->out + oy * row + oc;
             t9_run(&r);
             if (clamp)
                 t9_clamp(j, r.out, n);
@@ -705,7 +707,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
     for (i = 0; i < ((nv + 2u) & ~1u); i += 2) /* the blocks end on a word */
         nnom_st32(band + i, 0);
     if (j.Kp == 10u && t9[0] != NULL) {
-        if (!t9[0](&j, a->in, a->w, a->bias, a->out))
+        if (!t9[0](&j))
             sh_reference(a);
         return;
     }
