@@ -336,8 +336,9 @@ class Conv2D(_ConvBase):
         return c % 4 == 0 and o.c >= 4 and o.h * o.w * o.c >= 2 + 4 * (16 + 2 * c) + 1 + 8 * o.c
 
     def kernel_paths(self):
-        """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives a pointwise conv to
-        nnom_conv2d_1x1_affine_s8_fast(), the others to nnom_conv2d_affine_s8_fast(), which tries
+        """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives every conv to
+        nnom_conv2d_affine_s8_fast(), which hands a pointwise one (no scratch) to the 1x1 kernel
+        without scratch (conv_path()'s [6], nnom_conv2d_1x1_affine_s8_fast()'s path), and tries
         the 1x1 kernel over a multiple of 4 input channels (windows inside; conv_path(): its blocks
         where _pw_blocks() or _pw_tail(), else the columns' path), the shallow one, then the
         columns (after the blocks of four output channels where the shape takes them) or the row

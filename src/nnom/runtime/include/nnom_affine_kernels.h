@@ -141,7 +141,8 @@ static inline uint32_t nnom_conv2d_affine_s8_shallow_size(const nnom_window_t *w
 
 /* A 1x1 kernel with stride 1 and without padding before the image over at most NNOM_CONV_1X1_MAX_C
  * input channels: the convolution kernels take no scratch for it (nnom_conv2d_affine_s8_scratch_size()
- * gives 0; the layer runs nnom_conv2d_1x1_affine_s8_fast). Wider inputs keep the scratch: widening
+ * gives 0; the kernels read the input in place: nnom_conv2d_affine_s8_fast's 1x1 kernel without
+ * scratch, the path of nnom_conv2d_1x1_affine_s8_fast). Wider inputs keep the scratch: widening
  * each pixel once into it makes the DSP inner loop 10 % shorter; so do strided ones, whose pixel
  * pairs are not contiguous (8 % slower without). Python: Conv2D.scratch_bytes. */
 #define NNOM_CONV_1X1_MAX_C 16u

@@ -78,19 +78,9 @@ static void conv_run(nnom_layer_t *l)
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
     if (nnom_runs_affine(l)) {
         nnom_conv_affine_params_t p = nnom_conv_affine_params(l);
-        if (nnom_conv2d_affine_s8_pointwise(&c->win, NNOM_IN_DIMS(l, 0).c)) { /* no scratch (nnom_conv2d_affine_s8_scratch_size) */
-#if NNOM_MVE_KERNELS /* reads the input in place without one */
-            nnom_conv2d_affine_s8_mve(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
-                                      c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, NULL);
-#elif NNOM_NODSP_KERNELS /* its column on the stack */
-            nnom_conv2d_affine_s8_nodsp(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
-                                        c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, NULL);
-#else
-            nnom_conv2d_1x1_affine_s8_fast(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
-                                           c->b != NULL ? c->b->data : NULL, l->out, l->out_dims);
-#endif
-            return;
-        }
+        /* a pointwise conv has no scratch (l->scratch NULL: nnom_conv2d_affine_s8_scratch_size()), and
+         * each kernel reads its input in place; the DSP dispatcher hands it to its 1x1 kernel in a
+         * tail call, the frames of both off the stack under it */
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_conv2d_affine_s8_nodsp(&p, l->in[0]->out, NNOM_IN_DIMS(l, 0), c->w->data,
                                     c->b != NULL ? c->b->data : NULL, l->out, l->out_dims, l->scratch);

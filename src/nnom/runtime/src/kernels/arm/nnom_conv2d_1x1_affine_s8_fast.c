@@ -1,8 +1,8 @@
 /* CONV_2D of the affine scheme with a 1x1 kernel whose windows all lie inside the input (no
- * padding taken) and no scratch: the layer calls it for pointwise convs
- * (nnom_conv2d_affine_s8_pointwise()). With the DSP extension it is nnom_conv2d_pw_affine_s8_fast
- * without scratch; on the Cortex-M3 the no-DSP fully connected kernel per pixel; else the
- * reference, kernels/affine/nnom_conv2d_affine_s8.c. */
+ * padding taken) and no scratch, for pointwise convs (nnom_conv2d_affine_s8_pointwise(); the layer
+ * reaches the same path through nnom_conv2d_affine_s8_fast). With the DSP extension it is
+ * nnom_conv2d_pw_affine_s8_fast without scratch; on the Cortex-M3 the no-DSP fully connected kernel
+ * per pixel; else the reference, kernels/affine/nnom_conv2d_affine_s8.c. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)

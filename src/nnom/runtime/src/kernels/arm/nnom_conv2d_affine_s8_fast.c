@@ -9,8 +9,8 @@
  * zero point as it widens, at no cost; taps in the padding are 0, the real zero), then every pair
  * of output channels meets both columns: per four k, two weight words widened by SXTB16 and four
  * column words in eight SMLADs (16 MACs in 18 instructions). A 1x1 kernel without padding goes to
- * nnom_conv2d_1x1_affine_s8_fast (no columns) when it takes no scratch or is given none, to
- * nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels (its blocks of four output
+ * the 1x1 kernel without scratch (nnom_conv2d_1x1_affine_s8_fast's path: no columns) when it takes
+ * no scratch or is given none, to nnom_conv2d_pw_affine_s8_fast when a multiple of 4 input channels (its blocks of four output
  * channels, in the scratch up to NNOM_CONV_1X1_BLOCK_MAX_C, else in the output's last bytes when
  * they have room: nnom_conv2d_affine_s8_pw_tail()); other ones widen the input pixel straight
  * into its column. 1-4 input channels (first layers):
@@ -610,11 +610,19 @@ static NNOM_ARM_NOINLINE uint32_t columns_path(const nnom_window_t *win, nnom_di
     return NNOM_ARM_ASM && nnom_conv2d_affine_s8_row(win, in_dims, out_dims) ? 5u : 2u;
 }
 
-static NNOM_ARM_OUT_OF_LINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
+#if NNOM_PATH_AFF_CONV_1X1
+/* The 1x1 kernel without scratch (nnom_conv2d_1x1_affine_s8_fast's path; it reads the input in
+ * place), the layer's for a pointwise conv: its arguments as they came, the scratch NULL, in a tail
+ * call (the 1x1 entry's frame would stay under it). */
+static NNOM_ARM_NOINLINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 {
-    (void)scratch; /* it reads the input in place */
-    nnom_conv2d_1x1_affine_s8_fast(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c));
+    (void)scratch;
+    nnom_conv2d_pw_affine_s8_fast(p, in, in_hw, in_c, w, bias, out, out_hw, out_c, (int16_t *)0);
 }
+#define CONV_1X1 conv_1x1
+#else
+#define CONV_1X1 nnom_conv2d_affine_s8_words
+#endif
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
 #define CONV_COLUMNS conv_columns
@@ -686,7 +694,7 @@ static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
 #define CONV_ROWS nnom_conv2d_affine_s8_words
 #endif
 static const conv_fn conv_paths[8] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS,
-                                      CONV_PW_COLUMNS, CONV_ROWS, conv_1x1, nnom_conv2d_affine_s8_words};
+                                      CONV_PW_COLUMNS, CONV_ROWS, CONV_1X1, nnom_conv2d_affine_s8_words};
 
 /* The dispatcher's choice, out of line: its values are gone before the path's tail call. */
 static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,

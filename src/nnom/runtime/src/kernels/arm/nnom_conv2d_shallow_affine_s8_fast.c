@@ -42,41 +42,53 @@ typedef struct {
     const nnom_conv_affine_call_t *a; /* the kernel's arguments (on its caller's frame) */
     uint32_t S, K, Kp;          /* values per band column (kh * in_c), per window, rounded up to even */
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
-    int32_t *blk;               /* t9_layer(): the channels' words (scratch) */
-    int16_t *band;              /* after them */
+    int32_t *blk;               /* the blocks (t9_layer(): the channels' words), in the scratch */
+    int16_t *band;              /* the band, after them */
     uint32_t x0, x1, Wb;        /* the band's columns: x - pad_left inside the input for x0 <= x < x1, of Wb */
+    uint32_t zp2;               /* the input zero point's pair (nnom_arm_zp_pair()) */
 } sh_job_t;
 
 /* The layer over windows of 9-10 values (t9_layer()): 0 when a channel's requantization is outside
  * the fast path (then nothing is written). */
-typedef int (*sh_layer_fn)(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias, int8_t *out);
+typedef int (*sh_layer_fn)(const sh_job_t *j);
 
-/* Blocks of the channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel repeats
- * the block's first (its outputs are not stored) with constants that keep it in range. */
-static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
-                                         uint32_t n, int32_t *blk)
+/* A block's biases and requantization constants: channels oc0 .. oc0 + 3, those from n on missing
+ * (the block's first, with constants that keep it in range). Apart from the taps (sh_weights()),
+ * so that neither frame holds the values of both. */
+static NNOM_ARM_NOINLINE void sh_consts(const sh_job_t *j, uint32_t oc0, uint32_t n, int32_t *blk)
 {
     const nnom_conv_affine_params_t *p = j->a->p;
-    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
+    const int32_t *bias = j->a->bias;
     const int32_t z1 = 1 + 2 * p->out_zp;
+    int32_t *rq = blk + 4 + 2u * j->Kp;
+    uint32_t i;
+    for (i = 0; i < 4; i++) {
+        const uint32_t oc = oc0 + (i < n ? i : 0);
+        nnom_arm_rq_t q = {0, 0, 1};
+        blk[i] = bias != NULL ? 2 * bias[oc] : 0;
+        if (i < n)
+            q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
+        rq[2 * i] = q.m;
+        rq[2 * i + 1] = q.k;
+        rq[8 + i] = q.r;
+    }
+}
+
+/* The taps of the blocks of channels oc0 .. oc0 + n - 1 at blk, four to a block: a missing channel
+ * repeats the block's first (its outputs are not stored). */
+static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, uint32_t oc0, uint32_t n, int32_t *blk)
+{
+    const nnom_conv_affine_params_t *p = j->a->p;
+    const int8_t *w = j->a->w;
+    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
     uint32_t b, i, t, at, ky, c;
 
     for (b = 0; b < n; b += 4, blk += j->block_words) {
-        int32_t *rq = blk + 4 + 2u * j->Kp;
         const int8_t *r[4];
         int16_t *d = (int16_t *)(blk + 4); /* tap t of channel i at d[(t / 2) * 8 + 2 i + t % 2] */
         uint32_t odd = 0;
-        for (i = 0; i < 4; i++) {
-            const uint32_t oc = oc0 + b + (b + i < n ? i : 0);
-            nnom_arm_rq_t q = {0, 0, 1};
-            r[i] = w + oc * K;
-            blk[i] = bias != NULL ? 2 * bias[oc] : 0;
-            if (b + i < n)
-                q = nnom_arm_rq(p->mult[oc], p->shift[oc], z1);
-            rq[2 * i] = q.m;
-            rq[2 * i + 1] = q.k;
-            rq[8 + i] = q.r;
-        }
+        for (i = 0; i < 4; i++)
+            r[i] = w + (oc0 + b + (b + i < n ? i : 0)) * K;
         /* tap t (x, y, c in the band's order) is at = y * row + x * C + c of a weight row */
         for (t = 0, at = 0, c = 0, ky = 0; t < K; t++) {
             int16_t *h = d + odd;
@@ -101,9 +113,24 @@ static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, const int8_t *w, con
     }
 }
 
-/* n input pixels of one channel from s, minus the zero point (zp2: nnom_arm_zp_pair()), to d, d + S, ... */
-static NNOM_ARM_NOINLINE void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
+/* sh_band() is called from t9_layer() too when NNOM_PATH_AFF_CONV_SHALLOW9 is built: out of the
+ * interprocedural optimizations, so that it and its callers compile the same either way; so are
+ * the column functions, whose arguments GCC would otherwise pass as the job's values (one more on
+ * sh_band()'s stack). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NNOM_SH_NOIPA __attribute__((noipa))
+#else
+#define NNOM_SH_NOIPA NNOM_ARM_NOINLINE
+#endif
+
+/* n columns of one band row (x0 .. x1 - 1) from the input row s on, minus the zero point: to d,
+ * d + S, ... (the job's S and zp2). Each takes the job, not its values, so that none is an argument
+ * on sh_band()'s stack. */
+
+/* one channel */
+static NNOM_SH_NOIPA void sh_cols1(const sh_job_t *j, const int8_t *s, int16_t *d, uint32_t n)
 {
+    const uint32_t S = j->S, zp2 = j->zp2;
     for (; n >= 4; n -= 4, s += 4, d += 4u * S) {
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         d[0] = (int16_t)e;
@@ -115,11 +142,12 @@ static NNOM_ARM_NOINLINE void sh_cols1(const int8_t *s, int16_t *d, uint32_t n, 
         *d = (int16_t)__sxtab16(zp2, (uint8_t)*s);
 }
 
-/* The same of three channels: a word of each pixel (its last byte the next pixel's), the two
- * words written over each other (d[1], d[2] = c0, c2, then d[0], d[1] = c0, c1); the last pixel
- * byte by byte, as its word would read past the row. */
-static NNOM_ARM_NOINLINE void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, uint32_t S, uint32_t zp2)
+/* Three channels: a word of each pixel (its last byte the next pixel's), the two words written
+ * over each other (d[1], d[2] = c0, c2, then d[0], d[1] = c0, c1); the last pixel byte by byte,
+ * as its word would read past the row. */
+static NNOM_SH_NOIPA void sh_cols3(const sh_job_t *j, const int8_t *s, int16_t *d, uint32_t n)
 {
+    const uint32_t S = j->S, zp2 = j->zp2;
     for (; n > 2; n -= 2, s += 6, d += 2u * S) { /* two pixels a turn */
         const uint32_t v = nnom_ld32(s), e = __sxtab16(zp2, v), o = nnom_sxtab16_ror8(zp2, v);
         const uint32_t u = nnom_ld32(s + 3), f = __sxtab16(zp2, u), g = nnom_sxtab16_ror8(zp2, u);
@@ -137,52 +165,56 @@ static NNOM_ARM_NOINLINE void sh_cols3(const int8_t *s, int16_t *d, uint32_t n, 
         *d = (int16_t)__sxtab16(zp2, (uint8_t)*s);
 }
 
-/* The C <= 4 values of a pixel set to 0 (a loop of C would be a call to memset). */
-static inline void sh_zero(int16_t *d, uint32_t C)
+/* two or four channels */
+static NNOM_SH_NOIPA void sh_cols(const sh_job_t *j, const int8_t *s, int16_t *d, uint32_t n)
 {
-    d[0] = 0;
-    if (C > 1)
-        d[1] = 0;
-    if (C > 2)
-        d[2] = 0;
-    if (C > 3)
-        d[3] = 0;
+    const uint32_t C = j->a->in_dims.c, S = j->S, zp2 = j->zp2;
+    uint32_t c;
+    for (; n > 0; n--, d += S, s += C)
+        for (c = 0; c < C; c++)
+            d[c] = (int16_t)__sxtab16(zp2, (uint8_t)s[c]);
 }
 
-/* sh_band() is called from t9_layer() too when NNOM_PATH_AFF_CONV_SHALLOW9 is built: out of the
- * interprocedural optimizations, so that it and its callers compile the same either way. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NNOM_SH_NOIPA __attribute__((noipa))
-#else
-#define NNOM_SH_NOIPA NNOM_ARM_NOINLINE
-#endif
+/* The C <= 4 values of n pixels set to 0, at d, d + S, ... (a loop of C would be a call to memset). */
+static NNOM_ARM_NOINLINE void sh_zero(int16_t *d, uint32_t n, uint32_t S, uint32_t C)
+{
+    for (; n > 0; n--, d += S) {
+        d[0] = 0;
+        if (C > 1)
+            d[1] = 0;
+        if (C > 2)
+            d[2] = 0;
+        if (C > 3)
+            d[3] = 0;
+    }
+}
 
-/* Rows ky0 .. kh - 1 of the band of output row oy: the columns inside the input (x0 .. x1 - 1) from
- * it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero). */
-static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, const int8_t *in, uint32_t oy, int16_t *band, uint32_t x0, uint32_t x1,
-                    uint32_t ky0, uint32_t Wb)
+/* Rows ky0 .. kh - 1 of the band (j->band) of output row oy: the columns inside the input (x0 .. x1 - 1)
+ * from it, those outside (up to Wb) zero when ky0 > 0 (after sh_shift(); the first band's stay zero).
+ * Its work in calls that take the job: few values live here, a small frame under the kernel's (the
+ * stack peak of small models is under it). */
+static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, uint32_t oy, uint32_t ky0)
 {
     const nnom_window_t *win = &j->a->p->win;
-    const uint32_t C = j->a->in_dims.c, S = j->S, zp2 = nnom_arm_zp_pair(j->a->p->in_zp);
-    uint32_t ky, x, c;
+    const uint32_t C = j->a->in_dims.c, S = j->S, n = j->x1 - j->x0;
+    uint32_t ky;
     for (ky = ky0; ky < win->kh; ky++) {
         const int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
-        int16_t *d = band + x0 * S + ky * C;
-        const int8_t *s = in + ((uint32_t)iy * j->a->in_dims.w + x0 - win->pad_left) * C;
-        for (x = ky0 > 0 ? 0 : Wb; x < Wb; x = x + 1 == x0 ? x1 : x + 1)
-            if (x < x0 || x >= x1)
-                sh_zero(band + x * S + ky * C, C);
+        int16_t *row = j->band + ky * C, *d = row + j->x0 * S;
+        if (ky0 > 0) {
+            sh_zero(row, j->x0, S, C);
+            sh_zero(row + j->x1 * S, j->Wb - j->x1, S, C);
+        }
         if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) {
-            for (x = x0; x < x1; x++, d += S)
-                sh_zero(d, C);
-        } else if (C == 1) {
-            sh_cols1(s, d, x1 - x0, S, zp2);
-        } else if (C == 3) {
-            sh_cols3(s, d, x1 - x0, S, zp2);
+            sh_zero(d, n, S, C);
         } else {
-            for (x = x0; x < x1; x++, d += S, s += C)
-                for (c = 0; c < C; c++)
-                    d[c] = (int16_t)__sxtab16(zp2, (uint8_t)s[c]);
+            const int8_t *s = j->a->in + ((uint32_t)iy * j->a->in_dims.w + j->x0 - win->pad_left) * C;
+            if (C == 1)
+                sh_cols1(j, s, d, n);
+            else if (C == 3)
+                sh_cols3(j, s, d, n);
+            else
+                sh_cols(j, s, d, n);
         }
     }
 }
@@ -417,9 +449,11 @@ static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, co
 
 /* The n channels' words from oc0 on at blk; whether their requantization is fast (checked for 3x3
  * kernels only: the caller checked the others'). */
-static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, const int8_t *w, const int32_t *bias, uint32_t oc0,
-                                        uint32_t n, int32_t *blk)
+static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, uint32_t oc0, uint32_t n)
 {
+    const int8_t *w = j->a->w;
+    const int32_t *bias = j->a->bias;
+    int32_t *blk = j->blk;
     const nnom_conv_affine_params_t *p = j->a->p;
     const uint32_t C = j->a->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
@@ -526,11 +560,12 @@ static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t 
  * column's rows 1 and 2 move to 0 and 1, the row comes in as row 2, in one pass; four columns a
  * turn from a word of the row (a padding row: of zeros, read in place), the columns' words read
  * before any is written, the last column never in a turn (no read past the band's last value). */
-static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, int32_t iy)
+static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, int32_t iy)
 {
+    const int8_t *in = j->a->in;
     static const int8_t zeros[4] = {0, 0, 0, 0};
     const uint32_t Wb = j->Wb;
-    uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = nnom_arm_zp_pair(j->a->p->in_zp), step = 1, xv;
+    uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = j->zp2, step = 1, xv;
     const int8_t *s;
     int16_t *d = j->band;
     if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) { /* the whole row is padding */
@@ -571,8 +606,7 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, const int8_t *in, i
 /* The layer over windows of 9 or 10 values: T9_GROUP channels at a time, row by row. A 3x3 kernel
  * over at most T9_GROUP channels: its words check the requantization (the caller did not), 0 when
  * it is not fast, before any output. */
-static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const int8_t *w, const int32_t *bias,
-                                      int8_t *out)
+static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
 {
     const nnom_window_t *win = &j->a->p->win;
     const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w, row = W * C;
@@ -588,10 +622,10 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
         if (j->a->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
-            r.w = (const int32_t *)(const void *)w + oc * T9_WORDS;
+            r.w = (const int32_t *)(const void *)j->a->w + oc * T9_WORDS;
         } else {
             r.w = j->blk;
-            if (!t9_weights(j, w, bias, oc, n, j->blk) && C <= T9_GROUP)
+            if (!t9_weights(j, oc, n) && C <= T9_GROUP)
                 return 0;
         }
         r.skip = C - n;
@@ -600,18 +634,18 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
             if (by_row) {
                 if (oy == 0) { /* the first group's band is zero: padding rows above need no shift */
                     if (top < 1 || oc > 0)
-                        t9_shift_in(j, in, -top);
+                        t9_shift_in(j, -top);
                     if (top < 2 || oc > 0)
-                        t9_shift_in(j, in, 1 - top);
+                        t9_shift_in(j, 1 - top);
                 }
-                t9_shift_in(j, in, (int32_t)oy + 2 - top);
+                t9_shift_in(j, (int32_t)oy + 2 - top);
             } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
                 sh_shift(j->band, j->Wb * j->S, win->sh * j->a->in_dims.c);
-                sh_band(j, in, oy, j->band, j->x0, j->x1, win->kh - win->sh, j->Wb);
+                sh_band(j, oy, win->kh - win->sh);
             } else {
-                sh_band(j, in, oy, j->band, j->x0, j->x1, 0, j->Wb);
+                sh_band(j, oy, 0);
             }
-            r.out = out + oy * row + oc;
+            r.out = j->a->out + oy * row + oc;
             t9_run(&r);
             if (clamp)
                 t9_clamp(j, r.out, n);
@@ -628,6 +662,13 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j, const int8_t *in, const
  * read through NNOM_ARM_OPAQUE: the same code in every build (nnom_arm_dsp.h). */
 static const sh_layer_fn sh_t9[1] = {SH_T9};
 
+/* The reference for what the kernel does not cover: one argument, so that its seven are not set
+ * up in the kernel's frame (the stack peak of small models is under it: its callees' chain). */
+static NNOM_ARM_NOINLINE void sh_reference(const nnom_conv_affine_call_t *a)
+{
+    nnom_conv2d_affine_s8(a->p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
+}
+
 void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
 {
     const nnom_conv_affine_params_t *p = a->p;
@@ -636,9 +677,8 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
     const uint32_t K = (uint32_t)win->kh * win->kw * a->in_dims.c;
     const sh_layer_fn *t9 = sh_t9;
     sh_job_t j;
-    int32_t *blk;
-    int16_t *band;
-    uint32_t oc, oy, x0, x1, Wb, i, nb, nv;
+    int16_t *band; /* j.band, for the loop that zeroes it (a store through it could change j) */
+    uint32_t oc, oy, i, nb, nv;
 
     NNOM_ARM_OPAQUE(t9);
     /* the 9-value windows' path checks the requantization of a single group of 3x3 kernels itself */
@@ -646,7 +686,7 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
         || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL
               && (C <= SH_T9_GROUP || p->mult == NULL))
             && !nnom_arm_aff_fast(p->mult, p->shift, a->bias, C, K))) {
-        nnom_conv2d_affine_s8(p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
+        sh_reference(a);
         return;
     }
     j.a = a;
@@ -654,37 +694,36 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
     j.K = win->kw * j.S;
     j.Kp = (j.K + 1u) & ~1u;
     j.block_words = 16u + 2u * j.Kp;
-    blk = (int32_t *)(void *)((uintptr_t)a->scratch + ((uintptr_t)a->scratch & 2u));
+    j.blk = (int32_t *)(void *)((uintptr_t)a->scratch + ((uintptr_t)a->scratch & 2u));
     nb = (C + 3u) / 4u < NNOM_CONV_SHALLOW_BLOCKS ? (C + 3u) / 4u : NNOM_CONV_SHALLOW_BLOCKS;
-    band = (int16_t *)(void *)(blk + nb * j.block_words);
+    band = (int16_t *)(void *)(j.blk + nb * j.block_words);
+    j.band = band;
     /* the band's columns: x - pad_left inside the input for x0 <= x < x1 */
-    Wb = (uint32_t)(a->out_dims.w - 1u) * win->sw + win->kw;
-    x0 = win->pad_left < Wb ? win->pad_left : Wb;
-    x1 = win->pad_left + a->in_dims.w < Wb ? win->pad_left + a->in_dims.w : Wb;
-    nv = Wb * j.S;
+    j.Wb = (uint32_t)(a->out_dims.w - 1u) * win->sw + win->kw;
+    j.x0 = win->pad_left < j.Wb ? win->pad_left : j.Wb;
+    j.x1 = win->pad_left + a->in_dims.w < j.Wb ? win->pad_left + a->in_dims.w : j.Wb;
+    j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    nv = j.Wb * j.S;
     for (i = 0; i < ((nv + 2u) & ~1u); i += 2) /* the blocks end on a word */
         nnom_st32(band + i, 0);
     if (j.Kp == 10u && t9[0] != NULL) {
-        j.blk = blk;
-        j.band = band;
-        j.x0 = x0;
-        j.x1 = x1;
-        j.Wb = Wb;
-        if (!t9[0](&j, a->in, a->w, a->bias, a->out))
-            nnom_conv2d_affine_s8(p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
+        if (!t9[0](&j))
+            sh_reference(a);
         return;
     }
     for (oc = 0; oc < C; oc += group) {
         const uint32_t n = C - oc < group ? C - oc : group;
-        sh_weights(&j, a->w, a->bias, oc, n, blk);
+        for (i = 0; i < n; i += 4)
+            sh_consts(&j, oc + i, n - i, j.blk + (i >> 2) * j.block_words);
+        sh_weights(&j, oc, n, j.blk);
         for (oy = 0; oy < a->out_dims.h; oy++) {
             if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
-                sh_shift(band, nv, win->sh * a->in_dims.c);
-                sh_band(&j, a->in, oy, band, x0, x1, win->kh - win->sh, Wb);
+                sh_shift(j.band, nv, win->sh * a->in_dims.c);
+                sh_band(&j, oy, win->kh - win->sh);
             } else {
-                sh_band(&j, a->in, oy, band, x0, x1, 0, Wb);
+                sh_band(&j, oy, 0);
             }
-            sh_row(&j, band, blk, a->out + (uint32_t)oy * a->out_dims.w * C + oc, n);
+            sh_row(&j, j.band, j.blk, a->out + (uint32_t)oy * a->out_dims.w * C + oc, n);
         }
     }
 }
