@@ -1206,7 +1206,7 @@ typedef struct {
     {                                                                                         \
         __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC */                 \
                          DW_CORE_ENTRY                                                        \
-                         DW_STR(name) "_go:\n\t" /* dw_weights_small_go()'s way in */         \
+                         DW_STR(name) "_go:\n\t" /* DW_WEIGHTS_GO's way in */             \
                          DW_START_CACHED                                                      \
                          "b      8f\n\t"                                                      \
                          "7:\n\t"                                                             \
@@ -1659,28 +1659,39 @@ static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribut
                      "stm    r1, {r2, r4, r7, r9, r10, r11}\n\t"
                      "pop    {r4-r11, pc}");
 }
+/* The weights of output channel oc straight into the registers of an imm core (DW_CORE_LINE),
+ * which runs the job (entered after its entry, at its _go label; its return is this call's): 7
+ * instructions a channel fewer than dw_weights() and a core call, and the job's weights not
+ * stored (a core called again for the channel takes dw_weights()). */
+#define DW_WEIGHTS_GO(name, core)                                                             \
+    static __attribute__((naked, noinline)) void name(dw_plane_t *L __attribute__((unused)),  \
+                                                      uint32_t oc __attribute__((unused)))    \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         DW_WEIGHTS_BODY                                                      \
+                         "pkhbt  r2, r11, r3, lsl #16\n\t" /* into r3-r8 as the core's entry loads them */ \
+                         "pkhbt  r3, r1, r8, lsl #16\n\t"                                     \
+                         "pkhbt  r4, r8, r12, lsl #16\n\t"                                    \
+                         "pkhbt  r7, r6, r11, lsl #16\n\t"                                    \
+                         "pkhbt  r6, r10, lr, lsl #16\n\t"                                    \
+                         "pkhbt  r5, r5, r10, lsl #16\n\t"                                    \
+                         "mov    r8, r2\n\t"                                                  \
+                         "mov    lr, r9\n\t" /* b2 */                                          \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
+                         "b      " core "\n\t");                                               \
+    }
 #if NNOM_PATH_AFF_DW_PLANE_S1_SAT
-/* The small maps' (dw_small()): the weights of output channel oc straight into the registers of
- * the small core, which runs the job (entered after its entry, at dw_core_small_nofix_go; its
- * return is this call's): 7 instructions a channel fewer than dw_weights() and a core call. */
-static __attribute__((naked, noinline)) void dw_weights_small_go(dw_plane_t *L __attribute__((unused)),
-                                                                 uint32_t oc __attribute__((unused)))
-{
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     DW_WEIGHTS_BODY
-                     "pkhbt  r2, r11, r3, lsl #16\n\t"   /* into r3-r8 as the core's entry loads them */
-                     "pkhbt  r3, r1, r8, lsl #16\n\t"
-                     "pkhbt  r4, r8, r12, lsl #16\n\t"
-                     "pkhbt  r7, r6, r11, lsl #16\n\t"
-                     "pkhbt  r6, r10, lr, lsl #16\n\t"
-                     "pkhbt  r5, r5, r10, lsl #16\n\t"
-                     "mov    r8, r2\n\t"
-                     "mov    lr, r9\n\t"                /* b2 */
-                     "ldr    r1, [r0, #36]\n\t"
-                     "ldr    r2, [r0, #4]\n\t"
-                     "b      dw_core_small_nofix_go");
-}
+/* the small maps' (dw_small()) and the tile's (dw_tile()) */
+DW_WEIGHTS_GO(dw_weights_small_go, "dw_core_small_nofix_go")
+DW_WEIGHTS_GO(dw_weights_tile_go, "dw_core_nofix_go")
 #define DW_SMALL_GO dw_weights_small_go
+#define DW_TILE_GO dw_weights_tile_go
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_SAT
+/* the tall tile's (dw_tile()) */
+DW_WEIGHTS_GO(dw_weights_tall_go, "dw_core_tall_nofix_go")
+#define DW_TALL_GO dw_weights_tall_go
 #endif
 #else
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
@@ -1704,15 +1715,36 @@ static NNOM_ARM_NOINLINE void dw_weights_small_go(dw_plane_t *L, uint32_t oc)
     dw_weights(L, oc);
     dw_core_c_small(&L->j);
 }
+static NNOM_ARM_NOINLINE void dw_weights_tile_go(dw_plane_t *L, uint32_t oc)
+{
+    dw_weights(L, oc);
+    dw_core_c1(&L->j);
+}
 #define DW_SMALL_GO dw_weights_small_go
+#define DW_TILE_GO dw_weights_tile_go
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_SAT
+static NNOM_ARM_NOINLINE void dw_weights_tall_go(dw_plane_t *L, uint32_t oc)
+{
+    dw_weights(L, oc);
+    dw_core_c_tall(&L->j);
+}
+#define DW_TALL_GO dw_weights_tall_go
 #endif
 #endif
 #ifndef DW_SMALL_GO
 #define DW_SMALL_GO NULL
+#define DW_TILE_GO NULL
+#endif
+#ifndef DW_TALL_GO
+#define DW_TALL_GO NULL
 #endif
 /* The small maps' weights and core (dw_small()), read through NNOM_ARM_OPAQUE (see dw_runners). */
 typedef void (*dw_weights_fn)(dw_plane_t *L, uint32_t oc);
 static const dw_weights_fn dw_small_gos[1] = {DW_SMALL_GO};
+/* The same for the tile and the tall tile with their imm cores (dw_tile()); NULL: left out, as
+ * their cores. */
+static const dw_weights_fn dw_tile_gos[2] = {DW_TILE_GO, DW_TALL_GO};
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
@@ -2103,6 +2135,19 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     end = L->j.end;
     if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
         const dw_fill_fn fill = dw_fill_for(L);
+        if (L->imm) { /* the weights straight into the imm core (built in: L's core) */
+            const dw_weights_fn *gos = dw_tile_gos;
+            dw_weights_fn go;
+            NNOM_ARM_OPAQUE(gos);
+            go = gos[L->cs != DW_CS];
+            for (c = 0; c < L->in_dims.c; c++, o++) {
+                fill(&L->f, c);
+                L->j.o = o;
+                L->j.end = end;
+                go(L, c);
+            }
+            return;
+        }
         for (c = 0; c < L->in_dims.c; c++, o++) {
             fill(&L->f, c);
             dw_weights(L, c);
