@@ -50,6 +50,7 @@
 #define DW_PLANES_TALL (NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
 #define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
+#define DW_BAND2 (NNOM_PATH_AFF_DW_PLANE_BAND && NNOM_PATH_AFF_DW_PLANE_BAND2) /* dw_band_m2(), in bands */
 
 /* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
  * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
@@ -992,7 +993,10 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * channels, then per channel the values inside the image (two columns, two rows a step, the steps
  * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
  * are (dw_band()): per channel the band's tiles left to right, the columns two tiles share moved
- * instead of filled again. An odd number of rows left for a last band takes one row more (the row
+ * instead of filled again; at stride 1 and multiplier 1 over an even number of channels two
+ * channels a fill, the second's tile and job in dw_band_m2()'s frame (those layers' stack about
+ * 350 B more: VWW's 48 x 48 x 8 and 24 x 24 x 32 828 -> 1,180 B, under its 1,192 B peak; 5 %
+ * fewer instructions). An odd number of rows left for a last band takes one row more (the row
  * before computed twice): pairs of rows throughout. The tile's size is
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
@@ -1991,6 +1995,99 @@ static NNOM_ARM_NOINLINE void dw_fill2_c(const dw_fill_t *f, uint32_t c)
 /* read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
 static const dw_fill_fn dw_fill2s[1] = {DW_FILL2};
 
+/* The insides of two channels' tiles (dw_band_m2()): a dw_fill_t's inside of input channels c and
+ * c + 1, the second's plane delta bytes after the first's. */
+typedef void (*dw_fill2w_fn)(const dw_fill_t *f, uint32_t c, int32_t delta);
+#if DW_BAND2
+#if NNOM_ARM_ASM
+/* In asm, as dw_fill2_asm() on the tile's columns of DW_CS bytes (up to 7 steps: rows 8 on from a
+ * second pointer, lr, set per column): per column, two rows of both channels a step from one LDRH
+ * a row (7 instructions per 4 values, 58 for a column of 14 rows of both against 2 x 36 for the
+ * one-channel fill). r0 src, r1 d, r12 the second plane's d, r2 rs, r3 3 rs, r4 5 rs, r5 7 rs, r6
+ * input bytes per column, r7 7 - row pairs (the TBB's index), r8 r9 data, r10 columns left, r11
+ * rows, lr src 8 rows down. */
+#define DW_FILL2W_STEP(base, a, b, k)                                                         \
+    "ldrh   r8, [" base a "]\n\t"                                                          \
+    "ldrh   r9, [" base ", " b "]\n\t"                                                     \
+    "orr    r8, r8, r9, lsl #16\n\t"                                                        \
+    "sxtb16 r9, r8\n\t"                                                                     \
+    "sxtb16 r8, r8, ror #8\n\t"                                                             \
+    "str    r9, [r1, #" k "]\n\t"                                                           \
+    "str    r8, [r12, #" k "]\n\t"
+#if DW_CS != 28
+#error "dw_fill2w_asm(): seven row pairs, the odd row at byte 28"
+#endif
+static __attribute__((naked, noinline)) void dw_fill2w_asm(const dw_fill_t *f __attribute__((unused)),
+                                                           uint32_t c __attribute__((unused)),
+                                                           int32_t delta __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "mov    lr, r2\n\t"
+                     "ldr    r12, [r0]\n\t"
+                     "add    r12, r12, r1\n\t"
+                     "ldr    r1, [r0, #4]\n\t"
+                     "ldrd   r2, r6, [r0, #8]\n\t"
+                     "ldrh   r11, [r0, #16]\n\t"
+                     "ldrh   r10, [r0, #18]\n\t"
+                     "cmp    r10, #0\n\t"
+                     "beq    9f\n\t"
+                     "add    r3, r2, r2, lsl #1\n\t"
+                     "add    r4, r3, r2, lsl #1\n\t"
+                     "add    r5, r4, r2, lsl #1\n\t"
+                     "lsr    r7, r11, #1\n\t"
+                     "rsb    r7, r7, #7\n\t"
+                     "mul    r8, r7, r2\n\t"
+                     "sub    r0, r12, r8, lsl #1\n\t"
+                     "sub    r1, r1, r7, lsl #2\n\t"
+                     "add    r12, r1, lr\n\t"
+                     "1:\n\t"
+                     "add    lr, r0, r2, lsl #3\n\t"
+                     "tbb    [pc, r7]\n\t"
+                     "2:\n\t"
+                     ".byte  (30f-2b)/2, (31f-2b)/2, (32f-2b)/2, (33f-2b)/2\n\t"
+                     ".byte  (34f-2b)/2, (35f-2b)/2, (36f-2b)/2, (37f-2b)/2\n\t"
+                     "30:\n\t" DW_FILL2W_STEP("r0", "", "r2", "0")
+                     "31:\n\t" DW_FILL2W_STEP("r0", ", r2, lsl #1", "r3", "4")
+                     "32:\n\t" DW_FILL2W_STEP("r0", ", r2, lsl #2", "r4", "8")
+                     "33:\n\t" DW_FILL2W_STEP("r0", ", r3, lsl #1", "r5", "12")
+                     "34:\n\t" DW_FILL2W_STEP("lr", "", "r2", "16")
+                     "35:\n\t" DW_FILL2W_STEP("lr", ", r2, lsl #1", "r3", "20")
+                     "36:\n\t" DW_FILL2W_STEP("lr", ", r2, lsl #2", "r4", "24")
+                     "37:\n\t"
+                     "tst    r11, #1\n\t"
+                     "beq    5f\n\t"
+                     "ldrh   r8, [lr, r3, lsl #1]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "strh   r9, [r1, #28]\n\t"
+                     "strh   r8, [r12, #28]\n\t"
+                     "5:\n\t"
+                     "add    r0, r0, r6\n\t"
+                     "add    r1, r1, #" DW_STR(DW_CS) "\n\t"
+                     "add    r12, r12, #" DW_STR(DW_CS) "\n\t"
+                     "subs   r10, r10, #1\n\t"
+                     "bne    1b\n\t"
+                     "9:\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#define DW_FILL2W dw_fill2w_asm
+#else
+static NNOM_ARM_NOINLINE void dw_fill2w_c(const dw_fill_t *f, uint32_t c, int32_t delta)
+{
+    const int8_t *src = f->src + c;
+    int16_t *d = f->dst;
+    uint32_t col;
+    for (col = f->cols; col > 0; col--, d += DW_CS / 2, src += f->cs) {
+        dw_fill_rows(d, src, f->rows, f->rs);
+        dw_fill_rows((int16_t *)(void *)((uint8_t *)(void *)d + delta), src + 1, f->rows, f->rs);
+    }
+}
+#define DW_FILL2W dw_fill2w_c
+#endif
+/* read through NNOM_ARM_OPAQUE (see dw_runners) */
+static const dw_fill2w_fn dw_fill2ws[1] = {DW_FILL2W};
+#endif
+
 #endif /* DW_PLANES */
 
 #if DW_TABLE
@@ -2366,6 +2463,102 @@ static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0)
     }
 }
 
+#if DW_BAND2
+/* The second channel's job (j2, its plane delta bytes after L's tile) the same as L's but for its
+ * weights (set before), output (one channel on) and plane; then L's core on both. */
+static NNOM_ARM_NOINLINE void dw_band_pair(dw_plane_t *L, dw_core_t *j2, int8_t *o, const uint8_t *end, int32_t delta)
+{
+    L->j.o = o;
+    L->j.end = end;
+    j2->o = o + 1;
+    j2->end = end + delta;
+    j2->p = L->j.p + delta;
+    j2->pend = L->j.pend + delta;
+    j2->pstep = L->j.pstep;
+    j2->ostep = L->j.ostep;
+    L->core(&L->j);
+    L->core(j2);
+}
+
+static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0);
+
+/* dw_band_m1() two channels at a time (dw_band_for(): stride 1, multiplier 1, an even number of
+ * channels in the tile of DW_CS) on pairs of rows of a simple band (dw_band_t); else dw_band() (a
+ * tail call: this frame gone). The second channel's plane and job in this frame (a band layer's stack grows about
+ * 350 B; called from dw_planes(), not under dw_band()'s), both planes filled by one call
+ * (dw_fill2w_asm(): about 0.5 instructions a value fewer than two one-channel fills, and half the
+ * calls); the weights of both set once a pair and band. */
+static NNOM_ARM_NOINLINE void dw_band_m2(dw_plane_t *L, uint32_t oy0)
+{
+    uint32_t tile2[NNOM_DW_TILE_COLS * (DW_CS / 4u)]; /* the second channel's plane */
+    dw_core_t j2;
+    const dw_fill2w_fn *fills = dw_fill2ws;
+    const uint32_t tc = L->tc, orow = (uint32_t)L->out_w * L->OC, n = dw_band_mids(L), cw = DW_CS / 4u;
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+    const int32_t delta = (int32_t)((const uint8_t *)(const void *)tile2 - tile);
+    const uint8_t *jend;
+    dw_fill2w_fn fill;
+    dw_band_t B;
+    uint32_t c, ox0, i;
+    const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
+    NNOM_ARM_OPAQUE(fills);
+    fill = fills[0];
+    if (nro < 2u || (nro & 1u)) { /* the last row alone */
+        dw_band(L, oy0);
+        return;
+    }
+    L->nro = (uint16_t)nro;
+    dw_band_first(L, &B, oy0, 0);
+    if (!B.simple) {
+        dw_band(L, oy0);
+        return;
+    }
+    for (i = 0; i < ((uint32_t)tc + 2u) * cw; i++) /* the zero point above, below and left of the image */
+        tile2[i] = L->tile[i];
+    L->nco = (uint16_t)tc;
+    dw_core_job(L, tile, L->out, 0);
+    jend = L->j.end;
+    for (c = 0; c < L->in_dims.c; c += 2u) {
+        const int8_t *src = B.row + (tc + 2u - L->p->win.pad_left) * L->in_dims.c; /* the second tile's column 2's */
+        int8_t *o = L->out + oy0 * orow + c;
+        for (i = 0; i < B.left0 * cw; i++) /* the columns left of the image: the tiles to the right wrote them */
+            L->tile[i] = tile2[i] = B.zp2;
+        L->f = B.f0;
+        fill(&L->f, c, delta);
+        dw_weights(L, c + 1u);
+        j2 = L->j;
+        dw_weights(L, c);
+        dw_band_pair(L, &j2, o, jend, delta);
+        L->f.dst = (int16_t *)(void *)L->tile + 2u * (DW_CS / 2u) + B.top;
+        L->f.rows = B.f0.rows;
+        L->f.cols = (uint16_t)tc;
+        for (ox0 = tc; ox0 < (n + 1u) * tc; ox0 += tc, src += tc * L->in_dims.c) { /* dw_band_mid()'s */
+            dw_band_move(L);
+            *(dw_cols2_t *)(void *)tile2 = *(const dw_cols2_t *)(const void *)(tile2 + tc * cw);
+            L->f.src = src;
+            fill(&L->f, c, delta);
+            dw_band_pair(L, &j2, o + ox0 * L->OC, jend, delta);
+        }
+        for (; ox0 < L->out_w; ox0 += tc) { /* dw_band_next()'s: the zero point right of the image */
+            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            *(dw_cols2_t *)(void *)tile2 = *(const dw_cols2_t *)(const void *)(tile2 + tc * cw);
+            dw_band_next(L, &B, oy0, ox0, nco);
+            for (i = (2u + L->f.cols) * cw; i < (nco + 2u) * cw; i++)
+                tile2[i] = B.zp2;
+            fill(&L->f, c, delta);
+            if (nco != tc) {
+                dw_core_job(L, tile, o + ox0 * L->OC, 0); /* L's nco: dw_band_next() */
+                dw_band_pair(L, &j2, o + ox0 * L->OC, L->j.end, delta);
+                L->nco = (uint16_t)tc;
+                dw_core_job(L, tile, o, 0);
+            } else {
+                dw_band_pair(L, &j2, o + ox0 * L->OC, jend, delta);
+            }
+        }
+    }
+}
+#endif
+
 /* The band of L's nro output rows from output row oy0 of a map at least DW_BAND_TILES tiles wide:
  * per input channel its tiles from left to right, each after the first taking the 3 - s columns it
  * shares with the one before from it (moved, not filled again), the weights (at multiplier 1) set
@@ -2419,22 +2612,32 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
 
 #endif /* NNOM_PATH_AFF_DW_PLANE_BAND */
 
-/* The band runner built in (NULL: left out, bands go tile by tile), read through NNOM_ARM_OPAQUE
- * (the same code in every build, see dw_runners). */
+/* The band runners built in (NULL: left out, bands go tile by tile): [0] one channel a fill, [1]
+ * two (dw_band_m2(); left out, [0]'s), read through NNOM_ARM_OPAQUE (the same code in every build,
+ * see dw_runners). */
 typedef void (*dw_band_fn)(dw_plane_t *L, uint32_t oy0);
 #if NNOM_PATH_AFF_DW_PLANE_BAND
 #define DW_BAND_FN dw_band
+#if DW_BAND2
+#define DW_BAND2_FN dw_band_m2
+#else
+#define DW_BAND2_FN dw_band
+#endif
 #else
 #define DW_BAND_FN NULL
+#define DW_BAND2_FN NULL
 #endif
 
-/* The band runner for a map of w outputs a row in tiles of tc (NULL: tile by tile). */
-static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
+/* The band runner for L's map (NULL: tile by tile): from DW_BAND_TILES tiles a band; two channels
+ * a fill at stride 1 and multiplier 1 over an even number of channels in the tile of DW_CS
+ * (whichever runners are built: the same choice in every build). */
+static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(const dw_plane_t *L)
 {
-    static const dw_band_fn bands[1] = {DW_BAND_FN};
+    static const dw_band_fn bands[2] = {DW_BAND_FN, DW_BAND2_FN};
     const dw_band_fn *b = bands;
+    const uint32_t pair = L->M == 1u && L->s == 1u && L->cs == DW_CS && !(L->in_dims.c & 1u);
     NNOM_ARM_OPAQUE(b);
-    return w > DW_BAND_TILES * tc - tc ? b[0] : NULL; /* from DW_BAND_TILES tiles a band */
+    return L->out_w > DW_BAND_TILES * L->tc - L->tc ? b[pair] : NULL;
 }
 
 #endif /* DW_PLANES */
@@ -2533,7 +2736,7 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
     L.out_h = out_dims.h;
     L.out_w = out_dims.w;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
-        const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        const dw_band_fn band = dw_band_for(&L);
         /* an odd number of rows left after a band: one row more, the band before's last computed
          * again (the same bytes), so that the rows go in pairs (no core call for a row alone) */
         if (oy0 > 0 && out_dims.h - oy0 < tr && (out_dims.h - oy0) & 1u)
