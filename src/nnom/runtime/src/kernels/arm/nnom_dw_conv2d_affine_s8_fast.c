@@ -546,7 +546,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
  * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
  * dilation); the row's end in the output is in the job (end), read into r12 with the requantization's
- * constants. 79 instructions a pixel of four channels (dw_nine_asm(): 92); a group outside the
+ * constants. 78 instructions a pixel of four channels (two pixels a step, the end tested once:
+ * 79 one a step; dw_nine_asm(): 92); a group outside the
  * requantization's range (imm 0: dw_s2_fits()) takes the loop at 4:, 84 with SMMLAR and ASR, and
  * its layer's outputs past the block go to the channel-major core. Registers as there; the stack:
  * [8] the pixel loop's address, [12] rows left, [16] the row's first input and output. */
@@ -560,10 +561,15 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "ldrd   r0, lr, [r3, #100]\n\t"
-                     /* the pixel loop of the group's requantization (imm: 1, else 4), entered by
-                      * an LDR to pc (the address with Thumb's bit in [sp, #8]) */
+                     /* the pixel loop of the group's requantization (imm: 1, or at its second
+                      * pixel 7 for an odd count; else 4), entered by an LDR to pc (the address
+                      * with Thumb's bit in [sp, #8]) */
                      "ldr    r8, [r3, #" DW_JOB_STR(DW_JOB_IMM) "]\n\t"
-                     "adr    r9, 1f + 1\n\t"
+                     "ldr    r11, [r3, #124]\n\t"
+                     "adr.w  r9, 1f + 1\n\t"
+                     "tst    r11, #1\n\t"
+                     "it     ne\n\t"
+                     "adrne.w r9, 7f + 1\n\t"
                      "adr    r10, 4f + 1\n\t"
                      "cmp    r8, #0\n\t"
                      "it     eq\n\t"
@@ -576,7 +582,12 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
                      "ldr    pc, [sp, #8]\n\t"
-                     "1:\n\t"
+                     "1:\n\t" /* two pixels a step, the end tested after the second */
+                     DW_S2_PIXEL
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "7:\n\t"
                      DW_S2_PIXEL
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
