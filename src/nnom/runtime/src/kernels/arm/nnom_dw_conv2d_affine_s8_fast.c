@@ -2646,9 +2646,10 @@ static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(const dw_plane_t *L)
 {
     static const dw_band_fn bands[2] = {DW_BAND_FN, DW_BAND2_FN};
     const dw_band_fn *b = bands;
-    const uint32_t pair = L->M == 1u && L->s == 1u && L->cs == DW_CS && !(L->in_dims.c & 1u);
     NNOM_ARM_OPAQUE(b);
-    return L->out_w > DW_BAND_TILES * L->tc - L->tc ? b[pair] : NULL;
+    if (L->out_w <= DW_BAND_TILES * L->tc - L->tc) /* tile by tile */
+        return NULL;
+    return b[L->M == 1u && L->s == 1u && L->cs == DW_CS && !(L->in_dims.c & 1u)];
 }
 
 #endif /* DW_PLANES */
