@@ -120,7 +120,19 @@ def rnn_model(seed):
     return m, (1, steps, 1)
 
 
-MODELS = [(dw_model, 0), (dw_model, 1), (conv_model, 0), (conv_model, 1), (rnn_model, 0), (rnn_model, 1)]
+def dw_pairs_model(seed):
+    """A 3x3 stride-1 depthwise layer over an even number of channels on a map five tiles wide in
+    one band of 12 rows: the plane path's bands two channels a fill (dw_band_m2())."""
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(12, 30, 6)))
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.hook(Dense(3), m.hook(GlobalAvgPool(), x))
+    m.compile(inp, x, verbose=False)
+    return m, (12, 30, 6)
+
+
+MODELS = [(dw_model, 0), (dw_model, 1), (conv_model, 0), (conv_model, 1), (rnn_model, 0), (rnn_model, 1),
+          (dw_pairs_model, 0)]
 
 
 def quantized(build, seed, scheme="affine"):

@@ -694,6 +694,48 @@ static void check_dw(void)
         fails += run_dw_case(cs, in_buf, w_buf, in, &win, out, &p, no_bias, 0, &printed);
         done++;
     }
+    /* 3x3 stride-1 bands two channels a fill (dw_band_m2(): multiplier 1, an even number of
+     * channels; four or more tiles wide): several bands, odd heights, paddings of 0 to 3 on either
+     * side (3 on the left: not a simple band, dw_band() instead), the last tile narrower, misaligned
+     * input and output; half the cases in the imm cores' range (output zero point -128, shifts -9 to -3, the
+     * bias at its bound), the others any requantization and clamp; now and then an odd channel
+     * count or multiplier 2 (the one-channel bands) */
+    for (cs = 0; cs < N_CASES / 4 + 4; cs++) {
+        nnom_dims_t in, out;
+        nnom_window_t win = {3, 3, 1, 1, 1, 1, 0, 0};
+        nnom_conv_affine_params_t p;
+        const uint32_t other = rnd() % 6 == 0, mis = rnd() & 3, imm = rnd() & 1;
+        uint32_t mult = other && rnd() % 2 ? 2 : 1, pad_b = urange(0, 3), pad_r = urange(0, 3), th, tw, i;
+        int mode = (int)(rnd() % 8), no_bias = mode == 2;
+        int8_t *x = in_buf + mis;
+        in.h = (uint16_t)urange(1, 36);
+        in.w = (uint16_t)urange(19, 64);
+        in.c = (uint16_t)(2u * urange(1, 4) - (other && mult == 1));
+        win.pad_top = (uint16_t)urange(0, 3);
+        win.pad_left = (uint16_t)(rnd() % 6 == 0 ? 3 : urange(0, 2));
+        th = in.h + win.pad_top + pad_b;
+        tw = in.w + win.pad_left + pad_r;
+        if (th < 3)
+            continue;
+        out.h = (uint16_t)(th - 2);
+        out.w = (uint16_t)(tw - 2);
+        out.c = (uint16_t)(in.c * mult);
+        if ((uint32_t)out.h * out.w * out.c > OUT_MAX || (uint32_t)in.h * in.w * in.c > IN_MAX)
+            continue;
+        p = conv_case(&win, x, (uint32_t)in.h * in.w * in.c, w_buf, 9u * out.c, out.c, 9, mode, no_bias);
+        if (imm) {
+            p.act_min = -128, p.act_max = 127, p.out_zp = -128;
+            for (i = 0; i < out.c; i++) {
+                const uint32_t r = rnd() % 8;
+                mult_buf[i] = (int32_t)(0x40000000u + (rnd() & 0x3FFFFFFFu));
+                shift_buf[i] = (int8_t)srange(-9, -3);
+                bias_buf[i] = no_bias ? 0 : r == 0 ? (1 << 22) - 1 : r == 1 ? 1 - (1 << 22) : srange(-100000, 100000);
+            }
+        }
+        fast += mult == 1 && in.c >= 4 && is_fast(out.c, 9, no_bias);
+        fails += run_dw_case(cs, x, w_buf, in, &win, out, &p, no_bias, mis, &printed);
+        done++;
+    }
     /* 3x3 stride-1 maps on the plane path (tiles, tall tiles, bands; odd heights; paddings of 0 to
      * 2 on either side) at output zero point -128 without a clamp: the cores ending in SSAT's
      * immediate shift (DW_IMM_SHIFT) for shifts -9 to -3 and |bias| < 2^22 in every channel (the

@@ -22,6 +22,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_PLANE_TALL_FIX": "depthwise 3x3 planes in tall tiles (narrow maps), stride 1, other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP": "depthwise 3x3 planes in tall tiles (narrow maps), stride 1, a clamp narrower than int8",
     "NNOM_PATH_AFF_DW_PLANE_BAND": "depthwise 3x3 planes on maps of 4+ tiles a band: per channel tile to tile, shared columns moved",
+    "NNOM_PATH_AFF_DW_PLANE_BAND2": "depthwise 3x3 planes' bands at stride 1, multiplier 1, even channels: two channels a fill",
     "NNOM_PATH_AFF_DW_TABLE_NINE": "depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp)",
     "NNOM_PATH_AFF_DW_TABLE_SAT": "depthwise tap table, no clamp",
     "NNOM_PATH_AFF_DW_TABLE_CLAMP": "depthwise tap table, any clamp",
@@ -120,6 +121,7 @@ SMALL_SWAPS = {
     "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
     "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
     "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
+    "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
 }

@@ -506,7 +506,8 @@ class DW_Conv2D(_ConvBase):
         (3x3, no dilation, stride 1, or 2 from depth multiplier NNOM_DW_PLANE_S2_MULT = 2) picks a
         plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall();
         at stride 1 those without the sign correction only for a layer dw_imm_fits() takes),
-        on maps of four or more tiles a band band by band (dw_band()); else dw_table() (multiplier 1,
+        on maps of four or more tiles a band band by band (dw_band(); at stride 1, multiplier 1 over
+        an even number of channels two channels a fill, dw_band_m2()); else dw_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
         through a runner (dw_runners); of 3x3 windows without dilation only the inner block, the
@@ -535,6 +536,8 @@ class DW_Conv2D(_ConvBase):
                 paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}, 6 if st.h == 1 else 3
             if o.w > 3 * tc:                                 # dw_planes(): DW_BAND_TILES = 4 tiles a band
                 paths.add("NNOM_PATH_AFF_DW_PLANE_BAND")
+                if st.h == 1 and tc == 6 and m == 1 and s.c % 2 == 0:
+                    paths.add("NNOM_PATH_AFF_DW_PLANE_BAND2")  # dw_band_m2(): two channels a fill
             return paths
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference

@@ -47,6 +47,9 @@
 #ifndef NNOM_PATH_AFF_DW_PLANE_BAND      /* depthwise 3x3 planes on maps of 4+ tiles a band: per channel tile to tile, shared columns moved */
 #define NNOM_PATH_AFF_DW_PLANE_BAND 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_PLANE_BAND2      /* depthwise 3x3 planes' bands at stride 1, multiplier 1, even channels: two channels a fill */
+#define NNOM_PATH_AFF_DW_PLANE_BAND2 1
+#endif
 #ifndef NNOM_PATH_AFF_DW_TABLE_NINE      /* depthwise tap table, blocks of 9 taps unrolled (zero point -128, no clamp) */
 #define NNOM_PATH_AFF_DW_TABLE_NINE 1
 #endif

@@ -51,6 +51,7 @@
 #define DW_PLANES_TALL (NNOM_PATH_AFF_DW_PLANE_TALL_SAT || NNOM_PATH_AFF_DW_PLANE_TALL_FIX || NNOM_PATH_AFF_DW_PLANE_TALL_CLAMP)
 #define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
+#define DW_BAND2 (NNOM_PATH_AFF_DW_PLANE_BAND && NNOM_PATH_AFF_DW_PLANE_BAND2) /* dw_band_m2(), in bands */
 
 /* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
  * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
@@ -546,7 +547,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * (two loads, two PKHs, four SXTB16s): the slot is in the job (p0), after the biases and before
  * the slot's weights (w0), the three loaded by one LDM. The output step is DX (four channels, no
  * dilation); the row's end in the output is in the job (end), read into r12 with the requantization's
- * constants. 79 instructions a pixel of four channels (dw_nine_asm(): 92); a group outside the
+ * constants. 78 instructions a pixel of four channels (two pixels a step, the end tested once:
+ * 79 one a step; dw_nine_asm(): 92); a group outside the
  * requantization's range (imm 0: dw_s2_fits()) takes the loop at 4:, 84 with SMMLAR and ASR, and
  * its layer's outputs past the block go to the channel-major core. Registers as there; the stack:
  * [8] the pixel loop's address, [12] rows left, [16] the row's first input and output. */
@@ -560,10 +562,15 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "ldr    r8, [r3, #128]\n\t"
                      "str    r8, [sp, #12]\n\t"
                      "ldrd   r0, lr, [r3, #100]\n\t"
-                     /* the pixel loop of the group's requantization (imm: 1, else 4), entered by
-                      * an LDR to pc (the address with Thumb's bit in [sp, #8]) */
+                     /* the pixel loop of the group's requantization (imm: 1, or at its second
+                      * pixel 7 for an odd count; else 4), entered by an LDR to pc (the address
+                      * with Thumb's bit in [sp, #8]) */
                      "ldr    r8, [r3, #" DW_JOB_STR(DW_JOB_IMM) "]\n\t"
-                     "adr    r9, 1f + 1\n\t"
+                     "ldr    r11, [r3, #124]\n\t"
+                     "adr.w  r9, 1f + 1\n\t"
+                     "tst    r11, #1\n\t"
+                     "it     ne\n\t"
+                     "adrne.w r9, 7f + 1\n\t"
                      "adr    r10, 4f + 1\n\t"
                      "cmp    r8, #0\n\t"
                      "it     eq\n\t"
@@ -576,7 +583,12 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      "str    r8, [r3, #96]\n\t"
                      DW_S2_P0_FIRST
                      "ldr    pc, [sp, #8]\n\t"
-                     "1:\n\t"
+                     "1:\n\t" /* two pixels a step, the end tested after the second */
+                     DW_S2_PIXEL
+                     DW_S2_RQ
+                     "str    r4, [lr]\n\t"
+                     "add    lr, lr, r1\n\t"
+                     "7:\n\t"
                      DW_S2_PIXEL
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
@@ -993,7 +1005,10 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
  * channels, then per channel the values inside the image (two columns, two rows a step, the steps
  * unrolled) and per output channel the core; on maps of DW_BAND_TILES or more tiles a band, bands
  * are (dw_band()): per channel the band's tiles left to right, the columns two tiles share moved
- * instead of filled again. An odd number of rows left for a last band takes one row more (the row
+ * instead of filled again; at stride 1 and multiplier 1 over an even number of channels two
+ * channels a fill, the second's tile and job in dw_band_m2()'s frame (those layers' stack about
+ * 350 B more: VWW's 48 x 48 x 8 and 24 x 24 x 32 828 -> 1,180 B, under its 1,192 B peak; 5 %
+ * fewer instructions). An odd number of rows left for a last band takes one row more (the row
  * before computed twice): pairs of rows throughout. The tile's size is
  * the stack's: 14 x 8 keeps the path's stack at or below the Q-format kernel's. Stride 2 runs the
  * same way (5 input rows per pair of output rows, columns two apart), only when a tile serves
@@ -1207,7 +1222,7 @@ typedef struct {
     {                                                                                         \
         __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC */                 \
                          DW_CORE_ENTRY                                                        \
-                         DW_STR(name) "_go:\n\t" /* dw_weights_small_go()'s way in */         \
+                         DW_STR(name) "_go:\n\t" /* DW_WEIGHTS_GO's way in */             \
                          DW_START_CACHED                                                      \
                          "b      8f\n\t"                                                      \
                          "7:\n\t"                                                             \
@@ -1660,28 +1675,39 @@ static __attribute__((naked, noinline)) void dw_weights(dw_plane_t *L __attribut
                      "stm    r1, {r2, r4, r7, r9, r10, r11}\n\t"
                      "pop    {r4-r11, pc}");
 }
+/* The weights of output channel oc straight into the registers of an imm core (DW_CORE_LINE),
+ * which runs the job (entered after its entry, at its _go label; its return is this call's): 7
+ * instructions a channel fewer than dw_weights() and a core call, and the job's weights not
+ * stored (a core called again for the channel takes dw_weights()). */
+#define DW_WEIGHTS_GO(name, core)                                                             \
+    static __attribute__((naked, noinline)) void name(dw_plane_t *L __attribute__((unused)),  \
+                                                      uint32_t oc __attribute__((unused)))    \
+    {                                                                                         \
+        __asm__ volatile("push   {r4-r11, lr}\n\t"                                            \
+                         DW_WEIGHTS_BODY                                                      \
+                         "pkhbt  r2, r11, r3, lsl #16\n\t" /* into r3-r8 as the core's entry loads them */ \
+                         "pkhbt  r3, r1, r8, lsl #16\n\t"                                     \
+                         "pkhbt  r4, r8, r12, lsl #16\n\t"                                    \
+                         "pkhbt  r7, r6, r11, lsl #16\n\t"                                    \
+                         "pkhbt  r6, r10, lr, lsl #16\n\t"                                    \
+                         "pkhbt  r5, r5, r10, lsl #16\n\t"                                    \
+                         "mov    r8, r2\n\t"                                                  \
+                         "mov    lr, r9\n\t" /* b2 */                                          \
+                         "ldr    r1, [r0, #36]\n\t"                                           \
+                         "ldr    r2, [r0, #4]\n\t"                                            \
+                         "b      " core "\n\t");                                               \
+    }
 #if NNOM_PATH_AFF_DW_PLANE_S1_SAT
-/* The small maps' (dw_small()): the weights of output channel oc straight into the registers of
- * the small core, which runs the job (entered after its entry, at dw_core_small_nofix_go; its
- * return is this call's): 7 instructions a channel fewer than dw_weights() and a core call. */
-static __attribute__((naked, noinline)) void dw_weights_small_go(dw_plane_t *L __attribute__((unused)),
-                                                                 uint32_t oc __attribute__((unused)))
-{
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     DW_WEIGHTS_BODY
-                     "pkhbt  r2, r11, r3, lsl #16\n\t"   /* into r3-r8 as the core's entry loads them */
-                     "pkhbt  r3, r1, r8, lsl #16\n\t"
-                     "pkhbt  r4, r8, r12, lsl #16\n\t"
-                     "pkhbt  r7, r6, r11, lsl #16\n\t"
-                     "pkhbt  r6, r10, lr, lsl #16\n\t"
-                     "pkhbt  r5, r5, r10, lsl #16\n\t"
-                     "mov    r8, r2\n\t"
-                     "mov    lr, r9\n\t"                /* b2 */
-                     "ldr    r1, [r0, #36]\n\t"
-                     "ldr    r2, [r0, #4]\n\t"
-                     "b      dw_core_small_nofix_go");
-}
+/* the small maps' (dw_small()) and the tile's (dw_tile()) */
+DW_WEIGHTS_GO(dw_weights_small_go, "dw_core_small_nofix_go")
+DW_WEIGHTS_GO(dw_weights_tile_go, "dw_core_nofix_go")
 #define DW_SMALL_GO dw_weights_small_go
+#define DW_TILE_GO dw_weights_tile_go
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_SAT
+/* the tall tile's (dw_tile()) */
+DW_WEIGHTS_GO(dw_weights_tall_go, "dw_core_tall_nofix_go")
+#define DW_TALL_GO dw_weights_tall_go
 #endif
 #else
 static NNOM_ARM_NOINLINE void dw_weights(dw_plane_t *L, uint32_t oc)
@@ -1705,15 +1731,36 @@ static NNOM_ARM_NOINLINE void dw_weights_small_go(dw_plane_t *L, uint32_t oc)
     dw_weights(L, oc);
     dw_core_c_small(&L->j);
 }
+static NNOM_ARM_NOINLINE void dw_weights_tile_go(dw_plane_t *L, uint32_t oc)
+{
+    dw_weights(L, oc);
+    dw_core_c1(&L->j);
+}
 #define DW_SMALL_GO dw_weights_small_go
+#define DW_TILE_GO dw_weights_tile_go
+#endif
+#if NNOM_PATH_AFF_DW_PLANE_TALL_SAT
+static NNOM_ARM_NOINLINE void dw_weights_tall_go(dw_plane_t *L, uint32_t oc)
+{
+    dw_weights(L, oc);
+    dw_core_c_tall(&L->j);
+}
+#define DW_TALL_GO dw_weights_tall_go
 #endif
 #endif
 #ifndef DW_SMALL_GO
 #define DW_SMALL_GO NULL
+#define DW_TILE_GO NULL
+#endif
+#ifndef DW_TALL_GO
+#define DW_TALL_GO NULL
 #endif
 /* The small maps' weights and core (dw_small()), read through NNOM_ARM_OPAQUE (see dw_runners). */
 typedef void (*dw_weights_fn)(dw_plane_t *L, uint32_t oc);
 static const dw_weights_fn dw_small_gos[1] = {DW_SMALL_GO};
+/* The same for the tile and the tall tile with their imm cores (dw_tile()); NULL: left out, as
+ * their cores. */
+static const dw_weights_fn dw_tile_gos[2] = {DW_TILE_GO, DW_TALL_GO};
 
 #if NNOM_ARM_ASM
 /* The tile's inside (a dw_fill_t at r0) of input channel r1, in asm: per pair of columns, two rows
@@ -1960,6 +2007,99 @@ static NNOM_ARM_NOINLINE void dw_fill2_c(const dw_fill_t *f, uint32_t c)
 /* read through NNOM_ARM_OPAQUE (the same code in every build, see dw_runners) */
 static const dw_fill_fn dw_fill2s[1] = {DW_FILL2};
 
+/* The insides of two channels' tiles (dw_band_m2()): a dw_fill_t's inside of input channels c and
+ * c + 1, the second's plane delta bytes after the first's. */
+typedef void (*dw_fill2w_fn)(const dw_fill_t *f, uint32_t c, int32_t delta);
+#if DW_BAND2
+#if NNOM_ARM_ASM
+/* In asm, as dw_fill2_asm() on the tile's columns of DW_CS bytes (up to 7 steps: rows 8 on from a
+ * second pointer, lr, set per column): per column, two rows of both channels a step from one LDRH
+ * a row (7 instructions per 4 values, 58 for a column of 14 rows of both against 2 x 36 for the
+ * one-channel fill). r0 src, r1 d, r12 the second plane's d, r2 rs, r3 3 rs, r4 5 rs, r5 7 rs, r6
+ * input bytes per column, r7 7 - row pairs (the TBB's index), r8 r9 data, r10 columns left, r11
+ * rows, lr src 8 rows down. */
+#define DW_FILL2W_STEP(base, a, b, k)                                                         \
+    "ldrh   r8, [" base a "]\n\t"                                                          \
+    "ldrh   r9, [" base ", " b "]\n\t"                                                     \
+    "orr    r8, r8, r9, lsl #16\n\t"                                                        \
+    "sxtb16 r9, r8\n\t"                                                                     \
+    "sxtb16 r8, r8, ror #8\n\t"                                                             \
+    "str    r9, [r1, #" k "]\n\t"                                                           \
+    "str    r8, [r12, #" k "]\n\t"
+#if DW_CS != 28
+#error "dw_fill2w_asm(): seven row pairs, the odd row at byte 28"
+#endif
+static __attribute__((naked, noinline)) void dw_fill2w_asm(const dw_fill_t *f __attribute__((unused)),
+                                                           uint32_t c __attribute__((unused)),
+                                                           int32_t delta __attribute__((unused)))
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "mov    lr, r2\n\t"
+                     "ldr    r12, [r0]\n\t"
+                     "add    r12, r12, r1\n\t"
+                     "ldr    r1, [r0, #4]\n\t"
+                     "ldrd   r2, r6, [r0, #8]\n\t"
+                     "ldrh   r11, [r0, #16]\n\t"
+                     "ldrh   r10, [r0, #18]\n\t"
+                     "cmp    r10, #0\n\t"
+                     "beq    9f\n\t"
+                     "add    r3, r2, r2, lsl #1\n\t"
+                     "add    r4, r3, r2, lsl #1\n\t"
+                     "add    r5, r4, r2, lsl #1\n\t"
+                     "lsr    r7, r11, #1\n\t"
+                     "rsb    r7, r7, #7\n\t"
+                     "mul    r8, r7, r2\n\t"
+                     "sub    r0, r12, r8, lsl #1\n\t"
+                     "sub    r1, r1, r7, lsl #2\n\t"
+                     "add    r12, r1, lr\n\t"
+                     "1:\n\t"
+                     "add    lr, r0, r2, lsl #3\n\t"
+                     "tbb    [pc, r7]\n\t"
+                     "2:\n\t"
+                     ".byte  (30f-2b)/2, (31f-2b)/2, (32f-2b)/2, (33f-2b)/2\n\t"
+                     ".byte  (34f-2b)/2, (35f-2b)/2, (36f-2b)/2, (37f-2b)/2\n\t"
+                     "30:\n\t" DW_FILL2W_STEP("r0", "", "r2", "0")
+                     "31:\n\t" DW_FILL2W_STEP("r0", ", r2, lsl #1", "r3", "4")
+                     "32:\n\t" DW_FILL2W_STEP("r0", ", r2, lsl #2", "r4", "8")
+                     "33:\n\t" DW_FILL2W_STEP("r0", ", r3, lsl #1", "r5", "12")
+                     "34:\n\t" DW_FILL2W_STEP("lr", "", "r2", "16")
+                     "35:\n\t" DW_FILL2W_STEP("lr", ", r2, lsl #1", "r3", "20")
+                     "36:\n\t" DW_FILL2W_STEP("lr", ", r2, lsl #2", "r4", "24")
+                     "37:\n\t"
+                     "tst    r11, #1\n\t"
+                     "beq    5f\n\t"
+                     "ldrh   r8, [lr, r3, lsl #1]\n\t"
+                     "sxtb16 r9, r8\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "strh   r9, [r1, #28]\n\t"
+                     "strh   r8, [r12, #28]\n\t"
+                     "5:\n\t"
+                     "add    r0, r0, r6\n\t"
+                     "add    r1, r1, #" DW_STR(DW_CS) "\n\t"
+                     "add    r12, r12, #" DW_STR(DW_CS) "\n\t"
+                     "subs   r10, r10, #1\n\t"
+                     "bne    1b\n\t"
+                     "9:\n\t"
+                     "pop    {r4-r11, pc}");
+}
+#define DW_FILL2W dw_fill2w_asm
+#else
+static NNOM_ARM_NOINLINE void dw_fill2w_c(const dw_fill_t *f, uint32_t c, int32_t delta)
+{
+    const int8_t *src = f->src + c;
+    int16_t *d = f->dst;
+    uint32_t col;
+    for (col = f->cols; col > 0; col--, d += DW_CS / 2, src += f->cs) {
+        dw_fill_rows(d, src, f->rows, f->rs);
+        dw_fill_rows((int16_t *)(void *)((uint8_t *)(void *)d + delta), src + 1, f->rows, f->rs);
+    }
+}
+#define DW_FILL2W dw_fill2w_c
+#endif
+/* read through NNOM_ARM_OPAQUE (see dw_runners) */
+static const dw_fill2w_fn dw_fill2ws[1] = {DW_FILL2W};
+#endif
+
 #endif /* DW_PLANES */
 
 #if DW_TABLE
@@ -2104,6 +2244,19 @@ static NNOM_ARM_NOINLINE void dw_tile(dw_plane_t *L, uint32_t oy0, uint32_t ox0)
     end = L->j.end;
     if (L->M == 1u && pairs > 0 && !(nro & 1u)) { /* the common case in a short loop */
         const dw_fill_fn fill = dw_fill_for(L);
+        if (L->imm) { /* the weights straight into the imm core (built in: L's core) */
+            const dw_weights_fn *gos = dw_tile_gos;
+            dw_weights_fn go;
+            NNOM_ARM_OPAQUE(gos);
+            go = gos[L->cs != DW_CS];
+            for (c = 0; c < L->in_dims.c; c++, o++) {
+                fill(&L->f, c);
+                L->j.o = o;
+                L->j.end = end;
+                go(L, c);
+            }
+            return;
+        }
         for (c = 0; c < L->in_dims.c; c++, o++) {
             fill(&L->f, c);
             dw_weights(L, c);
@@ -2322,6 +2475,102 @@ static NNOM_ARM_NOINLINE void dw_band_m1(dw_plane_t *L, uint32_t oy0)
     }
 }
 
+#if DW_BAND2
+/* The second channel's job (j2, its plane delta bytes after L's tile) the same as L's but for its
+ * weights (set before), output (one channel on) and plane; then L's core on both. */
+static NNOM_ARM_NOINLINE void dw_band_pair(dw_plane_t *L, dw_core_t *j2, int8_t *o, const uint8_t *end, int32_t delta)
+{
+    L->j.o = o;
+    L->j.end = end;
+    j2->o = o + 1;
+    j2->end = end + delta;
+    j2->p = L->j.p + delta;
+    j2->pend = L->j.pend + delta;
+    j2->pstep = L->j.pstep;
+    j2->ostep = L->j.ostep;
+    L->core(&L->j);
+    L->core(j2);
+}
+
+static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0);
+
+/* dw_band_m1() two channels at a time (dw_band_for(): stride 1, multiplier 1, an even number of
+ * channels in the tile of DW_CS) on pairs of rows of a simple band (dw_band_t); else dw_band() (a
+ * tail call: this frame gone). The second channel's plane and job in this frame (a band layer's stack grows about
+ * 350 B; called from dw_planes(), not under dw_band()'s), both planes filled by one call
+ * (dw_fill2w_asm(): about 0.5 instructions a value fewer than two one-channel fills, and half the
+ * calls); the weights of both set once a pair and band. */
+static NNOM_ARM_NOINLINE void dw_band_m2(dw_plane_t *L, uint32_t oy0)
+{
+    uint32_t tile2[NNOM_DW_TILE_COLS * (DW_CS / 4u)]; /* the second channel's plane */
+    dw_core_t j2;
+    const dw_fill2w_fn *fills = dw_fill2ws;
+    const uint32_t tc = L->tc, orow = (uint32_t)L->out_w * L->OC, n = dw_band_mids(L), cw = DW_CS / 4u;
+    const uint8_t *tile = (const uint8_t *)(const void *)L->tile;
+    const int32_t delta = (int32_t)((const uint8_t *)(const void *)tile2 - tile);
+    const uint8_t *jend;
+    dw_fill2w_fn fill;
+    dw_band_t B;
+    uint32_t c, ox0, i;
+    const uint32_t nro = L->out_h - oy0 < L->tr ? L->out_h - oy0 : L->tr;
+    NNOM_ARM_OPAQUE(fills);
+    fill = fills[0];
+    if (nro < 2u || (nro & 1u)) { /* the last row alone */
+        dw_band(L, oy0);
+        return;
+    }
+    L->nro = (uint16_t)nro;
+    dw_band_first(L, &B, oy0, 0);
+    if (!B.simple) {
+        dw_band(L, oy0);
+        return;
+    }
+    for (i = 0; i < ((uint32_t)tc + 2u) * cw; i++) /* the zero point above, below and left of the image */
+        tile2[i] = L->tile[i];
+    L->nco = (uint16_t)tc;
+    dw_core_job(L, tile, L->out, 0);
+    jend = L->j.end;
+    for (c = 0; c < L->in_dims.c; c += 2u) {
+        const int8_t *src = B.row + (tc + 2u - L->p->win.pad_left) * L->in_dims.c; /* the second tile's column 2's */
+        int8_t *o = L->out + oy0 * orow + c;
+        for (i = 0; i < B.left0 * cw; i++) /* the columns left of the image: the tiles to the right wrote them */
+            L->tile[i] = tile2[i] = B.zp2;
+        L->f = B.f0;
+        fill(&L->f, c, delta);
+        dw_weights(L, c + 1u);
+        j2 = L->j;
+        dw_weights(L, c);
+        dw_band_pair(L, &j2, o, jend, delta);
+        L->f.dst = (int16_t *)(void *)L->tile + 2u * (DW_CS / 2u) + B.top;
+        L->f.rows = B.f0.rows;
+        L->f.cols = (uint16_t)tc;
+        for (ox0 = tc; ox0 < (n + 1u) * tc; ox0 += tc, src += tc * L->in_dims.c) { /* dw_band_mid()'s */
+            dw_band_move(L);
+            *(dw_cols2_t *)(void *)tile2 = *(const dw_cols2_t *)(const void *)(tile2 + tc * cw);
+            L->f.src = src;
+            fill(&L->f, c, delta);
+            dw_band_pair(L, &j2, o + ox0 * L->OC, jend, delta);
+        }
+        for (; ox0 < L->out_w; ox0 += tc) { /* dw_band_next()'s: the zero point right of the image */
+            const uint32_t nco = L->out_w - ox0 < tc ? L->out_w - ox0 : tc;
+            *(dw_cols2_t *)(void *)tile2 = *(const dw_cols2_t *)(const void *)(tile2 + tc * cw);
+            dw_band_next(L, &B, oy0, ox0, nco);
+            for (i = (2u + L->f.cols) * cw; i < (nco + 2u) * cw; i++)
+                tile2[i] = B.zp2;
+            fill(&L->f, c, delta);
+            if (nco != tc) {
+                dw_core_job(L, tile, o + ox0 * L->OC, 0); /* L's nco: dw_band_next() */
+                dw_band_pair(L, &j2, o + ox0 * L->OC, L->j.end, delta);
+                L->nco = (uint16_t)tc;
+                dw_core_job(L, tile, o, 0);
+            } else {
+                dw_band_pair(L, &j2, o + ox0 * L->OC, jend, delta);
+            }
+        }
+    }
+}
+#endif
+
 /* The band of L's nro output rows from output row oy0 of a map at least DW_BAND_TILES tiles wide:
  * per input channel its tiles from left to right, each after the first taking the 3 - s columns it
  * shares with the one before from it (moved, not filled again), the weights (at multiplier 1) set
@@ -2375,22 +2624,33 @@ static NNOM_ARM_NOINLINE void dw_band(dw_plane_t *L, uint32_t oy0)
 
 #endif /* NNOM_PATH_AFF_DW_PLANE_BAND */
 
-/* The band runner built in (NULL: left out, bands go tile by tile), read through NNOM_ARM_OPAQUE
- * (the same code in every build, see dw_runners). */
+/* The band runners built in (NULL: left out, bands go tile by tile): [0] one channel a fill, [1]
+ * two (dw_band_m2(); left out, [0]'s), read through NNOM_ARM_OPAQUE (the same code in every build,
+ * see dw_runners). */
 typedef void (*dw_band_fn)(dw_plane_t *L, uint32_t oy0);
 #if NNOM_PATH_AFF_DW_PLANE_BAND
 #define DW_BAND_FN dw_band
+#if DW_BAND2
+#define DW_BAND2_FN dw_band_m2
+#else
+#define DW_BAND2_FN dw_band
+#endif
 #else
 #define DW_BAND_FN NULL
+#define DW_BAND2_FN NULL
 #endif
 
-/* The band runner for a map of w outputs a row in tiles of tc (NULL: tile by tile). */
-static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(uint32_t w, uint32_t tc)
+/* The band runner for L's map (NULL: tile by tile): from DW_BAND_TILES tiles a band; two channels
+ * a fill at stride 1 and multiplier 1 over an even number of channels in the tile of DW_CS
+ * (whichever runners are built: the same choice in every build). */
+static NNOM_ARM_NOINLINE dw_band_fn dw_band_for(const dw_plane_t *L)
 {
-    static const dw_band_fn bands[1] = {DW_BAND_FN};
+    static const dw_band_fn bands[2] = {DW_BAND_FN, DW_BAND2_FN};
     const dw_band_fn *b = bands;
     NNOM_ARM_OPAQUE(b);
-    return w > DW_BAND_TILES * tc - tc ? b[0] : NULL; /* from DW_BAND_TILES tiles a band */
+    if (L->out_w <= DW_BAND_TILES * L->tc - L->tc) /* tile by tile */
+        return NULL;
+    return b[L->M == 1u && L->s == 1u && L->cs == DW_CS && !(L->in_dims.c & 1u)];
 }
 
 #endif /* DW_PLANES */
@@ -2489,7 +2749,7 @@ static NNOM_ARM_NOINLINE int dw_planes(const nnom_conv_affine_params_t *p, const
     L.out_h = out_dims.h;
     L.out_w = out_dims.w;
     for (oy0 = 0; oy0 < out_dims.h; oy0 += tr) {
-        const dw_band_fn band = dw_band_for(out_dims.w, tc);
+        const dw_band_fn band = dw_band_for(&L);
         /* an odd number of rows left after a band: one row more, the band before's last computed
          * again (the same bytes), so that the rows go in pairs (no core call for a row alone) */
         if (oy0 > 0 && out_dims.h - oy0 < tr && (out_dims.h - oy0) & 1u)
