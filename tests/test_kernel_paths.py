@@ -298,12 +298,17 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
     its next path), the same bytes in another count (more instructions, but for the MEAN of a
     2x4 image, where the reference's loop is quicker than the DSP kernel's setup, and the 1x1
     kernel's blocks, which the columns' path matches on small maps with its own blocks of four
-    output channels)."""
+    output channels). Each path once, in the first model that reaches it."""
     cortex_m = cortex_m4()
+    checked = set(REFERENCES)
     for build, seed in MODELS[::2]:
         m, xq = quantized(build, seed)
+        paths = kp.model_kernel_paths(m) - checked
+        checked |= paths
+        if not paths:
+            continue
         y, rep = cortex_m.run_model(m, xq)
-        for name in sorted(kp.model_kernel_paths(m) - REFERENCES):
+        for name in sorted(paths):
             y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0"])
             assert np.array_equal(y, y_off), name
             assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
