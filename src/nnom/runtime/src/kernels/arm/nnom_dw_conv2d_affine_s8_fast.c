@@ -554,7 +554,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * [8] the pixel loop's address, [12] rows left, [16] the row's first input and output. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))
 {
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
+    __asm__ volatile(".p2align 2\n\t" /* ADR's base: the word-aligned PC (any alignment else) */
+                     "push   {r4-r11, lr}\n\t"
                      "sub    sp, sp, #24\n\t"
                      "mov    r3, r0\n\t"
                      "ldr    r2, [r3, #216]\n\t"
