@@ -34,11 +34,15 @@ RNN_ARM = re.compile(r"rnn|gru|lstm")
 # reference instead, as the affine ones do: tests/test_attention.py checks the MatMul one,
 # tests/test_rnn_kernels.py the recurrent cells')
 ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*.c")
-                     if "_affine_" not in p.name and not p.stem.endswith("_fast") and not RNN_ARM.search(p.name))
+                     if "_affine_" not in p.name and not p.stem.endswith("_fast") and not RNN_ARM.search(p.name)
+                     and not p.name.startswith("nnom_dw_aff_"))
 # the affine scheme's DSP kernels and the references they call
 AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.c") if not RNN_ARM.search(p.name))
-# and their private helper in a file of its own (nnom_arm_affine.h: one copy in a firmware)
-AFFINE_ARM_HELPERS = [KERNELS / "arm" / "nnom_arm_aff_fast.c"]
+# and their private helpers in files of their own (nnom_arm_affine.h: one copy in a firmware; the
+# depthwise kernel's paths, nnom_dw_aff_*.c, whose functions nnom_dw_conv2d_affine_s8_fast() calls)
+AFFINE_ARM_HELPERS = [KERNELS / "arm" / "nnom_arm_aff_fast.c", *sorted((KERNELS / "arm").glob("nnom_dw_aff_*.c"))]
+# the prefix of the functions a helper may define besides its own name (the depthwise paths')
+AFFINE_HELPER_PREFIX = "nnom_dw_aff_"
 # (the 1x1 conv's reference is the conv's; on the Cortex-M3 it runs the no-DSP fully connected kernel)
 AFFINE_REFERENCES = [r for p in AFFINE_ARM_SOURCES if (r := KERNELS / "affine" / p.name.replace("_fast", "")).exists()] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c",
@@ -341,7 +345,8 @@ def check_affine_objects(cc, nm, flags, out_dir):
         cmd = [cc, *STRICT, *flags, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
-        assert set(affine_symbols(nm, obj)) <= {src.stem}, f"{src.name} {' '.join(flags)}"
+        assert all(s == src.stem or (src.stem.startswith(AFFINE_HELPER_PREFIX) and s.startswith(AFFINE_HELPER_PREFIX))
+                   for s in affine_symbols(nm, obj)), f"{src.name} {' '.join(flags)}"
 
 
 def test_affine_fast_kernels_compile_strict_c99_on_host(tmp_path):

@@ -146,10 +146,20 @@ def cortex_m4():
     return cortex_m_or_skip()
 
 
+def _source(path) -> str:
+    """A C file's text and that of the private headers beside it it includes (the depthwise kernel's
+    paths share nnom_dw_affine_fast_internal.h, which tests their macros too)."""
+    text = path.read_text()
+    for name in re.findall(r'^#include "([\w.]+)"', text, re.M):
+        if (path.parent / name).exists():
+            text += (path.parent / name).read_text()
+    return text
+
+
 def test_the_packaged_runtime_builds_every_path_and_each_is_used_in_c():
     header = (_runtime() / "include" / "nnom_kernel_paths.h").read_bytes()
     assert header == kp.kernel_paths_header(), "regenerate it: kernel_paths_header() (nnom/codegen/kernel_paths.py)"
-    c = "".join(p.read_text() for p in (_runtime() / "src").rglob("*.c"))
+    c = "".join(_source(p) for p in (_runtime() / "src").rglob("*.c"))
     used = set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", c))
     assert used == set(kp.PATHS), (sorted(used ^ set(kp.PATHS)))
 
@@ -184,7 +194,7 @@ def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core):
     cc = [cortex_m.find_tool("arm-none-eabi-gcc"), "-mthumb", *cortex_m.core_spec(core).cflags, "-O2",
           "-ffunction-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{_runtime() / 'include'}", "-S", "-o", "-"]
     for path in sorted(src.rglob("*.c")):
-        macros = sorted(set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", path.read_text())))
+        macros = sorted(set(re.findall(r"\bNNOM_PATH_[A-Z0-9_]+", _source(path))))
         if not macros:
             continue
 

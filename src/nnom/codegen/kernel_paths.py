@@ -11,7 +11,7 @@ HEADER = "nnom/include/nnom_kernel_paths.h"
 
 # macro -> what it builds; the C file decides its fallbacks, the layer method named decides use
 PATHS = {
-    # kernels/arm/nnom_dw_conv2d_affine_s8_fast.c (DW_Conv2D.kernel_paths)
+    # kernels/arm/nnom_dw_conv2d_affine_s8_fast.c, nnom_dw_aff_*.c (DW_Conv2D.kernel_paths)
     "NNOM_PATH_AFF_DW_PLANE_S1_SAT": "depthwise 3x3 planes, stride 1, output zero point -128, no clamp",
     "NNOM_PATH_AFF_DW_PLANE_S1_FIX": "depthwise 3x3 planes, stride 1, other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_PLANE_S1_CLAMP": "depthwise 3x3 planes, stride 1, a clamp narrower than int8",
@@ -116,7 +116,7 @@ SMALL_SWAPS = {
     "NNOM_PATH_AFF_CONV_QUAD": {"NNOM_PATH_AFF_CONV_COLUMNS"},
     "NNOM_PATH_AFF_CONV_ROWS": {"NNOM_PATH_AFF_CONV_COLUMNS"},
     # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks()); with the
-    # depthwise planes' bands on wide maps (then tile by tile, dw_planes()): vww_mobilenet 2.3 KB for +2 %
+    # depthwise planes' bands on wide maps (then tile by tile, nnom_dw_aff_planes()): vww_mobilenet 2.3 KB for +2 %
     "NNOM_PATH_AFF_CONV_PW8_SAT": set(),
     "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
     "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),

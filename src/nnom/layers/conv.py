@@ -507,11 +507,11 @@ class DW_Conv2D(_ConvBase):
         plane core by stride, requantization and tile (dw_core_for(): tall tiles where fewer, dw_tall();
         at stride 1 those without the sign correction only for a layer dw_imm_fits() takes),
         on maps of four or more tiles a band band by band (dw_band(); at stride 1, multiplier 1 over
-        an even number of channels two channels a fill, dw_band_m2()); else dw_table() (multiplier 1,
+        an even number of channels two channels a fill, dw_band_m2()); else nnom_dw_aff_table() (multiplier 1,
         4+ channels, up to NNOM_DW_MAX_TAPS = 25 taps) cuts the output into blocks of the same
         taps (inner_run(), run_end()): blocks of one pixel go direct (DW_DIRECT), the others
         through a runner (dw_runners); of 3x3 windows without dilation only the inner block, the
-        outputs outside it on the channel-major core of the requantization (dw_chan_pixels())."""
+        outputs outside it on the channel-major core of the requantization (nnom_dw_aff_chan_pixels())."""
         if not self.affine:
             return set()
         s, o = self.in_shapes[0], self.out_shape
@@ -534,7 +534,7 @@ class DW_Conv2D(_ConvBase):
                 paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_TALL_{req}"}, 5  # dw_tall(): 16 x 7 tiles, fewer of them
             else:
                 paths, tc = {f"NNOM_PATH_AFF_DW_PLANE_S{st.h}_{req}"}, 6 if st.h == 1 else 3
-            if o.w > 3 * tc:                                 # dw_planes(): DW_BAND_TILES = 4 tiles a band
+            if o.w > 3 * tc:                                 # nnom_dw_aff_planes(): DW_BAND_TILES = 4 tiles a band
                 paths.add("NNOM_PATH_AFF_DW_PLANE_BAND")
                 if st.h == 1 and tc == 6 and m == 1 and s.c % 2 == 0:
                     paths.add("NNOM_PATH_AFF_DW_PLANE_BAND2")  # dw_band_m2(): two channels a fill
@@ -542,7 +542,7 @@ class DW_Conv2D(_ConvBase):
         if m != 1 or s.c < 4 or k.h * k.w > 25:
             return set()                                     # the reference
         # 3x3 without dilation: the outputs outside the inner block (fewer than 9 taps inside) on the
-        # channel-major core (dw_table(), dw_chan_pixels()); dw_table_blocks() asks for the runner
+        # channel-major core (nnom_dw_aff_table(), nnom_dw_aff_chan_pixels()); dw_table_blocks() asks for the runner
         # of its blocks (with border, the inner block's)
         border = (k.h, k.w, d.h, d.w) == (3, 3, 1, 1)
         ask = "CLAMP" if clamp else "NINE" if border and not fix else "SAT"
