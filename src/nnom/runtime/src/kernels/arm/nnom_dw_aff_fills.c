@@ -149,6 +149,28 @@ static NNOM_ARM_OUT_OF_LINE void dw_fill_c_tall(const dw_fill_t *f, uint32_t c)
  * dw_runners). */
 const dw_fill_fn nnom_dw_aff_fills[2] = {DW_FILL_ASM, DW_FILL_ASM_TALL};
 
+/* The two-channel fills' start (dw_fill2_asm(), dw_fill2w_asm()): the dw_fill_t's fields into
+ * registers (r0 f, r1 c in; out as their comments say), none if it has no columns, the rows'
+ * offsets, r7 = steps - row pairs (the TBB's index: steps the fill's most row pairs), and the
+ * pointers moved back as many steps as the TBB skips. */
+#define DW_FILL2_HEAD(steps)                                                                  \
+    "ldr    r12, [r0]\n\t"                                                                    \
+    "add    r12, r12, r1\n\t"                                                                 \
+    "ldr    r1, [r0, #4]\n\t"                                                                 \
+    "ldrd   r2, r6, [r0, #8]\n\t"                                                             \
+    "ldrh   r11, [r0, #16]\n\t"                                                               \
+    "ldrh   r10, [r0, #18]\n\t"                                                               \
+    "cmp    r10, #0\n\t"                                                                      \
+    "beq    9f\n\t"                                                                           \
+    "add    r3, r2, r2, lsl #1\n\t"                                                           \
+    "add    r4, r3, r2, lsl #1\n\t"                                                           \
+    "add    r5, r4, r2, lsl #1\n\t"                                                           \
+    "lsr    r7, r11, #1\n\t"                                                                  \
+    "rsb    r7, r7, #" steps "\n\t"                                                           \
+    "mul    r8, r7, r2\n\t"                                                                   \
+    "sub    r0, r12, r8, lsl #1\n\t"                                                          \
+    "sub    r1, r1, r7, lsl #2\n\t"
+
 /* The small maps' fill (nnom_dw_aff_small()): the inside (a dw_fill_t, dst in the first plane) of input
  * channels c and c + 1, the second DW_SMALL_PLANE bytes after the first. */
 #if NNOM_PATH_AFF_DW_PLANE_S1_SAT
@@ -172,22 +194,7 @@ static __attribute__((naked, noinline)) void dw_fill2_asm(const dw_fill_t *f __a
                                                           uint32_t c __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldr    r12, [r0]\n\t"
-                     "add    r12, r12, r1\n\t"
-                     "ldr    r1, [r0, #4]\n\t"
-                     "ldrd   r2, r6, [r0, #8]\n\t"
-                     "ldrh   r11, [r0, #16]\n\t"
-                     "ldrh   r10, [r0, #18]\n\t"
-                     "cmp    r10, #0\n\t"
-                     "beq    9f\n\t"
-                     "add    r3, r2, r2, lsl #1\n\t"
-                     "add    r4, r3, r2, lsl #1\n\t"
-                     "add    r5, r4, r2, lsl #1\n\t"
-                     "lsr    r7, r11, #1\n\t"
-                     "rsb    r7, r7, #4\n\t"
-                     "mul    r8, r7, r2\n\t"
-                     "sub    r0, r12, r8, lsl #1\n\t"
-                     "sub    r1, r1, r7, lsl #2\n\t"
+                     DW_FILL2_HEAD("4")
                      "1:\n\t"
                      "tbb    [pc, r7]\n\t"
                      "2:\n\t"
@@ -259,22 +266,7 @@ static __attribute__((naked, noinline)) void dw_fill2w_asm(const dw_fill_t *f __
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
                      "mov    lr, r2\n\t"
-                     "ldr    r12, [r0]\n\t"
-                     "add    r12, r12, r1\n\t"
-                     "ldr    r1, [r0, #4]\n\t"
-                     "ldrd   r2, r6, [r0, #8]\n\t"
-                     "ldrh   r11, [r0, #16]\n\t"
-                     "ldrh   r10, [r0, #18]\n\t"
-                     "cmp    r10, #0\n\t"
-                     "beq    9f\n\t"
-                     "add    r3, r2, r2, lsl #1\n\t"
-                     "add    r4, r3, r2, lsl #1\n\t"
-                     "add    r5, r4, r2, lsl #1\n\t"
-                     "lsr    r7, r11, #1\n\t"
-                     "rsb    r7, r7, #7\n\t"
-                     "mul    r8, r7, r2\n\t"
-                     "sub    r0, r12, r8, lsl #1\n\t"
-                     "sub    r1, r1, r7, lsl #2\n\t"
+                     DW_FILL2_HEAD("7")
                      "add    r12, r1, lr\n\t"
                      "1:\n\t"
                      "add    lr, r0, r2, lsl #3\n\t"
