@@ -47,6 +47,19 @@ typedef char dw_job_layout_check[(offsetof(dw_job_t, b) == 0 && offsetof(dw_job_
     "smlad  r7, r9, r12, r7\n\t"
 /* the requantization of two channels, their constants by an LDM from r12 (moved on) */
 #define DW_NINE_RQ2(a, b) "ldm    r12!, {r8-r11}\n\tsmmlar " a ", " a ", r8, r9\n\tsmmlar " b ", " b ", r10, r11\n\t"
+/* Both runners' next row of the block: the row's input and output starts (saved at sp + 16)
+ * moved by row_step and out_row (the job's bytes 112 and 120), the rows left (sp + 12) counted
+ * down, back to the row loop (label 2) while any are left. */
+#define DW_NINE_NEXT_ROW                                                                      \
+    "ldrd   r0, lr, [sp, #16]\n\t"                                                            \
+    "ldr    r8, [r3, #112]\n\t"                                                               \
+    "ldr    r9, [r3, #120]\n\t"                                                               \
+    "add    r0, r0, r8\n\t"                                                                   \
+    "add    lr, lr, r9\n\t"                                                                   \
+    "ldr    r8, [sp, #12]\n\t"                                                                \
+    "subs   r8, r8, #1\n\t"                                                                   \
+    "str    r8, [sp, #12]\n\t"                                                                \
+    "bne    2b\n\t"
 
 /* dw_pixels() of a block of nine taps without clamp and sign correction, in asm: the taps'
  * offsets are not read from the table but made of DX (the next kernel column's, tap 1's offset)
@@ -104,15 +117,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
                      "add    r0, r0, r9\n\t"
                      "cmp    lr, r8\n\t"
                      "bne    1b\n\t"
-                     "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #112]\n\t"
-                     "ldr    r9, [r3, #120]\n\t"
-                     "add    r0, r0, r8\n\t"
-                     "add    lr, lr, r9\n\t"
-                     "ldr    r8, [sp, #12]\n\t"
-                     "subs   r8, r8, #1\n\t"
-                     "str    r8, [sp, #12]\n\t"
-                     "bne    2b\n\t"
+                     DW_NINE_NEXT_ROW
                      "add    sp, sp, #24\n\t"
                      "pop    {r4-r11, pc}");
 }
@@ -294,15 +299,7 @@ static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __
                      DW_S2_RQ
                      "str    r4, [lr]\n\t"
                      "3:\n\t"
-                     "ldrd   r0, lr, [sp, #16]\n\t"
-                     "ldr    r8, [r3, #112]\n\t"
-                     "ldr    r9, [r3, #120]\n\t"
-                     "add    r0, r0, r8\n\t"
-                     "add    lr, lr, r9\n\t"
-                     "ldr    r8, [sp, #12]\n\t"
-                     "subs   r8, r8, #1\n\t"
-                     "str    r8, [sp, #12]\n\t"
-                     "bne    2b\n\t"
+                     DW_NINE_NEXT_ROW
                      /* the row past the block (bottom): taps 0-5 (r0, lr at its start) */
                      "ldr    r8, [r3, #176]\n\t"
                      "cmp    r8, #0\n\t"
