@@ -643,12 +643,7 @@ static NNOM_ARM_NOINLINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 #define CONV_QUADS nnom_conv2d_affine_s8_words
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
-static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
-{
-    const nnom_conv_affine_call_t a = conv_call(NNOM_CONV_WORDS_ARGS);
-    nnom_conv2d_shallow_affine_s8_fast(&a);
-}
-#define CONV_SHALLOW conv_shallow
+#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
 #elif CONV_SMALL_COLUMNS
 #define CONV_SHALLOW conv_checked
 #else
