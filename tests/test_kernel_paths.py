@@ -278,10 +278,10 @@ def plane_imm_model(seed):
     return m, (10, 7, 4)
 
 
-@pytest.mark.parametrize("shift, bias", [(None, None), (-2, None), (-10, None), (None, 1 << 22)])
+@pytest.mark.parametrize("shift, bias", [(None, None), (-2, None), (-10, None), (None, 1 << 22), (None, -(1 << 22))])
 def test_a_plane_layer_outside_the_imm_cores_asks_for_the_cores_with_the_sign_correction(shift, bias):
     """Output zero point -128 at stride 1: the cores ending in SSAT's immediate shift take shifts
-    -9 to -3 and |bias| < 2^22 (dw_imm_fits()); a channel outside them makes the export ask for
+    -9 to -3 and biases in [-2^22, 2^22) (dw_imm_fits()); a channel outside them makes the export ask for
     the cores with the sign correction (else the kernel would take the reference: more
     instructions than the every-path firmware)."""
     import dataclasses
@@ -295,7 +295,7 @@ def test_a_plane_layer_outside_the_imm_cores_asks_for_the_cores_with_the_sign_co
     if bias is not None:
         dw.ab = np.asarray(dw.ab).copy()
         dw.ab[2] = bias
-    fits = shift is None and bias is None
+    fits = shift is None and bias in (None, -(1 << 22))
     assert dw.kernel_paths() == {f"NNOM_PATH_AFF_DW_PLANE_S1_{'SAT' if fits else 'FIX'}"}
     y, rep = cortex_m.run_model(m, xq)
     y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])
