@@ -109,23 +109,27 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
 # -Os alone, digits_cnn 2.6 KB for +3 %; the paths below as noted.
 PROFILES = ("fast", "small")
 SMALL_SWAPS = {
-    # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c; with it alone
-    # nnom_conv2d_affine_s8_fast() is a tail call to it and no reference conv is linked)
+    # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, pairs of
+    # channels and pixels, any shape and requantization; alone it is nnom_conv2d_affine_s8_fast()
+    # and no reference conv is linked; but model_kernel_paths() keeps the columns for some layers).
+    # Measured on the M4, conv code (the scratch size function aside) and whole model: digits_cnn
+    # 6.0 -> 1.9 KB, 117.8 K -> 205.5 K instructions; kws_dscnn 6.0 -> 1.9 KB, 3.52 M -> 4.75 M;
+    # vww_mobilenet 6.9 -> 1.9 KB, 12.60 M -> 14.83 M (its 1x1 kernels over 8 and 16 channels
+    # 2.4x and 2x slower, from 64 channels on as fast); har_seq 189.8 K -> 202.2 K
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
         "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS", "NNOM_PATH_AFF_CONV_PW8_SAT",
         "NNOM_PATH_AFF_CONV_PW8_FIX", "NNOM_PATH_AFF_CONV_PW8_CLAMP")},
-    # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks()); with the
-    # depthwise planes' bands on wide maps (then tile by tile, nnom_dw_aff_planes()): vww_mobilenet 2.3 KB for +2 %
+    # the depthwise planes' bands on wide maps (then tile by tile, nnom_dw_aff_planes(); with the
+    # 1x1 kernel's one-asm loops over 8 input channels, before the compact kernel: vww_mobilenet 2.3 KB for +2 %)
     "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
     "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
 }
 # Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
-# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the 1x1
-# kernel (pointwise layers over up to 16 channels have no scratch for the columns), the pools'
+# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the pools'
 # and merges' references some layers need, the recurrent cells' paths (their weights' layout
 # follows them).
 

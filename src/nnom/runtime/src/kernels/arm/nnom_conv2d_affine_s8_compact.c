@@ -259,13 +259,31 @@ static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint3
     }
 }
 
+/* The pixels two at a time, their columns in cols (2K values); an odd last pixel: its column twice. */
+static NNOM_ARM_NOINLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t *cols, uint32_t n_pix)
+{
+    uint32_t px;
+    for (px = 0; px < n_pix; px += 2) {
+        const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
+        cc_column(j, px, cols);
+        cc_column(j, pb, cols + j->K);
+        cc_channels(j, cols, out + px * j->out_c, out + pb * j->out_c);
+    }
+}
+
+/* A pointwise layer's (no scratch, nnom_conv2d_affine_s8_pointwise(): K <= NNOM_CONV_1X1_MAX_C):
+ * its columns on the stack, in a frame of their own (not under the layers with a scratch). */
+static NNOM_ARM_NOINLINE void cc_pixels_on_stack(const cc_job_t *j, int8_t *out, uint32_t n_pix)
+{
+    int16_t cols[2u * NNOM_CONV_1X1_MAX_C];
+    cc_pixels(j, out, cols, n_pix);
+}
+
 void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
 {
-    int16_t stack_cols[2u * NNOM_CONV_1X1_MAX_C]; /* a pointwise layer's columns: it has no scratch */
     const nnom_dims_t in_dims = nnom_dims_of(in_hw, in_c), out_dims = nnom_dims_of(out_hw, out_c);
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
     cc_job_t j;
-    uint32_t px;
 
     j.p = p;
     j.in = in;
@@ -284,19 +302,12 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K);
     j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims);
     j.direct = (in_dims.c & 3u) == 0;
-    if (scratch == NULL) { /* nnom_conv2d_affine_s8_pointwise(): K <= NNOM_CONV_1X1_MAX_C */
-        if (j.K > NNOM_CONV_1X1_MAX_C) {
-            cc_unplanned(&j, out, n_pix);
-            return;
-        }
-        scratch = stack_cols;
-    }
-    for (px = 0; px < n_pix; px += 2) {
-        const uint32_t pb = px + 1 < n_pix ? px + 1 : px; /* an odd last pixel: its column twice */
-        cc_column(&j, px, scratch);
-        cc_column(&j, pb, scratch + j.K);
-        cc_channels(&j, scratch, out + px * out_c, out + pb * out_c);
-    }
+    if (scratch != NULL)
+        cc_pixels(&j, out, scratch, n_pix);
+    else if (j.K <= NNOM_CONV_1X1_MAX_C)
+        cc_pixels_on_stack(&j, out, n_pix);
+    else
+        cc_unplanned(&j, out, n_pix);
 }
 
 #if NNOM_CONV_COMPACT_ONLY
