@@ -94,6 +94,19 @@ def test_the_compact_kernel_alone_is_bit_exact_on_the_m4(seed, big):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3])
+def test_without_a_scratch_the_compact_kernel_goes_output_by_output(seed):
+    """Its path for a caller's NULL scratch over more taps than the stack's columns take
+    (cc_unplanned()): the pointwise layers (no scratch) sent there, one with padding after the image."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(seed, seed % 2 == 1)
+    assert any(L.scratch_bytes() == 0 and L.padding != "valid" for L in m.layers if type(L).__name__ == "Conv2D")
+    y, _ = cortex_m.run_model(m, xq, kernels="small", cflags=COMPACT_ONLY + ["-DNNOM_CONV_COMPACT_STACK_K=0"],
+                              name=f"compact_unplanned{seed}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
 def _symbols(elf):
     from nnom.targets import cortex_m
     out = subprocess.run([cortex_m.find_tool("arm-none-eabi-nm"), str(elf)], capture_output=True, text=True).stdout

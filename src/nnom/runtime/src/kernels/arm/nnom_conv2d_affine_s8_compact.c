@@ -236,7 +236,8 @@ static NNOM_ARM_NOINLINE void cc_channels(const cc_job_t *j, const int16_t *col,
 }
 
 /* Without a scratch where the layer's plan gives one (nnom_conv2d_affine_s8_scratch_size() is not 0,
- * and K is over the stack's columns): output by output, tap by tap; no layer of an export takes it. */
+ * and K is over the stack's columns: a caller's NULL; no layer of an export takes it): output by
+ * output, tap by tap, the exact requantization. */
 static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint32_t n_pix)
 {
     const nnom_window_t *win = &j->p->win;
@@ -258,6 +259,12 @@ static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint3
         }
     }
 }
+
+/* The largest K whose two columns go on the stack where there is no scratch (the pointwise layers'
+ * NNOM_CONV_1X1_MAX_C; tests/test_conv_compact.py builds it 0 to run cc_unplanned()). */
+#ifndef NNOM_CONV_COMPACT_STACK_K
+#define NNOM_CONV_COMPACT_STACK_K NNOM_CONV_1X1_MAX_C
+#endif
 
 /* The pixels two at a time, their columns in cols (2K values); an odd last pixel: its column twice. */
 static NNOM_ARM_NOINLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t *cols, uint32_t n_pix)
@@ -304,7 +311,7 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)
         cc_pixels(&j, out, scratch, n_pix);
-    else if (j.K <= NNOM_CONV_1X1_MAX_C)
+    else if (j.K <= NNOM_CONV_COMPACT_STACK_K && j.K <= NNOM_CONV_1X1_MAX_C)
         cc_pixels_on_stack(&j, out, n_pix);
     else
         cc_unplanned(&j, out, n_pix);
