@@ -112,10 +112,10 @@ SMALL_SWAPS = {
     # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, pairs of
     # channels and pixels, any shape and requantization; alone it is nnom_conv2d_affine_s8_fast()
     # and no reference conv is linked; but model_kernel_paths() keeps the columns for some layers).
-    # Measured on the M4, conv code (the scratch size function aside) and whole model: digits_cnn
-    # 6.0 -> 1.9 KB, 117.8 K -> 205.5 K instructions; kws_dscnn 6.0 -> 1.9 KB, 3.52 M -> 4.75 M;
-    # vww_mobilenet 6.9 -> 1.9 KB, 12.60 M -> 14.83 M (its 1x1 kernels over 8 and 16 channels
-    # 2.4x and 2x slower, from 64 channels on as fast); har_seq 189.8 K -> 202.2 K
+    # Measured on the M4 (firmware flash; instructions): digits_cnn -4.1 KB, 117.5 K -> 205.1 K;
+    # kws_dscnn -4.1 KB, 3.54 M -> 4.75 M; vww_mobilenet -4.9 KB, 12.60 M -> 14.82 M (its 1x1
+    # convs over 8-64 channels 1.1-2.3x slower, over 128-256 2-11 % faster); har_seq -2.1 KB,
+    # 189.5 K -> 201.9 K; ic_resnet8 (its 3x3 convs keep the columns) -1.4 KB, 19.21 M -> 19.50 M
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",

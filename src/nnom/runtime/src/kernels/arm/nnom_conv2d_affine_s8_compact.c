@@ -1,6 +1,7 @@
 /* CONV_2D of the affine scheme for Cortex-M with the DSP extension, in little flash: the small
- * kernel profile's one conv path (NNOM_PATH_AFF_CONV_COMPACT; nnom_conv2d_affine_s8_fast() hands it
- * every layer when the other conv paths are left out). It covers every shape and requantization the
+ * kernel profile's conv path (NNOM_PATH_AFF_CONV_COMPACT; nnom_conv2d_affine_s8_fast() hands it every
+ * layer when the other conv paths are left out, else what they would leave to the reference; for the
+ * speed, kernel_paths.py's SMALL_SWAPS). It covers every shape and requantization the
  * reference (kernels/affine/nnom_conv2d_affine_s8.c) covers and never calls it, so a build of it
  * alone links no reference conv.
  *
@@ -100,16 +101,16 @@ static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t 
     }
     for (ky = 0; ky < win->kh; ky++) {
         const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
-        const int8_t *row = j->in + iy * j->in_dims.w * c;
+        const uint32_t row = iy * j->in_dims.w;   /* the row's first pixel, when it is in the input */
         if (iy < j->in_dims.h && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
             && ix0 + (int32_t)win->kw <= (int32_t)j->in_dims.w) {
-            cc_run(j, col, t, row + (uint32_t)ix0 * c, win->kw * c);
+            cc_run(j, col, t, j->in + (row + (uint32_t)ix0) * c, win->kw * c);
             t += win->kw * c;
             continue;
         }
         for (kx = 0; kx < win->kw; kx++, t += c) {
             const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw));
-            cc_run(j, col, t, iy < j->in_dims.h && ix < j->in_dims.w ? row + ix * c : NULL, c);
+            cc_run(j, col, t, iy < j->in_dims.h && ix < j->in_dims.w ? j->in + (row + ix) * c : NULL, c);
         }
     }
     if (!j->direct)
