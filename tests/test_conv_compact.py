@@ -107,6 +107,17 @@ def test_without_a_scratch_the_compact_kernel_goes_output_by_output(seed):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("flags, opt", [(["-DNNOM_ARM_NO_ASM"], None), ([], "-O0")], ids=["c_loops", "O0"])
+def test_the_compact_kernels_c_loops_give_the_same_bytes(flags, opt):
+    """Its MAC loop in C (no asm: NNOM_ARM_NO_ASM, or unoptimized), big multipliers included."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(1, True)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", cflags=COMPACT_ONLY + flags, opt=opt,
+                              name=f"compact_c{len(flags)}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
 def _symbols(elf):
     from nnom.targets import cortex_m
     out = subprocess.run([cortex_m.find_tool("arm-none-eabi-nm"), str(elf)], capture_output=True, text=True).stdout
