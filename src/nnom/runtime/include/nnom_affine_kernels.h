@@ -342,6 +342,17 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);
 void nnom_conv2d_shallow_affine_s8_fast(NNOM_CONV_WORDS_PARAMS);
+/* The small profile's one conv path (kernels/arm/nnom_conv2d_affine_s8_compact.c, built with
+ * NNOM_PATH_AFF_CONV_COMPACT on a DSP core): every shape and requantization in little flash, without
+ * the reference. scratch: nnom_conv2d_affine_s8_scratch_size() bytes (NULL only where that is 0). */
+void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS);
+/* 1 where it is the only conv path built (the small profile): nnom_conv2d_affine_s8_fast() is then
+ * its file's, a call of it, and no other conv path's code nor the reference is linked. */
+#include "nnom_kernel_paths.h"
+#define NNOM_CONV_COMPACT_ONLY                                                                          \
+    (NNOM_PATH_AFF_CONV_COMPACT && !NNOM_PATH_AFF_CONV_1X1 && !NNOM_PATH_AFF_CONV_PW                    \
+     && !NNOM_PATH_AFF_CONV_PW_COLUMNS && !NNOM_PATH_AFF_CONV_SHALLOW && !NNOM_PATH_AFF_CONV_COLUMNS   \
+     && !NNOM_PATH_AFF_CONV_QUAD && !NNOM_PATH_AFF_CONV_ROWS)
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 /* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */

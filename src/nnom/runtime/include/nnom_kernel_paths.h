@@ -107,6 +107,9 @@
 #ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel */
 #define NNOM_PATH_AFF_CONV_ROWS 1
 #endif
+#ifndef NNOM_PATH_AFF_CONV_COMPACT      /* conv of any shape in little flash (the small profile's): im2col columns, no reference */
+#define NNOM_PATH_AFF_CONV_COMPACT 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif
