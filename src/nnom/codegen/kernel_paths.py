@@ -31,6 +31,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8",
     "NNOM_PATH_AFF_DW_TINY_SAT": "depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel",
+    "NNOM_PATH_AFF_DW_COMPACT": "depthwise, every shape in one small loop (the small profile's; built alone, no other path nor the reference is linked)",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",
@@ -120,11 +121,14 @@ SMALL_SWAPS = {
     "NNOM_PATH_AFF_CONV_PW8_SAT": set(),
     "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
     "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
-    "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
-    "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
 }
+# every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
+# layer, the reference's too; built alone it is the kernel: neither the others nor the reference
+# are linked): digits_cnn DW_FLASH_DIGITS, kws_dscnn DW_FLASH_KWS, vww_mobilenet DW_FLASH_VWW
+SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
+                    if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
 # Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
 # tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the 1x1
 # kernel (pointwise layers over up to 16 channels have no scratch for the columns), the pools'
@@ -151,6 +155,10 @@ def model_kernel_paths(model, kernels="fast") -> set:
     small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:
+        own = getattr(layer, "small_kernel_paths", None) if small else None
+        if own is not None:                                  # the layer's own small-profile paths
+            out |= own()
+            continue
         for path in layer.kernel_paths():
             out |= SMALL_SWAPS.get(path, {path}) if small else {path}
     if small and "NNOM_PATH_AFF_CONV_COLUMNS" in out:

@@ -20,6 +20,8 @@
 
 #include "nnom_dw_affine_fast_internal.h"
 
+#if !DW_COMPACT_ONLY /* else nnom_dw_conv2d_affine_s8_compact.c defines it */
+
 /* Whether a core dw_core_for() (nnom_dw_aff_planes.c) may return for the layer's stride and requantization is built in
  * (whichever the data picks: the cores' entries ORed, no branch on them, the same instructions in
  * every build; at stride 1 either tile's: an export builds the one its map takes, else
@@ -161,6 +163,8 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     } else if (table[0](p, in, in_dims, w, bias, out, out_dims))
         path[2](p, in, in_dims, w, bias, out, out_dims);
 }
+
+#endif /* !DW_COMPACT_ONLY */
 
 #else
 
