@@ -19,45 +19,52 @@
 
 #if NNOM_PATH_AFF_DW_COMPACT
 
-/* Windows of up to this many taps take groups of four channels (24 bytes a tap on the stack); larger
+/* Windows of up to this many taps take groups of four channels (12 bytes a tap on the stack); larger
  * ones a channel at a time. */
 #ifndef NNOM_DW_COMPACT_TAPS
 #define NNOM_DW_COMPACT_TAPS 25
 #endif
 
-/* A run of output pixels of one group of four channels for dw_compact_run(); the offsets are the asm's. */
+/* A block of output pixels with the same taps inside the image, of one group of four channels, for
+ * dw_compact_run(); the offsets are the asm's. */
 typedef struct {
-    const uint32_t *tap, *end; /*  0: the taps, 3 words each: input offset, weights (w0, w2), (w1, w3) */
-    uintptr_t base;            /*  8: the first pixel's window origin (it may lie in the padding) */
-    int8_t *out;               /* 12 */
-    uint32_t n;                /* 16: pixels */
-    uint32_t sx, so;           /* 20: the steps to the next pixel, input and output */
-    uint32_t zp2;              /* 28: nnom_arm_zp_pair() */
-    int32_t b[4];              /* 32: the biases, doubled */
-    int32_t q[12];             /* 48: nnom_arm_rq4()'s constants: m0 k0 .. m3 k3, r0 .. r3 */
-    uint32_t lo4, hi4;         /* 96: the clamp (nnom_arm_bytes4()) */
+    const uint32_t *tap, *end; /*   0: the taps, 3 words each: input offset, weights (w0, w2), (w1, w3) */
+    uintptr_t base;            /*   8: the row's first window origin (it may lie in the padding) */
+    int8_t *out;               /*  12: the row's first output */
+    uint32_t row;              /*  16: the row's output bytes (pixels times so) */
+    uint32_t sx, so;           /*  20: the steps to the next pixel, input and output */
+    uint32_t zp2;              /*  28: nnom_arm_zp_pair() */
+    int32_t b[4];              /*  32: the biases, doubled */
+    int32_t q[12];             /*  48: nnom_arm_rq4()'s constants: m0 k0 .. m3 k3, r0 .. r3 */
+    uint32_t lo4, hi4;         /*  96: the clamp (nnom_arm_bytes4()) */
+    uint32_t sy, oy;           /* 104: the steps to the next row, input and output */
+    uint32_t rows;             /* 112 */
+    int8_t *row_end;           /* 116: the asm's */
 } dw_compact_run_t;
 
 #if NNOM_ARM_ASM
 typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
-                                      && offsetof(dw_compact_run_t, lo4) == 96) ? 1 : -1];
+                                      && offsetof(dw_compact_run_t, lo4) == 96
+                                      && offsetof(dw_compact_run_t, row_end) == 116) ? 1 : -1];
 
 /* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
  * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
- * requantization, the clamp, one STR. Registers fixed: LDM's list in ascending order. */
+ * requantization, the clamp, one STR (about 36 instructions a pixel besides the taps). Registers
+ * fixed: LDM's list in ascending order. */
 static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
 {
     register dw_compact_run_t *s __asm__("r0") = r;
     __asm__ volatile(
+        "ldr    r8, [r0, #28]\n"
+        "0:\n\t"
         "ldr    r3, [r0, #8]\n\t"
-        "ldr    r8, [r0, #28]\n\t"
-        "ldr    lr, [r0, #12]\n"
+        "ldrd   lr, r1, [r0, #12]\n\t"
+        "add    r1, r1, lr\n\t"
+        "str    r1, [r0, #116]\n"
         "1:\n\t"
         "ldrd   r4, r5, [r0, #32]\n\t"
         "ldrd   r6, r7, [r0, #40]\n\t"
-        "ldrd   r1, r2, [r0, #0]\n\t"
-        "cmp    r1, r2\n\t"
-        "beq    3f\n"
+        "ldrd   r1, r2, [r0, #0]\n"
         "2:\n\t"
         "ldmia  r1!, {r9, r10, r11}\n\t"
         "ldr    r12, [r3, r9]\n\t"
@@ -68,8 +75,7 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "smlabb r5, r9, r11, r5\n\t"
         "smlatt r7, r9, r11, r7\n\t"
         "cmp    r1, r2\n\t"
-        "bne    2b\n"
-        "3:\n\t"
+        "bne    2b\n\t"
         "ldrd   r1, r2, [r0, #48]\n\t"
         "add    r2, r2, r4, asr #31\n\t"
         "smmlar r4, r4, r1, r2\n\t"
@@ -94,10 +100,18 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "ldrd   r1, r2, [r0, #20]\n\t"
         "add    r3, r3, r1\n\t"
         "add    lr, lr, r2\n\t"
-        "ldr    r1, [r0, #16]\n\t"
+        "ldr    r1, [r0, #116]\n\t"
+        "cmp    lr, r1\n\t"
+        "bne    1b\n\t"
+        "ldrd   r1, r2, [r0, #8]\n\t"
+        "ldrd   r9, r10, [r0, #104]\n\t"
+        "add    r1, r1, r9\n\t"
+        "add    r2, r2, r10\n\t"
+        "strd   r1, r2, [r0, #8]\n\t"
+        "ldr    r1, [r0, #112]\n\t"
         "subs   r1, r1, #1\n\t"
-        "str    r1, [r0, #16]\n\t"
-        "bne    1b"
+        "str    r1, [r0, #112]\n\t"
+        "bne    0b"
         :
         : "r"(s)
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
@@ -106,21 +120,23 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
 /* The same in C (no optimization, no unaligned access or NNOM_ARM_NO_ASM). */
 static void dw_compact_run(dw_compact_run_t *r)
 {
-    uintptr_t base = r->base;
-    int8_t *o = r->out;
-    uint32_t n;
-    for (n = r->n; n > 0; n--, base += r->sx, o += r->so) {
-        int32_t a0 = r->b[0], a1 = r->b[1], a2 = r->b[2], a3 = r->b[3];
-        const uint32_t *t;
-        for (t = r->tap; t != r->end; t += 3) {
-            uint32_t v = nnom_ld32((const int8_t *)(base + t[0]));
-            uint32_t lo = __sxtab16(r->zp2, v), hi = nnom_sxtab16_ror8(r->zp2, v);
-            a0 = __smlabb((int32_t)lo, (int32_t)t[1], a0);
-            a2 = __smlatt((int32_t)lo, (int32_t)t[1], a2);
-            a1 = __smlabb((int32_t)hi, (int32_t)t[2], a1);
-            a3 = __smlatt((int32_t)hi, (int32_t)t[2], a3);
+    for (; r->rows > 0; r->rows--, r->base += r->sy, r->out += r->oy) {
+        uintptr_t base = r->base;
+        int8_t *o;
+        for (o = r->out; o != r->out + r->row; o += r->so, base += r->sx) {
+            int32_t a0 = r->b[0], a1 = r->b[1], a2 = r->b[2], a3 = r->b[3];
+            const uint32_t *t = r->tap;
+            do {
+                uint32_t v = nnom_ld32((const int8_t *)(base + t[0]));
+                uint32_t lo = __sxtab16(r->zp2, v), hi = nnom_sxtab16_ror8(r->zp2, v);
+                a0 = __smlabb((int32_t)lo, (int32_t)t[1], a0);
+                a2 = __smlatt((int32_t)lo, (int32_t)t[1], a2);
+                a1 = __smlabb((int32_t)hi, (int32_t)t[2], a1);
+                a3 = __smlatt((int32_t)hi, (int32_t)t[2], a3);
+                t += 3;
+            } while (t != r->end);
+            nnom_st32(o, nnom_arm_clamp4(nnom_arm_rq4(a0, a1, a2, a3, r->q), r->lo4, r->hi4));
         }
-        nnom_st32(o, nnom_arm_clamp4(nnom_arm_rq4(a0, a1, a2, a3, r->q), r->lo4, r->hi4));
     }
 }
 #endif
@@ -131,25 +147,38 @@ static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params
     return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
 }
 
-/* A group of four channels from oc: its taps (dw_compact_run_t) into t, its requantization into r;
- * 0 when the group is not one (multiplier above 1, fewer channels left, a larger window, a channel
- * outside the fast requantization). */
-static NNOM_ARM_NOINLINE int dw_compact_group(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims, const int8_t *w,
-                                              const int32_t *bias, nnom_dims_t out_dims, uint32_t oc, uint32_t *t,
+/* Along one axis (n_out outputs over n inputs, stride s, padding pad, k taps d apart), from output o:
+ * the taps [*k0, *k1) inside, returned with the end of the run of outputs with the same taps (the
+ * windows inside the input in one step, each other alone or with its equals). */
+static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, uint32_t n_out, uint32_t s, uint32_t pad, uint32_t k,
+                                                  uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
+{
+    uint32_t a, b;
+    nnom_arm_valid_taps((int32_t)(o * s) - (int32_t)pad, k, d, n, k0, k1);
+    if (*k0 == 0u && *k1 == k) { /* inside: up to the last window inside */
+        o = (n - 1u + pad - (k - 1u) * d) / s + 1u;
+        return o < n_out ? o : n_out;
+    }
+    for (o++; o < n_out; o++) {
+        nnom_arm_valid_taps((int32_t)(o * s) - (int32_t)pad, k, d, n, &a, &b);
+        if (a != *k0 || b != *k1)
+            break;
+    }
+    return o;
+}
+
+/* Whether the four channels from oc are a group: depth multiplier 1, a window of at most
+ * NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization (nnom_arm_aff_fast()); if so
+ * their requantization and biases into r. */
+static NNOM_ARM_NOINLINE int dw_compact_group(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+                                              const int32_t *bias, nnom_dims_t out_dims, uint32_t oc,
                                               dw_compact_run_t *r)
 {
-    const nnom_window_t *win = &p->win;
-    const uint32_t OC = out_dims.c, taps = win->kh * win->kw;
+    const uint32_t taps = p->win.kh * p->win.kw;
     uint32_t i;
-    if (OC != in_dims.c || oc + 4u > OC || taps > NNOM_DW_COMPACT_TAPS
+    if (out_dims.c != in_dims.c || oc + 4u > out_dims.c || taps > NNOM_DW_COMPACT_TAPS
         || !nnom_arm_aff_fast(p->mult + oc, p->shift + oc, bias != NULL ? bias + oc : NULL, 4, taps))
         return 0;
-    for (i = 0; i < taps; i++, t += 3) {
-        uint32_t v = nnom_ld32(w + i * OC + oc), e = __sxtb16(v), o = nnom_sxtb16_ror8(v);
-        t[0] = ((i / win->kw) * win->dh * in_dims.w + (i % win->kw) * win->dw) * OC;
-        t[1] = (uint32_t)__sadd16(e, e); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
-        t[2] = (uint32_t)__sadd16(o, o);
-    }
     for (i = 0; i < 4u; i++) {
         nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc + i], p->shift[oc + i], 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
@@ -166,60 +195,67 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const nnom_window_t *win = &p->win;
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
     const int32_t in_offset = -p->in_zp;
-    uint32_t t[2 * 3 * NNOM_DW_COMPACT_TAPS]; /* the group's taps, then a border pixel's */
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
     dw_compact_run_t r;
-    uint32_t oc, n, oy, ox, run, ky0, ky1, kx0, kx1, ky, kx;
-    r.sx = win->sw * IC;
-    r.so = OC;
+    uint32_t oc, n, oy, ox, oy1, ox1, ky0, ky1, kx0, kx1, ky, kx;
+    const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
     for (oc = 0; oc < OC; oc += n) {
         const uint32_t ic = oc / M;
-        n = dw_compact_group(p, in_dims, w, bias, out_dims, oc, t, &r) ? 4u : 1u;
-        for (oy = 0; oy < out_dims.h; oy++) {
-            const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-            nnom_arm_valid_taps(iy0, win->kh, win->dh, in_dims.h, &ky0, &ky1);
-            for (ox = 0; ox < out_dims.w; ox += run) {
-                const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-                /* the window's origin, in the padding perhaps: in unsigned arithmetic */
-                const uintptr_t base = (uintptr_t)in + ic + (uint32_t)((iy0 * (int32_t)in_dims.w + ix0) * (int32_t)IC);
+        n = dw_compact_group(p, in_dims, bias, out_dims, oc, &r) ? 4u : 1u;
+        /* blocks of outputs with the same taps inside the image: column strips, then rows */
+        for (ox = 0; ox < out_dims.w; ox = ox1) {
+            uint32_t *e = t;
+            ox1 = dw_compact_span(ox, out_dims.w, win->sw, win->pad_left, kw, win->dw, in_dims.w, &kx0, &kx1);
+            if (n == 4u) /* the strip's taps, every row of the window */
+                for (ky = 0; ky < win->kh; ky++)
+                    for (kx = kx0; kx < kx1; kx++, e += 3) {
+                        uint32_t v = nnom_ld32(w + (ky * kw + kx) * OC + oc), lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
+                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
+                        e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+                        e[2] = (uint32_t)__sadd16(hi, hi);
+                    }
+            for (oy = 0; oy < out_dims.h; oy = oy1) {
+                /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
+                const uintptr_t base = (uintptr_t)in + ic
+                                       + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
+                                                     + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
                 int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                nnom_arm_valid_taps(ix0, kw, win->dw, in_dims.w, &kx0, &kx1);
-                run = 1;
-                if (n == 1u) { /* one channel */
-                    int32_t acc = bias != NULL ? bias[oc] : 0;
-                    for (ky = ky0; ky < ky1; ky++)
-                        for (kx = kx0; kx < kx1; kx++)
-                            acc += (int32_t)w[(ky * kw + kx) * OC + oc]
-                                   * ((int32_t)((const int8_t *)base)[(ky * win->dh * in_dims.w + kx * win->dw) * IC]
-                                      + in_offset);
-                    *o = dw_compact_general(p, oc, acc);
+                oy1 = dw_compact_span(oy, out_dims.h, win->sh, win->pad_top, win->kh, win->dh, in_dims.h, &ky0, &ky1);
+                if (n == 1u || ky0 == ky1 || kx0 == kx1) { /* a channel at a time; a block without taps */
+                    uint32_t y, x, c;
+                    for (c = oc; c < oc + n; c++)
+                        for (y = oy; y < oy1; y++)
+                            for (x = ox; x < ox1; x++) {
+                                const int8_t *px = (const int8_t *)(base + (y - oy) * sy + (x - ox) * sx) + c / M - ic;
+                                int32_t acc = bias != NULL ? bias[c] : 0;
+                                for (ky = ky0; ky < ky1; ky++)
+                                    for (kx = kx0; kx < kx1; kx++)
+                                        acc += (int32_t)w[(ky * kw + kx) * OC + c]
+                                               * ((int32_t)px[(ky * win->dh * in_dims.w + kx * win->dw) * IC] + in_offset);
+                                o[(y - oy) * oys + (x - ox) * OC + c - oc] = dw_compact_general(p, c, acc);
+                            }
                     continue;
                 }
-                if (kx0 == 0u && kx1 == kw) {
-                    /* the pixels from here whose windows are inside across: the taps' rows [ky0, ky1) */
-                    while (ox + run < out_dims.w
-                           && (ox + run) * win->sw + (kw - 1u) * win->dw < in_dims.w + win->pad_left)
-                        run++;
-                    r.tap = t + 3u * ky0 * kw;
-                    r.end = t + 3u * ky1 * kw;
-                } else {
-                    /* a pixel at the left or right edge: its taps inside, copied after the group's */
-                    uint32_t *e = t + 3u * NNOM_DW_COMPACT_TAPS;
-                    r.tap = e;
-                    for (ky = ky0; ky < ky1; ky++)
-                        for (kx = kx0; kx < kx1; kx++, e += 3) {
-                            const uint32_t *s = t + 3u * (ky * kw + kx);
-                            e[0] = s[0];
-                            e[1] = s[1];
-                            e[2] = s[2];
-                        }
-                    r.end = e;
-                }
+                r.tap = t + 3u * ky0 * (kx1 - kx0);
+                r.end = t + 3u * ky1 * (kx1 - kx0);
                 r.base = base;
                 r.out = o;
-                r.n = run;
+                if (ox1 - ox == 1u) { /* a column: its pixels as one row */
+                    r.sx = sy;
+                    r.so = oys;
+                    r.row = (oy1 - oy) * oys;
+                    r.rows = 1;
+                } else {
+                    r.sx = sx;
+                    r.so = OC;
+                    r.sy = sy;
+                    r.oy = oys;
+                    r.row = (ox1 - ox) * OC;
+                    r.rows = oy1 - oy;
+                }
                 dw_compact_run(&r);
             }
         }
