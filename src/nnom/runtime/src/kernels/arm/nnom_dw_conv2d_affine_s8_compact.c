@@ -147,22 +147,33 @@ static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params
     return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
 }
 
-/* Along one axis (n_out outputs over n inputs, stride s, padding pad, k taps d apart), from output o:
- * the taps [*k0, *k1) inside, returned with the end of the run of outputs with the same taps (the
- * windows inside the input in one step, each other alone or with its equals). */
-static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, uint32_t n_out, uint32_t s, uint32_t pad, uint32_t k,
-                                                  uint32_t d, uint32_t n, uint32_t *k0, uint32_t *k1)
+/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
+typedef struct {
+    uint32_t n_out, n, s, pad, k, d;
+} dw_compact_axis_t;
+
+/* Along axis a from output o: the taps [k[0], k[1]) inside the input (nnom_arm_valid_taps() in
+ * closed form), returned with the end of the run of outputs with the same taps (the windows inside
+ * the input in one step, the others one by one). */
+static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_axis_t *a, uint32_t *k)
 {
-    uint32_t a, b;
-    nnom_arm_valid_taps((int32_t)(o * s) - (int32_t)pad, k, d, n, k0, k1);
-    if (*k0 == 0u && *k1 == k) { /* inside: up to the last window inside */
-        o = (n - 1u + pad - (k - 1u) * d) / s + 1u;
-        return o < n_out ? o : n_out;
-    }
-    for (o++; o < n_out; o++) {
-        nnom_arm_valid_taps((int32_t)(o * s) - (int32_t)pad, k, d, n, &a, &b);
-        if (a != *k0 || b != *k1)
+    const uint32_t o0 = o;
+    for (; o < a->n_out; o++) {
+        const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
+        uint32_t k0 = i0 < 0 ? ((uint32_t)-i0 + a->d - 1u) / a->d : 0u;
+        uint32_t k1 = i0 < (int32_t)a->n ? ((a->n - (uint32_t)i0) + a->d - 1u) / a->d : 0u;
+        k1 = k1 < a->k ? k1 : a->k;
+        k0 = k0 < k1 ? k0 : k1;
+        if (o == o0) {
+            k[0] = k0;
+            k[1] = k1;
+            if (k0 == 0u && k1 == a->k) { /* inside: up to the last window inside */
+                o = (a->n - 1u + a->pad - (a->k - 1u) * a->d) / a->s + 1u;
+                return o < a->n_out ? o : a->n_out;
+            }
+        } else if (k0 != k[0] || k1 != k[1]) {
             break;
+        }
     }
     return o;
 }
@@ -170,7 +181,7 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, uint32_t n_out, ui
 /* Whether the four channels from oc are a group: depth multiplier 1, a window of at most
  * NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization (nnom_arm_aff_fast()); if so
  * their requantization and biases into r. */
-static NNOM_ARM_NOINLINE int dw_compact_group(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
+static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
                                               const int32_t *bias, nnom_dims_t out_dims, uint32_t oc,
                                               dw_compact_run_t *r)
 {
@@ -197,8 +208,10 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const int32_t in_offset = -p->in_zp;
     uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
     dw_compact_run_t r;
-    uint32_t oc, n, oy, ox, oy1, ox1, ky0, ky1, kx0, kx1, ky, kx;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
+    const dw_compact_axis_t ay = {out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh},
+                            ax = {out_dims.w, in_dims.w, win->sw, win->pad_left, kw, win->dw};
+    uint32_t oc, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx;
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
@@ -208,39 +221,44 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
         /* blocks of outputs with the same taps inside the image: column strips, then rows */
         for (ox = 0; ox < out_dims.w; ox = ox1) {
             uint32_t *e = t;
-            ox1 = dw_compact_span(ox, out_dims.w, win->sw, win->pad_left, kw, win->dw, in_dims.w, &kx0, &kx1);
-            if (n == 4u) /* the strip's taps, every row of the window */
-                for (ky = 0; ky < win->kh; ky++)
-                    for (kx = kx0; kx < kx1; kx++, e += 3) {
-                        uint32_t v = nnom_ld32(w + (ky * kw + kx) * OC + oc), lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
-                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
+            ox1 = dw_compact_span(ox, &ax, kxr);
+            /* the strip's taps, every row of the window: the offset, then the group's weights widened,
+             * or the channel's weight */
+            for (ky = 0; ky < win->kh; ky++)
+                for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
+                    const int8_t *wk = w + (ky * kw + kx) * OC + oc;
+                    e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
+                    if (n == 4u) {
+                        uint32_t v = nnom_ld32(wk), lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
                         e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
                         e[2] = (uint32_t)__sadd16(hi, hi);
+                    } else {
+                        e[1] = (uint32_t)(int32_t)*wk;
                     }
+                }
             for (oy = 0; oy < out_dims.h; oy = oy1) {
                 /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
                 const uintptr_t base = (uintptr_t)in + ic
                                        + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
                                                      + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
                 int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                oy1 = dw_compact_span(oy, out_dims.h, win->sh, win->pad_top, win->kh, win->dh, in_dims.h, &ky0, &ky1);
-                if (n == 1u || ky0 == ky1 || kx0 == kx1) { /* a channel at a time; a block without taps */
+                oy1 = dw_compact_span(oy, &ay, kyr);
+                r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
+                r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
+                if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
                     uint32_t y, x, c;
+                    const uint32_t *k;
                     for (c = oc; c < oc + n; c++)
-                        for (y = oy; y < oy1; y++)
-                            for (x = ox; x < ox1; x++) {
-                                const int8_t *px = (const int8_t *)(base + (y - oy) * sy + (x - ox) * sx) + c / M - ic;
+                        for (y = 0; y < oy1 - oy; y++)
+                            for (x = 0; x < ox1 - ox; x++) {
+                                const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + c / M - ic;
                                 int32_t acc = bias != NULL ? bias[c] : 0;
-                                for (ky = ky0; ky < ky1; ky++)
-                                    for (kx = kx0; kx < kx1; kx++)
-                                        acc += (int32_t)w[(ky * kw + kx) * OC + c]
-                                               * ((int32_t)px[(ky * win->dh * in_dims.w + kx * win->dw) * IC] + in_offset);
-                                o[(y - oy) * oys + (x - ox) * OC + c - oc] = dw_compact_general(p, c, acc);
+                                for (k = r.tap; k != r.end; k += 3)
+                                    acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
+                                o[y * oys + x * OC + c - oc] = dw_compact_general(p, c, acc);
                             }
                     continue;
                 }
-                r.tap = t + 3u * ky0 * (kx1 - kx0);
-                r.end = t + 3u * ky1 * (kx1 - kx0);
                 r.base = base;
                 r.out = o;
                 if (ox1 - ox == 1u) { /* a column: its pixels as one row */
