@@ -40,12 +40,13 @@ typedef struct {
     uint32_t sy, oy;           /* 104: the steps to the next row, input and output */
     uint32_t rows;             /* 112 */
     int8_t *row_end;           /* 116: the asm's */
+    uint32_t om;               /* 120: the output channels' step (the depth multiplier) */
 } dw_compact_run_t;
 
 #if NNOM_ARM_ASM
 typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
                                       && offsetof(dw_compact_run_t, lo4) == 96
-                                      && offsetof(dw_compact_run_t, row_end) == 116) ? 1 : -1];
+                                      && offsetof(dw_compact_run_t, om) == 120) ? 1 : -1];
 
 /* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
  * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
@@ -96,7 +97,11 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "sel    r4, r4, r1\n\t"
         "ssub8  r5, r2, r4\n\t"
         "sel    r4, r4, r2\n\t"
-        "str    r4, [lr]\n\t"
+        "ldr    r1, [r0, #120]\n\t"
+        "cmp    r1, #1\n\t"
+        "bne    4f\n\t"
+        "str    r4, [lr]\n"
+        "5:\n\t"
         "ldrd   r1, r2, [r0, #20]\n\t"
         "add    r3, r3, r1\n\t"
         "add    lr, lr, r2\n\t"
@@ -111,7 +116,19 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "ldr    r1, [r0, #112]\n\t"
         "subs   r1, r1, #1\n\t"
         "str    r1, [r0, #112]\n\t"
-        "bne    0b"
+        "bne    0b\n\t"
+        "b      6f\n"
+        "4:\n\t" /* the depth multiplier M above 1: a byte every M */
+        "strb   r4, [lr]\n\t"
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [lr, r1]\n\t"
+        "add    r2, lr, r1, lsl #1\n\t"
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [r2]\n\t"
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [r2, r1]\n\t"
+        "b      5b\n"
+        "6:"
         :
         : "r"(s)
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
@@ -135,7 +152,9 @@ static void dw_compact_run(dw_compact_run_t *r)
                 a3 = __smlatt((int32_t)hi, (int32_t)t[2], a3);
                 t += 3;
             } while (t != r->end);
-            nnom_st32(o, nnom_arm_clamp4(nnom_arm_rq4(a0, a1, a2, a3, r->q), r->lo4, r->hi4));
+            uint32_t y = nnom_arm_clamp4(nnom_arm_rq4(a0, a1, a2, a3, r->q), r->lo4, r->hi4), i;
+            for (i = 0; i < 4u; i++, y >>= 8)
+                o[i * r->om] = (int8_t)y;
         }
     }
 }
@@ -144,7 +163,13 @@ static void dw_compact_run(dw_compact_run_t *r)
 /* TFLite's requantization and clamp of output channel oc (nnom_affine.h), out of line. */
 static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params_t *p, uint32_t oc, int32_t acc)
 {
-    return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+    const int32_t m = p->mult[oc], shift = p->shift[oc];
+    if (nnom_arm_rq_ok(m, shift) && acc < (INT32_C(1) << 30) && acc > -(INT32_C(1) << 30)) {
+        /* the four-instruction requantization (nnom_arm_affine.h): exact for this accumulator */
+        nnom_arm_rq_t q = nnom_arm_rq(m, shift, 1 + 2 * p->out_zp);
+        return nnom_arm_clamp(nnom_arm_rq_apply1(acc, q.m, q.k, q.r), p->act_min, p->act_max);
+    }
+    return nnom_requant_affine(acc, m, shift, p->out_zp, p->act_min, p->act_max);
 }
 
 /* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
@@ -178,24 +203,28 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_a
     return o;
 }
 
-/* Whether the four channels from oc are a group: depth multiplier 1, a window of at most
- * NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization (nnom_arm_aff_fast()); if so
- * their requantization and biases into r. */
-static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
-                                              const int32_t *bias, nnom_dims_t out_dims, uint32_t oc,
-                                              dw_compact_run_t *r)
+/* Whether the output channels oc + i M (i < 4: four input channels side by side) are a group: a
+ * window of at most NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization
+ * (nnom_arm_aff_fast()); if so their requantization and biases into r. */
+static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
+                                                   uint32_t taps, uint32_t oc, uint32_t M, dw_compact_run_t *r)
 {
-    const uint32_t taps = p->win.kh * p->win.kw;
+    int32_t m[4], b[4];
+    int8_t sh[4];
     uint32_t i;
-    if (out_dims.c != in_dims.c || oc + 4u > out_dims.c || taps > NNOM_DW_COMPACT_TAPS
-        || !nnom_arm_aff_fast(p->mult + oc, p->shift + oc, bias != NULL ? bias + oc : NULL, 4, taps))
+    for (i = 0; i < 4u; i++, oc += M) {
+        m[i] = p->mult[oc];
+        sh[i] = p->shift[oc];
+        b[i] = bias != NULL ? bias[oc] : 0;
+    }
+    if (taps > NNOM_DW_COMPACT_TAPS || !nnom_arm_aff_fast(m, sh, b, 4, taps))
         return 0;
     for (i = 0; i < 4u; i++) {
-        nnom_arm_rq_t q = nnom_arm_rq(p->mult[oc + i], p->shift[oc + i], 1 + 2 * p->out_zp);
+        nnom_arm_rq_t q = nnom_arm_rq(m[i], sh[i], 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
         r->q[2 * i + 1] = q.k;
         r->q[8 + i] = q.r;
-        r->b[i] = bias != NULL ? 2 * bias[oc + i] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
+        r->b[i] = 2 * b[i]; /* |bias| < 2^30: nnom_arm_aff_fast() */
     }
     return 1;
 }
@@ -205,79 +234,91 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
 {
     const nnom_window_t *win = &p->win;
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
-    const int32_t in_offset = -p->in_zp;
-    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
-    dw_compact_run_t r;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
     const dw_compact_axis_t ay = {out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh},
                             ax = {out_dims.w, in_dims.w, win->sw, win->pad_left, kw, win->dw};
-    uint32_t oc, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx;
+    const int32_t in_offset = -p->in_zp;
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
+    dw_compact_run_t r;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx, i;
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
-    for (oc = 0; oc < OC; oc += n) {
-        const uint32_t ic = oc / M;
-        n = dw_compact_group(p, in_dims, bias, out_dims, oc, &r) ? 4u : 1u;
-        /* blocks of outputs with the same taps inside the image: column strips, then rows */
-        for (ox = 0; ox < out_dims.w; ox = ox1) {
-            uint32_t *e = t;
-            ox1 = dw_compact_span(ox, &ax, kxr);
-            /* the strip's taps, every row of the window: the offset, then the group's weights widened,
-             * or the channel's weight */
-            for (ky = 0; ky < win->kh; ky++)
-                for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
-                    const int8_t *wk = w + (ky * kw + kx) * OC + oc;
-                    e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
-                    if (n == 4u) {
-                        uint32_t v = nnom_ld32(wk), lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
-                        e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
-                        e[2] = (uint32_t)__sadd16(hi, hi);
-                    } else {
+    r.om = M;
+    /* output channel ic M + m from input channel ic; four input channels a group */
+    for (m = 0; m < M; m++)
+        for (ic = 0; ic < IC; ic += n) {
+            /* the last group of four takes the channels before it again (the same bytes) rather than
+             * leave up to three to the channel-at-a-time loop */
+            const uint32_t g = ic + 4u > IC && IC >= 4u ? IC - 4u : ic;
+            uint32_t oc;
+            n = 1u;
+            if (IC >= 4u && dw_compact_group(p, bias, win->kh * kw, g * M + m, M, &r)) {
+                ic = g;
+                n = 4u;
+            }
+            oc = ic * M + m;
+            /* blocks of outputs with the same taps inside the image: column strips, then rows */
+            for (ox = 0; ox < out_dims.w; ox = ox1) {
+                uint32_t *e = t;
+                ox1 = dw_compact_span(ox, &ax, kxr);
+                /* the strip's taps, every row of the window: the offset, then the group's weights
+                 * widened, or the channel's weight */
+                for (ky = 0; ky < win->kh; ky++)
+                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
+                        const int8_t *wk = w + (ky * kw + kx) * OC + oc;
+                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
                         e[1] = (uint32_t)(int32_t)*wk;
+                        if (n == 4u) {
+                            uint32_t v = (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
+                                         | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
+                            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+                            e[2] = (uint32_t)__sadd16(hi, hi);
+                        }
                     }
+                for (oy = 0; oy < out_dims.h; oy = oy1) {
+                    /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
+                    const uintptr_t base = (uintptr_t)in + ic
+                                           + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
+                                                         + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
+                    int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
+                    oy1 = dw_compact_span(oy, &ay, kyr);
+                    r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
+                    r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
+                    if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
+                        uint32_t y, x;
+                        const uint32_t *k;
+                        for (i = 0; i < n; i++)
+                            for (y = 0; y < oy1 - oy; y++)
+                                for (x = 0; x < ox1 - ox; x++) {
+                                    const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
+                                    int32_t acc = bias != NULL ? bias[oc + i * M] : 0;
+                                    for (k = r.tap; k != r.end; k += 3)
+                                        acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
+                                    o[y * oys + x * OC + i * M] = dw_compact_general(p, oc + i * M, acc);
+                                }
+                        continue;
+                    }
+                    r.base = base;
+                    r.out = o;
+                    if (ox1 - ox == 1u) { /* a column: its pixels as one row */
+                        r.sx = sy;
+                        r.so = oys;
+                        r.row = (oy1 - oy) * oys;
+                        r.rows = 1;
+                    } else {
+                        r.sx = sx;
+                        r.so = OC;
+                        r.sy = sy;
+                        r.oy = oys;
+                        r.row = (ox1 - ox) * OC;
+                        r.rows = oy1 - oy;
+                    }
+                    dw_compact_run(&r);
                 }
-            for (oy = 0; oy < out_dims.h; oy = oy1) {
-                /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
-                const uintptr_t base = (uintptr_t)in + ic
-                                       + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
-                                                     + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
-                int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                oy1 = dw_compact_span(oy, &ay, kyr);
-                r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
-                r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
-                if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
-                    uint32_t y, x, c;
-                    const uint32_t *k;
-                    for (c = oc; c < oc + n; c++)
-                        for (y = 0; y < oy1 - oy; y++)
-                            for (x = 0; x < ox1 - ox; x++) {
-                                const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + c / M - ic;
-                                int32_t acc = bias != NULL ? bias[c] : 0;
-                                for (k = r.tap; k != r.end; k += 3)
-                                    acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
-                                o[y * oys + x * OC + c - oc] = dw_compact_general(p, c, acc);
-                            }
-                    continue;
-                }
-                r.base = base;
-                r.out = o;
-                if (ox1 - ox == 1u) { /* a column: its pixels as one row */
-                    r.sx = sy;
-                    r.so = oys;
-                    r.row = (oy1 - oy) * oys;
-                    r.rows = 1;
-                } else {
-                    r.sx = sx;
-                    r.so = OC;
-                    r.sy = sy;
-                    r.oy = oys;
-                    r.row = (ox1 - ox) * OC;
-                    r.rows = oy1 - oy;
-                }
-                dw_compact_run(&r);
             }
         }
-    }
 }
 
 #if DW_COMPACT_ONLY
