@@ -41,12 +41,13 @@ typedef struct {
     uint32_t rows;             /* 112 */
     int8_t *row_end;           /* 116: the asm's */
     uint32_t om;               /* 120: the output channels' step (the depth multiplier) */
+    uint32_t slow;             /* 124: a clamp narrower than int8 or om above 1 */
 } dw_compact_run_t;
 
 #if NNOM_ARM_ASM
 typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
                                       && offsetof(dw_compact_run_t, lo4) == 96
-                                      && offsetof(dw_compact_run_t, om) == 120) ? 1 : -1];
+                                      && offsetof(dw_compact_run_t, slow) == 124) ? 1 : -1];
 
 /* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
  * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
@@ -92,14 +93,8 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "ldrd   r9, r10, [r0, #80]\n\t"
         "ldrd   r11, r12, [r0, #88]\n\t"
         DW_PACK4("r9", "r10", "r11", "r12")
-        "ldrd   r1, r2, [r0, #96]\n\t"
-        "ssub8  r5, r4, r1\n\t"
-        "sel    r4, r4, r1\n\t"
-        "ssub8  r5, r2, r4\n\t"
-        "sel    r4, r4, r2\n\t"
-        "ldr    r1, [r0, #120]\n\t"
-        "cmp    r1, #1\n\t"
-        "bne    4f\n\t"
+        "ldr    r1, [r0, #124]\n\t"
+        "cbnz   r1, 4f\n\t"
         "str    r4, [lr]\n"
         "5:\n\t"
         "ldrd   r1, r2, [r0, #20]\n\t"
@@ -118,8 +113,18 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "str    r1, [r0, #112]\n\t"
         "bne    0b\n\t"
         "b      6f\n"
-        "4:\n\t" /* the depth multiplier M above 1: a byte every M */
-        "strb   r4, [lr]\n\t"
+        "4:\n\t" /* a clamp or a depth multiplier M above 1 */
+        "ldrd   r1, r2, [r0, #96]\n\t"
+        "ssub8  r5, r4, r1\n\t"
+        "sel    r4, r4, r1\n\t"
+        "ssub8  r5, r2, r4\n\t"
+        "sel    r4, r4, r2\n\t"
+        "ldr    r1, [r0, #120]\n\t"
+        "cmp    r1, #1\n\t"
+        "it     eq\n\t"
+        "streq  r4, [lr]\n\t"
+        "beq    5b\n\t"
+        "strb   r4, [lr]\n\t" /* a byte every M */
         "lsr    r4, r4, #8\n\t"
         "strb   r4, [lr, r1]\n\t"
         "add    r2, lr, r1, lsl #1\n\t"
@@ -163,13 +168,7 @@ static void dw_compact_run(dw_compact_run_t *r)
 /* TFLite's requantization and clamp of output channel oc (nnom_affine.h), out of line. */
 static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params_t *p, uint32_t oc, int32_t acc)
 {
-    const int32_t m = p->mult[oc], shift = p->shift[oc];
-    if (nnom_arm_rq_ok(m, shift) && acc < (INT32_C(1) << 30) && acc > -(INT32_C(1) << 30)) {
-        /* the four-instruction requantization (nnom_arm_affine.h): exact for this accumulator */
-        nnom_arm_rq_t q = nnom_arm_rq(m, shift, 1 + 2 * p->out_zp);
-        return nnom_arm_clamp(nnom_arm_rq_apply1(acc, q.m, q.k, q.r), p->act_min, p->act_max);
-    }
-    return nnom_requant_affine(acc, m, shift, p->out_zp, p->act_min, p->act_max);
+    return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
 }
 
 /* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
@@ -209,22 +208,18 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_a
 static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
                                                    uint32_t taps, uint32_t oc, uint32_t M, dw_compact_run_t *r)
 {
-    int32_t m[4], b[4];
-    int8_t sh[4];
-    uint32_t i;
-    for (i = 0; i < 4u; i++, oc += M) {
-        m[i] = p->mult[oc];
-        sh[i] = p->shift[oc];
-        b[i] = bias != NULL ? bias[oc] : 0;
-    }
-    if (taps > NNOM_DW_COMPACT_TAPS || !nnom_arm_aff_fast(m, sh, b, 4, taps))
+    uint32_t i, c;
+    if (taps > NNOM_DW_COMPACT_TAPS)
         return 0;
-    for (i = 0; i < 4u; i++) {
-        nnom_arm_rq_t q = nnom_arm_rq(m[i], sh[i], 1 + 2 * p->out_zp);
+    for (i = 0, c = oc; i < 4u; i++, c += M)
+        if (!nnom_arm_aff_fast(p->mult + c, p->shift + c, bias != NULL ? bias + c : NULL, 1, taps))
+            return 0;
+    for (i = 0, c = oc; i < 4u; i++, c += M) {
+        nnom_arm_rq_t q = nnom_arm_rq(p->mult[c], p->shift[c], 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
         r->q[2 * i + 1] = q.k;
         r->q[8 + i] = q.r;
-        r->b[i] = 2 * b[i]; /* |bias| < 2^30: nnom_arm_aff_fast() */
+        r->b[i] = bias != NULL ? 2 * bias[c] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
     }
     return 1;
 }
@@ -245,6 +240,11 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
     r.om = M;
+    r.sx = sx;
+    r.so = OC;
+    r.sy = sy;
+    r.oy = oys;
+    r.slow = M != 1u || p->act_min > -128 || p->act_max < 127;
     /* output channel ic M + m from input channel ic; four input channels a group */
     for (m = 0; m < M; m++)
         for (ic = 0; ic < IC; ic += n) {
@@ -302,19 +302,8 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                     }
                     r.base = base;
                     r.out = o;
-                    if (ox1 - ox == 1u) { /* a column: its pixels as one row */
-                        r.sx = sy;
-                        r.so = oys;
-                        r.row = (oy1 - oy) * oys;
-                        r.rows = 1;
-                    } else {
-                        r.sx = sx;
-                        r.so = OC;
-                        r.sy = sy;
-                        r.oy = oys;
-                        r.row = (ox1 - ox) * OC;
-                        r.rows = oy1 - oy;
-                    }
+                    r.row = (ox1 - ox) * OC;
+                    r.rows = oy1 - oy;
                     dw_compact_run(&r);
                 }
             }
