@@ -84,6 +84,15 @@ def test_the_compact_path_is_bit_exact_on_random_layers(seed):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_the_compact_path_in_c_is_bit_exact(seed):
+    """Its runner's C (built without optimization, without unaligned access or with NNOM_ARM_NO_ASM)."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = _quantized(seed)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwcc{seed}", cflags=["-DNNOM_ARM_NO_ASM"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
 def test_the_small_firmware_links_no_other_depthwise_path_nor_the_reference():
     cortex_m = cortex_m_or_skip()
     m, xq = quantized(dw_model, 1)

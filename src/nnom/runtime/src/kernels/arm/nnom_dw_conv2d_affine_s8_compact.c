@@ -1,16 +1,19 @@
-/* The compact path of the affine DSP depthwise kernel (NNOM_PATH_AFF_DW_COMPACT): every
- * DEPTHWISE_CONV_2D the reference (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with
- * it, in one small function, for the small kernel profile (kernel_paths.py): built alone it is
- * nnom_dw_conv2d_affine_s8_fast() itself, and neither the other paths nor the reference are linked.
+/* The compact path of the affine DSP depthwise kernel (NNOM_PATH_AFF_DW_COMPACT), the small kernel
+ * profile's (kernel_paths.py): every DEPTHWISE_CONV_2D the reference
+ * (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with it, without calling it. Built
+ * alone it is nnom_dw_conv2d_affine_s8_fast() itself: neither the other paths nor the reference are
+ * linked (about 1.5 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
  *
- * Channels in groups of four where the depth multiplier is 1 and the window has at most
- * NNOM_DW_COMPACT_TAPS taps, one output channel at a time otherwise. A group's weights are widened
- * once onto the stack (per tap the halfword pairs (w0, w2), (w1, w3), doubled when the group takes
- * the fast requantization); then, output pixel by pixel, each tap inside the image loads one word of
- * the input, widens it less the zero point (two SXTAB16) and adds four products (SMLABB / SMLATT):
- * 11 instructions for 4 MACs. The four sums are requantized by nnom_arm_rq4() when
- * nnom_arm_aff_fast() takes the group's channels, else by the exact general requantization
- * (nnom_affine.h), as are the channels taken one at a time. */
+ * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
+ * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
+ * at most NNOM_DW_COMPACT_TAPS taps and each channel takes the fast requantization
+ * (nnom_arm_aff_fast()); the rest one channel at a time in C with the exact general requantization
+ * (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
+ * dw_compact_span(); then rows); per strip the group's taps, every row of the window, go to the stack
+ * once (input offset, weights widened and doubled); dw_compact_run() runs a block pixel by pixel:
+ * per tap one LDM, one LDR of the input word, two SXTAB16 less the zero point, four SMLABB / SMLATT
+ * (10 instructions for 4 MACs), per pixel nnom_arm_rq4()'s requantization and one STR (37; a clamp
+ * or a multiplier above 1 takes a few more): a 3x3 window inside the image 3.5 instructions a MAC. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -51,8 +54,9 @@ typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && o
 
 /* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
  * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
- * requantization, the clamp, one STR (about 36 instructions a pixel besides the taps). Registers
- * fixed: LDM's list in ascending order. */
+ * requantization and one STR (37 instructions a pixel besides the taps; with a clamp or a
+ * multiplier above 1, the clamp and the store at label 4). Registers fixed: LDM's list in
+ * ascending order. */
 static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
 {
     register dw_compact_run_t *s __asm__("r0") = r;

@@ -13,7 +13,9 @@
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
  * defined, it is the reference. The paths' files share nnom_dw_affine_fast_internal.h; this one
- * holds the choice of a path (dw_path_for()) and the tests it takes. */
+ * holds the choice of a path (dw_path_for()) and the tests it takes. The small profile builds the
+ * compact path alone (NNOM_PATH_AFF_DW_COMPACT, DW_COMPACT_ONLY): then none of this is compiled and
+ * nnom_dw_conv2d_affine_s8_compact.c defines this function (every layer, no reference linked). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
