@@ -93,6 +93,15 @@ def test_the_compact_path_in_c_is_bit_exact(seed):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
+@pytest.mark.parametrize("core", ["cortex-m7", "cortex-m33", "cortex-m55"])
+def test_the_compact_path_is_bit_exact_on_the_other_dsp_cores(core):
+    """The M55's Helium kernel leaves the shapes it does not take to nnom_dw_conv2d_affine_s8_fast()."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = _quantized(0)
+    y, _ = cortex_m.run_model(m, xq, core=core, kernels="small", name="dwc_" + core.replace("-", "_"))
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
 def test_the_small_firmware_links_no_other_depthwise_path_nor_the_reference():
     cortex_m = cortex_m_or_skip()
     m, xq = quantized(dw_model, 1)
