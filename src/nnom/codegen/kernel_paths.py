@@ -126,8 +126,8 @@ SMALL_SWAPS = {
 }
 # every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
 # layer, the reference's too; built alone it is the kernel, and neither the other paths nor the
-# reference are linked): digits_cnn 5.0 KB for +15 %, kws_dscnn 3.8 KB for +16 %, vww_mobilenet
-# 14.6 KB for +15 %
+# reference are linked): digits_cnn 4.8 KB for +17 %, kws_dscnn 3.8 KB for +16 %, vww_mobilenet
+# 14.3 KB for +15 %
 SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
                     if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
 # Kept: the 1x1 kernel (pointwise layers over up to 16 channels have no scratch for the columns),
