@@ -221,6 +221,7 @@ def test_the_models_reach_every_path_and_the_export_writes_them(tmp_path):
             want = "1" if name in paths else "NNOM_KERNEL_PATHS_ALL"
             assert f"#define {name} {want}\n" in header, name
         assert "#define NNOM_KERNEL_PATHS_ALL 0\n" in header
+        reached |= kp.model_kernel_paths(m, "small")        # the small profile's own (NNOM_PATH_AFF_DW_COMPACT)
     assert reached == set(kp.PATHS), sorted(set(kp.PATHS) - reached)
     # the qformat scheme reaches none of the affine paths
     m, _ = quantized(conv_model, 0, scheme="qformat")

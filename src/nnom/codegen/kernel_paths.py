@@ -31,6 +31,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8",
     "NNOM_PATH_AFF_DW_TINY_SAT": "depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel",
+    "NNOM_PATH_AFF_DW_COMPACT": "depthwise, every shape in one small loop (the small profile's; built alone, no other path nor the reference is linked)",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",
@@ -121,17 +122,17 @@ SMALL_SWAPS = {
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
         "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS", "NNOM_PATH_AFF_CONV_PW8_SAT",
         "NNOM_PATH_AFF_CONV_PW8_FIX", "NNOM_PATH_AFF_CONV_PW8_CLAMP")},
-    # the depthwise planes' bands on wide maps (then tile by tile, nnom_dw_aff_planes(); with the
-    # 1x1 kernel's one-asm loops over 8 input channels, before the compact kernel: vww_mobilenet 2.3 KB for +2 %)
-    "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
-    "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
 }
-# Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
-# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the pools'
-# and merges' references some layers need, the recurrent cells' paths (their weights' layout
-# follows them).
+# every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
+# layer, the reference's too; built alone it is the kernel, and neither the other paths nor the
+# reference are linked): digits_cnn 4.8 KB for +17 %, kws_dscnn 3.8 KB for +16 %, vww_mobilenet
+# 14.3 KB for +15 %
+SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
+                    if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
+# Kept: the pools' and merges' references some layers need, the recurrent cells' paths (their
+# weights' layout follows them).
 
 
 def check_kernels(kernels) -> str:
@@ -146,16 +147,21 @@ def check_kernels(kernels) -> str:
 
 
 def model_kernel_paths(model, kernels="fast") -> set:
-    """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": each of
-    SMALL_SWAPS replaced by the paths it names, but a conv of 9 taps or more over multiples of 4
-    channels (the blocks of four output channels' layers: ic_resnet8's 3x3 ones) keeps the im2col
-    columns, a few % faster there than the compact kernel with their table of requantization
-    constants (ic_resnet8 all compact: 20.0 M instructions, over its budget of 1.05x qformat's).
-    The columns and the compact kernel built together, the dispatcher gives the compact kernel what
-    it would give the reference, and the shallow kernel's layers to the columns (conv_paths[])."""
+    """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": a layer's own
+    small_kernel_paths() where it has one (DW_Conv2D), else each of SMALL_SWAPS replaced by the
+    paths it names, but a conv of 9 taps or more over multiples of 4 channels (the blocks of four
+    output channels' layers: ic_resnet8's 3x3 ones) keeps the im2col columns, a few % faster there
+    than the compact kernel with their table of requantization constants (ic_resnet8 all compact:
+    20.0 M instructions, over its budget of 1.05x qformat's). The columns and the compact kernel
+    built together, the dispatcher gives the compact kernel what it would give the reference, and
+    the shallow kernel's layers to the columns (conv_paths[])."""
     small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:
+        own = getattr(layer, "small_kernel_paths", None) if small else None
+        if own is not None:                                  # the layer's own small-profile paths
+            out |= own()
+            continue
         paths = layer.kernel_paths()
         if small and "NNOM_PATH_AFF_CONV_QUAD" in paths and layer.kernel.h * layer.kernel.w >= 9:
             out.add("NNOM_PATH_AFF_CONV_COLUMNS")

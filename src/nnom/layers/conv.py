@@ -559,6 +559,11 @@ class DW_Conv2D(_ConvBase):
                     paths.add("NNOM_PATH_AFF_DW_TABLE_NINE")
         return paths
 
+    def small_kernel_paths(self):
+        """The small profile's paths (kernel_paths.model_kernel_paths()): the compact path takes
+        every affine layer, the reference's too (nnom_dw_conv2d_affine_s8_compact.c)."""
+        return {"NNOM_PATH_AFF_DW_COMPACT"} if self.affine else set()
+
 
 def _dw_tiles(h, w, tr, tc):
     """The plane path's tiles of tr x tc outputs over an h x w map, an odd number of rows in one

@@ -355,6 +355,9 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS);
      && !NNOM_PATH_AFF_CONV_QUAD && !NNOM_PATH_AFF_CONV_ROWS)
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* Its compact path (NNOM_PATH_AFF_DW_COMPACT, the small profile's): every shape in one small loop. */
+void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 /* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);

@@ -37,6 +37,9 @@
 #define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 #define DW_BAND2 (NNOM_PATH_AFF_DW_PLANE_BAND && NNOM_PATH_AFF_DW_PLANE_BAND2) /* dw_band_m2(), in bands */
+/* The compact path built in and no other (the small profile): it is nnom_dw_conv2d_affine_s8_fast()
+ * (nnom_dw_conv2d_affine_s8_compact.c), the dispatcher and the reference are left out. */
+#define DW_COMPACT_ONLY (NNOM_PATH_AFF_DW_COMPACT && !DW_TABLE && !DW_PLANES && !DW_CHAN && !NNOM_PATH_AFF_DW_TINY_SAT)
 
 /* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
  * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
