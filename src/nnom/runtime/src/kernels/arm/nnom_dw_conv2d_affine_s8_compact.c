@@ -6,9 +6,9 @@
  *
  * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
  * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
- * at most NNOM_DW_COMPACT_TAPS taps and each channel takes the fast requantization
- * (nnom_arm_aff_fast()); the rest one channel at a time in C with the exact general requantization
- * (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
+ * at most NNOM_DW_COMPACT_TAPS taps and every channel of the layer takes the fast requantization
+ * (nnom_arm_aff_fast(), one test a layer); else every channel one at a time in C with the exact
+ * general requantization (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
  * dw_compact_span(); then rows); per strip the group's taps, every row of the window, go to the stack
  * once (input offset, weights widened and doubled); dw_compact_run() runs a block pixel by pixel:
  * per tap one LDM, one LDR of the input word, two SXTAB16 less the zero point, four SMLABB / SMLATT
@@ -213,18 +213,12 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_a
     return o;
 }
 
-/* Whether the output channels oc + i M (i < 4: four input channels side by side) are a group: a
- * window of at most NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization
- * (nnom_arm_aff_fast()); if so their requantization and biases into r. */
-static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
-                                                   uint32_t taps, uint32_t oc, uint32_t M, dw_compact_run_t *r)
+/* The requantization and biases of the output channels oc + i M (i < 4: four input channels side
+ * by side) into r. */
+static NNOM_ARM_ALWAYS_INLINE void dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
+                                                    uint32_t oc, uint32_t M, dw_compact_run_t *r)
 {
     uint32_t i, c;
-    if (taps > NNOM_DW_COMPACT_TAPS)
-        return 0;
-    for (i = 0, c = oc; i < 4u; i++, c += M)
-        if (!nnom_arm_aff_fast(p->mult + c, p->shift + c, bias != NULL ? bias + c : NULL, 1, taps))
-            return 0;
     for (i = 0, c = oc; i < 4u; i++, c += M) {
         nnom_arm_rq_t q = nnom_arm_rq(p->mult[c], p->shift[c], 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
@@ -232,7 +226,6 @@ static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params
         r->q[8 + i] = q.r;
         r->b[i] = bias != NULL ? 2 * bias[c] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
     }
-    return 1;
 }
 
 void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -247,6 +240,10 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
     dw_compact_run_t r;
     uint32_t m, ic, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx, i;
+    /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
+     * the fast requantization (as good as always): one test for the layer */
+    const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
+                       && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, win->kh * kw);
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
@@ -264,7 +261,8 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             const uint32_t g = ic + 4u > IC && IC >= 4u ? IC - 4u : ic;
             uint32_t oc;
             n = 1u;
-            if (IC >= 4u && dw_compact_group(p, bias, win->kh * kw, g * M + m, M, &r)) {
+            if (groups) {
+                dw_compact_group(p, bias, g * M + m, M, &r);
                 ic = g;
                 n = 4u;
             }
