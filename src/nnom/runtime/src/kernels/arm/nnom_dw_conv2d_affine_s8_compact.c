@@ -182,17 +182,29 @@ static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params
     return nnom_arm_clamp((s >> right) + ((s & mask) > (mask >> 1) + (s < 0)) + p->out_zp, p->act_min, p->act_max);
 }
 
-/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
+/* The runs of outputs with the same taps one axis keeps, computed once a layer (every group and
+ * strip walks the same ones); the runs past these are computed each time. */
+#ifndef NNOM_DW_COMPACT_SPANS
+#define NNOM_DW_COMPACT_SPANS 7
+#endif
+
+/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart; its
+ * first runs (dw_compact_span()). */
 typedef struct {
     uint32_t n_out, n, s, pad, k, d;
+    uint32_t known;                              /* the runs in run[] */
+    uint32_t run[NNOM_DW_COMPACT_SPANS + 1][3]; /* end, first tap, end tap; the last one scratch */
 } dw_compact_axis_t;
 
-/* Along axis a from output o: the taps [k[0], k[1]) inside the input (nnom_arm_valid_taps() in
- * closed form), returned with the end of the run of outputs with the same taps (the windows inside
- * the input in one step, the others one by one). */
-static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_axis_t *a, uint32_t *k)
+/* Along axis a, the j-th run of outputs with the same taps, from output o: {its end, the taps
+ * [k0, k1) inside the input} (nnom_arm_valid_taps() in closed form; the windows inside the input
+ * in one step, the others one by one). */
+static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j, dw_compact_axis_t *a)
 {
+    uint32_t *k = a->run[j < NNOM_DW_COMPACT_SPANS ? j : NNOM_DW_COMPACT_SPANS];
     const uint32_t o0 = o;
+    if (j < a->known) /* j < NNOM_DW_COMPACT_SPANS: known */
+        return k;
     for (; o < a->n_out; o++) {
         const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
         uint32_t k0 = i0 < 0 ? ((uint32_t)-i0 + a->d - 1u) / a->d : 0u;
@@ -200,17 +212,20 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_a
         k1 = k1 < a->k ? k1 : a->k;
         k0 = k0 < k1 ? k0 : k1;
         if (o == o0) {
-            k[0] = k0;
-            k[1] = k1;
+            k[1] = k0;
+            k[2] = k1;
             if (k0 == 0u && k1 == a->k) { /* inside: up to the last window inside */
                 o = (a->n - 1u + a->pad - (a->k - 1u) * a->d) / a->s + 1u;
-                return o < a->n_out ? o : a->n_out;
+                o = o < a->n_out ? o : a->n_out;
+                break;
             }
-        } else if (k0 != k[0] || k1 != k[1]) {
+        } else if (k0 != k[1] || k1 != k[2]) {
             break;
         }
     }
-    return o;
+    k[0] = o;
+    a->known = j < NNOM_DW_COMPACT_SPANS ? j + 1u : a->known;
+    return k;
 }
 
 /* The requantization and biases of the output channels oc + i M (i < 4: four input channels side
@@ -234,24 +249,23 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const nnom_window_t *win = &p->win;
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
-    const dw_compact_axis_t ay = {out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh},
-                            ax = {out_dims.w, in_dims.w, win->sw, win->pad_left, kw, win->dw};
+    dw_compact_axis_t ay, ax; /* the runs left uninitialized: known 0 */
     const int32_t in_offset = -p->in_zp;
     uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
     dw_compact_run_t r;
-    uint32_t m, ic, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx, i;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, ky, kx, i;
+    const uint32_t *kyr, *kxr; /* a run's taps */
     /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
      * the fast requantization (as good as always): one test for the layer */
     const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
                        && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, win->kh * kw);
+    ay.n_out = out_dims.h, ay.n = in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
+    ax.n_out = out_dims.w, ax.n = in_dims.w, ax.s = win->sw, ax.pad = win->pad_left, ax.k = kw, ax.d = win->dw;
+    ay.known = ax.known = 0;
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
     r.om = M;
-    r.sx = sx;
-    r.so = OC;
-    r.sy = sy;
-    r.oy = oys;
     r.slow = M != 1u || p->act_min > -128 || p->act_max < 127;
     /* output channel ic M + m from input channel ic; four input channels a group */
     for (m = 0; m < M; m++)
@@ -268,9 +282,10 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             }
             oc = ic * M + m;
             /* blocks of outputs with the same taps inside the image: column strips, then rows */
-            for (ox = 0; ox < out_dims.w; ox = ox1) {
+            for (ox = 0, jx = 0; ox < out_dims.w; ox = ox1, jx++) {
                 uint32_t *e = t;
-                ox1 = dw_compact_span(ox, &ax, kxr);
+                kxr = dw_compact_span(ox, jx, &ax) + 1;
+                ox1 = kxr[-1];
                 /* the strip's taps, every row of the window: the offset, then the group's weights
                  * widened, or the channel's weight */
                 for (ky = 0; ky < win->kh; ky++)
@@ -286,13 +301,14 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                             e[2] = (uint32_t)__sadd16(hi, hi);
                         }
                     }
-                for (oy = 0; oy < out_dims.h; oy = oy1) {
+                for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
                     /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
                     const uintptr_t base = (uintptr_t)in + ic
                                            + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
                                                          + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
                     int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                    oy1 = dw_compact_span(oy, &ay, kyr);
+                    kyr = dw_compact_span(oy, jy, &ay) + 1;
+                    oy1 = kyr[-1];
                     r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
                     r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
                     if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
@@ -311,8 +327,16 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                     }
                     r.base = base;
                     r.out = o;
-                    r.row = (ox1 - ox) * OC;
-                    r.rows = oy1 - oy;
+                    /* the block's longer side as its rows: fewer rows, each about 14 instructions */
+                    if (ox1 - ox >= oy1 - oy) {
+                        r.sx = sx, r.so = OC, r.sy = sy, r.oy = oys;
+                        r.row = (ox1 - ox) * OC;
+                        r.rows = oy1 - oy;
+                    } else {
+                        r.sx = sy, r.so = oys, r.sy = sx, r.oy = OC;
+                        r.row = (oy1 - oy) * oys;
+                        r.rows = ox1 - ox;
+                    }
                     dw_compact_run(&r);
                 }
             }
