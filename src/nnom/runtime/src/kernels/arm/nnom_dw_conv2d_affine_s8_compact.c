@@ -45,15 +45,29 @@ typedef struct {
     int8_t *row_end;           /* 116: the asm's */
     uint32_t om;               /* 120: the output channels' step (the depth multiplier) */
     uint32_t slow;             /* 124: a clamp narrower than int8 or om above 1 */
+    uint32_t skip;             /* 128: (3 - taps % 3) % 3, the copies of the tap the first pass skips */
 } dw_compact_run_t;
 
 #if NNOM_ARM_ASM
 typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
                                       && offsetof(dw_compact_run_t, lo4) == 96
-                                      && offsetof(dw_compact_run_t, slow) == 124) ? 1 : -1];
+                                      && offsetof(dw_compact_run_t, skip) == 128) ? 1 : -1];
 
-/* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
- * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
+/* One tap of four channels: one LDM of its offset and weights, one LDR of the input word, two
+ * SXTAB16 less the zero point, four MACs. */
+#define DW_COMPACT_TAP                                                                       \
+    "ldmia  r1!, {r9, r10, r11}\n\t"                                                          \
+    "ldr    r12, [r3, r9]\n\t"                                                                \
+    "sxtab16 r9, r8, r12, ror #8\n\t"                                                         \
+    "sxtab16 r12, r8, r12\n\t"                                                                \
+    "smlabb r4, r12, r10, r4\n\t"                                                             \
+    "smlatt r6, r12, r10, r6\n\t"                                                             \
+    "smlabb r5, r9, r11, r5\n\t"                                                              \
+    "smlatt r7, r9, r11, r7\n\t"
+
+/* Per pixel: the accumulators from the biases; the taps three a pass (DW_COMPACT_TAP, 8
+ * instructions for 4 MACs, the pass's CMP and BNE), the first pass entered at the copy that leaves
+ * taps % 3 of them (one LDR PC of the address computed once a block); nnom_arm_rq4()'s
  * requantization and one STR (37 instructions a pixel besides the taps; with a clamp or a
  * multiplier above 1, the clamp and the store at label 4). Registers fixed: LDM's list in
  * ascending order. */
@@ -61,7 +75,14 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
 {
     register dw_compact_run_t *s __asm__("r0") = r;
     __asm__ volatile(
-        "ldr    r8, [r0, #28]\n"
+        "ldr    r8, [r0, #28]\n\t"
+        "ldr    r11, [r0, #128]\n"
+        "20:\n\t" /* the entry: the first copy plus skip copies of 32 bytes, Thumb (no ADR: its
+                     * aligned PC would take the function's alignment) */
+        "mov    r9, pc\n\t"
+        "add    r9, r9, r11, lsl #5\n\t"
+        "add    r9, r9, #(21f - 20b - 3)\n\t"
+        "str    r9, [r0, #128]\n"
         "0:\n\t"
         "ldr    r3, [r0, #8]\n\t"
         "ldrd   lr, r1, [r0, #12]\n\t"
@@ -70,18 +91,13 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "1:\n\t"
         "ldrd   r4, r5, [r0, #32]\n\t"
         "ldrd   r6, r7, [r0, #40]\n\t"
-        "ldrd   r1, r2, [r0, #0]\n"
-        "2:\n\t"
-        "ldmia  r1!, {r9, r10, r11}\n\t"
-        "ldr    r12, [r3, r9]\n\t"
-        "sxtab16 r9, r8, r12, ror #8\n\t"
-        "sxtab16 r12, r8, r12\n\t"
-        "smlabb r4, r12, r10, r4\n\t"
-        "smlatt r6, r12, r10, r6\n\t"
-        "smlabb r5, r9, r11, r5\n\t"
-        "smlatt r7, r9, r11, r7\n\t"
+        "ldrd   r1, r2, [r0, #0]\n\t"
+        "ldr    pc, [r0, #128]\n"
+        "21:\n\t" DW_COMPACT_TAP
+        "22:\n\t" DW_COMPACT_TAP
+        DW_COMPACT_TAP
         "cmp    r1, r2\n\t"
-        "bne    2b\n\t"
+        "bne    21b\n\t"
         "ldrd   r1, r2, [r0, #48]\n\t"
         "add    r2, r2, r4, asr #31\n\t"
         "smmlar r4, r4, r1, r2\n\t"
@@ -137,7 +153,10 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "lsr    r4, r4, #8\n\t"
         "strb   r4, [r2, r1]\n\t"
         "b      5b\n"
-        "6:"
+        "6:\n\t"
+        ".if (22b - 21b) != 32\n\t"
+        ".error \"DW_COMPACT_TAP: not 32 bytes\"\n\t"
+        ".endif"
         :
         : "r"(s)
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
@@ -327,6 +346,7 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                     }
                     r.base = base;
                     r.out = o;
+                    r.skip = (0xC0000000u - (kyr[1] - kyr[0]) * (kxr[1] - kxr[0])) % 3u; /* -taps mod 3 */
                     /* the block's longer side as its rows: fewer rows, each about 14 instructions */
                     if (ox1 - ox >= oy1 - oy) {
                         r.sx = sx, r.so = OC, r.sy = sy, r.oy = oys;
