@@ -307,19 +307,22 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                 ox1 = kxr[-1];
                 /* the strip's taps, every row of the window: the offset, then the group's weights
                  * widened, or the channel's weight */
-                for (ky = 0; ky < win->kh; ky++)
-                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
-                        const int8_t *wk = w + (ky * kw + kx) * OC + oc;
-                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
+                for (ky = 0; ky < win->kh; ky++) {
+                    const int8_t *wk = w + (ky * kw + kxr[0]) * OC + oc;
+                    uint32_t off = (ky * win->dh * in_dims.w + kxr[0] * win->dw) * IC;
+                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3, wk += OC, off += win->dw * IC) {
+                        e[0] = off;
                         e[1] = (uint32_t)(int32_t)*wk;
-                        if (n == 4u) {
-                            uint32_t v = (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
-                                         | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                        if (n == 4u) { /* the four weights one word when M is 1 */
+                            uint32_t v = M == 1u ? nnom_ld32(wk)
+                                                 : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8
+                                                       | (uint32_t)(uint8_t)wk[2 * M] << 16 | (uint32_t)(uint8_t)wk[3 * M] << 24,
                                      lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
                             e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
                             e[2] = (uint32_t)__sadd16(hi, hi);
                         }
                     }
+                }
                 for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
                     /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
                     const uintptr_t base = (uintptr_t)in + ic
