@@ -215,15 +215,13 @@ typedef struct {
     uint32_t run[NNOM_DW_COMPACT_SPANS + 1][3]; /* end, first tap, end tap; the last one scratch */
 } dw_compact_axis_t;
 
-/* Along axis a, the j-th run of outputs with the same taps, from output o: {its end, the taps
- * [k0, k1) inside the input} (nnom_arm_valid_taps() in closed form; the windows inside the input
+/* Along axis a, the j-th run of outputs with the same taps (not yet known), from output o: {its
+ * end, the taps [k0, k1) inside the input} (nnom_arm_valid_taps() in closed form; the windows inside the input
  * in one step, the others one by one). */
 static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j, dw_compact_axis_t *a)
 {
     uint32_t *k = a->run[j < NNOM_DW_COMPACT_SPANS ? j : NNOM_DW_COMPACT_SPANS];
     const uint32_t o0 = o;
-    if (j < a->known) /* j < NNOM_DW_COMPACT_SPANS: known */
-        return k;
     for (; o < a->n_out; o++) {
         const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
         uint32_t k0 = i0 < 0 ? ((uint32_t)-i0 + a->d - 1u) / a->d : 0u;
@@ -245,6 +243,37 @@ static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j,
     k[0] = o;
     a->known = j < NNOM_DW_COMPACT_SPANS ? j + 1u : a->known;
     return k;
+}
+
+/* The layer's window for dw_compact_taps(). */
+typedef struct {
+    uint32_t kh, wrow, OC, M, dy, dx; /* rows; weights' row step; the steps in the input of a row, a column */
+} dw_compact_geom_t;
+
+/* A strip's taps (window columns [kx[0], kx[1])), every row of the window, into e, 3 words each:
+ * the input offset, then the group's weights (w the first's) widened and doubled, or the channel's
+ * weight (n 1). Out of line: the layer's loop leaves it no registers. */
+static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, const uint32_t *kx, uint32_t n,
+                                              const dw_compact_geom_t *g)
+{
+    const uint32_t M = g->M;
+    uint32_t ky, x;
+    for (ky = 0; ky < g->kh; ky++) {
+        const int8_t *wk = w + ky * g->wrow + kx[0] * g->OC;
+        uint32_t off = ky * g->dy + kx[0] * g->dx;
+        for (x = kx[0]; x < kx[1]; x++, e += 3, wk += g->OC, off += g->dx) {
+            e[0] = off;
+            e[1] = (uint32_t)(int32_t)*wk;
+            if (n == 4u) { /* the four weights one word when M is 1 */
+                uint32_t v = M == 1u ? nnom_ld32(wk)
+                                     : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
+                                           | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                         lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
+                e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+                e[2] = (uint32_t)__sadd16(hi, hi);
+            }
+        }
+    }
 }
 
 /* The requantization and biases of the output channels oc + i M (i < 4: four input channels side
@@ -269,10 +298,11 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
     dw_compact_axis_t ay, ax; /* the runs left uninitialized: known 0 */
+    const dw_compact_geom_t tg = {win->kh, kw * OC, OC, M, win->dh * in_dims.w * IC, win->dw * IC};
     const int32_t in_offset = -p->in_zp;
     uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
     dw_compact_run_t r;
-    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, ky, kx, i;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, i;
     const uint32_t *kyr, *kxr; /* a run's taps */
     /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
      * the fast requantization (as good as always): one test for the layer */
@@ -302,34 +332,16 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             oc = ic * M + m;
             /* blocks of outputs with the same taps inside the image: column strips, then rows */
             for (ox = 0, jx = 0; ox < out_dims.w; ox = ox1, jx++) {
-                uint32_t *e = t;
-                kxr = dw_compact_span(ox, jx, &ax) + 1;
+                kxr = (jx < ax.known ? ax.run[jx] : dw_compact_span(ox, jx, &ax)) + 1;
                 ox1 = kxr[-1];
-                /* the strip's taps, every row of the window: the offset, then the group's weights
-                 * widened, or the channel's weight */
-                for (ky = 0; ky < win->kh; ky++) {
-                    const int8_t *wk = w + (ky * kw + kxr[0]) * OC + oc;
-                    uint32_t off = (ky * win->dh * in_dims.w + kxr[0] * win->dw) * IC;
-                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3, wk += OC, off += win->dw * IC) {
-                        e[0] = off;
-                        e[1] = (uint32_t)(int32_t)*wk;
-                        if (n == 4u) { /* the four weights one word when M is 1 */
-                            uint32_t v = M == 1u ? nnom_ld32(wk)
-                                                 : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8
-                                                       | (uint32_t)(uint8_t)wk[2 * M] << 16 | (uint32_t)(uint8_t)wk[3 * M] << 24,
-                                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
-                            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
-                            e[2] = (uint32_t)__sadd16(hi, hi);
-                        }
-                    }
-                }
+                dw_compact_taps(t, w + oc, kxr, n, &tg);
                 for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
                     /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
                     const uintptr_t base = (uintptr_t)in + ic
                                            + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
                                                          + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
                     int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                    kyr = dw_compact_span(oy, jy, &ay) + 1;
+                    kyr = (jy < ay.known ? ay.run[jy] : dw_compact_span(oy, jy, &ay)) + 1;
                     oy1 = kyr[-1];
                     r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
                     r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
