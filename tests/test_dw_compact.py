@@ -130,3 +130,18 @@ def test_the_compact_path_past_the_runs_it_keeps():
     xq = m.quantize_input(rng.normal(size=(2, 12, 13, 8)) * 1.5)[0]
     y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_runs")
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+def test_the_compact_path_takes_windows_past_its_table():
+    """A 7x7 window (49 taps, more than NNOM_DW_COMPACT_TAPS): a channel at a time, without the
+    strip's tap table (which holds 25 taps: the kernel once overran it)."""
+    cortex_m = cortex_m_or_skip()
+    m = Model(seed=3)
+    x = inp = m.add(Input(shape(10, 9, 8)))
+    x = m.hook(DW_Conv2D(1, kernel(7, 7), stride(1, 1), PADDING_SAME), x)
+    m.compile(inp, x, verbose=False)
+    rng = np.random.default_rng(7)
+    m.quantize(rng.normal(size=(24, 10, 9, 8)), scheme="affine")
+    xq = m.quantize_input(rng.normal(size=(2, 10, 9, 8)) * 1.5)[0]
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_7x7")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))

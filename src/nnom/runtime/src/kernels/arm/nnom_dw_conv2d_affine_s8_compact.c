@@ -248,12 +248,25 @@ static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j,
 /* The layer's window for dw_compact_taps(). */
 typedef struct {
     uint32_t kh, wrow, OC, M, dy, dx; /* rows; weights' row step; the steps in the input of a row, a column */
+    int32_t zp;                       /* the input's zero point */
 } dw_compact_geom_t;
 
-/* A strip's taps (window columns [kx[0], kx[1])), every row of the window, into e, 3 words each:
- * the input offset, then the group's weights (w the first's) widened and doubled, or the channel's
- * weight (n 1). Out of line: the layer's loop leaves it no registers. */
-static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, const uint32_t *kx, uint32_t n,
+/* acc plus the window's taps [ky[0], ky[1]) x [kx[0], kx[1]) of one channel (px its first input
+ * at the window's origin, w its first weight): any window, no table. */
+static NNOM_ARM_NOINLINE int32_t dw_compact_dot(const int8_t *px, const int8_t *w, const uint32_t *ky,
+                                                const uint32_t *kx, const dw_compact_geom_t *g, int32_t acc)
+{
+    uint32_t y, x;
+    for (y = ky[0]; y < ky[1]; y++)
+        for (x = kx[0]; x < kx[1]; x++)
+            acc += (int32_t)w[y * g->wrow + x * g->OC] * ((int32_t)px[y * g->dy + x * g->dx] - g->zp);
+    return acc;
+}
+
+/* A strip's taps (window columns [kx[0], kx[1])), every row of the window (at most
+ * NNOM_DW_COMPACT_TAPS), into e, 3 words each: the input offset, then the group's weights (w the
+ * first's) widened and doubled. Out of line: the layer's loop leaves it no registers. */
+static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, const uint32_t *kx,
                                               const dw_compact_geom_t *g)
 {
     const uint32_t M = g->M;
@@ -262,16 +275,14 @@ static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, cons
         const int8_t *wk = w + ky * g->wrow + kx[0] * g->OC;
         uint32_t off = ky * g->dy + kx[0] * g->dx;
         for (x = kx[0]; x < kx[1]; x++, e += 3, wk += g->OC, off += g->dx) {
+            /* the four weights one word when M is 1 */
+            uint32_t v = M == 1u ? nnom_ld32(wk)
+                                 : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
+                                       | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
             e[0] = off;
-            e[1] = (uint32_t)(int32_t)*wk;
-            if (n == 4u) { /* the four weights one word when M is 1 */
-                uint32_t v = M == 1u ? nnom_ld32(wk)
-                                     : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
-                                           | (uint32_t)(uint8_t)wk[3 * M] << 24,
-                         lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
-                e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
-                e[2] = (uint32_t)__sadd16(hi, hi);
-            }
+            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+            e[2] = (uint32_t)__sadd16(hi, hi);
         }
     }
 }
@@ -298,9 +309,8 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
     dw_compact_axis_t ay, ax; /* the runs left uninitialized: known 0 */
-    const dw_compact_geom_t tg = {win->kh, kw * OC, OC, M, win->dh * in_dims.w * IC, win->dw * IC};
-    const int32_t in_offset = -p->in_zp;
-    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
+    const dw_compact_geom_t tg = {win->kh, kw * OC, OC, M, win->dh * in_dims.w * IC, win->dw * IC, p->in_zp};
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps, the groups' only */
     dw_compact_run_t r;
     uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, i;
     const uint32_t *kyr, *kxr; /* a run's taps */
@@ -334,7 +344,8 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             for (ox = 0, jx = 0; ox < out_dims.w; ox = ox1, jx++) {
                 kxr = (jx < ax.known ? ax.run[jx] : dw_compact_span(ox, jx, &ax)) + 1;
                 ox1 = kxr[-1];
-                dw_compact_taps(t, w + oc, kxr, n, &tg);
+                if (n == 4u)
+                    dw_compact_taps(t, w + oc, kxr, &tg);
                 for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
                     /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
                     const uintptr_t base = (uintptr_t)in + ic
@@ -345,17 +356,15 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                     oy1 = kyr[-1];
                     r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
                     r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
-                    if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
+                    if (n == 1u || r.tap == r.end) { /* a channel at a time (any window: no table); a block without taps */
                         uint32_t y, x;
-                        const uint32_t *k;
                         for (i = 0; i < n; i++)
                             for (y = 0; y < oy1 - oy; y++)
                                 for (x = 0; x < ox1 - ox; x++) {
                                     const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
-                                    int32_t acc = bias != NULL ? bias[oc + i * M] : 0;
-                                    for (k = r.tap; k != r.end; k += 3)
-                                        acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
-                                    o[y * oys + x * OC + i * M] = dw_compact_general(p, oc + i * M, acc);
+                                    o[y * oys + x * OC + i * M] = dw_compact_general(
+                                        p, oc + i * M, dw_compact_dot(px, w + oc + i * M, kyr, kxr, &tg,
+                                                                      bias != NULL ? bias[oc + i * M] : 0));
                                 }
                         continue;
                     }
