@@ -346,16 +346,18 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                 ox1 = kxr[-1];
                 if (n == 4u)
                     dw_compact_taps(t, w + oc, kxr, &tg);
+                /* the strip's first window origin and output, in the padding perhaps: in unsigned
+                 * arithmetic; a row of the window's taps in the table */
+                const uintptr_t xb = (uintptr_t)in + ic + (uint32_t)(((int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
+                int8_t *const xo = out + ox * OC + oc;
+                const uint32_t wd = kxr[1] - kxr[0];
                 for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
-                    /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
-                    const uintptr_t base = (uintptr_t)in + ic
-                                           + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
-                                                         + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
-                    int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
+                    const uintptr_t base = xb + (uint32_t)(((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)(in_dims.w * IC));
+                    int8_t *o = xo + oy * oys;
                     kyr = (jy < ay.known ? ay.run[jy] : dw_compact_span(oy, jy, &ay)) + 1;
                     oy1 = kyr[-1];
-                    r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
-                    r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
+                    r.tap = t + 3u * kyr[0] * wd;
+                    r.end = t + 3u * kyr[1] * wd;
                     if (n == 1u || r.tap == r.end) { /* a channel at a time (any window: no table); a block without taps */
                         uint32_t y, x;
                         for (i = 0; i < n; i++)
@@ -370,7 +372,7 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                     }
                     r.base = base;
                     r.out = o;
-                    r.skip = (0xC0000000u - (kyr[1] - kyr[0]) * (kxr[1] - kxr[0])) % 3u; /* -taps mod 3 */
+                    r.skip = (0xC0000000u - (kyr[1] - kyr[0]) * wd) % 3u; /* -taps mod 3 */
                     /* the block's longer side as its rows: fewer rows, each about 14 instructions */
                     if (ox1 - ox >= oy1 - oy) {
                         r.sx = sx, r.so = OC, r.sy = sy, r.oy = oys;
