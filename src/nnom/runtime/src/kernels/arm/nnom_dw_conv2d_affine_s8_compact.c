@@ -2,18 +2,20 @@
  * profile's (kernel_paths.py): every DEPTHWISE_CONV_2D the reference
  * (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with it, without calling it. Built
  * alone it is nnom_dw_conv2d_affine_s8_fast() itself: neither the other paths nor the reference are
- * linked (about 1.5 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
+ * linked (about 1.9 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
  *
  * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
  * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
  * at most NNOM_DW_COMPACT_TAPS taps and every channel of the layer takes the fast requantization
  * (nnom_arm_aff_fast(), one test a layer); else every channel one at a time in C with the exact
- * general requantization (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
- * dw_compact_span(); then rows); per strip the group's taps, every row of the window, go to the stack
- * once (input offset, weights widened and doubled); dw_compact_run() runs a block pixel by pixel:
- * per tap one LDM, one LDR of the input word, two SXTAB16 less the zero point, four SMLABB / SMLATT
- * (10 instructions for 4 MACs), per pixel nnom_arm_rq4()'s requantization and one STR (37; a clamp
- * or a multiplier above 1 takes a few more): a 3x3 window inside the image 3.5 instructions a MAC. */
+ * general requantization (nnom_affine.h). The outputs are cut into blocks with the same taps inside
+ * the image (column strips, then rows; the runs of each axis computed once a layer,
+ * dw_compact_span()); per strip the group's taps, every row of the window, go to the stack once
+ * (input offset, weights widened and doubled: dw_compact_taps()); dw_compact_run() runs a block
+ * pixel by pixel, along its longer side: per tap one LDM, one LDR of the input word, two SXTAB16
+ * less the zero point, four SMLABB / SMLATT (8 instructions for 4 MACs, three taps a pass), per
+ * pixel nnom_arm_rq4()'s requantization and one STR (38; a clamp or a multiplier above 1 takes a
+ * few more): a 3x3 window inside the image 116 instructions for 36 MACs, 3.2 a MAC. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -68,7 +70,7 @@ typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && o
 /* Per pixel: the accumulators from the biases; the taps three a pass (DW_COMPACT_TAP, 8
  * instructions for 4 MACs, the pass's CMP and BNE), the first pass entered at the copy that leaves
  * taps % 3 of them (one LDR PC of the address computed once a block); nnom_arm_rq4()'s
- * requantization and one STR (37 instructions a pixel besides the taps; with a clamp or a
+ * requantization and one STR (38 instructions a pixel besides the taps; with a clamp or a
  * multiplier above 1, the clamp and the store at label 4). Registers fixed: LDM's list in
  * ascending order. */
 static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
