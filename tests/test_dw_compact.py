@@ -114,3 +114,35 @@ def test_the_small_firmware_links_no_other_depthwise_path_nor_the_reference():
     assert "nnom_dw_conv2d_affine_s8_compact" in syms
     assert "nnom_dw_conv2d_affine_s8" not in syms
     assert not [s for s in syms if s.startswith("nnom_dw_aff_")], [s for s in syms if s.startswith("nnom_dw_aff_")]
+
+
+def test_the_compact_path_past_the_runs_it_keeps():
+    """Windows of 9 taps along one axis, SAME: 9 runs of outputs with the same taps along it, more
+    than the NNOM_DW_COMPACT_SPANS (7) the kernel computes once a layer; the rest it computes each
+    time. Tap counts of every residue mod 3 (the tap loop's entry)."""
+    cortex_m = cortex_m_or_skip()
+    m = Model(seed=5)
+    x = inp = m.add(Input(shape(12, 13, 8)))
+    x = m.hook(DW_Conv2D(1, kernel(9, 1), stride(1, 1), PADDING_SAME), x)
+    x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(1, 9), stride(1, 1), PADDING_SAME), x))
+    m.compile(inp, x, verbose=False)
+    rng = np.random.default_rng(7)
+    m.quantize(rng.normal(size=(24, 12, 13, 8)), scheme="affine")
+    xq = m.quantize_input(rng.normal(size=(2, 12, 13, 8)) * 1.5)[0]
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_runs")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+def test_the_compact_path_takes_windows_past_its_table():
+    """A 7x7 window (49 taps, more than NNOM_DW_COMPACT_TAPS): a channel at a time, without the
+    strip's tap table (which holds 25 taps: the kernel once overran it)."""
+    cortex_m = cortex_m_or_skip()
+    m = Model(seed=3)
+    x = inp = m.add(Input(shape(10, 9, 8)))
+    x = m.hook(DW_Conv2D(1, kernel(7, 7), stride(1, 1), PADDING_SAME), x)
+    m.compile(inp, x, verbose=False)
+    rng = np.random.default_rng(7)
+    m.quantize(rng.normal(size=(24, 10, 9, 8)), scheme="affine")
+    xq = m.quantize_input(rng.normal(size=(2, 10, 9, 8)) * 1.5)[0]
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_7x7")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))

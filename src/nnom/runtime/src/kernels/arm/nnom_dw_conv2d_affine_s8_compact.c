@@ -2,18 +2,20 @@
  * profile's (kernel_paths.py): every DEPTHWISE_CONV_2D the reference
  * (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with it, without calling it. Built
  * alone it is nnom_dw_conv2d_affine_s8_fast() itself: neither the other paths nor the reference are
- * linked (about 1.5 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
+ * linked (about 1.9 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
  *
  * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
  * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
- * at most NNOM_DW_COMPACT_TAPS taps and each channel takes the fast requantization
- * (nnom_arm_aff_fast()); the rest one channel at a time in C with the exact general requantization
- * (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
- * dw_compact_span(); then rows); per strip the group's taps, every row of the window, go to the stack
- * once (input offset, weights widened and doubled); dw_compact_run() runs a block pixel by pixel:
- * per tap one LDM, one LDR of the input word, two SXTAB16 less the zero point, four SMLABB / SMLATT
- * (10 instructions for 4 MACs), per pixel nnom_arm_rq4()'s requantization and one STR (37; a clamp
- * or a multiplier above 1 takes a few more): a 3x3 window inside the image 3.5 instructions a MAC. */
+ * at most NNOM_DW_COMPACT_TAPS taps and every channel of the layer takes the fast requantization
+ * (nnom_arm_aff_fast(), one test a layer); else every channel one at a time in C with the exact
+ * general requantization (nnom_affine.h). The outputs are cut into blocks with the same taps inside
+ * the image (column strips, then rows; the runs of each axis computed once a layer,
+ * dw_compact_span()); per strip the group's taps, every row of the window, go to the stack once
+ * (input offset, weights widened and doubled: dw_compact_taps()); dw_compact_run() runs a block
+ * pixel by pixel, along its longer side: per tap one LDM, one LDR of the input word, two SXTAB16
+ * less the zero point, four SMLABB / SMLATT (8 instructions for 4 MACs, three taps a pass), per
+ * pixel nnom_arm_rq4()'s requantization and one STR (38; a clamp or a multiplier above 1 takes a
+ * few more): a 3x3 window inside the image 116 instructions for 36 MACs, 3.2 a MAC. */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
@@ -45,23 +47,44 @@ typedef struct {
     int8_t *row_end;           /* 116: the asm's */
     uint32_t om;               /* 120: the output channels' step (the depth multiplier) */
     uint32_t slow;             /* 124: a clamp narrower than int8 or om above 1 */
+    uint32_t skip;             /* 128: (3 - taps % 3) % 3, the copies of the tap the first pass skips */
 } dw_compact_run_t;
 
 #if NNOM_ARM_ASM
 typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
                                       && offsetof(dw_compact_run_t, lo4) == 96
-                                      && offsetof(dw_compact_run_t, slow) == 124) ? 1 : -1];
+                                      && offsetof(dw_compact_run_t, skip) == 128) ? 1 : -1];
 
-/* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
- * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
- * requantization and one STR (37 instructions a pixel besides the taps; with a clamp or a
+/* One tap of four channels: one LDM of its offset and weights, one LDR of the input word, two
+ * SXTAB16 less the zero point, four MACs. */
+#define DW_COMPACT_TAP                                                                       \
+    "ldmia  r1!, {r9, r10, r11}\n\t"                                                          \
+    "ldr    r12, [r3, r9]\n\t"                                                                \
+    "sxtab16 r9, r8, r12, ror #8\n\t"                                                         \
+    "sxtab16 r12, r8, r12\n\t"                                                                \
+    "smlabb r4, r12, r10, r4\n\t"                                                             \
+    "smlatt r6, r12, r10, r6\n\t"                                                             \
+    "smlabb r5, r9, r11, r5\n\t"                                                              \
+    "smlatt r7, r9, r11, r7\n\t"
+
+/* Per pixel: the accumulators from the biases; the taps three a pass (DW_COMPACT_TAP, 8
+ * instructions for 4 MACs, the pass's CMP and BNE), the first pass entered at the copy that leaves
+ * taps % 3 of them (one LDR PC of the address computed once a block); nnom_arm_rq4()'s
+ * requantization and one STR (38 instructions a pixel besides the taps; with a clamp or a
  * multiplier above 1, the clamp and the store at label 4). Registers fixed: LDM's list in
  * ascending order. */
 static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
 {
     register dw_compact_run_t *s __asm__("r0") = r;
     __asm__ volatile(
-        "ldr    r8, [r0, #28]\n"
+        "ldr    r8, [r0, #28]\n\t"
+        "ldr    r11, [r0, #128]\n"
+        "20:\n\t" /* the entry: the first copy plus skip copies of 32 bytes, Thumb (no ADR: its
+                     * aligned PC would take the function's alignment) */
+        "mov    r9, pc\n\t"
+        "add    r9, r9, r11, lsl #5\n\t"
+        "add    r9, r9, #(21f - 20b - 3)\n\t"
+        "str    r9, [r0, #128]\n"
         "0:\n\t"
         "ldr    r3, [r0, #8]\n\t"
         "ldrd   lr, r1, [r0, #12]\n\t"
@@ -70,18 +93,13 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "1:\n\t"
         "ldrd   r4, r5, [r0, #32]\n\t"
         "ldrd   r6, r7, [r0, #40]\n\t"
-        "ldrd   r1, r2, [r0, #0]\n"
-        "2:\n\t"
-        "ldmia  r1!, {r9, r10, r11}\n\t"
-        "ldr    r12, [r3, r9]\n\t"
-        "sxtab16 r9, r8, r12, ror #8\n\t"
-        "sxtab16 r12, r8, r12\n\t"
-        "smlabb r4, r12, r10, r4\n\t"
-        "smlatt r6, r12, r10, r6\n\t"
-        "smlabb r5, r9, r11, r5\n\t"
-        "smlatt r7, r9, r11, r7\n\t"
+        "ldrd   r1, r2, [r0, #0]\n\t"
+        "ldr    pc, [r0, #128]\n"
+        "21:\n\t" DW_COMPACT_TAP
+        "22:\n\t" DW_COMPACT_TAP
+        DW_COMPACT_TAP
         "cmp    r1, r2\n\t"
-        "bne    2b\n\t"
+        "bne    21b\n\t"
         "ldrd   r1, r2, [r0, #48]\n\t"
         "add    r2, r2, r4, asr #31\n\t"
         "smmlar r4, r4, r1, r2\n\t"
@@ -137,7 +155,10 @@ static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
         "lsr    r4, r4, #8\n\t"
         "strb   r4, [r2, r1]\n\t"
         "b      5b\n"
-        "6:"
+        "6:\n\t"
+        ".if (22b - 21b) != 32\n\t"
+        ".error \"DW_COMPACT_TAP: not 32 bytes\"\n\t"
+        ".endif"
         :
         : "r"(s)
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
@@ -182,16 +203,26 @@ static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params
     return nnom_arm_clamp((s >> right) + ((s & mask) > (mask >> 1) + (s < 0)) + p->out_zp, p->act_min, p->act_max);
 }
 
-/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
+/* The runs of outputs with the same taps one axis keeps, computed once a layer (every group and
+ * strip walks the same ones); the runs past these are computed each time. */
+#ifndef NNOM_DW_COMPACT_SPANS
+#define NNOM_DW_COMPACT_SPANS 7
+#endif
+
+/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart; its
+ * first runs (dw_compact_span()). */
 typedef struct {
     uint32_t n_out, n, s, pad, k, d;
+    uint32_t known;                              /* the runs in run[] */
+    uint32_t run[NNOM_DW_COMPACT_SPANS + 1][3]; /* end, first tap, end tap; the last one scratch */
 } dw_compact_axis_t;
 
-/* Along axis a from output o: the taps [k[0], k[1]) inside the input (nnom_arm_valid_taps() in
- * closed form), returned with the end of the run of outputs with the same taps (the windows inside
- * the input in one step, the others one by one). */
-static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_axis_t *a, uint32_t *k)
+/* Along axis a, the j-th run of outputs with the same taps (not yet known), from output o: {its
+ * end, the taps [k0, k1) inside the input} (nnom_arm_valid_taps() in closed form; the windows inside the input
+ * in one step, the others one by one). */
+static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j, dw_compact_axis_t *a)
 {
+    uint32_t *k = a->run[j < NNOM_DW_COMPACT_SPANS ? j : NNOM_DW_COMPACT_SPANS];
     const uint32_t o0 = o;
     for (; o < a->n_out; o++) {
         const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
@@ -200,31 +231,70 @@ static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_a
         k1 = k1 < a->k ? k1 : a->k;
         k0 = k0 < k1 ? k0 : k1;
         if (o == o0) {
-            k[0] = k0;
-            k[1] = k1;
+            k[1] = k0;
+            k[2] = k1;
             if (k0 == 0u && k1 == a->k) { /* inside: up to the last window inside */
                 o = (a->n - 1u + a->pad - (a->k - 1u) * a->d) / a->s + 1u;
-                return o < a->n_out ? o : a->n_out;
+                o = o < a->n_out ? o : a->n_out;
+                break;
             }
-        } else if (k0 != k[0] || k1 != k[1]) {
+        } else if (k0 != k[1] || k1 != k[2]) {
             break;
         }
     }
-    return o;
+    k[0] = o;
+    a->known = j < NNOM_DW_COMPACT_SPANS ? j + 1u : a->known;
+    return k;
 }
 
-/* Whether the output channels oc + i M (i < 4: four input channels side by side) are a group: a
- * window of at most NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization
- * (nnom_arm_aff_fast()); if so their requantization and biases into r. */
-static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
-                                                   uint32_t taps, uint32_t oc, uint32_t M, dw_compact_run_t *r)
+/* The layer's window for dw_compact_taps(). */
+typedef struct {
+    uint32_t kh, wrow, OC, M, dy, dx; /* rows; weights' row step; the steps in the input of a row, a column */
+    int32_t zp;                       /* the input's zero point */
+} dw_compact_geom_t;
+
+/* acc plus the window's taps [ky[0], ky[1]) x [kx[0], kx[1]) of one channel (px its first input
+ * at the window's origin, w its first weight): any window, no table. */
+static NNOM_ARM_NOINLINE int32_t dw_compact_dot(const int8_t *px, const int8_t *w, const uint32_t *ky,
+                                                const uint32_t *kx, const dw_compact_geom_t *g, int32_t acc)
+{
+    uint32_t y, x;
+    for (y = ky[0]; y < ky[1]; y++)
+        for (x = kx[0]; x < kx[1]; x++)
+            acc += (int32_t)w[y * g->wrow + x * g->OC] * ((int32_t)px[y * g->dy + x * g->dx] - g->zp);
+    return acc;
+}
+
+/* A strip's taps (window columns [kx[0], kx[1])), every row of the window (at most
+ * NNOM_DW_COMPACT_TAPS), into e, 3 words each: the input offset, then the group's weights (w the
+ * first's) widened and doubled. Out of line: the layer's loop leaves it no registers. */
+static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, const uint32_t *kx,
+                                              const dw_compact_geom_t *g)
+{
+    const uint32_t M = g->M;
+    uint32_t ky, x;
+    for (ky = 0; ky < g->kh; ky++) {
+        const int8_t *wk = w + ky * g->wrow + kx[0] * g->OC;
+        uint32_t off = ky * g->dy + kx[0] * g->dx;
+        for (x = kx[0]; x < kx[1]; x++, e += 3, wk += g->OC, off += g->dx) {
+            /* the four weights one word when M is 1 */
+            uint32_t v = M == 1u ? nnom_ld32(wk)
+                                 : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
+                                       | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
+            e[0] = off;
+            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+            e[2] = (uint32_t)__sadd16(hi, hi);
+        }
+    }
+}
+
+/* The requantization and biases of the output channels oc + i M (i < 4: four input channels side
+ * by side) into r. */
+static NNOM_ARM_ALWAYS_INLINE void dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
+                                                    uint32_t oc, uint32_t M, dw_compact_run_t *r)
 {
     uint32_t i, c;
-    if (taps > NNOM_DW_COMPACT_TAPS)
-        return 0;
-    for (i = 0, c = oc; i < 4u; i++, c += M)
-        if (!nnom_arm_aff_fast(p->mult + c, p->shift + c, bias != NULL ? bias + c : NULL, 1, taps))
-            return 0;
     for (i = 0, c = oc; i < 4u; i++, c += M) {
         nnom_arm_rq_t q = nnom_arm_rq(p->mult[c], p->shift[c], 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
@@ -232,7 +302,6 @@ static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params
         r->q[8 + i] = q.r;
         r->b[i] = bias != NULL ? 2 * bias[c] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
     }
-    return 1;
 }
 
 void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
@@ -241,20 +310,23 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     const nnom_window_t *win = &p->win;
     const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
     const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
-    const dw_compact_axis_t ay = {out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh},
-                            ax = {out_dims.w, in_dims.w, win->sw, win->pad_left, kw, win->dw};
-    const int32_t in_offset = -p->in_zp;
-    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
+    dw_compact_axis_t ay, ax; /* the runs left uninitialized: known 0 */
+    const dw_compact_geom_t tg = {win->kh, kw * OC, OC, M, win->dh * in_dims.w * IC, win->dw * IC, p->in_zp};
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps, the groups' only */
     dw_compact_run_t r;
-    uint32_t m, ic, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx, i;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, i;
+    const uint32_t *kyr, *kxr; /* a run's taps */
+    /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
+     * the fast requantization (as good as always): one test for the layer */
+    const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
+                       && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, win->kh * kw);
+    ay.n_out = out_dims.h, ay.n = in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
+    ax.n_out = out_dims.w, ax.n = in_dims.w, ax.s = win->sw, ax.pad = win->pad_left, ax.k = kw, ax.d = win->dw;
+    ay.known = ax.known = 0;
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
     r.hi4 = nnom_arm_bytes4(p->act_max);
     r.om = M;
-    r.sx = sx;
-    r.so = OC;
-    r.sy = sy;
-    r.oy = oys;
     r.slow = M != 1u || p->act_min > -128 || p->act_max < 127;
     /* output channel ic M + m from input channel ic; four input channels a group */
     for (m = 0; m < M; m++)
@@ -264,57 +336,55 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             const uint32_t g = ic + 4u > IC && IC >= 4u ? IC - 4u : ic;
             uint32_t oc;
             n = 1u;
-            if (IC >= 4u && dw_compact_group(p, bias, win->kh * kw, g * M + m, M, &r)) {
+            if (groups) {
+                dw_compact_group(p, bias, g * M + m, M, &r);
                 ic = g;
                 n = 4u;
             }
             oc = ic * M + m;
             /* blocks of outputs with the same taps inside the image: column strips, then rows */
-            for (ox = 0; ox < out_dims.w; ox = ox1) {
-                uint32_t *e = t;
-                ox1 = dw_compact_span(ox, &ax, kxr);
-                /* the strip's taps, every row of the window: the offset, then the group's weights
-                 * widened, or the channel's weight */
-                for (ky = 0; ky < win->kh; ky++)
-                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
-                        const int8_t *wk = w + (ky * kw + kx) * OC + oc;
-                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
-                        e[1] = (uint32_t)(int32_t)*wk;
-                        if (n == 4u) {
-                            uint32_t v = (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
-                                         | (uint32_t)(uint8_t)wk[3 * M] << 24,
-                                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
-                            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
-                            e[2] = (uint32_t)__sadd16(hi, hi);
-                        }
-                    }
-                for (oy = 0; oy < out_dims.h; oy = oy1) {
-                    /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
-                    const uintptr_t base = (uintptr_t)in + ic
-                                           + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
-                                                         + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
-                    int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
-                    oy1 = dw_compact_span(oy, &ay, kyr);
-                    r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
-                    r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
-                    if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
+            for (ox = 0, jx = 0; ox < out_dims.w; ox = ox1, jx++) {
+                kxr = (jx < ax.known ? ax.run[jx] : dw_compact_span(ox, jx, &ax)) + 1;
+                ox1 = kxr[-1];
+                if (n == 4u)
+                    dw_compact_taps(t, w + oc, kxr, &tg);
+                /* the strip's first window origin and output, in the padding perhaps: in unsigned
+                 * arithmetic; a row of the window's taps in the table */
+                const uintptr_t xb = (uintptr_t)in + ic + (uint32_t)(((int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
+                int8_t *const xo = out + ox * OC + oc;
+                const uint32_t wd = kxr[1] - kxr[0];
+                for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
+                    const uintptr_t base = xb + (uint32_t)(((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)(in_dims.w * IC));
+                    int8_t *o = xo + oy * oys;
+                    kyr = (jy < ay.known ? ay.run[jy] : dw_compact_span(oy, jy, &ay)) + 1;
+                    oy1 = kyr[-1];
+                    r.tap = t + 3u * kyr[0] * wd;
+                    r.end = t + 3u * kyr[1] * wd;
+                    if (n == 1u || r.tap == r.end) { /* a channel at a time (any window: no table); a block without taps */
                         uint32_t y, x;
-                        const uint32_t *k;
                         for (i = 0; i < n; i++)
                             for (y = 0; y < oy1 - oy; y++)
                                 for (x = 0; x < ox1 - ox; x++) {
                                     const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
-                                    int32_t acc = bias != NULL ? bias[oc + i * M] : 0;
-                                    for (k = r.tap; k != r.end; k += 3)
-                                        acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
-                                    o[y * oys + x * OC + i * M] = dw_compact_general(p, oc + i * M, acc);
+                                    o[y * oys + x * OC + i * M] = dw_compact_general(
+                                        p, oc + i * M, dw_compact_dot(px, w + oc + i * M, kyr, kxr, &tg,
+                                                                      bias != NULL ? bias[oc + i * M] : 0));
                                 }
                         continue;
                     }
                     r.base = base;
                     r.out = o;
-                    r.row = (ox1 - ox) * OC;
-                    r.rows = oy1 - oy;
+                    r.skip = (0xC0000000u - (kyr[1] - kyr[0]) * wd) % 3u; /* -taps mod 3 */
+                    /* the block's longer side as its rows: fewer rows, each about 14 instructions */
+                    if (ox1 - ox >= oy1 - oy) {
+                        r.sx = sx, r.so = OC, r.sy = sy, r.oy = oys;
+                        r.row = (ox1 - ox) * OC;
+                        r.rows = oy1 - oy;
+                    } else {
+                        r.sx = sy, r.so = oys, r.sy = sx, r.oy = OC;
+                        r.row = (oy1 - oy) * oys;
+                        r.rows = ox1 - ox;
+                    }
                     dw_compact_run(&r);
                 }
             }
