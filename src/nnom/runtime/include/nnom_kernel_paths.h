@@ -107,6 +107,12 @@
 #ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel */
 #define NNOM_PATH_AFF_CONV_ROWS 1
 #endif
+#ifndef NNOM_PATH_AFF_FC_BLOCKS      /* Dense: the fast FC kernel (blocks of six rows in one asm routine per block, its outputs too) */
+#define NNOM_PATH_AFF_FC_BLOCKS 1
+#endif
+#ifndef NNOM_PATH_AFF_FC_COMPACT      /* Dense: the compact FC kernel (one asm routine for the sums, the rest in C; the small profile's) */
+#define NNOM_PATH_AFF_FC_COMPACT 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif

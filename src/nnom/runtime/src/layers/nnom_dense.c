@@ -2,6 +2,17 @@
 #include "nnom_cold.h"
 #include "nnom_layers.h"
 
+/* The DSP kernels of the affine scheme (nnom_kernel_paths.h: Dense.kernel_paths()): the fast one,
+ * or, in the small profile, the compact one for both layouts (neither the fast kernel nor the
+ * reference linked). */
+#if NNOM_PATH_AFF_FC_COMPACT && !NNOM_PATH_AFF_FC_BLOCKS
+#define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_compact
+#define DENSE_FC_ROWS nnom_fully_connected_affine_s8_compact_rows
+#else
+#define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_fast
+#define DENSE_FC_ROWS nnom_fully_connected_affine_s8
+#endif
+
 static nnom_status_t dense_build(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
@@ -53,11 +64,11 @@ static void dense_run(nnom_layer_t *l)
                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #else
         if (NNOM_W_LAYOUT(c) == NNOM_DENSE_ROW_PAIRS)
-            nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                                c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+            DENSE_FC_PAIRS(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                           c->b != NULL ? c->b->data : NULL, l->out, c->filters);
         else   /* weights in rows (Dense()) */
-            nnom_fully_connected_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                           c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+            DENSE_FC_ROWS(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                          c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #endif
         return;
     }
