@@ -8,7 +8,9 @@
 #if NNOM_PATH_AFF_FC_COMPACT && !NNOM_PATH_AFF_FC_BLOCKS
 #define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_compact
 #define DENSE_FC_ROWS nnom_fully_connected_affine_s8_compact_rows
+#define DENSE_FC_FAST_FLAG 0 /* (the compact kernel checks each output: the build does not) */
 #else
+#define DENSE_FC_FAST_FLAG NNOM_FC_MIXED_LAYOUT
 #define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_fast
 #define DENSE_FC_ROWS nnom_fully_connected_affine_s8
 #endif
@@ -34,7 +36,7 @@ static nnom_status_t dense_build(nnom_layer_t *l)
         if (st != NN_SUCCESS)
             return st;
     }
-#if NNOM_SCHEME_AFFINE && NNOM_FC_MIXED_LAYOUT
+#if NNOM_SCHEME_AFFINE && DENSE_FC_FAST_FLAG
     /* the DSP kernel's fast requantization for every output: checked once here, not per run */
     if (l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
                                               nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters))
