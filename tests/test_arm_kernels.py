@@ -70,6 +70,7 @@ OTHER_BUILDS = [
     ("cortex-m7", "-O2", ()),
     ("cortex-m33", "-O2", ()),
     ("cortex-m4", "-Os", ()),
+    ("cortex-m4", "-Os", ("NNOM_KERNEL_PROFILE_SMALL=1",)),  # the small profile's variants (MaxPool's)
     ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
     ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
     ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
