@@ -127,8 +127,8 @@ SMALL_SWAPS = {
     "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
     "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
     "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
-    # the fast FC kernel: the compact one (neither it nor the reference linked); 1.8 KB on every
-    # model with a Dense for +46 % (ad_autoencoder, all dense: 0.95x qformat's count), +7 % har_seq
+    # the fast FC kernel: the compact one (neither it nor the reference linked); 1.9 KB on every
+    # model with a Dense for +41 % (ad_autoencoder, all dense: 0.92x qformat's count), +6 % har_seq
     "NNOM_PATH_AFF_FC_BLOCKS": {"NNOM_PATH_AFF_FC_COMPACT"},
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),

@@ -3,13 +3,13 @@
  * bit-exact with the reference (kernels/affine/nnom_fully_connected_affine_s8.c), which it never
  * calls, for any shape, zero points, clamp and requantization data. It reads the weights of
  * nnom_fully_connected_affine_s8_fast() (the "mixed pair" layout, nnom_affine_kernels.h) or rows
- * ([n_out][n_in], Dense()), in a third of that kernel's code (772 B at -Os on the M4, 2,316 B):
+ * ([n_out][n_in], Dense()), in a third of that kernel's code (730 B at -Os on the M4, 2,316 B):
  * one routine of three loops (rows_sums()) takes a block of three row pairs (24 MACs in 26
  * instructions: per four inputs one load and two SXTAB16, per pair one LDRD, two SXTB16 and four
  * SMLADs), one pair (8 in 12) or a plain row (4 in 10); each row's last n_in % 4 columns go byte by
  * byte, and each output through requant(): the fast requantization (nnom_arm_affine.h) where
  * p->fast or its own check allows, the reference's arithmetic otherwise (the outputs and the
- * sums' setup cost more than in the fast kernel's asm: ad_autoencoder, all dense, 1.46x its
+ * sums' setup cost more than in the fast kernel's asm: ad_autoencoder, all dense, 1.41x its
  * instructions). Where NNOM_FC_MIXED_LAYOUT is 0 it is the reference. */
 #include "nnom_affine_kernels.h"
 
@@ -36,12 +36,12 @@
     "sxtb16 lr, lr, ror #8\n\t"                                                               \
     "smlad  " h ", lr, r11, " h "\n\t"
 
-/* s[0..6) plus the sums of the rows at w over the 4 g (> 0) inputs at x: `pairs` 3 (a block) or
- * 1 row pair of the mixed layout, or 0: a plain row (s[0]; for one pair s[2..6) come back
- * changed). Per pair the SMLADs add 256 S1 + S0 + 128 X to m, S1 to h (S0, S1 the rows' sums, X the
- * inputs' sum): h starts at s[2j+1], m at s[2j] - 128 X (s[6]) + 256 s[2j+1], and s[2j] = m - 256 h
- * at the end, modulo 2^32 like the reference's sums. x r0, w r1 (4-byte aligned for the pairs:
- * LDRD), g r2, zp2 r3, the sums r4-r9, the inputs r10-r11, the weights r12, lr. */
+/* s[0..6) = the sums of the rows at w over the 4 g inputs at x: `pairs` 3 (a block) or 1 row pair
+ * of the mixed layout, or 0: a plain row (s[0]; the others come back undefined). Per pair the
+ * SMLADs add 256 S1 + S0 + 128 X to m, S1 to h (S0, S1 the rows' sums, X the inputs' sum): m starts
+ * at -128 X (s[6]), h at 0, and S0 = m - 256 h, modulo 2^32 like the reference's sums. x r0, w r1
+ * (4-byte aligned for the pairs: LDRD), g r2, zp2 r3, the sums r4-r9, the inputs r10-r11, the
+ * weights r12, lr. */
 static __attribute__((naked, noinline)) void rows_sums(const int8_t *x __attribute__((unused)),
                                                        const int8_t *w __attribute__((unused)),
                                                        uint32_t g __attribute__((unused)),
@@ -52,15 +52,20 @@ static __attribute__((naked, noinline)) void rows_sums(const int8_t *x __attribu
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
         "ldrd   r12, lr, [sp, #36]\n\t"
-        "ldm    r12, {r4-r10}\n\t"
+        "ldr    r4, [r12, #24]\n\t"
+        "movs   r5, #0\n\t"
+        "cmp    lr, #0\n\t"
+        "ite    eq\n\t"
+        "moveq  r4, r5\n\t"
+        "rsbne  r4, r4, #0\n\t" /* m: -128 X for the pairs, 0 for a plain row */
+        "mov    r6, r4\n\t"
+        "mov    r8, r4\n\t"
+        "movs   r7, #0\n\t"
+        "movs   r9, #0\n\t"
+        "cmp    r2, #0\n\t"
+        "beq    3f\n\t"
         "cmp    lr, #1\n\t"
         "blo    4f\n\t"
-        "sub    r4, r4, r10\n\t"
-        "sub    r6, r6, r10\n\t"
-        "sub    r8, r8, r10\n\t"
-        "add    r4, r4, r5, lsl #8\n\t" /* (the flags kept: one pair) */
-        "add    r6, r6, r7, lsl #8\n\t"
-        "add    r8, r8, r9, lsl #8\n\t"
         "beq    2f\n"
         "1:\n\t" FC_INPUTS FC_PAIR("r4", "r5") FC_PAIR("r6", "r7") FC_PAIR("r8", "r9")
         "subs   r2, r2, #1\n\t"
@@ -84,9 +89,7 @@ static __attribute__((naked, noinline)) void rows_sums(const int8_t *x __attribu
         "smlad  r4, lr, r11, r4\n\t"
         "subs   r2, r2, #1\n\t"
         "bne    4b\n\t"
-        "ldr    r12, [sp, #36]\n\t"
-        "str    r4, [r12]\n\t"
-        "pop    {r4-r11, pc}\n\t");
+        "b      3b\n\t");
 }
 #undef FC_INPUTS
 #undef FC_PAIR
@@ -136,7 +139,7 @@ static void rows_sums(const int8_t *x, const int8_t *w, uint32_t g, uint32_t zp2
 {
     uint32_t j, c;
     for (j = 0; j < (pairs > 0 ? pairs : 1u); j++) {
-        int32_t m = s[2 * j] - (pairs > 0 ? s[6] : 0), h = 0;
+        int32_t m = pairs > 0 ? -s[6] : 0, h = 0;
         for (c = 0; c < g; c++) {
             const uint32_t v = nnom_ld32(x + 4 * c), xe = __sxtab16(zp2, v), xo = nnom_sxtab16_ror8(zp2, v);
             if (pairs > 0) {
@@ -152,7 +155,7 @@ static void rows_sums(const int8_t *x, const int8_t *w, uint32_t g, uint32_t zp2
             }
         }
         s[2 * j] = (int32_t)((uint32_t)m - ((uint32_t)h << 8));
-        s[2 * j + 1] += h;
+        s[2 * j + 1] = h;
     }
 }
 
@@ -184,7 +187,7 @@ void nnom_fully_connected_affine_s8_compact(const nnom_fc_affine_params_t *p, co
     const uint32_t rows = n_out & FC_ROWS, n4 = n_in & ~3u;
     uint32_t o, r, i, k, paired;
     const int8_t *tails;
-    int32_t s[7]; /* the sums of up to 6 rows, 128 X (X the sum of the n4 inputs minus zp) */
+    int32_t s[7]; /* the sums of up to 6 rows (rows_sums()), 128 X (X the sum of the n4 inputs minus zp) */
 
     n_out &= ~FC_ROWS;
     paired = rows ? 0u : n_out & ~1u;
@@ -195,18 +198,16 @@ void nnom_fully_connected_affine_s8_compact(const nnom_fc_affine_params_t *p, co
     for (o = 0; o < n_out; o += k) {
         /* three pairs at a time while three are left, then one at a time, then the odd row */
         k = o + 6u <= paired ? 6u : o < paired ? 2u : 1u;
+        rows_sums(in, w, n4 >> 2, nnom_arm_zp_pair(zp), s, k >> 1);
         if (rows) /* a row of [n_out][n_in]: its n4 columns, then the others */
             tails = w + n4;
         for (r = 0; r < k; r++) {
-            s[r] = bias != NULL ? bias[o + r] : 0;
+            int32_t a = s[r] + (bias != NULL ? bias[o + r] : 0);
             for (i = n4; i < n_in; i++)
-                s[r] += (in[i] - zp) * *tails++;
+                a += (in[i] - zp) * *tails++;
+            out[o + r] = requant(p, a, o + r);
         }
-        if (n4 > 0)
-            rows_sums(in, w, n4 >> 2, nnom_arm_zp_pair(zp), s, k >> 1);
         w = rows ? tails : w + k * n4;
-        for (r = 0; r < k; r++)
-            out[o + r] = requant(p, s[r], o + r);
     }
 }
 
