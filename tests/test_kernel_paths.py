@@ -215,12 +215,13 @@ def test_the_models_reach_every_path_and_the_export_writes_them(tmp_path):
     for build, seed in MODELS:
         m, _ = quantized(build, seed)
         paths = kp.model_kernel_paths(m)
-        reached |= paths | kp.model_kernel_paths(m, "small")   # (the compact FC kernel: the small profile's)
+        reached |= paths | kp.model_kernel_paths(m, "small")   # the small profile's compact conv and FC
         header = (m.export_c(tmp_path / f"{build.__name__}{seed}") / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
         for name in kp.PATHS:
             want = "1" if name in paths else "NNOM_KERNEL_PATHS_ALL"
             assert f"#define {name} {want}\n" in header, name
         assert "#define NNOM_KERNEL_PATHS_ALL 0\n" in header
+        reached |= kp.model_kernel_paths(m, "small")        # the small profile's own (NNOM_PATH_AFF_DW_COMPACT)
     assert reached == set(kp.PATHS), sorted(set(kp.PATHS) - reached)
     # the qformat scheme reaches none of the affine paths
     m, _ = quantized(conv_model, 0, scheme="qformat")
@@ -278,10 +279,10 @@ def plane_imm_model(seed):
     return m, (10, 7, 4)
 
 
-@pytest.mark.parametrize("shift, bias", [(None, None), (-2, None), (-10, None), (None, 1 << 22)])
+@pytest.mark.parametrize("shift, bias", [(None, None), (-2, None), (-10, None), (None, 1 << 22), (None, -(1 << 22))])
 def test_a_plane_layer_outside_the_imm_cores_asks_for_the_cores_with_the_sign_correction(shift, bias):
     """Output zero point -128 at stride 1: the cores ending in SSAT's immediate shift take shifts
-    -9 to -3 and |bias| < 2^22 (dw_imm_fits()); a channel outside them makes the export ask for
+    -9 to -3 and biases in [-2^22, 2^22) (dw_imm_fits()); a channel outside them makes the export ask for
     the cores with the sign correction (else the kernel would take the reference: more
     instructions than the every-path firmware)."""
     import dataclasses
@@ -295,7 +296,7 @@ def test_a_plane_layer_outside_the_imm_cores_asks_for_the_cores_with_the_sign_co
     if bias is not None:
         dw.ab = np.asarray(dw.ab).copy()
         dw.ab[2] = bias
-    fits = shift is None and bias is None
+    fits = shift is None and bias in (None, -(1 << 22))
     assert dw.kernel_paths() == {f"NNOM_PATH_AFF_DW_PLANE_S1_{'SAT' if fits else 'FIX'}"}
     y, rep = cortex_m.run_model(m, xq)
     y_all, rep_all = cortex_m.run_model(m, xq, cflags=["-DNNOM_KERNEL_PATHS_ALL=1"])

@@ -30,10 +30,11 @@ def test_the_small_export_swaps_the_paths_and_builds_for_size(tmp_path):
     assert kp.model_kernel_paths(m, None) == fast
     assert {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_PW8_SAT",
             "NNOM_PATH_AFF_POOL_MAX_PAIRS"} <= fast
-    # the columns are there for other layers: the shallow kernel's layers take them too
-    assert "NNOM_PATH_AFF_CONV_COLUMNS" in small and not small & set(kp.SMALL_SWAPS)
+    # the conv paths give way to the compact kernel (the columns stay for 3x3 convs over multiples of
+    # 4 channels, model_kernel_paths())
+    assert "NNOM_PATH_AFF_CONV_COMPACT" in small and not small & (set(kp.SMALL_SWAPS) - {"NNOM_PATH_AFF_CONV_COLUMNS"})
     assert "NNOM_PATH_AFF_CONV_SHALLOW" not in small
-    assert small < fast | {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_FC_COMPACT"}
+    assert small - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"} < fast | {"NNOM_PATH_AFF_CONV_COLUMNS"}
     # the references some layers need stay
     assert fast & {p for p in kp.PATHS if p.endswith(("_REF", "_MANY"))} <= small
     out = m.export_c(tmp_path / "small", kernels="small")
@@ -51,8 +52,9 @@ def test_the_small_export_swaps_the_paths_and_builds_for_size(tmp_path):
     assert "-Os" not in (fast_out / "CMakeLists.txt").read_text()
 
 
-def test_the_small_profile_keeps_a_model_without_its_paths_as_it_is():
-    """The shallow kernel stays where no other layer needs the columns; its 9-value rows go."""
+def test_the_small_profile_gives_a_shallow_conv_to_the_compact_kernel():
+    """The shallow kernel and its 9-value rows give way to the compact kernel, which alone takes
+    every conv (nnom_conv2d_affine_s8_compact.c)."""
     from nnom import (Conv2D, Dense, Flatten, Input, Model, PADDING_SAME, act_relu, kernel, shape, stride)
     m = Model(seed=3)
     x = inp = m.add(Input(shape(8, 8, 1)))
@@ -61,13 +63,14 @@ def test_the_small_profile_keeps_a_model_without_its_paths_as_it_is():
     m.quantize(np.random.default_rng(0).normal(size=(16, 8, 8, 1)), scheme="affine")
     assert kp.model_kernel_paths(m) == {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9",
                                         "NNOM_PATH_AFF_FC_BLOCKS"}
-    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_FC_COMPACT"}
+    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"}
 
 
 def columns_model(seed):
-    """The layers the small profile moves to the columns: a first layer over 2 channels (the
-    shallow kernel's), 3x3 ones over multiples of 4 channels (the blocks of four output channels',
-    whose pixels the columns then do from the first), a 1x3 one (the row kernel's)."""
+    """The layers the small profile moves off their paths: a first layer over 2 channels (the
+    shallow kernel's; the columns take it when built), a 3x3 one over multiples of 4 channels (the
+    blocks of four output channels': the columns, from its first pixel), a 1x3 one (the row
+    kernel's) and a 3x3 one over 5 channels (the columns'): the compact kernel."""
     from nnom import (Conv2D, Dense, Flatten, Input, Model, PADDING_SAME, PADDING_VALID, act_relu, kernel,
                       shape, stride)
     rng = np.random.default_rng(seed)
@@ -85,7 +88,8 @@ def columns_model(seed):
 def test_the_columns_model_reaches_the_paths_the_small_profile_swaps():
     m, _ = quantized(columns_model, 0)
     assert {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS"} <= kp.model_kernel_paths(m)
-    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_FC_COMPACT"}
+    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_CONV_COMPACT",
+                                                 "NNOM_PATH_AFF_FC_COMPACT"}
 
 
 def test_the_small_profile_links_the_compact_fc_kernel_alone():

@@ -31,6 +31,7 @@ PATHS = {
     "NNOM_PATH_AFF_DW_CHAN_FIX": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), other output zero points, no clamp",
     "NNOM_PATH_AFF_DW_CHAN_CLAMP": "depthwise 3x3 channel-major (small maps; the tap table's outputs outside its inner block), a clamp narrower than int8",
     "NNOM_PATH_AFF_DW_TINY_SAT": "depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel",
+    "NNOM_PATH_AFF_DW_COMPACT": "depthwise, every shape in one small loop (the small profile's; built alone, no other path nor the reference is linked)",
     # kernels/arm/nnom_conv2d_affine_s8_fast.c (Conv2D.kernel_paths)
     "NNOM_PATH_AFF_CONV_1X1": "conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel",
     "NNOM_PATH_AFF_CONV_PW8_SAT": "conv 1x1 stride 1 over 8 input channels, output zero point -128, no clamp: one-asm pixel loop",
@@ -43,6 +44,7 @@ PATHS = {
     "NNOM_PATH_AFF_CONV_COLUMNS": "conv through im2col columns (any other shape)",
     "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",
     "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel",
+    "NNOM_PATH_AFF_CONV_COMPACT": "conv of any shape in little flash (the small profile's): im2col columns, no reference",
     # layers/nnom_dense.c (Dense.kernel_paths): the fast FC kernel; left out where the compact one
     # is built (the small profile), that one for both weight layouts (neither the fast kernel nor
     # the reference linked)
@@ -113,20 +115,18 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
 # -Os alone, digits_cnn 2.6 KB for +3 %; the paths below as noted.
 PROFILES = ("fast", "small")
 SMALL_SWAPS = {
-    # the shallow kernel's windows of 9-10 values: its band rows (the weights' second layout
-    # goes too); digits_cnn 2.4 KB for +11 %
-    "NNOM_PATH_AFF_CONV_SHALLOW9": {"NNOM_PATH_AFF_CONV_SHALLOW"},
-    # the blocks of four output channels and the row kernel: the im2col columns take their
-    # layers (columns_path()); vww_mobilenet 1.9 KB for +0 %, har_inception 2.9 KB for +11 %
-    "NNOM_PATH_AFF_CONV_QUAD": {"NNOM_PATH_AFF_CONV_COLUMNS"},
-    "NNOM_PATH_AFF_CONV_ROWS": {"NNOM_PATH_AFF_CONV_COLUMNS"},
-    # the 1x1 kernel's one-asm loops over 8 input channels: its blocks (pw8_blocks()); with the
-    # depthwise planes' bands on wide maps (then tile by tile, nnom_dw_aff_planes()): vww_mobilenet 2.3 KB for +2 %
-    "NNOM_PATH_AFF_CONV_PW8_SAT": set(),
-    "NNOM_PATH_AFF_CONV_PW8_FIX": set(),
-    "NNOM_PATH_AFF_CONV_PW8_CLAMP": set(),
-    "NNOM_PATH_AFF_DW_PLANE_BAND": set(),
-    "NNOM_PATH_AFF_DW_PLANE_BAND2": set(),
+    # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, pairs of
+    # channels and pixels, any shape and requantization; alone it is nnom_conv2d_affine_s8_fast()
+    # and no reference conv is linked; but model_kernel_paths() keeps the columns for some layers).
+    # Measured on the M4 (firmware flash; instructions): digits_cnn -4.1 KB, 117.5 K -> 205.1 K;
+    # kws_dscnn -4.1 KB, 3.54 M -> 4.75 M; vww_mobilenet -4.9 KB, 12.60 M -> 14.82 M (its 1x1
+    # convs over 8-64 channels 1.1-2.3x slower, over 128-256 2-11 % faster); har_seq -2.1 KB,
+    # 189.5 K -> 201.9 K; ic_resnet8 (its 3x3 convs keep the columns) -1.4 KB, 19.21 M -> 19.50 M
+    **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
+        "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
+        "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
+        "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS", "NNOM_PATH_AFF_CONV_PW8_SAT",
+        "NNOM_PATH_AFF_CONV_PW8_FIX", "NNOM_PATH_AFF_CONV_PW8_CLAMP")},
     # the fast FC kernel: the compact one (neither it nor the reference linked); 1.9 KB on every
     # model with a Dense for +41 % (ad_autoencoder, all dense: 0.92x qformat's count), +6 % har_seq
     "NNOM_PATH_AFF_FC_BLOCKS": {"NNOM_PATH_AFF_FC_COMPACT"},
@@ -136,11 +136,14 @@ SMALL_SWAPS = {
     # vww_mobilenet 0.4 KB for +0.2 %, ic_resnet8 0.3 KB for +0.15 %
     "NNOM_PATH_AFF_POOL_AVG": set(),
 }
-# Kept: the depthwise plane cores (the tap table in their place: more flash, digits_cnn), their
-# tall tiles (the square ones: the same flash, kws_dscnn), the channel-major cores, the 1x1
-# kernel (pointwise layers over up to 16 channels have no scratch for the columns), the pools'
-# and merges' references some layers need, the recurrent cells' paths (their weights' layout
-# follows them).
+# every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
+# layer, the reference's too; built alone it is the kernel, and neither the other paths nor the
+# reference are linked): digits_cnn 4.8 KB for +17 %, kws_dscnn 3.8 KB for +16 %, vww_mobilenet
+# 14.3 KB for +15 %
+SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
+                    if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
+# Kept: the pools' and merges' references some layers need, the recurrent cells' paths (their
+# weights' layout follows them).
 
 
 def check_kernels(kernels) -> str:
@@ -155,15 +158,25 @@ def check_kernels(kernels) -> str:
 
 
 def model_kernel_paths(model, kernels="fast") -> set:
-    """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": each of
-    SMALL_SWAPS replaced by the paths it names, and the shallow kernel left to the columns when
-    another layer needs those (conv_paths[]: one kernel for both; vww_mobilenet 2.1 KB for +8 %;
-    alone the columns take more flash than the shallow kernel, kws_dscnn)."""
+    """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": a layer's own
+    small_kernel_paths() where it has one (DW_Conv2D), else each of SMALL_SWAPS replaced by the
+    paths it names, but a conv of 9 taps or more over multiples of 4 channels (the blocks of four
+    output channels' layers: ic_resnet8's 3x3 ones) keeps the im2col columns, a few % faster there
+    than the compact kernel with their table of requantization constants (ic_resnet8 all compact:
+    20.0 M instructions, over its budget of 1.05x qformat's). The columns and the compact kernel
+    built together, the dispatcher gives the compact kernel what it would give the reference, and
+    the shallow kernel's layers to the columns (conv_paths[])."""
     small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:
-        for path in layer.kernel_paths():
+        own = getattr(layer, "small_kernel_paths", None) if small else None
+        if own is not None:                                  # the layer's own small-profile paths
+            out |= own()
+            continue
+        paths = layer.kernel_paths()
+        if small and "NNOM_PATH_AFF_CONV_QUAD" in paths and layer.kernel.h * layer.kernel.w >= 9:
+            out.add("NNOM_PATH_AFF_CONV_COLUMNS")
+            continue
+        for path in paths:
             out |= SMALL_SWAPS.get(path, {path}) if small else {path}
-    if small and "NNOM_PATH_AFF_CONV_COLUMNS" in out:
-        out.discard("NNOM_PATH_AFF_CONV_SHALLOW")
     return out

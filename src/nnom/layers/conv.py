@@ -489,10 +489,12 @@ class DW_Conv2D(_ConvBase):
 
     def _dw_imm_fits(self):
         """dw_imm_fits() in C: every channel's multiplier >= 0, shift from -9 to -3 (DW_IMM_SHIFT =
-        10) and |bias| < 2^22, for the plane path's stride-1 cores without the sign correction."""
+        10) and bias in [-2^22, 2^22) (DW_IMM_BIAS), for the plane path's stride-1 cores without the
+        sign correction."""
         sh = np.asarray(self.ap.shift)
         ok = bool(np.all((sh >= -9) & (sh <= -3))) and bool(np.all(np.asarray(self.ap.multiplier) >= 0))
-        return ok and (self.ab is None or bool(np.all(np.abs(np.asarray(self.ab, np.int64)) < 1 << 22)))
+        b = None if self.ab is None else np.asarray(self.ab, np.int64)
+        return ok and (b is None or bool(np.all((b >= -(1 << 22)) & (b < 1 << 22))))
 
     def kernel_paths(self):
         """The affine DSP paths its C reaches in nnom_dw_conv2d_affine_s8_fast(): dw_tiny_cover()
@@ -556,6 +558,11 @@ class DW_Conv2D(_ConvBase):
                 elif ty * tx == 9 and not clamp and not fix:
                     paths.add("NNOM_PATH_AFF_DW_TABLE_NINE")
         return paths
+
+    def small_kernel_paths(self):
+        """The small profile's paths (kernel_paths.model_kernel_paths()): the compact path takes
+        every affine layer, the reference's too (nnom_dw_conv2d_affine_s8_compact.c)."""
+        return {"NNOM_PATH_AFF_DW_COMPACT"} if self.affine else set()
 
 
 def _dw_tiles(h, w, tr, tc):

@@ -226,8 +226,8 @@ static inline uint32_t nnom_conv2d_affine_s8_quad_pixels(const nnom_window_t *wi
     return nnom_conv2d_affine_s8_quad_in_scratch(win, in_dims, out_dims) ? (uint32_t)out_dims.h * out_dims.w : 0u;
 }
 /* nnom_conv2d_affine_s8_fast's arguments in memory, for the kernels it hands a layer to
- * (nnom_conv2d_quad_affine_s8_fast, nnom_conv2d_row_affine_s8_fast,
- * nnom_conv2d_shallow_affine_s8_fast): by address, a frame holds them once, and theirs a pointer
+ * (nnom_conv2d_quad_affine_s8_fast, nnom_conv2d_row_affine_s8_fast; the shallow kernel keeps them
+ * in its own frame, which saves the wrapper's): by address, a frame holds them once, and theirs a pointer
  * (the stack peak of small models is under them; eight arguments, two of them 6-byte structs, would
  * be copied into each frame on the way). */
 typedef struct {
@@ -341,9 +341,23 @@ void nnom_conv2d_pw_affine_s8_fast(NNOM_CONV_WORDS_PARAMS);
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch);
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a);
+void nnom_conv2d_shallow_affine_s8_fast(NNOM_CONV_WORDS_PARAMS);
+/* The small profile's one conv path (kernels/arm/nnom_conv2d_affine_s8_compact.c, built with
+ * NNOM_PATH_AFF_CONV_COMPACT on a DSP core): every shape and requantization in little flash, without
+ * the reference. scratch: nnom_conv2d_affine_s8_scratch_size() bytes (NULL only where that is 0). */
+void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS);
+/* 1 where it is the only conv path built (the small profile): nnom_conv2d_affine_s8_fast() is then
+ * its file's, a call of it, and no other conv path's code nor the reference is linked. */
+#include "nnom_kernel_paths.h"
+#define NNOM_CONV_COMPACT_ONLY                                                                          \
+    (NNOM_PATH_AFF_CONV_COMPACT && !NNOM_PATH_AFF_CONV_1X1 && !NNOM_PATH_AFF_CONV_PW                    \
+     && !NNOM_PATH_AFF_CONV_PW_COLUMNS && !NNOM_PATH_AFF_CONV_SHALLOW && !NNOM_PATH_AFF_CONV_COLUMNS   \
+     && !NNOM_PATH_AFF_CONV_QUAD && !NNOM_PATH_AFF_CONV_ROWS)
 void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                    const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
+/* Its compact path (NNOM_PATH_AFF_DW_COMPACT, the small profile's): every shape in one small loop. */
+void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims);
 /* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);

@@ -74,6 +74,9 @@
 #ifndef NNOM_PATH_AFF_DW_TINY_SAT      /* depthwise 3x3 on tiny maps (rows of 3 outputs, up to 7 padded rows), strides 1 and 2, output zero point -128, no clamp: q15 planes per channel */
 #define NNOM_PATH_AFF_DW_TINY_SAT 1
 #endif
+#ifndef NNOM_PATH_AFF_DW_COMPACT      /* depthwise, every shape in one small loop (the small profile's; built alone, no other path nor the reference is linked) */
+#define NNOM_PATH_AFF_DW_COMPACT 1
+#endif
 #ifndef NNOM_PATH_AFF_CONV_1X1      /* conv 1x1, stride 1, up to 16 input channels, no scratch: the 1x1 kernel */
 #define NNOM_PATH_AFF_CONV_1X1 1
 #endif
@@ -106,6 +109,9 @@
 #endif
 #ifndef NNOM_PATH_AFF_CONV_ROWS      /* conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel */
 #define NNOM_PATH_AFF_CONV_ROWS 1
+#endif
+#ifndef NNOM_PATH_AFF_CONV_COMPACT      /* conv of any shape in little flash (the small profile's): im2col columns, no reference */
+#define NNOM_PATH_AFF_CONV_COMPACT 1
 #endif
 #ifndef NNOM_PATH_AFF_FC_BLOCKS      /* Dense: the fast FC kernel (blocks of six rows in one asm routine per block, its outputs too) */
 #define NNOM_PATH_AFF_FC_BLOCKS 1

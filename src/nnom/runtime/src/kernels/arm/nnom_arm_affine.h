@@ -20,12 +20,6 @@
 #include "nnom_affine_kernels.h"
 #include "nnom_arm_dsp.h"
 
-#if defined(__GNUC__)
-#define NNOM_ARM_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define NNOM_ARM_ALWAYS_INLINE inline
-#endif
-
 /* the largest r the four-instruction requantization takes (|k| < 255 * 2^22 < 2^30) */
 #define NNOM_ARM_AFF_MAX_R 23
 

@@ -45,9 +45,11 @@
 #if defined(__GNUC__)
 #define NNOM_ARM_NOINLINE __attribute__((noinline))
 #define NNOM_ARM_OUT_OF_LINE __attribute__((noinline, unused))
+#define NNOM_ARM_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NNOM_ARM_NOINLINE
 #define NNOM_ARM_OUT_OF_LINE
+#define NNOM_ARM_ALWAYS_INLINE inline
 #endif
 
 /* Unaligned word access: one LDR / STR on v7E-M and v8-M mainline (byte accesses if the

@@ -51,8 +51,18 @@ uint32_t nnom_conv2d_affine_s8_scratch_size(nnom_dims_t in_dims, const nnom_wind
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+#if !NNOM_CONV_COMPACT_ONLY
 
 #include "nnom_arm_affine.h"
+
+/* The compact path (nnom_conv2d_affine_s8_compact.c), where built, takes what the paths left out
+ * would leave to the reference, which is then not linked; built alone (NNOM_CONV_COMPACT_ONLY, the
+ * small profile), it takes every layer, and its file holds this kernel's entry instead. */
+#if NNOM_PATH_AFF_CONV_COMPACT
+#define CONV_FALLBACK nnom_conv2d_affine_s8_compact
+#else
+#define CONV_FALLBACK nnom_conv2d_affine_s8_words
+#endif
 
 /* The paths' arguments: the kernel's, each nnom_dims_t as two words (h | w << 16, c), so that a call
  * from one to the next can be a tail call, its caller's frame off the stack before it runs (GCC makes
@@ -621,13 +631,13 @@ static NNOM_ARM_NOINLINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 }
 #define CONV_1X1 conv_1x1
 #else
-#define CONV_1X1 nnom_conv2d_affine_s8_words
+#define CONV_1X1 CONV_FALLBACK
 #endif
 
 #if NNOM_PATH_AFF_CONV_COLUMNS
 #define CONV_COLUMNS conv_columns
 #else
-#define CONV_COLUMNS nnom_conv2d_affine_s8_words
+#define CONV_COLUMNS CONV_FALLBACK
 #endif
 /* the blocks of four output channels, then the columns: both or the reference (the columns start
  * after the pixels the blocks do, nnom_conv2d_affine_s8_quad_pixels()) */
@@ -640,19 +650,14 @@ static NNOM_ARM_NOINLINE void conv_1x1(NNOM_CONV_WORDS_PARAMS)
 #elif CONV_SMALL_COLUMNS
 #define CONV_QUADS conv_columns
 #else
-#define CONV_QUADS nnom_conv2d_affine_s8_words
+#define CONV_QUADS CONV_FALLBACK
 #endif
 #if NNOM_PATH_AFF_CONV_SHALLOW
-static NNOM_ARM_NOINLINE void conv_shallow(NNOM_CONV_WORDS_PARAMS)
-{
-    const nnom_conv_affine_call_t a = conv_call(NNOM_CONV_WORDS_ARGS);
-    nnom_conv2d_shallow_affine_s8_fast(&a);
-}
-#define CONV_SHALLOW conv_shallow
+#define CONV_SHALLOW nnom_conv2d_shallow_affine_s8_fast
 #elif CONV_SMALL_COLUMNS
 #define CONV_SHALLOW conv_checked
 #else
-#define CONV_SHALLOW nnom_conv2d_affine_s8_words
+#define CONV_SHALLOW CONV_FALLBACK
 #endif
 #if (NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS) || (CONV_SMALL_COLUMNS && !NNOM_PATH_AFF_CONV_SHALLOW)
 /* The columns' path for the 1x1 kernels over a multiple of 4 input channels without room for
@@ -673,13 +678,13 @@ static NNOM_ARM_NOINLINE void conv_checked(NNOM_CONV_WORDS_PARAMS)
 #if NNOM_PATH_AFF_CONV_PW && NNOM_PATH_AFF_CONV_PW_COLUMNS
 #define CONV_PW_COLUMNS conv_checked
 #else
-#define CONV_PW_COLUMNS nnom_conv2d_affine_s8_words
+#define CONV_PW_COLUMNS CONV_FALLBACK
 #endif
 
 #if NNOM_PATH_AFF_CONV_PW
 #define CONV_PW nnom_conv2d_pw_affine_s8_fast
 #else
-#define CONV_PW nnom_conv2d_affine_s8_words
+#define CONV_PW CONV_FALLBACK
 #endif
 #if NNOM_PATH_AFF_CONV_ROWS
 static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
@@ -691,10 +696,10 @@ static NNOM_ARM_NOINLINE void conv_rows(NNOM_CONV_WORDS_PARAMS)
 #elif CONV_SMALL_COLUMNS
 #define CONV_ROWS conv_columns
 #else
-#define CONV_ROWS nnom_conv2d_affine_s8_words
+#define CONV_ROWS CONV_FALLBACK
 #endif
 static const conv_fn conv_paths[8] = {CONV_PW, CONV_SHALLOW, CONV_COLUMNS, CONV_QUADS,
-                                      CONV_PW_COLUMNS, CONV_ROWS, CONV_1X1, nnom_conv2d_affine_s8_words};
+                                      CONV_PW_COLUMNS, CONV_ROWS, CONV_1X1, CONV_FALLBACK};
 
 /* The dispatcher's choice, out of line: its values are gone before the path's tail call. */
 static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, nnom_dims_t in_dims,
@@ -722,6 +727,7 @@ void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t
     path[conv_path(p, in_dims, out_dims, bias, scratch)](p, in, nnom_dims_hw(in_dims), in_dims.c, w, bias, out,
                                                           nnom_dims_hw(out_dims), out_dims.c, scratch);
 }
+#endif /* !NNOM_CONV_COMPACT_ONLY */
 #else
 
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,

@@ -39,7 +39,7 @@
 #define SH_T9_GROUP 16u
 
 typedef struct {
-    const nnom_conv_affine_call_t *a; /* the kernel's arguments (on its caller's frame) */
+    nnom_conv_affine_call_t a;  /* the kernel's arguments (here: no caller's frame holds them) */
     uint32_t S, K, Kp;          /* values per band column (kh * in_c), per window, rounded up to even */
     uint32_t block_words;       /* 4 + 2 Kp + 12 */
     int32_t *blk;               /* the blocks (t9_layer(): the channels' words), in the scratch */
@@ -57,8 +57,8 @@ typedef int (*sh_layer_fn)(const sh_job_t *j);
  * so that neither frame holds the values of both. */
 static NNOM_ARM_NOINLINE void sh_consts(const sh_job_t *j, uint32_t oc0, uint32_t n, int32_t *blk)
 {
-    const nnom_conv_affine_params_t *p = j->a->p;
-    const int32_t *bias = j->a->bias;
+    const nnom_conv_affine_params_t *p = j->a.p;
+    const int32_t *bias = j->a.bias;
     const int32_t z1 = 1 + 2 * p->out_zp;
     int32_t *rq = blk + 4 + 2u * j->Kp;
     uint32_t i;
@@ -78,9 +78,9 @@ static NNOM_ARM_NOINLINE void sh_consts(const sh_job_t *j, uint32_t oc0, uint32_
  * repeats the block's first (its outputs are not stored). */
 static NNOM_ARM_NOINLINE void sh_weights(const sh_job_t *j, uint32_t oc0, uint32_t n, int32_t *blk)
 {
-    const nnom_conv_affine_params_t *p = j->a->p;
-    const int8_t *w = j->a->w;
-    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
+    const nnom_conv_affine_params_t *p = j->a.p;
+    const int8_t *w = j->a.w;
+    const uint32_t C = j->a.in_dims.c, kh = p->win.kh, K = j->K, row = p->win.kw * C;
     uint32_t b, i, t, at, ky, c;
 
     for (b = 0; b < n; b += 4, blk += j->block_words) {
@@ -168,7 +168,7 @@ static NNOM_SH_NOIPA void sh_cols3(const sh_job_t *j, const int8_t *s, int16_t *
 /* two or four channels */
 static NNOM_SH_NOIPA void sh_cols(const sh_job_t *j, const int8_t *s, int16_t *d, uint32_t n)
 {
-    const uint32_t C = j->a->in_dims.c, S = j->S, zp2 = j->zp2;
+    const uint32_t C = j->a.in_dims.c, S = j->S, zp2 = j->zp2;
     uint32_t c;
     for (; n > 0; n--, d += S, s += C)
         for (c = 0; c < C; c++)
@@ -195,8 +195,8 @@ static NNOM_ARM_NOINLINE void sh_zero(int16_t *d, uint32_t n, uint32_t S, uint32
  * stack peak of small models is under it). */
 static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, uint32_t oy, uint32_t ky0)
 {
-    const nnom_window_t *win = &j->a->p->win;
-    const uint32_t C = j->a->in_dims.c, S = j->S, n = j->x1 - j->x0;
+    const nnom_window_t *win = &j->a.p->win;
+    const uint32_t C = j->a.in_dims.c, S = j->S, n = j->x1 - j->x0;
     uint32_t ky;
     for (ky = ky0; ky < win->kh; ky++) {
         const int32_t iy = (int32_t)(oy * win->sh + ky * win->dh) - (int32_t)win->pad_top;
@@ -205,10 +205,10 @@ static NNOM_SH_NOIPA void sh_band(const sh_job_t *j, uint32_t oy, uint32_t ky0)
             sh_zero(row, j->x0, S, C);
             sh_zero(row + j->x1 * S, j->Wb - j->x1, S, C);
         }
-        if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) {
+        if (iy < 0 || iy >= (int32_t)j->a.in_dims.h) {
             sh_zero(d, n, S, C);
         } else {
-            const int8_t *s = j->a->in + ((uint32_t)iy * j->a->in_dims.w + j->x0 - win->pad_left) * C;
+            const int8_t *s = j->a.in + ((uint32_t)iy * j->a.in_dims.w + j->x0 - win->pad_left) * C;
             if (C == 1)
                 sh_cols1(j, s, d, n);
             else if (C == 3)
@@ -308,9 +308,9 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t sh_quad(const int16_t *x, const int32_t *
 static NNOM_ARM_NOINLINE void sh_row(const sh_job_t *j, const int16_t *band, const int32_t *blk, int8_t *out,
                                      uint32_t n)
 {
-    const uint32_t C = j->a->out_dims.c, steps = j->Kp >> 1, xs = j->a->p->win.sw * j->S, W = j->a->out_dims.w;
-    const uint32_t lo4 = nnom_arm_bytes4(j->a->p->act_min), hi4 = nnom_arm_bytes4(j->a->p->act_max);
-    const int clamp = j->a->p->act_min > -128 || j->a->p->act_max < 127;
+    const uint32_t C = j->a.out_dims.c, steps = j->Kp >> 1, xs = j->a.p->win.sw * j->S, W = j->a.out_dims.w;
+    const uint32_t lo4 = nnom_arm_bytes4(j->a.p->act_min), hi4 = nnom_arm_bytes4(j->a.p->act_max);
+    const int clamp = j->a.p->act_min > -128 || j->a.p->act_max < 127;
     uint32_t ox, b;
     for (ox = 0; ox < W; ox++, band += xs, out += C) {
         const int32_t *wp = blk;
@@ -429,13 +429,17 @@ static __attribute__((naked, noinline)) int t9_w3x3(const t9_w3x3_t *a __attribu
 #error "t9_w3x3() checks the shift against NNOM_ARM_AFF_MAX_R = 23"
 #endif
 
-static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, const int32_t *bias, uint32_t oc0,
-                         uint32_t n, int32_t *blk)
+/* A frame of its own, entered by a tail call: t9_weights()'s (the other kernels' loop) is off the
+ * stack while the words are made, which sets the shallow kernel's stack peak (digits' first conv). */
+static NNOM_ARM_NOINLINE int t9_weights3x3(const sh_job_t *j, uint32_t oc0, uint32_t n)
 {
     static const int32_t no_bias = 0;
+    const nnom_conv_affine_params_t *p = j->a.p;
+    const int32_t *bias = j->a.bias;
+    int32_t *blk = j->blk;
     t9_w3x3_t a;
     a.blk = blk;
-    a.w = w + oc0 * 9u;
+    a.w = j->a.w + oc0 * 9u;
     a.b = bias != NULL ? bias + oc0 : &no_bias;
     a.m = p->mult + oc0;
     a.s = p->shift + oc0;
@@ -451,15 +455,15 @@ static int t9_weights3x3(const nnom_conv_affine_params_t *p, const int8_t *w, co
  * kernels only: the caller checked the others'). */
 static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, uint32_t oc0, uint32_t n)
 {
-    const int8_t *w = j->a->w;
-    const int32_t *bias = j->a->bias;
+    const int8_t *w = j->a.w;
+    const int32_t *bias = j->a.bias;
     int32_t *blk = j->blk;
-    const nnom_conv_affine_params_t *p = j->a->p;
-    const uint32_t C = j->a->in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
+    const nnom_conv_affine_params_t *p = j->a.p;
+    const uint32_t C = j->a.in_dims.c, kh = p->win.kh, kw = p->win.kw, K = j->K, row = kw * C;
     const int32_t z1 = 1 + 2 * p->out_zp;
     uint32_t i, x, ky, c;
     if (K == 9u && kh == 3u && kw == 3u)
-        return t9_weights3x3(p, w, bias, oc0, n, blk);
+        return t9_weights3x3(j, oc0, n);
     for (i = 0; i < n; i++, blk += T9_WORDS) {
         const uint32_t oc = oc0 + i;
         const int8_t *r = w + oc * K;
@@ -479,15 +483,15 @@ static NNOM_ARM_NOINLINE int t9_weights(const sh_job_t *j, uint32_t oc0, uint32_
     return 1;
 }
 
-/* One output row (t9_run()): its words in the order t9_run loads them. */
+/* One output row (t9_run()): the words it reloads a pixel first, in the order it loads them. */
 typedef struct {
     const int32_t *w;           /* the channels' words */
-    int8_t *out;                /* the first pixel's first output */
-    const int16_t *x;           /* the first window */
     const int16_t *xend;        /* the window after the last one */
     uint32_t xs;                /* bytes from a window to the next */
     uint32_t skip;              /* output bytes from a pixel's last channel to the next pixel's first */
     uint32_t entry;             /* T9_GROUP - n, n in [1, T9_GROUP] */
+    int8_t *out;                /* the first pixel's first output */
+    const int16_t *x;           /* the first window */
 } t9_run_t;
 
 /* A channel (T9_WORDS at r1) against the window in r10-r12, lr, r0: its words in r4-r9, its
@@ -509,12 +513,16 @@ typedef struct {
 #define T9_ENTRY(l) ".hword (" #l "f - 9b) / 2\n\t"
 /* Every pixel of a row: the window into registers, then the n channels unrolled (entered at
  * T9_GROUP - n: no loop, no count), then the next window, the weights again, the next pixel's
- * outputs; w, xend, xs, skip and the entry on the stack, reloaded in one LDM a pixel. */
+ * outputs; w, xend, xs, skip and the entry reloaded from the row's words a pixel (their address
+ * on the stack: 16 B less than a copy there, at the shallow kernel's stack peak, for one LDR a
+ * pixel). */
 static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribute__((unused)))
 {
     __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldm    r0, {r1-r7}\n\t"
-                     "push   {r1, r4-r7}\n\t"
+                     "push   {r0}\n\t"
+                     "ldr    r2, [r0, #20]\n\t"
+                     "ldr    r3, [r0, #24]\n\t"
+                     "ldm    r0, {r1, r4-r7}\n\t"
                      "1:\n\t"
                      "ldr    r10, [r3]\n\t"
                      "ldr    r11, [r3, #4]\n\t"
@@ -530,12 +538,13 @@ static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribut
                      T9_CHANNEL(15) T9_CHANNEL(16) T9_CHANNEL(17) T9_CHANNEL(18) T9_CHANNEL(19)
                      T9_CHANNEL(20) T9_CHANNEL(21) T9_CHANNEL(22) T9_CHANNEL(23) T9_CHANNEL(24)
                      T9_CHANNEL(25)
-                     "ldm    sp, {r1, r4-r7}\n\t"
+                     "ldr    r0, [sp]\n\t"
+                     "ldm    r0, {r1, r4-r7}\n\t"
                      "add    r3, r3, r5\n\t"
                      "add    r2, r2, r6\n\t"
                      "cmp    r3, r4\n\t"
                      "bne    1b\n\t"
-                     "add    sp, sp, #20\n\t"
+                     "add    sp, sp, #4\n\t"
                      "pop    {r4-r11, pc}");
 }
 #undef T9_CHANNEL
@@ -544,8 +553,8 @@ static __attribute__((naked, noinline)) void t9_run(const t9_run_t *j __attribut
 /* The clamp of a fused activation over the n outputs of every pixel of a row. */
 static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t n)
 {
-    const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w;
-    const int32_t lo = j->a->p->act_min, hi = j->a->p->act_max;
+    const uint32_t C = j->a.out_dims.c, W = j->a.out_dims.w;
+    const int32_t lo = j->a.p->act_min, hi = j->a.p->act_max;
     const uint32_t lo4 = nnom_arm_bytes4(lo), hi4 = nnom_arm_bytes4(hi);
     uint32_t ox, i;
     for (ox = 0; ox < W; ox++, out += C) {
@@ -562,20 +571,20 @@ static NNOM_ARM_NOINLINE void t9_clamp(const sh_job_t *j, int8_t *out, uint32_t 
  * before any is written, the last column never in a turn (no read past the band's last value). */
 static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, int32_t iy)
 {
-    const int8_t *in = j->a->in;
+    const int8_t *in = j->a.in;
     static const int8_t zeros[4] = {0, 0, 0, 0};
     const uint32_t Wb = j->Wb;
     uint32_t x = 0, x0 = j->x0, x1 = j->x1, zp2 = j->zp2, step = 1, xv;
     const int8_t *s;
     int16_t *d = j->band;
-    if (iy < 0 || iy >= (int32_t)j->a->in_dims.h) { /* the whole row is padding */
+    if (iy < 0 || iy >= (int32_t)j->a.in_dims.h) { /* the whole row is padding */
         x0 = 0;
         x1 = Wb;
         s = zeros;
         step = 0;
         zp2 = 0;
     } else {
-        s = in + (uint32_t)iy * j->a->in_dims.w; /* column x0 */
+        s = in + (uint32_t)iy * j->a.in_dims.w; /* column x0 */
     }
     for (; x < x0; x++, d += 3) {
         nnom_st32(d, nnom_ld32(d + 1));
@@ -608,9 +617,9 @@ static NNOM_ARM_NOINLINE void t9_shift_in(const sh_job_t *j, int32_t iy)
  * it is not fast, before any output. */
 static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
 {
-    const nnom_window_t *win = &j->a->p->win;
-    const uint32_t C = j->a->out_dims.c, W = j->a->out_dims.w, row = W * C;
-    const int clamp = j->a->p->act_min > -128 || j->a->p->act_max < 127;
+    const nnom_window_t *win = &j->a.p->win;
+    const uint32_t C = j->a.out_dims.c, W = j->a.out_dims.w, row = W * C;
+    const int clamp = j->a.p->act_min > -128 || j->a.p->act_max < 127;
     /* a 3x3 kernel over one channel with stride 1: the band moves by a row (t9_shift_in()) */
     const int by_row = win->kh == 3u && j->S == 3u && win->sh == 1u && win->dh == 1u;
     const int32_t top = (int32_t)win->pad_top;
@@ -621,8 +630,8 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
     r.xend = (const int16_t *)(const void *)((const uint8_t *)j->band + W * r.xs);
     for (oc = 0; oc < C; oc += T9_GROUP) {
         const uint32_t n = C - oc < T9_GROUP ? C - oc : T9_GROUP;
-        if (j->a->p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
-            r.w = (const int32_t *)(const void *)j->a->w + oc * T9_WORDS;
+        if (j->a.p->mult == NULL) { /* NNOM_CONV_T9_WORDS: the export's words, its check passed */
+            r.w = (const int32_t *)(const void *)j->a.w + oc * T9_WORDS;
         } else {
             r.w = j->blk;
             if (!t9_weights(j, oc, n) && C <= T9_GROUP)
@@ -630,7 +639,7 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
         }
         r.skip = C - n;
         r.entry = T9_GROUP - n;
-        for (oy = 0; oy < j->a->out_dims.h; oy++) {
+        for (oy = 0; oy < j->a.out_dims.h; oy++) {
             if (by_row) {
                 if (oy == 0) { /* the first group's band is zero: padding rows above need no shift */
                     if (top < 1 || oc > 0)
@@ -640,12 +649,12 @@ static NNOM_ARM_NOINLINE int t9_layer(const sh_job_t *j)
                 }
                 t9_shift_in(j, (int32_t)oy + 2 - top);
             } else if (oy > 0 && win->dh == 1 && 2u * win->sh <= win->kh) {
-                sh_shift(j->band, j->Wb * j->S, win->sh * j->a->in_dims.c);
+                sh_shift(j->band, j->Wb * j->S, win->sh * j->a.in_dims.c);
                 sh_band(j, oy, win->kh - win->sh);
             } else {
                 sh_band(j, oy, 0);
             }
-            r.out = j->a->out + oy * row + oc;
+            r.out = j->a.out + oy * row + oc;
             t9_run(&r);
             if (clamp)
                 t9_clamp(j, r.out, n);
@@ -669,18 +678,50 @@ static NNOM_ARM_NOINLINE void sh_reference(const nnom_conv_affine_call_t *a)
     nnom_conv2d_affine_s8(a->p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
 }
 
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
+/* The layer in blocks of four output channels, 4 * NNOM_CONV_SHALLOW_BLOCKS at a time, row by row
+ * (apart from the kernel's frame: the 9-value windows' path runs from a lighter one). */
+static NNOM_ARM_NOINLINE void sh_blocks(const sh_job_t *j)
 {
-    const nnom_conv_affine_params_t *p = a->p;
+    const nnom_window_t *win = &j->a.p->win;
+    const uint32_t C = j->a.out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS, nv = j->Wb * j->S;
+    uint32_t oc, oy, i;
+    for (oc = 0; oc < C; oc += group) {
+        const uint32_t n = C - oc < group ? C - oc : group;
+        for (i = 0; i < n; i += 4)
+            sh_consts(j, oc + i, n - i, j->blk + (i >> 2) * j->block_words);
+        sh_weights(j, oc, n, j->blk);
+        for (oy = 0; oy < j->a.out_dims.h; oy++) {
+            if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
+                sh_shift(j->band, nv, win->sh * j->a.in_dims.c);
+                sh_band(j, oy, win->kh - win->sh);
+            } else {
+                sh_band(j, oy, 0);
+            }
+            sh_row(j, j->band, j->blk, j->a.out + (uint32_t)oy * j->a.out_dims.w * C + oc, n);
+        }
+    }
+}
+
+void nnom_conv2d_shallow_affine_s8_fast(NNOM_CONV_WORDS_PARAMS)
+{
     const nnom_window_t *win = &p->win;
-    const uint32_t C = a->out_dims.c, group = 4u * NNOM_CONV_SHALLOW_BLOCKS;
-    const uint32_t K = (uint32_t)win->kh * win->kw * a->in_dims.c;
+    const uint32_t C = out_c, K = (uint32_t)win->kh * win->kw * in_c;
     const sh_layer_fn *t9 = sh_t9;
+    const nnom_conv_affine_call_t *a;
     sh_job_t j;
     int16_t *band; /* j.band, for the loop that zeroes it (a store through it could change j) */
-    uint32_t oc, oy, i, nb, nv;
+    uint32_t i, nb, nv;
 
     NNOM_ARM_OPAQUE(t9);
+    j.a.p = p;
+    j.a.in = in;
+    j.a.w = w;
+    j.a.bias = bias;
+    j.a.out = out;
+    j.a.scratch = scratch;
+    j.a.in_dims = nnom_dims_of(in_hw, in_c);
+    j.a.out_dims = nnom_dims_of(out_hw, out_c);
+    a = &j.a;
     /* the 9-value windows' path checks the requantization of a single group of 3x3 kernels itself */
     if (a->scratch == NULL || !nnom_conv2d_affine_s8_shallow(win, a->in_dims.c, C) || a->out_dims.w == 0
         || (!(K == 9u && win->kh == 3u && win->kw == 3u && t9[0] != NULL
@@ -689,7 +730,6 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
         sh_reference(a);
         return;
     }
-    j.a = a;
     j.S = (uint32_t)win->kh * a->in_dims.c;
     j.K = win->kw * j.S;
     j.Kp = (j.K + 1u) & ~1u;
@@ -711,28 +751,14 @@ void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
             sh_reference(a);
         return;
     }
-    for (oc = 0; oc < C; oc += group) {
-        const uint32_t n = C - oc < group ? C - oc : group;
-        for (i = 0; i < n; i += 4)
-            sh_consts(&j, oc + i, n - i, j.blk + (i >> 2) * j.block_words);
-        sh_weights(&j, oc, n, j.blk);
-        for (oy = 0; oy < a->out_dims.h; oy++) {
-            if (oy > 0 && win->dh == 1 && 4u * win->sh <= win->kh) {
-                sh_shift(j.band, nv, win->sh * a->in_dims.c);
-                sh_band(&j, oy, win->kh - win->sh);
-            } else {
-                sh_band(&j, oy, 0);
-            }
-            sh_row(&j, j.band, j.blk, a->out + (uint32_t)oy * a->out_dims.w * C + oc, n);
-        }
-    }
+    sh_blocks(&j);
 }
 
 #else
 
-void nnom_conv2d_shallow_affine_s8_fast(const nnom_conv_affine_call_t *a)
+void nnom_conv2d_shallow_affine_s8_fast(NNOM_CONV_WORDS_PARAMS)
 {
-    nnom_conv2d_affine_s8(a->p, a->in, a->in_dims, a->w, a->bias, a->out, a->out_dims);
+    nnom_conv2d_affine_s8_words(NNOM_CONV_WORDS_ARGS);
 }
 
 #endif

@@ -317,7 +317,7 @@ NNOM_ARM_NOINLINE void nnom_dw_aff_chan_pixels(const nnom_conv_affine_params_t *
         inner_run(out_dims.h, in_dims.h, win->sh, win->pad_top, 3, 1, &ylo, &yhi);
         inner_run(out_dims.w, in_dims.w, win->sw, win->pad_left, 3, 1, &xlo, &xhi);
         /* the table path's runner takes its rows' next output and the next row too (dw_s2_edges()) */
-        edges = dw_s2_edges(p, dw_s2_runs(p) && dw_s2_fits(p->shift, bias, C), in_dims, out_dims, ylo, yhi, xlo, xhi);
+        edges = dw_s2_edges(p, dw_s2_runs(p) && dw_imm_range(p->shift, bias, C), in_dims, out_dims, ylo, yhi, xlo, xhi);
         xend = xhi + (edges & DW_S2_RIGHT);
         yend = yhi + (edges >> 1);
     }

@@ -128,7 +128,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
 /* dw_nine_s2_asm()'s parts used more than once: P0 (taps 0, 3) from the slot; taps 6, 7 (the
  * bottom row's first two, r0 moved a column on between them); a row's first P0 into the slot; P2
  * (taps 2, 5) kept in the slot; the requantization and packing into r4 (and the row's end into
- * r12): SMMLA and SSAT's immediate shift (DW_S2_SHIFT), the constants m0 k0' m1 k1' in rq[1], m2 k2'
+ * r12): SMMLA and SSAT's immediate shift (DW_IMM_SHIFT), the constants m0 k0' m1 k1' in rq[1], m2 k2'
  * m3 k3' in rq[2] followed by end: two LDMs (dw_s2_imm()). */
 #define DW_S2_P0_RESTORE \
     "ldrd   r8, r9, [r3, #" DW_S2_P0 "]\n\t" \
@@ -193,8 +193,8 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
     "ldr    r8, [r3, #44]\n\t" \
     "smlad  r7, r11, r8, r7\n\t"
 #define DW_S2_SSAT(a) "ssat   " a ", #8, " a ", asr #10\n\t"
-#if DW_S2_SHIFT != 10
-#error "DW_S2_SSAT's shift is DW_S2_SHIFT"
+#if DW_IMM_SHIFT != 10
+#error "DW_S2_SSAT's shift is DW_IMM_SHIFT"
 #endif
 /* the same with SMMLAR and ASR (a group outside it: nnom_arm_rq4()'s constants from rq[0]) */
 #define DW_S2_RQ_R \
@@ -239,7 +239,7 @@ static __attribute__((naked, noinline)) void dw_nine_asm(const dw_job_t *j __att
  * dilation); the row's end in the output is in the job (end), read into r12 with the requantization's
  * constants. 78 instructions a pixel of four channels (two pixels a step, the end tested once:
  * 79 one a step; dw_nine_asm(): 92); a group outside the
- * requantization's range (imm 0: dw_s2_fits()) takes the loop at 4:, 84 with SMMLAR and ASR, and
+ * requantization's range (imm 0: dw_imm_range()) takes the loop at 4:, 84 with SMMLAR and ASR, and
  * its layer's outputs past the block go to the channel-major core. Registers as there; the stack:
  * [8] the pixel loop's address, [12] rows left, [16] the row's first input and output. */
 static __attribute__((naked, noinline)) void dw_nine_s2_asm(const dw_job_t *j __attribute__((unused)))

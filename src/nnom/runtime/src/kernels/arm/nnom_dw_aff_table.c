@@ -11,7 +11,7 @@
  * never reaches the inner loop: over a block's taps, sum w * (x - zp) = sum w * x - zp * sum w, and
  * the last term goes into the block's bias. The weights are doubled in the table, which gives the
  * requantization (nnom_arm_affine.h) its 2 * accumulator for free (at stride 2 scaled further for
- * SSAT's immediate shift: DW_S2_SHIFT). When in_c is not a multiple of
+ * SSAT's immediate shift: DW_IMM_SHIFT). When in_c is not a multiple of
  * 4, the last group is channels in_c - 4 .. in_c - 1, overlapping the one before: the same bytes
  * are written twice. */
 #include "nnom_affine_kernels.h"
@@ -140,13 +140,13 @@ static NNOM_ARM_ALWAYS_INLINE int32_t dw_mul_tt(uint32_t x, uint32_t f)
     return __smlatt((int32_t)x, (int32_t)f, 0);
 }
 
-/* dw_nine_s2_asm()'s requantization (DW_S2_SHIFT) of channel c0 + i: m and k' = k 2^v + 2^(v-1) in
- * rq[1 + i / 2], v = DW_S2_SHIFT - r (1 to 7: dw_s2_fits()); returns its weights' factor 2^(1+v).
- * k = k0 2^(DW_S2_SHIFT - 1), k0 = 1 + 2 out_zp (z1 2^(r-1) 2^v). */
+/* dw_nine_s2_asm()'s requantization (DW_IMM_SHIFT) of channel c0 + i: m and k' = k 2^v + 2^(v-1) in
+ * rq[1 + i / 2], v = DW_IMM_SHIFT - r (1 to 7: dw_imm_range()); returns its weights' factor 2^(1+v).
+ * k = k0 2^(DW_IMM_SHIFT - 1), k0 = 1 + 2 out_zp (z1 2^(r-1) 2^v). */
 static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq1(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
                                                  int32_t k, uint32_t i)
 {
-    const uint32_t v = (uint32_t)(DW_S2_SHIFT + p->shift[c0 + i]);
+    const uint32_t v = (uint32_t)(DW_IMM_SHIFT + p->shift[c0 + i]);
     j->rq[1 + (i >> 1)][2 * (i & 1u)] = p->mult[c0 + i];
     j->rq[1 + (i >> 1)][2 * (i & 1u) + 1] = k + (int32_t)(1u << (v - 1u));
     return 2u << v;
@@ -157,7 +157,7 @@ static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq1(dw_job_t *j, const nnom_conv_af
 static NNOM_ARM_ALWAYS_INLINE uint32_t dw_s2_rq(dw_job_t *j, const nnom_conv_affine_params_t *p, uint32_t c0,
                                                uint32_t *f13)
 {
-    const int32_t k = (int32_t)((uint32_t)(1 + 2 * p->out_zp) << (DW_S2_SHIFT - 1));
+    const int32_t k = (int32_t)((uint32_t)(1 + 2 * p->out_zp) << (DW_IMM_SHIFT - 1));
     const uint32_t f0 = dw_s2_rq1(j, p, c0, k, 0), f1 = dw_s2_rq1(j, p, c0, k, 1);
     const uint32_t f2 = dw_s2_rq1(j, p, c0, k, 2), f3 = dw_s2_rq1(j, p, c0, k, 3);
     *f13 = f1 | f3 << 16;
@@ -283,8 +283,8 @@ static NNOM_ARM_NOINLINE void dw_block(dw_job_t *j, const nnom_conv_affine_param
         tap_pair_t *pr = j->pairs;
         /* the sums of the doubled weights, (c0, c2) and (c1, c3) (int16 lanes: at most 127 taps) */
         uint32_t sum_e = 0, sum_o = 0, i;
-        /* on dw_nine_s2_asm(), a group in its requantization (DW_S2_SHIFT) or not */
-        j->imm = s2 && (j->imm_all || dw_s2_fits(p->shift + c0, bias != NULL ? bias + c0 : NULL, 4));
+        /* on dw_nine_s2_asm(), a group in its requantization (DW_IMM_SHIFT) or not */
+        j->imm = s2 && (j->imm_all || dw_imm_range(p->shift + c0, bias != NULL ? bias + c0 : NULL, 4));
         if (j->imm) {
             dw_s2_group(j, p, wc, C, bias, c0);
             t = n; /* (its taps done) */
@@ -379,7 +379,7 @@ NNOM_ARM_NOINLINE int nnom_dw_aff_table(const nnom_conv_affine_params_t *p, cons
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.s2 = nine && dw_s2_runs(p);
-    j.imm_all = j.s2 && dw_s2_fits(p->shift, bias, C);
+    j.imm_all = j.s2 && dw_imm_range(p->shift, bias, C);
     {
         const uint32_t edges = border ? dw_s2_edges(p, (int)j.imm_all, in_dims, out_dims, ylo, yhi, xlo, xhi) : 0u;
         j.right = edges & DW_S2_RIGHT;

@@ -16,6 +16,7 @@
 
 #include "nnom_affine_kernels.h"
 #include "nnom_arm_affine.h"
+#include "nnom_arm_dw_taps.h"
 #include <stddef.h>
 
 /* Windows of up to this many taps use the table (24 bytes per pair on the stack): 25 covers 5x5;
@@ -36,6 +37,9 @@
 #define DW_PLANES (DW_PLANES_TILE || DW_PLANES_TALL)
 #define DW_CHAN (NNOM_PATH_AFF_DW_CHAN_SAT || NNOM_PATH_AFF_DW_CHAN_FIX || NNOM_PATH_AFF_DW_CHAN_CLAMP)
 #define DW_BAND2 (NNOM_PATH_AFF_DW_PLANE_BAND && NNOM_PATH_AFF_DW_PLANE_BAND2) /* dw_band_m2(), in bands */
+/* The compact path built in and no other (the small profile): it is nnom_dw_conv2d_affine_s8_fast()
+ * (nnom_dw_conv2d_affine_s8_compact.c), the dispatcher and the reference are left out. */
+#define DW_COMPACT_ONLY (NNOM_PATH_AFF_DW_COMPACT && !DW_TABLE && !DW_PLANES && !DW_CHAN && !NNOM_PATH_AFF_DW_TINY_SAT)
 
 /* The four channels' accumulators r4-r7 shifted right by s0-s3, saturated to int8 and packed in
  * r4, channel 0 in the low byte (the nine-tap runners and the channel-major core). */
@@ -51,6 +55,54 @@
     "bfi    r4, r5, #8, #8\n\t"                                                              \
     "bfi    r4, r6, #16, #8\n\t"                                                             \
     "bfi    r4, r7, #24, #8\n\t"
+
+/* The requantization that ends with SSAT's immediate shift instead of an ASR by the channel's r
+ * ("imm"): the plane path's stride-1 cores without the sign correction (output zero point -128, no
+ * clamp) and dw_nine_s2_asm(). With u = DW_IMM_SHIFT + 1 - r, the weights and the bias times 2^u
+ * (2 before: nnom_arm_rq()'s 2a) and k' = k 2^(u-1) + 2^(u-2) (SMMLA, without SMMLAR's rounding,
+ * which k' now holds; dw_s2_rq() for the runner), floors nest:
+ *     SMMLA(2^u a, m, k') >> DW_IMM_SHIFT = floor((2a m + 2^31 + k 2^32) / 2^(32 + r))
+ *                                          = SMMLAR(2a, m, k) >> r
+ * exactly when 2 <= u <= 8 (k' whole, the q15 weights w 2^u within int16) and |2^u a| < 2^31: for r
+ * from DW_IMM_SHIFT - 7 to DW_IMM_SHIFT - 1 and, a being the bias plus 9 taps of |w (x - zp)| <=
+ * 128 * 255 < 2^15, biases in [-DW_IMM_BIAS, DW_IMM_BIAS) (|2^u a| <= 2^8 (2^22 + 9 * 255 * 128)
+ * < 2^31). A layer or group that does not fit takes the cores with the sign correction, or SMMLAR
+ * and ASR. */
+#define DW_IMM_SHIFT 10
+#define DW_IMM_BIAS (1u << 22)
+
+/* Whether n channels' shifts and biases fit that requantization (the multipliers >= 0 are
+ * dw_imm_fits()'s, or nnom_arm_aff_fast()'s, which the table path checked): shifts -r from
+ * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), the biases in [-DW_IMM_BIAS, DW_IMM_BIAS). Four shifts
+ * a step bytewise (-r + DW_IMM_SHIFT - 1 from 0 to 6, which UQSUB8 by 6 takes to 0), the biases'
+ * bounds as the bits of b + DW_IMM_BIAS ORed (about 4 instructions a channel, 15 with the tests
+ * branched on). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_imm_range(const int8_t *shift, const int32_t *bias, uint32_t n)
+{
+    uint32_t i, bad = 0, bits = 0;
+    for (i = 0; i + 4 <= n; i += 4)
+        bad |= __uqsub8(__uadd8(nnom_ld32(shift + i), (DW_IMM_SHIFT - 1) * 0x01010101u), 0x06060606u);
+    for (; i < n; i++)
+        bad |= (uint32_t)(shift[i] + DW_IMM_SHIFT - 1) > 6u;
+    if (bias != NULL) {
+        for (i = 0; i + 4 <= n; i += 4)
+            bits |= ((uint32_t)bias[i] + DW_IMM_BIAS) | ((uint32_t)bias[i + 1] + DW_IMM_BIAS)
+                    | ((uint32_t)bias[i + 2] + DW_IMM_BIAS) | ((uint32_t)bias[i + 3] + DW_IMM_BIAS);
+        for (; i < n; i++)
+            bits |= (uint32_t)bias[i] + DW_IMM_BIAS;
+    }
+    return bad == 0 && bits < 2u * DW_IMM_BIAS;
+}
+
+/* Whether a layer's n channels fit the imm cores: multipliers >= 0 (then nnom_arm_aff_fast() holds)
+ * and dw_imm_range(). */
+static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_imm_fits(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n)
+{
+    uint32_t i, any = 0;
+    for (i = 0; i < n; i++)
+        any |= (uint32_t)mult[i];
+    return (int32_t)any >= 0 && dw_imm_range(shift, bias, n);
+}
 
 #if DW_TABLE || DW_CHAN
 /* Along one axis (n_out outputs of n inputs, stride s, padding pad, k taps d apart): the outputs
@@ -72,38 +124,8 @@ static NNOM_ARM_ALWAYS_INLINE __attribute__((unused)) void inner_run(uint32_t n_
  * through NNOM_ARM_OPAQUE, the same code in every build (see dw_runners). */
 static const uint8_t dw_s2_built[1] = {NNOM_PATH_AFF_DW_TABLE_NINE && NNOM_ARM_ASM};
 
-/* dw_nine_s2_asm() ends with SSAT's immediate shift, as the plane path's stride-1 cores do
- * (DW_IMM_SHIFT, below: the same arithmetic): channel c's weights and bias times 2^u instead of 2,
- * u = DW_S2_SHIFT + 1 - r_c, and SMMLA's k' = k 2^(u-1) + 2^(u-2) with the rounding (dw_s2_rq());
- * exact for r from DW_S2_SHIFT - 7 to DW_S2_SHIFT - 1 and biases in [-DW_S2_BIAS, DW_S2_BIAS)
- * (|2^u a| <= 2^8 (2^22 + 9 * 255 * 128) < 2^31). */
-#define DW_S2_SHIFT 10
-#define DW_S2_BIAS (1u << 22)
-
-/* Whether a layer's n channels fit that requantization (their multipliers >= 0: nnom_arm_aff_fast(),
- * which the table path checked): shifts -r from -(DW_S2_SHIFT - 1) to -(DW_S2_SHIFT - 7), the biases
- * in [-DW_S2_BIAS, DW_S2_BIAS). Four shifts a step bytewise (-r + DW_S2_SHIFT - 1 from 0 to 6, which
- * UQSUB8 by 6 takes to 0), the biases' bounds as the bits of b + DW_S2_BIAS ORed (about 4
- * instructions a channel, 15 with the tests branched on). */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_fits(const int8_t *shift, const int32_t *bias, uint32_t n)
-{
-    uint32_t i, bad = 0, bits = 0;
-    for (i = 0; i + 4 <= n; i += 4)
-        bad |= __uqsub8(__uadd8(nnom_ld32(shift + i), (DW_S2_SHIFT - 1) * 0x01010101u), 0x06060606u);
-    for (; i < n; i++)
-        bad |= (uint32_t)(shift[i] + DW_S2_SHIFT - 1) > 6u;
-    if (bias != NULL) {
-        for (i = 0; i + 4 <= n; i += 4)
-            bits |= ((uint32_t)bias[i] + DW_S2_BIAS) | ((uint32_t)bias[i + 1] + DW_S2_BIAS)
-                    | ((uint32_t)bias[i + 2] + DW_S2_BIAS) | ((uint32_t)bias[i + 3] + DW_S2_BIAS);
-        for (; i < n; i++)
-            bits |= (uint32_t)bias[i] + DW_S2_BIAS;
-    }
-    return bad == 0 && bits < 2u * DW_S2_BIAS;
-}
-
 /* Whether the table path's nine-tap block at column stride 2 takes dw_nine_s2_asm(): no dilation
- * across, output zero point -128 without a clamp (each group in its requantization, dw_s2_fits(),
+ * across, output zero point -128 without a clamp (each group in its requantization, dw_imm_range(),
  * or with SMMLAR and ASR). */
 static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_runs(const nnom_conv_affine_params_t *p)
 {
@@ -115,7 +137,7 @@ static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_s2_runs(const nnom_conv_
 }
 
 /* Which outputs past the inner block [ylo, yhi) x [xlo, xhi) of a 3x3 layer without dilation
- * dw_nine_s2_asm() takes (runs: dw_s2_runs() and every group in its requantization, dw_s2_fits()):
+ * dw_nine_s2_asm() takes (runs: dw_s2_runs() and every group in its requantization, dw_imm_range()):
  * DW_S2_RIGHT, after each row of the block the output just
  * past it, whose window has only its first two columns inside the input (SAME at stride 2 on an even
  * width; from the column the last pixel kept, about 57 instructions, 78 on the channel-major core,
@@ -203,18 +225,6 @@ static NNOM_ARM_ALWAYS_INLINE void group_rq(const nnom_conv_affine_params_t *p, 
 #error "NNOM_DW_TILE_COLS: 4 to 28 columns"
 #endif
 
-/* The stride-1 cores without the sign correction (output zero point -128, no clamp: "imm") end
- * with SSAT's immediate shift instead of an ASR by the channel's r: with u = DW_IMM_SHIFT + 1 - r,
- * the weights and the bias times 2^u (2 before: nnom_arm_rq()'s 2a) and
- * k' = k 2^(u-1) + 2^(u-2) (SMMLA, without SMMLAR's rounding, which k' now holds), floors nest:
- *     SMMLA(2^u a, m, k') >> DW_IMM_SHIFT = floor((2a m + 2^31 + k 2^32) / 2^(32 + r))
- *                                          = SMMLAR(2a, m, k) >> r
- * exactly when 2 <= u <= 8 (k' whole, the q15 weights w 2^u within int16) and |2^u a| < 2^31: for r
- * from DW_IMM_SHIFT - 7 to DW_IMM_SHIFT - 1 and, a being the bias plus 9 taps of |w (x - zp)| <=
- * 128 * 255 < 2^15, |bias| < 2^22 (<= 2^(31 - 8) - 9 * 2^15). dw_imm_fits() checks a layer; one
- * that does not fit takes the cores with the sign correction. */
-#define DW_IMM_SHIFT 10
-#define DW_IMM_BIAS (1u << 22)
 
 /* The core's job: the pairs of output rows of a tile (field offsets used by the asm). */
 typedef struct {
@@ -301,18 +311,6 @@ dw_band_fn nnom_dw_aff_band_for(const dw_plane_t *L);
 #if DW_SMALL_PLANE != DW_SMALL_COLS * DW_CS_SMALL
 #error "DW_SMALL_PLANE: a small map's plane bytes"
 #endif
-
-/* Whether a layer's n channels fit the imm cores (DW_IMM_SHIFT): multipliers >= 0, shifts -r from
- * -(DW_IMM_SHIFT - 1) to -(DW_IMM_SHIFT - 7), |bias| < DW_IMM_BIAS (then nnom_arm_aff_fast() holds). */
-static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_imm_fits(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n)
-{
-    uint32_t i;
-    for (i = 0; i < n; i++)
-        if (mult[i] < 0 || (uint32_t)(shift[i] + DW_IMM_SHIFT - 1) > 6u
-            || (bias != NULL && (uint32_t)bias[i] + (DW_IMM_BIAS - 1u) >= 2u * DW_IMM_BIAS - 1u))
-            return 0;
-    return 1;
-}
 
 #if DW_PLANES
 
@@ -510,43 +508,6 @@ static NNOM_ARM_NOINLINE __attribute__((unused)) int dw_chan_cover(const nnom_co
 #if DW_TABLE
 /* ---- The table path's job and runners (nnom_dw_aff_table.c, nnom_dw_aff_nine.c). */
 
-/* One tap pair (a tap_pair_t at pr, 24 bytes) for the four channels at pa, in asm (in C, GCC loads
- * the offsets one by one and keeps a separate pointer increment). */
-#define NNOM_AFF_DW_PAIR                                                                      \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
-    "ldr    %[y], [%[pa], %[v]]\n\t"                                                         \
-    "pkhbt  %[lo], %[x], %[y], lsl #16\n\t"                                                  \
-    "pkhtb  %[y], %[y], %[x], asr #16\n\t"                                                   \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "sxtb16 %[x], %[lo]\n\t"                                                                 \
-    "smlad  %[a0], %[x], %[u], %[a0]\n\t"                                                    \
-    "sxtb16 %[lo], %[lo], ror #8\n\t"                                                        \
-    "smlad  %[a1], %[lo], %[v], %[a1]\n\t"                                                   \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "sxtb16 %[x], %[y]\n\t"                                                                  \
-    "smlad  %[a2], %[x], %[u], %[a2]\n\t"                                                    \
-    "sxtb16 %[y], %[y], ror #8\n\t"                                                          \
-    "smlad  %[a3], %[y], %[v], %[a3]\n\t"
-
-/* The last tap of an odd count: a tap_pair_t at pr with off[0] and w[0] = (w_c0, w_c2),
- * w[1] = (w_c1, w_c3). */
-#define NNOM_AFF_DW_SINGLE                                                                    \
-    "ldr    %[u], [%[pr]]\n\t"                                                               \
-    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
-    "ldrd   %[u], %[v], [%[pr], #8]\n\t"                                                     \
-    "sxtb16 %[y], %[x]\n\t"                                                                  \
-    "smlabb %[a0], %[y], %[u], %[a0]\n\t"                                                    \
-    "smlatt %[a2], %[y], %[u], %[a2]\n\t"                                                    \
-    "sxtb16 %[x], %[x], ror #8\n\t"                                                          \
-    "smlabb %[a1], %[x], %[v], %[a1]\n\t"                                                    \
-    "smlatt %[a3], %[x], %[v], %[a3]\n\t"
-
-typedef struct {
-    uint32_t off[2]; /* input byte offsets of the two taps from the block's first tap */
-    uint32_t w[4];   /* per channel: twice the weight of tap 1 (low half) and of tap 2 (high half) */
-} tap_pair_t;
-
 /* A block of output pixels (rows x count) and one group of four channels (the biases first and the
  * requantization after them: LDMs in dw_nine_asm()). */
 typedef struct dw_job {
@@ -571,7 +532,7 @@ typedef struct dw_job {
     tap_pair_t pairs[(NNOM_DW_MAX_TAPS + 1) / 2];
     void (*run)(const struct dw_job *j); /* the block's runner (dw_runners) */
     uint32_t s2;              /* the nine-tap block takes dw_nine_s2_asm() (dw_s2_runs()), */
-    uint32_t imm;             /* the group in its requantization (dw_s2_fits(), dw_s2_group()), */
+    uint32_t imm;             /* the group in its requantization (dw_imm_range(), dw_s2_group()), */
     uint32_t imm_all;         /* every group (then the outputs past the block: dw_s2_edges()) */
 } dw_job_t;
 
@@ -590,55 +551,7 @@ static NNOM_ARM_ALWAYS_INLINE void dw_pixels(const dw_job_t *j, const int clamp,
         int8_t *o = orow;
         for (x = j->count; x > 0; x--, pa += j->step, o += j->ostep) {
             int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
-            const tap_pair_t *pr = j->pairs;
-#if NNOM_ARM_ASM
-            uint32_t t, y, lo, u, v, n = j->n_pairs >> 1;
-            if (nine) /* four pairs and a single tap, unrolled */
-                __asm__(NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR NNOM_AFF_DW_SINGLE
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
-                          [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
-                        : [pa] "r"(pa)
-                        : "memory");
-            else if (n)
-                __asm__("1:\n\t" NNOM_AFF_DW_PAIR NNOM_AFF_DW_PAIR
-                        "subs   %[n], %[n], #1\n\t"
-                        "bne    1b\n\t"
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
-                          [n] "+r"(n), [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u),
-                          [v] "=&r"(v)
-                        : [pa] "r"(pa)
-                        : "cc", "memory");
-            if (!nine && (j->n_pairs & 1u))
-                __asm__(NNOM_AFF_DW_PAIR
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
-                          [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
-                        : [pa] "r"(pa)
-                        : "memory");
-            if (!nine && j->single)
-                __asm__(NNOM_AFF_DW_SINGLE
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(t),
-                          [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
-                        : [pa] "r"(pa), [pr] "r"(pr)
-                        : "memory");
-#else
-            uint32_t t;
-            (void)nine; /* the loop below takes any count */
-            for (t = j->n_pairs; t > 0; t--, pr++) {
-                uint32_t p = nnom_ld32(pa + pr->off[0]), q = nnom_ld32(pa + pr->off[1]);
-                uint32_t lo = nnom_pkhbt16(p, q), hi = nnom_pkhtb16(p, q);
-                a0 = __smlad(__sxtb16(lo), pr->w[0], a0);
-                a1 = __smlad(nnom_sxtb16_ror8(lo), pr->w[1], a1);
-                a2 = __smlad(__sxtb16(hi), pr->w[2], a2);
-                a3 = __smlad(nnom_sxtb16_ror8(hi), pr->w[3], a3);
-            }
-            if (j->single) {
-                uint32_t p = nnom_ld32(pa + pr->off[0]), pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
-                a0 = __smlabb(pe, pr->w[0], a0);
-                a2 = __smlatt(pe, pr->w[0], a2);
-                a1 = __smlabb(po, pr->w[1], a1);
-                a3 = __smlatt(po, pr->w[1], a3);
-            }
-#endif
+            nnom_dw_tap_sums(&a0, &a1, &a2, &a3, pa, j->pairs, &j->n_pairs, &j->single, nine);
             {
                 const uint32_t v = nnom_arm_rq4_sel(a0, a1, a2, a3, &j->rq[0][0], fix);
                 nnom_st32(o, clamp ? nnom_arm_clamp4(v, j->lo4, j->hi4) : v);

@@ -13,12 +13,16 @@
  * fewer than 4 channels, windows of more than NNOM_DW_MAX_TAPS taps, a channel outside the fast
  * requantization of nnom_arm_affine.h. Without the DSP extension, or with NNOM_REFERENCE_KERNELS
  * defined, it is the reference. The paths' files share nnom_dw_affine_fast_internal.h; this one
- * holds the choice of a path (dw_path_for()) and the tests it takes. */
+ * holds the choice of a path (dw_path_for()) and the tests it takes. The small profile builds the
+ * compact path alone (NNOM_PATH_AFF_DW_COMPACT, DW_COMPACT_ONLY): then none of this is compiled and
+ * nnom_dw_conv2d_affine_s8_compact.c defines this function (every layer, no reference linked). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_dw_affine_fast_internal.h"
+
+#if !DW_COMPACT_ONLY /* else nnom_dw_conv2d_affine_s8_compact.c defines it */
 
 /* Whether a core dw_core_for() (nnom_dw_aff_planes.c) may return for the layer's stride and requantization is built in
  * (whichever the data picks: the cores' entries ORed, no branch on them, the same instructions in
@@ -161,6 +165,8 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
     } else if (table[0](p, in, in_dims, w, bias, out, out_dims))
         path[2](p, in, in_dims, w, bias, out, out_dims);
 }
+
+#endif /* !DW_COMPACT_ONLY */
 
 #else
 

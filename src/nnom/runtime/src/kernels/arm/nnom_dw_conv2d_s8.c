@@ -15,6 +15,7 @@
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
 
 #include "nnom_arm_dsp.h"
+#include "nnom_arm_dw_taps.h"
 #include "nnom_kernels.h"
 
 /* Windows of up to this many taps use the paired table (24 bytes per pair on the stack): 25
@@ -22,43 +23,6 @@
 #ifndef NNOM_DW_MAX_TAPS
 #define NNOM_DW_MAX_TAPS 25
 #endif
-
-/* One tap pair (one tap_pair_t at pr, 24 bytes) for four channels at pa, in asm (in C, GCC loads
- * the offsets one by one and keeps a separate pointer increment). */
-#define NNOM_DW_PAIR                                                                          \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
-    "ldr    %[y], [%[pa], %[v]]\n\t"                                                         \
-    "pkhbt  %[lo], %[x], %[y], lsl #16\n\t"                                                  \
-    "pkhtb  %[y], %[y], %[x], asr #16\n\t"                                                   \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "sxtb16 %[x], %[lo]\n\t"                                                                 \
-    "smlad  %[a0], %[x], %[u], %[a0]\n\t"                                                    \
-    "sxtb16 %[lo], %[lo], ror #8\n\t"                                                        \
-    "smlad  %[a1], %[lo], %[v], %[a1]\n\t"                                                   \
-    "ldrd   %[u], %[v], [%[pr]], #8\n\t"                                                     \
-    "sxtb16 %[x], %[y]\n\t"                                                                  \
-    "smlad  %[a2], %[x], %[u], %[a2]\n\t"                                                    \
-    "sxtb16 %[y], %[y], ror #8\n\t"                                                          \
-    "smlad  %[a3], %[y], %[v], %[a3]\n\t"
-
-/* The last tap of an odd count (a tap_pair_t at pr holding off[0] and the pre-widened weights
- * w[0] = (w_c0, w_c2), w[1] = (w_c1, w_c3)): one SXTB16 pair and four SMLAxy. */
-#define NNOM_DW_SINGLE                                                                        \
-    "ldr    %[u], [%[pr]]\n\t"                                                               \
-    "ldr    %[x], [%[pa], %[u]]\n\t"                                                         \
-    "ldrd   %[u], %[v], [%[pr], #8]\n\t"                                                     \
-    "sxtb16 %[y], %[x]\n\t"                                                                  \
-    "smlabb %[a0], %[y], %[u], %[a0]\n\t"                                                    \
-    "smlatt %[a2], %[y], %[u], %[a2]\n\t"                                                    \
-    "sxtb16 %[x], %[x], ror #8\n\t"                                                          \
-    "smlabb %[a1], %[x], %[v], %[a1]\n\t"                                                    \
-    "smlatt %[a3], %[x], %[v], %[a3]\n\t"
-
-typedef struct {
-    uint32_t off[2];  /* input byte offsets of the two taps from the window's first pixel */
-    uint32_t w[4];    /* per channel: weight of tap 1 (low half) and tap 2 (high half) */
-} tap_pair_t;         /* (the last one of an odd tap count: see NNOM_DW_SINGLE) */
 
 /* A block of output pixels (rows x count) of one group of four channels whose windows all have
  * the taps of the table inside the input. */
@@ -84,48 +48,7 @@ static NNOM_ARM_NOINLINE void dw_inner(const dw_inner_t *j)
         int8_t *o = orow;
         for (x = j->count; x > 0; x--, pa += j->step, o += j->ostep) {
             int32_t a0 = j->b[0], a1 = j->b[1], a2 = j->b[2], a3 = j->b[3];
-            const tap_pair_t *pr = j->pairs;
-#if NNOM_ARM_ASM
-            uint32_t t, y, lo, u, v, n = j->n_pairs >> 1;
-            if (n)
-                __asm__("1:\n\t" NNOM_DW_PAIR NNOM_DW_PAIR
-                        "subs   %[n], %[n], #1\n\t"
-                        "bne    1b\n\t"
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
-                          [n] "+r"(n), [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u),
-                          [v] "=&r"(v)
-                        : [pa] "r"(pa)
-                        : "cc", "memory");
-            if (j->n_pairs & 1)
-                __asm__(NNOM_DW_PAIR
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [pr] "+r"(pr),
-                          [x] "=&r"(t), [y] "=&r"(y), [lo] "=&r"(lo), [u] "=&r"(u), [v] "=&r"(v)
-                        : [pa] "r"(pa)
-                        : "memory");
-            if (j->single)
-                __asm__(NNOM_DW_SINGLE
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(t),
-                          [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
-                        : [pa] "r"(pa), [pr] "r"(pr)
-                        : "memory");
-#else
-            uint32_t t;
-            for (t = j->n_pairs; t > 0; t--, pr++) {
-                uint32_t p = nnom_ld32(pa + pr->off[0]), q = nnom_ld32(pa + pr->off[1]);
-                uint32_t lo = nnom_pkhbt16(p, q), hi = nnom_pkhtb16(p, q);
-                a0 = __smlad(__sxtb16(lo), pr->w[0], a0);
-                a1 = __smlad(nnom_sxtb16_ror8(lo), pr->w[1], a1);
-                a2 = __smlad(__sxtb16(hi), pr->w[2], a2);
-                a3 = __smlad(nnom_sxtb16_ror8(hi), pr->w[3], a3);
-            }
-            if (j->single) {
-                uint32_t p = nnom_ld32(pa + pr->off[0]), pe = __sxtb16(p), po = nnom_sxtb16_ror8(p);
-                a0 = __smlabb(pe, pr->w[0], a0);
-                a2 = __smlatt(pe, pr->w[0], a2);
-                a1 = __smlabb(po, pr->w[1], a1);
-                a3 = __smlatt(po, pr->w[1], a3);
-            }
-#endif
+            nnom_dw_tap_sums(&a0, &a1, &a2, &a3, pa, j->pairs, &j->n_pairs, &j->single, 0);
             o[0] = nnom_arm_requant_m(a0, j->m[0]);
             o[1] = nnom_arm_requant_m(a1, j->m[1]);
             o[2] = nnom_arm_requant_m(a2, j->m[2]);

@@ -1,0 +1,332 @@
+/* CONV_2D of the affine scheme for Cortex-M with the DSP extension, in little flash: the small
+ * kernel profile's conv path (NNOM_PATH_AFF_CONV_COMPACT; nnom_conv2d_affine_s8_fast() hands it every
+ * layer when the other conv paths are left out, else what they would leave to the reference; for the
+ * speed, kernel_paths.py's SMALL_SWAPS). It covers every shape and requantization the
+ * reference (kernels/affine/nnom_conv2d_affine_s8.c) covers and never calls it, so a build of it
+ * alone links no reference conv.
+ *
+ * CMSIS-NN's classic scheme: two output pixels' receptive fields, minus the input zero point,
+ * widened to q15 columns of K = kh * kw * in_c values (taps in the padding: 0), then per pair of
+ * output channels one loop over K against both columns: per four k, two weight words widened by
+ * SXTB16 and four column words in eight SMLADs (16 MACs in 18 instructions, two groups a turn),
+ * the last K % 4 in C. An odd last channel takes the loop with one weight row, once per column;
+ * an odd last pixel the two columns of the same pixel. The columns are in the scratch
+ * (nnom_conv2d_affine_s8_scratch_size(): at least two columns), or, for a pointwise layer (no
+ * scratch: at most NNOM_CONV_1X1_MAX_C input channels), on the stack. The requantization is the
+ * fast one of nnom_arm_affine.h when nnom_arm_aff_fast() takes every channel, else the exact one
+ * (nnom_requant_affine()). */
+#include "nnom_affine_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) && NNOM_PATH_AFF_CONV_COMPACT
+
+#include "nnom_arm_affine.h"
+
+/* n int8 values minus the zero point (zp2: nnom_arm_zp_pair()) into q15: groups of four in SXTB16
+ * order (b0 b2 b1 b3), the last n % 4 as they come. In place when src = (int8_t *)dst + n: each
+ * group is read before the bytes it is written over. */
+static NNOM_ARM_NOINLINE void cc_widen(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2)
+{
+    uint32_t g;
+    for (g = n >> 2; g > 0; g--) {
+        const uint32_t v = nnom_ld32(src);
+        src += 4;
+        nnom_st32(dst, __sxtab16(zp2, v));
+        nnom_st32(dst + 2, nnom_sxtab16_ror8(zp2, v));
+        dst += 4;
+    }
+    for (n &= 3u; n > 0; n--)
+        *dst++ = (int16_t)(*src++ + (int16_t)zp2);
+}
+
+/* n bytes from src, or n copies of the byte v when src is NULL; words while four are left */
+static NNOM_ARM_NOINLINE void cc_copy(int8_t *dst, const int8_t *src, uint32_t v, uint32_t n)
+{
+    v = (uint32_t)(uint8_t)v * 0x01010101u;
+    for (; n >= 4; n -= 4, dst += 4) {
+        if (src != NULL) {
+            v = nnom_ld32(src);
+            src += 4;
+        }
+        nnom_st32(dst, v);
+    }
+    for (; n > 0; n--, v >>= 8)
+        *dst++ = src != NULL ? *src++ : (int8_t)v;
+}
+
+/* What the pixel loop and the channel loop share. */
+typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in;
+    const int8_t *w;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int8_t *shift;
+    nnom_dims_t in_dims;
+    uint16_t out_w;
+    uint32_t K, out_c;
+    uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
+    int32_t z1;              /* 1 + 2 * out_zp */
+    uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
+    int fast;                /* every channel in the fast requantization */
+    int pw;                  /* 1x1, no padding, every window inside: the column is the pixel */
+    int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
+} cc_job_t;
+
+/* n values of the window from src (NULL: padding) to the column at tap t: widened straight into
+ * place over a multiple of 4 input channels (direct), else gathered as int8 into the column's
+ * upper half (padding: the zero point, which widens to 0) for cc_column() to widen. */
+static void cc_run(const cc_job_t *j, int16_t *col, uint32_t t, const int8_t *src, uint32_t n)
+{
+    if (!j->direct)
+        cc_copy((int8_t *)col + j->K + t, src, (uint32_t)j->p->in_zp, n);
+    else if (src != NULL)
+        cc_widen(src, n, col + t, j->zp2);
+    else
+        cc_copy((int8_t *)(col + t), NULL, 0, 2u * n);
+}
+
+/* The column of output pixel px: per window row one run when it is inside the input and without
+ * dilation, else tap by tap. */
+static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t c = j->in_dims.c, oy = px / j->out_w, ox = px - oy * j->out_w;
+    const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
+    const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
+    uint32_t ky, kx, t = 0;
+
+    if (j->pw) {
+        cc_widen(j->in + ((uint32_t)iy0 * j->in_dims.w + (uint32_t)ix0) * c, c, col, j->zp2);
+        return;
+    }
+    for (ky = 0; ky < win->kh; ky++) {
+        const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
+        const uint32_t row = iy * j->in_dims.w;   /* the row's first pixel, when it is in the input */
+        if (iy < j->in_dims.h && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
+            && ix0 + (int32_t)win->kw <= (int32_t)j->in_dims.w) {
+            cc_run(j, col, t, j->in + (row + (uint32_t)ix0) * c, win->kw * c);
+            t += win->kw * c;
+            continue;
+        }
+        for (kx = 0; kx < win->kw; kx++, t += c) {
+            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw));
+            cc_run(j, col, t, iy < j->in_dims.h && ix < j->in_dims.w ? j->in + (row + ix) * c : NULL, c);
+        }
+    }
+    if (!j->direct)
+        cc_widen((int8_t *)col + j->K, j->K, col, j->zp2);
+}
+
+/* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
+ * out of line, its 64-bit arithmetic once. */
+static NNOM_ARM_NOINLINE int8_t cc_exact(const cc_job_t *j, uint32_t oc, int32_t acc)
+{
+    const nnom_conv_affine_params_t *p = j->p;
+    return nnom_requant_affine(acc, j->mult[oc], j->shift[oc], p->out_zp, p->act_min, p->act_max);
+}
+
+#if NNOM_ARM_ASM
+/* One group of four k, rows w and w + d against columns c and c + 2d bytes. */
+#define CC_MAC4                                                                               \
+    "ldr    %[q], [%[w], %[d]]\n\t"                                                           \
+    "ldr    %[p], [%[w]], #4\n\t"                                                             \
+    "ldr    %[y], [%[c], %[d], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[t], %[q]\n\t"                                                                   \
+    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
+    "ldr    %[y], [%[c], %[d], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
+    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
+#endif
+
+/* Channels oc and oc1 (rows w and w + d) against the columns c and c + d (d = K; 0: one row against
+ * one column, oc1 = oc), requantized: bytes (oc, c), (oc1, c), (oc, c + d), (oc1, c + d). Out of
+ * line, for the pairs and the odd last channel: its caller's values are not live across the MAC
+ * loop's 13. */
+static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32_t oc1, const int16_t *c,
+                                          uint32_t d)
+{
+    const uint32_t K = j->K;
+    const int8_t *w = j->w + oc * K;
+    int32_t a00 = 0, a01, a10 = 0, a11;
+    uint32_t k;
+    if (j->bias != NULL) {
+        a00 = j->bias[oc];
+        a10 = j->bias[oc1];
+    }
+    a01 = a00;
+    a11 = a10;
+#if NNOM_ARM_ASM
+    {
+        uint32_t p, q, x, y, t, n = K >> 3;
+        if (K & 4u) /* a group alone, then pairs of groups */
+            __asm__(CC_MAC4
+                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
+                      [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
+                    : [d] "r"(d)
+                    : "memory");
+        if (n)
+            __asm__("1:\n\t" CC_MAC4 CC_MAC4
+                    "subs   %[n], %[n], #1\n\t"
+                    "bne    1b\n\t"
+                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
+                      [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
+                    : [d] "r"(d)
+                    : "cc", "memory");
+    }
+#else
+    for (k = K >> 2; k > 0; k--) {
+        const uint32_t p = nnom_ld32(w), q = nnom_ld32(w + d);
+        uint32_t t = __sxtb16(p), u = __sxtb16(q);
+        a00 = __smlad(t, nnom_ld32(c), a00);
+        a01 = __smlad(t, nnom_ld32(c + d), a01);
+        a10 = __smlad(u, nnom_ld32(c), a10);
+        a11 = __smlad(u, nnom_ld32(c + d), a11);
+        t = nnom_sxtb16_ror8(p);
+        u = nnom_sxtb16_ror8(q);
+        a00 = __smlad(t, nnom_ld32(c + 2), a00);
+        a01 = __smlad(t, nnom_ld32(c + 2 + d), a01);
+        a10 = __smlad(u, nnom_ld32(c + 2), a10);
+        a11 = __smlad(u, nnom_ld32(c + 2 + d), a11);
+        w += 4;
+        c += 4;
+    }
+#endif
+    for (k = K & 3u; k > 0; k--, w++, c++) { /* the last K % 4 */
+        const int32_t u = w[0], v = w[d];
+        a00 += u * c[0];
+        a01 += u * c[d];
+        a10 += v * c[0];
+        a11 += v * c[d];
+    }
+    if (j->fast) {
+        const nnom_arm_rq_t q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
+        const nnom_arm_rq_t q1 = nnom_arm_rq(j->mult[oc1], j->shift[oc1], j->z1);
+        return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
+                              nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
+                              j->lo4, j->hi4);
+    }
+    return (uint8_t)cc_exact(j, oc, a00) | (uint32_t)(uint8_t)cc_exact(j, oc1, a10) << 8
+           | (uint32_t)(uint8_t)cc_exact(j, oc, a01) << 16 | (uint32_t)(uint8_t)cc_exact(j, oc1, a11) << 24;
+}
+
+/* Every output channel against the columns col and col + K: results to oa[oc] and ob[oc]. */
+static NNOM_ARM_NOINLINE void cc_channels(const cc_job_t *j, const int16_t *col, int8_t *oa, int8_t *ob)
+{
+    const uint32_t n = j->out_c;
+    uint32_t oc;
+    for (oc = 0; oc + 1 < n; oc += 2) {
+        const uint32_t v = cc_unit(j, oc, oc + 1, col, j->K);
+        const uint16_t va = (uint16_t)v, vb = (uint16_t)(v >> 16);
+        memcpy(oa + oc, &va, 2);
+        memcpy(ob + oc, &vb, 2);
+    }
+    if (oc < n) { /* the odd last channel: one row against each column */
+        oa[oc] = (int8_t)cc_unit(j, oc, oc, col, 0);
+        ob[oc] = (int8_t)cc_unit(j, oc, oc, col + j->K, 0);
+    }
+}
+
+/* Without a scratch where the layer's plan gives one (nnom_conv2d_affine_s8_scratch_size() is not 0,
+ * and K is over the stack's columns: a caller's NULL; no layer of an export takes it): output by
+ * output, tap by tap, the exact requantization. */
+static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint32_t n_pix)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t c = j->in_dims.c;
+    uint32_t px, oc, t;
+    for (px = 0; px < n_pix; px++) {
+        const uint32_t oy = px / j->out_w, ox = px - oy * j->out_w;
+        for (oc = 0; oc < j->out_c; oc++) {
+            const int8_t *w = j->w + oc * j->K;
+            int32_t acc = j->bias != NULL ? j->bias[oc] : 0;
+            for (t = 0; t < j->K; t++) {
+                const uint32_t tap = t / c, ky = tap / win->kw, kx = tap - ky * win->kw;
+                const uint32_t iy = oy * win->sh + ky * win->dh - win->pad_top; /* before the input: wraps */
+                const uint32_t ix = ox * win->sw + kx * win->dw - win->pad_left;
+                if (iy < j->in_dims.h && ix < j->in_dims.w)
+                    acc += w[t] * (j->in[(iy * j->in_dims.w + ix) * c + t - tap * c] - j->p->in_zp);
+            }
+            *out++ = cc_exact(j, oc, acc); /* the same bytes as the fast one */
+        }
+    }
+}
+
+/* The largest K whose two columns go on the stack where there is no scratch (the pointwise layers'
+ * NNOM_CONV_1X1_MAX_C; tests/test_conv_compact.py builds it 0 to run cc_unplanned()). */
+#ifndef NNOM_CONV_COMPACT_STACK_K
+#define NNOM_CONV_COMPACT_STACK_K NNOM_CONV_1X1_MAX_C
+#endif
+
+/* The pixels two at a time, their columns in cols (2K values); an odd last pixel: its column twice. */
+static NNOM_ARM_NOINLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t *cols, uint32_t n_pix)
+{
+    uint32_t px;
+    for (px = 0; px < n_pix; px += 2) {
+        const uint32_t pb = px + 1 < n_pix ? px + 1 : px;
+        cc_column(j, px, cols);
+        cc_column(j, pb, cols + j->K);
+        cc_channels(j, cols, out + px * j->out_c, out + pb * j->out_c);
+    }
+}
+
+/* A pointwise layer's (no scratch, nnom_conv2d_affine_s8_pointwise(): K <= NNOM_CONV_1X1_MAX_C):
+ * its columns on the stack, in a frame of their own (not under the layers with a scratch). */
+static NNOM_ARM_NOINLINE void cc_pixels_on_stack(const cc_job_t *j, int8_t *out, uint32_t n_pix)
+{
+    int16_t cols[2u * NNOM_CONV_1X1_MAX_C];
+    cc_pixels(j, out, cols, n_pix);
+}
+
+void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
+{
+    const nnom_dims_t in_dims = nnom_dims_of(in_hw, in_c), out_dims = nnom_dims_of(out_hw, out_c);
+    const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    cc_job_t j;
+
+    j.p = p;
+    j.in = in;
+    j.w = w;
+    j.bias = bias;
+    j.mult = p->mult;
+    j.shift = p->shift;
+    j.in_dims = in_dims;
+    j.out_w = out_dims.w;
+    j.K = (uint32_t)p->win.kh * p->win.kw * in_dims.c;
+    j.out_c = out_dims.c;
+    j.zp2 = nnom_arm_zp_pair(p->in_zp);
+    j.z1 = 1 + 2 * p->out_zp;
+    j.lo4 = nnom_arm_bytes4(p->act_min);
+    j.hi4 = nnom_arm_bytes4(p->act_max);
+    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K);
+    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims);
+    j.direct = (in_dims.c & 3u) == 0;
+    if (scratch != NULL)
+        cc_pixels(&j, out, scratch, n_pix);
+    else if (j.K <= NNOM_CONV_COMPACT_STACK_K && j.K <= NNOM_CONV_1X1_MAX_C)
+        cc_pixels_on_stack(&j, out, n_pix);
+    else
+        cc_unplanned(&j, out, n_pix);
+}
+
+#if NNOM_CONV_COMPACT_ONLY
+/* The conv kernel's entry where this is its only path (nnom_conv2d_affine_s8_fast.c leaves it here). */
+void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                int16_t *scratch)
+{
+    nnom_conv2d_affine_s8_compact(p, in, nnom_dims_hw(in_dims), in_dims.c, w, bias, out, nnom_dims_hw(out_dims),
+                                  out_dims.c, scratch);
+}
+#endif
+
+#endif

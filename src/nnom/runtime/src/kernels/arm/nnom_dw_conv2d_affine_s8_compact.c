@@ -1,0 +1,346 @@
+/* The compact path of the affine DSP depthwise kernel (NNOM_PATH_AFF_DW_COMPACT), the small kernel
+ * profile's (kernel_paths.py): every DEPTHWISE_CONV_2D the reference
+ * (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with it, without calling it. Built
+ * alone it is nnom_dw_conv2d_affine_s8_fast() itself: neither the other paths nor the reference are
+ * linked (about 1.5 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
+ *
+ * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
+ * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
+ * at most NNOM_DW_COMPACT_TAPS taps and each channel takes the fast requantization
+ * (nnom_arm_aff_fast()); the rest one channel at a time in C with the exact general requantization
+ * (nnom_affine.h). The outputs are cut into blocks with the same taps inside the image (column strips,
+ * dw_compact_span(); then rows); per strip the group's taps, every row of the window, go to the stack
+ * once (input offset, weights widened and doubled); dw_compact_run() runs a block pixel by pixel:
+ * per tap one LDM, one LDR of the input word, two SXTAB16 less the zero point, four SMLABB / SMLATT
+ * (10 instructions for 4 MACs), per pixel nnom_arm_rq4()'s requantization and one STR (37; a clamp
+ * or a multiplier above 1 takes a few more): a 3x3 window inside the image 3.5 instructions a MAC. */
+#include "nnom_affine_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS)
+
+#include "nnom_dw_affine_fast_internal.h"
+
+#if NNOM_PATH_AFF_DW_COMPACT
+
+/* Windows of up to this many taps take groups of four channels (12 bytes a tap on the stack); larger
+ * ones a channel at a time. */
+#ifndef NNOM_DW_COMPACT_TAPS
+#define NNOM_DW_COMPACT_TAPS 25
+#endif
+
+/* A block of output pixels with the same taps inside the image, of one group of four channels, for
+ * dw_compact_run(); the offsets are the asm's. */
+typedef struct {
+    const uint32_t *tap, *end; /*   0: the taps, 3 words each: input offset, weights (w0, w2), (w1, w3) */
+    uintptr_t base;            /*   8: the row's first window origin (it may lie in the padding) */
+    int8_t *out;               /*  12: the row's first output */
+    uint32_t row;              /*  16: the row's output bytes (pixels times so) */
+    uint32_t sx, so;           /*  20: the steps to the next pixel, input and output */
+    uint32_t zp2;              /*  28: nnom_arm_zp_pair() */
+    int32_t b[4];              /*  32: the biases, doubled */
+    int32_t q[12];             /*  48: nnom_arm_rq4()'s constants: m0 k0 .. m3 k3, r0 .. r3 */
+    uint32_t lo4, hi4;         /*  96: the clamp (nnom_arm_bytes4()) */
+    uint32_t sy, oy;           /* 104: the steps to the next row, input and output */
+    uint32_t rows;             /* 112 */
+    int8_t *row_end;           /* 116: the asm's */
+    uint32_t om;               /* 120: the output channels' step (the depth multiplier) */
+    uint32_t slow;             /* 124: a clamp narrower than int8 or om above 1 */
+} dw_compact_run_t;
+
+#if NNOM_ARM_ASM
+typedef char dw_compact_layout_check[(offsetof(dw_compact_run_t, zp2) == 28 && offsetof(dw_compact_run_t, q) == 48
+                                      && offsetof(dw_compact_run_t, lo4) == 96
+                                      && offsetof(dw_compact_run_t, slow) == 124) ? 1 : -1];
+
+/* Per pixel: the accumulators from the biases; per tap one LDM of its offset and weights, one LDR of
+ * the input word, two SXTAB16, four MACs (10 instructions for 4 MACs); nnom_arm_rq4()'s
+ * requantization and one STR (37 instructions a pixel besides the taps; with a clamp or a
+ * multiplier above 1, the clamp and the store at label 4). Registers fixed: LDM's list in
+ * ascending order. */
+static NNOM_ARM_NOINLINE void dw_compact_run(dw_compact_run_t *r)
+{
+    register dw_compact_run_t *s __asm__("r0") = r;
+    __asm__ volatile(
+        "ldr    r8, [r0, #28]\n"
+        "0:\n\t"
+        "ldr    r3, [r0, #8]\n\t"
+        "ldrd   lr, r1, [r0, #12]\n\t"
+        "add    r1, r1, lr\n\t"
+        "str    r1, [r0, #116]\n"
+        "1:\n\t"
+        "ldrd   r4, r5, [r0, #32]\n\t"
+        "ldrd   r6, r7, [r0, #40]\n\t"
+        "ldrd   r1, r2, [r0, #0]\n"
+        "2:\n\t"
+        "ldmia  r1!, {r9, r10, r11}\n\t"
+        "ldr    r12, [r3, r9]\n\t"
+        "sxtab16 r9, r8, r12, ror #8\n\t"
+        "sxtab16 r12, r8, r12\n\t"
+        "smlabb r4, r12, r10, r4\n\t"
+        "smlatt r6, r12, r10, r6\n\t"
+        "smlabb r5, r9, r11, r5\n\t"
+        "smlatt r7, r9, r11, r7\n\t"
+        "cmp    r1, r2\n\t"
+        "bne    2b\n\t"
+        "ldrd   r1, r2, [r0, #48]\n\t"
+        "add    r2, r2, r4, asr #31\n\t"
+        "smmlar r4, r4, r1, r2\n\t"
+        "ldrd   r1, r2, [r0, #56]\n\t"
+        "add    r2, r2, r5, asr #31\n\t"
+        "smmlar r5, r5, r1, r2\n\t"
+        "ldrd   r1, r2, [r0, #64]\n\t"
+        "add    r2, r2, r6, asr #31\n\t"
+        "smmlar r6, r6, r1, r2\n\t"
+        "ldrd   r1, r2, [r0, #72]\n\t"
+        "add    r2, r2, r7, asr #31\n\t"
+        "smmlar r7, r7, r1, r2\n\t"
+        "ldrd   r9, r10, [r0, #80]\n\t"
+        "ldrd   r11, r12, [r0, #88]\n\t"
+        DW_PACK4("r9", "r10", "r11", "r12")
+        "ldr    r1, [r0, #124]\n\t"
+        "cbnz   r1, 4f\n\t"
+        "str    r4, [lr]\n"
+        "5:\n\t"
+        "ldrd   r1, r2, [r0, #20]\n\t"
+        "add    r3, r3, r1\n\t"
+        "add    lr, lr, r2\n\t"
+        "ldr    r1, [r0, #116]\n\t"
+        "cmp    lr, r1\n\t"
+        "bne    1b\n\t"
+        "ldrd   r1, r2, [r0, #8]\n\t"
+        "ldrd   r9, r10, [r0, #104]\n\t"
+        "add    r1, r1, r9\n\t"
+        "add    r2, r2, r10\n\t"
+        "strd   r1, r2, [r0, #8]\n\t"
+        "ldr    r1, [r0, #112]\n\t"
+        "subs   r1, r1, #1\n\t"
+        "str    r1, [r0, #112]\n\t"
+        "bne    0b\n\t"
+        "b      6f\n"
+        "4:\n\t" /* a clamp or a depth multiplier M above 1 */
+        "ldrd   r1, r2, [r0, #96]\n\t"
+        "ssub8  r5, r4, r1\n\t"
+        "sel    r4, r4, r1\n\t"
+        "ssub8  r5, r2, r4\n\t"
+        "sel    r4, r4, r2\n\t"
+        "ldr    r1, [r0, #120]\n\t"
+        "cmp    r1, #1\n\t"
+        "it     eq\n\t"
+        "streq  r4, [lr]\n\t"
+        "beq    5b\n\t"
+        "strb   r4, [lr]\n\t" /* a byte every M */
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [lr, r1]\n\t"
+        "add    r2, lr, r1, lsl #1\n\t"
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [r2]\n\t"
+        "lsr    r4, r4, #8\n\t"
+        "strb   r4, [r2, r1]\n\t"
+        "b      5b\n"
+        "6:"
+        :
+        : "r"(s)
+        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+}
+#else
+/* The same in C (no optimization, no unaligned access or NNOM_ARM_NO_ASM). */
+static void dw_compact_run(dw_compact_run_t *r)
+{
+    for (; r->rows > 0; r->rows--, r->base += r->sy, r->out += r->oy) {
+        uintptr_t base = r->base;
+        int8_t *o;
+        for (o = r->out; o != r->out + r->row; o += r->so, base += r->sx) {
+            int32_t a0 = r->b[0], a1 = r->b[1], a2 = r->b[2], a3 = r->b[3];
+            const uint32_t *t = r->tap;
+            do {
+                uint32_t v = nnom_ld32((const int8_t *)(base + t[0]));
+                uint32_t lo = __sxtab16(r->zp2, v), hi = nnom_sxtab16_ror8(r->zp2, v);
+                a0 = __smlabb((int32_t)lo, (int32_t)t[1], a0);
+                a2 = __smlatt((int32_t)lo, (int32_t)t[1], a2);
+                a1 = __smlabb((int32_t)hi, (int32_t)t[2], a1);
+                a3 = __smlatt((int32_t)hi, (int32_t)t[2], a3);
+                t += 3;
+            } while (t != r->end);
+            uint32_t y = nnom_arm_clamp4(nnom_arm_rq4(a0, a1, a2, a3, r->q), r->lo4, r->hi4), i;
+            for (i = 0; i < 4u; i++, y >>= 8)
+                o[i * r->om] = (int8_t)y;
+        }
+    }
+}
+#endif
+
+/* TFLite's requantization and clamp of output channel oc, out of line: nnom_requant_affine()
+ * (nnom_affine.h) with its SRDHM in one 64-bit product, floor((x m + 2^30) / 2^31), which equals
+ * its rounding of either sign (the saturated INT32_MIN * INT32_MIN aside); GCC's arithmetic right
+ * shifts, as the DSP kernels assume (nnom_arm_affine.h). */
+static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params_t *p, uint32_t oc, int32_t acc)
+{
+    const int32_t m = p->mult[oc], shift = p->shift[oc], right = shift > 0 ? 0 : -shift;
+    const int32_t x = (int32_t)((uint32_t)acc << (shift > 0 ? shift : 0)); /* wraps, as the reference's */
+    const int32_t s = x == INT32_MIN && m == INT32_MIN ? INT32_MAX : (int32_t)(((int64_t)x * m + (INT64_C(1) << 30)) >> 31);
+    const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
+    return nnom_arm_clamp((s >> right) + ((s & mask) > (mask >> 1) + (s < 0)) + p->out_zp, p->act_min, p->act_max);
+}
+
+/* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart. */
+typedef struct {
+    uint32_t n_out, n, s, pad, k, d;
+} dw_compact_axis_t;
+
+/* Along axis a from output o: the taps [k[0], k[1]) inside the input (nnom_arm_valid_taps() in
+ * closed form), returned with the end of the run of outputs with the same taps (the windows inside
+ * the input in one step, the others one by one). */
+static NNOM_ARM_NOINLINE uint32_t dw_compact_span(uint32_t o, const dw_compact_axis_t *a, uint32_t *k)
+{
+    const uint32_t o0 = o;
+    for (; o < a->n_out; o++) {
+        const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
+        uint32_t k0 = i0 < 0 ? ((uint32_t)-i0 + a->d - 1u) / a->d : 0u;
+        uint32_t k1 = i0 < (int32_t)a->n ? ((a->n - (uint32_t)i0) + a->d - 1u) / a->d : 0u;
+        k1 = k1 < a->k ? k1 : a->k;
+        k0 = k0 < k1 ? k0 : k1;
+        if (o == o0) {
+            k[0] = k0;
+            k[1] = k1;
+            if (k0 == 0u && k1 == a->k) { /* inside: up to the last window inside */
+                o = (a->n - 1u + a->pad - (a->k - 1u) * a->d) / a->s + 1u;
+                return o < a->n_out ? o : a->n_out;
+            }
+        } else if (k0 != k[0] || k1 != k[1]) {
+            break;
+        }
+    }
+    return o;
+}
+
+/* Whether the output channels oc + i M (i < 4: four input channels side by side) are a group: a
+ * window of at most NNOM_DW_COMPACT_TAPS taps, each channel in the fast requantization
+ * (nnom_arm_aff_fast()); if so their requantization and biases into r. */
+static NNOM_ARM_ALWAYS_INLINE int dw_compact_group(const nnom_conv_affine_params_t *p, const int32_t *bias,
+                                                   uint32_t taps, uint32_t oc, uint32_t M, dw_compact_run_t *r)
+{
+    uint32_t i, c;
+    if (taps > NNOM_DW_COMPACT_TAPS)
+        return 0;
+    for (i = 0, c = oc; i < 4u; i++, c += M)
+        if (!nnom_arm_aff_fast(p->mult + c, p->shift + c, bias != NULL ? bias + c : NULL, 1, taps))
+            return 0;
+    for (i = 0, c = oc; i < 4u; i++, c += M) {
+        nnom_arm_rq_t q = nnom_arm_rq(p->mult[c], p->shift[c], 1 + 2 * p->out_zp);
+        r->q[2 * i] = q.m;
+        r->q[2 * i + 1] = q.k;
+        r->q[8 + i] = q.r;
+        r->b[i] = bias != NULL ? 2 * bias[c] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
+    }
+    return 1;
+}
+
+void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const nnom_window_t *win = &p->win;
+    const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
+    const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
+    const dw_compact_axis_t ay = {out_dims.h, in_dims.h, win->sh, win->pad_top, win->kh, win->dh},
+                            ax = {out_dims.w, in_dims.w, win->sw, win->pad_left, kw, win->dw};
+    const int32_t in_offset = -p->in_zp;
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps */
+    dw_compact_run_t r;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, kyr[2], kxr[2], ky, kx, i;
+    r.zp2 = nnom_arm_zp_pair(p->in_zp);
+    r.lo4 = nnom_arm_bytes4(p->act_min);
+    r.hi4 = nnom_arm_bytes4(p->act_max);
+    r.om = M;
+    r.sx = sx;
+    r.so = OC;
+    r.sy = sy;
+    r.oy = oys;
+    r.slow = M != 1u || p->act_min > -128 || p->act_max < 127;
+    /* output channel ic M + m from input channel ic; four input channels a group */
+    for (m = 0; m < M; m++)
+        for (ic = 0; ic < IC; ic += n) {
+            /* the last group of four takes the channels before it again (the same bytes) rather than
+             * leave up to three to the channel-at-a-time loop */
+            const uint32_t g = ic + 4u > IC && IC >= 4u ? IC - 4u : ic;
+            uint32_t oc;
+            n = 1u;
+            if (IC >= 4u && dw_compact_group(p, bias, win->kh * kw, g * M + m, M, &r)) {
+                ic = g;
+                n = 4u;
+            }
+            oc = ic * M + m;
+            /* blocks of outputs with the same taps inside the image: column strips, then rows */
+            for (ox = 0; ox < out_dims.w; ox = ox1) {
+                uint32_t *e = t;
+                ox1 = dw_compact_span(ox, &ax, kxr);
+                /* the strip's taps, every row of the window: the offset, then the group's weights
+                 * widened, or the channel's weight */
+                for (ky = 0; ky < win->kh; ky++)
+                    for (kx = kxr[0]; kx < kxr[1]; kx++, e += 3) {
+                        const int8_t *wk = w + (ky * kw + kx) * OC + oc;
+                        e[0] = (ky * win->dh * in_dims.w + kx * win->dw) * IC;
+                        e[1] = (uint32_t)(int32_t)*wk;
+                        if (n == 4u) {
+                            uint32_t v = (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
+                                         | (uint32_t)(uint8_t)wk[3 * M] << 24,
+                                     lo = __sxtb16(v), hi = nnom_sxtb16_ror8(v);
+                            e[1] = (uint32_t)__sadd16(lo, lo); /* doubled for nnom_arm_rq4(): |2 w| <= 256 */
+                            e[2] = (uint32_t)__sadd16(hi, hi);
+                        }
+                    }
+                for (oy = 0; oy < out_dims.h; oy = oy1) {
+                    /* the block's first window origin, in the padding perhaps: in unsigned arithmetic */
+                    const uintptr_t base = (uintptr_t)in + ic
+                                           + (uint32_t)((((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)in_dims.w
+                                                         + (int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
+                    int8_t *o = out + (oy * out_dims.w + ox) * OC + oc;
+                    oy1 = dw_compact_span(oy, &ay, kyr);
+                    r.tap = t + 3u * kyr[0] * (kxr[1] - kxr[0]);
+                    r.end = t + 3u * kyr[1] * (kxr[1] - kxr[0]);
+                    if (n == 1u || r.tap == r.end) { /* a channel at a time; a block without taps (n 4: no weights read) */
+                        uint32_t y, x;
+                        const uint32_t *k;
+                        for (i = 0; i < n; i++)
+                            for (y = 0; y < oy1 - oy; y++)
+                                for (x = 0; x < ox1 - ox; x++) {
+                                    const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
+                                    int32_t acc = bias != NULL ? bias[oc + i * M] : 0;
+                                    for (k = r.tap; k != r.end; k += 3)
+                                        acc += (int32_t)k[1] * ((int32_t)px[k[0]] + in_offset);
+                                    o[y * oys + x * OC + i * M] = dw_compact_general(p, oc + i * M, acc);
+                                }
+                        continue;
+                    }
+                    r.base = base;
+                    r.out = o;
+                    r.row = (ox1 - ox) * OC;
+                    r.rows = oy1 - oy;
+                    dw_compact_run(&r);
+                }
+            }
+        }
+}
+
+#if DW_COMPACT_ONLY
+/* The small profile: the compact path alone takes every layer, under the kernel's name too (an
+ * alias where the compiler has them: no call between the two). */
+#if defined(__GNUC__)
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+    __attribute__((alias("nnom_dw_conv2d_affine_s8_compact")));
+#else
+void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                   const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    nnom_dw_conv2d_affine_s8_compact(p, in, in_dims, w, bias, out, out_dims);
+}
+#endif
+#endif
+
+#endif /* NNOM_PATH_AFF_DW_COMPACT */
+
+#else
+
+typedef int nnom_dw_conv2d_affine_s8_compact_unused_t; /* ISO C: a translation unit is not empty */
+
+#endif

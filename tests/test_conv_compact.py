@@ -1,0 +1,139 @@
+"""The compact conv kernel of the small profile (kernels/arm/nnom_conv2d_affine_s8_compact.c,
+NNOM_PATH_AFF_CONV_COMPACT): built alone it takes every CONV_2D the reference takes, bit-exact with
+the simulator on the emulated Cortex-M4, and a small-profile firmware of such a model links no
+reference conv."""
+import dataclasses
+import subprocess
+
+import numpy as np
+import pytest
+
+from nnom import (Concat, Conv2D, Dense, Flatten, Input, Model, PADDING_SAME, act_relu, border, dilation, kernel,
+                  shape, stride)
+from nnom.codegen import kernel_paths as kp
+from nnom.quant.affine import AffineFormat
+
+from ctools import cortex_m_or_skip
+
+CONV_PATHS = sorted(p for p in kp.PATHS if p.startswith("NNOM_PATH_AFF_CONV_"))
+# every conv path left out but the compact one: the dispatcher hands it every layer
+COMPACT_ONLY = [f"-D{p}={int(p == 'NNOM_PATH_AFF_CONV_COMPACT')}" for p in CONV_PATHS]
+
+
+def _clamped(layer, zp=-40, scale=0.05):
+    """A ReLU layer's output format with room below zero: its requantization clamps at zp."""
+    q = AffineFormat(scale, zp)
+    layer.preset_formats = (q, q)
+    return layer
+
+
+def compact_model(seed):
+    """Odd sizes and 1-9 input channels through 3x3, 5x3 (stride 2 x 1), dilated, 2x3 (a border), 1x1
+    convs (padding after the image; stride 2 with padding before; stride 2 x 1 inside; pointwise
+    without scratch), one output channel, odd channel counts, ReLU (out_zp -128), a clamp
+    (out_zp -40), none (other zero points)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(5, 10)), int(rng.integers(5, 10)), int(rng.integers(1, 10))
+    f = [int(rng.integers(1, 10)) for _ in range(7)]
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    x = m.active(act_relu(), m.hook(Conv2D(f[0], kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.hook(Conv2D(f[1], kernel(5, 3), stride(2, 1), PADDING_SAME), x)
+    x = m.hook(Conv2D(f[2], kernel(1, 1), stride(1, 1), border(0, 1, 0, 2)), x)
+    x = m.active(act_relu(), m.hook(_clamped(Conv2D(f[3], kernel(3, 3), stride(1, 1), PADDING_SAME,
+                                                    dilation=dilation(2, 2))), x))
+    x = m.hook(Conv2D(f[4] + 4, kernel(1, 1), stride(2, 2), border(1, 0, 1, 0)), x)
+    x = m.hook(Conv2D(f[4], kernel(1, 1), stride(2, 1)), x)
+    t = m.hook(Conv2D(1, kernel(3, 3), stride(1, 1), PADDING_SAME), x)
+    x = m.active(act_relu(), m.hook(Conv2D(2 * f[5] + 1, kernel(1, 1)), x))
+    x = m.hook(Conv2D(f[6], kernel(2, 3), stride(1, 1), border(1, 0, 2, 1)), x)
+    x = m.hook(Dense(4), m.mergex(Concat(-1), m.hook(Flatten(), x), m.hook(Flatten(), t)))
+    m.compile(inp, x, verbose=False)
+    return m, (h, w, c)
+
+
+def _big_multipliers(m, seed):
+    """Some channels of some convs at a real multiplier of 1/2 or more (shift 0 or 1): outside the
+    fast requantization, the exact one's."""
+    rng = np.random.default_rng(seed)
+    convs = [L for L in m.layers if type(L).__name__ == "Conv2D"]
+    for L in convs[1::2]:
+        sh = np.asarray(L.ap.shift).copy()
+        sh[rng.integers(0, len(sh))] = 0
+        sh[rng.integers(0, len(sh))] = 1
+        L.ap = dataclasses.replace(L.ap, shift=type(L.ap.shift)(sh) if isinstance(L.ap.shift, (list, tuple)) else sh)
+
+
+def quantized(seed, big):
+    m, s = compact_model(seed)
+    rng = np.random.default_rng(40 + seed)
+    m.quantize(rng.normal(size=(32,) + s), scheme="affine")
+    if big:
+        _big_multipliers(m, seed)
+    return m, m.quantize_input(rng.normal(size=(2,) + s) * 1.5)[0]
+
+
+def test_the_small_profile_gives_the_convs_to_the_compact_kernel():
+    m, _ = quantized(0, False)
+    small = kp.model_kernel_paths(m, "small")
+    assert "NNOM_PATH_AFF_CONV_COMPACT" in small
+    assert not small & (set(CONV_PATHS) - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_CONV_COLUMNS"})
+    assert "NNOM_PATH_AFF_CONV_COMPACT" not in kp.model_kernel_paths(m)   # the fast profile keeps its paths
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, big", [(0, False), (1, True), (2, False), (3, True), (4, True)])
+def test_the_compact_kernel_alone_is_bit_exact_on_the_m4(seed, big):
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(seed, big)
+    convs = [L for L in m.layers if type(L).__name__ == "Conv2D"]
+    assert {L.in_shapes[0].c for L in convs} - {1} and any(L.dilation.h > 1 for L in convs)
+    assert any(np.any(np.asarray(L.ap.shift) >= 0) for L in convs) == big
+    assert any(L.ap.output_zero_point not in (-128,) for L in convs)
+    y, rep = cortex_m.run_model(m, xq, kernels="small", cflags=COMPACT_ONLY, name=f"compact{seed}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3])
+def test_without_a_scratch_the_compact_kernel_goes_output_by_output(seed):
+    """Its path for a caller's NULL scratch over more taps than the stack's columns take
+    (cc_unplanned()): the pointwise layers (no scratch) sent there, one with padding after the image."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(seed, seed % 2 == 1)
+    assert any(L.scratch_bytes() == 0 and L.padding != "valid" for L in m.layers if type(L).__name__ == "Conv2D")
+    y, _ = cortex_m.run_model(m, xq, kernels="small", cflags=COMPACT_ONLY + ["-DNNOM_CONV_COMPACT_STACK_K=0"],
+                              name=f"compact_unplanned{seed}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags, opt", [(["-DNNOM_ARM_NO_ASM"], None), ([], "-O0")], ids=["c_loops", "O0"])
+def test_the_compact_kernels_c_loops_give_the_same_bytes(flags, opt):
+    """Its MAC loop in C (no asm: NNOM_ARM_NO_ASM, or unoptimized), big multipliers included."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(1, True)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", cflags=COMPACT_ONLY + flags, opt=opt,
+                              name=f"compact_c{len(flags)}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+def _symbols(elf):
+    from nnom.targets import cortex_m
+    out = subprocess.run([cortex_m.find_tool("arm-none-eabi-nm"), str(elf)], capture_output=True, text=True).stdout
+    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+
+
+@pytest.mark.slow
+def test_a_small_conv_model_links_no_reference_conv():
+    """The small profile of a model without the columns' layers: the compact kernel alone, no
+    reference conv (nnom_conv2d_affine_s8), no other conv path."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(5, False)
+    assert kp.model_kernel_paths(m, "small") & set(CONV_PATHS) == {"NNOM_PATH_AFF_CONV_COMPACT"}
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="compact_link")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    syms = _symbols(cortex_m.build_model(m, "cortex-m4", "compact_link", kernels="small"))
+    assert "nnom_conv2d_affine_s8_compact" in syms
+    assert not syms & {"nnom_conv2d_affine_s8", "nnom_conv2d_pw_affine_s8_fast", "nnom_conv2d_shallow_affine_s8_fast",
+                       "conv_columns", "conv_path"}, sorted(syms & {"nnom_conv2d_affine_s8", "conv_columns"})

@@ -1,0 +1,115 @@
+"""The compact path of the affine depthwise kernel (NNOM_PATH_AFF_DW_COMPACT,
+kernels/arm/nnom_dw_conv2d_affine_s8_compact.c): the small profile's only depthwise path. On the
+emulated Cortex-M4 it gives the simulator's bytes for any window, stride, dilation, padding, depth
+multiplier, channel count, clamp and requantization, and its firmware links neither another
+depthwise path nor the reference."""
+import subprocess
+
+import numpy as np
+import pytest
+
+from nnom import (DW_Conv2D, Input, Model, PADDING_SAME, PADDING_VALID, act_relu, kernel, shape, stride)
+from nnom.codegen import kernel_paths as kp
+from nnom.quant.affine import AffineFormat
+
+from ctools import cortex_m_or_skip
+from test_kernel_paths import dw_model, quantized
+
+
+def _preset(layer, zp, scale):
+    """The layer's output format given: a zero point other than -128, or a scale small enough that
+    the requantization multiplier reaches 1/2 and more (the general requantization)."""
+    q = AffineFormat(scale, zp)
+    layer.preset_formats = (q, q)
+    return layer
+
+
+def random_dw_model(seed):
+    """Three depthwise layers of random shapes: windows 1-5 (3x3 most), strides 1-3, dilation 1-2,
+    SAME or VALID, depth multiplier 1 or 2, 1-9 channels (odd ones: the tails), ReLU or none, output
+    zero points of -128, others, a clamp, and one layer with a multiplier of 1/2 or more."""
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(6, 17)), int(rng.integers(6, 17)), int(rng.integers(1, 10))
+    s = (h, w, c)
+    m = Model(seed=seed)
+    x = inp = m.add(Input(shape(h, w, c)))
+    big = int(rng.integers(0, 3))
+    for i in range(3):
+        kh, kw = (3, 3) if rng.random() < 0.5 else (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        sh, sw = (int(v) for v in rng.choice([1, 1, 2, 3], 2))
+        d = 2 if rng.random() < 0.25 else 1
+        if d == 2:
+            sh = sw = 1                                     # Keras: dilation with stride 1
+        mult = 2 if rng.random() < 0.3 and c * 2 <= 12 else 1
+        pad = PADDING_SAME if rng.random() < 0.7 else PADDING_VALID
+        if pad is PADDING_VALID and (h < (kh - 1) * d + 1 or w < (kw - 1) * d + 1):
+            pad = PADDING_SAME
+        layer = DW_Conv2D(mult, kernel(kh, kw), stride(sh, sw), pad, dilation=(d, d))
+        if i == big:
+            layer = _preset(layer, int(rng.integers(-20, 20)), 0.0001)
+        elif rng.random() < 0.4:
+            layer = _preset(layer, int(rng.integers(-60, 30)), 0.05)
+        y = m.hook(layer, x)
+        x = m.active(act_relu(), y) if rng.random() < 0.5 else y
+        c *= mult
+        if pad is PADDING_SAME:
+            h, w = -(-h // sh), -(-w // sw)
+        else:
+            h, w = (h - (kh - 1) * d - 1) // sh + 1, (w - (kw - 1) * d - 1) // sw + 1
+    m.compile(inp, x, verbose=False)
+    return m, s
+
+
+def _quantized(seed):
+    m, s = random_dw_model(seed)
+    rng = np.random.default_rng(90 + seed)
+    m.quantize(rng.normal(size=(24,) + s), scheme="affine")
+    return m, m.quantize_input(rng.normal(size=(2,) + s) * 1.5)[0]
+
+
+def test_the_small_profile_asks_for_the_compact_path_alone():
+    m, _ = quantized(dw_model, 0)
+    fast, small = kp.model_kernel_paths(m), kp.model_kernel_paths(m, "small")
+    assert "NNOM_PATH_AFF_DW_COMPACT" not in fast
+    assert {p for p in small if p.startswith("NNOM_PATH_AFF_DW_")} == {"NNOM_PATH_AFF_DW_COMPACT"}
+    assert all(kp.SMALL_SWAPS[p] == {"NNOM_PATH_AFF_DW_COMPACT"} for p in kp.PATHS
+               if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_compact_path_is_bit_exact_on_random_layers(seed):
+    cortex_m = cortex_m_or_skip()
+    m, xq = _quantized(seed)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwc{seed}")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_compact_path_in_c_is_bit_exact(seed):
+    """Its runner's C (built without optimization, without unaligned access or with NNOM_ARM_NO_ASM)."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = _quantized(seed)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwcc{seed}", cflags=["-DNNOM_ARM_NO_ASM"])
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+@pytest.mark.parametrize("core", ["cortex-m7", "cortex-m33", "cortex-m55"])
+def test_the_compact_path_is_bit_exact_on_the_other_dsp_cores(core):
+    """The M55's Helium kernel leaves the shapes it does not take to nnom_dw_conv2d_affine_s8_fast()."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = _quantized(0)
+    y, _ = cortex_m.run_model(m, xq, core=core, kernels="small", name="dwc_" + core.replace("-", "_"))
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+
+def test_the_small_firmware_links_no_other_depthwise_path_nor_the_reference():
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(dw_model, 1)
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_nm")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    elf = cortex_m.build_model(m, "cortex-m4", "dwc_nm", kernels="small")
+    syms = subprocess.run([cortex_m.find_tool("arm-none-eabi-nm"), str(elf)], capture_output=True,
+                          text=True).stdout.split()
+    assert "nnom_dw_conv2d_affine_s8_compact" in syms
+    assert "nnom_dw_conv2d_affine_s8" not in syms
+    assert not [s for s in syms if s.startswith("nnom_dw_aff_")], [s for s in syms if s.startswith("nnom_dw_aff_")]
