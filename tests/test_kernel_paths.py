@@ -353,7 +353,7 @@ def pool_model(c, k=(2, 2), adds=2, cats=2):
 
 
 def test_the_pools_ask_their_reference_only_for_the_shapes_their_kernels_leave():
-    fc = {"NNOM_PATH_AFF_FC_BLOCKS"}    # (the model's Dense)
+    fc = {"NNOM_PATH_AFF_FC_BLOCKS", "NNOM_PATH_AFF_CONCAT"}    # (the model's Dense and Concat)
     assert kp.model_kernel_paths(pool_model(4)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | fc
     assert kp.model_kernel_paths(pool_model(3, adds=3, cats=5)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES | fc
     assert kp.model_kernel_paths(pool_model(4, (17, 16))[0]) == {"NNOM_PATH_AFF_POOL_AVG",

@@ -61,6 +61,8 @@ PATHS = {
     "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
     # layers/nnom_add.c (Add.kernel_paths, Average's too), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
+    # layers/nnom_concat.c (Concat.kernel_paths): left out, the reference
+    "NNOM_PATH_AFF_CONCAT": "Concat: CONCATENATION's DSP kernel",
     # layers/nnom_concat.c (Concat.kernel_paths), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_CONCAT_MANY": "Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's)",
     # kernels/arm/nnom_{rnn_simple,gru,lstm}_step_s8_fast.c (RNN.kernel_paths), both schemes: left
@@ -132,6 +134,9 @@ SMALL_SWAPS = {
     "NNOM_PATH_AFF_FC_BLOCKS": {"NNOM_PATH_AFF_FC_COMPACT"},
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
+    # Concat's DSP kernel: the reference (nnom_concat.c); har_inception 0.6 KB (under qformat's flash)
+    # for +6 %
+    "NNOM_PATH_AFF_CONCAT": set(),
     # AvgPool's DSP kernel: the reference (nnom_avgpool.c); kws_dscnn 0.4 KB for +1.7 %,
     # vww_mobilenet 0.4 KB for +0.2 %, ic_resnet8 0.3 KB for +0.15 %
     "NNOM_PATH_AFF_POOL_AVG": set(),

@@ -137,6 +137,9 @@
 #ifndef NNOM_PATH_AFF_ADD_MANY      /* Add / Average of 3 or more inputs: their element loop (2: ADD's kernel) */
 #define NNOM_PATH_AFF_ADD_MANY 1
 #endif
+#ifndef NNOM_PATH_AFF_CONCAT      /* Concat: CONCATENATION's DSP kernel */
+#define NNOM_PATH_AFF_CONCAT 1
+#endif
 #ifndef NNOM_PATH_AFF_CONCAT_MANY      /* Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's) */
 #define NNOM_PATH_AFF_CONCAT_MANY 1
 #endif
