@@ -268,7 +268,9 @@ def run_affine_firmware(core, opt="-O2", defines=()):
     cm = cortex_m_target()
     qformat = ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8", "nnom_maxpool_s8", "nnom_avgpool_s8",
                "nnom_add_s8", "nnom_mult_s8", "nnom_softmax_s8")                           # the benchmarks' "q"
+    # (the small profile's compact kernels too: the conv kernel's table names its compact one)
     sources = [C_DIR / "arm_kernels_affine.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *AFFINE_ARM_HELPERS,
+               *sorted((KERNELS / "arm").glob("*_compact.c")),
                *(p for d in ("arm", "local") for k in qformat if (p := KERNELS / d / f"{k}.c").exists())]
     elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core=core, defines=defines, opt=opt)
     res = cm.run_firmware(elf, core=core)
