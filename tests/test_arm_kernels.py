@@ -70,6 +70,7 @@ OTHER_BUILDS = [
     ("cortex-m7", "-O2", ()),
     ("cortex-m33", "-O2", ()),
     ("cortex-m4", "-Os", ()),
+    ("cortex-m4", "-Os", ("NNOM_KERNEL_PROFILE_SMALL=1",)),  # the small profile's variants (MaxPool's)
     ("cortex-m4", "-O0", ()),                        # the C fallbacks of the inline-asm loops
     ("cortex-m4", "-O2", ("NNOM_ARM_NO_ASM",)),
     ("cortex-m4", "-O2", ("NNOM_REFERENCE_KERNELS",)),   # the references on both sides
@@ -267,7 +268,9 @@ def run_affine_firmware(core, opt="-O2", defines=()):
     cm = cortex_m_target()
     qformat = ("nnom_conv2d_s8", "nnom_dw_conv2d_s8", "nnom_dense_s8", "nnom_maxpool_s8", "nnom_avgpool_s8",
                "nnom_add_s8", "nnom_mult_s8", "nnom_softmax_s8")                           # the benchmarks' "q"
+    # (the small profile's compact kernels too: the conv kernel's table names its compact one)
     sources = [C_DIR / "arm_kernels_affine.c", *AFFINE_REFERENCES, *AFFINE_ARM_SOURCES, *AFFINE_ARM_HELPERS,
+               *sorted((KERNELS / "arm").glob("*_compact.c")),
                *(p for d in ("arm", "local") for k in qformat if (p := KERNELS / d / f"{k}.c").exists())]
     elf = cm.build_firmware(sources, include_dirs=[INCLUDE, KERNELS], core=core, defines=defines, opt=opt)
     res = cm.run_firmware(elf, core=core)

@@ -180,7 +180,7 @@ def _functions(asm: str) -> dict:
 
 
 # run when the model is built, not in an inference: a reference left out adds a check there
-BUILD_TIME = {"maxpool_build", "avgpool_build", "nnom_add_build", "concat_build"}
+BUILD_TIME = {"maxpool_build", "avgpool_build", "nnom_add_build", "concat_build", "dense_build"}
 
 
 def test_a_path_left_out_leaves_the_code_of_the_others_as_it_is(core="cortex-m4"):
@@ -215,7 +215,7 @@ def test_the_models_reach_every_path_and_the_export_writes_them(tmp_path):
     for build, seed in MODELS:
         m, _ = quantized(build, seed)
         paths = kp.model_kernel_paths(m)
-        reached |= paths | kp.model_kernel_paths(m, "small")   # the small profile's compact conv
+        reached |= paths | kp.model_kernel_paths(m, "small")   # the small profile's compact conv and FC
         header = (m.export_c(tmp_path / f"{build.__name__}{seed}") / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
         for name in kp.PATHS:
             want = "1" if name in paths else "NNOM_KERNEL_PATHS_ALL"
@@ -321,11 +321,17 @@ def test_a_path_left_out_changes_the_count_not_the_bytes():
             continue
         y, rep = cortex_m.run_model(m, xq)
         for name in sorted(paths):
-            y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0"])
+            # (the FC kernel's blocks give way to the compact kernel where that is built: the small profile)
+            also = SWAPPED_FOR.get(name, [])
+            y_off, rep_off = cortex_m.run_model(m, xq, cflags=[f"-D{name}=0", *also])
             assert np.array_equal(y, y_off), name
             assert rep_off.instructions_per_inference != rep.instructions_per_inference, name
             if name not in ("NNOM_PATH_AFF_POOL_MEAN", "NNOM_PATH_AFF_CONV_PW"):
                 assert rep_off.instructions_per_inference > rep.instructions_per_inference, name
+
+
+# a path whose replacement is a path of its own, which a fast export leaves out
+SWAPPED_FOR = {"NNOM_PATH_AFF_FC_BLOCKS": ["-DNNOM_PATH_AFF_FC_COMPACT=1"]}
 
 
 # the references a kernel leaves some shapes to (and Add's loop over 3+ inputs): left out, the
@@ -347,10 +353,11 @@ def pool_model(c, k=(2, 2), adds=2, cats=2):
 
 
 def test_the_pools_ask_their_reference_only_for_the_shapes_their_kernels_leave():
-    assert kp.model_kernel_paths(pool_model(4)[0]) == {"NNOM_PATH_AFF_POOL_AVG"}
-    assert kp.model_kernel_paths(pool_model(3, adds=3, cats=5)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES
+    fc = {"NNOM_PATH_AFF_FC_BLOCKS", "NNOM_PATH_AFF_CONCAT"}    # (the model's Dense and Concat)
+    assert kp.model_kernel_paths(pool_model(4)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | fc
+    assert kp.model_kernel_paths(pool_model(3, adds=3, cats=5)[0]) == {"NNOM_PATH_AFF_POOL_AVG"} | REFERENCES | fc
     assert kp.model_kernel_paths(pool_model(4, (17, 16))[0]) == {"NNOM_PATH_AFF_POOL_AVG",
-                                                                 "NNOM_PATH_AFF_POOL_AVG_REF"}
+                                                                 "NNOM_PATH_AFF_POOL_AVG_REF"} | fc
     m = pool_model(3)[0]
     m.quantize(np.random.default_rng(4).normal(size=(16, 6, 5, 3)), scheme="qformat")
     assert kp.model_kernel_paths(m) == set()

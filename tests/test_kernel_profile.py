@@ -34,7 +34,7 @@ def test_the_small_export_swaps_the_paths_and_builds_for_size(tmp_path):
     # 4 channels, model_kernel_paths())
     assert "NNOM_PATH_AFF_CONV_COMPACT" in small and not small & (set(kp.SMALL_SWAPS) - {"NNOM_PATH_AFF_CONV_COLUMNS"})
     assert "NNOM_PATH_AFF_CONV_SHALLOW" not in small
-    assert small - {"NNOM_PATH_AFF_CONV_COMPACT"} < fast | {"NNOM_PATH_AFF_CONV_COLUMNS"}
+    assert small - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"} < fast | {"NNOM_PATH_AFF_CONV_COLUMNS"}
     # the references some layers need stay
     assert fast & {p for p in kp.PATHS if p.endswith(("_REF", "_MANY"))} <= small
     out = m.export_c(tmp_path / "small", kernels="small")
@@ -61,8 +61,9 @@ def test_the_small_profile_gives_a_shallow_conv_to_the_compact_kernel():
     x = m.active(act_relu(), m.hook(Conv2D(8, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
     m.compile(inp, m.hook(Dense(3), m.hook(Flatten(), x)), verbose=False)
     m.quantize(np.random.default_rng(0).normal(size=(16, 8, 8, 1)), scheme="affine")
-    assert kp.model_kernel_paths(m) == {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9"}
-    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COMPACT"}
+    assert kp.model_kernel_paths(m) == {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9",
+                                        "NNOM_PATH_AFF_FC_BLOCKS"}
+    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"}
 
 
 def columns_model(seed):
@@ -87,7 +88,32 @@ def columns_model(seed):
 def test_the_columns_model_reaches_the_paths_the_small_profile_swaps():
     m, _ = quantized(columns_model, 0)
     assert {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS"} <= kp.model_kernel_paths(m)
-    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_CONV_COMPACT"}
+    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_CONV_COMPACT",
+                                                 "NNOM_PATH_AFF_FC_COMPACT"}
+
+
+def test_the_small_profile_links_the_compact_fc_kernel_alone():
+    """Its Dense layers take the compact FC kernel (tests/test_fc_compact.py), for both weight
+    layouts: neither the fast kernel nor the reference is linked; the fast profile keeps the fast one."""
+    import subprocess
+    cortex_m = cortex_m_or_skip()
+    m, xq = quantized(columns_model, 0)
+    assert "NNOM_PATH_AFF_FC_BLOCKS" in kp.model_kernel_paths(m)
+    small = kp.model_kernel_paths(m, "small")
+    assert "NNOM_PATH_AFF_FC_COMPACT" in small and "NNOM_PATH_AFF_FC_BLOCKS" not in small
+    y, _ = cortex_m.run_model(m, xq, kernels="small")
+    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+
+    def symbols(kernels):
+        elf = cortex_m.build_model(m, "cortex-m4", f"fc_{kernels}", kernels=kernels)
+        out = subprocess.run([cortex_m.find_tool("arm-none-eabi-nm"), str(elf)], capture_output=True, text=True,
+                             check=True).stdout
+        return {line.split()[-1] for line in out.splitlines()}
+    fc = {"nnom_fully_connected_affine_s8", "nnom_fully_connected_affine_s8_fast", "fc_run"}
+    syms = symbols("small")
+    assert "nnom_fully_connected_affine_s8_compact" in syms and not fc & syms, sorted(fc & syms)
+    syms = symbols("fast")
+    assert "nnom_fully_connected_affine_s8_fast" in syms and "nnom_fully_connected_affine_s8_compact" not in syms
 
 
 SMALL_MODELS = [(columns_model, 0), (columns_model, 1), (conv_model, 0), (dw_model, 0)]

@@ -45,6 +45,11 @@ PATHS = {
     "NNOM_PATH_AFF_CONV_QUAD": "conv over multiples of 4 input and output channels: blocks of 4 output channels, then columns",
     "NNOM_PATH_AFF_CONV_ROWS": "conv whose windows are one run of bytes (1 x kw) on long rows: the row kernel",
     "NNOM_PATH_AFF_CONV_COMPACT": "conv of any shape in little flash (the small profile's): im2col columns, no reference",
+    # layers/nnom_dense.c (Dense.kernel_paths): the fast FC kernel; left out where the compact one
+    # is built (the small profile), that one for both weight layouts (neither the fast kernel nor
+    # the reference linked)
+    "NNOM_PATH_AFF_FC_BLOCKS": "Dense: the fast FC kernel (blocks of six rows in one asm routine per block, its outputs too)",
+    "NNOM_PATH_AFF_FC_COMPACT": "Dense: the compact FC kernel (one asm routine for the sums, the rest in C; the small profile's)",
     # layers/nnom_avgpool.c (AvgPool.kernel_paths): left out, the kind's reference
     "NNOM_PATH_AFF_POOL_MEAN": "GlobalAvgPool: MEAN's DSP kernel",
     "NNOM_PATH_AFF_POOL_AVG": "AvgPool: AVERAGE_POOL_2D's DSP kernel",
@@ -56,6 +61,8 @@ PATHS = {
     "NNOM_PATH_AFF_POOL_AVG_REF": "AvgPool under 4 channels or over 256 pixels a window: AVERAGE_POOL_2D's reference",
     # layers/nnom_add.c (Add.kernel_paths, Average's too), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_ADD_MANY": "Add / Average of 3 or more inputs: their element loop (2: ADD's kernel)",
+    # layers/nnom_concat.c (Concat.kernel_paths): left out, the reference
+    "NNOM_PATH_AFF_CONCAT": "Concat: CONCATENATION's DSP kernel",
     # layers/nnom_concat.c (Concat.kernel_paths), on every target: left out, the build refuses them
     "NNOM_PATH_AFF_CONCAT_MANY": "Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's)",
     # kernels/arm/nnom_{rnn_simple,gru,lstm}_step_s8_fast.c (RNN.kernel_paths), both schemes: left
@@ -122,8 +129,17 @@ SMALL_SWAPS = {
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
         "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS", "NNOM_PATH_AFF_CONV_PW8_SAT",
         "NNOM_PATH_AFF_CONV_PW8_FIX", "NNOM_PATH_AFF_CONV_PW8_CLAMP")},
+    # the fast FC kernel: the compact one (neither it nor the reference linked); 1.9 KB on every
+    # model with a Dense for +41 % (ad_autoencoder, all dense: 0.92x qformat's count), +6 % har_seq
+    "NNOM_PATH_AFF_FC_BLOCKS": {"NNOM_PATH_AFF_FC_COMPACT"},
     # the 1x2 MaxPool's word pairs: its window walk; har_inception 0.2 KB for +4 %
     "NNOM_PATH_AFF_POOL_MAX_PAIRS": set(),
+    # Concat's DSP kernel: the reference (nnom_concat.c); har_inception 0.6 KB (under qformat's flash)
+    # for +6 %
+    "NNOM_PATH_AFF_CONCAT": set(),
+    # AvgPool's DSP kernel: the reference (nnom_avgpool.c); kws_dscnn 0.4 KB for +1.7 %,
+    # vww_mobilenet 0.4 KB for +0.2 %, ic_resnet8 0.3 KB for +0.15 %
+    "NNOM_PATH_AFF_POOL_AVG": set(),
 }
 # every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
 # layer, the reference's too; built alone it is the kernel, and neither the other paths nor the

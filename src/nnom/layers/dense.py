@@ -79,6 +79,11 @@ class Dense(_ConvBase):
     def describe(self):
         return f"{self.w.shape[0]}->{self.units}"
 
+    def kernel_paths(self):
+        """dense_run() (nnom_dense.c): the affine scheme's fast FC kernel (the small profile's
+        swap: the compact one)."""
+        return {"NNOM_PATH_AFF_FC_BLOCKS"} if self.affine else set()
+
     def c_new(self, g):
         if self.affine:     # the layout its source compiles (_c_weights), for the runtime to check
             return f"Dense_in_layout({self.units}, {self._c_weights(g)}, NNOM_FC_MIXED_LAYOUT)"

@@ -291,8 +291,10 @@ class Concat(Layer):
 
     def kernel_paths(self):
         """concat_run() (nnom_concat.c): up to 4 inputs through the glue with the small frame, more
-        through the one with room for 16."""
-        return {"NNOM_PATH_AFF_CONCAT_MANY"} if self.affine and len(self.in_shapes) > 4 else set()
+        through the one with room for 16; then CONCATENATION's DSP kernel."""
+        if not self.affine:
+            return set()
+        return {"NNOM_PATH_AFF_CONCAT"} | ({"NNOM_PATH_AFF_CONCAT_MANY"} if len(self.in_shapes) > 4 else set())
 
     def forward_affine(self, xs, q_in):
         return affine_concat.concat(xs, self.ap)

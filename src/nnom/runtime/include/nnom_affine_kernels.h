@@ -361,6 +361,13 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
 /* w: the "mixed pair" layout below where NNOM_FC_MIXED_LAYOUT is 1, [n_out][n_in] elsewhere. */
 void nnom_fully_connected_affine_s8_fast(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
                                          const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+/* Its compact variant (the small profile's: NNOM_PATH_AFF_FC_COMPACT), the same weights and bytes
+ * in less code, more instructions; _rows: weights in [n_out][n_in] (Dense()), the reference's. */
+void nnom_fully_connected_affine_s8_compact(const nnom_fc_affine_params_t *p, const int8_t *in, uint32_t n_in,
+                                            const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out);
+void nnom_fully_connected_affine_s8_compact_rows(const nnom_fc_affine_params_t *p, const int8_t *in,
+                                                 uint32_t n_in, const int8_t *w, const int32_t *bias, int8_t *out,
+                                                 uint32_t n_out);
 
 /* The same three for Arm cores without the DSP extension (kernels/nodsp/, NNOM_NODSP_KERNELS in
  * nnom_kernels.h): the reference elsewhere; the layers call these there instead of the _fast

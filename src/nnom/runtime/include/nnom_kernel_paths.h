@@ -113,6 +113,12 @@
 #ifndef NNOM_PATH_AFF_CONV_COMPACT      /* conv of any shape in little flash (the small profile's): im2col columns, no reference */
 #define NNOM_PATH_AFF_CONV_COMPACT 1
 #endif
+#ifndef NNOM_PATH_AFF_FC_BLOCKS      /* Dense: the fast FC kernel (blocks of six rows in one asm routine per block, its outputs too) */
+#define NNOM_PATH_AFF_FC_BLOCKS 1
+#endif
+#ifndef NNOM_PATH_AFF_FC_COMPACT      /* Dense: the compact FC kernel (one asm routine for the sums, the rest in C; the small profile's) */
+#define NNOM_PATH_AFF_FC_COMPACT 1
+#endif
 #ifndef NNOM_PATH_AFF_POOL_MEAN      /* GlobalAvgPool: MEAN's DSP kernel */
 #define NNOM_PATH_AFF_POOL_MEAN 1
 #endif
@@ -130,6 +136,9 @@
 #endif
 #ifndef NNOM_PATH_AFF_ADD_MANY      /* Add / Average of 3 or more inputs: their element loop (2: ADD's kernel) */
 #define NNOM_PATH_AFF_ADD_MANY 1
+#endif
+#ifndef NNOM_PATH_AFF_CONCAT      /* Concat: CONCATENATION's DSP kernel */
+#define NNOM_PATH_AFF_CONCAT 1
 #endif
 #ifndef NNOM_PATH_AFF_CONCAT_MANY      /* Concat of 5 or more inputs: its glue with room for 16 (2-4: a smaller frame's) */
 #define NNOM_PATH_AFF_CONCAT_MANY 1

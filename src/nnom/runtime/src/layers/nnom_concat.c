@@ -46,6 +46,14 @@ static nnom_status_t concat_build(nnom_layer_t *l)
 #define CONCAT_NOINLINE
 #endif
 
+/* CONCATENATION's DSP kernel (nnom_kernel_paths.h: Concat.kernel_paths()); left out (the small
+ * profile), the reference. */
+#if NNOM_PATH_AFF_CONCAT
+#define CONCAT_AFF nnom_concat_affine_s8_fast
+#else
+#define CONCAT_AFF nnom_concat_affine_s8
+#endif
+
 /* The kernel's parameters from the layer into arrays of l->n_in entries, and the kernel. */
 static inline void concat_affine_in(nnom_layer_t *l, const int8_t **ins, nnom_requant_affine_params_t *rq,
                                     uint32_t *chunk)
@@ -70,7 +78,7 @@ static inline void concat_affine_in(nnom_layer_t *l, const int8_t **ins, nnom_re
     p.chunk = chunk;
     p.outer = axis == 0 ? 1u : axis == 1 ? o.h : (uint32_t)o.h * o.w;
     p.n = l->n_in;
-    nnom_concat_affine_s8_fast(&p, ins, l->out);
+    CONCAT_AFF(&p, ins, l->out);
 }
 
 static CONCAT_NOINLINE void concat_affine_few(nnom_layer_t *l)

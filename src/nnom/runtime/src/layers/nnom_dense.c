@@ -2,6 +2,19 @@
 #include "nnom_cold.h"
 #include "nnom_layers.h"
 
+/* The DSP kernels of the affine scheme (nnom_kernel_paths.h: Dense.kernel_paths()): the fast one,
+ * or, in the small profile, the compact one for both layouts (neither the fast kernel nor the
+ * reference linked). */
+#if NNOM_PATH_AFF_FC_COMPACT && !NNOM_PATH_AFF_FC_BLOCKS
+#define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_compact
+#define DENSE_FC_ROWS nnom_fully_connected_affine_s8_compact_rows
+#define DENSE_FC_FAST_FLAG 0 /* (the compact kernel checks each output: the build does not) */
+#else
+#define DENSE_FC_FAST_FLAG NNOM_FC_MIXED_LAYOUT
+#define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_fast
+#define DENSE_FC_ROWS nnom_fully_connected_affine_s8
+#endif
+
 static nnom_status_t dense_build(nnom_layer_t *l)
 {
     nnom_conv_layer_t *c = (nnom_conv_layer_t *)l;
@@ -23,7 +36,7 @@ static nnom_status_t dense_build(nnom_layer_t *l)
         if (st != NN_SUCCESS)
             return st;
     }
-#if NNOM_SCHEME_AFFINE && NNOM_FC_MIXED_LAYOUT
+#if NNOM_SCHEME_AFFINE && DENSE_FC_FAST_FLAG
     /* the DSP kernel's fast requantization for every output: checked once here, not per run */
     if (l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
                                               nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->filters))
@@ -53,11 +66,11 @@ static void dense_run(nnom_layer_t *l)
                                            c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #else
         if (NNOM_W_LAYOUT(c) == NNOM_DENSE_ROW_PAIRS)
-            nnom_fully_connected_affine_s8_fast(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                                c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+            DENSE_FC_PAIRS(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                           c->b != NULL ? c->b->data : NULL, l->out, c->filters);
         else   /* weights in rows (Dense()) */
-            nnom_fully_connected_affine_s8(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),
-                                           c->w->data, c->b != NULL ? c->b->data : NULL, l->out, c->filters);
+            DENSE_FC_ROWS(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)), c->w->data,
+                          c->b != NULL ? c->b->data : NULL, l->out, c->filters);
 #endif
         return;
     }

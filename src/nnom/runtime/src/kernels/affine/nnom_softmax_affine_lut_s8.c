@@ -7,6 +7,18 @@
  * read, the sum's rounding shift, and the output's doubling high multiply and rounding shift, on
  * non-negative values (fewer operations than nnom_affine.h's signed forms, the same results). */
 #include "nnom_affine_kernels.h"
+#if NNOM_KERNEL_PROFILE_SMALL
+#include "nnom_affine.h"
+/* the small profile: the reciprocal's seven doubling high multiplies (once per row) call one copy */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t sm_srdhm(int32_t a, int32_t b)
+{
+    return nnom_srdhm(a, b);
+}
+#define NNOM_SM_SRDHM sm_srdhm
+#endif
 #include "nnom_softmax_fixed.h"
 
 /* nnom_rdbpot(e, ACCUM_INT_BITS) for e >= 0 */

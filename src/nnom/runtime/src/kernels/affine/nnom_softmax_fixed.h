@@ -11,6 +11,12 @@
 #define DIFF_FRAC_BITS (31 - DIFF_INT_BITS)
 #define ACCUM_INT_BITS 12               /* the sum of exps is Q12.19 */
 
+/* the doubling high multiply the functions below use: nnom_srdhm, or an out-of-line copy of it
+ * (the table kernel's in the small profile) */
+#ifndef NNOM_SM_SRDHM
+#define NNOM_SM_SRDHM nnom_srdhm
+#endif
+
 /* x * 2^e (e > 0), saturating to int32 */
 static inline int32_t nnom_sm_sat_shl(int32_t x, int e)
 {
@@ -28,12 +34,12 @@ static inline int32_t nnom_sm_exp_quarter(int32_t a)
 {
     const int32_t exp_m1_8 = 1895147668, one_third = 715827883;
     int32_t x = a + (INT32_C(1) << 28);
-    int32_t x2 = nnom_srdhm(x, x);
-    int32_t x3 = nnom_srdhm(x2, x);
-    int32_t x4 = nnom_srdhm(x2, x2);
-    int32_t poly = nnom_rdbpot(nnom_srdhm(nnom_rdbpot(x4, 2) + x3, one_third) + x2, 1);
+    int32_t x2 = NNOM_SM_SRDHM(x, x);
+    int32_t x3 = NNOM_SM_SRDHM(x2, x);
+    int32_t x4 = NNOM_SM_SRDHM(x2, x2);
+    int32_t poly = nnom_rdbpot(NNOM_SM_SRDHM(nnom_rdbpot(x4, 2) + x3, one_third) + x2, 1);
 
-    return exp_m1_8 + nnom_srdhm(exp_m1_8, x + poly);
+    return exp_m1_8 + NNOM_SM_SRDHM(exp_m1_8, x + poly);
 }
 
 /* exp(a) for a Q5.26 a <= 0, as Q0.31: a mod 1/4 by the series, then exp(-2^k) per set bit */
@@ -50,7 +56,7 @@ static inline int32_t nnom_sm_exp_negative(int32_t a)
         return INT32_MAX;
     for (k = 0; k < 7; k++)            /* exponents -2 .. 4: bits 24 .. 30 of the remainder */
         if (remainder & (INT32_C(1) << (DIFF_FRAC_BITS - 2 + k)))
-            result = nnom_srdhm(result, mult[k]);
+            result = NNOM_SM_SRDHM(result, mult[k]);
     return result;
 }
 
@@ -60,12 +66,12 @@ static inline int32_t nnom_sm_one_over_one_plus(int32_t a)
     const int32_t one_q2 = INT32_C(1) << 29;
     int64_t s = (int64_t)a + INT32_MAX;
     int32_t half_den = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
-    int32_t x = 1515870810 + nnom_srdhm(half_den, -1010580540);      /* 48/17 - 32/17 d */
+    int32_t x = 1515870810 + NNOM_SM_SRDHM(half_den, -1010580540);      /* 48/17 - 32/17 d */
     int i;
 
     for (i = 0; i < 3; i++) {
-        int32_t e = one_q2 - nnom_srdhm(half_den, x);
-        x = x + nnom_sm_sat_shl(nnom_srdhm(x, e), 2);
+        int32_t e = one_q2 - NNOM_SM_SRDHM(half_den, x);
+        x = x + nnom_sm_sat_shl(NNOM_SM_SRDHM(x, e), 2);
     }
     return nnom_sm_sat_shl(x, 1);
 }

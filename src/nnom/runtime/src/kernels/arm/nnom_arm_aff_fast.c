@@ -7,6 +7,23 @@
 /* the biases' quick bound (nnom_arm_aff_fast()) */
 #define NNOM_ARM_AFF_HALF (1u << 29)
 
+#if NNOM_KERNEL_PROFILE_SMALL
+/* The small profile's (NNOM_KERNEL_PROFILE_SMALL): the loop below for the last channels over all
+ * of them (about 12 instructions a channel, once per layer call; 0.3 KB less code). */
+int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
+{
+    const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+    uint32_t i, r;
+    if (room <= 0)
+        return 0;
+    r = (uint32_t)room;
+    for (i = 0; i < n; i++)
+        if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R
+            || (bias != NULL && (uint32_t)bias[i] + r - 1u >= 2u * r - 1u))
+            return 0;
+    return 1;
+}
+#else
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
@@ -51,6 +68,7 @@ int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *b
             return 0;
     return 1;
 }
+#endif
 
 #else
 

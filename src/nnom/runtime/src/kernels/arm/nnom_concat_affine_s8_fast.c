@@ -48,6 +48,17 @@ static NNOM_ARM_ALWAYS_INLINE void requant_runs(const nnom_arm_requant_t *q, con
     }
 }
 
+#if NNOM_KERNEL_PROFILE_SMALL
+/* The small profile: one copy of the loop, the shift's direction chosen per value (about 2
+ * instructions a value more; 0.2 KB less code). */
+static NNOM_ARM_NOINLINE void requant_either(const nnom_arm_requant_t *q, const int8_t *in, int8_t *out,
+                                             uint32_t len, uint32_t outer, uint32_t stride)
+{
+    requant_runs(q, in, out, len, outer, stride, q->left);
+}
+#define requant_right requant_either
+#define requant_left requant_either
+#else
 static NNOM_ARM_NOINLINE void requant_right(const nnom_arm_requant_t *q, const int8_t *in, int8_t *out, uint32_t len,
                                             uint32_t outer, uint32_t stride)
 {
@@ -59,6 +70,7 @@ static NNOM_ARM_NOINLINE void requant_left(const nnom_arm_requant_t *q, const in
 {
     requant_runs(q, in, out, len, outer, stride, 1);
 }
+#endif
 
 void nnom_concat_affine_s8_fast(const nnom_concat_affine_params_t *p, const int8_t *const *ins, int8_t *out)
 {

@@ -131,10 +131,17 @@ void nnom_maxpool_affine_s8_fast(const nnom_pool_affine_params_t *p, const int8_
             int8_t *o = out + (oy * out_dims.w + ox) * C;
             uint32_t ny, nx;                           /* no pixel (ny = 0): act_min, as the reference */
             const int8_t *first = nnom_pool_window(in, in_dims, win, y0, y1, ox, &ny, &nx);
+#if NNOM_KERNEL_PROFILE_SMALL /* one copy of max4's loop: the last group's start chosen in the loop */
+            for (c = 0; c < C; c += 4) {
+                const uint32_t at = c + 4 <= C ? c : C - 4;
+                nnom_st32(o + at, max4(first + at, ny, nx, row, C, lo4, hi4));
+            }
+#else
             for (c = 0; c + 4 <= C; c += 4)
                 nnom_st32(o + c, max4(first + c, ny, nx, row, C, lo4, hi4));
             if (c < C)
                 nnom_st32(o + C - 4, max4(first + C - 4, ny, nx, row, C, lo4, hi4));
+#endif
         }
     }
 }
