@@ -8,7 +8,8 @@
  * CMSIS-NN's classic scheme: two output pixels' receptive fields, minus the input zero point,
  * widened to q15 columns of K = kh * kw * in_c values (taps in the padding: 0), then per pair of
  * output channels one loop over K against both columns: per four k, two weight words widened by
- * SXTB16 and four column words in eight SMLADs (16 MACs in 18 instructions, two groups a turn),
+ * SXTB16 and four column words in eight SMLADs (16 MACs in 18 instructions, two groups a turn, an
+ * odd group entering the loop halfway),
  * the last K % 4 in C. An odd last channel takes the loop with one weight row, once per column;
  * an odd last pixel the two columns of the same pixel. The columns are in the scratch
  * (nnom_conv2d_affine_s8_scratch_size(): at least two columns), or, for a pointwise layer (no
@@ -163,27 +164,30 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
         a00 = j->bias[oc];
         a10 = j->bias[oc1];
     }
-    a01 = a00;
-    a11 = a10;
 #if NNOM_ARM_ASM
     {
-        uint32_t p, q, x, y, t, n = K >> 3;
-        if (K & 4u) /* a group alone, then pairs of groups */
-            __asm__(CC_MAC4
-                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
-                      [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
-                    : [d] "r"(d)
-                    : "memory");
-        if (n)
-            __asm__("1:\n\t" CC_MAC4 CC_MAC4
-                    "subs   %[n], %[n], #1\n\t"
-                    "bne    1b\n\t"
-                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
-                      [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
-                    : [d] "r"(d)
-                    : "cc", "memory");
+        uint32_t p, q, x, y, t, n = K >> 2; /* groups of four: pairs of them, an odd one first; the
+                                             * accumulators copied in the asm, not around it */
+        __asm__("mov    %[a01], %[a00]\n\t"
+                "mov    %[a11], %[a10]\n\t"
+                "lsrs   %[n], %[n], #1\n\t"
+                "bcc    0f\n\t"
+                "adds   %[n], %[n], #1\n\t"
+                "b      2f\n\t"
+                "0:\n\t"
+                "beq    3f\n\t"
+                "1:\n\t" CC_MAC4 "2:\n\t" CC_MAC4
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                "3:\n\t"
+                : [a00] "+r"(a00), [a01] "=&r"(a01), [a10] "+r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [c] "+r"(c),
+                  [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
+                : [d] "r"(d)
+                : "cc", "memory");
     }
 #else
+    a01 = a00;
+    a11 = a10;
     for (k = K >> 2; k > 0; k--) {
         const uint32_t p = nnom_ld32(w), q = nnom_ld32(w + d);
         uint32_t t = __sxtb16(p), u = __sxtb16(q);
