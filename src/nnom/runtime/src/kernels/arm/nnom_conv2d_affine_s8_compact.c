@@ -205,12 +205,17 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
         c += 4;
     }
 #endif
-    for (k = K & 3u; k > 0; k--, w++, c++) { /* the last K % 4 */
-        const int32_t u = w[0], v = w[d];
-        a00 += u * c[0];
-        a01 += u * c[d];
-        a10 += v * c[0];
-        a11 += v * c[d];
+    k = K & 3u; /* the last K % 4 */
+    if (k != 0) {
+        do {
+            const int32_t u = *w, v = w[d];
+            a00 += u * c[0];
+            a01 += u * c[d];
+            a10 += v * c[0];
+            a11 += v * c[d];
+            w++;
+            c++;
+        } while (--k);
     }
     if (j->fast) {
         const nnom_arm_rq_t q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
