@@ -86,36 +86,47 @@ static void cc_run(const cc_job_t *j, int16_t *col, uint32_t t, const int8_t *sr
         cc_copy((int8_t *)(col + t), NULL, 0, 2u * n);
 }
 
-/* The column of output pixel px: per window row one run when it is inside the input and without
- * dilation, else tap by tap. */
-static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
+/* The column of output pixel px, row by row in runs of taps all in the input or all in the padding
+ * (without dilation: at most three a row, the taps left of the input, in it, right of it; with
+ * dilation: tap by tap). */
+static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t ix0, int16_t *col)
 {
     const nnom_window_t *win = &j->p->win;
-    const uint32_t c = j->in_dims.c, oy = px / j->out_w, ox = px - oy * j->out_w;
-    const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-    const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-    uint32_t ky, kx, t = 0;
+    const uint32_t c = j->in_dims.c, kw = win->kw;
+    const int32_t w = (int32_t)j->in_dims.w;
+    uint32_t ky, kx, n, t = 0;
 
-    if (j->pw) {
-        cc_widen(j->in + ((uint32_t)iy0 * j->in_dims.w + (uint32_t)ix0) * c, c, col, j->zp2);
-        return;
-    }
     for (ky = 0; ky < win->kh; ky++) {
-        const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
-        const uint32_t row = iy * j->in_dims.w;   /* the row's first pixel, when it is in the input */
-        if (iy < j->in_dims.h && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
-            && ix0 + (int32_t)win->kw <= (int32_t)j->in_dims.w) {
-            cc_run(j, col, t, j->in + (row + (uint32_t)ix0) * c, win->kw * c);
-            t += win->kw * c;
-            continue;
-        }
-        for (kx = 0; kx < win->kw; kx++, t += c) {
-            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw));
-            cc_run(j, col, t, iy < j->in_dims.h && ix < j->in_dims.w ? j->in + (row + ix) * c : NULL, c);
+        const uint32_t iy = iy0 + ky * win->dh; /* above the input: wraps, >= h */
+        const int row_in = iy < j->in_dims.h;
+        for (kx = 0; kx < kw; kx += n, t += n * c) {
+            const int32_t ix = ix0 + (int32_t)(kx * win->dw);
+            const int in = row_in && ix >= 0 && ix < w;
+            n = 1;
+            if (win->dw == 1) { /* the taps up to the input's left edge, to its right edge, or to the row's end */
+                n = kw - kx;
+                if (row_in && ix < 0 && (uint32_t)-ix < n)
+                    n = (uint32_t)-ix;
+                else if (in && (uint32_t)(w - ix) < n)
+                    n = (uint32_t)(w - ix);
+            }
+            cc_run(j, col, t, in ? j->in + (iy * j->in_dims.w + (uint32_t)ix) * c : NULL, n * c);
         }
     }
     if (!j->direct)
         cc_widen((int8_t *)col + j->K, j->K, col, j->zp2);
+}
+
+/* The column of output pixel px; a pointwise layer's: its pixel, widened. */
+static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t oy = px / j->out_w, ox = px - oy * j->out_w;
+    const uint32_t iy0 = oy * win->sh - win->pad_top, ix0 = ox * win->sw - win->pad_left; /* wrap: < 0 */
+    if (j->pw)
+        cc_widen(j->in + (iy0 * j->in_dims.w + ix0) * j->in_dims.c, j->in_dims.c, col, j->zp2);
+    else
+        cc_window(j, iy0, (int32_t)ix0, col);
 }
 
 /* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
