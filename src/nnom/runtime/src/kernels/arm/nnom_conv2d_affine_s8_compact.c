@@ -86,9 +86,10 @@ static void cc_run(const cc_job_t *j, int16_t *col, uint32_t t, const int8_t *sr
         cc_copy((int8_t *)(col + t), NULL, 0, 2u * n);
 }
 
-/* The column of output pixel px, row by row in runs of taps all in the input or all in the padding
- * (without dilation: at most three a row, the taps left of the input, in it, right of it; with
- * dilation: tap by tap). */
+/* The column of the window at (iy0, ix0) (above or left of the input: wrapped, negative): a window
+ * inside the input without dilation across, one run a row; else row by row in runs of taps all in
+ * the input or all in the padding (without dilation: at most three a row, the taps left of the
+ * input, in it, right of it; with dilation: tap by tap). */
 static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t ix0, int16_t *col)
 {
     const nnom_window_t *win = &j->p->win;
@@ -96,6 +97,16 @@ static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t
     const int32_t w = (int32_t)j->in_dims.w;
     uint32_t ky, kx, n, t = 0;
 
+    if (win->dw == 1 && ix0 >= 0 && ix0 + (int32_t)kw <= w && iy0 < j->in_dims.h
+        && iy0 + (win->kh - 1u) * win->dh < j->in_dims.h) {
+        /* the window inside the input (above it: iy0 wraps): a run a row, no edges to look for */
+        const int8_t *src = j->in + (iy0 * j->in_dims.w + (uint32_t)ix0) * c;
+        for (ky = 0; ky < win->kh; ky++, t += kw * c, src += win->dh * j->in_dims.w * c)
+            if (j->direct)
+                cc_widen(src, kw * c, col + t, j->zp2);
+            else
+                cc_copy((int8_t *)col + j->K + t, src, 0, kw * c);
+    } else {
     for (ky = 0; ky < win->kh; ky++) {
         const uint32_t iy = iy0 + ky * win->dh; /* above the input: wraps, >= h */
         const int row_in = iy < j->in_dims.h;
@@ -112,6 +123,7 @@ static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t
             }
             cc_run(j, col, t, in ? j->in + (iy * j->in_dims.w + (uint32_t)ix) * c : NULL, n * c);
         }
+    }
     }
     if (!j->direct)
         cc_widen((int8_t *)col + j->K, j->K, col, j->zp2);
