@@ -39,21 +39,6 @@ static NNOM_ARM_NOINLINE void cc_widen(const int8_t *src, uint32_t n, int16_t *d
         *dst++ = (int16_t)(*src++ + (int16_t)zp2);
 }
 
-/* n bytes from src, or n copies of the byte v when src is NULL; words while four are left */
-static NNOM_ARM_NOINLINE void cc_copy(int8_t *dst, const int8_t *src, uint32_t v, uint32_t n)
-{
-    v = (uint32_t)(uint8_t)v * 0x01010101u;
-    for (; n >= 4; n -= 4, dst += 4) {
-        if (src != NULL) {
-            v = nnom_ld32(src);
-            src += 4;
-        }
-        nnom_st32(dst, v);
-    }
-    for (; n > 0; n--, v >>= 8)
-        *dst++ = src != NULL ? *src++ : (int8_t)v;
-}
-
 /* What the pixel loop and the channel loop share. */
 typedef struct {
     const nnom_conv_affine_params_t *p;
@@ -78,12 +63,14 @@ typedef struct {
  * upper half (padding: the zero point, which widens to 0) for cc_column() to widen. */
 static void cc_run(const cc_job_t *j, int16_t *col, uint32_t t, const int8_t *src, uint32_t n)
 {
-    if (!j->direct)
-        cc_copy((int8_t *)col + j->K + t, src, (uint32_t)j->p->in_zp, n);
-    else if (src != NULL)
+    if (j->direct && src != NULL)
         cc_widen(src, n, col + t, j->zp2);
+    else if (j->direct)
+        memset(col + t, 0, 2u * n); /* the firmware's memset and memcpy: linked anyway */
+    else if (src != NULL)
+        memcpy((int8_t *)col + j->K + t, src, n);
     else
-        cc_copy((int8_t *)(col + t), NULL, 0, 2u * n);
+        memset((int8_t *)col + j->K + t, j->p->in_zp, n);
 }
 
 /* The column of the window at (iy0, ix0) (above or left of the input: wrapped, negative): a window
@@ -105,7 +92,7 @@ static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t
             if (j->direct)
                 cc_widen(src, kw * c, col + t, j->zp2);
             else
-                cc_copy((int8_t *)col + j->K + t, src, 0, kw * c);
+                memcpy((int8_t *)col + j->K + t, src, kw * c);
     } else {
     for (ky = 0; ky < win->kh; ky++) {
         const uint32_t iy = iy0 + ky * win->dh; /* above the input: wraps, >= h */
