@@ -54,7 +54,7 @@ typedef struct {
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
     int fast;                /* every channel in the fast requantization */
-    int pw;                  /* 1x1, no padding, every window inside: the column is the pixel */
+    int pw;                  /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
     int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
 } cc_job_t;
 
@@ -116,16 +116,15 @@ static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t
         cc_widen((int8_t *)col + j->K, j->K, col, j->zp2);
 }
 
-/* The column of output pixel px; a pointwise layer's: its pixel, widened. */
+/* The column of output pixel px; a pointwise layer's of stride 1: input pixel px, widened. */
 static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
 {
     const nnom_window_t *win = &j->p->win;
     const uint32_t oy = px / j->out_w, ox = px - oy * j->out_w;
-    const uint32_t iy0 = oy * win->sh - win->pad_top, ix0 = ox * win->sw - win->pad_left; /* wrap: < 0 */
     if (j->pw)
-        cc_widen(j->in + (iy0 * j->in_dims.w + ix0) * j->in_dims.c, j->in_dims.c, col, j->zp2);
+        cc_widen(j->in + px * j->K, j->K, col, j->zp2);
     else
-        cc_window(j, iy0, (int32_t)ix0, col);
+        cc_window(j, oy * win->sh - win->pad_top, (int32_t)(ox * win->sw - win->pad_left), col);
 }
 
 /* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
@@ -248,9 +247,9 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
 /* Every output channel against the columns col and col + K: results to oa[oc] and ob[oc]. */
 static NNOM_ARM_NOINLINE void cc_channels(const cc_job_t *j, const int16_t *col, int8_t *oa, int8_t *ob)
 {
-    const uint32_t n = j->out_c;
+    const uint32_t n = j->out_c, pairs = n & ~1u;
     uint32_t oc;
-    for (oc = 0; oc + 1 < n; oc += 2) {
+    for (oc = 0; oc < pairs; oc += 2) {
         const uint32_t v = cc_unit(j, oc, oc + 1, col, j->K);
         const uint16_t va = (uint16_t)v, vb = (uint16_t)(v >> 16);
         memcpy(oa + oc, &va, 2);
@@ -334,7 +333,7 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K);
-    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims);
+    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1 && p->win.sw == 1;
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)
         cc_pixels(&j, out, scratch, n_pix);
