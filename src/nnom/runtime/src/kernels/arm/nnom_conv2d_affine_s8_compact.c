@@ -53,7 +53,7 @@ typedef struct {
     uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
-    int fast;                /* every channel in the fast requantization */
+    const int32_t *fast;     /* the multipliers when every channel takes the fast requantization, else NULL */
     int pw;                  /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
     int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
 } cc_job_t;
@@ -233,9 +233,9 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
             c++;
         } while (--k);
     }
-    if (j->fast) {
-        const nnom_arm_rq_t q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
-        const nnom_arm_rq_t q1 = nnom_arm_rq(j->mult[oc1], j->shift[oc1], j->z1);
+    if (j->fast != NULL) {
+        const nnom_arm_rq_t q0 = nnom_arm_rq(j->fast[oc], j->shift[oc], j->z1);
+        const nnom_arm_rq_t q1 = nnom_arm_rq(j->fast[oc1], j->shift[oc1], j->z1);
         return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
                               nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
                               j->lo4, j->hi4);
@@ -332,7 +332,7 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.z1 = 1 + 2 * p->out_zp;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K);
+    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K) ? p->mult : NULL;
     j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1 && p->win.sw == 1;
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)
