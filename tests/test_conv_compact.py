@@ -28,16 +28,17 @@ def _clamped(layer, zp=-40, scale=0.05):
 
 
 def compact_model(seed):
-    """Odd sizes and 1-9 input channels through 3x3, 5x3 (stride 2 x 1), dilated, 2x3 (a border), 1x1
-    convs (padding after the image; stride 2 with padding before; stride 2 x 1 inside; pointwise
-    without scratch), one output channel, odd channel counts, ReLU (out_zp -128), a clamp
-    (out_zp -40), none (other zero points)."""
+    """Odd sizes and 1-9 input channels through 3x3, 3x2 dilated in height only, 5x3 (stride 2 x 1),
+    dilated, 2x3 (a border), 1x1 convs (padding after the image; stride 2 with padding before; stride
+    2 x 1 inside; pointwise without scratch), one output channel, odd channel counts, ReLU (out_zp
+    -128), a clamp (out_zp -40), none (other zero points)."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(5, 10)), int(rng.integers(5, 10)), int(rng.integers(1, 10))
     f = [int(rng.integers(1, 10)) for _ in range(7)]
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
     x = m.active(act_relu(), m.hook(Conv2D(f[0], kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.hook(Conv2D(f[6] + 2, kernel(3, 2), stride(1, 1), PADDING_SAME, dilation=dilation(2, 1)), x)
     x = m.hook(Conv2D(f[1], kernel(5, 3), stride(2, 1), PADDING_SAME), x)
     x = m.hook(Conv2D(f[2], kernel(1, 1), stride(1, 1), border(0, 1, 0, 2)), x)
     x = m.active(act_relu(), m.hook(_clamped(Conv2D(f[3], kernel(3, 3), stride(1, 1), PADDING_SAME,

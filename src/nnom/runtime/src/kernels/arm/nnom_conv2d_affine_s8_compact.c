@@ -8,7 +8,8 @@
  * CMSIS-NN's classic scheme: two output pixels' receptive fields, minus the input zero point,
  * widened to q15 columns of K = kh * kw * in_c values (taps in the padding: 0), then per pair of
  * output channels one loop over K against both columns: per four k, two weight words widened by
- * SXTB16 and four column words in eight SMLADs (16 MACs in 18 instructions, two groups a turn),
+ * SXTB16 and four column words in eight SMLADs (16 MACs in 18 instructions, two groups a turn, an
+ * odd group entering the loop halfway),
  * the last K % 4 in C. An odd last channel takes the loop with one weight row, once per column;
  * an odd last pixel the two columns of the same pixel. The columns are in the scratch
  * (nnom_conv2d_affine_s8_scratch_size(): at least two columns), or, for a pointwise layer (no
@@ -26,31 +27,33 @@
  * group is read before the bytes it is written over. */
 static NNOM_ARM_NOINLINE void cc_widen(const int8_t *src, uint32_t n, int16_t *dst, uint32_t zp2)
 {
-    uint32_t g;
-    for (g = n >> 2; g > 0; g--) {
+    uint32_t g = n >> 2;
+#if NNOM_ARM_ASM
+    if (g) { /* 7 instructions a group; in C, 8 */
+        uint32_t v, a, b;
+        __asm__("1:\n\t"
+                "ldr     %[v], [%[s]], #4\n\t"
+                "sxtab16 %[a], %[z], %[v]\n\t"
+                "sxtab16 %[b], %[z], %[v], ror #8\n\t"
+                "str     %[a], [%[d]], #4\n\t"
+                "str     %[b], [%[d]], #4\n\t"
+                "subs    %[g], %[g], #1\n\t"
+                "bne     1b\n\t"
+                : [s] "+r"(src), [d] "+r"(dst), [g] "+r"(g), [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b)
+                : [z] "r"(zp2)
+                : "cc", "memory");
+    }
+#else
+    for (; g > 0; g--) {
         const uint32_t v = nnom_ld32(src);
         src += 4;
         nnom_st32(dst, __sxtab16(zp2, v));
         nnom_st32(dst + 2, nnom_sxtab16_ror8(zp2, v));
         dst += 4;
     }
+#endif
     for (n &= 3u; n > 0; n--)
         *dst++ = (int16_t)(*src++ + (int16_t)zp2);
-}
-
-/* n bytes from src, or n copies of the byte v when src is NULL; words while four are left */
-static NNOM_ARM_NOINLINE void cc_copy(int8_t *dst, const int8_t *src, uint32_t v, uint32_t n)
-{
-    v = (uint32_t)(uint8_t)v * 0x01010101u;
-    for (; n >= 4; n -= 4, dst += 4) {
-        if (src != NULL) {
-            v = nnom_ld32(src);
-            src += 4;
-        }
-        nnom_st32(dst, v);
-    }
-    for (; n > 0; n--, v >>= 8)
-        *dst++ = src != NULL ? *src++ : (int8_t)v;
 }
 
 /* What the pixel loop and the channel loop share. */
@@ -67,62 +70,93 @@ typedef struct {
     uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
-    int fast;                /* every channel in the fast requantization */
-    int pw;                  /* 1x1, no padding, every window inside: the column is the pixel */
+    const int32_t *fast;     /* the multipliers when every channel takes the fast requantization, else NULL */
+    int pw;                  /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
     int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
 } cc_job_t;
 
 /* n values of the window from src (NULL: padding) to the column at tap t: widened straight into
  * place over a multiple of 4 input channels (direct), else gathered as int8 into the column's
- * upper half (padding: the zero point, which widens to 0) for cc_column() to widen. */
+ * upper half (padding: the zero point, which widens to 0) for cc_window() to widen. */
 static void cc_run(const cc_job_t *j, int16_t *col, uint32_t t, const int8_t *src, uint32_t n)
 {
-    if (!j->direct)
-        cc_copy((int8_t *)col + j->K + t, src, (uint32_t)j->p->in_zp, n);
-    else if (src != NULL)
+    if (j->direct && src != NULL)
         cc_widen(src, n, col + t, j->zp2);
+    else if (j->direct)
+        memset(col + t, 0, 2u * n); /* the firmware's memset and memcpy: linked anyway */
+    else if (src != NULL)
+        memcpy((int8_t *)col + j->K + t, src, n);
     else
-        cc_copy((int8_t *)(col + t), NULL, 0, 2u * n);
+        memset((int8_t *)col + j->K + t, j->p->in_zp, n);
 }
 
-/* The column of output pixel px: per window row one run when it is inside the input and without
- * dilation, else tap by tap. */
-static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
+/* The column of the window at (iy0, ix0) (above or left of the input: wrapped, negative): a window
+ * inside the input without dilation across, one run a row; else row by row in runs of taps all in
+ * the input or all in the padding (without dilation: at most three a row, the taps left of the
+ * input, in it, right of it; with dilation: tap by tap). */
+static NNOM_ARM_NOINLINE void cc_window(const cc_job_t *j, uint32_t iy0, int32_t ix0, int16_t *col)
 {
     const nnom_window_t *win = &j->p->win;
-    const uint32_t c = j->in_dims.c, oy = px / j->out_w, ox = px - oy * j->out_w;
-    const int32_t iy0 = (int32_t)(oy * win->sh) - (int32_t)win->pad_top;
-    const int32_t ix0 = (int32_t)(ox * win->sw) - (int32_t)win->pad_left;
-    uint32_t ky, kx, t = 0;
+    const uint32_t c = j->in_dims.c, kw = win->kw;
+    const int32_t w = (int32_t)j->in_dims.w;
+    uint32_t ky, kx, n, t = 0;
 
-    if (j->pw) {
-        cc_widen(j->in + ((uint32_t)iy0 * j->in_dims.w + (uint32_t)ix0) * c, c, col, j->zp2);
-        return;
-    }
+    if (win->dw == 1 && ix0 >= 0 && ix0 + (int32_t)kw <= w && iy0 < j->in_dims.h
+        && iy0 + (win->kh - 1u) * win->dh < j->in_dims.h) {
+        /* the window inside the input (above it: iy0 wraps): a run a row, no edges to look for */
+        const int8_t *src = j->in + (iy0 * j->in_dims.w + (uint32_t)ix0) * c;
+        for (ky = 0; ky < win->kh; ky++, t += kw * c, src += win->dh * j->in_dims.w * c)
+            if (j->direct)
+                cc_widen(src, kw * c, col + t, j->zp2);
+            else
+                memcpy((int8_t *)col + j->K + t, src, kw * c);
+    } else {
     for (ky = 0; ky < win->kh; ky++) {
-        const uint32_t iy = (uint32_t)(iy0 + (int32_t)(ky * win->dh)); /* above the input: wraps, >= h */
-        const uint32_t row = iy * j->in_dims.w;   /* the row's first pixel, when it is in the input */
-        if (iy < j->in_dims.h && ix0 >= 0 && (win->dw == 1 || win->kw == 1)
-            && ix0 + (int32_t)win->kw <= (int32_t)j->in_dims.w) {
-            cc_run(j, col, t, j->in + (row + (uint32_t)ix0) * c, win->kw * c);
-            t += win->kw * c;
-            continue;
+        const uint32_t iy = iy0 + ky * win->dh; /* above the input: wraps, >= h */
+        const int row_in = iy < j->in_dims.h;
+        for (kx = 0; kx < kw; kx += n, t += n * c) {
+            const int32_t ix = ix0 + (int32_t)(kx * win->dw);
+            const int in = row_in && ix >= 0 && ix < w;
+            n = 1;
+            if (win->dw == 1) { /* the taps up to the input's left edge, to its right edge, or to the row's end */
+                n = kw - kx;
+                if (row_in && ix < 0 && (uint32_t)-ix < n)
+                    n = (uint32_t)-ix;
+                else if (in && (uint32_t)(w - ix) < n)
+                    n = (uint32_t)(w - ix);
+            }
+            cc_run(j, col, t, in ? j->in + (iy * j->in_dims.w + (uint32_t)ix) * c : NULL, n * c);
         }
-        for (kx = 0; kx < win->kw; kx++, t += c) {
-            const uint32_t ix = (uint32_t)(ix0 + (int32_t)(kx * win->dw));
-            cc_run(j, col, t, iy < j->in_dims.h && ix < j->in_dims.w ? j->in + (row + ix) * c : NULL, c);
-        }
+    }
     }
     if (!j->direct)
         cc_widen((int8_t *)col + j->K, j->K, col, j->zp2);
 }
 
+/* The column of output pixel px; a pointwise layer's of stride 1: input pixel px, widened. */
+static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t *col)
+{
+    const nnom_window_t *win = &j->p->win;
+    const uint32_t oy = px / j->out_w, ox = px - oy * j->out_w;
+    if (j->pw)
+        cc_widen(j->in + px * j->K, j->K, col, j->zp2);
+    else
+        cc_window(j, oy * win->sh - win->pad_top, (int32_t)(ox * win->sw - win->pad_left), col);
+}
+
 /* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
- * out of line, its 64-bit arithmetic once. */
+ * nnom_requant_affine()'s bytes, in less code. Its doubling high multiply (x m + nudge) / 2^31,
+ * truncated toward zero, is floor((x m + 2^30) / 2^31) (an arithmetic shift) whatever the sign of
+ * x m; x = m = INT32_MIN saturates. Then the rounding shift right by e: half away from zero. */
 static NNOM_ARM_NOINLINE int8_t cc_exact(const cc_job_t *j, uint32_t oc, int32_t acc)
 {
     const nnom_conv_affine_params_t *p = j->p;
-    return nnom_requant_affine(acc, j->mult[oc], j->shift[oc], p->out_zp, p->act_min, p->act_max);
+    const int32_t m = j->mult[oc], s = j->shift[oc], x = (int32_t)((uint32_t)acc << (s > 0 ? s : 0));
+    const uint32_t e = (uint32_t)(s > 0 ? 0 : -s);
+    const int32_t mask = (int32_t)((1u << e) - 1u);
+    int32_t y = x == INT32_MIN && m == INT32_MIN ? INT32_MAX : (int32_t)(((int64_t)x * m + (1 << 30)) >> 31);
+    y = (y >> e) + ((y & mask) > (mask >> 1) + (y < 0)) + p->out_zp;
+    return (int8_t)(y < p->act_min ? p->act_min : y > p->act_max ? p->act_max : y);
 }
 
 #if NNOM_ARM_ASM
@@ -163,27 +197,30 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
         a00 = j->bias[oc];
         a10 = j->bias[oc1];
     }
-    a01 = a00;
-    a11 = a10;
 #if NNOM_ARM_ASM
     {
-        uint32_t p, q, x, y, t, n = K >> 3;
-        if (K & 4u) /* a group alone, then pairs of groups */
-            __asm__(CC_MAC4
-                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
-                      [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
-                    : [d] "r"(d)
-                    : "memory");
-        if (n)
-            __asm__("1:\n\t" CC_MAC4 CC_MAC4
-                    "subs   %[n], %[n], #1\n\t"
-                    "bne    1b\n\t"
-                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w), [c] "+r"(c),
-                      [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
-                    : [d] "r"(d)
-                    : "cc", "memory");
+        uint32_t p, q, x, y, t, n = K >> 2; /* groups of four: pairs of them, an odd one first; the
+                                             * accumulators copied in the asm, not around it */
+        __asm__("mov    %[a01], %[a00]\n\t"
+                "mov    %[a11], %[a10]\n\t"
+                "lsrs   %[n], %[n], #1\n\t"
+                "bcc    0f\n\t"
+                "adds   %[n], %[n], #1\n\t"
+                "b      2f\n\t"
+                "0:\n\t"
+                "beq    3f\n\t"
+                "1:\n\t" CC_MAC4 "2:\n\t" CC_MAC4
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                "3:\n\t"
+                : [a00] "+r"(a00), [a01] "=&r"(a01), [a10] "+r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [c] "+r"(c),
+                  [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
+                : [d] "r"(d)
+                : "cc", "memory");
     }
 #else
+    a01 = a00;
+    a11 = a10;
     for (k = K >> 2; k > 0; k--) {
         const uint32_t p = nnom_ld32(w), q = nnom_ld32(w + d);
         uint32_t t = __sxtb16(p), u = __sxtb16(q);
@@ -201,16 +238,21 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
         c += 4;
     }
 #endif
-    for (k = K & 3u; k > 0; k--, w++, c++) { /* the last K % 4 */
-        const int32_t u = w[0], v = w[d];
-        a00 += u * c[0];
-        a01 += u * c[d];
-        a10 += v * c[0];
-        a11 += v * c[d];
+    k = K & 3u; /* the last K % 4 */
+    if (k != 0) {
+        do {
+            const int32_t u = *w, v = w[d];
+            a00 += u * c[0];
+            a01 += u * c[d];
+            a10 += v * c[0];
+            a11 += v * c[d];
+            w++;
+            c++;
+        } while (--k);
     }
-    if (j->fast) {
-        const nnom_arm_rq_t q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
-        const nnom_arm_rq_t q1 = nnom_arm_rq(j->mult[oc1], j->shift[oc1], j->z1);
+    if (j->fast != NULL) {
+        const nnom_arm_rq_t q0 = nnom_arm_rq(j->fast[oc], j->shift[oc], j->z1);
+        const nnom_arm_rq_t q1 = nnom_arm_rq(j->fast[oc1], j->shift[oc1], j->z1);
         return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
                               nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
                               j->lo4, j->hi4);
@@ -222,9 +264,9 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
 /* Every output channel against the columns col and col + K: results to oa[oc] and ob[oc]. */
 static NNOM_ARM_NOINLINE void cc_channels(const cc_job_t *j, const int16_t *col, int8_t *oa, int8_t *ob)
 {
-    const uint32_t n = j->out_c;
+    const uint32_t n = j->out_c, pairs = n & ~1u;
     uint32_t oc;
-    for (oc = 0; oc + 1 < n; oc += 2) {
+    for (oc = 0; oc < pairs; oc += 2) {
         const uint32_t v = cc_unit(j, oc, oc + 1, col, j->K);
         const uint16_t va = (uint16_t)v, vb = (uint16_t)(v >> 16);
         memcpy(oa + oc, &va, 2);
@@ -307,8 +349,8 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.z1 = 1 + 2 * p->out_zp;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K);
-    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims);
+    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K) ? p->mult : NULL;
+    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1 && p->win.sw == 1;
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)
         cc_pixels(&j, out, scratch, n_pix);
