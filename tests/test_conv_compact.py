@@ -78,7 +78,7 @@ def test_the_small_profile_gives_the_convs_to_the_compact_kernel():
     m, _ = quantized(0, False)
     small = kp.model_kernel_paths(m, "small")
     assert "NNOM_PATH_AFF_CONV_COMPACT" in small
-    assert not small & (set(CONV_PATHS) - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_CONV_COLUMNS"})
+    assert not small & (set(CONV_PATHS) - {"NNOM_PATH_AFF_CONV_COMPACT"})
     assert "NNOM_PATH_AFF_CONV_COMPACT" not in kp.model_kernel_paths(m)   # the fast profile keeps its paths
 
 

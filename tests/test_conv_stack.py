@@ -44,7 +44,7 @@ def conv_model(shape_, filters, k, s, seed=3):
     return m
 
 
-# the small profile (the compact kernel; the columns for "quads"): the 1x1 kernel without scratch
+# the small profile (the compact kernel): the 1x1 kernel without scratch
 # has its two columns on the stack (476 against 416), elsewhere 388-404 against 416-444. The compact
 # kernel's frames are the same for every shape with a scratch, so a first layer, a 1x1 with and
 # one without scratch, and the columns' layer (kept in this profile) cover it.

@@ -30,11 +30,10 @@ def test_the_small_export_swaps_the_paths_and_builds_for_size(tmp_path):
     assert kp.model_kernel_paths(m, None) == fast
     assert {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_PW8_SAT",
             "NNOM_PATH_AFF_POOL_MAX_PAIRS"} <= fast
-    # the conv paths give way to the compact kernel (the columns stay for 3x3 convs over multiples of
-    # 4 channels, model_kernel_paths())
-    assert "NNOM_PATH_AFF_CONV_COMPACT" in small and not small & (set(kp.SMALL_SWAPS) - {"NNOM_PATH_AFF_CONV_COLUMNS"})
+    # every conv path gives way to the compact kernel
+    assert "NNOM_PATH_AFF_CONV_COMPACT" in small and not small & set(kp.SMALL_SWAPS)
     assert "NNOM_PATH_AFF_CONV_SHALLOW" not in small
-    assert small - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"} < fast | {"NNOM_PATH_AFF_CONV_COLUMNS"}
+    assert small - {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"} < fast
     # the references some layers need stay
     assert fast & {p for p in kp.PATHS if p.endswith(("_REF", "_MANY"))} <= small
     out = m.export_c(tmp_path / "small", kernels="small")
@@ -88,8 +87,7 @@ def columns_model(seed):
 def test_the_columns_model_reaches_the_paths_the_small_profile_swaps():
     m, _ = quantized(columns_model, 0)
     assert {"NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_QUAD", "NNOM_PATH_AFF_CONV_ROWS"} <= kp.model_kernel_paths(m)
-    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COLUMNS", "NNOM_PATH_AFF_CONV_COMPACT",
-                                                 "NNOM_PATH_AFF_FC_COMPACT"}
+    assert kp.model_kernel_paths(m, "small") == {"NNOM_PATH_AFF_CONV_COMPACT", "NNOM_PATH_AFF_FC_COMPACT"}
 
 
 def test_the_small_profile_links_the_compact_fc_kernel_alone():
@@ -169,6 +167,6 @@ def test_convert_takes_the_profile_and_refuses_another(tmp_path, capsys):
     assert code == 0, err
     header = (tmp_path / "out" / "nnom" / "include" / "nnom_kernel_paths.h").read_text()
     assert "#define NNOM_KERNEL_PROFILE_SMALL 1\n" in header
-    assert "#define NNOM_PATH_AFF_CONV_COLUMNS 1\n" in header and "#define NNOM_PATH_AFF_CONV_QUAD 1\n" not in header
+    assert "#define NNOM_PATH_AFF_CONV_COMPACT 1\n" in header and "#define NNOM_PATH_AFF_CONV_QUAD 1\n" not in header
     code, _, err = run(["convert", str(tmp_path / "m.nnom"), "-o", str(tmp_path / "o2"), "--kernels", "tiny"])
     assert code == 2 and "fast" in err and "small" in err and not (tmp_path / "o2").exists()

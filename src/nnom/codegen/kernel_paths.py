@@ -117,13 +117,14 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
 # -Os alone, digits_cnn 2.6 KB for +3 %; the paths below as noted.
 PROFILES = ("fast", "small")
 SMALL_SWAPS = {
-    # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, pairs of
-    # channels and pixels, any shape and requantization; alone it is nnom_conv2d_affine_s8_fast()
-    # and no reference conv is linked; but model_kernel_paths() keeps the columns for some layers).
-    # Measured on the M4 (firmware flash; instructions): digits_cnn -4.1 KB, 117.5 K -> 205.1 K;
-    # kws_dscnn -4.1 KB, 3.54 M -> 4.75 M; vww_mobilenet -4.9 KB, 12.60 M -> 14.82 M (its 1x1
-    # convs over 8-64 channels 1.1-2.3x slower, over 128-256 2-11 % faster); har_seq -2.1 KB,
-    # 189.5 K -> 201.9 K; ic_resnet8 (its 3x3 convs keep the columns) -1.4 KB, 19.21 M -> 19.50 M
+    # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, a 1x1
+    # layer's pixels in place, pairs of channels and pixels, any shape and requantization; alone it
+    # is nnom_conv2d_affine_s8_fast() and no reference conv is linked). On the M4 with the compact
+    # depthwise and FC paths below (firmware flash against qformat's; instructions against qformat's):
+    # har_seq -0.7 KB, 0.95x; har_inception -0.3 KB, 0.95x; digits_cnn -2.1 KB, 1.03x; kws_dscnn
+    # -0.4 KB, 1.02x; ic_resnet8 -0.5 KB, 1.02x (its 3x3 convs on the columns: 19.52 M instead of
+    # 19.34 M, and 3.6 KB more); vww_mobilenet +8.5 KB, 1.01x; ad_autoencoder +6.7 KB, 0.92x (these
+    # two over by their per-channel multipliers and biases)
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
@@ -143,8 +144,10 @@ SMALL_SWAPS = {
 }
 # every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
 # layer, the reference's too; built alone it is the kernel, and neither the other paths nor the
-# reference are linked): digits_cnn 4.8 KB for +17 %, kws_dscnn 3.8 KB for +16 %, vww_mobilenet
-# 14.3 KB for +15 %
+# reference are linked; about 1.9 KB, 3.2 instructions a MAC on a 3x3 window inside the image):
+# digits_cnn 4.5 KB, kws_dscnn 3.5 KB, vww_mobilenet 13.9 KB less than the depthwise paths it
+# replaces, each layer at or under the qformat kernel's count but two of VWW's (stride 2 on 6x6 and
+# 3x3 maps: +0.6 K, +3.6 K)
 SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
                     if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
 # Kept: the pools' and merges' references some layers need, the recurrent cells' paths (their
@@ -165,12 +168,7 @@ def check_kernels(kernels) -> str:
 def model_kernel_paths(model, kernels="fast") -> set:
     """The paths the model's layers reach (Layer.kernel_paths()); kernels="small": a layer's own
     small_kernel_paths() where it has one (DW_Conv2D), else each of SMALL_SWAPS replaced by the
-    paths it names, but a conv of 9 taps or more over multiples of 4 channels (the blocks of four
-    output channels' layers: ic_resnet8's 3x3 ones) keeps the im2col columns, a few % faster there
-    than the compact kernel with their table of requantization constants (ic_resnet8 all compact:
-    20.0 M instructions, over its budget of 1.05x qformat's). The columns and the compact kernel
-    built together, the dispatcher gives the compact kernel what it would give the reference, and
-    the shallow kernel's layers to the columns (conv_paths[])."""
+    paths it names."""
     small = check_kernels(kernels) == "small"
     out = set()
     for layer in model.order:
@@ -179,9 +177,6 @@ def model_kernel_paths(model, kernels="fast") -> set:
             out |= own()
             continue
         paths = layer.kernel_paths()
-        if small and "NNOM_PATH_AFF_CONV_QUAD" in paths and layer.kernel.h * layer.kernel.w >= 9:
-            out.add("NNOM_PATH_AFF_CONV_COLUMNS")
-            continue
         for path in paths:
             out |= SMALL_SWAPS.get(path, {path}) if small else {path}
     return out
