@@ -126,11 +126,7 @@ def test_the_compact_path_past_the_runs_it_keeps():
     x = m.hook(DW_Conv2D(1, kernel(9, 1), stride(1, 1), PADDING_SAME), x)
     x = m.active(act_relu(), m.hook(DW_Conv2D(1, kernel(1, 9), stride(1, 1), PADDING_SAME), x))
     m.compile(inp, x, verbose=False)
-    rng = np.random.default_rng(7)
-    m.quantize(rng.normal(size=(24, 12, 13, 8)), scheme="affine")
-    xq = m.quantize_input(rng.normal(size=(2, 12, 13, 8)) * 1.5)[0]
-    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_runs")
-    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    _small_firmware_is_the_simulator(cortex_m, m, (12, 13, 8), "dwc_runs")
 
 
 def test_the_compact_path_takes_windows_past_its_table():
@@ -141,8 +137,13 @@ def test_the_compact_path_takes_windows_past_its_table():
     x = inp = m.add(Input(shape(10, 9, 8)))
     x = m.hook(DW_Conv2D(1, kernel(7, 7), stride(1, 1), PADDING_SAME), x)
     m.compile(inp, x, verbose=False)
+    _small_firmware_is_the_simulator(cortex_m, m, (10, 9, 8), "dwc_7x7")
+
+
+def _small_firmware_is_the_simulator(cortex_m, m, hwc, name):
+    """m quantized (affine) on random data, its small-profile M4 firmware's bytes the simulator's."""
     rng = np.random.default_rng(7)
-    m.quantize(rng.normal(size=(24, 10, 9, 8)), scheme="affine")
-    xq = m.quantize_input(rng.normal(size=(2, 10, 9, 8)) * 1.5)[0]
-    y, _ = cortex_m.run_model(m, xq, kernels="small", name="dwc_7x7")
+    m.quantize(rng.normal(size=(24,) + hwc), scheme="affine")
+    xq = m.quantize_input(rng.normal(size=(2,) + hwc) * 1.5)[0]
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name=name)
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))

@@ -147,4 +147,30 @@ static inline int8_t nnom_arm_requant(int32_t acc, int32_t shift)
     return m ? nnom_arm_requant_m(acc, m) : nnom_arm_requant_slow(acc, shift);
 }
 
+/* One group of four k for two weight rows (w, w + k bytes) and two q15 columns (c, c + 2k bytes), in
+ * asm: with 13 values live (4 accumulators, w, c, k, the count, 5 temporaries) GCC spills an
+ * accumulator and two pointers in C. The second row and column are reached through the one
+ * register k ([w, k] and [c, k, lsl #1]). 18 instructions for 16 MACs. The conv kernels' inner
+ * loop in both schemes (nnom_conv2d_s8.c, nnom_conv2d_affine_s8_fast.c, the compact
+ * nnom_conv2d_affine_s8_compact.c). */
+#define NNOM_MAC2X2_GROUP                                                                     \
+    "ldr    %[q], [%[w], %[k]]\n\t"                                                           \
+    "ldr    %[p], [%[w]], #4\n\t"                                                             \
+    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[t], %[p]\n\t"                                                                   \
+    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[t], %[q]\n\t"                                                                   \
+    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
+    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
+    "ldr    %[x], [%[c]], #4\n\t"                                                             \
+    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
+    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
+    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
+    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
+    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
+    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
+
 #endif

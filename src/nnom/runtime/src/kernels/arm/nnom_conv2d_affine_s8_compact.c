@@ -160,26 +160,6 @@ static NNOM_ARM_NOINLINE int8_t cc_exact(const cc_job_t *j, uint32_t oc, int32_t
 }
 
 #if NNOM_ARM_ASM
-/* One group of four k, rows w and w + d against columns c and c + 2d bytes. */
-#define CC_MAC4                                                                               \
-    "ldr    %[q], [%[w], %[d]]\n\t"                                                           \
-    "ldr    %[p], [%[w]], #4\n\t"                                                             \
-    "ldr    %[y], [%[c], %[d], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[t], %[p]\n\t"                                                                   \
-    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[t], %[q]\n\t"                                                                   \
-    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
-    "ldr    %[y], [%[c], %[d], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
-    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
-    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
 #endif
 
 /* Channels oc and oc1 (rows w and w + d) against the columns c and c + d (d = K; 0: one row against
@@ -209,13 +189,13 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
                 "b      2f\n\t"
                 "0:\n\t"
                 "beq    3f\n\t"
-                "1:\n\t" CC_MAC4 "2:\n\t" CC_MAC4
+                "1:\n\t" NNOM_MAC2X2_GROUP "2:\n\t" NNOM_MAC2X2_GROUP
                 "subs   %[n], %[n], #1\n\t"
                 "bne    1b\n\t"
                 "3:\n\t"
                 : [a00] "+r"(a00), [a01] "=&r"(a01), [a10] "+r"(a10), [a11] "=&r"(a11), [w] "+r"(w), [c] "+r"(c),
                   [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
-                : [d] "r"(d)
+                : [k] "r"(d)
                 : "cc", "memory");
     }
 #else

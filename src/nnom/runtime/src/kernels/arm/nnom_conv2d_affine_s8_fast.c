@@ -233,27 +233,6 @@ static NNOM_ARM_NOINLINE void pw_column(const col_src_t *cs, uint32_t oy, uint32
     widen_zp(cs->in + (oy * cs->win->sh * cs->in_dims.w + ox * cs->win->sw) * cs->in_dims.c, cs->K, col, cs->zp2);
 }
 
-/* One group of four k, two weight rows (w and w + K) against two columns (c and c + 2K bytes):
- * in asm, as GCC's allocator spills with 13 values live in C. */
-#define NNOM_AFF_MAC2X2                                                                       \
-    "ldr    %[q], [%[w], %[k]]\n\t"                                                           \
-    "ldr    %[p], [%[w]], #4\n\t"                                                             \
-    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[t], %[p]\n\t"                                                                   \
-    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[t], %[q]\n\t"                                                                   \
-    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
-    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
-    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
-    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
 
 /* What every call of the MAC loops shares. */
 typedef struct {
@@ -338,7 +317,7 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
         {
             uint32_t p, q, x, y, t, n = K >> 3;
             if (n)
-                __asm__("1:\n\t" NNOM_AFF_MAC2X2 NNOM_AFF_MAC2X2
+                __asm__("1:\n\t" NNOM_MAC2X2_GROUP NNOM_MAC2X2_GROUP
                         "subs   %[n], %[n], #1\n\t"
                         "bne    1b\n\t"
                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w0),
@@ -347,7 +326,7 @@ static NNOM_ARM_ALWAYS_INLINE void mac_two_columns(const conv_job_t *j, const in
                         : [k] "r"(K)
                         : "cc", "memory");
             if (K & 4u)
-                __asm__(NNOM_AFF_MAC2X2
+                __asm__(NNOM_MAC2X2_GROUP
                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w0),
                           [c] "+r"(xa), [p] "=&r"(p), [q] "=&r"(q), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t)
                         : [k] "r"(K)

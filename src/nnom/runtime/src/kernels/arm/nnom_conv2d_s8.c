@@ -115,29 +115,6 @@ static void im2col(const int8_t *in, nnom_dims_t in_dims, const nnom_window_t *w
     }
 }
 
-/* One group of four k for two weight rows (w, w + K) and two columns (c, c + K), in asm: with 13
- * values live (4 accumulators, w, c, K, the count, 5 temporaries) GCC spills an accumulator and
- * two pointers in C. The second row and column are reached through the one register K
- * ([w, K] and [c, K, lsl #1]). 18 instructions for 16 MACs. */
-#define NNOM_MAC2X2_GROUP                                                                     \
-    "ldr    %[q], [%[w], %[k]]\n\t"                                                           \
-    "ldr    %[p], [%[w]], #4\n\t"                                                             \
-    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[t], %[p]\n\t"                                                                   \
-    "smlad  %[a00], %[t], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[t], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[t], %[q]\n\t"                                                                   \
-    "smlad  %[a10], %[t], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[t], %[y], %[a11]\n\t"                                                   \
-    "ldr    %[y], [%[c], %[k], lsl #1]\n\t"                                                   \
-    "ldr    %[x], [%[c]], #4\n\t"                                                             \
-    "sxtb16 %[p], %[p], ror #8\n\t"                                                           \
-    "smlad  %[a00], %[p], %[x], %[a00]\n\t"                                                   \
-    "smlad  %[a01], %[p], %[y], %[a01]\n\t"                                                   \
-    "sxtb16 %[q], %[q], ror #8\n\t"                                                           \
-    "smlad  %[a10], %[q], %[x], %[a10]\n\t"                                                   \
-    "smlad  %[a11], %[q], %[y], %[a11]\n\t"
 
 /* requant(acc, shift[oc]); fast: every shift is in [2, 32]. */
 static inline int8_t requant_oc(int32_t acc, const int8_t *shift, uint32_t oc, int fast)
