@@ -93,10 +93,10 @@ def test_the_compact_path_in_c_is_bit_exact(seed):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
-@pytest.mark.parametrize("core", ["cortex-m33", "cortex-m55"])
+@pytest.mark.parametrize("core", ["cortex-m55"])
 def test_the_compact_path_is_bit_exact_on_the_other_dsp_cores(core):
-    """The M55's Helium kernel leaves the shapes it does not take to nnom_dw_conv2d_affine_s8_fast();
-    the M33 is Armv8-M with the DSP extension (the M7 runs the M4's instruction set: the M4's tests)."""
+    """The M55's Helium kernel leaves the shapes it does not take to nnom_dw_conv2d_affine_s8_fast()
+    (the M7 and M33 run the M4's DSP instructions: the M4's tests; test_fc_compact runs the M33)."""
     cortex_m = cortex_m_or_skip()
     m, xq = _quantized(0)
     y, _ = cortex_m.run_model(m, xq, core=core, kernels="small", name="dwc_" + core.replace("-", "_"))
