@@ -210,7 +210,7 @@ def bench_model(name: str, *, epochs=None, qemu_inputs=None, cores=CORES, eval_l
             # the same scheme on the portable reference loops: the firmware without the fast kernels
             _m4_variant(row, model, data.x_test[:min(2, n_q)], "reference_kernels", "reference kernels",
                         cflags=("-DNNOM_REFERENCE_KERNELS",))
-            # the export's small kernel profile (the generic fast path per kernel, -Os)
+            # the export's small kernel profile (one compact path per kernel, -Os)
             _m4_variant(row, model, data.x_test[:n_q], "small_kernels", "small kernels", kernels="small")
         for scheme in _schemes_default_last()[:-1]:
             t = time.time()
@@ -521,8 +521,8 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
           f"{_b(ar.get('instr'))}, {_b(ar.get('flash'))} |")
     w("")
     w("Both schemes' default builds (-O2, the fast kernels the export's layers reach). Small profile: the affine "
-      "export with `kernels=\"small\"` (`nnom convert --kernels small`: the generic fast path of each kernel, "
-      "built with -Os), bit-exact too. Last column: the affine "
+      "export with `kernels=\"small\"` (`nnom convert --kernels small`: one compact path per kernel, no "
+      "reference linked, built with -Os), bit-exact too. Last column: the affine "
       "firmware built with `-DNNOM_REFERENCE_KERNELS` (the portable loops alone, bit-exact too, several times "
       "slower): its difference to the affine flash is what the fast kernels take; what it still has above "
       "qformat's flash is the affine scheme's per-channel int32 multipliers and biases.\n")

@@ -1,5 +1,5 @@
 """The export's small kernel profile (export_c(kernels="small"), `nnom convert --kernels small`):
-the generic fast path of each Cortex-M kernel (codegen/kernel_paths.py, SMALL_SWAPS), built with
+one compact path per Cortex-M kernel (codegen/kernel_paths.py, SMALL_SWAPS), built with
 -Os. On the emulated Cortex-M4 its firmware gives the simulator's bytes in less flash than the
 default ("fast") one."""
 import numpy as np

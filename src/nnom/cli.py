@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the others: a library or component for that build system)")
     s.add_argument("--kernels", choices=PROFILES, default=None, metavar="PROFILE",
                    help="the Cortex-M kernels' profile: fast (default: every fast path the model's layers "
-                        "reach) or small (the generic fast path of each kernel, built with -Os: less flash, "
+                        "reach) or small (one compact path per kernel, built with -Os: less flash, "
                         "slower)")
     s.add_argument("--force", action="store_true",
                    help="write into a folder that is not an earlier nnom export, or over files changed "

@@ -389,7 +389,7 @@ class Model:
         nnom wrote there; files the user changed or added stop it with their names unless
         overwrite=True, and the port header nnom_user_port.h is never replaced. kernels picks
         the Cortex-M kernels' profile: "fast" (default: every fast path the layers reach) or
-        "small" (the generic fast path of each kernel, built with -Os: less flash, slower)."""
+        "small" (one compact path per kernel, built with -Os: less flash, slower)."""
         from .codegen import export_c
         return export_c(self, out_dir, name, overwrite=overwrite, project=project, kernels=kernels)
 

@@ -453,7 +453,7 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
     extra_files {relative path: bytes} (nnom convert: the .nnom model and its .json report) are
     written and recorded under the same rules.
     kernels: the Cortex-M kernels' profile, "fast" (None: every fast path the layers reach) or
-    "small" (the generic fast path of each kernel, compiled with -Os: less flash, slower;
+    "small" (one compact path per kernel, compiled with -Os: less flash, slower;
     codegen/kernel_paths.py, SMALL_SWAPS). The Makefiles and CMakeLists.txt it writes use -Os;
     other projects' builds keep their own flags (add -Os there)."""
     project = check_project(project)

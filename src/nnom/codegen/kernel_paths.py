@@ -86,7 +86,7 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
         head = (" * The runtime in nnom's package builds every path; an export writes this file with the\n"
                 " * paths its model's layers reach (nnom/codegen/kernel_paths.py).")
     else:
-        small = (" (the small profile: the\n * generic path of each kernel; build with -Os)" if kernels == "small" else "")
+        small = (" (the small profile: one\n * compact path per kernel; build with -Os)" if kernels == "small" else "")
         head = (f" * Written by nnom's export for a model in the {scheme or 'qformat'} scheme: the paths its layers\n"
                 f" * reach{small} (nnom/codegen/kernel_paths.py). Another model may need others: define\n"
                 " * NNOM_KERNEL_PATHS_ALL 1 (nnom_user_port.h or -D) to build them all.")
@@ -161,7 +161,7 @@ def check_kernels(kernels) -> str:
     if kernels not in PROFILES:
         raise NnomError(f"unknown kernel profile {kernels!r}: choose one of {', '.join(PROFILES)} "
                         "(\"fast\", the default: every fast path the model's layers reach; \"small\": "
-                        "the generic fast path per kernel, built with -Os, for less flash)")
+                        "one compact path per kernel, built with -Os, for less flash)")
     return kernels
 
 
