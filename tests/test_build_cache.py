@@ -20,7 +20,7 @@ from nnom.targets import cortex_m as cm
 from nnom.targets import host
 
 TESTS = Path(__file__).resolve().parent
-N = 4                                     # concurrent builders
+N = 3                                     # concurrent builders
 
 
 def small_model(seed=0):

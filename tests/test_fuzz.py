@@ -253,7 +253,7 @@ ARGS = ["inspect", "convert", "validate", "good.nnom", "junk.nnom", "junk.onnx",
         "supported-ops", "--format", "onnx", "--project", "arduino"]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(argv=st.lists(st.sampled_from(ARGS), max_size=8))
 def test_the_cli_ends_in_an_exit_code_never_a_traceback(cli_files, monkeypatch, capsys, argv):
     monkeypatch.chdir(cli_files)
