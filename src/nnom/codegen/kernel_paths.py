@@ -120,11 +120,12 @@ SMALL_SWAPS = {
     # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, a 1x1
     # layer's pixels in place, pairs of channels and pixels, any shape and requantization; alone it
     # is nnom_conv2d_affine_s8_fast() and no reference conv is linked). On the M4 with the compact
-    # depthwise and FC paths below (firmware flash against qformat's; instructions against qformat's):
-    # har_seq -0.7 KB, 0.95x; har_inception -0.3 KB, 0.95x; digits_cnn -2.1 KB, 1.03x; kws_dscnn
-    # -0.4 KB, 1.02x; ic_resnet8 -0.5 KB, 1.02x (its 3x3 convs on the columns: 19.52 M instead of
-    # 19.34 M, and 3.6 KB more); vww_mobilenet +8.5 KB, 1.01x; ad_autoencoder +6.7 KB, 0.92x (these
-    # two over by their per-channel multipliers and biases)
+    # depthwise and FC paths below, against qformat's default build (bench/results.md, "Cortex-M4
+    # per scheme": instructions, flash): har_seq 0.95x, 0.98x; har_inception 0.95x, 0.99x;
+    # digits_cnn 1.03x, 0.93x; kws_dscnn 1.02x, 1.00x; ic_resnet8 1.02x, 0.99x (its 3x3 convs on
+    # the columns: 19.52 M instead of 19.34 M instructions, and 3.6 KB more); vww_mobilenet 1.01x,
+    # +8.8 KB; ad_autoencoder 0.92x, +6.7 KB (these two over by their per-channel multipliers and
+    # biases)
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
