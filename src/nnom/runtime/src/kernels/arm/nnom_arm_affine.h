@@ -73,6 +73,22 @@ static inline int8_t nnom_arm_clamp(int32_t y, int32_t lo, int32_t hi)
     return (int8_t)(y > hi ? hi : y);
 }
 
+/* TFLite's requantization of acc by (m, shift) for every multiplier and shift, the fast path's
+ * limits aside (the compact kernels' channels outside them), before the output zero point:
+ * nnom_requant_affine() (nnom_affine.h) with its doubling high multiply as one 64-bit product,
+ * floor((x m + 2^30) / 2^31), which equals its rounding of either sign (x = m = INT32_MIN
+ * saturates), then the rounding shift right by -shift, half away from zero. Arithmetic right
+ * shifts, as the DSP kernels assume. */
+static NNOM_ARM_ALWAYS_INLINE int32_t nnom_arm_requant_exact(int32_t acc, int32_t m, int32_t shift)
+{
+    const int32_t x = (int32_t)((uint32_t)acc << (shift > 0 ? shift : 0)); /* wraps, as the reference's */
+    const uint32_t e = (uint32_t)(shift > 0 ? 0 : -shift);
+    const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
+    const int32_t y = x == INT32_MIN && m == INT32_MIN ? INT32_MAX
+                                                       : (int32_t)(((int64_t)x * m + (INT64_C(1) << 30)) >> 31);
+    return (y >> e) + ((y & mask) > (mask >> 1) + (y < 0));
+}
+
 /* A clamp bound in each byte of a word. */
 static inline uint32_t nnom_arm_bytes4(int32_t v)
 {

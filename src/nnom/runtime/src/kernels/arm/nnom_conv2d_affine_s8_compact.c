@@ -145,17 +145,11 @@ static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t 
 }
 
 /* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
- * nnom_requant_affine()'s bytes, in less code. Its doubling high multiply (x m + nudge) / 2^31,
- * truncated toward zero, is floor((x m + 2^30) / 2^31) (an arithmetic shift) whatever the sign of
- * x m; x = m = INT32_MIN saturates. Then the rounding shift right by e: half away from zero. */
+ * nnom_arm_requant_exact() (nnom_arm_affine.h), nnom_requant_affine()'s bytes in less code. */
 static NNOM_ARM_NOINLINE int8_t cc_exact(const cc_job_t *j, uint32_t oc, int32_t acc)
 {
     const nnom_conv_affine_params_t *p = j->p;
-    const int32_t m = j->mult[oc], s = j->shift[oc], x = (int32_t)((uint32_t)acc << (s > 0 ? s : 0));
-    const uint32_t e = (uint32_t)(s > 0 ? 0 : -s);
-    const int32_t mask = (int32_t)((1u << e) - 1u);
-    int32_t y = x == INT32_MIN && m == INT32_MIN ? INT32_MAX : (int32_t)(((int64_t)x * m + (1 << 30)) >> 31);
-    y = (y >> e) + ((y & mask) > (mask >> 1) + (y < 0)) + p->out_zp;
+    const int32_t y = nnom_arm_requant_exact(acc, j->mult[oc], j->shift[oc]) + p->out_zp;
     return (int8_t)(y < p->act_min ? p->act_min : y > p->act_max ? p->act_max : y);
 }
 

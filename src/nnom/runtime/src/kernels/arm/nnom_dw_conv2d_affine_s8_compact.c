@@ -190,17 +190,12 @@ static void dw_compact_run(dw_compact_run_t *r)
 }
 #endif
 
-/* TFLite's requantization and clamp of output channel oc, out of line: nnom_requant_affine()
- * (nnom_affine.h) with its SRDHM in one 64-bit product, floor((x m + 2^30) / 2^31), which equals
- * its rounding of either sign (the saturated INT32_MIN * INT32_MIN aside); GCC's arithmetic right
- * shifts, as the DSP kernels assume (nnom_arm_affine.h). */
+/* TFLite's requantization and clamp of output channel oc, out of line: nnom_arm_requant_exact()
+ * (nnom_arm_affine.h), nnom_requant_affine()'s bytes in less code. */
 static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params_t *p, uint32_t oc, int32_t acc)
 {
-    const int32_t m = p->mult[oc], shift = p->shift[oc], right = shift > 0 ? 0 : -shift;
-    const int32_t x = (int32_t)((uint32_t)acc << (shift > 0 ? shift : 0)); /* wraps, as the reference's */
-    const int32_t s = x == INT32_MIN && m == INT32_MIN ? INT32_MAX : (int32_t)(((int64_t)x * m + (INT64_C(1) << 30)) >> 31);
-    const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
-    return nnom_arm_clamp((s >> right) + ((s & mask) > (mask >> 1) + (s < 0)) + p->out_zp, p->act_min, p->act_max);
+    return nnom_arm_clamp(nnom_arm_requant_exact(acc, p->mult[oc], p->shift[oc]) + p->out_zp, p->act_min,
+                          p->act_max);
 }
 
 /* The runs of outputs with the same taps one axis keeps, computed once a layer (every group and
