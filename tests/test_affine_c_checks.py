@@ -30,9 +30,9 @@ def exported(tmp_path_factory):
 
 TAMPER = {
     # (what the generator wrote, what a broken file would hold, the log's complaint)
-    "n_mult": (r"(static const nnom_affine_t model_conv2d_1_affine = \{.*?, )5(, 1\};)", r"\g<1>4\g<2>",
+    "n_mult": (r"(static const nnom_affine_t model_conv2d_1_affine = \{.*?, )5(, 1, NULL\};)", r"\g<1>4\g<2>",
                "wrong number of multipliers"),
-    "n_in": (r"(static const nnom_affine_t model_dense_1_affine = \{.*?, \d+, )1(\};)", r"\g<1>2\g<2>",
+    "n_in": (r"(static const nnom_affine_t model_dense_1_affine = \{.*?, \d+, )1(, NULL\};)", r"\g<1>2\g<2>",
              "wrong number of input zero points"),
     "zero_point": (r"(model_dw_conv2d_1_in_zp\[1\] NNOM_WEIGHTS_ATTR = \{\n    )-?\d+", r"\g<1>300", "input zero point outside int8"),
     "shift": (r"(model_dense_1_qshift\[4\] NNOM_WEIGHTS_ATTR = \{\n    )-?\d+", r"\g<1>40", "shift outside -31..31"),

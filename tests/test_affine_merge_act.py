@@ -289,15 +289,15 @@ def test_merges_and_softmax_under_sanitizers(exported, cc, tmp_path):
 
 TAMPER = {
     # (the field written, what a broken file holds, the log's complaint)
-    "add_left_shift": (r"(static const nnom_affine_t model_add_1_affine = \{[^}]*?, )20(, 4, 3\};)", r"\g<1>24\g<2>",
+    "add_left_shift": (r"(static const nnom_affine_t model_add_1_affine = \{[^}]*?, )20(, 4, 3, NULL\};)", r"\g<1>24\g<2>",
                        "left shift outside 0..20"),
-    "sub_left_shift": (r"(static const nnom_affine_t model_sub_1_affine = \{[^}]*?, )20(, 3, 2\};)", r"\g<1>-1\g<2>",
+    "sub_left_shift": (r"(static const nnom_affine_t model_sub_1_affine = \{[^}]*?, )20(, 3, 2, NULL\};)", r"\g<1>-1\g<2>",
                        "left shift outside 0..20"),
-    "mult_n_mult": (r"(static const nnom_affine_t model_mult_1_affine = \{[^}]*?, )1(, 3\};)", r"\g<1>2\g<2>",
+    "mult_n_mult": (r"(static const nnom_affine_t model_mult_1_affine = \{[^}]*?, )1(, 3, NULL\};)", r"\g<1>2\g<2>",
                     "wrong number of multipliers"),
-    "concat_n_in": (r"(static const nnom_affine_t model_concat_1_affine = \{[^}]*?, 3, )3(\};)", r"\g<1>2\g<2>",
+    "concat_n_in": (r"(static const nnom_affine_t model_concat_1_affine = \{[^}]*?, 3, )3(, NULL\};)", r"\g<1>2\g<2>",
                     "wrong number of input zero points"),
-    "softmax_diff_min": (r"(static const nnom_affine_t model_softmax_1_affine = \{[^}]*?, )-\d+(, 1, 0\};)",
+    "softmax_diff_min": (r"(static const nnom_affine_t model_softmax_1_affine = \{[^}]*?, )-\d+(, 1, 0, NULL\};)",
                          r"\g<1>5\g<2>", "positive diff_min"),
 }
 

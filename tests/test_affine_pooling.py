@@ -228,9 +228,9 @@ def exported(tmp_path_factory):
 
 TAMPER = {
     # (what the generator wrote, what a broken file would hold, the log's complaint)
-    "mean_n_mult": (r"(static const nnom_affine_t model_global_avg_pool_1_affine = \{.*?, )1(, 1\};)",
+    "mean_n_mult": (r"(static const nnom_affine_t model_global_avg_pool_1_affine = \{.*?, )1(, 1, NULL\};)",
                     r"\g<1>0\g<2>", "wrong number of multipliers"),
-    "sum_n_in": (r"(static const nnom_affine_t model_sum_pool_1_affine = \{.*?, 1, )1(\};)",
+    "sum_n_in": (r"(static const nnom_affine_t model_sum_pool_1_affine = \{.*?, 1, )1(, NULL\};)",
                  r"\g<1>0\g<2>", "wrong number of input zero points"),
     # (zero points and clamps outside int8: nnom_affine_t's int8 fields cannot hold them, the
     # generator refuses them, test_affine_fields_outside_int8_are_refused)

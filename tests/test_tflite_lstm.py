@@ -256,7 +256,7 @@ def test_example_model_on_the_cortex_m4():
 
 # ---- broken C parameters, sanitizers --------------------------------------------------------------
 TAMPER = {
-    "n_mult": (r"(static const nnom_affine_t model_lstm_1_affine = \{.*?, )11(, 1\};)", r"\g<1>10\g<2>",
+    "n_mult": (r"(static const nnom_affine_t model_lstm_1_affine = \{.*?, )11(, 1, NULL\};)", r"\g<1>10\g<2>",
                "wrong number of multipliers"),
     "cell_power": (r"(static const nnom_tflite_lstm_weights_t model_lstm_1_weights = \{[^}]*, )-?\d+(\};)",
                    r"\g<1>5\g<2>", "a cell scale outside"),

@@ -38,6 +38,8 @@ def save(model, path):
             ints = layer.affine_arrays() if hasattr(layer, "affine_arrays") else {}
             entry["affine_arrays"] = sorted(ints)
             entry["preset"] = layer.preset_formats is not None      # kept from a .tflite: not recalibrated
+            if getattr(layer, "mult_bits", None) is not None:
+                entry["mult_bits"] = int(layer.mult_bits)
             arrays.update({f"q{i}/{key}": np.asarray(arr) for key, arr in ints.items()})
         elif model.quantized:
             entry["q"] = [layer.q_pre.frac, layer.q_out.frac]
@@ -162,6 +164,7 @@ def _rebuild(Model, graph, arrays):
                 layer.q_pre, layer.q_out = (_affine_format(q) for q in _pair(entry["q"]))
                 _set_affine_arrays(layer, entry, {k.split("/", 1)[1]: v for k, v in arrays.items()
                                                   if k.startswith(f"q{i}/")})
+                _set_mult_bits(layer, entry)
             else:
                 q_pre, q_out = (int(q) for q in _pair(entry["q"]))
                 layer.q_pre, layer.q_out = QFormat(q_pre), QFormat(q_out)
@@ -212,6 +215,17 @@ def _set_affine_arrays(layer, entry, mine):
     if not hasattr(layer, "set_preset_weights") or not {"aw", "aw_scale"} <= set(mine):
         raise NnomError(f"layer '{layer.name}' ({type(layer).__name__}): unexpected affine arrays {sorted(mine)}")
     layer.set_preset_weights(mine["aw"], mine["aw_scale"], mine.get("ab"))
+
+
+def _set_mult_bits(layer, entry):
+    """The significant bits its multipliers were quantized with (absent: TFLite's 31)."""
+    bits = entry.get("mult_bits")
+    if bits is None:
+        return
+    if type(bits) is not int or not 1 <= bits <= 31 or not hasattr(layer, "mult_bits"):
+        raise NnomError(f"layer '{layer.name}': mult_bits {bits!r} is not 1..31 significant bits of a "
+                        "conv, depthwise or dense layer's multipliers")
+    layer.mult_bits = bits
 
 
 def _list(value, what):

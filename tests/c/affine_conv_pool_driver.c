@@ -87,6 +87,7 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.act_min = s[16];
         p.act_max = s[17];
         p.mult = (const int32_t *)a[3].p;
+        p.packed = NULL;
         p.shift = (const int8_t *)a[4].p;
         if (op == 1)
             nnom_conv2d_affine_s8(&p, (const int8_t *)a[0].p, in, (const int8_t *)a[1].p,
@@ -101,6 +102,7 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.act_min = s[4];
         p.act_max = s[5];
         p.mult = (const int32_t *)a[3].p;
+        p.packed = NULL;
         p.shift = (const int8_t *)a[4].p;
         nnom_fully_connected_affine_s8(&p, (const int8_t *)a[0].p, (uint32_t)s[0], (const int8_t *)a[1].p,
                                        (const int32_t *)a[2].p, out, (uint32_t)s[1]);
@@ -129,6 +131,7 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.in_zp = s[3];
         p.out_zp = s[4];
         p.mult = s[5];
+        p.packed = NULL;
         p.shift = s[6];
         nnom_mean_affine_s8(&p, (const int8_t *)a[0].p, dims(s), out);
     } else if (op == 7) {

@@ -201,13 +201,14 @@ def _compile_lines(model, p) -> tuple[str, list[str], str, list[str]]:
     return layer_decl, ends, decl, lines
 
 
-def generate(model, name="model") -> dict[str, str]:
-    """The generated files as {file name: text}."""
+def generate(model, name="model", kernels="fast") -> dict[str, str]:
+    """The generated files as {file name: text}. kernels="small": the small profile's constants
+    too (a conv's, depthwise's and dense's channels packed where they fit: codegen/packed.py)."""
     check_export_name(name, "export name")
     _check_exportable(model)
     p = name
     P = p.upper()
-    g = CWriter(p)
+    g = CWriter(p, pack_channels=kernel_paths.check_kernels(kernels) == "small")
     body, body_decl, row_helper = _layer_lines(model, g)
     layer_decl, ends, decl, compile_lines = _compile_lines(model, p)
     m = model.memory
@@ -462,7 +463,7 @@ def export_c(model, out_dir, name="model", overwrite=False, extra_files=None, pr
     owned[SCHEMES_HEADER] = schemes_header(model)
     owned[kernel_paths.HEADER] = kernel_paths.kernel_paths_header(
         kernel_paths.model_kernel_paths(model, kernels), model.scheme, kernels)
-    files, user = project_files(project, name, generate(model, name), _build_files(name, kernels), owned, user)
+    files, user = project_files(project, name, generate(model, name, kernels), _build_files(name, kernels), owned, user)
     if kernels == "small" and "Makefile" in files:               # the bare project's
         files["Makefile"] = files["Makefile"].replace(b"CFLAGS ?= -std=c99 -O2 ", b"CFLAGS ?= -std=c99 -Os ")
     for rel, data in (extra_files or {}).items():

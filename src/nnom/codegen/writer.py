@@ -16,11 +16,13 @@ class CWriter:
     The exporter sets `layer` to the layer being written, so that every C identifier is
     recorded with its owner: two layers whose names map to one identifier are both named."""
 
-    def __init__(self, prefix: str):
+    def __init__(self, prefix: str, pack_channels: bool = False):
         self.prefix = c_ident(prefix)
         self.blocks: list[str] = []
         self.owners: dict[str, str] = {}
         self.layer = None
+        self.pack_channels = pack_channels      # the small profile's packed constants (codegen/packed.py)
+        self.packed: dict[str, object] = {}     # a layer's, once decided (its bias and nnom_affine_t read it)
 
     def ident(self, name: str) -> str:
         """A new file-level C identifier '<prefix>_<name>', unique in the generated file."""
@@ -89,7 +91,7 @@ class CWriter:
 
     # the nnom_affine_t fields, in declaration order, and their defaults
     AFFINE_FIELDS = {"in_zp": [], "mult": [], "shift": [], "table": None, "out_zp": 0,
-                     "act_min": -128, "act_max": 127, "extra": 0}
+                     "act_min": -128, "act_max": 127, "extra": 0, "packed": None}
 
     def affine(self, layer, fields: dict) -> str:
         """'&ident' of a const nnom_affine_t holding `fields` (Layer.c_affine()); arrays go to flash."""
@@ -110,13 +112,21 @@ class CWriter:
                   self.array(f"{layer.name}_mult", "int32_t", mult) if mult.size else "NULL",
                   self.array(f"{layer.name}_qshift", "int8_t", shift) if shift.size else "NULL",
                   "NULL" if f["table"] is None else self.array(f"{layer.name}_table", "int8_t", f["table"])]
+        packed, n_mult = "NULL", mult.size
+        if f["packed"] is not None:             # codegen/packed.py's array: the channels' constants
+            if mult.size:
+                raise NnomError(f"layer '{layer.name}': both packed and int32 multipliers; "
+                                "this is a bug in nnom, please report it")
+            packed, n_mult = self.ident(f"{layer.name}_packed"), int(f["packed"][1])
+            self.blocks.append(self._definition(packed, "uint16_t", f["packed"],
+                                                "NNOM_WEIGHTS_ATTR NNOM_FC_MIXED_ALIGN"))
         scalars = [int(f[k]) for k in ("out_zp", "act_min", "act_max", "extra")]
         for k, v, bits in zip(("out_zp", "act_min", "act_max", "extra"), scalars, (8, 8, 8, 32)):
             if not -2 ** (bits - 1) <= v < 2 ** (bits - 1):      # nnom_affine_t's int8 / int32 fields
                 raise NnomError(f"layer '{layer.name}': affine {k} {v} is outside int{bits}")
         ident = self.ident(f"{layer.name}_affine")
         self.blocks.append(f"static const nnom_affine_t {ident} = {{{', '.join(arrays)}, "
-                           f"{', '.join(map(str, scalars))}, {mult.size}, {in_zp.size}}};")
+                           f"{', '.join(map(str, scalars))}, {n_mult}, {in_zp.size}, {packed}}};")
         return "&" + ident
 
     @staticmethod

@@ -11,7 +11,7 @@ from ..errors import NnomError, layer_error
 from ..limits import MAX_WEIGHT_VALUES
 from ..affine import conv as affine_conv
 from ..quant import fixed
-from ..quant.affine import quantize_bias, quantize_weights
+from ..quant.affine import MULT_BITS, coarse_multiplier, quantize_bias, quantize_weights
 from ..quant.weights import quantize_kernel
 from ..shapes import PADDING_SAME, PADDING_VALID, Border, Shape, as_pair, as_window_padding, border, check_count
 from .base import Layer, as_weight, check_kwargs, keras_weights
@@ -37,6 +37,8 @@ class _ConvBase(Layer, abstract=True):
     fuses_clamp = True
     absorbs_padding = True      # a ZeroPadding read only by it becomes its border (frontends/passes.py)
     preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
+    mult_bits = None            # significant bits of its multipliers (None: TFLite's 31; saved)
+    own_mult_bits = MULT_BITS   # what nnom's quantizer gives them (quant/affine.py)
     _example_more = ""          # more arguments for the example of the missing-kernel_size error
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
@@ -131,7 +133,11 @@ class _ConvBase(Layer, abstract=True):
             self.aw, self.aw_scale = quantize_weights(self._kernel_2d(), per_channel,
                                                       self.b if self.use_bias else None, q_in[0].scale)
             self.ab = quantize_bias(self.b, q_in[0].scale, self.aw_scale) if self.use_bias else None
+            self.mult_bits = self.own_mult_bits
         self.ap = self._affine_params(q_in[0])
+        if self.mult_bits is not None:
+            m, s = coarse_multiplier(self.ap.multiplier, self.ap.shift, self.mult_bits)
+            self.ap = dataclasses.replace(self.ap, multiplier=m, shift=s)
 
     def set_preset_weights(self, w, scales, bias):
         """Keep a file's own int8 weights (K, out), per-output-channel scales and int32 biases (or
@@ -171,14 +177,32 @@ class _ConvBase(Layer, abstract=True):
 
     def c_affine(self, g):
         lo, hi = self.fused_range()
-        return {"in_zp": [self.ap.input_zero_point], "mult": self.ap.multiplier, "shift": self.ap.shift,
+        packed = self._packed(g)
+        consts = ({"packed": packed[0]} if packed is not None else
+                  {"mult": self.ap.multiplier, "shift": self.ap.shift})
+        return {"in_zp": [self.ap.input_zero_point], **consts,
                 "out_zp": self.ap.output_zero_point, "act_min": lo, "act_max": hi}
+
+    def _packed(self, g):
+        """(array, biases in it) of codegen/packed.py where the export packs the channels' constants
+        (the small profile) and they fit, else None; decided once per export."""
+        if g is None or not g.pack_channels or not self.affine or self.own_mult_bits is None:
+            return None
+        if self.name not in g.packed:
+            from ..codegen.packed import pack_channels     # here: codegen imports the layers
+            g.packed[self.name] = pack_channels(self.ap.multiplier, self.ap.shift, self.ab)
+        return g.packed[self.name]
+
+    def _c_bias(self, g):
+        """The int32 biases the layer's nnom_bias_t holds: none where they are packed."""
+        packed = self._packed(g)
+        return None if packed is not None and packed[1] else self.ab
 
     def _c_weights(self, g):
         """'&weight, &bias' (or NULL) in the layer's scheme: the kernel in its C layout (_c_kernel)
         with per-channel shifts (qformat) or none (affine: multipliers in nnom_affine_t)."""
         if self.affine:
-            return f"{g.weight(self, self._c_kernel(self.aw), None)}, {g.bias(self, self.ab)}"
+            return f"{g.weight(self, self._c_kernel(self.aw), None)}, {g.bias(self, self._c_bias(g))}"
         return (f"{g.weight(self, self._c_kernel(self.qk.w), self.qk.shift)}, "
                 f"{g.bias(self, self.qk.b if self.use_bias else None)}")
 
@@ -277,8 +301,12 @@ class Conv2D(_ConvBase):
     def config(self):
         return {"filters": self.filters, **super().config()}
 
+    def _t9_words(self, g):
+        """t9_layout() in this export: not with packed constants (the words hold the requantization)."""
+        return self.t9_layout() and self._packed(g) is None
+
     def c_new(self, g):
-        if self.t9_layout():   # the layout its source compiles (_c_weights), for the runtime to check
+        if self._t9_words(g):   # the layout its source compiles (_c_weights), for the runtime to check
             return f"Conv2D_in_layout({self._c_window(g, self.filters)}, NNOM_CONV_T9_LAYOUT)"
         return self._c_window(g, self.filters)
 
@@ -302,7 +330,7 @@ class Conv2D(_ConvBase):
                 and t9_fast(self.ab, self.ap.multiplier, self.ap.shift))
 
     def _c_weights(self, g):
-        if not self.t9_layout():
+        if not self._t9_words(g):
             return super()._c_weights(g)
         from ..codegen.conv_layout import t9_bytes, t9_words
         kernel = self._c_kernel(self.aw)

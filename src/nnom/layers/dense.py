@@ -97,7 +97,7 @@ class Dense(_ConvBase):
         if not self.affine:
             return super()._c_weights(g)
         kernel = self._c_kernel(self.aw)
-        return f"{g.weight(self, kernel, None, mixed_pairs(kernel))}, {g.bias(self, self.ab)}"
+        return f"{g.weight(self, kernel, None, mixed_pairs(kernel))}, {g.bias(self, self._c_bias(g))}"
 
     def forward_affine(self, xs, q_in):
         x = xs[0].reshape(len(xs[0]), -1)

@@ -47,6 +47,28 @@ def quantize_multiplier(real):
     return m, shift
 
 
+# nnom's quantizer gives a Conv2D's, DW_Conv2D's and Dense's requantization multipliers this many
+# significant bits (a .tflite's keep TFLite's 31): a relative change below 2^-12, an output moved by
+# at most 1/32 of a step, and the small kernel profile stores each channel's multiplier and shift in
+# 16 bits (nnom_affine.h's packed constants: 2-4 bytes a channel against 9).
+MULT_BITS = 12
+
+
+def coarse_multiplier(m, shift, bits=MULT_BITS):
+    """(m, shift) of quantize_multiplier() rounded to `bits` significant bits, ties away from
+    zero, a carry into the shift: the low 31 - bits bits of m are 0. The arithmetic that reads
+    them is TFLite's, unchanged."""
+    m = np.asarray(m, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    if not 1 <= int(bits) <= 31:
+        raise ValueError(f"a multiplier has 1..31 significant bits, not {bits!r}")
+    low = 31 - int(bits)
+    mag = (np.abs(m) + (1 << low >> 1)) >> low                  # half away from zero
+    carry = mag == 1 << int(bits)
+    mag = np.where(carry, mag >> 1, mag)
+    return np.where(m < 0, -mag, mag) << low, np.where(carry, shift + 1, shift)
+
+
 def saturating_rounding_doubling_high_mul(a, b):
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..codegen import kernel_paths
 from ..codegen.export import RUNTIME, generate, runtime_sources
 from ..errors import NnomError
 from ..names import check_export_name
@@ -187,13 +188,15 @@ def runtime_library(compiler, flags) -> Path:
     return cached_build(cache_root() / "host" / f"runtime-{key}", ["libnnom.a"], build) / "libnnom.a"
 
 
-def build_host(model, name="model", sanitize=False, cc=None) -> Path:
-    """Generate the model's C and build its host runner against the cached runtime library."""
+def build_host(model, name="model", sanitize=False, cc=None, kernels=None) -> Path:
+    """Generate the model's C and build its host runner against the cached runtime library.
+    kernels="small": the small profile's export (its packed constants; the host runs the
+    reference kernels either way)."""
     check_export_name(name, "run_c name")
     compiler = find_compiler(cc)
     flags = CFLAGS + (SANITIZE if sanitize else [])
     lib = runtime_library(compiler, flags)
-    files = generate(model, name)
+    files = generate(model, name, kernel_paths.check_kernels(kernels))
     exe = f"{name}_runner"
 
     def build(tmp: Path):
@@ -241,13 +244,13 @@ def split_outputs(model, raw: bytes, n: int, who: str):
     return ys if len(ys) > 1 else ys[0]
 
 
-def run_host(model, x_int8, name="model", sanitize=False, stat=False):
+def run_host(model, x_int8, name="model", sanitize=False, stat=False, kernels=None):
     """Run int8 inputs through the host build: x_int8 is an array (N, ...) for a one-input model,
     else a list with one per input. Returns (outputs, stderr): outputs (N, out_size) for a
     one-output model, else a list of them in the model's output order."""
     check_export_name(name, "run_c name")
     data, n = sample_bytes(model, x_int8, "run_host")
-    exe = build_host(model, name, sanitize=sanitize)
+    exe = build_host(model, name, sanitize=sanitize, kernels=kernels)
     env = dict(os.environ)
     if sanitize:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")

@@ -43,7 +43,7 @@ typedef struct {
  * the generator derived from the tensors' scales and zero points (real = scale * (q - zp)).
  * Each layer type reads the fields it needs and its build checks their counts; nnom_layers.h
  * lists which fields each layer reads. A model is affine when its layers carry these. Zero point
- * and clamp in int8 fields: 28 bytes of flash a layer on 32-bit targets. */
+ * and clamp in int8 fields: 32 bytes of flash a layer on 32-bit targets. */
 typedef struct {
     const int32_t *in_zp;        /* the zero point of each input: n_in entries */
     const int32_t *mult;         /* requantization multipliers, Q0.31 (nnom_affine.h), n_mult */
@@ -54,6 +54,9 @@ typedef struct {
     int32_t extra;               /* a layer type's own value (ADD/SUB: the left shift) */
     uint16_t n_mult;
     uint8_t n_in;
+    const uint16_t *packed;      /* Conv2D, DW_Conv2D, Dense of the small kernel profile: the n_mult
+                                    channels' multipliers, shifts and biases in 2-4 bytes each
+                                    (NNOM_PACKED_* in nnom_affine.h; mult and shift NULL); else NULL */
 } nnom_affine_t;
 
 typedef enum {

@@ -5,6 +5,7 @@
 #ifndef NNOM_AFFINE_H
 #define NNOM_AFFINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -51,6 +52,45 @@ static inline int8_t nnom_requant_affine(int32_t acc, int32_t m, int32_t shift, 
 {
     int32_t y = nnom_mul_by_qm(acc, m, shift) + zero_point;
     return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+}
+
+/* Packed channel constants (nnom_affine_t.packed): what the small kernel profile exports for a
+ * Conv2D, DW_Conv2D or Dense whose multipliers carry 12 significant bits (nnom's quantizer rounds
+ * them so; a .tflite's keep TFLite's 31 and their int32 arrays) within 16 octaves of each other.
+ * A 4-byte aligned array of uint16:
+ *   [0]  the shift s0 of the layer's largest multiplier (int8, the low byte), with
+ *        NNOM_PACKED_BIAS16 where each channel's int16 bias follows its entry (all fit int16);
+ *   [1]  the number of channels n (the layer's build checks it);
+ *   then per channel c an entry e << 12 | f: its multiplier f << 19 (f < 2^12) and shift s0 - e;
+ *        with NNOM_PACKED_BIAS16, entry and bias side by side (one word: entry | bias << 16).
+ * 2 or 4 bytes a channel against 9 (int32 multiplier, int8 shift, int32 bias); the same arithmetic. */
+#define NNOM_PACKED_BIAS16 0x100u
+#define NNOM_PACKED_FLAGS 0xFF00u
+
+/* Channel c's entry: packed[nnom_packed_at(packed, c)] (its int16 bias, if packed, the next). */
+static inline uint32_t nnom_packed_at(const uint16_t *packed, uint32_t c)
+{
+    return (packed[0] & NNOM_PACKED_BIAS16) ? 2u + 2u * c : 2u + c;
+}
+
+static inline int32_t nnom_packed_mult(const uint16_t *packed, uint32_t c)
+{
+    return (int32_t)((uint32_t)(packed[nnom_packed_at(packed, c)] & 0xFFFu) << 19);
+}
+
+static inline int32_t nnom_packed_shift(const uint16_t *packed, uint32_t c)
+{
+    return (int32_t)((packed[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(packed[nnom_packed_at(packed, c)] >> 12);
+}
+
+/* Channel c's bias: the int32 one where bias is not NULL, else the packed one (none: 0). */
+static inline int32_t nnom_packed_bias(const uint16_t *packed, const int32_t *bias, uint32_t c)
+{
+    if (bias != NULL)
+        return bias[c];
+    if (packed[0] & NNOM_PACKED_BIAS16)
+        return (int32_t)((packed[3u + 2u * c] ^ 0x8000u)) - 0x8000;
+    return 0;
 }
 
 #ifdef __cplusplus

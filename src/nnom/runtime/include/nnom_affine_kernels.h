@@ -29,7 +29,10 @@ typedef struct {
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
     const int32_t *mult;
-    const int8_t *shift;         /* mult NULL: weights in NNOM_CONV_T9_WORDS, which hold the requantization */
+    const int8_t *shift;         /* mult NULL: weights in NNOM_CONV_T9_WORDS, which hold the requantization,
+                                    or the constants packed */
+    const uint16_t *packed;      /* NULL, or the channels' constants packed (nnom_affine.h): mult and shift
+                                    NULL, and the biases there where the bias argument is NULL */
 } nnom_conv_affine_params_t;
 
 /* sum over c < n of w[c] * (x[c] + in_offset) added to acc: one tap of a convolution. */
@@ -41,14 +44,26 @@ static inline int32_t nnom_affine_dot(const int8_t *x, const int8_t *w, uint32_t
     return acc;
 }
 
-/* Output channel oc of a convolution from its int32 sum: the bias (NULL: 0), then the channel's
- * requantization and the clamp. */
+/* Output channel oc from its int32 sum: the bias (bias, or the packed one; none: 0), then the
+ * channel's requantization (mult and shift, or packed) and the clamp [lo, hi]. The reference
+ * kernels' one reading of a channel's constants. */
+static inline int8_t nnom_channel_out(const int32_t *mult, const int8_t *shift, const uint16_t *packed,
+                                      const int32_t *bias, uint32_t oc, int32_t acc, int32_t zp, int32_t lo,
+                                      int32_t hi)
+{
+    if (packed != NULL)
+        return nnom_requant_affine(acc + nnom_packed_bias(packed, bias, oc), nnom_packed_mult(packed, oc),
+                                   nnom_packed_shift(packed, oc), zp, lo, hi);
+    if (bias)
+        acc += bias[oc];
+    return nnom_requant_affine(acc, mult[oc], shift[oc], zp, lo, hi);
+}
+
+/* Output channel oc of a convolution from its int32 sum. */
 static inline int8_t nnom_conv_affine_out(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t oc,
                                           int32_t acc)
 {
-    if (bias)
-        acc += bias[oc];
-    return nnom_requant_affine(acc, p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max);
+    return nnom_channel_out(p->mult, p->shift, p->packed, bias, oc, acc, p->out_zp, p->act_min, p->act_max);
 }
 
 /* w: [out_c][kh][kw][in_c] (OHWI); bias: int32 per output channel at s_in * s_w[c] (NULL: 0). */
@@ -80,6 +95,7 @@ typedef struct {
     int32_t fast;   /* 1: nnom_fc_affine_fast() holds for these channels and bias (the caller checked it,
                        the Dense layer at its build); 0: not known (the DSP kernel then requantizes
                        each output with its own check, slower) */
+    const uint16_t *packed;      /* as nnom_conv_affine_params_t's */
 } nnom_fc_affine_params_t;
 
 /* The largest right shift (-shift) that the DSP kernels' fast requantization takes (nnom_arm_affine.h). */

@@ -2,6 +2,25 @@
 #include "nnom_cold.h"
 #include "nnom_layers.h"
 
+/* Packed channel constants (nnom_affine.h): a conv, depthwise or dense layer's alone, n of them, each
+ * shift in -31..31, 4-byte aligned (the DSP kernels read an entry and its bias as a word). */
+static nnom_status_t packed_check(const nnom_layer_t *l, uint16_t n)
+{
+    const nnom_affine_t *a = l->aff;
+    uint16_t k;
+    if (l->type != NNOM_CONV2D && l->type != NNOM_DW_CONV2D && l->type != NNOM_DENSE)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "packed constants on a layer that does not read them");
+    if (a->mult != NULL || a->shift != NULL || a->n_mult != n || a->packed[1] != n
+        || (a->packed[0] & NNOM_PACKED_FLAGS & ~NNOM_PACKED_BIAS16) != 0 || ((uintptr_t)a->packed & 3u) != 0)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "packed constants of another layer or runtime");
+    for (k = 0; k < n; k++) {
+        const int32_t s = nnom_packed_shift(a->packed, k);
+        if (s < -31 || s > 31)
+            return nnom_fail(l, NN_ARGUMENT_ERROR, "shift outside -31..31");
+    }
+    return NN_SUCCESS;
+}
+
 nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_mult, int needs_table)
 {
     const nnom_affine_t *a = l->aff;
@@ -19,6 +38,8 @@ nnom_status_t nnom_affine_check(const nnom_layer_t *l, uint8_t n_in, uint16_t n_
     for (i = 0; i < n_in; i++)
         if (a->in_zp[i] < -128 || a->in_zp[i] > 127)
             return nnom_fail(l, NN_ARGUMENT_ERROR, "an input zero point outside int8");
+    if (a->packed != NULL)
+        return packed_check(l, n_mult);
     if (a->n_mult != n_mult || (n_mult > 0 && (a->mult == NULL || a->shift == NULL)))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "wrong number of multipliers");
     for (k = 0; k < n_mult; k++)

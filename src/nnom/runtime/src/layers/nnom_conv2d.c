@@ -31,6 +31,8 @@ nnom_status_t nnom_conv_build(nnom_layer_t *l)
         && (c->w_layout != NNOM_CONV_T9_WORDS || !NNOM_CONV_T9_LAYOUT || !nnom_runs_affine(l)
             || (c->k.h ^ 3u) + (c->k.w ^ 3u) + (in.c ^ 1u) + (c->d.w ^ 1u) != 0 || out_c < 4u))
         return nnom_fail(l, NN_ARGUMENT_ERROR, "weights in 3x3 words this runtime does not read");
+    if (c->w_layout == NNOM_CONV_T9_WORDS && l->aff != NULL && l->aff->packed != NULL)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "3x3 words and packed constants: the words hold the requantization");
     return nnom_affine_check(l, 1, (uint16_t)out_c, 0);
 }
 
@@ -46,6 +48,7 @@ nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l)
     /* NULL: the weights are NNOM_CONV_T9_WORDS, with the requantization (conv_build() checked) */
     p.mult = c->w_layout == NNOM_CONV_T9_WORDS ? NULL : l->aff->mult;
     p.shift = l->aff->shift;
+    p.packed = l->aff->packed;
     return p;
 }
 

@@ -9,7 +9,9 @@
 #define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_compact
 #define DENSE_FC_ROWS nnom_fully_connected_affine_s8_compact_rows
 #define DENSE_FC_FAST_FLAG 0 /* (the compact kernel checks each output: the build does not) */
+#define DENSE_FC_PACKED 1    /* it reads packed constants (nnom_affine.h) in both layouts */
 #else
+#define DENSE_FC_PACKED 0    /* the fast kernel does not: only the rows' kernel (the reference) */
 #define DENSE_FC_FAST_FLAG NNOM_FC_MIXED_LAYOUT
 #define DENSE_FC_PAIRS nnom_fully_connected_affine_s8_fast
 #define DENSE_FC_ROWS nnom_fully_connected_affine_s8
@@ -36,6 +38,11 @@ static nnom_status_t dense_build(nnom_layer_t *l)
         if (st != NN_SUCCESS)
             return st;
     }
+    if (l->aff != NULL && l->aff->packed != NULL && NNOM_W_LAYOUT(c) == NNOM_DENSE_ROW_PAIRS && !DENSE_FC_PACKED
+        && !NNOM_NODSP_KERNELS && !NNOM_MVE_KERNELS)
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "packed constants in row pairs, which the fast Dense kernel does "
+                                               "not read: build the small profile's (NNOM_PATH_AFF_FC_COMPACT "
+                                               "without NNOM_PATH_AFF_FC_BLOCKS)");
 #if NNOM_SCHEME_AFFINE && DENSE_FC_FAST_FLAG
     /* the DSP kernel's fast requantization for every output: checked once here, not per run */
     if (l->aff != NULL && nnom_fc_affine_fast(l->aff->mult, l->aff->shift, c->b != NULL ? c->b->data : NULL,
@@ -56,6 +63,7 @@ static void dense_run(nnom_layer_t *l)
         p.act_max = l->aff->act_max;
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
+        p.packed = l->aff->packed;
         p.fast = (c->w_layout & NNOM_DENSE_FAST) != 0;
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_nodsp_scratch(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),

@@ -170,7 +170,8 @@ static int32_t requant_general(int32_t a, int32_t m, int32_t shift, int32_t zp)
  * unsigned compare) allow, else the reference's; then the clamp. */
 static NNOM_ARM_NOINLINE int8_t requant(const nnom_fc_affine_params_t *p, int32_t a, uint32_t o)
 {
-    const int32_t m = p->mult[o], shift = p->shift[o], r1 = -shift - 1;
+    const int32_t m = p->packed != NULL ? nnom_packed_mult(p->packed, o) : p->mult[o];
+    const int32_t shift = p->packed != NULL ? nnom_packed_shift(p->packed, o) : p->shift[o], r1 = -shift - 1;
     const uint32_t bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)a + 0x40000000u) >> 31);
     int32_t y;
     if (p->fast || bad < NNOM_ARM_AFF_MAX_R)
@@ -202,7 +203,9 @@ void nnom_fully_connected_affine_s8_compact(const nnom_fc_affine_params_t *p, co
         if (rows) /* a row of [n_out][n_in]: its n4 columns, then the others */
             tails = w + n4;
         for (r = 0; r < k; r++) {
-            int32_t a = s[r] + (bias != NULL ? bias[o + r] : 0);
+            int32_t a = s[r] + (p->packed != NULL ? nnom_packed_bias(p->packed, bias, o + r)
+                                : bias != NULL                   ? bias[o + r]
+                                                                 : 0);
             for (i = n4; i < n_in; i++)
                 a += (in[i] - zp) * *tails++;
             out[o + r] = requant(p, a, o + r);
