@@ -15,7 +15,7 @@ from ..quant.affine import AffineFormat
 from ..shapes import Shape
 
 
-AFFINE_T_BYTES = 28         # sizeof(nnom_affine_t) on a 32-bit target
+AFFINE_T_BYTES = 32         # sizeof(nnom_affine_t) on a 32-bit target
 
 # every concrete layer class of nnom, by serial name (filled as the classes are defined)
 _REGISTRY: dict = {}

@@ -39,6 +39,7 @@ class _ConvBase(Layer, abstract=True):
     preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
     mult_bits = None            # significant bits of its multipliers (None: TFLite's 31; saved)
     own_mult_bits = MULT_BITS   # what nnom's quantizer gives them (quant/affine.py)
+    packs_channels = False      # the small profile packs its channels' constants (codegen/packed.py)
     _example_more = ""          # more arguments for the example of the missing-kernel_size error
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
@@ -186,7 +187,7 @@ class _ConvBase(Layer, abstract=True):
     def _packed(self, g):
         """(array, biases in it) of codegen/packed.py where the export packs the channels' constants
         (the small profile) and they fit, else None; decided once per export."""
-        if g is None or not g.pack_channels or not self.affine or self.own_mult_bits is None:
+        if g is None or not g.pack_channels or not self.affine or not self.packs_channels:
             return None
         if self.name not in g.packed:
             from ..codegen.packed import pack_channels     # here: codegen imports the layers

@@ -67,30 +67,29 @@ static inline int8_t nnom_requant_affine(int32_t acc, int32_t m, int32_t shift, 
 #define NNOM_PACKED_BIAS16 0x100u
 #define NNOM_PACKED_FLAGS 0xFF00u
 
-/* Channel c's entry: packed[nnom_packed_at(packed, c)] (its int16 bias, if packed, the next). */
-static inline uint32_t nnom_packed_at(const uint16_t *packed, uint32_t c)
+/* Channel c's entry (its int16 bias, if packed, the next halfword): no branch. */
+static inline const uint16_t *nnom_packed_entry(const uint16_t *packed, uint32_t c)
 {
-    return (packed[0] & NNOM_PACKED_BIAS16) ? 2u + 2u * c : 2u + c;
+    return packed + 2u + (c << ((packed[0] & NNOM_PACKED_BIAS16) >> 8));
 }
 
 static inline int32_t nnom_packed_mult(const uint16_t *packed, uint32_t c)
 {
-    return (int32_t)((uint32_t)(packed[nnom_packed_at(packed, c)] & 0xFFFu) << 19);
+    return (int32_t)((uint32_t)(*nnom_packed_entry(packed, c) & 0xFFFu) << 19);
 }
 
 static inline int32_t nnom_packed_shift(const uint16_t *packed, uint32_t c)
 {
-    return (int32_t)((packed[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(packed[nnom_packed_at(packed, c)] >> 12);
+    return (int32_t)((packed[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(*nnom_packed_entry(packed, c) >> 12);
 }
 
-/* Channel c's bias: the int32 one where bias is not NULL, else the packed one (none: 0). */
+/* Channel c's bias: the int32 one where bias is not NULL, else the packed one (none: 0). int16_t
+ * and uint16_t may alias each other. */
 static inline int32_t nnom_packed_bias(const uint16_t *packed, const int32_t *bias, uint32_t c)
 {
     if (bias != NULL)
         return bias[c];
-    if (packed[0] & NNOM_PACKED_BIAS16)
-        return (int32_t)((packed[3u + 2u * c] ^ 0x8000u)) - 0x8000;
-    return 0;
+    return (packed[0] & NNOM_PACKED_BIAS16) ? ((const int16_t *)(const void *)nnom_packed_entry(packed, c))[1] : 0;
 }
 
 #ifdef __cplusplus

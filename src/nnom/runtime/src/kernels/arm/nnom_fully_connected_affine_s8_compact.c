@@ -165,15 +165,26 @@ static int32_t requant_general(int32_t a, int32_t m, int32_t shift, int32_t zp)
 }
 #endif
 
-/* Output o from its sum a: the fast requantization (nnom_arm_affine.h) where p->fast or the same
- * conditions checked here (nnom_fc_affine_fast(): m >= 0, shift in [-23, -1], |a| < 2^30; in one
- * unsigned compare) allow, else the reference's; then the clamp. */
-static NNOM_ARM_NOINLINE int8_t requant(const nnom_fc_affine_params_t *p, int32_t a, uint32_t o)
+/* Output o from its sum a without the bias: the bias (int32, or packed), then the fast requantization
+ * (nnom_arm_affine.h) where p->fast or the same conditions checked here (nnom_fc_affine_fast(): m >= 0,
+ * shift in [-23, -1], |a| < 2^30; in one unsigned compare) allow, else the reference's; then the clamp.
+ * The channel's constants: int32 multiplier and int8 shift, or packed (nnom_affine.h). */
+static NNOM_ARM_NOINLINE int8_t requant(const nnom_fc_affine_params_t *p, const int32_t *bias, int32_t a, uint32_t o)
 {
-    const int32_t m = p->packed != NULL ? nnom_packed_mult(p->packed, o) : p->mult[o];
-    const int32_t shift = p->packed != NULL ? nnom_packed_shift(p->packed, o) : p->shift[o], r1 = -shift - 1;
-    const uint32_t bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)a + 0x40000000u) >> 31);
-    int32_t y;
+    const uint16_t *pk = p->packed;
+    int32_t m, shift, r1, y;
+    uint32_t bad;
+    if (pk != NULL) {
+        m = nnom_packed_mult(pk, o);
+        shift = nnom_packed_shift(pk, o);
+        a += nnom_packed_bias(pk, bias, o);
+    } else {
+        m = p->mult[o];
+        shift = p->shift[o];
+        a += bias != NULL ? bias[o] : 0;
+    }
+    r1 = -shift - 1;
+    bad = (uint32_t)r1 | (uint32_t)(m >> 31) | (uint32_t)((int32_t)((uint32_t)a + 0x40000000u) >> 31);
     if (p->fast || bad < NNOM_ARM_AFF_MAX_R)
         y = nnom_arm_rq_apply1(a, m, (int32_t)((uint32_t)(1 + 2 * p->out_zp) << r1), r1 + 1);
     else
@@ -203,12 +214,10 @@ void nnom_fully_connected_affine_s8_compact(const nnom_fc_affine_params_t *p, co
         if (rows) /* a row of [n_out][n_in]: its n4 columns, then the others */
             tails = w + n4;
         for (r = 0; r < k; r++) {
-            int32_t a = s[r] + (p->packed != NULL ? nnom_packed_bias(p->packed, bias, o + r)
-                                : bias != NULL                   ? bias[o + r]
-                                                                 : 0);
+            int32_t a = s[r];
             for (i = n4; i < n_in; i++)
                 a += (in[i] - zp) * *tails++;
-            out[o + r] = requant(p, a, o + r);
+            out[o + r] = requant(p, bias, a, o + r);
         }
         w = rows ? tails : w + k * n4;
     }
