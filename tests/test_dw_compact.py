@@ -13,6 +13,7 @@ from nnom.codegen import kernel_paths as kp
 from nnom.quant.affine import AffineFormat
 
 from ctools import cortex_m_or_skip
+from test_conv_compact import assert_outputs, channel_constants
 from test_kernel_paths import dw_model, quantized
 
 
@@ -24,16 +25,18 @@ def _preset(layer, zp, scale):
     return layer
 
 
-def random_dw_model(seed):
+def random_dw_model(seed, every=False):
     """Three depthwise layers of random shapes: windows 1-5 (3x3 most), strides 1-3, dilation 1-2,
     SAME or VALID, depth multiplier 1 or 2, 1-9 channels (odd ones: the tails), ReLU or none, output
-    zero points of -128, others, a clamp, and one layer with a multiplier of 1/2 or more."""
+    zero points of -128, others, a clamp, and one layer with a multiplier of 1/2 or more. every:
+    each layer an output."""
     rng = np.random.default_rng(seed)
     h, w, c = int(rng.integers(6, 17)), int(rng.integers(6, 17)), int(rng.integers(1, 10))
     s = (h, w, c)
     m = Model(seed=seed)
     x = inp = m.add(Input(shape(h, w, c)))
     big = int(rng.integers(0, 3))
+    outs = []
     for i in range(3):
         kh, kw = (3, 3) if rng.random() < 0.5 else (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
         sh, sw = (int(v) for v in rng.choice([1, 1, 2, 3], 2))
@@ -51,17 +54,18 @@ def random_dw_model(seed):
             layer = _preset(layer, int(rng.integers(-60, 30)), 0.05)
         y = m.hook(layer, x)
         x = m.active(act_relu(), y) if rng.random() < 0.5 else y
+        outs.append(x)
         c *= mult
         if pad is PADDING_SAME:
             h, w = -(-h // sh), -(-w // sw)
         else:
             h, w = (h - (kh - 1) * d - 1) // sh + 1, (w - (kw - 1) * d - 1) // sw + 1
-    m.compile(inp, x, verbose=False)
+    m.compile(inp, outs if every else x, verbose=False)
     return m, s
 
 
-def _quantized(seed):
-    m, s = random_dw_model(seed)
+def _quantized(seed, every=False):
+    m, s = random_dw_model(seed, every)
     rng = np.random.default_rng(90 + seed)
     m.quantize(rng.normal(size=(24,) + s), scheme="affine")
     return m, m.quantize_input(rng.normal(size=(2,) + s) * 1.5)[0]
@@ -84,13 +88,38 @@ def test_the_compact_path_is_bit_exact_on_random_layers(seed):
     assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
 
 
+def _with_constants(seed, packed):
+    """_quantized(seed), each layer an output, its layers' constants from channel_constants() (one
+    without biases)."""
+    m, xq = _quantized(seed, every=True)
+    dws = [L for L in m.layers if type(L).__name__ == "DW_Conv2D"]
+    dws[seed % 3].ab = None
+    forms = channel_constants(dws, seed, packed)
+    assert "nobias" in forms if packed else forms == [None] * 3
+    return m, xq
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "int32"])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compact_path_reads_both_forms_of_the_constants(seed, packed):
+    """The small profile's packed constants (nnom_affine.h: an entry per channel, its int16 bias
+    beside it or int32 biases or none) and the int32 arrays (a .tflite's), in the groups of four
+    (the fast requantization) and a channel at a time (the exact one), every exponent 0..15, zero
+    multipliers: the simulator's bytes."""
+    cortex_m = cortex_m_or_skip()
+    m, xq = _with_constants(seed, packed)
+    ys, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwc_pk{seed}{int(packed)}")
+    assert_outputs(m, xq, ys)
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_the_compact_path_in_c_is_bit_exact(seed):
-    """Its runner's C (built without optimization, without unaligned access or with NNOM_ARM_NO_ASM)."""
+    """Its runner's C (built without optimization, without unaligned access or with NNOM_ARM_NO_ASM);
+    packed constants."""
     cortex_m = cortex_m_or_skip()
-    m, xq = _quantized(seed)
-    y, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwcc{seed}", cflags=["-DNNOM_ARM_NO_ASM"])
-    assert np.array_equal(y, np.asarray(m.run(xq), np.int8).reshape(y.shape))
+    m, xq = _with_constants(seed, True)
+    ys, _ = cortex_m.run_model(m, xq, kernels="small", name=f"dwcc{seed}", cflags=["-DNNOM_ARM_NO_ASM"])
+    assert_outputs(m, xq, ys)
 
 
 @pytest.mark.parametrize("core", ["cortex-m55"])

@@ -7,27 +7,74 @@
 /* the biases' quick bound (nnom_arm_aff_fast()) */
 #define NNOM_ARM_AFF_HALF (1u << 29)
 
-#if NNOM_KERNEL_PROFILE_SMALL
-/* The small profile's (NNOM_KERNEL_PROFILE_SMALL): the loop below for the last channels over all
- * of them (about 12 instructions a channel, once per layer call; 0.3 KB less code). */
-int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
+/* Channel i's rule: m >= 0, -23 <= shift <= -1 (-1 - shift, unsigned, below 23), and
+ * -room < b < room (b + room - 1, unsigned, below 2 room - 1; r = room <= 2^30). */
+static inline int aff_channel_bad(int32_t m, int32_t shift, int32_t b, uint32_t r)
+{
+    return m < 0 || (uint32_t)(-1 - shift) >= (uint32_t)NNOM_ARM_AFF_MAX_R || (uint32_t)b + r - 1u >= 2u * r - 1u;
+}
+
+static NNOM_ARM_ALWAYS_INLINE nnom_arm_ch_t conv_ch(const nnom_conv_affine_params_t *p, const int32_t *bias,
+                                                   uint32_t c)
+{
+    const uint16_t *k = p->packed;
+    nnom_arm_ch_t q;
+    if (k != NULL) { /* nnom_packed_mult(), nnom_packed_shift(), nnom_packed_bias() in one */
+        const uint32_t b16 = (k[0] & NNOM_PACKED_BIAS16) != 0, e = k[2u + (c << b16)];
+        q.m = (int32_t)((e << 20) >> 1);
+        q.s = (int32_t)((k[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(e >> 12);
+        q.b = b16 ? (int32_t)(k[3u + 2u * c] ^ 0x8000u) - 0x8000 : 0;
+    } else {
+        q.m = p->mult[c];
+        q.s = p->shift[c];
+        q.b = 0;
+    }
+    if (bias != NULL)
+        q.b = bias[c];
+    return q;
+}
+
+nnom_arm_ch_t nnom_arm_conv_ch(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t c)
+{
+    return conv_ch(p, bias, c);
+}
+
+/* The channels one at a time (about 15 instructions each, once per layer call); the int32 form
+ * outside the small profile: nnom_arm_aff_fast()'s four at a time. */
+int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
-    uint32_t i, r;
+    uint32_t i;
+#if !NNOM_KERNEL_PROFILE_SMALL
+    if (p->packed == NULL)
+        return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
+#endif
     if (room <= 0)
         return 0;
-    r = (uint32_t)room;
-    for (i = 0; i < n; i++)
-        if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R
-            || (bias != NULL && (uint32_t)bias[i] + r - 1u >= 2u * r - 1u))
+    for (i = 0; i < n; i++) {
+        const nnom_arm_ch_t q = conv_ch(p, bias, i);
+        if (aff_channel_bad(q.m, q.s, q.b, (uint32_t)room))
             return 0;
+    }
     return 1;
+}
+
+#if NNOM_KERNEL_PROFILE_SMALL
+/* The small profile's (NNOM_KERNEL_PROFILE_SMALL): the loop above (0.3 KB less code than the one
+ * below). */
+int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
+{
+    nnom_conv_affine_params_t t;
+    t.mult = mult;
+    t.shift = shift;
+    t.packed = NULL;
+    return nnom_arm_conv_fast(&t, bias, n, taps);
 }
 #else
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
 {
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
-    uint32_t i = 0, r, span, bytes = 0;
+    uint32_t i = 0, r, bytes = 0;
     int32_t sign = 0;
     if (room <= 0)
         return 0;
@@ -58,13 +105,9 @@ int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *b
     }
     if (sign < 0 || bytes != 0)
         return 0;
-    /* the last n % 4 one at a time: in 32 bits (room <= 2^30), -room < b < room exactly when
-     * b + room - 1, unsigned, is below 2 room - 1; -23 <= shift <= -1 when -1 - shift, unsigned,
-     * is below 23 */
-    span = 2u * r - 1u;
+    /* the last n % 4 one at a time */
     for (i = n & ~3u; i < n; i++)
-        if (mult[i] < 0 || (uint32_t)(-1 - (int32_t)shift[i]) >= (uint32_t)NNOM_ARM_AFF_MAX_R
-            || (bias != NULL && (uint32_t)bias[i] + r - 1u >= span))
+        if (aff_channel_bad(mult[i], shift[i], bias != NULL ? bias[i] : 0, r))
             return 0;
     return 1;
 }

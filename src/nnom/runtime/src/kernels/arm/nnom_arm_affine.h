@@ -187,6 +187,27 @@ static inline uint32_t nnom_arm_pack4(int32_t y0, int32_t y1, int32_t y2, int32_
  * callers' code the same whichever paths a build has (tests/test_kernel_paths.py). */
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps);
 
+/* Channel c of a conv's or depthwise's constants in either form, p->mult and p->shift or packed
+ * (nnom_affine.h): its multiplier, shift and bias (bias, or the packed one; none: 0). Out of line,
+ * in nnom_arm_aff_fast.c: one copy for the compact kernels, which read them once a group, or in
+ * their exact paths. */
+typedef struct {
+    int32_t m, s, b;
+} nnom_arm_ch_t;
+nnom_arm_ch_t nnom_arm_conv_ch(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t c);
+
+/* nnom_arm_aff_fast() of the n channels of p's constants in either form (nnom_arm_conv_ch()). */
+int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n, uint32_t taps);
+
+/* An aligned word (an int32 bias, or a packed entry and its int16 bias: nnom_affine.h) as one LDR
+ * even where unaligned access is off; memcpy: no aliasing UB on the uint16 array. */
+static inline uint32_t nnom_arm_word(const void *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, __builtin_assume_aligned(p, 4), 4);
+    return v;
+}
+
 /* -zp in both halfwords: SXTAB16 with it widens int8 values to q15 values minus the zero point
  * (|q - zp| <= 255). */
 static inline uint32_t nnom_arm_zp_pair(int32_t zp)

@@ -61,16 +61,20 @@ typedef struct {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     const int8_t *w;
-    const int32_t *bias;
-    const int32_t *mult;
-    const int8_t *shift;
+    const int8_t *bw;        /* the biases' words, 4 bytes apart: the int32 ones, or packed entries and
+                              * their int16 biases (NNOM_PACKED_BIAS16); NULL: none */
+    uint32_t bsh;            /* a bias is its word >> bsh: 0, or 16 (packed) */
     nnom_dims_t in_dims;
     uint16_t out_w;
     uint32_t K, out_c;
     uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
-    const int32_t *fast;     /* the multipliers when every channel takes the fast requantization, else NULL */
+    int fast;                /* every channel takes the fast requantization */
+    const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h), NULL: p->mult and p->shift */
+    uint32_t es;             /* the entries' step (halfwords): 1, or 2 beside their biases */
+    int32_t r0, zs;          /* packed: -s0, and z1 << (-s0 - 1) (fast); an entry e << 12 | f is the
+                              * multiplier f << 19 and the shift -r, r = r0 + e (k = zs << e) */
     int pw;                  /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
     int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
 } cc_job_t;
@@ -144,12 +148,19 @@ static NNOM_ARM_NOINLINE void cc_column(const cc_job_t *j, uint32_t px, int16_t 
         cc_window(j, oy * win->sh - win->pad_top, (int32_t)(ox * win->sw - win->pad_left), col);
 }
 
+/* Channel oc's bias: its word, shifted (none: 0). */
+static inline int32_t cc_bias(const cc_job_t *j, uint32_t oc)
+{
+    return j->bw != NULL ? (int32_t)nnom_arm_word(j->bw + 4u * oc) >> j->bsh : 0;
+}
+
 /* The exact requantization of channel oc's sum (the bias in it), for layers outside the fast one:
  * nnom_arm_requant_exact() (nnom_arm_affine.h), nnom_requant_affine()'s bytes in less code. */
 static NNOM_ARM_NOINLINE int8_t cc_exact(const cc_job_t *j, uint32_t oc, int32_t acc)
 {
     const nnom_conv_affine_params_t *p = j->p;
-    const int32_t y = nnom_arm_requant_exact(acc, j->mult[oc], j->shift[oc]) + p->out_zp;
+    const nnom_arm_ch_t q = nnom_arm_conv_ch(p, NULL, oc);
+    const int32_t y = nnom_arm_requant_exact(acc, q.m, q.s) + p->out_zp;
     return (int8_t)(y < p->act_min ? p->act_min : y > p->act_max ? p->act_max : y);
 }
 
@@ -167,9 +178,9 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
     const int8_t *w = j->w + oc * K;
     int32_t a00 = 0, a01, a10 = 0, a11;
     uint32_t k;
-    if (j->bias != NULL) {
-        a00 = j->bias[oc];
-        a10 = j->bias[oc1];
+    if (j->bw != NULL) { /* cc_bias() */
+        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc) >> j->bsh;
+        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1) >> j->bsh;
     }
 #if NNOM_ARM_ASM
     {
@@ -224,9 +235,20 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
             c++;
         } while (--k);
     }
-    if (j->fast != NULL) {
-        const nnom_arm_rq_t q0 = nnom_arm_rq(j->fast[oc], j->shift[oc], j->z1);
-        const nnom_arm_rq_t q1 = nnom_arm_rq(j->fast[oc1], j->shift[oc1], j->z1);
+    if (j->fast) {
+        nnom_arm_rq_t q0, q1;
+        if (j->ent != NULL) { /* packed: per channel LDRH, two for m, ADD for r, LSL for k */
+            const uint32_t e0 = j->ent[oc * j->es], e1 = j->ent[oc1 * j->es];
+            q0.m = (int32_t)((e0 << 20) >> 1);
+            q0.r = j->r0 + (int32_t)(e0 >> 12);
+            q0.k = (int32_t)((uint32_t)j->zs << (e0 >> 12));
+            q1.m = (int32_t)((e1 << 20) >> 1);
+            q1.r = j->r0 + (int32_t)(e1 >> 12);
+            q1.k = (int32_t)((uint32_t)j->zs << (e1 >> 12));
+        } else {
+            q0 = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], j->z1);
+            q1 = nnom_arm_rq(j->p->mult[oc1], j->p->shift[oc1], j->z1);
+        }
         return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
                               nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
                               j->lo4, j->hi4);
@@ -264,7 +286,7 @@ static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint3
         const uint32_t oy = px / j->out_w, ox = px - oy * j->out_w;
         for (oc = 0; oc < j->out_c; oc++) {
             const int8_t *w = j->w + oc * j->K;
-            int32_t acc = j->bias != NULL ? j->bias[oc] : 0;
+            int32_t acc = cc_bias(j, oc);
             for (t = 0; t < j->K; t++) {
                 const uint32_t tap = t / c, ky = tap / win->kw, kx = tap - ky * win->kw;
                 const uint32_t iy = oy * win->sh + ky * win->dh - win->pad_top; /* before the input: wraps */
@@ -309,16 +331,11 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
     cc_job_t j;
 
-    if (p->packed != NULL) { /* packed constants: the reference reads them (for now) */
-        nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
     j.p = p;
     j.in = in;
     j.w = w;
-    j.bias = bias;
-    j.mult = p->mult;
-    j.shift = p->shift;
+    j.bw = (const int8_t *)bias;
+    j.bsh = 0;
     j.in_dims = in_dims;
     j.out_w = out_dims.w;
     j.K = (uint32_t)p->win.kh * p->win.kw * in_dims.c;
@@ -327,7 +344,20 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.z1 = 1 + 2 * p->out_zp;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.fast = nnom_arm_aff_fast(p->mult, p->shift, bias, out_dims.c, j.K) ? p->mult : NULL;
+    j.fast = nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
+    j.ent = NULL;
+    if (p->packed != NULL) {
+        const int32_t s0 = (int32_t)((p->packed[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
+        j.ent = p->packed + 2;
+        j.es = (p->packed[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
+        j.r0 = -s0;
+        j.fast &= s0 <= -1; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
+        j.zs = (int32_t)((uint32_t)j.z1 << (((uint32_t)-s0 - 1u) & 31u));
+        if (j.es == 2u) { /* the biases beside the entries */
+            j.bw = (const int8_t *)j.ent;
+            j.bsh = 16;
+        }
+    }
     j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1 && p->win.sw == 1;
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)

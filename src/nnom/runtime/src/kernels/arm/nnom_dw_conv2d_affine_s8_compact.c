@@ -194,8 +194,8 @@ static void dw_compact_run(dw_compact_run_t *r)
  * (nnom_arm_affine.h), nnom_requant_affine()'s bytes in less code. */
 static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params_t *p, uint32_t oc, int32_t acc)
 {
-    return nnom_arm_clamp(nnom_arm_requant_exact(acc, p->mult[oc], p->shift[oc]) + p->out_zp, p->act_min,
-                          p->act_max);
+    const nnom_arm_ch_t q = nnom_arm_conv_ch(p, NULL, oc);
+    return nnom_arm_clamp(nnom_arm_requant_exact(acc, q.m, q.s) + p->out_zp, p->act_min, p->act_max);
 }
 
 /* The runs of outputs with the same taps one axis keeps, computed once a layer (every group and
@@ -291,11 +291,12 @@ static NNOM_ARM_ALWAYS_INLINE void dw_compact_group(const nnom_conv_affine_param
 {
     uint32_t i, c;
     for (i = 0, c = oc; i < 4u; i++, c += M) {
-        nnom_arm_rq_t q = nnom_arm_rq(p->mult[c], p->shift[c], 1 + 2 * p->out_zp);
+        const nnom_arm_ch_t h = nnom_arm_conv_ch(p, bias, c);
+        const nnom_arm_rq_t q = nnom_arm_rq(h.m, h.s, 1 + 2 * p->out_zp);
         r->q[2 * i] = q.m;
         r->q[2 * i + 1] = q.k;
         r->q[8 + i] = q.r;
-        r->b[i] = bias != NULL ? 2 * bias[c] : 0; /* |bias| < 2^30: nnom_arm_aff_fast() */
+        r->b[i] = 2 * h.b; /* |bias| < 2^30: nnom_arm_conv_fast() */
     }
 }
 
@@ -314,11 +315,7 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
      * the fast requantization (as good as always): one test for the layer */
     const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
-                       && nnom_arm_aff_fast(p->mult, p->shift, bias, OC, win->kh * kw);
-    if (p->packed != NULL) { /* packed constants: the reference reads them (for now) */
-        nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
-        return;
-    }
+                       && nnom_arm_conv_fast(p, bias, OC, win->kh * kw);
     ay.n_out = out_dims.h, ay.n = in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
     ax.n_out = out_dims.w, ax.n = in_dims.w, ax.s = win->sw, ax.pad = win->pad_left, ax.k = kw, ax.d = win->dw;
     ay.known = ax.known = 0;
@@ -367,7 +364,7 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                                     const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
                                     o[y * oys + x * OC + i * M] = dw_compact_general(
                                         p, oc + i * M, dw_compact_dot(px, w + oc + i * M, kyr, kxr, &tg,
-                                                                      bias != NULL ? bias[oc + i * M] : 0));
+                                                                      nnom_arm_conv_ch(p, bias, oc + i * M).b));
                                 }
                         continue;
                     }
