@@ -39,36 +39,42 @@ nnom_arm_ch_t nnom_arm_conv_ch(const nnom_conv_affine_params_t *p, const int32_t
     return conv_ch(p, bias, c);
 }
 
-/* The channels one at a time (about 15 instructions each, once per layer call); the int32 form
- * outside the small profile: nnom_arm_aff_fast()'s four at a time. */
+/* The int32 form: nnom_arm_aff_fast(). Packed: every multiplier >= 0, the shifts s0 - e, the
+ * biases int16 beside the entries, or int32, or none (about 10 instructions a channel, once per
+ * layer call). */
 int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n, uint32_t taps)
 {
+    const uint16_t *k = p->packed;
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
-    uint32_t i;
-#if !NNOM_KERNEL_PROFILE_SMALL
-    if (p->packed == NULL)
+    uint32_t i, step;
+    int32_t s0;
+    if (k == NULL)
         return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
-#endif
     if (room <= 0)
         return 0;
-    for (i = 0; i < n; i++) {
-        const nnom_arm_ch_t q = conv_ch(p, bias, i);
-        if (aff_channel_bad(q.m, q.s, q.b, (uint32_t)room))
+    s0 = (int32_t)((k[0] & 0xFFu) ^ 0x80u) - 0x80;
+    step = (k[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
+    for (i = 0, k += 2; i < n; i++, k += step)
+        if (aff_channel_bad(0, s0 - (int32_t)(k[0] >> 12),
+                            bias != NULL ? bias[i] : step == 2u ? (int32_t)(k[1] ^ 0x8000u) - 0x8000 : 0,
+                            (uint32_t)room))
             return 0;
-    }
     return 1;
 }
 
 #if NNOM_KERNEL_PROFILE_SMALL
-/* The small profile's (NNOM_KERNEL_PROFILE_SMALL): the loop above (0.3 KB less code than the one
- * below). */
+/* The small profile's (NNOM_KERNEL_PROFILE_SMALL): the channels one at a time (about 12
+ * instructions each, once per layer call; 0.3 KB less code than the loop below). */
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)
 {
-    nnom_conv_affine_params_t t;
-    t.mult = mult;
-    t.shift = shift;
-    t.packed = NULL;
-    return nnom_arm_conv_fast(&t, bias, n, taps);
+    const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
+    uint32_t i;
+    if (room <= 0)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (aff_channel_bad(mult[i], shift[i], bias != NULL ? bias[i] : 0, (uint32_t)room))
+            return 0;
+    return 1;
 }
 #else
 int nnom_arm_aff_fast(const int32_t *mult, const int8_t *shift, const int32_t *bias, uint32_t n, uint32_t taps)

@@ -14,8 +14,10 @@
  * an odd last pixel the two columns of the same pixel. The columns are in the scratch
  * (nnom_conv2d_affine_s8_scratch_size(): at least two columns), or, for a pointwise layer (no
  * scratch: at most NNOM_CONV_1X1_MAX_C input channels), on the stack. The requantization is the
- * fast one of nnom_arm_affine.h when nnom_arm_aff_fast() takes every channel, else the exact one
- * (nnom_requant_affine()). */
+ * fast one of nnom_arm_affine.h when nnom_arm_conv_fast() takes every channel, else the exact one
+ * (nnom_requant_affine()). The channels' constants in either form: the int32 arrays (a .tflite's),
+ * or packed (nnom_affine.h, the small profile's export), read per pair of channels as the int32
+ * ones are (cc_unit()). */
 #include "nnom_affine_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(NNOM_REFERENCE_KERNELS) && NNOM_PATH_AFF_CONV_COMPACT
@@ -61,6 +63,8 @@ typedef struct {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     const int8_t *w;
+    const int32_t *mult;     /* p->mult and p->shift (the int32 form) */
+    const int8_t *shift;
     const int8_t *bw;        /* the biases' words, 4 bytes apart: the int32 ones, or packed entries and
                               * their int16 biases (NNOM_PACKED_BIAS16); NULL: none */
     uint32_t bsh;            /* a bias is its word >> bsh: 0, or 16 (packed) */
@@ -70,8 +74,9 @@ typedef struct {
     uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
-    int fast;                /* every channel takes the fast requantization */
-    const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h), NULL: p->mult and p->shift */
+    uint32_t fast;           /* every channel takes the fast requantization: 1 from p->mult and p->shift,
+                              * 2 from the packed entries; 0: the exact one */
+    const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h) */
     uint32_t es;             /* the entries' step (halfwords): 1, or 2 beside their biases */
     int32_t r0, zs;          /* packed: -s0, and z1 << (-s0 - 1) (fast); an entry e << 12 | f is the
                               * multiplier f << 19 and the shift -r, r = r0 + e (k = zs << e) */
@@ -177,10 +182,14 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
     const uint32_t K = j->K;
     const int8_t *w = j->w + oc * K;
     int32_t a00 = 0, a01, a10 = 0, a11;
+    nnom_arm_rq_t q0, q1;
     uint32_t k;
-    if (j->bw != NULL) { /* cc_bias() */
-        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc) >> j->bsh;
-        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1) >> j->bsh;
+    if (j->bsh != 0u) { /* cc_bias(): packed int16 */
+        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc) >> 16;
+        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1) >> 16;
+    } else if (j->bw != NULL) {
+        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc);
+        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1);
     }
 #if NNOM_ARM_ASM
     {
@@ -235,26 +244,24 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
             c++;
         } while (--k);
     }
-    if (j->fast) {
-        nnom_arm_rq_t q0, q1;
-        if (j->ent != NULL) { /* packed: per channel LDRH, two for m, ADD for r, LSL for k */
-            const uint32_t e0 = j->ent[oc * j->es], e1 = j->ent[oc1 * j->es];
-            q0.m = (int32_t)((e0 << 20) >> 1);
-            q0.r = j->r0 + (int32_t)(e0 >> 12);
-            q0.k = (int32_t)((uint32_t)j->zs << (e0 >> 12));
-            q1.m = (int32_t)((e1 << 20) >> 1);
-            q1.r = j->r0 + (int32_t)(e1 >> 12);
-            q1.k = (int32_t)((uint32_t)j->zs << (e1 >> 12));
-        } else {
-            q0 = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], j->z1);
-            q1 = nnom_arm_rq(j->p->mult[oc1], j->p->shift[oc1], j->z1);
-        }
-        return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
-                              nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
-                              j->lo4, j->hi4);
+    if (j->fast == 2u) { /* packed: per channel LDRH, two for m, ADD for r, LSL for k */
+        const uint32_t e0 = j->ent[oc * j->es], e1 = j->ent[oc1 * j->es];
+        q0.m = (int32_t)((e0 << 20) >> 1);
+        q0.r = j->r0 + (int32_t)(e0 >> 12);
+        q0.k = (int32_t)((uint32_t)j->zs << (e0 >> 12));
+        q1.m = (int32_t)((e1 << 20) >> 1);
+        q1.r = j->r0 + (int32_t)(e1 >> 12);
+        q1.k = (int32_t)((uint32_t)j->zs << (e1 >> 12));
+    } else if (j->fast != 0u) {
+        q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
+        q1 = nnom_arm_rq(j->mult[oc1], j->shift[oc1], j->z1);
+    } else {
+        return (uint8_t)cc_exact(j, oc, a00) | (uint32_t)(uint8_t)cc_exact(j, oc1, a10) << 8
+               | (uint32_t)(uint8_t)cc_exact(j, oc, a01) << 16 | (uint32_t)(uint8_t)cc_exact(j, oc1, a11) << 24;
     }
-    return (uint8_t)cc_exact(j, oc, a00) | (uint32_t)(uint8_t)cc_exact(j, oc1, a10) << 8
-           | (uint32_t)(uint8_t)cc_exact(j, oc, a01) << 16 | (uint32_t)(uint8_t)cc_exact(j, oc1, a11) << 24;
+    return nnom_arm_pack4(nnom_arm_rq_apply1(a00, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a10, q1.m, q1.k, q1.r),
+                          nnom_arm_rq_apply1(a01, q0.m, q0.k, q0.r), nnom_arm_rq_apply1(a11, q1.m, q1.k, q1.r),
+                          j->lo4, j->hi4);
 }
 
 /* Every output channel against the columns col and col + K: results to oa[oc] and ob[oc]. */
@@ -334,6 +341,8 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.p = p;
     j.in = in;
     j.w = w;
+    j.mult = p->mult;
+    j.shift = p->shift;
     j.bw = (const int8_t *)bias;
     j.bsh = 0;
     j.in_dims = in_dims;
@@ -344,16 +353,15 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.z1 = 1 + 2 * p->out_zp;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.fast = nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
-    j.ent = NULL;
+    j.fast = (uint32_t)nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
     if (p->packed != NULL) {
         const int32_t s0 = (int32_t)((p->packed[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
         j.ent = p->packed + 2;
         j.es = (p->packed[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
         j.r0 = -s0;
-        j.fast &= s0 <= -1; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
+        j.fast *= s0 <= -1 ? 2u : 0u; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
         j.zs = (int32_t)((uint32_t)j.z1 << (((uint32_t)-s0 - 1u) & 31u));
-        if (j.es == 2u) { /* the biases beside the entries */
+        if (j.es == 2u && bias == NULL) { /* the biases beside the entries */
             j.bw = (const int8_t *)j.ent;
             j.bsh = 16;
         }

@@ -2,12 +2,14 @@
  * profile's (kernel_paths.py): every DEPTHWISE_CONV_2D the reference
  * (kernels/affine/nnom_dw_conv2d_affine_s8.c) takes, bit-exact with it, without calling it. Built
  * alone it is nnom_dw_conv2d_affine_s8_fast() itself: neither the other paths nor the reference are
- * linked (about 1.9 KB at -Os on the M4, nnom_arm_aff_fast() aside, which the other kernels share).
+ * linked (about 1.9 KB at -Os on the M4, nnom_arm_aff_fast.c aside, which the conv kernels share).
+ * The channels' constants in either form, the int32 arrays or packed (nnom_affine.h): read once a
+ * group of four, or a channel at a time in the exact path (nnom_arm_conv_ch()).
  *
  * Output channels in groups of four: c M + m for four input channels c side by side (M the depth
  * multiplier; the last group overlaps the one before rather than leave a tail), when the window has
  * at most NNOM_DW_COMPACT_TAPS taps and every channel of the layer takes the fast requantization
- * (nnom_arm_aff_fast(), one test a layer); else every channel one at a time in C with the exact
+ * (nnom_arm_conv_fast(), one test a layer); else every channel one at a time in C with the exact
  * general requantization (nnom_affine.h). The outputs are cut into blocks with the same taps inside
  * the image (column strips, then rows; the runs of each axis computed once a layer,
  * dw_compact_span()); per strip the group's taps, every row of the window, go to the stack once
@@ -313,7 +315,7 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
     uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, i;
     const uint32_t *kyr, *kxr; /* a run's taps */
     /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
-     * the fast requantization (as good as always): one test for the layer */
+     * the fast requantization (as good as always): one test for the layer, either form */
     const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
                        && nnom_arm_conv_fast(p, bias, OC, win->kh * kw);
     ay.n_out = out_dims.h, ay.n = in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
