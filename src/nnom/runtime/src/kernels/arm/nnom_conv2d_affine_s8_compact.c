@@ -63,25 +63,25 @@ typedef struct {
     const nnom_conv_affine_params_t *p;
     const int8_t *in;
     const int8_t *w;
-    const int32_t *mult;     /* p->mult and p->shift (the int32 form) */
-    const int8_t *shift;
     const int8_t *bw;        /* the biases' words, 4 bytes apart: the int32 ones, or packed entries and
                               * their int16 biases (NNOM_PACKED_BIAS16); NULL: none */
-    uint32_t bsh;            /* a bias is its word >> bsh: 0, or 16 (packed) */
+    uint32_t bsh;            /* a bias is its word >> bsh: 0, or 16 (packed) (beside bw: one LDRD) */
+    const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h) */
+    uint32_t es;             /* the entries' step (halfwords): 1, or 2 beside their biases */
+    int32_t zs;              /* packed, fast: z1 << (r0 - 1); an entry e << 12 | f is the multiplier
+                              * f << 19 and the shift -r, r = r0 + e (k = zs << e) */
     nnom_dims_t in_dims;
     uint16_t out_w;
+    /* bytes (the frame under cc_unit(): tests/test_conv_stack.py) */
+    uint8_t fast;            /* every channel takes the fast requantization: 1 from p->mult and p->shift,
+                              * 2 from the packed entries; 0: the exact one */
+    uint8_t r0;              /* packed, fast: -s0 (1..23) */
+    uint8_t pw;              /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
+    uint8_t direct;          /* in_c a multiple of 4: no group of four straddles two taps */
     uint32_t K, out_c;
     uint32_t zp2;            /* nnom_arm_zp_pair(in_zp) */
     int32_t z1;              /* 1 + 2 * out_zp */
     uint32_t lo4, hi4;       /* the clamp's bounds in each byte */
-    uint32_t fast;           /* every channel takes the fast requantization: 1 from p->mult and p->shift,
-                              * 2 from the packed entries; 0: the exact one */
-    const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h) */
-    uint32_t es;             /* the entries' step (halfwords): 1, or 2 beside their biases */
-    int32_t r0, zs;          /* packed: -s0, and z1 << (-s0 - 1) (fast); an entry e << 12 | f is the
-                              * multiplier f << 19 and the shift -r, r = r0 + e (k = zs << e) */
-    int pw;                  /* 1x1, stride 1, no padding: output pixel px's column is input pixel px */
-    int direct;              /* in_c a multiple of 4: no group of four straddles two taps */
 } cc_job_t;
 
 /* n values of the window from src (NULL: padding) to the column at tap t: widened straight into
@@ -247,14 +247,14 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
     if (j->fast == 2u) { /* packed: per channel LDRH, two for m, ADD for r, LSL for k */
         const uint32_t e0 = j->ent[oc * j->es], e1 = j->ent[oc1 * j->es];
         q0.m = (int32_t)((e0 << 20) >> 1);
-        q0.r = j->r0 + (int32_t)(e0 >> 12);
+        q0.r = (int32_t)(j->r0 + (e0 >> 12));
         q0.k = (int32_t)((uint32_t)j->zs << (e0 >> 12));
         q1.m = (int32_t)((e1 << 20) >> 1);
-        q1.r = j->r0 + (int32_t)(e1 >> 12);
+        q1.r = (int32_t)(j->r0 + (e1 >> 12));
         q1.k = (int32_t)((uint32_t)j->zs << (e1 >> 12));
     } else if (j->fast != 0u) {
-        q0 = nnom_arm_rq(j->mult[oc], j->shift[oc], j->z1);
-        q1 = nnom_arm_rq(j->mult[oc1], j->shift[oc1], j->z1);
+        q0 = nnom_arm_rq(j->p->mult[oc], j->p->shift[oc], j->z1);
+        q1 = nnom_arm_rq(j->p->mult[oc1], j->p->shift[oc1], j->z1);
     } else {
         return (uint8_t)cc_exact(j, oc, a00) | (uint32_t)(uint8_t)cc_exact(j, oc1, a10) << 8
                | (uint32_t)(uint8_t)cc_exact(j, oc, a01) << 16 | (uint32_t)(uint8_t)cc_exact(j, oc1, a11) << 24;
@@ -341,8 +341,6 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.p = p;
     j.in = in;
     j.w = w;
-    j.mult = p->mult;
-    j.shift = p->shift;
     j.bw = (const int8_t *)bias;
     j.bsh = 0;
     j.in_dims = in_dims;
@@ -353,20 +351,21 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.z1 = 1 + 2 * p->out_zp;
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
-    j.fast = (uint32_t)nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
+    j.fast = (uint8_t)nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
     if (p->packed != NULL) {
         const int32_t s0 = (int32_t)((p->packed[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
         j.ent = p->packed + 2;
         j.es = (p->packed[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
-        j.r0 = -s0;
-        j.fast *= s0 <= -1 ? 2u : 0u; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
+        j.r0 = (uint8_t)-s0;
+        j.fast = j.fast && s0 <= -1 ? 2u : 0u; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
         j.zs = (int32_t)((uint32_t)j.z1 << (((uint32_t)-s0 - 1u) & 31u));
         if (j.es == 2u && bias == NULL) { /* the biases beside the entries */
             j.bw = (const int8_t *)j.ent;
             j.bsh = 16;
         }
     }
-    j.pw = nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1 && p->win.sw == 1;
+    j.pw = (uint8_t)(nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1
+                     && p->win.sw == 1);
     j.direct = (in_dims.c & 3u) == 0;
     if (scratch != NULL)
         cc_pixels(&j, out, scratch, n_pix);
