@@ -43,6 +43,9 @@ AFFINE_ARM_SOURCES = sorted(p for p in (KERNELS / "arm").glob("*_affine_s8_fast.
 AFFINE_ARM_HELPERS = [KERNELS / "arm" / "nnom_arm_aff_fast.c", *sorted((KERNELS / "arm").glob("nnom_dw_aff_*.c"))]
 # the prefix of the functions a helper may define besides its own name (the depthwise paths')
 AFFINE_HELPER_PREFIX = "nnom_dw_aff_"
+# and the others a helper defines: the compact conv and depthwise kernels' reading of a layer's
+# constants in either form (int32 or packed), beside the fast requantization's test
+AFFINE_HELPER_ALSO = {"nnom_arm_aff_fast": {"nnom_arm_conv_fast", "nnom_arm_conv_ch"}}
 # (the 1x1 conv's reference is the conv's; on the Cortex-M3 it runs the no-DSP fully connected kernel)
 AFFINE_REFERENCES = [r for p in AFFINE_ARM_SOURCES if (r := KERNELS / "affine" / p.name.replace("_fast", "")).exists()] \
     + [KERNELS / "affine" / "nnom_softmax_affine_s8.c", KERNELS / "affine" / "nnom_softmax_affine_lut_s8.c",
@@ -349,7 +352,8 @@ def check_affine_objects(cc, nm, flags, out_dir):
         cmd = [cc, *STRICT, *flags, f"-I{INCLUDE}", "-c", str(src), "-o", str(obj)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
-        assert all(s == src.stem or (src.stem.startswith(AFFINE_HELPER_PREFIX) and s.startswith(AFFINE_HELPER_PREFIX))
+        assert all(s == src.stem or s in AFFINE_HELPER_ALSO.get(src.stem, ())
+                   or (src.stem.startswith(AFFINE_HELPER_PREFIX) and s.startswith(AFFINE_HELPER_PREFIX))
                    for s in affine_symbols(nm, obj)), f"{src.name} {' '.join(flags)}"
 
 
