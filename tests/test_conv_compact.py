@@ -70,7 +70,7 @@ def _big_multipliers(m, seed):
 
 # the requantization kinds channel_constants() gives a layer: s0 and the exponents' range
 _KINDS = {"fast": (-8, 15),          # shifts s0 - e from -23 to -1 (e 0..15): the fast requantization
-          "deep": (-9, 15),          # some past -23: the exact one
+          "deep": (-10, 15),         # some past -23 (where the fast one's k = z1 2^(r-1) wraps): the exact one
           "big": (0, 15)}            # s0 >= 0 (real multipliers of 1/2 and more): the exact one
 
 
@@ -102,6 +102,8 @@ def channel_constants(layers, seed, packed):
             b = rng.integers(-(1 << 15), 1 << 15, n)
             if i % 2:                                             # beyond int16: the int32 biases stay
                 b[rng.integers(0, n)] = int(rng.choice([-1, 1])) * int(rng.integers(1 << 15, 1 << 20))
+            if i % 4 == 1:                                        # past the fast one's bound (2 acc wraps)
+                b[rng.integers(0, n)] = int(rng.choice([-1, 1])) * ((1 << 30) - int(rng.integers(1, 1000)))
             L.ab = b.astype(np.int32)
         got = pack_channels(L.ap.multiplier, L.ap.shift, L.ab)
         assert (got is not None) == packed
