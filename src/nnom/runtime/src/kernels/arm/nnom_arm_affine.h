@@ -196,7 +196,8 @@ typedef struct {
 } nnom_arm_ch_t;
 nnom_arm_ch_t nnom_arm_conv_ch(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t c);
 
-/* nnom_arm_aff_fast() of the n channels of p's constants in either form (nnom_arm_conv_ch()). */
+/* nnom_arm_aff_fast() of the n channels of p's constants in either form: the int32 arrays (it), or
+ * packed (every multiplier >= 0, shifts s0 - e; in nnom_arm_aff_fast.c, one rule for both). */
 int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n, uint32_t taps);
 
 /* An aligned word (an int32 bias, or a packed entry and its int16 bias: nnom_affine.h) as one LDR
