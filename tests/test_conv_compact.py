@@ -78,7 +78,8 @@ def channel_constants(layers, seed, packed):
     """New multipliers, shifts and biases for the layers (Conv2D or DW_Conv2D), in the form the small
     profile's export then writes: packed (12-bit multipliers f << 19, e = s0 - shift 0..15, some
     zero multipliers; int16 biases in every other layer, some beyond int16 in the others) or int32
-    (the same with the multipliers' low bits set: no packing). Per layer a kind of _KINDS in turn."""
+    (the same with the multipliers' low bits set: no packing). Per layer a kind of _KINDS in turn.
+    The layers are told to pack (Layer.packs_channels) where their class does not yet."""
     rng = np.random.default_rng(seed)
     forms = []
     for i, L in enumerate(layers):
@@ -105,6 +106,7 @@ def channel_constants(layers, seed, packed):
             if i % 4 == 1:                                        # past the fast one's bound (2 acc wraps)
                 b[rng.integers(0, n)] = int(rng.choice([-1, 1])) * ((1 << 30) - int(rng.integers(1, 1000)))
             L.ab = b.astype(np.int32)
+        L.packs_channels = True
         got = pack_channels(L.ap.multiplier, L.ap.shift, L.ab)
         assert (got is not None) == packed
         forms.append(None if got is None else ("bias16" if got[1] else "bias32" if L.ab is not None else "nobias"))
@@ -153,7 +155,15 @@ def with_constants(seed, packed):
     convs[2 + seed % 3].ab = None
     forms = channel_constants(convs, seed, packed)
     assert not packed or {"bias16", "bias32", "nobias"} <= set(forms), forms
+    assert exported_packed(m) & {L.name for L in convs} == ({L.name for L in convs} if packed else set())
     return m, xq
+
+
+def exported_packed(m):
+    """The names of the layers whose constants the small profile's export packs."""
+    from nnom.codegen.export import generate
+    text = "".join(v if isinstance(v, str) else v.decode() for v in generate(m, "model", "small").values())
+    return {L.name for L in m.layers if f"_{L.name}_packed" in text}
 
 
 @pytest.mark.slow

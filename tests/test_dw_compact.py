@@ -13,7 +13,7 @@ from nnom.codegen import kernel_paths as kp
 from nnom.quant.affine import AffineFormat
 
 from ctools import cortex_m_or_skip
-from test_conv_compact import assert_outputs, channel_constants
+from test_conv_compact import assert_outputs, channel_constants, exported_packed
 from test_kernel_paths import dw_model, quantized
 
 
@@ -96,6 +96,7 @@ def _with_constants(seed, packed):
     dws[seed % 3].ab = None
     forms = channel_constants(dws, seed, packed)
     assert "nobias" in forms if packed else forms == [None] * 3
+    assert exported_packed(m) & {L.name for L in dws} == ({L.name for L in dws} if packed else set())
     return m, xq
 
 
