@@ -78,8 +78,7 @@ def channel_constants(layers, seed, packed):
     """New multipliers, shifts and biases for the layers (Conv2D or DW_Conv2D), in the form the small
     profile's export then writes: packed (12-bit multipliers f << 19, e = s0 - shift 0..15, some
     zero multipliers; int16 biases in every other layer, some beyond int16 in the others) or int32
-    (the same with the multipliers' low bits set: no packing). Per layer a kind of _KINDS in turn.
-    The layers are told to pack (Layer.packs_channels) where their class does not yet."""
+    (the same with the multipliers' low bits set: no packing). Per layer a kind of _KINDS in turn."""
     rng = np.random.default_rng(seed)
     forms = []
     for i, L in enumerate(layers):
@@ -106,7 +105,6 @@ def channel_constants(layers, seed, packed):
             if i % 4 == 1:                                        # past the fast one's bound (2 acc wraps)
                 b[rng.integers(0, n)] = int(rng.choice([-1, 1])) * ((1 << 30) - int(rng.integers(1, 1000)))
             L.ab = b.astype(np.int32)
-        L.packs_channels = True
         got = pack_channels(L.ap.multiplier, L.ap.shift, L.ab)
         assert (got is not None) == packed
         forms.append(None if got is None else ("bias16" if got[1] else "bias32" if L.ab is not None else "nobias"))

@@ -114,7 +114,7 @@ def test_the_small_export_packs_and_the_c_gives_the_simulators_bytes(seed, tmp_p
     src = m.export_c(tmp_path / "small", kernels="small") / "model.c"
     text = src.read_text()
     conv = _layers(m, Conv2D)[0].name
-    if seed < 3 and Conv2D.packs_channels:      # the dead channel a few octaves down: packed
+    if seed < 3:     # the dead channel a few octaves down: packed
         assert f"model_{conv}_packed" in text and f"model_{conv}_mult" not in text
     else:                                       # 20 octaves: the int32 arrays
         assert f"model_{conv}_packed" not in text and f"model_{conv}_mult" in text

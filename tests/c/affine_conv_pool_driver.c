@@ -131,7 +131,6 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.in_zp = s[3];
         p.out_zp = s[4];
         p.mult = s[5];
-        p.packed = NULL;
         p.shift = s[6];
         nnom_mean_affine_s8(&p, (const int8_t *)a[0].p, dims(s), out);
     } else if (op == 7) {

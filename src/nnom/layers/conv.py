@@ -39,7 +39,7 @@ class _ConvBase(Layer, abstract=True):
     preset_weights = None       # (int8 (K, out), scale per output channel, int32 bias): a .tflite's
     mult_bits = None            # significant bits of its multipliers (None: TFLite's 31; saved)
     own_mult_bits = MULT_BITS   # what nnom's quantizer gives them (quant/affine.py)
-    packs_channels = False      # the small profile packs its channels' constants (codegen/packed.py)
+    packs_channels = True       # the small profile packs its channels' constants (codegen/packed.py)
     _example_more = ""          # more arguments for the example of the missing-kernel_size error
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):

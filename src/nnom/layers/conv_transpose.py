@@ -61,6 +61,7 @@ class Conv2DTranspose(_ConvBase):
     prefix = "conv2d_transpose"
     c_struct = "nnom_conv_transpose_layer_t"
     own_mult_bits = None            # TFLite's 31 (its C reads int32 multipliers alone: no packing)
+    packs_channels = False
     absorbs_padding = False         # its padding crops the output; a ZeroPadding before it stays
     absorbs_crop = True             # a Cropping that reads it alone folds into its crop (frontends/passes.py)
     _example_more = ", stride(2, 2)"

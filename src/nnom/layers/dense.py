@@ -30,7 +30,6 @@ class Dense(_ConvBase):
         b: float bias (units,), or None.
     """
     prefix = "dense"
-    packs_channels = True       # the compact FC kernel reads them
 
     def __init__(self, units=None, w=None, b=None, **kwargs):
         check_kwargs("Dense", kwargs, {"units", "use_bias", "activation", "name", "kernel", "bias", "weights"})
