@@ -87,7 +87,6 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.act_min = s[16];
         p.act_max = s[17];
         p.mult = (const int32_t *)a[3].p;
-        p.packed = NULL;
         p.shift = (const int8_t *)a[4].p;
         if (op == 1)
             nnom_conv2d_affine_s8(&p, (const int8_t *)a[0].p, in, (const int8_t *)a[1].p,

@@ -222,7 +222,6 @@ static nnom_conv_affine_params_t conv_params(const nnom_window_t *win)
     p.win = *win;
     rand_affine(&p.in_zp, &p.out_zp, &p.act_min, &p.act_max);
     p.mult = mult_buf;
-    p.packed = NULL;
     p.shift = shift_buf;
     return p;
 }
@@ -1719,7 +1718,6 @@ static void bench_params(nnom_conv_affine_params_t *p, const nnom_window_t *win)
     p->act_min = -128;
     p->act_max = 127;
     p->mult = mult_buf;
-    p->packed = NULL;
     p->shift = shift_buf;
 }
 

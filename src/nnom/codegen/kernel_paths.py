@@ -143,14 +143,7 @@ SMALL_SWAPS = {
     # vww_mobilenet 0.4 KB for +0.2 %, ic_resnet8 0.3 KB for +0.15 %
     "NNOM_PATH_AFF_POOL_AVG": set(),
 }
-# every depthwise path: the compact one (DW_Conv2D.small_kernel_paths() asks for it for every affine
-# layer, the reference's too; built alone it is the kernel, and neither the other paths nor the
-# reference are linked; about 1.9 KB, 3.2 instructions a MAC on a 3x3 window inside the image):
-# digits_cnn 4.5 KB, kws_dscnn 3.5 KB, vww_mobilenet 13.9 KB less than the depthwise paths it
-# replaces, each layer at or under the qformat kernel's count but two of VWW's (stride 2 on 6x6 and
-# 3x3 maps: +0.6 K, +3.6 K)
-SMALL_SWAPS.update({p: {"NNOM_PATH_AFF_DW_COMPACT"} for p in PATHS
-                    if p.startswith("NNOM_PATH_AFF_DW_") and p != "NNOM_PATH_AFF_DW_COMPACT"})
+# The depthwise layers: DW_Conv2D.small_kernel_paths() (the compact path for every layer).
 # Kept: the pools' and merges' references some layers need, the recurrent cells' paths (their
 # weights' layout follows them).
 

@@ -590,7 +590,11 @@ class DW_Conv2D(_ConvBase):
 
     def small_kernel_paths(self):
         """The small profile's paths (kernel_paths.model_kernel_paths()): the compact path takes
-        every affine layer, the reference's too (nnom_dw_conv2d_affine_s8_compact.c)."""
+        every affine layer, the reference's too (nnom_dw_conv2d_affine_s8_compact.c; built alone,
+        neither the other paths nor the reference are linked; about 1.9 KB, 3.2 instructions a MAC
+        on a 3x3 window inside the image): digits_cnn 4.5 KB, kws_dscnn 3.5 KB, vww_mobilenet 13.9 KB
+        less than the depthwise paths it replaces, each layer at or under the qformat kernel's count
+        but two of VWW's (stride 2 on 6x6 and 3x3 maps: +0.6 K, +3.6 K)."""
         return {"NNOM_PATH_AFF_DW_COMPACT"} if self.affine else set()
 
 

@@ -28,12 +28,18 @@ typedef struct {
     nnom_window_t win;
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
-    const int32_t *mult;
-    const int8_t *shift;         /* mult NULL: weights in NNOM_CONV_T9_WORDS, which hold the requantization,
-                                    or the constants packed */
-    const uint16_t *packed;      /* NULL, or the channels' constants packed (nnom_affine.h): mult and shift
-                                    NULL, and the biases there where the bias argument is NULL */
+    const int32_t *mult;         /* NULL: weights in NNOM_CONV_T9_WORDS, which hold the requantization */
+    const int8_t *shift;         /* NULL: mult points at the channels' packed constants (nnom_affine.h;
+                                    nnom_conv_packed() reads it), with the biases where the bias argument
+                                    is NULL. No field more: the struct sits in conv_run's frame, at the
+                                    stack peak of small models */
 } nnom_conv_affine_params_t;
+
+/* The packed constants of a conv's params, or NULL (mult and shift hold them). */
+static inline const uint16_t *nnom_conv_packed(const nnom_conv_affine_params_t *p)
+{
+    return p->shift == NULL ? (const uint16_t *)(const void *)p->mult : NULL;
+}
 
 /* sum over c < n of w[c] * (x[c] + in_offset) added to acc: one tap of a convolution. */
 static inline int32_t nnom_affine_dot(const int8_t *x, const int8_t *w, uint32_t n, int32_t in_offset, int32_t acc)
@@ -63,7 +69,7 @@ static inline int8_t nnom_channel_out(const int32_t *mult, const int8_t *shift, 
 static inline int8_t nnom_conv_affine_out(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t oc,
                                           int32_t acc)
 {
-    return nnom_channel_out(p->mult, p->shift, p->packed, bias, oc, acc, p->out_zp, p->act_min, p->act_max);
+    return nnom_channel_out(p->mult, p->shift, nnom_conv_packed(p), bias, oc, acc, p->out_zp, p->act_min, p->act_max);
 }
 
 /* w: [out_c][kh][kw][in_c] (OHWI); bias: int32 per output channel at s_in * s_w[c] (NULL: 0). */
@@ -95,7 +101,8 @@ typedef struct {
     int32_t fast;   /* 1: nnom_fc_affine_fast() holds for these channels and bias (the caller checked it,
                        the Dense layer at its build); 0: not known (the DSP kernel then requantizes
                        each output with its own check, slower) */
-    const uint16_t *packed;      /* as nnom_conv_affine_params_t's */
+    const uint16_t *packed;      /* NULL, or the channels' constants packed (nnom_affine.h): mult and shift
+                                    NULL, and the biases there where the bias argument is NULL */
 } nnom_fc_affine_params_t;
 
 /* The largest right shift (-shift) that the DSP kernels' fast requantization takes (nnom_arm_affine.h). */

@@ -48,7 +48,10 @@ nnom_conv_affine_params_t nnom_conv_affine_params(const nnom_layer_t *l)
     /* NULL: the weights are NNOM_CONV_T9_WORDS, with the requantization (conv_build() checked) */
     p.mult = c->w_layout == NNOM_CONV_T9_WORDS ? NULL : l->aff->mult;
     p.shift = l->aff->shift;
-    p.packed = l->aff->packed;
+    if (l->aff->packed != NULL) { /* nnom_conv_packed() (the build checked: not with the words) */
+        p.mult = (const int32_t *)(const void *)l->aff->packed;
+        p.shift = NULL;
+    }
     return p;
 }
 

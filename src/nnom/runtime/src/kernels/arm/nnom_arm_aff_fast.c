@@ -17,7 +17,7 @@ static inline int aff_channel_bad(int32_t m, int32_t shift, int32_t b, uint32_t 
 static NNOM_ARM_ALWAYS_INLINE nnom_arm_ch_t conv_ch(const nnom_conv_affine_params_t *p, const int32_t *bias,
                                                    uint32_t c)
 {
-    const uint16_t *k = p->packed;
+    const uint16_t *k = nnom_conv_packed(p);
     nnom_arm_ch_t q;
     if (k != NULL) { /* nnom_packed_mult(), nnom_packed_shift(), nnom_packed_bias() in one */
         const uint32_t b16 = (k[0] & NNOM_PACKED_BIAS16) != 0, e = k[2u + (c << b16)];
@@ -46,7 +46,7 @@ nnom_arm_ch_t nnom_arm_conv_ch(const nnom_conv_affine_params_t *p, const int32_t
 int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, uint32_t n, uint32_t taps)
 {
     static const int32_t none = 0;
-    const uint16_t *k = p->packed;
+    const uint16_t *k = nnom_conv_packed(p);
     const int64_t room = ((int64_t)1 << 30) - ((int64_t)taps << 15);
     const int8_t *b = (const int8_t *)bias;
     uint32_t step, bstep = 4u, bsh = 0u;

@@ -336,6 +336,7 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
 {
     const nnom_dims_t in_dims = nnom_dims_of(in_hw, in_c), out_dims = nnom_dims_of(out_hw, out_c);
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
+    const uint16_t *pk = nnom_conv_packed(p);
     cc_job_t j;
 
     j.p = p;
@@ -352,10 +353,10 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.lo4 = nnom_arm_bytes4(p->act_min);
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.fast = (uint8_t)nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
-    if (p->packed != NULL) {
-        const int32_t s0 = (int32_t)((p->packed[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
-        j.ent = p->packed + 2;
-        j.es = (p->packed[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
+    if (pk != NULL) {
+        const int32_t s0 = (int32_t)((pk[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
+        j.ent = pk + 2;
+        j.es = (pk[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
         j.r0 = (uint8_t)-s0;
         j.fast = j.fast && s0 <= -1 ? 2u : 0u; /* (every channel's shift s0 - e is; s0 itself, in nnom's export) */
         j.zs = (int32_t)((uint32_t)j.z1 << (((uint32_t)-s0 - 1u) & 31u));

@@ -686,7 +686,7 @@ static NNOM_ARM_NOINLINE uint32_t conv_path(const nnom_conv_affine_params_t *p, 
 {
     const nnom_window_t *win = &p->win;
     const int pointwise = nnom_conv2d_1x1_affine_s8_inside(win, in_dims, out_dims);
-    if (p->packed != NULL) /* packed constants (the small profile's): the compact path or the reference */
+    if (nnom_conv_packed(p) != NULL) /* packed constants (the small profile's): the compact path or the reference */
         return 7u;
     if (nnom_conv2d_affine_s8_pointwise(win, in_dims.c) || (pointwise && scratch == NULL))
         return 6u;

@@ -154,10 +154,10 @@ void nnom_dw_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int
 {
     const dw_path_fn *path = dw_paths;
     const dw_table_fn *table = dw_tables;
-    const uint32_t k = p->packed != NULL ? 0u : dw_path_for(p, in_dims, bias, out_dims);
+    const uint32_t k = nnom_conv_packed(p) != NULL ? 0u : dw_path_for(p, in_dims, bias, out_dims);
     NNOM_ARM_OPAQUE(path);
     NNOM_ARM_OPAQUE(table);
-    if (p->packed != NULL) /* packed constants (the small profile's): the reference reads them */
+    if (nnom_conv_packed(p) != NULL) /* packed constants (the small profile's): the reference reads them */
         path[0](p, in, in_dims, w, bias, out, out_dims);
     else if (k >= 2u)
         path[k](p, in, in_dims, w, bias, out, out_dims);

@@ -549,7 +549,7 @@ void nnom_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8_t 
 
     /* without scratch only a 1x1 kernel inside the image, whose columns are the input itself */
     if ((scratch == NULL && !nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)) || n_pix == 0
-        || p->packed != NULL) { /* packed constants (the small profile's): the reference reads them */
+        || nnom_conv_packed(p) != NULL) { /* packed constants (the small profile's): the reference reads them */
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }

@@ -578,7 +578,7 @@ void nnom_dw_conv2d_affine_s8_mve(const nnom_conv_affine_params_t *p, const int8
     dw_plane_t pl;
     int padded;
     uint32_t c0;
-    if (out_dims.c != ch || p->packed != NULL) { /* packed: the reference reads them */
+    if (out_dims.c != ch || nnom_conv_packed(p) != NULL) { /* packed: the reference reads them */
         nnom_dw_conv2d_affine_s8_fast(p, in, in_dims, w, bias, out, out_dims);
         return;
     }

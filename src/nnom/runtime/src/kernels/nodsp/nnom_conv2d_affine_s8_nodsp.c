@@ -15,13 +15,13 @@ void nnom_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const int8_
                                  int16_t *scratch)
 {
     const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
-    if (nnom_conv2d_affine_s8_pointwise(&p->win, in_dims.c) && p->packed == NULL) {
+    if (nnom_conv2d_affine_s8_pointwise(&p->win, in_dims.c) && nnom_conv_packed(p) == NULL) {
         /* no scratch for it (scratch_size): its column, K = in_c words, on the stack */
         int32_t col[NNOM_CONV_1X1_MAX_C];
         nnom_nodsp_conv(&q, &p->win, p->in_zp, in, in_dims, w, bias, out, out_dims, col);
         return;
     }
-    if (scratch == NULL || ((uintptr_t)scratch & 3u) != 0 || p->packed != NULL) { /* packed: the small profile's */
+    if (scratch == NULL || ((uintptr_t)scratch & 3u) != 0 || nnom_conv_packed(p) != NULL) { /* packed: the small profile's */
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }

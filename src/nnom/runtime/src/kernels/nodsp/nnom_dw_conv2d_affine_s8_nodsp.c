@@ -12,7 +12,7 @@ void nnom_dw_conv2d_affine_s8_nodsp(const nnom_conv_affine_params_t *p, const in
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
     const nnom_nodsp_out_t q = {p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
-    if (out_dims.c != in_dims.c || (uint32_t)p->win.kh * p->win.kw > NNOM_DW_PAIR_TAPS || p->packed != NULL) {
+    if (out_dims.c != in_dims.c || (uint32_t)p->win.kh * p->win.kw > NNOM_DW_PAIR_TAPS || nnom_conv_packed(p) != NULL) {
         nnom_dw_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);
         return;
     }
