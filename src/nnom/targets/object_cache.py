@@ -1,0 +1,255 @@
+"""The Cortex-M target's object cache: each C source compiled once per what its preprocessing can
+see, its object reused by every firmware build that sees the same (cortex_m.build_firmware).
+
+Firmware builds of different models recompile the same runtime (~180 files) from another export
+folder, and differ mostly in the export's macro tables (nnom_kernel_paths.h, nnom_schemes.h: only
+#ifndef / #define lines) and in -D flags of the runtime's own macros. An object's key is the
+compiler's version and flags, the source's text and the text of every header it can include
+(found as the compiler would: the including file's folder, then the -I folders; a header found in
+none is the compiler's, keyed by its version), except that a macro of the runtime's namespace
+(NNOM_*) that nothing reaching the object names is left out of the key: its -D flag and its
+#define lines in a header of directives only. A macro reaches the object when a code line, an
+#include line or the condition around one names it, or the definition of a macro that does
+(closed over the definitions, and the conditions they sit in). Token pasting (##) or a computed
+#include makes every macro count; a source that names __FILE__, __DATE__ and the like (their
+expansion depends on where or when it is compiled), or flags this does not model, is not cached.
+
+A hit costs no process: the object is linked from the cache. Each file of an entry is written
+aside and renamed into place, the object's hash recorded with the compiler's messages and checked
+on use (a damaged object is compiled again). NNOM_OBJECT_CACHE=0 turns it off.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .host import TMP_PREFIX, sweep_stale
+
+# comments (to blanks, their newlines kept), string and character literals (kept as they are)
+_LEXEMES = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_DIRECTIVE = re.compile(r"\s*#\s*(\w*)(.*)", re.S)
+_INCLUDE = re.compile(r'\s*(["<])([^">]+)[">]')
+_TABLE_DIRECTIVES = {"if", "ifdef", "ifndef", "elif", "else", "endif", "define", "undef", "include", ""}
+# names whose expansion depends on where or when the source is compiled (assert: __FILE__)
+_UNSTABLE = {"__FILE__", "__FILE_NAME__", "__BASE_FILE__", "__DATE__", "__TIME__", "__TIMESTAMP__", "assert"}
+NAMESPACE = "NNOM_"          # the macros that may be left out of a key (no system header names them)
+
+
+def enabled() -> bool:
+    return os.environ.get("NNOM_OBJECT_CACHE", "1") != "0"
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One C file as the key needs it (parsed once per content)."""
+    lines: tuple          # (logical line without comments, how many physical lines it spans)
+    sets: tuple           # per logical line: the macro its #define / #undef sets, else None
+    includes: tuple       # ('"' or '<', name) per #include, ('?', text) when computed
+    uses: frozenset       # names in code lines, #include lines and the conditions around them
+    deps: dict            # macro -> the names its definitions and their conditions hold
+    unguarded: frozenset  # macros a #define sets outside an #ifndef of their own (a -D of one warns)
+    table: bool           # directives only: conditionals, #define, #undef, #include
+    pastes: bool          # '##' somewhere
+
+
+def _uncomment(m: re.Match) -> str:
+    s = m.group(0)
+    return s if s[0] in "\"'" else re.sub(r"[^\n]", " ", s)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse(data: bytes) -> _Text:
+    text = _LEXEMES.sub(_uncomment, data.decode("latin-1").replace("\r\n", "\n"))
+    lines, buf = [], []
+    for phys in text.split("\n"):
+        buf.append(phys[:-1] if phys.endswith("\\") else phys)
+        if not phys.endswith("\\"):
+            lines.append(("".join(buf), len(buf)))
+            buf = []
+    if buf:
+        lines.append(("".join(buf), len(buf)))
+    conds, guards, uses, deps, includes, sets, table, unguarded = [], [], set(), {}, [], [], True, set()
+    for line, _ in lines:
+        m, name = _DIRECTIVE.match(line), None
+        if m is None:
+            if line.strip():
+                table = False
+                uses.update(_IDENT.findall(line), *conds)
+        else:
+            kind, rest = m.groups()
+            if kind in ("if", "ifdef", "ifndef"):
+                conds.append(set(_IDENT.findall(rest)))
+                guards.append(rest.strip() if kind == "ifndef" else None)
+            elif kind in ("elif", "else") and conds:
+                conds[-1].update(_IDENT.findall(rest))
+                guards[-1] = None
+            elif kind == "endif" and conds:
+                conds.pop()
+                guards.pop()
+            elif kind in ("define", "undef") and _IDENT.match(rest.strip()):
+                name = _IDENT.match(rest.strip()).group(0)
+                body = rest.strip()[len(name):] if kind == "define" else ""
+                deps.setdefault(name, set()).update(_IDENT.findall(body), *conds)
+                if kind == "define" and not (guards and guards[-1] == name):
+                    unguarded.add(name)
+            else:
+                table = table and kind in _TABLE_DIRECTIVES
+                uses.update(_IDENT.findall(rest), *conds)
+                if kind == "include":
+                    inc = _INCLUDE.match(rest)
+                    includes.append((inc.group(1), inc.group(2)) if inc else ("?", rest))
+        sets.append(name)
+    return _Text(tuple(lines), tuple(sets), tuple(includes), frozenset(uses),
+                 {k: frozenset(v) for k, v in deps.items()}, frozenset(unguarded), table, "##" in text)
+
+
+@dataclass(frozen=True)
+class _Flags:
+    incdirs: tuple        # -I folders, in order
+    forced: tuple         # -include files
+    defines: tuple        # -D NAME[=VALUE], in order
+    other: tuple          # the rest, keyed as they are
+
+
+def _split_flags(flags) -> _Flags | None:
+    """The compile flags by role; None when one changes the preprocessing in a way not modeled."""
+    incdirs, forced, defines, other = [], [], [], []
+    it = iter(flags)
+    for f in it:
+        if f in ("-I", "-include", "-D"):
+            arg = next(it, None)
+            if arg is None:
+                return None
+            {"-I": incdirs, "-include": forced, "-D": defines}[f].append(arg)
+        elif f.startswith("-I") and f != "-I-":
+            incdirs.append(f[2:])
+        elif f.startswith("-D"):
+            defines.append(f[2:])
+        elif f.startswith(("-i", "-U", "-I", "-nostdinc", "--sysroot", "-Wp,", "-Xpreprocessor", "@")) \
+                or f in ("-trigraphs", "-undef", "-traditional-cpp"):
+            return None
+        else:
+            other.append(f)
+    return _Flags(tuple(Path(d) for d in incdirs), tuple(forced), tuple(defines), tuple(other))
+
+
+def _find(name: str, here: Path | None, incdirs) -> Path | None:
+    """The header the compiler would include (quoted: `here` first); None: the compiler's own."""
+    for d in ([here] if here is not None else []) + list(incdirs):
+        p = d / name
+        if p.is_file():
+            return p
+    return None
+
+
+def _label(path: Path, cwd: Path, incdirs) -> str:
+    """A file's name without the export folder, so that another export of the same code hits."""
+    for i, d in enumerate(incdirs):
+        if path.is_relative_to(d):
+            return f"I{i}/{path.relative_to(d).as_posix()}"
+    return f"C/{path.relative_to(cwd).as_posix()}" if path.is_relative_to(cwd) else str(path)
+
+
+def object_key(compiler: str, source: Path, flags, cwd: Path) -> str | None:
+    """The source's key (see the module's docstring); None: not cached."""
+    fl = _split_flags(flags)
+    if fl is None or os.environ.get("CPATH") or os.environ.get("C_INCLUDE_PATH"):   # more header folders
+        return None
+    incdirs = [(d if d.is_absolute() else cwd / d).resolve() for d in fl.incdirs]
+    # what the preprocessing reads, in order: -include files, the source, the headers they include
+    nodes, seen, system = [], set(), []
+    todo = [(source, None)] + [(f, cwd) for f in reversed(fl.forced)]      # a stack
+    computed = False
+    while todo:
+        name, here = todo.pop()
+        path = name if isinstance(name, Path) else _find(name, here, incdirs)
+        if path is None:
+            system.append(name)
+            continue
+        path = path.resolve()
+        if path in seen:
+            continue
+        seen.add(path)
+        data = path.read_bytes()
+        text = _parse(data)
+        nodes.append((_label(path, cwd, incdirs), data, text))
+        for kind, inc in reversed(text.includes):
+            computed = computed or kind == "?"
+            if kind != "?":
+                todo.append((inc, path.parent if kind == '"' else None))
+    cmdline = {}
+    for d in fl.defines:
+        name = _IDENT.match(d)
+        if name is None:
+            return None
+        cmdline.setdefault(name.group(0), set()).update(_IDENT.findall(d[name.end():]))
+    uses = set().union(*(t.uses for _, _, t in nodes))
+    deps = {}
+    for source_deps in [cmdline] + [t.deps for _, _, t in nodes]:
+        for k, v in source_deps.items():
+            deps.setdefault(k, set()).update(v)
+    reach, todo = set(), list(uses)
+    while todo:
+        n = todo.pop()
+        if n not in reach:
+            reach.add(n)
+            todo.extend(deps.get(n, ()))
+    if reach & _UNSTABLE:
+        return None
+    every = computed or any(t.pastes for _, _, t in nodes)
+    reach |= set().union(*(t.unguarded for _, _, t in nodes))    # their -D, if any, warns
+
+    def keep(name):
+        return every or name is None or not name.startswith(NAMESPACE) or name in reach
+
+    h = hashlib.sha256()
+    h.update("\0".join(["nnom-object-1", compiler, *fl.other, "", *map(str, range(len(incdirs)))]).encode())
+    h.update("\0".join(["", *(d for d in fl.defines if keep(_IDENT.match(d).group(0))), ""]).encode())
+    h.update("\0".join(["", *fl.forced, "", *sorted(set(map(str, system))), ""]).encode())
+    for label, data, text in nodes:
+        h.update(f"\0{label}\0".encode())
+        if text.table and not every:        # its #define lines of macros that do not reach it left out
+            h.update("".join((line if keep(name) else "") + "\n" * n
+                             for (line, n), name in zip(text.lines, text.sets)).encode())
+        else:
+            h.update(data)
+    return h.hexdigest()[:32]
+
+
+def lookup(root: Path, key: str | None) -> tuple[Path, str] | None:
+    """The cached object and the compiler's messages for it, if there and whole (its hash is the
+    messages' first line)."""
+    if key is None:
+        return None
+    obj = root / key[:2] / f"{key}.o"
+    try:
+        digest, _, messages = (root / key[:2] / f"{key}.txt").read_text().partition("\n")
+        return (obj, messages) if hashlib.sha256(obj.read_bytes()).hexdigest() == digest else None
+    except OSError:
+        return None
+
+
+def store(root: Path, key: str | None, obj: Path, messages: str) -> None:
+    """Put a compiled object into the cache: each file written aside and renamed into place, the
+    object first (a reader checks it against the hash the messages' file records)."""
+    if key is None:
+        return
+    folder = root / key[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep_stale(folder)                      # what a killed builder left
+    data = obj.read_bytes()
+    for name, content in ((f"{key}.o", data), (f"{key}.txt", f"{hashlib.sha256(data).hexdigest()}\n{messages}".encode())):
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
