@@ -280,7 +280,7 @@ def _compile(gcc, sources, flags, obj_dir: Path, spec, cwd: Path | None = None) 
     store, keys = cache_root().parent / "cortex-m-objects", [None] * len(sources)
     if cwd is not None and object_cache.enabled():
         version = _tool_version(gcc)
-        keys = [object_cache.object_key(f"{gcc}\0{version}", s, flags, cwd) for s in sources]
+        keys = object_cache.object_keys(f"{gcc}\0{version}", sources, flags, cwd)
     launcher, env = _ccache(cwd) if cwd is not None else ([], None)
     pending = []
     for i, key in enumerate(keys):

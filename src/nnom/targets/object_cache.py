@@ -111,7 +111,7 @@ def _parse(data: bytes) -> _Text:
 
 @dataclass(frozen=True)
 class _Flags:
-    incdirs: tuple        # -I folders, in order
+    incdirs: tuple        # -I folders, in order (as given)
     forced: tuple         # -include files
     defines: tuple        # -D NAME[=VALUE], in order
     other: tuple          # the rest, keyed as they are
@@ -136,82 +136,96 @@ def _split_flags(flags) -> _Flags | None:
             return None
         else:
             other.append(f)
-    return _Flags(tuple(Path(d) for d in incdirs), tuple(forced), tuple(defines), tuple(other))
+    return _Flags(tuple(incdirs), tuple(forced), tuple(defines), tuple(other))
 
 
-def _find(name: str, here: Path | None, incdirs) -> Path | None:
-    """The header the compiler would include (quoted: `here` first); None: the compiler's own."""
-    for d in ([here] if here is not None else []) + list(incdirs):
-        p = d / name
-        if p.is_file():
-            return p
-    return None
+class _Reader:
+    """Finds and reads headers as the compiler would, each once per build: quoted names in the
+    including file's folder first, then in the -I folders; a header found in none is the
+    compiler's (None)."""
 
+    def __init__(self, cwd: Path, incdirs):
+        self.cwd, self.incdirs = str(cwd), [str(d) for d in incdirs]
+        self.found, self.files = {}, {}
 
-def _label(path: Path, cwd: Path, incdirs) -> str:
-    """A file's name without the export folder, so that another export of the same code hits."""
-    for i, d in enumerate(incdirs):
-        if path.is_relative_to(d):
-            return f"I{i}/{path.relative_to(d).as_posix()}"
-    return f"C/{path.relative_to(cwd).as_posix()}" if path.is_relative_to(cwd) else str(path)
+    def find(self, name: str, here: str | None) -> str | None:
+        if (name, here) not in self.found:
+            dirs = ([here] if here is not None else []) + self.incdirs
+            paths = (os.path.normpath(os.path.join(d, name)) for d in dirs)
+            self.found[name, here] = next((p for p in paths if os.path.isfile(p)), None)
+        return self.found[name, here]
+
+    def read(self, path: str) -> tuple[str, bytes, _Text]:
+        """The file's name without the export folder (so that another export of the same code
+        hits), its bytes and what they say."""
+        if path not in self.files:
+            label = path
+            for i, d in enumerate([*self.incdirs, self.cwd]):
+                if path.startswith(d.rstrip(os.sep) + os.sep):
+                    label = f"{'C' if i == len(self.incdirs) else f'I{i}'}/{os.path.relpath(path, d)}"
+                    break
+            with open(path, "rb") as f:
+                data = f.read()
+            self.files[path] = (label, data, _parse(data))
+        return self.files[path]
 
 
 def object_key(compiler: str, source: Path, flags, cwd: Path) -> str | None:
-    """The source's key (see the module's docstring); None: not cached."""
+    return object_keys(compiler, [source], flags, cwd)[0]
+
+
+def object_keys(compiler: str, sources, flags, cwd: Path) -> list[str | None]:
+    """Each source's key (see the module's docstring); None: not cached."""
     fl = _split_flags(flags)
     if fl is None or os.environ.get("CPATH") or os.environ.get("C_INCLUDE_PATH"):   # more header folders
-        return None
-    incdirs = [(d if d.is_absolute() else cwd / d).resolve() for d in fl.incdirs]
-    # what the preprocessing reads, in order: -include files, the source, the headers they include
-    nodes, seen, system = [], set(), []
-    todo = [(source, None)] + [(f, cwd) for f in reversed(fl.forced)]      # a stack
-    computed = False
-    while todo:
-        name, here = todo.pop()
-        path = name if isinstance(name, Path) else _find(name, here, incdirs)
-        if path is None:
-            system.append(name)
-            continue
-        path = path.resolve()
-        if path in seen:
-            continue
-        seen.add(path)
-        data = path.read_bytes()
-        text = _parse(data)
-        nodes.append((_label(path, cwd, incdirs), data, text))
-        for kind, inc in reversed(text.includes):
-            computed = computed or kind == "?"
-            if kind != "?":
-                todo.append((inc, path.parent if kind == '"' else None))
+        return [None] * len(sources)
+    reader = _Reader(cwd, [os.path.normpath(os.path.join(cwd, d)) for d in fl.incdirs])
     cmdline = {}
     for d in fl.defines:
         name = _IDENT.match(d)
         if name is None:
-            return None
+            return [None] * len(sources)
         cmdline.setdefault(name.group(0), set()).update(_IDENT.findall(d[name.end():]))
-    uses = set().union(*(t.uses for _, _, t in nodes))
-    deps = {}
-    for source_deps in [cmdline] + [t.deps for _, _, t in nodes]:
-        for k, v in source_deps.items():
-            deps.setdefault(k, set()).update(v)
-    reach, todo = set(), list(uses)
+    return [_key(compiler, os.path.normpath(os.path.join(cwd, s)), fl, cmdline, reader) for s in sources]
+
+
+def _key(compiler: str, source: str, fl: _Flags, cmdline: dict, reader: _Reader) -> str | None:
+    # what the preprocessing reads, in order: -include files, the source, the headers they include
+    nodes, seen, system, computed = [], set(), [], False
+    todo = [(source, None)] + [(f, reader.cwd) for f in reversed(fl.forced)]      # a stack
+    while todo:
+        name, here = todo.pop()
+        path = name if name == source else reader.find(name, here)
+        if path is None:
+            system.append(name)
+        elif path not in seen:
+            seen.add(path)
+            nodes.append(reader.read(path))
+            for kind, inc in reversed(nodes[-1][2].includes):
+                computed = computed or kind == "?"
+                if kind != "?":
+                    todo.append((inc, os.path.dirname(path) if kind == '"' else None))
+    texts = [t for _, _, t in nodes]
+    reach, todo = set(), list(set().union(*(t.uses for t in texts)))
     while todo:
         n = todo.pop()
         if n not in reach:
             reach.add(n)
-            todo.extend(deps.get(n, ()))
+            todo.extend(cmdline.get(n, ()))
+            for t in texts:
+                todo.extend(t.deps.get(n, ()))
     if reach & _UNSTABLE:
         return None
-    every = computed or any(t.pastes for _, _, t in nodes)
-    reach |= set().union(*(t.unguarded for _, _, t in nodes))    # their -D, if any, warns
+    every = computed or any(t.pastes for t in texts)
+    reach |= set().union(*(t.unguarded for t in texts))    # their -D, if any, warns
 
     def keep(name):
         return every or name is None or not name.startswith(NAMESPACE) or name in reach
 
     h = hashlib.sha256()
-    h.update("\0".join(["nnom-object-1", compiler, *fl.other, "", *map(str, range(len(incdirs)))]).encode())
+    h.update("\0".join(["nnom-object-1", compiler, *fl.other, "", *map(str, range(len(reader.incdirs)))]).encode())
     h.update("\0".join(["", *(d for d in fl.defines if keep(_IDENT.match(d).group(0))), ""]).encode())
-    h.update("\0".join(["", *fl.forced, "", *sorted(set(map(str, system))), ""]).encode())
+    h.update("\0".join(["", *fl.forced, "", *sorted(set(system)), ""]).encode())
     for label, data, text in nodes:
         h.update(f"\0{label}\0".encode())
         if text.table and not every:        # its #define lines of macros that do not reach it left out
