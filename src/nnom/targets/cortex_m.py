@@ -248,8 +248,7 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
             raise NnomError(f"linking the Cortex-M firmware for {spec.name} failed:\n"
                             f"{' '.join(cmd)}\n{res.stderr[-6000:]}")
         for o in objs:
-            if o.parent == tmp:                  # (not the object cache's)
-                o.unlink()
+            o.unlink()
         (tmp / "build.txt").write_text(f"core {spec.name}\n{' '.join(cmd)}\n{log}{res.stderr}")
 
     # verified on every use: a truncated ELF (or build.txt, which names the core) is rebuilt
@@ -271,9 +270,9 @@ def _ccache(cwd: Path) -> tuple[list[str], dict | None]:
 
 
 def _compile(gcc, sources, flags, obj_dir: Path, spec, cwd: Path | None = None) -> tuple[list[Path], str]:
-    """Compile each source to an object, as many at once as there are CPUs; an object the object
-    cache has (object_cache.py; with `cwd`, the sources' common directory) is taken from there,
-    not compiled (those objects are not in obj_dir)."""
+    """Compile each source to an object in obj_dir (NNN_stem.o, the names flash_split() reads in
+    the map), as many at once as there are CPUs; an object the object cache has (object_cache.py;
+    with `cwd`, the sources' common directory) is linked from there, not compiled."""
     jobs = max(1, min(len(sources), os.cpu_count() or 1))
     objs = [obj_dir / f"{i:03d}_{s.stem}.o" for i, s in enumerate(sources)]
     log = [""] * len(sources)
@@ -284,10 +283,7 @@ def _compile(gcc, sources, flags, obj_dir: Path, spec, cwd: Path | None = None) 
     launcher, env = _ccache(cwd) if cwd is not None else ([], None)
     pending = []
     for i, key in enumerate(keys):
-        hit = object_cache.lookup(store, key)
-        if hit:
-            objs[i], log[i] = hit
-        else:
+        if not object_cache.fetch(store, key, objs[i], log, i):
             pending.append(i)
     running = []
     try:

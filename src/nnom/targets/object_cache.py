@@ -14,9 +14,10 @@ none is the compiler's, keyed by its version), except that a macro of the runtim
 #include makes every macro count; a source that names __FILE__, __DATE__ and the like (their
 expansion depends on where or when it is compiled), or flags this does not model, is not cached.
 
-A hit costs no process: the object is linked from the cache. Each file of an entry is written
-aside and renamed into place, the object's hash recorded with the compiler's messages and checked
-on use (a damaged object is compiled again). NNOM_OBJECT_CACHE=0 turns it off.
+A hit costs no process: the object is hard-linked (else copied) from the cache under the build's
+own name for it. Each file of an entry is written aside and renamed into place, the object's hash
+recorded with the compiler's messages and checked on use (a damaged object is compiled again).
+NNOM_OBJECT_CACHE=0 turns it off.
 """
 from __future__ import annotations
 
@@ -236,17 +237,25 @@ def _key(compiler: str, source: str, fl: _Flags, cmdline: dict, reader: _Reader)
     return h.hexdigest()[:32]
 
 
-def lookup(root: Path, key: str | None) -> tuple[Path, str] | None:
-    """The cached object and the compiler's messages for it, if there and whole (its hash is the
-    messages' first line)."""
+def fetch(root: Path, key: str | None, obj: Path, messages: list, i: int) -> bool:
+    """Put the cached object at `obj` (a hard link, else a copy) and its compiler messages in
+    messages[i], if it is there and whole (its hash is the messages' first line)."""
     if key is None:
-        return None
-    obj = root / key[:2] / f"{key}.o"
+        return False
+    cached = root / key[:2] / f"{key}.o"
     try:
-        digest, _, messages = (root / key[:2] / f"{key}.txt").read_text().partition("\n")
-        return (obj, messages) if hashlib.sha256(obj.read_bytes()).hexdigest() == digest else None
+        digest, _, text = (root / key[:2] / f"{key}.txt").read_text().partition("\n")
+        data = cached.read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            return False
+        try:
+            os.link(cached, obj)
+        except OSError:
+            obj.write_bytes(data)
     except OSError:
-        return None
+        return False
+    messages[i] = text
+    return True
 
 
 def store(root: Path, key: str | None, obj: Path, messages: str) -> None:
