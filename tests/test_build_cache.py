@@ -340,3 +340,87 @@ def test_concurrent_run_model_on_cortex_m4(empty_cache):
         outs = list(pool.map(one, range(3)))
     assert all(np.array_equal(y, want) for y in outs)
     assert leftovers(empty_cache) == []
+
+
+# ------------------------------------------------------------------------------ Cortex-M objects
+TABLE = "#ifndef NNOM_T_H\n#define NNOM_T_H\n#ifndef NNOM_A\n#define NNOM_A {a}\n#endif\n#ifndef NNOM_B\n#define NNOM_B {b}\n#endif\n#endif\n"
+PLAIN = "#include \"table.h\"\n#define NNOM_TWICE_A (2 * NNOM_A)\nint a(void);\nint b(void);\n"
+
+
+def object_project(root: Path, a=3, b=5, plain=PLAIN) -> dict:
+    """main.c returns a() * 10 + b(); a.c reaches NNOM_A (through a macro of plain.h), b.c
+    reaches neither NNOM_A nor NNOM_B of the macro table (directives only)."""
+    (root / "inc").mkdir(parents=True, exist_ok=True)
+    (root / "inc" / "table.h").write_text(TABLE.format(a=a, b=b))
+    (root / "inc" / "plain.h").write_text(plain)
+    files = {"main.c": '#include "plain.h"\nint main(void) { return a() * 10 + b(); }\n',
+             "a.c": '#include "plain.h"\nint a(void) { return NNOM_TWICE_A / 2; }\n',
+             "b.c": '#include "plain.h"\nint b(void) { return 1; }\n'}
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return {name: root / name for name in files}
+
+
+def keys(root: Path, defines=()) -> dict:
+    from nnom.targets import object_cache
+    flags = ["-O2", *(f"-D{d}" for d in defines), f"-I{root / 'inc'}"]
+    return {name: object_cache.object_key("gcc 1", root / name, flags, root) for name in ("a.c", "b.c", "main.c")}
+
+
+def test_an_object_key_follows_what_reaches_the_object(tmp_path):
+    """A macro of the table (or a -D of it) that a source reaches through a macro changes its key;
+    one it does not reach leaves it; any change of a plain header changes every key; the same code
+    in another folder has the same keys."""
+    object_project(tmp_path / "p")
+    base = keys(tmp_path / "p")
+    assert None not in base.values() and len(set(base.values())) == 3
+    object_project(tmp_path / "q")
+    assert keys(tmp_path / "q") == base                                   # another export: hits
+    object_project(tmp_path / "p", a=4)
+    assert keys(tmp_path / "p") == {**base, "a.c": keys(tmp_path / "p")["a.c"]} != base
+    object_project(tmp_path / "p", b=6)
+    assert keys(tmp_path / "p") == base                                   # NNOM_B reaches nothing
+    assert keys(tmp_path / "p", ["NNOM_B=0"]) == base
+    assert keys(tmp_path / "p", ["NNOM_A=0"])["a.c"] != base["a.c"]
+    assert keys(tmp_path / "p", ["OTHER=1"])["b.c"] != base["b.c"]       # outside NNOM_: always keyed
+    object_project(tmp_path / "p", plain=PLAIN + "/* a comment */\n")
+    assert not set(keys(tmp_path / "p").values()) & set(base.values())
+    # a -D of a macro a header defines unconditionally is keyed (the redefinition warns)
+    object_project(tmp_path / "p", plain=PLAIN + "#define NNOM_C 1\n")
+    assert keys(tmp_path / "p", ["NNOM_C=2"])["b.c"] != keys(tmp_path / "p")["b.c"]
+    # token pasting can form any name: every macro counts; __FILE__ differs per folder: not cached
+    object_project(tmp_path / "p", plain=PLAIN + "#define NNOM_CAT(x, y) x##y\n")
+    pasted = keys(tmp_path / "p")["b.c"]
+    object_project(tmp_path / "p", b=7, plain=PLAIN + "#define NNOM_CAT(x, y) x##y\n")
+    assert keys(tmp_path / "p")["b.c"] != pasted
+    (tmp_path / "p" / "b.c").write_text('int b(void) { return sizeof __FILE__; }\n')
+    assert keys(tmp_path / "p")["b.c"] is None
+
+
+def test_firmware_from_cached_objects_runs_the_changed_code(arm_gcc, empty_cache, tmp_path):
+    """Objects are reused across folders and a changed header invalidates them: the firmware
+    returns what its sources say now."""
+    store = empty_cache / "cortex-m-objects"
+
+    def build(folder, **kw):
+        src = object_project(tmp_path / folder, **kw)
+        return cm.build_firmware([src["main.c"], src["a.c"], src["b.c"]], include_dirs=[tmp_path / folder / "inc"])
+
+    def stored():
+        return sorted(p.name for p in store.rglob("*.o"))
+
+    elf = build("p")
+    first = stored()
+    assert len(first) == 4                                                   # and the startup
+    elf9 = build("q", b=9)                  # another firmware entry (its headers differ), no compile
+    assert elf9 != elf and stored() == first
+    elf4 = build("r", a=4)
+    assert len(stored()) == 5                                                # a.c again, only
+    # a damaged object is compiled again
+    objs = sorted(store.rglob("*.o"), key=lambda p: p.stat().st_mtime_ns)
+    size = truncate(objs[-1])
+    elf4b = build("s", a=4, b=8)
+    assert len(stored()) == 5 and objs[-1].stat().st_size == size
+    assert leftovers(empty_cache) == []
+    if shutil.which("qemu-system-arm"):
+        assert [cm.run_firmware(e, count=False).exit_code for e in (elf, elf9, elf4, elf4b)] == [31, 31, 41, 41]

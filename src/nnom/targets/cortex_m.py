@@ -29,7 +29,9 @@ stack) + heap peak (_sbrk).
 
 Needs the Debian packages gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm and gcc.
 Builds and the plugin are cached under $NNOM_CACHE (default ~/.cache/nnom)/cortex-m/, one folder
-each, built privately and checked against its recorded hashes on use (host.cached_build).
+each, built privately and checked against its recorded hashes on use (host.cached_build); the
+objects they link, under $NNOM_CACHE/cortex-m-objects/ by what each source's preprocessing can see
+(object_cache.py: a model's firmware reuses the runtime objects of the last one).
 """
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ import numpy as np
 
 from ..errors import NnomError
 from ..names import check_export_name
+from . import object_cache
 from .host import cached_build, sample_bytes, split_outputs
 
 DATA = Path(__file__).resolve().parent / "cortex_m"
@@ -253,11 +256,11 @@ def build_firmware(sources, include_dirs=(), core="cortex-m4", defines=(), opt="
     return cached_build(cache_root() / key, ["firmware.elf", "build.txt", "firmware.map"], build) / "firmware.elf"
 
 
-def _object_cache(cwd: Path) -> tuple[list[str], dict | None]:
-    """ccache, when installed (Debian: ccache), in front of the compiler: a model's firmware
-    recompiles the same runtime sources as the last one, from another temporary export directory.
-    Paths are hashed relative to `cwd` (the sources' common directory), so the copies hit; NNOM_CCACHE=0
-    turns it off."""
+def _ccache(cwd: Path) -> tuple[list[str], dict | None]:
+    """ccache, when installed (Debian: ccache), in front of the compiler for the objects the object
+    cache misses (object_cache.py): another build may have compiled the same preprocessed text.
+    Paths are hashed relative to `cwd` (the sources' common directory), so the copies hit;
+    NNOM_CCACHE=0 turns it off."""
     tool = shutil.which("ccache")
     if tool is None or os.environ.get("NNOM_CCACHE", "1") == "0":
         return [], None
@@ -267,26 +270,36 @@ def _object_cache(cwd: Path) -> tuple[list[str], dict | None]:
 
 
 def _compile(gcc, sources, flags, obj_dir: Path, spec, cwd: Path | None = None) -> tuple[list[Path], str]:
-    """Compile each source to an object, as many at once as there are CPUs."""
+    """Compile each source to an object in obj_dir (NNN_stem.o, the names flash_split() reads in
+    the map), as many at once as there are CPUs; an object the object cache has (object_cache.py;
+    with `cwd`, the sources' common directory) is linked from there, not compiled."""
     jobs = max(1, min(len(sources), os.cpu_count() or 1))
     objs = [obj_dir / f"{i:03d}_{s.stem}.o" for i, s in enumerate(sources)]
-    launcher, env = _object_cache(cwd) if cwd is not None else ([], None)
-    pending = list(zip(sources, objs))
-    running, log = [], []
+    log = [""] * len(sources)
+    store, keys = cache_root().parent / "cortex-m-objects", [None] * len(sources)
+    if cwd is not None and object_cache.enabled():
+        version = _tool_version(gcc)
+        keys = object_cache.object_keys(f"{gcc}\0{version}", sources, flags, cwd)
+    launcher, env = _ccache(cwd) if cwd is not None else ([], None)
+    pending = []
+    for i, key in enumerate(keys):
+        if not object_cache.fetch(store, key, objs[i], log, i):
+            pending.append(i)
+    running = []
     try:
         while pending or running:
             while pending and len(running) < jobs:
-                src, obj = pending.pop(0)
-                cmd = [*launcher, gcc, *flags, "-c", str(src), "-o", str(obj)]
-                running.append((cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                                      text=True, cwd=cwd, env=env)))
-            cmd, proc = running.pop(0)
-            _, err = proc.communicate()
-            log.append(err)
+                i = pending.pop(0)
+                cmd = [*launcher, gcc, *flags, "-c", str(sources[i]), "-o", str(objs[i])]
+                running.append((i, cmd, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                         text=True, cwd=cwd, env=env)))
+            i, cmd, proc = running.pop(0)
+            _, log[i] = proc.communicate()
             if proc.returncode != 0:
-                raise NnomError(f"compiling for {spec.name} failed:\n{' '.join(cmd)}\n{err[-6000:]}")
+                raise NnomError(f"compiling for {spec.name} failed:\n{' '.join(cmd)}\n{log[i][-6000:]}")
+            object_cache.store(store, keys[i], objs[i], log[i])
     finally:
-        for _, proc in running:
+        for _, _, proc in running:
             proc.kill()
             proc.wait()
     return objs, "".join(log)
