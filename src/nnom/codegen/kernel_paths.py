@@ -118,14 +118,13 @@ def kernel_paths_header(paths=None, scheme=None, kernels="fast") -> bytes:
 PROFILES = ("fast", "small")
 SMALL_SWAPS = {
     # every conv path: the compact kernel (nnom_conv2d_affine_s8_compact.c: im2col columns, a 1x1
-    # layer's pixels in place, pairs of channels and pixels, any shape and requantization; alone it
-    # is nnom_conv2d_affine_s8_fast() and no reference conv is linked). On the M4 with the compact
-    # depthwise and FC paths below, against qformat's default build (bench/results.md, "Cortex-M4
-    # per scheme": instructions, flash): har_seq 0.95x, 0.98x; har_inception 0.95x, 0.99x;
-    # digits_cnn 1.03x, 0.93x; kws_dscnn 1.02x, 1.00x; ic_resnet8 1.02x, 0.99x (its 3x3 convs on
-    # the columns: 19.52 M instead of 19.34 M instructions, and 3.6 KB more); vww_mobilenet 1.01x,
-    # +8.8 KB; ad_autoencoder 0.92x, +6.7 KB (these two over by their per-channel multipliers and
-    # biases)
+    # layer's pixels in place, pairs of channels and pixels, any shape and requantization, the
+    # channels' constants int32 or packed; alone it is nnom_conv2d_affine_s8_fast() and no reference
+    # conv is linked). On the M4 with the compact depthwise and FC paths below and the packed
+    # constants (codegen/packed.py), against qformat's default build (bench/results.md, "Cortex-M4
+    # per scheme": instructions, flash): har_seq 0.97x, 0.98x; har_inception 0.96x, 0.99x;
+    # digits_cnn 1.05x, 0.94x; kws_dscnn 1.03x, 0.94x; ic_resnet8 1.03x, 0.99x; vww_mobilenet
+    # 1.03x, 0.98x; ad_autoencoder 0.96x, 1.00x (+316 B)
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
