@@ -78,9 +78,15 @@ static inline int32_t nnom_packed_mult(const uint16_t *packed, uint32_t c)
     return (int32_t)((uint32_t)(*nnom_packed_entry(packed, c) & 0xFFFu) << 19);
 }
 
+/* s0, the shift of exponent 0 (the header's low byte, int8). */
+static inline int32_t nnom_packed_s0(const uint16_t *packed)
+{
+    return (int32_t)((packed[0] & 0xFFu) ^ 0x80u) - 0x80;
+}
+
 static inline int32_t nnom_packed_shift(const uint16_t *packed, uint32_t c)
 {
-    return (int32_t)((packed[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(*nnom_packed_entry(packed, c) >> 12);
+    return nnom_packed_s0(packed) - (int32_t)(*nnom_packed_entry(packed, c) >> 12);
 }
 
 /* Channel c's bias: the int32 one where bias is not NULL, else the packed one (none: 0). int16_t

@@ -19,18 +19,15 @@ static NNOM_ARM_ALWAYS_INLINE nnom_arm_ch_t conv_ch(const nnom_conv_affine_param
 {
     const uint16_t *k = nnom_conv_packed(p);
     nnom_arm_ch_t q;
-    if (k != NULL) { /* nnom_packed_mult(), nnom_packed_shift(), nnom_packed_bias() in one */
-        const uint32_t b16 = (k[0] & NNOM_PACKED_BIAS16) != 0, e = k[2u + (c << b16)];
-        q.m = (int32_t)((e << 20) >> 1);
-        q.s = (int32_t)((k[0] & 0xFFu) ^ 0x80u) - 0x80 - (int32_t)(e >> 12);
-        q.b = b16 ? (int32_t)(k[3u + 2u * c] ^ 0x8000u) - 0x8000 : 0;
+    if (k != NULL) { /* nnom_affine.h's readers */
+        q.m = nnom_packed_mult(k, c);
+        q.s = nnom_packed_shift(k, c);
+        q.b = nnom_packed_bias(k, bias, c);
     } else {
         q.m = p->mult[c];
         q.s = p->shift[c];
-        q.b = 0;
+        q.b = bias != NULL ? bias[c] : 0;
     }
-    if (bias != NULL)
-        q.b = bias[c];
     return q;
 }
 
@@ -55,7 +52,7 @@ int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, 
         return nnom_arm_aff_fast(p->mult, p->shift, bias, n, taps);
     if (room <= 0)
         return 0;
-    s0 = (int32_t)((k[0] & 0xFFu) ^ 0x80u) - 0x80;
+    s0 = nnom_packed_s0(k);
     step = (k[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
     k += 2;
     if (b == NULL && step == 2u) {

@@ -354,7 +354,7 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
     j.hi4 = nnom_arm_bytes4(p->act_max);
     j.fast = (uint8_t)nnom_arm_conv_fast(p, bias, out_dims.c, j.K);
     if (pk != NULL) {
-        const int32_t s0 = (int32_t)((pk[0] & 0xFFu) ^ 0x80u) - 0x80; /* nnom_affine.h */
+        const int32_t s0 = nnom_packed_s0(pk);
         j.ent = pk + 2;
         j.es = (pk[0] & NNOM_PACKED_BIAS16) ? 2u : 1u;
         j.r0 = (uint8_t)-s0;
