@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from nnom import (DW_Conv2D, Input, Model, PADDING_SAME, PADDING_VALID, act_relu, kernel, shape, stride)
+from nnom import (DW_Conv2D, Input, Model, PADDING_SAME, PADDING_VALID, act_relu, border, kernel, shape, stride)
 from nnom.codegen import kernel_paths as kp
 from nnom.quant.affine import AffineFormat
 
@@ -146,7 +146,7 @@ def test_the_small_firmware_links_no_other_depthwise_path_nor_the_reference():
 
 def test_the_compact_path_past_the_runs_it_keeps():
     """Windows of 9 taps along one axis, SAME: 9 runs of outputs with the same taps along it, more
-    than the NNOM_DW_COMPACT_SPANS (7) the kernel computes once a layer; the rest it computes each
+    than the NNOM_DW_COMPACT_SPANS (3) the kernel computes once a layer; the rest it computes each
     time. Tap counts of every residue mod 3 (the tap loop's entry)."""
     cortex_m = cortex_m_or_skip()
     m = Model(seed=5)
@@ -166,6 +166,20 @@ def test_the_compact_path_takes_windows_past_its_table():
     x = m.hook(DW_Conv2D(1, kernel(7, 7), stride(1, 1), PADDING_SAME), x)
     m.compile(inp, x, verbose=False)
     _small_firmware_is_the_simulator(cortex_m, m, (10, 9, 8), "dwc_7x7")
+
+
+def test_the_compact_path_takes_blocks_in_the_padding_and_wide_windows():
+    """A border wider than the window (ZeroPadding absorbed by the conv): blocks of outputs whose
+    windows lie in the padding alone, in the groups of four (a depth multiplier of 2, six channels:
+    the last group overlaps), their bytes the output zero point plus the bias; then a 5x5 window,
+    whose 25-tap table sits in a frame of its own (dw_compact_wide())."""
+    cortex_m = cortex_m_or_skip()
+    m = Model(seed=4)
+    x = inp = m.add(Input(shape(7, 6, 6)))
+    x = m.hook(DW_Conv2D(2, kernel(3, 3), stride(1, 1), border(4, 3, 5, 4)), x)
+    x = m.hook(DW_Conv2D(1, kernel(5, 5), stride(1, 1), PADDING_SAME), x)
+    m.compile(inp, x, verbose=False)
+    _small_firmware_is_the_simulator(cortex_m, m, (7, 6, 6), "dwc_border")
 
 
 def _small_firmware_is_the_simulator(cortex_m, m, hwc, name):

@@ -27,9 +27,13 @@
 #if NNOM_PATH_AFF_DW_COMPACT
 
 /* Windows of up to this many taps take groups of four channels (12 bytes a tap on the stack); larger
- * ones a channel at a time. */
+ * ones a channel at a time. Up to NNOM_DW_COMPACT_TAPS_NARROW taps, the table sits in a smaller
+ * frame (the stack peak of small models; dw_compact_wide()). */
 #ifndef NNOM_DW_COMPACT_TAPS
 #define NNOM_DW_COMPACT_TAPS 25
+#endif
+#ifndef NNOM_DW_COMPACT_TAPS_NARROW
+#define NNOM_DW_COMPACT_TAPS_NARROW 9
 #endif
 
 /* A block of output pixels with the same taps inside the image, of one group of four channels, for
@@ -201,25 +205,27 @@ static NNOM_ARM_NOINLINE int8_t dw_compact_general(const nnom_conv_affine_params
 }
 
 /* The runs of outputs with the same taps one axis keeps, computed once a layer (every group and
- * strip walks the same ones); the runs past these are computed each time. */
+ * strip walks the same ones): a 3x3 window's three (the padding before, the inside, the padding
+ * after); the runs past these are computed each time. */
 #ifndef NNOM_DW_COMPACT_SPANS
-#define NNOM_DW_COMPACT_SPANS 7
+#define NNOM_DW_COMPACT_SPANS 3
 #endif
 
 /* One axis of the layer: n_out outputs over n inputs, stride s, padding pad, k taps d apart; its
- * first runs (dw_compact_span()). */
+ * first runs (dw_compact_span()). In uint16_t, the dims' type: the kernel's frame is the stack peak
+ * of small models. */
 typedef struct {
-    uint32_t n_out, n, s, pad, k, d;
-    uint32_t known;                              /* the runs in run[] */
-    uint32_t run[NNOM_DW_COMPACT_SPANS + 1][3]; /* end, first tap, end tap; the last one scratch */
+    uint16_t n_out, n, s, pad, k, d;
+    uint16_t known;                              /* the runs in run[] */
+    uint16_t run[NNOM_DW_COMPACT_SPANS + 1][3]; /* end, first tap, end tap; the last one scratch */
 } dw_compact_axis_t;
 
 /* Along axis a, the j-th run of outputs with the same taps (not yet known), from output o: {its
  * end, the taps [k0, k1) inside the input} (nnom_arm_valid_taps() in closed form; the windows inside the input
  * in one step, the others one by one). */
-static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j, dw_compact_axis_t *a)
+static NNOM_ARM_NOINLINE const uint16_t *dw_compact_span(uint32_t o, uint32_t j, dw_compact_axis_t *a)
 {
-    uint32_t *k = a->run[j < NNOM_DW_COMPACT_SPANS ? j : NNOM_DW_COMPACT_SPANS];
+    uint16_t *k = a->run[j < NNOM_DW_COMPACT_SPANS ? j : NNOM_DW_COMPACT_SPANS];
     const uint32_t o0 = o;
     for (; o < a->n_out; o++) {
         const int32_t i0 = (int32_t)(o * a->s) - (int32_t)a->pad;
@@ -228,8 +234,8 @@ static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j,
         k1 = k1 < a->k ? k1 : a->k;
         k0 = k0 < k1 ? k0 : k1;
         if (o == o0) {
-            k[1] = k0;
-            k[2] = k1;
+            k[1] = (uint16_t)k0;
+            k[2] = (uint16_t)k1;
             if (k0 == 0u && k1 == a->k) { /* inside: up to the last window inside */
                 o = (a->n - 1u + a->pad - (a->k - 1u) * a->d) / a->s + 1u;
                 o = o < a->n_out ? o : a->n_out;
@@ -239,21 +245,40 @@ static NNOM_ARM_NOINLINE const uint32_t *dw_compact_span(uint32_t o, uint32_t j,
             break;
         }
     }
-    k[0] = o;
-    a->known = j < NNOM_DW_COMPACT_SPANS ? j + 1u : a->known;
+    k[0] = (uint16_t)o;
+    a->known = (uint16_t)(j < NNOM_DW_COMPACT_SPANS ? j + 1u : a->known);
     return k;
 }
 
-/* The layer's window for dw_compact_taps(). */
+/* The kernel's arguments, for the functions below. */
+typedef struct {
+    const nnom_conv_affine_params_t *p;
+    const int8_t *in, *w;
+    const int32_t *bias;
+    int8_t *out;
+    nnom_dims_t in_dims, out_dims;
+} dw_compact_args_t;
+
+/* The layer's window for dw_compact_taps() and dw_compact_dot(), computed in their frames (none
+ * of the layer's loop carries it). */
 typedef struct {
     uint32_t kh, wrow, OC, M, dy, dx; /* rows; weights' row step; the steps in the input of a row, a column */
     int32_t zp;                       /* the input's zero point */
 } dw_compact_geom_t;
 
+static NNOM_ARM_ALWAYS_INLINE dw_compact_geom_t dw_compact_geom(const dw_compact_args_t *a, uint32_t M)
+{
+    const nnom_window_t *win = &a->p->win;
+    const uint32_t IC = a->in_dims.c, OC = a->out_dims.c;
+    const dw_compact_geom_t g = {win->kh, win->kw * OC, OC, M, win->dh * a->in_dims.w * IC, win->dw * IC,
+                                 a->p->in_zp};
+    return g;
+}
+
 /* acc plus the window's taps [ky[0], ky[1]) x [kx[0], kx[1]) of one channel (px its first input
  * at the window's origin, w its first weight): any window, no table. */
-static NNOM_ARM_NOINLINE int32_t dw_compact_dot(const int8_t *px, const int8_t *w, const uint32_t *ky,
-                                                const uint32_t *kx, const dw_compact_geom_t *g, int32_t acc)
+static NNOM_ARM_NOINLINE int32_t dw_compact_dot(const int8_t *px, const int8_t *w, const uint16_t *ky,
+                                                const uint16_t *kx, const dw_compact_geom_t *g, int32_t acc)
 {
     uint32_t y, x;
     for (y = ky[0]; y < ky[1]; y++)
@@ -263,17 +288,18 @@ static NNOM_ARM_NOINLINE int32_t dw_compact_dot(const int8_t *px, const int8_t *
 }
 
 /* A strip's taps (window columns [kx[0], kx[1])), every row of the window (at most
- * NNOM_DW_COMPACT_TAPS), into e, 3 words each: the input offset, then the group's weights (w the
- * first's) widened and doubled. Out of line: the layer's loop leaves it no registers. */
-static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const int8_t *w, const uint32_t *kx,
-                                              const dw_compact_geom_t *g)
+ * NNOM_DW_COMPACT_TAPS), into e, 3 words each: the input offset, then the weights of the group from
+ * output channel oc (M the depth multiplier) widened and doubled. Out of line: the layer's loop
+ * leaves it no registers. */
+static NNOM_ARM_NOINLINE void dw_compact_taps(uint32_t *e, const dw_compact_args_t *a, uint32_t oc,
+                                              const uint16_t *kx, uint32_t M)
 {
-    const uint32_t M = g->M;
+    const dw_compact_geom_t g = dw_compact_geom(a, M);
     uint32_t ky, x;
-    for (ky = 0; ky < g->kh; ky++) {
-        const int8_t *wk = w + ky * g->wrow + kx[0] * g->OC;
-        uint32_t off = ky * g->dy + kx[0] * g->dx;
-        for (x = kx[0]; x < kx[1]; x++, e += 3, wk += g->OC, off += g->dx) {
+    for (ky = 0; ky < g.kh; ky++) {
+        const int8_t *wk = a->w + oc + ky * g.wrow + kx[0] * g.OC;
+        uint32_t off = ky * g.dy + kx[0] * g.dx;
+        for (x = kx[0]; x < kx[1]; x++, e += 3, wk += g.OC, off += g.dx) {
             /* the four weights one word when M is 1 */
             uint32_t v = M == 1u ? nnom_ld32(wk)
                                  : (uint8_t)wk[0] | (uint32_t)(uint8_t)wk[M] << 8 | (uint32_t)(uint8_t)wk[2 * M] << 16
@@ -302,24 +328,45 @@ static NNOM_ARM_ALWAYS_INLINE void dw_compact_group(const nnom_conv_affine_param
     }
 }
 
-void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
-                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+/* r's block of outputs a channel at a time with the exact general requantization, n channels
+ * from output channel oc (M apart, their inputs side by side): any window, no table. Out of line:
+ * the layer's loop leaves it no registers. */
+static NNOM_ARM_NOINLINE void dw_compact_slow(const dw_compact_args_t *a, const dw_compact_run_t *r,
+                                              const uint16_t *kyr, const uint16_t *kxr, uint32_t oc, uint32_t n)
 {
+    const dw_compact_geom_t g = dw_compact_geom(a, r->om);
+    uint32_t i, y;
+    for (i = 0; i < n; i++) {
+        const uint32_t c = oc + i * g.M;
+        const int32_t b = nnom_arm_conv_ch(a->p, a->bias, c).b;
+        uintptr_t base = r->base + i;
+        int8_t *o = r->out + i * g.M;
+        for (y = 0; y < r->rows; y++, base += r->sy, o += r->oy) {
+            uintptr_t px = base;
+            int8_t *q;
+            for (q = o; q != o + r->row; q += r->so, px += r->sx)
+                *q = dw_compact_general(a->p, c, dw_compact_dot((const int8_t *)px, a->w + c, kyr, kxr, &g, b));
+        }
+    }
+}
+
+/* The layer, with t the table of a strip's taps for the groups of four: room for cap taps. */
+static NNOM_ARM_NOINLINE void dw_compact_layer(const dw_compact_args_t *a, uint32_t *t, uint32_t cap)
+{
+    const nnom_conv_affine_params_t *p = a->p;
     const nnom_window_t *win = &p->win;
-    const uint32_t IC = in_dims.c, OC = out_dims.c, M = OC / IC, kw = win->kw;
-    const uint32_t sx = win->sw * IC, sy = win->sh * in_dims.w * IC, oys = out_dims.w * OC; /* the steps */
+    const uint32_t IC = a->in_dims.c, OC = a->out_dims.c, M = OC / IC, kw = win->kw;
+    const uint32_t sx = win->sw * IC, sy = win->sh * a->in_dims.w * IC, oys = a->out_dims.w * OC; /* the steps */
     dw_compact_axis_t ay, ax; /* the runs left uninitialized: known 0 */
-    const dw_compact_geom_t tg = {win->kh, kw * OC, OC, M, win->dh * in_dims.w * IC, win->dw * IC, p->in_zp};
-    uint32_t t[3 * NNOM_DW_COMPACT_TAPS]; /* a strip's taps, the groups' only */
     dw_compact_run_t r;
-    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx, i;
-    const uint32_t *kyr, *kxr; /* a run's taps */
-    /* groups of four when the window has at most NNOM_DW_COMPACT_TAPS taps and every channel takes
-     * the fast requantization (as good as always): one test for the layer, either form */
-    const int groups = IC >= 4u && win->kh * kw <= NNOM_DW_COMPACT_TAPS
-                       && nnom_arm_conv_fast(p, bias, OC, win->kh * kw);
-    ay.n_out = out_dims.h, ay.n = in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
-    ax.n_out = out_dims.w, ax.n = in_dims.w, ax.s = win->sw, ax.pad = win->pad_left, ax.k = kw, ax.d = win->dw;
+    uint32_t m, ic, n, oy, ox, oy1, ox1, jy, jx;
+    const uint16_t *kyr, *kxr; /* a run's taps */
+    /* groups of four when the table holds the window's taps and every channel takes the fast
+     * requantization (as good as always): one test for the layer, either form */
+    const int groups = IC >= 4u && win->kh * kw <= cap
+                       && nnom_arm_conv_fast(p, a->bias, OC, win->kh * kw);
+    ay.n_out = a->out_dims.h, ay.n = a->in_dims.h, ay.s = win->sh, ay.pad = win->pad_top, ay.k = win->kh, ay.d = win->dh;
+    ax.n_out = a->out_dims.w, ax.n = a->in_dims.w, ax.s = win->sw, ax.pad = win->pad_left, ax.k = kw, ax.d = win->dw;
     ay.known = ax.known = 0;
     r.zp2 = nnom_arm_zp_pair(p->in_zp);
     r.lo4 = nnom_arm_bytes4(p->act_min);
@@ -335,43 +382,28 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
             uint32_t oc;
             n = 1u;
             if (groups) {
-                dw_compact_group(p, bias, g * M + m, M, &r);
+                dw_compact_group(p, a->bias, g * M + m, M, &r);
                 ic = g;
                 n = 4u;
             }
             oc = ic * M + m;
             /* blocks of outputs with the same taps inside the image: column strips, then rows */
-            for (ox = 0, jx = 0; ox < out_dims.w; ox = ox1, jx++) {
+            for (ox = 0, jx = 0; ox < ax.n_out; ox = ox1, jx++) {
                 kxr = (jx < ax.known ? ax.run[jx] : dw_compact_span(ox, jx, &ax)) + 1;
                 ox1 = kxr[-1];
                 if (n == 4u)
-                    dw_compact_taps(t, w + oc, kxr, &tg);
-                /* the strip's first window origin and output, in the padding perhaps: in unsigned
-                 * arithmetic; a row of the window's taps in the table */
-                const uintptr_t xb = (uintptr_t)in + ic + (uint32_t)(((int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
-                int8_t *const xo = out + ox * OC + oc;
-                const uint32_t wd = kxr[1] - kxr[0];
-                for (oy = 0, jy = 0; oy < out_dims.h; oy = oy1, jy++) {
-                    const uintptr_t base = xb + (uint32_t)(((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)(in_dims.w * IC));
-                    int8_t *o = xo + oy * oys;
+                    dw_compact_taps(t, a, oc, kxr, M);
+                /* the strip's first window origin, in the padding perhaps: in unsigned arithmetic */
+                const uintptr_t xb = (uintptr_t)a->in + ic
+                                     + (uint32_t)(((int32_t)(ox * win->sw) - (int32_t)win->pad_left) * (int32_t)IC);
+                for (oy = 0, jy = 0; oy < ay.n_out; oy = oy1, jy++) {
+                    const uint32_t wd = kxr[1] - kxr[0]; /* a row of the window's taps in the table */
+                    r.base = xb + (uint32_t)(((int32_t)(oy * win->sh) - (int32_t)win->pad_top) * (int32_t)(a->in_dims.w * IC));
+                    r.out = a->out + ox * OC + oc + oy * oys;
                     kyr = (jy < ay.known ? ay.run[jy] : dw_compact_span(oy, jy, &ay)) + 1;
                     oy1 = kyr[-1];
                     r.tap = t + 3u * kyr[0] * wd;
                     r.end = t + 3u * kyr[1] * wd;
-                    if (n == 1u || r.tap == r.end) { /* a channel at a time (any window: no table); a block without taps */
-                        uint32_t y, x;
-                        for (i = 0; i < n; i++)
-                            for (y = 0; y < oy1 - oy; y++)
-                                for (x = 0; x < ox1 - ox; x++) {
-                                    const int8_t *px = (const int8_t *)(base + y * sy + x * sx) + i;
-                                    o[y * oys + x * OC + i * M] = dw_compact_general(
-                                        p, oc + i * M, dw_compact_dot(px, w + oc + i * M, kyr, kxr, &tg,
-                                                                      nnom_arm_conv_ch(p, bias, oc + i * M).b));
-                                }
-                        continue;
-                    }
-                    r.base = base;
-                    r.out = o;
                     r.skip = (0xC0000000u - (kyr[1] - kyr[0]) * wd) % 3u; /* -taps mod 3 */
                     /* the block's longer side as its rows: fewer rows, each about 14 instructions */
                     if (ox1 - ox >= oy1 - oy) {
@@ -383,10 +415,33 @@ void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const 
                         r.row = (oy1 - oy) * oys;
                         r.rows = ox1 - ox;
                     }
-                    dw_compact_run(&r);
+                    if (n == 1u || r.tap == r.end) /* a channel at a time; a block without taps */
+                        dw_compact_slow(a, &r, kyr, kxr, oc, n);
+                    else
+                        dw_compact_run(&r);
                 }
             }
         }
+}
+
+/* A wide window's table (up to NNOM_DW_COMPACT_TAPS taps) in a frame of its own: a 3x3 window's
+ * layers do not carry it. */
+static NNOM_ARM_NOINLINE void dw_compact_wide(const dw_compact_args_t *a)
+{
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS];
+    dw_compact_layer(a, t, NNOM_DW_COMPACT_TAPS);
+}
+
+void nnom_dw_conv2d_affine_s8_compact(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                      const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
+{
+    const dw_compact_args_t a = {p, in, w, bias, out, in_dims, out_dims};
+    const uint32_t taps = (uint32_t)p->win.kh * p->win.kw;
+    uint32_t t[3 * NNOM_DW_COMPACT_TAPS_NARROW];
+    if (taps > NNOM_DW_COMPACT_TAPS_NARROW && taps <= NNOM_DW_COMPACT_TAPS)
+        dw_compact_wide(&a);
+    else /* larger windows take no table: a channel at a time */
+        dw_compact_layer(&a, t, NNOM_DW_COMPACT_TAPS_NARROW);
 }
 
 #if DW_COMPACT_ONLY
