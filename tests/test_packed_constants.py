@@ -4,6 +4,7 @@ the small profile's export stores each channel's multiplier and shift in 16 bits
 int16 beside it where all fit. The C reads them to the simulator's bytes; layers whose constants do
 not fit keep the int32 arrays; a broken header stops the build."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -11,9 +12,10 @@ import pytest
 import nnom
 from nnom import (Conv2D, Dense, DW_Conv2D, Flatten, Input, Model, PADDING_SAME, act_relu, kernel, shape,
                   stride)
-from nnom.codegen.packed import pack_channels, unpack_channels
+from nnom.codegen.packed import bias_shift, pack_channels, unpack_channels
 from nnom.errors import NnomError
-from nnom.quant.affine import MULT_BITS, coarse_multiplier, multiply_by_quantized_multiplier, quantize_multiplier
+from nnom.quant.affine import (BIAS_STEP_ERROR, MULT_BITS, coarse_biases, coarse_multiplier,
+                               multiply_by_quantized_multiplier, quantize_multiplier, round_away)
 
 from ctools import need, run_tampered_export
 
@@ -34,6 +36,32 @@ def test_coarse_multipliers_keep_12_bits_within_2_to_the_minus_12():
         coarse_multiplier(m, s, 0)
 
 
+def test_coarse_biases_are_int16_times_2_to_the_k_within_a_64th_of_an_output_step():
+    """quant/affine.py coarse_biases: large biases become the nearest multiples of 2^k, the smallest
+    k with int16 quotients, unless that moves some output by more than BIAS_STEP_ERROR of a step."""
+    rng = np.random.default_rng(4)
+    moved = kept = 0
+    for trial in range(300):
+        n = int(rng.integers(1, 30))
+        b = rng.integers(-2 ** 15, 2 ** 15, n) * int(2 ** rng.uniform(0, 15)) + rng.integers(-9, 9, n)
+        m, s = coarse_multiplier(*quantize_multiplier(np.exp(rng.uniform(-16, -3, n))))
+        real = m * 2.0 ** (s - 31)
+        got = coarse_biases(b, m, s)
+        if b.min() >= -2 ** 15 and b.max() < 2 ** 15:
+            assert np.array_equal(got, b)
+            continue
+        k = next(k for k in range(1, 16) if np.all(np.abs(round_away(b / 2 ** k) + 0.5) < 2 ** 15))
+        near = round_away(b / 2 ** k).astype(np.int64) << k
+        if 2 ** (k - 1) * real.max() > BIAS_STEP_ERROR:
+            assert np.array_equal(got, b)
+            kept += 1
+        else:
+            assert np.array_equal(got, near) and bias_shift(got) is not None
+            assert np.max(np.abs(got - b) * real) <= BIAS_STEP_ERROR
+            moved += 1
+    assert moved > 20 and kept > 20
+
+
 def test_pack_and_unpack_are_inverse_and_refuse_what_does_not_fit():
     rng = np.random.default_rng(1)
     for trial in range(200):
@@ -43,13 +71,20 @@ def test_pack_and_unpack_are_inverse_and_refuse_what_does_not_fit():
         s0 = int(rng.integers(-16, 5))
         shift = s0 - rng.integers(0, 16, n)
         shift[f == 0] = 0
-        bias = rng.integers(-2 ** 15, 2 ** 15, n) if trial % 3 else rng.integers(-2 ** 20, 2 ** 20, n)
-        packed, b16 = pack_channels(f << 19, shift, bias)
+        k = int(rng.integers(0, 16))                                   # multiples of 2^k, or not
+        bias = (rng.integers(-2 ** 15, 2 ** 15, n) if trial % 3 else rng.integers(-2 ** 20, 2 ** 20, n)) << k
+        if trial % 5 == 0:
+            bias[0] += 1 << int(rng.integers(0, 12))
+        dense = trial % 2 == 0                                         # a shift k for a Dense's alone
+        packed, b16 = pack_channels(f << 19, shift, bias, dense)
         m, s, b = unpack_channels(packed)
         live = f != 0
         assert np.array_equal(m, f << 19) and np.array_equal(s[live], shift[live])
-        assert b16 == bool(bias.min() >= -2 ** 15 and bias.max() < 2 ** 15)
+        fits = [j for j in range(16 if dense else 1)
+                if not np.any(bias % (1 << j)) and np.all(np.abs((bias >> j) + 0.5) < 2 ** 15)]
+        assert b16 == bool(fits)
         assert (b is None) != b16 and (b is None or np.array_equal(b, bias))
+        assert not b16 or packed[0] >> 12 == fits[0]                   # the smallest shift
     assert pack_channels([(1 << 30) + 1], [-5], None) is None           # a .tflite's 31 bits
     assert pack_channels([1 << 30, 1 << 30], [0, -16], None) is None    # 16 octaves apart
     assert pack_channels([], [], None) is None
@@ -110,6 +145,11 @@ def test_the_small_export_packs_and_the_c_gives_the_simulators_bytes(seed, tmp_p
     need("gcc")
     from nnom.targets.host import run_host
     m, xq = model(seed, dead=2.0 ** -6 if seed < 3 else 2.0 ** -20)
+    dense = _layers(m, Dense)[0]
+    if seed == 1:   # large biases: the quantizer's multiples of 2^k, packed as int16 with k
+        assert dense.ab.max() >= 2 ** 15 or dense.ab.min() < -2 ** 15
+    if seed == 3:   # large biases not so rounded (a model saved before they were): int32 ones
+        dense.ab = dense.ab | 1
     want = np.asarray(m.run(xq), np.int8).reshape(len(xq), -1)
     src = m.export_c(tmp_path / "small", kernels="small") / "model.c"
     text = src.read_text()
@@ -118,12 +158,24 @@ def test_the_small_export_packs_and_the_c_gives_the_simulators_bytes(seed, tmp_p
         assert f"model_{conv}_packed" in text and f"model_{conv}_mult" not in text
     else:                                       # 20 octaves: the int32 arrays
         assert f"model_{conv}_packed" not in text and f"model_{conv}_mult" in text
-    dense = _layers(m, Dense)[0]
     assert f"model_{dense.name}_packed" in text
-    assert (f"model_{dense.name}_b[" in text) == (seed % 2 == 1)       # int32 biases beside packed
+    assert (f"model_{dense.name}_b[" in text) == (seed == 3)           # int32 biases beside packed
+    head = re.search(rf"model_{dense.name}_packed\[\d+\][^{{]*\{{\s*(\d+)", text)
+    assert (int(head.group(1)) >> 12 > 0) == (seed == 1)               # the biases' shift k
     assert "_packed" not in (m.export_c(tmp_path / "fast") / "model.c").read_text()
     y, _ = run_host(m, xq, kernels="small")
     assert np.array_equal(np.asarray(y).reshape(want.shape), want)
+
+
+def test_the_compact_fc_reads_packed_biases_with_their_shift_on_the_cortex_m4():
+    """The small profile on the M4: the Dense layer's large biases as int16 times 2^k, read by the
+    compact FC (the conv and depthwise layers' packed too)."""
+    from ctools import cortex_m_or_skip
+    cortex_m = cortex_m_or_skip()
+    m, xq = model(1)
+    assert bias_shift(_layers(m, Dense)[0].ab) > 0
+    y, _ = cortex_m.run_model(m, xq, kernels="small", name="packed_k")
+    assert np.array_equal(np.asarray(y).reshape(len(xq), -1), np.asarray(m.run(xq), np.int8).reshape(len(xq), -1))
 
 
 def test_the_requantization_of_a_packed_channel_is_tflites_arithmetic():
@@ -143,6 +195,11 @@ TAMPER = {   # the first packed array in the file
               r"    )\d+", r"\g<1>1024", "packed constants of another layer or runtime"),
     "shift": (r"(static const uint16_t model_\w+_packed\[\d+\] NNOM_WEIGHTS_ATTR NNOM_FC_MIXED_ALIGN = \{\n"
               r"    )\d+", r"\g<1>127", "shift outside -31..31"),
+    "bias shift without biases": (r"(static const uint16_t model_\w+_packed\[\d+\] NNOM_WEIGHTS_ATTR "
+                                  r"NNOM_FC_MIXED_ALIGN = \{\n    )\d+", r"\g<1>4096",
+                                  "packed constants of another layer or runtime"),
+    "bias shift on a conv": (r"(static const uint16_t model_\w+_packed\[\d+\] NNOM_WEIGHTS_ATTR "
+                             r"NNOM_FC_MIXED_ALIGN = \{\n    )\d+", r"\g<1>4352", "packed biases with a shift on a conv layer"),
 }
 
 

@@ -11,7 +11,7 @@ from ..errors import NnomError, layer_error
 from ..limits import MAX_WEIGHT_VALUES
 from ..affine import conv as affine_conv
 from ..quant import fixed
-from ..quant.affine import MULT_BITS, coarse_multiplier, quantize_bias, quantize_weights
+from ..quant.affine import MULT_BITS, coarse_biases, coarse_multiplier, quantize_bias, quantize_weights
 from ..quant.weights import quantize_kernel
 from ..shapes import PADDING_SAME, PADDING_VALID, Border, Shape, as_pair, as_window_padding, border, check_count
 from .base import Layer, as_weight, check_kwargs, keras_weights
@@ -40,6 +40,7 @@ class _ConvBase(Layer, abstract=True):
     mult_bits = None            # significant bits of its multipliers (None: TFLite's 31; saved)
     own_mult_bits = MULT_BITS   # what nnom's quantizer gives them (quant/affine.py)
     packs_channels = True       # the small profile packs its channels' constants (codegen/packed.py)
+    shifts_biases = False       # and its int16 biases with a shift k (Dense's: the conv kernels read them as they are)
     _example_more = ""          # more arguments for the example of the missing-kernel_size error
 
     def _init_conv(self, count_name, count, kernel_size, strides, padding, w, b, kwargs):
@@ -139,6 +140,15 @@ class _ConvBase(Layer, abstract=True):
         if self.mult_bits is not None:
             m, s = coarse_multiplier(self.ap.multiplier, self.ap.shift, self.mult_bits)
             self.ap = dataclasses.replace(self.ap, multiplier=m, shift=s)
+        if self.preset_weights is None:
+            self.ab = self.own_biases(self.ab)
+
+    def own_biases(self, ab):
+        """int32 biases as nnom's quantizer keeps them (quantize_affine(), bias correction): with
+        12-bit multipliers, a Dense's rounded to int16 times 2^k where that is cheap (coarse_biases)."""
+        if ab is None or self.mult_bits is None or not self.shifts_biases:
+            return ab
+        return coarse_biases(ab, self.ap.multiplier, self.ap.shift)
 
     def set_preset_weights(self, w, scales, bias):
         """Keep a file's own int8 weights (K, out), per-output-channel scales and int32 biases (or
@@ -191,7 +201,7 @@ class _ConvBase(Layer, abstract=True):
             return None
         if self.name not in g.packed:
             from ..codegen.packed import pack_channels     # here: codegen imports the layers
-            g.packed[self.name] = pack_channels(self.ap.multiplier, self.ap.shift, self.ab)
+            g.packed[self.name] = pack_channels(self.ap.multiplier, self.ap.shift, self.ab, self.shifts_biases)
         return g.packed[self.name]
 
     def _c_bias(self, g):

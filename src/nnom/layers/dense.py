@@ -29,6 +29,7 @@ class Dense(_ConvBase):
         w: float weights (in, units), or None.
         b: float bias (units,), or None.
     """
+    shifts_biases = True        # the compact FC reads its packed biases in C, with their shift k
     prefix = "dense"
 
     def __init__(self, units=None, w=None, b=None, **kwargs):

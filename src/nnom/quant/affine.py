@@ -69,6 +69,29 @@ def coarse_multiplier(m, shift, bits=MULT_BITS):
     return np.where(m < 0, -mag, mag) << low, np.where(carry, shift + 1, shift)
 
 
+# Biases that do not fit int16 nnom's quantizer rounds to multiples of 2^k, the smallest k that
+# makes them fit (k < 16), where that moves a channel's output by at most this much of a step; the
+# small kernel profile then stores them as int16 with k (nnom_affine.h's packed constants).
+BIAS_STEP_ERROR = 1 / 64
+
+
+def coarse_biases(bias, multiplier, shift):
+    """int32 biases rounded (half away from zero) to multiples of 2^k, the smallest k whose
+    quotients fit int16, when 2^(k-1) bias units times the largest channel multiplier
+    (m 2^(shift-31)) stays within BIAS_STEP_ERROR of an output step; else unchanged."""
+    b = np.asarray(bias, np.int64)
+    if b.size == 0 or (b.min() >= -2 ** 15 and b.max() < 2 ** 15):
+        return b
+    real = np.abs(np.asarray(multiplier, np.float64)) * np.exp2(np.asarray(shift, np.float64) - 31)
+    for k in range(1, 16):
+        q = round_away(b / 2.0 ** k).astype(np.int64)
+        if q.min() >= -2 ** 15 and q.max() < 2 ** 15:
+            if 2.0 ** (k - 1) * float(np.max(real)) > BIAS_STEP_ERROR:
+                return b
+            return q << k
+    return b
+
+
 def saturating_rounding_doubling_high_mul(a, b):
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)

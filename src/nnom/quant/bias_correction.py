@@ -64,6 +64,8 @@ def correct_biases(model, qx, float_pre) -> dict:
             return y
         saved[layer.name] = layer.ab
         layer.ab = np.clip(layer.ab - steps, INT32_MIN, INT32_MAX).astype(np.int64)
+        if hasattr(layer, "own_biases"):                # the quantizer's rounding (quantize_affine)
+            layer.ab = layer.own_biases(layer.ab)
         return layer.forward_affine(xs, q_in)
 
     simulate.run_int8_retuning(model, qx, retune)

@@ -59,12 +59,16 @@ static inline int8_t nnom_requant_affine(int32_t acc, int32_t m, int32_t shift, 
  * them so; a .tflite's keep TFLite's 31 and their int32 arrays) within 16 octaves of each other.
  * A 4-byte aligned array of uint16:
  *   [0]  the shift s0 of the layer's largest multiplier (int8, the low byte), with
- *        NNOM_PACKED_BIAS16 where each channel's int16 bias follows its entry (all fit int16);
+ *        NNOM_PACKED_BIAS16 where each channel's bias follows its entry as an int16 v, the bias
+ *        v 2^k; k (< 16) in bits 12-15, a Dense layer's only (nnom's quantizer rounds its large
+ *        biases to multiples of 2^k where that moves an output by at most 1/64 of a step; the conv
+ *        kernels read v as the bias, with no shift);
  *   [1]  the number of channels n (the layer's build checks it);
  *   then per channel c an entry e << 12 | f: its multiplier f << 19 (f < 2^12) and shift s0 - e;
- *        with NNOM_PACKED_BIAS16, entry and bias side by side (one word: entry | bias << 16).
+ *        with NNOM_PACKED_BIAS16, entry and bias side by side (one word: entry | v << 16).
  * 2 or 4 bytes a channel against 9 (int32 multiplier, int8 shift, int32 bias); the same arithmetic. */
 #define NNOM_PACKED_BIAS16 0x100u
+#define NNOM_PACKED_BIAS_SHIFT_AT 12u
 #define NNOM_PACKED_FLAGS 0xFF00u
 
 /* Channel c's entry (its int16 bias, if packed, the next halfword): no branch. */
@@ -89,13 +93,21 @@ static inline int32_t nnom_packed_shift(const uint16_t *packed, uint32_t c)
     return nnom_packed_s0(packed) - (int32_t)(*nnom_packed_entry(packed, c) >> 12);
 }
 
+/* k, the packed biases' left shift. */
+static inline uint32_t nnom_packed_bias_shift(const uint16_t *packed)
+{
+    return (uint32_t)packed[0] >> NNOM_PACKED_BIAS_SHIFT_AT;
+}
+
 /* Channel c's bias: the int32 one where bias is not NULL, else the packed one (none: 0). int16_t
- * and uint16_t may alias each other. */
+ * and uint16_t may alias each other. |v 2^k| < 2^30. */
 static inline int32_t nnom_packed_bias(const uint16_t *packed, const int32_t *bias, uint32_t c)
 {
     if (bias != NULL)
         return bias[c];
-    return (packed[0] & NNOM_PACKED_BIAS16) ? ((const int16_t *)(const void *)nnom_packed_entry(packed, c))[1] : 0;
+    return (packed[0] & NNOM_PACKED_BIAS16)
+               ? ((const int16_t *)(const void *)nnom_packed_entry(packed, c))[1] * ((int32_t)1 << nnom_packed_bias_shift(packed))
+               : 0;
 }
 
 #ifdef __cplusplus

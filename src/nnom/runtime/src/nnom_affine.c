@@ -11,8 +11,12 @@ static nnom_status_t packed_check(const nnom_layer_t *l, uint16_t n)
     if (l->type != NNOM_CONV2D && l->type != NNOM_DW_CONV2D && l->type != NNOM_DENSE)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "packed constants on a layer that does not read them");
     if (a->mult != NULL || a->shift != NULL || a->n_mult != n || a->packed[1] != n
-        || (a->packed[0] & NNOM_PACKED_FLAGS & ~NNOM_PACKED_BIAS16) != 0 || ((uintptr_t)a->packed & 3u) != 0)
+        || (a->packed[0] & NNOM_PACKED_FLAGS & ~NNOM_PACKED_BIAS16 & ~(0xFu << NNOM_PACKED_BIAS_SHIFT_AT)) != 0
+        || (!(a->packed[0] & NNOM_PACKED_BIAS16) && nnom_packed_bias_shift(a->packed) != 0) /* k: biases only */
+        || ((uintptr_t)a->packed & 3u) != 0)
         return nnom_fail(l, NN_ARGUMENT_ERROR, "packed constants of another layer or runtime");
+    if (nnom_packed_bias_shift(a->packed) != 0 && l->type != NNOM_DENSE) /* the conv kernels read v alone */
+        return nnom_fail(l, NN_ARGUMENT_ERROR, "packed biases with a shift on a conv layer");
     for (k = 0; k < n; k++) {
         const int32_t s = nnom_packed_shift(a->packed, k);
         if (s < -31 || s > 31)
