@@ -395,6 +395,12 @@ def test_an_object_key_follows_what_reaches_the_object(tmp_path):
     assert keys(tmp_path / "p")["b.c"] != pasted
     (tmp_path / "p" / "b.c").write_text('int b(void) { return sizeof __FILE__; }\n')
     assert keys(tmp_path / "p")["b.c"] is None
+    # a header the key cannot find (its name a macro's, #include_next) or __has_include: not cached
+    for text in ('#define NNOM_H "plain.h"\n#include NNOM_H\nint b(void) { return 0; }\n',
+                 '#include_next <plain.h>\nint b(void) { return 0; }\n',
+                 '#if __has_include("x.h")\nint x;\n#endif\nint b(void) { return 0; }\n'):
+        (tmp_path / "p" / "b.c").write_text(text)
+        assert keys(tmp_path / "p")["b.c"] is None, text
 
 
 def test_firmware_from_cached_objects_runs_the_changed_code(arm_gcc, empty_cache, tmp_path):

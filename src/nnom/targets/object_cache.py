@@ -10,9 +10,11 @@ none is the compiler's, keyed by its version), except that a macro of the runtim
 (NNOM_*) that nothing reaching the object names is left out of the key: its -D flag and its
 #define lines in a header of directives only. A macro reaches the object when a code line, an
 #include line or the condition around one names it, or the definition of a macro that does
-(closed over the definitions, and the conditions they sit in). Token pasting (##) or a computed
-#include makes every macro count; a source that names __FILE__, __DATE__ and the like (their
-expansion depends on where or when it is compiled), or flags this does not model, is not cached.
+(closed over the definitions, and the conditions they sit in). Token pasting (##) makes every
+macro count. Not cached: a source that names __FILE__, __DATE__ and the like (their expansion
+depends on where or when it is compiled) or __has_include, that reaches an #include whose file
+is a macro's or an #include_next / #import (the header they read is not found here), or flags
+this does not model.
 
 A hit costs no process: the object is hard-linked (else copied) from the cache under the build's
 own name for it. Each file of an entry is written aside and renamed into place, the object's hash
@@ -38,7 +40,8 @@ _DIRECTIVE = re.compile(r"\s*#\s*(\w*)(.*)", re.S)
 _INCLUDE = re.compile(r'\s*(["<])([^">]+)[">]')
 _TABLE_DIRECTIVES = {"if", "ifdef", "ifndef", "elif", "else", "endif", "define", "undef", "include", ""}
 # names whose expansion depends on where or when the source is compiled (assert: __FILE__)
-_UNSTABLE = {"__FILE__", "__FILE_NAME__", "__BASE_FILE__", "__DATE__", "__TIME__", "__TIMESTAMP__", "assert"}
+_UNSTABLE = {"__FILE__", "__FILE_NAME__", "__BASE_FILE__", "__DATE__", "__TIME__", "__TIMESTAMP__", "assert",
+             "__has_include", "__has_include_next"}
 NAMESPACE = "NNOM_"          # the macros that may be left out of a key (no system header names them)
 
 
@@ -105,6 +108,8 @@ def _parse(data: bytes) -> _Text:
                 if kind == "include":
                     inc = _INCLUDE.match(rest)
                     includes.append((inc.group(1), inc.group(2)) if inc else ("?", rest))
+                elif kind in ("include_next", "import"):
+                    includes.append(("?", rest))
         sets.append(name)
     return _Text(tuple(lines), tuple(sets), tuple(includes), frozenset(uses),
                  {k: frozenset(v) for k, v in deps.items()}, frozenset(unguarded), table, "##" in text)
@@ -206,6 +211,8 @@ def _key(compiler: str, source: str, fl: _Flags, cmdline: dict, reader: _Reader)
                 computed = computed or kind == "?"
                 if kind != "?":
                     todo.append((inc, os.path.dirname(path) if kind == '"' else None))
+    if computed:                            # a header not found here: its text not in the key
+        return None
     texts = [t for _, _, t in nodes]
     reach, todo = set(), list(set().union(*(t.uses for t in texts)))
     while todo:
@@ -217,7 +224,7 @@ def _key(compiler: str, source: str, fl: _Flags, cmdline: dict, reader: _Reader)
                 todo.extend(t.deps.get(n, ()))
     if reach & _UNSTABLE:
         return None
-    every = computed or any(t.pastes for t in texts)
+    every = any(t.pastes for t in texts)
     reach |= set().union(*(t.unguarded for t in texts))    # their -D, if any, warns
 
     def keep(name):
