@@ -101,7 +101,6 @@ static void call(int32_t op, const int32_t *s, const array_t *a, int8_t *out)
         p.act_min = s[4];
         p.act_max = s[5];
         p.mult = (const int32_t *)a[3].p;
-        p.packed = NULL;
         p.shift = (const int8_t *)a[4].p;
         nnom_fully_connected_affine_s8(&p, (const int8_t *)a[0].p, (uint32_t)s[0], (const int8_t *)a[1].p,
                                        (const int32_t *)a[2].p, out, (uint32_t)s[1]);

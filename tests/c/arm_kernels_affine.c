@@ -1109,7 +1109,6 @@ static void check_fc(void)
         if (mode < 2 || mode == 3)
             p.in_zp = x[0] < 0 ? 127 : -128;
         p.mult = mult_buf;
-        p.packed = NULL;
         p.shift = shift_buf;
         /* the layer's check at its build half the time, else the kernel's own */
         p.fast = rnd() % 2 == 0 ? nnom_fc_affine_fast(mult_buf, shift_buf, no_bias ? NULL : bias_buf, n_in, n_out) : 0;
@@ -1806,7 +1805,7 @@ static void bench_dw(const char *name, uint16_t hw, uint16_t c, uint16_t k)
 
 static void bench_fc(const char *name, uint32_t n_in, uint32_t n_out)
 {
-    nnom_fc_affine_params_t p = {-128, -128, -128, 127, mult_buf, shift_buf, 0, NULL};
+    nnom_fc_affine_params_t p = {-128, -128, -128, 127, mult_buf, shift_buf, 0};
     int8_t *got = dsp_out(0);
     const int8_t *mixed;
     char r[48], d[48], q[48];

@@ -55,7 +55,6 @@ int main(void)
             p.act_min = h[4];
             p.act_max = h[5];
             p.mult = mult;
-            p.packed = NULL;
             p.shift = shift;
             p.fast = h[6];
             out[n_out] = 0x5A; /* not written */

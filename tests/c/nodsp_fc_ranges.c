@@ -80,7 +80,6 @@ int main(void)
                     p.act_min = -128;
                     p.act_max = 127;
                     p.mult = mult;
-                    p.packed = NULL;
                     p.shift = shift;
                     nnom_fully_connected_affine_s8(&p, x, n_in, w, bias, ref, n_out);
                     for (i = 0; i < 2u; i++) {

@@ -97,13 +97,19 @@ typedef struct {
     int32_t in_zp, out_zp;
     int32_t act_min, act_max;
     const int32_t *mult;
-    const int8_t *shift;
+    const int8_t *shift;         /* NULL: mult points at the channels' packed constants (nnom_affine.h;
+                                    nnom_fc_packed() reads it), with the biases where the bias argument
+                                    is NULL; as a conv's params (nnom_conv_packed()) */
     int32_t fast;   /* 1: nnom_fc_affine_fast() holds for these channels and bias (the caller checked it,
                        the Dense layer at its build); 0: not known (the DSP kernel then requantizes
                        each output with its own check, slower) */
-    const uint16_t *packed;      /* NULL, or the channels' constants packed (nnom_affine.h): mult and shift
-                                    NULL, and the biases there where the bias argument is NULL */
 } nnom_fc_affine_params_t;
+
+/* The packed constants of a fully connected layer's params, or NULL (mult and shift hold them). */
+static inline const uint16_t *nnom_fc_packed(const nnom_fc_affine_params_t *p)
+{
+    return p->shift == NULL ? (const uint16_t *)(const void *)p->mult : NULL;
+}
 
 /* The largest right shift (-shift) that the DSP kernels' fast requantization takes (nnom_arm_affine.h). */
 #define NNOM_FC_FAST_MAX_R 23

@@ -63,7 +63,10 @@ static void dense_run(nnom_layer_t *l)
         p.act_max = l->aff->act_max;
         p.mult = l->aff->mult;
         p.shift = l->aff->shift;
-        p.packed = l->aff->packed;
+        if (l->aff->packed != NULL) { /* nnom_fc_packed() */
+            p.mult = (const int32_t *)(const void *)l->aff->packed;
+            p.shift = NULL;
+        }
         p.fast = (c->w_layout & NNOM_DENSE_FAST) != 0;
 #if NNOM_NODSP_KERNELS /* a core without the DSP extension (nnom_affine_kernels.h) */
         nnom_fully_connected_affine_s8_nodsp_scratch(&p, l->in[0]->out, nnom_dims_size(NNOM_IN_DIMS(l, 0)),

@@ -13,7 +13,7 @@ void nnom_fully_connected_affine_s8(const nnom_fc_affine_params_t *p, const int8
         int32_t acc = 0;
         for (i = 0; i < n_in; i++)
             acc += (int32_t)row[i] * ((int32_t)in[i] + in_offset);
-        out[o] = nnom_channel_out(p->mult, p->shift, p->packed, bias, o, acc, p->out_zp, p->act_min,
+        out[o] = nnom_channel_out(p->mult, p->shift, nnom_fc_packed(p), bias, o, acc, p->out_zp, p->act_min,
                                   p->act_max);
     }
 }

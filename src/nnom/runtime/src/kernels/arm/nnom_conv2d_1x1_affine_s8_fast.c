@@ -34,7 +34,7 @@ void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const in
 void nnom_conv2d_1x1_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                     const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims)
 {
-    const nnom_fc_affine_params_t fc = {p->in_zp, p->out_zp, p->act_min, p->act_max, p->mult, p->shift, 0, NULL};
+    const nnom_fc_affine_params_t fc = {p->in_zp, p->out_zp, p->act_min, p->act_max, p->mult, p->shift, 0};
     uint32_t oy, ox;
     if (!nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims)) {
         nnom_conv2d_affine_s8(p, in, in_dims, w, bias, out, out_dims);

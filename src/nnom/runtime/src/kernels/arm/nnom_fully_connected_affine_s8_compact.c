@@ -171,7 +171,7 @@ static int32_t requant_general(int32_t a, int32_t m, int32_t shift, int32_t zp)
  * The channel's constants: int32 multiplier and int8 shift, or packed (nnom_affine.h). */
 static NNOM_ARM_NOINLINE int8_t requant(const nnom_fc_affine_params_t *p, const int32_t *bias, int32_t a, uint32_t o)
 {
-    const uint16_t *pk = p->packed;
+    const uint16_t *pk = nnom_fc_packed(p);
     int32_t m, shift, r1, y;
     uint32_t bad;
     if (pk != NULL) {

@@ -63,7 +63,7 @@ void nnom_fully_connected_affine_s8_mve(const nnom_fc_affine_params_t *p, const 
                                         const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out)
 {
     uint32_t o;
-    if (p->packed != NULL) { /* packed constants (the small profile's): the reference reads them */
+    if (nnom_fc_packed(p) != NULL) { /* packed constants (the small profile's): the reference reads them */
         nnom_fully_connected_affine_s8(p, in, n_in, w, bias, out, n_out);
         return;
     }

@@ -20,7 +20,7 @@ void nnom_fully_connected_affine_s8_nodsp_scratch(const nnom_fc_affine_params_t 
                                                   const int8_t *w, const int32_t *bias, int8_t *out, uint32_t n_out,
                                                   int8_t *scratch)
 {
-    if (p->packed != NULL) /* packed constants (the small profile's): the reference reads them */
+    if (nnom_fc_packed(p) != NULL) /* packed constants (the small profile's): the reference reads them */
         nnom_fully_connected_affine_s8(p, in, n_in, w, bias, out, n_out);
     else
         nnom_nodsp_fc_affine(p, in, n_in, w, bias, out, n_out, (uint8_t *)scratch);
