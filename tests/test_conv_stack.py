@@ -28,7 +28,7 @@ CASES = {
 # The narrow 1x1 kernel once had its block of four channels on the stack (192 B; 604 against 416,
 # where the Q-format kernel has two columns in the arena); in the scratch it would grow the arena
 # where such a layer is the peak (digits, VWW: +196 and +156 B, past qformat's RAM): it is in the
-# output's last bytes, the pixels under them left to the pairs of channels (404 against 416). The
+# output's last bytes, the pixels under them left to the pairs of channels (396 against 416). The
 # shallow kernel's 9-value windows fit since it keeps its arguments in its own frame (no wrapper's),
 # runs its blocks from a frame of their own and t9_run reloads a row's words through their address:
 # 432 against 444.

@@ -14,7 +14,7 @@
  * they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it left to the pairs below), then
  * every pixel against it (over 8 input channels, the whole pixel loop in one asm: pw_quad_run8()).
  * Not on the stack: its 192 B made a 6x6x8 -> 12 layer 604 B deep against the Q-format kernel's 416
- * (404 now, tests/test_conv_stack.py); in the scratch it would grow the arena where such a layer is
+ * (396 now, tests/test_conv_stack.py); in the scratch it would grow the arena where such a layer is
  * the arena's peak (digits, VWW). The pixels under it cost the pairs' speed: digits' 8x8x16 -> 32,
  * 50.8 K -> 59.3 K instructions (6 of its 64 pixels: 13.0 K, against 4.4 K in blocks; the output
  * has no other room for a block: every byte of it is a result by the end, and the pairs keep 32 B
