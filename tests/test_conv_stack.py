@@ -23,16 +23,16 @@ CASES = {
     "shallow": ((16, 16, 3), 8, (3, 3), (1, 1)),           # 3 channels: the shallow kernel
     "shallow9": ((8, 8, 1), 16, (3, 3), (1, 1)),           # digits' first conv: its 9-value windows
     "pointwise": ((6, 6, 20), 12, (1, 1), (1, 1)),         # the 1x1 kernel's blocks in the scratch
-    "pointwise_narrow": ((6, 6, 8), 12, (1, 1), (1, 1)),   # up to 16 channels: no scratch, blocks on the stack
+    "pointwise_narrow": ((6, 6, 8), 12, (1, 1), (1, 1)),   # up to 16 channels: no scratch, blocks in the output
 }
-# still deeper than the Q-format kernel: the narrow 1x1 kernel's block of four channels on the stack
-# (up to 192 B; 604 against 416), where the Q-format kernel has two columns in the arena. Elsewhere it
-# would cost more: in the scratch it grows the arena where such a layer is the peak (digits, VWW:
-# +196 and +156 B, past qformat's RAM); in the output's last bytes it leaves the pixels under them
-# to the pairs of channels (+8.6 K instructions on digits' 8x8x16 -> 32). The shallow kernel's
-# 9-value windows fit since it keeps its arguments in its own frame (no wrapper's), runs its blocks
-# from a frame of their own and t9_run reloads a row's words through their address: 432 against 444.
-OVER = {"pointwise_narrow"}
+# The narrow 1x1 kernel once had its block of four channels on the stack (192 B; 604 against 416,
+# where the Q-format kernel has two columns in the arena); in the scratch it would grow the arena
+# where such a layer is the peak (digits, VWW: +196 and +156 B, past qformat's RAM): it is in the
+# output's last bytes, the pixels under them left to the pairs of channels (396 against 416). The
+# shallow kernel's 9-value windows fit since it keeps its arguments in its own frame (no wrapper's),
+# runs its blocks from a frame of their own and t9_run reloads a row's words through their address:
+# 432 against 444.
+OVER = set()
 
 
 def conv_model(shape_, filters, k, s, seed=3):
@@ -44,11 +44,12 @@ def conv_model(shape_, filters, k, s, seed=3):
     return m
 
 
-# the small profile (the compact kernel): the 1x1 kernel without scratch
-# has its two columns on the stack (476 against 416), elsewhere 388-404 against 416-444. The compact
-# kernel's frames are the same for every shape with a scratch, so a first layer, a 1x1 with and
-# one without scratch, and the columns' layer (kept in this profile) cover it.
-OVER_SMALL = {"pointwise_narrow"}
+# the small profile (the compact kernel): the 1x1 kernel without scratch has its two columns on the
+# stack, 4 K bytes in the entry's frame, with the pixels' and the channels' loops (396 against 416;
+# 476 with a 64 B array in a frame of its own and those loops in two more). The compact kernel's
+# frames are the same for every shape with a scratch, so a first layer, a 1x1 with and one without
+# scratch, and the columns' layer (kept in this profile) cover it.
+OVER_SMALL = set()
 SMALL_CASES = ("quads", "shallow", "pointwise", "pointwise_narrow")
 
 

@@ -372,7 +372,8 @@ class Conv2D(_ConvBase):
         """nnom_conv2d_affine_s8_pw_tail(): the output's last bytes hold a block of four output
         channels' widened weights with at least 8 pixels before it."""
         c, o = self.in_shapes[0].c, self.out_shape
-        return c % 4 == 0 and o.c >= 4 and o.h * o.w * o.c >= 2 + 4 * (16 + 2 * c) + 1 + 8 * o.c
+        size = 2 + 4 * (16 + 2 * c) + (24 if c == 8 else 0)   # nnom_conv2d_affine_s8_pw_tail_size()
+        return c % 4 == 0 and o.c >= 4 and o.h * o.w * o.c >= size + 1 + 8 * o.c
 
     def kernel_paths(self):
         """The affine DSP paths its C reaches: conv_run() (nnom_conv2d.c) gives every conv to
@@ -386,7 +387,7 @@ class Conv2D(_ConvBase):
             return set()
         s, o = self.in_shapes[0], self.out_shape
         if self._pointwise():
-            if s.c != 8 or o.c < 4:
+            if s.c != 8 or not self._pw_tail():     # the blocks in the output's last bytes, or the pairs
                 return {"NNOM_PATH_AFF_CONV_1X1"}
             # pw_quad_run8() (nnom_conv2d_pw_affine_s8_fast.c): its copy by requantization
             lo, hi = self.fused_range()

@@ -199,12 +199,18 @@ static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
 /* nnom_conv2d_affine_s8_fast hands it the wider ones (a multiple of 4 input channels) too: when the
  * output's last bytes have room for a block with at least 8 pixels before it, it puts each block
  * there (no pixel before it writes there until the blocks are done), so the scratch stays the
- * columns'; else its pairs of channels. */
+ * columns'; else its pairs of channels. So does the 1x1 kernel without scratch (a multiple of 4
+ * up to NNOM_CONV_1X1_MAX_C input channels): not on the stack (tests/test_conv_stack.py). */
+static inline uint32_t nnom_conv2d_affine_s8_pw_tail_size(uint32_t in_c)
+{
+    /* over 8 input channels, 6 words more: what the one-asm pixel loop reads after the block */
+    return nnom_conv2d_affine_s8_pw_blocks_size(in_c) + (in_c == 8u ? 24u : 0u);
+}
 static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t out_dims)
 {
     const uint32_t n_out = (uint32_t)out_dims.h * out_dims.w * out_dims.c; /* a tensor's size: fits */
     return (in_dims.c & 3u) == 0 && out_dims.c >= 4u
-           && n_out >= nnom_conv2d_affine_s8_pw_blocks_size(in_dims.c) + 1u + 8u * out_dims.c;
+           && n_out >= nnom_conv2d_affine_s8_pw_tail_size(in_dims.c) + 1u + 8u * out_dims.c;
 }
 
 /* Other convolutions over a multiple of 4 input and output channels without dilation along the

@@ -265,7 +265,7 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
 }
 
 /* Every output channel against the columns col and col + K: results to oa[oc] and ob[oc]. */
-static NNOM_ARM_NOINLINE void cc_channels(const cc_job_t *j, const int16_t *col, int8_t *oa, int8_t *ob)
+static NNOM_ARM_ALWAYS_INLINE void cc_channels(const cc_job_t *j, const int16_t *col, int8_t *oa, int8_t *ob)
 {
     const uint32_t n = j->out_c, pairs = n & ~1u;
     uint32_t oc;
@@ -312,8 +312,10 @@ static NNOM_ARM_NOINLINE void cc_unplanned(const cc_job_t *j, int8_t *out, uint3
 #define NNOM_CONV_COMPACT_STACK_K NNOM_CONV_1X1_MAX_C
 #endif
 
-/* The pixels two at a time, their columns in cols (2K values); an odd last pixel: its column twice. */
-static NNOM_ARM_NOINLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t *cols, uint32_t n_pix)
+/* The pixels two at a time, their columns in cols (2K values); an odd last pixel: its column twice.
+ * With cc_channels(), in the entry's frame: under cc_unit() (a pointwise layer's stack peak, its
+ * columns on the stack) no frame of theirs, and no call a pair of pixels. */
+static NNOM_ARM_ALWAYS_INLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t *cols, uint32_t n_pix)
 {
     uint32_t px;
     for (px = 0; px < n_pix; px += 2) {
@@ -324,20 +326,17 @@ static NNOM_ARM_NOINLINE void cc_pixels(const cc_job_t *j, int8_t *out, int16_t 
     }
 }
 
-/* A pointwise layer's (no scratch, nnom_conv2d_affine_s8_pointwise(): K <= NNOM_CONV_1X1_MAX_C):
- * its columns on the stack, in a frame of their own (not under the layers with a scratch). */
-static NNOM_ARM_NOINLINE void cc_pixels_on_stack(const cc_job_t *j, int8_t *out, uint32_t n_pix)
+/* The layer: the job, then its pixels. Inlined in both entries below: where this file is the only
+ * conv path (the small profile), nnom_conv2d_affine_s8_fast() runs it without a call of the other
+ * (its frame, and its code, which converted the dims, were 8 B of stack and 30 of flash). */
+static NNOM_ARM_ALWAYS_INLINE void cc_layer(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
+                                            const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
+                                            int16_t *scratch)
 {
-    int16_t cols[2u * NNOM_CONV_1X1_MAX_C];
-    cc_pixels(j, out, cols, n_pix);
-}
-
-void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
-{
-    const nnom_dims_t in_dims = nnom_dims_of(in_hw, in_c), out_dims = nnom_dims_of(out_hw, out_c);
     const uint32_t n_pix = (uint32_t)out_dims.h * out_dims.w;
     const uint16_t *pk = nnom_conv_packed(p);
     cc_job_t j;
+    int stack_cols;
 
     j.p = p;
     j.in = in;
@@ -365,25 +364,39 @@ void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
             j.bsh = 16;
         }
     }
-    j.pw = (uint8_t)(nnom_conv2d_1x1_affine_s8_inside(&p->win, in_dims, out_dims) && p->win.sh == 1
-                     && p->win.sw == 1);
+    /* output pixel px's column is input pixel px: a 1x1 window at stride 1 without padding before,
+     * rows as long as the input's (in less flash than nnom_conv2d_1x1_affine_s8_inside()'s test) */
+    j.pw = (uint8_t)(p->win.kh == 1 && p->win.kw == 1 && p->win.sh == 1 && p->win.sw == 1 && p->win.pad_top == 0
+                     && p->win.pad_left == 0 && out_dims.w == in_dims.w && out_dims.h <= in_dims.h);
     j.direct = (in_dims.c & 3u) == 0;
-    if (scratch != NULL)
-        cc_pixels(&j, out, scratch, n_pix);
-    else if (j.K <= NNOM_CONV_COMPACT_STACK_K && j.K <= NNOM_CONV_1X1_MAX_C)
-        cc_pixels_on_stack(&j, out, n_pix);
-    else
+    stack_cols = scratch == NULL && j.K <= NNOM_CONV_COMPACT_STACK_K && j.K <= NNOM_CONV_1X1_MAX_C;
+    if (scratch == NULL && !stack_cols) {
         cc_unplanned(&j, out, n_pix);
+        return;
+    }
+    {
+        /* a pointwise layer's two columns (no scratch, nnom_conv2d_affine_s8_pointwise():
+         * K <= NNOM_CONV_1X1_MAX_C) on the stack, 4 K bytes: a C99 VLA, 8 B for the other layers
+         * (a fixed array in a frame of its own took 72 B and two more frames under it: 476 B
+         * against qformat's 416 on a 6x6x8 -> 12 layer, 396 now: tests/test_conv_stack.py) */
+        int16_t on_stack[stack_cols ? 2u * j.K : 1u];
+        cc_pixels(&j, out, scratch != NULL ? scratch : on_stack, n_pix);
+    }
+}
+
+void nnom_conv2d_affine_s8_compact(NNOM_CONV_WORDS_PARAMS)
+{
+    cc_layer(p, in, nnom_dims_of(in_hw, in_c), w, bias, out, nnom_dims_of(out_hw, out_c), scratch);
 }
 
 #if NNOM_CONV_COMPACT_ONLY
-/* The conv kernel's entry where this is its only path (nnom_conv2d_affine_s8_fast.c leaves it here). */
+/* The conv kernel's entry where this is its only path (nnom_conv2d_affine_s8_fast.c leaves it here;
+ * the other entry, then called by no one, is not linked). */
 void nnom_conv2d_affine_s8_fast(const nnom_conv_affine_params_t *p, const int8_t *in, nnom_dims_t in_dims,
                                 const int8_t *w, const int32_t *bias, int8_t *out, nnom_dims_t out_dims,
                                 int16_t *scratch)
 {
-    nnom_conv2d_affine_s8_compact(p, in, nnom_dims_hw(in_dims), in_dims.c, w, bias, out, nnom_dims_hw(out_dims),
-                                  out_dims.c, scratch);
+    cc_layer(p, in, in_dims, w, bias, out, out_dims, scratch);
 }
 #endif
 

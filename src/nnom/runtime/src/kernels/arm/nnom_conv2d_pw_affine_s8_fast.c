@@ -10,11 +10,15 @@
  * channels go four at a time (nnom_arm_quad.h: 16 MACs in 13 instructions): their weights widened
  * and doubled once per call into a block with their biases and requantization constants, in the
  * scratch up to NNOM_CONV_1X1_BLOCK_MAX_C input channels (nnom_conv2d_affine_s8_scratch_size() has
- * room for it), else on the stack (192 B, up to 16 input channels, no scratch), else in the
- * output's last bytes when they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it
- * left to the pairs below), then every pixel against it (over 8 input channels with the block on the
- * stack, the whole pixel loop in one asm: pw_quad_run8()). Other channel counts, the last out_c % 4
- * channels and the C build: output pixels two at a time and output channels two at a time, per
+ * room for it), else (no scratch: up to 16 input channels; or wider) in the output's last bytes when
+ * they have room (nnom_conv2d_affine_s8_pw_tail(); the pixels under it left to the pairs below), then
+ * every pixel against it (over 8 input channels, the whole pixel loop in one asm: pw_quad_run8()).
+ * Not on the stack: its 192 B made a 6x6x8 -> 12 layer 604 B deep against the Q-format kernel's 416
+ * (396 now, tests/test_conv_stack.py); in the scratch it would grow the arena where such a layer is
+ * the arena's peak (digits, VWW). The pixels under it cost the pairs' speed: digits' 8x8x16 -> 32,
+ * 50.8 K -> 59.3 K instructions (6 of its 64 pixels: 13.0 K, against 4.4 K in blocks; the output
+ * has no other room for a block: every byte of it is a result by the end, and the pairs keep 32 B
+ * of constants). Other channel counts, the last out_c % 4 channels and the C build: output pixels two at a time and output channels two at a time, per
  * four input channels one word of each pixel and of each weight row, eight SXTB16 and eight SMLADs, each pair of channels over every pixel with its
  * folded biases and requantization constants (32 B). */
 #include "nnom_affine_kernels.h"
@@ -360,8 +364,8 @@ static NNOM_ARM_NOINLINE void pw_block(const pw_job_t *j, const int32_t *bias, u
 }
 
 /* Every block of four output channels of the first n_pix pixels, their constants at blk: how many
- * channels that was. */
-static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, uint32_t n_pix, int room8)
+ * channels that was. Out of line: inlined in pw_layer(), its values would be under the pairs too. */
+static NNOM_ARM_NOINLINE uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, uint32_t n_pix, int room8)
 {
     uint32_t oc;
     for (oc = 0; oc + 4 <= j->out_dims.c; oc += 4) {
@@ -371,24 +375,17 @@ static uint32_t pw_quads(const pw_job_t *j, const int32_t *bias, int32_t *blk, u
     return oc;
 }
 
-/* Wider inputs (nnom_conv2d_affine_s8_pw_tail()): each block in the output's last bytes (word-aligned
- * down), which no pixel before *n_pix writes, so it costs no RAM; the pixels from *n_pix on are left
- * to the pairs. */
+/* No scratch (up to NNOM_CONV_1X1_MAX_C input channels) or wider inputs
+ * (nnom_conv2d_affine_s8_pw_tail()): each block in the output's last bytes (word-aligned down, over 8
+ * input channels with PW8_TAIL + 2 words after it for pw_quad_run8()), which no pixel before *n_pix
+ * writes, so it costs no RAM; the pixels from *n_pix on are left to the pairs. */
 static uint32_t pw_quads_in_tail(const pw_job_t *j, const int32_t *bias, uint32_t *n_pix)
 {
     const uint32_t C = j->out_dims.c;
     const uintptr_t end = (uintptr_t)(j->out + *n_pix * C);
-    const uintptr_t at = (end - nnom_conv2d_affine_s8_pw_blocks_size(j->K) + 2u) & ~(uintptr_t)3u;
+    const uintptr_t at = (end - nnom_conv2d_affine_s8_pw_tail_size(j->K) + 2u) & ~(uintptr_t)3u;
     *n_pix = (uint32_t)((at - (uintptr_t)j->out) / C);
-    return pw_quads(j, bias, (int32_t *)at, *n_pix, 0);
-}
-
-/* The same with the constants on the stack (up to NNOM_CONV_1X1_MAX_C input channels), in a frame
- * of its own. */
-static NNOM_ARM_NOINLINE uint32_t pw_quads_on_stack(const pw_job_t *j, const int32_t *bias)
-{
-    int32_t blk[4u + 2u * NNOM_CONV_1X1_MAX_C + 12u]; /* over 8 input channels, room for 6 words after (pw_quad_run8()) */
-    return pw_quads(j, bias, blk, (uint32_t)j->out_dims.h * j->out_dims.w, 1);
+    return pw_quads(j, bias, (int32_t *)at, *n_pix, j->K == 8u);
 }
 #endif
 
@@ -412,8 +409,6 @@ static NNOM_ARM_OUT_OF_LINE void pw_layer(NNOM_CONV_WORDS_PARAMS)
 #if NNOM_ARM_ASM
     if (scratch != NULL && nnom_conv2d_affine_s8_pw_blocks(in_c))
         oc = pw_quads(&j, bias, (int32_t *)(void *)((uintptr_t)scratch + ((uintptr_t)scratch & 2u)), n_pix, 0);
-    else if ((in_c & 3u) == 0 && in_c <= NNOM_CONV_1X1_MAX_C)
-        oc = pw_quads_on_stack(&j, bias);
     else if (nnom_conv2d_affine_s8_pw_tail(j.in_dims, j.out_dims))
         oc = pw_quads_in_tail(&j, bias, &done);
 #else
