@@ -203,7 +203,7 @@ static inline uint32_t nnom_conv2d_affine_s8_pw_blocks_size(uint32_t in_c)
  * up to NNOM_CONV_1X1_MAX_C input channels): not on the stack (tests/test_conv_stack.py). */
 static inline uint32_t nnom_conv2d_affine_s8_pw_tail_size(uint32_t in_c)
 {
-    /* over 8 input channels, 6 words more: what the one-asm pixel loop reads after the block */
+    /* with 8 input channels, 6 words more: what pw_quad_run8()'s one-asm pixel loop reads after the block */
     return nnom_conv2d_affine_s8_pw_blocks_size(in_c) + (in_c == 8u ? 24u : 0u);
 }
 static inline int nnom_conv2d_affine_s8_pw_tail(nnom_dims_t in_dims, nnom_dims_t out_dims)

@@ -379,7 +379,11 @@ static NNOM_ARM_ALWAYS_INLINE void cc_layer(const nnom_conv_affine_params_t *p, 
          * K <= NNOM_CONV_1X1_MAX_C) on the stack, 4 K bytes: a C99 VLA, 8 B for the other layers
          * (a fixed array in a frame of its own took 72 B and two more frames under it: 476 B
          * against qformat's 416 on a 6x6x8 -> 12 layer, 396 now: tests/test_conv_stack.py) */
+#if defined(__STDC_NO_VLA__) /* a C11 compiler without them: the most a pointwise layer takes */
+        int16_t on_stack[2u * NNOM_CONV_1X1_MAX_C];
+#else
         int16_t on_stack[stack_cols ? 2u * j.K : 1u];
+#endif
         cc_pixels(&j, out, scratch != NULL ? scratch : on_stack, n_pix);
     }
 }
