@@ -506,7 +506,7 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
     w("## Cortex-M4 per scheme\n")
     w("| model | qformat instructions | affine instructions | affine / qformat | qformat flash | affine flash | "
       "qformat RAM | affine RAM | bytes differing from the simulator (q / a) | affine small profile: "
-      "instructions, flash | small / qformat: instructions, flash | affine on the reference kernels: "
+      "instructions, flash, RAM | small / qformat: instructions, flash, RAM | affine on the reference kernels: "
       "instructions, flash |")
     w("|---|" + "---:|" * 11)
     for r in rows:
@@ -516,8 +516,9 @@ def write_markdown(rows: list[dict], path: Path, meta: dict):
         small_bad = "" if sm.get("mismatches", 0) == 0 else f" ({sm['mismatches']} bytes differ)"
         w(f"| {r['model']} | {_b(q_.get('instr'))} | {_b(a_.get('instr'))} | {_x(r['derived'].get('affine_vs_qformat_instr'))} | "
           f"{_b(q_.get('flash'))} | {_b(a_.get('flash'))} | {_b(q_.get('ram'))} | {_b(a_.get('ram'))} | "
-          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} | {_b(sm.get('instr'))}, {_b(sm.get('flash'))}{small_bad} | "
-          f"{_x(_r(sm.get('instr'), q_.get('instr')))}, {_x(_r(sm.get('flash'), q_.get('flash')))} | "
+          f"{q_.get('mismatches', '-')} / {a_.get('mismatches', '-')} | {_b(sm.get('instr'))}, {_b(sm.get('flash'))}, "
+          f"{_b(sm.get('ram'))}{small_bad} | {_x(_r(sm.get('instr'), q_.get('instr')))}, "
+          f"{_x(_r(sm.get('flash'), q_.get('flash')))}, {_x(_r(sm.get('ram'), q_.get('ram')))} | "
           f"{_b(ar.get('instr'))}, {_b(ar.get('flash'))} |")
     w("")
     w("Both schemes' default builds (-O2, the fast kernels the export's layers reach). Small profile: the affine "
