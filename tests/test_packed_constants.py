@@ -178,6 +178,39 @@ def test_the_compact_fc_reads_packed_biases_with_their_shift_on_the_cortex_m4():
     assert np.array_equal(np.asarray(y).reshape(len(xq), -1), np.asarray(m.run(xq), np.int8).reshape(len(xq), -1))
 
 
+def test_the_memory_report_counts_the_small_profiles_packed_constants(tmp_path):
+    """model.memory's weight_bytes_small: the constant arrays the small export drops (int32
+    multipliers, int8 shifts, int32 biases where they go in) against its packed ones, as the
+    compiled model.c's symbols measure them (a packed array rounded up to 4 bytes)."""
+    need("gcc")
+    import subprocess
+    rng = np.random.default_rng(2)
+    m = Model(seed=2)
+    x = inp = m.add(Input(shape(6, 7, 3)))
+    x = m.active(act_relu(), m.hook(Conv2D(5, kernel(3, 3), stride(1, 1), PADDING_SAME), x))
+    x = m.hook(DW_Conv2D(1, kernel(3, 3), stride(2, 2), PADDING_SAME, use_bias=False), x)
+    x = m.hook(Dense(6, b=rng.normal(0, 40.0, 6)), m.hook(Flatten(), x))
+    m.compile(inp, x, verbose=False)
+    m.quantize(rng.normal(size=(24, 6, 7, 3)))
+
+    def array_bytes(kernels):
+        out = m.export_c(tmp_path / kernels, kernels=kernels)
+        obj = tmp_path / f"{kernels}.o"
+        subprocess.run(["gcc", "-c", "-O2", "-I", str(out / "nnom" / "include"), str(out / "model.c"), "-o",
+                        str(obj)], check=True)
+        rows = [r.split() for r in subprocess.run(["nm", "-S", str(obj)], capture_output=True, text=True,
+                                                  check=True).stdout.splitlines()]
+        # the arrays (not the nnom_bias_t structs, which the report does not count either)
+        return sum(int(r[1], 16) for r in rows if len(r) == 4 and r[2] in "rRdD" and not r[3].endswith("_bias"))
+
+    saved = array_bytes("fast") - array_bytes("small")
+    told = m.memory["weight_bytes"] - m.memory["weight_bytes_small"]
+    packed = [L for L in m.layers if getattr(L, "packed_constants", lambda: None)() is not None]
+    assert len(packed) == 3 and saved > 0
+    assert saved - 2 * len(packed) <= told <= saved
+    assert "with --kernels small" in m.summary(show=False)
+
+
 def test_the_requantization_of_a_packed_channel_is_tflites_arithmetic():
     """What the C decodes is the simulator's (multiplier, shift): the same multiply."""
     rng = np.random.default_rng(3)

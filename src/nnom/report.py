@@ -52,6 +52,7 @@ def memory_figures(model) -> dict:
         "lower_bound_bytes": plan.lower_bound_bytes,
         "instance_bytes": instances,
         "weight_bytes": weights,
+        "weight_bytes_small": sum(layer.weight_bytes_small() for layer in model.order),
         "total_ram_bytes": plan.arena_bytes + instances,
         "macs": sum(layer.macs() for layer in model.order),
         "layers": len(model.order),
@@ -160,7 +161,9 @@ def report_text(model) -> str:
         "largest set of buffers alive at once)",
         f"  layer instances     {m['instance_bytes']:>10,} B   (C runtime on a 32-bit MCU)",
         f"  total RAM           {m['total_ram_bytes']:>10,} B",
-        f"  weights (flash)     {m['weight_bytes']:>10,} B",
+        f"  weights (flash)     {m['weight_bytes']:>10,} B"
+        + (f"   ({m['weight_bytes_small']:,} B with --kernels small: packed constants)"
+           if m["weight_bytes_small"] != m["weight_bytes"] else ""),
         f"  MACs per inference  {m['macs']:>10,}",
     ]
     return "\n".join(lines)

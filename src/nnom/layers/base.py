@@ -171,6 +171,11 @@ class Layer:
             tail = 256 if self.affine else self.act.table_bytes()     # affine: every unfused tail is a table
         return tail + self.affine_bytes()
 
+    def weight_bytes_small(self) -> int:
+        """weight_bytes() in the small kernel profile's export (export_c(kernels="small")), which
+        packs some layers' constants (codegen/packed.py)."""
+        return self.weight_bytes()
+
     def affine_bytes(self) -> int:
         """Flash bytes of this layer's nnom_affine_t and its arrays (int32 zero points and
         multipliers, int8 shifts, an int8 table); 0 in the qformat scheme or without one."""

@@ -195,14 +195,31 @@ class _ConvBase(Layer, abstract=True):
                 "out_zp": self.ap.output_zero_point, "act_min": lo, "act_max": hi}
 
     def _packed(self, g):
-        """(array, biases in it) of codegen/packed.py where the export packs the channels' constants
-        (the small profile) and they fit, else None; decided once per export."""
-        if g is None or not g.pack_channels or not self.affine or not self.packs_channels:
+        """packed_constants() where the export packs the channels' constants (the small profile);
+        decided once per export."""
+        if g is None or not g.pack_channels:
             return None
         if self.name not in g.packed:
-            from ..codegen.packed import pack_channels     # here: codegen imports the layers
-            g.packed[self.name] = pack_channels(self.ap.multiplier, self.ap.shift, self.ab, self.shifts_biases)
+            g.packed[self.name] = self.packed_constants()
         return g.packed[self.name]
+
+    def packed_constants(self):
+        """(uint16 array, biases in it) of codegen/packed.py where the channels' constants fit
+        that form, else None."""
+        if not self.affine or not self.packs_channels:
+            return None
+        from ..codegen.packed import pack_channels     # here: codegen imports the layers
+        return pack_channels(self.ap.multiplier, self.ap.shift, self.ab, self.shifts_biases)
+
+    def weight_bytes_small(self):
+        """The packed array (4-byte aligned) in place of the int32 multipliers and int8 shifts,
+        and of the int32 biases where they go in (no 3x3 words then: _t9_words())."""
+        packed = self.packed_constants()
+        if packed is None:
+            return self.weight_bytes()
+        n = self.b.size
+        return (_ConvBase.weight_bytes(self) - 5 * n - (4 * n if packed[1] else 0)
+                + (2 * len(packed[0]) + 3) // 4 * 4)
 
     def _c_bias(self, g):
         """The int32 biases the layer's nnom_bias_t holds: none where they are packed."""
