@@ -69,6 +69,9 @@ static inline int8_t nnom_requant_affine(int32_t acc, int32_t m, int32_t shift, 
  * 2 or 4 bytes a channel against 9 (int32 multiplier, int8 shift, int32 bias); the same arithmetic. */
 #define NNOM_PACKED_BIAS16 0x100u
 #define NNOM_PACKED_BIAS_SHIFT_AT 12u
+/* The native readers' form of a conv's packed biases (k 0): the word at channel c's entry, 4 bytes
+ * apart, is entry | v << 16, so (int32_t)word >> NNOM_PACKED_BIAS_WORD_SHIFT is the bias. */
+#define NNOM_PACKED_BIAS_WORD_SHIFT 16u
 #define NNOM_PACKED_FLAGS 0xFF00u
 
 /* Channel c's entry (its int16 bias, if packed, the next halfword): no branch. */

@@ -57,7 +57,7 @@ int nnom_arm_conv_fast(const nnom_conv_affine_params_t *p, const int32_t *bias, 
     k += 2;
     if (b == NULL && step == 2u) {
         b = (const int8_t *)k;
-        bsh = 16u;
+        bsh = NNOM_PACKED_BIAS_WORD_SHIFT;
     } else if (b == NULL) {
         b = (const int8_t *)&none;
         bstep = 0u;

@@ -65,7 +65,8 @@ typedef struct {
     const int8_t *w;
     const int8_t *bw;        /* the biases' words, 4 bytes apart: the int32 ones, or packed entries and
                               * their int16 biases (NNOM_PACKED_BIAS16); NULL: none */
-    uint32_t bsh;            /* a bias is its word >> bsh: 0, or 16 (packed) (beside bw: one LDRD) */
+    uint32_t bsh;            /* a bias is its word >> bsh: 0, or NNOM_PACKED_BIAS_WORD_SHIFT (packed)
+                              * (beside bw: one LDRD) */
     const uint16_t *ent;     /* the packed constants' entries (nnom_affine.h) */
     uint32_t es;             /* the entries' step (halfwords): 1, or 2 beside their biases */
     int32_t zs;              /* packed, fast: z1 << (r0 - 1); an entry e << 12 | f is the multiplier
@@ -185,8 +186,8 @@ static NNOM_ARM_NOINLINE uint32_t cc_unit(const cc_job_t *j, uint32_t oc, uint32
     nnom_arm_rq_t q0, q1;
     uint32_t k;
     if (j->bsh != 0u) { /* cc_bias(): packed int16 */
-        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc) >> 16;
-        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1) >> 16;
+        a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc) >> NNOM_PACKED_BIAS_WORD_SHIFT;
+        a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1) >> NNOM_PACKED_BIAS_WORD_SHIFT;
     } else if (j->bw != NULL) {
         a00 = (int32_t)nnom_arm_word(j->bw + 4u * oc);
         a10 = (int32_t)nnom_arm_word(j->bw + 4u * oc1);
@@ -361,7 +362,7 @@ static NNOM_ARM_ALWAYS_INLINE void cc_layer(const nnom_conv_affine_params_t *p, 
         j.zs = (int32_t)((uint32_t)j.z1 << (((uint32_t)-s0 - 1u) & 31u));
         if (j.es == 2u && bias == NULL) { /* the biases beside the entries */
             j.bw = (const int8_t *)j.ent;
-            j.bsh = 16;
+            j.bsh = NNOM_PACKED_BIAS_WORD_SHIFT;
         }
     }
     /* output pixel px's column is input pixel px: a 1x1 window at stride 1 without padding before,
