@@ -122,9 +122,8 @@ SMALL_SWAPS = {
     # channels' constants int32 or packed; alone it is nnom_conv2d_affine_s8_fast() and no reference
     # conv is linked). On the M4 with the compact depthwise and FC paths below and the packed
     # constants (codegen/packed.py), against qformat's default build (bench/results.md, "Cortex-M4
-    # per scheme": instructions, flash): har_seq 0.97x, 0.98x; har_inception 0.96x, 0.99x;
-    # digits_cnn 1.05x, 0.94x; kws_dscnn 1.03x, 0.94x; ic_resnet8 1.03x, 0.99x; vww_mobilenet
-    # 1.03x, 0.98x; ad_autoencoder 0.96x, 1.00x (+316 B)
+    # per scheme": instructions, flash, RAM): 0.96-1.04x, 0.95-1.00x and 0.99-1.00x on all seven
+    # (digits_cnn the slowest, 1.044x; ad_autoencoder the fullest, 281,160 B against 282,380)
     **{p: {"NNOM_PATH_AFF_CONV_COMPACT"} for p in (
         "NNOM_PATH_AFF_CONV_1X1", "NNOM_PATH_AFF_CONV_PW", "NNOM_PATH_AFF_CONV_PW_COLUMNS",
         "NNOM_PATH_AFF_CONV_SHALLOW", "NNOM_PATH_AFF_CONV_SHALLOW9", "NNOM_PATH_AFF_CONV_COLUMNS",
